@@ -1,0 +1,110 @@
+import { DuckDBConnection, DuckDBInstance, JsonDuckDBValueConverter, type DuckDBResultReader } from '@duckdb/node-api';
+import { EngineQueryError } from './errors.js';
+
+export type Row = Record<string, unknown>;
+
+export interface EngineOptions {
+  /** Worker threads DuckDB may use; defaults to DuckDB's own choice (all cores). */
+  threads?: number;
+  /** DuckDB memory limit, such as '4GB'. */
+  memoryLimit?: string;
+  /** Where DuckDB spills when a query outgrows memory. */
+  tempDirectory?: string;
+}
+
+/**
+ * The query engine: one in-process DuckDB database.
+ *
+ * Every table read and write goes through here, so data never passes row by row
+ * through JavaScript on a hot path. The session time zone is UTC so that casts
+ * between TIMESTAMP and TIMESTAMPTZ (Delta `timestamp_ntz` and `timestamp`) never
+ * depend on the machine's zone.
+ */
+export class Engine {
+  private closed = false;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+  ) {}
+
+  static async create(options: EngineOptions = {}): Promise<Engine> {
+    // Extensions download from DuckDB's site, which may be unreachable: only built-in ones are used.
+    const config: Record<string, string> = { autoinstall_known_extensions: 'false' };
+    if (options.threads !== undefined) config['threads'] = String(options.threads);
+    if (options.memoryLimit !== undefined) config['memory_limit'] = options.memoryLimit;
+    if (options.tempDirectory !== undefined) config['temp_directory'] = options.tempDirectory;
+    const instance = await DuckDBInstance.create(':memory:', config);
+    const connection = await instance.connect();
+    // TimeZone needs the (statically linked) ICU extension, which is loaded only once connected.
+    await connection.run("SET GLOBAL TimeZone = 'UTC'");
+    await connection.run('SET GLOBAL parquet_metadata_cache = true');
+    return new Engine(instance, connection);
+  }
+
+  /** Run a statement for its effect. */
+  async run(sql: string): Promise<void> {
+    await this.guard(sql, () => this.connection.run(sql));
+  }
+
+  /** Run a query and return its rows as plain JS values (bigint, Date-free: see DuckDB's JS conversion). */
+  async query(sql: string): Promise<Row[]> {
+    const reader = await this.read(sql);
+    return reader.getRowObjectsJS() as Row[];
+  }
+
+  /** Run a query and return its rows converted to JSON-safe values (bigints and decimals as strings). */
+  async queryJson(sql: string): Promise<Row[]> {
+    const reader = await this.read(sql);
+    return reader.getRowObjectsJson() as Row[];
+  }
+
+  /** Run a query and keep DuckDB's reader, for callers that need column types or raw values. */
+  async read(sql: string): Promise<DuckDBResultReader> {
+    return this.guard(sql, () => this.connection.runAndReadAll(sql));
+  }
+
+  /** Stream a query's result chunk by chunk (JSON-safe values), for results too large to hold at once. */
+  async *stream(sql: string): AsyncGenerator<{ columns: string[]; rows: Row[] }> {
+    const result = await this.guard(sql, () => this.connection.stream(sql));
+    const columns = result.columnNames();
+    for (;;) {
+      const chunk = await this.guard(sql, () => result.fetchChunk());
+      if (chunk === null || chunk.rowCount === 0) return;
+      const rows = chunk.convertRows(JsonDuckDBValueConverter).map((values) => {
+        const row: Row = {};
+        columns.forEach((name, index) => {
+          row[name] = values[index];
+        });
+        return row;
+      });
+      yield { columns, rows };
+    }
+  }
+
+  /** Run work on a dedicated connection (its temp tables are its own), closed afterwards. */
+  async withConnection<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    const connection = await this.instance.connect();
+    try {
+      return await work(connection);
+    } finally {
+      connection.closeSync();
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+
+  private async guard<T>(sql: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new EngineQueryError(message, sql, error);
+    }
+  }
+}

@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import { constants, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ObjectAlreadyExistsError, ObjectNotFoundError, StorageError } from './errors.js';
+import type { ListOptions, ObjectMeta, ObjectStore, PutOptions } from './object-store.js';
+
+/**
+ * An object store over a folder on the local disk.
+ *
+ * put-if-absent writes a temporary file, flushes it, then hard-links it into place:
+ * link(2) fails with EEXIST when the target exists, so exactly one of two racing
+ * writers wins and nobody ever sees a half-written file.
+ */
+export class LocalObjectStore implements ObjectStore {
+  readonly root: string;
+  readonly url: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+    this.url = pathToFileURL(this.root).href;
+  }
+
+  async list(prefix: string, options: ListOptions = {}): Promise<ObjectMeta[]> {
+    const base = this.resolve(prefix);
+    const found: ObjectMeta[] = [];
+    await this.walk(base, prefix, options.recursive === true, found);
+    found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const startAfter = options.startAfter;
+    return startAfter === undefined ? found : found.filter((meta) => meta.path > startAfter);
+  }
+
+  async get(key: string): Promise<Uint8Array> {
+    try {
+      return await fs.readFile(this.resolve(key));
+    } catch (error) {
+      throw this.translate(error, key);
+    }
+  }
+
+  async getRange(key: string, offset: number, length: number): Promise<Uint8Array> {
+    let handle: fs.FileHandle | undefined;
+    try {
+      handle = await fs.open(this.resolve(key), 'r');
+      const buffer = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(buffer, 0, length, offset);
+      return buffer.subarray(0, bytesRead);
+    } catch (error) {
+      throw this.translate(error, key);
+    } finally {
+      await handle?.close();
+    }
+  }
+
+  async head(key: string): Promise<ObjectMeta | undefined> {
+    try {
+      const stat = await fs.stat(this.resolve(key));
+      if (!stat.isFile()) return undefined;
+      return { path: key, size: stat.size, lastModified: stat.mtime };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw this.translate(error, key);
+    }
+  }
+
+  async put(key: string, data: Uint8Array | string, options: PutOptions = {}): Promise<void> {
+    const target = this.resolve(key);
+    const temp = path.join(path.dirname(target), `.${path.basename(target)}.${randomUUID()}.tmp`);
+    try {
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      const handle = await fs.open(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY);
+      try {
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      if (options.ifAbsent === true) {
+        try {
+          await fs.link(temp, target);
+        } catch (error) {
+          if (isCode(error, 'EEXIST')) throw new ObjectAlreadyExistsError(key);
+          throw error;
+        }
+      } else {
+        await fs.rename(temp, target);
+      }
+    } catch (error) {
+      throw this.translate(error, key);
+    } finally {
+      await fs.rm(temp, { force: true });
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await fs.rm(this.resolve(key), { force: true });
+    } catch (error) {
+      throw this.translate(error, key);
+    }
+  }
+
+  async localPath(key: string): Promise<string> {
+    return this.resolve(key);
+  }
+
+  async stagingPath(key: string): Promise<string> {
+    const target = this.resolve(key);
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    return target;
+  }
+
+  async publishLocal(_key: string): Promise<void> {
+    // Staged files are written in place: new data files have unique names and stay
+    // invisible to readers until a commit names them.
+  }
+
+  private resolve(key: string): string {
+    const resolved = path.resolve(this.root, key);
+    if (resolved !== this.root && !resolved.startsWith(this.root + path.sep)) {
+      throw new StorageError(`Path ${key} escapes the store root ${this.root}`, key);
+    }
+    return resolved;
+  }
+
+  private async walk(dir: string, prefix: string, recursive: boolean, found: ObjectMeta[]): Promise<void> {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if (isNotFound(error) || isCode(error, 'ENOTDIR')) return;
+      throw this.translate(error, prefix);
+    }
+    await Promise.all(
+      entries.map(async (entry) => {
+        const key = prefix === '' ? entry.name : `${prefix.replace(/\/$/, '')}/${entry.name}`;
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) {
+          if (recursive) await this.walk(full, key, true, found);
+          return;
+        }
+        if (!entry.isFile()) return;
+        try {
+          const stat = await fs.stat(full);
+          found.push({ path: key, size: stat.size, lastModified: stat.mtime });
+        } catch (error) {
+          // A file removed between readdir and stat is simply no longer listed.
+          if (!isNotFound(error)) throw this.translate(error, key);
+        }
+      }),
+    );
+  }
+
+  private translate(error: unknown, key: string): Error {
+    if (error instanceof ObjectAlreadyExistsError || error instanceof StorageError || error instanceof ObjectNotFoundError) {
+      return error;
+    }
+    if (isNotFound(error)) return new ObjectNotFoundError(key, error);
+    const message = error instanceof Error ? error.message : String(error);
+    return new StorageError(`Storage operation failed on ${key}: ${message}`, key, error);
+  }
+}
+
+function isCode(error: unknown, code: string): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
+}
+
+function isNotFound(error: unknown): boolean {
+  return isCode(error, 'ENOENT');
+}

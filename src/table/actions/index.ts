@@ -1,0 +1,11 @@
+export { type Action, type ActionKind, parseAction, parseActionLines, actionToJson } from './action.js';
+export { type AddFile, parseAdd } from './add.js';
+export { type RemoveFile, parseRemove } from './remove.js';
+export { type Metadata, parseMetadata } from './metadata.js';
+export { type Protocol, parseProtocol } from './protocol.js';
+export { type Txn, parseTxn } from './txn.js';
+export { type CommitInfo } from './commit-info.js';
+export { type DomainMetadata } from './domain-metadata.js';
+export { type AddCdcFile } from './cdc.js';
+export { type Sidecar, type CheckpointMetadata } from './sidecar.js';
+export { type DeletionVectorDescriptor, deletionVectorUniqueId, parseDeletionVector } from './deletion-vector-descriptor.js';

@@ -1,0 +1,1 @@
+export { readCheckpointActions } from './read-checkpoint.js';

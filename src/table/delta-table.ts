@@ -1,0 +1,53 @@
+import path from 'node:path';
+import { sharedEngine, type Engine } from '../engine/index.js';
+import { LocalObjectStore, type ObjectStore } from '../storage/index.js';
+import { readHistory, loadLogState, loadSnapshot, type HistoryEntry, type LogState, type Snapshot, type SnapshotOptions } from './snapshot/index.js';
+import { Scan, type ScanOptions } from './scan/index.js';
+
+export interface OpenOptions {
+  engine?: Engine;
+}
+
+export type ReadOptions = ScanOptions & SnapshotOptions;
+
+/** A Delta table at a location: the entry point for reads (snapshots, scans, history) and writes. */
+export class DeltaTable {
+  protected constructor(
+    readonly store: ObjectStore,
+    readonly engine: Engine,
+  ) {}
+
+  /** Open a table by local path or object store. Nothing is read until asked for. */
+  static async open(location: string | ObjectStore, options: OpenOptions = {}): Promise<DeltaTable> {
+    const store = typeof location === 'string' ? new LocalObjectStore(path.resolve(location)) : location;
+    return new DeltaTable(store, options.engine ?? (await sharedEngine()));
+  }
+
+  get location(): string {
+    return this.store instanceof LocalObjectStore ? this.store.root : this.store.url;
+  }
+
+  /** The latest version, or the one asked for by version or timestamp. */
+  snapshot(options: SnapshotOptions = {}): Promise<Snapshot> {
+    return loadSnapshot(this.store, this.engine, this.location, options);
+  }
+
+  /**
+   * The reconciled log without the checks a read needs (protocol support, metadata
+   * present): for inspecting damaged or partial logs.
+   */
+  logState(options: SnapshotOptions = {}): Promise<LogState> {
+    return loadLogState(this.store, this.engine, this.location, options);
+  }
+
+  async scan(options: ReadOptions = {}): Promise<Scan> {
+    const snapshotOptions: SnapshotOptions = {};
+    if (options.version !== undefined) snapshotOptions.version = options.version;
+    if (options.timestamp !== undefined) snapshotOptions.timestamp = options.timestamp;
+    return new Scan(await this.snapshot(snapshotOptions), this.engine, options);
+  }
+
+  history(options: { limit?: number } = {}): Promise<HistoryEntry[]> {
+    return readHistory(this.store, options);
+  }
+}

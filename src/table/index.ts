@@ -1,0 +1,19 @@
+export { DeltaTable, type OpenOptions, type ReadOptions } from './delta-table.js';
+export { Snapshot, TableState, type LogState, type SnapshotOptions, type HistoryEntry, SUPPORTED_READER_FEATURES, parseTimestamp } from './snapshot/index.js';
+export { Scan, type ScanOptions, type ScanPlan } from './scan/index.js';
+export * from './errors.js';
+export type { Action, AddFile, RemoveFile, Metadata, Protocol, Txn, CommitInfo, DomainMetadata, DeletionVectorDescriptor } from './actions/index.js';
+export {
+  type DataType,
+  type StructType,
+  type StructField,
+  type PrimitiveTypeName,
+  parseSchemaString,
+  schemaToString,
+  describeType,
+  toDuckDBType,
+  primitive,
+  decimal,
+  field,
+  struct,
+} from './schema/index.js';

@@ -1,0 +1,1 @@
+export { partitionValueExpr, partitionValueLiteral, partitionStringExpr, type PartitionReadOptions } from './partition-value.js';

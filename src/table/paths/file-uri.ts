@@ -1,0 +1,68 @@
+import { fileURLToPath } from 'node:url';
+import { LocalObjectStore, type ObjectStore } from '../../storage/index.js';
+import { InvalidLogError } from '../errors.js';
+
+const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
+
+/** A path from the log resolved to the store that holds it and the key inside that store. */
+export interface ResolvedPath {
+  store: ObjectStore;
+  key: string;
+}
+
+/**
+ * Resolve a path from an add/remove/cdc/DV action. Relative paths are URIs relative to
+ * the table root and percent-encoded (PROTOCOL.md, Add File); absolute ones name their
+ * scheme. Only `file:` absolute paths are readable without a matching store.
+ */
+export function resolveLogPath(tableStore: ObjectStore, path: string, location: string): ResolvedPath {
+  if (!SCHEME.test(path) && !path.startsWith('/')) {
+    return { store: tableStore, key: decodeRelativePath(path, location) };
+  }
+  const url = SCHEME.test(path) ? path : `file://${path}`;
+  if (url.startsWith(tableStore.url + '/')) {
+    return { store: tableStore, key: decodeRelativePath(url.slice(tableStore.url.length + 1), location) };
+  }
+  if (url.startsWith('file:')) {
+    let local: string;
+    try {
+      local = fileURLToPath(new URL(url));
+    } catch (error) {
+      throw new InvalidLogError(`The path ${path} in ${location} is not a valid file URI`, location, undefined, error);
+    }
+    return { store: ROOT_STORE, key: local.replace(/^\/+/, '') };
+  }
+  throw new InvalidLogError(`The path ${path} in ${location} uses a scheme this table's storage cannot read`, location, 'Configure a store for that scheme, or keep data files under the table root.');
+}
+
+const ROOT_STORE = new LocalObjectStore('/');
+
+function decodeRelativePath(path: string, location: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch (error) {
+    throw new InvalidLogError(`The path ${path} in ${location} has invalid percent-encoding`, location, undefined, error);
+  }
+}
+
+/**
+ * The identity of a path during log replay: two spellings of the same file
+ * (`/a/b`, `file:/a/b`, `file:///a/b`, or relative vs absolute under the root) are one file.
+ */
+export function canonicalPath(tableUrl: string, path: string): string {
+  try {
+    if (SCHEME.test(path)) return new URL(path).href;
+    if (path.startsWith('/')) return new URL(`file://${path}`).href;
+    return new URL(path, tableUrl.endsWith('/') ? tableUrl : `${tableUrl}/`).href;
+  } catch {
+    return path;
+  }
+}
+
+/** Percent-encode a relative data path the way the log stores it (each segment encoded, '/' kept). */
+export function encodeRelativePath(path: string): string {
+  return path
+    .split('/')
+    .map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
+    .join('/');
+}

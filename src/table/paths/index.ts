@@ -1,0 +1,1 @@
+export { resolveLogPath, canonicalPath, encodeRelativePath, type ResolvedPath } from './file-uri.js';

@@ -1,0 +1,206 @@
+import type { DuckDBType } from '@duckdb/node-api';
+import { EngineQueryError, quoteIdent, quoteLiteral, quoteLiteralList, type Engine, type Row } from '../../engine/index.js';
+import type { AddFile } from '../actions/index.js';
+import { readDeletionVector } from '../deletion-vectors/index.js';
+import { DataFileMissingError, PredicateInvalidError } from '../errors.js';
+import { partitionValueLiteral, type PartitionReadOptions } from '../partitions/index.js';
+import { resolveLogPath } from '../paths/index.js';
+import { physicalName, toDuckDBType, type StructField } from '../schema/index.js';
+import type { Snapshot } from '../snapshot/index.js';
+import { pruneFiles } from './file-pruning.js';
+import { parsePredicate, type Predicate } from './predicate.js';
+import { logicalValueSql } from './projection.js';
+
+export interface ScanOptions extends PartitionReadOptions {
+  /** Columns to return, in this order; all columns by default. */
+  columns?: readonly string[];
+  /** A SQL boolean expression over the table's columns. */
+  where?: string;
+  limit?: number;
+}
+
+/** What a scan will read: the files left after pruning and the one DuckDB query over them. */
+export interface ScanPlan {
+  files: AddFile[];
+  /** Files in the snapshot before pruning. */
+  totalFiles: number;
+  /** A DuckDB query returning the table's rows with logical names and types. */
+  sql: string;
+  columns: string[];
+}
+
+/**
+ * A read of one snapshot. Files are pruned by partition values and statistics, then
+ * DuckDB reads the remaining Parquet files in one query: partition values become typed
+ * constants, column-mapped names become logical ones, deletion-vector rows are
+ * anti-joined away by their row index.
+ */
+export class Scan {
+  private planned: Promise<ScanPlan> | undefined;
+
+  constructor(
+    private readonly snapshot: Snapshot,
+    private readonly engine: Engine,
+    private readonly options: ScanOptions = {},
+  ) {}
+
+  plan(): Promise<ScanPlan> {
+    this.planned ??= this.buildPlan();
+    return this.planned;
+  }
+
+  async sql(): Promise<string> {
+    return (await this.plan()).sql;
+  }
+
+  /** All rows, with JSON-safe values (64-bit integers, decimals and timestamps as exact strings). */
+  async rows(): Promise<Row[]> {
+    return this.run(async (sql) => this.engine.queryJson(sql));
+  }
+
+  /** Rows chunk by chunk, for results too large to hold. */
+  async *stream(): AsyncGenerator<{ columns: string[]; rows: Row[] }> {
+    const sql = await this.sql();
+    try {
+      yield* this.engine.stream(sql);
+    } catch (error) {
+      throw await this.explain(error);
+    }
+  }
+
+  async count(): Promise<number> {
+    const rows = await this.run((sql) => this.engine.query(`SELECT count(*) AS n FROM (${sql})`));
+    return Number(rows[0]?.['n'] ?? 0);
+  }
+
+  private async run<T>(work: (sql: string) => Promise<T>): Promise<T> {
+    const sql = await this.sql();
+    try {
+      return await work(sql);
+    } catch (error) {
+      throw await this.explain(error);
+    }
+  }
+
+  /** Turn DuckDB's failure into the typed error that says what is really wrong. */
+  private async explain(error: unknown, files?: readonly AddFile[]): Promise<unknown> {
+    if (!(error instanceof EngineQueryError)) return error;
+    for (const file of files ?? (await this.plan()).files) {
+      const resolved = resolveLogPath(this.snapshot.store, file.path, this.snapshot.location);
+      if ((await resolved.store.head(resolved.key)) === undefined) return new DataFileMissingError(`${resolved.store.url}/${resolved.key}`, error);
+    }
+    if (this.options.where !== undefined && /Binder Error|Conversion Error|Parser Error/.test(error.message)) {
+      return new PredicateInvalidError(`The filter failed: ${error.message}`, this.options.where, error);
+    }
+    return error;
+  }
+
+  private async buildPlan(): Promise<ScanPlan> {
+    const snapshot = this.snapshot;
+    const fields = snapshot.schema.fields.filter((f) => !(f.type.kind === 'primitive' && f.type.name === 'void'));
+    const output = this.outputColumns(fields);
+    let predicate: Predicate | undefined;
+    let files: AddFile[] = [...snapshot.files];
+    if (this.options.where !== undefined) {
+      predicate = await parsePredicate(this.engine, this.options.where);
+      files = await pruneFiles(this.engine, snapshot, files, predicate, this.options);
+    }
+    const logical = await this.logicalSelect(fields, files);
+    let sql = `SELECT ${output.map(quoteIdent).join(', ')} FROM (${logical}) AS aquifer_table`;
+    if (predicate !== undefined) sql += ` WHERE (${predicate.sql})`;
+    if (this.options.limit !== undefined) sql += ` LIMIT ${Math.max(0, Math.floor(this.options.limit))}`;
+    return { files, totalFiles: snapshot.files.length, sql, columns: output };
+  }
+
+  private outputColumns(fields: readonly StructField[]): string[] {
+    if (this.options.columns === undefined) return fields.map((f) => f.name);
+    return this.options.columns.map((name) => {
+      const field = fields.find((f) => f.name.toLowerCase() === name.toLowerCase());
+      if (field === undefined) {
+        throw new PredicateInvalidError(`The table has no column '${name}' (columns: ${fields.map((f) => f.name).join(', ')})`, name);
+      }
+      return field.name;
+    });
+  }
+
+  /** One SELECT producing every logical column from the files' physical contents. */
+  private async logicalSelect(fields: readonly StructField[], files: readonly AddFile[]): Promise<string> {
+    const snapshot = this.snapshot;
+    const mode = snapshot.columnMappingMode;
+    const partitions = new Set(snapshot.partitionColumns);
+    if (files.length === 0) {
+      return `SELECT ${fields.map((f) => `CAST(NULL AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`).join(', ')} LIMIT 0`;
+    }
+    const located = await Promise.all(
+      files.map(async (file) => {
+        const resolved = resolveLogPath(snapshot.store, file.path, snapshot.location);
+        return { file, local: await resolved.store.localPath(resolved.key) };
+      }),
+    );
+    const stored = await this.storedTypes(located.map((l) => l.local), files);
+    const partitionFields = fields.filter((f) => partitions.has(f.name));
+    const partitionPhysical = partitionFields.map((f) => physicalName(f, mode));
+    const exclude = [...partitionPhysical.filter((name) => stored.has(name)), 'file_row_number'];
+    const dataColumns = `COLUMNS(lambda c: c NOT IN (${exclude.map(quoteLiteral).join(', ')}))`;
+    const hasData = [...stored.keys()].some((name) => !exclude.includes(name));
+
+    // Files sharing partition values (and no deletion vector) are read by one read_parquet.
+    const groups = new Map<string, { values: AddFile['partitionValues']; locals: string[] }>();
+    const branches: string[] = [];
+    for (const { file, local } of located) {
+      const values = file.partitionValues;
+      if (file.deletionVector === undefined) {
+        const key = JSON.stringify(partitionPhysical.map((name) => values[name] ?? null));
+        const group = groups.get(key) ?? { values, locals: [] };
+        group.locals.push(local);
+        groups.set(key, group);
+        continue;
+      }
+      const deleted = await readDeletionVector(snapshot.store, file.deletionVector, `${snapshot.location} (${file.path})`);
+      const select = this.branchSelect(hasData ? dataColumns : undefined, partitionFields, values);
+      const source = `read_parquet(${quoteLiteral(local)}, file_row_number = true)`;
+      branches.push(
+        deleted.length === 0
+          ? `SELECT ${select} FROM ${source}`
+          : `SELECT ${select} FROM ${source} WHERE file_row_number NOT IN (SELECT CAST(unnest(string_split(${quoteLiteral(deleted.join(','))}, ',')) AS BIGINT))`,
+      );
+    }
+    for (const group of groups.values()) {
+      const select = this.branchSelect(hasData ? '*' : undefined, partitionFields, group.values, exclude);
+      branches.unshift(`SELECT ${select} FROM read_parquet(${quoteLiteralList(group.locals)}, union_by_name = true)`);
+    }
+    const union = branches.length === 1 ? (branches[0] as string) : branches.map((b) => `(${b})`).join(' UNION ALL BY NAME ');
+    const projection = fields.map((f) => {
+      const name = physicalName(f, mode);
+      const source = quoteIdent(name);
+      const type = partitions.has(f.name) ? undefined : stored.get(name);
+      const expr = partitions.has(f.name) ? `CAST(${source} AS ${toDuckDBType(f.type)})` : logicalValueSql(source, f.type, type, mode);
+      return `${expr} AS ${quoteIdent(f.name)}`;
+    });
+    return `SELECT ${projection.join(', ')} FROM (${union}) AS aquifer_files`;
+  }
+
+  private branchSelect(data: string | undefined, partitionFields: readonly StructField[], values: AddFile['partitionValues'], exclude?: string[]): string {
+    const mode = this.snapshot.columnMappingMode;
+    const parts: string[] = [];
+    if (data !== undefined) parts.push(data === '*' && exclude !== undefined ? `COLUMNS(lambda c: c NOT IN (${exclude.map(quoteLiteral).join(', ')}))` : data);
+    for (const field of partitionFields) {
+      const name = physicalName(field, mode);
+      parts.push(`${partitionValueLiteral(values[name], field.type, this.options)} AS ${quoteIdent(name)}`);
+    }
+    return parts.join(', ');
+  }
+
+  /** The top-level columns the files hold, with their stored types (unioned across files). */
+  private async storedTypes(locals: readonly string[], files: readonly AddFile[]): Promise<Map<string, DuckDBType>> {
+    let reader;
+    try {
+      reader = await this.engine.read(`SELECT * FROM read_parquet(${quoteLiteralList(locals)}, union_by_name = true) LIMIT 0`);
+    } catch (error) {
+      throw await this.explain(error, files);
+    }
+    const names = reader.columnNames();
+    const types = reader.columnTypes();
+    return new Map(names.map((name, index) => [name, types[index] as DuckDBType]));
+  }
+}

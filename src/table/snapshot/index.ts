@@ -1,0 +1,7 @@
+export { Snapshot, statsNumRecords } from './snapshot.js';
+export { loadSnapshot, loadLogState, type LogState, type SnapshotOptions } from './load-snapshot.js';
+export { TableState } from './table-state.js';
+export { checkReadSupport, SUPPORTED_READER_FEATURES } from './protocol-support.js';
+export { versionAtTimestamp, parseTimestamp, CommitTimeline } from './time-travel.js';
+export { readHistory, type HistoryEntry } from './history.js';
+export { mapConcurrent, readJsonLogFile } from './read-log-file.js';
