@@ -3,6 +3,10 @@ import { EngineQueryError } from './errors.js';
 
 export type Row = Record<string, unknown>;
 
+export interface QueryOptions {
+  onProgress?: (fraction: number) => void;
+}
+
 export interface EngineOptions {
   /** Worker threads DuckDB may use; defaults to DuckDB's own choice (all cores). */
   threads?: number;
@@ -47,10 +51,30 @@ export class Engine {
     await this.guard(sql, () => this.connection.run(sql));
   }
 
-  /** Run a query and return its rows as plain JS values (bigint, Date-free: see DuckDB's JS conversion). */
-  async query(sql: string): Promise<Row[]> {
-    const reader = await this.read(sql);
-    return reader.getRowObjectsJS() as Row[];
+  /**
+   * Run a query and return its rows as plain JS values (DuckDB's JS conversion: BIGINT
+   * as bigint, DECIMAL as number). With `onProgress`, DuckDB's progress (0..1) is
+   * reported while it runs, for progress bars on long work.
+   */
+  async query(sql: string, options: QueryOptions = {}): Promise<Row[]> {
+    const onProgress = options.onProgress;
+    if (onProgress === undefined) return (await this.read(sql)).getRowObjectsJS() as Row[];
+    return this.withConnection(async (connection) => {
+      // Progress is read by polling; DuckDB's own terminal bar would write over ours.
+      await connection.run('SET enable_progress_bar = true');
+      await connection.run('SET enable_progress_bar_print = false');
+      const timer = setInterval(() => {
+        const percentage = connection.progress.percentage;
+        if (percentage >= 0) onProgress(Math.min(1, percentage / 100));
+      }, 200);
+      try {
+        const reader = await this.guard(sql, () => connection.runAndReadAll(sql));
+        onProgress(1);
+        return reader.getRowObjectsJS() as Row[];
+      } finally {
+        clearInterval(timer);
+      }
+    });
   }
 
   /** Run a query and return its rows converted to JSON-safe values (bigints and decimals as strings). */

@@ -3,6 +3,7 @@ import { sharedEngine, type Engine } from '../engine/index.js';
 import { LocalObjectStore, type ObjectStore } from '../storage/index.js';
 import { readHistory, loadLogState, loadSnapshot, type HistoryEntry, type LogState, type Snapshot, type SnapshotOptions } from './snapshot/index.js';
 import { Scan, type ScanOptions } from './scan/index.js';
+import { TableWriter, type CreateOptions, type OverwriteOptions, type WriteOptions, type WriteResult, type WriteSource } from './write/index.js';
 
 export interface OpenOptions {
   engine?: Engine;
@@ -21,6 +22,27 @@ export class DeltaTable {
   static async open(location: string | ObjectStore, options: OpenOptions = {}): Promise<DeltaTable> {
     const store = typeof location === 'string' ? new LocalObjectStore(path.resolve(location)) : location;
     return new DeltaTable(store, options.engine ?? (await sharedEngine()));
+  }
+
+  /** Create a table (with its first data, when given) at a local path or object store. */
+  static async create(location: string | ObjectStore, options: CreateOptions & OpenOptions): Promise<{ table: DeltaTable; result: WriteResult }> {
+    const table = await DeltaTable.open(location, options);
+    const result = await table.writer().create(options);
+    return { table, result };
+  }
+
+  /** Add rows in one atomic commit. */
+  async append(data: WriteSource, options: WriteOptions = {}): Promise<WriteResult> {
+    return this.writer().append(await this.snapshot(), data, options);
+  }
+
+  /** Replace all rows, or the partitions matching `where`, in one atomic commit. */
+  async overwrite(data: WriteSource, options: OverwriteOptions = {}): Promise<WriteResult> {
+    return this.writer().overwrite(await this.snapshot(), data, options);
+  }
+
+  private writer(): TableWriter {
+    return new TableWriter(this.store, this.engine, this.location);
   }
 
   get location(): string {

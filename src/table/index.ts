@@ -17,3 +17,4 @@ export {
   field,
   struct,
 } from './schema/index.js';
+export { type WriteSource, type WriteResult, type WriteOptions, type OverwriteOptions, type CreateOptions, type AppTransaction, type FileFormat } from './write/index.js';

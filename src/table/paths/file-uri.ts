@@ -59,10 +59,14 @@ export function canonicalPath(tableUrl: string, path: string): string {
   }
 }
 
-/** Percent-encode a relative data path the way the log stores it (each segment encoded, '/' kept). */
+/**
+ * Percent-encode a relative data path the way the log stores it: each segment as a URI
+ * path segment, so '%', spaces and non-ASCII are escaped while '=' (as in `part=1`)
+ * stays readable, as the reference implementation writes it.
+ */
 export function encodeRelativePath(path: string): string {
   return path
     .split('/')
-    .map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
+    .map((segment) => encodeURIComponent(segment).replace(/%(3D|3A|40|2C|3B|24|26|2B)/g, (escaped) => decodeURIComponent(escaped)))
     .join('/');
 }

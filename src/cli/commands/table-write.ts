@@ -1,0 +1,111 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { DeltaTable, type CreateOptions, type FileFormat, type OverwriteOptions, type WriteResult, type WriteSource } from '../../table/index.js';
+import { choice, collect, collectProperty, parseList, parseNonNegativeInt } from '../options.js';
+import { ProgressBar } from '../output/progress.js';
+import { formatBytes, printJson, printText, type InfoFormat } from '../output/print.js';
+
+interface SourceFlags {
+  from: string[];
+  inputFormat?: FileFormat;
+  delimiter?: string;
+  format: InfoFormat;
+  appId?: string;
+  txnVersion?: number;
+  targetFileSize?: number;
+}
+
+function sourceOf(flags: SourceFlags): WriteSource {
+  const source: WriteSource = { files: flags.from };
+  if (flags.inputFormat !== undefined) source.format = flags.inputFormat;
+  if (flags.delimiter !== undefined) source.csv = { delimiter: flags.delimiter };
+  return source;
+}
+
+function withSourceOptions(command: Command): Command {
+  return command
+    .requiredOption('--from <file>', 'input file or glob (CSV, JSON lines or Parquet); repeat for more', collect, [])
+    .option('--input-format <format>', 'csv, json or parquet (default: from the file name)', choice(['csv', 'json', 'parquet'] as const))
+    .option('--delimiter <char>', 'CSV field delimiter (default: detected)')
+    .option('--app-id <id>', 'exactly-once: the writing application (with --txn-version)')
+    .option('--txn-version <n>', 'exactly-once: this write\'s version for --app-id; a repeat is skipped', parseNonNegativeInt)
+    .option('--target-file-size <bytes>', 'roll data files at about this size', parseNonNegativeInt)
+    .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text');
+}
+
+function writeOptions(flags: SourceFlags, progress: ProgressBar) {
+  const options: { txn?: { appId: string; version: number }; targetFileSize?: number; onProgress: (f: number) => void } = { onProgress: (f) => progress.update(f) };
+  if (flags.appId !== undefined || flags.txnVersion !== undefined) {
+    if (flags.appId === undefined || flags.txnVersion === undefined) throw new InvalidArgumentError('--app-id and --txn-version go together.');
+    options.txn = { appId: flags.appId, version: flags.txnVersion };
+  }
+  if (flags.targetFileSize !== undefined) options.targetFileSize = flags.targetFileSize;
+  return options;
+}
+
+function report(verb: string, location: string, result: WriteResult, format: InfoFormat): void {
+  if (format === 'json') {
+    printJson({ location, ...result });
+    return;
+  }
+  if (result.skipped) {
+    printText(`Skipped: this application's transaction was already committed; ${location} stays at version ${result.version}.`);
+    return;
+  }
+  const removed = result.filesRemoved > 0 ? `, replacing ${result.filesRemoved} file${result.filesRemoved === 1 ? '' : 's'}` : '';
+  printText(`${verb} ${result.rows} rows in ${result.filesAdded} file${result.filesAdded === 1 ? '' : 's'} (${formatBytes(result.bytes)})${removed}: ${location} is at version ${result.version}.`);
+}
+
+export function registerTableWrites(table: Command): void {
+  withSourceOptions(
+    table
+      .command('create')
+      .description('Create a Delta table from CSV, JSON lines or Parquet files (schema inferred), or an empty one from --schema.')
+      .argument('<path>', 'where the table root goes'),
+  )
+    .option('--partition-by <a,b>', 'partition columns', parseList)
+    .option('--property <key=value>', 'table property, e.g. delta.appendOnly=true; repeatable', collectProperty, {})
+    .option('--name <name>', 'table name')
+    .option('--description <text>', 'table description')
+    .action(async (location: string, flags: SourceFlags & { partitionBy?: string[]; property: Record<string, string>; name?: string; description?: string }) => {
+      const progress = new ProgressBar('create', flags.format === 'text' && process.stderr.isTTY === true);
+      try {
+        const options: CreateOptions = { ...writeOptions(flags, progress), data: sourceOf(flags), properties: flags.property };
+        if (flags.partitionBy !== undefined) options.partitionColumns = flags.partitionBy;
+        if (flags.name !== undefined) options.name = flags.name;
+        if (flags.description !== undefined) options.description = flags.description;
+        const { result } = await DeltaTable.create(location, options);
+        progress.stop();
+        report('Created the table with', location, result, flags.format);
+      } finally {
+        progress.stop();
+      }
+    });
+
+  withSourceOptions(table.command('append').description('Append rows from CSV, JSON lines or Parquet files in one atomic commit.').argument('<path>', 'table root')).action(
+    async (location: string, flags: SourceFlags) => {
+      const progress = new ProgressBar('append', flags.format === 'text' && process.stderr.isTTY === true);
+      try {
+        const result = await (await DeltaTable.open(location)).append(sourceOf(flags), writeOptions(flags, progress));
+        progress.stop();
+        report('Appended', location, result, flags.format);
+      } finally {
+        progress.stop();
+      }
+    },
+  );
+
+  withSourceOptions(table.command('overwrite').description('Replace all rows, or the partitions matching --where, in one atomic commit.').argument('<path>', 'table root'))
+    .option('--where <sql>', 'replace only the partitions matching this predicate over partition columns')
+    .action(async (location: string, flags: SourceFlags & { where?: string }) => {
+      const progress = new ProgressBar('overwrite', flags.format === 'text' && process.stderr.isTTY === true);
+      try {
+        const options: OverwriteOptions = writeOptions(flags, progress);
+        if (flags.where !== undefined) options.where = flags.where;
+        const result = await (await DeltaTable.open(location)).overwrite(sourceOf(flags), options);
+        progress.stop();
+        report('Wrote', location, result, flags.format);
+      } finally {
+        progress.stop();
+      }
+    });
+}

@@ -1,0 +1,10 @@
+/** What the CLI's exit status means; documented in `aquifer --help`. */
+export const ExitCode = {
+  OK: 0,
+  /** The operation failed with a typed error (bad input, conflict, missing table...). */
+  FAILED: 1,
+  /** The command line itself was wrong. */
+  USAGE: 2,
+  /** A defect: an error Aquifer did not expect. Please report it. */
+  INTERNAL: 70,
+} as const;

@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+import { CommanderError } from 'commander';
+import { isAquiferError } from '../errors.js';
+import { log } from '../log.js';
+import { ExitCode } from './exit-codes.js';
+import { buildProgram } from './program.js';
+
+/** The one place errors become exit codes: typed errors print their code and hint. */
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.OK;
+      if (error.code === 'commander.executeSubCommandAsync') return ExitCode.OK;
+      return ExitCode.USAGE;
+    }
+    if (isAquiferError(error)) {
+      process.stderr.write(`error ${error.code}: ${error.message}\n`);
+      if (error.hint !== '') process.stderr.write(`hint: ${error.hint}\n`);
+      log.debug({ err: error, code: error.code }, 'command failed');
+      return ExitCode.FAILED;
+    }
+    log.error({ err: error }, 'unexpected error');
+    process.stderr.write(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\nThis is a defect in Aquifer; please report it.\n`);
+    return ExitCode.INTERNAL;
+  }
+}
+
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

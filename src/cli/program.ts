@@ -1,0 +1,34 @@
+import { Command } from 'commander';
+import { setLogLevel } from '../log.js';
+import { registerConformance } from './commands/conformance.js';
+import { registerTableDescribe } from './commands/table-describe.js';
+import { registerTableHistory } from './commands/table-history.js';
+import { registerTableRead } from './commands/table-read.js';
+import { registerTableWrites } from './commands/table-write.js';
+
+const EXIT_CODES = `
+Exit codes: 0 success; 1 the operation failed with a typed error (its code and a hint
+are printed); 2 the command line was wrong; 70 an unexpected internal error.`;
+
+/** The `aquifer` command tree. Commands only parse and print; capabilities do the work. */
+export function buildProgram(): Command {
+  const program = new Command('aquifer')
+    // Set before subcommands are added: they copy it, so usage errors reach main's handler.
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) })
+    .description('Aquifer: the data foundation for AI systems (Delta Lake tables, ingestion, features).')
+    .version('0.1.0')
+    .option('--log-level <level>', 'structured log level on stderr: fatal, error, warn, info, debug, trace', 'warn')
+    .addHelpText('after', EXIT_CODES)
+    .showHelpAfterError()
+    .hook('preAction', (command) => {
+      setLogLevel(String(command.opts()['logLevel'] ?? 'warn'));
+    });
+  const table = program.command('table').description('Delta Lake tables: read, time travel, describe, history, create, append, overwrite.').addHelpText('after', EXIT_CODES);
+  registerTableRead(table);
+  registerTableDescribe(table);
+  registerTableHistory(table);
+  registerTableWrites(table);
+  registerConformance(program);
+  return program;
+}

@@ -1,0 +1,1 @@
+export { Project, CONFIG_FILE, type ProjectConfig } from './project.js';

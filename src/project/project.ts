@@ -1,0 +1,66 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { AquiferError } from '../errors.js';
+
+export const CONFIG_FILE = 'aquifer.json';
+
+/** A project's configuration: which backend plays each role. The embedded default needs no service. */
+export interface ProjectConfig {
+  name: string;
+  backends: {
+    tableStorage: 'local';
+  };
+}
+
+/**
+ * A project is a folder: its config file, `tables/` (Delta tables) and `.aquifer/`
+ * (registry, run history, online store).
+ */
+export class Project {
+  private constructor(
+    readonly root: string,
+    readonly config: ProjectConfig,
+  ) {}
+
+  /** Create the project folder (or adopt an existing one) with the embedded defaults. */
+  static async init(root: string, name = path.basename(path.resolve(root))): Promise<Project> {
+    const dir = path.resolve(root);
+    await fs.mkdir(path.join(dir, 'tables'), { recursive: true });
+    await fs.mkdir(path.join(dir, '.aquifer'), { recursive: true });
+    const file = path.join(dir, CONFIG_FILE);
+    try {
+      return await Project.open(dir);
+    } catch (error) {
+      if (!(error instanceof AquiferError) || error.code !== 'PROJECT_NOT_FOUND') throw error;
+    }
+    const config: ProjectConfig = { name, backends: { tableStorage: 'local' } };
+    await fs.writeFile(file, `${JSON.stringify(config, null, 2)}\n`);
+    return new Project(dir, config);
+  }
+
+  static async open(root: string): Promise<Project> {
+    const dir = path.resolve(root);
+    const file = path.join(dir, CONFIG_FILE);
+    let text: string;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch (error) {
+      throw new AquiferError('PROJECT_NOT_FOUND', `No Aquifer project at ${dir}: ${CONFIG_FILE} is missing`, { value: dir, hint: 'Run `aquifer init` there, or point at the project folder.', cause: error });
+    }
+    let config: ProjectConfig;
+    try {
+      config = JSON.parse(text) as ProjectConfig;
+    } catch (error) {
+      throw new AquiferError('PROJECT_CONFIG_INVALID', `${file} is not valid JSON`, { value: file, hint: 'Fix the JSON syntax of the project config.', cause: error });
+    }
+    return new Project(dir, config);
+  }
+
+  /** Where the table of that name lives. */
+  tablePath(name: string): string {
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name)) {
+      throw new AquiferError('PROJECT_TABLE_NAME_INVALID', `'${name}' is not a valid table name`, { value: name, hint: 'Use letters, digits, _, . and -, starting with a letter, digit or _.' });
+    }
+    return path.join(this.root, 'tables', name);
+  }
+}

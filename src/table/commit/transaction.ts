@@ -1,0 +1,74 @@
+import { ObjectAlreadyExistsError, type ObjectStore } from '../../storage/index.js';
+import { actionToJson, type Action, type CommitInfo } from '../actions/index.js';
+import { CommitConflictError, TableAlreadyExistsError } from '../errors.js';
+import { commitPath } from '../log-segment/index.js';
+import { readJsonLogFile } from '../snapshot/index.js';
+import { checkConflicts, fileKey, type TransactionFootprint } from './conflict-checker.js';
+
+export const ENGINE_INFO = 'Aquifer/0.1.0';
+
+export interface CommitRequest {
+  /** The version the transaction read; undefined when it creates the table. */
+  readVersion: number | undefined;
+  actions: Action[];
+  operation: string;
+  operationParameters: Record<string, unknown>;
+  operationMetrics?: Record<string, string>;
+  footprint: TransactionFootprint;
+  /** Whether the table writes in-commit timestamps (delta.enableInCommitTimestamps). */
+  inCommitTimestamps?: boolean;
+  /** The previous version's in-commit timestamp, so ours can be kept strictly larger. */
+  previousTimestamp?: number;
+  /** Give up after this many lost races. */
+  maxAttempts?: number;
+}
+
+export interface CommitResult {
+  version: number;
+  /** How many times another writer won first and this commit moved to a later version. */
+  retries: number;
+}
+
+/**
+ * Commit a transaction: write `<version>.json` with put-if-absent, so of two writers
+ * racing for one version exactly one wins. The loser reads the winner's commit, checks
+ * it for logical conflicts and, when there are none, tries the next version.
+ */
+export async function commitTransaction(store: ObjectStore, location: string, request: CommitRequest): Promise<CommitResult> {
+  const maxAttempts = request.maxAttempts ?? 50;
+  const ourRemoves = request.actions.flatMap((a) => (a.kind === 'remove' ? [fileKey(store.url, a.remove)] : []));
+  let version = request.readVersion === undefined ? 0 : request.readVersion + 1;
+  let previousTimestamp = request.previousTimestamp;
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    const commitInfo = buildCommitInfo(request, previousTimestamp);
+    const body = [{ kind: 'commitInfo', commitInfo } as Action, ...request.actions].map(actionToJson).join('\n') + '\n';
+    try {
+      await store.put(commitPath(version), body, { ifAbsent: true });
+      return { version, retries: attempt };
+    } catch (error) {
+      if (!(error instanceof ObjectAlreadyExistsError)) throw error;
+    }
+    if (request.readVersion === undefined) throw new TableAlreadyExistsError(location);
+    const winner = await readJsonLogFile(store, commitPath(version));
+    checkConflicts(store.url, request.footprint, ourRemoves, version, winner);
+    const info = winner.find((a) => a.kind === 'commitInfo');
+    if (info?.kind === 'commitInfo' && typeof info.commitInfo.inCommitTimestamp === 'number') previousTimestamp = info.commitInfo.inCommitTimestamp;
+    version++;
+  }
+  throw new CommitConflictError(`Gave up committing to ${location} after ${maxAttempts} attempts lost to other writers`, { version, reason: 'TOO_MANY_RETRIES' });
+}
+
+function buildCommitInfo(request: CommitRequest, previousTimestamp: number | undefined): CommitInfo {
+  const now = Date.now();
+  const info: CommitInfo = {};
+  if (request.inCommitTimestamps === true) info.inCommitTimestamp = previousTimestamp === undefined ? now : Math.max(now, previousTimestamp + 1);
+  info.timestamp = now;
+  info.operation = request.operation;
+  info.operationParameters = request.operationParameters;
+  if (request.readVersion !== undefined) info.readVersion = request.readVersion;
+  info.isolationLevel = 'WriteSerializable';
+  info.isBlindAppend = request.footprint.isBlindAppend;
+  if (request.operationMetrics !== undefined) info.operationMetrics = request.operationMetrics;
+  info.engineInfo = ENGINE_INFO;
+  return info;
+}

@@ -1,0 +1,121 @@
+import path from 'node:path';
+import { quoteIdent, quoteLiteral, type Engine } from '../../engine/index.js';
+import type { ObjectStore } from '../../storage/index.js';
+import type { AddFile } from '../actions/index.js';
+import { partitionStringExpr } from '../partitions/index.js';
+import { encodeRelativePath } from '../paths/index.js';
+import { physicalName, type ColumnMappingMode, type StructField, type StructType } from '../schema/index.js';
+import { buildStatsJson, type ColumnStatistics } from './file-stats.js';
+
+export const DEFAULT_TARGET_FILE_SIZE = 128 * 1024 * 1024;
+
+export interface DataWriteSpec {
+  schema: StructType;
+  partitionColumns: readonly string[];
+  mode: ColumnMappingMode;
+  configuration: Readonly<Record<string, string>>;
+  /** Roll to a new file after about this many bytes. */
+  targetFileSize?: number;
+  /** Told the fraction done (0..1) while DuckDB writes. */
+  onProgress?: (fraction: number) => void;
+}
+
+const CODECS: Record<string, string> = { snappy: 'snappy', zstd: 'zstd', gzip: 'gzip', uncompressed: 'uncompressed', none: 'uncompressed', lz4_raw: 'lz4_raw', lz4: 'lz4_raw' };
+
+/**
+ * Write the rows of `sql` (columns named and typed like the schema) as Parquet data
+ * files under the table root, and describe each as an add action with its partition
+ * values and statistics. DuckDB writes the files and collects the statistics in the
+ * same pass; partition columns become folders and leave the files, as in Spark.
+ */
+export interface DataWriteResult {
+  adds: AddFile[];
+  rows: number;
+  bytes: number;
+}
+
+export async function writeDataFiles(engine: Engine, store: ObjectStore, spec: DataWriteSpec, sql: string): Promise<DataWriteResult> {
+  const root = await store.stagingPath('');
+  const partitions = new Set(spec.partitionColumns);
+  const projection = spec.schema.fields.map((field) => {
+    const source = quoteIdent(field.name);
+    const target = quoteIdent(physicalName(field, spec.mode));
+    return partitions.has(field.name) ? `${partitionStringExpr(source, field.type)} AS ${target}` : `${source} AS ${target}`;
+  });
+  const codec = CODECS[(spec.configuration['delta.parquet.compression.codec'] ?? 'snappy').toLowerCase()] ?? 'snappy';
+  const options = [
+    'FORMAT parquet',
+    `COMPRESSION ${codec}`,
+    'RETURN_STATS',
+    "FILENAME_PATTERN 'part-{uuid}'",
+    'APPEND true',
+  ];
+  if (partitions.size > 0) {
+    // DuckDB cannot roll files by size within partitions; each partition gets one file per write.
+    const byPhysical = spec.partitionColumns.map((name) => quoteIdent(physicalName(field(spec.schema, name), spec.mode)));
+    options.push(`PARTITION_BY (${byPhysical.join(', ')})`);
+  } else {
+    options.push(`FILE_SIZE_BYTES ${Math.max(1, Math.floor(spec.targetFileSize ?? DEFAULT_TARGET_FILE_SIZE))}`);
+  }
+  const copy = `COPY (SELECT ${projection.join(', ')} FROM (${sql})) TO ${quoteLiteral(root)} (${options.join(', ')})`;
+  const rows = await engine.query(copy, spec.onProgress === undefined ? {} : { onProgress: spec.onProgress });
+  const dataFields = spec.schema.fields.filter((f) => !partitions.has(f.name));
+  const now = Date.now();
+  const adds: AddFile[] = [];
+  let total = 0;
+  let bytes = 0;
+  for (const row of rows) {
+    const local = String(row['filename']);
+    const key = path.relative(root, local).split(path.sep).join('/');
+    const count = Number(row['count']);
+    if (count === 0) {
+      await store.delete(key);
+      continue;
+    }
+    await store.publishLocal(key);
+    total += count;
+    bytes += Number(row['file_size_bytes']);
+    adds.push({
+      path: encodeRelativePath(key),
+      partitionValues: partitionValues(row['partition_keys'], spec),
+      size: Number(row['file_size_bytes']),
+      modificationTime: now,
+      dataChange: true,
+      stats: buildStatsJson(count, dataFields, spec.mode, columnStatistics(row['column_statistics'])),
+    });
+  }
+  return { adds, rows: total, bytes };
+}
+
+function field(schema: StructType, name: string): StructField {
+  return schema.fields.find((f) => f.name === name) as StructField;
+}
+
+/** DuckDB returns maps as arrays of {key, value}; an empty partition string means NULL in Delta. */
+function partitionValues(keys: unknown, spec: DataWriteSpec): Record<string, string | null> {
+  const values: Record<string, string | null> = {};
+  for (const name of spec.partitionColumns) values[physicalName(field(spec.schema, name), spec.mode)] = null;
+  for (const entry of entries(keys)) {
+    const value = entry.value;
+    values[String(entry.key)] = value === null || value === undefined || value === '' ? null : String(value);
+  }
+  return values;
+}
+
+function columnStatistics(raw: unknown): ColumnStatistics {
+  const out: ColumnStatistics = new Map();
+  for (const column of entries(raw)) {
+    const stats: Record<string, string> = {};
+    for (const stat of entries(column.value)) if (stat.value !== null && stat.value !== undefined) stats[String(stat.key)] = String(stat.value);
+    out.set(String(column.key), stats);
+  }
+  return out;
+}
+
+function entries(value: unknown): { key: unknown; value: unknown }[] {
+  if (Array.isArray(value)) return value as { key: unknown; value: unknown }[];
+  if (value !== null && typeof value === 'object' && 'entries' in value && Array.isArray((value as { entries: unknown }).entries)) {
+    return (value as { entries: { key: unknown; value: unknown }[] }).entries;
+  }
+  return [];
+}

@@ -1,0 +1,235 @@
+import { randomUUID } from 'node:crypto';
+import type { Engine } from '../../engine/index.js';
+import type { ObjectStore } from '../../storage/index.js';
+import type { Action, AddFile, Metadata, RemoveFile } from '../actions/index.js';
+import { checkWriteSupport, commitTransaction, type TransactionFootprint } from '../commit/index.js';
+import { SchemaInvalidError, WriteInvalidError } from '../errors.js';
+import { columnMappingMode, describeType, schemaToString, type StructType } from '../schema/index.js';
+import type { Snapshot } from '../snapshot/index.js';
+import { writeDataFiles, type DataWriteResult, type DataWriteSpec } from './data-writer.js';
+import { assignColumnMapping, MAX_COLUMN_ID_KEY, protocolForNewTable } from './new-table-protocol.js';
+import { filesMatchingPartitions, parsePartitionPredicate } from './partition-match.js';
+import { conformingProjection, sourceFields } from './schema-check.js';
+import { prepareSource, type WriteSource } from './write-source.js';
+
+export interface WriteResult {
+  /** The version committed, or the current one when the write was skipped. */
+  version: number;
+  /** True when an idempotent write (same appId and version) had already been committed. */
+  skipped: boolean;
+  filesAdded: number;
+  filesRemoved: number;
+  rows: number;
+  bytes: number;
+}
+
+export interface AppTransaction {
+  appId: string;
+  version: number;
+}
+
+export interface WriteOptions {
+  /** Exactly-once marker: the write is committed with this txn, and skipped if it already was. */
+  txn?: AppTransaction;
+  /** Roll to a new data file after about this many bytes. */
+  targetFileSize?: number;
+  /** Told the fraction done (0..1) while data files are written. */
+  onProgress?: (fraction: number) => void;
+}
+
+export interface OverwriteOptions extends WriteOptions {
+  /** Replace only the partitions matching this SQL predicate over partition columns. */
+  where?: string;
+}
+
+export interface CreateOptions extends WriteOptions {
+  /** The schema; inferred from `data` when absent. */
+  schema?: StructType;
+  data?: WriteSource;
+  partitionColumns?: readonly string[];
+  properties?: Readonly<Record<string, string>>;
+  name?: string;
+  description?: string;
+}
+
+/** Writes that start from a snapshot and end in one atomic commit. */
+export class TableWriter {
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly engine: Engine,
+    private readonly location: string,
+  ) {}
+
+  async create(options: CreateOptions): Promise<WriteResult> {
+    const prepared = options.data === undefined ? undefined : await prepareSource(options.data, options.schema);
+    try {
+      let schema = options.schema;
+      if (schema === undefined) {
+        if (prepared === undefined) throw new SchemaInvalidError('A new table needs a schema or data to infer one from', this.location, 'Pass a schema, or data to create the table from.');
+        schema = { kind: 'struct', fields: await this.sourceFields(prepared.sql) };
+      }
+      const properties: Record<string, string> = { ...(options.properties ?? {}) };
+      const partitionColumns = [...(options.partitionColumns ?? [])];
+      for (const column of partitionColumns) {
+        const field = schema.fields.find((f) => f.name === column);
+        if (field === undefined) throw new SchemaInvalidError(`Partition column '${column}' is not in the schema`, column, `Choose among: ${schema.fields.map((f) => f.name).join(', ')}.`);
+        if (field.type.kind !== 'primitive' && field.type.kind !== 'decimal') {
+          throw new SchemaInvalidError(`Partition column '${column}' has type ${describeType(field.type)}; partition columns must be primitive`, column, 'Partition by a string, number, boolean, date or timestamp column.');
+        }
+      }
+      const mode = properties['delta.columnMapping.mode'];
+      if (mode === 'name' || mode === 'id') {
+        const mapped = assignColumnMapping(schema);
+        schema = mapped.schema;
+        properties[MAX_COLUMN_ID_KEY] = String(mapped.maxColumnId);
+      }
+      const metadata: Metadata = {
+        id: randomUUID(),
+        format: { provider: 'parquet', options: {} },
+        schemaString: schemaToString(schema),
+        partitionColumns,
+        configuration: properties,
+        createdTime: Date.now(),
+      };
+      if (options.name !== undefined) metadata.name = options.name;
+      if (options.description !== undefined) metadata.description = options.description;
+      const protocol = protocolForNewTable(schema, properties);
+      const spec: DataWriteSpec = { schema, partitionColumns, mode: columnMappingMode(properties), configuration: properties, ...sizeOption(options) };
+      const written: DataWriteResult =
+        prepared === undefined
+          ? { adds: [], rows: 0, bytes: 0 }
+          : await writeDataFiles(this.engine, this.store, spec, `SELECT ${conformingProjection(schema, await this.sourceFields(prepared.sql), this.location)} FROM (${prepared.sql})`);
+      const actions: Action[] = [{ kind: 'protocol', protocol }, { kind: 'metaData', metaData: metadata }];
+      if (options.txn !== undefined) actions.push({ kind: 'txn', txn: { appId: options.txn.appId, version: options.txn.version, lastUpdated: Date.now() } });
+      actions.push(...written.adds.map((add): Action => ({ kind: 'add', add })));
+      try {
+        const { version } = await commitTransaction(this.store, this.location, {
+          readVersion: undefined,
+          actions,
+          operation: prepared === undefined ? 'CREATE TABLE' : 'CREATE TABLE AS SELECT',
+          operationParameters: { partitionBy: JSON.stringify(partitionColumns), description: options.description ?? null, isManaged: 'false', properties: JSON.stringify(properties) },
+          operationMetrics: metrics(written, 0),
+          footprint: { isBlindAppend: false, readFiles: [], appIds: options.txn === undefined ? [] : [options.txn.appId], changesMetadata: true },
+          inCommitTimestamps: properties['delta.enableInCommitTimestamps'] === 'true',
+        });
+        return result(version, written, 0);
+      } catch (error) {
+        await this.discard(written.adds);
+        throw error;
+      }
+    } finally {
+      await prepared?.dispose();
+    }
+  }
+
+  async append(snapshot: Snapshot, data: WriteSource, options: WriteOptions = {}): Promise<WriteResult> {
+    return this.write(snapshot, data, options, 'Append');
+  }
+
+  async overwrite(snapshot: Snapshot, data: WriteSource, options: OverwriteOptions = {}): Promise<WriteResult> {
+    if (snapshot.configuration['delta.appendOnly'] === 'true') {
+      throw new WriteInvalidError('TABLE_APPEND_ONLY', `${this.location} is append-only (delta.appendOnly=true); it cannot be overwritten`, this.location, 'Append instead, or unset delta.appendOnly.');
+    }
+    return this.write(snapshot, data, options, 'Overwrite');
+  }
+
+  private async write(snapshot: Snapshot, data: WriteSource, options: OverwriteOptions, mode: 'Append' | 'Overwrite'): Promise<WriteResult> {
+    checkWriteSupport(snapshot.protocol, snapshot.metadata, this.location);
+    if (options.txn !== undefined) {
+      const done = snapshot.txnVersion(options.txn.appId);
+      if (done !== undefined && done >= options.txn.version) {
+        return { version: snapshot.version, skipped: true, filesAdded: 0, filesRemoved: 0, rows: 0, bytes: 0 };
+      }
+    }
+    const prepared = await prepareSource(data, snapshot.schema);
+    let written: DataWriteResult = { adds: [], rows: 0, bytes: 0 };
+    try {
+      const projection = conformingProjection(snapshot.schema, await this.sourceFields(prepared.sql), this.location);
+      const conformed = `SELECT ${projection} FROM (${prepared.sql})`;
+      let removed: AddFile[] = [];
+      if (mode === 'Overwrite') {
+        if (options.where === undefined) removed = [...snapshot.files];
+        else {
+          const predicate = await parsePartitionPredicate(this.engine, snapshot, options.where);
+          removed = await filesMatchingPartitions(this.engine, snapshot, snapshot.files, predicate);
+          await this.checkInsidePredicate(conformed, options.where);
+        }
+      }
+      const spec: DataWriteSpec = { schema: snapshot.schema, partitionColumns: snapshot.partitionColumns, mode: snapshot.columnMappingMode, configuration: snapshot.configuration, ...sizeOption(options) };
+      written = await writeDataFiles(this.engine, this.store, spec, conformed);
+      const now = Date.now();
+      const actions: Action[] = [];
+      if (options.txn !== undefined) actions.push({ kind: 'txn', txn: { appId: options.txn.appId, version: options.txn.version, lastUpdated: now } });
+      actions.push(...removed.map((file): Action => ({ kind: 'remove', remove: removeFor(file, now) })));
+      actions.push(...written.adds.map((add): Action => ({ kind: 'add', add })));
+      const footprint: TransactionFootprint =
+        mode === 'Append'
+          ? { isBlindAppend: true, readFiles: [], appIds: options.txn === undefined ? [] : [options.txn.appId], changesMetadata: false }
+          : { isBlindAppend: false, readFiles: removed, readsAdd: () => true, appIds: options.txn === undefined ? [] : [options.txn.appId], changesMetadata: false };
+      const operationParameters: Record<string, unknown> = { mode, partitionBy: JSON.stringify(snapshot.partitionColumns) };
+      if (options.where !== undefined) operationParameters['predicate'] = JSON.stringify([options.where]);
+      const { version } = await commitTransaction(this.store, this.location, {
+        readVersion: snapshot.version,
+        actions,
+        operation: 'WRITE',
+        operationParameters,
+        operationMetrics: metrics(written, removed.length),
+        footprint,
+        inCommitTimestamps: snapshot.configuration['delta.enableInCommitTimestamps'] === 'true',
+        previousTimestamp: snapshot.timestamp,
+      });
+      return result(version, written, removed.length);
+    } catch (error) {
+      await this.discard(written.adds);
+      throw error;
+    } finally {
+      await prepared.dispose();
+    }
+  }
+
+  /** New data written by a partition overwrite must fall inside the partitions it replaces. */
+  private async checkInsidePredicate(conformed: string, where: string): Promise<void> {
+    const rows = await this.engine.query(`SELECT count(*) AS n FROM (${conformed}) WHERE NOT COALESCE((${where}), FALSE)`);
+    const outside = Number(rows[0]?.['n'] ?? 0);
+    if (outside > 0) {
+      throw new WriteInvalidError('WRITE_OUTSIDE_PREDICATE', `${outside} rows of the new data do not match the overwrite predicate ${where}`, where, 'Filter the data to the partitions being replaced, or widen the predicate.');
+    }
+  }
+
+  private async sourceFields(sql: string) {
+    const reader = await this.engine.read(`SELECT * FROM (${sql}) LIMIT 0`);
+    return sourceFields(reader.columnNames(), reader.columnTypes());
+  }
+
+  /** Data files of a write that did not commit are removed; nothing references them. */
+  private async discard(adds: readonly AddFile[]): Promise<void> {
+    await Promise.all(adds.map((add) => this.store.delete(decodeURIComponent(add.path))));
+  }
+}
+
+function removeFor(file: AddFile, now: number): RemoveFile {
+  const remove: RemoveFile = { path: file.path, deletionTimestamp: now, dataChange: true, extendedFileMetadata: true, partitionValues: file.partitionValues, size: file.size };
+  if (file.stats !== undefined) remove.stats = file.stats;
+  if (file.tags !== undefined) remove.tags = file.tags;
+  if (file.deletionVector !== undefined) remove.deletionVector = file.deletionVector;
+  if (file.baseRowId !== undefined) remove.baseRowId = file.baseRowId;
+  if (file.defaultRowCommitVersion !== undefined) remove.defaultRowCommitVersion = file.defaultRowCommitVersion;
+  return remove;
+}
+
+function metrics(written: DataWriteResult, removed: number): Record<string, string> {
+  const out: Record<string, string> = { numFiles: String(written.adds.length), numOutputRows: String(written.rows), numOutputBytes: String(written.bytes) };
+  if (removed > 0) out['numRemovedFiles'] = String(removed);
+  return out;
+}
+
+function result(version: number, written: DataWriteResult, removed: number): WriteResult {
+  return { version, skipped: false, filesAdded: written.adds.length, filesRemoved: removed, rows: written.rows, bytes: written.bytes };
+}
+
+function sizeOption(options: WriteOptions): { targetFileSize?: number; onProgress?: (fraction: number) => void } {
+  const out: { targetFileSize?: number; onProgress?: (fraction: number) => void } = {};
+  if (options.targetFileSize !== undefined) out.targetFileSize = options.targetFileSize;
+  if (options.onProgress !== undefined) out.onProgress = options.onProgress;
+  return out;
+}

@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { quoteIdent, quoteLiteral, quoteLiteralList } from '../../engine/index.js';
+import { WriteInvalidError } from '../errors.js';
+import { toDuckDBType, type StructType } from '../schema/index.js';
+
+export type FileFormat = 'csv' | 'json' | 'parquet';
+
+/** Where rows to write come from. */
+export type WriteSource =
+  /** Any DuckDB query. */
+  | { sql: string }
+  /** Files (paths or globs) in CSV, JSON lines or Parquet; the format defaults from the extension. */
+  | { files: string | readonly string[]; format?: FileFormat; csv?: { delimiter?: string; header?: boolean } }
+  /** Rows held in memory, for small writes. */
+  | { rows: readonly Record<string, unknown>[] };
+
+/** A source rendered as SQL, with any temporary files it needs removed by `dispose`. */
+export interface PreparedSource {
+  sql: string;
+  dispose(): Promise<void>;
+}
+
+export function formatOf(file: string, given: FileFormat | undefined): FileFormat {
+  if (given !== undefined) return given;
+  const lower = file.toLowerCase().replace(/\.(gz|zst)$/, '');
+  if (lower.endsWith('.csv') || lower.endsWith('.tsv')) return 'csv';
+  if (lower.endsWith('.parquet')) return 'parquet';
+  if (lower.endsWith('.json') || lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) return 'json';
+  throw new WriteInvalidError('WRITE_FORMAT_UNKNOWN', `Cannot tell the format of ${file} from its name`, file, 'Pass the format (csv, json or parquet) explicitly.');
+}
+
+/**
+ * SQL for a source. Rows in memory go through a temporary JSON-lines file so DuckDB
+ * types them; with a target schema they are read with exactly its types.
+ */
+export async function prepareSource(source: WriteSource, schema?: StructType): Promise<PreparedSource> {
+  if ('sql' in source) return { sql: `SELECT * FROM (${source.sql})`, dispose: async () => undefined };
+  if ('files' in source) {
+    const files = typeof source.files === 'string' ? [source.files] : [...source.files];
+    if (files.length === 0) throw new WriteInvalidError('WRITE_SOURCE_EMPTY', 'No input files were given', files, 'Name at least one file or glob.');
+    const format = formatOf(files[0] as string, source.format);
+    const list = quoteLiteralList(files.map((f) => path.resolve(f)));
+    switch (format) {
+      case 'csv': {
+        const options = [`header = ${source.csv?.header === false ? 'false' : 'true'}`];
+        if (source.csv?.delimiter !== undefined) options.push(`delim = ${quoteLiteral(source.csv.delimiter)}`);
+        return { sql: `SELECT * FROM read_csv(${list}, ${options.join(', ')})`, dispose: async () => undefined };
+      }
+      case 'json':
+        return { sql: `SELECT * FROM read_json(${list}, format = 'newline_delimited')`, dispose: async () => undefined };
+      case 'parquet':
+        return { sql: `SELECT * FROM read_parquet(${list}, union_by_name = true)`, dispose: async () => undefined };
+    }
+  }
+  const file = path.join(os.tmpdir(), `aquifer-rows-${randomUUID()}.jsonl`);
+  await fs.writeFile(file, source.rows.map((row) => JSON.stringify(row, jsonReplacer)).join('\n') + '\n');
+  const dispose = () => fs.rm(file, { force: true });
+  if (source.rows.length === 0 && schema !== undefined) {
+    return { sql: `SELECT ${schema.fields.map((f) => `CAST(NULL AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`).join(', ')} LIMIT 0`, dispose };
+  }
+  const present = new Set(source.rows.flatMap((row) => Object.keys(row)));
+  const columns = schema?.fields.filter((f) => present.has(f.name));
+  const typed = columns !== undefined && columns.length === present.size ? `, columns = {${columns.map((f) => `${quoteLiteral(f.name)}: ${quoteLiteral(toDuckDBType(f.type))}`).join(', ')}}` : '';
+  return { sql: `SELECT * FROM read_json(${quoteLiteral(file)}, format = 'newline_delimited'${typed})`, dispose };
+}
+
+function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('latin1');
+  return value;
+}
