@@ -15,6 +15,8 @@ export function buildProgram(): Command {
   const program = new Command('aquifer')
     // Set before subcommands are added: they copy it, so usage errors reach main's handler.
     .exitOverride()
+    // Root options only before the subcommand, so `table read --version N` is the table's version, not ours.
+    .enablePositionalOptions()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     .description('Aquifer: the data foundation for AI systems (Delta Lake tables, ingestion, features).')
     .version('0.1.0')

@@ -1,0 +1,70 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { tempDir } from '../support/temp.js';
+
+let dir: string;
+let table: string;
+
+beforeAll(async () => {
+  dir = await tempDir('aquifer-cli-');
+  table = path.join(dir, 'events');
+  await writeFile(path.join(dir, 'day1.csv'), 'id,country,amount,day\n1,NL,10.5,2024-05-01\n2,DE,3.25,2024-05-01\n3,NL,7.00,2024-05-01\n');
+  await writeFile(path.join(dir, 'day2.jsonl'), '{"id": 4, "country": "FR", "amount": 1.5, "day": "2024-05-02"}\n');
+});
+
+describe('aquifer table', () => {
+  it('creates, appends, reads, describes and lists history, with --format json everywhere', async () => {
+    const created = await runCli(['table', 'create', table, '--from', path.join(dir, 'day1.csv'), '--partition-by', 'day', '--format', 'json']);
+    expect(created.code, created.stderr).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ version: 0, rows: 3, filesAdded: 1 });
+
+    const appended = await runCli(['table', 'append', table, '--from', path.join(dir, 'day2.jsonl')]);
+    expect(appended.code, appended.stderr).toBe(0);
+    expect(appended.stdout).toMatch(/Appended 1 rows .* version 1/);
+
+    const read = await runCli(['table', 'read', table, '--where', "country = 'NL'", '--columns', 'id,amount', '--format', 'jsonl']);
+    expect(read.code, read.stderr).toBe(0);
+    expect(read.stdout.trim().split('\n').map((l) => JSON.parse(l)).sort((a, b) => Number(a.id) - Number(b.id))).toEqual([
+      { id: '1', amount: 10.5 },
+      { id: '3', amount: 7 },
+    ]);
+
+    const csv = await runCli(['table', 'read', table, '--version', '0', '--format', 'csv', '--columns', 'id']);
+    expect(csv.stdout.trim().split('\n').sort()).toEqual(['1', '2', '3', 'id']);
+
+    const describe = await runCli(['table', 'describe', table, '--format', 'json']);
+    expect(JSON.parse(describe.stdout)).toMatchObject({ version: 1, partitionColumns: ['day'], files: 2, rows: 4 });
+
+    const history = await runCli(['table', 'history', table, '--format', 'json']);
+    expect(JSON.parse(history.stdout).map((h: { version: number; operation: string }) => [h.version, h.operation])).toEqual([
+      [1, 'WRITE'],
+      [0, 'CREATE TABLE AS SELECT'],
+    ]);
+
+    const text = await runCli(['table', 'describe', table]);
+    expect(text.stdout).toContain('partitioned by day');
+  });
+
+  it('prints a typed error with its code and hint and exits 1', async () => {
+    const result = await runCli(['table', 'read', path.join(dir, 'missing')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('error TABLE_NOT_FOUND');
+    expect(result.stderr).toContain('hint:');
+  });
+
+  it('exits 2 on a malformed command line', async () => {
+    expect((await runCli(['table', 'read'])).code).toBe(2);
+    expect((await runCli(['table', 'read', table, '--limit', 'many'])).code).toBe(2);
+    expect((await runCli(['table', 'frobnicate'])).code).toBe(2);
+  });
+
+  it('answers --help on every command', async () => {
+    for (const args of [[], ['table'], ['table', 'read'], ['table', 'describe'], ['table', 'history'], ['table', 'create'], ['table', 'append'], ['table', 'overwrite'], ['conformance']]) {
+      const result = await runCli([...args, '--help']);
+      expect(result.code, args.join(' ')).toBe(0);
+      expect(result.stdout).toContain('Usage: aquifer');
+    }
+  });
+});

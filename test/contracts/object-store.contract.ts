@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import type { ObjectStore } from '../../src/storage/index.js';
+
+/**
+ * What every ObjectStore backend must honour. Each backend's test calls this with a
+ * factory for a fresh, empty store.
+ */
+export function runObjectStoreContract(name: string, create: () => Promise<ObjectStore>, options: { skip?: string } = {}): void {
+  describe.skipIf(options.skip !== undefined)(`${name} honours the ObjectStore contract`, () => {
+    it('reads back what it stored', async () => {
+      const store = await create();
+      await store.put('a/b.txt', 'hello');
+      expect(new TextDecoder().decode(await store.get('a/b.txt'))).toBe('hello');
+      expect((await store.head('a/b.txt'))?.size).toBe(5);
+    });
+
+    it('reads a byte range', async () => {
+      const store = await create();
+      await store.put('r.bin', Uint8Array.from([0, 1, 2, 3, 4, 5]));
+      expect([...(await store.getRange('r.bin', 2, 3))]).toEqual([2, 3, 4]);
+    });
+
+    it('refuses put-if-absent on an existing key and keeps the first content', async () => {
+      const store = await create();
+      await store.put('_delta_log/00000000000000000000.json', 'first', { ifAbsent: true });
+      await expect(store.put('_delta_log/00000000000000000000.json', 'second', { ifAbsent: true })).rejects.toMatchObject({ code: 'STORAGE_ALREADY_EXISTS' });
+      expect(new TextDecoder().decode(await store.get('_delta_log/00000000000000000000.json'))).toBe('first');
+    });
+
+    it('lets exactly one of many racing put-if-absent writers win', async () => {
+      const store = await create();
+      const results = await Promise.allSettled(Array.from({ length: 16 }, (_, i) => store.put('race.json', `writer ${i}`, { ifAbsent: true })));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'STORAGE_ALREADY_EXISTS' });
+    });
+
+    it('replaces content on a plain put', async () => {
+      const store = await create();
+      await store.put('x', 'one');
+      await store.put('x', 'two');
+      expect(new TextDecoder().decode(await store.get('x'))).toBe('two');
+    });
+
+    it('lists a folder sorted by key, after a start key, and recursively on request', async () => {
+      const store = await create();
+      for (const key of ['log/2.json', 'log/0.json', 'log/1.json', 'log/sub/x.json', 'other.txt']) await store.put(key, key);
+      expect((await store.list('log')).map((m) => m.path)).toEqual(['log/0.json', 'log/1.json', 'log/2.json']);
+      expect((await store.list('log', { startAfter: 'log/0.json' })).map((m) => m.path)).toEqual(['log/1.json', 'log/2.json']);
+      expect((await store.list('log', { recursive: true })).map((m) => m.path)).toEqual(['log/0.json', 'log/1.json', 'log/2.json', 'log/sub/x.json']);
+      expect(await store.list('missing')).toEqual([]);
+    });
+
+    it('reports a missing object as STORAGE_NOT_FOUND and head as undefined', async () => {
+      const store = await create();
+      await expect(store.get('nope')).rejects.toMatchObject({ code: 'STORAGE_NOT_FOUND' });
+      expect(await store.head('nope')).toBeUndefined();
+    });
+
+    it('deletes, and deleting a missing object is not an error', async () => {
+      const store = await create();
+      await store.put('d', 'x');
+      await store.delete('d');
+      await store.delete('d');
+      expect(await store.head('d')).toBeUndefined();
+    });
+
+    it('gives DuckDB a local file holding the object', async () => {
+      const store = await create();
+      await store.put('data/f.txt', 'abc');
+      const local = await store.localPath('data/f.txt');
+      const { readFileSync } = await import('node:fs');
+      expect(readFileSync(local, 'utf8')).toBe('abc');
+    });
+  });
+}
