@@ -1,3 +1,4 @@
+import { log } from '../../log.js';
 import { ObjectAlreadyExistsError, type ObjectStore } from '../../storage/index.js';
 import { actionToJson, type Action, type CommitInfo } from '../actions/index.js';
 import { CommitConflictError, TableAlreadyExistsError } from '../errors.js';
@@ -44,6 +45,7 @@ export async function commitTransaction(store: ObjectStore, location: string, re
     const body = [{ kind: 'commitInfo', commitInfo } as Action, ...request.actions].map(actionToJson).join('\n') + '\n';
     try {
       await store.put(commitPath(version), body, { ifAbsent: true });
+      log.info({ table: location, version, operation: request.operation, retries: attempt }, 'committed');
       return { version, retries: attempt };
     } catch (error) {
       if (!(error instanceof ObjectAlreadyExistsError)) throw error;
@@ -51,6 +53,7 @@ export async function commitTransaction(store: ObjectStore, location: string, re
     if (request.readVersion === undefined) throw new TableAlreadyExistsError(location);
     const winner = await readJsonLogFile(store, commitPath(version));
     checkConflicts(store.url, request.footprint, ourRemoves, version, winner);
+    log.debug({ table: location, version }, 'lost the race for a version without a logical conflict; retrying at the next');
     const info = winner.find((a) => a.kind === 'commitInfo');
     if (info?.kind === 'commitInfo' && typeof info.commitInfo.inCommitTimestamp === 'number') previousTimestamp = info.commitInfo.inCommitTimestamp;
     version++;

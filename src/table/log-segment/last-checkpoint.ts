@@ -1,3 +1,4 @@
+import { log } from '../../log.js';
 import { ObjectNotFoundError, type ObjectStore } from '../../storage/index.js';
 import { LOG_DIR } from './log-file.js';
 
@@ -30,13 +31,17 @@ export async function readLastCheckpoint(store: ObjectStore): Promise<LastCheckp
   try {
     const json = JSON.parse(text) as Record<string, unknown>;
     const version = json['version'];
-    if (typeof version !== 'number' || !Number.isInteger(version) || version < 0) return undefined;
+    if (typeof version !== 'number' || !Number.isInteger(version) || version < 0) {
+      log.warn({ store: store.url }, '_last_checkpoint has no valid version; listing the log instead');
+      return undefined;
+    }
     const hint: LastCheckpoint = { version, size: typeof json['size'] === 'number' ? json['size'] : 0 };
     if (typeof json['parts'] === 'number') hint.parts = json['parts'];
     if (typeof json['sizeInBytes'] === 'number') hint.sizeInBytes = json['sizeInBytes'];
     if (typeof json['numOfAddFiles'] === 'number') hint.numOfAddFiles = json['numOfAddFiles'];
     return hint;
-  } catch {
+  } catch (error) {
+    log.warn({ store: store.url, err: error }, '_last_checkpoint is not valid JSON; listing the log instead');
     return undefined;
   }
 }

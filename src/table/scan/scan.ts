@@ -1,4 +1,5 @@
 import type { DuckDBType } from '@duckdb/node-api';
+import { log } from '../../log.js';
 import { EngineQueryError, quoteIdent, quoteLiteral, quoteLiteralList, type Engine, type Row } from '../../engine/index.js';
 import type { AddFile } from '../actions/index.js';
 import { readDeletionVector } from '../deletion-vectors/index.js';
@@ -109,6 +110,7 @@ export class Scan {
     let sql = `SELECT ${output.map(quoteIdent).join(', ')} FROM (${logical}) AS aquifer_table`;
     if (predicate !== undefined) sql += ` WHERE (${predicate.sql})`;
     if (this.options.limit !== undefined) sql += ` LIMIT ${Math.max(0, Math.floor(this.options.limit))}`;
+    log.debug({ table: snapshot.location, version: snapshot.version, files: files.length, totalFiles: snapshot.files.length }, 'scan planned');
     return { files, totalFiles: snapshot.files.length, sql, columns: output };
   }
 
