@@ -106,6 +106,29 @@ export class Engine {
     }
   }
 
+  /**
+   * Load rows into a new temporary table on the engine's own connection (so later
+   * queries through this engine see it), with DuckDB's appender: no SQL text per row.
+   */
+  async createTempTable(name: string, columns: readonly { name: string; type: 'VARCHAR' | 'BIGINT' }[], rows: Iterable<readonly (string | bigint | number | null)[]>): Promise<void> {
+    const definition = columns.map((c) => `"${c.name.replaceAll('"', '""')}" ${c.type}`).join(', ');
+    await this.run(`CREATE OR REPLACE TEMP TABLE "${name.replaceAll('"', '""')}" (${definition})`);
+    const appender = await this.guard(name, () => this.connection.createAppender(name));
+    try {
+      for (const row of rows) {
+        columns.forEach((column, index) => {
+          const value = row[index];
+          if (value === null || value === undefined) appender.appendNull();
+          else if (column.type === 'BIGINT') appender.appendBigInt(BigInt(value));
+          else appender.appendVarchar(String(value));
+        });
+        appender.endRow();
+      }
+    } finally {
+      appender.closeSync();
+    }
+  }
+
   /** Run work on a dedicated connection (its temp tables are its own), closed afterwards. */
   async withConnection<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
     const connection = await this.instance.connect();

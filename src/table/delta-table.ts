@@ -41,7 +41,8 @@ export class DeltaTable {
     return this.writer().overwrite(await this.snapshot(), data, options);
   }
 
-  private writer(): TableWriter {
+  /** Staged writes (write data now, commit later) and the rest of the write API. */
+  writer(): TableWriter {
     return new TableWriter(this.store, this.engine, this.location);
   }
 

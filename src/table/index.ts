@@ -12,9 +12,10 @@ export {
   schemaToString,
   describeType,
   toDuckDBType,
+  fromDuckDBType,
   primitive,
   decimal,
   field,
   struct,
 } from './schema/index.js';
-export { type WriteSource, type WriteResult, type WriteOptions, type OverwriteOptions, type CreateOptions, type AppTransaction, type FileFormat } from './write/index.js';
+export { TableWriter, type StagedWrite, type WriteSource, type WriteResult, type WriteOptions, type OverwriteOptions, type CreateOptions, type AppTransaction, type FileFormat } from './write/index.js';

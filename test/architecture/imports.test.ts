@@ -11,8 +11,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   storage: [],
   project: [],
   table: ['engine', 'storage'],
+  ingest: ['table', 'engine', 'storage', 'project'],
   conformance: ['table', 'engine'],
-  cli: ['table', 'engine', 'storage', 'project', 'conformance'],
+  cli: ['table', 'engine', 'storage', 'project', 'conformance', 'ingest'],
   demo: ['table', 'engine', 'storage', 'project'],
 };
 /** Files at the root of src/ that any folder may import. */

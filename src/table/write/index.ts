@@ -1,4 +1,4 @@
-export { TableWriter, type WriteResult, type WriteOptions, type OverwriteOptions, type CreateOptions, type AppTransaction } from './table-writer.js';
+export { TableWriter, type StagedWrite, type WriteResult, type WriteOptions, type OverwriteOptions, type CreateOptions, type AppTransaction } from './table-writer.js';
 export { prepareSource, formatOf, type WriteSource, type FileFormat } from './write-source.js';
 export { writeDataFiles, DEFAULT_TARGET_FILE_SIZE, type DataWriteSpec, type DataWriteResult } from './data-writer.js';
 export { buildStatsJson } from './file-stats.js';

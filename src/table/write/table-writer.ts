@@ -29,8 +29,11 @@ export interface AppTransaction {
 }
 
 export interface WriteOptions {
-  /** Exactly-once marker: the write is committed with this txn, and skipped if it already was. */
-  txn?: AppTransaction;
+  /**
+   * Exactly-once markers: the write is committed with these application transactions,
+   * and skipped when every one of them already was.
+   */
+  txn?: AppTransaction | readonly AppTransaction[];
   /** Roll to a new data file after about this many bytes. */
   targetFileSize?: number;
   /** Told the fraction done (0..1) while data files are written. */
@@ -100,7 +103,7 @@ export class TableWriter {
           ? { adds: [], rows: 0, bytes: 0 }
           : await writeDataFiles(this.engine, this.store, spec, `SELECT ${conformingProjection(schema, await this.sourceFields(prepared.sql), this.location)} FROM (${prepared.sql})`);
       const actions: Action[] = [{ kind: 'protocol', protocol }, { kind: 'metaData', metaData: metadata }];
-      if (options.txn !== undefined) actions.push({ kind: 'txn', txn: { appId: options.txn.appId, version: options.txn.version, lastUpdated: Date.now() } });
+      actions.push(...txnList(options).map((t): Action => ({ kind: 'txn', txn: { appId: t.appId, version: t.version, lastUpdated: Date.now() } })));
       actions.push(...written.adds.map((add): Action => ({ kind: 'add', add })));
       try {
         const { version } = await commitTransaction(this.store, this.location, {
@@ -109,12 +112,12 @@ export class TableWriter {
           operation: prepared === undefined ? 'CREATE TABLE' : 'CREATE TABLE AS SELECT',
           operationParameters: { partitionBy: JSON.stringify(partitionColumns), description: options.description ?? null, isManaged: 'false', properties: JSON.stringify(properties) },
           operationMetrics: metrics(written, 0),
-          footprint: { isBlindAppend: false, readFiles: [], appIds: options.txn === undefined ? [] : [options.txn.appId], changesMetadata: true },
+          footprint: { isBlindAppend: false, readFiles: [], appIds: txnList(options).map((t) => t.appId), changesMetadata: true },
           inCommitTimestamps: properties['delta.enableInCommitTimestamps'] === 'true',
         });
         return result(version, written, 0);
       } catch (error) {
-        await this.discard(written.adds);
+        await this.discardFiles(written.adds);
         throw error;
       }
     } finally {
@@ -123,26 +126,30 @@ export class TableWriter {
   }
 
   async append(snapshot: Snapshot, data: WriteSource, options: WriteOptions = {}): Promise<WriteResult> {
-    return this.write(snapshot, data, options, 'Append');
+    return this.stageAndCommit(snapshot, data, options, 'Append');
   }
 
   async overwrite(snapshot: Snapshot, data: WriteSource, options: OverwriteOptions = {}): Promise<WriteResult> {
     if (snapshot.configuration['delta.appendOnly'] === 'true') {
       throw new WriteInvalidError('TABLE_APPEND_ONLY', `${this.location} is append-only (delta.appendOnly=true); it cannot be overwritten`, this.location, 'Append instead, or unset delta.appendOnly.');
     }
-    return this.write(snapshot, data, options, 'Overwrite');
+    return this.stageAndCommit(snapshot, data, options, 'Overwrite');
   }
 
-  private async write(snapshot: Snapshot, data: WriteSource, options: OverwriteOptions, mode: 'Append' | 'Overwrite'): Promise<WriteResult> {
+  /** Whether every application transaction of the options was already committed (an idempotent repeat). */
+  alreadyCommitted(snapshot: Snapshot, options: WriteOptions): boolean {
+    const txns = txnList(options);
+    return txns.length > 0 && txns.every((t) => (snapshot.txnVersion(t.appId) ?? -1) >= t.version);
+  }
+
+  /**
+   * Write a change's data files without committing it, so a caller can do other work
+   * (such as writing a quarantine) between writing the data and making it visible.
+   * Nothing is visible until `commit`; `discard` removes the files.
+   */
+  async stage(snapshot: Snapshot, data: WriteSource, options: OverwriteOptions, mode: 'Append' | 'Overwrite'): Promise<StagedWrite> {
     checkWriteSupport(snapshot.protocol, snapshot.metadata, this.location);
-    if (options.txn !== undefined) {
-      const done = snapshot.txnVersion(options.txn.appId);
-      if (done !== undefined && done >= options.txn.version) {
-        return { version: snapshot.version, skipped: true, filesAdded: 0, filesRemoved: 0, rows: 0, bytes: 0 };
-      }
-    }
     const prepared = await prepareSource(data, snapshot.schema);
-    let written: DataWriteResult = { adds: [], rows: 0, bytes: 0 };
     try {
       const projection = conformingProjection(snapshot.schema, await this.sourceFields(prepared.sql), this.location);
       const conformed = `SELECT ${projection} FROM (${prepared.sql})`;
@@ -156,16 +163,27 @@ export class TableWriter {
         }
       }
       const spec: DataWriteSpec = { schema: snapshot.schema, partitionColumns: snapshot.partitionColumns, mode: snapshot.columnMappingMode, configuration: snapshot.configuration, ...sizeOption(options) };
-      written = await writeDataFiles(this.engine, this.store, spec, conformed);
+      const written = await writeDataFiles(this.engine, this.store, spec, conformed);
+      return { snapshot, mode, written, removed, options };
+    } finally {
+      await prepared.dispose();
+    }
+  }
+
+  /** Commit a staged write, with any further application transactions; on failure its files are removed. */
+  async commit(staged: StagedWrite, extraTxns: readonly AppTransaction[] = []): Promise<WriteResult> {
+    const { snapshot, mode, written, removed, options } = staged;
+    try {
       const now = Date.now();
-      const actions: Action[] = [];
-      if (options.txn !== undefined) actions.push({ kind: 'txn', txn: { appId: options.txn.appId, version: options.txn.version, lastUpdated: now } });
+      const txns = [...txnList(options), ...extraTxns];
+      const actions: Action[] = txns.map((t): Action => ({ kind: 'txn', txn: { appId: t.appId, version: t.version, lastUpdated: now } }));
       actions.push(...removed.map((file): Action => ({ kind: 'remove', remove: removeFor(file, now) })));
       actions.push(...written.adds.map((add): Action => ({ kind: 'add', add })));
+      const appIds = txns.map((t) => t.appId);
       const footprint: TransactionFootprint =
         mode === 'Append'
-          ? { isBlindAppend: true, readFiles: [], appIds: options.txn === undefined ? [] : [options.txn.appId], changesMetadata: false }
-          : { isBlindAppend: false, readFiles: removed, readsAdd: () => true, appIds: options.txn === undefined ? [] : [options.txn.appId], changesMetadata: false };
+          ? { isBlindAppend: true, readFiles: [], appIds, changesMetadata: false }
+          : { isBlindAppend: false, readFiles: removed, readsAdd: () => true, appIds, changesMetadata: false };
       const operationParameters: Record<string, unknown> = { mode, partitionBy: JSON.stringify(snapshot.partitionColumns) };
       if (options.where !== undefined) operationParameters['predicate'] = JSON.stringify([options.where]);
       const { version } = await commitTransaction(this.store, this.location, {
@@ -180,11 +198,21 @@ export class TableWriter {
       });
       return result(version, written, removed.length);
     } catch (error) {
-      await this.discard(written.adds);
+      await this.discard(staged);
       throw error;
-    } finally {
-      await prepared.dispose();
     }
+  }
+
+  /** Remove the data files of a staged write that will not be committed. */
+  async discard(staged: StagedWrite): Promise<void> {
+    await this.discardFiles(staged.written.adds);
+  }
+
+  private async stageAndCommit(snapshot: Snapshot, data: WriteSource, options: OverwriteOptions, mode: 'Append' | 'Overwrite'): Promise<WriteResult> {
+    if (this.alreadyCommitted(snapshot, options)) {
+      return { version: snapshot.version, skipped: true, filesAdded: 0, filesRemoved: 0, rows: 0, bytes: 0 };
+    }
+    return this.commit(await this.stage(snapshot, data, options, mode));
   }
 
   /** New data written by a partition overwrite must fall inside the partitions it replaces. */
@@ -202,9 +230,23 @@ export class TableWriter {
   }
 
   /** Data files of a write that did not commit are removed; nothing references them. */
-  private async discard(adds: readonly AddFile[]): Promise<void> {
+  private async discardFiles(adds: readonly AddFile[]): Promise<void> {
     await Promise.all(adds.map((add) => this.store.delete(decodeURIComponent(add.path))));
   }
+}
+
+/** A change whose data files are written but not yet committed. */
+export interface StagedWrite {
+  snapshot: Snapshot;
+  mode: 'Append' | 'Overwrite';
+  written: DataWriteResult;
+  removed: AddFile[];
+  options: OverwriteOptions;
+}
+
+function txnList(options: WriteOptions): readonly AppTransaction[] {
+  if (options.txn === undefined) return [];
+  return Array.isArray(options.txn) ? options.txn : [options.txn as AppTransaction];
 }
 
 function removeFor(file: AddFile, now: number): RemoveFile {

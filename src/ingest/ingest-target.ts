@@ -1,0 +1,187 @@
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { quoteIdent, quoteLiteral, type Engine } from '../engine/index.js';
+import { log } from '../log.js';
+import {
+  DeltaTable,
+  fromDuckDBType,
+  TableNotFoundError,
+  type AppTransaction,
+  type Snapshot,
+  type StructField,
+  type StructType,
+} from '../table/index.js';
+import { jsonRecordChecks, type CheckOptions } from './checks/json-record-checks.js';
+import { openQuarantine } from './quarantine/quarantine-table.js';
+import type { RawRecord } from './source-position.js';
+
+export interface CreateIfMissing {
+  partitionColumns?: readonly string[];
+  properties?: Readonly<Record<string, string>>;
+}
+
+export interface IngestTargetOptions {
+  engine: Engine;
+  /** Create the table from the first batch's inferred schema when it does not exist yet. */
+  createIfMissing?: CreateIfMissing | false;
+  checks?: CheckOptions;
+}
+
+/** What one batch did: rows that reached the table, rows that went to quarantine, the version. */
+export interface BatchResult {
+  version: number;
+  accepted: number;
+  quarantined: number;
+  /** Every position of the batch was already committed: nothing was written again. */
+  skipped: boolean;
+}
+
+let sequence = 0;
+const tempName = (what: string) => `aq_${what}_${process.pid}_${++sequence}_${randomUUID().slice(0, 8)}`;
+
+/**
+ * Where ingested records land: a Delta table and its quarantine. Source positions go
+ * into the same commit as the data (txn actions), and the quarantine is written first
+ * with the same positions, so a crash at any point neither loses nor duplicates a
+ * record: a retried batch finds its quarantine part done and its table part not.
+ */
+export class IngestTarget {
+  private constructor(
+    readonly table: DeltaTable,
+    private readonly engine: Engine,
+    private readonly options: IngestTargetOptions,
+  ) {}
+
+  static async open(location: string, options: IngestTargetOptions): Promise<IngestTarget> {
+    return new IngestTarget(await DeltaTable.open(location, { engine: options.engine }), options.engine, options);
+  }
+
+  get location(): string {
+    return this.table.location;
+  }
+
+  /** The current snapshot, or undefined while the table does not exist yet. */
+  async snapshot(): Promise<Snapshot | undefined> {
+    try {
+      return await this.table.snapshot();
+    } catch (error) {
+      if (error instanceof TableNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  /** The committed position of each application id (txn version), for seeking a source. */
+  async positions(prefix: string): Promise<Map<string, number>> {
+    const snapshot = await this.snapshot();
+    const out = new Map<string, number>();
+    if (snapshot === undefined) return out;
+    for (const [appId, txn] of snapshot.txns) if (appId.startsWith(prefix)) out.set(appId, txn.version);
+    return out;
+  }
+
+  /** Check, convert and write a batch of JSON records, committing the positions with them. */
+  async writeJson(records: readonly RawRecord[], txns: readonly AppTransaction[]): Promise<BatchResult> {
+    const stage = tempName('stage');
+    await this.engine.createTempTable(
+      stage,
+      [
+        { name: 'aq_seq', type: 'BIGINT' },
+        { name: 'aq_raw', type: 'VARCHAR' },
+        { name: 'aq_source', type: 'VARCHAR' },
+      ],
+      records.map((r, i) => [i, r.payload, JSON.stringify(r.source)]),
+    );
+    try {
+      return await this.writeStagedJson(stage, txns);
+    } finally {
+      await this.engine.run(`DROP TABLE IF EXISTS ${quoteIdent(stage)}`);
+    }
+  }
+
+  /**
+   * Like writeJson for records already staged in a temp table (`aq_seq`, `aq_raw`,
+   * `aq_source`), such as the lines of a JSON-lines file read by DuckDB.
+   */
+  async writeStagedJson(stage: string, txns: readonly AppTransaction[]): Promise<BatchResult> {
+    let snapshot = await this.snapshot();
+    if (snapshot !== undefined && this.table.writer().alreadyCommitted(snapshot, { txn: txns })) {
+      return { version: snapshot.version, accepted: 0, quarantined: 0, skipped: true };
+    }
+    snapshot ??= await this.createFromJson(stage);
+    const checked = tempName('checked');
+    await this.engine.run(`CREATE TEMP TABLE ${quoteIdent(checked)} AS ${jsonRecordChecks(quoteIdent(stage), snapshot.schema, this.options.checks ?? {})}`);
+    try {
+      return await this.commitChecked(snapshot, checked, snapshot.schema.fields, txns);
+    } finally {
+      await this.engine.run(`DROP TABLE IF EXISTS ${quoteIdent(checked)}`);
+    }
+  }
+
+  /**
+   * Commit rows already checked (a temp table with the table's columns plus `aq_reason`,
+   * `aq_message`, `aq_source`, `aq_raw`): the quarantine first, then the table.
+   */
+  async commitChecked(snapshot: Snapshot, checked: string, fields: readonly StructField[], txns: readonly AppTransaction[], extraQuarantine?: string): Promise<BatchResult> {
+    const counts = await this.engine.query(`SELECT count(*) FILTER (WHERE aq_reason IS NULL) AS good, count(*) FILTER (WHERE aq_reason IS NOT NULL) AS bad FROM ${quoteIdent(checked)}`);
+    const accepted = Number(counts[0]?.['good'] ?? 0);
+    let quarantined = Number(counts[0]?.['bad'] ?? 0);
+    const quarantineRows = [`SELECT aq_reason AS reason, aq_message AS message, aq_source AS source, aq_raw AS payload FROM ${quoteIdent(checked)} WHERE aq_reason IS NOT NULL`];
+    if (extraQuarantine !== undefined) {
+      quarantineRows.push(extraQuarantine);
+      quarantined += Number((await this.engine.query(`SELECT count(*) AS n FROM (${extraQuarantine})`))[0]?.['n'] ?? 0);
+    }
+    if (quarantined > 0) await this.quarantine(quarantineRows.join(' UNION ALL '), txns);
+    const columns = fields.map((f) => quoteIdent(f.name)).join(', ');
+    const result = await this.table.writer().append(snapshot, { sql: `SELECT ${columns} FROM ${quoteIdent(checked)} WHERE aq_reason IS NULL` }, { txn: txns });
+    log.info({ table: this.location, version: result.version, accepted, quarantined, skipped: result.skipped }, 'ingested batch');
+    return { version: result.version, accepted: result.skipped ? 0 : accepted, quarantined: result.skipped ? 0 : quarantined, skipped: result.skipped };
+  }
+
+  /** Append rows (`reason`, `message`, `source` JSON, `payload`) to the quarantine, idempotently with the batch's positions. */
+  async quarantine(rowsSql: string, txns: readonly AppTransaction[]): Promise<void> {
+    const quarantine = await openQuarantine(this.location, this.engine);
+    const target = quoteLiteral(path.basename(this.location));
+    await quarantine.append(
+      {
+        sql: `SELECT uuid()::VARCHAR AS record_id, now() AS quarantined_at, ${target} AS target_table, reason, message,
+                COALESCE(json_extract_string(source, '$.kind'), 'unknown') AS source_kind, source, payload FROM (${rowsSql})`,
+      },
+      { txn: txns },
+    );
+  }
+
+  /** Create the table with the schema DuckDB infers from the batch's JSON objects. */
+  private async createFromJson(stage: string): Promise<Snapshot> {
+    const file = path.join(os.tmpdir(), `${tempName('infer')}.jsonl`);
+    try {
+      const objects = await this.engine.query(
+        `COPY (SELECT aq_raw FROM ${quoteIdent(stage)} WHERE json_valid(aq_raw) AND CASE WHEN json_valid(aq_raw) THEN json_type(aq_raw) = 'OBJECT' END LIMIT 10000) TO ${quoteLiteral(file)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\u0001')`,
+      );
+      void objects;
+      const reader = await this.engine.read(`SELECT * FROM read_json(${quoteLiteral(file)}, format = 'newline_delimited') LIMIT 0`);
+      const schema: StructType = { kind: 'struct', fields: reader.columnNames().map((name, i) => ({ name, type: fromDuckDBType(reader.columnTypes()[i]!, name), nullable: true, metadata: {} })) };
+      return await this.createTable(schema);
+    } finally {
+      await fs.rm(file, { force: true });
+    }
+  }
+
+  /** Create the table with this schema (or open it, when a concurrent writer created it first). */
+  async createTable(schema: StructType): Promise<Snapshot> {
+    const create = this.options.createIfMissing;
+    if (create === undefined || create === false) throw new TableNotFoundError(this.location);
+    try {
+      await DeltaTable.create(this.location, {
+        engine: this.engine,
+        schema,
+        ...(create.partitionColumns === undefined ? {} : { partitionColumns: create.partitionColumns }),
+        ...(create.properties === undefined ? {} : { properties: create.properties }),
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'TABLE_ALREADY_EXISTS') throw error;
+    }
+    return this.table.snapshot();
+  }
+}

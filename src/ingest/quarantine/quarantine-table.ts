@@ -1,0 +1,44 @@
+import path from 'node:path';
+import type { Engine } from '../../engine/index.js';
+import { DeltaTable, field, primitive, struct, TableNotFoundError, type StructType } from '../../table/index.js';
+
+/** The quarantine sits beside its table as `<table>__quarantine`, itself a Delta table. */
+export const QUARANTINE_SUFFIX = '__quarantine';
+
+export const QUARANTINE_SCHEMA: StructType = struct([
+  field('record_id', primitive('string'), false),
+  field('quarantined_at', primitive('timestamp'), false),
+  field('target_table', primitive('string'), false),
+  field('reason', primitive('string'), false),
+  field('message', primitive('string')),
+  field('source_kind', primitive('string'), false),
+  field('source', primitive('string'), false),
+  field('payload', primitive('string')),
+]);
+
+export function quarantineLocation(tableLocation: string): string {
+  const resolved = path.resolve(tableLocation);
+  return path.join(path.dirname(resolved), `${path.basename(resolved)}${QUARANTINE_SUFFIX}`);
+}
+
+/**
+ * Open the quarantine table of a table, creating it on first use. Concurrent first
+ * uses race on version 0; the loser opens what the winner created.
+ */
+export async function openQuarantine(tableLocation: string, engine: Engine): Promise<DeltaTable> {
+  const location = quarantineLocation(tableLocation);
+  const table = await DeltaTable.open(location, { engine });
+  try {
+    await table.snapshot();
+    return table;
+  } catch (error) {
+    if (!(error instanceof TableNotFoundError)) throw error;
+  }
+  try {
+    await DeltaTable.create(location, { engine, schema: QUARANTINE_SCHEMA, description: `Records quarantined on their way into ${path.basename(path.resolve(tableLocation))}` });
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'TABLE_ALREADY_EXISTS') throw error;
+  }
+  return table;
+}
+

@@ -1,0 +1,31 @@
+/** Where a record came from: enough to find it again at its source. */
+export type SourcePosition =
+  | { kind: 'file'; file: string; line?: number; record?: number }
+  | { kind: 'kafka'; topic: string; partition: number; offset: string }
+  | { kind: 'http'; requestId: string; index: number; idempotencyKey?: string }
+  | { kind: 'kinesis'; stream: string; shard: string; sequenceNumber: string }
+  | { kind: 'replay'; recordId: string };
+
+/** One record as it arrived, before parsing: the raw payload is kept for the quarantine. */
+export interface RawRecord {
+  payload: string;
+  source: SourcePosition;
+}
+
+/** Stable reason codes for quarantined records. */
+export const QuarantineReason = {
+  /** Not a JSON object (or an unparseable CSV line). */
+  PARSE_ERROR: 'PARSE_ERROR',
+  /** A field the table does not have. */
+  UNKNOWN_FIELD: 'UNKNOWN_FIELD',
+  /** A value that is not of (or does not fit) the column's type. */
+  TYPE_MISMATCH: 'TYPE_MISMATCH',
+  /** A non-nullable column is missing or null. */
+  MISSING_REQUIRED: 'MISSING_REQUIRED',
+  /** A rule of the ingest job is false or null for the record. */
+  RULE_FAILED: 'RULE_FAILED',
+  /** A whole file whose columns cannot be matched to the table. */
+  FILE_SCHEMA_MISMATCH: 'FILE_SCHEMA_MISMATCH',
+} as const;
+
+export type QuarantineReasonCode = (typeof QuarantineReason)[keyof typeof QuarantineReason];
