@@ -24,10 +24,9 @@ export class LocalObjectStore implements ObjectStore {
   async list(prefix: string, options: ListOptions = {}): Promise<ObjectMeta[]> {
     const base = this.resolve(prefix);
     const found: ObjectMeta[] = [];
-    await this.walk(base, prefix, options.recursive === true, found);
+    await this.walk(base, prefix, options.recursive === true, options.startAfter, found);
     found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    const startAfter = options.startAfter;
-    return startAfter === undefined ? found : found.filter((meta) => meta.path > startAfter);
+    return found;
   }
 
   async get(key: string): Promise<Uint8Array> {
@@ -123,7 +122,8 @@ export class LocalObjectStore implements ObjectStore {
     return resolved;
   }
 
-  private async walk(dir: string, prefix: string, recursive: boolean, found: ObjectMeta[]): Promise<void> {
+  /** Collect files under dir; names at or before `startAfter` are skipped before any stat, so long logs list cheaply. */
+  private async walk(dir: string, prefix: string, recursive: boolean, startAfter: string | undefined, found: ObjectMeta[]): Promise<void> {
     let entries: import('node:fs').Dirent[];
     try {
       entries = await fs.readdir(dir, { withFileTypes: true });
@@ -136,10 +136,10 @@ export class LocalObjectStore implements ObjectStore {
         const key = prefix === '' ? entry.name : `${prefix.replace(/\/$/, '')}/${entry.name}`;
         const full = path.join(dir, entry.name);
         if (entry.isDirectory()) {
-          if (recursive) await this.walk(full, key, true, found);
+          if (recursive) await this.walk(full, key, true, startAfter, found);
           return;
         }
-        if (!entry.isFile()) return;
+        if (!entry.isFile() || (startAfter !== undefined && key <= startAfter)) return;
         try {
           const stat = await fs.stat(full);
           found.push({ path: key, size: stat.size, lastModified: stat.mtime });

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { sharedEngine, type Engine } from '../engine/index.js';
 import { LocalObjectStore, type ObjectStore } from '../storage/index.js';
-import { readHistory, loadLogState, loadSnapshot, type HistoryEntry, type LogState, type Snapshot, type SnapshotOptions } from './snapshot/index.js';
+import { readHistory, loadLogState, loadSnapshot, refreshSnapshot, type HistoryEntry, type LogState, type Snapshot, type SnapshotOptions } from './snapshot/index.js';
 import { Scan, type ScanOptions } from './scan/index.js';
 import { TableWriter, type CreateOptions, type OverwriteOptions, type WriteOptions, type WriteResult, type WriteSource } from './write/index.js';
 
@@ -50,9 +50,24 @@ export class DeltaTable {
     return this.store instanceof LocalObjectStore ? this.store.root : this.store.url;
   }
 
-  /** The latest version, or the one asked for by version or timestamp. */
-  snapshot(options: SnapshotOptions = {}): Promise<Snapshot> {
-    return loadSnapshot(this.store, this.engine, this.location, options);
+  private latest: Promise<Snapshot> | undefined;
+
+  /**
+   * The latest version, or the one asked for by version or timestamp. The latest is
+   * kept and refreshed by reading only newer commits, so repeated reads of a growing
+   * table cost one listing of the log's tail.
+   */
+  async snapshot(options: SnapshotOptions = {}): Promise<Snapshot> {
+    if (options.version !== undefined || options.timestamp !== undefined) return loadSnapshot(this.store, this.engine, this.location, options);
+    const previous = this.latest;
+    const next = previous === undefined ? loadSnapshot(this.store, this.engine, this.location) : previous.then((s) => refreshSnapshot(s, this.engine));
+    this.latest = next;
+    try {
+      return await next;
+    } catch (error) {
+      if (this.latest === next) this.latest = undefined;
+      throw error;
+    }
   }
 
   /**

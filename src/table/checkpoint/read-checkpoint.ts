@@ -1,16 +1,15 @@
 import type { Engine } from '../../engine/index.js';
-import { quoteLiteralList } from '../../engine/index.js';
-import { EngineQueryError } from '../../engine/index.js';
+import { DuckDBStructType, DuckDBTypeId } from '@duckdb/node-api';
+import { EngineQueryError, quoteLiteralList } from '../../engine/index.js';
 import type { ObjectStore } from '../../storage/index.js';
-import { parseAction, parseActionLines, type Action } from '../actions/index.js';
+import { parseAction, parseActionLines, parseAdd, type Action } from '../actions/index.js';
 import { InvalidLogError } from '../errors.js';
 import { LOG_DIR, type CheckpointFile } from '../log-segment/index.js';
 import { resolveLogPath } from '../paths/index.js';
 
 /**
  * All actions of a checkpoint: classic, multi-part, or v2 (JSON or Parquet, with the
- * add/remove actions of its sidecar files). Parquet is decoded by DuckDB; each row is
- * turned into its JSON form so checkpoints and commits share one set of action parsers.
+ * add/remove actions of its sidecar files). DuckDB decodes the Parquet.
  */
 export async function readCheckpointActions(engine: Engine, store: ObjectStore, files: CheckpointFile[]): Promise<Action[]> {
   const actions: Action[] = [];
@@ -34,6 +33,33 @@ export async function readCheckpointActions(engine: Engine, store: ObjectStore, 
   return actions;
 }
 
+/** Add actions per string DuckDB hands over: large enough to amortise, far below V8's string limit. */
+const ADDS_PER_CHUNK = 50_000;
+const ROW = '\u0000';
+const FIELD = '\u0001';
+const NULL = '\u0002';
+
+/**
+ * Fields of an add action in the order they are packed. Adds are most of a checkpoint,
+ * so DuckDB packs each chunk of them into one string (fields split by U+0001, rows by
+ * U+0000, NULL as U+0002; the log escapes control characters in paths and JSON), which
+ * JavaScript splits: far cheaper than converting values one by one.
+ */
+const ADD_FIELDS: { name: string; sql: (present: Set<string>) => string | undefined }[] = [
+  { name: 'path', sql: () => 'add.path' },
+  { name: 'size', sql: () => 'CAST(add.size AS VARCHAR)' },
+  { name: 'modificationTime', sql: (p) => (p.has('modificationTime') ? 'CAST(add.modificationTime AS VARCHAR)' : undefined) },
+  { name: 'dataChange', sql: (p) => (p.has('dataChange') ? 'CAST(add.dataChange AS VARCHAR)' : undefined) },
+  { name: 'stats', sql: (p) => (p.has('stats') ? 'add.stats' : p.has('stats_parsed') ? 'to_json(add.stats_parsed)::VARCHAR' : undefined) },
+  { name: 'partitionValues', sql: (p) => (p.has('partitionValues') ? 'to_json(add.partitionValues)::VARCHAR' : undefined) },
+  { name: 'deletionVector', sql: (p) => (p.has('deletionVector') ? 'to_json(add.deletionVector)::VARCHAR' : undefined) },
+  { name: 'tags', sql: (p) => (p.has('tags') ? 'to_json(add.tags)::VARCHAR' : undefined) },
+  { name: 'baseRowId', sql: (p) => (p.has('baseRowId') ? 'CAST(add.baseRowId AS VARCHAR)' : undefined) },
+  { name: 'defaultRowCommitVersion', sql: (p) => (p.has('defaultRowCommitVersion') ? 'CAST(add.defaultRowCommitVersion AS VARCHAR)' : undefined) },
+  { name: 'clusteringProvider', sql: (p) => (p.has('clusteringProvider') ? 'add.clusteringProvider' : undefined) },
+];
+const JSON_FIELDS = new Set(['partitionValues', 'deletionVector', 'tags']);
+
 async function readParquetActions(engine: Engine, store: ObjectStore, keys: string[]): Promise<Action[]> {
   const locals = await Promise.all(keys.map((key) => store.localPath(key)));
   for (const [index, key] of keys.entries()) {
@@ -41,20 +67,51 @@ async function readParquetActions(engine: Engine, store: ObjectStore, keys: stri
       throw new InvalidLogError(`The checkpoint file ${key} is missing`, locals[index] ?? key, 'A checkpoint named by the log is gone; restore it or remove _last_checkpoint so readers replay the commits.');
     }
   }
-  let rows: { j: unknown }[];
+  const where = keys.join(', ');
+  const source = `read_parquet(${quoteLiteralList(locals)}, union_by_name = true, filename = 'aq_file', file_row_number = true)`;
   try {
-    rows = (await engine.query(`SELECT to_json(t)::VARCHAR AS j FROM read_parquet(${quoteLiteralList(locals)}, union_by_name = true) t`)) as { j: unknown }[];
+    const header = await engine.read(`SELECT * FROM ${source} LIMIT 0`);
+    const columns = header.columnNames();
+    const addType = header.columnTypes()[columns.indexOf('add')];
+    const actions: Action[] = [];
+    if (addType?.typeId === DuckDBTypeId.STRUCT) {
+      actions.push(...(await readAdds(engine, source, new Set((addType as DuckDBStructType).entryNames), where)));
+    }
+    const rest = addType === undefined ? `SELECT * EXCLUDE (aq_file, file_row_number) FROM ${source}` : `SELECT * EXCLUDE (add, aq_file, file_row_number) FROM ${source} WHERE add IS NULL`;
+    for (const row of await engine.query(`SELECT to_json(t)::VARCHAR AS j FROM (${rest}) t`)) {
+      const action = parseAction(JSON.parse(String(row['j'])) as Record<string, unknown>, where);
+      if (action !== undefined) actions.push(action);
+    }
+    return actions;
   } catch (error) {
     if (error instanceof EngineQueryError) {
-      throw new InvalidLogError(`Checkpoint ${keys.join(', ')} cannot be read as Parquet: ${error.message}`, keys.join(', '), 'The checkpoint is truncated or corrupt; delete it (and _last_checkpoint) so readers replay the JSON commits, if they are still present.', error);
+      throw new InvalidLogError(`Checkpoint ${where} cannot be read as Parquet: ${error.message}`, where, 'The checkpoint is truncated or corrupt; delete it (and _last_checkpoint) so readers replay the JSON commits, if they are still present.', error);
     }
     throw error;
   }
+}
+
+async function readAdds(engine: Engine, source: string, present: Set<string>, where: string): Promise<Action[]> {
+  const fields = ADD_FIELDS.map((f) => ({ name: f.name, sql: f.sql(present) })).filter((f): f is { name: string; sql: string } => f.sql !== undefined);
+  const packed = fields.map((f) => `COALESCE(${f.sql}, chr(2))`).join(', chr(1), ');
+  const chunks = await engine.query(
+    `SELECT string_agg(concat(${packed}), chr(0)) AS packed FROM ${source} WHERE add IS NOT NULL GROUP BY aq_file, file_row_number // ${ADDS_PER_CHUNK}`,
+  );
   const actions: Action[] = [];
-  for (const row of rows) {
-    const object = JSON.parse(String(row.j)) as Record<string, unknown>;
-    const action = parseAction(object, keys.join(', '));
-    if (action !== undefined) actions.push(action);
+  for (const chunk of chunks) {
+    const text = chunk['packed'];
+    if (typeof text !== 'string') continue;
+    for (const row of text.split(ROW)) {
+      const values = row.split(FIELD);
+      if (values.length !== fields.length) throw new InvalidLogError(`An add action in checkpoint ${where} has control characters where none may be`, where);
+      const add: Record<string, unknown> = {};
+      fields.forEach((field, i) => {
+        const value = values[i] as string;
+        if (value === NULL) return;
+        add[field.name] = JSON_FIELDS.has(field.name) ? JSON.parse(value) : field.name === 'dataChange' ? value === 'true' : value;
+      });
+      actions.push({ kind: 'add', add: parseAdd(add, where) });
+    }
   }
   return actions;
 }

@@ -20,6 +20,11 @@ export interface ScanOptions extends PartitionReadOptions {
   limit?: number;
 }
 
+const STORED_TYPES_CACHE_SIZE = 64;
+const STORED_TYPES_MAX_FILES = 20_000;
+/** Least recently used file sets and their stored column types (Map keeps insertion order). */
+const storedTypesCache = new Map<string, Map<string, DuckDBType>>();
+
 /** What a scan will read: the files left after pruning and the one DuckDB query over them. */
 export interface ScanPlan {
   files: AddFile[];
@@ -193,8 +198,19 @@ export class Scan {
     return parts.join(', ');
   }
 
-  /** The top-level columns the files hold, with their stored types (unioned across files). */
+  /**
+   * The top-level columns the files hold, with their stored types (unioned across
+   * files). Data files never change once written, so the answer for a set of files is
+   * kept: repeated scans of a table skip re-reading the footers.
+   */
   private async storedTypes(locals: readonly string[], files: readonly AddFile[]): Promise<Map<string, DuckDBType>> {
+    const key = locals.length <= STORED_TYPES_MAX_FILES ? locals.join('\n') : undefined;
+    const cached = key === undefined ? undefined : storedTypesCache.get(key);
+    if (cached !== undefined) {
+      storedTypesCache.delete(key as string);
+      storedTypesCache.set(key as string, cached);
+      return cached;
+    }
     let reader;
     try {
       reader = await this.engine.read(`SELECT * FROM read_parquet(${quoteLiteralList(locals)}, union_by_name = true) LIMIT 0`);
@@ -203,6 +219,11 @@ export class Scan {
     }
     const names = reader.columnNames();
     const types = reader.columnTypes();
-    return new Map(names.map((name, index) => [name, types[index] as DuckDBType]));
+    const stored = new Map(names.map((name, index) => [name, types[index] as DuckDBType]));
+    if (key !== undefined) {
+      storedTypesCache.set(key, stored);
+      if (storedTypesCache.size > STORED_TYPES_CACHE_SIZE) storedTypesCache.delete(storedTypesCache.keys().next().value as string);
+    }
+    return stored;
   }
 }

@@ -3,7 +3,7 @@ import type { ObjectStore } from '../../storage/index.js';
 import type { CommitInfo } from '../actions/index.js';
 import { readCheckpointActions } from '../checkpoint/index.js';
 import { MetadataMissingError, ProtocolMissingError } from '../errors.js';
-import { buildLogSegment, type LogSegment } from '../log-segment/index.js';
+import { buildLogSegment, commitPath, listLogFiles, LOG_DIR, padVersion, type CommitFile, type LogSegment } from '../log-segment/index.js';
 import { checkReadSupport } from './protocol-support.js';
 import { mapConcurrent, readJsonLogFile } from './read-log-file.js';
 import { Snapshot } from './snapshot.js';
@@ -48,16 +48,38 @@ export async function loadLogState(store: ObjectStore, engine: Engine, location:
 /** Reconstruct one version of the table and check that this reader can read it. */
 export async function loadSnapshot(store: ObjectStore, engine: Engine, location: string, options: SnapshotOptions = {}): Promise<Snapshot> {
   const { segment, state, commitInfo } = await loadLogState(store, engine, location, options);
-  if (state.protocol === undefined) throw new ProtocolMissingError(location, segment.version);
-  if (state.metadata === undefined) throw new MetadataMissingError(location, segment.version);
-  checkReadSupport(state.protocol, location);
   const lastCommit = segment.commits.at(-1);
+  const fileTime = lastCommit?.version === segment.version ? lastCommit.meta.lastModified.getTime() : (segment.checkpoint?.files[0]?.meta.lastModified.getTime() ?? 0);
+  return checkedSnapshot(store, location, segment.version, state, commitInfo, fileTime, segment.latestVersion);
+}
+
+/**
+ * The latest snapshot, built from an earlier one by applying only the commits after it
+ * (the common case for a table that is read again and again while it grows). Falls back
+ * to a full load when the log no longer holds every commit after the earlier version.
+ */
+export async function refreshSnapshot(previous: Snapshot, engine: Engine): Promise<Snapshot> {
+  const { store, location } = previous;
+  const newer = (await listLogFiles(store, `${LOG_DIR}/${padVersion(previous.version)}.json`))
+    .filter((f): f is CommitFile => f.type === 'commit' && f.version > previous.version)
+    .sort((a, b) => a.version - b.version);
+  // A table deleted and created anew at the same place no longer has the earlier commit.
+  if ((await store.head(commitPath(previous.version))) === undefined) return loadSnapshot(store, engine, location);
+  if (newer.length === 0) return previous;
+  if (newer.some((commit, i) => commit.version !== previous.version + 1 + i)) return loadSnapshot(store, engine, location);
+  const state = previous.logState.clone();
+  const commits = await mapConcurrent(newer, 16, (file) => readJsonLogFile(store, file.meta.path));
+  commits.forEach((actions) => state.apply(actions));
+  const last = newer.at(-1) as CommitFile;
+  const info = commits.at(-1)?.find((a) => a.kind === 'commitInfo');
+  return checkedSnapshot(store, location, last.version, state, info?.kind === 'commitInfo' ? info.commitInfo : undefined, last.meta.lastModified.getTime(), last.version);
+}
+
+function checkedSnapshot(store: ObjectStore, location: string, version: number, state: TableState, commitInfo: CommitInfo | undefined, fileTime: number, latestVersion: number): Snapshot {
+  if (state.protocol === undefined) throw new ProtocolMissingError(location, version);
+  if (state.metadata === undefined) throw new MetadataMissingError(location, version);
+  checkReadSupport(state.protocol, location);
   const ict = state.metadata.configuration['delta.enableInCommitTimestamps'] === 'true' ? commitInfo?.inCommitTimestamp : undefined;
-  const timestamp =
-    typeof ict === 'number'
-      ? ict
-      : lastCommit?.version === segment.version
-        ? lastCommit.meta.lastModified.getTime()
-        : (segment.checkpoint?.files[0]?.meta.lastModified.getTime() ?? 0);
-  return new Snapshot(store, location, segment.version, state.protocol, state.metadata, state, timestamp, segment.latestVersion);
+  const timestamp = typeof ict === 'number' ? ict : fileTime;
+  return new Snapshot(store, location, version, state.protocol, state.metadata, state, timestamp, latestVersion);
 }

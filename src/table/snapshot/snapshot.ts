@@ -45,6 +45,11 @@ export class Snapshot {
     return this.liveFiles;
   }
 
+  /** The reconciled log state behind this snapshot, for building the next one incrementally. */
+  get logState(): TableState {
+    return this.state;
+  }
+
   get tombstones(): readonly RemoveFile[] {
     return [...this.state.tombstones.values()];
   }

@@ -17,6 +17,18 @@ export class TableState {
 
   constructor(private readonly tableUrl: string) {}
 
+  /** A copy to apply newer commits to, leaving this state (and its snapshot) as it was. */
+  clone(): TableState {
+    const copy = new TableState(this.tableUrl);
+    copy.protocol = this.protocol;
+    copy.metadata = this.metadata;
+    for (const [k, v] of this.files) copy.files.set(k, v);
+    for (const [k, v] of this.tombstones) copy.tombstones.set(k, v);
+    for (const [k, v] of this.txns) copy.txns.set(k, v);
+    for (const [k, v] of this.domains) copy.domains.set(k, v);
+    return copy;
+  }
+
   /** Apply one version's actions (or a checkpoint's). Removes go first: a file re-added in a later version must survive. */
   apply(actions: readonly Action[]): void {
     for (const action of actions) {
