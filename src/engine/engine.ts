@@ -43,6 +43,9 @@ export class Engine {
     // TimeZone needs the (statically linked) ICU extension, which is loaded only once connected.
     await connection.run("SET GLOBAL TimeZone = 'UTC'");
     await connection.run('SET GLOBAL parquet_metadata_cache = true');
+    // Progress is read by polling (see query); DuckDB's own terminal bar would write over ours.
+    await connection.run('SET enable_progress_bar = true');
+    await connection.run('SET enable_progress_bar_print = false');
     return new Engine(instance, connection);
   }
 
@@ -59,22 +62,19 @@ export class Engine {
   async query(sql: string, options: QueryOptions = {}): Promise<Row[]> {
     const onProgress = options.onProgress;
     if (onProgress === undefined) return (await this.read(sql)).getRowObjectsJS() as Row[];
-    return this.withConnection(async (connection) => {
-      // Progress is read by polling; DuckDB's own terminal bar would write over ours.
-      await connection.run('SET enable_progress_bar = true');
-      await connection.run('SET enable_progress_bar_print = false');
-      const timer = setInterval(() => {
-        const percentage = connection.progress.percentage;
-        if (percentage >= 0) onProgress(Math.min(1, percentage / 100));
-      }, 200);
-      try {
-        const reader = await this.guard(sql, () => connection.runAndReadAll(sql));
-        onProgress(1);
-        return reader.getRowObjectsJS() as Row[];
-      } finally {
-        clearInterval(timer);
-      }
-    });
+    // On the engine's own connection, so temp tables the query makes (such as DuckDB's
+    // CSV reject tables) stay visible to later queries.
+    const timer = setInterval(() => {
+      const percentage = this.connection.progress.percentage;
+      if (percentage >= 0) onProgress(Math.min(1, percentage / 100));
+    }, 200);
+    try {
+      const reader = await this.read(sql);
+      onProgress(1);
+      return reader.getRowObjectsJS() as Row[];
+    } finally {
+      clearInterval(timer);
+    }
   }
 
   /** Run a query and return its rows converted to JSON-safe values (bigints and decimals as strings). */

@@ -38,7 +38,7 @@ export async function pruneFiles(engine: Engine, snapshot: Snapshot, files: read
       const reader = await connection.runAndReadAll(`SELECT idx FROM aquifer_files WHERE ${condition}`);
       return new Set(reader.getRowsJS().map((row) => Number(row[0])));
     } catch (error) {
-      throw new PredicateInvalidError(`The filter cannot be applied to the table's columns: ${(error as Error).message}`, predicate.sql, error);
+      throw new PredicateInvalidError(`The filter cannot be applied to the table's columns: ${(error as Error).message}`, predicate.text, error);
     }
   });
   return files.filter((_, index) => keep.has(index));
@@ -65,7 +65,7 @@ class SkippingSql {
       case 'unknown':
         return 'TRUE';
       default: {
-        const column = resolveColumn(this.snapshot.schema, this.snapshot.columnMappingMode, this.snapshot.partitionColumns, node.column, this.predicate.sql);
+        const column = resolveColumn(this.snapshot.schema, this.snapshot.columnMappingMode, this.snapshot.partitionColumns, node.column, this.predicate.text);
         if (column === undefined) return 'TRUE';
         return column.partitionIndex !== undefined ? this.partitionLeaf(node, column) : this.statsLeaf(node, column);
       }

@@ -14,6 +14,11 @@ export type PredicateNode =
 
 export interface Predicate {
   /** The filter as the user wrote it, checked to be one boolean expression. */
+  text: string;
+  /**
+   * The filter ready to embed in SQL: parenthesised, with the closing parenthesis on a
+   * line of its own so a trailing `--` comment cannot swallow what follows.
+   */
   sql: string;
   root: PredicateNode;
   /** Every column the filter names outside subqueries. */
@@ -38,7 +43,8 @@ type Ast = Record<string, unknown>;
  * `WHERE (<text>)` into more than a filter is refused.
  */
 export async function parsePredicate(engine: Engine, where: string): Promise<Predicate> {
-  const statement = `SELECT * FROM t WHERE (${where})`;
+  const guarded = `(${where}\n)`;
+  const statement = `SELECT * FROM t WHERE ${guarded}`;
   const rows = await engine.query(`SELECT json_serialize_sql(${quoteLiteral(statement)}) AS ast`);
   // Numbers are kept as text so that 64-bit integers and decimals survive JSON.parse.
   const text = String(rows[0]?.['ast'] ?? '').replace(/"value":(-?\d[\d.eE+-]*)/g, '"value":"$1"');
@@ -50,7 +56,7 @@ export async function parsePredicate(engine: Engine, where: string): Promise<Pre
   }
   const columns: string[][] = [];
   collectColumns(node['where_clause'], columns);
-  return { sql: where, root: toNode(node['where_clause'] as Ast), columns };
+  return { text: where, sql: guarded, root: toNode(node['where_clause'] as Ast), columns };
 }
 
 function isPlainFilter(node: Ast): boolean {

@@ -113,7 +113,7 @@ export class Scan {
     }
     const logical = await this.logicalSelect(fields, files);
     let sql = `SELECT ${output.map(quoteIdent).join(', ')} FROM (${logical}) AS aquifer_table`;
-    if (predicate !== undefined) sql += ` WHERE (${predicate.sql})`;
+    if (predicate !== undefined) sql += ` WHERE ${predicate.sql}`;
     if (this.options.limit !== undefined) sql += ` LIMIT ${Math.max(0, Math.floor(this.options.limit))}`;
     log.debug({ table: snapshot.location, version: snapshot.version, files: files.length, totalFiles: snapshot.files.length }, 'scan planned');
     return { files, totalFiles: snapshot.files.length, sql, columns: output };

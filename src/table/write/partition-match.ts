@@ -41,7 +41,7 @@ export async function filesMatchingPartitions(engine: Engine, snapshot: Snapshot
     });
     appender.closeSync();
     const typed = fields.map((f, i) => `${partitionValueExpr(`pv_${i}`, f.type)} AS ${quoteIdent(f.name)}`).join(', ');
-    const reader = await connection.runAndReadAll(`SELECT idx FROM (SELECT idx, ${typed} FROM aquifer_partitions) WHERE (${predicate.sql})`);
+    const reader = await connection.runAndReadAll(`SELECT idx FROM (SELECT idx, ${typed} FROM aquifer_partitions) WHERE ${predicate.sql}`);
     return new Set(reader.getRowsJS().map((row) => Number(row[0])));
   });
   return files.filter((_, index) => matched.has(index));

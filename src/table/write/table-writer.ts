@@ -9,6 +9,7 @@ import type { Snapshot } from '../snapshot/index.js';
 import { writeDataFiles, type DataWriteResult, type DataWriteSpec } from './data-writer.js';
 import { assignColumnMapping, MAX_COLUMN_ID_KEY, protocolForNewTable } from './new-table-protocol.js';
 import { filesMatchingPartitions, parsePartitionPredicate } from './partition-match.js';
+import type { Predicate } from '../scan/index.js';
 import { conformingProjection, sourceFields } from './schema-check.js';
 import { prepareSource, type WriteSource } from './write-source.js';
 
@@ -159,7 +160,7 @@ export class TableWriter {
         else {
           const predicate = await parsePartitionPredicate(this.engine, snapshot, options.where);
           removed = await filesMatchingPartitions(this.engine, snapshot, snapshot.files, predicate);
-          await this.checkInsidePredicate(conformed, options.where);
+          await this.checkInsidePredicate(conformed, predicate);
         }
       }
       const spec: DataWriteSpec = { schema: snapshot.schema, partitionColumns: snapshot.partitionColumns, mode: snapshot.columnMappingMode, configuration: snapshot.configuration, ...sizeOption(options) };
@@ -216,8 +217,9 @@ export class TableWriter {
   }
 
   /** New data written by a partition overwrite must fall inside the partitions it replaces. */
-  private async checkInsidePredicate(conformed: string, where: string): Promise<void> {
-    const rows = await this.engine.query(`SELECT count(*) AS n FROM (${conformed}) WHERE NOT COALESCE((${where}), FALSE)`);
+  private async checkInsidePredicate(conformed: string, predicate: Predicate): Promise<void> {
+    const where = predicate.text;
+    const rows = await this.engine.query(`SELECT count(*) AS n FROM (${conformed}) WHERE NOT COALESCE(${predicate.sql}, FALSE)`);
     const outside = Number(rows[0]?.['n'] ?? 0);
     if (outside > 0) {
       throw new WriteInvalidError('WRITE_OUTSIDE_PREDICATE', `${outside} rows of the new data do not match the overwrite predicate ${where}`, where, 'Filter the data to the partitions being replaced, or widen the predicate.');

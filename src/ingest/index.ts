@@ -1,0 +1,7 @@
+export { IngestTarget, type IngestTargetOptions, type BatchResult, type CreateIfMissing } from './ingest-target.js';
+export { ingestFiles, FILE_APP_PREFIX, type FileIngestOptions, type FileIngestResult } from './sources/file-source.js';
+export { jsonRecordChecks, type CheckOptions } from './checks/json-record-checks.js';
+export type { Rule } from './checks/rule.js';
+export { QuarantineReason, type QuarantineReasonCode, type RawRecord, type SourcePosition } from './source-position.js';
+export { openQuarantine, quarantineLocation, QUARANTINE_SCHEMA, QUARANTINE_SUFFIX } from './quarantine/quarantine-table.js';
+export { IngestError } from './errors.js';

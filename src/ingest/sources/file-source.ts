@@ -1,0 +1,207 @@
+import path from 'node:path';
+import { quoteIdent, quoteLiteral, type Engine } from '../../engine/index.js';
+import { formatOf, fromDuckDBType, toDuckDBType, type AppTransaction, type FileFormat, type Snapshot, type StructField, type StructType } from '../../table/index.js';
+import type { BatchResult, IngestTarget } from '../ingest-target.js';
+import { QuarantineReason } from '../source-position.js';
+import { jsonRecordChecks } from '../checks/json-record-checks.js';
+import type { CheckOptions } from '../checks/json-record-checks.js';
+
+/** Loaded files are remembered as txn actions in the table's own log: appId `aquifer.file:<absolute path>`. */
+export const FILE_APP_PREFIX = 'aquifer.file:';
+
+export interface FileIngestOptions {
+  /** Paths or globs. */
+  files: string | readonly string[];
+  format?: FileFormat;
+  csv?: { delimiter?: string };
+  checks?: CheckOptions;
+  /** Told after each file, for a progress bar. */
+  onFile?: (file: string, index: number, total: number, result: BatchResult) => void;
+  onProgress?: (fraction: number) => void;
+}
+
+export interface FileIngestResult {
+  files: { file: string; accepted: number; quarantined: number; version: number }[];
+  /** Files matched by the globs but already loaded earlier. */
+  alreadyLoaded: number;
+  accepted: number;
+  quarantined: number;
+  version: number | undefined;
+}
+
+let sequence = 0;
+const temp = (what: string) => `aq_${what}_${process.pid}_${++sequence}`;
+
+/**
+ * Load files into the target incrementally: files already loaded (recorded in the
+ * table's log) are skipped; each new file is one commit carrying its own txn marker,
+ * so a crash between files, or in the middle of one, never loads a file twice.
+ */
+export async function ingestFiles(engine: Engine, target: IngestTarget, options: FileIngestOptions): Promise<FileIngestResult> {
+  const matched = await expand(engine, options.files);
+  const loaded = await target.positions(FILE_APP_PREFIX);
+  const pending = matched.filter((file) => !loaded.has(FILE_APP_PREFIX + file));
+  const result: FileIngestResult = { files: [], alreadyLoaded: matched.length - pending.length, accepted: 0, quarantined: 0, version: undefined };
+  for (const [index, file] of pending.entries()) {
+    const txn: AppTransaction = { appId: FILE_APP_PREFIX + file, version: 0 };
+    const format = formatOf(file, options.format);
+    const batch = format === 'json' ? await ingestJsonLines(engine, target, file, txn, options) : await ingestTabular(engine, target, file, format, txn, options);
+    result.files.push({ file, accepted: batch.accepted, quarantined: batch.quarantined, version: batch.version });
+    result.accepted += batch.accepted;
+    result.quarantined += batch.quarantined;
+    result.version = batch.version;
+    options.onFile?.(file, index, pending.length, batch);
+  }
+  return result;
+}
+
+async function expand(engine: Engine, files: string | readonly string[]): Promise<string[]> {
+  const patterns = (typeof files === 'string' ? [files] : [...files]).map((f) => path.resolve(f));
+  const found = new Set<string>();
+  for (const pattern of patterns) {
+    const rows = await engine.query(`SELECT file FROM glob(${quoteLiteral(pattern)})`);
+    for (const row of rows) found.add(String(row['file']));
+  }
+  return [...found].sort();
+}
+
+/** JSON lines: each line is a record checked like any JSON record, with its file and line number as source. */
+async function ingestJsonLines(engine: Engine, target: IngestTarget, file: string, txn: AppTransaction, options: FileIngestOptions): Promise<BatchResult> {
+  const stage = temp('lines');
+  const source = `json_object('kind', 'file', 'file', ${quoteLiteral(file)}, 'line', line)::VARCHAR`;
+  await engine.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(stage)} AS
+    SELECT line AS aq_seq, raw AS aq_raw, ${source} AS aq_source FROM (
+      SELECT unnest(range(1, len(lines) + 1)) AS line, rtrim(unnest(lines), chr(13)) AS raw
+      FROM (SELECT string_split(content, chr(10)) AS lines FROM read_text(${quoteLiteral(file)}))
+    ) WHERE trim(raw) <> ''`);
+  try {
+    return await target.writeStagedJson(stage, [txn]);
+  } finally {
+    await engine.run(`DROP TABLE IF EXISTS ${quoteIdent(stage)}`);
+  }
+}
+
+/**
+ * CSV and Parquet. CSV is read once by DuckDB with the table's types: rows that do not
+ * parse or convert are set aside by DuckDB itself (store_rejects) with their line and
+ * reason, so the good rows stream straight to Parquet. A file whose columns cannot be
+ * matched to the table is quarantined whole.
+ */
+async function ingestTabular(engine: Engine, target: IngestTarget, file: string, format: Exclude<FileFormat, 'json'>, txn: AppTransaction, options: FileIngestOptions): Promise<BatchResult> {
+  const reader = format === 'csv' ? csvReader(file, options) : () => `read_parquet(${quoteLiteral(file)})`;
+  const described = await engine.read(`SELECT * FROM ${reader(undefined)} LIMIT 0`);
+  let snapshot = await target.snapshot();
+  if (snapshot === undefined) {
+    const inferred = format === 'csv' ? await engine.read(`SELECT * FROM ${csvReader(file, options, true)(undefined)} LIMIT 0`) : described;
+    const schema: StructType = { kind: 'struct', fields: inferred.columnNames().map((name, i) => ({ name, type: fromDuckDBType(inferred.columnTypes()[i]!, name), nullable: true, metadata: {} })) };
+    snapshot = await target.createTable(schema);
+  }
+  const header = described.columnNames();
+  const mismatch = fileSchemaProblem(snapshot.schema, header, options.checks);
+  if (mismatch !== undefined) {
+    const source = JSON.stringify({ kind: 'file', file });
+    await target.quarantine(`SELECT ${quoteLiteral(QuarantineReason.FILE_SCHEMA_MISMATCH)} AS reason, ${quoteLiteral(mismatch)} AS message, ${quoteLiteral(source)} AS source, ${quoteLiteral(file)} AS payload`, [txn]);
+    const result = await target.table.writer().append(snapshot, { sql: `SELECT * FROM (SELECT ${snapshot.schema.fields.map((f) => `CAST(NULL AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`).join(', ')}) WHERE false` }, { txn });
+    return { version: result.version, accepted: 0, quarantined: result.skipped ? 0 : 1, skipped: result.skipped };
+  }
+  if (target.table.writer().alreadyCommitted(snapshot, { txn })) return { version: snapshot.version, accepted: 0, quarantined: 0, skipped: true };
+  return format === 'csv' ? ingestCsv(engine, target, snapshot, file, header, txn, options) : ingestParquet(engine, target, snapshot, file, txn, options);
+}
+
+/**
+ * The field delimiter: as given, else ',' (tab for .tsv) as Spark assumes. DuckDB's
+ * sniffer is not trusted here because one malformed line can make it guess another
+ * delimiter, and then every good row would be misread.
+ */
+function delimiter(file: string, options: FileIngestOptions): string {
+  return options.csv?.delimiter ?? (/\.tsv(\.gz)?$/i.test(file) ? '\t' : ',');
+}
+
+/** RFC 4180 CSV with the chosen delimiter: fixed, so no line is parsed by a guess. */
+function csvDialect(file: string, options: FileIngestOptions): string[] {
+  return ['header = true', `delim = ${quoteLiteral(delimiter(file, options))}`, `quote = '"'`, `escape = '"'`];
+}
+
+function csvReader(file: string, options: FileIngestOptions, infer = false): (columns: string | undefined) => string {
+  return (columns) => {
+    const args = [quoteLiteral(file), ...csvDialect(file, options)];
+    // Reads that only learn the header and the types skip malformed lines; the real read reports them.
+    if (columns !== undefined) args.push(`columns = ${columns}`, 'store_rejects = true');
+    else args.push('ignore_errors = true', ...(infer ? [] : ['all_varchar = true']));
+    return `read_csv(${args.join(', ')})`;
+  };
+}
+
+/** Why a file's columns cannot be loaded into the table, or undefined when they can. */
+function fileSchemaProblem(schema: StructType, header: readonly string[], checks: CheckOptions | undefined): string | undefined {
+  const known = new Map(schema.fields.map((f) => [f.name.toLowerCase(), f]));
+  const unknown = header.filter((name) => !known.has(name.toLowerCase()));
+  if (unknown.length > 0 && checks?.unknownFields !== 'ignore') return `the file has columns the table does not: ${unknown.join(', ')}`;
+  const present = new Set(header.map((h) => h.toLowerCase()));
+  const missing = schema.fields.filter((f) => !f.nullable && !present.has(f.name.toLowerCase())).map((f) => f.name);
+  if (missing.length > 0) return `the file lacks required columns: ${missing.join(', ')}`;
+  return undefined;
+}
+
+async function ingestCsv(engine: Engine, target: IngestTarget, snapshot: Snapshot, file: string, header: readonly string[], txn: AppTransaction, options: FileIngestOptions): Promise<BatchResult> {
+  const byName = new Map(snapshot.schema.fields.map((f) => [f.name.toLowerCase(), f]));
+  const columns = `{${header.map((h) => `${quoteLiteral(h)}: ${quoteLiteral(byName.has(h.toLowerCase()) ? toDuckDBType((byName.get(h.toLowerCase()) as StructField).type) : 'VARCHAR')}`).join(', ')}}`;
+  const rejects = temp('rejects');
+  const scans = temp('scans');
+  const read = `read_csv(${quoteLiteral(file)}, ${csvDialect(file, options).join(', ')}, columns = ${columns}, store_rejects = true, rejects_table = ${quoteLiteral(rejects)}, rejects_scan = ${quoteLiteral(scans)})`;
+  const projection = snapshot.schema.fields.map((f) => (header.some((h) => h.toLowerCase() === f.name.toLowerCase()) ? `${quoteIdent(header.find((h) => h.toLowerCase() === f.name.toLowerCase()) as string)} AS ${quoteIdent(f.name)}` : `CAST(NULL AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`));
+  const writer = target.table.writer();
+  const rules = options.checks?.rules ?? [];
+  const nonNullable = snapshot.schema.fields.filter((f) => !f.nullable);
+  if (rules.length > 0 || nonNullable.length > 0) {
+    // Rules need a second look at every row: read once into a temp table, then split it.
+    return ingestCsvChecked(engine, target, snapshot, read, projection, rejects, scans, file, txn, options);
+  }
+  const staged = await writer.stage(snapshot, { sql: `SELECT ${projection.join(', ')} FROM ${read}` }, options.onProgress === undefined ? {} : { onProgress: options.onProgress }, 'Append');
+  try {
+    const quarantined = await quarantineRejects(engine, target, rejects, scans, file, txn);
+    const result = await writer.commit(staged, [txn]);
+    return { version: result.version, accepted: result.rows, quarantined, skipped: false };
+  } catch (error) {
+    await writer.discard(staged);
+    throw error;
+  } finally {
+    await engine.run(`DROP TABLE IF EXISTS ${quoteIdent(rejects)}; DROP TABLE IF EXISTS ${quoteIdent(scans)}`);
+  }
+}
+
+async function ingestCsvChecked(engine: Engine, target: IngestTarget, snapshot: Snapshot, read: string, projection: string[], rejects: string, scans: string, file: string, txn: AppTransaction, options: FileIngestOptions): Promise<BatchResult> {
+  const rows = temp('rows');
+  const checked = temp('checked');
+  try {
+    await engine.run(`CREATE TEMP TABLE ${quoteIdent(rows)} AS SELECT row_number() OVER () AS aq_seq, ${projection.join(', ')} FROM ${read}`);
+    const staged = `SELECT aq_seq, to_json(r)::VARCHAR AS aq_raw, json_object('kind', 'file', 'file', ${quoteLiteral(file)}, 'record', aq_seq)::VARCHAR AS aq_source FROM (SELECT * EXCLUDE (aq_seq) FROM ${quoteIdent(rows)}) r POSITIONAL JOIN (SELECT aq_seq FROM ${quoteIdent(rows)})`;
+    await engine.run(`CREATE TEMP TABLE ${quoteIdent(checked)} AS ${jsonRecordChecks(`(${staged})`, snapshot.schema, options.checks ?? {})}`);
+    const extra = rejectRows(rejects, scans, file);
+    return await target.commitChecked(snapshot, checked, snapshot.schema.fields, [txn], extra);
+  } finally {
+    await engine.run(`DROP TABLE IF EXISTS ${quoteIdent(rows)}; DROP TABLE IF EXISTS ${quoteIdent(checked)}; DROP TABLE IF EXISTS ${quoteIdent(rejects)}; DROP TABLE IF EXISTS ${quoteIdent(scans)}`);
+  }
+}
+
+/** Rows DuckDB's CSV reader set aside, as quarantine rows (reason, message, source, payload). */
+function rejectRows(rejects: string, scans: string, file: string): string {
+  const reason = `CASE WHEN r.error_type = 'CAST' THEN ${quoteLiteral(QuarantineReason.TYPE_MISMATCH)} ELSE ${quoteLiteral(QuarantineReason.PARSE_ERROR)} END`;
+  return `SELECT ${reason} AS reason, r.error_message AS message, json_object('kind', 'file', 'file', ${quoteLiteral(file)}, 'line', r.line)::VARCHAR AS source, r.csv_line AS payload
+    FROM ${quoteIdent(rejects)} r`;
+}
+
+async function quarantineRejects(engine: Engine, target: IngestTarget, rejects: string, scans: string, file: string, txn: AppTransaction): Promise<number> {
+  const sql = rejectRows(rejects, scans, file);
+  // One row per bad line: DuckDB may report several errors for one line.
+  const deduplicated = `SELECT * FROM (${sql}) QUALIFY row_number() OVER (PARTITION BY source ORDER BY reason) = 1`;
+  const count = Number((await engine.query(`SELECT count(*) AS n FROM (${deduplicated})`))[0]?.['n'] ?? 0);
+  if (count > 0) await target.quarantine(deduplicated, [txn]);
+  return count;
+}
+
+async function ingestParquet(engine: Engine, target: IngestTarget, snapshot: Snapshot, file: string, txn: AppTransaction, options: FileIngestOptions): Promise<BatchResult> {
+  void engine;
+  const result = await target.table.writer().append(snapshot, { files: file, format: 'parquet' }, { txn, ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }) });
+  return { version: result.version, accepted: result.rows, quarantined: 0, skipped: result.skipped };
+}
