@@ -5,6 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { ObjectAlreadyExistsError, ObjectNotFoundError, StorageError } from './errors.js';
 import type { ListOptions, ObjectMeta, ObjectStore, PutOptions } from './object-store.js';
 
+export const STAGING_DIR = '_staging';
+
 /**
  * An object store over a folder on the local disk.
  *
@@ -103,15 +105,28 @@ export class LocalObjectStore implements ObjectStore {
     return this.resolve(key);
   }
 
-  async stagingPath(key: string): Promise<string> {
-    const target = this.resolve(key);
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    return target;
+  /**
+   * Staging folders live under `_staging/` in the root: on the same file system, so
+   * publishing is a rename, and under a name Delta readers and vacuum skip (leading _).
+   */
+  async stagingDir(): Promise<string> {
+    const dir = path.join(this.root, STAGING_DIR, randomUUID());
+    await fs.mkdir(dir, { recursive: true });
+    return dir;
   }
 
-  async publishLocal(_key: string): Promise<void> {
-    // Staged files are written in place: new data files have unique names and stay
-    // invisible to readers until a commit names them.
+  async publishLocal(localFile: string, key: string): Promise<void> {
+    const target = this.resolve(key);
+    try {
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      await fs.rename(localFile, target);
+    } catch (error) {
+      throw this.translate(error, key);
+    }
+  }
+
+  async discardStaging(dir: string): Promise<void> {
+    await fs.rm(dir, { recursive: true, force: true });
   }
 
   private resolve(key: string): string {

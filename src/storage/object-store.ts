@@ -38,8 +38,10 @@ export interface ObjectStore {
   delete(path: string): Promise<void>;
   /** A path on the local disk holding the object's bytes, for DuckDB to read. */
   localPath(path: string): Promise<string>;
-  /** A local path a new object can be written to by DuckDB, then published with `publishLocal`. */
-  stagingPath(path: string): Promise<string>;
-  /** Make a file written at `stagingPath(path)` visible at `path`. */
-  publishLocal(path: string): Promise<void>;
+  /** A new, empty local folder for DuckDB to write files into before they are published. */
+  stagingDir(): Promise<string>;
+  /** Move a local file (written in a staging folder) into the store at `path`. */
+  publishLocal(localFile: string, path: string): Promise<void>;
+  /** Remove a staging folder and whatever is left in it. */
+  discardStaging(dir: string): Promise<void>;
 }

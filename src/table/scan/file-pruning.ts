@@ -5,6 +5,7 @@ import { partitionValueExpr, type PartitionReadOptions } from '../partitions/ind
 import { physicalName, toDuckDBType, type DataType } from '../schema/index.js';
 import type { Snapshot } from '../snapshot/index.js';
 import { resolveColumn, type ResolvedColumn } from './column-resolver.js';
+import { parseJsonKeepingNumbers, valueAt } from './exact-json.js';
 import type { Predicate, PredicateNode } from './predicate.js';
 
 /**
@@ -18,9 +19,11 @@ export async function pruneFiles(engine: Engine, snapshot: Snapshot, files: read
   const condition = builder.build(predicate.root);
   if (condition === 'TRUE' || files.length === 0) return [...files];
   const partitionFields = snapshot.partitionColumns.map((name) => snapshot.field(name));
+  const exact = builder.exactBounds;
   const keep = await engine.withConnection(async (connection) => {
     const partitionColumns = partitionFields.map((_, i) => `, pv_${i} VARCHAR`).join('');
-    await connection.run(`CREATE TEMP TABLE aquifer_files (idx INTEGER, stats VARCHAR${partitionColumns})`);
+    const exactColumns = exact.map((_, i) => `, xmin_${i} VARCHAR, xmax_${i} VARCHAR`).join('');
+    await connection.run(`CREATE TEMP TABLE aquifer_files (idx INTEGER, stats VARCHAR${partitionColumns}${exactColumns})`);
     const appender = await connection.createAppender('aquifer_files');
     files.forEach((file, index) => {
       appender.appendInteger(index);
@@ -30,6 +33,14 @@ export async function pruneFiles(engine: Engine, snapshot: Snapshot, files: read
         const value = field === undefined ? undefined : file.partitionValues[physicalName(field, snapshot.columnMappingMode)];
         if (value === undefined || value === null) appender.appendNull();
         else appender.appendVarchar(value);
+      }
+      const stats = exact.length === 0 || file.stats === undefined ? undefined : safeParse(file.stats);
+      for (const path of exact) {
+        for (const side of ['minValues', 'maxValues']) {
+          const value = valueAt(stats, [side, ...path]);
+          if (typeof value === 'string') appender.appendVarchar(value);
+          else appender.appendNull();
+        }
       }
       appender.endRow();
     });
@@ -44,7 +55,21 @@ export async function pruneFiles(engine: Engine, snapshot: Snapshot, files: read
   return files.filter((_, index) => keep.has(index));
 }
 
+function safeParse(text: string): unknown {
+  try {
+    return parseJsonKeepingNumbers(text);
+  } catch {
+    return undefined;
+  }
+}
+
 class SkippingSql {
+  /**
+   * Physical paths of decimal columns the predicate compares. DuckDB's JSON functions
+   * read numbers as doubles, so their bounds are taken exactly in JavaScript instead.
+   */
+  readonly exactBounds: string[][] = [];
+
   constructor(
     private readonly snapshot: Snapshot,
     private readonly predicate: Predicate,
@@ -96,7 +121,7 @@ class SkippingSql {
     const nullCount = `TRY_CAST(json_extract_string(stats, '/nullCount/${escapeSqlString(pointer)}') AS BIGINT)`;
     if (node.kind === 'isNull') return `COALESCE(${nullCount} > 0, TRUE)`;
     if (node.kind === 'isNotNull') return `COALESCE(${nullCount} < ${numRecords}, TRUE)`;
-    const bounds = statsBounds(column.type, pointer);
+    const bounds = column.type.kind === 'decimal' ? this.exactDecimalBounds(column) : statsBounds(column.type, pointer);
     if (bounds === undefined) return 'TRUE';
     const { min, max } = bounds;
     let test: string;
@@ -113,6 +138,14 @@ class SkippingSql {
     }
     // A file whose every row is NULL in the column matches no comparison.
     return `(${test} AND NOT COALESCE(${nullCount} = ${numRecords}, FALSE))`;
+  }
+
+  private exactDecimalBounds(column: ResolvedColumn): { min: string; max: string } {
+    const key = JSON.stringify(column.physical);
+    let index = this.exactBounds.findIndex((p) => JSON.stringify(p) === key);
+    if (index < 0) index = this.exactBounds.push(column.physical) - 1;
+    const t = toDuckDBType(column.type);
+    return { min: `TRY_CAST(xmin_${index} AS ${t})`, max: `TRY_CAST(xmax_${index} AS ${t})` };
   }
 }
 
@@ -141,10 +174,6 @@ function compareTest(op: string, value: string, min: string, max: string): strin
  */
 function statsBounds(type: DataType, pointer: string): { min: string; max: string } | undefined {
   const extract = (side: 'minValues' | 'maxValues') => `json_extract_string(stats, '/${side}/${escapeSqlString(pointer)}')`;
-  if (type.kind === 'decimal') {
-    const t = toDuckDBType(type);
-    return { min: `TRY_CAST(${extract('minValues')} AS ${t})`, max: `TRY_CAST(${extract('maxValues')} AS ${t})` };
-  }
   if (type.kind !== 'primitive') return undefined;
   switch (type.name) {
     case 'long':

@@ -83,7 +83,11 @@ function collectColumns(value: unknown, out: string[][]): void {
   }
   if (typeof value !== 'object' || value === null) return;
   const ast = value as Ast;
-  if (ast['class'] === 'SUBQUERY') return;
+  // A subquery's own columns are not the table's; the operand of `x IN (SELECT ...)` is.
+  if (ast['class'] === 'SUBQUERY') {
+    collectColumns(ast['child'], out);
+    return;
+  }
   if (ast['class'] === 'COLUMN_REF' && Array.isArray(ast['column_names'])) out.push(ast['column_names'] as string[]);
   for (const child of Object.values(ast)) collectColumns(child, out);
 }

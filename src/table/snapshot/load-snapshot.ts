@@ -5,7 +5,7 @@ import { readCheckpointActions } from '../checkpoint/index.js';
 import { MetadataMissingError, ProtocolMissingError } from '../errors.js';
 import { buildLogSegment, commitPath, listLogFiles, LOG_DIR, padVersion, type CommitFile, type LogSegment } from '../log-segment/index.js';
 import { checkReadSupport } from './protocol-support.js';
-import { mapConcurrent, readJsonLogFile } from './read-log-file.js';
+import { commitDigest, mapConcurrent, readJsonLogFileWithDigest } from './read-log-file.js';
 import { Snapshot } from './snapshot.js';
 import { TableState } from './table-state.js';
 import { versionAtTimestamp } from './time-travel.js';
@@ -23,6 +23,8 @@ export interface LogState {
   state: TableState;
   /** commitInfo of the version's own commit, when the log still has it. */
   commitInfo: CommitInfo | undefined;
+  /** Digest of the version's own commit file, when the log still has it. */
+  commitDigest: string | undefined;
 }
 
 /** Replay the log: checkpoint first, then each commit (or compaction) after it, in order. */
@@ -32,25 +34,28 @@ export async function loadLogState(store: ObjectStore, engine: Engine, location:
   const segment = await buildLogSegment(store, location, version === undefined ? {} : { version });
   const state = new TableState(store.url);
   if (segment.checkpoint !== undefined) state.apply(await readCheckpointActions(engine, store, segment.checkpoint.files));
-  const deltas = await mapConcurrent(segment.deltas, 16, (file) => readJsonLogFile(store, file.meta.path));
+  const deltas = await mapConcurrent(segment.deltas, 16, (file) => readJsonLogFileWithDigest(store, file.meta.path));
   let commitInfo: CommitInfo | undefined;
-  deltas.forEach((actions, index) => {
+  let digest: string | undefined;
+  deltas.forEach(({ actions, digest: fileDigest }, index) => {
     state.apply(actions);
     const file = segment.deltas[index];
     if (file?.type === 'commit' && file.version === segment.version) {
       const info = actions.find((a) => a.kind === 'commitInfo');
       commitInfo = info?.kind === 'commitInfo' ? info.commitInfo : undefined;
+      digest = fileDigest;
     }
   });
-  return { segment, state, commitInfo };
+  digest ??= await commitDigest(store, commitPath(segment.version));
+  return { segment, state, commitInfo, commitDigest: digest };
 }
 
 /** Reconstruct one version of the table and check that this reader can read it. */
 export async function loadSnapshot(store: ObjectStore, engine: Engine, location: string, options: SnapshotOptions = {}): Promise<Snapshot> {
-  const { segment, state, commitInfo } = await loadLogState(store, engine, location, options);
+  const { segment, state, commitInfo, commitDigest: digest } = await loadLogState(store, engine, location, options);
   const lastCommit = segment.commits.at(-1);
   const fileTime = lastCommit?.version === segment.version ? lastCommit.meta.lastModified.getTime() : (segment.checkpoint?.files[0]?.meta.lastModified.getTime() ?? 0);
-  return checkedSnapshot(store, location, segment.version, state, commitInfo, fileTime, segment.latestVersion);
+  return checkedSnapshot(store, location, segment.version, state, commitInfo, fileTime, segment.latestVersion, digest);
 }
 
 /**
@@ -63,23 +68,24 @@ export async function refreshSnapshot(previous: Snapshot, engine: Engine): Promi
   const newer = (await listLogFiles(store, `${LOG_DIR}/${padVersion(previous.version)}.json`))
     .filter((f): f is CommitFile => f.type === 'commit' && f.version > previous.version)
     .sort((a, b) => a.version - b.version);
-  // A table deleted and created anew at the same place no longer has the earlier commit.
-  if ((await store.head(commitPath(previous.version))) === undefined) return loadSnapshot(store, engine, location);
+  // A table deleted and created anew at the same place has another commit at that version (or none).
+  const digest = await commitDigest(store, commitPath(previous.version));
+  if (digest === undefined || digest !== previous.commitDigest) return loadSnapshot(store, engine, location);
   if (newer.length === 0) return previous;
   if (newer.some((commit, i) => commit.version !== previous.version + 1 + i)) return loadSnapshot(store, engine, location);
   const state = previous.logState.clone();
-  const commits = await mapConcurrent(newer, 16, (file) => readJsonLogFile(store, file.meta.path));
-  commits.forEach((actions) => state.apply(actions));
+  const commits = await mapConcurrent(newer, 16, (file) => readJsonLogFileWithDigest(store, file.meta.path));
+  commits.forEach(({ actions }) => state.apply(actions));
   const last = newer.at(-1) as CommitFile;
-  const info = commits.at(-1)?.find((a) => a.kind === 'commitInfo');
-  return checkedSnapshot(store, location, last.version, state, info?.kind === 'commitInfo' ? info.commitInfo : undefined, last.meta.lastModified.getTime(), last.version);
+  const info = commits.at(-1)?.actions.find((a) => a.kind === 'commitInfo');
+  return checkedSnapshot(store, location, last.version, state, info?.kind === 'commitInfo' ? info.commitInfo : undefined, last.meta.lastModified.getTime(), last.version, commits.at(-1)?.digest);
 }
 
-function checkedSnapshot(store: ObjectStore, location: string, version: number, state: TableState, commitInfo: CommitInfo | undefined, fileTime: number, latestVersion: number): Snapshot {
+function checkedSnapshot(store: ObjectStore, location: string, version: number, state: TableState, commitInfo: CommitInfo | undefined, fileTime: number, latestVersion: number, digest: string | undefined): Snapshot {
   if (state.protocol === undefined) throw new ProtocolMissingError(location, version);
   if (state.metadata === undefined) throw new MetadataMissingError(location, version);
   checkReadSupport(state.protocol, location);
   const ict = state.metadata.configuration['delta.enableInCommitTimestamps'] === 'true' ? commitInfo?.inCommitTimestamp : undefined;
   const timestamp = typeof ict === 'number' ? ict : fileTime;
-  return new Snapshot(store, location, version, state.protocol, state.metadata, state, timestamp, latestVersion);
+  return new Snapshot(store, location, version, state.protocol, state.metadata, state, timestamp, latestVersion, digest);
 }

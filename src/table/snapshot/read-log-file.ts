@@ -1,8 +1,26 @@
-import type { ObjectStore } from '../../storage/index.js';
+import { createHash } from 'node:crypto';
+import { ObjectNotFoundError, type ObjectStore } from '../../storage/index.js';
 import { parseActionLines, type Action } from '../actions/index.js';
 
 export async function readJsonLogFile(store: ObjectStore, key: string): Promise<Action[]> {
-  return parseActionLines(new TextDecoder().decode(await store.get(key)), key);
+  return (await readJsonLogFileWithDigest(store, key)).actions;
+}
+
+/** A commit's actions and a digest of its bytes: the identity of that version of the table. */
+export async function readJsonLogFileWithDigest(store: ObjectStore, key: string): Promise<{ actions: Action[]; digest: string }> {
+  const bytes = await store.get(key);
+  return { actions: parseActionLines(new TextDecoder().decode(bytes), key), digest: createHash('sha1').update(bytes).digest('hex') };
+}
+
+/** The digest of a commit file, or undefined when it is gone. */
+export async function commitDigest(store: ObjectStore, key: string): Promise<string | undefined> {
+  if ((await store.head(key)) === undefined) return undefined;
+  try {
+    return createHash('sha1').update(await store.get(key)).digest('hex');
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) return undefined;
+    throw error;
+  }
 }
 
 /** Run `work` over items with at most `limit` in flight, keeping the results in order. */

@@ -21,6 +21,8 @@ export class Snapshot {
     readonly timestamp: number,
     /** The newest version in the log when this snapshot was loaded. */
     readonly latestVersion: number,
+    /** Digest of this version's commit file: a later refresh checks the table is still the same one. */
+    readonly commitDigest?: string,
   ) {
     this.schema = parseSchemaString(metadata.schemaString);
     this.columnMappingMode = columnMappingMode(metadata.configuration);

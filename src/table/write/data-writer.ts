@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { quoteIdent, quoteLiteral, type Engine } from '../../engine/index.js';
-import type { ObjectStore } from '../../storage/index.js';
+import { StorageError, type ObjectStore } from '../../storage/index.js';
 import type { AddFile } from '../actions/index.js';
 import { partitionStringExpr } from '../partitions/index.js';
 import { encodeRelativePath } from '../paths/index.js';
 import { physicalName, type ColumnMappingMode, type StructField, type StructType } from '../schema/index.js';
 import { buildStatsJson, type ColumnStatistics } from './file-stats.js';
+import { fieldIdsOption, physicalValueSql } from './physical-columns.js';
 
 export const DEFAULT_TARGET_FILE_SIZE = 128 * 1024 * 1024;
 
@@ -35,12 +36,25 @@ export interface DataWriteResult {
 }
 
 export async function writeDataFiles(engine: Engine, store: ObjectStore, spec: DataWriteSpec, sql: string): Promise<DataWriteResult> {
-  const root = await store.stagingPath('');
+  const staging = await store.stagingDir();
+  try {
+    return await writeStaged(engine, store, spec, sql, staging);
+  } finally {
+    await store.discardStaging(staging);
+  }
+}
+
+/**
+ * DuckDB writes into a fresh staging folder (never straight into the table: its
+ * partitioned COPY mangles some target paths), then each file moves to its place.
+ */
+async function writeStaged(engine: Engine, store: ObjectStore, spec: DataWriteSpec, sql: string, root: string): Promise<DataWriteResult> {
   const partitions = new Set(spec.partitionColumns);
   const projection = spec.schema.fields.map((field) => {
     const source = quoteIdent(field.name);
     const target = quoteIdent(physicalName(field, spec.mode));
-    return partitions.has(field.name) ? `${partitionStringExpr(source, field.type)} AS ${target}` : `${source} AS ${target}`;
+    // An empty string partition value means NULL in Delta: write it where NULLs go.
+    return partitions.has(field.name) ? `NULLIF(${partitionStringExpr(source, field.type)}, '') AS ${target}` : `${physicalValueSql(source, field.type, spec.mode)} AS ${target}`;
   });
   const codec = CODECS[(spec.configuration['delta.parquet.compression.codec'] ?? 'snappy').toLowerCase()] ?? 'snappy';
   const options = [
@@ -50,6 +64,8 @@ export async function writeDataFiles(engine: Engine, store: ObjectStore, spec: D
     "FILENAME_PATTERN 'part-{uuid}'",
     'APPEND true',
   ];
+  const fieldIds = fieldIdsOption(spec.schema.fields.filter((f) => !partitions.has(f.name)), spec.mode);
+  if (fieldIds !== undefined) options.push(`FIELD_IDS ${fieldIds}`);
   if (partitions.size > 0) {
     // DuckDB cannot roll files by size within partitions; each partition gets one file per write.
     const byPhysical = spec.partitionColumns.map((name) => quoteIdent(physicalName(field(spec.schema, name), spec.mode)));
@@ -67,12 +83,12 @@ export async function writeDataFiles(engine: Engine, store: ObjectStore, spec: D
   for (const row of rows) {
     const local = String(row['filename']);
     const key = path.relative(root, local).split(path.sep).join('/');
-    const count = Number(row['count']);
-    if (count === 0) {
-      await store.delete(key);
-      continue;
+    if (key.startsWith('..') || path.isAbsolute(key)) {
+      throw new StorageError(`DuckDB wrote ${local}, outside the staging folder ${root}`, local);
     }
-    await store.publishLocal(key);
+    const count = Number(row['count']);
+    if (count === 0) continue;
+    await store.publishLocal(local, key);
     total += count;
     bytes += Number(row['file_size_bytes']);
     adds.push({

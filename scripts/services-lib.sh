@@ -1,0 +1,96 @@
+# Helpers for scripts that start throwaway services on loopback ports (kafka.sh, kinesalite.sh).
+# Sourced after lib.sh. Each service lives in a folder DIR given by the caller, holding its
+# pid file, its log and its data; `stop DIR` ends what `start DIR` began.
+
+# Print N distinct free loopback ports, space-separated. The ports are released before the
+# service binds them, so a race is possible: callers retry start when the bind fails.
+free_ports() {
+  node -e '
+    const net = require("node:net");
+    const n = Number(process.argv[1]);
+    const servers = [];
+    const ports = [];
+    for (let i = 0; i < n; i++) {
+      const s = net.createServer();
+      servers.push(s);
+      s.listen(0, "127.0.0.1", () => {
+        ports.push(s.address().port);
+        if (ports.length === n) {
+          console.log(ports.join(" "));
+          for (const t of servers) t.close();
+        }
+      });
+    }' "$1"
+}
+
+# Whether PID is a live process (a zombie nobody reaped counts as dead: PID 1 may not reap).
+alive() {
+  local pid="$1" state
+  [ -n "$pid" ] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  if [ -r "/proc/$pid/stat" ]; then
+    state="$(sed -e 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1)"
+    [ "$state" != "Z" ] || return 1
+  fi
+  return 0
+}
+
+# Whether PID is alive and its command line mentions MARK (guards against a reused pid).
+alive_with() {
+  local pid="$1" mark="$2"
+  alive "$pid" || return 1
+  if [ -r "/proc/$pid/cmdline" ]; then
+    tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$mark" || return 1
+  fi
+  return 0
+}
+
+# Stop PID: TERM, then KILL after GRACE seconds; returns once it has exited.
+stop_pid() {
+  local pid="$1" grace="${2:-30}" i
+  alive "$pid" || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < grace * 10; i++)); do
+    alive "$pid" || return 0
+    sleep 0.1
+  done
+  log "pid $pid still running after ${grace}s; sending KILL"
+  kill -KILL "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do
+    alive "$pid" || return 0
+    sleep 0.1
+  done
+  log "pid $pid did not exit after KILL"
+  return 1
+}
+
+# If AQUIFER_SERVICE_OWNER is a pid, start a detached watchdog that stops PID (TERM, then
+# KILL after GRACE seconds) once the owner has gone, so a test run killed outright leaves no
+# service behind. Its own pid goes to PIDFILE.
+start_watchdog() {
+  local pid="$1" grace="$2" pidfile="$3" owner="${AQUIFER_SERVICE_OWNER:-}"
+  [ -n "$owner" ] || return 0
+  (
+    trap '' HUP INT
+    while alive "$owner" && alive "$pid"; do sleep 2; done
+    stop_pid "$pid" "$grace"
+  ) </dev/null >/dev/null 2>&1 &
+  echo "$!" > "$pidfile"
+}
+
+# Stop the watchdog whose pid is in PIDFILE, if any.
+stop_watchdog() {
+  local pidfile="$1" pid
+  [ -f "$pidfile" ] || return 0
+  pid="$(cat "$pidfile" 2>/dev/null || true)"
+  if alive "$pid"; then kill -TERM "$pid" 2>/dev/null || true; fi
+  rm -f "$pidfile"
+}
+
+# Print the last lines of a log file on stderr.
+tail_log() {
+  local file="$1"
+  [ -f "$file" ] || return 0
+  log "last lines of $file:"
+  tail -n "${2:-40}" "$file" >&2 || true
+}

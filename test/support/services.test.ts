@@ -1,0 +1,110 @@
+import { CreateStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kafkaAvailable, kinesaliteAvailable, startKafka, startKinesalite, type KafkaService, type KinesaliteService } from './services.js';
+
+const kafkaReady = await kafkaAvailable();
+const kinesaliteReady = kinesaliteAvailable();
+
+describe.skipIf(!kafkaReady)('the Kafka test broker', () => {
+  let kafka: KafkaService | undefined;
+
+  beforeAll(async () => {
+    kafka = await startKafka();
+  });
+
+  afterAll(async () => {
+    await kafka?.stop();
+  });
+
+  it('serves a topic that a consumer group reads back in order', async () => {
+    if (kafka === undefined) throw new Error('the broker did not start');
+    expect(kafka.bootstrap).toMatch(/^127\.0\.0\.1:\d+$/);
+    // Quiet: kafkajs logs the retriable "group coordinator not available" while __consumer_offsets is created.
+    const client = new Kafka({ clientId: 'aquifer-services-test', brokers: [kafka.bootstrap], logLevel: logLevel.NOTHING });
+    const topic = 'services-test-events';
+
+    const admin = client.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+      expect(await admin.listTopics()).toContain(topic);
+    } finally {
+      await admin.disconnect();
+    }
+
+    const producer = client.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    try {
+      await producer.send({ topic, messages: ['one', 'two', 'three'].map((value, i) => ({ key: `k${i}`, value })) });
+    } finally {
+      await producer.disconnect();
+    }
+
+    const consumer = client.consumer({ groupId: 'services-test-group' });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      const received: string[] = [];
+      await new Promise<void>((resolve, reject) => {
+        consumer
+          .run({
+            eachMessage: async ({ message }) => {
+              received.push(message.value?.toString('utf8') ?? '');
+              if (received.length === 3) resolve();
+            },
+          })
+          .catch(reject);
+      });
+      expect(received).toEqual(['one', 'two', 'three']);
+    } finally {
+      await consumer.disconnect();
+    }
+  });
+});
+
+describe.skipIf(!kinesaliteReady)('the kinesalite test server', () => {
+  let kinesis: KinesaliteService | undefined;
+
+  beforeAll(async () => {
+    kinesis = await startKinesalite();
+  });
+
+  afterAll(async () => {
+    await kinesis?.stop();
+  });
+
+  it('stores a record that a shard iterator reads back', async () => {
+    if (kinesis === undefined) throw new Error('kinesalite did not start');
+    expect(kinesis.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    // kinesalite speaks HTTP/1.1 only: the client's default handler fails against it.
+    const client = new KinesisClient({
+      endpoint: kinesis.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      requestHandler: new NodeHttpHandler(),
+    });
+    const StreamName = 'services-test-stream';
+    try {
+      await client.send(new CreateStreamCommand({ StreamName, ShardCount: 1 }));
+      let status: string | undefined;
+      for (let attempt = 0; attempt < 600 && status !== 'ACTIVE'; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+        const summary = await client.send(new DescribeStreamSummaryCommand({ StreamName }));
+        status = summary.StreamDescriptionSummary?.StreamStatus;
+      }
+      expect(status).toBe('ACTIVE');
+
+      const put = await client.send(new PutRecordCommand({ StreamName, PartitionKey: 'user-1', Data: new TextEncoder().encode('{"event":"click"}') }));
+      expect(put.ShardId).toBeDefined();
+
+      const iterator = await client.send(new GetShardIteratorCommand({ StreamName, ShardId: put.ShardId, ShardIteratorType: 'TRIM_HORIZON' }));
+      const records = await client.send(new GetRecordsCommand({ ShardIterator: iterator.ShardIterator }));
+      expect(records.Records?.map((record) => new TextDecoder().decode(record.Data))).toEqual(['{"event":"click"}']);
+      expect(records.Records?.[0]?.SequenceNumber).toBe(put.SequenceNumber);
+    } finally {
+      client.destroy();
+    }
+  });
+});

@@ -1,0 +1,184 @@
+import { execFile } from 'node:child_process';
+import { accessSync, constants, readFileSync, rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { available, REPO_ROOT } from './shared.js';
+
+/**
+ * Throwaway services for the ingestion tests, started by scripts/kafka.sh and
+ * scripts/kinesalite.sh, each in its own temporary folder on free loopback ports.
+ *
+ * Use them from a test file like this, so that a missing prerequisite skips (or fails under
+ * AQUIFER_REQUIRE_SERVICES=1) and a started service is stopped even when a test fails:
+ *
+ *   const kafkaReady = await kafkaAvailable();
+ *   describe.skipIf(!kafkaReady)('...', () => {
+ *     let kafka: KafkaService | undefined;
+ *     beforeAll(async () => { kafka = await startKafka(); });
+ *     afterAll(async () => { await kafka?.stop(); });
+ *   });
+ *
+ * Two backstops stop a service whose test never reached afterAll: a process 'exit' hook here,
+ * and a watchdog left by the script that stops the service once this process is gone.
+ */
+
+export interface KafkaService {
+  /** `127.0.0.1:PORT`, for a client's `brokers` list. */
+  readonly bootstrap: string;
+  /** Stops the broker, waits for it to exit and removes its folder. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export interface KinesaliteService {
+  /** `http://127.0.0.1:PORT`, for a Kinesis client's `endpoint`. */
+  readonly endpoint: string;
+  /** Stops the server, waits for it to exit and removes its folder. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const KAFKA_SCRIPT = path.join(REPO_ROOT, 'scripts', 'kafka.sh');
+const KINESALITE_SCRIPT = path.join(REPO_ROOT, 'scripts', 'kinesalite.sh');
+const KINESALITE_BIN = path.join(REPO_ROOT, 'node_modules', '.bin', 'kinesalite');
+
+interface RunResult {
+  ok: boolean;
+  stdout: string;
+  stderr: string;
+  error?: string;
+}
+
+function run(file: string, args: readonly string[], timeoutMs: number): Promise<RunResult> {
+  return new Promise((resolve) => {
+    execFile(
+      file,
+      args,
+      {
+        cwd: REPO_ROOT,
+        timeout: timeoutMs,
+        maxBuffer: 16 * 1024 * 1024,
+        // The scripts leave a watchdog that stops the service once this process is gone.
+        env: { ...process.env, AQUIFER_SERVICE_OWNER: String(process.pid) },
+      },
+      (error, stdout, stderr) => {
+        if (error === null) resolve({ ok: true, stdout, stderr });
+        else resolve({ ok: false, stdout, stderr, error: error.message });
+      },
+    );
+  });
+}
+
+function lastLine(text: string): string {
+  const lines = text.trim().split('\n');
+  return (lines[lines.length - 1] ?? '').trim();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Availability
+
+let kafkaCheck: Promise<{ present: boolean; reason: string }> | undefined;
+
+/**
+ * Whether Kafka can run here: java is on the PATH and the jars are installed, fetching them
+ * (`bash scripts/kafka.sh install`, idempotent) if needed. Skips or fails through `available()`.
+ */
+export async function kafkaAvailable(): Promise<boolean> {
+  kafkaCheck ??= (async () => {
+    const java = await run('java', ['-version'], 60_000);
+    if (!java.ok) return { present: false, reason: 'java is not on the PATH' };
+    const install = await run('bash', [KAFKA_SCRIPT, 'install'], 15 * 60_000);
+    if (!install.ok) return { present: false, reason: `bash scripts/kafka.sh install failed: ${lastLine(install.stderr) || install.error}` };
+    return { present: true, reason: '' };
+  })();
+  const { present, reason } = await kafkaCheck;
+  return available(`Apache Kafka (${reason})`, present);
+}
+
+/** Whether kinesalite is installed (it is a devDependency). Skips or fails through `available()`. */
+export function kinesaliteAvailable(): boolean {
+  let present = true;
+  try {
+    accessSync(KINESALITE_BIN, constants.X_OK);
+  } catch {
+    present = false;
+  }
+  return available(`kinesalite at ${KINESALITE_BIN} (run npm install)`, present);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lifecycle
+
+interface Running {
+  dir: string;
+  pidFiles: readonly string[];
+}
+
+/** Services started by this process and not yet stopped, for the exit hook. */
+const running = new Map<string, Running>();
+let exitHookInstalled = false;
+
+function killOnExit(): void {
+  for (const service of running.values()) {
+    for (const file of service.pidFiles) {
+      try {
+        const pid = Number(readFileSync(path.join(service.dir, file), 'utf8').trim());
+        if (Number.isInteger(pid) && pid > 0) process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    try {
+      rmSync(service.dir, { recursive: true, force: true });
+    } catch {
+      // best effort
+    }
+  }
+  running.clear();
+}
+
+function track(service: Running): void {
+  if (!exitHookInstalled) {
+    process.once('exit', killOnExit);
+    exitHookInstalled = true;
+  }
+  running.set(service.dir, service);
+}
+
+async function startService(name: string, script: string, pidFiles: readonly string[], timeoutMs: number): Promise<{ address: string; stop(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), `aquifer-${name}-`));
+  const service: Running = { dir, pidFiles };
+  track(service);
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      const result = await run('bash', [script, 'stop', dir], 120_000);
+      running.delete(dir);
+      await rm(dir, { recursive: true, force: true });
+      if (!result.ok) throw new Error(`${name} did not stop cleanly: ${result.error ?? ''}\n${result.stderr}`);
+    })();
+    return stopping;
+  };
+  const started = await run('bash', [script, 'start', dir], timeoutMs);
+  const address = lastLine(started.stdout);
+  if (!started.ok || address === '') {
+    // The script stops what it started when it fails; this also covers a timeout that killed it.
+    await stop().catch(() => undefined);
+    throw new Error(`${name} did not start: ${started.error ?? 'no address printed'}\n${started.stderr}`);
+  }
+  return { address, stop };
+}
+
+/**
+ * Start a single-node Apache Kafka 3.9.1 broker (KRaft) on free loopback ports, ready for
+ * clients. Call `kafkaAvailable()` first; the broker takes a few seconds to start.
+ */
+export async function startKafka(): Promise<KafkaService> {
+  const { address, stop } = await startService('kafka', KAFKA_SCRIPT, ['kafka.pid', 'watchdog.pid'], 300_000);
+  return { bootstrap: address, stop };
+}
+
+/** Start kinesalite (an in-memory Kinesis server) on a free loopback port. */
+export async function startKinesalite(): Promise<KinesaliteService> {
+  const { address, stop } = await startService('kinesalite', KINESALITE_SCRIPT, ['kinesalite.pid', 'watchdog.pid'], 120_000);
+  return { endpoint: address, stop };
+}
