@@ -8,5 +8,7 @@ export default defineConfig({
     // DuckDB and the Python reference readers are heavy; two cores serve two files at a time.
     maxWorkers: 2,
     reporters: ['default'],
+    // Tests provoke warnings on purpose (corrupt hints, lost races); keep the run's output readable.
+    env: { AQUIFER_LOG_LEVEL: process.env['AQUIFER_LOG_LEVEL'] ?? 'error' },
   },
 });

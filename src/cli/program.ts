@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { setLogLevel } from '../log.js';
 import { registerConformance } from './commands/conformance.js';
+import { registerIngestFile } from './commands/ingest-file.js';
+import { registerQuarantine } from './commands/quarantine.js';
 import { registerTableDescribe } from './commands/table-describe.js';
 import { registerTableHistory } from './commands/table-history.js';
 import { registerTableRead } from './commands/table-read.js';
@@ -31,6 +33,9 @@ export function buildProgram(): Command {
   registerTableDescribe(table);
   registerTableHistory(table);
   registerTableWrites(table);
+  const ingest = program.command('ingest').description('Land data in Delta tables exactly once: files, Kafka, Kinesis; bad records go to quarantine.').addHelpText('after', EXIT_CODES);
+  registerIngestFile(ingest);
+  registerQuarantine(program);
   registerConformance(program);
   return program;
 }

@@ -5,3 +5,4 @@ export type { Rule } from './checks/rule.js';
 export { QuarantineReason, type QuarantineReasonCode, type RawRecord, type SourcePosition } from './source-position.js';
 export { openQuarantine, quarantineLocation, QUARANTINE_SCHEMA, QUARANTINE_SUFFIX } from './quarantine/quarantine-table.js';
 export { IngestError } from './errors.js';
+export { replayQuarantine, type ReplayOptions, type ReplayResult } from './quarantine/replay.js';
