@@ -146,15 +146,17 @@ export class LocalObjectStore implements ObjectStore {
       if (isNotFound(error) || isCode(error, 'ENOTDIR')) return;
       throw this.translate(error, prefix);
     }
+    const keyOf = (name: string) => (prefix === '' ? name : `${prefix.replace(/\/$/, '')}/${name}`);
+    // Filter before any stat: a long log listed from a start key costs one readdir.
+    const wanted = entries.filter((entry) => (entry.isDirectory() ? recursive : entry.isFile() && (startAfter === undefined || keyOf(entry.name) > startAfter)));
     await Promise.all(
-      entries.map(async (entry) => {
-        const key = prefix === '' ? entry.name : `${prefix.replace(/\/$/, '')}/${entry.name}`;
+      wanted.map(async (entry) => {
+        const key = keyOf(entry.name);
         const full = path.join(dir, entry.name);
         if (entry.isDirectory()) {
-          if (recursive) await this.walk(full, key, true, startAfter, found);
+          await this.walk(full, key, true, startAfter, found);
           return;
         }
-        if (!entry.isFile() || (startAfter !== undefined && key <= startAfter)) return;
         try {
           const stat = await fs.stat(full);
           found.push({ path: key, size: stat.size, lastModified: stat.mtime });

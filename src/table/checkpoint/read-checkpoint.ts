@@ -1,6 +1,6 @@
 import type { Engine } from '../../engine/index.js';
 import { DuckDBStructType, DuckDBTypeId } from '@duckdb/node-api';
-import { EngineQueryError, quoteLiteralList } from '../../engine/index.js';
+import { EngineQueryError, quoteIdent, quoteLiteralList } from '../../engine/index.js';
 import type { ObjectStore } from '../../storage/index.js';
 import { parseAction, parseActionLines, parseAdd, type Action } from '../actions/index.js';
 import { InvalidLogError } from '../errors.js';
@@ -71,16 +71,22 @@ async function readParquetActions(engine: Engine, store: ObjectStore, keys: stri
   const source = `read_parquet(${quoteLiteralList(locals)}, union_by_name = true, filename = 'aq_file', file_row_number = true)`;
   try {
     const header = await engine.read(`SELECT * FROM ${source} LIMIT 0`);
-    const columns = header.columnNames();
-    const addType = header.columnTypes()[columns.indexOf('add')];
+    const columns = header.columnNames().filter((c) => c !== 'aq_file' && c !== 'file_row_number');
+    const addType = header.columnTypes()[header.columnNames().indexOf('add')];
+    const adds = addType?.typeId === DuckDBTypeId.STRUCT ? addFields(new Set((addType as DuckDBStructType).entryNames)) : [];
+    // One pass over the file: adds packed into strings, every other action (few: protocol,
+    // metadata, txns, domains, tombstones) as JSON lines.
+    const others = columns.filter((c) => c !== 'add');
+    const restJson = others.length === 0 ? 'NULL' : `to_json(struct_pack(${others.map((c) => `${quoteIdent(c)} := ${quoteIdent(c)}`).join(', ')}))::VARCHAR`;
+    const packedAdds = adds.length === 0 ? 'NULL' : `string_agg(concat(${adds.map((f) => `COALESCE(${f.sql}, chr(2))`).join(', chr(1), ')}), chr(0)) FILTER (WHERE add IS NOT NULL)`;
+    const addNull = adds.length === 0 ? 'TRUE' : 'add IS NULL';
+    const chunks = await engine.query(
+      `SELECT ${packedAdds} AS adds, string_agg(${restJson}, chr(10)) FILTER (WHERE ${addNull}) AS rest FROM ${source} GROUP BY aq_file, file_row_number // ${ADDS_PER_CHUNK}`,
+    );
     const actions: Action[] = [];
-    if (addType?.typeId === DuckDBTypeId.STRUCT) {
-      actions.push(...(await readAdds(engine, source, new Set((addType as DuckDBStructType).entryNames), where)));
-    }
-    const rest = addType === undefined ? `SELECT * EXCLUDE (aq_file, file_row_number) FROM ${source}` : `SELECT * EXCLUDE (add, aq_file, file_row_number) FROM ${source} WHERE add IS NULL`;
-    for (const row of await engine.query(`SELECT to_json(t)::VARCHAR AS j FROM (${rest}) t`)) {
-      const action = parseAction(JSON.parse(String(row['j'])) as Record<string, unknown>, where);
-      if (action !== undefined) actions.push(action);
+    for (const chunk of chunks) {
+      if (typeof chunk['rest'] === 'string') actions.push(...parseActionLines(chunk['rest'], where));
+      if (typeof chunk['adds'] === 'string') unpackAdds(chunk['adds'], adds, where, actions);
     }
     return actions;
   } catch (error) {
@@ -91,27 +97,21 @@ async function readParquetActions(engine: Engine, store: ObjectStore, keys: stri
   }
 }
 
-async function readAdds(engine: Engine, source: string, present: Set<string>, where: string): Promise<Action[]> {
-  const fields = ADD_FIELDS.map((f) => ({ name: f.name, sql: f.sql(present) })).filter((f): f is { name: string; sql: string } => f.sql !== undefined);
-  const packed = fields.map((f) => `COALESCE(${f.sql}, chr(2))`).join(', chr(1), ');
-  const chunks = await engine.query(
-    `SELECT string_agg(concat(${packed}), chr(0)) AS packed FROM ${source} WHERE add IS NOT NULL GROUP BY aq_file, file_row_number // ${ADDS_PER_CHUNK}`,
-  );
-  const actions: Action[] = [];
-  for (const chunk of chunks) {
-    const text = chunk['packed'];
-    if (typeof text !== 'string') continue;
-    for (const row of text.split(ROW)) {
-      const values = row.split(FIELD);
-      if (values.length !== fields.length) throw new InvalidLogError(`An add action in checkpoint ${where} has control characters where none may be`, where);
-      const add: Record<string, unknown> = {};
-      fields.forEach((field, i) => {
-        const value = values[i] as string;
-        if (value === NULL) return;
-        add[field.name] = JSON_FIELDS.has(field.name) ? JSON.parse(value) : field.name === 'dataChange' ? value === 'true' : value;
-      });
-      actions.push({ kind: 'add', add: parseAdd(add, where) });
-    }
+function addFields(present: Set<string>): { name: string; sql: string }[] {
+  return ADD_FIELDS.map((f) => ({ name: f.name, sql: f.sql(present) })).filter((f): f is { name: string; sql: string } => f.sql !== undefined);
+}
+
+function unpackAdds(text: string, fields: readonly { name: string; sql: string }[], where: string, out: Action[]): void {
+  for (const row of text.split(ROW)) {
+    const values = row.split(FIELD);
+    if (values.length !== fields.length) throw new InvalidLogError(`An add action in checkpoint ${where} has control characters where none may be`, where);
+    const add: Record<string, unknown> = {};
+    fields.forEach((field, i) => {
+      const value = values[i] as string;
+      if (value === NULL) return;
+      if (JSON_FIELDS.has(field.name)) add[field.name] = value === '{}' ? {} : JSON.parse(value);
+      else add[field.name] = field.name === 'dataChange' ? value === 'true' : value;
+    });
+    out.push({ kind: 'add', add: parseAdd(add, where) });
   }
-  return actions;
 }
