@@ -1,11 +1,11 @@
-import type { Engine } from '../../engine/index.js';
+import { quoteIdent, type Engine } from '../../engine/index.js';
 import type { AddFile } from '../actions/index.js';
 import { PredicateInvalidError } from '../errors.js';
 import { partitionValueExpr, type PartitionReadOptions } from '../partitions/index.js';
-import { physicalName, toDuckDBType, type DataType } from '../schema/index.js';
+import { toDuckDBType, type DataType } from '../schema/index.js';
 import type { Snapshot } from '../snapshot/index.js';
 import { resolveColumn, type ResolvedColumn } from './column-resolver.js';
-import { parseJsonKeepingNumbers, valueAt } from './exact-json.js';
+import { FileIndex, fileIndexFor } from './file-index.js';
 import type { Predicate, PredicateNode } from './predicate.js';
 
 /**
@@ -15,65 +15,31 @@ import type { Predicate, PredicateNode } from './predicate.js';
  * that values compare with DuckDB's own typing, exactly as the scan will.
  */
 export async function pruneFiles(engine: Engine, snapshot: Snapshot, files: readonly AddFile[], predicate: Predicate, options: PartitionReadOptions = {}): Promise<AddFile[]> {
-  const builder = new SkippingSql(snapshot, predicate, options);
-  const condition = builder.build(predicate.root);
-  if (condition === 'TRUE' || files.length === 0) return [...files];
-  const partitionFields = snapshot.partitionColumns.map((name) => snapshot.field(name));
-  const exact = builder.exactBounds;
-  const keep = await engine.withConnection(async (connection) => {
-    const partitionColumns = partitionFields.map((_, i) => `, pv_${i} VARCHAR`).join('');
-    const exactColumns = exact.map((_, i) => `, xmin_${i} VARCHAR, xmax_${i} VARCHAR`).join('');
-    await connection.run(`CREATE TEMP TABLE aquifer_files (idx INTEGER, stats VARCHAR${partitionColumns}${exactColumns})`);
-    const appender = await connection.createAppender('aquifer_files');
-    files.forEach((file, index) => {
-      appender.appendInteger(index);
-      if (file.stats === undefined) appender.appendNull();
-      else appender.appendVarchar(file.stats);
-      for (const field of partitionFields) {
-        const value = field === undefined ? undefined : file.partitionValues[physicalName(field, snapshot.columnMappingMode)];
-        if (value === undefined || value === null) appender.appendNull();
-        else appender.appendVarchar(value);
-      }
-      const stats = exact.length === 0 || file.stats === undefined ? undefined : safeParse(file.stats);
-      for (const path of exact) {
-        for (const side of ['minValues', 'maxValues']) {
-          const value = valueAt(stats, [side, ...path]);
-          if (typeof value === 'string') appender.appendVarchar(value);
-          else appender.appendNull();
-        }
-      }
-      appender.endRow();
-    });
-    appender.closeSync();
+  if (files.length === 0) return [];
+  // The snapshot's own file list has a cached index; any other list gets one of its own.
+  const shared = files === snapshot.files;
+  const index = shared ? await fileIndexFor(engine, snapshot) : await FileIndex.build(engine, snapshot, files);
+  try {
+    const condition = new SkippingSql(snapshot, predicate, options, index).build(predicate.root);
+    if (condition === 'TRUE') return [...files];
+    let keep: Set<number>;
     try {
-      const reader = await connection.runAndReadAll(`SELECT idx FROM aquifer_files WHERE ${condition}`);
-      return new Set(reader.getRowsJS().map((row) => Number(row[0])));
+      keep = await index.matching(engine, condition);
     } catch (error) {
       throw new PredicateInvalidError(`The filter cannot be applied to the table's columns: ${(error as Error).message}`, predicate.text, error);
     }
-  });
-  return files.filter((_, index) => keep.has(index));
-}
-
-function safeParse(text: string): unknown {
-  try {
-    return parseJsonKeepingNumbers(text);
-  } catch {
-    return undefined;
+    return files.filter((_, i) => keep.has(i));
+  } finally {
+    if (!shared) await engine.run(`DROP TABLE IF EXISTS ${quoteIdent(index.table)}`);
   }
 }
 
 class SkippingSql {
-  /**
-   * Physical paths of decimal columns the predicate compares. DuckDB's JSON functions
-   * read numbers as doubles, so their bounds are taken exactly in JavaScript instead.
-   */
-  readonly exactBounds: string[][] = [];
-
   constructor(
     private readonly snapshot: Snapshot,
     private readonly predicate: Predicate,
     private readonly options: PartitionReadOptions,
+    private readonly index: FileIndex,
   ) {}
 
   build(node: PredicateNode): string {
@@ -140,10 +106,10 @@ class SkippingSql {
     return `(${test} AND NOT COALESCE(${nullCount} = ${numRecords}, FALSE))`;
   }
 
-  private exactDecimalBounds(column: ResolvedColumn): { min: string; max: string } {
-    const key = JSON.stringify(column.physical);
-    let index = this.exactBounds.findIndex((p) => JSON.stringify(p) === key);
-    if (index < 0) index = this.exactBounds.push(column.physical) - 1;
+  /** Decimal bounds come exact from the file index (DuckDB's JSON functions read numbers as doubles). */
+  private exactDecimalBounds(column: ResolvedColumn): { min: string; max: string } | undefined {
+    const index = this.index.decimalIndex(column.physical);
+    if (index < 0) return undefined;
     const t = toDuckDBType(column.type);
     return { min: `TRY_CAST(xmin_${index} AS ${t})`, max: `TRY_CAST(xmax_${index} AS ${t})` };
   }

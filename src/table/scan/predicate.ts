@@ -43,6 +43,19 @@ type Ast = Record<string, unknown>;
  * `WHERE (<text>)` into more than a filter is refused.
  */
 export async function parsePredicate(engine: Engine, where: string): Promise<Predicate> {
+  const cached = parsed.get(where);
+  if (cached !== undefined) return cached;
+  const predicate = await parseUncached(engine, where);
+  parsed.set(where, predicate);
+  if (parsed.size > PARSED_CACHE_SIZE) parsed.delete(parsed.keys().next().value as string);
+  return predicate;
+}
+
+/** Filters parsed before: a dashboard asks the same question again and again. Parsing is pure, so results are shared. */
+const parsed = new Map<string, Predicate>();
+const PARSED_CACHE_SIZE = 256;
+
+async function parseUncached(engine: Engine, where: string): Promise<Predicate> {
   const guarded = `(${where}\n)`;
   const statement = `SELECT * FROM t WHERE ${guarded}`;
   const rows = await engine.query(`SELECT json_serialize_sql(${quoteLiteral(statement)}) AS ast`);

@@ -109,7 +109,7 @@ export class Scan {
     let files: AddFile[] = [...snapshot.files];
     if (this.options.where !== undefined) {
       predicate = await parsePredicate(this.engine, this.options.where);
-      files = await pruneFiles(this.engine, snapshot, files, predicate, this.options);
+      files = await pruneFiles(this.engine, snapshot, snapshot.files, predicate, this.options);
     }
     const logical = await this.logicalSelect(fields, files);
     let sql = `SELECT ${output.map(quoteIdent).join(', ')} FROM (${logical}) AS aquifer_table`;
