@@ -3,6 +3,7 @@ import { setLogLevel } from '../log.js';
 import { registerConformance } from './commands/conformance.js';
 import { registerIngestFile } from './commands/ingest-file.js';
 import { registerQuarantine } from './commands/quarantine.js';
+import { registerServe } from './commands/serve.js';
 import { registerTableDescribe } from './commands/table-describe.js';
 import { registerTableHistory } from './commands/table-history.js';
 import { registerTableRead } from './commands/table-read.js';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   const ingest = program.command('ingest').description('Land data in Delta tables exactly once: files, Kafka, Kinesis; bad records go to quarantine.').addHelpText('after', EXIT_CODES);
   registerIngestFile(ingest);
   registerQuarantine(program);
+  registerServe(program);
   registerConformance(program);
   return program;
 }

@@ -6,3 +6,4 @@ export { QuarantineReason, type QuarantineReasonCode, type RawRecord, type Sourc
 export { openQuarantine, quarantineLocation, QUARANTINE_SCHEMA, QUARANTINE_SUFFIX } from './quarantine/quarantine-table.js';
 export { IngestError } from './errors.js';
 export { replayQuarantine, type ReplayOptions, type ReplayResult } from './quarantine/replay.js';
+export { GroupCommitter, IDEMPOTENCY_APP_PREFIX, type Submission, type SubmissionResult } from './group-commit.js';

@@ -36,6 +36,8 @@ export interface BatchResult {
   quarantined: number;
   /** Every position of the batch was already committed: nothing was written again. */
   skipped: boolean;
+  /** Accepted and quarantined counts per group, when the batch was written with `groupBy`. */
+  groups?: Map<string, { accepted: number; quarantined: number }>;
 }
 
 let sequence = 0;
@@ -82,7 +84,7 @@ export class IngestTarget {
   }
 
   /** Check, convert and write a batch of JSON records, committing the positions with them. */
-  async writeJson(records: readonly RawRecord[], txns: readonly AppTransaction[]): Promise<BatchResult> {
+  async writeJson(records: readonly RawRecord[], txns: readonly AppTransaction[], options: { groupBy?: string } = {}): Promise<BatchResult> {
     const stage = tempName('stage');
     await this.engine.createTempTable(
       stage,
@@ -94,7 +96,7 @@ export class IngestTarget {
       records.map((r, i) => [i, r.payload, JSON.stringify(r.source)]),
     );
     try {
-      return await this.writeStagedJson(stage, txns);
+      return await this.writeStagedJson(stage, txns, options);
     } finally {
       await this.engine.run(`DROP TABLE IF EXISTS ${quoteIdent(stage)}`);
     }
@@ -104,7 +106,7 @@ export class IngestTarget {
    * Like writeJson for records already staged in a temp table (`aq_seq`, `aq_raw`,
    * `aq_source`), such as the lines of a JSON-lines file read by DuckDB.
    */
-  async writeStagedJson(stage: string, txns: readonly AppTransaction[]): Promise<BatchResult> {
+  async writeStagedJson(stage: string, txns: readonly AppTransaction[], options: { groupBy?: string } = {}): Promise<BatchResult> {
     let snapshot = await this.snapshot();
     if (snapshot !== undefined && this.table.writer().alreadyCommitted(snapshot, { txn: txns })) {
       return { version: snapshot.version, accepted: 0, quarantined: 0, skipped: true };
@@ -113,7 +115,9 @@ export class IngestTarget {
     const checked = tempName('checked');
     await this.engine.run(`CREATE TEMP TABLE ${quoteIdent(checked)} AS ${jsonRecordChecks(quoteIdent(stage), snapshot.schema, this.options.checks ?? {})}`);
     try {
-      return await this.commitChecked(snapshot, checked, snapshot.schema.fields, txns);
+      const result = await this.commitChecked(snapshot, checked, snapshot.schema.fields, txns);
+      if (options.groupBy !== undefined && !result.skipped) result.groups = await this.groupCounts(checked, options.groupBy);
+      return result;
     } finally {
       await this.engine.run(`DROP TABLE IF EXISTS ${quoteIdent(checked)}`);
     }
@@ -137,6 +141,14 @@ export class IngestTarget {
     const result = await this.table.writer().append(snapshot, { sql: `SELECT ${columns} FROM ${quoteIdent(checked)} WHERE aq_reason IS NULL` }, { txn: txns });
     log.info({ table: this.location, version: result.version, accepted, quarantined, skipped: result.skipped }, 'ingested batch');
     return { version: result.version, accepted: result.skipped ? 0 : accepted, quarantined: result.skipped ? 0 : quarantined, skipped: result.skipped };
+  }
+
+  /** Counts per value of a field of the records' source positions (such as the HTTP request id). */
+  private async groupCounts(checked: string, field: string): Promise<Map<string, { accepted: number; quarantined: number }>> {
+    const rows = await this.engine.query(
+      `SELECT json_extract_string(aq_source, ${quoteLiteral(`$.${field}`)}) AS g, count(*) FILTER (WHERE aq_reason IS NULL) AS good, count(*) FILTER (WHERE aq_reason IS NOT NULL) AS bad FROM ${quoteIdent(checked)} GROUP BY g`,
+    );
+    return new Map(rows.map((r) => [String(r['g']), { accepted: Number(r['good']), quarantined: Number(r['bad']) }]));
   }
 
   /** Append rows (`reason`, `message`, `source` JSON, `payload`) to the quarantine, idempotently with the batch's positions. */

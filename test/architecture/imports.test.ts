@@ -13,7 +13,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   table: ['engine', 'storage'],
   ingest: ['table', 'engine', 'storage', 'project'],
   conformance: ['table', 'engine'],
-  cli: ['table', 'engine', 'storage', 'project', 'conformance', 'ingest'],
+  server: ['ingest', 'table', 'engine', 'project'],
+  cli: ['table', 'engine', 'storage', 'project', 'conformance', 'ingest', 'server'],
   demo: ['table', 'engine', 'storage', 'project'],
 };
 /** Files at the root of src/ that any folder may import. */
