@@ -1,4 +1,3 @@
-import type { AppTransaction } from '../table/index.js';
 import type { IngestTarget } from './ingest-target.js';
 import type { RawRecord } from './source-position.js';
 
@@ -87,9 +86,12 @@ export class GroupCommitter {
         fresh.push(pending);
       }
       if (fresh.length === 0) return;
-      const txns: AppTransaction[] = [...seen].map((key) => ({ appId: IDEMPOTENCY_APP_PREFIX + key, version: 0 }));
-      const records = fresh.flatMap((p) => p.submission.records);
-      const result = await this.target.writeJson(records, txns, { groupBy: 'requestId' });
+      // A keyed submission's records carry the key as their position: committed once, never again.
+      const records = fresh.flatMap((p) => {
+        const key = p.submission.idempotencyKey;
+        return key === undefined ? p.submission.records : p.submission.records.map((r) => ({ ...r, position: { appId: IDEMPOTENCY_APP_PREFIX + key, version: 0 } }));
+      });
+      const result = await this.target.writeJson(records, [], { groupBy: 'requestId' });
       for (const pending of fresh) {
         const counts = result.groups?.get(pending.submission.id) ?? { accepted: 0, quarantined: 0 };
         pending.resolve({ ...counts, version: result.version, duplicate: result.skipped });

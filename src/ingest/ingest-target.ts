@@ -92,8 +92,10 @@ export class IngestTarget {
         { name: 'aq_seq', type: 'BIGINT' },
         { name: 'aq_raw', type: 'VARCHAR' },
         { name: 'aq_source', type: 'VARCHAR' },
+        { name: 'aq_app', type: 'VARCHAR' },
+        { name: 'aq_pos', type: 'BIGINT' },
       ],
-      records.map((r, i) => [i, r.payload, JSON.stringify(r.source)]),
+      records.map((r, i) => [i, r.payload, JSON.stringify(r.source), r.position?.appId ?? null, r.position?.version ?? null]),
     );
     try {
       return await this.writeStagedJson(stage, txns, options);
@@ -104,11 +106,11 @@ export class IngestTarget {
 
   /**
    * Like writeJson for records already staged in a temp table (`aq_seq`, `aq_raw`,
-   * `aq_source`), such as the lines of a JSON-lines file read by DuckDB.
+   * `aq_source`, `aq_app`, `aq_pos`), such as the lines of a JSON-lines file read by DuckDB.
    */
   async writeStagedJson(stage: string, txns: readonly AppTransaction[], options: { groupBy?: string } = {}): Promise<BatchResult> {
     let snapshot = await this.snapshot();
-    if (snapshot !== undefined && this.table.writer().alreadyCommitted(snapshot, { txn: txns })) {
+    if (snapshot !== undefined && txns.length > 0 && this.table.writer().alreadyCommitted(snapshot, { txn: txns })) {
       return { version: snapshot.version, accepted: 0, quarantined: 0, skipped: true };
     }
     snapshot ??= await this.createFromJson(stage);
@@ -125,22 +127,38 @@ export class IngestTarget {
 
   /**
    * Commit rows already checked (a temp table with the table's columns plus `aq_reason`,
-   * `aq_message`, `aq_source`, `aq_raw`): the quarantine first, then the table.
+   * `aq_message`, `aq_source`, `aq_raw`, `aq_app`, `aq_pos`): the quarantine first, then
+   * the table. Each table keeps its own positions (txn versions per appId) and takes only
+   * records past them, so a batch replayed after a crash (even cut differently) adds
+   * nothing twice to either.
    */
   async commitChecked(snapshot: Snapshot, checked: string, fields: readonly StructField[], txns: readonly AppTransaction[], extraQuarantine?: string): Promise<BatchResult> {
-    const counts = await this.engine.query(`SELECT count(*) FILTER (WHERE aq_reason IS NULL) AS good, count(*) FILTER (WHERE aq_reason IS NOT NULL) AS bad FROM ${quoteIdent(checked)}`);
-    const accepted = Number(counts[0]?.['good'] ?? 0);
-    let quarantined = Number(counts[0]?.['bad'] ?? 0);
-    const quarantineRows = [`SELECT aq_reason AS reason, aq_message AS message, aq_source AS source, aq_raw AS payload FROM ${quoteIdent(checked)} WHERE aq_reason IS NOT NULL`];
-    if (extraQuarantine !== undefined) {
-      quarantineRows.push(extraQuarantine);
-      quarantined += Number((await this.engine.query(`SELECT count(*) AS n FROM (${extraQuarantine})`))[0]?.['n'] ?? 0);
-    }
-    if (quarantined > 0) await this.quarantine(quarantineRows.join(' UNION ALL '), txns);
+    const table = quoteIdent(checked);
+    const reached = await this.engine.query(`SELECT aq_app, max(aq_pos) AS pos FROM ${table} WHERE aq_app IS NOT NULL GROUP BY aq_app`);
+    const batchPositions = new Map(reached.map((r) => [String(r['aq_app']), Number(r['pos'])]));
+    const quarantineTable = await openQuarantine(this.location, this.engine);
+    const quarantineSnapshot = await quarantineTable.snapshot();
+    const fresh = (done: Snapshot) => {
+      const cases = [...batchPositions.keys()].map((app) => `WHEN ${quoteLiteral(app)} THEN ${done.txnVersion(app) ?? -1}`);
+      return cases.length === 0 ? 'TRUE' : `(aq_app IS NULL OR aq_pos > CASE aq_app ${cases.join(' ')} ELSE -1 END)`;
+    };
+    const advanced = (done: Snapshot): AppTransaction[] => [
+      ...txns,
+      ...[...batchPositions.entries()].filter(([app, pos]) => pos > (done.txnVersion(app) ?? -1)).map(([appId, version]) => ({ appId, version })),
+    ];
+    const badRows = `SELECT aq_reason AS reason, aq_message AS message, aq_source AS source, aq_raw AS payload FROM ${table} WHERE aq_reason IS NOT NULL AND ${fresh(quarantineSnapshot)}`;
+    const quarantineRows = extraQuarantine === undefined ? badRows : `${badRows} UNION ALL ${extraQuarantine}`;
+    const quarantined = Number((await this.engine.query(`SELECT count(*) AS n FROM (${quarantineRows})`))[0]?.['n'] ?? 0);
+    const quarantineTxns = advanced(quarantineSnapshot);
+    if (quarantined > 0) await this.quarantine(quarantineRows, quarantineTxns, quarantineTable);
+    const goodRows = `FROM ${table} WHERE aq_reason IS NULL AND ${fresh(snapshot)}`;
+    const accepted = Number((await this.engine.query(`SELECT count(*) AS n ${goodRows}`))[0]?.['n'] ?? 0);
+    const tableTxns = advanced(snapshot);
+    if (accepted === 0 && tableTxns.length === 0) return { version: snapshot.version, accepted: 0, quarantined, skipped: quarantined === 0 };
     const columns = fields.map((f) => quoteIdent(f.name)).join(', ');
-    const result = await this.table.writer().append(snapshot, { sql: `SELECT ${columns} FROM ${quoteIdent(checked)} WHERE aq_reason IS NULL` }, { txn: txns });
+    const result = await this.table.writer().append(snapshot, { sql: `SELECT ${columns} ${goodRows}` }, { txn: tableTxns });
     log.info({ table: this.location, version: result.version, accepted, quarantined, skipped: result.skipped }, 'ingested batch');
-    return { version: result.version, accepted: result.skipped ? 0 : accepted, quarantined: result.skipped ? 0 : quarantined, skipped: result.skipped };
+    return { version: result.version, accepted: result.skipped ? 0 : accepted, quarantined, skipped: result.skipped };
   }
 
   /** Counts per value of a field of the records' source positions (such as the HTTP request id). */
@@ -152,8 +170,8 @@ export class IngestTarget {
   }
 
   /** Append rows (`reason`, `message`, `source` JSON, `payload`) to the quarantine, idempotently with the batch's positions. */
-  async quarantine(rowsSql: string, txns: readonly AppTransaction[]): Promise<void> {
-    const quarantine = await openQuarantine(this.location, this.engine);
+  async quarantine(rowsSql: string, txns: readonly AppTransaction[], table?: DeltaTable): Promise<void> {
+    const quarantine = table ?? (await openQuarantine(this.location, this.engine));
     const target = quoteLiteral(path.basename(this.location));
     await quarantine.append(
       {

@@ -6,10 +6,15 @@ export type SourcePosition =
   | { kind: 'kinesis'; stream: string; shard: string; sequenceNumber: string }
   | { kind: 'replay'; recordId: string };
 
-/** One record as it arrived, before parsing: the raw payload is kept for the quarantine. */
+/**
+ * One record as it arrived, before parsing: the raw payload is kept for the quarantine.
+ * `position` places it in its source's order (a Kafka partition's offset, say): a record
+ * at or before the position a table has committed for that appId is not written again.
+ */
 export interface RawRecord {
   payload: string;
   source: SourcePosition;
+  position?: { appId: string; version: number };
 }
 
 /** Stable reason codes for quarantined records. */

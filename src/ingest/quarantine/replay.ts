@@ -43,7 +43,8 @@ export async function replayQuarantine(tableLocation: string, engine: Engine, op
   const fixed = fixes.length === 0 ? 'NULL' : `CASE record_id ${fixes.map(([id, payload]) => `WHEN ${quoteLiteral(id)} THEN ${quoteLiteral(payload)}`).join(' ')} END`;
   await engine.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(stage)} AS
     SELECT row_number() OVER () AS aq_seq, COALESCE(${fixed}, payload) AS aq_raw,
-           json_object('kind', 'replay', 'recordId', record_id, 'original', source::JSON)::VARCHAR AS aq_source, record_id
+           json_object('kind', 'replay', 'recordId', record_id, 'original', source::JSON)::VARCHAR AS aq_source,
+           CAST(NULL AS VARCHAR) AS aq_app, CAST(NULL AS BIGINT) AS aq_pos, record_id
     FROM (${await selected.sql()})`);
   try {
     const tried = Number((await engine.query(`SELECT count(*) AS n FROM ${quoteIdent(stage)}`))[0]?.['n'] ?? 0);
