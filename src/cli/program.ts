@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { setLogLevel } from '../log.js';
 import { registerConformance } from './commands/conformance.js';
 import { registerIngestFile } from './commands/ingest-file.js';
+import { registerIngestKafka } from './commands/ingest-kafka.js';
 import { registerQuarantine } from './commands/quarantine.js';
 import { registerServe } from './commands/serve.js';
 import { registerTableDescribe } from './commands/table-describe.js';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerTableWrites(table);
   const ingest = program.command('ingest').description('Land data in Delta tables exactly once: files, Kafka, Kinesis; bad records go to quarantine.').addHelpText('after', EXIT_CODES);
   registerIngestFile(ingest);
+  registerIngestKafka(ingest);
   registerQuarantine(program);
   registerServe(program);
   registerConformance(program);

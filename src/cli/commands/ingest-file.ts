@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { sharedEngine } from '../../engine/index.js';
-import { ingestFiles, IngestTarget, type Rule } from '../../ingest/index.js';
+import { ingestFiles, IngestTarget } from '../../ingest/index.js';
+import { parseRule } from '../rules.js';
 import type { FileFormat } from '../../table/index.js';
 import { choice, collect, collectProperty, parseList } from '../options.js';
 import { ProgressBar } from '../output/progress.js';
@@ -18,11 +19,6 @@ interface IngestFileFlags {
   format: InfoFormat;
 }
 
-/** `name=sql` → a rule. */
-function parseRule(text: string): Rule {
-  const index = text.indexOf('=');
-  return index <= 0 ? { name: text, sql: text } : { name: text.slice(0, index).trim(), sql: text.slice(index + 1).trim() };
-}
 
 export function registerIngestFile(ingest: Command): void {
   ingest

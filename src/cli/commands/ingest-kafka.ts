@@ -1,0 +1,85 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { sharedEngine } from '../../engine/index.js';
+import { IngestTarget, KafkaIngestJob } from '../../ingest/index.js';
+import { choice, collect, collectProperty, parseList, parseNonNegativeInt } from '../options.js';
+import { parseRule } from '../rules.js';
+
+interface KafkaFlags {
+  brokers: string[];
+  topic?: string;
+  topicPattern?: string;
+  group: string;
+  maxBatchRecords: number;
+  maxBatchMs: number;
+  keyColumn?: string;
+  headersColumn?: string;
+  partitionBy?: string[];
+  property: Record<string, string>;
+  rule: string[];
+  unknownFields: 'quarantine' | 'ignore';
+  sessionTimeoutMs?: number;
+  format: 'text' | 'json';
+}
+
+export function registerIngestKafka(ingest: Command): void {
+  ingest
+    .command('kafka')
+    .description('Ingest a Kafka topic (or topic pattern) into a Delta table until stopped (SIGINT/SIGTERM), exactly once: offsets are committed in the same Delta commit as the records.')
+    .argument('<table>', 'table root (created from the first batch when missing)')
+    .requiredOption('--brokers <host:port,...>', 'bootstrap brokers', parseList)
+    .option('--topic <name>', 'topic to read')
+    .option('--topic-pattern <regex>', 'read every topic matching this pattern')
+    .requiredOption('--group <id>', 'consumer group (its offsets are only a hint)')
+    .option('--max-batch-records <n>', 'commit after this many records', parseNonNegativeInt, 10_000)
+    .option('--max-batch-ms <ms>', 'or after the oldest buffered record waited this long', parseNonNegativeInt, 1000)
+    .option('--key-column <name>', 'keep the message key in this column')
+    .option('--headers-column <name>', 'keep the message headers in this column')
+    .option('--partition-by <a,b>', 'partition columns when the table is created', parseList)
+    .option('--property <key=value>', 'table property when the table is created; repeatable', collectProperty, {})
+    .option('--rule <name=sql>', 'a SQL condition every record must meet; repeatable', collect, [])
+    .option('--unknown-fields <policy>', 'quarantine (default) or ignore fields the table does not have', choice(['quarantine', 'ignore'] as const), 'quarantine')
+    .option('--session-timeout-ms <ms>', 'consumer group session timeout', parseNonNegativeInt)
+    .option('--format <format>', 'text or json (one line per committed batch)', choice(['text', 'json'] as const), 'text')
+    .action(async (table: string, flags: KafkaFlags) => {
+      const topic = flags.topicPattern !== undefined ? new RegExp(flags.topicPattern) : flags.topic;
+      if (topic === undefined) throw new InvalidArgumentError('Give --topic or --topic-pattern.');
+      const engine = await sharedEngine();
+      const target = await IngestTarget.open(table, {
+        engine,
+        createIfMissing: { ...(flags.partitionBy === undefined ? {} : { partitionColumns: flags.partitionBy }), properties: flags.property },
+        checks: { rules: flags.rule.map(parseRule), unknownFields: flags.unknownFields },
+      });
+      const job = new KafkaIngestJob(target, {
+        brokers: flags.brokers,
+        topic,
+        groupId: flags.group,
+        maxBatchRecords: flags.maxBatchRecords,
+        maxBatchMs: flags.maxBatchMs,
+        ...(flags.keyColumn === undefined ? {} : { keyColumn: flags.keyColumn }),
+        ...(flags.headersColumn === undefined ? {} : { headersColumn: flags.headersColumn }),
+        ...(flags.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: flags.sessionTimeoutMs }),
+        onBatch: (batch) => {
+          process.stdout.write(flags.format === 'json' ? `${JSON.stringify(batch)}\n` : `committed version ${batch.version}: ${batch.accepted} rows, ${batch.quarantined} quarantined\n`);
+        },
+      });
+      await job.start();
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          clearInterval(watch);
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        // A job that fails on its own (a lost broker, a table it cannot write) ends the command too.
+        const watch = setInterval(() => {
+          if (job.error !== undefined) stop();
+        }, 200);
+      });
+      await job.stop().catch(() => undefined);
+      if (job.error !== undefined) throw job.error;
+      const m = job.metrics;
+      process.stderr.write(`stopped: ${m.batches} batches, ${m.accepted} rows, ${m.quarantined} quarantined\n`);
+    });
+}

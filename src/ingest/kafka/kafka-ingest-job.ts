@@ -1,0 +1,226 @@
+import { Kafka, logLevel, type Consumer, type EachBatchPayload, type KafkaMessage } from 'kafkajs';
+import { describeError } from '../../errors.js';
+import { log } from '../../log.js';
+import type { IngestTarget } from '../ingest-target.js';
+import type { RawRecord } from '../source-position.js';
+
+export interface KafkaIngestOptions {
+  brokers: readonly string[];
+  /** A topic name, or a pattern matching topic names. */
+  topic: string | RegExp;
+  /** The consumer group; its committed offsets are only a hint, the table's positions decide. */
+  groupId: string;
+  clientId?: string;
+  /** Commit a micro-batch once it holds this many records... */
+  maxBatchRecords?: number;
+  /** ...or once its oldest record has waited this long. */
+  maxBatchMs?: number;
+  /** Keep the message key in this column (a string). */
+  keyColumn?: string;
+  /** Keep the message headers in this column (a JSON object of strings). */
+  headersColumn?: string;
+  sessionTimeoutMs?: number;
+  /** Told after every committed micro-batch. */
+  onBatch?: (batch: KafkaBatchReport) => void;
+}
+
+export interface KafkaBatchReport {
+  records: number;
+  accepted: number;
+  quarantined: number;
+  version: number;
+}
+
+export interface KafkaIngestMetrics {
+  batches: number;
+  records: number;
+  accepted: number;
+  quarantined: number;
+  lastVersion: number | undefined;
+}
+
+/** Positions of a Kafka partition in a table: txn appId `aquifer.kafka:<topic>:<partition>`, version = last offset written. */
+export function kafkaAppId(topic: string, partition: number): string {
+  return `aquifer.kafka:${topic}:${partition}`;
+}
+
+interface Buffered {
+  records: RawRecord[];
+  /** Next offset to commit to the group per topic/partition, as a hint. */
+  next: Map<string, { topic: string; partition: number; offset: string }>;
+  since: number;
+}
+
+/**
+ * A long-running job that ingests a topic into one table, exactly once. Offsets go into
+ * the same Delta commit as the records (txn actions, like kafka-delta-ingest); on every
+ * assignment the job seeks each partition to the table's position, and the table itself
+ * refuses records at or before its position, so neither a crash nor a rebalance can add
+ * a record twice. Group offsets are committed after the table, as a hint for other tools.
+ */
+export class KafkaIngestJob {
+  readonly metrics: KafkaIngestMetrics = { batches: 0, records: 0, accepted: 0, quarantined: 0, lastVersion: undefined };
+  private readonly consumer: Consumer;
+  private buffer: Buffered = { records: [], next: new Map(), since: 0 };
+  private flushing: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private failure: unknown;
+  private stopped = false;
+
+  constructor(
+    private readonly target: IngestTarget,
+    private readonly options: KafkaIngestOptions,
+  ) {
+    const kafka = new Kafka({ clientId: options.clientId ?? 'aquifer-ingest', brokers: [...options.brokers], logLevel: logLevel.NOTHING });
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      maxWaitTimeInMs: 200,
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [this.options.topic], fromBeginning: true });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+      this.seekToTablePositions(event.payload.memberAssignment).catch((error: unknown) => this.fail(error));
+    });
+    this.consumer.on(this.consumer.events.CRASH, (event) => this.fail(event.payload.error));
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+    this.timer = setInterval(() => {
+      if (this.buffer.records.length > 0 && Date.now() - this.buffer.since >= this.maxMs) void this.flush();
+    }, Math.max(10, Math.floor(this.maxMs / 4)));
+  }
+
+  /** Commit what is buffered, then leave the group. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    await this.consumer.stop();
+    await this.flush();
+    await this.consumer.disconnect();
+  }
+
+  /** The error that stopped the job, if one did. */
+  get error(): unknown {
+    return this.failure;
+  }
+
+  private get maxMs(): number {
+    return this.options.maxBatchMs ?? 1000;
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (this.failure !== undefined) throw this.failure;
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) break;
+      this.add(batch.topic, batch.partition, message);
+      resolveOffset(message.offset);
+      if (this.buffer.records.length >= (this.options.maxBatchRecords ?? 10_000)) {
+        await this.flush();
+        await heartbeat();
+      }
+    }
+  }
+
+  private add(topic: string, partition: number, message: KafkaMessage): void {
+    if (this.buffer.records.length === 0) this.buffer.since = Date.now();
+    const value = message.value === null ? 'null' : message.value.toString('utf8');
+    this.buffer.records.push({
+      payload: this.withMetadata(value, message),
+      source: { kind: 'kafka', topic, partition, offset: message.offset },
+      position: { appId: kafkaAppId(topic, partition), version: Number(message.offset) },
+    });
+    this.buffer.next.set(`${topic}\u0000${partition}`, { topic, partition, offset: String(BigInt(message.offset) + 1n) });
+  }
+
+  /** Add key and headers as fields of a JSON object value, when asked to. */
+  private withMetadata(value: string, message: KafkaMessage): string {
+    const { keyColumn, headersColumn } = this.options;
+    if (keyColumn === undefined && headersColumn === undefined) return value;
+    const trimmed = value.trimStart();
+    if (!trimmed.startsWith('{')) return value;
+    const extra: Record<string, unknown> = {};
+    if (keyColumn !== undefined) extra[keyColumn] = message.key === null ? null : message.key.toString('utf8');
+    if (headersColumn !== undefined) {
+      const headers: Record<string, string> = {};
+      for (const [name, header] of Object.entries(message.headers ?? {})) if (header !== undefined) headers[name] = Buffer.isBuffer(header) ? header.toString('utf8') : String(header);
+      extra[headersColumn] = headers;
+    }
+    const fields = JSON.stringify(extra).slice(1, -1);
+    const rest = trimmed.slice(1).trimStart();
+    return rest.startsWith('}') ? `{${fields}${rest}` : `{${fields},${rest}`;
+  }
+
+  /** Commits run one at a time; whatever was buffered when a commit starts goes into it. */
+  private flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.commitBuffer());
+    return this.flushing;
+  }
+
+  private async commitBuffer(): Promise<void> {
+    if (this.buffer.records.length === 0) return;
+    const { records, next } = this.buffer;
+    this.buffer = { records: [], next: new Map(), since: 0 };
+    try {
+      const result = await this.writeWithRetry(records);
+      this.metrics.batches++;
+      this.metrics.records += records.length;
+      this.metrics.accepted += result.accepted;
+      this.metrics.quarantined += result.quarantined;
+      this.metrics.lastVersion = result.version;
+      this.options.onBatch?.({ records: records.length, accepted: result.accepted, quarantined: result.quarantined, version: result.version });
+      log.info({ table: this.target.location, records: records.length, accepted: result.accepted, quarantined: result.quarantined, version: result.version }, 'kafka batch committed');
+      await this.commitGroupOffsets([...next.values()]);
+    } catch (error) {
+      this.fail(error);
+      throw error;
+    }
+  }
+
+  /**
+   * Group offsets are a hint for monitoring tools; the table's positions are the truth.
+   * A failure here (a rebalance, the consumer stopping) loses nothing, so it is logged.
+   */
+  private async commitGroupOffsets(offsets: { topic: string; partition: number; offset: string }[]): Promise<void> {
+    try {
+      await this.consumer.commitOffsets(offsets);
+    } catch (error) {
+      log.warn({ err: error, offsets }, 'could not commit consumer-group offsets (a hint only; the table holds the positions)');
+    }
+  }
+
+  /** Another writer of the same partitions (a zombie after a rebalance) may win a commit; the retry re-reads positions. */
+  private async writeWithRetry(records: RawRecord[]) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.target.writeJson(records, []);
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'COMMIT_CONFLICT' || attempt >= 5) throw error;
+      }
+    }
+  }
+
+  private async seekToTablePositions(assignment: Record<string, number[]>): Promise<void> {
+    const positions = await this.target.positions('aquifer.kafka:');
+    for (const [topic, partitions] of Object.entries(assignment)) {
+      for (const partition of partitions) {
+        const done = positions.get(kafkaAppId(topic, partition));
+        if (done !== undefined) this.consumer.seek({ topic, partition, offset: String(done + 1) });
+      }
+    }
+  }
+
+  private fail(error: unknown): void {
+    if (this.failure !== undefined) return;
+    this.failure = error;
+    log.error({ err: error, message: describeError(error) }, 'kafka ingest job failed');
+  }
+}
