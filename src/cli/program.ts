@@ -3,6 +3,7 @@ import { setLogLevel } from '../log.js';
 import { registerConformance } from './commands/conformance.js';
 import { registerIngestFile } from './commands/ingest-file.js';
 import { registerIngestKafka } from './commands/ingest-kafka.js';
+import { registerIngestKinesis } from './commands/ingest-kinesis.js';
 import { registerQuarantine } from './commands/quarantine.js';
 import { registerServe } from './commands/serve.js';
 import { registerTableDescribe } from './commands/table-describe.js';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   const ingest = program.command('ingest').description('Land data in Delta tables exactly once: files, Kafka, Kinesis; bad records go to quarantine.').addHelpText('after', EXIT_CODES);
   registerIngestFile(ingest);
   registerIngestKafka(ingest);
+  registerIngestKinesis(ingest);
   registerQuarantine(program);
   registerServe(program);
   registerConformance(program);

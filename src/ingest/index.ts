@@ -8,3 +8,4 @@ export { IngestError } from './errors.js';
 export { replayQuarantine, type ReplayOptions, type ReplayResult } from './quarantine/replay.js';
 export { GroupCommitter, IDEMPOTENCY_APP_PREFIX, type Submission, type SubmissionResult } from './group-commit.js';
 export { KafkaIngestJob, kafkaAppId, type KafkaIngestOptions, type KafkaIngestMetrics, type KafkaBatchReport } from './kafka/kafka-ingest-job.js';
+export { KinesisIngestJob, kinesisDomain, type KinesisIngestOptions } from './kinesis/kinesis-ingest-job.js';

@@ -9,6 +9,7 @@ import {
   fromDuckDBType,
   TableNotFoundError,
   type AppTransaction,
+  type DomainMetadata,
   type Snapshot,
   type StructField,
   type StructType,
@@ -41,6 +42,59 @@ export interface BatchResult {
 }
 
 let sequence = 0;
+
+/**
+ * A source may deliver a record twice within one batch (Kafka after a rebalance's seek,
+ * Kinesis after a new iterator): same position, same source place. Keep the first.
+ */
+function withoutRedeliveries(records: readonly RawRecord[]): readonly RawRecord[] {
+  if (!records.some((r) => r.position !== undefined)) return records;
+  const seen = new Set<string>();
+  return records.filter((r) => {
+    if (r.position === undefined) return true;
+    const key = JSON.stringify(r.source);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Sequence numbers compare as zero-padded strings; Kinesis ones have up to 56 digits. */
+const SEQUENCE_WIDTH = 80;
+
+function padded(sequence: string): string {
+  return sequence.padStart(SEQUENCE_WIDTH, '0');
+}
+
+/** The position a table holds for one key of a domain ('' when none). */
+function sequenceDone(snapshot: Snapshot, domain: string, key: string): string {
+  const config = snapshot.domains.get(domain)?.configuration;
+  if (config === undefined || config === '') return '';
+  try {
+    const value = (JSON.parse(config) as Record<string, unknown>)[key];
+    return typeof value === 'string' ? value : '';
+  } catch {
+    return '';
+  }
+}
+
+/** Domain metadata carrying the batch's newest sequence per key, merged into what the table holds. */
+function advancedDomains(snapshot: Snapshot, reached: readonly { domain: string; key: string; at: string }[]): DomainMetadata[] {
+  const byDomain = new Map<string, Record<string, string>>();
+  for (const { domain, key, at } of reached) {
+    const done = sequenceDone(snapshot, domain, key);
+    const value = at.replace(/^0+(?=\d)/, '');
+    if (done !== '' && padded(value) <= padded(done)) continue;
+    let config = byDomain.get(domain);
+    if (config === undefined) {
+      const existing = snapshot.domains.get(domain)?.configuration;
+      config = existing === undefined || existing === '' ? {} : (JSON.parse(existing) as Record<string, string>);
+      byDomain.set(domain, config);
+    }
+    config[key] = value;
+  }
+  return [...byDomain.entries()].map(([domain, config]) => ({ domain, configuration: JSON.stringify(config), removed: false }));
+}
 const tempName = (what: string) => `aq_${what}_${process.pid}_${++sequence}_${randomUUID().slice(0, 8)}`;
 
 /**
@@ -84,7 +138,8 @@ export class IngestTarget {
   }
 
   /** Check, convert and write a batch of JSON records, committing the positions with them. */
-  async writeJson(records: readonly RawRecord[], txns: readonly AppTransaction[], options: { groupBy?: string } = {}): Promise<BatchResult> {
+  async writeJson(batch: readonly RawRecord[], txns: readonly AppTransaction[], options: { groupBy?: string } = {}): Promise<BatchResult> {
+    const records = withoutRedeliveries(batch);
     const stage = tempName('stage');
     await this.engine.createTempTable(
       stage,
@@ -94,8 +149,16 @@ export class IngestTarget {
         { name: 'aq_source', type: 'VARCHAR' },
         { name: 'aq_app', type: 'VARCHAR' },
         { name: 'aq_pos', type: 'BIGINT' },
+        { name: 'aq_dom', type: 'VARCHAR' },
+        { name: 'aq_key', type: 'VARCHAR' },
+        { name: 'aq_at', type: 'VARCHAR' },
       ],
-      records.map((r, i) => [i, r.payload, JSON.stringify(r.source), r.position?.appId ?? null, r.position?.version ?? null]),
+      records.map((r, i) => {
+        const p = r.position;
+        const txn = p !== undefined && 'appId' in p ? p : undefined;
+        const seq = p !== undefined && 'domain' in p ? p : undefined;
+        return [i, r.payload, JSON.stringify(r.source), txn?.appId ?? null, txn?.version ?? null, seq?.domain ?? null, seq?.key ?? null, seq?.sequence ?? null];
+      }),
     );
     try {
       return await this.writeStagedJson(stage, txns, options);
@@ -136,27 +199,39 @@ export class IngestTarget {
     const table = quoteIdent(checked);
     const reached = await this.engine.query(`SELECT aq_app, max(aq_pos) AS pos FROM ${table} WHERE aq_app IS NOT NULL GROUP BY aq_app`);
     const batchPositions = new Map(reached.map((r) => [String(r['aq_app']), Number(r['pos'])]));
+    const sequences = await this.engine.query(
+      `SELECT aq_dom, aq_key, max(lpad(aq_at, ${SEQUENCE_WIDTH}, '0')) AS at FROM ${table} WHERE aq_dom IS NOT NULL GROUP BY aq_dom, aq_key`,
+    );
+    const batchSequences = sequences.map((r) => ({ domain: String(r['aq_dom']), key: String(r['aq_key']), at: String(r['at']) }));
     const quarantineTable = await openQuarantine(this.location, this.engine);
     const quarantineSnapshot = await quarantineTable.snapshot();
     const fresh = (done: Snapshot) => {
+      const conditions: string[] = [];
       const cases = [...batchPositions.keys()].map((app) => `WHEN ${quoteLiteral(app)} THEN ${done.txnVersion(app) ?? -1}`);
-      return cases.length === 0 ? 'TRUE' : `(aq_app IS NULL OR aq_pos > CASE aq_app ${cases.join(' ')} ELSE -1 END)`;
+      if (cases.length > 0) conditions.push(`(aq_app IS NULL OR aq_pos > CASE aq_app ${cases.join(' ')} ELSE -1 END)`);
+      if (batchSequences.length > 0) {
+        const seqCases = batchSequences.map((b) => {
+          const held = sequenceDone(done, b.domain, b.key);
+          return `WHEN ${quoteLiteral(b.domain)} || chr(1) || ${quoteLiteral(b.key)} THEN ${quoteLiteral(held === '' ? '' : padded(held))}`;
+        });
+        conditions.push(`(aq_dom IS NULL OR lpad(aq_at, ${SEQUENCE_WIDTH}, '0') > CASE aq_dom || chr(1) || aq_key ${seqCases.join(' ')} ELSE '' END)`);
+      }
+      return conditions.length === 0 ? 'TRUE' : conditions.join(' AND ');
     };
-    const advanced = (done: Snapshot): AppTransaction[] => [
-      ...txns,
-      ...[...batchPositions.entries()].filter(([app, pos]) => pos > (done.txnVersion(app) ?? -1)).map(([appId, version]) => ({ appId, version })),
-    ];
+    const advanced = (done: Snapshot): { txn: AppTransaction[]; domains: DomainMetadata[] } => ({
+      txn: [...txns, ...[...batchPositions.entries()].filter(([app, pos]) => pos > (done.txnVersion(app) ?? -1)).map(([appId, version]) => ({ appId, version }))],
+      domains: advancedDomains(done, batchSequences),
+    });
     const badRows = `SELECT aq_reason AS reason, aq_message AS message, aq_source AS source, aq_raw AS payload FROM ${table} WHERE aq_reason IS NOT NULL AND ${fresh(quarantineSnapshot)}`;
     const quarantineRows = extraQuarantine === undefined ? badRows : `${badRows} UNION ALL ${extraQuarantine}`;
     const quarantined = Number((await this.engine.query(`SELECT count(*) AS n FROM (${quarantineRows})`))[0]?.['n'] ?? 0);
-    const quarantineTxns = advanced(quarantineSnapshot);
-    if (quarantined > 0) await this.quarantine(quarantineRows, quarantineTxns, quarantineTable);
+    if (quarantined > 0) await this.quarantine(quarantineRows, advanced(quarantineSnapshot), quarantineTable);
     const goodRows = `FROM ${table} WHERE aq_reason IS NULL AND ${fresh(snapshot)}`;
     const accepted = Number((await this.engine.query(`SELECT count(*) AS n ${goodRows}`))[0]?.['n'] ?? 0);
-    const tableTxns = advanced(snapshot);
-    if (accepted === 0 && tableTxns.length === 0) return { version: snapshot.version, accepted: 0, quarantined, skipped: quarantined === 0 };
+    const positions = advanced(snapshot);
+    if (accepted === 0 && positions.txn.length === 0 && positions.domains.length === 0) return { version: snapshot.version, accepted: 0, quarantined, skipped: quarantined === 0 };
     const columns = fields.map((f) => quoteIdent(f.name)).join(', ');
-    const result = await this.table.writer().append(snapshot, { sql: `SELECT ${columns} ${goodRows}` }, { txn: tableTxns });
+    const result = await this.table.writer().append(snapshot, { sql: `SELECT ${columns} ${goodRows}` }, positions);
     log.info({ table: this.location, version: result.version, accepted, quarantined, skipped: result.skipped }, 'ingested batch');
     return { version: result.version, accepted: result.skipped ? 0 : accepted, quarantined, skipped: result.skipped };
   }
@@ -170,7 +245,8 @@ export class IngestTarget {
   }
 
   /** Append rows (`reason`, `message`, `source` JSON, `payload`) to the quarantine, idempotently with the batch's positions. */
-  async quarantine(rowsSql: string, txns: readonly AppTransaction[], table?: DeltaTable): Promise<void> {
+  async quarantine(rowsSql: string, positions: readonly AppTransaction[] | { txn: readonly AppTransaction[]; domains: readonly DomainMetadata[] }, table?: DeltaTable): Promise<void> {
+    const { txn, domains } = Array.isArray(positions) ? { txn: positions as readonly AppTransaction[], domains: [] } : (positions as { txn: readonly AppTransaction[]; domains: readonly DomainMetadata[] });
     const quarantine = table ?? (await openQuarantine(this.location, this.engine));
     const target = quoteLiteral(path.basename(this.location));
     await quarantine.append(
@@ -178,7 +254,7 @@ export class IngestTarget {
         sql: `SELECT uuid()::VARCHAR AS record_id, now() AS quarantined_at, ${target} AS target_table, reason, message,
                 COALESCE(json_extract_string(source, '$.kind'), 'unknown') AS source_kind, source, payload FROM (${rowsSql})`,
       },
-      { txn: txns },
+      { txn, domains },
     );
   }
 

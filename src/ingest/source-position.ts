@@ -14,8 +14,18 @@ export type SourcePosition =
 export interface RawRecord {
   payload: string;
   source: SourcePosition;
-  position?: { appId: string; version: number };
+  position?: RecordPosition;
 }
+
+/**
+ * A record's place in its source's order. Offsets that fit a 64-bit integer are txn
+ * versions (`appId`); longer ones (Kinesis sequence numbers, up to 56 digits) are kept
+ * per `key` in the JSON configuration of a domain metadata entry.
+ */
+export type RecordPosition = { appId: string; version: number } | { domain: string; key: string; sequence: string };
+
+/** The staged-record columns that carry a position, NULL for sources without one. */
+export const NO_POSITION_COLUMNS = 'CAST(NULL AS VARCHAR) AS aq_app, CAST(NULL AS BIGINT) AS aq_pos, CAST(NULL AS VARCHAR) AS aq_dom, CAST(NULL AS VARCHAR) AS aq_key, CAST(NULL AS VARCHAR) AS aq_at';
 
 /** Stable reason codes for quarantined records. */
 export const QuarantineReason = {

@@ -44,7 +44,7 @@ function convert(ex: string, type: DataType): string {
 
 /**
  * SQL that checks and converts staged JSON records (`aq_seq`, `aq_raw`, `aq_source`,
- * and the source position `aq_app`, `aq_pos`, passed through)
+ * and the source position `aq_app`, `aq_pos`, `aq_dom`, `aq_key`, `aq_at`, passed through)
  * to the table's columns, in one pass. Each row comes out with its typed columns and,
  * when it must be quarantined, `aq_reason` (a stable code) and `aq_message` naming the
  * field and what was wrong; valid rows have `aq_reason` NULL.
@@ -53,7 +53,7 @@ export function jsonRecordChecks(stage: string, schema: StructType, options: Che
   const fields = schema.fields;
   const extract = fields.map((f, i) => `json_extract(aq_json, ${quoteLiteral(`$."${f.name.replaceAll('"', '\\"')}"`)}) AS aq_ex_${i}`);
   // Nested CASE, not AND: json_type on malformed JSON would fail the whole query.
-  const parsed = `SELECT aq_seq, aq_raw, aq_source, aq_app, aq_pos, CASE WHEN json_valid(aq_raw) THEN CASE WHEN json_type(aq_raw) = 'OBJECT' THEN aq_raw::JSON END END AS aq_json FROM ${stage}`;
+  const parsed = `SELECT aq_seq, aq_raw, aq_source, aq_app, aq_pos, aq_dom, aq_key, aq_at, CASE WHEN json_valid(aq_raw) THEN CASE WHEN json_type(aq_raw) = 'OBJECT' THEN aq_raw::JSON END END AS aq_json FROM ${stage}`;
   const extracted = `SELECT *, ${extract.join(', ')} FROM (${parsed})`;
   const converted = fields.map((f, i) => {
     const ex = `aq_ex_${i}`;
@@ -87,5 +87,5 @@ export function jsonRecordChecks(stage: string, schema: StructType, options: Che
   const reason = `CASE ${cases.map((c) => `WHEN ${c.when} THEN ${quoteLiteral(c.reason)}`).join(' ')} END`;
   const message = `CASE ${cases.map((c) => `WHEN ${c.when} THEN ${c.message}`).join(' ')} END`;
   const columns = fields.map((f) => quoteIdent(f.name)).join(', ');
-  return `SELECT aq_seq, aq_raw, aq_source, aq_app, aq_pos, ${columns}${columns === '' ? '' : ', '}${reason} AS aq_reason, ${message} AS aq_message FROM (${typed})`;
+  return `SELECT aq_seq, aq_raw, aq_source, aq_app, aq_pos, aq_dom, aq_key, aq_at, ${columns}${columns === '' ? '' : ', '}${reason} AS aq_reason, ${message} AS aq_message FROM (${typed})`;
 }

@@ -3,6 +3,7 @@ import { DeltaTable, TableNotFoundError } from '../../table/index.js';
 import { jsonRecordChecks, type CheckOptions } from '../checks/json-record-checks.js';
 import { IngestTarget } from '../ingest-target.js';
 import { quarantineLocation } from './quarantine-table.js';
+import { NO_POSITION_COLUMNS } from '../source-position.js';
 
 export interface ReplayOptions {
   /** Which quarantined records to try again: a SQL filter over the quarantine's columns. */
@@ -44,7 +45,7 @@ export async function replayQuarantine(tableLocation: string, engine: Engine, op
   await engine.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(stage)} AS
     SELECT row_number() OVER () AS aq_seq, COALESCE(${fixed}, payload) AS aq_raw,
            json_object('kind', 'replay', 'recordId', record_id, 'original', source::JSON)::VARCHAR AS aq_source,
-           CAST(NULL AS VARCHAR) AS aq_app, CAST(NULL AS BIGINT) AS aq_pos, record_id
+           ${NO_POSITION_COLUMNS}, record_id
     FROM (${await selected.sql()})`);
   try {
     const tried = Number((await engine.query(`SELECT count(*) AS n FROM ${quoteIdent(stage)}`))[0]?.['n'] ?? 0);

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { quoteIdent, quoteLiteral, type Engine } from '../../engine/index.js';
 import { formatOf, fromDuckDBType, toDuckDBType, type AppTransaction, type FileFormat, type Snapshot, type StructField, type StructType } from '../../table/index.js';
 import type { BatchResult, IngestTarget } from '../ingest-target.js';
-import { QuarantineReason } from '../source-position.js';
+import { NO_POSITION_COLUMNS, QuarantineReason } from '../source-position.js';
 import { jsonRecordChecks } from '../checks/json-record-checks.js';
 import type { CheckOptions } from '../checks/json-record-checks.js';
 
@@ -70,7 +70,7 @@ async function ingestJsonLines(engine: Engine, target: IngestTarget, file: strin
   const stage = temp('lines');
   const source = `json_object('kind', 'file', 'file', ${quoteLiteral(file)}, 'line', line)::VARCHAR`;
   await engine.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(stage)} AS
-    SELECT line AS aq_seq, raw AS aq_raw, ${source} AS aq_source, CAST(NULL AS VARCHAR) AS aq_app, CAST(NULL AS BIGINT) AS aq_pos FROM (
+    SELECT line AS aq_seq, raw AS aq_raw, ${source} AS aq_source, ${NO_POSITION_COLUMNS} FROM (
       SELECT unnest(range(1, len(lines) + 1)) AS line, rtrim(unnest(lines), chr(13)) AS raw
       FROM (SELECT string_split(content, chr(10)) AS lines FROM read_text(${quoteLiteral(file)}))
     ) WHERE trim(raw) <> ''`);
@@ -175,7 +175,7 @@ async function ingestCsvChecked(engine: Engine, target: IngestTarget, snapshot: 
   const checked = temp('checked');
   try {
     await engine.run(`CREATE TEMP TABLE ${quoteIdent(rows)} AS SELECT row_number() OVER () AS aq_seq, ${projection.join(', ')} FROM ${read}`);
-    const staged = `SELECT aq_seq, to_json(r)::VARCHAR AS aq_raw, json_object('kind', 'file', 'file', ${quoteLiteral(file)}, 'record', aq_seq)::VARCHAR AS aq_source, CAST(NULL AS VARCHAR) AS aq_app, CAST(NULL AS BIGINT) AS aq_pos FROM (SELECT * EXCLUDE (aq_seq) FROM ${quoteIdent(rows)}) r POSITIONAL JOIN (SELECT aq_seq FROM ${quoteIdent(rows)})`;
+    const staged = `SELECT aq_seq, to_json(r)::VARCHAR AS aq_raw, json_object('kind', 'file', 'file', ${quoteLiteral(file)}, 'record', aq_seq)::VARCHAR AS aq_source, ${NO_POSITION_COLUMNS} FROM (SELECT * EXCLUDE (aq_seq) FROM ${quoteIdent(rows)}) r POSITIONAL JOIN (SELECT aq_seq FROM ${quoteIdent(rows)})`;
     await engine.run(`CREATE TEMP TABLE ${quoteIdent(checked)} AS ${jsonRecordChecks(`(${staged})`, snapshot.schema, options.checks ?? {})}`);
     const extra = rejectRows(rejects, scans, file);
     return await target.commitChecked(snapshot, checked, snapshot.schema.fields, [txn], extra);

@@ -67,3 +67,15 @@ function nested(type: DataType): StructField[] {
   if (type.kind === 'map') return [...nested(type.keyType), ...nested(type.valueType)];
   return [];
 }
+
+/**
+ * The protocol with one more writer feature, or undefined when it already has it. A
+ * legacy writer version moves to 7 with its implied features listed explicitly.
+ */
+export function withWriterFeature(protocol: Protocol, feature: string): Protocol | undefined {
+  const current = protocol.writerFeatures ?? impliedWriterFeatures(protocol.minWriterVersion);
+  if (protocol.minWriterVersion >= 7 && current.includes(feature)) return undefined;
+  const upgraded: Protocol = { minReaderVersion: protocol.minReaderVersion, minWriterVersion: 7, writerFeatures: [...new Set([...current, feature])] };
+  if (protocol.readerFeatures !== undefined) upgraded.readerFeatures = protocol.readerFeatures;
+  return upgraded;
+}

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Engine } from '../../engine/index.js';
 import type { ObjectStore } from '../../storage/index.js';
-import type { Action, AddFile, Metadata, RemoveFile } from '../actions/index.js';
-import { checkWriteSupport, commitTransaction, type TransactionFootprint } from '../commit/index.js';
+import type { Action, AddFile, DomainMetadata, Metadata, RemoveFile } from '../actions/index.js';
+import { checkWriteSupport, commitTransaction, withWriterFeature, type TransactionFootprint } from '../commit/index.js';
 import { SchemaInvalidError, WriteInvalidError } from '../errors.js';
 import { columnMappingMode, describeType, schemaToString, type StructType } from '../schema/index.js';
 import type { Snapshot } from '../snapshot/index.js';
@@ -39,6 +39,12 @@ export interface WriteOptions {
   targetFileSize?: number;
   /** Told the fraction done (0..1) while data files are written. */
   onProgress?: (fraction: number) => void;
+  /**
+   * Domain metadata to set in the same commit (positions that do not fit a txn version,
+   * such as Kinesis sequence numbers). The table gains the domainMetadata writer
+   * feature in that commit if it lacks it.
+   */
+  domains?: readonly DomainMetadata[];
 }
 
 export interface OverwriteOptions extends WriteOptions {
@@ -178,12 +184,18 @@ export class TableWriter {
       const now = Date.now();
       const txns = [...txnList(options), ...extraTxns];
       const actions: Action[] = txns.map((t): Action => ({ kind: 'txn', txn: { appId: t.appId, version: t.version, lastUpdated: now } }));
+      const domains = options.domains ?? [];
+      if (domains.length > 0) {
+        const upgraded = withWriterFeature(snapshot.protocol, 'domainMetadata');
+        if (upgraded !== undefined) actions.push({ kind: 'protocol', protocol: upgraded });
+        actions.push(...domains.map((d): Action => ({ kind: 'domainMetadata', domainMetadata: d })));
+      }
       actions.push(...removed.map((file): Action => ({ kind: 'remove', remove: removeFor(file, now) })));
       actions.push(...written.adds.map((add): Action => ({ kind: 'add', add })));
       const appIds = txns.map((t) => t.appId);
       const footprint: TransactionFootprint =
         mode === 'Append'
-          ? { isBlindAppend: true, readFiles: [], appIds, changesMetadata: false }
+          ? { isBlindAppend: true, readFiles: [], appIds, changesMetadata: actions.some((a) => a.kind === 'protocol') }
           : { isBlindAppend: false, readFiles: removed, readsAdd: () => true, appIds, changesMetadata: false };
       const operationParameters: Record<string, unknown> = { mode, partitionBy: JSON.stringify(snapshot.partitionColumns) };
       if (options.where !== undefined) operationParameters['predicate'] = JSON.stringify([options.where]);

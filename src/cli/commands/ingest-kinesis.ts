@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import { sharedEngine } from '../../engine/index.js';
+import { IngestTarget, KinesisIngestJob } from '../../ingest/index.js';
+import { choice, collect, collectProperty, parseList, parseNonNegativeInt } from '../options.js';
+import { parseRule } from '../rules.js';
+
+interface KinesisFlags {
+  stream: string;
+  region: string;
+  endpoint?: string;
+  maxBatchRecords: number;
+  maxBatchMs: number;
+  partitionBy?: string[];
+  property: Record<string, string>;
+  rule: string[];
+  format: 'text' | 'json';
+}
+
+export function registerIngestKinesis(ingest: Command): void {
+  ingest
+    .command('kinesis')
+    .description('Ingest an AWS Kinesis stream into a Delta table until stopped, exactly once: shard sequence numbers are committed with the records. AWS credentials come from the usual AWS environment.')
+    .argument('<table>', 'table root (created from the first batch when missing)')
+    .requiredOption('--stream <name>', 'stream to read')
+    .option('--region <region>', 'AWS region', process.env['AWS_REGION'] ?? 'us-east-1')
+    .option('--endpoint <url>', 'endpoint override (kinesalite, LocalStack)')
+    .option('--max-batch-records <n>', 'commit after this many records', parseNonNegativeInt, 10_000)
+    .option('--max-batch-ms <ms>', 'or after the oldest buffered record waited this long', parseNonNegativeInt, 1000)
+    .option('--partition-by <a,b>', 'partition columns when the table is created', parseList)
+    .option('--property <key=value>', 'table property when the table is created; repeatable', collectProperty, {})
+    .option('--rule <name=sql>', 'a SQL condition every record must meet; repeatable', collect, [])
+    .option('--format <format>', 'text or json (one line per committed batch)', choice(['text', 'json'] as const), 'text')
+    .action(async (table: string, flags: KinesisFlags) => {
+      const target = await IngestTarget.open(table, {
+        engine: await sharedEngine(),
+        createIfMissing: { ...(flags.partitionBy === undefined ? {} : { partitionColumns: flags.partitionBy }), properties: flags.property },
+        checks: { rules: flags.rule.map(parseRule) },
+      });
+      const job = new KinesisIngestJob(target, {
+        stream: flags.stream,
+        region: flags.region,
+        ...(flags.endpoint === undefined ? {} : { endpoint: flags.endpoint }),
+        maxBatchRecords: flags.maxBatchRecords,
+        maxBatchMs: flags.maxBatchMs,
+        onBatch: (batch) => {
+          process.stdout.write(flags.format === 'json' ? `${JSON.stringify(batch)}\n` : `committed version ${batch.version}: ${batch.accepted} rows, ${batch.quarantined} quarantined\n`);
+        },
+      });
+      await job.start();
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          clearInterval(watch);
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        const watch = setInterval(() => {
+          if (job.error !== undefined) stop();
+        }, 200);
+      });
+      await job.stop();
+      if (job.error !== undefined) throw job.error;
+      process.stderr.write(`stopped: ${job.metrics.batches} batches, ${job.metrics.accepted} rows, ${job.metrics.quarantined} quarantined\n`);
+    });
+}

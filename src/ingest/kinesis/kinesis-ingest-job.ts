@@ -1,0 +1,179 @@
+import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, type KinesisClientConfig, type Shard } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { log } from '../../log.js';
+import type { IngestTarget } from '../ingest-target.js';
+import type { RawRecord } from '../source-position.js';
+
+export interface KinesisIngestOptions {
+  stream: string;
+  region?: string;
+  /** Endpoint override, e.g. a kinesalite or LocalStack URL. */
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  maxBatchRecords?: number;
+  maxBatchMs?: number;
+  /** Wait between polls of a shard that returned nothing. */
+  idleMs?: number;
+  onBatch?: (batch: { records: number; accepted: number; quarantined: number; version: number }) => void;
+}
+
+/**
+ * Positions of a stream's shards in a table: domain metadata `aquifer.kinesis:<stream>`
+ * mapping shard id → last sequence number written (they have up to 56 digits, more
+ * than a txn version holds).
+ */
+export function kinesisDomain(stream: string): string {
+  return `aquifer.kinesis:${stream}`;
+}
+
+interface ShardReader {
+  shardId: string;
+  iterator: string | undefined;
+  closed: boolean;
+  /** The last sequence number read (buffered or committed), to resume after when an iterator expires. */
+  lastSequence?: string;
+}
+
+/**
+ * Ingest a Kinesis stream into one table, exactly once: sequence numbers are committed
+ * with the records, and each shard resumes after the table's position for it. One job
+ * reads all shards of the stream (new shards from splits are picked up as they appear).
+ */
+export class KinesisIngestJob {
+  readonly metrics = { batches: 0, records: 0, accepted: 0, quarantined: 0, lastVersion: undefined as number | undefined };
+  private readonly client: KinesisClient;
+  private readonly shards = new Map<string, ShardReader>();
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private failure: unknown;
+
+  constructor(
+    private readonly target: IngestTarget,
+    private readonly options: KinesisIngestOptions,
+  ) {
+    // The SDK's default HTTP/2 handler does not work against kinesalite; HTTP/1.1 works everywhere.
+    const config: KinesisClientConfig = { region: options.region ?? 'us-east-1', requestHandler: new NodeHttpHandler() };
+    if (options.endpoint !== undefined) config.endpoint = options.endpoint;
+    if (options.credentials !== undefined) config.credentials = options.credentials;
+    this.client = new KinesisClient(config);
+  }
+
+  get error(): unknown {
+    return this.failure;
+  }
+
+  async start(): Promise<void> {
+    this.running = true;
+    await this.discoverShards();
+    this.loop = this.run().catch((error: unknown) => {
+      this.failure = error;
+      log.error({ err: error }, 'kinesis ingest job failed');
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    this.client.destroy();
+  }
+
+  private async discoverShards(): Promise<void> {
+    const shards: Shard[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(new ListShardsCommand(token === undefined ? { StreamName: this.options.stream } : { NextToken: token }));
+      shards.push(...(page.Shards ?? []));
+      token = page.NextToken;
+    } while (token !== undefined);
+    const positions = await this.positions();
+    for (const shard of shards) {
+      const shardId = shard.ShardId;
+      if (shardId === undefined || this.shards.has(shardId)) continue;
+      this.shards.set(shardId, { shardId, iterator: await this.iteratorAfter(shardId, positions.get(shardId)), closed: false });
+    }
+  }
+
+  private async positions(): Promise<Map<string, string>> {
+    const snapshot = await this.target.snapshot();
+    const config = snapshot?.domains.get(kinesisDomain(this.options.stream))?.configuration;
+    return new Map(Object.entries(config === undefined || config === '' ? {} : (JSON.parse(config) as Record<string, string>)));
+  }
+
+  private async iteratorAfter(shardId: string, sequence: string | undefined): Promise<string | undefined> {
+    const result = await this.client.send(
+      new GetShardIteratorCommand(
+        sequence === undefined
+          ? { StreamName: this.options.stream, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }
+          : { StreamName: this.options.stream, ShardId: shardId, ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: sequence },
+      ),
+    );
+    return result.ShardIterator;
+  }
+
+  private async run(): Promise<void> {
+    let buffer: RawRecord[] = [];
+    let since = 0;
+    let lastDiscovery = Date.now();
+    const maxRecords = this.options.maxBatchRecords ?? 10_000;
+    const maxMs = this.options.maxBatchMs ?? 1000;
+    while (this.running) {
+      let received = 0;
+      for (const reader of this.shards.values()) {
+        if (reader.closed || reader.iterator === undefined) continue;
+        const page = await this.getRecords(reader);
+        for (const record of page) {
+          if (buffer.length === 0) since = Date.now();
+          buffer.push(record);
+        }
+        received += page.length;
+      }
+      if (buffer.length > 0 && (buffer.length >= maxRecords || Date.now() - since >= maxMs)) {
+        await this.commit(buffer);
+        buffer = [];
+      }
+      if (Date.now() - lastDiscovery > 10_000) {
+        await this.discoverShards();
+        lastDiscovery = Date.now();
+      }
+      if (received === 0) await new Promise((resolve) => setTimeout(resolve, this.options.idleMs ?? 200));
+    }
+    if (buffer.length > 0) await this.commit(buffer);
+  }
+
+  private async getRecords(reader: ShardReader): Promise<RawRecord[]> {
+    try {
+      const result = await this.client.send(new GetRecordsCommand({ ShardIterator: reader.iterator, Limit: 10_000 }));
+      reader.iterator = result.NextShardIterator;
+      if (reader.iterator === undefined) reader.closed = true;
+      const domain = kinesisDomain(this.options.stream);
+      return (result.Records ?? []).map((record) => {
+        const sequence = record.SequenceNumber ?? '0';
+        reader.lastSequence = sequence;
+        return {
+          payload: Buffer.from(record.Data ?? new Uint8Array()).toString('utf8'),
+          source: { kind: 'kinesis', stream: this.options.stream, shard: reader.shardId, sequenceNumber: sequence },
+          position: { domain, key: reader.shardId, sequence },
+        };
+      });
+    } catch (error) {
+      const name = (error as { name?: string }).name;
+      if (name === 'ProvisionedThroughputExceededException' || name === 'LimitExceededException') return [];
+      if (name === 'ExpiredIteratorException') {
+        reader.iterator = await this.iteratorAfter(reader.shardId, reader.lastSequence ?? (await this.positions()).get(reader.shardId));
+        return [];
+      }
+      throw error;
+    }
+  }
+
+  private async commit(records: RawRecord[]): Promise<void> {
+    const result = await this.target.writeJson(records, []);
+    this.metrics.batches++;
+    this.metrics.records += records.length;
+    this.metrics.accepted += result.accepted;
+    this.metrics.quarantined += result.quarantined;
+    this.metrics.lastVersion = result.version;
+    this.options.onBatch?.({ records: records.length, accepted: result.accepted, quarantined: result.quarantined, version: result.version });
+    log.info({ table: this.target.location, records: records.length, accepted: result.accepted, quarantined: result.quarantined, version: result.version }, 'kinesis batch committed');
+  }
+}
