@@ -4,6 +4,7 @@ import { isAquiferError } from '../errors.js';
 import { log } from '../log.js';
 import { ExitCode } from './exit-codes.js';
 import { buildProgram } from './program.js';
+import { CliUsageError } from './usage-error.js';
 
 /** The one place errors become exit codes: typed errors print their code and hint. */
 async function main(argv: string[]): Promise<number> {
@@ -21,7 +22,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`error ${error.code}: ${error.message}\n`);
       if (error.hint !== '') process.stderr.write(`hint: ${error.hint}\n`);
       log.debug({ err: error, code: error.code }, 'command failed');
-      return ExitCode.FAILED;
+      return error instanceof CliUsageError ? ExitCode.USAGE : ExitCode.FAILED;
     }
     log.error({ err: error }, 'unexpected error');
     process.stderr.write(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\nThis is a defect in Aquifer; please report it.\n`);

@@ -94,7 +94,9 @@ export class GroupCommitter {
       const result = await this.target.writeJson(records, [], { groupBy: 'requestId' });
       for (const pending of fresh) {
         const counts = result.groups?.get(pending.submission.id) ?? { accepted: 0, quarantined: 0 };
-        pending.resolve({ ...counts, version: result.version, duplicate: result.skipped });
+        // A keyed submission whose records were all already committed (a retry racing its original) is a duplicate.
+        const duplicate = pending.submission.idempotencyKey !== undefined && pending.submission.records.length > 0 && counts.accepted + counts.quarantined === 0;
+        pending.resolve({ ...counts, version: result.version, duplicate });
       }
     } catch (error) {
       for (const pending of batch) pending.reject(error);

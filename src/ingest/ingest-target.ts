@@ -171,14 +171,19 @@ export class IngestTarget {
    * Like writeJson for records already staged in a temp table (`aq_seq`, `aq_raw`,
    * `aq_source`, `aq_app`, `aq_pos`), such as the lines of a JSON-lines file read by DuckDB.
    */
-  async writeStagedJson(stage: string, txns: readonly AppTransaction[], options: { groupBy?: string } = {}): Promise<BatchResult> {
+  async writeStagedJson(stage: string, txns: readonly AppTransaction[], options: { groupBy?: string; checks?: CheckOptions } = {}): Promise<BatchResult> {
     let snapshot = await this.snapshot();
     if (snapshot !== undefined && txns.length > 0 && this.table.writer().alreadyCommitted(snapshot, { txn: txns })) {
       return { version: snapshot.version, accepted: 0, quarantined: 0, skipped: true };
     }
-    snapshot ??= await this.createFromJson(stage);
+    if (snapshot === undefined) {
+      // A table's schema is inferred from JSON objects; a first batch without any (all
+      // malformed) goes to the quarantine alone and leaves the table for a later batch.
+      if (!(await this.hasObjects(stage))) return this.quarantineOnly(stage, txns, options.groupBy);
+      snapshot = await this.createFromJson(stage);
+    }
     const checked = tempName('checked');
-    await this.engine.run(`CREATE TEMP TABLE ${quoteIdent(checked)} AS ${jsonRecordChecks(quoteIdent(stage), snapshot.schema, this.options.checks ?? {})}`);
+    await this.engine.run(`CREATE TEMP TABLE ${quoteIdent(checked)} AS ${jsonRecordChecks(quoteIdent(stage), snapshot.schema, options.checks ?? this.options.checks ?? {})}`);
     try {
       const result = await this.commitChecked(snapshot, checked, snapshot.schema.fields, txns);
       if (options.groupBy !== undefined && !result.skipped) result.groups = await this.groupCounts(checked, options.groupBy);
@@ -224,8 +229,8 @@ export class IngestTarget {
     });
     const badRows = `SELECT aq_reason AS reason, aq_message AS message, aq_source AS source, aq_raw AS payload FROM ${table} WHERE aq_reason IS NOT NULL AND ${fresh(quarantineSnapshot)}`;
     const quarantineRows = extraQuarantine === undefined ? badRows : `${badRows} UNION ALL ${extraQuarantine}`;
-    const quarantined = Number((await this.engine.query(`SELECT count(*) AS n FROM (${quarantineRows})`))[0]?.['n'] ?? 0);
-    if (quarantined > 0) await this.quarantine(quarantineRows, advanced(quarantineSnapshot), quarantineTable);
+    const candidates = Number((await this.engine.query(`SELECT count(*) AS n FROM (${quarantineRows})`))[0]?.['n'] ?? 0);
+    const quarantined = candidates > 0 ? await this.quarantine(quarantineRows, advanced(quarantineSnapshot), quarantineTable) : 0;
     const goodRows = `FROM ${table} WHERE aq_reason IS NULL AND ${fresh(snapshot)}`;
     const accepted = Number((await this.engine.query(`SELECT count(*) AS n ${goodRows}`))[0]?.['n'] ?? 0);
     const positions = advanced(snapshot);
@@ -245,17 +250,46 @@ export class IngestTarget {
   }
 
   /** Append rows (`reason`, `message`, `source` JSON, `payload`) to the quarantine, idempotently with the batch's positions. */
-  async quarantine(rowsSql: string, positions: readonly AppTransaction[] | { txn: readonly AppTransaction[]; domains: readonly DomainMetadata[] }, table?: DeltaTable): Promise<void> {
+  async quarantine(rowsSql: string, positions: readonly AppTransaction[] | { txn: readonly AppTransaction[]; domains: readonly DomainMetadata[] }, table?: DeltaTable): Promise<number> {
     const { txn, domains } = Array.isArray(positions) ? { txn: positions as readonly AppTransaction[], domains: [] } : (positions as { txn: readonly AppTransaction[]; domains: readonly DomainMetadata[] });
     const quarantine = table ?? (await openQuarantine(this.location, this.engine));
     const target = quoteLiteral(path.basename(this.location));
-    await quarantine.append(
+    const written = await quarantine.append(
       {
         sql: `SELECT uuid()::VARCHAR AS record_id, now() AS quarantined_at, ${target} AS target_table, reason, message,
                 COALESCE(json_extract_string(source, '$.kind'), 'unknown') AS source_kind, source, payload FROM (${rowsSql})`,
       },
       { txn, domains },
     );
+    // Skipped when its positions were committed before (a batch retried after a crash).
+    return written.skipped ? 0 : written.rows;
+  }
+
+  private async hasObjects(stage: string): Promise<boolean> {
+    const rows = await this.engine.query(`SELECT count(*) AS n FROM ${quoteIdent(stage)} WHERE CASE WHEN json_valid(aq_raw) THEN json_type(aq_raw) = 'OBJECT' ELSE false END`);
+    return Number(rows[0]?.['n'] ?? 0) > 0;
+  }
+
+  /** Quarantine every staged record (none is a JSON object), with the batch's positions. */
+  private async quarantineOnly(stage: string, txns: readonly AppTransaction[], groupBy: string | undefined): Promise<BatchResult> {
+    const checked = tempName('checked');
+    await this.engine.run(`CREATE TEMP TABLE ${quoteIdent(checked)} AS ${jsonRecordChecks(quoteIdent(stage), { kind: 'struct', fields: [] })}`);
+    try {
+      const quarantineTable = await openQuarantine(this.location, this.engine);
+      const quarantineSnapshot = await quarantineTable.snapshot();
+      const reached = await this.engine.query(`SELECT aq_app, max(aq_pos) AS pos FROM ${quoteIdent(checked)} WHERE aq_app IS NOT NULL GROUP BY aq_app`);
+      const done = (app: string) => quarantineSnapshot.txnVersion(app) ?? -1;
+      const fresh = reached.length === 0 ? 'TRUE' : `(aq_app IS NULL OR aq_pos > CASE aq_app ${reached.map((r) => `WHEN ${quoteLiteral(String(r['aq_app']))} THEN ${done(String(r['aq_app']))}`).join(' ')} ELSE -1 END)`;
+      const rows = `SELECT aq_reason AS reason, aq_message AS message, aq_source AS source, aq_raw AS payload FROM ${quoteIdent(checked)} WHERE ${fresh}`;
+      const candidates = Number((await this.engine.query(`SELECT count(*) AS n FROM (${rows})`))[0]?.['n'] ?? 0);
+      const txn = [...txns, ...reached.filter((r) => Number(r['pos']) > done(String(r['aq_app']))).map((r) => ({ appId: String(r['aq_app']), version: Number(r['pos']) }))];
+      const quarantined = candidates > 0 ? await this.quarantine(rows, txn, quarantineTable) : 0;
+      const result: BatchResult = { version: -1, accepted: 0, quarantined, skipped: quarantined === 0 };
+      if (groupBy !== undefined) result.groups = await this.groupCounts(checked, groupBy);
+      return result;
+    } finally {
+      await this.engine.run(`DROP TABLE IF EXISTS ${quoteIdent(checked)}`);
+    }
   }
 
   /** Create the table with the schema DuckDB infers from the batch's JSON objects. */

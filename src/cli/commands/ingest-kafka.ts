@@ -1,4 +1,5 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { CliUsageError } from '../usage-error.js';
+import type { Command } from 'commander';
 import { sharedEngine } from '../../engine/index.js';
 import { IngestTarget, KafkaIngestJob } from '../../ingest/index.js';
 import { choice, collect, collectProperty, parseList, parseNonNegativeInt } from '../options.js';
@@ -42,7 +43,7 @@ export function registerIngestKafka(ingest: Command): void {
     .option('--format <format>', 'text or json (one line per committed batch)', choice(['text', 'json'] as const), 'text')
     .action(async (table: string, flags: KafkaFlags) => {
       const topic = flags.topicPattern !== undefined ? new RegExp(flags.topicPattern) : flags.topic;
-      if (topic === undefined) throw new InvalidArgumentError('Give --topic or --topic-pattern.');
+      if (topic === undefined) throw new CliUsageError('Give --topic or --topic-pattern.', undefined, 'See --help.');
       const engine = await sharedEngine();
       const target = await IngestTarget.open(table, {
         engine,

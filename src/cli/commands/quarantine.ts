@@ -1,8 +1,9 @@
 import { promises as fs } from 'node:fs';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { CliUsageError } from '../usage-error.js';
 import { sharedEngine } from '../../engine/index.js';
 import { quarantineLocation, replayQuarantine } from '../../ingest/index.js';
-import { DeltaTable, type ReadOptions } from '../../table/index.js';
+import { DeltaTable, TableNotFoundError, type ReadOptions } from '../../table/index.js';
 import { choice, parseNonNegativeInt } from '../options.js';
 import { printJson, printText, type InfoFormat } from '../output/print.js';
 import { RowWriter, type RowFormat } from '../output/row-writer.js';
@@ -20,6 +21,12 @@ export function registerQuarantine(program: Command): void {
     .option('--format <format>', 'table, jsonl, csv or json', choice(['table', 'jsonl', 'csv', 'json'] as const), 'table')
     .action(async (table: string, flags: { reason?: string; where?: string; limit?: number; format: RowFormat }) => {
       const q = await DeltaTable.open(quarantineLocation(table), { engine: await sharedEngine() });
+      // A table that never quarantined anything has no quarantine table: an empty list.
+      if ((await q.logState().catch((error: unknown) => (error instanceof TableNotFoundError ? undefined : Promise.reject(error)))) === undefined) {
+        await (await DeltaTable.open(table, { engine: await sharedEngine() })).snapshot();
+        new RowWriter(process.stdout, flags.format, ['record_id', 'quarantined_at', 'reason', 'message', 'source', 'payload']).end();
+        return;
+      }
       const filters = [flags.where, flags.reason === undefined ? undefined : `reason = '${flags.reason.replaceAll("'", "''")}'`].filter((f): f is string => f !== undefined);
       const options: ReadOptions = { columns: ['record_id', 'quarantined_at', 'reason', 'message', 'source', 'payload'] };
       if (filters.length > 0) options.where = filters.map((f) => `(${f})`).join(' AND ');
@@ -55,9 +62,9 @@ async function readFixes(file: string): Promise<Map<string, string>> {
     try {
       parsed = JSON.parse(line) as { record_id?: unknown; payload?: unknown };
     } catch {
-      throw new InvalidArgumentError(`Line ${index + 1} of ${file} is not JSON.`);
+      throw new CliUsageError(`Line ${index + 1} of ${file} is not JSON`, file, 'Give one JSON object per line: {"record_id": "...", "payload": {...}}.');
     }
-    if (typeof parsed.record_id !== 'string') throw new InvalidArgumentError(`Line ${index + 1} of ${file} has no record_id.`);
+    if (typeof parsed.record_id !== 'string') throw new CliUsageError(`Line ${index + 1} of ${file} has no record_id`, file, 'Each line needs the record_id shown by `aquifer quarantine list`.');
     fixes.set(parsed.record_id, typeof parsed.payload === 'string' ? parsed.payload : JSON.stringify(parsed.payload));
   });
   return fixes;

@@ -1,4 +1,5 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { CliUsageError } from '../usage-error.js';
+import type { Command } from 'commander';
 import { DeltaTable, type ReadOptions } from '../../table/index.js';
 import { choice, parseList, parseNonNegativeInt } from '../options.js';
 import { RowWriter, type RowFormat } from '../output/row-writer.js';
@@ -31,7 +32,7 @@ export function registerTableRead(table: Command): void {
     .option('--explain', 'print the files that survive pruning and the DuckDB query instead of rows')
     .action(async (location: string, flags: ReadFlags) => {
       if (flags.version !== undefined && flags.timestamp !== undefined) {
-        throw new InvalidArgumentError('Give --version or --timestamp, not both.');
+        throw new CliUsageError('Give --version or --timestamp, not both.', undefined, 'See --help.');
       }
       const table = await DeltaTable.open(location);
       const options: ReadOptions = {};

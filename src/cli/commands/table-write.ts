@@ -1,4 +1,5 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { CliUsageError } from '../usage-error.js';
+import type { Command } from 'commander';
 import { DeltaTable, type CreateOptions, type FileFormat, type OverwriteOptions, type WriteResult, type WriteSource } from '../../table/index.js';
 import { choice, collect, collectProperty, parseList, parseNonNegativeInt } from '../options.js';
 import { ProgressBar } from '../output/progress.js';
@@ -35,7 +36,7 @@ function withSourceOptions(command: Command): Command {
 function writeOptions(flags: SourceFlags, progress: ProgressBar) {
   const options: { txn?: { appId: string; version: number }; targetFileSize?: number; onProgress: (f: number) => void } = { onProgress: (f) => progress.update(f) };
   if (flags.appId !== undefined || flags.txnVersion !== undefined) {
-    if (flags.appId === undefined || flags.txnVersion === undefined) throw new InvalidArgumentError('--app-id and --txn-version go together.');
+    if (flags.appId === undefined || flags.txnVersion === undefined) throw new CliUsageError('--app-id and --txn-version go together.', undefined, 'See --help.');
     options.txn = { appId: flags.appId, version: flags.txnVersion };
   }
   if (flags.targetFileSize !== undefined) options.targetFileSize = flags.targetFileSize;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { quoteIdent, quoteLiteral, type Engine } from '../../engine/index.js';
 import { DeltaTable, TableNotFoundError } from '../../table/index.js';
 import { jsonRecordChecks, type CheckOptions } from '../checks/json-record-checks.js';
@@ -37,7 +38,6 @@ export async function replayQuarantine(tableLocation: string, engine: Engine, op
     if (error instanceof TableNotFoundError) return { tried: 0, replayed: 0, stillQuarantined: 0, tableVersion: undefined };
     throw error;
   }
-  const txn = { appId: `aquifer.replay:${snapshot.metadata.id}`, version: snapshot.version };
   const selected = await quarantine.scan({ version: snapshot.version, ...(options.where === undefined ? {} : { where: options.where }) });
   const stage = `aq_replay_${process.pid}_${++sequence}`;
   const fixes = [...(options.fixes ?? new Map<string, string>()).entries()];
@@ -57,13 +57,21 @@ export async function replayQuarantine(tableLocation: string, engine: Engine, op
     await engine.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(checked)} AS SELECT c.*, s.record_id FROM (${jsonRecordChecks(quoteIdent(stage), table.schema, options.checks ?? {})}) c JOIN ${quoteIdent(stage)} s USING (aq_seq)`);
     try {
       const columns = table.schema.fields.map((f) => quoteIdent(f.name)).join(', ');
-      const appended = await target.table.writer().append(table, { sql: `SELECT ${columns} FROM ${quoteIdent(checked)} WHERE aq_reason IS NULL` }, { txn });
       const replayedIds = `SELECT record_id FROM ${quoteIdent(checked)} WHERE aq_reason IS NULL`;
-      const replayed = Number((await engine.query(`SELECT count(*) AS n FROM (${replayedIds})`))[0]?.['n'] ?? 0);
+      const passing = await engine.query(`SELECT record_id, aq_raw FROM ${quoteIdent(checked)} WHERE aq_reason IS NULL ORDER BY record_id`);
+      const replayed = passing.length;
+      if (replayed === 0) return { tried, replayed: 0, stillQuarantined: tried, tableVersion: undefined };
+      // The marker names exactly what moves (records and payloads) at this quarantine
+      // version: a replay interrupted after its append finds it and only finishes the
+      // quarantine rewrite; any other replay is a different marker.
+      const digest = createHash('sha1');
+      for (const row of passing) digest.update(`${String(row['record_id'])}\u0000${String(row['aq_raw'])}\u0001`);
+      const txn = { appId: `aquifer.replay:${snapshot.metadata.id}:${digest.digest('hex')}`, version: snapshot.version };
+      const appended = await target.table.writer().append(table, { sql: `SELECT ${columns} FROM ${quoteIdent(checked)} WHERE aq_reason IS NULL` }, { txn });
       const remaining = await quarantine.scan({ version: snapshot.version });
       // Rewrite from the version read, so records quarantined meanwhile (in files this
       // version does not have) are kept.
-      if (replayed > 0) await quarantine.writer().overwrite(snapshot, { sql: `SELECT * FROM (${await remaining.sql()}) WHERE record_id NOT IN (${replayedIds})` }, { txn });
+      await quarantine.writer().overwrite(snapshot, { sql: `SELECT * FROM (${await remaining.sql()}) WHERE record_id NOT IN (${replayedIds})` }, { txn });
       return { tried, replayed, stillQuarantined: tried - replayed, tableVersion: appended.version };
     } finally {
       await engine.run(`DROP TABLE IF EXISTS ${quoteIdent(checked)}`);

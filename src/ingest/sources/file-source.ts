@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { DuckDBTypeId } from '@duckdb/node-api';
 import { quoteIdent, quoteLiteral, type Engine } from '../../engine/index.js';
 import { formatOf, fromDuckDBType, toDuckDBType, type AppTransaction, type FileFormat, type Snapshot, type StructField, type StructType } from '../../table/index.js';
 import type { BatchResult, IngestTarget } from '../ingest-target.js';
@@ -75,7 +76,7 @@ async function ingestJsonLines(engine: Engine, target: IngestTarget, file: strin
       FROM (SELECT string_split(content, chr(10)) AS lines FROM read_text(${quoteLiteral(file)}))
     ) WHERE trim(raw) <> ''`);
   try {
-    return await target.writeStagedJson(stage, [txn]);
+    return await target.writeStagedJson(stage, [txn], options.checks === undefined ? {} : { checks: options.checks });
   } finally {
     await engine.run(`DROP TABLE IF EXISTS ${quoteIdent(stage)}`);
   }
@@ -100,9 +101,9 @@ async function ingestTabular(engine: Engine, target: IngestTarget, file: string,
   const mismatch = fileSchemaProblem(snapshot.schema, header, options.checks);
   if (mismatch !== undefined) {
     const source = JSON.stringify({ kind: 'file', file });
-    await target.quarantine(`SELECT ${quoteLiteral(QuarantineReason.FILE_SCHEMA_MISMATCH)} AS reason, ${quoteLiteral(mismatch)} AS message, ${quoteLiteral(source)} AS source, ${quoteLiteral(file)} AS payload`, [txn]);
+    const written = await target.quarantine(`SELECT ${quoteLiteral(QuarantineReason.FILE_SCHEMA_MISMATCH)} AS reason, ${quoteLiteral(mismatch)} AS message, ${quoteLiteral(source)} AS source, ${quoteLiteral(file)} AS payload`, [txn]);
     const result = await target.table.writer().append(snapshot, { sql: `SELECT * FROM (SELECT ${snapshot.schema.fields.map((f) => `CAST(NULL AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`).join(', ')}) WHERE false` }, { txn });
-    return { version: result.version, accepted: 0, quarantined: result.skipped ? 0 : 1, skipped: result.skipped };
+    return { version: result.version, accepted: 0, quarantined: written, skipped: result.skipped && written === 0 };
   }
   if (target.table.writer().alreadyCommitted(snapshot, { txn })) return { version: snapshot.version, accepted: 0, quarantined: 0, skipped: true };
   return format === 'csv' ? ingestCsv(engine, target, snapshot, file, header, txn, options) : ingestParquet(engine, target, snapshot, file, txn, options);
@@ -159,7 +160,7 @@ async function ingestCsv(engine: Engine, target: IngestTarget, snapshot: Snapsho
   }
   const staged = await writer.stage(snapshot, { sql: `SELECT ${projection.join(', ')} FROM ${read}` }, options.onProgress === undefined ? {} : { onProgress: options.onProgress }, 'Append');
   try {
-    const quarantined = await quarantineRejects(engine, target, rejects, scans, file, txn);
+    const quarantined = await quarantineRejects(engine, target, rejects, file, txn);
     const result = await writer.commit(staged, [txn]);
     return { version: result.version, accepted: result.rows, quarantined, skipped: false };
   } catch (error) {
@@ -177,31 +178,50 @@ async function ingestCsvChecked(engine: Engine, target: IngestTarget, snapshot: 
     await engine.run(`CREATE TEMP TABLE ${quoteIdent(rows)} AS SELECT row_number() OVER () AS aq_seq, ${projection.join(', ')} FROM ${read}`);
     const staged = `SELECT aq_seq, to_json(r)::VARCHAR AS aq_raw, json_object('kind', 'file', 'file', ${quoteLiteral(file)}, 'record', aq_seq)::VARCHAR AS aq_source, ${NO_POSITION_COLUMNS} FROM (SELECT * EXCLUDE (aq_seq) FROM ${quoteIdent(rows)}) r POSITIONAL JOIN (SELECT aq_seq FROM ${quoteIdent(rows)})`;
     await engine.run(`CREATE TEMP TABLE ${quoteIdent(checked)} AS ${jsonRecordChecks(`(${staged})`, snapshot.schema, options.checks ?? {})}`);
-    const extra = rejectRows(rejects, scans, file);
+    const extra = rejectRows(rejects, file);
     return await target.commitChecked(snapshot, checked, snapshot.schema.fields, [txn], extra);
   } finally {
     await engine.run(`DROP TABLE IF EXISTS ${quoteIdent(rows)}; DROP TABLE IF EXISTS ${quoteIdent(checked)}; DROP TABLE IF EXISTS ${quoteIdent(rejects)}; DROP TABLE IF EXISTS ${quoteIdent(scans)}`);
   }
 }
 
-/** Rows DuckDB's CSV reader set aside, as quarantine rows (reason, message, source, payload). */
-function rejectRows(rejects: string, scans: string, file: string): string {
+/**
+ * Rows DuckDB's CSV reader set aside, as quarantine rows (reason, message, source,
+ * payload): one per bad line, though DuckDB may report several errors for one line.
+ */
+function rejectRows(rejects: string, file: string): string {
   const reason = `CASE WHEN r.error_type = 'CAST' THEN ${quoteLiteral(QuarantineReason.TYPE_MISMATCH)} ELSE ${quoteLiteral(QuarantineReason.PARSE_ERROR)} END`;
-  return `SELECT ${reason} AS reason, r.error_message AS message, json_object('kind', 'file', 'file', ${quoteLiteral(file)}, 'line', r.line)::VARCHAR AS source, r.csv_line AS payload
-    FROM ${quoteIdent(rejects)} r`;
+  return `SELECT * FROM (SELECT ${reason} AS reason, r.error_message AS message, json_object('kind', 'file', 'file', ${quoteLiteral(file)}, 'line', r.line)::VARCHAR AS source, r.csv_line AS payload
+    FROM ${quoteIdent(rejects)} r) QUALIFY row_number() OVER (PARTITION BY source ORDER BY reason) = 1`;
 }
 
-async function quarantineRejects(engine: Engine, target: IngestTarget, rejects: string, scans: string, file: string, txn: AppTransaction): Promise<number> {
-  const sql = rejectRows(rejects, scans, file);
-  // One row per bad line: DuckDB may report several errors for one line.
-  const deduplicated = `SELECT * FROM (${sql}) QUALIFY row_number() OVER (PARTITION BY source ORDER BY reason) = 1`;
+async function quarantineRejects(engine: Engine, target: IngestTarget, rejects: string, file: string, txn: AppTransaction): Promise<number> {
+  const deduplicated = rejectRows(rejects, file);
   const count = Number((await engine.query(`SELECT count(*) AS n FROM (${deduplicated})`))[0]?.['n'] ?? 0);
-  if (count > 0) await target.quarantine(deduplicated, [txn]);
-  return count;
+  return count > 0 ? target.quarantine(deduplicated, [txn]) : 0;
 }
 
+/**
+ * Parquet rows go through the same per-record checks as JSON (types, required columns,
+ * rules), so a row that does not fit is quarantined rather than failing the file.
+ * Binary values travel as base64, the form the checks read binary columns in.
+ */
 async function ingestParquet(engine: Engine, target: IngestTarget, snapshot: Snapshot, file: string, txn: AppTransaction, options: FileIngestOptions): Promise<BatchResult> {
-  void engine;
-  const result = await target.table.writer().append(snapshot, { files: file, format: 'parquet' }, { txn, ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }) });
-  return { version: result.version, accepted: result.rows, quarantined: 0, skipped: result.skipped };
+  const described = await engine.read(`SELECT * FROM read_parquet(${quoteLiteral(file)}) LIMIT 0`);
+  const fields = described.columnNames().map((name, i) => {
+    const type = described.columnTypes()[i];
+    const value = type?.typeId === DuckDBTypeId.BLOB ? `to_base64(${quoteIdent(name)})` : quoteIdent(name);
+    return `${quoteIdent(name)} := ${value}`;
+  });
+  const stage = temp('parquet');
+  await engine.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(stage)} AS
+    SELECT file_row_number + 1 AS aq_seq, to_json(struct_pack(${fields.join(', ')}))::VARCHAR AS aq_raw,
+           json_object('kind', 'file', 'file', ${quoteLiteral(file)}, 'record', file_row_number + 1)::VARCHAR AS aq_source, ${NO_POSITION_COLUMNS}
+    FROM read_parquet(${quoteLiteral(file)}, file_row_number = true)`);
+  try {
+    void snapshot;
+    return await target.writeStagedJson(stage, [txn], options.checks === undefined ? {} : { checks: options.checks });
+  } finally {
+    await engine.run(`DROP TABLE IF EXISTS ${quoteIdent(stage)}`);
+  }
 }

@@ -113,12 +113,7 @@ describe('replaying quarantined records', () => {
     expect((await quarantineRows(engine, table)).map((q) => q.reason).sort()).toEqual(['PARSE_ERROR', 'TYPE_MISMATCH', 'TYPE_MISMATCH']);
   });
 
-  // Bug (data loss): a replay in which nothing passes still commits an empty append carrying
-  // the txn (aquifer.replay:<quarantine id>, quarantine version), and leaves the quarantine
-  // at that version. The next replay reuses the same txn, so its append is skipped as
-  // "already committed", yet it counts the record as replayed and rewrites the quarantine
-  // without it: the record ends up in neither table.
-  it.fails('replays a record whose first fix was wrong once a right fix is given', async () => {
+  it('replays a record whose first fix was wrong once a right fix is given', async () => {
     const { table, byLine } = await tableWithQuarantine();
     const two = byLine.get(2)?.recordId as string;
     expect(await replayQuarantine(table, engine, { fixes: new Map([[two, '{"id": "still two"}']]) })).toMatchObject({ replayed: 0 });
@@ -129,7 +124,7 @@ describe('replaying quarantined records', () => {
   });
 
   // The same bug through a rule: a replay while the rule still holds, then one without it.
-  it.fails('replays a record that failed a rule once the rule is dropped, after a replay that kept it', async () => {
+  it('replays a record that failed a rule once the rule is dropped, after a replay that kept it', async () => {
     const positive = { name: 'positive', sql: 'amount >= 0' };
     const { table } = await tableWithQuarantine([positive]);
     expect(await replayQuarantine(table, engine, { where: "reason = 'RULE_FAILED'", checks: { rules: [positive] } })).toMatchObject({ tried: 1, replayed: 0 });

@@ -230,9 +230,7 @@ describe('bad CSV lines, continued', () => {
     expect((await quarantineRows(engine, w.table)).map((q) => [q.reason, q.source['line']])).toEqual([['TYPE_MISMATCH', 3]]);
   });
 
-  // Bug: the checked pass (rules or non-nullable columns) adds DuckDB's rejects without the
-  // one-row-per-line deduplication the single pass has, so the line is quarantined twice.
-  it.fails('quarantines a line with several unconvertible values once (checked pass, with a rule)', async () => {
+  it('quarantines a line with several unconvertible values once (checked pass, with a rule)', async () => {
     const w = await workspace();
     await existing(w.table, NULLABLE);
     const file = await w.file('two.csv', 'id,name,amount,day\n1,ann,1.5,2024-05-01\nx,bob,oops,2024-05-02\n');
@@ -327,10 +325,7 @@ describe('rules', () => {
     expect(quarantined.find((q) => q.reason === 'TYPE_MISMATCH')?.source['line']).toBe(4);
   });
 
-  // Bug: FileIngestOptions.checks reaches CSV files only. JSON-lines files are checked with the
-  // IngestTarget's own checks (IngestTargetOptions.checks), so rules and unknownFields given to
-  // ingestFiles alone, as `aquifer ingest file --rule` does, are ignored for them.
-  it.fails('applies the checks given to ingestFiles to JSON-lines files, not only to CSV', async () => {
+  it('applies the checks given to ingestFiles to JSON-lines files, not only to CSV', async () => {
     const w = await workspace();
     await existing(w.table);
     const file = await w.file('r.jsonl', '{"id": 1, "amount": 5}\n{"id": 2, "amount": -1}\n');
@@ -340,8 +335,7 @@ describe('rules', () => {
     expect(result).toMatchObject({ accepted: 1, quarantined: 1 });
   });
 
-  // Bug: Parquet files are appended as they are; the rules are never evaluated for them.
-  it.fails('quarantines Parquet rows failing a rule as RULE_FAILED', async () => {
+  it('quarantines Parquet rows failing a rule as RULE_FAILED', async () => {
     const w = await workspace();
     await existing(w.table, NULLABLE);
     const file = await parquet(path.join(w.dir, 'landing', 'r.parquet'), 'SELECT * FROM (VALUES (1::BIGINT, 5.0::DOUBLE), (2, -1.0)) t(id, amount)');
@@ -395,10 +389,7 @@ describe('files whose columns cannot be matched', () => {
     expect(ids(await tableRows(engine, w.table))).toEqual([1]);
   });
 
-  // Bug: the Parquet path casts the file's column to the table's type inside the write, and a
-  // failed cast aborts the whole run with ENGINE_QUERY_FAILED; the file is never marked loaded,
-  // so it blocks every later run over the glob as well.
-  it.fails('quarantines a Parquet file whose column cannot be converted to the table\'s type instead of failing the load', async () => {
+  it('quarantines a Parquet file whose column cannot be converted to the table\'s type instead of failing the load', async () => {
     const w = await workspace();
     await existing(w.table, NULLABLE);
     const bad = await parquet(path.join(w.dir, 'landing', 'a.parquet'), "SELECT 'one' AS id");
@@ -412,10 +403,7 @@ describe('files whose columns cannot be matched', () => {
     expect(result).toMatchObject({ accepted: 1, quarantined: 1 });
   });
 
-  // Bug: a NULL in a non-nullable column of a Parquet file fails the write (ENGINE_QUERY_FAILED
-  // wrapping TABLE_NULL_IN_NON_NULLABLE) instead of quarantining the row as MISSING_REQUIRED, as
-  // CSV and JSON lines do.
-  it.fails('quarantines Parquet rows with a NULL in a non-nullable column as MISSING_REQUIRED', async () => {
+  it('quarantines Parquet rows with a NULL in a non-nullable column as MISSING_REQUIRED', async () => {
     const w = await workspace();
     await existing(w.table);
     await parquet(path.join(w.dir, 'landing', 'a.parquet'), 'SELECT * FROM (VALUES (NULL::BIGINT), (2::BIGINT)) t(id)');
@@ -425,10 +413,7 @@ describe('files whose columns cannot be matched', () => {
     expect(result).toMatchObject({ accepted: 1, quarantined: 1 });
   });
 
-  // Bug: a first JSON-lines file holding no JSON object creates the table with the one column
-  // DuckDB's read_json gives an empty input ("json" VARCHAR); every later record is then
-  // quarantined as UNKNOWN_FIELD.
-  it.fails('does not fix a new table\'s schema from a JSON-lines file without any valid record', async () => {
+  it('does not fix a new table\'s schema from a JSON-lines file without any valid record', async () => {
     const w = await workspace();
     await w.file('1.jsonl', 'not json\n[1, 2]\n');
     expect(await ingest(w.table, { files: path.join(w.dir, 'landing', '1.jsonl') })).toMatchObject({ accepted: 0, quarantined: 2 });
