@@ -208,8 +208,6 @@ export class IngestTarget {
       `SELECT aq_dom, aq_key, max(lpad(aq_at, ${SEQUENCE_WIDTH}, '0')) AS at FROM ${table} WHERE aq_dom IS NOT NULL GROUP BY aq_dom, aq_key`,
     );
     const batchSequences = sequences.map((r) => ({ domain: String(r['aq_dom']), key: String(r['aq_key']), at: String(r['at']) }));
-    const quarantineTable = await openQuarantine(this.location, this.engine);
-    const quarantineSnapshot = await quarantineTable.snapshot();
     const fresh = (done: Snapshot) => {
       const conditions: string[] = [];
       const cases = [...batchPositions.keys()].map((app) => `WHEN ${quoteLiteral(app)} THEN ${done.txnVersion(app) ?? -1}`);
@@ -227,10 +225,17 @@ export class IngestTarget {
       txn: [...txns, ...[...batchPositions.entries()].filter(([app, pos]) => pos > (done.txnVersion(app) ?? -1)).map(([appId, version]) => ({ appId, version }))],
       domains: advancedDomains(done, batchSequences),
     });
-    const badRows = `SELECT aq_reason AS reason, aq_message AS message, aq_source AS source, aq_raw AS payload FROM ${table} WHERE aq_reason IS NOT NULL AND ${fresh(quarantineSnapshot)}`;
-    const quarantineRows = extraQuarantine === undefined ? badRows : `${badRows} UNION ALL ${extraQuarantine}`;
-    const candidates = Number((await this.engine.query(`SELECT count(*) AS n FROM (${quarantineRows})`))[0]?.['n'] ?? 0);
-    const quarantined = candidates > 0 ? await this.quarantine(quarantineRows, advanced(quarantineSnapshot), quarantineTable) : 0;
+    // The quarantine is opened (and created on first use) only for batches that have bad records.
+    const anyBad = Number((await this.engine.query(`SELECT count(*) AS n FROM ${table} WHERE aq_reason IS NOT NULL`))[0]?.['n'] ?? 0) > 0;
+    let quarantined = 0;
+    if (anyBad || extraQuarantine !== undefined) {
+      const quarantineTable = await openQuarantine(this.location, this.engine);
+      const quarantineSnapshot = await quarantineTable.snapshot();
+      const badRows = `SELECT aq_reason AS reason, aq_message AS message, aq_source AS source, aq_raw AS payload FROM ${table} WHERE aq_reason IS NOT NULL AND ${fresh(quarantineSnapshot)}`;
+      const quarantineRows = extraQuarantine === undefined ? badRows : `${badRows} UNION ALL ${extraQuarantine}`;
+      const candidates = Number((await this.engine.query(`SELECT count(*) AS n FROM (${quarantineRows})`))[0]?.['n'] ?? 0);
+      if (candidates > 0) quarantined = await this.quarantine(quarantineRows, advanced(quarantineSnapshot), quarantineTable);
+    }
     const goodRows = `FROM ${table} WHERE aq_reason IS NULL AND ${fresh(snapshot)}`;
     const accepted = Number((await this.engine.query(`SELECT count(*) AS n ${goodRows}`))[0]?.['n'] ?? 0);
     const positions = advanced(snapshot);
