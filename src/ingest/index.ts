@@ -7,5 +7,6 @@ export { openQuarantine, quarantineLocation, QUARANTINE_SCHEMA, QUARANTINE_SUFFI
 export { IngestError } from './errors.js';
 export { replayQuarantine, type ReplayOptions, type ReplayResult } from './quarantine/replay.js';
 export { GroupCommitter, IDEMPOTENCY_APP_PREFIX, type Submission, type SubmissionResult } from './group-commit.js';
-export { KafkaIngestJob, kafkaAppId, type KafkaIngestOptions, type KafkaIngestMetrics, type KafkaBatchReport } from './kafka/kafka-ingest-job.js';
+export { KafkaIngestJob, kafkaAppId, type KafkaIngestOptions } from './kafka/kafka-ingest-job.js';
+export { JobMetrics, type BatchReport } from './job-metrics.js';
 export { KinesisIngestJob, kinesisDomain, type KinesisIngestOptions } from './kinesis/kinesis-ingest-job.js';

@@ -4,6 +4,7 @@ import { sharedEngine } from '../../engine/index.js';
 import { IngestTarget, KafkaIngestJob } from '../../ingest/index.js';
 import { choice, collect, collectProperty, parseList, parseNonNegativeInt } from '../options.js';
 import { parseRule } from '../rules.js';
+import { runUntilStopped } from '../until-stopped.js';
 
 interface KafkaFlags {
   brokers: string[];
@@ -64,23 +65,7 @@ export function registerIngestKafka(ingest: Command): void {
         },
       });
       await job.start();
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          clearInterval(watch);
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-        // A job that fails on its own (a lost broker, a table it cannot write) ends the command too.
-        const watch = setInterval(() => {
-          if (job.error !== undefined) stop();
-        }, 200);
-      });
-      await job.stop().catch(() => undefined);
-      if (job.error !== undefined) throw job.error;
-      const m = job.metrics;
-      process.stderr.write(`stopped: ${m.batches} batches, ${m.accepted} rows, ${m.quarantined} quarantined\n`);
+      await runUntilStopped(job);
+      process.stderr.write(`stopped: ${job.metrics.batches} batches, ${job.metrics.accepted} rows, ${job.metrics.quarantined} quarantined\n`);
     });
 }

@@ -3,6 +3,7 @@ import { sharedEngine } from '../../engine/index.js';
 import { IngestTarget, KinesisIngestJob } from '../../ingest/index.js';
 import { choice, collect, collectProperty, parseList, parseNonNegativeInt } from '../options.js';
 import { parseRule } from '../rules.js';
+import { runUntilStopped } from '../until-stopped.js';
 
 interface KinesisFlags {
   stream: string;
@@ -47,21 +48,7 @@ export function registerIngestKinesis(ingest: Command): void {
         },
       });
       await job.start();
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          clearInterval(watch);
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-        const watch = setInterval(() => {
-          if (job.error !== undefined) stop();
-        }, 200);
-      });
-      await job.stop();
-      if (job.error !== undefined) throw job.error;
+      await runUntilStopped(job);
       process.stderr.write(`stopped: ${job.metrics.batches} batches, ${job.metrics.accepted} rows, ${job.metrics.quarantined} quarantined\n`);
     });
 }

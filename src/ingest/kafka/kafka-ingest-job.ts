@@ -2,6 +2,7 @@ import { Kafka, logLevel, type Consumer, type EachBatchPayload, type KafkaMessag
 import { describeError } from '../../errors.js';
 import { log } from '../../log.js';
 import type { IngestTarget } from '../ingest-target.js';
+import { JobMetrics, type BatchReport } from '../job-metrics.js';
 import type { RawRecord } from '../source-position.js';
 
 export interface KafkaIngestOptions {
@@ -21,22 +22,7 @@ export interface KafkaIngestOptions {
   headersColumn?: string;
   sessionTimeoutMs?: number;
   /** Told after every committed micro-batch. */
-  onBatch?: (batch: KafkaBatchReport) => void;
-}
-
-export interface KafkaBatchReport {
-  records: number;
-  accepted: number;
-  quarantined: number;
-  version: number;
-}
-
-export interface KafkaIngestMetrics {
-  batches: number;
-  records: number;
-  accepted: number;
-  quarantined: number;
-  lastVersion: number | undefined;
+  onBatch?: (batch: BatchReport) => void;
 }
 
 /** Positions of a Kafka partition in a table: txn appId `aquifer.kafka:<topic>:<partition>`, version = last offset written. */
@@ -59,7 +45,7 @@ interface Buffered {
  * a record twice. Group offsets are committed after the table, as a hint for other tools.
  */
 export class KafkaIngestJob {
-  readonly metrics: KafkaIngestMetrics = { batches: 0, records: 0, accepted: 0, quarantined: 0, lastVersion: undefined };
+  readonly metrics: JobMetrics;
   private readonly consumer: Consumer;
   private buffer: Buffered = { records: [], next: new Map(), since: 0 };
   private flushing: Promise<void> = Promise.resolve();
@@ -71,6 +57,7 @@ export class KafkaIngestJob {
     private readonly target: IngestTarget,
     private readonly options: KafkaIngestOptions,
   ) {
+    this.metrics = new JobMetrics('kafka', target.location, options.onBatch);
     const kafka = new Kafka({ clientId: options.clientId ?? 'aquifer-ingest', brokers: [...options.brokers], logLevel: logLevel.NOTHING });
     this.consumer = kafka.consumer({
       groupId: options.groupId,
@@ -170,14 +157,7 @@ export class KafkaIngestJob {
     const { records, next } = this.buffer;
     this.buffer = { records: [], next: new Map(), since: 0 };
     try {
-      const result = await this.writeWithRetry(records);
-      this.metrics.batches++;
-      this.metrics.records += records.length;
-      this.metrics.accepted += result.accepted;
-      this.metrics.quarantined += result.quarantined;
-      this.metrics.lastVersion = result.version;
-      this.options.onBatch?.({ records: records.length, accepted: result.accepted, quarantined: result.quarantined, version: result.version });
-      log.info({ table: this.target.location, records: records.length, accepted: result.accepted, quarantined: result.quarantined, version: result.version }, 'kafka batch committed');
+      this.metrics.recordBatch(records.length, await this.writeWithRetry(records));
       await this.commitGroupOffsets([...next.values()]);
     } catch (error) {
       this.fail(error);

@@ -2,6 +2,7 @@ import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCo
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { log } from '../../log.js';
 import type { IngestTarget } from '../ingest-target.js';
+import { JobMetrics, type BatchReport } from '../job-metrics.js';
 import type { RawRecord } from '../source-position.js';
 
 export interface KinesisIngestOptions {
@@ -14,7 +15,7 @@ export interface KinesisIngestOptions {
   maxBatchMs?: number;
   /** Wait between polls of a shard that returned nothing. */
   idleMs?: number;
-  onBatch?: (batch: { records: number; accepted: number; quarantined: number; version: number }) => void;
+  onBatch?: (batch: BatchReport) => void;
 }
 
 /**
@@ -40,7 +41,7 @@ interface ShardReader {
  * reads all shards of the stream (new shards from splits are picked up as they appear).
  */
 export class KinesisIngestJob {
-  readonly metrics = { batches: 0, records: 0, accepted: 0, quarantined: 0, lastVersion: undefined as number | undefined };
+  readonly metrics: JobMetrics;
   private readonly client: KinesisClient;
   private readonly shards = new Map<string, ShardReader>();
   private running = false;
@@ -51,6 +52,7 @@ export class KinesisIngestJob {
     private readonly target: IngestTarget,
     private readonly options: KinesisIngestOptions,
   ) {
+    this.metrics = new JobMetrics('kinesis', target.location, options.onBatch);
     // The SDK's default HTTP/2 handler does not work against kinesalite; HTTP/1.1 works everywhere.
     const config: KinesisClientConfig = { region: options.region ?? 'us-east-1', requestHandler: new NodeHttpHandler() };
     if (options.endpoint !== undefined) config.endpoint = options.endpoint;
@@ -167,13 +169,6 @@ export class KinesisIngestJob {
   }
 
   private async commit(records: RawRecord[]): Promise<void> {
-    const result = await this.target.writeJson(records, []);
-    this.metrics.batches++;
-    this.metrics.records += records.length;
-    this.metrics.accepted += result.accepted;
-    this.metrics.quarantined += result.quarantined;
-    this.metrics.lastVersion = result.version;
-    this.options.onBatch?.({ records: records.length, accepted: result.accepted, quarantined: result.quarantined, version: result.version });
-    log.info({ table: this.target.location, records: records.length, accepted: result.accepted, quarantined: result.quarantined, version: result.version }, 'kinesis batch committed');
+    this.metrics.recordBatch(records.length, await this.target.writeJson(records, []));
   }
 }

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { Engine } from '../../../src/engine/index.js';
 import { quarantineLocation } from '../../../src/ingest/index.js';
 import { DeltaTable } from '../../../src/table/index.js';
 import { kafkaAvailable, startKafka, type KafkaService } from '../../support/services.js';
-import { REPO_ROOT } from '../../support/shared.js';
+import { exited, sleep, startCli } from '../../support/processes.js';
 import { tempDir } from '../../support/temp.js';
 
 const RECORDS = 6000;
@@ -23,21 +23,8 @@ function random(seed: number): () => number {
 }
 
 function startJob(table: string, bootstrap: string, group: string): ChildProcess {
-  return spawn(
-    process.execPath,
-    [path.join(REPO_ROOT, 'dist', 'cli', 'main.js'), 'ingest', 'kafka', table, '--brokers', bootstrap, '--topic', 'sequence', '--group', group, '--max-batch-records', '250', '--max-batch-ms', '100', '--format', 'json'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  return startCli(['ingest', 'kafka', table, '--brokers', bootstrap, '--topic', 'sequence', '--group', group, '--max-batch-records', '250', '--max-batch-ms', '100', '--format', 'json']);
 }
-
-function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
-  });
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const ready = await kafkaAvailable();
 

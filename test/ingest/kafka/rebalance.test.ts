@@ -1,14 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../src/engine/index.js';
 import { DeltaTable } from '../../../src/table/index.js';
 import { kafkaAvailable, startKafka, type KafkaService } from '../../support/services.js';
-import { REPO_ROOT } from '../../support/shared.js';
+import { exited, sleep, startCli } from '../../support/processes.js';
 import { tempDir } from '../../support/temp.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const ready = await kafkaAvailable();
 
 describe.skipIf(!ready)('Kafka ingestion across consumer-group rebalances', () => {
@@ -35,11 +34,7 @@ describe.skipIf(!ready)('Kafka ingestion across consumer-group rebalances', () =
   });
 
   const job = (table: string): ChildProcess =>
-    spawn(
-      process.execPath,
-      [path.join(REPO_ROOT, 'dist', 'cli', 'main.js'), 'ingest', 'kafka', table, '--brokers', kafka!.bootstrap, '--topic', 'orders', '--group', 'shared-group', '--max-batch-records', '200', '--max-batch-ms', '100', '--session-timeout-ms', '6000', '--key-column', 'order_key'],
-      { stdio: 'ignore' },
-    );
+    startCli(['ingest', 'kafka', table, '--brokers', kafka!.bootstrap, '--topic', 'orders', '--group', 'shared-group', '--max-batch-records', '200', '--max-batch-ms', '100', '--session-timeout-ms', '6000', '--key-column', 'order_key']);
 
   const produce = async (from: number, to: number) => {
     for (let start = from; start < to; start += 100) {
@@ -75,7 +70,7 @@ describe.skipIf(!ready)('Kafka ingestion across consumer-group rebalances', () =
     }
     await sleep(1000);
     second.kill('SIGTERM');
-    await new Promise((resolve) => second.once('exit', resolve));
+    await exited(second);
     seen = await rows(table);
     const counts = new Map<number, number>();
     for (const row of seen) counts.set(Number(row['seq']), (counts.get(Number(row['seq'])) ?? 0) + 1);

@@ -1,0 +1,36 @@
+import { log } from '../log.js';
+import type { BatchResult } from './ingest-target.js';
+
+/** What one committed micro-batch of a streaming job did. */
+export interface BatchReport {
+  records: number;
+  accepted: number;
+  quarantined: number;
+  version: number;
+}
+
+/** Running totals of a streaming ingest job, with one report (callback and log line) per committed batch. */
+export class JobMetrics {
+  batches = 0;
+  records = 0;
+  accepted = 0;
+  quarantined = 0;
+  lastVersion: number | undefined;
+
+  constructor(
+    private readonly source: string,
+    private readonly table: string,
+    private readonly onBatch?: (batch: BatchReport) => void,
+  ) {}
+
+  recordBatch(records: number, result: BatchResult): void {
+    this.batches++;
+    this.records += records;
+    this.accepted += result.accepted;
+    this.quarantined += result.quarantined;
+    this.lastVersion = result.version;
+    const report: BatchReport = { records, accepted: result.accepted, quarantined: result.quarantined, version: result.version };
+    this.onBatch?.(report);
+    log.info({ table: this.table, source: this.source, ...report }, 'ingest batch committed');
+  }
+}
