@@ -18,6 +18,8 @@ export interface FileFigures {
   rawMs: number;
   /** The same raw COPY into a folder, rolling files at 128 MiB as Aquifer's writer does. */
   rawFolderMs: number;
+  /** Fastest and slowest timed run of each contender. */
+  spread: Record<'aquifer' | 'raw' | 'rawFolder', [number, number]>;
   /** Parquet bytes written by each, for context. */
   aquiferBytes: number;
   rawBytes: number;
@@ -51,6 +53,8 @@ async function ensureCsv(engine: Engine): Promise<string> {
   await writeFile(marker, spec);
   return file;
 }
+
+const spreadOf = (samples: readonly number[] = []): [number, number] => [Math.min(...samples), Math.max(...samples)];
 
 async function parquetBytes(engine: Engine, glob: string): Promise<number> {
   let total = 0;
@@ -95,6 +99,7 @@ export async function fileBench(engine: Engine): Promise<FileFigures> {
       },
       FILE_RUNS,
     );
+    for (const [name, value] of Object.entries(times)) log(`files: ${name} ${value.samples.map((ms) => (ms / 1000).toFixed(2)).join(' ')} s`);
     // Both must have moved every row, and the table must hold them.
     const aquiferRows = times['aquifer']?.results ?? [];
     const rawRows = [...(times['raw']?.results ?? []), ...(times['rawFolder']?.results ?? [])];
@@ -111,6 +116,7 @@ export async function fileBench(engine: Engine): Promise<FileFigures> {
       aquiferMs: times['aquifer']?.ms ?? NaN,
       rawMs: times['raw']?.ms ?? NaN,
       rawFolderMs: times['rawFolder']?.ms ?? NaN,
+      spread: { aquifer: spreadOf(times['aquifer']?.samples), raw: spreadOf(times['raw']?.samples), rawFolder: spreadOf(times['rawFolder']?.samples) },
       aquiferBytes: await parquetBytes(engine, path.join(table, '*.parquet')),
       rawBytes: (await stat(parquet)).size,
     };

@@ -23,6 +23,8 @@ const WARMUP_MS = 1000;
 
 export interface HttpCase {
   requestsPerSecond: number;
+  /** Slowest and fastest run, in requests/s. */
+  spread: [number, number];
   p50Ms: number;
   p99Ms: number;
 }
@@ -79,8 +81,10 @@ function load(url: string): Promise<LoadResult> {
   });
 }
 
+const rate = (r: LoadResult) => (r.requests / r.elapsedMs) * 1000;
 const figures = (results: readonly LoadResult[]): HttpCase => ({
-  requestsPerSecond: median(results.map((r) => (r.requests / r.elapsedMs) * 1000)),
+  requestsPerSecond: median(results.map(rate)),
+  spread: [Math.min(...results.map(rate)), Math.max(...results.map(rate))],
   p50Ms: median(results.map((r) => r.p50Ms)),
   p99Ms: median(results.map((r) => r.p99Ms)),
 });

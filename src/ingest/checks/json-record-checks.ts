@@ -51,10 +51,12 @@ function convert(ex: string, type: DataType): string {
  */
 export function jsonRecordChecks(stage: string, schema: StructType, options: CheckOptions = {}): string {
   const fields = schema.fields;
-  const extract = fields.map((f, i) => `json_extract(aq_json, ${quoteLiteral(`$."${f.name.replaceAll('"', '\\"')}"`)}) AS aq_ex_${i}`);
-  // Nested CASE, not AND: json_type on malformed JSON would fail the whole query.
-  const parsed = `SELECT aq_seq, aq_raw, aq_source, aq_app, aq_pos, aq_dom, aq_key, aq_at, CASE WHEN json_valid(aq_raw) THEN CASE WHEN json_type(aq_raw) = 'OBJECT' THEN aq_raw::JSON END END AS aq_json FROM ${stage}`;
-  const extracted = `SELECT *, ${extract.join(', ')} FROM (${parsed})`;
+  // Each record's text is parsed three times (validate, extract every field with one
+  // list of paths, list its keys); every further test works on the small extracted values.
+  const paths = fields.map((f) => quoteLiteral(`$."${f.name.replaceAll('"', '\\"')}"`));
+  const parsed = `SELECT aq_seq, aq_raw, aq_source, aq_app, aq_pos, aq_dom, aq_key, aq_at, CASE WHEN json_valid(aq_raw) THEN CASE WHEN starts_with(ltrim(aq_raw, ' ' || chr(9) || chr(10) || chr(13)), '{') THEN aq_raw END END AS aq_json FROM ${stage}`;
+  const lists = `SELECT *, ${paths.length === 0 ? 'CAST([] AS JSON[])' : `json_extract(aq_json, [${paths.join(', ')}])`} AS aq_exs, json_keys(aq_json) AS aq_keys FROM (${parsed})`;
+  const extracted = `SELECT * EXCLUDE (aq_exs)${fields.map((_, i) => `, aq_exs[${i + 1}] AS aq_ex_${i}`).join('')} FROM (${lists})`;
   const converted = fields.map((f, i) => {
     const ex = `aq_ex_${i}`;
     const accepted = acceptedJsonTypes(f.type).map(quoteLiteral).join(', ');
@@ -62,7 +64,7 @@ export function jsonRecordChecks(stage: string, schema: StructType, options: Che
   });
   const typed = `SELECT *, ${converted.join(', ')} FROM (${extracted})`;
   const names = fields.map((f) => quoteLiteral(f.name)).join(', ');
-  const unknown = `list_filter(json_keys(aq_json), lambda k: k NOT IN (${names === '' ? "''" : names}))`;
+  const unknown = `list_filter(aq_keys, lambda k: k NOT IN (${names === '' ? "''" : names}))`;
   const cases: { when: string; reason: string; message: string }[] = [
     { when: 'aq_json IS NULL', reason: QuarantineReason.PARSE_ERROR, message: `'the payload is not a JSON object'` },
   ];

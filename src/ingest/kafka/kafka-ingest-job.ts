@@ -90,6 +90,9 @@ export class KafkaIngestJob {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer !== undefined) clearInterval(this.timer);
+    // Flush while still a member (so group offsets can be committed), then once more for
+    // whatever arrived before the consumer stopped.
+    await this.flush();
     await this.consumer.stop();
     await this.flush();
     await this.consumer.disconnect();
@@ -111,7 +114,11 @@ export class KafkaIngestJob {
       this.add(batch.topic, batch.partition, message);
       resolveOffset(message.offset);
       if (this.buffer.records.length >= (this.options.maxBatchRecords ?? 10_000)) {
-        await this.flush();
+        // One commit in flight while the next batch is consumed: wait for the one before
+        // this one, not for this one, so Kafka and DuckDB work overlap.
+        const previous = this.flushing;
+        this.flush().catch(() => undefined);
+        await previous;
         await heartbeat();
       }
     }
@@ -148,12 +155,15 @@ export class KafkaIngestJob {
 
   /** Commits run one at a time; whatever was buffered when a commit starts goes into it. */
   private flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.commitBuffer());
-    return this.flushing;
+    const next = this.flushing.then(() => this.commitBuffer());
+    // A failed commit is recorded by commitBuffer (the job stops); later flushes must not rethrow it forever.
+    this.flushing = next.catch(() => undefined);
+    return next;
   }
 
   private async commitBuffer(): Promise<void> {
-    if (this.buffer.records.length === 0) return;
+    // After a failed commit the job stops; the table's positions tell the next run where to resume.
+    if (this.buffer.records.length === 0 || this.failure !== undefined) return;
     const { records, next } = this.buffer;
     this.buffer = { records: [], next: new Map(), since: 0 };
     try {
