@@ -12,6 +12,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   project: [],
   table: ['engine', 'storage'],
   ingest: ['table', 'engine', 'storage', 'project'],
+  features: ['table', 'engine', 'project', 'ingest'],
   conformance: ['table', 'engine'],
   server: ['ingest', 'table', 'engine', 'project'],
   cli: ['table', 'engine', 'storage', 'project', 'conformance', 'ingest', 'server'],

@@ -1,0 +1,58 @@
+import { quoteIdent } from '../../engine/index.js';
+import { FeatureDefinitionError } from '../errors.js';
+import { durationSeconds } from '../definitions/duration.js';
+import type { ResolvedView } from '../definitions/resolve.js';
+
+export interface PointInTimeSource {
+  resolved: ResolvedView;
+  /** SQL reading the view's source (at a pinned version). */
+  sql: string;
+}
+
+export interface PointInTimeJoinOptions {
+  /** The entity rows' time column. */
+  timestampColumn: string;
+  /** Name features `view__feature` instead of `feature`. */
+  fullFeatureNames: boolean;
+}
+
+/**
+ * SQL joining each entity row to, for every feature view, the newest source row with
+ * the same keys and an event time at or before the row's time (DuckDB ASOF JOIN, out
+ * of core), NULL when that row is older than the view's TTL. Rows sharing keys and event
+ * time are reduced first to the newest by created time, so ties break as in Feast.
+ * Entity rows keep their order and multiplicity.
+ */
+export function pointInTimeJoinSql(entitySql: string, sources: readonly PointInTimeSource[], options: PointInTimeJoinOptions): { sql: string; featureColumns: string[] } {
+  const ts = quoteIdent(options.timestampColumn);
+  const ctes = [`aq_entities AS (SELECT *, row_number() OVER () AS aq_row FROM (${entitySql}))`];
+  const selects: string[] = [];
+  const joins: string[] = [];
+  const featureColumns: string[] = [];
+  sources.forEach(({ resolved, sql }, i) => {
+    const { view, joinKeys, features } = resolved;
+    const alias = `aq_v${i}`;
+    const keys = joinKeys.map(quoteIdent);
+    const eventTs = quoteIdent(view.source.timestampField);
+    const created = view.source.createdTimestampField;
+    const order = created === undefined ? '1' : `${quoteIdent(created)} DESC NULLS LAST`;
+    const columns = features.map((f) => quoteIdent(f.name));
+    ctes.push(
+      `${alias} AS (SELECT ${[...keys, `${eventTs} AS aq_event_ts`, ...columns].join(', ')} FROM (${sql}) WHERE ${eventTs} IS NOT NULL QUALIFY row_number() OVER (PARTITION BY ${[...keys, eventTs].join(', ')} ORDER BY ${order}) = 1)`,
+    );
+    const on = [...joinKeys.map((k) => `e.${quoteIdent(k)} = ${alias}.${quoteIdent(k)}`), `e.${ts} >= ${alias}.aq_event_ts`].join(' AND ');
+    joins.push(`ASOF LEFT JOIN ${alias} ON ${on}`);
+    const ttl = view.ttl === undefined ? 0 : durationSeconds(view.ttl, `TTL of feature view '${view.name}'`);
+    const fresh = ttl > 0 ? `${alias}.aq_event_ts >= e.${ts} - to_seconds(${ttl})` : `${alias}.aq_event_ts IS NOT NULL`;
+    for (const feature of features) {
+      const name = options.fullFeatureNames ? `${view.name}__${feature.name}` : feature.name;
+      if (featureColumns.includes(name)) {
+        throw new FeatureDefinitionError(`Two requested features are both named '${name}'`, name, 'Ask for full feature names (view__feature), or request only one of them.');
+      }
+      featureColumns.push(name);
+      selects.push(`CASE WHEN ${fresh} THEN ${alias}.${quoteIdent(feature.name)} END AS ${quoteIdent(name)}`);
+    }
+  });
+  const sql = `WITH ${ctes.join(',\n')}\nSELECT e.* EXCLUDE (aq_row)${selects.map((s) => `, ${s}`).join('')} FROM aq_entities e ${joins.join(' ')} ORDER BY e.aq_row`;
+  return { sql, featureColumns };
+}

@@ -1,0 +1,76 @@
+import { quoteIdent, type Engine, type Row } from '../../engine/index.js';
+import { DeltaTable, type WriteResult } from '../../table/index.js';
+import type { FeatureView } from '../definitions/definitions.js';
+import { FeatureDefinitionError } from '../errors.js';
+
+/** A table a training set read, and the version it read: reading it again gives the same rows. */
+export interface PinnedSource {
+  view: string;
+  table: string;
+  version: number;
+}
+
+/** What a saved training set records about itself (table property `aquifer.trainingSet`). */
+export interface TrainingSetDefinition {
+  features: string[];
+  featureColumns: string[];
+  timestampColumn: string;
+  fullFeatureNames: boolean;
+  views: FeatureView[];
+  sources: PinnedSource[];
+  createdAt: string;
+  model?: { name: string; version: string };
+}
+
+export const TRAINING_SET_PROPERTY = 'aquifer.trainingSet';
+
+/** A point-in-time-correct training set: its query, and the pinned versions of what it reads. */
+export class TrainingSet {
+  constructor(
+    private readonly engine: Engine,
+    readonly sql: string,
+    readonly definition: Omit<TrainingSetDefinition, 'createdAt'>,
+  ) {}
+
+  /** Rows with JSON-safe values; for large sets, use `sql` or `save`. */
+  rows(): Promise<Row[]> {
+    return this.engine.queryJson(this.sql);
+  }
+
+  async count(): Promise<number> {
+    const rows = await this.engine.query(`SELECT count(*) AS n FROM (${this.sql})`);
+    return Number(rows[0]?.['n'] ?? 0);
+  }
+
+  /**
+   * Save as a Delta table (entity rows and feature values, written by DuckDB straight
+   * from the join), recording the feature definitions and the table versions it read,
+   * and optionally the model it trains.
+   */
+  async save(location: string, options: { model?: { name: string; version: string } } = {}): Promise<{ table: DeltaTable; result: WriteResult }> {
+    const definition: TrainingSetDefinition = { ...this.definition, createdAt: new Date().toISOString(), ...(options.model === undefined ? {} : { model: options.model }) };
+    return DeltaTable.create(location, {
+      engine: this.engine,
+      data: { sql: this.sql },
+      properties: { [TRAINING_SET_PROPERTY]: JSON.stringify(definition) },
+      description: `Training set of ${definition.features.join(', ')}`,
+    });
+  }
+}
+
+/** The definition a saved training set carries. */
+export async function trainingSetDefinition(table: DeltaTable): Promise<TrainingSetDefinition> {
+  const snapshot = await table.snapshot();
+  const text = snapshot.configuration[TRAINING_SET_PROPERTY];
+  if (text === undefined) {
+    throw new FeatureDefinitionError(`${table.location} is not a training set (no ${TRAINING_SET_PROPERTY} property)`, table.location, 'Give the path of a table saved by a training set.');
+  }
+  return JSON.parse(text) as TrainingSetDefinition;
+}
+
+/** SQL for the entity rows of a saved training set: all its columns but the feature columns. */
+export async function savedEntityRowsSql(table: DeltaTable, definition: TrainingSetDefinition): Promise<string> {
+  const scan = await table.scan({ version: 0 });
+  const columns = (await scan.plan()).columns.filter((c) => !definition.featureColumns.includes(c));
+  return `SELECT ${columns.map(quoteIdent).join(', ')} FROM (${await scan.sql()})`;
+}
