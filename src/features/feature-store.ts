@@ -3,7 +3,11 @@ import type { Engine } from '../engine/index.js';
 import type { Project } from '../project/index.js';
 import { DeltaTable, prepareSource, type WriteSource } from '../table/index.js';
 import type { FeatureRepository, FeatureView } from './definitions/definitions.js';
-import { resolveFeatures, joinKeysOf } from './definitions/resolve.js';
+import { resolveFeatures, joinKeysOf, type ResolvedView } from './definitions/resolve.js';
+import { materializeView, toMillis, type MaterializeResult } from './online/materialize.js';
+import { readOnlineFeatures, type OnlineFeaturesResponse } from './online/online-features.js';
+import type { OnlineStore } from './online/online-store.js';
+import { AquiferError } from '../errors.js';
 import { pointInTimeJoinSql, type PointInTimeSource } from './historical/point-in-time-join.js';
 import { savedEntityRowsSql, trainingSetDefinition, TrainingSet, type PinnedSource } from './historical/training-set.js';
 
@@ -19,14 +23,65 @@ export interface HistoricalFeaturesRequest {
   versions?: Readonly<Record<string, number>>;
 }
 
-/** Feature definitions over a project's tables: training sets now, online serving next. */
+export interface OnlineFeaturesRequest {
+  /** `view:feature` references (or `view:*`), or a feature service's name. */
+  features: readonly string[] | string;
+  /** Entity key columns, one value per entity row in each. */
+  entities: Readonly<Record<string, readonly unknown[]>>;
+  fullFeatureNames?: boolean;
+}
+
+/** Feature definitions over a project's tables: training sets offline, the latest values online. */
 export class FeatureStore {
   constructor(
     readonly project: Project,
     readonly engine: Engine,
     readonly repository: FeatureRepository,
+    readonly online?: OnlineStore,
   ) {
     for (const view of repository.featureViews) joinKeysOf(repository.entities, view);
+  }
+
+  /** Load the latest values with event time in [start, end) of every view (or the named ones) into the online store. */
+  async materialize(start: Date | string | number, end: Date | string | number, options: { views?: readonly string[]; onRows?: (view: string, rows: number) => void } = {}): Promise<MaterializeResult[]> {
+    const online = this.requireOnline();
+    const results: MaterializeResult[] = [];
+    const until = toMillis(end);
+    for (const view of this.viewsNamed(options.views)) {
+      const table = await DeltaTable.open(this.tablePath(view.view), { engine: this.engine });
+      results.push(await materializeView(this.engine, table, view, online, toMillis(start), until, (rows) => options.onRows?.(view.view.name, rows)));
+      const previous = Number((await online.getMeta(`materialized:${view.view.name}`)) ?? '0');
+      if (until > previous) await online.setMeta(`materialized:${view.view.name}`, String(until));
+    }
+    return results;
+  }
+
+  /** Materialize each view from where its last materialization ended (the beginning, the first time) up to `end`. */
+  async materializeIncremental(end: Date | string | number, options: { views?: readonly string[]; onRows?: (view: string, rows: number) => void } = {}): Promise<MaterializeResult[]> {
+    const online = this.requireOnline();
+    const results: MaterializeResult[] = [];
+    for (const view of this.viewsNamed(options.views)) {
+      const start = Number((await online.getMeta(`materialized:${view.view.name}`)) ?? '0');
+      results.push(...(await this.materialize(start, end, { views: [view.view.name], ...(options.onRows === undefined ? {} : { onRows: options.onRows }) })));
+    }
+    return results;
+  }
+
+  /** The latest values of features for entities, in Feast's response shape. */
+  async onlineFeatures(request: OnlineFeaturesRequest): Promise<OnlineFeaturesResponse> {
+    return readOnlineFeatures(this.requireOnline(), resolveFeatures(this.repository, request.features), request.entities, request.fullFeatureNames ?? false);
+  }
+
+  private viewsNamed(names: readonly string[] | undefined): ResolvedView[] {
+    const views = names === undefined ? this.repository.featureViews : this.repository.featureViews.filter((v) => names.includes(v.name));
+    return views.map((view) => ({ view, joinKeys: joinKeysOf(this.repository.entities, view), features: [...view.features] }));
+  }
+
+  private requireOnline(): OnlineStore {
+    if (this.online === undefined) {
+      throw new AquiferError('FEATURE_ONLINE_STORE_MISSING', 'This feature store has no online store', { hint: 'Open the feature store with an online store (LMDB embedded, or Redis).' });
+    }
+    return this.online;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { accessSync, constants, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -39,6 +39,7 @@ export interface KinesaliteService {
 
 const KAFKA_SCRIPT = path.join(REPO_ROOT, 'scripts', 'kafka.sh');
 const KINESALITE_SCRIPT = path.join(REPO_ROOT, 'scripts', 'kinesalite.sh');
+const REDIS_SCRIPT = path.join(REPO_ROOT, 'scripts', 'redis.sh');
 const KINESALITE_BIN = path.join(REPO_ROOT, 'node_modules', '.bin', 'kinesalite');
 
 interface RunResult {
@@ -181,4 +182,22 @@ export async function startKafka(): Promise<KafkaService> {
 export async function startKinesalite(): Promise<KinesaliteService> {
   const { address, stop } = await startService('kinesalite', KINESALITE_SCRIPT, ['kinesalite.pid', 'watchdog.pid'], 120_000);
   return { endpoint: address, stop };
+}
+
+export interface RedisService {
+  /** `redis://127.0.0.1:PORT`. */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** Whether redis-server (Debian's package; `bash scripts/redis.sh install`) is on the PATH. */
+export function redisAvailable(): boolean {
+  const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+  return available('redis-server (bash scripts/redis.sh install)', probe.status === 0);
+}
+
+/** Start a throwaway redis-server (no persistence) on a free loopback port. */
+export async function startRedis(): Promise<RedisService> {
+  const { address, stop } = await startService('redis', REDIS_SCRIPT, ['redis.pid', 'watchdog.pid'], 120_000);
+  return { url: address, stop };
 }

@@ -1,0 +1,66 @@
+import { quoteIdent, type Engine } from '../../engine/index.js';
+import { DeltaTable, parseTimestamp } from '../../table/index.js';
+import type { ResolvedView } from '../definitions/resolve.js';
+import { entityKey, type OnlineRow, type OnlineStore } from './online-store.js';
+
+export interface MaterializeResult {
+  view: string;
+  /** Entities whose row was written (newer than what the store held). */
+  written: number;
+  /** Entities read from the table in the window. */
+  read: number;
+  tableVersion: number;
+}
+
+const BATCH = 10_000;
+
+/**
+ * Load the latest values per entity of one view, among rows with event time in
+ * [start, end), into the online store. DuckDB picks the latest row per entity (ties by
+ * created time); the store keeps a row only if it is newer than the stored one, so
+ * repeating a window, or overlapping windows, converges on the same state.
+ */
+export async function materializeView(engine: Engine, table: DeltaTable, view: ResolvedView, store: OnlineStore, start: number, end: number, onRows?: (rows: number) => void): Promise<MaterializeResult> {
+  const snapshot = await table.snapshot();
+  const scan = await table.scan({ version: snapshot.version });
+  const source = view.view.source;
+  const ts = quoteIdent(source.timestampField);
+  const created = source.createdTimestampField === undefined ? undefined : quoteIdent(source.createdTimestampField);
+  const keys = view.joinKeys.map(quoteIdent);
+  const features = view.view.features.map((f) => quoteIdent(f.name));
+  const sql = `SELECT ${[...keys, `epoch_ms(${ts}) AS aq_event_ms`, created === undefined ? 'NULL AS aq_created_ms' : `epoch_ms(${created}) AS aq_created_ms`, ...features].join(', ')}
+    FROM (${await scan.sql()})
+    WHERE ${ts} >= to_timestamp(${Math.floor(start)} / 1000.0) AND ${ts} < to_timestamp(${Math.floor(end)} / 1000.0)
+    QUALIFY row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY ${ts} DESC${created === undefined ? '' : `, ${created} DESC NULLS LAST`}) = 1`;
+  let written = 0;
+  let read = 0;
+  let pending: OnlineRow[] = [];
+  const flush = async () => {
+    written += await store.write(view.view.name, pending);
+    read += pending.length;
+    onRows?.(read);
+    pending = [];
+  };
+  for await (const chunk of engine.stream(sql)) {
+    for (const row of chunk.rows) {
+      const values: Record<string, unknown> = {};
+      for (const feature of view.view.features) values[feature.name] = jsonValue(row[feature.name]);
+      const onlineRow: OnlineRow = { key: entityKey(view.joinKeys.map((k) => row[k])), eventTs: Number(row['aq_event_ms']), values };
+      if (row['aq_created_ms'] !== null && row['aq_created_ms'] !== undefined) onlineRow.createdTs = Number(row['aq_created_ms']);
+      pending.push(onlineRow);
+      if (pending.length >= BATCH) await flush();
+    }
+  }
+  await flush();
+  return { view: view.view.name, written, read, tableVersion: snapshot.version };
+}
+
+/** Numbers that fit stay numbers (as Feast's server returns them); wider ones stay exact strings. */
+function jsonValue(value: unknown): unknown {
+  if (typeof value === 'string' && /^-?\d+$/.test(value) && Number.isSafeInteger(Number(value))) return Number(value);
+  return value;
+}
+
+export function toMillis(value: Date | string | number): number {
+  return parseTimestamp(value);
+}

@@ -1,0 +1,39 @@
+/** One entity's latest values of one feature view, as the online store keeps them. */
+export interface OnlineRow {
+  /** The entity key: the view's join key values, encoded by `entityKey`. */
+  key: string;
+  /** Event time of the values, epoch milliseconds. */
+  eventTs: number;
+  /** Created time, epoch milliseconds, breaking ties between equal event times. */
+  createdTs?: number;
+  values: Record<string, unknown>;
+}
+
+/**
+ * Where serving reads features: only the latest values per entity and view. Writes are
+ * conditional (a row replaces the stored one only when newer), so materializing twice,
+ * or out of order, converges on the same state. Every backend passes the same contract
+ * tests (test/contracts/online-store.contract.ts).
+ */
+export interface OnlineStore {
+  /** Store rows that are newer than what is stored; returns how many replaced or added a row. */
+  write(view: string, rows: readonly OnlineRow[]): Promise<number>;
+  /** The stored row for each key (undefined where there is none), in the keys' order. */
+  read(view: string, keys: readonly string[]): Promise<(OnlineRow | undefined)[]>;
+  /** Small bookkeeping values (such as a view's materialized-until time). */
+  getMeta(name: string): Promise<string | undefined>;
+  setMeta(name: string, value: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Encode join key values (in the view's key order) as one string key. */
+export function entityKey(values: readonly unknown[]): string {
+  return JSON.stringify(values.map((v) => (v === null || v === undefined ? null : String(v))));
+}
+
+/** Whether `candidate` should replace `stored`: a newer event time, or the same one created later. */
+export function isNewer(candidate: OnlineRow, stored: OnlineRow | undefined): boolean {
+  if (stored === undefined) return true;
+  if (candidate.eventTs !== stored.eventTs) return candidate.eventTs > stored.eventTs;
+  return (candidate.createdTs ?? 0) > (stored.createdTs ?? 0);
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { entityKey, type OnlineStore } from '../../src/features/index.js';
+
+/** What every OnlineStore backend must honour; each backend's test calls this with a factory for an empty store. */
+export function runOnlineStoreContract(name: string, create: () => Promise<OnlineStore>, options: { skip?: boolean } = {}): void {
+  describe.skipIf(options.skip === true)(`${name} honours the OnlineStore contract`, () => {
+    it('reads back what it stored, in the keys order, undefined where nothing is stored', async () => {
+      const store = await create();
+      try {
+        await store.write('v', [
+          { key: entityKey([1]), eventTs: 1000, values: { a: 1, b: 'x', c: null } },
+          { key: entityKey([2]), eventTs: 2000, values: { a: 2, b: 'y', c: 1.5 } },
+        ]);
+        const rows = await store.read('v', [entityKey([2]), entityKey([3]), entityKey([1])]);
+        expect(rows.map((r) => r?.values ?? null)).toEqual([{ a: 2, b: 'y', c: 1.5 }, null, { a: 1, b: 'x', c: null }]);
+        expect(rows[0]?.eventTs).toBe(2000);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('keeps the newest row: an older or equal event time does not replace, a later created time breaks ties', async () => {
+      const store = await create();
+      try {
+        const key = entityKey(['k']);
+        expect(await store.write('v', [{ key, eventTs: 2000, createdTs: 5, values: { x: 'first' } }])).toBe(1);
+        expect(await store.write('v', [{ key, eventTs: 1000, values: { x: 'older' } }])).toBe(0);
+        expect(await store.write('v', [{ key, eventTs: 2000, createdTs: 5, values: { x: 'same' } }])).toBe(0);
+        expect(await store.write('v', [{ key, eventTs: 2000, createdTs: 6, values: { x: 'created later' } }])).toBe(1);
+        expect(await store.write('v', [{ key, eventTs: 3000, values: { x: 'newer' } }])).toBe(1);
+        expect((await store.read('v', [key]))[0]?.values).toEqual({ x: 'newer' });
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('keeps views apart and stores bookkeeping values', async () => {
+      const store = await create();
+      try {
+        const key = entityKey([7]);
+        await store.write('one', [{ key, eventTs: 1, values: { v: 1 } }]);
+        expect((await store.read('two', [key]))[0]).toBeUndefined();
+        expect(await store.getMeta('m')).toBeUndefined();
+        await store.setMeta('m', '42');
+        expect(await store.getMeta('m')).toBe('42');
+      } finally {
+        await store.close();
+      }
+    });
+  });
+}
