@@ -10,3 +10,4 @@ export { readOnlineFeatures, type OnlineFeaturesResponse } from './online/online
 export { TrainingSet, trainingSetDefinition, TRAINING_SET_PROPERTY, type TrainingSetDefinition, type PinnedSource } from './historical/training-set.js';
 export { pointInTimeJoinSql } from './historical/point-in-time-join.js';
 export { FeatureDefinitionError, FeatureNotFoundError } from './errors.js';
+export { openFeatureStore, openOnlineStore } from './project-store.js';

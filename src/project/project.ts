@@ -9,7 +9,11 @@ export interface ProjectConfig {
   name: string;
   backends: {
     tableStorage: 'local';
+    /** The online store: embedded LMDB in `.aquifer/online` by default, or Redis. */
+    onlineStore?: { type: 'lmdb' } | { type: 'redis'; url: string };
   };
+  /** The feature definitions file (JSON), relative to the project; `features.json` by default. */
+  features?: string;
 }
 
 /**
@@ -54,6 +58,27 @@ export class Project {
       throw new AquiferError('PROJECT_CONFIG_INVALID', `${file} is not valid JSON`, { value: file, hint: 'Fix the JSON syntax of the project config.', cause: error });
     }
     return new Project(dir, config);
+  }
+
+  /** The feature definitions file's path. */
+  get featuresPath(): string {
+    return path.join(this.root, this.config.features ?? 'features.json');
+  }
+
+  /** The feature definitions (parsed JSON), or undefined when the project has none. */
+  async readFeatures(): Promise<unknown> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.featuresPath, 'utf8');
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      throw new AquiferError('PROJECT_CONFIG_INVALID', `${this.featuresPath} is not valid JSON`, { value: this.featuresPath, hint: 'Fix the JSON syntax of the feature definitions.', cause: error });
+    }
   }
 
   /** Where the table of that name lives. */

@@ -4,6 +4,7 @@ import type { Engine } from '../engine/index.js';
 import { log } from '../log.js';
 import type { Project } from '../project/index.js';
 import { statusFor } from './http-status.js';
+import { registerFeatureRoutes } from './feature-routes.js';
 import { registerIngestRoute } from './ingest-route.js';
 
 export interface AppOptions {
@@ -19,6 +20,7 @@ export function buildApp(options: AppOptions): Hono {
   const app = new Hono();
   app.get('/health', (c) => c.json({ status: 'ok' }));
   registerIngestRoute(app, { engine: options.engine, project: options.project, maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES });
+  registerFeatureRoutes(app, { engine: options.engine, project: options.project });
   app.notFound((c) => c.json({ error: new AquiferError('HTTP_NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`, { hint: 'POST /v1/ingest/{table}, GET /health.' }).toJSON() }, 404));
   app.onError((error, c) => {
     if (isAquiferError(error)) {

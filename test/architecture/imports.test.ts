@@ -14,8 +14,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   ingest: ['table', 'engine', 'storage', 'project'],
   features: ['table', 'engine', 'project', 'ingest'],
   conformance: ['table', 'engine'],
-  server: ['ingest', 'table', 'engine', 'project'],
-  cli: ['table', 'engine', 'storage', 'project', 'conformance', 'ingest', 'server'],
+  server: ['ingest', 'features', 'table', 'engine', 'project'],
+  cli: ['table', 'engine', 'storage', 'project', 'conformance', 'ingest', 'features', 'server'],
   demo: ['table', 'engine', 'storage', 'project'],
 };
 /** Files at the root of src/ that any folder may import. */

@@ -1,0 +1,42 @@
+import path from 'node:path';
+import type { Engine } from '../engine/index.js';
+import type { Project } from '../project/index.js';
+import type { FeatureRepository } from './definitions/definitions.js';
+import { FeatureDefinitionError } from './errors.js';
+import { FeatureStore } from './feature-store.js';
+import { LmdbOnlineStore } from './online/lmdb-online-store.js';
+import type { OnlineStore } from './online/online-store.js';
+import { RedisOnlineStore } from './online/redis-online-store.js';
+
+/** The online store the project's config names: embedded LMDB by default, Redis at scale. */
+export function openOnlineStore(project: Project): OnlineStore {
+  const config = project.config.backends.onlineStore;
+  if (config?.type === 'redis') return RedisOnlineStore.connect(config.url, `aquifer:${project.config.name}`);
+  return LmdbOnlineStore.open(path.join(project.root, '.aquifer', 'online'));
+}
+
+/** The project's feature store: its definitions file and its online store. */
+export async function openFeatureStore(project: Project, engine: Engine, online: OnlineStore | undefined = openOnlineStore(project)): Promise<FeatureStore> {
+  const json = await project.readFeatures();
+  if (json === undefined) {
+    throw new FeatureDefinitionError(`The project ${project.root} has no feature definitions`, project.featuresPath, 'Write the entities and feature views to features.json in the project (see docs/features.md).');
+  }
+  const repository = validateRepository(json, project.featuresPath);
+  return new FeatureStore(project, engine, repository, online);
+}
+
+function validateRepository(json: unknown, where: string): FeatureRepository {
+  const repo = json as Partial<FeatureRepository>;
+  if (typeof json !== 'object' || json === null || !Array.isArray(repo.entities) || !Array.isArray(repo.featureViews)) {
+    throw new FeatureDefinitionError(`${where} must hold "entities" and "featureViews" arrays`, where, 'See docs/features.md for the format.');
+  }
+  const names = new Set<string>();
+  for (const view of repo.featureViews) {
+    if (names.has(view.name)) throw new FeatureDefinitionError(`Two feature views are named '${view.name}'`, view.name, 'Give every feature view its own name.');
+    names.add(view.name);
+    if (view.source?.kind !== 'table' || typeof view.source.table !== 'string' || typeof view.source.timestampField !== 'string') {
+      throw new FeatureDefinitionError(`Feature view '${view.name}' needs a table source with a timestampField`, view.name, 'Set "source": {"kind": "table", "table": "...", "timestampField": "..."}.');
+    }
+  }
+  return repo as FeatureRepository;
+}

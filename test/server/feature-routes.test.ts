@@ -1,0 +1,91 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../src/engine/index.js';
+import { openFeatureStore } from '../../src/features/index.js';
+import { Project } from '../../src/project/index.js';
+import { startServer, type RunningServer } from '../../src/server/index.js';
+import { DeltaTable } from '../../src/table/index.js';
+import { tempDir } from '../support/temp.js';
+
+let engine: Engine;
+let server: RunningServer;
+let project: Project;
+
+beforeAll(async () => {
+  engine = await Engine.create({ threads: 2 });
+  project = await Project.init(await tempDir('aquifer-feature-server-'));
+  await writeFile(
+    project.featuresPath,
+    JSON.stringify({
+      entities: [{ name: 'driver', joinKeys: [{ name: 'driver_id', type: 'long' }] }],
+      featureViews: [
+        {
+          name: 'driver_stats',
+          entities: ['driver'],
+          source: { kind: 'table', table: 'driver_stats', timestampField: 'event_ts' },
+          features: [
+            { name: 'conv_rate', type: 'double' },
+            { name: 'trips', type: 'long' },
+          ],
+          ttl: '1d',
+        },
+      ],
+      featureServices: [{ name: 'ranker', features: ['driver_stats:conv_rate'] }],
+    }),
+  );
+  await DeltaTable.create(project.tablePath('driver_stats'), {
+    engine,
+    data: { sql: `SELECT 1001::BIGINT AS driver_id, TIMESTAMPTZ '2024-05-01 10:00:00+00' AS event_ts, 0.5::DOUBLE AS conv_rate, 7::BIGINT AS trips` },
+  });
+  const store = await openFeatureStore(project, engine);
+  await store.materialize(0, '2030-01-01T00:00:00Z');
+  await store.online?.close();
+  server = await startServer({ engine, project, port: 0 });
+});
+
+afterAll(async () => {
+  await server?.close();
+  engine?.close();
+});
+
+const post = async (route: string, body: unknown) => {
+  const response = await fetch(`${server.url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+};
+
+describe('the feature server', () => {
+  it('answers POST /get-online-features in Feast\'s request and response shapes', async () => {
+    const { status, body } = await post('/get-online-features', { features: ['driver_stats:conv_rate', 'driver_stats:trips'], entities: { driver_id: [1001, 1002] } });
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      metadata: { feature_names: ['driver_id', 'conv_rate', 'trips'] },
+      results: [
+        { values: [1001, 1002], statuses: ['PRESENT', 'PRESENT'], event_timestamps: ['1970-01-01T00:00:00Z', '1970-01-01T00:00:00Z'] },
+        { values: [0.5, null], statuses: ['PRESENT', 'NOT_FOUND'], event_timestamps: ['2024-05-01T10:00:00Z', '1970-01-01T00:00:00Z'] },
+        { values: [7, null], statuses: ['PRESENT', 'NOT_FOUND'], event_timestamps: ['2024-05-01T10:00:00Z', '1970-01-01T00:00:00Z'] },
+      ],
+    });
+  });
+
+  it('serves a feature service with full feature names', async () => {
+    const { body } = await post('/get-online-features', { feature_service: 'ranker', entities: { driver_id: [1001] }, full_feature_names: true });
+    expect((body['metadata'] as { feature_names: string[] }).feature_names).toEqual(['driver_id', 'driver_stats__conv_rate']);
+  });
+
+  it('takes pushed rows online and offline', async () => {
+    const pushed = await post('/push', { push_source_name: 'driver_stats', to: 'online_and_offline', df: { driver_id: [1002], event_ts: ['2024-05-02T00:00:00Z'], conv_rate: [0.75], trips: [3] } });
+    expect(pushed).toEqual({ status: 200, body: { pushed: 1, to: 'online_and_offline' } });
+    const { body } = await post('/get-online-features', { features: ['driver_stats:trips'], entities: { driver_id: [1002] } });
+    expect((body['results'] as { values: unknown[] }[])[1]?.values).toEqual([3]);
+    expect(await (await (await DeltaTable.open(project.tablePath('driver_stats'), { engine })).scan()).count()).toBe(2);
+  });
+
+  it('answers malformed requests with 4xx and a typed error body', async () => {
+    expect(await post('/get-online-features', { entities: { driver_id: [1] } })).toMatchObject({ status: 400, body: { error: { code: 'FEATURE_REQUEST_INVALID' } } });
+    expect(await post('/get-online-features', { features: ['driver_stats:nope'], entities: { driver_id: [1] } })).toMatchObject({ status: 404, body: { error: { code: 'FEATURE_NOT_FOUND' } } });
+    expect(await post('/get-online-features', { features: ['driver_stats:trips'], entities: { wrong: [1] } })).toMatchObject({ status: 400, body: { error: { code: 'FEATURE_REQUEST_INVALID' } } });
+    const raw = await fetch(`${server.url}/get-online-features`, { method: 'POST', body: '{nope' });
+    expect(raw.status).toBe(400);
+  });
+});
