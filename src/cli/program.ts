@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { setLogLevel } from '../log.js';
 import { registerConformance } from './commands/conformance.js';
+import { registerFeatureCommands } from './commands/features.js';
 import { registerIngestFile } from './commands/ingest-file.js';
 import { registerIngestKafka } from './commands/ingest-kafka.js';
 import { registerIngestKinesis } from './commands/ingest-kinesis.js';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerIngestKinesis(ingest);
   registerQuarantine(program);
   registerServe(program);
+  registerFeatureCommands(program);
   registerConformance(program);
   return program;
 }

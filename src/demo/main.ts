@@ -2,7 +2,10 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sharedEngine } from '../engine/index.js';
 import { describeError } from '../errors.js';
+import { openFeatureStore, type FeatureRepository } from '../features/index.js';
+import { ingestFiles, IngestTarget } from '../ingest/index.js';
 import { Project } from '../project/index.js';
 import { DeltaTable, describeType } from '../table/index.js';
 
@@ -12,51 +15,97 @@ const say = (text = '') => process.stdout.write(`${text}\n`);
 
 /**
  * The demo on the embedded default: one process, one project folder, no services.
- * It loads a day of clickstream events into a Delta table, appends the next day,
- * and reads the table back at both versions.
+ * Clickstream files are ingested into a Delta table, features are computed from it,
+ * a point-in-time-correct training set is built and saved, and the latest features are
+ * materialized and looked up online.
  */
 async function main(projectDir: string): Promise<void> {
   await fs.rm(projectDir, { recursive: true, force: true });
   const project = await Project.init(projectDir, 'demo');
-  say(`1. Created the project folder ${project.root} (config ${path.join(project.root, 'aquifer.json')}).`);
+  const engine = await sharedEngine();
+  say(`1. Created the project folder ${project.root}.`);
 
+  // Ingestion: files into a Delta table, exactly once, bad records to quarantine.
   const location = project.tablePath('events');
-  const first = path.join(DATA, 'events-2024-05-01.csv');
-  const { table, result: created } = await DeltaTable.create(location, {
-    data: { files: first },
-    partitionColumns: ['event_date'],
-    name: 'events',
-    description: 'Web shop clickstream: page views, searches, add-to-carts and purchases',
-  });
-  say(`2. Loaded ${path.basename(first)} into the Delta table ${location}: ${created.rows} events in ${created.filesAdded} Parquet file(s), version ${created.version}.`);
+  const target = await IngestTarget.open(location, { engine, createIfMissing: { partitionColumns: ['event_date'] } });
+  const first = await ingestFiles(engine, target, { files: path.join(DATA, 'events-2024-05-01.csv') });
+  say(`2. Ingested events-2024-05-01.csv into the Delta table ${location}: ${first.accepted} events, ${first.quarantined} quarantined (version ${first.version}).`);
+  const second = await ingestFiles(engine, target, { files: path.join(DATA, 'events-*.csv') });
+  say(`3. Ingested data/demo/events-*.csv again: ${second.alreadyLoaded} file already loaded and skipped, ${second.accepted} new events (version ${second.version}).`);
 
-  const second = path.join(DATA, 'events-2024-05-02.csv');
-  const appended = await table.append({ files: second });
-  say(`3. Appended ${path.basename(second)}: ${appended.rows} more events in ${appended.filesAdded} file(s), committed atomically as version ${appended.version}.`);
-
-  say('4. The table\'s history, newest first:');
-  for (const entry of await table.history()) {
-    const metrics = entry.operationMetrics as Record<string, string>;
-    say(`     version ${entry.version}  ${new Date(entry.timestamp).toISOString()}  ${entry.operation ?? '?'}  (${metrics['numOutputRows'] ?? '?'} rows, ${metrics['numFiles'] ?? '?'} files)`);
-  }
-
-  const atFirst = await (await table.scan({ version: 0 })).count();
+  const table = await DeltaTable.open(location, { engine });
+  say("4. The table's history, newest first:");
+  for (const entry of await table.history()) say(`     version ${entry.version}  ${new Date(entry.timestamp).toISOString()}  ${entry.operation ?? '?'}`);
+  const atFirst = await (await table.scan({ version: 1 })).count();
   const latest = await (await table.scan()).count();
-  say(`5. Time travel: version 0 holds ${atFirst} events; the latest version holds ${latest}.`);
-
-  const purchases = await table.scan({ where: "event_date = DATE '2024-05-02' AND event_type = 'purchase'", columns: ['event_time', 'user_id', 'product_id', 'price', 'quantity', 'country'], limit: 5 });
+  say(`   Time travel: version 1 holds ${atFirst} events; the latest version holds ${latest}.`);
+  const purchases = await table.scan({ where: "event_date = DATE '2024-05-02' AND event_type = 'purchase'" });
   const plan = await purchases.plan();
-  say(`6. Purchases on 2024-05-02: partition pruning left ${plan.files.length} of ${plan.totalFiles} files to open. The first five:`);
-  for (const row of await purchases.rows()) say(`     ${JSON.stringify(row)}`);
-
+  say(`   Purchases on 2024-05-02: partition pruning left ${plan.files.length} of ${plan.totalFiles} data files to open; ${await purchases.count()} purchases.`);
   const snapshot = await table.snapshot();
-  say(`7. The table at version ${snapshot.version}: protocol reader v${snapshot.protocol.minReaderVersion} / writer v${snapshot.protocol.minWriterVersion}, partitioned by ${snapshot.partitionColumns.join(', ')}, ${snapshot.files.length} files, ${snapshot.sizeInBytes} bytes. Schema:`);
-  for (const field of snapshot.schema.fields) say(`     ${field.name.padEnd(12)} ${describeType(field.type)}${snapshot.partitionColumns.includes(field.name) ? '  (partition)' : ''}`);
-  say('   Files:');
-  for (const file of snapshot.files) say(`     ${decodeURIComponent(file.path)}  ${file.size} bytes`);
+  say(`   Schema: ${snapshot.schema.fields.map((f) => `${f.name} ${describeType(f.type)}`).join(', ')}.`);
+
+  // Features: hourly activity per user, computed from the events by DuckDB into a table.
+  const hourly = project.tablePath('user_hourly_activity');
+  await DeltaTable.create(hourly, {
+    engine,
+    data: {
+      sql: `SELECT user_id, date_trunc('hour', event_time) + INTERVAL 1 HOUR AS window_end,
+                   count(*) FILTER (WHERE event_type = 'page_view')::BIGINT AS page_views,
+                   count(*) FILTER (WHERE event_type = 'add_to_cart')::BIGINT AS add_to_carts,
+                   count(DISTINCT session_id)::BIGINT AS sessions
+            FROM (${await (await table.scan()).sql()}) GROUP BY ALL`,
+    },
+  });
+  const repository: FeatureRepository = {
+    entities: [{ name: 'user', joinKeys: [{ name: 'user_id', type: 'string' }], description: 'A shopper' }],
+    featureViews: [
+      {
+        name: 'user_hourly_activity',
+        entities: ['user'],
+        source: { kind: 'table', table: 'user_hourly_activity', timestampField: 'window_end' },
+        features: [
+          { name: 'page_views', type: 'long' },
+          { name: 'add_to_carts', type: 'long' },
+          { name: 'sessions', type: 'long' },
+        ],
+        ttl: '6h',
+        owner: 'growth@example.com',
+        description: 'What a user did in the last full hour',
+      },
+    ],
+    featureServices: [{ name: 'purchase_propensity', features: ['user_hourly_activity:page_views', 'user_hourly_activity:add_to_carts'] }],
+  };
+  await fs.writeFile(project.featuresPath, `${JSON.stringify(repository, null, 2)}\n`);
+  say(`5. Computed hourly activity per user into ${hourly} and defined the feature view user_hourly_activity (TTL 6h) in ${project.featuresPath}.`);
+
+  const store = await openFeatureStore(project, engine);
+  try {
+    const set = await store.historicalFeatures({
+      entityRows: { sql: `SELECT user_id, event_time AS event_timestamp, (event_type = 'purchase') AS purchased FROM (${await (await table.scan({ where: "event_type IN ('purchase', 'add_to_cart')" })).sql()})` },
+      features: 'purchase_propensity',
+    });
+    const saved = project.tablePath('training_purchase_v1');
+    const { result } = await set.save(saved, { model: { name: 'purchase_propensity', version: '1' } });
+    say(`6. Built a point-in-time-correct training set (each row sees only the activity before its own time) of ${result.rows} rows and saved it to ${saved}, pinned to ${set.definition.sources.map((s) => `${s.table}@v${s.version}`).join(', ')}. Three rows with activity in the 6 hours before them:`);
+    for (const row of (await set.rows()).filter((r) => r['page_views'] !== null).slice(0, 3)) say(`     ${JSON.stringify(row)}`);
+
+    const [materialized] = await store.materialize('2024-05-01T00:00:00Z', '2024-05-03T00:00:00Z');
+    say(`7. Materialized the latest activity of ${materialized?.read ?? 0} users into the online store (LMDB in ${path.join(project.root, '.aquifer', 'online')}).`);
+    const users = ['u0001', 'u0219', 'nobody'];
+    const online = await store.onlineFeatures({ features: 'purchase_propensity', entities: { user_id: users } });
+    say('   Online lookup (the shape Feast\'s feature server answers):');
+    users.forEach((user, i) => {
+      const values = online.results.slice(1).map((column, c) => `${online.metadata.feature_names[c + 1]}=${JSON.stringify(column.values[i])} (${column.statuses[i]})`);
+      say(`     ${user}: ${values.join(', ')}`);
+    });
+  } finally {
+    await store.online?.close();
+  }
   say();
-  say(`Done. The table is plain Delta Lake: Spark, delta-rs, DuckDB and Polars can read ${location}.`);
+  say(`Done. The tables are plain Delta Lake: Spark, delta-rs, DuckDB and Polars can read them under ${path.join(project.root, 'tables')}.`);
   say(`Try: npx aquifer table read ${path.relative(process.cwd(), location)} --where "event_type = 'purchase'" --limit 5`);
+  say(`     npx aquifer serve --project ${path.relative(process.cwd(), project.root)}   # then POST /get-online-features or /v1/ingest/events`);
 }
 
 main(path.resolve(process.argv[2] ?? 'demo-project')).catch((error: unknown) => {

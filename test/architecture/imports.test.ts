@@ -16,7 +16,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   conformance: ['table', 'engine'],
   server: ['ingest', 'features', 'table', 'engine', 'project'],
   cli: ['table', 'engine', 'storage', 'project', 'conformance', 'ingest', 'features', 'server'],
-  demo: ['table', 'engine', 'storage', 'project'],
+  demo: ['table', 'engine', 'storage', 'project', 'ingest', 'features'],
 };
 /** Files at the root of src/ that any folder may import. */
 const SHARED_ROOT_FILES = new Set(['errors.ts', 'log.ts']);
