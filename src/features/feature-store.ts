@@ -38,6 +38,8 @@ export class FeatureStore {
     readonly engine: Engine,
     readonly repository: FeatureRepository,
     readonly online?: OnlineStore,
+    /** The registry version these definitions were applied as, when they were (`aquifer apply`). */
+    readonly registryVersion?: number,
   ) {
     for (const view of repository.featureViews) joinKeysOf(repository.entities, view);
   }
@@ -106,7 +108,15 @@ export class FeatureStore {
     const fullFeatureNames = request.fullFeatureNames ?? false;
     const { sql, featureColumns } = pointInTimeJoinSql(entities.sql, sources, { timestampColumn, fullFeatureNames });
     const features = resolved.flatMap((r) => r.features.map((f) => `${r.view.name}:${f.name}`));
-    return new TrainingSet(this.engine, sql, { features, featureColumns, timestampColumn, fullFeatureNames, views: resolved.map((r) => r.view), sources: pinned });
+    return new TrainingSet(this.engine, sql, {
+      features,
+      featureColumns,
+      timestampColumn,
+      fullFeatureNames,
+      views: resolved.map((r) => r.view),
+      sources: pinned,
+      ...(this.registryVersion === undefined ? {} : { registryVersion: this.registryVersion }),
+    });
   }
 
   /**

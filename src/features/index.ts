@@ -10,4 +10,6 @@ export { readOnlineFeatures, type OnlineFeaturesResponse } from './online/online
 export { TrainingSet, trainingSetDefinition, TRAINING_SET_PROPERTY, type TrainingSetDefinition, type PinnedSource } from './historical/training-set.js';
 export { pointInTimeJoinSql } from './historical/point-in-time-join.js';
 export { FeatureDefinitionError, FeatureNotFoundError } from './errors.js';
-export { openFeatureStore, openOnlineStore } from './project-store.js';
+export { openFeatureStore, openOnlineStore, checkShape } from './project-store.js';
+export { FeatureRegistry, type RegistryEntry, type RegistryPlan } from './registry/registry.js';
+export { validateRepository } from './registry/validate.js';

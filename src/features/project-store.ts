@@ -7,6 +7,7 @@ import { FeatureStore } from './feature-store.js';
 import { LmdbOnlineStore } from './online/lmdb-online-store.js';
 import type { OnlineStore } from './online/online-store.js';
 import { RedisOnlineStore } from './online/redis-online-store.js';
+import { FeatureRegistry } from './registry/registry.js';
 
 /** The online store the project's config names: embedded LMDB by default, Redis at scale. */
 export function openOnlineStore(project: Project): OnlineStore {
@@ -21,11 +22,14 @@ export async function openFeatureStore(project: Project, engine: Engine, online:
   if (json === undefined) {
     throw new FeatureDefinitionError(`The project ${project.root} has no feature definitions`, project.featuresPath, 'Write the entities and feature views to features.json in the project (see docs/features.md).');
   }
-  const repository = validateRepository(json, project.featuresPath);
-  return new FeatureStore(project, engine, repository, online);
+  const repository = checkShape(json, project.featuresPath);
+  const applied = await new FeatureRegistry(project).latest();
+  const registryVersion = applied !== undefined && JSON.stringify(applied.repository) === JSON.stringify(repository) ? applied.version : undefined;
+  return new FeatureStore(project, engine, repository, online, registryVersion);
 }
 
-function validateRepository(json: unknown, where: string): FeatureRepository {
+/** The file holds the shape of a repository (the registry validates it against the tables). */
+export function checkShape(json: unknown, where: string): FeatureRepository {
   const repo = json as Partial<FeatureRepository>;
   if (typeof json !== 'object' || json === null || !Array.isArray(repo.entities) || !Array.isArray(repo.featureViews)) {
     throw new FeatureDefinitionError(`${where} must hold "entities" and "featureViews" arrays`, where, 'See docs/features.md for the format.');

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { sharedEngine } from '../../engine/index.js';
-import { openFeatureStore, trainingSetDefinition, type FeatureStore } from '../../features/index.js';
+import { checkShape, FeatureRegistry, openFeatureStore, trainingSetDefinition, type FeatureStore, type RegistryPlan } from '../../features/index.js';
 import { Project } from '../../project/index.js';
 import { DeltaTable, type FileFormat } from '../../table/index.js';
 import { CliUsageError } from '../usage-error.js';
@@ -26,6 +26,35 @@ function parseModel(text: string | undefined): { name: string; version: string }
 }
 
 export function registerFeatureCommands(program: Command): void {
+  const showPlan = (plan: RegistryPlan) =>
+    [...plan.added.map((o) => `  + ${o}`), ...plan.changed.map((o) => `  ~ ${o}`), ...plan.removed.map((o) => `  - ${o}`)].join('\n') || '  (no changes)';
+
+  program
+    .command('plan')
+    .description("Validate the project's feature definitions against its tables and show what `apply` would change.")
+    .option('--project <dir>', 'project folder', '.')
+    .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
+    .action(async (flags: { project: string; format: InfoFormat }) => {
+      const project = await Project.open(flags.project);
+      const repository = checkShape(await project.readFeatures(), project.featuresPath);
+      const plan = await new FeatureRegistry(project).plan(repository, await sharedEngine());
+      if (flags.format === 'json') printJson(plan);
+      else printText(`Definitions in ${project.featuresPath} are valid. Applying would record registry version ${plan.nextVersion}:\n${showPlan(plan)}`);
+    });
+
+  program
+    .command('apply')
+    .description("Validate the project's feature definitions and record them as a new registry version (when they changed).")
+    .option('--project <dir>', 'project folder', '.')
+    .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
+    .action(async (flags: { project: string; format: InfoFormat }) => {
+      const project = await Project.open(flags.project);
+      const repository = checkShape(await project.readFeatures(), project.featuresPath);
+      const { plan, entry } = await new FeatureRegistry(project).apply(repository, await sharedEngine());
+      if (flags.format === 'json') printJson({ ...plan, version: entry.version, digest: entry.digest });
+      else printText(`Registry at version ${entry.version}:\n${showPlan(plan)}`);
+    });
+
   program
     .command('materialize')
     .description("Load the latest feature values with event time in [START, END) into the online store (LMDB by default; Redis when the project's config says so).")

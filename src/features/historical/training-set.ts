@@ -20,6 +20,8 @@ export interface TrainingSetDefinition {
   sources: PinnedSource[];
   createdAt: string;
   model?: { name: string; version: string };
+  /** The registry version of the definitions used, when they were applied. */
+  registryVersion?: number;
 }
 
 export const TRAINING_SET_PROPERTY = 'aquifer.trainingSet';

@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Engine } from '../../engine/index.js';
+import type { Project } from '../../project/index.js';
+import type { FeatureRepository } from '../definitions/definitions.js';
+import { validateRepository } from './validate.js';
+
+/** One applied version of the definitions. */
+export interface RegistryEntry {
+  version: number;
+  digest: string;
+  appliedAt: string;
+  repository: FeatureRepository;
+}
+
+/** What applying would change, by object: added, changed, removed. */
+export interface RegistryPlan {
+  added: string[];
+  changed: string[];
+  removed: string[];
+  /** The version that applying would record (the current one when nothing changes). */
+  nextVersion: number;
+}
+
+/**
+ * Applied feature definitions, versioned in the project (`.aquifer/registry/v<N>.json`).
+ * A training set records the registry version it was built with, so the definitions it
+ * used can be looked up later.
+ */
+export class FeatureRegistry {
+  constructor(private readonly project: Project) {}
+
+  private get dir(): string {
+    return path.join(this.project.root, '.aquifer', 'registry');
+  }
+
+  async latest(): Promise<RegistryEntry | undefined> {
+    const versions = await this.versions();
+    const last = versions.at(-1);
+    return last === undefined ? undefined : this.get(last);
+  }
+
+  async get(version: number): Promise<RegistryEntry> {
+    return JSON.parse(await fs.readFile(path.join(this.dir, `v${version}.json`), 'utf8')) as RegistryEntry;
+  }
+
+  async plan(repository: FeatureRepository, engine: Engine): Promise<RegistryPlan> {
+    await validateRepository(repository, this.project, engine);
+    const latest = await this.latest();
+    const before = objects(latest?.repository);
+    const after = objects(repository);
+    const plan: RegistryPlan = {
+      added: [...after.keys()].filter((k) => !before.has(k)),
+      changed: [...after.keys()].filter((k) => before.has(k) && before.get(k) !== after.get(k)),
+      removed: [...before.keys()].filter((k) => !after.has(k)),
+      nextVersion: latest?.version ?? 0,
+    };
+    if (latest === undefined || plan.added.length + plan.changed.length + plan.removed.length > 0) plan.nextVersion = (latest?.version ?? 0) + 1;
+    return plan;
+  }
+
+  /** Validate and record the definitions as a new version when they changed. */
+  async apply(repository: FeatureRepository, engine: Engine): Promise<{ plan: RegistryPlan; entry: RegistryEntry }> {
+    const plan = await this.plan(repository, engine);
+    const latest = await this.latest();
+    if (latest !== undefined && plan.nextVersion === latest.version) return { plan, entry: latest };
+    const entry: RegistryEntry = { version: plan.nextVersion, digest: digest(repository), appliedAt: new Date().toISOString(), repository };
+    await fs.mkdir(this.dir, { recursive: true });
+    // Written aside then linked without replacing: two concurrent applies cannot both take one version.
+    const file = path.join(this.dir, `v${entry.version}.json`);
+    const temp = `${file}.${process.pid}.tmp`;
+    await fs.writeFile(temp, `${JSON.stringify(entry, null, 2)}\n`);
+    try {
+      await fs.link(temp, file);
+    } finally {
+      await fs.rm(temp, { force: true });
+    }
+    return { plan, entry };
+  }
+
+  private async versions(): Promise<number[]> {
+    let names: string[];
+    try {
+      names = await fs.readdir(this.dir);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ENOENT') return [];
+      throw error;
+    }
+    return names
+      .map((n) => /^v(\d+)\.json$/.exec(n)?.[1])
+      .filter((v): v is string => v !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+  }
+}
+
+function objects(repository: FeatureRepository | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  if (repository === undefined) return out;
+  for (const e of repository.entities) out.set(`entity ${e.name}`, JSON.stringify(e));
+  for (const v of repository.featureViews) out.set(`feature view ${v.name}`, JSON.stringify(v));
+  for (const s of repository.featureServices ?? []) out.set(`feature service ${s.name}`, JSON.stringify(s));
+  return out;
+}
+
+function digest(repository: FeatureRepository): string {
+  return createHash('sha256').update(JSON.stringify(repository)).digest('hex');
+}

@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../../src/engine/index.js';
+import { FeatureRegistry, type FeatureRepository } from '../../../src/features/index.js';
+import { Project } from '../../../src/project/index.js';
+import { DeltaTable } from '../../../src/table/index.js';
+import { tempDir } from '../../support/temp.js';
+
+let engine: Engine;
+let project: Project;
+
+const base = (): FeatureRepository => ({
+  entities: [{ name: 'driver', joinKeys: [{ name: 'driver_id', type: 'long' }] }],
+  featureViews: [
+    {
+      name: 'stats',
+      entities: ['driver'],
+      source: { kind: 'table', table: 'stats', timestampField: 'ts' },
+      features: [{ name: 'rate', type: 'double' }],
+      ttl: '1d',
+    },
+  ],
+  featureServices: [{ name: 'svc', features: ['stats:rate'] }],
+});
+
+beforeAll(async () => {
+  engine = await Engine.create({ threads: 2 });
+  project = await Project.init(await tempDir('aquifer-registry-'));
+  await DeltaTable.create(project.tablePath('stats'), { engine, data: { sql: `SELECT 1::BIGINT AS driver_id, TIMESTAMPTZ '2024-01-01 00:00:00+00' AS ts, 0.5::DOUBLE AS rate, 'x' AS label` } });
+});
+afterAll(() => engine.close());
+
+describe('the feature registry', () => {
+  it('records a first version, nothing when unchanged, and a new version with the changes named', async () => {
+    const registry = new FeatureRegistry(project);
+    const first = await registry.apply(base(), engine);
+    expect(first.entry.version).toBe(1);
+    expect(first.plan.added.sort()).toEqual(['entity driver', 'feature service svc', 'feature view stats']);
+    expect((await registry.apply(base(), engine)).entry.version).toBe(1);
+    const changed = base();
+    changed.featureViews = [{ ...changed.featureViews[0]!, ttl: '2d' }];
+    changed.featureServices = [];
+    const plan = await registry.plan(changed, engine);
+    expect(plan).toEqual({ added: [], changed: ['feature view stats'], removed: ['feature service svc'], nextVersion: 2 });
+    expect((await registry.apply(changed, engine)).entry.version).toBe(2);
+    expect((await registry.get(1)).repository).toEqual(base());
+  });
+
+  it.each([
+    ['a duplicate name', (r: FeatureRepository) => ({ ...r, featureServices: [{ name: 'stats', features: ['stats:rate'] }] })],
+    ['an undefined entity', (r: FeatureRepository) => ({ ...r, featureViews: [{ ...r.featureViews[0]!, entities: ['rider'] }] })],
+    ['a missing table', (r: FeatureRepository) => ({ ...r, featureViews: [{ ...r.featureViews[0]!, source: { kind: 'table' as const, table: 'nope', timestampField: 'ts' } }] })],
+    ['an unknown column', (r: FeatureRepository) => ({ ...r, featureViews: [{ ...r.featureViews[0]!, features: [{ name: 'speed', type: 'double' as const }] }] })],
+    ['a wrong type', (r: FeatureRepository) => ({ ...r, featureViews: [{ ...r.featureViews[0]!, features: [{ name: 'label', type: 'long' as const }] }] })],
+    ['a time column that is not a timestamp', (r: FeatureRepository) => ({ ...r, featureViews: [{ ...r.featureViews[0]!, source: { kind: 'table' as const, table: 'stats', timestampField: 'label' } }] })],
+    ['a bad TTL', (r: FeatureRepository) => ({ ...r, featureViews: [{ ...r.featureViews[0]!, ttl: 'forever' }] })],
+    ['a service naming an unknown feature', (r: FeatureRepository) => ({ ...r, featureServices: [{ name: 'svc', features: ['stats:nope'] }] })],
+  ])('refuses %s with FEATURE_DEFINITION_INVALID and records nothing', async (_, mutate) => {
+    const registry = new FeatureRegistry(project);
+    const before = (await registry.latest())?.version;
+    await expect(registry.apply(mutate(base()), engine)).rejects.toMatchObject({ code: 'FEATURE_DEFINITION_INVALID' });
+    expect((await registry.latest())?.version).toBe(before);
+  });
+});
