@@ -1,4 +1,4 @@
-import { DuckDBConnection, DuckDBInstance, JsonDuckDBValueConverter, type DuckDBResultReader } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance, DuckDBScalarFunction, JsonDuckDBValueConverter, VARCHAR, type DuckDBResultReader } from '@duckdb/node-api';
 import { EngineQueryError } from './errors.js';
 
 export type Row = Record<string, unknown>;
@@ -128,6 +128,38 @@ export class Engine {
       appender.closeSync();
     }
   }
+
+  /**
+   * Register a JavaScript function DuckDB can call as `name(json VARCHAR) → VARCHAR`,
+   * chunk by chunk, on the engine's own connection: the way one TypeScript function runs
+   * inside an out-of-core query and, unchanged, at request time.
+   */
+  registerJsonFunction(name: string, work: (input: string | null) => string | null): void {
+    if (this.functions.has(name)) return;
+    const fn = DuckDBScalarFunction.create({
+      name,
+      returnType: VARCHAR,
+      parameterTypes: [VARCHAR],
+      specialHandling: true,
+      mainFunction: (info, input, output) => {
+        try {
+          const values = input.getColumnValues(0);
+          for (let i = 0; i < values.length; i++) {
+            const value = values[i];
+            const result = work(value === null || value === undefined ? null : String(value));
+            output.setItem(i, result);
+          }
+          output.flush();
+        } catch (error) {
+          info.setError(error instanceof Error ? error.message : String(error));
+        }
+      },
+    });
+    this.connection.registerScalarFunction(fn);
+    this.functions.add(name);
+  }
+
+  private readonly functions = new Set<string>();
 
   /** Run work on a dedicated connection (its temp tables are its own), closed afterwards. */
   async withConnection<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {

@@ -8,6 +8,9 @@ import { materializeView, toMillis, type MaterializeResult } from './online/mate
 import { readOnlineFeatures, type OnlineFeaturesResponse } from './online/online-features.js';
 import type { OnlineStore } from './online/online-store.js';
 import { AquiferError } from '../errors.js';
+import { computeOnDemand, onDemandSql, splitRequest } from './definitions/on-demand.js';
+import { FeatureDefinitionError, FeatureNotFoundError } from './errors.js';
+import { quoteIdent } from '../engine/index.js';
 import { pointInTimeJoinSql, type PointInTimeSource } from './historical/point-in-time-join.js';
 import { savedEntityRowsSql, trainingSetDefinition, TrainingSet, type PinnedSource } from './historical/training-set.js';
 
@@ -69,9 +72,49 @@ export class FeatureStore {
     return results;
   }
 
-  /** The latest values of features for entities, in Feast's response shape. */
+  /**
+   * The latest values of features for entities, in Feast's response shape. On-demand
+   * features run the same function the training sets ran, on the stored values and the
+   * request fields sent beside the entity keys.
+   */
   async onlineFeatures(request: OnlineFeaturesRequest): Promise<OnlineFeaturesResponse> {
-    return readOnlineFeatures(this.requireOnline(), resolveFeatures(this.repository, request.features), request.entities, request.fullFeatureNames ?? false);
+    const split = splitRequest(this.repository, this.references(request.features));
+    const fullFeatureNames = request.fullFeatureNames ?? false;
+    if (split.onDemand.length === 0) return readOnlineFeatures(this.requireOnline(), resolveFeatures(this.repository, split.stored), request.entities, fullFeatureNames);
+    const needed = resolveFeatures(this.repository, split.needed);
+    const keys = new Set(needed.flatMap((v) => v.joinKeys));
+    const keyEntities = Object.fromEntries(Object.entries(request.entities).filter(([k]) => keys.has(k)));
+    const all = await readOnlineFeatures(this.requireOnline(), needed, keyEntities, true);
+    const column = (name: string) => all.results[all.metadata.feature_names.indexOf(name)];
+    const rows = all.results[0]?.values.length ?? 0;
+    const response: OnlineFeaturesResponse = { metadata: { feature_names: [...keys] }, results: [...keys].map((k) => column(k) as OnlineFeaturesResponse['results'][number]) };
+    for (const reference of split.stored) {
+      const [view, feature] = reference.split(':') as [string, string];
+      const found = column(`${view}__${feature}`);
+      if (found === undefined) continue;
+      response.metadata.feature_names.push(fullFeatureNames ? `${view}__${feature}` : feature);
+      response.results.push(found);
+    }
+    for (const { view, features } of split.onDemand) {
+      const outputs = Array.from({ length: rows }, (_, i) => {
+        const input: Record<string, unknown> = {};
+        for (const source of view.sources) {
+          const [sourceView, feature] = source.split(':') as [string, string];
+          input[feature] = column(`${sourceView}__${feature}`)?.values[i] ?? null;
+        }
+        for (const field of view.requestFields ?? []) input[field.name] = request.entities[field.name]?.[i] ?? null;
+        return computeOnDemand(view, input);
+      });
+      for (const feature of features) {
+        response.metadata.feature_names.push(fullFeatureNames ? `${view.name}__${feature}` : feature);
+        response.results.push({
+          values: outputs.map((o) => o[feature] ?? null),
+          statuses: outputs.map(() => 'PRESENT'),
+          event_timestamps: outputs.map(() => '1970-01-01T00:00:00Z'),
+        });
+      }
+    }
+    return response;
   }
 
   private viewsNamed(names: readonly string[] | undefined): ResolvedView[] {
@@ -92,7 +135,9 @@ export class FeatureStore {
    * views' tables at pinned versions.
    */
   async historicalFeatures(request: HistoricalFeaturesRequest): Promise<TrainingSet> {
-    const resolved = resolveFeatures(this.repository, request.features);
+    const references = this.references(request.features);
+    const split = splitRequest(this.repository, references);
+    const resolved = resolveFeatures(this.repository, split.needed);
     const sources: PointInTimeSource[] = [];
     const pinned: PinnedSource[] = [];
     for (const view of resolved) {
@@ -106,8 +151,38 @@ export class FeatureStore {
     const entities = await prepareSource(request.entityRows);
     const timestampColumn = request.timestampColumn ?? 'event_timestamp';
     const fullFeatureNames = request.fullFeatureNames ?? false;
-    const { sql, featureColumns } = pointInTimeJoinSql(entities.sql, sources, { timestampColumn, fullFeatureNames });
-    const features = resolved.flatMap((r) => r.features.map((f) => `${r.view.name}:${f.name}`));
+    // The join names every feature view__feature; the projection below gives requested features their final names.
+    const join = pointInTimeJoinSql(entities.sql, sources, { timestampColumn, fullFeatureNames: true });
+    const entityColumns = (await this.engine.read(`SELECT * FROM (${entities.sql}) LIMIT 0`)).columnNames();
+    const finalName = (view: string, feature: string) => (fullFeatureNames ? `${view}__${feature}` : feature);
+    const featureColumns: string[] = [];
+    const selects = entityColumns.map(quoteIdent);
+    for (const reference of split.stored) {
+      const [view, feature] = reference.split(':') as [string, string];
+      for (const f of feature === '*' ? (resolved.find((r) => r.view.name === view)?.features.map((x) => x.name) ?? []) : [feature]) {
+        const name = finalName(view, f);
+        if (featureColumns.includes(name)) throw new FeatureDefinitionError(`Two requested features are both named '${name}'`, name, 'Ask for full feature names (view__feature), or request only one of them.');
+        featureColumns.push(name);
+        selects.push(`${quoteIdent(`${view}__${f}`)} AS ${quoteIdent(name)}`);
+      }
+    }
+    const outputs: string[] = [];
+    split.onDemand.forEach(({ view, features }, i) => {
+      const inputs = new Map<string, string>();
+      for (const source of view.sources) {
+        const [sourceView, feature] = source.split(':') as [string, string];
+        inputs.set(feature, quoteIdent(`${sourceView}__${feature}`));
+      }
+      for (const field of view.requestFields ?? []) inputs.set(field.name, quoteIdent(field.name));
+      const columns = features.map((feature) => ({ feature, name: finalName(view.name, feature) }));
+      const { output, extracts } = onDemandSql(this.engine, view, inputs, `aq_od_${i}`, columns);
+      outputs.push(output);
+      selects.push(...extracts);
+      featureColumns.push(...columns.map((c) => c.name));
+    });
+    const inner = outputs.length === 0 ? join.sql : `SELECT *, ${outputs.join(', ')} FROM (${join.sql})`;
+    const sql = `SELECT ${selects.join(', ')} FROM (${inner})`;
+    const features = [...split.stored, ...split.onDemand.flatMap((o) => o.features.map((f) => `${o.view.name}:${f}`))];
     return new TrainingSet(this.engine, sql, {
       features,
       featureColumns,
@@ -119,6 +194,14 @@ export class FeatureStore {
     });
   }
 
+  /** A feature service's features, or the references as given. */
+  private references(features: readonly string[] | string): string[] {
+    if (typeof features !== 'string') return [...features];
+    const service = this.repository.featureServices?.find((s) => s.name === features);
+    if (service === undefined) throw new FeatureNotFoundError(features, (this.repository.featureServices ?? []).map((s) => s.name));
+    return [...service.features];
+  }
+
   /**
    * Build a saved training set again from its own entity rows and the table versions it
    * recorded: the same rows, however the tables changed since.
@@ -126,7 +209,7 @@ export class FeatureStore {
   async recreateTrainingSet(location: string): Promise<TrainingSet> {
     const saved = await DeltaTable.open(location, { engine: this.engine });
     const definition = await trainingSetDefinition(saved);
-    const repository: FeatureRepository = { entities: this.repository.entities, featureViews: definition.views };
+    const repository: FeatureRepository = { entities: this.repository.entities, featureViews: definition.views, ...(this.repository.onDemandFeatureViews === undefined ? {} : { onDemandFeatureViews: this.repository.onDemandFeatureViews }) };
     const store = new FeatureStore(this.project, this.engine, repository);
     return store.historicalFeatures({
       entityRows: { sql: await savedEntityRowsSql(saved, definition) },

@@ -1,4 +1,4 @@
-export { entity, featureView, featureService, type Entity, type FeatureView, type FeatureService, type FeatureDefinition, type FeatureRepository, type TableSource } from './definitions/definitions.js';
+export { entity, featureView, featureService, onDemandFeatureView, type OnDemandFeatureView, type Entity, type FeatureView, type FeatureService, type FeatureDefinition, type FeatureRepository, type TableSource } from './definitions/definitions.js';
 export { durationSeconds } from './definitions/duration.js';
 export { resolveFeatures, type ResolvedView } from './definitions/resolve.js';
 export { FeatureStore, type HistoricalFeaturesRequest, type OnlineFeaturesRequest } from './feature-store.js';

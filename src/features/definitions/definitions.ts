@@ -44,13 +44,33 @@ export interface FeatureService {
   description?: string;
 }
 
+/**
+ * Features computed by a TypeScript function from other features and request data. The
+ * same function runs inside DuckDB when a training set is built and in the server when
+ * a request is answered, so training and serving cannot drift apart.
+ */
+export interface OnDemandFeatureView {
+  name: string;
+  /** The `view:feature` references the function reads (by feature name). */
+  sources: readonly string[];
+  /** Values the request (or, for training sets, the entity rows) carries. */
+  requestFields?: readonly { name: string; type: PrimitiveTypeName }[];
+  features: readonly FeatureDefinition[];
+  /** One row in: source features by name and request fields. One row out: the features by name. */
+  compute: (input: Readonly<Record<string, unknown>>) => Record<string, unknown>;
+  description?: string;
+}
+
 /** Everything a project defines, as `aquifer apply` records it. */
 export interface FeatureRepository {
   entities: readonly Entity[];
   featureViews: readonly FeatureView[];
   featureServices?: readonly FeatureService[];
+  /** Library-only: functions cannot live in features.json. */
+  onDemandFeatureViews?: readonly OnDemandFeatureView[];
 }
 
 export const entity = (definition: Entity): Entity => definition;
 export const featureView = (definition: FeatureView): FeatureView => definition;
 export const featureService = (definition: FeatureService): FeatureService => definition;
+export const onDemandFeatureView = (definition: OnDemandFeatureView): OnDemandFeatureView => definition;

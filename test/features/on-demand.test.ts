@@ -1,0 +1,89 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../src/engine/index.js';
+import { FeatureStore, LmdbOnlineStore, onDemandFeatureView, type FeatureRepository } from '../../src/features/index.js';
+import { Project } from '../../src/project/index.js';
+import { DeltaTable } from '../../src/table/index.js';
+import { tempDir } from '../support/temp.js';
+
+let engine: Engine;
+let store: FeatureStore;
+let online: LmdbOnlineStore;
+
+const fareAdjusted = onDemandFeatureView({
+  name: 'fare_adjusted',
+  sources: ['driver_stats:conv_rate', 'driver_stats:trips'],
+  requestFields: [{ name: 'fare', type: 'double' }],
+  features: [
+    { name: 'adjusted_fare', type: 'double' },
+    { name: 'tier', type: 'string' },
+  ],
+  compute: ({ conv_rate, trips, fare }) => {
+    const rate = typeof conv_rate === 'number' ? conv_rate : 0;
+    const count = Number(trips ?? 0);
+    return { adjusted_fare: Math.round((Number(fare) * (1 + rate)) * 100) / 100, tier: count >= 20 ? 'gold' : 'basic' };
+  },
+});
+
+const repository: FeatureRepository = {
+  entities: [{ name: 'driver', joinKeys: [{ name: 'driver_id', type: 'long' }] }],
+  featureViews: [
+    {
+      name: 'driver_stats',
+      entities: ['driver'],
+      source: { kind: 'table', table: 'driver_stats', timestampField: 'event_ts' },
+      features: [
+        { name: 'conv_rate', type: 'double' },
+        { name: 'trips', type: 'long' },
+      ],
+    },
+  ],
+  onDemandFeatureViews: [fareAdjusted],
+};
+
+beforeAll(async () => {
+  engine = await Engine.create({ threads: 2 });
+  const project = await Project.init(await tempDir('aquifer-on-demand-'));
+  await DeltaTable.create(project.tablePath('driver_stats'), {
+    engine,
+    data: { sql: `SELECT * FROM (VALUES (1::BIGINT, TIMESTAMPTZ '2024-05-01 10:00:00+00', 0.5::DOUBLE, 25::BIGINT), (2::BIGINT, TIMESTAMPTZ '2024-05-01 10:00:00+00', 0.1::DOUBLE, 3::BIGINT)) AS t(driver_id, event_ts, conv_rate, trips)` },
+  });
+  online = LmdbOnlineStore.open(path.join(project.root, '.aquifer', 'online'));
+  store = new FeatureStore(project, engine, repository, online);
+  await store.materialize(0, '2030-01-01T00:00:00Z');
+});
+
+afterAll(async () => {
+  await online.close();
+  engine.close();
+});
+
+describe('on-demand features', () => {
+  it('runs the same function in a training set (inside DuckDB) and online, with the same results', async () => {
+    const set = await store.historicalFeatures({
+      entityRows: { sql: `SELECT * FROM (VALUES (1::BIGINT, TIMESTAMPTZ '2024-05-02 00:00:00+00', 10.0::DOUBLE), (2::BIGINT, TIMESTAMPTZ '2024-05-02 00:00:00+00', 20.0::DOUBLE)) AS t(driver_id, event_timestamp, fare)` },
+      features: ['driver_stats:trips', 'fare_adjusted:adjusted_fare', 'fare_adjusted:tier'],
+    });
+    expect(set.definition.featureColumns).toEqual(['trips', 'adjusted_fare', 'tier']);
+    const offline = await set.rows();
+    expect(offline.map((r) => [r['driver_id'], r['trips'], r['adjusted_fare'], r['tier']])).toEqual([
+      ['1', '25', 15, 'gold'],
+      ['2', '3', 22, 'basic'],
+    ]);
+    const response = await store.onlineFeatures({ features: ['driver_stats:trips', 'fare_adjusted:adjusted_fare', 'fare_adjusted:tier'], entities: { driver_id: [1, 2], fare: [10, 20] } });
+    expect(response.metadata.feature_names).toEqual(['driver_id', 'trips', 'adjusted_fare', 'tier']);
+    expect(response.results.slice(1).map((c) => c.values)).toEqual([
+      [25, 3],
+      [15, 22],
+      ['gold', 'basic'],
+    ]);
+  });
+
+  it('wraps what the function throws in a typed error that keeps the cause', async () => {
+    const failing = new FeatureStore(store.project, engine, {
+      ...repository,
+      onDemandFeatureViews: [{ ...fareAdjusted, name: 'broken', compute: () => { throw new Error('boom'); } }],
+    }, online);
+    await expect(failing.onlineFeatures({ features: ['broken:tier'], entities: { driver_id: [1], fare: [1] } })).rejects.toMatchObject({ code: 'FEATURE_FUNCTION_FAILED' });
+  });
+});
