@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { sharedEngine } from '../../engine/index.js';
-import { checkShape, FeatureRegistry, openFeatureStore, trainingSetDefinition, type FeatureStore, type RegistryPlan } from '../../features/index.js';
+import { checkShape, FeatureRegistry, openFeatureStore, trainingSetDefinition, type FeatureStore, type MaterializeResult, type RegistryPlan } from '../../features/index.js';
 import { Project } from '../../project/index.js';
 import { DeltaTable, type FileFormat } from '../../table/index.js';
 import { CliUsageError } from '../usage-error.js';
@@ -16,6 +16,11 @@ async function withStore<T>(projectDir: string, work: (store: FeatureStore, proj
   } finally {
     await store.online?.close();
   }
+}
+
+function report(results: readonly MaterializeResult[], format: InfoFormat): void {
+  if (format === 'json') printJson(results);
+  else printText(results.map((r) => `${r.view}: ${r.read} entities read at table version ${r.tableVersion}, ${r.written} written to the online store`).join('\n'));
 }
 
 function parseModel(text: string | undefined): { name: string; version: string } | undefined {
@@ -64,9 +69,7 @@ export function registerFeatureCommands(program: Command): void {
     .option('--views <a,b>', 'only these feature views', parseList)
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (start: string, end: string, flags: { project: string; views?: string[]; format: InfoFormat }) => {
-      const results = await withStore(flags.project, (store) => store.materialize(start, end, flags.views === undefined ? {} : { views: flags.views }));
-      if (flags.format === 'json') printJson(results);
-      else printText(results.map((r) => `${r.view}: ${r.read} entities read at table version ${r.tableVersion}, ${r.written} written to the online store`).join('\n'));
+      report(await withStore(flags.project, (store) => store.materialize(start, end, flags.views === undefined ? {} : { views: flags.views })), flags.format);
     });
 
   program
@@ -77,9 +80,7 @@ export function registerFeatureCommands(program: Command): void {
     .option('--views <a,b>', 'only these feature views', parseList)
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (end: string, flags: { project: string; views?: string[]; format: InfoFormat }) => {
-      const results = await withStore(flags.project, (store) => store.materializeIncremental(end, flags.views === undefined ? {} : { views: flags.views }));
-      if (flags.format === 'json') printJson(results);
-      else printText(results.map((r) => `${r.view}: ${r.read} entities read at table version ${r.tableVersion}, ${r.written} written`).join('\n'));
+      report(await withStore(flags.project, (store) => store.materializeIncremental(end, flags.views === undefined ? {} : { views: flags.views })), flags.format);
     });
 
   const trainingSet = program.command('training-set').description('Point-in-time-correct training sets, saved as Delta tables pinned to the table versions they read.');

@@ -1,11 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../../src/engine/index.js';
+import { describe, expect, it } from 'vitest';
 import { quarantineLocation } from '../../../src/ingest/index.js';
 import { DeltaTable } from '../../../src/table/index.js';
-import { kafkaAvailable, startKafka, type KafkaService } from '../../support/services.js';
+import { useKafkaTopic } from '../../support/kafka-topic.js';
+import { kafkaAvailable } from '../../support/services.js';
 import { exited, sleep, startCli } from '../../support/processes.js';
 import { tempDir } from '../../support/temp.js';
 
@@ -29,27 +28,7 @@ function startJob(table: string, bootstrap: string, group: string): ChildProcess
 const ready = await kafkaAvailable();
 
 describe.skipIf(!ready)('Kafka ingestion killed with SIGKILL at random points', () => {
-  let kafka: KafkaService | undefined;
-  let engine: Engine;
-  let producer: Producer;
-
-  beforeAll(async () => {
-    kafka = await startKafka();
-    engine = await Engine.create({ threads: 2 });
-    const client = new Kafka({ brokers: [kafka.bootstrap], logLevel: logLevel.NOTHING });
-    const admin = client.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: 'sequence', numPartitions: 3 }], waitForLeaders: true });
-    await admin.disconnect();
-    producer = client.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-  });
-
-  afterAll(async () => {
-    await producer?.disconnect();
-    engine?.close();
-    await kafka?.stop();
-  });
+  const fixture = useKafkaTopic('sequence', 3);
 
   it(`lands every record exactly once and quarantines every bad one exactly once across ${KILLS} kills`, async () => {
     const dir = await tempDir('aquifer-kafka-eos-');
@@ -63,14 +42,14 @@ describe.skipIf(!ready)('Kafka ingestion killed with SIGKILL at random points', 
         for (let seq = start; seq < Math.min(RECORDS, start + 200); seq++) {
           messages.push({ key: `k${seq % 11}`, value: isBad(seq) ? `not json ${seq}` : JSON.stringify({ seq, user: `u${seq % 17}`, amount: seq / 4 }) });
         }
-        await producer.send({ topic: 'sequence', messages });
+        await fixture().producer.send({ topic: 'sequence', messages });
         await sleep(150);
       }
     })();
 
     for (let kill = 0; kill < KILLS; kill++) {
       // A fresh group each run: a SIGKILLed member would otherwise hold its partitions until its session expires.
-      const job = startJob(table, kafka!.bootstrap, `eos-${kill}`);
+      const job = startJob(table, fixture().kafka.bootstrap, `eos-${kill}`);
       await sleep(300 + Math.floor(next() * 2200));
       job.kill('SIGKILL');
       await exited(job);
@@ -78,7 +57,7 @@ describe.skipIf(!ready)('Kafka ingestion killed with SIGKILL at random points', 
     await producing;
 
     // A last run, left to finish: it must pick up exactly where the table says.
-    const last = startJob(table, kafka!.bootstrap, 'eos-final');
+    const last = startJob(table, fixture().kafka.bootstrap, 'eos-final');
     let stderr = '';
     last.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
@@ -88,7 +67,7 @@ describe.skipIf(!ready)('Kafka ingestion killed with SIGKILL at random points', 
     let count = 0;
     while (Date.now() < deadline) {
       try {
-        count = await (await (await DeltaTable.open(table, { engine })).scan()).count();
+        count = await (await (await DeltaTable.open(table, { engine: fixture().engine })).scan()).count();
       } catch {
         count = 0;
       }
@@ -100,7 +79,7 @@ describe.skipIf(!ready)('Kafka ingestion killed with SIGKILL at random points', 
     await exited(last);
     expect(count, stderr).toBeGreaterThanOrEqual(good);
 
-    const rows = await engine.query(`SELECT seq, count(*) AS n FROM (${await (await (await DeltaTable.open(table, { engine })).scan()).sql()}) GROUP BY seq`);
+    const rows = await fixture().engine.query(`SELECT seq, count(*) AS n FROM (${await (await (await DeltaTable.open(table, { engine: fixture().engine })).scan()).sql()}) GROUP BY seq`);
     const duplicates = rows.filter((r) => Number(r['n']) !== 1);
     expect(duplicates).toEqual([]);
     const seen = new Set(rows.map((r) => Number(r['seq'])));
@@ -108,8 +87,8 @@ describe.skipIf(!ready)('Kafka ingestion killed with SIGKILL at random points', 
     expect(missing).toEqual([]);
     expect(seen.size).toBe(good);
 
-    const quarantine = await DeltaTable.open(quarantineLocation(table), { engine });
-    const bad = await engine.query(`SELECT payload, count(*) AS n FROM (${await (await quarantine.scan()).sql()}) GROUP BY payload`);
+    const quarantine = await DeltaTable.open(quarantineLocation(table), { engine: fixture().engine });
+    const bad = await fixture().engine.query(`SELECT payload, count(*) AS n FROM (${await (await quarantine.scan()).sql()}) GROUP BY payload`);
     expect(bad.filter((r) => Number(r['n']) !== 1)).toEqual([]);
     expect(bad.map((r) => String(r['payload'])).sort()).toEqual(
       Array.from({ length: RECORDS }, (_, seq) => seq)
@@ -118,6 +97,6 @@ describe.skipIf(!ready)('Kafka ingestion killed with SIGKILL at random points', 
         .sort(),
     );
     // The kills really interrupted committing runs: many commits, from many runs.
-    expect((await (await DeltaTable.open(table, { engine })).history()).length).toBeGreaterThan(KILLS / 2);
+    expect((await (await DeltaTable.open(table, { engine: fixture().engine })).history()).length).toBeGreaterThan(KILLS / 2);
   });
 });

@@ -1,53 +1,32 @@
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../../src/engine/index.js';
+import { describe, expect, it } from 'vitest';
 import { DeltaTable } from '../../../src/table/index.js';
-import { kafkaAvailable, startKafka, type KafkaService } from '../../support/services.js';
+import { useKafkaTopic } from '../../support/kafka-topic.js';
+import { kafkaAvailable } from '../../support/services.js';
 import { exited, sleep, startCli } from '../../support/processes.js';
 import { tempDir } from '../../support/temp.js';
 
 const ready = await kafkaAvailable();
 
 describe.skipIf(!ready)('Kafka ingestion across consumer-group rebalances', () => {
-  let kafka: KafkaService | undefined;
-  let engine: Engine;
-  let producer: Producer;
-
-  beforeAll(async () => {
-    kafka = await startKafka();
-    engine = await Engine.create({ threads: 2 });
-    const client = new Kafka({ brokers: [kafka.bootstrap], logLevel: logLevel.NOTHING });
-    const admin = client.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 4 }], waitForLeaders: true });
-    await admin.disconnect();
-    producer = client.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-  });
-
-  afterAll(async () => {
-    await producer?.disconnect();
-    engine?.close();
-    await kafka?.stop();
-  });
+  const fixture = useKafkaTopic('orders', 4);
 
   const job = (table: string): ChildProcess =>
-    startCli(['ingest', 'kafka', table, '--brokers', kafka!.bootstrap, '--topic', 'orders', '--group', 'shared-group', '--max-batch-records', '200', '--max-batch-ms', '100', '--session-timeout-ms', '6000', '--key-column', 'order_key']);
+    startCli(['ingest', 'kafka', table, '--brokers', fixture().kafka.bootstrap, '--topic', 'orders', '--group', 'shared-group', '--max-batch-records', '200', '--max-batch-ms', '100', '--session-timeout-ms', '6000', '--key-column', 'order_key']);
 
   const produce = async (from: number, to: number) => {
     for (let start = from; start < to; start += 100) {
       const messages = [];
       for (let seq = start; seq < Math.min(to, start + 100); seq++) messages.push({ key: `o${seq}`, value: JSON.stringify({ seq, total: seq * 2 }) });
-      await producer.send({ topic: 'orders', messages });
+      await fixture().producer.send({ topic: 'orders', messages });
       await sleep(50);
     }
   };
 
   const rows = async (table: string) => {
     try {
-      return await engine.query(`SELECT seq, order_key FROM (${await (await (await DeltaTable.open(table, { engine })).scan()).sql()})`);
+      return await fixture().engine.query(`SELECT seq, order_key FROM (${await (await (await DeltaTable.open(table, { engine: fixture().engine })).scan()).sql()})`);
     } catch {
       return [];
     }
