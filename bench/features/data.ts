@@ -88,19 +88,24 @@ export const TRAINING_DRIVERS = 100_000;
 export const VIEW_ROWS = 1_000_000;
 
 /**
- * Rows i of view `v` (seed s): driver 1 + i % DRIVERS (10 rows per driver), event time at
- * a whole second in 30 days from 2024-05-01; every 50th row repeats the previous row's
- * driver and event time with a later created time, so created-time ties occur.
+ * Row i of a view: driver 1 + i % DRIVERS, so 10 rows per driver; the k-th row of a driver
+ * (k = i / DRIVERS) falls at a whole second in days 3k..3k+3 from 2024-05-01, so a driver's
+ * rows never share an event time by chance. In views with a created time, every 50th row
+ * repeats the previous row's driver and event time with a later created time, so ties on
+ * event time occur and the created time must break them.
  */
 function trainingViewSql(spec: TrainingViewSpec, seed: number): string {
   const features = spec.features.map((f, k) => {
     const h = `hash(i * ${seed * 101 + k * 7 + 1})`;
     return f.type === 'double' ? `round((${h} % 1000000) / 1e6, 6) AS ${f.name}` : `CAST(${h} % 1000 AS BIGINT) AS ${f.name}`;
   });
-  const base = `CASE WHEN i % 50 = 1 THEN i - 1 ELSE i END`;
-  return `SELECT 1 + (${base}) % ${TRAINING_DRIVERS} AS driver_id,
-      TIMESTAMPTZ '2024-05-01 00:00:00+00' + to_seconds(CAST(hash((${base}) * ${seed + 3}) % ${DAYS * 86400} AS BIGINT)) AS event_ts,
-      ${spec.created ? `TIMESTAMPTZ '2024-05-01 00:00:00+00' + to_seconds(CAST(hash((${base}) * ${seed + 3}) % ${DAYS * 86400} AS BIGINT) + CAST(hash(i * ${seed + 5}) % 7200 AS BIGINT)) AS created_ts,` : ''}
+  const base = spec.created ? `(CASE WHEN i % 50 = 1 THEN i - 1 ELSE i END)` : 'i';
+  const slot = (DAYS / 10) * 86400;
+  const event = `TIMESTAMPTZ '2024-05-01 00:00:00+00' + to_seconds(CAST((${base} // ${TRAINING_DRIVERS}) * ${slot} + hash(${base} * ${seed + 3}) % ${slot} AS BIGINT))`;
+  const created = `${event} + to_seconds(CAST(CASE WHEN i % 50 = 1 THEN 3600 ELSE 0 END + hash(i * ${seed + 5}) % 1800 AS BIGINT))`;
+  return `SELECT 1 + ${base} % ${TRAINING_DRIVERS} AS driver_id,
+      ${event} AS event_ts,
+      ${spec.created ? `${created} AS created_ts,` : ''}
       ${features.join(',\n      ')}
     FROM range(0, ${VIEW_ROWS}) t(i)`;
 }
