@@ -12,6 +12,9 @@ import { computeOnDemand, onDemandSql, splitRequest } from './definitions/on-dem
 import { FeatureDefinitionError, FeatureNotFoundError } from './errors.js';
 import { quoteIdent } from '../engine/index.js';
 import { pointInTimeJoinSql, type PointInTimeSource } from './historical/point-in-time-join.js';
+import { aggregateView, type AggregateOptions, type AggregateResult } from './aggregation/stream-aggregator.js';
+import { planAggregation } from './aggregation/aggregation-plan.js';
+import { planKinds } from './aggregation/slots.js';
 import { savedEntityRowsSql, trainingSetDefinition, TrainingSet, type PinnedSource } from './historical/training-set.js';
 
 export interface HistoricalFeaturesRequest {
@@ -32,6 +35,8 @@ export interface OnlineFeaturesRequest {
   /** Entity key columns, one value per entity row in each. */
   entities: Readonly<Record<string, readonly unknown[]>>;
   fullFeatureNames?: boolean;
+  /** The time windowed aggregates are as of (epoch ms, ISO text or Date); now by default. */
+  at?: Date | string | number;
 }
 
 /** Feature definitions over a project's tables: training sets offline, the latest values online. */
@@ -52,7 +57,8 @@ export class FeatureStore {
     const online = this.requireOnline();
     const results: MaterializeResult[] = [];
     const until = toMillis(end);
-    for (const view of this.viewsNamed(options.views)) {
+    // Aggregation views are kept current by `aggregate`: their windows are not a time range.
+    for (const view of this.viewsNamed(options.views).filter((v) => v.view.aggregation === undefined)) {
       const table = await DeltaTable.open(this.tablePath(view.view), { engine: this.engine });
       results.push(await materializeView(this.engine, table, view, online, toMillis(start), until, (rows) => options.onRows?.(view.view.name, rows)));
       const previous = Number((await online.getMeta(`materialized:${view.view.name}`)) ?? '0');
@@ -61,15 +67,57 @@ export class FeatureStore {
     return results;
   }
 
-  /** Materialize each view from where its last materialization ended (the beginning, the first time) up to `end`. */
+  /**
+   * Materialize each view from where its last materialization ended (the beginning, the
+   * first time) up to `end`; aggregation views fold in every commit since their last run.
+   */
   async materializeIncremental(end: Date | string | number, options: { views?: readonly string[]; onRows?: (view: string, rows: number) => void } = {}): Promise<MaterializeResult[]> {
     const online = this.requireOnline();
     const results: MaterializeResult[] = [];
     for (const view of this.viewsNamed(options.views)) {
+      if (view.view.aggregation !== undefined) {
+        const done = await this.aggregate({ views: [view.view.name], ...(options.onRows === undefined ? {} : { onEntities: (n: number) => options.onRows?.(view.view.name, n) }) });
+        for (const result of done) results.push({ view: result.view, written: result.entities, read: result.entities, tableVersion: result.tableVersion });
+        continue;
+      }
       const start = Number((await online.getMeta(`materialized:${view.view.name}`)) ?? '0');
       results.push(...(await this.materialize(start, end, { views: [view.view.name], ...(options.onRows === undefined ? {} : { onRows: options.onRows }) })));
     }
     return results;
+  }
+
+  /**
+   * Bring aggregation views' tiles in the online store up to their tables' latest
+   * versions (all of them, or the named ones): the streaming half of window aggregations.
+   */
+  async aggregate(options: Omit<AggregateOptions, 'onEntities'> & { views?: readonly string[]; onEntities?: (entities: number) => void } = {}): Promise<AggregateResult[]> {
+    const online = this.requireOnline();
+    const results: AggregateResult[] = [];
+    for (const view of this.viewsNamed(options.views).filter((v) => v.view.aggregation !== undefined)) {
+      const table = await DeltaTable.open(this.tablePath(view.view), { engine: this.engine });
+      const { views: _views, ...rest } = options;
+      results.push(await aggregateView(this.engine, table, view, online, rest));
+    }
+    return results;
+  }
+
+  /**
+   * Keep aggregation views current until `signal` aborts: fold in new commits as the
+   * ingest jobs append them, polling each table's log every `pollMs` (default 250).
+   */
+  async followAggregations(options: { signal: AbortSignal; pollMs?: number; views?: readonly string[]; onBatch?: (results: AggregateResult[]) => void }): Promise<void> {
+    const pollMs = options.pollMs ?? 250;
+    while (!options.signal.aborted) {
+      const results = await this.aggregate(options.views === undefined ? {} : { views: options.views });
+      if (results.some((r) => r.commits > 0)) options.onBatch?.(results);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollMs);
+        options.signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        }, { once: true });
+      });
+    }
   }
 
   /**
@@ -80,11 +128,12 @@ export class FeatureStore {
   async onlineFeatures(request: OnlineFeaturesRequest): Promise<OnlineFeaturesResponse> {
     const split = splitRequest(this.repository, this.references(request.features));
     const fullFeatureNames = request.fullFeatureNames ?? false;
-    if (split.onDemand.length === 0) return readOnlineFeatures(this.requireOnline(), resolveFeatures(this.repository, split.stored), request.entities, fullFeatureNames);
+    const at = request.at === undefined ? Date.now() : toMillis(request.at);
+    if (split.onDemand.length === 0) return readOnlineFeatures(this.requireOnline(), resolveFeatures(this.repository, split.stored), request.entities, fullFeatureNames, at);
     const needed = resolveFeatures(this.repository, split.needed);
     const keys = new Set(needed.flatMap((v) => v.joinKeys));
     const keyEntities = Object.fromEntries(Object.entries(request.entities).filter(([k]) => keys.has(k)));
-    const all = await readOnlineFeatures(this.requireOnline(), needed, keyEntities, true);
+    const all = await readOnlineFeatures(this.requireOnline(), needed, keyEntities, true, at);
     const column = (name: string) => all.results[all.metadata.feature_names.indexOf(name)];
     const rows = all.results[0]?.values.length ?? 0;
     const response: OnlineFeaturesResponse = { metadata: { feature_names: [...keys] }, results: [...keys].map((k) => column(k) as OnlineFeaturesResponse['results'][number]) };
@@ -145,7 +194,9 @@ export class FeatureStore {
       const version = request.versions?.[view.view.name];
       const snapshot = await table.snapshot(version === undefined ? {} : { version });
       const scan = await table.scan({ version: snapshot.version });
-      sources.push({ resolved: view, sql: await scan.sql() });
+      const aggregation = view.view.aggregation;
+      const kinds = aggregation === undefined ? undefined : planKinds(view.view.name, planAggregation(view.view.name, aggregation), snapshot.schema);
+      sources.push({ resolved: view, sql: await scan.sql(), ...(kinds === undefined ? {} : { kinds }) });
       pinned.push({ view: view.view.name, table: view.view.source.table, version: snapshot.version });
     }
     const entities = await prepareSource(request.entityRows);

@@ -1,4 +1,4 @@
-export { entity, featureView, featureService, onDemandFeatureView, type OnDemandFeatureView, type Entity, type FeatureView, type FeatureService, type FeatureDefinition, type FeatureRepository, type TableSource } from './definitions/definitions.js';
+export { entity, featureView, featureService, onDemandFeatureView, AGGREGATION_FUNCTIONS, type Aggregation, type AggregationFunction, type WindowAggregation, type OnDemandFeatureView, type Entity, type FeatureView, type FeatureService, type FeatureDefinition, type FeatureRepository, type TableSource } from './definitions/definitions.js';
 export { durationSeconds } from './definitions/duration.js';
 export { resolveFeatures, type ResolvedView } from './definitions/resolve.js';
 export { FeatureStore, type HistoricalFeaturesRequest, type OnlineFeaturesRequest } from './feature-store.js';
@@ -13,3 +13,4 @@ export { FeatureDefinitionError, FeatureNotFoundError } from './errors.js';
 export { openFeatureStore, openOnlineStore, checkShape } from './project-store.js';
 export { FeatureRegistry, type RegistryEntry, type RegistryPlan } from './registry/registry.js';
 export { validateRepository } from './registry/validate.js';
+export { aggregationView, planAggregation, readAggregates, readAggregationMeta, type AggregationViewDefinition, type AggregateResult, type AggregateOptions, type AggregatedValues } from './aggregation/index.js';

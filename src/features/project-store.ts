@@ -4,6 +4,7 @@ import type { Project } from '../project/index.js';
 import type { FeatureRepository } from './definitions/definitions.js';
 import { FeatureDefinitionError } from './errors.js';
 import { FeatureStore } from './feature-store.js';
+import { planAggregation } from './aggregation/aggregation-plan.js';
 import { LmdbOnlineStore } from './online/lmdb-online-store.js';
 import type { OnlineStore } from './online/online-store.js';
 import { RedisOnlineStore } from './online/redis-online-store.js';
@@ -42,5 +43,7 @@ export function checkShape(json: unknown, where: string): FeatureRepository {
       throw new FeatureDefinitionError(`Feature view '${view.name}' needs a table source with a timestampField`, view.name, 'Set "source": {"kind": "table", "table": "...", "timestampField": "..."}.');
     }
   }
-  return repo as FeatureRepository;
+  // An aggregation view's features follow from its aggregations; the file need not list them.
+  const featureViews = repo.featureViews.map((view) => (view.aggregation === undefined ? view : { ...view, features: planAggregation(view.name, view.aggregation).aggregates.map((a) => a.feature) }));
+  return { ...(repo as FeatureRepository), featureViews };
 }

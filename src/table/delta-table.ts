@@ -1,8 +1,12 @@
 import path from 'node:path';
 import { sharedEngine, type Engine } from '../engine/index.js';
-import { LocalObjectStore, type ObjectStore } from '../storage/index.js';
+import { LocalObjectStore, ObjectNotFoundError, type ObjectStore } from '../storage/index.js';
 import { readHistory, loadLogState, loadSnapshot, refreshSnapshot, type HistoryEntry, type LogState, type Snapshot, type SnapshotOptions } from './snapshot/index.js';
 import { Scan, type ScanOptions } from './scan/index.js';
+import type { Action } from './actions/index.js';
+import { CommitMissingError } from './errors.js';
+import { commitPath } from './log-segment/index.js';
+import { readJsonLogFile } from './snapshot/read-log-file.js';
 import { TableWriter, type CreateOptions, type OverwriteOptions, type WriteOptions, type WriteResult, type WriteSource } from './write/index.js';
 
 export interface OpenOptions {
@@ -83,6 +87,16 @@ export class DeltaTable {
     if (options.version !== undefined) snapshotOptions.version = options.version;
     if (options.timestamp !== undefined) snapshotOptions.timestamp = options.timestamp;
     return new Scan(await this.snapshot(snapshotOptions), this.engine, options);
+  }
+
+  /** The actions one commit wrote, for readers that follow a table commit by commit. */
+  async commitActions(version: number): Promise<Action[]> {
+    try {
+      return await readJsonLogFile(this.store, commitPath(version));
+    } catch (error) {
+      if (error instanceof ObjectNotFoundError) throw new CommitMissingError(this.location, version);
+      throw error;
+    }
   }
 
   history(options: { limit?: number } = {}): Promise<HistoryEntry[]> {

@@ -149,3 +149,12 @@ export class WriteInvalidError extends AquiferError {
     super(code, message, { value, hint });
   }
 }
+
+export class CommitMissingError extends AquiferError {
+  constructor(location: string, version: number) {
+    super('TABLE_COMMIT_MISSING', `Commit ${version} of ${location} is not in the log`, {
+      value: { location, version },
+      hint: 'It was never written, or log cleanup removed it after a checkpoint; read a snapshot instead of single commits.',
+    });
+  }
+}

@@ -34,6 +34,21 @@ export function runOnlineStoreContract(name: string, create: () => Promise<Onlin
       }
     });
 
+    it('replaces a row unconditionally, older or not, keeping nested values intact', async () => {
+      const store = await create();
+      try {
+        const key = entityKey(['tiles']);
+        await store.write('agg', [{ key, eventTs: 5000, values: { x: 1 } }]);
+        const nested = { generation: 2, version: 7, tiles: { '60000': { newest: 61000, slots: { rows: 3, 'distinct:p': ['a', 'b'], 'last:p': [1, 2, 'b'] } } } };
+        await store.replace('agg', [{ key, eventTs: 1000, values: { state: nested } }]);
+        const [row] = await store.read('agg', [key]);
+        expect(row?.eventTs).toBe(1000);
+        expect(row?.values).toEqual({ state: nested });
+      } finally {
+        await store.close();
+      }
+    });
+
     it('keeps views apart and stores bookkeeping values', async () => {
       const store = await create();
       try {

@@ -24,6 +24,39 @@ export interface FeatureDefinition {
   description?: string;
 }
 
+export const AGGREGATION_FUNCTIONS = ['count', 'sum', 'avg', 'min', 'max', 'last', 'count_distinct'] as const;
+export type AggregationFunction = (typeof AGGREGATION_FUNCTIONS)[number];
+
+/** One windowed aggregate of a source column, such as the sum of `amount` over the last hour. */
+export interface Aggregation {
+  function: AggregationFunction;
+  /** The column aggregated; `count` without one counts rows. */
+  column?: string;
+  /** The window's length, e.g. '10m', '1h', '1d': a whole number of intervals. */
+  window: string | number;
+  /**
+   * `sliding` (the default): the window ending at the time asked about, moving by the
+   * view's interval. `tumbling`: the fixed, epoch-aligned window the time falls in,
+   * from its start (e.g. "today so far" for 1d).
+   */
+  windowType?: 'sliding' | 'tumbling';
+  /** The feature's name; `<function>_<column>_<window>` by default. */
+  name?: string;
+  /** The feature's type: `long` for counts, `double` for averages, `double` by default otherwise. */
+  type?: PrimitiveTypeName;
+}
+
+/**
+ * Windowed aggregations over a stream's rows (the table an ingest job appends to).
+ * Rows are summed up per entity in tiles of `interval`; a window is a run of tiles,
+ * so one set of tiles answers every window, online and offline alike.
+ */
+export interface WindowAggregation {
+  /** The tile length and the sliding windows' step, e.g. '1m' or '10m': whole seconds. */
+  interval: string | number;
+  aggregations: readonly Aggregation[];
+}
+
 /** Features of one entity (or several) read from one source, valid for `ttl` after their event time. */
 export interface FeatureView {
   name: string;
@@ -32,6 +65,8 @@ export interface FeatureView {
   features: readonly FeatureDefinition[];
   /** How long a value stays valid after its event time (e.g. '1d'); absent or 0: forever. */
   ttl?: string | number;
+  /** Present on aggregation views: the features are windowed aggregates of the source (see `aggregationView`). */
+  aggregation?: WindowAggregation;
   tags?: Readonly<Record<string, string>>;
   owner?: string;
   description?: string;

@@ -2,11 +2,16 @@ import { quoteIdent } from '../../engine/index.js';
 import { FeatureDefinitionError } from '../errors.js';
 import { durationSeconds } from '../definitions/duration.js';
 import type { ResolvedView } from '../definitions/resolve.js';
+import { planAggregation } from '../aggregation/aggregation-plan.js';
+import { pointInTimeAggregationSql } from '../aggregation/aggregation-sql.js';
+import type { ValueKind } from '../aggregation/slots.js';
 
 export interface PointInTimeSource {
   resolved: ResolvedView;
   /** SQL reading the view's source (at a pinned version). */
   sql: string;
+  /** For aggregation views: the aggregated columns' value kinds, from the pinned table's schema. */
+  kinds?: Record<string, ValueKind>;
 }
 
 export interface PointInTimeJoinOptions {
@@ -21,7 +26,8 @@ export interface PointInTimeJoinOptions {
  * the same keys and an event time at or before the row's time (DuckDB ASOF JOIN, out
  * of core), NULL when that row is older than the view's TTL. Rows sharing keys and event
  * time are reduced first to the newest by created time, so ties break as in Feast.
- * Entity rows keep their order and multiplicity.
+ * Aggregation views instead aggregate, per entity row, the source rows in each window
+ * ending at the row's time. Entity rows keep their order and multiplicity.
  */
 export function pointInTimeJoinSql(entitySql: string, sources: readonly PointInTimeSource[], options: PointInTimeJoinOptions): { sql: string; featureColumns: string[] } {
   const ts = quoteIdent(options.timestampColumn);
@@ -29,9 +35,29 @@ export function pointInTimeJoinSql(entitySql: string, sources: readonly PointInT
   const selects: string[] = [];
   const joins: string[] = [];
   const featureColumns: string[] = [];
-  sources.forEach(({ resolved, sql }, i) => {
+  const name = (view: string, feature: string) => {
+    const column = options.fullFeatureNames ? `${view}__${feature}` : feature;
+    if (featureColumns.includes(column)) {
+      throw new FeatureDefinitionError(`Two requested features are both named '${column}'`, column, 'Ask for full feature names (view__feature), or request only one of them.');
+    }
+    featureColumns.push(column);
+    return quoteIdent(column);
+  };
+  sources.forEach(({ resolved, sql, kinds }, i) => {
     const { view, joinKeys, features } = resolved;
     const alias = `aq_v${i}`;
+    if (view.aggregation !== undefined) {
+      const plan = planAggregation(view.name, view.aggregation);
+      ctes.push(pointInTimeAggregationSql(alias, sql, view.source, joinKeys, plan, kinds ?? {}, options.timestampColumn));
+      joins.push(`LEFT JOIN ${alias} ON ${alias}.aq_row = e.aq_row`);
+      for (const feature of features) {
+        const aggregate = plan.aggregates.find((a) => a.feature.name === feature.name);
+        const value = `${alias}.${quoteIdent(feature.name)}`;
+        const counted = aggregate?.function === 'count' || aggregate?.function === 'count_distinct';
+        selects.push(`${counted ? `coalesce(${value}, 0)` : value} AS ${name(view.name, feature.name)}`);
+      }
+      return;
+    }
     const keys = joinKeys.map(quoteIdent);
     const eventTs = quoteIdent(view.source.timestampField);
     const created = view.source.createdTimestampField;
@@ -44,14 +70,7 @@ export function pointInTimeJoinSql(entitySql: string, sources: readonly PointInT
     joins.push(`ASOF LEFT JOIN ${alias} ON ${on}`);
     const ttl = view.ttl === undefined ? 0 : durationSeconds(view.ttl, `TTL of feature view '${view.name}'`);
     const fresh = ttl > 0 ? `${alias}.aq_event_ts >= e.${ts} - to_seconds(${ttl})` : `${alias}.aq_event_ts IS NOT NULL`;
-    for (const feature of features) {
-      const name = options.fullFeatureNames ? `${view.name}__${feature.name}` : feature.name;
-      if (featureColumns.includes(name)) {
-        throw new FeatureDefinitionError(`Two requested features are both named '${name}'`, name, 'Ask for full feature names (view__feature), or request only one of them.');
-      }
-      featureColumns.push(name);
-      selects.push(`CASE WHEN ${fresh} THEN ${alias}.${quoteIdent(feature.name)} END AS ${quoteIdent(name)}`);
-    }
+    for (const feature of features) selects.push(`CASE WHEN ${fresh} THEN ${alias}.${quoteIdent(feature.name)} END AS ${name(view.name, feature.name)}`);
   });
   const sql = `WITH ${ctes.join(',\n')}\nSELECT e.* EXCLUDE (aq_row)${selects.map((s) => `, ${s}`).join('')} FROM aq_entities e ${joins.join(' ')} ORDER BY e.aq_row`;
   return { sql, featureColumns };

@@ -28,6 +28,12 @@ export class LmdbOnlineStore implements OnlineStore {
     });
   }
 
+  async replace(view: string, rows: readonly OnlineRow[]): Promise<void> {
+    await this.db.transaction(() => {
+      for (const row of rows) void this.db.put(`${view}\u0000${row.key}`, row);
+    });
+  }
+
   async read(view: string, keys: readonly string[]): Promise<(OnlineRow | undefined)[]> {
     const found = await this.db.getMany(keys.map((k) => `${view}\u0000${k}`));
     return found.map((row) => (row === undefined || typeof row === 'string' ? undefined : row));

@@ -1,6 +1,7 @@
 import { AquiferError } from '../../errors.js';
 import type { ResolvedView } from '../definitions/resolve.js';
 import { entityKey, type OnlineStore } from './online-store.js';
+import { readAggregates } from '../aggregation/read-aggregates.js';
 
 /** Feast's `/get-online-features` response: one result per column, entity key columns first. */
 export interface OnlineFeaturesResponse {
@@ -15,7 +16,7 @@ const EPOCH = '1970-01-01T00:00:00Z';
  * TTL; a stored NULL is PRESENT with a null value; an unknown entity is NOT_FOUND with
  * the epoch as its timestamp.
  */
-export async function readOnlineFeatures(store: OnlineStore, views: readonly ResolvedView[], entities: Readonly<Record<string, readonly unknown[]>>, fullFeatureNames: boolean): Promise<OnlineFeaturesResponse> {
+export async function readOnlineFeatures(store: OnlineStore, views: readonly ResolvedView[], entities: Readonly<Record<string, readonly unknown[]>>, fullFeatureNames: boolean, atMs: number = Date.now()): Promise<OnlineFeaturesResponse> {
   const keyColumns = [...new Set(views.flatMap((v) => v.joinKeys))];
   const lengths = new Set(Object.values(entities).map((values) => values.length));
   if (lengths.size > 1) throw new AquiferError('FEATURE_REQUEST_INVALID', 'Every entity key column must have as many values', { value: Object.fromEntries(Object.entries(entities).map(([k, v]) => [k, v.length])), hint: 'Send one value per entity row in each key column.' });
@@ -31,15 +32,32 @@ export async function readOnlineFeatures(store: OnlineStore, views: readonly Res
   const names: string[] = [...keyColumns];
   for (const view of views) {
     const keys = Array.from({ length: rows }, (_, i) => entityKey(view.joinKeys.map((k) => (entities[k] as readonly unknown[])[i])));
+    if (view.view.aggregation !== undefined) {
+      // Windows slide with the time asked about, so aggregates are combined from tiles now, not stored finished.
+      const aggregated = await readAggregates(store, view.view, view.features, keys, atMs);
+      for (const feature of view.features) {
+        names.push(fullFeatureNames ? `${view.view.name}__${feature.name}` : feature.name);
+        results.push({
+          values: aggregated.map((a) => a.values[feature.name] ?? null),
+          statuses: aggregated.map((a) => (a.found ? 'PRESENT' : 'NOT_FOUND')),
+          event_timestamps: aggregated.map((a) => (a.newest === 0 ? EPOCH : isoSeconds(a.newest))),
+        });
+      }
+      continue;
+    }
     const stored = await store.read(view.view.name, keys);
     for (const feature of view.features) {
       names.push(fullFeatureNames ? `${view.view.name}__${feature.name}` : feature.name);
       results.push({
         values: stored.map((row) => (row === undefined ? null : (row.values[feature.name] ?? null))),
         statuses: stored.map((row) => (row === undefined ? 'NOT_FOUND' : 'PRESENT')),
-        event_timestamps: stored.map((row) => (row === undefined ? EPOCH : new Date(row.eventTs).toISOString().replace('.000Z', 'Z'))),
+        event_timestamps: stored.map((row) => (row === undefined ? EPOCH : isoSeconds(row.eventTs))),
       });
     }
   }
   return { metadata: { feature_names: names }, results };
+}
+
+function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
 }

@@ -18,6 +18,8 @@ export interface OnlineRow {
 export interface OnlineStore {
   /** Store rows that are newer than what is stored; returns how many replaced or added a row. */
   write(view: string, rows: readonly OnlineRow[]): Promise<number>;
+  /** Store rows unconditionally, replacing what is stored (aggregation tiles, which their writer merges itself). */
+  replace(view: string, rows: readonly OnlineRow[]): Promise<void>;
   /** The stored row for each key (undefined where there is none), in the keys' order. */
   read(view: string, keys: readonly string[]): Promise<(OnlineRow | undefined)[]>;
   /** Small bookkeeping values (such as a view's materialized-until time). */

@@ -43,6 +43,13 @@ export class RedisOnlineStore implements OnlineStore {
     return written;
   }
 
+  async replace(view: string, rows: readonly OnlineRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const row of rows) pipeline.set(this.key(view, row.key), JSON.stringify(row));
+    for (const [error] of (await pipeline.exec()) ?? []) if (error !== null) throw error;
+  }
+
   async read(view: string, keys: readonly string[]): Promise<(OnlineRow | undefined)[]> {
     if (keys.length === 0) return [];
     const values = await this.redis.mget(...keys.map((k) => this.key(view, k)));

@@ -4,6 +4,8 @@ import { DeltaTable, describeType, TableNotFoundError, type DataType } from '../
 import type { FeatureRepository, FeatureView } from '../definitions/definitions.js';
 import { durationSeconds } from '../definitions/duration.js';
 import { FeatureDefinitionError } from '../errors.js';
+import { planAggregation } from '../aggregation/aggregation-plan.js';
+import { planKinds } from '../aggregation/slots.js';
 
 /** Types a feature may be declared as for a column of a given Delta type. */
 function compatible(declared: string, actual: DataType): boolean {
@@ -72,6 +74,10 @@ async function validateView(view: FeatureView, repository: FeatureRepository, pr
     if (field.type.kind !== 'primitive' || !['timestamp', 'timestamp_ntz', 'date'].includes(field.type.name)) {
       throw new FeatureDefinitionError(`Feature view '${view.name}': ${role} '${name}' is ${describeType(field.type)}, not a timestamp`, { view: view.name, column: name }, 'Point it at a timestamp column.');
     }
+  }
+  if (view.aggregation !== undefined) {
+    planKinds(view.name, planAggregation(view.name, view.aggregation), schema);
+    return;
   }
   for (const feature of view.features) {
     const field = column(feature.name, 'feature');

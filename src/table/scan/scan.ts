@@ -18,6 +18,11 @@ export interface ScanOptions extends PartitionReadOptions {
   /** A SQL boolean expression over the table's columns. */
   where?: string;
   limit?: number;
+  /**
+   * Read only these files of the snapshot's table (such as the ones some commits added),
+   * with the snapshot's schema, instead of its live files.
+   */
+  files?: readonly AddFile[];
 }
 
 const STORED_TYPES_CACHE_SIZE = 64;
@@ -106,17 +111,18 @@ export class Scan {
     const fields = snapshot.schema.fields.filter((f) => !(f.type.kind === 'primitive' && f.type.name === 'void'));
     const output = this.outputColumns(fields);
     let predicate: Predicate | undefined;
-    let files: AddFile[] = [...snapshot.files];
+    const candidates = this.options.files ?? snapshot.files;
+    let files: AddFile[] = [...candidates];
     if (this.options.where !== undefined) {
       predicate = await parsePredicate(this.engine, this.options.where);
-      files = await pruneFiles(this.engine, snapshot, snapshot.files, predicate, this.options);
+      files = await pruneFiles(this.engine, snapshot, candidates, predicate, this.options);
     }
     const logical = await this.logicalSelect(fields, files);
     let sql = `SELECT ${output.map(quoteIdent).join(', ')} FROM (${logical}) AS aquifer_table`;
     if (predicate !== undefined) sql += ` WHERE ${predicate.sql}`;
     if (this.options.limit !== undefined) sql += ` LIMIT ${Math.max(0, Math.floor(this.options.limit))}`;
     log.debug({ table: snapshot.location, version: snapshot.version, files: files.length, totalFiles: snapshot.files.length }, 'scan planned');
-    return { files, totalFiles: snapshot.files.length, sql, columns: output };
+    return { files, totalFiles: candidates.length, sql, columns: output };
   }
 
   private outputColumns(fields: readonly StructField[]): string[] {
