@@ -4,7 +4,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
 import { Project } from '../../src/project/index.js';
 import { DeltaTable } from '../../src/table/index.js';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { runCli } from '../support/cli.js';
+import { exited } from '../support/processes.js';
+import { REPO_ROOT } from '../support/shared.js';
 import { tempDir } from '../support/temp.js';
 
 let project: Project;
@@ -58,5 +62,43 @@ describe('feature commands', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('FEATURE_DEFINITION_INVALID');
     expect((await runCli(['training-set', 'create', 'x', '--entities', 'rows.parquet', '--features', 'svc', '--model', 'nocolon', '--project', project.root])).code).toBe(2);
+  });
+
+  it('aggregates window features from features.json, and with --follow folds in commits as they land until SIGTERM', async () => {
+    const agg = await Project.init(path.join(dir, 'aggregations'));
+    const events = (from: number, n: number) => ({ sql: `SELECT (i % 3)::BIGINT AS user_id, TIMESTAMPTZ '2024-05-01 00:00:00+00' + to_seconds(i * 60) AS ts, (i * 1.5)::DOUBLE AS amount FROM range(${from}, ${from + n}) t(i)` });
+    const engine = await Engine.create({ threads: 1 });
+    try {
+      await DeltaTable.create(agg.tablePath('events'), { engine, data: events(0, 30) });
+    } finally {
+      engine.close();
+    }
+    await writeFile(
+      agg.featuresPath,
+      JSON.stringify({
+        entities: [{ name: 'user', joinKeys: [{ name: 'user_id', type: 'long' }] }],
+        featureViews: [{ name: 'activity', entities: ['user'], source: { kind: 'table', table: 'events', timestampField: 'ts' }, aggregation: { interval: '5m', aggregations: [{ function: 'count', window: '1h' }, { function: 'sum', column: 'amount', window: '1h' }] } }],
+      }),
+    );
+    const once = await runCli(['aggregate', '--project', agg.root, '--format', 'json']);
+    expect(once.code, once.stderr).toBe(0);
+    expect(JSON.parse(once.stdout)).toMatchObject({ view: 'activity', tableVersion: 0, rebuilt: true, entities: 3 });
+
+    const follower = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'cli', 'main.js'), 'aggregate', '--follow', '--poll-ms', '50', '--project', agg.root, '--format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines = createInterface({ input: follower.stdout! })[Symbol.asyncIterator]();
+    try {
+      expect(JSON.parse((await lines.next()).value as string)).toMatchObject({ view: 'activity', tableVersion: 0, commits: 0 });
+      const writer = await Engine.create({ threads: 1 });
+      try {
+        await (await DeltaTable.open(agg.tablePath('events'), { engine: writer })).append(events(30, 30));
+      } finally {
+        writer.close();
+      }
+      expect(JSON.parse((await lines.next()).value as string)).toMatchObject({ view: 'activity', tableVersion: 1, commits: 1, rebuilt: false, entities: 3 });
+    } finally {
+      follower.kill('SIGTERM');
+      await exited(follower);
+    }
+    expect(follower.exitCode).toBe(0);
   });
 });

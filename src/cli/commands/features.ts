@@ -1,12 +1,14 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { sharedEngine } from '../../engine/index.js';
-import { checkShape, FeatureRegistry, openFeatureStore, trainingSetDefinition, type FeatureStore, type MaterializeResult, type RegistryPlan } from '../../features/index.js';
+import { checkShape, FeatureRegistry, openFeatureStore, trainingSetDefinition, type AggregateResult, type FeatureStore, type MaterializeResult, type RegistryPlan } from '../../features/index.js';
 import { Project } from '../../project/index.js';
 import { DeltaTable, type FileFormat } from '../../table/index.js';
 import { CliUsageError } from '../usage-error.js';
-import { choice, parseList } from '../options.js';
+import { choice, parseList, parseNonNegativeInt } from '../options.js';
 import { printJson, printText, type InfoFormat } from '../output/print.js';
+import { ProgressCounter } from '../output/progress.js';
+import { log } from '../../log.js';
 
 async function withStore<T>(projectDir: string, work: (store: FeatureStore, project: Project) => Promise<T>): Promise<T> {
   const project = await Project.open(projectDir);
@@ -21,6 +23,31 @@ async function withStore<T>(projectDir: string, work: (store: FeatureStore, proj
 function report(results: readonly MaterializeResult[], format: InfoFormat): void {
   if (format === 'json') printJson(results);
   else printText(results.map((r) => `${r.view}: ${r.read} entities read at table version ${r.tableVersion}, ${r.written} written to the online store`).join('\n'));
+}
+
+/** Progress per view as rows or entities come in, on a terminal. */
+function progressFor(format: InfoFormat, unit: string): { onRows: (view: string, rows: number) => void; stop: () => void } {
+  const counters = new Map<string, ProgressCounter>();
+  return {
+    onRows: (view, rows) => {
+      if (format === 'json') return;
+      let counter = counters.get(view);
+      if (counter === undefined) {
+        for (const other of counters.values()) other.stop();
+        counter = new ProgressCounter(view, unit);
+        counters.set(view, counter);
+      }
+      counter.update(rows);
+    },
+    stop: () => {
+      for (const counter of counters.values()) counter.stop();
+    },
+  };
+}
+
+function describeAggregate(r: AggregateResult): string {
+  const how = r.rebuilt ? 'rebuilt from the whole table' : `${r.commits} new commit${r.commits === 1 ? '' : 's'} folded in`;
+  return `${r.view}: tiles at table version ${r.tableVersion}, ${how}, ${r.entities} entities written`;
 }
 
 function parseModel(text: string | undefined): { name: string; version: string } | undefined {
@@ -69,18 +96,52 @@ export function registerFeatureCommands(program: Command): void {
     .option('--views <a,b>', 'only these feature views', parseList)
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (start: string, end: string, flags: { project: string; views?: string[]; format: InfoFormat }) => {
-      report(await withStore(flags.project, (store) => store.materialize(start, end, flags.views === undefined ? {} : { views: flags.views })), flags.format);
+      const progress = progressFor(flags.format, 'entities');
+      const results = await withStore(flags.project, (store) => store.materialize(start, end, { onRows: progress.onRows, ...(flags.views === undefined ? {} : { views: flags.views }) })).finally(progress.stop);
+      report(results, flags.format);
     });
 
   program
     .command('materialize-incremental')
-    .description('Materialize each feature view from where its last materialization ended up to END.')
+    .description('Materialize each feature view from where its last materialization ended up to END; aggregation views fold in their new commits.')
     .argument('<end>', 'ISO time')
     .option('--project <dir>', 'project folder', '.')
     .option('--views <a,b>', 'only these feature views', parseList)
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (end: string, flags: { project: string; views?: string[]; format: InfoFormat }) => {
-      report(await withStore(flags.project, (store) => store.materializeIncremental(end, flags.views === undefined ? {} : { views: flags.views })), flags.format);
+      const progress = progressFor(flags.format, 'entities');
+      const results = await withStore(flags.project, (store) => store.materializeIncremental(end, { onRows: progress.onRows, ...(flags.views === undefined ? {} : { views: flags.views }) })).finally(progress.stop);
+      report(results, flags.format);
+    });
+
+  program
+    .command('aggregate')
+    .description("Fold the commits appended to aggregation views' tables into their tiles in the online store (window aggregations); with --follow, keep doing so as ingest jobs append.")
+    .option('--project <dir>', 'project folder', '.')
+    .option('--views <a,b>', 'only these aggregation views', parseList)
+    .option('--rebuild', 'recompute every entity\'s tiles from the whole table')
+    .option('--follow', 'keep running, folding in new commits as they land, until SIGINT/SIGTERM')
+    .option('--poll-ms <n>', 'with --follow: how often to look for new commits', parseNonNegativeInt, 250)
+    .option('--format <format>', 'text or json (json: one line per view per batch with --follow)', choice(['text', 'json'] as const), 'text')
+    .action(async (flags: { project: string; views?: string[]; rebuild?: boolean; follow?: boolean; pollMs: number; format: InfoFormat }) => {
+      const views = flags.views === undefined ? {} : { views: flags.views };
+      const print = (results: readonly AggregateResult[]) => {
+        if (flags.format === 'json') for (const r of results) process.stdout.write(`${JSON.stringify(r)}\n`);
+        else printText(results.map(describeAggregate).join('\n'));
+      };
+      await withStore(flags.project, async (store) => {
+        const progress = progressFor(flags.format, 'entities');
+        const first = await store.aggregate({ ...views, rebuild: flags.rebuild === true, onEntities: (n) => progress.onRows('aggregate', n) }).finally(progress.stop);
+        if (first.length === 0) throw new CliUsageError('No aggregation views to aggregate', flags.views ?? [], 'Define a feature view with "aggregation" (see docs/features.md), or name one with --views.');
+        print(first);
+        if (flags.follow !== true) return;
+        const controller = new AbortController();
+        const stop = () => controller.abort();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        log.info({ views: first.map((r) => r.view), pollMs: flags.pollMs }, 'following aggregation views');
+        await store.followAggregations({ signal: controller.signal, pollMs: flags.pollMs, ...views, onBatch: (results) => print(results.filter((r) => r.commits > 0)) });
+      });
     });
 
   const trainingSet = program.command('training-set').description('Point-in-time-correct training sets, saved as Delta tables pinned to the table versions they read.');

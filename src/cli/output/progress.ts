@@ -28,3 +28,33 @@ export class ProgressBar {
     this.bar = undefined;
   }
 }
+
+/**
+ * A running count on stderr (entities, rows) for work whose total is not known up
+ * front; like ProgressBar, it appears only after a second, and only on a terminal.
+ */
+export class ProgressCounter {
+  private bar: cliProgress.SingleBar | undefined;
+  private readonly startedAt = Date.now();
+
+  constructor(
+    private readonly label: string,
+    private readonly unit: string,
+    private readonly enabled: boolean = process.stderr.isTTY === true,
+  ) {}
+
+  update(count: number): void {
+    if (!this.enabled) return;
+    if (this.bar === undefined) {
+      if (Date.now() - this.startedAt < 1000) return;
+      this.bar = new cliProgress.SingleBar({ format: `${this.label} {value} ${this.unit} | {duration_formatted}`, stream: process.stderr, hideCursor: true });
+      this.bar.start(Number.MAX_SAFE_INTEGER, 0);
+    }
+    this.bar.update(count);
+  }
+
+  stop(): void {
+    this.bar?.stop();
+    this.bar = undefined;
+  }
+}
