@@ -52,7 +52,7 @@ export class FeatureStore {
     for (const view of repository.featureViews) joinKeysOf(repository.entities, view);
   }
 
-  /** Load the latest values with event time in [start, end) of every view (or the named ones) into the online store. */
+  /** Load the latest values with event time in [start, end] (as Feast: both ends included) of every view (or the named ones) into the online store. */
   async materialize(start: Date | string | number, end: Date | string | number, options: { views?: readonly string[]; onRows?: (view: string, rows: number) => void } = {}): Promise<MaterializeResult[]> {
     const online = this.requireOnline();
     const results: MaterializeResult[] = [];
@@ -111,11 +111,13 @@ export class FeatureStore {
       const results = await this.aggregate(options.views === undefined ? {} : { views: options.views });
       if (results.some((r) => r.commits > 0)) options.onBatch?.(results);
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pollMs);
-        options.signal.addEventListener('abort', () => {
+        const done = () => {
           clearTimeout(timer);
+          options.signal.removeEventListener('abort', done);
           resolve();
-        }, { once: true });
+        };
+        const timer = setTimeout(done, pollMs);
+        options.signal.addEventListener('abort', done, { once: true });
       });
     }
   }

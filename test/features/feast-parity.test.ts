@@ -1,10 +1,10 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine, quoteLiteral } from '../../src/engine/index.js';
-import { FeatureStore, type FeatureRepository } from '../../src/features/index.js';
+import { FeatureStore, LmdbOnlineStore, type FeatureRepository } from '../../src/features/index.js';
 import { Project } from '../../src/project/index.js';
 import { DeltaTable } from '../../src/table/index.js';
 import { referencePython } from '../support/reference-readers.js';
@@ -25,7 +25,7 @@ function feastAvailable(): boolean {
  * get_historical_features (DuckDB offline store) and Aquifer's training set must agree
  * row by row, TTL expiry and created-time ties included.
  */
-describe.skipIf(!feastAvailable())('training sets agree with Feast', () => {
+describe.skipIf(!feastAvailable())('training sets and online features agree with Feast', () => {
   let engine: Engine;
   let dir: string;
   let project: Project;
@@ -37,7 +37,7 @@ describe.skipIf(!feastAvailable())('training sets agree with Feast', () => {
   });
   afterAll(() => engine.close());
 
-  it('gives the same rows as Feast for random data with ties, expired values, unknown keys and duplicate entity rows', async () => {
+  it('gives the same rows as Feast for random data with ties, expired values, unknown keys and duplicate entity rows, and serves the values Feast serves after the same materialization', async () => {
     const data = (name: string) => path.join(dir, `${name}.parquet`);
     // Seeded data: 150 drivers, events over three days at whole seconds, some event times repeated with a later created time.
     await engine.run(`SELECT setseed(0.42)`);
@@ -79,7 +79,10 @@ describe.skipIf(!feastAvailable())('training sets agree with Feast', () => {
       ],
     };
     const features = ['driver_stats:conv_rate', 'driver_stats:trips', 'driver_profile:rating'];
-    const store = new FeatureStore(project, engine, repository);
+    const online = LmdbOnlineStore.open(path.join(project.root, '.aquifer', 'online'));
+    const store = new FeatureStore(project, engine, repository, online);
+    // Online parity: drivers with values, one whose only values come after the window's end, and unknown ones.
+    const onlineKeys = [...Array.from({ length: 160 }, (_, i) => i + 1), 999];
     const ours = await store.historicalFeatures({ entityRows: { files: data('entities') }, features });
 
     const spec = {
@@ -90,6 +93,7 @@ describe.skipIf(!feastAvailable())('training sets agree with Feast', () => {
       ],
       entityRows: data('entities'),
       features,
+      online: { start: '2024-04-27T00:00:00+00:00', end: '2024-05-02T12:00:00+00:00', entities: { driver_id: onlineKeys }, output: path.join(dir, 'feast-online.json') },
     };
     const specFile = path.join(dir, 'spec.json');
     await writeFile(specFile, JSON.stringify(spec));
@@ -111,5 +115,17 @@ describe.skipIf(!feastAvailable())('training sets agree with Feast', () => {
     // The data exercise what they should: values missing or past their TTL, and created-time ties.
     expect(Number(result?.['expired_or_missing'])).toBeGreaterThan(100);
     expect(Number(result?.['tie_winners'])).toBeGreaterThan(0);
+
+    // Online: the same materialization window, the same entities, the same values and statuses.
+    await store.materialize('2024-04-27T00:00:00Z', '2024-05-02T12:00:00Z');
+    const served = await store.onlineFeatures({ features, entities: { driver_id: onlineKeys } });
+    await online.close();
+    const feastOnline = JSON.parse(await readFile(path.join(dir, 'feast-online.json'), 'utf8')) as Record<string, unknown[]>;
+    const byName = (name: string) => served.results[served.metadata.feature_names.indexOf(name)];
+    for (const name of ['conv_rate', 'trips', 'rating']) {
+      expect(byName(name)?.values, name).toEqual(feastOnline[name]);
+    }
+    expect(byName('driver_id')?.values).toEqual(feastOnline['driver_id']);
+    expect(byName('conv_rate')?.statuses.filter((s) => s === 'NOT_FOUND').length).toBeGreaterThan(0);
   });
 });

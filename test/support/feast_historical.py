@@ -8,7 +8,9 @@ created-timestamp columns, join keys, TTL in seconds and features with their typ
 entity rows (a Parquet file) and the features to fetch. A throwaway Feast repository with
 the DuckDB offline store (the one whose point-in-time rows are correct, see STACK.md) is
 written to a temporary folder, applied, and asked for the historical features; the result
-goes to OUTPUT as Parquet.
+goes to OUTPUT as Parquet. With an "online" section (start, end, entities, output), the views
+are also materialized into Feast's SQLite online store for [start, end) and the online
+features of those entities are written to its output as JSON (`to_dict()`).
 """
 import json
 import os
@@ -53,13 +55,22 @@ def main(argv):
                 ttl=timedelta(seconds=v["ttlSeconds"]),
                 schema=[Field(name=f["name"], dtype=getattr(feast_types, TYPES[f["type"]])) for f in v["features"]],
                 source=source,
-                online=False,
+                online="online" in spec,
             )
         )
     store.apply([*entities.values(), *views])
     entity_df = pd.read_parquet(spec["entityRows"])
     job = store.get_historical_features(entity_df=entity_df, features=spec["features"], full_feature_names=spec.get("fullFeatureNames", False))
     job.to_df().to_parquet(output, index=False)
+    online = spec.get("online")
+    if online is not None:
+        from datetime import datetime
+
+        store.materialize(start_date=datetime.fromisoformat(online["start"]), end_date=datetime.fromisoformat(online["end"]))
+        rows = [dict(zip(online["entities"].keys(), values)) for values in zip(*online["entities"].values())]
+        result = store.get_online_features(features=spec["features"], entity_rows=rows).to_dict()
+        with open(online["output"], "w") as f:
+            json.dump(result, f, default=str)
     return 0
 
 

@@ -89,7 +89,7 @@ export function registerFeatureCommands(program: Command): void {
 
   program
     .command('materialize')
-    .description("Load the latest feature values with event time in [START, END) into the online store (LMDB by default; Redis when the project's config says so).")
+    .description("Load the latest feature values with event time in [START, END] (both included, as in Feast) into the online store (LMDB by default; Redis when the project's config says so).")
     .argument('<start>', 'ISO time, e.g. 2024-05-01T00:00:00Z')
     .argument('<end>', 'ISO time')
     .option('--project <dir>', 'project folder', '.')

@@ -16,7 +16,7 @@ const BATCH = 10_000;
 
 /**
  * Load the latest values per entity of one view, among rows with event time in
- * [start, end), into the online store. DuckDB picks the latest row per entity (ties by
+ * [start, end] (both ends included, as Feast does), into the online store. DuckDB picks the latest row per entity (ties by
  * created time); the store keeps a row only if it is newer than the stored one, so
  * repeating a window, or overlapping windows, converges on the same state.
  */
@@ -30,7 +30,7 @@ export async function materializeView(engine: Engine, table: DeltaTable, view: R
   const features = view.view.features.map((f) => quoteIdent(f.name));
   const sql = `SELECT ${[...keys, `epoch_ms(${ts}) AS aq_event_ms`, created === undefined ? 'NULL AS aq_created_ms' : `epoch_ms(${created}) AS aq_created_ms`, ...features].join(', ')}
     FROM (${await scan.sql()})
-    WHERE ${ts} >= to_timestamp(${Math.floor(start)} / 1000.0) AND ${ts} < to_timestamp(${Math.floor(end)} / 1000.0)
+    WHERE ${ts} >= to_timestamp(${Math.floor(start)} / 1000.0) AND ${ts} <= to_timestamp(${Math.floor(end)} / 1000.0)
     QUALIFY row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY ${ts} DESC${created === undefined ? '' : `, ${created} DESC NULLS LAST`}) = 1`;
   let written = 0;
   let read = 0;
