@@ -15,6 +15,7 @@ import { pointInTimeJoinSql, type PointInTimeSource } from './historical/point-i
 import { aggregateView, type AggregateOptions, type AggregateResult } from './aggregation/stream-aggregator.js';
 import { planAggregation } from './aggregation/aggregation-plan.js';
 import { planKinds } from './aggregation/slots.js';
+import { viewSourceSchema, viewSourceSql } from './definitions/view-source.js';
 import { savedEntityRowsSql, trainingSetDefinition, TrainingSet, type PinnedSource } from './historical/training-set.js';
 
 export interface HistoricalFeaturesRequest {
@@ -195,10 +196,10 @@ export class FeatureStore {
       const table = await DeltaTable.open(this.tablePath(view.view), { engine: this.engine });
       const version = request.versions?.[view.view.name];
       const snapshot = await table.snapshot(version === undefined ? {} : { version });
-      const scan = await table.scan({ version: snapshot.version });
+      const tableSql = await (await table.scan({ version: snapshot.version })).sql();
       const aggregation = view.view.aggregation;
-      const kinds = aggregation === undefined ? undefined : planKinds(view.view.name, planAggregation(view.view.name, aggregation), snapshot.schema);
-      sources.push({ resolved: view, sql: await scan.sql(), ...(kinds === undefined ? {} : { kinds }) });
+      const kinds = aggregation === undefined ? undefined : planKinds(view.view.name, planAggregation(view.view.name, aggregation), await viewSourceSchema(this.engine, view.view, snapshot.schema, async () => tableSql));
+      sources.push({ resolved: view, sql: viewSourceSql(view.view, tableSql), ...(kinds === undefined ? {} : { kinds }) });
       pinned.push({ view: view.view.name, table: view.view.source.table, version: snapshot.version });
     }
     const entities = await prepareSource(request.entityRows);

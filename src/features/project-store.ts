@@ -42,6 +42,9 @@ export function checkShape(json: unknown, where: string): FeatureRepository {
     if (view.source?.kind !== 'table' || typeof view.source.table !== 'string' || typeof view.source.timestampField !== 'string') {
       throw new FeatureDefinitionError(`Feature view '${view.name}' needs a table source with a timestampField`, view.name, 'Set "source": {"kind": "table", "table": "...", "timestampField": "..."}.');
     }
+    if (view.transformation !== undefined && typeof view.transformation !== 'string') {
+      throw new FeatureDefinitionError(`The transformation of feature view '${view.name}' must be SQL text`, view.transformation, 'Write it as one string: "SELECT ... FROM source".');
+    }
   }
   // An aggregation view's features follow from its aggregations; the file need not list them.
   const featureViews = repo.featureViews.map((view) => (view.aggregation === undefined ? view : { ...view, features: planAggregation(view.name, view.aggregation).aggregates.map((a) => a.feature) }));

@@ -2,6 +2,7 @@ import type { Engine, Row } from '../../engine/index.js';
 import { log } from '../../log.js';
 import { CommitMissingError, type AddFile, type DeltaTable } from '../../table/index.js';
 import type { ResolvedView } from '../definitions/resolve.js';
+import { viewSourceSchema, viewSourceSql } from '../definitions/view-source.js';
 import { entityKey, type OnlineRow, type OnlineStore } from '../online/online-store.js';
 import { planAggregation, type AggregationPlan } from './aggregation-plan.js';
 import { tilePartialsSql } from './aggregation-sql.js';
@@ -73,7 +74,7 @@ export async function aggregateView(engine: Engine, table: DeltaTable, resolved:
   let rebuild = options.rebuild === true;
   for (;;) {
     const snapshot = await table.snapshot(options.untilVersion === undefined ? {} : { version: options.untilVersion });
-    const kinds = planKinds(view.name, plan, snapshot.schema);
+    const kinds = planKinds(view.name, plan, await viewSourceSchema(engine, view, snapshot.schema, async () => (await table.scan({ version: snapshot.version })).sql()));
     let pending = meta?.pending;
     if (pending === undefined) {
       if (meta === undefined || rebuild) {
@@ -101,7 +102,7 @@ export async function aggregateView(engine: Engine, table: DeltaTable, resolved:
     }
     if (pending.rebuild) log.info({ view: view.name, version: pending.to, generation: pending.generation }, 'rebuilding aggregation tiles from the whole table');
     const scan = await table.scan({ version: pending.to, ...(files === undefined ? {} : { files }) });
-    const { sql, slots } = tilePartialsSql(await scan.sql(), view.source, resolved.joinKeys, plan, kinds);
+    const { sql, slots } = tilePartialsSql(viewSourceSql(view, await scan.sql()), view.source, resolved.joinKeys, plan, kinds);
     result.entities += await applyPartials(engine, sql, { view: view.name, keys: resolved.joinKeys, slots, kinds, plan, store, entityBatch: options.entityBatch ?? 2_000, ...pending }, (n) => options.onEntities?.(result.entities + n));
     result.commits += pending.to - meta!.version;
     result.rebuilt ||= pending.rebuild;

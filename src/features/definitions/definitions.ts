@@ -65,6 +65,14 @@ export interface FeatureView {
   features: readonly FeatureDefinition[];
   /** How long a value stays valid after its event time (e.g. '1d'); absent or 0: forever. */
   ttl?: string | number;
+  /**
+   * A SQL query reshaping the source's rows before anything else reads them, with the
+   * table's rows as `source`: `SELECT driver_id, ts, trips / hours AS trips_per_hour FROM
+   * source WHERE hours > 0`. Training sets, materialization and aggregation all read
+   * through it. For aggregation views it must work row by row (filters and expressions,
+   * no aggregates or window functions), since appended rows are folded in on their own.
+   */
+  transformation?: string;
   /** Present on aggregation views: the features are windowed aggregates of the source (see `aggregationView`). */
   aggregation?: WindowAggregation;
   tags?: Readonly<Record<string, string>>;

@@ -1,6 +1,7 @@
 import { quoteIdent, type Engine } from '../../engine/index.js';
 import { DeltaTable, parseTimestamp } from '../../table/index.js';
 import type { ResolvedView } from '../definitions/resolve.js';
+import { viewSourceSql } from '../definitions/view-source.js';
 import { entityKey, type OnlineRow, type OnlineStore } from './online-store.js';
 
 export interface MaterializeResult {
@@ -29,7 +30,7 @@ export async function materializeView(engine: Engine, table: DeltaTable, view: R
   const keys = view.joinKeys.map(quoteIdent);
   const features = view.view.features.map((f) => quoteIdent(f.name));
   const sql = `SELECT ${[...keys, `epoch_ms(${ts}) AS aq_event_ms`, created === undefined ? 'NULL AS aq_created_ms' : `epoch_ms(${created}) AS aq_created_ms`, ...features].join(', ')}
-    FROM (${await scan.sql()})
+    FROM (${viewSourceSql(view.view, await scan.sql())})
     WHERE ${ts} >= to_timestamp(${Math.floor(start)} / 1000.0) AND ${ts} <= to_timestamp(${Math.floor(end)} / 1000.0)
     QUALIFY row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY ${ts} DESC${created === undefined ? '' : `, ${created} DESC NULLS LAST`}) = 1`;
   let written = 0;

@@ -6,6 +6,7 @@ import { durationSeconds } from '../definitions/duration.js';
 import { FeatureDefinitionError } from '../errors.js';
 import { planAggregation } from '../aggregation/aggregation-plan.js';
 import { planKinds } from '../aggregation/slots.js';
+import { viewSourceSchema } from '../definitions/view-source.js';
 
 /** Types a feature may be declared as for a column of a given Delta type. */
 function compatible(declared: string, actual: DataType): boolean {
@@ -54,14 +55,16 @@ async function validateView(view: FeatureView, repository: FeatureRepository, pr
   const location = view.source.table.startsWith('/') ? view.source.table : project.tablePath(view.source.table);
   let schema;
   try {
-    schema = (await (await DeltaTable.open(location, { engine })).snapshot()).schema;
+    const table = await DeltaTable.open(location, { engine });
+    const snapshot = await table.snapshot();
+    schema = await viewSourceSchema(engine, view, snapshot.schema, async () => (await table.scan({ version: snapshot.version })).sql());
   } catch (error) {
     if (error instanceof TableNotFoundError) throw new FeatureDefinitionError(`Feature view '${view.name}' reads table '${view.source.table}', which does not exist`, { view: view.name, table: view.source.table }, 'Create or ingest the table first, or fix the path.');
     throw error;
   }
   const column = (name: string, role: string) => {
     const field = schema.fields.find((f) => f.name === name);
-    if (field === undefined) throw new FeatureDefinitionError(`Feature view '${view.name}': ${role} '${name}' is not a column of '${view.source.table}' (columns: ${schema.fields.map((f) => f.name).join(', ')})`, { view: view.name, column: name }, 'Fix the column name in the definition.');
+    if (field === undefined) throw new FeatureDefinitionError(`Feature view '${view.name}': ${role} '${name}' is not a column of ${view.transformation === undefined ? `'${view.source.table}'` : `what the transformation of '${view.source.table}' gives`} (columns: ${schema.fields.map((f) => f.name).join(', ')})`, { view: view.name, column: name }, 'Fix the column name in the definition.');
     return field;
   };
   for (const key of keys) {

@@ -73,7 +73,12 @@ export class KafkaIngestJob {
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       this.seekToTablePositions(event.payload.memberAssignment).catch((error: unknown) => this.fail(error));
     });
-    this.consumer.on(this.consumer.events.CRASH, (event) => this.fail(event.payload.error));
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      // Retriable errors (a group coordinator still loading on a fresh broker, a leader
+      // moving) make kafkajs restart the consumer itself; only the others end the job.
+      if (event.payload.restart) log.warn({ err: event.payload.error }, 'kafka consumer restarting after a retriable error');
+      else this.fail(event.payload.error);
+    });
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
