@@ -8,7 +8,7 @@ import { materializeView, toMillis, type MaterializeResult } from './online/mate
 import { readOnlineFeatures, type OnlineFeaturesResponse } from './online/online-features.js';
 import type { OnlineStore } from './online/online-store.js';
 import { AquiferError } from '../errors.js';
-import { computeOnDemand, onDemandSql, splitRequest } from './definitions/on-demand.js';
+import { checkOnDemandViews, computeOnDemand, onDemandSql, splitRequest } from './definitions/on-demand.js';
 import { FeatureDefinitionError, FeatureNotFoundError } from './errors.js';
 import { quoteIdent } from '../engine/index.js';
 import { pointInTimeJoinSql, type PointInTimeSource } from './historical/point-in-time-join.js';
@@ -51,6 +51,7 @@ export class FeatureStore {
     readonly registryVersion?: number,
   ) {
     for (const view of repository.featureViews) joinKeysOf(repository.entities, view);
+    checkOnDemandViews(repository);
   }
 
   /** Load the latest values with event time in [start, end] (as Feast: both ends included) of every view (or the named ones) into the online store. */

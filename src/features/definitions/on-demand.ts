@@ -2,7 +2,7 @@ import { quoteIdent, quoteLiteral, type Engine } from '../../engine/index.js';
 import { AquiferError } from '../../errors.js';
 import { toDuckDBType, primitive } from '../../table/index.js';
 import type { FeatureRepository, OnDemandFeatureView } from './definitions.js';
-import { FeatureNotFoundError } from '../errors.js';
+import { FeatureDefinitionError, FeatureNotFoundError } from '../errors.js';
 
 /** Requested features split into stored ones (`view:feature`) and on-demand ones, with what the latter read. */
 export interface SplitRequest {
@@ -64,4 +64,51 @@ export function onDemandSql(engine: Engine, view: OnDemandFeatureView, inputs: R
     return `${value} AS ${quoteIdent(name)}`;
   });
   return { output: `${fn}(${input}) AS ${quoteIdent(alias)}`, extracts };
+}
+
+/**
+ * Check on-demand views against the repository: each source a stored feature that
+ * exists, request fields not shadowing a source, and no view reading another on-demand
+ * view, since a chain of them could loop back (`a` reads `b`, `b` reads `a`); the chain
+ * found is named in the error.
+ */
+export function checkOnDemandViews(repository: FeatureRepository): void {
+  const onDemand = repository.onDemandFeatureViews ?? [];
+  for (const view of onDemand) {
+    for (const source of view.sources) {
+      const [viewName, feature] = source.split(':');
+      const other = onDemand.find((v) => v.name === viewName);
+      if (other !== undefined) {
+        const chain = onDemandChain(onDemand, view.name, [view.name]);
+        throw new FeatureDefinitionError(
+          chain === undefined
+            ? `On-demand feature view '${view.name}' reads '${source}', a feature of another on-demand view`
+            : `On-demand feature views form a cycle: ${chain.join(' -> ')}`,
+          { view: view.name, source },
+          'On-demand views read stored features and request fields only; compute both results in one function instead.',
+        );
+      }
+      const stored = repository.featureViews.find((v) => v.name === viewName);
+      if (stored === undefined || !stored.features.some((f) => f.name === feature)) {
+        throw new FeatureDefinitionError(`On-demand feature view '${view.name}' reads '${source}', which no feature view defines`, { view: view.name, source }, 'Name its sources as view:feature of stored feature views.');
+      }
+      if ((view.requestFields ?? []).some((f) => f.name === feature)) {
+        throw new FeatureDefinitionError(`On-demand feature view '${view.name}' has a request field and a source both named '${feature}'`, { view: view.name, field: feature }, 'Rename the request field.');
+      }
+    }
+  }
+}
+
+/** A path of on-demand views from `from` back to the start of `path`, if there is one. */
+function onDemandChain(views: readonly OnDemandFeatureView[], from: string, path: string[]): string[] | undefined {
+  const view = views.find((v) => v.name === from);
+  for (const source of view?.sources ?? []) {
+    const next = source.split(':')[0] as string;
+    if (!views.some((v) => v.name === next)) continue;
+    if (next === path[0]) return [...path, next];
+    if (path.includes(next)) continue;
+    const found = onDemandChain(views, next, [...path, next]);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }

@@ -7,6 +7,7 @@ import { FeatureDefinitionError } from '../errors.js';
 import { planAggregation } from '../aggregation/aggregation-plan.js';
 import { planKinds } from '../aggregation/slots.js';
 import { viewSourceSchema } from '../definitions/view-source.js';
+import { checkOnDemandViews } from '../definitions/on-demand.js';
 
 /** Types a feature may be declared as for a column of a given Delta type. */
 function compatible(declared: string, actual: DataType): boolean {
@@ -27,13 +28,14 @@ function compatible(declared: string, actual: DataType): boolean {
  */
 export async function validateRepository(repository: FeatureRepository, project: Project, engine: Engine): Promise<void> {
   const seen = new Set<string>();
-  for (const kind of ['entities', 'featureViews', 'featureServices'] as const) {
+  for (const kind of ['entities', 'featureViews', 'featureServices', 'onDemandFeatureViews'] as const) {
     for (const item of repository[kind] ?? []) {
-      if (seen.has(item.name)) throw new FeatureDefinitionError(`The name '${item.name}' is defined twice`, item.name, 'Give every entity, feature view and feature service its own name.');
+      if (seen.has(item.name)) throw new FeatureDefinitionError(`The name '${item.name}' is defined twice`, item.name, 'Give every entity, feature view, on-demand view and feature service its own name.');
       seen.add(item.name);
     }
   }
   for (const view of repository.featureViews) await validateView(view, repository, project, engine);
+  checkOnDemandViews(repository);
   for (const service of repository.featureServices ?? []) {
     for (const reference of service.features) {
       const [viewName, feature] = reference.split(':');

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../src/engine/index.js';
-import { aggregationView, FeatureStore, LmdbOnlineStore, type Aggregation, type FeatureRepository, type OnlineRow, type OnlineStore } from '../../../src/features/index.js';
+import { aggregationView, FeatureStore, LmdbOnlineStore, validateRepository, type Aggregation, type FeatureRepository, type OnlineRow, type OnlineStore } from '../../../src/features/index.js';
 import { Project } from '../../../src/project/index.js';
 import { DeltaTable } from '../../../src/table/index.js';
 import { tempDir } from '../../support/temp.js';
@@ -182,6 +182,41 @@ describe('window aggregations in training sets', () => {
       const user = i % (USERS + 1);
       expectSameValues(normalized(row), reference(events, user, t), `user ${user} at ${new Date(t).toISOString()}`);
     });
+  });
+});
+
+describe('aggregation view definitions', () => {
+  const define = (aggregation: Aggregation, interval = '10m') => () => aggregationView({ name: 'v', entities: ['user'], source: { kind: 'table', table: 'events', timestampField: 'ts' }, interval, aggregations: [aggregation] });
+
+  it('name and type their features from the aggregations', () => {
+    expect(repositoryFor('events').featureViews[0]?.features.slice(0, 4)).toEqual([
+      { name: 'count_1h', type: 'long' },
+      { name: 'amounts_30m', type: 'long' },
+      { name: 'sum_amount_1h', type: 'double' },
+      { name: 'avg_amount_6h', type: 'double' },
+    ]);
+  });
+
+  it('refuse windows that are not whole intervals, missing columns, unknown functions, clashing names and types', () => {
+    const invalid = expect.objectContaining({ code: 'FEATURE_DEFINITION_INVALID' });
+    expect(define({ function: 'count', window: '25m' })).toThrow(invalid);
+    expect(define({ function: 'count', window: '1h' }, '90s500')).toThrow(invalid);
+    expect(define({ function: 'count', window: '1h' }, '0s')).toThrow(invalid);
+    expect(define({ function: 'sum', window: '1h' })).toThrow(invalid);
+    expect(define({ function: 'median' as 'sum', column: 'amount', window: '1h' })).toThrow(invalid);
+    expect(define({ function: 'avg', column: 'amount', window: '1h', type: 'long' })).toThrow(invalid);
+    expect(() => aggregationView({ name: 'v', entities: ['user'], source: { kind: 'table', table: 'events', timestampField: 'ts' }, interval: '10m', aggregations: [{ function: 'count', window: '1h' }, { function: 'count', window: '1h' }] })).toThrow(invalid);
+  });
+
+  it('are checked against the table: the column must exist and suit the function and the declared type', async () => {
+    const project = await Project.init(await tempDir('aquifer-agg-validate-'));
+    await DeltaTable.create(project.tablePath('events'), { engine, data: eventsSql(events.slice(0, 10)) });
+    const withAggregation = (aggregation: Aggregation) => ({ ...repositoryFor('events'), featureViews: [aggregationView({ name: 'v', entities: ['user'], source: { kind: 'table', table: 'events', timestampField: 'ts' }, interval: '10m', aggregations: [aggregation] })] });
+    await expect(validateRepository(repositoryFor('events'), project, engine)).resolves.toBeUndefined();
+    await expect(validateRepository(withAggregation({ function: 'sum', column: 'nope', window: '1h' }), project, engine)).rejects.toMatchObject({ message: expect.stringContaining("'nope', which is not a column") });
+    await expect(validateRepository(withAggregation({ function: 'sum', column: 'page', window: '1h' }), project, engine)).rejects.toMatchObject({ message: expect.stringContaining('needs a numeric column') });
+    await expect(validateRepository(withAggregation({ function: 'max', column: 'amount', window: '1h', type: 'long' }), project, engine)).rejects.toMatchObject({ message: expect.stringContaining('declared long') });
+    await expect(validateRepository(withAggregation({ function: 'max', column: 'page', window: '1h' }), project, engine)).rejects.toMatchObject({ message: expect.stringContaining('declared double') });
   });
 });
 
