@@ -88,7 +88,7 @@ describe('on-demand features', () => {
   });
 
   it('refuses on-demand views that read unknown features, shadow a source, or read each other in a cycle', () => {
-    const make = (views: FeatureRepository['onDemandFeatureViews']) => () => new FeatureStore(store.project, engine, { ...repository, onDemandFeatureViews: views }, online);
+    const make = (views: NonNullable<FeatureRepository['onDemandFeatureViews']>) => () => new FeatureStore(store.project, engine, { ...repository, onDemandFeatureViews: views }, online);
     expect(make([{ ...fareAdjusted, sources: ['driver_stats:nope'] }])).toThrow(expect.objectContaining({ code: 'FEATURE_DEFINITION_INVALID', message: expect.stringContaining('which no feature view defines') }));
     expect(make([{ ...fareAdjusted, requestFields: [{ name: 'trips', type: 'long' }] }])).toThrow(expect.objectContaining({ message: expect.stringContaining("both named 'trips'") }));
     const a = { ...fareAdjusted, name: 'a', sources: ['b:tier'] };

@@ -24,19 +24,20 @@ export async function readAggregates(store: OnlineStore, view: FeatureView, feat
   const wanted = plan.aggregates.filter((a) => features.some((f) => f.name === a.feature.name));
   const [meta, stored] = await Promise.all([readAggregationMeta(store, view.name), store.read(view.name, keys)]);
   const kinds = meta?.kinds ?? {};
+  const slotIndex = new Map((meta?.slots ?? []).map((id, i) => [id, i]));
   const last = tileStart(atMs, plan.intervalMs);
+  const windows = wanted.map((aggregate) => ({ aggregate, from: windowStart(atMs, aggregate, plan.intervalMs) }));
   return stored.map((row) => {
     const state = row?.values['state'] as AggregationState | undefined;
     // Tiles of an older generation belong to entities a rebuild no longer found.
     const found = state !== undefined && meta !== undefined && state.generation >= meta.generation;
-    const tiles = found ? Object.entries(state.tiles).map(([start, tile]) => ({ start: Number(start), tile })) : [];
+    const tiles = found ? state.tiles : [];
     let newest = 0;
     const values: Record<string, unknown> = {};
-    for (const aggregate of wanted) {
-      const from = windowStart(atMs, aggregate, plan.intervalMs);
-      const inWindow: Tile[] = tiles.filter((t) => t.start >= from && t.start <= last).map((t) => t.tile);
-      for (const tile of inWindow) newest = Math.max(newest, tile.newest);
-      values[aggregate.feature.name] = finalizeAggregate(aggregate, inWindow, kinds);
+    for (const { aggregate, from } of windows) {
+      const inWindow: Tile[] = tiles.filter((tile) => tile[0] >= from && tile[0] <= last);
+      for (const tile of inWindow) newest = Math.max(newest, tile[1]);
+      values[aggregate.feature.name] = finalizeAggregate(aggregate, inWindow, kinds, slotIndex);
     }
     return { found, newest, values };
   });

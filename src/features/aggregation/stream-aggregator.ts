@@ -6,8 +6,8 @@ import { viewSourceSchema, viewSourceSql } from '../definitions/view-source.js';
 import { entityKey, type OnlineRow, type OnlineStore } from '../online/online-store.js';
 import { planAggregation, type AggregationPlan } from './aggregation-plan.js';
 import { tilePartialsSql } from './aggregation-sql.js';
-import { planKinds, type Slot, type ValueKind } from './slots.js';
-import { mergeTile, pruneTiles, type AggregationState, type LastValue, type Tile } from './tiles.js';
+import { planKinds, planSlots, type Slot, type ValueKind } from './slots.js';
+import { mergeTiles, pruneTiles, type AggregationState, type LastValue, type Tile } from './tiles.js';
 
 /**
  * What the online store records per aggregation view, under `aggregation:<view>`: the
@@ -20,6 +20,8 @@ export interface AggregationMeta {
   version: number;
   generation: number;
   kinds: Record<string, ValueKind>;
+  /** The slot ids in the order tiles hold them; a plan with other slots needs a rebuild. */
+  slots: string[];
   pending?: { to: number; generation: number; rebuild: boolean };
 }
 
@@ -75,6 +77,9 @@ export async function aggregateView(engine: Engine, table: DeltaTable, resolved:
   for (;;) {
     const snapshot = await table.snapshot(options.untilVersion === undefined ? {} : { version: options.untilVersion });
     const kinds = planKinds(view.name, plan, await viewSourceSchema(engine, view, snapshot.schema, async () => (await table.scan({ version: snapshot.version })).sql()));
+    const slotIds = planSlots(plan).map((slot) => slot.id);
+    // Tiles laid out for other aggregations cannot be folded into: rebuild them.
+    if (meta !== undefined && meta.pending === undefined && JSON.stringify(meta.slots) !== JSON.stringify(slotIds)) rebuild = true;
     let pending = meta?.pending;
     if (pending === undefined) {
       if (meta === undefined || rebuild) {
@@ -87,7 +92,7 @@ export async function aggregateView(engine: Engine, table: DeltaTable, resolved:
         pending = added === undefined ? { to: snapshot.version, generation: meta.generation + 1, rebuild: true } : { to, generation: meta.generation, rebuild: false };
       }
       rebuild = false;
-      meta = { version: meta?.version ?? -1, generation: meta?.generation ?? 0, kinds, pending };
+      meta = { version: meta?.version ?? -1, generation: meta?.generation ?? 0, kinds, slots: slotIds, pending };
       await store.setMeta(aggregationMetaKey(view.name), JSON.stringify(meta));
     }
     let files: AddFile[] | undefined;
@@ -106,7 +111,7 @@ export async function aggregateView(engine: Engine, table: DeltaTable, resolved:
     result.entities += await applyPartials(engine, sql, { view: view.name, keys: resolved.joinKeys, slots, kinds, plan, store, entityBatch: options.entityBatch ?? 2_000, ...pending }, (n) => options.onEntities?.(result.entities + n));
     result.commits += pending.to - meta!.version;
     result.rebuilt ||= pending.rebuild;
-    meta = { version: pending.to, generation: pending.generation, kinds };
+    meta = { version: pending.to, generation: pending.generation, kinds, slots: slotIds };
     await store.setMeta(aggregationMetaKey(view.name), JSON.stringify(meta));
     result.tableVersion = pending.to;
   }
@@ -182,14 +187,9 @@ async function mergeEntities(batch: ReadonlyMap<string, Tile[]>, context: ApplyC
     const state = stored[i]?.values['state'] as AggregationState | undefined;
     const current = state !== undefined && state.generation === context.generation;
     if (!context.rebuild && current && state.version >= context.to) return;
-    const tiles: Record<string, Tile> = !context.rebuild && current ? { ...state.tiles } : {};
-    for (const tile of batch.get(key) ?? []) {
-      const start = String((tile as Tile & { start: number }).start);
-      tiles[start] = mergeTile(tiles[start], { newest: tile.newest, slots: tile.slots }, context.slots, context.kinds);
-    }
-    const kept = pruneTiles(tiles, context.plan.maxWindowMs);
-    const newest = Math.max(0, ...Object.values(kept).map((t) => t.newest));
-    const next: AggregationState = { generation: context.generation, version: context.to, tiles: kept };
+    const tiles = pruneTiles(mergeTiles(!context.rebuild && current ? state.tiles : [], batch.get(key) ?? [], context.slots, context.kinds), context.plan.maxWindowMs);
+    const newest = tiles.reduce((max, tile) => Math.max(max, tile[1]), 0);
+    const next: AggregationState = { generation: context.generation, version: context.to, tiles };
     rows.push({ key, eventTs: newest, values: { state: next } });
   });
   await context.store.replace(context.view, rows);
@@ -197,16 +197,16 @@ async function mergeEntities(batch: ReadonlyMap<string, Tile[]>, context: ApplyC
 }
 
 /** One partial row from DuckDB as a tile: counts as numbers, `last` as a tuple. */
-function tileOf(row: Row, slots: readonly Slot[]): Tile & { start: number } {
-  const values: Record<string, unknown> = {};
+function tileOf(row: Row, slots: readonly Slot[]): Tile {
+  const tile: Tile = [Number(row['aq_tile']), Number(row['aq_newest'])];
   slots.forEach((slot, i) => {
     const value = row[`aq_s${i}`] ?? null;
-    if (value === null) values[slot.id] = null;
-    else if (slot.kind === 'rows' || slot.kind === 'count') values[slot.id] = Number(value);
+    if (value === null) tile.push(null);
+    else if (slot.kind === 'rows' || slot.kind === 'count') tile.push(Number(value));
     else if (slot.kind === 'last') {
       const last = value as { t: unknown; c: unknown; v: unknown };
-      values[slot.id] = [Number(last.t), Number(last.c), last.v] satisfies LastValue;
-    } else values[slot.id] = value;
+      tile.push([Number(last.t), Number(last.c), last.v] satisfies LastValue);
+    } else tile.push(value);
   });
-  return { start: Number(row['aq_tile']), newest: Number(row['aq_newest']), slots: values };
+  return tile;
 }

@@ -2,14 +2,13 @@ import type { WindowedAggregate } from './aggregation-plan.js';
 import { slotsOf, type Slot, type ValueKind } from './slots.js';
 
 /**
- * One tile's partial aggregates, as JSON: counts as numbers, integer sums and values as
- * decimal strings, `last` as [event µs, created µs, value], distinct values as strings.
+ * One tile's partial aggregates: its start and newest event time (epoch ms), then one
+ * value per slot in the plan's slot order (the order is recorded with the tiles). Values
+ * are JSON: counts as numbers, integer sums and values as decimal strings, `last` as
+ * [event µs, created µs, value], distinct values as strings. Arrays, not keyed objects,
+ * because every fold rewrites and every request decodes an entity's tiles.
  */
-export interface Tile {
-  /** Newest event time in the tile, epoch ms. */
-  newest: number;
-  slots: Record<string, unknown>;
-}
+export type Tile = [start: number, newest: number, ...slots: unknown[]];
 
 /** One entity's tiles in the online store, stamped with what produced them. */
 export interface AggregationState {
@@ -17,8 +16,8 @@ export interface AggregationState {
   generation: number;
   /** The table version the tiles include every commit up to. */
   version: number;
-  /** Tiles by start time (epoch ms). */
-  tiles: Record<string, Tile>;
+  /** Tiles in start order. */
+  tiles: Tile[];
 }
 
 export type LastValue = [eventUs: number, createdUs: number, value: unknown];
@@ -78,23 +77,38 @@ export function mergeSlot(slot: Slot, kind: ValueKind | undefined, into: unknown
   }
 }
 
-/** Fold a tile into another (the same tile start), slot by slot. */
-export function mergeTile(into: Tile | undefined, from: Tile, slots: readonly Slot[], kinds: Readonly<Record<string, ValueKind>>): Tile {
-  if (into === undefined) return { newest: from.newest, slots: { ...from.slots } };
-  const merged: Tile = { newest: Math.max(into.newest, from.newest), slots: { ...into.slots } };
-  for (const slot of slots) {
-    merged.slots[slot.id] = mergeSlot(slot, slot.column === undefined ? undefined : kinds[slot.column], into.slots[slot.id], from.slots[slot.id]);
-  }
+/** Fold a tile into another with the same start, slot by slot. */
+export function mergeTile(into: Tile, from: Tile, slots: readonly Slot[], kinds: Readonly<Record<string, ValueKind>>): Tile {
+  const merged: Tile = [into[0], Math.max(into[1], from[1])];
+  slots.forEach((slot, i) => {
+    merged.push(mergeSlot(slot, slot.column === undefined ? undefined : kinds[slot.column], into[i + 2], from[i + 2]));
+  });
   return merged;
+}
+
+/** Fold new tiles (any order, starts possibly repeated) into stored ones (in start order); the result is in start order. */
+export function mergeTiles(stored: readonly Tile[], added: readonly Tile[], slots: readonly Slot[], kinds: Readonly<Record<string, ValueKind>>): Tile[] {
+  const byStart = new Map<number, Tile>();
+  for (const tile of stored) byStart.set(tile[0], tile);
+  for (const tile of added) {
+    const existing = byStart.get(tile[0]);
+    byStart.set(tile[0], existing === undefined ? tile : mergeTile(existing, tile, slots, kinds));
+  }
+  return [...byStart.values()].sort((a, b) => a[0] - b[0]);
 }
 
 /**
  * An aggregate's value over the given tiles (those of its window), as the training set
  * has it: counts are 0 over no rows, the others NULL.
  */
-export function finalizeAggregate(aggregate: WindowedAggregate, tiles: readonly Tile[], kinds: Readonly<Record<string, ValueKind>>): unknown {
+export function finalizeAggregate(aggregate: WindowedAggregate, tiles: readonly Tile[], kinds: Readonly<Record<string, ValueKind>>, slotIndex: ReadonlyMap<string, number>): unknown {
   const kind = aggregate.column === undefined ? undefined : kinds[aggregate.column];
-  const combined = slotsOf(aggregate).map((slot) => tiles.reduce<unknown>((acc, tile) => mergeSlot(slot, kind, acc, tile.slots[slot.id]), null));
+  const combined = slotsOf(aggregate).map((slot) => {
+    const index = slotIndex.get(slot.id);
+    let acc: unknown = null;
+    if (index !== undefined) for (const tile of tiles) acc = mergeSlot(slot, kind, acc, tile[index + 2]);
+    return acc;
+  });
   const [first, second] = combined;
   switch (aggregate.function) {
     case 'count':
@@ -123,11 +137,9 @@ function output(value: unknown, kind: ValueKind | undefined, declared: string): 
 }
 
 /** Drop tiles no window can reach again: older than the newest tile by more than the longest window. */
-export function pruneTiles(tiles: Record<string, Tile>, maxWindowMs: number): Record<string, Tile> {
-  const starts = Object.keys(tiles).map(Number);
-  if (starts.length === 0) return tiles;
-  const oldest = Math.max(...starts) - maxWindowMs;
-  const kept: Record<string, Tile> = {};
-  for (const start of starts) if (start >= oldest) kept[String(start)] = tiles[String(start)] as Tile;
-  return kept;
+export function pruneTiles(tiles: readonly Tile[], maxWindowMs: number): Tile[] {
+  const last = tiles[tiles.length - 1];
+  if (last === undefined) return [];
+  const oldest = last[0] - maxWindowMs;
+  return tiles.filter((tile) => tile[0] >= oldest);
 }

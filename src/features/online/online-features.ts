@@ -35,12 +35,13 @@ export async function readOnlineFeatures(store: OnlineStore, views: readonly Res
     if (view.view.aggregation !== undefined) {
       // Windows slide with the time asked about, so aggregates are combined from tiles now, not stored finished.
       const aggregated = await readAggregates(store, view.view, view.features, keys, atMs);
+      const timestamps = aggregated.map((a) => (a.newest === 0 ? EPOCH : isoSeconds(a.newest)));
       for (const feature of view.features) {
         names.push(fullFeatureNames ? `${view.view.name}__${feature.name}` : feature.name);
         results.push({
           values: aggregated.map((a) => a.values[feature.name] ?? null),
           statuses: aggregated.map((a) => (a.found ? 'PRESENT' : 'NOT_FOUND')),
-          event_timestamps: aggregated.map((a) => (a.newest === 0 ? EPOCH : isoSeconds(a.newest))),
+          event_timestamps: timestamps,
         });
       }
       continue;
