@@ -18,7 +18,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { open } from 'lmdb';
 import { Engine } from '../../src/engine/index.js';
-import { aggregationView, FeatureStore, LmdbOnlineStore, readAggregationMeta, type FeatureRepository } from '../../src/features/index.js';
+import { aggregationView, entityKey, FeatureStore, LmdbOnlineStore, readAggregationMeta, type FeatureRepository } from '../../src/features/index.js';
 import { Project } from '../../src/project/index.js';
 import { DeltaTable } from '../../src/table/index.js';
 import { log, median } from '../table/measure.js';
@@ -96,11 +96,13 @@ async function main(): Promise<void> {
     t = performance.now();
     await engine.run(`CREATE OR REPLACE TEMP TABLE bench_partials AS SELECT user_id, (epoch_us(ts) // 600000000) AS tile, count(*) AS n, sum(amount) AS s, max(amount) AS m, list(DISTINCT page) AS d, max(struct_pack(t := epoch_us(ts), v := page)) AS l FROM (${scanSql}) GROUP BY ALL`);
     const rawSqlMs = performance.now() - t;
+    // The store alone: the very records the rebuild wrote, put again into a fresh LMDB in one transaction.
+    const keys = Array.from({ length: USERS }, (_, u) => entityKey([u]));
+    const records = (await online.read('activity', keys)).flatMap((row, i) => (row === undefined ? [] : [[`activity\u0000${keys[i] as string}`, row] as const]));
     const raw = open({ path: path.join(dir, 'raw-lmdb'), compression: false });
-    const record = { generation: 1, version: 1, tiles: Object.fromEntries(Array.from({ length: 12 }, (_, i) => [String(i * 600000), { newest: i, slots: { rows: 3, 'sum:amount': 12.5, 'max:amount': 9.5, 'distinct:page': ['p1', 'p2'], 'last:page': [1, 2, 'p2'] } }])) };
     t = performance.now();
     await raw.transaction(() => {
-      for (let u = 0; u < USERS; u++) void raw.put(`activity\u0000[${u}]`, { key: String(u), eventTs: 0, values: { state: record } });
+      for (const [key, row] of records) void raw.put(key, row);
     });
     const rawPutMs = performance.now() - t;
     await raw.close();
