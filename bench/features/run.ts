@@ -1,0 +1,133 @@
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { Engine } from '../../src/engine/index.js';
+import { startRedis, type RedisService } from '../../test/support/services.js';
+import { log } from '../table/measure.js';
+import { feastInfo, REPO_ROOT } from './data.js';
+import { materializeBench, type MaterializeFigures } from './materialize-bench.js';
+import { serveBench, type ServeFigures } from './serve-bench.js';
+import { trainingBench, type TrainingFigures } from './training-bench.js';
+
+// `tsx bench/features/run.ts [serve] [training] [materialize]`: all three when none is named.
+const asked = process.argv.slice(2);
+const wants = (name: string) => asked.length === 0 || asked.includes(name);
+
+const count = (value: number) => Math.round(value).toLocaleString('en-US');
+const ms = (value: number) => `${value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2)} ms`;
+const seconds = (value: number) => `${(value / 1000).toFixed(2)} s`;
+const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+const x = (value: number) => `${value.toFixed(2)}×`;
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+function serveReport(f: ServeFigures): string {
+  const out: string[] = [
+    `Online serving: ${count(f.entities)} entities, 10 features (5 DOUBLE, 5 BIGINT) in one view; ${f.clients} keep-alive clients in a closed loop, 1 s warm-up + ${f.seconds} s per run, median of ${f.runs} runs; Feast with ${f.feastWorkers} gunicorn worker(s)`,
+  ];
+  const goals: string[][] = [];
+  for (const b of f.backends) {
+    const names: Record<string, string> = {
+      aquifer: `Aquifer \`startServer\` (${b.backend === 'lmdb' ? 'LMDB' : 'Redis'})`,
+      raw: b.backend === 'lmdb' ? 'raw node:http + LMDB getMany' : 'raw node:http + Redis MGET',
+      feast: `Feast \`feast serve\` (${b.feastStore})`,
+    };
+    const rows: string[][] = [];
+    for (const [shape, contenders] of Object.entries(b.shapes)) {
+      for (const [name, c] of Object.entries(contenders)) {
+        rows.push([`${shape} × 10`, names[name] ?? name, count(c.requestsPerSecond), `${count(c.spread[0])} – ${count(c.spread[1])}`, ms(c.p50Ms), ms(c.p99Ms), count(c.responseBytes)]);
+      }
+      const a = contenders.aquifer;
+      const r = contenders.raw;
+      const feast = contenders.feast;
+      if (a !== undefined && r !== undefined) {
+        goals.push([b.backend === 'lmdb' ? 'LMDB (Feast: sqlite)' : 'Redis', `${shape} × 10`, x(a.p99Ms / r.p99Ms), x(a.requestsPerSecond / r.requestsPerSecond), feast === undefined ? 'n/a' : x(a.requestsPerSecond / feast.requestsPerSecond), feast === undefined ? 'n/a' : x(feast.p99Ms / a.p99Ms)]);
+      }
+    }
+    out.push('', table(['entities × features', 'server', 'requests/s (median)', 'slowest – fastest run', 'p50', 'p99', 'response bytes'], rows));
+    if (b.feastStore.startsWith('none')) out.push('', `Feast on Redis: ${b.feastStore}.`);
+  }
+  out.push('', table(['online store', 'request', 'p99 Aquifer / raw (goal ≤ 1.5)', 'requests/s Aquifer / raw', 'requests/s Aquifer / Feast (goal ≥ 10)', 'p99 Feast / Aquifer'], goals));
+  return out.join('\n');
+}
+
+function trainingReport(f: TrainingFigures): string {
+  const feast = f.feast.ms;
+  const row = (name: string, c: TrainingFigures['aquiferSave']) => [name, seconds(c.ms), `${seconds(c.spread[0])} – ${seconds(c.spread[1])}`, gib(c.peakRss), x(feast / c.ms)];
+  return [
+    `Training set: ${count(f.entityRows)} entity rows × ${f.views} feature views of ${count(f.viewRows)} rows (${f.features} features); median of ${f.runs} runs (Feast: ${f.feastRuns}), each in a fresh process`,
+    '',
+    table(
+      ['contender', 'time (median)', 'fastest – slowest', 'peak RSS', 'Feast time / this'],
+      [
+        row('Aquifer `historicalFeatures(...).save(dir)` (Delta table)', f.aquiferSave),
+        row('Aquifer `historicalFeatures(...).count()`', f.aquiferCount),
+        row('raw DuckDB: the same ASOF joins by hand over the Parquet files, entity order kept, COPY to Parquet', f.rawOrdered),
+        row('raw DuckDB: the same, no ORDER BY (Feast keeps no order either)', f.rawUnordered),
+        row('Feast `get_historical_features(...).to_arrow()` (DuckDB offline store)', f.feast),
+      ],
+    ),
+    '',
+    `Feast's parts (median): get_historical_features ${seconds(f.feast.planMs)}, to_arrow ${seconds(f.feast.runMs)}; not counted above: pd.read_parquet of the entity rows ${seconds(f.feast.readEntitiesMs)}, writing its result to Parquet ${seconds(f.feast.writeMs)}.`,
+    `Agreement: Aquifer ${count(f.agreement.aquiferRows)} rows, Feast ${count(f.agreement.feastRows)}; rows only in Aquifer's ${count(f.agreement.onlyAquifer)}, only in Feast's ${count(f.agreement.onlyFeast)} (EXCEPT ALL over all 11 columns); ${count(f.agreement.nullFeatureValues)} NULL feature values (expired or missing).`,
+  ].join('\n');
+}
+
+function materializeReport(f: MaterializeFigures, serve: ServeFigures | undefined): string {
+  const row = (store: string, name: string, c: MaterializeFigures['noop'], raw?: MaterializeFigures['noop']) => [store, name, seconds(c.ms), `${seconds(c.spread[0])} – ${seconds(c.spread[1])}`, count(c.rowsPerSecond), raw === undefined ? '' : x(c.rowsPerSecond / raw.rowsPerSecond)];
+  const rows = [row('LMDB', 'Aquifer `FeatureStore.materialize`', f.lmdb.aquifer, f.lmdb.raw), row('LMDB', 'raw `putSync` of the same rows in one transaction', f.lmdb.raw)];
+  if (f.redis !== undefined) rows.push(row('Redis', 'Aquifer `FeatureStore.materialize`', f.redis.aquifer, f.redis.raw), row('Redis', 'raw pipelined SET of the same rows (pipelines of 10,000)', f.redis.raw));
+  rows.push(row('none', 'Aquifer `FeatureStore.materialize` into a store that keeps nothing', f.noop));
+  const out = [`Materialization: a view of ${count(f.rows)} rows, one per entity, 10 features; median of ${f.runs} runs, each into an empty store`, '', table(['store', 'contender', 'time (median)', 'fastest – slowest', 'rows/s', 'Aquifer / raw'], rows)];
+  if (serve !== undefined) {
+    const feastRows = serve.backends
+      .filter((b) => b.materializeMs.feast !== undefined)
+      .map((b) => {
+        const aquifer = serve.entities / (b.materializeMs.aquifer / 1000);
+        const feast = serve.entities / ((b.materializeMs.feast as number) / 1000);
+        return [b.backend === 'lmdb' ? 'LMDB / Feast sqlite' : 'Redis / Feast Redis', count(aquifer), count(feast), x(aquifer / feast)];
+      });
+    if (feastRows.length > 0) out.push('', `Against Feast's \`materialize\`, on the ${count(serve.entities)}-row serving view (one run each, taken in the serving part):`, '', table(['online store', 'Aquifer rows/s', 'Feast rows/s', 'Aquifer / Feast'], feastRows));
+  }
+  return out.join('\n');
+}
+
+/** A throwaway redis-server (scripts/redis.sh), installed from Debian's packages when missing. */
+async function redis(): Promise<RedisService | undefined> {
+  if (spawnSync('redis-server', ['--version']).status !== 0) {
+    log('redis-server is missing: bash scripts/redis.sh install');
+    spawnSync('bash', [path.join(REPO_ROOT, 'scripts', 'redis.sh'), 'install'], { stdio: 'inherit' });
+  }
+  try {
+    return await startRedis();
+  } catch (error) {
+    log(`no Redis, so the Redis cases are skipped: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+const started = Date.now();
+const engine = await Engine.create();
+const service = wants('serve') || wants('materialize') ? await redis() : undefined;
+try {
+  const duckdb = String((await engine.query('SELECT version() AS v'))[0]?.['v']);
+  const feast = feastInfo();
+  const redisVersion = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.match(/v=(\S+)/)?.[1] ?? 'n/a';
+  const load = () => os.loadavg().map((n) => n.toFixed(2)).join(' ');
+  if ((os.loadavg()[0] ?? 0) > 0.5) log(`warning: the 1-minute load average is ${os.loadavg()[0]?.toFixed(2)}; other work on the machine skews these figures`);
+  console.log(`Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; DuckDB ${duckdb}; Feast ${feast.version}; redis-server ${redisVersion}; load average at start ${load()}\n`);
+  let serve: ServeFigures | undefined;
+  if (wants('serve')) {
+    serve = await serveBench(engine, service?.url);
+    console.log(serveReport(serve) + '\n');
+  }
+  if (wants('training')) console.log(trainingReport(await trainingBench(engine)) + '\n');
+  if (wants('materialize')) console.log(materializeReport(await materializeBench(engine, service?.url), serve) + '\n');
+  console.log(`Load average at the end: ${load()}; the run took ${((Date.now() - started) / 60_000).toFixed(1)} min`);
+} finally {
+  await service?.stop();
+  engine.close();
+}
