@@ -57,10 +57,14 @@ export interface Service {
   stop(): Promise<void>;
 }
 
+/** Where servers write V8 CPU profiles (BENCH_PROFILE_DIR), to see where a request's time goes. */
+const PROFILE_DIR = process.env['BENCH_PROFILE_DIR'];
+
 /** Start a long-running TypeScript server of this folder; it prints its URL and stops when its stdin closes. */
 export function startTsServer(script: string, config: unknown): Promise<Service> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, script), JSON.stringify(config)], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+    const profile = PROFILE_DIR === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR];
+    const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(here, script), JSON.stringify(config)], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
     track(child);
     let out = '';
     child.on('error', reject);

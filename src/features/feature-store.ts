@@ -8,7 +8,7 @@ import { materializeView, toMillis, type MaterializeResult } from './online/mate
 import { readOnlineFeatures, type OnlineFeaturesResponse } from './online/online-features.js';
 import type { OnlineStore } from './online/online-store.js';
 import { AquiferError } from '../errors.js';
-import { checkOnDemandViews, computeOnDemand, onDemandSql, splitRequest } from './definitions/on-demand.js';
+import { checkOnDemandViews, computeOnDemand, onDemandSql, splitRequest, type SplitRequest } from './definitions/on-demand.js';
 import { FeatureDefinitionError, FeatureNotFoundError } from './errors.js';
 import { quoteIdent } from '../engine/index.js';
 import { pointInTimeJoinSql, type PointInTimeSource } from './historical/point-in-time-join.js';
@@ -30,6 +30,14 @@ export interface HistoricalFeaturesRequest {
   versions?: Readonly<Record<string, number>>;
 }
 
+/** A list of features resolved for online reads: stored views when no on-demand feature is asked for, else every view the on-demand ones need. */
+interface OnlinePlan {
+  split: SplitRequest;
+  stored: ResolvedView[];
+  needed: ResolvedView[];
+  keys: Set<string>;
+}
+
 export interface OnlineFeaturesRequest {
   /** `view:feature` references (or `view:*`), or a feature service's name. */
   features: readonly string[] | string;
@@ -42,6 +50,8 @@ export interface OnlineFeaturesRequest {
 
 /** Feature definitions over a project's tables: training sets offline, the latest values online. */
 export class FeatureStore {
+  private readonly onlinePlans = new Map<string, OnlinePlan>();
+
   constructor(
     readonly project: Project,
     readonly engine: Engine,
@@ -130,12 +140,10 @@ export class FeatureStore {
    * request fields sent beside the entity keys.
    */
   async onlineFeatures(request: OnlineFeaturesRequest): Promise<OnlineFeaturesResponse> {
-    const split = splitRequest(this.repository, this.references(request.features));
+    const { split, stored, needed, keys } = this.onlinePlan(request.features);
     const fullFeatureNames = request.fullFeatureNames ?? false;
     const at = request.at === undefined ? Date.now() : toMillis(request.at);
-    if (split.onDemand.length === 0) return readOnlineFeatures(this.requireOnline(), resolveFeatures(this.repository, split.stored), request.entities, fullFeatureNames, at);
-    const needed = resolveFeatures(this.repository, split.needed);
-    const keys = new Set(needed.flatMap((v) => v.joinKeys));
+    if (split.onDemand.length === 0) return readOnlineFeatures(this.requireOnline(), stored, request.entities, fullFeatureNames, at);
     const keyEntities = Object.fromEntries(Object.entries(request.entities).filter(([k]) => keys.has(k)));
     const all = await readOnlineFeatures(this.requireOnline(), needed, keyEntities, true, at);
     const column = (name: string) => all.results[all.metadata.feature_names.indexOf(name)];
@@ -247,6 +255,23 @@ export class FeatureStore {
       sources: pinned,
       ...(this.registryVersion === undefined ? {} : { registryVersion: this.registryVersion }),
     });
+  }
+
+  /**
+   * What a list of features resolves to, kept per list: a feature server is asked for the
+   * same few lists over and over, and the definitions of this store never change.
+   */
+  private onlinePlan(features: readonly string[] | string): OnlinePlan {
+    const id = typeof features === 'string' ? features : features.join('\u0000');
+    let plan = this.onlinePlans.get(id);
+    if (plan === undefined) {
+      const split = splitRequest(this.repository, this.references(features));
+      const needed = split.onDemand.length === 0 ? [] : resolveFeatures(this.repository, split.needed);
+      plan = { split, stored: split.onDemand.length === 0 ? resolveFeatures(this.repository, split.stored) : [], needed, keys: new Set(needed.flatMap((v) => v.joinKeys)) };
+      if (this.onlinePlans.size >= 1024) this.onlinePlans.clear();
+      this.onlinePlans.set(id, plan);
+    }
+    return plan;
   }
 
   /** A feature service's features, or the references as given. */

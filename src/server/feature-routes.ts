@@ -5,34 +5,48 @@ import { entityKey, openFeatureStore, type FeatureStore, type OnlineRow } from '
 import { DeltaTable } from '../table/index.js';
 import type { Project } from '../project/index.js';
 
-/**
- * Feast's feature-server API, so a Feast HTTP client works unchanged:
- * `POST /get-online-features` and `POST /push`.
- */
-export function registerFeatureRoutes(app: Hono, options: { engine: Engine; project: Project }): void {
+/** Opens the project's feature store on first use; a failed open is retried on the next call. */
+export type FeatureStoreOpener = () => Promise<FeatureStore>;
+
+export function featureStoreOpener(project: Project, engine: Engine): FeatureStoreOpener {
   let store: Promise<FeatureStore> | undefined;
-  const featureStore = () => {
-    store ??= openFeatureStore(options.project, options.engine);
+  return () => {
+    store ??= openFeatureStore(project, engine);
     store.catch(() => {
       store = undefined;
     });
     return store;
   };
+}
 
-  app.post('/get-online-features', async (c) => {
-    const body = await jsonBody(c.req.text());
-    const features = Array.isArray(body['features']) ? (body['features'] as string[]) : typeof body['feature_service'] === 'string' ? body['feature_service'] : undefined;
-    if (features === undefined) throw invalid('The request names no "features" list and no "feature_service"', body);
-    const entities = body['entities'];
-    if (typeof entities !== 'object' || entities === null || Array.isArray(entities) || !Object.values(entities).every(Array.isArray)) {
-      throw invalid('"entities" must map each entity key to a list of values', entities);
-    }
-    const response = await (await featureStore()).onlineFeatures({ features, entities: entities as Record<string, unknown[]>, fullFeatureNames: body['full_feature_names'] === true });
-    return c.json(response);
-  });
+/**
+ * `POST /get-online-features` with Feast's request and response shapes: the request body's
+ * text in, the response's JSON text out. Shared by the Hono route and the server's fast
+ * path (serve.ts), which calls it straight from node:http.
+ */
+export async function onlineFeaturesJson(featureStore: FeatureStoreOpener, text: string): Promise<string> {
+  const body = parseBody(text);
+  const features = Array.isArray(body['features']) ? (body['features'] as string[]) : typeof body['feature_service'] === 'string' ? body['feature_service'] : undefined;
+  if (features === undefined) throw invalid('The request names no "features" list and no "feature_service"', body);
+  const entities = body['entities'];
+  if (typeof entities !== 'object' || entities === null || Array.isArray(entities) || !Object.values(entities).every(Array.isArray)) {
+    throw invalid('"entities" must map each entity key to a list of values', entities);
+  }
+  const response = await (await featureStore()).onlineFeatures({ features, entities: entities as Record<string, unknown[]>, fullFeatureNames: body['full_feature_names'] === true });
+  return JSON.stringify(response);
+}
+
+/**
+ * Feast's feature-server API, so a Feast HTTP client works unchanged:
+ * `POST /get-online-features` and `POST /push`.
+ */
+export function registerFeatureRoutes(app: Hono, options: { engine: Engine; project: Project; featureStore: FeatureStoreOpener }): void {
+  const featureStore = options.featureStore;
+
+  app.post('/get-online-features', async (c) => c.body(await onlineFeaturesJson(featureStore, await c.req.text()), 200, { 'content-type': 'application/json' }));
 
   app.post('/push', async (c) => {
-    const body = await jsonBody(c.req.text());
+    const body = parseBody(await c.req.text());
     const name = body['push_source_name'];
     const df = body['df'];
     const to = typeof body['to'] === 'string' ? body['to'] : 'online';
@@ -63,10 +77,10 @@ export function registerFeatureRoutes(app: Hono, options: { engine: Engine; proj
   });
 }
 
-async function jsonBody(text: Promise<string>): Promise<Record<string, unknown>> {
+function parseBody(text: string): Record<string, unknown> {
   let body: unknown;
   try {
-    body = JSON.parse(await text);
+    body = JSON.parse(text);
   } catch (error) {
     throw new AquiferError('HTTP_BODY_INVALID', `The body is not valid JSON: ${(error as Error).message}`, { hint: 'Send a JSON object.' });
   }

@@ -87,5 +87,20 @@ describe('the feature server', () => {
     expect(await post('/get-online-features', { features: ['driver_stats:trips'], entities: { wrong: [1] } })).toMatchObject({ status: 400, body: { error: { code: 'FEATURE_REQUEST_INVALID' } } });
     const raw = await fetch(`${server.url}/get-online-features`, { method: 'POST', body: '{nope' });
     expect(raw.status).toBe(400);
+    expect(await raw.json()).toMatchObject({ error: { code: 'HTTP_BODY_INVALID' } });
+  });
+
+  it('refuses a lookup body over the size limit with 413, and still serves after it', async () => {
+    const small = await startServer({ engine, project, port: 0, maxBodyBytes: 256 });
+    try {
+      const ids = Array.from({ length: 200 }, (_, i) => i);
+      const refused = await fetch(`${small.url}/get-online-features`, { method: 'POST', body: JSON.stringify({ features: ['driver_stats:trips'], entities: { driver_id: ids } }) });
+      expect(refused.status).toBe(413);
+      expect(await refused.json()).toMatchObject({ error: { code: 'HTTP_BODY_TOO_LARGE', value: 256 } });
+      const served = await fetch(`${small.url}/get-online-features`, { method: 'POST', body: JSON.stringify({ features: ['driver_stats:trips'], entities: { driver_id: [1001] } }) });
+      expect(((await served.json()) as { results: { values: unknown[] }[] }).results[1]?.values).toEqual([7]);
+    } finally {
+      await small.close();
+    }
   });
 });

@@ -36,23 +36,27 @@ export async function readOnlineFeatures(store: OnlineStore, views: readonly Res
       // Windows slide with the time asked about, so aggregates are combined from tiles now, not stored finished.
       const aggregated = await readAggregates(store, view.view, view.features, keys, atMs);
       const timestamps = aggregated.map((a) => (a.newest === 0 ? EPOCH : isoSeconds(a.newest)));
+      const statuses = aggregated.map((a) => (a.found ? 'PRESENT' : 'NOT_FOUND'));
       for (const feature of view.features) {
         names.push(fullFeatureNames ? `${view.view.name}__${feature.name}` : feature.name);
         results.push({
           values: aggregated.map((a) => a.values[feature.name] ?? null),
-          statuses: aggregated.map((a) => (a.found ? 'PRESENT' : 'NOT_FOUND')),
+          statuses,
           event_timestamps: timestamps,
         });
       }
       continue;
     }
     const stored = await store.read(view.view.name, keys);
+    // Every feature of a view shares the row's status and time: computed once, not per feature.
+    const statuses = stored.map((row) => (row === undefined ? 'NOT_FOUND' : 'PRESENT'));
+    const timestamps = stored.map((row) => (row === undefined ? EPOCH : isoSeconds(row.eventTs)));
     for (const feature of view.features) {
       names.push(fullFeatureNames ? `${view.view.name}__${feature.name}` : feature.name);
       results.push({
         values: stored.map((row) => (row === undefined ? null : (row.values[feature.name] ?? null))),
-        statuses: stored.map((row) => (row === undefined ? 'NOT_FOUND' : 'PRESENT')),
-        event_timestamps: stored.map((row) => (row === undefined ? EPOCH : isoSeconds(row.eventTs))),
+        statuses,
+        event_timestamps: timestamps,
       });
     }
   }
