@@ -47,6 +47,26 @@ describe('aquifer table', () => {
     expect(text.stdout).toContain('partitioned by day');
   });
 
+  it('evolves the schema on --merge-schema and replaces it on --overwrite-schema', async () => {
+    const evolving = path.join(dir, 'evolving');
+    await writeFile(path.join(dir, 'wide.jsonl'), '{"id": 5, "country": "BE", "channel": "web"}\n');
+    expect((await runCli(['table', 'create', evolving, '--from', path.join(dir, 'day1.csv')])).code).toBe(0);
+    const refused = await runCli(['table', 'append', evolving, '--from', path.join(dir, 'wide.jsonl')]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('TABLE_SCHEMA_MISMATCH');
+    expect(refused.stderr).toContain('channel');
+    expect((await runCli(['table', 'append', evolving, '--from', path.join(dir, 'wide.jsonl'), '--merge-schema'])).code).toBe(0);
+    const described = JSON.parse((await runCli(['table', 'describe', evolving, '--format', 'json'])).stdout) as { schema: { name: string }[] };
+    expect(described.schema.map((f) => f.name)).toEqual(['id', 'country', 'amount', 'day', 'channel']);
+
+    const replaced = await runCli(['table', 'overwrite', evolving, '--from', path.join(dir, 'wide.jsonl'), '--overwrite-schema', '--partition-by', 'country', '--format', 'json']);
+    expect(replaced.code, replaced.stderr).toBe(0);
+    const after = JSON.parse((await runCli(['table', 'describe', evolving, '--format', 'json'])).stdout) as { partitionColumns: string[]; schema: { name: string }[] };
+    expect(after.schema.map((f) => f.name)).toEqual(['id', 'country', 'channel']);
+    expect(after.partitionColumns).toEqual(['country']);
+    expect((await runCli(['table', 'overwrite', evolving, '--from', path.join(dir, 'wide.jsonl'), '--partition-by', 'id'])).code).toBe(2);
+  });
+
   it('prints a typed error with its code and hint and exits 1', async () => {
     const result = await runCli(['table', 'read', path.join(dir, 'missing')]);
     expect(result.code).toBe(1);

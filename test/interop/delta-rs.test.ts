@@ -209,6 +209,31 @@ describe.runIf(run)('tables Aquifer writes, read by delta-rs and Polars', () => 
     await expectReadsLikeAquifer(root, await read(root, 'deltalake-sql', { version: 0 }), 0);
   });
 
+  it('reads a table after schema evolution (new columns, new struct fields) the same in delta-rs and Polars, at every version', async () => {
+    const root = newRoot();
+    const first = "SELECT 1::BIGINT AS id, {'a': 1::INTEGER} AS st";
+    const { table } = await DeltaTable.create(root, { engine, data: { sql: first } });
+    const second = "SELECT 2::BIGINT AS id, {'a': 2::INTEGER, 'b': 'two'} AS st, 'x' AS label";
+    await table.append({ sql: second }, { mergeSchema: true });
+    await expectAquiferReads(root, `SELECT 1::BIGINT AS id, {'a': 1::INTEGER, 'b': NULL::VARCHAR} AS st, NULL::VARCHAR AS label UNION ALL ${second}`);
+    for (const reader of ['deltalake', 'deltalake-sql', 'polars'] as const) {
+      await expectReadsLikeAquifer(root, await read(root, reader));
+      await expectReadsLikeAquifer(root, await read(root, reader, { version: 0 }), 0);
+    }
+  });
+
+  it('refuses a type-widened table in delta-rs and Polars (no typeWidening reader feature), naming the feature', async () => {
+    const root = newRoot();
+    const { table } = await DeltaTable.create(root, { engine, data: { sql: 'SELECT 1::INTEGER AS id' }, properties: { 'delta.enableTypeWidening': 'true' } });
+    await table.append({ sql: 'SELECT 5000000000::BIGINT AS id' }, { mergeSchema: true });
+    await expectAquiferReads(root, 'SELECT 1::BIGINT AS id UNION ALL SELECT 5000000000::BIGINT');
+    for (const reader of ['deltalake', 'polars'] as const) {
+      const refused = await read(root, reader);
+      expect(refused, `${reader} should refuse the typeWidening reader feature`).toMatchObject({ ok: false });
+      expect(refused.error).toMatch(/typeWidening/);
+    }
+  });
+
   it('logs per-file statistics that delta-rs parses to the exact counts and bounds of the data written', async () => {
     const root = newRoot();
     const { table } = await DeltaTable.create(root, { engine, data: { sql: STATS_SQL }, partitionColumns: ['grp'] });

@@ -82,26 +82,35 @@ export function registerTableWrites(table: Command): void {
       }
     });
 
-  withSourceOptions(table.command('append').description('Append rows from CSV, JSON lines or Parquet files in one atomic commit.').argument('<path>', 'table root')).action(
-    async (location: string, flags: SourceFlags) => {
+  withSourceOptions(table.command('append').description('Append rows from CSV, JSON lines or Parquet files in one atomic commit.').argument('<path>', 'table root'))
+    .option('--merge-schema', 'schema evolution: add columns the table lacks (nullable) and widen types where delta.enableTypeWidening=true')
+    .action(async (location: string, flags: SourceFlags & { mergeSchema?: boolean }) => {
       const progress = new ProgressBar('append', flags.format === 'text' && process.stderr.isTTY === true);
       try {
-        const result = await (await DeltaTable.open(location)).append(sourceOf(flags), writeOptions(flags, progress));
+        const result = await (await DeltaTable.open(location)).append(sourceOf(flags), { ...writeOptions(flags, progress), ...(flags.mergeSchema === true ? { mergeSchema: true } : {}) });
         progress.stop();
         report('Appended', location, result, flags.format);
       } finally {
         progress.stop();
       }
-    },
-  );
+    });
 
   withSourceOptions(table.command('overwrite').description('Replace all rows, or the partitions matching --where, in one atomic commit.').argument('<path>', 'table root'))
     .option('--where <sql>', 'replace only the partitions matching this predicate over partition columns')
-    .action(async (location: string, flags: SourceFlags & { where?: string }) => {
+    .option('--merge-schema', 'schema evolution: add columns the table lacks (nullable) and widen types where delta.enableTypeWidening=true')
+    .option('--overwrite-schema', "replace the table's schema with the data's (whole-table overwrite only)")
+    .option('--partition-by <a,b>', 'with --overwrite-schema: the new partition columns', parseList)
+    .action(async (location: string, flags: SourceFlags & { where?: string; mergeSchema?: boolean; overwriteSchema?: boolean; partitionBy?: string[] }) => {
       const progress = new ProgressBar('overwrite', flags.format === 'text' && process.stderr.isTTY === true);
       try {
         const options: OverwriteOptions = writeOptions(flags, progress);
         if (flags.where !== undefined) options.where = flags.where;
+        if (flags.mergeSchema === true) options.mergeSchema = true;
+        if (flags.overwriteSchema === true) options.overwriteSchema = true;
+        if (flags.partitionBy !== undefined) {
+          if (flags.overwriteSchema !== true) throw new CliUsageError('--partition-by goes with --overwrite-schema: an overwrite keeps the partitioning otherwise.', flags.partitionBy, 'Add --overwrite-schema, or drop --partition-by.');
+          options.partitionColumns = flags.partitionBy;
+        }
         const result = await (await DeltaTable.open(location)).overwrite(sourceOf(flags), options);
         progress.stop();
         report('Wrote', location, result, flags.format);

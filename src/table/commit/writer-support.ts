@@ -79,3 +79,14 @@ export function withWriterFeature(protocol: Protocol, feature: string): Protocol
   if (protocol.readerFeatures !== undefined) upgraded.readerFeatures = protocol.readerFeatures;
   return upgraded;
 }
+
+/**
+ * The protocol with one more reader-writer feature (such as typeWidening), or itself when
+ * it has it: legacy versions move to (3, 7) with the features they implied listed.
+ */
+export function withReaderWriterFeature(protocol: Protocol, feature: string): Protocol {
+  const readers = protocol.readerFeatures ?? (protocol.minReaderVersion >= 2 ? ['columnMapping'] : []);
+  const writers = protocol.writerFeatures ?? impliedWriterFeatures(protocol.minWriterVersion);
+  if (protocol.minReaderVersion >= 3 && protocol.minWriterVersion >= 7 && readers.includes(feature) && writers.includes(feature)) return protocol;
+  return { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: [...new Set([...readers, feature])], writerFeatures: [...new Set([...writers, feature])] };
+}

@@ -23,6 +23,10 @@ export function protocolForNewTable(schema: StructType, properties: Readonly<Rec
     reader.add('deletionVectors');
     writer.add('deletionVectors');
   }
+  if (properties['delta.enableTypeWidening'] === 'true') {
+    reader.add('typeWidening');
+    writer.add('typeWidening');
+  }
   if (properties['delta.enableChangeDataFeed'] === 'true') writer.add('changeDataFeed');
   if (properties['delta.enableInCommitTimestamps'] === 'true') writer.add('inCommitTimestamp');
   if (properties['delta.appendOnly'] === 'true') writer.add('appendOnly');
@@ -38,7 +42,8 @@ export function protocolForNewTable(schema: StructType, properties: Readonly<Rec
   };
 }
 
-function usesType(type: DataType, name: string): boolean {
+/** Whether a type is, or holds, the named primitive type. */
+export function usesType(type: DataType, name: string): boolean {
   switch (type.kind) {
     case 'primitive':
       return type.name === name;

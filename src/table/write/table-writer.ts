@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Engine } from '../../engine/index.js';
 import type { ObjectStore } from '../../storage/index.js';
-import type { Action, AddFile, DomainMetadata, Metadata, RemoveFile } from '../actions/index.js';
-import { checkWriteSupport, commitTransaction, withWriterFeature, type TransactionFootprint } from '../commit/index.js';
+import type { Action, AddFile, DomainMetadata, Metadata, Protocol, RemoveFile } from '../actions/index.js';
+import { checkWriteSupport, commitTransaction, withReaderWriterFeature, withWriterFeature, type TransactionFootprint } from '../commit/index.js';
 import { SchemaInvalidError, WriteInvalidError } from '../errors.js';
-import { columnMappingMode, describeType, schemaToString, type StructType } from '../schema/index.js';
+import { columnMappingMode, describeType, schemaToString, type StructField, type StructType } from '../schema/index.js';
 import type { Snapshot } from '../snapshot/index.js';
 import { writeDataFiles, type DataWriteResult, type DataWriteSpec } from './data-writer.js';
-import { assignColumnMapping, MAX_COLUMN_ID_KEY, protocolForNewTable } from './new-table-protocol.js';
+import { assignColumnMapping, MAX_COLUMN_ID_KEY, protocolForNewTable, usesType } from './new-table-protocol.js';
+import { mergeSchemas } from './schema-merge.js';
 import { filesMatchingPartitions, parsePartitionPredicate } from './partition-match.js';
 import type { Predicate } from '../scan/index.js';
 import { conformingProjection, sourceFields } from './schema-check.js';
@@ -45,11 +46,24 @@ export interface WriteOptions {
    * feature in that commit if it lacks it.
    */
   domains?: readonly DomainMetadata[];
+  /**
+   * Schema evolution (Delta's `mergeSchema`): columns the table lacks are added as
+   * nullable, and wider types replace narrower ones where the table enables type
+   * widening (`delta.enableTypeWidening`). Without it, such data is a typed error.
+   */
+  mergeSchema?: boolean;
 }
 
 export interface OverwriteOptions extends WriteOptions {
   /** Replace only the partitions matching this SQL predicate over partition columns. */
   where?: string;
+  /**
+   * Replace the table's schema with the data's (Delta's `overwriteSchema`), for an
+   * overwrite of the whole table; partition columns change only when given.
+   */
+  overwriteSchema?: boolean;
+  /** With `overwriteSchema`, the new partition columns. */
+  partitionColumns?: readonly string[];
 }
 
 export interface CreateOptions extends WriteOptions {
@@ -156,9 +170,14 @@ export class TableWriter {
    */
   async stage(snapshot: Snapshot, data: WriteSource, options: OverwriteOptions, mode: 'Append' | 'Overwrite'): Promise<StagedWrite> {
     checkWriteSupport(snapshot.protocol, snapshot.metadata, this.location);
-    const prepared = await prepareSource(data, snapshot.schema);
+    const prepared = await prepareSource(data, options.overwriteSchema === true ? undefined : snapshot.schema);
     try {
-      const projection = conformingProjection(snapshot.schema, await this.sourceFields(prepared.sql), this.location);
+      const given = await this.sourceFields(prepared.sql);
+      const evolution = evolveSchema(snapshot, given, mode, options, this.location);
+      const schema = evolution?.schema ?? snapshot.schema;
+      const partitionColumns = evolution?.metadata.partitionColumns ?? snapshot.partitionColumns;
+      const configuration = evolution?.metadata.configuration ?? snapshot.configuration;
+      const projection = conformingProjection(schema, given, this.location);
       const conformed = `SELECT ${projection} FROM (${prepared.sql})`;
       let removed: AddFile[] = [];
       if (mode === 'Overwrite') {
@@ -169,9 +188,9 @@ export class TableWriter {
           await this.checkInsidePredicate(conformed, predicate);
         }
       }
-      const spec: DataWriteSpec = { schema: snapshot.schema, partitionColumns: snapshot.partitionColumns, mode: snapshot.columnMappingMode, configuration: snapshot.configuration, ...sizeOption(options) };
+      const spec: DataWriteSpec = { schema, partitionColumns, mode: columnMappingMode(configuration), configuration, ...sizeOption(options) };
       const written = await writeDataFiles(this.engine, this.store, spec, conformed);
-      return { snapshot, mode, written, removed, options };
+      return { snapshot, mode, written, removed, options, ...(evolution === undefined ? {} : { evolution }) };
     } finally {
       await prepared.dispose();
     }
@@ -179,25 +198,26 @@ export class TableWriter {
 
   /** Commit a staged write, with any further application transactions; on failure its files are removed. */
   async commit(staged: StagedWrite, extraTxns: readonly AppTransaction[] = []): Promise<WriteResult> {
-    const { snapshot, mode, written, removed, options } = staged;
+    const { snapshot, mode, written, removed, options, evolution } = staged;
     try {
       const now = Date.now();
       const txns = [...txnList(options), ...extraTxns];
       const actions: Action[] = txns.map((t): Action => ({ kind: 'txn', txn: { appId: t.appId, version: t.version, lastUpdated: now } }));
       const domains = options.domains ?? [];
-      if (domains.length > 0) {
-        const upgraded = withWriterFeature(snapshot.protocol, 'domainMetadata');
-        if (upgraded !== undefined) actions.push({ kind: 'protocol', protocol: upgraded });
-        actions.push(...domains.map((d): Action => ({ kind: 'domainMetadata', domainMetadata: d })));
-      }
+      let protocol = evolution?.protocol ?? snapshot.protocol;
+      if (domains.length > 0) protocol = withWriterFeature(protocol, 'domainMetadata') ?? protocol;
+      if (protocol !== snapshot.protocol) actions.push({ kind: 'protocol', protocol });
+      if (evolution !== undefined) actions.push({ kind: 'metaData', metaData: evolution.metadata });
+      actions.push(...domains.map((d): Action => ({ kind: 'domainMetadata', domainMetadata: d })));
       actions.push(...removed.map((file): Action => ({ kind: 'remove', remove: removeFor(file, now) })));
       actions.push(...written.adds.map((add): Action => ({ kind: 'add', add })));
       const appIds = txns.map((t) => t.appId);
+      const changesMetadata = actions.some((a) => a.kind === 'protocol' || a.kind === 'metaData');
       const footprint: TransactionFootprint =
         mode === 'Append'
-          ? { isBlindAppend: true, readFiles: [], appIds, changesMetadata: actions.some((a) => a.kind === 'protocol') }
-          : { isBlindAppend: false, readFiles: removed, readsAdd: () => true, appIds, changesMetadata: false };
-      const operationParameters: Record<string, unknown> = { mode, partitionBy: JSON.stringify(snapshot.partitionColumns) };
+          ? { isBlindAppend: true, readFiles: [], appIds, changesMetadata }
+          : { isBlindAppend: false, readFiles: removed, readsAdd: () => true, appIds, changesMetadata };
+      const operationParameters: Record<string, unknown> = { mode, partitionBy: JSON.stringify(evolution?.metadata.partitionColumns ?? snapshot.partitionColumns) };
       if (options.where !== undefined) operationParameters['predicate'] = JSON.stringify([options.where]);
       const { version } = await commitTransaction(this.store, this.location, {
         readVersion: snapshot.version,
@@ -249,6 +269,13 @@ export class TableWriter {
   }
 }
 
+/** What a write that evolves or replaces the schema commits besides its files. */
+export interface SchemaEvolution {
+  schema: StructType;
+  metadata: Metadata;
+  protocol: Protocol;
+}
+
 /** A change whose data files are written but not yet committed. */
 export interface StagedWrite {
   snapshot: Snapshot;
@@ -256,6 +283,48 @@ export interface StagedWrite {
   written: DataWriteResult;
   removed: AddFile[];
   options: OverwriteOptions;
+  /** The new metadata (and protocol) when the write evolves or replaces the schema. */
+  evolution?: SchemaEvolution;
+}
+
+/**
+ * The metadata a write with `mergeSchema` or `overwriteSchema` commits, or undefined when
+ * the schema stays. Column-mapped tables give new columns ids and physical names past the
+ * highest used; a widened type brings the typeWidening feature when the table lacks it.
+ */
+function evolveSchema(snapshot: Snapshot, given: readonly StructField[], mode: 'Append' | 'Overwrite', options: OverwriteOptions, location: string): SchemaEvolution | undefined {
+  const replacing = options.overwriteSchema === true;
+  if (replacing && (mode !== 'Overwrite' || options.where !== undefined)) {
+    throw new WriteInvalidError('WRITE_OPTIONS_INVALID', 'overwriteSchema replaces the whole table: it goes with an overwrite that has no partition predicate', location, 'Drop `where`, or write with mergeSchema instead.');
+  }
+  if (!replacing && options.mergeSchema !== true) return undefined;
+  const configuration: Record<string, string> = { ...snapshot.configuration };
+  let schema: StructType;
+  let widened = false;
+  let partitionColumns = [...snapshot.partitionColumns];
+  if (replacing) {
+    schema = { kind: 'struct', fields: given.map((f) => ({ ...f, nullable: true })) };
+    if (options.partitionColumns !== undefined) partitionColumns = [...options.partitionColumns];
+    for (const column of partitionColumns) {
+      if (!schema.fields.some((f) => f.name === column)) throw new SchemaInvalidError(`Partition column '${column}' is not in the new schema`, column, `Choose among: ${schema.fields.map((f) => f.name).join(', ')}, or pass partitionColumns.`);
+    }
+  } else {
+    const merged = mergeSchemas(snapshot.schema, given, { typeWidening: snapshot.configuration['delta.enableTypeWidening'] === 'true', location });
+    if (!merged.changed) return undefined;
+    schema = merged.schema;
+    widened = merged.widened;
+  }
+  if (columnMappingMode(configuration) !== 'none') {
+    const mapped = assignColumnMapping(schema, Number(configuration[MAX_COLUMN_ID_KEY] ?? 0));
+    schema = mapped.schema;
+    configuration[MAX_COLUMN_ID_KEY] = String(mapped.maxColumnId);
+  }
+  const metadata: Metadata = { ...snapshot.metadata, schemaString: schemaToString(schema), partitionColumns, configuration };
+  let protocol = snapshot.protocol;
+  const features = new Set([...(protocol.readerFeatures ?? []), ...(protocol.writerFeatures ?? [])]);
+  if (widened && !features.has('typeWidening') && !features.has('typeWidening-preview')) protocol = withReaderWriterFeature(protocol, 'typeWidening');
+  if (!features.has('timestampNtz') && usesType(schema, 'timestamp_ntz')) protocol = withReaderWriterFeature(protocol, 'timestampNtz');
+  return { schema, metadata, protocol };
 }
 
 function txnList(options: WriteOptions): readonly AppTransaction[] {

@@ -62,9 +62,14 @@ export async function prepareSource(source: WriteSource, schema?: StructType): P
     return { sql: `SELECT ${schema.fields.map((f) => `CAST(NULL AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`).join(', ')} LIMIT 0`, dispose };
   }
   const present = new Set(source.rows.flatMap((row) => Object.keys(row)));
-  const columns = schema?.fields.filter((f) => present.has(f.name));
-  const typed = columns !== undefined && columns.length === present.size ? `, columns = {${columns.map((f) => `${quoteLiteral(f.name)}: ${quoteLiteral(toDuckDBType(f.type))}`).join(', ')}}` : '';
-  return { sql: `SELECT * FROM read_json(${quoteLiteral(file)}, format = 'newline_delimited'${typed})`, dispose };
+  const columns = schema?.fields.filter((f) => present.has(f.name)) ?? [];
+  if (schema !== undefined && present.size > 0 && columns.length === present.size) {
+    return { sql: `SELECT * FROM read_json(${quoteLiteral(file)}, format = 'newline_delimited', columns = {${columns.map((f) => `${quoteLiteral(f.name)}: ${quoteLiteral(toDuckDBType(f.type))}`).join(', ')}})`, dispose };
+  }
+  // Columns new to the table (schema evolution) are typed by DuckDB from the values;
+  // the table's own columns keep the table's types, so a JSON number does not widen them.
+  const replace = columns.length === 0 ? '' : ` REPLACE (${columns.map((f) => `CAST(${quoteIdent(f.name)} AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`).join(', ')})`;
+  return { sql: `SELECT *${replace} FROM read_json(${quoteLiteral(file)}, format = 'newline_delimited')`, dispose };
 }
 
 function jsonReplacer(_key: string, value: unknown): unknown {
