@@ -11,6 +11,7 @@ import { registerTableDescribe } from './commands/table-describe.js';
 import { registerTableHistory } from './commands/table-history.js';
 import { registerTableRead } from './commands/table-read.js';
 import { registerTableWrites } from './commands/table-write.js';
+import { registerTableAlter } from './commands/table-alter.js';
 
 const EXIT_CODES = `
 Exit codes: 0 success; 1 the operation failed with a typed error (its code and a hint
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerTableDescribe(table);
   registerTableHistory(table);
   registerTableWrites(table);
+  registerTableAlter(table);
   const ingest = program.command('ingest').description('Land data in Delta tables exactly once: files, Kafka, Kinesis; bad records go to quarantine.').addHelpText('after', EXIT_CODES);
   registerIngestFile(ingest);
   registerIngestKafka(ingest);

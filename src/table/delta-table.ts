@@ -45,6 +45,16 @@ export class DeltaTable {
     return this.writer().overwrite(await this.snapshot(), data, options);
   }
 
+  /** Rename a column (or a nested field, by path) as a metadata-only commit; needs column mapping. */
+  async renameColumn(column: string | readonly string[], to: string): Promise<WriteResult> {
+    return this.writer().alter(await this.snapshot(), { kind: 'rename-column', column: typeof column === 'string' ? [column] : column, to });
+  }
+
+  /** Drop columns (or nested fields, by path) as a metadata-only commit; needs column mapping. */
+  async dropColumns(columns: readonly (string | readonly string[])[]): Promise<WriteResult> {
+    return this.writer().alter(await this.snapshot(), { kind: 'drop-columns', columns: columns.map((c) => (typeof c === 'string' ? [c] : c)) });
+  }
+
   /** Staged writes (write data now, commit later) and the rest of the write API. */
   writer(): TableWriter {
     return new TableWriter(this.store, this.engine, this.location);

@@ -67,6 +67,23 @@ describe('aquifer table', () => {
     expect((await runCli(['table', 'overwrite', evolving, '--from', path.join(dir, 'wide.jsonl'), '--partition-by', 'id'])).code).toBe(2);
   });
 
+  it('renames and drops columns with table alter, metadata only', async () => {
+    const mapped = path.join(dir, 'mapped');
+    expect((await runCli(['table', 'create', mapped, '--from', path.join(dir, 'day1.csv'), '--property', 'delta.columnMapping.mode=name'])).code).toBe(0);
+    const renamed = await runCli(['table', 'alter', 'rename-column', mapped, 'country', 'nation', '--format', 'json']);
+    expect(renamed.code, renamed.stderr).toBe(0);
+    expect(JSON.parse(renamed.stdout)).toMatchObject({ version: 1 });
+    const dropped = await runCli(['table', 'alter', 'drop-column', mapped, 'amount', 'day']);
+    expect(dropped.code, dropped.stderr).toBe(0);
+    expect(dropped.stdout).toContain('version 2');
+    const read = await runCli(['table', 'read', mapped, '--format', 'jsonl', '--where', "nation = 'DE'"]);
+    expect(read.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([{ id: '2', nation: 'DE' }]);
+    const refused = await runCli(['table', 'alter', 'rename-column', table, 'country', 'nation']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('TABLE_COLUMN_MAPPING_REQUIRED');
+    expect((await runCli(['table', 'alter', '--help'])).stdout).toContain('rename-column');
+  });
+
   it('prints a typed error with its code and hint and exits 1', async () => {
     const result = await runCli(['table', 'read', path.join(dir, 'missing')]);
     expect(result.code).toBe(1);
@@ -81,7 +98,7 @@ describe('aquifer table', () => {
   });
 
   it('answers --help on every command', async () => {
-    for (const args of [[], ['table'], ['table', 'read'], ['table', 'describe'], ['table', 'history'], ['table', 'create'], ['table', 'append'], ['table', 'overwrite'], ['conformance']]) {
+    for (const args of [[], ['table'], ['table', 'read'], ['table', 'describe'], ['table', 'history'], ['table', 'create'], ['table', 'append'], ['table', 'overwrite'], ['table', 'alter'], ['table', 'alter', 'rename-column'], ['conformance']]) {
       const result = await runCli([...args, '--help']);
       expect(result.code, args.join(' ')).toBe(0);
       expect(result.stdout).toContain('Usage: aquifer');

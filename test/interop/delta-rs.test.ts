@@ -222,6 +222,18 @@ describe.runIf(run)('tables Aquifer writes, read by delta-rs and Polars', () => 
     }
   });
 
+  it('reads a column-mapped table after renaming and dropping columns the same in delta-rs DataFusion, at every version', async () => {
+    const root = newRoot();
+    const first = "SELECT 1::BIGINT AS id, 'a' AS name, 10::INTEGER AS score, 'p' AS part";
+    const { table } = await DeltaTable.create(root, { engine, data: { sql: first }, partitionColumns: ['part'], properties: { 'delta.columnMapping.mode': 'name' } });
+    await table.renameColumn('name', 'label');
+    await table.renameColumn('part', 'region');
+    await table.dropColumns(['score']);
+    await table.append({ sql: "SELECT 2::BIGINT AS id, 'b' AS label, 'q' AS region" });
+    await expectAquiferReads(root, "SELECT 1::BIGINT AS id, 'a' AS label, 'p' AS region UNION ALL SELECT 2::BIGINT, 'b', 'q'");
+    for (const version of [undefined, 0, 2, 3]) await expectReadsLikeAquifer(root, await read(root, 'deltalake-sql', version === undefined ? {} : { version }), version);
+  });
+
   it('refuses a type-widened table in delta-rs and Polars (no typeWidening reader feature), naming the feature', async () => {
     const root = newRoot();
     const { table } = await DeltaTable.create(root, { engine, data: { sql: 'SELECT 1::INTEGER AS id' }, properties: { 'delta.enableTypeWidening': 'true' } });

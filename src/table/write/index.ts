@@ -3,3 +3,5 @@ export { prepareSource, formatOf, type WriteSource, type FileFormat } from './wr
 export { writeDataFiles, DEFAULT_TARGET_FILE_SIZE, type DataWriteSpec, type DataWriteResult } from './data-writer.js';
 export { buildStatsJson } from './file-stats.js';
 export { protocolForNewTable, assignColumnMapping } from './new-table-protocol.js';
+export { type SchemaChange } from './schema-alter.js';
+export { isAutomaticWidening, TYPE_CHANGES_KEY } from './schema-merge.js';

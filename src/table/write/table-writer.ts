@@ -9,6 +9,7 @@ import type { Snapshot } from '../snapshot/index.js';
 import { writeDataFiles, type DataWriteResult, type DataWriteSpec } from './data-writer.js';
 import { assignColumnMapping, MAX_COLUMN_ID_KEY, protocolForNewTable, usesType } from './new-table-protocol.js';
 import { mergeSchemas } from './schema-merge.js';
+import { alterSchema, type SchemaChange } from './schema-alter.js';
 import { filesMatchingPartitions, parsePartitionPredicate } from './partition-match.js';
 import type { Predicate } from '../scan/index.js';
 import { conformingProjection, sourceFields } from './schema-check.js';
@@ -155,6 +156,29 @@ export class TableWriter {
       throw new WriteInvalidError('TABLE_APPEND_ONLY', `${this.location} is append-only (delta.appendOnly=true); it cannot be overwritten`, this.location, 'Append instead, or unset delta.appendOnly.');
     }
     return this.stageAndCommit(snapshot, data, options, 'Overwrite');
+  }
+
+  /**
+   * Rename or drop columns as a metadata-only commit (the table must use column mapping).
+   * A concurrent commit that also changed the metadata makes this one fail with a conflict.
+   */
+  async alter(snapshot: Snapshot, change: SchemaChange): Promise<WriteResult> {
+    checkWriteSupport(snapshot.protocol, snapshot.metadata, this.location);
+    const altered = alterSchema(snapshot.schema, snapshot.partitionColumns, snapshot.configuration, change, this.location);
+    const metadata: Metadata = { ...snapshot.metadata, schemaString: schemaToString(altered.schema), partitionColumns: altered.partitionColumns };
+    const operationParameters: Record<string, unknown> =
+      change.kind === 'rename-column' ? { oldColumnPath: change.column.join('.'), newColumnPath: [...change.column.slice(0, -1), change.to].join('.') } : { columns: JSON.stringify(change.columns.map((c) => c.join('.'))) };
+    const { version } = await commitTransaction(this.store, this.location, {
+      readVersion: snapshot.version,
+      actions: [{ kind: 'metaData', metaData: metadata }],
+      operation: change.kind === 'rename-column' ? 'RENAME COLUMN' : 'DROP COLUMNS',
+      operationParameters,
+      operationMetrics: {},
+      footprint: { isBlindAppend: false, readFiles: [], appIds: [], changesMetadata: true },
+      inCommitTimestamps: snapshot.configuration['delta.enableInCommitTimestamps'] === 'true',
+      previousTimestamp: snapshot.timestamp,
+    });
+    return { version, skipped: false, filesAdded: 0, filesRemoved: 0, rows: 0, bytes: 0 };
   }
 
   /** Whether every application transaction of the options was already committed (an idempotent repeat). */
