@@ -5,7 +5,8 @@ import { readHistory, loadLogState, loadSnapshot, refreshSnapshot, type HistoryE
 import { Scan, type ScanOptions } from './scan/index.js';
 import type { Action } from './actions/index.js';
 import { CommitMissingError } from './errors.js';
-import { commitPath } from './log-segment/index.js';
+import { commitPath, type LastCheckpoint } from './log-segment/index.js';
+import { cleanupExpiredLogs, writeCheckpoint, type LogCleanupResult } from './checkpoint/index.js';
 import { readJsonLogFile } from './snapshot/read-log-file.js';
 import { TableWriter, type CreateOptions, type OverwriteOptions, type WriteOptions, type WriteResult, type WriteSource } from './write/index.js';
 
@@ -53,6 +54,16 @@ export class DeltaTable {
   /** Drop columns (or nested fields, by path) as a metadata-only commit; needs column mapping. */
   async dropColumns(columns: readonly (string | readonly string[])[]): Promise<WriteResult> {
     return this.writer().alter(await this.snapshot(), { kind: 'drop-columns', columns: columns.map((c) => (typeof c === 'string' ? [c] : c)) });
+  }
+
+  /** Write a checkpoint of the latest version now (writes make one every delta.checkpointInterval commits by themselves). */
+  async checkpoint(): Promise<LastCheckpoint> {
+    return writeCheckpoint(this.store, this.engine, await this.snapshot());
+  }
+
+  /** Remove log files past delta.logRetentionDuration that a newer checkpoint covers. */
+  async cleanupLogs(now?: number): Promise<LogCleanupResult> {
+    return cleanupExpiredLogs(this.store, (await this.snapshot()).configuration, now);
   }
 
   /** Staged writes (write data now, commit later) and the rest of the write API. */

@@ -5,7 +5,9 @@ import type { Action, AddFile, DomainMetadata, Metadata, Protocol, RemoveFile } 
 import { checkWriteSupport, commitTransaction, withReaderWriterFeature, withWriterFeature, type TransactionFootprint } from '../commit/index.js';
 import { SchemaInvalidError, WriteInvalidError } from '../errors.js';
 import { columnMappingMode, describeType, schemaToString, type StructField, type StructType } from '../schema/index.js';
-import type { Snapshot } from '../snapshot/index.js';
+import { loadSnapshot, type Snapshot } from '../snapshot/index.js';
+import { cleanupExpiredLogs, writeCheckpoint } from '../checkpoint/index.js';
+import { log } from '../../log.js';
 import { writeDataFiles, type DataWriteResult, type DataWriteSpec } from './data-writer.js';
 import { assignColumnMapping, MAX_COLUMN_ID_KEY, protocolForNewTable, usesType } from './new-table-protocol.js';
 import { mergeSchemas } from './schema-merge.js';
@@ -137,6 +139,7 @@ export class TableWriter {
           footprint: { isBlindAppend: false, readFiles: [], appIds: txnList(options).map((t) => t.appId), changesMetadata: true },
           inCommitTimestamps: properties['delta.enableInCommitTimestamps'] === 'true',
         });
+        await this.afterCommit(version, properties);
         return result(version, written, 0);
       } catch (error) {
         await this.discardFiles(written.adds);
@@ -178,6 +181,7 @@ export class TableWriter {
       inCommitTimestamps: snapshot.configuration['delta.enableInCommitTimestamps'] === 'true',
       previousTimestamp: snapshot.timestamp,
     });
+    await this.afterCommit(version, snapshot.configuration);
     return { version, skipped: false, filesAdded: 0, filesRemoved: 0, rows: 0, bytes: 0 };
   }
 
@@ -253,10 +257,28 @@ export class TableWriter {
         inCommitTimestamps: snapshot.configuration['delta.enableInCommitTimestamps'] === 'true',
         previousTimestamp: snapshot.timestamp,
       });
+      await this.afterCommit(version, evolution?.metadata.configuration ?? snapshot.configuration);
       return result(version, written, removed.length);
     } catch (error) {
       await this.discard(staged);
       throw error;
+    }
+  }
+
+  /**
+   * Checkpoint every `delta.checkpointInterval` versions (10 by default, as Spark) and
+   * then remove expired log files. The commit already stands: a checkpoint that fails is
+   * logged, and readers replay the JSON commits until the next one succeeds.
+   */
+  private async afterCommit(version: number, configuration: Readonly<Record<string, string>>): Promise<void> {
+    const interval = checkpointInterval(configuration);
+    if (version === 0 || version % interval !== 0) return;
+    try {
+      const snapshot = await loadSnapshot(this.store, this.engine, this.location, { version });
+      await writeCheckpoint(this.store, this.engine, snapshot);
+      await cleanupExpiredLogs(this.store, snapshot.configuration);
+    } catch (error) {
+      log.warn({ err: error, table: this.location, version }, 'committed, but writing the checkpoint failed; readers replay the JSON commits instead');
     }
   }
 
@@ -349,6 +371,12 @@ function evolveSchema(snapshot: Snapshot, given: readonly StructField[], mode: '
   if (widened && !features.has('typeWidening') && !features.has('typeWidening-preview')) protocol = withReaderWriterFeature(protocol, 'typeWidening');
   if (!features.has('timestampNtz') && usesType(schema, 'timestamp_ntz')) protocol = withReaderWriterFeature(protocol, 'timestampNtz');
   return { schema, metadata, protocol };
+}
+
+/** `delta.checkpointInterval`, or 10 where it is unset or not a positive whole number. */
+function checkpointInterval(configuration: Readonly<Record<string, string>>): number {
+  const value = Number(configuration['delta.checkpointInterval'] ?? 10);
+  return Number.isInteger(value) && value > 0 ? value : 10;
 }
 
 function txnList(options: WriteOptions): readonly AppTransaction[] {

@@ -1,0 +1,72 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { quoteLiteral, type Engine } from '../../engine/index.js';
+import type { ObjectStore } from '../../storage/index.js';
+import { actionToJson, type Action } from '../actions/index.js';
+import { LAST_CHECKPOINT_PATH, LOG_DIR, lastCheckpointJson, padVersion, type LastCheckpoint } from '../log-segment/index.js';
+import type { Snapshot } from '../snapshot/index.js';
+import { DEFAULT_DELETED_FILE_RETENTION_MS, parseRetention } from './retention.js';
+
+const STRING_MAP = 'MAP(VARCHAR, VARCHAR)';
+const DELETION_VECTOR = 'STRUCT(storageType VARCHAR, pathOrInlineDv VARCHAR, "offset" INTEGER, sizeInBytes INTEGER, cardinality BIGINT)';
+
+/** The classic checkpoint's columns (PROTOCOL.md, Checkpoint Schema), as DuckDB types. */
+const CHECKPOINT_COLUMNS: Record<string, string> = {
+  txn: 'STRUCT(appId VARCHAR, version BIGINT, lastUpdated BIGINT)',
+  add: `STRUCT(path VARCHAR, partitionValues ${STRING_MAP}, size BIGINT, modificationTime BIGINT, dataChange BOOLEAN, stats VARCHAR, tags ${STRING_MAP}, deletionVector ${DELETION_VECTOR}, baseRowId BIGINT, defaultRowCommitVersion BIGINT, clusteringProvider VARCHAR)`,
+  remove: `STRUCT(path VARCHAR, deletionTimestamp BIGINT, dataChange BOOLEAN, extendedFileMetadata BOOLEAN, partitionValues ${STRING_MAP}, size BIGINT, stats VARCHAR, tags ${STRING_MAP}, deletionVector ${DELETION_VECTOR}, baseRowId BIGINT, defaultRowCommitVersion BIGINT)`,
+  metaData: `STRUCT(id VARCHAR, name VARCHAR, description VARCHAR, format STRUCT(provider VARCHAR, options ${STRING_MAP}), schemaString VARCHAR, partitionColumns VARCHAR[], configuration ${STRING_MAP}, createdTime BIGINT)`,
+  protocol: 'STRUCT(minReaderVersion INTEGER, minWriterVersion INTEGER, readerFeatures VARCHAR[], writerFeatures VARCHAR[])',
+  domainMetadata: 'STRUCT(domain VARCHAR, configuration VARCHAR, removed BOOLEAN)',
+};
+
+export function checkpointPath(version: number): string {
+  return `${LOG_DIR}/${padVersion(version)}.checkpoint.parquet`;
+}
+
+/**
+ * Write a classic single-file Parquet checkpoint of a snapshot and point
+ * `_last_checkpoint` at it. The state goes to DuckDB as JSON lines streamed from the
+ * snapshot (never one string of the whole table), is typed by the protocol's checkpoint
+ * schema and copied to Parquet in a staging folder, then moved into the log in one step,
+ * so a reader never sees a partial checkpoint. Tombstones younger than
+ * `delta.deletedFileRetentionDuration` are kept, as vacuum needs them.
+ */
+export async function writeCheckpoint(store: ObjectStore, engine: Engine, snapshot: Snapshot, now = Date.now()): Promise<LastCheckpoint> {
+  const retention = parseRetention(snapshot.configuration['delta.deletedFileRetentionDuration'], DEFAULT_DELETED_FILE_RETENTION_MS, 'delta.deletedFileRetentionDuration');
+  const staging = await store.stagingDir();
+  try {
+    const jsonFile = path.join(staging, 'state.jsonl');
+    const out = createWriteStream(jsonFile);
+    let actions = 0;
+    const write = async (action: Action) => {
+      actions++;
+      if (!out.write(actionToJson(action) + '\n')) await once(out, 'drain');
+    };
+    await write({ kind: 'protocol', protocol: snapshot.protocol });
+    await write({ kind: 'metaData', metaData: snapshot.metadata });
+    for (const txn of snapshot.txns.values()) await write({ kind: 'txn', txn });
+    for (const domainMetadata of snapshot.domains.values()) await write({ kind: 'domainMetadata', domainMetadata });
+    for (const add of snapshot.files) await write({ kind: 'add', add: { ...add, dataChange: false } });
+    for (const remove of snapshot.tombstones) {
+      if ((remove.deletionTimestamp ?? 0) > now - retention) await write({ kind: 'remove', remove: { ...remove, dataChange: false } });
+    }
+    out.end();
+    await once(out, 'finish');
+    const parquetFile = path.join(staging, 'checkpoint.parquet');
+    const columns = Object.entries(CHECKPOINT_COLUMNS).map(([name, type]) => `${quoteLiteral(name)}: ${quoteLiteral(type)}`).join(', ');
+    await engine.run(
+      `COPY (SELECT ${Object.keys(CHECKPOINT_COLUMNS).map((c) => `"${c}"`).join(', ')} FROM read_json(${quoteLiteral(jsonFile)}, format = 'newline_delimited', columns = {${columns}}, maximum_object_size = 1073741824))
+       TO ${quoteLiteral(parquetFile)} (FORMAT parquet, COMPRESSION zstd)`,
+    );
+    const { size } = await stat(parquetFile);
+    await store.publishLocal(parquetFile, checkpointPath(snapshot.version));
+    const hint: LastCheckpoint = { version: snapshot.version, size: actions, sizeInBytes: size, numOfAddFiles: snapshot.files.length };
+    await store.put(LAST_CHECKPOINT_PATH, lastCheckpointJson(hint));
+    return hint;
+  } finally {
+    await store.discardStaging(staging);
+  }
+}
