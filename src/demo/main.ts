@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sharedEngine } from '../engine/index.js';
 import { describeError } from '../errors.js';
-import { openFeatureStore, type FeatureRepository } from '../features/index.js';
+import { aggregationView, openFeatureStore, type FeatureRepository } from '../features/index.js';
 import { ingestFiles, IngestTarget } from '../ingest/index.js';
 import { Project } from '../project/index.js';
 import { DeltaTable, describeType } from '../table/index.js';
@@ -73,11 +73,30 @@ async function main(projectDir: string): Promise<void> {
         owner: 'growth@example.com',
         description: 'What a user did in the last full hour',
       },
+      // Sliding windows over the raw events, kept in 10-minute tiles: the same definition
+      // gives training sets their point-in-time values and the online store its live ones.
+      aggregationView({
+        name: 'user_activity_windows',
+        entities: ['user'],
+        source: { kind: 'table', table: 'events', timestampField: 'event_time' },
+        interval: '10m',
+        aggregations: [
+          { function: 'count', window: '1h', name: 'events_1h' },
+          { function: 'count_distinct', column: 'session_id', window: '1d', name: 'sessions_1d' },
+          { function: 'sum', column: 'price', window: '1d', name: 'spend_1d' },
+        ],
+        description: 'Rolling activity per user',
+      }),
     ],
-    featureServices: [{ name: 'purchase_propensity', features: ['user_hourly_activity:page_views', 'user_hourly_activity:add_to_carts'] }],
+    featureServices: [
+      {
+        name: 'purchase_propensity',
+        features: ['user_hourly_activity:page_views', 'user_hourly_activity:add_to_carts', 'user_activity_windows:events_1h', 'user_activity_windows:sessions_1d', 'user_activity_windows:spend_1d'],
+      },
+    ],
   };
   await fs.writeFile(project.featuresPath, `${JSON.stringify(repository, null, 2)}\n`);
-  say(`5. Computed hourly activity per user into ${hourly} and defined the feature view user_hourly_activity (TTL 6h) in ${project.featuresPath}.`);
+  say(`5. Computed hourly activity per user into ${hourly}, and defined the feature view user_hourly_activity (TTL 6h) and the window aggregations user_activity_windows (events in 1h, sessions and spend in 1d, over the events table) in ${project.featuresPath}.`);
 
   const store = await openFeatureStore(project, engine);
   try {
@@ -91,10 +110,13 @@ async function main(projectDir: string): Promise<void> {
     for (const row of (await set.rows()).filter((r) => r['page_views'] !== null).slice(0, 3)) say(`     ${JSON.stringify(row)}`);
 
     const [materialized] = await store.materialize('2024-05-01T00:00:00Z', '2024-05-03T00:00:00Z');
-    say(`7. Materialized the latest activity of ${materialized?.read ?? 0} users into the online store (LMDB in ${path.join(project.root, '.aquifer', 'online')}).`);
+    const [aggregated] = await store.aggregate();
+    say(`7. Materialized the latest activity of ${materialized?.read ?? 0} users, and built the window tiles of ${aggregated?.entities ?? 0} users from the events table at version ${aggregated?.tableVersion ?? 0}, in the online store (LMDB in ${path.join(project.root, '.aquifer', 'online')}).`);
     const users = ['u0001', 'u0219', 'nobody'];
-    const online = await store.onlineFeatures({ features: 'purchase_propensity', entities: { user_id: users } });
-    say('   Online lookup (the shape Feast\'s feature server answers):');
+    // The demo's events are from May 2024, so the windows are read as of the end of its last day.
+    const at = '2024-05-02T23:59:59Z';
+    const online = await store.onlineFeatures({ features: 'purchase_propensity', entities: { user_id: users }, at });
+    say(`   Online lookup, windows as of ${at} (the shape Feast's feature server answers):`);
     users.forEach((user, i) => {
       const values = online.results.slice(1).map((column, c) => `${online.metadata.feature_names[c + 1]}=${JSON.stringify(column.values[i])} (${column.statuses[i]})`);
       say(`     ${user}: ${values.join(', ')}`);
