@@ -7,6 +7,7 @@ import type { Action } from './actions/index.js';
 import { CommitMissingError } from './errors.js';
 import { commitPath, type LastCheckpoint } from './log-segment/index.js';
 import { cleanupExpiredLogs, writeCheckpoint, type LogCleanupResult } from './checkpoint/index.js';
+import { deleteRows, dmlContext, updateRows, type Assignments, type DmlResult } from './dml/index.js';
 import { readJsonLogFile } from './snapshot/read-log-file.js';
 import { TableWriter, type CreateOptions, type OverwriteOptions, type WriteOptions, type WriteResult, type WriteSource } from './write/index.js';
 
@@ -44,6 +45,22 @@ export class DeltaTable {
   /** Replace all rows, or the partitions matching `where`, in one atomic commit. */
   async overwrite(data: WriteSource, options: OverwriteOptions = {}): Promise<WriteResult> {
     return this.writer().overwrite(await this.snapshot(), data, options);
+  }
+
+  /**
+   * Delete the rows matching a SQL predicate over the table's columns (every row
+   * without one), in one commit; with delta.enableDeletionVectors the files stay and
+   * the deleted rows are recorded in deletion vectors, otherwise files are rewritten.
+   */
+  async delete(where?: string): Promise<DmlResult> {
+    const snapshot = await this.snapshot();
+    return deleteRows(dmlContext(this.engine, this.store, this.writer(), snapshot, this.location, 'DELETE'), where);
+  }
+
+  /** Set columns (column → SQL expression) of the rows matching a predicate (all rows without one), in one commit. */
+  async update(options: { set: Assignments; where?: string }): Promise<DmlResult> {
+    const snapshot = await this.snapshot();
+    return updateRows(dmlContext(this.engine, this.store, this.writer(), snapshot, this.location, 'UPDATE'), options.set, options.where);
   }
 
   /** Rename a column (or a nested field, by path) as a metadata-only commit; needs column mapping. */

@@ -251,6 +251,37 @@ describe.runIf(run)('tables Aquifer writes, read by delta-rs and Polars', () => 
     for (const reader of ['deltalake', 'deltalake-sql', 'polars'] as const) await expectReadsLikeAquifer(root, await read(root, reader));
   });
 
+  it('reads tables after copy-on-write deletes and updates the same in delta-rs and Polars', async () => {
+    const root = newRoot();
+    const rows = (from: number, to: number) => `SELECT i::BIGINT AS id, 'p' || (i % 3) AS part, i * 2 AS v FROM range(${from}, ${to}) t(i)`;
+    const { table } = await DeltaTable.create(root, { engine, data: { sql: rows(0, 3000) }, partitionColumns: ['part'] });
+    await table.delete('id % 7 = 0');
+    await table.update({ set: { v: '-v', part: "CASE WHEN id < 100 THEN 'low' ELSE part END" }, where: 'id % 11 = 0' });
+    await expectAquiferReads(root, `SELECT id, CASE WHEN id % 11 = 0 AND id < 100 THEN 'low' ELSE part END AS part, CASE WHEN id % 11 = 0 THEN -v ELSE v END AS v FROM (${rows(0, 3000)}) WHERE id % 7 <> 0`);
+    for (const reader of ['deltalake', 'deltalake-sql', 'polars'] as const) {
+      for (const version of [undefined, 1]) await expectReadsLikeAquifer(root, await read(root, reader, version === undefined ? {} : { version }), version);
+    }
+  });
+
+  it('reads the deletion vectors Aquifer writes (delete and update) the same in delta-rs DataFusion and Polars at every version; delta-rs pyarrow refuses them', async () => {
+    const root = newRoot();
+    const rows = (from: number, to: number) => `SELECT i::BIGINT AS id, 'p' || (i % 3) AS part, i * 2 AS v FROM range(${from}, ${to}) t(i)`;
+    const { table } = await DeltaTable.create(root, { engine, data: { sql: rows(0, 5000) }, partitionColumns: ['part'], properties: { 'delta.enableDeletionVectors': 'true' } });
+    await table.append({ sql: rows(5000, 6000) });
+    await table.delete('id % 7 = 0');
+    await table.update({ set: { v: '-v' }, where: 'id % 11 = 0' });
+    await table.delete("part = 'p2' AND id > 5500");
+    expect((await table.snapshot()).files.filter((f) => f.deletionVector !== undefined).length).toBeGreaterThan(0);
+    await expectAquiferReads(root, `SELECT id, part, CASE WHEN id % 11 = 0 THEN -v ELSE v END AS v FROM (${rows(0, 6000)}) WHERE id % 7 <> 0 AND NOT (part = 'p2' AND id > 5500)`);
+    // delta-rs's pyarrow path does not read deletion vectors; its DataFusion path and Polars do.
+    const refused = await read(root, 'deltalake');
+    expect(refused).toMatchObject({ ok: false, stage: 'read-rows' });
+    expect(refused.error).toMatch(/DeltaProtocolError: .*deletionVectors/);
+    for (const reader of ['deltalake-sql', 'polars'] as const) {
+      for (const version of [undefined, 2, 3]) await expectReadsLikeAquifer(root, await read(root, reader, version === undefined ? {} : { version }), version);
+    }
+  });
+
   it('refuses a type-widened table in delta-rs and Polars (no typeWidening reader feature), naming the feature', async () => {
     const root = newRoot();
     const { table } = await DeltaTable.create(root, { engine, data: { sql: 'SELECT 1::INTEGER AS id' }, properties: { 'delta.enableTypeWidening': 'true' } });

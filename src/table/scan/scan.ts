@@ -23,7 +23,17 @@ export interface ScanOptions extends PartitionReadOptions {
    * with the snapshot's schema, instead of its live files.
    */
   files?: readonly AddFile[];
+  /**
+   * Add the columns `_aq_file` (the data file's local path) and `_aq_row` (the row's
+   * index in that file, as deletion vectors count), for changes that must name the rows
+   * they delete or rewrite.
+   */
+  rowIds?: boolean;
 }
+
+/** The row-identity columns a `rowIds` scan adds. */
+export const ROW_FILE_COLUMN = '_aq_file';
+export const ROW_INDEX_COLUMN = '_aq_row';
 
 const STORED_TYPES_CACHE_SIZE = 64;
 const STORED_TYPES_MAX_FILES = 20_000;
@@ -118,7 +128,8 @@ export class Scan {
       files = await pruneFiles(this.engine, snapshot, candidates, predicate, this.options);
     }
     const logical = await this.logicalSelect(fields, files);
-    let sql = `SELECT ${output.map(quoteIdent).join(', ')} FROM (${logical}) AS aquifer_table`;
+    const selected = this.options.rowIds === true ? [...output, ROW_FILE_COLUMN, ROW_INDEX_COLUMN] : output;
+    let sql = `SELECT ${selected.map(quoteIdent).join(', ')} FROM (${logical}) AS aquifer_table`;
     if (predicate !== undefined) sql += ` WHERE ${predicate.sql}`;
     if (this.options.limit !== undefined) sql += ` LIMIT ${Math.max(0, Math.floor(this.options.limit))}`;
     log.debug({ table: snapshot.location, version: snapshot.version, files: files.length, totalFiles: snapshot.files.length }, 'scan planned');
@@ -141,8 +152,11 @@ export class Scan {
     const snapshot = this.snapshot;
     const mode = snapshot.columnMappingMode;
     const partitions = new Set(snapshot.partitionColumns);
+    const rowIds = this.options.rowIds === true;
     if (files.length === 0) {
-      return `SELECT ${fields.map((f) => `CAST(NULL AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`).join(', ')} LIMIT 0`;
+      const empty = fields.map((f) => `CAST(NULL AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`);
+      if (rowIds) empty.push(`CAST(NULL AS VARCHAR) AS ${ROW_FILE_COLUMN}`, `CAST(NULL AS BIGINT) AS ${ROW_INDEX_COLUMN}`);
+      return `SELECT ${empty.join(', ')} LIMIT 0`;
     }
     const located = await Promise.all(
       files.map(async (file) => {
@@ -153,7 +167,8 @@ export class Scan {
     const stored = await this.storedTypes(located.map((l) => l.local), files);
     const partitionFields = fields.filter((f) => partitions.has(f.name));
     const partitionPhysical = partitionFields.map((f) => physicalName(f, mode));
-    const exclude = [...partitionPhysical.filter((name) => stored.has(name)), 'file_row_number'];
+    const exclude = [...partitionPhysical.filter((name) => stored.has(name)), 'file_row_number', ...(rowIds ? [ROW_FILE_COLUMN] : [])];
+    const ids = (file: string) => (rowIds ? `, ${file} AS ${ROW_FILE_COLUMN}, file_row_number AS ${ROW_INDEX_COLUMN}` : '');
     const dataColumns = `COLUMNS(lambda c: c NOT IN (${exclude.map(quoteLiteral).join(', ')}))`;
     const hasData = [...stored.keys()].some((name) => !exclude.includes(name));
 
@@ -172,15 +187,17 @@ export class Scan {
       const deleted = await readDeletionVector(snapshot.store, file.deletionVector, `${snapshot.location} (${file.path})`);
       const select = this.branchSelect(hasData ? dataColumns : undefined, partitionFields, values);
       const source = `read_parquet(${quoteLiteral(local)}, file_row_number = true)`;
+      const selectWithIds = `${select}${ids(quoteLiteral(local))}`;
       branches.push(
         deleted.length === 0
-          ? `SELECT ${select} FROM ${source}`
-          : `SELECT ${select} FROM ${source} WHERE file_row_number NOT IN (SELECT CAST(unnest(string_split(${quoteLiteral(deleted.join(','))}, ',')) AS BIGINT))`,
+          ? `SELECT ${selectWithIds} FROM ${source}`
+          : `SELECT ${selectWithIds} FROM ${source} WHERE file_row_number NOT IN (SELECT CAST(unnest(string_split(${quoteLiteral(deleted.join(','))}, ',')) AS BIGINT))`,
       );
     }
     for (const group of groups.values()) {
       const select = this.branchSelect(hasData ? '*' : undefined, partitionFields, group.values, exclude);
-      branches.unshift(`SELECT ${select} FROM read_parquet(${quoteLiteralList(group.locals)}, union_by_name = true)`);
+      const options = rowIds ? `, file_row_number = true, filename = ${quoteLiteral(ROW_FILE_COLUMN)}` : '';
+      branches.unshift(`SELECT ${select}${ids(ROW_FILE_COLUMN)} FROM read_parquet(${quoteLiteralList(group.locals)}, union_by_name = true${options})`);
     }
     const union = branches.length === 1 ? (branches[0] as string) : branches.map((b) => `(${b})`).join(' UNION ALL BY NAME ');
     const projection = fields.map((f) => {
@@ -190,6 +207,7 @@ export class Scan {
       const expr = partitions.has(f.name) ? `CAST(${source} AS ${toDuckDBType(f.type)})` : logicalValueSql(source, f.type, type, mode);
       return `${expr} AS ${quoteIdent(f.name)}`;
     });
+    if (rowIds) projection.push(ROW_FILE_COLUMN, ROW_INDEX_COLUMN);
     return `SELECT ${projection.join(', ')} FROM (${union}) AS aquifer_files`;
   }
 

@@ -1,7 +1,8 @@
-export { TableWriter, type StagedWrite, type WriteResult, type WriteOptions, type OverwriteOptions, type CreateOptions, type AppTransaction } from './table-writer.js';
+export { TableWriter, type ChangeSet, type StagedWrite, type WriteResult, type WriteOptions, type OverwriteOptions, type CreateOptions, type AppTransaction } from './table-writer.js';
 export { prepareSource, formatOf, type WriteSource, type FileFormat } from './write-source.js';
 export { writeDataFiles, DEFAULT_TARGET_FILE_SIZE, type DataWriteSpec, type DataWriteResult } from './data-writer.js';
 export { buildStatsJson } from './file-stats.js';
 export { protocolForNewTable, assignColumnMapping } from './new-table-protocol.js';
 export { type SchemaChange } from './schema-alter.js';
 export { isAutomaticWidening, TYPE_CHANGES_KEY } from './schema-merge.js';
+export { conformingProjection, sourceFields } from './schema-check.js';

@@ -185,6 +185,38 @@ export class TableWriter {
     return { version, skipped: false, filesAdded: 0, filesRemoved: 0, rows: 0, bytes: 0 };
   }
 
+  /**
+   * Commit a change that replaces files (a delete, update or merge): removes, adds and
+   * possibly a protocol upgrade, checked against concurrent commits for the files it
+   * read. On failure the data files it wrote (`written`) and its deletion-vector files
+   * are removed; files it re-adds with a new deletion vector are the table's and stay.
+   */
+  async commitChange(snapshot: Snapshot, change: ChangeSet): Promise<number> {
+    const now = Date.now();
+    const actions: Action[] = [];
+    if (change.protocol !== undefined && change.protocol !== snapshot.protocol) actions.push({ kind: 'protocol', protocol: change.protocol });
+    actions.push(...change.removes.map((file): Action => ({ kind: 'remove', remove: removeFor(file, now) })));
+    actions.push(...change.adds.map((add): Action => ({ kind: 'add', add })));
+    try {
+      const { version } = await commitTransaction(this.store, this.location, {
+        readVersion: snapshot.version,
+        actions,
+        operation: change.operation,
+        operationParameters: change.operationParameters,
+        operationMetrics: change.operationMetrics,
+        footprint: { isBlindAppend: false, readFiles: change.readFiles, readsAdd: change.readsAdd ?? (() => true), appIds: [], changesMetadata: change.protocol !== undefined && change.protocol !== snapshot.protocol },
+        inCommitTimestamps: snapshot.configuration['delta.enableInCommitTimestamps'] === 'true',
+        previousTimestamp: snapshot.timestamp,
+      });
+      await this.afterCommit(version, snapshot.configuration);
+      return version;
+    } catch (error) {
+      await this.discardFiles(change.written);
+      await Promise.all(change.deletionVectorFiles.map((key) => this.store.delete(key)));
+      throw error;
+    }
+  }
+
   /** Whether every application transaction of the options was already committed (an idempotent repeat). */
   alreadyCommitted(snapshot: Snapshot, options: WriteOptions): boolean {
     const txns = txnList(options);
@@ -313,6 +345,24 @@ export class TableWriter {
   private async discardFiles(adds: readonly AddFile[]): Promise<void> {
     await Promise.all(adds.map((add) => this.store.delete(decodeURIComponent(add.path))));
   }
+}
+
+/** A change that replaces files, ready to commit (see `TableWriter.commitChange`). */
+export interface ChangeSet {
+  removes: readonly AddFile[];
+  adds: readonly AddFile[];
+  /** Data files this change wrote (a subset of `adds`), removed if the commit fails. */
+  written: readonly AddFile[];
+  /** Deletion-vector files this change wrote (store keys), removed if the commit fails. */
+  deletionVectorFiles: readonly string[];
+  protocol?: Protocol;
+  operation: string;
+  operationParameters: Record<string, unknown>;
+  operationMetrics: Record<string, string>;
+  /** Files whose rows the change read: a concurrent removal of any is a conflict. */
+  readFiles: readonly AddFile[];
+  /** Whether a concurrent (non-blind) add could hold rows the change should have read; every add by default. */
+  readsAdd?: (add: AddFile) => boolean;
 }
 
 /** What a write that evolves or replaces the schema commits besides its files. */

@@ -1,0 +1,5 @@
+export { deleteRows } from './delete.js';
+export { updateRows, type Assignments } from './update.js';
+export { dmlContext, type DmlContext, type DmlResult } from './dml-context.js';
+export { matchedRows, type MatchedRows, type TouchedFile } from './matched-rows.js';
+export { writeDeletionVectors } from './deletion-vector-writer.js';

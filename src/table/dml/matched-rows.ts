@@ -1,0 +1,80 @@
+import type { Engine } from '../../engine/index.js';
+import type { AddFile } from '../actions/index.js';
+import { readDeletionVector } from '../deletion-vectors/index.js';
+import { resolveLogPath } from '../paths/index.js';
+import { ROW_FILE_COLUMN, ROW_INDEX_COLUMN, Scan } from '../scan/index.js';
+import type { Snapshot } from '../snapshot/index.js';
+
+/** One data file some of whose rows a change touches. */
+export interface TouchedFile {
+  file: AddFile;
+  /** Indexes (ascending) of the touched rows in the file. */
+  rows: number[];
+  /** Rows the file's current deletion vector already removes (ascending). */
+  deleted: number[];
+  /** Whether every live row of the file is touched. */
+  whole: boolean;
+}
+
+export interface MatchedRows {
+  /** The files the change had to read: those left after pruning by the predicate. */
+  candidates: AddFile[];
+  touched: TouchedFile[];
+  rows: number;
+}
+
+/**
+ * The rows of a snapshot that a predicate selects, by data file and row index (the
+ * numbering deletion vectors use). Files are pruned by partition values and statistics
+ * first; DuckDB evaluates the predicate on the logical rows of the rest. A row whose
+ * predicate is NULL is not selected, as in SQL and Spark.
+ */
+export async function matchedRows(engine: Engine, snapshot: Snapshot, where: string | undefined, files?: readonly AddFile[]): Promise<MatchedRows> {
+  const scan = new Scan(snapshot, engine, { rowIds: true, ...(where === undefined ? {} : { where }), ...(files === undefined ? {} : { files }) });
+  const plan = await scan.plan();
+  const byLocal = new Map<string, AddFile>();
+  for (const file of plan.files) {
+    const resolved = resolveLogPath(snapshot.store, file.path, snapshot.location);
+    byLocal.set(await resolved.store.localPath(resolved.key), file);
+  }
+  const grouped = await engine.query(`SELECT ${ROW_FILE_COLUMN} AS file, list(${ROW_INDEX_COLUMN} ORDER BY ${ROW_INDEX_COLUMN}) AS rows FROM (${plan.sql}) GROUP BY ALL`);
+  const touched: TouchedFile[] = [];
+  let total = 0;
+  for (const group of grouped) {
+    const file = byLocal.get(String(group['file']));
+    if (file === undefined) throw new Error(`A matched row names the file ${String(group['file'])}, which the scan did not read`);
+    const rows = (group['rows'] as bigint[]).map(Number);
+    const deleted = file.deletionVector === undefined ? [] : await readDeletionVector(snapshot.store, file.deletionVector, `${snapshot.location} (${file.path})`);
+    const records = numRecords(file);
+    total += rows.length;
+    touched.push({ file, rows, deleted, whole: records !== undefined && rows.length + deleted.length === records });
+  }
+  return { candidates: plan.files, touched, rows: total };
+}
+
+/** The physical row count of a data file, from its statistics. */
+export function numRecords(file: AddFile): number | undefined {
+  if (file.stats === undefined) return undefined;
+  try {
+    const value = (JSON.parse(file.stats) as { numRecords?: unknown }).numRecords;
+    return typeof value === 'number' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Merge two ascending lists of row indexes into one, without duplicates. */
+export function unionSorted(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    const next = y === undefined || (x !== undefined && x <= y) ? (x as number) : y;
+    if (x === next) i++;
+    if (y === next) j++;
+    if (out[out.length - 1] !== next) out.push(next);
+  }
+  return out;
+}
