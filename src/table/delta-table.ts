@@ -7,7 +7,7 @@ import type { Action } from './actions/index.js';
 import { CommitMissingError } from './errors.js';
 import { commitPath, type LastCheckpoint } from './log-segment/index.js';
 import { cleanupExpiredLogs, writeCheckpoint, type LogCleanupResult } from './checkpoint/index.js';
-import { deleteRows, dmlContext, updateRows, type Assignments, type DmlResult } from './dml/index.js';
+import { deleteRows, dmlContext, mergeRows, updateRows, type Assignments, type DmlResult, type MergeOptions } from './dml/index.js';
 import { readJsonLogFile } from './snapshot/read-log-file.js';
 import { TableWriter, type CreateOptions, type OverwriteOptions, type WriteOptions, type WriteResult, type WriteSource } from './write/index.js';
 
@@ -61,6 +61,15 @@ export class DeltaTable {
   async update(options: { set: Assignments; where?: string }): Promise<DmlResult> {
     const snapshot = await this.snapshot();
     return updateRows(dmlContext(this.engine, this.store, this.writer(), snapshot, this.location, 'UPDATE'), options.set, options.where);
+  }
+
+  /**
+   * MERGE INTO: join `source` to the table on `on` (over the aliases target and source)
+   * and update, delete or insert by the first clause that applies, in one commit.
+   */
+  async merge(options: MergeOptions): Promise<DmlResult> {
+    const snapshot = await this.snapshot();
+    return mergeRows(dmlContext(this.engine, this.store, this.writer(), snapshot, this.location, 'MERGE'), options);
   }
 
   /** Rename a column (or a nested field, by path) as a metadata-only commit; needs column mapping. */

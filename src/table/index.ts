@@ -20,4 +20,4 @@ export {
 } from './schema/index.js';
 export { formatOf, prepareSource, type SchemaChange } from './write/index.js';
 export { TableWriter, type StagedWrite, type WriteSource, type WriteResult, type WriteOptions, type OverwriteOptions, type CreateOptions, type AppTransaction, type FileFormat } from './write/index.js';
-export { type DmlResult, type Assignments } from './dml/index.js';
+export { MergeError, type DmlResult, type Assignments, type MergeOptions, type MergeAssignments, type MatchedClause, type NotMatchedClause, type NotMatchedBySourceClause } from './dml/index.js';

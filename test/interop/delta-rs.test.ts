@@ -263,6 +263,20 @@ describe.runIf(run)('tables Aquifer writes, read by delta-rs and Polars', () => 
     }
   });
 
+  it('reads tables after merges (copy-on-write and deletion vectors) the same in delta-rs DataFusion and Polars', async () => {
+    for (const deletionVectors of [false, true]) {
+      const root = newRoot();
+      const rows = (from: number, to: number) => `SELECT i::BIGINT AS id, 'p' || (i % 3) AS part, i * 2 AS v FROM range(${from}, ${to}) t(i)`;
+      const { table } = await DeltaTable.create(root, { engine, data: { sql: rows(0, 2000) }, partitionColumns: ['part'], properties: deletionVectors ? { 'delta.enableDeletionVectors': 'true' } : {} });
+      const source = { sql: "SELECT i::BIGINT AS id, 'p' || (i % 3) AS part, -i AS v, i % 5 = 0 AS gone FROM range(1500, 2500) t(i)" };
+      const result = await table.merge({ source, on: 'target.id = source.id', whenMatched: [{ condition: 'source.gone', delete: true }, { update: { v: 'source.v' } }], whenNotMatched: [{ insert: { id: 'source.id', part: 'source.part', v: 'source.v' } }] });
+      expect(result).toMatchObject({ rowsDeleted: 100, rowsUpdated: 400, rowsInserted: 500 });
+      await expectAquiferReads(root, `SELECT id, part, CASE WHEN id >= 1500 THEN -id ELSE v END AS v FROM (${rows(0, 2500)}) WHERE NOT (id >= 1500 AND id < 2000 AND id % 5 = 0)`);
+      for (const reader of ['deltalake-sql', 'polars'] as const) await expectReadsLikeAquifer(root, await read(root, reader));
+      if (!deletionVectors) await expectReadsLikeAquifer(root, await read(root, 'deltalake'));
+    }
+  });
+
   it('reads the deletion vectors Aquifer writes (delete and update) the same in delta-rs DataFusion and Polars at every version; delta-rs pyarrow refuses them', async () => {
     const root = newRoot();
     const rows = (from: number, to: number) => `SELECT i::BIGINT AS id, 'p' || (i % 3) AS part, i * 2 AS v FROM range(${from}, ${to}) t(i)`;
