@@ -12,6 +12,7 @@ import { registerTableHistory } from './commands/table-history.js';
 import { registerTableRead } from './commands/table-read.js';
 import { registerTableWrites } from './commands/table-write.js';
 import { registerTableAlter } from './commands/table-alter.js';
+import { registerTableDml } from './commands/table-dml.js';
 
 const EXIT_CODES = `
 Exit codes: 0 success; 1 the operation failed with a typed error (its code and a hint
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerTableHistory(table);
   registerTableWrites(table);
   registerTableAlter(table);
+  registerTableDml(table);
   const ingest = program.command('ingest').description('Land data in Delta tables exactly once: files, Kafka, Kinesis; bad records go to quarantine.').addHelpText('after', EXIT_CODES);
   registerIngestFile(ingest);
   registerIngestKafka(ingest);

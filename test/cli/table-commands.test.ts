@@ -84,6 +84,32 @@ describe('aquifer table', () => {
     expect((await runCli(['table', 'alter', '--help'])).stdout).toContain('rename-column');
   });
 
+  it('deletes, updates and merges rows from the command line', async () => {
+    const accounts = path.join(dir, 'accounts');
+    await writeFile(path.join(dir, 'accounts.csv'), 'id,owner,balance\n1,ann,10\n2,bob,20\n3,cy,30\n4,di,40\n');
+    await writeFile(path.join(dir, 'changes.jsonl'), '{"id": 2, "owner": "bob", "balance": 25}\n{"id": 5, "owner": "ed", "balance": 50}\n');
+    expect((await runCli(['table', 'create', accounts, '--from', path.join(dir, 'accounts.csv'), '--property', 'delta.enableDeletionVectors=true'])).code).toBe(0);
+    const deleted = await runCli(['table', 'delete', accounts, '--where', 'id = 1', '--format', 'json']);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(JSON.parse(deleted.stdout)).toMatchObject({ committed: true, rowsDeleted: 1, deletionVectorsAdded: 1 });
+    const updated = await runCli(['table', 'update', accounts, '--set', 'balance=balance * 2', '--where', "owner = 'cy'"]);
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(updated.stdout).toContain('updated 1 rows');
+    const merged = await runCli(['table', 'merge', accounts, '--from', path.join(dir, 'changes.jsonl'), '--on', 'target.id = source.id', '--upsert', '--delete-missing', 'target.id = 4', '--format', 'json']);
+    expect(merged.code, merged.stderr).toBe(0);
+    expect(JSON.parse(merged.stdout)).toMatchObject({ rowsUpdated: 1, rowsInserted: 1, rowsDeleted: 1 });
+    const read = await runCli(['table', 'read', accounts, '--format', 'jsonl']);
+    expect(read.stdout.trim().split('\n').map((l) => JSON.parse(l)).sort((a, b) => Number(a.id) - Number(b.id))).toEqual([
+      { id: '2', owner: 'bob', balance: '25' },
+      { id: '3', owner: 'cy', balance: '60' },
+      { id: '5', owner: 'ed', balance: '50' },
+    ]);
+    expect((await runCli(['table', 'merge', accounts, '--from', path.join(dir, 'changes.jsonl'), '--on', 'target.id = source.id'])).code).toBe(2);
+    const missing = await runCli(['table', 'update', accounts, '--set', 'nope=1']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('TABLE_COLUMN_NOT_FOUND');
+  });
+
   it('prints a typed error with its code and hint and exits 1', async () => {
     const result = await runCli(['table', 'read', path.join(dir, 'missing')]);
     expect(result.code).toBe(1);
@@ -98,7 +124,7 @@ describe('aquifer table', () => {
   });
 
   it('answers --help on every command', async () => {
-    for (const args of [[], ['table'], ['table', 'read'], ['table', 'describe'], ['table', 'history'], ['table', 'create'], ['table', 'append'], ['table', 'overwrite'], ['table', 'alter'], ['table', 'alter', 'rename-column'], ['conformance']]) {
+    for (const args of [[], ['table'], ['table', 'read'], ['table', 'describe'], ['table', 'history'], ['table', 'create'], ['table', 'append'], ['table', 'overwrite'], ['table', 'alter'], ['table', 'alter', 'rename-column'], ['table', 'delete'], ['table', 'update'], ['table', 'merge'], ['conformance']]) {
       const result = await runCli([...args, '--help']);
       expect(result.code, args.join(' ')).toBe(0);
       expect(result.stdout).toContain('Usage: aquifer');
