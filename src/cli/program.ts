@@ -13,6 +13,7 @@ import { registerTableRead } from './commands/table-read.js';
 import { registerTableWrites } from './commands/table-write.js';
 import { registerTableAlter } from './commands/table-alter.js';
 import { registerTableDml } from './commands/table-dml.js';
+import { registerTableMaintenance } from './commands/table-maintenance.js';
 
 const EXIT_CODES = `
 Exit codes: 0 success; 1 the operation failed with a typed error (its code and a hint
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerTableWrites(table);
   registerTableAlter(table);
   registerTableDml(table);
+  registerTableMaintenance(table);
   const ingest = program.command('ingest').description('Land data in Delta tables exactly once: files, Kafka, Kinesis; bad records go to quarantine.').addHelpText('after', EXIT_CODES);
   registerIngestFile(ingest);
   registerIngestKafka(ingest);

@@ -7,6 +7,7 @@ import type { Action } from './actions/index.js';
 import { CommitMissingError } from './errors.js';
 import { commitPath, type LastCheckpoint } from './log-segment/index.js';
 import { cleanupExpiredLogs, writeCheckpoint, type LogCleanupResult } from './checkpoint/index.js';
+import { optimizeTable, restoreTable, vacuumTable, type OptimizeOptions, type OptimizeResult, type RestoreResult, type VacuumOptions, type VacuumResult } from './maintenance/index.js';
 import { deleteRows, dmlContext, mergeRows, updateRows, type Assignments, type DmlResult, type MergeOptions } from './dml/index.js';
 import { readJsonLogFile } from './snapshot/read-log-file.js';
 import { TableWriter, type CreateOptions, type OverwriteOptions, type WriteOptions, type WriteResult, type WriteSource } from './write/index.js';
@@ -70,6 +71,22 @@ export class DeltaTable {
   async merge(options: MergeOptions): Promise<DmlResult> {
     const snapshot = await this.snapshot();
     return mergeRows(dmlContext(this.engine, this.store, this.writer(), snapshot, this.location, 'MERGE'), options);
+  }
+
+  /** Compact small files (and fold deletion vectors into rewritten files) by bin-packing, in one commit that changes no data. */
+  async optimize(options: OptimizeOptions = {}): Promise<OptimizeResult> {
+    return optimizeTable(this.engine, this.store, this.writer(), await this.snapshot(), this.location, options);
+  }
+
+  /** Delete files no version within the retention needs (a dry run lists them). */
+  async vacuum(options: VacuumOptions = {}): Promise<VacuumResult> {
+    return vacuumTable(this.store, await this.snapshot(), this.location, options);
+  }
+
+  /** Make the latest version have the files and schema of an earlier version (by number or timestamp), in one commit. */
+  async restore(to: SnapshotOptions): Promise<RestoreResult> {
+    const target = await this.snapshot(to);
+    return restoreTable(this.store, this.writer(), await this.snapshot(), target, this.location);
   }
 
   /** Rename a column (or a nested field, by path) as a metadata-only commit; needs column mapping. */

@@ -21,3 +21,4 @@ export {
 export { formatOf, prepareSource, type SchemaChange } from './write/index.js';
 export { TableWriter, type StagedWrite, type WriteSource, type WriteResult, type WriteOptions, type OverwriteOptions, type CreateOptions, type AppTransaction, type FileFormat } from './write/index.js';
 export { MergeError, type DmlResult, type Assignments, type MergeOptions, type MergeAssignments, type MatchedClause, type NotMatchedClause, type NotMatchedBySourceClause } from './dml/index.js';
+export { type OptimizeOptions, type OptimizeResult, type VacuumOptions, type VacuumResult, type RestoreResult } from './maintenance/index.js';

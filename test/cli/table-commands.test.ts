@@ -110,6 +110,27 @@ describe('aquifer table', () => {
     expect(missing.stderr).toContain('TABLE_COLUMN_NOT_FOUND');
   });
 
+  it('optimizes, vacuums and restores from the command line', async () => {
+    const kept = path.join(dir, 'kept');
+    expect((await runCli(['table', 'create', kept, '--from', path.join(dir, 'day1.csv')])).code).toBe(0);
+    for (let i = 0; i < 3; i++) expect((await runCli(['table', 'append', kept, '--from', path.join(dir, 'day1.csv')])).code).toBe(0);
+    const optimized = await runCli(['table', 'optimize', kept, '--format', 'json']);
+    expect(optimized.code, optimized.stderr).toBe(0);
+    expect(JSON.parse(optimized.stdout)).toMatchObject({ committed: true, filesRemoved: 4, filesAdded: 1, version: 4 });
+    const refused = await runCli(['table', 'vacuum', kept, '--retention-hours', '0']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('VACUUM_RETENTION_TOO_SHORT');
+    const dry = await runCli(['table', 'vacuum', kept, '--retention-hours', '0', '--force', '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('Would delete 4 files');
+    const restored = await runCli(['table', 'restore', kept, '--version', '1']);
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(restored.stdout).toContain('Restored version 1');
+    const described = JSON.parse((await runCli(['table', 'describe', kept, '--format', 'json'])).stdout) as { rows: number; version: number };
+    expect(described).toMatchObject({ rows: 6, version: 5 });
+    expect((await runCli(['table', 'restore', kept])).code).toBe(2);
+  });
+
   it('prints a typed error with its code and hint and exits 1', async () => {
     const result = await runCli(['table', 'read', path.join(dir, 'missing')]);
     expect(result.code).toBe(1);
@@ -124,7 +145,7 @@ describe('aquifer table', () => {
   });
 
   it('answers --help on every command', async () => {
-    for (const args of [[], ['table'], ['table', 'read'], ['table', 'describe'], ['table', 'history'], ['table', 'create'], ['table', 'append'], ['table', 'overwrite'], ['table', 'alter'], ['table', 'alter', 'rename-column'], ['table', 'delete'], ['table', 'update'], ['table', 'merge'], ['conformance']]) {
+    for (const args of [[], ['table'], ['table', 'read'], ['table', 'describe'], ['table', 'history'], ['table', 'create'], ['table', 'append'], ['table', 'overwrite'], ['table', 'alter'], ['table', 'alter', 'rename-column'], ['table', 'delete'], ['table', 'update'], ['table', 'merge'], ['table', 'optimize'], ['table', 'vacuum'], ['table', 'restore'], ['conformance']]) {
       const result = await runCli([...args, '--help']);
       expect(result.code, args.join(' ')).toBe(0);
       expect(result.stdout).toContain('Usage: aquifer');

@@ -6,3 +6,4 @@ export { protocolForNewTable, assignColumnMapping } from './new-table-protocol.j
 export { type SchemaChange } from './schema-alter.js';
 export { isAutomaticWidening, TYPE_CHANGES_KEY } from './schema-merge.js';
 export { conformingProjection, sourceFields } from './schema-check.js';
+export { parsePartitionPredicate, filesMatchingPartitions } from './partition-match.js';

@@ -195,7 +195,8 @@ export class TableWriter {
     const now = Date.now();
     const actions: Action[] = [];
     if (change.protocol !== undefined && change.protocol !== snapshot.protocol) actions.push({ kind: 'protocol', protocol: change.protocol });
-    actions.push(...change.removes.map((file): Action => ({ kind: 'remove', remove: removeFor(file, now) })));
+    if (change.metadata !== undefined) actions.push({ kind: 'metaData', metaData: change.metadata });
+    actions.push(...change.removes.map((file): Action => ({ kind: 'remove', remove: removeFor(file, now, change.dataChange ?? true) })));
     actions.push(...change.adds.map((add): Action => ({ kind: 'add', add })));
     try {
       const { version } = await commitTransaction(this.store, this.location, {
@@ -204,11 +205,11 @@ export class TableWriter {
         operation: change.operation,
         operationParameters: change.operationParameters,
         operationMetrics: change.operationMetrics,
-        footprint: { isBlindAppend: false, readFiles: change.readFiles, readsAdd: change.readsAdd ?? (() => true), appIds: [], changesMetadata: change.protocol !== undefined && change.protocol !== snapshot.protocol },
+        footprint: { isBlindAppend: false, readFiles: change.readFiles, readsAdd: change.readsAdd ?? (() => true), appIds: [], changesMetadata: (change.protocol !== undefined && change.protocol !== snapshot.protocol) || change.metadata !== undefined },
         inCommitTimestamps: snapshot.configuration['delta.enableInCommitTimestamps'] === 'true',
         previousTimestamp: snapshot.timestamp,
       });
-      await this.afterCommit(version, snapshot.configuration);
+      await this.afterCommit(version, change.metadata?.configuration ?? snapshot.configuration);
       return version;
     } catch (error) {
       await this.discardFiles(change.written);
@@ -356,6 +357,8 @@ export interface ChangeSet {
   /** Deletion-vector files this change wrote (store keys), removed if the commit fails. */
   deletionVectorFiles: readonly string[];
   protocol?: Protocol;
+  /** New table metadata committed with the change (a restore to a version with another schema). */
+  metadata?: Metadata;
   operation: string;
   operationParameters: Record<string, unknown>;
   operationMetrics: Record<string, string>;
@@ -363,6 +366,8 @@ export interface ChangeSet {
   readFiles: readonly AddFile[];
   /** Whether a concurrent (non-blind) add could hold rows the change should have read; every add by default. */
   readsAdd?: (add: AddFile) => boolean;
+  /** False for changes that move rows without changing them (compaction): readers of changes skip them. */
+  dataChange?: boolean;
 }
 
 /** What a write that evolves or replaces the schema commits besides its files. */
@@ -434,8 +439,8 @@ function txnList(options: WriteOptions): readonly AppTransaction[] {
   return Array.isArray(options.txn) ? options.txn : [options.txn as AppTransaction];
 }
 
-function removeFor(file: AddFile, now: number): RemoveFile {
-  const remove: RemoveFile = { path: file.path, deletionTimestamp: now, dataChange: true, extendedFileMetadata: true, partitionValues: file.partitionValues, size: file.size };
+function removeFor(file: AddFile, now: number, dataChange = true): RemoveFile {
+  const remove: RemoveFile = { path: file.path, deletionTimestamp: now, dataChange, extendedFileMetadata: true, partitionValues: file.partitionValues, size: file.size };
   if (file.stats !== undefined) remove.stats = file.stats;
   if (file.tags !== undefined) remove.tags = file.tags;
   if (file.deletionVector !== undefined) remove.deletionVector = file.deletionVector;
