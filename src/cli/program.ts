@@ -14,6 +14,7 @@ import { registerTableWrites } from './commands/table-write.js';
 import { registerTableAlter } from './commands/table-alter.js';
 import { registerTableDml } from './commands/table-dml.js';
 import { registerTableMaintenance } from './commands/table-maintenance.js';
+import { registerTableChanges } from './commands/table-changes.js';
 
 const EXIT_CODES = `
 Exit codes: 0 success; 1 the operation failed with a typed error (its code and a hint
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   registerTableAlter(table);
   registerTableDml(table);
   registerTableMaintenance(table);
+  registerTableChanges(table);
   const ingest = program.command('ingest').description('Land data in Delta tables exactly once: files, Kafka, Kinesis; bad records go to quarantine.').addHelpText('after', EXIT_CODES);
   registerIngestFile(ingest);
   registerIngestKafka(ingest);

@@ -7,6 +7,7 @@ import type { Action } from './actions/index.js';
 import { CommitMissingError } from './errors.js';
 import { commitPath, type LastCheckpoint } from './log-segment/index.js';
 import { cleanupExpiredLogs, writeCheckpoint, type LogCleanupResult } from './checkpoint/index.js';
+import { readChanges, type ChangeRead, type ChangeReadOptions } from './cdf/index.js';
 import { optimizeTable, restoreTable, vacuumTable, type OptimizeOptions, type OptimizeResult, type RestoreResult, type VacuumOptions, type VacuumResult } from './maintenance/index.js';
 import { deleteRows, dmlContext, mergeRows, updateRows, type Assignments, type DmlResult, type MergeOptions } from './dml/index.js';
 import { readJsonLogFile } from './snapshot/read-log-file.js';
@@ -71,6 +72,14 @@ export class DeltaTable {
   async merge(options: MergeOptions): Promise<DmlResult> {
     const snapshot = await this.snapshot();
     return mergeRows(dmlContext(this.engine, this.store, this.writer(), snapshot, this.location, 'MERGE'), options);
+  }
+
+  /**
+   * The change data feed between two versions (delta.enableChangeDataFeed): the changed
+   * rows with `_change_type`, `_commit_version` and `_commit_timestamp`, as a query.
+   */
+  async changes(options: ChangeReadOptions): Promise<ChangeRead> {
+    return readChanges(this.engine, this.store, this.location, options);
   }
 
   /** Compact small files (and fold deletion vectors into rewritten files) by bin-packing, in one commit that changes no data. */

@@ -22,3 +22,4 @@ export { formatOf, prepareSource, type SchemaChange } from './write/index.js';
 export { TableWriter, type StagedWrite, type WriteSource, type WriteResult, type WriteOptions, type OverwriteOptions, type CreateOptions, type AppTransaction, type FileFormat } from './write/index.js';
 export { MergeError, type DmlResult, type Assignments, type MergeOptions, type MergeAssignments, type MatchedClause, type NotMatchedClause, type NotMatchedBySourceClause } from './dml/index.js';
 export { type OptimizeOptions, type OptimizeResult, type VacuumOptions, type VacuumResult, type RestoreResult } from './maintenance/index.js';
+export { type ChangeRead, type ChangeReadOptions, CHANGE_TYPE_COLUMN, COMMIT_VERSION_COLUMN, COMMIT_TIMESTAMP_COLUMN } from './cdf/index.js';

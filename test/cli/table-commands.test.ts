@@ -131,6 +131,24 @@ describe('aquifer table', () => {
     expect((await runCli(['table', 'restore', kept])).code).toBe(2);
   });
 
+  it('reads the change data feed with table changes', async () => {
+    const feed = path.join(dir, 'feed');
+    expect((await runCli(['table', 'create', feed, '--from', path.join(dir, 'day1.csv'), '--property', 'delta.enableChangeDataFeed=true'])).code).toBe(0);
+    expect((await runCli(['table', 'update', feed, '--set', 'amount=0', '--where', 'id = 2'])).code).toBe(0);
+    const read = await runCli(['table', 'changes', feed, '--from', '1', '--format', 'jsonl']);
+    expect(read.code, read.stderr).toBe(0);
+    const rows = read.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows.map((r) => [r['id'], r['amount'], r['_change_type'], r['_commit_version']]).sort()).toEqual([
+      ['2', 0, 'update_postimage', '1'],
+      ['2', 3.25, 'update_preimage', '1'],
+    ]);
+    const plain = path.join(dir, 'plain');
+    expect((await runCli(['table', 'create', plain, '--from', path.join(dir, 'day1.csv')])).code).toBe(0);
+    const refused = await runCli(['table', 'changes', plain, '--from', '0']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('CDF_NOT_ENABLED');
+  });
+
   it('prints a typed error with its code and hint and exits 1', async () => {
     const result = await runCli(['table', 'read', path.join(dir, 'missing')]);
     expect(result.code).toBe(1);
@@ -145,7 +163,7 @@ describe('aquifer table', () => {
   });
 
   it('answers --help on every command', async () => {
-    for (const args of [[], ['table'], ['table', 'read'], ['table', 'describe'], ['table', 'history'], ['table', 'create'], ['table', 'append'], ['table', 'overwrite'], ['table', 'alter'], ['table', 'alter', 'rename-column'], ['table', 'delete'], ['table', 'update'], ['table', 'merge'], ['table', 'optimize'], ['table', 'vacuum'], ['table', 'restore'], ['conformance']]) {
+    for (const args of [[], ['table'], ['table', 'read'], ['table', 'describe'], ['table', 'history'], ['table', 'create'], ['table', 'append'], ['table', 'overwrite'], ['table', 'alter'], ['table', 'alter', 'rename-column'], ['table', 'delete'], ['table', 'update'], ['table', 'merge'], ['table', 'optimize'], ['table', 'vacuum'], ['table', 'restore'], ['table', 'changes'], ['conformance']]) {
       const result = await runCli([...args, '--help']);
       expect(result.code, args.join(' ')).toBe(0);
       expect(result.stdout).toContain('Usage: aquifer');

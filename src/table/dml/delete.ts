@@ -13,6 +13,7 @@ export async function deleteRows(context: DmlContext, where: string | undefined)
   const { snapshot, engine } = context;
   const matched = await matchedRows(engine, snapshot, where);
   if (matched.rows === 0) return noChange(snapshot);
+  const condition = where === undefined ? 'TRUE' : `COALESCE((${(await parsePredicate(engine, where)).sql}), FALSE)`;
   // Without a predicate every row goes, whatever the statistics say.
   const touched = where === undefined ? matched.touched.map((t) => ({ ...t, whole: true })) : matched.touched;
   const partial = touched.filter((t) => !t.whole);
@@ -27,9 +28,8 @@ export async function deleteRows(context: DmlContext, where: string | undefined)
     adds = marked.adds;
     dvFiles = marked.files;
   } else if (partial.length > 0) {
-    const predicate = await parsePredicate(engine, where as string);
     const rest = await new Scan(snapshot, engine, { files: partial.map((t) => t.file) }).sql();
-    const result = await writeDataFiles(engine, context.store, writeSpec(context), `SELECT * FROM (${rest}) AS aquifer_table WHERE NOT COALESCE((${predicate.sql}), FALSE)`);
+    const result = await writeDataFiles(engine, context.store, writeSpec(context), `SELECT * FROM (${rest}) AS aquifer_table WHERE NOT ${condition}`);
     adds = result.adds;
     written = result.adds;
     copied = result.rows;
@@ -49,7 +49,7 @@ export async function deleteRows(context: DmlContext, where: string | undefined)
       numCopiedRows: String(copied),
     },
     readFiles: matched.candidates,
-  });
+  }, async () => `SELECT *, 'delete' AS _change_type FROM (${await new Scan(snapshot, engine, { files: touched.map((t) => t.file) }).sql()}) AS aquifer_table WHERE ${condition}`);
   return {
     version,
     committed: true,

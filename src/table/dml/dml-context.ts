@@ -1,9 +1,10 @@
 import type { Engine } from '../../engine/index.js';
 import type { ObjectStore } from '../../storage/index.js';
-import type { AddFile, Protocol } from '../actions/index.js';
+import type { AddCdcFile, AddFile, Protocol } from '../actions/index.js';
+import { writeChangeData } from '../cdf/index.js';
 import { checkWriteSupport, withReaderWriterFeature } from '../commit/index.js';
 import { deletionVectorPath } from '../deletion-vectors/index.js';
-import { FeatureUnsupportedError, WriteInvalidError } from '../errors.js';
+import { WriteInvalidError } from '../errors.js';
 import type { Snapshot } from '../snapshot/index.js';
 import type { ChangeSet, TableWriter } from '../write/index.js';
 import { writeDeletionVectors } from './deletion-vector-writer.js';
@@ -37,6 +38,8 @@ export interface DmlContext {
   deletionVectors: boolean;
   /** The protocol to commit with: the table's, with the deletionVectors feature when it is enabled but not yet listed. */
   protocol: Protocol;
+  /** Write change data files (delta.enableChangeDataFeed): a rewrite alone would read as deletes and inserts of every copied row. */
+  changeDataFeed: boolean;
 }
 
 export function dmlContext(engine: Engine, store: ObjectStore, writer: TableWriter, snapshot: Snapshot, location: string, operation: string): DmlContext {
@@ -44,13 +47,10 @@ export function dmlContext(engine: Engine, store: ObjectStore, writer: TableWrit
   if (snapshot.configuration['delta.appendOnly'] === 'true') {
     throw new WriteInvalidError('TABLE_APPEND_ONLY', `${location} is append-only (delta.appendOnly=true); ${operation} would change existing rows`, location, 'Append instead, or unset delta.appendOnly.');
   }
-  if (snapshot.configuration['delta.enableChangeDataFeed'] === 'true') {
-    // Without _change_data files a change data feed reader would infer wrong changes from a rewrite.
-    throw new FeatureUnsupportedError(location, 'changeDataFeed', 'write');
-  }
   const deletionVectors = snapshot.configuration['delta.enableDeletionVectors'] === 'true';
   const protocol = deletionVectors ? withReaderWriterFeature(snapshot.protocol, 'deletionVectors') : snapshot.protocol;
-  return { engine, store, writer, snapshot, location, deletionVectors, protocol };
+  const changeDataFeed = snapshot.configuration['delta.enableChangeDataFeed'] === 'true';
+  return { engine, store, writer, snapshot, location, deletionVectors, protocol, changeDataFeed };
 }
 
 /**
@@ -79,8 +79,21 @@ function looseBounds(stats: string): string {
   }
 }
 
-export async function commitDml(context: DmlContext, change: Omit<ChangeSet, 'protocol'>): Promise<number> {
-  return context.writer.commitChange(context.snapshot, { ...change, protocol: context.protocol });
+/**
+ * Commit a row-level change; with the change data feed on, first write `changes` (a query
+ * of the changed rows with `_change_type`) as change data files committed beside it.
+ */
+export async function commitDml(context: DmlContext, change: Omit<ChangeSet, 'protocol' | 'cdc'>, changes: () => Promise<string>): Promise<number> {
+  let cdc: AddCdcFile[] = [];
+  if (context.changeDataFeed) {
+    try {
+      cdc = (await writeChangeData(context.engine, context.store, context.snapshot, await changes())).cdc;
+    } catch (error) {
+      await Promise.all([...change.written.map((f) => decodeURIComponent(f.path)), ...change.deletionVectorFiles].map((key) => context.store.delete(key)));
+      throw error;
+    }
+  }
+  return context.writer.commitChange(context.snapshot, { ...change, protocol: context.protocol, cdc });
 }
 
 export function noChange(snapshot: Snapshot): DmlResult {

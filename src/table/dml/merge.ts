@@ -167,6 +167,14 @@ export async function mergeRows(context: DmlContext, options: MergeOptions): Pro
         numTargetDeletionVectorsAdded: String(vectors),
       },
       readFiles: snapshot.files,
+    }, async () => {
+      const before = await new Scan(snapshot, engine, { files: touchedList, rowIds: true }).sql();
+      const columnsOf = (alias: string) => fields.map((f) => `${alias}.${quoteIdent(f.name)}`).join(', ');
+      return `SELECT ${columnsOf('old')}, CASE WHEN t.${ACTION} LIKE 'u%' THEN 'update_preimage' ELSE 'delete' END AS _change_type
+          FROM (${before}) AS old JOIN ${temp} AS t ON t.${ROW_FILE_COLUMN} = old.${ROW_FILE_COLUMN} AND t.${ROW_INDEX_COLUMN} = old.${ROW_INDEX_COLUMN}
+          WHERE t.${ACTION} LIKE 'u%' OR t.${ACTION} LIKE 'd%'
+        UNION ALL
+        SELECT * FROM (SELECT ${conformingProjection(snapshot.schema, sourceFields(reader.columnNames(), reader.columnTypes()), location)}, CASE WHEN ${ACTION} LIKE 'u%' THEN 'update_postimage' ELSE 'insert' END AS _change_type FROM ${temp} WHERE ${ACTION} LIKE 'u%' OR ${ACTION} LIKE 'i%')`;
     });
     return { version, committed: true, rowsDeleted: deleted, rowsUpdated: updated, rowsInserted: inserted, filesAdded: result.adds.length, filesRemoved: removes.length - vectors, deletionVectorsAdded: vectors, rowsCopied: copied };
   } finally {

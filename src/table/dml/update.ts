@@ -36,14 +36,17 @@ export async function updateRows(context: DmlContext, set: Assignments, where: s
   const rowsSql = context.deletionVectors
     ? `SELECT ${values(true)} FROM (${current}) AS aquifer_table WHERE ${condition}`
     : `SELECT ${values(false)} FROM (${current}) AS aquifer_table`;
-  let reader;
-  try {
-    reader = await engine.read(`SELECT * FROM (${rowsSql}) LIMIT 0`);
-  } catch (error) {
-    if (!(error instanceof EngineQueryError)) throw error;
-    throw new WriteInvalidError('UPDATE_INVALID', `The update's expressions do not run: ${error.message}`, set, "Write each value as a DuckDB SQL expression over the table's columns, e.g. { price: 'price * 1.1' }.");
-  }
-  const conformed = `SELECT ${conformingProjection(snapshot.schema, sourceFields(reader.columnNames(), reader.columnTypes()), context.location)} FROM (${rowsSql})`;
+  const conform = async (sql: string) => {
+    let reader;
+    try {
+      reader = await engine.read(`SELECT * FROM (${sql}) LIMIT 0`);
+    } catch (error) {
+      if (!(error instanceof EngineQueryError)) throw error;
+      throw new WriteInvalidError('UPDATE_INVALID', `The update's expressions do not run: ${error.message}`, set, "Write each value as a DuckDB SQL expression over the table's columns, e.g. { price: 'price * 1.1' }.");
+    }
+    return `SELECT ${conformingProjection(snapshot.schema, sourceFields(reader.columnNames(), reader.columnTypes()), context.location)} FROM (${sql})`;
+  };
+  const conformed = await conform(rowsSql);
   const result = await writeDataFiles(engine, context.store, writeSpec(context), conformed);
   let removes = touchedFiles;
   let adds = result.adds;
@@ -66,6 +69,9 @@ export async function updateRows(context: DmlContext, set: Assignments, where: s
     operationParameters: { predicate: JSON.stringify(where === undefined ? [] : [where]) },
     operationMetrics: { numUpdatedRows: String(matched.rows), numCopiedRows: String(copied), numAddedFiles: String(result.adds.length), numRemovedFiles: String(removes.length - vectors), numDeletionVectorsAdded: String(vectors) },
     readFiles: matched.candidates,
+  }, async () => {
+    const after = await conform(`SELECT ${values(true)} FROM (${current}) AS aquifer_table WHERE ${condition}`);
+    return `SELECT *, 'update_preimage' AS _change_type FROM (${current}) AS aquifer_table WHERE ${condition} UNION ALL SELECT *, 'update_postimage' AS _change_type FROM (${after})`;
   });
   return { version, committed: true, rowsDeleted: 0, rowsUpdated: matched.rows, rowsInserted: 0, filesAdded: result.adds.length, filesRemoved: removes.length - vectors, deletionVectorsAdded: vectors, rowsCopied: copied };
 }

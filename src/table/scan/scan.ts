@@ -6,7 +6,7 @@ import { readDeletionVector } from '../deletion-vectors/index.js';
 import { DataFileMissingError, PredicateInvalidError } from '../errors.js';
 import { partitionValueLiteral, type PartitionReadOptions } from '../partitions/index.js';
 import { resolveLogPath } from '../paths/index.js';
-import { physicalName, toDuckDBType, type StructField } from '../schema/index.js';
+import { physicalName, toDuckDBType, type StructField, type StructType } from '../schema/index.js';
 import type { Snapshot } from '../snapshot/index.js';
 import { pruneFiles } from './file-pruning.js';
 import { parsePredicate, type Predicate } from './predicate.js';
@@ -29,6 +29,8 @@ export interface ScanOptions extends PartitionReadOptions {
    * they delete or rewrite.
    */
   rowIds?: boolean;
+  /** Read the files with these columns instead of the snapshot's (change data files carry `_change_type`). */
+  schema?: StructType;
 }
 
 /** The row-identity columns a `rowIds` scan adds. */
@@ -118,7 +120,7 @@ export class Scan {
 
   private async buildPlan(): Promise<ScanPlan> {
     const snapshot = this.snapshot;
-    const fields = snapshot.schema.fields.filter((f) => !(f.type.kind === 'primitive' && f.type.name === 'void'));
+    const fields = (this.options.schema ?? snapshot.schema).fields.filter((f) => !(f.type.kind === 'primitive' && f.type.name === 'void'));
     const output = this.outputColumns(fields);
     let predicate: Predicate | undefined;
     const candidates = this.options.files ?? snapshot.files;

@@ -19,6 +19,8 @@ export interface DataWriteSpec {
   targetFileSize?: number;
   /** Told the fraction done (0..1) while DuckDB writes. */
   onProgress?: (fraction: number) => void;
+  /** A folder under the table root to write into (change data files go to `_change_data`). */
+  keyPrefix?: string;
 }
 
 const CODECS: Record<string, string> = { snappy: 'snappy', zstd: 'zstd', gzip: 'gzip', uncompressed: 'uncompressed', none: 'uncompressed', lz4_raw: 'lz4_raw', lz4: 'lz4_raw' };
@@ -82,8 +84,9 @@ async function writeStaged(engine: Engine, store: ObjectStore, spec: DataWriteSp
   let bytes = 0;
   for (const row of rows) {
     const local = String(row['filename']);
-    const key = path.relative(root, local).split(path.sep).join('/');
-    if (key.startsWith('..') || path.isAbsolute(key)) {
+    const relative = path.relative(root, local).split(path.sep).join('/');
+    const key = spec.keyPrefix === undefined ? relative : `${spec.keyPrefix}/${relative}`;
+    if (relative.startsWith('..') || path.isAbsolute(relative)) {
       throw new StorageError(`DuckDB wrote ${local}, outside the staging folder ${root}`, local);
     }
     const count = Number(row['count']);

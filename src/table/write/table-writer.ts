@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Engine } from '../../engine/index.js';
 import type { ObjectStore } from '../../storage/index.js';
-import type { Action, AddFile, DomainMetadata, Metadata, Protocol, RemoveFile } from '../actions/index.js';
+import type { Action, AddCdcFile, AddFile, DomainMetadata, Metadata, Protocol, RemoveFile } from '../actions/index.js';
 import { checkWriteSupport, commitTransaction, withReaderWriterFeature, withWriterFeature, type TransactionFootprint } from '../commit/index.js';
 import { SchemaInvalidError, WriteInvalidError } from '../errors.js';
 import { columnMappingMode, describeType, schemaToString, type StructField, type StructType } from '../schema/index.js';
@@ -198,6 +198,7 @@ export class TableWriter {
     if (change.metadata !== undefined) actions.push({ kind: 'metaData', metaData: change.metadata });
     actions.push(...change.removes.map((file): Action => ({ kind: 'remove', remove: removeFor(file, now, change.dataChange ?? true) })));
     actions.push(...change.adds.map((add): Action => ({ kind: 'add', add })));
+    actions.push(...(change.cdc ?? []).map((cdc): Action => ({ kind: 'cdc', cdc })));
     try {
       const { version } = await commitTransaction(this.store, this.location, {
         readVersion: snapshot.version,
@@ -213,7 +214,7 @@ export class TableWriter {
       return version;
     } catch (error) {
       await this.discardFiles(change.written);
-      await Promise.all(change.deletionVectorFiles.map((key) => this.store.delete(key)));
+      await Promise.all([...change.deletionVectorFiles, ...(change.cdc ?? []).map((c) => decodeURIComponent(c.path))].map((key) => this.store.delete(key)));
       throw error;
     }
   }
@@ -356,6 +357,8 @@ export interface ChangeSet {
   written: readonly AddFile[];
   /** Deletion-vector files this change wrote (store keys), removed if the commit fails. */
   deletionVectorFiles: readonly string[];
+  /** Change data files (the change data feed) written for this change. */
+  cdc?: readonly AddCdcFile[];
   protocol?: Protocol;
   /** New table metadata committed with the change (a restore to a version with another schema). */
   metadata?: Metadata;
