@@ -57,7 +57,7 @@ export class LocalObjectStore implements ObjectStore {
     try {
       const stat = await fs.stat(this.resolve(key));
       if (!stat.isFile()) return undefined;
-      return { path: key, size: stat.size, lastModified: stat.mtime };
+      return { path: key, size: stat.size, lastModified: modified(stat) };
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw this.translate(error, key);
@@ -159,7 +159,7 @@ export class LocalObjectStore implements ObjectStore {
         }
         try {
           const stat = await fs.stat(full);
-          found.push({ path: key, size: stat.size, lastModified: stat.mtime });
+          found.push({ path: key, size: stat.size, lastModified: modified(stat) });
         } catch (error) {
           // A file removed between readdir and stat is simply no longer listed.
           if (!isNotFound(error)) throw this.translate(error, key);
@@ -184,4 +184,13 @@ function isCode(error: unknown, code: string): boolean {
 
 function isNotFound(error: unknown): boolean {
   return isCode(error, 'ENOENT');
+}
+
+/**
+ * Modification time in whole milliseconds, truncated as Java's File.lastModified gives
+ * it (Node rounds the sub-millisecond part): commit times from file times must agree
+ * with Spark's to the millisecond.
+ */
+function modified(stat: { mtimeMs: number }): Date {
+  return new Date(Math.floor(stat.mtimeMs));
 }

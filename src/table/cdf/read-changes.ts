@@ -3,7 +3,9 @@ import { ObjectNotFoundError, type ObjectStore } from '../../storage/index.js';
 import type { Action, AddFile, RemoveFile } from '../actions/index.js';
 import { CommitMissingError, WriteInvalidError } from '../errors.js';
 import { commitPath } from '../log-segment/index.js';
-import { Scan } from '../scan/index.js';
+import { ROW_FILE_COLUMN, ROW_INDEX_COLUMN, Scan } from '../scan/index.js';
+import { readDeletionVector } from '../deletion-vectors/index.js';
+import { canonicalPath } from '../paths/index.js';
 import { toDuckDBType } from '../schema/index.js';
 import { loadSnapshot, readJsonLogFile, type Snapshot } from '../snapshot/index.js';
 import { CHANGE_TYPE_COLUMN, COMMIT_TIMESTAMP_COLUMN, COMMIT_VERSION_COLUMN, changeDataSchema } from './change-schema.js';
@@ -55,8 +57,29 @@ export async function readChanges(engine: Engine, store: ObjectStore, location: 
     }
     const adds = actions.flatMap((a) => (a.kind === 'add' && a.add.dataChange ? [a.add] : []));
     const removes = actions.flatMap((a) => (a.kind === 'remove' && a.remove.dataChange ? [asAdd(a.remove)] : []));
-    if (adds.length > 0) branches.push(tag(await new Scan(end, engine, { files: adds }).sql(), 'insert'));
-    if (removes.length > 0) branches.push(tag(await new Scan(end, engine, { files: removes }).sql(), 'delete'));
+    // A file removed and added back in one commit with another deletion vector (a delete
+    // with deletion vectors writes no change data files) changed only by the rows whose
+    // marks differ: newly marked rows were deleted, unmarked ones restored.
+    const removedByPath = new Map(removes.map((r) => [canonicalPath(store.url, r.path), r]));
+    const paired = new Set<string>();
+    for (const add of adds) {
+      const key = canonicalPath(store.url, add.path);
+      const removed = removedByPath.get(key);
+      if (removed === undefined) continue;
+      paired.add(key);
+      const before = removed.deletionVector === undefined ? [] : await readDeletionVector(store, removed.deletionVector, `${location} (${removed.path})`);
+      const after = add.deletionVector === undefined ? [] : await readDeletionVector(store, add.deletionVector, `${location} (${add.path})`);
+      const { deletionVector: _dv, ...bare } = add;
+      const rowsOf = async (indexes: readonly number[]) => `SELECT * EXCLUDE (${ROW_FILE_COLUMN}, ${ROW_INDEX_COLUMN}) FROM (${await new Scan(end, engine, { files: [bare], rowIds: true }).sql()}) WHERE ${ROW_INDEX_COLUMN} IN (SELECT CAST(unnest(string_split(${quoteLiteral(indexes.join(','))}, ',')) AS BIGINT))`;
+      const deleted = difference(after, before);
+      const restored = difference(before, after);
+      if (deleted.length > 0) branches.push(tag(await rowsOf(deleted), 'delete'));
+      if (restored.length > 0) branches.push(tag(await rowsOf(restored), 'insert'));
+    }
+    const inserted = adds.filter((a) => !paired.has(canonicalPath(store.url, a.path)));
+    const deleted = removes.filter((r) => !paired.has(canonicalPath(store.url, r.path)));
+    if (inserted.length > 0) branches.push(tag(await new Scan(end, engine, { files: inserted }).sql(), 'insert'));
+    if (deleted.length > 0) branches.push(tag(await new Scan(end, engine, { files: deleted }).sql(), 'delete'));
   }
   const columns = [...end.schema.fields.map((f) => quoteIdent(f.name)), CHANGE_TYPE_COLUMN, COMMIT_VERSION_COLUMN, COMMIT_TIMESTAMP_COLUMN].join(', ');
   const sql = branches.length === 0 ? empty(end) : `SELECT ${columns} FROM (${branches.map((b) => `(${b})`).join(' UNION ALL BY NAME ')}) ORDER BY ${COMMIT_VERSION_COLUMN}`;
@@ -77,6 +100,12 @@ async function commitTimestamp(store: ObjectStore, actions: readonly Action[], v
   const info = actions.find((a) => a.kind === 'commitInfo');
   if (info?.kind === 'commitInfo' && typeof info.commitInfo.inCommitTimestamp === 'number') return info.commitInfo.inCommitTimestamp;
   return (await store.head(commitPath(version)))?.lastModified.getTime() ?? 0;
+}
+
+/** The ascending indexes in `a` and not in `b` (both ascending). */
+function difference(a: readonly number[], b: readonly number[]): number[] {
+  const exclude = new Set(b);
+  return a.filter((x) => !exclude.has(x));
 }
 
 function asAdd(remove: RemoveFile): AddFile {
