@@ -104,6 +104,16 @@ export class TableAlreadyExistsError extends AquiferError {
   }
 }
 
+export class DataFileInvalidError extends AquiferError {
+  constructor(file: string, cause?: unknown) {
+    super('TABLE_DATA_FILE_INVALID', `The data file ${file} is not a readable Parquet file (truncated or corrupt)`, {
+      value: file,
+      hint: 'Restore the file from a backup or replica, or restore the table to a version without it.',
+      cause,
+    });
+  }
+}
+
 export class DataFileMissingError extends AquiferError {
   constructor(file: string, cause?: unknown) {
     super('TABLE_DATA_FILE_MISSING', `The table names the data file ${file}, but it cannot be read`, {

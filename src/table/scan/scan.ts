@@ -3,7 +3,7 @@ import { log } from '../../log.js';
 import { EngineQueryError, quoteIdent, quoteLiteral, quoteLiteralList, type Engine, type Row } from '../../engine/index.js';
 import type { AddFile } from '../actions/index.js';
 import { readDeletionVector } from '../deletion-vectors/index.js';
-import { DataFileMissingError, PredicateInvalidError } from '../errors.js';
+import { DataFileInvalidError, DataFileMissingError, PredicateInvalidError } from '../errors.js';
 import { partitionValueLiteral, type PartitionReadOptions } from '../partitions/index.js';
 import { resolveLogPath } from '../paths/index.js';
 import { physicalName, toDuckDBType, type StructField, type StructType } from '../schema/index.js';
@@ -111,6 +111,18 @@ export class Scan {
     for (const file of files ?? (await this.plan()).files) {
       const resolved = resolveLogPath(this.snapshot.store, file.path, this.snapshot.location);
       if ((await resolved.store.head(resolved.key)) === undefined) return new DataFileMissingError(`${resolved.store.url}/${resolved.key}`, error);
+      // DuckDB names the Parquet file it could not decode (a bad footer, a file cut short).
+      if (error.message.includes(await resolved.store.localPath(resolved.key))) return new DataFileInvalidError(`${resolved.store.url}/${resolved.key}`, error);
+    }
+    // A footer that decodes into nonsense fails without a file name: find the file by reading each footer alone.
+    for (const file of files ?? (await this.plan()).files) {
+      const resolved = resolveLogPath(this.snapshot.store, file.path, this.snapshot.location);
+      try {
+        await this.engine.query(`SELECT count(*) FROM parquet_metadata(${quoteLiteral(await resolved.store.localPath(resolved.key))})`);
+      } catch (probe) {
+        if (probe instanceof EngineQueryError) return new DataFileInvalidError(`${resolved.store.url}/${resolved.key}`, error);
+        throw probe;
+      }
     }
     if (this.options.where !== undefined && /Binder Error|Conversion Error|Parser Error/.test(error.message)) {
       return new PredicateInvalidError(`The filter failed: ${error.message}`, this.options.where, error);
