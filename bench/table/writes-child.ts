@@ -1,0 +1,57 @@
+/**
+ * One Aquifer contender of the write benchmarks in its own process, so its peak RSS is
+ * its own: `writes-child.ts PART JSON`. Prints {ms, peakRss, ...} as one JSON line.
+ */
+import { Engine, quoteLiteral } from '../../src/engine/index.js';
+import { DeltaTable } from '../../src/table/index.js';
+
+interface Config {
+  table: string;
+  batches?: string[];
+  source?: string;
+  where?: string;
+  out?: string;
+}
+
+const [part, json] = process.argv.slice(2) as [string, string];
+const config = JSON.parse(json) as Config;
+const engine = await Engine.create();
+const start = performance.now();
+const extra: Record<string, unknown> = {};
+switch (part) {
+  case 'append': {
+    // The first batch creates the table; every batch is one commit.
+    const [first, ...rest] = config.batches ?? [];
+    const { table } = await DeltaTable.create(config.table, { engine, data: { files: first as string } });
+    for (const batch of rest) await table.append({ files: batch });
+    break;
+  }
+  case 'raw-append': {
+    // The limit: DuckDB reading each batch and writing it as Parquet, nothing else.
+    for (const [i, batch] of (config.batches ?? []).entries()) await engine.run(`COPY (SELECT * FROM read_parquet(${quoteLiteral(batch)})) TO ${quoteLiteral(`${config.out}/raw-${i}.parquet`)} (FORMAT parquet, COMPRESSION snappy)`);
+    break;
+  }
+  case 'merge': {
+    const result = await (await DeltaTable.open(config.table, { engine })).merge({ source: { files: config.source as string }, on: 'target.id = source.id', whenMatched: [{ update: '*' }], whenNotMatched: [{ insert: '*' }] });
+    Object.assign(extra, { updated: result.rowsUpdated, inserted: result.rowsInserted });
+    break;
+  }
+  case 'delete': {
+    const result = await (await DeltaTable.open(config.table, { engine })).delete(config.where as string);
+    Object.assign(extra, { deleted: result.rowsDeleted, vectors: result.deletionVectorsAdded });
+    break;
+  }
+  case 'checkpoint': {
+    await (await DeltaTable.open(config.table, { engine })).checkpoint();
+    break;
+  }
+  case 'load': {
+    Object.assign(extra, { files: (await (await DeltaTable.open(config.table, { engine })).snapshot()).files.length });
+    break;
+  }
+  default:
+    throw new Error(`unknown part ${part}`);
+}
+const ms = performance.now() - start;
+engine.close();
+process.stdout.write(`${JSON.stringify({ ms, peakRss: process.resourceUsage().maxRSS * 1024, ...extra })}\n`);
