@@ -11,7 +11,7 @@ import { matchedRows } from './matched-rows.js';
  */
 export async function deleteRows(context: DmlContext, where: string | undefined): Promise<DmlResult> {
   const { snapshot, engine } = context;
-  const matched = await matchedRows(engine, snapshot, where);
+  const matched = await matchedRows(engine, snapshot, where, { rows: context.deletionVectors });
   if (matched.rows === 0) return noChange(snapshot);
   const condition = where === undefined ? 'TRUE' : `COALESCE((${(await parsePredicate(engine, where)).sql}), FALSE)`;
   // Without a predicate every row goes, whatever the statistics say.

@@ -1,4 +1,5 @@
 import type { Engine } from '../../engine/index.js';
+import { AquiferError } from '../../errors.js';
 import type { AddFile } from '../actions/index.js';
 import { readDeletionVector } from '../deletion-vectors/index.js';
 import { resolveLogPath } from '../paths/index.js';
@@ -8,9 +9,11 @@ import type { Snapshot } from '../snapshot/index.js';
 /** One data file some of whose rows a change touches. */
 export interface TouchedFile {
   file: AddFile;
-  /** Indexes (ascending) of the touched rows in the file. */
+  /** How many of the file's rows are touched. */
+  count: number;
+  /** Indexes (ascending) of the touched rows in the file (empty unless asked for). */
   rows: number[];
-  /** Rows the file's current deletion vector already removes (ascending). */
+  /** Rows the file's current deletion vector already removes (ascending; empty unless rows were asked for). */
   deleted: number[];
   /** Whether every live row of the file is touched. */
   whole: boolean;
@@ -29,27 +32,33 @@ export interface MatchedRows {
  * first; DuckDB evaluates the predicate on the logical rows of the rest. A row whose
  * predicate is NULL is not selected, as in SQL and Spark.
  */
-export async function matchedRows(engine: Engine, snapshot: Snapshot, where: string | undefined, files?: readonly AddFile[]): Promise<MatchedRows> {
-  const scan = new Scan(snapshot, engine, { rowIds: true, ...(where === undefined ? {} : { where }), ...(files === undefined ? {} : { files }) });
+export async function matchedRows(engine: Engine, snapshot: Snapshot, where: string | undefined, options: { rows: boolean }): Promise<MatchedRows> {
+  const scan = new Scan(snapshot, engine, { rowIds: true, ...(where === undefined ? {} : { where }) });
   const plan = await scan.plan();
   const byLocal = new Map<string, AddFile>();
   for (const file of plan.files) {
     const resolved = resolveLogPath(snapshot.store, file.path, snapshot.location);
     byLocal.set(await resolved.store.localPath(resolved.key), file);
   }
-  const grouped = await engine.query(`SELECT ${ROW_FILE_COLUMN} AS file, list(${ROW_INDEX_COLUMN} ORDER BY ${ROW_INDEX_COLUMN}) AS rows FROM (${plan.sql}) GROUP BY ALL`);
+  // Copy on write needs only how many rows of each file match; deletion vectors need which.
+  const rowList = options.rows ? `, list(${ROW_INDEX_COLUMN} ORDER BY ${ROW_INDEX_COLUMN}) AS rows` : '';
+  const grouped = await engine.query(`SELECT ${ROW_FILE_COLUMN} AS file, count(*) AS n${rowList} FROM (${plan.sql}) GROUP BY ALL`);
   const touched: TouchedFile[] = [];
   let total = 0;
   for (const group of grouped) {
     const file = byLocal.get(String(group['file']));
-    if (file === undefined) throw new Error(`A matched row names the file ${String(group['file'])}, which the scan did not read`);
-    const rows = (group['rows'] as bigint[]).map(Number);
-    const deleted = file.deletionVector === undefined ? [] : await readDeletionVector(snapshot.store, file.deletionVector, `${snapshot.location} (${file.path})`);
-    const records = numRecords(file);
-    total += rows.length;
-    touched.push({ file, rows, deleted, whole: records !== undefined && rows.length + deleted.length === records });
+    if (file === undefined) throw new AquiferError('TABLE_INTERNAL', `A matched row names the file ${String(group['file'])}, which the scan did not read`, { value: group['file'], hint: 'Report this with the table log.' });
+    touched.push(await touchedFile(snapshot, file, Number(group['n']), options.rows ? (group['rows'] as bigint[]).map(Number) : []));
+    total += Number(group['n']);
   }
   return { candidates: plan.files, touched, rows: total };
+}
+
+/** A touched file: with row indexes, its deletion vector's rows are read too; `whole` when no live row is left untouched. */
+export async function touchedFile(snapshot: Snapshot, file: AddFile, count: number, rows: number[]): Promise<TouchedFile> {
+  const deleted = rows.length > 0 && file.deletionVector !== undefined ? await readDeletionVector(snapshot.store, file.deletionVector, `${snapshot.location} (${file.path})`) : [];
+  const records = numRecords(file);
+  return { file, count, rows, deleted, whole: records !== undefined && count + (file.deletionVector?.cardinality ?? 0) === records };
 }
 
 /** The physical row count of a data file, from its statistics. */
@@ -59,6 +68,7 @@ export function numRecords(file: AddFile): number | undefined {
     const value = (JSON.parse(file.stats) as { numRecords?: unknown }).numRecords;
     return typeof value === 'number' ? value : undefined;
   } catch {
+    // Unreadable statistics say nothing about the count: the file is then never taken as wholly matched.
     return undefined;
   }
 }

@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { EngineQueryError, quoteIdent, type Engine } from '../../engine/index.js';
 import { AquiferError } from '../../errors.js';
 import type { AddFile } from '../actions/index.js';
-import { readDeletionVector } from '../deletion-vectors/index.js';
 import { resolveLogPath } from '../paths/index.js';
 import { ROW_FILE_COLUMN, ROW_INDEX_COLUMN, Scan } from '../scan/index.js';
 import type { StructField } from '../schema/index.js';
 import { conformingProjection, prepareSource, sourceFields, writeDataFiles, type WriteSource } from '../write/index.js';
 import { writeSpec } from './delete.js';
 import { commitDml, markDeleted, noChange, type DmlContext, type DmlResult } from './dml-context.js';
-import { numRecords, type TouchedFile } from './matched-rows.js';
+import { touchedFile, type TouchedFile } from './matched-rows.js';
 import type { Assignments } from './update.js';
 
 /** Set columns from SQL expressions over `target` and `source`, or `'*'`: every column from the source column of the same name. */
@@ -123,7 +122,8 @@ export async function mergeRows(context: DmlContext, options: MergeOptions): Pro
       // Copy on write: the untouched rows of every touched file are written again.
       const rest = await new Scan(snapshot, engine, { files: touchedList, rowIds: true }).sql();
       parts.push(
-        `SELECT ${columns} FROM (${rest}) AS kept WHERE NOT EXISTS (SELECT 1 FROM ${temp} AS t WHERE t.${ACTION} IS NOT NULL AND t.${ACTION} NOT LIKE 'i%' AND t.${ROW_FILE_COLUMN} = kept.${ROW_FILE_COLUMN} AND t.${ROW_INDEX_COLUMN} = kept.${ROW_INDEX_COLUMN})`,
+        // An uncorrelated anti join: NOT EXISTS would make DuckDB group every target row first.
+        `SELECT ${fields.map((f) => `kept.${quoteIdent(f.name)}`).join(', ')} FROM (${rest}) AS kept ANTI JOIN (SELECT ${ROW_FILE_COLUMN}, ${ROW_INDEX_COLUMN} FROM ${temp} WHERE ${ACTION} LIKE 'u%' OR ${ACTION} LIKE 'd%') AS t ON t.${ROW_FILE_COLUMN} = kept.${ROW_FILE_COLUMN} AND t.${ROW_INDEX_COLUMN} = kept.${ROW_INDEX_COLUMN}`,
       );
     }
     const rowsSql = parts.join(' UNION ALL ');
@@ -197,7 +197,7 @@ function assignedValue(field: StructField, assignments: MergeAssignments, source
   return inserting ? 'NULL' : undefined;
 }
 
-/** The target files holding updated or deleted rows, with those rows (ascending). */
+/** The target files holding updated or deleted rows, with those rows (ascending) where deletion vectors need them. */
 async function touchedFiles(engine: Engine, context: DmlContext, temp: string): Promise<TouchedFile[]> {
   const { snapshot } = context;
   const byLocal = new Map<string, AddFile>();
@@ -205,17 +205,15 @@ async function touchedFiles(engine: Engine, context: DmlContext, temp: string): 
     const resolved = resolveLogPath(snapshot.store, file.path, snapshot.location);
     byLocal.set(await resolved.store.localPath(resolved.key), file);
   }
+  const rowList = context.deletionVectors ? `, list(${ROW_INDEX_COLUMN} ORDER BY ${ROW_INDEX_COLUMN}) AS rows` : '';
   const groups = await engine.query(
-    `SELECT ${ROW_FILE_COLUMN} AS file, list(${ROW_INDEX_COLUMN} ORDER BY ${ROW_INDEX_COLUMN}) AS rows FROM ${temp} WHERE ${ROW_FILE_COLUMN} IS NOT NULL AND (${ACTION} LIKE 'u%' OR ${ACTION} LIKE 'd%') GROUP BY ALL`,
+    `SELECT ${ROW_FILE_COLUMN} AS file, count(*) AS n${rowList} FROM ${temp} WHERE ${ROW_FILE_COLUMN} IS NOT NULL AND (${ACTION} LIKE 'u%' OR ${ACTION} LIKE 'd%') GROUP BY ALL`,
   );
   const touched: TouchedFile[] = [];
   for (const group of groups) {
     const file = byLocal.get(String(group['file']));
     if (file === undefined) throw new MergeError('MERGE_INTERNAL', `A merged row names the file ${String(group['file'])}, which is not in the snapshot`, group['file'], 'Report this with the table log.');
-    const rows = (group['rows'] as bigint[]).map(Number);
-    const deleted = file.deletionVector === undefined ? [] : await readDeletionVector(snapshot.store, file.deletionVector, `${snapshot.location} (${file.path})`);
-    const records = numRecords(file);
-    touched.push({ file, rows, deleted, whole: records !== undefined && rows.length + deleted.length === records });
+    touched.push(await touchedFile(snapshot, file, Number(group['n']), context.deletionVectors ? (group['rows'] as bigint[]).map(Number) : []));
   }
   return touched;
 }

@@ -20,7 +20,7 @@ export async function updateRows(context: DmlContext, set: Assignments, where: s
   const { snapshot, engine } = context;
   const fields = snapshot.schema.fields;
   const assigned = assignedFields(fields, set, context.location);
-  const matched = await matchedRows(engine, snapshot, where);
+  const matched = await matchedRows(engine, snapshot, where, { rows: context.deletionVectors });
   if (matched.rows === 0) return noChange(snapshot);
   const condition = where === undefined ? 'TRUE' : `COALESCE((${(await parsePredicate(engine, where)).sql}), FALSE)`;
   const touchedFiles = matched.touched.map((t) => t.file);
