@@ -41,9 +41,16 @@ export async function writeCheckpoint(store: ObjectStore, engine: Engine, snapsh
     const jsonFile = path.join(staging, 'state.jsonl');
     const out = createWriteStream(jsonFile);
     let actions = 0;
+    // Lines go out in chunks: one stream write per action costs more than the JSON itself.
+    let chunk: string[] = [];
+    const flush = async () => {
+      if (chunk.length > 0 && !out.write(chunk.join('\n') + '\n')) await once(out, 'drain');
+      chunk = [];
+    };
     const write = async (action: Action) => {
       actions++;
-      if (!out.write(actionToJson(action) + '\n')) await once(out, 'drain');
+      chunk.push(actionToJson(action));
+      if (chunk.length >= 4096) await flush();
     };
     await write({ kind: 'protocol', protocol: snapshot.protocol });
     await write({ kind: 'metaData', metaData: snapshot.metadata });
@@ -53,6 +60,7 @@ export async function writeCheckpoint(store: ObjectStore, engine: Engine, snapsh
     for (const remove of snapshot.tombstones) {
       if ((remove.deletionTimestamp ?? 0) > now - retention) await write({ kind: 'remove', remove: { ...remove, dataChange: false } });
     }
+    await flush();
     out.end();
     await once(out, 'finish');
     const parquetFile = path.join(staging, 'checkpoint.parquet');
