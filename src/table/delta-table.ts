@@ -19,6 +19,11 @@ export interface OpenOptions {
 
 export type ReadOptions = ScanOptions & SnapshotOptions;
 
+export interface ProgressOptions {
+  /** Told the fraction done (0..1) while data files are written. */
+  onProgress?: (fraction: number) => void;
+}
+
 /** A Delta table at a location: the entry point for reads (snapshots, scans, history) and writes. */
 export class DeltaTable {
   protected constructor(
@@ -54,24 +59,24 @@ export class DeltaTable {
    * without one), in one commit; with delta.enableDeletionVectors the files stay and
    * the deleted rows are recorded in deletion vectors, otherwise files are rewritten.
    */
-  async delete(where?: string): Promise<DmlResult> {
+  async delete(where?: string, options: ProgressOptions = {}): Promise<DmlResult> {
     const snapshot = await this.snapshot();
-    return deleteRows(dmlContext(this.engine, this.store, this.writer(), snapshot, this.location, 'DELETE'), where);
+    return deleteRows(dmlContext(this.engine, this.store, this.writer(), snapshot, this.location, 'DELETE', options.onProgress), where);
   }
 
   /** Set columns (column → SQL expression) of the rows matching a predicate (all rows without one), in one commit. */
-  async update(options: { set: Assignments; where?: string }): Promise<DmlResult> {
+  async update(options: { set: Assignments; where?: string } & ProgressOptions): Promise<DmlResult> {
     const snapshot = await this.snapshot();
-    return updateRows(dmlContext(this.engine, this.store, this.writer(), snapshot, this.location, 'UPDATE'), options.set, options.where);
+    return updateRows(dmlContext(this.engine, this.store, this.writer(), snapshot, this.location, 'UPDATE', options.onProgress), options.set, options.where);
   }
 
   /**
    * MERGE INTO: join `source` to the table on `on` (over the aliases target and source)
    * and update, delete or insert by the first clause that applies, in one commit.
    */
-  async merge(options: MergeOptions): Promise<DmlResult> {
+  async merge(options: MergeOptions & ProgressOptions): Promise<DmlResult> {
     const snapshot = await this.snapshot();
-    return mergeRows(dmlContext(this.engine, this.store, this.writer(), snapshot, this.location, 'MERGE'), options);
+    return mergeRows(dmlContext(this.engine, this.store, this.writer(), snapshot, this.location, 'MERGE', options.onProgress), options);
   }
 
   /**

@@ -1,4 +1,4 @@
-export { DeltaTable, type OpenOptions, type ReadOptions } from './delta-table.js';
+export { DeltaTable, type OpenOptions, type ReadOptions, type ProgressOptions } from './delta-table.js';
 export { Snapshot, TableState, type LogState, type SnapshotOptions, type HistoryEntry, SUPPORTED_READER_FEATURES, parseTimestamp } from './snapshot/index.js';
 export { Scan, type ScanOptions, type ScanPlan } from './scan/index.js';
 export * from './errors.js';

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DeltaTable, type DmlResult, type MergeOptions, type WriteSource } from '../../table/index.js';
 import { choice, collect, collectProperty } from '../options.js';
+import { ProgressBar } from '../output/progress.js';
 import { printJson, printText, type InfoFormat } from '../output/print.js';
 import { CliUsageError } from '../usage-error.js';
 
@@ -24,6 +25,16 @@ function report(location: string, result: DmlResult, format: InfoFormat): void {
 
 const FORMAT = ['--format <format>', 'text or json'] as const;
 
+/** Run a change with a progress bar on the terminal (text format only), stopped whatever happens. */
+async function withProgress<T>(label: string, format: InfoFormat, work: (onProgress: (fraction: number) => void) => Promise<T>): Promise<T> {
+  const progress = new ProgressBar(label, format === 'text' && process.stderr.isTTY === true);
+  try {
+    return await work((fraction) => progress.update(fraction));
+  } finally {
+    progress.stop();
+  }
+}
+
 export function registerTableDml(table: Command): void {
   table
     .command('delete')
@@ -32,7 +43,7 @@ export function registerTableDml(table: Command): void {
     .option('--where <sql>', "SQL predicate over the table's columns, e.g. \"country = 'NL'\"")
     .option(...FORMAT, choice(['text', 'json'] as const), 'text')
     .action(async (location: string, flags: { where?: string; format: InfoFormat }) => {
-      report(location, await (await DeltaTable.open(location)).delete(flags.where), flags.format);
+      report(location, await withProgress('delete', flags.format, (onProgress) => DeltaTable.open(location).then((t) => t.delete(flags.where, { onProgress }))), flags.format);
     });
 
   table
@@ -43,7 +54,7 @@ export function registerTableDml(table: Command): void {
     .option('--where <sql>', "SQL predicate over the table's columns")
     .option(...FORMAT, choice(['text', 'json'] as const), 'text')
     .action(async (location: string, flags: { set: Record<string, string>; where?: string; format: InfoFormat }) => {
-      report(location, await (await DeltaTable.open(location)).update({ set: flags.set, ...(flags.where === undefined ? {} : { where: flags.where }) }), flags.format);
+      report(location, await withProgress('update', flags.format, (onProgress) => DeltaTable.open(location).then((t) => t.update({ set: flags.set, onProgress, ...(flags.where === undefined ? {} : { where: flags.where }) }))), flags.format);
     });
 
   table
@@ -60,7 +71,7 @@ export function registerTableDml(table: Command): void {
     .action(async (location: string, flags: { from: string[]; on: string; upsert?: boolean; deleteMatched?: string | true; deleteMissing?: string | true; clauses?: string; format: InfoFormat }) => {
       const source: WriteSource = { files: flags.from };
       const options: MergeOptions = { source, on: flags.on, ...mergeClauses(flags) };
-      report(location, await (await DeltaTable.open(location)).merge(options), flags.format);
+      report(location, await withProgress('merge', flags.format, (onProgress) => DeltaTable.open(location).then((t) => t.merge({ ...options, onProgress }))), flags.format);
     });
 }
 

@@ -65,5 +65,5 @@ export async function deleteRows(context: DmlContext, where: string | undefined)
 
 export function writeSpec(context: DmlContext) {
   const { snapshot } = context;
-  return { schema: snapshot.schema, partitionColumns: snapshot.partitionColumns, mode: snapshot.columnMappingMode, configuration: snapshot.configuration };
+  return { schema: snapshot.schema, partitionColumns: snapshot.partitionColumns, mode: snapshot.columnMappingMode, configuration: snapshot.configuration, ...(context.onProgress === undefined ? {} : { onProgress: context.onProgress }) };
 }

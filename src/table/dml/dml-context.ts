@@ -40,9 +40,11 @@ export interface DmlContext {
   protocol: Protocol;
   /** Write change data files (delta.enableChangeDataFeed): a rewrite alone would read as deletes and inserts of every copied row. */
   changeDataFeed: boolean;
+  /** Told the fraction done (0..1) while files are rewritten. */
+  onProgress?: (fraction: number) => void;
 }
 
-export function dmlContext(engine: Engine, store: ObjectStore, writer: TableWriter, snapshot: Snapshot, location: string, operation: string): DmlContext {
+export function dmlContext(engine: Engine, store: ObjectStore, writer: TableWriter, snapshot: Snapshot, location: string, operation: string, onProgress?: (fraction: number) => void): DmlContext {
   checkWriteSupport(snapshot.protocol, snapshot.metadata, location);
   if (snapshot.configuration['delta.appendOnly'] === 'true') {
     throw new WriteInvalidError('TABLE_APPEND_ONLY', `${location} is append-only (delta.appendOnly=true); ${operation} would change existing rows`, location, 'Append instead, or unset delta.appendOnly.');
@@ -50,7 +52,7 @@ export function dmlContext(engine: Engine, store: ObjectStore, writer: TableWrit
   const deletionVectors = snapshot.configuration['delta.enableDeletionVectors'] === 'true';
   const protocol = deletionVectors ? withReaderWriterFeature(snapshot.protocol, 'deletionVectors') : snapshot.protocol;
   const changeDataFeed = snapshot.configuration['delta.enableChangeDataFeed'] === 'true';
-  return { engine, store, writer, snapshot, location, deletionVectors, protocol, changeDataFeed };
+  return { engine, store, writer, snapshot, location, deletionVectors, protocol, changeDataFeed, ...(onProgress === undefined ? {} : { onProgress }) };
 }
 
 /**
