@@ -5,7 +5,7 @@ import type { Action, AddCdcFile, AddFile, DomainMetadata, Metadata, Protocol, R
 import { checkWriteSupport, commitTransaction, withReaderWriterFeature, withWriterFeature, type TransactionFootprint } from '../commit/index.js';
 import { SchemaInvalidError, WriteInvalidError } from '../errors.js';
 import { columnMappingMode, describeType, schemaToString, type StructField, type StructType } from '../schema/index.js';
-import { loadSnapshot, type Snapshot } from '../snapshot/index.js';
+import { loadSnapshot, refreshSnapshot, type Snapshot } from '../snapshot/index.js';
 import { cleanupExpiredLogs, writeCheckpoint } from '../checkpoint/index.js';
 import { log } from '../../log.js';
 import { writeDataFiles, type DataWriteResult, type DataWriteSpec } from './data-writer.js';
@@ -181,7 +181,7 @@ export class TableWriter {
       inCommitTimestamps: snapshot.configuration['delta.enableInCommitTimestamps'] === 'true',
       previousTimestamp: snapshot.timestamp,
     });
-    await this.afterCommit(version, snapshot.configuration);
+    await this.afterCommit(version, snapshot.configuration, snapshot);
     return { version, skipped: false, filesAdded: 0, filesRemoved: 0, rows: 0, bytes: 0 };
   }
 
@@ -210,7 +210,7 @@ export class TableWriter {
         inCommitTimestamps: snapshot.configuration['delta.enableInCommitTimestamps'] === 'true',
         previousTimestamp: snapshot.timestamp,
       });
-      await this.afterCommit(version, change.metadata?.configuration ?? snapshot.configuration);
+      await this.afterCommit(version, change.metadata?.configuration ?? snapshot.configuration, snapshot);
       return version;
     } catch (error) {
       await this.discardFiles(change.written);
@@ -291,7 +291,7 @@ export class TableWriter {
         inCommitTimestamps: snapshot.configuration['delta.enableInCommitTimestamps'] === 'true',
         previousTimestamp: snapshot.timestamp,
       });
-      await this.afterCommit(version, evolution?.metadata.configuration ?? snapshot.configuration);
+      await this.afterCommit(version, evolution?.metadata.configuration ?? snapshot.configuration, snapshot);
       return result(version, written, removed.length);
     } catch (error) {
       await this.discard(staged);
@@ -304,11 +304,14 @@ export class TableWriter {
    * then remove expired log files. The commit already stands: a checkpoint that fails is
    * logged, and readers replay the JSON commits until the next one succeeds.
    */
-  private async afterCommit(version: number, configuration: Readonly<Record<string, string>>): Promise<void> {
+  private async afterCommit(version: number, configuration: Readonly<Record<string, string>>, before?: Snapshot): Promise<void> {
     const interval = checkpointInterval(configuration);
     if (version === 0 || version % interval !== 0) return;
     try {
-      const snapshot = await loadSnapshot(this.store, this.engine, this.location, { version });
+      // The snapshot the write started from, brought forward by the commits since, costs a
+      // listing of the log's tail; a full load only when others committed past this version.
+      const refreshed = before === undefined ? undefined : await refreshSnapshot(before, this.engine);
+      const snapshot = refreshed?.version === version ? refreshed : await loadSnapshot(this.store, this.engine, this.location, { version });
       await writeCheckpoint(this.store, this.engine, snapshot);
       await cleanupExpiredLogs(this.store, snapshot.configuration);
     } catch (error) {
