@@ -6,7 +6,7 @@ import { Scan, type ScanOptions } from './scan/index.js';
 import type { Action } from './actions/index.js';
 import { CommitMissingError } from './errors.js';
 import { commitPath, type LastCheckpoint } from './log-segment/index.js';
-import { cleanupExpiredLogs, writeCheckpoint, type LogCleanupResult } from './checkpoint/index.js';
+import { cleanupExpiredLogs, writeCheckpoint, writeCheckpointFromLog, type LogCleanupResult } from './checkpoint/index.js';
 import { readChanges, type ChangeRead, type ChangeReadOptions } from './cdf/index.js';
 import { optimizeTable, restoreTable, vacuumTable, type OptimizeOptions, type OptimizeResult, type RestoreResult, type VacuumOptions, type VacuumResult } from './maintenance/index.js';
 import { deleteRows, dmlContext, mergeRows, updateRows, type Assignments, type DmlResult, type MergeOptions } from './dml/index.js';
@@ -115,7 +115,7 @@ export class DeltaTable {
 
   /** Write a checkpoint of the latest version now (writes make one every delta.checkpointInterval commits by themselves). */
   async checkpoint(): Promise<LastCheckpoint> {
-    return writeCheckpoint(this.store, this.engine, await this.snapshot());
+    return (await writeCheckpointFromLog(this.store, this.engine, this.location)) ?? writeCheckpoint(this.store, this.engine, await this.snapshot());
   }
 
   /** Remove log files past delta.logRetentionDuration that a newer checkpoint covers. */

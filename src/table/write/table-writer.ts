@@ -6,7 +6,7 @@ import { checkWriteSupport, commitTransaction, withReaderWriterFeature, withWrit
 import { SchemaInvalidError, WriteInvalidError } from '../errors.js';
 import { columnMappingMode, describeType, schemaToString, type StructField, type StructType } from '../schema/index.js';
 import { loadSnapshot, refreshSnapshot, type Snapshot } from '../snapshot/index.js';
-import { cleanupExpiredLogs, writeCheckpoint } from '../checkpoint/index.js';
+import { cleanupExpiredLogs, writeCheckpoint, writeCheckpointFromLog } from '../checkpoint/index.js';
 import { log } from '../../log.js';
 import { writeDataFiles, type DataWriteResult, type DataWriteSpec } from './data-writer.js';
 import { assignColumnMapping, MAX_COLUMN_ID_KEY, protocolForNewTable, usesType } from './new-table-protocol.js';
@@ -308,12 +308,14 @@ export class TableWriter {
     const interval = checkpointInterval(configuration);
     if (version === 0 || version % interval !== 0) return;
     try {
-      // The snapshot the write started from, brought forward by the commits since, costs a
-      // listing of the log's tail; a full load only when others committed past this version.
-      const refreshed = before === undefined ? undefined : await refreshSnapshot(before, this.engine);
-      const snapshot = refreshed?.version === version ? refreshed : await loadSnapshot(this.store, this.engine, this.location, { version });
-      await writeCheckpoint(this.store, this.engine, snapshot);
-      await cleanupExpiredLogs(this.store, snapshot.configuration);
+      // Straight from the log in DuckDB where it can; else from the snapshot the write started
+      // from, brought forward (a full load only when others committed past this version).
+      if ((await writeCheckpointFromLog(this.store, this.engine, this.location, version)) === undefined) {
+        const refreshed = before === undefined ? undefined : await refreshSnapshot(before, this.engine);
+        const snapshot = refreshed?.version === version ? refreshed : await loadSnapshot(this.store, this.engine, this.location, { version });
+        await writeCheckpoint(this.store, this.engine, snapshot);
+      }
+      await cleanupExpiredLogs(this.store, configuration);
     } catch (error) {
       log.warn({ err: error, table: this.location, version }, 'committed, but writing the checkpoint failed; readers replay the JSON commits instead');
     }

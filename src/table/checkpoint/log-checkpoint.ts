@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { quoteIdent, quoteLiteral, quoteLiteralList, type Engine } from '../../engine/index.js';
+import type { ObjectStore } from '../../storage/index.js';
+import { buildLogSegment, LAST_CHECKPOINT_PATH, lastCheckpointJson, type LastCheckpoint } from '../log-segment/index.js';
+import { CHECKPOINT_SCHEMA, conformSql, jsonColumns, specType } from './checkpoint-schema.js';
+import { DEFAULT_DELETED_FILE_RETENTION_MS, parseRetention } from './retention.js';
+import { checkpointPath } from './write-checkpoint.js';
+
+const COLUMNS = Object.keys(CHECKPOINT_SCHEMA);
+/** Relative data paths in the form every writer logs them (plain or percent-encoded segments): the raw text is then a file's identity. */
+const SIMPLE_PATH = "^[A-Za-z0-9_\\-=.~/%]+$";
+
+/**
+ * Write the checkpoint of `version` straight from the log, inside DuckDB: the previous
+ * checkpoint's Parquet and the JSON commits since are read as typed actions, reconciled
+ * (the newest action per file and deletion vector wins; a remove and an add of one file in
+ * one commit leave the add) and copied to Parquet, so the file list never passes through
+ * JavaScript and can outgrow memory (DuckDB spills). Returns undefined, writing nothing,
+ * for logs it leaves to the snapshot-based writer: v2 checkpoints, or paths that are
+ * absolute or unusual, whose identity needs URI normalisation.
+ */
+export async function writeCheckpointFromLog(store: ObjectStore, engine: Engine, location: string, version?: number, now = Date.now()): Promise<LastCheckpoint | undefined> {
+  const segment = await buildLogSegment(store, location, { ...(version === undefined ? {} : { version }), useCompactions: false });
+  const previous = segment.checkpoint?.files ?? [];
+  if (previous.some((f) => f.format === 'v2')) return undefined;
+  const parts: string[] = [];
+  if (previous.length > 0) {
+    const locals = await Promise.all(previous.map((f) => store.localPath(f.meta.path)));
+    const source = `read_parquet(${quoteLiteralList(locals)}, union_by_name = true)`;
+    const reader = await engine.read(`SELECT * FROM ${source} LIMIT 0`);
+    const stored = new Map(reader.columnNames().map((name, i) => [name, reader.columnTypes()[i]]));
+    parts.push(`SELECT -1::BIGINT AS aq_version, ${COLUMNS.map((c) => `${conformSql(quoteIdent(c), CHECKPOINT_SCHEMA[c] as never, stored.get(c))} AS ${quoteIdent(c)}`).join(', ')} FROM ${source}`);
+  }
+  if (segment.commits.length > 0) {
+    const locals = await Promise.all(segment.commits.map((c) => store.localPath(c.meta.path)));
+    parts.push(
+      `SELECT CAST(regexp_extract(filename, '(\\d{20})\\.json$', 1) AS BIGINT) AS aq_version, ${COLUMNS.map(quoteIdent).join(', ')}
+       FROM read_json(${quoteLiteralList(locals)}, format = 'newline_delimited', columns = ${jsonColumns()}, filename = true, maximum_object_size = 1073741824)`,
+    );
+  }
+  const log = `aq_checkpoint_${randomUUID().replaceAll('-', '')}`;
+  const staging = await store.stagingDir();
+  try {
+    await engine.run(`CREATE TEMP TABLE ${log} AS ${parts.join(' UNION ALL ')}`);
+    const unusual = await engine.query(`SELECT count(*) AS n FROM ${log} WHERE NOT regexp_full_match(coalesce(add.path, remove.path, 'x'), ${quoteLiteral(SIMPLE_PATH)})`);
+    if (Number(unusual[0]?.['n'] ?? 0) > 0) return undefined;
+    const configuration = await engine.query(`SELECT metaData.configuration['delta.deletedFileRetentionDuration'] AS retention FROM ${log} WHERE metaData IS NOT NULL ORDER BY aq_version DESC LIMIT 1`);
+    const retention = configuration[0]?.['retention'];
+    const cutoff = now - parseRetention(typeof retention === 'string' ? retention : undefined, DEFAULT_DELETED_FILE_RETENTION_MS, 'delta.deletedFileRetentionDuration');
+    const dv = (expr: string) => `coalesce(${expr}.storageType || ${expr}.pathOrInlineDv || coalesce('@' || CAST(${expr}."offset" AS VARCHAR), ''), '')`;
+    const quiet = (column: 'add' | 'remove') => {
+      const fields = Object.keys(CHECKPOINT_SCHEMA[column] as Record<string, unknown>).map((f) => `${quoteIdent(f)} := ${f === 'dataChange' ? 'false' : `struct_extract(${column}, ${quoteLiteral(f)})`}`);
+      return `struct_pack(${fields.join(', ')})`;
+    };
+    const only = (column: string, expr: string) => COLUMNS.map((c) => (c === column ? `${expr} AS ${quoteIdent(c)}` : `CAST(NULL AS ${specType(CHECKPOINT_SCHEMA[c] as never)}) AS ${quoteIdent(c)}`)).join(', ');
+    const files = `SELECT * FROM (SELECT aq_version, add, remove, coalesce(add.path, remove.path) AS aq_path, ${dv('coalesce(add.deletionVector, remove.deletionVector)')} AS aq_dv FROM ${log} WHERE add IS NOT NULL OR remove IS NOT NULL)
+      QUALIFY row_number() OVER (PARTITION BY aq_path, aq_dv ORDER BY aq_version DESC, (add IS NOT NULL) DESC) = 1`;
+    const state = [
+      `(SELECT ${only('protocol', 'protocol')} FROM ${log} WHERE protocol IS NOT NULL ORDER BY aq_version DESC LIMIT 1)`,
+      `(SELECT ${only('metaData', 'metaData')} FROM ${log} WHERE metaData IS NOT NULL ORDER BY aq_version DESC LIMIT 1)`,
+      `(SELECT ${only('txn', 'txn')} FROM ${log} WHERE txn IS NOT NULL QUALIFY row_number() OVER (PARTITION BY txn.appId ORDER BY aq_version DESC) = 1)`,
+      `(SELECT ${only('domainMetadata', 'domainMetadata')} FROM (SELECT domainMetadata FROM ${log} WHERE domainMetadata IS NOT NULL QUALIFY row_number() OVER (PARTITION BY domainMetadata.domain ORDER BY aq_version DESC) = 1) WHERE NOT coalesce(domainMetadata.removed, false))`,
+      `(SELECT ${only('add', quiet('add'))} FROM (${files}) WHERE add IS NOT NULL)`,
+      `(SELECT ${only('remove', quiet('remove'))} FROM (${files}) WHERE remove IS NOT NULL AND coalesce(remove.deletionTimestamp, 0) > ${cutoff})`,
+    ].join(' UNION ALL ');
+    const parquet = path.join(staging, 'checkpoint.parquet');
+    const copied = await engine.query(`COPY (${state}) TO ${quoteLiteral(parquet)} (FORMAT parquet, COMPRESSION zstd, RETURN_STATS)`);
+    const actions = Number(copied[0]?.['count'] ?? 0);
+    const adds = Number((await engine.query(`SELECT count(*) AS n FROM (${files}) WHERE add IS NOT NULL`))[0]?.['n'] ?? 0);
+    const { size } = await stat(parquet);
+    await store.publishLocal(parquet, checkpointPath(segment.version));
+    const hint: LastCheckpoint = { version: segment.version, size: actions, sizeInBytes: size, numOfAddFiles: adds };
+    await store.put(LAST_CHECKPOINT_PATH, lastCheckpointJson(hint));
+    return hint;
+  } finally {
+    await engine.run(`DROP TABLE IF EXISTS ${log}`);
+    await store.discardStaging(staging);
+  }
+}
