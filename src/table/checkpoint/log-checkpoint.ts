@@ -9,6 +9,8 @@ import { DEFAULT_DELETED_FILE_RETENTION_MS, parseRetention } from './retention.j
 import { checkpointPath } from './write-checkpoint.js';
 
 const COLUMNS = Object.keys(CHECKPOINT_SCHEMA);
+const COMMITS_PER_READ = 256;
+const MAX_COMMITS = 200;
 /** Relative data paths in the form every writer logs them (plain or percent-encoded segments): the raw text is then a file's identity. */
 const SIMPLE_PATH = "^[A-Za-z0-9_\\-=.~/%]+$";
 
@@ -18,13 +20,17 @@ const SIMPLE_PATH = "^[A-Za-z0-9_\\-=.~/%]+$";
  * (the newest action per file and deletion vector wins; a remove and an add of one file in
  * one commit leave the add) and copied to Parquet, so the file list never passes through
  * JavaScript and can outgrow memory (DuckDB spills). Returns undefined, writing nothing,
- * for logs it leaves to the snapshot-based writer: v2 checkpoints, or paths that are
- * absolute or unusual, whose identity needs URI normalisation.
+ * for logs it leaves to the snapshot-based writer: v2 checkpoints, more than 200 commits
+ * since the last checkpoint, or paths that are absolute or unusual, whose identity needs
+ * URI normalisation.
  */
 export async function writeCheckpointFromLog(store: ObjectStore, engine: Engine, location: string, version?: number, now = Date.now()): Promise<LastCheckpoint | undefined> {
   const segment = await buildLogSegment(store, location, { ...(version === undefined ? {} : { version }), useCompactions: false });
   const previous = segment.checkpoint?.files ?? [];
   if (previous.some((f) => f.format === 'v2')) return undefined;
+  // DuckDB opens each JSON file at about a millisecond: a long run of commits without a
+  // checkpoint (a log no writer checkpointed) is replayed faster by the snapshot reader.
+  if (segment.commits.length > MAX_COMMITS) return undefined;
   const parts: string[] = [];
   if (previous.length > 0) {
     const locals = await Promise.all(previous.map((f) => store.localPath(f.meta.path)));
@@ -33,17 +39,20 @@ export async function writeCheckpointFromLog(store: ObjectStore, engine: Engine,
     const stored = new Map(reader.columnNames().map((name, i) => [name, reader.columnTypes()[i]]));
     parts.push(`SELECT -1::BIGINT AS aq_version, ${COLUMNS.map((c) => `${conformSql(quoteIdent(c), CHECKPOINT_SCHEMA[c] as never, stored.get(c))} AS ${quoteIdent(c)}`).join(', ')} FROM ${source}`);
   }
-  if (segment.commits.length > 0) {
-    const locals = await Promise.all(segment.commits.map((c) => store.localPath(c.meta.path)));
+  // Commits go in by the few hundred: DuckDB holds buffers for every file of one read_json.
+  const locals = await Promise.all(segment.commits.map((c) => store.localPath(c.meta.path)));
+  for (let i = 0; i < locals.length; i += COMMITS_PER_READ) {
     parts.push(
       `SELECT CAST(regexp_extract(filename, '(\\d{20})\\.json$', 1) AS BIGINT) AS aq_version, ${COLUMNS.map(quoteIdent).join(', ')}
-       FROM read_json(${quoteLiteralList(locals)}, format = 'newline_delimited', columns = ${jsonColumns()}, filename = true, maximum_object_size = 1073741824)`,
+       FROM read_json(${quoteLiteralList(locals.slice(i, i + COMMITS_PER_READ))}, format = 'newline_delimited', columns = ${jsonColumns()}, filename = true)`,
     );
   }
   const log = `aq_checkpoint_${randomUUID().replaceAll('-', '')}`;
   const staging = await store.stagingDir();
   try {
-    await engine.run(`CREATE TEMP TABLE ${log} AS ${parts.join(' UNION ALL ')}`);
+    const [first, ...rest] = parts;
+    await engine.run(`CREATE TEMP TABLE ${log} AS ${first ?? 'SELECT -1::BIGINT AS aq_version WHERE false'}`);
+    for (const part of rest) await engine.run(`INSERT INTO ${log} ${part}`);
     const unusual = await engine.query(`SELECT count(*) AS n FROM ${log} WHERE NOT regexp_full_match(coalesce(add.path, remove.path, 'x'), ${quoteLiteral(SIMPLE_PATH)})`);
     if (Number(unusual[0]?.['n'] ?? 0) > 0) return undefined;
     const configuration = await engine.query(`SELECT metaData.configuration['delta.deletedFileRetentionDuration'] AS retention FROM ${log} WHERE metaData IS NOT NULL ORDER BY aq_version DESC LIMIT 1`);
