@@ -4,11 +4,13 @@ import path from 'node:path';
 import { quoteIdent, quoteLiteral, quoteLiteralList, type Engine } from '../../engine/index.js';
 import type { ObjectStore } from '../../storage/index.js';
 import { buildLogSegment, LAST_CHECKPOINT_PATH, lastCheckpointJson, type LastCheckpoint } from '../log-segment/index.js';
-import { CHECKPOINT_SCHEMA, conformSql, jsonColumns, specType } from './checkpoint-schema.js';
+import { CHECKPOINT_SCHEMA, conformSql, jsonColumns, specType, type FieldSpec } from './checkpoint-schema.js';
 import { DEFAULT_DELETED_FILE_RETENTION_MS, parseRetention } from './retention.js';
 import { checkpointPath } from './write-checkpoint.js';
 
+/** The checkpoint's columns with their specs, in order. */
 const COLUMNS = Object.keys(CHECKPOINT_SCHEMA);
+const spec = (column: string): FieldSpec => CHECKPOINT_SCHEMA[column] as FieldSpec;
 const COMMITS_PER_READ = 256;
 const MAX_COMMITS = 200;
 /** Relative data paths in the form every writer logs them (plain or percent-encoded segments): the raw text is then a file's identity. */
@@ -37,7 +39,7 @@ export async function writeCheckpointFromLog(store: ObjectStore, engine: Engine,
     const source = `read_parquet(${quoteLiteralList(locals)}, union_by_name = true)`;
     const reader = await engine.read(`SELECT * FROM ${source} LIMIT 0`);
     const stored = new Map(reader.columnNames().map((name, i) => [name, reader.columnTypes()[i]]));
-    parts.push(`SELECT -1::BIGINT AS aq_version, ${COLUMNS.map((c) => `${conformSql(quoteIdent(c), CHECKPOINT_SCHEMA[c] as never, stored.get(c))} AS ${quoteIdent(c)}`).join(', ')} FROM ${source}`);
+    parts.push(`SELECT -1::BIGINT AS aq_version, ${COLUMNS.map((c) => `${conformSql(quoteIdent(c), spec(c), stored.get(c))} AS ${quoteIdent(c)}`).join(', ')} FROM ${source}`);
   }
   // Commits go in by the few hundred: DuckDB holds buffers for every file of one read_json.
   const locals = await Promise.all(segment.commits.map((c) => store.localPath(c.meta.path)));
@@ -60,10 +62,10 @@ export async function writeCheckpointFromLog(store: ObjectStore, engine: Engine,
     const cutoff = now - parseRetention(typeof retention === 'string' ? retention : undefined, DEFAULT_DELETED_FILE_RETENTION_MS, 'delta.deletedFileRetentionDuration');
     const dv = (expr: string) => `coalesce(${expr}.storageType || ${expr}.pathOrInlineDv || coalesce('@' || CAST(${expr}."offset" AS VARCHAR), ''), '')`;
     const quiet = (column: 'add' | 'remove') => {
-      const fields = Object.keys(CHECKPOINT_SCHEMA[column] as Record<string, unknown>).map((f) => `${quoteIdent(f)} := ${f === 'dataChange' ? 'false' : `struct_extract(${column}, ${quoteLiteral(f)})`}`);
+      const fields = Object.keys(spec(column) as Record<string, FieldSpec>).map((f) => `${quoteIdent(f)} := ${f === 'dataChange' ? 'false' : `struct_extract(${column}, ${quoteLiteral(f)})`}`);
       return `struct_pack(${fields.join(', ')})`;
     };
-    const only = (column: string, expr: string) => COLUMNS.map((c) => (c === column ? `${expr} AS ${quoteIdent(c)}` : `CAST(NULL AS ${specType(CHECKPOINT_SCHEMA[c] as never)}) AS ${quoteIdent(c)}`)).join(', ');
+    const only = (column: string, expr: string) => COLUMNS.map((c) => (c === column ? `${expr} AS ${quoteIdent(c)}` : `CAST(NULL AS ${specType(spec(c))}) AS ${quoteIdent(c)}`)).join(', ');
     const files = `SELECT * FROM (SELECT aq_version, add, remove, coalesce(add.path, remove.path) AS aq_path, ${dv('coalesce(add.deletionVector, remove.deletionVector)')} AS aq_dv FROM ${log} WHERE add IS NOT NULL OR remove IS NOT NULL)
       QUALIFY row_number() OVER (PARTITION BY aq_path, aq_dv ORDER BY aq_version DESC, (add IS NOT NULL) DESC) = 1`;
     const state = [

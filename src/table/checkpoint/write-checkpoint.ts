@@ -2,25 +2,13 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { quoteLiteral, type Engine } from '../../engine/index.js';
+import { quoteIdent, quoteLiteral, type Engine } from '../../engine/index.js';
+import { CHECKPOINT_SCHEMA, jsonColumns } from './checkpoint-schema.js';
 import type { ObjectStore } from '../../storage/index.js';
 import { actionToJson, type Action } from '../actions/index.js';
 import { LAST_CHECKPOINT_PATH, LOG_DIR, lastCheckpointJson, padVersion, type LastCheckpoint } from '../log-segment/index.js';
 import type { Snapshot } from '../snapshot/index.js';
 import { DEFAULT_DELETED_FILE_RETENTION_MS, parseRetention } from './retention.js';
-
-const STRING_MAP = 'MAP(VARCHAR, VARCHAR)';
-const DELETION_VECTOR = 'STRUCT(storageType VARCHAR, pathOrInlineDv VARCHAR, "offset" INTEGER, sizeInBytes INTEGER, cardinality BIGINT)';
-
-/** The classic checkpoint's columns (PROTOCOL.md, Checkpoint Schema), as DuckDB types. */
-const CHECKPOINT_COLUMNS: Record<string, string> = {
-  txn: 'STRUCT(appId VARCHAR, version BIGINT, lastUpdated BIGINT)',
-  add: `STRUCT(path VARCHAR, partitionValues ${STRING_MAP}, size BIGINT, modificationTime BIGINT, dataChange BOOLEAN, stats VARCHAR, tags ${STRING_MAP}, deletionVector ${DELETION_VECTOR}, baseRowId BIGINT, defaultRowCommitVersion BIGINT, clusteringProvider VARCHAR)`,
-  remove: `STRUCT(path VARCHAR, deletionTimestamp BIGINT, dataChange BOOLEAN, extendedFileMetadata BOOLEAN, partitionValues ${STRING_MAP}, size BIGINT, stats VARCHAR, tags ${STRING_MAP}, deletionVector ${DELETION_VECTOR}, baseRowId BIGINT, defaultRowCommitVersion BIGINT)`,
-  metaData: `STRUCT(id VARCHAR, name VARCHAR, description VARCHAR, format STRUCT(provider VARCHAR, options ${STRING_MAP}), schemaString VARCHAR, partitionColumns VARCHAR[], configuration ${STRING_MAP}, createdTime BIGINT)`,
-  protocol: 'STRUCT(minReaderVersion INTEGER, minWriterVersion INTEGER, readerFeatures VARCHAR[], writerFeatures VARCHAR[])',
-  domainMetadata: 'STRUCT(domain VARCHAR, configuration VARCHAR, removed BOOLEAN)',
-};
 
 export function checkpointPath(version: number): string {
   return `${LOG_DIR}/${padVersion(version)}.checkpoint.parquet`;
@@ -64,9 +52,8 @@ export async function writeCheckpoint(store: ObjectStore, engine: Engine, snapsh
     out.end();
     await once(out, 'finish');
     const parquetFile = path.join(staging, 'checkpoint.parquet');
-    const columns = Object.entries(CHECKPOINT_COLUMNS).map(([name, type]) => `${quoteLiteral(name)}: ${quoteLiteral(type)}`).join(', ');
     await engine.run(
-      `COPY (SELECT ${Object.keys(CHECKPOINT_COLUMNS).map((c) => `"${c}"`).join(', ')} FROM read_json(${quoteLiteral(jsonFile)}, format = 'newline_delimited', columns = {${columns}}, maximum_object_size = 1073741824))
+      `COPY (SELECT ${Object.keys(CHECKPOINT_SCHEMA).map(quoteIdent).join(', ')} FROM read_json(${quoteLiteral(jsonFile)}, format = 'newline_delimited', columns = ${jsonColumns()}, maximum_object_size = 1073741824))
        TO ${quoteLiteral(parquetFile)} (FORMAT parquet, COMPRESSION zstd)`,
     );
     const { size } = await stat(parquetFile);
