@@ -1,5 +1,5 @@
 import { parsePredicate, Scan } from '../scan/index.js';
-import { writeDataFiles } from '../write/index.js';
+import { snapshotWriteSpec, writeDataFiles, type DataWriteSpec } from '../write/index.js';
 import { commitDml, markDeleted, noChange, type DmlContext, type DmlResult } from './dml-context.js';
 import { matchedRows } from './matched-rows.js';
 
@@ -63,7 +63,6 @@ export async function deleteRows(context: DmlContext, where: string | undefined)
   };
 }
 
-export function writeSpec(context: DmlContext) {
-  const { snapshot } = context;
-  return { schema: snapshot.schema, partitionColumns: snapshot.partitionColumns, mode: snapshot.columnMappingMode, configuration: snapshot.configuration, ...(context.onProgress === undefined ? {} : { onProgress: context.onProgress }) };
+export function writeSpec(context: DmlContext): DataWriteSpec {
+  return snapshotWriteSpec(context.snapshot, context.onProgress === undefined ? {} : { onProgress: context.onProgress });
 }

@@ -61,7 +61,6 @@ export function dmlContext(engine: Engine, store: ObjectStore, writer: TableWrit
  * when no live row is left). Statistics lose their tight bounds, as the protocol asks.
  */
 export async function markDeleted(context: DmlContext, touched: readonly TouchedFile[]): Promise<{ removes: AddFile[]; adds: AddFile[]; files: string[] }> {
-  const whole = touched.filter((t) => t.whole);
   const partial = touched.filter((t) => !t.whole);
   const descriptors = await writeDeletionVectors(context.store, partial.map((t) => unionSorted(t.deleted, t.rows)));
   const adds = partial.map((t, i) => {

@@ -4,7 +4,7 @@ import type { AddFile } from '../actions/index.js';
 import { readDeletionVector } from '../deletion-vectors/index.js';
 import { resolveLogPath } from '../paths/index.js';
 import { ROW_FILE_COLUMN, ROW_INDEX_COLUMN, Scan } from '../scan/index.js';
-import type { Snapshot } from '../snapshot/index.js';
+import { statsNumRecords, type Snapshot } from '../snapshot/index.js';
 
 /** One data file some of whose rows a change touches. */
 export interface TouchedFile {
@@ -35,42 +35,35 @@ export interface MatchedRows {
 export async function matchedRows(engine: Engine, snapshot: Snapshot, where: string | undefined, options: { rows: boolean }): Promise<MatchedRows> {
   const scan = new Scan(snapshot, engine, { rowIds: true, ...(where === undefined ? {} : { where }) });
   const plan = await scan.plan();
+  const touched = await touchedFiles(engine, snapshot, plan.files, plan.sql, options);
+  return { candidates: plan.files, touched, rows: touched.reduce((n, t) => n + t.count, 0) };
+}
+
+/**
+ * Group the rows of `sql` (which has the row-identity columns of a `rowIds` scan over
+ * `files`) by data file. Copy on write needs only how many rows of each file are touched;
+ * deletion vectors need which, and then the file's current deletion vector too. A file is
+ * `whole` when no live row of it is left untouched.
+ */
+export async function touchedFiles(engine: Engine, snapshot: Snapshot, files: readonly AddFile[], sql: string, options: { rows: boolean }): Promise<TouchedFile[]> {
   const byLocal = new Map<string, AddFile>();
-  for (const file of plan.files) {
+  for (const file of files) {
     const resolved = resolveLogPath(snapshot.store, file.path, snapshot.location);
     byLocal.set(await resolved.store.localPath(resolved.key), file);
   }
-  // Copy on write needs only how many rows of each file match; deletion vectors need which.
   const rowList = options.rows ? `, list(${ROW_INDEX_COLUMN} ORDER BY ${ROW_INDEX_COLUMN}) AS rows` : '';
-  const grouped = await engine.query(`SELECT ${ROW_FILE_COLUMN} AS file, count(*) AS n${rowList} FROM (${plan.sql}) GROUP BY ALL`);
+  const grouped = await engine.query(`SELECT ${ROW_FILE_COLUMN} AS file, count(*) AS n${rowList} FROM (${sql}) GROUP BY ALL`);
   const touched: TouchedFile[] = [];
-  let total = 0;
   for (const group of grouped) {
     const file = byLocal.get(String(group['file']));
-    if (file === undefined) throw new AquiferError('TABLE_INTERNAL', `A matched row names the file ${String(group['file'])}, which the scan did not read`, { value: group['file'], hint: 'Report this with the table log.' });
-    touched.push(await touchedFile(snapshot, file, Number(group['n']), options.rows ? (group['rows'] as bigint[]).map(Number) : []));
-    total += Number(group['n']);
+    if (file === undefined) throw new AquiferError('TABLE_INTERNAL', `A changed row names the file ${String(group['file'])}, which is not among the files read`, { value: group['file'], hint: 'Report this with the table log.' });
+    const count = Number(group['n']);
+    const rows = options.rows ? (group['rows'] as bigint[]).map(Number) : [];
+    const deleted = options.rows && file.deletionVector !== undefined ? await readDeletionVector(snapshot.store, file.deletionVector, `${snapshot.location} (${file.path})`) : [];
+    const records = statsNumRecords(file);
+    touched.push({ file, count, rows, deleted, whole: records !== undefined && count + (file.deletionVector?.cardinality ?? 0) === records });
   }
-  return { candidates: plan.files, touched, rows: total };
-}
-
-/** A touched file: with row indexes, its deletion vector's rows are read too; `whole` when no live row is left untouched. */
-export async function touchedFile(snapshot: Snapshot, file: AddFile, count: number, rows: number[]): Promise<TouchedFile> {
-  const deleted = rows.length > 0 && file.deletionVector !== undefined ? await readDeletionVector(snapshot.store, file.deletionVector, `${snapshot.location} (${file.path})`) : [];
-  const records = numRecords(file);
-  return { file, count, rows, deleted, whole: records !== undefined && count + (file.deletionVector?.cardinality ?? 0) === records };
-}
-
-/** The physical row count of a data file, from its statistics. */
-export function numRecords(file: AddFile): number | undefined {
-  if (file.stats === undefined) return undefined;
-  try {
-    const value = (JSON.parse(file.stats) as { numRecords?: unknown }).numRecords;
-    return typeof value === 'number' ? value : undefined;
-  } catch {
-    // Unreadable statistics say nothing about the count: the file is then never taken as wholly matched.
-    return undefined;
-  }
+  return touched;
 }
 
 /** Merge two ascending lists of row indexes into one, without duplicates. */

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { EngineQueryError, quoteIdent, type Engine } from '../../engine/index.js';
+import { EngineQueryError, quoteIdent } from '../../engine/index.js';
 import { AquiferError } from '../../errors.js';
 import type { AddFile } from '../actions/index.js';
-import { resolveLogPath } from '../paths/index.js';
 import { ROW_FILE_COLUMN, ROW_INDEX_COLUMN, Scan } from '../scan/index.js';
 import type { StructField } from '../schema/index.js';
 import { conformingProjection, prepareSource, sourceFields, writeDataFiles, type WriteSource } from '../write/index.js';
 import { writeSpec } from './delete.js';
 import { commitDml, markDeleted, noChange, type DmlContext, type DmlResult } from './dml-context.js';
-import { touchedFile, type TouchedFile } from './matched-rows.js';
+import { touchedFiles } from './matched-rows.js';
 import type { Assignments } from './update.js';
 
 /** Set columns from SQL expressions over `target` and `source`, or `'*'`: every column from the source column of the same name. */
@@ -114,7 +113,7 @@ export async function mergeRows(context: DmlContext, options: MergeOptions): Pro
     const inserted = Number(counts[0]?.['inserted'] ?? 0);
     if (updated + deleted + inserted === 0) return noChange(snapshot);
 
-    const touched = await touchedFiles(engine, context, temp);
+    const touched = await touchedFiles(engine, snapshot, snapshot.files, `SELECT ${ROW_FILE_COLUMN}, ${ROW_INDEX_COLUMN} FROM ${temp} WHERE ${ROW_FILE_COLUMN} IS NOT NULL AND (${ACTION} LIKE 'u%' OR ${ACTION} LIKE 'd%')`, { rows: context.deletionVectors });
     const touchedList = touched.map((t) => t.file);
     const columns = fields.map((f) => quoteIdent(f.name)).join(', ');
     const parts = [`SELECT ${columns} FROM ${temp} WHERE ${ACTION} LIKE 'u%' OR ${ACTION} LIKE 'i%'`];
@@ -195,25 +194,4 @@ function assignedValue(field: StructField, assignments: MergeAssignments, source
   const entry = Object.entries(assignments).find(([name]) => name.toLowerCase() === field.name.toLowerCase());
   if (entry !== undefined) return `(${entry[1]})`;
   return inserting ? 'NULL' : undefined;
-}
-
-/** The target files holding updated or deleted rows, with those rows (ascending) where deletion vectors need them. */
-async function touchedFiles(engine: Engine, context: DmlContext, temp: string): Promise<TouchedFile[]> {
-  const { snapshot } = context;
-  const byLocal = new Map<string, AddFile>();
-  for (const file of snapshot.files) {
-    const resolved = resolveLogPath(snapshot.store, file.path, snapshot.location);
-    byLocal.set(await resolved.store.localPath(resolved.key), file);
-  }
-  const rowList = context.deletionVectors ? `, list(${ROW_INDEX_COLUMN} ORDER BY ${ROW_INDEX_COLUMN}) AS rows` : '';
-  const groups = await engine.query(
-    `SELECT ${ROW_FILE_COLUMN} AS file, count(*) AS n${rowList} FROM ${temp} WHERE ${ROW_FILE_COLUMN} IS NOT NULL AND (${ACTION} LIKE 'u%' OR ${ACTION} LIKE 'd%') GROUP BY ALL`,
-  );
-  const touched: TouchedFile[] = [];
-  for (const group of groups) {
-    const file = byLocal.get(String(group['file']));
-    if (file === undefined) throw new MergeError('MERGE_INTERNAL', `A merged row names the file ${String(group['file'])}, which is not in the snapshot`, group['file'], 'Report this with the table log.');
-    touched.push(await touchedFile(snapshot, file, Number(group['n']), context.deletionVectors ? (group['rows'] as bigint[]).map(Number) : []));
-  }
-  return touched;
 }
