@@ -2,7 +2,7 @@ import type { Engine } from '../../engine/index.js';
 import type { ObjectStore } from '../../storage/index.js';
 import type { AddCdcFile } from '../actions/index.js';
 import type { Snapshot } from '../snapshot/index.js';
-import { writeDataFiles } from '../write/index.js';
+import { snapshotWriteSpec, writeDataFiles } from '../write/index.js';
 import { CHANGE_TYPE_COLUMN, changeDataSchema } from './change-schema.js';
 
 export const CHANGE_DATA_DIR = '_change_data';
@@ -14,7 +14,7 @@ export const CHANGE_DATA_DIR = '_change_data';
  * actions is read from them alone, so they must hold every change the commit made.
  */
 export async function writeChangeData(engine: Engine, store: ObjectStore, snapshot: Snapshot, sql: string): Promise<{ cdc: AddCdcFile[]; keys: string[] }> {
-  const spec = { schema: changeDataSchema(snapshot.schema), partitionColumns: snapshot.partitionColumns, mode: snapshot.columnMappingMode, configuration: snapshot.configuration, keyPrefix: CHANGE_DATA_DIR };
+  const spec = snapshotWriteSpec(snapshot, { schema: changeDataSchema(snapshot.schema), keyPrefix: CHANGE_DATA_DIR });
   const written = await writeDataFiles(engine, store, spec, sql);
   return {
     cdc: written.adds.map((add) => ({ path: add.path, partitionValues: add.partitionValues, size: add.size, dataChange: false })),

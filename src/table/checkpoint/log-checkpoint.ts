@@ -79,7 +79,8 @@ export async function writeCheckpointFromLog(store: ObjectStore, engine: Engine,
     const parquet = path.join(staging, 'checkpoint.parquet');
     const copied = await engine.query(`COPY (${state}) TO ${quoteLiteral(parquet)} (FORMAT parquet, COMPRESSION zstd, RETURN_STATS)`);
     const actions = Number(copied[0]?.['count'] ?? 0);
-    const adds = Number((await engine.query(`SELECT count(*) AS n FROM (${files}) WHERE add IS NOT NULL`))[0]?.['n'] ?? 0);
+    // Counted in the file just written, not by reconciling the log a second time.
+    const adds = Number((await engine.query(`SELECT count(*) AS n FROM read_parquet(${quoteLiteral(parquet)}) WHERE add IS NOT NULL`))[0]?.['n'] ?? 0);
     const { size } = await stat(parquet);
     await store.publishLocal(parquet, checkpointPath(segment.version));
     const hint: LastCheckpoint = { version: segment.version, size: actions, sizeInBytes: size, numOfAddFiles: adds };

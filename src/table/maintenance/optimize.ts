@@ -3,7 +3,7 @@ import type { AddFile } from '../actions/index.js';
 import { checkWriteSupport } from '../commit/index.js';
 import { Scan } from '../scan/index.js';
 import type { Snapshot } from '../snapshot/index.js';
-import { DEFAULT_TARGET_FILE_SIZE, filesMatchingPartitions, parsePartitionPredicate, writeDataFiles, type TableWriter } from '../write/index.js';
+import { DEFAULT_TARGET_FILE_SIZE, filesMatchingPartitions, parsePartitionPredicate, snapshotWriteSpec, writeDataFiles, type TableWriter } from '../write/index.js';
 import type { ObjectStore } from '../../storage/index.js';
 
 export interface OptimizeOptions {
@@ -47,7 +47,7 @@ export async function optimizeTable(engine: Engine, store: ObjectStore, writer: 
   const totalBytes = removed.reduce((n, f) => n + f.size, 0);
   const adds: AddFile[] = [];
   let done = 0;
-  const spec = { schema: snapshot.schema, partitionColumns: snapshot.partitionColumns, mode: snapshot.columnMappingMode, configuration: snapshot.configuration, targetFileSize: target };
+  const spec = snapshotWriteSpec(snapshot, { targetFileSize: target });
   try {
     for (const bin of bins) {
       const sql = await new Scan(snapshot, engine, { files: bin }).sql();

@@ -5,6 +5,7 @@ import type { AddFile } from '../actions/index.js';
 import { partitionStringExpr } from '../partitions/index.js';
 import { encodeRelativePath } from '../paths/index.js';
 import { physicalName, type ColumnMappingMode, type StructField, type StructType } from '../schema/index.js';
+import type { Snapshot } from '../snapshot/index.js';
 import { buildStatsJson, type ColumnStatistics } from './file-stats.js';
 import { fieldIdsOption, physicalValueSql } from './physical-columns.js';
 
@@ -21,6 +22,11 @@ export interface DataWriteSpec {
   onProgress?: (fraction: number) => void;
   /** A folder under the table root to write into (change data files go to `_change_data`). */
   keyPrefix?: string;
+}
+
+/** The spec for writing files of a table as a snapshot describes it; `extra` adds options or replaces fields (such as the schema). */
+export function snapshotWriteSpec(snapshot: Snapshot, extra: Partial<DataWriteSpec> = {}): DataWriteSpec {
+  return { schema: snapshot.schema, partitionColumns: snapshot.partitionColumns, mode: snapshot.columnMappingMode, configuration: snapshot.configuration, ...extra };
 }
 
 const CODECS: Record<string, string> = { snappy: 'snappy', zstd: 'zstd', gzip: 'gzip', uncompressed: 'uncompressed', none: 'uncompressed', lz4_raw: 'lz4_raw', lz4: 'lz4_raw' };
