@@ -9,6 +9,7 @@
  */
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { percentile } from '../table/measure.js';
 
 export interface ServeLoadConfig {
   url: string;
@@ -121,11 +122,6 @@ class Connection {
     this.waiting = undefined;
     waiting.resolve({ status, bytes: total });
   }
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
 }
 
 async function main(): Promise<void> {

@@ -6,6 +6,7 @@
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { percentile } from '../table/measure.js';
 
 export interface LoadConfig {
   url: string;
@@ -62,11 +63,6 @@ function send(agent: http.Agent, url: URL, body: Buffer): Promise<{ status: numb
     request.on('error', reject);
     request.end(body);
   });
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
 }
 
 async function main(): Promise<void> {

@@ -9,6 +9,7 @@ import { Engine } from '../../../src/engine/index.js';
 import { DeltaTable } from '../../../src/table/index.js';
 import { applyToModel, INITIAL_ROWS } from '../../support/crash-operations.js';
 import { sleep } from '../../support/processes.js';
+import { seededRandom } from '../../support/random.js';
 import { referencePython, referenceReadersAvailable, ReferenceReaders } from '../../support/reference-readers.js';
 import { readableFields, rowDifference } from '../../support/row-comparison.js';
 
@@ -16,18 +17,6 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const WRITER = path.resolve(here, '..', '..', 'support', 'crash-writer.ts');
 /** SIGKILLs per table kind; `AQUIFER_CRASH_KILLS` raises it for a soak (scripts/crash-soak.sh). */
 const KILLS = Number(process.env['AQUIFER_CRASH_KILLS'] ?? 100);
-
-/** A small deterministic generator (mulberry32), so a failing run can be repeated kill for kill. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Start a writer, let it work for `ms` after it is ready, then SIGKILL it; returns the operation it had last started. */
 async function killWriterAfter(root: string, ms: number): Promise<string | undefined> {
@@ -75,7 +64,7 @@ describe('crash safety: SIGKILL at random points of appends, merges, deletes, up
     const model = `model_${seed}`;
     await engine.run(`CREATE OR REPLACE TABLE ${model} AS ${INITIAL_ROWS}`);
     let modelVersion = 0;
-    const next = random(seed);
+    const next = seededRandom(seed);
     const killedDuring = new Map<string, number>();
     const reference = readers ? new ReferenceReaders(referencePython() as string, path.join(scratch, 'reads')) : undefined;
     if (reference !== undefined) await fs.mkdir(path.join(scratch, 'reads'), { recursive: true });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../src/engine/index.js';
 import { isAquiferError } from '../../../src/errors.js';
 import { DeltaTable } from '../../../src/table/index.js';
+import { seededRandom } from '../../support/random.js';
 
 /**
  * Damaged tables: corrupt commit JSON, truncated or scrambled checkpoints, garbage Parquet
@@ -18,18 +19,6 @@ let scratch: string;
 let pristine: string;
 let truth: number;
 let counter = 0;
-
-/** A seeded generator (mulberry32), so every corruption is the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 beforeAll(async () => {
   engine = await Engine.create({ threads: 2 });
@@ -87,7 +76,7 @@ const scramble = async (file: string, next: () => number, from: number, to: numb
 
 describe('reading damaged tables', () => {
   it('refuses commit files that are not valid actions with a typed error, for every way of breaking them', async () => {
-    const next = random(7);
+    const next = seededRandom(7);
     const breakers: ((text: string) => string)[] = [
       (t) => t.slice(0, Math.floor(t.length * (0.2 + next() * 0.6))),
       (t) => `${t.slice(0, Math.floor(t.length / 2))}\u0000garbage{{${t.slice(Math.floor(t.length / 2))}`,
@@ -117,7 +106,7 @@ describe('reading damaged tables', () => {
   });
 
   it('refuses truncated and scrambled checkpoints, and falls back from a broken _last_checkpoint', async () => {
-    const next = random(11);
+    const next = seededRandom(11);
     for (let round = 0; round < 6; round++) {
       const root = await copy();
       const [checkpoint] = await files(path.join(root, '_delta_log'), (n) => n.endsWith('.checkpoint.parquet') && n.startsWith('00000000000000000003'));
@@ -132,7 +121,7 @@ describe('reading damaged tables', () => {
   });
 
   it('refuses data files with garbage footers or cut short, naming the file', async () => {
-    const next = random(13);
+    const next = seededRandom(13);
     for (let round = 0; round < 6; round++) {
       const root = await copy();
       const data = await files(root, (n) => n.endsWith('.parquet') && n.startsWith('part-'));
@@ -144,7 +133,7 @@ describe('reading damaged tables', () => {
   });
 
   it('refuses deletion-vector files that fail their checks', async () => {
-    const next = random(17);
+    const next = seededRandom(17);
     for (let round = 0; round < 6; round++) {
       const root = await copy();
       const [dv] = await files(root, (n) => n.startsWith('deletion_vector_'));
