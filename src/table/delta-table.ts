@@ -125,7 +125,7 @@ export class DeltaTable {
 
   /** Staged writes (write data now, commit later) and the rest of the write API. */
   writer(): TableWriter {
-    return new TableWriter(this.store, this.engine, this.location);
+    return new TableWriter(this.store, this.engine, this.location, (snapshot) => this.adopt(snapshot));
   }
 
   get location(): string {
@@ -150,6 +150,12 @@ export class DeltaTable {
       if (this.latest === next) this.latest = undefined;
       throw error;
     }
+  }
+
+  /** A snapshot this table's own write made becomes the latest, unless a newer one already is. */
+  private adopt(snapshot: Snapshot): void {
+    const current = this.latest;
+    this.latest = current === undefined ? Promise.resolve(snapshot) : current.then((s) => (s.version >= snapshot.version ? s : snapshot), () => snapshot);
   }
 
   /**

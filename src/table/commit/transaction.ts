@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { log } from '../../log.js';
 import { ObjectAlreadyExistsError, type ObjectStore } from '../../storage/index.js';
 import { actionToJson, type Action, type CommitInfo } from '../actions/index.js';
 import { CommitConflictError, TableAlreadyExistsError } from '../errors.js';
 import { commitPath } from '../log-segment/index.js';
-import { readJsonLogFile } from '../snapshot/index.js';
+import { readJsonLogFile, type CommittedVersion } from '../snapshot/index.js';
 import { checkConflicts, fileKey, type TransactionFootprint } from './conflict-checker.js';
 
 export const ENGINE_INFO = 'Aquifer/0.1.0';
@@ -28,6 +29,8 @@ export interface CommitResult {
   version: number;
   /** How many times another writer won first and this commit moved to a later version. */
   retries: number;
+  /** What was written at `version`, so the writer can move its snapshot forward without reading it back. */
+  committed: CommittedVersion;
 }
 
 /**
@@ -42,11 +45,13 @@ export async function commitTransaction(store: ObjectStore, location: string, re
   let previousTimestamp = request.previousTimestamp;
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     const commitInfo = buildCommitInfo(request, previousTimestamp);
-    const body = [{ kind: 'commitInfo', commitInfo } as Action, ...request.actions].map(actionToJson).join('\n') + '\n';
+    const actions = [{ kind: 'commitInfo', commitInfo } as Action, ...request.actions];
+    const body = Buffer.from(actions.map(actionToJson).join('\n') + '\n');
     try {
       await store.put(commitPath(version), body, { ifAbsent: true });
       log.info({ table: location, version, operation: request.operation, retries: attempt }, 'committed');
-      return { version, retries: attempt };
+      const fileTime = await commitFileTime(store, version);
+      return { version, retries: attempt, committed: { version, actions, digest: createHash('sha1').update(body).digest('hex'), fileTime } };
     } catch (error) {
       if (!(error instanceof ObjectAlreadyExistsError)) throw error;
     }
@@ -74,4 +79,18 @@ function buildCommitInfo(request: CommitRequest, previousTimestamp: number | und
   if (request.operationMetrics !== undefined) info.operationMetrics = request.operationMetrics;
   info.engineInfo = ENGINE_INFO;
   return info;
+}
+
+/**
+ * The commit file's modification time (a snapshot's timestamp without in-commit
+ * timestamps). The commit already stands, so a failed lookup must not fail it: the
+ * clock is close enough for the writer's own snapshot, and readers use the file's time.
+ */
+async function commitFileTime(store: ObjectStore, version: number): Promise<number> {
+  try {
+    return (await store.head(commitPath(version)))?.lastModified.getTime() ?? Date.now();
+  } catch (error) {
+    log.debug({ err: error, version }, 'could not read the commit file time; using the clock');
+    return Date.now();
+  }
 }

@@ -1,5 +1,5 @@
 export { Snapshot, statsNumRecords } from './snapshot.js';
-export { loadSnapshot, loadLogState, refreshSnapshot, type LogState, type SnapshotOptions } from './load-snapshot.js';
+export { loadSnapshot, loadLogState, refreshSnapshot, snapshotAfterCommit, type CommittedVersion, type LogState, type SnapshotOptions } from './load-snapshot.js';
 export { TableState } from './table-state.js';
 export { checkReadSupport, SUPPORTED_READER_FEATURES } from './protocol-support.js';
 export { versionAtTimestamp, parseTimestamp, CommitTimeline } from './time-travel.js';

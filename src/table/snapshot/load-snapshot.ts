@@ -1,6 +1,6 @@
 import type { Engine } from '../../engine/index.js';
 import type { ObjectStore } from '../../storage/index.js';
-import type { CommitInfo } from '../actions/index.js';
+import type { Action, CommitInfo } from '../actions/index.js';
 import { readCheckpointActions } from '../checkpoint/index.js';
 import { MetadataMissingError, ProtocolMissingError } from '../errors.js';
 import { buildLogSegment, commitPath, listLogFiles, LOG_DIR, padVersion, type CommitFile, type LogSegment } from '../log-segment/index.js';
@@ -79,6 +79,26 @@ export async function refreshSnapshot(previous: Snapshot, engine: Engine): Promi
   const last = newer.at(-1) as CommitFile;
   const info = commits.at(-1)?.actions.find((a) => a.kind === 'commitInfo');
   return checkedSnapshot(store, location, last.version, state, info?.kind === 'commitInfo' ? info.commitInfo : undefined, last.meta.lastModified.getTime(), last.version, commits.at(-1)?.digest);
+}
+
+/**
+ * The snapshot a writer's own commit made, built in memory from the snapshot it read:
+ * only valid when that commit is the very next version (no other writer in between),
+ * so the writer need not read back what it just wrote.
+ */
+export function snapshotAfterCommit(previous: Snapshot, commit: CommittedVersion): Snapshot {
+  const state = previous.logState.clone();
+  state.apply(commit.actions);
+  const info = commit.actions.find((a) => a.kind === 'commitInfo');
+  return checkedSnapshot(previous.store, previous.location, commit.version, state, info?.kind === 'commitInfo' ? info.commitInfo : undefined, commit.fileTime, commit.version, commit.digest);
+}
+
+/** A commit this process wrote: its actions (commitInfo first), the digest of its bytes and the file's time. */
+export interface CommittedVersion {
+  version: number;
+  actions: readonly Action[];
+  digest: string;
+  fileTime: number;
 }
 
 function checkedSnapshot(store: ObjectStore, location: string, version: number, state: TableState, commitInfo: CommitInfo | undefined, fileTime: number, latestVersion: number, digest: string | undefined): Snapshot {

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Engine } from '../../engine/index.js';
 import type { ObjectStore } from '../../storage/index.js';
 import type { Action, AddCdcFile, AddFile, DomainMetadata, Metadata, Protocol, RemoveFile } from '../actions/index.js';
-import { checkWriteSupport, commitTransaction, withReaderWriterFeature, withWriterFeature, type TransactionFootprint } from '../commit/index.js';
+import { checkWriteSupport, commitTransaction, withReaderWriterFeature, withWriterFeature, type CommitResult, type TransactionFootprint } from '../commit/index.js';
 import { SchemaInvalidError, WriteInvalidError } from '../errors.js';
 import { columnMappingMode, describeType, schemaToString, type StructField, type StructType } from '../schema/index.js';
-import { loadSnapshot, refreshSnapshot, type Snapshot } from '../snapshot/index.js';
+import { loadSnapshot, snapshotAfterCommit, type Snapshot } from '../snapshot/index.js';
 import { cleanupExpiredLogs, writeCheckpoint, writeCheckpointFromLog } from '../checkpoint/index.js';
 import { log } from '../../log.js';
 import { writeDataFiles, type DataWriteResult, type DataWriteSpec } from './data-writer.js';
@@ -85,6 +85,8 @@ export class TableWriter {
     private readonly store: ObjectStore,
     private readonly engine: Engine,
     private readonly location: string,
+    /** Told the snapshot each commit made when it could be built without reading the log back. */
+    private readonly onCommitted?: (snapshot: Snapshot) => void,
   ) {}
 
   async create(options: CreateOptions): Promise<WriteResult> {
@@ -130,7 +132,7 @@ export class TableWriter {
       actions.push(...txnList(options).map((t): Action => ({ kind: 'txn', txn: { appId: t.appId, version: t.version, lastUpdated: Date.now() } })));
       actions.push(...written.adds.map((add): Action => ({ kind: 'add', add })));
       try {
-        const { version } = await commitTransaction(this.store, this.location, {
+        const committed = await commitTransaction(this.store, this.location, {
           readVersion: undefined,
           actions,
           operation: prepared === undefined ? 'CREATE TABLE' : 'CREATE TABLE AS SELECT',
@@ -139,8 +141,8 @@ export class TableWriter {
           footprint: { isBlindAppend: false, readFiles: [], appIds: txnList(options).map((t) => t.appId), changesMetadata: true },
           inCommitTimestamps: properties['delta.enableInCommitTimestamps'] === 'true',
         });
-        await this.afterCommit(version, properties);
-        return result(version, written, 0);
+        await this.afterCommit(committed, properties);
+        return result(committed.version, written, 0);
       } catch (error) {
         await this.discardFiles(written.adds);
         throw error;
@@ -171,7 +173,7 @@ export class TableWriter {
     const metadata: Metadata = { ...snapshot.metadata, schemaString: schemaToString(altered.schema), partitionColumns: altered.partitionColumns };
     const operationParameters: Record<string, unknown> =
       change.kind === 'rename-column' ? { oldColumnPath: change.column.join('.'), newColumnPath: [...change.column.slice(0, -1), change.to].join('.') } : { columns: JSON.stringify(change.columns.map((c) => c.join('.'))) };
-    const { version } = await commitTransaction(this.store, this.location, {
+    const committed = await commitTransaction(this.store, this.location, {
       readVersion: snapshot.version,
       actions: [{ kind: 'metaData', metaData: metadata }],
       operation: change.kind === 'rename-column' ? 'RENAME COLUMN' : 'DROP COLUMNS',
@@ -181,8 +183,8 @@ export class TableWriter {
       inCommitTimestamps: snapshot.configuration['delta.enableInCommitTimestamps'] === 'true',
       previousTimestamp: snapshot.timestamp,
     });
-    await this.afterCommit(version, snapshot.configuration, snapshot);
-    return { version, skipped: false, filesAdded: 0, filesRemoved: 0, rows: 0, bytes: 0 };
+    await this.afterCommit(committed, snapshot.configuration, snapshot);
+    return { version: committed.version, skipped: false, filesAdded: 0, filesRemoved: 0, rows: 0, bytes: 0 };
   }
 
   /**
@@ -200,7 +202,7 @@ export class TableWriter {
     actions.push(...change.adds.map((add): Action => ({ kind: 'add', add })));
     actions.push(...(change.cdc ?? []).map((cdc): Action => ({ kind: 'cdc', cdc })));
     try {
-      const { version } = await commitTransaction(this.store, this.location, {
+      const committed = await commitTransaction(this.store, this.location, {
         readVersion: snapshot.version,
         actions,
         operation: change.operation,
@@ -210,8 +212,8 @@ export class TableWriter {
         inCommitTimestamps: snapshot.configuration['delta.enableInCommitTimestamps'] === 'true',
         previousTimestamp: snapshot.timestamp,
       });
-      await this.afterCommit(version, change.metadata?.configuration ?? snapshot.configuration, snapshot);
-      return version;
+      await this.afterCommit(committed, change.metadata?.configuration ?? snapshot.configuration, snapshot);
+      return committed.version;
     } catch (error) {
       await this.discardFiles(change.written);
       await Promise.all([...change.deletionVectorFiles, ...(change.cdc ?? []).map((c) => decodeURIComponent(c.path))].map((key) => this.store.delete(key)));
@@ -281,7 +283,7 @@ export class TableWriter {
           : { isBlindAppend: false, readFiles: removed, readsAdd: () => true, appIds, changesMetadata };
       const operationParameters: Record<string, unknown> = { mode, partitionBy: JSON.stringify(evolution?.metadata.partitionColumns ?? snapshot.partitionColumns) };
       if (options.where !== undefined) operationParameters['predicate'] = JSON.stringify([options.where]);
-      const { version } = await commitTransaction(this.store, this.location, {
+      const committed = await commitTransaction(this.store, this.location, {
         readVersion: snapshot.version,
         actions,
         operation: 'WRITE',
@@ -291,8 +293,8 @@ export class TableWriter {
         inCommitTimestamps: snapshot.configuration['delta.enableInCommitTimestamps'] === 'true',
         previousTimestamp: snapshot.timestamp,
       });
-      await this.afterCommit(version, evolution?.metadata.configuration ?? snapshot.configuration, snapshot);
-      return result(version, written, removed.length);
+      await this.afterCommit(committed, evolution?.metadata.configuration ?? snapshot.configuration, snapshot);
+      return result(committed.version, written, removed.length);
     } catch (error) {
       await this.discard(staged);
       throw error;
@@ -300,20 +302,23 @@ export class TableWriter {
   }
 
   /**
-   * Checkpoint every `delta.checkpointInterval` versions (10 by default, as Spark) and
-   * then remove expired log files. The commit already stands: a checkpoint that fails is
-   * logged, and readers replay the JSON commits until the next one succeeds.
+   * After a commit: hand on the snapshot it made (built in memory when it followed the
+   * version it read), checkpoint every `delta.checkpointInterval` versions (10 by
+   * default, as Spark) and remove expired log files. The commit already stands, so this
+   * never throws: a failed checkpoint is logged, and readers replay the JSON commits
+   * until the next one succeeds.
    */
-  private async afterCommit(version: number, configuration: Readonly<Record<string, string>>, before?: Snapshot): Promise<void> {
-    const interval = checkpointInterval(configuration);
-    if (version === 0 || version % interval !== 0) return;
+  private async afterCommit({ version, committed }: CommitResult, configuration: Readonly<Record<string, string>>, before?: Snapshot): Promise<void> {
     try {
-      // Straight from the log in DuckDB where it can; else from the snapshot the write started
-      // from, brought forward (a full load only when others committed past this version).
-      if ((await writeCheckpointFromLog(this.store, this.engine, this.location, version)) === undefined) {
-        const refreshed = before === undefined ? undefined : await refreshSnapshot(before, this.engine);
-        const snapshot = refreshed?.version === version ? refreshed : await loadSnapshot(this.store, this.engine, this.location, { version });
-        await writeCheckpoint(this.store, this.engine, snapshot);
+      const after = before !== undefined && version === before.version + 1 ? snapshotAfterCommit(before, committed) : undefined;
+      if (after !== undefined) this.onCommitted?.(after);
+      const interval = checkpointInterval(configuration);
+      if (version === 0 || version % interval !== 0) return;
+      // The snapshot in memory holds the file list already, and writing it is quicker than
+      // replaying the log; without it, straight from the log in DuckDB where it can, else a load.
+      if (after !== undefined) await writeCheckpoint(this.store, this.engine, after);
+      else if ((await writeCheckpointFromLog(this.store, this.engine, this.location, version)) === undefined) {
+        await writeCheckpoint(this.store, this.engine, await loadSnapshot(this.store, this.engine, this.location, { version }));
       }
       await cleanupExpiredLogs(this.store, configuration);
     } catch (error) {
