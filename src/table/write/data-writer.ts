@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { quoteIdent, quoteLiteral, type Engine } from '../../engine/index.js';
 import { StorageError, type ObjectStore } from '../../storage/index.js';
@@ -22,6 +23,8 @@ export interface DataWriteSpec {
   onProgress?: (fraction: number) => void;
   /** A folder under the table root to write into (change data files go to `_change_data`). */
   keyPrefix?: string;
+  /** The input's size when known: an input smaller than one target file is written as one file. */
+  sourceBytes?: number;
 }
 
 /** The spec for writing files of a table as a snapshot describes it; `extra` adds options or replaces fields (such as the schema). */
@@ -65,23 +68,26 @@ async function writeStaged(engine: Engine, store: ObjectStore, spec: DataWriteSp
     return partitions.has(field.name) ? `NULLIF(${partitionStringExpr(source, field.type)}, '') AS ${target}` : `${physicalValueSql(source, field.type, spec.mode)} AS ${target}`;
   });
   const codec = CODECS[(spec.configuration['delta.parquet.compression.codec'] ?? 'snappy').toLowerCase()] ?? 'snappy';
-  const options = [
-    'FORMAT parquet',
-    `COMPRESSION ${codec}`,
-    'RETURN_STATS',
-    "FILENAME_PATTERN 'part-{uuid}'",
-    'APPEND true',
-  ];
+  const options = ['FORMAT parquet', `COMPRESSION ${codec}`, 'RETURN_STATS'];
   const fieldIds = fieldIdsOption(spec.schema.fields.filter((f) => !partitions.has(f.name)), spec.mode);
   if (fieldIds !== undefined) options.push(`FIELD_IDS ${fieldIds}`);
-  if (partitions.size > 0) {
-    // DuckDB cannot roll files by size within partitions; each partition gets one file per write.
-    const byPhysical = spec.partitionColumns.map((name) => quoteIdent(physicalName(field(spec.schema, name), spec.mode)));
-    options.push(`PARTITION_BY (${byPhysical.join(', ')})`);
-  } else {
-    options.push(`FILE_SIZE_BYTES ${Math.max(1, Math.floor(spec.targetFileSize ?? DEFAULT_TARGET_FILE_SIZE))}`);
+  const targetSize = Math.max(1, Math.floor(spec.targetFileSize ?? DEFAULT_TARGET_FILE_SIZE));
+  // Writing into a folder, rolling files by size, costs DuckDB about a tenth of a small
+  // write more than one named file: an input that cannot fill one file gets one file.
+  const oneFile = partitions.size === 0 && spec.sourceBytes !== undefined && spec.sourceBytes < targetSize;
+  let destination = root;
+  if (oneFile) destination = path.join(root, `part-${randomUUID()}.parquet`);
+  else {
+    options.push("FILENAME_PATTERN 'part-{uuid}'", 'APPEND true');
+    if (partitions.size > 0) {
+      // DuckDB cannot roll files by size within partitions; each partition gets one file per write.
+      const byPhysical = spec.partitionColumns.map((name) => quoteIdent(physicalName(field(spec.schema, name), spec.mode)));
+      options.push(`PARTITION_BY (${byPhysical.join(', ')})`);
+    } else {
+      options.push(`FILE_SIZE_BYTES ${targetSize}`);
+    }
   }
-  const copy = `COPY (SELECT ${projection.join(', ')} FROM (${sql})) TO ${quoteLiteral(root)} (${options.join(', ')})`;
+  const copy = `COPY (SELECT ${projection.join(', ')} FROM (${sql})) TO ${quoteLiteral(destination)} (${options.join(', ')})`;
   const rows = await engine.query(copy, spec.onProgress === undefined ? {} : { onProgress: spec.onProgress });
   const dataFields = spec.schema.fields.filter((f) => !partitions.has(f.name));
   const now = Date.now();

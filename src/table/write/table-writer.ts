@@ -123,7 +123,7 @@ export class TableWriter {
       if (options.name !== undefined) metadata.name = options.name;
       if (options.description !== undefined) metadata.description = options.description;
       const protocol = protocolForNewTable(schema, properties);
-      const spec: DataWriteSpec = { schema, partitionColumns, mode: columnMappingMode(properties), configuration: properties, ...sizeOption(options) };
+      const spec: DataWriteSpec = { schema, partitionColumns, mode: columnMappingMode(properties), configuration: properties, ...sizeOption(options), ...(prepared?.bytes === undefined ? {} : { sourceBytes: prepared.bytes }) };
       const written: DataWriteResult =
         prepared === undefined
           ? { adds: [], rows: 0, bytes: 0 }
@@ -252,7 +252,7 @@ export class TableWriter {
           await this.checkInsidePredicate(conformed, predicate);
         }
       }
-      const spec: DataWriteSpec = { schema, partitionColumns, mode: columnMappingMode(configuration), configuration, ...sizeOption(options) };
+      const spec: DataWriteSpec = { schema, partitionColumns, mode: columnMappingMode(configuration), configuration, ...sizeOption(options), ...(prepared.bytes === undefined ? {} : { sourceBytes: prepared.bytes }) };
       const written = await writeDataFiles(this.engine, this.store, spec, conformed);
       return { snapshot, mode, written, removed, options, ...(evolution === undefined ? {} : { evolution }) };
     } finally {

@@ -20,6 +20,8 @@ export type WriteSource =
 /** A source rendered as SQL, with any temporary files it needs removed by `dispose`. */
 export interface PreparedSource {
   sql: string;
+  /** The input's size in bytes, where it is files named without wildcards (or rows in memory). */
+  bytes?: number;
   dispose(): Promise<void>;
 }
 
@@ -43,33 +45,50 @@ export async function prepareSource(source: WriteSource, schema?: StructType): P
     if (files.length === 0) throw new WriteInvalidError('WRITE_SOURCE_EMPTY', 'No input files were given', files, 'Name at least one file or glob.');
     const format = formatOf(files[0] as string, source.format);
     const list = quoteLiteralList(files.map((f) => path.resolve(f)));
+    const sized = async (sql: string): Promise<PreparedSource> => {
+      const bytes = await filesSize(files);
+      return { sql, ...(bytes === undefined ? {} : { bytes }), dispose: async () => undefined };
+    };
     switch (format) {
       case 'csv': {
         const options = [`header = ${source.csv?.header === false ? 'false' : 'true'}`];
         if (source.csv?.delimiter !== undefined) options.push(`delim = ${quoteLiteral(source.csv.delimiter)}`);
-        return { sql: `SELECT * FROM read_csv(${list}, ${options.join(', ')})`, dispose: async () => undefined };
+        return sized(`SELECT * FROM read_csv(${list}, ${options.join(', ')})`);
       }
       case 'json':
-        return { sql: `SELECT * FROM read_json(${list}, format = 'newline_delimited')`, dispose: async () => undefined };
+        return sized(`SELECT * FROM read_json(${list}, format = 'newline_delimited')`);
       case 'parquet':
-        return { sql: `SELECT * FROM read_parquet(${list}, union_by_name = true)`, dispose: async () => undefined };
+        return sized(`SELECT * FROM read_parquet(${list}, union_by_name = true)`);
     }
   }
   const file = path.join(os.tmpdir(), `aquifer-rows-${randomUUID()}.jsonl`);
-  await fs.writeFile(file, source.rows.map((row) => JSON.stringify(row, jsonReplacer)).join('\n') + '\n');
+  const text = source.rows.map((row) => JSON.stringify(row, jsonReplacer)).join('\n') + '\n';
+  await fs.writeFile(file, text);
   const dispose = () => fs.rm(file, { force: true });
+  const bytes = Buffer.byteLength(text);
   if (source.rows.length === 0 && schema !== undefined) {
-    return { sql: `SELECT ${schema.fields.map((f) => `CAST(NULL AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`).join(', ')} LIMIT 0`, dispose };
+    return { sql: `SELECT ${schema.fields.map((f) => `CAST(NULL AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`).join(', ')} LIMIT 0`, bytes, dispose };
   }
   const present = new Set(source.rows.flatMap((row) => Object.keys(row)));
   const columns = schema?.fields.filter((f) => present.has(f.name)) ?? [];
   if (schema !== undefined && present.size > 0 && columns.length === present.size) {
-    return { sql: `SELECT * FROM read_json(${quoteLiteral(file)}, format = 'newline_delimited', columns = {${columns.map((f) => `${quoteLiteral(f.name)}: ${quoteLiteral(toDuckDBType(f.type))}`).join(', ')}})`, dispose };
+    return { sql: `SELECT * FROM read_json(${quoteLiteral(file)}, format = 'newline_delimited', columns = {${columns.map((f) => `${quoteLiteral(f.name)}: ${quoteLiteral(toDuckDBType(f.type))}`).join(', ')}})`, bytes, dispose };
   }
   // Columns new to the table (schema evolution) are typed by DuckDB from the values;
   // the table's own columns keep the table's types, so a JSON number does not widen them.
   const replace = columns.length === 0 ? '' : ` REPLACE (${columns.map((f) => `CAST(${quoteIdent(f.name)} AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`).join(', ')})`;
-  return { sql: `SELECT *${replace} FROM read_json(${quoteLiteral(file)}, format = 'newline_delimited')`, dispose };
+  return { sql: `SELECT *${replace} FROM read_json(${quoteLiteral(file)}, format = 'newline_delimited')`, bytes, dispose };
+}
+
+/** The total size of files named without wildcards; undefined for globs, URLs or files that cannot be seen (DuckDB reports those). */
+async function filesSize(files: readonly string[]): Promise<number | undefined> {
+  if (files.some((f) => /[*?[{]/.test(f) || /^[a-z][a-z0-9+.-]*:\/\//i.test(f))) return undefined;
+  try {
+    const sizes = await Promise.all(files.map(async (f) => (await fs.stat(f)).size));
+    return sizes.reduce((a, b) => a + b, 0);
+  } catch {
+    return undefined;
+  }
 }
 
 function jsonReplacer(_key: string, value: unknown): unknown {

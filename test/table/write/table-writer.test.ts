@@ -145,6 +145,39 @@ describe('appending', () => {
     expect(names).toEqual(["O'Brien", 'five', 'four', 'three', 'two']);
   });
 
+  it('writes an input file smaller than the target size as one data file, and rolls a larger one into several', async () => {
+    const dir = await tempDir();
+    const input = path.join(dir, 'big.parquet');
+    await engine.run(`COPY (SELECT range AS id, md5(range::VARCHAR) AS payload FROM range(200000)) TO '${input}' (FORMAT parquet, ROW_GROUP_SIZE 20000)`);
+    const { size } = await (await import('node:fs/promises')).stat(input);
+    const { table } = await DeltaTable.create(location(), { engine, data: { files: input } });
+    expect((await table.snapshot()).files).toHaveLength(1);
+    const rolled = await table.append({ files: input }, { targetFileSize: Math.floor(size / 4) });
+    expect(rolled.filesAdded).toBeGreaterThan(1);
+    expect(rolled.rows).toBe(200_000);
+    expect(await rows(table)).toBe(400_000);
+  });
+
+  it("moves the table's snapshot forward in memory after its own commit, equal to a fresh load (checkpoints included)", async () => {
+    const { table } = await DeltaTable.create(location(), { engine, data: { sql: EVENTS }, properties: { 'delta.checkpointInterval': '3' } });
+    for (let i = 0; i < 4; i++) await table.append({ sql: EVENTS }, { txn: { appId: 'loader', version: i } });
+    await table.delete('id < 10');
+    const kept = await table.snapshot();
+    const fresh = await (await DeltaTable.open(table.location, { engine })).snapshot();
+    expect(kept.version).toBe(5);
+    expect(fresh.version).toBe(5);
+    expect(kept.files.map((f) => f.path).sort()).toEqual(fresh.files.map((f) => f.path).sort());
+    expect(kept.txnVersion('loader')).toBe(3);
+    expect(kept.commitDigest).toBe(fresh.commitDigest);
+    expect(kept.timestamp).toBe(fresh.timestamp);
+    // The checkpoint at version 3 came from the in-memory snapshot and holds the same state.
+    const checkpointed = JSON.parse(await readFile(path.join(table.location, '_delta_log', '_last_checkpoint'), 'utf8'));
+    expect(checkpointed).toMatchObject({ version: 3, numOfAddFiles: 4 });
+    const atThree = await (await DeltaTable.open(table.location, { engine })).snapshot({ version: 3 });
+    expect(atThree.files).toHaveLength(4);
+    expect(atThree.txnVersion('loader')).toBe(2);
+  });
+
   it('skips a repeated write with the same application id and version', async () => {
     const { table } = await DeltaTable.create(location(), { engine, data: { sql: EVENTS } });
     const first = await table.append({ sql: EVENTS }, { txn: { appId: 'ingest-1', version: 7 } });
