@@ -111,7 +111,13 @@ export class LocalObjectStore implements ObjectStore {
    */
   async stagingDir(): Promise<string> {
     const dir = path.join(this.root, STAGING_DIR, randomUUID());
-    await fs.mkdir(dir, { recursive: true });
+    try {
+      await fs.mkdir(dir);
+    } catch (error) {
+      // Only the first write (or one after a cleanup) has to make the parent.
+      if (!isNotFound(error)) throw this.translate(error, dir);
+      await fs.mkdir(dir, { recursive: true });
+    }
     return dir;
   }
 
@@ -126,7 +132,12 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async discardStaging(dir: string): Promise<void> {
-    await fs.rm(dir, { recursive: true, force: true });
+    try {
+      // Usually empty by now (its files were published): one rmdir instead of a recursive walk.
+      await fs.rmdir(dir);
+    } catch {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   }
 
   private resolve(key: string): string {

@@ -65,12 +65,15 @@ export async function loadSnapshot(store: ObjectStore, engine: Engine, location:
  */
 export async function refreshSnapshot(previous: Snapshot, engine: Engine): Promise<Snapshot> {
   const { store, location } = previous;
-  const newer = (await listLogFiles(store, `${LOG_DIR}/${padVersion(previous.version)}.json`))
-    .filter((f): f is CommitFile => f.type === 'commit' && f.version > previous.version)
-    .sort((a, b) => a.version - b.version);
   // A table deleted and created anew at the same place has another commit at that version (or none).
   const digest = await commitDigest(store, commitPath(previous.version));
   if (digest === undefined || digest !== previous.commitDigest) return loadSnapshot(store, engine, location);
+  // Commits are numbered without gaps: when the next one is absent there is nothing newer, and
+  // one lookup answers instead of listing a log that only grows.
+  if ((await store.head(commitPath(previous.version + 1))) === undefined) return previous;
+  const newer = (await listLogFiles(store, `${LOG_DIR}/${padVersion(previous.version)}.json`))
+    .filter((f): f is CommitFile => f.type === 'commit' && f.version > previous.version)
+    .sort((a, b) => a.version - b.version);
   if (newer.length === 0) return previous;
   if (newer.some((commit, i) => commit.version !== previous.version + 1 + i)) return loadSnapshot(store, engine, location);
   const state = previous.logState.clone();
