@@ -11,6 +11,8 @@ interface Config {
   source?: string;
   where?: string;
   out?: string;
+  /** False for writes that return before reaching stable storage (no fsync), as raw DuckDB's. */
+  durable?: boolean;
 }
 
 const [part, json] = process.argv.slice(2) as [string, string];
@@ -22,7 +24,7 @@ switch (part) {
   case 'append': {
     // The first batch creates the table; every batch is one commit.
     const [first, ...rest] = config.batches ?? [];
-    const { table } = await DeltaTable.create(config.table, { engine, data: { files: first as string } });
+    const { table } = await DeltaTable.create(config.table, { engine, durable: config.durable ?? true, data: { files: first as string } });
     for (const batch of rest) await table.append({ files: batch });
     break;
   }

@@ -7,6 +7,17 @@ import type { ListOptions, ObjectMeta, ObjectStore, PutOptions } from './object-
 
 export const STAGING_DIR = '_staging';
 
+export interface LocalStoreOptions {
+  /**
+   * Whether a write returns only once it is on stable storage, as an acknowledged PUT
+   * to S3 is: the file and the folder naming it are flushed (fsync) before a put or a
+   * publish returns, so a commit never outlives the data files it names. On by default.
+   * Off, everything still survives a killed process (the page cache outlives it), but
+   * not an operating-system crash or power loss.
+   */
+  durable?: boolean;
+}
+
 /**
  * An object store over a folder on the local disk.
  *
@@ -17,10 +28,12 @@ export const STAGING_DIR = '_staging';
 export class LocalObjectStore implements ObjectStore {
   readonly root: string;
   readonly url: string;
+  readonly durable: boolean;
 
-  constructor(root: string) {
+  constructor(root: string, options: LocalStoreOptions = {}) {
     this.root = path.resolve(root);
     this.url = pathToFileURL(this.root).href;
+    this.durable = options.durable ?? true;
   }
 
   async list(prefix: string, options: ListOptions = {}): Promise<ObjectMeta[]> {
@@ -68,11 +81,11 @@ export class LocalObjectStore implements ObjectStore {
     const target = this.resolve(key);
     const temp = path.join(path.dirname(target), `.${path.basename(target)}.${randomUUID()}.tmp`);
     try {
-      await fs.mkdir(path.dirname(target), { recursive: true });
+      const created = await fs.mkdir(path.dirname(target), { recursive: true });
       const handle = await fs.open(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY);
       try {
         await handle.writeFile(data);
-        await handle.sync();
+        if (this.durable) await handle.sync();
       } finally {
         await handle.close();
       }
@@ -86,6 +99,7 @@ export class LocalObjectStore implements ObjectStore {
       } else {
         await fs.rename(temp, target);
       }
+      await this.syncFolders(path.dirname(target), created);
     } catch (error) {
       throw this.translate(error, key);
     } finally {
@@ -124,10 +138,41 @@ export class LocalObjectStore implements ObjectStore {
   async publishLocal(localFile: string, key: string): Promise<void> {
     const target = this.resolve(key);
     try {
-      await fs.mkdir(path.dirname(target), { recursive: true });
+      if (this.durable) {
+        // DuckDB does not flush the files it writes.
+        const handle = await fs.open(localFile, 'r');
+        try {
+          await handle.datasync();
+        } finally {
+          await handle.close();
+        }
+      }
+      const created = await fs.mkdir(path.dirname(target), { recursive: true });
       await fs.rename(localFile, target);
+      await this.syncFolders(path.dirname(target), created);
     } catch (error) {
       throw this.translate(error, key);
+    }
+  }
+
+  /**
+   * Flush the folder that now names a file and, where mkdir made folders (`created` is
+   * the first it made), the parents naming those too: a rename is durable only once
+   * its folder is.
+   */
+  private async syncFolders(folder: string, created: string | undefined): Promise<void> {
+    if (!this.durable) return;
+    const folders = [folder];
+    if (created !== undefined) {
+      for (let dir = folder; dir !== path.dirname(created) && dir.length > 1; dir = path.dirname(dir)) folders.push(path.dirname(dir));
+    }
+    for (const dir of new Set(folders)) {
+      const handle = await fs.open(dir, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
     }
   }
 

@@ -15,6 +15,11 @@ import { TableWriter, type CreateOptions, type OverwriteOptions, type WriteOptio
 
 export interface OpenOptions {
   engine?: Engine;
+  /**
+   * For a table at a local path: whether writes return only once on stable storage
+   * (see `LocalStoreOptions.durable`); on by default.
+   */
+  durable?: boolean;
 }
 
 export type ReadOptions = ScanOptions & SnapshotOptions;
@@ -33,7 +38,7 @@ export class DeltaTable {
 
   /** Open a table by local path or object store. Nothing is read until asked for. */
   static async open(location: string | ObjectStore, options: OpenOptions = {}): Promise<DeltaTable> {
-    const store = typeof location === 'string' ? new LocalObjectStore(path.resolve(location)) : location;
+    const store = typeof location === 'string' ? new LocalObjectStore(path.resolve(location), options.durable === undefined ? {} : { durable: options.durable }) : location;
     return new DeltaTable(store, options.engine ?? (await sharedEngine()));
   }
 
