@@ -23,10 +23,7 @@ cmd_install() {
     return 0
   fi
   log "installing redis-server from Debian's packages"
-  local sudo=""
-  [ "$(id -u)" = 0 ] || sudo="sudo"
-  $sudo apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server >&2
+  apt_install redis-server
 }
 
 # Whether Redis answers PING at 127.0.0.1:PORT.

@@ -13,10 +13,7 @@ cmd_install() {
     return 0
   fi
   log "installing strace from Debian's packages"
-  local sudo=""
-  [ "$(id -u)" = 0 ] || sudo="sudo"
-  $sudo apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq strace >&2
+  apt_install strace
 }
 
 case "${1:-}" in

@@ -13,13 +13,10 @@ export const CHANGE_DATA_DIR = '_change_data';
  * partitioned like the table, and describe them as cdc actions. A commit with cdc
  * actions is read from them alone, so they must hold every change the commit made.
  */
-export async function writeChangeData(engine: Engine, store: ObjectStore, snapshot: Snapshot, sql: string): Promise<{ cdc: AddCdcFile[]; keys: string[] }> {
+export async function writeChangeData(engine: Engine, store: ObjectStore, snapshot: Snapshot, sql: string): Promise<AddCdcFile[]> {
   const spec = snapshotWriteSpec(snapshot, { schema: changeDataSchema(snapshot.schema), keyPrefix: CHANGE_DATA_DIR });
   const written = await writeDataFiles(engine, store, spec, sql);
-  return {
-    cdc: written.adds.map((add) => ({ path: add.path, partitionValues: add.partitionValues, size: add.size, dataChange: false })),
-    keys: written.adds.map((add) => decodeURIComponent(add.path)),
-  };
+  return written.adds.map((add) => ({ path: add.path, partitionValues: add.partitionValues, size: add.size, dataChange: false }));
 }
 
 export { CHANGE_TYPE_COLUMN };

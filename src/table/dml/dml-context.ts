@@ -6,7 +6,7 @@ import { checkWriteSupport, withReaderWriterFeature } from '../commit/index.js';
 import { deletionVectorPath } from '../deletion-vectors/index.js';
 import { WriteInvalidError } from '../errors.js';
 import type { Snapshot } from '../snapshot/index.js';
-import type { ChangeSet, TableWriter } from '../write/index.js';
+import { discardWritten, type ChangeSet, type TableWriter } from '../write/index.js';
 import { writeDeletionVectors } from './deletion-vector-writer.js';
 import type { TouchedFile } from './matched-rows.js';
 import { unionSorted } from './matched-rows.js';
@@ -88,9 +88,9 @@ export async function commitDml(context: DmlContext, change: Omit<ChangeSet, 'pr
   let cdc: AddCdcFile[] = [];
   if (context.changeDataFeed) {
     try {
-      cdc = (await writeChangeData(context.engine, context.store, context.snapshot, await changes())).cdc;
+      cdc = await writeChangeData(context.engine, context.store, context.snapshot, await changes());
     } catch (error) {
-      await Promise.all([...change.written.map((f) => decodeURIComponent(f.path)), ...change.deletionVectorFiles].map((key) => context.store.delete(key)));
+      await discardWritten(context.store, change.written, change.deletionVectorFiles);
       throw error;
     }
   }

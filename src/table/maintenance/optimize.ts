@@ -3,7 +3,7 @@ import type { AddFile } from '../actions/index.js';
 import { checkWriteSupport } from '../commit/index.js';
 import { Scan } from '../scan/index.js';
 import type { Snapshot } from '../snapshot/index.js';
-import { DEFAULT_TARGET_FILE_SIZE, filesMatchingPartitions, parsePartitionPredicate, snapshotWriteSpec, writeDataFiles, type TableWriter } from '../write/index.js';
+import { DEFAULT_TARGET_FILE_SIZE, discardWritten, filesMatchingPartitions, parsePartitionPredicate, snapshotWriteSpec, writeDataFiles, type TableWriter } from '../write/index.js';
 import type { ObjectStore } from '../../storage/index.js';
 
 export interface OptimizeOptions {
@@ -57,7 +57,7 @@ export async function optimizeTable(engine: Engine, store: ObjectStore, writer: 
       options.onProgress?.(done / totalBytes);
     }
   } catch (error) {
-    await Promise.all(adds.map((add) => store.delete(decodeURIComponent(add.path))));
+    await discardWritten(store, adds);
     throw error;
   }
   const partitions = new Set(bins.map((bin) => JSON.stringify(bin[0]?.partitionValues ?? {})));

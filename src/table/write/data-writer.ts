@@ -118,6 +118,14 @@ async function writeStaged(engine: Engine, store: ObjectStore, spec: DataWriteSp
   return { adds, rows: total, bytes };
 }
 
+/**
+ * Remove files a change wrote but will not commit (data, change data or deletion-vector
+ * files, by their log paths, plus any further store keys): nothing references them.
+ */
+export async function discardWritten(store: ObjectStore, files: readonly { path: string }[], keys: readonly string[] = []): Promise<void> {
+  await Promise.all([...files.map((f) => decodeURIComponent(f.path)), ...keys].map((key) => store.delete(key)));
+}
+
 function field(schema: StructType, name: string): StructField {
   return schema.fields.find((f) => f.name === name) as StructField;
 }

@@ -1,6 +1,6 @@
 export { TableWriter, type ChangeSet, type StagedWrite, type WriteResult, type WriteOptions, type OverwriteOptions, type CreateOptions, type AppTransaction } from './table-writer.js';
 export { prepareSource, formatOf, type WriteSource, type FileFormat } from './write-source.js';
-export { writeDataFiles, snapshotWriteSpec, DEFAULT_TARGET_FILE_SIZE, type DataWriteSpec, type DataWriteResult } from './data-writer.js';
+export { writeDataFiles, discardWritten, snapshotWriteSpec, DEFAULT_TARGET_FILE_SIZE, type DataWriteSpec, type DataWriteResult } from './data-writer.js';
 export { buildStatsJson } from './file-stats.js';
 export { protocolForNewTable, assignColumnMapping } from './new-table-protocol.js';
 export { type SchemaChange } from './schema-alter.js';

@@ -8,7 +8,7 @@ import { columnMappingMode, describeType, schemaToString, type StructField, type
 import { loadSnapshot, snapshotAfterCommit, type Snapshot } from '../snapshot/index.js';
 import { cleanupExpiredLogs, writeCheckpoint, writeCheckpointFromLog } from '../checkpoint/index.js';
 import { log } from '../../log.js';
-import { writeDataFiles, type DataWriteResult, type DataWriteSpec } from './data-writer.js';
+import { discardWritten, writeDataFiles, type DataWriteResult, type DataWriteSpec } from './data-writer.js';
 import { assignColumnMapping, MAX_COLUMN_ID_KEY, protocolForNewTable, usesType } from './new-table-protocol.js';
 import { mergeSchemas } from './schema-merge.js';
 import { alterSchema, type SchemaChange } from './schema-alter.js';
@@ -144,7 +144,7 @@ export class TableWriter {
         await this.afterCommit(committed, properties);
         return result(committed.version, written, 0);
       } catch (error) {
-        await this.discardFiles(written.adds);
+        await discardWritten(this.store, written.adds);
         throw error;
       }
     } finally {
@@ -215,8 +215,7 @@ export class TableWriter {
       await this.afterCommit(committed, change.metadata?.configuration ?? snapshot.configuration, snapshot);
       return committed.version;
     } catch (error) {
-      await this.discardFiles(change.written);
-      await Promise.all([...change.deletionVectorFiles, ...(change.cdc ?? []).map((c) => decodeURIComponent(c.path))].map((key) => this.store.delete(key)));
+      await discardWritten(this.store, [...change.written, ...(change.cdc ?? [])], change.deletionVectorFiles);
       throw error;
     }
   }
@@ -328,7 +327,7 @@ export class TableWriter {
 
   /** Remove the data files of a staged write that will not be committed. */
   async discard(staged: StagedWrite): Promise<void> {
-    await this.discardFiles(staged.written.adds);
+    await discardWritten(this.store, staged.written.adds);
   }
 
   private async stageAndCommit(snapshot: Snapshot, data: WriteSource, options: OverwriteOptions, mode: 'Append' | 'Overwrite'): Promise<WriteResult> {
@@ -351,11 +350,6 @@ export class TableWriter {
   private async sourceFields(sql: string) {
     const reader = await this.engine.read(`SELECT * FROM (${sql}) LIMIT 0`);
     return sourceFields(reader.columnNames(), reader.columnTypes());
-  }
-
-  /** Data files of a write that did not commit are removed; nothing references them. */
-  private async discardFiles(adds: readonly AddFile[]): Promise<void> {
-    await Promise.all(adds.map((add) => this.store.delete(decodeURIComponent(add.path))));
   }
 }
 
