@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { log } from '../log.js';
 import { ObjectAlreadyExistsError, ObjectNotFoundError, StorageError } from './errors.js';
 import type { ListOptions, ObjectMeta, ObjectStore, PutOptions } from './object-store.js';
 
@@ -99,7 +100,11 @@ export class LocalObjectStore implements ObjectStore {
       } else {
         await fs.rename(temp, target);
       }
-      await this.syncFolders(path.dirname(target), created);
+      // The object is in place: from here a failure must not report the put as failed
+      // (a commit would stand while its writer deleted the files it names).
+      await this.syncFolders(path.dirname(target), created).catch((error: unknown) => {
+        log.warn({ err: error, key }, 'written, but flushing the folders that name it failed; it may not survive a power loss');
+      });
     } catch (error) {
       throw this.translate(error, key);
     } finally {
@@ -128,9 +133,11 @@ export class LocalObjectStore implements ObjectStore {
     try {
       await fs.mkdir(dir);
     } catch (error) {
-      // Only the first write (or one after a cleanup) has to make the parent.
+      // Only the first write (or one after a cleanup) has to make the parents, perhaps the
+      // root itself: the folders naming a new root are flushed, so a new table survives.
       if (!isNotFound(error)) throw this.translate(error, dir);
-      await fs.mkdir(dir, { recursive: true });
+      const created = await fs.mkdir(dir, { recursive: true });
+      await this.syncFolders(this.root, created === undefined || created.startsWith(this.root + path.sep) ? undefined : created);
     }
     return dir;
   }
@@ -156,15 +163,24 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   /**
-   * Flush the folder that now names a file and, where mkdir made folders (`created` is
-   * the first it made), the parents naming those too: a rename is durable only once
-   * its folder is.
+   * Flush the folder that now names a file and every folder above it up to the root: a
+   * rename is durable only once its folder is, and a folder only once its parent names
+   * it (another writer may have made it and not flushed its parent yet; flushing a
+   * folder with nothing pending is cheap). Where mkdir made the root itself (`created`
+   * is the first folder it made), the folders above the root that name it too.
    */
   private async syncFolders(folder: string, created: string | undefined): Promise<void> {
     if (!this.durable) return;
-    const folders = [folder];
-    if (created !== undefined) {
-      for (let dir = folder; dir !== path.dirname(created) && dir.length > 1; dir = path.dirname(dir)) folders.push(path.dirname(dir));
+    const folders: string[] = [];
+    for (let dir = folder; ; dir = path.dirname(dir)) {
+      folders.push(dir);
+      if (dir === this.root || dir === path.dirname(dir) || !dir.startsWith(this.root)) break;
+    }
+    if (created !== undefined && !created.startsWith(this.root + path.sep)) {
+      for (let dir = path.dirname(this.root); ; dir = path.dirname(dir)) {
+        folders.push(dir);
+        if (dir === path.dirname(created) || dir === path.dirname(dir)) break;
+      }
     }
     for (const dir of new Set(folders)) {
       const handle = await fs.open(dir, 'r');

@@ -4,4 +4,4 @@ export { TableState } from './table-state.js';
 export { checkReadSupport, SUPPORTED_READER_FEATURES } from './protocol-support.js';
 export { versionAtTimestamp, parseTimestamp, CommitTimeline } from './time-travel.js';
 export { readHistory, type HistoryEntry } from './history.js';
-export { mapConcurrent, readJsonLogFile } from './read-log-file.js';
+export { commitDigest, mapConcurrent, readJsonLogFile } from './read-log-file.js';

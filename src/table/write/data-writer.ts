@@ -12,6 +12,9 @@ import { fieldIdsOption, physicalValueSql } from './physical-columns.js';
 
 export const DEFAULT_TARGET_FILE_SIZE = 128 * 1024 * 1024;
 
+/** How many times its own size an input may grow to as Parquet and still go to one file. */
+const ONE_FILE_MARGIN = 4;
+
 export interface DataWriteSpec {
   schema: StructType;
   partitionColumns: readonly string[];
@@ -72,9 +75,10 @@ async function writeStaged(engine: Engine, store: ObjectStore, spec: DataWriteSp
   const fieldIds = fieldIdsOption(spec.schema.fields.filter((f) => !partitions.has(f.name)), spec.mode);
   if (fieldIds !== undefined) options.push(`FIELD_IDS ${fieldIds}`);
   const targetSize = Math.max(1, Math.floor(spec.targetFileSize ?? DEFAULT_TARGET_FILE_SIZE));
-  // Writing into a folder, rolling files by size, costs DuckDB about a tenth of a small
-  // write more than one named file: an input that cannot fill one file gets one file.
-  const oneFile = partitions.size === 0 && spec.sourceBytes !== undefined && spec.sourceBytes < targetSize;
+  // Writing into a folder, rolling files by size, costs DuckDB about a twentieth of a small
+  // write more than one named file: an input that cannot fill one file gets one file. The
+  // margin covers Parquet inputs compressed harder than the table's codec.
+  const oneFile = partitions.size === 0 && spec.sourceBytes !== undefined && spec.sourceBytes * ONE_FILE_MARGIN <= targetSize;
   let destination = root;
   if (oneFile) destination = path.join(root, `part-${randomUUID()}.parquet`);
   else {

@@ -5,7 +5,8 @@ import type { Action, AddCdcFile, AddFile, DomainMetadata, Metadata, Protocol, R
 import { checkWriteSupport, commitTransaction, withReaderWriterFeature, withWriterFeature, type CommitResult, type TransactionFootprint } from '../commit/index.js';
 import { SchemaInvalidError, WriteInvalidError } from '../errors.js';
 import { columnMappingMode, describeType, schemaToString, type StructField, type StructType } from '../schema/index.js';
-import { loadSnapshot, snapshotAfterCommit, type Snapshot } from '../snapshot/index.js';
+import { commitDigest, loadSnapshot, snapshotAfterCommit, type Snapshot } from '../snapshot/index.js';
+import { commitPath } from '../log-segment/index.js';
 import { cleanupExpiredLogs, writeCheckpoint, writeCheckpointFromLog } from '../checkpoint/index.js';
 import { log } from '../../log.js';
 import { discardWritten, writeDataFiles, type DataWriteResult, type DataWriteSpec } from './data-writer.js';
@@ -309,7 +310,10 @@ export class TableWriter {
    */
   private async afterCommit({ version, committed }: CommitResult, configuration: Readonly<Record<string, string>>, before?: Snapshot): Promise<void> {
     try {
-      const after = before !== undefined && version === before.version + 1 ? snapshotAfterCommit(before, committed) : undefined;
+      // Built only where nothing came between: the commit followed the version read, and that
+      // version is still the one read (a table deleted and made anew at the same place is not).
+      const follows = before !== undefined && version === before.version + 1 && before.commitDigest !== undefined && (await commitDigest(this.store, commitPath(before.version))) === before.commitDigest;
+      const after = follows ? snapshotAfterCommit(before, committed) : undefined;
       if (after !== undefined) this.onCommitted?.(after);
       const interval = checkpointInterval(configuration);
       if (version === 0 || version % interval !== 0) return;

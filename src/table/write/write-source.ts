@@ -80,9 +80,13 @@ export async function prepareSource(source: WriteSource, schema?: StructType): P
   return { sql: `SELECT *${replace} FROM read_json(${quoteLiteral(file)}, format = 'newline_delimited')`, bytes, dispose };
 }
 
-/** The total size of files named without wildcards; undefined for globs, URLs or files that cannot be seen (DuckDB reports those). */
+/**
+ * The total size of files named without wildcards; undefined for globs, URLs, files
+ * compressed as a whole (their size says little of the rows') or files that cannot be
+ * seen (DuckDB reports those).
+ */
 async function filesSize(files: readonly string[]): Promise<number | undefined> {
-  if (files.some((f) => /[*?[{]/.test(f) || /^[a-z][a-z0-9+.-]*:\/\//i.test(f))) return undefined;
+  if (files.some((f) => /[*?[{]/.test(f) || /^[a-z][a-z0-9+.-]*:\/\//i.test(f) || /\.(gz|zst)$/i.test(f))) return undefined;
   try {
     const sizes = await Promise.all(files.map(async (f) => (await fs.stat(f)).size));
     return sizes.reduce((a, b) => a + b, 0);

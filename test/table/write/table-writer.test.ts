@@ -1,7 +1,8 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Engine } from '../../../src/engine/index.js';
+import { LocalObjectStore } from '../../../src/storage/index.js';
 import { DeltaTable, field, primitive, struct } from '../../../src/table/index.js';
 import { tempDir } from '../../support/temp.js';
 
@@ -145,23 +146,64 @@ describe('appending', () => {
     expect(names).toEqual(["O'Brien", 'five', 'four', 'three', 'two']);
   });
 
-  it('writes an input file smaller than the target size as one data file, and rolls a larger one into several', async () => {
+  it('writes an input that cannot fill one file as one named file, and rolls a larger one into several', async () => {
     const dir = await tempDir();
     const input = path.join(dir, 'big.parquet');
     await engine.run(`COPY (SELECT range AS id, md5(range::VARCHAR) AS payload FROM range(200000)) TO '${input}' (FORMAT parquet, ROW_GROUP_SIZE 20000)`);
-    const { size } = await (await import('node:fs/promises')).stat(input);
-    const { table } = await DeltaTable.create(location(), { engine, data: { files: input } });
-    expect((await table.snapshot()).files).toHaveLength(1);
-    const rolled = await table.append({ files: input }, { targetFileSize: Math.floor(size / 4) });
-    expect(rolled.filesAdded).toBeGreaterThan(1);
-    expect(rolled.rows).toBe(200_000);
-    expect(await rows(table)).toBe(400_000);
+    const { size } = await stat(input);
+    const copies: string[] = [];
+    const query = vi.spyOn(engine, 'query');
+    query.mockImplementation(async function (this: Engine, sql, options) {
+      if (sql.startsWith('COPY')) copies.push(sql);
+      return Engine.prototype.query.call(this, sql, options);
+    });
+    try {
+      const { table } = await DeltaTable.create(location(), { engine, data: { files: input } });
+      expect((await table.snapshot()).files).toHaveLength(1);
+      const rolled = await table.append({ files: input }, { targetFileSize: Math.floor(size / 4) });
+      expect(rolled.filesAdded).toBeGreaterThan(1);
+      expect(rolled.rows).toBe(200_000);
+      expect(await rows(table)).toBe(400_000);
+    } finally {
+      query.mockRestore();
+    }
+    // The first straight to a named file; the second into a folder, rolled by size.
+    expect(copies).toHaveLength(2);
+    expect(copies[0]).toMatch(/\/part-[0-9a-f-]+\.parquet' \(FORMAT parquet/);
+    expect(copies[1]).toMatch(/FILE_SIZE_BYTES \d+/);
   });
 
-  it("moves the table's snapshot forward in memory after its own commit, equal to a fresh load (checkpoints included)", async () => {
-    const { table } = await DeltaTable.create(location(), { engine, data: { sql: EVENTS }, properties: { 'delta.checkpointInterval': '3' } });
-    for (let i = 0; i < 4; i++) await table.append({ sql: EVENTS }, { txn: { appId: 'loader', version: i } });
-    await table.delete('id < 10');
+  it("moves the table's snapshot forward in memory after its own commit, equal to a fresh load, and checkpoints from it", async () => {
+    const store = new LocalObjectStore(location());
+    const { table } = await DeltaTable.create(store, { engine, data: { sql: EVENTS }, properties: { 'delta.checkpointInterval': '3' } });
+    for (let i = 0; i < 2; i++) await table.append({ sql: EVENTS }, { txn: { appId: 'loader', version: i } });
+    // Version 3 checkpoints from the snapshot in memory: DuckDB never reads a commit file.
+    const sql: string[] = [];
+    const seen = <T,>(method: (this: Engine, text: string) => Promise<T>) =>
+      async function (this: Engine, text: string): Promise<T> {
+        sql.push(text);
+        return method.call(this, text);
+      };
+    const run = vi.spyOn(engine, 'run').mockImplementation(seen(Engine.prototype.run));
+    const read = vi.spyOn(engine, 'read').mockImplementation(seen(Engine.prototype.read));
+    try {
+      await table.append({ sql: EVENTS }, { txn: { appId: 'loader', version: 2 } });
+    } finally {
+      run.mockRestore();
+      read.mockRestore();
+    }
+    expect(sql.some((text) => text.includes('checkpoint'))).toBe(true);
+    expect(sql.filter((text) => /_delta_log\/\d{20}\.json/.test(text))).toEqual([]);
+    // Nor is the log listed again: each refresh finds no commit past the one just made.
+    const list = vi.spyOn(store, 'list');
+    try {
+      await table.append({ sql: EVENTS }, { txn: { appId: 'loader', version: 3 } });
+      await table.delete('id < 10');
+      await table.snapshot();
+      expect(list).not.toHaveBeenCalled();
+    } finally {
+      list.mockRestore();
+    }
     const kept = await table.snapshot();
     const fresh = await (await DeltaTable.open(table.location, { engine })).snapshot();
     expect(kept.version).toBe(5);
@@ -170,7 +212,6 @@ describe('appending', () => {
     expect(kept.txnVersion('loader')).toBe(3);
     expect(kept.commitDigest).toBe(fresh.commitDigest);
     expect(kept.timestamp).toBe(fresh.timestamp);
-    // The checkpoint at version 3 came from the in-memory snapshot and holds the same state.
     const checkpointed = JSON.parse(await readFile(path.join(table.location, '_delta_log', '_last_checkpoint'), 'utf8'));
     expect(checkpointed).toMatchObject({ version: 3, numOfAddFiles: 4 });
     const atThree = await (await DeltaTable.open(table.location, { engine })).snapshot({ version: 3 });
