@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { finished } from 'node:stream/promises';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { quoteIdent, quoteLiteral, quoteLiteralList, type Engine } from '../../engine/index.js';
 import type { ObjectStore } from '../../storage/index.js';
-import { buildLogSegment, LAST_CHECKPOINT_PATH, lastCheckpointJson, type LastCheckpoint } from '../log-segment/index.js';
+import { buildLogSegment, LAST_CHECKPOINT_PATH, lastCheckpointJson, type CommitFile, type LastCheckpoint } from '../log-segment/index.js';
+import { InvalidLogError } from '../errors.js';
 import { CHECKPOINT_SCHEMA, conformSql, jsonColumns, specType, type FieldSpec } from './checkpoint-schema.js';
 import { DEFAULT_DELETED_FILE_RETENTION_MS, parseRetention } from './retention.js';
 import { checkpointPath } from './write-checkpoint.js';
@@ -11,8 +15,16 @@ import { checkpointPath } from './write-checkpoint.js';
 /** The checkpoint's columns with their specs, in order. */
 const COLUMNS = Object.keys(CHECKPOINT_SCHEMA);
 const spec = (column: string): FieldSpec => CHECKPOINT_SCHEMA[column] as FieldSpec;
+/** Commit files read at once while they are joined into one file. */
+const COMMITS_AT_ONCE = 32;
+/**
+ * DuckDB opens a JSON file in about a millisecond, and joining commits costs about a
+ * millisecond per 150 KB: commits smaller than this on average are joined into one file,
+ * larger ones read in place, by the few hundred (DuckDB holds buffers for every file of
+ * one read_json).
+ */
+const JOIN_BELOW_AVERAGE_BYTES = 64 * 1024;
 const COMMITS_PER_READ = 256;
-const MAX_COMMITS = 200;
 /** Relative data paths in the form every writer logs them (plain or percent-encoded segments): the raw text is then a file's identity. */
 const SIMPLE_PATH = "^[A-Za-z0-9_\\-=.~/%]+$";
 
@@ -22,17 +34,13 @@ const SIMPLE_PATH = "^[A-Za-z0-9_\\-=.~/%]+$";
  * (the newest action per file and deletion vector wins; a remove and an add of one file in
  * one commit leave the add) and copied to Parquet, so the file list never passes through
  * JavaScript and can outgrow memory (DuckDB spills). Returns undefined, writing nothing,
- * for logs it leaves to the snapshot-based writer: v2 checkpoints, more than 200 commits
- * since the last checkpoint, or paths that are absolute or unusual, whose identity needs
- * URI normalisation.
+ * for logs it leaves to the snapshot-based writer: v2 checkpoints, or paths that are
+ * absolute or unusual, whose identity needs URI normalisation.
  */
 export async function writeCheckpointFromLog(store: ObjectStore, engine: Engine, location: string, version?: number, now = Date.now()): Promise<LastCheckpoint | undefined> {
   const segment = await buildLogSegment(store, location, { ...(version === undefined ? {} : { version }), useCompactions: false });
   const previous = segment.checkpoint?.files ?? [];
   if (previous.some((f) => f.format === 'v2')) return undefined;
-  // DuckDB opens each JSON file at about a millisecond: a long run of commits without a
-  // checkpoint (a log no writer checkpointed) is replayed faster by the snapshot reader.
-  if (segment.commits.length > MAX_COMMITS) return undefined;
   const parts: string[] = [];
   if (previous.length > 0) {
     const locals = await Promise.all(previous.map((f) => store.localPath(f.meta.path)));
@@ -41,17 +49,26 @@ export async function writeCheckpointFromLog(store: ObjectStore, engine: Engine,
     const stored = new Map(reader.columnNames().map((name, i) => [name, reader.columnTypes()[i]]));
     parts.push(`SELECT -1::BIGINT AS aq_version, ${COLUMNS.map((c) => `${conformSql(quoteIdent(c), spec(c), stored.get(c))} AS ${quoteIdent(c)}`).join(', ')} FROM ${source}`);
   }
-  // Commits go in by the few hundred: DuckDB holds buffers for every file of one read_json.
-  const locals = await Promise.all(segment.commits.map((c) => store.localPath(c.meta.path)));
-  for (let i = 0; i < locals.length; i += COMMITS_PER_READ) {
-    parts.push(
-      `SELECT CAST(regexp_extract(filename, '(\\d{20})\\.json$', 1) AS BIGINT) AS aq_version, ${COLUMNS.map(quoteIdent).join(', ')}
-       FROM read_json(${quoteLiteralList(locals.slice(i, i + COMMITS_PER_READ))}, format = 'newline_delimited', columns = ${jsonColumns()}, filename = true)`,
-    );
-  }
   const log = `aq_checkpoint_${randomUUID().replaceAll('-', '')}`;
   const staging = await store.stagingDir();
   try {
+    const bytes = segment.commits.reduce((n, c) => n + c.meta.size, 0);
+    if (segment.commits.length > 0 && bytes / segment.commits.length < JOIN_BELOW_AVERAGE_BYTES) {
+      const joined = path.join(staging, 'commits.jsonl');
+      await joinCommits(store, segment.commits, joined);
+      parts.push(
+        `SELECT aq_version, ${COLUMNS.map(quoteIdent).join(', ')}
+         FROM read_json(${quoteLiteral(joined)}, format = 'newline_delimited', columns = {'aq_version': 'BIGINT', ${jsonColumns().slice(1)}, maximum_object_size = 1073741824)`,
+      );
+    } else {
+      const locals = await Promise.all(segment.commits.map((c) => store.localPath(c.meta.path)));
+      for (let i = 0; i < locals.length; i += COMMITS_PER_READ) {
+        parts.push(
+          `SELECT CAST(regexp_extract(filename, '(\\d{20})\\.json$', 1) AS BIGINT) AS aq_version, ${COLUMNS.map(quoteIdent).join(', ')}
+           FROM read_json(${quoteLiteralList(locals.slice(i, i + COMMITS_PER_READ))}, format = 'newline_delimited', columns = ${jsonColumns()}, filename = true, maximum_object_size = 1073741824)`,
+        );
+      }
+    }
     const [first, ...rest] = parts;
     await engine.run(`CREATE TEMP TABLE ${log} AS ${first ?? 'SELECT -1::BIGINT AS aq_version WHERE false'}`);
     for (const part of rest) await engine.run(`INSERT INTO ${log} ${part}`);
@@ -89,5 +106,58 @@ export async function writeCheckpointFromLog(store: ObjectStore, engine: Engine,
   } finally {
     await engine.run(`DROP TABLE IF EXISTS ${log}`);
     await store.discardStaging(staging);
+  }
+}
+
+/**
+ * Join the commits into one JSON-lines file, each action tagged with its version
+ * (`aq_version`): DuckDB opens one file instead of one per commit. The bytes are copied
+ * as they are, never decoded, and only a window of commits is in memory at a time.
+ */
+async function joinCommits(store: ObjectStore, commits: readonly CommitFile[], file: string): Promise<void> {
+  const out = createWriteStream(file);
+  const closed = finished(out);
+  let failure: unknown;
+  try {
+    for (let i = 0; i < commits.length; i += COMMITS_AT_ONCE) {
+      const window = commits.slice(i, i + COMMITS_AT_ONCE);
+      const contents = await Promise.all(window.map((commit) => store.get(commit.meta.path)));
+      const chunks: Uint8Array[] = [];
+      window.forEach((commit, j) => tagActions(Buffer.from(contents[j] as Uint8Array), commit, chunks));
+      if (chunks.length > 0 && !out.write(Buffer.concat(chunks))) await once(out, 'drain');
+    }
+  } catch (error) {
+    failure = error;
+  }
+  out.end();
+  try {
+    await closed;
+  } catch (error) {
+    failure ??= error;
+  }
+  if (failure !== undefined) throw failure;
+}
+
+const NEWLINE = 0x0a;
+const OPEN = 0x7b;
+const CLOSE = 0x7d;
+const NEWLINE_BYTES = Buffer.from('\n');
+const isSpace = (byte: number | undefined) => byte === 0x20 || byte === 0x09 || byte === 0x0d || byte === NEWLINE;
+
+/** Each action line of a commit, as `{"aq_version":V,` and the rest of its object; blank lines and `{}` dropped. */
+function tagActions(bytes: Buffer, commit: CommitFile, chunks: Uint8Array[]): void {
+  const prefix = Buffer.from(`{"aq_version":${commit.version},`);
+  for (let start = 0; start < bytes.length; ) {
+    const newline = bytes.indexOf(NEWLINE, start);
+    const end = newline === -1 ? bytes.length : newline;
+    let at = start;
+    while (at < end && isSpace(bytes[at])) at++;
+    if (at < end) {
+      if (bytes[at] !== OPEN) throw new InvalidLogError(`A line of commit ${commit.meta.path} is not a JSON object`, commit.meta.path, 'Restore the commit file; every line of a commit is one action.');
+      let body = at + 1;
+      while (body < end && isSpace(bytes[body])) body++;
+      if (bytes[body] !== CLOSE) chunks.push(prefix, bytes.subarray(body, end), NEWLINE_BYTES);
+    }
+    start = end + 1;
   }
 }

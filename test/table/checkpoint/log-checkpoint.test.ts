@@ -41,6 +41,49 @@ describe('checkpoints written straight from the log in DuckDB', () => {
     expect(fromCheckpoint.tombstones.map((t) => t.path).sort()).toEqual(replayed.tombstones.map((t) => t.path).sort());
   });
 
+  it('takes any number of commits since the last checkpoint, joined into one file for DuckDB', async () => {
+    const root = path.join(scratch, 'long');
+    const { table } = await DeltaTable.create(root, { engine, durable: false, data: { sql: 'SELECT 0::BIGINT AS id' }, properties: { 'delta.checkpointInterval': '100000' } });
+    const log = path.join(root, '_delta_log');
+    const commit = await fs.readFile(path.join(log, '00000000000000000000.json'), 'utf8');
+    const add = commit.split('\n').find((line) => line.startsWith('{"add"')) as string;
+    // 300 commits, each re-adding the first file under another name: cheap to make by hand.
+    for (let v = 1; v <= 300; v++) {
+      const name = `part-${String(v).padStart(5, '0')}.parquet`;
+      await fs.writeFile(path.join(log, `${String(v).padStart(20, '0')}.json`), `{"commitInfo":{"timestamp":${v}}}\n${add.replace(/"path":"[^"]*"/, `"path":"${name}"`)}\n`);
+    }
+    const replayed = await (await DeltaTable.open(root, { engine })).snapshot();
+    expect(await writeCheckpointFromLog(table.store, engine, root)).toMatchObject({ version: 300, numOfAddFiles: 301 });
+    for (const file of await fs.readdir(log)) if (file.endsWith('.json')) await fs.rm(path.join(log, file));
+    expect(state(await (await DeltaTable.open(root, { engine })).snapshot())).toEqual(state(replayed));
+  });
+
+  it('reads large commits in place rather than joining them, with the same state', async () => {
+    const root = path.join(scratch, 'wide');
+    const rows = (from: number) => ({ sql: `SELECT i AS id, 'k' || (i % 700) AS part FROM range(${from}, ${from + 1400}) t(i)` });
+    const { table } = await DeltaTable.create(root, { engine, durable: false, data: rows(0), partitionColumns: ['part'], properties: { 'delta.checkpointInterval': '1000' } });
+    await table.append(rows(1400));
+    await table.overwrite({ sql: "SELECT i AS id, 'k1' AS part FROM range(0, 10) t(i)" }, { where: "part < 'k3'" });
+    const log = path.join(root, '_delta_log');
+    const sizes = await Promise.all((await fs.readdir(log)).filter((f) => f.endsWith('.json')).map(async (f) => (await fs.stat(path.join(log, f))).size));
+    expect(Math.min(...sizes)).toBeGreaterThan(64 * 1024);
+    const replayed = await (await DeltaTable.open(root, { engine })).snapshot();
+    expect(await writeCheckpointFromLog(table.store, engine, root)).toMatchObject({ version: 2, numOfAddFiles: replayed.files.length });
+    for (const file of await fs.readdir(log)) if (file.endsWith('.json')) await fs.rm(path.join(log, file));
+    expect(state(await (await DeltaTable.open(root, { engine })).snapshot())).toEqual(state(replayed));
+  });
+
+  it('names a commit whose lines are not JSON objects', async () => {
+    const root = path.join(scratch, 'broken');
+    const { table } = await DeltaTable.create(root, { engine, data: { sql: 'SELECT 1 AS id' } });
+    await table.append({ sql: 'SELECT 2 AS id' });
+    const broken = path.join(root, '_delta_log', '00000000000000000001.json');
+    await fs.appendFile(broken, '[1, 2]\n');
+    const failure = await writeCheckpointFromLog(table.store, engine, root).catch((error: unknown) => error);
+    expect(isAquiferError(failure) && failure.code).toBe('TABLE_LOG_INVALID');
+    expect(String((failure as Error).message)).toContain('00000000000000000001.json');
+  });
+
   it('leaves absolute paths to the snapshot-based writer', async () => {
     const root = path.join(scratch, 'absolute');
     const { table } = await DeltaTable.create(root, { engine, data: { sql: 'SELECT 1 AS id' } });
