@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Engine } from '../../../src/engine/index.js';
 import { isAquiferError } from '../../../src/errors.js';
 import { writeCheckpointFromLog } from '../../../src/table/checkpoint/index.js';
@@ -23,6 +23,21 @@ afterAll(async () => {
 function state(snapshot: Snapshot) {
   const files = snapshot.files.map((f) => JSON.stringify([f.path, f.partitionValues, f.size, f.stats ?? null, f.deletionVector ?? null, f.tags ?? null])).sort();
   return { version: snapshot.version, files, txns: [...snapshot.txns].sort(), domains: [...snapshot.domains].sort(), metadata: snapshot.metadata, protocol: snapshot.protocol };
+}
+
+/** The statements DuckDB ran while `work` did. */
+async function statements(work: () => Promise<unknown>): Promise<string[]> {
+  const seen: string[] = [];
+  const run = vi.spyOn(engine, 'run').mockImplementation(async function (this: Engine, sql: string) {
+    seen.push(sql);
+    return Engine.prototype.run.call(this, sql);
+  });
+  try {
+    await work();
+  } finally {
+    run.mockRestore();
+  }
+  return seen;
 }
 
 describe('checkpoints written straight from the log in DuckDB', () => {
@@ -53,7 +68,8 @@ describe('checkpoints written straight from the log in DuckDB', () => {
       await fs.writeFile(path.join(log, `${String(v).padStart(20, '0')}.json`), `{"commitInfo":{"timestamp":${v}}}\n${add.replace(/"path":"[^"]*"/, `"path":"${name}"`)}\n`);
     }
     const replayed = await (await DeltaTable.open(root, { engine })).snapshot();
-    expect(await writeCheckpointFromLog(table.store, engine, root)).toMatchObject({ version: 300, numOfAddFiles: 301 });
+    const sql = await statements(async () => expect(await writeCheckpointFromLog(table.store, engine, root)).toMatchObject({ version: 300, numOfAddFiles: 301 }));
+    expect(sql.some((text) => text.includes('commits.jsonl'))).toBe(true);
     for (const file of await fs.readdir(log)) if (file.endsWith('.json')) await fs.rm(path.join(log, file));
     expect(state(await (await DeltaTable.open(root, { engine })).snapshot())).toEqual(state(replayed));
   });
@@ -68,7 +84,9 @@ describe('checkpoints written straight from the log in DuckDB', () => {
     const sizes = await Promise.all((await fs.readdir(log)).filter((f) => f.endsWith('.json')).map(async (f) => (await fs.stat(path.join(log, f))).size));
     expect(Math.min(...sizes)).toBeGreaterThan(64 * 1024);
     const replayed = await (await DeltaTable.open(root, { engine })).snapshot();
-    expect(await writeCheckpointFromLog(table.store, engine, root)).toMatchObject({ version: 2, numOfAddFiles: replayed.files.length });
+    const sql = await statements(async () => expect(await writeCheckpointFromLog(table.store, engine, root)).toMatchObject({ version: 2, numOfAddFiles: replayed.files.length }));
+    expect(sql.some((text) => text.includes('commits.jsonl'))).toBe(false);
+    expect(sql.some((text) => /_delta_log\/0{19}1\.json/.test(text))).toBe(true);
     for (const file of await fs.readdir(log)) if (file.endsWith('.json')) await fs.rm(path.join(log, file));
     expect(state(await (await DeltaTable.open(root, { engine })).snapshot())).toEqual(state(replayed));
   });
