@@ -223,13 +223,18 @@ if (wants('checkpoint')) {
   const loadOurs = await aquifer('load', { table: long });
   const loadTheirs = await deltaRs('load', long);
   const longCheckpointed = path.join(work, 'long-checkpointed');
+  const longTheirs = path.join(work, 'long-delta-rs');
   await cp(long, longCheckpointed, { recursive: true });
-  await (await DeltaTable.open(longCheckpointed, { engine })).checkpoint();
+  await cp(long, longTheirs, { recursive: true });
+  log(`checkpoint: ${count(COMMITS)} commits`);
+  const longOurs = await aquifer('checkpoint', { table: longCheckpointed });
+  const longCheckpointTheirs = await deltaRs('checkpoint', longTheirs);
   const loadOursCp = await aquifer('load', { table: longCheckpointed });
   const loadTheirsCp = await deltaRs('load', longCheckpointed);
   console.log(`### Checkpoint of a ${count(FILES)}-file table; snapshot load of a ${count(COMMITS)}-commit table\n`);
   console.log(table(['measure', 'Aquifer', 'delta-rs', 'delta-rs time / Aquifer', 'peak RSS Aquifer / delta-rs'], [
     [`checkpoint, ${count(FILES)} files (load the log, write the Parquet checkpoint)`, seconds(ours.ms), seconds(theirs.ms), ratio(theirs.ms / ours.ms), `${mib(ours.peakRss)} / ${mib(theirs.peakRss)}`],
+    [`checkpoint, ${count(COMMITS)} commits of one file each, none checkpointed before`, seconds(longOurs.ms), seconds(longCheckpointTheirs.ms), ratio(longCheckpointTheirs.ms / longOurs.ms), `${mib(longOurs.peakRss)} / ${mib(longCheckpointTheirs.peakRss)}`],
     [`snapshot load, ${count(COMMITS)} JSON commits`, seconds(loadOurs.ms), seconds(loadTheirs.ms), ratio(loadTheirs.ms / loadOurs.ms), `${mib(loadOurs.peakRss)} / ${mib(loadTheirs.peakRss)}`],
     [`snapshot load, ${count(COMMITS)} commits with Aquifer's checkpoint at the last`, seconds(loadOursCp.ms), seconds(loadTheirsCp.ms), ratio(loadTheirsCp.ms / loadOursCp.ms), `${mib(loadOursCp.peakRss)} / ${mib(loadTheirsCp.peakRss)}`],
   ]) + '\n');
