@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
@@ -110,6 +110,20 @@ describe('aquifer table', () => {
     expect(missing.stderr).toContain('TABLE_COLUMN_NOT_FOUND');
   });
 
+  it('writes a checkpoint on request, which a reader then starts from', async () => {
+    const kept = path.join(dir, 'checkpointed');
+    expect((await runCli(['table', 'create', kept, '--from', path.join(dir, 'day1.csv')])).code).toBe(0);
+    expect((await runCli(['table', 'append', kept, '--from', path.join(dir, 'day2.jsonl')])).code).toBe(0);
+    const done = await runCli(['table', 'checkpoint', kept, '--format', 'json']);
+    expect(done.code, done.stderr).toBe(0);
+    expect(JSON.parse(done.stdout)).toMatchObject({ checkpoint: { version: 1, numOfAddFiles: 2 }, removedLogFiles: [] });
+    expect(JSON.parse(await readFile(path.join(kept, '_delta_log', '_last_checkpoint'), 'utf8'))).toMatchObject({ version: 1 });
+    const text = await runCli(['table', 'checkpoint', kept, '--no-cleanup']);
+    expect(text.stdout).toMatch(/Checkpointed version 1 of .*: 2 files/);
+    const described = await runCli(['table', 'describe', kept, '--format', 'json']);
+    expect(JSON.parse(described.stdout)).toMatchObject({ version: 1, rows: 4 });
+  });
+
   it('optimizes, vacuums and restores from the command line', async () => {
     const kept = path.join(dir, 'kept');
     expect((await runCli(['table', 'create', kept, '--from', path.join(dir, 'day1.csv')])).code).toBe(0);
@@ -163,7 +177,7 @@ describe('aquifer table', () => {
   });
 
   it('answers --help on every command', async () => {
-    for (const args of [[], ['table'], ['table', 'read'], ['table', 'describe'], ['table', 'history'], ['table', 'create'], ['table', 'append'], ['table', 'overwrite'], ['table', 'alter'], ['table', 'alter', 'rename-column'], ['table', 'delete'], ['table', 'update'], ['table', 'merge'], ['table', 'optimize'], ['table', 'vacuum'], ['table', 'restore'], ['table', 'changes'], ['conformance']]) {
+    for (const args of [[], ['table'], ['table', 'read'], ['table', 'describe'], ['table', 'history'], ['table', 'create'], ['table', 'append'], ['table', 'overwrite'], ['table', 'alter'], ['table', 'alter', 'rename-column'], ['table', 'delete'], ['table', 'update'], ['table', 'merge'], ['table', 'optimize'], ['table', 'vacuum'], ['table', 'checkpoint'], ['table', 'restore'], ['table', 'changes'], ['conformance']]) {
       const result = await runCli([...args, '--help']);
       expect(result.code, args.join(' ')).toBe(0);
       expect(result.stdout).toContain('Usage: aquifer');

@@ -53,6 +53,24 @@ export function registerTableMaintenance(table: Command): void {
     });
 
   table
+    .command('checkpoint')
+    .description('Write a checkpoint of the latest version now (writes make one every delta.checkpointInterval commits), then remove log files past delta.logRetentionDuration that a checkpoint covers.')
+    .argument('<path>', 'table root')
+    .option('--no-cleanup', 'keep expired log files')
+    .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
+    .action(async (location: string, flags: { cleanup: boolean; format: InfoFormat }) => {
+      const table = await DeltaTable.open(location);
+      const checkpoint = await table.checkpoint();
+      const cleanup = flags.cleanup ? await table.cleanupLogs() : undefined;
+      if (flags.format === 'json') {
+        printJson({ location, checkpoint, removedLogFiles: cleanup?.deleted ?? [] });
+        return;
+      }
+      printText(`Checkpointed version ${checkpoint.version} of ${location}: ${checkpoint.numOfAddFiles ?? 0} files, ${checkpoint.size} actions, ${formatBytes(checkpoint.sizeInBytes ?? 0)}.`);
+      if (cleanup !== undefined) printText(`Removed ${cleanup.deleted.length} expired log file(s).`);
+    });
+
+  table
     .command('restore')
     .description('Make the latest version have the files and schema of an earlier version, in a new commit (history is kept).')
     .argument('<path>', 'table root')
