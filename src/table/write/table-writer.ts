@@ -325,7 +325,7 @@ export class TableWriter {
       }
       await cleanupExpiredLogs(this.store, configuration);
     } catch (error) {
-      log.warn({ err: error, table: this.location, version }, 'committed, but writing the checkpoint failed; readers replay the JSON commits instead');
+      log.warn({ err: error, table: this.location, version }, 'committed, but the work after the commit (next snapshot, checkpoint, log cleanup) failed; readers replay the JSON commits instead');
     }
   }
 
