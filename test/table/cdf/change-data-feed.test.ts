@@ -1,19 +1,15 @@
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../../src/engine/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Engine } from '../../../src/engine/index.js';
 import { DeltaTable } from '../../../src/table/index.js';
-import { tempDir } from '../../support/temp.js';
+import { tableFixture } from '../../support/table-fixture.js';
 
+const fixture = tableFixture();
+const location = fixture.location;
 let engine: Engine;
-let root: string;
-let counter = 0;
-const location = () => path.join(root, `t${counter++}`);
 
-beforeAll(async () => {
-  engine = await Engine.create({ threads: 2 });
-  root = await tempDir();
+beforeAll(() => {
+  engine = fixture.engine();
 });
-afterAll(() => engine.close());
 
 type Change = [number, string, number, string | number];
 

@@ -1,20 +1,17 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../../src/engine/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Engine } from '../../../src/engine/index.js';
 import { DeltaTable } from '../../../src/table/index.js';
-import { tempDir } from '../../support/temp.js';
+import { tableFixture } from '../../support/table-fixture.js';
 
+const fixture = tableFixture();
+const location = fixture.location;
 let engine: Engine;
-let root: string;
-let counter = 0;
-const location = () => path.join(root, `t${counter++}`);
 
-beforeAll(async () => {
-  engine = await Engine.create({ threads: 2 });
-  root = await tempDir();
+beforeAll(() => {
+  engine = fixture.engine();
 });
-afterAll(() => engine.close());
 
 /** 300 rows over three partitions, each partition in two files (two commits). */
 const ROWS = (from: number, to: number) => `SELECT i AS id, 'p' || (i % 3) AS part, CASE WHEN i % 10 = 0 THEN NULL ELSE i * 2 END AS v FROM range(${from}, ${to}) t(i)`;

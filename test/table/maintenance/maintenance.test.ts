@@ -2,23 +2,20 @@ import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../../src/engine/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Engine } from '../../../src/engine/index.js';
 import { DeltaTable } from '../../../src/table/index.js';
 import { optimizeTable } from '../../../src/table/maintenance/index.js';
 import { referencePython, referenceReadersAvailable } from '../../support/reference-readers.js';
-import { tempDir } from '../../support/temp.js';
+import { tableFixture } from '../../support/table-fixture.js';
 
+const fixture = tableFixture();
+const location = fixture.location;
 let engine: Engine;
-let root: string;
-let counter = 0;
-const location = () => path.join(root, `t${counter++}`);
 
-beforeAll(async () => {
-  engine = await Engine.create({ threads: 2 });
-  root = await tempDir();
+beforeAll(() => {
+  engine = fixture.engine();
 });
-afterAll(() => engine.close());
 
 const rows = (from: number, to: number) => `SELECT i AS id, 'p' || (i % 2) AS part, i * 3 AS v FROM range(${from}, ${to}) t(i)`;
 

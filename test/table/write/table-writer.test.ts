@@ -1,21 +1,19 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { Engine } from '../../../src/engine/index.js';
 import { LocalObjectStore } from '../../../src/storage/index.js';
 import { DeltaTable, field, primitive, struct } from '../../../src/table/index.js';
 import { tempDir } from '../../support/temp.js';
+import { tableFixture } from '../../support/table-fixture.js';
 
+const fixture = tableFixture();
+const location = fixture.location;
 let engine: Engine;
-let root: string;
-let counter = 0;
-const location = () => path.join(root, `t${counter++}`);
 
-beforeAll(async () => {
-  engine = await Engine.create({ threads: 2 });
-  root = await tempDir();
+beforeAll(() => {
+  engine = fixture.engine();
 });
-afterAll(() => engine.close());
 
 const EVENTS = "SELECT range AS id, 'u' || (range % 5) AS user_id, (range % 3)::INTEGER AS part, range * 1.5 AS amount FROM range(100)";
 
