@@ -2,15 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { quoteIdent, quoteLiteral, quoteLiteralList, type Engine } from '../../engine/index.js';
 import type { ObjectStore } from '../../storage/index.js';
-import { buildLogSegment, LAST_CHECKPOINT_PATH, lastCheckpointJson, type CommitFile, type LastCheckpoint } from '../log-segment/index.js';
+import { buildLogSegment, type CommitFile, type LastCheckpoint } from '../log-segment/index.js';
 import { InvalidLogError } from '../errors.js';
 import { CHECKPOINT_SCHEMA, conformSql, jsonColumns, specType, type FieldSpec } from './checkpoint-schema.js';
 import { DEFAULT_DELETED_FILE_RETENTION_MS, parseRetention } from './retention.js';
-import { checkpointPath } from './write-checkpoint.js';
+import { publishCheckpoint } from './write-checkpoint.js';
 
 /** The checkpoint's columns with their specs, in order. */
 const COLUMNS = Object.keys(CHECKPOINT_SCHEMA);
@@ -98,11 +97,7 @@ export async function writeCheckpointFromLog(store: ObjectStore, engine: Engine,
     const actions = Number(copied[0]?.['count'] ?? 0);
     // Counted in the file just written, not by reconciling the log a second time.
     const adds = Number((await engine.query(`SELECT count(*) AS n FROM read_parquet(${quoteLiteral(parquet)}) WHERE add IS NOT NULL`))[0]?.['n'] ?? 0);
-    const { size } = await stat(parquet);
-    await store.publishLocal(parquet, checkpointPath(segment.version));
-    const hint: LastCheckpoint = { version: segment.version, size: actions, sizeInBytes: size, numOfAddFiles: adds };
-    await store.put(LAST_CHECKPOINT_PATH, lastCheckpointJson(hint));
-    return hint;
+    return await publishCheckpoint(store, parquet, segment.version, actions, adds);
   } finally {
     await engine.run(`DROP TABLE IF EXISTS ${log}`);
     await store.discardStaging(staging);

@@ -56,12 +56,20 @@ export async function writeCheckpoint(store: ObjectStore, engine: Engine, snapsh
       `COPY (SELECT ${Object.keys(CHECKPOINT_SCHEMA).map(quoteIdent).join(', ')} FROM read_json(${quoteLiteral(jsonFile)}, format = 'newline_delimited', columns = ${jsonColumns()}, maximum_object_size = 1073741824))
        TO ${quoteLiteral(parquetFile)} (FORMAT parquet, COMPRESSION zstd)`,
     );
-    const { size } = await stat(parquetFile);
-    await store.publishLocal(parquetFile, checkpointPath(snapshot.version));
-    const hint: LastCheckpoint = { version: snapshot.version, size: actions, sizeInBytes: size, numOfAddFiles: snapshot.files.length };
-    await store.put(LAST_CHECKPOINT_PATH, lastCheckpointJson(hint));
-    return hint;
+    return await publishCheckpoint(store, parquetFile, snapshot.version, actions, snapshot.files.length);
   } finally {
     await store.discardStaging(staging);
   }
+}
+
+/**
+ * Move a checkpoint written in a staging folder into the log in one step, then point
+ * `_last_checkpoint` at it (readers that find the hint stale list the log instead).
+ */
+export async function publishCheckpoint(store: ObjectStore, parquetFile: string, version: number, actions: number, adds: number): Promise<LastCheckpoint> {
+  const { size } = await stat(parquetFile);
+  await store.publishLocal(parquetFile, checkpointPath(version));
+  const hint: LastCheckpoint = { version, size: actions, sizeInBytes: size, numOfAddFiles: adds };
+  await store.put(LAST_CHECKPOINT_PATH, lastCheckpointJson(hint));
+  return hint;
 }
