@@ -1,3 +1,5 @@
+import type { ErrorCode } from './error-codes.js';
+
 /**
  * The root of every error Aquifer throws on purpose.
  *
@@ -6,11 +8,11 @@
  * Tests assert on `code`, never on message wording.
  */
 export class AquiferError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly value: unknown;
   readonly hint: string;
 
-  constructor(code: string, message: string, options: { value?: unknown; hint?: string; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { value?: unknown; hint?: string; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -18,8 +20,8 @@ export class AquiferError extends Error {
     this.hint = options.hint ?? '';
   }
 
-  toJSON(): { code: string; message: string; hint: string; value?: unknown } {
-    const body: { code: string; message: string; hint: string; value?: unknown } = {
+  toJSON(): { code: ErrorCode; message: string; hint: string; value?: unknown } {
+    const body: { code: ErrorCode; message: string; hint: string; value?: unknown } = {
       code: this.code,
       message: this.message,
       hint: this.hint,
@@ -28,6 +30,8 @@ export class AquiferError extends Error {
     return body;
   }
 }
+
+export { ERROR_CODES, isErrorCode, type ErrorCode, type ErrorCodeEntry } from './error-codes.js';
 
 export function isAquiferError(error: unknown): error is AquiferError {
   return error instanceof AquiferError;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
-import { isAquiferError } from '../errors.js';
+import { ERROR_CODES, isAquiferError } from '../errors.js';
 import { log } from '../log.js';
 import { ExitCode } from './exit-codes.js';
 import { buildProgram } from './program.js';
@@ -22,7 +22,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`error ${error.code}: ${error.message}\n`);
       if (error.hint !== '') process.stderr.write(`hint: ${error.hint}\n`);
       log.debug({ err: error, code: error.code }, 'command failed');
-      return error instanceof CliUsageError ? ExitCode.USAGE : ExitCode.FAILED;
+      return error instanceof CliUsageError ? ExitCode.USAGE : ERROR_CODES[error.code].exit;
     }
     log.error({ err: error }, 'unexpected error');
     process.stderr.write(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\nThis is a defect in Aquifer; please report it.\n`);

@@ -1,7 +1,7 @@
-import { AquiferError } from '../errors.js';
+import { AquiferError, type ErrorCode } from '../errors.js';
 
 export class IngestError extends AquiferError {
-  constructor(code: string, message: string, value: unknown, hint: string, cause?: unknown) {
+  constructor(code: ErrorCode, message: string, value: unknown, hint: string, cause?: unknown) {
     super(code, message, { value, hint, cause });
   }
 }

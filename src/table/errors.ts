@@ -1,4 +1,4 @@
-import { AquiferError } from '../errors.js';
+import { AquiferError, type ErrorCode } from '../errors.js';
 
 /** The folder holds no `_delta_log`, so it is not a Delta table. */
 export class TableNotFoundError extends AquiferError {
@@ -155,7 +155,7 @@ export class CommitConflictError extends AquiferError {
 }
 
 export class WriteInvalidError extends AquiferError {
-  constructor(code: string, message: string, value: unknown, hint: string) {
+  constructor(code: ErrorCode, message: string, value: unknown, hint: string) {
     super(code, message, { value, hint });
   }
 }

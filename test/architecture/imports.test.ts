@@ -19,7 +19,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   demo: ['table', 'engine', 'storage', 'project', 'ingest', 'features'],
 };
 /** Files at the root of src/ that any folder may import. */
-const SHARED_ROOT_FILES = new Set(['errors.ts', 'log.ts']);
+const SHARED_ROOT_FILES = new Set(['errors.ts', 'error-codes.ts', 'log.ts']);
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

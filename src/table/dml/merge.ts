@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EngineQueryError, quoteIdent } from '../../engine/index.js';
-import { AquiferError } from '../../errors.js';
+import { AquiferError, type ErrorCode } from '../../errors.js';
 import type { AddFile } from '../actions/index.js';
 import { ROW_FILE_COLUMN, ROW_INDEX_COLUMN, Scan } from '../scan/index.js';
 import type { StructField } from '../schema/index.js';
@@ -31,7 +31,7 @@ export interface MergeOptions {
 }
 
 export class MergeError extends AquiferError {
-  constructor(code: string, message: string, value: unknown, hint: string) {
+  constructor(code: ErrorCode, message: string, value: unknown, hint: string) {
     super(code, message, { value, hint });
   }
 }

@@ -1,0 +1,36 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ERROR_CODES } from '../../src/errors.js';
+import { statusFor } from '../../src/server/index.js';
+import { REPO_ROOT } from '../support/shared.js';
+
+const SRC = path.join(REPO_ROOT, 'src');
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return statSync(full).isDirectory() ? sources(full) : full.endsWith('.ts') && name !== 'error-codes.ts' ? [readFileSync(full, 'utf8')] : [];
+  });
+}
+
+describe('the error code catalogue', () => {
+  it('lists only codes that some source file throws', () => {
+    const text = sources(SRC).join('\n');
+    const unused = Object.keys(ERROR_CODES).filter((code) => !text.includes(`'${code}'`));
+    expect(unused).toEqual([]);
+  });
+
+  it('gives every code a client or server status and an exit code of 1 or 2', () => {
+    for (const [code, entry] of Object.entries(ERROR_CODES)) {
+      expect(entry.http, code).toBeGreaterThanOrEqual(400);
+      expect(entry.http, code).toBeLessThan(600);
+      expect([1, 2], code).toContain(entry.exit);
+      expect(statusFor(code)).toBe(entry.http);
+    }
+  });
+
+  it('answers 500 for a code outside the catalogue', () => {
+    expect(statusFor('NO_SUCH_CODE')).toBe(500);
+  });
+});
