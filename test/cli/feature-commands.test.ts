@@ -60,7 +60,7 @@ describe('feature commands', () => {
     await writeFile(other.featuresPath, JSON.stringify({ entities: [], featureViews: [{ name: 'v', entities: ['driver'], source: { kind: 'table', table: 'nope', timestampField: 'ts' }, features: [] }] }));
     const result = await runCli(['apply', '--project', other.root]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('FEATURE_DEFINITION_INVALID');
+    expect(result.stderr).toContain('FEATURE_DEFINITION_UNKNOWN_ENTITY');
     expect((await runCli(['training-set', 'create', 'x', '--entities', 'rows.parquet', '--features', 'svc', '--model', 'nocolon', '--project', project.root])).code).toBe(2);
   });
 

@@ -65,7 +65,7 @@ export async function trainingSetDefinition(table: DeltaTable): Promise<Training
   const snapshot = await table.snapshot();
   const text = snapshot.configuration[TRAINING_SET_PROPERTY];
   if (text === undefined) {
-    throw new FeatureDefinitionError(`${table.location} is not a training set (no ${TRAINING_SET_PROPERTY} property)`, table.location, 'Give the path of a table saved by a training set.');
+    throw new FeatureDefinitionError('FEATURE_TRAINING_SET_INVALID', `${table.location} is not a training set (no ${TRAINING_SET_PROPERTY} property)`, table.location, 'Give the path of a table saved by a training set.');
   }
   return JSON.parse(text) as TrainingSetDefinition;
 }
