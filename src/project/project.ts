@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AquiferError } from '../errors.js';
+import { parseProjectConfig } from './config-schema.js';
 
 export const CONFIG_FILE = 'aquifer.json';
 
@@ -51,13 +52,13 @@ export class Project {
     } catch (error) {
       throw new AquiferError('PROJECT_NOT_FOUND', `No Aquifer project at ${dir}: ${CONFIG_FILE} is missing`, { value: dir, hint: 'Run `aquifer init` there, or point at the project folder.', cause: error });
     }
-    let config: ProjectConfig;
+    let json: unknown;
     try {
-      config = JSON.parse(text) as ProjectConfig;
+      json = JSON.parse(text) as unknown;
     } catch (error) {
       throw new AquiferError('PROJECT_CONFIG_INVALID', `${file} is not valid JSON`, { value: file, hint: 'Fix the JSON syntax of the project config.', cause: error });
     }
-    return new Project(dir, config);
+    return new Project(dir, parseProjectConfig(json, file));
   }
 
   /** The feature definitions file's path. */
