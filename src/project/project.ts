@@ -30,15 +30,18 @@ export class Project {
   /** Create the project folder (or adopt an existing one) with the embedded defaults. */
   static async init(root: string, name = path.basename(path.resolve(root))): Promise<Project> {
     const dir = path.resolve(root);
-    await fs.mkdir(path.join(dir, 'tables'), { recursive: true });
-    await fs.mkdir(path.join(dir, '.aquifer'), { recursive: true });
     const file = path.join(dir, CONFIG_FILE);
+    let existing: Project | undefined;
     try {
-      return await Project.open(dir);
+      existing = await Project.open(dir);
     } catch (error) {
       if (!(error instanceof AquiferError) || error.code !== 'PROJECT_NOT_FOUND') throw error;
     }
-    const config: ProjectConfig = { name, backends: { tableStorage: 'local' } };
+    // Checked as open would check it (before any folder is made), so init never writes a config that cannot be opened.
+    const config = existing?.config ?? parseProjectConfig({ name, backends: { tableStorage: 'local' } }, file);
+    await fs.mkdir(path.join(dir, 'tables'), { recursive: true });
+    await fs.mkdir(path.join(dir, '.aquifer'), { recursive: true });
+    if (existing !== undefined) return existing;
     await fs.writeFile(file, `${JSON.stringify(config, null, 2)}\n`);
     return new Project(dir, config);
   }

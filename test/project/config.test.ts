@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_FILE, Project } from '../../src/project/index.js';
@@ -32,6 +32,12 @@ describe('the project config (aquifer.json)', () => {
   ])('refuses %s with PROJECT_CONFIG_INVALID naming the field', async (_, config, field) => {
     const dir = await projectWith(config);
     await expect(Project.open(dir)).rejects.toMatchObject({ code: 'PROJECT_CONFIG_INVALID', value: { file: path.join(dir, CONFIG_FILE), field } });
+  });
+
+  it('is never written invalid by init: an empty name is refused before any folder is made', async () => {
+    const root = path.join(await tempDir('aquifer-config-'), 'p');
+    await expect(Project.init(root, '')).rejects.toMatchObject({ code: 'PROJECT_CONFIG_INVALID', value: { field: 'name' } });
+    await expect(stat(root)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('refuses a config that is not JSON, and a folder without one', async () => {
