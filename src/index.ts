@@ -1,5 +1,13 @@
-export { AquiferError, isAquiferError, describeError } from './errors.js';
+/**
+ * The `aquifer` package: everything the docs call library API. The capabilities are also
+ * subpaths (`aquifer/table`, `aquifer/features`, `aquifer/ingest`, `aquifer/server`) for
+ * programs that want one without loading the others' dependencies (Kafka, AWS, hono).
+ */
+export { AquiferError, isAquiferError, describeError, ERROR_CODES, isErrorCode, type ErrorCode, type ErrorCodeEntry } from './errors.js';
 export * from './table/index.js';
-export { Engine, type EngineOptions, sharedEngine } from './engine/index.js';
-export { LocalObjectStore, type ObjectStore, type ObjectMeta } from './storage/index.js';
-export { Project, type ProjectConfig } from './project/index.js';
+export { Engine, type EngineOptions, type QueryOptions, type Row, EngineQueryError, sharedEngine } from './engine/index.js';
+export { LocalObjectStore, type LocalStoreOptions, type ObjectStore, type ObjectMeta, type ListOptions, type PutOptions, ObjectAlreadyExistsError, ObjectNotFoundError, StorageError } from './storage/index.js';
+export { Project, CONFIG_FILE, type ProjectConfig } from './project/index.js';
+export * from './features/index.js';
+export * from './ingest/index.js';
+export * from './server/index.js';

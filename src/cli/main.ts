@@ -8,8 +8,8 @@ import { CliUsageError } from './usage-error.js';
 
 /** The one place errors become exit codes: typed errors print their code and hint. */
 async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.OK;
   } catch (error) {

@@ -1,27 +1,129 @@
 import { Command } from 'commander';
 import { setLogLevel } from '../log.js';
-import { registerConformance } from './commands/conformance.js';
-import { registerFeatureCommands } from './commands/features.js';
-import { registerIngestFile } from './commands/ingest-file.js';
-import { registerIngestKafka } from './commands/ingest-kafka.js';
-import { registerIngestKinesis } from './commands/ingest-kinesis.js';
-import { registerQuarantine } from './commands/quarantine.js';
-import { registerServe } from './commands/serve.js';
-import { registerTableDescribe } from './commands/table-describe.js';
-import { registerTableHistory } from './commands/table-history.js';
-import { registerTableRead } from './commands/table-read.js';
-import { registerTableWrites } from './commands/table-write.js';
-import { registerTableAlter } from './commands/table-alter.js';
-import { registerTableDml } from './commands/table-dml.js';
-import { registerTableMaintenance } from './commands/table-maintenance.js';
-import { registerTableChanges } from './commands/table-changes.js';
+import { resolveTableArgument } from './table-location.js';
 
 const EXIT_CODES = `
 Exit codes: 0 success; 1 the operation failed with a typed error (its code and a hint
 are printed); 2 the command line was wrong; 70 an unexpected internal error.`;
 
-/** The `aquifer` command tree. Commands only parse and print; capabilities do the work. */
-export function buildProgram(): Command {
+/**
+ * A group of top-level commands from one set of modules. Only the group a command line
+ * names is loaded: the modules import DuckDB, LMDB and Kafka clients, which take most of a
+ * second to start, so `aquifer --version` and `aquifer --help` must not import them. The
+ * others appear in the root help by name and summary.
+ */
+interface CommandGroup {
+  commands: readonly { name: string; summary: string }[];
+  register: (program: Command) => Promise<void>;
+}
+
+const TABLE_SUMMARY = 'Delta Lake tables: read, time travel, describe, history, create, append, overwrite.';
+const INGEST_SUMMARY = 'Land data in Delta tables exactly once: files, Kafka, Kinesis; bad records go to quarantine.';
+
+const GROUPS: readonly CommandGroup[] = [
+  {
+    commands: [{ name: 'init', summary: 'Create a project (aquifer.json, tables/, .aquifer/) with the embedded defaults.' }],
+    register: async (program) => (await import('./commands/init.js')).registerInit(program),
+  },
+  {
+    commands: [{ name: 'table', summary: TABLE_SUMMARY }],
+    register: async (program) => {
+      const table = program.command('table').description(TABLE_SUMMARY).addHelpText('after', EXIT_CODES);
+      const [read, describe, history, writes, alter, dml, maintenance, changes] = await Promise.all([
+        import('./commands/table-read.js'),
+        import('./commands/table-describe.js'),
+        import('./commands/table-history.js'),
+        import('./commands/table-write.js'),
+        import('./commands/table-alter.js'),
+        import('./commands/table-dml.js'),
+        import('./commands/table-maintenance.js'),
+        import('./commands/table-changes.js'),
+      ]);
+      read.registerTableRead(table);
+      describe.registerTableDescribe(table);
+      history.registerTableHistory(table);
+      writes.registerTableWrites(table);
+      alter.registerTableAlter(table);
+      dml.registerTableDml(table);
+      maintenance.registerTableMaintenance(table);
+      changes.registerTableChanges(table);
+      resolveTableNames(table);
+    },
+  },
+  {
+    commands: [{ name: 'ingest', summary: INGEST_SUMMARY }],
+    register: async (program) => {
+      const ingest = program.command('ingest').description(INGEST_SUMMARY).addHelpText('after', EXIT_CODES);
+      const [file, kafka, kinesis] = await Promise.all([import('./commands/ingest-file.js'), import('./commands/ingest-kafka.js'), import('./commands/ingest-kinesis.js')]);
+      file.registerIngestFile(ingest);
+      kafka.registerIngestKafka(ingest);
+      kinesis.registerIngestKinesis(ingest);
+      resolveTableNames(ingest);
+    },
+  },
+  {
+    commands: [{ name: 'quarantine', summary: 'Records that could not be ingested, kept with their reason in <table>__quarantine.' }],
+    register: async (program) => {
+      (await import('./commands/quarantine.js')).registerQuarantine(program);
+      const quarantine = program.commands.find((c) => c.name() === 'quarantine');
+      if (quarantine !== undefined) resolveTableNames(quarantine);
+    },
+  },
+  {
+    commands: [{ name: 'serve', summary: 'Serve the HTTP API: ingestion and the Feast-compatible feature server.' }],
+    register: async (program) => (await import('./commands/serve.js')).registerServe(program),
+  },
+  {
+    commands: [
+      { name: 'plan', summary: "Validate the project's feature definitions and show what `apply` would change." },
+      { name: 'apply', summary: "Validate the project's feature definitions and record them as a new registry version." },
+      { name: 'materialize', summary: 'Load feature values of a time range into the online store.' },
+      { name: 'materialize-incremental', summary: 'Materialize each feature view from where it last ended up to a time.' },
+      { name: 'aggregate', summary: "Fold new commits of aggregation views' tables into their online tiles." },
+      { name: 'training-set', summary: 'Point-in-time-correct training sets, saved as Delta tables pinned to the table versions they read.' },
+    ],
+    register: async (program) => (await import('./commands/features.js')).registerFeatureCommands(program),
+  },
+  {
+    commands: [{ name: 'conformance', summary: 'Run a golden-table conformance suite: PASS/FAIL per case.' }],
+    register: async (program) => (await import('./commands/conformance.js')).registerConformance(program),
+  },
+];
+
+/**
+ * The table argument of every command under `group` whose first argument is a table
+ * (`<path>` or `<table>`) may be a name: each gets `--project`, and the name is resolved
+ * before the action runs, in one place rather than in every command.
+ */
+function resolveTableNames(group: Command): void {
+  const leaves = (command: Command): Command[] => (command.commands.length === 0 ? [command] : command.commands.flatMap(leaves));
+  for (const command of leaves(group)) {
+    const first = command.registeredArguments[0]?.name();
+    if (first !== 'path' && first !== 'table') continue;
+    if (!command.options.some((o) => o.long === '--project')) command.option('--project <dir>', 'the project whose tables/ a bare table name is in (default: the working folder, when it is a project)');
+    command.hook('preAction', async (_, action) => {
+      const argument: unknown = action.processedArgs[0];
+      if (typeof argument !== 'string') return;
+      const project = action.opts()['project'];
+      // The action receives processedArgs after preAction hooks run, so replacing the entry is enough.
+      action.processedArgs[0] = await resolveTableArgument(argument, typeof project === 'string' ? project : undefined);
+    });
+  }
+}
+
+/** The command a command line names (`help X` names X), skipping root options. */
+function invokedCommand(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--log-level') i++;
+    else if (arg === 'help') return args[i + 1];
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
+
+/** The `aquifer` command tree for this command line. Commands only parse and print; capabilities do the work. */
+export async function buildProgram(argv: readonly string[] = process.argv): Promise<Command> {
   const program = new Command('aquifer')
     // Set before subcommands are added: they copy it, so usage errors reach main's handler.
     .exitOverride()
@@ -36,22 +138,11 @@ export function buildProgram(): Command {
     .hook('preAction', (command) => {
       setLogLevel(String(command.opts()['logLevel'] ?? 'warn'));
     });
-  const table = program.command('table').description('Delta Lake tables: read, time travel, describe, history, create, append, overwrite.').addHelpText('after', EXIT_CODES);
-  registerTableRead(table);
-  registerTableDescribe(table);
-  registerTableHistory(table);
-  registerTableWrites(table);
-  registerTableAlter(table);
-  registerTableDml(table);
-  registerTableMaintenance(table);
-  registerTableChanges(table);
-  const ingest = program.command('ingest').description('Land data in Delta tables exactly once: files, Kafka, Kinesis; bad records go to quarantine.').addHelpText('after', EXIT_CODES);
-  registerIngestFile(ingest);
-  registerIngestKafka(ingest);
-  registerIngestKinesis(ingest);
-  registerQuarantine(program);
-  registerServe(program);
-  registerFeatureCommands(program);
-  registerConformance(program);
+  const invoked = invokedCommand(argv.slice(2));
+  for (const group of GROUPS) {
+    if (group.commands.some((c) => c.name === invoked)) await group.register(program);
+    // A stand-in is only parsed when the command line was misread above: say so rather than do nothing.
+    else for (const { name, summary } of group.commands) program.command(name).description(summary).action(() => Promise.reject(new Error(`the '${name}' command was not loaded for this command line`)));
+  }
   return program;
 }

@@ -1,9 +1,12 @@
-import { AquiferError } from '../errors.js';
+import { AquiferError, type ErrorCode } from '../errors.js';
 
-/** A feature definition that cannot be used: names what is wrong and where. */
+/** The feature store's codes: one per kind of definition problem, so callers can tell them apart. */
+export type FeatureErrorCode = Extract<ErrorCode, `FEATURE_${string}`>;
+
+/** A feature definition that cannot be used: the code says what kind of problem, the message where. */
 export class FeatureDefinitionError extends AquiferError {
-  constructor(message: string, value: unknown, hint: string) {
-    super('FEATURE_DEFINITION_INVALID', message, { value, hint });
+  constructor(code: FeatureErrorCode, message: string, value: unknown, hint: string) {
+    super(code, message, { value, hint });
   }
 }
 

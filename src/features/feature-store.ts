@@ -224,7 +224,7 @@ export class FeatureStore {
       const [view, feature] = reference.split(':') as [string, string];
       for (const f of feature === '*' ? (resolved.find((r) => r.view.name === view)?.features.map((x) => x.name) ?? []) : [feature]) {
         const name = finalName(view, f);
-        if (featureColumns.includes(name)) throw new FeatureDefinitionError(`Two requested features are both named '${name}'`, name, 'Ask for full feature names (view__feature), or request only one of them.');
+        if (featureColumns.includes(name)) throw new FeatureDefinitionError('FEATURE_COLUMNS_COLLIDE', `Two requested features are both named '${name}'`, name, 'Ask for full feature names (view__feature), or request only one of them.');
         featureColumns.push(name);
         selects.push(`${quoteIdent(`${view}__${f}`)} AS ${quoteIdent(name)}`);
       }

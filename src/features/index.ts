@@ -9,8 +9,8 @@ export { materializeView, type MaterializeResult } from './online/materialize.js
 export { readOnlineFeatures, type OnlineFeaturesResponse } from './online/online-features.js';
 export { TrainingSet, trainingSetDefinition, TRAINING_SET_PROPERTY, type TrainingSetDefinition, type PinnedSource } from './historical/training-set.js';
 export { pointInTimeJoinSql } from './historical/point-in-time-join.js';
-export { FeatureDefinitionError, FeatureNotFoundError } from './errors.js';
-export { openFeatureStore, openOnlineStore, checkShape } from './project-store.js';
+export { FeatureDefinitionError, FeatureNotFoundError, type FeatureErrorCode } from './errors.js';
+export { openFeatureStore, openAppliedFeatureStore, openOnlineStore, readProjectDefinitions, checkShape } from './project-store.js';
 export { FeatureRegistry, type RegistryEntry, type RegistryPlan } from './registry/registry.js';
 export { validateRepository } from './registry/validate.js';
 export { aggregationView, planAggregation, readAggregates, readAggregationMeta, type AggregationViewDefinition, type AggregateResult, type AggregateOptions, type AggregatedValues } from './aggregation/index.js';

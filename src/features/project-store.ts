@@ -1,7 +1,9 @@
 import path from 'node:path';
 import type { Engine } from '../engine/index.js';
+import { log } from '../log.js';
 import type { Project } from '../project/index.js';
 import type { FeatureRepository } from './definitions/definitions.js';
+import { parseRepositoryFile } from './definitions/repository-schema.js';
 import { FeatureDefinitionError } from './errors.js';
 import { FeatureStore } from './feature-store.js';
 import { planAggregation } from './aggregation/aggregation-plan.js';
@@ -17,36 +19,50 @@ export function openOnlineStore(project: Project): OnlineStore {
   return LmdbOnlineStore.open(path.join(project.root, '.aquifer', 'online'));
 }
 
-/** The project's feature store: its definitions file and its online store. */
-export async function openFeatureStore(project: Project, engine: Engine, online: OnlineStore | undefined = openOnlineStore(project)): Promise<FeatureStore> {
+/** The project's definitions file, shape-checked (the registry checks it against the tables). */
+export async function readProjectDefinitions(project: Project): Promise<FeatureRepository> {
   const json = await project.readFeatures();
   if (json === undefined) {
-    throw new FeatureDefinitionError(`The project ${project.root} has no feature definitions`, project.featuresPath, 'Write the entities and feature views to features.json in the project (see docs/features.md).');
+    throw new FeatureDefinitionError('FEATURE_DEFINITIONS_MISSING', `The project ${project.root} has no feature definitions`, project.featuresPath, 'Write the entities and feature views to features.json in the project (see docs/features.md).');
   }
-  const repository = checkShape(json, project.featuresPath);
+  return checkShape(json, project.featuresPath);
+}
+
+/** The project's feature store over its definitions file (unapplied edits included) and its online store. */
+export async function openFeatureStore(project: Project, engine: Engine, online: OnlineStore | undefined = openOnlineStore(project)): Promise<FeatureStore> {
+  const repository = await readProjectDefinitions(project);
   const applied = await new FeatureRegistry(project).latest();
   const registryVersion = applied !== undefined && JSON.stringify(applied.repository) === JSON.stringify(repository) ? applied.version : undefined;
   return new FeatureStore(project, engine, repository, online, registryVersion);
 }
 
+/**
+ * The project's feature store over the definitions as last applied: what `aquifer apply`
+ * validated against the tables, so a command never runs on an edit nobody checked.
+ * Refuses when nothing has been applied yet.
+ */
+export async function openAppliedFeatureStore(project: Project, engine: Engine, online: OnlineStore | undefined = openOnlineStore(project)): Promise<FeatureStore> {
+  const applied = await new FeatureRegistry(project).latest();
+  if (applied === undefined) {
+    await online?.close();
+    throw new FeatureDefinitionError('FEATURE_DEFINITIONS_NOT_APPLIED', `The project ${project.root} has no applied feature definitions`, project.featuresPath, 'Run `aquifer plan` to check the definitions, then `aquifer apply` to record them.');
+  }
+  const onFile = await readProjectDefinitions(project).catch(() => undefined);
+  if (onFile === undefined || JSON.stringify(onFile) !== JSON.stringify(applied.repository)) {
+    log.warn({ file: project.featuresPath, registryVersion: applied.version }, 'the definitions file differs from the applied definitions; using the applied ones (run `aquifer apply` to use the file)');
+  }
+  return new FeatureStore(project, engine, applied.repository, online, applied.version);
+}
+
 /** The file holds the shape of a repository (the registry validates it against the tables). */
 export function checkShape(json: unknown, where: string): FeatureRepository {
-  const repo = json as Partial<FeatureRepository>;
-  if (typeof json !== 'object' || json === null || !Array.isArray(repo.entities) || !Array.isArray(repo.featureViews)) {
-    throw new FeatureDefinitionError(`${where} must hold "entities" and "featureViews" arrays`, where, 'See docs/features.md for the format.');
-  }
+  const file = parseRepositoryFile(json, where);
   const names = new Set<string>();
-  for (const view of repo.featureViews) {
-    if (names.has(view.name)) throw new FeatureDefinitionError(`Two feature views are named '${view.name}'`, view.name, 'Give every feature view its own name.');
+  for (const view of file.featureViews) {
+    if (names.has(view.name)) throw new FeatureDefinitionError('FEATURE_DEFINITION_DUPLICATE', `Two feature views are named '${view.name}'`, view.name, 'Give every feature view its own name.');
     names.add(view.name);
-    if (view.source?.kind !== 'table' || typeof view.source.table !== 'string' || typeof view.source.timestampField !== 'string') {
-      throw new FeatureDefinitionError(`Feature view '${view.name}' needs a table source with a timestampField`, view.name, 'Set "source": {"kind": "table", "table": "...", "timestampField": "..."}.');
-    }
-    if (view.transformation !== undefined && typeof view.transformation !== 'string') {
-      throw new FeatureDefinitionError(`The transformation of feature view '${view.name}' must be SQL text`, view.transformation, 'Write it as one string: "SELECT ... FROM source".');
-    }
   }
   // An aggregation view's features follow from its aggregations; the file need not list them.
-  const featureViews = repo.featureViews.map((view) => (view.aggregation === undefined ? view : { ...view, features: planAggregation(view.name, view.aggregation).aggregates.map((a) => a.feature) }));
-  return { ...(repo as FeatureRepository), featureViews };
+  const featureViews = file.featureViews.map(({ features, ...view }) => ({ ...view, features: view.aggregation === undefined ? (features ?? []) : planAggregation(view.name, view.aggregation).aggregates.map((a) => a.feature) }));
+  return { ...file, featureViews };
 }

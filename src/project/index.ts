@@ -1,1 +1,2 @@
 export { Project, CONFIG_FILE, type ProjectConfig } from './project.js';
+export { jsonPath, firstIssue } from './json-issues.js';

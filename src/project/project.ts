@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AquiferError } from '../errors.js';
+import { parseProjectConfig } from './config-schema.js';
 
 export const CONFIG_FILE = 'aquifer.json';
 
@@ -29,15 +30,18 @@ export class Project {
   /** Create the project folder (or adopt an existing one) with the embedded defaults. */
   static async init(root: string, name = path.basename(path.resolve(root))): Promise<Project> {
     const dir = path.resolve(root);
-    await fs.mkdir(path.join(dir, 'tables'), { recursive: true });
-    await fs.mkdir(path.join(dir, '.aquifer'), { recursive: true });
     const file = path.join(dir, CONFIG_FILE);
+    let existing: Project | undefined;
     try {
-      return await Project.open(dir);
+      existing = await Project.open(dir);
     } catch (error) {
       if (!(error instanceof AquiferError) || error.code !== 'PROJECT_NOT_FOUND') throw error;
     }
-    const config: ProjectConfig = { name, backends: { tableStorage: 'local' } };
+    // Checked as open would check it (before any folder is made), so init never writes a config that cannot be opened.
+    const config = existing?.config ?? parseProjectConfig({ name, backends: { tableStorage: 'local' } }, file);
+    await fs.mkdir(path.join(dir, 'tables'), { recursive: true });
+    await fs.mkdir(path.join(dir, '.aquifer'), { recursive: true });
+    if (existing !== undefined) return existing;
     await fs.writeFile(file, `${JSON.stringify(config, null, 2)}\n`);
     return new Project(dir, config);
   }
@@ -51,13 +55,13 @@ export class Project {
     } catch (error) {
       throw new AquiferError('PROJECT_NOT_FOUND', `No Aquifer project at ${dir}: ${CONFIG_FILE} is missing`, { value: dir, hint: 'Run `aquifer init` there, or point at the project folder.', cause: error });
     }
-    let config: ProjectConfig;
+    let json: unknown;
     try {
-      config = JSON.parse(text) as ProjectConfig;
+      json = JSON.parse(text) as unknown;
     } catch (error) {
       throw new AquiferError('PROJECT_CONFIG_INVALID', `${file} is not valid JSON`, { value: file, hint: 'Fix the JSON syntax of the project config.', cause: error });
     }
-    return new Project(dir, config);
+    return new Project(dir, parseProjectConfig(json, file));
   }
 
   /** The feature definitions file's path. */

@@ -23,3 +23,4 @@ export { TableWriter, type StagedWrite, type WriteSource, type WriteResult, type
 export { MergeError, type DmlResult, type Assignments, type MergeOptions, type MergeAssignments, type MatchedClause, type NotMatchedClause, type NotMatchedBySourceClause } from './dml/index.js';
 export { type OptimizeOptions, type OptimizeResult, type VacuumOptions, type VacuumResult, type RestoreResult } from './maintenance/index.js';
 export { type ChangeRead, type ChangeReadOptions, CHANGE_TYPE_COLUMN, COMMIT_VERSION_COLUMN, COMMIT_TIMESTAMP_COLUMN } from './cdf/index.js';
+export { PRIMITIVE_TYPES } from './schema/index.js';

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
@@ -50,9 +50,43 @@ describe('feature commands', () => {
     expect(recreated.code, recreated.stderr).toBe(0);
     expect(JSON.parse(recreated.stdout)).toMatchObject({ rows: 2 });
 
-    const materialized = await runCli(['materialize', '2024-05-01T00:00:00Z', '2024-05-02T00:00:00Z', ...project_, '--format', 'json']);
-    expect(materialized.code, materialized.stderr).toBe(0);
-    expect(JSON.parse(materialized.stdout)).toEqual([{ view: 'stats', read: 2, written: 2, tableVersion: 0 }]);
+    const again = await runCli(['training-set', 'create', 'training_v1', '--entities', path.join(dir, 'rows.parquet'), '--features', 'stats:rate', ...project_, '--format', 'json']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('TABLE_ALREADY_EXISTS');
+    const replaced = await runCli(['training-set', 'create', 'training_v1', '--entities', path.join(dir, 'rows.parquet'), '--features', 'stats:rate', '--overwrite', ...project_, '--format', 'json']);
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(JSON.parse(replaced.stdout)).toMatchObject({ rows: 2, version: 0 });
+    const notATrainingSet = await runCli(['training-set', 'create', 'stats', '--entities', path.join(dir, 'rows.parquet'), '--features', 'stats:rate', '--overwrite', ...project_]);
+    expect(notATrainingSet.code).toBe(1);
+    expect(notATrainingSet.stderr).toContain('FEATURE_TRAINING_SET_INVALID');
+
+    // An edit nobody applied is not used: materialize runs on the applied definitions.
+    const applied = await readFile(project.featuresPath, 'utf8');
+    await writeFile(project.featuresPath, JSON.stringify({ entities: [], featureViews: [{ name: 'stats', ttl: true }] }));
+    try {
+      const materialized = await runCli(['materialize', '2024-05-01T00:00:00Z', '2024-05-02T00:00:00Z', ...project_, '--format', 'json']);
+      expect(materialized.code, materialized.stderr).toBe(0);
+      expect(JSON.parse(materialized.stdout)).toEqual([{ view: 'stats', read: 2, written: 2, tableVersion: 0 }]);
+    } finally {
+      await writeFile(project.featuresPath, applied);
+    }
+  });
+
+  it('refuses to materialize before any definitions were applied', async () => {
+    const fresh = await Project.init(path.join(dir, 'unapplied'));
+    await writeFile(fresh.featuresPath, await readFile(project.featuresPath, 'utf8'));
+    const result = await runCli(['materialize-incremental', '2024-05-02T00:00:00Z', '--project', fresh.root]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('FEATURE_DEFINITIONS_NOT_APPLIED');
+  });
+
+  it('names the field of a malformed definitions file in plan and apply', async () => {
+    const other = await Project.init(path.join(dir, 'malformed'));
+    await writeFile(other.featuresPath, JSON.stringify({ entities: [], featureViews: [{ name: 'v', entities: [], source: { kind: 'table', table: 't', timestampField: 'ts' }, features: [], ttl: true }] }));
+    const result = await runCli(['plan', '--project', other.root]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('FEATURE_DEFINITION_SHAPE_INVALID');
+    expect(result.stderr).toContain('featureViews[0].ttl');
   });
 
   it('refuses definitions that do not match the tables, exiting 1 with the code', async () => {
@@ -60,7 +94,7 @@ describe('feature commands', () => {
     await writeFile(other.featuresPath, JSON.stringify({ entities: [], featureViews: [{ name: 'v', entities: ['driver'], source: { kind: 'table', table: 'nope', timestampField: 'ts' }, features: [] }] }));
     const result = await runCli(['apply', '--project', other.root]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('FEATURE_DEFINITION_INVALID');
+    expect(result.stderr).toContain('FEATURE_DEFINITION_UNKNOWN_ENTITY');
     expect((await runCli(['training-set', 'create', 'x', '--entities', 'rows.parquet', '--features', 'svc', '--model', 'nocolon', '--project', project.root])).code).toBe(2);
   });
 
@@ -80,6 +114,7 @@ describe('feature commands', () => {
         featureViews: [{ name: 'activity', entities: ['user'], source: { kind: 'table', table: 'events', timestampField: 'ts' }, aggregation: { interval: '5m', aggregations: [{ function: 'count', window: '1h' }, { function: 'sum', column: 'amount', window: '1h' }] } }],
       }),
     );
+    expect((await runCli(['apply', '--project', agg.root])).code).toBe(0);
     const once = await runCli(['aggregate', '--project', agg.root, '--format', 'json']);
     expect(once.code, once.stderr).toBe(0);
     expect(JSON.parse(once.stdout)).toMatchObject({ view: 'activity', tableVersion: 0, rebuilt: true, entities: 3 });

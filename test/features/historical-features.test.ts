@@ -93,7 +93,7 @@ describe('historical features', () => {
 
   it('refuses unknown features and undefined entities with typed errors', async () => {
     await expect(store.historicalFeatures({ entityRows: { sql: ENTITY_ROWS }, features: ['driver_stats:nope'] })).rejects.toMatchObject({ code: 'FEATURE_NOT_FOUND' });
-    expect(() => new FeatureStore(project, engine, { entities: [], featureViews: repository.featureViews })).toThrow(expect.objectContaining({ code: 'FEATURE_DEFINITION_INVALID' }));
+    expect(() => new FeatureStore(project, engine, { entities: [], featureViews: repository.featureViews })).toThrow(expect.objectContaining({ code: 'FEATURE_DEFINITION_UNKNOWN_ENTITY' }));
   });
 
   it('recreates a saved training set with identical rows after new data arrives', async () => {

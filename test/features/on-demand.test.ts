@@ -89,12 +89,12 @@ describe('on-demand features', () => {
 
   it('refuses on-demand views that read unknown features, shadow a source, or read each other in a cycle', () => {
     const make = (views: NonNullable<FeatureRepository['onDemandFeatureViews']>) => () => new FeatureStore(store.project, engine, { ...repository, onDemandFeatureViews: views }, online);
-    expect(make([{ ...fareAdjusted, sources: ['driver_stats:nope'] }])).toThrow(expect.objectContaining({ code: 'FEATURE_DEFINITION_INVALID', message: expect.stringContaining('which no feature view defines') }));
-    expect(make([{ ...fareAdjusted, requestFields: [{ name: 'trips', type: 'long' }] }])).toThrow(expect.objectContaining({ message: expect.stringContaining("both named 'trips'") }));
+    expect(make([{ ...fareAdjusted, sources: ['driver_stats:nope'] }])).toThrow(expect.objectContaining({ code: 'FEATURE_DEFINITION_UNKNOWN_FEATURE' }));
+    expect(make([{ ...fareAdjusted, requestFields: [{ name: 'trips', type: 'long' }] }])).toThrow(expect.objectContaining({ code: 'FEATURE_DEFINITION_NAME_CONFLICT' }));
     const a = { ...fareAdjusted, name: 'a', sources: ['b:tier'] };
     const b = { ...fareAdjusted, name: 'b', sources: ['c:tier'] };
     const c = { ...fareAdjusted, name: 'c', sources: ['a:tier'] };
-    expect(make([a, b, c])).toThrow(expect.objectContaining({ message: 'On-demand feature views form a cycle: a -> b -> c -> a' }));
-    expect(make([a, { ...b, sources: ['driver_stats:trips'] }])).toThrow(expect.objectContaining({ message: expect.stringContaining("reads 'b:tier', a feature of another on-demand view") }));
+    expect(make([a, b, c])).toThrow(expect.objectContaining({ code: 'FEATURE_DEFINITION_CYCLE' }));
+    expect(make([a, { ...b, sources: ['driver_stats:trips'] }])).toThrow(expect.objectContaining({ code: 'FEATURE_DEFINITION_CYCLE', value: { view: 'a', source: 'b:tier' } }));
   });
 });

@@ -82,8 +82,8 @@ describe('feature view transformations', () => {
   it('are checked against what they give: a missing feature column or SQL that does not run is a definition error', async () => {
     const view = repository.featureViews[0]!;
     const missing: FeatureRepository = { ...repository, featureViews: [{ ...view, features: [{ name: 'fare', type: 'long' }] }] };
-    await expect(validateRepository(missing, project, engine)).rejects.toMatchObject({ code: 'FEATURE_DEFINITION_INVALID', message: expect.stringContaining('what the transformation of') });
+    await expect(validateRepository(missing, project, engine)).rejects.toMatchObject({ code: 'FEATURE_DEFINITION_UNKNOWN_COLUMN', value: { column: 'fare' } });
     const broken: FeatureRepository = { ...repository, featureViews: [{ ...view, transformation: 'SELECT nope FROM source' }] };
-    await expect(validateRepository(broken, project, engine)).rejects.toMatchObject({ code: 'FEATURE_DEFINITION_INVALID', message: expect.stringContaining('does not run') });
+    await expect(validateRepository(broken, project, engine)).rejects.toMatchObject({ code: 'FEATURE_DEFINITION_TRANSFORMATION_INVALID' });
   });
 });

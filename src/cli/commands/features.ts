@@ -1,7 +1,6 @@
-import path from 'node:path';
 import type { Command } from 'commander';
 import { sharedEngine } from '../../engine/index.js';
-import { checkShape, FeatureRegistry, openFeatureStore, trainingSetDefinition, type AggregateResult, type FeatureStore, type MaterializeResult, type RegistryPlan } from '../../features/index.js';
+import { FeatureRegistry, openAppliedFeatureStore, readProjectDefinitions, trainingSetDefinition, type AggregateResult, type FeatureStore, type MaterializeResult, type RegistryPlan } from '../../features/index.js';
 import { Project } from '../../project/index.js';
 import { DeltaTable, type FileFormat } from '../../table/index.js';
 import { CliUsageError } from '../usage-error.js';
@@ -9,10 +8,12 @@ import { choice, parseList, parseNonNegativeInt } from '../options.js';
 import { printJson, printText, type InfoFormat } from '../output/print.js';
 import { ProgressCounter } from '../output/progress.js';
 import { log } from '../../log.js';
+import { tableInProject } from '../table-location.js';
 
+/** Run on the project's feature store over the definitions as last applied (what `apply` checked), never an unchecked edit of the file. */
 async function withStore<T>(projectDir: string, work: (store: FeatureStore, project: Project) => Promise<T>): Promise<T> {
   const project = await Project.open(projectDir);
-  const store = await openFeatureStore(project, await sharedEngine());
+  const store = await openAppliedFeatureStore(project, await sharedEngine());
   try {
     return await work(store, project);
   } finally {
@@ -68,7 +69,7 @@ export function registerFeatureCommands(program: Command): void {
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (flags: { project: string; format: InfoFormat }) => {
       const project = await Project.open(flags.project);
-      const repository = checkShape(await project.readFeatures(), project.featuresPath);
+      const repository = await readProjectDefinitions(project);
       const plan = await new FeatureRegistry(project).plan(repository, await sharedEngine());
       if (flags.format === 'json') printJson(plan);
       else printText(`Definitions in ${project.featuresPath} are valid. Applying would record registry version ${plan.nextVersion}:\n${showPlan(plan)}`);
@@ -81,7 +82,7 @@ export function registerFeatureCommands(program: Command): void {
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (flags: { project: string; format: InfoFormat }) => {
       const project = await Project.open(flags.project);
-      const repository = checkShape(await project.readFeatures(), project.featuresPath);
+      const repository = await readProjectDefinitions(project);
       const { plan, entry } = await new FeatureRegistry(project).apply(repository, await sharedEngine());
       if (flags.format === 'json') printJson({ ...plan, version: entry.version, digest: entry.digest });
       else printText(`Registry at version ${entry.version}:\n${showPlan(plan)}`);
@@ -155,9 +156,10 @@ export function registerFeatureCommands(program: Command): void {
     .option('--timestamp-column <name>', 'the entity rows\' time column', 'event_timestamp')
     .option('--full-feature-names', 'name columns view__feature')
     .option('--model <name:version>', 'the model this training set trains')
+    .option('--overwrite', 'replace a training set already saved under that name (never another kind of table)')
     .option('--project <dir>', 'project folder', '.')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
-    .action(async (name: string, flags: { entities: string; features: string; entitiesFormat?: FileFormat; timestampColumn: string; fullFeatureNames?: boolean; model?: string; project: string; format: InfoFormat }) => {
+    .action(async (name: string, flags: { entities: string; features: string; entitiesFormat?: FileFormat; timestampColumn: string; fullFeatureNames?: boolean; model?: string; overwrite?: boolean; project: string; format: InfoFormat }) => {
       const model = parseModel(flags.model);
       const refs = flags.features.includes(':') ? parseList(flags.features) : flags.features;
       const out = await withStore(flags.project, async (store, project) => {
@@ -167,8 +169,8 @@ export function registerFeatureCommands(program: Command): void {
           timestampColumn: flags.timestampColumn,
           fullFeatureNames: flags.fullFeatureNames === true,
         });
-        const location = path.isAbsolute(name) ? name : project.tablePath(name);
-        const { result } = await set.save(location, model === undefined ? {} : { model });
+        const location = await tableInProject(project, name);
+        const { result } = await set.save(location, { overwrite: flags.overwrite === true, ...(model === undefined ? {} : { model }) });
         return { location, rows: result.rows, version: result.version, sources: set.definition.sources, features: set.definition.features };
       });
       if (flags.format === 'json') printJson(out);
@@ -184,10 +186,10 @@ export function registerFeatureCommands(program: Command): void {
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (name: string, into: string, flags: { project: string; format: InfoFormat }) => {
       const out = await withStore(flags.project, async (store, project) => {
-        const source = path.isAbsolute(name) ? name : project.tablePath(name);
+        const source = await tableInProject(project, name);
         const definition = await trainingSetDefinition(await DeltaTable.open(source, { engine: store.engine }));
         const set = await store.recreateTrainingSet(source);
-        const target = path.isAbsolute(into) ? into : project.tablePath(into);
+        const target = await tableInProject(project, into);
         const { result } = await set.save(target, definition.model === undefined ? {} : { model: definition.model });
         return { location: target, rows: result.rows, sources: definition.sources };
       });

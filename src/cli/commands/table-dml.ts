@@ -4,6 +4,7 @@ import { choice, collect, collectProperty } from '../options.js';
 import { ProgressBar } from '../output/progress.js';
 import { printJson, printText, type InfoFormat } from '../output/print.js';
 import { CliUsageError } from '../usage-error.js';
+import { parseMergeClauses } from '../merge-clauses.js';
 
 function report(location: string, result: DmlResult, format: InfoFormat): void {
   if (format === 'json') {
@@ -86,8 +87,7 @@ function mergeClauses(flags: { upsert?: boolean; deleteMatched?: string | true; 
     } catch (error) {
       throw new CliUsageError(`--clauses is not JSON: ${(error as Error).message}`, flags.clauses, 'Quote the JSON for the shell, e.g. --clauses \'{"whenMatched": [{"delete": true}]}\'.');
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new CliUsageError('--clauses must be a JSON object', flags.clauses, 'See --help.');
-    return parsed as Omit<MergeOptions, 'source' | 'on'>;
+    return parseMergeClauses(parsed, flags.clauses);
   }
   const condition = (value: string | true) => (value === true ? {} : { condition: value });
   const out: { whenMatched: NonNullable<MergeOptions['whenMatched']>[number][]; whenNotMatched: NonNullable<MergeOptions['whenNotMatched']>[number][]; whenNotMatchedBySource: NonNullable<MergeOptions['whenNotMatchedBySource']>[number][] } = { whenMatched: [], whenNotMatched: [], whenNotMatchedBySource: [] };

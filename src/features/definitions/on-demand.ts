@@ -81,6 +81,7 @@ export function checkOnDemandViews(repository: FeatureRepository): void {
       if (other !== undefined) {
         const chain = onDemandChain(onDemand, view.name, [view.name]);
         throw new FeatureDefinitionError(
+          'FEATURE_DEFINITION_CYCLE',
           chain === undefined
             ? `On-demand feature view '${view.name}' reads '${source}', a feature of another on-demand view`
             : `On-demand feature views form a cycle: ${chain.join(' -> ')}`,
@@ -90,10 +91,10 @@ export function checkOnDemandViews(repository: FeatureRepository): void {
       }
       const stored = repository.featureViews.find((v) => v.name === viewName);
       if (stored === undefined || !stored.features.some((f) => f.name === feature)) {
-        throw new FeatureDefinitionError(`On-demand feature view '${view.name}' reads '${source}', which no feature view defines`, { view: view.name, source }, 'Name its sources as view:feature of stored feature views.');
+        throw new FeatureDefinitionError('FEATURE_DEFINITION_UNKNOWN_FEATURE', `On-demand feature view '${view.name}' reads '${source}', which no feature view defines`, { view: view.name, source }, 'Name its sources as view:feature of stored feature views.');
       }
       if ((view.requestFields ?? []).some((f) => f.name === feature)) {
-        throw new FeatureDefinitionError(`On-demand feature view '${view.name}' has a request field and a source both named '${feature}'`, { view: view.name, field: feature }, 'Rename the request field.');
+        throw new FeatureDefinitionError('FEATURE_DEFINITION_NAME_CONFLICT', `On-demand feature view '${view.name}' has a request field and a source both named '${feature}'`, { view: view.name, field: feature }, 'Rename the request field.');
       }
     }
   }

@@ -38,7 +38,7 @@ export function joinKeysOf(entities: readonly Entity[], view: FeatureView): stri
   return view.entities.flatMap((name) => {
     const found = entities.find((e) => e.name === name);
     if (found === undefined) {
-      throw new FeatureDefinitionError(`Feature view '${view.name}' names entity '${name}', which is not defined`, { view: view.name, entity: name }, `Define the entity, or use one of: ${entities.map((e) => e.name).join(', ') || '(none defined)'}.`);
+      throw new FeatureDefinitionError('FEATURE_DEFINITION_UNKNOWN_ENTITY', `Feature view '${view.name}' names entity '${name}', which is not defined`, { view: view.name, entity: name }, `Define the entity, or use one of: ${entities.map((e) => e.name).join(', ') || '(none defined)'}.`);
     }
     return found.joinKeys.map((k) => k.name);
   });

@@ -38,7 +38,7 @@ export function pointInTimeJoinSql(entitySql: string, sources: readonly PointInT
   const name = (view: string, feature: string) => {
     const column = options.fullFeatureNames ? `${view}__${feature}` : feature;
     if (featureColumns.includes(column)) {
-      throw new FeatureDefinitionError(`Two requested features are both named '${column}'`, column, 'Ask for full feature names (view__feature), or request only one of them.');
+      throw new FeatureDefinitionError('FEATURE_COLUMNS_COLLIDE', `Two requested features are both named '${column}'`, column, 'Ask for full feature names (view__feature), or request only one of them.');
     }
     featureColumns.push(column);
     return quoteIdent(column);
@@ -68,7 +68,7 @@ export function pointInTimeJoinSql(entitySql: string, sources: readonly PointInT
     );
     const on = [...joinKeys.map((k) => `e.${quoteIdent(k)} = ${alias}.${quoteIdent(k)}`), `e.${ts} >= ${alias}.aq_event_ts`].join(' AND ');
     joins.push(`ASOF LEFT JOIN ${alias} ON ${on}`);
-    const ttl = view.ttl === undefined ? 0 : durationSeconds(view.ttl, `TTL of feature view '${view.name}'`);
+    const ttl = view.ttl === undefined ? 0 : durationSeconds(view.ttl, `TTL of feature view '${view.name}'`, 'FEATURE_DEFINITION_TTL_INVALID');
     const fresh = ttl > 0 ? `${alias}.aq_event_ts >= e.${ts} - to_seconds(${ttl})` : `${alias}.aq_event_ts IS NOT NULL`;
     for (const feature of features) selects.push(`CASE WHEN ${fresh} THEN ${alias}.${quoteIdent(feature.name)} END AS ${name(view.name, feature.name)}`);
   });

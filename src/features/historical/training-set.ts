@@ -1,5 +1,6 @@
+import { rm } from 'node:fs/promises';
 import { quoteIdent, type Engine, type Row } from '../../engine/index.js';
-import { DeltaTable, type WriteResult } from '../../table/index.js';
+import { DeltaTable, TableNotFoundError, type WriteResult } from '../../table/index.js';
 import type { FeatureView } from '../definitions/definitions.js';
 import { FeatureDefinitionError } from '../errors.js';
 
@@ -47,9 +48,11 @@ export class TrainingSet {
   /**
    * Save as a Delta table (entity rows and feature values, written by DuckDB straight
    * from the join), recording the feature definitions and the table versions it read,
-   * and optionally the model it trains.
+   * and optionally the model it trains. With `overwrite`, a training set already saved
+   * there is replaced (never another kind of table).
    */
-  async save(location: string, options: { model?: { name: string; version: string } } = {}): Promise<{ table: DeltaTable; result: WriteResult }> {
+  async save(location: string, options: { model?: { name: string; version: string }; overwrite?: boolean } = {}): Promise<{ table: DeltaTable; result: WriteResult }> {
+    if (options.overwrite === true) await removeTrainingSet(location, this.engine);
     const definition: TrainingSetDefinition = { ...this.definition, createdAt: new Date().toISOString(), ...(options.model === undefined ? {} : { model: options.model }) };
     return DeltaTable.create(location, {
       engine: this.engine,
@@ -60,12 +63,27 @@ export class TrainingSet {
   }
 }
 
+/**
+ * Remove the training set saved at `location`, if any. Replaced whole, not overwritten by
+ * a new commit: a training set is recreated from its first version, and its property
+ * records the definition of that version.
+ */
+async function removeTrainingSet(location: string, engine: Engine): Promise<void> {
+  try {
+    await trainingSetDefinition(await DeltaTable.open(location, { engine }));
+  } catch (error) {
+    if (error instanceof TableNotFoundError) return;
+    throw error;
+  }
+  await rm(location, { recursive: true, force: true });
+}
+
 /** The definition a saved training set carries. */
 export async function trainingSetDefinition(table: DeltaTable): Promise<TrainingSetDefinition> {
   const snapshot = await table.snapshot();
   const text = snapshot.configuration[TRAINING_SET_PROPERTY];
   if (text === undefined) {
-    throw new FeatureDefinitionError(`${table.location} is not a training set (no ${TRAINING_SET_PROPERTY} property)`, table.location, 'Give the path of a table saved by a training set.');
+    throw new FeatureDefinitionError('FEATURE_TRAINING_SET_INVALID', `${table.location} is not a training set (no ${TRAINING_SET_PROPERTY} property)`, table.location, 'Give the path of a table saved by a training set.');
   }
   return JSON.parse(text) as TrainingSetDefinition;
 }

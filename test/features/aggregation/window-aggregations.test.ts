@@ -198,14 +198,14 @@ describe('aggregation view definitions', () => {
   });
 
   it('refuse windows that are not whole intervals, missing columns, unknown functions, clashing names and types', () => {
-    const invalid = expect.objectContaining({ code: 'FEATURE_DEFINITION_INVALID' });
-    expect(define({ function: 'count', window: '25m' })).toThrow(invalid);
-    expect(define({ function: 'count', window: '1h' }, '90s500')).toThrow(invalid);
-    expect(define({ function: 'count', window: '1h' }, '0s')).toThrow(invalid);
-    expect(define({ function: 'sum', window: '1h' })).toThrow(invalid);
-    expect(define({ function: 'median' as 'sum', column: 'amount', window: '1h' })).toThrow(invalid);
-    expect(define({ function: 'avg', column: 'amount', window: '1h', type: 'long' })).toThrow(invalid);
-    expect(() => aggregationView({ name: 'v', entities: ['user'], source: { kind: 'table', table: 'events', timestampField: 'ts' }, interval: '10m', aggregations: [{ function: 'count', window: '1h' }, { function: 'count', window: '1h' }] })).toThrow(invalid);
+    const failsWith = (code: string) => expect.objectContaining({ code });
+    expect(define({ function: 'count', window: '25m' })).toThrow(failsWith('FEATURE_DEFINITION_DURATION_INVALID'));
+    expect(define({ function: 'count', window: '1h' }, '90s500')).toThrow(failsWith('FEATURE_DEFINITION_DURATION_INVALID'));
+    expect(define({ function: 'count', window: '1h' }, '0s')).toThrow(failsWith('FEATURE_DEFINITION_DURATION_INVALID'));
+    expect(define({ function: 'sum', window: '1h' })).toThrow(failsWith('FEATURE_DEFINITION_AGGREGATION_INVALID'));
+    expect(define({ function: 'median' as 'sum', column: 'amount', window: '1h' })).toThrow(failsWith('FEATURE_DEFINITION_AGGREGATION_INVALID'));
+    expect(define({ function: 'avg', column: 'amount', window: '1h', type: 'long' })).toThrow(failsWith('FEATURE_DEFINITION_TYPE_MISMATCH'));
+    expect(() => aggregationView({ name: 'v', entities: ['user'], source: { kind: 'table', table: 'events', timestampField: 'ts' }, interval: '10m', aggregations: [{ function: 'count', window: '1h' }, { function: 'count', window: '1h' }] })).toThrow(failsWith('FEATURE_DEFINITION_DUPLICATE'));
   });
 
   it('are checked against the table: the column must exist and suit the function and the declared type', async () => {
@@ -213,8 +213,8 @@ describe('aggregation view definitions', () => {
     await DeltaTable.create(project.tablePath('events'), { engine, data: eventsSql(events.slice(0, 10)) });
     const withAggregation = (aggregation: Aggregation) => ({ ...repositoryFor('events'), featureViews: [aggregationView({ name: 'v', entities: ['user'], source: { kind: 'table', table: 'events', timestampField: 'ts' }, interval: '10m', aggregations: [aggregation] })] });
     await expect(validateRepository(repositoryFor('events'), project, engine)).resolves.toBeUndefined();
-    await expect(validateRepository(withAggregation({ function: 'sum', column: 'nope', window: '1h' }), project, engine)).rejects.toMatchObject({ message: expect.stringContaining("'nope', which is not a column") });
-    await expect(validateRepository(withAggregation({ function: 'sum', column: 'page', window: '1h' }), project, engine)).rejects.toMatchObject({ message: expect.stringContaining('needs a numeric column') });
+    await expect(validateRepository(withAggregation({ function: 'sum', column: 'nope', window: '1h' }), project, engine)).rejects.toMatchObject({ code: 'FEATURE_DEFINITION_UNKNOWN_COLUMN' });
+    await expect(validateRepository(withAggregation({ function: 'sum', column: 'page', window: '1h' }), project, engine)).rejects.toMatchObject({ code: 'FEATURE_DEFINITION_TYPE_MISMATCH', value: { feature: 'sum_page_1h' } });
     await expect(validateRepository(withAggregation({ function: 'max', column: 'amount', window: '1h', type: 'long' }), project, engine)).rejects.toMatchObject({ message: expect.stringContaining('declared long') });
     await expect(validateRepository(withAggregation({ function: 'max', column: 'page', window: '1h' }), project, engine)).rejects.toMatchObject({ message: expect.stringContaining('declared double') });
   });

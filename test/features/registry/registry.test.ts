@@ -46,18 +46,18 @@ describe('the feature registry', () => {
   });
 
   it.each([
-    ['a duplicate name', (r: FeatureRepository) => ({ ...r, featureServices: [{ name: 'stats', features: ['stats:rate'] }] })],
-    ['an undefined entity', (r: FeatureRepository) => ({ ...r, featureViews: [{ ...r.featureViews[0]!, entities: ['rider'] }] })],
-    ['a missing table', (r: FeatureRepository) => ({ ...r, featureViews: [{ ...r.featureViews[0]!, source: { kind: 'table' as const, table: 'nope', timestampField: 'ts' } }] })],
-    ['an unknown column', (r: FeatureRepository) => ({ ...r, featureViews: [{ ...r.featureViews[0]!, features: [{ name: 'speed', type: 'double' as const }] }] })],
-    ['a wrong type', (r: FeatureRepository) => ({ ...r, featureViews: [{ ...r.featureViews[0]!, features: [{ name: 'label', type: 'long' as const }] }] })],
-    ['a time column that is not a timestamp', (r: FeatureRepository) => ({ ...r, featureViews: [{ ...r.featureViews[0]!, source: { kind: 'table' as const, table: 'stats', timestampField: 'label' } }] })],
-    ['a bad TTL', (r: FeatureRepository) => ({ ...r, featureViews: [{ ...r.featureViews[0]!, ttl: 'forever' }] })],
-    ['a service naming an unknown feature', (r: FeatureRepository) => ({ ...r, featureServices: [{ name: 'svc', features: ['stats:nope'] }] })],
-  ])('refuses %s with FEATURE_DEFINITION_INVALID and records nothing', async (_, mutate) => {
+    ['a duplicate name', 'FEATURE_DEFINITION_DUPLICATE', (r: FeatureRepository) => ({ ...r, featureServices: [{ name: 'stats', features: ['stats:rate'] }] })],
+    ['an undefined entity', 'FEATURE_DEFINITION_UNKNOWN_ENTITY', (r: FeatureRepository) => ({ ...r, featureViews: [{ ...r.featureViews[0]!, entities: ['rider'] }] })],
+    ['a missing table', 'FEATURE_DEFINITION_UNKNOWN_TABLE', (r: FeatureRepository) => ({ ...r, featureViews: [{ ...r.featureViews[0]!, source: { kind: 'table' as const, table: 'nope', timestampField: 'ts' } }] })],
+    ['an unknown column', 'FEATURE_DEFINITION_UNKNOWN_COLUMN', (r: FeatureRepository) => ({ ...r, featureViews: [{ ...r.featureViews[0]!, features: [{ name: 'speed', type: 'double' as const }] }] })],
+    ['a wrong type', 'FEATURE_DEFINITION_TYPE_MISMATCH', (r: FeatureRepository) => ({ ...r, featureViews: [{ ...r.featureViews[0]!, features: [{ name: 'label', type: 'long' as const }] }] })],
+    ['a time column that is not a timestamp', 'FEATURE_DEFINITION_TYPE_MISMATCH', (r: FeatureRepository) => ({ ...r, featureViews: [{ ...r.featureViews[0]!, source: { kind: 'table' as const, table: 'stats', timestampField: 'label' } }] })],
+    ['a bad TTL', 'FEATURE_DEFINITION_TTL_INVALID', (r: FeatureRepository) => ({ ...r, featureViews: [{ ...r.featureViews[0]!, ttl: 'forever' }] })],
+    ['a service naming an unknown feature', 'FEATURE_DEFINITION_UNKNOWN_FEATURE', (r: FeatureRepository) => ({ ...r, featureServices: [{ name: 'svc', features: ['stats:nope'] }] })],
+  ])('refuses %s with %s and records nothing', async (_, code, mutate) => {
     const registry = new FeatureRegistry(project);
     const before = (await registry.latest())?.version;
-    await expect(registry.apply(mutate(base()), engine)).rejects.toMatchObject({ code: 'FEATURE_DEFINITION_INVALID' });
+    await expect(registry.apply(mutate(base()), engine)).rejects.toMatchObject({ code });
     expect((await registry.latest())?.version).toBe(before);
   });
 });

@@ -1,0 +1,49 @@
+import { stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CONFIG_FILE, Project } from '../../src/project/index.js';
+import { tempDir } from '../support/temp.js';
+
+async function projectWith(config: unknown): Promise<string> {
+  const dir = await tempDir('aquifer-config-');
+  await writeFile(path.join(dir, CONFIG_FILE), JSON.stringify(config));
+  return dir;
+}
+
+describe('the project config (aquifer.json)', () => {
+  it('opens what init writes, a Redis online store and a server section with fields of its own', async () => {
+    const dir = await tempDir('aquifer-config-');
+    const created = await Project.init(dir, 'demo');
+    expect((await Project.open(dir)).config).toEqual(created.config);
+    const redis = await projectWith({ name: 'p', backends: { tableStorage: 'local', onlineStore: { type: 'redis', url: 'redis://127.0.0.1:6379' } }, features: 'defs.json', server: { anonymous: ['read'], anythingElse: 1 } });
+    const project = await Project.open(redis);
+    expect(project.config.backends.onlineStore).toEqual({ type: 'redis', url: 'redis://127.0.0.1:6379' });
+    expect(project.featuresPath).toBe(path.join(redis, 'defs.json'));
+  });
+
+  it.each([
+    ['no name', { backends: { tableStorage: 'local' } }, 'name'],
+    ['an unknown table storage', { name: 'p', backends: { tableStorage: 's4' } }, 'backends.tableStorage'],
+    ['a Redis store without a URL', { name: 'p', backends: { tableStorage: 'local', onlineStore: { type: 'redis' } } }, 'backends.onlineStore.url'],
+    ['an unknown online store', { name: 'p', backends: { tableStorage: 'local', onlineStore: { type: 'memcached' } } }, 'backends.onlineStore.type'],
+    ['a misspelt key', { name: 'p', backends: { tableStorage: 'local' }, feature: 'x.json' }, '(the whole document)'],
+    ['a server section that is not an object', { name: 'p', backends: { tableStorage: 'local' }, server: 'open' }, 'server'],
+    ['a config that is not an object', [1], '(the whole document)'],
+  ])('refuses %s with PROJECT_CONFIG_INVALID naming the field', async (_, config, field) => {
+    const dir = await projectWith(config);
+    await expect(Project.open(dir)).rejects.toMatchObject({ code: 'PROJECT_CONFIG_INVALID', value: { file: path.join(dir, CONFIG_FILE), field } });
+  });
+
+  it('is never written invalid by init: an empty name is refused before any folder is made', async () => {
+    const root = path.join(await tempDir('aquifer-config-'), 'p');
+    await expect(Project.init(root, '')).rejects.toMatchObject({ code: 'PROJECT_CONFIG_INVALID', value: { field: 'name' } });
+    await expect(stat(root)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('refuses a config that is not JSON, and a folder without one', async () => {
+    const dir = await tempDir('aquifer-config-');
+    await expect(Project.open(dir)).rejects.toMatchObject({ code: 'PROJECT_NOT_FOUND' });
+    await writeFile(path.join(dir, CONFIG_FILE), '{"name": ');
+    await expect(Project.open(dir)).rejects.toMatchObject({ code: 'PROJECT_CONFIG_INVALID' });
+  });
+});
