@@ -41,16 +41,14 @@ describe.skipIf(!ready)('Kafka ingestion across consumer-group rebalances', () =
     // One member dies without leaving the group: its partitions move after the session times out.
     first.kill('SIGKILL');
     await produce(3000, 4000);
-    let seen: Record<string, unknown>[] = [];
     for (let i = 0; i < 600; i++) {
-      seen = await rows(table);
-      if (seen.length >= 4000) break;
+      if ((await rows(table)).length >= 4000) break;
       await sleep(250);
     }
     await sleep(1000);
     second.kill('SIGTERM');
     await exited(second);
-    seen = await rows(table);
+    const seen = await rows(table);
     const counts = new Map<number, number>();
     for (const row of seen) counts.set(Number(row['seq']), (counts.get(Number(row['seq'])) ?? 0) + 1);
     expect([...counts.entries()].filter(([, n]) => n !== 1)).toEqual([]);

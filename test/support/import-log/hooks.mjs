@@ -1,3 +1,4 @@
+/* global process */
 import { appendFileSync } from 'node:fs';
 
 const file = process.env.AQUIFER_IMPORT_LOG;
