@@ -302,6 +302,6 @@ export class FeatureStore {
 
   private tablePath(view: FeatureView): string {
     const table = view.source.table;
-    return path.isAbsolute(table) ? table : path.join(this.project.root, 'tables', table);
+    return path.isAbsolute(table) ? table : this.project.tablePath(table);
   }
 }
