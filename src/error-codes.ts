@@ -67,6 +67,9 @@ export const ERROR_CODES = {
   CDF_NOT_ENABLED: entry(400, 'The change data feed is not enabled for that range.'),
   CDF_RANGE_INVALID: entry(400, 'A change data feed range is not valid.'),
 
+  // ingest
+  INGEST_IDEMPOTENCY_KEY_INVALID: entry(400, 'An Idempotency-Key header is empty, too long or not printable.'),
+  INGEST_IDEMPOTENCY_KEY_REUSED: entry(422, 'An Idempotency-Key was already used with a different request body.'),
 
   // features
   FEATURE_DEFINITION_INVALID: entry(400, 'A feature definition cannot be used.'),
