@@ -236,6 +236,10 @@ describe('POST /v1/ingest/{table}', () => {
     }
   });
 
+  it('refuses to start with an idempotency window that is not a Delta interval', async () => {
+    await expect(startServer({ engine, project, port: 0, idempotencyWindow: 'a while' })).rejects.toMatchObject({ code: 'TABLE_PROPERTY_INVALID' });
+  });
+
   it('answers an empty array as accepted 0, not as a duplicate', async () => {
     const table = fresh('empty');
     await ingest(table, JSON.stringify([{ id: 1 }]));
