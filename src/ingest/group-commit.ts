@@ -83,6 +83,8 @@ export class GroupCommitter {
     let batch = taken;
     try {
       const snapshot = await this.target.snapshot();
+      // Before the table exists, a key's only trace is in the quarantine (a first request whose records were all bad).
+      const remembered = snapshot ?? (batch.some((p) => p.submission.idempotencyKey !== undefined) ? await this.target.quarantineSnapshot() : undefined);
       // Keys earlier in this batch, with the version (digest) each was taken for.
       const seen = new Map<string, number>();
       const fresh: Pending[] = [];
@@ -94,7 +96,7 @@ export class GroupCommitter {
         }
         const version = keyVersion(pending.submission);
         const earlier = seen.get(key);
-        const state = earlier === undefined ? keyState(snapshot, key, version) : sameRequest(earlier, version) ? 'duplicate' : 'conflict';
+        const state = earlier === undefined ? keyState(remembered, key, version) : sameRequest(earlier, version) ? 'duplicate' : 'conflict';
         if (state === 'conflict') pending.reject(keyReused(key));
         else if (state === 'duplicate') pending.resolve({ accepted: 0, quarantined: 0, version: snapshot?.version ?? -1, duplicate: true });
         else {

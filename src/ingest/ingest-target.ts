@@ -16,7 +16,7 @@ import {
   type StructType,
 } from '../table/index.js';
 import { jsonRecordChecks, type CheckOptions } from './checks/json-record-checks.js';
-import { openQuarantine } from './quarantine/quarantine-table.js';
+import { openQuarantine, quarantineLocation } from './quarantine/quarantine-table.js';
 import type { RawRecord } from './source-position.js';
 
 export interface CreateIfMissing {
@@ -123,6 +123,16 @@ export class IngestTarget {
   async snapshot(): Promise<Snapshot | undefined> {
     try {
       return await this.table.snapshot();
+    } catch (error) {
+      if (error instanceof TableNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  /** The quarantine's current snapshot, or undefined while it does not exist. */
+  async quarantineSnapshot(): Promise<Snapshot | undefined> {
+    try {
+      return await (await DeltaTable.open(quarantineLocation(this.location), { engine: this.engine })).snapshot();
     } catch (error) {
       if (error instanceof TableNotFoundError) return undefined;
       throw error;

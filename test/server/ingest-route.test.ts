@@ -246,6 +246,16 @@ describe('POST /v1/ingest/{table}', () => {
     expect(await ingest(table, '[]')).toMatchObject({ accepted: 0, quarantined: 0, duplicate: false });
   });
 
+  it('remembers a key whose first request to a new table was all quarantined', async () => {
+    const table = fresh('key_all_bad_first');
+    const body = JSON.stringify(['x', 1]);
+    expect(await ingest(table, body, { 'idempotency-key': 'first' })).toMatchObject({ accepted: 0, quarantined: 2, duplicate: false });
+    expect(await ingest(table, body, { 'idempotency-key': 'first' })).toMatchObject({ accepted: 0, quarantined: 0, duplicate: true });
+    expectError(await post(`/v1/ingest/${table}`, JSON.stringify([{ id: 1 }]), { 'idempotency-key': 'first' }), 422, 'INGEST_IDEMPOTENCY_KEY_REUSED');
+    expect(await state(table)).toEqual({ exists: false });
+    expect(await quarantineRows(engine, location(table))).toHaveLength(2);
+  });
+
   it('does not create a table with a made-up schema from a first request without any object', async () => {
     const table = fresh('no_objects_first');
     expect(await ingest(table, JSON.stringify(['x', 1]))).toMatchObject({ accepted: 0, quarantined: 2 });
