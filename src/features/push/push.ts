@@ -2,7 +2,6 @@ import { AquiferError } from '../../errors.js';
 import type { Engine } from '../../engine/index.js';
 import { DeltaTable } from '../../table/index.js';
 import type { FeatureRepository, FeatureView } from '../definitions/definitions.js';
-import { FeatureNotFoundError } from '../errors.js';
 import { checkKeySize, entityKey, type OnlineRow, type OnlineStore } from '../online/online-store.js';
 import { pushRows, type PushColumn } from './push-values.js';
 
@@ -46,7 +45,10 @@ export interface PushContext {
 export async function pushToView(context: PushContext, request: PushRequest): Promise<PushResult> {
   const to = request.to ?? 'online';
   const view = context.repository.featureViews.find((v) => v.name === request.view);
-  if (view === undefined) throw new FeatureNotFoundError(request.view, context.repository.featureViews.map((v) => v.name));
+  if (view === undefined) {
+    const names = context.repository.featureViews.map((v) => v.name);
+    throw new AquiferError('FEATURE_NOT_FOUND', `No feature view '${request.view}' to push to`, { value: request.view, hint: names.length === 0 ? 'Define feature views first.' : `Push to one of: ${names.join(', ')}.` });
+  }
   if (view.aggregation !== undefined) {
     throw new AquiferError('FEATURE_PUSH_UNSUPPORTED', `Feature view '${view.name}' is an aggregation view: its windows are folded from its table, not pushed`, { value: view.name, hint: `Send the events to its source table instead (POST /v1/ingest/${view.source.table}); they are folded into the windows as the table is aggregated.` });
   }
