@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   PROJECT_NOT_FOUND: entry(404, 'No Aquifer project (aquifer.json) at that folder.'),
   PROJECT_CONFIG_INVALID: entry(400, 'The project config or a definitions file is not valid.'),
   PROJECT_TABLE_NAME_INVALID: entry(400, 'A table name breaks the naming rules.'),
+  PROJECT_TABLE_NAME_RESERVED: entry(400, 'A table name is reserved for an internal table (such as `<table>__quarantine`).'),
+  PROJECT_TABLE_NAME_TOO_LONG: entry(400, 'A table name (with its internal tables\' suffixes) is longer than the file system allows.'),
 
   // tables
   TABLE_NOT_FOUND: entry(404, 'No Delta table at that location.'),
@@ -65,6 +67,9 @@ export const ERROR_CODES = {
   CDF_NOT_ENABLED: entry(400, 'The change data feed is not enabled for that range.'),
   CDF_RANGE_INVALID: entry(400, 'A change data feed range is not valid.'),
 
+  // ingest
+  INGEST_IDEMPOTENCY_KEY_INVALID: entry(400, 'An Idempotency-Key header is empty, too long or not printable.'),
+  INGEST_IDEMPOTENCY_KEY_REUSED: entry(422, 'An Idempotency-Key was already used with a different request body.'),
 
   // features
   FEATURE_DEFINITIONS_MISSING: entry(404, 'The project has no feature definitions file.'),
@@ -86,6 +91,9 @@ export const ERROR_CODES = {
   FEATURE_TRAINING_SET_INVALID: entry(400, 'A table is not a saved training set.'),
   FEATURE_NOT_FOUND: entry(404, 'No such feature, view or service.'),
   FEATURE_REQUEST_INVALID: entry(400, 'An online-features or push request is malformed.'),
+  FEATURE_PUSH_VALUE_INVALID: entry(400, 'A pushed value is missing or not of its column\'s type.'),
+  FEATURE_PUSH_UNSUPPORTED: entry(400, 'That feature view cannot take pushed rows (aggregation views; offline pushes to transformation views).'),
+  FEATURE_ENTITY_KEY_TOO_LONG: entry(400, 'An entity key is longer than the online store can keep (511 bytes with the view name).'),
   FEATURE_ONLINE_STORE_MISSING: entry(400, 'Nothing has been materialized into the online store.'),
   FEATURE_FUNCTION_FAILED: entry(500, 'An on-demand feature function threw.'),
 

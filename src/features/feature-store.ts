@@ -16,6 +16,7 @@ import { aggregateView, type AggregateOptions, type AggregateResult } from './ag
 import { planAggregation } from './aggregation/aggregation-plan.js';
 import { planKinds } from './aggregation/slots.js';
 import { viewSourceSchema, viewSourceSql } from './definitions/view-source.js';
+import { pushToView, type PushRequest, type PushResult } from './push/push.js';
 import { savedEntityRowsSql, trainingSetDefinition, TrainingSet, type PinnedSource } from './historical/training-set.js';
 
 export interface HistoricalFeaturesRequest {
@@ -178,6 +179,14 @@ export class FeatureStore {
     return response;
   }
 
+  /**
+   * Feast's push: rows for one feature view to the online store, its table, or both, each
+   * value checked against the view's definition first (see push/push.ts).
+   */
+  async push(request: PushRequest): Promise<PushResult> {
+    return pushToView({ engine: this.engine, repository: this.repository, online: () => this.requireOnline(), tablePath: (view) => this.tablePath(view) }, request);
+  }
+
   private viewsNamed(names: readonly string[] | undefined): ResolvedView[] {
     const views = names === undefined ? this.repository.featureViews : this.repository.featureViews.filter((v) => names.includes(v.name));
     return views.map((view) => ({ view, joinKeys: joinKeysOf(this.repository.entities, view), features: [...view.features] }));
@@ -302,6 +311,6 @@ export class FeatureStore {
 
   private tablePath(view: FeatureView): string {
     const table = view.source.table;
-    return path.isAbsolute(table) ? table : path.join(this.project.root, 'tables', table);
+    return path.isAbsolute(table) ? table : this.project.tablePath(table);
   }
 }

@@ -2,7 +2,9 @@ export { entity, featureView, featureService, onDemandFeatureView, AGGREGATION_F
 export { durationSeconds } from './definitions/duration.js';
 export { resolveFeatures, type ResolvedView } from './definitions/resolve.js';
 export { FeatureStore, type HistoricalFeaturesRequest, type OnlineFeaturesRequest } from './feature-store.js';
-export { entityKey, isNewer, type OnlineStore, type OnlineRow } from './online/online-store.js';
+export { entityKey, isNewer, checkKeySize, MAX_ONLINE_KEY_BYTES, type OnlineStore, type OnlineRow } from './online/online-store.js';
+export { PUSH_TARGETS, type PushRequest, type PushResult, type PushTarget } from './push/push.js';
+export { parseEventTime } from './push/push-values.js';
 export { LmdbOnlineStore } from './online/lmdb-online-store.js';
 export { RedisOnlineStore } from './online/redis-online-store.js';
 export { materializeView, type MaterializeResult } from './online/materialize.js';

@@ -1,11 +1,19 @@
+import { digestVersion, IDEMPOTENCY_APP_PREFIX, keyReused, keyState, sameRequest } from './idempotency.js';
 import type { IngestTarget } from './ingest-target.js';
 import type { RawRecord } from './source-position.js';
 
-/** One submission (an HTTP request, a push): its records and, optionally, its idempotency key. */
+/**
+ * One submission (an HTTP request, a push): its records and, optionally, its idempotency
+ * key with a digest of the request (see idempotency.ts): the same key with another
+ * digest is refused with INGEST_IDEMPOTENCY_KEY_REUSED, never taken as a duplicate.
+ */
 export interface Submission {
+  /** The request id its records' sources carry; clients may reuse one, so it need not be unique. */
   id: string;
   records: readonly RawRecord[];
   idempotencyKey?: string;
+  /** The request's digest (requestDigest); without one, a keyed submission matches any earlier use of its key. */
+  digest?: string;
 }
 
 export interface SubmissionResult {
@@ -21,9 +29,6 @@ interface Pending {
   resolve: (result: SubmissionResult) => void;
   reject: (error: unknown) => void;
 }
-
-/** Idempotency keys are remembered as txn actions in the table's log: appId `aquifer.http:<key>`. */
-export const IDEMPOTENCY_APP_PREFIX = 'aquifer.http:';
 
 /**
  * Group commit for submissions to one table: at most one commit is in flight; whatever
@@ -63,33 +68,48 @@ export class GroupCommitter {
     const max = this.options.maxRecords ?? 100_000;
     const batch: Pending[] = [];
     let records = 0;
-    while (this.queue.length > 0 && (batch.length === 0 || records + (this.queue[0] as Pending).submission.records.length <= max)) {
+    // Counts come back per request id (the records' source), so two submissions with the same id never share a commit.
+    const ids = new Set<string>();
+    while (this.queue.length > 0 && (batch.length === 0 || records + (this.queue[0] as Pending).submission.records.length <= max) && !ids.has((this.queue[0] as Pending).submission.id)) {
       const next = this.queue.shift() as Pending;
       records += next.submission.records.length;
+      ids.add(next.submission.id);
       batch.push(next);
     }
     return batch;
   }
 
-  private async commit(batch: Pending[]): Promise<void> {
+  private async commit(taken: Pending[]): Promise<void> {
+    let batch = taken;
     try {
       const snapshot = await this.target.snapshot();
-      const seen = new Set<string>();
+      // Before the table exists, a key's only trace is in the quarantine (a first request whose records were all bad).
+      const remembered = snapshot ?? (batch.some((p) => p.submission.idempotencyKey !== undefined) ? await this.target.quarantineSnapshot() : undefined);
+      // Keys earlier in this batch, with the version (digest) each was taken for.
+      const seen = new Map<string, number>();
       const fresh: Pending[] = [];
       for (const pending of batch) {
         const key = pending.submission.idempotencyKey;
-        if (key !== undefined && (seen.has(key) || snapshot?.txnVersion(IDEMPOTENCY_APP_PREFIX + key) !== undefined)) {
-          pending.resolve({ accepted: 0, quarantined: 0, version: snapshot?.version ?? -1, duplicate: true });
+        if (key === undefined) {
+          fresh.push(pending);
           continue;
         }
-        if (key !== undefined) seen.add(key);
-        fresh.push(pending);
+        const version = keyVersion(pending.submission);
+        const earlier = seen.get(key);
+        const state = earlier === undefined ? keyState(remembered, key, version) : sameRequest(earlier, version) ? 'duplicate' : 'conflict';
+        if (state === 'conflict') pending.reject(keyReused(key));
+        else if (state === 'duplicate') pending.resolve({ accepted: 0, quarantined: 0, version: snapshot?.version ?? -1, duplicate: true });
+        else {
+          seen.set(key, version);
+          fresh.push(pending);
+        }
       }
+      batch = fresh;
       if (fresh.length === 0) return;
       // A keyed submission's records carry the key as their position: committed once, never again.
       const records = fresh.flatMap((p) => {
         const key = p.submission.idempotencyKey;
-        return key === undefined ? p.submission.records : p.submission.records.map((r) => ({ ...r, position: { appId: IDEMPOTENCY_APP_PREFIX + key, version: 0 } }));
+        return key === undefined ? p.submission.records : p.submission.records.map((r) => ({ ...r, position: { appId: IDEMPOTENCY_APP_PREFIX + key, version: keyVersion(p.submission) } }));
       });
       const result = await this.target.writeJson(records, [], { groupBy: 'requestId' });
       for (const pending of fresh) {
@@ -102,4 +122,9 @@ export class GroupCommitter {
       for (const pending of batch) pending.reject(error);
     }
   }
+}
+
+/** The txn version a keyed submission commits: from its digest, or 0 (matches any body) without one. */
+function keyVersion(submission: Submission): number {
+  return submission.digest === undefined ? 0 : digestVersion(submission.digest);
 }

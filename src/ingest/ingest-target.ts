@@ -8,6 +8,7 @@ import {
   DeltaTable,
   fromDuckDBType,
   TableNotFoundError,
+  TXN_RETENTION_PROPERTY,
   type AppTransaction,
   type DomainMetadata,
   type Snapshot,
@@ -15,7 +16,7 @@ import {
   type StructType,
 } from '../table/index.js';
 import { jsonRecordChecks, type CheckOptions } from './checks/json-record-checks.js';
-import { openQuarantine } from './quarantine/quarantine-table.js';
+import { openQuarantine, quarantineLocation } from './quarantine/quarantine-table.js';
 import type { RawRecord } from './source-position.js';
 
 export interface CreateIfMissing {
@@ -128,6 +129,16 @@ export class IngestTarget {
     }
   }
 
+  /** The quarantine's current snapshot, or undefined while it does not exist. */
+  async quarantineSnapshot(): Promise<Snapshot | undefined> {
+    try {
+      return await (await DeltaTable.open(quarantineLocation(this.location), { engine: this.engine })).snapshot();
+    } catch (error) {
+      if (error instanceof TableNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
   /** The committed position of each application id (txn version), for seeking a source. */
   async positions(prefix: string): Promise<Map<string, number>> {
     const snapshot = await this.snapshot();
@@ -229,7 +240,7 @@ export class IngestTarget {
     const anyBad = Number((await this.engine.query(`SELECT count(*) AS n FROM ${table} WHERE aq_reason IS NOT NULL`))[0]?.['n'] ?? 0) > 0;
     let quarantined = 0;
     if (anyBad || extraQuarantine !== undefined) {
-      const quarantineTable = await openQuarantine(this.location, this.engine);
+      const quarantineTable = await openQuarantine(this.location, this.engine, this.quarantineProperties(snapshot));
       const quarantineSnapshot = await quarantineTable.snapshot();
       const badRows = `SELECT aq_reason AS reason, aq_message AS message, aq_source AS source, aq_raw AS payload FROM ${table} WHERE aq_reason IS NOT NULL AND ${fresh(quarantineSnapshot)}`;
       const quarantineRows = extraQuarantine === undefined ? badRows : `${badRows} UNION ALL ${extraQuarantine}`;
@@ -270,6 +281,17 @@ export class IngestTarget {
     return written.skipped ? 0 : written.rows;
   }
 
+  /**
+   * A new quarantine keeps positions as long as its table does (txn retention): an
+   * idempotency key must expire from both, or a key reused after the window would find
+   * its bad records already quarantined.
+   */
+  private quarantineProperties(snapshot: Snapshot | undefined): Record<string, string> {
+    const create = this.options.createIfMissing;
+    const retention = snapshot === undefined ? (create === undefined || create === false ? undefined : create.properties?.[TXN_RETENTION_PROPERTY]) : snapshot.configuration[TXN_RETENTION_PROPERTY];
+    return retention === undefined ? {} : { [TXN_RETENTION_PROPERTY]: retention };
+  }
+
   private async hasObjects(stage: string): Promise<boolean> {
     const rows = await this.engine.query(`SELECT count(*) AS n FROM ${quoteIdent(stage)} WHERE CASE WHEN json_valid(aq_raw) THEN json_type(aq_raw) = 'OBJECT' ELSE false END`);
     return Number(rows[0]?.['n'] ?? 0) > 0;
@@ -280,7 +302,7 @@ export class IngestTarget {
     const checked = tempName('checked');
     await this.engine.run(`CREATE TEMP TABLE ${quoteIdent(checked)} AS ${jsonRecordChecks(quoteIdent(stage), { kind: 'struct', fields: [] })}`);
     try {
-      const quarantineTable = await openQuarantine(this.location, this.engine);
+      const quarantineTable = await openQuarantine(this.location, this.engine, this.quarantineProperties(undefined));
       const quarantineSnapshot = await quarantineTable.snapshot();
       const reached = await this.engine.query(`SELECT aq_app, max(aq_pos) AS pos FROM ${quoteIdent(checked)} WHERE aq_app IS NOT NULL GROUP BY aq_app`);
       const done = (app: string) => quarantineSnapshot.txnVersion(app) ?? -1;

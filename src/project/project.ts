@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AquiferError } from '../errors.js';
 import { parseProjectConfig } from './config-schema.js';
+import { checkTableName } from './table-name.js';
 
 export const CONFIG_FILE = 'aquifer.json';
 
@@ -85,11 +86,8 @@ export class Project {
     }
   }
 
-  /** Where the table of that name lives. */
+  /** Where the table of that name lives (the name checked by checkTableName). */
   tablePath(name: string): string {
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name)) {
-      throw new AquiferError('PROJECT_TABLE_NAME_INVALID', `'${name}' is not a valid table name`, { value: name, hint: 'Use letters, digits, _, . and -, starting with a letter, digit or _.' });
-    }
-    return path.join(this.root, 'tables', name);
+    return path.join(this.root, 'tables', checkTableName(name));
   }
 }

@@ -10,6 +10,8 @@ export interface AppOptions {
   engine: Engine;
   project: Project;
   maxBodyBytes?: number;
+  /** How long ingestion remembers an Idempotency-Key on the tables it creates (see IngestRouteOptions). */
+  idempotencyWindow?: string;
   /** The project's feature store, opened on first use and shared with the server's fast routes. */
   featureStore?: FeatureStoreOpener;
 }
@@ -20,7 +22,7 @@ export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 export function buildApp(options: AppOptions): Hono {
   const app = new Hono();
   app.get('/health', (c) => c.json({ status: 'ok' }));
-  registerIngestRoute(app, { engine: options.engine, project: options.project, maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES });
+  registerIngestRoute(app, { engine: options.engine, project: options.project, maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, ...(options.idempotencyWindow === undefined ? {} : { idempotencyWindow: options.idempotencyWindow }) });
   registerFeatureRoutes(app, { engine: options.engine, project: options.project, featureStore: options.featureStore ?? featureStoreOpener(options.project, options.engine) });
   app.notFound((c) => c.json({ error: new AquiferError('HTTP_NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`, { hint: 'POST /v1/ingest/{table}, POST /get-online-features, POST /push, GET /health.' }).toJSON() }, 404));
   app.onError((error, c) => {

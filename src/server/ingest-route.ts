@@ -3,28 +3,40 @@ import type { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { AquiferError } from '../errors.js';
 import type { Engine } from '../engine/index.js';
-import { GroupCommitter, IngestTarget, type RawRecord } from '../ingest/index.js';
+import { checkIdempotencyKey, DEFAULT_IDEMPOTENCY_WINDOW, GroupCommitter, IngestTarget, requestDigest, type RawRecord } from '../ingest/index.js';
 import type { Project } from '../project/index.js';
+import { TXN_RETENTION_PROPERTY, txnExpiryCutoff } from '../table/index.js';
 
 export interface IngestRouteOptions {
   engine: Engine;
   project: Project;
   /** Largest accepted request body, in bytes. */
   maxBodyBytes: number;
+  /**
+   * How long an Idempotency-Key is remembered (Delta interval text, e.g. 'interval 24 hours'):
+   * the `delta.setTransactionRetentionDuration` of tables this route creates. A table that
+   * exists keeps its own setting (none: keys never expire).
+   */
+  idempotencyWindow?: string;
 }
 
 /**
  * `POST /v1/ingest/{table}`: a JSON array or NDJSON body of records, optionally with an
- * `Idempotency-Key` header (a retried request with the same key is not written twice).
+ * `Idempotency-Key` header (a retried request with the same key and body is not written
+ * twice; the same key with another body is refused with 422 INGEST_IDEMPOTENCY_KEY_REUSED).
  * Answers with rows accepted, rows quarantined and the table version. A body that is too
  * large, not JSON or of another content type is refused with nothing written.
  */
 export function registerIngestRoute(app: Hono, options: IngestRouteOptions): void {
+  const window = options.idempotencyWindow ?? DEFAULT_IDEMPOTENCY_WINDOW;
+  // A window that is not a Delta interval fails here, at start-up, not in every later request to the tables it made.
+  txnExpiryCutoff({ [TXN_RETENTION_PROPERTY]: window });
   const committers = new Map<string, Promise<GroupCommitter>>();
   const committer = (table: string) => {
     let found = committers.get(table);
     if (found === undefined) {
-      found = IngestTarget.open(options.project.tablePath(table), { engine: options.engine, createIfMissing: {} }).then((target) => new GroupCommitter(target));
+      const createIfMissing = { properties: { [TXN_RETENTION_PROPERTY]: window } };
+      found = IngestTarget.open(options.project.tablePath(table), { engine: options.engine, createIfMissing }).then((target) => new GroupCommitter(target));
       committers.set(table, found);
       found.catch(() => committers.delete(table));
     }
@@ -43,9 +55,14 @@ export function registerIngestRoute(app: Hono, options: IngestRouteOptions): voi
       const table = c.req.param('table');
       options.project.tablePath(table);
       const requestId = c.req.header('x-request-id') ?? randomUUID();
-      const idempotencyKey = c.req.header('idempotency-key');
-      const records = parseBody(c.req.header('content-type') ?? '', await c.req.text(), requestId, idempotencyKey);
-      const result = await (await committer(table)).submit({ id: requestId, records, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) });
+      const keyHeader = c.req.header('idempotency-key');
+      const idempotencyKey = keyHeader === undefined ? undefined : checkIdempotencyKey(keyHeader);
+      const contentType = c.req.header('content-type') ?? '';
+      const body = await c.req.text();
+      const records = parseBody(contentType, body, requestId, idempotencyKey);
+      // The key is kept with a digest of what it was used for: media type and body bytes.
+      const keyed = idempotencyKey === undefined ? {} : { idempotencyKey, digest: requestDigest([contentType.split(';')[0]?.trim().toLowerCase() ?? '', body]) };
+      const result = await (await committer(table)).submit({ id: requestId, records, ...keyed });
       return c.json({ table, requestId, accepted: result.accepted, quarantined: result.quarantined, version: result.version, duplicate: result.duplicate });
     },
   );

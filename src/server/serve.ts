@@ -15,6 +15,8 @@ export interface ServeOptions {
   /** 0 picks a free port. */
   port?: number;
   maxBodyBytes?: number;
+  /** How long ingestion remembers an Idempotency-Key on the tables it creates ('interval 24 hours' by default). */
+  idempotencyWindow?: string;
 }
 
 export interface RunningServer {
@@ -25,7 +27,7 @@ export interface RunningServer {
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const featureStore = featureStoreOpener(options.project, options.engine);
-  const app = buildApp({ engine: options.engine, project: options.project, maxBodyBytes, featureStore });
+  const app = buildApp({ engine: options.engine, project: options.project, maxBodyBytes, featureStore, ...(options.idempotencyWindow === undefined ? {} : { idempotencyWindow: options.idempotencyWindow }) });
   const viaApp = getRequestListener(app.fetch);
   const onlineFeatures = onlineFeaturesListener(featureStore, maxBodyBytes);
   // Online lookups are the latency-critical route: they skip the Fetch API adapter (a

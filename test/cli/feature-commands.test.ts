@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -49,6 +50,11 @@ describe('feature commands', () => {
     const recreated = await runCli(['training-set', 'recreate', 'training_v1', 'training_v1_again', ...project_, '--format', 'json']);
     expect(recreated.code, recreated.stderr).toBe(0);
     expect(JSON.parse(recreated.stdout)).toMatchObject({ rows: 2 });
+    // Table names follow the project's rules on the command line too: a quarantine's name is reserved.
+    const reserved = await runCli(['training-set', 'recreate', 'training_v1', 'training_v1__quarantine', ...project_]);
+    expect(reserved.code).toBe(1);
+    expect(reserved.stderr).toContain('PROJECT_TABLE_NAME_RESERVED');
+    expect(existsSync(path.join(project.root, 'tables', 'training_v1__quarantine'))).toBe(false);
 
     const again = await runCli(['training-set', 'create', 'training_v1', '--entities', path.join(dir, 'rows.parquet'), '--features', 'stats:rate', ...project_, '--format', 'json']);
     expect(again.code).toBe(1);

@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
-import { GroupCommitter, IDEMPOTENCY_APP_PREFIX, IngestTarget, type RawRecord, type Submission } from '../../src/ingest/index.js';
-import { DeltaTable, field, primitive, struct } from '../../src/table/index.js';
+import { GroupCommitter, IDEMPOTENCY_APP_PREFIX, IngestTarget, requestDigest, type RawRecord, type Submission } from '../../src/ingest/index.js';
+import { DeltaTable, field, primitive, struct, TXN_RETENTION_PROPERTY } from '../../src/table/index.js';
 import { quarantineRows, tableRows } from '../support/ingest.js';
 import { tempDir } from '../support/temp.js';
 
@@ -16,17 +16,18 @@ beforeAll(async () => {
 });
 afterAll(() => engine.close());
 
-async function committer(): Promise<{ location: string; committer: GroupCommitter }> {
+async function committer(properties: Record<string, string> = {}): Promise<{ location: string; committer: GroupCommitter }> {
   const location = path.join(root, `t${counter++}`);
-  await DeltaTable.create(location, { engine, schema: struct([field('request', primitive('long')), field('n', primitive('long'))]) });
+  await DeltaTable.create(location, { engine, schema: struct([field('request', primitive('long')), field('n', primitive('long'))]), properties });
   return { location, committer: new GroupCommitter(await IngestTarget.open(location, { engine })) };
 }
 
+/** A submission; a keyed one carries the digest of its records, as the HTTP route sends it. */
 function submission(id: string, request: number, count: number, key?: string, bad = 0): Submission {
   const records: RawRecord[] = [];
   for (let n = 0; n < count; n++) records.push({ payload: JSON.stringify({ request, n }), source: { kind: 'http', requestId: id, index: n } });
   for (let n = 0; n < bad; n++) records.push({ payload: JSON.stringify({ request: 'bad' }), source: { kind: 'http', requestId: id, index: count + n } });
-  return { id, records, ...(key === undefined ? {} : { idempotencyKey: key }) };
+  return { id, records, ...(key === undefined ? {} : { idempotencyKey: key, digest: requestDigest(records.map((r) => r.payload)) }) };
 }
 
 const keys = (rows: readonly Record<string, unknown>[]) => rows.map((r) => `${r['request']}/${r['n']}`).sort();
@@ -74,5 +75,62 @@ describe('GroupCommitter', () => {
     expect((results[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'TABLE_NOT_FOUND' });
     await DeltaTable.create(location, { engine, schema: struct([field('request', primitive('long')), field('n', primitive('long'))]) });
     expect(await c.submit(submission('c', 3, 1))).toMatchObject({ accepted: 1, duplicate: false });
+  });
+
+  it('refuses a key committed earlier for another body with INGEST_IDEMPOTENCY_KEY_REUSED, writing nothing', async () => {
+    const { location, committer: c } = await committer();
+    await c.submit(submission('a', 1, 2, 'k', 1));
+    const version = (await (await DeltaTable.open(location, { engine })).snapshot()).version;
+    await expect(c.submit(submission('b', 2, 2, 'k', 1))).rejects.toMatchObject({ code: 'INGEST_IDEMPOTENCY_KEY_REUSED' });
+    expect((await (await DeltaTable.open(location, { engine })).snapshot()).version).toBe(version);
+    expect(keys(await tableRows(engine, location))).toEqual(['1/0', '1/1']);
+    expect(await quarantineRows(engine, location)).toHaveLength(1);
+    // The original body is still a duplicate.
+    expect(await c.submit(submission('c', 1, 2, 'k', 1))).toMatchObject({ duplicate: true });
+  });
+
+  it('refuses a key used twice in one group with different bodies, taking the first', async () => {
+    const { location, committer: c } = await committer();
+    const results = await Promise.allSettled([c.submit(submission('first', 0, 1)), c.submit(submission('a', 1, 2, 'k')), c.submit(submission('b', 2, 2, 'k'))]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    expect((results[2] as PromiseRejectedResult).reason).toMatchObject({ code: 'INGEST_IDEMPOTENCY_KEY_REUSED' });
+    expect(keys(await tableRows(engine, location))).toEqual(['0/0', '1/0', '1/1']);
+  });
+
+  it('gives each submission its own counts when several reuse one request id', async () => {
+    const { location, committer: c } = await committer();
+    const results = await Promise.all([c.submit(submission('busy', 0, 1)), ...[1, 2, 3].map((i) => c.submit(submission('same', i, i, undefined, 1)))]);
+    expect(results.slice(1).map((r) => [r.accepted, r.quarantined])).toEqual([
+      [1, 1],
+      [2, 1],
+      [3, 1],
+    ]);
+    expect(keys(await tableRows(engine, location))).toHaveLength(7);
+  });
+
+  describe('with a txn retention on the table', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('takes a key again, body and bad records alike, once the retention has passed', async () => {
+      const { location, committer: c } = await committer({ [TXN_RETENTION_PROPERTY]: 'interval 1 hours' });
+      await c.submit(submission('a', 1, 2, 'k', 1));
+      expect(await c.submit(submission('b', 1, 2, 'k', 1))).toMatchObject({ duplicate: true });
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(Date.now() + 3_600_001);
+      expect(await c.submit(submission('c', 1, 2, 'k', 1))).toMatchObject({ accepted: 2, quarantined: 1, duplicate: false });
+      expect(keys(await tableRows(engine, location))).toEqual(['1/0', '1/0', '1/1', '1/1']);
+      expect(await quarantineRows(engine, location)).toHaveLength(2);
+    });
+
+    it('takes an expired key for another body too', async () => {
+      const { location, committer: c } = await committer({ [TXN_RETENTION_PROPERTY]: 'interval 1 hours' });
+      await c.submit(submission('a', 1, 1, 'k'));
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(Date.now() + 3_600_001);
+      expect(await c.submit(submission('b', 2, 1, 'k'))).toMatchObject({ accepted: 1, duplicate: false });
+      expect(keys(await tableRows(engine, location))).toEqual(['1/0', '2/0']);
+    });
   });
 });

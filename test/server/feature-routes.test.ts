@@ -89,6 +89,40 @@ describe('the feature server', () => {
     expect(await raw.json()).toMatchObject({ error: { code: 'HTTP_BODY_INVALID' } });
   });
 
+  it('answers bodies of the wrong shape with 400 FEATURE_REQUEST_INVALID naming the field', async () => {
+    const field = async (route: string, body: unknown) => {
+      const answer = await post(route, body);
+      expect(answer.status, JSON.stringify(answer.body)).toBe(400);
+      expect(answer.body).toMatchObject({ error: { code: 'FEATURE_REQUEST_INVALID' } });
+      return ((answer.body['error'] as { value: { field: string } }).value).field;
+    };
+    expect(await field('/get-online-features', { features: ['driver_stats:trips', 1], entities: { driver_id: [1] } })).toBe('features[1]');
+    expect(await field('/get-online-features', { features: ['driver_stats:trips'], entities: { driver_id: [{ id: 1 }] } })).toBe('entities.driver_id[0]');
+    expect(await field('/get-online-features', { features: ['driver_stats:trips'], entities: { driver_id: 1 } })).toBe('entities.driver_id');
+    expect(await field('/get-online-features', { features: 'driver_stats:trips', entities: { driver_id: [1] } })).toBe('features');
+    expect(await field('/push', { push_source_name: 'driver_stats', df: { driver_id: [1] }, to: 'sideways' })).toBe('to');
+    expect(await field('/push', { push_source_name: 7, df: {} })).toBe('push_source_name');
+    expect(await field('/push', { push_source_name: 'driver_stats', df: { driver_id: 1 } })).toBe('df.driver_id');
+  });
+
+  it('refuses a pushed value of the wrong type with 400 FEATURE_PUSH_VALUE_INVALID, writing nothing online or offline', async () => {
+    const table = async () => (await (await DeltaTable.open(project.tablePath('driver_stats'), { engine })).snapshot()).version;
+    const version = await table();
+    const pushed = await post('/push', { push_source_name: 'driver_stats', to: 'online_and_offline', df: { driver_id: [1003, 1004], event_ts: ['2024-05-02T00:00:00Z', '1'], conv_rate: [0.1, 0.2], trips: [1, 2] } });
+    expect(pushed).toMatchObject({ status: 400, body: { error: { code: 'FEATURE_PUSH_VALUE_INVALID', value: { column: 'event_ts', row: 1 } } } });
+    const typed = await post('/push', { push_source_name: 'driver_stats', df: { driver_id: [1003], event_ts: ['2024-05-02T00:00:00Z'], conv_rate: [0.1], trips: ['3'] } });
+    expect(typed).toMatchObject({ status: 400, body: { error: { code: 'FEATURE_PUSH_VALUE_INVALID', value: { column: 'trips', row: 0, expected: 'long' } } } });
+    const { body } = await post('/get-online-features', { features: ['driver_stats:trips'], entities: { driver_id: [1003, 1004] } });
+    expect((body['results'] as { statuses: string[] }[])[1]?.statuses).toEqual(['NOT_FOUND', 'NOT_FOUND']);
+    expect(await table()).toBe(version);
+  });
+
+  it('refuses an entity key over the online store\'s key size with 400 FEATURE_ENTITY_KEY_TOO_LONG', async () => {
+    const long = 9 * 10 ** 15;
+    const ids = Array.from({ length: 40 }, (_, i) => long + i).map(String).join('');
+    expect(await post('/get-online-features', { features: ['driver_stats:trips'], entities: { driver_id: [ids] } })).toMatchObject({ status: 400, body: { error: { code: 'FEATURE_ENTITY_KEY_TOO_LONG' } } });
+  });
+
   it('refuses a lookup body over the size limit with 413, and still serves after it', async () => {
     const small = await startServer({ engine, project, port: 0, maxBodyBytes: 256 });
     try {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
 import { Project } from '../../src/project/index.js';
+import { DeltaTable, TXN_RETENTION_PROPERTY } from '../../src/table/index.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { quarantineRows, tableRows, tableVersion } from '../support/ingest.js';
 import { tempDir } from '../support/temp.js';
@@ -173,10 +174,86 @@ describe('POST /v1/ingest/{table}', () => {
     expect((await quarantineRows(engine, location(table))).map((q) => q.reason).sort()).toEqual(['TYPE_MISMATCH', 'UNKNOWN_FIELD']);
   });
 
+  it('refuses the same Idempotency-Key with another body with 422 INGEST_IDEMPOTENCY_KEY_REUSED, writing nothing', async () => {
+    const table = fresh('key_reused');
+    const body = JSON.stringify([{ id: 1 }, { id: 'bad' }]);
+    await ingest(table, body, { 'idempotency-key': 'reused' });
+    const before = await state(table);
+    expectError(await post(`/v1/ingest/${table}`, JSON.stringify([{ id: 2 }, { id: 'worse' }]), { 'idempotency-key': 'reused' }), 422, 'INGEST_IDEMPOTENCY_KEY_REUSED');
+    // The same records as NDJSON are another request body too.
+    expectError(await post(`/v1/ingest/${table}`, ndjson([{ id: 1 }, { id: 'bad' }]), { 'idempotency-key': 'reused', 'content-type': 'application/x-ndjson' }), 422, 'INGEST_IDEMPOTENCY_KEY_REUSED');
+    expect(await state(table)).toEqual(before);
+    expect(await ingest(table, body, { 'idempotency-key': 'reused' })).toMatchObject({ duplicate: true });
+  });
+
+  it('refuses an empty, blank or over-long Idempotency-Key with 400 INGEST_IDEMPOTENCY_KEY_INVALID, writing nothing', async () => {
+    const table = fresh('key_invalid');
+    await ingest(table, JSON.stringify([{ id: 1 }]));
+    const before = await state(table);
+    for (const key of ['', '   ', 'k'.repeat(256)]) expectError(await post(`/v1/ingest/${table}`, JSON.stringify([{ id: 2 }]), { 'idempotency-key': key }), 400, 'INGEST_IDEMPOTENCY_KEY_INVALID');
+    expect(await state(table)).toEqual(before);
+    expect(await ingest(table, JSON.stringify([{ id: 2 }]), { 'idempotency-key': 'k'.repeat(255) })).toMatchObject({ accepted: 1 });
+  });
+
+  it('gives each request its own counts when concurrent requests reuse one X-Request-Id', async () => {
+    const table = fresh('same_request_id');
+    await ingest(table, JSON.stringify([{ id: 0 }]));
+    const answers = await Promise.all(
+      [1, 2, 3, 4].map((n) => ingest(table, JSON.stringify([...Array.from({ length: n }, (_, i) => ({ id: i })), { id: 'bad' }]), { 'x-request-id': 'reused-id' })),
+    );
+    expect(answers.map((a) => [a.accepted, a.quarantined])).toEqual([
+      [1, 1],
+      [2, 1],
+      [3, 1],
+      [4, 1],
+    ]);
+    expect(await tableRows(engine, location(table))).toHaveLength(11);
+  });
+
+  it('creates tables that remember idempotency keys for 24 hours (delta.setTransactionRetentionDuration)', async () => {
+    const table = fresh('key_window');
+    await ingest(table, JSON.stringify([{ id: 1 }]), { 'idempotency-key': 'w' });
+    const snapshot = await (await DeltaTable.open(location(table), { engine })).snapshot();
+    expect(snapshot.configuration[TXN_RETENTION_PROPERTY]).toBe('interval 24 hours');
+  });
+
+  it('takes a key again once the configured window has passed', async () => {
+    const expiring = await startServer({ engine, project, port: 0, idempotencyWindow: 'interval 0 seconds' });
+    try {
+      const table = fresh('key_expired');
+      const send = async () => {
+        const response = await fetch(`${expiring.url}/v1/ingest/${table}`, { method: 'POST', body: JSON.stringify([{ id: 1 }, { id: 'bad' }]), headers: { 'content-type': 'application/json', 'idempotency-key': 'once' } });
+        expect(response.status).toBe(200);
+        return (await response.json()) as IngestAnswer;
+      };
+      expect(await send()).toMatchObject({ accepted: 1, quarantined: 1, duplicate: false });
+      // A window of 0 expires a key as soon as it is committed.
+      expect(await send()).toMatchObject({ accepted: 1, quarantined: 1, duplicate: false });
+      expect(await tableRows(engine, location(table))).toHaveLength(2);
+      expect(await quarantineRows(engine, location(table))).toHaveLength(2);
+    } finally {
+      await expiring.close();
+    }
+  });
+
+  it('refuses to start with an idempotency window that is not a Delta interval', async () => {
+    await expect(startServer({ engine, project, port: 0, idempotencyWindow: 'a while' })).rejects.toMatchObject({ code: 'TABLE_PROPERTY_INVALID' });
+  });
+
   it('answers an empty array as accepted 0, not as a duplicate', async () => {
     const table = fresh('empty');
     await ingest(table, JSON.stringify([{ id: 1 }]));
     expect(await ingest(table, '[]')).toMatchObject({ accepted: 0, quarantined: 0, duplicate: false });
+  });
+
+  it('remembers a key whose first request to a new table was all quarantined', async () => {
+    const table = fresh('key_all_bad_first');
+    const body = JSON.stringify(['x', 1]);
+    expect(await ingest(table, body, { 'idempotency-key': 'first' })).toMatchObject({ accepted: 0, quarantined: 2, duplicate: false });
+    expect(await ingest(table, body, { 'idempotency-key': 'first' })).toMatchObject({ accepted: 0, quarantined: 0, duplicate: true });
+    expectError(await post(`/v1/ingest/${table}`, JSON.stringify([{ id: 1 }]), { 'idempotency-key': 'first' }), 422, 'INGEST_IDEMPOTENCY_KEY_REUSED');
+    expect(await state(table)).toEqual({ exists: false });
+    expect(await quarantineRows(engine, location(table))).toHaveLength(2);
   });
 
   it('does not create a table with a made-up schema from a first request without any object', async () => {
@@ -239,6 +316,25 @@ describe('refused requests', () => {
     expectError(await post('/v1/ingest/-dash', '[{"id": 1}]'), 400, 'PROJECT_TABLE_NAME_INVALID');
     expectError(await post('/v1/ingest/semi%3Bcolon', '[{"id": 1}]'), 400, 'PROJECT_TABLE_NAME_INVALID');
     expect(existsSync(path.join(project.root, 'tables', '-dash'))).toBe(false);
+  });
+
+  it('refuses to write a quarantine or any reserved name with 400 PROJECT_TABLE_NAME_RESERVED, leaving the quarantine alone', async () => {
+    await ingest(table, JSON.stringify([{ id: 'bad' }]));
+    const held = await state(table);
+    expectError(await post(`/v1/ingest/${table}__quarantine`, '[{"id": 1}]'), 400, 'PROJECT_TABLE_NAME_RESERVED');
+    expectError(await post(`/v1/ingest/${table}__QUARANTINE`, '[{"id": 1}]'), 400, 'PROJECT_TABLE_NAME_RESERVED');
+    expectError(await post('/v1/ingest/_delta_log', '[{"id": 1}]'), 400, 'PROJECT_TABLE_NAME_INVALID');
+    expect(await state(table)).toEqual(held);
+    expect(existsSync(path.join(project.root, 'tables', `${table}__quarantine__quarantine`))).toBe(false);
+    // Still quarantines for the table.
+    expect(await ingest(table, JSON.stringify([{ id: 'worse' }]))).toMatchObject({ quarantined: 1 });
+    before = await state(table);
+  });
+
+  it('refuses a name too long for its quarantine with 400 PROJECT_TABLE_NAME_TOO_LONG, creating nothing', async () => {
+    const name = 'n'.repeat(251);
+    expectError(await post(`/v1/ingest/${name}`, '[{"id": 1}]'), 400, 'PROJECT_TABLE_NAME_TOO_LONG');
+    expect(existsSync(path.join(project.root, 'tables', name))).toBe(false);
   });
 
   it('answers an unknown route, or another method, with 404 HTTP_NOT_FOUND', async () => {

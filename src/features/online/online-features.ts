@@ -1,6 +1,6 @@
 import { AquiferError } from '../../errors.js';
 import type { ResolvedView } from '../definitions/resolve.js';
-import { entityKey, type OnlineStore } from './online-store.js';
+import { checkKeySize, entityKey, type OnlineStore } from './online-store.js';
 import { readAggregates } from '../aggregation/read-aggregates.js';
 
 /** Feast's `/get-online-features` response: one result per column, entity key columns first. */
@@ -32,6 +32,7 @@ export async function readOnlineFeatures(store: OnlineStore, views: readonly Res
   const names: string[] = [...keyColumns];
   for (const view of views) {
     const keys = Array.from({ length: rows }, (_, i) => entityKey(view.joinKeys.map((k) => (entities[k] as readonly unknown[])[i])));
+    for (const key of keys) checkKeySize(view.view.name, key);
     if (view.view.aggregation !== undefined) {
       // Windows slide with the time asked about, so aggregates are combined from tiles now, not stored finished.
       const aggregated = await readAggregates(store, view.view, view.features, keys, atMs);

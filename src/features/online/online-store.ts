@@ -1,3 +1,5 @@
+import { AquiferError } from '../../errors.js';
+
 /** One entity's latest values of one feature view, as the online store keeps them. */
 export interface OnlineRow {
   /** The entity key: the view's join key values, encoded by `entityKey`. */
@@ -26,6 +28,21 @@ export interface OnlineStore {
   getMeta(name: string): Promise<string | undefined>;
   setMeta(name: string, value: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * The longest stored key, `<view>\u0000<entity key>` in bytes: LMDB's default key size
+ * limit (MDB_MAXKEYSIZE, 511). Every backend checks it (checkKeySize), so a key is
+ * refused the same way whether the project runs LMDB or Redis.
+ */
+export const MAX_ONLINE_KEY_BYTES = 511;
+
+/** Refuse (FEATURE_ENTITY_KEY_TOO_LONG) an entity key too long for the online store. */
+export function checkKeySize(view: string, key: string): void {
+  const bytes = Buffer.byteLength(view) + 1 + Buffer.byteLength(key);
+  if (bytes > MAX_ONLINE_KEY_BYTES) {
+    throw new AquiferError('FEATURE_ENTITY_KEY_TOO_LONG', `The entity key of feature view '${view}' is ${bytes} bytes with the view's name; at most ${MAX_ONLINE_KEY_BYTES} fit`, { value: key.slice(0, 100), hint: 'Use shorter entity key values (an id, not a document).' });
+  }
 }
 
 /** Encode join key values (in the view's key order) as one string key. */

@@ -23,9 +23,10 @@ export function quarantineLocation(tableLocation: string): string {
 
 /**
  * Open the quarantine table of a table, creating it on first use. Concurrent first
- * uses race on version 0; the loser opens what the winner created.
+ * uses race on version 0; the loser opens what the winner created. `properties` are
+ * given to a quarantine created here (its table's txn retention, say).
  */
-export async function openQuarantine(tableLocation: string, engine: Engine): Promise<DeltaTable> {
+export async function openQuarantine(tableLocation: string, engine: Engine, properties: Readonly<Record<string, string>> = {}): Promise<DeltaTable> {
   const location = quarantineLocation(tableLocation);
   const table = await DeltaTable.open(location, { engine });
   try {
@@ -35,7 +36,7 @@ export async function openQuarantine(tableLocation: string, engine: Engine): Pro
     if (!(error instanceof TableNotFoundError)) throw error;
   }
   try {
-    await DeltaTable.create(location, { engine, schema: QUARANTINE_SCHEMA, description: `Records quarantined on their way into ${path.basename(path.resolve(tableLocation))}` });
+    await DeltaTable.create(location, { engine, schema: QUARANTINE_SCHEMA, properties, description: `Records quarantined on their way into ${path.basename(path.resolve(tableLocation))}` });
   } catch (error) {
     if ((error as { code?: string }).code !== 'TABLE_ALREADY_EXISTS') throw error;
   }

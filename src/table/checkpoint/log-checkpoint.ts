@@ -9,6 +9,7 @@ import { buildLogSegment, type CommitFile, type LastCheckpoint } from '../log-se
 import { InvalidLogError } from '../errors.js';
 import { CHECKPOINT_SCHEMA, conformSql, jsonColumns, specType, type FieldSpec } from './checkpoint-schema.js';
 import { DEFAULT_DELETED_FILE_RETENTION_MS, parseRetention } from './retention.js';
+import { TXN_RETENTION_PROPERTY, txnExpiryCutoff } from '../snapshot/txn-retention.js';
 import { publishCheckpoint } from './write-checkpoint.js';
 
 /** The checkpoint's columns with their specs, in order. */
@@ -76,6 +77,10 @@ export async function writeCheckpointFromLog(store: ObjectStore, engine: Engine,
     const configuration = await engine.query(`SELECT metaData.configuration['delta.deletedFileRetentionDuration'] AS retention FROM ${log} WHERE metaData IS NOT NULL ORDER BY aq_version DESC LIMIT 1`);
     const retention = configuration[0]?.['retention'];
     const cutoff = now - parseRetention(typeof retention === 'string' ? retention : undefined, DEFAULT_DELETED_FILE_RETENTION_MS, 'delta.deletedFileRetentionDuration');
+    // Expired txns are left out, as the snapshot-based checkpoint leaves them out (txn-retention.ts).
+    const txnRetention = (await engine.query(`SELECT metaData.configuration[${quoteLiteral(TXN_RETENTION_PROPERTY)}] AS retention FROM ${log} WHERE metaData IS NOT NULL ORDER BY aq_version DESC LIMIT 1`))[0]?.['retention'];
+    const txnCutoff = txnExpiryCutoff(typeof txnRetention === 'string' ? { [TXN_RETENTION_PROPERTY]: txnRetention } : {}, now);
+    const liveTxn = txnCutoff === undefined ? '' : ` WHERE txn.lastUpdated IS NULL OR txn.lastUpdated > ${txnCutoff}`;
     const dv = (expr: string) => `coalesce(${expr}.storageType || ${expr}.pathOrInlineDv || coalesce('@' || CAST(${expr}."offset" AS VARCHAR), ''), '')`;
     const quiet = (column: 'add' | 'remove') => {
       const fields = Object.keys(spec(column) as Record<string, FieldSpec>).map((f) => `${quoteIdent(f)} := ${f === 'dataChange' ? 'false' : `struct_extract(${column}, ${quoteLiteral(f)})`}`);
@@ -87,7 +92,7 @@ export async function writeCheckpointFromLog(store: ObjectStore, engine: Engine,
     const state = [
       `(SELECT ${only('protocol', 'protocol')} FROM ${log} WHERE protocol IS NOT NULL ORDER BY aq_version DESC LIMIT 1)`,
       `(SELECT ${only('metaData', 'metaData')} FROM ${log} WHERE metaData IS NOT NULL ORDER BY aq_version DESC LIMIT 1)`,
-      `(SELECT ${only('txn', 'txn')} FROM ${log} WHERE txn IS NOT NULL QUALIFY row_number() OVER (PARTITION BY txn.appId ORDER BY aq_version DESC) = 1)`,
+      `(SELECT * FROM (SELECT ${only('txn', 'txn')} FROM ${log} WHERE txn IS NOT NULL QUALIFY row_number() OVER (PARTITION BY txn.appId ORDER BY aq_version DESC) = 1)${liveTxn})`,
       `(SELECT ${only('domainMetadata', 'domainMetadata')} FROM (SELECT domainMetadata FROM ${log} WHERE domainMetadata IS NOT NULL QUALIFY row_number() OVER (PARTITION BY domainMetadata.domain ORDER BY aq_version DESC) = 1) WHERE NOT coalesce(domainMetadata.removed, false))`,
       `(SELECT ${only('add', quiet('add'))} FROM (${files}) WHERE add IS NOT NULL)`,
       `(SELECT ${only('remove', quiet('remove'))} FROM (${files}) WHERE remove IS NOT NULL AND coalesce(remove.deletionTimestamp, 0) > ${cutoff})`,

@@ -3,6 +3,7 @@ import type { AddFile, DomainMetadata, Metadata, Protocol, RemoveFile, Txn } fro
 import { columnMappingMode, parseSchemaString, type ColumnMappingMode, type StructField, type StructType } from '../schema/index.js';
 import { SchemaInvalidError } from '../errors.js';
 import type { TableState } from './table-state.js';
+import { isTxnExpired, txnExpiryCutoff } from './txn-retention.js';
 
 /** One version of a table, fully reconstructed: where reads and writes start. */
 export class Snapshot {
@@ -60,13 +61,22 @@ export class Snapshot {
     return this.state.domains;
   }
 
+  /** Each application's newest transaction, without expired ones (see txn-retention.ts). */
   get txns(): ReadonlyMap<string, Txn> {
-    return this.state.txns;
+    const cutoff = txnExpiryCutoff(this.configuration);
+    if (cutoff === undefined) return this.state.txns;
+    return new Map([...this.state.txns].filter(([, txn]) => !isTxnExpired(txn, cutoff)));
+  }
+
+  /** An application's newest transaction, unless it has expired. */
+  txn(appId: string): Txn | undefined {
+    const txn = this.state.txns.get(appId);
+    return txn === undefined || isTxnExpired(txn, txnExpiryCutoff(this.configuration)) ? undefined : txn;
   }
 
   /** The last committed version of an application's transactions, for exactly-once writes. */
   txnVersion(appId: string): number | undefined {
-    return this.state.txns.get(appId)?.version;
+    return this.txn(appId)?.version;
   }
 
   field(name: string): StructField | undefined {

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { QUARANTINE_SUFFIX } from '../../src/ingest/index.js';
+import { checkTableName, MAX_TABLE_NAME_BYTES, NAME_MAX_BYTES, Project, RESERVED_TABLE_SUFFIXES } from '../../src/project/index.js';
+import { tempDir } from '../support/temp.js';
+
+const codeOf = (name: string): string | undefined => {
+  try {
+    checkTableName(name);
+    return undefined;
+  } catch (error) {
+    return (error as { code?: string }).code;
+  }
+};
+
+describe('table names', () => {
+  it('accepts names of letters, digits, _, . and -', () => {
+    for (const name of ['events', 'Events_2024', 'a.b-c', '7days', 'x'.repeat(MAX_TABLE_NAME_BYTES)]) expect(codeOf(name), name).toBeUndefined();
+  });
+
+  it('refuses names outside the pattern, or starting with _ or . (internal and hidden folders)', () => {
+    for (const name of ['', '-dash', '_delta_log', '.hidden', '..', 'a/b', 'semi;colon', 'space name', 'naïve']) expect(codeOf(name), name).toBe('PROJECT_TABLE_NAME_INVALID');
+  });
+
+  it('refuses a name ending in the quarantine suffix, in any case', () => {
+    for (const name of ['events__quarantine', 'events__QUARANTINE', 'a__quarantine']) expect(codeOf(name), name).toBe('PROJECT_TABLE_NAME_RESERVED');
+    expect(codeOf('events__quarantined')).toBeUndefined();
+  });
+
+  it('reserves the suffix the ingest layer gives quarantines', () => {
+    expect(RESERVED_TABLE_SUFFIXES).toContain(QUARANTINE_SUFFIX);
+  });
+
+  it('refuses a name whose quarantine would not fit the file system\'s name limit', () => {
+    expect(MAX_TABLE_NAME_BYTES + Buffer.byteLength(QUARANTINE_SUFFIX)).toBe(NAME_MAX_BYTES);
+    expect(codeOf('x'.repeat(MAX_TABLE_NAME_BYTES + 1))).toBe('PROJECT_TABLE_NAME_TOO_LONG');
+    expect(codeOf('x'.repeat(251))).toBe('PROJECT_TABLE_NAME_TOO_LONG');
+  });
+
+  it('applies when a project resolves a table name', async () => {
+    const project = await Project.init(await tempDir('aquifer-table-name-'));
+    expect(project.tablePath('events')).toMatch(/tables[/\\]events$/);
+    expect(() => project.tablePath('events__quarantine')).toThrow(expect.objectContaining({ code: 'PROJECT_TABLE_NAME_RESERVED' }));
+    expect(() => project.tablePath('x'.repeat(251))).toThrow(expect.objectContaining({ code: 'PROJECT_TABLE_NAME_TOO_LONG' }));
+  });
+});
