@@ -1,15 +1,14 @@
 import { createHash } from 'node:crypto';
 import { AquiferError } from '../errors.js';
-import type { Snapshot } from '../table/index.js';
+import { IDEMPOTENCY_APP_PREFIX, type Snapshot } from '../table/index.js';
 
-/** Idempotency keys are remembered as txn actions in the table's log: appId `aquifer.http:<key>`. */
-export const IDEMPOTENCY_APP_PREFIX = 'aquifer.http:';
+export { IDEMPOTENCY_APP_PREFIX };
 
 /** As Stripe: a key is at most 255 characters. */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 /**
- * How long a key is remembered, as the table property `delta.setTransactionRetentionDuration`
+ * How long a key is remembered, as the table property `aquifer.idempotencyKeyRetentionDuration`
  * that tables created by HTTP ingestion get (24 hours, as Stripe keeps keys): after it the
  * key's txn expires, and a checkpoint drops it, so the log does not keep every key forever.
  */

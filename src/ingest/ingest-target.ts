@@ -8,7 +8,7 @@ import {
   DeltaTable,
   fromDuckDBType,
   TableNotFoundError,
-  TXN_RETENTION_PROPERTY,
+  IDEMPOTENCY_KEY_RETENTION_PROPERTY,
   type AppTransaction,
   type DomainMetadata,
   type Snapshot,
@@ -282,14 +282,14 @@ export class IngestTarget {
   }
 
   /**
-   * A new quarantine keeps positions as long as its table does (txn retention): an
+   * A new quarantine keeps idempotency keys as long as its table does: an
    * idempotency key must expire from both, or a key reused after the window would find
    * its bad records already quarantined.
    */
   private quarantineProperties(snapshot: Snapshot | undefined): Record<string, string> {
     const create = this.options.createIfMissing;
-    const retention = snapshot === undefined ? (create === undefined || create === false ? undefined : create.properties?.[TXN_RETENTION_PROPERTY]) : snapshot.configuration[TXN_RETENTION_PROPERTY];
-    return retention === undefined ? {} : { [TXN_RETENTION_PROPERTY]: retention };
+    const retention = snapshot === undefined ? (create === undefined || create === false ? undefined : create.properties?.[IDEMPOTENCY_KEY_RETENTION_PROPERTY]) : snapshot.configuration[IDEMPOTENCY_KEY_RETENTION_PROPERTY];
+    return retention === undefined ? {} : { [IDEMPOTENCY_KEY_RETENTION_PROPERTY]: retention };
   }
 
   private async hasObjects(stage: string): Promise<boolean> {

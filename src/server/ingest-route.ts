@@ -5,7 +5,7 @@ import { AquiferError } from '../errors.js';
 import type { Engine } from '../engine/index.js';
 import { checkIdempotencyKey, DEFAULT_IDEMPOTENCY_WINDOW, GroupCommitter, IngestTarget, requestDigest, type RawRecord } from '../ingest/index.js';
 import type { Project } from '../project/index.js';
-import { TXN_RETENTION_PROPERTY, txnExpiryCutoff } from '../table/index.js';
+import { IDEMPOTENCY_KEY_RETENTION_PROPERTY, txnExpiry } from '../table/index.js';
 
 export interface IngestRouteOptions {
   engine: Engine;
@@ -30,12 +30,12 @@ export interface IngestRouteOptions {
 export function registerIngestRoute(app: Hono, options: IngestRouteOptions): void {
   const window = options.idempotencyWindow ?? DEFAULT_IDEMPOTENCY_WINDOW;
   // A window that is not a Delta interval fails here, at start-up, not in every later request to the tables it made.
-  txnExpiryCutoff({ [TXN_RETENTION_PROPERTY]: window });
+  txnExpiry({ [IDEMPOTENCY_KEY_RETENTION_PROPERTY]: window });
   const committers = new Map<string, Promise<GroupCommitter>>();
   const committer = (table: string) => {
     let found = committers.get(table);
     if (found === undefined) {
-      const createIfMissing = { properties: { [TXN_RETENTION_PROPERTY]: window } };
+      const createIfMissing = { properties: { [IDEMPOTENCY_KEY_RETENTION_PROPERTY]: window } };
       found = IngestTarget.open(options.project.tablePath(table), { engine: options.engine, createIfMissing }).then((target) => new GroupCommitter(target));
       committers.set(table, found);
       found.catch(() => committers.delete(table));

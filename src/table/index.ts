@@ -1,5 +1,5 @@
 export { DeltaTable, type OpenOptions, type ReadOptions, type ProgressOptions } from './delta-table.js';
-export { Snapshot, TableState, type LogState, type SnapshotOptions, type HistoryEntry, SUPPORTED_READER_FEATURES, parseTimestamp, TXN_RETENTION_PROPERTY, txnExpiryCutoff } from './snapshot/index.js';
+export { Snapshot, TableState, type LogState, type SnapshotOptions, type HistoryEntry, SUPPORTED_READER_FEATURES, parseTimestamp, TXN_RETENTION_PROPERTY, IDEMPOTENCY_KEY_RETENTION_PROPERTY, IDEMPOTENCY_APP_PREFIX, txnExpiry, type TxnExpiry } from './snapshot/index.js';
 export { Scan, type ScanOptions, type ScanPlan } from './scan/index.js';
 export * from './errors.js';
 export type { Action, AddFile, RemoveFile, Metadata, Protocol, Txn, CommitInfo, DomainMetadata, DeletionVectorDescriptor } from './actions/index.js';

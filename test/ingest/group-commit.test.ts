@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
 import { GroupCommitter, IDEMPOTENCY_APP_PREFIX, IngestTarget, requestDigest, type RawRecord, type Submission } from '../../src/ingest/index.js';
-import { DeltaTable, field, primitive, struct, TXN_RETENTION_PROPERTY } from '../../src/table/index.js';
+import { DeltaTable, field, primitive, struct, IDEMPOTENCY_KEY_RETENTION_PROPERTY } from '../../src/table/index.js';
 import { quarantineRows, tableRows } from '../support/ingest.js';
 import { tempDir } from '../support/temp.js';
 
@@ -108,13 +108,13 @@ describe('GroupCommitter', () => {
     expect(keys(await tableRows(engine, location))).toHaveLength(7);
   });
 
-  describe('with a txn retention on the table', () => {
+  describe('with an idempotency key retention on the table', () => {
     afterEach(() => {
       vi.useRealTimers();
     });
 
     it('takes a key again, body and bad records alike, once the retention has passed', async () => {
-      const { location, committer: c } = await committer({ [TXN_RETENTION_PROPERTY]: 'interval 1 hours' });
+      const { location, committer: c } = await committer({ [IDEMPOTENCY_KEY_RETENTION_PROPERTY]: 'interval 1 hours' });
       await c.submit(submission('a', 1, 2, 'k', 1));
       expect(await c.submit(submission('b', 1, 2, 'k', 1))).toMatchObject({ duplicate: true });
       vi.useFakeTimers({ toFake: ['Date'] });
@@ -125,7 +125,7 @@ describe('GroupCommitter', () => {
     });
 
     it('takes an expired key for another body too', async () => {
-      const { location, committer: c } = await committer({ [TXN_RETENTION_PROPERTY]: 'interval 1 hours' });
+      const { location, committer: c } = await committer({ [IDEMPOTENCY_KEY_RETENTION_PROPERTY]: 'interval 1 hours' });
       await c.submit(submission('a', 1, 1, 'k'));
       vi.useFakeTimers({ toFake: ['Date'] });
       vi.setSystemTime(Date.now() + 3_600_001);

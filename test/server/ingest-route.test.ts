@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
 import { Project } from '../../src/project/index.js';
-import { DeltaTable, TXN_RETENTION_PROPERTY } from '../../src/table/index.js';
+import { DeltaTable, IDEMPOTENCY_KEY_RETENTION_PROPERTY, TXN_RETENTION_PROPERTY } from '../../src/table/index.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { quarantineRows, tableRows, tableVersion } from '../support/ingest.js';
 import { tempDir } from '../support/temp.js';
@@ -210,11 +210,13 @@ describe('POST /v1/ingest/{table}', () => {
     expect(await tableRows(engine, location(table))).toHaveLength(11);
   });
 
-  it('creates tables that remember idempotency keys for 24 hours (delta.setTransactionRetentionDuration)', async () => {
+  it('creates tables that remember idempotency keys for 24 hours, and other positions for ever', async () => {
     const table = fresh('key_window');
     await ingest(table, JSON.stringify([{ id: 1 }]), { 'idempotency-key': 'w' });
     const snapshot = await (await DeltaTable.open(location(table), { engine })).snapshot();
-    expect(snapshot.configuration[TXN_RETENTION_PROPERTY]).toBe('interval 24 hours');
+    expect(snapshot.configuration[IDEMPOTENCY_KEY_RETENTION_PROPERTY]).toBe('interval 24 hours');
+    // The protocol's retention would expire file and Kafka positions too, and load a file again.
+    expect(snapshot.configuration[TXN_RETENTION_PROPERTY]).toBeUndefined();
   });
 
   it('takes a key again once the configured window has passed', async () => {

@@ -9,7 +9,7 @@ import { buildLogSegment, type CommitFile, type LastCheckpoint } from '../log-se
 import { InvalidLogError } from '../errors.js';
 import { CHECKPOINT_SCHEMA, conformSql, jsonColumns, specType, type FieldSpec } from './checkpoint-schema.js';
 import { DEFAULT_DELETED_FILE_RETENTION_MS, parseRetention } from './retention.js';
-import { TXN_RETENTION_PROPERTY, txnExpiryCutoff } from '../snapshot/txn-retention.js';
+import { IDEMPOTENCY_KEY_RETENTION_PROPERTY, liveTxnCondition, TXN_RETENTION_PROPERTY, txnExpiry } from '../snapshot/txn-retention.js';
 import { publishCheckpoint } from './write-checkpoint.js';
 
 /** The checkpoint's columns with their specs, in order. */
@@ -78,9 +78,12 @@ export async function writeCheckpointFromLog(store: ObjectStore, engine: Engine,
     const retention = configuration[0]?.['retention'];
     const cutoff = now - parseRetention(typeof retention === 'string' ? retention : undefined, DEFAULT_DELETED_FILE_RETENTION_MS, 'delta.deletedFileRetentionDuration');
     // Expired txns are left out, as the snapshot-based checkpoint leaves them out (txn-retention.ts).
-    const txnRetention = (await engine.query(`SELECT metaData.configuration[${quoteLiteral(TXN_RETENTION_PROPERTY)}] AS retention FROM ${log} WHERE metaData IS NOT NULL ORDER BY aq_version DESC LIMIT 1`))[0]?.['retention'];
-    const txnCutoff = txnExpiryCutoff(typeof txnRetention === 'string' ? { [TXN_RETENTION_PROPERTY]: txnRetention } : {}, now);
-    const liveTxn = txnCutoff === undefined ? '' : ` WHERE txn.lastUpdated IS NULL OR txn.lastUpdated > ${txnCutoff}`;
+    const txnRetention = (await engine.query(`SELECT metaData.configuration[${quoteLiteral(TXN_RETENTION_PROPERTY)}] AS txns, metaData.configuration[${quoteLiteral(IDEMPOTENCY_KEY_RETENTION_PROPERTY)}] AS keys FROM ${log} WHERE metaData IS NOT NULL ORDER BY aq_version DESC LIMIT 1`))[0];
+    const expiry = txnExpiry({
+      ...(typeof txnRetention?.['txns'] === 'string' ? { [TXN_RETENTION_PROPERTY]: txnRetention['txns'] } : {}),
+      ...(typeof txnRetention?.['keys'] === 'string' ? { [IDEMPOTENCY_KEY_RETENTION_PROPERTY]: txnRetention['keys'] } : {}),
+    }, now);
+    const liveTxn = expiry === undefined ? '' : ` WHERE ${liveTxnCondition(expiry, quoteLiteral)}`;
     const dv = (expr: string) => `coalesce(${expr}.storageType || ${expr}.pathOrInlineDv || coalesce('@' || CAST(${expr}."offset" AS VARCHAR), ''), '')`;
     const quiet = (column: 'add' | 'remove') => {
       const fields = Object.keys(spec(column) as Record<string, FieldSpec>).map((f) => `${quoteIdent(f)} := ${f === 'dataChange' ? 'false' : `struct_extract(${column}, ${quoteLiteral(f)})`}`);

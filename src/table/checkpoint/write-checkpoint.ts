@@ -8,7 +8,7 @@ import type { ObjectStore } from '../../storage/index.js';
 import { actionToJson, type Action } from '../actions/index.js';
 import { LAST_CHECKPOINT_PATH, LOG_DIR, lastCheckpointJson, padVersion, type LastCheckpoint } from '../log-segment/index.js';
 import type { Snapshot } from '../snapshot/index.js';
-import { isTxnExpired, txnExpiryCutoff } from '../snapshot/txn-retention.js';
+import { isTxnExpired, txnExpiry } from '../snapshot/txn-retention.js';
 import { DEFAULT_DELETED_FILE_RETENTION_MS, parseRetention } from './retention.js';
 
 export function checkpointPath(version: number): string {
@@ -44,8 +44,8 @@ export async function writeCheckpoint(store: ObjectStore, engine: Engine, snapsh
     await write({ kind: 'protocol', protocol: snapshot.protocol });
     await write({ kind: 'metaData', metaData: snapshot.metadata });
     // Expired txns are left out (txn-retention.ts), as of the same `now` as the tombstones.
-    const txnCutoff = txnExpiryCutoff(snapshot.configuration, now);
-    for (const txn of snapshot.logState.txns.values()) if (!isTxnExpired(txn, txnCutoff)) await write({ kind: 'txn', txn });
+    const expiry = txnExpiry(snapshot.configuration, now);
+    for (const txn of snapshot.logState.txns.values()) if (!isTxnExpired(txn, expiry)) await write({ kind: 'txn', txn });
     for (const domainMetadata of snapshot.domains.values()) await write({ kind: 'domainMetadata', domainMetadata });
     for (const add of snapshot.files) await write({ kind: 'add', add: { ...add, dataChange: false } });
     for (const remove of snapshot.tombstones) {

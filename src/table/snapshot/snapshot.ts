@@ -3,7 +3,7 @@ import type { AddFile, DomainMetadata, Metadata, Protocol, RemoveFile, Txn } fro
 import { columnMappingMode, parseSchemaString, type ColumnMappingMode, type StructField, type StructType } from '../schema/index.js';
 import { SchemaInvalidError } from '../errors.js';
 import type { TableState } from './table-state.js';
-import { isTxnExpired, txnExpiryCutoff } from './txn-retention.js';
+import { isTxnExpired, txnExpiry } from './txn-retention.js';
 
 /** One version of a table, fully reconstructed: where reads and writes start. */
 export class Snapshot {
@@ -63,15 +63,15 @@ export class Snapshot {
 
   /** Each application's newest transaction, without expired ones (see txn-retention.ts). */
   get txns(): ReadonlyMap<string, Txn> {
-    const cutoff = txnExpiryCutoff(this.configuration);
-    if (cutoff === undefined) return this.state.txns;
-    return new Map([...this.state.txns].filter(([, txn]) => !isTxnExpired(txn, cutoff)));
+    const expiry = txnExpiry(this.configuration);
+    if (expiry === undefined) return this.state.txns;
+    return new Map([...this.state.txns].filter(([, txn]) => !isTxnExpired(txn, expiry)));
   }
 
   /** An application's newest transaction, unless it has expired. */
   txn(appId: string): Txn | undefined {
     const txn = this.state.txns.get(appId);
-    return txn === undefined || isTxnExpired(txn, txnExpiryCutoff(this.configuration)) ? undefined : txn;
+    return txn === undefined || isTxnExpired(txn, txnExpiry(this.configuration)) ? undefined : txn;
   }
 
   /** The last committed version of an application's transactions, for exactly-once writes. */

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { writeCheckpoint, writeCheckpointFromLog } from '../../../src/table/checkpoint/index.js';
-import { DeltaTable, field, primitive, struct, TXN_RETENTION_PROPERTY } from '../../../src/table/index.js';
+import { DeltaTable, field, IDEMPOTENCY_APP_PREFIX, IDEMPOTENCY_KEY_RETENTION_PROPERTY, primitive, struct, TXN_RETENTION_PROPERTY } from '../../../src/table/index.js';
 import { tableFixture } from '../../support/table-fixture.js';
 
 const { engine, location } = tableFixture();
@@ -63,5 +63,35 @@ describe('delta.setTransactionRetentionDuration', () => {
     await writeCheckpoint(kept.store, engine(), await kept.snapshot(), Date.now());
     expect((await reopened(table)).logState.txns.has('app')).toBe(false);
     expect((await reopened(kept)).txnVersion('app')).toBe(3);
+  });
+});
+
+describe('aquifer.idempotencyKeyRetentionDuration', () => {
+  /** A table with an idempotency key's txn and a file ingestion's txn, both committed now. */
+  async function tableWithKeyAndFile(): Promise<DeltaTable> {
+    const { table } = await DeltaTable.create(location(), { engine: engine(), schema: struct([field('id', primitive('long'))]), properties: { [IDEMPOTENCY_KEY_RETENTION_PROPERTY]: 'interval 1 days' } });
+    await table.append({ sql: 'SELECT 1::BIGINT AS id' }, { txn: { appId: `${IDEMPOTENCY_APP_PREFIX}k`, version: 7 } });
+    await table.append({ sql: 'SELECT 2::BIGINT AS id' }, { txn: { appId: 'aquifer.file:/landing/a.jsonl', version: 0 } });
+    return table;
+  }
+
+  it('expires idempotency keys and keeps every other txn', async () => {
+    const table = await tableWithKeyAndFile();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + DAY + 1);
+    const snapshot = await reopened(table);
+    expect(snapshot.txnVersion(`${IDEMPOTENCY_APP_PREFIX}k`)).toBeUndefined();
+    expect(snapshot.txnVersion('aquifer.file:/landing/a.jsonl')).toBe(0);
+  });
+
+  it('leaves only expired keys out of checkpoints made from the log and from a snapshot', async () => {
+    const fromLog = await tableWithKeyAndFile();
+    const fromSnapshot = await tableWithKeyAndFile();
+    await writeCheckpointFromLog(fromLog.store, engine(), fromLog.location, undefined, Date.now() + DAY + 1);
+    await writeCheckpoint(fromSnapshot.store, engine(), await fromSnapshot.snapshot(), Date.now() + DAY + 1);
+    for (const table of [fromLog, fromSnapshot]) {
+      const txns = (await reopened(table)).logState.txns;
+      expect([...txns.keys()]).toEqual(['aquifer.file:/landing/a.jsonl']);
+    }
   });
 });
