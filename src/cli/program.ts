@@ -7,6 +7,7 @@ import { registerIngestKafka } from './commands/ingest-kafka.js';
 import { registerIngestKinesis } from './commands/ingest-kinesis.js';
 import { registerQuarantine } from './commands/quarantine.js';
 import { registerServe } from './commands/serve.js';
+import { registerTokens } from './commands/tokens.js';
 import { registerTableDescribe } from './commands/table-describe.js';
 import { registerTableHistory } from './commands/table-history.js';
 import { registerTableRead } from './commands/table-read.js';
@@ -51,6 +52,7 @@ export function buildProgram(): Command {
   registerIngestKinesis(ingest);
   registerQuarantine(program);
   registerServe(program);
+  registerTokens(program);
   registerFeatureCommands(program);
   registerConformance(program);
   return program;

@@ -1,1 +1,1 @@
-export { Project, CONFIG_FILE, type ProjectConfig } from './project.js';
+export { Project, CONFIG_FILE, type ProjectConfig, type ServerConfig } from './project.js';

@@ -20,7 +20,7 @@ const fresh = (what: string) => `${what}_${counter++}`;
 beforeAll(async () => {
   engine = await Engine.create({ threads: 2 });
   project = await Project.init(await tempDir('aquifer-server-'));
-  server = await startServer({ engine, project, port: 0, maxBodyBytes: MAX_BODY_BYTES });
+  server = await startServer({ engine, project, port: 0, anonymous: 'loopback', limits: { bodyBytes: MAX_BODY_BYTES } });
 });
 afterAll(async () => {
   await server?.close();
