@@ -78,6 +78,8 @@ export const ERROR_CODES = {
   HTTP_BODY_INVALID: entry(400, 'The request body is not what the route accepts.'),
   HTTP_BODY_TOO_LARGE: entry(413, 'The request body is larger than the limit.'),
   HTTP_UNSUPPORTED_MEDIA_TYPE: entry(415, 'The request content type is not accepted.'),
+  HTTP_REQUEST_INVALID: entry(400, 'The request is not valid HTTP (refused by the parser).'),
+  HTTP_HEADERS_TOO_LARGE: entry(431, 'The request headers are larger than the limit.'),
   HTTP_PATH_INVALID: entry(400, 'The request path cannot be decoded or has dot segments.'),
   HTTP_BODY_TOO_DEEP: entry(400, 'The JSON body nests deeper than the limit.'),
   HTTP_TOO_MANY_RECORDS: entry(413, 'The body holds more records (array elements or NDJSON lines) than the limit.'),

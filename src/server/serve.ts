@@ -75,6 +75,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       (error: unknown) => fail(request, response, error),
     );
   });
+  // Requests Node's parser refuses (bad request line, oversized headers, headers too slow)
+  // never reach the pipeline; they still get a typed body instead of a bare status line.
+  server.on('clientError', (error: Error & { code?: string }, socket) => {
+    if (!socket.writable) return;
+    const code = error.code === 'HPE_HEADER_OVERFLOW' ? 'HTTP_HEADERS_TOO_LARGE' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'HTTP_REQUEST_TIMEOUT' : 'HTTP_REQUEST_INVALID';
+    const { status, body } = errorBody(new AquiferError(code, 'The request was refused before it could be read', { hint: 'Send a well-formed HTTP/1.1 request within the limits of docs/security.md.' }));
+    const json = JSON.stringify(body);
+    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(json)}\r\nconnection: close\r\n\r\n${json}`);
+  });
   server.keepAliveTimeout = 65_000;
   // Node's own limits as a backstop behind the pipeline's typed one.
   server.headersTimeout = Math.min(settings.limits.bodyTimeoutMs, 60_000);
