@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { statSync } from 'node:fs';
 import { AquiferError } from '../../errors.js';
 import type { Role } from './roles.js';
 import { hashToken, sameHash, tokenId } from './token.js';
@@ -52,10 +52,9 @@ export class Authenticator {
   /** Re-reads the token file when its identity, size or time changed; concurrent calls share one read. */
   private async refresh(): Promise<void> {
     while (this.loading !== undefined) await this.loading;
-    const stat = await fs.stat(this.store.file).catch((error: { code?: string }) => {
-      if (error.code === 'ENOENT') return undefined;
-      throw error;
-    });
+    // A synchronous stat costs microseconds; the thread-pool round trip of an async one costs
+    // more than the rest of the check on the lookup path.
+    const stat = statSync(this.store.file, { throwIfNoEntry: false });
     const version = stat === undefined ? 'none' : `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
     if (version === this.version) return;
     this.loading = this.store.read().then(
