@@ -26,6 +26,7 @@ export function featureStoreOpener(project: Project, engine: Engine): FeatureSto
  */
 export async function onlineFeaturesJson(featureStore: FeatureStoreOpener, text: string): Promise<string> {
   const body = parseBody(text);
+  if (Array.isArray(body['features']) && !body['features'].every((f) => typeof f === 'string')) throw invalid('"features" must list "view:feature" names', body['features']);
   const features = Array.isArray(body['features']) ? (body['features'] as string[]) : typeof body['feature_service'] === 'string' ? body['feature_service'] : undefined;
   if (features === undefined) throw invalid('The request names no "features" list and no "feature_service"', body);
   const entities = body['entities'];

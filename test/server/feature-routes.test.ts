@@ -85,6 +85,7 @@ describe('the feature server', () => {
     expect(await post('/get-online-features', { entities: { driver_id: [1] } })).toMatchObject({ status: 400, body: { error: { code: 'FEATURE_REQUEST_INVALID' } } });
     expect(await post('/get-online-features', { features: ['driver_stats:nope'], entities: { driver_id: [1] } })).toMatchObject({ status: 404, body: { error: { code: 'FEATURE_NOT_FOUND' } } });
     expect(await post('/get-online-features', { features: ['driver_stats:trips'], entities: { wrong: [1] } })).toMatchObject({ status: 400, body: { error: { code: 'FEATURE_REQUEST_INVALID' } } });
+    expect(await post('/get-online-features', { features: [1], entities: { driver_id: [1] } })).toMatchObject({ status: 400, body: { error: { code: 'FEATURE_REQUEST_INVALID' } } });
     const raw = await fetch(`${server.url}/get-online-features`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{nope' });
     expect(raw.status).toBe(400);
     expect(await raw.json()).toMatchObject({ error: { code: 'HTTP_BODY_INVALID' } });
