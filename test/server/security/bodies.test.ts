@@ -78,11 +78,13 @@ describe('the request pipeline on every route and spelling', () => {
     expect(await answers(() => ({ chunks: slowChunks(40, 50) }))).toEqual(everywhere('408 HTTP_REQUEST_TIMEOUT'));
   });
 
-  it('refuses paths with dot segments or broken escapes with 400, before any route runs', async () => {
+  it('refuses paths with dot segments or broken escapes with 400, and oversized headers with 431, before any route runs', async () => {
     for (const path of ['/v1/ingest/%zz', '/v1/ingest/../../push', '/v1/%2e%2e/push', '/push%00', '/v1/ingest/a%5c..%5cpush']) {
       const answer = await send(path, { body: '{}' });
       expect(`${answer.status} ${answer.json.error?.code}`, path).toBe('400 HTTP_PATH_INVALID');
     }
+    const bigHeaders = await send('/push', { body: '{}', headers: { 'x-padding': 'a'.repeat(20_000) } });
+    expect(`${bigHeaders.status} ${bigHeaders.json.error?.code}`).toBe('431 HTTP_HEADERS_TOO_LARGE');
     // Node's HTTP parser refuses this one before the pipeline; the answer is still typed.
     const unparsable = await send('push', { body: '{}' });
     expect(`${unparsable.status} ${unparsable.json.error?.code}`).toBe('400 HTTP_REQUEST_INVALID');
