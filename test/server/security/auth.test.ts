@@ -57,6 +57,10 @@ describe('bearer tokens on every route', () => {
       if (route.role === 'writer') expect(await codes(tokens['reader']), route.path).toBe('403 AUTH_FORBIDDEN');
     }
     expect(await codes401UnknownRoute()).toBe('401 AUTH_TOKEN_MISSING');
+    for (const spelling of ['/%67et-online-features', '//get-online-features/', '/%70ush', '/v1/ingest/%65vents', '/%761//ingest/events/', '/get-online-features?token=x']) {
+      const answer = await call(spelling, '{}');
+      expect(`${answer.status} ${answer.json.error?.code}`, spelling).toBe('401 AUTH_TOKEN_MISSING');
+    }
     expect(await writtenState(fixture, server, tokens['admin'] as string)).toEqual(before);
   });
 

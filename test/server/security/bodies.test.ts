@@ -90,6 +90,11 @@ describe('the request pipeline on every route and spelling', () => {
     expect(`${unparsable.status} ${unparsable.json.error?.code}`).toBe('400 HTTP_REQUEST_INVALID');
   });
 
+  it('limits a body sent to /health too', async () => {
+    const answer = await rawRequest(server.url, { method: 'GET', path: '/%68ealth', body: ' '.repeat(LIMITS.bodyBytes + 1), headers: { 'content-length': String(LIMITS.bodyBytes + 1) } });
+    expect(`${answer.status} ${answer.json.error?.code}`).toBe('413 HTTP_BODY_TOO_LARGE');
+  });
+
   it('has written nothing, and still serves', async () => {
     expect(await writtenState(fixture, server, admin)).toEqual(before);
     expect((await rawRequest(server.url, { method: 'GET', path: '/health' })).status).toBe(200);
