@@ -51,5 +51,11 @@ async function openProject(dir: string, init: boolean): Promise<Project> {
     // Missing: Project.open below says so.
   }
   if (isFile) throw new AquiferError('PROJECT_NOT_FOUND', `${dir} is a file, not a project folder`, { value: dir, hint: 'Point --project at the folder holding aquifer.json.' });
-  return init ? Project.init(dir) : Project.open(dir);
+  if (init) return Project.init(dir);
+  try {
+    return await Project.open(dir);
+  } catch (error) {
+    if (error instanceof AquiferError && error.code === 'PROJECT_NOT_FOUND') throw new AquiferError('PROJECT_NOT_FOUND', error.message, { value: dir, hint: 'Point --project at the folder holding aquifer.json, or add --init to create a project there.', cause: error });
+    throw error;
+  }
 }
