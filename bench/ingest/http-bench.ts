@@ -97,7 +97,7 @@ export async function httpBench(engine: Engine): Promise<HttpFigures> {
   const root = path.join(benchCache(), 'ingest-http-project');
   await rm(root, { recursive: true, force: true });
   const project = await Project.init(root);
-  const aquifer = await startServer({ engine, project, port: 0 });
+  const aquifer = await startServer({ engine, project, port: 0, anonymous: 'loopback' });
   const raw = await startRawServer();
   const aquiferResults: LoadResult[] = [];
   const rawResults: LoadResult[] = [];

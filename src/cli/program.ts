@@ -74,6 +74,10 @@ const GROUPS: readonly CommandGroup[] = [
     register: async (program) => (await import('./commands/serve.js')).registerServe(program),
   },
   {
+    commands: [{ name: 'tokens', summary: 'Bearer tokens for the HTTP API: create (shown once), list, revoke.' }],
+    register: async (program) => (await import('./commands/tokens.js')).registerTokens(program),
+  },
+  {
     commands: [
       { name: 'plan', summary: "Validate the project's feature definitions and show what `apply` would change." },
       { name: 'apply', summary: "Validate the project's feature definitions and record them as a new registry version." },

@@ -127,7 +127,8 @@ async function main(projectDir: string): Promise<void> {
   say();
   say(`Done. The tables are plain Delta Lake: Spark, delta-rs, DuckDB and Polars can read them under ${path.join(project.root, 'tables')}.`);
   say(`Try: npx aquifer table read ${path.relative(process.cwd(), location)} --where "event_type = 'purchase'" --limit 5`);
-  say(`     npx aquifer serve --project ${path.relative(process.cwd(), project.root)}   # then POST /get-online-features or /v1/ingest/events`);
+  say(`     npx aquifer tokens create --role writer --project ${path.relative(process.cwd(), project.root)}   # prints a token once`);
+  say(`     npx aquifer serve --project ${path.relative(process.cwd(), project.root)}   # then POST /get-online-features or /v1/ingest/events with Authorization: Bearer <token>`);
 }
 
 main(path.resolve(process.argv[2] ?? 'demo-project')).catch((error: unknown) => {

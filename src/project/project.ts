@@ -16,6 +16,24 @@ export interface ProjectConfig {
   };
   /** The feature definitions file (JSON), relative to the project; `features.json` by default. */
   features?: string;
+  /** `aquifer serve`: who may call without a token and the request limits (docs/security.md). */
+  server?: ServerConfig;
+}
+
+/** The server section of aquifer.json; every field optional, defaults in src/server/pipeline/limits.ts. */
+export interface ServerConfig {
+  /** Calls without a token: refused (`off`, the default), allowed from loopback addresses only, or from anywhere. */
+  anonymous?: 'off' | 'loopback' | 'any';
+  limits?: {
+    /** Largest request body, in bytes. */
+    bodyBytes?: number;
+    /** Deepest JSON nesting of arrays and objects. */
+    depth?: number;
+    /** Most records in one body: array elements anywhere in a JSON body, or NDJSON lines. */
+    records?: number;
+    /** Longest time for a request's headers and body to arrive, in milliseconds. */
+    bodyTimeoutMs?: number;
+  };
 }
 
 /**

@@ -5,6 +5,8 @@ import type { Project } from '../project/index.js';
 import { errorBody } from './error-body.js';
 import { featureStoreOpener, registerFeatureRoutes, type FeatureStoreOpener } from './feature-routes.js';
 import { registerIngestRoute } from './ingest-route.js';
+import { DEFAULT_LIMITS } from './pipeline/limits.js';
+import { ROUTES } from './pipeline/routes.js';
 
 export interface AppOptions {
   engine: Engine;
@@ -16,17 +18,22 @@ export interface AppOptions {
   featureStore?: FeatureStoreOpener;
 }
 
-export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_MAX_BODY_BYTES = DEFAULT_LIMITS.bodyBytes;
 
-/** The HTTP API. Errors become JSON bodies with the error's code, message and hint, and a status from its code. */
+/**
+ * The HTTP API's routes. Errors become JSON bodies with the error's code, message and hint,
+ * and a status from its code. Only startServer (serve.ts) hands it requests, after the request
+ * pipeline (token, limits, content type, canonical path) has admitted them: the app alone
+ * checks none of that.
+ */
 export function buildApp(options: AppOptions): Hono {
   const app = new Hono();
   app.get('/health', (c) => c.json({ status: 'ok' }));
   registerIngestRoute(app, { engine: options.engine, project: options.project, maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, ...(options.idempotencyWindow === undefined ? {} : { idempotencyWindow: options.idempotencyWindow }) });
   registerFeatureRoutes(app, { engine: options.engine, project: options.project, featureStore: options.featureStore ?? featureStoreOpener(options.project, options.engine) });
-  app.notFound((c) => c.json({ error: new AquiferError('HTTP_NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`, { hint: 'POST /v1/ingest/{table}, POST /get-online-features, POST /push, GET /health.' }).toJSON() }, 404));
+  app.notFound((c) => c.json({ error: new AquiferError('HTTP_NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`, { hint: `Routes: ${ROUTES.map((r) => `${r.method} ${r.path}`).join(', ')}.` }).toJSON() }, 404));
   app.onError((error, c) => {
-    const { status, body } = errorBody(error);
+    const { status, body } = errorBody(error, [options.project.root]);
     return c.json(body, status as 400);
   });
   return app;

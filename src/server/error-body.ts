@@ -1,4 +1,5 @@
-import { isAquiferError } from '../errors.js';
+import os from 'node:os';
+import { ERROR_CODES, isAquiferError, type ErrorCode } from '../errors.js';
 import { log } from '../log.js';
 import { statusFor } from './http-status.js';
 
@@ -7,13 +8,63 @@ export interface ErrorBody {
   body: { error: { code: string; message: string; hint?: string; value?: unknown } };
 }
 
-/** The status and JSON body for an error: typed errors show their code, message and hint; anything else is logged and hidden. */
-export function errorBody(error: unknown): ErrorBody {
+/** Values larger than this (as JSON) are left out of a body: an echo of a whole request helps nobody. */
+const MAX_VALUE_CHARS = 1_000;
+
+/**
+ * The status and JSON body for an error, safe to send to any caller. A 4xx shows its code,
+ * message, hint and value with file locations replaced by `<path>`; a 5xx shows only its
+ * code and the catalogue's summary (its message may carry SQL, temp files or locations), and
+ * the whole error goes to the log. `roots` are folders to hide besides the usual ones (the
+ * project root).
+ */
+export function errorBody(error: unknown, roots: readonly string[] = []): ErrorBody {
   if (isAquiferError(error)) {
     const status = statusFor(error.code);
-    if (status >= 500) log.error({ err: error, code: error.code }, 'request failed');
-    return { status, body: { error: error.toJSON() } };
+    if (status >= 500) {
+      log.error({ err: error, code: error.code }, 'request failed');
+      return { status, body: { error: hidden(error.code) } };
+    }
+    const redact = redactor(roots);
+    const body: ErrorBody['body']['error'] = { code: error.code, message: redact(error.message), hint: redact(error.hint) };
+    const value = safeValue(error.value, redact);
+    if (value !== undefined) body.value = value;
+    return { status, body: { error: body } };
   }
   log.error({ err: error }, 'unexpected error in a request');
-  return { status: 500, body: { error: { code: 'INTERNAL', message: 'An unexpected error occurred; it has been logged.', hint: 'Retry; if it persists, report it with the server log.' } } };
+  return { status: 500, body: { error: hidden('INTERNAL') } };
+}
+
+function hidden(code: ErrorCode): ErrorBody['body']['error'] {
+  return { code, message: ERROR_CODES[code].summary, hint: 'The server log has the details; retry, and report it if it persists.' };
+}
+
+function safeValue(value: unknown, redact: (text: string) => string): unknown {
+  if (value === undefined) return undefined;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
+  if (json === undefined || json.length > MAX_VALUE_CHARS) return undefined;
+  const cleaned = redact(json);
+  if (cleaned === json) return value;
+  try {
+    return JSON.parse(cleaned) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Folders whose names say something about the host: never sent to a caller. */
+const SYSTEM_PATHS = /(?<![\w.~-])(?:file:\/\/)?\/(?:home|Users|tmp|var|private|root|opt|srv|mnt|data|work|usr|etc|proc|run)\/[^\s'"`,)\]}\\]*/g;
+
+function redactor(roots: readonly string[]): (text: string) => string {
+  const folders = [...roots, process.cwd(), os.tmpdir(), os.homedir()].filter((r) => r.length > 1).sort((a, b) => b.length - a.length);
+  return (text) => {
+    let out = text;
+    for (const folder of folders) out = out.split(folder).join('<path>');
+    return out.replace(/<path>[^\s'"`,)\]}\\]*/g, '<path>').replace(SYSTEM_PATHS, '<path>');
+  };
 }

@@ -3,18 +3,26 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { AquiferError } from '../errors.js';
 import type { Engine } from '../engine/index.js';
+import { log } from '../log.js';
 import type { Project } from '../project/index.js';
-import { buildApp, DEFAULT_MAX_BODY_BYTES } from './app.js';
+import { buildApp } from './app.js';
+import { Authenticator, type AnonymousAccess } from './auth/authenticator.js';
+import { TokenStore } from './auth/token-store.js';
 import { errorBody } from './error-body.js';
-import { featureStoreOpener, onlineFeaturesJson, type FeatureStoreOpener } from './feature-routes.js';
+import { featureStoreOpener, onlineFeaturesJson } from './feature-routes.js';
+import { serverSettings, type ServerLimits } from './pipeline/limits.js';
+import { RequestPipeline } from './pipeline/pipeline.js';
 
 export interface ServeOptions {
   engine: Engine;
   project: Project;
   host?: string;
-  /** 0 picks a free port. */
-  port?: number;
-  maxBodyBytes?: number;
+  /** 0 picks a free port; a string is checked like a flag's value. */
+  port?: number | string;
+  /** Over the project's `server.anonymous` (aquifer.json). */
+  anonymous?: AnonymousAccess;
+  /** Over the project's `server.limits`. */
+  limits?: Partial<ServerLimits>;
   /** How long ingestion remembers an Idempotency-Key on the tables it creates ('interval 24 hours' by default). */
   idempotencyWindow?: string;
 }
@@ -25,26 +33,70 @@ export interface RunningServer {
 }
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const settings = serverSettings(options.project.config.server, { ...(options.anonymous === undefined ? {} : { anonymous: options.anonymous }), ...(options.limits === undefined ? {} : { limits: options.limits }) });
+  const port = checkPort(options.port ?? 0);
+  const host = options.host ?? '127.0.0.1';
   const featureStore = featureStoreOpener(options.project, options.engine);
-  const app = buildApp({ engine: options.engine, project: options.project, maxBodyBytes, featureStore, ...(options.idempotencyWindow === undefined ? {} : { idempotencyWindow: options.idempotencyWindow }) });
+  const app = buildApp({ engine: options.engine, project: options.project, maxBodyBytes: settings.limits.bodyBytes, featureStore, ...(options.idempotencyWindow === undefined ? {} : { idempotencyWindow: options.idempotencyWindow }) });
   const viaApp = getRequestListener(app.fetch);
-  const onlineFeatures = onlineFeaturesListener(featureStore, maxBodyBytes);
-  // Online lookups are the latency-critical route: they skip the Fetch API adapter (a
-  // Request and a Response object per call, about half a small lookup's time) and run on
-  // node:http directly; everything else goes through the Hono app.
+  const pipeline = new RequestPipeline({ authenticator: new Authenticator(TokenStore.forProject(options.project), settings.anonymous), limits: settings.limits, listensOnLoopback: isLoopbackHost(host) });
+  const roots = [options.project.root];
+  const send = (response: http.ServerResponse, status: number, json: string, close = false) => {
+    if (response.headersSent) return;
+    response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json), ...(close ? { connection: 'close' } : {}) });
+    response.end(json);
+  };
+  const fail = (request: http.IncomingMessage, response: http.ServerResponse, error: unknown) => {
+    const { status, body } = errorBody(error, roots);
+    log.debug({ method: request.method, code: body.error.code, status }, 'request refused');
+    // A refused body may still be arriving: answer, close the connection, and let the rest
+    // drain into nothing rather than into memory.
+    const unread = !request.complete;
+    send(response, status, JSON.stringify(body), unread);
+    if (unread) request.resume();
+  };
   const server = http.createServer((request, response) => {
-    if (request.method === 'POST' && (request.url === '/get-online-features' || request.url?.startsWith('/get-online-features?'))) onlineFeatures(request, response);
-    else void viaApp(request, response);
+    pipeline.admit(request).then(
+      (admitted) => {
+        // Online lookups are the latency-critical route: they skip the Fetch API adapter (a
+        // Request and a Response object per call, about half a small lookup's time) and run
+        // on node:http directly; everything else goes through the Hono app. Both come after
+        // the same pipeline.
+        if (admitted.route.path === '/get-online-features') {
+          onlineFeaturesJson(featureStore, admitted.text).then(
+            (json) => send(response, 200, json),
+            (error: unknown) => fail(request, response, error),
+          );
+          return;
+        }
+        request.url = admitted.url;
+        // @hono/node-server reads a body already taken off the stream from `rawBody`.
+        (request as http.IncomingMessage & { rawBody?: Buffer }).rawBody = admitted.body;
+        void viaApp(request, response);
+      },
+      (error: unknown) => fail(request, response, error),
+    );
+  });
+  // Requests Node's parser refuses (bad request line, oversized headers, headers too slow)
+  // never reach the pipeline; they still get a typed body instead of a bare status line.
+  server.on('clientError', (error: Error & { code?: string }, socket) => {
+    if (!socket.writable) return;
+    const code = error.code === 'HPE_HEADER_OVERFLOW' ? 'HTTP_HEADERS_TOO_LARGE' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'HTTP_REQUEST_TIMEOUT' : 'HTTP_REQUEST_INVALID';
+    const { status, body } = errorBody(new AquiferError(code, 'The request was refused before it could be read', { hint: 'Send a well-formed HTTP/1.1 request within the limits of docs/security.md.' }));
+    const json = JSON.stringify(body);
+    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(json)}\r\nconnection: close\r\n\r\n${json}`);
   });
   server.keepAliveTimeout = 65_000;
-  const host = options.host ?? '127.0.0.1';
+  // Node's own limits as a backstop behind the pipeline's typed one.
+  server.headersTimeout = Math.min(settings.limits.bodyTimeoutMs, 60_000);
+  server.requestTimeout = settings.limits.bodyTimeoutMs + 5_000;
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      const { port } = server.address() as AddressInfo;
+    server.once('error', (error) => reject(listenError(error, host, port)));
+    server.listen(port, host, () => {
+      const address = server.address() as AddressInfo;
+      const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       resolve({
-        url: `http://${host}:${port}`,
+        url: `http://${host === 'localhost' ? host : shownHost}:${address.port}`,
         close: () =>
           new Promise<void>((done, fail) => {
             server.close((error) => (error ? fail(error) : done()));
@@ -55,35 +107,19 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
 }
 
-function onlineFeaturesListener(featureStore: FeatureStoreOpener, maxBodyBytes: number): (request: http.IncomingMessage, response: http.ServerResponse) => void {
-  const send = (response: http.ServerResponse, status: number, json: string) => {
-    response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) });
-    response.end(json);
-  };
-  const fail = (response: http.ServerResponse, error: unknown) => {
-    if (response.headersSent) return;
-    const { status, body } = errorBody(error);
-    send(response, status, JSON.stringify(body));
-  };
-  return (request, response) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let refused = false;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBodyBytes && !refused) {
-        refused = true;
-        fail(response, new AquiferError('HTTP_BODY_TOO_LARGE', `The request body is larger than ${maxBodyBytes} bytes`, { value: maxBodyBytes, hint: 'Ask for fewer entities per request.' }));
-      }
-      if (!refused) chunks.push(chunk);
-    });
-    request.on('error', (error) => fail(response, error));
-    request.on('end', () => {
-      if (refused) return;
-      onlineFeaturesJson(featureStore, Buffer.concat(chunks).toString('utf8')).then(
-        (json) => send(response, 200, json),
-        (error: unknown) => fail(response, error),
-      );
-    });
-  };
+function checkPort(port: number | string): number {
+  const text = String(port);
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65_535) throw new AquiferError('SERVER_PORT_INVALID', `'${text}' is not a port`, { value: text, hint: 'Give a whole number from 0 to 65535 (0 picks a free port).' });
+  return Number(text);
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+function listenError(error: Error & { code?: string }, host: string, port: number): Error {
+  if (error.code === 'EADDRINUSE') return new AquiferError('SERVER_PORT_IN_USE', `Port ${port} on ${host} is in use`, { value: port, hint: 'Stop the other process, or pick another --port (0 picks a free one).' });
+  if (error.code === 'EACCES') return new AquiferError('SERVER_PORT_INVALID', `Port ${port} needs privileges this process lacks`, { value: port, hint: 'Use a port above 1023.' });
+  if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN' || error.code === 'EAI_NONAME' || error.code === 'EINVAL') return new AquiferError('SERVER_HOST_INVALID', `Cannot listen on '${host}'`, { value: host, hint: 'Give an address of this machine, such as 127.0.0.1 or 0.0.0.0.' });
+  return error;
 }

@@ -40,7 +40,7 @@ beforeAll(async () => {
   const store = await openFeatureStore(project, engine);
   await store.materialize(0, '2030-01-01T00:00:00Z');
   await store.online?.close();
-  server = await startServer({ engine, project, port: 0 });
+  server = await startServer({ engine, project, port: 0, anonymous: 'loopback' });
 });
 
 afterAll(async () => {
@@ -84,7 +84,8 @@ describe('the feature server', () => {
     expect(await post('/get-online-features', { entities: { driver_id: [1] } })).toMatchObject({ status: 400, body: { error: { code: 'FEATURE_REQUEST_INVALID' } } });
     expect(await post('/get-online-features', { features: ['driver_stats:nope'], entities: { driver_id: [1] } })).toMatchObject({ status: 404, body: { error: { code: 'FEATURE_NOT_FOUND' } } });
     expect(await post('/get-online-features', { features: ['driver_stats:trips'], entities: { wrong: [1] } })).toMatchObject({ status: 400, body: { error: { code: 'FEATURE_REQUEST_INVALID' } } });
-    const raw = await fetch(`${server.url}/get-online-features`, { method: 'POST', body: '{nope' });
+    expect(await post('/get-online-features', { features: [1], entities: { driver_id: [1] } })).toMatchObject({ status: 400, body: { error: { code: 'FEATURE_REQUEST_INVALID' } } });
+    const raw = await fetch(`${server.url}/get-online-features`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{nope' });
     expect(raw.status).toBe(400);
     expect(await raw.json()).toMatchObject({ error: { code: 'HTTP_BODY_INVALID' } });
   });
@@ -124,13 +125,13 @@ describe('the feature server', () => {
   });
 
   it('refuses a lookup body over the size limit with 413, and still serves after it', async () => {
-    const small = await startServer({ engine, project, port: 0, maxBodyBytes: 256 });
+    const small = await startServer({ engine, project, port: 0, anonymous: 'loopback', limits: { bodyBytes: 256 } });
     try {
       const ids = Array.from({ length: 200 }, (_, i) => i);
-      const refused = await fetch(`${small.url}/get-online-features`, { method: 'POST', body: JSON.stringify({ features: ['driver_stats:trips'], entities: { driver_id: ids } }) });
+      const refused = await fetch(`${small.url}/get-online-features`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ features: ['driver_stats:trips'], entities: { driver_id: ids } }) });
       expect(refused.status).toBe(413);
       expect(await refused.json()).toMatchObject({ error: { code: 'HTTP_BODY_TOO_LARGE', value: 256 } });
-      const served = await fetch(`${small.url}/get-online-features`, { method: 'POST', body: JSON.stringify({ features: ['driver_stats:trips'], entities: { driver_id: [1001] } }) });
+      const served = await fetch(`${small.url}/get-online-features`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ features: ['driver_stats:trips'], entities: { driver_id: [1001] } }) });
       expect(((await served.json()) as { results: { values: unknown[] }[] }).results[1]?.values).toEqual([7]);
     } finally {
       await small.close();

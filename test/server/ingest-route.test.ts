@@ -21,7 +21,7 @@ const fresh = (what: string) => `${what}_${counter++}`;
 beforeAll(async () => {
   engine = await Engine.create({ threads: 2 });
   project = await Project.init(await tempDir('aquifer-server-'));
-  server = await startServer({ engine, project, port: 0, maxBodyBytes: MAX_BODY_BYTES });
+  server = await startServer({ engine, project, port: 0, anonymous: 'loopback', limits: { bodyBytes: MAX_BODY_BYTES } });
 });
 afterAll(async () => {
   await server?.close();
@@ -220,7 +220,7 @@ describe('POST /v1/ingest/{table}', () => {
   });
 
   it('takes a key again once the configured window has passed', async () => {
-    const expiring = await startServer({ engine, project, port: 0, idempotencyWindow: 'interval 0 seconds' });
+    const expiring = await startServer({ engine, project, port: 0, anonymous: 'loopback', idempotencyWindow: 'interval 0 seconds' });
     try {
       const table = fresh('key_expired');
       const send = async () => {
@@ -239,7 +239,7 @@ describe('POST /v1/ingest/{table}', () => {
   });
 
   it('refuses to start with an idempotency window that is not a Delta interval', async () => {
-    await expect(startServer({ engine, project, port: 0, idempotencyWindow: 'a while' })).rejects.toMatchObject({ code: 'TABLE_PROPERTY_INVALID' });
+    await expect(startServer({ engine, project, port: 0, anonymous: 'loopback', idempotencyWindow: 'a while' })).rejects.toMatchObject({ code: 'TABLE_PROPERTY_INVALID' });
   });
 
   it('answers an empty array as accepted 0, not as a duplicate', async () => {

@@ -1,0 +1,86 @@
+import type http from 'node:http';
+import { TextDecoder } from 'node:util';
+import { AquiferError } from '../../errors.js';
+import type { Authenticator, Principal } from '../auth/authenticator.js';
+import { roleAllows } from '../auth/roles.js';
+import { canonicalTarget } from './canonical-path.js';
+import { checkJsonShape } from './json-shape.js';
+import type { ServerLimits } from './limits.js';
+import { checkOrigin } from './origin.js';
+import { readBody } from './read-body.js';
+import { matchRoute, ROUTES, type RouteSpec } from './routes.js';
+
+/** A request that passed every check: its route, caller and body, ready for a handler. */
+export interface AdmittedRequest {
+  route: RouteSpec;
+  params: Record<string, string>;
+  principal: Principal;
+  /** The canonical path (re-encoded) and query, for the router. */
+  url: string;
+  /** The whole body, checked UTF-8 (empty for routes without one). */
+  body: Buffer;
+  text: string;
+}
+
+export interface PipelineOptions {
+  authenticator: Authenticator;
+  limits: ServerLimits;
+  listensOnLoopback: boolean;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/jsonl', 'application/json-seq', 'application/jsonlines']);
+
+/**
+ * The one request pipeline every route goes through, the fast lookup path included: path
+ * spelling, Origin/Host, token and role, content type, body size and time, UTF-8, JSON depth
+ * and record count, then token scopes. Anything refused is a typed error, thrown before a
+ * handler sees the request, so nothing is written.
+ */
+export class RequestPipeline {
+  constructor(private readonly options: PipelineOptions) {}
+
+  async admit(request: http.IncomingMessage): Promise<AdmittedRequest> {
+    const deadline = Date.now() + this.options.limits.bodyTimeoutMs;
+    const method = request.method ?? 'GET';
+    const target = canonicalTarget(request.url ?? '/');
+    checkOrigin(request.headers, this.options.listensOnLoopback);
+    const match = matchRoute(method, target.path);
+    const principal = match.route !== undefined && match.route.role === undefined ? ({ anonymous: true, role: 'reader' } as const) : await this.options.authenticator.authenticate(request.headers.authorization, request.socket.remoteAddress);
+    if (match.route === undefined) {
+      throw new AquiferError('HTTP_NOT_FOUND', `No route for ${method} ${target.path}`, { hint: routesHint() });
+    }
+    const { route, params } = match;
+    if (route.role !== undefined && !roleAllows(principal.role, route.role)) throw new AquiferError('AUTH_FORBIDDEN', `${route.path} needs a ${route.role} token, not ${principal.role}`, { value: principal.role, hint: `Create one with \`aquifer tokens create --role ${route.role}\`.` });
+    const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    if (route.contentTypes.length > 0 && !route.contentTypes.includes(type)) throw new AquiferError('HTTP_UNSUPPORTED_MEDIA_TYPE', `Content-Type '${type || '(none)'}' is not accepted on ${route.path}`, { value: type, hint: `Send ${route.contentTypes.join(' or ')}.` });
+    const body = route.contentTypes.length === 0 && request.headers['content-length'] === undefined && request.headers['transfer-encoding'] === undefined ? Buffer.alloc(0) : await readBody(request, this.options.limits.bodyBytes, deadline);
+    let text: string;
+    try {
+      text = utf8.decode(body);
+    } catch {
+      throw new AquiferError('HTTP_BODY_INVALID', 'The body is not valid UTF-8', { hint: 'Send UTF-8 encoded JSON.' });
+    }
+    if (route.contentTypes.length > 0) checkJsonShape(text, this.options.limits, NDJSON_TYPES.has(type));
+    if (!principal.anonymous && principal.scopes !== undefined && route.scopeNames !== undefined) checkScopes(principal.scopes, route.scopeNames(params, () => parseQuietly(text)));
+    return { route, params, principal, url: target.url, body, text };
+  }
+}
+
+function checkScopes(scopes: readonly string[], names: readonly string[]): void {
+  const outside = names.filter((n) => !scopes.includes(n));
+  if (outside.length > 0 || names.length === 0) throw new AquiferError('AUTH_FORBIDDEN', `The token's scopes do not cover ${outside.join(', ') || 'this request'}`, { value: outside, hint: `This token may touch: ${scopes.join(', ')}.` });
+}
+
+/** The body as JSON for a scope check; a body that does not parse names nothing (its route refuses it). */
+function parseQuietly(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function routesHint(): string {
+  return `Routes: ${ROUTES.map((r) => `${r.method} ${r.path}`).join(', ')}.`;
+}

@@ -1,0 +1,83 @@
+import type { Role } from '../auth/roles.js';
+
+const JSON_TYPES = ['application/json'] as const;
+const INGEST_TYPES = ['application/json', 'application/x-ndjson', 'application/jsonl', 'application/json-seq', 'application/jsonlines'] as const;
+
+/** What the pipeline needs to know about a route before any handler runs. */
+export interface RouteSpec {
+  method: 'GET' | 'POST';
+  /** `:name` matches one path segment. */
+  path: string;
+  /** The least role a token needs; undefined for public routes. */
+  role: Role | undefined;
+  /** Accepted body content types; empty for routes without a body. */
+  contentTypes: readonly string[];
+  summary: string;
+  /** The names a scoped token must cover: tables, push sources, feature views or services. */
+  scopeNames?: (params: Readonly<Record<string, string>>, body: () => unknown) => string[];
+}
+
+/** Every route the server answers, in one list: the pipeline, `serve --help` and 404 hints read it. */
+export const ROUTES: readonly RouteSpec[] = [
+  { method: 'GET', path: '/health', role: undefined, contentTypes: [], summary: 'liveness, no token needed' },
+  {
+    method: 'POST',
+    path: '/v1/ingest/:table',
+    role: 'writer',
+    contentTypes: INGEST_TYPES,
+    summary: 'land records (JSON array or NDJSON; Idempotency-Key) in a table',
+    scopeNames: (params) => [params['table'] ?? ''],
+  },
+  {
+    method: 'POST',
+    path: '/get-online-features',
+    role: 'reader',
+    contentTypes: JSON_TYPES,
+    summary: "online feature lookup (Feast's feature-server JSON)",
+    scopeNames: (_params, body) => lookupNames(body()),
+  },
+  {
+    method: 'POST',
+    path: '/push',
+    role: 'writer',
+    contentTypes: JSON_TYPES,
+    summary: 'push rows to a feature view online and/or offline (Feast)',
+    scopeNames: (_params, body) => [String(field(body(), 'push_source_name') ?? '')],
+  },
+];
+
+export type RouteMatch = { route: RouteSpec; params: Record<string, string> } | { route: undefined };
+
+export function matchRoute(method: string, path: string): RouteMatch {
+  for (const route of ROUTES) {
+    if (route.method !== method && !(route.method === 'GET' && method === 'HEAD')) continue;
+    const params = matchPath(route.path, path);
+    if (params !== undefined) return { route, params };
+  }
+  return { route: undefined };
+}
+
+function matchPath(pattern: string, path: string): Record<string, string> | undefined {
+  const want = pattern.split('/');
+  const got = path.split('/');
+  if (want.length !== got.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i] as string;
+    const g = got[i] as string;
+    if (w.startsWith(':')) params[w.slice(1)] = g;
+    else if (w !== g) return undefined;
+  }
+  return params;
+}
+
+function field(body: unknown, name: string): unknown {
+  return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>)[name] : undefined;
+}
+
+/** The views a lookup reads (`view:feature` names) or the feature service it names. */
+function lookupNames(body: unknown): string[] {
+  const features = field(body, 'features');
+  if (Array.isArray(features)) return features.map((f) => String(f).split(':')[0] as string);
+  return [String(field(body, 'feature_service') ?? '')];
+}

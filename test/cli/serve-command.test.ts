@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Project } from '../../src/project/index.js';
+import { ROUTES, TokenStore } from '../../src/server/index.js';
+import { runCli } from '../support/cli.js';
+import { exited } from '../support/processes.js';
+import { REPO_ROOT } from '../support/shared.js';
+import { tempDir } from '../support/temp.js';
+
+let dir: string;
+let project: Project;
+let busy: net.Server;
+let busyPort: number;
+
+beforeAll(async () => {
+  dir = await tempDir('aquifer-cli-serve-');
+  project = await Project.init(path.join(dir, 'project'));
+  busy = net.createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  busyPort = (busy.address() as net.AddressInfo).port;
+});
+afterAll(() => {
+  busy?.close();
+});
+
+describe('aquifer serve', () => {
+  it('lists every route in its help', async () => {
+    const help = await runCli(['serve', '--help']);
+    expect(help.code).toBe(0);
+    for (const route of ROUTES) expect(help.stdout).toContain(`${route.method} ${route.path}`);
+  });
+
+  it('exits 1 with a code, not 70, when it cannot start, and never makes a project where none was', async () => {
+    const file = path.join(dir, 'a-file');
+    await writeFile(file, 'x');
+    const cases: [string[], string][] = [
+      [['--project', path.join(dir, 'missing')], 'PROJECT_NOT_FOUND'],
+      [['--project', file], 'PROJECT_NOT_FOUND'],
+      [['--project', project.root, '--port', 'abc'], 'SERVER_PORT_INVALID'],
+      [['--project', project.root, '--port', '70000'], 'SERVER_PORT_INVALID'],
+      [['--project', project.root, '--port', String(busyPort)], 'SERVER_PORT_IN_USE'],
+      [['--project', project.root, '--port', '0', '--host', '203.0.113.7'], 'SERVER_HOST_INVALID'],
+    ];
+    const results = await Promise.all(cases.map(([args]) => runCli(['serve', ...args])));
+    results.forEach((result, i) => {
+      const [args, code] = cases[i] as [string[], string];
+      expect([result.code, result.stderr], args.join(' ')).toEqual([1, expect.stringContaining(`error ${code}`)]);
+    });
+    expect(existsSync(path.join(dir, 'missing'))).toBe(false);
+  });
+
+  it('serves with a token and never writes the token to its logs, even at trace level', async () => {
+    const { token } = await TokenStore.forProject(project).create({ role: 'reader' });
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'cli', 'main.js'), '--log-level', 'trace', 'serve', '--project', project.root, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout }).on('line', (line) => {
+          const found = /at (http:\/\/\S+)/.exec(line);
+          if (found !== null) resolve(found[1] as string);
+        });
+        child.once('exit', () => reject(new Error(`serve exited: ${stderr}`)));
+      });
+      const lookup = (authorization: string) => fetch(`${url}/get-online-features`, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify({ features: ['v:f'], entities: { id: [1] } }) });
+      expect((await lookup(`Bearer ${token}`)).status).not.toBe(401);
+      expect((await lookup(`Bearer ${token}x`)).status).toBe(401);
+      expect((await fetch(`${url}/health`)).status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+      await exited(child);
+    }
+    expect(stderr).toContain('serving');
+    expect(stderr).not.toContain(token.slice(17));
+  });
+});

@@ -1,0 +1,46 @@
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AquiferError } from '../../src/errors.js';
+import { log, setLogLevel } from '../../src/log.js';
+import { errorBody } from '../../src/server/error-body.js';
+
+// 5xx errors are logged on purpose; keep them out of the test output.
+const level = log.level;
+beforeAll(() => setLogLevel('fatal'));
+afterAll(() => setLogLevel(level));
+
+describe('error bodies', () => {
+  it('shows a 5xx only as its code and the catalogue summary, never its SQL or value', () => {
+    const sql = "COPY (SELECT * FROM read_parquet('/srv/project/tables/t/part-0.parquet')) TO '/tmp/aquifer-xyz/out.parquet'";
+    const { status, body } = errorBody(new AquiferError('ENGINE_QUERY_FAILED', `DuckDB refused: ${sql}`, { value: sql, hint: 'see /tmp/aquifer-xyz' }));
+    expect(status).toBe(500);
+    expect(body.error.code).toBe('ENGINE_QUERY_FAILED');
+    expect(body.error).not.toHaveProperty('value');
+    expect(JSON.stringify(body)).not.toMatch(/SELECT|parquet|\/tmp|\/srv/);
+  });
+
+  it('hides anything that is not an AquiferError behind INTERNAL', () => {
+    const { status, body } = errorBody(new Error(`ENOENT: no such file, open '${os.tmpdir()}/x.json'`));
+    expect(status).toBe(500);
+    expect(body.error.code).toBe('INTERNAL');
+    expect(JSON.stringify(body)).not.toContain('ENOENT');
+  });
+
+  it('replaces the project root, temp and home folders and system paths in a 4xx message, hint and value', () => {
+    const root = path.join(os.tmpdir(), 'aquifer-project-1');
+    const location = path.join(root, 'tables', 'events');
+    const { status, body } = errorBody(new AquiferError('TABLE_NOT_FOUND', `No Delta table at ${location} (file:///home/ann/x)`, { value: { location, other: '/var/lib/thing' }, hint: `Create ${location} first` }), [root]);
+    expect(status).toBe(404);
+    const text = JSON.stringify(body);
+    expect(text).not.toContain(root);
+    expect(text).not.toMatch(/\/home\/|\/var\/|\/tmp\//);
+    expect(body.error.message).toContain('<path>');
+    expect(body.error.value).toEqual({ location: '<path>', other: '<path>' });
+  });
+
+  it('keeps route paths and plain values, and drops values too large to be useful', () => {
+    expect(errorBody(new AquiferError('HTTP_NOT_FOUND', 'No route for POST /v1/ingest/x/y', { value: 'abc' })).body.error).toMatchObject({ message: 'No route for POST /v1/ingest/x/y', value: 'abc' });
+    expect(errorBody(new AquiferError('HTTP_BODY_INVALID', 'bad', { value: 'x'.repeat(5_000) })).body.error).not.toHaveProperty('value');
+  });
+});
