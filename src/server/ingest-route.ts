@@ -3,7 +3,7 @@ import type { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { AquiferError } from '../errors.js';
 import type { Engine } from '../engine/index.js';
-import { GroupCommitter, IngestTarget, type RawRecord } from '../ingest/index.js';
+import { decodeUtf8, GroupCommitter, IngestTarget, jsonArrayElements, type RawRecord } from '../ingest/index.js';
 import type { Project } from '../project/index.js';
 
 export interface IngestRouteOptions {
@@ -44,17 +44,28 @@ export function registerIngestRoute(app: Hono, options: IngestRouteOptions): voi
       options.project.tablePath(table);
       const requestId = c.req.header('x-request-id') ?? randomUUID();
       const idempotencyKey = c.req.header('idempotency-key');
-      const records = parseBody(c.req.header('content-type') ?? '', await c.req.text(), requestId, idempotencyKey);
+      const records = parseBody(c.req.header('content-type') ?? '', new Uint8Array(await c.req.arrayBuffer()), requestId, idempotencyKey);
       const result = await (await committer(table)).submit({ id: requestId, records, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) });
       return c.json({ table, requestId, accepted: result.accepted, quarantined: result.quarantined, version: result.version, duplicate: result.duplicate });
     },
   );
 }
 
-/** Records of a body: elements of a JSON array, or lines of NDJSON (each line checked on its own). */
-function parseBody(contentType: string, body: string, requestId: string, idempotencyKey: string | undefined): RawRecord[] {
+/**
+ * Records of a body: elements of a JSON array, or lines of NDJSON (each line checked on
+ * its own). Each record is its own text as sent, never a re-serialized value, so both
+ * forms give the same answer and the quarantine holds what was sent. A body that is not
+ * UTF-8 is refused whole: decoding it would replace bytes with U+FFFD.
+ */
+function parseBody(contentType: string, bytes: Uint8Array, requestId: string, idempotencyKey: string | undefined): RawRecord[] {
   const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
   const source = (index: number) => ({ kind: 'http' as const, requestId, index, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) });
+  const decoded = isJsonType(type) ? decodeUtf8(bytes) : '';
+  if (decoded === undefined) {
+    throw new AquiferError('HTTP_BODY_INVALID', 'The body is not valid UTF-8', { value: bytes.byteLength, hint: 'Send the records as UTF-8 text; binary values go base64-encoded in string fields.' });
+  }
+  // A byte order mark says how the text is encoded; it is not part of the first record.
+  const body = decoded.replace(/^\uFEFF/, '');
   if (type === 'application/json') {
     let parsed: unknown;
     try {
@@ -65,9 +76,9 @@ function parseBody(contentType: string, body: string, requestId: string, idempot
     if (!Array.isArray(parsed)) {
       throw new AquiferError('HTTP_BODY_INVALID', 'The body must be a JSON array of records', { value: body.slice(0, 200), hint: 'Wrap the records in [ ... ], or send NDJSON with Content-Type application/x-ndjson.' });
     }
-    return parsed.map((record, index) => ({ payload: JSON.stringify(record), source: source(index) }));
+    return jsonArrayElements(body).map((record, index) => ({ payload: record, source: source(index) }));
   }
-  if (type === 'application/x-ndjson' || type === 'application/jsonl' || type === 'application/json-seq' || type === 'application/jsonlines') {
+  if (isJsonType(type)) {
     return body
       .split('\n')
       .map((line) => line.replace(/\r$/, ''))
@@ -75,4 +86,10 @@ function parseBody(contentType: string, body: string, requestId: string, idempot
       .map((line, index) => ({ payload: line, source: source(index) }));
   }
   throw new AquiferError('HTTP_UNSUPPORTED_MEDIA_TYPE', `Content-Type '${contentType || '(none)'}' is not accepted`, { value: contentType, hint: 'Send application/json (an array of records) or application/x-ndjson (one record per line).' });
+}
+
+const JSON_LINES_TYPES = new Set(['application/x-ndjson', 'application/jsonl', 'application/json-seq', 'application/jsonlines']);
+
+function isJsonType(type: string): boolean {
+  return type === 'application/json' || JSON_LINES_TYPES.has(type);
 }

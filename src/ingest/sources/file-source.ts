@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBTypeId } from '@duckdb/node-api';
 import { quoteIdent, quoteLiteral, type Engine } from '../../engine/index.js';
@@ -6,6 +7,7 @@ import type { BatchResult, IngestTarget } from '../ingest-target.js';
 import { NO_POSITION_COLUMNS, QuarantineReason } from '../source-position.js';
 import { jsonRecordChecks } from '../checks/json-record-checks.js';
 import type { CheckOptions } from '../checks/json-record-checks.js';
+import { recordFromBytes } from './utf8-record.js';
 
 /** Loaded files are remembered as txn actions in the table's own log: appId `aquifer.file:<absolute path>`. */
 export const FILE_APP_PREFIX = 'aquifer.file:';
@@ -70,16 +72,47 @@ async function expand(engine: Engine, files: string | readonly string[]): Promis
 async function ingestJsonLines(engine: Engine, target: IngestTarget, file: string, txn: AppTransaction, options: FileIngestOptions): Promise<BatchResult> {
   const stage = temp('lines');
   const source = `json_object('kind', 'file', 'file', ${quoteLiteral(file)}, 'line', line)::VARCHAR`;
-  await engine.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(stage)} AS
-    SELECT line AS aq_seq, raw AS aq_raw, ${source} AS aq_source, ${NO_POSITION_COLUMNS} FROM (
-      SELECT unnest(range(1, len(lines) + 1)) AS line, rtrim(unnest(lines), chr(13)) AS raw
-      FROM (SELECT string_split(content, chr(10)) AS lines FROM read_text(${quoteLiteral(file)}))
-    ) WHERE trim(raw) <> ''`);
+  let rejects = false;
   try {
-    return await target.writeStagedJson(stage, [txn], options.checks === undefined ? {} : { checks: options.checks });
+    await engine.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(stage)} AS
+      SELECT line AS aq_seq, raw AS aq_raw, ${source} AS aq_source, ${NO_POSITION_COLUMNS} FROM (
+        SELECT unnest(range(1, len(lines) + 1)) AS line, rtrim(unnest(lines), chr(13)) AS raw
+        FROM (SELECT string_split(content, chr(10)) AS lines FROM read_text(${quoteLiteral(file)}))
+      ) WHERE trim(raw) <> ''`);
+  } catch (error) {
+    // DuckDB refuses a whole file that is not UTF-8; split it here instead, so only the bad lines are quarantined.
+    if (!/UTF-8/i.test((error as Error).message)) throw error;
+    await stageLinesOfBytes(engine, stage, file);
+    rejects = true;
+  }
+  try {
+    return await target.writeStagedJson(stage, [txn], { rejects, ...(options.checks === undefined ? {} : { checks: options.checks }) });
   } finally {
     await engine.run(`DROP TABLE IF EXISTS ${quoteIdent(stage)}`);
   }
+}
+
+/**
+ * Stage a JSON-lines file that is not all UTF-8, line by line: each line that is valid
+ * UTF-8 is staged as its text, each that is not as its bytes in base64 marked INVALID_UTF8.
+ * Only taken when DuckDB refused the file, so valid files never pass through JavaScript.
+ */
+async function stageLinesOfBytes(engine: Engine, stage: string, file: string): Promise<void> {
+  const bytes = await readFile(file);
+  const rows: (string | number | null)[][] = [];
+  let start = 0;
+  for (let line = 1; start <= bytes.length; line++) {
+    const newline = bytes.indexOf(0x0a, start);
+    const end = newline === -1 ? bytes.length : newline;
+    const raw = bytes.subarray(start, end > start && bytes[end - 1] === 0x0d ? end - 1 : end);
+    const record = recordFromBytes(raw, { source: { kind: 'file', file, line } });
+    if (record.invalid !== undefined || record.payload.trim() !== '') {
+      rows.push([line, record.payload, JSON.stringify(record.source), null, null, null, null, null, record.invalid ?? null]);
+    }
+    start = end + 1;
+  }
+  const text = ['aq_seq', 'aq_raw', 'aq_source', 'aq_app', 'aq_pos', 'aq_dom', 'aq_key', 'aq_at', 'aq_reject'] as const;
+  await engine.createTempTable(stage, text.map((name) => ({ name, type: name === 'aq_seq' || name === 'aq_pos' ? 'BIGINT' : 'VARCHAR' })), rows);
 }
 
 /**
