@@ -1,10 +1,11 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DuckDBListType, DuckDBStructType, DuckDBTypeId, LIST, STRUCT, VARCHAR, type DuckDBType } from '@duckdb/node-api';
+import { DuckDBTypeId } from '@duckdb/node-api';
 import { quoteIdent, quoteLiteral, type Engine } from '../engine/index.js';
-import { fromDuckDBType, primitive, type StructType } from '../table/index.js';
+import { primitive, type StructType } from '../table/index.js';
 import { IngestError } from './errors.js';
+import { inferredDeltaType, withoutTimeOfDay } from './inferred-type.js';
 
 /** Records a first batch's schema is inferred from: enough to see every field, few enough to stay fast. */
 const SAMPLE = 10_000;
@@ -18,27 +19,6 @@ const WITH_OFFSET = String.raw`[0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?\s*([zZ
 /** Objects that can shape a table: valid JSON objects whose keys are all distinct (a repeated key is quarantined). */
 const objectsOf = (stage: string) =>
   `SELECT aq_raw FROM ${quoteIdent(stage)} WHERE CASE WHEN json_valid(aq_raw) THEN json_type(aq_raw) = 'OBJECT' AND len(json_keys(aq_raw)) = len(list_distinct(json_keys(aq_raw))) ELSE false END LIMIT ${SAMPLE}`;
-
-/**
- * DuckDB's inferred type with the types Delta lacks made strings: a time of day
- * ("10:00:00") is kept as the text it was, not refused and not turned into a timestamp.
- */
-function withoutTimeOfDay(type: DuckDBType): DuckDBType {
-  switch (type.typeId) {
-    case DuckDBTypeId.TIME:
-    case DuckDBTypeId.TIME_TZ:
-    case DuckDBTypeId.TIME_NS:
-      return VARCHAR;
-    case DuckDBTypeId.LIST:
-      return LIST(withoutTimeOfDay((type as DuckDBListType).valueType));
-    case DuckDBTypeId.STRUCT: {
-      const s = type as DuckDBStructType;
-      return STRUCT(Object.fromEntries(s.entryNames.map((name, i) => [name, withoutTimeOfDay(s.entryTypes[i] as DuckDBType)])));
-    }
-    default:
-      return type;
-  }
-}
 
 /**
  * The schema of a new table from a first batch of staged JSON records (`aq_raw`), as
@@ -65,7 +45,7 @@ export async function inferJsonSchema(engine: Engine, stage: string, tempName: s
     );
     return {
       kind: 'struct',
-      fields: names.map((name, i) => ({ name, type: offsets.has(name) ? primitive('timestamp') : fromDuckDBType(types[i]!, name), nullable: true, metadata: {} })),
+      fields: names.map((name, i) => ({ name, type: offsets.has(name) ? primitive('timestamp') : inferredDeltaType(types[i]!, name), nullable: true, metadata: {} })),
     };
   } finally {
     await fs.rm(file, { force: true });

@@ -2,12 +2,13 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBTypeId } from '@duckdb/node-api';
 import { quoteIdent, quoteLiteral, type Engine } from '../../engine/index.js';
-import { formatOf, fromDuckDBType, toDuckDBType, type AppTransaction, type FileFormat, type Snapshot, type StructField, type StructType } from '../../table/index.js';
+import { formatOf, toDuckDBType, type AppTransaction, type FileFormat, type Snapshot, type StructField, type StructType } from '../../table/index.js';
 import type { BatchResult, IngestTarget } from '../ingest-target.js';
 import { NO_POSITION_COLUMNS, QuarantineReason } from '../source-position.js';
 import { jsonRecordChecks } from '../checks/json-record-checks.js';
 import type { CheckOptions } from '../checks/json-record-checks.js';
 import { recordFromBytes } from './utf8-record.js';
+import { inferredDeltaType } from '../inferred-type.js';
 
 /** Loaded files are remembered as txn actions in the table's own log: appId `aquifer.file:<absolute path>`. */
 export const FILE_APP_PREFIX = 'aquifer.file:';
@@ -127,7 +128,7 @@ async function ingestTabular(engine: Engine, target: IngestTarget, file: string,
   let snapshot = await target.snapshot();
   if (snapshot === undefined) {
     const inferred = format === 'csv' ? await engine.read(`SELECT * FROM ${csvReader(file, options, true)(undefined)} LIMIT 0`) : described;
-    const schema: StructType = { kind: 'struct', fields: inferred.columnNames().map((name, i) => ({ name, type: fromDuckDBType(inferred.columnTypes()[i]!, name), nullable: true, metadata: {} })) };
+    const schema: StructType = { kind: 'struct', fields: inferred.columnNames().map((name, i) => ({ name, type: inferredDeltaType(inferred.columnTypes()[i]!, name), nullable: true, metadata: {} })) };
     snapshot = await target.createTable(schema);
   }
   const header = described.columnNames();
@@ -179,15 +180,26 @@ function fileSchemaProblem(schema: StructType, header: readonly string[], checks
 
 async function ingestCsv(engine: Engine, target: IngestTarget, snapshot: Snapshot, file: string, header: readonly string[], txn: AppTransaction, options: FileIngestOptions): Promise<BatchResult> {
   const byName = new Map(snapshot.schema.fields.map((f) => [f.name.toLowerCase(), f]));
-  const columns = `{${header.map((h) => `${quoteLiteral(h)}: ${quoteLiteral(byName.has(h.toLowerCase()) ? toDuckDBType((byName.get(h.toLowerCase()) as StructField).type) : 'VARCHAR')}`).join(', ')}}`;
+  const rules = options.checks?.rules ?? [];
+  const nonNullable = snapshot.schema.fields.filter((f) => !f.nullable);
+  const checked = rules.length > 0 || nonNullable.length > 0;
+  // DuckDB's CSV cast to a timestamp drops an offset. With checks, date and time columns
+  // are read as text and converted by the record checks (which also refuse infinity and
+  // years beyond 9999); in the single pass, timestamp_ntz is read as an instant and
+  // kept as its UTC wall-clock time.
+  const typeOf = (h: string) => {
+    const f = byName.get(h.toLowerCase());
+    if (f === undefined || (checked && isDateOrTime(f))) return 'VARCHAR';
+    return isNtz(f) ? 'TIMESTAMPTZ' : toDuckDBType(f.type);
+  };
+  const columns = `{${header.map((h) => `${quoteLiteral(h)}: ${quoteLiteral(typeOf(h))}`).join(', ')}}`;
   const rejects = temp('rejects');
   const scans = temp('scans');
   const read = `read_csv(${quoteLiteral(file)}, ${csvDialect(file, options).join(', ')}, columns = ${columns}, store_rejects = true, rejects_table = ${quoteLiteral(rejects)}, rejects_scan = ${quoteLiteral(scans)})`;
-  const projection = snapshot.schema.fields.map((f) => (header.some((h) => h.toLowerCase() === f.name.toLowerCase()) ? `${quoteIdent(header.find((h) => h.toLowerCase() === f.name.toLowerCase()) as string)} AS ${quoteIdent(f.name)}` : `CAST(NULL AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`));
+  const column = (f: StructField, h: string) => (!checked && isNtz(f) ? `timezone('UTC', ${quoteIdent(h)})` : quoteIdent(h));
+  const projection = snapshot.schema.fields.map((f) => (header.some((h) => h.toLowerCase() === f.name.toLowerCase()) ? `${column(f, header.find((h) => h.toLowerCase() === f.name.toLowerCase()) as string)} AS ${quoteIdent(f.name)}` : `CAST(NULL AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`));
   const writer = target.table.writer();
-  const rules = options.checks?.rules ?? [];
-  const nonNullable = snapshot.schema.fields.filter((f) => !f.nullable);
-  if (rules.length > 0 || nonNullable.length > 0) {
+  if (checked) {
     // Rules need a second look at every row: read once into a temp table, then split it.
     return ingestCsvChecked(engine, target, snapshot, read, projection, rejects, scans, file, txn, options);
   }
@@ -202,6 +214,14 @@ async function ingestCsv(engine: Engine, target: IngestTarget, snapshot: Snapsho
   } finally {
     await engine.run(`DROP TABLE IF EXISTS ${quoteIdent(rejects)}; DROP TABLE IF EXISTS ${quoteIdent(scans)}`);
   }
+}
+
+function isNtz(f: StructField): boolean {
+  return f.type.kind === 'primitive' && f.type.name === 'timestamp_ntz';
+}
+
+function isDateOrTime(f: StructField): boolean {
+  return f.type.kind === 'primitive' && (f.type.name === 'date' || f.type.name === 'timestamp' || f.type.name === 'timestamp_ntz');
 }
 
 async function ingestCsvChecked(engine: Engine, target: IngestTarget, snapshot: Snapshot, read: string, projection: string[], rejects: string, scans: string, file: string, txn: AppTransaction, options: FileIngestOptions): Promise<BatchResult> {
