@@ -178,15 +178,34 @@ function fileSchemaProblem(schema: StructType, header: readonly string[], checks
   return undefined;
 }
 
+/** Thrown by DuckDB in the single pass for a date or time Delta cannot hold: the file then takes the checked path. */
+const OUT_OF_RANGE = 'aquifer: CSV date or time outside 0001-01-01..9999-12-31';
+
 async function ingestCsv(engine: Engine, target: IngestTarget, snapshot: Snapshot, file: string, header: readonly string[], txn: AppTransaction, options: FileIngestOptions): Promise<BatchResult> {
-  const byName = new Map(snapshot.schema.fields.map((f) => [f.name.toLowerCase(), f]));
   const rules = options.checks?.rules ?? [];
   const nonNullable = snapshot.schema.fields.filter((f) => !f.nullable);
-  const checked = rules.length > 0 || nonNullable.length > 0;
-  // DuckDB's CSV cast to a timestamp drops an offset. With checks, date and time columns
-  // are read as text and converted by the record checks (which also refuse infinity and
-  // years beyond 9999); in the single pass, timestamp_ntz is read as an instant and
-  // kept as its UTC wall-clock time.
+  if (rules.length === 0 && nonNullable.length === 0) {
+    try {
+      return await ingestCsvSinglePass(engine, target, snapshot, file, header, txn, options);
+    } catch (error) {
+      // Infinity or a year past 9999 is rare: only then is the file read again, with the record checks.
+      if (!(error as Error).message.includes(OUT_OF_RANGE)) throw error;
+    }
+  }
+  // Rules need a second look at every row: read once into a temp table, then split it.
+  const { read, projection, rejects, scans } = csvRead(snapshot, file, header, options, true);
+  return ingestCsvChecked(engine, target, snapshot, read, projection, rejects, scans, file, txn, options);
+}
+
+/**
+ * The read of a CSV file with the table's types. DuckDB's cast to a timestamp drops an
+ * offset: with checks, date and time columns are read as text and converted by the record
+ * checks (offsets applied, infinity and years past 9999 quarantined); in the single pass,
+ * timestamp_ntz is read as an instant and kept as its UTC time, and a value outside
+ * Delta's range stops the read (OUT_OF_RANGE) so the file takes the checked path.
+ */
+function csvRead(snapshot: Snapshot, file: string, header: readonly string[], options: FileIngestOptions, checked: boolean): { read: string; projection: string[]; rejects: string; scans: string } {
+  const byName = new Map(snapshot.schema.fields.map((f) => [f.name.toLowerCase(), f]));
   const typeOf = (h: string) => {
     const f = byName.get(h.toLowerCase());
     if (f === undefined || (checked && isDateOrTime(f))) return 'VARCHAR';
@@ -196,21 +215,30 @@ async function ingestCsv(engine: Engine, target: IngestTarget, snapshot: Snapsho
   const rejects = temp('rejects');
   const scans = temp('scans');
   const read = `read_csv(${quoteLiteral(file)}, ${csvDialect(file, options).join(', ')}, columns = ${columns}, store_rejects = true, rejects_table = ${quoteLiteral(rejects)}, rejects_scan = ${quoteLiteral(scans)})`;
-  const column = (f: StructField, h: string) => (!checked && isNtz(f) ? `timezone('UTC', ${quoteIdent(h)})` : quoteIdent(h));
+  const column = (f: StructField, h: string) => {
+    const value = quoteIdent(h);
+    if (checked || !isDateOrTime(f)) return value;
+    const utc = f.type.kind === 'primitive' && f.type.name === 'date' ? value : `timezone('UTC', ${value})`;
+    const inRange = `isfinite(${value}) AND ${utc} >= DATE '0001-01-01' AND ${utc} < DATE '10000-01-01'`;
+    return `CASE WHEN ${value} IS NULL OR (${inRange}) THEN ${isNtz(f) ? utc : value} ELSE error(${quoteLiteral(OUT_OF_RANGE)}) END`;
+  };
   const projection = snapshot.schema.fields.map((f) => (header.some((h) => h.toLowerCase() === f.name.toLowerCase()) ? `${column(f, header.find((h) => h.toLowerCase() === f.name.toLowerCase()) as string)} AS ${quoteIdent(f.name)}` : `CAST(NULL AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`));
+  return { read, projection, rejects, scans };
+}
+
+async function ingestCsvSinglePass(engine: Engine, target: IngestTarget, snapshot: Snapshot, file: string, header: readonly string[], txn: AppTransaction, options: FileIngestOptions): Promise<BatchResult> {
+  const { read, projection, rejects, scans } = csvRead(snapshot, file, header, options, false);
   const writer = target.table.writer();
-  if (checked) {
-    // Rules need a second look at every row: read once into a temp table, then split it.
-    return ingestCsvChecked(engine, target, snapshot, read, projection, rejects, scans, file, txn, options);
-  }
-  const staged = await writer.stage(snapshot, { sql: `SELECT ${projection.join(', ')} FROM ${read}` }, options.onProgress === undefined ? {} : { onProgress: options.onProgress }, 'Append');
   try {
-    const quarantined = await quarantineRejects(engine, target, rejects, file, txn);
-    const result = await writer.commit(staged, [txn]);
-    return { version: result.version, accepted: result.rows, quarantined, skipped: false };
-  } catch (error) {
-    await writer.discard(staged);
-    throw error;
+    const staged = await writer.stage(snapshot, { sql: `SELECT ${projection.join(', ')} FROM ${read}` }, options.onProgress === undefined ? {} : { onProgress: options.onProgress }, 'Append');
+    try {
+      const quarantined = await quarantineRejects(engine, target, rejects, file, txn);
+      const result = await writer.commit(staged, [txn]);
+      return { version: result.version, accepted: result.rows, quarantined, skipped: false };
+    } catch (error) {
+      await writer.discard(staged);
+      throw error;
+    }
   } finally {
     await engine.run(`DROP TABLE IF EXISTS ${quoteIdent(rejects)}; DROP TABLE IF EXISTS ${quoteIdent(scans)}`);
   }

@@ -629,6 +629,16 @@ describe('values from files never change silently', () => {
     expect(read).toEqual([{ v: '2024-05-01T08:00:00' }, { v: '2024-05-01T10:00:00' }]);
   });
 
+  it('quarantines infinity and year-10000 CSV dates and timestamps in the single pass too, loading the other rows once', async () => {
+    const w = await workspace();
+    await existing(w.table, struct([field('id', primitive('long')), field('day', primitive('date')), field('ts', primitive('timestamp'))]));
+    const at = await w.file('a.csv', 'id,day,ts\n1,2024-05-01,2024-05-01T10:00:00Z\n2,infinity,\n3,,10000-01-01 00:00:00\n4,,\n');
+    expect(await ingest(w.table, { files: at }, false)).toMatchObject({ accepted: 2, quarantined: 2 });
+    expect((await tableRows(engine, w.table)).map((r) => Number(r['id'])).sort()).toEqual([1, 4]);
+    expect((await quarantineRows(engine, w.table)).map((q) => q.reason)).toEqual(['TYPE_MISMATCH', 'TYPE_MISMATCH']);
+    expect(await tableVersion(engine, w.table)).toBe(1);
+  });
+
   it('creates a string column from a CSV time of day and a timestamp column from offsets', async () => {
     const w = await workspace();
     const at = await w.file('a.csv', 'id,at,when\n1,10:00:00,2024-05-01T10:00:00+02:00\n');
