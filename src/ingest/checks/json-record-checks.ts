@@ -93,6 +93,13 @@ function convert(ex: string, type: DataType): string {
   return `TRY_CAST(${ex} AS ${target})`;
 }
 
+/** Whether values of this type hold JSON objects (structs, maps, at any depth), where a key could repeat. */
+function holdsObjects(type: DataType): boolean {
+  if (type.kind === 'struct' || type.kind === 'map') return true;
+  if (type.kind === 'array') return holdsObjects(type.elementType);
+  return false;
+}
+
 /** What a source found wrong with a record before parsing it (staged in `aq_reject`), and what the quarantine says about it. */
 const REJECT_MESSAGES: Readonly<Record<string, string>> = {
   [QuarantineReason.INVALID_UTF8]: 'the payload is not valid UTF-8; the quarantined payload is its bytes in base64',
@@ -129,6 +136,13 @@ export function jsonRecordChecks(stage: string, schema: StructType, options: Che
     // JSON parsers disagree on a repeated key (first or last wins), so neither value is taken.
     { when: 'len(aq_keys) <> len(list_distinct(aq_keys))', reason: QuarantineReason.DUPLICATE_KEY, message: `'the record repeats the key ' || array_to_string(list_distinct(list_filter(aq_keys, lambda k: len(list_filter(aq_keys, lambda j: j = k)) > 1)), ', ')` },
   ];
+  // The same inside objects bound for struct and map columns; only those columns pay for walking the value's tree.
+  fields.forEach((f, i) => {
+    if (!holdsObjects(f.type)) return;
+    const ex = `aq_ex_${i}`;
+    const repeats = `(SELECT count(*) FROM (SELECT 1 FROM json_tree(${ex}) WHERE key IS NOT NULL GROUP BY parent, key HAVING count(*) > 1))`;
+    cases.push({ when: `json_type(${ex}) IN ('OBJECT', 'ARRAY') AND ${repeats} > 0`, reason: QuarantineReason.DUPLICATE_KEY, message: textLiteral(`an object in field "${f.name}" repeats a key`) });
+  });
   if (options.unknownFields !== 'ignore') {
     cases.push({ when: `len(${unknown}) > 0`, reason: QuarantineReason.UNKNOWN_FIELD, message: `'the table has no field ' || array_to_string(${unknown}, ', ')` });
   }

@@ -88,6 +88,20 @@ describe('keys', () => {
     expect(await quarantinedOnly('{"id": 1, "id": 2}')).toEqual({ reason: 'DUPLICATE_KEY', payload: '{"id": 1, "id": 2}' });
   });
 
+  it('quarantines a record that repeats a key inside a struct, a map or a list of structs', async () => {
+    const schema = struct([
+      field('o', struct([field('a', primitive('long'))])),
+      field('m', { kind: 'map', keyType: primitive('string'), valueType: primitive('long'), valueContainsNull: true }),
+      field('l', { kind: 'array', elementType: struct([field('x', primitive('long'))]), containsNull: true }),
+    ]);
+    for (const payload of ['{"o": {"a": 1, "a": 2}}', '{"m": {"k": 1, "k": 2}}', '{"l": [{"x": 1}, {"x": 1, "x": 2}]}']) {
+      expect(await quarantinedOnly(payload, schema), payload).toEqual({ reason: 'DUPLICATE_KEY', payload });
+    }
+    const { rows, quarantine } = await land(['{"o": {"a": 1}, "m": {"k": 1, "j": 1}, "l": [{"x": 1}, {"x": 1}]}'], schema);
+    expect(quarantine).toEqual([]);
+    expect(rows).toHaveLength(1);
+  });
+
   it('reads fields whose names hold quotes, backslashes, slashes, tildes and dots', async () => {
     const names = ['q"x', 'b\\s', 's/l', 't~0', 'd.t', "a'p"];
     const schema = struct(names.map((n) => field(n, primitive('string'))));
