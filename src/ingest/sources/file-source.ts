@@ -259,7 +259,7 @@ async function ingestCsvChecked(engine: Engine, target: IngestTarget, snapshot: 
     await engine.run(`CREATE TEMP TABLE ${quoteIdent(rows)} AS SELECT row_number() OVER () AS aq_seq, ${projection.join(', ')} FROM ${read}`);
     const staged = `SELECT aq_seq, to_json(r)::VARCHAR AS aq_raw, json_object('kind', 'file', 'file', ${quoteLiteral(file)}, 'record', aq_seq)::VARCHAR AS aq_source, ${NO_POSITION_COLUMNS} FROM (SELECT * EXCLUDE (aq_seq) FROM ${quoteIdent(rows)}) r POSITIONAL JOIN (SELECT aq_seq FROM ${quoteIdent(rows)})`;
     await engine.run(`CREATE TEMP TABLE ${quoteIdent(checked)} AS ${jsonRecordChecks(`(${staged})`, snapshot.schema, options.checks ?? {})}`);
-    const extra = rejectRows(rejects, file);
+    const extra = rejectRows(rejects, file, await rejectPayloads(engine, rejects, file));
     return await target.commitChecked(snapshot, checked, snapshot.schema.fields, [txn], extra);
   } finally {
     await engine.run(`DROP TABLE IF EXISTS ${quoteIdent(rows)}; DROP TABLE IF EXISTS ${quoteIdent(checked)}; DROP TABLE IF EXISTS ${quoteIdent(rejects)}; DROP TABLE IF EXISTS ${quoteIdent(scans)}`);
@@ -269,15 +269,36 @@ async function ingestCsvChecked(engine: Engine, target: IngestTarget, snapshot: 
 /**
  * Rows DuckDB's CSV reader set aside, as quarantine rows (reason, message, source,
  * payload): one per bad line, though DuckDB may report several errors for one line.
+ * `payload` is the SQL for a row's payload (see rejectPayloads).
  */
-function rejectRows(rejects: string, file: string): string {
-  const reason = `CASE WHEN r.error_type = 'CAST' THEN ${quoteLiteral(QuarantineReason.TYPE_MISMATCH)} ELSE ${quoteLiteral(QuarantineReason.PARSE_ERROR)} END`;
-  return `SELECT * FROM (SELECT ${reason} AS reason, r.error_message AS message, json_object('kind', 'file', 'file', ${quoteLiteral(file)}, 'line', r.line)::VARCHAR AS source, r.csv_line AS payload
+function rejectRows(rejects: string, file: string, payload = 'r.csv_line'): string {
+  const reason = `CASE WHEN r.error_type = 'CAST' THEN ${quoteLiteral(QuarantineReason.TYPE_MISMATCH)} WHEN r.error_type = 'INVALID ENCODING' THEN ${quoteLiteral(QuarantineReason.INVALID_UTF8)} ELSE ${quoteLiteral(QuarantineReason.PARSE_ERROR)} END`;
+  return `SELECT * FROM (SELECT ${reason} AS reason, r.error_message AS message, json_object('kind', 'file', 'file', ${quoteLiteral(file)}, 'line', r.line)::VARCHAR AS source, ${payload} AS payload
     FROM ${quoteIdent(rejects)} r) QUALIFY row_number() OVER (PARTITION BY source ORDER BY reason) = 1`;
 }
 
+/**
+ * The payload SQL for rejected CSV lines. DuckDB reports a line that is not UTF-8 with
+ * '?' in place of the bad bytes; such a line's payload is instead its own bytes, in
+ * base64, taken from the file around the byte DuckDB points at. Other lines keep DuckDB's text.
+ */
+async function rejectPayloads(engine: Engine, rejects: string, file: string): Promise<string> {
+  const bad = await engine.query(`SELECT DISTINCT line, byte_position FROM ${quoteIdent(rejects)} WHERE error_type = 'INVALID ENCODING'`);
+  if (bad.length === 0) return 'r.csv_line';
+  const bytes = await readFile(file);
+  const cases = bad.map((row) => {
+    const at = Math.min(Number(row['byte_position']), bytes.length - 1);
+    const start = bytes.lastIndexOf(0x0a, at) + 1;
+    const newline = bytes.indexOf(0x0a, at);
+    let end = newline === -1 ? bytes.length : newline;
+    if (end > start && bytes[end - 1] === 0x0d) end--;
+    return `WHEN r.line = ${Number(row['line'])} THEN ${quoteLiteral(bytes.subarray(start, end).toString('base64'))}`;
+  });
+  return `CASE WHEN r.error_type = 'INVALID ENCODING' THEN CASE ${cases.join(' ')} END ELSE r.csv_line END`;
+}
+
 async function quarantineRejects(engine: Engine, target: IngestTarget, rejects: string, file: string, txn: AppTransaction): Promise<number> {
-  const deduplicated = rejectRows(rejects, file);
+  const deduplicated = rejectRows(rejects, file, await rejectPayloads(engine, rejects, file));
   const count = Number((await engine.query(`SELECT count(*) AS n FROM (${deduplicated})`))[0]?.['n'] ?? 0);
   return count > 0 ? target.quarantine(deduplicated, [txn]) : 0;
 }

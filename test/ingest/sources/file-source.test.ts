@@ -594,6 +594,22 @@ describe('values from files never change silently', () => {
     expect((await quarantineRows(engine, w.table)).map((q) => [q.reason, q.source['line'], q.payload])).toEqual([['INVALID_UTF8', 2, bad.toString('base64')]]);
   });
 
+  it('quarantines a CSV line that is not UTF-8 with its exact bytes in base64, on both CSV paths', async () => {
+    for (const schema of [NULLABLE, SCHEMA]) {
+      const w = await workspace();
+      await existing(w.table, schema);
+      const bad = Buffer.concat([Buffer.from('2,b'), Buffer.from([0xff]), Buffer.from('b,1.5,2024-05-02')]);
+      const at = path.join(w.dir, 'landing', 'a.csv');
+      writeFileSync(at, Buffer.concat([Buffer.from('id,name,amount,day\n1,ann,10.5,2024-05-01\n'), bad, Buffer.from('\n3,"é",2,2024-05-03\n')]));
+      expect(await ingest(w.table, { files: at }, false)).toMatchObject({ accepted: 2, quarantined: 1 });
+      expect((await tableRows(engine, w.table)).map((r) => [Number(r['id']), r['name']]).sort()).toEqual([
+        [1, 'ann'],
+        [3, 'é'],
+      ]);
+      expect((await quarantineRows(engine, w.table)).map((q) => [q.reason, q.source['line'], q.payload])).toEqual([['INVALID_UTF8', 3, bad.toString('base64')]]);
+    }
+  });
+
   it('creates timestamp columns from JSON lines with offsets, keeping big integers whole', async () => {
     const w = await workspace();
     const at = await w.file('a.jsonl', '{"id": 9007199254740993, "at": "2024-05-01T10:00:00+02:00"}\n');
