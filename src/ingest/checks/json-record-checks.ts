@@ -61,6 +61,19 @@ function exactFloat(ex: string, target: string): string {
 }
 
 /**
+ * A number into a decimal column only when no digit is lost: DuckDB's cast rounds 1.239
+ * into decimal(10,2) as 1.24. In plain notation the fraction may have no more digits
+ * (trailing zeros aside) than the scale; in exponent notation the value must be the same
+ * number as a double.
+ */
+function exactDecimal(text: string, target: string, scale: number): string {
+  const value = `TRY_CAST(${text} AS ${target})`;
+  const trimmed = `trim(${text})`;
+  return `CASE WHEN regexp_full_match(${trimmed}, '[+-]?[0-9]*[.]?[0-9]*') THEN CASE WHEN length(rtrim(split_part(${trimmed}, '.', 2), '0')) <= ${scale} THEN ${value} END
+    WHEN TRY_CAST(${trimmed} AS DOUBLE) = TRY_CAST(${value} AS DOUBLE) THEN ${value} END`;
+}
+
+/**
  * A timestamp string as an instant: an offset (`Z`, `+02:00`, a zone name) is applied,
  * a string without one is UTC. timestamp_ntz columns get the UTC wall-clock time, so no
  * offset is ever dropped. Infinity and years outside 0001-9999 give NULL (a mismatch).
@@ -89,7 +102,7 @@ function convert(ex: string, type: DataType): string {
     if (type.name === 'timestamp' || type.name === 'timestamp_ntz') return instant(text, type.name);
     if (type.name === 'float' || type.name === 'double') return exactFloat(ex, target);
   }
-  if (type.kind === 'decimal') return `TRY_CAST(CASE WHEN json_type(${ex}) = 'VARCHAR' THEN json_extract_string(${ex}, '$') ELSE ${ex}::VARCHAR END AS ${target})`;
+  if (type.kind === 'decimal') return exactDecimal(`CASE WHEN json_type(${ex}) = 'VARCHAR' THEN json_extract_string(${ex}, '$') ELSE ${ex}::VARCHAR END`, target, type.scale);
   return `TRY_CAST(${ex} AS ${target})`;
 }
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../src/engine/index.js';
 import { IngestTarget, type RawRecord } from '../../../src/ingest/index.js';
-import { DeltaTable, field, primitive, struct, type StructType } from '../../../src/table/index.js';
+import { DeltaTable, decimal, field, primitive, struct, type StructType } from '../../../src/table/index.js';
 import { quarantineRows, tableRows } from '../../support/ingest.js';
 import { tempDir } from '../../support/temp.js';
 
@@ -76,6 +76,21 @@ describe('numbers', () => {
   it('quarantines 1e400 (beyond a double) instead of storing NULL or infinity', async () => {
     expect(await quarantinedOnly('{"x": 1e400}')).toEqual({ reason: 'TYPE_MISMATCH', payload: '{"x": 1e400}' });
     expect(await quarantinedOnly('{"f": 1e39}')).toEqual({ reason: 'TYPE_MISMATCH', payload: '{"f": 1e39}' });
+  });
+
+  it('stores decimals exactly and quarantines those the column would round', async () => {
+    const schema = struct([field('id', primitive('long')), field('m', decimal(10, 2))]);
+    const { rows, quarantine } = await land(['{"id": 1, "m": 1.2300}', '{"id": 2, "m": "-0.5"}', '{"id": 3, "m": 1.5e-1}', '{"id": 4, "m": 1.239}', '{"id": 5, "m": "1.001"}', '{"id": 6, "m": 1.234e-1}'], schema);
+    expect(rows.map((r) => [Number(r['id']), String(r['m'])]).sort()).toEqual([
+      [1, '1.23'],
+      [2, '-0.50'],
+      [3, '0.15'],
+    ]);
+    expect(quarantine.map((q) => [q.reason, q.payload])).toEqual([
+      ['TYPE_MISMATCH', '{"id": 4, "m": 1.239}'],
+      ['TYPE_MISMATCH', '{"id": 5, "m": "1.001"}'],
+      ['TYPE_MISMATCH', '{"id": 6, "m": 1.234e-1}'],
+    ]);
   });
 
   it('refuses 3.0 in a long column (a JSON number with a fraction part is not a long)', async () => {
