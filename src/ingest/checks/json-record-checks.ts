@@ -66,7 +66,7 @@ function exactFloat(ex: string, target: string): string {
  * (trailing zeros aside) than the scale; in exponent notation the value must be the same
  * number as a double.
  */
-function exactDecimal(text: string, target: string, scale: number): string {
+export function exactDecimal(text: string, target: string, scale: number): string {
   const value = `TRY_CAST(${text} AS ${target})`;
   const trimmed = `trim(${text})`;
   return `CASE WHEN regexp_full_match(${trimmed}, '[+-]?[0-9]*[.]?[0-9]*') THEN CASE WHEN length(rtrim(split_part(${trimmed}, '.', 2), '0')) <= ${scale} THEN ${value} END

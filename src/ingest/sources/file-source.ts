@@ -5,7 +5,7 @@ import { quoteIdent, quoteLiteral, type Engine } from '../../engine/index.js';
 import { formatOf, toDuckDBType, type AppTransaction, type FileFormat, type Snapshot, type StructField, type StructType } from '../../table/index.js';
 import type { BatchResult, IngestTarget } from '../ingest-target.js';
 import { NO_POSITION_COLUMNS, QuarantineReason } from '../source-position.js';
-import { jsonRecordChecks } from '../checks/json-record-checks.js';
+import { exactDecimal, jsonRecordChecks } from '../checks/json-record-checks.js';
 import type { CheckOptions } from '../checks/json-record-checks.js';
 import { recordFromBytes } from './utf8-record.js';
 import { inferredDeltaType } from '../inferred-type.js';
@@ -178,8 +178,8 @@ function fileSchemaProblem(schema: StructType, header: readonly string[], checks
   return undefined;
 }
 
-/** Thrown by DuckDB in the single pass for a date or time Delta cannot hold: the file then takes the checked path. */
-const OUT_OF_RANGE = 'aquifer: CSV date or time outside 0001-01-01..9999-12-31';
+/** Thrown by DuckDB in the single pass for a value Delta cannot hold exactly: the file then takes the checked path. */
+const NOT_EXACT = 'aquifer: a CSV value the column cannot hold exactly';
 
 async function ingestCsv(engine: Engine, target: IngestTarget, snapshot: Snapshot, file: string, header: readonly string[], txn: AppTransaction, options: FileIngestOptions): Promise<BatchResult> {
   const rules = options.checks?.rules ?? [];
@@ -188,8 +188,8 @@ async function ingestCsv(engine: Engine, target: IngestTarget, snapshot: Snapsho
     try {
       return await ingestCsvSinglePass(engine, target, snapshot, file, header, txn, options);
     } catch (error) {
-      // Infinity or a year past 9999 is rare: only then is the file read again, with the record checks.
-      if (!(error as Error).message.includes(OUT_OF_RANGE)) throw error;
+      // Such values are rare (infinity, a year past 9999, a decimal with too many digits): only then is the file read again, with the record checks.
+      if (!(error as Error).message.includes(NOT_EXACT)) throw error;
     }
   }
   // Rules need a second look at every row: read once into a temp table, then split it.
@@ -198,29 +198,35 @@ async function ingestCsv(engine: Engine, target: IngestTarget, snapshot: Snapsho
 }
 
 /**
- * The read of a CSV file with the table's types. DuckDB's cast to a timestamp drops an
- * offset: with checks, date and time columns are read as text and converted by the record
- * checks (offsets applied, infinity and years past 9999 quarantined); in the single pass,
- * timestamp_ntz is read as an instant and kept as its UTC time, and a value outside
- * Delta's range stops the read (OUT_OF_RANGE) so the file takes the checked path.
+ * The read of a CSV file with the table's types. DuckDB's CSV casts drop a timestamp's
+ * offset and round decimals: with checks, date, time and decimal columns are read as text
+ * and converted by the record checks (which quarantine what cannot be held exactly); in
+ * the single pass, timestamp_ntz is read as an instant and kept as its UTC time, and a
+ * value Delta cannot hold exactly stops the read (NOT_EXACT) so the file takes the checked path.
  */
 function csvRead(snapshot: Snapshot, file: string, header: readonly string[], options: FileIngestOptions, checked: boolean): { read: string; projection: string[]; rejects: string; scans: string } {
   const byName = new Map(snapshot.schema.fields.map((f) => [f.name.toLowerCase(), f]));
   const typeOf = (h: string) => {
     const f = byName.get(h.toLowerCase());
-    if (f === undefined || (checked && isDateOrTime(f))) return 'VARCHAR';
+    if (f === undefined || f.type.kind === 'decimal' || (checked && isDateOrTime(f))) return 'VARCHAR';
     return isNtz(f) ? 'TIMESTAMPTZ' : toDuckDBType(f.type);
   };
   const columns = `{${header.map((h) => `${quoteLiteral(h)}: ${quoteLiteral(typeOf(h))}`).join(', ')}}`;
   const rejects = temp('rejects');
   const scans = temp('scans');
   const read = `read_csv(${quoteLiteral(file)}, ${csvDialect(file, options).join(', ')}, columns = ${columns}, store_rejects = true, rejects_table = ${quoteLiteral(rejects)}, rejects_scan = ${quoteLiteral(scans)})`;
+  const stop = `error(${quoteLiteral(NOT_EXACT)})`;
   const column = (f: StructField, h: string) => {
     const value = quoteIdent(h);
-    if (checked || !isDateOrTime(f)) return value;
+    if (checked) return value;
+    if (f.type.kind === 'decimal') {
+      const exact = exactDecimal(value, toDuckDBType(f.type), f.type.scale);
+      return `CASE WHEN ${value} IS NULL THEN NULL ELSE COALESCE(${exact}, ${stop}) END`;
+    }
+    if (!isDateOrTime(f)) return value;
     const utc = f.type.kind === 'primitive' && f.type.name === 'date' ? value : `timezone('UTC', ${value})`;
     const inRange = `isfinite(${value}) AND ${utc} >= DATE '0001-01-01' AND ${utc} < DATE '10000-01-01'`;
-    return `CASE WHEN ${value} IS NULL OR (${inRange}) THEN ${isNtz(f) ? utc : value} ELSE error(${quoteLiteral(OUT_OF_RANGE)}) END`;
+    return `CASE WHEN ${value} IS NULL OR (${inRange}) THEN ${isNtz(f) ? utc : value} ELSE ${stop} END`;
   };
   const projection = snapshot.schema.fields.map((f) => (header.some((h) => h.toLowerCase() === f.name.toLowerCase()) ? `${column(f, header.find((h) => h.toLowerCase() === f.name.toLowerCase()) as string)} AS ${quoteIdent(f.name)}` : `CAST(NULL AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`));
   return { read, projection, rejects, scans };

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Engine, quoteLiteral } from '../../../src/engine/index.js';
 import { FILE_APP_PREFIX, ingestFiles, IngestTarget, type FileIngestOptions } from '../../../src/ingest/index.js';
-import { DeltaTable, field, primitive, struct, TableWriter, type StagedWrite, type StructType } from '../../../src/table/index.js';
+import { DeltaTable, decimal, field, primitive, struct, TableWriter, type StagedWrite, type StructType } from '../../../src/table/index.js';
 import { byColumn, quarantineRows, tableRows, tableVersion } from '../../support/ingest.js';
 import { tempDir } from '../../support/temp.js';
 
@@ -653,6 +653,21 @@ describe('values from files never change silently', () => {
     expect((await tableRows(engine, w.table)).map((r) => Number(r['id'])).sort()).toEqual([1, 4]);
     expect((await quarantineRows(engine, w.table)).map((q) => q.reason)).toEqual(['TYPE_MISMATCH', 'TYPE_MISMATCH']);
     expect(await tableVersion(engine, w.table)).toBe(1);
+  });
+
+  it('quarantines a CSV decimal the column would round, on both CSV paths, and stores the others exactly', async () => {
+    for (const nullable of [true, false]) {
+      const w = await workspace();
+      await existing(w.table, struct([field('id', primitive('long'), nullable), field('m', decimal(10, 2))]));
+      const at = await w.file('a.csv', 'id,m\n1,1.2300\n2,1.239\n3,-0.5\n4,\n');
+      expect(await ingest(w.table, { files: at }, false), String(nullable)).toMatchObject({ accepted: 3, quarantined: 1 });
+      expect((await tableRows(engine, w.table)).map((r) => [Number(r['id']), r['m'] === null ? null : String(r['m'])]).sort()).toEqual([
+        [1, '1.23'],
+        [3, '-0.50'],
+        [4, null],
+      ]);
+      expect((await quarantineRows(engine, w.table)).map((q) => q.reason)).toEqual(['TYPE_MISMATCH']);
+    }
   });
 
   it('creates a string column from a CSV time of day and a timestamp column from offsets', async () => {
