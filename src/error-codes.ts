@@ -97,6 +97,9 @@ export const ERROR_CODES = {
   FEATURE_ONLINE_STORE_MISSING: entry(400, 'Nothing has been materialized into the online store.'),
   FEATURE_FUNCTION_FAILED: entry(500, 'An on-demand feature function threw.'),
 
+  // ingestion
+  INGEST_SCHEMA_UNINFERABLE: entry(400, "A first batch's records cannot shape a new table (an empty field name)."),
+
   // surfaces
   HTTP_NOT_FOUND: entry(404, 'No route for that method and path.'),
   HTTP_BODY_INVALID: entry(400, 'The request body is not what the route accepts.'),

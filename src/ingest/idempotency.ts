@@ -28,7 +28,7 @@ export function checkIdempotencyKey(key: string): string {
 }
 
 /** A digest of what a request asked for (its parts, such as content type and body), kept with its key. */
-export function requestDigest(parts: readonly string[]): string {
+export function requestDigest(parts: readonly (string | Uint8Array)[]): string {
   const hash = createHash('sha256');
   for (const part of parts) hash.update(`${Buffer.byteLength(part)}:`).update(part);
   return hash.digest('hex');

@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { quoteIdent, quoteLiteral, type Engine } from '../engine/index.js';
 import { log } from '../log.js';
 import {
   DeltaTable,
-  fromDuckDBType,
   TableNotFoundError,
   IDEMPOTENCY_KEY_RETENTION_PROPERTY,
   type AppTransaction,
@@ -16,6 +13,7 @@ import {
   type StructType,
 } from '../table/index.js';
 import { jsonRecordChecks, type CheckOptions } from './checks/json-record-checks.js';
+import { inferJsonSchema } from './json-schema-inference.js';
 import { openQuarantine, quarantineLocation } from './quarantine/quarantine-table.js';
 import type { RawRecord } from './source-position.js';
 
@@ -163,16 +161,17 @@ export class IngestTarget {
         { name: 'aq_dom', type: 'VARCHAR' },
         { name: 'aq_key', type: 'VARCHAR' },
         { name: 'aq_at', type: 'VARCHAR' },
+        { name: 'aq_reject', type: 'VARCHAR' },
       ],
       records.map((r, i) => {
         const p = r.position;
         const txn = p !== undefined && 'appId' in p ? p : undefined;
         const seq = p !== undefined && 'domain' in p ? p : undefined;
-        return [i, r.payload, JSON.stringify(r.source), txn?.appId ?? null, txn?.version ?? null, seq?.domain ?? null, seq?.key ?? null, seq?.sequence ?? null];
+        return [i, r.payload, JSON.stringify(r.source), txn?.appId ?? null, txn?.version ?? null, seq?.domain ?? null, seq?.key ?? null, seq?.sequence ?? null, r.invalid ?? null];
       }),
     );
     try {
-      return await this.writeStagedJson(stage, txns, options);
+      return await this.writeStagedJson(stage, txns, { ...options, rejects: true });
     } finally {
       await this.engine.run(`DROP TABLE IF EXISTS ${quoteIdent(stage)}`);
     }
@@ -181,8 +180,10 @@ export class IngestTarget {
   /**
    * Like writeJson for records already staged in a temp table (`aq_seq`, `aq_raw`,
    * `aq_source`, `aq_app`, `aq_pos`), such as the lines of a JSON-lines file read by DuckDB.
+   * With `rejects`, the stage also has `aq_reject`: a quarantine reason a source already found.
    */
-  async writeStagedJson(stage: string, txns: readonly AppTransaction[], options: { groupBy?: string; checks?: CheckOptions } = {}): Promise<BatchResult> {
+  async writeStagedJson(stage: string, txns: readonly AppTransaction[], options: { groupBy?: string; checks?: CheckOptions; rejects?: boolean } = {}): Promise<BatchResult> {
+    const staged = { rejects: options.rejects === true };
     let snapshot = await this.snapshot();
     if (snapshot !== undefined && txns.length > 0 && this.table.writer().alreadyCommitted(snapshot, { txn: txns })) {
       return { version: snapshot.version, accepted: 0, quarantined: 0, skipped: true };
@@ -190,11 +191,11 @@ export class IngestTarget {
     if (snapshot === undefined) {
       // A table's schema is inferred from JSON objects; a first batch without any (all
       // malformed) goes to the quarantine alone and leaves the table for a later batch.
-      if (!(await this.hasObjects(stage))) return this.quarantineOnly(stage, txns, options.groupBy);
+      if (!(await this.hasObjects(stage))) return this.quarantineOnly(stage, txns, options.groupBy, staged);
       snapshot = await this.createFromJson(stage);
     }
     const checked = tempName('checked');
-    await this.engine.run(`CREATE TEMP TABLE ${quoteIdent(checked)} AS ${jsonRecordChecks(quoteIdent(stage), snapshot.schema, options.checks ?? this.options.checks ?? {})}`);
+    await this.engine.run(`CREATE TEMP TABLE ${quoteIdent(checked)} AS ${jsonRecordChecks(quoteIdent(stage), snapshot.schema, options.checks ?? this.options.checks ?? {}, staged)}`);
     try {
       const result = await this.commitChecked(snapshot, checked, snapshot.schema.fields, txns);
       if (options.groupBy !== undefined && !result.skipped) result.groups = await this.groupCounts(checked, options.groupBy);
@@ -298,9 +299,9 @@ export class IngestTarget {
   }
 
   /** Quarantine every staged record (none is a JSON object), with the batch's positions. */
-  private async quarantineOnly(stage: string, txns: readonly AppTransaction[], groupBy: string | undefined): Promise<BatchResult> {
+  private async quarantineOnly(stage: string, txns: readonly AppTransaction[], groupBy: string | undefined, staged: { rejects: boolean }): Promise<BatchResult> {
     const checked = tempName('checked');
-    await this.engine.run(`CREATE TEMP TABLE ${quoteIdent(checked)} AS ${jsonRecordChecks(quoteIdent(stage), { kind: 'struct', fields: [] })}`);
+    await this.engine.run(`CREATE TEMP TABLE ${quoteIdent(checked)} AS ${jsonRecordChecks(quoteIdent(stage), { kind: 'struct', fields: [] }, {}, staged)}`);
     try {
       const quarantineTable = await openQuarantine(this.location, this.engine, this.quarantineProperties(undefined));
       const quarantineSnapshot = await quarantineTable.snapshot();
@@ -319,20 +320,9 @@ export class IngestTarget {
     }
   }
 
-  /** Create the table with the schema DuckDB infers from the batch's JSON objects. */
+  /** Create the table with the schema inferred from the batch's JSON objects. */
   private async createFromJson(stage: string): Promise<Snapshot> {
-    const file = path.join(os.tmpdir(), `${tempName('infer')}.jsonl`);
-    try {
-      const objects = await this.engine.query(
-        `COPY (SELECT aq_raw FROM ${quoteIdent(stage)} WHERE json_valid(aq_raw) AND CASE WHEN json_valid(aq_raw) THEN json_type(aq_raw) = 'OBJECT' END LIMIT 10000) TO ${quoteLiteral(file)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\u0001')`,
-      );
-      void objects;
-      const reader = await this.engine.read(`SELECT * FROM read_json(${quoteLiteral(file)}, format = 'newline_delimited') LIMIT 0`);
-      const schema: StructType = { kind: 'struct', fields: reader.columnNames().map((name, i) => ({ name, type: fromDuckDBType(reader.columnTypes()[i]!, name), nullable: true, metadata: {} })) };
-      return await this.createTable(schema);
-    } finally {
-      await fs.rm(file, { force: true });
-    }
+    return this.createTable(await inferJsonSchema(this.engine, stage, tempName('infer')));
   }
 
   /** Create the table with this schema (or open it, when a concurrent writer created it first). */

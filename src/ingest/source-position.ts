@@ -15,6 +15,11 @@ export interface RawRecord {
   payload: string;
   source: SourcePosition;
   position?: RecordPosition;
+  /**
+   * Set when the source's bytes are not UTF-8 text: the record is quarantined with this
+   * reason and `payload` holds the bytes in base64, since any decoding would replace some.
+   */
+  invalid?: typeof QuarantineReason.INVALID_UTF8;
 }
 
 /**
@@ -31,6 +36,10 @@ export const NO_POSITION_COLUMNS = 'CAST(NULL AS VARCHAR) AS aq_app, CAST(NULL A
 export const QuarantineReason = {
   /** Not a JSON object (or an unparseable CSV line). */
   PARSE_ERROR: 'PARSE_ERROR',
+  /** The bytes are not UTF-8 text; the quarantined payload is their base64. */
+  INVALID_UTF8: 'INVALID_UTF8',
+  /** A JSON object that repeats a key (parsers disagree on which value wins). */
+  DUPLICATE_KEY: 'DUPLICATE_KEY',
   /** A field the table does not have. */
   UNKNOWN_FIELD: 'UNKNOWN_FIELD',
   /** A value that is not of (or does not fit) the column's type. */

@@ -3,7 +3,7 @@ import type { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { AquiferError } from '../errors.js';
 import type { Engine } from '../engine/index.js';
-import { checkIdempotencyKey, DEFAULT_IDEMPOTENCY_WINDOW, GroupCommitter, IngestTarget, requestDigest, type RawRecord } from '../ingest/index.js';
+import { checkIdempotencyKey, decodeUtf8, DEFAULT_IDEMPOTENCY_WINDOW, GroupCommitter, IngestTarget, jsonArrayElements, requestDigest, type RawRecord } from '../ingest/index.js';
 import type { Project } from '../project/index.js';
 import { IDEMPOTENCY_KEY_RETENTION_PROPERTY, txnExpiry } from '../table/index.js';
 
@@ -58,7 +58,7 @@ export function registerIngestRoute(app: Hono, options: IngestRouteOptions): voi
       const keyHeader = c.req.header('idempotency-key');
       const idempotencyKey = keyHeader === undefined ? undefined : checkIdempotencyKey(keyHeader);
       const contentType = c.req.header('content-type') ?? '';
-      const body = await c.req.text();
+      const body = new Uint8Array(await c.req.arrayBuffer());
       const records = parseBody(contentType, body, requestId, idempotencyKey);
       // The key is kept with a digest of what it was used for: media type and body bytes.
       const keyed = idempotencyKey === undefined ? {} : { idempotencyKey, digest: requestDigest([contentType.split(';')[0]?.trim().toLowerCase() ?? '', body]) };
@@ -68,10 +68,21 @@ export function registerIngestRoute(app: Hono, options: IngestRouteOptions): voi
   );
 }
 
-/** Records of a body: elements of a JSON array, or lines of NDJSON (each line checked on its own). */
-function parseBody(contentType: string, body: string, requestId: string, idempotencyKey: string | undefined): RawRecord[] {
+/**
+ * Records of a body: elements of a JSON array, or lines of NDJSON (each line checked on
+ * its own). Each record is its own text as sent, never a re-serialized value, so both
+ * forms give the same answer and the quarantine holds what was sent. A body that is not
+ * UTF-8 is refused whole: decoding it would replace bytes with U+FFFD.
+ */
+function parseBody(contentType: string, bytes: Uint8Array, requestId: string, idempotencyKey: string | undefined): RawRecord[] {
   const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
   const source = (index: number) => ({ kind: 'http' as const, requestId, index, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) });
+  const decoded = isJsonType(type) ? decodeUtf8(bytes) : '';
+  if (decoded === undefined) {
+    throw new AquiferError('HTTP_BODY_INVALID', 'The body is not valid UTF-8', { value: bytes.byteLength, hint: 'Send the records as UTF-8 text; binary values go base64-encoded in string fields.' });
+  }
+  // A byte order mark says how the text is encoded; it is not part of the first record.
+  const body = decoded.replace(/^\uFEFF/, '');
   if (type === 'application/json') {
     let parsed: unknown;
     try {
@@ -82,9 +93,9 @@ function parseBody(contentType: string, body: string, requestId: string, idempot
     if (!Array.isArray(parsed)) {
       throw new AquiferError('HTTP_BODY_INVALID', 'The body must be a JSON array of records', { value: body.slice(0, 200), hint: 'Wrap the records in [ ... ], or send NDJSON with Content-Type application/x-ndjson.' });
     }
-    return parsed.map((record, index) => ({ payload: JSON.stringify(record), source: source(index) }));
+    return jsonArrayElements(body).map((record, index) => ({ payload: record, source: source(index) }));
   }
-  if (type === 'application/x-ndjson' || type === 'application/jsonl' || type === 'application/json-seq' || type === 'application/jsonlines') {
+  if (isJsonType(type)) {
     return body
       .split('\n')
       .map((line) => line.replace(/\r$/, ''))
@@ -92,4 +103,10 @@ function parseBody(contentType: string, body: string, requestId: string, idempot
       .map((line, index) => ({ payload: line, source: source(index) }));
   }
   throw new AquiferError('HTTP_UNSUPPORTED_MEDIA_TYPE', `Content-Type '${contentType || '(none)'}' is not accepted`, { value: contentType, hint: 'Send application/json (an array of records) or application/x-ndjson (one record per line).' });
+}
+
+const JSON_LINES_TYPES = new Set(['application/x-ndjson', 'application/jsonl', 'application/json-seq', 'application/jsonlines']);
+
+function isJsonType(type: string): boolean {
+  return type === 'application/json' || JSON_LINES_TYPES.has(type);
 }

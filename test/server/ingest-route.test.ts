@@ -352,6 +352,71 @@ describe('refused requests', () => {
   });
 });
 
+describe('values through HTTP ingest', () => {
+  /** Post raw bytes (not necessarily UTF-8) to the ingest route. */
+  async function postBytes(table: string, body: Uint8Array, contentType = 'application/json'): Promise<{ status: number; json: unknown }> {
+    const response = await fetch(`${server.url}/v1/ingest/${table}`, { method: 'POST', body, headers: { 'content-type': contentType } });
+    return { status: response.status, json: await response.json() };
+  }
+
+  it('keeps every digit of an integer beyond 2^53 sent in a JSON array, and the element\'s own text in the quarantine', async () => {
+    const table = fresh('big_ints');
+    await ingest(table, '[{"id": 1, "x": 0.5}]');
+    const answer = await ingest(table, '[ {"id": 9007199254740993, "x": 1.5},\n  {"id": 2, "x": 1e400}, {"id": 3,   "x": 9007199254740993} ]');
+    expect(answer).toMatchObject({ accepted: 1, quarantined: 2 });
+    expect((await tableRows(engine, location(table))).map((r) => String(r['id'])).sort()).toEqual(['1', '9007199254740993']);
+    expect((await quarantineRows(engine, location(table))).map((q) => [q.reason, q.source['index'], q.payload])).toEqual([
+      ['TYPE_MISMATCH', 1, '{"id": 2, "x": 1e400}'],
+      ['TYPE_MISMATCH', 2, '{"id": 3,   "x": 9007199254740993}'],
+    ]);
+  });
+
+  it('gives a JSON array and NDJSON the same answer for 3.0 in a long column and for a repeated key', async () => {
+    const records = ['{"id": 3.0}', '{"id": 1, "id": 2}', '{"id": 4}'];
+    const answers = [];
+    for (const [body, type] of [[`[${records.join(',')}]`, 'application/json'], [records.join('\n'), 'application/x-ndjson']] as const) {
+      const table = fresh('same_answer');
+      await ingest(table, '[{"id": 0}]');
+      const answer = await ingest(table, body, { 'content-type': type });
+      answers.push({ accepted: answer.accepted, quarantined: (await quarantineRows(engine, location(table))).map((q) => [q.reason, q.payload]), rows: (await tableRows(engine, location(table))).map((r) => String(r['id'])).sort() });
+    }
+    expect(answers[0]).toEqual({ accepted: 1, quarantined: [['TYPE_MISMATCH', '{"id": 3.0}'], ['DUPLICATE_KEY', '{"id": 1, "id": 2}']], rows: ['0', '4'] });
+    expect(answers[1]).toEqual(answers[0]);
+  });
+
+  it('refuses a body that is not UTF-8 with 400 HTTP_BODY_INVALID, in both forms, writing nothing', async () => {
+    const table = fresh('not_utf8');
+    await ingest(table, '[{"id": 1, "s": "a"}]');
+    const before = await state(table);
+    const bad = (text: string) => Buffer.concat([Buffer.from(text.split('#')[0]!), Buffer.from([0xc3, 0x28]), Buffer.from(text.split('#')[1]!)]);
+    expectError(await postBytes(table, bad('[{"id": 2, "s": "#"}]')), 400, 'HTTP_BODY_INVALID');
+    expectError(await postBytes(table, bad('{"id": 2, "s": "ok"}\n{"id": 3, "s": "#"}\n'), 'application/x-ndjson'), 400, 'HTTP_BODY_INVALID');
+    expect(await state(table)).toEqual(before);
+  });
+
+  it('creates a table from a first record with a time of day as a string column, not a 500', async () => {
+    const table = fresh('time_of_day');
+    expect(await ingest(table, '[{"at": "10:00:00", "id": 1}]')).toMatchObject({ accepted: 1, quarantined: 0 });
+    expect(await tableRows(engine, location(table))).toEqual([{ at: '10:00:00', id: '1' }]);
+  });
+
+  it('refuses a first record with an empty key with 400 INGEST_SCHEMA_UNINFERABLE, creating nothing', async () => {
+    const table = fresh('empty_key');
+    expectError(await post(`/v1/ingest/${table}`, '[{"": 1, "id": 1}]'), 400, 'INGEST_SCHEMA_UNINFERABLE');
+    expect(await state(table)).toEqual({ exists: false });
+  });
+
+  it('stores NUL characters, quotes and backslashes in values and keys exactly, from both body forms', async () => {
+    const value = 'nul\u0000 "dq" \'sq\' back\\slash \\u0000';
+    const record = { id: 1, s: value, 'k"e\\y\'': value };
+    for (const [body, type] of [[JSON.stringify([record]), 'application/json'], [JSON.stringify(record), 'application/x-ndjson']] as const) {
+      const table = fresh('exact_strings');
+      expect(await ingest(table, body, { 'content-type': type })).toMatchObject({ accepted: 1, quarantined: 0 });
+      expect(await tableRows(engine, location(table))).toEqual([{ ...record, id: '1' }]);
+    }
+  });
+});
+
 describe('GET /health', () => {
   it('answers ok', async () => {
     const response = await fetch(`${server.url}/health`);

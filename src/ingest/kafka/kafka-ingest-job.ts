@@ -4,6 +4,7 @@ import { log } from '../../log.js';
 import type { IngestTarget } from '../ingest-target.js';
 import { JobMetrics, type BatchReport } from '../job-metrics.js';
 import type { RawRecord } from '../source-position.js';
+import { recordFromBytes } from '../sources/utf8-record.js';
 
 export interface KafkaIngestOptions {
   brokers: readonly string[];
@@ -131,12 +132,9 @@ export class KafkaIngestJob {
 
   private add(topic: string, partition: number, message: KafkaMessage): void {
     if (this.buffer.records.length === 0) this.buffer.since = Date.now();
-    const value = message.value === null ? 'null' : message.value.toString('utf8');
-    this.buffer.records.push({
-      payload: this.withMetadata(value, message),
-      source: { kind: 'kafka', topic, partition, offset: message.offset },
-      position: { appId: kafkaAppId(topic, partition), version: Number(message.offset) },
-    });
+    const record = { source: { kind: 'kafka' as const, topic, partition, offset: message.offset }, position: { appId: kafkaAppId(topic, partition), version: Number(message.offset) } };
+    // A value that is not UTF-8 is quarantined with its bytes (INVALID_UTF8), never decoded with replacement characters.
+    this.buffer.records.push(message.value === null ? { ...record, payload: this.withMetadata('null', message) } : recordFromBytes(message.value, record, (value) => this.withMetadata(value, message)));
     this.buffer.next.set(`${topic}\u0000${partition}`, { topic, partition, offset: String(BigInt(message.offset) + 1n) });
   }
 

@@ -4,6 +4,7 @@ import { log } from '../../log.js';
 import type { IngestTarget } from '../ingest-target.js';
 import { JobMetrics, type BatchReport } from '../job-metrics.js';
 import type { RawRecord } from '../source-position.js';
+import { recordFromBytes } from '../sources/utf8-record.js';
 
 export interface KinesisIngestOptions {
   stream: string;
@@ -151,11 +152,11 @@ export class KinesisIngestJob {
       return (result.Records ?? []).map((record) => {
         const sequence = record.SequenceNumber ?? '0';
         reader.lastSequence = sequence;
-        return {
-          payload: Buffer.from(record.Data ?? new Uint8Array()).toString('utf8'),
+        // Data that is not UTF-8 is quarantined with its bytes (INVALID_UTF8), never decoded with replacement characters.
+        return recordFromBytes(record.Data ?? new Uint8Array(), {
           source: { kind: 'kinesis', stream: this.options.stream, shard: reader.shardId, sequenceNumber: sequence },
           position: { domain, key: reader.shardId, sequence },
-        };
+        });
       });
     } catch (error) {
       const name = (error as { name?: string }).name;

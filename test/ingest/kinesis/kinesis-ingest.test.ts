@@ -89,6 +89,25 @@ describe.skipIf(!kinesaliteAvailable())('Kinesis ingestion (kinesalite)', () => 
     expect(snapshot.protocol.writerFeatures).toContain('domainMetadata');
   });
 
+  it('quarantines a record whose data is not UTF-8 with its bytes in base64 (INVALID_UTF8), never with U+FFFD', async () => {
+    const stream = 'not_utf8';
+    await createStream(stream, 1);
+    const table = path.join(await tempDir('aquifer-kinesis-'), 'events');
+    const bad = Buffer.from([0x7b, 0x22, 0x73, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]);
+    const records = [Buffer.from('{"s": "a"}'), bad, Buffer.from('{"s": "c"}')];
+    const result = await client.send(new PutRecordsCommand({ StreamName: stream, Records: records.map((Data) => ({ PartitionKey: 'k', Data })) }));
+    expect(result.FailedRecordCount ?? 0).toBe(0);
+    const target = await IngestTarget.open(table, { engine, createIfMissing: {} });
+    const job = new KinesisIngestJob(target, { stream, endpoint: service!.endpoint, credentials, maxBatchRecords: 10, maxBatchMs: 50, idleMs: 50 });
+    await job.start();
+    for (let i = 0; i < 200 && (await countRows(table)) < 2; i++) await sleep(50);
+    await job.stop();
+    expect(job.error).toBeUndefined();
+    expect((await (await (await DeltaTable.open(table, { engine })).scan()).rows()).map((r) => r['s']).sort()).toEqual(['a', 'c']);
+    const quarantined = await (await (await DeltaTable.open(quarantineLocation(table), { engine })).scan()).rows();
+    expect(quarantined.map((r) => [r['reason'], r['payload']])).toEqual([['INVALID_UTF8', bad.toString('base64')]]);
+  });
+
   it('keeps every record exactly once when the job is killed with SIGKILL while it commits', async () => {
     const stream = 'kills';
     await createStream(stream, 2);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Engine, quoteLiteral } from '../../../src/engine/index.js';
 import { FILE_APP_PREFIX, ingestFiles, IngestTarget, type FileIngestOptions } from '../../../src/ingest/index.js';
-import { DeltaTable, field, primitive, struct, TableWriter, type StagedWrite, type StructType } from '../../../src/table/index.js';
+import { DeltaTable, decimal, field, primitive, struct, TableWriter, type StagedWrite, type StructType } from '../../../src/table/index.js';
 import { byColumn, quarantineRows, tableRows, tableVersion } from '../../support/ingest.js';
 import { tempDir } from '../../support/temp.js';
 
@@ -573,5 +573,114 @@ describe('a crash between the quarantine commit and the table commit', () => {
     ]);
     expect(ids(await tableRows(engine, w.table))).toEqual([1, 2, 3]);
     expect((await quarantineRows(engine, w.table)).map((q) => q.source['line'])).toEqual([2]);
+  });
+});
+
+describe('values from files never change silently', () => {
+  const utcText = async (location: string, column: string) =>
+    (await tableRows(engine, location)).map((r) => r[column]).map((v) => (v === null ? null : new Date(String(v)).toISOString()));
+
+  it('quarantines a JSON line that is not UTF-8 with its exact bytes in base64, and loads the other lines', async () => {
+    const w = await workspace();
+    const bad = Buffer.from([0x7b, 0x22, 0x69, 0x64, 0x22, 0x3a, 0x32, 0x2c, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d]);
+    const at = path.join(w.dir, 'landing', 'a.jsonl');
+    writeFileSync(at, Buffer.concat([Buffer.from('{"id": 1, "name": "ann"}\n'), bad, Buffer.from('\r\n{"id": 3, "name": "é"}\n')]));
+    const result = await ingest(w.table, { files: at });
+    expect(result).toMatchObject({ accepted: 2, quarantined: 1 });
+    expect((await tableRows(engine, w.table)).sort(byColumn('id'))).toEqual([
+      { id: '1', name: 'ann' },
+      { id: '3', name: 'é' },
+    ]);
+    expect((await quarantineRows(engine, w.table)).map((q) => [q.reason, q.source['line'], q.payload])).toEqual([['INVALID_UTF8', 2, bad.toString('base64')]]);
+  });
+
+  it('quarantines a CSV line that is not UTF-8 with its exact bytes in base64, on both CSV paths', async () => {
+    for (const schema of [NULLABLE, SCHEMA]) {
+      const w = await workspace();
+      await existing(w.table, schema);
+      const bad = Buffer.concat([Buffer.from('2,b'), Buffer.from([0xff]), Buffer.from('b,1.5,2024-05-02')]);
+      const at = path.join(w.dir, 'landing', 'a.csv');
+      writeFileSync(at, Buffer.concat([Buffer.from('id,name,amount,day\n1,ann,10.5,2024-05-01\n'), bad, Buffer.from('\n3,"é",2,2024-05-03\n')]));
+      expect(await ingest(w.table, { files: at }, false)).toMatchObject({ accepted: 2, quarantined: 1 });
+      expect((await tableRows(engine, w.table)).map((r) => [Number(r['id']), r['name']]).sort()).toEqual([
+        [1, 'ann'],
+        [3, 'é'],
+      ]);
+      expect((await quarantineRows(engine, w.table)).map((q) => [q.reason, q.source['line'], q.payload])).toEqual([['INVALID_UTF8', 3, bad.toString('base64')]]);
+    }
+  });
+
+  it('creates timestamp columns from JSON lines with offsets, keeping big integers whole', async () => {
+    const w = await workspace();
+    const at = await w.file('a.jsonl', '{"id": 9007199254740993, "at": "2024-05-01T10:00:00+02:00"}\n');
+    await ingest(w.table, { files: at });
+    const snapshot = await (await DeltaTable.open(w.table, { engine })).snapshot();
+    expect(snapshot.schema.fields.map((f) => [f.name, f.type])).toEqual([
+      ['id', primitive('long')],
+      ['at', primitive('timestamp')],
+    ]);
+    expect((await tableRows(engine, w.table)).map((r) => r['id'])).toEqual(['9007199254740993']);
+    expect(await utcText(w.table, 'at')).toEqual(['2024-05-01T08:00:00.000Z']);
+  });
+
+  it('converts CSV timestamps with an offset to UTC and quarantines infinity and year-10000 dates (checked path)', async () => {
+    const w = await workspace();
+    const schema = struct([field('id', primitive('long'), false), field('ntz', primitive('timestamp_ntz')), field('ts', primitive('timestamp')), field('day', primitive('date'))]);
+    await existing(w.table, schema);
+    const at = await w.file('a.csv', 'id,ntz,ts,day\n1,2024-05-01T10:00:00+02:00,2024-05-01T10:00:00-01:00,2024-05-01\n2,2024-05-01 10:00:00,,infinity\n3,,,10000-01-01\n');
+    const result = await ingest(w.table, { files: at }, false);
+    expect(result).toMatchObject({ accepted: 1, quarantined: 2 });
+    const [row] = await engine.query(`SELECT strftime(ntz, '%Y-%m-%dT%H:%M:%S') AS ntz, strftime(ts AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S') AS ts, day::VARCHAR AS day FROM (SELECT '${String((await tableRows(engine, w.table))[0]?.['ntz'])}'::TIMESTAMP AS ntz, '${String((await tableRows(engine, w.table))[0]?.['ts'])}'::TIMESTAMPTZ AS ts, '${String((await tableRows(engine, w.table))[0]?.['day'])}'::DATE AS day)`);
+    expect(row).toEqual({ ntz: '2024-05-01T08:00:00', ts: '2024-05-01T11:00:00', day: '2024-05-01' });
+    expect((await quarantineRows(engine, w.table)).map((q) => q.reason)).toEqual(['TYPE_MISMATCH', 'TYPE_MISMATCH']);
+  });
+
+  it('converts CSV timestamp_ntz values with an offset to their UTC time in the single pass', async () => {
+    const w = await workspace();
+    await existing(w.table, struct([field('id', primitive('long')), field('ntz', primitive('timestamp_ntz'))]));
+    const at = await w.file('a.csv', 'id,ntz\n1,2024-05-01T10:00:00+02:00\n2,2024-05-01 10:00:00\n');
+    expect(await ingest(w.table, { files: at }, false)).toMatchObject({ accepted: 2, quarantined: 0 });
+    const rows = (await tableRows(engine, w.table)).sort(byColumn('id'));
+    const read = await engine.query(`SELECT strftime(v::TIMESTAMP, '%Y-%m-%dT%H:%M:%S') AS v FROM (VALUES ${rows.map((r) => `('${String(r['ntz'])}')`).join(', ')}) t(v)`);
+    expect(read).toEqual([{ v: '2024-05-01T08:00:00' }, { v: '2024-05-01T10:00:00' }]);
+  });
+
+  it('quarantines infinity and year-10000 CSV dates and timestamps in the single pass too, loading the other rows once', async () => {
+    const w = await workspace();
+    await existing(w.table, struct([field('id', primitive('long')), field('day', primitive('date')), field('ts', primitive('timestamp'))]));
+    const at = await w.file('a.csv', 'id,day,ts\n1,2024-05-01,2024-05-01T10:00:00Z\n2,infinity,\n3,,10000-01-01 00:00:00\n4,,\n');
+    expect(await ingest(w.table, { files: at }, false)).toMatchObject({ accepted: 2, quarantined: 2 });
+    expect((await tableRows(engine, w.table)).map((r) => Number(r['id'])).sort()).toEqual([1, 4]);
+    expect((await quarantineRows(engine, w.table)).map((q) => q.reason)).toEqual(['TYPE_MISMATCH', 'TYPE_MISMATCH']);
+    expect(await tableVersion(engine, w.table)).toBe(1);
+  });
+
+  it('quarantines a CSV decimal the column would round, on both CSV paths, and stores the others exactly', async () => {
+    for (const nullable of [true, false]) {
+      const w = await workspace();
+      await existing(w.table, struct([field('id', primitive('long'), nullable), field('m', decimal(10, 2))]));
+      const at = await w.file('a.csv', 'id,m\n1,1.2300\n2,1.239\n3,-0.5\n4,\n');
+      expect(await ingest(w.table, { files: at }, false), String(nullable)).toMatchObject({ accepted: 3, quarantined: 1 });
+      expect((await tableRows(engine, w.table)).map((r) => [Number(r['id']), r['m'] === null ? null : String(r['m'])]).sort()).toEqual([
+        [1, '1.23'],
+        [3, '-0.50'],
+        [4, null],
+      ]);
+      expect((await quarantineRows(engine, w.table)).map((q) => q.reason)).toEqual(['TYPE_MISMATCH']);
+    }
+  });
+
+  it('creates a string column from a CSV time of day and a timestamp column from offsets', async () => {
+    const w = await workspace();
+    const at = await w.file('a.csv', 'id,at,when\n1,10:00:00,2024-05-01T10:00:00+02:00\n');
+    expect(await ingest(w.table, { files: at })).toMatchObject({ accepted: 1, quarantined: 0 });
+    const snapshot = await (await DeltaTable.open(w.table, { engine })).snapshot();
+    expect(snapshot.schema.fields.map((f) => [f.name, f.type])).toEqual([
+      ['id', primitive('long')],
+      ['at', primitive('string')],
+      ['when', primitive('timestamp')],
+    ]);
+    expect((await tableRows(engine, w.table))[0]?.['at']).toBe('10:00:00');
+    expect(await utcText(w.table, 'when')).toEqual(['2024-05-01T08:00:00.000Z']);
   });
 });
