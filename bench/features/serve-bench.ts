@@ -2,7 +2,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Engine } from '../../src/engine/index.js';
-import { openFeatureStore, type FeatureRepository } from '../../src/features/index.js';
+import { FeatureRegistry, openAppliedFeatureStore, type FeatureRepository } from '../../src/features/index.js';
 import { log, median } from '../table/measure.js';
 import { DRIVER, FEAST_SCRIPT, feastInfo, here, onlineData, onlineView, scratchDir, SERVE_FEATURES, venvPython, WINDOW, writeProject, type OnlineData } from './data.js';
 import { runJson, startFeastServer, startTsServer, type Service } from './processes.js';
@@ -158,7 +158,9 @@ async function feastMaterialize(data: OnlineData, repo: string, online: { type: 
 /** Aquifer's materialization of the serving view through the project's configured online store. */
 async function aquiferMaterialize(engine: Engine, root: string, name: string, repository: FeatureRepository, redisUrl?: string): Promise<number> {
   const project = await writeProject(root, name, repository, redisUrl === undefined ? undefined : { type: 'redis', url: redisUrl });
-  const store = await openFeatureStore(project, engine);
+  // The server serves the definitions as last applied, as `aquifer apply` records them.
+  await new FeatureRegistry(project).apply(repository, engine);
+  const store = await openAppliedFeatureStore(project, engine);
   const start = performance.now();
   const [result] = await store.materialize(WINDOW.start, WINDOW.end);
   const ms = performance.now() - start;

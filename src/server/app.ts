@@ -5,20 +5,16 @@ import type { Project } from '../project/index.js';
 import { errorBody } from './error-body.js';
 import { featureStoreOpener, registerFeatureRoutes, type FeatureStoreOpener } from './feature-routes.js';
 import { registerIngestRoute } from './ingest-route.js';
-import { DEFAULT_LIMITS } from './pipeline/limits.js';
 import { ROUTES } from './pipeline/routes.js';
 
 export interface AppOptions {
   engine: Engine;
   project: Project;
-  maxBodyBytes?: number;
   /** How long ingestion remembers an Idempotency-Key on the tables it creates (see IngestRouteOptions). */
   idempotencyWindow?: string;
   /** The project's feature store, opened on first use and shared with the server's fast routes. */
   featureStore?: FeatureStoreOpener;
 }
-
-export const DEFAULT_MAX_BODY_BYTES = DEFAULT_LIMITS.bodyBytes;
 
 /**
  * The HTTP API's routes. Errors become JSON bodies with the error's code, message and hint,
@@ -29,7 +25,7 @@ export const DEFAULT_MAX_BODY_BYTES = DEFAULT_LIMITS.bodyBytes;
 export function buildApp(options: AppOptions): Hono {
   const app = new Hono();
   app.get('/health', (c) => c.json({ status: 'ok' }));
-  registerIngestRoute(app, { engine: options.engine, project: options.project, maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, ...(options.idempotencyWindow === undefined ? {} : { idempotencyWindow: options.idempotencyWindow }) });
+  registerIngestRoute(app, { engine: options.engine, project: options.project, ...(options.idempotencyWindow === undefined ? {} : { idempotencyWindow: options.idempotencyWindow }) });
   registerFeatureRoutes(app, { engine: options.engine, project: options.project, featureStore: options.featureStore ?? featureStoreOpener(options.project, options.engine) });
   app.notFound((c) => c.json({ error: new AquiferError('HTTP_NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`, { hint: `Routes: ${ROUTES.map((r) => `${r.method} ${r.path}`).join(', ')}.` }).toJSON() }, 404));
   app.onError((error, c) => {

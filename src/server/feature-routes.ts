@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import { AquiferError } from '../errors.js';
 import type { Engine } from '../engine/index.js';
-import { openFeatureStore, type FeatureStore } from '../features/index.js';
+import { openAppliedFeatureStore, type FeatureStore } from '../features/index.js';
 import type { Project } from '../project/index.js';
 import { OnlineFeaturesBody, parseRequest, PushBody } from './feature-requests.js';
 
@@ -11,7 +11,7 @@ export type FeatureStoreOpener = () => Promise<FeatureStore>;
 export function featureStoreOpener(project: Project, engine: Engine): FeatureStoreOpener {
   let store: Promise<FeatureStore> | undefined;
   return () => {
-    store ??= openFeatureStore(project, engine);
+    store ??= openAppliedFeatureStore(project, engine);
     store.catch(() => {
       store = undefined;
     });

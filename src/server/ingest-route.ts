@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { AquiferError } from '../errors.js';
 import type { Engine } from '../engine/index.js';
 import { checkIdempotencyKey, decodeUtf8, DEFAULT_IDEMPOTENCY_WINDOW, GroupCommitter, IngestTarget, jsonArrayElements, requestDigest, type RawRecord } from '../ingest/index.js';
@@ -10,11 +9,9 @@ import { IDEMPOTENCY_KEY_RETENTION_PROPERTY, txnExpiry } from '../table/index.js
 export interface IngestRouteOptions {
   engine: Engine;
   project: Project;
-  /** Largest accepted request body, in bytes. */
-  maxBodyBytes: number;
   /**
    * How long an Idempotency-Key is remembered (Delta interval text, e.g. 'interval 24 hours'):
-   * the `delta.setTransactionRetentionDuration` of tables this route creates. A table that
+   * the `aquifer.idempotencyKeyRetentionDuration` of tables this route creates. A table that
    * exists keeps its own setting (none: keys never expire).
    */
   idempotencyWindow?: string;
@@ -45,12 +42,6 @@ export function registerIngestRoute(app: Hono, options: IngestRouteOptions): voi
 
   app.post(
     '/v1/ingest/:table',
-    bodyLimit({
-      maxSize: options.maxBodyBytes,
-      onError: () => {
-        throw new AquiferError('HTTP_BODY_TOO_LARGE', `The request body is larger than ${options.maxBodyBytes} bytes`, { value: options.maxBodyBytes, hint: 'Split the records over several requests.' });
-      },
-    }),
     async (c) => {
       const table = c.req.param('table');
       options.project.tablePath(table);

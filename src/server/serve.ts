@@ -37,7 +37,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const port = checkPort(options.port ?? 0);
   const host = options.host ?? '127.0.0.1';
   const featureStore = featureStoreOpener(options.project, options.engine);
-  const app = buildApp({ engine: options.engine, project: options.project, maxBodyBytes: settings.limits.bodyBytes, featureStore, ...(options.idempotencyWindow === undefined ? {} : { idempotencyWindow: options.idempotencyWindow }) });
+  const app = buildApp({ engine: options.engine, project: options.project, featureStore, ...(options.idempotencyWindow === undefined ? {} : { idempotencyWindow: options.idempotencyWindow }) });
   const viaApp = getRequestListener(app.fetch);
   const pipeline = new RequestPipeline({ authenticator: new Authenticator(TokenStore.forProject(options.project), settings.anonymous), limits: settings.limits, listensOnLoopback: isLoopbackHost(host) });
   const roots = [options.project.root];

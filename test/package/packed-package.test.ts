@@ -15,11 +15,11 @@ const run = promisify(execFile);
  * left out of an index.ts fails here as it would for a user.
  */
 const DOCUMENTED: Record<string, readonly string[]> = {
-  aquifer: ['DeltaTable', 'AquiferError', 'isAquiferError', 'Engine', 'LocalObjectStore', 'Project', 'FeatureStore', 'FeatureRegistry', 'openFeatureStore', 'entity', 'featureView', 'featureService', 'onDemandFeatureView', 'aggregationView', 'IngestTarget', 'ingestFiles', 'KafkaIngestJob', 'KinesisIngestJob', 'replayQuarantine', 'startServer', 'buildApp'],
+  aquifer: ['DeltaTable', 'AquiferError', 'isAquiferError', 'Engine', 'LocalObjectStore', 'Project', 'FeatureStore', 'FeatureRegistry', 'openFeatureStore', 'entity', 'featureView', 'featureService', 'onDemandFeatureView', 'aggregationView', 'IngestTarget', 'ingestFiles', 'KafkaIngestJob', 'KinesisIngestJob', 'replayQuarantine', 'startServer'],
   'aquifer/table': ['DeltaTable', 'TableNotFoundError'],
   'aquifer/features': ['FeatureStore', 'openFeatureStore', 'entity', 'featureView', 'featureService', 'onDemandFeatureView', 'aggregationView'],
   'aquifer/ingest': ['IngestTarget', 'ingestFiles', 'KafkaIngestJob', 'KinesisIngestJob'],
-  'aquifer/server': ['startServer', 'buildApp'],
+  'aquifer/server': ['startServer'],
 };
 
 let consumer: string;

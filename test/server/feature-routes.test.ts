@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
-import { openFeatureStore } from '../../src/features/index.js';
+import { FeatureRegistry, openAppliedFeatureStore, readProjectDefinitions } from '../../src/features/index.js';
 import { Project } from '../../src/project/index.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { DeltaTable } from '../../src/table/index.js';
@@ -37,7 +37,9 @@ beforeAll(async () => {
     engine,
     data: { sql: `SELECT 1001::BIGINT AS driver_id, TIMESTAMPTZ '2024-05-01 10:00:00+00' AS event_ts, 0.5::DOUBLE AS conv_rate, 7::BIGINT AS trips` },
   });
-  const store = await openFeatureStore(project, engine);
+  // The server serves the definitions as last applied, as the CLI does.
+  await new FeatureRegistry(project).apply(await readProjectDefinitions(project), engine);
+  const store = await openAppliedFeatureStore(project, engine);
   await store.materialize(0, '2030-01-01T00:00:00Z');
   await store.online?.close();
   server = await startServer({ engine, project, port: 0, anonymous: 'loopback' });

@@ -1,8 +1,9 @@
 import os from 'node:os';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../../src/server/index.js';
-import { serve, securityProject, type SecurityFixture } from './fixture.js';
+import { DeltaTable } from '../../../src/table/index.js';
+import { applyDefinitions, serve, securityProject, type SecurityFixture } from './fixture.js';
 import { rawRequest } from './raw-request.js';
 
 let fixture: SecurityFixture;
@@ -11,11 +12,14 @@ let admin: string;
 
 beforeAll(async () => {
   fixture = await securityProject();
-  // A view whose table was never created: pushing to it offline fails inside the table layer.
+  // A view whose table is gone after apply: pushing to it offline fails inside the table layer.
   const features = JSON.parse(await readFile(fixture.project.featuresPath, 'utf8')) as { featureViews: { name: string; source: { table: string } }[] };
   const view = features.featureViews[0] as { name: string; source: { table: string } };
   features.featureViews.push({ ...view, name: 'ghost_stats', source: { ...view.source, table: 'ghost' } });
   await writeFile(fixture.project.featuresPath, JSON.stringify(features));
+  await DeltaTable.create(fixture.project.tablePath('ghost'), { engine: fixture.engine, data: { sql: `SELECT 1::BIGINT AS driver_id, TIMESTAMPTZ '2024-05-01 10:00:00+00' AS event_ts, 7::BIGINT AS trips` } });
+  await applyDefinitions(fixture.project, fixture.engine);
+  await rm(fixture.project.tablePath('ghost'), { recursive: true });
   admin = (await fixture.store.create({ role: 'admin' })).token;
   server = await serve(fixture);
 });

@@ -1,7 +1,7 @@
 import { readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Engine } from '../../../src/engine/index.js';
-import { openFeatureStore } from '../../../src/features/index.js';
+import { FeatureRegistry, openAppliedFeatureStore, readProjectDefinitions } from '../../../src/features/index.js';
 import { Project } from '../../../src/project/index.js';
 import { startServer, TokenStore, type RunningServer, type ServeOptions } from '../../../src/server/index.js';
 import { DeltaTable } from '../../../src/table/index.js';
@@ -26,10 +26,16 @@ export async function securityProject(): Promise<SecurityFixture> {
     }),
   );
   await DeltaTable.create(project.tablePath('driver_stats'), { engine, data: { sql: `SELECT 1001::BIGINT AS driver_id, TIMESTAMPTZ '2024-05-01 10:00:00+00' AS event_ts, 7::BIGINT AS trips` } });
-  const features = await openFeatureStore(project, engine);
+  await applyDefinitions(project, engine);
+  const features = await openAppliedFeatureStore(project, engine);
   await features.materialize(0, '2030-01-01T00:00:00Z');
   await features.online?.close();
   return { engine, project, store: TokenStore.forProject(project), close: async () => engine.close() };
+}
+
+/** Records the project's features.json as its applied definitions, which the server serves. */
+export async function applyDefinitions(project: Project, engine: Engine): Promise<void> {
+  await new FeatureRegistry(project).apply(await readProjectDefinitions(project), engine);
 }
 
 export async function serve(fixture: SecurityFixture, options: Partial<ServeOptions> = {}): Promise<RunningServer> {
