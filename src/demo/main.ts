@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sharedEngine } from '../engine/index.js';
 import { describeError } from '../errors.js';
-import { aggregationView, openFeatureStore, type FeatureRepository } from '../features/index.js';
+import { aggregationView, FeatureRegistry, openAppliedFeatureStore, type FeatureRepository } from '../features/index.js';
 import { ingestFiles, IngestTarget } from '../ingest/index.js';
 import { Project } from '../project/index.js';
 import { DeltaTable, describeType } from '../table/index.js';
@@ -96,9 +96,10 @@ async function main(projectDir: string): Promise<void> {
     ],
   };
   await fs.writeFile(project.featuresPath, `${JSON.stringify(repository, null, 2)}\n`);
-  say(`5. Computed hourly activity per user into ${hourly}, and defined the feature view user_hourly_activity (TTL 6h) and the window aggregations user_activity_windows (events in 1h, sessions and spend in 1d, over the events table) in ${project.featuresPath}.`);
+  const { entry } = await new FeatureRegistry(project).apply(repository, engine);
+  say(`5. Computed hourly activity per user into ${hourly}, and defined the feature view user_hourly_activity (TTL 6h) and the window aggregations user_activity_windows (events in 1h, sessions and spend in 1d, over the events table) in ${project.featuresPath}, applied as registry version ${entry.version} (what \`aquifer apply\` does).`);
 
-  const store = await openFeatureStore(project, engine);
+  const store = await openAppliedFeatureStore(project, engine);
   try {
     const set = await store.historicalFeatures({
       entityRows: { sql: `SELECT user_id, event_time AS event_timestamp, (event_type = 'purchase') AS purchased FROM (${await (await table.scan({ where: "event_type IN ('purchase', 'add_to_cart')" })).sql()})` },

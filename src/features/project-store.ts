@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import path from 'node:path';
 import type { Engine } from '../engine/index.js';
 import { log } from '../log.js';
@@ -48,7 +49,15 @@ export async function openAppliedFeatureStore(project: Project, engine: Engine, 
     throw new FeatureDefinitionError('FEATURE_DEFINITIONS_NOT_APPLIED', `The project ${project.root} has no applied feature definitions`, project.featuresPath, 'Run `aquifer plan` to check the definitions, then `aquifer apply` to record them.');
   }
   const onFile = await readProjectDefinitions(project).catch(() => undefined);
-  if (onFile === undefined || JSON.stringify(onFile) !== JSON.stringify(applied.repository)) {
+  // Both in the shape the file parses to (key order and derived fields aside), so only a real edit warns.
+  const appliedShape = (() => {
+    try {
+      return checkShape(applied.repository, project.featuresPath);
+    } catch {
+      return applied.repository;
+    }
+  })();
+  if (onFile === undefined || !isDeepStrictEqual(onFile, appliedShape)) {
     log.warn({ file: project.featuresPath, registryVersion: applied.version }, 'the definitions file differs from the applied definitions; using the applied ones (run `aquifer apply` to use the file)');
   }
   return new FeatureStore(project, engine, applied.repository, online, applied.version);
