@@ -3,11 +3,15 @@ import { AquiferError } from '../errors.js';
 import { firstIssue } from './json-issues.js';
 import type { ProjectConfig } from './project.js';
 
-/**
- * The shape of aquifer.json. Strict where a typo would silently pick a default backend;
- * the `server` section is checked by the server (it only has to be an object here), so
- * its settings can grow without this schema changing.
- */
+const positive = z.number().int('must be a whole number').positive('must be positive').exactOptional();
+
+/** The server section (ServerConfig); defaults in src/server/pipeline/limits.ts, docs/security.md. */
+const serverSchema = z.strictObject({
+  anonymous: z.enum(['off', 'loopback', 'any'], { error: 'must be "off", "loopback" or "any"' }).exactOptional(),
+  limits: z.strictObject({ bodyBytes: positive, depth: positive, records: positive, bodyTimeoutMs: positive }).exactOptional(),
+});
+
+/** The shape of aquifer.json: strict, since a typo would otherwise silently pick a default. */
 const configSchema = z.strictObject({
   name: z.string().min(1, 'must not be empty'),
   backends: z.strictObject({
@@ -17,7 +21,7 @@ const configSchema = z.strictObject({
       .exactOptional(),
   }),
   features: z.string().min(1, 'must not be empty').exactOptional(),
-  server: z.looseObject({}).exactOptional(),
+  server: serverSchema.exactOptional(),
 });
 
 /** Check a parsed aquifer.json; problems are PROJECT_CONFIG_INVALID naming the field (`backends.onlineStore.url`). */
@@ -27,6 +31,5 @@ export function parseProjectConfig(json: unknown, file: string): ProjectConfig {
     const issue = firstIssue(result.error);
     throw new AquiferError('PROJECT_CONFIG_INVALID', `${file}: ${issue.path} ${issue.message}`, { value: { file, field: issue.path }, hint: 'Fix the project config (aquifer.json); `aquifer init` writes a valid one.' });
   }
-  // The server section was only checked to be an object: the server validates its own fields.
-  return result.data as ProjectConfig;
+  return result.data;
 }
