@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../src/errors.js';
@@ -32,5 +32,23 @@ describe('the error code catalogue', () => {
 
   it('answers 500 for a code outside the catalogue', () => {
     expect(statusFor('NO_SUCH_CODE')).toBe(500);
+  });
+});
+
+/** The catalogue as the Markdown table docs/errors.md holds. */
+function catalogueTable(): string {
+  const rows = Object.entries(ERROR_CODES).map(([code, entry]) => `| \`${code}\` | ${entry.http} | ${entry.exit} | ${entry.summary} |`);
+  return ['| code | HTTP status | exit code | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+describe('docs/errors.md', () => {
+  it('lists every code of the catalogue with its status and exit code (UPDATE_DOCS=1 rewrites it)', () => {
+    const file = path.join(REPO_ROOT, 'docs', 'errors.md');
+    const text = readFileSync(file, 'utf8');
+    const [before, rest] = text.split('<!-- catalogue:start -->');
+    const after = rest?.split('<!-- catalogue:end -->')[1];
+    const expected = `${before}<!-- catalogue:start -->\n${catalogueTable()}\n<!-- catalogue:end -->${after}`;
+    if (process.env['UPDATE_DOCS'] === '1' && text !== expected) writeFileSync(file, expected);
+    else expect(text).toBe(expected);
   });
 });
