@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { openFeatureStore, readAggregationMeta } from '../../../src/features/index.js';
+import { FeatureRegistry, openFeatureStore, readAggregationMeta, readProjectDefinitions } from '../../../src/features/index.js';
 import { Project } from '../../../src/project/index.js';
 import { DeltaTable } from '../../../src/table/index.js';
 import { useKafkaTopic } from '../../support/kafka-topic.js';
@@ -77,6 +77,8 @@ describe.skipIf(!ready)('window aggregations from a Kafka stream', () => {
         ],
       }),
     );
+    // `aquifer aggregate` runs on the definitions as last applied.
+    await new FeatureRegistry(project).apply(await readProjectDefinitions(project), engine);
     // Their stderr is drained (an unread pipe that fills up would stall them) and kept for failure messages.
     let stderr = '';
     const drained = (child: ChildProcess) => {
