@@ -28,6 +28,8 @@ export interface DataWriteSpec {
   keyPrefix?: string;
   /** The input's size when known: an input smaller than one target file is written as one file. */
   sourceBytes?: number;
+  /** Keep the source's row order: one named file (the only COPY DuckDB 1.5 writes in order). */
+  preserveOrder?: boolean;
 }
 
 /** The spec for writing files of a table as a snapshot describes it; `extra` adds options or replaces fields (such as the schema). */
@@ -78,7 +80,9 @@ async function writeStaged(engine: Engine, store: ObjectStore, spec: DataWriteSp
   // Writing into a folder, rolling files by size, costs DuckDB about a twentieth of a small
   // write more than one named file: an input that cannot fill one file gets one file. The
   // margin covers Parquet inputs compressed harder than the table's codec.
-  const oneFile = partitions.size === 0 && spec.sourceBytes !== undefined && spec.sourceBytes * ONE_FILE_MARGIN <= targetSize;
+  // DuckDB's COPY into a folder (FILE_SIZE_BYTES) writes row groups as threads finish them,
+  // out of order even under ORDER BY; a named file keeps the order (preserve_insertion_order).
+  const oneFile = partitions.size === 0 && (spec.preserveOrder === true || (spec.sourceBytes !== undefined && spec.sourceBytes * ONE_FILE_MARGIN <= targetSize));
   let destination = root;
   if (oneFile) destination = path.join(root, `part-${randomUUID()}.parquet`);
   else {

@@ -45,6 +45,12 @@ export interface WriteOptions {
   /** Told the fraction done (0..1) while data files are written. */
   onProgress?: (fraction: number) => void;
   /**
+   * Keep the rows in the order the source query gives them (ORDER BY it at its top), as
+   * a scan reads them back: one data file per write, since DuckDB's size-rolling COPY
+   * writes row groups out of order. Not for partitioned tables.
+   */
+  preserveOrder?: boolean;
+  /**
    * Domain metadata to set in the same commit (positions that do not fit a txn version,
    * such as Kinesis sequence numbers). The table gains the domainMetadata writer
    * feature in that commit if it lacks it.
@@ -470,9 +476,10 @@ function result(version: number, written: DataWriteResult, removed: number): Wri
   return { version, skipped: false, filesAdded: written.adds.length, filesRemoved: removed, rows: written.rows, bytes: written.bytes };
 }
 
-function sizeOption(options: WriteOptions): { targetFileSize?: number; onProgress?: (fraction: number) => void } {
-  const out: { targetFileSize?: number; onProgress?: (fraction: number) => void } = {};
+function sizeOption(options: WriteOptions): { targetFileSize?: number; onProgress?: (fraction: number) => void; preserveOrder?: boolean } {
+  const out: { targetFileSize?: number; onProgress?: (fraction: number) => void; preserveOrder?: boolean } = {};
   if (options.targetFileSize !== undefined) out.targetFileSize = options.targetFileSize;
+  if (options.preserveOrder === true) out.preserveOrder = true;
   if (options.onProgress !== undefined) out.onProgress = options.onProgress;
   return out;
 }
