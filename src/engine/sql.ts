@@ -20,3 +20,11 @@ export function quoteLiteral(value: string): string {
 export function quoteLiteralList(values: readonly string[]): string {
   return `[${values.map(quoteLiteral).join(', ')}]`;
 }
+
+/**
+ * A DuckDB JSON path selecting one object key, whatever characters it holds: `$."key"`
+ * with backslash and double quote escaped (an unescaped trailing backslash is a binder error).
+ */
+export function jsonPathKey(key: string): string {
+  return quoteLiteral(`$."${key.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`);
+}

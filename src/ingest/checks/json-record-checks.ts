@@ -1,4 +1,4 @@
-import { quoteIdent, quoteLiteral } from '../../engine/index.js';
+import { jsonPathKey, quoteIdent, quoteLiteral } from '../../engine/index.js';
 import { describeType, toDuckDBType, type DataType, type StructField, type StructType } from '../../table/index.js';
 import { QuarantineReason } from '../source-position.js';
 import type { Rule } from './rule.js';
@@ -53,7 +53,7 @@ export function jsonRecordChecks(stage: string, schema: StructType, options: Che
   const fields = schema.fields;
   // Each record's text is parsed three times (validate, extract every field with one
   // list of paths, list its keys); every further test works on the small extracted values.
-  const paths = fields.map((f) => quoteLiteral(`$."${f.name.replaceAll('"', '\\"')}"`));
+  const paths = fields.map((f) => jsonPathKey(f.name));
   const parsed = `SELECT aq_seq, aq_raw, aq_source, aq_app, aq_pos, aq_dom, aq_key, aq_at, CASE WHEN json_valid(aq_raw) THEN CASE WHEN starts_with(ltrim(aq_raw, ' ' || chr(9) || chr(10) || chr(13)), '{') THEN aq_raw END END AS aq_json FROM ${stage}`;
   const lists = `SELECT *, ${paths.length === 0 ? 'CAST([] AS JSON[])' : `json_extract(aq_json, [${paths.join(', ')}])`} AS aq_exs, json_keys(aq_json) AS aq_keys FROM (${parsed})`;
   const extracted = `SELECT * EXCLUDE (aq_exs)${fields.map((_, i) => `, aq_exs[${i + 1}] AS aq_ex_${i}`).join('')} FROM (${lists})`;

@@ -4,7 +4,7 @@ import type { ObjectStore } from '../../storage/index.js';
 import type { Action, AddCdcFile, AddFile, DomainMetadata, Metadata, Protocol, RemoveFile } from '../actions/index.js';
 import { checkWriteSupport, commitTransaction, withReaderWriterFeature, withWriterFeature, type CommitResult, type TransactionFootprint } from '../commit/index.js';
 import { SchemaInvalidError, WriteInvalidError } from '../errors.js';
-import { columnMappingMode, describeType, schemaToString, type StructField, type StructType } from '../schema/index.js';
+import { checkColumnNames, columnMappingMode, describeType, schemaToString, type StructField, type StructType } from '../schema/index.js';
 import { commitDigest, loadSnapshot, snapshotAfterCommit, type Snapshot } from '../snapshot/index.js';
 import { commitPath } from '../log-segment/index.js';
 import { cleanupExpiredLogs, writeCheckpoint, writeCheckpointFromLog } from '../checkpoint/index.js';
@@ -104,6 +104,7 @@ export class TableWriter {
         if (prepared === undefined) throw new SchemaInvalidError('A new table needs a schema or data to infer one from', this.location, 'Pass a schema, or data to create the table from.');
         schema = { kind: 'struct', fields: await this.sourceFields(prepared.sql) };
       }
+      checkColumnNames(schema.fields);
       const properties: Record<string, string> = { ...(options.properties ?? {}) };
       const partitionColumns = [...(options.partitionColumns ?? [])];
       for (const column of partitionColumns) {

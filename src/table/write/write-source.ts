@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { quoteIdent, quoteLiteral, quoteLiteralList } from '../../engine/index.js';
 import { WriteInvalidError } from '../errors.js';
-import { toDuckDBType, type StructType } from '../schema/index.js';
+import { checkRowKeys, toDuckDBType, type StructType } from '../schema/index.js';
 
 export type FileFormat = 'csv' | 'json' | 'parquet';
 
@@ -61,6 +61,7 @@ export async function prepareSource(source: WriteSource, schema?: StructType): P
         return sized(`SELECT * FROM read_parquet(${list}, union_by_name = true)`);
     }
   }
+  checkRowKeys(source.rows);
   const file = path.join(os.tmpdir(), `aquifer-rows-${randomUUID()}.jsonl`);
   const text = source.rows.map((row) => JSON.stringify(row, jsonReplacer)).join('\n') + '\n';
   await fs.writeFile(file, text);
