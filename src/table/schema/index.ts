@@ -4,3 +4,4 @@ export { columnMappingMode, physicalName, columnId, PHYSICAL_NAME_KEY, COLUMN_ID
 export { toDuckDBType } from './duckdb-type.js';
 export { fromDuckDBType } from './from-duckdb-type.js';
 export { checkColumnNames, checkRowKeys } from './column-names.js';
+export { jsonValue, jsonRow } from './json-value.js';
