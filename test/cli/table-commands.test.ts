@@ -188,6 +188,24 @@ describe('aquifer table', () => {
     expect(table.stdout).not.toContain('+00');
   });
 
+  it('refuses a ragged CSV on table create with a typed error, and appends a CSV with the table\'s types', async () => {
+    await writeFile(path.join(dir, 'ragged.csv'), 'id,zip\n1,02139\n2\n3,94103,extra\n');
+    const ragged = await runCli(['table', 'create', path.join(dir, 'ragged'), '--from', path.join(dir, 'ragged.csv')]);
+    expect(ragged.code).toBe(1);
+    expect(ragged.stderr).toContain('WRITE_SOURCE_MALFORMED');
+    const zips = path.join(dir, 'zips');
+    await writeFile(path.join(dir, 'zips.jsonl'), '{"id": 1, "zip": "02139"}\n');
+    await writeFile(path.join(dir, 'zips.csv'), 'id,zip\n2,00501\n');
+    expect((await runCli(['table', 'create', zips, '--from', path.join(dir, 'zips.jsonl')])).code).toBe(0);
+    const appended = await runCli(['table', 'append', zips, '--from', path.join(dir, 'zips.csv')]);
+    expect(appended.code, appended.stderr).toBe(0);
+    const read = await runCli(['table', 'read', zips, '--format', 'jsonl']);
+    expect(read.stdout.trim().split('\n').map((l) => JSON.parse(l)).sort((a, b) => a.id - b.id)).toEqual([
+      { id: 1, zip: '02139' },
+      { id: 2, zip: '00501' },
+    ]);
+  });
+
   it('prints a typed error with its code and hint and exits 1', async () => {
     const result = await runCli(['table', 'read', path.join(dir, 'missing')]);
     expect(result.code).toBe(1);

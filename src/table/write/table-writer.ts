@@ -16,7 +16,7 @@ import { alterSchema, type SchemaChange } from './schema-alter.js';
 import { filesMatchingPartitions, parsePartitionPredicate } from './partition-match.js';
 import type { Predicate } from '../scan/index.js';
 import { conformingProjection, sourceFields } from './schema-check.js';
-import { prepareSource, type WriteSource } from './write-source.js';
+import { prepareSource, sourceError, type WriteSource } from './write-source.js';
 
 export interface WriteResult {
   /** The version committed, or the current one when the write was skipped. */
@@ -97,7 +97,15 @@ export class TableWriter {
   ) {}
 
   async create(options: CreateOptions): Promise<WriteResult> {
-    const prepared = options.data === undefined ? undefined : await prepareSource(options.data, options.schema);
+    try {
+      return await this.createFrom(options);
+    } catch (error) {
+      throw options.data === undefined ? error : sourceError(options.data, error);
+    }
+  }
+
+  private async createFrom(options: CreateOptions): Promise<WriteResult> {
+    const prepared = options.data === undefined ? undefined : await prepareSource(options.data, options.schema, this.engine);
     try {
       let schema = options.schema;
       if (schema === undefined) {
@@ -240,8 +248,17 @@ export class TableWriter {
    * Nothing is visible until `commit`; `discard` removes the files.
    */
   async stage(snapshot: Snapshot, data: WriteSource, options: OverwriteOptions, mode: 'Append' | 'Overwrite'): Promise<StagedWrite> {
+    try {
+      return await this.stageFrom(snapshot, data, options, mode);
+    } catch (error) {
+      throw sourceError(data, error);
+    }
+  }
+
+  private async stageFrom(snapshot: Snapshot, data: WriteSource, options: OverwriteOptions, mode: 'Append' | 'Overwrite'): Promise<StagedWrite> {
     checkWriteSupport(snapshot.protocol, snapshot.metadata, this.location);
-    const prepared = await prepareSource(data, options.overwriteSchema === true ? undefined : snapshot.schema);
+    // Read with the table's types (CSV included), unless the data is to replace the schema.
+    const prepared = await prepareSource(data, options.overwriteSchema === true ? undefined : snapshot.schema, this.engine);
     try {
       const given = await this.sourceFields(prepared.sql);
       const evolution = evolveSchema(snapshot, given, mode, options, this.location);
