@@ -102,7 +102,7 @@ function jsonLines(c: Case, from: number, to: number): string {
 const SEEDS = [0, ...Array.from({ length: 12 }, (_, i) => 1000 + i)];
 
 describe('hostile strings in values and names', () => {
-  it.each(SEEDS)('a table written with the strings of seed %i reads back exactly, after appends, checkpoints, pruned scans and deletes', async (seed) => {
+  it.each(SEEDS)('a table written with the strings of seed %i reads back exactly after appends, checkpoints, pruned scans, deletes, ingests, overwrites, updates and optimize', async (seed) => {
     const c = makeCase(seed);
     const engine = fixture.engine();
     const location = fixture.location();
@@ -145,6 +145,19 @@ describe('hostile strings in values and names', () => {
     expect(ingested.quarantined, `seed ${seed}: quarantined ingested records`).toBe(0);
     expected = `SELECT * FROM (${expected}) UNION ALL ${rowsSql(c, 30, 36)}`;
     await check('after a file ingest');
+    // An overwrite of one partition, named by its hostile value.
+    const partition = `${quoteIdent(n.part)} = ${quoteLiteral(c.parts[2] as string)}`;
+    const replacement = `SELECT * FROM (${rowsSql(c, 40, 46)}) WHERE ${partition}`;
+    await table.overwrite({ sql: replacement }, { where: partition });
+    expected = `SELECT * FROM (${expected}) WHERE NOT (${partition}) UNION ALL ${replacement}`;
+    await check('after a partition overwrite');
+    // An update setting a hostile value, then a compaction rewriting every partition.
+    const updated = c.values[3] as string;
+    await table.update({ set: { [n.value]: quoteLiteral(updated) }, where: `${quoteIdent(n.key)} % 4 = 1` });
+    expected = `SELECT * REPLACE (CASE WHEN ${quoteIdent(n.key)} % 4 = 1 THEN ${quoteLiteral(updated)} ELSE ${quoteIdent(n.value)} END AS ${quoteIdent(n.value)}) FROM (${expected})`;
+    await check('after an update');
+    await table.optimize();
+    await check('after optimize');
   });
 });
 
