@@ -51,8 +51,8 @@ const KNOWN: Case = {
   seed: 0,
   mapping: false,
   names: { key: 'k\\', value: 'v"\\', part: "p'\\", nested: 's\\', field: 'f\\"' },
-  values: ['a\0b'.repeat(500), '\0', '\uFEFFx', "\\'", '%00', '\\0'],
-  parts: ['x\0y', '\uFEFF', 'x\0z'],
+  values: ['a\0b'.repeat(500), '\uFEFFx', '\0', "\\'", '%00', '\\0'],
+  parts: ['\uFEFFx\0y', 'x\0y', '\uFEFF'],
 };
 
 function makeCase(seed: number): Case {
