@@ -179,6 +179,15 @@ describe('names SQL cannot spell', () => {
   });
 });
 
+describe('partition values too long for a folder name', () => {
+  it('refuses them with a typed error, and the table reads on', async () => {
+    const engine = fixture.engine();
+    const { table } = await DeltaTable.create(fixture.location(), { engine, data: { sql: `SELECT 'a' AS p, 1 AS v` }, partitionColumns: ['p'] });
+    await expect(table.append({ sql: `SELECT repeat('ü', 200) AS p, 2 AS v` })).rejects.toMatchObject({ code: 'WRITE_PARTITION_VALUE_TOO_LONG' });
+    expect(await (await table.scan()).rows()).toEqual([{ p: 'a', v: 1 }]);
+  });
+});
+
 const readers = referenceReadersAvailable();
 
 describe.runIf(readers)('hostile strings read by delta-rs', () => {
