@@ -257,8 +257,9 @@ export class TableWriter {
 
   private async stageFrom(snapshot: Snapshot, data: WriteSource, options: OverwriteOptions, mode: 'Append' | 'Overwrite'): Promise<StagedWrite> {
     checkWriteSupport(snapshot.protocol, snapshot.metadata, this.location);
-    // Read with the table's types (CSV included), unless the data is to replace the schema.
-    const prepared = await prepareSource(data, options.overwriteSchema === true ? undefined : snapshot.schema, this.engine);
+    // Read with the table's types (CSV included), unless the data is to replace the schema; a CSV
+    // under mergeSchema keeps its own types, so wider ones can widen the table.
+    const prepared = await prepareSource(data, options.overwriteSchema === true ? undefined : snapshot.schema, options.mergeSchema === true ? undefined : this.engine);
     try {
       const given = await this.sourceFields(prepared.sql);
       const evolution = evolveSchema(snapshot, given, mode, options, this.location);

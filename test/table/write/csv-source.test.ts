@@ -53,4 +53,14 @@ describe('CSV sources', () => {
       ['amount', { kind: 'primitive', name: 'double' }],
     ]);
   });
+
+  it('reads a CSV with its own types under mergeSchema, so a wider integer widens the column', async () => {
+    const engine = fixture.engine();
+    const { table } = await DeltaTable.create(fixture.location(), { engine, data: { sql: `SELECT 1::INTEGER AS n` }, properties: { 'delta.enableTypeWidening': 'true' } });
+    const file = await csv('wide.csv', 'n\n5000000000\n');
+    await expect(table.append({ files: file })).rejects.toMatchObject({ code: 'WRITE_SOURCE_MALFORMED' });
+    await table.append({ files: file }, { mergeSchema: true });
+    expect((await table.snapshot()).schema.fields[0]?.type).toEqual({ kind: 'primitive', name: 'long' });
+    expect((await (await table.scan()).rows()).map((r) => String(r['n'])).sort()).toEqual(['1', '5000000000']);
+  });
 });
