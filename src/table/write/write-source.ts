@@ -58,9 +58,14 @@ export async function prepareSource(source: WriteSource, schema?: StructType, en
         // (and left to choose, skips leading lines to make the rest look regular).
         const delimiter = source.csv?.delimiter ?? (/\.tsv(\.gz|\.zst)?$/i.test(files[0] as string) ? '\t' : ',');
         const options = [`header = ${source.csv?.header === false ? 'false' : 'true'}`, `delim = ${quoteLiteral(delimiter)}`, `quote = '"'`, `escape = '"'`, 'strict_mode = true', 'skip = 0'];
-        if (schema !== undefined && engine !== undefined && source.csv?.header !== false) {
+        if (engine !== undefined && source.csv?.header !== false) {
           const header = (await engine.read(`SELECT * FROM read_csv(${list}, ${options.join(', ')}, all_varchar = true) LIMIT 0`)).columnNames();
-          const typed = schema.fields.filter((f) => header.includes(f.name));
+          // With the delimiter fixed, a file using another one reads as one column: refuse that rather than guess.
+          const other = header.length === 1 && source.csv?.delimiter === undefined ? [';', '\t', '|'].find((d) => (header[0] as string).includes(d)) : undefined;
+          if (other !== undefined) {
+            throw new WriteInvalidError('WRITE_SOURCE_MALFORMED', `The CSV header reads as one column, ${JSON.stringify(header[0])}: its fields seem separated by ${JSON.stringify(other)}, not ${JSON.stringify(delimiter)}`, files, 'Pass the delimiter (--delimiter, or csv.delimiter).');
+          }
+          const typed = schema === undefined ? [] : schema.fields.filter((f) => header.includes(f.name));
           if (typed.length > 0) options.push(`types = {${typed.map((f) => `${quoteLiteral(f.name)}: ${quoteLiteral(toDuckDBType(f.type))}`).join(', ')}}`);
         }
         return sized(`SELECT * FROM read_csv(${list}, ${options.join(', ')})`);

@@ -63,4 +63,12 @@ describe('CSV sources', () => {
     expect((await table.snapshot()).schema.fields[0]?.type).toEqual({ kind: 'primitive', name: 'long' });
     expect((await (await table.scan()).rows()).map((r) => String(r['n'])).sort()).toEqual(['1', '5000000000']);
   });
+
+  it('refuses a CSV whose fields use another delimiter than the one read with, and reads it when told', async () => {
+    const engine = fixture.engine();
+    const file = await csv('semicolons.csv', 'id;zip\n1;02139\n');
+    await expect(DeltaTable.create(fixture.location(), { engine, data: { files: file } })).rejects.toMatchObject({ code: 'WRITE_SOURCE_MALFORMED' });
+    const { table } = await DeltaTable.create(fixture.location(), { engine, data: { files: file, csv: { delimiter: ';' } } });
+    expect(await (await table.scan()).rows()).toEqual([{ id: '1', zip: '02139' }]);
+  });
 });
