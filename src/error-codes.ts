@@ -56,6 +56,8 @@ export const ERROR_CODES = {
   COMMIT_CONFLICT: entry(409, 'Another writer committed a conflicting change first.'),
   WRITE_SOURCE_EMPTY: entry(400, 'A write names no data.'),
   WRITE_FORMAT_UNKNOWN: entry(400, 'The format of an input file cannot be told from its name.'),
+  WRITE_SOURCE_MALFORMED: entry(400, 'An input file has malformed lines, such as CSV rows with more or fewer fields than its header.'),
+  WRITE_PARTITION_VALUE_TOO_LONG: entry(400, 'A partition value is too long to be a folder name.'),
   WRITE_OPTIONS_INVALID: entry(400, 'Write options that do not go together.'),
   WRITE_OUTSIDE_PREDICATE: entry(400, 'Rows of an overwrite fall outside its predicate.'),
   WRITE_PREDICATE_NOT_PARTITION: entry(400, 'A replace predicate names non-partition columns.'),

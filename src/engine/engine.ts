@@ -1,5 +1,6 @@
 import { DuckDBConnection, DuckDBInstance, DuckDBScalarFunction, JsonDuckDBValueConverter, VARCHAR, type DuckDBResultReader } from '@duckdb/node-api';
 import { EngineQueryError } from './errors.js';
+import './bom-safe-strings.js';
 
 export type Row = Record<string, unknown>;
 

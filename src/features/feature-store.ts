@@ -224,7 +224,7 @@ export class FeatureStore {
     const timestampColumn = request.timestampColumn ?? 'event_timestamp';
     const fullFeatureNames = request.fullFeatureNames ?? false;
     // The join names every feature view__feature; the projection below gives requested features their final names.
-    const join = pointInTimeJoinSql(entities.sql, sources, { timestampColumn, fullFeatureNames: true });
+    const join = pointInTimeJoinSql(entities.sql, sources, { timestampColumn, fullFeatureNames: true, keepRowNumber: true });
     const entityColumns = (await this.engine.read(`SELECT * FROM (${entities.sql}) LIMIT 0`)).columnNames();
     const finalName = (view: string, feature: string) => (fullFeatureNames ? `${view}__${feature}` : feature);
     const featureColumns: string[] = [];
@@ -253,7 +253,9 @@ export class FeatureStore {
       featureColumns.push(...columns.map((c) => c.name));
     });
     const inner = outputs.length === 0 ? join.sql : `SELECT *, ${outputs.join(', ')} FROM (${join.sql})`;
-    const sql = `SELECT ${selects.join(', ')} FROM (${inner})`;
+    // Ordered at the top by the entity row number: DuckDB keeps a subquery's order only as far
+    // as each operator happens to, and a saved set must keep the entity rows' order at any size.
+    const sql = `SELECT ${selects.join(', ')} FROM (${inner}) ORDER BY aq_row`;
     const features = [...split.stored, ...split.onDemand.flatMap((o) => o.features.map((f) => `${o.view.name}:${f}`))];
     return new TrainingSet(this.engine, sql, {
       features,

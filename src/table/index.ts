@@ -17,6 +17,8 @@ export {
   decimal,
   field,
   struct,
+  jsonValue,
+  jsonRow,
 } from './schema/index.js';
 export { formatOf, prepareSource, type SchemaChange } from './write/index.js';
 export { TableWriter, type StagedWrite, type WriteSource, type WriteResult, type WriteOptions, type OverwriteOptions, type CreateOptions, type AppTransaction, type FileFormat } from './write/index.js';

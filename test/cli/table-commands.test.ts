@@ -1,6 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../src/engine/index.js';
+import { DeltaTable } from '../../src/table/index.js';
 import { runCli } from '../support/cli.js';
 import { tempDir } from '../support/temp.js';
 
@@ -27,8 +29,8 @@ describe('aquifer table', () => {
     const read = await runCli(['table', 'read', table, '--where', "country = 'NL'", '--columns', 'id,amount', '--format', 'jsonl']);
     expect(read.code, read.stderr).toBe(0);
     expect(read.stdout.trim().split('\n').map((l) => JSON.parse(l)).sort((a, b) => Number(a.id) - Number(b.id))).toEqual([
-      { id: '1', amount: 10.5 },
-      { id: '3', amount: 7 },
+      { id: 1, amount: 10.5 },
+      { id: 3, amount: 7 },
     ]);
 
     const csv = await runCli(['table', 'read', table, '--version', '0', '--format', 'csv', '--columns', 'id']);
@@ -77,7 +79,7 @@ describe('aquifer table', () => {
     expect(dropped.code, dropped.stderr).toBe(0);
     expect(dropped.stdout).toContain('version 2');
     const read = await runCli(['table', 'read', mapped, '--format', 'jsonl', '--where', "nation = 'DE'"]);
-    expect(read.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([{ id: '2', nation: 'DE' }]);
+    expect(read.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([{ id: 2, nation: 'DE' }]);
     const refused = await runCli(['table', 'alter', 'rename-column', table, 'country', 'nation']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('TABLE_COLUMN_MAPPING_REQUIRED');
@@ -100,9 +102,9 @@ describe('aquifer table', () => {
     expect(JSON.parse(merged.stdout)).toMatchObject({ rowsUpdated: 1, rowsInserted: 1, rowsDeleted: 1 });
     const read = await runCli(['table', 'read', accounts, '--format', 'jsonl']);
     expect(read.stdout.trim().split('\n').map((l) => JSON.parse(l)).sort((a, b) => Number(a.id) - Number(b.id))).toEqual([
-      { id: '2', owner: 'bob', balance: '25' },
-      { id: '3', owner: 'cy', balance: '60' },
-      { id: '5', owner: 'ed', balance: '50' },
+      { id: 2, owner: 'bob', balance: 25 },
+      { id: 3, owner: 'cy', balance: 60 },
+      { id: 5, owner: 'ed', balance: 50 },
     ]);
     expect((await runCli(['table', 'merge', accounts, '--from', path.join(dir, 'changes.jsonl'), '--on', 'target.id = source.id'])).code).toBe(2);
     const missing = await runCli(['table', 'update', accounts, '--set', 'nope=1']);
@@ -153,14 +155,55 @@ describe('aquifer table', () => {
     expect(read.code, read.stderr).toBe(0);
     const rows = read.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rows.map((r) => [r['id'], r['amount'], r['_change_type'], r['_commit_version']]).sort()).toEqual([
-      ['2', 0, 'update_postimage', '1'],
-      ['2', 3.25, 'update_preimage', '1'],
+      [2, 0, 'update_postimage', 1],
+      [2, 3.25, 'update_preimage', 1],
     ]);
     const plain = path.join(dir, 'plain');
     expect((await runCli(['table', 'create', plain, '--from', path.join(dir, 'day1.csv')])).code).toBe(0);
     const refused = await runCli(['table', 'changes', plain, '--from', '0']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('CDF_NOT_ENABLED');
+  });
+
+  it('prints values as the server does: longs that fit as numbers, wider ones as exact strings, timestamps in RFC 3339, digit strings as strings', async () => {
+    const typed = path.join(dir, 'typed');
+    const engine = await Engine.create({ threads: 1 });
+    try {
+      await DeltaTable.create(typed, {
+        engine,
+        data: { sql: `SELECT 1::BIGINT AS n, 9007199254740993::BIGINT AS big, '02139' AS zip, TIMESTAMPTZ '2026-03-01 09:59:59+00' AS at, TIMESTAMP '2026-03-01 09:59:59' AS local, [{'when': TIMESTAMPTZ '2026-03-01 09:59:59.5+00', 'count': 2::BIGINT}] AS tags` },
+      });
+    } finally {
+      engine.close();
+    }
+    const expected = { n: 1, big: '9007199254740993', zip: '02139', at: '2026-03-01T09:59:59Z', local: '2026-03-01T09:59:59', tags: [{ when: '2026-03-01T09:59:59.5Z', count: 2 }] };
+    const jsonl = await runCli(['table', 'read', typed, '--format', 'jsonl']);
+    expect(jsonl.code, jsonl.stderr).toBe(0);
+    expect(JSON.parse(jsonl.stdout)).toEqual(expected);
+    const json = await runCli(['table', 'read', typed, '--format', 'json']);
+    expect(JSON.parse(json.stdout)).toEqual([expected]);
+    const table = await runCli(['table', 'read', typed]);
+    expect(table.stdout).toContain('2026-03-01T09:59:59Z');
+    expect(table.stdout).toContain('02139');
+    expect(table.stdout).not.toContain('+00');
+  });
+
+  it('refuses a ragged CSV on table create with a typed error, and appends a CSV with the table\'s types', async () => {
+    await writeFile(path.join(dir, 'ragged.csv'), 'id,zip\n1,02139\n2\n3,94103,extra\n');
+    const ragged = await runCli(['table', 'create', path.join(dir, 'ragged'), '--from', path.join(dir, 'ragged.csv')]);
+    expect(ragged.code).toBe(1);
+    expect(ragged.stderr).toContain('WRITE_SOURCE_MALFORMED');
+    const zips = path.join(dir, 'zips');
+    await writeFile(path.join(dir, 'zips.jsonl'), '{"id": 1, "zip": "02139"}\n');
+    await writeFile(path.join(dir, 'zips.csv'), 'id,zip\n2,00501\n');
+    expect((await runCli(['table', 'create', zips, '--from', path.join(dir, 'zips.jsonl')])).code).toBe(0);
+    const appended = await runCli(['table', 'append', zips, '--from', path.join(dir, 'zips.csv')]);
+    expect(appended.code, appended.stderr).toBe(0);
+    const read = await runCli(['table', 'read', zips, '--format', 'jsonl']);
+    expect(read.stdout.trim().split('\n').map((l) => JSON.parse(l)).sort((a, b) => a.id - b.id)).toEqual([
+      { id: 1, zip: '02139' },
+      { id: 2, zip: '00501' },
+    ]);
   });
 
   it('prints a typed error with its code and hint and exits 1', async () => {

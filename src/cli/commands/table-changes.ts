@@ -18,7 +18,7 @@ export function registerTableChanges(table: Command): void {
       let writer: RowWriter | undefined;
       for await (const chunk of engine.stream(changes.sql)) {
         if (writer === undefined) {
-          writer = new RowWriter(process.stdout, flags.format, chunk.columns);
+          writer = new RowWriter(process.stdout, flags.format, chunk.columns, changes.fields);
           writer.start();
         }
         writer.write(chunk.rows);

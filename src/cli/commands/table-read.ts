@@ -49,7 +49,7 @@ export function registerTableRead(table: Command): void {
         process.stdout.write(`${plan.files.length} of ${plan.totalFiles} files after pruning\n${plan.files.map((f) => `  ${f.path}`).join('\n')}\n\n${plan.sql}\n`);
         return;
       }
-      const writer = new RowWriter(process.stdout, flags.format, plan.columns);
+      const writer = new RowWriter(process.stdout, flags.format, plan.columns, plan.fields);
       writer.start();
       for await (const chunk of scan.stream()) writer.write(chunk.rows);
       const count = writer.end();

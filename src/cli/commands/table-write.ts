@@ -26,7 +26,7 @@ function withSourceOptions(command: Command): Command {
   return command
     .requiredOption('--from <file>', 'input file or glob (CSV, JSON lines or Parquet); repeat for more', collect, [])
     .option('--input-format <format>', 'csv, json or parquet (default: from the file name)', choice(['csv', 'json', 'parquet'] as const))
-    .option('--delimiter <char>', 'CSV field delimiter (default: detected)')
+    .option('--delimiter <char>', 'CSV field delimiter (default: comma; tab for .tsv)')
     .option('--app-id <id>', 'exactly-once: the writing application (with --txn-version)')
     .option('--txn-version <n>', 'exactly-once: this write\'s version for --app-id; a repeat is skipped', parseNonNegativeInt)
     .option('--target-file-size <bytes>', 'roll data files at about this size', parseNonNegativeInt)

@@ -1,9 +1,14 @@
 import Table from 'cli-table3';
 import type { Row } from '../../engine/index.js';
+import { jsonRow, type StructField } from '../../table/index.js';
 
 export type RowFormat = 'table' | 'jsonl' | 'csv' | 'json';
 
-/** Writes rows to a stream in one of the CLI's formats, chunk by chunk where the format allows. */
+/**
+ * Writes rows to a stream in one of the CLI's formats, chunk by chunk where the format allows.
+ * Given the columns' fields, values are printed as the server sends them (`jsonValue`: longs
+ * that fit as numbers, timestamps in RFC 3339), in every format.
+ */
 export class RowWriter {
   private count = 0;
   private readonly buffered: Row[] = [];
@@ -12,6 +17,7 @@ export class RowWriter {
     private readonly out: NodeJS.WritableStream,
     private readonly format: RowFormat,
     private readonly columns: readonly string[],
+    private readonly fields: readonly StructField[] = [],
   ) {}
 
   start(): void {
@@ -20,7 +26,8 @@ export class RowWriter {
   }
 
   write(rows: readonly Row[]): void {
-    for (const row of rows) {
+    for (const raw of rows) {
+      const row = this.fields.length === 0 ? raw : jsonRow(raw, this.fields);
       switch (this.format) {
         case 'jsonl':
           this.out.write(`${JSON.stringify(row)}\n`);

@@ -1,4 +1,4 @@
-import { quoteIdent, quoteLiteral, type Engine } from '../../engine/index.js';
+import { jsonPathKey, quoteIdent, type Engine } from '../../engine/index.js';
 import { AquiferError } from '../../errors.js';
 import { toDuckDBType, primitive } from '../../table/index.js';
 import type { FeatureRepository, OnDemandFeatureView } from './definitions.js';
@@ -59,7 +59,7 @@ export function onDemandSql(engine: Engine, view: OnDemandFeatureView, inputs: R
   const input = `to_json(struct_pack(${[...inputs.entries()].map(([name, sql]) => `${quoteIdent(name)} := ${sql}`).join(', ')}))::VARCHAR`;
   const extracts = columns.map(({ feature, name }) => {
     const type = view.features.find((f) => f.name === feature)?.type ?? 'string';
-    const path = quoteLiteral(`$."${feature}"`);
+    const path = jsonPathKey(feature);
     const value = type === 'string' ? `json_extract_string(${quoteIdent(alias)}, ${path})` : `TRY_CAST(json_extract(${quoteIdent(alias)}, ${path}) AS ${toDuckDBType(primitive(type))})`;
     return `${value} AS ${quoteIdent(name)}`;
   });

@@ -19,6 +19,8 @@ export interface PointInTimeJoinOptions {
   timestampColumn: string;
   /** Name features `view__feature` instead of `feature`. */
   fullFeatureNames: boolean;
+  /** Keep the entity rows' number as column `aq_row`, for a caller that orders by it at its own top level. */
+  keepRowNumber?: boolean;
 }
 
 /**
@@ -72,6 +74,7 @@ export function pointInTimeJoinSql(entitySql: string, sources: readonly PointInT
     const fresh = ttl > 0 ? `${alias}.aq_event_ts >= e.${ts} - to_seconds(${ttl})` : `${alias}.aq_event_ts IS NOT NULL`;
     for (const feature of features) selects.push(`CASE WHEN ${fresh} THEN ${alias}.${quoteIdent(feature.name)} END AS ${name(view.name, feature.name)}`);
   });
-  const sql = `WITH ${ctes.join(',\n')}\nSELECT e.* EXCLUDE (aq_row)${selects.map((s) => `, ${s}`).join('')} FROM aq_entities e ${joins.join(' ')} ORDER BY e.aq_row`;
+  const entityColumns = options.keepRowNumber === true ? 'e.*' : 'e.* EXCLUDE (aq_row)';
+  const sql = `WITH ${ctes.join(',\n')}\nSELECT ${entityColumns}${selects.map((s) => `, ${s}`).join('')} FROM aq_entities e ${joins.join(' ')} ORDER BY e.aq_row`;
   return { sql, featureColumns };
 }

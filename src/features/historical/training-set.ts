@@ -57,6 +57,7 @@ export class TrainingSet {
     return DeltaTable.create(location, {
       engine: this.engine,
       data: { sql: this.sql },
+      preserveOrder: true,
       properties: { [TRAINING_SET_PROPERTY]: JSON.stringify(definition) },
       description: `Training set of ${definition.features.join(', ')}`,
     });

@@ -1,5 +1,5 @@
 import { quoteIdent, type Engine } from '../../engine/index.js';
-import { DeltaTable, parseTimestamp } from '../../table/index.js';
+import { DeltaTable, jsonValue, parseTimestamp, primitive } from '../../table/index.js';
 import type { ResolvedView } from '../definitions/resolve.js';
 import { viewSourceSql } from '../definitions/view-source.js';
 import { entityKey, type OnlineRow, type OnlineStore } from './online-store.js';
@@ -42,10 +42,12 @@ export async function materializeView(engine: Engine, table: DeltaTable, view: R
     onRows?.(read);
     pending = [];
   };
+  // Values keep the feature's declared type (as the server prints it): only integer features
+  // become numbers, so a string feature '02139' is served as '02139', as training sets hold it.
   for await (const chunk of engine.stream(sql)) {
     for (const row of chunk.rows) {
       const values: Record<string, unknown> = {};
-      for (const feature of view.view.features) values[feature.name] = jsonValue(row[feature.name]);
+      for (const feature of view.view.features) values[feature.name] = jsonValue(row[feature.name], primitive(feature.type));
       const onlineRow: OnlineRow = { key: entityKey(view.joinKeys.map((k) => row[k])), eventTs: Number(row['aq_event_ms']), values };
       if (row['aq_created_ms'] !== null && row['aq_created_ms'] !== undefined) onlineRow.createdTs = Number(row['aq_created_ms']);
       pending.push(onlineRow);
@@ -54,12 +56,6 @@ export async function materializeView(engine: Engine, table: DeltaTable, view: R
   }
   await flush();
   return { view: view.view.name, written, read, tableVersion: snapshot.version };
-}
-
-/** Numbers that fit stay numbers (as Feast's server returns them); wider ones stay exact strings. */
-function jsonValue(value: unknown): unknown {
-  if (typeof value === 'string' && /^-?\d+$/.test(value) && Number.isSafeInteger(Number(value))) return Number(value);
-  return value;
 }
 
 export function toMillis(value: Date | string | number): number {

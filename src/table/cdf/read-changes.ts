@@ -6,7 +6,7 @@ import { commitPath } from '../log-segment/index.js';
 import { ROW_FILE_COLUMN, ROW_INDEX_COLUMN, Scan } from '../scan/index.js';
 import { readDeletionVector } from '../deletion-vectors/index.js';
 import { canonicalPath } from '../paths/index.js';
-import { toDuckDBType } from '../schema/index.js';
+import { toDuckDBType, type StructField } from '../schema/index.js';
 import { loadSnapshot, readJsonLogFile, type Snapshot } from '../snapshot/index.js';
 import { CHANGE_TYPE_COLUMN, COMMIT_TIMESTAMP_COLUMN, COMMIT_VERSION_COLUMN, changeDataSchema } from './change-schema.js';
 
@@ -22,6 +22,8 @@ export interface ChangeRead {
   to: number;
   /** A DuckDB query of the changes: the table's columns, `_change_type`, `_commit_version`, `_commit_timestamp`, in version order. */
   sql: string;
+  /** The query's columns with their Delta types. */
+  fields: StructField[];
 }
 
 /**
@@ -83,7 +85,12 @@ export async function readChanges(engine: Engine, store: ObjectStore, location: 
   }
   const columns = [...end.schema.fields.map((f) => quoteIdent(f.name)), CHANGE_TYPE_COLUMN, COMMIT_VERSION_COLUMN, COMMIT_TIMESTAMP_COLUMN].join(', ');
   const sql = branches.length === 0 ? empty(end) : `SELECT ${columns} FROM (${branches.map((b) => `(${b})`).join(' UNION ALL BY NAME ')}) ORDER BY ${COMMIT_VERSION_COLUMN}`;
-  return { from: options.from, to, sql };
+  const fields: StructField[] = [
+    ...changeDataSchema(end.schema).fields,
+    { name: COMMIT_VERSION_COLUMN, type: { kind: 'primitive', name: 'long' }, nullable: false, metadata: {} },
+    { name: COMMIT_TIMESTAMP_COLUMN, type: { kind: 'primitive', name: 'timestamp' }, nullable: false, metadata: {} },
+  ];
+  return { from: options.from, to, sql, fields };
 }
 
 async function commitActions(store: ObjectStore, location: string, version: number): Promise<Action[]> {

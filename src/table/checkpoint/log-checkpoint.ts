@@ -41,6 +41,9 @@ export async function writeCheckpointFromLog(store: ObjectStore, engine: Engine,
   const segment = await buildLogSegment(store, location, { ...(version === undefined ? {} : { version }), useCompactions: false });
   const previous = segment.checkpoint?.files ?? [];
   if (previous.some((f) => f.format === 'v2')) return undefined;
+  // DuckDB reads an empty commit as no rows; the log replay refuses it, so must this.
+  const empty = segment.commits.find((c) => c.meta.size === 0);
+  if (empty !== undefined) throw new InvalidLogError(`The commit ${empty.meta.path} is empty (0 bytes)`, empty.meta.path);
   const parts: string[] = [];
   if (previous.length > 0) {
     const locals = await Promise.all(previous.map((f) => store.localPath(f.meta.path)));

@@ -50,6 +50,8 @@ export interface ScanPlan {
   /** A DuckDB query returning the table's rows with logical names and types. */
   sql: string;
   columns: string[];
+  /** The returned columns' fields (names and Delta types), in `columns` order. */
+  fields: StructField[];
 }
 
 /**
@@ -147,7 +149,7 @@ export class Scan {
     if (predicate !== undefined) sql += ` WHERE ${predicate.sql}`;
     if (this.options.limit !== undefined) sql += ` LIMIT ${Math.max(0, Math.floor(this.options.limit))}`;
     log.debug({ table: snapshot.location, version: snapshot.version, files: files.length, totalFiles: snapshot.files.length }, 'scan planned');
-    return { files, totalFiles: candidates.length, sql, columns: output };
+    return { files, totalFiles: candidates.length, sql, columns: output, fields: output.map((name) => fields.find((f) => f.name === name) as StructField) };
   }
 
   private outputColumns(fields: readonly StructField[]): string[] {

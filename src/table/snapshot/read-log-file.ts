@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ObjectNotFoundError, type ObjectStore } from '../../storage/index.js';
 import { parseActionLines, type Action } from '../actions/index.js';
+import { InvalidLogError } from '../errors.js';
 
 export async function readJsonLogFile(store: ObjectStore, key: string): Promise<Action[]> {
   return (await readJsonLogFileWithDigest(store, key)).actions;
@@ -9,6 +10,9 @@ export async function readJsonLogFile(store: ObjectStore, key: string): Promise<
 /** A commit's actions and a digest of its bytes: the identity of that version of the table. */
 export async function readJsonLogFileWithDigest(store: ObjectStore, key: string): Promise<{ actions: Action[]; digest: string }> {
   const bytes = await store.get(key);
+  // Commits are put whole (put-if-absent of the complete file), so one with no bytes is damage,
+  // not a version that changed nothing: reading it as empty would hide the lost actions.
+  if (bytes.length === 0) throw new InvalidLogError(`The commit ${key} is empty (0 bytes)`, key);
   return { actions: parseActionLines(new TextDecoder().decode(bytes), key), digest: createHash('sha1').update(bytes).digest('hex') };
 }
 

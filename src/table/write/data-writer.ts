@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { quoteIdent, quoteLiteral, type Engine } from '../../engine/index.js';
+import { EngineQueryError, quoteIdent, quoteLiteral, type Engine } from '../../engine/index.js';
 import { StorageError, type ObjectStore } from '../../storage/index.js';
 import type { AddFile } from '../actions/index.js';
+import { WriteInvalidError } from '../errors.js';
 import { partitionStringExpr } from '../partitions/index.js';
 import { encodeRelativePath } from '../paths/index.js';
 import { physicalName, type ColumnMappingMode, type StructField, type StructType } from '../schema/index.js';
@@ -28,6 +29,8 @@ export interface DataWriteSpec {
   keyPrefix?: string;
   /** The input's size when known: an input smaller than one target file is written as one file. */
   sourceBytes?: number;
+  /** Keep the source's row order: one named file (the only COPY DuckDB 1.5 writes in order). */
+  preserveOrder?: boolean;
 }
 
 /** The spec for writing files of a table as a snapshot describes it; `extra` adds options or replaces fields (such as the schema). */
@@ -78,7 +81,9 @@ async function writeStaged(engine: Engine, store: ObjectStore, spec: DataWriteSp
   // Writing into a folder, rolling files by size, costs DuckDB about a twentieth of a small
   // write more than one named file: an input that cannot fill one file gets one file. The
   // margin covers Parquet inputs compressed harder than the table's codec.
-  const oneFile = partitions.size === 0 && spec.sourceBytes !== undefined && spec.sourceBytes * ONE_FILE_MARGIN <= targetSize;
+  // DuckDB's COPY into a folder (FILE_SIZE_BYTES) writes row groups as threads finish them,
+  // out of order even under ORDER BY; a named file keeps the order (preserve_insertion_order).
+  const oneFile = partitions.size === 0 && (spec.preserveOrder === true || (spec.sourceBytes !== undefined && spec.sourceBytes * ONE_FILE_MARGIN <= targetSize));
   let destination = root;
   if (oneFile) destination = path.join(root, `part-${randomUUID()}.parquet`);
   else {
@@ -92,7 +97,9 @@ async function writeStaged(engine: Engine, store: ObjectStore, spec: DataWriteSp
     }
   }
   const copy = `COPY (SELECT ${projection.join(', ')} FROM (${sql})) TO ${quoteLiteral(destination)} (${options.join(', ')})`;
-  const rows = await engine.query(copy, spec.onProgress === undefined ? {} : { onProgress: spec.onProgress });
+  const rows = await engine.query(copy, spec.onProgress === undefined ? {} : { onProgress: spec.onProgress }).catch((error: unknown) => {
+    throw partitions.size > 0 ? partitionPathError(error, spec.partitionColumns) : error;
+  });
   const dataFields = spec.schema.fields.filter((f) => !partitions.has(f.name));
   const now = Date.now();
   const adds: AddFile[] = [];
@@ -128,6 +135,20 @@ async function writeStaged(engine: Engine, store: ObjectStore, spec: DataWriteSp
  */
 export async function discardWritten(store: ObjectStore, files: readonly { path: string }[], keys: readonly string[] = []): Promise<void> {
   await Promise.all([...files.map((f) => decodeURIComponent(f.path)), ...keys].map((key) => store.delete(key)));
+}
+
+/**
+ * Partition values become folder names, percent-encoded by DuckDB; one longer than the file
+ * system allows (255 bytes) fails the write, which is the data's fault, not the engine's.
+ */
+function partitionPathError(error: unknown, columns: readonly string[]): unknown {
+  if (!(error instanceof EngineQueryError) || !/Failed to create directory|File name too long/i.test(error.message)) return error;
+  return new WriteInvalidError(
+    'WRITE_PARTITION_VALUE_TOO_LONG',
+    `A value of the partition column${columns.length === 1 ? '' : 's'} ${columns.join(', ')} is too long for a folder name`,
+    columns,
+    'Partition values become folder names of at most 255 bytes once percent-encoded (non-ASCII characters take 6 to 12); partition by a shorter column.',
+  );
 }
 
 function field(schema: StructType, name: string): StructField {

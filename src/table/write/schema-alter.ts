@@ -1,5 +1,5 @@
 import { WriteInvalidError } from '../errors.js';
-import { columnMappingMode, type DataType, type StructField, type StructType } from '../schema/index.js';
+import { checkColumnNames, columnMappingMode, type DataType, type StructField, type StructType } from '../schema/index.js';
 
 /** A metadata-only change of the schema: no data file is read or written. */
 export type SchemaChange =
@@ -32,6 +32,7 @@ export function alterSchema(schema: StructType, partitionColumns: readonly strin
     if (top === undefined) throw invalid('No column to rename was named', change.column, 'Name the column to rename.');
     if (change.to.trim() === '') throw invalid('A column cannot be renamed to an empty name', change.to, 'Give the new name.');
     const fields = renameIn(schema.fields, change.column, change.to, location);
+    checkColumnNames(fields);
     const renamedPartition = change.column.length === 1 ? partitionColumns.map((p) => (p.toLowerCase() === top.toLowerCase() ? change.to : p)) : [...partitionColumns];
     return { schema: { kind: 'struct', fields }, partitionColumns: renamedPartition };
   }

@@ -4,7 +4,7 @@ import type { ObjectStore } from '../../storage/index.js';
 import type { Action, AddCdcFile, AddFile, DomainMetadata, Metadata, Protocol, RemoveFile } from '../actions/index.js';
 import { checkWriteSupport, commitTransaction, withReaderWriterFeature, withWriterFeature, type CommitResult, type TransactionFootprint } from '../commit/index.js';
 import { SchemaInvalidError, WriteInvalidError } from '../errors.js';
-import { columnMappingMode, describeType, schemaToString, type StructField, type StructType } from '../schema/index.js';
+import { checkColumnNames, columnMappingMode, describeType, schemaToString, type StructField, type StructType } from '../schema/index.js';
 import { commitDigest, loadSnapshot, snapshotAfterCommit, type Snapshot } from '../snapshot/index.js';
 import { commitPath } from '../log-segment/index.js';
 import { cleanupExpiredLogs, writeCheckpoint, writeCheckpointFromLog } from '../checkpoint/index.js';
@@ -16,7 +16,7 @@ import { alterSchema, type SchemaChange } from './schema-alter.js';
 import { filesMatchingPartitions, parsePartitionPredicate } from './partition-match.js';
 import type { Predicate } from '../scan/index.js';
 import { conformingProjection, sourceFields } from './schema-check.js';
-import { prepareSource, type WriteSource } from './write-source.js';
+import { prepareSource, sourceError, type WriteSource } from './write-source.js';
 
 export interface WriteResult {
   /** The version committed, or the current one when the write was skipped. */
@@ -44,6 +44,12 @@ export interface WriteOptions {
   targetFileSize?: number;
   /** Told the fraction done (0..1) while data files are written. */
   onProgress?: (fraction: number) => void;
+  /**
+   * Keep the rows in the order the source query gives them (ORDER BY it at its top), as
+   * a scan reads them back: one data file per write, since DuckDB's size-rolling COPY
+   * writes row groups out of order. Not for partitioned tables.
+   */
+  preserveOrder?: boolean;
   /**
    * Domain metadata to set in the same commit (positions that do not fit a txn version,
    * such as Kinesis sequence numbers). The table gains the domainMetadata writer
@@ -91,13 +97,22 @@ export class TableWriter {
   ) {}
 
   async create(options: CreateOptions): Promise<WriteResult> {
-    const prepared = options.data === undefined ? undefined : await prepareSource(options.data, options.schema);
+    try {
+      return await this.createFrom(options);
+    } catch (error) {
+      throw options.data === undefined ? error : sourceError(options.data, error);
+    }
+  }
+
+  private async createFrom(options: CreateOptions): Promise<WriteResult> {
+    const prepared = options.data === undefined ? undefined : await prepareSource(options.data, options.schema, this.engine);
     try {
       let schema = options.schema;
       if (schema === undefined) {
         if (prepared === undefined) throw new SchemaInvalidError('A new table needs a schema or data to infer one from', this.location, 'Pass a schema, or data to create the table from.');
         schema = { kind: 'struct', fields: await this.sourceFields(prepared.sql) };
       }
+      checkColumnNames(schema.fields);
       const properties: Record<string, string> = { ...(options.properties ?? {}) };
       const partitionColumns = [...(options.partitionColumns ?? [])];
       for (const column of partitionColumns) {
@@ -233,8 +248,18 @@ export class TableWriter {
    * Nothing is visible until `commit`; `discard` removes the files.
    */
   async stage(snapshot: Snapshot, data: WriteSource, options: OverwriteOptions, mode: 'Append' | 'Overwrite'): Promise<StagedWrite> {
+    try {
+      return await this.stageFrom(snapshot, data, options, mode);
+    } catch (error) {
+      throw sourceError(data, error);
+    }
+  }
+
+  private async stageFrom(snapshot: Snapshot, data: WriteSource, options: OverwriteOptions, mode: 'Append' | 'Overwrite'): Promise<StagedWrite> {
     checkWriteSupport(snapshot.protocol, snapshot.metadata, this.location);
-    const prepared = await prepareSource(data, options.overwriteSchema === true ? undefined : snapshot.schema);
+    // Read with the table's types (CSV included), unless the data is to replace the schema; a CSV
+    // under mergeSchema keeps its own types, so wider ones can widen the table.
+    const prepared = await prepareSource(data, options.overwriteSchema === true ? undefined : snapshot.schema, options.mergeSchema === true ? undefined : this.engine);
     try {
       const given = await this.sourceFields(prepared.sql);
       const evolution = evolveSchema(snapshot, given, mode, options, this.location);
@@ -470,9 +495,10 @@ function result(version: number, written: DataWriteResult, removed: number): Wri
   return { version, skipped: false, filesAdded: written.adds.length, filesRemoved: removed, rows: written.rows, bytes: written.bytes };
 }
 
-function sizeOption(options: WriteOptions): { targetFileSize?: number; onProgress?: (fraction: number) => void } {
-  const out: { targetFileSize?: number; onProgress?: (fraction: number) => void } = {};
+function sizeOption(options: WriteOptions): { targetFileSize?: number; onProgress?: (fraction: number) => void; preserveOrder?: boolean } {
+  const out: { targetFileSize?: number; onProgress?: (fraction: number) => void; preserveOrder?: boolean } = {};
   if (options.targetFileSize !== undefined) out.targetFileSize = options.targetFileSize;
+  if (options.preserveOrder === true) out.preserveOrder = true;
   if (options.onProgress !== undefined) out.onProgress = options.onProgress;
   return out;
 }

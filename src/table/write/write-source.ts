@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { quoteIdent, quoteLiteral, quoteLiteralList } from '../../engine/index.js';
+import { EngineQueryError, quoteIdent, quoteLiteral, quoteLiteralList, type Engine } from '../../engine/index.js';
 import { WriteInvalidError } from '../errors.js';
-import { toDuckDBType, type StructType } from '../schema/index.js';
+import { checkRowKeys, toDuckDBType, type StructType } from '../schema/index.js';
 
 export type FileFormat = 'csv' | 'json' | 'parquet';
 
@@ -36,9 +36,11 @@ export function formatOf(file: string, given: FileFormat | undefined): FileForma
 
 /**
  * SQL for a source. Rows in memory go through a temporary JSON-lines file so DuckDB
- * types them; with a target schema they are read with exactly its types.
+ * types them; with a target schema they are read with exactly its types, and so are CSV
+ * files when an engine is given to read their header (a CSV '02139' under a string column
+ * stays '02139', not a re-inferred number).
  */
-export async function prepareSource(source: WriteSource, schema?: StructType): Promise<PreparedSource> {
+export async function prepareSource(source: WriteSource, schema?: StructType, engine?: Engine): Promise<PreparedSource> {
   if ('sql' in source) return { sql: `SELECT * FROM (${source.sql})`, dispose: async () => undefined };
   if ('files' in source) {
     const files = typeof source.files === 'string' ? [source.files] : [...source.files];
@@ -51,8 +53,21 @@ export async function prepareSource(source: WriteSource, schema?: StructType): P
     };
     switch (format) {
       case 'csv': {
-        const options = [`header = ${source.csv?.header === false ? 'false' : 'true'}`];
-        if (source.csv?.delimiter !== undefined) options.push(`delim = ${quoteLiteral(source.csv.delimiter)}`);
+        // A fixed RFC 4180 dialect in strict mode, from the first line, as `ingest file` reads CSV:
+        // DuckDB's sniffer, thrown off by one ragged line, read a whole file as a single column
+        // (and left to choose, skips leading lines to make the rest look regular).
+        const delimiter = source.csv?.delimiter ?? (/\.tsv(\.gz|\.zst)?$/i.test(files[0] as string) ? '\t' : ',');
+        const options = [`header = ${source.csv?.header === false ? 'false' : 'true'}`, `delim = ${quoteLiteral(delimiter)}`, `quote = '"'`, `escape = '"'`, 'strict_mode = true', 'skip = 0'];
+        if (engine !== undefined && source.csv?.header !== false) {
+          const header = (await engine.read(`SELECT * FROM read_csv(${list}, ${options.join(', ')}, all_varchar = true) LIMIT 0`)).columnNames();
+          // With the delimiter fixed, a file using another one reads as one column: refuse that rather than guess.
+          const other = header.length === 1 && source.csv?.delimiter === undefined ? [';', '\t', '|'].find((d) => (header[0] as string).includes(d)) : undefined;
+          if (other !== undefined) {
+            throw new WriteInvalidError('WRITE_SOURCE_MALFORMED', `The CSV header reads as one column, ${JSON.stringify(header[0])}: its fields seem separated by ${JSON.stringify(other)}, not ${JSON.stringify(delimiter)}`, files, 'Pass the delimiter (--delimiter, or csv.delimiter).');
+          }
+          const typed = schema === undefined ? [] : schema.fields.filter((f) => header.includes(f.name));
+          if (typed.length > 0) options.push(`types = {${typed.map((f) => `${quoteLiteral(f.name)}: ${quoteLiteral(toDuckDBType(f.type))}`).join(', ')}}`);
+        }
         return sized(`SELECT * FROM read_csv(${list}, ${options.join(', ')})`);
       }
       case 'json':
@@ -61,6 +76,7 @@ export async function prepareSource(source: WriteSource, schema?: StructType): P
         return sized(`SELECT * FROM read_parquet(${list}, union_by_name = true)`);
     }
   }
+  checkRowKeys(source.rows);
   const file = path.join(os.tmpdir(), `aquifer-rows-${randomUUID()}.jsonl`);
   const text = source.rows.map((row) => JSON.stringify(row, jsonReplacer)).join('\n') + '\n';
   await fs.writeFile(file, text);
@@ -78,6 +94,18 @@ export async function prepareSource(source: WriteSource, schema?: StructType): P
   // the table's own columns keep the table's types, so a JSON number does not widen them.
   const replace = columns.length === 0 ? '' : ` REPLACE (${columns.map((f) => `CAST(${quoteIdent(f.name)} AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`).join(', ')})`;
   return { sql: `SELECT *${replace} FROM read_json(${quoteLiteral(file)}, format = 'newline_delimited')`, bytes, dispose };
+}
+
+/**
+ * A DuckDB failure to parse a CSV source as the typed error it is (malformed input, not an
+ * engine fault); anything else is returned unchanged.
+ */
+export function sourceError(source: WriteSource, error: unknown): unknown {
+  if (!(error instanceof EngineQueryError) || !('files' in source)) return error;
+  const files = typeof source.files === 'string' ? [source.files] : [...source.files];
+  if (files.length === 0 || formatOf(files[0] as string, source.format) !== 'csv') return error;
+  if (!/CSV Error|sniffing file|Expected Number of Columns|Could not convert/i.test(error.message)) return error;
+  return new WriteInvalidError('WRITE_SOURCE_MALFORMED', `The CSV input cannot be read as a table: ${error.message.split('\n')[0] ?? ''}`, files, 'Fix the malformed lines (every row needs as many fields as the header, with values of the column types), or load the file with `aquifer ingest file`, which quarantines bad lines.');
 }
 
 /**

@@ -102,6 +102,15 @@ describe('checkpoints written straight from the log in DuckDB', () => {
     expect(String((failure as Error).message)).toContain('00000000000000000001.json');
   });
 
+  it('refuses a 0-byte commit rather than checkpointing it as an empty version', async () => {
+    const root = path.join(scratch, 'empty-commit');
+    const { table } = await DeltaTable.create(root, { engine, data: { sql: 'SELECT 1 AS id' } });
+    await table.append({ sql: 'SELECT 2 AS id' });
+    await fs.writeFile(path.join(root, '_delta_log', '00000000000000000001.json'), '');
+    const failure = await writeCheckpointFromLog(table.store, engine, root).catch((error: unknown) => error);
+    expect(isAquiferError(failure) && failure.code).toBe('TABLE_LOG_INVALID');
+  });
+
   it('leaves absolute paths to the snapshot-based writer', async () => {
     const root = path.join(scratch, 'absolute');
     const { table } = await DeltaTable.create(root, { engine, data: { sql: 'SELECT 1 AS id' } });

@@ -215,6 +215,22 @@ describe('loading snapshots from hand-written logs', () => {
     await expect((await open()).snapshot()).rejects.toMatchObject({ code: 'TABLE_LOG_INVALID' });
   });
 
+  it('refuses a 0-byte commit instead of reading it as a version that changed nothing', async () => {
+    await commit(0, [protocol(1, 2), metaData(), add('a.parquet')]);
+    await commit(1, '');
+    await expect((await open()).snapshot()).rejects.toMatchObject({ code: 'TABLE_LOG_INVALID' });
+    // Time travel to before it still works: only the damaged version is refused.
+    expect((await (await open()).snapshot({ version: 0 })).files.map((f) => f.path)).toEqual(['a.parquet']);
+  });
+
+  it('refuses a 0-byte commit that appears after a snapshot was read, through the same table', async () => {
+    await commit(0, [protocol(1, 2), metaData(), add('a.parquet')]);
+    const table = await open();
+    expect((await table.snapshot()).version).toBe(0);
+    await commit(1, '');
+    await expect(table.snapshot()).rejects.toMatchObject({ code: 'TABLE_LOG_INVALID' });
+  });
+
   it('refuses a commit line that is JSON but not an object', async () => {
     await commit(0, [protocol(1, 2), metaData()]);
     await commit(1, '[1, 2]\n');
