@@ -7,7 +7,7 @@ import { describeError } from '../errors.js';
 import { aggregationView, FeatureRegistry, openAppliedFeatureStore, type FeatureRepository } from '../features/index.js';
 import { ingestFiles, IngestTarget } from '../ingest/index.js';
 import { Project } from '../project/index.js';
-import { DeltaTable, describeType } from '../table/index.js';
+import { DeltaTable, describeType, jsonRow } from '../table/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DATA = path.resolve(here, '..', '..', 'data', 'demo');
@@ -108,7 +108,11 @@ async function main(projectDir: string): Promise<void> {
     const saved = project.tablePath('training_purchase_v1');
     const { result } = await set.save(saved, { model: { name: 'purchase_propensity', version: '1' } });
     say(`6. Built a point-in-time-correct training set (each row sees only the activity before its own time) of ${result.rows} rows and saved it to ${saved}, pinned to ${set.definition.sources.map((s) => `${s.table}@v${s.version}`).join(', ')}. Three rows with activity in the 6 hours before them:`);
-    for (const row of (await set.rows()).filter((r) => r['page_views'] !== null).slice(0, 3)) say(`     ${JSON.stringify(row)}`);
+    // Printed from the saved table, each value as the server and the CLI print it (longs as numbers, UTC times ending in Z).
+    const savedTable = await DeltaTable.open(saved, { engine });
+    const fields = (await savedTable.snapshot()).schema.fields;
+    const shown = await (await savedTable.scan({ where: 'page_views IS NOT NULL', limit: 3 })).rows();
+    for (const row of shown) say(`     ${JSON.stringify(jsonRow(row, fields))}`);
 
     const [materialized] = await store.materialize('2024-05-01T00:00:00Z', '2024-05-03T00:00:00Z');
     const [aggregated] = await store.aggregate();
