@@ -26,7 +26,7 @@ export const ERROR_CODES = {
   PROJECT_CONFIG_INVALID: entry(400, 'The project config or a definitions file is not valid.'),
   PROJECT_TABLE_NAME_INVALID: entry(400, 'A table name breaks the naming rules.'),
   PROJECT_TABLE_NAME_RESERVED: entry(400, 'A table name is reserved for an internal table (such as `<table>__quarantine`).'),
-  PROJECT_TABLE_NAME_TOO_LONG: entry(400, 'A table name (with its internal tables\' suffixes) is longer than the file system allows.'),
+  PROJECT_TABLE_NAME_TOO_LONG: entry(400, "A table name (with its internal tables' suffixes) is longer than the file system allows."),
 
   // tables
   TABLE_NOT_FOUND: entry(404, 'No Delta table at that location.'),
@@ -93,7 +93,7 @@ export const ERROR_CODES = {
   FEATURE_TRAINING_SET_INVALID: entry(400, 'A table is not a saved training set.'),
   FEATURE_NOT_FOUND: entry(404, 'No such feature, view or service.'),
   FEATURE_REQUEST_INVALID: entry(400, 'An online-features or push request is malformed.'),
-  FEATURE_PUSH_VALUE_INVALID: entry(400, 'A pushed value is missing or not of its column\'s type.'),
+  FEATURE_PUSH_VALUE_INVALID: entry(400, "A pushed value is missing or not of its column's type."),
   FEATURE_PUSH_UNSUPPORTED: entry(400, 'That feature view cannot take pushed rows (aggregation views; offline pushes to transformation views).'),
   FEATURE_ENTITY_KEY_TOO_LONG: entry(400, 'An entity key is longer than the online store can keep (511 bytes with the view name).'),
   FEATURE_ONLINE_STORE_MISSING: entry(400, 'Nothing has been materialized into the online store.'),
@@ -125,7 +125,7 @@ export const ERROR_CODES = {
   SERVER_PORT_INVALID: entry(400, 'The port is not a whole number from 0 to 65535.'),
   SERVER_PORT_IN_USE: entry(409, 'Another process listens on that port.'),
   SERVER_HOST_INVALID: entry(400, 'The host is not an address of this machine.'),
-  SERVER_CONFIG_INVALID: entry(400, 'The project config\'s server section is not valid.'),
+  SERVER_CONFIG_INVALID: entry(400, "The project config's server section is not valid."),
   CLI_USAGE: entry(400, 'The command line does not make sense.', 2),
   CONFORMANCE_DIR_INVALID: entry(400, 'The conformance folder is not a golden-table suite.', 2),
 

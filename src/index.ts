@@ -6,7 +6,17 @@
 export { AquiferError, isAquiferError, describeError, ERROR_CODES, isErrorCode, type ErrorCode, type ErrorCodeEntry } from './errors.js';
 export * from './table/index.js';
 export { Engine, type EngineOptions, type QueryOptions, type Row, EngineQueryError, sharedEngine } from './engine/index.js';
-export { LocalObjectStore, type LocalStoreOptions, type ObjectStore, type ObjectMeta, type ListOptions, type PutOptions, ObjectAlreadyExistsError, ObjectNotFoundError, StorageError } from './storage/index.js';
+export {
+  LocalObjectStore,
+  type LocalStoreOptions,
+  type ObjectStore,
+  type ObjectMeta,
+  type ListOptions,
+  type PutOptions,
+  ObjectAlreadyExistsError,
+  ObjectNotFoundError,
+  StorageError,
+} from './storage/index.js';
 export { Project, CONFIG_FILE, type ProjectConfig } from './project/index.js';
 export * from './features/index.js';
 export * from './ingest/index.js';

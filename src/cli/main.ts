@@ -25,7 +25,9 @@ async function main(argv: string[]): Promise<number> {
       return error instanceof CliUsageError ? ExitCode.USAGE : ERROR_CODES[error.code].exit;
     }
     log.error({ err: error }, 'unexpected error');
-    process.stderr.write(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\nThis is a defect in Aquifer; please report it.\n`);
+    process.stderr.write(
+      `internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\nThis is a defect in Aquifer; please report it.\n`,
+    );
     return ExitCode.INTERNAL;
   }
 }

@@ -14,9 +14,21 @@ const mergeAssignments = z.union([z.literal('*'), assignments], { error: 'must b
 const deletes = z.strictObject({ condition, delete: z.literal(true, { error: 'must be true' }) });
 
 const clausesSchema = z.strictObject({
-  whenMatched: z.array(z.union([z.strictObject({ condition, update: mergeAssignments }), deletes], { error: 'must be {"update": ...} or {"delete": true}, with an optional "condition"' })).exactOptional(),
+  whenMatched: z
+    .array(
+      z.union([z.strictObject({ condition, update: mergeAssignments }), deletes], {
+        error: 'must be {"update": ...} or {"delete": true}, with an optional "condition"',
+      }),
+    )
+    .exactOptional(),
   whenNotMatched: z.array(z.strictObject({ condition, insert: mergeAssignments })).exactOptional(),
-  whenNotMatchedBySource: z.array(z.union([z.strictObject({ condition, update: assignments }), deletes], { error: 'must be {"update": {...}} or {"delete": true}, with an optional "condition"' })).exactOptional(),
+  whenNotMatchedBySource: z
+    .array(
+      z.union([z.strictObject({ condition, update: assignments }), deletes], {
+        error: 'must be {"update": {...}} or {"delete": true}, with an optional "condition"',
+      }),
+    )
+    .exactOptional(),
 });
 
 export type MergeClauses = Omit<MergeOptions, 'source' | 'on'>;
@@ -26,5 +38,9 @@ export function parseMergeClauses(json: unknown, text: string): MergeClauses {
   const result = clausesSchema.safeParse(json);
   if (result.success) return result.data;
   const issue = firstIssue(result.error);
-  throw new CliUsageError(`--clauses: ${issue.path} ${issue.message}`, { clauses: text, field: issue.path }, 'Give {"whenMatched": [...], "whenNotMatched": [...], "whenNotMatchedBySource": [...]}, e.g. --clauses \'{"whenMatched": [{"delete": true}]}\'.');
+  throw new CliUsageError(
+    `--clauses: ${issue.path} ${issue.message}`,
+    { clauses: text, field: issue.path },
+    'Give {"whenMatched": [...], "whenNotMatched": [...], "whenNotMatchedBySource": [...]}, e.g. --clauses \'{"whenMatched": [{"delete": true}]}\'.',
+  );
 }

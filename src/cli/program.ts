@@ -54,7 +54,11 @@ const GROUPS: readonly CommandGroup[] = [
     commands: [{ name: 'ingest', summary: INGEST_SUMMARY }],
     register: async (program) => {
       const ingest = program.command('ingest').description(INGEST_SUMMARY).addHelpText('after', EXIT_CODES);
-      const [file, kafka, kinesis] = await Promise.all([import('./commands/ingest-file.js'), import('./commands/ingest-kafka.js'), import('./commands/ingest-kinesis.js')]);
+      const [file, kafka, kinesis] = await Promise.all([
+        import('./commands/ingest-file.js'),
+        import('./commands/ingest-kafka.js'),
+        import('./commands/ingest-kinesis.js'),
+      ]);
       file.registerIngestFile(ingest);
       kafka.registerIngestKafka(ingest);
       kinesis.registerIngestKinesis(ingest);
@@ -104,7 +108,8 @@ function resolveTableNames(group: Command): void {
   for (const command of leaves(group)) {
     const first = command.registeredArguments[0]?.name();
     if (first !== 'path' && first !== 'table') continue;
-    if (!command.options.some((o) => o.long === '--project')) command.option('--project <dir>', 'the project whose tables/ a bare table name is in (default: the working folder, when it is a project)');
+    if (!command.options.some((o) => o.long === '--project'))
+      command.option('--project <dir>', 'the project whose tables/ a bare table name is in (default: the working folder, when it is a project)');
     command.hook('preAction', async (_, action) => {
       const argument: unknown = action.processedArgs[0];
       if (typeof argument !== 'string') return;
@@ -146,7 +151,12 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
   for (const group of GROUPS) {
     if (group.commands.some((c) => c.name === invoked)) await group.register(program);
     // A stand-in is only parsed when the command line was misread above: say so rather than do nothing.
-    else for (const { name, summary } of group.commands) program.command(name).description(summary).action(() => Promise.reject(new Error(`the '${name}' command was not loaded for this command line`)));
+    else
+      for (const { name, summary } of group.commands)
+        program
+          .command(name)
+          .description(summary)
+          .action(() => Promise.reject(new Error(`the '${name}' command was not loaded for this command line`)));
   }
   return program;
 }

@@ -8,7 +8,9 @@ import { runSuite } from './run-suite.js';
 async function main(argv: string[]): Promise<number> {
   const dir = argv[0];
   if (dir === undefined || dir === '--help' || dir === '-h') {
-    process.stdout.write('Usage: npm run conformance -- DIR\n\nRuns the Delta reader over every case of DIR (laid out like shared/conformance/delta-golden:\nMANIFEST.tsv, and per case delta/ with maybe expected/ and reader-options.json).\nPrints PASS name or FAIL name: reason per case and ends with "N passed, N failed".\n');
+    process.stdout.write(
+      'Usage: npm run conformance -- DIR\n\nRuns the Delta reader over every case of DIR (laid out like shared/conformance/delta-golden:\nMANIFEST.tsv, and per case delta/ with maybe expected/ and reader-options.json).\nPrints PASS name or FAIL name: reason per case and ends with "N passed, N failed".\n',
+    );
     return dir === undefined ? 2 : 0;
   }
   const engine = await Engine.create();

@@ -76,7 +76,9 @@ async function compareWithExpected(engine: Engine, testCase: ConformanceCase, ro
   const snapshot = await table.snapshot();
   const scan = await table.scan(options);
   const actualSql = await scan.sql();
-  const expectedFiles = (await fs.readdir(path.join(testCase.dir, 'expected'))).filter((f) => f.endsWith('.parquet')).map((f) => path.join(testCase.dir, 'expected', f));
+  const expectedFiles = (await fs.readdir(path.join(testCase.dir, 'expected')))
+    .filter((f) => f.endsWith('.parquet'))
+    .map((f) => path.join(testCase.dir, 'expected', f));
   const fields = snapshot.schema.fields.filter((f) => !(f.type.kind === 'primitive' && f.type.name === 'void'));
   if (expectedFiles.length === 0) {
     const count = await scan.count();
@@ -90,9 +92,15 @@ async function compareWithExpected(engine: Engine, testCase: ConformanceCase, ro
   const missing = fields.filter((f) => !byLower.has(f.name.toLowerCase())).map((f) => f.name);
   const extra = expectedColumns.filter((c) => !fields.some((f) => f.name.toLowerCase() === c.toLowerCase()));
   if (missing.length > 0 || extra.length > 0) {
-    return { name: testCase.name, passed: false, detail: `columns differ: table has [${missing.join(', ')}] not in expected; expected has [${extra.join(', ')}] not in table` };
+    return {
+      name: testCase.name,
+      passed: false,
+      detail: `columns differ: table has [${missing.join(', ')}] not in expected; expected has [${extra.join(', ')}] not in table`,
+    };
   }
-  const expectedSelect = fields.map((f) => `CAST(${quoteIdent(byLower.get(f.name.toLowerCase()) as string)} AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`).join(', ');
+  const expectedSelect = fields
+    .map((f) => `CAST(${quoteIdent(byLower.get(f.name.toLowerCase()) as string)} AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`)
+    .join(', ');
   const columns = fields.map((f) => quoteIdent(f.name)).join(', ');
   const rows = await engine.query(`
     WITH actual AS (SELECT ${columns} FROM (${actualSql})),
@@ -110,7 +118,9 @@ async function compareWithExpected(engine: Engine, testCase: ConformanceCase, ro
   if (unexpected === 0 && missingRows === 0) {
     return { name: testCase.name, passed: true, detail: `${actualRows} rows match at v${snapshot.version}` };
   }
-  const sample = await engine.queryJson(`WITH actual AS (SELECT ${columns} FROM (${actualSql})), expected AS (SELECT ${expectedSelect} FROM ${expectedSource}) SELECT * FROM (SELECT * FROM actual EXCEPT ALL SELECT * FROM expected) LIMIT 1`);
+  const sample = await engine.queryJson(
+    `WITH actual AS (SELECT ${columns} FROM (${actualSql})), expected AS (SELECT ${expectedSelect} FROM ${expectedSource}) SELECT * FROM (SELECT * FROM actual EXCEPT ALL SELECT * FROM expected) LIMIT 1`,
+  );
   return {
     name: testCase.name,
     passed: false,

@@ -29,9 +29,13 @@ async function main(projectDir: string): Promise<void> {
   const location = project.tablePath('events');
   const target = await IngestTarget.open(location, { engine, createIfMissing: { partitionColumns: ['event_date'] } });
   const first = await ingestFiles(engine, target, { files: path.join(DATA, 'events-2024-05-01.csv') });
-  say(`2. Ingested events-2024-05-01.csv into the Delta table ${location}: ${first.accepted} events, ${first.quarantined} quarantined (version ${first.version}).`);
+  say(
+    `2. Ingested events-2024-05-01.csv into the Delta table ${location}: ${first.accepted} events, ${first.quarantined} quarantined (version ${first.version}).`,
+  );
   const second = await ingestFiles(engine, target, { files: path.join(DATA, 'events-*.csv') });
-  say(`3. Ingested data/demo/events-*.csv again: ${second.alreadyLoaded} file already loaded and skipped, ${second.accepted} new events (version ${second.version}).`);
+  say(
+    `3. Ingested data/demo/events-*.csv again: ${second.alreadyLoaded} file already loaded and skipped, ${second.accepted} new events (version ${second.version}).`,
+  );
 
   const table = await DeltaTable.open(location, { engine });
   say("4. The table's history, newest first:");
@@ -41,7 +45,9 @@ async function main(projectDir: string): Promise<void> {
   say(`   Time travel: version 1 holds ${atFirst} events; the latest version holds ${latest}.`);
   const purchases = await table.scan({ where: "event_date = DATE '2024-05-02' AND event_type = 'purchase'" });
   const plan = await purchases.plan();
-  say(`   Purchases on 2024-05-02: partition pruning left ${plan.files.length} of ${plan.totalFiles} data files to open; ${await purchases.count()} purchases.`);
+  say(
+    `   Purchases on 2024-05-02: partition pruning left ${plan.files.length} of ${plan.totalFiles} data files to open; ${await purchases.count()} purchases.`,
+  );
   const snapshot = await table.snapshot();
   say(`   Schema: ${snapshot.schema.fields.map((f) => `${f.name} ${describeType(f.type)}`).join(', ')}.`);
 
@@ -91,23 +97,35 @@ async function main(projectDir: string): Promise<void> {
     featureServices: [
       {
         name: 'purchase_propensity',
-        features: ['user_hourly_activity:page_views', 'user_hourly_activity:add_to_carts', 'user_activity_windows:events_1h', 'user_activity_windows:sessions_1d', 'user_activity_windows:spend_1d'],
+        features: [
+          'user_hourly_activity:page_views',
+          'user_hourly_activity:add_to_carts',
+          'user_activity_windows:events_1h',
+          'user_activity_windows:sessions_1d',
+          'user_activity_windows:spend_1d',
+        ],
       },
     ],
   };
   await fs.writeFile(project.featuresPath, `${JSON.stringify(repository, null, 2)}\n`);
   const { entry } = await new FeatureRegistry(project).apply(repository, engine);
-  say(`5. Computed hourly activity per user into ${hourly}, and defined the feature view user_hourly_activity (TTL 6h) and the window aggregations user_activity_windows (events in 1h, sessions and spend in 1d, over the events table) in ${project.featuresPath}, applied as registry version ${entry.version} (what \`aquifer apply\` does).`);
+  say(
+    `5. Computed hourly activity per user into ${hourly}, and defined the feature view user_hourly_activity (TTL 6h) and the window aggregations user_activity_windows (events in 1h, sessions and spend in 1d, over the events table) in ${project.featuresPath}, applied as registry version ${entry.version} (what \`aquifer apply\` does).`,
+  );
 
   const store = await openAppliedFeatureStore(project, engine);
   try {
     const set = await store.historicalFeatures({
-      entityRows: { sql: `SELECT user_id, event_time AS event_timestamp, (event_type = 'purchase') AS purchased FROM (${await (await table.scan({ where: "event_type IN ('purchase', 'add_to_cart')" })).sql()})` },
+      entityRows: {
+        sql: `SELECT user_id, event_time AS event_timestamp, (event_type = 'purchase') AS purchased FROM (${await (await table.scan({ where: "event_type IN ('purchase', 'add_to_cart')" })).sql()})`,
+      },
       features: 'purchase_propensity',
     });
     const saved = project.tablePath('training_purchase_v1');
     const { result } = await set.save(saved, { model: { name: 'purchase_propensity', version: '1' } });
-    say(`6. Built a point-in-time-correct training set (each row sees only the activity before its own time) of ${result.rows} rows and saved it to ${saved}, pinned to ${set.definition.sources.map((s) => `${s.table}@v${s.version}`).join(', ')}. Three rows with activity in the 6 hours before them:`);
+    say(
+      `6. Built a point-in-time-correct training set (each row sees only the activity before its own time) of ${result.rows} rows and saved it to ${saved}, pinned to ${set.definition.sources.map((s) => `${s.table}@v${s.version}`).join(', ')}. Three rows with activity in the 6 hours before them:`,
+    );
     // Printed from the saved table, each value as the server and the CLI print it (longs as numbers, UTC times ending in Z).
     const savedTable = await DeltaTable.open(saved, { engine });
     const fields = (await savedTable.snapshot()).schema.fields;
@@ -116,14 +134,18 @@ async function main(projectDir: string): Promise<void> {
 
     const [materialized] = await store.materialize('2024-05-01T00:00:00Z', '2024-05-03T00:00:00Z');
     const [aggregated] = await store.aggregate();
-    say(`7. Materialized the latest activity of ${materialized?.read ?? 0} users, and built the window tiles of ${aggregated?.entities ?? 0} users from the events table at version ${aggregated?.tableVersion ?? 0}, in the online store (LMDB in ${path.join(project.root, '.aquifer', 'online')}).`);
+    say(
+      `7. Materialized the latest activity of ${materialized?.read ?? 0} users, and built the window tiles of ${aggregated?.entities ?? 0} users from the events table at version ${aggregated?.tableVersion ?? 0}, in the online store (LMDB in ${path.join(project.root, '.aquifer', 'online')}).`,
+    );
     const users = ['u0001', 'u0219', 'nobody'];
     // The demo's events are from May 2024, so the windows are read as of the end of its last day.
     const at = '2024-05-02T23:59:59Z';
     const online = await store.onlineFeatures({ features: 'purchase_propensity', entities: { user_id: users }, at });
     say(`   Online lookup, windows as of ${at} (the shape Feast's feature server answers):`);
     users.forEach((user, i) => {
-      const values = online.results.slice(1).map((column, c) => `${online.metadata.feature_names[c + 1]}=${JSON.stringify(column.values[i])} (${column.statuses[i]})`);
+      const values = online.results
+        .slice(1)
+        .map((column, c) => `${online.metadata.feature_names[c + 1]}=${JSON.stringify(column.values[i])} (${column.statuses[i]})`);
       say(`     ${user}: ${values.join(', ')}`);
     });
   } finally {
@@ -133,7 +155,9 @@ async function main(projectDir: string): Promise<void> {
   say(`Done. The tables are plain Delta Lake: Spark, delta-rs, DuckDB and Polars can read them under ${path.join(project.root, 'tables')}.`);
   say(`Try: npx aquifer table read ${path.relative(process.cwd(), location)} --where "event_type = 'purchase'" --limit 5`);
   say(`     npx aquifer tokens create --role writer --project ${path.relative(process.cwd(), project.root)}   # prints a token once`);
-  say(`     npx aquifer serve --project ${path.relative(process.cwd(), project.root)}   # then POST /get-online-features or /v1/ingest/events with Authorization: Bearer <token>`);
+  say(
+    `     npx aquifer serve --project ${path.relative(process.cwd(), project.root)}   # then POST /get-online-features or /v1/ingest/events with Authorization: Bearer <token>`,
+  );
 }
 
 main(path.resolve(process.argv[2] ?? 'demo-project')).catch((error: unknown) => {

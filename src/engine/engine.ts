@@ -111,7 +111,11 @@ export class Engine {
    * Load rows into a new temporary table on the engine's own connection (so later
    * queries through this engine see it), with DuckDB's appender: no SQL text per row.
    */
-  async createTempTable(name: string, columns: readonly { name: string; type: 'VARCHAR' | 'BIGINT' }[], rows: Iterable<readonly (string | bigint | number | null)[]>): Promise<void> {
+  async createTempTable(
+    name: string,
+    columns: readonly { name: string; type: 'VARCHAR' | 'BIGINT' }[],
+    rows: Iterable<readonly (string | bigint | number | null)[]>,
+  ): Promise<void> {
     const definition = columns.map((c) => `"${c.name.replaceAll('"', '""')}" ${c.type}`).join(', ');
     await this.run(`CREATE OR REPLACE TEMP TABLE "${name.replaceAll('"', '""')}" (${definition})`);
     const appender = await this.guard(name, () => this.connection.createAppender(name));

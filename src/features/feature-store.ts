@@ -66,7 +66,11 @@ export class FeatureStore {
   }
 
   /** Load the latest values with event time in [start, end] (as Feast: both ends included) of every view (or the named ones) into the online store. */
-  async materialize(start: Date | string | number, end: Date | string | number, options: { views?: readonly string[]; onRows?: (view: string, rows: number) => void } = {}): Promise<MaterializeResult[]> {
+  async materialize(
+    start: Date | string | number,
+    end: Date | string | number,
+    options: { views?: readonly string[]; onRows?: (view: string, rows: number) => void } = {},
+  ): Promise<MaterializeResult[]> {
     const online = this.requireOnline();
     const results: MaterializeResult[] = [];
     const until = toMillis(end);
@@ -84,12 +88,18 @@ export class FeatureStore {
    * Materialize each view from where its last materialization ended (the beginning, the
    * first time) up to `end`; aggregation views fold in every commit since their last run.
    */
-  async materializeIncremental(end: Date | string | number, options: { views?: readonly string[]; onRows?: (view: string, rows: number) => void } = {}): Promise<MaterializeResult[]> {
+  async materializeIncremental(
+    end: Date | string | number,
+    options: { views?: readonly string[]; onRows?: (view: string, rows: number) => void } = {},
+  ): Promise<MaterializeResult[]> {
     const online = this.requireOnline();
     const results: MaterializeResult[] = [];
     for (const view of this.viewsNamed(options.views)) {
       if (view.view.aggregation !== undefined) {
-        const done = await this.aggregate({ views: [view.view.name], ...(options.onRows === undefined ? {} : { onEntities: (n: number) => options.onRows?.(view.view.name, n) }) });
+        const done = await this.aggregate({
+          views: [view.view.name],
+          ...(options.onRows === undefined ? {} : { onEntities: (n: number) => options.onRows?.(view.view.name, n) }),
+        });
         for (const result of done) results.push({ view: result.view, written: result.entities, read: result.entities, tableVersion: result.tableVersion });
         continue;
       }
@@ -103,7 +113,9 @@ export class FeatureStore {
    * Bring aggregation views' tiles in the online store up to their tables' latest
    * versions (all of them, or the named ones): the streaming half of window aggregations.
    */
-  async aggregate(options: Omit<AggregateOptions, 'onEntities'> & { views?: readonly string[]; onEntities?: (entities: number) => void } = {}): Promise<AggregateResult[]> {
+  async aggregate(
+    options: Omit<AggregateOptions, 'onEntities'> & { views?: readonly string[]; onEntities?: (entities: number) => void } = {},
+  ): Promise<AggregateResult[]> {
     const online = this.requireOnline();
     const results: AggregateResult[] = [];
     for (const view of this.viewsNamed(options.views).filter((v) => v.view.aggregation !== undefined)) {
@@ -118,7 +130,12 @@ export class FeatureStore {
    * Keep aggregation views current until `signal` aborts: fold in new commits as the
    * ingest jobs append them, polling each table's log every `pollMs` (default 250).
    */
-  async followAggregations(options: { signal: AbortSignal; pollMs?: number; views?: readonly string[]; onBatch?: (results: AggregateResult[]) => void }): Promise<void> {
+  async followAggregations(options: {
+    signal: AbortSignal;
+    pollMs?: number;
+    views?: readonly string[];
+    onBatch?: (results: AggregateResult[]) => void;
+  }): Promise<void> {
     const pollMs = options.pollMs ?? 250;
     while (!options.signal.aborted) {
       const results = await this.aggregate(options.views === undefined ? {} : { views: options.views });
@@ -149,7 +166,10 @@ export class FeatureStore {
     const all = await readOnlineFeatures(this.requireOnline(), needed, keyEntities, true, at);
     const column = (name: string) => all.results[all.metadata.feature_names.indexOf(name)];
     const rows = all.results[0]?.values.length ?? 0;
-    const response: OnlineFeaturesResponse = { metadata: { feature_names: [...keys] }, results: [...keys].map((k) => column(k) as OnlineFeaturesResponse['results'][number]) };
+    const response: OnlineFeaturesResponse = {
+      metadata: { feature_names: [...keys] },
+      results: [...keys].map((k) => column(k) as OnlineFeaturesResponse['results'][number]),
+    };
     for (const reference of split.stored) {
       const [view, feature] = reference.split(':') as [string, string];
       const found = column(`${view}__${feature}`);
@@ -184,7 +204,10 @@ export class FeatureStore {
    * value checked against the view's definition first (see push/push.ts).
    */
   async push(request: PushRequest): Promise<PushResult> {
-    return pushToView({ engine: this.engine, repository: this.repository, online: () => this.requireOnline(), tablePath: (view) => this.tablePath(view) }, request);
+    return pushToView(
+      { engine: this.engine, repository: this.repository, online: () => this.requireOnline(), tablePath: (view) => this.tablePath(view) },
+      request,
+    );
   }
 
   private viewsNamed(names: readonly string[] | undefined): ResolvedView[] {
@@ -194,7 +217,9 @@ export class FeatureStore {
 
   private requireOnline(): OnlineStore {
     if (this.online === undefined) {
-      throw new AquiferError('FEATURE_ONLINE_STORE_MISSING', 'This feature store has no online store', { hint: 'Open the feature store with an online store (LMDB embedded, or Redis).' });
+      throw new AquiferError('FEATURE_ONLINE_STORE_MISSING', 'This feature store has no online store', {
+        hint: 'Open the feature store with an online store (LMDB embedded, or Redis).',
+      });
     }
     return this.online;
   }
@@ -216,7 +241,14 @@ export class FeatureStore {
       const snapshot = await table.snapshot(version === undefined ? {} : { version });
       const tableSql = await (await table.scan({ version: snapshot.version })).sql();
       const aggregation = view.view.aggregation;
-      const kinds = aggregation === undefined ? undefined : planKinds(view.view.name, planAggregation(view.view.name, aggregation), await viewSourceSchema(this.engine, view.view, snapshot.schema, async () => tableSql));
+      const kinds =
+        aggregation === undefined
+          ? undefined
+          : planKinds(
+              view.view.name,
+              planAggregation(view.view.name, aggregation),
+              await viewSourceSchema(this.engine, view.view, snapshot.schema, async () => tableSql),
+            );
       sources.push({ resolved: view, sql: viewSourceSql(view.view, tableSql), ...(kinds === undefined ? {} : { kinds }) });
       pinned.push({ view: view.view.name, table: view.view.source.table, version: snapshot.version });
     }
@@ -233,7 +265,13 @@ export class FeatureStore {
       const [view, feature] = reference.split(':') as [string, string];
       for (const f of feature === '*' ? (resolved.find((r) => r.view.name === view)?.features.map((x) => x.name) ?? []) : [feature]) {
         const name = finalName(view, f);
-        if (featureColumns.includes(name)) throw new FeatureDefinitionError('FEATURE_COLUMNS_COLLIDE', `Two requested features are both named '${name}'`, name, 'Ask for full feature names (view__feature), or request only one of them.');
+        if (featureColumns.includes(name))
+          throw new FeatureDefinitionError(
+            'FEATURE_COLUMNS_COLLIDE',
+            `Two requested features are both named '${name}'`,
+            name,
+            'Ask for full feature names (view__feature), or request only one of them.',
+          );
         featureColumns.push(name);
         selects.push(`${quoteIdent(`${view}__${f}`)} AS ${quoteIdent(name)}`);
       }
@@ -278,7 +316,12 @@ export class FeatureStore {
     if (plan === undefined) {
       const split = splitRequest(this.repository, this.references(features));
       const needed = split.onDemand.length === 0 ? [] : resolveFeatures(this.repository, split.needed);
-      plan = { split, stored: split.onDemand.length === 0 ? resolveFeatures(this.repository, split.stored) : [], needed, keys: new Set(needed.flatMap((v) => v.joinKeys)) };
+      plan = {
+        split,
+        stored: split.onDemand.length === 0 ? resolveFeatures(this.repository, split.stored) : [],
+        needed,
+        keys: new Set(needed.flatMap((v) => v.joinKeys)),
+      };
       if (this.onlinePlans.size >= 1024) this.onlinePlans.clear();
       this.onlinePlans.set(id, plan);
     }
@@ -289,7 +332,11 @@ export class FeatureStore {
   private references(features: readonly string[] | string): string[] {
     if (typeof features !== 'string') return [...features];
     const service = this.repository.featureServices?.find((s) => s.name === features);
-    if (service === undefined) throw new FeatureNotFoundError(features, (this.repository.featureServices ?? []).map((s) => s.name));
+    if (service === undefined)
+      throw new FeatureNotFoundError(
+        features,
+        (this.repository.featureServices ?? []).map((s) => s.name),
+      );
     return [...service.features];
   }
 
@@ -300,7 +347,11 @@ export class FeatureStore {
   async recreateTrainingSet(location: string): Promise<TrainingSet> {
     const saved = await DeltaTable.open(location, { engine: this.engine });
     const definition = await trainingSetDefinition(saved);
-    const repository: FeatureRepository = { entities: this.repository.entities, featureViews: definition.views, ...(this.repository.onDemandFeatureViews === undefined ? {} : { onDemandFeatureViews: this.repository.onDemandFeatureViews }) };
+    const repository: FeatureRepository = {
+      entities: this.repository.entities,
+      featureViews: definition.views,
+      ...(this.repository.onDemandFeatureViews === undefined ? {} : { onDemandFeatureViews: this.repository.onDemandFeatureViews }),
+    };
     const store = new FeatureStore(this.project, this.engine, repository);
     return store.historicalFeatures({
       entityRows: { sql: await savedEntityRowsSql(saved, definition) },

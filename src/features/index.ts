@@ -1,4 +1,20 @@
-export { entity, featureView, featureService, onDemandFeatureView, AGGREGATION_FUNCTIONS, type Aggregation, type AggregationFunction, type WindowAggregation, type OnDemandFeatureView, type Entity, type FeatureView, type FeatureService, type FeatureDefinition, type FeatureRepository, type TableSource } from './definitions/definitions.js';
+export {
+  entity,
+  featureView,
+  featureService,
+  onDemandFeatureView,
+  AGGREGATION_FUNCTIONS,
+  type Aggregation,
+  type AggregationFunction,
+  type WindowAggregation,
+  type OnDemandFeatureView,
+  type Entity,
+  type FeatureView,
+  type FeatureService,
+  type FeatureDefinition,
+  type FeatureRepository,
+  type TableSource,
+} from './definitions/definitions.js';
 export { durationSeconds } from './definitions/duration.js';
 export { resolveFeatures, type ResolvedView } from './definitions/resolve.js';
 export { FeatureStore, type HistoricalFeaturesRequest, type OnlineFeaturesRequest } from './feature-store.js';
@@ -15,4 +31,13 @@ export { FeatureDefinitionError, FeatureNotFoundError, type FeatureErrorCode } f
 export { openFeatureStore, openAppliedFeatureStore, openOnlineStore, readProjectDefinitions, checkShape } from './project-store.js';
 export { FeatureRegistry, type RegistryEntry, type RegistryPlan } from './registry/registry.js';
 export { validateRepository } from './registry/validate.js';
-export { aggregationView, planAggregation, readAggregates, readAggregationMeta, type AggregationViewDefinition, type AggregateResult, type AggregateOptions, type AggregatedValues } from './aggregation/index.js';
+export {
+  aggregationView,
+  planAggregation,
+  readAggregates,
+  readAggregationMeta,
+  type AggregationViewDefinition,
+  type AggregateResult,
+  type AggregateOptions,
+  type AggregatedValues,
+} from './aggregation/index.js';

@@ -24,7 +24,12 @@ export function openOnlineStore(project: Project): OnlineStore {
 export async function readProjectDefinitions(project: Project): Promise<FeatureRepository> {
   const json = await project.readFeatures();
   if (json === undefined) {
-    throw new FeatureDefinitionError('FEATURE_DEFINITIONS_MISSING', `The project ${project.root} has no feature definitions`, project.featuresPath, 'Write the entities and feature views to features.json in the project (see docs/features.md).');
+    throw new FeatureDefinitionError(
+      'FEATURE_DEFINITIONS_MISSING',
+      `The project ${project.root} has no feature definitions`,
+      project.featuresPath,
+      'Write the entities and feature views to features.json in the project (see docs/features.md).',
+    );
   }
   return checkShape(json, project.featuresPath);
 }
@@ -42,11 +47,20 @@ export async function openFeatureStore(project: Project, engine: Engine, online:
  * validated against the tables, so a command never runs on an edit nobody checked.
  * Refuses when nothing has been applied yet.
  */
-export async function openAppliedFeatureStore(project: Project, engine: Engine, online: OnlineStore | undefined = openOnlineStore(project)): Promise<FeatureStore> {
+export async function openAppliedFeatureStore(
+  project: Project,
+  engine: Engine,
+  online: OnlineStore | undefined = openOnlineStore(project),
+): Promise<FeatureStore> {
   const applied = await new FeatureRegistry(project).latest();
   if (applied === undefined) {
     await online?.close();
-    throw new FeatureDefinitionError('FEATURE_DEFINITIONS_NOT_APPLIED', `The project ${project.root} has no applied feature definitions`, project.featuresPath, 'Run `aquifer plan` to check the definitions, then `aquifer apply` to record them.');
+    throw new FeatureDefinitionError(
+      'FEATURE_DEFINITIONS_NOT_APPLIED',
+      `The project ${project.root} has no applied feature definitions`,
+      project.featuresPath,
+      'Run `aquifer plan` to check the definitions, then `aquifer apply` to record them.',
+    );
   }
   const onFile = await readProjectDefinitions(project).catch(() => undefined);
   // Both in the shape the file parses to (key order and derived fields aside), so only a real edit warns.
@@ -58,7 +72,10 @@ export async function openAppliedFeatureStore(project: Project, engine: Engine, 
     }
   })();
   if (onFile === undefined || !isDeepStrictEqual(onFile, appliedShape)) {
-    log.warn({ file: project.featuresPath, registryVersion: applied.version }, 'the definitions file differs from the applied definitions; using the applied ones (run `aquifer apply` to use the file)');
+    log.warn(
+      { file: project.featuresPath, registryVersion: applied.version },
+      'the definitions file differs from the applied definitions; using the applied ones (run `aquifer apply` to use the file)',
+    );
   }
   return new FeatureStore(project, engine, applied.repository, online, applied.version);
 }
@@ -68,10 +85,19 @@ export function checkShape(json: unknown, where: string): FeatureRepository {
   const file = parseRepositoryFile(json, where);
   const names = new Set<string>();
   for (const view of file.featureViews) {
-    if (names.has(view.name)) throw new FeatureDefinitionError('FEATURE_DEFINITION_DUPLICATE', `Two feature views are named '${view.name}'`, view.name, 'Give every feature view its own name.');
+    if (names.has(view.name))
+      throw new FeatureDefinitionError(
+        'FEATURE_DEFINITION_DUPLICATE',
+        `Two feature views are named '${view.name}'`,
+        view.name,
+        'Give every feature view its own name.',
+      );
     names.add(view.name);
   }
   // An aggregation view's features follow from its aggregations; the file need not list them.
-  const featureViews = file.featureViews.map(({ features, ...view }) => ({ ...view, features: view.aggregation === undefined ? (features ?? []) : planAggregation(view.name, view.aggregation).aggregates.map((a) => a.feature) }));
+  const featureViews = file.featureViews.map(({ features, ...view }) => ({
+    ...view,
+    features: view.aggregation === undefined ? (features ?? []) : planAggregation(view.name, view.aggregation).aggregates.map((a) => a.feature),
+  }));
   return { ...file, featureViews };
 }

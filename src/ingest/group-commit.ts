@@ -70,7 +70,11 @@ export class GroupCommitter {
     let records = 0;
     // Counts come back per request id (the records' source), so two submissions with the same id never share a commit.
     const ids = new Set<string>();
-    while (this.queue.length > 0 && (batch.length === 0 || records + (this.queue[0] as Pending).submission.records.length <= max) && !ids.has((this.queue[0] as Pending).submission.id)) {
+    while (
+      this.queue.length > 0 &&
+      (batch.length === 0 || records + (this.queue[0] as Pending).submission.records.length <= max) &&
+      !ids.has((this.queue[0] as Pending).submission.id)
+    ) {
       const next = this.queue.shift() as Pending;
       records += next.submission.records.length;
       ids.add(next.submission.id);
@@ -109,13 +113,16 @@ export class GroupCommitter {
       // A keyed submission's records carry the key as their position: committed once, never again.
       const records = fresh.flatMap((p) => {
         const key = p.submission.idempotencyKey;
-        return key === undefined ? p.submission.records : p.submission.records.map((r) => ({ ...r, position: { appId: IDEMPOTENCY_APP_PREFIX + key, version: keyVersion(p.submission) } }));
+        return key === undefined
+          ? p.submission.records
+          : p.submission.records.map((r) => ({ ...r, position: { appId: IDEMPOTENCY_APP_PREFIX + key, version: keyVersion(p.submission) } }));
       });
       const result = await this.target.writeJson(records, [], { groupBy: 'requestId' });
       for (const pending of fresh) {
         const counts = result.groups?.get(pending.submission.id) ?? { accepted: 0, quarantined: 0 };
         // A keyed submission whose records were all already committed (a retry racing its original) is a duplicate.
-        const duplicate = pending.submission.idempotencyKey !== undefined && pending.submission.records.length > 0 && counts.accepted + counts.quarantined === 0;
+        const duplicate =
+          pending.submission.idempotencyKey !== undefined && pending.submission.records.length > 0 && counts.accepted + counts.quarantined === 0;
         pending.resolve({ ...counts, version: result.version, duplicate });
       }
     } catch (error) {

@@ -167,7 +167,17 @@ export class IngestTarget {
         const p = r.position;
         const txn = p !== undefined && 'appId' in p ? p : undefined;
         const seq = p !== undefined && 'domain' in p ? p : undefined;
-        return [i, r.payload, JSON.stringify(r.source), txn?.appId ?? null, txn?.version ?? null, seq?.domain ?? null, seq?.key ?? null, seq?.sequence ?? null, r.invalid ?? null];
+        return [
+          i,
+          r.payload,
+          JSON.stringify(r.source),
+          txn?.appId ?? null,
+          txn?.version ?? null,
+          seq?.domain ?? null,
+          seq?.key ?? null,
+          seq?.sequence ?? null,
+          r.invalid ?? null,
+        ];
       }),
     );
     try {
@@ -182,7 +192,11 @@ export class IngestTarget {
    * `aq_source`, `aq_app`, `aq_pos`), such as the lines of a JSON-lines file read by DuckDB.
    * With `rejects`, the stage also has `aq_reject`: a quarantine reason a source already found.
    */
-  async writeStagedJson(stage: string, txns: readonly AppTransaction[], options: { groupBy?: string; checks?: CheckOptions; rejects?: boolean } = {}): Promise<BatchResult> {
+  async writeStagedJson(
+    stage: string,
+    txns: readonly AppTransaction[],
+    options: { groupBy?: string; checks?: CheckOptions; rejects?: boolean } = {},
+  ): Promise<BatchResult> {
     const staged = { rejects: options.rejects === true };
     let snapshot = await this.snapshot();
     if (snapshot !== undefined && txns.length > 0 && this.table.writer().alreadyCommitted(snapshot, { txn: txns })) {
@@ -195,7 +209,9 @@ export class IngestTarget {
       snapshot = await this.createFromJson(stage);
     }
     const checked = tempName('checked');
-    await this.engine.run(`CREATE TEMP TABLE ${quoteIdent(checked)} AS ${jsonRecordChecks(quoteIdent(stage), snapshot.schema, options.checks ?? this.options.checks ?? {}, staged)}`);
+    await this.engine.run(
+      `CREATE TEMP TABLE ${quoteIdent(checked)} AS ${jsonRecordChecks(quoteIdent(stage), snapshot.schema, options.checks ?? this.options.checks ?? {}, staged)}`,
+    );
     try {
       const result = await this.commitChecked(snapshot, checked, snapshot.schema.fields, txns);
       if (options.groupBy !== undefined && !result.skipped) result.groups = await this.groupCounts(checked, options.groupBy);
@@ -212,7 +228,13 @@ export class IngestTarget {
    * records past them, so a batch replayed after a crash (even cut differently) adds
    * nothing twice to either.
    */
-  async commitChecked(snapshot: Snapshot, checked: string, fields: readonly StructField[], txns: readonly AppTransaction[], extraQuarantine?: string): Promise<BatchResult> {
+  async commitChecked(
+    snapshot: Snapshot,
+    checked: string,
+    fields: readonly StructField[],
+    txns: readonly AppTransaction[],
+    extraQuarantine?: string,
+  ): Promise<BatchResult> {
     const table = quoteIdent(checked);
     const reached = await this.engine.query(`SELECT aq_app, max(aq_pos) AS pos FROM ${table} WHERE aq_app IS NOT NULL GROUP BY aq_app`);
     const batchPositions = new Map(reached.map((r) => [String(r['aq_app']), Number(r['pos'])]));
@@ -234,7 +256,10 @@ export class IngestTarget {
       return conditions.length === 0 ? 'TRUE' : conditions.join(' AND ');
     };
     const advanced = (done: Snapshot): { txn: AppTransaction[]; domains: DomainMetadata[] } => ({
-      txn: [...txns, ...[...batchPositions.entries()].filter(([app, pos]) => pos > (done.txnVersion(app) ?? -1)).map(([appId, version]) => ({ appId, version }))],
+      txn: [
+        ...txns,
+        ...[...batchPositions.entries()].filter(([app, pos]) => pos > (done.txnVersion(app) ?? -1)).map(([appId, version]) => ({ appId, version })),
+      ],
       domains: advancedDomains(done, batchSequences),
     });
     // The quarantine is opened (and created on first use) only for batches that have bad records.
@@ -251,7 +276,8 @@ export class IngestTarget {
     const goodRows = `FROM ${table} WHERE aq_reason IS NULL AND ${fresh(snapshot)}`;
     const accepted = Number((await this.engine.query(`SELECT count(*) AS n ${goodRows}`))[0]?.['n'] ?? 0);
     const positions = advanced(snapshot);
-    if (accepted === 0 && positions.txn.length === 0 && positions.domains.length === 0) return { version: snapshot.version, accepted: 0, quarantined, skipped: quarantined === 0 };
+    if (accepted === 0 && positions.txn.length === 0 && positions.domains.length === 0)
+      return { version: snapshot.version, accepted: 0, quarantined, skipped: quarantined === 0 };
     const columns = fields.map((f) => quoteIdent(f.name)).join(', ');
     const result = await this.table.writer().append(snapshot, { sql: `SELECT ${columns} ${goodRows}` }, positions);
     log.info({ table: this.location, version: result.version, accepted, quarantined, skipped: result.skipped }, 'ingested batch');
@@ -267,8 +293,14 @@ export class IngestTarget {
   }
 
   /** Append rows (`reason`, `message`, `source` JSON, `payload`) to the quarantine, idempotently with the batch's positions. */
-  async quarantine(rowsSql: string, positions: readonly AppTransaction[] | { txn: readonly AppTransaction[]; domains: readonly DomainMetadata[] }, table?: DeltaTable): Promise<number> {
-    const { txn, domains } = Array.isArray(positions) ? { txn: positions as readonly AppTransaction[], domains: [] } : (positions as { txn: readonly AppTransaction[]; domains: readonly DomainMetadata[] });
+  async quarantine(
+    rowsSql: string,
+    positions: readonly AppTransaction[] | { txn: readonly AppTransaction[]; domains: readonly DomainMetadata[] },
+    table?: DeltaTable,
+  ): Promise<number> {
+    const { txn, domains } = Array.isArray(positions)
+      ? { txn: positions as readonly AppTransaction[], domains: [] }
+      : (positions as { txn: readonly AppTransaction[]; domains: readonly DomainMetadata[] });
     const quarantine = table ?? (await openQuarantine(this.location, this.engine));
     const target = quoteLiteral(path.basename(this.location));
     const written = await quarantine.append(
@@ -289,17 +321,29 @@ export class IngestTarget {
    */
   private quarantineProperties(snapshot: Snapshot | undefined): Record<string, string> {
     const create = this.options.createIfMissing;
-    const retention = snapshot === undefined ? (create === undefined || create === false ? undefined : create.properties?.[IDEMPOTENCY_KEY_RETENTION_PROPERTY]) : snapshot.configuration[IDEMPOTENCY_KEY_RETENTION_PROPERTY];
+    const retention =
+      snapshot === undefined
+        ? create === undefined || create === false
+          ? undefined
+          : create.properties?.[IDEMPOTENCY_KEY_RETENTION_PROPERTY]
+        : snapshot.configuration[IDEMPOTENCY_KEY_RETENTION_PROPERTY];
     return retention === undefined ? {} : { [IDEMPOTENCY_KEY_RETENTION_PROPERTY]: retention };
   }
 
   private async hasObjects(stage: string): Promise<boolean> {
-    const rows = await this.engine.query(`SELECT count(*) AS n FROM ${quoteIdent(stage)} WHERE CASE WHEN json_valid(aq_raw) THEN json_type(aq_raw) = 'OBJECT' ELSE false END`);
+    const rows = await this.engine.query(
+      `SELECT count(*) AS n FROM ${quoteIdent(stage)} WHERE CASE WHEN json_valid(aq_raw) THEN json_type(aq_raw) = 'OBJECT' ELSE false END`,
+    );
     return Number(rows[0]?.['n'] ?? 0) > 0;
   }
 
   /** Quarantine every staged record (none is a JSON object), with the batch's positions. */
-  private async quarantineOnly(stage: string, txns: readonly AppTransaction[], groupBy: string | undefined, staged: { rejects: boolean }): Promise<BatchResult> {
+  private async quarantineOnly(
+    stage: string,
+    txns: readonly AppTransaction[],
+    groupBy: string | undefined,
+    staged: { rejects: boolean },
+  ): Promise<BatchResult> {
     const checked = tempName('checked');
     await this.engine.run(`CREATE TEMP TABLE ${quoteIdent(checked)} AS ${jsonRecordChecks(quoteIdent(stage), { kind: 'struct', fields: [] }, {}, staged)}`);
     try {
@@ -307,10 +351,16 @@ export class IngestTarget {
       const quarantineSnapshot = await quarantineTable.snapshot();
       const reached = await this.engine.query(`SELECT aq_app, max(aq_pos) AS pos FROM ${quoteIdent(checked)} WHERE aq_app IS NOT NULL GROUP BY aq_app`);
       const done = (app: string) => quarantineSnapshot.txnVersion(app) ?? -1;
-      const fresh = reached.length === 0 ? 'TRUE' : `(aq_app IS NULL OR aq_pos > CASE aq_app ${reached.map((r) => `WHEN ${quoteLiteral(String(r['aq_app']))} THEN ${done(String(r['aq_app']))}`).join(' ')} ELSE -1 END)`;
+      const fresh =
+        reached.length === 0
+          ? 'TRUE'
+          : `(aq_app IS NULL OR aq_pos > CASE aq_app ${reached.map((r) => `WHEN ${quoteLiteral(String(r['aq_app']))} THEN ${done(String(r['aq_app']))}`).join(' ')} ELSE -1 END)`;
       const rows = `SELECT aq_reason AS reason, aq_message AS message, aq_source AS source, aq_raw AS payload FROM ${quoteIdent(checked)} WHERE ${fresh}`;
       const candidates = Number((await this.engine.query(`SELECT count(*) AS n FROM (${rows})`))[0]?.['n'] ?? 0);
-      const txn = [...txns, ...reached.filter((r) => Number(r['pos']) > done(String(r['aq_app']))).map((r) => ({ appId: String(r['aq_app']), version: Number(r['pos']) }))];
+      const txn = [
+        ...txns,
+        ...reached.filter((r) => Number(r['pos']) > done(String(r['aq_app']))).map((r) => ({ appId: String(r['aq_app']), version: Number(r['pos']) })),
+      ];
       const quarantined = candidates > 0 ? await this.quarantine(rows, txn, quarantineTable) : 0;
       const result: BatchResult = { version: -1, accepted: 0, quarantined, skipped: quarantined === 0 };
       if (groupBy !== undefined) result.groups = await this.groupCounts(checked, groupBy);

@@ -30,7 +30,12 @@ const objectsOf = (stage: string) =>
 export async function inferJsonSchema(engine: Engine, stage: string, tempName: string): Promise<StructType> {
   const empty = await engine.query(`SELECT aq_raw FROM (${objectsOf(stage)}) WHERE list_contains(json_keys(aq_raw), '') LIMIT 1`);
   if (empty.length > 0) {
-    throw new IngestError('INGEST_SCHEMA_UNINFERABLE', 'A record of the first batch has an empty key, which cannot name a column', String(empty[0]?.['aq_raw']).slice(0, 200), 'Give every field a non-empty name, or create the table with a schema first.');
+    throw new IngestError(
+      'INGEST_SCHEMA_UNINFERABLE',
+      'A record of the first batch has an empty key, which cannot name a column',
+      String(empty[0]?.['aq_raw']).slice(0, 200),
+      'Give every field a non-empty name, or create the table with a schema first.',
+    );
   }
   const file = path.join(os.tmpdir(), `${tempName}.jsonl`);
   try {
@@ -45,7 +50,12 @@ export async function inferJsonSchema(engine: Engine, stage: string, tempName: s
     );
     return {
       kind: 'struct',
-      fields: names.map((name, i) => ({ name, type: offsets.has(name) ? primitive('timestamp') : inferredDeltaType(types[i]!, name), nullable: true, metadata: {} })),
+      fields: names.map((name, i) => ({
+        name,
+        type: offsets.has(name) ? primitive('timestamp') : inferredDeltaType(types[i]!, name),
+        nullable: true,
+        metadata: {},
+      })),
     };
   } finally {
     await fs.rm(file, { force: true });

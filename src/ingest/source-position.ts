@@ -30,7 +30,8 @@ export interface RawRecord {
 export type RecordPosition = { appId: string; version: number } | { domain: string; key: string; sequence: string };
 
 /** The staged-record columns that carry a position, NULL for sources without one. */
-export const NO_POSITION_COLUMNS = 'CAST(NULL AS VARCHAR) AS aq_app, CAST(NULL AS BIGINT) AS aq_pos, CAST(NULL AS VARCHAR) AS aq_dom, CAST(NULL AS VARCHAR) AS aq_key, CAST(NULL AS VARCHAR) AS aq_at';
+export const NO_POSITION_COLUMNS =
+  'CAST(NULL AS VARCHAR) AS aq_app, CAST(NULL AS BIGINT) AS aq_pos, CAST(NULL AS VARCHAR) AS aq_dom, CAST(NULL AS VARCHAR) AS aq_key, CAST(NULL AS VARCHAR) AS aq_at';
 
 /** Stable reason codes for quarantined records. */
 export const QuarantineReason = {

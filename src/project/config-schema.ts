@@ -17,7 +17,11 @@ const configSchema = z.strictObject({
   backends: z.strictObject({
     tableStorage: z.literal('local', { error: 'must be "local"' }),
     onlineStore: z
-      .discriminatedUnion('type', [z.strictObject({ type: z.literal('lmdb') }), z.strictObject({ type: z.literal('redis'), url: z.string().min(1, 'must not be empty') })], { error: 'must be {"type": "lmdb"} or {"type": "redis", "url": "redis://..."}' })
+      .discriminatedUnion(
+        'type',
+        [z.strictObject({ type: z.literal('lmdb') }), z.strictObject({ type: z.literal('redis'), url: z.string().min(1, 'must not be empty') })],
+        { error: 'must be {"type": "lmdb"} or {"type": "redis", "url": "redis://..."}' },
+      )
       .exactOptional(),
   }),
   features: z.string().min(1, 'must not be empty').exactOptional(),
@@ -29,7 +33,10 @@ export function parseProjectConfig(json: unknown, file: string): ProjectConfig {
   const result = configSchema.safeParse(json);
   if (!result.success) {
     const issue = firstIssue(result.error);
-    throw new AquiferError('PROJECT_CONFIG_INVALID', `${file}: ${issue.path} ${issue.message}`, { value: { file, field: issue.path }, hint: 'Fix the project config (aquifer.json); `aquifer init` writes a valid one.' });
+    throw new AquiferError('PROJECT_CONFIG_INVALID', `${file}: ${issue.path} ${issue.message}`, {
+      value: { file, field: issue.path },
+      hint: 'Fix the project config (aquifer.json); `aquifer init` writes a valid one.',
+    });
   }
   return result.data;
 }

@@ -72,13 +72,21 @@ export class Project {
     try {
       text = await fs.readFile(file, 'utf8');
     } catch (error) {
-      throw new AquiferError('PROJECT_NOT_FOUND', `No Aquifer project at ${dir}: ${CONFIG_FILE} is missing`, { value: dir, hint: 'Run `aquifer init` there, or point at the project folder.', cause: error });
+      throw new AquiferError('PROJECT_NOT_FOUND', `No Aquifer project at ${dir}: ${CONFIG_FILE} is missing`, {
+        value: dir,
+        hint: 'Run `aquifer init` there, or point at the project folder.',
+        cause: error,
+      });
     }
     let json: unknown;
     try {
       json = JSON.parse(text) as unknown;
     } catch (error) {
-      throw new AquiferError('PROJECT_CONFIG_INVALID', `${file} is not valid JSON`, { value: file, hint: 'Fix the JSON syntax of the project config.', cause: error });
+      throw new AquiferError('PROJECT_CONFIG_INVALID', `${file} is not valid JSON`, {
+        value: file,
+        hint: 'Fix the JSON syntax of the project config.',
+        cause: error,
+      });
     }
     return new Project(dir, parseProjectConfig(json, file));
   }
@@ -100,7 +108,11 @@ export class Project {
     try {
       return JSON.parse(text) as unknown;
     } catch (error) {
-      throw new AquiferError('PROJECT_CONFIG_INVALID', `${this.featuresPath} is not valid JSON`, { value: this.featuresPath, hint: 'Fix the JSON syntax of the feature definitions.', cause: error });
+      throw new AquiferError('PROJECT_CONFIG_INVALID', `${this.featuresPath} is not valid JSON`, {
+        value: this.featuresPath,
+        hint: 'Fix the JSON syntax of the feature definitions.',
+        cause: error,
+      });
     }
   }
 

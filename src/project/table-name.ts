@@ -24,16 +24,25 @@ const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
  */
 export function checkTableName(name: string): string {
   if (!NAME_PATTERN.test(name)) {
-    throw new AquiferError('PROJECT_TABLE_NAME_INVALID', `'${name}' is not a valid table name`, { value: name, hint: 'Use letters, digits, _, . and -, starting with a letter or digit.' });
+    throw new AquiferError('PROJECT_TABLE_NAME_INVALID', `'${name}' is not a valid table name`, {
+      value: name,
+      hint: 'Use letters, digits, _, . and -, starting with a letter or digit.',
+    });
   }
   const lower = name.toLowerCase();
   const suffix = RESERVED_TABLE_SUFFIXES.find((s) => lower.endsWith(s));
   if (suffix !== undefined) {
-    throw new AquiferError('PROJECT_TABLE_NAME_RESERVED', `'${name}' ends in '${suffix}', which names an internal table`, { value: name, hint: `Pick a name that does not end in ${RESERVED_TABLE_SUFFIXES.join(' or ')}; a table's quarantine is read with \`aquifer quarantine list\`.` });
+    throw new AquiferError('PROJECT_TABLE_NAME_RESERVED', `'${name}' ends in '${suffix}', which names an internal table`, {
+      value: name,
+      hint: `Pick a name that does not end in ${RESERVED_TABLE_SUFFIXES.join(' or ')}; a table's quarantine is read with \`aquifer quarantine list\`.`,
+    });
   }
   const bytes = Buffer.byteLength(name);
   if (bytes > MAX_TABLE_NAME_BYTES) {
-    throw new AquiferError('PROJECT_TABLE_NAME_TOO_LONG', `The table name is ${bytes} bytes long; at most ${MAX_TABLE_NAME_BYTES} fit`, { value: name, hint: `Use at most ${MAX_TABLE_NAME_BYTES} characters: the table's folder and its quarantine's must both fit the file system's ${NAME_MAX_BYTES}-byte limit.` });
+    throw new AquiferError('PROJECT_TABLE_NAME_TOO_LONG', `The table name is ${bytes} bytes long; at most ${MAX_TABLE_NAME_BYTES} fit`, {
+      value: name,
+      hint: `Use at most ${MAX_TABLE_NAME_BYTES} characters: the table's folder and its quarantine's must both fit the file system's ${NAME_MAX_BYTES}-byte limit.`,
+    });
   }
   return name;
 }

@@ -25,9 +25,26 @@ export interface AppOptions {
 export function buildApp(options: AppOptions): Hono {
   const app = new Hono();
   app.get('/health', (c) => c.json({ status: 'ok' }));
-  registerIngestRoute(app, { engine: options.engine, project: options.project, ...(options.idempotencyWindow === undefined ? {} : { idempotencyWindow: options.idempotencyWindow }) });
-  registerFeatureRoutes(app, { engine: options.engine, project: options.project, featureStore: options.featureStore ?? featureStoreOpener(options.project, options.engine) });
-  app.notFound((c) => c.json({ error: new AquiferError('HTTP_NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`, { hint: `Routes: ${ROUTES.map((r) => `${r.method} ${r.path}`).join(', ')}.` }).toJSON() }, 404));
+  registerIngestRoute(app, {
+    engine: options.engine,
+    project: options.project,
+    ...(options.idempotencyWindow === undefined ? {} : { idempotencyWindow: options.idempotencyWindow }),
+  });
+  registerFeatureRoutes(app, {
+    engine: options.engine,
+    project: options.project,
+    featureStore: options.featureStore ?? featureStoreOpener(options.project, options.engine),
+  });
+  app.notFound((c) =>
+    c.json(
+      {
+        error: new AquiferError('HTTP_NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`, {
+          hint: `Routes: ${ROUTES.map((r) => `${r.method} ${r.path}`).join(', ')}.`,
+        }).toJSON(),
+      },
+      404,
+    ),
+  );
   app.onError((error, c) => {
     const { status, body } = errorBody(error, [options.project.root]);
     return c.json(body, status as 400);

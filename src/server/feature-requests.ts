@@ -13,7 +13,10 @@ export const OnlineFeaturesBody = z
     entities: z.record(z.string(), keyValues),
     full_feature_names: z.boolean().optional(),
   })
-  .refine((body) => body.features !== undefined || body.feature_service !== undefined, { message: 'name a "features" list or a "feature_service"', path: ['features'] });
+  .refine((body) => body.features !== undefined || body.feature_service !== undefined, {
+    message: 'name a "features" list or a "feature_service"',
+    path: ['features'],
+  });
 
 /** Feast's `POST /push` body; `df` is column-wise, the values checked by the feature store against the view. */
 export const PushBody = z.object({

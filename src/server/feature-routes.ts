@@ -38,7 +38,9 @@ export async function onlineFeaturesJson(featureStore: FeatureStoreOpener, text:
 export function registerFeatureRoutes(app: Hono, options: { engine: Engine; project: Project; featureStore: FeatureStoreOpener }): void {
   const featureStore = options.featureStore;
 
-  app.post('/get-online-features', async (c) => c.body(await onlineFeaturesJson(featureStore, await c.req.text()), 200, { 'content-type': 'application/json' }));
+  app.post('/get-online-features', async (c) =>
+    c.body(await onlineFeaturesJson(featureStore, await c.req.text()), 200, { 'content-type': 'application/json' }),
+  );
 
   app.post('/push', async (c) => {
     const body = parseRequest(PushBody, parseBody(await c.req.text()), PUSH_HINT);
@@ -57,6 +59,7 @@ function parseBody(text: string): Record<string, unknown> {
   } catch (error) {
     throw new AquiferError('HTTP_BODY_INVALID', `The body is not valid JSON: ${(error as Error).message}`, { hint: 'Send a JSON object.' });
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new AquiferError('HTTP_BODY_INVALID', 'The body must be a JSON object', { value: body, hint: 'Send a JSON object.' });
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new AquiferError('HTTP_BODY_INVALID', 'The body must be a JSON object', { value: body, hint: 'Send a JSON object.' });
   return body as Record<string, unknown>;
 }

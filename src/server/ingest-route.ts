@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
 import { AquiferError } from '../errors.js';
 import type { Engine } from '../engine/index.js';
-import { checkIdempotencyKey, decodeUtf8, DEFAULT_IDEMPOTENCY_WINDOW, GroupCommitter, IngestTarget, jsonArrayElements, requestDigest, type RawRecord } from '../ingest/index.js';
+import {
+  checkIdempotencyKey,
+  decodeUtf8,
+  DEFAULT_IDEMPOTENCY_WINDOW,
+  GroupCommitter,
+  IngestTarget,
+  jsonArrayElements,
+  requestDigest,
+  type RawRecord,
+} from '../ingest/index.js';
 import type { Project } from '../project/index.js';
 import { IDEMPOTENCY_KEY_RETENTION_PROPERTY, txnExpiry } from '../table/index.js';
 
@@ -40,23 +49,20 @@ export function registerIngestRoute(app: Hono, options: IngestRouteOptions): voi
     return found;
   };
 
-  app.post(
-    '/v1/ingest/:table',
-    async (c) => {
-      const table = c.req.param('table');
-      options.project.tablePath(table);
-      const requestId = c.req.header('x-request-id') ?? randomUUID();
-      const keyHeader = c.req.header('idempotency-key');
-      const idempotencyKey = keyHeader === undefined ? undefined : checkIdempotencyKey(keyHeader);
-      const contentType = c.req.header('content-type') ?? '';
-      const body = new Uint8Array(await c.req.arrayBuffer());
-      const records = parseBody(contentType, body, requestId, idempotencyKey);
-      // The key is kept with a digest of what it was used for: media type and body bytes.
-      const keyed = idempotencyKey === undefined ? {} : { idempotencyKey, digest: requestDigest([contentType.split(';')[0]?.trim().toLowerCase() ?? '', body]) };
-      const result = await (await committer(table)).submit({ id: requestId, records, ...keyed });
-      return c.json({ table, requestId, accepted: result.accepted, quarantined: result.quarantined, version: result.version, duplicate: result.duplicate });
-    },
-  );
+  app.post('/v1/ingest/:table', async (c) => {
+    const table = c.req.param('table');
+    options.project.tablePath(table);
+    const requestId = c.req.header('x-request-id') ?? randomUUID();
+    const keyHeader = c.req.header('idempotency-key');
+    const idempotencyKey = keyHeader === undefined ? undefined : checkIdempotencyKey(keyHeader);
+    const contentType = c.req.header('content-type') ?? '';
+    const body = new Uint8Array(await c.req.arrayBuffer());
+    const records = parseBody(contentType, body, requestId, idempotencyKey);
+    // The key is kept with a digest of what it was used for: media type and body bytes.
+    const keyed = idempotencyKey === undefined ? {} : { idempotencyKey, digest: requestDigest([contentType.split(';')[0]?.trim().toLowerCase() ?? '', body]) };
+    const result = await (await committer(table)).submit({ id: requestId, records, ...keyed });
+    return c.json({ table, requestId, accepted: result.accepted, quarantined: result.quarantined, version: result.version, duplicate: result.duplicate });
+  });
 }
 
 /**
@@ -70,7 +76,10 @@ function parseBody(contentType: string, bytes: Uint8Array, requestId: string, id
   const source = (index: number) => ({ kind: 'http' as const, requestId, index, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) });
   const decoded = isJsonType(type) ? decodeUtf8(bytes) : '';
   if (decoded === undefined) {
-    throw new AquiferError('HTTP_BODY_INVALID', 'The body is not valid UTF-8', { value: bytes.byteLength, hint: 'Send the records as UTF-8 text; binary values go base64-encoded in string fields.' });
+    throw new AquiferError('HTTP_BODY_INVALID', 'The body is not valid UTF-8', {
+      value: bytes.byteLength,
+      hint: 'Send the records as UTF-8 text; binary values go base64-encoded in string fields.',
+    });
   }
   // A byte order mark says how the text is encoded; it is not part of the first record.
   const body = decoded.replace(/^\uFEFF/, '');
@@ -79,10 +88,16 @@ function parseBody(contentType: string, bytes: Uint8Array, requestId: string, id
     try {
       parsed = JSON.parse(body);
     } catch (error) {
-      throw new AquiferError('HTTP_BODY_INVALID', `The body is not valid JSON: ${(error as Error).message}`, { value: body.slice(0, 200), hint: 'Send a JSON array of objects, or NDJSON with Content-Type application/x-ndjson.' });
+      throw new AquiferError('HTTP_BODY_INVALID', `The body is not valid JSON: ${(error as Error).message}`, {
+        value: body.slice(0, 200),
+        hint: 'Send a JSON array of objects, or NDJSON with Content-Type application/x-ndjson.',
+      });
     }
     if (!Array.isArray(parsed)) {
-      throw new AquiferError('HTTP_BODY_INVALID', 'The body must be a JSON array of records', { value: body.slice(0, 200), hint: 'Wrap the records in [ ... ], or send NDJSON with Content-Type application/x-ndjson.' });
+      throw new AquiferError('HTTP_BODY_INVALID', 'The body must be a JSON array of records', {
+        value: body.slice(0, 200),
+        hint: 'Wrap the records in [ ... ], or send NDJSON with Content-Type application/x-ndjson.',
+      });
     }
     return jsonArrayElements(body).map((record, index) => ({ payload: record, source: source(index) }));
   }
@@ -93,7 +108,10 @@ function parseBody(contentType: string, bytes: Uint8Array, requestId: string, id
       .filter((line) => line.trim() !== '')
       .map((line, index) => ({ payload: line, source: source(index) }));
   }
-  throw new AquiferError('HTTP_UNSUPPORTED_MEDIA_TYPE', `Content-Type '${contentType || '(none)'}' is not accepted`, { value: contentType, hint: 'Send application/json (an array of records) or application/x-ndjson (one record per line).' });
+  throw new AquiferError('HTTP_UNSUPPORTED_MEDIA_TYPE', `Content-Type '${contentType || '(none)'}' is not accepted`, {
+    value: contentType,
+    hint: 'Send application/json (an array of records) or application/x-ndjson (one record per line).',
+  });
 }
 
 const JSON_LINES_TYPES = new Set(['application/x-ndjson', 'application/jsonl', 'application/json-seq', 'application/jsonlines']);

@@ -33,13 +33,25 @@ export interface RunningServer {
 }
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
-  const settings = serverSettings(options.project.config.server, { ...(options.anonymous === undefined ? {} : { anonymous: options.anonymous }), ...(options.limits === undefined ? {} : { limits: options.limits }) });
+  const settings = serverSettings(options.project.config.server, {
+    ...(options.anonymous === undefined ? {} : { anonymous: options.anonymous }),
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
+  });
   const port = checkPort(options.port ?? 0);
   const host = options.host ?? '127.0.0.1';
   const featureStore = featureStoreOpener(options.project, options.engine);
-  const app = buildApp({ engine: options.engine, project: options.project, featureStore, ...(options.idempotencyWindow === undefined ? {} : { idempotencyWindow: options.idempotencyWindow }) });
+  const app = buildApp({
+    engine: options.engine,
+    project: options.project,
+    featureStore,
+    ...(options.idempotencyWindow === undefined ? {} : { idempotencyWindow: options.idempotencyWindow }),
+  });
   const viaApp = getRequestListener(app.fetch);
-  const pipeline = new RequestPipeline({ authenticator: new Authenticator(TokenStore.forProject(options.project), settings.anonymous), limits: settings.limits, listensOnLoopback: isLoopbackHost(host) });
+  const pipeline = new RequestPipeline({
+    authenticator: new Authenticator(TokenStore.forProject(options.project), settings.anonymous),
+    limits: settings.limits,
+    listensOnLoopback: isLoopbackHost(host),
+  });
   const roots = [options.project.root];
   const send = (response: http.ServerResponse, status: number, json: string, close = false) => {
     if (response.headersSent) return;
@@ -81,10 +93,21 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   // never reach the pipeline; they still get a typed body instead of a bare status line.
   server.on('clientError', (error: Error & { code?: string }, socket) => {
     if (!socket.writable) return;
-    const code = error.code === 'HPE_HEADER_OVERFLOW' ? 'HTTP_HEADERS_TOO_LARGE' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'HTTP_REQUEST_TIMEOUT' : 'HTTP_REQUEST_INVALID';
-    const { status, body } = errorBody(new AquiferError(code, 'The request was refused before it could be read', { hint: 'Send a well-formed HTTP/1.1 request within the limits of docs/security.md.' }));
+    const code =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? 'HTTP_HEADERS_TOO_LARGE'
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? 'HTTP_REQUEST_TIMEOUT'
+          : 'HTTP_REQUEST_INVALID';
+    const { status, body } = errorBody(
+      new AquiferError(code, 'The request was refused before it could be read', {
+        hint: 'Send a well-formed HTTP/1.1 request within the limits of docs/security.md.',
+      }),
+    );
     const json = JSON.stringify(body);
-    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(json)}\r\nconnection: close\r\n\r\n${json}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(json)}\r\nconnection: close\r\n\r\n${json}`,
+    );
   });
   server.keepAliveTimeout = 65_000;
   // Node's own limits as a backstop behind the pipeline's typed one.
@@ -109,7 +132,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
 function checkPort(port: number | string): number {
   const text = String(port);
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65_535) throw new AquiferError('SERVER_PORT_INVALID', `'${text}' is not a port`, { value: text, hint: 'Give a whole number from 0 to 65535 (0 picks a free port).' });
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65_535)
+    throw new AquiferError('SERVER_PORT_INVALID', `'${text}' is not a port`, {
+      value: text,
+      hint: 'Give a whole number from 0 to 65535 (0 picks a free port).',
+    });
   return Number(text);
 }
 
@@ -118,8 +145,17 @@ function isLoopbackHost(host: string): boolean {
 }
 
 function listenError(error: Error & { code?: string }, host: string, port: number): Error {
-  if (error.code === 'EADDRINUSE') return new AquiferError('SERVER_PORT_IN_USE', `Port ${port} on ${host} is in use`, { value: port, hint: 'Stop the other process, or pick another --port (0 picks a free one).' });
-  if (error.code === 'EACCES') return new AquiferError('SERVER_PORT_INVALID', `Port ${port} needs privileges this process lacks`, { value: port, hint: 'Use a port above 1023.' });
-  if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN' || error.code === 'EAI_NONAME' || error.code === 'EINVAL') return new AquiferError('SERVER_HOST_INVALID', `Cannot listen on '${host}'`, { value: host, hint: 'Give an address of this machine, such as 127.0.0.1 or 0.0.0.0.' });
+  if (error.code === 'EADDRINUSE')
+    return new AquiferError('SERVER_PORT_IN_USE', `Port ${port} on ${host} is in use`, {
+      value: port,
+      hint: 'Stop the other process, or pick another --port (0 picks a free one).',
+    });
+  if (error.code === 'EACCES')
+    return new AquiferError('SERVER_PORT_INVALID', `Port ${port} needs privileges this process lacks`, { value: port, hint: 'Use a port above 1023.' });
+  if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN' || error.code === 'EAI_NONAME' || error.code === 'EINVAL')
+    return new AquiferError('SERVER_HOST_INVALID', `Cannot listen on '${host}'`, {
+      value: host,
+      hint: 'Give an address of this machine, such as 127.0.0.1 or 0.0.0.0.',
+    });
   return error;
 }

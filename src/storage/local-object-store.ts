@@ -220,7 +220,9 @@ export class LocalObjectStore implements ObjectStore {
     }
     const keyOf = (name: string) => (prefix === '' ? name : `${prefix.replace(/\/$/, '')}/${name}`);
     // Filter before any stat: a long log listed from a start key costs one readdir.
-    const wanted = entries.filter((entry) => (entry.isDirectory() ? recursive : entry.isFile() && (startAfter === undefined || keyOf(entry.name) > startAfter)));
+    const wanted = entries.filter((entry) =>
+      entry.isDirectory() ? recursive : entry.isFile() && (startAfter === undefined || keyOf(entry.name) > startAfter),
+    );
     await Promise.all(
       wanted.map(async (entry) => {
         const key = keyOf(entry.name);

@@ -1,14 +1,32 @@
 import path from 'node:path';
 import { sharedEngine, type Engine } from '../engine/index.js';
 import { LocalObjectStore, ObjectNotFoundError, type ObjectStore } from '../storage/index.js';
-import { readHistory, loadLogState, loadSnapshot, refreshSnapshot, type HistoryEntry, type LogState, type Snapshot, type SnapshotOptions } from './snapshot/index.js';
+import {
+  readHistory,
+  loadLogState,
+  loadSnapshot,
+  refreshSnapshot,
+  type HistoryEntry,
+  type LogState,
+  type Snapshot,
+  type SnapshotOptions,
+} from './snapshot/index.js';
 import { Scan, type ScanOptions } from './scan/index.js';
 import type { Action } from './actions/index.js';
 import { CommitMissingError } from './errors.js';
 import { commitPath, type LastCheckpoint } from './log-segment/index.js';
 import { cleanupExpiredLogs, writeCheckpoint, writeCheckpointFromLog, type LogCleanupResult } from './checkpoint/index.js';
 import { readChanges, type ChangeRead, type ChangeReadOptions } from './cdf/index.js';
-import { optimizeTable, restoreTable, vacuumTable, type OptimizeOptions, type OptimizeResult, type RestoreResult, type VacuumOptions, type VacuumResult } from './maintenance/index.js';
+import {
+  optimizeTable,
+  restoreTable,
+  vacuumTable,
+  type OptimizeOptions,
+  type OptimizeResult,
+  type RestoreResult,
+  type VacuumOptions,
+  type VacuumResult,
+} from './maintenance/index.js';
 import { deleteRows, dmlContext, mergeRows, updateRows, type Assignments, type DmlResult, type MergeOptions } from './dml/index.js';
 import { readJsonLogFile } from './snapshot/read-log-file.js';
 import { TableWriter, type CreateOptions, type OverwriteOptions, type WriteOptions, type WriteResult, type WriteSource } from './write/index.js';
@@ -38,7 +56,8 @@ export class DeltaTable {
 
   /** Open a table by local path or object store. Nothing is read until asked for. */
   static async open(location: string | ObjectStore, options: OpenOptions = {}): Promise<DeltaTable> {
-    const store = typeof location === 'string' ? new LocalObjectStore(path.resolve(location), options.durable === undefined ? {} : { durable: options.durable }) : location;
+    const store =
+      typeof location === 'string' ? new LocalObjectStore(path.resolve(location), options.durable === undefined ? {} : { durable: options.durable }) : location;
     return new DeltaTable(store, options.engine ?? (await sharedEngine()));
   }
 
@@ -160,7 +179,13 @@ export class DeltaTable {
   /** A snapshot this table's own write made becomes the latest, unless a newer one already is. */
   private adopt(snapshot: Snapshot): void {
     const current = this.latest;
-    this.latest = current === undefined ? Promise.resolve(snapshot) : current.then((s) => (s.version >= snapshot.version ? s : snapshot), () => snapshot);
+    this.latest =
+      current === undefined
+        ? Promise.resolve(snapshot)
+        : current.then(
+            (s) => (s.version >= snapshot.version ? s : snapshot),
+            () => snapshot,
+          );
   }
 
   /**

@@ -12,7 +12,12 @@ export class TableNotFoundError extends AquiferError {
 
 /** A log file, checkpoint or action could not be parsed or breaks the protocol's rules. */
 export class InvalidLogError extends AquiferError {
-  constructor(message: string, location: string, hint = 'The Delta log is corrupt or was written by a non-conforming writer; restore the file from a backup or a replica.', cause?: unknown) {
+  constructor(
+    message: string,
+    location: string,
+    hint = 'The Delta log is corrupt or was written by a non-conforming writer; restore the file from a backup or a replica.',
+    cause?: unknown,
+  ) {
     super('TABLE_LOG_INVALID', message, { value: location, hint, cause });
   }
 }
@@ -42,7 +47,10 @@ export class VersionsNotContiguousError extends AquiferError {
       found === undefined
         ? `The log of ${location} is missing commit ${expected}`
         : `The log of ${location} jumps from version ${expected - 1} to ${found}; commit ${expected} is missing`,
-      { value: { location, missingVersion: expected }, hint: 'A commit file was deleted or never written; restore it, or read a version after the next checkpoint.' },
+      {
+        value: { location, missingVersion: expected },
+        hint: 'A commit file was deleted or never written; restore it, or read a version after the next checkpoint.',
+      },
     );
   }
 }
@@ -78,13 +86,16 @@ export class FeatureUnsupportedError extends AquiferError {
   constructor(location: string, feature: string, mode: 'read' | 'write') {
     super('TABLE_FEATURE_UNSUPPORTED', `${location} uses the table feature '${feature}', which Aquifer cannot ${mode}`, {
       value: feature,
-      hint: mode === 'read' ? 'Read this table with an engine that supports the feature.' : 'Write to this table with an engine that supports the feature, or remove the feature from the table.',
+      hint:
+        mode === 'read'
+          ? 'Read this table with an engine that supports the feature.'
+          : 'Write to this table with an engine that supports the feature, or remove the feature from the table.',
     });
   }
 }
 
 export class SchemaInvalidError extends AquiferError {
-  constructor(message: string, value: unknown, hint = 'Fix the schema JSON; it must follow Delta\'s schema serialization format.') {
+  constructor(message: string, value: unknown, hint = "Fix the schema JSON; it must follow Delta's schema serialization format.") {
     super('TABLE_SCHEMA_INVALID', message, { value, hint });
   }
 }
@@ -138,7 +149,7 @@ export class PredicateInvalidError extends AquiferError {
   constructor(message: string, predicate: string, cause?: unknown) {
     super('TABLE_PREDICATE_INVALID', message, {
       value: predicate,
-      hint: 'Write the filter as a SQL boolean expression over the table columns, such as "country = \'NL\' AND ts >= TIMESTAMP \'2024-01-01\'".',
+      hint: "Write the filter as a SQL boolean expression over the table columns, such as \"country = 'NL' AND ts >= TIMESTAMP '2024-01-01'\".",
       cause,
     });
   }

@@ -1,5 +1,18 @@
 export { DeltaTable, type OpenOptions, type ReadOptions, type ProgressOptions } from './delta-table.js';
-export { Snapshot, TableState, type LogState, type SnapshotOptions, type HistoryEntry, SUPPORTED_READER_FEATURES, parseTimestamp, TXN_RETENTION_PROPERTY, IDEMPOTENCY_KEY_RETENTION_PROPERTY, IDEMPOTENCY_APP_PREFIX, txnExpiry, type TxnExpiry } from './snapshot/index.js';
+export {
+  Snapshot,
+  TableState,
+  type LogState,
+  type SnapshotOptions,
+  type HistoryEntry,
+  SUPPORTED_READER_FEATURES,
+  parseTimestamp,
+  TXN_RETENTION_PROPERTY,
+  IDEMPOTENCY_KEY_RETENTION_PROPERTY,
+  IDEMPOTENCY_APP_PREFIX,
+  txnExpiry,
+  type TxnExpiry,
+} from './snapshot/index.js';
 export { Scan, type ScanOptions, type ScanPlan } from './scan/index.js';
 export * from './errors.js';
 export type { Action, AddFile, RemoveFile, Metadata, Protocol, Txn, CommitInfo, DomainMetadata, DeletionVectorDescriptor } from './actions/index.js';
@@ -21,8 +34,27 @@ export {
   jsonRow,
 } from './schema/index.js';
 export { formatOf, prepareSource, type SchemaChange } from './write/index.js';
-export { TableWriter, type StagedWrite, type WriteSource, type WriteResult, type WriteOptions, type OverwriteOptions, type CreateOptions, type AppTransaction, type FileFormat } from './write/index.js';
-export { MergeError, type DmlResult, type Assignments, type MergeOptions, type MergeAssignments, type MatchedClause, type NotMatchedClause, type NotMatchedBySourceClause } from './dml/index.js';
+export {
+  TableWriter,
+  type StagedWrite,
+  type WriteSource,
+  type WriteResult,
+  type WriteOptions,
+  type OverwriteOptions,
+  type CreateOptions,
+  type AppTransaction,
+  type FileFormat,
+} from './write/index.js';
+export {
+  MergeError,
+  type DmlResult,
+  type Assignments,
+  type MergeOptions,
+  type MergeAssignments,
+  type MatchedClause,
+  type NotMatchedClause,
+  type NotMatchedBySourceClause,
+} from './dml/index.js';
 export { type OptimizeOptions, type OptimizeResult, type VacuumOptions, type VacuumResult, type RestoreResult } from './maintenance/index.js';
 export { type ChangeRead, type ChangeReadOptions, CHANGE_TYPE_COLUMN, COMMIT_VERSION_COLUMN, COMMIT_TIMESTAMP_COLUMN } from './cdf/index.js';
 export { PRIMITIVE_TYPES } from './schema/index.js';

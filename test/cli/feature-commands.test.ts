@@ -20,8 +20,15 @@ beforeAll(async () => {
   project = await Project.init(path.join(dir, 'project'));
   const engine = await Engine.create({ threads: 1 });
   try {
-    await DeltaTable.create(project.tablePath('stats'), { engine, data: { sql: `SELECT * FROM (VALUES (1::BIGINT, TIMESTAMPTZ '2024-05-01 10:00:00+00', 0.5::DOUBLE), (2::BIGINT, TIMESTAMPTZ '2024-05-01 11:00:00+00', 0.7::DOUBLE)) AS t(driver_id, ts, rate)` } });
-    await engine.run(`COPY (SELECT * FROM (VALUES (1::BIGINT, TIMESTAMPTZ '2024-05-01 12:00:00+00'), (2::BIGINT, TIMESTAMPTZ '2024-05-01 10:30:00+00')) AS t(driver_id, event_timestamp)) TO '${path.join(dir, 'rows.parquet')}' (FORMAT parquet)`);
+    await DeltaTable.create(project.tablePath('stats'), {
+      engine,
+      data: {
+        sql: `SELECT * FROM (VALUES (1::BIGINT, TIMESTAMPTZ '2024-05-01 10:00:00+00', 0.5::DOUBLE), (2::BIGINT, TIMESTAMPTZ '2024-05-01 11:00:00+00', 0.7::DOUBLE)) AS t(driver_id, ts, rate)`,
+      },
+    });
+    await engine.run(
+      `COPY (SELECT * FROM (VALUES (1::BIGINT, TIMESTAMPTZ '2024-05-01 12:00:00+00'), (2::BIGINT, TIMESTAMPTZ '2024-05-01 10:30:00+00')) AS t(driver_id, event_timestamp)) TO '${path.join(dir, 'rows.parquet')}' (FORMAT parquet)`,
+    );
   } finally {
     engine.close();
   }
@@ -29,7 +36,9 @@ beforeAll(async () => {
     project.featuresPath,
     JSON.stringify({
       entities: [{ name: 'driver', joinKeys: [{ name: 'driver_id', type: 'long' }] }],
-      featureViews: [{ name: 'stats', entities: ['driver'], source: { kind: 'table', table: 'stats', timestampField: 'ts' }, features: [{ name: 'rate', type: 'double' }] }],
+      featureViews: [
+        { name: 'stats', entities: ['driver'], source: { kind: 'table', table: 'stats', timestampField: 'ts' }, features: [{ name: 'rate', type: 'double' }] },
+      ],
       featureServices: [{ name: 'svc', features: ['stats:rate'] }],
     }),
   );
@@ -43,7 +52,20 @@ describe('feature commands', () => {
     expect(JSON.parse(plan.stdout)).toMatchObject({ nextVersion: 1 });
     expect((await runCli(['apply', ...project_])).stdout).toContain('Registry at version 1');
 
-    const created = await runCli(['training-set', 'create', 'training_v1', '--entities', path.join(dir, 'rows.parquet'), '--features', 'svc', '--model', 'ranker:1', ...project_, '--format', 'json']);
+    const created = await runCli([
+      'training-set',
+      'create',
+      'training_v1',
+      '--entities',
+      path.join(dir, 'rows.parquet'),
+      '--features',
+      'svc',
+      '--model',
+      'ranker:1',
+      ...project_,
+      '--format',
+      'json',
+    ]);
     expect(created.code, created.stderr).toBe(0);
     expect(JSON.parse(created.stdout)).toMatchObject({ rows: 2, features: ['stats:rate'], sources: [{ view: 'stats', version: 0 }] });
 
@@ -56,13 +78,46 @@ describe('feature commands', () => {
     expect(reserved.stderr).toContain('PROJECT_TABLE_NAME_RESERVED');
     expect(existsSync(path.join(project.root, 'tables', 'training_v1__quarantine'))).toBe(false);
 
-    const again = await runCli(['training-set', 'create', 'training_v1', '--entities', path.join(dir, 'rows.parquet'), '--features', 'stats:rate', ...project_, '--format', 'json']);
+    const again = await runCli([
+      'training-set',
+      'create',
+      'training_v1',
+      '--entities',
+      path.join(dir, 'rows.parquet'),
+      '--features',
+      'stats:rate',
+      ...project_,
+      '--format',
+      'json',
+    ]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('TABLE_ALREADY_EXISTS');
-    const replaced = await runCli(['training-set', 'create', 'training_v1', '--entities', path.join(dir, 'rows.parquet'), '--features', 'stats:rate', '--overwrite', ...project_, '--format', 'json']);
+    const replaced = await runCli([
+      'training-set',
+      'create',
+      'training_v1',
+      '--entities',
+      path.join(dir, 'rows.parquet'),
+      '--features',
+      'stats:rate',
+      '--overwrite',
+      ...project_,
+      '--format',
+      'json',
+    ]);
     expect(replaced.code, replaced.stderr).toBe(0);
     expect(JSON.parse(replaced.stdout)).toMatchObject({ rows: 2, version: 0 });
-    const notATrainingSet = await runCli(['training-set', 'create', 'stats', '--entities', path.join(dir, 'rows.parquet'), '--features', 'stats:rate', '--overwrite', ...project_]);
+    const notATrainingSet = await runCli([
+      'training-set',
+      'create',
+      'stats',
+      '--entities',
+      path.join(dir, 'rows.parquet'),
+      '--features',
+      'stats:rate',
+      '--overwrite',
+      ...project_,
+    ]);
     expect(notATrainingSet.code).toBe(1);
     expect(notATrainingSet.stderr).toContain('FEATURE_TRAINING_SET_INVALID');
 
@@ -88,7 +143,13 @@ describe('feature commands', () => {
 
   it('names the field of a malformed definitions file in plan and apply', async () => {
     const other = await Project.init(path.join(dir, 'malformed'));
-    await writeFile(other.featuresPath, JSON.stringify({ entities: [], featureViews: [{ name: 'v', entities: [], source: { kind: 'table', table: 't', timestampField: 'ts' }, features: [], ttl: true }] }));
+    await writeFile(
+      other.featuresPath,
+      JSON.stringify({
+        entities: [],
+        featureViews: [{ name: 'v', entities: [], source: { kind: 'table', table: 't', timestampField: 'ts' }, features: [], ttl: true }],
+      }),
+    );
     const result = await runCli(['plan', '--project', other.root]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('FEATURE_DEFINITION_SHAPE_INVALID');
@@ -97,16 +158,26 @@ describe('feature commands', () => {
 
   it('refuses definitions that do not match the tables, exiting 1 with the code', async () => {
     const other = await Project.init(path.join(dir, 'broken'));
-    await writeFile(other.featuresPath, JSON.stringify({ entities: [], featureViews: [{ name: 'v', entities: ['driver'], source: { kind: 'table', table: 'nope', timestampField: 'ts' }, features: [] }] }));
+    await writeFile(
+      other.featuresPath,
+      JSON.stringify({
+        entities: [],
+        featureViews: [{ name: 'v', entities: ['driver'], source: { kind: 'table', table: 'nope', timestampField: 'ts' }, features: [] }],
+      }),
+    );
     const result = await runCli(['apply', '--project', other.root]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('FEATURE_DEFINITION_UNKNOWN_ENTITY');
-    expect((await runCli(['training-set', 'create', 'x', '--entities', 'rows.parquet', '--features', 'svc', '--model', 'nocolon', '--project', project.root])).code).toBe(2);
+    expect(
+      (await runCli(['training-set', 'create', 'x', '--entities', 'rows.parquet', '--features', 'svc', '--model', 'nocolon', '--project', project.root])).code,
+    ).toBe(2);
   });
 
   it('aggregates window features from features.json, and with --follow folds in commits as they land until SIGTERM', async () => {
     const agg = await Project.init(path.join(dir, 'aggregations'));
-    const events = (from: number, n: number) => ({ sql: `SELECT (i % 3)::BIGINT AS user_id, TIMESTAMPTZ '2024-05-01 00:00:00+00' + to_seconds(i * 60) AS ts, (i * 1.5)::DOUBLE AS amount FROM range(${from}, ${from + n}) t(i)` });
+    const events = (from: number, n: number) => ({
+      sql: `SELECT (i % 3)::BIGINT AS user_id, TIMESTAMPTZ '2024-05-01 00:00:00+00' + to_seconds(i * 60) AS ts, (i * 1.5)::DOUBLE AS amount FROM range(${from}, ${from + n}) t(i)`,
+    });
     const engine = await Engine.create({ threads: 1 });
     try {
       await DeltaTable.create(agg.tablePath('events'), { engine, data: events(0, 30) });
@@ -117,7 +188,20 @@ describe('feature commands', () => {
       agg.featuresPath,
       JSON.stringify({
         entities: [{ name: 'user', joinKeys: [{ name: 'user_id', type: 'long' }] }],
-        featureViews: [{ name: 'activity', entities: ['user'], source: { kind: 'table', table: 'events', timestampField: 'ts' }, aggregation: { interval: '5m', aggregations: [{ function: 'count', window: '1h' }, { function: 'sum', column: 'amount', window: '1h' }] } }],
+        featureViews: [
+          {
+            name: 'activity',
+            entities: ['user'],
+            source: { kind: 'table', table: 'events', timestampField: 'ts' },
+            aggregation: {
+              interval: '5m',
+              aggregations: [
+                { function: 'count', window: '1h' },
+                { function: 'sum', column: 'amount', window: '1h' },
+              ],
+            },
+          },
+        ],
       }),
     );
     expect((await runCli(['apply', '--project', agg.root])).code).toBe(0);
@@ -125,7 +209,11 @@ describe('feature commands', () => {
     expect(once.code, once.stderr).toBe(0);
     expect(JSON.parse(once.stdout)).toMatchObject({ view: 'activity', tableVersion: 0, rebuilt: true, entities: 3 });
 
-    const follower = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'cli', 'main.js'), 'aggregate', '--follow', '--poll-ms', '50', '--project', agg.root, '--format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const follower = spawn(
+      process.execPath,
+      [path.join(REPO_ROOT, 'dist', 'cli', 'main.js'), 'aggregate', '--follow', '--poll-ms', '50', '--project', agg.root, '--format', 'json'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const lines = createInterface({ input: follower.stdout! })[Symbol.asyncIterator]();
     try {
       expect(JSON.parse((await lines.next()).value as string)).toMatchObject({ view: 'activity', tableVersion: 0, commits: 0 });

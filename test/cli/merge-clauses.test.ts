@@ -5,7 +5,11 @@ const parse = (json: unknown) => () => parseMergeClauses(json, JSON.stringify(js
 
 describe('table merge --clauses', () => {
   it('takes every clause kind, with and without conditions', () => {
-    const clauses = { whenMatched: [{ condition: 'source.gone', delete: true }, { update: '*' }], whenNotMatched: [{ insert: { id: 'source.id' } }], whenNotMatchedBySource: [{ update: { stale: 'true' } }] };
+    const clauses = {
+      whenMatched: [{ condition: 'source.gone', delete: true }, { update: '*' }],
+      whenNotMatched: [{ insert: { id: 'source.id' } }],
+      whenNotMatchedBySource: [{ update: { stale: 'true' } }],
+    };
     expect(parse(clauses)()).toEqual(clauses);
   });
 

@@ -56,7 +56,11 @@ describe('aquifer serve', () => {
 
   it('serves with a token and never writes the token to its logs, even at trace level', async () => {
     const { token } = await TokenStore.forProject(project).create({ role: 'reader' });
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'cli', 'main.js'), '--log-level', 'trace', 'serve', '--project', project.root, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [path.join(REPO_ROOT, 'dist', 'cli', 'main.js'), '--log-level', 'trace', 'serve', '--project', project.root, '--port', '0'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     try {
@@ -67,7 +71,12 @@ describe('aquifer serve', () => {
         });
         child.once('exit', () => reject(new Error(`serve exited: ${stderr}`)));
       });
-      const lookup = (authorization: string) => fetch(`${url}/get-online-features`, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify({ features: ['v:f'], entities: { id: [1] } }) });
+      const lookup = (authorization: string) =>
+        fetch(`${url}/get-online-features`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization },
+          body: JSON.stringify({ features: ['v:f'], entities: { id: [1] } }),
+        });
       expect((await lookup(`Bearer ${token}`)).status).not.toBe(401);
       expect((await lookup(`Bearer ${token}x`)).status).toBe(401);
       expect((await fetch(`${url}/health`)).status).toBe(200);

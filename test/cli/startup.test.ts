@@ -13,7 +13,12 @@ const HEAVY = /\/node_modules\/(@duckdb\/|lmdb\/|kafkajs\/|ioredis\/|@aws-sdk\/|
 async function runRecorded(args: readonly string[]): Promise<{ stdout: string; modules: string[] }> {
   const log = path.join(await tempDir('aquifer-startup-'), 'imports.log');
   const stdout = await new Promise<string>((resolve, reject) => {
-    execFile(process.execPath, ['--import', PRELOAD, path.join(REPO_ROOT, 'dist', 'cli', 'main.js'), ...args], { env: { ...process.env, AQUIFER_IMPORT_LOG: log } }, (error, out) => (error === null ? resolve(out) : reject(error)));
+    execFile(
+      process.execPath,
+      ['--import', PRELOAD, path.join(REPO_ROOT, 'dist', 'cli', 'main.js'), ...args],
+      { env: { ...process.env, AQUIFER_IMPORT_LOG: log } },
+      (error, out) => (error === null ? resolve(out) : reject(error)),
+    );
   });
   return { stdout, modules: (await readFile(log, 'utf8')).split('\n').filter((line) => line !== '') };
 }
@@ -28,7 +33,8 @@ describe('CLI start-up', () => {
 
   it('lists every command in --help without importing them', async () => {
     const { stdout, modules } = await runRecorded(['--help']);
-    for (const command of ['init', 'table', 'ingest', 'quarantine', 'serve', 'plan', 'apply', 'materialize', 'aggregate', 'training-set', 'conformance']) expect(stdout).toContain(`  ${command} `);
+    for (const command of ['init', 'table', 'ingest', 'quarantine', 'serve', 'plan', 'apply', 'materialize', 'aggregate', 'training-set', 'conformance'])
+      expect(stdout).toContain(`  ${command} `);
     expect(modules.filter((url) => HEAVY.test(url))).toEqual([]);
   });
 

@@ -28,7 +28,13 @@ describe('aquifer table', () => {
 
     const read = await runCli(['table', 'read', table, '--where', "country = 'NL'", '--columns', 'id,amount', '--format', 'jsonl']);
     expect(read.code, read.stderr).toBe(0);
-    expect(read.stdout.trim().split('\n').map((l) => JSON.parse(l)).sort((a, b) => Number(a.id) - Number(b.id))).toEqual([
+    expect(
+      read.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .sort((a, b) => Number(a.id) - Number(b.id)),
+    ).toEqual([
       { id: 1, amount: 10.5 },
       { id: 3, amount: 7 },
     ]);
@@ -61,9 +67,23 @@ describe('aquifer table', () => {
     const described = JSON.parse((await runCli(['table', 'describe', evolving, '--format', 'json'])).stdout) as { schema: { name: string }[] };
     expect(described.schema.map((f) => f.name)).toEqual(['id', 'country', 'amount', 'day', 'channel']);
 
-    const replaced = await runCli(['table', 'overwrite', evolving, '--from', path.join(dir, 'wide.jsonl'), '--overwrite-schema', '--partition-by', 'country', '--format', 'json']);
+    const replaced = await runCli([
+      'table',
+      'overwrite',
+      evolving,
+      '--from',
+      path.join(dir, 'wide.jsonl'),
+      '--overwrite-schema',
+      '--partition-by',
+      'country',
+      '--format',
+      'json',
+    ]);
     expect(replaced.code, replaced.stderr).toBe(0);
-    const after = JSON.parse((await runCli(['table', 'describe', evolving, '--format', 'json'])).stdout) as { partitionColumns: string[]; schema: { name: string }[] };
+    const after = JSON.parse((await runCli(['table', 'describe', evolving, '--format', 'json'])).stdout) as {
+      partitionColumns: string[];
+      schema: { name: string }[];
+    };
     expect(after.schema.map((f) => f.name)).toEqual(['id', 'country', 'channel']);
     expect(after.partitionColumns).toEqual(['country']);
     expect((await runCli(['table', 'overwrite', evolving, '--from', path.join(dir, 'wide.jsonl'), '--partition-by', 'id'])).code).toBe(2);
@@ -79,7 +99,12 @@ describe('aquifer table', () => {
     expect(dropped.code, dropped.stderr).toBe(0);
     expect(dropped.stdout).toContain('version 2');
     const read = await runCli(['table', 'read', mapped, '--format', 'jsonl', '--where', "nation = 'DE'"]);
-    expect(read.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([{ id: 2, nation: 'DE' }]);
+    expect(
+      read.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual([{ id: 2, nation: 'DE' }]);
     const refused = await runCli(['table', 'alter', 'rename-column', table, 'country', 'nation']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('TABLE_COLUMN_MAPPING_REQUIRED');
@@ -90,18 +115,39 @@ describe('aquifer table', () => {
     const accounts = path.join(dir, 'accounts');
     await writeFile(path.join(dir, 'accounts.csv'), 'id,owner,balance\n1,ann,10\n2,bob,20\n3,cy,30\n4,di,40\n');
     await writeFile(path.join(dir, 'changes.jsonl'), '{"id": 2, "owner": "bob", "balance": 25}\n{"id": 5, "owner": "ed", "balance": 50}\n');
-    expect((await runCli(['table', 'create', accounts, '--from', path.join(dir, 'accounts.csv'), '--property', 'delta.enableDeletionVectors=true'])).code).toBe(0);
+    expect((await runCli(['table', 'create', accounts, '--from', path.join(dir, 'accounts.csv'), '--property', 'delta.enableDeletionVectors=true'])).code).toBe(
+      0,
+    );
     const deleted = await runCli(['table', 'delete', accounts, '--where', 'id = 1', '--format', 'json']);
     expect(deleted.code, deleted.stderr).toBe(0);
     expect(JSON.parse(deleted.stdout)).toMatchObject({ committed: true, rowsDeleted: 1, deletionVectorsAdded: 1 });
     const updated = await runCli(['table', 'update', accounts, '--set', 'balance=balance * 2', '--where', "owner = 'cy'"]);
     expect(updated.code, updated.stderr).toBe(0);
     expect(updated.stdout).toContain('updated 1 rows');
-    const merged = await runCli(['table', 'merge', accounts, '--from', path.join(dir, 'changes.jsonl'), '--on', 'target.id = source.id', '--upsert', '--delete-missing', 'target.id = 4', '--format', 'json']);
+    const merged = await runCli([
+      'table',
+      'merge',
+      accounts,
+      '--from',
+      path.join(dir, 'changes.jsonl'),
+      '--on',
+      'target.id = source.id',
+      '--upsert',
+      '--delete-missing',
+      'target.id = 4',
+      '--format',
+      'json',
+    ]);
     expect(merged.code, merged.stderr).toBe(0);
     expect(JSON.parse(merged.stdout)).toMatchObject({ rowsUpdated: 1, rowsInserted: 1, rowsDeleted: 1 });
     const read = await runCli(['table', 'read', accounts, '--format', 'jsonl']);
-    expect(read.stdout.trim().split('\n').map((l) => JSON.parse(l)).sort((a, b) => Number(a.id) - Number(b.id))).toEqual([
+    expect(
+      read.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .sort((a, b) => Number(a.id) - Number(b.id)),
+    ).toEqual([
       { id: 2, owner: 'bob', balance: 25 },
       { id: 3, owner: 'cy', balance: 60 },
       { id: 5, owner: 'ed', balance: 50 },
@@ -153,7 +199,10 @@ describe('aquifer table', () => {
     expect((await runCli(['table', 'update', feed, '--set', 'amount=0', '--where', 'id = 2'])).code).toBe(0);
     const read = await runCli(['table', 'changes', feed, '--from', '1', '--format', 'jsonl']);
     expect(read.code, read.stderr).toBe(0);
-    const rows = read.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = read.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rows.map((r) => [r['id'], r['amount'], r['_change_type'], r['_commit_version']]).sort()).toEqual([
       [2, 0, 'update_postimage', 1],
       [2, 3.25, 'update_preimage', 1],
@@ -171,12 +220,21 @@ describe('aquifer table', () => {
     try {
       await DeltaTable.create(typed, {
         engine,
-        data: { sql: `SELECT 1::BIGINT AS n, 9007199254740993::BIGINT AS big, '02139' AS zip, TIMESTAMPTZ '2026-03-01 09:59:59+00' AS at, TIMESTAMP '2026-03-01 09:59:59' AS local, [{'when': TIMESTAMPTZ '2026-03-01 09:59:59.5+00', 'count': 2::BIGINT}] AS tags` },
+        data: {
+          sql: `SELECT 1::BIGINT AS n, 9007199254740993::BIGINT AS big, '02139' AS zip, TIMESTAMPTZ '2026-03-01 09:59:59+00' AS at, TIMESTAMP '2026-03-01 09:59:59' AS local, [{'when': TIMESTAMPTZ '2026-03-01 09:59:59.5+00', 'count': 2::BIGINT}] AS tags`,
+        },
       });
     } finally {
       engine.close();
     }
-    const expected = { n: 1, big: '9007199254740993', zip: '02139', at: '2026-03-01T09:59:59Z', local: '2026-03-01T09:59:59', tags: [{ when: '2026-03-01T09:59:59.5Z', count: 2 }] };
+    const expected = {
+      n: 1,
+      big: '9007199254740993',
+      zip: '02139',
+      at: '2026-03-01T09:59:59Z',
+      local: '2026-03-01T09:59:59',
+      tags: [{ when: '2026-03-01T09:59:59.5Z', count: 2 }],
+    };
     const jsonl = await runCli(['table', 'read', typed, '--format', 'jsonl']);
     expect(jsonl.code, jsonl.stderr).toBe(0);
     expect(JSON.parse(jsonl.stdout)).toEqual(expected);
@@ -188,7 +246,7 @@ describe('aquifer table', () => {
     expect(table.stdout).not.toContain('+00');
   });
 
-  it('refuses a ragged CSV on table create with a typed error, and appends a CSV with the table\'s types', async () => {
+  it("refuses a ragged CSV on table create with a typed error, and appends a CSV with the table's types", async () => {
     await writeFile(path.join(dir, 'ragged.csv'), 'id,zip\n1,02139\n2\n3,94103,extra\n');
     const ragged = await runCli(['table', 'create', path.join(dir, 'ragged'), '--from', path.join(dir, 'ragged.csv')]);
     expect(ragged.code).toBe(1);
@@ -200,7 +258,13 @@ describe('aquifer table', () => {
     const appended = await runCli(['table', 'append', zips, '--from', path.join(dir, 'zips.csv')]);
     expect(appended.code, appended.stderr).toBe(0);
     const read = await runCli(['table', 'read', zips, '--format', 'jsonl']);
-    expect(read.stdout.trim().split('\n').map((l) => JSON.parse(l)).sort((a, b) => a.id - b.id)).toEqual([
+    expect(
+      read.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .sort((a, b) => a.id - b.id),
+    ).toEqual([
       { id: 1, zip: '02139' },
       { id: 2, zip: '00501' },
     ]);
@@ -220,7 +284,27 @@ describe('aquifer table', () => {
   });
 
   it('answers --help on every command', async () => {
-    for (const args of [[], ['table'], ['table', 'read'], ['table', 'describe'], ['table', 'history'], ['table', 'create'], ['table', 'append'], ['table', 'overwrite'], ['table', 'alter'], ['table', 'alter', 'rename-column'], ['table', 'delete'], ['table', 'update'], ['table', 'merge'], ['table', 'optimize'], ['table', 'vacuum'], ['table', 'checkpoint'], ['table', 'restore'], ['table', 'changes'], ['conformance']]) {
+    for (const args of [
+      [],
+      ['table'],
+      ['table', 'read'],
+      ['table', 'describe'],
+      ['table', 'history'],
+      ['table', 'create'],
+      ['table', 'append'],
+      ['table', 'overwrite'],
+      ['table', 'alter'],
+      ['table', 'alter', 'rename-column'],
+      ['table', 'delete'],
+      ['table', 'update'],
+      ['table', 'merge'],
+      ['table', 'optimize'],
+      ['table', 'vacuum'],
+      ['table', 'checkpoint'],
+      ['table', 'restore'],
+      ['table', 'changes'],
+      ['conformance'],
+    ]) {
       const result = await runCli([...args, '--help']);
       expect(result.code, args.join(' ')).toBe(0);
       expect(result.stdout).toContain('Usage: aquifer');

@@ -15,7 +15,22 @@ beforeAll(async () => {
 
 describe('aquifer tokens', () => {
   it('creates a token shown once, lists it without its secret, and revokes it', async () => {
-    const created = await runCli(['tokens', 'create', '--role', 'writer', '--name', 'loader', '--scope', 'events,clicks', '--expires', '30d', '--project', project.root, '--format', 'json']);
+    const created = await runCli([
+      'tokens',
+      'create',
+      '--role',
+      'writer',
+      '--name',
+      'loader',
+      '--scope',
+      'events,clicks',
+      '--expires',
+      '30d',
+      '--project',
+      project.root,
+      '--format',
+      'json',
+    ]);
     expect(created.code, created.stderr).toBe(0);
     const token = JSON.parse(created.stdout) as { token: string; id: string; role: string; scopes: string[]; expires: string };
     expect(token).toMatchObject({ role: 'writer', scopes: ['events', 'clicks'], name: 'loader' });

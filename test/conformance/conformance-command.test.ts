@@ -25,7 +25,9 @@ describe.runIf(goldenAvailable())('npm run conformance -- DIR', () => {
     const engine = await Engine.create();
     try {
       const source = path.join(GOLDEN_DIR, 'snapshot-data0', 'expected', '*.parquet');
-      await engine.run(`COPY (SELECT * REPLACE (CASE WHEN col1 = 0 THEN -1 ELSE col1 END AS col1) FROM read_parquet('${source}')) TO '${path.join(dir, 'wrong', 'expected', 'part-0.parquet')}' (FORMAT parquet)`);
+      await engine.run(
+        `COPY (SELECT * REPLACE (CASE WHEN col1 = 0 THEN -1 ELSE col1 END AS col1) FROM read_parquet('${source}')) TO '${path.join(dir, 'wrong', 'expected', 'part-0.parquet')}' (FORMAT parquet)`,
+      );
     } finally {
       engine.close();
     }

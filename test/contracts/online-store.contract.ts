@@ -39,7 +39,11 @@ export function runOnlineStoreContract(name: string, create: () => Promise<Onlin
       try {
         const key = entityKey(['tiles']);
         await store.write('agg', [{ key, eventTs: 5000, values: { x: 1 } }]);
-        const nested = { generation: 2, version: 7, tiles: { '60000': { newest: 61000, slots: { rows: 3, 'distinct:p': ['a', 'b'], 'last:p': [1, 2, 'b'] } } } };
+        const nested = {
+          generation: 2,
+          version: 7,
+          tiles: { '60000': { newest: 61000, slots: { rows: 3, 'distinct:p': ['a', 'b'], 'last:p': [1, 2, 'b'] } } },
+        };
         await store.replace('agg', [{ key, eventTs: 1000, values: { state: nested } }]);
         const [row] = await store.read('agg', [key]);
         expect(row?.eventTs).toBe(1000);

@@ -16,10 +16,13 @@ describe('strings through the engine', () => {
     expect(await engine.queryJson(`SELECT chr(65279) || 'x' AS v`)).toEqual([{ v: '\uFEFFx' }]);
   });
 
-  it.each(['\0', 'a\0b', '\0\0', "'\0'", 'x'.repeat(10_000) + '\0'])('quotes a literal holding NUL (%j) so DuckDB reads back the same string', async (value) => {
-    const rows = await engine.query(`SELECT ${quoteLiteral(value)} AS v, length(${quoteLiteral(value)}) AS n`);
-    expect(rows[0]?.['v']).toBe(value);
-  });
+  it.each(['\0', 'a\0b', '\0\0', "'\0'", 'x'.repeat(10_000) + '\0'])(
+    'quotes a literal holding NUL (%j) so DuckDB reads back the same string',
+    async (value) => {
+      const rows = await engine.query(`SELECT ${quoteLiteral(value)} AS v, length(${quoteLiteral(value)}) AS n`);
+      expect(rows[0]?.['v']).toBe(value);
+    },
+  );
 
   it('quotes a literal with many NULs without slowing the binder down', async () => {
     const value = 'a\0'.repeat(2000);

@@ -75,7 +75,13 @@ describe.skipIf(!feastAvailable())('training sets and online features agree with
           ],
           ttl: '6h',
         },
-        { name: 'driver_profile', entities: ['driver'], source: { kind: 'table', table: 'driver_profile', timestampField: 'updated_at' }, features: [{ name: 'rating', type: 'double' }], ttl: '2d' },
+        {
+          name: 'driver_profile',
+          entities: ['driver'],
+          source: { kind: 'table', table: 'driver_profile', timestampField: 'updated_at' },
+          features: [{ name: 'rating', type: 'double' }],
+          ttl: '2d',
+        },
       ],
     };
     const features = ['driver_stats:conv_rate', 'driver_stats:trips', 'driver_profile:rating'];
@@ -88,12 +94,32 @@ describe.skipIf(!feastAvailable())('training sets and online features agree with
     const spec = {
       entities: [{ name: 'driver', joinKeys: ['driver_id'] }],
       views: [
-        { name: 'driver_stats', path: data('driver_stats'), timestampField: 'event_ts', createdTimestampField: 'created_ts', entities: ['driver'], ttlSeconds: 6 * 3600, features: repository.featureViews[0]!.features },
-        { name: 'driver_profile', path: data('driver_profile'), timestampField: 'updated_at', entities: ['driver'], ttlSeconds: 2 * 86400, features: repository.featureViews[1]!.features },
+        {
+          name: 'driver_stats',
+          path: data('driver_stats'),
+          timestampField: 'event_ts',
+          createdTimestampField: 'created_ts',
+          entities: ['driver'],
+          ttlSeconds: 6 * 3600,
+          features: repository.featureViews[0]!.features,
+        },
+        {
+          name: 'driver_profile',
+          path: data('driver_profile'),
+          timestampField: 'updated_at',
+          entities: ['driver'],
+          ttlSeconds: 2 * 86400,
+          features: repository.featureViews[1]!.features,
+        },
       ],
       entityRows: data('entities'),
       features,
-      online: { start: '2024-04-27T00:00:00+00:00', end: '2024-05-02T12:00:00+00:00', entities: { driver_id: onlineKeys }, output: path.join(dir, 'feast-online.json') },
+      online: {
+        start: '2024-04-27T00:00:00+00:00',
+        end: '2024-05-02T12:00:00+00:00',
+        entities: { driver_id: onlineKeys },
+        output: path.join(dir, 'feast-online.json'),
+      },
     };
     const specFile = path.join(dir, 'spec.json');
     await writeFile(specFile, JSON.stringify(spec));
@@ -111,7 +137,10 @@ describe.skipIf(!feastAvailable())('training sets and online features agree with
       (SELECT count(*) FILTER (WHERE conv_rate IS NULL) FROM (${mine})) AS expired_or_missing,
       (SELECT count(*) FILTER (WHERE trips = 999) FROM (${mine})) AS tie_winners`);
     const sample = await engine.queryJson(`SELECT * FROM ((${mine}) EXCEPT ALL (${feast})) LIMIT 3`);
-    expect({ ours: Number(result?.['ours']), feast: Number(result?.['feast']), onlyOurs: Number(result?.['only_ours']), onlyFeast: Number(result?.['only_feast']) }, JSON.stringify(sample)).toEqual({ ours: 3002, feast: 3002, onlyOurs: 0, onlyFeast: 0 });
+    expect(
+      { ours: Number(result?.['ours']), feast: Number(result?.['feast']), onlyOurs: Number(result?.['only_ours']), onlyFeast: Number(result?.['only_feast']) },
+      JSON.stringify(sample),
+    ).toEqual({ ours: 3002, feast: 3002, onlyOurs: 0, onlyFeast: 0 });
     // The data exercise what they should: values missing or past their TTL, and created-time ties.
     expect(Number(result?.['expired_or_missing'])).toBeGreaterThan(100);
     expect(Number(result?.['tie_winners'])).toBeGreaterThan(0);

@@ -46,12 +46,17 @@ beforeAll(async () => {
         -- same event time, created later: wins the tie
         (1, TIMESTAMPTZ '2024-05-01 11:00:00+00', TIMESTAMPTZ '2024-05-01 11:30:00+00', 0.25, 25),
         (2, TIMESTAMPTZ '2024-05-01 08:00:00+00', TIMESTAMPTZ '2024-05-01 08:00:00+00', 0.9, 90)
-      ) AS t(driver_id, event_ts, created_ts, conv_rate, trips)`.replace("SELECT *", "SELECT driver_id, event_ts, created_ts, conv_rate::DOUBLE AS conv_rate, trips"),
+      ) AS t(driver_id, event_ts, created_ts, conv_rate, trips)`.replace(
+        'SELECT *',
+        'SELECT driver_id, event_ts, created_ts, conv_rate::DOUBLE AS conv_rate, trips',
+      ),
     },
   });
   await DeltaTable.create(project.tablePath('driver_profile'), {
     engine,
-    data: { sql: `SELECT driver_id, updated_at, rating::DOUBLE AS rating FROM (VALUES (1, TIMESTAMPTZ '2024-04-01 00:00:00+00', 4.5), (2, TIMESTAMPTZ '2024-05-01 09:00:00+00', 3.9)) AS t(driver_id, updated_at, rating)` },
+    data: {
+      sql: `SELECT driver_id, updated_at, rating::DOUBLE AS rating FROM (VALUES (1, TIMESTAMPTZ '2024-04-01 00:00:00+00', 4.5), (2, TIMESTAMPTZ '2024-05-01 09:00:00+00', 3.9)) AS t(driver_id, updated_at, rating)`,
+    },
   });
   store = new FeatureStore(project, engine, repository);
 });
@@ -71,7 +76,10 @@ const ENTITY_ROWS = `SELECT * FROM (VALUES
 
 describe('historical features', () => {
   it('takes each feature as of the row time, within the TTL, newest created time winning ties, NULL where nothing qualifies', async () => {
-    const set = await store.historicalFeatures({ entityRows: { sql: ENTITY_ROWS }, features: ['driver_stats:conv_rate', 'driver_stats:trips', 'driver_profile:rating'] });
+    const set = await store.historicalFeatures({
+      entityRows: { sql: ENTITY_ROWS },
+      features: ['driver_stats:conv_rate', 'driver_stats:trips', 'driver_profile:rating'],
+    });
     const rows = await set.rows();
     expect(rows.map((r) => [r['label'], r['conv_rate'], r['trips'], r['rating']])).toEqual([
       ['a', null, null, 4.5],
@@ -92,15 +100,23 @@ describe('historical features', () => {
   });
 
   it('refuses unknown features and undefined entities with typed errors', async () => {
-    await expect(store.historicalFeatures({ entityRows: { sql: ENTITY_ROWS }, features: ['driver_stats:nope'] })).rejects.toMatchObject({ code: 'FEATURE_NOT_FOUND' });
-    expect(() => new FeatureStore(project, engine, { entities: [], featureViews: repository.featureViews })).toThrow(expect.objectContaining({ code: 'FEATURE_DEFINITION_UNKNOWN_ENTITY' }));
+    await expect(store.historicalFeatures({ entityRows: { sql: ENTITY_ROWS }, features: ['driver_stats:nope'] })).rejects.toMatchObject({
+      code: 'FEATURE_NOT_FOUND',
+    });
+    expect(() => new FeatureStore(project, engine, { entities: [], featureViews: repository.featureViews })).toThrow(
+      expect.objectContaining({ code: 'FEATURE_DEFINITION_UNKNOWN_ENTITY' }),
+    );
   });
 
   it('recreates a saved training set with identical rows after new data arrives', async () => {
     const set = await store.historicalFeatures({ entityRows: { sql: ENTITY_ROWS }, features: ['driver_stats:conv_rate', 'driver_profile:rating'] });
     const location = path.join(project.root, 'tables', 'training_v1');
     await set.save(location, { model: { name: 'ranker', version: '1' } });
-    await (await DeltaTable.open(project.tablePath('driver_stats'), { engine })).append({ sql: `SELECT 1 AS driver_id, TIMESTAMPTZ '2024-05-01 10:15:00+00' AS event_ts, TIMESTAMPTZ '2024-05-01 10:15:00+00' AS created_ts, 0.5::DOUBLE AS conv_rate, 50 AS trips` });
+    await (
+      await DeltaTable.open(project.tablePath('driver_stats'), { engine })
+    ).append({
+      sql: `SELECT 1 AS driver_id, TIMESTAMPTZ '2024-05-01 10:15:00+00' AS event_ts, TIMESTAMPTZ '2024-05-01 10:15:00+00' AS created_ts, 0.5::DOUBLE AS conv_rate, 50 AS trips`,
+    });
     const fresh = await store.historicalFeatures({ entityRows: { sql: ENTITY_ROWS }, features: ['driver_stats:conv_rate', 'driver_profile:rating'] });
     expect((await fresh.rows()).find((r) => r['label'] === 'b')?.['conv_rate']).toBe(0.5);
     const recreated = await store.recreateTrainingSet(location);

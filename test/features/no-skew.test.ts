@@ -16,7 +16,17 @@ import { tempDir } from '../support/temp.js';
 const DRIVERS = 12;
 const BATCHES = 5;
 const START_MS = Date.parse('2024-07-01T00:00:00Z');
-const features = ['driver_stats:conv_rate', 'driver_stats:acc_rate', 'driver_stats:trips', 'fare_quote:quote', 'fare_quote:tier', 'driver_trips:count_1h', 'driver_trips:sum_fare_2h', 'driver_trips:last_city_1h', 'driver_trips:trips_today'];
+const features = [
+  'driver_stats:conv_rate',
+  'driver_stats:acc_rate',
+  'driver_stats:trips',
+  'fare_quote:quote',
+  'fare_quote:tier',
+  'driver_trips:count_1h',
+  'driver_trips:sum_fare_2h',
+  'driver_trips:last_city_1h',
+  'driver_trips:trips_today',
+];
 
 const repository: FeatureRepository = {
   entities: [{ name: 'driver', joinKeys: [{ name: 'driver_id', type: 'long' }] }],
@@ -104,7 +114,9 @@ describe('training and serving agree', () => {
         const distances = drivers.map((d) => 1.5 + d);
         const served = await store.onlineFeatures({ features, entities: { driver_id: drivers, distance_km: distances }, at: until, fullFeatureNames: true });
         const set = await store.historicalFeatures({
-          entityRows: { sql: `SELECT d::BIGINT AS driver_id, make_timestamptz(${until}::BIGINT * 1000) AS event_timestamp, (1.5 + d)::DOUBLE AS distance_km FROM range(0, ${DRIVERS + 1}) t(d)` },
+          entityRows: {
+            sql: `SELECT d::BIGINT AS driver_id, make_timestamptz(${until}::BIGINT * 1000) AS event_timestamp, (1.5 + d)::DOUBLE AS distance_km FROM range(0, ${DRIVERS + 1}) t(d)`,
+          },
           features,
           fullFeatureNames: true,
         });

@@ -21,7 +21,7 @@ const fareAdjusted = onDemandFeatureView({
   compute: ({ conv_rate, trips, fare }) => {
     const rate = typeof conv_rate === 'number' ? conv_rate : 0;
     const count = Number(trips ?? 0);
-    return { adjusted_fare: Math.round((Number(fare) * (1 + rate)) * 100) / 100, tier: count >= 20 ? 'gold' : 'basic' };
+    return { adjusted_fare: Math.round(Number(fare) * (1 + rate) * 100) / 100, tier: count >= 20 ? 'gold' : 'basic' };
   },
 });
 
@@ -46,7 +46,9 @@ beforeAll(async () => {
   const project = await Project.init(await tempDir('aquifer-on-demand-'));
   await DeltaTable.create(project.tablePath('driver_stats'), {
     engine,
-    data: { sql: `SELECT * FROM (VALUES (1::BIGINT, TIMESTAMPTZ '2024-05-01 10:00:00+00', 0.5::DOUBLE, 25::BIGINT), (2::BIGINT, TIMESTAMPTZ '2024-05-01 10:00:00+00', 0.1::DOUBLE, 3::BIGINT)) AS t(driver_id, event_ts, conv_rate, trips)` },
+    data: {
+      sql: `SELECT * FROM (VALUES (1::BIGINT, TIMESTAMPTZ '2024-05-01 10:00:00+00', 0.5::DOUBLE, 25::BIGINT), (2::BIGINT, TIMESTAMPTZ '2024-05-01 10:00:00+00', 0.1::DOUBLE, 3::BIGINT)) AS t(driver_id, event_ts, conv_rate, trips)`,
+    },
   });
   online = LmdbOnlineStore.open(path.join(project.root, '.aquifer', 'online'));
   store = new FeatureStore(project, engine, repository, online);
@@ -61,7 +63,9 @@ afterAll(async () => {
 describe('on-demand features', () => {
   it('runs the same function in a training set (inside DuckDB) and online, with the same results', async () => {
     const set = await store.historicalFeatures({
-      entityRows: { sql: `SELECT * FROM (VALUES (1::BIGINT, TIMESTAMPTZ '2024-05-02 00:00:00+00', 10.0::DOUBLE), (2::BIGINT, TIMESTAMPTZ '2024-05-02 00:00:00+00', 20.0::DOUBLE)) AS t(driver_id, event_timestamp, fare)` },
+      entityRows: {
+        sql: `SELECT * FROM (VALUES (1::BIGINT, TIMESTAMPTZ '2024-05-02 00:00:00+00', 10.0::DOUBLE), (2::BIGINT, TIMESTAMPTZ '2024-05-02 00:00:00+00', 20.0::DOUBLE)) AS t(driver_id, event_timestamp, fare)`,
+      },
       features: ['driver_stats:trips', 'fare_adjusted:adjusted_fare', 'fare_adjusted:tier'],
     });
     expect(set.definition.featureColumns).toEqual(['trips', 'adjusted_fare', 'tier']);
@@ -70,7 +74,10 @@ describe('on-demand features', () => {
       ['1', '25', 15, 'gold'],
       ['2', '3', 22, 'basic'],
     ]);
-    const response = await store.onlineFeatures({ features: ['driver_stats:trips', 'fare_adjusted:adjusted_fare', 'fare_adjusted:tier'], entities: { driver_id: [1, 2], fare: [10, 20] } });
+    const response = await store.onlineFeatures({
+      features: ['driver_stats:trips', 'fare_adjusted:adjusted_fare', 'fare_adjusted:tier'],
+      entities: { driver_id: [1, 2], fare: [10, 20] },
+    });
     expect(response.metadata.feature_names).toEqual(['driver_id', 'trips', 'adjusted_fare', 'tier']);
     expect(response.results.slice(1).map((c) => c.values)).toEqual([
       [25, 3],
@@ -80,21 +87,41 @@ describe('on-demand features', () => {
   });
 
   it('wraps what the function throws in a typed error that keeps the cause', async () => {
-    const failing = new FeatureStore(store.project, engine, {
-      ...repository,
-      onDemandFeatureViews: [{ ...fareAdjusted, name: 'broken', compute: () => { throw new Error('boom'); } }],
-    }, online);
-    await expect(failing.onlineFeatures({ features: ['broken:tier'], entities: { driver_id: [1], fare: [1] } })).rejects.toMatchObject({ code: 'FEATURE_FUNCTION_FAILED' });
+    const failing = new FeatureStore(
+      store.project,
+      engine,
+      {
+        ...repository,
+        onDemandFeatureViews: [
+          {
+            ...fareAdjusted,
+            name: 'broken',
+            compute: () => {
+              throw new Error('boom');
+            },
+          },
+        ],
+      },
+      online,
+    );
+    await expect(failing.onlineFeatures({ features: ['broken:tier'], entities: { driver_id: [1], fare: [1] } })).rejects.toMatchObject({
+      code: 'FEATURE_FUNCTION_FAILED',
+    });
   });
 
   it('refuses on-demand views that read unknown features, shadow a source, or read each other in a cycle', () => {
-    const make = (views: NonNullable<FeatureRepository['onDemandFeatureViews']>) => () => new FeatureStore(store.project, engine, { ...repository, onDemandFeatureViews: views }, online);
+    const make = (views: NonNullable<FeatureRepository['onDemandFeatureViews']>) => () =>
+      new FeatureStore(store.project, engine, { ...repository, onDemandFeatureViews: views }, online);
     expect(make([{ ...fareAdjusted, sources: ['driver_stats:nope'] }])).toThrow(expect.objectContaining({ code: 'FEATURE_DEFINITION_UNKNOWN_FEATURE' }));
-    expect(make([{ ...fareAdjusted, requestFields: [{ name: 'trips', type: 'long' }] }])).toThrow(expect.objectContaining({ code: 'FEATURE_DEFINITION_NAME_CONFLICT' }));
+    expect(make([{ ...fareAdjusted, requestFields: [{ name: 'trips', type: 'long' }] }])).toThrow(
+      expect.objectContaining({ code: 'FEATURE_DEFINITION_NAME_CONFLICT' }),
+    );
     const a = { ...fareAdjusted, name: 'a', sources: ['b:tier'] };
     const b = { ...fareAdjusted, name: 'b', sources: ['c:tier'] };
     const c = { ...fareAdjusted, name: 'c', sources: ['a:tier'] };
     expect(make([a, b, c])).toThrow(expect.objectContaining({ code: 'FEATURE_DEFINITION_CYCLE' }));
-    expect(make([a, { ...b, sources: ['driver_stats:trips'] }])).toThrow(expect.objectContaining({ code: 'FEATURE_DEFINITION_CYCLE', value: { view: 'a', source: 'b:tier' } }));
+    expect(make([a, { ...b, sources: ['driver_stats:trips'] }])).toThrow(
+      expect.objectContaining({ code: 'FEATURE_DEFINITION_CYCLE', value: { view: 'a', source: 'b:tier' } }),
+    );
   });
 });

@@ -49,12 +49,18 @@ afterAll(async () => {
 
 describe('online values keep their types', () => {
   it('serves a string feature of digits as the string, longs as numbers (exact strings past 2^53) and timestamps in RFC 3339', async () => {
-    const response = await store.onlineFeatures({ features: ['profile:zip', 'profile:visits', 'profile:big', 'profile:last_seen'], entities: { user_id: ['007'] } });
+    const response = await store.onlineFeatures({
+      features: ['profile:zip', 'profile:visits', 'profile:big', 'profile:last_seen'],
+      entities: { user_id: ['007'] },
+    });
     expect(response.results.map((r) => r.values[0])).toEqual(['007', '02139', 1, '9007199254740993', '2026-03-01T09:59:59Z']);
   });
 
   it('serves what the training set holds for a string feature (no skew)', async () => {
-    const set = await store.historicalFeatures({ entityRows: { sql: `SELECT '007' AS user_id, TIMESTAMPTZ '2026-03-02 00:00:00+00' AS event_timestamp` }, features: ['profile:zip'] });
+    const set = await store.historicalFeatures({
+      entityRows: { sql: `SELECT '007' AS user_id, TIMESTAMPTZ '2026-03-02 00:00:00+00' AS event_timestamp` },
+      features: ['profile:zip'],
+    });
     const [offline] = await set.rows();
     const response = await store.onlineFeatures({ features: ['profile:zip'], entities: { user_id: ['007'] } });
     expect(response.results[1]?.values[0]).toBe(offline?.['zip']);

@@ -12,7 +12,14 @@ let store: FeatureStore;
 
 const repository: FeatureRepository = {
   entities: [entity({ name: 'driver', joinKeys: [{ name: 'driver_id', type: 'long' }] })],
-  featureViews: [featureView({ name: 'stats', entities: ['driver'], source: { kind: 'table', table: 'stats', timestampField: 'event_ts' }, features: [{ name: 'rate', type: 'double' }] })],
+  featureViews: [
+    featureView({
+      name: 'stats',
+      entities: ['driver'],
+      source: { kind: 'table', table: 'stats', timestampField: 'event_ts' },
+      features: [{ name: 'rate', type: 'double' }],
+    }),
+  ],
 };
 
 /** Enough entity rows for many row groups read and joined by both threads (DuckDB's blocks are 122,880 rows). */
@@ -21,7 +28,10 @@ const ROWS = 300_000;
 beforeAll(async () => {
   engine = await Engine.create({ threads: 2 });
   project = await Project.init(await tempDir('aquifer-training-order-'));
-  await DeltaTable.create(project.tablePath('stats'), { engine, data: { sql: `SELECT i % 1000 AS driver_id, TIMESTAMPTZ '2024-05-01 00:00:00+00' + to_seconds(i) AS event_ts, i::DOUBLE AS rate FROM range(5000) t(i)` } });
+  await DeltaTable.create(project.tablePath('stats'), {
+    engine,
+    data: { sql: `SELECT i % 1000 AS driver_id, TIMESTAMPTZ '2024-05-01 00:00:00+00' + to_seconds(i) AS event_ts, i::DOUBLE AS rate FROM range(5000) t(i)` },
+  });
   store = new FeatureStore(project, engine, repository);
 });
 afterAll(() => engine.close());

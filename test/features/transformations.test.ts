@@ -71,7 +71,11 @@ describe('feature view transformations', () => {
     ]);
     await store.materialize('2024-05-01T00:00:00Z', at);
     await store.aggregate();
-    const served = await store.onlineFeatures({ features: ['driver_rates:fare_per_hour', 'driver_fares:count_3h', 'driver_fares:sum_fare_cents_3h'], entities: { driver_id: [1, 2] }, at });
+    const served = await store.onlineFeatures({
+      features: ['driver_rates:fare_per_hour', 'driver_fares:count_3h', 'driver_fares:sum_fare_cents_3h'],
+      entities: { driver_id: [1, 2] },
+      at,
+    });
     expect(served.results.slice(1).map((r) => r.values)).toEqual([
       [15, 10],
       [2, 1],

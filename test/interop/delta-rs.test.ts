@@ -4,7 +4,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine, quoteLiteral } from '../../src/engine/index.js';
 import { DeltaTable, field, primitive, schemaToString, struct, type ReadOptions, type StructType } from '../../src/table/index.js';
-import { assertRead, referencePython, referenceReadersAvailable, ReferenceReaders, type ReadRequest, type ReferenceRead, type ReferenceReader } from '../support/reference-readers.js';
+import {
+  assertRead,
+  referencePython,
+  referenceReadersAvailable,
+  ReferenceReaders,
+  type ReadRequest,
+  type ReferenceRead,
+  type ReferenceReader,
+} from '../support/reference-readers.js';
 import { arrowTypeName, polarsTypeName, readableFields, rowDifference, statisticsDifferences } from '../support/row-comparison.js';
 
 /**
@@ -57,7 +65,10 @@ describe.runIf(run)('tables Aquifer writes, read by delta-rs and Polars', () => 
     const table = await DeltaTable.open(root, { engine });
     const snapshot = await table.snapshot(readOptions(version));
     const scanSql = await (await table.scan(readOptions(version))).sql();
-    expect(await rowDifference(engine, readableFields(snapshot), scanSql, `(${truthSql})`), `Aquifer's read of v${snapshot.version} vs the rows written`).toBeUndefined();
+    expect(
+      await rowDifference(engine, readableFields(snapshot), scanSql, `(${truthSql})`),
+      `Aquifer's read of v${snapshot.version} vs the rows written`,
+    ).toBeUndefined();
   }
 
   /**
@@ -146,7 +157,11 @@ describe.runIf(run)('tables Aquifer writes, read by delta-rs and Polars', () => 
     // to a null partition value." Polars 2.1 reads partition values from the folder names,
     // so both must live under '__HIVE_DEFAULT_PARTITION__', as Spark writes them.
     const root = newRoot();
-    const { table } = await DeltaTable.create(root, { engine, data: { sql: `SELECT * FROM (VALUES ('', 1), (NULL, 2), ('a', 3)) AS t(p, v)` }, partitionColumns: ['p'] });
+    const { table } = await DeltaTable.create(root, {
+      engine,
+      data: { sql: `SELECT * FROM (VALUES ('', 1), (NULL, 2), ('a', 3)) AS t(p, v)` },
+      partitionColumns: ['p'],
+    });
     const snapshot = await table.snapshot();
     const nulls = snapshot.files.filter((f) => f.partitionValues['p'] === null);
     expect(nulls.length).toBeGreaterThan(0);
@@ -189,7 +204,9 @@ describe.runIf(run)('tables Aquifer writes, read by delta-rs and Polars', () => 
       partitionColumns: ['part ition'],
       properties: { 'delta.columnMapping.mode': 'name' },
     });
-    await table.append({ sql: `SELECT 3::BIGINT AS "id", 'c' AS "Name With Space", [3] AS "ärr", MAP {'z': 9} AS "m.ap", DATE '2024-03-03' AS "d", 'p1' AS "part ition"` });
+    await table.append({
+      sql: `SELECT 3::BIGINT AS "id", 'c' AS "Name With Space", [3] AS "ärr", MAP {'z': 9} AS "m.ap", DATE '2024-03-03' AS "d", 'p1' AS "part ition"`,
+    });
     const truth = `${MAPPED_SQL} UNION ALL SELECT 3, 'c', [3], MAP {'z': 9}, DATE '2024-03-03', 'p1'`;
     await expectAquiferReads(root, truth);
     const snapshot = await table.snapshot();
@@ -225,28 +242,44 @@ describe.runIf(run)('tables Aquifer writes, read by delta-rs and Polars', () => 
   it('reads a column-mapped table after renaming and dropping columns the same in delta-rs DataFusion, at every version', async () => {
     const root = newRoot();
     const first = "SELECT 1::BIGINT AS id, 'a' AS name, 10::INTEGER AS score, 'p' AS part";
-    const { table } = await DeltaTable.create(root, { engine, data: { sql: first }, partitionColumns: ['part'], properties: { 'delta.columnMapping.mode': 'name' } });
+    const { table } = await DeltaTable.create(root, {
+      engine,
+      data: { sql: first },
+      partitionColumns: ['part'],
+      properties: { 'delta.columnMapping.mode': 'name' },
+    });
     await table.renameColumn('name', 'label');
     await table.renameColumn('part', 'region');
     await table.dropColumns(['score']);
     await table.append({ sql: "SELECT 2::BIGINT AS id, 'b' AS label, 'q' AS region" });
     await expectAquiferReads(root, "SELECT 1::BIGINT AS id, 'a' AS label, 'p' AS region UNION ALL SELECT 2::BIGINT, 'b', 'q'");
-    for (const version of [undefined, 0, 2, 3]) await expectReadsLikeAquifer(root, await read(root, 'deltalake-sql', version === undefined ? {} : { version }), version);
+    for (const version of [undefined, 0, 2, 3])
+      await expectReadsLikeAquifer(root, await read(root, 'deltalake-sql', version === undefined ? {} : { version }), version);
   });
 
   it('loads the checkpoints Aquifer writes: with the JSON commits before them removed, delta-rs and Polars read the same version, files and rows', async () => {
     const root = newRoot();
-    const { table } = await DeltaTable.create(root, { engine, data: { sql: "SELECT 0::BIGINT AS id, 'p0' AS part, {'a': 0} AS st, MAP {'k': 0} AS m" }, partitionColumns: ['part'] });
+    const { table } = await DeltaTable.create(root, {
+      engine,
+      data: { sql: "SELECT 0::BIGINT AS id, 'p0' AS part, {'a': 0} AS st, MAP {'k': 0} AS m" },
+      partitionColumns: ['part'],
+    });
     for (let i = 1; i <= 12; i++) {
       if (i === 6) await table.overwrite({ sql: "SELECT 600::BIGINT AS id, 'p0' AS part, {'a': 6} AS st, MAP {'k': 6} AS m" }, { where: "part = 'p0'" });
-      else await table.append({ sql: `SELECT ${i}::BIGINT AS id, 'p${i % 3}' AS part, {'a': ${i}} AS st, MAP {'k': ${i}} AS m` }, { txn: { appId: 'app', version: i } });
+      else
+        await table.append(
+          { sql: `SELECT ${i}::BIGINT AS id, 'p${i % 3}' AS part, {'a': ${i}} AS st, MAP {'k': ${i}} AS m` },
+          { txn: { appId: 'app', version: i } },
+        );
     }
     const truth = await (await table.scan()).sql();
     const expected = await engine.query(`SELECT count(*) AS n FROM (${truth})`);
     for (const file of await fs.readdir(path.join(root, '_delta_log'))) {
       if (/^\d{20}\.json$/.test(file) && Number(file.slice(0, 20)) <= 10) await fs.rm(path.join(root, '_delta_log', file));
     }
-    expect((await fs.readdir(path.join(root, '_delta_log'))).filter((f) => f.endsWith('.checkpoint.parquet'))).toEqual(['00000000000000000010.checkpoint.parquet']);
+    expect((await fs.readdir(path.join(root, '_delta_log'))).filter((f) => f.endsWith('.checkpoint.parquet'))).toEqual([
+      '00000000000000000010.checkpoint.parquet',
+    ]);
     expect(await (await (await DeltaTable.open(root, { engine })).scan()).count()).toBe(Number(expected[0]?.['n']));
     for (const reader of ['deltalake', 'deltalake-sql', 'polars'] as const) await expectReadsLikeAquifer(root, await read(root, reader));
   });
@@ -257,7 +290,10 @@ describe.runIf(run)('tables Aquifer writes, read by delta-rs and Polars', () => 
     const { table } = await DeltaTable.create(root, { engine, data: { sql: rows(0, 3000) }, partitionColumns: ['part'] });
     await table.delete('id % 7 = 0');
     await table.update({ set: { v: '-v', part: "CASE WHEN id < 100 THEN 'low' ELSE part END" }, where: 'id % 11 = 0' });
-    await expectAquiferReads(root, `SELECT id, CASE WHEN id % 11 = 0 AND id < 100 THEN 'low' ELSE part END AS part, CASE WHEN id % 11 = 0 THEN -v ELSE v END AS v FROM (${rows(0, 3000)}) WHERE id % 7 <> 0`);
+    await expectAquiferReads(
+      root,
+      `SELECT id, CASE WHEN id % 11 = 0 AND id < 100 THEN 'low' ELSE part END AS part, CASE WHEN id % 11 = 0 THEN -v ELSE v END AS v FROM (${rows(0, 3000)}) WHERE id % 7 <> 0`,
+    );
     for (const reader of ['deltalake', 'deltalake-sql', 'polars'] as const) {
       for (const version of [undefined, 1]) await expectReadsLikeAquifer(root, await read(root, reader, version === undefined ? {} : { version }), version);
     }
@@ -267,11 +303,24 @@ describe.runIf(run)('tables Aquifer writes, read by delta-rs and Polars', () => 
     for (const deletionVectors of [false, true]) {
       const root = newRoot();
       const rows = (from: number, to: number) => `SELECT i::BIGINT AS id, 'p' || (i % 3) AS part, i * 2 AS v FROM range(${from}, ${to}) t(i)`;
-      const { table } = await DeltaTable.create(root, { engine, data: { sql: rows(0, 2000) }, partitionColumns: ['part'], properties: deletionVectors ? { 'delta.enableDeletionVectors': 'true' } : {} });
+      const { table } = await DeltaTable.create(root, {
+        engine,
+        data: { sql: rows(0, 2000) },
+        partitionColumns: ['part'],
+        properties: deletionVectors ? { 'delta.enableDeletionVectors': 'true' } : {},
+      });
       const source = { sql: "SELECT i::BIGINT AS id, 'p' || (i % 3) AS part, -i AS v, i % 5 = 0 AS gone FROM range(1500, 2500) t(i)" };
-      const result = await table.merge({ source, on: 'target.id = source.id', whenMatched: [{ condition: 'source.gone', delete: true }, { update: { v: 'source.v' } }], whenNotMatched: [{ insert: { id: 'source.id', part: 'source.part', v: 'source.v' } }] });
+      const result = await table.merge({
+        source,
+        on: 'target.id = source.id',
+        whenMatched: [{ condition: 'source.gone', delete: true }, { update: { v: 'source.v' } }],
+        whenNotMatched: [{ insert: { id: 'source.id', part: 'source.part', v: 'source.v' } }],
+      });
       expect(result).toMatchObject({ rowsDeleted: 100, rowsUpdated: 400, rowsInserted: 500 });
-      await expectAquiferReads(root, `SELECT id, part, CASE WHEN id >= 1500 THEN -id ELSE v END AS v FROM (${rows(0, 2500)}) WHERE NOT (id >= 1500 AND id < 2000 AND id % 5 = 0)`);
+      await expectAquiferReads(
+        root,
+        `SELECT id, part, CASE WHEN id >= 1500 THEN -id ELSE v END AS v FROM (${rows(0, 2500)}) WHERE NOT (id >= 1500 AND id < 2000 AND id % 5 = 0)`,
+      );
       for (const reader of ['deltalake-sql', 'polars'] as const) await expectReadsLikeAquifer(root, await read(root, reader));
       if (!deletionVectors) await expectReadsLikeAquifer(root, await read(root, 'deltalake'));
     }
@@ -280,13 +329,21 @@ describe.runIf(run)('tables Aquifer writes, read by delta-rs and Polars', () => 
   it('reads the deletion vectors Aquifer writes (delete and update) the same in delta-rs DataFusion and Polars at every version; delta-rs pyarrow refuses them', async () => {
     const root = newRoot();
     const rows = (from: number, to: number) => `SELECT i::BIGINT AS id, 'p' || (i % 3) AS part, i * 2 AS v FROM range(${from}, ${to}) t(i)`;
-    const { table } = await DeltaTable.create(root, { engine, data: { sql: rows(0, 5000) }, partitionColumns: ['part'], properties: { 'delta.enableDeletionVectors': 'true' } });
+    const { table } = await DeltaTable.create(root, {
+      engine,
+      data: { sql: rows(0, 5000) },
+      partitionColumns: ['part'],
+      properties: { 'delta.enableDeletionVectors': 'true' },
+    });
     await table.append({ sql: rows(5000, 6000) });
     await table.delete('id % 7 = 0');
     await table.update({ set: { v: '-v' }, where: 'id % 11 = 0' });
     await table.delete("part = 'p2' AND id > 5500");
     expect((await table.snapshot()).files.filter((f) => f.deletionVector !== undefined).length).toBeGreaterThan(0);
-    await expectAquiferReads(root, `SELECT id, part, CASE WHEN id % 11 = 0 THEN -v ELSE v END AS v FROM (${rows(0, 6000)}) WHERE id % 7 <> 0 AND NOT (part = 'p2' AND id > 5500)`);
+    await expectAquiferReads(
+      root,
+      `SELECT id, part, CASE WHEN id % 11 = 0 THEN -v ELSE v END AS v FROM (${rows(0, 6000)}) WHERE id % 7 <> 0 AND NOT (part = 'p2' AND id > 5500)`,
+    );
     // delta-rs's pyarrow path does not read deletion vectors; its DataFusion path and Polars do.
     const refused = await read(root, 'deltalake');
     expect(refused).toMatchObject({ ok: false, stage: 'read-rows' });
@@ -340,7 +397,8 @@ describe.runIf(run)('tables Aquifer writes, read by delta-rs and Polars', () => 
         [`deltalake-sql WHERE ${predicate.sql}`, await read(root, 'deltalake-sql', { where: predicate.sql })],
         [`polars filter ${predicate.sql}`, await read(root, 'polars', { where: predicate.sql })],
       ];
-      if (predicate.filters !== undefined) reads.push([`deltalake filters ${JSON.stringify(predicate.filters)}`, await read(root, 'deltalake', { filters: predicate.filters })]);
+      if (predicate.filters !== undefined)
+        reads.push([`deltalake filters ${JSON.stringify(predicate.filters)}`, await read(root, 'deltalake', { filters: predicate.filters })]);
       for (const [what, reference] of reads) {
         assertRead(reference);
         expect(await rowDifference(engine, fields, truth, `read_parquet(${quoteLiteral(reference.output)})`), what).toBeUndefined();
@@ -379,7 +437,10 @@ describe.runIf(run)('tables Aquifer writes, read by delta-rs and Polars', () => 
     const control = `${root}-no-stats`;
     await fs.cp(root, control, { recursive: true });
     const commit = path.join(control, '_delta_log', '00000000000000000000.json');
-    const actions = (await fs.readFile(commit, 'utf8')).trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, Record<string, unknown>>);
+    const actions = (await fs.readFile(commit, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, Record<string, unknown>>);
     for (const action of actions) delete action['add']?.['stats'];
     await fs.writeFile(commit, actions.map((a) => JSON.stringify(a)).join('\n') + '\n');
 
@@ -393,7 +454,9 @@ describe.runIf(run)('tables Aquifer writes, read by delta-rs and Polars', () => 
       }
       const wrong = await read(root, 'deltalake', { filters: c.filters });
       assertRead(wrong);
-      expect(wrong.rows, `delta-rs to_pyarrow_table(filters=${JSON.stringify(c.filters)}) now returns rows: the defect is fixed, assert equality instead`).toBe(0);
+      expect(wrong.rows, `delta-rs to_pyarrow_table(filters=${JSON.stringify(c.filters)}) now returns rows: the defect is fixed, assert equality instead`).toBe(
+        0,
+      );
       const right = await read(control, 'deltalake', { filters: c.filters });
       assertRead(right);
       expect(await rowDifference(engine, fields, truth, `read_parquet(${quoteLiteral(right.output)})`), `control without stats, ${c.sql}`).toBeUndefined();
@@ -408,7 +471,10 @@ describe.runIf(run)('tables Aquifer writes, read by delta-rs and Polars', () => 
     const table = await DeltaTable.open(root, { engine });
     const stats = (await table.snapshot()).files[0]?.stats ?? '';
     expect(stats.match(/"dec38":12345678901234567890\.123456789012345678[,}]/g)).toHaveLength(2);
-    for (const predicate of ["dec38 = CAST('12345678901234567890.123456789012345678' AS DECIMAL(38,18))", "dec38 >= CAST('12345678901234567890.123456789012345678' AS DECIMAL(38,18))"]) {
+    for (const predicate of [
+      "dec38 = CAST('12345678901234567890.123456789012345678' AS DECIMAL(38,18))",
+      "dec38 >= CAST('12345678901234567890.123456789012345678' AS DECIMAL(38,18))",
+    ]) {
       const reference = await read(root, 'deltalake-sql', { where: predicate });
       assertRead(reference);
       expect(reference.rows).toBe(1);

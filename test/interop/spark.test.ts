@@ -60,7 +60,12 @@ describe.runIf(sparkAvailable())('two-way interop with Spark (Delta 4.0)', () =>
   async function expectSameChanges(root: string, from: number, to?: number): Promise<void> {
     const table = await DeltaTable.open(root, { engine });
     const snapshot = await table.snapshot(to === undefined ? {} : { version: to });
-    const changeFields: StructField[] = [...readableFields(snapshot), field('_change_type', primitive('string')), field('_commit_version', primitive('long')), field('_commit_timestamp', primitive('timestamp'))];
+    const changeFields: StructField[] = [
+      ...readableFields(snapshot),
+      field('_change_type', primitive('string')),
+      field('_commit_version', primitive('long')),
+      field('_commit_timestamp', primitive('timestamp')),
+    ];
     const ours = await table.changes({ from, ...(to === undefined ? {} : { to }) });
     const difference = await rowDifference(engine, changeFields, ours.sql, await sparkChanges(root, from, to));
     expect(difference, `Aquifer's change data feed vs Spark's from v${from}`).toBeUndefined();
@@ -97,11 +102,20 @@ describe.runIf(sparkAvailable())('two-way interop with Spark (Delta 4.0)', () =>
 
   it('Spark reads what Aquifer writes with column mapping after renames, drops, copy-on-write merges and a restore', async () => {
     const root = next('aquifer-mapped');
-    const { table } = await DeltaTable.create(root, { engine, data: { sql: rows(0, 2000) }, partitionColumns: ['part'], properties: { 'delta.columnMapping.mode': 'name' } });
+    const { table } = await DeltaTable.create(root, {
+      engine,
+      data: { sql: rows(0, 2000) },
+      partitionColumns: ['part'],
+      properties: { 'delta.columnMapping.mode': 'name' },
+    });
     await table.renameColumn('v', 'value');
     await table.append({ sql: `SELECT id, part, (-id)::INTEGER AS value, 'x' AS extra FROM (${rows(2000, 2500)})` }, { mergeSchema: true });
     await table.dropColumns(['extra']);
-    await table.merge({ source: { sql: `SELECT id, part, 0 AS value FROM (${rows(1900, 2100)})` }, on: 'target.id = source.id', whenMatched: [{ update: { value: 'source.value' } }] });
+    await table.merge({
+      source: { sql: `SELECT id, part, 0 AS value FROM (${rows(1900, 2100)})` },
+      on: 'target.id = source.id',
+      whenMatched: [{ update: { value: 'source.value' } }],
+    });
     await table.renameColumn('part', 'region');
     for (const version of [undefined, 0, 2]) await expectSameRows(root, version);
     await table.restore({ version: 2 });
@@ -110,7 +124,12 @@ describe.runIf(sparkAvailable())('two-way interop with Spark (Delta 4.0)', () =>
 
   it("vacuum deletes the same files as Spark's VACUUM: expired removes, deletion-vector files and orphans, never hidden or live files", async () => {
     const root = next('vacuum');
-    const { table } = await DeltaTable.create(root, { engine, data: { sql: rows(0, 1000) }, partitionColumns: ['part'], properties: { 'delta.enableDeletionVectors': 'true' } });
+    const { table } = await DeltaTable.create(root, {
+      engine,
+      data: { sql: rows(0, 1000) },
+      partitionColumns: ['part'],
+      properties: { 'delta.enableDeletionVectors': 'true' },
+    });
     for (let k = 1; k < 4; k++) await table.append({ sql: rows(k * 1000, (k + 1) * 1000) });
     await table.delete('id % 3 = 0');
     await table.overwrite({ sql: `SELECT * FROM (${rows(0, 300)}) WHERE part = 'p2'` }, { where: "part = 'p2'" });
@@ -130,7 +149,10 @@ describe.runIf(sparkAvailable())('two-way interop with Spark (Delta 4.0)', () =>
     const t = `delta.\`${root}\``;
     await spark.sql(
       `CREATE TABLE ${t} (id BIGINT, part STRING, v INT) USING delta PARTITIONED BY (part) TBLPROPERTIES ('delta.enableDeletionVectors' = 'true', 'delta.enableChangeDataFeed' = 'true')`,
-      ...Array.from({ length: 11 }, (_, k) => `INSERT INTO ${t} SELECT id, concat('p', CAST(id % 3 AS STRING)), CAST(id * 2 AS INT) FROM range(${k * 300}, ${(k + 1) * 300})`),
+      ...Array.from(
+        { length: 11 },
+        (_, k) => `INSERT INTO ${t} SELECT id, concat('p', CAST(id % 3 AS STRING)), CAST(id * 2 AS INT) FROM range(${k * 300}, ${(k + 1) * 300})`,
+      ),
       `DELETE FROM ${t} WHERE id % 7 = 0`,
       `UPDATE ${t} SET v = -v WHERE part = 'p1' AND id < 900`,
       `MERGE INTO ${t} AS target USING (SELECT id, concat('p', CAST(id % 3 AS STRING)) AS part, CAST(id AS INT) AS v FROM range(3000, 3600)) AS source ON target.id = source.id

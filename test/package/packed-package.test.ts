@@ -15,7 +15,28 @@ const run = promisify(execFile);
  * left out of an index.ts fails here as it would for a user.
  */
 const DOCUMENTED: Record<string, readonly string[]> = {
-  aquifer: ['DeltaTable', 'AquiferError', 'isAquiferError', 'Engine', 'LocalObjectStore', 'Project', 'FeatureStore', 'FeatureRegistry', 'openFeatureStore', 'entity', 'featureView', 'featureService', 'onDemandFeatureView', 'aggregationView', 'IngestTarget', 'ingestFiles', 'KafkaIngestJob', 'KinesisIngestJob', 'replayQuarantine', 'startServer'],
+  aquifer: [
+    'DeltaTable',
+    'AquiferError',
+    'isAquiferError',
+    'Engine',
+    'LocalObjectStore',
+    'Project',
+    'FeatureStore',
+    'FeatureRegistry',
+    'openFeatureStore',
+    'entity',
+    'featureView',
+    'featureService',
+    'onDemandFeatureView',
+    'aggregationView',
+    'IngestTarget',
+    'ingestFiles',
+    'KafkaIngestJob',
+    'KinesisIngestJob',
+    'replayQuarantine',
+    'startServer',
+  ],
   'aquifer/table': ['DeltaTable', 'TableNotFoundError'],
   'aquifer/features': ['FeatureStore', 'openFeatureStore', 'entity', 'featureView', 'featureService', 'onDemandFeatureView', 'aggregationView'],
   'aquifer/ingest': ['IngestTarget', 'ingestFiles', 'KafkaIngestJob', 'KinesisIngestJob'],
@@ -43,14 +64,19 @@ beforeAll(async () => {
 
 describe('the packed package', () => {
   it('holds the built library with its type declarations and the CLI, not the sources or tests', () => {
-    expect(packed).toEqual(expect.arrayContaining(['package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/features/index.d.ts', 'dist/server/index.js']));
+    expect(packed).toEqual(
+      expect.arrayContaining(['package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/features/index.d.ts', 'dist/server/index.js']),
+    );
     expect(packed.filter((file) => file.startsWith('src/') || file.startsWith('test/') || file.startsWith('node_modules/'))).toEqual([]);
   });
 
   it('exports every documented library name from aquifer and its documented subpaths', async () => {
     const script = [
       'const out = {};',
-      ...Object.keys(DOCUMENTED).map((entry, i) => `const m${i} = await import(${JSON.stringify(entry)}); out[${JSON.stringify(entry)}] = Object.fromEntries(${JSON.stringify(DOCUMENTED[entry])}.map((n) => [n, typeof m${i}[n]]));`),
+      ...Object.keys(DOCUMENTED).map(
+        (entry, i) =>
+          `const m${i} = await import(${JSON.stringify(entry)}); out[${JSON.stringify(entry)}] = Object.fromEntries(${JSON.stringify(DOCUMENTED[entry])}.map((n) => [n, typeof m${i}[n]]));`,
+      ),
       // One module instance per class, whichever entry point it came through.
       "const root = await import('aquifer'); const table = await import('aquifer/table');",
       "out.sameClass = root.DeltaTable === table.DeltaTable && new root.AquiferError('TABLE_NOT_FOUND', 'x').code === 'TABLE_NOT_FOUND';",
@@ -78,9 +104,17 @@ describe('the packed package', () => {
         "export const used: [Entity, FeatureView, typeof DeltaTable.open, ProjectConfig | undefined, ErrorCode, OnDemandFeatureView | undefined, IngestTargetOptions | undefined, ServeOptions | undefined] = [driver, view, DeltaTable.open, undefined, 'TABLE_NOT_FOUND', undefined, undefined, undefined];",
       ].join('\n'),
     );
-    await writeFile(path.join(consumer, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: ['check.ts'] }));
+    await writeFile(
+      path.join(consumer, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: true, types: [] },
+        files: ['check.ts'],
+      }),
+    );
     const tsc = path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    const result = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: consumer }).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? String(error) }));
+    const result = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: consumer }).catch((error: { stdout?: string }) => ({
+      stdout: error.stdout ?? String(error),
+    }));
     expect(result.stdout).toBe('');
   });
 });

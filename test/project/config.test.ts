@@ -15,7 +15,12 @@ describe('the project config (aquifer.json)', () => {
     const dir = await tempDir('aquifer-config-');
     const created = await Project.init(dir, 'demo');
     expect((await Project.open(dir)).config).toEqual(created.config);
-    const redis = await projectWith({ name: 'p', backends: { tableStorage: 'local', onlineStore: { type: 'redis', url: 'redis://127.0.0.1:6379' } }, features: 'defs.json', server: { anonymous: 'loopback', limits: { bodyBytes: 1024, records: 10 } } });
+    const redis = await projectWith({
+      name: 'p',
+      backends: { tableStorage: 'local', onlineStore: { type: 'redis', url: 'redis://127.0.0.1:6379' } },
+      features: 'defs.json',
+      server: { anonymous: 'loopback', limits: { bodyBytes: 1024, records: 10 } },
+    });
     const project = await Project.open(redis);
     expect(project.config.backends.onlineStore).toEqual({ type: 'redis', url: 'redis://127.0.0.1:6379' });
     expect(project.featuresPath).toBe(path.join(redis, 'defs.json'));
@@ -29,8 +34,16 @@ describe('the project config (aquifer.json)', () => {
     ['an unknown online store', { name: 'p', backends: { tableStorage: 'local', onlineStore: { type: 'memcached' } } }, 'backends.onlineStore.type'],
     ['a misspelt key', { name: 'p', backends: { tableStorage: 'local' }, feature: 'x.json' }, '(the whole document)'],
     ['a server section that is not an object', { name: 'p', backends: { tableStorage: 'local' }, server: 'open' }, 'server'],
-    ['an anonymous setting that is not off, loopback or any', { name: 'p', backends: { tableStorage: 'local' }, server: { anonymous: 'yes' } }, 'server.anonymous'],
-    ['a limit that is not a positive whole number', { name: 'p', backends: { tableStorage: 'local' }, server: { limits: { depth: 0.5 } } }, 'server.limits.depth'],
+    [
+      'an anonymous setting that is not off, loopback or any',
+      { name: 'p', backends: { tableStorage: 'local' }, server: { anonymous: 'yes' } },
+      'server.anonymous',
+    ],
+    [
+      'a limit that is not a positive whole number',
+      { name: 'p', backends: { tableStorage: 'local' }, server: { limits: { depth: 0.5 } } },
+      'server.limits.depth',
+    ],
     ['an unknown limit', { name: 'p', backends: { tableStorage: 'local' }, server: { limits: { bodyMegabytes: 1 } } }, 'server.limits'],
     ['a config that is not an object', [1], '(the whole document)'],
   ])('refuses %s with PROJECT_CONFIG_INVALID naming the field', async (_, config, field) => {

@@ -18,7 +18,8 @@ describe('table names', () => {
   });
 
   it('refuses names outside the pattern, or starting with _ or . (internal and hidden folders)', () => {
-    for (const name of ['', '-dash', '_delta_log', '.hidden', '..', 'a/b', 'semi;colon', 'space name', 'naïve']) expect(codeOf(name), name).toBe('PROJECT_TABLE_NAME_INVALID');
+    for (const name of ['', '-dash', '_delta_log', '.hidden', '..', 'a/b', 'semi;colon', 'space name', 'naïve'])
+      expect(codeOf(name), name).toBe('PROJECT_TABLE_NAME_INVALID');
   });
 
   it('refuses a name ending in the quarantine suffix, in any case', () => {
@@ -30,7 +31,7 @@ describe('table names', () => {
     expect(RESERVED_TABLE_SUFFIXES).toContain(QUARANTINE_SUFFIX);
   });
 
-  it('refuses a name whose quarantine would not fit the file system\'s name limit', () => {
+  it("refuses a name whose quarantine would not fit the file system's name limit", () => {
     expect(MAX_TABLE_NAME_BYTES + Buffer.byteLength(QUARANTINE_SUFFIX)).toBe(NAME_MAX_BYTES);
     expect(codeOf('x'.repeat(MAX_TABLE_NAME_BYTES + 1))).toBe('PROJECT_TABLE_NAME_TOO_LONG');
     expect(codeOf('x'.repeat(251))).toBe('PROJECT_TABLE_NAME_TOO_LONG');

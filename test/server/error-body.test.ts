@@ -30,7 +30,13 @@ describe('error bodies', () => {
   it('replaces the project root, temp and home folders and system paths in a 4xx message, hint and value', () => {
     const root = path.join(os.tmpdir(), 'aquifer-project-1');
     const location = path.join(root, 'tables', 'events');
-    const { status, body } = errorBody(new AquiferError('TABLE_NOT_FOUND', `No Delta table at ${location} (file:///home/ann/x)`, { value: { location, other: '/var/lib/thing' }, hint: `Create ${location} first` }), [root]);
+    const { status, body } = errorBody(
+      new AquiferError('TABLE_NOT_FOUND', `No Delta table at ${location} (file:///home/ann/x)`, {
+        value: { location, other: '/var/lib/thing' },
+        hint: `Create ${location} first`,
+      }),
+      [root],
+    );
     expect(status).toBe(404);
     const text = JSON.stringify(body);
     expect(text).not.toContain(root);
@@ -40,7 +46,10 @@ describe('error bodies', () => {
   });
 
   it('keeps route paths and plain values, and drops values too large to be useful', () => {
-    expect(errorBody(new AquiferError('HTTP_NOT_FOUND', 'No route for POST /v1/ingest/x/y', { value: 'abc' })).body.error).toMatchObject({ message: 'No route for POST /v1/ingest/x/y', value: 'abc' });
+    expect(errorBody(new AquiferError('HTTP_NOT_FOUND', 'No route for POST /v1/ingest/x/y', { value: 'abc' })).body.error).toMatchObject({
+      message: 'No route for POST /v1/ingest/x/y',
+      value: 'abc',
+    });
     expect(errorBody(new AquiferError('HTTP_BODY_INVALID', 'bad', { value: 'x'.repeat(5_000) })).body.error).not.toHaveProperty('value');
   });
 });

@@ -56,8 +56,11 @@ const post = async (route: string, body: unknown) => {
 };
 
 describe('the feature server', () => {
-  it('answers POST /get-online-features in Feast\'s request and response shapes', async () => {
-    const { status, body } = await post('/get-online-features', { features: ['driver_stats:conv_rate', 'driver_stats:trips'], entities: { driver_id: [1001, 1002] } });
+  it("answers POST /get-online-features in Feast's request and response shapes", async () => {
+    const { status, body } = await post('/get-online-features', {
+      features: ['driver_stats:conv_rate', 'driver_stats:trips'],
+      entities: { driver_id: [1001, 1002] },
+    });
     expect(status).toBe(200);
     expect(body).toEqual({
       metadata: { feature_names: ['driver_id', 'conv_rate', 'trips'] },
@@ -75,7 +78,11 @@ describe('the feature server', () => {
   });
 
   it('takes pushed rows online and offline', async () => {
-    const pushed = await post('/push', { push_source_name: 'driver_stats', to: 'online_and_offline', df: { driver_id: [1002], event_ts: ['2024-05-02T00:00:00Z'], conv_rate: [0.75], trips: [3] } });
+    const pushed = await post('/push', {
+      push_source_name: 'driver_stats',
+      to: 'online_and_offline',
+      df: { driver_id: [1002], event_ts: ['2024-05-02T00:00:00Z'], conv_rate: [0.75], trips: [3] },
+    });
     expect(pushed).toEqual({ status: 200, body: { pushed: 1, to: 'online_and_offline' } });
     const { body } = await post('/get-online-features', { features: ['driver_stats:trips'], entities: { driver_id: [1002] } });
     expect((body['results'] as { values: unknown[] }[])[1]?.values).toEqual([3]);
@@ -83,10 +90,22 @@ describe('the feature server', () => {
   });
 
   it('answers malformed requests with 4xx and a typed error body', async () => {
-    expect(await post('/get-online-features', { entities: { driver_id: [1] } })).toMatchObject({ status: 400, body: { error: { code: 'FEATURE_REQUEST_INVALID' } } });
-    expect(await post('/get-online-features', { features: ['driver_stats:nope'], entities: { driver_id: [1] } })).toMatchObject({ status: 404, body: { error: { code: 'FEATURE_NOT_FOUND' } } });
-    expect(await post('/get-online-features', { features: ['driver_stats:trips'], entities: { wrong: [1] } })).toMatchObject({ status: 400, body: { error: { code: 'FEATURE_REQUEST_INVALID' } } });
-    expect(await post('/get-online-features', { features: [1], entities: { driver_id: [1] } })).toMatchObject({ status: 400, body: { error: { code: 'FEATURE_REQUEST_INVALID' } } });
+    expect(await post('/get-online-features', { entities: { driver_id: [1] } })).toMatchObject({
+      status: 400,
+      body: { error: { code: 'FEATURE_REQUEST_INVALID' } },
+    });
+    expect(await post('/get-online-features', { features: ['driver_stats:nope'], entities: { driver_id: [1] } })).toMatchObject({
+      status: 404,
+      body: { error: { code: 'FEATURE_NOT_FOUND' } },
+    });
+    expect(await post('/get-online-features', { features: ['driver_stats:trips'], entities: { wrong: [1] } })).toMatchObject({
+      status: 400,
+      body: { error: { code: 'FEATURE_REQUEST_INVALID' } },
+    });
+    expect(await post('/get-online-features', { features: [1], entities: { driver_id: [1] } })).toMatchObject({
+      status: 400,
+      body: { error: { code: 'FEATURE_REQUEST_INVALID' } },
+    });
     const raw = await fetch(`${server.url}/get-online-features`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{nope' });
     expect(raw.status).toBe(400);
     expect(await raw.json()).toMatchObject({ error: { code: 'HTTP_BODY_INVALID' } });
@@ -97,7 +116,7 @@ describe('the feature server', () => {
       const answer = await post(route, body);
       expect(answer.status, JSON.stringify(answer.body)).toBe(400);
       expect(answer.body).toMatchObject({ error: { code: 'FEATURE_REQUEST_INVALID' } });
-      return ((answer.body['error'] as { value: { field: string } }).value).field;
+      return (answer.body['error'] as { value: { field: string } }).value.field;
     };
     expect(await field('/get-online-features', { features: ['driver_stats:trips', 1], entities: { driver_id: [1] } })).toBe('features[1]');
     expect(await field('/get-online-features', { features: ['driver_stats:trips'], entities: { driver_id: [{ id: 1 }] } })).toBe('entities.driver_id[0]');
@@ -111,29 +130,49 @@ describe('the feature server', () => {
   it('refuses a pushed value of the wrong type with 400 FEATURE_PUSH_VALUE_INVALID, writing nothing online or offline', async () => {
     const table = async () => (await (await DeltaTable.open(project.tablePath('driver_stats'), { engine })).snapshot()).version;
     const version = await table();
-    const pushed = await post('/push', { push_source_name: 'driver_stats', to: 'online_and_offline', df: { driver_id: [1003, 1004], event_ts: ['2024-05-02T00:00:00Z', '1'], conv_rate: [0.1, 0.2], trips: [1, 2] } });
+    const pushed = await post('/push', {
+      push_source_name: 'driver_stats',
+      to: 'online_and_offline',
+      df: { driver_id: [1003, 1004], event_ts: ['2024-05-02T00:00:00Z', '1'], conv_rate: [0.1, 0.2], trips: [1, 2] },
+    });
     expect(pushed).toMatchObject({ status: 400, body: { error: { code: 'FEATURE_PUSH_VALUE_INVALID', value: { column: 'event_ts', row: 1 } } } });
-    const typed = await post('/push', { push_source_name: 'driver_stats', df: { driver_id: [1003], event_ts: ['2024-05-02T00:00:00Z'], conv_rate: [0.1], trips: ['3'] } });
+    const typed = await post('/push', {
+      push_source_name: 'driver_stats',
+      df: { driver_id: [1003], event_ts: ['2024-05-02T00:00:00Z'], conv_rate: [0.1], trips: ['3'] },
+    });
     expect(typed).toMatchObject({ status: 400, body: { error: { code: 'FEATURE_PUSH_VALUE_INVALID', value: { column: 'trips', row: 0, expected: 'long' } } } });
     const { body } = await post('/get-online-features', { features: ['driver_stats:trips'], entities: { driver_id: [1003, 1004] } });
     expect((body['results'] as { statuses: string[] }[])[1]?.statuses).toEqual(['NOT_FOUND', 'NOT_FOUND']);
     expect(await table()).toBe(version);
   });
 
-  it('refuses an entity key over the online store\'s key size with 400 FEATURE_ENTITY_KEY_TOO_LONG', async () => {
+  it("refuses an entity key over the online store's key size with 400 FEATURE_ENTITY_KEY_TOO_LONG", async () => {
     const long = 9 * 10 ** 15;
-    const ids = Array.from({ length: 40 }, (_, i) => long + i).map(String).join('');
-    expect(await post('/get-online-features', { features: ['driver_stats:trips'], entities: { driver_id: [ids] } })).toMatchObject({ status: 400, body: { error: { code: 'FEATURE_ENTITY_KEY_TOO_LONG' } } });
+    const ids = Array.from({ length: 40 }, (_, i) => long + i)
+      .map(String)
+      .join('');
+    expect(await post('/get-online-features', { features: ['driver_stats:trips'], entities: { driver_id: [ids] } })).toMatchObject({
+      status: 400,
+      body: { error: { code: 'FEATURE_ENTITY_KEY_TOO_LONG' } },
+    });
   });
 
   it('refuses a lookup body over the size limit with 413, and still serves after it', async () => {
     const small = await startServer({ engine, project, port: 0, anonymous: 'loopback', limits: { bodyBytes: 256 } });
     try {
       const ids = Array.from({ length: 200 }, (_, i) => i);
-      const refused = await fetch(`${small.url}/get-online-features`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ features: ['driver_stats:trips'], entities: { driver_id: ids } }) });
+      const refused = await fetch(`${small.url}/get-online-features`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ features: ['driver_stats:trips'], entities: { driver_id: ids } }),
+      });
       expect(refused.status).toBe(413);
       expect(await refused.json()).toMatchObject({ error: { code: 'HTTP_BODY_TOO_LARGE', value: 256 } });
-      const served = await fetch(`${small.url}/get-online-features`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ features: ['driver_stats:trips'], entities: { driver_id: [1001] } }) });
+      const served = await fetch(`${small.url}/get-online-features`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ features: ['driver_stats:trips'], entities: { driver_id: [1001] } }),
+      });
       expect(((await served.json()) as { results: { values: unknown[] }[] }).results[1]?.values).toEqual([7]);
     } finally {
       await small.close();

@@ -68,7 +68,12 @@ function expectError(answer: { status: number; json: unknown }, status: number, 
 /** What a refusal must leave alone: the table's version and rows, and its quarantine. */
 async function state(table: string) {
   if (!existsSync(path.join(location(table), '_delta_log'))) return { exists: false };
-  return { exists: true, version: await tableVersion(engine, location(table)), rows: (await tableRows(engine, location(table))).length, quarantined: (await quarantineRows(engine, location(table))).length };
+  return {
+    exists: true,
+    version: await tableVersion(engine, location(table)),
+    rows: (await tableRows(engine, location(table))).length,
+    quarantined: (await quarantineRows(engine, location(table))).length,
+  };
 }
 
 describe('POST /v1/ingest/{table}', () => {
@@ -79,7 +84,9 @@ describe('POST /v1/ingest/{table}', () => {
     expect(answer.version).toBe(await tableVersion(engine, location(table)));
     expect((await tableRows(engine, location(table), answer.version)).map((r) => r['name']).sort()).toEqual(['ann', 'bob']);
     const quarantined = await quarantineRows(engine, location(table));
-    expect(quarantined.map((q) => [q.reason, q.sourceKind, q.source['requestId'], q.source['index'], q.payload])).toEqual([['PARSE_ERROR', 'http', answer.requestId, 2, '"not an object"']]);
+    expect(quarantined.map((q) => [q.reason, q.sourceKind, q.source['requestId'], q.source['index'], q.payload])).toEqual([
+      ['PARSE_ERROR', 'http', answer.requestId, 2, '"not an object"'],
+    ]);
   });
 
   it('lands an NDJSON body, checking each line on its own', async () => {
@@ -92,7 +99,7 @@ describe('POST /v1/ingest/{table}', () => {
     expect((await quarantineRows(engine, location(table))).map((q) => q.reason).sort()).toEqual(['PARSE_ERROR', 'TYPE_MISMATCH', 'UNKNOWN_FIELD']);
   });
 
-  it('takes the request id from X-Request-Id for the quarantined records\' source', async () => {
+  it("takes the request id from X-Request-Id for the quarantined records' source", async () => {
     const table = fresh('request_id');
     const answer = await ingest(table, JSON.stringify([{ id: 1 }, [1]]), { 'x-request-id': 'req-42' });
     expect(answer.requestId).toBe('req-42');
@@ -129,8 +136,15 @@ describe('POST /v1/ingest/{table}', () => {
     const table = fresh('concurrent');
     // Create the table first, so every request below is an append.
     await ingest(table, JSON.stringify([{ request: -1, n: 0, pad: 'x' }]));
-    const requests = Array.from({ length: 20 }, (_, request) => ({ request, records: Array.from({ length: 5 }, (_, n) => ({ request, n, pad: 'x'.repeat(n) })) }));
-    const answers = await Promise.all(requests.map(({ request, records }) => ingest(table, ndjson(records), { 'content-type': 'application/x-ndjson', 'idempotency-key': `concurrent-${request}` })));
+    const requests = Array.from({ length: 20 }, (_, request) => ({
+      request,
+      records: Array.from({ length: 5 }, (_, n) => ({ request, n, pad: 'x'.repeat(n) })),
+    }));
+    const answers = await Promise.all(
+      requests.map(({ request, records }) =>
+        ingest(table, ndjson(records), { 'content-type': 'application/x-ndjson', 'idempotency-key': `concurrent-${request}` }),
+      ),
+    );
     for (const answer of answers) expect(answer).toMatchObject({ accepted: 5, quarantined: 0, duplicate: false });
 
     const rows = await tableRows(engine, location(table));
@@ -179,9 +193,17 @@ describe('POST /v1/ingest/{table}', () => {
     const body = JSON.stringify([{ id: 1 }, { id: 'bad' }]);
     await ingest(table, body, { 'idempotency-key': 'reused' });
     const before = await state(table);
-    expectError(await post(`/v1/ingest/${table}`, JSON.stringify([{ id: 2 }, { id: 'worse' }]), { 'idempotency-key': 'reused' }), 422, 'INGEST_IDEMPOTENCY_KEY_REUSED');
+    expectError(
+      await post(`/v1/ingest/${table}`, JSON.stringify([{ id: 2 }, { id: 'worse' }]), { 'idempotency-key': 'reused' }),
+      422,
+      'INGEST_IDEMPOTENCY_KEY_REUSED',
+    );
     // The same records as NDJSON are another request body too.
-    expectError(await post(`/v1/ingest/${table}`, ndjson([{ id: 1 }, { id: 'bad' }]), { 'idempotency-key': 'reused', 'content-type': 'application/x-ndjson' }), 422, 'INGEST_IDEMPOTENCY_KEY_REUSED');
+    expectError(
+      await post(`/v1/ingest/${table}`, ndjson([{ id: 1 }, { id: 'bad' }]), { 'idempotency-key': 'reused', 'content-type': 'application/x-ndjson' }),
+      422,
+      'INGEST_IDEMPOTENCY_KEY_REUSED',
+    );
     expect(await state(table)).toEqual(before);
     expect(await ingest(table, body, { 'idempotency-key': 'reused' })).toMatchObject({ duplicate: true });
   });
@@ -190,7 +212,8 @@ describe('POST /v1/ingest/{table}', () => {
     const table = fresh('key_invalid');
     await ingest(table, JSON.stringify([{ id: 1 }]));
     const before = await state(table);
-    for (const key of ['', '   ', 'k'.repeat(256)]) expectError(await post(`/v1/ingest/${table}`, JSON.stringify([{ id: 2 }]), { 'idempotency-key': key }), 400, 'INGEST_IDEMPOTENCY_KEY_INVALID');
+    for (const key of ['', '   ', 'k'.repeat(256)])
+      expectError(await post(`/v1/ingest/${table}`, JSON.stringify([{ id: 2 }]), { 'idempotency-key': key }), 400, 'INGEST_IDEMPOTENCY_KEY_INVALID');
     expect(await state(table)).toEqual(before);
     expect(await ingest(table, JSON.stringify([{ id: 2 }]), { 'idempotency-key': 'k'.repeat(255) })).toMatchObject({ accepted: 1 });
   });
@@ -199,7 +222,9 @@ describe('POST /v1/ingest/{table}', () => {
     const table = fresh('same_request_id');
     await ingest(table, JSON.stringify([{ id: 0 }]));
     const answers = await Promise.all(
-      [1, 2, 3, 4].map((n) => ingest(table, JSON.stringify([...Array.from({ length: n }, (_, i) => ({ id: i })), { id: 'bad' }]), { 'x-request-id': 'reused-id' })),
+      [1, 2, 3, 4].map((n) =>
+        ingest(table, JSON.stringify([...Array.from({ length: n }, (_, i) => ({ id: i })), { id: 'bad' }]), { 'x-request-id': 'reused-id' }),
+      ),
     );
     expect(answers.map((a) => [a.accepted, a.quarantined])).toEqual([
       [1, 1],
@@ -224,7 +249,11 @@ describe('POST /v1/ingest/{table}', () => {
     try {
       const table = fresh('key_expired');
       const send = async () => {
-        const response = await fetch(`${expiring.url}/v1/ingest/${table}`, { method: 'POST', body: JSON.stringify([{ id: 1 }, { id: 'bad' }]), headers: { 'content-type': 'application/json', 'idempotency-key': 'once' } });
+        const response = await fetch(`${expiring.url}/v1/ingest/${table}`, {
+          method: 'POST',
+          body: JSON.stringify([{ id: 1 }, { id: 'bad' }]),
+          headers: { 'content-type': 'application/json', 'idempotency-key': 'once' },
+        });
         expect(response.status).toBe(200);
         return (await response.json()) as IngestAnswer;
       };
@@ -239,7 +268,9 @@ describe('POST /v1/ingest/{table}', () => {
   });
 
   it('refuses to start with an idempotency window that is not a Delta interval', async () => {
-    await expect(startServer({ engine, project, port: 0, anonymous: 'loopback', idempotencyWindow: 'a while' })).rejects.toMatchObject({ code: 'TABLE_PROPERTY_INVALID' });
+    await expect(startServer({ engine, project, port: 0, anonymous: 'loopback', idempotencyWindow: 'a while' })).rejects.toMatchObject({
+      code: 'TABLE_PROPERTY_INVALID',
+    });
   });
 
   it('answers an empty array as accepted 0, not as a duplicate', async () => {
@@ -287,12 +318,15 @@ describe('refused requests', () => {
   it('refuses a body over maxBodyBytes sent without a Content-Length (chunked), writing nothing', async () => {
     const url = new URL(`${server.url}/v1/ingest/${table}`);
     const answer = await new Promise<{ status: number; json: unknown }>((resolve, reject) => {
-      const request = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/x-ndjson' } }, (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, json: JSON.parse(text) }));
-      });
+      const request = http.request(
+        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/x-ndjson' } },
+        (response) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (text += chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, json: JSON.parse(text) }));
+        },
+      );
       request.on('error', reject);
       const line = `${JSON.stringify({ id: 7, name: 'y'.repeat(100) })}\n`;
       for (let written = 0; written <= MAX_BODY_BYTES; written += line.length) request.write(line);
@@ -359,7 +393,7 @@ describe('values through HTTP ingest', () => {
     return { status: response.status, json: await response.json() };
   }
 
-  it('keeps every digit of an integer beyond 2^53 sent in a JSON array, and the element\'s own text in the quarantine', async () => {
+  it("keeps every digit of an integer beyond 2^53 sent in a JSON array, and the element's own text in the quarantine", async () => {
     const table = fresh('big_ints');
     await ingest(table, '[{"id": 1, "x": 0.5}]');
     const answer = await ingest(table, '[ {"id": 9007199254740993, "x": 1.5},\n  {"id": 2, "x": 1e400}, {"id": 3,   "x": 9007199254740993} ]');
@@ -374,13 +408,27 @@ describe('values through HTTP ingest', () => {
   it('gives a JSON array and NDJSON the same answer for 3.0 in a long column and for a repeated key', async () => {
     const records = ['{"id": 3.0}', '{"id": 1, "id": 2}', '{"id": 4}'];
     const answers = [];
-    for (const [body, type] of [[`[${records.join(',')}]`, 'application/json'], [records.join('\n'), 'application/x-ndjson']] as const) {
+    for (const [body, type] of [
+      [`[${records.join(',')}]`, 'application/json'],
+      [records.join('\n'), 'application/x-ndjson'],
+    ] as const) {
       const table = fresh('same_answer');
       await ingest(table, '[{"id": 0}]');
       const answer = await ingest(table, body, { 'content-type': type });
-      answers.push({ accepted: answer.accepted, quarantined: (await quarantineRows(engine, location(table))).map((q) => [q.reason, q.payload]), rows: (await tableRows(engine, location(table))).map((r) => String(r['id'])).sort() });
+      answers.push({
+        accepted: answer.accepted,
+        quarantined: (await quarantineRows(engine, location(table))).map((q) => [q.reason, q.payload]),
+        rows: (await tableRows(engine, location(table))).map((r) => String(r['id'])).sort(),
+      });
     }
-    expect(answers[0]).toEqual({ accepted: 1, quarantined: [['TYPE_MISMATCH', '{"id": 3.0}'], ['DUPLICATE_KEY', '{"id": 1, "id": 2}']], rows: ['0', '4'] });
+    expect(answers[0]).toEqual({
+      accepted: 1,
+      quarantined: [
+        ['TYPE_MISMATCH', '{"id": 3.0}'],
+        ['DUPLICATE_KEY', '{"id": 1, "id": 2}'],
+      ],
+      rows: ['0', '4'],
+    });
     expect(answers[1]).toEqual(answers[0]);
   });
 
@@ -409,7 +457,10 @@ describe('values through HTTP ingest', () => {
   it('stores NUL characters, quotes and backslashes in values and keys exactly, from both body forms', async () => {
     const value = 'nul\u0000 "dq" \'sq\' back\\slash \\u0000';
     const record = { id: 1, s: value, 'k"e\\y\'': value };
-    for (const [body, type] of [[JSON.stringify([record]), 'application/json'], [JSON.stringify(record), 'application/x-ndjson']] as const) {
+    for (const [body, type] of [
+      [JSON.stringify([record]), 'application/json'],
+      [JSON.stringify(record), 'application/x-ndjson'],
+    ] as const) {
       const table = fresh('exact_strings');
       expect(await ingest(table, body, { 'content-type': type })).toMatchObject({ accepted: 1, quarantined: 0 });
       expect(await tableRows(engine, location(table))).toEqual([{ ...record, id: '1' }]);

@@ -12,17 +12,33 @@ async function flushes(durable: boolean): Promise<{ table: string; calls: string
   const dir = await tempDir();
   const table = path.join(dir, 'events');
   const trace = path.join(dir, 'trace.txt');
-  const run = spawnSync('strace', ['-f', '-y', '-qq', '-e', 'trace=fsync,fdatasync', '-o', trace, process.execPath, '--import', 'tsx', path.join(REPO_ROOT, 'test', 'support', 'durable-writer.ts'), table, String(durable)], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-  });
+  const run = spawnSync(
+    'strace',
+    [
+      '-f',
+      '-y',
+      '-qq',
+      '-e',
+      'trace=fsync,fdatasync',
+      '-o',
+      trace,
+      process.execPath,
+      '--import',
+      'tsx',
+      path.join(REPO_ROOT, 'test', 'support', 'durable-writer.ts'),
+      table,
+      String(durable),
+    ],
+    {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    },
+  );
   expect(run.status, run.stderr).toBe(0);
-  const calls = (await readFile(trace, 'utf8'))
-    .split('\n')
-    .flatMap((line) => {
-      const match = /(fsync|fdatasync)\(\d+<([^>]*)>\)\s*=\s*0/.exec(line);
-      return match !== null && (match[2] as string).startsWith(table) ? [`${match[1]} ${path.relative(table, match[2] as string) || '.'}`] : [];
-    });
+  const calls = (await readFile(trace, 'utf8')).split('\n').flatMap((line) => {
+    const match = /(fsync|fdatasync)\(\d+<([^>]*)>\)\s*=\s*0/.exec(line);
+    return match !== null && (match[2] as string).startsWith(table) ? [`${match[1]} ${path.relative(table, match[2] as string) || '.'}`] : [];
+  });
   return { table, calls };
 }
 

@@ -11,9 +11,14 @@ export interface CliResult {
 /** Run the built `aquifer` CLI (dist/, built by `npm test` before vitest runs). */
 export function runCli(args: readonly string[], options: { cwd?: string } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(REPO_ROOT, 'dist', 'cli', 'main.js'), ...args], { cwd: options.cwd ?? REPO_ROOT, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [path.join(REPO_ROOT, 'dist', 'cli', 'main.js'), ...args],
+      { cwd: options.cwd ?? REPO_ROOT, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }

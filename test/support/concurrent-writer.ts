@@ -32,7 +32,9 @@ for (let op = 0; op < Number(opsText); op++) {
       let version: number;
       let committed = true;
       if (kind === 'append') {
-        version = (await table.append({ sql: `SELECT (${base + batch * 100} + i)::BIGINT AS id, ${writer} AS writer, 0::BIGINT AS val FROM range(0, 10) t(i)` })).version;
+        version = (
+          await table.append({ sql: `SELECT (${base + batch * 100} + i)::BIGINT AS id, ${writer} AS writer, 0::BIGINT AS val FROM range(0, 10) t(i)` })
+        ).version;
       } else if (kind === 'increment') {
         const result = await table.update({ set: { val: 'val + 1' }, where: 'id = 0' });
         version = result.version;

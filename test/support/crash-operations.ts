@@ -18,7 +18,8 @@ export function operationFor(version: number): Operation {
 const appendRows = (v: number) => `SELECT (${v} * 100 + i)::BIGINT AS id, ((${v} * 100 + i) % 3)::INTEGER AS p, ${v}::BIGINT AS val FROM range(0, 40) t(i)`;
 const deleteWhere = (v: number) => `id % 5 = ${v % 5} AND id < ${v * 100}`;
 const updateWhere = (v: number) => `id % 4 = ${v % 4}`;
-const mergeSource = (v: number) => `SELECT (${(v - 3) * 100} + i * 3)::BIGINT AS id, ((${(v - 3) * 100} + i * 3) % 3)::INTEGER AS p, (-${v})::BIGINT AS val FROM range(0, 60) t(i)`;
+const mergeSource = (v: number) =>
+  `SELECT (${(v - 3) * 100} + i * 3)::BIGINT AS id, ((${(v - 3) * 100} + i * 3) % 3)::INTEGER AS p, (-${v})::BIGINT AS val FROM range(0, 60) t(i)`;
 /** A row appended when an operation found nothing to change, so every step is one commit. */
 const markerRow = (v: number) => `SELECT (-${v})::BIGINT AS id, 0 AS p, ${v}::BIGINT AS val`;
 

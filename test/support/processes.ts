@@ -6,7 +6,10 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 
 /** Start the built `aquifer` CLI as a child process (for jobs that tests kill and restart). */
 export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  return spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'cli', 'main.js'), ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  return spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'cli', 'main.js'), ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...env },
+  });
 }
 
 /** Resolves once the child has exited, whether it already had or not. */

@@ -116,6 +116,8 @@ export class ReferenceReaders {
 /** Fail with the reader's own error and traceback when a read that should work did not. */
 export function assertRead(read: ReferenceRead): void {
   if (!read.ok) {
-    throw new Error(`${read.reader} failed at ${read.stage ?? '?'} (version ${read.requestedVersion ?? 'latest'}): ${read.error ?? ''}\n${read.traceback ?? ''}`);
+    throw new Error(
+      `${read.reader} failed at ${read.stage ?? '?'} (version ${read.requestedVersion ?? 'latest'}): ${read.error ?? ''}\n${read.traceback ?? ''}`,
+    );
   }
 }

@@ -208,11 +208,17 @@ export async function statisticsDifferences(engine: Engine, snapshot: Snapshot, 
     for (const c of columns) {
       const dotted = c.path.join('.');
       const e = expectedStats(c);
-      select.push(`${e.nulls} AS ${quoteIdent(`null_count.${dotted}`)}`, `${e.min} AS ${quoteIdent(`min.${dotted}`)}`, `${e.max} AS ${quoteIdent(`max.${dotted}`)}`);
+      select.push(
+        `${e.nulls} AS ${quoteIdent(`null_count.${dotted}`)}`,
+        `${e.min} AS ${quoteIdent(`min.${dotted}`)}`,
+        `${e.max} AS ${quoteIdent(`max.${dotted}`)}`,
+      );
     }
     for (const f of partitionFields) {
       const value = file.partitionValues[physical(f, mapped)];
-      select.push(`CAST(${value === null || value === undefined ? 'NULL' : quoteLiteral(value)} AS ${toDuckDBType(f.type)}) AS ${quoteIdent(`partition.${f.name}`)}`);
+      select.push(
+        `CAST(${value === null || value === undefined ? 'NULL' : quoteLiteral(value)} AS ${toDuckDBType(f.type)}) AS ${quoteIdent(`partition.${f.name}`)}`,
+      );
     }
     return `SELECT ${select.join(', ')} FROM read_parquet(${quoteLiteral(local)}, hive_partitioning = false)`;
   });

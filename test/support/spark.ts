@@ -43,7 +43,10 @@ export class SparkSession {
   ) {}
 
   static async start(): Promise<SparkSession> {
-    const child = spawn(referencePython() as string, [path.join(here, 'spark_session.py'), sparkJars() as string], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SPARK_LOCAL_IP: '127.0.0.1' } });
+    const child = spawn(referencePython() as string, [path.join(here, 'spark_session.py'), sparkJars() as string], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, SPARK_LOCAL_IP: '127.0.0.1' },
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));
     const lines = createInterface({ input: child.stdout });

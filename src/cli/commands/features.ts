@@ -1,6 +1,15 @@
 import type { Command } from 'commander';
 import { sharedEngine } from '../../engine/index.js';
-import { FeatureRegistry, openAppliedFeatureStore, readProjectDefinitions, trainingSetDefinition, type AggregateResult, type FeatureStore, type MaterializeResult, type RegistryPlan } from '../../features/index.js';
+import {
+  FeatureRegistry,
+  openAppliedFeatureStore,
+  readProjectDefinitions,
+  trainingSetDefinition,
+  type AggregateResult,
+  type FeatureStore,
+  type MaterializeResult,
+  type RegistryPlan,
+} from '../../features/index.js';
 import { Project } from '../../project/index.js';
 import { DeltaTable, type FileFormat } from '../../table/index.js';
 import { CliUsageError } from '../usage-error.js';
@@ -23,7 +32,8 @@ async function withStore<T>(projectDir: string, work: (store: FeatureStore, proj
 
 function report(results: readonly MaterializeResult[], format: InfoFormat): void {
   if (format === 'json') printJson(results);
-  else printText(results.map((r) => `${r.view}: ${r.read} entities read at table version ${r.tableVersion}, ${r.written} written to the online store`).join('\n'));
+  else
+    printText(results.map((r) => `${r.view}: ${r.read} entities read at table version ${r.tableVersion}, ${r.written} written to the online store`).join('\n'));
 }
 
 /** Progress per view as rows or entities come in, on a terminal. */
@@ -54,7 +64,8 @@ function describeAggregate(r: AggregateResult): string {
 function parseModel(text: string | undefined): { name: string; version: string } | undefined {
   if (text === undefined) return undefined;
   const [name, version] = text.split(':');
-  if (name === undefined || name === '' || version === undefined || version === '') throw new CliUsageError(`--model '${text}' is not name:version`, text, 'Give the model as name:version, e.g. ranker:3.');
+  if (name === undefined || name === '' || version === undefined || version === '')
+    throw new CliUsageError(`--model '${text}' is not name:version`, text, 'Give the model as name:version, e.g. ranker:3.');
   return { name, version };
 }
 
@@ -90,7 +101,9 @@ export function registerFeatureCommands(program: Command): void {
 
   program
     .command('materialize')
-    .description("Load the latest feature values with event time in [START, END] (both included, as in Feast) into the online store (LMDB by default; Redis when the project's config says so).")
+    .description(
+      "Load the latest feature values with event time in [START, END] (both included, as in Feast) into the online store (LMDB by default; Redis when the project's config says so).",
+    )
     .argument('<start>', 'ISO time, e.g. 2024-05-01T00:00:00Z')
     .argument('<end>', 'ISO time')
     .option('--project <dir>', 'project folder', '.')
@@ -98,7 +111,9 @@ export function registerFeatureCommands(program: Command): void {
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (start: string, end: string, flags: { project: string; views?: string[]; format: InfoFormat }) => {
       const progress = progressFor(flags.format, 'entities');
-      const results = await withStore(flags.project, (store) => store.materialize(start, end, { onRows: progress.onRows, ...(flags.views === undefined ? {} : { views: flags.views }) })).finally(progress.stop);
+      const results = await withStore(flags.project, (store) =>
+        store.materialize(start, end, { onRows: progress.onRows, ...(flags.views === undefined ? {} : { views: flags.views }) }),
+      ).finally(progress.stop);
       report(results, flags.format);
     });
 
@@ -111,16 +126,20 @@ export function registerFeatureCommands(program: Command): void {
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (end: string, flags: { project: string; views?: string[]; format: InfoFormat }) => {
       const progress = progressFor(flags.format, 'entities');
-      const results = await withStore(flags.project, (store) => store.materializeIncremental(end, { onRows: progress.onRows, ...(flags.views === undefined ? {} : { views: flags.views }) })).finally(progress.stop);
+      const results = await withStore(flags.project, (store) =>
+        store.materializeIncremental(end, { onRows: progress.onRows, ...(flags.views === undefined ? {} : { views: flags.views }) }),
+      ).finally(progress.stop);
       report(results, flags.format);
     });
 
   program
     .command('aggregate')
-    .description("Fold the commits appended to aggregation views' tables into their tiles in the online store (window aggregations); with --follow, keep doing so as ingest jobs append.")
+    .description(
+      "Fold the commits appended to aggregation views' tables into their tiles in the online store (window aggregations); with --follow, keep doing so as ingest jobs append.",
+    )
     .option('--project <dir>', 'project folder', '.')
     .option('--views <a,b>', 'only these aggregation views', parseList)
-    .option('--rebuild', 'recompute every entity\'s tiles from the whole table')
+    .option('--rebuild', "recompute every entity's tiles from the whole table")
     .option('--follow', 'keep running, folding in new commits as they land, until SIGINT/SIGTERM')
     .option('--poll-ms <n>', 'with --follow: how often to look for new commits', parseNonNegativeInt, 250)
     .option('--format <format>', 'text or json (json: one line per view per batch with --follow)', choice(['text', 'json'] as const), 'text')
@@ -132,8 +151,15 @@ export function registerFeatureCommands(program: Command): void {
       };
       await withStore(flags.project, async (store) => {
         const progress = progressFor(flags.format, 'entities');
-        const first = await store.aggregate({ ...views, rebuild: flags.rebuild === true, onEntities: (n) => progress.onRows('aggregate', n) }).finally(progress.stop);
-        if (first.length === 0) throw new CliUsageError('No aggregation views to aggregate', flags.views ?? [], 'Define a feature view with "aggregation" (see docs/features.md), or name one with --views.');
+        const first = await store
+          .aggregate({ ...views, rebuild: flags.rebuild === true, onEntities: (n) => progress.onRows('aggregate', n) })
+          .finally(progress.stop);
+        if (first.length === 0)
+          throw new CliUsageError(
+            'No aggregation views to aggregate',
+            flags.views ?? [],
+            'Define a feature view with "aggregation" (see docs/features.md), or name one with --views.',
+          );
         print(first);
         if (flags.follow !== true) return;
         const controller = new AbortController();
@@ -141,41 +167,66 @@ export function registerFeatureCommands(program: Command): void {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
         log.info({ views: first.map((r) => r.view), pollMs: flags.pollMs }, 'following aggregation views');
-        await store.followAggregations({ signal: controller.signal, pollMs: flags.pollMs, ...views, onBatch: (results) => print(results.filter((r) => r.commits > 0)) });
+        await store.followAggregations({
+          signal: controller.signal,
+          pollMs: flags.pollMs,
+          ...views,
+          onBatch: (results) => print(results.filter((r) => r.commits > 0)),
+        });
       });
     });
 
-  const trainingSet = program.command('training-set').description('Point-in-time-correct training sets, saved as Delta tables pinned to the table versions they read.');
+  const trainingSet = program
+    .command('training-set')
+    .description('Point-in-time-correct training sets, saved as Delta tables pinned to the table versions they read.');
   trainingSet
     .command('create')
-    .description('Join entity rows (keys and event_timestamp) to features as of each row\'s time and save the result as a table.')
-    .argument('<name>', 'table name under the project\'s tables/ (or a path)')
+    .description("Join entity rows (keys and event_timestamp) to features as of each row's time and save the result as a table.")
+    .argument('<name>', "table name under the project's tables/ (or a path)")
     .requiredOption('--entities <file>', 'entity rows: CSV, JSON lines or Parquet with the join keys and a time column')
     .requiredOption('--features <list>', 'view:feature references (comma-separated) or a feature service name')
     .option('--entities-format <format>', 'csv, json or parquet (default: from the file name)', choice(['csv', 'json', 'parquet'] as const))
-    .option('--timestamp-column <name>', 'the entity rows\' time column', 'event_timestamp')
+    .option('--timestamp-column <name>', "the entity rows' time column", 'event_timestamp')
     .option('--full-feature-names', 'name columns view__feature')
     .option('--model <name:version>', 'the model this training set trains')
     .option('--overwrite', 'replace a training set already saved under that name (never another kind of table)')
     .option('--project <dir>', 'project folder', '.')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
-    .action(async (name: string, flags: { entities: string; features: string; entitiesFormat?: FileFormat; timestampColumn: string; fullFeatureNames?: boolean; model?: string; overwrite?: boolean; project: string; format: InfoFormat }) => {
-      const model = parseModel(flags.model);
-      const refs = flags.features.includes(':') ? parseList(flags.features) : flags.features;
-      const out = await withStore(flags.project, async (store, project) => {
-        const set = await store.historicalFeatures({
-          entityRows: { files: flags.entities, ...(flags.entitiesFormat === undefined ? {} : { format: flags.entitiesFormat }) },
-          features: refs,
-          timestampColumn: flags.timestampColumn,
-          fullFeatureNames: flags.fullFeatureNames === true,
+    .action(
+      async (
+        name: string,
+        flags: {
+          entities: string;
+          features: string;
+          entitiesFormat?: FileFormat;
+          timestampColumn: string;
+          fullFeatureNames?: boolean;
+          model?: string;
+          overwrite?: boolean;
+          project: string;
+          format: InfoFormat;
+        },
+      ) => {
+        const model = parseModel(flags.model);
+        const refs = flags.features.includes(':') ? parseList(flags.features) : flags.features;
+        const out = await withStore(flags.project, async (store, project) => {
+          const set = await store.historicalFeatures({
+            entityRows: { files: flags.entities, ...(flags.entitiesFormat === undefined ? {} : { format: flags.entitiesFormat }) },
+            features: refs,
+            timestampColumn: flags.timestampColumn,
+            fullFeatureNames: flags.fullFeatureNames === true,
+          });
+          const location = await tableInProject(project, name);
+          const { result } = await set.save(location, { overwrite: flags.overwrite === true, ...(model === undefined ? {} : { model }) });
+          return { location, rows: result.rows, version: result.version, sources: set.definition.sources, features: set.definition.features };
         });
-        const location = await tableInProject(project, name);
-        const { result } = await set.save(location, { overwrite: flags.overwrite === true, ...(model === undefined ? {} : { model }) });
-        return { location, rows: result.rows, version: result.version, sources: set.definition.sources, features: set.definition.features };
-      });
-      if (flags.format === 'json') printJson(out);
-      else printText(`Saved a training set of ${out.rows} rows to ${out.location}: ${out.features.join(', ')}, read from ${out.sources.map((s) => `${s.table}@v${s.version}`).join(', ')}.`);
-    });
+        if (flags.format === 'json') printJson(out);
+        else
+          printText(
+            `Saved a training set of ${out.rows} rows to ${out.location}: ${out.features.join(', ')}, read from ${out.sources.map((s) => `${s.table}@v${s.version}`).join(', ')}.`,
+          );
+      },
+    );
 
   trainingSet
     .command('recreate')

@@ -19,11 +19,12 @@ interface IngestFileFlags {
   format: InfoFormat;
 }
 
-
 export function registerIngestFile(ingest: Command): void {
   ingest
     .command('file')
-    .description('Load CSV, JSON lines or Parquet files into a Delta table, incrementally: files already loaded are skipped (the table\'s log records them). Bad records go to <table>__quarantine with their reason.')
+    .description(
+      "Load CSV, JSON lines or Parquet files into a Delta table, incrementally: files already loaded are skipped (the table's log records them). Bad records go to <table>__quarantine with their reason.",
+    )
     .argument('<table>', 'table root (created from the first file when missing)')
     .argument('<files...>', 'paths or globs, e.g. "landing/*.csv"')
     .option('--input-format <format>', 'csv, json or parquet (default: from each file name)', choice(['csv', 'json', 'parquet'] as const))
@@ -31,7 +32,12 @@ export function registerIngestFile(ingest: Command): void {
     .option('--partition-by <a,b>', 'partition columns when the table is created', parseList)
     .option('--property <key=value>', 'table property when the table is created; repeatable', collectProperty, {})
     .option('--rule <name=sql>', 'a SQL condition every record must meet, e.g. "positive=amount >= 0"; repeatable', collect, [])
-    .option('--unknown-fields <policy>', 'quarantine (default) or ignore fields the table does not have', choice(['quarantine', 'ignore'] as const), 'quarantine')
+    .option(
+      '--unknown-fields <policy>',
+      'quarantine (default) or ignore fields the table does not have',
+      choice(['quarantine', 'ignore'] as const),
+      'quarantine',
+    )
     .option('--no-create', 'fail instead of creating a missing table')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (table: string, files: string[], flags: IngestFileFlags) => {

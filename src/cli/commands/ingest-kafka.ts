@@ -26,7 +26,9 @@ interface KafkaFlags {
 export function registerIngestKafka(ingest: Command): void {
   ingest
     .command('kafka')
-    .description('Ingest a Kafka topic (or topic pattern) into a Delta table until stopped (SIGINT/SIGTERM), exactly once: offsets are committed in the same Delta commit as the records.')
+    .description(
+      'Ingest a Kafka topic (or topic pattern) into a Delta table until stopped (SIGINT/SIGTERM), exactly once: offsets are committed in the same Delta commit as the records.',
+    )
     .argument('<table>', 'table root (created from the first batch when missing)')
     .requiredOption('--brokers <host:port,...>', 'bootstrap brokers', parseList)
     .option('--topic <name>', 'topic to read')
@@ -39,7 +41,12 @@ export function registerIngestKafka(ingest: Command): void {
     .option('--partition-by <a,b>', 'partition columns when the table is created', parseList)
     .option('--property <key=value>', 'table property when the table is created; repeatable', collectProperty, {})
     .option('--rule <name=sql>', 'a SQL condition every record must meet; repeatable', collect, [])
-    .option('--unknown-fields <policy>', 'quarantine (default) or ignore fields the table does not have', choice(['quarantine', 'ignore'] as const), 'quarantine')
+    .option(
+      '--unknown-fields <policy>',
+      'quarantine (default) or ignore fields the table does not have',
+      choice(['quarantine', 'ignore'] as const),
+      'quarantine',
+    )
     .option('--session-timeout-ms <ms>', 'consumer group session timeout', parseNonNegativeInt)
     .option('--format <format>', 'text or json (one line per committed batch)', choice(['text', 'json'] as const), 'text')
     .action(async (table: string, flags: KafkaFlags) => {
@@ -61,7 +68,11 @@ export function registerIngestKafka(ingest: Command): void {
         ...(flags.headersColumn === undefined ? {} : { headersColumn: flags.headersColumn }),
         ...(flags.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: flags.sessionTimeoutMs }),
         onBatch: (batch) => {
-          process.stdout.write(flags.format === 'json' ? `${JSON.stringify(batch)}\n` : `committed version ${batch.version}: ${batch.accepted} rows, ${batch.quarantined} quarantined\n`);
+          process.stdout.write(
+            flags.format === 'json'
+              ? `${JSON.stringify(batch)}\n`
+              : `committed version ${batch.version}: ${batch.accepted} rows, ${batch.quarantined} quarantined\n`,
+          );
         },
       });
       await job.start();

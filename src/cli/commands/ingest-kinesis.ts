@@ -20,7 +20,9 @@ interface KinesisFlags {
 export function registerIngestKinesis(ingest: Command): void {
   ingest
     .command('kinesis')
-    .description('Ingest an AWS Kinesis stream into a Delta table until stopped, exactly once: shard sequence numbers are committed with the records. AWS credentials come from the usual AWS environment.')
+    .description(
+      'Ingest an AWS Kinesis stream into a Delta table until stopped, exactly once: shard sequence numbers are committed with the records. AWS credentials come from the usual AWS environment.',
+    )
     .argument('<table>', 'table root (created from the first batch when missing)')
     .requiredOption('--stream <name>', 'stream to read')
     .option('--region <region>', 'AWS region', process.env['AWS_REGION'] ?? 'us-east-1')
@@ -44,7 +46,11 @@ export function registerIngestKinesis(ingest: Command): void {
         maxBatchRecords: flags.maxBatchRecords,
         maxBatchMs: flags.maxBatchMs,
         onBatch: (batch) => {
-          process.stdout.write(flags.format === 'json' ? `${JSON.stringify(batch)}\n` : `committed version ${batch.version}: ${batch.accepted} rows, ${batch.quarantined} quarantined\n`);
+          process.stdout.write(
+            flags.format === 'json'
+              ? `${JSON.stringify(batch)}\n`
+              : `committed version ${batch.version}: ${batch.accepted} rows, ${batch.quarantined} quarantined\n`,
+          );
         },
       });
       await job.start();

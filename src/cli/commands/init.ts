@@ -14,6 +14,9 @@ export function registerInit(program: Command): void {
     .action(async (dir: string, flags: { name?: string; format: InfoFormat }) => {
       const project = await Project.init(dir, flags.name ?? path.basename(path.resolve(dir)));
       if (flags.format === 'json') printJson({ root: project.root, config: project.config });
-      else printText(`Project '${project.config.name}' at ${project.root}: tables go in tables/, feature definitions in ${path.relative(project.root, project.featuresPath)}.`);
+      else
+        printText(
+          `Project '${project.config.name}' at ${project.root}: tables go in tables/, feature definitions in ${path.relative(project.root, project.featuresPath)}.`,
+        );
     });
 }

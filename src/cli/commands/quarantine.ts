@@ -27,7 +27,9 @@ export function registerQuarantine(program: Command): void {
         new RowWriter(process.stdout, flags.format, ['record_id', 'quarantined_at', 'reason', 'message', 'source', 'payload']).end();
         return;
       }
-      const filters = [flags.where, flags.reason === undefined ? undefined : `reason = '${flags.reason.replaceAll("'", "''")}'`].filter((f): f is string => f !== undefined);
+      const filters = [flags.where, flags.reason === undefined ? undefined : `reason = '${flags.reason.replaceAll("'", "''")}'`].filter(
+        (f): f is string => f !== undefined,
+      );
       const options: ReadOptions = { columns: ['record_id', 'quarantined_at', 'reason', 'message', 'source', 'payload'] };
       if (filters.length > 0) options.where = filters.map((f) => `(${f})`).join(' AND ');
       if (flags.limit !== undefined) options.limit = flags.limit;
@@ -40,16 +42,24 @@ export function registerQuarantine(program: Command): void {
 
   quarantine
     .command('replay')
-    .description('Try quarantined records again (after a schema or rule change, or with corrected payloads): those that pass are appended to the table and leave the quarantine.')
+    .description(
+      'Try quarantined records again (after a schema or rule change, or with corrected payloads): those that pass are appended to the table and leave the quarantine.',
+    )
     .argument('<table>', 'table root')
-    .option('--where <sql>', "which records, e.g. \"reason = 'TYPE_MISMATCH'\"")
+    .option('--where <sql>', 'which records, e.g. "reason = \'TYPE_MISMATCH\'"')
     .option('--fixes <file>', 'JSON lines of {"record_id": ..., "payload": ...} with corrected payloads')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (table: string, flags: { where?: string; fixes?: string; format: InfoFormat }) => {
       const fixes = flags.fixes === undefined ? undefined : await readFixes(flags.fixes);
-      const result = await replayQuarantine(table, await sharedEngine(), { ...(flags.where === undefined ? {} : { where: flags.where }), ...(fixes === undefined ? {} : { fixes }) });
+      const result = await replayQuarantine(table, await sharedEngine(), {
+        ...(flags.where === undefined ? {} : { where: flags.where }),
+        ...(fixes === undefined ? {} : { fixes }),
+      });
       if (flags.format === 'json') printJson(result);
-      else printText(`Tried ${result.tried} quarantined records: ${result.replayed} replayed into ${table}${result.tableVersion === undefined ? '' : ` (version ${result.tableVersion})`}, ${result.stillQuarantined} still quarantined.`);
+      else
+        printText(
+          `Tried ${result.tried} quarantined records: ${result.replayed} replayed into ${table}${result.tableVersion === undefined ? '' : ` (version ${result.tableVersion})`}, ${result.stillQuarantined} still quarantined.`,
+        );
     });
 }
 
@@ -64,7 +74,8 @@ async function readFixes(file: string): Promise<Map<string, string>> {
     } catch {
       throw new CliUsageError(`Line ${index + 1} of ${file} is not JSON`, file, 'Give one JSON object per line: {"record_id": "...", "payload": {...}}.');
     }
-    if (typeof parsed.record_id !== 'string') throw new CliUsageError(`Line ${index + 1} of ${file} has no record_id`, file, 'Each line needs the record_id shown by `aquifer quarantine list`.');
+    if (typeof parsed.record_id !== 'string')
+      throw new CliUsageError(`Line ${index + 1} of ${file} has no record_id`, file, 'Each line needs the record_id shown by `aquifer quarantine list`.');
     fixes.set(parsed.record_id, typeof parsed.payload === 'string' ? parsed.payload : JSON.stringify(parsed.payload));
   });
   return fixes;

@@ -23,13 +23,24 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     // Checked by the server, so a bad port is a typed error (exit 1) like a port in use.
     .option('--port <port>', 'port (0 picks a free one)', '8080')
-    .option('--anonymous <who>', "calls without a token: off, loopback or any (over aquifer.json's server.anonymous)", choice(['off', 'loopback', 'any'] as const))
+    .option(
+      '--anonymous <who>',
+      "calls without a token: off, loopback or any (over aquifer.json's server.anonymous)",
+      choice(['off', 'loopback', 'any'] as const),
+    )
     .option('--max-body-bytes <n>', 'largest accepted request body (over server.limits.bodyBytes)', parseNonNegativeInt)
     .addHelpText('after', ROUTES_HELP)
     .action(async (flags: { project: string; init?: boolean; host: string; port: string; anonymous?: AnonymousAccess; maxBodyBytes?: number }) => {
       const project = await openProject(flags.project, flags.init === true);
       const limits: Partial<ServerLimits> = flags.maxBodyBytes === undefined ? {} : { bodyBytes: flags.maxBodyBytes };
-      const server = await startServer({ engine: await sharedEngine(), project, host: flags.host, port: flags.port, limits, ...(flags.anonymous === undefined ? {} : { anonymous: flags.anonymous }) });
+      const server = await startServer({
+        engine: await sharedEngine(),
+        project,
+        host: flags.host,
+        port: flags.port,
+        limits,
+        ...(flags.anonymous === undefined ? {} : { anonymous: flags.anonymous }),
+      });
       process.stdout.write(`Serving ${project.root} at ${server.url}\n`);
       log.info({ url: server.url, project: project.root }, 'serving');
       await new Promise<void>((resolve) => {
@@ -50,12 +61,21 @@ async function openProject(dir: string, init: boolean): Promise<Project> {
   } catch {
     // Missing: Project.open below says so.
   }
-  if (isFile) throw new AquiferError('PROJECT_NOT_FOUND', `${dir} is a file, not a project folder`, { value: dir, hint: 'Point --project at the folder holding aquifer.json.' });
+  if (isFile)
+    throw new AquiferError('PROJECT_NOT_FOUND', `${dir} is a file, not a project folder`, {
+      value: dir,
+      hint: 'Point --project at the folder holding aquifer.json.',
+    });
   if (init) return Project.init(dir);
   try {
     return await Project.open(dir);
   } catch (error) {
-    if (error instanceof AquiferError && error.code === 'PROJECT_NOT_FOUND') throw new AquiferError('PROJECT_NOT_FOUND', error.message, { value: dir, hint: 'Point --project at the folder holding aquifer.json, or add --init to create a project there.', cause: error });
+    if (error instanceof AquiferError && error.code === 'PROJECT_NOT_FOUND')
+      throw new AquiferError('PROJECT_NOT_FOUND', error.message, {
+        value: dir,
+        hint: 'Point --project at the folder holding aquifer.json, or add --init to create a project there.',
+        cause: error,
+      });
     throw error;
   }
 }

@@ -15,7 +15,9 @@ function report(location: string, result: WriteResult, what: string, format: Inf
 }
 
 export function registerTableAlter(table: Command): void {
-  const alter = table.command('alter').description('Change a table\'s schema without rewriting data (the table must use column mapping: delta.columnMapping.mode=name).');
+  const alter = table
+    .command('alter')
+    .description("Change a table's schema without rewriting data (the table must use column mapping: delta.columnMapping.mode=name).");
   alter
     .command('rename-column')
     .description('Rename a column, or a struct field given as a.b; partition columns too.')

@@ -7,7 +7,9 @@ import { RowWriter, type RowFormat } from '../output/row-writer.js';
 export function registerTableChanges(table: Command): void {
   table
     .command('changes')
-    .description('Read the change data feed (delta.enableChangeDataFeed=true) between versions: the changed rows with _change_type, _commit_version and _commit_timestamp.')
+    .description(
+      'Read the change data feed (delta.enableChangeDataFeed=true) between versions: the changed rows with _change_type, _commit_version and _commit_timestamp.',
+    )
     .argument('<path>', 'table root')
     .requiredOption('--from <version>', 'first version to read changes of', parseNonNegativeInt)
     .option('--to <version>', 'last version (default: the latest)', parseNonNegativeInt)

@@ -39,7 +39,13 @@ export function describeSnapshot(snapshot: Snapshot) {
     name: snapshot.metadata.name ?? null,
     description: snapshot.metadata.description ?? null,
     protocol: snapshot.protocol,
-    schema: snapshot.schema.fields.map((f) => ({ name: f.name, type: describeType(f.type), nullable: f.nullable, partition: snapshot.partitionColumns.includes(f.name), metadata: f.metadata })),
+    schema: snapshot.schema.fields.map((f) => ({
+      name: f.name,
+      type: describeType(f.type),
+      nullable: f.nullable,
+      partition: snapshot.partitionColumns.includes(f.name),
+      metadata: f.metadata,
+    })),
     partitionColumns: snapshot.partitionColumns,
     properties: snapshot.configuration,
     files: snapshot.files.length,
@@ -60,7 +66,13 @@ function renderDescription(d: ReturnType<typeof describeSnapshot>): string {
     `  protocol       reader v${d.protocol.minReaderVersion}, writer v${d.protocol.minWriterVersion}${features.length > 0 ? `; features: ${features.join(', ')}` : ''}`,
     `  partitioned by ${d.partitionColumns.length === 0 ? '(none)' : d.partitionColumns.join(', ')}`,
     `  files          ${d.files} (${formatBytes(d.bytes)})${d.rows === null ? '' : `, ${d.rows} rows`}`,
-    `  properties     ${Object.keys(d.properties).length === 0 ? '(none)' : Object.entries(d.properties).map(([k, v]) => `${k}=${v}`).join(', ')}`,
+    `  properties     ${
+      Object.keys(d.properties).length === 0
+        ? '(none)'
+        : Object.entries(d.properties)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ')
+    }`,
     '',
     columns.toString(),
   ];

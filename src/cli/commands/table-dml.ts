@@ -20,7 +20,10 @@ function report(location: string, result: DmlResult, format: InfoFormat): void {
     result.rowsUpdated > 0 ? `updated ${result.rowsUpdated}` : '',
     result.rowsInserted > 0 ? `inserted ${result.rowsInserted}` : '',
   ].filter((p) => p !== '');
-  const how = result.deletionVectorsAdded > 0 ? `${result.deletionVectorsAdded} deletion vector${result.deletionVectorsAdded === 1 ? '' : 's'}` : `${result.filesRemoved} file${result.filesRemoved === 1 ? '' : 's'} replaced`;
+  const how =
+    result.deletionVectorsAdded > 0
+      ? `${result.deletionVectorsAdded} deletion vector${result.deletionVectorsAdded === 1 ? '' : 's'}`
+      : `${result.filesRemoved} file${result.filesRemoved === 1 ? '' : 's'} replaced`;
   printText(`${parts.join(', ')} rows (${how}, ${result.filesAdded} written): ${location} is at version ${result.version}.`);
 }
 
@@ -39,12 +42,18 @@ async function withProgress<T>(label: string, format: InfoFormat, work: (onProgr
 export function registerTableDml(table: Command): void {
   table
     .command('delete')
-    .description('Delete the rows matching --where (all rows without it) in one commit; with delta.enableDeletionVectors=true files are kept and rows marked, otherwise rewritten.')
+    .description(
+      'Delete the rows matching --where (all rows without it) in one commit; with delta.enableDeletionVectors=true files are kept and rows marked, otherwise rewritten.',
+    )
     .argument('<path>', 'table root')
     .option('--where <sql>', "SQL predicate over the table's columns, e.g. \"country = 'NL'\"")
     .option(...FORMAT, choice(['text', 'json'] as const), 'text')
     .action(async (location: string, flags: { where?: string; format: InfoFormat }) => {
-      report(location, await withProgress('delete', flags.format, (onProgress) => DeltaTable.open(location).then((t) => t.delete(flags.where, { onProgress }))), flags.format);
+      report(
+        location,
+        await withProgress('delete', flags.format, (onProgress) => DeltaTable.open(location).then((t) => t.delete(flags.where, { onProgress }))),
+        flags.format,
+      );
     });
 
   table
@@ -55,12 +64,20 @@ export function registerTableDml(table: Command): void {
     .option('--where <sql>', "SQL predicate over the table's columns")
     .option(...FORMAT, choice(['text', 'json'] as const), 'text')
     .action(async (location: string, flags: { set: Record<string, string>; where?: string; format: InfoFormat }) => {
-      report(location, await withProgress('update', flags.format, (onProgress) => DeltaTable.open(location).then((t) => t.update({ set: flags.set, onProgress, ...(flags.where === undefined ? {} : { where: flags.where }) }))), flags.format);
+      report(
+        location,
+        await withProgress('update', flags.format, (onProgress) =>
+          DeltaTable.open(location).then((t) => t.update({ set: flags.set, onProgress, ...(flags.where === undefined ? {} : { where: flags.where }) })),
+        ),
+        flags.format,
+      );
     });
 
   table
     .command('merge')
-    .description("MERGE INTO the table from files: join on --on (over the aliases target and source), then update, delete or insert. --upsert is the common case; --clauses takes the full form as JSON.")
+    .description(
+      'MERGE INTO the table from files: join on --on (over the aliases target and source), then update, delete or insert. --upsert is the common case; --clauses takes the full form as JSON.',
+    )
     .argument('<path>', 'table root')
     .requiredOption('--from <file>', 'source file or glob (CSV, JSON lines or Parquet); repeatable', collect, [])
     .requiredOption('--on <sql>', 'join condition, e.g. "target.id = source.id"')
@@ -69,28 +86,62 @@ export function registerTableDml(table: Command): void {
     .option('--delete-missing [condition]', 'delete target rows no source row matches (where the condition holds)')
     .option('--clauses <json>', 'the clauses as JSON: {"whenMatched": [...], "whenNotMatched": [...], "whenNotMatchedBySource": [...]}')
     .option(...FORMAT, choice(['text', 'json'] as const), 'text')
-    .action(async (location: string, flags: { from: string[]; on: string; upsert?: boolean; deleteMatched?: string | true; deleteMissing?: string | true; clauses?: string; format: InfoFormat }) => {
-      const source: WriteSource = { files: flags.from };
-      const options: MergeOptions = { source, on: flags.on, ...mergeClauses(flags) };
-      report(location, await withProgress('merge', flags.format, (onProgress) => DeltaTable.open(location).then((t) => t.merge({ ...options, onProgress }))), flags.format);
-    });
+    .action(
+      async (
+        location: string,
+        flags: {
+          from: string[];
+          on: string;
+          upsert?: boolean;
+          deleteMatched?: string | true;
+          deleteMissing?: string | true;
+          clauses?: string;
+          format: InfoFormat;
+        },
+      ) => {
+        const source: WriteSource = { files: flags.from };
+        const options: MergeOptions = { source, on: flags.on, ...mergeClauses(flags) };
+        report(
+          location,
+          await withProgress('merge', flags.format, (onProgress) => DeltaTable.open(location).then((t) => t.merge({ ...options, onProgress }))),
+          flags.format,
+        );
+      },
+    );
 }
 
-function mergeClauses(flags: { upsert?: boolean; deleteMatched?: string | true; deleteMissing?: string | true; clauses?: string }): Omit<MergeOptions, 'source' | 'on'> {
+function mergeClauses(flags: {
+  upsert?: boolean;
+  deleteMatched?: string | true;
+  deleteMissing?: string | true;
+  clauses?: string;
+}): Omit<MergeOptions, 'source' | 'on'> {
   if (flags.clauses !== undefined) {
     if (flags.upsert === true || flags.deleteMatched !== undefined || flags.deleteMissing !== undefined) {
-      throw new CliUsageError('--clauses says everything itself: it does not go with --upsert, --delete-matched or --delete-missing.', flags.clauses, 'Use either --clauses, or the shorthand flags.');
+      throw new CliUsageError(
+        '--clauses says everything itself: it does not go with --upsert, --delete-matched or --delete-missing.',
+        flags.clauses,
+        'Use either --clauses, or the shorthand flags.',
+      );
     }
     let parsed: unknown;
     try {
       parsed = JSON.parse(flags.clauses);
     } catch (error) {
-      throw new CliUsageError(`--clauses is not JSON: ${(error as Error).message}`, flags.clauses, 'Quote the JSON for the shell, e.g. --clauses \'{"whenMatched": [{"delete": true}]}\'.');
+      throw new CliUsageError(
+        `--clauses is not JSON: ${(error as Error).message}`,
+        flags.clauses,
+        'Quote the JSON for the shell, e.g. --clauses \'{"whenMatched": [{"delete": true}]}\'.',
+      );
     }
     return parseMergeClauses(parsed, flags.clauses);
   }
   const condition = (value: string | true) => (value === true ? {} : { condition: value });
-  const out: { whenMatched: NonNullable<MergeOptions['whenMatched']>[number][]; whenNotMatched: NonNullable<MergeOptions['whenNotMatched']>[number][]; whenNotMatchedBySource: NonNullable<MergeOptions['whenNotMatchedBySource']>[number][] } = { whenMatched: [], whenNotMatched: [], whenNotMatchedBySource: [] };
+  const out: {
+    whenMatched: NonNullable<MergeOptions['whenMatched']>[number][];
+    whenNotMatched: NonNullable<MergeOptions['whenNotMatched']>[number][];
+    whenNotMatchedBySource: NonNullable<MergeOptions['whenNotMatchedBySource']>[number][];
+  } = { whenMatched: [], whenNotMatched: [], whenNotMatchedBySource: [] };
   if (flags.deleteMatched !== undefined) out.whenMatched.push({ ...condition(flags.deleteMatched), delete: true });
   if (flags.upsert === true) {
     out.whenMatched.push({ update: '*' });

@@ -17,14 +17,23 @@ export function registerTableHistory(table: Command): void {
         printJson(history.map((h) => ({ ...h, timestamp: new Date(h.timestamp).toISOString() })));
         return;
       }
-      const rows = new Table({ head: ['version', 'timestamp', 'operation', 'parameters', 'metrics'], style: { head: [], border: [] }, wordWrap: true, colWidths: [9, 26, 24, 40, 48] });
+      const rows = new Table({
+        head: ['version', 'timestamp', 'operation', 'parameters', 'metrics'],
+        style: { head: [], border: [] },
+        wordWrap: true,
+        colWidths: [9, 26, 24, 40, 48],
+      });
       for (const h of history) {
         rows.push([
           String(h.version),
           new Date(h.timestamp).toISOString(),
           h.operation ?? '',
-          Object.entries(h.operationParameters).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' '),
-          Object.entries(h.operationMetrics).map(([k, v]) => `${k}=${String(v)}`).join(' '),
+          Object.entries(h.operationParameters)
+            .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+            .join(' '),
+          Object.entries(h.operationMetrics)
+            .map(([k, v]) => `${k}=${String(v)}`)
+            .join(' '),
         ]);
       }
       printText(rows.toString());

@@ -16,7 +16,9 @@ export function registerTableMaintenance(table: Command): void {
     .action(async (location: string, flags: { where?: string; targetFileSize?: number; format: InfoFormat }) => {
       const progress = new ProgressBar('optimize', flags.format === 'text' && process.stderr.isTTY === true);
       try {
-        const result = await (await DeltaTable.open(location)).optimize({
+        const result = await (
+          await DeltaTable.open(location)
+        ).optimize({
           onProgress: (f) => progress.update(f),
           ...(flags.where === undefined ? {} : { where: flags.where }),
           ...(flags.targetFileSize === undefined ? {} : { targetFileSize: flags.targetFileSize }),
@@ -24,7 +26,10 @@ export function registerTableMaintenance(table: Command): void {
         progress.stop();
         if (flags.format === 'json') printJson({ location, ...result });
         else if (!result.committed) printText(`Nothing to compact: ${location} stays at version ${result.version}.`);
-        else printText(`Compacted ${result.filesRemoved} files (${formatBytes(result.bytesRemoved)}) into ${result.filesAdded} (${formatBytes(result.bytesAdded)}) in ${result.partitionsOptimized} partition(s): ${location} is at version ${result.version}.`);
+        else
+          printText(
+            `Compacted ${result.filesRemoved} files (${formatBytes(result.bytesRemoved)}) into ${result.filesAdded} (${formatBytes(result.bytesAdded)}) in ${result.partitionsOptimized} partition(s): ${location} is at version ${result.version}.`,
+          );
       } finally {
         progress.stop();
       }
@@ -32,14 +37,16 @@ export function registerTableMaintenance(table: Command): void {
 
   table
     .command('vacuum')
-    .description("Delete files no version within the retention needs (delta.deletedFileRetentionDuration, 7 days by default). Run with --dry-run first.")
+    .description('Delete files no version within the retention needs (delta.deletedFileRetentionDuration, 7 days by default). Run with --dry-run first.')
     .argument('<path>', 'table root')
     .option('--retention-hours <n>', 'keep files removed less than this many hours ago', parseNonNegativeInt)
     .option('--dry-run', 'list the files that would be deleted; delete nothing')
     .option('--force', "allow a retention below the table's (older versions become unreadable)")
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (location: string, flags: { retentionHours?: number; dryRun?: boolean; force?: boolean; format: InfoFormat }) => {
-      const result = await (await DeltaTable.open(location)).vacuum({
+      const result = await (
+        await DeltaTable.open(location)
+      ).vacuum({
         ...(flags.retentionHours === undefined ? {} : { retentionHours: flags.retentionHours }),
         dryRun: flags.dryRun === true,
         force: flags.force === true,
@@ -49,12 +56,16 @@ export function registerTableMaintenance(table: Command): void {
         return;
       }
       for (const file of result.files) printText(`${result.dryRun ? 'would delete' : 'deleted'} ${file}`);
-      printText(`${result.dryRun ? 'Would delete' : 'Deleted'} ${result.files.length} files (${formatBytes(result.bytes)}) older than the ${result.retentionHours}-hour retention.`);
+      printText(
+        `${result.dryRun ? 'Would delete' : 'Deleted'} ${result.files.length} files (${formatBytes(result.bytes)}) older than the ${result.retentionHours}-hour retention.`,
+      );
     });
 
   table
     .command('checkpoint')
-    .description('Write a checkpoint of the latest version now (writes make one every delta.checkpointInterval commits), then remove log files past delta.logRetentionDuration that a checkpoint covers.')
+    .description(
+      'Write a checkpoint of the latest version now (writes make one every delta.checkpointInterval commits), then remove log files past delta.logRetentionDuration that a checkpoint covers.',
+    )
     .argument('<path>', 'table root')
     .option('--no-cleanup', 'keep expired log files')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
@@ -66,7 +77,9 @@ export function registerTableMaintenance(table: Command): void {
         printJson({ location, checkpoint, removedLogFiles: cleanup?.deleted ?? [] });
         return;
       }
-      printText(`Checkpointed version ${checkpoint.version} of ${location}: ${checkpoint.numOfAddFiles ?? 0} files, ${checkpoint.size} actions, ${formatBytes(checkpoint.sizeInBytes ?? 0)}.`);
+      printText(
+        `Checkpointed version ${checkpoint.version} of ${location}: ${checkpoint.numOfAddFiles ?? 0} files, ${checkpoint.size} actions, ${formatBytes(checkpoint.sizeInBytes ?? 0)}.`,
+      );
       if (cleanup !== undefined) printText(`Removed ${cleanup.deleted.length} expired log file(s).`);
     });
 
@@ -78,9 +91,15 @@ export function registerTableMaintenance(table: Command): void {
     .option('--timestamp <time>', 'restore the version current at this time')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (location: string, flags: { version?: number; timestamp?: string; format: InfoFormat }) => {
-      if ((flags.version === undefined) === (flags.timestamp === undefined)) throw new CliUsageError('Name the version to restore with exactly one of --version and --timestamp.', undefined, 'e.g. --version 3');
-      const result = await (await DeltaTable.open(location)).restore(flags.version !== undefined ? { version: flags.version } : { timestamp: flags.timestamp as string });
+      if ((flags.version === undefined) === (flags.timestamp === undefined))
+        throw new CliUsageError('Name the version to restore with exactly one of --version and --timestamp.', undefined, 'e.g. --version 3');
+      const result = await (
+        await DeltaTable.open(location)
+      ).restore(flags.version !== undefined ? { version: flags.version } : { timestamp: flags.timestamp as string });
       if (flags.format === 'json') printJson({ location, ...result });
-      else printText(`Restored version ${result.restoredVersion} (${result.filesAdded} files back, ${result.filesRemoved} removed): ${location} is at version ${result.version}.`);
+      else
+        printText(
+          `Restored version ${result.restoredVersion} (${result.filesAdded} files back, ${result.filesRemoved} removed): ${location} is at version ${result.version}.`,
+        );
     });
 }

@@ -46,7 +46,9 @@ export function registerTableRead(table: Command): void {
       const scan = await table.scan(options);
       const plan = await scan.plan();
       if (flags.explain === true) {
-        process.stdout.write(`${plan.files.length} of ${plan.totalFiles} files after pruning\n${plan.files.map((f) => `  ${f.path}`).join('\n')}\n\n${plan.sql}\n`);
+        process.stdout.write(
+          `${plan.files.length} of ${plan.totalFiles} files after pruning\n${plan.files.map((f) => `  ${f.path}`).join('\n')}\n\n${plan.sql}\n`,
+        );
         return;
       }
       const writer = new RowWriter(process.stdout, flags.format, plan.columns, plan.fields);

@@ -28,15 +28,18 @@ function withSourceOptions(command: Command): Command {
     .option('--input-format <format>', 'csv, json or parquet (default: from the file name)', choice(['csv', 'json', 'parquet'] as const))
     .option('--delimiter <char>', 'CSV field delimiter (default: comma; tab for .tsv)')
     .option('--app-id <id>', 'exactly-once: the writing application (with --txn-version)')
-    .option('--txn-version <n>', 'exactly-once: this write\'s version for --app-id; a repeat is skipped', parseNonNegativeInt)
+    .option('--txn-version <n>', "exactly-once: this write's version for --app-id; a repeat is skipped", parseNonNegativeInt)
     .option('--target-file-size <bytes>', 'roll data files at about this size', parseNonNegativeInt)
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text');
 }
 
 function writeOptions(flags: SourceFlags, progress: ProgressBar) {
-  const options: { txn?: { appId: string; version: number }; targetFileSize?: number; onProgress: (f: number) => void } = { onProgress: (f) => progress.update(f) };
+  const options: { txn?: { appId: string; version: number }; targetFileSize?: number; onProgress: (f: number) => void } = {
+    onProgress: (f) => progress.update(f),
+  };
   if (flags.appId !== undefined || flags.txnVersion !== undefined) {
-    if (flags.appId === undefined || flags.txnVersion === undefined) throw new CliUsageError('--app-id and --txn-version go together.', undefined, 'See --help.');
+    if (flags.appId === undefined || flags.txnVersion === undefined)
+      throw new CliUsageError('--app-id and --txn-version go together.', undefined, 'See --help.');
     options.txn = { appId: flags.appId, version: flags.txnVersion };
   }
   if (flags.targetFileSize !== undefined) options.targetFileSize = flags.targetFileSize;
@@ -53,7 +56,9 @@ function report(verb: string, location: string, result: WriteResult, format: Inf
     return;
   }
   const removed = result.filesRemoved > 0 ? `, replacing ${result.filesRemoved} file${result.filesRemoved === 1 ? '' : 's'}` : '';
-  printText(`${verb} ${result.rows} rows in ${result.filesAdded} file${result.filesAdded === 1 ? '' : 's'} (${formatBytes(result.bytes)})${removed}: ${location} is at version ${result.version}.`);
+  printText(
+    `${verb} ${result.rows} rows in ${result.filesAdded} file${result.filesAdded === 1 ? '' : 's'} (${formatBytes(result.bytes)})${removed}: ${location} is at version ${result.version}.`,
+  );
 }
 
 export function registerTableWrites(table: Command): void {
@@ -67,27 +72,33 @@ export function registerTableWrites(table: Command): void {
     .option('--property <key=value>', 'table property, e.g. delta.appendOnly=true; repeatable', collectProperty, {})
     .option('--name <name>', 'table name')
     .option('--description <text>', 'table description')
-    .action(async (location: string, flags: SourceFlags & { partitionBy?: string[]; property: Record<string, string>; name?: string; description?: string }) => {
-      const progress = new ProgressBar('create', flags.format === 'text' && process.stderr.isTTY === true);
-      try {
-        const options: CreateOptions = { ...writeOptions(flags, progress), data: sourceOf(flags), properties: flags.property };
-        if (flags.partitionBy !== undefined) options.partitionColumns = flags.partitionBy;
-        if (flags.name !== undefined) options.name = flags.name;
-        if (flags.description !== undefined) options.description = flags.description;
-        const { result } = await DeltaTable.create(location, options);
-        progress.stop();
-        report('Created the table with', location, result, flags.format);
-      } finally {
-        progress.stop();
-      }
-    });
+    .action(
+      async (location: string, flags: SourceFlags & { partitionBy?: string[]; property: Record<string, string>; name?: string; description?: string }) => {
+        const progress = new ProgressBar('create', flags.format === 'text' && process.stderr.isTTY === true);
+        try {
+          const options: CreateOptions = { ...writeOptions(flags, progress), data: sourceOf(flags), properties: flags.property };
+          if (flags.partitionBy !== undefined) options.partitionColumns = flags.partitionBy;
+          if (flags.name !== undefined) options.name = flags.name;
+          if (flags.description !== undefined) options.description = flags.description;
+          const { result } = await DeltaTable.create(location, options);
+          progress.stop();
+          report('Created the table with', location, result, flags.format);
+        } finally {
+          progress.stop();
+        }
+      },
+    );
 
-  withSourceOptions(table.command('append').description('Append rows from CSV, JSON lines or Parquet files in one atomic commit.').argument('<path>', 'table root'))
+  withSourceOptions(
+    table.command('append').description('Append rows from CSV, JSON lines or Parquet files in one atomic commit.').argument('<path>', 'table root'),
+  )
     .option('--merge-schema', 'schema evolution: add columns the table lacks (nullable) and widen types where delta.enableTypeWidening=true')
     .action(async (location: string, flags: SourceFlags & { mergeSchema?: boolean }) => {
       const progress = new ProgressBar('append', flags.format === 'text' && process.stderr.isTTY === true);
       try {
-        const result = await (await DeltaTable.open(location)).append(sourceOf(flags), { ...writeOptions(flags, progress), ...(flags.mergeSchema === true ? { mergeSchema: true } : {}) });
+        const result = await (
+          await DeltaTable.open(location)
+        ).append(sourceOf(flags), { ...writeOptions(flags, progress), ...(flags.mergeSchema === true ? { mergeSchema: true } : {}) });
         progress.stop();
         report('Appended', location, result, flags.format);
       } finally {
@@ -95,7 +106,9 @@ export function registerTableWrites(table: Command): void {
       }
     });
 
-  withSourceOptions(table.command('overwrite').description('Replace all rows, or the partitions matching --where, in one atomic commit.').argument('<path>', 'table root'))
+  withSourceOptions(
+    table.command('overwrite').description('Replace all rows, or the partitions matching --where, in one atomic commit.').argument('<path>', 'table root'),
+  )
     .option('--where <sql>', 'replace only the partitions matching this predicate over partition columns')
     .option('--merge-schema', 'schema evolution: add columns the table lacks (nullable) and widen types where delta.enableTypeWidening=true')
     .option('--overwrite-schema', "replace the table's schema with the data's (whole-table overwrite only)")
@@ -108,7 +121,12 @@ export function registerTableWrites(table: Command): void {
         if (flags.mergeSchema === true) options.mergeSchema = true;
         if (flags.overwriteSchema === true) options.overwriteSchema = true;
         if (flags.partitionBy !== undefined) {
-          if (flags.overwriteSchema !== true) throw new CliUsageError('--partition-by goes with --overwrite-schema: an overwrite keeps the partitioning otherwise.', flags.partitionBy, 'Add --overwrite-schema, or drop --partition-by.');
+          if (flags.overwriteSchema !== true)
+            throw new CliUsageError(
+              '--partition-by goes with --overwrite-schema: an overwrite keeps the partitioning otherwise.',
+              flags.partitionBy,
+              'Add --overwrite-schema, or drop --partition-by.',
+            );
           options.partitionColumns = flags.partitionBy;
         }
         const result = await (await DeltaTable.open(location)).overwrite(sourceOf(flags), options);

@@ -23,13 +23,21 @@ export function registerTokens(program: Command): void {
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (flags: { role: Role; name?: string; scope?: string[]; expires?: string; project: string; format: InfoFormat }) => {
       const store = TokenStore.forProject(await Project.open(flags.project));
-      const { token, info } = await store.create({ role: flags.role, ...(flags.name === undefined ? {} : { name: flags.name }), ...(flags.scope === undefined ? {} : { scopes: flags.scope }), ...(flags.expires === undefined ? {} : { expires: parseExpiry(flags.expires) }) });
+      const { token, info } = await store.create({
+        role: flags.role,
+        ...(flags.name === undefined ? {} : { name: flags.name }),
+        ...(flags.scope === undefined ? {} : { scopes: flags.scope }),
+        ...(flags.expires === undefined ? {} : { expires: parseExpiry(flags.expires) }),
+      });
       if (flags.format === 'json') printJson({ token, ...info });
-      else printText(`${token}\n\nToken ${info.id} (${info.role}${info.scopes === undefined ? '' : `, scopes ${info.scopes.join(',')}`}${info.expires === undefined ? '' : `, expires ${info.expires}`}).\nThis is the only time it is shown: store it now. Send it as \`Authorization: Bearer <token>\`.`);
+      else
+        printText(
+          `${token}\n\nToken ${info.id} (${info.role}${info.scopes === undefined ? '' : `, scopes ${info.scopes.join(',')}`}${info.expires === undefined ? '' : `, expires ${info.expires}`}).\nThis is the only time it is shown: store it now. Send it as \`Authorization: Bearer <token>\`.`,
+        );
     });
   tokens
     .command('list')
-    .description('List the project\'s tokens (never their secrets).')
+    .description("List the project's tokens (never their secrets).")
     .option('--project <dir>', 'project folder', '.')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (flags: { project: string; format: InfoFormat }) => {
@@ -50,6 +58,13 @@ export function registerTokens(program: Command): void {
 }
 
 function describe(t: TokenInfo): string {
-  const state = t.revoked !== undefined ? `revoked ${t.revoked}` : t.expires !== undefined && Date.parse(t.expires) <= Date.now() ? `expired ${t.expires}` : t.expires !== undefined ? `expires ${t.expires}` : 'no expiry';
+  const state =
+    t.revoked !== undefined
+      ? `revoked ${t.revoked}`
+      : t.expires !== undefined && Date.parse(t.expires) <= Date.now()
+        ? `expired ${t.expires}`
+        : t.expires !== undefined
+          ? `expires ${t.expires}`
+          : 'no expiry';
   return `${t.id}  ${t.role.padEnd(6)}  ${t.name ?? '-'}  scopes ${t.scopes?.join(',') ?? 'all'}  created ${t.created}  ${state}`;
 }

@@ -17,7 +17,10 @@ export class ProgressBar {
     if (!this.enabled) return;
     if (this.bar === undefined) {
       if (Date.now() - this.startedAt < 1000 && fraction < 1) return;
-      this.bar = new cliProgress.SingleBar({ format: `${this.label} [{bar}] {percentage}% | {duration_formatted}`, stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+      this.bar = new cliProgress.SingleBar(
+        { format: `${this.label} [{bar}] {percentage}% | {duration_formatted}`, stream: process.stderr, hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      );
       this.bar.start(100, 0);
     }
     this.bar.update(Math.round(fraction * 100));

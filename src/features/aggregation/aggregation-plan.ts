@@ -1,5 +1,12 @@
 import type { PrimitiveTypeName } from '../../table/index.js';
-import { AGGREGATION_FUNCTIONS, type Aggregation, type AggregationFunction, type FeatureDefinition, type FeatureView, type WindowAggregation } from '../definitions/definitions.js';
+import {
+  AGGREGATION_FUNCTIONS,
+  type Aggregation,
+  type AggregationFunction,
+  type FeatureDefinition,
+  type FeatureView,
+  type WindowAggregation,
+} from '../definitions/definitions.js';
 import { durationSeconds } from '../definitions/duration.js';
 import { FeatureDefinitionError } from '../errors.js';
 
@@ -36,22 +43,45 @@ export function planAggregation(viewName: string, aggregation: WindowAggregation
   const where = `aggregation view '${viewName}'`;
   const intervalSeconds = durationSeconds(aggregation.interval, `Interval of ${where}`, 'FEATURE_DEFINITION_DURATION_INVALID');
   if (intervalSeconds < 1 || !Number.isInteger(intervalSeconds)) {
-    throw new FeatureDefinitionError('FEATURE_DEFINITION_DURATION_INVALID', `The interval of ${where} must be a whole number of seconds, at least 1`, aggregation.interval, "Use an interval like '1m' or '10m'.");
+    throw new FeatureDefinitionError(
+      'FEATURE_DEFINITION_DURATION_INVALID',
+      `The interval of ${where} must be a whole number of seconds, at least 1`,
+      aggregation.interval,
+      "Use an interval like '1m' or '10m'.",
+    );
   }
   const intervalMs = intervalSeconds * 1000;
-  if (aggregation.aggregations.length === 0) throw new FeatureDefinitionError('FEATURE_DEFINITION_AGGREGATION_INVALID', `${where} has no aggregations`, viewName, 'List at least one aggregation.');
+  if (aggregation.aggregations.length === 0)
+    throw new FeatureDefinitionError('FEATURE_DEFINITION_AGGREGATION_INVALID', `${where} has no aggregations`, viewName, 'List at least one aggregation.');
   const names = new Set<string>();
   const aggregates = aggregation.aggregations.map((a) => {
     if (!(AGGREGATION_FUNCTIONS as readonly string[]).includes(a.function)) {
-      throw new FeatureDefinitionError('FEATURE_DEFINITION_AGGREGATION_INVALID', `${where}: '${String(a.function)}' is not an aggregation function`, a.function, `Use one of: ${AGGREGATION_FUNCTIONS.join(', ')}.`);
+      throw new FeatureDefinitionError(
+        'FEATURE_DEFINITION_AGGREGATION_INVALID',
+        `${where}: '${String(a.function)}' is not an aggregation function`,
+        a.function,
+        `Use one of: ${AGGREGATION_FUNCTIONS.join(', ')}.`,
+      );
     }
-    if (a.column === undefined && a.function !== 'count') throw new FeatureDefinitionError('FEATURE_DEFINITION_AGGREGATION_INVALID', `${where}: ${a.function} needs a column`, a, 'Name the column it aggregates.');
+    if (a.column === undefined && a.function !== 'count')
+      throw new FeatureDefinitionError('FEATURE_DEFINITION_AGGREGATION_INVALID', `${where}: ${a.function} needs a column`, a, 'Name the column it aggregates.');
     const windowSeconds = durationSeconds(a.window, `Window of ${where}`, 'FEATURE_DEFINITION_DURATION_INVALID');
     if (windowSeconds <= 0 || (windowSeconds * 1000) % intervalMs !== 0) {
-      throw new FeatureDefinitionError('FEATURE_DEFINITION_DURATION_INVALID', `${where}: the window ${String(a.window)} is not a whole number of intervals (${String(aggregation.interval)})`, a.window, 'Make every window a multiple of the interval, or shorten the interval.');
+      throw new FeatureDefinitionError(
+        'FEATURE_DEFINITION_DURATION_INVALID',
+        `${where}: the window ${String(a.window)} is not a whole number of intervals (${String(aggregation.interval)})`,
+        a.window,
+        'Make every window a multiple of the interval, or shorten the interval.',
+      );
     }
     const name = a.name ?? defaultName(a);
-    if (names.has(name)) throw new FeatureDefinitionError('FEATURE_DEFINITION_DUPLICATE', `${where} defines the feature '${name}' twice`, name, 'Give one of the aggregations its own name.');
+    if (names.has(name))
+      throw new FeatureDefinitionError(
+        'FEATURE_DEFINITION_DUPLICATE',
+        `${where} defines the feature '${name}' twice`,
+        name,
+        'Give one of the aggregations its own name.',
+      );
     names.add(name);
     const type = outputType(a, where);
     return { feature: { name, type }, function: a.function, column: a.column, windowMs: windowSeconds * 1000, tumbling: a.windowType === 'tumbling' };
@@ -61,14 +91,22 @@ export function planAggregation(viewName: string, aggregation: WindowAggregation
 
 function defaultName(a: Aggregation): string {
   const window = typeof a.window === 'number' ? `${a.window}s` : a.window.replace(/\s+/g, '');
-  return [a.function, a.column, window].filter((part) => part !== undefined).join('_').replace(/[^A-Za-z0-9_]/g, '_');
+  return [a.function, a.column, window]
+    .filter((part) => part !== undefined)
+    .join('_')
+    .replace(/[^A-Za-z0-9_]/g, '_');
 }
 
 function outputType(a: Aggregation, where: string): PrimitiveTypeName {
   const fixed: Partial<Record<AggregationFunction, PrimitiveTypeName>> = { count: 'long', count_distinct: 'long', avg: 'double' };
   const required = fixed[a.function];
   if (required !== undefined && a.type !== undefined && a.type !== required) {
-    throw new FeatureDefinitionError('FEATURE_DEFINITION_TYPE_MISMATCH', `${where}: ${a.function} gives a ${required}, not a ${a.type}`, a, `Drop the type, or declare ${required}.`);
+    throw new FeatureDefinitionError(
+      'FEATURE_DEFINITION_TYPE_MISMATCH',
+      `${where}: ${a.function} gives a ${required}, not a ${a.type}`,
+      a,
+      `Drop the type, or declare ${required}.`,
+    );
   }
   return required ?? a.type ?? 'double';
 }

@@ -25,7 +25,8 @@ function valueSql(column: string, kind: ValueKind): string {
 /** The source rows an aggregation reads: keys, event and created time in µs, and the aggregated columns. */
 function sourceRowsSql(sourceSql: string, source: TableSource, keys: readonly string[], kinds: Readonly<Record<string, ValueKind>>): string {
   const ts = quoteIdent(source.timestampField);
-  const created = source.createdTimestampField === undefined ? NO_CREATED_US : `coalesce(epoch_us(${quoteIdent(source.createdTimestampField)}), ${NO_CREATED_US})`;
+  const created =
+    source.createdTimestampField === undefined ? NO_CREATED_US : `coalesce(epoch_us(${quoteIdent(source.createdTimestampField)}), ${NO_CREATED_US})`;
   const columns = Object.entries(kinds).map(([column, kind]) => `${valueSql(column, kind)} AS ${quoteIdent(column)}`);
   return `SELECT ${[...keys.map(quoteIdent), `epoch_us(${ts}) AS aq_us`, `${created} AS aq_created`, ...columns].join(', ')} FROM (${sourceSql}) WHERE ${ts} IS NOT NULL`;
 }
@@ -70,7 +71,13 @@ function slotJsonSql(slot: Slot, kind: ValueKind | undefined, value: string): st
  * added, or the whole table on a rebuild), ordered by entity so each one's tiles arrive
  * together. Columns: the keys, `aq_tile` (tile start, ms), `aq_newest` (ms) and one per slot.
  */
-export function tilePartialsSql(sourceSql: string, source: TableSource, keys: readonly string[], plan: AggregationPlan, kinds: Readonly<Record<string, ValueKind>>): { sql: string; slots: Slot[] } {
+export function tilePartialsSql(
+  sourceSql: string,
+  source: TableSource,
+  keys: readonly string[],
+  plan: AggregationPlan,
+  kinds: Readonly<Record<string, ValueKind>>,
+): { sql: string; slots: Slot[] } {
   const slots = planSlots(plan);
   const keyList = keys.map(quoteIdent).join(', ');
   const inner = `SELECT ${keyList}, ${tileStartSql('aq_us', plan.intervalMs)} AS aq_tile, max(aq_us) // 1000 AS aq_newest, ${slots
@@ -107,7 +114,15 @@ function finalAggregateSql(aggregate: WindowedAggregate, inWindow: string): stri
  * and time, and each window filters its share. Entity rows with no source rows in any
  * window are absent (the caller's LEFT JOIN gives counts 0).
  */
-export function pointInTimeAggregationSql(alias: string, sourceSql: string, source: TableSource, keys: readonly string[], plan: AggregationPlan, kinds: Readonly<Record<string, ValueKind>>, timestampColumn: string): string {
+export function pointInTimeAggregationSql(
+  alias: string,
+  sourceSql: string,
+  source: TableSource,
+  keys: readonly string[],
+  plan: AggregationPlan,
+  kinds: Readonly<Record<string, ValueKind>>,
+  timestampColumn: string,
+): string {
   const atUs = `epoch_us(e.${quoteIdent(timestampColumn)})`;
   const starts = plan.aggregates.map((a) => windowStartSql(atUs, a, plan.intervalMs));
   const earliest = starts.length === 1 ? (starts[0] as string) : `least(${starts.join(', ')})`;

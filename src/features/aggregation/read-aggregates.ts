@@ -19,7 +19,13 @@ export interface AggregatedValues {
  * the tiles from its start up to the one `atMs` falls in. The stream is assumed to hold
  * no events later than `atMs` (serving asks as of now), so the newest tile counts whole.
  */
-export async function readAggregates(store: OnlineStore, view: FeatureView, features: readonly FeatureDefinition[], keys: readonly string[], atMs: number): Promise<AggregatedValues[]> {
+export async function readAggregates(
+  store: OnlineStore,
+  view: FeatureView,
+  features: readonly FeatureDefinition[],
+  keys: readonly string[],
+  atMs: number,
+): Promise<AggregatedValues[]> {
   const plan = planAggregation(view.name, view.aggregation ?? { interval: 0, aggregations: [] });
   const wanted = plan.aggregates.filter((a) => features.some((f) => f.name === a.feature.name));
   const [meta, stored] = await Promise.all([readAggregationMeta(store, view.name), store.read(view.name, keys)]);

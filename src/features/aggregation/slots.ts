@@ -60,7 +60,12 @@ export function valueKind(type: DataType, where: { view: string; column: string;
 export function checkFunctionFits(aggregate: WindowedAggregate, kind: ValueKind, view: string): void {
   const numeric = kind === 'int' || kind === 'float';
   if ((aggregate.function === 'sum' || aggregate.function === 'avg') && !numeric) {
-    throw new FeatureDefinitionError('FEATURE_DEFINITION_TYPE_MISMATCH', `Aggregation view '${view}': ${aggregate.function} of '${aggregate.column ?? ''}' needs a numeric column`, { view, feature: aggregate.feature.name }, 'Sum and average numbers; use count, min, max, last or count_distinct for other values.');
+    throw new FeatureDefinitionError(
+      'FEATURE_DEFINITION_TYPE_MISMATCH',
+      `Aggregation view '${view}': ${aggregate.function} of '${aggregate.column ?? ''}' needs a numeric column`,
+      { view, feature: aggregate.feature.name },
+      'Sum and average numbers; use count, min, max, last or count_distinct for other values.',
+    );
   }
   const declared = aggregate.feature.type;
   const integral = ['byte', 'short', 'integer', 'long'].includes(declared);
@@ -70,9 +75,16 @@ export function checkFunctionFits(aggregate: WindowedAggregate, kind: ValueKind,
       ? true
       : numeric
         ? floating || (integral && kind === 'int')
-        : (kind === 'string' && declared === 'string') || (kind === 'bool' && declared === 'boolean') || (kind === 'time' && ['date', 'timestamp', 'timestamp_ntz'].includes(declared));
+        : (kind === 'string' && declared === 'string') ||
+          (kind === 'bool' && declared === 'boolean') ||
+          (kind === 'time' && ['date', 'timestamp', 'timestamp_ntz'].includes(declared));
   if (!fits) {
-    throw new FeatureDefinitionError('FEATURE_DEFINITION_TYPE_MISMATCH', `Aggregation view '${view}': feature '${aggregate.feature.name}' is declared ${declared}, which a ${kind} column's ${aggregate.function} cannot give`, { view, feature: aggregate.feature.name }, 'Declare the type of the column (or double for numbers).');
+    throw new FeatureDefinitionError(
+      'FEATURE_DEFINITION_TYPE_MISMATCH',
+      `Aggregation view '${view}': feature '${aggregate.feature.name}' is declared ${declared}, which a ${kind} column's ${aggregate.function} cannot give`,
+      { view, feature: aggregate.feature.name },
+      'Declare the type of the column (or double for numbers).',
+    );
   }
 }
 
@@ -83,7 +95,12 @@ export function planKinds(view: string, plan: AggregationPlan, schema: StructTyp
     if (aggregate.column === undefined) continue;
     const field = schema.fields.find((f) => f.name === aggregate.column);
     if (field === undefined) {
-      throw new FeatureDefinitionError('FEATURE_DEFINITION_UNKNOWN_COLUMN', `Aggregation view '${view}' aggregates '${aggregate.column}', which is not a column of its table (columns: ${schema.fields.map((f) => f.name).join(', ')})`, { view, column: aggregate.column }, 'Fix the column name in the aggregation.');
+      throw new FeatureDefinitionError(
+        'FEATURE_DEFINITION_UNKNOWN_COLUMN',
+        `Aggregation view '${view}' aggregates '${aggregate.column}', which is not a column of its table (columns: ${schema.fields.map((f) => f.name).join(', ')})`,
+        { view, column: aggregate.column },
+        'Fix the column name in the aggregation.',
+      );
     }
     const kind = valueKind(field.type, { view, column: aggregate.column, function: aggregate.function });
     checkFunctionFits(aggregate, kind, view);

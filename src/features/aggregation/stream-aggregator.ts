@@ -49,7 +49,6 @@ export interface AggregateOptions {
   onEntities?: (entities: number) => void;
 }
 
-
 export function aggregationMetaKey(view: string): string {
   return `aggregation:${view}`;
 }
@@ -67,7 +66,13 @@ export async function readAggregationMeta(store: OnlineStore, view: string): Pro
  * back. Running it again, or after a crash at any point, converges on the same tiles.
  * One aggregator per view at a time.
  */
-export async function aggregateView(engine: Engine, table: DeltaTable, resolved: ResolvedView, store: OnlineStore, options: AggregateOptions = {}): Promise<AggregateResult> {
+export async function aggregateView(
+  engine: Engine,
+  table: DeltaTable,
+  resolved: ResolvedView,
+  store: OnlineStore,
+  options: AggregateOptions = {},
+): Promise<AggregateResult> {
   const view = resolved.view;
   const plan = planAggregation(view.name, view.aggregation ?? { interval: 0, aggregations: [] });
   const maxCommits = options.maxCommits ?? 500;
@@ -76,7 +81,11 @@ export async function aggregateView(engine: Engine, table: DeltaTable, resolved:
   let rebuild = options.rebuild === true;
   for (;;) {
     const snapshot = await table.snapshot(options.untilVersion === undefined ? {} : { version: options.untilVersion });
-    const kinds = planKinds(view.name, plan, await viewSourceSchema(engine, view, snapshot.schema, async () => (await table.scan({ version: snapshot.version })).sql()));
+    const kinds = planKinds(
+      view.name,
+      plan,
+      await viewSourceSchema(engine, view, snapshot.schema, async () => (await table.scan({ version: snapshot.version })).sql()),
+    );
     const slotIds = planSlots(plan).map((slot) => slot.id);
     // Tiles laid out for other aggregations cannot be folded into: rebuild them.
     if (meta !== undefined && meta.pending === undefined && JSON.stringify(meta.slots) !== JSON.stringify(slotIds)) rebuild = true;
@@ -89,7 +98,8 @@ export async function aggregateView(engine: Engine, table: DeltaTable, resolved:
       } else {
         const to = Math.min(snapshot.version, meta.version + maxCommits);
         const added = await filesAdded(table, meta.version, to);
-        pending = added === undefined ? { to: snapshot.version, generation: meta.generation + 1, rebuild: true } : { to, generation: meta.generation, rebuild: false };
+        pending =
+          added === undefined ? { to: snapshot.version, generation: meta.generation + 1, rebuild: true } : { to, generation: meta.generation, rebuild: false };
       }
       rebuild = false;
       meta = { version: meta?.version ?? -1, generation: meta?.generation ?? 0, kinds, slots: slotIds, pending };
@@ -105,10 +115,16 @@ export async function aggregateView(engine: Engine, table: DeltaTable, resolved:
         continue;
       }
     }
-    if (pending.rebuild) log.info({ view: view.name, version: pending.to, generation: pending.generation }, 'rebuilding aggregation tiles from the whole table');
+    if (pending.rebuild)
+      log.info({ view: view.name, version: pending.to, generation: pending.generation }, 'rebuilding aggregation tiles from the whole table');
     const scan = await table.scan({ version: pending.to, ...(files === undefined ? {} : { files }) });
     const { sql, slots } = tilePartialsSql(viewSourceSql(view, await scan.sql()), view.source, resolved.joinKeys, plan, kinds);
-    result.entities += await applyPartials(engine, sql, { view: view.name, keys: resolved.joinKeys, slots, kinds, plan, store, entityBatch: options.entityBatch ?? 2_000, ...pending }, (n) => options.onEntities?.(result.entities + n));
+    result.entities += await applyPartials(
+      engine,
+      sql,
+      { view: view.name, keys: resolved.joinKeys, slots, kinds, plan, store, entityBatch: options.entityBatch ?? 2_000, ...pending },
+      (n) => options.onEntities?.(result.entities + n),
+    );
     result.commits += pending.to - meta!.version;
     result.rebuilt ||= pending.rebuild;
     meta = { version: pending.to, generation: pending.generation, kinds, slots: slotIds };
@@ -187,7 +203,10 @@ async function mergeEntities(batch: ReadonlyMap<string, Tile[]>, context: ApplyC
     const state = stored[i]?.values['state'] as AggregationState | undefined;
     const current = state !== undefined && state.generation === context.generation;
     if (!context.rebuild && current && state.version >= context.to) return;
-    const tiles = pruneTiles(mergeTiles(!context.rebuild && current ? state.tiles : [], batch.get(key) ?? [], context.slots, context.kinds), context.plan.maxWindowMs);
+    const tiles = pruneTiles(
+      mergeTiles(!context.rebuild && current ? state.tiles : [], batch.get(key) ?? [], context.slots, context.kinds),
+      context.plan.maxWindowMs,
+    );
     const newest = tiles.reduce((max, tile) => Math.max(max, tile[1]), 0);
     const next: AggregationState = { generation: context.generation, version: context.to, tiles };
     rows.push({ key, eventTs: newest, values: { state: next } });

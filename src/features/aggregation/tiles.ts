@@ -101,7 +101,12 @@ export function mergeTiles(stored: readonly Tile[], added: readonly Tile[], slot
  * An aggregate's value over the given tiles (those of its window), as the training set
  * has it: counts are 0 over no rows, the others NULL.
  */
-export function finalizeAggregate(aggregate: WindowedAggregate, tiles: readonly Tile[], kinds: Readonly<Record<string, ValueKind>>, slotIndex: ReadonlyMap<string, number>): unknown {
+export function finalizeAggregate(
+  aggregate: WindowedAggregate,
+  tiles: readonly Tile[],
+  kinds: Readonly<Record<string, ValueKind>>,
+  slotIndex: ReadonlyMap<string, number>,
+): unknown {
   const kind = aggregate.column === undefined ? undefined : kinds[aggregate.column];
   const combined = slotsOf(aggregate).map((slot) => {
     const index = slotIndex.get(slot.id);

@@ -24,7 +24,11 @@ export function splitRequest(repository: FeatureRepository, references: readonly
     }
     const names = feature === '*' ? view.features.map((f) => f.name) : [feature as string];
     for (const name of names) {
-      if (!view.features.some((f) => f.name === name)) throw new FeatureNotFoundError(reference, view.features.map((f) => `${view.name}:${f.name}`));
+      if (!view.features.some((f) => f.name === name))
+        throw new FeatureNotFoundError(
+          reference,
+          view.features.map((f) => `${view.name}:${f.name}`),
+        );
     }
     const entry = onDemand.get(view.name) ?? { view, features: [] };
     for (const name of names) if (!entry.features.includes(name)) entry.features.push(name);
@@ -39,11 +43,15 @@ export function computeOnDemand(view: OnDemandFeatureView, input: Readonly<Recor
   try {
     return view.compute(input);
   } catch (error) {
-    throw new AquiferError('FEATURE_FUNCTION_FAILED', `On-demand feature view '${view.name}' failed: ${error instanceof Error ? error.message : String(error)}`, {
-      value: { view: view.name, input },
-      hint: 'Fix the function, or the input it cannot handle; the original error is the cause.',
-      cause: error,
-    });
+    throw new AquiferError(
+      'FEATURE_FUNCTION_FAILED',
+      `On-demand feature view '${view.name}' failed: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        value: { view: view.name, input },
+        hint: 'Fix the function, or the input it cannot handle; the original error is the cause.',
+        cause: error,
+      },
+    );
   }
 }
 
@@ -53,14 +61,23 @@ export function computeOnDemand(view: OnDemandFeatureView, input: Readonly<Recor
  * result, to select once as `alias`) and one extraction per feature from that alias.
  * `inputs` maps each input name the function sees to the SQL giving it.
  */
-export function onDemandSql(engine: Engine, view: OnDemandFeatureView, inputs: ReadonlyMap<string, string>, alias: string, columns: readonly { feature: string; name: string }[]): { output: string; extracts: string[] } {
+export function onDemandSql(
+  engine: Engine,
+  view: OnDemandFeatureView,
+  inputs: ReadonlyMap<string, string>,
+  alias: string,
+  columns: readonly { feature: string; name: string }[],
+): { output: string; extracts: string[] } {
   const fn = `aq_on_demand_${view.name.replace(/[^A-Za-z0-9_]/g, '_')}`;
   engine.registerJsonFunction(fn, (json) => (json === null ? null : JSON.stringify(computeOnDemand(view, JSON.parse(json) as Record<string, unknown>))));
   const input = `to_json(struct_pack(${[...inputs.entries()].map(([name, sql]) => `${quoteIdent(name)} := ${sql}`).join(', ')}))::VARCHAR`;
   const extracts = columns.map(({ feature, name }) => {
     const type = view.features.find((f) => f.name === feature)?.type ?? 'string';
     const path = jsonPathKey(feature);
-    const value = type === 'string' ? `json_extract_string(${quoteIdent(alias)}, ${path})` : `TRY_CAST(json_extract(${quoteIdent(alias)}, ${path}) AS ${toDuckDBType(primitive(type))})`;
+    const value =
+      type === 'string'
+        ? `json_extract_string(${quoteIdent(alias)}, ${path})`
+        : `TRY_CAST(json_extract(${quoteIdent(alias)}, ${path}) AS ${toDuckDBType(primitive(type))})`;
     return `${value} AS ${quoteIdent(name)}`;
   });
   return { output: `${fn}(${input}) AS ${quoteIdent(alias)}`, extracts };
@@ -91,10 +108,20 @@ export function checkOnDemandViews(repository: FeatureRepository): void {
       }
       const stored = repository.featureViews.find((v) => v.name === viewName);
       if (stored === undefined || !stored.features.some((f) => f.name === feature)) {
-        throw new FeatureDefinitionError('FEATURE_DEFINITION_UNKNOWN_FEATURE', `On-demand feature view '${view.name}' reads '${source}', which no feature view defines`, { view: view.name, source }, 'Name its sources as view:feature of stored feature views.');
+        throw new FeatureDefinitionError(
+          'FEATURE_DEFINITION_UNKNOWN_FEATURE',
+          `On-demand feature view '${view.name}' reads '${source}', which no feature view defines`,
+          { view: view.name, source },
+          'Name its sources as view:feature of stored feature views.',
+        );
       }
       if ((view.requestFields ?? []).some((f) => f.name === feature)) {
-        throw new FeatureDefinitionError('FEATURE_DEFINITION_NAME_CONFLICT', `On-demand feature view '${view.name}' has a request field and a source both named '${feature}'`, { view: view.name, field: feature }, 'Rename the request field.');
+        throw new FeatureDefinitionError(
+          'FEATURE_DEFINITION_NAME_CONFLICT',
+          `On-demand feature view '${view.name}' has a request field and a source both named '${feature}'`,
+          { view: view.name, field: feature },
+          'Rename the request field.',
+        );
       }
     }
   }

@@ -57,7 +57,8 @@ const repository = z.strictObject({
   entities: z.array(entity),
   featureViews: z.array(featureView).superRefine((views, context) => {
     views.forEach((view, index) => {
-      if (view.aggregation === undefined && view.features === undefined) context.addIssue({ code: 'custom', path: [index, 'features'], message: 'is required (unless the view has an "aggregation")' });
+      if (view.aggregation === undefined && view.features === undefined)
+        context.addIssue({ code: 'custom', path: [index, 'features'], message: 'is required (unless the view has an "aggregation")' });
     });
   }),
   featureServices: z.array(featureService).exactOptional(),
@@ -71,6 +72,10 @@ export function parseRepositoryFile(json: unknown, where: string): RepositoryFil
   const result = repository.safeParse(json);
   if (result.success) return result.data;
   const issue = firstIssue(result.error);
-  throw new FeatureDefinitionError('FEATURE_DEFINITION_SHAPE_INVALID', `${where}: ${issue.path} ${issue.message}`, { file: where, field: issue.path }, 'See docs/features.md for the format of feature definitions.');
+  throw new FeatureDefinitionError(
+    'FEATURE_DEFINITION_SHAPE_INVALID',
+    `${where}: ${issue.path} ${issue.message}`,
+    { file: where, field: issue.path },
+    'See docs/features.md for the format of feature definitions.',
+  );
 }
-

@@ -14,7 +14,11 @@ export interface ResolvedView {
  */
 export function resolveFeatures(repository: FeatureRepository, references: readonly string[] | string): ResolvedView[] {
   const service = typeof references === 'string' ? repository.featureServices?.find((s) => s.name === references) : undefined;
-  if (typeof references === 'string' && service === undefined) throw new FeatureNotFoundError(references, (repository.featureServices ?? []).map((s) => s.name));
+  if (typeof references === 'string' && service === undefined)
+    throw new FeatureNotFoundError(
+      references,
+      (repository.featureServices ?? []).map((s) => s.name),
+    );
   const list = service?.features ?? (references as readonly string[]);
   const known = repository.featureViews.flatMap((v) => v.features.map((f) => `${v.name}:${f.name}`));
   const byView = new Map<string, ResolvedView>();
@@ -38,7 +42,12 @@ export function joinKeysOf(entities: readonly Entity[], view: FeatureView): stri
   return view.entities.flatMap((name) => {
     const found = entities.find((e) => e.name === name);
     if (found === undefined) {
-      throw new FeatureDefinitionError('FEATURE_DEFINITION_UNKNOWN_ENTITY', `Feature view '${view.name}' names entity '${name}', which is not defined`, { view: view.name, entity: name }, `Define the entity, or use one of: ${entities.map((e) => e.name).join(', ') || '(none defined)'}.`);
+      throw new FeatureDefinitionError(
+        'FEATURE_DEFINITION_UNKNOWN_ENTITY',
+        `Feature view '${view.name}' names entity '${name}', which is not defined`,
+        { view: view.name, entity: name },
+        `Define the entity, or use one of: ${entities.map((e) => e.name).join(', ') || '(none defined)'}.`,
+      );
     }
     return found.joinKeys.map((k) => k.name);
   });

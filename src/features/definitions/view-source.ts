@@ -22,7 +22,12 @@ export async function viewSourceSchema(engine: Engine, view: FeatureView, tableS
     reader = await engine.read(`SELECT * FROM (${viewSourceSql(view, await tableSql())}) LIMIT 0`);
   } catch (error) {
     if (!(error instanceof EngineQueryError)) throw error;
-    throw new FeatureDefinitionError('FEATURE_DEFINITION_TRANSFORMATION_INVALID', `The transformation of feature view '${view.name}' does not run: ${error.message}`, { view: view.name, transformation: view.transformation }, 'Write a DuckDB SELECT over `source` (the table\'s rows); test it with `aquifer table read`.');
+    throw new FeatureDefinitionError(
+      'FEATURE_DEFINITION_TRANSFORMATION_INVALID',
+      `The transformation of feature view '${view.name}' does not run: ${error.message}`,
+      { view: view.name, transformation: view.transformation },
+      "Write a DuckDB SELECT over `source` (the table's rows); test it with `aquifer table read`.",
+    );
   }
   const names = reader.columnNames();
   const types = reader.columnTypes();

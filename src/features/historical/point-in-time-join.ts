@@ -31,7 +31,11 @@ export interface PointInTimeJoinOptions {
  * Aggregation views instead aggregate, per entity row, the source rows in each window
  * ending at the row's time. Entity rows keep their order and multiplicity.
  */
-export function pointInTimeJoinSql(entitySql: string, sources: readonly PointInTimeSource[], options: PointInTimeJoinOptions): { sql: string; featureColumns: string[] } {
+export function pointInTimeJoinSql(
+  entitySql: string,
+  sources: readonly PointInTimeSource[],
+  options: PointInTimeJoinOptions,
+): { sql: string; featureColumns: string[] } {
   const ts = quoteIdent(options.timestampColumn);
   const ctes = [`aq_entities AS (SELECT *, row_number() OVER () AS aq_row FROM (${entitySql}))`];
   const selects: string[] = [];
@@ -40,7 +44,12 @@ export function pointInTimeJoinSql(entitySql: string, sources: readonly PointInT
   const name = (view: string, feature: string) => {
     const column = options.fullFeatureNames ? `${view}__${feature}` : feature;
     if (featureColumns.includes(column)) {
-      throw new FeatureDefinitionError('FEATURE_COLUMNS_COLLIDE', `Two requested features are both named '${column}'`, column, 'Ask for full feature names (view__feature), or request only one of them.');
+      throw new FeatureDefinitionError(
+        'FEATURE_COLUMNS_COLLIDE',
+        `Two requested features are both named '${column}'`,
+        column,
+        'Ask for full feature names (view__feature), or request only one of them.',
+      );
     }
     featureColumns.push(column);
     return quoteIdent(column);

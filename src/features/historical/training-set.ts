@@ -51,9 +51,16 @@ export class TrainingSet {
    * and optionally the model it trains. With `overwrite`, a training set already saved
    * there is replaced (never another kind of table).
    */
-  async save(location: string, options: { model?: { name: string; version: string }; overwrite?: boolean } = {}): Promise<{ table: DeltaTable; result: WriteResult }> {
+  async save(
+    location: string,
+    options: { model?: { name: string; version: string }; overwrite?: boolean } = {},
+  ): Promise<{ table: DeltaTable; result: WriteResult }> {
     if (options.overwrite === true) await removeTrainingSet(location, this.engine);
-    const definition: TrainingSetDefinition = { ...this.definition, createdAt: new Date().toISOString(), ...(options.model === undefined ? {} : { model: options.model }) };
+    const definition: TrainingSetDefinition = {
+      ...this.definition,
+      createdAt: new Date().toISOString(),
+      ...(options.model === undefined ? {} : { model: options.model }),
+    };
     return DeltaTable.create(location, {
       engine: this.engine,
       data: { sql: this.sql },
@@ -84,7 +91,12 @@ export async function trainingSetDefinition(table: DeltaTable): Promise<Training
   const snapshot = await table.snapshot();
   const text = snapshot.configuration[TRAINING_SET_PROPERTY];
   if (text === undefined) {
-    throw new FeatureDefinitionError('FEATURE_TRAINING_SET_INVALID', `${table.location} is not a training set (no ${TRAINING_SET_PROPERTY} property)`, table.location, 'Give the path of a table saved by a training set.');
+    throw new FeatureDefinitionError(
+      'FEATURE_TRAINING_SET_INVALID',
+      `${table.location} is not a training set (no ${TRAINING_SET_PROPERTY} property)`,
+      table.location,
+      'Give the path of a table saved by a training set.',
+    );
   }
   return JSON.parse(text) as TrainingSetDefinition;
 }

@@ -21,7 +21,15 @@ const BATCH = 10_000;
  * created time); the store keeps a row only if it is newer than the stored one, so
  * repeating a window, or overlapping windows, converges on the same state.
  */
-export async function materializeView(engine: Engine, table: DeltaTable, view: ResolvedView, store: OnlineStore, start: number, end: number, onRows?: (rows: number) => void): Promise<MaterializeResult> {
+export async function materializeView(
+  engine: Engine,
+  table: DeltaTable,
+  view: ResolvedView,
+  store: OnlineStore,
+  start: number,
+  end: number,
+  onRows?: (rows: number) => void,
+): Promise<MaterializeResult> {
   const snapshot = await table.snapshot();
   const scan = await table.scan({ version: snapshot.version });
   const source = view.view.source;

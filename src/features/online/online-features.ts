@@ -16,12 +16,26 @@ const EPOCH = '1970-01-01T00:00:00Z';
  * TTL; a stored NULL is PRESENT with a null value; an unknown entity is NOT_FOUND with
  * the epoch as its timestamp.
  */
-export async function readOnlineFeatures(store: OnlineStore, views: readonly ResolvedView[], entities: Readonly<Record<string, readonly unknown[]>>, fullFeatureNames: boolean, atMs: number = Date.now()): Promise<OnlineFeaturesResponse> {
+export async function readOnlineFeatures(
+  store: OnlineStore,
+  views: readonly ResolvedView[],
+  entities: Readonly<Record<string, readonly unknown[]>>,
+  fullFeatureNames: boolean,
+  atMs: number = Date.now(),
+): Promise<OnlineFeaturesResponse> {
   const keyColumns = [...new Set(views.flatMap((v) => v.joinKeys))];
   const lengths = new Set(Object.values(entities).map((values) => values.length));
-  if (lengths.size > 1) throw new AquiferError('FEATURE_REQUEST_INVALID', 'Every entity key column must have as many values', { value: Object.fromEntries(Object.entries(entities).map(([k, v]) => [k, v.length])), hint: 'Send one value per entity row in each key column.' });
+  if (lengths.size > 1)
+    throw new AquiferError('FEATURE_REQUEST_INVALID', 'Every entity key column must have as many values', {
+      value: Object.fromEntries(Object.entries(entities).map(([k, v]) => [k, v.length])),
+      hint: 'Send one value per entity row in each key column.',
+    });
   for (const column of keyColumns) {
-    if (!(column in entities)) throw new AquiferError('FEATURE_REQUEST_INVALID', `The request lacks the entity key '${column}'`, { value: Object.keys(entities), hint: `Send ${keyColumns.join(', ')} under "entities".` });
+    if (!(column in entities))
+      throw new AquiferError('FEATURE_REQUEST_INVALID', `The request lacks the entity key '${column}'`, {
+        value: Object.keys(entities),
+        hint: `Send ${keyColumns.join(', ')} under "entities".`,
+      });
   }
   const rows = lengths.size === 0 ? 0 : ([...lengths][0] as number);
   const results: OnlineFeaturesResponse['results'] = keyColumns.map((column) => ({

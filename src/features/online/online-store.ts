@@ -41,7 +41,11 @@ export const MAX_ONLINE_KEY_BYTES = 511;
 export function checkKeySize(view: string, key: string): void {
   const bytes = Buffer.byteLength(view) + 1 + Buffer.byteLength(key);
   if (bytes > MAX_ONLINE_KEY_BYTES) {
-    throw new AquiferError('FEATURE_ENTITY_KEY_TOO_LONG', `The entity key of feature view '${view}' is ${bytes} bytes with the view's name; at most ${MAX_ONLINE_KEY_BYTES} fit`, { value: key.slice(0, 100), hint: 'Use shorter entity key values (an id, not a document).' });
+    throw new AquiferError(
+      'FEATURE_ENTITY_KEY_TOO_LONG',
+      `The entity key of feature view '${view}' is ${bytes} bytes with the view's name; at most ${MAX_ONLINE_KEY_BYTES} fit`,
+      { value: key.slice(0, 100), hint: 'Use shorter entity key values (an id, not a document).' },
+    );
   }
 }
 

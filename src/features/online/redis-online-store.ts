@@ -32,7 +32,12 @@ export class RedisOnlineStore implements OnlineStore {
     if (rows.length === 0) return 0;
     const pipeline = this.redis.pipeline();
     for (const row of rows) {
-      (pipeline as unknown as { aquiferWriteIfNewer: (...args: unknown[]) => void }).aquiferWriteIfNewer(this.key(view, row.key), String(row.eventTs), String(row.createdTs ?? 0), JSON.stringify(row));
+      (pipeline as unknown as { aquiferWriteIfNewer: (...args: unknown[]) => void }).aquiferWriteIfNewer(
+        this.key(view, row.key),
+        String(row.eventTs),
+        String(row.createdTs ?? 0),
+        JSON.stringify(row),
+      );
     }
     const results = (await pipeline.exec()) ?? [];
     let written = 0;

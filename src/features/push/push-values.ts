@@ -26,7 +26,14 @@ const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\
 export function parseEventTime(text: string): number | undefined {
   const m = DATE_TIME.exec(text);
   if (m === null) return undefined;
-  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const fraction = Math.floor(Number(`0${m[7] ?? ''}`) * 1000);
   if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return undefined;
   const local = Date.UTC(year, month - 1, day, hour, minute, second, fraction);
@@ -78,20 +85,36 @@ const describeType = (type: PushColumn['type']) => (type === 'event_time' ? 'an 
 export function pushRows(view: string, columns: readonly PushColumn[], df: Readonly<Record<string, readonly unknown[]>>): Record<string, unknown>[] {
   const known = new Set(columns.map((c) => c.name));
   for (const name of Object.keys(df)) {
-    if (!known.has(name)) throw new AquiferError('FEATURE_REQUEST_INVALID', `Feature view '${view}' has no column '${name}'`, { value: { column: name }, hint: `Push the columns ${columns.map((c) => c.name).join(', ')}.` });
+    if (!known.has(name))
+      throw new AquiferError('FEATURE_REQUEST_INVALID', `Feature view '${view}' has no column '${name}'`, {
+        value: { column: name },
+        hint: `Push the columns ${columns.map((c) => c.name).join(', ')}.`,
+      });
   }
   const lengths = new Set(Object.values(df).map((values) => values.length));
-  if (lengths.size > 1) throw new AquiferError('FEATURE_REQUEST_INVALID', 'Every pushed column must have as many values', { value: Object.fromEntries(Object.entries(df).map(([k, v]) => [k, v.length])), hint: 'Send one value per row in each column of "df".' });
+  if (lengths.size > 1)
+    throw new AquiferError('FEATURE_REQUEST_INVALID', 'Every pushed column must have as many values', {
+      value: Object.fromEntries(Object.entries(df).map(([k, v]) => [k, v.length])),
+      hint: 'Send one value per row in each column of "df".',
+    });
   const count = lengths.size === 0 ? 0 : ([...lengths][0] as number);
   const rows: Record<string, unknown>[] = Array.from({ length: count }, () => ({}));
   for (const column of columns) {
     const values = df[column.name];
     if (values === undefined) {
-      if (column.required || count > 0) throw new AquiferError('FEATURE_PUSH_VALUE_INVALID', `The push lacks the column '${column.name}' of feature view '${view}'`, { value: { column: column.name, expected: describeType(column.type) }, hint: `Send every column of the view: ${columns.map((c) => c.name).join(', ')} (null for a missing feature value).` });
+      if (column.required || count > 0)
+        throw new AquiferError('FEATURE_PUSH_VALUE_INVALID', `The push lacks the column '${column.name}' of feature view '${view}'`, {
+          value: { column: column.name, expected: describeType(column.type) },
+          hint: `Send every column of the view: ${columns.map((c) => c.name).join(', ')} (null for a missing feature value).`,
+        });
       continue;
     }
     values.forEach((value, row) => {
-      const bad = (why: string) => new AquiferError('FEATURE_PUSH_VALUE_INVALID', `Row ${row} of '${column.name}' ${why}`, { value: { column: column.name, row, expected: describeType(column.type), got: value }, hint: `Send ${describeType(column.type)} in '${column.name}'${column.required ? '' : ', or null'}.` });
+      const bad = (why: string) =>
+        new AquiferError('FEATURE_PUSH_VALUE_INVALID', `Row ${row} of '${column.name}' ${why}`, {
+          value: { column: column.name, row, expected: describeType(column.type), got: value },
+          hint: `Send ${describeType(column.type)} in '${column.name}'${column.required ? '' : ', or null'}.`,
+        });
       if (value === null || value === undefined) {
         if (column.required) throw bad('is null, and it is required');
         (rows[row] as Record<string, unknown>)[column.name] = null;

@@ -47,15 +47,31 @@ export async function pushToView(context: PushContext, request: PushRequest): Pr
   const view = context.repository.featureViews.find((v) => v.name === request.view);
   if (view === undefined) {
     const names = context.repository.featureViews.map((v) => v.name);
-    throw new AquiferError('FEATURE_NOT_FOUND', `No feature view '${request.view}' to push to`, { value: request.view, hint: names.length === 0 ? 'Define feature views first.' : `Push to one of: ${names.join(', ')}.` });
+    throw new AquiferError('FEATURE_NOT_FOUND', `No feature view '${request.view}' to push to`, {
+      value: request.view,
+      hint: names.length === 0 ? 'Define feature views first.' : `Push to one of: ${names.join(', ')}.`,
+    });
   }
   if (view.aggregation !== undefined) {
-    throw new AquiferError('FEATURE_PUSH_UNSUPPORTED', `Feature view '${view.name}' is an aggregation view: its windows are folded from its table, not pushed`, { value: view.name, hint: `Send the events to its source table instead (POST /v1/ingest/${view.source.table}); they are folded into the windows as the table is aggregated.` });
+    throw new AquiferError(
+      'FEATURE_PUSH_UNSUPPORTED',
+      `Feature view '${view.name}' is an aggregation view: its windows are folded from its table, not pushed`,
+      {
+        value: view.name,
+        hint: `Send the events to its source table instead (POST /v1/ingest/${view.source.table}); they are folded into the windows as the table is aggregated.`,
+      },
+    );
   }
   if (to !== 'online' && view.transformation !== undefined) {
-    throw new AquiferError('FEATURE_PUSH_UNSUPPORTED', `Feature view '${view.name}' has a transformation: its table holds the rows before it, not the features pushed`, { value: view.name, hint: `Push to: online, or write the source rows to '${view.source.table}'.` });
+    throw new AquiferError(
+      'FEATURE_PUSH_UNSUPPORTED',
+      `Feature view '${view.name}' has a transformation: its table holds the rows before it, not the features pushed`,
+      { value: view.name, hint: `Push to: online, or write the source rows to '${view.source.table}'.` },
+    );
   }
-  const keyColumns: PushColumn[] = view.entities.flatMap((name) => (context.repository.entities.find((e) => e.name === name)?.joinKeys ?? []).map((k) => ({ name: k.name, type: k.type, required: true })));
+  const keyColumns: PushColumn[] = view.entities.flatMap((name) =>
+    (context.repository.entities.find((e) => e.name === name)?.joinKeys ?? []).map((k) => ({ name: k.name, type: k.type, required: true })),
+  );
   const columns: PushColumn[] = [
     ...keyColumns,
     { name: view.source.timestampField, type: 'event_time', required: true },

@@ -30,7 +30,13 @@ export async function validateRepository(repository: FeatureRepository, project:
   const seen = new Set<string>();
   for (const kind of ['entities', 'featureViews', 'featureServices', 'onDemandFeatureViews'] as const) {
     for (const item of repository[kind] ?? []) {
-      if (seen.has(item.name)) throw new FeatureDefinitionError('FEATURE_DEFINITION_DUPLICATE', `The name '${item.name}' is defined twice`, item.name, 'Give every entity, feature view, on-demand view and feature service its own name.');
+      if (seen.has(item.name))
+        throw new FeatureDefinitionError(
+          'FEATURE_DEFINITION_DUPLICATE',
+          `The name '${item.name}' is defined twice`,
+          item.name,
+          'Give every entity, feature view, on-demand view and feature service its own name.',
+        );
       seen.add(item.name);
     }
   }
@@ -41,7 +47,12 @@ export async function validateRepository(repository: FeatureRepository, project:
       const [viewName, feature] = reference.split(':');
       const view = repository.featureViews.find((v) => v.name === viewName);
       if (view === undefined || (feature !== '*' && !view.features.some((f) => f.name === feature))) {
-        throw new FeatureDefinitionError('FEATURE_DEFINITION_UNKNOWN_FEATURE', `Feature service '${service.name}' names '${reference}', which no feature view defines`, { service: service.name, feature: reference }, 'Reference features as view:feature (or view:*).');
+        throw new FeatureDefinitionError(
+          'FEATURE_DEFINITION_UNKNOWN_FEATURE',
+          `Feature service '${service.name}' names '${reference}', which no feature view defines`,
+          { service: service.name, feature: reference },
+          'Reference features as view:feature (or view:*).',
+        );
       }
     }
   }
@@ -51,7 +62,13 @@ async function validateView(view: FeatureView, repository: FeatureRepository, pr
   if (view.ttl !== undefined) durationSeconds(view.ttl, `TTL of feature view '${view.name}'`, 'FEATURE_DEFINITION_TTL_INVALID');
   const keys = view.entities.flatMap((name) => {
     const entity = repository.entities.find((e) => e.name === name);
-    if (entity === undefined) throw new FeatureDefinitionError('FEATURE_DEFINITION_UNKNOWN_ENTITY', `Feature view '${view.name}' names entity '${name}', which is not defined`, { view: view.name, entity: name }, 'Define the entity first.');
+    if (entity === undefined)
+      throw new FeatureDefinitionError(
+        'FEATURE_DEFINITION_UNKNOWN_ENTITY',
+        `Feature view '${view.name}' names entity '${name}', which is not defined`,
+        { view: view.name, entity: name },
+        'Define the entity first.',
+      );
     return entity.joinKeys;
   });
   const location = view.source.table.startsWith('/') ? view.source.table : project.tablePath(view.source.table);
@@ -61,23 +78,49 @@ async function validateView(view: FeatureView, repository: FeatureRepository, pr
     const snapshot = await table.snapshot();
     schema = await viewSourceSchema(engine, view, snapshot.schema, async () => (await table.scan({ version: snapshot.version })).sql());
   } catch (error) {
-    if (error instanceof TableNotFoundError) throw new FeatureDefinitionError('FEATURE_DEFINITION_UNKNOWN_TABLE', `Feature view '${view.name}' reads table '${view.source.table}', which does not exist`, { view: view.name, table: view.source.table }, 'Create or ingest the table first, or fix the path.');
+    if (error instanceof TableNotFoundError)
+      throw new FeatureDefinitionError(
+        'FEATURE_DEFINITION_UNKNOWN_TABLE',
+        `Feature view '${view.name}' reads table '${view.source.table}', which does not exist`,
+        { view: view.name, table: view.source.table },
+        'Create or ingest the table first, or fix the path.',
+      );
     throw error;
   }
   const column = (name: string, role: string) => {
     const field = schema.fields.find((f) => f.name === name);
-    if (field === undefined) throw new FeatureDefinitionError('FEATURE_DEFINITION_UNKNOWN_COLUMN', `Feature view '${view.name}': ${role} '${name}' is not a column of ${view.transformation === undefined ? `'${view.source.table}'` : `what the transformation of '${view.source.table}' gives`} (columns: ${schema.fields.map((f) => f.name).join(', ')})`, { view: view.name, column: name }, 'Fix the column name in the definition.');
+    if (field === undefined)
+      throw new FeatureDefinitionError(
+        'FEATURE_DEFINITION_UNKNOWN_COLUMN',
+        `Feature view '${view.name}': ${role} '${name}' is not a column of ${view.transformation === undefined ? `'${view.source.table}'` : `what the transformation of '${view.source.table}' gives`} (columns: ${schema.fields.map((f) => f.name).join(', ')})`,
+        { view: view.name, column: name },
+        'Fix the column name in the definition.',
+      );
     return field;
   };
   for (const key of keys) {
     const field = column(key.name, 'join key');
-    if (!compatible(key.type, field.type)) throw new FeatureDefinitionError('FEATURE_DEFINITION_TYPE_MISMATCH', `Feature view '${view.name}': join key '${key.name}' is ${key.type} in the entity but ${describeType(field.type)} in the table`, { view: view.name, column: key.name }, 'Make the entity key type match the table.');
+    if (!compatible(key.type, field.type))
+      throw new FeatureDefinitionError(
+        'FEATURE_DEFINITION_TYPE_MISMATCH',
+        `Feature view '${view.name}': join key '${key.name}' is ${key.type} in the entity but ${describeType(field.type)} in the table`,
+        { view: view.name, column: key.name },
+        'Make the entity key type match the table.',
+      );
   }
-  for (const [role, name] of [['time column', view.source.timestampField], ['created time column', view.source.createdTimestampField]] as const) {
+  for (const [role, name] of [
+    ['time column', view.source.timestampField],
+    ['created time column', view.source.createdTimestampField],
+  ] as const) {
     if (name === undefined) continue;
     const field = column(name, role);
     if (field.type.kind !== 'primitive' || !['timestamp', 'timestamp_ntz', 'date'].includes(field.type.name)) {
-      throw new FeatureDefinitionError('FEATURE_DEFINITION_TYPE_MISMATCH', `Feature view '${view.name}': ${role} '${name}' is ${describeType(field.type)}, not a timestamp`, { view: view.name, column: name }, 'Point it at a timestamp column.');
+      throw new FeatureDefinitionError(
+        'FEATURE_DEFINITION_TYPE_MISMATCH',
+        `Feature view '${view.name}': ${role} '${name}' is ${describeType(field.type)}, not a timestamp`,
+        { view: view.name, column: name },
+        'Point it at a timestamp column.',
+      );
     }
   }
   if (view.aggregation !== undefined) {
@@ -86,6 +129,12 @@ async function validateView(view: FeatureView, repository: FeatureRepository, pr
   }
   for (const feature of view.features) {
     const field = column(feature.name, 'feature');
-    if (!compatible(feature.type, field.type)) throw new FeatureDefinitionError('FEATURE_DEFINITION_TYPE_MISMATCH', `Feature view '${view.name}': feature '${feature.name}' is declared ${feature.type} but is ${describeType(field.type)} in the table`, { view: view.name, column: feature.name }, 'Declare the type the table has.');
+    if (!compatible(feature.type, field.type))
+      throw new FeatureDefinitionError(
+        'FEATURE_DEFINITION_TYPE_MISMATCH',
+        `Feature view '${view.name}': feature '${feature.name}' is declared ${feature.type} but is ${describeType(field.type)} in the table`,
+        { view: view.name, column: feature.name },
+        'Declare the type the table has.',
+      );
   }
 }

@@ -102,7 +102,8 @@ function convert(ex: string, type: DataType): string {
     if (type.name === 'timestamp' || type.name === 'timestamp_ntz') return instant(text, type.name);
     if (type.name === 'float' || type.name === 'double') return exactFloat(ex, target);
   }
-  if (type.kind === 'decimal') return exactDecimal(`CASE WHEN json_type(${ex}) = 'VARCHAR' THEN json_extract_string(${ex}, '$') ELSE ${ex}::VARCHAR END`, target, type.scale);
+  if (type.kind === 'decimal')
+    return exactDecimal(`CASE WHEN json_type(${ex}) = 'VARCHAR' THEN json_extract_string(${ex}, '$') ELSE ${ex}::VARCHAR END`, target, type.scale);
   return `TRY_CAST(${ex} AS ${target})`;
 }
 
@@ -147,17 +148,29 @@ export function jsonRecordChecks(stage: string, schema: StructType, options: Che
     ...Object.entries(REJECT_MESSAGES).map(([reason, message]) => ({ when: `aq_reject = ${quoteLiteral(reason)}`, reason, message: quoteLiteral(message) })),
     { when: 'aq_json IS NULL', reason: QuarantineReason.PARSE_ERROR, message: `'the payload is not a JSON object'` },
     // JSON parsers disagree on a repeated key (first or last wins), so neither value is taken.
-    { when: 'len(aq_keys) <> len(list_distinct(aq_keys))', reason: QuarantineReason.DUPLICATE_KEY, message: `'the record repeats the key ' || array_to_string(list_distinct(list_filter(aq_keys, lambda k: len(list_filter(aq_keys, lambda j: j = k)) > 1)), ', ')` },
+    {
+      when: 'len(aq_keys) <> len(list_distinct(aq_keys))',
+      reason: QuarantineReason.DUPLICATE_KEY,
+      message: `'the record repeats the key ' || array_to_string(list_distinct(list_filter(aq_keys, lambda k: len(list_filter(aq_keys, lambda j: j = k)) > 1)), ', ')`,
+    },
   ];
   // The same inside objects bound for struct and map columns; only those columns pay for walking the value's tree.
   fields.forEach((f, i) => {
     if (!holdsObjects(f.type)) return;
     const ex = `aq_ex_${i}`;
     const repeats = `(SELECT count(*) FROM (SELECT 1 FROM json_tree(${ex}) WHERE key IS NOT NULL GROUP BY parent, key HAVING count(*) > 1))`;
-    cases.push({ when: `json_type(${ex}) IN ('OBJECT', 'ARRAY') AND ${repeats} > 0`, reason: QuarantineReason.DUPLICATE_KEY, message: textLiteral(`an object in field "${f.name}" repeats a key`) });
+    cases.push({
+      when: `json_type(${ex}) IN ('OBJECT', 'ARRAY') AND ${repeats} > 0`,
+      reason: QuarantineReason.DUPLICATE_KEY,
+      message: textLiteral(`an object in field "${f.name}" repeats a key`),
+    });
   });
   if (options.unknownFields !== 'ignore') {
-    cases.push({ when: `len(${unknown}) > 0`, reason: QuarantineReason.UNKNOWN_FIELD, message: `'the table has no field ' || array_to_string(${unknown}, ', ')` });
+    cases.push({
+      when: `len(${unknown}) > 0`,
+      reason: QuarantineReason.UNKNOWN_FIELD,
+      message: `'the table has no field ' || array_to_string(${unknown}, ', ')`,
+    });
   }
   fields.forEach((f: StructField, i) => {
     const ex = `aq_ex_${i}`;
@@ -168,11 +181,19 @@ export function jsonRecordChecks(stage: string, schema: StructType, options: Che
       message: `${textLiteral(`field "${f.name}" should be ${describeType(f.type)} but is `)} || lower(json_type(${ex})) || ' ' || left(${ex}::VARCHAR, 200)`,
     });
     if (!f.nullable) {
-      cases.push({ when: `NOT ${present}`, reason: QuarantineReason.MISSING_REQUIRED, message: textLiteral(`field "${f.name}" is required but missing or null`) });
+      cases.push({
+        when: `NOT ${present}`,
+        reason: QuarantineReason.MISSING_REQUIRED,
+        message: textLiteral(`field "${f.name}" is required but missing or null`),
+      });
     }
   });
   for (const rule of options.rules ?? []) {
-    cases.push({ when: `NOT COALESCE((${rule.sql}), FALSE)`, reason: QuarantineReason.RULE_FAILED, message: quoteLiteral(`rule "${rule.name}" failed: ${rule.sql}`) });
+    cases.push({
+      when: `NOT COALESCE((${rule.sql}), FALSE)`,
+      reason: QuarantineReason.RULE_FAILED,
+      message: quoteLiteral(`rule "${rule.name}" failed: ${rule.sql}`),
+    });
   }
   const reason = `CASE ${cases.map((c) => `WHEN ${c.when} THEN ${quoteLiteral(c.reason)}`).join(' ')} END`;
   const message = `CASE ${cases.map((c) => `WHEN ${c.when} THEN ${c.message}`).join(' ')} END`;

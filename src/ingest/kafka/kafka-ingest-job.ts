@@ -86,9 +86,12 @@ export class KafkaIngestJob {
       partitionsConsumedConcurrently: 1,
       eachBatch: (payload) => this.onBatch(payload),
     });
-    this.timer = setInterval(() => {
-      if (this.buffer.records.length > 0 && Date.now() - this.buffer.since >= this.maxMs) void this.flush();
-    }, Math.max(10, Math.floor(this.maxMs / 4)));
+    this.timer = setInterval(
+      () => {
+        if (this.buffer.records.length > 0 && Date.now() - this.buffer.since >= this.maxMs) void this.flush();
+      },
+      Math.max(10, Math.floor(this.maxMs / 4)),
+    );
   }
 
   /** Commit what is buffered, then leave the group. */
@@ -132,9 +135,16 @@ export class KafkaIngestJob {
 
   private add(topic: string, partition: number, message: KafkaMessage): void {
     if (this.buffer.records.length === 0) this.buffer.since = Date.now();
-    const record = { source: { kind: 'kafka' as const, topic, partition, offset: message.offset }, position: { appId: kafkaAppId(topic, partition), version: Number(message.offset) } };
+    const record = {
+      source: { kind: 'kafka' as const, topic, partition, offset: message.offset },
+      position: { appId: kafkaAppId(topic, partition), version: Number(message.offset) },
+    };
     // A value that is not UTF-8 is quarantined with its bytes (INVALID_UTF8), never decoded with replacement characters.
-    this.buffer.records.push(message.value === null ? { ...record, payload: this.withMetadata('null', message) } : recordFromBytes(message.value, record, (value) => this.withMetadata(value, message)));
+    this.buffer.records.push(
+      message.value === null
+        ? { ...record, payload: this.withMetadata('null', message) }
+        : recordFromBytes(message.value, record, (value) => this.withMetadata(value, message)),
+    );
     this.buffer.next.set(`${topic}\u0000${partition}`, { topic, partition, offset: String(BigInt(message.offset) + 1n) });
   }
 
@@ -148,7 +158,8 @@ export class KafkaIngestJob {
     if (keyColumn !== undefined) extra[keyColumn] = message.key === null ? null : message.key.toString('utf8');
     if (headersColumn !== undefined) {
       const headers: Record<string, string> = {};
-      for (const [name, header] of Object.entries(message.headers ?? {})) if (header !== undefined) headers[name] = Buffer.isBuffer(header) ? header.toString('utf8') : String(header);
+      for (const [name, header] of Object.entries(message.headers ?? {}))
+        if (header !== undefined) headers[name] = Buffer.isBuffer(header) ? header.toString('utf8') : String(header);
       extra[headersColumn] = headers;
     }
     const fields = JSON.stringify(extra).slice(1, -1);

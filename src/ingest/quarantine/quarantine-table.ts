@@ -36,10 +36,14 @@ export async function openQuarantine(tableLocation: string, engine: Engine, prop
     if (!(error instanceof TableNotFoundError)) throw error;
   }
   try {
-    await DeltaTable.create(location, { engine, schema: QUARANTINE_SCHEMA, properties, description: `Records quarantined on their way into ${path.basename(path.resolve(tableLocation))}` });
+    await DeltaTable.create(location, {
+      engine,
+      schema: QUARANTINE_SCHEMA,
+      properties,
+      description: `Records quarantined on their way into ${path.basename(path.resolve(tableLocation))}`,
+    });
   } catch (error) {
     if ((error as { code?: string }).code !== 'TABLE_ALREADY_EXISTS') throw error;
   }
   return table;
 }
-

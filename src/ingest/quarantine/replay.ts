@@ -41,7 +41,8 @@ export async function replayQuarantine(tableLocation: string, engine: Engine, op
   const selected = await quarantine.scan({ version: snapshot.version, ...(options.where === undefined ? {} : { where: options.where }) });
   const stage = `aq_replay_${process.pid}_${++sequence}`;
   const fixes = [...(options.fixes ?? new Map<string, string>()).entries()];
-  const fixed = fixes.length === 0 ? 'NULL' : `CASE record_id ${fixes.map(([id, payload]) => `WHEN ${quoteLiteral(id)} THEN ${quoteLiteral(payload)}`).join(' ')} END`;
+  const fixed =
+    fixes.length === 0 ? 'NULL' : `CASE record_id ${fixes.map(([id, payload]) => `WHEN ${quoteLiteral(id)} THEN ${quoteLiteral(payload)}`).join(' ')} END`;
   await engine.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(stage)} AS
     SELECT row_number() OVER () AS aq_seq, COALESCE(${fixed}, payload) AS aq_raw,
            json_object('kind', 'replay', 'recordId', record_id, 'original', source::JSON)::VARCHAR AS aq_source,
@@ -54,7 +55,9 @@ export async function replayQuarantine(tableLocation: string, engine: Engine, op
     const table = await target.table.snapshot();
     // Records that pass go to the table; those that fail again stay in the quarantine untouched.
     const checked = `${stage}_checked`;
-    await engine.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(checked)} AS SELECT c.*, s.record_id FROM (${jsonRecordChecks(quoteIdent(stage), table.schema, options.checks ?? {})}) c JOIN ${quoteIdent(stage)} s USING (aq_seq)`);
+    await engine.run(
+      `CREATE OR REPLACE TEMP TABLE ${quoteIdent(checked)} AS SELECT c.*, s.record_id FROM (${jsonRecordChecks(quoteIdent(stage), table.schema, options.checks ?? {})}) c JOIN ${quoteIdent(stage)} s USING (aq_seq)`,
+    );
     try {
       const columns = table.schema.fields.map((f) => quoteIdent(f.name)).join(', ');
       const replayedIds = `SELECT record_id FROM ${quoteIdent(checked)} WHERE aq_reason IS NULL`;

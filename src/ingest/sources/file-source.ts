@@ -49,7 +49,8 @@ export async function ingestFiles(engine: Engine, target: IngestTarget, options:
   for (const [index, file] of pending.entries()) {
     const txn: AppTransaction = { appId: FILE_APP_PREFIX + file, version: 0 };
     const format = formatOf(file, options.format);
-    const batch = format === 'json' ? await ingestJsonLines(engine, target, file, txn, options) : await ingestTabular(engine, target, file, format, txn, options);
+    const batch =
+      format === 'json' ? await ingestJsonLines(engine, target, file, txn, options) : await ingestTabular(engine, target, file, format, txn, options);
     result.files.push({ file, accepted: batch.accepted, quarantined: batch.quarantined, version: batch.version });
     result.accepted += batch.accepted;
     result.quarantined += batch.quarantined;
@@ -113,7 +114,11 @@ async function stageLinesOfBytes(engine: Engine, stage: string, file: string): P
     start = end + 1;
   }
   const text = ['aq_seq', 'aq_raw', 'aq_source', 'aq_app', 'aq_pos', 'aq_dom', 'aq_key', 'aq_at', 'aq_reject'] as const;
-  await engine.createTempTable(stage, text.map((name) => ({ name, type: name === 'aq_seq' || name === 'aq_pos' ? 'BIGINT' : 'VARCHAR' })), rows);
+  await engine.createTempTable(
+    stage,
+    text.map((name) => ({ name, type: name === 'aq_seq' || name === 'aq_pos' ? 'BIGINT' : 'VARCHAR' })),
+    rows,
+  );
 }
 
 /**
@@ -122,21 +127,42 @@ async function stageLinesOfBytes(engine: Engine, stage: string, file: string): P
  * reason, so the good rows stream straight to Parquet. A file whose columns cannot be
  * matched to the table is quarantined whole.
  */
-async function ingestTabular(engine: Engine, target: IngestTarget, file: string, format: Exclude<FileFormat, 'json'>, txn: AppTransaction, options: FileIngestOptions): Promise<BatchResult> {
+async function ingestTabular(
+  engine: Engine,
+  target: IngestTarget,
+  file: string,
+  format: Exclude<FileFormat, 'json'>,
+  txn: AppTransaction,
+  options: FileIngestOptions,
+): Promise<BatchResult> {
   const reader = format === 'csv' ? csvReader(file, options) : () => `read_parquet(${quoteLiteral(file)})`;
   const described = await engine.read(`SELECT * FROM ${reader(undefined)} LIMIT 0`);
   let snapshot = await target.snapshot();
   if (snapshot === undefined) {
     const inferred = format === 'csv' ? await engine.read(`SELECT * FROM ${csvReader(file, options, true)(undefined)} LIMIT 0`) : described;
-    const schema: StructType = { kind: 'struct', fields: inferred.columnNames().map((name, i) => ({ name, type: inferredDeltaType(inferred.columnTypes()[i]!, name), nullable: true, metadata: {} })) };
+    const schema: StructType = {
+      kind: 'struct',
+      fields: inferred.columnNames().map((name, i) => ({ name, type: inferredDeltaType(inferred.columnTypes()[i]!, name), nullable: true, metadata: {} })),
+    };
     snapshot = await target.createTable(schema);
   }
   const header = described.columnNames();
   const mismatch = fileSchemaProblem(snapshot.schema, header, options.checks);
   if (mismatch !== undefined) {
     const source = JSON.stringify({ kind: 'file', file });
-    const written = await target.quarantine(`SELECT ${quoteLiteral(QuarantineReason.FILE_SCHEMA_MISMATCH)} AS reason, ${quoteLiteral(mismatch)} AS message, ${quoteLiteral(source)} AS source, ${quoteLiteral(file)} AS payload`, [txn]);
-    const result = await target.table.writer().append(snapshot, { sql: `SELECT * FROM (SELECT ${snapshot.schema.fields.map((f) => `CAST(NULL AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`).join(', ')}) WHERE false` }, { txn });
+    const written = await target.quarantine(
+      `SELECT ${quoteLiteral(QuarantineReason.FILE_SCHEMA_MISMATCH)} AS reason, ${quoteLiteral(mismatch)} AS message, ${quoteLiteral(source)} AS source, ${quoteLiteral(file)} AS payload`,
+      [txn],
+    );
+    const result = await target.table
+      .writer()
+      .append(
+        snapshot,
+        {
+          sql: `SELECT * FROM (SELECT ${snapshot.schema.fields.map((f) => `CAST(NULL AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`).join(', ')}) WHERE false`,
+        },
+        { txn },
+      );
     return { version: result.version, accepted: 0, quarantined: written, skipped: result.skipped && written === 0 };
   }
   if (target.table.writer().alreadyCommitted(snapshot, { txn })) return { version: snapshot.version, accepted: 0, quarantined: 0, skipped: true };
@@ -181,7 +207,15 @@ function fileSchemaProblem(schema: StructType, header: readonly string[], checks
 /** Thrown by DuckDB in the single pass for a value Delta cannot hold exactly: the file then takes the checked path. */
 const NOT_EXACT = 'aquifer: a CSV value the column cannot hold exactly';
 
-async function ingestCsv(engine: Engine, target: IngestTarget, snapshot: Snapshot, file: string, header: readonly string[], txn: AppTransaction, options: FileIngestOptions): Promise<BatchResult> {
+async function ingestCsv(
+  engine: Engine,
+  target: IngestTarget,
+  snapshot: Snapshot,
+  file: string,
+  header: readonly string[],
+  txn: AppTransaction,
+  options: FileIngestOptions,
+): Promise<BatchResult> {
   const rules = options.checks?.rules ?? [];
   const nonNullable = snapshot.schema.fields.filter((f) => !f.nullable);
   if (rules.length === 0 && nonNullable.length === 0) {
@@ -204,7 +238,13 @@ async function ingestCsv(engine: Engine, target: IngestTarget, snapshot: Snapsho
  * the single pass, timestamp_ntz is read as an instant and kept as its UTC time, and a
  * value Delta cannot hold exactly stops the read (NOT_EXACT) so the file takes the checked path.
  */
-function csvRead(snapshot: Snapshot, file: string, header: readonly string[], options: FileIngestOptions, checked: boolean): { read: string; projection: string[]; rejects: string; scans: string } {
+function csvRead(
+  snapshot: Snapshot,
+  file: string,
+  header: readonly string[],
+  options: FileIngestOptions,
+  checked: boolean,
+): { read: string; projection: string[]; rejects: string; scans: string } {
   const byName = new Map(snapshot.schema.fields.map((f) => [f.name.toLowerCase(), f]));
   const typeOf = (h: string) => {
     const f = byName.get(h.toLowerCase());
@@ -228,15 +268,32 @@ function csvRead(snapshot: Snapshot, file: string, header: readonly string[], op
     const inRange = `isfinite(${value}) AND ${utc} >= DATE '0001-01-01' AND ${utc} < DATE '10000-01-01'`;
     return `CASE WHEN ${value} IS NULL OR (${inRange}) THEN ${isNtz(f) ? utc : value} ELSE ${stop} END`;
   };
-  const projection = snapshot.schema.fields.map((f) => (header.some((h) => h.toLowerCase() === f.name.toLowerCase()) ? `${column(f, header.find((h) => h.toLowerCase() === f.name.toLowerCase()) as string)} AS ${quoteIdent(f.name)}` : `CAST(NULL AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`));
+  const projection = snapshot.schema.fields.map((f) =>
+    header.some((h) => h.toLowerCase() === f.name.toLowerCase())
+      ? `${column(f, header.find((h) => h.toLowerCase() === f.name.toLowerCase()) as string)} AS ${quoteIdent(f.name)}`
+      : `CAST(NULL AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`,
+  );
   return { read, projection, rejects, scans };
 }
 
-async function ingestCsvSinglePass(engine: Engine, target: IngestTarget, snapshot: Snapshot, file: string, header: readonly string[], txn: AppTransaction, options: FileIngestOptions): Promise<BatchResult> {
+async function ingestCsvSinglePass(
+  engine: Engine,
+  target: IngestTarget,
+  snapshot: Snapshot,
+  file: string,
+  header: readonly string[],
+  txn: AppTransaction,
+  options: FileIngestOptions,
+): Promise<BatchResult> {
   const { read, projection, rejects, scans } = csvRead(snapshot, file, header, options, false);
   const writer = target.table.writer();
   try {
-    const staged = await writer.stage(snapshot, { sql: `SELECT ${projection.join(', ')} FROM ${read}` }, options.onProgress === undefined ? {} : { onProgress: options.onProgress }, 'Append');
+    const staged = await writer.stage(
+      snapshot,
+      { sql: `SELECT ${projection.join(', ')} FROM ${read}` },
+      options.onProgress === undefined ? {} : { onProgress: options.onProgress },
+      'Append',
+    );
     try {
       const quarantined = await quarantineRejects(engine, target, rejects, file, txn);
       const result = await writer.commit(staged, [txn]);
@@ -258,7 +315,18 @@ function isDateOrTime(f: StructField): boolean {
   return f.type.kind === 'primitive' && (f.type.name === 'date' || f.type.name === 'timestamp' || f.type.name === 'timestamp_ntz');
 }
 
-async function ingestCsvChecked(engine: Engine, target: IngestTarget, snapshot: Snapshot, read: string, projection: string[], rejects: string, scans: string, file: string, txn: AppTransaction, options: FileIngestOptions): Promise<BatchResult> {
+async function ingestCsvChecked(
+  engine: Engine,
+  target: IngestTarget,
+  snapshot: Snapshot,
+  read: string,
+  projection: string[],
+  rejects: string,
+  scans: string,
+  file: string,
+  txn: AppTransaction,
+  options: FileIngestOptions,
+): Promise<BatchResult> {
   const rows = temp('rows');
   const checked = temp('checked');
   try {
@@ -268,7 +336,9 @@ async function ingestCsvChecked(engine: Engine, target: IngestTarget, snapshot: 
     const extra = rejectRows(rejects, file, await rejectPayloads(engine, rejects, file));
     return await target.commitChecked(snapshot, checked, snapshot.schema.fields, [txn], extra);
   } finally {
-    await engine.run(`DROP TABLE IF EXISTS ${quoteIdent(rows)}; DROP TABLE IF EXISTS ${quoteIdent(checked)}; DROP TABLE IF EXISTS ${quoteIdent(rejects)}; DROP TABLE IF EXISTS ${quoteIdent(scans)}`);
+    await engine.run(
+      `DROP TABLE IF EXISTS ${quoteIdent(rows)}; DROP TABLE IF EXISTS ${quoteIdent(checked)}; DROP TABLE IF EXISTS ${quoteIdent(rejects)}; DROP TABLE IF EXISTS ${quoteIdent(scans)}`,
+    );
   }
 }
 
@@ -314,7 +384,14 @@ async function quarantineRejects(engine: Engine, target: IngestTarget, rejects: 
  * rules), so a row that does not fit is quarantined rather than failing the file.
  * Binary values travel as base64, the form the checks read binary columns in.
  */
-async function ingestParquet(engine: Engine, target: IngestTarget, snapshot: Snapshot, file: string, txn: AppTransaction, options: FileIngestOptions): Promise<BatchResult> {
+async function ingestParquet(
+  engine: Engine,
+  target: IngestTarget,
+  snapshot: Snapshot,
+  file: string,
+  txn: AppTransaction,
+  options: FileIngestOptions,
+): Promise<BatchResult> {
   const described = await engine.read(`SELECT * FROM read_parquet(${quoteLiteral(file)}) LIMIT 0`);
   const fields = described.columnNames().map((name, i) => {
     const type = described.columnTypes()[i];

@@ -17,8 +17,13 @@ export function decodeUtf8(bytes: Uint8Array): string | undefined {
  * its text when the bytes are UTF-8, else marked INVALID_UTF8 with the bytes in base64
  * for the quarantine.
  */
-export function recordFromBytes(bytes: Uint8Array, record: Omit<RawRecord, 'payload' | 'invalid'>, text: (decoded: string) => string = (decoded) => decoded): RawRecord {
+export function recordFromBytes(
+  bytes: Uint8Array,
+  record: Omit<RawRecord, 'payload' | 'invalid'>,
+  text: (decoded: string) => string = (decoded) => decoded,
+): RawRecord {
   const decoded = decodeUtf8(bytes);
-  if (decoded === undefined) return { ...record, payload: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'), invalid: QuarantineReason.INVALID_UTF8 };
+  if (decoded === undefined)
+    return { ...record, payload: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'), invalid: QuarantineReason.INVALID_UTF8 };
   return { ...record, payload: text(decoded) };
 }

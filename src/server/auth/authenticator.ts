@@ -29,7 +29,9 @@ export class Authenticator {
   async authenticate(authorization: string | undefined, remoteAddress: string | undefined, now: number = Date.now()): Promise<Principal> {
     if (authorization === undefined || authorization === '') {
       if (this.anonymous === 'any' || (this.anonymous === 'loopback' && isLoopbackAddress(remoteAddress))) return { anonymous: true, role: 'admin' };
-      throw new AquiferError('AUTH_TOKEN_MISSING', 'This route needs a bearer token', { hint: 'Send `Authorization: Bearer <token>`; create one with `aquifer tokens create --role reader|writer|admin`.' });
+      throw new AquiferError('AUTH_TOKEN_MISSING', 'This route needs a bearer token', {
+        hint: 'Send `Authorization: Bearer <token>`; create one with `aquifer tokens create --role reader|writer|admin`.',
+      });
     }
     const match = /^Bearer +(\S+) *$/i.exec(authorization);
     if (match === null) throw invalid();
@@ -44,8 +46,10 @@ export class Authenticator {
       record = candidate;
       this.proven.set(hash, record);
     }
-    if (record.revoked !== undefined) throw new AquiferError('AUTH_TOKEN_REVOKED', `Token ${record.id} has been revoked`, { value: record.id, hint: 'Ask for a new token.' });
-    if (record.expires !== undefined && Date.parse(record.expires) <= now) throw new AquiferError('AUTH_TOKEN_EXPIRED', `Token ${record.id} expired at ${record.expires}`, { value: record.id, hint: 'Ask for a new token.' });
+    if (record.revoked !== undefined)
+      throw new AquiferError('AUTH_TOKEN_REVOKED', `Token ${record.id} has been revoked`, { value: record.id, hint: 'Ask for a new token.' });
+    if (record.expires !== undefined && Date.parse(record.expires) <= now)
+      throw new AquiferError('AUTH_TOKEN_EXPIRED', `Token ${record.id} expired at ${record.expires}`, { value: record.id, hint: 'Ask for a new token.' });
     return { anonymous: false, id: record.id, role: record.role, ...(record.scopes === undefined ? {} : { scopes: record.scopes }) };
   }
 
@@ -74,7 +78,9 @@ export class Authenticator {
 }
 
 function invalid(): AquiferError {
-  return new AquiferError('AUTH_TOKEN_INVALID', 'The bearer token is not valid for this project', { hint: 'Check the token; create one with `aquifer tokens create`.' });
+  return new AquiferError('AUTH_TOKEN_INVALID', 'The bearer token is not valid for this project', {
+    hint: 'Check the token; create one with `aquifer tokens create`.',
+  });
 }
 
 /** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 addresses. */

@@ -58,9 +58,11 @@ export class TokenStore {
 
   /** A new token: the secret is in the answer only, the store keeps its hash. */
   async create(options: CreateTokenOptions): Promise<{ token: string; info: TokenInfo }> {
-    if (!isRole(options.role)) throw new AquiferError('TOKEN_OPTIONS_INVALID', `'${String(options.role)}' is not a role`, { value: options.role, hint: 'Use reader, writer or admin.' });
+    if (!isRole(options.role))
+      throw new AquiferError('TOKEN_OPTIONS_INVALID', `'${String(options.role)}' is not a role`, { value: options.role, hint: 'Use reader, writer or admin.' });
     const scopes = options.scopes?.filter((s) => s !== '');
-    if (scopes !== undefined && scopes.length === 0) throw new AquiferError('TOKEN_OPTIONS_INVALID', 'A scope list must name something', { hint: 'Leave --scope out for a token without scope limits.' });
+    if (scopes !== undefined && scopes.length === 0)
+      throw new AquiferError('TOKEN_OPTIONS_INVALID', 'A scope list must name something', { hint: 'Leave --scope out for a token without scope limits.' });
     const { id, token, hash } = newToken();
     const record: TokenRecord = {
       id,
@@ -82,7 +84,8 @@ export class TokenStore {
   async revoke(id: string): Promise<TokenInfo> {
     const tokens = await this.read();
     const found = tokens.find((t) => t.id === id);
-    if (found === undefined) throw new AquiferError('TOKEN_NOT_FOUND', `No token '${id}' in this project`, { value: id, hint: 'See `aquifer tokens list` for the ids.' });
+    if (found === undefined)
+      throw new AquiferError('TOKEN_NOT_FOUND', `No token '${id}' in this project`, { value: id, hint: 'See `aquifer tokens list` for the ids.' });
     found.revoked ??= new Date().toISOString();
     await this.write(tokens);
     return withoutHash(found);
@@ -113,7 +116,11 @@ function withoutHash(record: TokenRecord): TokenInfo {
 }
 
 function parseTokens(text: string, file: string): TokenRecord[] {
-  const corrupt = (why: string) => new AquiferError('TOKEN_STORE_INVALID', `The token file is not valid: ${why}`, { value: path.basename(file), hint: 'Restore .aquifer/tokens.json from a backup, or delete it and create new tokens.' });
+  const corrupt = (why: string) =>
+    new AquiferError('TOKEN_STORE_INVALID', `The token file is not valid: ${why}`, {
+      value: path.basename(file),
+      hint: 'Restore .aquifer/tokens.json from a backup, or delete it and create new tokens.',
+    });
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -123,7 +130,8 @@ function parseTokens(text: string, file: string): TokenRecord[] {
   const tokens = (parsed as { tokens?: unknown } | null)?.tokens;
   if (!Array.isArray(tokens)) throw corrupt('no "tokens" list');
   for (const t of tokens as Partial<TokenRecord>[]) {
-    if (typeof t !== 'object' || t === null || typeof t.id !== 'string' || typeof t.hash !== 'string' || typeof t.role !== 'string' || !isRole(t.role)) throw corrupt('a token lacks its id, hash or role');
+    if (typeof t !== 'object' || t === null || typeof t.id !== 'string' || typeof t.hash !== 'string' || typeof t.role !== 'string' || !isRole(t.role))
+      throw corrupt('a token lacks its id, hash or role');
   }
   return tokens as TokenRecord[];
 }

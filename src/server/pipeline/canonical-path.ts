@@ -34,5 +34,8 @@ export function canonicalTarget(rawUrl: string): CanonicalTarget {
 }
 
 function invalid(rawPath: string): AquiferError {
-  return new AquiferError('HTTP_PATH_INVALID', 'The request path cannot be used', { value: rawPath.slice(0, 200), hint: 'Send a plain path such as /v1/ingest/events, without dot segments or broken %-escapes.' });
+  return new AquiferError('HTTP_PATH_INVALID', 'The request path cannot be used', {
+    value: rawPath.slice(0, 200),
+    hint: 'Send a plain path such as /v1/ingest/events, without dot segments or broken %-escapes.',
+  });
 }

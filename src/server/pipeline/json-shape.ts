@@ -18,7 +18,11 @@ export function checkJsonShape(text: string, limits: Pick<ServerLimits, 'depth' 
   const inArray: boolean[] = [];
   const count = () => {
     records++;
-    if (records > limits.records) throw new AquiferError('HTTP_TOO_MANY_RECORDS', `The body holds more than ${limits.records} records`, { value: limits.records, hint: 'Split the records over several requests, or raise server.limits.records in aquifer.json.' });
+    if (records > limits.records)
+      throw new AquiferError('HTTP_TOO_MANY_RECORDS', `The body holds more than ${limits.records} records`, {
+        value: limits.records,
+        hint: 'Split the records over several requests, or raise server.limits.records in aquifer.json.',
+      });
   };
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -42,7 +46,11 @@ export function checkJsonShape(text: string, limits: Pick<ServerLimits, 'depth' 
     if (c === 34) inString = true;
     else if (c === 91 /* [ */ || c === 123 /* { */) {
       depth++;
-      if (depth > limits.depth) throw new AquiferError('HTTP_BODY_TOO_DEEP', `The body nests deeper than ${limits.depth} levels`, { value: limits.depth, hint: 'Flatten the data, or raise server.limits.depth in aquifer.json.' });
+      if (depth > limits.depth)
+        throw new AquiferError('HTTP_BODY_TOO_DEEP', `The body nests deeper than ${limits.depth} levels`, {
+          value: limits.depth,
+          hint: 'Flatten the data, or raise server.limits.depth in aquifer.json.',
+        });
       inArray[depth - 1] = c === 91;
       arrayHasElement[depth - 1] = false;
     } else if (c === 93 || c === 125 /* } */) {

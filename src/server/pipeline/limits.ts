@@ -22,7 +22,10 @@ export interface ServerSettings {
 }
 
 /** The project's server section over the defaults, with overrides (CLI flags, tests) over both. */
-export function serverSettings(config: ServerConfig | undefined, overrides: { anonymous?: AnonymousAccess; limits?: Partial<ServerLimits> } = {}): ServerSettings {
+export function serverSettings(
+  config: ServerConfig | undefined,
+  overrides: { anonymous?: AnonymousAccess; limits?: Partial<ServerLimits> } = {},
+): ServerSettings {
   const anonymous = overrides.anonymous ?? config?.anonymous ?? 'off';
   if (!['off', 'loopback', 'any'].includes(anonymous)) throw invalid('server.anonymous must be off, loopback or any', anonymous);
   const limits: ServerLimits = { ...DEFAULT_LIMITS };

@@ -14,7 +14,10 @@ export function checkOrigin(headers: http.IncomingHttpHeaders, listensOnLoopback
   // The router builds the request's URL from Host: one it cannot parse would be an untyped 400.
   const host = headers.host;
   if (host !== undefined && host !== '' && (!HOST.test(host) || Number(host.split(':').pop()) > 65_535)) {
-    throw new AquiferError('HTTP_REQUEST_INVALID', 'The Host header is not a host name', { value: host.slice(0, 200), hint: 'Send the host and port you connected to, such as localhost:8080.' });
+    throw new AquiferError('HTTP_REQUEST_INVALID', 'The Host header is not a host name', {
+      value: host.slice(0, 200),
+      hint: 'Send the host and port you connected to, such as localhost:8080.',
+    });
   }
   const origin = headers.origin;
   if (origin !== undefined) {
@@ -30,5 +33,8 @@ export function checkOrigin(headers: http.IncomingHttpHeaders, listensOnLoopback
 }
 
 function forbidden(header: string, value: string): AquiferError {
-  return new AquiferError('HTTP_ORIGIN_FORBIDDEN', `The ${header} header is not allowed`, { value: value.slice(0, 200), hint: 'Call the server from a program, not a web page; on loopback use localhost or 127.0.0.1 as the host.' });
+  return new AquiferError('HTTP_ORIGIN_FORBIDDEN', `The ${header} header is not allowed`, {
+    value: value.slice(0, 200),
+    hint: 'Call the server from a program, not a web page; on loopback use localhost or 127.0.0.1 as the host.',
+  });
 }

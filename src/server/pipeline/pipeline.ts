@@ -46,15 +46,29 @@ export class RequestPipeline {
     const target = canonicalTarget(request.url ?? '/');
     checkOrigin(request.headers, this.options.listensOnLoopback);
     const match = matchRoute(method, target.path);
-    const principal = match.route !== undefined && match.route.role === undefined ? ({ anonymous: true, role: 'reader' } as const) : await this.options.authenticator.authenticate(request.headers.authorization, request.socket.remoteAddress);
+    const principal =
+      match.route !== undefined && match.route.role === undefined
+        ? ({ anonymous: true, role: 'reader' } as const)
+        : await this.options.authenticator.authenticate(request.headers.authorization, request.socket.remoteAddress);
     if (match.route === undefined) {
       throw new AquiferError('HTTP_NOT_FOUND', `No route for ${method} ${target.path}`, { hint: routesHint() });
     }
     const { route, params } = match;
-    if (route.role !== undefined && !roleAllows(principal.role, route.role)) throw new AquiferError('AUTH_FORBIDDEN', `${route.path} needs a ${route.role} token, not ${principal.role}`, { value: principal.role, hint: `Create one with \`aquifer tokens create --role ${route.role}\`.` });
+    if (route.role !== undefined && !roleAllows(principal.role, route.role))
+      throw new AquiferError('AUTH_FORBIDDEN', `${route.path} needs a ${route.role} token, not ${principal.role}`, {
+        value: principal.role,
+        hint: `Create one with \`aquifer tokens create --role ${route.role}\`.`,
+      });
     const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-    if (route.contentTypes.length > 0 && !route.contentTypes.includes(type)) throw new AquiferError('HTTP_UNSUPPORTED_MEDIA_TYPE', `Content-Type '${type || '(none)'}' is not accepted on ${route.path}`, { value: type, hint: `Send ${route.contentTypes.join(' or ')}.` });
-    const body = route.contentTypes.length === 0 && request.headers['content-length'] === undefined && request.headers['transfer-encoding'] === undefined ? Buffer.alloc(0) : await readBody(request, this.options.limits.bodyBytes, deadline);
+    if (route.contentTypes.length > 0 && !route.contentTypes.includes(type))
+      throw new AquiferError('HTTP_UNSUPPORTED_MEDIA_TYPE', `Content-Type '${type || '(none)'}' is not accepted on ${route.path}`, {
+        value: type,
+        hint: `Send ${route.contentTypes.join(' or ')}.`,
+      });
+    const body =
+      route.contentTypes.length === 0 && request.headers['content-length'] === undefined && request.headers['transfer-encoding'] === undefined
+        ? Buffer.alloc(0)
+        : await readBody(request, this.options.limits.bodyBytes, deadline);
     let text: string;
     try {
       text = utf8.decode(body);
@@ -62,14 +76,22 @@ export class RequestPipeline {
       throw new AquiferError('HTTP_BODY_INVALID', 'The body is not valid UTF-8', { hint: 'Send UTF-8 encoded JSON.' });
     }
     if (route.contentTypes.length > 0) checkJsonShape(text, this.options.limits, NDJSON_TYPES.has(type));
-    if (!principal.anonymous && principal.scopes !== undefined && route.scopeNames !== undefined) checkScopes(principal.scopes, route.scopeNames(params, () => parseQuietly(text)));
+    if (!principal.anonymous && principal.scopes !== undefined && route.scopeNames !== undefined)
+      checkScopes(
+        principal.scopes,
+        route.scopeNames(params, () => parseQuietly(text)),
+      );
     return { route, params, principal, url: target.url, body, text };
   }
 }
 
 function checkScopes(scopes: readonly string[], names: readonly string[]): void {
   const outside = names.filter((n) => !scopes.includes(n));
-  if (outside.length > 0 || names.length === 0) throw new AquiferError('AUTH_FORBIDDEN', `The token's scopes do not cover ${outside.join(', ') || 'this request'}`, { value: outside, hint: `This token may touch: ${scopes.join(', ')}.` });
+  if (outside.length > 0 || names.length === 0)
+    throw new AquiferError('AUTH_FORBIDDEN', `The token's scopes do not cover ${outside.join(', ') || 'this request'}`, {
+      value: outside,
+      hint: `This token may touch: ${scopes.join(', ')}.`,
+    });
 }
 
 /** The body as JSON for a scope check; a body that does not parse names nothing (its route refuses it). */

@@ -7,7 +7,11 @@ import { AquiferError } from '../../errors.js';
  * would otherwise hold a connection and its buffers for as long as it likes).
  */
 export function readBody(request: http.IncomingMessage, maxBytes: number, deadline: number): Promise<Buffer> {
-  const tooLarge = () => new AquiferError('HTTP_BODY_TOO_LARGE', `The request body is larger than ${maxBytes} bytes`, { value: maxBytes, hint: 'Send less per request, or raise server.limits.bodyBytes in aquifer.json.' });
+  const tooLarge = () =>
+    new AquiferError('HTTP_BODY_TOO_LARGE', `The request body is larger than ${maxBytes} bytes`, {
+      value: maxBytes,
+      hint: 'Send less per request, or raise server.limits.bodyBytes in aquifer.json.',
+    });
   const declared = Number(request.headers['content-length'] ?? Number.NaN);
   if (declared > maxBytes) return Promise.reject(tooLarge());
   return new Promise((resolve, reject) => {
@@ -29,7 +33,16 @@ export function readBody(request: http.IncomingMessage, maxBytes: number, deadli
     };
     const onEnd = () => finish(undefined, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
     const onError = (error: unknown) => finish(error ?? new Error('request aborted'));
-    const timer = setTimeout(() => finish(new AquiferError('HTTP_REQUEST_TIMEOUT', 'The request body did not arrive in time', { value: 'bodyTimeoutMs', hint: 'Send the body faster, or raise server.limits.bodyTimeoutMs in aquifer.json.' })), Math.max(0, deadline - Date.now()));
+    const timer = setTimeout(
+      () =>
+        finish(
+          new AquiferError('HTTP_REQUEST_TIMEOUT', 'The request body did not arrive in time', {
+            value: 'bodyTimeoutMs',
+            hint: 'Send the body faster, or raise server.limits.bodyTimeoutMs in aquifer.json.',
+          }),
+        ),
+      Math.max(0, deadline - Date.now()),
+    );
     request.on('data', onData);
     request.on('end', onEnd);
     request.on('error', onError);

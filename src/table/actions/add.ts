@@ -39,7 +39,8 @@ export function parseAdd(value: Record<string, unknown>, location: string): AddF
   if (stats !== undefined) add.stats = stats;
   if (value['tags'] !== undefined && value['tags'] !== null) add.tags = f.reader().stringMap('tags');
   const dv = value['deletionVector'];
-  if (dv !== undefined && dv !== null) add.deletionVector = parseDeletionVector(f.reader().optionalObject('deletionVector') as Record<string, unknown>, location);
+  if (dv !== undefined && dv !== null)
+    add.deletionVector = parseDeletionVector(f.reader().optionalObject('deletionVector') as Record<string, unknown>, location);
   for (const name of ['baseRowId', 'defaultRowCommitVersion'] as const) {
     if (value[name] !== undefined && value[name] !== null) add[name] = f.reader().number(name);
   }

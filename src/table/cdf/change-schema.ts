@@ -6,5 +6,8 @@ export const COMMIT_TIMESTAMP_COLUMN = '_commit_timestamp';
 
 /** The columns of a change data file: the table's, then `_change_type`. */
 export function changeDataSchema(schema: StructType): StructType {
-  return { kind: 'struct', fields: [...schema.fields, { name: CHANGE_TYPE_COLUMN, type: { kind: 'primitive', name: 'string' }, nullable: true, metadata: {} }] };
+  return {
+    kind: 'struct',
+    fields: [...schema.fields, { name: CHANGE_TYPE_COLUMN, type: { kind: 'primitive', name: 'string' }, nullable: true, metadata: {} }],
+  };
 }

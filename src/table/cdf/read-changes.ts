@@ -36,7 +36,12 @@ export async function readChanges(engine: Engine, store: ObjectStore, location: 
   const latest = await loadSnapshot(store, engine, location);
   const to = options.to ?? latest.version;
   if (!Number.isInteger(options.from) || options.from < 0 || !Number.isInteger(to) || to < options.from || to > latest.version) {
-    throw new WriteInvalidError('CDF_RANGE_INVALID', `Versions ${options.from} to ${to} are not a range of ${location}, which is at version ${latest.version}`, { from: options.from, to }, `Give 0 <= from <= to <= ${latest.version}.`);
+    throw new WriteInvalidError(
+      'CDF_RANGE_INVALID',
+      `Versions ${options.from} to ${to} are not a range of ${location}, which is at version ${latest.version}`,
+      { from: options.from, to },
+      `Give 0 <= from <= to <= ${latest.version}.`,
+    );
   }
   const start = await loadSnapshot(store, engine, location, { version: options.from });
   const end = to === latest.version ? latest : await loadSnapshot(store, engine, location, { version: to });
@@ -46,7 +51,12 @@ export async function readChanges(engine: Engine, store: ObjectStore, location: 
     const actions = await commitActions(store, location, version);
     for (const action of actions) if (action.kind === 'metaData') enabled = action.metaData.configuration['delta.enableChangeDataFeed'] === 'true';
     if (!enabled) {
-      throw new WriteInvalidError('CDF_NOT_ENABLED', `The change data feed of ${location} is not enabled at version ${version}`, version, 'Read a range where delta.enableChangeDataFeed=true (set it when creating the table).');
+      throw new WriteInvalidError(
+        'CDF_NOT_ENABLED',
+        `The change data feed of ${location} is not enabled at version ${version}`,
+        version,
+        'Read a range where delta.enableChangeDataFeed=true (set it when creating the table).',
+      );
     }
     const stamp = `${quoteLiteral(new Date(await commitTimestamp(store, actions, version)).toISOString())}::TIMESTAMPTZ`;
     const tag = (sql: string, changeType?: string) =>
@@ -72,7 +82,8 @@ export async function readChanges(engine: Engine, store: ObjectStore, location: 
       const before = removed.deletionVector === undefined ? [] : await readDeletionVector(store, removed.deletionVector, `${location} (${removed.path})`);
       const after = add.deletionVector === undefined ? [] : await readDeletionVector(store, add.deletionVector, `${location} (${add.path})`);
       const { deletionVector: _dv, ...bare } = add;
-      const rowsOf = async (indexes: readonly number[]) => `SELECT * EXCLUDE (${ROW_FILE_COLUMN}, ${ROW_INDEX_COLUMN}) FROM (${await new Scan(end, engine, { files: [bare], rowIds: true }).sql()}) WHERE ${ROW_INDEX_COLUMN} IN (SELECT CAST(unnest(string_split(${quoteLiteral(indexes.join(','))}, ',')) AS BIGINT))`;
+      const rowsOf = async (indexes: readonly number[]) =>
+        `SELECT * EXCLUDE (${ROW_FILE_COLUMN}, ${ROW_INDEX_COLUMN}) FROM (${await new Scan(end, engine, { files: [bare], rowIds: true }).sql()}) WHERE ${ROW_INDEX_COLUMN} IN (SELECT CAST(unnest(string_split(${quoteLiteral(indexes.join(','))}, ',')) AS BIGINT))`;
       const deleted = difference(after, before);
       const restored = difference(before, after);
       if (deleted.length > 0) branches.push(tag(await rowsOf(deleted), 'delete'));
@@ -84,7 +95,10 @@ export async function readChanges(engine: Engine, store: ObjectStore, location: 
     if (deleted.length > 0) branches.push(tag(await new Scan(end, engine, { files: deleted }).sql(), 'delete'));
   }
   const columns = [...end.schema.fields.map((f) => quoteIdent(f.name)), CHANGE_TYPE_COLUMN, COMMIT_VERSION_COLUMN, COMMIT_TIMESTAMP_COLUMN].join(', ');
-  const sql = branches.length === 0 ? empty(end) : `SELECT ${columns} FROM (${branches.map((b) => `(${b})`).join(' UNION ALL BY NAME ')}) ORDER BY ${COMMIT_VERSION_COLUMN}`;
+  const sql =
+    branches.length === 0
+      ? empty(end)
+      : `SELECT ${columns} FROM (${branches.map((b) => `(${b})`).join(' UNION ALL BY NAME ')}) ORDER BY ${COMMIT_VERSION_COLUMN}`;
   const fields: StructField[] = [
     ...changeDataSchema(end.schema).fields,
     { name: COMMIT_VERSION_COLUMN, type: { kind: 'primitive', name: 'long' }, nullable: false, metadata: {} },

@@ -53,12 +53,16 @@ export const CHECKPOINT_SCHEMA: Readonly<Record<string, FieldSpec>> = {
 /** The DuckDB type of a spec. */
 export function specType(spec: FieldSpec): string {
   if (typeof spec === 'string') return spec;
-  return `STRUCT(${Object.entries(spec).map(([name, inner]) => `${quoteIdent(name)} ${specType(inner)}`).join(', ')})`;
+  return `STRUCT(${Object.entries(spec)
+    .map(([name, inner]) => `${quoteIdent(name)} ${specType(inner)}`)
+    .join(', ')})`;
 }
 
 /** `read_json`'s `columns` argument for the checkpoint columns. */
 export function jsonColumns(): string {
-  return `{${Object.entries(CHECKPOINT_SCHEMA).map(([name, spec]) => `${quoteLiteral(name)}: ${quoteLiteral(specType(spec))}`).join(', ')}}`;
+  return `{${Object.entries(CHECKPOINT_SCHEMA)
+    .map(([name, spec]) => `${quoteLiteral(name)}: ${quoteLiteral(specType(spec))}`)
+    .join(', ')}}`;
 }
 
 /**

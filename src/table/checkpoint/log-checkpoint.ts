@@ -26,7 +26,7 @@ const COMMITS_AT_ONCE = 32;
 const JOIN_BELOW_AVERAGE_BYTES = 64 * 1024;
 const COMMITS_PER_READ = 256;
 /** Relative data paths in the form every writer logs them (plain or percent-encoded segments): the raw text is then a file's identity. */
-const SIMPLE_PATH = "^[A-Za-z0-9_\\-=.~/%]+$";
+const SIMPLE_PATH = '^[A-Za-z0-9_\\-=.~/%]+$';
 
 /**
  * Write the checkpoint of `version` straight from the log, inside DuckDB: the previous
@@ -37,7 +37,13 @@ const SIMPLE_PATH = "^[A-Za-z0-9_\\-=.~/%]+$";
  * for logs it leaves to the snapshot-based writer: v2 checkpoints, or paths that are
  * absolute or unusual, whose identity needs URI normalisation.
  */
-export async function writeCheckpointFromLog(store: ObjectStore, engine: Engine, location: string, version?: number, now = Date.now()): Promise<LastCheckpoint | undefined> {
+export async function writeCheckpointFromLog(
+  store: ObjectStore,
+  engine: Engine,
+  location: string,
+  version?: number,
+  now = Date.now(),
+): Promise<LastCheckpoint | undefined> {
   const segment = await buildLogSegment(store, location, { ...(version === undefined ? {} : { version }), useCompactions: false });
   const previous = segment.checkpoint?.files ?? [];
   if (previous.some((f) => f.format === 'v2')) return undefined;
@@ -50,7 +56,9 @@ export async function writeCheckpointFromLog(store: ObjectStore, engine: Engine,
     const source = `read_parquet(${quoteLiteralList(locals)}, union_by_name = true)`;
     const reader = await engine.read(`SELECT * FROM ${source} LIMIT 0`);
     const stored = new Map(reader.columnNames().map((name, i) => [name, reader.columnTypes()[i]]));
-    parts.push(`SELECT -1::BIGINT AS aq_version, ${COLUMNS.map((c) => `${conformSql(quoteIdent(c), spec(c), stored.get(c))} AS ${quoteIdent(c)}`).join(', ')} FROM ${source}`);
+    parts.push(
+      `SELECT -1::BIGINT AS aq_version, ${COLUMNS.map((c) => `${conformSql(quoteIdent(c), spec(c), stored.get(c))} AS ${quoteIdent(c)}`).join(', ')} FROM ${source}`,
+    );
   }
   const log = `aq_checkpoint_${randomUUID().replaceAll('-', '')}`;
   const staging = await store.stagingDir();
@@ -75,24 +83,39 @@ export async function writeCheckpointFromLog(store: ObjectStore, engine: Engine,
     const [first, ...rest] = parts;
     await engine.run(`CREATE TEMP TABLE ${log} AS ${first ?? 'SELECT -1::BIGINT AS aq_version WHERE false'}`);
     for (const part of rest) await engine.run(`INSERT INTO ${log} ${part}`);
-    const unusual = await engine.query(`SELECT count(*) AS n FROM ${log} WHERE NOT regexp_full_match(coalesce(add.path, remove.path, 'x'), ${quoteLiteral(SIMPLE_PATH)})`);
+    const unusual = await engine.query(
+      `SELECT count(*) AS n FROM ${log} WHERE NOT regexp_full_match(coalesce(add.path, remove.path, 'x'), ${quoteLiteral(SIMPLE_PATH)})`,
+    );
     if (Number(unusual[0]?.['n'] ?? 0) > 0) return undefined;
-    const configuration = await engine.query(`SELECT metaData.configuration['delta.deletedFileRetentionDuration'] AS retention FROM ${log} WHERE metaData IS NOT NULL ORDER BY aq_version DESC LIMIT 1`);
+    const configuration = await engine.query(
+      `SELECT metaData.configuration['delta.deletedFileRetentionDuration'] AS retention FROM ${log} WHERE metaData IS NOT NULL ORDER BY aq_version DESC LIMIT 1`,
+    );
     const retention = configuration[0]?.['retention'];
-    const cutoff = now - parseRetention(typeof retention === 'string' ? retention : undefined, DEFAULT_DELETED_FILE_RETENTION_MS, 'delta.deletedFileRetentionDuration');
+    const cutoff =
+      now - parseRetention(typeof retention === 'string' ? retention : undefined, DEFAULT_DELETED_FILE_RETENTION_MS, 'delta.deletedFileRetentionDuration');
     // Expired txns are left out, as the snapshot-based checkpoint leaves them out (txn-retention.ts).
-    const txnRetention = (await engine.query(`SELECT metaData.configuration[${quoteLiteral(TXN_RETENTION_PROPERTY)}] AS txns, metaData.configuration[${quoteLiteral(IDEMPOTENCY_KEY_RETENTION_PROPERTY)}] AS keys FROM ${log} WHERE metaData IS NOT NULL ORDER BY aq_version DESC LIMIT 1`))[0];
-    const expiry = txnExpiry({
-      ...(typeof txnRetention?.['txns'] === 'string' ? { [TXN_RETENTION_PROPERTY]: txnRetention['txns'] } : {}),
-      ...(typeof txnRetention?.['keys'] === 'string' ? { [IDEMPOTENCY_KEY_RETENTION_PROPERTY]: txnRetention['keys'] } : {}),
-    }, now);
+    const txnRetention = (
+      await engine.query(
+        `SELECT metaData.configuration[${quoteLiteral(TXN_RETENTION_PROPERTY)}] AS txns, metaData.configuration[${quoteLiteral(IDEMPOTENCY_KEY_RETENTION_PROPERTY)}] AS keys FROM ${log} WHERE metaData IS NOT NULL ORDER BY aq_version DESC LIMIT 1`,
+      )
+    )[0];
+    const expiry = txnExpiry(
+      {
+        ...(typeof txnRetention?.['txns'] === 'string' ? { [TXN_RETENTION_PROPERTY]: txnRetention['txns'] } : {}),
+        ...(typeof txnRetention?.['keys'] === 'string' ? { [IDEMPOTENCY_KEY_RETENTION_PROPERTY]: txnRetention['keys'] } : {}),
+      },
+      now,
+    );
     const liveTxn = expiry === undefined ? '' : ` WHERE ${liveTxnCondition(expiry, quoteLiteral)}`;
     const dv = (expr: string) => `coalesce(${expr}.storageType || ${expr}.pathOrInlineDv || coalesce('@' || CAST(${expr}."offset" AS VARCHAR), ''), '')`;
     const quiet = (column: 'add' | 'remove') => {
-      const fields = Object.keys(spec(column) as Record<string, FieldSpec>).map((f) => `${quoteIdent(f)} := ${f === 'dataChange' ? 'false' : `struct_extract(${column}, ${quoteLiteral(f)})`}`);
+      const fields = Object.keys(spec(column) as Record<string, FieldSpec>).map(
+        (f) => `${quoteIdent(f)} := ${f === 'dataChange' ? 'false' : `struct_extract(${column}, ${quoteLiteral(f)})`}`,
+      );
       return `struct_pack(${fields.join(', ')})`;
     };
-    const only = (column: string, expr: string) => COLUMNS.map((c) => (c === column ? `${expr} AS ${quoteIdent(c)}` : `CAST(NULL AS ${specType(spec(c))}) AS ${quoteIdent(c)}`)).join(', ');
+    const only = (column: string, expr: string) =>
+      COLUMNS.map((c) => (c === column ? `${expr} AS ${quoteIdent(c)}` : `CAST(NULL AS ${specType(spec(c))}) AS ${quoteIdent(c)}`)).join(', ');
     const files = `SELECT * FROM (SELECT aq_version, add, remove, coalesce(add.path, remove.path) AS aq_path, ${dv('coalesce(add.deletionVector, remove.deletionVector)')} AS aq_dv FROM ${log} WHERE add IS NOT NULL OR remove IS NOT NULL)
       QUALIFY row_number() OVER (PARTITION BY aq_path, aq_dv ORDER BY aq_version DESC, (add IS NOT NULL) DESC) = 1`;
     const state = [
@@ -153,13 +176,18 @@ const isSpace = (byte: number | undefined) => byte === 0x20 || byte === 0x09 || 
 /** Each action line of a commit, as `{"aq_version":V,` and the rest of its object; blank lines and `{}` dropped. */
 function tagActions(bytes: Buffer, commit: CommitFile, chunks: Uint8Array[]): void {
   const prefix = Buffer.from(`{"aq_version":${commit.version},`);
-  for (let start = 0; start < bytes.length; ) {
+  for (let start = 0; start < bytes.length;) {
     const newline = bytes.indexOf(NEWLINE, start);
     const end = newline === -1 ? bytes.length : newline;
     let at = start;
     while (at < end && isSpace(bytes[at])) at++;
     if (at < end) {
-      if (bytes[at] !== OPEN) throw new InvalidLogError(`A line of commit ${commit.meta.path} is not a JSON object`, commit.meta.path, 'Restore the commit file; every line of a commit is one action.');
+      if (bytes[at] !== OPEN)
+        throw new InvalidLogError(
+          `A line of commit ${commit.meta.path} is not a JSON object`,
+          commit.meta.path,
+          'Restore the commit file; every line of a commit is one action.',
+        );
       let body = at + 1;
       while (body < end && isSpace(bytes[body])) body++;
       if (bytes[body] !== CLOSE) chunks.push(prefix, bytes.subarray(body, end), NEWLINE_BYTES);

@@ -20,7 +20,13 @@ export async function readCheckpointActions(engine: Engine, store: ObjectStore, 
     actions.push(...parseActionLines(text, file.meta.path));
   }
   if (parquet.length > 0) {
-    actions.push(...(await readParquetActions(engine, store, parquet.map((f) => f.meta.path))));
+    actions.push(
+      ...(await readParquetActions(
+        engine,
+        store,
+        parquet.map((f) => f.meta.path),
+      )),
+    );
   }
   const sidecars = actions.filter((a): a is Extract<Action, { kind: 'sidecar' }> => a.kind === 'sidecar');
   if (sidecars.length > 0) {
@@ -74,7 +80,11 @@ async function readParquetActions(engine: Engine, store: ObjectStore, keys: stri
   const locals = await Promise.all(keys.map((key) => store.localPath(key)));
   for (const [index, key] of keys.entries()) {
     if ((await store.head(key)) === undefined) {
-      throw new InvalidLogError(`The checkpoint file ${key} is missing`, locals[index] ?? key, 'A checkpoint named by the log is gone; restore it or remove _last_checkpoint so readers replay the commits.');
+      throw new InvalidLogError(
+        `The checkpoint file ${key} is missing`,
+        locals[index] ?? key,
+        'A checkpoint named by the log is gone; restore it or remove _last_checkpoint so readers replay the commits.',
+      );
     }
   }
   const where = keys.join(', ');
@@ -88,7 +98,10 @@ async function readParquetActions(engine: Engine, store: ObjectStore, keys: stri
     // metadata, txns, domains, tombstones) as JSON lines.
     const others = columns.filter((c) => c !== 'add');
     const restJson = others.length === 0 ? 'NULL' : `to_json(struct_pack(${others.map((c) => `${quoteIdent(c)} := ${quoteIdent(c)}`).join(', ')}))::VARCHAR`;
-    const packedAdds = adds.length === 0 ? 'NULL' : `string_agg(concat(${adds.map((f) => `COALESCE(${f.sql}, chr(2))`).join(', chr(1), ')}), chr(0)) FILTER (WHERE add IS NOT NULL)`;
+    const packedAdds =
+      adds.length === 0
+        ? 'NULL'
+        : `string_agg(concat(${adds.map((f) => `COALESCE(${f.sql}, chr(2))`).join(', chr(1), ')}), chr(0)) FILTER (WHERE add IS NOT NULL)`;
     // CASE, not FILTER: DuckDB renders the JSON of only the rows CASE picks.
     const rest = adds.length === 0 ? `string_agg(${restJson}, chr(10))` : `string_agg(CASE WHEN add IS NULL THEN ${restJson} END, chr(10))`;
     const chunks = await engine.query(`SELECT ${packedAdds} AS adds, ${rest} AS rest FROM ${source} GROUP BY aq_file, file_row_number // ${ADDS_PER_CHUNK}`);
@@ -100,7 +113,12 @@ async function readParquetActions(engine: Engine, store: ObjectStore, keys: stri
     return actions;
   } catch (error) {
     if (error instanceof EngineQueryError) {
-      throw new InvalidLogError(`Checkpoint ${where} cannot be read as Parquet: ${error.message}`, where, 'The checkpoint is truncated or corrupt; delete it (and _last_checkpoint) so readers replay the JSON commits, if they are still present.', error);
+      throw new InvalidLogError(
+        `Checkpoint ${where} cannot be read as Parquet: ${error.message}`,
+        where,
+        'The checkpoint is truncated or corrupt; delete it (and _last_checkpoint) so readers replay the JSON commits, if they are still present.',
+        error,
+      );
     }
     throw error;
   }

@@ -18,14 +18,23 @@ const UNIT_MS: Record<string, number> = {
  */
 export function parseRetention(text: string | undefined, fallbackMs: number, property: string): number {
   if (text === undefined) return fallbackMs;
-  const parts = text.trim().toLowerCase().replace(/^interval\s+/, '').split(/\s+/);
+  const parts = text
+    .trim()
+    .toLowerCase()
+    .replace(/^interval\s+/, '')
+    .split(/\s+/);
   let total = 0;
   for (let i = 0; i < parts.length; i += 2) {
     const amount = Number(parts[i]);
     const unit = (parts[i + 1] ?? '').replace(/s$/, '');
     const ms = UNIT_MS[unit];
     if (!Number.isFinite(amount) || amount < 0 || ms === undefined) {
-      throw new WriteInvalidError('TABLE_PROPERTY_INVALID', `${property} is '${text}', which is not a duration`, text, "Write it as Delta does, e.g. 'interval 7 days' or 'interval 1 week'.");
+      throw new WriteInvalidError(
+        'TABLE_PROPERTY_INVALID',
+        `${property} is '${text}', which is not a duration`,
+        text,
+        "Write it as Delta does, e.g. 'interval 7 days' or 'interval 1 week'.",
+      );
     }
     total += amount * ms;
   }

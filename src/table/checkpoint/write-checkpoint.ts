@@ -24,7 +24,11 @@ export function checkpointPath(version: number): string {
  * `delta.deletedFileRetentionDuration` are kept, as vacuum needs them.
  */
 export async function writeCheckpoint(store: ObjectStore, engine: Engine, snapshot: Snapshot, now = Date.now()): Promise<LastCheckpoint> {
-  const retention = parseRetention(snapshot.configuration['delta.deletedFileRetentionDuration'], DEFAULT_DELETED_FILE_RETENTION_MS, 'delta.deletedFileRetentionDuration');
+  const retention = parseRetention(
+    snapshot.configuration['delta.deletedFileRetentionDuration'],
+    DEFAULT_DELETED_FILE_RETENTION_MS,
+    'delta.deletedFileRetentionDuration',
+  );
   const staging = await store.stagingDir();
   try {
     const jsonFile = path.join(staging, 'state.jsonl');

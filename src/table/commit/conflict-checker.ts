@@ -24,7 +24,13 @@ export interface TransactionFootprint {
  * metadata or protocol, the same application transaction, removing a file this
  * transaction read or removed, or a non-blind add inside its read scope does.
  */
-export function checkConflicts(tableUrl: string, footprint: TransactionFootprint, ourRemoves: readonly string[], winnerVersion: number, winner: readonly Action[]): void {
+export function checkConflicts(
+  tableUrl: string,
+  footprint: TransactionFootprint,
+  ourRemoves: readonly string[],
+  winnerVersion: number,
+  winner: readonly Action[],
+): void {
   const conflict = (reason: string, message: string) => {
     throw new CommitConflictError(`Commit ${winnerVersion} by another writer conflicts with this one: ${message}`, { version: winnerVersion, reason });
   };

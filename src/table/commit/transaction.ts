@@ -63,7 +63,10 @@ export async function commitTransaction(store: ObjectStore, location: string, re
     if (info?.kind === 'commitInfo' && typeof info.commitInfo.inCommitTimestamp === 'number') previousTimestamp = info.commitInfo.inCommitTimestamp;
     version++;
   }
-  throw new CommitConflictError(`Gave up committing to ${location} after ${maxAttempts} attempts lost to other writers`, { version, reason: 'TOO_MANY_RETRIES' });
+  throw new CommitConflictError(`Gave up committing to ${location} after ${maxAttempts} attempts lost to other writers`, {
+    version,
+    reason: 'TOO_MANY_RETRIES',
+  });
 }
 
 function buildCommitInfo(request: CommitRequest, previousTimestamp: number | undefined): CommitInfo {

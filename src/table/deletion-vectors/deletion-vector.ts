@@ -37,7 +37,8 @@ export async function readDeletionVector(store: ObjectStore, dv: DeletionVectorD
       if (region.length !== 8 + dv.sizeInBytes) throw new DeletionVectorInvalidError(`Deletion vector file ${where} is truncated at offset ${offset}`, where);
       const view = new DataView(region.buffer, region.byteOffset, region.byteLength);
       const size = view.getUint32(0, false);
-      if (size !== dv.sizeInBytes) throw new DeletionVectorInvalidError(`Deletion vector at ${where}@${offset} has size ${size}, the log says ${dv.sizeInBytes}`, where);
+      if (size !== dv.sizeInBytes)
+        throw new DeletionVectorInvalidError(`Deletion vector at ${where}@${offset} has size ${size}, the log says ${dv.sizeInBytes}`, where);
       bitmap = region.subarray(4, 4 + size);
       const checksum = view.getUint32(4 + size, false);
       if (crc32(bitmap) >>> 0 !== checksum) throw new DeletionVectorInvalidError(`Deletion vector at ${where}@${offset} fails its CRC-32 check`, where);

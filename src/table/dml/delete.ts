@@ -34,22 +34,27 @@ export async function deleteRows(context: DmlContext, where: string | undefined)
     written = result.adds;
     copied = result.rows;
   }
-  const version = await commitDml(context, {
-    removes,
-    adds,
-    written,
-    deletionVectorFiles: dvFiles,
-    operation: 'DELETE',
-    operationParameters: { predicate: JSON.stringify(where === undefined ? [] : [where]) },
-    operationMetrics: {
-      numDeletedRows: String(matched.rows),
-      numRemovedFiles: String(removes.length - (context.deletionVectors ? adds.length : 0)),
-      numAddedFiles: String(written.length),
-      numDeletionVectorsAdded: String(context.deletionVectors ? adds.length : 0),
-      numCopiedRows: String(copied),
+  const version = await commitDml(
+    context,
+    {
+      removes,
+      adds,
+      written,
+      deletionVectorFiles: dvFiles,
+      operation: 'DELETE',
+      operationParameters: { predicate: JSON.stringify(where === undefined ? [] : [where]) },
+      operationMetrics: {
+        numDeletedRows: String(matched.rows),
+        numRemovedFiles: String(removes.length - (context.deletionVectors ? adds.length : 0)),
+        numAddedFiles: String(written.length),
+        numDeletionVectorsAdded: String(context.deletionVectors ? adds.length : 0),
+        numCopiedRows: String(copied),
+      },
+      readFiles: matched.candidates,
     },
-    readFiles: matched.candidates,
-  }, async () => `SELECT *, 'delete' AS _change_type FROM (${await new Scan(snapshot, engine, { files: touched.map((t) => t.file) }).sql()}) AS aquifer_table WHERE ${condition}`);
+    async () =>
+      `SELECT *, 'delete' AS _change_type FROM (${await new Scan(snapshot, engine, { files: touched.map((t) => t.file) }).sql()}) AS aquifer_table WHERE ${condition}`,
+  );
   return {
     version,
     committed: true,

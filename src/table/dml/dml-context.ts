@@ -44,10 +44,23 @@ export interface DmlContext {
   onProgress?: (fraction: number) => void;
 }
 
-export function dmlContext(engine: Engine, store: ObjectStore, writer: TableWriter, snapshot: Snapshot, location: string, operation: string, onProgress?: (fraction: number) => void): DmlContext {
+export function dmlContext(
+  engine: Engine,
+  store: ObjectStore,
+  writer: TableWriter,
+  snapshot: Snapshot,
+  location: string,
+  operation: string,
+  onProgress?: (fraction: number) => void,
+): DmlContext {
   checkWriteSupport(snapshot.protocol, snapshot.metadata, location);
   if (snapshot.configuration['delta.appendOnly'] === 'true') {
-    throw new WriteInvalidError('TABLE_APPEND_ONLY', `${location} is append-only (delta.appendOnly=true); ${operation} would change existing rows`, location, 'Append instead, or unset delta.appendOnly.');
+    throw new WriteInvalidError(
+      'TABLE_APPEND_ONLY',
+      `${location} is append-only (delta.appendOnly=true); ${operation} would change existing rows`,
+      location,
+      'Append instead, or unset delta.appendOnly.',
+    );
   }
   const deletionVectors = snapshot.configuration['delta.enableDeletionVectors'] === 'true';
   const protocol = deletionVectors ? withReaderWriterFeature(snapshot.protocol, 'deletionVectors') : snapshot.protocol;
@@ -62,13 +75,20 @@ export function dmlContext(engine: Engine, store: ObjectStore, writer: TableWrit
  */
 export async function markDeleted(context: DmlContext, touched: readonly TouchedFile[]): Promise<{ removes: AddFile[]; adds: AddFile[]; files: string[] }> {
   const partial = touched.filter((t) => !t.whole);
-  const descriptors = await writeDeletionVectors(context.store, partial.map((t) => unionSorted(t.deleted, t.rows)));
+  const descriptors = await writeDeletionVectors(
+    context.store,
+    partial.map((t) => unionSorted(t.deleted, t.rows)),
+  );
   const adds = partial.map((t, i) => {
     const add: AddFile = { ...t.file, dataChange: true, deletionVector: descriptors[i] as NonNullable<AddFile['deletionVector']> };
     if (t.file.stats !== undefined) add.stats = looseBounds(t.file.stats);
     return add;
   });
-  return { removes: touched.map((t) => t.file), adds, files: descriptors.length === 0 ? [] : [deletionVectorPath(descriptors[0] as NonNullable<AddFile['deletionVector']>)] };
+  return {
+    removes: touched.map((t) => t.file),
+    adds,
+    files: descriptors.length === 0 ? [] : [deletionVectorPath(descriptors[0] as NonNullable<AddFile['deletionVector']>)],
+  };
 }
 
 function looseBounds(stats: string): string {
@@ -98,5 +118,15 @@ export async function commitDml(context: DmlContext, change: Omit<ChangeSet, 'pr
 }
 
 export function noChange(snapshot: Snapshot): DmlResult {
-  return { version: snapshot.version, committed: false, rowsDeleted: 0, rowsUpdated: 0, rowsInserted: 0, filesAdded: 0, filesRemoved: 0, deletionVectorsAdded: 0, rowsCopied: 0 };
+  return {
+    version: snapshot.version,
+    committed: false,
+    rowsDeleted: 0,
+    rowsUpdated: 0,
+    rowsInserted: 0,
+    filesAdded: 0,
+    filesRemoved: 0,
+    deletionVectorsAdded: 0,
+    rowsCopied: 0,
+  };
 }

@@ -45,7 +45,13 @@ export async function matchedRows(engine: Engine, snapshot: Snapshot, where: str
  * deletion vectors need which, and then the file's current deletion vector too. A file is
  * `whole` when no live row of it is left untouched.
  */
-export async function touchedFiles(engine: Engine, snapshot: Snapshot, files: readonly AddFile[], sql: string, options: { rows: boolean }): Promise<TouchedFile[]> {
+export async function touchedFiles(
+  engine: Engine,
+  snapshot: Snapshot,
+  files: readonly AddFile[],
+  sql: string,
+  options: { rows: boolean },
+): Promise<TouchedFile[]> {
   const byLocal = new Map<string, AddFile>();
   for (const file of files) {
     const resolved = resolveLogPath(snapshot.store, file.path, snapshot.location);
@@ -56,10 +62,17 @@ export async function touchedFiles(engine: Engine, snapshot: Snapshot, files: re
   const touched: TouchedFile[] = [];
   for (const group of grouped) {
     const file = byLocal.get(String(group['file']));
-    if (file === undefined) throw new AquiferError('TABLE_INTERNAL', `A changed row names the file ${String(group['file'])}, which is not among the files read`, { value: group['file'], hint: 'Report this with the table log.' });
+    if (file === undefined)
+      throw new AquiferError('TABLE_INTERNAL', `A changed row names the file ${String(group['file'])}, which is not among the files read`, {
+        value: group['file'],
+        hint: 'Report this with the table log.',
+      });
     const count = Number(group['n']);
     const rows = options.rows ? (group['rows'] as bigint[]).map(Number) : [];
-    const deleted = options.rows && file.deletionVector !== undefined ? await readDeletionVector(snapshot.store, file.deletionVector, `${snapshot.location} (${file.path})`) : [];
+    const deleted =
+      options.rows && file.deletionVector !== undefined
+        ? await readDeletionVector(snapshot.store, file.deletionVector, `${snapshot.location} (${file.path})`)
+        : [];
     const records = statsNumRecords(file);
     touched.push({ file, count, rows, deleted, whole: records !== undefined && count + (file.deletionVector?.cardinality ?? 0) === records });
   }

@@ -54,7 +54,12 @@ export async function mergeRows(context: DmlContext, options: MergeOptions): Pro
   const notMatched = options.whenNotMatched ?? [];
   const notMatchedBySource = options.whenNotMatchedBySource ?? [];
   if (matched.length + notMatched.length + notMatchedBySource.length === 0) {
-    throw new MergeError('MERGE_INVALID', 'A merge needs at least one whenMatched, whenNotMatched or whenNotMatchedBySource clause', options.on, 'Say what to do with matched or unmatched rows.');
+    throw new MergeError(
+      'MERGE_INVALID',
+      'A merge needs at least one whenMatched, whenNotMatched or whenNotMatchedBySource clause',
+      options.on,
+      'Say what to do with matched or unmatched rows.',
+    );
   }
   const prepared = await prepareSource(options.source);
   const temp = `aq_merge_${randomUUID().replaceAll('-', '')}`;
@@ -82,7 +87,9 @@ export async function mergeRows(context: DmlContext, options: MergeOptions): Pro
       matched.forEach((c, i) => 'update' in c && add(`um${i}`, c.update, false));
       notMatched.forEach((c, i) => add(`in${i}`, c.insert, true));
       notMatchedBySource.forEach((c, i) => 'update' in c && add(`us${i}`, c.update, false));
-      return cases.length === 0 ? `target.${quoteIdent(field.name)} AS ${quoteIdent(field.name)}` : `CASE ${action} ${cases.join(' ')} ELSE target.${quoteIdent(field.name)} END AS ${quoteIdent(field.name)}`;
+      return cases.length === 0
+        ? `target.${quoteIdent(field.name)} AS ${quoteIdent(field.name)}`
+        : `CASE ${action} ${cases.join(' ')} ELSE target.${quoteIdent(field.name)} END AS ${quoteIdent(field.name)}`;
     });
     const decide = `SELECT target.${ROW_FILE_COLUMN} AS ${ROW_FILE_COLUMN}, target.${ROW_INDEX_COLUMN} AS ${ROW_INDEX_COLUMN}, ${action} AS ${ACTION}, ${outputs.join(', ')}
       FROM (${targetSql}) AS target ${join} (SELECT *, TRUE AS ${SOURCE_PRESENT} FROM (${prepared.sql})) AS source ON (${options.on})`;
@@ -90,7 +97,12 @@ export async function mergeRows(context: DmlContext, options: MergeOptions): Pro
       await engine.run(`CREATE TEMP TABLE ${temp} AS ${decide}`);
     } catch (error) {
       if (!(error instanceof EngineQueryError)) throw error;
-      throw new MergeError('MERGE_INVALID', `The merge does not run: ${error.message}`, options.on, 'Write the condition and values as DuckDB SQL over the aliases target and source, e.g. on: "target.id = source.id", update: { v: "source.v" }.');
+      throw new MergeError(
+        'MERGE_INVALID',
+        `The merge does not run: ${error.message}`,
+        options.on,
+        'Write the condition and values as DuckDB SQL over the aliases target and source, e.g. on: "target.id = source.id", update: { v: "source.v" }.',
+      );
     }
     if (matched.length > 0) {
       const duplicate = await engine.query(
@@ -113,7 +125,13 @@ export async function mergeRows(context: DmlContext, options: MergeOptions): Pro
     const inserted = Number(counts[0]?.['inserted'] ?? 0);
     if (updated + deleted + inserted === 0) return noChange(snapshot);
 
-    const touched = await touchedFiles(engine, snapshot, snapshot.files, `SELECT ${ROW_FILE_COLUMN}, ${ROW_INDEX_COLUMN} FROM ${temp} WHERE ${ROW_FILE_COLUMN} IS NOT NULL AND (${ACTION} LIKE 'u%' OR ${ACTION} LIKE 'd%')`, { rows: context.deletionVectors });
+    const touched = await touchedFiles(
+      engine,
+      snapshot,
+      snapshot.files,
+      `SELECT ${ROW_FILE_COLUMN}, ${ROW_INDEX_COLUMN} FROM ${temp} WHERE ${ROW_FILE_COLUMN} IS NOT NULL AND (${ACTION} LIKE 'u%' OR ${ACTION} LIKE 'd%')`,
+      { rows: context.deletionVectors },
+    );
     const touchedList = touched.map((t) => t.file);
     const columns = fields.map((f) => quoteIdent(f.name)).join(', ');
     const parts = [`SELECT ${columns} FROM ${temp} WHERE ${ACTION} LIKE 'u%' OR ${ACTION} LIKE 'i%'`];
@@ -142,40 +160,63 @@ export async function mergeRows(context: DmlContext, options: MergeOptions): Pro
     }
     const copied = context.deletionVectors ? 0 : result.rows - updated - inserted;
     const sourceRows = Number((await engine.query(`SELECT count(*) AS n FROM (${prepared.sql})`))[0]?.['n'] ?? 0);
-    const version = await commitDml(context, {
-      removes,
-      adds,
-      written: result.adds,
-      deletionVectorFiles: dvFiles,
-      operation: 'MERGE',
-      operationParameters: {
-        predicate: JSON.stringify(options.on),
-        matchedPredicates: JSON.stringify(matched.map((c) => ({ ...(c.condition === undefined ? {} : { predicate: c.condition }), actionType: 'delete' in c ? 'delete' : 'update' }))),
-        notMatchedPredicates: JSON.stringify(notMatched.map((c) => ({ ...(c.condition === undefined ? {} : { predicate: c.condition }), actionType: 'insert' }))),
-        notMatchedBySourcePredicates: JSON.stringify(notMatchedBySource.map((c) => ({ ...(c.condition === undefined ? {} : { predicate: c.condition }), actionType: 'delete' in c ? 'delete' : 'update' }))),
+    const version = await commitDml(
+      context,
+      {
+        removes,
+        adds,
+        written: result.adds,
+        deletionVectorFiles: dvFiles,
+        operation: 'MERGE',
+        operationParameters: {
+          predicate: JSON.stringify(options.on),
+          matchedPredicates: JSON.stringify(
+            matched.map((c) => ({ ...(c.condition === undefined ? {} : { predicate: c.condition }), actionType: 'delete' in c ? 'delete' : 'update' })),
+          ),
+          notMatchedPredicates: JSON.stringify(
+            notMatched.map((c) => ({ ...(c.condition === undefined ? {} : { predicate: c.condition }), actionType: 'insert' })),
+          ),
+          notMatchedBySourcePredicates: JSON.stringify(
+            notMatchedBySource.map((c) => ({
+              ...(c.condition === undefined ? {} : { predicate: c.condition }),
+              actionType: 'delete' in c ? 'delete' : 'update',
+            })),
+          ),
+        },
+        operationMetrics: {
+          numSourceRows: String(sourceRows),
+          numTargetRowsUpdated: String(updated),
+          numTargetRowsDeleted: String(deleted),
+          numTargetRowsInserted: String(inserted),
+          numTargetRowsCopied: String(copied),
+          numOutputRows: String(result.rows),
+          numTargetFilesAdded: String(result.adds.length),
+          numTargetFilesRemoved: String(removes.length - vectors),
+          numTargetDeletionVectorsAdded: String(vectors),
+        },
+        readFiles: snapshot.files,
       },
-      operationMetrics: {
-        numSourceRows: String(sourceRows),
-        numTargetRowsUpdated: String(updated),
-        numTargetRowsDeleted: String(deleted),
-        numTargetRowsInserted: String(inserted),
-        numTargetRowsCopied: String(copied),
-        numOutputRows: String(result.rows),
-        numTargetFilesAdded: String(result.adds.length),
-        numTargetFilesRemoved: String(removes.length - vectors),
-        numTargetDeletionVectorsAdded: String(vectors),
-      },
-      readFiles: snapshot.files,
-    }, async () => {
-      const before = await new Scan(snapshot, engine, { files: touchedList, rowIds: true }).sql();
-      const columnsOf = (alias: string) => fields.map((f) => `${alias}.${quoteIdent(f.name)}`).join(', ');
-      return `SELECT ${columnsOf('old')}, CASE WHEN t.${ACTION} LIKE 'u%' THEN 'update_preimage' ELSE 'delete' END AS _change_type
+      async () => {
+        const before = await new Scan(snapshot, engine, { files: touchedList, rowIds: true }).sql();
+        const columnsOf = (alias: string) => fields.map((f) => `${alias}.${quoteIdent(f.name)}`).join(', ');
+        return `SELECT ${columnsOf('old')}, CASE WHEN t.${ACTION} LIKE 'u%' THEN 'update_preimage' ELSE 'delete' END AS _change_type
           FROM (${before}) AS old JOIN ${temp} AS t ON t.${ROW_FILE_COLUMN} = old.${ROW_FILE_COLUMN} AND t.${ROW_INDEX_COLUMN} = old.${ROW_INDEX_COLUMN}
           WHERE t.${ACTION} LIKE 'u%' OR t.${ACTION} LIKE 'd%'
         UNION ALL
         SELECT * FROM (SELECT ${conformingProjection(snapshot.schema, sourceFields(reader.columnNames(), reader.columnTypes()), location)}, CASE WHEN ${ACTION} LIKE 'u%' THEN 'update_postimage' ELSE 'insert' END AS _change_type FROM ${temp} WHERE ${ACTION} LIKE 'u%' OR ${ACTION} LIKE 'i%')`;
-    });
-    return { version, committed: true, rowsDeleted: deleted, rowsUpdated: updated, rowsInserted: inserted, filesAdded: result.adds.length, filesRemoved: removes.length - vectors, deletionVectorsAdded: vectors, rowsCopied: copied };
+      },
+    );
+    return {
+      version,
+      committed: true,
+      rowsDeleted: deleted,
+      rowsUpdated: updated,
+      rowsInserted: inserted,
+      filesAdded: result.adds.length,
+      filesRemoved: removes.length - vectors,
+      deletionVectorsAdded: vectors,
+      rowsCopied: copied,
+    };
   } finally {
     await engine.run(`DROP TABLE IF EXISTS ${temp}`);
     await prepared.dispose();
@@ -183,11 +224,22 @@ export async function mergeRows(context: DmlContext, options: MergeOptions): Pro
 }
 
 /** The value a clause gives a column: its assignment, the source column of the same name for '*', or undefined (unchanged; NULL for an insert). */
-function assignedValue(field: StructField, assignments: MergeAssignments, sourceColumns: readonly string[], inserting: boolean, location: string): string | undefined {
+function assignedValue(
+  field: StructField,
+  assignments: MergeAssignments,
+  sourceColumns: readonly string[],
+  inserting: boolean,
+  location: string,
+): string | undefined {
   if (assignments === '*') {
     const column = sourceColumns.find((c) => c.toLowerCase() === field.name.toLowerCase());
     if (column === undefined) {
-      throw new MergeError('MERGE_INVALID', `'*' sets every column of ${location} from the source, which has no column '${field.name}'`, field.name, `Add '${field.name}' to the source, or list the columns to set.`);
+      throw new MergeError(
+        'MERGE_INVALID',
+        `'*' sets every column of ${location} from the source, which has no column '${field.name}'`,
+        field.name,
+        `Add '${field.name}' to the source, or list the columns to set.`,
+      );
     }
     return `source.${quoteIdent(column)}`;
   }

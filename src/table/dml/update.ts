@@ -42,7 +42,12 @@ export async function updateRows(context: DmlContext, set: Assignments, where: s
       reader = await engine.read(`SELECT * FROM (${sql}) LIMIT 0`);
     } catch (error) {
       if (!(error instanceof EngineQueryError)) throw error;
-      throw new WriteInvalidError('UPDATE_INVALID', `The update's expressions do not run: ${error.message}`, set, "Write each value as a DuckDB SQL expression over the table's columns, e.g. { price: 'price * 1.1' }.");
+      throw new WriteInvalidError(
+        'UPDATE_INVALID',
+        `The update's expressions do not run: ${error.message}`,
+        set,
+        "Write each value as a DuckDB SQL expression over the table's columns, e.g. { price: 'price * 1.1' }.",
+      );
     }
     return `SELECT ${conformingProjection(snapshot.schema, sourceFields(reader.columnNames(), reader.columnTypes()), context.location)} FROM (${sql})`;
   };
@@ -60,30 +65,57 @@ export async function updateRows(context: DmlContext, set: Assignments, where: s
     vectors = marked.adds.length;
   }
   const copied = context.deletionVectors ? 0 : result.rows - matched.rows;
-  const version = await commitDml(context, {
-    removes,
-    adds,
-    written: result.adds,
-    deletionVectorFiles: dvFiles,
-    operation: 'UPDATE',
-    operationParameters: { predicate: JSON.stringify(where === undefined ? [] : [where]) },
-    operationMetrics: { numUpdatedRows: String(matched.rows), numCopiedRows: String(copied), numAddedFiles: String(result.adds.length), numRemovedFiles: String(removes.length - vectors), numDeletionVectorsAdded: String(vectors) },
-    readFiles: matched.candidates,
-  }, async () => {
-    const after = await conform(`SELECT ${values(true)} FROM (${current}) AS aquifer_table WHERE ${condition}`);
-    return `SELECT *, 'update_preimage' AS _change_type FROM (${current}) AS aquifer_table WHERE ${condition} UNION ALL SELECT *, 'update_postimage' AS _change_type FROM (${after})`;
-  });
-  return { version, committed: true, rowsDeleted: 0, rowsUpdated: matched.rows, rowsInserted: 0, filesAdded: result.adds.length, filesRemoved: removes.length - vectors, deletionVectorsAdded: vectors, rowsCopied: copied };
+  const version = await commitDml(
+    context,
+    {
+      removes,
+      adds,
+      written: result.adds,
+      deletionVectorFiles: dvFiles,
+      operation: 'UPDATE',
+      operationParameters: { predicate: JSON.stringify(where === undefined ? [] : [where]) },
+      operationMetrics: {
+        numUpdatedRows: String(matched.rows),
+        numCopiedRows: String(copied),
+        numAddedFiles: String(result.adds.length),
+        numRemovedFiles: String(removes.length - vectors),
+        numDeletionVectorsAdded: String(vectors),
+      },
+      readFiles: matched.candidates,
+    },
+    async () => {
+      const after = await conform(`SELECT ${values(true)} FROM (${current}) AS aquifer_table WHERE ${condition}`);
+      return `SELECT *, 'update_preimage' AS _change_type FROM (${current}) AS aquifer_table WHERE ${condition} UNION ALL SELECT *, 'update_postimage' AS _change_type FROM (${after})`;
+    },
+  );
+  return {
+    version,
+    committed: true,
+    rowsDeleted: 0,
+    rowsUpdated: matched.rows,
+    rowsInserted: 0,
+    filesAdded: result.adds.length,
+    filesRemoved: removes.length - vectors,
+    deletionVectorsAdded: vectors,
+    rowsCopied: copied,
+  };
 }
 
 /** The assigned columns by their schema names; an unknown column is a typed error naming it. */
 function assignedFields(fields: readonly StructField[], set: Assignments, location: string): Map<string, string> {
   const entries = Object.entries(set);
-  if (entries.length === 0) throw new WriteInvalidError('UPDATE_INVALID', 'An update must set at least one column', set, 'Pass set: { column: "SQL expression" }.');
+  if (entries.length === 0)
+    throw new WriteInvalidError('UPDATE_INVALID', 'An update must set at least one column', set, 'Pass set: { column: "SQL expression" }.');
   const out = new Map<string, string>();
   for (const [name, expr] of entries) {
     const field = fields.find((f) => f.name.toLowerCase() === name.toLowerCase());
-    if (field === undefined) throw new WriteInvalidError('TABLE_COLUMN_NOT_FOUND', `${location} has no column '${name}' to set`, name, `Choose among: ${fields.map((f) => f.name).join(', ')}.`);
+    if (field === undefined)
+      throw new WriteInvalidError(
+        'TABLE_COLUMN_NOT_FOUND',
+        `${location} has no column '${name}' to set`,
+        name,
+        `Choose among: ${fields.map((f) => f.name).join(', ')}.`,
+      );
     if (out.has(field.name)) throw new WriteInvalidError('UPDATE_INVALID', `Column '${field.name}' is set twice`, set, 'Set each column once.');
     out.set(field.name, expr);
   }

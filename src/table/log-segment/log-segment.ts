@@ -52,13 +52,7 @@ export async function buildLogSegment(store: ObjectStore, location: string, opti
   return segment;
 }
 
-function trySegment(
-  files: LogFile[],
-  location: string,
-  target: number | undefined,
-  options: LogSegmentOptions,
-  complete: boolean,
-): LogSegment | undefined {
+function trySegment(files: LogFile[], location: string, target: number | undefined, options: LogSegmentOptions, complete: boolean): LogSegment | undefined {
   const commits = new Map<number, CommitFile>();
   const checkpoints = new Map<number, CheckpointFile[]>();
   const compactions: CompactionFile[] = [];
@@ -96,7 +90,11 @@ function trySegment(
         // The log starts after 0 and no checkpoint covers the gap: older versions are gone.
         throw new VersionNotFoundError(location, version, { earliest: earliestRecoverable(commitVersions, completeCheckpoints), latest: latestVersion });
       }
-      throw new VersionsNotContiguousError(location, v, commitVersions.find((c) => c > v));
+      throw new VersionsNotContiguousError(
+        location,
+        v,
+        commitVersions.find((c) => c > v),
+      );
     }
     segmentCommits.push(commit);
   }

@@ -3,7 +3,15 @@ import type { AddFile } from '../actions/index.js';
 import { checkWriteSupport } from '../commit/index.js';
 import { Scan } from '../scan/index.js';
 import type { Snapshot } from '../snapshot/index.js';
-import { DEFAULT_TARGET_FILE_SIZE, discardWritten, filesMatchingPartitions, parsePartitionPredicate, snapshotWriteSpec, writeDataFiles, type TableWriter } from '../write/index.js';
+import {
+  DEFAULT_TARGET_FILE_SIZE,
+  discardWritten,
+  filesMatchingPartitions,
+  parsePartitionPredicate,
+  snapshotWriteSpec,
+  writeDataFiles,
+  type TableWriter,
+} from '../write/index.js';
 import type { ObjectStore } from '../../storage/index.js';
 
 export interface OptimizeOptions {
@@ -35,13 +43,30 @@ export interface OptimizeResult {
  * changes no data (dataChange false), so change readers skip it and concurrent appends
  * do not conflict with it; a concurrent delete of a compacted file does.
  */
-export async function optimizeTable(engine: Engine, store: ObjectStore, writer: TableWriter, snapshot: Snapshot, location: string, options: OptimizeOptions = {}): Promise<OptimizeResult> {
+export async function optimizeTable(
+  engine: Engine,
+  store: ObjectStore,
+  writer: TableWriter,
+  snapshot: Snapshot,
+  location: string,
+  options: OptimizeOptions = {},
+): Promise<OptimizeResult> {
   checkWriteSupport(snapshot.protocol, snapshot.metadata, location);
   const target = options.targetFileSize ?? Number(snapshot.configuration['delta.targetFileSize'] ?? DEFAULT_TARGET_FILE_SIZE);
   let files: readonly AddFile[] = snapshot.files;
-  if (options.where !== undefined) files = await filesMatchingPartitions(engine, snapshot, files, await parsePartitionPredicate(engine, snapshot, options.where));
+  if (options.where !== undefined)
+    files = await filesMatchingPartitions(engine, snapshot, files, await parsePartitionPredicate(engine, snapshot, options.where));
   const bins = binPack(files, target);
-  const nothing: OptimizeResult = { version: snapshot.version, committed: false, filesRemoved: 0, filesAdded: 0, deletionVectorsRemoved: 0, bytesRemoved: 0, bytesAdded: 0, partitionsOptimized: 0 };
+  const nothing: OptimizeResult = {
+    version: snapshot.version,
+    committed: false,
+    filesRemoved: 0,
+    filesAdded: 0,
+    deletionVectorsRemoved: 0,
+    bytesRemoved: 0,
+    bytesAdded: 0,
+    partitionsOptimized: 0,
+  };
   if (bins.length === 0) return nothing;
   const removed = bins.flat();
   const totalBytes = removed.reduce((n, f) => n + f.size, 0);
@@ -82,7 +107,16 @@ export async function optimizeTable(engine: Engine, store: ObjectStore, writer: 
     // Compaction reads only the files it rewrites: rows appended meanwhile are untouched.
     readsAdd: () => false,
   });
-  return { version, committed: true, filesRemoved: removed.length, filesAdded: adds.length, deletionVectorsRemoved: deletionVectors, bytesRemoved: totalBytes, bytesAdded, partitionsOptimized: partitions.size };
+  return {
+    version,
+    committed: true,
+    filesRemoved: removed.length,
+    filesAdded: adds.length,
+    deletionVectorsRemoved: deletionVectors,
+    bytesRemoved: totalBytes,
+    bytesAdded,
+    partitionsOptimized: partitions.size,
+  };
 }
 
 /** Per partition, files below the target in bins of about the target size; only bins worth rewriting. */

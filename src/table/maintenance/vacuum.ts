@@ -34,9 +34,19 @@ export interface VacuumResult {
  * names (a leading `_` or `.`) are skipped, except `_change_data` and partition folders.
  */
 export async function vacuumTable(store: ObjectStore, snapshot: Snapshot, location: string, options: VacuumOptions = {}): Promise<VacuumResult> {
-  const configured = parseRetention(snapshot.configuration['delta.deletedFileRetentionDuration'], DEFAULT_DELETED_FILE_RETENTION_MS, 'delta.deletedFileRetentionDuration');
+  const configured = parseRetention(
+    snapshot.configuration['delta.deletedFileRetentionDuration'],
+    DEFAULT_DELETED_FILE_RETENTION_MS,
+    'delta.deletedFileRetentionDuration',
+  );
   const retentionMs = options.retentionHours === undefined ? configured : options.retentionHours * 3_600_000;
-  if (!Number.isFinite(retentionMs) || retentionMs < 0) throw new WriteInvalidError('VACUUM_RETENTION_INVALID', `The retention ${String(options.retentionHours)} hours is not a duration`, options.retentionHours, 'Give a number of hours, e.g. 168.');
+  if (!Number.isFinite(retentionMs) || retentionMs < 0)
+    throw new WriteInvalidError(
+      'VACUUM_RETENTION_INVALID',
+      `The retention ${String(options.retentionHours)} hours is not a duration`,
+      options.retentionHours,
+      'Give a number of hours, e.g. 168.',
+    );
   if (retentionMs < configured && options.force !== true) {
     throw new WriteInvalidError(
       'VACUUM_RETENTION_TOO_SHORT',
@@ -55,15 +65,24 @@ export async function vacuumTable(store: ObjectStore, snapshot: Snapshot, locati
   };
   for (const file of snapshot.files) keep(file);
   for (const tombstone of snapshot.tombstones) if ((tombstone.deletionTimestamp ?? 0) > cutoff) keep(tombstone);
-  const partitionFolders = snapshot.schema.fields.filter((f) => snapshot.partitionColumns.includes(f.name)).flatMap((f) => [`${f.name}=`, `${physicalName(f, snapshot.columnMappingMode)}=`]);
+  const partitionFolders = snapshot.schema.fields
+    .filter((f) => snapshot.partitionColumns.includes(f.name))
+    .flatMap((f) => [`${f.name}=`, `${physicalName(f, snapshot.columnMappingMode)}=`]);
   const listed = await store.list('', { recursive: true });
   const doomed = listed.filter((object) => !valid.has(object.path) && object.lastModified.getTime() < cutoff && !isHidden(object.path, partitionFolders));
   if (options.dryRun !== true) {
     for (const object of doomed) await store.delete(object.path);
   }
-  return { dryRun: options.dryRun === true, retentionHours: retentionMs / 3_600_000, files: doomed.map((o) => o.path), bytes: doomed.reduce((n, o) => n + o.size, 0) };
+  return {
+    dryRun: options.dryRun === true,
+    retentionHours: retentionMs / 3_600_000,
+    files: doomed.map((o) => o.path),
+    bytes: doomed.reduce((n, o) => n + o.size, 0),
+  };
 }
 
 function isHidden(key: string, partitionFolders: readonly string[]): boolean {
-  return key.split('/').some((part) => (part.startsWith('_') || part.startsWith('.')) && !part.startsWith('_change_data') && !partitionFolders.some((p) => part.startsWith(p)));
+  return key
+    .split('/')
+    .some((part) => (part.startsWith('_') || part.startsWith('.')) && !part.startsWith('_change_data') && !partitionFolders.some((p) => part.startsWith(p)));
 }

@@ -50,7 +50,11 @@ export function partitionValueLiteral(value: string | null | undefined, type: Da
 export function partitionStringExpr(column: string, type: DataType): string {
   if (type.kind === 'decimal') return `CAST(${column} AS VARCHAR)`;
   if (type.kind !== 'primitive') {
-    throw new SchemaInvalidError(`Partition columns must have a primitive type, not ${describeType(type)}`, describeType(type), 'Partition by a string, number, boolean, date or timestamp column.');
+    throw new SchemaInvalidError(
+      `Partition columns must have a primitive type, not ${describeType(type)}`,
+      describeType(type),
+      'Partition by a string, number, boolean, date or timestamp column.',
+    );
   }
   switch (type.name) {
     case 'string':
@@ -65,7 +69,11 @@ export function partitionStringExpr(column: string, type: DataType): string {
       return `decode(${column})`;
     case 'variant':
     case 'void':
-      throw new SchemaInvalidError(`A ${type.name} column cannot be a partition column`, type.name, 'Partition by a string, number, boolean, date or timestamp column.');
+      throw new SchemaInvalidError(
+        `A ${type.name} column cannot be a partition column`,
+        type.name,
+        'Partition by a string, number, boolean, date or timestamp column.',
+      );
     default:
       return `CAST(${column} AS VARCHAR)`;
   }

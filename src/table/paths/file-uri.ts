@@ -34,7 +34,11 @@ export function resolveLogPath(tableStore: ObjectStore, path: string, location: 
     }
     return { store: ROOT_STORE, key: local.replace(/^\/+/, '') };
   }
-  throw new InvalidLogError(`The path ${path} in ${location} uses a scheme this table's storage cannot read`, location, 'Configure a store for that scheme, or keep data files under the table root.');
+  throw new InvalidLogError(
+    `The path ${path} in ${location} uses a scheme this table's storage cannot read`,
+    location,
+    'Configure a store for that scheme, or keep data files under the table root.',
+  );
 }
 
 const ROOT_STORE = new LocalObjectStore('/');

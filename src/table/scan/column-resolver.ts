@@ -16,7 +16,13 @@ export interface ResolvedColumn {
  * Delta column names are. A path that is not in the schema is a typed error listing
  * what is.
  */
-export function resolveColumn(schema: StructType, mode: ColumnMappingMode, partitionColumns: readonly string[], path: string[], predicate: string): ResolvedColumn | undefined {
+export function resolveColumn(
+  schema: StructType,
+  mode: ColumnMappingMode,
+  partitionColumns: readonly string[],
+  path: string[],
+  predicate: string,
+): ResolvedColumn | undefined {
   let fields: readonly StructField[] = schema.fields;
   const logical: string[] = [];
   const physical: string[] = [];
@@ -27,7 +33,10 @@ export function resolveColumn(schema: StructType, mode: ColumnMappingMode, parti
       if (depth === 0) {
         // A lone name that is no column may be a table alias or a struct field reached another way; DuckDB decides.
         if (path.length > 1) return undefined;
-        throw new PredicateInvalidError(`The filter names column '${name}', which the table does not have (columns: ${schema.fields.map((f) => f.name).join(', ')})`, predicate);
+        throw new PredicateInvalidError(
+          `The filter names column '${name}', which the table does not have (columns: ${schema.fields.map((f) => f.name).join(', ')})`,
+          predicate,
+        );
       }
       return undefined;
     }

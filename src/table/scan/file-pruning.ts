@@ -14,7 +14,13 @@ import type { Predicate, PredicateNode } from './predicate.js';
  * before any data file is opened. The file metadata goes into a DuckDB temp table so
  * that values compare with DuckDB's own typing, exactly as the scan will.
  */
-export async function pruneFiles(engine: Engine, snapshot: Snapshot, files: readonly AddFile[], predicate: Predicate, options: PartitionReadOptions = {}): Promise<AddFile[]> {
+export async function pruneFiles(
+  engine: Engine,
+  snapshot: Snapshot,
+  files: readonly AddFile[],
+  predicate: Predicate,
+  options: PartitionReadOptions = {},
+): Promise<AddFile[]> {
   if (files.length === 0) return [];
   // The snapshot's own file list has a cached index; any other list gets one of its own.
   const shared = files === snapshot.files;

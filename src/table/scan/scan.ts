@@ -180,7 +180,10 @@ export class Scan {
         return { file, local: await resolved.store.localPath(resolved.key) };
       }),
     );
-    const stored = await this.storedTypes(located.map((l) => l.local), files);
+    const stored = await this.storedTypes(
+      located.map((l) => l.local),
+      files,
+    );
     const partitionFields = fields.filter((f) => partitions.has(f.name));
     const partitionPhysical = partitionFields.map((f) => physicalName(f, mode));
     const exclude = [...partitionPhysical.filter((name) => stored.has(name)), 'file_row_number', ...(rowIds ? [ROW_FILE_COLUMN] : [])];

@@ -11,7 +11,11 @@ const NUL = '\0';
 export function checkColumnNames(fields: readonly StructField[]): void {
   for (const field of fields) {
     if (field.name.includes(NUL)) {
-      throw new SchemaInvalidError(`The column name ${JSON.stringify(field.name)} holds a NUL character`, field.name, 'Rename the column: names may hold any character but NUL.');
+      throw new SchemaInvalidError(
+        `The column name ${JSON.stringify(field.name)} holds a NUL character`,
+        field.name,
+        'Rename the column: names may hold any character but NUL.',
+      );
     }
     checkType(field.type);
   }
@@ -25,7 +29,12 @@ export function checkRowKeys(value: unknown): void {
   }
   if (value === null || typeof value !== 'object' || value instanceof Uint8Array || value instanceof Date) return;
   for (const [key, inner] of Object.entries(value)) {
-    if (key.includes(NUL)) throw new SchemaInvalidError(`The column name ${JSON.stringify(key)} holds a NUL character`, key, 'Rename the column: names may hold any character but NUL.');
+    if (key.includes(NUL))
+      throw new SchemaInvalidError(
+        `The column name ${JSON.stringify(key)} holds a NUL character`,
+        key,
+        'Rename the column: names may hold any character but NUL.',
+      );
     checkRowKeys(inner);
   }
 }

@@ -42,7 +42,11 @@ export function toDuckDBType(type: DataType): string {
         case 'void':
           return 'INTEGER';
         case 'variant':
-          throw new SchemaInvalidError("The 'variant' type cannot be read by Aquifer yet", 'variant', 'Cast the column to string in the writing engine, or read the table with Spark.');
+          throw new SchemaInvalidError(
+            "The 'variant' type cannot be read by Aquifer yet",
+            'variant',
+            'Cast the column to string in the writing engine, or read the table with Spark.',
+          );
       }
   }
 }

@@ -1,12 +1,4 @@
-import {
-  DuckDBDecimalType,
-  DuckDBListType,
-  DuckDBArrayType,
-  DuckDBMapType,
-  DuckDBStructType,
-  DuckDBTypeId,
-  type DuckDBType,
-} from '@duckdb/node-api';
+import { DuckDBDecimalType, DuckDBListType, DuckDBArrayType, DuckDBMapType, DuckDBStructType, DuckDBTypeId, type DuckDBType } from '@duckdb/node-api';
 import { SchemaInvalidError } from '../errors.js';
 import { decimal, primitive, type DataType, type StructField } from './data-type.js';
 

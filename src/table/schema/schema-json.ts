@@ -29,7 +29,11 @@ export function parseDataType(json: unknown, at: string): DataType {
       return { kind: 'decimal', precision, scale };
     }
     if ((PRIMITIVE_TYPES as readonly string[]).includes(json)) return { kind: 'primitive', name: json as PrimitiveTypeName };
-    throw new SchemaInvalidError(`Unknown data type '${json}' at ${at || 'the root'}`, json, 'Use one of Delta\'s types: string, long, integer, short, byte, float, double, boolean, binary, date, timestamp, timestamp_ntz, decimal(p,s), struct, array, map.');
+    throw new SchemaInvalidError(
+      `Unknown data type '${json}' at ${at || 'the root'}`,
+      json,
+      "Use one of Delta's types: string, long, integer, short, byte, float, double, boolean, binary, date, timestamp, timestamp_ntz, decimal(p,s), struct, array, map.",
+    );
   }
   if (typeof json !== 'object' || json === null) throw new SchemaInvalidError(`Invalid data type at ${at || 'the root'}`, json);
   const object = json as Record<string, unknown>;

@@ -24,7 +24,12 @@ export async function readHistory(store: ObjectStore, options: { limit?: number 
     const actions = await readJsonLogFile(store, commit.meta.path);
     const info = actions.find((a) => a.kind === 'commitInfo');
     const commitInfo = info?.kind === 'commitInfo' ? info.commitInfo : undefined;
-    const timestamp = typeof commitInfo?.inCommitTimestamp === 'number' ? commitInfo.inCommitTimestamp : typeof commitInfo?.timestamp === 'number' ? commitInfo.timestamp : commit.meta.lastModified.getTime();
+    const timestamp =
+      typeof commitInfo?.inCommitTimestamp === 'number'
+        ? commitInfo.inCommitTimestamp
+        : typeof commitInfo?.timestamp === 'number'
+          ? commitInfo.timestamp
+          : commit.meta.lastModified.getTime();
     return {
       version: commit.version,
       timestamp,

@@ -54,7 +54,8 @@ export async function loadLogState(store: ObjectStore, engine: Engine, location:
 export async function loadSnapshot(store: ObjectStore, engine: Engine, location: string, options: SnapshotOptions = {}): Promise<Snapshot> {
   const { segment, state, commitInfo, commitDigest: digest } = await loadLogState(store, engine, location, options);
   const lastCommit = segment.commits.at(-1);
-  const fileTime = lastCommit?.version === segment.version ? lastCommit.meta.lastModified.getTime() : (segment.checkpoint?.files[0]?.meta.lastModified.getTime() ?? 0);
+  const fileTime =
+    lastCommit?.version === segment.version ? lastCommit.meta.lastModified.getTime() : (segment.checkpoint?.files[0]?.meta.lastModified.getTime() ?? 0);
   return checkedSnapshot(store, location, segment.version, state, commitInfo, fileTime, segment.latestVersion, digest);
 }
 
@@ -81,7 +82,16 @@ export async function refreshSnapshot(previous: Snapshot, engine: Engine): Promi
   commits.forEach(({ actions }) => state.apply(actions));
   const last = newer.at(-1) as CommitFile;
   const info = commits.at(-1)?.actions.find((a) => a.kind === 'commitInfo');
-  return checkedSnapshot(store, location, last.version, state, info?.kind === 'commitInfo' ? info.commitInfo : undefined, last.meta.lastModified.getTime(), last.version, commits.at(-1)?.digest);
+  return checkedSnapshot(
+    store,
+    location,
+    last.version,
+    state,
+    info?.kind === 'commitInfo' ? info.commitInfo : undefined,
+    last.meta.lastModified.getTime(),
+    last.version,
+    commits.at(-1)?.digest,
+  );
 }
 
 /**
@@ -93,7 +103,16 @@ export function snapshotAfterCommit(previous: Snapshot, commit: CommittedVersion
   const state = previous.logState.clone();
   state.apply(commit.actions);
   const info = commit.actions.find((a) => a.kind === 'commitInfo');
-  return checkedSnapshot(previous.store, previous.location, commit.version, state, info?.kind === 'commitInfo' ? info.commitInfo : undefined, commit.fileTime, commit.version, commit.digest);
+  return checkedSnapshot(
+    previous.store,
+    previous.location,
+    commit.version,
+    state,
+    info?.kind === 'commitInfo' ? info.commitInfo : undefined,
+    commit.fileTime,
+    commit.version,
+    commit.digest,
+  );
 }
 
 /** A commit this process wrote: its actions (commitInfo first), the digest of its bytes and the file's time. */
@@ -104,7 +123,16 @@ export interface CommittedVersion {
   fileTime: number;
 }
 
-function checkedSnapshot(store: ObjectStore, location: string, version: number, state: TableState, commitInfo: CommitInfo | undefined, fileTime: number, latestVersion: number, digest: string | undefined): Snapshot {
+function checkedSnapshot(
+  store: ObjectStore,
+  location: string,
+  version: number,
+  state: TableState,
+  commitInfo: CommitInfo | undefined,
+  fileTime: number,
+  latestVersion: number,
+  digest: string | undefined,
+): Snapshot {
   if (state.protocol === undefined) throw new ProtocolMissingError(location, version);
   if (state.metadata === undefined) throw new MetadataMissingError(location, version);
   checkReadSupport(state.protocol, location);

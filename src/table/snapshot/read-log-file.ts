@@ -20,7 +20,9 @@ export async function readJsonLogFileWithDigest(store: ObjectStore, key: string)
 export async function commitDigest(store: ObjectStore, key: string): Promise<string | undefined> {
   if ((await store.head(key)) === undefined) return undefined;
   try {
-    return createHash('sha1').update(await store.get(key)).digest('hex');
+    return createHash('sha1')
+      .update(await store.get(key))
+      .digest('hex');
   } catch (error) {
     if (error instanceof ObjectNotFoundError) return undefined;
     throw error;

@@ -30,7 +30,11 @@ export class Snapshot {
     this.liveFiles = [...state.files.values()];
     for (const column of metadata.partitionColumns) {
       if (!this.schema.fields.some((f) => f.name === column)) {
-        throw new SchemaInvalidError(`Partition column ${column} of ${location} is not in the schema`, column, 'The metaData action is inconsistent; fix the table metadata.');
+        throw new SchemaInvalidError(
+          `Partition column ${column} of ${location} is not in the schema`,
+          column,
+          'The metaData action is inconsistent; fix the table metadata.',
+        );
       }
     }
   }

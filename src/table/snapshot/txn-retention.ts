@@ -48,6 +48,7 @@ export function isTxnExpired(txn: Txn, expiry: TxnExpiry | undefined): boolean {
 export function liveTxnCondition(expiry: TxnExpiry | undefined, quote: (text: string) => string): string {
   const expired: string[] = [];
   if (expiry?.all !== undefined) expired.push(`txn.lastUpdated <= ${expiry.all}`);
-  if (expiry?.idempotencyKeys !== undefined) expired.push(`(starts_with(txn.appId, ${quote(IDEMPOTENCY_APP_PREFIX)}) AND txn.lastUpdated <= ${expiry.idempotencyKeys})`);
+  if (expiry?.idempotencyKeys !== undefined)
+    expired.push(`(starts_with(txn.appId, ${quote(IDEMPOTENCY_APP_PREFIX)}) AND txn.lastUpdated <= ${expiry.idempotencyKeys})`);
   return expired.length === 0 ? 'true' : `txn.lastUpdated IS NULL OR NOT (${expired.join(' OR ')})`;
 }

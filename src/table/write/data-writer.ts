@@ -35,10 +35,24 @@ export interface DataWriteSpec {
 
 /** The spec for writing files of a table as a snapshot describes it; `extra` adds options or replaces fields (such as the schema). */
 export function snapshotWriteSpec(snapshot: Snapshot, extra: Partial<DataWriteSpec> = {}): DataWriteSpec {
-  return { schema: snapshot.schema, partitionColumns: snapshot.partitionColumns, mode: snapshot.columnMappingMode, configuration: snapshot.configuration, ...extra };
+  return {
+    schema: snapshot.schema,
+    partitionColumns: snapshot.partitionColumns,
+    mode: snapshot.columnMappingMode,
+    configuration: snapshot.configuration,
+    ...extra,
+  };
 }
 
-const CODECS: Record<string, string> = { snappy: 'snappy', zstd: 'zstd', gzip: 'gzip', uncompressed: 'uncompressed', none: 'uncompressed', lz4_raw: 'lz4_raw', lz4: 'lz4_raw' };
+const CODECS: Record<string, string> = {
+  snappy: 'snappy',
+  zstd: 'zstd',
+  gzip: 'gzip',
+  uncompressed: 'uncompressed',
+  none: 'uncompressed',
+  lz4_raw: 'lz4_raw',
+  lz4: 'lz4_raw',
+};
 
 /**
  * Write the rows of `sql` (columns named and typed like the schema) as Parquet data
@@ -71,11 +85,16 @@ async function writeStaged(engine: Engine, store: ObjectStore, spec: DataWriteSp
     const source = quoteIdent(field.name);
     const target = quoteIdent(physicalName(field, spec.mode));
     // An empty string partition value means NULL in Delta: write it where NULLs go.
-    return partitions.has(field.name) ? `NULLIF(${partitionStringExpr(source, field.type)}, '') AS ${target}` : `${physicalValueSql(source, field.type, spec.mode)} AS ${target}`;
+    return partitions.has(field.name)
+      ? `NULLIF(${partitionStringExpr(source, field.type)}, '') AS ${target}`
+      : `${physicalValueSql(source, field.type, spec.mode)} AS ${target}`;
   });
   const codec = CODECS[(spec.configuration['delta.parquet.compression.codec'] ?? 'snappy').toLowerCase()] ?? 'snappy';
   const options = ['FORMAT parquet', `COMPRESSION ${codec}`, 'RETURN_STATS'];
-  const fieldIds = fieldIdsOption(spec.schema.fields.filter((f) => !partitions.has(f.name)), spec.mode);
+  const fieldIds = fieldIdsOption(
+    spec.schema.fields.filter((f) => !partitions.has(f.name)),
+    spec.mode,
+  );
   if (fieldIds !== undefined) options.push(`FIELD_IDS ${fieldIds}`);
   const targetSize = Math.max(1, Math.floor(spec.targetFileSize ?? DEFAULT_TARGET_FILE_SIZE));
   // Writing into a folder, rolling files by size, costs DuckDB about a twentieth of a small
@@ -83,7 +102,8 @@ async function writeStaged(engine: Engine, store: ObjectStore, spec: DataWriteSp
   // margin covers Parquet inputs compressed harder than the table's codec.
   // DuckDB's COPY into a folder (FILE_SIZE_BYTES) writes row groups as threads finish them,
   // out of order even under ORDER BY; a named file keeps the order (preserve_insertion_order).
-  const oneFile = partitions.size === 0 && (spec.preserveOrder === true || (spec.sourceBytes !== undefined && spec.sourceBytes * ONE_FILE_MARGIN <= targetSize));
+  const oneFile =
+    partitions.size === 0 && (spec.preserveOrder === true || (spec.sourceBytes !== undefined && spec.sourceBytes * ONE_FILE_MARGIN <= targetSize));
   let destination = root;
   if (oneFile) destination = path.join(root, `part-${randomUUID()}.parquet`);
   else {

@@ -26,7 +26,15 @@ export function buildStatsJson(numRecords: number, fields: readonly StructField[
   return `{"numRecords":${numRecords},"minValues":${render(minValues)},"maxValues":${render(maxValues)},"nullCount":${render(nullCount)}}`;
 }
 
-function collect(fields: readonly StructField[], prefix: string[], mode: ColumnMappingMode, columns: ColumnStatistics, min: StatsTree, max: StatsTree, nulls: StatsTree): void {
+function collect(
+  fields: readonly StructField[],
+  prefix: string[],
+  mode: ColumnMappingMode,
+  columns: ColumnStatistics,
+  min: StatsTree,
+  max: StatsTree,
+  nulls: StatsTree,
+): void {
   for (const field of fields) {
     const name = physicalName(field, mode);
     const path = [...prefix, name];

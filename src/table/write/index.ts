@@ -1,4 +1,13 @@
-export { TableWriter, type ChangeSet, type StagedWrite, type WriteResult, type WriteOptions, type OverwriteOptions, type CreateOptions, type AppTransaction } from './table-writer.js';
+export {
+  TableWriter,
+  type ChangeSet,
+  type StagedWrite,
+  type WriteResult,
+  type WriteOptions,
+  type OverwriteOptions,
+  type CreateOptions,
+  type AppTransaction,
+} from './table-writer.js';
 export { prepareSource, formatOf, type WriteSource, type FileFormat } from './write-source.js';
 export { writeDataFiles, discardWritten, snapshotWriteSpec, DEFAULT_TARGET_FILE_SIZE, type DataWriteSpec, type DataWriteResult } from './data-writer.js';
 export { buildStatsJson } from './file-stats.js';

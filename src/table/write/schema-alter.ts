@@ -18,13 +18,19 @@ export interface AlteredSchema {
  * columns by physical name: renaming the logical name, or forgetting a column, then
  * leaves every file valid. Names match case-insensitively, as Delta's do.
  */
-export function alterSchema(schema: StructType, partitionColumns: readonly string[], configuration: Readonly<Record<string, string>>, change: SchemaChange, location: string): AlteredSchema {
+export function alterSchema(
+  schema: StructType,
+  partitionColumns: readonly string[],
+  configuration: Readonly<Record<string, string>>,
+  change: SchemaChange,
+  location: string,
+): AlteredSchema {
   if (columnMappingMode(configuration) === 'none') {
     throw new WriteInvalidError(
       'TABLE_COLUMN_MAPPING_REQUIRED',
       `${change.kind === 'rename-column' ? 'Renaming' : 'Dropping'} a column of ${location} needs column mapping, which the table does not use`,
       location,
-      "Create tables that will change shape with the property delta.columnMapping.mode=name, or rewrite this one with an overwrite and overwriteSchema.",
+      'Create tables that will change shape with the property delta.columnMapping.mode=name, or rewrite this one with an overwrite and overwriteSchema.',
     );
   }
   if (change.kind === 'rename-column') {
@@ -33,7 +39,8 @@ export function alterSchema(schema: StructType, partitionColumns: readonly strin
     if (change.to.trim() === '') throw invalid('A column cannot be renamed to an empty name', change.to, 'Give the new name.');
     const fields = renameIn(schema.fields, change.column, change.to, location);
     checkColumnNames(fields);
-    const renamedPartition = change.column.length === 1 ? partitionColumns.map((p) => (p.toLowerCase() === top.toLowerCase() ? change.to : p)) : [...partitionColumns];
+    const renamedPartition =
+      change.column.length === 1 ? partitionColumns.map((p) => (p.toLowerCase() === top.toLowerCase() ? change.to : p)) : [...partitionColumns];
     return { schema: { kind: 'struct', fields }, partitionColumns: renamedPartition };
   }
   if (change.columns.length === 0) throw invalid('No column to drop was named', change.columns, 'Name at least one column.');
@@ -42,11 +49,20 @@ export function alterSchema(schema: StructType, partitionColumns: readonly strin
     const [top] = column;
     if (top === undefined) throw invalid('An empty column path was given to drop', column, 'Name each column to drop.');
     if (column.length === 1 && partitionColumns.some((p) => p.toLowerCase() === top.toLowerCase())) {
-      throw invalid(`'${top}' is a partition column of ${location}; partition columns cannot be dropped`, top, 'Overwrite the table with overwriteSchema and new partition columns instead.');
+      throw invalid(
+        `'${top}' is a partition column of ${location}; partition columns cannot be dropped`,
+        top,
+        'Overwrite the table with overwriteSchema and new partition columns instead.',
+      );
     }
     fields = dropIn(fields, column, location);
   }
-  if (fields.length === 0) throw invalid(`Dropping ${change.columns.map((c) => c.join('.')).join(', ')} would leave ${location} without columns`, change.columns, 'Keep at least one column.');
+  if (fields.length === 0)
+    throw invalid(
+      `Dropping ${change.columns.map((c) => c.join('.')).join(', ')} would leave ${location} without columns`,
+      change.columns,
+      'Keep at least one column.',
+    );
   return { schema: { kind: 'struct', fields }, partitionColumns: [...partitionColumns] };
 }
 
@@ -57,7 +73,8 @@ function renameIn(fields: readonly StructField[], path: readonly string[], to: s
   let replaced: StructField;
   if (rest.length === 0) {
     const clash = fields.find((f, i) => i !== index && f.name.toLowerCase() === to.toLowerCase());
-    if (clash !== undefined) throw invalid(`There is already a column '${clash.name}' beside '${field.name}'`, to, 'Pick a name no sibling column has (names are case-insensitive).');
+    if (clash !== undefined)
+      throw invalid(`There is already a column '${clash.name}' beside '${field.name}'`, to, 'Pick a name no sibling column has (names are case-insensitive).');
     replaced = { ...field, name: to };
   } else {
     replaced = { ...field, type: structOf(field, path, location, (inner) => renameIn(inner, rest, to, location)) };
@@ -72,21 +89,32 @@ function dropIn(fields: readonly StructField[], path: readonly string[], locatio
   const field = fields[index] as StructField;
   const type = structOf(field, path, location, (inner) => {
     const kept = dropIn(inner, rest, location);
-    if (kept.length === 0) throw invalid(`Dropping ${path.join('.')} would leave the struct '${field.name}' empty`, path.join('.'), `Drop '${field.name}' itself instead.`);
+    if (kept.length === 0)
+      throw invalid(`Dropping ${path.join('.')} would leave the struct '${field.name}' empty`, path.join('.'), `Drop '${field.name}' itself instead.`);
     return kept;
   });
   return fields.map((f, i) => (i === index ? { ...f, type } : f));
 }
 
 function structOf(field: StructField, path: readonly string[], location: string, change: (fields: readonly StructField[]) => StructField[]): DataType {
-  if (field.type.kind !== 'struct') throw invalid(`'${field.name}' in ${path.join('.')} is not a struct, so it has no fields to change (${location})`, path.join('.'), 'Name a struct field, or the column itself.');
+  if (field.type.kind !== 'struct')
+    throw invalid(
+      `'${field.name}' in ${path.join('.')} is not a struct, so it has no fields to change (${location})`,
+      path.join('.'),
+      'Name a struct field, or the column itself.',
+    );
   return { kind: 'struct', fields: change(field.type.fields) };
 }
 
 function indexOf(fields: readonly StructField[], name: string, path: readonly string[], location: string): number {
   const index = fields.findIndex((f) => f.name.toLowerCase() === name.toLowerCase());
   if (index < 0) {
-    throw new WriteInvalidError('TABLE_COLUMN_NOT_FOUND', `${location} has no column ${path.join('.')}`, path.join('.'), `Choose among: ${fields.map((f) => f.name).join(', ')}.`);
+    throw new WriteInvalidError(
+      'TABLE_COLUMN_NOT_FOUND',
+      `${location} has no column ${path.join('.')}`,
+      path.join('.'),
+      `Choose among: ${fields.map((f) => f.name).join(', ')}.`,
+    );
   }
   return index;
 }

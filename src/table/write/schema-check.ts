@@ -61,7 +61,11 @@ export function conformingProjection(schema: StructType, source: readonly Struct
       const target = toDuckDBType(field.type);
       if (given === undefined) {
         if (!field.nullable) {
-          throw new SchemaMismatchError(`The data lacks the non-nullable column '${field.name}' of ${location}`, { column: field.name }, 'Add the column to the data.');
+          throw new SchemaMismatchError(
+            `The data lacks the non-nullable column '${field.name}' of ${location}`,
+            { column: field.name },
+            'Add the column to the data.',
+          );
         }
         return `CAST(NULL AS ${target}) AS ${quoteIdent(field.name)}`;
       }
@@ -69,7 +73,7 @@ export function conformingProjection(schema: StructType, source: readonly Struct
         throw new SchemaMismatchError(
           `Column '${field.name}' is ${describeType(given.type)} in the data but ${describeType(field.type)} in the table ${location}`,
           { column: field.name, dataType: describeType(given.type), tableType: describeType(field.type) },
-          'Cast the column to the table\'s type in the data, or overwrite the table with the new schema.',
+          "Cast the column to the table's type in the data, or overwrite the table with the new schema.",
         );
       }
       const value = `CAST(${quoteIdent(given.name)} AS ${target})`;

@@ -56,7 +56,13 @@ export function mergeSchemas(table: StructType, data: readonly StructField[], op
   return { schema: { kind: 'struct', fields }, ...state };
 }
 
-function mergeFields(table: readonly StructField[], data: readonly StructField[], parents: readonly string[], options: { typeWidening: boolean; location: string }, state: { changed: boolean; widened: boolean }): StructField[] {
+function mergeFields(
+  table: readonly StructField[],
+  data: readonly StructField[],
+  parents: readonly string[],
+  options: { typeWidening: boolean; location: string },
+  state: { changed: boolean; widened: boolean },
+): StructField[] {
   const merged = table.map((field) => {
     const given = data.find((d) => d.name.toLowerCase() === field.name.toLowerCase());
     if (given === undefined) return field;
@@ -69,7 +75,11 @@ function mergeFields(table: readonly StructField[], data: readonly StructField[]
   for (const given of data) {
     if (table.some((f) => f.name.toLowerCase() === given.name.toLowerCase())) continue;
     if (data.filter((d) => d.name.toLowerCase() === given.name.toLowerCase()).length > 1) {
-      throw new SchemaMismatchError(`The data has two columns named '${given.name}' apart from case`, { column: [...parents, given.name].join('.') }, 'Delta column names are case-insensitive: rename one of them.');
+      throw new SchemaMismatchError(
+        `The data has two columns named '${given.name}' apart from case`,
+        { column: [...parents, given.name].join('.') },
+        'Delta column names are case-insensitive: rename one of them.',
+      );
     }
     state.changed = true;
     merged.push(asNewField(given));
@@ -77,7 +87,15 @@ function mergeFields(table: readonly StructField[], data: readonly StructField[]
   return merged;
 }
 
-function mergeType(table: DataType, data: DataType, column: readonly string[], inner: readonly string[], changes: TypeChange[], options: { typeWidening: boolean; location: string }, state: { changed: boolean; widened: boolean }): DataType {
+function mergeType(
+  table: DataType,
+  data: DataType,
+  column: readonly string[],
+  inner: readonly string[],
+  changes: TypeChange[],
+  options: { typeWidening: boolean; location: string },
+  state: { changed: boolean; widened: boolean },
+): DataType {
   if (typesEqual(table, data)) return table;
   if (table.kind === 'struct' && data.kind === 'struct') {
     const fields = mergeFields(table.fields, data.fields, column, options, state);

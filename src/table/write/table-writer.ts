@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Engine } from '../../engine/index.js';
 import type { ObjectStore } from '../../storage/index.js';
 import type { Action, AddCdcFile, AddFile, DomainMetadata, Metadata, Protocol, RemoveFile } from '../actions/index.js';
-import { checkWriteSupport, commitTransaction, withReaderWriterFeature, withWriterFeature, type CommitResult, type TransactionFootprint } from '../commit/index.js';
+import {
+  checkWriteSupport,
+  commitTransaction,
+  withReaderWriterFeature,
+  withWriterFeature,
+  type CommitResult,
+  type TransactionFootprint,
+} from '../commit/index.js';
 import { SchemaInvalidError, WriteInvalidError } from '../errors.js';
 import { checkColumnNames, columnMappingMode, describeType, schemaToString, type StructField, type StructType } from '../schema/index.js';
 import { commitDigest, loadSnapshot, snapshotAfterCommit, type Snapshot } from '../snapshot/index.js';
@@ -109,7 +116,12 @@ export class TableWriter {
     try {
       let schema = options.schema;
       if (schema === undefined) {
-        if (prepared === undefined) throw new SchemaInvalidError('A new table needs a schema or data to infer one from', this.location, 'Pass a schema, or data to create the table from.');
+        if (prepared === undefined)
+          throw new SchemaInvalidError(
+            'A new table needs a schema or data to infer one from',
+            this.location,
+            'Pass a schema, or data to create the table from.',
+          );
         schema = { kind: 'struct', fields: await this.sourceFields(prepared.sql) };
       }
       checkColumnNames(schema.fields);
@@ -117,9 +129,18 @@ export class TableWriter {
       const partitionColumns = [...(options.partitionColumns ?? [])];
       for (const column of partitionColumns) {
         const field = schema.fields.find((f) => f.name === column);
-        if (field === undefined) throw new SchemaInvalidError(`Partition column '${column}' is not in the schema`, column, `Choose among: ${schema.fields.map((f) => f.name).join(', ')}.`);
+        if (field === undefined)
+          throw new SchemaInvalidError(
+            `Partition column '${column}' is not in the schema`,
+            column,
+            `Choose among: ${schema.fields.map((f) => f.name).join(', ')}.`,
+          );
         if (field.type.kind !== 'primitive' && field.type.kind !== 'decimal') {
-          throw new SchemaInvalidError(`Partition column '${column}' has type ${describeType(field.type)}; partition columns must be primitive`, column, 'Partition by a string, number, boolean, date or timestamp column.');
+          throw new SchemaInvalidError(
+            `Partition column '${column}' has type ${describeType(field.type)}; partition columns must be primitive`,
+            column,
+            'Partition by a string, number, boolean, date or timestamp column.',
+          );
         }
       }
       const mode = properties['delta.columnMapping.mode'];
@@ -139,12 +160,27 @@ export class TableWriter {
       if (options.name !== undefined) metadata.name = options.name;
       if (options.description !== undefined) metadata.description = options.description;
       const protocol = protocolForNewTable(schema, properties);
-      const spec: DataWriteSpec = { schema, partitionColumns, mode: columnMappingMode(properties), configuration: properties, ...sizeOption(options), ...(prepared?.bytes === undefined ? {} : { sourceBytes: prepared.bytes }) };
+      const spec: DataWriteSpec = {
+        schema,
+        partitionColumns,
+        mode: columnMappingMode(properties),
+        configuration: properties,
+        ...sizeOption(options),
+        ...(prepared?.bytes === undefined ? {} : { sourceBytes: prepared.bytes }),
+      };
       const written: DataWriteResult =
         prepared === undefined
           ? { adds: [], rows: 0, bytes: 0 }
-          : await writeDataFiles(this.engine, this.store, spec, `SELECT ${conformingProjection(schema, await this.sourceFields(prepared.sql), this.location)} FROM (${prepared.sql})`);
-      const actions: Action[] = [{ kind: 'protocol', protocol }, { kind: 'metaData', metaData: metadata }];
+          : await writeDataFiles(
+              this.engine,
+              this.store,
+              spec,
+              `SELECT ${conformingProjection(schema, await this.sourceFields(prepared.sql), this.location)} FROM (${prepared.sql})`,
+            );
+      const actions: Action[] = [
+        { kind: 'protocol', protocol },
+        { kind: 'metaData', metaData: metadata },
+      ];
       actions.push(...txnList(options).map((t): Action => ({ kind: 'txn', txn: { appId: t.appId, version: t.version, lastUpdated: Date.now() } })));
       actions.push(...written.adds.map((add): Action => ({ kind: 'add', add })));
       try {
@@ -152,7 +188,12 @@ export class TableWriter {
           readVersion: undefined,
           actions,
           operation: prepared === undefined ? 'CREATE TABLE' : 'CREATE TABLE AS SELECT',
-          operationParameters: { partitionBy: JSON.stringify(partitionColumns), description: options.description ?? null, isManaged: 'false', properties: JSON.stringify(properties) },
+          operationParameters: {
+            partitionBy: JSON.stringify(partitionColumns),
+            description: options.description ?? null,
+            isManaged: 'false',
+            properties: JSON.stringify(properties),
+          },
           operationMetrics: metrics(written, 0),
           footprint: { isBlindAppend: false, readFiles: [], appIds: txnList(options).map((t) => t.appId), changesMetadata: true },
           inCommitTimestamps: properties['delta.enableInCommitTimestamps'] === 'true',
@@ -174,7 +215,12 @@ export class TableWriter {
 
   async overwrite(snapshot: Snapshot, data: WriteSource, options: OverwriteOptions = {}): Promise<WriteResult> {
     if (snapshot.configuration['delta.appendOnly'] === 'true') {
-      throw new WriteInvalidError('TABLE_APPEND_ONLY', `${this.location} is append-only (delta.appendOnly=true); it cannot be overwritten`, this.location, 'Append instead, or unset delta.appendOnly.');
+      throw new WriteInvalidError(
+        'TABLE_APPEND_ONLY',
+        `${this.location} is append-only (delta.appendOnly=true); it cannot be overwritten`,
+        this.location,
+        'Append instead, or unset delta.appendOnly.',
+      );
     }
     return this.stageAndCommit(snapshot, data, options, 'Overwrite');
   }
@@ -188,7 +234,9 @@ export class TableWriter {
     const altered = alterSchema(snapshot.schema, snapshot.partitionColumns, snapshot.configuration, change, this.location);
     const metadata: Metadata = { ...snapshot.metadata, schemaString: schemaToString(altered.schema), partitionColumns: altered.partitionColumns };
     const operationParameters: Record<string, unknown> =
-      change.kind === 'rename-column' ? { oldColumnPath: change.column.join('.'), newColumnPath: [...change.column.slice(0, -1), change.to].join('.') } : { columns: JSON.stringify(change.columns.map((c) => c.join('.'))) };
+      change.kind === 'rename-column'
+        ? { oldColumnPath: change.column.join('.'), newColumnPath: [...change.column.slice(0, -1), change.to].join('.') }
+        : { columns: JSON.stringify(change.columns.map((c) => c.join('.'))) };
     const committed = await commitTransaction(this.store, this.location, {
       readVersion: snapshot.version,
       actions: [{ kind: 'metaData', metaData: metadata }],
@@ -224,7 +272,13 @@ export class TableWriter {
         operation: change.operation,
         operationParameters: change.operationParameters,
         operationMetrics: change.operationMetrics,
-        footprint: { isBlindAppend: false, readFiles: change.readFiles, readsAdd: change.readsAdd ?? (() => true), appIds: [], changesMetadata: (change.protocol !== undefined && change.protocol !== snapshot.protocol) || change.metadata !== undefined },
+        footprint: {
+          isBlindAppend: false,
+          readFiles: change.readFiles,
+          readsAdd: change.readsAdd ?? (() => true),
+          appIds: [],
+          changesMetadata: (change.protocol !== undefined && change.protocol !== snapshot.protocol) || change.metadata !== undefined,
+        },
         inCommitTimestamps: snapshot.configuration['delta.enableInCommitTimestamps'] === 'true',
         previousTimestamp: snapshot.timestamp,
       });
@@ -259,7 +313,11 @@ export class TableWriter {
     checkWriteSupport(snapshot.protocol, snapshot.metadata, this.location);
     // Read with the table's types (CSV included), unless the data is to replace the schema; a CSV
     // under mergeSchema keeps its own types, so wider ones can widen the table.
-    const prepared = await prepareSource(data, options.overwriteSchema === true ? undefined : snapshot.schema, options.mergeSchema === true ? undefined : this.engine);
+    const prepared = await prepareSource(
+      data,
+      options.overwriteSchema === true ? undefined : snapshot.schema,
+      options.mergeSchema === true ? undefined : this.engine,
+    );
     try {
       const given = await this.sourceFields(prepared.sql);
       const evolution = evolveSchema(snapshot, given, mode, options, this.location);
@@ -277,7 +335,14 @@ export class TableWriter {
           await this.checkInsidePredicate(conformed, predicate);
         }
       }
-      const spec: DataWriteSpec = { schema, partitionColumns, mode: columnMappingMode(configuration), configuration, ...sizeOption(options), ...(prepared.bytes === undefined ? {} : { sourceBytes: prepared.bytes }) };
+      const spec: DataWriteSpec = {
+        schema,
+        partitionColumns,
+        mode: columnMappingMode(configuration),
+        configuration,
+        ...sizeOption(options),
+        ...(prepared.bytes === undefined ? {} : { sourceBytes: prepared.bytes }),
+      };
       const written = await writeDataFiles(this.engine, this.store, spec, conformed);
       return { snapshot, mode, written, removed, options, ...(evolution === undefined ? {} : { evolution }) };
     } finally {
@@ -306,7 +371,10 @@ export class TableWriter {
         mode === 'Append'
           ? { isBlindAppend: true, readFiles: [], appIds, changesMetadata }
           : { isBlindAppend: false, readFiles: removed, readsAdd: () => true, appIds, changesMetadata };
-      const operationParameters: Record<string, unknown> = { mode, partitionBy: JSON.stringify(evolution?.metadata.partitionColumns ?? snapshot.partitionColumns) };
+      const operationParameters: Record<string, unknown> = {
+        mode,
+        partitionBy: JSON.stringify(evolution?.metadata.partitionColumns ?? snapshot.partitionColumns),
+      };
       if (options.where !== undefined) operationParameters['predicate'] = JSON.stringify([options.where]);
       const committed = await commitTransaction(this.store, this.location, {
         readVersion: snapshot.version,
@@ -337,7 +405,11 @@ export class TableWriter {
     try {
       // Built only where nothing came between: the commit followed the version read, and that
       // version is still the one read (a table deleted and made anew at the same place is not).
-      const follows = before !== undefined && version === before.version + 1 && before.commitDigest !== undefined && (await commitDigest(this.store, commitPath(before.version))) === before.commitDigest;
+      const follows =
+        before !== undefined &&
+        version === before.version + 1 &&
+        before.commitDigest !== undefined &&
+        (await commitDigest(this.store, commitPath(before.version))) === before.commitDigest;
       const after = follows ? snapshotAfterCommit(before, committed) : undefined;
       if (after !== undefined) this.onCommitted?.(after);
       const interval = checkpointInterval(configuration);
@@ -350,7 +422,10 @@ export class TableWriter {
       }
       await cleanupExpiredLogs(this.store, configuration);
     } catch (error) {
-      log.warn({ err: error, table: this.location, version }, 'committed, but the work after the commit (next snapshot, checkpoint, log cleanup) failed; readers replay the JSON commits instead');
+      log.warn(
+        { err: error, table: this.location, version },
+        'committed, but the work after the commit (next snapshot, checkpoint, log cleanup) failed; readers replay the JSON commits instead',
+      );
     }
   }
 
@@ -372,7 +447,12 @@ export class TableWriter {
     const rows = await this.engine.query(`SELECT count(*) AS n FROM (${conformed}) WHERE NOT COALESCE(${predicate.sql}, FALSE)`);
     const outside = Number(rows[0]?.['n'] ?? 0);
     if (outside > 0) {
-      throw new WriteInvalidError('WRITE_OUTSIDE_PREDICATE', `${outside} rows of the new data do not match the overwrite predicate ${where}`, where, 'Filter the data to the partitions being replaced, or widen the predicate.');
+      throw new WriteInvalidError(
+        'WRITE_OUTSIDE_PREDICATE',
+        `${outside} rows of the new data do not match the overwrite predicate ${where}`,
+        where,
+        'Filter the data to the partitions being replaced, or widen the predicate.',
+      );
     }
   }
 
@@ -429,10 +509,21 @@ export interface StagedWrite {
  * the schema stays. Column-mapped tables give new columns ids and physical names past the
  * highest used; a widened type brings the typeWidening feature when the table lacks it.
  */
-function evolveSchema(snapshot: Snapshot, given: readonly StructField[], mode: 'Append' | 'Overwrite', options: OverwriteOptions, location: string): SchemaEvolution | undefined {
+function evolveSchema(
+  snapshot: Snapshot,
+  given: readonly StructField[],
+  mode: 'Append' | 'Overwrite',
+  options: OverwriteOptions,
+  location: string,
+): SchemaEvolution | undefined {
   const replacing = options.overwriteSchema === true;
   if (replacing && (mode !== 'Overwrite' || options.where !== undefined)) {
-    throw new WriteInvalidError('WRITE_OPTIONS_INVALID', 'overwriteSchema replaces the whole table: it goes with an overwrite that has no partition predicate', location, 'Drop `where`, or write with mergeSchema instead.');
+    throw new WriteInvalidError(
+      'WRITE_OPTIONS_INVALID',
+      'overwriteSchema replaces the whole table: it goes with an overwrite that has no partition predicate',
+      location,
+      'Drop `where`, or write with mergeSchema instead.',
+    );
   }
   if (!replacing && options.mergeSchema !== true) return undefined;
   const configuration: Record<string, string> = { ...snapshot.configuration };
@@ -443,7 +534,12 @@ function evolveSchema(snapshot: Snapshot, given: readonly StructField[], mode: '
     schema = { kind: 'struct', fields: given.map((f) => ({ ...f, nullable: true })) };
     if (options.partitionColumns !== undefined) partitionColumns = [...options.partitionColumns];
     for (const column of partitionColumns) {
-      if (!schema.fields.some((f) => f.name === column)) throw new SchemaInvalidError(`Partition column '${column}' is not in the new schema`, column, `Choose among: ${schema.fields.map((f) => f.name).join(', ')}, or pass partitionColumns.`);
+      if (!schema.fields.some((f) => f.name === column))
+        throw new SchemaInvalidError(
+          `Partition column '${column}' is not in the new schema`,
+          column,
+          `Choose among: ${schema.fields.map((f) => f.name).join(', ')}, or pass partitionColumns.`,
+        );
     }
   } else {
     const merged = mergeSchemas(snapshot.schema, given, { typeWidening: snapshot.configuration['delta.enableTypeWidening'] === 'true', location });
@@ -476,7 +572,14 @@ function txnList(options: WriteOptions): readonly AppTransaction[] {
 }
 
 function removeFor(file: AddFile, now: number, dataChange = true): RemoveFile {
-  const remove: RemoveFile = { path: file.path, deletionTimestamp: now, dataChange, extendedFileMetadata: true, partitionValues: file.partitionValues, size: file.size };
+  const remove: RemoveFile = {
+    path: file.path,
+    deletionTimestamp: now,
+    dataChange,
+    extendedFileMetadata: true,
+    partitionValues: file.partitionValues,
+    size: file.size,
+  };
   if (file.stats !== undefined) remove.stats = file.stats;
   if (file.tags !== undefined) remove.tags = file.tags;
   if (file.deletionVector !== undefined) remove.deletionVector = file.deletionVector;

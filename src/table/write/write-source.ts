@@ -31,7 +31,12 @@ export function formatOf(file: string, given: FileFormat | undefined): FileForma
   if (lower.endsWith('.csv') || lower.endsWith('.tsv')) return 'csv';
   if (lower.endsWith('.parquet')) return 'parquet';
   if (lower.endsWith('.json') || lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) return 'json';
-  throw new WriteInvalidError('WRITE_FORMAT_UNKNOWN', `Cannot tell the format of ${file} from its name`, file, 'Pass the format (csv, json or parquet) explicitly.');
+  throw new WriteInvalidError(
+    'WRITE_FORMAT_UNKNOWN',
+    `Cannot tell the format of ${file} from its name`,
+    file,
+    'Pass the format (csv, json or parquet) explicitly.',
+  );
 }
 
 /**
@@ -57,13 +62,26 @@ export async function prepareSource(source: WriteSource, schema?: StructType, en
         // DuckDB's sniffer, thrown off by one ragged line, read a whole file as a single column
         // (and left to choose, skips leading lines to make the rest look regular).
         const delimiter = source.csv?.delimiter ?? (/\.tsv(\.gz|\.zst)?$/i.test(files[0] as string) ? '\t' : ',');
-        const options = [`header = ${source.csv?.header === false ? 'false' : 'true'}`, `delim = ${quoteLiteral(delimiter)}`, `quote = '"'`, `escape = '"'`, 'strict_mode = true', 'skip = 0'];
+        const options = [
+          `header = ${source.csv?.header === false ? 'false' : 'true'}`,
+          `delim = ${quoteLiteral(delimiter)}`,
+          `quote = '"'`,
+          `escape = '"'`,
+          'strict_mode = true',
+          'skip = 0',
+        ];
         if (engine !== undefined && source.csv?.header !== false) {
           const header = (await engine.read(`SELECT * FROM read_csv(${list}, ${options.join(', ')}, all_varchar = true) LIMIT 0`)).columnNames();
           // With the delimiter fixed, a file using another one reads as one column: refuse that rather than guess.
-          const other = header.length === 1 && source.csv?.delimiter === undefined ? [';', '\t', '|'].find((d) => (header[0] as string).includes(d)) : undefined;
+          const other =
+            header.length === 1 && source.csv?.delimiter === undefined ? [';', '\t', '|'].find((d) => (header[0] as string).includes(d)) : undefined;
           if (other !== undefined) {
-            throw new WriteInvalidError('WRITE_SOURCE_MALFORMED', `The CSV header reads as one column, ${JSON.stringify(header[0])}: its fields seem separated by ${JSON.stringify(other)}, not ${JSON.stringify(delimiter)}`, files, 'Pass the delimiter (--delimiter, or csv.delimiter).');
+            throw new WriteInvalidError(
+              'WRITE_SOURCE_MALFORMED',
+              `The CSV header reads as one column, ${JSON.stringify(header[0])}: its fields seem separated by ${JSON.stringify(other)}, not ${JSON.stringify(delimiter)}`,
+              files,
+              'Pass the delimiter (--delimiter, or csv.delimiter).',
+            );
           }
           const typed = schema === undefined ? [] : schema.fields.filter((f) => header.includes(f.name));
           if (typed.length > 0) options.push(`types = {${typed.map((f) => `${quoteLiteral(f.name)}: ${quoteLiteral(toDuckDBType(f.type))}`).join(', ')}}`);
@@ -88,11 +106,18 @@ export async function prepareSource(source: WriteSource, schema?: StructType, en
   const present = new Set(source.rows.flatMap((row) => Object.keys(row)));
   const columns = schema?.fields.filter((f) => present.has(f.name)) ?? [];
   if (schema !== undefined && present.size > 0 && columns.length === present.size) {
-    return { sql: `SELECT * FROM read_json(${quoteLiteral(file)}, format = 'newline_delimited', columns = {${columns.map((f) => `${quoteLiteral(f.name)}: ${quoteLiteral(toDuckDBType(f.type))}`).join(', ')}})`, bytes, dispose };
+    return {
+      sql: `SELECT * FROM read_json(${quoteLiteral(file)}, format = 'newline_delimited', columns = {${columns.map((f) => `${quoteLiteral(f.name)}: ${quoteLiteral(toDuckDBType(f.type))}`).join(', ')}})`,
+      bytes,
+      dispose,
+    };
   }
   // Columns new to the table (schema evolution) are typed by DuckDB from the values;
   // the table's own columns keep the table's types, so a JSON number does not widen them.
-  const replace = columns.length === 0 ? '' : ` REPLACE (${columns.map((f) => `CAST(${quoteIdent(f.name)} AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`).join(', ')})`;
+  const replace =
+    columns.length === 0
+      ? ''
+      : ` REPLACE (${columns.map((f) => `CAST(${quoteIdent(f.name)} AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`).join(', ')})`;
   return { sql: `SELECT *${replace} FROM read_json(${quoteLiteral(file)}, format = 'newline_delimited')`, bytes, dispose };
 }
 
@@ -105,7 +130,12 @@ export function sourceError(source: WriteSource, error: unknown): unknown {
   const files = typeof source.files === 'string' ? [source.files] : [...source.files];
   if (files.length === 0 || formatOf(files[0] as string, source.format) !== 'csv') return error;
   if (!/CSV Error|sniffing file|Expected Number of Columns|Could not convert/i.test(error.message)) return error;
-  return new WriteInvalidError('WRITE_SOURCE_MALFORMED', `The CSV input cannot be read as a table: ${error.message.split('\n')[0] ?? ''}`, files, 'Fix the malformed lines (every row needs as many fields as the header, with values of the column types), or load the file with `aquifer ingest file`, which quarantines bad lines.');
+  return new WriteInvalidError(
+    'WRITE_SOURCE_MALFORMED',
+    `The CSV input cannot be read as a table: ${error.message.split('\n')[0] ?? ''}`,
+    files,
+    'Fix the malformed lines (every row needs as many fields as the header, with values of the column types), or load the file with `aquifer ingest file`, which quarantines bad lines.',
+  );
 }
 
 /**

@@ -29,7 +29,12 @@ interface Click {
   page: string;
 }
 
-const clicks: Click[] = Array.from({ length: RECORDS }, (_, i) => ({ user_id: (i * 7) % USERS, ts: START_MS + i * 20_000, amount: (i % 37) + 0.25, page: `p${(i * 13) % 9}` }));
+const clicks: Click[] = Array.from({ length: RECORDS }, (_, i) => ({
+  user_id: (i * 7) % USERS,
+  ts: START_MS + i * 20_000,
+  amount: (i % 37) + 0.25,
+  page: `p${(i * 13) % 9}`,
+}));
 
 function reference(user: number, at: number): Record<string, unknown> {
   const since = (windowMs: number) => Math.floor(at / (10 * MINUTE)) * 10 * MINUTE + 10 * MINUTE - windowMs;
@@ -87,10 +92,31 @@ describe.skipIf(!ready)('window aggregations from a Kafka stream', () => {
       });
       return child;
     };
-    const ingest = drained(startCli(['ingest', 'kafka', project.tablePath('clicks'), '--brokers', fixture().kafka.bootstrap, '--topic', 'clicks', '--group', 'clicks-ingest', '--max-batch-records', '150', '--max-batch-ms', '100']));
+    const ingest = drained(
+      startCli([
+        'ingest',
+        'kafka',
+        project.tablePath('clicks'),
+        '--brokers',
+        fixture().kafka.bootstrap,
+        '--topic',
+        'clicks',
+        '--group',
+        'clicks-ingest',
+        '--max-batch-records',
+        '150',
+        '--max-batch-ms',
+        '100',
+      ]),
+    );
     const follow = () => drained(startCli(['aggregate', '--follow', '--poll-ms', '50', '--project', project.root]));
     const send = (burst: number) =>
-      fixture().producer.send({ topic: 'clicks', messages: clicks.slice(burst * 200, (burst + 1) * 200).map((c) => ({ key: String(c.user_id), value: JSON.stringify({ ...c, ts: new Date(c.ts).toISOString() }) })) });
+      fixture().producer.send({
+        topic: 'clicks',
+        messages: clicks
+          .slice(burst * 200, (burst + 1) * 200)
+          .map((c) => ({ key: String(c.user_id), value: JSON.stringify({ ...c, ts: new Date(c.ts).toISOString() }) })),
+      });
     const table = await DeltaTable.open(project.tablePath('clicks'), { engine });
     const store = await openFeatureStore(project, engine);
     const foldedVersion = async () => (await readAggregationMeta(store.online!, 'clicks_agg'))?.version ?? -1;
@@ -130,11 +156,21 @@ describe.skipIf(!ready)('window aggregations from a Kafka stream', () => {
       const users = Array.from({ length: USERS }, (_, u) => u);
       for (const at of [START_MS + (RECORDS - 1) * 20_000, START_MS + (RECORDS - 1) * 20_000 + 25 * MINUTE]) {
         const response = await store.onlineFeatures({ features: ['clicks_agg:*'], entities: { user_id: users }, at });
-        const set = await store.historicalFeatures({ entityRows: { sql: `SELECT range::BIGINT AS user_id, make_timestamptz(${at}::BIGINT * 1000) AS event_timestamp FROM range(0, ${USERS})` }, features: ['clicks_agg:*'] });
+        const set = await store.historicalFeatures({
+          entityRows: { sql: `SELECT range::BIGINT AS user_id, make_timestamptz(${at}::BIGINT * 1000) AS event_timestamp FROM range(0, ${USERS})` },
+          features: ['clicks_agg:*'],
+        });
         const offline = await set.rows();
         for (const user of users) {
           const online = Object.fromEntries(response.metadata.feature_names.slice(1).map((name, i) => [name, response.results[i + 1]?.values[user] ?? null]));
-          const training = Object.fromEntries(Object.keys(online).map((name) => [name, typeof offline[user]?.[name] === 'string' && /^\d+$/.test(String(offline[user]?.[name])) ? Number(offline[user]?.[name]) : (offline[user]?.[name] ?? null)]));
+          const training = Object.fromEntries(
+            Object.keys(online).map((name) => [
+              name,
+              typeof offline[user]?.[name] === 'string' && /^\d+$/.test(String(offline[user]?.[name]))
+                ? Number(offline[user]?.[name])
+                : (offline[user]?.[name] ?? null),
+            ]),
+          );
           const expected = reference(user, at);
           for (const name of Object.keys(expected)) {
             const [o, t, e] = [online[name], training[name], expected[name]];

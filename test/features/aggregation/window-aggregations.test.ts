@@ -1,7 +1,16 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../src/engine/index.js';
-import { aggregationView, FeatureStore, LmdbOnlineStore, validateRepository, type Aggregation, type FeatureRepository, type OnlineRow, type OnlineStore } from '../../../src/features/index.js';
+import {
+  aggregationView,
+  FeatureStore,
+  LmdbOnlineStore,
+  validateRepository,
+  type Aggregation,
+  type FeatureRepository,
+  type OnlineRow,
+  type OnlineStore,
+} from '../../../src/features/index.js';
 import { Project } from '../../../src/project/index.js';
 import { DeltaTable } from '../../../src/table/index.js';
 import { tempDir } from '../../support/temp.js';
@@ -68,7 +77,15 @@ const INTERVAL_MS = 10 * MINUTE;
 function repositoryFor(table: string): FeatureRepository {
   return {
     entities: [{ name: 'user', joinKeys: [{ name: 'user_id', type: 'long' }] }],
-    featureViews: [aggregationView({ name: 'activity', entities: ['user'], source: { kind: 'table', table, timestampField: 'ts', createdTimestampField: 'created' }, interval: '10m', aggregations })],
+    featureViews: [
+      aggregationView({
+        name: 'activity',
+        entities: ['user'],
+        source: { kind: 'table', table, timestampField: 'ts', createdTimestampField: 'created' },
+        interval: '10m',
+        aggregations,
+      }),
+    ],
   };
 }
 
@@ -155,11 +172,16 @@ afterAll(() => engine.close());
 async function onlineValues(store: FeatureStore, at: number): Promise<Record<string, unknown>[]> {
   const users = Array.from({ length: USERS + 1 }, (_, u) => u);
   const response = await store.onlineFeatures({ features: features(), entities: { user_id: users }, at });
-  return users.map((_, row) => Object.fromEntries(response.metadata.feature_names.slice(1).map((name, i) => [name, response.results[i + 1]?.values[row] ?? null])));
+  return users.map((_, row) =>
+    Object.fromEntries(response.metadata.feature_names.slice(1).map((name, i) => [name, response.results[i + 1]?.values[row] ?? null])),
+  );
 }
 
 async function offlineValues(store: FeatureStore, at: number): Promise<Record<string, unknown>[]> {
-  const set = await store.historicalFeatures({ entityRows: { sql: `SELECT range::BIGINT AS user_id, make_timestamptz(${at}::BIGINT * 1000) AS event_timestamp FROM range(0, ${USERS + 1})` }, features: features() });
+  const set = await store.historicalFeatures({
+    entityRows: { sql: `SELECT range::BIGINT AS user_id, make_timestamptz(${at}::BIGINT * 1000) AS event_timestamp FROM range(0, ${USERS + 1})` },
+    features: features(),
+  });
   return (await set.rows()).map(normalized);
 }
 
@@ -169,7 +191,15 @@ describe('window aggregations in training sets', () => {
     await DeltaTable.create(project.tablePath('events'), { engine, data: eventsSql(events) });
     const store = new FeatureStore(project, engine, repositoryFor('events'));
     // Times on tile and window boundaries, exactly at events, between them, and after the last.
-    const times = [START_MS + 3 * 60 * MINUTE, START_MS + 3 * 60 * MINUTE - 1000, (events[500] as Event).ts, (events[1500] as Event).ts + 1, START_MS + 13 * 60 * MINUTE + 7 * MINUTE + 13_000, lastEventMs, lastEventMs + 45 * MINUTE];
+    const times = [
+      START_MS + 3 * 60 * MINUTE,
+      START_MS + 3 * 60 * MINUTE - 1000,
+      (events[500] as Event).ts,
+      (events[1500] as Event).ts + 1,
+      START_MS + 13 * 60 * MINUTE + 7 * MINUTE + 13_000,
+      lastEventMs,
+      lastEventMs + 45 * MINUTE,
+    ];
     const rows = times.flatMap((t) => Array.from({ length: USERS + 1 }, (_, u) => `(${u}, ${t})`));
     const set = await store.historicalFeatures({
       entityRows: { sql: `SELECT u::BIGINT AS user_id, make_timestamptz(t * 1000) AS event_timestamp FROM (VALUES ${rows.join(', ')}) AS v(u, t)` },
@@ -186,7 +216,16 @@ describe('window aggregations in training sets', () => {
 });
 
 describe('aggregation view definitions', () => {
-  const define = (aggregation: Aggregation, interval = '10m') => () => aggregationView({ name: 'v', entities: ['user'], source: { kind: 'table', table: 'events', timestampField: 'ts' }, interval, aggregations: [aggregation] });
+  const define =
+    (aggregation: Aggregation, interval = '10m') =>
+    () =>
+      aggregationView({
+        name: 'v',
+        entities: ['user'],
+        source: { kind: 'table', table: 'events', timestampField: 'ts' },
+        interval,
+        aggregations: [aggregation],
+      });
 
   it('name and type their features from the aggregations', () => {
     expect(repositoryFor('events').featureViews[0]?.features.slice(0, 4)).toEqual([
@@ -205,18 +244,49 @@ describe('aggregation view definitions', () => {
     expect(define({ function: 'sum', window: '1h' })).toThrow(failsWith('FEATURE_DEFINITION_AGGREGATION_INVALID'));
     expect(define({ function: 'median' as 'sum', column: 'amount', window: '1h' })).toThrow(failsWith('FEATURE_DEFINITION_AGGREGATION_INVALID'));
     expect(define({ function: 'avg', column: 'amount', window: '1h', type: 'long' })).toThrow(failsWith('FEATURE_DEFINITION_TYPE_MISMATCH'));
-    expect(() => aggregationView({ name: 'v', entities: ['user'], source: { kind: 'table', table: 'events', timestampField: 'ts' }, interval: '10m', aggregations: [{ function: 'count', window: '1h' }, { function: 'count', window: '1h' }] })).toThrow(failsWith('FEATURE_DEFINITION_DUPLICATE'));
+    expect(() =>
+      aggregationView({
+        name: 'v',
+        entities: ['user'],
+        source: { kind: 'table', table: 'events', timestampField: 'ts' },
+        interval: '10m',
+        aggregations: [
+          { function: 'count', window: '1h' },
+          { function: 'count', window: '1h' },
+        ],
+      }),
+    ).toThrow(failsWith('FEATURE_DEFINITION_DUPLICATE'));
   });
 
   it('are checked against the table: the column must exist and suit the function and the declared type', async () => {
     const project = await Project.init(await tempDir('aquifer-agg-validate-'));
     await DeltaTable.create(project.tablePath('events'), { engine, data: eventsSql(events.slice(0, 10)) });
-    const withAggregation = (aggregation: Aggregation) => ({ ...repositoryFor('events'), featureViews: [aggregationView({ name: 'v', entities: ['user'], source: { kind: 'table', table: 'events', timestampField: 'ts' }, interval: '10m', aggregations: [aggregation] })] });
+    const withAggregation = (aggregation: Aggregation) => ({
+      ...repositoryFor('events'),
+      featureViews: [
+        aggregationView({
+          name: 'v',
+          entities: ['user'],
+          source: { kind: 'table', table: 'events', timestampField: 'ts' },
+          interval: '10m',
+          aggregations: [aggregation],
+        }),
+      ],
+    });
     await expect(validateRepository(repositoryFor('events'), project, engine)).resolves.toBeUndefined();
-    await expect(validateRepository(withAggregation({ function: 'sum', column: 'nope', window: '1h' }), project, engine)).rejects.toMatchObject({ code: 'FEATURE_DEFINITION_UNKNOWN_COLUMN' });
-    await expect(validateRepository(withAggregation({ function: 'sum', column: 'page', window: '1h' }), project, engine)).rejects.toMatchObject({ code: 'FEATURE_DEFINITION_TYPE_MISMATCH', value: { feature: 'sum_page_1h' } });
-    await expect(validateRepository(withAggregation({ function: 'max', column: 'amount', window: '1h', type: 'long' }), project, engine)).rejects.toMatchObject({ message: expect.stringContaining('declared long') });
-    await expect(validateRepository(withAggregation({ function: 'max', column: 'page', window: '1h' }), project, engine)).rejects.toMatchObject({ message: expect.stringContaining('declared double') });
+    await expect(validateRepository(withAggregation({ function: 'sum', column: 'nope', window: '1h' }), project, engine)).rejects.toMatchObject({
+      code: 'FEATURE_DEFINITION_UNKNOWN_COLUMN',
+    });
+    await expect(validateRepository(withAggregation({ function: 'sum', column: 'page', window: '1h' }), project, engine)).rejects.toMatchObject({
+      code: 'FEATURE_DEFINITION_TYPE_MISMATCH',
+      value: { feature: 'sum_page_1h' },
+    });
+    await expect(validateRepository(withAggregation({ function: 'max', column: 'amount', window: '1h', type: 'long' }), project, engine)).rejects.toMatchObject(
+      { message: expect.stringContaining('declared long') },
+    );
+    await expect(validateRepository(withAggregation({ function: 'max', column: 'page', window: '1h' }), project, engine)).rejects.toMatchObject({
+      message: expect.stringContaining('declared double'),
+    });
   });
 });
 
@@ -270,7 +340,11 @@ describe('window aggregations online', () => {
       await DeltaTable.create(project.tablePath('events'), { engine, data: eventsSql(events.filter((e) => e.user_id !== 3)) });
       const store = new FeatureStore(project, engine, repositoryFor('events'), online);
       await store.aggregate();
-      const response = await store.onlineFeatures({ features: ['activity:count_1h', 'activity:sum_amount_1h'], entities: { user_id: [3, 4] }, at: lastEventMs });
+      const response = await store.onlineFeatures({
+        features: ['activity:count_1h', 'activity:sum_amount_1h'],
+        entities: { user_id: [3, 4] },
+        at: lastEventMs,
+      });
       expect(response.results[1]?.statuses).toEqual(['NOT_FOUND', 'PRESENT']);
       expect(response.results[1]?.values[0]).toBe(0);
       expect(response.results[2]?.values[0]).toBeNull();
@@ -326,7 +400,8 @@ describe('window aggregations online', () => {
         }
         await store.aggregate();
         const on = await onlineValues(store, at);
-        for (let u = 0; u <= USERS; u++) expectSameValues(on[u] as Record<string, unknown>, expected[u] as Record<string, unknown>, `crash at write ${failAt}, user ${u}`);
+        for (let u = 0; u <= USERS; u++)
+          expectSameValues(on[u] as Record<string, unknown>, expected[u] as Record<string, unknown>, `crash at write ${failAt}, user ${u}`);
         if (!crashed) break;
         crashes++;
       } finally {

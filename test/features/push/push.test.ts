@@ -32,7 +32,13 @@ const repository: FeatureRepository = {
       source: { kind: 'table', table: 'city_stats', timestampField: 'event_ts' },
       features: [{ name: 'rides', type: 'long' }],
     },
-    aggregationView({ name: 'driver_activity', entities: ['driver'], source: { kind: 'table', table: 'driver_stats', timestampField: 'event_ts' }, interval: '10m', aggregations: [{ function: 'count', window: '1h' }] }),
+    aggregationView({
+      name: 'driver_activity',
+      entities: ['driver'],
+      source: { kind: 'table', table: 'driver_stats', timestampField: 'event_ts' },
+      interval: '10m',
+      aggregations: [{ function: 'count', window: '1h' }],
+    }),
   ],
 };
 
@@ -66,22 +72,37 @@ async function refused(work: Promise<unknown>): Promise<{ code?: string; value?:
 
 describe('FeatureStore.push', () => {
   it('stores pushed rows online, with their event time', async () => {
-    const result = await store.push({ view: 'driver_stats', columns: { driver_id: [101, 102], event_ts: ['2024-05-02T00:00:00Z', '2024-05-02 01:30:00+02:00'], conv_rate: [0.25, null], trips: [3, 4] } });
+    const result = await store.push({
+      view: 'driver_stats',
+      columns: { driver_id: [101, 102], event_ts: ['2024-05-02T00:00:00Z', '2024-05-02 01:30:00+02:00'], conv_rate: [0.25, null], trips: [3, 4] },
+    });
     expect(result).toMatchObject({ pushed: 2, to: 'online', onlineWritten: 2 });
-    expect(await trips([101, 102])).toEqual({ values: [3, 4], statuses: ['PRESENT', 'PRESENT'], event_timestamps: ['2024-05-02T00:00:00Z', '2024-05-01T23:30:00Z'] });
+    expect(await trips([101, 102])).toEqual({
+      values: [3, 4],
+      statuses: ['PRESENT', 'PRESENT'],
+      event_timestamps: ['2024-05-02T00:00:00Z', '2024-05-01T23:30:00Z'],
+    });
   });
 
-  it('refuses a value not of its feature\'s type, naming column, row and type, and writes no row of the push', async () => {
+  it("refuses a value not of its feature's type, naming column, row and type, and writes no row of the push", async () => {
     const version = await tableVersion();
-    const error = await refused(store.push({ view: 'driver_stats', to: 'online_and_offline', columns: { driver_id: [201, 202], event_ts: ['2024-05-02T00:00:00Z', '2024-05-02T00:00:00Z'], conv_rate: [0.1, 0.2], trips: [1, 'many'] } }));
+    const error = await refused(
+      store.push({
+        view: 'driver_stats',
+        to: 'online_and_offline',
+        columns: { driver_id: [201, 202], event_ts: ['2024-05-02T00:00:00Z', '2024-05-02T00:00:00Z'], conv_rate: [0.1, 0.2], trips: [1, 'many'] },
+      }),
+    );
     expect(error).toMatchObject({ code: 'FEATURE_PUSH_VALUE_INVALID', value: { column: 'trips', row: 1, expected: 'long' } });
     expect((await trips([201, 202]))?.statuses).toEqual(['NOT_FOUND', 'NOT_FOUND']);
     expect(await tableVersion()).toBe(version);
   });
 
   it('refuses numbers as text, fractions and unsafe integers in long features, and text in double features', async () => {
-    const push = (conv: unknown, count: unknown) => refused(store.push({ view: 'driver_stats', columns: { driver_id: [203], event_ts: ['2024-05-02T00:00:00Z'], conv_rate: [conv], trips: [count] } }));
-    for (const count of ['1', 1.5, 2 ** 60, true]) expect(await push(0.1, count), String(count)).toMatchObject({ code: 'FEATURE_PUSH_VALUE_INVALID', value: { column: 'trips', row: 0 } });
+    const push = (conv: unknown, count: unknown) =>
+      refused(store.push({ view: 'driver_stats', columns: { driver_id: [203], event_ts: ['2024-05-02T00:00:00Z'], conv_rate: [conv], trips: [count] } }));
+    for (const count of ['1', 1.5, 2 ** 60, true])
+      expect(await push(0.1, count), String(count)).toMatchObject({ code: 'FEATURE_PUSH_VALUE_INVALID', value: { column: 'trips', row: 0 } });
     expect(await push('0.1', 1)).toMatchObject({ code: 'FEATURE_PUSH_VALUE_INVALID', value: { column: 'conv_rate', expected: 'double' } });
     expect((await trips([203]))?.statuses).toEqual(['NOT_FOUND']);
   });
@@ -96,10 +117,19 @@ describe('FeatureStore.push', () => {
 
   it('refuses missing or null entity keys and event times, unknown columns and ragged columns', async () => {
     const full = { driver_id: [205], event_ts: ['2024-05-02T00:00:00Z'], conv_rate: [0.1], trips: [1] };
-    expect(await refused(store.push({ view: 'driver_stats', columns: { ...full, driver_id: [null] } }))).toMatchObject({ code: 'FEATURE_PUSH_VALUE_INVALID', value: { column: 'driver_id', row: 0 } });
+    expect(await refused(store.push({ view: 'driver_stats', columns: { ...full, driver_id: [null] } }))).toMatchObject({
+      code: 'FEATURE_PUSH_VALUE_INVALID',
+      value: { column: 'driver_id', row: 0 },
+    });
     const { driver_id: _dropped, ...withoutKey } = full;
-    expect(await refused(store.push({ view: 'driver_stats', columns: withoutKey }))).toMatchObject({ code: 'FEATURE_PUSH_VALUE_INVALID', value: { column: 'driver_id' } });
-    expect(await refused(store.push({ view: 'driver_stats', columns: { ...full, event_ts: [null] } }))).toMatchObject({ code: 'FEATURE_PUSH_VALUE_INVALID', value: { column: 'event_ts' } });
+    expect(await refused(store.push({ view: 'driver_stats', columns: withoutKey }))).toMatchObject({
+      code: 'FEATURE_PUSH_VALUE_INVALID',
+      value: { column: 'driver_id' },
+    });
+    expect(await refused(store.push({ view: 'driver_stats', columns: { ...full, event_ts: [null] } }))).toMatchObject({
+      code: 'FEATURE_PUSH_VALUE_INVALID',
+      value: { column: 'event_ts' },
+    });
     expect(await refused(store.push({ view: 'driver_stats', columns: { ...full, extra: [1] } }))).toMatchObject({ code: 'FEATURE_REQUEST_INVALID' });
     expect(await refused(store.push({ view: 'driver_stats', columns: { ...full, trips: [1, 2] } }))).toMatchObject({ code: 'FEATURE_REQUEST_INVALID' });
     expect((await trips([205]))?.statuses).toEqual(['NOT_FOUND']);
@@ -119,9 +149,13 @@ describe('FeatureStore.push', () => {
     expect(await refused(store.push({ view: 'nope', columns: {} }))).toMatchObject({ code: 'FEATURE_NOT_FOUND' });
   });
 
-  it('writes offline through the table, with the table\'s types', async () => {
+  it("writes offline through the table, with the table's types", async () => {
     const version = await tableVersion();
-    const result = await store.push({ view: 'driver_stats', to: 'offline', columns: { driver_id: [301], event_ts: ['2024-05-03T00:00:00+01:00'], conv_rate: [null], trips: [9] } });
+    const result = await store.push({
+      view: 'driver_stats',
+      to: 'offline',
+      columns: { driver_id: [301], event_ts: ['2024-05-03T00:00:00+01:00'], conv_rate: [null], trips: [9] },
+    });
     expect(result).toMatchObject({ pushed: 1, to: 'offline', tableVersion: version + 1 });
     const rows = await (await (await DeltaTable.open(project.tablePath('driver_stats'), { engine })).scan({ where: 'driver_id = 301' })).rows();
     expect(rows).toHaveLength(1);
@@ -133,8 +167,12 @@ describe('FeatureStore.push', () => {
 
   it('refuses an entity key too long for the online store, in pushes and in reads', async () => {
     const city = 'c'.repeat(MAX_ONLINE_KEY_BYTES);
-    expect(await refused(store.push({ view: 'city_stats', columns: { city: [city], event_ts: ['2024-05-02T00:00:00Z'], rides: [1] } }))).toMatchObject({ code: 'FEATURE_ENTITY_KEY_TOO_LONG' });
-    expect(await refused(store.onlineFeatures({ features: ['city_stats:rides'], entities: { city: [city] } }))).toMatchObject({ code: 'FEATURE_ENTITY_KEY_TOO_LONG' });
+    expect(await refused(store.push({ view: 'city_stats', columns: { city: [city], event_ts: ['2024-05-02T00:00:00Z'], rides: [1] } }))).toMatchObject({
+      code: 'FEATURE_ENTITY_KEY_TOO_LONG',
+    });
+    expect(await refused(store.onlineFeatures({ features: ['city_stats:rides'], entities: { city: [city] } }))).toMatchObject({
+      code: 'FEATURE_ENTITY_KEY_TOO_LONG',
+    });
     // A key that fits is served.
     const short = 'c'.repeat(400);
     await store.push({ view: 'city_stats', columns: { city: [short], event_ts: ['2024-05-02T00:00:00Z'], rides: [2] } });

@@ -25,7 +25,10 @@ const base = (): FeatureRepository => ({
 beforeAll(async () => {
   engine = await Engine.create({ threads: 2 });
   project = await Project.init(await tempDir('aquifer-registry-'));
-  await DeltaTable.create(project.tablePath('stats'), { engine, data: { sql: `SELECT 1::BIGINT AS driver_id, TIMESTAMPTZ '2024-01-01 00:00:00+00' AS ts, 0.5::DOUBLE AS rate, 'x' AS label` } });
+  await DeltaTable.create(project.tablePath('stats'), {
+    engine,
+    data: { sql: `SELECT 1::BIGINT AS driver_id, TIMESTAMPTZ '2024-01-01 00:00:00+00' AS ts, 0.5::DOUBLE AS rate, 'x' AS label` },
+  });
 });
 afterAll(() => engine.close());
 
@@ -47,13 +50,40 @@ describe('the feature registry', () => {
 
   it.each([
     ['a duplicate name', 'FEATURE_DEFINITION_DUPLICATE', (r: FeatureRepository) => ({ ...r, featureServices: [{ name: 'stats', features: ['stats:rate'] }] })],
-    ['an undefined entity', 'FEATURE_DEFINITION_UNKNOWN_ENTITY', (r: FeatureRepository) => ({ ...r, featureViews: [{ ...r.featureViews[0]!, entities: ['rider'] }] })],
-    ['a missing table', 'FEATURE_DEFINITION_UNKNOWN_TABLE', (r: FeatureRepository) => ({ ...r, featureViews: [{ ...r.featureViews[0]!, source: { kind: 'table' as const, table: 'nope', timestampField: 'ts' } }] })],
-    ['an unknown column', 'FEATURE_DEFINITION_UNKNOWN_COLUMN', (r: FeatureRepository) => ({ ...r, featureViews: [{ ...r.featureViews[0]!, features: [{ name: 'speed', type: 'double' as const }] }] })],
-    ['a wrong type', 'FEATURE_DEFINITION_TYPE_MISMATCH', (r: FeatureRepository) => ({ ...r, featureViews: [{ ...r.featureViews[0]!, features: [{ name: 'label', type: 'long' as const }] }] })],
-    ['a time column that is not a timestamp', 'FEATURE_DEFINITION_TYPE_MISMATCH', (r: FeatureRepository) => ({ ...r, featureViews: [{ ...r.featureViews[0]!, source: { kind: 'table' as const, table: 'stats', timestampField: 'label' } }] })],
+    [
+      'an undefined entity',
+      'FEATURE_DEFINITION_UNKNOWN_ENTITY',
+      (r: FeatureRepository) => ({ ...r, featureViews: [{ ...r.featureViews[0]!, entities: ['rider'] }] }),
+    ],
+    [
+      'a missing table',
+      'FEATURE_DEFINITION_UNKNOWN_TABLE',
+      (r: FeatureRepository) => ({ ...r, featureViews: [{ ...r.featureViews[0]!, source: { kind: 'table' as const, table: 'nope', timestampField: 'ts' } }] }),
+    ],
+    [
+      'an unknown column',
+      'FEATURE_DEFINITION_UNKNOWN_COLUMN',
+      (r: FeatureRepository) => ({ ...r, featureViews: [{ ...r.featureViews[0]!, features: [{ name: 'speed', type: 'double' as const }] }] }),
+    ],
+    [
+      'a wrong type',
+      'FEATURE_DEFINITION_TYPE_MISMATCH',
+      (r: FeatureRepository) => ({ ...r, featureViews: [{ ...r.featureViews[0]!, features: [{ name: 'label', type: 'long' as const }] }] }),
+    ],
+    [
+      'a time column that is not a timestamp',
+      'FEATURE_DEFINITION_TYPE_MISMATCH',
+      (r: FeatureRepository) => ({
+        ...r,
+        featureViews: [{ ...r.featureViews[0]!, source: { kind: 'table' as const, table: 'stats', timestampField: 'label' } }],
+      }),
+    ],
     ['a bad TTL', 'FEATURE_DEFINITION_TTL_INVALID', (r: FeatureRepository) => ({ ...r, featureViews: [{ ...r.featureViews[0]!, ttl: 'forever' }] })],
-    ['a service naming an unknown feature', 'FEATURE_DEFINITION_UNKNOWN_FEATURE', (r: FeatureRepository) => ({ ...r, featureServices: [{ name: 'svc', features: ['stats:nope'] }] })],
+    [
+      'a service naming an unknown feature',
+      'FEATURE_DEFINITION_UNKNOWN_FEATURE',
+      (r: FeatureRepository) => ({ ...r, featureServices: [{ name: 'svc', features: ['stats:nope'] }] }),
+    ],
   ])('refuses %s with %s and records nothing', async (_, code, mutate) => {
     const registry = new FeatureRegistry(project);
     const before = (await registry.latest())?.version;

@@ -59,7 +59,10 @@ describe('numbers', () => {
 
   it('quarantines an integer a double cannot hold exactly (2^53 + 1), keeping its digits in the payload', async () => {
     expect(await quarantinedOnly('{"x": 9007199254740993}')).toEqual({ reason: 'TYPE_MISMATCH', payload: '{"x": 9007199254740993}' });
-    expect(await quarantinedOnly('{"x": 123456789012345678901234567890}')).toEqual({ reason: 'TYPE_MISMATCH', payload: '{"x": 123456789012345678901234567890}' });
+    expect(await quarantinedOnly('{"x": 123456789012345678901234567890}')).toEqual({
+      reason: 'TYPE_MISMATCH',
+      payload: '{"x": 123456789012345678901234567890}',
+    });
     expect(await quarantinedOnly('{"f": 16777217}')).toEqual({ reason: 'TYPE_MISMATCH', payload: '{"f": 16777217}' });
   });
 
@@ -80,7 +83,17 @@ describe('numbers', () => {
 
   it('stores decimals exactly and quarantines those the column would round', async () => {
     const schema = struct([field('id', primitive('long')), field('m', decimal(10, 2))]);
-    const { rows, quarantine } = await land(['{"id": 1, "m": 1.2300}', '{"id": 2, "m": "-0.5"}', '{"id": 3, "m": 1.5e-1}', '{"id": 4, "m": 1.239}', '{"id": 5, "m": "1.001"}', '{"id": 6, "m": 1.234e-1}'], schema);
+    const { rows, quarantine } = await land(
+      [
+        '{"id": 1, "m": 1.2300}',
+        '{"id": 2, "m": "-0.5"}',
+        '{"id": 3, "m": 1.5e-1}',
+        '{"id": 4, "m": 1.239}',
+        '{"id": 5, "m": "1.001"}',
+        '{"id": 6, "m": 1.234e-1}',
+      ],
+      schema,
+    );
     expect(rows.map((r) => [Number(r['id']), String(r['m'])]).sort()).toEqual([
       [1, '1.23'],
       [2, '-0.50'],
@@ -138,9 +151,14 @@ describe('strings', () => {
 
 describe('dates and timestamps', () => {
   it('converts a timestamp with an offset to the UTC instant, in both timestamp kinds', async () => {
-    const { rows, quarantine } = await land(['{"ts": "2024-05-01T10:00:00+02:00", "ntz": "2024-05-01T10:00:00+02:00"}', '{"ts": "2024-05-01T23:30:00-05:30", "ntz": "2024-05-01T10:00:00Z"}']);
+    const { rows, quarantine } = await land([
+      '{"ts": "2024-05-01T10:00:00+02:00", "ntz": "2024-05-01T10:00:00+02:00"}',
+      '{"ts": "2024-05-01T23:30:00-05:30", "ntz": "2024-05-01T10:00:00Z"}',
+    ]);
     expect(quarantine).toEqual([]);
-    const read = await engine.query(`SELECT strftime(ts AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S') AS ts, strftime(ntz, '%Y-%m-%dT%H:%M:%S') AS ntz FROM (VALUES ${rows.map((r) => `('${String(r['ts'])}'::TIMESTAMPTZ, '${String(r['ntz'])}'::TIMESTAMP)`).join(', ')}) v(ts, ntz) ORDER BY ts`);
+    const read = await engine.query(
+      `SELECT strftime(ts AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S') AS ts, strftime(ntz, '%Y-%m-%dT%H:%M:%S') AS ntz FROM (VALUES ${rows.map((r) => `('${String(r['ts'])}'::TIMESTAMPTZ, '${String(r['ntz'])}'::TIMESTAMP)`).join(', ')}) v(ts, ntz) ORDER BY ts`,
+    );
     expect(read).toEqual([
       { ts: '2024-05-01T08:00:00', ntz: '2024-05-01T08:00:00' },
       { ts: '2024-05-02T05:00:00', ntz: '2024-05-01T10:00:00' },
@@ -149,7 +167,9 @@ describe('dates and timestamps', () => {
 
   it('reads a timestamp without an offset as UTC, unchanged', async () => {
     const { rows } = await land(['{"ts": "2024-05-01 10:00:00", "ntz": "2024-05-01 10:00:00"}']);
-    const read = await engine.query(`SELECT strftime(('${String(rows[0]?.['ts'])}'::TIMESTAMPTZ) AT TIME ZONE 'UTC', '%H:%M') AS ts, strftime('${String(rows[0]?.['ntz'])}'::TIMESTAMP, '%H:%M') AS ntz`);
+    const read = await engine.query(
+      `SELECT strftime(('${String(rows[0]?.['ts'])}'::TIMESTAMPTZ) AT TIME ZONE 'UTC', '%H:%M') AS ts, strftime('${String(rows[0]?.['ntz'])}'::TIMESTAMP, '%H:%M') AS ntz`,
+    );
     expect(read).toEqual([{ ts: '10:00', ntz: '10:00' }]);
   });
 
@@ -162,7 +182,10 @@ describe('dates and timestamps', () => {
   });
 
   it('stores the first and last days of the range', async () => {
-    const { rows, quarantine } = await land(['{"id": 1, "d": "0001-01-01", "ts": "0001-01-01T00:00:00Z"}', '{"id": 2, "d": "9999-12-31", "ts": "9999-12-31T23:59:59.999999Z"}']);
+    const { rows, quarantine } = await land([
+      '{"id": 1, "d": "0001-01-01", "ts": "0001-01-01T00:00:00Z"}',
+      '{"id": 2, "d": "9999-12-31", "ts": "9999-12-31T23:59:59.999999Z"}',
+    ]);
     expect(quarantine).toEqual([]);
     expect(rows.map((r) => String(r['d'])).sort()).toEqual(['0001-01-01', '9999-12-31']);
   });
@@ -178,7 +201,13 @@ describe('bytes that are not UTF-8', () => {
     await DeltaTable.create(location, { engine, schema: SCHEMA });
     const target = await IngestTarget.open(location, { engine });
     const bytes = Buffer.from([0x7b, 0x22, 0x73, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]);
-    await target.writeJson([{ payload: bytes.toString('base64'), invalid: 'INVALID_UTF8', source: { kind: 'http', requestId: 'r', index: 0 } }, { payload: '{"id": 1}', source: { kind: 'http', requestId: 'r', index: 1 } }], []);
+    await target.writeJson(
+      [
+        { payload: bytes.toString('base64'), invalid: 'INVALID_UTF8', source: { kind: 'http', requestId: 'r', index: 0 } },
+        { payload: '{"id": 1}', source: { kind: 'http', requestId: 'r', index: 1 } },
+      ],
+      [],
+    );
     expect((await tableRows(engine, location)).map((r) => String(r['id']))).toEqual(['1']);
     const [bad] = await quarantineRows(engine, location);
     expect(bad).toMatchObject({ reason: 'INVALID_UTF8', payload: bytes.toString('base64') });

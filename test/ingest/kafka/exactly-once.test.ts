@@ -22,7 +22,23 @@ function random(seed: number): () => number {
 }
 
 function startJob(table: string, bootstrap: string, group: string): ChildProcess {
-  return startCli(['ingest', 'kafka', table, '--brokers', bootstrap, '--topic', 'sequence', '--group', group, '--max-batch-records', '250', '--max-batch-ms', '100', '--format', 'json']);
+  return startCli([
+    'ingest',
+    'kafka',
+    table,
+    '--brokers',
+    bootstrap,
+    '--topic',
+    'sequence',
+    '--group',
+    group,
+    '--max-batch-records',
+    '250',
+    '--max-batch-ms',
+    '100',
+    '--format',
+    'json',
+  ]);
 }
 
 const ready = await kafkaAvailable();
@@ -79,7 +95,9 @@ describe.skipIf(!ready)('Kafka ingestion killed with SIGKILL at random points', 
     await exited(last);
     expect(count, stderr).toBeGreaterThanOrEqual(good);
 
-    const rows = await fixture().engine.query(`SELECT seq, count(*) AS n FROM (${await (await (await DeltaTable.open(table, { engine: fixture().engine })).scan()).sql()}) GROUP BY seq`);
+    const rows = await fixture().engine.query(
+      `SELECT seq, count(*) AS n FROM (${await (await (await DeltaTable.open(table, { engine: fixture().engine })).scan()).sql()}) GROUP BY seq`,
+    );
     const duplicates = rows.filter((r) => Number(r['n']) !== 1);
     expect(duplicates).toEqual([]);
     const seen = new Set(rows.map((r) => Number(r['seq'])));

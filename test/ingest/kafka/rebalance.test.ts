@@ -13,7 +13,25 @@ describe.skipIf(!ready)('Kafka ingestion across consumer-group rebalances', () =
   const fixture = useKafkaTopic('orders', 4);
 
   const job = (table: string): ChildProcess =>
-    startCli(['ingest', 'kafka', table, '--brokers', fixture().kafka.bootstrap, '--topic', 'orders', '--group', 'shared-group', '--max-batch-records', '200', '--max-batch-ms', '100', '--session-timeout-ms', '6000', '--key-column', 'order_key']);
+    startCli([
+      'ingest',
+      'kafka',
+      table,
+      '--brokers',
+      fixture().kafka.bootstrap,
+      '--topic',
+      'orders',
+      '--group',
+      'shared-group',
+      '--max-batch-records',
+      '200',
+      '--max-batch-ms',
+      '100',
+      '--session-timeout-ms',
+      '6000',
+      '--key-column',
+      'order_key',
+    ]);
 
   const produce = async (from: number, to: number) => {
     for (let start = from; start < to; start += 100) {
@@ -26,7 +44,9 @@ describe.skipIf(!ready)('Kafka ingestion across consumer-group rebalances', () =
 
   const rows = async (table: string) => {
     try {
-      return await fixture().engine.query(`SELECT seq, order_key FROM (${await (await (await DeltaTable.open(table, { engine: fixture().engine })).scan()).sql()})`);
+      return await fixture().engine.query(
+        `SELECT seq, order_key FROM (${await (await (await DeltaTable.open(table, { engine: fixture().engine })).scan()).sql()})`,
+      );
     } catch {
       return [];
     }

@@ -114,10 +114,27 @@ describe.skipIf(!kinesaliteAvailable())('Kinesis ingestion (kinesalite)', () => 
     const table = path.join(await tempDir('aquifer-kinesis-kill-'), 'kills');
     await put(stream, 0, 2000, () => false);
     const start = (): ChildProcess =>
-      spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'cli', 'main.js'), 'ingest', 'kinesis', table, '--stream', stream, '--endpoint', service!.endpoint, '--max-batch-records', '200', '--max-batch-ms', '50'], {
-        stdio: 'ignore',
-        env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
-      });
+      spawn(
+        process.execPath,
+        [
+          path.join(REPO_ROOT, 'dist', 'cli', 'main.js'),
+          'ingest',
+          'kinesis',
+          table,
+          '--stream',
+          stream,
+          '--endpoint',
+          service!.endpoint,
+          '--max-batch-records',
+          '200',
+          '--max-batch-ms',
+          '50',
+        ],
+        {
+          stdio: 'ignore',
+          env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+        },
+      );
     for (let kill = 0; kill < 5; kill++) {
       const job = start();
       await sleep(900 + kill * 350);
@@ -128,7 +145,9 @@ describe.skipIf(!kinesaliteAvailable())('Kinesis ingestion (kinesalite)', () => 
     for (let i = 0; i < 300 && (await countRows(table)) < 2000; i++) await sleep(100);
     last.kill('SIGTERM');
     await new Promise((resolve) => last.once('exit', resolve));
-    const rows = await engine.query(`SELECT count(*) AS n, count(DISTINCT seq) AS d FROM (${await (await (await DeltaTable.open(table, { engine })).scan()).sql()})`);
+    const rows = await engine.query(
+      `SELECT count(*) AS n, count(DISTINCT seq) AS d FROM (${await (await (await DeltaTable.open(table, { engine })).scan()).sql()})`,
+    );
     expect(rows[0]).toEqual({ n: 2000n, d: 2000n });
   });
 });

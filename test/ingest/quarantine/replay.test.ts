@@ -32,7 +32,12 @@ async function tableWithQuarantine(rules: readonly Rule[] = []): Promise<{ table
   const table = path.join(dir, 'events');
   await DeltaTable.create(table, { engine, schema: SCHEMA });
   const file = path.join(dir, 'in.jsonl');
-  const lines = ['{"id": 1, "name": "ann", "amount": 1}', '{"id": "two", "name": "bob", "amount": 2}', '{"id": 3, "name": "cy", "amount": "three"}', '{"id": 4, "name": '];
+  const lines = [
+    '{"id": 1, "name": "ann", "amount": 1}',
+    '{"id": "two", "name": "bob", "amount": 2}',
+    '{"id": 3, "name": "cy", "amount": "three"}',
+    '{"id": 4, "name": ',
+  ];
   if (rules.length > 0) lines.push('{"id": 5, "name": "eve", "amount": -5}');
   await writeFile(file, lines.join('\n') + '\n');
   const target = await IngestTarget.open(table, { engine, checks: { rules } });

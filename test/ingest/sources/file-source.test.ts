@@ -41,7 +41,12 @@ async function parquet(at: string, sql: string): Promise<string> {
   return at;
 }
 
-const SCHEMA: StructType = struct([field('id', primitive('long'), false), field('name', primitive('string')), field('amount', primitive('double')), field('day', primitive('date'))]);
+const SCHEMA: StructType = struct([
+  field('id', primitive('long'), false),
+  field('name', primitive('string')),
+  field('amount', primitive('double')),
+  field('day', primitive('date')),
+]);
 /** Like SCHEMA but every column nullable: CSV then takes DuckDB's single-pass path. */
 const NULLABLE: StructType = struct(SCHEMA.fields.map((f) => ({ ...f, nullable: true })));
 
@@ -51,7 +56,11 @@ async function existing(location: string, schema: StructType = SCHEMA): Promise<
 
 /** Checks go to both the target and ingestFiles: JSON lines read the first, CSV the second (see the bug below). */
 async function ingest(location: string, options: FileIngestOptions, create = true) {
-  const target = await IngestTarget.open(location, { engine, createIfMissing: create ? {} : false, ...(options.checks === undefined ? {} : { checks: options.checks }) });
+  const target = await IngestTarget.open(location, {
+    engine,
+    createIfMissing: create ? {} : false,
+    ...(options.checks === undefined ? {} : { checks: options.checks }),
+  });
   return ingestFiles(engine, target, options);
 }
 
@@ -93,7 +102,7 @@ describe('loading files into a new table', () => {
     ]);
   });
 
-  it('creates the table from a Parquet file with the file\'s own column types', async () => {
+  it("creates the table from a Parquet file with the file's own column types", async () => {
     const w = await workspace();
     await parquet(path.join(w.dir, 'landing', 'a.parquet'), "SELECT range::INTEGER AS id, 'n' || range AS name, range * 0.5 AS amount FROM range(3)");
     const result = await ingest(w.table, { files: path.join(w.dir, 'landing', '*.parquet') });
@@ -116,7 +125,7 @@ describe('loading files into a new table', () => {
 });
 
 describe('loading files into an existing table', () => {
-  it('loads CSV (columns in another order and case), JSON lines and Parquet into the table\'s types', async () => {
+  it("loads CSV (columns in another order and case), JSON lines and Parquet into the table's types", async () => {
     const w = await workspace();
     await existing(w.table);
     await w.file('1.csv', 'AMOUNT,Id,name,day\n10.5,1,ann,2024-05-01\n3.25,2,bob,2024-05-02\n');
@@ -389,7 +398,7 @@ describe('files whose columns cannot be matched', () => {
     expect(ids(await tableRows(engine, w.table))).toEqual([1]);
   });
 
-  it('quarantines a Parquet file whose column cannot be converted to the table\'s type instead of failing the load', async () => {
+  it("quarantines a Parquet file whose column cannot be converted to the table's type instead of failing the load", async () => {
     const w = await workspace();
     await existing(w.table, NULLABLE);
     const bad = await parquet(path.join(w.dir, 'landing', 'a.parquet'), "SELECT 'one' AS id");
@@ -413,7 +422,7 @@ describe('files whose columns cannot be matched', () => {
     expect(result).toMatchObject({ accepted: 1, quarantined: 1 });
   });
 
-  it('does not fix a new table\'s schema from a JSON-lines file without any valid record', async () => {
+  it("does not fix a new table's schema from a JSON-lines file without any valid record", async () => {
     const w = await workspace();
     await w.file('1.jsonl', 'not json\n[1, 2]\n');
     expect(await ingest(w.table, { files: path.join(w.dir, 'landing', '1.jsonl') })).toMatchObject({ accepted: 0, quarantined: 2 });
@@ -459,7 +468,11 @@ describe('a crash between the quarantine commit and the table commit', () => {
     let tableId: string | undefined;
     let crashed = false;
     const original = TableWriter.prototype.commit;
-    vi.spyOn(TableWriter.prototype, 'commit').mockImplementation(async function (this: TableWriter, staged: StagedWrite, extra?: readonly { appId: string; version: number }[]) {
+    vi.spyOn(TableWriter.prototype, 'commit').mockImplementation(async function (
+      this: TableWriter,
+      staged: StagedWrite,
+      extra?: readonly { appId: string; version: number }[],
+    ) {
       tableId ??= (await (await DeltaTable.open(location, { engine })).snapshot()).metadata.id;
       if (!crashed && staged.snapshot.metadata.id === tableId) {
         crashed = true;
@@ -557,7 +570,11 @@ describe('a crash between the quarantine commit and the table commit', () => {
     // Fail the second file's table commit: the first is committed, the third never started.
     let commits = 0;
     const original = TableWriter.prototype.commit;
-    vi.spyOn(TableWriter.prototype, 'commit').mockImplementation(async function (this: TableWriter, staged: StagedWrite, extra?: readonly { appId: string; version: number }[]) {
+    vi.spyOn(TableWriter.prototype, 'commit').mockImplementation(async function (
+      this: TableWriter,
+      staged: StagedWrite,
+      extra?: readonly { appId: string; version: number }[],
+    ) {
       const isTable = staged.snapshot.schema.fields.some((f) => f.name === 'id');
       if (isTable && ++commits === 2) throw new Error('simulated crash before the table commit');
       return original.call(this, staged, extra);
@@ -606,7 +623,9 @@ describe('values from files never change silently', () => {
         [1, 'ann'],
         [3, 'é'],
       ]);
-      expect((await quarantineRows(engine, w.table)).map((q) => [q.reason, q.source['line'], q.payload])).toEqual([['INVALID_UTF8', 3, bad.toString('base64')]]);
+      expect((await quarantineRows(engine, w.table)).map((q) => [q.reason, q.source['line'], q.payload])).toEqual([
+        ['INVALID_UTF8', 3, bad.toString('base64')],
+      ]);
     }
   });
 
@@ -625,12 +644,22 @@ describe('values from files never change silently', () => {
 
   it('converts CSV timestamps with an offset to UTC and quarantines infinity and year-10000 dates (checked path)', async () => {
     const w = await workspace();
-    const schema = struct([field('id', primitive('long'), false), field('ntz', primitive('timestamp_ntz')), field('ts', primitive('timestamp')), field('day', primitive('date'))]);
+    const schema = struct([
+      field('id', primitive('long'), false),
+      field('ntz', primitive('timestamp_ntz')),
+      field('ts', primitive('timestamp')),
+      field('day', primitive('date')),
+    ]);
     await existing(w.table, schema);
-    const at = await w.file('a.csv', 'id,ntz,ts,day\n1,2024-05-01T10:00:00+02:00,2024-05-01T10:00:00-01:00,2024-05-01\n2,2024-05-01 10:00:00,,infinity\n3,,,10000-01-01\n');
+    const at = await w.file(
+      'a.csv',
+      'id,ntz,ts,day\n1,2024-05-01T10:00:00+02:00,2024-05-01T10:00:00-01:00,2024-05-01\n2,2024-05-01 10:00:00,,infinity\n3,,,10000-01-01\n',
+    );
     const result = await ingest(w.table, { files: at }, false);
     expect(result).toMatchObject({ accepted: 1, quarantined: 2 });
-    const [row] = await engine.query(`SELECT strftime(ntz, '%Y-%m-%dT%H:%M:%S') AS ntz, strftime(ts AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S') AS ts, day::VARCHAR AS day FROM (SELECT '${String((await tableRows(engine, w.table))[0]?.['ntz'])}'::TIMESTAMP AS ntz, '${String((await tableRows(engine, w.table))[0]?.['ts'])}'::TIMESTAMPTZ AS ts, '${String((await tableRows(engine, w.table))[0]?.['day'])}'::DATE AS day)`);
+    const [row] = await engine.query(
+      `SELECT strftime(ntz, '%Y-%m-%dT%H:%M:%S') AS ntz, strftime(ts AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S') AS ts, day::VARCHAR AS day FROM (SELECT '${String((await tableRows(engine, w.table))[0]?.['ntz'])}'::TIMESTAMP AS ntz, '${String((await tableRows(engine, w.table))[0]?.['ts'])}'::TIMESTAMPTZ AS ts, '${String((await tableRows(engine, w.table))[0]?.['day'])}'::DATE AS day)`,
+    );
     expect(row).toEqual({ ntz: '2024-05-01T08:00:00', ts: '2024-05-01T11:00:00', day: '2024-05-01' });
     expect((await quarantineRows(engine, w.table)).map((q) => q.reason)).toEqual(['TYPE_MISMATCH', 'TYPE_MISMATCH']);
   });
@@ -641,7 +670,9 @@ describe('values from files never change silently', () => {
     const at = await w.file('a.csv', 'id,ntz\n1,2024-05-01T10:00:00+02:00\n2,2024-05-01 10:00:00\n');
     expect(await ingest(w.table, { files: at }, false)).toMatchObject({ accepted: 2, quarantined: 0 });
     const rows = (await tableRows(engine, w.table)).sort(byColumn('id'));
-    const read = await engine.query(`SELECT strftime(v::TIMESTAMP, '%Y-%m-%dT%H:%M:%S') AS v FROM (VALUES ${rows.map((r) => `('${String(r['ntz'])}')`).join(', ')}) t(v)`);
+    const read = await engine.query(
+      `SELECT strftime(v::TIMESTAMP, '%Y-%m-%dT%H:%M:%S') AS v FROM (VALUES ${rows.map((r) => `('${String(r['ntz'])}')`).join(', ')}) t(v)`,
+    );
     expect(read).toEqual([{ v: '2024-05-01T08:00:00' }, { v: '2024-05-01T10:00:00' }]);
   });
 

@@ -2,8 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { jsonArrayElements } from '../../../src/ingest/index.js';
 
 describe('jsonArrayElements', () => {
-  it('gives each element\'s own text, digits and spacing inside it untouched', () => {
-    expect(jsonArrayElements(' [ {"a": 9007199254740993,  "b": 1e400} ,\n"x", 3.0,null, [1, [2]] ] ')).toEqual(['{"a": 9007199254740993,  "b": 1e400}', '"x"', '3.0', 'null', '[1, [2]]']);
+  it("gives each element's own text, digits and spacing inside it untouched", () => {
+    expect(jsonArrayElements(' [ {"a": 9007199254740993,  "b": 1e400} ,\n"x", 3.0,null, [1, [2]] ] ')).toEqual([
+      '{"a": 9007199254740993,  "b": 1e400}',
+      '"x"',
+      '3.0',
+      'null',
+      '[1, [2]]',
+    ]);
   });
 
   it('is not fooled by brackets, braces, commas and escaped quotes inside strings', () => {

@@ -7,7 +7,11 @@ import { TokenStore } from '../../../src/server/auth/token-store.js';
 import { tempDir } from '../../support/temp.js';
 
 const store = async () => new TokenStore(path.join(await tempDir('aquifer-tokens-'), '.aquifer', 'tokens.json'));
-const codeOf = (promise: Promise<unknown>) => promise.then(() => 'ok', (error: { code?: string }) => error.code ?? String(error));
+const codeOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'ok',
+    (error: { code?: string }) => error.code ?? String(error),
+  );
 
 describe('TokenStore', () => {
   it('keeps only a hash, in a file only its owner can read, and lists no secrets', async () => {

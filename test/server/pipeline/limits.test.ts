@@ -10,11 +10,21 @@ describe('serverSettings', () => {
   it("takes the project's server section over the defaults, and overrides over both", () => {
     const config: ServerConfig = { anonymous: 'loopback', limits: { depth: 8, records: 10 } };
     expect(serverSettings(config)).toEqual({ anonymous: 'loopback', limits: { ...DEFAULT_LIMITS, depth: 8, records: 10 } });
-    expect(serverSettings(config, { anonymous: 'off', limits: { records: 20 } })).toEqual({ anonymous: 'off', limits: { ...DEFAULT_LIMITS, depth: 8, records: 20 } });
+    expect(serverSettings(config, { anonymous: 'off', limits: { records: 20 } })).toEqual({
+      anonymous: 'off',
+      limits: { ...DEFAULT_LIMITS, depth: 8, records: 20 },
+    });
   });
 
   it('refuses unknown access modes, unknown limits and limits that are not positive whole numbers', () => {
-    const bad = [{ anonymous: 'everyone' }, { limits: { bodySize: 1 } }, { limits: { depth: 0 } }, { limits: { records: 1.5 } }, { limits: { bodyBytes: '1' } }];
-    for (const config of bad) expect(() => serverSettings(config as ServerConfig), JSON.stringify(config)).toThrow(expect.objectContaining({ code: 'SERVER_CONFIG_INVALID' }));
+    const bad = [
+      { anonymous: 'everyone' },
+      { limits: { bodySize: 1 } },
+      { limits: { depth: 0 } },
+      { limits: { records: 1.5 } },
+      { limits: { bodyBytes: '1' } },
+    ];
+    for (const config of bad)
+      expect(() => serverSettings(config as ServerConfig), JSON.stringify(config)).toThrow(expect.objectContaining({ code: 'SERVER_CONFIG_INVALID' }));
   });
 });

@@ -12,11 +12,23 @@ const tokens: Record<string, string> = {};
 const ROUTES = [
   { path: '/v1/ingest/events', body: JSON.stringify([{ id: 1 }]), role: 'writer' },
   { path: '/get-online-features', body: JSON.stringify({ features: ['driver_stats:trips'], entities: { driver_id: [1001] } }), role: 'reader' },
-  { path: '/push', body: JSON.stringify({ push_source_name: 'driver_stats', to: 'online_and_offline', df: { driver_id: [1002], event_ts: ['2024-05-02T00:00:00Z'], trips: [3] } }), role: 'writer' },
+  {
+    path: '/push',
+    body: JSON.stringify({
+      push_source_name: 'driver_stats',
+      to: 'online_and_offline',
+      df: { driver_id: [1002], event_ts: ['2024-05-02T00:00:00Z'], trips: [3] },
+    }),
+    role: 'writer',
+  },
 ] as const;
 
 const call = (path: string, body: string, token?: string, headers: Record<string, string> = {}) =>
-  rawRequest(server.url, { path, body, headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...headers } });
+  rawRequest(server.url, {
+    path,
+    body,
+    headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...headers },
+  });
 
 beforeAll(async () => {
   fixture = await securityProject();
@@ -57,7 +69,14 @@ describe('bearer tokens on every route', () => {
       if (route.role === 'writer') expect(await codes(tokens['reader']), route.path).toBe('403 AUTH_FORBIDDEN');
     }
     expect(await codes401UnknownRoute()).toBe('401 AUTH_TOKEN_MISSING');
-    for (const spelling of ['/%67et-online-features', '//get-online-features/', '/%70ush', '/v1/ingest/%65vents', '/%761//ingest/events/', '/get-online-features?token=x']) {
+    for (const spelling of [
+      '/%67et-online-features',
+      '//get-online-features/',
+      '/%70ush',
+      '/v1/ingest/%65vents',
+      '/%761//ingest/events/',
+      '/get-online-features?token=x',
+    ]) {
       const answer = await call(spelling, '{}');
       expect(`${answer.status} ${answer.json.error?.code}`, spelling).toBe('401 AUTH_TOKEN_MISSING');
     }
@@ -72,8 +91,14 @@ describe('bearer tokens on every route', () => {
 
   it('refuses a cross-site Origin and, on loopback, a foreign Host (DNS rebinding), even with a token', async () => {
     const lookup = ROUTES[1];
-    expect(await call(lookup.path, lookup.body, tokens['admin'], { origin: 'https://evil.example' })).toMatchObject({ status: 403, json: { error: { code: 'HTTP_ORIGIN_FORBIDDEN' } } });
-    expect(await call(lookup.path, lookup.body, tokens['admin'], { host: 'evil.example' })).toMatchObject({ status: 403, json: { error: { code: 'HTTP_ORIGIN_FORBIDDEN' } } });
+    expect(await call(lookup.path, lookup.body, tokens['admin'], { origin: 'https://evil.example' })).toMatchObject({
+      status: 403,
+      json: { error: { code: 'HTTP_ORIGIN_FORBIDDEN' } },
+    });
+    expect(await call(lookup.path, lookup.body, tokens['admin'], { host: 'evil.example' })).toMatchObject({
+      status: 403,
+      json: { error: { code: 'HTTP_ORIGIN_FORBIDDEN' } },
+    });
     expect((await call(lookup.path, lookup.body, tokens['admin'], { origin: 'http://localhost:3000' })).status).toBe(200);
   });
 });
@@ -108,7 +133,11 @@ describe('anonymous access', () => {
     const open = await serve(fixture, { anonymous: 'loopback', host: '0.0.0.0' });
     try {
       const port = new URL(open.url).port;
-      const answer = await rawRequest(`http://${external as string}:${port}`, { path: lookup.path, body: lookup.body, headers: { 'content-type': 'application/json' } });
+      const answer = await rawRequest(`http://${external as string}:${port}`, {
+        path: lookup.path,
+        body: lookup.body,
+        headers: { 'content-type': 'application/json' },
+      });
       expect(answer.json.error?.code).toBe('AUTH_TOKEN_MISSING');
       const local = await rawRequest(`http://127.0.0.1:${port}`, { path: lookup.path, body: lookup.body, headers: { 'content-type': 'application/json' } });
       expect(local.status).toBe(200);

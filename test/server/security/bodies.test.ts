@@ -35,7 +35,8 @@ afterAll(async () => {
   await fixture?.close();
 });
 
-const send = (path: string, request: Omit<RawRequest, 'path'>) => rawRequest(server.url, { ...request, path, headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}`, ...request.headers } });
+const send = (path: string, request: Omit<RawRequest, 'path'>) =>
+  rawRequest(server.url, { ...request, path, headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}`, ...request.headers } });
 
 /** Status and code of each spelling's answer, sent all at once. */
 async function answers(make: () => Omit<RawRequest, 'path'>): Promise<Record<string, string>> {
@@ -91,7 +92,12 @@ describe('the request pipeline on every route and spelling', () => {
   });
 
   it('limits a body sent to /health too', async () => {
-    const answer = await rawRequest(server.url, { method: 'GET', path: '/%68ealth', body: ' '.repeat(LIMITS.bodyBytes + 1), headers: { 'content-length': String(LIMITS.bodyBytes + 1) } });
+    const answer = await rawRequest(server.url, {
+      method: 'GET',
+      path: '/%68ealth',
+      body: ' '.repeat(LIMITS.bodyBytes + 1),
+      headers: { 'content-length': String(LIMITS.bodyBytes + 1) },
+    });
     expect(`${answer.status} ${answer.json.error?.code}`).toBe('413 HTTP_BODY_TOO_LARGE');
   });
 
@@ -115,7 +121,11 @@ describe('bounded work per request', () => {
   it('refuses 200,000 NDJSON lines under the default limits instead of parsing them', async () => {
     const defaults = await serve(fixture);
     try {
-      const answer = await rawRequest(defaults.url, { path: '/v1/ingest/events', body: '{"a":1}\n'.repeat(200_000), headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${admin}` } });
+      const answer = await rawRequest(defaults.url, {
+        path: '/v1/ingest/events',
+        body: '{"a":1}\n'.repeat(200_000),
+        headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${admin}` },
+      });
       expect(`${answer.status} ${answer.json.error?.code}`).toBe('413 HTTP_TOO_MANY_RECORDS');
     } finally {
       await defaults.close();

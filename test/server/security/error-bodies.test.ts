@@ -17,7 +17,10 @@ beforeAll(async () => {
   const view = features.featureViews[0] as { name: string; source: { table: string } };
   features.featureViews.push({ ...view, name: 'ghost_stats', source: { ...view.source, table: 'ghost' } });
   await writeFile(fixture.project.featuresPath, JSON.stringify(features));
-  await DeltaTable.create(fixture.project.tablePath('ghost'), { engine: fixture.engine, data: { sql: `SELECT 1::BIGINT AS driver_id, TIMESTAMPTZ '2024-05-01 10:00:00+00' AS event_ts, 7::BIGINT AS trips` } });
+  await DeltaTable.create(fixture.project.tablePath('ghost'), {
+    engine: fixture.engine,
+    data: { sql: `SELECT 1::BIGINT AS driver_id, TIMESTAMPTZ '2024-05-01 10:00:00+00' AS event_ts, 7::BIGINT AS trips` },
+  });
   await applyDefinitions(fixture.project, fixture.engine);
   await rm(fixture.project.tablePath('ghost'), { recursive: true });
   admin = (await fixture.store.create({ role: 'admin' })).token;

@@ -22,10 +22,21 @@ export async function securityProject(): Promise<SecurityFixture> {
     project.featuresPath,
     JSON.stringify({
       entities: [{ name: 'driver', joinKeys: [{ name: 'driver_id', type: 'long' }] }],
-      featureViews: [{ name: 'driver_stats', entities: ['driver'], source: { kind: 'table', table: 'driver_stats', timestampField: 'event_ts' }, features: [{ name: 'trips', type: 'long' }], ttl: '1d' }],
+      featureViews: [
+        {
+          name: 'driver_stats',
+          entities: ['driver'],
+          source: { kind: 'table', table: 'driver_stats', timestampField: 'event_ts' },
+          features: [{ name: 'trips', type: 'long' }],
+          ttl: '1d',
+        },
+      ],
     }),
   );
-  await DeltaTable.create(project.tablePath('driver_stats'), { engine, data: { sql: `SELECT 1001::BIGINT AS driver_id, TIMESTAMPTZ '2024-05-01 10:00:00+00' AS event_ts, 7::BIGINT AS trips` } });
+  await DeltaTable.create(project.tablePath('driver_stats'), {
+    engine,
+    data: { sql: `SELECT 1001::BIGINT AS driver_id, TIMESTAMPTZ '2024-05-01 10:00:00+00' AS event_ts, 7::BIGINT AS trips` },
+  });
   await applyDefinitions(project, engine);
   const features = await openAppliedFeatureStore(project, engine);
   await features.materialize(0, '2030-01-01T00:00:00Z');
@@ -56,6 +67,10 @@ export async function writtenState(fixture: SecurityFixture, server: RunningServ
     }
   };
   await walk(path.join(fixture.project.root, 'tables'));
-  const response = await fetch(`${server.url}/get-online-features`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` }, body: JSON.stringify({ features: ['driver_stats:trips'], entities: { driver_id: [1001, 1002] } }) });
+  const response = await fetch(`${server.url}/get-online-features`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+    body: JSON.stringify({ features: ['driver_stats:trips'], entities: { driver_id: [1001, 1002] } }),
+  });
   return { files: files.sort(), online: await response.json() };
 }

@@ -22,7 +22,11 @@ afterAll(async () => {
 describe('request headers', () => {
   it('answers a Host that is not a host name with a typed 400 on every route, and writes nothing', async () => {
     for (const host of ['exa mple', 'a/b', '[::1', 'x:99999', 'x@y']) {
-      for (const request of [{ method: 'GET', path: '/health' }, { path: '/v1/ingest/host_probe', body: '[{"a":1}]' }, { path: '/%70ush', body: '{}' }]) {
+      for (const request of [
+        { method: 'GET', path: '/health' },
+        { path: '/v1/ingest/host_probe', body: '[{"a":1}]' },
+        { path: '/%70ush', body: '{}' },
+      ]) {
         const answer = await rawRequest(url, { ...request, headers: { host, 'content-type': 'application/json' } });
         expect(`${answer.status} ${answer.json.error?.code}`, `${host} ${request.path}`).toBe('400 HTTP_REQUEST_INVALID');
       }

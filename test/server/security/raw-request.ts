@@ -33,23 +33,26 @@ export function rawRequest(base: string, request: RawRequest): Promise<RawAnswer
     const settle = () => {
       if (answer !== undefined && (sent || request.chunks === undefined)) resolve(answer);
     };
-    const req = http.request({ host: url.hostname, port: url.port, method: request.method ?? 'POST', path: request.path, headers: request.headers ?? {}, agent: false }, (res) => {
-      answered = true;
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: RawAnswer['json'] = {};
-        try {
-          json = JSON.parse(text) as RawAnswer['json'];
-        } catch {
-          // Not JSON: the test looks at text.
-        }
-        answer = { status: res.statusCode ?? 0, headers: res.headers, json, text };
-        settle();
-      });
-      res.on('error', reject);
-    });
+    const req = http.request(
+      { host: url.hostname, port: url.port, method: request.method ?? 'POST', path: request.path, headers: request.headers ?? {}, agent: false },
+      (res) => {
+        answered = true;
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: RawAnswer['json'] = {};
+          try {
+            json = JSON.parse(text) as RawAnswer['json'];
+          } catch {
+            // Not JSON: the test looks at text.
+          }
+          answer = { status: res.statusCode ?? 0, headers: res.headers, json, text };
+          settle();
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', (error) => {
       if (!answered) reject(error);
     });

@@ -34,7 +34,13 @@ describe.each([
     await t.delete('id = 1');
     await t.update({ set: { v: 'v + 1' }, where: 'id IN (2, 3)' });
     await t.merge({
-      source: { rows: [{ id: 4, v: 400 }, { id: 5, v: -1 }, { id: 9, v: 900 }] },
+      source: {
+        rows: [
+          { id: 4, v: 400 },
+          { id: 5, v: -1 },
+          { id: 9, v: 900 },
+        ],
+      },
       on: 'target.id = source.id',
       whenMatched: [{ condition: 'source.v < 0', delete: true }, { update: { v: 'source.v' } }],
       whenNotMatched: [{ insert: { id: 'source.id', part: "'p1'", v: 'source.v' } }],
@@ -63,7 +69,12 @@ describe.each([
   });
 
   it('reads a partition overwrite as deletes and inserts from its removes and adds', async () => {
-    const { table: t } = await DeltaTable.create(location(), { engine, data: { sql: "SELECT i AS id, 'p' || (i % 2) AS part, i AS v FROM range(0, 4) t(i)" }, partitionColumns: ['part'], properties: { 'delta.enableChangeDataFeed': 'true', ...extra } });
+    const { table: t } = await DeltaTable.create(location(), {
+      engine,
+      data: { sql: "SELECT i AS id, 'p' || (i % 2) AS part, i AS v FROM range(0, 4) t(i)" },
+      partitionColumns: ['part'],
+      properties: { 'delta.enableChangeDataFeed': 'true', ...extra },
+    });
     await t.overwrite({ sql: "SELECT 10 AS id, 'p1' AS part, 10 AS v" }, { where: "part = 'p1'" });
     expect(await changes(t, 1)).toEqual([
       [1, 'delete', 1, 1],
@@ -77,7 +88,11 @@ describe('change data feed errors', () => {
   it('refuses tables without the feed and ranges outside the table', async () => {
     const { table: plain } = await DeltaTable.create(location(), { engine, data: { sql: 'SELECT 1 AS id' } });
     await expect(plain.changes({ from: 0 })).rejects.toMatchObject({ code: 'CDF_NOT_ENABLED', value: 0 });
-    const { table: t } = await DeltaTable.create(location(), { engine, data: { sql: 'SELECT 1 AS id, 1 AS v' }, properties: { 'delta.enableChangeDataFeed': 'true' } });
+    const { table: t } = await DeltaTable.create(location(), {
+      engine,
+      data: { sql: 'SELECT 1 AS id, 1 AS v' },
+      properties: { 'delta.enableChangeDataFeed': 'true' },
+    });
     await expect(t.changes({ from: 0, to: 5 })).rejects.toMatchObject({ code: 'CDF_RANGE_INVALID' });
     await expect(t.changes({ from: 1, to: 0 })).rejects.toMatchObject({ code: 'CDF_RANGE_INVALID' });
     expect(await changes(t, 0)).toEqual([[0, 'insert', 1, 1]]);

@@ -21,8 +21,17 @@ afterAll(async () => {
 
 /** What a checkpoint must carry: live files (with their stats and deletion vectors), transactions, domains, metadata, protocol. */
 function state(snapshot: Snapshot) {
-  const files = snapshot.files.map((f) => JSON.stringify([f.path, f.partitionValues, f.size, f.stats ?? null, f.deletionVector ?? null, f.tags ?? null])).sort();
-  return { version: snapshot.version, files, txns: [...snapshot.txns].sort(), domains: [...snapshot.domains].sort(), metadata: snapshot.metadata, protocol: snapshot.protocol };
+  const files = snapshot.files
+    .map((f) => JSON.stringify([f.path, f.partitionValues, f.size, f.stats ?? null, f.deletionVector ?? null, f.tags ?? null]))
+    .sort();
+  return {
+    version: snapshot.version,
+    files,
+    txns: [...snapshot.txns].sort(),
+    domains: [...snapshot.domains].sort(),
+    metadata: snapshot.metadata,
+    protocol: snapshot.protocol,
+  };
 }
 
 /** The statements DuckDB ran while `work` did. */
@@ -43,8 +52,17 @@ async function statements(work: () => Promise<unknown>): Promise<string[]> {
 describe('checkpoints written straight from the log in DuckDB', () => {
   it('carries the same state as the log it replaces, for a table with deletion vectors, transactions, domains and removes', async () => {
     const root = path.join(scratch, 'own');
-    const { table } = await DeltaTable.create(root, { engine, data: { sql: "SELECT i AS id, 'p' || (i % 2) AS part FROM range(0, 100) t(i)" }, partitionColumns: ['part'], properties: { 'delta.enableDeletionVectors': 'true', 'delta.checkpointInterval': '1000' } });
-    for (let k = 1; k < 6; k++) await table.append({ sql: `SELECT i AS id, 'p' || (i % 2) AS part FROM range(${k * 100}, ${(k + 1) * 100}) t(i)` }, { txn: { appId: `app-${k % 2}`, version: k }, domains: [{ domain: 'aquifer.position', configuration: String(k), removed: false }] });
+    const { table } = await DeltaTable.create(root, {
+      engine,
+      data: { sql: "SELECT i AS id, 'p' || (i % 2) AS part FROM range(0, 100) t(i)" },
+      partitionColumns: ['part'],
+      properties: { 'delta.enableDeletionVectors': 'true', 'delta.checkpointInterval': '1000' },
+    });
+    for (let k = 1; k < 6; k++)
+      await table.append(
+        { sql: `SELECT i AS id, 'p' || (i % 2) AS part FROM range(${k * 100}, ${(k + 1) * 100}) t(i)` },
+        { txn: { appId: `app-${k % 2}`, version: k }, domains: [{ domain: 'aquifer.position', configuration: String(k), removed: false }] },
+      );
     await table.delete('id % 3 = 0');
     await table.overwrite({ sql: "SELECT 1000 AS id, 'p1' AS part" }, { where: "part = 'p1'" });
     const replayed = await (await DeltaTable.open(root, { engine })).snapshot();
@@ -58,17 +76,27 @@ describe('checkpoints written straight from the log in DuckDB', () => {
 
   it('takes any number of commits since the last checkpoint, joined into one file for DuckDB', async () => {
     const root = path.join(scratch, 'long');
-    const { table } = await DeltaTable.create(root, { engine, durable: false, data: { sql: 'SELECT 0::BIGINT AS id' }, properties: { 'delta.checkpointInterval': '100000' } });
+    const { table } = await DeltaTable.create(root, {
+      engine,
+      durable: false,
+      data: { sql: 'SELECT 0::BIGINT AS id' },
+      properties: { 'delta.checkpointInterval': '100000' },
+    });
     const log = path.join(root, '_delta_log');
     const commit = await fs.readFile(path.join(log, '00000000000000000000.json'), 'utf8');
     const add = commit.split('\n').find((line) => line.startsWith('{"add"')) as string;
     // 300 commits, each re-adding the first file under another name: cheap to make by hand.
     for (let v = 1; v <= 300; v++) {
       const name = `part-${String(v).padStart(5, '0')}.parquet`;
-      await fs.writeFile(path.join(log, `${String(v).padStart(20, '0')}.json`), `{"commitInfo":{"timestamp":${v}}}\n${add.replace(/"path":"[^"]*"/, `"path":"${name}"`)}\n`);
+      await fs.writeFile(
+        path.join(log, `${String(v).padStart(20, '0')}.json`),
+        `{"commitInfo":{"timestamp":${v}}}\n${add.replace(/"path":"[^"]*"/, `"path":"${name}"`)}\n`,
+      );
     }
     const replayed = await (await DeltaTable.open(root, { engine })).snapshot();
-    const sql = await statements(async () => expect(await writeCheckpointFromLog(table.store, engine, root)).toMatchObject({ version: 300, numOfAddFiles: 301 }));
+    const sql = await statements(async () =>
+      expect(await writeCheckpointFromLog(table.store, engine, root)).toMatchObject({ version: 300, numOfAddFiles: 301 }),
+    );
     expect(sql.some((text) => text.includes('commits.jsonl'))).toBe(true);
     for (const file of await fs.readdir(log)) if (file.endsWith('.json')) await fs.rm(path.join(log, file));
     expect(state(await (await DeltaTable.open(root, { engine })).snapshot())).toEqual(state(replayed));
@@ -77,14 +105,22 @@ describe('checkpoints written straight from the log in DuckDB', () => {
   it('reads large commits in place rather than joining them, with the same state', async () => {
     const root = path.join(scratch, 'wide');
     const rows = (from: number) => ({ sql: `SELECT i AS id, 'k' || (i % 700) AS part FROM range(${from}, ${from + 1400}) t(i)` });
-    const { table } = await DeltaTable.create(root, { engine, durable: false, data: rows(0), partitionColumns: ['part'], properties: { 'delta.checkpointInterval': '1000' } });
+    const { table } = await DeltaTable.create(root, {
+      engine,
+      durable: false,
+      data: rows(0),
+      partitionColumns: ['part'],
+      properties: { 'delta.checkpointInterval': '1000' },
+    });
     await table.append(rows(1400));
     await table.overwrite({ sql: "SELECT i AS id, 'k1' AS part FROM range(0, 10) t(i)" }, { where: "part < 'k3'" });
     const log = path.join(root, '_delta_log');
     const sizes = await Promise.all((await fs.readdir(log)).filter((f) => f.endsWith('.json')).map(async (f) => (await fs.stat(path.join(log, f))).size));
     expect(Math.min(...sizes)).toBeGreaterThan(64 * 1024);
     const replayed = await (await DeltaTable.open(root, { engine })).snapshot();
-    const sql = await statements(async () => expect(await writeCheckpointFromLog(table.store, engine, root)).toMatchObject({ version: 2, numOfAddFiles: replayed.files.length }));
+    const sql = await statements(async () =>
+      expect(await writeCheckpointFromLog(table.store, engine, root)).toMatchObject({ version: 2, numOfAddFiles: replayed.files.length }),
+    );
     expect(sql.some((text) => text.includes('commits.jsonl'))).toBe(false);
     expect(sql.some((text) => /_delta_log\/0{19}1\.json/.test(text))).toBe(true);
     for (const file of await fs.readdir(log)) if (file.endsWith('.json')) await fs.rm(path.join(log, file));

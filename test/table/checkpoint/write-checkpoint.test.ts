@@ -27,8 +27,14 @@ describe('checkpoints written by commits', () => {
     // An overwrite leaves tombstones, which the checkpoint must carry for vacuum.
     await table.overwrite({ sql: "SELECT 100 AS id, 'p0' AS part" }, { where: "part = 'p0'" });
     await appendBatches(table, 13, 21);
-    expect((await logFiles(where)).filter((f) => f.includes('.checkpoint.'))).toEqual(['00000000000000000010.checkpoint.parquet', '00000000000000000020.checkpoint.parquet']);
-    expect(JSON.parse(await readFile(path.join(where, '_delta_log', '_last_checkpoint'), 'utf8'))).toMatchObject({ version: 20, numOfAddFiles: expect.any(Number) });
+    expect((await logFiles(where)).filter((f) => f.includes('.checkpoint.'))).toEqual([
+      '00000000000000000010.checkpoint.parquet',
+      '00000000000000000020.checkpoint.parquet',
+    ]);
+    expect(JSON.parse(await readFile(path.join(where, '_delta_log', '_last_checkpoint'), 'utf8'))).toMatchObject({
+      version: 20,
+      numOfAddFiles: expect.any(Number),
+    });
 
     const replayed = await (await DeltaTable.open(where, { engine })).snapshot();
     // Without commits 0..20 the reader must rebuild everything from checkpoint 20.
@@ -51,11 +57,18 @@ describe('checkpoints written by commits', () => {
     expect(await fresh.append({ sql: "SELECT 20 AS id, 'p0' AS part" }, { txn: { appId: 'loader', version: 20 } })).toMatchObject({ skipped: true });
   });
 
-  it('follows a table\'s own interval and keeps domain metadata', async () => {
+  it("follows a table's own interval and keeps domain metadata", async () => {
     const where = location();
     const { table } = await DeltaTable.create(where, { engine, data: { sql: 'SELECT 0 AS id' }, properties: { 'delta.checkpointInterval': '3' } });
-    for (let i = 1; i <= 7; i++) await table.append({ sql: `SELECT ${i} AS id` }, i === 2 ? { domains: [{ domain: 'aquifer.positions', configuration: '{"seq":"42"}', removed: false }] } : {});
-    expect((await logFiles(where)).filter((f) => f.includes('.checkpoint.'))).toEqual(['00000000000000000003.checkpoint.parquet', '00000000000000000006.checkpoint.parquet']);
+    for (let i = 1; i <= 7; i++)
+      await table.append(
+        { sql: `SELECT ${i} AS id` },
+        i === 2 ? { domains: [{ domain: 'aquifer.positions', configuration: '{"seq":"42"}', removed: false }] } : {},
+      );
+    expect((await logFiles(where)).filter((f) => f.includes('.checkpoint.'))).toEqual([
+      '00000000000000000003.checkpoint.parquet',
+      '00000000000000000006.checkpoint.parquet',
+    ]);
     for (const file of await logFiles(where)) if (file.endsWith('.json') && Number(file.slice(0, 20)) <= 6) await rm(path.join(where, '_delta_log', file));
     const snapshot = await (await DeltaTable.open(where, { engine })).snapshot();
     expect(snapshot.version).toBe(7);
@@ -67,7 +80,11 @@ describe('checkpoints written by commits', () => {
 describe('expired log cleanup', () => {
   it('removes commits and checkpoints past delta.logRetentionDuration only behind a checkpoint that is itself past it', async () => {
     const where = location();
-    const { table } = await DeltaTable.create(where, { engine, data: { sql: "SELECT 0 AS id, 'p0' AS part" }, properties: { 'delta.logRetentionDuration': 'interval 1 hour' } });
+    const { table } = await DeltaTable.create(where, {
+      engine,
+      data: { sql: "SELECT 0 AS id, 'p0' AS part" },
+      properties: { 'delta.logRetentionDuration': 'interval 1 hour' },
+    });
     await appendBatches(table, 1, 25);
     // Everything so far is two hours old; what follows is new.
     const old = new Date(Date.now() - 2 * 3_600_000);
@@ -85,13 +102,21 @@ describe('expired log cleanup', () => {
 
   it('keeps everything while no checkpoint is past the retention, and when cleanup is turned off', async () => {
     const where = location();
-    const { table } = await DeltaTable.create(where, { engine, data: { sql: "SELECT 0 AS id, 'p0' AS part" }, properties: { 'delta.logRetentionDuration': 'interval 1 hour', 'delta.enableExpiredLogCleanup': 'false' } });
+    const { table } = await DeltaTable.create(where, {
+      engine,
+      data: { sql: "SELECT 0 AS id, 'p0' AS part" },
+      properties: { 'delta.logRetentionDuration': 'interval 1 hour', 'delta.enableExpiredLogCleanup': 'false' },
+    });
     await appendBatches(table, 1, 11);
     const old = new Date(Date.now() - 2 * 3_600_000);
     for (const file of await logFiles(where)) await utimes(path.join(where, '_delta_log', file), old, old);
     expect(await table.cleanupLogs()).toEqual({ keptFromCheckpoint: undefined, deleted: [] });
     const other = location();
-    const created = await DeltaTable.create(other, { engine, data: { sql: "SELECT 0 AS id, 'p0' AS part" }, properties: { 'delta.logRetentionDuration': 'interval 1 hour' } });
+    const created = await DeltaTable.create(other, {
+      engine,
+      data: { sql: "SELECT 0 AS id, 'p0' AS part" },
+      properties: { 'delta.logRetentionDuration': 'interval 1 hour' },
+    });
     await appendBatches(created.table, 1, 9);
     for (const file of await logFiles(other)) await utimes(path.join(other, '_delta_log', file), old, old);
     expect((await created.table.cleanupLogs()).deleted).toEqual([]);
@@ -100,7 +125,11 @@ describe('expired log cleanup', () => {
 
   it('refuses a retention that is not a duration, naming the property', async () => {
     const where = location();
-    const { table } = await DeltaTable.create(where, { engine, data: { sql: "SELECT 0 AS id, 'p0' AS part" }, properties: { 'delta.logRetentionDuration': 'forever' } });
+    const { table } = await DeltaTable.create(where, {
+      engine,
+      data: { sql: "SELECT 0 AS id, 'p0' AS part" },
+      properties: { 'delta.logRetentionDuration': 'forever' },
+    });
     await expect(table.cleanupLogs()).rejects.toMatchObject({ code: 'TABLE_PROPERTY_INVALID', value: 'forever' });
   });
 });

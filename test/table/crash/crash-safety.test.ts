@@ -58,40 +58,52 @@ describe('crash safety: SIGKILL at random points of appends, merges, deletes, up
   it.each([
     ['copy on write', {}, 11],
     ['deletion vectors', { 'delta.enableDeletionVectors': 'true' }, 23],
-  ])(`after each of ${KILLS} kills (%s) the table loads and equals its last committed version exactly, and delta-rs agrees`, async (name, properties, seed) => {
-    const root = path.join(scratch, name.replaceAll(' ', '-'));
-    await DeltaTable.create(root, { engine, data: { sql: INITIAL_ROWS }, partitionColumns: ['p'], properties: { 'delta.checkpointInterval': '4', ...properties } });
-    const model = `model_${seed}`;
-    await engine.run(`CREATE OR REPLACE TABLE ${model} AS ${INITIAL_ROWS}`);
-    let modelVersion = 0;
-    const next = seededRandom(seed);
-    const killedDuring = new Map<string, number>();
-    const reference = readers ? new ReferenceReaders(referencePython() as string, path.join(scratch, 'reads')) : undefined;
-    if (reference !== undefined) await fs.mkdir(path.join(scratch, 'reads'), { recursive: true });
-    for (let kill = 1; kill <= KILLS; kill++) {
-      const last = await killWriterAfter(root, Math.floor(next() * 400));
-      const table = await DeltaTable.open(root, { engine });
-      const snapshot = await table.snapshot();
-      // Bring the model to the version the log reached, by the operation each commit names.
-      for (let v = modelVersion + 1; v <= snapshot.version; v++) {
-        const info = (await table.commitActions(v)).find((a) => a.kind === 'commitInfo');
-        await applyToModel(engine, model, v, info?.kind === 'commitInfo' ? String(info.commitInfo.operation) : '?');
+  ])(
+    `after each of ${KILLS} kills (%s) the table loads and equals its last committed version exactly, and delta-rs agrees`,
+    async (name, properties, seed) => {
+      const root = path.join(scratch, name.replaceAll(' ', '-'));
+      await DeltaTable.create(root, {
+        engine,
+        data: { sql: INITIAL_ROWS },
+        partitionColumns: ['p'],
+        properties: { 'delta.checkpointInterval': '4', ...properties },
+      });
+      const model = `model_${seed}`;
+      await engine.run(`CREATE OR REPLACE TABLE ${model} AS ${INITIAL_ROWS}`);
+      let modelVersion = 0;
+      const next = seededRandom(seed);
+      const killedDuring = new Map<string, number>();
+      const reference = readers ? new ReferenceReaders(referencePython() as string, path.join(scratch, 'reads')) : undefined;
+      if (reference !== undefined) await fs.mkdir(path.join(scratch, 'reads'), { recursive: true });
+      for (let kill = 1; kill <= KILLS; kill++) {
+        const last = await killWriterAfter(root, Math.floor(next() * 400));
+        const table = await DeltaTable.open(root, { engine });
+        const snapshot = await table.snapshot();
+        // Bring the model to the version the log reached, by the operation each commit names.
+        for (let v = modelVersion + 1; v <= snapshot.version; v++) {
+          const info = (await table.commitActions(v)).find((a) => a.kind === 'commitInfo');
+          await applyToModel(engine, model, v, info?.kind === 'commitInfo' ? String(info.commitInfo.operation) : '?');
+        }
+        modelVersion = snapshot.version;
+        if (last !== undefined && Number(last.split(' ')[0]?.slice(1)) > snapshot.version) {
+          const op = last.split(' ')[1] ?? '?';
+          killedDuring.set(op, (killedDuring.get(op) ?? 0) + 1);
+        }
+        const difference = await rowDifference(engine, readableFields(snapshot), await (await table.scan()).sql(), model);
+        expect(difference, `after kill ${kill} (${last ?? 'before any operation'}), version ${snapshot.version}`).toBeUndefined();
+        if (reference !== undefined && (kill % 25 === 0 || kill === KILLS)) {
+          const read = await reference.read(root, 'deltalake-sql');
+          expect(read.ok, read.error).toBe(true);
+          expect(read.version).toBe(snapshot.version);
+          expect(
+            await rowDifference(engine, readableFields(snapshot), await (await table.scan()).sql(), `read_parquet('${read.output}')`),
+            `delta-rs after kill ${kill}`,
+          ).toBeUndefined();
+        }
       }
-      modelVersion = snapshot.version;
-      if (last !== undefined && Number(last.split(' ')[0]?.slice(1)) > snapshot.version) {
-        const op = last.split(' ')[1] ?? '?';
-        killedDuring.set(op, (killedDuring.get(op) ?? 0) + 1);
-      }
-      const difference = await rowDifference(engine, readableFields(snapshot), await (await table.scan()).sql(), model);
-      expect(difference, `after kill ${kill} (${last ?? 'before any operation'}), version ${snapshot.version}`).toBeUndefined();
-      if (reference !== undefined && (kill % 25 === 0 || kill === KILLS)) {
-        const read = await reference.read(root, 'deltalake-sql');
-        expect(read.ok, read.error).toBe(true);
-        expect(read.version).toBe(snapshot.version);
-        expect(await rowDifference(engine, readableFields(snapshot), await (await table.scan()).sql(), `read_parquet('${read.output}')`), `delta-rs after kill ${kill}`).toBeUndefined();
-      }
-    }
-    // Where the kills landed (informational: timing decides it, so it is reported, not asserted).
-    console.info(`${name}: ${KILLS} kills, table at version ${modelVersion}; killed during ${JSON.stringify(Object.fromEntries(killedDuring))}`);
-  }, 1_800_000);
+      // Where the kills landed (informational: timing decides it, so it is reported, not asserted).
+      console.info(`${name}: ${KILLS} kills, table at version ${modelVersion}; killed during ${JSON.stringify(Object.fromEntries(killedDuring))}`);
+    },
+    1_800_000,
+  );
 });

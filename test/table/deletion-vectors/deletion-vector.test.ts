@@ -50,14 +50,23 @@ describe('readDeletionVector', () => {
   });
 
   /** Write a 'u' DV file under an optional random prefix and describe its first vector. */
-  async function writeUuidDv(rows: number[], options: { prefix?: string; bytes?: Uint8Array; data?: Uint8Array } = {}): Promise<{ dv: DeletionVectorDescriptor; file: string }> {
+  async function writeUuidDv(
+    rows: number[],
+    options: { prefix?: string; bytes?: Uint8Array; data?: Uint8Array } = {},
+  ): Promise<{ dv: DeletionVectorDescriptor; file: string }> {
     const prefix = options.prefix ?? '';
     const uuid = randomUUID();
     const data = options.data ?? serializeDeletionVector(rows);
     const bytes = options.bytes ?? dvFile([data]).bytes;
     const key = `${prefix === '' ? '' : `${prefix}/`}deletion_vector_${uuid}.bin`;
     await store.put(key, bytes);
-    const dv: DeletionVectorDescriptor = { storageType: 'u', pathOrInlineDv: `${prefix}${uuidToZ85(uuid)}`, offset: 1, sizeInBytes: data.length, cardinality: rows.length };
+    const dv: DeletionVectorDescriptor = {
+      storageType: 'u',
+      pathOrInlineDv: `${prefix}${uuidToZ85(uuid)}`,
+      offset: 1,
+      sizeInBytes: data.length,
+      cardinality: rows.length,
+    };
     return { dv, file: path.join(root, key) };
   }
 

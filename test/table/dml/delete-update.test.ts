@@ -14,7 +14,8 @@ beforeAll(() => {
 });
 
 /** 300 rows over three partitions, each partition in two files (two commits). */
-const ROWS = (from: number, to: number) => `SELECT i AS id, 'p' || (i % 3) AS part, CASE WHEN i % 10 = 0 THEN NULL ELSE i * 2 END AS v FROM range(${from}, ${to}) t(i)`;
+const ROWS = (from: number, to: number) =>
+  `SELECT i AS id, 'p' || (i % 3) AS part, CASE WHEN i % 10 = 0 THEN NULL ELSE i * 2 END AS v FROM range(${from}, ${to}) t(i)`;
 
 async function table(deletionVectors: boolean): Promise<DeltaTable> {
   const { table } = await DeltaTable.create(location(), {
@@ -48,7 +49,12 @@ describe.each([
     const after = await t.snapshot();
     // Only p1's two files were touched; the others are the same files as before.
     const untouched = before.files.filter((f) => f.partitionValues['part'] !== 'p1').map((f) => f.path);
-    expect(after.files.filter((f) => f.partitionValues['part'] !== 'p1').map((f) => f.path).sort()).toEqual(untouched.sort());
+    expect(
+      after.files
+        .filter((f) => f.partitionValues['part'] !== 'p1')
+        .map((f) => f.path)
+        .sort(),
+    ).toEqual(untouched.sort());
     if (deletionVectors) {
       expect(after.files.filter((f) => f.deletionVector !== undefined)).toHaveLength(2);
       expect(after.files.map((f) => f.path).sort()).toEqual(before.files.map((f) => f.path).sort());

@@ -70,7 +70,12 @@ async function files(root: string, test: (name: string) => boolean): Promise<str
   for (const entry of await fs.readdir(root, { withFileTypes: true, recursive: true })) {
     if (!entry.isFile() || !test(entry.name)) continue;
     const file = path.join(entry.parentPath, entry.name);
-    out.push({ file, digest: createHash('sha1').update(await fs.readFile(file)).digest('hex') });
+    out.push({
+      file,
+      digest: createHash('sha1')
+        .update(await fs.readFile(file))
+        .digest('hex'),
+    });
   }
   return out.sort((a, b) => a.digest.localeCompare(b.digest) || a.file.localeCompare(b.file)).map((f) => f.file);
 }

@@ -13,7 +13,8 @@ function meta(name: string): ObjectMeta {
 
 const commitName = (v: number) => `${padVersion(v)}.json`;
 const checkpointName = (v: number) => `${padVersion(v)}.checkpoint.parquet`;
-const partName = (v: number, part: number, parts: number) => `${padVersion(v)}.checkpoint.${String(part).padStart(10, '0')}.${String(parts).padStart(10, '0')}.parquet`;
+const partName = (v: number, part: number, parts: number) =>
+  `${padVersion(v)}.checkpoint.${String(part).padStart(10, '0')}.${String(parts).padStart(10, '0')}.parquet`;
 const compactionName = (from: number, to: number) => `${padVersion(from)}.${padVersion(to)}.compacted.json`;
 
 describe('classifyLogFile', () => {
@@ -42,8 +43,20 @@ describe('classifyLogFile', () => {
   });
 
   it('classifies a v2 checkpoint named by UUID, in JSON and in Parquet', () => {
-    expect(classifyLogFile(meta(`00000000000000000010.checkpoint.${UUID}.json`))).toMatchObject({ type: 'checkpoint', version: 10, format: 'v2', uuid: UUID, fileFormat: 'json' });
-    expect(classifyLogFile(meta(`00000000000000000010.checkpoint.${UUID}.parquet`))).toMatchObject({ type: 'checkpoint', version: 10, format: 'v2', uuid: UUID, fileFormat: 'parquet' });
+    expect(classifyLogFile(meta(`00000000000000000010.checkpoint.${UUID}.json`))).toMatchObject({
+      type: 'checkpoint',
+      version: 10,
+      format: 'v2',
+      uuid: UUID,
+      fileFormat: 'json',
+    });
+    expect(classifyLogFile(meta(`00000000000000000010.checkpoint.${UUID}.parquet`))).toMatchObject({
+      type: 'checkpoint',
+      version: 10,
+      format: 'v2',
+      uuid: UUID,
+      fileFormat: 'parquet',
+    });
   });
 
   it('classifies a log compaction file with its version range', () => {
@@ -51,7 +64,10 @@ describe('classifyLogFile', () => {
   });
 
   it('classifies by the file name, whatever folder holds it', () => {
-    expect(classifyLogFile({ path: 'a/b/_delta_log/00000000000000000003.json', size: 1, lastModified: new Date(0) })).toMatchObject({ type: 'commit', version: 3 });
+    expect(classifyLogFile({ path: 'a/b/_delta_log/00000000000000000003.json', size: 1, lastModified: new Date(0) })).toMatchObject({
+      type: 'commit',
+      version: 3,
+    });
   });
 
   it.each([
@@ -129,7 +145,10 @@ describe('buildLogSegment', () => {
   function describeSegment(segment: LogSegment) {
     return {
       version: segment.version,
-      checkpoint: segment.checkpoint === undefined ? undefined : { version: segment.checkpoint.version, files: segment.checkpoint.files.map((f) => path.basename(f.meta.path)) },
+      checkpoint:
+        segment.checkpoint === undefined
+          ? undefined
+          : { version: segment.checkpoint.version, files: segment.checkpoint.files.map((f) => path.basename(f.meta.path)) },
       deltas: segment.deltas.map((d) => (d.type === 'commit' ? d.version : `${d.version}-${d.endVersion}`)),
       commits: segment.commits.map((c) => c.version),
       latestVersion: segment.latestVersion,
@@ -138,7 +157,13 @@ describe('buildLogSegment', () => {
 
   it('replays every commit from 0 when there is no checkpoint', async () => {
     await commits(0, 5);
-    expect(describeSegment(await build())).toEqual({ version: 5, checkpoint: undefined, deltas: [0, 1, 2, 3, 4, 5], commits: [0, 1, 2, 3, 4, 5], latestVersion: 5 });
+    expect(describeSegment(await build())).toEqual({
+      version: 5,
+      checkpoint: undefined,
+      deltas: [0, 1, 2, 3, 4, 5],
+      commits: [0, 1, 2, 3, 4, 5],
+      latestVersion: 5,
+    });
   });
 
   it('reads an older version from the commits up to it', async () => {
@@ -154,7 +179,12 @@ describe('buildLogSegment', () => {
   it('picks the newest complete checkpoint at or before the version', async () => {
     await commits(0, 12);
     await touch(checkpointName(5), checkpointName(10));
-    expect(describeSegment(await build())).toMatchObject({ version: 12, checkpoint: { version: 10, files: [checkpointName(10)] }, deltas: [11, 12], commits: [11, 12] });
+    expect(describeSegment(await build())).toMatchObject({
+      version: 12,
+      checkpoint: { version: 10, files: [checkpointName(10)] },
+      deltas: [11, 12],
+      commits: [11, 12],
+    });
     expect(describeSegment(await build(10))).toMatchObject({ version: 10, checkpoint: { version: 10 }, deltas: [] });
     expect(describeSegment(await build(9))).toMatchObject({ version: 9, checkpoint: { version: 5 }, deltas: [6, 7, 8, 9] });
     expect(describeSegment(await build(5))).toMatchObject({ version: 5, checkpoint: { version: 5 }, deltas: [] });
@@ -188,7 +218,10 @@ describe('buildLogSegment', () => {
   it('uses every part of a complete multi-part checkpoint, in part order', async () => {
     await commits(0, 12);
     await touch(checkpointName(5), partName(10, 3, 3), partName(10, 1, 3), partName(10, 2, 3));
-    expect(describeSegment(await build())).toMatchObject({ checkpoint: { version: 10, files: [partName(10, 1, 3), partName(10, 2, 3), partName(10, 3, 3)] }, deltas: [11, 12] });
+    expect(describeSegment(await build())).toMatchObject({
+      checkpoint: { version: 10, files: [partName(10, 1, 3), partName(10, 2, 3), partName(10, 3, 3)] },
+      deltas: [11, 12],
+    });
   });
 
   it('uses the complete set when two writers left multi-part checkpoints with different part counts', async () => {

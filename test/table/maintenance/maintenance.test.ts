@@ -31,9 +31,8 @@ async function content(t: DeltaTable, version?: number): Promise<string> {
   return JSON.stringify(result[0], (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
 }
 
-
 describe('optimize', () => {
-  it('compacts each partition\'s small files into one, changing no data, and has nothing left to do after', async () => {
+  it("compacts each partition's small files into one, changing no data, and has nothing left to do after", async () => {
     const t = await smallFiles();
     const before = await content(t);
     const result = await t.optimize();
@@ -85,7 +84,7 @@ describe('optimize', () => {
 });
 
 describe('vacuum', () => {
-  it('refuses a retention below the table\'s unless forced, and deletes nothing within the retention', async () => {
+  it("refuses a retention below the table's unless forced, and deletes nothing within the retention", async () => {
     const t = await smallFiles();
     await t.optimize();
     await expect(t.vacuum({ retentionHours: 1 })).rejects.toMatchObject({ code: 'VACUUM_RETENTION_TOO_SHORT' });
@@ -113,24 +112,28 @@ describe('vacuum', () => {
     await expect((await t.scan({ version: 0 })).count()).rejects.toMatchObject({ code: 'TABLE_DATA_FILE_MISSING' });
   });
 
-  it.runIf(referenceReadersAvailable())('would delete exactly what delta-rs\'s full vacuum deletes: expired removes, deletion-vector files, orphans', async () => {
-    const t = await smallFiles({ 'delta.enableDeletionVectors': 'true' });
-    await t.delete('id % 5 = 0');
-    await t.overwrite({ sql: `SELECT * FROM (${rows(0, 50)}) WHERE part = 'p1'` }, { where: "part = 'p1'" });
-    await t.optimize();
-    await writeFile(path.join(t.location, 'part=p0', 'orphan.parquet'), 'not referenced');
-    const ours = (await t.vacuum({ retentionHours: 0, force: true, dryRun: true })).files.sort();
-    const script = 'import sys, json\nfrom deltalake import DeltaTable\nprint(json.dumps(sorted(DeltaTable(sys.argv[1]).vacuum(retention_hours=0, dry_run=True, enforce_retention_duration=False, full=True))))';
-    const { stdout } = await promisify(execFile)(referencePython() as string, ['-c', script, t.location]);
-    // delta-rs names a file once per tombstone of it (a file removed again with a deletion vector has two): compare the sets.
-    const theirs = [...new Set((JSON.parse(stdout) as string[]).map((f) => decodeURIComponent(f)))].sort();
-    expect(ours.length).toBeGreaterThan(10);
-    expect(ours).toEqual(theirs);
-  });
+  it.runIf(referenceReadersAvailable())(
+    "would delete exactly what delta-rs's full vacuum deletes: expired removes, deletion-vector files, orphans",
+    async () => {
+      const t = await smallFiles({ 'delta.enableDeletionVectors': 'true' });
+      await t.delete('id % 5 = 0');
+      await t.overwrite({ sql: `SELECT * FROM (${rows(0, 50)}) WHERE part = 'p1'` }, { where: "part = 'p1'" });
+      await t.optimize();
+      await writeFile(path.join(t.location, 'part=p0', 'orphan.parquet'), 'not referenced');
+      const ours = (await t.vacuum({ retentionHours: 0, force: true, dryRun: true })).files.sort();
+      const script =
+        'import sys, json\nfrom deltalake import DeltaTable\nprint(json.dumps(sorted(DeltaTable(sys.argv[1]).vacuum(retention_hours=0, dry_run=True, enforce_retention_duration=False, full=True))))';
+      const { stdout } = await promisify(execFile)(referencePython() as string, ['-c', script, t.location]);
+      // delta-rs names a file once per tombstone of it (a file removed again with a deletion vector has two): compare the sets.
+      const theirs = [...new Set((JSON.parse(stdout) as string[]).map((f) => decodeURIComponent(f)))].sort();
+      expect(ours.length).toBeGreaterThan(10);
+      expect(ours).toEqual(theirs);
+    },
+  );
 });
 
 describe('restore', () => {
-  it('brings back an earlier version\'s rows and schema in a new commit, keeping history', async () => {
+  it("brings back an earlier version's rows and schema in a new commit, keeping history", async () => {
     const { table: t } = await DeltaTable.create(location(), { engine, data: { sql: rows(0, 100) } });
     await t.append({ sql: rows(100, 200) });
     const atOne = await content(t, 1);

@@ -22,8 +22,52 @@ const fixture = tableFixture();
 
 /** The characters that broke, or could break, quoting, escaping or paths. */
 const PIECES = [
-  '\0', "'", "''", '"', '\\', '\\\\', '%', '%25', '%2F', '/', '=', '\n', '\r\n', '\t', ' ', '.', '..', '*', '?', '[', ']', '{', '}', '$', '${x}', ':', ',', ';', '--', '/*',
-  'ü', 'é', 'e\u0301', '\u0301', '😀', '𝔸', '👩‍👩‍👧', '\u202e', 'שלום', 'مرحبا', '\u200b', '\ufeff', 'NULL', 'null', '__HIVE_DEFAULT_PARTITION__', 'a',
+  '\0',
+  "'",
+  "''",
+  '"',
+  '\\',
+  '\\\\',
+  '%',
+  '%25',
+  '%2F',
+  '/',
+  '=',
+  '\n',
+  '\r\n',
+  '\t',
+  ' ',
+  '.',
+  '..',
+  '*',
+  '?',
+  '[',
+  ']',
+  '{',
+  '}',
+  '$',
+  '${x}',
+  ':',
+  ',',
+  ';',
+  '--',
+  '/*',
+  'ü',
+  'é',
+  'e\u0301',
+  '\u0301',
+  '😀',
+  '𝔸',
+  '👩‍👩‍👧',
+  '\u202e',
+  'שלום',
+  'مرحبا',
+  '\u200b',
+  '\ufeff',
+  'NULL',
+  'null',
+  '__HIVE_DEFAULT_PARTITION__',
+  'a',
 ];
 
 function hostile(random: () => number, maxPieces: number): string {
@@ -102,63 +146,69 @@ function jsonLines(c: Case, from: number, to: number): string {
 const SEEDS = [0, ...Array.from({ length: 12 }, (_, i) => 1000 + i)];
 
 describe('hostile strings in values and names', () => {
-  it.each(SEEDS)('a table written with the strings of seed %i reads back exactly after appends, checkpoints, pruned scans, deletes, ingests, overwrites, updates and optimize', async (seed) => {
-    const c = makeCase(seed);
-    const engine = fixture.engine();
-    const location = fixture.location();
-    const n = c.names;
-    const properties: Record<string, string> = { 'delta.checkpointInterval': '1000' };
-    if (c.mapping) properties['delta.columnMapping.mode'] = 'name';
-    const { table } = await DeltaTable.create(location, { engine, data: { sql: rowsSql(c, 0, 12) }, partitionColumns: [n.part], properties });
-    await table.append({ sql: rowsSql(c, 12, 24) });
-    let expected = `SELECT * FROM (${rowsSql(c, 0, 24)})`;
-    const check = async (step: string) => {
-      const fresh = await DeltaTable.open(location, { engine });
-      const snapshot = await fresh.snapshot();
-      const scan = await fresh.scan();
-      expect(await rowDifference(engine, readableFields(snapshot), await scan.sql(), `(${expected})`), `seed ${seed}, ${step}`).toBeUndefined();
-      // Predicates on each value: through partition pruning, statistics and the row filter.
-      for (const [column, value] of [
-        [n.value, c.values[0] as string],
-        [n.value, c.values[1] as string],
-        [n.part, c.parts[0] as string],
-      ] as const) {
-        const where = `${quoteIdent(column)} = ${quoteLiteral(value)}`;
-        const filtered = await fresh.scan({ where });
-        expect(await rowDifference(engine, readableFields(snapshot), await filtered.sql(), `(SELECT * FROM (${expected}) WHERE ${where})`), `seed ${seed}, ${step}, where ${JSON.stringify(where)}`).toBeUndefined();
-      }
-    };
-    await check('after an append');
-    await table.checkpoint();
-    await check('after a checkpoint');
-    const doomed = `${quoteIdent(n.part)} = ${quoteLiteral(c.parts[1] as string)} OR ${quoteIdent(n.value)} = ${quoteLiteral(c.values[2] as string)}`;
-    await table.delete(doomed);
-    expected = `SELECT * FROM (${expected}) WHERE NOT (${doomed})`;
-    await check('after a delete');
-    await table.append({ sql: rowsSql(c, 24, 30) });
-    expected = `SELECT * FROM (${expected}) UNION ALL ${rowsSql(c, 24, 30)}`;
-    await check('after an append past the checkpoint');
-    // Records ingested as JSON lines reach the columns through JSON paths built from their names.
-    const file = path.join(path.dirname(location), `ingest-${seed}.jsonl`);
-    await fs.writeFile(file, jsonLines(c, 30, 36));
-    const ingested = await ingestFiles(engine, await IngestTarget.open(location, { engine }), { files: file });
-    expect(ingested.quarantined, `seed ${seed}: quarantined ingested records`).toBe(0);
-    expected = `SELECT * FROM (${expected}) UNION ALL ${rowsSql(c, 30, 36)}`;
-    await check('after a file ingest');
-    // An overwrite of one partition, named by its hostile value.
-    const partition = `${quoteIdent(n.part)} = ${quoteLiteral(c.parts[2] as string)}`;
-    const replacement = `SELECT * FROM (${rowsSql(c, 40, 46)}) WHERE ${partition}`;
-    await table.overwrite({ sql: replacement }, { where: partition });
-    expected = `SELECT * FROM (${expected}) WHERE NOT (${partition}) UNION ALL ${replacement}`;
-    await check('after a partition overwrite');
-    // An update setting a hostile value, then a compaction rewriting every partition.
-    const updated = c.values[3] as string;
-    await table.update({ set: { [n.value]: quoteLiteral(updated) }, where: `${quoteIdent(n.key)} % 4 = 1` });
-    expected = `SELECT * REPLACE (CASE WHEN ${quoteIdent(n.key)} % 4 = 1 THEN ${quoteLiteral(updated)} ELSE ${quoteIdent(n.value)} END AS ${quoteIdent(n.value)}) FROM (${expected})`;
-    await check('after an update');
-    await table.optimize();
-    await check('after optimize');
-  });
+  it.each(SEEDS)(
+    'a table written with the strings of seed %i reads back exactly after appends, checkpoints, pruned scans, deletes, ingests, overwrites, updates and optimize',
+    async (seed) => {
+      const c = makeCase(seed);
+      const engine = fixture.engine();
+      const location = fixture.location();
+      const n = c.names;
+      const properties: Record<string, string> = { 'delta.checkpointInterval': '1000' };
+      if (c.mapping) properties['delta.columnMapping.mode'] = 'name';
+      const { table } = await DeltaTable.create(location, { engine, data: { sql: rowsSql(c, 0, 12) }, partitionColumns: [n.part], properties });
+      await table.append({ sql: rowsSql(c, 12, 24) });
+      let expected = `SELECT * FROM (${rowsSql(c, 0, 24)})`;
+      const check = async (step: string) => {
+        const fresh = await DeltaTable.open(location, { engine });
+        const snapshot = await fresh.snapshot();
+        const scan = await fresh.scan();
+        expect(await rowDifference(engine, readableFields(snapshot), await scan.sql(), `(${expected})`), `seed ${seed}, ${step}`).toBeUndefined();
+        // Predicates on each value: through partition pruning, statistics and the row filter.
+        for (const [column, value] of [
+          [n.value, c.values[0] as string],
+          [n.value, c.values[1] as string],
+          [n.part, c.parts[0] as string],
+        ] as const) {
+          const where = `${quoteIdent(column)} = ${quoteLiteral(value)}`;
+          const filtered = await fresh.scan({ where });
+          expect(
+            await rowDifference(engine, readableFields(snapshot), await filtered.sql(), `(SELECT * FROM (${expected}) WHERE ${where})`),
+            `seed ${seed}, ${step}, where ${JSON.stringify(where)}`,
+          ).toBeUndefined();
+        }
+      };
+      await check('after an append');
+      await table.checkpoint();
+      await check('after a checkpoint');
+      const doomed = `${quoteIdent(n.part)} = ${quoteLiteral(c.parts[1] as string)} OR ${quoteIdent(n.value)} = ${quoteLiteral(c.values[2] as string)}`;
+      await table.delete(doomed);
+      expected = `SELECT * FROM (${expected}) WHERE NOT (${doomed})`;
+      await check('after a delete');
+      await table.append({ sql: rowsSql(c, 24, 30) });
+      expected = `SELECT * FROM (${expected}) UNION ALL ${rowsSql(c, 24, 30)}`;
+      await check('after an append past the checkpoint');
+      // Records ingested as JSON lines reach the columns through JSON paths built from their names.
+      const file = path.join(path.dirname(location), `ingest-${seed}.jsonl`);
+      await fs.writeFile(file, jsonLines(c, 30, 36));
+      const ingested = await ingestFiles(engine, await IngestTarget.open(location, { engine }), { files: file });
+      expect(ingested.quarantined, `seed ${seed}: quarantined ingested records`).toBe(0);
+      expected = `SELECT * FROM (${expected}) UNION ALL ${rowsSql(c, 30, 36)}`;
+      await check('after a file ingest');
+      // An overwrite of one partition, named by its hostile value.
+      const partition = `${quoteIdent(n.part)} = ${quoteLiteral(c.parts[2] as string)}`;
+      const replacement = `SELECT * FROM (${rowsSql(c, 40, 46)}) WHERE ${partition}`;
+      await table.overwrite({ sql: replacement }, { where: partition });
+      expected = `SELECT * FROM (${expected}) WHERE NOT (${partition}) UNION ALL ${replacement}`;
+      await check('after a partition overwrite');
+      // An update setting a hostile value, then a compaction rewriting every partition.
+      const updated = c.values[3] as string;
+      await table.update({ set: { [n.value]: quoteLiteral(updated) }, where: `${quoteIdent(n.key)} % 4 = 1` });
+      expected = `SELECT * REPLACE (CASE WHEN ${quoteIdent(n.key)} % 4 = 1 THEN ${quoteLiteral(updated)} ELSE ${quoteIdent(n.value)} END AS ${quoteIdent(n.value)}) FROM (${expected})`;
+      await check('after an update');
+      await table.optimize();
+      await check('after optimize');
+    },
+  );
 });
 
 describe('names SQL cannot spell', () => {
@@ -172,7 +222,11 @@ describe('names SQL cannot spell', () => {
 
   it('refuses renaming a column to a name holding NUL, and reads on', async () => {
     const engine = fixture.engine();
-    const { table } = await DeltaTable.create(fixture.location(), { engine, data: { sql: `SELECT 1 AS "a\\"` }, properties: { 'delta.columnMapping.mode': 'name' } });
+    const { table } = await DeltaTable.create(fixture.location(), {
+      engine,
+      data: { sql: `SELECT 1 AS "a\\"` },
+      properties: { 'delta.columnMapping.mode': 'name' },
+    });
     await expect(table.renameColumn('a\\', 'b\0')).rejects.toMatchObject({ code: 'TABLE_SCHEMA_INVALID' });
     await table.renameColumn('a\\', 'b"\\');
     expect(await (await table.scan()).rows()).toEqual([{ 'b"\\': 1 }]);
@@ -210,6 +264,9 @@ describe.runIf(readers)('hostile strings read by delta-rs', () => {
     const read = await reference.read(location, c.mapping ? 'deltalake-sql' : 'deltalake');
     assertRead(read);
     const snapshot = await (await DeltaTable.open(location, { engine })).snapshot();
-    expect(await rowDifference(engine, readableFields(snapshot), `SELECT * FROM read_parquet(${quoteLiteral(read.output)})`, `(${rowsSql(c, 0, 12)})`), `seed ${seed}`).toBeUndefined();
+    expect(
+      await rowDifference(engine, readableFields(snapshot), `SELECT * FROM read_parquet(${quoteLiteral(read.output)})`, `(${rowsSql(c, 0, 12)})`),
+      `seed ${seed}`,
+    ).toBeUndefined();
   });
 });

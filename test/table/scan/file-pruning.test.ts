@@ -145,7 +145,7 @@ const PREDICATES = [
   "ts IN (TIMESTAMPTZ '2025-01-01 00:04:59+00', TIMESTAMPTZ '2024-01-01 00:00:00.123456+00')",
   // Doubles, with NaN and infinities.
   "d = 'NaN'::DOUBLE",
-  "d > 1e300",
+  'd > 1e300',
   "d >= 'Infinity'::DOUBLE",
   "d = '-Infinity'::DOUBLE",
   "d <= '-Infinity'::DOUBLE",
@@ -210,7 +210,11 @@ async function difference(a: string, b: string): Promise<[number, number]> {
 }
 
 /** Create a table from the first batch and append the others, one commit each. */
-async function writeTable(root: string, batches: readonly string[], options: { partitionColumns: string[]; properties?: Record<string, string> }): Promise<DeltaTable> {
+async function writeTable(
+  root: string,
+  batches: readonly string[],
+  options: { partitionColumns: string[]; properties?: Record<string, string> },
+): Promise<DeltaTable> {
   const [first, ...rest] = batches;
   const { table } = await DeltaTable.create(root, { engine, data: { sql: first as string }, ...options });
   for (const sql of rest) await table.append({ sql });
@@ -328,7 +332,7 @@ describe('file pruning on a partitioned table', () => {
 
   it('refuses a filter naming a column the table does not have', async () => {
     await expect((await table.scan({ where: 'nope = 1' })).plan()).rejects.toMatchObject({ code: 'TABLE_PREDICATE_INVALID' });
-    await expect((await table.scan({ where: "k = 1 AND missing_column IS NULL" })).plan()).rejects.toMatchObject({ code: 'TABLE_PREDICATE_INVALID' });
+    await expect((await table.scan({ where: 'k = 1 AND missing_column IS NULL' })).plan()).rejects.toMatchObject({ code: 'TABLE_PREDICATE_INVALID' });
     await expect((await table.scan({ where: 'nope.x = 1' })).rows()).rejects.toMatchObject({ code: 'TABLE_PREDICATE_INVALID' });
     await expect((await table.scan({ where: 'st.nope = 1' })).rows()).rejects.toMatchObject({ code: 'TABLE_PREDICATE_INVALID' });
   });

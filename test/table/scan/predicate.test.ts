@@ -85,7 +85,13 @@ describe('parsePredicate recognises', () => {
       kind: 'and',
       children: [
         { kind: 'compare', op: '=', column: ['a'] },
-        { kind: 'or', children: [{ kind: 'compare', op: '=', column: ['b'] }, { kind: 'isNull', column: ['c'] }] },
+        {
+          kind: 'or',
+          children: [
+            { kind: 'compare', op: '=', column: ['b'] },
+            { kind: 'isNull', column: ['c'] },
+          ],
+        },
       ],
     });
   });
@@ -135,7 +141,13 @@ describe('parsePredicate recognises', () => {
   it('wide decimal and 128-bit constants exactly, or not at all', async () => {
     // Beyond 18 digits DuckDB's AST holds the value as a 128-bit integer; a node that
     // keeps it must keep it exactly, and one that cannot must not guess.
-    for (const value of ['12345678901234567890.123', '-12345678901234567890.123', '18446744073709551615', '170141183460469231731687303715884105727', '1234567890123456789.5']) {
+    for (const value of [
+      '12345678901234567890.123',
+      '-12345678901234567890.123',
+      '18446744073709551615',
+      '170141183460469231731687303715884105727',
+      '1234567890123456789.5',
+    ]) {
       for (const node of [await root(`a = ${value}`), await root(`a IN (${value})`), await root(`a BETWEEN ${value} AND ${value}`)]) {
         if (node.kind === 'unknown') continue;
         const constants = node.kind === 'compare' ? [node.value] : node.kind === 'in' ? node.values : node.kind === 'between' ? [node.lower, node.upper] : [];
@@ -178,7 +190,7 @@ describe('parsePredicate leaves to DuckDB (unknown to skipping)', () => {
   it.each([
     'a = b',
     'a + 1 = 2',
-    'lower(s) = \'x\'',
+    "lower(s) = 'x'",
     'NOT (a = 1 AND b = 2)',
     'NOT (a IN (1, 2))',
     'a NOT IN (1, 2)',
@@ -198,7 +210,7 @@ describe('parsePredicate leaves to DuckDB (unknown to skipping)', () => {
   });
 
   it('an unknown part of an AND without losing the rest', async () => {
-    expect(await root('a = 1 AND lower(s) = \'x\'')).toMatchObject({ kind: 'and', children: [{ kind: 'compare' }, { kind: 'unknown' }] });
+    expect(await root("a = 1 AND lower(s) = 'x'")).toMatchObject({ kind: 'and', children: [{ kind: 'compare' }, { kind: 'unknown' }] });
   });
 });
 

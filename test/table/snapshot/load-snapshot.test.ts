@@ -27,7 +27,9 @@ function protocol(minReaderVersion: number, minWriterVersion: number, features?:
 }
 
 function metaData(configuration: Record<string, string> = {}): Line {
-  return { metaData: { id: 'test-table', format: { provider: 'parquet', options: {} }, schemaString: SCHEMA, partitionColumns: [], configuration, createdTime: T0 } };
+  return {
+    metaData: { id: 'test-table', format: { provider: 'parquet', options: {} }, schemaString: SCHEMA, partitionColumns: [], configuration, createdTime: T0 },
+  };
 }
 
 function add(file: string, time = T0): Line {
@@ -188,7 +190,10 @@ describe('loading snapshots from hand-written logs', () => {
   });
 
   it('names the unknown feature among supported ones', async () => {
-    await commit(0, [protocol(3, 7, { reader: ['deletionVectors', 'somethingNew', 'columnMapping'], writer: ['deletionVectors', 'somethingNew', 'columnMapping'] }), metaData()]);
+    await commit(0, [
+      protocol(3, 7, { reader: ['deletionVectors', 'somethingNew', 'columnMapping'], writer: ['deletionVectors', 'somethingNew', 'columnMapping'] }),
+      metaData(),
+    ]);
     await expect((await open()).snapshot()).rejects.toMatchObject({ code: 'TABLE_FEATURE_UNSUPPORTED', value: 'somethingNew' });
   });
 
@@ -304,7 +309,7 @@ describe('loading snapshots from hand-written logs', () => {
     expect((await (await open()).snapshot()).timestamp).toBe(T0 + HOUR);
   });
 
-  it('returns the history newest first with each commit\'s commitInfo', async () => {
+  it("returns the history newest first with each commit's commitInfo", async () => {
     await threeCommits();
     const history = await (await open()).history();
     expect(history.map((h) => [h.version, h.operation, h.timestamp])).toEqual([

@@ -19,7 +19,9 @@ function dv(id: string, cardinality = 1, offset?: number): DeletionVectorDescrip
 }
 
 function livePaths(state: TableState): string[] {
-  return [...state.files.values()].map((f) => (f.deletionVector === undefined ? f.path : `${f.path}#${f.deletionVector.pathOrInlineDv}@${f.deletionVector.offset ?? ''}`)).sort();
+  return [...state.files.values()]
+    .map((f) => (f.deletionVector === undefined ? f.path : `${f.path}#${f.deletionVector.pathOrInlineDv}@${f.deletionVector.offset ?? ''}`))
+    .sort();
 }
 
 function replay(...versions: Action[][]): TableState {
@@ -67,14 +69,21 @@ describe('TableState', () => {
   });
 
   it('removes only the logical file whose deletion vector matches', () => {
-    const state = replay([add('a', { deletionVector: dv('dv1') }), add('a', { deletionVector: dv('dv2') }), add('a')], [remove('a', { deletionVector: dv('dv1') })]);
+    const state = replay(
+      [add('a', { deletionVector: dv('dv1') }), add('a', { deletionVector: dv('dv2') }), add('a')],
+      [remove('a', { deletionVector: dv('dv1') })],
+    );
     expect(livePaths(state)).toEqual(['a', 'a#dv2@']);
     const plain = replay([add('a', { deletionVector: dv('dv1') })], [remove('a')]);
     expect(livePaths(plain)).toEqual(['a#dv1@']);
   });
 
   it('replaces a file by the same file with a deletion vector in one commit', () => {
-    const state = replay([add('a')], [remove('a'), add('a', { deletionVector: dv('dv1') })], [remove('a', { deletionVector: dv('dv1') }), add('a', { deletionVector: dv('dv2', 2) })]);
+    const state = replay(
+      [add('a')],
+      [remove('a'), add('a', { deletionVector: dv('dv1') })],
+      [remove('a', { deletionVector: dv('dv1') }), add('a', { deletionVector: dv('dv2', 2) })],
+    );
     expect(livePaths(state)).toEqual(['a#dv2@']);
   });
 
@@ -93,10 +102,30 @@ describe('TableState', () => {
     const state = replay(
       [
         { kind: 'protocol', protocol: { minReaderVersion: 1, minWriterVersion: 2 } },
-        { kind: 'metaData', metaData: { id: 'one', format: { provider: 'parquet', options: {} }, schemaString: '{"type":"struct","fields":[]}', partitionColumns: [], configuration: {} } },
+        {
+          kind: 'metaData',
+          metaData: {
+            id: 'one',
+            format: { provider: 'parquet', options: {} },
+            schemaString: '{"type":"struct","fields":[]}',
+            partitionColumns: [],
+            configuration: {},
+          },
+        },
       ],
       [{ kind: 'protocol', protocol: { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: [], writerFeatures: [] } }],
-      [{ kind: 'metaData', metaData: { id: 'two', format: { provider: 'parquet', options: {} }, schemaString: '{"type":"struct","fields":[]}', partitionColumns: [], configuration: {} } }],
+      [
+        {
+          kind: 'metaData',
+          metaData: {
+            id: 'two',
+            format: { provider: 'parquet', options: {} },
+            schemaString: '{"type":"struct","fields":[]}',
+            partitionColumns: [],
+            configuration: {},
+          },
+        },
+      ],
     );
     expect(state.protocol?.minReaderVersion).toBe(3);
     expect(state.metadata?.id).toBe('two');
@@ -145,7 +174,11 @@ describe('TableState', () => {
   });
 
   it('ignores commitInfo, cdc and other non-state actions', () => {
-    const state = replay([add('a'), { kind: 'commitInfo', commitInfo: { operation: 'WRITE' } }, { kind: 'cdc', cdc: { path: '_change_data/x.parquet', partitionValues: {}, size: 1, dataChange: false } }]);
+    const state = replay([
+      add('a'),
+      { kind: 'commitInfo', commitInfo: { operation: 'WRITE' } },
+      { kind: 'cdc', cdc: { path: '_change_data/x.parquet', partitionValues: {}, size: 1, dataChange: false } },
+    ]);
     expect(livePaths(state)).toEqual(['a']);
     expect(state.tombstones.size).toBe(0);
   });

@@ -1,6 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { writeCheckpoint, writeCheckpointFromLog } from '../../../src/table/checkpoint/index.js';
-import { DeltaTable, field, IDEMPOTENCY_APP_PREFIX, IDEMPOTENCY_KEY_RETENTION_PROPERTY, primitive, struct, TXN_RETENTION_PROPERTY } from '../../../src/table/index.js';
+import {
+  DeltaTable,
+  field,
+  IDEMPOTENCY_APP_PREFIX,
+  IDEMPOTENCY_KEY_RETENTION_PROPERTY,
+  primitive,
+  struct,
+  TXN_RETENTION_PROPERTY,
+} from '../../../src/table/index.js';
 import { tableFixture } from '../../support/table-fixture.js';
 
 const { engine, location } = tableFixture();
@@ -69,7 +77,11 @@ describe('delta.setTransactionRetentionDuration', () => {
 describe('aquifer.idempotencyKeyRetentionDuration', () => {
   /** A table with an idempotency key's txn and a file ingestion's txn, both committed now. */
   async function tableWithKeyAndFile(): Promise<DeltaTable> {
-    const { table } = await DeltaTable.create(location(), { engine: engine(), schema: struct([field('id', primitive('long'))]), properties: { [IDEMPOTENCY_KEY_RETENTION_PROPERTY]: 'interval 1 days' } });
+    const { table } = await DeltaTable.create(location(), {
+      engine: engine(),
+      schema: struct([field('id', primitive('long'))]),
+      properties: { [IDEMPOTENCY_KEY_RETENTION_PROPERTY]: 'interval 1 days' },
+    });
     await table.append({ sql: 'SELECT 1::BIGINT AS id' }, { txn: { appId: `${IDEMPOTENCY_APP_PREFIX}k`, version: 7 } });
     await table.append({ sql: 'SELECT 2::BIGINT AS id' }, { txn: { appId: 'aquifer.file:/landing/a.jsonl', version: 0 } });
     return table;

@@ -56,7 +56,11 @@ describe('CSV sources', () => {
 
   it('reads a CSV with its own types under mergeSchema, so a wider integer widens the column', async () => {
     const engine = fixture.engine();
-    const { table } = await DeltaTable.create(fixture.location(), { engine, data: { sql: `SELECT 1::INTEGER AS n` }, properties: { 'delta.enableTypeWidening': 'true' } });
+    const { table } = await DeltaTable.create(fixture.location(), {
+      engine,
+      data: { sql: `SELECT 1::INTEGER AS n` },
+      properties: { 'delta.enableTypeWidening': 'true' },
+    });
     const file = await csv('wide.csv', 'n\n5000000000\n');
     await expect(table.append({ files: file })).rejects.toMatchObject({ code: 'WRITE_SOURCE_MALFORMED' });
     await table.append({ files: file }, { mergeSchema: true });

@@ -19,7 +19,12 @@ async function read(table: DeltaTable, version?: number): Promise<Record<string,
 
 describe('renaming and dropping columns', () => {
   it('renames a column, a nested field and a partition column without rewriting a file; old versions keep the old names', async () => {
-    const { table } = await DeltaTable.create(location(), { engine, data: { sql: "SELECT 1 AS id, {'a': 'x'} AS st, 'p' AS part" }, partitionColumns: ['part'], properties: MAPPED });
+    const { table } = await DeltaTable.create(location(), {
+      engine,
+      data: { sql: "SELECT 1 AS id, {'a': 'x'} AS st, 'p' AS part" },
+      partitionColumns: ['part'],
+      properties: MAPPED,
+    });
     const files = (await table.snapshot()).files.map((f) => f.path);
     await table.renameColumn('id', 'key');
     await table.renameColumn(['st', 'a'], 'b');
@@ -39,7 +44,11 @@ describe('renaming and dropping columns', () => {
   });
 
   it('drops columns and nested fields; a column added later under the same name starts empty', async () => {
-    const { table } = await DeltaTable.create(location(), { engine, data: { sql: "SELECT 1 AS id, 'secret' AS ssn, {'a': 1, 'b': 2} AS st" }, properties: MAPPED });
+    const { table } = await DeltaTable.create(location(), {
+      engine,
+      data: { sql: "SELECT 1 AS id, 'secret' AS ssn, {'a': 1, 'b': 2} AS st" },
+      properties: MAPPED,
+    });
     await table.dropColumns(['ssn', ['st', 'b']]);
     expect(await read(table)).toEqual([{ id: 1, st: { a: 1 } }]);
     await table.append({ rows: [{ id: 2, ssn: 'new' }] }, { mergeSchema: true });
@@ -52,10 +61,18 @@ describe('renaming and dropping columns', () => {
 
   it('refuses what would lose or confuse data, with typed errors', async () => {
     const plain = (await DeltaTable.create(location(), { engine, data: { sql: 'SELECT 1 AS id, 2 AS v' } })).table;
-    await expect(plain.renameColumn('v', 'w')).rejects.toMatchObject({ code: 'TABLE_COLUMN_MAPPING_REQUIRED', hint: expect.stringContaining('delta.columnMapping.mode=name') });
+    await expect(plain.renameColumn('v', 'w')).rejects.toMatchObject({
+      code: 'TABLE_COLUMN_MAPPING_REQUIRED',
+      hint: expect.stringContaining('delta.columnMapping.mode=name'),
+    });
     await expect(plain.dropColumns(['v'])).rejects.toMatchObject({ code: 'TABLE_COLUMN_MAPPING_REQUIRED' });
 
-    const { table } = await DeltaTable.create(location(), { engine, data: { sql: "SELECT 1 AS id, 2 AS v, 'p' AS part" }, partitionColumns: ['part'], properties: MAPPED });
+    const { table } = await DeltaTable.create(location(), {
+      engine,
+      data: { sql: "SELECT 1 AS id, 2 AS v, 'p' AS part" },
+      partitionColumns: ['part'],
+      properties: MAPPED,
+    });
     await expect(table.renameColumn('nope', 'x')).rejects.toMatchObject({ code: 'TABLE_COLUMN_NOT_FOUND', value: 'nope' });
     await expect(table.renameColumn('v', 'ID')).rejects.toMatchObject({ code: 'TABLE_ALTER_INVALID' });
     await expect(table.renameColumn(['v', 'x'], 'y')).rejects.toMatchObject({ code: 'TABLE_ALTER_INVALID' });

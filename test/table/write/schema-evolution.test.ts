@@ -21,7 +21,10 @@ const shape = (fields: readonly StructField[]) => fields.map((f) => [f.name, f.t
 describe('schema evolution (mergeSchema)', () => {
   it('adds new columns as nullable at the end; earlier rows read NULL and earlier versions keep their schema', async () => {
     const { table } = await DeltaTable.create(location(), { engine, data: { sql: 'SELECT 1::BIGINT AS id, 10::INTEGER AS score' } });
-    await expect(table.append({ sql: "SELECT 2::BIGINT AS id, 20::INTEGER AS score, 'x' AS label" })).rejects.toMatchObject({ code: 'TABLE_SCHEMA_MISMATCH', value: { column: 'label' } });
+    await expect(table.append({ sql: "SELECT 2::BIGINT AS id, 20::INTEGER AS score, 'x' AS label" })).rejects.toMatchObject({
+      code: 'TABLE_SCHEMA_MISMATCH',
+      value: { column: 'label' },
+    });
 
     const result = await table.append({ sql: "SELECT 2::BIGINT AS id, 'x' AS label, 20::INTEGER AS score" }, { mergeSchema: true });
     expect(result.version).toBe(1);
@@ -79,8 +82,15 @@ describe('schema evolution (mergeSchema)', () => {
       data: { sql: "SELECT 1::INTEGER AS id, 1.5::FLOAT AS x, DATE '2024-01-02' AS d, 1.25::DECIMAL(5,2) AS price" },
       properties: { 'delta.enableTypeWidening': 'true' },
     });
-    expect((await table.snapshot()).protocol).toMatchObject({ minReaderVersion: 3, minWriterVersion: 7, readerFeatures: expect.arrayContaining(['typeWidening']) });
-    await table.append({ sql: "SELECT 5000000000::BIGINT AS id, 2.5::DOUBLE AS x, TIMESTAMP '2024-01-03 04:05:06' AS d, 123.456::DECIMAL(8,3) AS price" }, { mergeSchema: true });
+    expect((await table.snapshot()).protocol).toMatchObject({
+      minReaderVersion: 3,
+      minWriterVersion: 7,
+      readerFeatures: expect.arrayContaining(['typeWidening']),
+    });
+    await table.append(
+      { sql: "SELECT 5000000000::BIGINT AS id, 2.5::DOUBLE AS x, TIMESTAMP '2024-01-03 04:05:06' AS d, 123.456::DECIMAL(8,3) AS price" },
+      { mergeSchema: true },
+    );
     const fields = (await table.snapshot()).schema.fields;
     expect(shape(fields)).toEqual([
       ['id', primitive('long'), true],
@@ -114,7 +124,11 @@ describe('schema evolution (mergeSchema)', () => {
   });
 
   it('keeps the table types of in-memory rows, so a JSON number does not widen a column', async () => {
-    const { table } = await DeltaTable.create(location(), { engine, schema: struct([field('id', primitive('integer'))]), properties: { 'delta.enableTypeWidening': 'true' } });
+    const { table } = await DeltaTable.create(location(), {
+      engine,
+      schema: struct([field('id', primitive('integer'))]),
+      properties: { 'delta.enableTypeWidening': 'true' },
+    });
     await table.append({ rows: [{ id: 7, note: 'n' }] }, { mergeSchema: true });
     expect(shape((await table.snapshot()).schema.fields)).toEqual([
       ['id', primitive('integer'), true],

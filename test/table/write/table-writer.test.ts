@@ -65,17 +65,31 @@ describe('creating a table', () => {
   });
 
   it('refuses a partition column that is not in the schema, or not primitive', async () => {
-    await expect(DeltaTable.create(location(), { engine, data: { sql: EVENTS }, partitionColumns: ['nope'] })).rejects.toMatchObject({ code: 'TABLE_SCHEMA_INVALID' });
-    await expect(DeltaTable.create(location(), { engine, data: { sql: "SELECT [1] AS l" }, partitionColumns: ['l'] })).rejects.toMatchObject({ code: 'TABLE_SCHEMA_INVALID' });
+    await expect(DeltaTable.create(location(), { engine, data: { sql: EVENTS }, partitionColumns: ['nope'] })).rejects.toMatchObject({
+      code: 'TABLE_SCHEMA_INVALID',
+    });
+    await expect(DeltaTable.create(location(), { engine, data: { sql: 'SELECT [1] AS l' }, partitionColumns: ['l'] })).rejects.toMatchObject({
+      code: 'TABLE_SCHEMA_INVALID',
+    });
   });
 
   it('asks for table features only when the schema needs them', async () => {
     const { table } = await DeltaTable.create(location(), { engine, data: { sql: "SELECT TIMESTAMP '2024-01-01 10:00:00' AS local_time" } });
-    expect((await table.snapshot()).protocol).toEqual({ minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['timestampNtz'], writerFeatures: ['appendOnly', 'invariants', 'timestampNtz'] });
+    expect((await table.snapshot()).protocol).toEqual({
+      minReaderVersion: 3,
+      minWriterVersion: 7,
+      readerFeatures: ['timestampNtz'],
+      writerFeatures: ['appendOnly', 'invariants', 'timestampNtz'],
+    });
   });
 
   it('assigns physical names and ids under column mapping and reads back logical names', async () => {
-    const { table } = await DeltaTable.create(location(), { engine, data: { sql: EVENTS }, partitionColumns: ['part'], properties: { 'delta.columnMapping.mode': 'name' } });
+    const { table } = await DeltaTable.create(location(), {
+      engine,
+      data: { sql: EVENTS },
+      partitionColumns: ['part'],
+      properties: { 'delta.columnMapping.mode': 'name' },
+    });
     const snapshot = await table.snapshot();
     const physical = snapshot.schema.fields.map((f) => f.metadata['delta.columnMapping.physicalName']);
     expect(physical.every((p) => typeof p === 'string' && p.startsWith('col-'))).toBe(true);
@@ -111,7 +125,10 @@ describe('appending', () => {
 
   it('refuses a column the table does not have, naming it', async () => {
     const { table } = await DeltaTable.create(location(), { engine, data: { sql: EVENTS } });
-    await expect(table.append({ sql: "SELECT 1 AS id, 'x' AS surprise" })).rejects.toMatchObject({ code: 'TABLE_SCHEMA_MISMATCH', value: { column: 'surprise' } });
+    await expect(table.append({ sql: "SELECT 1 AS id, 'x' AS surprise" })).rejects.toMatchObject({
+      code: 'TABLE_SCHEMA_MISMATCH',
+      value: { column: 'surprise' },
+    });
   });
 
   it('refuses an incompatible type, naming the column and both types', async () => {
@@ -177,7 +194,7 @@ describe('appending', () => {
     for (let i = 0; i < 2; i++) await table.append({ sql: EVENTS }, { txn: { appId: 'loader', version: i } });
     // Version 3 checkpoints from the snapshot in memory: DuckDB never reads a commit file.
     const sql: string[] = [];
-    const seen = <T,>(method: (this: Engine, text: string) => Promise<T>) =>
+    const seen = <T>(method: (this: Engine, text: string) => Promise<T>) =>
       async function (this: Engine, text: string): Promise<T> {
         sql.push(text);
         return method.call(this, text);
