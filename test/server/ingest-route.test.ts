@@ -360,6 +360,9 @@ describe('refused requests', () => {
     expectError(await post(`/v1/ingest/${table}__quarantine`, '[{"id": 1}]'), 400, 'PROJECT_TABLE_NAME_RESERVED');
     expectError(await post(`/v1/ingest/${table}__QUARANTINE`, '[{"id": 1}]'), 400, 'PROJECT_TABLE_NAME_RESERVED');
     expectError(await post('/v1/ingest/_delta_log', '[{"id": 1}]'), 400, 'PROJECT_TABLE_NAME_INVALID');
+    // Percent-encoded spellings are decoded before the name is checked.
+    expectError(await post(`/v1/ingest/${table}%5F%5Fquarantine`, '[{"id": 1}]'), 400, 'PROJECT_TABLE_NAME_RESERVED');
+    expectError(await post(`/v1/ingest/${table}%5f%5F%51uarantine`, '[{"id": 1}]'), 400, 'PROJECT_TABLE_NAME_RESERVED');
     expect(await state(table)).toEqual(held);
     expect(existsSync(path.join(project.root, 'tables', `${table}__quarantine__quarantine`))).toBe(false);
     // Still quarantines for the table.
