@@ -1,7 +1,8 @@
 /**
  * One Aquifer training-set run in its own process (`node --import tsx training-child.ts
  * CONFIG`), so its peak RSS is its own: opens the project's feature store, builds the
- * training set for the entity rows and either saves it as a Delta table (`save`) or
+ * training set for the entity rows and saves it as a Delta table (`save`), has DuckDB
+ * COPY it to one Parquet file (`parquet`, what Feast's side does with its Arrow result) or
  * counts its rows (`count`); or (`raw`) has DuckDB COPY a hand-written query to Parquet.
  * Prints one JSON object (TrainingRunResult).
  */
@@ -12,11 +13,11 @@ import { Project } from '../../src/project/index.js';
 
 export type TrainingRunConfig =
   | {
-      mode: 'save' | 'count';
+      mode: 'save' | 'parquet' | 'count';
       project: string;
       entities: string;
       features: string[];
-      /** Where `save` writes the training set. */
+      /** Where `save` and `parquet` write the training set. */
       output?: string;
     }
   /** The reference: a hand-written query, COPY'd by DuckDB to one Parquet file. */
@@ -54,6 +55,9 @@ async function main(): Promise<void> {
     if (config.mode === 'save') {
       const { result } = await set.save(config.output as string);
       rows = result.rows;
+    } else if (config.mode === 'parquet') {
+      const [row] = await engine.query(`COPY (${set.sql}) TO ${quoteLiteral(config.output as string)} (FORMAT parquet)`);
+      rows = Number(row?.['Count'] ?? NaN);
     } else {
       rows = await set.count();
     }
