@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { Engine, quoteLiteral } from '../../src/engine/index.js';
 import { checkShape, FeatureStore } from '../../src/features/index.js';
 import { Project } from '../../src/project/index.js';
+import { peakRssBytes } from '../table/peak-rss.js';
 
 export type TrainingRunConfig =
   | {
@@ -29,7 +30,7 @@ export interface TrainingRunResult {
   /** historicalFeatures(...) alone: snapshots, scans and the SQL. */
   planMs: number;
   rows: number;
-  /** process.resourceUsage().maxRSS: the process's peak resident set, KiB. */
+  /** The process's own peak resident set (VmHWM, see peakRssBytes), KiB. */
   maxRssKb: number;
 }
 
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
       const start = performance.now();
       const [row] = await engine.query(`COPY (${config.sql}) TO ${quoteLiteral(config.output)} (FORMAT parquet)`);
       const ms = performance.now() - start;
-      const result: TrainingRunResult = { ms, planMs: 0, rows: Number(row?.['Count'] ?? NaN), maxRssKb: process.resourceUsage().maxRSS };
+      const result: TrainingRunResult = { ms, planMs: 0, rows: Number(row?.['Count'] ?? NaN), maxRssKb: peakRssBytes() / 1024 };
       process.stdout.write(`${JSON.stringify(result)}\n`);
       return;
     }
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
       rows = await set.count();
     }
     const ms = performance.now() - start;
-    const result: TrainingRunResult = { ms, planMs: planned - start, rows, maxRssKb: process.resourceUsage().maxRSS };
+    const result: TrainingRunResult = { ms, planMs: planned - start, rows, maxRssKb: peakRssBytes() / 1024 };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     engine.close();
