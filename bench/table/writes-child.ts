@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { Engine, quoteLiteral } from '../../src/engine/index.js';
 import { DeltaTable } from '../../src/table/index.js';
+import { peakRssBytes } from './peak-rss.js';
 
 interface Config {
   table: string;
@@ -66,4 +67,4 @@ switch (part) {
 }
 const ms = (end ?? performance.now()) - start;
 engine.close();
-process.stdout.write(`${JSON.stringify({ ms, peakRss: process.resourceUsage().maxRSS * 1024, ...extra })}\n`);
+process.stdout.write(`${JSON.stringify({ ms, peakRss: peakRssBytes(), ...extra })}\n`);
