@@ -10,9 +10,8 @@ import type { TrainingRunConfig, TrainingRunResult } from './training-child.js';
 
 /** Entity rows (BENCH_TRAINING_ROWS): 10M by default; Feast finishes that size in about 30 s here. */
 export const TRAINING_ROWS = Number(process.env['BENCH_TRAINING_ROWS'] ?? 10_000_000);
+/** Timed runs of every contender, Feast included (BENCH_TRAINING_RUNS), after one untimed agreement round. */
 export const TRAINING_RUNS = runsFrom('BENCH_TRAINING_RUNS', 3, 1);
-/** Feast's runs (BENCH_FEAST_TRAINING_RUNS): each takes about half a minute at 10M rows. */
-export const FEAST_TRAINING_RUNS = runsFrom('BENCH_FEAST_TRAINING_RUNS', 1, 1);
 
 export interface TrainingCase {
   ms: number;
@@ -22,7 +21,7 @@ export interface TrainingCase {
 }
 
 export interface FeastTrainingCase extends TrainingCase {
-  /** The parts: pd.read_parquet of the entity rows (not in `ms`), get_historical_features (planning), to_arrow (the query), Parquet write (not in `ms`). */
+  /** The parts of `ms` (medians): pd.read_parquet of the entity rows, get_historical_features (planning), to_arrow (the query), the Parquet write. */
   readEntitiesMs: number;
   planMs: number;
   runMs: number;
@@ -35,14 +34,14 @@ export interface TrainingFigures {
   views: number;
   features: number;
   runs: number;
-  feastRuns: number;
   aquiferSave: TrainingCase;
+  aquiferParquet: TrainingCase;
   aquiferCount: TrainingCase;
   rawOrdered: TrainingCase;
   rawUnordered: TrainingCase;
   feast: FeastTrainingCase;
-  /** Rows in each result, and rows in one but not the other (EXCEPT ALL both ways). */
-  agreement: { aquiferRows: number; feastRows: number; onlyAquifer: number; onlyFeast: number; nullFeatureValues: number };
+  /** From the agreement round, before anything was timed: rows in each result, rows in one but not in Feast's and the reverse (EXCEPT ALL). */
+  agreement: { feastRows: number; results: Record<string, { rows: number; onlyThis: number; onlyFeast: number }>; nullFeatureValues: number };
 }
 
 /**
@@ -78,11 +77,17 @@ function typedColumns(): string {
   return ['CAST(driver_id AS BIGINT) AS driver_id', 'CAST(event_timestamp AS TIMESTAMPTZ) AS event_timestamp', ...features].join(', ');
 }
 
+type FeastRunResult = TrainingRunResult & { readEntitiesMs: number; runMs: number; writeMs: number };
+
 /**
- * Aquifer's historicalFeatures(...).save(...) and .count(), each run in its own process
- * (peak RSS is the process's), against the same join written by hand in raw DuckDB and
- * against Feast's get_historical_features (DuckDB offline store) on the same Parquet data.
- * The saved training set and Feast's result must hold the same rows.
+ * Aquifer's training set saved as a Delta table and written to one Parquet file, against
+ * Feast's get_historical_features(...).to_arrow() (DuckDB offline store) written to
+ * Parquet, on the same Parquet data: both from the entity rows' file to a result on disk.
+ * Each run is a process of its own (peak RSS is the process's). The same join written by
+ * hand in raw DuckDB is the limit; Aquifer's count() (nothing materialized) is shown apart.
+ * One untimed round first: every result must hold exactly Feast's rows (EXCEPT ALL both
+ * ways over all columns) or the benchmark stops; then every contender runs TRAINING_RUNS
+ * times, interleaved, the order rotating.
  */
 export async function trainingBench(engine: Engine): Promise<TrainingFigures> {
   const data = await trainingData(engine, TRAINING_ROWS);
@@ -91,95 +96,111 @@ export async function trainingBench(engine: Engine): Promise<TrainingFigures> {
   await mkdir(work, { recursive: true });
   const project = await writeProject(path.join(work, 'project'), 'bench-training', trainingRepository((view) => data.views[view]?.table as string));
   const features = trainingFeatureRefs();
-  const saved = path.join(work, 'aquifer-set');
-  const feastOutput = path.join(work, 'feast.parquet');
+  const outputs = {
+    save: path.join(work, 'aquifer-set'),
+    parquet: path.join(work, 'aquifer.parquet'),
+    ordered: path.join(work, 'raw-ordered.parquet'),
+    unordered: path.join(work, 'raw-unordered.parquet'),
+    feast: path.join(work, 'feast.parquet'),
+  };
+  const spec = {
+    repo: path.join(work, 'feast-repo'),
+    entities: data.entities,
+    output: outputs.feast,
+    features,
+    views: TRAINING_VIEWS.map((v) => ({ name: v.name, parquet: data.views[v.name]?.parquet, timestampField: 'event_ts', ...(v.created ? { createdTimestampField: 'created_ts' } : {}), ttlSeconds: v.ttlSeconds, features: v.features })),
+  };
+  const specFile = path.join(work, 'feast-spec.json');
+  await writeFile(specFile, JSON.stringify(spec));
   try {
-    const save: TrainingRunResult[] = [];
-    const count: TrainingRunResult[] = [];
-    const ordered: TrainingRunResult[] = [];
-    const unordered: TrainingRunResult[] = [];
     const timeout = { timeoutMs: 20 * 60_000 };
-    log(`training: ${TRAINING_ROWS.toLocaleString('en-US')} entity rows × ${TRAINING_VIEWS.length} views of ${VIEW_ROWS.toLocaleString('en-US')} rows; ${TRAINING_RUNS} runs each, Feast ${FEAST_TRAINING_RUNS}`);
-    const contenders: [string, () => Promise<TrainingRunResult>, TrainingRunResult[]][] = [
-      [
-        'Aquifer save',
-        async () => {
-          await rm(saved, { recursive: true, force: true });
-          return runTs<TrainingRunResult>('training-child.ts', { project: project.root, entities: data.entities, features, mode: 'save', output: saved } satisfies TrainingRunConfig, timeout);
-        },
-        save,
-      ],
-      ['Aquifer count', () => runTs<TrainingRunResult>('training-child.ts', { project: project.root, entities: data.entities, features, mode: 'count' } satisfies TrainingRunConfig, timeout), count],
-      ['raw DuckDB, ordered', () => runTs<TrainingRunResult>('training-child.ts', { mode: 'raw', sql: rawSql(data, true), output: path.join(work, 'raw.parquet') } satisfies TrainingRunConfig, timeout), ordered],
-      ['raw DuckDB, unordered', () => runTs<TrainingRunResult>('training-child.ts', { mode: 'raw', sql: rawSql(data, false), output: path.join(work, 'raw.parquet') } satisfies TrainingRunConfig, timeout), unordered],
+    const removed = async (file: string) => rm(file, { recursive: true, force: true });
+    const aquifer = (mode: 'save' | 'parquet' | 'count', output?: string) => async () => {
+      if (output !== undefined) await removed(output);
+      return runTs<TrainingRunResult>('training-child.ts', { project: project.root, entities: data.entities, features, mode, ...(output === undefined ? {} : { output }) } satisfies TrainingRunConfig, timeout);
+    };
+    const raw = (ordered: boolean, output: string) => async () => {
+      await removed(output);
+      return runTs<TrainingRunResult>('training-child.ts', { mode: 'raw', sql: rawSql(data, ordered), output } satisfies TrainingRunConfig, timeout);
+    };
+    const feast = async (): Promise<FeastRunResult> => {
+      await removed(spec.repo);
+      await removed(outputs.feast);
+      return runJson<FeastRunResult>(venvPython(), [FEAST_SCRIPT, 'historical', specFile], { timeoutMs: 30 * 60_000, env: { ...process.env, PYTHONWARNINGS: 'ignore' } });
+    };
+    const contenders: [string, () => Promise<TrainingRunResult>][] = [
+      ['Aquifer save', aquifer('save', outputs.save)],
+      ['Feast', feast],
+      ['Aquifer Parquet', aquifer('parquet', outputs.parquet)],
+      ['raw DuckDB, ordered', raw(true, outputs.ordered)],
+      ['raw DuckDB, unordered', raw(false, outputs.unordered)],
+      ['Aquifer count', aquifer('count')],
     ];
-    for (let round = 0; round < TRAINING_RUNS; round++) {
-      for (const [name, run, results] of [...contenders.slice(round % contenders.length), ...contenders.slice(0, round % contenders.length)]) {
+    const results = new Map<string, TrainingRunResult[]>(contenders.map(([name]) => [name, []]));
+    log(`training: ${TRAINING_ROWS.toLocaleString('en-US')} entity rows × ${TRAINING_VIEWS.length} views of ${VIEW_ROWS.toLocaleString('en-US')} rows; an agreement round, then ${TRAINING_RUNS} timed runs of each contender`);
+    let agreement: TrainingFigures['agreement'] | undefined;
+    for (let round = -1; round < TRAINING_RUNS; round++) {
+      const shift = Math.max(0, round) % contenders.length;
+      for (const [name, run] of [...contenders.slice(shift), ...contenders.slice(0, shift)]) {
         const result = await run();
         if (result.rows !== TRAINING_ROWS) throw new Error(`${name} gave ${result.rows} rows, expected ${TRAINING_ROWS}`);
-        results.push(result);
-        log(`training round ${round + 1}: ${name} ${(result.ms / 1000).toFixed(2)} s, peak RSS ${(result.maxRssKb / 2 ** 20).toFixed(2)} GiB`);
+        if (round >= 0) results.get(name)?.push(result);
+        log(`training ${round < 0 ? 'agreement round' : `round ${round + 1} of ${TRAINING_RUNS}`}: ${name} ${(result.ms / 1000).toFixed(2)} s, peak RSS ${(result.maxRssKb / 2 ** 20).toFixed(2)} GiB`);
       }
+      if (round < 0) agreement = await agree(engine, outputs);
     }
-    // The last save is the one compared; make sure it is Aquifer's latest output.
-    if (!(await DeltaTable.open(saved, { engine }).then((t) => t.snapshot()).then(() => true, () => false))) throw new Error('the saved training set is missing');
-
-    const feastRuns: { readEntitiesMs: number; planMs: number; runMs: number; writeMs: number; rows: number; maxRssKb: number }[] = [];
-    const spec = {
-      repo: path.join(work, 'feast-repo'),
-      entities: data.entities,
-      output: feastOutput,
-      features,
-      views: TRAINING_VIEWS.map((v) => ({ name: v.name, parquet: data.views[v.name]?.parquet, timestampField: 'event_ts', ...(v.created ? { createdTimestampField: 'created_ts' } : {}), ttlSeconds: v.ttlSeconds, features: v.features })),
-    };
-    const specFile = path.join(work, 'feast-spec.json');
-    await writeFile(specFile, JSON.stringify(spec));
-    for (let run = 0; run < FEAST_TRAINING_RUNS; run++) {
-      await rm(spec.repo, { recursive: true, force: true });
-      const result = await runJson<(typeof feastRuns)[number]>(venvPython(), [FEAST_SCRIPT, 'historical', specFile], { timeoutMs: 30 * 60_000, env: { ...process.env, PYTHONWARNINGS: 'ignore' } });
-      if (result.rows !== TRAINING_ROWS) throw new Error(`Feast gave ${result.rows} rows, expected ${TRAINING_ROWS}`);
-      feastRuns.push(result);
-      log(`training: Feast get_historical_features ${((result.planMs + result.runMs) / 1000).toFixed(2)} s (plus ${(result.readEntitiesMs / 1000).toFixed(2)} s reading the entity rows), peak RSS ${(result.maxRssKb / 2 ** 20).toFixed(2)} GiB`);
-    }
-
-    log('training: comparing the saved training set with Feast’s rows (EXCEPT ALL both ways)');
-    const table = await DeltaTable.open(saved, { engine });
-    const ours = `SELECT ${typedColumns()} FROM (${await (await table.scan()).sql()})`;
-    const theirs = `SELECT ${typedColumns()} FROM read_parquet(${quoteLiteral(feastOutput)})`;
-    const nulls = TRAINING_VIEWS.flatMap((v) => v.features.map((f) => `count(*) FILTER (WHERE "${f.name}" IS NULL)`)).join(' + ');
-    const [row] = await engine.query(`SELECT
-      (SELECT count(*) FROM (${ours})) AS ours,
-      (SELECT count(*) FROM (${theirs})) AS theirs,
-      (SELECT count(*) FROM ((${ours}) EXCEPT ALL (${theirs}))) AS only_ours,
-      (SELECT count(*) FROM ((${theirs}) EXCEPT ALL (${ours}))) AS only_theirs,
-      (SELECT ${nulls} FROM (${ours})) AS nulls`);
-    const agreement = { aquiferRows: Number(row?.['ours']), feastRows: Number(row?.['theirs']), onlyAquifer: Number(row?.['only_ours']), onlyFeast: Number(row?.['only_theirs']), nullFeatureValues: Number(row?.['nulls']) };
-    if (agreement.onlyAquifer !== 0 || agreement.onlyFeast !== 0 || agreement.aquiferRows !== agreement.feastRows) {
-      const sample = await engine.queryJson(`SELECT * FROM ((${ours}) EXCEPT ALL (${theirs})) LIMIT 3`);
-      throw new Error(`Aquifer's training set and Feast's differ: ${JSON.stringify(agreement)}; only in Aquifer's, e.g. ${JSON.stringify(sample)}`);
-    }
-    const feastCase = caseOf(feastRuns.map((r) => ({ ms: r.planMs + r.runMs, maxRssKb: r.maxRssKb })));
+    const caseFor = (name: string) => caseOf(results.get(name) ?? []);
+    const feastRuns = (results.get('Feast') ?? []) as FeastRunResult[];
     return {
       entityRows: TRAINING_ROWS,
       viewRows: VIEW_ROWS,
       views: TRAINING_VIEWS.length,
       features: features.length,
       runs: TRAINING_RUNS,
-      feastRuns: FEAST_TRAINING_RUNS,
-      aquiferSave: caseOf(save),
-      aquiferCount: caseOf(count),
-      rawOrdered: caseOf(ordered),
-      rawUnordered: caseOf(unordered),
+      aquiferSave: caseFor('Aquifer save'),
+      aquiferParquet: caseFor('Aquifer Parquet'),
+      aquiferCount: caseFor('Aquifer count'),
+      rawOrdered: caseFor('raw DuckDB, ordered'),
+      rawUnordered: caseFor('raw DuckDB, unordered'),
       feast: {
-        ...feastCase,
+        ...caseOf(feastRuns),
         readEntitiesMs: median(feastRuns.map((r) => r.readEntitiesMs)),
         planMs: median(feastRuns.map((r) => r.planMs)),
         runMs: median(feastRuns.map((r) => r.runMs)),
         writeMs: median(feastRuns.map((r) => r.writeMs)),
       },
-      agreement,
+      agreement: agreement as TrainingFigures['agreement'],
     };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** Every result must hold exactly Feast's rows (EXCEPT ALL both ways, all columns typed alike), or the benchmark stops. */
+async function agree(engine: Engine, outputs: { save: string; parquet: string; ordered: string; unordered: string; feast: string }): Promise<TrainingFigures['agreement']> {
+  log('training: comparing every result with Feast’s rows (EXCEPT ALL both ways) before timing');
+  const theirs = `SELECT ${typedColumns()} FROM read_parquet(${quoteLiteral(outputs.feast)})`;
+  const sources: Record<string, string> = {
+    'Aquifer save': await (await (await DeltaTable.open(outputs.save, { engine })).scan()).sql(),
+    'Aquifer Parquet': `SELECT * FROM read_parquet(${quoteLiteral(outputs.parquet)})`,
+    'raw DuckDB, ordered': `SELECT * FROM read_parquet(${quoteLiteral(outputs.ordered)})`,
+    'raw DuckDB, unordered': `SELECT * FROM read_parquet(${quoteLiteral(outputs.unordered)})`,
+  };
+  const [feastRow] = await engine.query(`SELECT count(*) AS n, (SELECT ${TRAINING_VIEWS.flatMap((v) => v.features.map((f) => `count(*) FILTER (WHERE "${f.name}" IS NULL)`)).join(' + ')} FROM (${theirs})) AS nulls FROM (${theirs})`);
+  const feastRows = Number(feastRow?.['n']);
+  const results: TrainingFigures['agreement']['results'] = {};
+  for (const [name, sql] of Object.entries(sources)) {
+    const ours = `SELECT ${typedColumns()} FROM (${sql})`;
+    const [row] = await engine.query(`SELECT
+      (SELECT count(*) FROM (${ours})) AS ours,
+      (SELECT count(*) FROM ((${ours}) EXCEPT ALL (${theirs}))) AS only_ours,
+      (SELECT count(*) FROM ((${theirs}) EXCEPT ALL (${ours}))) AS only_theirs`);
+    const result = { rows: Number(row?.['ours']), onlyThis: Number(row?.['only_ours']), onlyFeast: Number(row?.['only_theirs']) };
+    results[name] = result;
+    if (result.onlyThis !== 0 || result.onlyFeast !== 0 || result.rows !== feastRows) {
+      const sample = await engine.queryJson(`SELECT * FROM ((${ours}) EXCEPT ALL (${theirs})) LIMIT 3`);
+      throw new Error(`${name}'s training set and Feast's differ, so nothing is timed: ${JSON.stringify(result)} against Feast's ${feastRows} rows; only in ${name}'s, e.g. ${JSON.stringify(sample)}`);
+    }
+  }
+  return { feastRows, results, nullFeatureValues: Number(feastRow?.['nulls']) };
 }

@@ -1,7 +1,8 @@
 /**
  * One Aquifer training-set run in its own process (`node --import tsx training-child.ts
  * CONFIG`), so its peak RSS is its own: opens the project's feature store, builds the
- * training set for the entity rows and either saves it as a Delta table (`save`) or
+ * training set for the entity rows and saves it as a Delta table (`save`), has DuckDB
+ * COPY it to one Parquet file (`parquet`, what Feast's side does with its Arrow result) or
  * counts its rows (`count`); or (`raw`) has DuckDB COPY a hand-written query to Parquet.
  * Prints one JSON object (TrainingRunResult).
  */
@@ -9,14 +10,15 @@ import { performance } from 'node:perf_hooks';
 import { Engine, quoteLiteral } from '../../src/engine/index.js';
 import { checkShape, FeatureStore } from '../../src/features/index.js';
 import { Project } from '../../src/project/index.js';
+import { peakRssBytes } from '../table/peak-rss.js';
 
 export type TrainingRunConfig =
   | {
-      mode: 'save' | 'count';
+      mode: 'save' | 'parquet' | 'count';
       project: string;
       entities: string;
       features: string[];
-      /** Where `save` writes the training set. */
+      /** Where `save` and `parquet` write the training set. */
       output?: string;
     }
   /** The reference: a hand-written query, COPY'd by DuckDB to one Parquet file. */
@@ -28,7 +30,7 @@ export interface TrainingRunResult {
   /** historicalFeatures(...) alone: snapshots, scans and the SQL. */
   planMs: number;
   rows: number;
-  /** process.resourceUsage().maxRSS: the process's peak resident set, KiB. */
+  /** The process's own peak resident set (VmHWM, see peakRssBytes), KiB. */
   maxRssKb: number;
 }
 
@@ -40,7 +42,7 @@ async function main(): Promise<void> {
       const start = performance.now();
       const [row] = await engine.query(`COPY (${config.sql}) TO ${quoteLiteral(config.output)} (FORMAT parquet)`);
       const ms = performance.now() - start;
-      const result: TrainingRunResult = { ms, planMs: 0, rows: Number(row?.['Count'] ?? NaN), maxRssKb: process.resourceUsage().maxRSS };
+      const result: TrainingRunResult = { ms, planMs: 0, rows: Number(row?.['Count'] ?? NaN), maxRssKb: peakRssBytes() / 1024 };
       process.stdout.write(`${JSON.stringify(result)}\n`);
       return;
     }
@@ -54,11 +56,14 @@ async function main(): Promise<void> {
     if (config.mode === 'save') {
       const { result } = await set.save(config.output as string);
       rows = result.rows;
+    } else if (config.mode === 'parquet') {
+      const [row] = await engine.query(`COPY (${set.sql}) TO ${quoteLiteral(config.output as string)} (FORMAT parquet)`);
+      rows = Number(row?.['Count'] ?? NaN);
     } else {
       rows = await set.count();
     }
     const ms = performance.now() - start;
-    const result: TrainingRunResult = { ms, planMs: planned - start, rows, maxRssKb: process.resourceUsage().maxRSS };
+    const result: TrainingRunResult = { ms, planMs: planned - start, rows, maxRssKb: peakRssBytes() / 1024 };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     engine.close();
