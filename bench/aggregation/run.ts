@@ -47,7 +47,12 @@ const repository: FeatureRepository = {
         { function: 'last', column: 'page', window: '1d', type: 'string' },
       ],
     }),
-    { name: 'profile', entities: ['user'], source: { kind: 'table', table: 'profile', timestampField: 'ts' }, features: Array.from({ length: 6 }, (_, i) => ({ name: `f${i}`, type: 'double' as const })) },
+    {
+      name: 'profile',
+      entities: ['user'],
+      source: { kind: 'table', table: 'profile', timestampField: 'ts' },
+      features: Array.from({ length: 6 }, (_, i) => ({ name: `f${i}`, type: 'double' as const })),
+    },
   ],
 };
 
@@ -59,7 +64,11 @@ function eventsSql(from: number, to: number): { sql: string } {
   };
 }
 
-const sortedPercentile = (values: readonly number[], p: number) => percentile([...values].sort((a, b) => a - b), p);
+const sortedPercentile = (values: readonly number[], p: number) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    p,
+  );
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -72,7 +81,12 @@ async function main(): Promise<void> {
     const perCommit = Math.ceil(EVENTS / COMMITS);
     const { table } = await DeltaTable.create(project.tablePath('events'), { engine, data: eventsSql(0, perCommit) });
     for (let c = 1; c < COMMITS; c++) await table.append(eventsSql(c * perCommit, Math.min(EVENTS, (c + 1) * perCommit)));
-    await DeltaTable.create(project.tablePath('profile'), { engine, data: { sql: `SELECT range::BIGINT AS user_id, TIMESTAMPTZ '2024-05-01 00:00:00+00' AS ts, ${Array.from({ length: 6 }, (_, i) => `random() AS f${i}`).join(', ')} FROM range(0, ${USERS})` } });
+    await DeltaTable.create(project.tablePath('profile'), {
+      engine,
+      data: {
+        sql: `SELECT range::BIGINT AS user_id, TIMESTAMPTZ '2024-05-01 00:00:00+00' AS ts, ${Array.from({ length: 6 }, (_, i) => `random() AS f${i}`).join(', ')} FROM range(0, ${USERS})`,
+      },
+    });
     const online = LmdbOnlineStore.open(path.join(project.root, '.aquifer', 'online'));
     const store = new FeatureStore(project, engine, repository, online);
 
@@ -91,11 +105,15 @@ async function main(): Promise<void> {
     // Raw limit: the partials query alone, then as many entity records put in one LMDB transaction.
     const scanSql = await (await table.scan()).sql();
     t = performance.now();
-    await engine.run(`CREATE OR REPLACE TEMP TABLE bench_partials AS SELECT user_id, (epoch_us(ts) // 600000000) AS tile, count(*) AS n, sum(amount) AS s, max(amount) AS m, list(DISTINCT page) AS d, max(struct_pack(t := epoch_us(ts), v := page)) AS l FROM (${scanSql}) GROUP BY ALL`);
+    await engine.run(
+      `CREATE OR REPLACE TEMP TABLE bench_partials AS SELECT user_id, (epoch_us(ts) // 600000000) AS tile, count(*) AS n, sum(amount) AS s, max(amount) AS m, list(DISTINCT page) AS d, max(struct_pack(t := epoch_us(ts), v := page)) AS l FROM (${scanSql}) GROUP BY ALL`,
+    );
     const rawSqlMs = performance.now() - t;
     // The store alone: the very records the rebuild wrote, put again into a fresh LMDB in one transaction.
     const keys = Array.from({ length: USERS }, (_, u) => entityKey([u]));
-    const records = (await online.read('activity', keys)).flatMap((row, i) => (row === undefined ? [] : [[`activity\u0000${keys[i] as string}`, row] as const]));
+    const records = (await online.read('activity', keys)).flatMap((row, i) =>
+      row === undefined ? [] : [[`activity\u0000${keys[i] as string}`, row] as const],
+    );
     const raw = open({ path: path.join(dir, 'raw-lmdb'), compression: false });
     t = performance.now();
     await raw.transaction(() => {
@@ -135,7 +153,12 @@ async function main(): Promise<void> {
     await store.materialize(0, at, { views: ['profile'] });
     const aggregateRefs = ['activity:*'];
     const plainRefs = ['profile:*'];
-    const serving = { agg1: await serve(aggregateRefs, 1), plain1: await serve(plainRefs, 1), agg100: await serve(aggregateRefs, 100), plain100: await serve(plainRefs, 100) };
+    const serving = {
+      agg1: await serve(aggregateRefs, 1),
+      plain1: await serve(plainRefs, 1),
+      agg100: await serve(aggregateRefs, 100),
+      plain100: await serve(plainRefs, 100),
+    };
 
     // 4. Training set: entity rows at random times, all six aggregates, vs DuckDB's RANGE window alone.
     const entitySql = `SELECT (hash(i * 3) % ${USERS})::BIGINT AS user_id, make_timestamptz((${START_MS} + hash(i * 5) % ${SPAN_MS})::BIGINT * 1000) AS event_timestamp FROM range(0, ${ENTITY_ROWS}) t(i)`;

@@ -42,7 +42,9 @@ export function onlineView(name: string, table: string): FeatureView {
 
 /** `rows` drivers 1..rows, one row each: event time within 2024-05-01, 5 DOUBLE and 5 BIGINT features. */
 function onlineRowsSql(rows: number): string {
-  const features = SERVE_FEATURES.map((f, i) => (f.type === 'double' ? `round((hash(i * ${2 * i + 3}) % 1000000) / 1e6, 6) AS ${f.name}` : `CAST(hash(i * ${2 * i + 3}) % 100000 AS BIGINT) AS ${f.name}`));
+  const features = SERVE_FEATURES.map((f, i) =>
+    f.type === 'double' ? `round((hash(i * ${2 * i + 3}) % 1000000) / 1e6, 6) AS ${f.name}` : `CAST(hash(i * ${2 * i + 3}) % 100000 AS BIGINT) AS ${f.name}`,
+  );
   return `SELECT i AS driver_id,
       TIMESTAMPTZ '2024-05-01 00:00:00+00' + to_seconds(CAST(hash(i) % 86400 AS BIGINT)) AS event_ts,
       TIMESTAMPTZ '2024-05-02 00:00:00+00' + to_seconds(CAST(hash(i * 2) % 3600 AS BIGINT)) AS created_ts,
@@ -61,9 +63,36 @@ export interface TrainingViewSpec {
 }
 
 export const TRAINING_VIEWS: TrainingViewSpec[] = [
-  { name: 'trips', ttlSeconds: 3 * 86400, created: true, features: [{ name: 'conv_rate', type: 'double' }, { name: 'acc_rate', type: 'double' }, { name: 'trips_today', type: 'long' }] },
-  { name: 'ratings', ttlSeconds: 7 * 86400, created: false, features: [{ name: 'rating', type: 'double' }, { name: 'ratings_count', type: 'long' }, { name: 'rating_trend', type: 'double' }] },
-  { name: 'activity', ttlSeconds: 86400, created: true, features: [{ name: 'online_minutes', type: 'long' }, { name: 'idle_share', type: 'double' }, { name: 'zone', type: 'long' }] },
+  {
+    name: 'trips',
+    ttlSeconds: 3 * 86400,
+    created: true,
+    features: [
+      { name: 'conv_rate', type: 'double' },
+      { name: 'acc_rate', type: 'double' },
+      { name: 'trips_today', type: 'long' },
+    ],
+  },
+  {
+    name: 'ratings',
+    ttlSeconds: 7 * 86400,
+    created: false,
+    features: [
+      { name: 'rating', type: 'double' },
+      { name: 'ratings_count', type: 'long' },
+      { name: 'rating_trend', type: 'double' },
+    ],
+  },
+  {
+    name: 'activity',
+    ttlSeconds: 86400,
+    created: true,
+    features: [
+      { name: 'online_minutes', type: 'long' },
+      { name: 'idle_share', type: 'double' },
+      { name: 'zone', type: 'long' },
+    ],
+  },
 ];
 
 export function trainingFeatureRefs(): string[] {
@@ -209,7 +238,11 @@ export function venvPython(): string {
 
 /** The Feast version and whether its Redis online store can load (the `redis` client is installed). */
 export function feastInfo(): { version: string; redis: boolean } {
-  const probe = spawnSync(venvPython(), ['-c', 'import feast, importlib.util; print(feast.__version__); print(importlib.util.find_spec("redis") is not None)'], { encoding: 'utf8' });
+  const probe = spawnSync(
+    venvPython(),
+    ['-c', 'import feast, importlib.util; print(feast.__version__); print(importlib.util.find_spec("redis") is not None)'],
+    { encoding: 'utf8' },
+  );
   const [version, redis] = probe.stdout.trim().split('\n');
   return { version: version ?? 'unknown', redis: redis === 'True' };
 }

@@ -3,7 +3,15 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { open } from 'lmdb';
 import type { Engine } from '../../src/engine/index.js';
-import { entityKey, FeatureStore, LmdbOnlineStore, RedisOnlineStore, type FeatureRepository, type OnlineRow, type OnlineStore } from '../../src/features/index.js';
+import {
+  entityKey,
+  FeatureStore,
+  LmdbOnlineStore,
+  RedisOnlineStore,
+  type FeatureRepository,
+  type OnlineRow,
+  type OnlineStore,
+} from '../../src/features/index.js';
 import { Project } from '../../src/project/index.js';
 import { runsFrom, type Contender } from '../ingest/rounds.js';
 import { log, median, timed } from '../table/measure.js';
@@ -51,7 +59,9 @@ class NullStore implements OnlineStore {
  */
 async function onlineRows(engine: Engine, data: OnlineData): Promise<OnlineRow[]> {
   const features = SERVE_FEATURES.map((f) => f.name);
-  const rows = await engine.query(`SELECT driver_id, epoch_ms(event_ts) AS e, epoch_ms(created_ts) AS c, ${features.join(', ')} FROM read_parquet('${data.parquet}') ORDER BY driver_id`);
+  const rows = await engine.query(
+    `SELECT driver_id, epoch_ms(event_ts) AS e, epoch_ms(created_ts) AS c, ${features.join(', ')} FROM read_parquet('${data.parquet}') ORDER BY driver_id`,
+  );
   return rows.map((row) => {
     const values: Record<string, unknown> = {};
     for (const f of features) values[f] = typeof row[f] === 'bigint' ? Number(row[f]) : row[f];
@@ -60,7 +70,11 @@ async function onlineRows(engine: Engine, data: OnlineData): Promise<OnlineRow[]
 }
 
 type Timed = { ms: number; samples: number[] };
-const figures = (rows: number, r: Timed): MaterializeCase => ({ ms: r.ms, spread: [Math.min(...r.samples), Math.max(...r.samples)], rowsPerSecond: rows / (r.ms / 1000) });
+const figures = (rows: number, r: Timed): MaterializeCase => ({
+  ms: r.ms,
+  spread: [Math.min(...r.samples), Math.max(...r.samples)],
+  rowsPerSecond: rows / (r.ms / 1000),
+});
 
 /**
  * `runs` rounds with no warm-up round (each run is long, and starts from an empty store);

@@ -34,7 +34,14 @@ export function runJson<T>(file: string, args: readonly string[], options: { tim
       if (timer !== undefined) clearTimeout(timer);
       const last = out.trim().split('\n').pop() ?? '';
       if (code !== 0 || last === '') {
-        reject(new Error(`${path.basename(file)} ${args.slice(0, 2).map((a) => (a.length > 80 ? `${a.slice(0, 80)}…` : a)).join(' ')} failed (${signal ?? code}):\n${err.split('\n').slice(-25).join('\n')}`));
+        reject(
+          new Error(
+            `${path.basename(file)} ${args
+              .slice(0, 2)
+              .map((a) => (a.length > 80 ? `${a.slice(0, 80)}…` : a))
+              .join(' ')} failed (${signal ?? code}):\n${err.split('\n').slice(-25).join('\n')}`,
+          ),
+        );
         return;
       }
       try {
@@ -64,7 +71,10 @@ const PROFILE_DIR = process.env['BENCH_PROFILE_DIR'];
 export function startTsServer(script: string, config: unknown): Promise<Service> {
   return new Promise((resolve, reject) => {
     const profile = PROFILE_DIR === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR];
-    const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(here, script), JSON.stringify(config)], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(here, script), JSON.stringify(config)], {
+      cwd: REPO_ROOT,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     track(child);
     let out = '';
     child.on('error', reject);
@@ -109,7 +119,22 @@ export async function startFeastServer(feast: string, repo: string, workers: num
   const port = await freePort();
   // gunicorn's default restarts each worker after 1,000 requests (max_requests), which stalls it
   // for seconds at a time under load; 0 turns the restarts off, Feast's best case.
-  const args = ['-c', repo, 'serve', '-h', '127.0.0.1', '-p', String(port), '--no-access-log', '--workers', String(workers), '--max-requests', '0', '--max-requests-jitter', '0'];
+  const args = [
+    '-c',
+    repo,
+    'serve',
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '--no-access-log',
+    '--workers',
+    String(workers),
+    '--max-requests',
+    '0',
+    '--max-requests-jitter',
+    '0',
+  ];
   const child = spawn(feast, args, { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PYTHONWARNINGS: 'ignore' } });
   track(child);
   let err = '';

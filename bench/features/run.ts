@@ -38,34 +38,70 @@ function serveReport(f: ServeFigures): string {
     const rows: string[][] = [];
     for (const [shape, contenders] of Object.entries(b.shapes)) {
       for (const [name, c] of Object.entries(contenders)) {
-        rows.push([`${shape} × 10`, names[name] ?? name, count(c.requestsPerSecond), `${count(c.spread[0])} – ${count(c.spread[1])}`, ms(c.p50Ms), ms(c.p99Ms), count(c.responseBytes)]);
+        rows.push([
+          `${shape} × 10`,
+          names[name] ?? name,
+          count(c.requestsPerSecond),
+          `${count(c.spread[0])} – ${count(c.spread[1])}`,
+          ms(c.p50Ms),
+          ms(c.p99Ms),
+          count(c.responseBytes),
+        ]);
       }
       const a = contenders.aquifer;
       const r = contenders.raw;
       const feast = contenders.feast;
       if (a !== undefined && r !== undefined) {
-        goals.push([b.backend === 'lmdb' ? 'LMDB (Feast: sqlite)' : 'Redis', `${shape} × 10`, x(a.p99Ms / r.p99Ms), x(a.requestsPerSecond / r.requestsPerSecond), feast === undefined ? 'n/a' : x(a.requestsPerSecond / feast.requestsPerSecond), feast === undefined ? 'n/a' : x(feast.p99Ms / a.p99Ms)]);
+        goals.push([
+          b.backend === 'lmdb' ? 'LMDB (Feast: sqlite)' : 'Redis',
+          `${shape} × 10`,
+          x(a.p99Ms / r.p99Ms),
+          x(a.requestsPerSecond / r.requestsPerSecond),
+          feast === undefined ? 'n/a' : x(a.requestsPerSecond / feast.requestsPerSecond),
+          feast === undefined ? 'n/a' : x(feast.p99Ms / a.p99Ms),
+        ]);
       }
     }
     out.push('', table(['entities × features', 'server', 'requests/s (median)', 'slowest – fastest run', 'p50', 'p99', 'response bytes'], rows));
     if (b.feastStore.startsWith('none')) out.push('', `Feast on Redis: ${b.feastStore}.`);
   }
-  out.push('', table(['online store', 'request', 'p99 Aquifer / raw (goal ≤ 1.5)', 'requests/s Aquifer / raw', 'requests/s Aquifer / Feast (goal ≥ 10)', 'p99 Feast / Aquifer'], goals));
+  out.push(
+    '',
+    table(
+      [
+        'online store',
+        'request',
+        'p99 Aquifer / raw (goal ≤ 1.5)',
+        'requests/s Aquifer / raw',
+        'requests/s Aquifer / Feast (goal ≥ 10)',
+        'p99 Feast / Aquifer',
+      ],
+      goals,
+    ),
+  );
   return out.join('\n');
 }
 
 function trainingReport(f: TrainingFigures): string {
   const feast = f.feast.ms;
-  const row = (name: string, c: TrainingFigures['aquiferSave'], like = true) => [name, like ? x(feast / c.ms) : `(${x(feast / c.ms)})`, seconds(c.ms), `${seconds(c.spread[0])} – ${seconds(c.spread[1])}`, gib(c.peakRss)];
-  const agreed = Object.entries(f.agreement.results).map(([name, r]) => `${name} ${count(r.rows)} (only there ${count(r.onlyThis)}, only in Feast's ${count(r.onlyFeast)})`).join('; ');
+  const row = (name: string, c: TrainingFigures['aquiferSave'], like = true) => [
+    name,
+    like ? x(feast / c.ms) : `(${x(feast / c.ms)})`,
+    seconds(c.ms),
+    `${seconds(c.spread[0])} – ${seconds(c.spread[1])}`,
+    gib(c.peakRss),
+  ];
+  const agreed = Object.entries(f.agreement.results)
+    .map(([name, r]) => `${name} ${count(r.rows)} (only there ${count(r.onlyThis)}, only in Feast's ${count(r.onlyFeast)})`)
+    .join('; ');
   return [
     `Training set: ${count(f.entityRows)} entity rows × ${f.views} feature views of ${count(f.viewRows)} rows (${f.features} features); median of ${f.runs} interleaved runs per contender (Feast too), each in a fresh process, after one untimed round whose results had to agree`,
     '',
     table(
-      ['contender (from the entity rows\' Parquet file to the result on disk)', 'Feast time / this', 'time (median)', 'fastest – slowest', 'peak RSS'],
+      ["contender (from the entity rows' Parquet file to the result on disk)", 'Feast time / this', 'time (median)', 'fastest – slowest', 'peak RSS'],
       [
         row('Aquifer `historicalFeatures(...).save(dir)`: a Delta table, entity order kept, durable', f.aquiferSave),
-        row('Aquifer `historicalFeatures(...)`, its SQL COPY\'d to one Parquet file, entity order kept (no fsync)', f.aquiferParquet),
+        row("Aquifer `historicalFeatures(...)`, its SQL COPY'd to one Parquet file, entity order kept (no fsync)", f.aquiferParquet),
         row('Feast `pd.read_parquet` + `get_historical_features(...).to_arrow()` (DuckDB offline store) + `pq.write_table` (no fsync)', f.feast),
         row('limit: raw DuckDB, the same ASOF joins by hand over the Parquet files, entity order kept, COPY to Parquet', f.rawOrdered),
         row('limit: raw DuckDB, the same, no ORDER BY (Feast keeps no order either)', f.rawUnordered),
@@ -79,11 +115,29 @@ function trainingReport(f: TrainingFigures): string {
 }
 
 function materializeReport(f: MaterializeFigures, serve: ServeFigures | undefined): string {
-  const row = (store: string, name: string, c: MaterializeFigures['noop'], raw?: MaterializeFigures['noop']) => [store, name, seconds(c.ms), `${seconds(c.spread[0])} – ${seconds(c.spread[1])}`, count(c.rowsPerSecond), raw === undefined ? '' : x(c.rowsPerSecond / raw.rowsPerSecond)];
-  const rows = [row('LMDB', 'Aquifer `FeatureStore.materialize`', f.lmdb.aquifer, f.lmdb.raw), row('LMDB', 'raw `putSync` of the same rows in one transaction', f.lmdb.raw)];
-  if (f.redis !== undefined) rows.push(row('Redis', 'Aquifer `FeatureStore.materialize`', f.redis.aquifer, f.redis.raw), row('Redis', 'raw pipelined SET of the same rows (pipelines of 10,000)', f.redis.raw));
+  const row = (store: string, name: string, c: MaterializeFigures['noop'], raw?: MaterializeFigures['noop']) => [
+    store,
+    name,
+    seconds(c.ms),
+    `${seconds(c.spread[0])} – ${seconds(c.spread[1])}`,
+    count(c.rowsPerSecond),
+    raw === undefined ? '' : x(c.rowsPerSecond / raw.rowsPerSecond),
+  ];
+  const rows = [
+    row('LMDB', 'Aquifer `FeatureStore.materialize`', f.lmdb.aquifer, f.lmdb.raw),
+    row('LMDB', 'raw `putSync` of the same rows in one transaction', f.lmdb.raw),
+  ];
+  if (f.redis !== undefined)
+    rows.push(
+      row('Redis', 'Aquifer `FeatureStore.materialize`', f.redis.aquifer, f.redis.raw),
+      row('Redis', 'raw pipelined SET of the same rows (pipelines of 10,000)', f.redis.raw),
+    );
   rows.push(row('none', 'Aquifer `FeatureStore.materialize` into a store that keeps nothing', f.noop));
-  const out = [`Materialization: a view of ${count(f.rows)} rows, one per entity, 10 features; median of ${f.runs} runs, each into an empty store`, '', table(['store', 'contender', 'time (median)', 'fastest – slowest', 'rows/s', 'Aquifer / raw'], rows)];
+  const out = [
+    `Materialization: a view of ${count(f.rows)} rows, one per entity, 10 features; median of ${f.runs} runs, each into an empty store`,
+    '',
+    table(['store', 'contender', 'time (median)', 'fastest – slowest', 'rows/s', 'Aquifer / raw'], rows),
+  ];
   if (serve !== undefined) {
     const feastRows = serve.backends
       .filter((b) => b.materializeMs.feast !== undefined)
@@ -92,7 +146,13 @@ function materializeReport(f: MaterializeFigures, serve: ServeFigures | undefine
         const feast = serve.entities / ((b.materializeMs.feast as number) / 1000);
         return [b.backend === 'lmdb' ? 'LMDB / Feast sqlite' : 'Redis / Feast Redis', count(aquifer), count(feast), x(aquifer / feast)];
       });
-    if (feastRows.length > 0) out.push('', `Against Feast's \`materialize\`, on the ${count(serve.entities)}-row serving view (one run each, taken in the serving part):`, '', table(['online store', 'Aquifer rows/s', 'Feast rows/s', 'Aquifer / Feast'], feastRows));
+    if (feastRows.length > 0)
+      out.push(
+        '',
+        `Against Feast's \`materialize\`, on the ${count(serve.entities)}-row serving view (one run each, taken in the serving part):`,
+        '',
+        table(['online store', 'Aquifer rows/s', 'Feast rows/s', 'Aquifer / Feast'], feastRows),
+      );
   }
   return out.join('\n');
 }
@@ -118,9 +178,15 @@ try {
   const duckdb = String((await engine.query('SELECT version() AS v'))[0]?.['v']);
   const feast = feastInfo();
   const redisVersion = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.match(/v=(\S+)/)?.[1] ?? 'n/a';
-  const load = () => os.loadavg().map((n) => n.toFixed(2)).join(' ');
+  const load = () =>
+    os
+      .loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ');
   if ((os.loadavg()[0] ?? 0) > 0.5) log(`warning: the 1-minute load average is ${os.loadavg()[0]?.toFixed(2)}; other work on the machine skews these figures`);
-  console.log(`Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; DuckDB ${duckdb}; Feast ${feast.version}; redis-server ${redisVersion}; load average at start ${load()}\n`);
+  console.log(
+    `Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; DuckDB ${duckdb}; Feast ${feast.version}; redis-server ${redisVersion}; load average at start ${load()}\n`,
+  );
   let serve: ServeFigures | undefined;
   if (wants('serve')) {
     serve = await serveBench(engine, service?.url);

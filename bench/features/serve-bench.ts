@@ -4,7 +4,20 @@ import { performance } from 'node:perf_hooks';
 import type { Engine } from '../../src/engine/index.js';
 import { FeatureRegistry, openAppliedFeatureStore, type FeatureRepository } from '../../src/features/index.js';
 import { log, median } from '../table/measure.js';
-import { DRIVER, FEAST_SCRIPT, feastInfo, here, onlineData, onlineView, scratchDir, SERVE_FEATURES, venvPython, WINDOW, writeProject, type OnlineData } from './data.js';
+import {
+  DRIVER,
+  FEAST_SCRIPT,
+  feastInfo,
+  here,
+  onlineData,
+  onlineView,
+  scratchDir,
+  SERVE_FEATURES,
+  venvPython,
+  WINDOW,
+  writeProject,
+  type OnlineData,
+} from './data.js';
 import { runJson, startFeastServer, startTsServer, type Service } from './processes.js';
 import { entityIds, requestBody, type ServeLoadConfig, type ServeLoadResult } from './serve-load.js';
 import type { ServeServerConfig } from './serve-server.js';
@@ -51,8 +64,19 @@ export interface ServeFigures {
 }
 
 function load(url: string, entitiesPerRequest: number): Promise<ServeLoadResult> {
-  const config: ServeLoadConfig = { url: `${url}/get-online-features`, concurrency: SERVE_CLIENTS, warmupMs: WARMUP_MS, durationMs: SERVE_SECONDS * 1000, entitiesPerRequest, entityCount: SERVE_ENTITIES, features: FEATURES, bodies: 256 };
-  return runJson<ServeLoadResult>(process.execPath, ['--import', 'tsx', path.join(here, 'serve-load.ts'), JSON.stringify(config)], { timeoutMs: (SERVE_SECONDS + 60) * 1000 });
+  const config: ServeLoadConfig = {
+    url: `${url}/get-online-features`,
+    concurrency: SERVE_CLIENTS,
+    warmupMs: WARMUP_MS,
+    durationMs: SERVE_SECONDS * 1000,
+    entitiesPerRequest,
+    entityCount: SERVE_ENTITIES,
+    features: FEATURES,
+    bodies: 256,
+  };
+  return runJson<ServeLoadResult>(process.execPath, ['--import', 'tsx', path.join(here, 'serve-load.ts'), JSON.stringify(config)], {
+    timeoutMs: (SERVE_SECONDS + 60) * 1000,
+  });
 }
 
 const rate = (r: ServeLoadResult) => (r.requests / r.elapsedMs) * 1000;
@@ -72,7 +96,11 @@ interface FeastResponse {
 }
 
 async function post(url: string, ids: readonly number[]): Promise<unknown> {
-  const response = await fetch(`${url}/get-online-features`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: requestBody(FEATURES, ids) });
+  const response = await fetch(`${url}/get-online-features`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: requestBody(FEATURES, ids),
+  });
   if (!response.ok) throw new Error(`${url} answered ${response.status}: ${await response.text()}`);
   return response.json();
 }
@@ -91,18 +119,22 @@ async function checkAgreement(servers: Partial<Record<Contender, Service>>, data
   const names = aquifer.metadata.feature_names;
   if (names.join() !== ['driver_id', ...SERVE_FEATURES.map((f) => f.name)].join()) problems.push(`Aquifer's feature names: ${names.join()}`);
   const last = ids.length - 1;
-  if (aquifer.results[1]?.statuses[last] !== 'NOT_FOUND' || aquifer.results[1]?.statuses[0] !== 'PRESENT') problems.push('Aquifer statuses: expected PRESENT then NOT_FOUND for the unknown entity');
+  if (aquifer.results[1]?.statuses[last] !== 'NOT_FOUND' || aquifer.results[1]?.statuses[0] !== 'PRESENT')
+    problems.push('Aquifer statuses: expected PRESENT then NOT_FOUND for the unknown entity');
   if (servers.feast !== undefined) {
     const feast = (await post(servers.feast.url, ids)) as FeastResponse;
     // Feast answers with the features in an order of its own: compare them by name.
-    if ([...feast.metadata.feature_names].sort().join() !== [...names].sort().join()) problems.push(`Feast's feature names: ${feast.metadata.feature_names.join()}`);
+    if ([...feast.metadata.feature_names].sort().join() !== [...names].sort().join())
+      problems.push(`Feast's feature names: ${feast.metadata.feature_names.join()}`);
     aquifer.results.forEach((column, c) => {
       const theirs = feast.results[feast.metadata.feature_names.indexOf(names[c] as string)];
       ids.forEach((_, i) => {
         // Feast's Redis store answers an unknown entity with PRESENT (and null values), its sqlite store with NOT_FOUND.
         const statusOk = column.statuses[i] === theirs?.statuses[i] || (feastUnknownPresent && i === last && theirs?.statuses[i] === 'PRESENT');
         if (!same(column.values[i], theirs?.values[i]) || !statusOk || column.event_timestamps[i] !== theirs?.event_timestamps[i]) {
-          problems.push(`${names[c]} of entity ${ids[i]}: Aquifer ${JSON.stringify([column.values[i], column.statuses[i], column.event_timestamps[i]])}, Feast ${JSON.stringify([theirs?.values[i], theirs?.statuses[i], theirs?.event_timestamps[i]])}`);
+          problems.push(
+            `${names[c]} of entity ${ids[i]}: Aquifer ${JSON.stringify([column.values[i], column.statuses[i], column.event_timestamps[i]])}, Feast ${JSON.stringify([theirs?.values[i], theirs?.statuses[i], theirs?.event_timestamps[i]])}`,
+          );
         }
       });
     });
@@ -127,9 +159,12 @@ async function measureBackend(backend: 'lmdb' | 'redis', servers: Partial<Record
       // The order rotates from round to round, so drift hits every contender alike.
       for (const name of [...names.slice(round % names.length), ...names.slice(0, round % names.length)]) {
         const result = await load((servers[name] as Service).url, shape);
-        if (result.errors > 0 || result.requests === 0) throw new Error(`${name} (${backend}, ${shape} entities): ${result.errors} failed requests of ${result.requests}`);
+        if (result.errors > 0 || result.requests === 0)
+          throw new Error(`${name} (${backend}, ${shape} entities): ${result.errors} failed requests of ${result.requests}`);
         results.get(name)?.push(result);
-        log(`serve ${backend} ${shape}×10 round ${round + 1}: ${name} ${Math.round(rate(result))} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms`);
+        log(
+          `serve ${backend} ${shape}×10 round ${round + 1}: ${name} ${Math.round(rate(result))} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms`,
+        );
       }
     }
     shapes[shape] = Object.fromEntries(names.map((n) => [n, figures(results.get(n) ?? [])]));
@@ -151,7 +186,10 @@ async function feastMaterialize(data: OnlineData, repo: string, online: { type: 
   };
   const file = path.join(repo, 'spec.json');
   await writeFile(file, JSON.stringify(spec));
-  const result = await runJson<{ materializeMs: number }>(venvPython(), [FEAST_SCRIPT, 'online', file], { timeoutMs: 30 * 60_000, env: { ...process.env, PYTHONWARNINGS: 'ignore' } });
+  const result = await runJson<{ materializeMs: number }>(venvPython(), [FEAST_SCRIPT, 'online', file], {
+    timeoutMs: 30 * 60_000,
+    env: { ...process.env, PYTHONWARNINGS: 'ignore' },
+  });
   return result.materializeMs;
 }
 
@@ -200,10 +238,19 @@ export async function serveBench(engine: Engine, redisUrl: string | undefined): 
       const servers: Partial<Record<Contender, Service>> = {};
       try {
         servers.aquifer = await startTsServer('serve-server.ts', { kind: 'aquifer', project: root } satisfies ServeServerConfig);
-        servers.raw = await startTsServer('serve-server.ts', { kind: 'raw-lmdb', path: path.join(root, '.aquifer', 'online'), view: VIEW } satisfies ServeServerConfig);
+        servers.raw = await startTsServer('serve-server.ts', {
+          kind: 'raw-lmdb',
+          path: path.join(root, '.aquifer', 'online'),
+          view: VIEW,
+        } satisfies ServeServerConfig);
         servers.feast = await startFeastServer(feastBin, feastRepo, FEAST_WORKERS);
         await checkAgreement(servers, data);
-        backends.push({ backend: 'lmdb', feastStore: `sqlite (Feast ${feast.version})`, shapes: await measureBackend('lmdb', servers), materializeMs: { aquifer: aquiferMs, feast: feastMs } });
+        backends.push({
+          backend: 'lmdb',
+          feastStore: `sqlite (Feast ${feast.version})`,
+          shapes: await measureBackend('lmdb', servers),
+          materializeMs: { aquifer: aquiferMs, feast: feastMs },
+        });
       } finally {
         for (const s of Object.values(servers)) await s.stop();
       }
@@ -219,7 +266,12 @@ export async function serveBench(engine: Engine, redisUrl: string | undefined): 
       const servers: Partial<Record<Contender, Service>> = {};
       try {
         servers.aquifer = await startTsServer('serve-server.ts', { kind: 'aquifer', project: root } satisfies ServeServerConfig);
-        servers.raw = await startTsServer('serve-server.ts', { kind: 'raw-redis', url: redisUrl, prefix: 'aquifer:bench-serve-redis', view: VIEW } satisfies ServeServerConfig);
+        servers.raw = await startTsServer('serve-server.ts', {
+          kind: 'raw-redis',
+          url: redisUrl,
+          prefix: 'aquifer:bench-serve-redis',
+          view: VIEW,
+        } satisfies ServeServerConfig);
         if (feast.redis) servers.feast = await startFeastServer(feastBin, feastRepo, FEAST_WORKERS);
         await checkAgreement(servers, data, true);
         backends.push({

@@ -21,9 +21,7 @@ import { Project } from '../../src/project/index.js';
 import { startServer } from '../../src/server/index.js';
 
 export type ServeServerConfig =
-  | { kind: 'aquifer'; project: string }
-  | { kind: 'raw-lmdb'; path: string; view: string }
-  | { kind: 'raw-redis'; url: string; prefix: string; view: string };
+  { kind: 'aquifer'; project: string } | { kind: 'raw-lmdb'; path: string; view: string } | { kind: 'raw-redis'; url: string; prefix: string; view: string };
 
 interface Request {
   entities: Record<string, unknown[]>;

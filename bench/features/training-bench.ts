@@ -4,7 +4,18 @@ import { quoteLiteral, type Engine } from '../../src/engine/index.js';
 import { DeltaTable } from '../../src/table/index.js';
 import { runsFrom } from '../ingest/rounds.js';
 import { log, median } from '../table/measure.js';
-import { FEAST_SCRIPT, scratchDir, trainingData, trainingFeatureRefs, trainingRepository, TRAINING_VIEWS, VIEW_ROWS, venvPython, writeProject, type TrainingData } from './data.js';
+import {
+  FEAST_SCRIPT,
+  scratchDir,
+  trainingData,
+  trainingFeatureRefs,
+  trainingRepository,
+  TRAINING_VIEWS,
+  VIEW_ROWS,
+  venvPython,
+  writeProject,
+  type TrainingData,
+} from './data.js';
 import { runJson, runTs } from './processes.js';
 import type { TrainingRunConfig, TrainingRunResult } from './training-child.js';
 
@@ -60,7 +71,8 @@ function rawSql(data: TrainingData, ordered: boolean): string {
       `v${i} AS (SELECT driver_id, event_ts, ${columns} FROM read_parquet(${quoteLiteral(data.views[view.name]?.parquet as string)}) QUALIFY row_number() OVER (PARTITION BY driver_id, event_ts ORDER BY ${view.created ? 'created_ts DESC' : '1'}) = 1)`,
     );
     joins.push(`ASOF LEFT JOIN v${i} ON e.driver_id = v${i}.driver_id AND e.event_timestamp >= v${i}.event_ts`);
-    for (const f of view.features) selects.push(`CASE WHEN v${i}.event_ts >= e.event_timestamp - INTERVAL ${view.ttlSeconds} SECOND THEN v${i}."${f.name}" END AS "${f.name}"`);
+    for (const f of view.features)
+      selects.push(`CASE WHEN v${i}.event_ts >= e.event_timestamp - INTERVAL ${view.ttlSeconds} SECOND THEN v${i}."${f.name}" END AS "${f.name}"`);
   });
   return `WITH ${ctes.join(',\n')} SELECT e.driver_id, e.event_timestamp, ${selects.join(', ')} FROM e ${joins.join(' ')}${ordered ? ' ORDER BY e.aq_row' : ''}`;
 }
@@ -94,7 +106,11 @@ export async function trainingBench(engine: Engine): Promise<TrainingFigures> {
   const work = path.join(scratchDir(), 'training');
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
-  const project = await writeProject(path.join(work, 'project'), 'bench-training', trainingRepository((view) => data.views[view]?.table as string));
+  const project = await writeProject(
+    path.join(work, 'project'),
+    'bench-training',
+    trainingRepository((view) => data.views[view]?.table as string),
+  );
   const features = trainingFeatureRefs();
   const outputs = {
     save: path.join(work, 'aquifer-set'),
@@ -108,7 +124,14 @@ export async function trainingBench(engine: Engine): Promise<TrainingFigures> {
     entities: data.entities,
     output: outputs.feast,
     features,
-    views: TRAINING_VIEWS.map((v) => ({ name: v.name, parquet: data.views[v.name]?.parquet, timestampField: 'event_ts', ...(v.created ? { createdTimestampField: 'created_ts' } : {}), ttlSeconds: v.ttlSeconds, features: v.features })),
+    views: TRAINING_VIEWS.map((v) => ({
+      name: v.name,
+      parquet: data.views[v.name]?.parquet,
+      timestampField: 'event_ts',
+      ...(v.created ? { createdTimestampField: 'created_ts' } : {}),
+      ttlSeconds: v.ttlSeconds,
+      features: v.features,
+    })),
   };
   const specFile = path.join(work, 'feast-spec.json');
   await writeFile(specFile, JSON.stringify(spec));
@@ -117,7 +140,11 @@ export async function trainingBench(engine: Engine): Promise<TrainingFigures> {
     const removed = async (file: string) => rm(file, { recursive: true, force: true });
     const aquifer = (mode: 'save' | 'parquet' | 'count', output?: string) => async () => {
       if (output !== undefined) await removed(output);
-      return runTs<TrainingRunResult>('training-child.ts', { project: project.root, entities: data.entities, features, mode, ...(output === undefined ? {} : { output }) } satisfies TrainingRunConfig, timeout);
+      return runTs<TrainingRunResult>(
+        'training-child.ts',
+        { project: project.root, entities: data.entities, features, mode, ...(output === undefined ? {} : { output }) } satisfies TrainingRunConfig,
+        timeout,
+      );
     };
     const raw = (ordered: boolean, output: string) => async () => {
       await removed(output);
@@ -126,7 +153,10 @@ export async function trainingBench(engine: Engine): Promise<TrainingFigures> {
     const feast = async (): Promise<FeastRunResult> => {
       await removed(spec.repo);
       await removed(outputs.feast);
-      return runJson<FeastRunResult>(venvPython(), [FEAST_SCRIPT, 'historical', specFile], { timeoutMs: 30 * 60_000, env: { ...process.env, PYTHONWARNINGS: 'ignore' } });
+      return runJson<FeastRunResult>(venvPython(), [FEAST_SCRIPT, 'historical', specFile], {
+        timeoutMs: 30 * 60_000,
+        env: { ...process.env, PYTHONWARNINGS: 'ignore' },
+      });
     };
     const contenders: [string, () => Promise<TrainingRunResult>][] = [
       ['Aquifer save', aquifer('save', outputs.save)],
@@ -137,7 +167,9 @@ export async function trainingBench(engine: Engine): Promise<TrainingFigures> {
       ['Aquifer count', aquifer('count')],
     ];
     const results = new Map<string, TrainingRunResult[]>(contenders.map(([name]) => [name, []]));
-    log(`training: ${TRAINING_ROWS.toLocaleString('en-US')} entity rows × ${TRAINING_VIEWS.length} views of ${VIEW_ROWS.toLocaleString('en-US')} rows; an agreement round, then ${TRAINING_RUNS} timed runs of each contender`);
+    log(
+      `training: ${TRAINING_ROWS.toLocaleString('en-US')} entity rows × ${TRAINING_VIEWS.length} views of ${VIEW_ROWS.toLocaleString('en-US')} rows; an agreement round, then ${TRAINING_RUNS} timed runs of each contender`,
+    );
     let agreement: TrainingFigures['agreement'] | undefined;
     for (let round = -1; round < TRAINING_RUNS; round++) {
       const shift = Math.max(0, round) % contenders.length;
@@ -145,7 +177,9 @@ export async function trainingBench(engine: Engine): Promise<TrainingFigures> {
         const result = await run();
         if (result.rows !== TRAINING_ROWS) throw new Error(`${name} gave ${result.rows} rows, expected ${TRAINING_ROWS}`);
         if (round >= 0) results.get(name)?.push(result);
-        log(`training ${round < 0 ? 'agreement round' : `round ${round + 1} of ${TRAINING_RUNS}`}: ${name} ${(result.ms / 1000).toFixed(2)} s, peak RSS ${(result.maxRssKb / 2 ** 20).toFixed(2)} GiB`);
+        log(
+          `training ${round < 0 ? 'agreement round' : `round ${round + 1} of ${TRAINING_RUNS}`}: ${name} ${(result.ms / 1000).toFixed(2)} s, peak RSS ${(result.maxRssKb / 2 ** 20).toFixed(2)} GiB`,
+        );
       }
       if (round < 0) agreement = await agree(engine, outputs);
     }
@@ -177,7 +211,10 @@ export async function trainingBench(engine: Engine): Promise<TrainingFigures> {
 }
 
 /** Every result must hold exactly Feast's rows (EXCEPT ALL both ways, all columns typed alike), or the benchmark stops. */
-async function agree(engine: Engine, outputs: { save: string; parquet: string; ordered: string; unordered: string; feast: string }): Promise<TrainingFigures['agreement']> {
+async function agree(
+  engine: Engine,
+  outputs: { save: string; parquet: string; ordered: string; unordered: string; feast: string },
+): Promise<TrainingFigures['agreement']> {
   log('training: comparing every result with Feast’s rows (EXCEPT ALL both ways) before timing');
   const theirs = `SELECT ${typedColumns()} FROM read_parquet(${quoteLiteral(outputs.feast)})`;
   const sources: Record<string, string> = {
@@ -186,7 +223,9 @@ async function agree(engine: Engine, outputs: { save: string; parquet: string; o
     'raw DuckDB, ordered': `SELECT * FROM read_parquet(${quoteLiteral(outputs.ordered)})`,
     'raw DuckDB, unordered': `SELECT * FROM read_parquet(${quoteLiteral(outputs.unordered)})`,
   };
-  const [feastRow] = await engine.query(`SELECT count(*) AS n, (SELECT ${TRAINING_VIEWS.flatMap((v) => v.features.map((f) => `count(*) FILTER (WHERE "${f.name}" IS NULL)`)).join(' + ')} FROM (${theirs})) AS nulls FROM (${theirs})`);
+  const [feastRow] = await engine.query(
+    `SELECT count(*) AS n, (SELECT ${TRAINING_VIEWS.flatMap((v) => v.features.map((f) => `count(*) FILTER (WHERE "${f.name}" IS NULL)`)).join(' + ')} FROM (${theirs})) AS nulls FROM (${theirs})`,
+  );
   const feastRows = Number(feastRow?.['n']);
   const results: TrainingFigures['agreement']['results'] = {};
   for (const [name, sql] of Object.entries(sources)) {
@@ -199,7 +238,9 @@ async function agree(engine: Engine, outputs: { save: string; parquet: string; o
     results[name] = result;
     if (result.onlyThis !== 0 || result.onlyFeast !== 0 || result.rows !== feastRows) {
       const sample = await engine.queryJson(`SELECT * FROM ((${ours}) EXCEPT ALL (${theirs})) LIMIT 3`);
-      throw new Error(`${name}'s training set and Feast's differ, so nothing is timed: ${JSON.stringify(result)} against Feast's ${feastRows} rows; only in ${name}'s, e.g. ${JSON.stringify(sample)}`);
+      throw new Error(
+        `${name}'s training set and Feast's differ, so nothing is timed: ${JSON.stringify(result)} against Feast's ${feastRows} rows; only in ${name}'s, e.g. ${JSON.stringify(sample)}`,
+      );
     }
   }
   return { feastRows, results, nullFeatureValues: Number(feastRow?.['nulls']) };

@@ -89,12 +89,21 @@ export async function fileBench(engine: Engine): Promise<FileFigures> {
         },
         raw: {
           prepare: () => rm(parquet, { force: true }),
-          run: async () => Number((await engine.query(`COPY (SELECT * FROM read_csv(${quoteLiteral(csv)})) TO ${quoteLiteral(parquet)} (FORMAT parquet)`))[0]?.['Count'] ?? NaN),
+          run: async () =>
+            Number(
+              (await engine.query(`COPY (SELECT * FROM read_csv(${quoteLiteral(csv)})) TO ${quoteLiteral(parquet)} (FORMAT parquet)`))[0]?.['Count'] ?? NaN,
+            ),
         },
         rawFolder: {
           prepare: () => rm(folder, { recursive: true, force: true }),
           run: async () =>
-            Number((await engine.query(`COPY (SELECT * FROM read_csv(${quoteLiteral(csv)})) TO ${quoteLiteral(folder)} (FORMAT parquet, FILE_SIZE_BYTES ${128 * 2 ** 20})`))[0]?.['Count'] ?? NaN),
+            Number(
+              (
+                await engine.query(
+                  `COPY (SELECT * FROM read_csv(${quoteLiteral(csv)})) TO ${quoteLiteral(folder)} (FORMAT parquet, FILE_SIZE_BYTES ${128 * 2 ** 20})`,
+                )
+              )[0]?.['Count'] ?? NaN,
+            ),
         },
       },
       FILE_RUNS,

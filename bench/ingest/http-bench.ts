@@ -69,7 +69,9 @@ function startRawServer(): Promise<{ url: string; close: () => Promise<void> }> 
 function load(url: string): Promise<LoadResult> {
   const config: LoadConfig = { url, concurrency: CONCURRENCY, warmupMs: WARMUP_MS, durationMs: HTTP_SECONDS * 1000, rowsPerRequest: ROWS_PER_REQUEST };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'http-load.ts'), JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'http-load.ts'), JSON.stringify(config)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => (out += chunk));
@@ -109,7 +111,8 @@ export async function httpBench(engine: Engine): Promise<HttpFigures> {
       const table = `events_${round + 1}`;
       const aquiferResult = await load(`${aquifer.url}/v1/ingest/${table}`);
       for (const result of [rawResult, aquiferResult]) {
-        if (result.errors > 0 || result.allAccepted !== result.allRequests * ROWS_PER_REQUEST) throw new Error(`a run did not land every row: ${JSON.stringify(result)}`);
+        if (result.errors > 0 || result.allAccepted !== result.allRequests * ROWS_PER_REQUEST)
+          throw new Error(`a run did not land every row: ${JSON.stringify(result)}`);
       }
       // Every row the server acknowledged is in the table, once.
       const location = project.tablePath(table);

@@ -42,7 +42,16 @@ function bodies(count: number, rows: number): Buffer[] {
     const lines: string[] = [];
     for (let r = 0; r < rows; r++, id++) {
       const ts = new Date(Date.UTC(2024, 0, 1) + id * 1000).toISOString().slice(0, 19) + 'Z';
-      lines.push(JSON.stringify({ id, user_id: (id * 7919) % 1_000_000, type: EVENT_TYPES[id % 5], country: COUNTRIES[id % 8], amount: ((id * 31) % 100_000) / 100, ts }));
+      lines.push(
+        JSON.stringify({
+          id,
+          user_id: (id * 7919) % 1_000_000,
+          type: EVENT_TYPES[id % 5],
+          country: COUNTRIES[id % 8],
+          amount: ((id * 31) % 100_000) / 100,
+          ts,
+        }),
+      );
     }
     out.push(Buffer.from(lines.join('\n') + '\n'));
   }
@@ -52,7 +61,14 @@ function bodies(count: number, rows: number): Buffer[] {
 function send(agent: http.Agent, url: URL, body: Buffer): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const request = http.request(
-      { agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/x-ndjson', 'content-length': body.length } },
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson', 'content-length': body.length },
+      },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));

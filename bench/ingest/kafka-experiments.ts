@@ -38,7 +38,7 @@ function records(count: number, mixed: boolean): RawRecord[] {
   for (let seq = 0; seq < count; seq++) {
     let payload = eventRecord('throughput', seq, now).value;
     if (mixed && seq % 97 === 5) {
-      const kind = (seq / 97) % 8 | 0;
+      const kind = ((seq / 97) % 8) | 0;
       const event = JSON.parse(payload) as Record<string, unknown>;
       if (kind === 0) payload = `not json ${seq}`;
       else if (kind === 1) payload = `[${seq}]`;
@@ -50,7 +50,11 @@ function records(count: number, mixed: boolean): RawRecord[] {
       else payload = ` \n${JSON.stringify({ ...event, seq: `${seq}` })}`;
     }
     const partition = seq % 3;
-    out.push({ payload, source: { kind: 'kafka', topic: 'bench-throughput', partition, offset: String(seq) }, position: { appId: kafkaAppId('bench-throughput', partition), version: seq } });
+    out.push({
+      payload,
+      source: { kind: 'kafka', topic: 'bench-throughput', partition, offset: String(seq) },
+      position: { appId: kafkaAppId('bench-throughput', partition), version: seq },
+    });
   }
   return out;
 }
@@ -130,7 +134,10 @@ function replaceOnce(sql: string, from: string | RegExp, to: (...groups: string[
  * benchmark can also apply it to the job's own statements (see kafka-profile.ts).
  */
 export function onePassRewrite(checksSql: string): string {
-  const fields = [...checksSql.matchAll(/json_extract\(aq_json, ('(?:[^']|'')*')\) AS aq_ex_(\d+)/g)].map((m) => ({ path: m[1] as string, index: Number(m[2]) }));
+  const fields = [...checksSql.matchAll(/json_extract\(aq_json, ('(?:[^']|'')*')\) AS aq_ex_(\d+)/g)].map((m) => ({
+    path: m[1] as string,
+    index: Number(m[2]),
+  }));
   // The checks in src/ parse each record once per list of paths already: nothing to rewrite.
   if (fields.length === 0) return checksSql;
   const perField = fields.map((f) => `json_extract(aq_json, ${f.path}) AS aq_ex_${f.index}`).join(', ');
@@ -139,9 +146,15 @@ export function onePassRewrite(checksSql: string): string {
   sql = replaceOnce(
     sql,
     /CASE WHEN json_valid\(aq_raw\) THEN CASE WHEN json_type\(aq_raw\) = 'OBJECT' THEN aq_raw::JSON END END AS aq_json FROM ("[^"]*"|[A-Za-z_][A-Za-z0-9_]*)\)/,
-    (stage) => `CASE WHEN json_valid(aq_raw) THEN CASE WHEN starts_with(ltrim(aq_raw, ' ' || chr(9) || chr(10) || chr(13)), '{') THEN aq_raw END END AS aq_json FROM ${stage}))`,
+    (stage) =>
+      `CASE WHEN json_valid(aq_raw) THEN CASE WHEN starts_with(ltrim(aq_raw, ' ' || chr(9) || chr(10) || chr(13)), '{') THEN aq_raw END END AS aq_json FROM ${stage}))`,
   );
-  sql = replaceOnce(sql, `SELECT *, ${perField} FROM (`, () => `SELECT * EXCLUDE (aq_exs), ${listed} FROM (SELECT *, json_extract(aq_json, [${fields.map((f) => f.path).join(', ')}]) AS aq_exs, json_keys(aq_json) AS aq_keys FROM (`);
+  sql = replaceOnce(
+    sql,
+    `SELECT *, ${perField} FROM (`,
+    () =>
+      `SELECT * EXCLUDE (aq_exs), ${listed} FROM (SELECT *, json_extract(aq_json, [${fields.map((f) => f.path).join(', ')}]) AS aq_exs, json_keys(aq_json) AS aq_keys FROM (`,
+  );
   return sql;
 }
 
@@ -184,7 +197,9 @@ export async function kafkaExperiments(): Promise<ExperimentFigures> {
     await stage(engine, 'mix', mixed);
     await engine.run(`CREATE TEMP TABLE cur AS ${jsonRecordChecks('mix', schema, {})}`);
     await engine.run(`CREATE TEMP TABLE alt AS ${onePassChecks('mix', schema)}`);
-    const [diff] = await engine.query(`SELECT (SELECT count(*) FROM (FROM cur EXCEPT ALL FROM alt)) + (SELECT count(*) FROM (FROM alt EXCEPT ALL FROM cur)) AS d, (SELECT count(*) FROM cur WHERE aq_reason IS NOT NULL) AS bad`);
+    const [diff] = await engine.query(
+      `SELECT (SELECT count(*) FROM (FROM cur EXCEPT ALL FROM alt)) + (SELECT count(*) FROM (FROM alt EXCEPT ALL FROM cur)) AS d, (SELECT count(*) FROM cur WHERE aq_reason IS NOT NULL) AS bad`,
+    );
     if (Number(diff?.['d']) !== 0) throw new Error(`one-pass checks differ from the current ones in ${String(diff?.['d'])} rows`);
     const badRows = Number(diff?.['bad']);
     await stageLean(engine, 'lean', mixed);
@@ -194,21 +209,69 @@ export async function kafkaExperiments(): Promise<ExperimentFigures> {
 
     log(`experiments: ${BATCH.toLocaleString('en-US')}-record batch, median of ${RUNS} runs after one warm-up`);
     const rows: ExperimentRow[] = [];
-    rows.push({ name: 'staging now: redelivery filter (JSON.stringify(source) into a Set) + createTempTable, 8 columns (source JSON again)', ms: await time(() => stage(engine, 's', good), () => drop('s')) });
-    rows.push({ name: 'staging lean: createTempTable of payload + partition + offset, the rest in SQL', ms: await time(() => stageLean(engine, 's', good), () => drop('s')) });
+    rows.push({
+      name: 'staging now: redelivery filter (JSON.stringify(source) into a Set) + createTempTable, 8 columns (source JSON again)',
+      ms: await time(
+        () => stage(engine, 's', good),
+        () => drop('s'),
+      ),
+    });
+    rows.push({
+      name: 'staging lean: createTempTable of payload + partition + offset, the rest in SQL',
+      ms: await time(
+        () => stageLean(engine, 's', good),
+        () => drop('s'),
+      ),
+    });
     await stage(engine, 'g', good);
-    rows.push({ name: 'checks now: jsonRecordChecks (about 20 parses of each record)', ms: await time(() => engine.run(`CREATE TEMP TABLE c AS ${jsonRecordChecks('g', schema, {})}`), () => drop('c')) });
-    rows.push({ name: 'checks one-pass: same SQL, fields by one json_extract(doc, [paths]), keys once (3 parses)', ms: await time(() => engine.run(`CREATE TEMP TABLE c AS ${onePassChecks('g', schema)}`), () => drop('c')) });
+    rows.push({
+      name: 'checks now: jsonRecordChecks (about 20 parses of each record)',
+      ms: await time(
+        () => engine.run(`CREATE TEMP TABLE c AS ${jsonRecordChecks('g', schema, {})}`),
+        () => drop('c'),
+      ),
+    });
+    rows.push({
+      name: 'checks one-pass: same SQL, fields by one json_extract(doc, [paths]), keys once (3 parses)',
+      ms: await time(
+        () => engine.run(`CREATE TEMP TABLE c AS ${onePassChecks('g', schema)}`),
+        () => drop('c'),
+      ),
+    });
     const single = `$."${schema.fields[0]?.name ?? 'event_id'}"`;
-    rows.push({ name: 'for scale: one parse of each record (count(json_extract(aq_raw, one path)))', ms: await time(() => engine.query(`SELECT count(json_extract(aq_raw, ${quoteLiteral(single)})) FROM g`), async () => undefined) });
-    rows.push({ name: 'for scale: JSON.parse of each record in JS', ms: await time(async () => good.forEach((r) => JSON.parse(r.payload) as unknown), async () => undefined) });
+    rows.push({
+      name: 'for scale: one parse of each record (count(json_extract(aq_raw, one path)))',
+      ms: await time(
+        () => engine.query(`SELECT count(json_extract(aq_raw, ${quoteLiteral(single)})) FROM g`),
+        async () => undefined,
+      ),
+    });
+    rows.push({
+      name: 'for scale: JSON.parse of each record in JS',
+      ms: await time(
+        async () => good.forEach((r) => JSON.parse(r.payload) as unknown),
+        async () => undefined,
+      ),
+    });
     const file = path.join(dir, 'batch.jsonl');
     await writeFile(file, good.map((r) => r.payload).join('\n') + '\n');
-    rows.push({ name: 'floor: DuckDB read_json(JSON lines, the table columns) into a temp table, no checks', ms: await time(() => engine.run(`CREATE TEMP TABLE c AS ${readJsonSql(file, schema)}`), () => drop('c')) });
+    rows.push({
+      name: 'floor: DuckDB read_json(JSON lines, the table columns) into a temp table, no checks',
+      ms: await time(
+        () => engine.run(`CREATE TEMP TABLE c AS ${readJsonSql(file, schema)}`),
+        () => drop('c'),
+      ),
+    });
     const out = path.join(dir, 'out');
     rows.push({
       name: 'floor: the same, COPY to Parquet (snappy)',
-      ms: await time(() => engine.query(`COPY (${readJsonSql(file, schema)}) TO ${quoteLiteral(out)} (FORMAT parquet, COMPRESSION snappy, FILENAME_PATTERN 'part-{uuid}', APPEND true)`), () => rm(out, { recursive: true, force: true })),
+      ms: await time(
+        () =>
+          engine.query(
+            `COPY (${readJsonSql(file, schema)}) TO ${quoteLiteral(out)} (FORMAT parquet, COMPRESSION snappy, FILENAME_PATTERN 'part-{uuid}', APPEND true)`,
+          ),
+        () => rm(out, { recursive: true, force: true }),
+      ),
     });
     await drop('g');
     return { batch: BATCH, rows, badRows };

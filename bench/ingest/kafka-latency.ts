@@ -77,7 +77,14 @@ function stop(proc: ChildProcess): void {
  * runs it) ingests a fresh topic into a fresh table while a paced producer and a polling
  * reader run as their own processes. See kafka-observer.ts for what "visible" means.
  */
-export async function latencyBench(bootstrap: string, root: string, name: string, rate: number, seconds: number, settings: JobSettings): Promise<LatencyFigures> {
+export async function latencyBench(
+  bootstrap: string,
+  root: string,
+  name: string,
+  rate: number,
+  seconds: number,
+  settings: JobSettings,
+): Promise<LatencyFigures> {
   const topic = `bench-${name}`;
   const table = path.join(root, name);
   await createTopic(bootstrap, topic, 3);
@@ -104,7 +111,9 @@ export async function latencyBench(bootstrap: string, root: string, name: string
     }
     const fromVersion = (job.metrics.lastVersion ?? 0) + 1;
     const records = Math.round(rate * seconds);
-    log(`${name}: warm-up done at v${fromVersion - 1}; producing ${records.toLocaleString('en-US')} records at ${rate.toLocaleString('en-US')}/s for ${seconds} s`);
+    log(
+      `${name}: warm-up done at v${fromVersion - 1}; producing ${records.toLocaleString('en-US')} records at ${rate.toLocaleString('en-US')}/s for ${seconds} s`,
+    );
 
     let ready: () => void = () => undefined;
     const isReady = new Promise<void>((resolve) => (ready = resolve));
@@ -124,7 +133,9 @@ export async function latencyBench(bootstrap: string, root: string, name: string
     const scan = await (await DeltaTable.open(table, { engine })).scan();
     const [row] = await engine.query(`SELECT count(*) AS n, count(DISTINCT seq) AS d FROM (${await scan.sql()}) WHERE run = 'latency'`);
     if (Number(row?.['n']) !== records || Number(row?.['d']) !== records || produced.sent !== records) {
-      throw new Error(`the table holds ${String(row?.['n'])} latency rows (${String(row?.['d'])} distinct), ${produced.sent} were produced, ${records} expected`);
+      throw new Error(
+        `the table holds ${String(row?.['n'])} latency rows (${String(row?.['d'])} distinct), ${produced.sent} were produced, ${records} expected`,
+      );
     }
 
     const latencies: number[] = [];
@@ -146,7 +157,9 @@ export async function latencyBench(bootstrap: string, root: string, name: string
       for (const v of observed.versions) {
         const write = writes.get(v.version);
         const oldest = Math.min(...v.produced);
-        log(`  v${v.version} at +${v.visibleMs - t0} ms: ${v.produced.length} rows, write ${write === undefined ? '?' : write.endMs - write.startMs} ms, oldest row waited ${write === undefined ? '?' : write.startMs - oldest} ms before the write, visible ${v.visibleMs - oldest} ms after it was produced`);
+        log(
+          `  v${v.version} at +${v.visibleMs - t0} ms: ${v.produced.length} rows, write ${write === undefined ? '?' : write.endMs - write.startMs} ms, oldest row waited ${write === undefined ? '?' : write.startMs - oldest} ms before the write, visible ${v.visibleMs - oldest} ms after it was produced`,
+        );
       }
     }
     if (process.env['BENCH_KAFKA_TIMELINE'] === '1') {

@@ -93,7 +93,9 @@ async function main(config: ObserverConfig): Promise<ObserverResult> {
       const produced =
         s.files.length === 0
           ? []
-          : (await engine.query(`SELECT produced_ms FROM read_parquet(${quoteLiteralList(s.files)}) WHERE run = ${quoteLiteral(config.run)}`)).map((r) => Number(r['produced_ms']));
+          : (await engine.query(`SELECT produced_ms FROM read_parquet(${quoteLiteralList(s.files)}) WHERE run = ${quoteLiteral(config.run)}`)).map((r) =>
+              Number(r['produced_ms']),
+            );
       versions.push({ version: s.version, visibleMs: s.visibleMs, produced });
     }
     return { versions, maxVersionsPerPoll };

@@ -18,7 +18,10 @@ export interface WriteProfile {
 const BUCKETS: { name: string; test: (sql: string) => boolean }[] = [
   { name: 'JSON checks + typing (CREATE TEMP TABLE … AS checks)', test: (sql) => /^CREATE TEMP TABLE .* AS SELECT aq_seq/s.test(sql) },
   { name: 'Parquet write (COPY … TO, FORMAT parquet)', test: (sql) => /^COPY \(SELECT/.test(sql) && sql.includes('FORMAT parquet') },
-  { name: 'batch counts / positions (SELECT count, max(aq_pos), max(aq_at))', test: (sql) => /^SELECT (count\(\*\) AS n|aq_app, max\(aq_pos\)|aq_dom, aq_key, max)/.test(sql) },
+  {
+    name: 'batch counts / positions (SELECT count, max(aq_pos), max(aq_at))',
+    test: (sql) => /^SELECT (count\(\*\) AS n|aq_app, max\(aq_pos\)|aq_dom, aq_key, max)/.test(sql),
+  },
   { name: 'drop temp tables', test: (sql) => sql.startsWith('DROP TABLE') },
 ];
 export const STAGING = 'staging: DuckDB appender, 8 values a record (createTempTable)';
@@ -38,7 +41,8 @@ export function profileWrites(engine: Engine, target: IngestTarget, rewriteCheck
   let inWrite = false;
 
   // Engine.query calls Engine.read and createTempTable calls Engine.run: only the outermost call counts.
-  const wrap = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, bucketOf: (...args: A) => string) =>
+  const wrap =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>, bucketOf: (...args: A) => string) =>
     async (...args: A): Promise<R> => {
       if (depth > 0 || !inWrite) return fn(...args);
       depth++;

@@ -77,7 +77,13 @@ export async function createTopic(bootstrap: string, topic: string, partitions: 
 }
 
 /** Produce `count` records as fast as the broker takes them: batches of 1,000, four in flight. */
-export async function produceAll(bootstrap: string, topic: string, run: string, count: number, onProgress?: (sent: number) => void): Promise<{ bytes: number }> {
+export async function produceAll(
+  bootstrap: string,
+  topic: string,
+  run: string,
+  count: number,
+  onProgress?: (sent: number) => void,
+): Promise<{ bytes: number }> {
   const producer = kafkaClient(bootstrap, 'bench-producer').producer({ allowAutoTopicCreation: false });
   await producer.connect();
   let bytes = 0;

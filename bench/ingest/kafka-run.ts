@@ -91,7 +91,15 @@ function throughputReport(f: ThroughputFigures): string {
   const perRun = (runs: readonly ConsumeResult[]) => runs.map((r) => count((f.records / r.ms) * 1000)).join(', ');
   const row = (name: string, runs: readonly ConsumeResult[]) => {
     const rate = rateOf(f.records, runs);
-    return [name, seconds(median(runs.map((r) => r.ms))), count(rate), mibPerS(rate), (rate / rawRate).toFixed(2), ms(median(runs.map((r) => r.joinMs))), perRun(runs)];
+    return [
+      name,
+      seconds(median(runs.map((r) => r.ms))),
+      count(rate),
+      mibPerS(rate),
+      (rate / rawRate).toFixed(2),
+      ms(median(runs.map((r) => r.joinMs))),
+      perRun(runs),
+    ];
   };
   return [
     `Throughput: ${count(f.records)} JSON records of ${RECORD_BYTES} bytes (${(f.bytes / 2 ** 20).toFixed(0)} MiB) in ${PARTITIONS} partitions, produced before timing; ` +
@@ -170,7 +178,10 @@ function experimentsReport(f: ExperimentFigures): string {
     `Experiments: one ${count(f.batch)}-record batch of the same records, no broker; median of 5 runs after a warm-up. ` +
       `The variants are prototypes in bench/ingest/kafka-experiments.ts, checked to give exactly the current code's rows on a batch with ${f.badRows} bad records mixed in`,
     '',
-    table(['step', 'time per batch', 'µs per record'], f.rows.map((r) => [r.name, ms(r.ms), ((r.ms * 1000) / f.batch).toFixed(1)])),
+    table(
+      ['step', 'time per batch', 'µs per record'],
+      f.rows.map((r) => [r.name, ms(r.ms), ((r.ms * 1000) / f.batch).toFixed(1)]),
+    ),
   ].join('\n');
 }
 
@@ -199,7 +210,9 @@ async function throughputBench(bootstrap: string, root: string): Promise<Through
       try {
         const rewrite = contender.onePass ? onePassRewrite : undefined;
         const aquifer = await aquiferIngest(engine, bootstrap, topic, `bench-aquifer-${round}-${index}`, location, RECORDS, contender.settings, rewrite);
-        log(`round ${round + 1}: Aquifer (${contenderName(contender)}) ${seconds(aquifer.ms)} (${count((RECORDS / aquifer.ms) * 1000)}/s) in ${aquifer.batches} commits; table verified`);
+        log(
+          `round ${round + 1}: Aquifer (${contenderName(contender)}) ${seconds(aquifer.ms)} (${count((RECORDS / aquifer.ms) * 1000)}/s) in ${aquifer.batches} commits; table verified`,
+        );
         contender.runs.push(aquifer);
       } finally {
         engine.close();
@@ -212,8 +225,10 @@ async function throughputBench(bootstrap: string, root: string): Promise<Through
 }
 
 const needsKafka = wants('throughput') || wants('latency');
-if (wants('latency') && !wants('throughput') && Number.isNaN(envNumber('BENCH_KAFKA_RATE', NaN))) throw new Error('latency alone needs BENCH_KAFKA_RATE (records/s)');
-if (needsKafka && !(await kafkaAvailable())) throw new Error('Kafka cannot run here (see above): the Kafka benchmark needs java and `bash scripts/kafka.sh install`');
+if (wants('latency') && !wants('throughput') && Number.isNaN(envNumber('BENCH_KAFKA_RATE', NaN)))
+  throw new Error('latency alone needs BENCH_KAFKA_RATE (records/s)');
+if (needsKafka && !(await kafkaAvailable()))
+  throw new Error('Kafka cannot run here (see above): the Kafka benchmark needs java and `bash scripts/kafka.sh install`');
 const root = await mkdtemp(path.join(os.tmpdir(), 'aquifer-bench-kafka-'));
 let kafka: KafkaService | undefined;
 // Ctrl-C: stop the broker before leaving (the script's watchdog is the backstop).
@@ -251,7 +266,10 @@ try {
     if (Number.isNaN(rate)) throw new Error('latency alone needs BENCH_KAFKA_RATE (records/s)');
     const runs: { fraction: number; figures: LatencyFigures }[] = [];
     for (const fraction of LATENCY_FRACTIONS) {
-      runs.push({ fraction, figures: await latencyBench((kafka as KafkaService).bootstrap, root, `latency-${runs.length}`, Math.round(rate * fraction), LATENCY_SECONDS, LATENCY) });
+      runs.push({
+        fraction,
+        figures: await latencyBench((kafka as KafkaService).bootstrap, root, `latency-${runs.length}`, Math.round(rate * fraction), LATENCY_SECONDS, LATENCY),
+      });
     }
     console.log(latencyReport(runs, rate) + '\n');
   }

@@ -12,7 +12,10 @@ export interface Contender<T> {
  * write-back of the previous contender's output, frequency scaling) hits them alike.
  * Returns each contender's median time, its samples and its results, for checking.
  */
-export async function rounds<T>(contenders: Record<string, Contender<T>>, runs: number): Promise<Record<string, { ms: number; samples: number[]; results: T[] }>> {
+export async function rounds<T>(
+  contenders: Record<string, Contender<T>>,
+  runs: number,
+): Promise<Record<string, { ms: number; samples: number[]; results: T[] }>> {
   const names = Object.keys(contenders);
   const samples = new Map<string, number[]>(names.map((name) => [name, []]));
   const results = new Map<string, T[]>(names.map((name) => [name, []]));
@@ -26,7 +29,9 @@ export async function rounds<T>(contenders: Record<string, Contender<T>>, runs: 
       if (round >= 0) samples.get(name)?.push(ms);
     }
   }
-  return Object.fromEntries(names.map((name) => [name, { ms: median(samples.get(name) ?? []), samples: samples.get(name) ?? [], results: results.get(name) ?? [] }]));
+  return Object.fromEntries(
+    names.map((name) => [name, { ms: median(samples.get(name) ?? []), samples: samples.get(name) ?? [], results: results.get(name) ?? [] }]),
+  );
 }
 
 /** Timed runs for the heavy ingestion benchmarks: `name` overrides (never below `floor`). */

@@ -25,9 +25,33 @@ function fileReport(f: FileFigures): string {
     table(
       ['contender', 'time (median)', 'fastest – slowest run', 'rows/s', 'MiB/s of CSV', 'Parquet written', 'raw / Aquifer'],
       [
-        ['Aquifer `ingestFiles`', seconds(f.aquiferMs), range(f.spread.aquifer), count(f.rows / (f.aquiferMs / 1000)), (f.csvBytes / 2 ** 20 / (f.aquiferMs / 1000)).toFixed(0), mib(f.aquiferBytes), (f.rawMs / f.aquiferMs).toFixed(2)],
-        ['raw DuckDB `COPY (SELECT * FROM read_csv(file)) TO x.parquet`', seconds(f.rawMs), range(f.spread.raw), count(f.rows / (f.rawMs / 1000)), (f.csvBytes / 2 ** 20 / (f.rawMs / 1000)).toFixed(0), mib(f.rawBytes), '1.00'],
-        ['raw DuckDB, the same COPY into a folder with `FILE_SIZE_BYTES` 128 MiB', seconds(f.rawFolderMs), range(f.spread.rawFolder), count(f.rows / (f.rawFolderMs / 1000)), (f.csvBytes / 2 ** 20 / (f.rawFolderMs / 1000)).toFixed(0), '', ''],
+        [
+          'Aquifer `ingestFiles`',
+          seconds(f.aquiferMs),
+          range(f.spread.aquifer),
+          count(f.rows / (f.aquiferMs / 1000)),
+          (f.csvBytes / 2 ** 20 / (f.aquiferMs / 1000)).toFixed(0),
+          mib(f.aquiferBytes),
+          (f.rawMs / f.aquiferMs).toFixed(2),
+        ],
+        [
+          'raw DuckDB `COPY (SELECT * FROM read_csv(file)) TO x.parquet`',
+          seconds(f.rawMs),
+          range(f.spread.raw),
+          count(f.rows / (f.rawMs / 1000)),
+          (f.csvBytes / 2 ** 20 / (f.rawMs / 1000)).toFixed(0),
+          mib(f.rawBytes),
+          '1.00',
+        ],
+        [
+          'raw DuckDB, the same COPY into a folder with `FILE_SIZE_BYTES` 128 MiB',
+          seconds(f.rawFolderMs),
+          range(f.spread.rawFolder),
+          count(f.rows / (f.rawFolderMs / 1000)),
+          (f.csvBytes / 2 ** 20 / (f.rawFolderMs / 1000)).toFixed(0),
+          '',
+          '',
+        ],
       ],
     ),
     '',
@@ -36,7 +60,14 @@ function fileReport(f: FileFigures): string {
 }
 
 function httpReport(f: HttpFigures): string {
-  const row = (name: string, c: HttpFigures['raw']) => [name, count(c.requestsPerSecond), `${count(c.spread[0])} – ${count(c.spread[1])}`, count(c.requestsPerSecond * f.rowsPerRequest), ms(c.p50Ms), ms(c.p99Ms)];
+  const row = (name: string, c: HttpFigures['raw']) => [
+    name,
+    count(c.requestsPerSecond),
+    `${count(c.spread[0])} – ${count(c.spread[1])}`,
+    count(c.requestsPerSecond * f.rowsPerRequest),
+    ms(c.p50Ms),
+    ms(c.p99Ms),
+  ];
   return [
     `HTTP: ${f.concurrency} concurrent keep-alive clients, NDJSON bodies of ${f.rowsPerRequest} rows (${f.rowBytes.toFixed(0)} bytes per row), ${f.seconds} s per run; median of ${HTTP_RUNS} runs after one warm-up round`,
     '',
@@ -52,8 +83,14 @@ function httpReport(f: HttpFigures): string {
 const engine = await Engine.create();
 try {
   const duckdb = String((await engine.query('SELECT version() AS v'))[0]?.['v']);
-  const load = () => os.loadavg().map((n) => n.toFixed(2)).join(' ');
-  console.log(`Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; DuckDB ${duckdb}; load average at start ${load()}\n`);
+  const load = () =>
+    os
+      .loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ');
+  console.log(
+    `Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; DuckDB ${duckdb}; load average at start ${load()}\n`,
+  );
   if (wants('files')) console.log(fileReport(await fileBench(engine)) + '\n');
   if (wants('http')) console.log(httpReport(await httpBench(engine)) + '\n');
   console.log(`Load average at the end: ${load()}`);

@@ -17,7 +17,16 @@ function table(header: string[], rows: string[][]): string {
 }
 
 function scanReport(f: ScanFigures): string {
-  const row = (name: string, c: ScanFigures['full']) => [name, `${c.filesOpened} / ${c.totalFiles}`, c.rows.toLocaleString('en-US'), ms(c.aquiferMs), ms(c.planMs), ms(c.queryMs), ms(c.rawMs), ratio(c.rawMs, c.aquiferMs)];
+  const row = (name: string, c: ScanFigures['full']) => [
+    name,
+    `${c.filesOpened} / ${c.totalFiles}`,
+    c.rows.toLocaleString('en-US'),
+    ms(c.aquiferMs),
+    ms(c.planMs),
+    ms(c.queryMs),
+    ms(c.rawMs),
+    ratio(c.rawMs, c.aquiferMs),
+  ];
   return [
     `Scan: ${f.rows.toLocaleString('en-US')} rows in ${f.files} files (${(f.bytes / 2 ** 20).toFixed(0)} MiB), count(*) + sum(amount)`,
     '',
@@ -29,7 +38,15 @@ function scanReport(f: ScanFigures): string {
 }
 
 function snapshotReport(f: SnapshotFigures): string {
-  const row = (name: string, c: SnapshotFigures['json']) => [name, `v${c.version}`, String(c.files), ms(c.aquiferMs), ms(c.aquiferFreshEngineMs), ms(c.deltaRsMs), ratio(c.deltaRsMs, c.aquiferMs)];
+  const row = (name: string, c: SnapshotFigures['json']) => [
+    name,
+    `v${c.version}`,
+    String(c.files),
+    ms(c.aquiferMs),
+    ms(c.aquiferFreshEngineMs),
+    ms(c.deltaRsMs),
+    ratio(c.deltaRsMs, c.aquiferMs),
+  ];
   return [
     `Snapshot load: ${f.commits.toLocaleString('en-US')} commits, one add each`,
     '',
@@ -43,7 +60,9 @@ function snapshotReport(f: SnapshotFigures): string {
 const engine = await Engine.create();
 try {
   const duckdb = String((await engine.query('SELECT version() AS v'))[0]?.['v']);
-  console.log(`Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; DuckDB ${duckdb}; median of ${RUNS} runs after one warm-up\n`);
+  console.log(
+    `Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; DuckDB ${duckdb}; median of ${RUNS} runs after one warm-up\n`,
+  );
   if (wants('scan')) console.log(scanReport(await scanBench(engine)) + '\n');
   if (wants('snapshot')) console.log(snapshotReport(await snapshotBench(engine)) + '\n');
 } finally {

@@ -101,4 +101,3 @@ export async function scanBench(engine: Engine): Promise<ScanFigures> {
   const selective = await measure(engine, table, localFiles, SELECTIVE);
   return { rows: full.rows, files: localFiles.length, bytes, full, selective };
 }
-

@@ -35,12 +35,28 @@ const SCHEMA = JSON.stringify({
 
 function commit(version: number, start: number): string {
   const timestamp = start + version * 1000;
-  const actions: object[] = [{ commitInfo: { timestamp, operation: version === 0 ? 'CREATE TABLE' : 'WRITE', operationParameters: { mode: 'Append' }, isBlindAppend: version > 0 } }];
+  const actions: object[] = [
+    { commitInfo: { timestamp, operation: version === 0 ? 'CREATE TABLE' : 'WRITE', operationParameters: { mode: 'Append' }, isBlindAppend: version > 0 } },
+  ];
   if (version === 0) {
     actions.push({ protocol: { minReaderVersion: 1, minWriterVersion: 2 } });
-    actions.push({ metaData: { id: randomUUID(), format: { provider: 'parquet', options: {} }, schemaString: SCHEMA, partitionColumns: [], configuration: {}, createdTime: start } });
+    actions.push({
+      metaData: {
+        id: randomUUID(),
+        format: { provider: 'parquet', options: {} },
+        schemaString: SCHEMA,
+        partitionColumns: [],
+        configuration: {},
+        createdTime: start,
+      },
+    });
   } else {
-    const stats = { numRecords: 100, minValues: { id: (version - 1) * 100, value: 0.5 }, maxValues: { id: version * 100 - 1, value: 99.5 }, nullCount: { id: 0, value: 0 } };
+    const stats = {
+      numRecords: 100,
+      minValues: { id: (version - 1) * 100, value: 0.5 },
+      maxValues: { id: version * 100 - 1, value: 99.5 },
+      nullCount: { id: 0, value: 0 },
+    };
     const file = `part-${String(version).padStart(5, '0')}-${randomUUID()}-c000.snappy.parquet`;
     actions.push({ add: { path: file, partitionValues: {}, size: 2048, modificationTime: timestamp, dataChange: true, stats: JSON.stringify(stats) } });
   }
@@ -104,14 +120,23 @@ async function measure(engine: Engine, location: string, theirs: { median_ms: nu
     throw new Error(`Aquifer sees ${snapshot.files.length} files at v${snapshot.version}, delta-rs ${theirs.files} at v${theirs.version} (${location})`);
   }
   const times = await compare({ aquifer: async () => (await DeltaTable.open(location, { engine })).snapshot() });
-  return { aquiferMs: times['aquifer'] ?? NaN, aquiferFreshEngineMs: await freshEngineLoads(location), deltaRsMs: theirs.median_ms, files: snapshot.files.length, version: snapshot.version };
+  return {
+    aquiferMs: times['aquifer'] ?? NaN,
+    aquiferFreshEngineMs: await freshEngineLoads(location),
+    deltaRsMs: theirs.median_ms,
+    files: snapshot.files.length,
+    version: snapshot.version,
+  };
 }
 
 export async function snapshotBench(engine: Engine): Promise<SnapshotFigures> {
   const py = python();
   const tables = await ensureTables(py);
   log('snapshot: delta-rs loads');
-  const theirs = JSON.parse(deltaRs(py, ['load', String(RUNS), tables.checkpoint, tables.json])) as Record<string, { median_ms: number; files: number; version: number }>;
+  const theirs = JSON.parse(deltaRs(py, ['load', String(RUNS), tables.checkpoint, tables.json])) as Record<
+    string,
+    { median_ms: number; files: number; version: number }
+  >;
   const of = (location: string) => theirs[location] ?? { median_ms: NaN, files: -1, version: -1 };
   log('snapshot: Aquifer loads with a checkpoint');
   const checkpoint = await measure(engine, tables.checkpoint, of(tables.checkpoint));

@@ -20,7 +20,12 @@ export interface WriteContender {
   run: () => Promise<Measured>;
 }
 
-export async function writeRounds(part: string, contenders: Record<string, WriteContender>, runs: number, check: (round: number) => Promise<void>): Promise<Record<string, Measured[]>> {
+export async function writeRounds(
+  part: string,
+  contenders: Record<string, WriteContender>,
+  runs: number,
+  check: (round: number) => Promise<void>,
+): Promise<Record<string, Measured[]>> {
   const names = Object.keys(contenders);
   const timed = new Map<string, Measured[]>(names.map((name) => [name, []]));
   for (let round = -1; round < runs; round++) {

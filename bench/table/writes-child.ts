@@ -37,11 +37,16 @@ switch (part) {
   }
   case 'raw-append': {
     // The limit: DuckDB reading each batch and writing it as Parquet, nothing else.
-    for (const [i, batch] of (config.batches ?? []).entries()) await engine.run(`COPY (SELECT * FROM read_parquet(${quoteLiteral(batch)})) TO ${quoteLiteral(`${config.out}/raw-${i}.parquet`)} (FORMAT parquet, COMPRESSION snappy)`);
+    for (const [i, batch] of (config.batches ?? []).entries())
+      await engine.run(
+        `COPY (SELECT * FROM read_parquet(${quoteLiteral(batch)})) TO ${quoteLiteral(`${config.out}/raw-${i}.parquet`)} (FORMAT parquet, COMPRESSION snappy)`,
+      );
     break;
   }
   case 'merge': {
-    const result = await (await DeltaTable.open(config.table, { engine })).merge({ source: { files: config.source as string }, on: 'target.id = source.id', whenMatched: [{ update: '*' }], whenNotMatched: [{ insert: '*' }] });
+    const result = await (
+      await DeltaTable.open(config.table, { engine })
+    ).merge({ source: { files: config.source as string }, on: 'target.id = source.id', whenMatched: [{ update: '*' }], whenNotMatched: [{ insert: '*' }] });
     Object.assign(extra, { updated: result.rowsUpdated, inserted: result.rowsInserted });
     break;
   }

@@ -59,7 +59,10 @@ function run(command: string, args: readonly string[]): Promise<Measured> {
 const aquifer = (part: string, config: object) => run(process.execPath, ['--import', 'tsx', path.join(here, 'writes-child.ts'), part, JSON.stringify(config)]);
 let pythonPath: string | undefined;
 const deltaRs = (...args: string[]) => {
-  pythonPath ??= execFileSync('bash', [path.join(repo, 'scripts', 'python-env.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').at(-1) as string;
+  pythonPath ??= execFileSync('bash', [path.join(repo, 'scripts', 'python-env.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+    .trim()
+    .split('\n')
+    .at(-1) as string;
   return run(pythonPath, [path.join(here, 'delta_rs_writes.py'), ...args]);
 };
 
@@ -95,17 +98,53 @@ async function syntheticLog(dir: string, commits: number, perCommit: number): Pr
   const logDir = path.join(dir, '_delta_log');
   await rm(dir, { recursive: true, force: true });
   await mkdir(logDir, { recursive: true });
-  const schema = JSON.stringify({ type: 'struct', fields: [{ name: 'id', type: 'long', nullable: true, metadata: {} }, { name: 'value', type: 'double', nullable: true, metadata: {} }] });
+  const schema = JSON.stringify({
+    type: 'struct',
+    fields: [
+      { name: 'id', type: 'long', nullable: true, metadata: {} },
+      { name: 'value', type: 'double', nullable: true, metadata: {} },
+    ],
+  });
   const start = Date.UTC(2024, 0, 1);
   const commit = (v: number) => {
-    const lines: object[] = [{ commitInfo: { timestamp: start + v * 1000, operation: v === 0 ? 'CREATE TABLE' : 'WRITE', operationParameters: { mode: 'Append' }, isBlindAppend: v > 0 } }];
+    const lines: object[] = [
+      {
+        commitInfo: {
+          timestamp: start + v * 1000,
+          operation: v === 0 ? 'CREATE TABLE' : 'WRITE',
+          operationParameters: { mode: 'Append' },
+          isBlindAppend: v > 0,
+        },
+      },
+    ];
     if (v === 0) {
-      lines.push({ protocol: { minReaderVersion: 1, minWriterVersion: 2 } }, { metaData: { id: randomUUID(), format: { provider: 'parquet', options: {} }, schemaString: schema, partitionColumns: [], configuration: {}, createdTime: start } });
+      lines.push(
+        { protocol: { minReaderVersion: 1, minWriterVersion: 2 } },
+        {
+          metaData: {
+            id: randomUUID(),
+            format: { provider: 'parquet', options: {} },
+            schemaString: schema,
+            partitionColumns: [],
+            configuration: {},
+            createdTime: start,
+          },
+        },
+      );
     } else {
       for (let f = 0; f < perCommit; f++) {
         const n = (v - 1) * perCommit + f;
         const stats = { numRecords: 100, minValues: { id: n * 100, value: 0.5 }, maxValues: { id: n * 100 + 99, value: 99.5 }, nullCount: { id: 0, value: 0 } };
-        lines.push({ add: { path: `part-${String(n).padStart(7, '0')}-${randomUUID()}.parquet`, partitionValues: {}, size: 2048, modificationTime: start + v * 1000, dataChange: true, stats: JSON.stringify(stats) } });
+        lines.push({
+          add: {
+            path: `part-${String(n).padStart(7, '0')}-${randomUUID()}.parquet`,
+            partitionValues: {},
+            size: 2048,
+            modificationTime: start + v * 1000,
+            dataChange: true,
+            stats: JSON.stringify(stats),
+          },
+        });
       }
     }
     return lines.map((l) => JSON.stringify(l)).join('\n') + '\n';
@@ -119,7 +158,9 @@ async function syntheticLog(dir: string, commits: number, perCommit: number): Pr
 /** Rows, sum(id) and an order-free hash of every row, as Aquifer reads the table (or raw DuckDB the folder). */
 async function aquiferDigest(dir: string, raw = false): Promise<{ rows: number; sumId: string; rowsHash: string }> {
   const from = raw ? `read_parquet(${quoteLiteral(`${dir}/*.parquet`)})` : `(${await (await (await DeltaTable.open(dir, { engine })).scan()).sql()})`;
-  const [row] = await engine.query(`SELECT count(*) AS n, CAST(coalesce(sum(id), 0) AS VARCHAR) AS sum_id, CAST(bit_xor(hash(id, k, v, s)) AS VARCHAR) AS rows_hash FROM ${from}`);
+  const [row] = await engine.query(
+    `SELECT count(*) AS n, CAST(coalesce(sum(id), 0) AS VARCHAR) AS sum_id, CAST(bit_xor(hash(id, k, v, s)) AS VARCHAR) AS rows_hash FROM ${from}`,
+  );
   return { rows: Number(row?.['n']), sumId: String(row?.['sum_id']), rowsHash: String(row?.['rows_hash']) };
 }
 
@@ -132,11 +173,17 @@ async function agreeOnRows(what: string, rows: number, tables: Record<string, st
   const ours: Record<string, unknown> = { expected: rows };
   for (const [name, dir] of Object.entries(tables)) ours[name] = await aquiferDigest(dir);
   for (const [name, dir] of Object.entries(raw)) ours[name] = await aquiferDigest(dir, true);
-  assertAgree(`${what} (read by Aquifer)`, Object.fromEntries(Object.entries(ours).map(([name, d]) => [name, typeof d === 'number' ? d : (d as { rows: number }).rows])));
+  assertAgree(
+    `${what} (read by Aquifer)`,
+    Object.fromEntries(Object.entries(ours).map(([name, d]) => [name, typeof d === 'number' ? d : (d as { rows: number }).rows])),
+  );
   assertAgree(`${what} (read by Aquifer)`, Object.fromEntries(Object.entries(ours).filter(([name]) => name !== 'expected')));
   const { digests } = (await deltaRs('digest', ...Object.values(tables))) as Measured & { digests: { rows: number; sumId: string }[] };
   const first = Object.values(ours).find((d) => typeof d !== 'number') as { rows: number; sumId: string };
-  assertAgree(`${what} (read by delta-rs)`, { aquifer: { rows: first.rows, sumId: first.sumId }, ...Object.fromEntries(Object.keys(tables).map((name, i) => [name, digests[i]])) });
+  assertAgree(`${what} (read by delta-rs)`, {
+    aquifer: { rows: first.rows, sumId: first.sumId },
+    ...Object.fromEntries(Object.keys(tables).map((name, i) => [name, digests[i]])),
+  });
 }
 
 const engine = await Engine.create();
@@ -145,7 +192,12 @@ const work = path.join(cache, 'work');
 await rm(work, { recursive: true, force: true });
 await mkdir(work, { recursive: true });
 const inputs = await batches(engine, path.join(cache, `batches-${ROWS}`));
-console.log(`Machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; load average at start ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}; ${count(ROWS)} rows in ${inputs.length} batches of ${count(BATCH)}; ${RUNS} timed runs per contender after an agreement round\n`);
+console.log(
+  `Machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; load average at start ${os
+    .loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ')}; ${count(ROWS)} rows in ${inputs.length} batches of ${count(BATCH)}; ${RUNS} timed runs per contender after an agreement round\n`,
+);
 const base = path.join(work, 'base');
 const spread = (runs: Measured[]) => runs.map((m) => (m.ms / 1000).toFixed(2)).join(' / ');
 /** A fresh copy of `from` at `to` (untimed preparation). */
@@ -158,17 +210,22 @@ if (wants('append') || wants('merge')) {
   const volatileDir = path.join(work, 'append-volatile');
   const rawDir = path.join(work, 'raw');
   const theirsDir = path.join(work, 'delta-rs-append');
-  const emptied = (dir: string, make = false) => async () => {
-    await rm(dir, { recursive: true, force: true });
-    if (make) await mkdir(dir, { recursive: true });
-  };
+  const emptied =
+    (dir: string, make = false) =>
+    async () => {
+      await rm(dir, { recursive: true, force: true });
+      if (make) await mkdir(dir, { recursive: true });
+    };
   log(`append: ${inputs.length} commits per contender`);
   const runs = await writeRounds(
     'append',
     {
       // Its table is the one the merge and delete parts start from.
-      'Aquifer': { prepare: emptied(base), run: () => aquifer('append', { table: base, batches: inputs, checkpointInterval: CHECKPOINT_INTERVAL }) },
-      'Aquifer durable: false': { prepare: emptied(volatileDir), run: () => aquifer('append', { table: volatileDir, batches: inputs, durable: false, checkpointInterval: CHECKPOINT_INTERVAL }) },
+      Aquifer: { prepare: emptied(base), run: () => aquifer('append', { table: base, batches: inputs, checkpointInterval: CHECKPOINT_INTERVAL }) },
+      'Aquifer durable: false': {
+        prepare: emptied(volatileDir),
+        run: () => aquifer('append', { table: volatileDir, batches: inputs, durable: false, checkpointInterval: CHECKPOINT_INTERVAL }),
+      },
       'raw DuckDB': { prepare: emptied(rawDir, true), run: () => aquifer('raw-append', { table: '', batches: inputs, out: rawDir }) },
       'delta-rs': { prepare: emptied(theirsDir), run: () => deltaRs('append', theirsDir, String(CHECKPOINT_INTERVAL), ...inputs) },
     },
@@ -176,15 +233,54 @@ if (wants('append') || wants('merge')) {
     () => agreeOnRows('append', ROWS, { aquifer: base, 'aquifer durable: false': volatileDir, 'delta-rs': theirsDir }, { 'raw DuckDB': rawDir }),
   );
   if (wants('append')) {
-    const [one, loose, raw, theirs] = [runs['Aquifer'], runs['Aquifer durable: false'], runs['raw DuckDB'], runs['delta-rs']].map((r) => medianRun(r ?? [])) as [Measured, Measured, Measured, Measured];
+    const [one, loose, raw, theirs] = [runs['Aquifer'], runs['Aquifer durable: false'], runs['raw DuckDB'], runs['delta-rs']].map((r) =>
+      medianRun(r ?? []),
+    ) as [Measured, Measured, Measured, Measured];
     const rate = (m: Measured) => ROWS / (m.ms / 1000);
     console.log(`### Append: ${count(ROWS)} rows in ${inputs.length} commits of ${count(BATCH)} (median of ${RUNS} interleaved runs)\n`);
-    console.log(table(['contender', 'time', 'rows/s', 'peak RSS', 'vs delta-rs (rows/s)', 'vs raw DuckDB (rows/s)', 'runs (s)'], [
-      [`Aquifer \`append\` (one commit per batch, checkpoint every ${CHECKPOINT_INTERVAL}, durable)`, seconds(one.ms), count(rate(one)), mib(one.peakRss), ratio(rate(one) / rate(theirs)), ratio(rate(one) / rate(raw)), spread(runs['Aquifer'] ?? [])],
-      [`delta-rs \`write_deltalake(table, batch, mode="append")\` on one open DeltaTable (checkpoint every ${CHECKPOINT_INTERVAL}, no fsync)`, seconds(theirs.ms), count(rate(theirs)), mib(theirs.peakRss), '1.00×', '', spread(runs['delta-rs'] ?? [])],
-      ['Aquifer `append` with `durable: false` (no fsync, like delta-rs and raw DuckDB)', seconds(loose.ms), count(rate(loose)), mib(loose.peakRss), ratio(rate(loose) / rate(theirs)), ratio(rate(loose) / rate(raw)), spread(runs['Aquifer durable: false'] ?? [])],
-      ['raw DuckDB `COPY` of each batch to Parquet (no table, no fsync)', seconds(raw.ms), count(rate(raw)), mib(raw.peakRss), '', '1.00×', spread(runs['raw DuckDB'] ?? [])],
-    ]) + '\n');
+    console.log(
+      table(
+        ['contender', 'time', 'rows/s', 'peak RSS', 'vs delta-rs (rows/s)', 'vs raw DuckDB (rows/s)', 'runs (s)'],
+        [
+          [
+            `Aquifer \`append\` (one commit per batch, checkpoint every ${CHECKPOINT_INTERVAL}, durable)`,
+            seconds(one.ms),
+            count(rate(one)),
+            mib(one.peakRss),
+            ratio(rate(one) / rate(theirs)),
+            ratio(rate(one) / rate(raw)),
+            spread(runs['Aquifer'] ?? []),
+          ],
+          [
+            `delta-rs \`write_deltalake(table, batch, mode="append")\` on one open DeltaTable (checkpoint every ${CHECKPOINT_INTERVAL}, no fsync)`,
+            seconds(theirs.ms),
+            count(rate(theirs)),
+            mib(theirs.peakRss),
+            '1.00×',
+            '',
+            spread(runs['delta-rs'] ?? []),
+          ],
+          [
+            'Aquifer `append` with `durable: false` (no fsync, like delta-rs and raw DuckDB)',
+            seconds(loose.ms),
+            count(rate(loose)),
+            mib(loose.peakRss),
+            ratio(rate(loose) / rate(theirs)),
+            ratio(rate(loose) / rate(raw)),
+            spread(runs['Aquifer durable: false'] ?? []),
+          ],
+          [
+            'raw DuckDB `COPY` of each batch to Parquet (no table, no fsync)',
+            seconds(raw.ms),
+            count(rate(raw)),
+            mib(raw.peakRss),
+            '',
+            '1.00×',
+            spread(runs['raw DuckDB'] ?? []),
+          ],
+        ],
+      ) + '\n',
+    );
   }
   await rm(rawDir, { recursive: true, force: true });
   await rm(volatileDir, { recursive: true, force: true });
@@ -193,8 +289,8 @@ if (wants('append') || wants('merge')) {
 
 if (wants('merge')) {
   const source = path.join(work, 'merge-source.parquet');
-  const stride = Math.max(1, Math.floor(ROWS / (ROWS / 10 * 0.9)));
-  const updates = Math.floor(ROWS / 10 * 0.9);
+  const stride = Math.max(1, Math.floor(ROWS / ((ROWS / 10) * 0.9)));
+  const updates = Math.floor((ROWS / 10) * 0.9);
   const inserts = Math.floor(ROWS / 10) - updates;
   await engine.run(`COPY (SELECT (i * ${stride})::BIGINT AS id, -1::INTEGER AS k, -1.0::DOUBLE AS v, 'merged' AS s FROM range(0, ${updates}) t(i)
     UNION ALL SELECT (${ROWS} + i)::BIGINT, -1::INTEGER, -1.0::DOUBLE, 'new' FROM range(0, ${inserts}) t(i)) TO ${quoteLiteral(source)} (FORMAT parquet)`);
@@ -204,21 +300,45 @@ if (wants('merge')) {
   const runs = await writeRounds(
     'merge',
     {
-      'Aquifer': { prepare: fresh(base, oursTable), run: async () => (last['Aquifer'] = await aquifer('merge', { table: oursTable, source })) },
+      Aquifer: { prepare: fresh(base, oursTable), run: async () => (last['Aquifer'] = await aquifer('merge', { table: oursTable, source })) },
       'delta-rs': { prepare: fresh(base, theirsTable), run: async () => (last['delta-rs'] = await deltaRs('merge', theirsTable, source)) },
     },
     RUNS,
     async () => {
-      assertAgree('merge: rows updated / inserted', { expected: [updates, inserts], ...Object.fromEntries(Object.entries(last).map(([name, m]) => [name, [Number(m['updated']), Number(m['inserted'])]])) });
+      assertAgree('merge: rows updated / inserted', {
+        expected: [updates, inserts],
+        ...Object.fromEntries(Object.entries(last).map(([name, m]) => [name, [Number(m['updated']), Number(m['inserted'])]])),
+      });
       await agreeOnRows('merge', ROWS + inserts, { aquifer: oursTable, 'delta-rs': theirsTable });
     },
   );
   const [ours, theirs] = [medianRun(runs['Aquifer'] ?? []), medianRun(runs['delta-rs'] ?? [])];
-  console.log(`### Merge: ${count(updates)} updates and ${count(inserts)} inserts into ${count(ROWS)} rows (copy on write, both; median of ${RUNS} interleaved runs)\n`);
-  console.log(table(['contender', 'time', 'delta-rs time / this', 'peak RSS', 'rows updated / inserted', 'runs (s)'], [
-    ['Aquifer `merge` (whenMatched update *, whenNotMatched insert *)', seconds(ours.ms), ratio(theirs.ms / ours.ms), mib(ours.peakRss), `${count(Number(ours['updated']))} / ${count(Number(ours['inserted']))}`, spread(runs['Aquifer'] ?? [])],
-    ['delta-rs `merge().when_matched_update_all().when_not_matched_insert_all()`', seconds(theirs.ms), '1.00×', mib(theirs.peakRss), `${count(Number(theirs['updated']))} / ${count(Number(theirs['inserted']))}`, spread(runs['delta-rs'] ?? [])],
-  ]) + '\n');
+  console.log(
+    `### Merge: ${count(updates)} updates and ${count(inserts)} inserts into ${count(ROWS)} rows (copy on write, both; median of ${RUNS} interleaved runs)\n`,
+  );
+  console.log(
+    table(
+      ['contender', 'time', 'delta-rs time / this', 'peak RSS', 'rows updated / inserted', 'runs (s)'],
+      [
+        [
+          'Aquifer `merge` (whenMatched update *, whenNotMatched insert *)',
+          seconds(ours.ms),
+          ratio(theirs.ms / ours.ms),
+          mib(ours.peakRss),
+          `${count(Number(ours['updated']))} / ${count(Number(ours['inserted']))}`,
+          spread(runs['Aquifer'] ?? []),
+        ],
+        [
+          'delta-rs `merge().when_matched_update_all().when_not_matched_insert_all()`',
+          seconds(theirs.ms),
+          '1.00×',
+          mib(theirs.peakRss),
+          `${count(Number(theirs['updated']))} / ${count(Number(theirs['inserted']))}`,
+          spread(runs['delta-rs'] ?? []),
+        ],
+      ],
+    ) + '\n',
+  );
   await rm(oursTable, { recursive: true, force: true });
   await rm(theirsTable, { recursive: true, force: true });
 }
@@ -232,7 +352,11 @@ if (wants('delete')) {
   await DeltaTable.create(cowSource, { engine, data: { files: inputs } });
   await DeltaTable.create(dvSource, { engine, data: { files: inputs }, properties: { 'delta.enableDeletionVectors': 'true' } });
   await agreeOnRows('delete: the tables before the delete', ROWS, { 'copy on write': cowSource, 'deletion vectors': dvSource });
-  const dirs = { 'Aquifer, copy on write': path.join(work, 'delete-cow'), 'delta-rs, copy on write': path.join(work, 'delete-delta-rs'), 'Aquifer, deletion vectors': path.join(work, 'delete-dv') };
+  const dirs = {
+    'Aquifer, copy on write': path.join(work, 'delete-cow'),
+    'delta-rs, copy on write': path.join(work, 'delete-delta-rs'),
+    'Aquifer, deletion vectors': path.join(work, 'delete-dv'),
+  };
   const measured = (dir: string, work: () => Promise<Measured>) => async (): Promise<Measured> => {
     const before = await folderBytes(dir);
     const result = await work();
@@ -242,9 +366,27 @@ if (wants('delete')) {
   const runs = await writeRounds(
     'delete',
     {
-      'Aquifer, copy on write': { prepare: fresh(cowSource, dirs['Aquifer, copy on write']), run: async () => (last['Aquifer, copy on write'] = await measured(dirs['Aquifer, copy on write'], () => aquifer('delete', { table: dirs['Aquifer, copy on write'], where }))()) },
-      'delta-rs, copy on write': { prepare: fresh(cowSource, dirs['delta-rs, copy on write']), run: async () => (last['delta-rs, copy on write'] = await measured(dirs['delta-rs, copy on write'], () => deltaRs('delete', dirs['delta-rs, copy on write'], where))()) },
-      'Aquifer, deletion vectors': { prepare: fresh(dvSource, dirs['Aquifer, deletion vectors']), run: async () => (last['Aquifer, deletion vectors'] = await measured(dirs['Aquifer, deletion vectors'], () => aquifer('delete', { table: dirs['Aquifer, deletion vectors'], where }))()) },
+      'Aquifer, copy on write': {
+        prepare: fresh(cowSource, dirs['Aquifer, copy on write']),
+        run: async () =>
+          (last['Aquifer, copy on write'] = await measured(dirs['Aquifer, copy on write'], () =>
+            aquifer('delete', { table: dirs['Aquifer, copy on write'], where }),
+          )()),
+      },
+      'delta-rs, copy on write': {
+        prepare: fresh(cowSource, dirs['delta-rs, copy on write']),
+        run: async () =>
+          (last['delta-rs, copy on write'] = await measured(dirs['delta-rs, copy on write'], () =>
+            deltaRs('delete', dirs['delta-rs, copy on write'], where),
+          )()),
+      },
+      'Aquifer, deletion vectors': {
+        prepare: fresh(dvSource, dirs['Aquifer, deletion vectors']),
+        run: async () =>
+          (last['Aquifer, deletion vectors'] = await measured(dirs['Aquifer, deletion vectors'], () =>
+            aquifer('delete', { table: dirs['Aquifer, deletion vectors'], where }),
+          )()),
+      },
     },
     RUNS,
     async () => {
@@ -255,11 +397,43 @@ if (wants('delete')) {
   const m = (name: keyof typeof dirs) => medianRun(runs[name] ?? []);
   const [cow, theirs, dv] = [m('Aquifer, copy on write'), m('delta-rs, copy on write'), m('Aquifer, deletion vectors')];
   console.log(`### Delete 1% of ${count(ROWS)} rows (\`${where}\`; median of ${RUNS} interleaved runs, each on a fresh copy)\n`);
-  console.log(table(['kind', 'contender', 'time', 'delta-rs time / this', 'bytes written', 'peak RSS', 'rows deleted', 'runs (s)'], [
-    ['copy on write (both)', 'Aquifer `delete` on a table without deletion vectors', seconds(cow.ms), ratio(theirs.ms / cow.ms), mib(Number(cow['written'])), mib(cow.peakRss), count(Number(cow['deleted'])), spread(runs['Aquifer, copy on write'] ?? [])],
-    ['copy on write (both)', 'delta-rs `DeltaTable.delete(predicate)`', seconds(theirs.ms), '1.00×', mib(Number(theirs['written'])), mib(theirs.peakRss), count(Number(theirs['deleted'])), spread(runs['delta-rs, copy on write'] ?? [])],
-    ['deletion vectors (Aquifer only)', 'Aquifer `delete` with `delta.enableDeletionVectors` (not like for like: delta-rs has no deletion-vector writes)', seconds(dv.ms), `(${ratio(theirs.ms / dv.ms)})`, mib(Number(dv['written'])), mib(dv.peakRss), count(Number(dv['deleted'])), spread(runs['Aquifer, deletion vectors'] ?? [])],
-  ]) + '\n');
+  console.log(
+    table(
+      ['kind', 'contender', 'time', 'delta-rs time / this', 'bytes written', 'peak RSS', 'rows deleted', 'runs (s)'],
+      [
+        [
+          'copy on write (both)',
+          'Aquifer `delete` on a table without deletion vectors',
+          seconds(cow.ms),
+          ratio(theirs.ms / cow.ms),
+          mib(Number(cow['written'])),
+          mib(cow.peakRss),
+          count(Number(cow['deleted'])),
+          spread(runs['Aquifer, copy on write'] ?? []),
+        ],
+        [
+          'copy on write (both)',
+          'delta-rs `DeltaTable.delete(predicate)`',
+          seconds(theirs.ms),
+          '1.00×',
+          mib(Number(theirs['written'])),
+          mib(theirs.peakRss),
+          count(Number(theirs['deleted'])),
+          spread(runs['delta-rs, copy on write'] ?? []),
+        ],
+        [
+          'deletion vectors (Aquifer only)',
+          'Aquifer `delete` with `delta.enableDeletionVectors` (not like for like: delta-rs has no deletion-vector writes)',
+          seconds(dv.ms),
+          `(${ratio(theirs.ms / dv.ms)})`,
+          mib(Number(dv['written'])),
+          mib(dv.peakRss),
+          count(Number(dv['deleted'])),
+          spread(runs['Aquifer, deletion vectors'] ?? []),
+        ],
+      ],
+    ) + '\n',
+  );
   for (const dir of [...Object.values(dirs), cowSource, dvSource]) await rm(dir, { recursive: true, force: true });
 }
 
@@ -284,7 +458,8 @@ if (wants('checkpoint')) {
     await rm(only, { recursive: true, force: true });
     await mkdir(path.join(only, '_delta_log'), { recursive: true });
     for (const file of await readdir(path.join(dir, '_delta_log'))) {
-      if (file === '_last_checkpoint' || file.startsWith(`${String(last.version).padStart(20, '0')}.checkpoint`)) await copyFile(path.join(dir, '_delta_log', file), path.join(only, '_delta_log', file));
+      if (file === '_last_checkpoint' || file.startsWith(`${String(last.version).padStart(20, '0')}.checkpoint`))
+        await copyFile(path.join(dir, '_delta_log', file), path.join(only, '_delta_log', file));
     }
     const states = { [`${name}'s checkpoint read by Aquifer`]: await aquiferState(only), [`${name}'s checkpoint read by delta-rs`]: await theirState(only) };
     await rm(only, { recursive: true, force: true });
@@ -298,15 +473,25 @@ if (wants('checkpoint')) {
     const runs = await writeRounds(
       label,
       {
-        'Aquifer': { prepare: fresh(pristine, ours), run: () => aquifer('checkpoint', { table: ours }) },
+        Aquifer: { prepare: fresh(pristine, ours), run: () => aquifer('checkpoint', { table: ours }) },
         'delta-rs': { prepare: fresh(pristine, theirs), run: () => deltaRs('checkpoint', theirs) },
       },
       RUNS,
-      async () => assertAgree(`${label}: the state each checkpoint gives`, { ...expected, ...(await checkpointState(ours, 'Aquifer')), ...(await checkpointState(theirs, 'delta-rs')) }),
+      async () =>
+        assertAgree(`${label}: the state each checkpoint gives`, {
+          ...expected,
+          ...(await checkpointState(ours, 'Aquifer')),
+          ...(await checkpointState(theirs, 'delta-rs')),
+        }),
     );
     await rm(ours, { recursive: true, force: true });
     await rm(theirs, { recursive: true, force: true });
-    return { ours: medianRun(runs['Aquifer'] ?? []), theirs: medianRun(runs['delta-rs'] ?? []), oursRuns: runs['Aquifer'] ?? [], theirsRuns: runs['delta-rs'] ?? [] };
+    return {
+      ours: medianRun(runs['Aquifer'] ?? []),
+      theirs: medianRun(runs['delta-rs'] ?? []),
+      oursRuns: runs['Aquifer'] ?? [],
+      theirsRuns: runs['delta-rs'] ?? [],
+    };
   };
 
   const perCommit = 1000;
@@ -340,14 +525,52 @@ if (wants('checkpoint')) {
     async () => assertAgree('load: the snapshot each reader loads', Object.fromEntries(Object.entries(last).map(([name, m]) => [name, stateOf(m)]))),
   );
   const load = (name: string) => medianRun(loads[name] ?? []);
-  const row = (measure: string, ours: Measured, theirs: Measured, oursRuns: Measured[], theirsRuns: Measured[]) => [measure, ratio(theirs.ms / ours.ms), seconds(ours.ms), seconds(theirs.ms), `${mib(ours.peakRss)} / ${mib(theirs.peakRss)}`, `${spread(oursRuns)}; ${spread(theirsRuns)}`];
-  console.log(`### Checkpoint of a ${count(FILES)}-file table and of a ${count(COMMITS)}-commit log; snapshot load of the ${count(COMMITS)}-commit table (median of ${RUNS} interleaved runs)\n`);
-  console.log(table(['measure', 'delta-rs time / Aquifer', 'Aquifer', 'delta-rs', 'peak RSS Aquifer / delta-rs', 'runs (s): Aquifer; delta-rs'], [
-    row(`checkpoint, ${count(FILES)} files in ${count(FILES / perCommit)} commits (load the log, write the Parquet checkpoint)`, wideFigures.ours, wideFigures.theirs, wideFigures.oursRuns, wideFigures.theirsRuns),
-    row(`checkpoint, ${count(COMMITS)} commits of one file each, none checkpointed before`, longFigures.ours, longFigures.theirs, longFigures.oursRuns, longFigures.theirsRuns),
-    row(`snapshot load, ${count(COMMITS)} JSON commits`, load('Aquifer, JSON'), load('delta-rs, JSON'), loads['Aquifer, JSON'] ?? [], loads['delta-rs, JSON'] ?? []),
-    row(`snapshot load, ${count(COMMITS)} commits with Aquifer's checkpoint at the last (both readers read the same checkpoint)`, load('Aquifer, checkpoint'), load('delta-rs, checkpoint'), loads['Aquifer, checkpoint'] ?? [], loads['delta-rs, checkpoint'] ?? []),
-  ]) + '\n');
+  const row = (measure: string, ours: Measured, theirs: Measured, oursRuns: Measured[], theirsRuns: Measured[]) => [
+    measure,
+    ratio(theirs.ms / ours.ms),
+    seconds(ours.ms),
+    seconds(theirs.ms),
+    `${mib(ours.peakRss)} / ${mib(theirs.peakRss)}`,
+    `${spread(oursRuns)}; ${spread(theirsRuns)}`,
+  ];
+  console.log(
+    `### Checkpoint of a ${count(FILES)}-file table and of a ${count(COMMITS)}-commit log; snapshot load of the ${count(COMMITS)}-commit table (median of ${RUNS} interleaved runs)\n`,
+  );
+  console.log(
+    table(
+      ['measure', 'delta-rs time / Aquifer', 'Aquifer', 'delta-rs', 'peak RSS Aquifer / delta-rs', 'runs (s): Aquifer; delta-rs'],
+      [
+        row(
+          `checkpoint, ${count(FILES)} files in ${count(FILES / perCommit)} commits (load the log, write the Parquet checkpoint)`,
+          wideFigures.ours,
+          wideFigures.theirs,
+          wideFigures.oursRuns,
+          wideFigures.theirsRuns,
+        ),
+        row(
+          `checkpoint, ${count(COMMITS)} commits of one file each, none checkpointed before`,
+          longFigures.ours,
+          longFigures.theirs,
+          longFigures.oursRuns,
+          longFigures.theirsRuns,
+        ),
+        row(
+          `snapshot load, ${count(COMMITS)} JSON commits`,
+          load('Aquifer, JSON'),
+          load('delta-rs, JSON'),
+          loads['Aquifer, JSON'] ?? [],
+          loads['delta-rs, JSON'] ?? [],
+        ),
+        row(
+          `snapshot load, ${count(COMMITS)} commits with Aquifer's checkpoint at the last (both readers read the same checkpoint)`,
+          load('Aquifer, checkpoint'),
+          load('delta-rs, checkpoint'),
+          loads['Aquifer, checkpoint'] ?? [],
+          loads['delta-rs, checkpoint'] ?? [],
+        ),
+      ],
+    ) + '\n',
+  );
 }
 
 await rm(work, { recursive: true, force: true });

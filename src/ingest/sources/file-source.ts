@@ -154,15 +154,13 @@ async function ingestTabular(
       `SELECT ${quoteLiteral(QuarantineReason.FILE_SCHEMA_MISMATCH)} AS reason, ${quoteLiteral(mismatch)} AS message, ${quoteLiteral(source)} AS source, ${quoteLiteral(file)} AS payload`,
       [txn],
     );
-    const result = await target.table
-      .writer()
-      .append(
-        snapshot,
-        {
-          sql: `SELECT * FROM (SELECT ${snapshot.schema.fields.map((f) => `CAST(NULL AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`).join(', ')}) WHERE false`,
-        },
-        { txn },
-      );
+    const result = await target.table.writer().append(
+      snapshot,
+      {
+        sql: `SELECT * FROM (SELECT ${snapshot.schema.fields.map((f) => `CAST(NULL AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`).join(', ')}) WHERE false`,
+      },
+      { txn },
+    );
     return { version: result.version, accepted: 0, quarantined: written, skipped: result.skipped && written === 0 };
   }
   if (target.table.writer().alreadyCommitted(snapshot, { txn })) return { version: snapshot.version, accepted: 0, quarantined: 0, skipped: true };
