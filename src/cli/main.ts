@@ -6,6 +6,13 @@ import { ExitCode } from './exit-codes.js';
 import { buildProgram } from './program.js';
 import { CliUsageError } from './usage-error.js';
 
+// A reader that stops early (`aquifer table read ... | head`) closes the pipe: that ends the
+// output, it is not a failure of the command.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(ExitCode.OK);
+  throw error;
+});
+
 /** The one place errors become exit codes: typed errors print their code and hint. */
 async function main(argv: string[]): Promise<number> {
   try {
