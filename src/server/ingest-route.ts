@@ -4,7 +4,6 @@ import { AquiferError } from '../errors.js';
 import type { Engine } from '../engine/index.js';
 import {
   checkIdempotencyKey,
-  decodeUtf8,
   DEFAULT_IDEMPOTENCY_WINDOW,
   GroupCommitter,
   IngestTarget,
@@ -55,11 +54,11 @@ export function registerIngestRoute(app: Hono, options: IngestRouteOptions): voi
     const requestId = c.req.header('x-request-id') ?? randomUUID();
     const keyHeader = c.req.header('idempotency-key');
     const idempotencyKey = keyHeader === undefined ? undefined : checkIdempotencyKey(keyHeader);
-    const contentType = c.req.header('content-type') ?? '';
-    const body = new Uint8Array(await c.req.arrayBuffer());
-    const records = parseBody(contentType, body, requestId, idempotencyKey);
+    const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    const body = Buffer.from(await c.req.arrayBuffer());
+    const records = parseBody(type, body, requestId, idempotencyKey);
     // The key is kept with a digest of what it was used for: media type and body bytes.
-    const keyed = idempotencyKey === undefined ? {} : { idempotencyKey, digest: requestDigest([contentType.split(';')[0]?.trim().toLowerCase() ?? '', body]) };
+    const keyed = idempotencyKey === undefined ? {} : { idempotencyKey, digest: requestDigest([type, body]) };
     const result = await (await committer(table)).submit({ id: requestId, records, ...keyed });
     return c.json({ table, requestId, accepted: result.accepted, quarantined: result.quarantined, version: result.version, duplicate: result.duplicate });
   });
@@ -68,21 +67,14 @@ export function registerIngestRoute(app: Hono, options: IngestRouteOptions): voi
 /**
  * Records of a body: elements of a JSON array, or lines of NDJSON (each line checked on
  * its own). Each record is its own text as sent, never a re-serialized value, so both
- * forms give the same answer and the quarantine holds what was sent. A body that is not
- * UTF-8 is refused whole: decoding it would replace bytes with U+FFFD.
+ * forms give the same answer and the quarantine holds what was sent. The request pipeline
+ * has already refused other content types and bodies that are not UTF-8 (decoding those
+ * would replace bytes with U+FFFD), so the bytes decode exactly here.
  */
-function parseBody(contentType: string, bytes: Uint8Array, requestId: string, idempotencyKey: string | undefined): RawRecord[] {
-  const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+function parseBody(type: string, bytes: Buffer, requestId: string, idempotencyKey: string | undefined): RawRecord[] {
   const source = (index: number) => ({ kind: 'http' as const, requestId, index, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) });
-  const decoded = isJsonType(type) ? decodeUtf8(bytes) : '';
-  if (decoded === undefined) {
-    throw new AquiferError('HTTP_BODY_INVALID', 'The body is not valid UTF-8', {
-      value: bytes.byteLength,
-      hint: 'Send the records as UTF-8 text; binary values go base64-encoded in string fields.',
-    });
-  }
   // A byte order mark says how the text is encoded; it is not part of the first record.
-  const body = decoded.replace(/^\uFEFF/, '');
+  const body = bytes.toString('utf8').replace(/^\uFEFF/, '');
   if (type === 'application/json') {
     let parsed: unknown;
     try {
@@ -101,21 +93,10 @@ function parseBody(contentType: string, bytes: Uint8Array, requestId: string, id
     }
     return jsonArrayElements(body).map((record, index) => ({ payload: record, source: source(index) }));
   }
-  if (isJsonType(type)) {
-    return body
-      .split('\n')
-      .map((line) => line.replace(/\r$/, ''))
-      .filter((line) => line.trim() !== '')
-      .map((line, index) => ({ payload: line, source: source(index) }));
-  }
-  throw new AquiferError('HTTP_UNSUPPORTED_MEDIA_TYPE', `Content-Type '${contentType || '(none)'}' is not accepted`, {
-    value: contentType,
-    hint: 'Send application/json (an array of records) or application/x-ndjson (one record per line).',
-  });
-}
-
-const JSON_LINES_TYPES = new Set(['application/x-ndjson', 'application/jsonl', 'application/json-seq', 'application/jsonlines']);
-
-function isJsonType(type: string): boolean {
-  return type === 'application/json' || JSON_LINES_TYPES.has(type);
+  // One of NDJSON_TYPES (pipeline/routes.ts): a record per line.
+  return body
+    .split('\n')
+    .map((line) => line.replace(/\r$/, ''))
+    .filter((line) => line.trim() !== '')
+    .map((line, index) => ({ payload: line, source: source(index) }));
 }

@@ -8,7 +8,7 @@ import { checkJsonShape } from './json-shape.js';
 import type { ServerLimits } from './limits.js';
 import { checkOrigin } from './origin.js';
 import { readBody } from './read-body.js';
-import { matchRoute, ROUTES, type RouteSpec } from './routes.js';
+import { matchRoute, NDJSON_TYPES, ROUTES, type RouteSpec } from './routes.js';
 
 /** A request that passed every check: its route, caller and body, ready for a handler. */
 export interface AdmittedRequest {
@@ -29,7 +29,6 @@ export interface PipelineOptions {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/jsonl', 'application/json-seq', 'application/jsonlines']);
 
 /**
  * The one request pipeline every route goes through, the fast lookup path included: path

@@ -1,7 +1,9 @@
 import type { Role } from '../auth/roles.js';
 
 const JSON_TYPES = ['application/json'] as const;
-const INGEST_TYPES = ['application/json', 'application/x-ndjson', 'application/jsonl', 'application/json-seq', 'application/jsonlines'] as const;
+/** The media types of a body of JSON lines (one record per line), which ingestion takes beside a JSON array. */
+export const NDJSON_TYPES: ReadonlySet<string> = new Set(['application/x-ndjson', 'application/jsonl', 'application/json-seq', 'application/jsonlines']);
+const INGEST_TYPES = [...JSON_TYPES, ...NDJSON_TYPES];
 
 /** What the pipeline needs to know about a route before any handler runs. */
 export interface RouteSpec {
