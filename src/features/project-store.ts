@@ -38,7 +38,7 @@ export async function readProjectDefinitions(project: Project): Promise<FeatureR
 export async function openFeatureStore(project: Project, engine: Engine, online: OnlineStore | undefined = openOnlineStore(project)): Promise<FeatureStore> {
   const repository = await readProjectDefinitions(project);
   const applied = await new FeatureRegistry(project).latest();
-  const registryVersion = applied !== undefined && JSON.stringify(applied.repository) === JSON.stringify(repository) ? applied.version : undefined;
+  const registryVersion = applied !== undefined && isApplied(repository, applied.repository, project) ? applied.version : undefined;
   return new FeatureStore(project, engine, repository, online, registryVersion);
 }
 
@@ -63,21 +63,29 @@ export async function openAppliedFeatureStore(
     );
   }
   const onFile = await readProjectDefinitions(project).catch(() => undefined);
-  // Both in the shape the file parses to (key order and derived fields aside), so only a real edit warns.
-  const appliedShape = (() => {
-    try {
-      return checkShape(applied.repository, project.featuresPath);
-    } catch {
-      return applied.repository;
-    }
-  })();
-  if (onFile === undefined || !isDeepStrictEqual(onFile, appliedShape)) {
+  if (onFile === undefined || !isApplied(onFile, applied.repository, project)) {
     log.warn(
       { file: project.featuresPath, registryVersion: applied.version },
       'the definitions file differs from the applied definitions; using the applied ones (run `aquifer apply` to use the file)',
     );
   }
   return new FeatureStore(project, engine, applied.repository, online, applied.version);
+}
+
+/**
+ * Whether the definitions read from the file are the applied ones: both compared in the
+ * shape the file parses to, so key order and derived fields (an aggregation view's
+ * features) do not count as an edit. An applied entry that no longer parses (written by an
+ * older version) is compared as stored.
+ */
+function isApplied(onFile: FeatureRepository, applied: FeatureRepository, project: Project): boolean {
+  let appliedShape: FeatureRepository = applied;
+  try {
+    appliedShape = checkShape(applied, project.featuresPath);
+  } catch (error) {
+    log.debug({ err: error }, 'the applied definitions do not parse as a definitions file; compared as stored');
+  }
+  return isDeepStrictEqual(onFile, appliedShape);
 }
 
 /** The file holds the shape of a repository (the registry validates it against the tables). */
