@@ -9,6 +9,7 @@ import { buildApp } from './app.js';
 import { Authenticator, type AnonymousAccess } from './auth/authenticator.js';
 import { TokenStore } from './auth/token-store.js';
 import { errorBody } from './error-body.js';
+import { isLoopback } from './loopback.js';
 import { featureStoreOpener, onlineFeaturesJson } from './feature-routes.js';
 import { serverSettings, type ServerLimits } from './pipeline/limits.js';
 import { RequestPipeline } from './pipeline/pipeline.js';
@@ -50,7 +51,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const pipeline = new RequestPipeline({
     authenticator: new Authenticator(TokenStore.forProject(options.project), settings.anonymous),
     limits: settings.limits,
-    listensOnLoopback: isLoopbackHost(host),
+    listensOnLoopback: isLoopback(host),
   });
   const roots = [options.project.root];
   const send = (response: http.ServerResponse, status: number, json: string, close = false) => {
@@ -138,10 +139,6 @@ function checkPort(port: number | string): number {
       hint: 'Give a whole number from 0 to 65535 (0 picks a free port).',
     });
   return Number(text);
-}
-
-function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 function listenError(error: Error & { code?: string }, host: string, port: number): Error {

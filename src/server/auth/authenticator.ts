@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { AquiferError } from '../../errors.js';
+import { isLoopback } from '../loopback.js';
 import type { Role } from './roles.js';
 import { hashToken, sameHash, tokenId } from './token.js';
 import type { TokenRecord, TokenStore } from './token-store.js';
@@ -28,7 +29,7 @@ export class Authenticator {
 
   async authenticate(authorization: string | undefined, remoteAddress: string | undefined, now: number = Date.now()): Promise<Principal> {
     if (authorization === undefined || authorization === '') {
-      if (this.anonymous === 'any' || (this.anonymous === 'loopback' && isLoopbackAddress(remoteAddress))) return { anonymous: true, role: 'admin' };
+      if (this.anonymous === 'any' || (this.anonymous === 'loopback' && isLoopback(remoteAddress))) return { anonymous: true, role: 'admin' };
       throw new AquiferError('AUTH_TOKEN_MISSING', 'This route needs a bearer token', {
         hint: 'Send `Authorization: Bearer <token>`; create one with `aquifer tokens create --role reader|writer|admin`.',
       });
@@ -81,11 +82,4 @@ function invalid(): AquiferError {
   return new AquiferError('AUTH_TOKEN_INVALID', 'The bearer token is not valid for this project', {
     hint: 'Check the token; create one with `aquifer tokens create`.',
   });
-}
-
-/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 addresses. */
-export function isLoopbackAddress(address: string | undefined): boolean {
-  if (address === undefined) return false;
-  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
-  return v4.startsWith('127.') || address === '::1';
 }
