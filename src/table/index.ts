@@ -33,7 +33,7 @@ export {
   jsonValue,
   jsonRow,
 } from './schema/index.js';
-export { formatOf, prepareSource, type SchemaChange } from './write/index.js';
+export { formatOf, prepareSource, csvDialect, type SchemaChange } from './write/index.js';
 export {
   TableWriter,
   type StagedWrite,

@@ -2,7 +2,16 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBTypeId } from '@duckdb/node-api';
 import { quoteIdent, quoteLiteral, type Engine } from '../../engine/index.js';
-import { formatOf, toDuckDBType, type AppTransaction, type FileFormat, type Snapshot, type StructField, type StructType } from '../../table/index.js';
+import {
+  csvDialect,
+  formatOf,
+  toDuckDBType,
+  type AppTransaction,
+  type FileFormat,
+  type Snapshot,
+  type StructField,
+  type StructType,
+} from '../../table/index.js';
 import type { BatchResult, IngestTarget } from '../ingest-target.js';
 import { NO_POSITION_COLUMNS, QuarantineReason } from '../source-position.js';
 import { exactDecimal, jsonRecordChecks } from '../checks/json-record-checks.js';
@@ -172,18 +181,9 @@ async function ingestTabular(
  * sniffer is not trusted here because one malformed line can make it guess another
  * delimiter, and then every good row would be misread.
  */
-function delimiter(file: string, options: FileIngestOptions): string {
-  return options.csv?.delimiter ?? (/\.tsv(\.gz)?$/i.test(file) ? '\t' : ',');
-}
-
-/** RFC 4180 CSV with the chosen delimiter: fixed, so no line is parsed by a guess. */
-function csvDialect(file: string, options: FileIngestOptions): string[] {
-  return ['header = true', `delim = ${quoteLiteral(delimiter(file, options))}`, `quote = '"'`, `escape = '"'`];
-}
-
 function csvReader(file: string, options: FileIngestOptions, infer = false): (columns: string | undefined) => string {
   return (columns) => {
-    const args = [quoteLiteral(file), ...csvDialect(file, options)];
+    const args = [quoteLiteral(file), ...csvDialect(file, { delimiter: options.csv?.delimiter })];
     // Reads that only learn the header and the types skip malformed lines; the real read reports them.
     if (columns !== undefined) args.push(`columns = ${columns}`, 'store_rejects = true');
     else args.push('ignore_errors = true', ...(infer ? [] : ['all_varchar = true']));
@@ -252,7 +252,7 @@ function csvRead(
   const columns = `{${header.map((h) => `${quoteLiteral(h)}: ${quoteLiteral(typeOf(h))}`).join(', ')}}`;
   const rejects = temp('rejects');
   const scans = temp('scans');
-  const read = `read_csv(${quoteLiteral(file)}, ${csvDialect(file, options).join(', ')}, columns = ${columns}, store_rejects = true, rejects_table = ${quoteLiteral(rejects)}, rejects_scan = ${quoteLiteral(scans)})`;
+  const read = `read_csv(${quoteLiteral(file)}, ${csvDialect(file, { delimiter: options.csv?.delimiter }).join(', ')}, columns = ${columns}, store_rejects = true, rejects_table = ${quoteLiteral(rejects)}, rejects_scan = ${quoteLiteral(scans)})`;
   const stop = `error(${quoteLiteral(NOT_EXACT)})`;
   const column = (f: StructField, h: string) => {
     const value = quoteIdent(h);

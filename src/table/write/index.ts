@@ -9,6 +9,7 @@ export {
   type AppTransaction,
 } from './table-writer.js';
 export { prepareSource, formatOf, type WriteSource, type FileFormat } from './write-source.js';
+export { csvDelimiter, csvDialect } from './csv-dialect.js';
 export { writeDataFiles, discardWritten, snapshotWriteSpec, DEFAULT_TARGET_FILE_SIZE, type DataWriteSpec, type DataWriteResult } from './data-writer.js';
 export { buildStatsJson } from './file-stats.js';
 export { protocolForNewTable, assignColumnMapping } from './new-table-protocol.js';

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { EngineQueryError, quoteIdent, quoteLiteral, quoteLiteralList, type Engine } from '../../engine/index.js';
 import { WriteInvalidError } from '../errors.js';
+import { csvDelimiter, csvDialect } from './csv-dialect.js';
 import { checkRowKeys, toDuckDBType, type StructType } from '../schema/index.js';
 
 export type FileFormat = 'csv' | 'json' | 'parquet';
@@ -58,18 +59,10 @@ export async function prepareSource(source: WriteSource, schema?: StructType, en
     };
     switch (format) {
       case 'csv': {
-        // A fixed RFC 4180 dialect in strict mode, from the first line, as `ingest file` reads CSV:
-        // DuckDB's sniffer, thrown off by one ragged line, read a whole file as a single column
-        // (and left to choose, skips leading lines to make the rest look regular).
-        const delimiter = source.csv?.delimiter ?? (/\.tsv(\.gz|\.zst)?$/i.test(files[0] as string) ? '\t' : ',');
-        const options = [
-          `header = ${source.csv?.header === false ? 'false' : 'true'}`,
-          `delim = ${quoteLiteral(delimiter)}`,
-          `quote = '"'`,
-          `escape = '"'`,
-          'strict_mode = true',
-          'skip = 0',
-        ];
+        // The fixed dialect `ingest file` reads, in strict mode and from the first line (left to
+        // choose, DuckDB skips leading lines to make the rest look regular).
+        const delimiter = csvDelimiter(files[0] as string, source.csv?.delimiter);
+        const options = [...csvDialect(files[0] as string, { delimiter, header: source.csv?.header }), 'strict_mode = true', 'skip = 0'];
         if (engine !== undefined && source.csv?.header !== false) {
           const header = (await engine.read(`SELECT * FROM read_csv(${list}, ${options.join(', ')}, all_varchar = true) LIMIT 0`)).columnNames();
           // With the delimiter fixed, a file using another one reads as one column: refuse that rather than guess.
