@@ -30,11 +30,7 @@ export function buildApp(options: AppOptions): Hono {
     project: options.project,
     ...(options.idempotencyWindow === undefined ? {} : { idempotencyWindow: options.idempotencyWindow }),
   });
-  registerFeatureRoutes(app, {
-    engine: options.engine,
-    project: options.project,
-    featureStore: options.featureStore ?? featureStoreOpener(options.project, options.engine),
-  });
+  registerFeatureRoutes(app, options.featureStore ?? featureStoreOpener(options.project, options.engine));
   app.notFound((c) =>
     c.json(
       {

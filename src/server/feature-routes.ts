@@ -21,8 +21,9 @@ export function featureStoreOpener(project: Project, engine: Engine): FeatureSto
 
 /**
  * `POST /get-online-features` with Feast's request and response shapes: the request body's
- * text in, the response's JSON text out. Shared by the Hono route and the server's fast
- * path (serve.ts), which calls it straight from node:http.
+ * text in, the response's JSON text out. The server answers it on node:http directly, after
+ * the request pipeline (serve.ts), never through the Hono app: a lookup is the
+ * latency-critical route.
  */
 export async function onlineFeaturesJson(featureStore: FeatureStoreOpener, text: string): Promise<string> {
   const body = parseRequest(OnlineFeaturesBody, parseBody(text), ONLINE_HINT);
@@ -32,16 +33,10 @@ export async function onlineFeaturesJson(featureStore: FeatureStoreOpener, text:
 }
 
 /**
- * Feast's feature-server API, so a Feast HTTP client works unchanged:
- * `POST /get-online-features` and `POST /push`.
+ * Feast's `POST /push`, so a Feast HTTP client works unchanged (its `POST
+ * /get-online-features` is `onlineFeaturesJson`, served outside the app).
  */
-export function registerFeatureRoutes(app: Hono, options: { engine: Engine; project: Project; featureStore: FeatureStoreOpener }): void {
-  const featureStore = options.featureStore;
-
-  app.post('/get-online-features', async (c) =>
-    c.body(await onlineFeaturesJson(featureStore, await c.req.text()), 200, { 'content-type': 'application/json' }),
-  );
-
+export function registerFeatureRoutes(app: Hono, featureStore: FeatureStoreOpener): void {
   app.post('/push', async (c) => {
     const body = parseRequest(PushBody, parseBody(await c.req.text()), PUSH_HINT);
     const result = await (await featureStore()).push({ view: body.push_source_name, columns: body.df, ...(body.to === undefined ? {} : { to: body.to }) });
