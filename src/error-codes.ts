@@ -113,6 +113,11 @@ export const ERROR_CODES = {
   HTTP_BODY_TOO_DEEP: entry(400, 'The JSON body nests deeper than the limit.'),
   HTTP_TOO_MANY_RECORDS: entry(413, 'The body holds more records (array elements or NDJSON lines) than the limit.'),
   HTTP_REQUEST_TIMEOUT: entry(408, 'The request body did not arrive within the time limit.'),
+  HTTP_RESPONSE_TIMEOUT: entry(
+    503,
+    'The request was not answered within server.limits.requestTimeoutMs: abandoned before its commit (nothing written), or its commit finished too late to be reported.',
+  ),
+  HTTP_SERVER_BUSY: entry(503, 'More requests are in flight than server.limits.concurrentRequests; retry after the Retry-After seconds.'),
   HTTP_ORIGIN_FORBIDDEN: entry(403, 'The Origin or Host header is not allowed (cross-site or DNS-rebinding request).'),
   AUTH_TOKEN_MISSING: entry(401, 'The route needs an `Authorization: Bearer` token.'),
   AUTH_TOKEN_INVALID: entry(401, 'The bearer token is not one this project issued.'),

@@ -1,4 +1,6 @@
+import { isAquiferError } from '../errors.js';
 import { digestVersion, IDEMPOTENCY_APP_PREFIX, keyReused, keyState, sameRequest } from './idempotency.js';
+import type { Snapshot } from '../table/index.js';
 import type { IngestTarget } from './ingest-target.js';
 import type { RawRecord } from './source-position.js';
 
@@ -14,6 +16,11 @@ export interface Submission {
   idempotencyKey?: string;
   /** The request's digest (requestDigest); without one, a keyed submission matches any earlier use of its key. */
   digest?: string;
+  /**
+   * The request's deadline: once aborted, the submission is refused with its reason while its
+   * commit has not started (it writes nothing); after that, it finishes.
+   */
+  signal?: AbortSignal;
 }
 
 export interface SubmissionResult {
@@ -84,51 +91,105 @@ export class GroupCommitter {
   }
 
   private async commit(taken: Pending[]): Promise<void> {
-    let batch = taken;
-    try {
-      const snapshot = await this.target.snapshot();
-      // Before the table exists, a key's only trace is in the quarantine (a first request whose records were all bad).
-      const remembered = snapshot ?? (batch.some((p) => p.submission.idempotencyKey !== undefined) ? await this.target.quarantineSnapshot() : undefined);
-      // Keys earlier in this batch, with the version (digest) each was taken for.
-      const seen = new Map<string, number>();
-      const fresh: Pending[] = [];
-      for (const pending of batch) {
-        const key = pending.submission.idempotencyKey;
-        if (key === undefined) {
-          fresh.push(pending);
+    let batch = taken.filter((p) => !abandoned(p));
+    for (let attempt = 0; batch.length > 0; attempt++) {
+      try {
+        batch = await this.settleKeys(batch);
+        if (batch.length === 0) return;
+        await this.write(batch);
+        return;
+      } catch (error) {
+        // A request abandoned (its deadline passed) before the commit started: the others
+        // in its batch go on without it, in a new attempt.
+        if (batch.some((p) => p.submission.signal?.aborted === true && p.submission.signal.reason === error)) {
+          batch = batch.filter((p) => !abandoned(p));
           continue;
         }
-        const version = keyVersion(pending.submission);
-        const earlier = seen.get(key);
-        const state = earlier === undefined ? keyState(remembered, key, version) : sameRequest(earlier, version) ? 'duplicate' : 'conflict';
-        if (state === 'conflict') pending.reject(keyReused(key));
-        else if (state === 'duplicate') pending.resolve({ accepted: 0, quarantined: 0, version: snapshot?.version ?? -1, duplicate: true });
-        else {
-          seen.set(key, version);
-          fresh.push(pending);
-        }
+        // Another writer (another server, another process) committed one of our keys first:
+        // the next attempt reads it and answers a duplicate (same body) or a reuse (another one).
+        if (attempt < MAX_KEY_RACES && (error instanceof KeyTakenMeanwhile || lostKeyRace(error, batch))) continue;
+        for (const pending of batch) pending.reject(error);
+        return;
       }
-      batch = fresh;
-      if (fresh.length === 0) return;
-      // A keyed submission's records carry the key as their position: committed once, never again.
-      const records = fresh.flatMap((p) => {
-        const key = p.submission.idempotencyKey;
-        return key === undefined
-          ? p.submission.records
-          : p.submission.records.map((r) => ({ ...r, position: { appId: IDEMPOTENCY_APP_PREFIX + key, version: keyVersion(p.submission) } }));
-      });
-      const result = await this.target.writeJson(records, [], { groupBy: 'requestId' });
-      for (const pending of fresh) {
-        const counts = result.groups?.get(pending.submission.id) ?? { accepted: 0, quarantined: 0 };
-        // A keyed submission whose records were all already committed (a retry racing its original) is a duplicate.
-        const duplicate =
-          pending.submission.idempotencyKey !== undefined && pending.submission.records.length > 0 && counts.accepted + counts.quarantined === 0;
-        pending.resolve({ ...counts, version: result.version, duplicate });
-      }
-    } catch (error) {
-      for (const pending of batch) pending.reject(error);
     }
   }
+
+  /** Resolves the batch's keyed submissions that the table already holds (or that repeat a key earlier in the batch); returns the rest. */
+  private async settleKeys(batch: Pending[]): Promise<Pending[]> {
+    if (!batch.some((p) => p.submission.idempotencyKey !== undefined)) return batch;
+    const snapshot = await this.target.snapshot();
+    // Before the table exists, a key's only trace is in the quarantine (a first request whose records were all bad).
+    const remembered = snapshot ?? (await this.target.quarantineSnapshot());
+    // Keys earlier in this batch, with the version (digest) each was taken for.
+    const seen = new Map<string, number>();
+    const fresh: Pending[] = [];
+    for (const pending of batch) {
+      const key = pending.submission.idempotencyKey;
+      if (key === undefined) {
+        fresh.push(pending);
+        continue;
+      }
+      const version = keyVersion(pending.submission);
+      const earlier = seen.get(key);
+      const state = earlier === undefined ? keyState(remembered, key, version) : sameRequest(earlier, version) ? 'duplicate' : 'conflict';
+      if (state === 'conflict') pending.reject(keyReused(key));
+      else if (state === 'duplicate') pending.resolve({ accepted: 0, quarantined: 0, version: snapshot?.version ?? -1, duplicate: true });
+      else {
+        seen.set(key, version);
+        fresh.push(pending);
+      }
+    }
+    return fresh;
+  }
+
+  private async write(batch: Pending[]): Promise<void> {
+    // A keyed submission's records carry the key as their position: committed once, never again.
+    const records = batch.flatMap((p) => {
+      const key = p.submission.idempotencyKey;
+      return key === undefined
+        ? p.submission.records
+        : p.submission.records.map((r) => ({ ...r, position: { appId: IDEMPOTENCY_APP_PREFIX + key, version: keyVersion(p.submission) } }));
+    });
+    const signals = batch.flatMap((p) => (p.submission.signal === undefined ? [] : [p.submission.signal]));
+    const signal = signals.length === 0 ? undefined : AbortSignal.any(signals);
+    // The keys were checked against an earlier snapshot; one another writer committed since then is caught here, or by the commit's conflict check.
+    const verify = (snapshot: Snapshot) => {
+      for (const { submission } of batch)
+        if (submission.idempotencyKey !== undefined && keyState(snapshot, submission.idempotencyKey, keyVersion(submission)) !== 'new')
+          throw new KeyTakenMeanwhile();
+    };
+    const result = await this.target.writeJson(records, [], { groupBy: 'requestId', verify, ...(signal === undefined ? {} : { signal }) });
+    for (const pending of batch) {
+      const counts = result.groups?.get(pending.submission.id) ?? { accepted: 0, quarantined: 0 };
+      // A keyed submission whose records were all already committed (a retry racing its original) is a duplicate.
+      const duplicate = pending.submission.idempotencyKey !== undefined && pending.submission.records.length > 0 && counts.accepted + counts.quarantined === 0;
+      pending.resolve({ ...counts, version: result.version, duplicate });
+    }
+  }
+}
+
+/** Another writer committed one of the batch's keys after they were checked; the batch is settled again. */
+class KeyTakenMeanwhile extends Error {}
+
+/** Races lost to other writers' keyed commits before giving up with the conflict. */
+const MAX_KEY_RACES = 5;
+
+/** Rejects a submission whose request was abandoned; true when it was. */
+function abandoned(pending: Pending): boolean {
+  const signal = pending.submission.signal;
+  if (signal?.aborted !== true) return false;
+  pending.reject(signal.reason);
+  return true;
+}
+
+/** A commit conflict because another writer committed the idempotency key of one of these submissions. */
+function lostKeyRace(error: unknown, batch: readonly Pending[]): boolean {
+  if (!isAquiferError(error) || error.code !== 'COMMIT_CONFLICT') return false;
+  const { reason, appId } = (error.value ?? {}) as { reason?: string; appId?: string };
+  return (
+    reason === 'CONCURRENT_TRANSACTION' &&
+    batch.some((p) => p.submission.idempotencyKey !== undefined && IDEMPOTENCY_APP_PREFIX + p.submission.idempotencyKey === appId)
+  );
 }
 
 /** The txn version a keyed submission commits: from its digest, or 0 (matches any body) without one. */

@@ -40,6 +40,22 @@ export interface BatchResult {
   groups?: Map<string, { accepted: number; quarantined: number }>;
 }
 
+export interface WriteJsonOptions {
+  /** Count accepted and quarantined records per value of this field of their sources. */
+  groupBy?: string;
+  /**
+   * Abandons the batch (throwing its reason) at safe points before its first commit (the
+   * table's creation, the quarantine's or the table's); once one has started, it finishes.
+   */
+  signal?: AbortSignal;
+  /**
+   * Called, before anything is committed, with the snapshot the batch is checked and committed
+   * against (the quarantine's while the table does not exist yet); throwing abandons the batch.
+   * A caller that looked at the table earlier learns here what another writer committed since.
+   */
+  verify?: (snapshot: Snapshot) => void;
+}
+
 let sequence = 0;
 
 /**
@@ -147,7 +163,7 @@ export class IngestTarget {
   }
 
   /** Check, convert and write a batch of JSON records, committing the positions with them. */
-  async writeJson(batch: readonly RawRecord[], txns: readonly AppTransaction[], options: { groupBy?: string } = {}): Promise<BatchResult> {
+  async writeJson(batch: readonly RawRecord[], txns: readonly AppTransaction[], options: WriteJsonOptions = {}): Promise<BatchResult> {
     const records = withoutRedeliveries(batch);
     const stage = tempName('stage');
     await this.engine.createTempTable(
@@ -195,9 +211,11 @@ export class IngestTarget {
   async writeStagedJson(
     stage: string,
     txns: readonly AppTransaction[],
-    options: { groupBy?: string; checks?: CheckOptions; rejects?: boolean } = {},
+    options: WriteJsonOptions & { checks?: CheckOptions; rejects?: boolean } = {},
   ): Promise<BatchResult> {
     const staged = { rejects: options.rejects === true };
+    const signal = options.signal;
+    signal?.throwIfAborted();
     let snapshot = await this.snapshot();
     if (snapshot !== undefined && txns.length > 0 && this.table.writer().alreadyCommitted(snapshot, { txn: txns })) {
       return { version: snapshot.version, accepted: 0, quarantined: 0, skipped: true };
@@ -205,15 +223,16 @@ export class IngestTarget {
     if (snapshot === undefined) {
       // A table's schema is inferred from JSON objects; a first batch without any (all
       // malformed) goes to the quarantine alone and leaves the table for a later batch.
-      if (!(await this.hasObjects(stage))) return this.quarantineOnly(stage, txns, options.groupBy, staged);
-      snapshot = await this.createFromJson(stage);
+      if (!(await this.hasObjects(stage))) return this.quarantineOnly(stage, txns, options.groupBy, staged, signal, options.verify);
+      snapshot = await this.createFromJson(stage, signal);
     }
+    options.verify?.(snapshot);
     const checked = tempName('checked');
     await this.engine.run(
       `CREATE TEMP TABLE ${quoteIdent(checked)} AS ${jsonRecordChecks(quoteIdent(stage), snapshot.schema, options.checks ?? this.options.checks ?? {}, staged)}`,
     );
     try {
-      const result = await this.commitChecked(snapshot, checked, snapshot.schema.fields, txns);
+      const result = await this.commitChecked(snapshot, checked, snapshot.schema.fields, txns, undefined, signal);
       if (options.groupBy !== undefined && !result.skipped) result.groups = await this.groupCounts(checked, options.groupBy);
       return result;
     } finally {
@@ -234,6 +253,7 @@ export class IngestTarget {
     fields: readonly StructField[],
     txns: readonly AppTransaction[],
     extraQuarantine?: string,
+    signal?: AbortSignal,
   ): Promise<BatchResult> {
     const table = quoteIdent(checked);
     const reached = await this.engine.query(`SELECT aq_app, max(aq_pos) AS pos FROM ${table} WHERE aq_app IS NOT NULL GROUP BY aq_app`);
@@ -266,12 +286,17 @@ export class IngestTarget {
     const anyBad = Number((await this.engine.query(`SELECT count(*) AS n FROM ${table} WHERE aq_reason IS NOT NULL`))[0]?.['n'] ?? 0) > 0;
     let quarantined = 0;
     if (anyBad || extraQuarantine !== undefined) {
+      signal?.throwIfAborted();
       const quarantineTable = await openQuarantine(this.location, this.engine, this.quarantineProperties(snapshot));
       const quarantineSnapshot = await quarantineTable.snapshot();
       const badRows = `SELECT aq_reason AS reason, aq_message AS message, aq_source AS source, aq_raw AS payload FROM ${table} WHERE aq_reason IS NOT NULL AND ${fresh(quarantineSnapshot)}`;
       const quarantineRows = extraQuarantine === undefined ? badRows : `${badRows} UNION ALL ${extraQuarantine}`;
       const candidates = Number((await this.engine.query(`SELECT count(*) AS n FROM (${quarantineRows})`))[0]?.['n'] ?? 0);
-      if (candidates > 0) quarantined = await this.quarantine(quarantineRows, advanced(quarantineSnapshot), quarantineTable);
+      if (candidates > 0) {
+        quarantined = await this.quarantine(quarantineRows, advanced(quarantineSnapshot), quarantineTable, signal);
+        // The quarantine's commit has started: the table's must follow, or the batch would be half written.
+        signal = undefined;
+      }
     }
     const goodRows = `FROM ${table} WHERE aq_reason IS NULL AND ${fresh(snapshot)}`;
     const accepted = Number((await this.engine.query(`SELECT count(*) AS n ${goodRows}`))[0]?.['n'] ?? 0);
@@ -279,7 +304,9 @@ export class IngestTarget {
     if (accepted === 0 && positions.txn.length === 0 && positions.domains.length === 0)
       return { version: snapshot.version, accepted: 0, quarantined, skipped: quarantined === 0 };
     const columns = fields.map((f) => quoteIdent(f.name)).join(', ');
-    const result = await this.table.writer().append(snapshot, { sql: `SELECT ${columns} ${goodRows}` }, positions);
+    const result = await this.table
+      .writer()
+      .append(snapshot, { sql: `SELECT ${columns} ${goodRows}` }, { ...positions, ...(signal === undefined ? {} : { signal }) });
     log.info({ table: this.location, version: result.version, accepted, quarantined, skipped: result.skipped }, 'ingested batch');
     return { version: result.version, accepted: result.skipped ? 0 : accepted, quarantined, skipped: result.skipped };
   }
@@ -297,6 +324,7 @@ export class IngestTarget {
     rowsSql: string,
     positions: readonly AppTransaction[] | { txn: readonly AppTransaction[]; domains: readonly DomainMetadata[] },
     table?: DeltaTable,
+    signal?: AbortSignal,
   ): Promise<number> {
     const { txn, domains } = Array.isArray(positions)
       ? { txn: positions as readonly AppTransaction[], domains: [] }
@@ -308,7 +336,7 @@ export class IngestTarget {
         sql: `SELECT uuid()::VARCHAR AS record_id, now() AS quarantined_at, ${target} AS target_table, reason, message,
                 COALESCE(json_extract_string(source, '$.kind'), 'unknown') AS source_kind, source, payload FROM (${rowsSql})`,
       },
-      { txn, domains },
+      { txn, domains, ...(signal === undefined ? {} : { signal }) },
     );
     // Skipped when its positions were committed before (a batch retried after a crash).
     return written.skipped ? 0 : written.rows;
@@ -343,12 +371,16 @@ export class IngestTarget {
     txns: readonly AppTransaction[],
     groupBy: string | undefined,
     staged: { rejects: boolean },
+    signal: AbortSignal | undefined,
+    verify: ((snapshot: Snapshot) => void) | undefined,
   ): Promise<BatchResult> {
     const checked = tempName('checked');
     await this.engine.run(`CREATE TEMP TABLE ${quoteIdent(checked)} AS ${jsonRecordChecks(quoteIdent(stage), { kind: 'struct', fields: [] }, {}, staged)}`);
     try {
+      signal?.throwIfAborted();
       const quarantineTable = await openQuarantine(this.location, this.engine, this.quarantineProperties(undefined));
       const quarantineSnapshot = await quarantineTable.snapshot();
+      verify?.(quarantineSnapshot);
       const reached = await this.engine.query(`SELECT aq_app, max(aq_pos) AS pos FROM ${quoteIdent(checked)} WHERE aq_app IS NOT NULL GROUP BY aq_app`);
       const done = (app: string) => quarantineSnapshot.txnVersion(app) ?? -1;
       const fresh =
@@ -361,7 +393,7 @@ export class IngestTarget {
         ...txns,
         ...reached.filter((r) => Number(r['pos']) > done(String(r['aq_app']))).map((r) => ({ appId: String(r['aq_app']), version: Number(r['pos']) })),
       ];
-      const quarantined = candidates > 0 ? await this.quarantine(rows, txn, quarantineTable) : 0;
+      const quarantined = candidates > 0 ? await this.quarantine(rows, txn, quarantineTable, signal) : 0;
       const result: BatchResult = { version: -1, accepted: 0, quarantined, skipped: quarantined === 0 };
       if (groupBy !== undefined) result.groups = await this.groupCounts(checked, groupBy);
       return result;
@@ -371,8 +403,10 @@ export class IngestTarget {
   }
 
   /** Create the table with the schema inferred from the batch's JSON objects. */
-  private async createFromJson(stage: string): Promise<Snapshot> {
-    return this.createTable(await inferJsonSchema(this.engine, stage, tempName('infer')));
+  private async createFromJson(stage: string, signal: AbortSignal | undefined): Promise<Snapshot> {
+    const schema = await inferJsonSchema(this.engine, stage, tempName('infer'));
+    signal?.throwIfAborted();
+    return this.createTable(schema);
   }
 
   /** Create the table with this schema (or open it, when a concurrent writer created it first). */

@@ -8,7 +8,16 @@ const positive = z.number().int('must be a whole number').positive('must be posi
 /** The server section (ServerConfig); defaults in src/server/pipeline/limits.ts, docs/security.md. */
 const serverSchema = z.strictObject({
   anonymous: z.enum(['off', 'loopback', 'any'], { error: 'must be "off", "loopback" or "any"' }).exactOptional(),
-  limits: z.strictObject({ bodyBytes: positive, depth: positive, records: positive, bodyTimeoutMs: positive }).exactOptional(),
+  limits: z
+    .strictObject({
+      bodyBytes: positive,
+      depth: positive,
+      records: positive,
+      bodyTimeoutMs: positive,
+      requestTimeoutMs: positive,
+      concurrentRequests: positive,
+    })
+    .exactOptional(),
 });
 
 /** The shape of aquifer.json: strict, since a typo would otherwise silently pick a default. */

@@ -33,6 +33,10 @@ export interface ServerConfig {
     records?: number;
     /** Longest time for a request's headers and body to arrive, in milliseconds. */
     bodyTimeoutMs?: number;
+    /** Longest time from a request's arrival to its response, in milliseconds. */
+    requestTimeoutMs?: number;
+    /** Most requests in flight at once; /health does not count. */
+    concurrentRequests?: number;
   };
 }
 

@@ -6,6 +6,8 @@ import { errorBody } from './error-body.js';
 import { featureStoreOpener, registerFeatureRoutes, type FeatureStoreOpener } from './feature-routes.js';
 import { registerIngestRoute } from './ingest-route.js';
 import { ROUTES } from './pipeline/routes.js';
+import { contextOf } from './request-context.js';
+import { raceSignal } from './request-deadline.js';
 
 export interface AppOptions {
   engine: Engine;
@@ -24,6 +26,13 @@ export interface AppOptions {
  */
 export function buildApp(options: AppOptions): Hono {
   const app = new Hono();
+  // When the request's deadline passes first, the error handler answers 503 now; the handler
+  // left running sees the same signal and stops at its next safe point, before any commit.
+  app.use(async (c, next) => {
+    const signal = contextOf(c.env)?.signal;
+    if (signal === undefined) return next();
+    await raceSignal(next(), signal);
+  });
   app.get('/health', (c) => c.json({ status: 'ok' }));
   registerIngestRoute(app, {
     engine: options.engine,

@@ -12,8 +12,8 @@ export interface ErrorBody {
 const MAX_VALUE_CHARS = 1_000;
 
 /**
- * The status and JSON body for an error, safe to send to any caller. A 4xx shows its code,
- * message, hint and value with file locations replaced by `<path>`; a 5xx shows only its
+ * The status and JSON body for an error, safe to send to any caller. A 4xx or 503 shows its code,
+ * message, hint and value with file locations replaced by `<path>`; another 5xx shows only its
  * code and the catalogue's summary (its message may carry SQL, temp files or locations), and
  * the whole error goes to the log. `roots` are folders to hide besides the usual ones (the
  * project root).
@@ -21,10 +21,13 @@ const MAX_VALUE_CHARS = 1_000;
 export function errorBody(error: unknown, roots: readonly string[] = []): ErrorBody {
   if (isAquiferError(error)) {
     const status = statusFor(error.code);
-    if (status >= 500) {
+    // A 503 is the server's own limit (time, requests in flight), not a fault: its message and
+    // hint are written for the caller, who needs the setting they name.
+    if (status >= 500 && status !== 503) {
       log.error({ err: error, code: error.code }, 'request failed');
       return { status, body: { error: hidden(error.code) } };
     }
+    if (status === 503) log.warn({ code: error.code }, 'request refused under load');
     const redact = redactor(roots);
     const body: ErrorBody['body']['error'] = { code: error.code, message: redact(error.message), hint: redact(error.hint) };
     const value = safeValue(error.value, redact);

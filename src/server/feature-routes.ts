@@ -4,6 +4,7 @@ import type { Engine } from '../engine/index.js';
 import { openAppliedFeatureStore, type FeatureStore } from '../features/index.js';
 import type { Project } from '../project/index.js';
 import { OnlineFeaturesBody, parseRequest, PushBody } from './feature-requests.js';
+import { contextOf } from './request-context.js';
 
 /** Opens the project's feature store on first use; a failed open is retried on the next call. */
 export type FeatureStoreOpener = () => Promise<FeatureStore>;
@@ -25,10 +26,13 @@ export function featureStoreOpener(project: Project, engine: Engine): FeatureSto
  * the request pipeline (serve.ts), never through the Hono app: a lookup is the
  * latency-critical route.
  */
-export async function onlineFeaturesJson(featureStore: FeatureStoreOpener, text: string): Promise<string> {
+export async function onlineFeaturesJson(featureStore: FeatureStoreOpener, text: string, signal?: AbortSignal): Promise<string> {
   const body = parseRequest(OnlineFeaturesBody, parseBody(text), ONLINE_HINT);
   const features = body.features ?? (body.feature_service as string);
-  const response = await (await featureStore()).onlineFeatures({ features, entities: body.entities, fullFeatureNames: body.full_feature_names === true });
+  const store = await featureStore();
+  // The first call opens the store, which can take long; a caller already answered 503 needs no read.
+  signal?.throwIfAborted();
+  const response = await store.onlineFeatures({ features, entities: body.entities, fullFeatureNames: body.full_feature_names === true });
   return JSON.stringify(response);
 }
 
@@ -38,8 +42,17 @@ export async function onlineFeaturesJson(featureStore: FeatureStoreOpener, text:
  */
 export function registerFeatureRoutes(app: Hono, featureStore: FeatureStoreOpener): void {
   app.post('/push', async (c) => {
-    const body = parseRequest(PushBody, parseBody(await c.req.text()), PUSH_HINT);
-    const result = await (await featureStore()).push({ view: body.push_source_name, columns: body.df, ...(body.to === undefined ? {} : { to: body.to }) });
+    const context = contextOf(c.env);
+    const body = parseRequest(PushBody, parseBody(context?.text ?? (await c.req.text())), PUSH_HINT);
+    const signal = context?.signal;
+    const result = await (
+      await featureStore()
+    ).push({
+      view: body.push_source_name,
+      columns: body.df,
+      ...(body.to === undefined ? {} : { to: body.to }),
+      ...(signal === undefined ? {} : { signal }),
+    });
     return c.json({ pushed: result.pushed, to: result.to });
   });
 }

@@ -13,6 +13,7 @@ import {
 } from '../ingest/index.js';
 import type { Project } from '../project/index.js';
 import { IDEMPOTENCY_KEY_RETENTION_PROPERTY, txnExpiry } from '../table/index.js';
+import { contextOf } from './request-context.js';
 
 export interface IngestRouteOptions {
   engine: Engine;
@@ -55,11 +56,15 @@ export function registerIngestRoute(app: Hono, options: IngestRouteOptions): voi
     const keyHeader = c.req.header('idempotency-key');
     const idempotencyKey = keyHeader === undefined ? undefined : checkIdempotencyKey(keyHeader);
     const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-    const body = Buffer.from(await c.req.arrayBuffer());
-    const records = parseBody(type, body, requestId, idempotencyKey);
+    // Behind the server, the pipeline has read and decoded the body already.
+    const context = contextOf(c.env);
+    const body = context?.body ?? Buffer.from(await c.req.arrayBuffer());
+    const text = context?.text ?? body.toString('utf8');
+    const records = parseBody(type, text, requestId, idempotencyKey);
     // The key is kept with a digest of what it was used for: media type and body bytes.
     const keyed = idempotencyKey === undefined ? {} : { idempotencyKey, digest: requestDigest([type, body]) };
-    const result = await (await committer(table)).submit({ id: requestId, records, ...keyed });
+    const signal = context?.signal;
+    const result = await (await committer(table)).submit({ id: requestId, records, ...keyed, ...(signal === undefined ? {} : { signal }) });
     return c.json({ table, requestId, accepted: result.accepted, quarantined: result.quarantined, version: result.version, duplicate: result.duplicate });
   });
 }
@@ -69,12 +74,12 @@ export function registerIngestRoute(app: Hono, options: IngestRouteOptions): voi
  * its own). Each record is its own text as sent, never a re-serialized value, so both
  * forms give the same answer and the quarantine holds what was sent. The request pipeline
  * has already refused other content types and bodies that are not UTF-8 (decoding those
- * would replace bytes with U+FFFD), so the bytes decode exactly here.
+ * would replace bytes with U+FFFD), so the text is exactly the bytes sent.
  */
-function parseBody(type: string, bytes: Buffer, requestId: string, idempotencyKey: string | undefined): RawRecord[] {
+function parseBody(type: string, text: string, requestId: string, idempotencyKey: string | undefined): RawRecord[] {
   const source = (index: number) => ({ kind: 'http' as const, requestId, index, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) });
   // A byte order mark says how the text is encoded; it is not part of the first record.
-  const body = bytes.toString('utf8').replace(/^\uFEFF/, '');
+  const body = text.replace(/^\uFEFF/, '');
   if (type === 'application/json') {
     let parsed: unknown;
     try {

@@ -12,7 +12,10 @@ import { errorBody } from './error-body.js';
 import { isLoopback } from './loopback.js';
 import { featureStoreOpener, onlineFeaturesJson } from './feature-routes.js';
 import { serverSettings, type ServerLimits } from './pipeline/limits.js';
+import { canonicalTarget } from './pipeline/canonical-path.js';
 import { RequestPipeline } from './pipeline/pipeline.js';
+import { attachContext } from './request-context.js';
+import { RequestDeadline } from './request-deadline.js';
 
 export interface ServeOptions {
   engine: Engine;
@@ -54,29 +57,42 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     listensOnLoopback: isLoopback(host),
   });
   const roots = [options.project.root];
-  const send = (response: http.ServerResponse, status: number, json: string, close = false) => {
+  const send = (response: http.ServerResponse, status: number, json: string, headers: http.OutgoingHttpHeaders = {}) => {
     if (response.headersSent) return;
-    response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json), ...(close ? { connection: 'close' } : {}) });
+    response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json), ...headers });
     response.end(json);
   };
-  const fail = (request: http.IncomingMessage, response: http.ServerResponse, error: unknown) => {
+  const fail = (request: http.IncomingMessage, response: http.ServerResponse, error: unknown, headers: http.OutgoingHttpHeaders = {}) => {
     const { status, body } = errorBody(error, roots);
     log.debug({ method: request.method, code: body.error.code, status }, 'request refused');
     // A refused body may still be arriving: answer, close the connection, and let the rest
     // drain into nothing rather than into memory.
     const unread = !request.complete;
-    send(response, status, JSON.stringify(body), unread);
+    send(response, status, JSON.stringify(body), unread ? { ...headers, connection: 'close' } : headers);
     if (unread) request.resume();
   };
+  let inFlight = 0;
   const server = http.createServer((request, response) => {
-    pipeline.admit(request).then(
+    // Counted from arrival, before the token or body is read: a flood of slow or unauthenticated
+    // requests is what the bound is for. /health stays exempt so probes see a busy server as up.
+    if (!isHealth(request.url)) {
+      if (inFlight >= settings.limits.concurrentRequests) {
+        fail(request, response, serverBusy(settings.limits.concurrentRequests), { 'retry-after': '1' });
+        return;
+      }
+      inFlight++;
+      response.once('close', () => inFlight--);
+    }
+    const deadline = new RequestDeadline(settings.limits.requestTimeoutMs);
+    response.once('close', () => deadline.clear());
+    deadline.race(pipeline.admit(request, deadline.signal)).then(
       (admitted) => {
         // Online lookups are the latency-critical route: they skip the Fetch API adapter (a
         // Request and a Response object per call, about half a small lookup's time) and run
         // on node:http directly; everything else goes through the Hono app. Both come after
         // the same pipeline.
         if (admitted.route.path === '/get-online-features') {
-          onlineFeaturesJson(featureStore, admitted.text).then(
+          deadline.race(onlineFeaturesJson(featureStore, admitted.text, deadline.signal)).then(
             (json) => send(response, 200, json),
             (error: unknown) => fail(request, response, error),
           );
@@ -85,6 +101,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         request.url = admitted.url;
         // @hono/node-server reads a body already taken off the stream from `rawBody`.
         (request as http.IncomingMessage & { rawBody?: Buffer }).rawBody = admitted.body;
+        // The app answers 503 itself when the deadline passes first (app.ts), so that only one
+        // writer ever touches the response.
+        attachContext(request, { signal: deadline.signal, body: admitted.body, text: admitted.text });
         void viaApp(request, response);
       },
       (error: unknown) => fail(request, response, error),
@@ -128,6 +147,21 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           }),
       });
     });
+  });
+}
+
+function isHealth(url: string | undefined): boolean {
+  try {
+    return canonicalTarget(url ?? '/').path === '/health';
+  } catch {
+    return false;
+  }
+}
+
+function serverBusy(limit: number): AquiferError {
+  return new AquiferError('HTTP_SERVER_BUSY', `More than ${limit} requests are in flight`, {
+    value: 'concurrentRequests',
+    hint: 'Retry after the Retry-After seconds, or raise server.limits.concurrentRequests in aquifer.json.',
   });
 }
 

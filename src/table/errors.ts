@@ -157,7 +157,8 @@ export class PredicateInvalidError extends AquiferError {
 
 /** Another writer committed first and its changes conflict with this transaction's. */
 export class CommitConflictError extends AquiferError {
-  constructor(message: string, value: { version: number; reason: string }) {
+  /** `appId`: for CONCURRENT_TRANSACTION, the application whose transaction the winner committed. */
+  constructor(message: string, value: { version: number; reason: string; appId?: string }) {
     super('COMMIT_CONFLICT', message, {
       value,
       hint: 'Re-read the table and run the operation again; the concurrent change it ran into is named above.',

@@ -1,7 +1,15 @@
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
-import { GroupCommitter, IDEMPOTENCY_APP_PREFIX, IngestTarget, requestDigest, type RawRecord, type Submission } from '../../src/ingest/index.js';
+import {
+  GroupCommitter,
+  IDEMPOTENCY_APP_PREFIX,
+  IngestTarget,
+  requestDigest,
+  type RawRecord,
+  type Submission,
+  type SubmissionResult,
+} from '../../src/ingest/index.js';
 import { DeltaTable, field, primitive, struct, IDEMPOTENCY_KEY_RETENTION_PROPERTY } from '../../src/table/index.js';
 import { quarantineRows, tableRows } from '../support/ingest.js';
 import { tempDir } from '../support/temp.js';
@@ -133,4 +141,86 @@ describe('GroupCommitter', () => {
       expect(keys(await tableRows(engine, location))).toEqual(['1/0', '2/0']);
     });
   });
+});
+
+describe('GroupCommitter with a request deadline', () => {
+  it('refuses a submission whose signal aborted before its commit started with the signal reason, writing nothing', async () => {
+    const { location, committer: c } = await committer();
+    const controller = new AbortController();
+    controller.abort(new Error('deadline'));
+    await expect(c.submit({ ...submission('late', 1, 2, 'k'), signal: controller.signal })).rejects.toThrow('deadline');
+    expect(await tableRows(engine, location)).toEqual([]);
+    expect((await (await DeltaTable.open(location, { engine })).snapshot()).version).toBe(0);
+  });
+
+  it('abandons a submission whose deadline passes while its batch is being checked, and commits the others of the batch', async () => {
+    const location = path.join(root, `t${counter++}`);
+    await DeltaTable.create(location, { engine, schema: struct([field('request', primitive('long')), field('n', primitive('long'))]) });
+    const target = await IngestTarget.open(location, { engine });
+    const controller = new AbortController();
+    // The deadline passes once the batch has started (its first read of the table), before any commit.
+    const read = target.table.snapshot.bind(target.table);
+    const spy = vi.spyOn(target.table, 'snapshot').mockImplementation(async (options) => {
+      const snapshot = await read(options);
+      controller.abort(new Error('deadline'));
+      return snapshot;
+    });
+    const c = new GroupCommitter(target);
+    const results = await Promise.allSettled([c.submit({ ...submission('late', 1, 2), signal: controller.signal }), c.submit(submission('on-time', 2, 2))]);
+    spy.mockRestore();
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
+    expect((results[1] as PromiseFulfilledResult<SubmissionResult>).value).toMatchObject({ accepted: 2, duplicate: false });
+    expect(keys(await tableRows(engine, location))).toEqual(['2/0', '2/1']);
+  });
+});
+
+describe('GroupCommitter racing another writer for one idempotency key', () => {
+  let otherEngine: Engine;
+  beforeAll(async () => {
+    otherEngine = await Engine.create({ threads: 1 });
+  });
+  afterAll(() => otherEngine.close());
+
+  /**
+   * Two writers on one table through separate engines and table instances. The winner commits
+   * right after the loser's `read`-th look at the table: 1 is the loser's key check, 2 the
+   * snapshot its commit is based on (so the loser meets the winner in put-if-absent).
+   */
+  async function race(read: 1 | 2, loserBody: Submission, winnerBody: Submission) {
+    const location = path.join(root, `t${counter++}`);
+    await DeltaTable.create(location, { engine, schema: struct([field('request', primitive('long')), field('n', primitive('long'))]) });
+    const winner = new GroupCommitter(await IngestTarget.open(location, { engine: otherEngine }));
+    const loserTarget = await IngestTarget.open(location, { engine });
+    const original = loserTarget.table.snapshot.bind(loserTarget.table);
+    let reads = 0;
+    let won: Promise<SubmissionResult> | undefined;
+    vi.spyOn(loserTarget.table, 'snapshot').mockImplementation(async (options) => {
+      const snapshot = await original(options);
+      if (++reads === read) {
+        won = winner.submit(winnerBody);
+        await won;
+      }
+      return snapshot;
+    });
+    const lost = await Promise.allSettled([new GroupCommitter(loserTarget).submit(loserBody)]);
+    return { location, won: await (won as Promise<SubmissionResult>), lost: lost[0] as PromiseSettledResult<SubmissionResult> };
+  }
+
+  for (const read of [1, 2] as const) {
+    it(`answers the loser with the same single outcome for the same body (winner after read ${read}), writing the rows once`, async () => {
+      const { location, won, lost } = await race(read, submission('loser', 1, 2, 'k'), submission('winner', 1, 2, 'k'));
+      expect(won).toMatchObject({ accepted: 2, duplicate: false });
+      expect(lost.status).toBe('fulfilled');
+      expect((lost as PromiseFulfilledResult<SubmissionResult>).value).toEqual({ accepted: 0, quarantined: 0, version: won.version, duplicate: true });
+      expect(keys(await tableRows(engine, location))).toEqual(['1/0', '1/1']);
+    });
+
+    it(`refuses the loser with INGEST_IDEMPOTENCY_KEY_REUSED, not COMMIT_CONFLICT, for another body (winner after read ${read})`, async () => {
+      const { location, won, lost } = await race(read, submission('loser', 2, 3, 'k'), submission('winner', 1, 2, 'k'));
+      expect(won).toMatchObject({ accepted: 2, duplicate: false });
+      expect(lost.status).toBe('rejected');
+      expect((lost as PromiseRejectedResult).reason).toMatchObject({ code: 'INGEST_IDEMPOTENCY_KEY_REUSED' });
+      expect(keys(await tableRows(engine, location))).toEqual(['1/0', '1/1']);
+    });
+  }
 });

@@ -19,12 +19,12 @@ describe('the project config (aquifer.json)', () => {
       name: 'p',
       backends: { tableStorage: 'local', onlineStore: { type: 'redis', url: 'redis://127.0.0.1:6379' } },
       features: 'defs.json',
-      server: { anonymous: 'loopback', limits: { bodyBytes: 1024, records: 10 } },
+      server: { anonymous: 'loopback', limits: { bodyBytes: 1024, records: 10, requestTimeoutMs: 5_000, concurrentRequests: 8 } },
     });
     const project = await Project.open(redis);
     expect(project.config.backends.onlineStore).toEqual({ type: 'redis', url: 'redis://127.0.0.1:6379' });
     expect(project.featuresPath).toBe(path.join(redis, 'defs.json'));
-    expect(project.config.server).toEqual({ anonymous: 'loopback', limits: { bodyBytes: 1024, records: 10 } });
+    expect(project.config.server).toEqual({ anonymous: 'loopback', limits: { bodyBytes: 1024, records: 10, requestTimeoutMs: 5_000, concurrentRequests: 8 } });
   });
 
   it.each([
@@ -43,6 +43,16 @@ describe('the project config (aquifer.json)', () => {
       'a limit that is not a positive whole number',
       { name: 'p', backends: { tableStorage: 'local' }, server: { limits: { depth: 0.5 } } },
       'server.limits.depth',
+    ],
+    [
+      'a request time limit of zero',
+      { name: 'p', backends: { tableStorage: 'local' }, server: { limits: { requestTimeoutMs: 0 } } },
+      'server.limits.requestTimeoutMs',
+    ],
+    [
+      'a bound on requests in flight that is not a whole number',
+      { name: 'p', backends: { tableStorage: 'local' }, server: { limits: { concurrentRequests: 2.5 } } },
+      'server.limits.concurrentRequests',
     ],
     ['an unknown limit', { name: 'p', backends: { tableStorage: 'local' }, server: { limits: { bodyMegabytes: 1 } } }, 'server.limits'],
     ['a config that is not an object', [1], '(the whole document)'],

@@ -16,6 +16,11 @@ export interface PushRequest {
   columns: Readonly<Record<string, readonly unknown[]>>;
   /** `online` by default, as Feast. */
   to?: PushTarget;
+  /**
+   * Abandons the push while nothing is written yet (checked before the table's commit and
+   * before the online write); once the table's commit has started, the online write follows.
+   */
+  signal?: AbortSignal;
 }
 
 export interface PushResult {
@@ -92,11 +97,12 @@ export async function pushToView(context: PushContext, request: PushRequest): Pr
   });
   const online = to === 'offline' ? undefined : context.online();
   const result: PushResult = { pushed: rows.length, to };
+  const signal = request.signal;
   if (to !== 'online' && rows.length > 0) {
     // Through the table API: the rows are read with the table's types and its schema enforced.
     const table = await DeltaTable.open(context.tablePath(view), { engine: context.engine });
-    result.tableVersion = (await table.append({ rows })).version;
-  }
+    result.tableVersion = (await table.append({ rows }, signal === undefined ? {} : { signal })).version;
+  } else signal?.throwIfAborted();
   if (online !== undefined) result.onlineWritten = await online.write(view.name, onlineRows);
   return result;
 }

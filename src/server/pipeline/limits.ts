@@ -12,9 +12,20 @@ export interface ServerLimits {
   records: number;
   /** Longest time from a request's arrival to the end of its body, in milliseconds. */
   bodyTimeoutMs: number;
+  /** Longest time from a request's arrival to its response, handler work included, in milliseconds. */
+  requestTimeoutMs: number;
+  /** Most requests in flight at once (from arrival to response); /health does not count. */
+  concurrentRequests: number;
 }
 
-export const DEFAULT_LIMITS: ServerLimits = { bodyBytes: 16 * 1024 * 1024, depth: 64, records: 100_000, bodyTimeoutMs: 30_000 };
+export const DEFAULT_LIMITS: ServerLimits = {
+  bodyBytes: 16 * 1024 * 1024,
+  depth: 64,
+  records: 100_000,
+  bodyTimeoutMs: 30_000,
+  requestTimeoutMs: 60_000,
+  concurrentRequests: 64,
+};
 
 export interface ServerSettings {
   anonymous: AnonymousAccess;

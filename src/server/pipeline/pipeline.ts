@@ -39,7 +39,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export class RequestPipeline {
   constructor(private readonly options: PipelineOptions) {}
 
-  async admit(request: http.IncomingMessage): Promise<AdmittedRequest> {
+  /** `signal` is the request's deadline (serve.ts): a body still arriving when it passes is abandoned. */
+  async admit(request: http.IncomingMessage, signal?: AbortSignal): Promise<AdmittedRequest> {
     const deadline = Date.now() + this.options.limits.bodyTimeoutMs;
     const method = request.method ?? 'GET';
     const target = canonicalTarget(request.url ?? '/');
@@ -67,7 +68,7 @@ export class RequestPipeline {
     const body =
       route.contentTypes.length === 0 && request.headers['content-length'] === undefined && request.headers['transfer-encoding'] === undefined
         ? Buffer.alloc(0)
-        : await readBody(request, this.options.limits.bodyBytes, deadline);
+        : await readBody(request, this.options.limits.bodyBytes, deadline, signal);
     let text: string;
     try {
       text = utf8.decode(body);

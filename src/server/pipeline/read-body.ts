@@ -6,7 +6,7 @@ import { AquiferError } from '../../errors.js';
  * is read, or counted as chunks arrive) or does not end before `deadline` (a slow sender
  * would otherwise hold a connection and its buffers for as long as it likes).
  */
-export function readBody(request: http.IncomingMessage, maxBytes: number, deadline: number): Promise<Buffer> {
+export function readBody(request: http.IncomingMessage, maxBytes: number, deadline: number, signal?: AbortSignal): Promise<Buffer> {
   const tooLarge = () =>
     new AquiferError('HTTP_BODY_TOO_LARGE', `The request body is larger than ${maxBytes} bytes`, {
       value: maxBytes,
@@ -14,6 +14,7 @@ export function readBody(request: http.IncomingMessage, maxBytes: number, deadli
     });
   const declared = Number(request.headers['content-length'] ?? Number.NaN);
   if (declared > maxBytes) return Promise.reject(tooLarge());
+  if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -23,6 +24,7 @@ export function readBody(request: http.IncomingMessage, maxBytes: number, deadli
       request.off('end', onEnd);
       request.off('error', onError);
       request.off('aborted', onError);
+      signal?.removeEventListener('abort', onAbort);
       if (body !== undefined) resolve(body);
       else reject(error);
     };
@@ -33,6 +35,7 @@ export function readBody(request: http.IncomingMessage, maxBytes: number, deadli
     };
     const onEnd = () => finish(undefined, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
     const onError = (error: unknown) => finish(error ?? new Error('request aborted'));
+    const onAbort = () => finish(signal?.reason);
     const timer = setTimeout(
       () =>
         finish(
@@ -47,5 +50,6 @@ export function readBody(request: http.IncomingMessage, maxBytes: number, deadli
     request.on('end', onEnd);
     request.on('error', onError);
     request.on('aborted', onError);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

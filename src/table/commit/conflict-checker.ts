@@ -31,8 +31,12 @@ export function checkConflicts(
   winnerVersion: number,
   winner: readonly Action[],
 ): void {
-  const conflict = (reason: string, message: string) => {
-    throw new CommitConflictError(`Commit ${winnerVersion} by another writer conflicts with this one: ${message}`, { version: winnerVersion, reason });
+  const conflict = (reason: string, message: string, appId?: string) => {
+    throw new CommitConflictError(`Commit ${winnerVersion} by another writer conflicts with this one: ${message}`, {
+      version: winnerVersion,
+      reason,
+      ...(appId === undefined ? {} : { appId }),
+    });
   };
   const winnerInfo = winner.find((a) => a.kind === 'commitInfo');
   const winnerBlind = winnerInfo?.kind === 'commitInfo' && winnerInfo.commitInfo.isBlindAppend === true;
@@ -40,7 +44,7 @@ export function checkConflicts(
     if (action.kind === 'protocol') conflict('PROTOCOL_CHANGED', 'it changed the protocol');
     if (action.kind === 'metaData') conflict('METADATA_CHANGED', 'it changed the table metadata (schema or properties) this write was checked against');
     if (action.kind === 'txn' && footprint.appIds.includes(action.txn.appId)) {
-      conflict('CONCURRENT_TRANSACTION', `it committed a transaction of the same application '${action.txn.appId}'`);
+      conflict('CONCURRENT_TRANSACTION', `it committed a transaction of the same application '${action.txn.appId}'`, action.txn.appId);
     }
   }
   if (footprint.changesMetadata && winner.some((a) => a.kind === 'add' || a.kind === 'remove')) {

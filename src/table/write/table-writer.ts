@@ -64,6 +64,12 @@ export interface WriteOptions {
    */
   domains?: readonly DomainMetadata[];
   /**
+   * Abandons the write (throwing its reason) while nothing is committed: checked before the
+   * data files are written and again just before the commit. Once the commit has started it
+   * finishes: a put-if-absent cannot be taken back.
+   */
+  signal?: AbortSignal;
+  /**
    * Schema evolution (Delta's `mergeSchema`): columns the table lacks are added as
    * nullable, and wider types replace narrower ones where the table enables type
    * widening (`delta.enableTypeWidening`). Without it, such data is a typed error.
@@ -376,6 +382,7 @@ export class TableWriter {
         partitionBy: JSON.stringify(evolution?.metadata.partitionColumns ?? snapshot.partitionColumns),
       };
       if (options.where !== undefined) operationParameters['predicate'] = JSON.stringify([options.where]);
+      options.signal?.throwIfAborted();
       const committed = await commitTransaction(this.store, this.location, {
         readVersion: snapshot.version,
         actions,
@@ -438,6 +445,7 @@ export class TableWriter {
     if (this.alreadyCommitted(snapshot, options)) {
       return { version: snapshot.version, skipped: true, filesAdded: 0, filesRemoved: 0, rows: 0, bytes: 0 };
     }
+    options.signal?.throwIfAborted();
     return this.commit(await this.stage(snapshot, data, options, mode));
   }
 
