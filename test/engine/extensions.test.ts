@@ -1,11 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AquiferError } from '../../src/errors.js';
 import { Engine, EXTENSION_DIRECTORY_ENV, quoteLiteral } from '../../src/engine/index.js';
-import { duckdbExtensionDirectory, httpfsAvailable } from '../support/duckdb-extensions.js';
+import { duckdbExtensionDirectory, duckdbExtensionFile, httpfsAvailable } from '../support/duckdb-extensions.js';
 import { tempDir } from '../support/temp.js';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYzEXAMPLEKEY';
@@ -87,6 +87,21 @@ describe('a missing extension', () => {
     expect(error.cause).toBeUndefined();
     expect(error.message).not.toContain('.duckdb_extension');
     expect((await extensionState(engine, 'httpfs')).loaded).toBe(false);
+  });
+
+  it('is ENGINE_EXTENSION_MISSING too when the file there does not load, and a later call tries again', async () => {
+    const dir = await tempDir();
+    const file = await duckdbExtensionFile(dir, 'httpfs');
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, 'not an extension');
+    const engine = await newEngine(dir);
+    const first = await caught(engine.ensureExtension('httpfs'));
+    expect(first.code).toBe('ENGINE_EXTENSION_MISSING');
+    expect(first.hint).toContain('scripts/duckdb-extensions.sh');
+    expect(first.cause).toBeDefined(); // DuckDB's reason, kept for debugging only when the file is there
+    await rm(file);
+    const second = await caught(engine.ensureExtension('httpfs'));
+    expect([second.code, second.cause]).toEqual(['ENGINE_EXTENSION_MISSING', undefined]);
   });
 
   it('fails configureS3 with ENGINE_EXTENSION_MISSING that shows none of the credentials', async () => {
