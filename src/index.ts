@@ -5,7 +5,18 @@
  */
 export { AquiferError, isAquiferError, describeError, ERROR_CODES, isErrorCode, type ErrorCode, type ErrorCodeEntry } from './errors.js';
 export * from './table/index.js';
-export { Engine, type EngineOptions, type QueryOptions, type Row, EngineQueryError, sharedEngine } from './engine/index.js';
+export {
+  Engine,
+  type EngineOptions,
+  type QueryOptions,
+  type Row,
+  type DuckDBExtension,
+  type S3SecretOptions,
+  EngineQueryError,
+  EngineExtensionMissingError,
+  EngineSecretError,
+  sharedEngine,
+} from './engine/index.js';
 export {
   LocalObjectStore,
   type LocalStoreOptions,

@@ -1,5 +1,7 @@
 import { DuckDBConnection, DuckDBInstance, DuckDBScalarFunction, JsonDuckDBValueConverter, VARCHAR, type DuckDBResultReader } from '@duckdb/node-api';
-import { EngineQueryError } from './errors.js';
+import { EngineQueryError, EngineSecretError } from './errors.js';
+import { ExtensionLoader, resolveExtensionDirectory, type DuckDBExtension } from './extensions.js';
+import { s3SecretStatement, scrubSecrets, type S3SecretOptions } from './s3-secret.js';
 import './bom-safe-strings.js';
 
 export type Row = Record<string, unknown>;
@@ -15,6 +17,11 @@ export interface EngineOptions {
   memoryLimit?: string;
   /** Where DuckDB spills when a query outgrows memory. */
   tempDirectory?: string;
+  /**
+   * DuckDB's extension directory (holding `v<version>/<platform>/<name>.duckdb_extension`);
+   * defaults to AQUIFER_DUCKDB_EXTENSIONS, else DuckDB's own default.
+   */
+  extensionDirectory?: string;
 }
 
 /**
@@ -27,18 +34,26 @@ export interface EngineOptions {
  */
 export class Engine {
   private closed = false;
+  private readonly extensions: ExtensionLoader;
+  /** Credentials given to configureS3, scrubbed from every error this engine raises. */
+  private readonly secretValues = new Set<string>();
 
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
-  ) {}
+  ) {
+    this.extensions = new ExtensionLoader(connection);
+  }
 
   static async create(options: EngineOptions = {}): Promise<Engine> {
-    // Extensions download from DuckDB's site, which may be unreachable: only built-in ones are used.
+    // Installing fetches from DuckDB's site, which may be unreachable: extensions come ready-made in the
+    // extension directory (scripts/duckdb-extensions.sh) and load through ensureExtension.
     const config: Record<string, string> = { autoinstall_known_extensions: 'false' };
     if (options.threads !== undefined) config['threads'] = String(options.threads);
     if (options.memoryLimit !== undefined) config['memory_limit'] = options.memoryLimit;
     if (options.tempDirectory !== undefined) config['temp_directory'] = options.tempDirectory;
+    const extensionDirectory = resolveExtensionDirectory(options.extensionDirectory);
+    if (extensionDirectory !== undefined) config['extension_directory'] = extensionDirectory;
     const instance = await DuckDBInstance.create(':memory:', config);
     const connection = await instance.connect();
     // TimeZone needs the (statically linked) ICU extension, which is loaded only once connected.
@@ -48,6 +63,31 @@ export class Engine {
     await connection.run('SET enable_progress_bar = true');
     await connection.run('SET enable_progress_bar_print = false');
     return new Engine(instance, connection);
+  }
+
+  /**
+   * Load a DuckDB extension into this database unless it already is: the first need for
+   * object storage loads httpfs, and a local-only project never does. Throws
+   * ENGINE_EXTENSION_MISSING, saying how to install it, when it is not in the extension directory.
+   */
+  ensureExtension(extension: DuckDBExtension): Promise<void> {
+    return this.extensions.ensure(extension);
+  }
+
+  /**
+   * Create (or replace) the DuckDB secret that httpfs signs requests under `options.scope`
+   * with, loading httpfs first. The credentials never appear in an error from this engine.
+   */
+  async configureS3(secretName: string, options: S3SecretOptions): Promise<void> {
+    const statement = s3SecretStatement(secretName, options);
+    for (const secret of statement.secrets) this.secretValues.add(secret);
+    await this.ensureExtension('httpfs');
+    try {
+      await this.connection.run(statement.sql);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new EngineSecretError(`DuckDB refused the S3 secret '${secretName}': ${this.scrub(message)}`, secretName, options.scope);
+    }
   }
 
   /** Run a statement for its effect. */
@@ -183,12 +223,20 @@ export class Engine {
     this.instance.closeSync();
   }
 
+  private scrub(text: string): string {
+    return this.secretValues.size === 0 ? text : scrubSecrets(text, this.secretValues);
+  }
+
   private async guard<T>(sql: string, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      throw new EngineQueryError(message, sql, error);
+      const scrubbed = this.scrub(message);
+      const scrubbedSql = this.scrub(sql);
+      // DuckDB's own error keeps the unscrubbed text, so it is left out once a secret was in either.
+      const leaked = scrubbed !== message || scrubbedSql !== sql;
+      throw new EngineQueryError(scrubbed, scrubbedSql, leaked ? undefined : error);
     }
   }
 }

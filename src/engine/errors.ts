@@ -10,3 +10,38 @@ export class EngineQueryError extends AquiferError {
     });
   }
 }
+
+/**
+ * An extension DuckDB needs (httpfs for object storage) is not in its extension directory, or
+ * the file there does not load. DuckDB's own message names internal paths and suggests an
+ * `INSTALL` that fails offline, so this says which extension and how to get it instead.
+ */
+export class EngineExtensionMissingError extends AquiferError {
+  constructor(extension: string, directory: string, installedButUnloadable: boolean, cause?: unknown) {
+    super(
+      'ENGINE_EXTENSION_MISSING',
+      installedButUnloadable
+        ? `DuckDB extension '${extension}' is installed but does not load (a file for another DuckDB version, or a damaged download).`
+        : `DuckDB extension '${extension}' is not installed.`,
+      {
+        value: { extension, directory },
+        hint:
+          `Run \`bash scripts/duckdb-extensions.sh\` (offline: the signed binaries from PyPI) and set ` +
+          `AQUIFER_DUCKDB_EXTENSIONS to the directory it prints; on a machine that reaches ` +
+          `extensions.duckdb.org, DuckDB's \`INSTALL ${extension}\` into its default directory works too.` +
+          (installedButUnloadable ? ' Delete the file first so it is fetched again.' : ''),
+        cause,
+      },
+    );
+  }
+}
+
+/** DuckDB refused to create an S3 secret. The message never carries the credentials. */
+export class EngineSecretError extends AquiferError {
+  constructor(message: string, secretName: string, scope: string | undefined) {
+    super('ENGINE_SECRET_INVALID', message, {
+      value: { secretName, scope },
+      hint: 'Check the secret name (letters, digits, underscores), the scope (s3://bucket/prefix) and the endpoint.',
+    });
+  }
+}

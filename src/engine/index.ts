@@ -1,4 +1,6 @@
 export { Engine, type EngineOptions, type QueryOptions, type Row } from './engine.js';
-export { EngineQueryError } from './errors.js';
+export { EngineExtensionMissingError, EngineQueryError, EngineSecretError } from './errors.js';
+export { EXTENSION_DIRECTORY_ENV, type DuckDBExtension } from './extensions.js';
+export { type S3SecretOptions } from './s3-secret.js';
 export { jsonPathKey, quoteIdent, quoteLiteral, quoteLiteralList } from './sql.js';
 export { sharedEngine } from './shared-engine.js';

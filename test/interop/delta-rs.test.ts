@@ -48,7 +48,7 @@ describe.runIf(run)('tables Aquifer writes, read by delta-rs and Polars', () => 
   /**
    * A fresh table folder, named in plain ASCII. Polars 2.1 cannot open any Delta table
    * (even one delta-rs wrote) in a folder whose name has a space: delta-rs hands it
-   * percent-encoded local paths. And DuckDB 1.5.6's partitioned COPY drops a trailing
+   * percent-encoded local paths. And DuckDB's partitioned COPY (1.5.5, 1.5.6) drops a trailing
    * non-ASCII character from its target folder, so Aquifer writes a partitioned table
    * rooted at, say, 'table ü' into 'table ' and logs '../table%20/...' paths.
    */
