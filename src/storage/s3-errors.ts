@@ -1,5 +1,5 @@
 import { AquiferError } from '../errors.js';
-import { BucketNotFoundError, ObjectNotFoundError, StorageAccessDeniedError, StorageError, StorageUnreachableError } from './errors.js';
+import { BucketNotFoundError, ObjectNotFoundError, StorageAccessDeniedError, StorageError, StorageLocationError, StorageUnreachableError } from './errors.js';
 
 /** What the SDK attaches to a failed request (S3ServiceException and network errors alike). */
 interface SdkErrorShape {
@@ -58,6 +58,15 @@ export function translateS3Error(error: unknown, ctx: TranslateContext): Aquifer
     return new StorageAccessDeniedError(`Access to ${where} at ${ctx.endpointLabel} was refused (${why})`, where, error);
   }
   if (status === undefined && isNetworkError(error)) return new StorageUnreachableError(ctx.endpointLabel, attemptsOf(error), error);
-  const why = status === undefined ? (e.code ?? name) : `HTTP ${status}${name === '' ? '' : ` ${name}`}`;
+  if (status === undefined && /region is missing/i.test(e.message ?? '')) {
+    return new StorageLocationError(
+      `No AWS region is configured for ${where}`,
+      where,
+      'Set the region in the config, or AWS_REGION, or a region in the AWS profile.',
+    );
+  }
+  // Without an HTTP status the error came from the client itself (configuration, credential
+  // chain), whose messages name settings, not secret values.
+  const why = status === undefined ? (e.code ?? (e.message === undefined ? name : `${name}: ${e.message}`)) : `HTTP ${status}${name === '' ? '' : ` ${name}`}`;
   return new StorageError(`S3 request on ${where} at ${ctx.endpointLabel} failed after ${attemptsOf(error)} attempt(s): ${why}`, where, error);
 }

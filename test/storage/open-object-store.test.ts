@@ -44,3 +44,22 @@ describe('parseS3Uri', () => {
     expect(parseS3Uri('s3://bucket/a/b/')).toEqual({ bucket: 'bucket', prefix: 'a/b' });
   });
 });
+
+describe('S3ObjectStore configuration', () => {
+  it('answers a missing region on AWS S3 with STORAGE_LOCATION_INVALID before any request', async () => {
+    const names = ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL', 'AWS_CONFIG_FILE', 'AWS_PROFILE'] as const;
+    const saved = names.map((name) => [name, process.env[name]] as const);
+    for (const name of names) delete process.env[name];
+    process.env['AWS_CONFIG_FILE'] = path.join(os.tmpdir(), `aquifer-no-config-${process.pid}`);
+    try {
+      const store = new S3ObjectStore('s3://some-bucket/x', { credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-a-secret' }, maxAttempts: 1 });
+      await expect(store.list('')).rejects.toMatchObject({ code: 'STORAGE_LOCATION_INVALID' });
+      store.close();
+    } finally {
+      for (const [name, value] of saved) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+});

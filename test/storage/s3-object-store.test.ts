@@ -161,6 +161,53 @@ describe.skipIf(!minioReady)('S3ObjectStore on MinIO', () => {
     }
   });
 
+  it('takes credentials from a named profile in the shared credentials file', async () => {
+    const { accessKeyId, secretAccessKey } = service();
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'aquifer-aws-'));
+    await writeFile(path.join(dir, 'credentials'), `[aquifer-test]\naws_access_key_id = ${accessKeyId}\naws_secret_access_key = ${secretAccessKey}\n`);
+    await writeFile(path.join(dir, 'config'), '');
+    const names = ['AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
+    const saved = names.map((name) => [name, process.env[name]] as const);
+    Object.assign(process.env, { AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'credentials'), AWS_CONFIG_FILE: path.join(dir, 'config') });
+    delete process.env['AWS_ACCESS_KEY_ID'];
+    delete process.env['AWS_SECRET_ACCESS_KEY'];
+    try {
+      const store = new S3ObjectStore(`s3://${bucket}/profile-${randomUUID()}`, { endpoint: service().endpoint, profile: 'aquifer-test' });
+      stores.push(store);
+      await store.put('p.txt', 'from a profile');
+      expect(new TextDecoder().decode(await store.get('p.txt'))).toBe('from a profile');
+    } finally {
+      for (const [name, value] of saved) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
+  it('treats 409 ConditionalRequestConflict on put-if-absent as a lost race', async () => {
+    const store = await fresh();
+    store.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'PutObjectCommand') {
+          throw Object.assign(new Error('conditional write in progress (simulated)'), {
+            name: 'ConditionalRequestConflict',
+            $metadata: { httpStatusCode: 409 },
+          });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'conflict' },
+    );
+    await expect(store.put('_delta_log/00000000000000000003.json', 'x', { ifAbsent: true })).rejects.toMatchObject({ code: 'STORAGE_ALREADY_EXISTS' });
+  });
+
+  it('reads no bytes past the end of an object, as a local read does', async () => {
+    const store = await fresh();
+    await store.put('short', 'abc');
+    expect([...(await store.getRange('short', 10, 5))]).toEqual([]);
+    expect(new TextDecoder().decode(await store.getRange('short', 1, 100))).toBe('bc');
+  });
+
   it('answers a wrong secret with STORAGE_ACCESS_DENIED and never shows the secret', async () => {
     const wrongSecret = `wrong-${randomUUID()}`;
     const store = await fresh({ credentials: { accessKeyId: service().accessKeyId, secretAccessKey: wrongSecret } });
