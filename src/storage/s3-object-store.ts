@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ObjectAlreadyExistsError, StorageError } from './errors.js';
+import { ObjectAlreadyExistsError, ObjectNotFoundError, StorageError } from './errors.js';
 import type { ListOptions, ObjectMeta, ObjectStore, PutOptions } from './object-store.js';
 import { ReadCache, type ReadCacheOptions } from './read-cache.js';
 import { createS3Client, parseS3Uri, type S3ConnectionOptions } from './s3-config.js';
@@ -157,7 +157,7 @@ export class S3ObjectStore implements ObjectStore {
     try {
       stored = await this.get(key);
     } catch (error) {
-      if (sdkError(error).name === 'NoSuchKey' || (error as { code?: string }).code === 'STORAGE_NOT_FOUND') return false;
+      if (error instanceof ObjectNotFoundError) return false;
       throw error;
     }
     return Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength).equals(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
