@@ -24,3 +24,40 @@ export class StorageError extends AquiferError {
     super('STORAGE_FAILED', message, { value: path, hint: 'Check permissions and free space at that location.', cause });
   }
 }
+
+/** The store refused the credentials. Messages name the key id's source, never a secret. */
+export class StorageAccessDeniedError extends AquiferError {
+  constructor(message: string, location: string, cause?: unknown) {
+    super('STORAGE_ACCESS_DENIED', message, {
+      value: location,
+      hint: 'Check the credentials: the project config, else AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), else the AWS profile (AWS_PROFILE); and that they may read and write this bucket and prefix.',
+      cause,
+    });
+  }
+}
+
+export class BucketNotFoundError extends AquiferError {
+  constructor(bucket: string, endpoint: string, cause?: unknown) {
+    super('STORAGE_BUCKET_NOT_FOUND', `The bucket ${bucket} does not exist at ${endpoint}`, {
+      value: bucket,
+      hint: 'Create the bucket first (Aquifer never creates buckets), or check the bucket name, region and endpoint.',
+      cause,
+    });
+  }
+}
+
+export class StorageUnreachableError extends AquiferError {
+  constructor(endpoint: string, attempts: number, cause?: unknown) {
+    super('STORAGE_UNREACHABLE', `The object store at ${endpoint} did not answer after ${attempts} attempt(s)`, {
+      value: endpoint,
+      hint: 'Check that the endpoint (the config, else AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL) is right and the server is up; a higher maxAttempts rides out longer outages.',
+      cause,
+    });
+  }
+}
+
+export class StorageLocationError extends AquiferError {
+  constructor(message: string, location: string, hint: string) {
+    super('STORAGE_LOCATION_INVALID', message, { value: location, hint });
+  }
+}

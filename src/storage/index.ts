@@ -1,3 +1,15 @@
 export type { ListOptions, ObjectMeta, ObjectStore, PutOptions } from './object-store.js';
 export { LocalObjectStore, type LocalStoreOptions } from './local-object-store.js';
-export { ObjectAlreadyExistsError, ObjectNotFoundError, StorageError } from './errors.js';
+export { S3ObjectStore, type S3StoreOptions } from './s3-object-store.js';
+export { parseS3Uri, type S3ConnectionOptions, type S3Credentials, type S3Location } from './s3-config.js';
+export { ReadCache, type ReadCacheOptions } from './read-cache.js';
+export { openObjectStore, type OpenObjectStoreOptions } from './open-object-store.js';
+export {
+  BucketNotFoundError,
+  ObjectAlreadyExistsError,
+  ObjectNotFoundError,
+  StorageAccessDeniedError,
+  StorageError,
+  StorageLocationError,
+  StorageUnreachableError,
+} from './errors.js';

@@ -9,10 +9,21 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kafkaAvailable, kinesaliteAvailable, startKafka, startKinesalite, type KafkaService, type KinesaliteService } from './services.js';
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  kafkaAvailable,
+  kinesaliteAvailable,
+  minioAvailable,
+  startKafka,
+  startKinesalite,
+  startMinio,
+  type KafkaService,
+  type KinesaliteService,
+} from './services.js';
 
 const kafkaReady = await kafkaAvailable();
 const kinesaliteReady = kinesaliteAvailable();
+const minioReady = await minioAvailable();
 
 describe.skipIf(!kafkaReady)('the Kafka test broker', () => {
   let kafka: KafkaService | undefined;
@@ -114,4 +125,31 @@ describe.skipIf(!kinesaliteReady)('the kinesalite test server', () => {
       client.destroy();
     }
   });
+});
+
+describe.skipIf(!minioReady)('the MinIO test server', () => {
+  it('serves fresh buckets with its random credentials and is gone once stopped', async () => {
+    const minio = await startMinio();
+    try {
+      expect(minio.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const bucket = await minio.createBucket();
+      const client = new S3Client({
+        endpoint: minio.endpoint,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: { accessKeyId: minio.accessKeyId, secretAccessKey: minio.secretAccessKey },
+        maxAttempts: 1,
+      });
+      try {
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'v' }));
+        expect((await client.send(new ListObjectsV2Command({ Bucket: bucket }))).KeyCount).toBe(1);
+        await minio.stop();
+        await expect(client.send(new ListObjectsV2Command({ Bucket: bucket }))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      } finally {
+        client.destroy();
+      }
+    } finally {
+      await minio.stop();
+    }
+  }, 300_000);
 });

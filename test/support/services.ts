@@ -1,4 +1,6 @@
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { execFile, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { accessSync, constants, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -40,6 +42,7 @@ export interface KinesaliteService {
 const KAFKA_SCRIPT = path.join(REPO_ROOT, 'scripts', 'kafka.sh');
 const KINESALITE_SCRIPT = path.join(REPO_ROOT, 'scripts', 'kinesalite.sh');
 const REDIS_SCRIPT = path.join(REPO_ROOT, 'scripts', 'redis.sh');
+const MINIO_SCRIPT = path.join(REPO_ROOT, 'scripts', 'minio.sh');
 const KINESALITE_BIN = path.join(REPO_ROOT, 'node_modules', '.bin', 'kinesalite');
 
 interface RunResult {
@@ -200,4 +203,50 @@ export function redisAvailable(): boolean {
 export async function startRedis(): Promise<RedisService> {
   const { address, stop } = await startService('redis', REDIS_SCRIPT, ['redis.pid', 'watchdog.pid'], 120_000);
   return { url: address, stop };
+}
+
+export interface MinioService {
+  /** `http://127.0.0.1:PORT`. */
+  readonly endpoint: string;
+  /** The root user, random for each server. */
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  /** Create a new, empty bucket with a unique name (or `name`) and return its name. */
+  createBucket(name?: string): Promise<string>;
+  /** Stops the server, waits for it to exit and removes its folder and data. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+let minioCheck: Promise<{ present: boolean; reason: string }> | undefined;
+
+/**
+ * Whether MinIO can run here, building it (`bash scripts/minio.sh install`: a `go install`
+ * of a pinned version into the cache, a few minutes the first time) if needed. Skips or
+ * fails through `available()`.
+ */
+export async function minioAvailable(): Promise<boolean> {
+  minioCheck ??= (async () => {
+    const install = await run('bash', [MINIO_SCRIPT, 'install'], 30 * 60_000);
+    if (!install.ok) return { present: false, reason: `bash scripts/minio.sh install failed: ${lastLine(install.stderr) || install.error}` };
+    return { present: true, reason: '' };
+  })();
+  const { present, reason } = await minioCheck;
+  return available(`MinIO (${reason})`, present);
+}
+
+/** Start a throwaway MinIO server on free loopback ports with random root credentials. */
+export async function startMinio(): Promise<MinioService> {
+  const { address, stop } = await startService('minio', MINIO_SCRIPT, ['minio.pid', 'watchdog.pid'], 180_000);
+  const { endpoint, accessKeyId, secretAccessKey } = JSON.parse(address) as { endpoint: string; accessKeyId: string; secretAccessKey: string };
+  const createBucket = async (name?: string): Promise<string> => {
+    const bucket = name ?? `test-${randomUUID()}`;
+    const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId, secretAccessKey } });
+    try {
+      await client.send(new CreateBucketCommand({ Bucket: bucket }));
+    } finally {
+      client.destroy();
+    }
+    return bucket;
+  };
+  return { endpoint, accessKeyId, secretAccessKey, createBucket, stop };
 }

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# A throwaway MinIO server (S3-compatible storage) for the object-store tests and benchmarks.
+#
+#   minio.sh install     build MinIO once from the Go module proxy into $AQUIFER_CACHE/bin/minio
+#                        (reused when the binary there is the pinned version)
+#   minio.sh start DIR   start a server on free loopback ports with random root credentials,
+#                        its data, log and pid in DIR; once /minio/health/live answers, prints
+#                        one line of JSON: {"endpoint":"http://127.0.0.1:P","accessKeyId":"…","secretAccessKey":"…"}
+#   minio.sh stop DIR    stop it (TERM, then KILL after a grace period) and wait for it
+#
+# When AQUIFER_SERVICE_OWNER holds a pid, start also leaves a watchdog that stops the server
+# once that process is gone. Logs go to stderr.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+source "$here/lib.sh"
+source "$here/services-lib.sh"
+
+# The version `go install github.com/minio/minio@latest` resolved to on 2026-12-06 (MinIO
+# publishes no tagged Go module versions, only pseudo-versions): pinned so every machine
+# tests against the same server.
+MINIO_MODULE=github.com/minio/minio
+MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
+bin_dir="$AQUIFER_CACHE/bin"
+bin="$bin_dir/minio"
+start_timeout="${AQUIFER_MINIO_START_TIMEOUT:-120}"
+stop_grace=10
+
+installed() {
+  [ -x "$bin" ] && go version -m "$bin" 2>/dev/null | grep -qE "^[[:space:]]+mod[[:space:]]+$MINIO_MODULE[[:space:]]+$MINIO_VERSION([[:space:]]|$)"
+}
+
+cmd_install() {
+  if installed; then
+    log "reusing $bin ($MINIO_VERSION)"
+    return 0
+  fi
+  command -v go >/dev/null || { log "go is not installed (MinIO is built with 'go install')"; return 1; }
+  mkdir -p "$bin_dir"
+  # Two test files may install at once: one builds, the other waits and reuses.
+  exec 9>"$bin_dir/.minio-install.lock"
+  flock 9
+  if installed; then
+    log "reusing $bin (built meanwhile)"
+    return 0
+  fi
+  log "building MinIO $MINIO_VERSION into $bin (a few minutes the first time)"
+  # Build beside the cache and move into place, so a half-written binary is never reused.
+  local work
+  work="$(mktemp -d "$bin_dir/.minio-build.XXXXXX")"
+  if ! GOBIN="$work" go install "$MINIO_MODULE@$MINIO_VERSION" >&2; then
+    rm -rf "$work"
+    log "go install $MINIO_MODULE@$MINIO_VERSION failed"
+    return 1
+  fi
+  mv -f "$work/minio" "$bin"
+  rm -rf "$work"
+  log "built $bin"
+}
+
+# Whether MinIO answers its liveness probe at 127.0.0.1:PORT.
+answers() {
+  node -e '
+    const req = require("node:http").get({ host: "127.0.0.1", port: Number(process.argv[1]), path: "/minio/health/live", timeout: 2000 }, (res) => {
+      res.resume();
+      process.exit(res.statusCode === 200 ? 0 : 1);
+    });
+    req.on("timeout", () => process.exit(1));
+    req.on("error", () => process.exit(1));
+  ' "$1" 2>/dev/null
+}
+
+random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
+
+start_once() {
+  local dir="$1" ports port console pid user password
+  ports="$(free_ports 2)" || { log "could not pick free ports"; return 1; }
+  read -r port console <<<"$ports"
+  user="aquifer$(random_hex 6)"
+  password="$(random_hex 20)"
+  mkdir -p "$dir/data"
+  log "starting MinIO on 127.0.0.1:$port in $dir"
+  # Credentials go through the environment, not the command line, so `ps` does not show them.
+  MINIO_ROOT_USER="$user" MINIO_ROOT_PASSWORD="$password" MINIO_BROWSER=off MINIO_UPDATE=off \
+    "$bin" server --quiet --address "127.0.0.1:$port" --console-address "127.0.0.1:$console" "$dir/data" \
+    </dev/null >"$dir/minio.log" 2>&1 &
+  pid=$!
+  echo "$pid" > "$dir/minio.pid"
+  local deadline=$((SECONDS + start_timeout))
+  while ((SECONDS < deadline)); do
+    if ! alive "$pid"; then
+      log "minio exited during start"
+      rm -f "$dir/minio.pid"
+      if grep -qiE 'address already in use|bind: ' "$dir/minio.log"; then return 2; fi
+      tail_log "$dir/minio.log"
+      return 1
+    fi
+    if answers "$port"; then
+      (umask 077 && printf '{"endpoint":"http://127.0.0.1:%s","accessKeyId":"%s","secretAccessKey":"%s"}\n' "$port" "$user" "$password" > "$dir/service.json")
+      start_watchdog "$pid" "$stop_grace" "$dir/watchdog.pid"
+      return 0
+    fi
+    sleep 0.2
+  done
+  log "minio did not answer within ${start_timeout}s"
+  tail_log "$dir/minio.log"
+  stop_pid "$pid" 5 || true
+  rm -f "$dir/minio.pid"
+  return 1
+}
+
+cmd_start() {
+  local dir="${1:?usage: minio.sh start DIR}"
+  [ -x "$bin" ] || { log "MinIO is not installed at $bin: run 'bash scripts/minio.sh install'"; return 1; }
+  mkdir -p "$dir"
+  dir="$(cd "$dir" && pwd)"
+  local attempt rc
+  for attempt in 1 2 3; do
+    rc=0
+    start_once "$dir" || rc=$?
+    if [ "$rc" = 0 ]; then
+      log "minio ready in $dir"
+      cat "$dir/service.json"
+      return 0
+    fi
+    [ "$rc" = 2 ] || return 1
+    log "a port was taken meanwhile; retrying with others (attempt $attempt)"
+  done
+  return 1
+}
+
+cmd_stop() {
+  local dir="${1:?usage: minio.sh stop DIR}" pid
+  [ -d "$dir" ] || return 0
+  dir="$(cd "$dir" && pwd)"
+  stop_watchdog "$dir/watchdog.pid"
+  [ -f "$dir/minio.pid" ] || return 0
+  pid="$(cat "$dir/minio.pid" 2>/dev/null || true)"
+  if alive_with "$pid" minio; then
+    log "stopping minio (pid $pid) in $dir"
+    stop_pid "$pid" "$stop_grace"
+  fi
+  rm -f "$dir/minio.pid"
+}
+
+case "${1:-}" in
+  install) shift; cmd_install "$@" ;;
+  start) shift; cmd_start "$@" ;;
+  stop) shift; cmd_stop "$@" ;;
+  *) echo "usage: minio.sh install | start DIR | stop DIR" >&2; exit 64 ;;
+esac
