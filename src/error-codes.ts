@@ -95,7 +95,7 @@ export const ERROR_CODES = {
   FEATURE_REQUEST_INVALID: entry(400, 'An online-features or push request is malformed.'),
   FEATURE_PUSH_VALUE_INVALID: entry(400, "A pushed value is missing or not of its column's type."),
   FEATURE_PUSH_UNSUPPORTED: entry(400, 'That feature view cannot take pushed rows (aggregation views; offline pushes to transformation views).'),
-  FEATURE_ENTITY_KEY_TOO_LONG: entry(400, 'An entity key is longer than the online store can keep (511 bytes with the view name).'),
+  FEATURE_ENTITY_KEY_TOO_LONG: entry(400, 'An entity key is longer than the online store accepts (16 KiB with the view name).'),
   FEATURE_ONLINE_STORE_MISSING: entry(400, 'Nothing has been materialized into the online store.'),
   FEATURE_FUNCTION_FAILED: entry(500, 'An on-demand feature function threw.'),
 
