@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
 import { FeatureStore, entity, featureView, type FeatureRepository } from '../../src/features/index.js';
 import { Project } from '../../src/project/index.js';
-import { DeltaTable } from '../../src/table/index.js';
+import { DeltaTable, jsonRow } from '../../src/table/index.js';
 import { tempDir } from '../support/temp.js';
 
 let engine: Engine;
@@ -120,7 +120,10 @@ describe('historical features', () => {
     const fresh = await store.historicalFeatures({ entityRows: { sql: ENTITY_ROWS }, features: ['driver_stats:conv_rate', 'driver_profile:rating'] });
     expect((await fresh.rows()).find((r) => r['label'] === 'b')?.['conv_rate']).toBe(0.5);
     const recreated = await store.recreateTrainingSet(location);
-    const saved = await (await (await DeltaTable.open(location, { engine })).scan()).rows();
+    // Rendered as `aquifer table read` prints the saved table: the same form as TrainingSet.rows.
+    const table = await DeltaTable.open(location, { engine });
+    const fields = (await table.snapshot()).schema.fields;
+    const saved = (await (await table.scan()).rows()).map((r) => jsonRow(r, fields));
     const again = await recreated.rows();
     const key = (r: Record<string, unknown>) => JSON.stringify(r);
     expect(again.map(key).sort()).toEqual(saved.map(key).sort());

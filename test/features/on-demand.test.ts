@@ -71,8 +71,8 @@ describe('on-demand features', () => {
     expect(set.definition.featureColumns).toEqual(['trips', 'adjusted_fare', 'tier']);
     const offline = await set.rows();
     expect(offline.map((r) => [r['driver_id'], r['trips'], r['adjusted_fare'], r['tier']])).toEqual([
-      ['1', '25', 15, 'gold'],
-      ['2', '3', 22, 'basic'],
+      [1, 25, 15, 'gold'],
+      [2, 3, 22, 'basic'],
     ]);
     const response = await store.onlineFeatures({
       features: ['driver_stats:trips', 'fare_adjusted:adjusted_fare', 'fare_adjusted:tier'],
