@@ -1,7 +1,14 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
-import { FeatureStore, LmdbOnlineStore, onDemandFeatureView, type FeatureRepository } from '../../src/features/index.js';
+import {
+  FeatureRegistry,
+  FeatureStore,
+  LmdbOnlineStore,
+  onDemandFeatureView,
+  openAppliedFeatureStore,
+  type FeatureRepository,
+} from '../../src/features/index.js';
 import { Project } from '../../src/project/index.js';
 import { DeltaTable } from '../../src/table/index.js';
 import { tempDir } from '../support/temp.js';
@@ -123,5 +130,40 @@ describe('on-demand features', () => {
     expect(make([a, { ...b, sources: ['driver_stats:trips'] }])).toThrow(
       expect.objectContaining({ code: 'FEATURE_DEFINITION_CYCLE', value: { view: 'a', source: 'b:tier' } }),
     );
+  });
+
+  describe('opened from applied definitions, which keep no functions', () => {
+    const request = { features: ['driver_stats:trips', 'fare_adjusted:tier'], entities: { driver_id: [1, 2], fare: [10, 20] } };
+    const entityRows = {
+      sql: `SELECT * FROM (VALUES (1::BIGINT, TIMESTAMPTZ '2024-05-02 00:00:00+00', 10.0::DOUBLE)) AS t(driver_id, event_timestamp, fare)`,
+    };
+
+    beforeAll(async () => {
+      await new FeatureRegistry(store.project).apply(repository, engine);
+    });
+
+    it('refuses lookups and training sets of the on-demand view with FEATURE_FUNCTION_NOT_REGISTERED, and still serves stored features', async () => {
+      const applied = await openAppliedFeatureStore(store.project, engine, online);
+      const notRegistered = { code: 'FEATURE_FUNCTION_NOT_REGISTERED', value: 'fare_adjusted' };
+      await expect(applied.onlineFeatures(request)).rejects.toMatchObject(notRegistered);
+      await expect(applied.historicalFeatures({ entityRows, features: ['fare_adjusted:*'] })).rejects.toMatchObject(notRegistered);
+      expect((await applied.onlineFeatures({ features: ['driver_stats:trips'], entities: { driver_id: [1] } })).results[1]?.values).toEqual([25]);
+    });
+
+    it('computes the view again once its function is supplied', async () => {
+      const applied = await openAppliedFeatureStore(store.project, engine, online, { functions: { fare_adjusted: fareAdjusted.compute } });
+      expect((await applied.onlineFeatures(request)).results.slice(1).map((c) => c.values)).toEqual([
+        [25, 3],
+        ['gold', 'basic'],
+      ]);
+      const set = await applied.historicalFeatures({ entityRows, features: ['fare_adjusted:*'] });
+      expect((await set.rows()).map((r) => [r['adjusted_fare'], r['tier']])).toEqual([[15, 'gold']]);
+    });
+
+    it('refuses a function for a view the applied definitions do not have', async () => {
+      await expect(openAppliedFeatureStore(store.project, engine, undefined, { functions: { fare_adjustd: fareAdjusted.compute } })).rejects.toMatchObject({
+        code: 'FEATURE_FUNCTION_UNKNOWN_VIEW',
+      });
+    });
   });
 });
