@@ -9,9 +9,7 @@ import {
   openAppliedFeatureStore,
   type FeatureRepository,
 } from '../../src/features/index.js';
-import { Project } from '../../src/project/index.js';
-import { DeltaTable } from '../../src/table/index.js';
-import { tempDir } from '../support/temp.js';
+import { driverEntity, driverStatsProject, driverStatsView } from '../support/driver-stats.js';
 
 let engine: Engine;
 let store: FeatureStore;
@@ -32,31 +30,15 @@ const fareAdjusted = onDemandFeatureView({
   },
 });
 
-const repository: FeatureRepository = {
-  entities: [{ name: 'driver', joinKeys: [{ name: 'driver_id', type: 'long' }] }],
-  featureViews: [
-    {
-      name: 'driver_stats',
-      entities: ['driver'],
-      source: { kind: 'table', table: 'driver_stats', timestampField: 'event_ts' },
-      features: [
-        { name: 'conv_rate', type: 'double' },
-        { name: 'trips', type: 'long' },
-      ],
-    },
-  ],
-  onDemandFeatureViews: [fareAdjusted],
-};
+const repository: FeatureRepository = { entities: [driverEntity], featureViews: [driverStatsView()], onDemandFeatureViews: [fareAdjusted] };
 
 beforeAll(async () => {
   engine = await Engine.create({ threads: 2 });
-  const project = await Project.init(await tempDir('aquifer-on-demand-'));
-  await DeltaTable.create(project.tablePath('driver_stats'), {
+  const project = await driverStatsProject(
     engine,
-    data: {
-      sql: `SELECT * FROM (VALUES (1::BIGINT, TIMESTAMPTZ '2024-05-01 10:00:00+00', 0.5::DOUBLE, 25::BIGINT), (2::BIGINT, TIMESTAMPTZ '2024-05-01 10:00:00+00', 0.1::DOUBLE, 3::BIGINT)) AS t(driver_id, event_ts, conv_rate, trips)`,
-    },
-  });
+    `SELECT * FROM (VALUES (1::BIGINT, TIMESTAMPTZ '2024-05-01 10:00:00+00', 0.5::DOUBLE, 25::BIGINT), (2::BIGINT, TIMESTAMPTZ '2024-05-01 10:00:00+00', 0.1::DOUBLE, 3::BIGINT)) AS t(driver_id, event_ts, conv_rate, trips)`,
+    'aquifer-on-demand-',
+  );
   online = LmdbOnlineStore.open(path.join(project.root, '.aquifer', 'online'));
   store = new FeatureStore(project, engine, repository, online);
   await store.materialize(0, '2030-01-01T00:00:00Z');

@@ -2,9 +2,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../src/engine/index.js';
 import { aggregationView, FeatureStore, LmdbOnlineStore, MAX_ONLINE_KEY_BYTES, parseEventTime, type FeatureRepository } from '../../../src/features/index.js';
-import { Project } from '../../../src/project/index.js';
+import type { Project } from '../../../src/project/index.js';
 import { DeltaTable } from '../../../src/table/index.js';
-import { tempDir } from '../../support/temp.js';
+import { driverEntity, driverStatsProject, driverStatsView } from '../../support/driver-stats.js';
 
 let engine: Engine;
 let project: Project;
@@ -12,20 +12,9 @@ let online: LmdbOnlineStore;
 let store: FeatureStore;
 
 const repository: FeatureRepository = {
-  entities: [
-    { name: 'driver', joinKeys: [{ name: 'driver_id', type: 'long' }] },
-    { name: 'city', joinKeys: [{ name: 'city', type: 'string' }] },
-  ],
+  entities: [driverEntity, { name: 'city', joinKeys: [{ name: 'city', type: 'string' }] }],
   featureViews: [
-    {
-      name: 'driver_stats',
-      entities: ['driver'],
-      source: { kind: 'table', table: 'driver_stats', timestampField: 'event_ts' },
-      features: [
-        { name: 'conv_rate', type: 'double' },
-        { name: 'trips', type: 'long' },
-      ],
-    },
+    driverStatsView(),
     {
       name: 'city_stats',
       entities: ['city'],
@@ -44,11 +33,11 @@ const repository: FeatureRepository = {
 
 beforeAll(async () => {
   engine = await Engine.create({ threads: 2 });
-  project = await Project.init(await tempDir('aquifer-push-'));
-  await DeltaTable.create(project.tablePath('driver_stats'), {
+  project = await driverStatsProject(
     engine,
-    data: { sql: `SELECT 1::BIGINT AS driver_id, TIMESTAMPTZ '2024-05-01 10:00:00+00' AS event_ts, 0.5::DOUBLE AS conv_rate, 7::BIGINT AS trips` },
-  });
+    `SELECT 1::BIGINT AS driver_id, TIMESTAMPTZ '2024-05-01 10:00:00+00' AS event_ts, 0.5::DOUBLE AS conv_rate, 7::BIGINT AS trips`,
+    'aquifer-push-',
+  );
   online = LmdbOnlineStore.open(path.join(project.root, '.aquifer', 'online'));
   store = new FeatureStore(project, engine, repository, online);
 });
