@@ -83,6 +83,10 @@ export const ERROR_CODES = {
   FEATURE_DEFINITIONS_MISSING: entry(404, 'The project has no feature definitions file.'),
   FEATURE_DEFINITIONS_NOT_APPLIED: entry(409, 'No feature definitions have been applied yet (run `aquifer apply`).'),
   FEATURE_DEFINITION_SHAPE_INVALID: entry(400, 'A definitions file does not have the shape of a feature repository (the path names the field).'),
+  FEATURE_REGISTRY_INVALID: entry(
+    500,
+    'A registry file (.aquifer/registry/v<N>.json) is not valid JSON or not the shape `apply` writes (the value names the file and field).',
+  ),
   FEATURE_DEFINITION_DUPLICATE: entry(400, 'Two definitions (or two aggregations of a view) share one name.'),
   FEATURE_DEFINITION_UNKNOWN_ENTITY: entry(400, 'A feature view names an entity that is not defined.'),
   FEATURE_DEFINITION_UNKNOWN_TABLE: entry(400, 'A feature view reads a table that does not exist.'),
@@ -101,9 +105,11 @@ export const ERROR_CODES = {
   FEATURE_REQUEST_INVALID: entry(400, 'An online-features or push request is malformed.'),
   FEATURE_PUSH_VALUE_INVALID: entry(400, "A pushed value is missing or not of its column's type."),
   FEATURE_PUSH_UNSUPPORTED: entry(400, 'That feature view cannot take pushed rows (aggregation views; offline pushes to transformation views).'),
-  FEATURE_ENTITY_KEY_TOO_LONG: entry(400, 'An entity key is longer than the online store can keep (511 bytes with the view name).'),
+  FEATURE_ENTITY_KEY_TOO_LONG: entry(400, 'An entity key is longer than the online store accepts (16 KiB with the view name).'),
   FEATURE_ONLINE_STORE_MISSING: entry(400, 'Nothing has been materialized into the online store.'),
   FEATURE_FUNCTION_FAILED: entry(500, 'An on-demand feature function threw.'),
+  FEATURE_FUNCTION_NOT_REGISTERED: entry(409, 'An on-demand view was opened from applied definitions without its function (the library must supply it).'),
+  FEATURE_FUNCTION_UNKNOWN_VIEW: entry(400, 'A function was supplied for an on-demand view the definitions do not have.'),
 
   // ingestion
   INGEST_SCHEMA_UNINFERABLE: entry(400, "A first batch's records cannot shape a new table (an empty field name)."),

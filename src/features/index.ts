@@ -28,7 +28,7 @@ export { readOnlineFeatures, type OnlineFeaturesResponse } from './online/online
 export { TrainingSet, trainingSetDefinition, TRAINING_SET_PROPERTY, type TrainingSetDefinition, type PinnedSource } from './historical/training-set.js';
 export { pointInTimeJoinSql } from './historical/point-in-time-join.js';
 export { FeatureDefinitionError, FeatureNotFoundError, type FeatureErrorCode } from './errors.js';
-export { openFeatureStore, openAppliedFeatureStore, openOnlineStore, readProjectDefinitions, checkShape } from './project-store.js';
+export { openFeatureStore, openAppliedFeatureStore, openOnlineStore, readProjectDefinitions, checkShape, type AppliedStoreOptions } from './project-store.js';
 export { FeatureRegistry, type RegistryEntry, type RegistryPlan } from './registry/registry.js';
 export { validateRepository } from './registry/validate.js';
 export {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Engine } from '../engine/index.js';
 import { log } from '../log.js';
 import type { Project } from '../project/index.js';
-import type { FeatureRepository } from './definitions/definitions.js';
+import type { FeatureRepository, OnDemandFeatureView } from './definitions/definitions.js';
 import { parseRepositoryFile } from './definitions/repository-schema.js';
 import { FeatureDefinitionError } from './errors.js';
 import { FeatureStore } from './feature-store.js';
@@ -42,6 +42,15 @@ export async function openFeatureStore(project: Project, engine: Engine, online:
   return new FeatureStore(project, engine, repository, online, registryVersion);
 }
 
+export interface AppliedStoreOptions {
+  /**
+   * The functions of applied on-demand views, by view name: the registry keeps only their
+   * metadata, so a view without one here refuses lookups and training sets
+   * (FEATURE_FUNCTION_NOT_REGISTERED).
+   */
+  functions?: Readonly<Record<string, OnDemandFeatureView['compute']>>;
+}
+
 /**
  * The project's feature store over the definitions as last applied: what `aquifer apply`
  * validated against the tables, so a command never runs on an edit nobody checked.
@@ -51,6 +60,7 @@ export async function openAppliedFeatureStore(
   project: Project,
   engine: Engine,
   online: OnlineStore | undefined = openOnlineStore(project),
+  options: AppliedStoreOptions = {},
 ): Promise<FeatureStore> {
   const applied = await new FeatureRegistry(project).latest();
   if (applied === undefined) {
@@ -69,7 +79,36 @@ export async function openAppliedFeatureStore(
       'the definitions file differs from the applied definitions; using the applied ones (run `aquifer apply` to use the file)',
     );
   }
-  return new FeatureStore(project, engine, applied.repository, online, applied.version);
+  let repository: FeatureRepository;
+  try {
+    repository = withFunctions(applied.repository, options.functions ?? {});
+  } catch (error) {
+    await online?.close();
+    throw error;
+  }
+  return new FeatureStore(project, engine, repository, online, applied.version);
+}
+
+/** The applied definitions with the supplied on-demand functions in place of the missing ones. */
+function withFunctions(repository: FeatureRepository, functions: Readonly<Record<string, OnDemandFeatureView['compute']>>): FeatureRepository {
+  const views = repository.onDemandFeatureViews ?? [];
+  for (const name of Object.keys(functions)) {
+    if (!views.some((v) => v.name === name))
+      throw new FeatureDefinitionError(
+        'FEATURE_FUNCTION_UNKNOWN_VIEW',
+        `A function was supplied for '${name}', which is not an applied on-demand feature view`,
+        { view: name, onDemandViews: views.map((v) => v.name) },
+        'Apply the on-demand view first (FeatureRegistry.apply), or fix the name.',
+      );
+  }
+  if (views.length === 0) return repository;
+  return {
+    ...repository,
+    onDemandFeatureViews: views.map((view) => {
+      const compute = functions[view.name];
+      return compute === undefined ? view : { ...view, compute };
+    }),
+  };
 }
 
 /**

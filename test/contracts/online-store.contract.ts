@@ -66,5 +66,42 @@ export function runOnlineStoreContract(name: string, create: () => Promise<Onlin
         await store.close();
       }
     });
+
+    it('stores keys of any length (2,000 bytes and more) with the same newest-wins, replace and view rules', async () => {
+      const store = await create();
+      try {
+        const long = entityKey(['x'.repeat(2000)]);
+        const longer = entityKey(['x'.repeat(2001)]);
+        expect(await store.write('v', [{ key: long, eventTs: 2000, values: { x: 'first' } }])).toBe(1);
+        expect(await store.write('v', [{ key: long, eventTs: 1000, values: { x: 'older' } }])).toBe(0);
+        expect(await store.write('v', [{ key: long, eventTs: 2000, createdTs: 1, values: { x: 'created later' } }])).toBe(1);
+        expect(await store.write('v', [{ key: longer, eventTs: 500, values: { x: 'other' } }])).toBe(1);
+        const [row, other, missing] = await store.read('v', [long, longer, entityKey(['x'.repeat(2002)])]);
+        expect(row).toEqual({ key: long, eventTs: 2000, createdTs: 1, values: { x: 'created later' } });
+        expect(other?.values).toEqual({ x: 'other' });
+        expect(missing).toBeUndefined();
+        expect((await store.read('w', [long]))[0]).toBeUndefined();
+        await store.replace('v', [{ key: long, eventTs: 1, values: { x: 'replaced' } }]);
+        expect((await store.read('v', [long]))[0]?.values).toEqual({ x: 'replaced' });
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('never confuses a short key with a long one, whichever is written first', async () => {
+      const store = await create();
+      try {
+        const short = entityKey(['k']);
+        const long = entityKey(['k'.repeat(3000)]);
+        await store.write('v', [{ key: long, eventTs: 1, values: { x: 'long' } }]);
+        expect((await store.read('v', [short]))[0]).toBeUndefined();
+        await store.write('v', [{ key: short, eventTs: 1, values: { x: 'short' } }]);
+        const rows = await store.read('v', [long, short]);
+        expect(rows.map((r) => r?.values['x'])).toEqual(['long', 'short']);
+        expect(rows.map((r) => r?.key)).toEqual([long, short]);
+      } finally {
+        await store.close();
+      }
+    });
   });
 }

@@ -3,27 +3,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
 import { FeatureStore, entity, featureView, type FeatureRepository } from '../../src/features/index.js';
 import { Project } from '../../src/project/index.js';
-import { DeltaTable } from '../../src/table/index.js';
-import { tempDir } from '../support/temp.js';
+import { DeltaTable, jsonRow } from '../../src/table/index.js';
+import { driverEntity, driverStatsProject, driverStatsView } from '../support/driver-stats.js';
 
 let engine: Engine;
 let project: Project;
 let store: FeatureStore;
 
-const driver = entity({ name: 'driver', joinKeys: [{ name: 'driver_id', type: 'long' }] });
 const repository: FeatureRepository = {
-  entities: [driver],
+  entities: [entity(driverEntity)],
   featureViews: [
-    featureView({
-      name: 'driver_stats',
-      entities: ['driver'],
-      source: { kind: 'table', table: 'driver_stats', timestampField: 'event_ts', createdTimestampField: 'created_ts' },
-      features: [
-        { name: 'conv_rate', type: 'double' },
-        { name: 'trips', type: 'long' },
-      ],
-      ttl: '2h',
-    }),
+    featureView(driverStatsView({ createdTimestamp: true, ttl: '2h' })),
     featureView({
       name: 'driver_profile',
       entities: ['driver'],
@@ -36,22 +26,17 @@ const repository: FeatureRepository = {
 
 beforeAll(async () => {
   engine = await Engine.create({ threads: 2 });
-  project = await Project.init(await tempDir('aquifer-features-'));
-  await DeltaTable.create(project.tablePath('driver_stats'), {
+  project = await driverStatsProject(
     engine,
-    data: {
-      sql: `SELECT * FROM (VALUES
-        (1, TIMESTAMPTZ '2024-05-01 10:00:00+00', TIMESTAMPTZ '2024-05-01 10:00:00+00', 0.1, 10),
-        (1, TIMESTAMPTZ '2024-05-01 11:00:00+00', TIMESTAMPTZ '2024-05-01 11:00:00+00', 0.2, 20),
-        -- same event time, created later: wins the tie
-        (1, TIMESTAMPTZ '2024-05-01 11:00:00+00', TIMESTAMPTZ '2024-05-01 11:30:00+00', 0.25, 25),
-        (2, TIMESTAMPTZ '2024-05-01 08:00:00+00', TIMESTAMPTZ '2024-05-01 08:00:00+00', 0.9, 90)
-      ) AS t(driver_id, event_ts, created_ts, conv_rate, trips)`.replace(
-        'SELECT *',
-        'SELECT driver_id, event_ts, created_ts, conv_rate::DOUBLE AS conv_rate, trips',
-      ),
-    },
-  });
+    `SELECT driver_id, event_ts, created_ts, conv_rate::DOUBLE AS conv_rate, trips FROM (VALUES
+      (1, TIMESTAMPTZ '2024-05-01 10:00:00+00', TIMESTAMPTZ '2024-05-01 10:00:00+00', 0.1, 10),
+      (1, TIMESTAMPTZ '2024-05-01 11:00:00+00', TIMESTAMPTZ '2024-05-01 11:00:00+00', 0.2, 20),
+      -- same event time, created later: wins the tie
+      (1, TIMESTAMPTZ '2024-05-01 11:00:00+00', TIMESTAMPTZ '2024-05-01 11:30:00+00', 0.25, 25),
+      (2, TIMESTAMPTZ '2024-05-01 08:00:00+00', TIMESTAMPTZ '2024-05-01 08:00:00+00', 0.9, 90)
+    ) AS t(driver_id, event_ts, created_ts, conv_rate, trips)`,
+    'aquifer-features-',
+  );
   await DeltaTable.create(project.tablePath('driver_profile'), {
     engine,
     data: {
@@ -120,7 +105,10 @@ describe('historical features', () => {
     const fresh = await store.historicalFeatures({ entityRows: { sql: ENTITY_ROWS }, features: ['driver_stats:conv_rate', 'driver_profile:rating'] });
     expect((await fresh.rows()).find((r) => r['label'] === 'b')?.['conv_rate']).toBe(0.5);
     const recreated = await store.recreateTrainingSet(location);
-    const saved = await (await (await DeltaTable.open(location, { engine })).scan()).rows();
+    // Rendered as `aquifer table read` prints the saved table: the same form as TrainingSet.rows.
+    const table = await DeltaTable.open(location, { engine });
+    const fields = (await table.snapshot()).schema.fields;
+    const saved = (await (await table.scan()).rows()).map((r) => jsonRow(r, fields));
     const again = await recreated.rows();
     const key = (r: Record<string, unknown>) => JSON.stringify(r);
     expect(again.map(key).sort()).toEqual(saved.map(key).sort());

@@ -1,10 +1,15 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
-import { FeatureStore, LmdbOnlineStore, onDemandFeatureView, type FeatureRepository } from '../../src/features/index.js';
-import { Project } from '../../src/project/index.js';
-import { DeltaTable } from '../../src/table/index.js';
-import { tempDir } from '../support/temp.js';
+import {
+  FeatureRegistry,
+  FeatureStore,
+  LmdbOnlineStore,
+  onDemandFeatureView,
+  openAppliedFeatureStore,
+  type FeatureRepository,
+} from '../../src/features/index.js';
+import { driverEntity, driverStatsProject, driverStatsView } from '../support/driver-stats.js';
 
 let engine: Engine;
 let store: FeatureStore;
@@ -25,31 +30,15 @@ const fareAdjusted = onDemandFeatureView({
   },
 });
 
-const repository: FeatureRepository = {
-  entities: [{ name: 'driver', joinKeys: [{ name: 'driver_id', type: 'long' }] }],
-  featureViews: [
-    {
-      name: 'driver_stats',
-      entities: ['driver'],
-      source: { kind: 'table', table: 'driver_stats', timestampField: 'event_ts' },
-      features: [
-        { name: 'conv_rate', type: 'double' },
-        { name: 'trips', type: 'long' },
-      ],
-    },
-  ],
-  onDemandFeatureViews: [fareAdjusted],
-};
+const repository: FeatureRepository = { entities: [driverEntity], featureViews: [driverStatsView()], onDemandFeatureViews: [fareAdjusted] };
 
 beforeAll(async () => {
   engine = await Engine.create({ threads: 2 });
-  const project = await Project.init(await tempDir('aquifer-on-demand-'));
-  await DeltaTable.create(project.tablePath('driver_stats'), {
+  const project = await driverStatsProject(
     engine,
-    data: {
-      sql: `SELECT * FROM (VALUES (1::BIGINT, TIMESTAMPTZ '2024-05-01 10:00:00+00', 0.5::DOUBLE, 25::BIGINT), (2::BIGINT, TIMESTAMPTZ '2024-05-01 10:00:00+00', 0.1::DOUBLE, 3::BIGINT)) AS t(driver_id, event_ts, conv_rate, trips)`,
-    },
-  });
+    `SELECT * FROM (VALUES (1::BIGINT, TIMESTAMPTZ '2024-05-01 10:00:00+00', 0.5::DOUBLE, 25::BIGINT), (2::BIGINT, TIMESTAMPTZ '2024-05-01 10:00:00+00', 0.1::DOUBLE, 3::BIGINT)) AS t(driver_id, event_ts, conv_rate, trips)`,
+    'aquifer-on-demand-',
+  );
   online = LmdbOnlineStore.open(path.join(project.root, '.aquifer', 'online'));
   store = new FeatureStore(project, engine, repository, online);
   await store.materialize(0, '2030-01-01T00:00:00Z');
@@ -71,8 +60,8 @@ describe('on-demand features', () => {
     expect(set.definition.featureColumns).toEqual(['trips', 'adjusted_fare', 'tier']);
     const offline = await set.rows();
     expect(offline.map((r) => [r['driver_id'], r['trips'], r['adjusted_fare'], r['tier']])).toEqual([
-      ['1', '25', 15, 'gold'],
-      ['2', '3', 22, 'basic'],
+      [1, 25, 15, 'gold'],
+      [2, 3, 22, 'basic'],
     ]);
     const response = await store.onlineFeatures({
       features: ['driver_stats:trips', 'fare_adjusted:adjusted_fare', 'fare_adjusted:tier'],
@@ -123,5 +112,40 @@ describe('on-demand features', () => {
     expect(make([a, { ...b, sources: ['driver_stats:trips'] }])).toThrow(
       expect.objectContaining({ code: 'FEATURE_DEFINITION_CYCLE', value: { view: 'a', source: 'b:tier' } }),
     );
+  });
+
+  describe('opened from applied definitions, which keep no functions', () => {
+    const request = { features: ['driver_stats:trips', 'fare_adjusted:tier'], entities: { driver_id: [1, 2], fare: [10, 20] } };
+    const entityRows = {
+      sql: `SELECT * FROM (VALUES (1::BIGINT, TIMESTAMPTZ '2024-05-02 00:00:00+00', 10.0::DOUBLE)) AS t(driver_id, event_timestamp, fare)`,
+    };
+
+    beforeAll(async () => {
+      await new FeatureRegistry(store.project).apply(repository, engine);
+    });
+
+    it('refuses lookups and training sets of the on-demand view with FEATURE_FUNCTION_NOT_REGISTERED, and still serves stored features', async () => {
+      const applied = await openAppliedFeatureStore(store.project, engine, online);
+      const notRegistered = { code: 'FEATURE_FUNCTION_NOT_REGISTERED', value: 'fare_adjusted' };
+      await expect(applied.onlineFeatures(request)).rejects.toMatchObject(notRegistered);
+      await expect(applied.historicalFeatures({ entityRows, features: ['fare_adjusted:*'] })).rejects.toMatchObject(notRegistered);
+      expect((await applied.onlineFeatures({ features: ['driver_stats:trips'], entities: { driver_id: [1] } })).results[1]?.values).toEqual([25]);
+    });
+
+    it('computes the view again once its function is supplied', async () => {
+      const applied = await openAppliedFeatureStore(store.project, engine, online, { functions: { fare_adjusted: fareAdjusted.compute } });
+      expect((await applied.onlineFeatures(request)).results.slice(1).map((c) => c.values)).toEqual([
+        [25, 3],
+        ['gold', 'basic'],
+      ]);
+      const set = await applied.historicalFeatures({ entityRows, features: ['fare_adjusted:*'] });
+      expect((await set.rows()).map((r) => [r['adjusted_fare'], r['tier']])).toEqual([[15, 'gold']]);
+    });
+
+    it('refuses a function for a view the applied definitions do not have', async () => {
+      await expect(openAppliedFeatureStore(store.project, engine, undefined, { functions: { fare_adjustd: fareAdjusted.compute } })).rejects.toMatchObject({
+        code: 'FEATURE_FUNCTION_UNKNOWN_VIEW',
+      });
+    });
   });
 });

@@ -4,43 +4,27 @@ import { Engine } from '../../src/engine/index.js';
 import { FeatureStore, LmdbOnlineStore, type FeatureRepository } from '../../src/features/index.js';
 import { Project } from '../../src/project/index.js';
 import { DeltaTable } from '../../src/table/index.js';
-import { tempDir } from '../support/temp.js';
+import { driverEntity, driverStatsProject, driverStatsView } from '../support/driver-stats.js';
 
 let engine: Engine;
 let project: Project;
 let store: FeatureStore;
 let online: LmdbOnlineStore;
 
-const repository: FeatureRepository = {
-  entities: [{ name: 'driver', joinKeys: [{ name: 'driver_id', type: 'long' }] }],
-  featureViews: [
-    {
-      name: 'driver_stats',
-      entities: ['driver'],
-      source: { kind: 'table', table: 'driver_stats', timestampField: 'event_ts', createdTimestampField: 'created_ts' },
-      features: [
-        { name: 'conv_rate', type: 'double' },
-        { name: 'trips', type: 'long' },
-      ],
-      ttl: '1h',
-    },
-  ],
-};
+const repository: FeatureRepository = { entities: [driverEntity], featureViews: [driverStatsView({ createdTimestamp: true, ttl: '1h' })] };
 
 beforeAll(async () => {
   engine = await Engine.create({ threads: 2 });
-  project = await Project.init(await tempDir('aquifer-online-'));
-  await DeltaTable.create(project.tablePath('driver_stats'), {
+  project = await driverStatsProject(
     engine,
-    data: {
-      sql: `SELECT driver_id, event_ts, created_ts, conv_rate::DOUBLE AS conv_rate, trips::BIGINT AS trips FROM (VALUES
-        (1, TIMESTAMPTZ '2024-05-01 10:00:00+00', TIMESTAMPTZ '2024-05-01 10:00:00+00', 0.1, 10),
-        (1, TIMESTAMPTZ '2024-05-01 11:00:00+00', TIMESTAMPTZ '2024-05-01 11:00:00+00', 0.2, 20),
-        (1, TIMESTAMPTZ '2024-05-01 11:00:00+00', TIMESTAMPTZ '2024-05-01 11:05:00+00', 0.3, 30),
-        (2, TIMESTAMPTZ '2024-05-01 09:00:00+00', TIMESTAMPTZ '2024-05-01 09:00:00+00', NULL, 5)
-      ) AS t(driver_id, event_ts, created_ts, conv_rate, trips)`,
-    },
-  });
+    `SELECT driver_id, event_ts, created_ts, conv_rate::DOUBLE AS conv_rate, trips::BIGINT AS trips FROM (VALUES
+      (1, TIMESTAMPTZ '2024-05-01 10:00:00+00', TIMESTAMPTZ '2024-05-01 10:00:00+00', 0.1, 10),
+      (1, TIMESTAMPTZ '2024-05-01 11:00:00+00', TIMESTAMPTZ '2024-05-01 11:00:00+00', 0.2, 20),
+      (1, TIMESTAMPTZ '2024-05-01 11:00:00+00', TIMESTAMPTZ '2024-05-01 11:05:00+00', 0.3, 30),
+      (2, TIMESTAMPTZ '2024-05-01 09:00:00+00', TIMESTAMPTZ '2024-05-01 09:00:00+00', NULL, 5)
+    ) AS t(driver_id, event_ts, created_ts, conv_rate, trips)`,
+    'aquifer-online-',
+  );
   online = LmdbOnlineStore.open(path.join(project.root, '.aquifer', 'online'));
   store = new FeatureStore(project, engine, repository, online);
 });
@@ -100,7 +84,7 @@ describe('online features', () => {
     });
     const [offline] = await set.rows();
     const response = await store.onlineFeatures({ features: ['driver_stats:conv_rate', 'driver_stats:trips'], entities: { driver_id: [1] } });
-    expect([response.results[1]?.values[0], response.results[2]?.values[0]]).toEqual([offline?.['conv_rate'], Number(offline?.['trips'])]);
+    expect([response.results[1]?.values[0], response.results[2]?.values[0]]).toEqual([offline?.['conv_rate'], offline?.['trips']]);
   });
 
   it('refuses a request without every entity key, or with uneven key columns', async () => {

@@ -1,11 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
-import { FeatureRegistry, openAppliedFeatureStore, readProjectDefinitions } from '../../src/features/index.js';
+import { FeatureRegistry, MAX_ONLINE_KEY_BYTES, openAppliedFeatureStore, readProjectDefinitions } from '../../src/features/index.js';
 import { Project } from '../../src/project/index.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { DeltaTable } from '../../src/table/index.js';
-import { tempDir } from '../support/temp.js';
+import { driverEntity, driverStatsProject, driverStatsView } from '../support/driver-stats.js';
 
 let engine: Engine;
 let server: RunningServer;
@@ -13,30 +13,19 @@ let project: Project;
 
 beforeAll(async () => {
   engine = await Engine.create({ threads: 2 });
-  project = await Project.init(await tempDir('aquifer-feature-server-'));
+  project = await driverStatsProject(
+    engine,
+    `SELECT 1001::BIGINT AS driver_id, TIMESTAMPTZ '2024-05-01 10:00:00+00' AS event_ts, 0.5::DOUBLE AS conv_rate, 7::BIGINT AS trips`,
+    'aquifer-feature-server-',
+  );
   await writeFile(
     project.featuresPath,
     JSON.stringify({
-      entities: [{ name: 'driver', joinKeys: [{ name: 'driver_id', type: 'long' }] }],
-      featureViews: [
-        {
-          name: 'driver_stats',
-          entities: ['driver'],
-          source: { kind: 'table', table: 'driver_stats', timestampField: 'event_ts' },
-          features: [
-            { name: 'conv_rate', type: 'double' },
-            { name: 'trips', type: 'long' },
-          ],
-          ttl: '1d',
-        },
-      ],
+      entities: [driverEntity],
+      featureViews: [driverStatsView({ ttl: '1d' })],
       featureServices: [{ name: 'ranker', features: ['driver_stats:conv_rate'] }],
     }),
   );
-  await DeltaTable.create(project.tablePath('driver_stats'), {
-    engine,
-    data: { sql: `SELECT 1001::BIGINT AS driver_id, TIMESTAMPTZ '2024-05-01 10:00:00+00' AS event_ts, 0.5::DOUBLE AS conv_rate, 7::BIGINT AS trips` },
-  });
   // The server serves the definitions as last applied, as the CLI does.
   await new FeatureRegistry(project).apply(await readProjectDefinitions(project), engine);
   const store = await openAppliedFeatureStore(project, engine);
@@ -146,11 +135,8 @@ describe('the feature server', () => {
     expect(await table()).toBe(version);
   });
 
-  it("refuses an entity key over the online store's key size with 400 FEATURE_ENTITY_KEY_TOO_LONG", async () => {
-    const long = 9 * 10 ** 15;
-    const ids = Array.from({ length: 40 }, (_, i) => long + i)
-      .map(String)
-      .join('');
+  it('refuses an entity key over the accepted size with 400 FEATURE_ENTITY_KEY_TOO_LONG', async () => {
+    const ids = '9'.repeat(MAX_ONLINE_KEY_BYTES);
     expect(await post('/get-online-features', { features: ['driver_stats:trips'], entities: { driver_id: [ids] } })).toMatchObject({
       status: 400,
       body: { error: { code: 'FEATURE_ENTITY_KEY_TOO_LONG' } },

@@ -12,6 +12,23 @@ export interface SplitRequest {
   needed: string[];
 }
 
+/**
+ * The function of an on-demand view read back from the registry, which keeps only its
+ * metadata: never called, since splitRequest refuses such a view before any query runs.
+ */
+export function unregisteredFunction(): Record<string, unknown> {
+  throw new Error('unregistered on-demand function called');
+}
+
+/** Refuse (FEATURE_FUNCTION_NOT_REGISTERED) an on-demand view whose function the store was not given. */
+function requireFunction(view: OnDemandFeatureView): void {
+  if (typeof view.compute === 'function' && view.compute !== unregisteredFunction) return;
+  throw new AquiferError('FEATURE_FUNCTION_NOT_REGISTERED', `On-demand feature view '${view.name}' has no function registered`, {
+    value: view.name,
+    hint: `The registry keeps only an on-demand view's metadata. Open the store from the library with its function: openAppliedFeatureStore(project, engine, online, { functions: { ${JSON.stringify(view.name)}: compute } }), or build a FeatureStore from definitions that include it.`,
+  });
+}
+
 export function splitRequest(repository: FeatureRepository, references: readonly string[]): SplitRequest {
   const stored: string[] = [];
   const onDemand = new Map<string, { view: OnDemandFeatureView; features: string[] }>();
@@ -22,6 +39,7 @@ export function splitRequest(repository: FeatureRepository, references: readonly
       stored.push(reference);
       continue;
     }
+    requireFunction(view);
     const names = feature === '*' ? view.features.map((f) => f.name) : [feature as string];
     for (const name of names) {
       if (!view.features.some((f) => f.name === name))

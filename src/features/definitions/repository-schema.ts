@@ -64,6 +64,21 @@ const repository = z.strictObject({
   featureServices: z.array(featureService).exactOptional(),
 });
 
+/**
+ * On-demand views as the registry keeps them: metadata only, since their functions cannot
+ * be written to a file (the library supplies them again when it opens the store).
+ */
+const onDemandView = z.strictObject({
+  name,
+  sources: z.array(z.string()),
+  requestFields: z.array(z.strictObject({ name, type })).exactOptional(),
+  features: z.array(feature),
+  description: z.string().exactOptional(),
+});
+
+/** Applied definitions as a registry entry holds them: a definitions file, with on-demand views' metadata. */
+export const appliedRepository = repository.extend({ onDemandFeatureViews: z.array(onDemandView).exactOptional() });
+
 /** Definitions as a file holds them: aggregation views may leave their features out. */
 export type RepositoryFile = z.infer<typeof repository>;
 

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { quoteIdent, type Engine, type Row } from '../../engine/index.js';
-import { DeltaTable, TableNotFoundError, type WriteResult } from '../../table/index.js';
+import { DeltaTable, field, fromDuckDBType, jsonRow, TableNotFoundError, type StructField, type WriteResult } from '../../table/index.js';
 import type { FeatureView } from '../definitions/definitions.js';
 import { FeatureDefinitionError } from '../errors.js';
 
@@ -35,9 +35,16 @@ export class TrainingSet {
     readonly definition: Omit<TrainingSetDefinition, 'createdAt'>,
   ) {}
 
-  /** Rows with JSON-safe values; for large sets, use `sql` or `save`. */
-  rows(): Promise<Row[]> {
-    return this.engine.queryJson(this.sql);
+  /**
+   * Rows with values as the library gives them everywhere (`jsonValue`: longs that fit as
+   * numbers, timestamps in RFC 3339), as `aquifer table read` prints the saved set and the
+   * server serves the same features; for large sets, use `sql` or `save`.
+   */
+  async rows(): Promise<Row[]> {
+    const reader = await this.engine.read(this.sql);
+    const names = reader.columnNames();
+    const fields: StructField[] = reader.columnTypes().map((type, i) => field(names[i] as string, fromDuckDBType(type, names[i] as string)));
+    return (reader.getRowObjectsJson() as Row[]).map((row) => jsonRow(row, fields));
   }
 
   async count(): Promise<number> {

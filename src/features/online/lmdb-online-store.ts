@@ -1,15 +1,32 @@
+import { createHash } from 'node:crypto';
 import { open, type RootDatabase } from 'lmdb';
 import { isNewer, type OnlineRow, type OnlineStore } from './online-store.js';
 
+/** LMDB's key size limit (MDB_MAXKEYSIZE, in bytes): longer keys are stored under a digest. */
+const LMDB_MAX_KEY_BYTES = 511;
+
+/**
+ * A row stored under the digest of its key, with the full key beside it: a read
+ * compares the key, so a digest collision could only miss, never serve another entity.
+ */
+interface DigestEntry {
+  fullKey: string;
+  row: OnlineRow;
+}
+
+type Stored = OnlineRow | DigestEntry | string;
+
 /**
  * The embedded online store: LMDB (memory-mapped, ACID, readers never block) in the
- * project's `.aquifer/online/`. Keys are `<view>\u0000<entity key>`.
+ * project's `.aquifer/online/`. Keys are `<view>\u0000<entity key>`; a key over LMDB's
+ * 511 bytes is stored as `\u0002` and the SHA-256 of the key, which holds no `\u0000`
+ * and so never equals a direct key.
  */
 export class LmdbOnlineStore implements OnlineStore {
-  private constructor(private readonly db: RootDatabase<OnlineRow | string, string>) {}
+  private constructor(private readonly db: RootDatabase<Stored, string>) {}
 
   static open(path: string): LmdbOnlineStore {
-    return new LmdbOnlineStore(open<OnlineRow | string, string>({ path, compression: false }));
+    return new LmdbOnlineStore(open<Stored, string>({ path, compression: false }));
   }
 
   async write(view: string, rows: readonly OnlineRow[]): Promise<number> {
@@ -17,10 +34,10 @@ export class LmdbOnlineStore implements OnlineStore {
     return this.db.transaction(() => {
       let written = 0;
       for (const row of rows) {
-        const key = `${view}\u0000${row.key}`;
-        const stored = this.db.get(key);
-        if (isNewer(row, typeof stored === 'string' ? undefined : stored)) {
-          void this.db.put(key, row);
+        const fullKey = storedKey(view, row.key);
+        const key = lmdbKey(fullKey);
+        if (isNewer(row, rowOf(this.db.get(key), fullKey))) {
+          void this.db.put(key, entry(key, fullKey, row));
           written++;
         }
       }
@@ -30,13 +47,18 @@ export class LmdbOnlineStore implements OnlineStore {
 
   async replace(view: string, rows: readonly OnlineRow[]): Promise<void> {
     await this.db.transaction(() => {
-      for (const row of rows) void this.db.put(`${view}\u0000${row.key}`, row);
+      for (const row of rows) {
+        const fullKey = storedKey(view, row.key);
+        const key = lmdbKey(fullKey);
+        void this.db.put(key, entry(key, fullKey, row));
+      }
     });
   }
 
   async read(view: string, keys: readonly string[]): Promise<(OnlineRow | undefined)[]> {
-    const found = await this.db.getMany(keys.map((k) => `${view}\u0000${k}`));
-    return found.map((row) => (row === undefined || typeof row === 'string' ? undefined : row));
+    const fullKeys = keys.map((k) => storedKey(view, k));
+    const found = await this.db.getMany(fullKeys.map(lmdbKey));
+    return found.map((stored, i) => rowOf(stored, fullKeys[i] as string));
   }
 
   async getMeta(name: string): Promise<string | undefined> {
@@ -51,4 +73,24 @@ export class LmdbOnlineStore implements OnlineStore {
   async close(): Promise<void> {
     await this.db.close();
   }
+}
+
+function storedKey(view: string, entity: string): string {
+  return `${view}\u0000${entity}`;
+}
+
+function lmdbKey(fullKey: string): string {
+  if (Buffer.byteLength(fullKey) <= LMDB_MAX_KEY_BYTES) return fullKey;
+  return `\u0002${createHash('sha256').update(fullKey).digest('hex')}`;
+}
+
+function entry(key: string, fullKey: string, row: OnlineRow): OnlineRow | DigestEntry {
+  return key === fullKey ? row : { fullKey, row };
+}
+
+/** The row stored for `fullKey`, if what LMDB returned is one (not bookkeeping, not another key's digest entry). */
+function rowOf(stored: Stored | undefined, fullKey: string): OnlineRow | undefined {
+  if (stored === undefined || typeof stored === 'string') return undefined;
+  if ('fullKey' in stored) return stored.fullKey === fullKey ? stored.row : undefined;
+  return stored;
 }

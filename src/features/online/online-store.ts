@@ -31,11 +31,12 @@ export interface OnlineStore {
 }
 
 /**
- * The longest stored key, `<view>\u0000<entity key>` in bytes: LMDB's default key size
- * limit (MDB_MAXKEYSIZE, 511). Every backend checks it (checkKeySize), so a key is
- * refused the same way whether the project runs LMDB or Redis.
+ * The longest entity key accepted, `<view>\u0000<entity key>` in bytes. Backends store
+ * any length (LMDB keys over its 511 bytes go under a digest), so this only bounds what
+ * one request may ask for; every caller checks it (checkKeySize), so a key is refused
+ * the same way whether the project runs LMDB or Redis.
  */
-export const MAX_ONLINE_KEY_BYTES = 511;
+export const MAX_ONLINE_KEY_BYTES = 16_384;
 
 /** Refuse (FEATURE_ENTITY_KEY_TOO_LONG) an entity key too long for the online store. */
 export function checkKeySize(view: string, key: string): void {
@@ -43,7 +44,7 @@ export function checkKeySize(view: string, key: string): void {
   if (bytes > MAX_ONLINE_KEY_BYTES) {
     throw new AquiferError(
       'FEATURE_ENTITY_KEY_TOO_LONG',
-      `The entity key of feature view '${view}' is ${bytes} bytes with the view's name; at most ${MAX_ONLINE_KEY_BYTES} fit`,
+      `The entity key of feature view '${view}' is ${bytes} bytes with the view's name; at most ${MAX_ONLINE_KEY_BYTES} are accepted`,
       { value: key.slice(0, 100), hint: 'Use shorter entity key values (an id, not a document).' },
     );
   }

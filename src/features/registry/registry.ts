@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Engine } from '../../engine/index.js';
 import type { Project } from '../../project/index.js';
 import type { FeatureRepository } from '../definitions/definitions.js';
+import { parseRegistryFile } from './registry-file.js';
 import { validateRepository } from './validate.js';
 
 /** One applied version of the definitions. */
@@ -42,7 +43,8 @@ export class FeatureRegistry {
   }
 
   async get(version: number): Promise<RegistryEntry> {
-    return JSON.parse(await fs.readFile(path.join(this.dir, `v${version}.json`), 'utf8')) as RegistryEntry;
+    const file = path.join(this.dir, `v${version}.json`);
+    return parseRegistryFile(await fs.readFile(file, 'utf8'), path.relative(this.project.root, file));
   }
 
   async plan(repository: FeatureRepository, engine: Engine): Promise<RegistryPlan> {

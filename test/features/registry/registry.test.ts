@@ -1,6 +1,8 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../src/engine/index.js';
-import { FeatureRegistry, type FeatureRepository } from '../../../src/features/index.js';
+import { FeatureRegistry, openAppliedFeatureStore, type FeatureRepository } from '../../../src/features/index.js';
 import { Project } from '../../../src/project/index.js';
 import { DeltaTable } from '../../../src/table/index.js';
 import { tempDir } from '../../support/temp.js';
@@ -89,5 +91,22 @@ describe('the feature registry', () => {
     const before = (await registry.latest())?.version;
     await expect(registry.apply(mutate(base()), engine)).rejects.toMatchObject({ code });
     expect((await registry.latest())?.version).toBe(before);
+  });
+
+  it.each([
+    ['cut short', (text: string) => text.slice(0, 40), '(the whole document)'],
+    ['with a misspelt type', (text: string) => text.replace('"type": "double"', '"type": "float64"'), 'repository.featureViews[0].features[0].type'],
+    ['without its feature views', (text: string) => text.replace('"featureViews"', '"featureViewz"'), 'repository.featureViews'],
+    ['with a version that is not a number', (text: string) => text.replace(/"version": \d+/, '"version": "1"'), 'version'],
+  ])('refuses a registry file %s with FEATURE_REGISTRY_INVALID naming the file and field', async (_, edit, field) => {
+    const copy = await Project.init(await tempDir('aquifer-registry-edited-'));
+    const applied = await new FeatureRegistry(project).latest();
+    const dir = path.join(copy.root, '.aquifer', 'registry');
+    await mkdir(dir, { recursive: true });
+    const text = await readFile(path.join(project.root, '.aquifer', 'registry', `v${applied!.version}.json`), 'utf8');
+    await writeFile(path.join(dir, 'v1.json'), edit(text));
+    const expected = { code: 'FEATURE_REGISTRY_INVALID', value: { file: path.join('.aquifer', 'registry', 'v1.json'), field } };
+    await expect(new FeatureRegistry(copy).latest()).rejects.toMatchObject(expected);
+    await expect(openAppliedFeatureStore(copy, engine, undefined)).rejects.toMatchObject(expected);
   });
 });
