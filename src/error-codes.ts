@@ -87,6 +87,7 @@ export const ERROR_CODES = {
     500,
     'A registry file (.aquifer/registry/v<N>.json) is not valid JSON or not the shape `apply` writes (the value names the file and field).',
   ),
+  FEATURE_REGISTRY_VERSION_NOT_FOUND: entry(404, 'No applied version of the feature definitions with that number.'),
   FEATURE_DEFINITION_DUPLICATE: entry(400, 'Two definitions (or two aggregations of a view) share one name.'),
   FEATURE_DEFINITION_UNKNOWN_ENTITY: entry(400, 'A feature view names an entity that is not defined.'),
   FEATURE_DEFINITION_UNKNOWN_TABLE: entry(400, 'A feature view reads a table that does not exist.'),

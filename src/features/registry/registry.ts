@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Engine } from '../../engine/index.js';
+import { AquiferError } from '../../errors.js';
 import type { Project } from '../../project/index.js';
 import type { FeatureRepository } from '../definitions/definitions.js';
 import { parseRegistryFile } from './registry-file.js';
@@ -44,7 +45,18 @@ export class FeatureRegistry {
 
   async get(version: number): Promise<RegistryEntry> {
     const file = path.join(this.dir, `v${version}.json`);
-    return parseRegistryFile(await fs.readFile(file, 'utf8'), path.relative(this.project.root, file));
+    let text: string;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ENOENT') throw error;
+      const known = await this.versions();
+      throw new AquiferError('FEATURE_REGISTRY_VERSION_NOT_FOUND', `No registry version ${version}`, {
+        value: version,
+        hint: known.length === 0 ? 'Nothing has been applied yet: run `aquifer apply`.' : `Applied versions: ${known.join(', ')}.`,
+      });
+    }
+    return parseRegistryFile(text, path.relative(this.project.root, file));
   }
 
   async plan(repository: FeatureRepository, engine: Engine): Promise<RegistryPlan> {

@@ -50,6 +50,16 @@ describe('the feature registry', () => {
     expect((await registry.get(1)).repository).toEqual(base());
   });
 
+  it('refuses a version that was never applied with a typed error listing the applied ones', async () => {
+    const registry = new FeatureRegistry(project);
+    await registry.apply(base(), engine);
+    await expect(registry.get(99)).rejects.toMatchObject({
+      code: 'FEATURE_REGISTRY_VERSION_NOT_FOUND',
+      value: 99,
+      hint: expect.stringMatching(/Applied versions: 1/),
+    });
+  });
+
   it.each([
     ['a duplicate name', 'FEATURE_DEFINITION_DUPLICATE', (r: FeatureRepository) => ({ ...r, featureServices: [{ name: 'stats', features: ['stats:rate'] }] })],
     [
