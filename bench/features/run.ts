@@ -210,6 +210,7 @@ try {
   if (wants('materialize')) console.log(materializeReport(await materializeBench(engine, service?.url)) + '\n');
   console.log(`Load average at the end: ${load()}; the run took ${((Date.now() - started) / 60_000).toFixed(1)} min`);
 } finally {
-  await service?.stop();
+  // A failure to stop Redis must not hide the error that ended the run.
+  await service?.stop().catch((error: unknown) => log(`redis-server did not stop cleanly: ${(error as Error).message}`));
   engine.close();
 }
