@@ -3,9 +3,12 @@
 
 Usage:
   feast_bench.py online SPEC.json      write a Feast repository for one online view, apply it
-                                       and time store.materialize() into its online store
-                                       (sqlite or Redis); the repository is then ready for
-                                       `feast serve`
+                                       (not timed) and time store.materialize() into its
+                                       empty online store (sqlite or Redis); the repository
+                                       is then ready for `feast serve`. With SPEC's `dump`,
+                                       then read every entity 1..SPEC's `entities` back with
+                                       store.get_online_features (in chunks, not timed) and
+                                       write the values, typed, to that Parquet file
   feast_bench.py historical SPEC.json  write a repository for the training views and apply it
                                        (not timed), then time reading the entity rows,
                                        get_historical_features(...).to_arrow() with the DuckDB
@@ -84,13 +87,73 @@ def definitions(spec_views, online):
 def online(spec):
     from feast import FeatureStore
 
+    # Imported before timing, as the Node side has its modules loaded: Feast reads the
+    # offline store through these lazily on the first materialize.
+    import ibis  # noqa: F401
+    import feast.infra.offline_stores.duckdb  # noqa: F401
+
     write_repo(spec["repo"], spec["project"], spec["online"])
     store = FeatureStore(repo_path=spec["repo"])
     store.apply(definitions([spec["view"]], online=True))
     start = time.perf_counter()
     store.materialize(datetime.fromisoformat(spec["start"]), datetime.fromisoformat(spec["end"]), feature_views=[spec["view"]["name"]])
     ms = (time.perf_counter() - start) * 1000
-    return {"materializeMs": ms, "maxRssKb": peak_rss_kb()}
+    result = {"materializeMs": ms, "maxRssKb": peak_rss_kb()}
+    if spec.get("dump"):
+        result.update(dump_online(store, spec))
+    return result
+
+
+def dump_online(store, spec, chunk=10_000):
+    """Every entity's values as Feast's get_online_features gives them, to a typed Parquet
+    file: driver_id, the view's event time (microseconds, UTC) and each feature. A value
+    of another Python type than its feature's (int for Int64, float for Float64) is
+    counted, not converted; its cell is left NULL so that the comparison fails too."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    view = spec["view"]
+    features = view["features"]
+    refs = [f"{view['name']}:{f['name']}" for f in features]
+    python_types = {"double": float, "long": int}
+    arrow_types = {"double": pa.float64(), "long": pa.int64()}
+    schema = pa.schema(
+        [("driver_id", pa.int64()), ("event_ts", pa.timestamp("us", tz="UTC"))] + [(f["name"], arrow_types[f["type"]]) for f in features]
+    )
+    wrong_types = []
+    not_found = 0
+    writer = pq.ParquetWriter(spec["dump"], schema)
+    try:
+        for first in range(1, spec["entities"] + 1, chunk):
+            ids = list(range(first, min(spec["entities"], first + chunk - 1) + 1))
+            proto = store.get_online_features(features=refs, entity_rows=[{"driver_id": i} for i in ids]).proto
+            names = list(proto.metadata.feature_names.val)
+            columns = {"driver_id": ids}
+            event_ts = None
+            for f in features:
+                column = proto.results[names.index(f["name"])]
+                values = []
+                for i, (status, value) in enumerate(zip(column.statuses, column.values)):
+                    kind = value.WhichOneof("val")
+                    python = getattr(value, kind) if kind is not None else None
+                    if status != 1:  # FieldStatus.PRESENT
+                        not_found += 1
+                        python = None
+                    elif type(python) is not python_types[f["type"]]:
+                        wrong_types.append([ids[i], f["name"], kind])
+                        python = None
+                    values.append(python)
+                columns[f["name"]] = values
+                stamps = [ts.seconds * 1_000_000 + ts.nanos // 1000 for ts in column.event_timestamps]
+                if event_ts is None:
+                    event_ts = stamps
+                elif stamps != event_ts:
+                    raise RuntimeError(f"features of {view['name']} disagree on event times")
+            columns["event_ts"] = event_ts
+            writer.write_table(pa.table({name: columns[name] for name in schema.names}, schema=schema))
+    finally:
+        writer.close()
+    return {"dumped": spec["entities"], "notFound": not_found, "wrongTypes": wrong_types[:10], "wrongTypeCount": len(wrong_types)}
 
 
 def historical(spec):

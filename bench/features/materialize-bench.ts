@@ -1,201 +1,215 @@
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { open } from 'lmdb';
-import type { Engine } from '../../src/engine/index.js';
-import {
-  entityKey,
-  FeatureStore,
-  LmdbOnlineStore,
-  RedisOnlineStore,
-  type FeatureRepository,
-  type OnlineRow,
-  type OnlineStore,
-} from '../../src/features/index.js';
+import { quoteLiteral, type Engine } from '../../src/engine/index.js';
 import { Project } from '../../src/project/index.js';
-import { runsFrom, type Contender } from '../ingest/rounds.js';
-import { log, median, timed } from '../table/measure.js';
-import { DRIVER, onlineData, onlineView, scratchDir, SERVE_FEATURES, WINDOW, type OnlineData } from './data.js';
+import { runsFrom } from '../ingest/rounds.js';
+import { log, median } from '../table/measure.js';
+import { feastInfo, onlineData, scratchDir, SERVE_FEATURES } from './data.js';
+import { feastOnline, type FeastOnlineResult } from './feast-online.js';
+import type { MaterializeRunConfig, MaterializeRunResult, MaterializeStoreConfig } from './materialize-child.js';
+import { runTs } from './processes.js';
 
 export const MATERIALIZE_ROWS = Number(process.env['BENCH_MATERIALIZE_ROWS'] ?? 1_000_000);
+/** Timed runs of every contender, Feast included (BENCH_MATERIALIZE_RUNS), after one untimed agreement round. */
 export const MATERIALIZE_RUNS = runsFrom('BENCH_MATERIALIZE_RUNS', 3, 1);
 const VIEW = 'mat_stats';
-const BATCH = 10_000;
 
 export interface MaterializeCase {
   ms: number;
   spread: [number, number];
   rowsPerSecond: number;
+  /** Peak RSS of the process, median over the runs, bytes. */
+  peakRss: number;
+  samples: number[];
 }
+
+export type MaterializeContender = 'aquifer-lmdb' | 'feast-sqlite' | 'raw-lmdb' | 'aquifer-redis' | 'feast-redis' | 'raw-redis' | 'aquifer-none';
 
 export interface MaterializeFigures {
   rows: number;
   runs: number;
-  lmdb: { aquifer: MaterializeCase; raw: MaterializeCase };
-  redis?: { aquifer: MaterializeCase; raw: MaterializeCase };
-  /** FeatureStore.materialize into a store that keeps nothing: DuckDB's query and the rows built in JavaScript. */
-  noop: MaterializeCase;
+  feastVersion: string;
+  cases: Partial<Record<MaterializeContender, MaterializeCase>>;
+  /** Why Feast on Redis is missing, when it is. */
+  feastRedisMissing?: string;
+  /** From the agreement round, before anything was timed: each store read back whole, against Feast's (EXCEPT ALL both ways). */
+  agreement: { entities: number; results: Record<string, { rows: number; onlyThis: number; onlyFeast: number }> };
 }
 
-/** A store that accepts every row and keeps nothing: what materialize costs before any store. */
-class NullStore implements OnlineStore {
-  async write(_view: string, rows: readonly OnlineRow[]): Promise<number> {
-    return rows.length;
-  }
-  async replace(): Promise<void> {}
-  async read(_view: string, keys: readonly string[]): Promise<(OnlineRow | undefined)[]> {
-    return keys.map(() => undefined);
-  }
-  async getMeta(): Promise<string | undefined> {
-    return undefined;
-  }
-  async setMeta(): Promise<void> {}
-  async close(): Promise<void> {}
+interface Run {
+  ms: number;
+  maxRssKb: number;
 }
 
-/**
- * The rows materialize writes, built up front for the raw contenders: the same keys and
- * the same OnlineRow values (event and created time in epoch ms, the 10 features).
- */
-async function onlineRows(engine: Engine, data: OnlineData): Promise<OnlineRow[]> {
-  const features = SERVE_FEATURES.map((f) => f.name);
-  const rows = await engine.query(
-    `SELECT driver_id, epoch_ms(event_ts) AS e, epoch_ms(created_ts) AS c, ${features.join(', ')} FROM read_parquet('${data.parquet}') ORDER BY driver_id`,
-  );
-  return rows.map((row) => {
-    const values: Record<string, unknown> = {};
-    for (const f of features) values[f] = typeof row[f] === 'bigint' ? Number(row[f]) : row[f];
-    return { key: entityKey([String(row['driver_id'])]), eventTs: Number(row['e']), createdTs: Number(row['c']), values };
-  });
+interface Contender {
+  name: MaterializeContender;
+  /** Empties this contender's store (not timed). */
+  prepare: () => Promise<void>;
+  run: (dump?: string) => Promise<Run>;
+  /** Which Feast store its read-back is compared with (Feast's own contenders have none). */
+  against?: MaterializeContender;
 }
 
-type Timed = { ms: number; samples: number[] };
-const figures = (rows: number, r: Timed): MaterializeCase => ({
-  ms: r.ms,
-  spread: [Math.min(...r.samples), Math.max(...r.samples)],
-  rowsPerSecond: rows / (r.ms / 1000),
-});
+/** Every entity's values, typed alike on both sides, for EXCEPT ALL. */
+function typed(from: string): string {
+  const features = SERVE_FEATURES.map((f) => `CAST("${f.name}" AS ${f.type === 'double' ? 'DOUBLE' : 'BIGINT'}) AS "${f.name}"`);
+  return `SELECT CAST(driver_id AS BIGINT) AS driver_id, CAST(event_ts AS TIMESTAMPTZ) AS event_ts, ${features.join(', ')} FROM ${from}`;
+}
 
-/**
- * `runs` rounds with no warm-up round (each run is long, and starts from an empty store);
- * contenders alternate within a round and their order rotates between rounds.
- */
-async function alternate(contenders: Record<string, Contender<void>>, runs: number): Promise<Record<string, Timed>> {
-  const names = Object.keys(contenders);
-  const samples = new Map<string, number[]>(names.map((n) => [n, []]));
-  for (let round = 0; round < runs; round++) {
-    for (const name of [...names.slice(round % names.length), ...names.slice(0, round % names.length)]) {
-      const contender = contenders[name] as Contender<void>;
-      await contender.prepare?.();
-      const { ms } = await timed(contender.run);
-      samples.get(name)?.push(ms);
-      log(`materialize round ${round + 1}: ${name} ${(ms / 1000).toFixed(2)} s`);
-    }
-  }
-  return Object.fromEntries(names.map((n) => [n, { ms: median(samples.get(n) ?? []), samples: samples.get(n) ?? [] }]));
+function ndjson(file: string): string {
+  const columns = ["driver_id: 'BIGINT'", "event_ts: 'VARCHAR'", ...SERVE_FEATURES.map((f) => `${f.name}: '${f.type === 'double' ? 'DOUBLE' : 'BIGINT'}'`)];
+  return `read_json(${quoteLiteral(file)}, format = 'newline_delimited', columns = {${columns.join(', ')}})`;
 }
 
 /**
- * FeatureStore.materialize of a 1M-row view (one row per entity, so every row read is
- * written) into a fresh LMDB and an empty Redis, against the same rows written raw: LMDB
- * putSync in one transaction, Redis pipelined SET.
+ * FeatureStore.materialize of a view of MATERIALIZE_ROWS rows (one per entity, so every
+ * row read is written) into an empty LMDB and an empty Redis, against Feast's
+ * store.materialize of the same rows (its Parquet file, DuckDB offline store) into an
+ * empty sqlite and the same Redis, and against the same rows written raw (LMDB putSync in
+ * one transaction, Redis pipelined SET); Aquifer into a store that keeps nothing shows
+ * the read side alone. Every run is a process of its own. One untimed round first: every
+ * store is then read back whole (Aquifer's through onlineFeatures, Feast's through
+ * get_online_features) and must hold exactly Feast's values, or the benchmark stops; then
+ * every contender runs MATERIALIZE_RUNS times, interleaved, the order rotating.
  */
 export async function materializeBench(engine: Engine, redisUrl: string | undefined): Promise<MaterializeFigures> {
   const data = await onlineData(engine, VIEW, MATERIALIZE_ROWS);
   const work = path.join(scratchDir(), 'materialize');
   await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
   const project = await Project.init(path.join(work, 'project'), 'bench-materialize');
-  const repository: FeatureRepository = { entities: [DRIVER], featureViews: [onlineView(VIEW, data.table)] };
-  const rows = await onlineRows(engine, data);
-  const lmdbDir = path.join(work, 'lmdb');
-  const check = (what: string, written: number) => {
-    if (written !== MATERIALIZE_ROWS) throw new Error(`${what} wrote ${written} rows, expected ${MATERIALIZE_ROWS}`);
+  const feast = feastInfo();
+  const dir = (name: string) => path.join(work, name);
+  const removed = (name: string) => () => rm(dir(name), { recursive: true, force: true });
+  const redis = redisUrl === undefined ? undefined : new Redis(redisUrl);
+  const flush = async () => {
+    await redis?.flushall();
   };
-  try {
-    log(`materialize: ${MATERIALIZE_ROWS.toLocaleString('en-US')} rows, ${MATERIALIZE_RUNS} runs`);
-    const materialize = async (online: OnlineStore, what: string) => {
-      const store = new FeatureStore(project, engine, repository, online);
-      try {
-        const [result] = await store.materialize(WINDOW.start, WINDOW.end);
-        check(what, result?.written ?? 0);
-      } finally {
-        await online.close();
-      }
+  const aquifer = (mode: 'aquifer' | 'raw', store: MaterializeStoreConfig) => async (dump?: string) => {
+    const config: MaterializeRunConfig = {
+      mode,
+      store,
+      project: project.root,
+      view: VIEW,
+      table: data.table,
+      parquet: data.parquet,
+      rows: MATERIALIZE_ROWS,
+      ...(dump === undefined ? {} : { dump }),
     };
-    const lmdb = await alternate(
-      {
-        aquifer: {
-          prepare: () => rm(lmdbDir, { recursive: true, force: true }),
-          run: async () => {
-            await materialize(LmdbOnlineStore.open(lmdbDir), 'FeatureStore.materialize into LMDB');
-          },
+    const result = await runTs<MaterializeRunResult>('materialize-child.ts', config, { timeoutMs: 60 * 60_000 });
+    if (result.written !== MATERIALIZE_ROWS) throw new Error(`${mode} into ${store.type} wrote ${result.written} rows, expected ${MATERIALIZE_ROWS}`);
+    if (dump !== undefined && (result.notFound !== 0 || (result.wrongTypes?.length ?? 0) > 0))
+      throw new Error(`${mode} into ${store.type}, read back: ${result.notFound} values not found; wrong types ${JSON.stringify(result.wrongTypes)}`);
+    return result;
+  };
+  const feastRun = (store: 'sqlite' | 'redis') => async (dump?: string) => {
+    const online = store === 'sqlite' ? { type: 'sqlite' as const } : { type: 'redis' as const, connection: new URL(redisUrl as string).host };
+    const result: FeastOnlineResult = await feastOnline(data, VIEW, dir(`feast-${store}`), online, dump);
+    if (dump !== undefined && (result.dumped !== MATERIALIZE_ROWS || result.notFound !== 0 || result.wrongTypeCount !== 0))
+      throw new Error(`Feast ${store}, read back: ${JSON.stringify(result)}`);
+    return { ms: result.materializeMs, maxRssKb: result.maxRssKb };
+  };
+  const contenders: Contender[] = [
+    { name: 'aquifer-lmdb', prepare: removed('lmdb'), run: aquifer('aquifer', { type: 'lmdb', path: dir('lmdb') }), against: 'feast-sqlite' },
+    { name: 'feast-sqlite', prepare: removed('feast-sqlite'), run: feastRun('sqlite') },
+    { name: 'raw-lmdb', prepare: removed('raw-lmdb'), run: aquifer('raw', { type: 'lmdb', path: dir('raw-lmdb') }), against: 'feast-sqlite' },
+  ];
+  if (redisUrl !== undefined) {
+    const store = { type: 'redis', url: redisUrl, prefix: 'aquifer:bench-materialize' } as const;
+    contenders.push({ name: 'aquifer-redis', prepare: flush, run: aquifer('aquifer', store), against: feast.redis ? 'feast-redis' : 'feast-sqlite' });
+    if (feast.redis)
+      contenders.push({
+        name: 'feast-redis',
+        prepare: async () => {
+          await removed('feast-redis')();
+          await flush();
         },
-        raw: {
-          prepare: () => rm(lmdbDir, { recursive: true, force: true }),
-          run: async () => {
-            // The same environment options as LmdbOnlineStore; opening is part of both.
-            const db = open<OnlineRow, string>({ path: lmdbDir, compression: false });
-            db.transactionSync(() => {
-              for (const row of rows) db.putSync(`${VIEW}\u0000${row.key}`, row);
-            });
-            check('raw LMDB', db.getKeysCount());
-            await db.close();
-          },
-        },
-        noop: { run: () => materialize(new NullStore(), 'FeatureStore.materialize into a null store') },
-      },
-      MATERIALIZE_RUNS,
+        run: feastRun('redis'),
+      });
+    contenders.push({ name: 'raw-redis', prepare: flush, run: aquifer('raw', store), against: feast.redis ? 'feast-redis' : 'feast-sqlite' });
+  }
+  contenders.push({ name: 'aquifer-none', prepare: async () => {}, run: aquifer('aquifer', { type: 'none' }) });
+  const results = new Map<MaterializeContender, Run[]>(contenders.map((c) => [c.name, []]));
+  try {
+    log(
+      `materialize: ${MATERIALIZE_ROWS.toLocaleString('en-US')} rows; an agreement round (every store read back whole), then ${MATERIALIZE_RUNS} timed runs of each of ${contenders.length} contenders`,
     );
-    await rm(lmdbDir, { recursive: true, force: true });
-    let redis: MaterializeFigures['redis'];
-    if (redisUrl !== undefined) {
-      const client = new Redis(redisUrl);
-      const prefix = 'aquifer:bench-materialize';
-      const flush = async () => {
-        await client.flushall();
-      };
-      const keys = rows.map((row) => `${prefix}:${VIEW}:${row.key}`);
-      const counted = async (what: string) => check(what, await client.dbsize());
-      try {
-        const r = await alternate(
-          {
-            aquifer: {
-              prepare: flush,
-              run: async () => {
-                await materialize(RedisOnlineStore.connect(redisUrl, prefix), 'FeatureStore.materialize into Redis');
-                // dbsize counts the materialized-until marker too.
-                check('FeatureStore.materialize into Redis', (await client.dbsize()) - 1);
-              },
-            },
-            raw: {
-              prepare: flush,
-              run: async () => {
-                // Pipelines of 10,000 SETs, one after the other, as materialize batches its rows.
-                for (let start = 0; start < rows.length; start += BATCH) {
-                  const pipeline = client.pipeline();
-                  for (let i = start; i < Math.min(rows.length, start + BATCH); i++) pipeline.set(keys[i] as string, JSON.stringify(rows[i]));
-                  await pipeline.exec();
-                }
-                await counted('raw Redis');
-              },
-            },
-          },
-          MATERIALIZE_RUNS,
+    const dumps = new Map<MaterializeContender, string>();
+    let agreement: MaterializeFigures['agreement'] | undefined;
+    for (let round = -1; round < MATERIALIZE_RUNS; round++) {
+      const shift = Math.max(0, round) % contenders.length;
+      for (const contender of [...contenders.slice(shift), ...contenders.slice(0, shift)]) {
+        await contender.prepare();
+        const dump =
+          round < 0 && contender.name !== 'aquifer-none' ? dir(`${contender.name}.${contender.name.startsWith('feast') ? 'parquet' : 'ndjson'}`) : undefined;
+        if (dump !== undefined) dumps.set(contender.name, dump);
+        const result = await contender.run(dump);
+        if (round >= 0) results.get(contender.name)?.push(result);
+        log(
+          `materialize ${round < 0 ? 'agreement round' : `round ${round + 1} of ${MATERIALIZE_RUNS}`}: ${contender.name} ${(result.ms / 1000).toFixed(2)} s, peak RSS ${(result.maxRssKb / 2 ** 20).toFixed(2)} GiB`,
         );
-        redis = { aquifer: figures(MATERIALIZE_ROWS, r['aquifer'] as Timed), raw: figures(MATERIALIZE_ROWS, r['raw'] as Timed) };
-        await flush();
-      } finally {
-        await client.quit();
       }
+      if (round < 0) agreement = await agree(engine, contenders, dumps);
+    }
+    await flush();
+    const cases: MaterializeFigures['cases'] = {};
+    for (const [name, runs] of results) {
+      const samples = runs.map((r) => r.ms);
+      const ms = median(samples);
+      cases[name] = {
+        ms,
+        spread: [Math.min(...samples), Math.max(...samples)],
+        rowsPerSecond: MATERIALIZE_ROWS / (ms / 1000),
+        peakRss: median(runs.map((r) => r.maxRssKb * 1024)),
+        samples,
+      };
     }
     return {
       rows: MATERIALIZE_ROWS,
       runs: MATERIALIZE_RUNS,
-      lmdb: { aquifer: figures(MATERIALIZE_ROWS, lmdb['aquifer'] as Timed), raw: figures(MATERIALIZE_ROWS, lmdb['raw'] as Timed) },
-      ...(redis === undefined ? {} : { redis }),
-      noop: figures(MATERIALIZE_ROWS, lmdb['noop'] as Timed),
+      feastVersion: feast.version,
+      cases,
+      ...(redisUrl !== undefined && !feast.redis ? { feastRedisMissing: 'the Python redis client (feast[redis]) is not installed' } : {}),
+      ...(redisUrl === undefined ? { feastRedisMissing: 'no redis-server' } : {}),
+      agreement: agreement as MaterializeFigures['agreement'],
     };
   } finally {
+    await redis?.quit();
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** Every store read back whole must hold exactly its Feast counterpart's values (EXCEPT ALL both ways, typed alike), or the benchmark stops. */
+async function agree(
+  engine: Engine,
+  contenders: readonly Contender[],
+  dumps: ReadonlyMap<MaterializeContender, string>,
+): Promise<MaterializeFigures['agreement']> {
+  log('materialize: comparing every store, read back whole, with Feast’s (EXCEPT ALL both ways) before timing');
+  const results: MaterializeFigures['agreement']['results'] = {};
+  for (const contender of contenders) {
+    if (contender.against === undefined) continue;
+    const ours = typed(ndjson(dumps.get(contender.name) as string));
+    const theirs = typed(`read_parquet(${quoteLiteral(dumps.get(contender.against) as string)})`);
+    const nulls = (sql: string) =>
+      `(SELECT count(*) FROM (${sql}) WHERE ${['driver_id', 'event_ts', ...SERVE_FEATURES.map((f) => f.name)].map((c) => `"${c}" IS NULL`).join(' OR ')})`;
+    const [row] = await engine.query(`SELECT
+      (SELECT count(*) FROM (${ours})) AS ours,
+      (SELECT count(*) FROM (${theirs})) AS theirs,
+      ${nulls(ours)} + ${nulls(theirs)} AS nulls,
+      (SELECT count(*) FROM ((${ours}) EXCEPT ALL (${theirs}))) AS only_ours,
+      (SELECT count(*) FROM ((${theirs}) EXCEPT ALL (${ours}))) AS only_theirs`);
+    const result = { rows: Number(row?.['ours']), onlyThis: Number(row?.['only_ours']), onlyFeast: Number(row?.['only_theirs']) };
+    results[`${contender.name} against ${contender.against}`] = result;
+    const feastRows = Number(row?.['theirs']);
+    if (result.onlyThis !== 0 || result.onlyFeast !== 0 || result.rows !== MATERIALIZE_ROWS || feastRows !== MATERIALIZE_ROWS || Number(row?.['nulls']) !== 0) {
+      const sample = await engine.queryJson(`SELECT * FROM ((${ours}) EXCEPT ALL (${theirs})) ORDER BY driver_id LIMIT 3`);
+      const theirSample = await engine.queryJson(`SELECT * FROM ((${theirs}) EXCEPT ALL (${ours})) ORDER BY driver_id LIMIT 3`);
+      throw new Error(
+        `${contender.name}'s store and ${contender.against}'s differ, so nothing is timed: ${JSON.stringify(result)}, Feast's ${feastRows} rows, ${Number(row?.['nulls'])} NULLs; only in ${contender.name}'s, e.g. ${JSON.stringify(sample)}; only in Feast's, e.g. ${JSON.stringify(theirSample)}`,
+      );
+    }
+  }
+  return { entities: MATERIALIZE_ROWS, results };
 }

@@ -5,7 +5,7 @@ import { Engine } from '../../src/engine/index.js';
 import { startRedis, type RedisService } from '../../test/support/services.js';
 import { log } from '../table/measure.js';
 import { feastInfo, REPO_ROOT } from './data.js';
-import { materializeBench, type MaterializeFigures } from './materialize-bench.js';
+import { materializeBench, type MaterializeCase, type MaterializeContender, type MaterializeFigures } from './materialize-bench.js';
 import { serveBench, type ServeFigures } from './serve-bench.js';
 import { trainingBench, type TrainingFigures } from './training-bench.js';
 
@@ -26,13 +26,14 @@ function table(header: string[], rows: string[][]): string {
 
 function serveReport(f: ServeFigures): string {
   const out: string[] = [
-    `Online serving: ${count(f.entities)} entities, 10 features (5 DOUBLE, 5 BIGINT) in one view; ${f.clients} keep-alive clients in a closed loop, 1 s warm-up + ${f.seconds} s per run, median of ${f.runs} runs; Feast with ${f.feastWorkers} gunicorn worker(s)`,
+    `Online serving: ${count(f.entities)} entities, 10 features (5 DOUBLE, 5 BIGINT) in one view; ${f.clients} keep-alive clients in a closed loop, 1 s warm-up + ${f.seconds} s per run, median of ${f.runs} interleaved runs per server, the order rotating; Feast with ${f.feastWorkers} gunicorn worker(s)`,
   ];
   const goals: string[][] = [];
+  const details: string[] = [];
   for (const b of f.backends) {
     const names: Record<string, string> = {
       aquifer: `Aquifer \`startServer\` (${b.backend === 'lmdb' ? 'LMDB' : 'Redis'})`,
-      raw: b.backend === 'lmdb' ? 'raw node:http + LMDB getMany' : 'raw node:http + Redis MGET',
+      raw: `limit: ${b.backend === 'lmdb' ? 'raw node:http + LMDB getMany' : 'raw node:http + Redis MGET'}`,
       feast: `Feast \`feast serve\` (${b.feastStore})`,
     };
     const rows: string[][] = [];
@@ -55,15 +56,15 @@ function serveReport(f: ServeFigures): string {
         goals.push([
           b.backend === 'lmdb' ? 'LMDB (Feast: sqlite)' : 'Redis',
           `${shape} × 10`,
-          x(a.p99Ms / r.p99Ms),
-          x(a.requestsPerSecond / r.requestsPerSecond),
           feast === undefined ? 'n/a' : x(a.requestsPerSecond / feast.requestsPerSecond),
           feast === undefined ? 'n/a' : x(feast.p99Ms / a.p99Ms),
+          x(a.p99Ms / r.p99Ms),
+          x(a.requestsPerSecond / r.requestsPerSecond),
         ]);
       }
     }
-    out.push('', table(['entities × features', 'server', 'requests/s (median)', 'slowest – fastest run', 'p50', 'p99', 'response bytes'], rows));
-    if (b.feastStore.startsWith('none')) out.push('', `Feast on Redis: ${b.feastStore}.`);
+    details.push('', table(['entities × features', 'server', 'requests/s (median)', 'slowest – fastest run', 'p50', 'p99', 'response bytes'], rows));
+    if (b.feastStore.startsWith('none')) details.push('', `Feast on Redis: ${b.feastStore}.`);
   }
   out.push(
     '',
@@ -71,13 +72,16 @@ function serveReport(f: ServeFigures): string {
       [
         'online store',
         'request',
-        'p99 Aquifer / raw (goal ≤ 1.5)',
-        'requests/s Aquifer / raw',
         'requests/s Aquifer / Feast (goal ≥ 10)',
         'p99 Feast / Aquifer',
+        'p99 Aquifer / raw (goal ≤ 1.5)',
+        'requests/s Aquifer / raw',
       ],
       goals,
     ),
+    ...details,
+    '',
+    `Agreement, checked before the load: every entity's answer (${f.backends.map((b) => `${b.backend} ${count(b.agreedEntities)}`).join(', ')}) asked through the HTTP servers in batches of 1,000 plus one unknown entity; Aquifer and Feast gave the same names, values, statuses and event times, the raw server the same stored values.`,
   );
   return out.join('\n');
 }
@@ -114,47 +118,61 @@ function trainingReport(f: TrainingFigures): string {
   ].join('\n');
 }
 
-function materializeReport(f: MaterializeFigures, serve: ServeFigures | undefined): string {
-  const row = (store: string, name: string, c: MaterializeFigures['noop'], raw?: MaterializeFigures['noop']) => [
-    store,
-    name,
-    seconds(c.ms),
-    `${seconds(c.spread[0])} – ${seconds(c.spread[1])}`,
-    count(c.rowsPerSecond),
-    raw === undefined ? '' : x(c.rowsPerSecond / raw.rowsPerSecond),
-  ];
-  const rows = [
-    row('LMDB', 'Aquifer `FeatureStore.materialize`', f.lmdb.aquifer, f.lmdb.raw),
-    row('LMDB', 'raw `putSync` of the same rows in one transaction', f.lmdb.raw),
-  ];
-  if (f.redis !== undefined)
-    rows.push(
-      row('Redis', 'Aquifer `FeatureStore.materialize`', f.redis.aquifer, f.redis.raw),
-      row('Redis', 'raw pipelined SET of the same rows (pipelines of 10,000)', f.redis.raw),
-    );
-  rows.push(row('none', 'Aquifer `FeatureStore.materialize` into a store that keeps nothing', f.noop));
-  const out = [
-    `Materialization: a view of ${count(f.rows)} rows, one per entity, 10 features; median of ${f.runs} runs, each into an empty store`,
-    '',
-    table(['store', 'contender', 'time (median)', 'fastest – slowest', 'rows/s', 'Aquifer / raw'], rows),
-  ];
-  if (serve !== undefined) {
-    const feastRows = serve.backends
-      .filter((b) => b.materializeMs.feast !== undefined)
-      .map((b) => {
-        const aquifer = serve.entities / (b.materializeMs.aquifer / 1000);
-        const feast = serve.entities / ((b.materializeMs.feast as number) / 1000);
-        return [b.backend === 'lmdb' ? 'LMDB / Feast sqlite' : 'Redis / Feast Redis', count(aquifer), count(feast), x(aquifer / feast)];
-      });
-    if (feastRows.length > 0)
-      out.push(
-        '',
-        `Against Feast's \`materialize\`, on the ${count(serve.entities)}-row serving view (one run each, taken in the serving part):`,
-        '',
-        table(['online store', 'Aquifer rows/s', 'Feast rows/s', 'Aquifer / Feast'], feastRows),
-      );
+const MATERIALIZE_NAMES: Record<MaterializeContender, [string, string]> = {
+  'aquifer-lmdb': ['LMDB (Feast: sqlite)', 'Aquifer `FeatureStore.materialize` from the Delta table into LMDB'],
+  'feast-sqlite': ['LMDB (Feast: sqlite)', 'Feast `store.materialize` from the Parquet file (DuckDB offline store) into sqlite'],
+  'raw-lmdb': ['LMDB', 'limit: raw `putSync` of the same rows in one transaction (rows built before the timer)'],
+  'aquifer-redis': ['Redis', 'Aquifer `FeatureStore.materialize` from the Delta table into Redis'],
+  'feast-redis': ['Redis', 'Feast `store.materialize` from the Parquet file (DuckDB offline store) into Redis'],
+  'raw-redis': ['Redis', 'limit: raw pipelined SET of the same rows (pipelines of 10,000; rows built before the timer)'],
+  'aquifer-none': ['none', 'not like for like: Aquifer `FeatureStore.materialize` into a store that keeps nothing (the read side alone; against Feast sqlite)'],
+};
+
+function materializeReport(f: MaterializeFigures): string {
+  const feastOf = (name: MaterializeContender) =>
+    name.endsWith('redis') && f.cases['feast-redis'] !== undefined ? f.cases['feast-redis'] : f.cases['feast-sqlite'];
+  const rawOf = (name: MaterializeContender) => (name.endsWith('redis') ? f.cases['raw-redis'] : name.endsWith('lmdb') ? f.cases['raw-lmdb'] : undefined);
+  const rows: string[][] = [];
+  for (const [name, c] of Object.entries(f.cases) as [MaterializeContender, MaterializeCase][]) {
+    const [store, label] = MATERIALIZE_NAMES[name];
+    const feast = feastOf(name);
+    const raw = rawOf(name);
+    const ratio = feast === undefined ? 'n/a' : x(feast.ms / c.ms);
+    rows.push([
+      store,
+      label,
+      name === 'aquifer-none' ? `(${ratio})` : ratio,
+      seconds(c.ms),
+      `${seconds(c.spread[0])} – ${seconds(c.spread[1])}`,
+      count(c.rowsPerSecond),
+      raw === undefined || !name.startsWith('aquifer') ? '' : x(raw.ms / c.ms),
+      gib(c.peakRss),
+    ]);
   }
-  return out.join('\n');
+  const agreed = Object.entries(f.agreement.results)
+    .map(([name, r]) => `${name} ${count(r.rows)} (only there ${count(r.onlyThis)}, only in Feast's ${count(r.onlyFeast)})`)
+    .join('; ');
+  return [
+    `Materialization: a view of ${count(f.rows)} rows, one per entity, 10 features (5 DOUBLE, 5 BIGINT), over the same window into an empty store; median of ${f.runs} interleaved runs per contender (Feast ${f.feastVersion} too), the order rotating, each in a fresh process, after one untimed round whose stores, read back whole, had to agree`,
+    '',
+    table(
+      [
+        'online store',
+        "contender (from the view's data to an online store holding every entity)",
+        'Feast time / this',
+        'time (median)',
+        'fastest – slowest',
+        'rows/s',
+        'raw time / this',
+        'peak RSS',
+      ],
+      rows,
+    ),
+    '',
+    `All runs (s, in the order run): ${(Object.entries(f.cases) as [MaterializeContender, MaterializeCase][]).map(([name, c]) => `${name} ${c.samples.map((v) => (v / 1000).toFixed(2)).join(', ')}`).join('; ')}.`,
+    ...(f.feastRedisMissing === undefined ? [] : [`Feast on Redis: none (${f.feastRedisMissing}); Aquifer's Redis rows are compared with Feast's sqlite.`]),
+    `Agreement, checked before timing (every entity read back, Aquifer's stores through \`onlineFeatures\`, Feast's through \`get_online_features\`; EXCEPT ALL both ways over driver_id, event time and the 10 features, typed BIGINT, TIMESTAMPTZ, DOUBLE and BIGINT; no NULLs, no value of another type): ${agreed}.`,
+  ].join('\n');
 }
 
 /** A throwaway redis-server (scripts/redis.sh), installed from Debian's packages when missing. */
@@ -187,15 +205,12 @@ try {
   console.log(
     `Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; DuckDB ${duckdb}; Feast ${feast.version}; redis-server ${redisVersion}; load average at start ${load()}\n`,
   );
-  let serve: ServeFigures | undefined;
-  if (wants('serve')) {
-    serve = await serveBench(engine, service?.url);
-    console.log(serveReport(serve) + '\n');
-  }
+  if (wants('serve')) console.log(serveReport(await serveBench(engine, service?.url)) + '\n');
   if (wants('training')) console.log(trainingReport(await trainingBench(engine)) + '\n');
-  if (wants('materialize')) console.log(materializeReport(await materializeBench(engine, service?.url), serve) + '\n');
+  if (wants('materialize')) console.log(materializeReport(await materializeBench(engine, service?.url)) + '\n');
   console.log(`Load average at the end: ${load()}; the run took ${((Date.now() - started) / 60_000).toFixed(1)} min`);
 } finally {
-  await service?.stop();
+  // A failure to stop Redis must not hide the error that ended the run.
+  await service?.stop().catch((error: unknown) => log(`redis-server did not stop cleanly: ${(error as Error).message}`));
   engine.close();
 }

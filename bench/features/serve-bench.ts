@@ -1,25 +1,12 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import type { Engine } from '../../src/engine/index.js';
 import { FeatureRegistry, openAppliedFeatureStore, type FeatureRepository } from '../../src/features/index.js';
 import { log, median } from '../table/measure.js';
-import {
-  DRIVER,
-  FEAST_SCRIPT,
-  feastInfo,
-  here,
-  onlineData,
-  onlineView,
-  scratchDir,
-  SERVE_FEATURES,
-  venvPython,
-  WINDOW,
-  writeProject,
-  type OnlineData,
-} from './data.js';
+import { DRIVER, feastInfo, here, onlineData, onlineView, scratchDir, SERVE_FEATURES, venvPython, WINDOW, writeProject, type OnlineData } from './data.js';
+import { feastOnline } from './feast-online.js';
 import { runJson, startFeastServer, startTsServer, type Service } from './processes.js';
-import { entityIds, requestBody, type ServeLoadConfig, type ServeLoadResult } from './serve-load.js';
+import { requestBody, type ServeLoadConfig, type ServeLoadResult } from './serve-load.js';
 import type { ServeServerConfig } from './serve-server.js';
 
 export const SERVE_ENTITIES = Number(process.env['BENCH_SERVE_ENTITIES'] ?? 100_000);
@@ -50,8 +37,8 @@ export interface BackendFigures {
   feastStore: string;
   /** By entities per request, then contender (feast absent when it could not run). */
   shapes: Record<number, Partial<Record<Contender, ServeCase>>>;
-  /** Materialization of the serving view (the rows each store holds), for part 3's Feast comparison. */
-  materializeMs: { aquifer: number; feast?: number };
+  /** Entities whose answers were compared, through the servers, before the load. */
+  agreedEntities: number;
 }
 
 export interface ServeFigures {
@@ -107,20 +94,42 @@ async function post(url: string, ids: readonly number[]): Promise<unknown> {
 
 const same = (a: unknown, b: unknown) => a === b || (a !== null && b !== null && a !== undefined && b !== undefined && Number(a) === Number(b));
 
+/** Entities per request in the agreement check: all of them are compared, batch by batch. */
+const AGREE_BATCH = 1000;
+
 /**
- * Before anything is timed, the contenders must give the same answer to one request of
- * 100 known entities and one unknown: Aquifer and Feast the same names, values, statuses
- * and event times; the raw server the same stored values.
+ * Before anything is timed, the contenders must give the same answers for every entity
+ * of the view, asked through the HTTP servers in batches of AGREE_BATCH known entities and
+ * one unknown: Aquifer and Feast the same names, values, statuses and event times; the raw
+ * server the same stored values. Returns the number of entities compared.
  */
-async function checkAgreement(servers: Partial<Record<Contender, Service>>, data: OnlineData, feastUnknownPresent = false): Promise<void> {
-  const ids = [...(entityIds(1, 100, data.rows, 999)[0] as number[]), data.rows + 7];
+async function checkAgreement(
+  backend: 'lmdb' | 'redis',
+  servers: Partial<Record<Contender, Service>>,
+  data: OnlineData,
+  feastUnknownPresent = false,
+): Promise<number> {
+  log(`serve ${backend}: comparing the servers' answers for all ${data.rows.toLocaleString('en-US')} entities before the load`);
+  for (let first = 1; first <= data.rows; first += AGREE_BATCH) {
+    const known = Array.from({ length: Math.min(AGREE_BATCH, data.rows - first + 1) }, (_, i) => first + i);
+    const problems = await compareBatch(servers, [...known, data.rows + 7], feastUnknownPresent);
+    if (problems.length > 0)
+      throw new Error(
+        `the ${backend} servers disagree (${problems.length} differences in entities ${first}–${first + known.length - 1}), so nothing is timed:\n${problems.slice(0, 10).join('\n')}`,
+      );
+  }
+  return data.rows;
+}
+
+/** The differences between the servers' answers for `ids` (the last one unknown). */
+async function compareBatch(servers: Partial<Record<Contender, Service>>, ids: readonly number[], feastUnknownPresent: boolean): Promise<string[]> {
   const aquifer = (await post((servers.aquifer as Service).url, ids)) as FeastResponse;
   const problems: string[] = [];
   const names = aquifer.metadata.feature_names;
   if (names.join() !== ['driver_id', ...SERVE_FEATURES.map((f) => f.name)].join()) problems.push(`Aquifer's feature names: ${names.join()}`);
   const last = ids.length - 1;
-  if (aquifer.results[1]?.statuses[last] !== 'NOT_FOUND' || aquifer.results[1]?.statuses[0] !== 'PRESENT')
-    problems.push('Aquifer statuses: expected PRESENT then NOT_FOUND for the unknown entity');
+  if (aquifer.results[1]?.statuses[last] !== 'NOT_FOUND' || aquifer.results[1]?.statuses.slice(0, last).some((s) => s !== 'PRESENT'))
+    problems.push('Aquifer statuses: expected PRESENT for every known entity, then NOT_FOUND for the unknown one');
   if (servers.feast !== undefined) {
     const feast = (await post(servers.feast.url, ids)) as FeastResponse;
     // Feast answers with the features in an order of its own: compare them by name.
@@ -147,7 +156,7 @@ async function checkAgreement(servers: Partial<Record<Contender, Service>>, data
       if (!same(expected, got ?? null)) problems.push(`raw ${feature.name} of entity ${ids[i]}: ${JSON.stringify(got)}, Aquifer ${JSON.stringify(expected)}`);
     });
   });
-  if (problems.length > 0) throw new Error(`the servers disagree (${problems.length} differences):\n${problems.slice(0, 10).join('\n')}`);
+  return problems;
 }
 
 async function measureBackend(backend: 'lmdb' | 'redis', servers: Partial<Record<Contender, Service>>): Promise<BackendFigures['shapes']> {
@@ -172,39 +181,15 @@ async function measureBackend(backend: 'lmdb' | 'redis', servers: Partial<Record
   return shapes;
 }
 
-/** Feast's repository for the serving view, materialized into its online store (sqlite or Redis); returns the time. */
-async function feastMaterialize(data: OnlineData, repo: string, online: { type: 'sqlite' } | { type: 'redis'; connection: string }): Promise<number> {
-  await rm(repo, { recursive: true, force: true });
-  await mkdir(repo, { recursive: true });
-  const spec = {
-    repo,
-    project: 'bench',
-    online,
-    view: { name: VIEW, parquet: data.parquet, timestampField: 'event_ts', createdTimestampField: 'created_ts', features: SERVE_FEATURES },
-    start: WINDOW.start.replace('Z', '+00:00'),
-    end: WINDOW.end.replace('Z', '+00:00'),
-  };
-  const file = path.join(repo, 'spec.json');
-  await writeFile(file, JSON.stringify(spec));
-  const result = await runJson<{ materializeMs: number }>(venvPython(), [FEAST_SCRIPT, 'online', file], {
-    timeoutMs: 30 * 60_000,
-    env: { ...process.env, PYTHONWARNINGS: 'ignore' },
-  });
-  return result.materializeMs;
-}
-
-/** Aquifer's materialization of the serving view through the project's configured online store. */
-async function aquiferMaterialize(engine: Engine, root: string, name: string, repository: FeatureRepository, redisUrl?: string): Promise<number> {
+/** Aquifer's project for the serving view, applied and materialized into its configured online store (not timed: materialization is measured on its own). */
+async function aquiferMaterialize(engine: Engine, root: string, name: string, repository: FeatureRepository, redisUrl?: string): Promise<void> {
   const project = await writeProject(root, name, repository, redisUrl === undefined ? undefined : { type: 'redis', url: redisUrl });
   // The server serves the definitions as last applied, as `aquifer apply` records them.
   await new FeatureRegistry(project).apply(repository, engine);
   const store = await openAppliedFeatureStore(project, engine);
-  const start = performance.now();
   const [result] = await store.materialize(WINDOW.start, WINDOW.end);
-  const ms = performance.now() - start;
   await store.online?.close();
   if (result?.written !== SERVE_ENTITIES) throw new Error(`materialize wrote ${result?.written} rows of ${SERVE_ENTITIES}`);
-  return ms;
 }
 
 async function flushRedis(url: string): Promise<void> {
@@ -232,9 +217,9 @@ export async function serveBench(engine: Engine, redisUrl: string | undefined): 
     {
       const root = path.join(work, 'project-lmdb');
       log(`serve: materializing ${SERVE_ENTITIES.toLocaleString('en-US')} entities into LMDB and Feast's sqlite`);
-      const aquiferMs = await aquiferMaterialize(engine, root, 'bench-serve', repository);
+      await aquiferMaterialize(engine, root, 'bench-serve', repository);
       const feastRepo = path.join(work, 'feast-sqlite');
-      const feastMs = await feastMaterialize(data, feastRepo, { type: 'sqlite' });
+      await feastOnline(data, VIEW, feastRepo, { type: 'sqlite' });
       const servers: Partial<Record<Contender, Service>> = {};
       try {
         servers.aquifer = await startTsServer('serve-server.ts', { kind: 'aquifer', project: root } satisfies ServeServerConfig);
@@ -244,13 +229,8 @@ export async function serveBench(engine: Engine, redisUrl: string | undefined): 
           view: VIEW,
         } satisfies ServeServerConfig);
         servers.feast = await startFeastServer(feastBin, feastRepo, FEAST_WORKERS);
-        await checkAgreement(servers, data);
-        backends.push({
-          backend: 'lmdb',
-          feastStore: `sqlite (Feast ${feast.version})`,
-          shapes: await measureBackend('lmdb', servers),
-          materializeMs: { aquifer: aquiferMs, feast: feastMs },
-        });
+        const agreedEntities = await checkAgreement('lmdb', servers, data);
+        backends.push({ backend: 'lmdb', feastStore: `sqlite (Feast ${feast.version})`, shapes: await measureBackend('lmdb', servers), agreedEntities });
       } finally {
         for (const s of Object.values(servers)) await s.stop();
       }
@@ -260,9 +240,9 @@ export async function serveBench(engine: Engine, redisUrl: string | undefined): 
       await flushRedis(redisUrl);
       const root = path.join(work, 'project-redis');
       log(`serve: materializing ${SERVE_ENTITIES.toLocaleString('en-US')} entities into Redis (Aquifer${feast.redis ? ' and Feast' : ''})`);
-      const aquiferMs = await aquiferMaterialize(engine, root, 'bench-serve-redis', repository, redisUrl);
+      await aquiferMaterialize(engine, root, 'bench-serve-redis', repository, redisUrl);
       const feastRepo = path.join(work, 'feast-redis');
-      const feastMs = feast.redis ? await feastMaterialize(data, feastRepo, { type: 'redis', connection: new URL(redisUrl).host }) : undefined;
+      if (feast.redis) await feastOnline(data, VIEW, feastRepo, { type: 'redis', connection: new URL(redisUrl).host });
       const servers: Partial<Record<Contender, Service>> = {};
       try {
         servers.aquifer = await startTsServer('serve-server.ts', { kind: 'aquifer', project: root } satisfies ServeServerConfig);
@@ -273,12 +253,12 @@ export async function serveBench(engine: Engine, redisUrl: string | undefined): 
           view: VIEW,
         } satisfies ServeServerConfig);
         if (feast.redis) servers.feast = await startFeastServer(feastBin, feastRepo, FEAST_WORKERS);
-        await checkAgreement(servers, data, true);
+        const agreedEntities = await checkAgreement('redis', servers, data, true);
         backends.push({
           backend: 'redis',
           feastStore: feast.redis ? `Redis (Feast ${feast.version}, redis-py)` : 'none: the Python redis client (feast[redis]) is not installed',
           shapes: await measureBackend('redis', servers),
-          materializeMs: { aquifer: aquiferMs, ...(feastMs === undefined ? {} : { feast: feastMs }) },
+          agreedEntities,
         });
       } finally {
         for (const s of Object.values(servers)) await s.stop();
