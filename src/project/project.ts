@@ -141,6 +141,12 @@ export class Project {
     return path.join(this.root, 'tables', checkTableName(name));
   }
 
+  /** A feature view's source table: an absolute path or a URI (`s3://…`, `file:///…`) as given, a name by `tablePath`. */
+  tableLocation(nameOrLocation: string): string {
+    if (path.isAbsolute(nameOrLocation) || /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(nameOrLocation)) return nameOrLocation;
+    return this.tablePath(nameOrLocation);
+  }
+
   /** Where the project's tables live, for messages: the `tables/` folder or the S3 root. */
   get tablesRoot(): string {
     return describeStorage(this.config, this.root);

@@ -80,6 +80,10 @@ describe('the project config (aquifer.json)', () => {
     expect(project.config.backends.tableStorage).toEqual({ type: 's3', root: 's3://lake/shop' });
     expect((await Project.open(root)).tablePath('events')).toBe('s3://lake/shop/events');
     await expect(stat(path.join(root, 'tables'))).rejects.toMatchObject({ code: 'ENOENT' });
+    // Feature view sources: a URI or an absolute path as given, a name under the root.
+    expect(project.tableLocation('s3://elsewhere/t')).toBe('s3://elsewhere/t');
+    expect(project.tableLocation('/data/t')).toBe('/data/t');
+    expect(project.tableLocation('events')).toBe('s3://lake/shop/events');
     await expect(Project.init(root, 'p', { storage: 's3://other/x' })).rejects.toMatchObject({
       code: 'PROJECT_CONFIG_INVALID',
       value: { field: 'backends.tableStorage' },
