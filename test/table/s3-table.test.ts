@@ -124,6 +124,21 @@ describe.skipIf(!minioReady)('Delta tables on S3 (MinIO)', () => {
     expect(await read(table, { where: "region = 'eu'" })).toHaveLength(10);
   }, 120_000);
 
+  it('reads partitions whose values need escaping (spaces, %, =, non-ASCII) from S3', async () => {
+    const { table } = await DeltaTable.create(s3Location(), {
+      ...s3Options(),
+      data: { sql: `SELECT i::INTEGER AS id, ['a b', '50%', 'x=y', 'né', 'a+b'][i + 1] AS region FROM range(0, 5) t(i)` },
+      partitionColumns: ['region'],
+    });
+    expect(await read(table)).toEqual([
+      { id: 0, region: 'a b' },
+      { id: 1, region: '50%' },
+      { id: 2, region: 'x=y' },
+      { id: 3, region: 'né' },
+      { id: 4, region: 'a+b' },
+    ]);
+  }, 120_000);
+
   it('reads data files named by absolute s3:// (and s3a://) paths in the same bucket', async () => {
     const location = s3Location();
     const { table } = await DeltaTable.create(location, { ...s3Options(), data: rows(0, 3) });
