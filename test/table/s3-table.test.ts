@@ -124,6 +124,19 @@ describe.skipIf(!minioReady)('Delta tables on S3 (MinIO)', () => {
     expect(await read(table, { where: "region = 'eu'" })).toHaveLength(10);
   }, 120_000);
 
+  it('shows a reader every commit another writer makes: the log tail is never served from a cache', async () => {
+    const location = s3Location();
+    const options = s3Options();
+    const { table: writer } = await DeltaTable.create(location, { ...options, data: rows(0, 2) });
+    const reader = await DeltaTable.open(location, options);
+    expect(await read(reader)).toHaveLength(2);
+    await writer.append(rows(2, 4));
+    await writer.checkpoint();
+    await writer.append(rows(4, 6));
+    expect((await reader.snapshot()).version).toBe(2);
+    expect(await read(reader)).toHaveLength(6);
+  }, 120_000);
+
   it('reads partitions whose values need escaping (spaces, %, =, non-ASCII) from S3', async () => {
     const { table } = await DeltaTable.create(s3Location(), {
       ...s3Options(),
