@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { Engine } from '../engine/index.js';
 import type { Project } from '../project/index.js';
 import { DeltaTable, prepareSource, type WriteSource } from '../table/index.js';
@@ -363,7 +362,6 @@ export class FeatureStore {
   }
 
   private tablePath(view: FeatureView): string {
-    const table = view.source.table;
-    return path.isAbsolute(table) ? table : this.project.tablePath(table);
+    return this.project.tableLocation(view.source.table);
   }
 }

@@ -3,6 +3,9 @@ import { AquiferError } from '../errors.js';
 import { firstIssue } from './json-issues.js';
 import type { ProjectConfig } from './project.js';
 
+/** `s3://bucket[/prefix]`, the bucket at least 3 characters (as S3 names are). */
+export const S3_ROOT = /^s3a?:\/\/[^/]{3,}(\/.*)?$/;
+
 const positive = z.number().int('must be a whole number').positive('must be positive').exactOptional();
 
 /** The server section (ServerConfig); defaults in src/server/pipeline/limits.ts, docs/security.md. */
@@ -24,7 +27,16 @@ const serverSchema = z.strictObject({
 const configSchema = z.strictObject({
   name: z.string().min(1, 'must not be empty'),
   backends: z.strictObject({
-    tableStorage: z.literal('local', { error: 'must be "local"' }),
+    tableStorage: z.union(
+      [
+        z.literal('local'),
+        z.strictObject({
+          type: z.literal('s3'),
+          root: z.string().regex(S3_ROOT, 'must be s3://bucket/prefix'),
+        }),
+      ],
+      { error: 'must be "local" or {"type": "s3", "root": "s3://bucket/prefix"}' },
+    ),
     onlineStore: z
       .discriminatedUnion(
         'type',

@@ -10,7 +10,11 @@ export const CONFIG_FILE = 'aquifer.json';
 export interface ProjectConfig {
   name: string;
   backends: {
-    tableStorage: 'local';
+    /**
+     * Where tables live: `tables/` in the project folder, or under an S3 root (the
+     * endpoint, region and credentials come from the AWS environment or profile).
+     */
+    tableStorage: 'local' | { type: 's3'; root: string };
     /** The online store: embedded LMDB in `.aquifer/online` by default, or Redis. */
     onlineStore?: { type: 'lmdb' } | { type: 'redis'; url: string };
   };
@@ -50,8 +54,11 @@ export class Project {
     readonly config: ProjectConfig,
   ) {}
 
-  /** Create the project folder (or adopt an existing one) with the embedded defaults. */
-  static async init(root: string, name = path.basename(path.resolve(root))): Promise<Project> {
+  /**
+   * Create the project folder (or adopt an existing one) with the embedded defaults; with
+   * `storage` (`s3://bucket/prefix`) its tables live there instead of in `tables/`.
+   */
+  static async init(root: string, name = path.basename(path.resolve(root)), options: { storage?: string } = {}): Promise<Project> {
     const dir = path.resolve(root);
     const file = path.join(dir, CONFIG_FILE);
     let existing: Project | undefined;
@@ -61,8 +68,15 @@ export class Project {
       if (!(error instanceof AquiferError) || error.code !== 'PROJECT_NOT_FOUND') throw error;
     }
     // Checked as open would check it (before any folder is made), so init never writes a config that cannot be opened.
-    const config = existing?.config ?? parseProjectConfig({ name, backends: { tableStorage: 'local' } }, file);
-    await fs.mkdir(path.join(dir, 'tables'), { recursive: true });
+    const tableStorage = options.storage === undefined ? 'local' : { type: 's3', root: options.storage.replace(/\/+$/, '') };
+    if (existing !== undefined && options.storage !== undefined && JSON.stringify(existing.config.backends.tableStorage) !== JSON.stringify(tableStorage)) {
+      throw new AquiferError('PROJECT_CONFIG_INVALID', `The project at ${dir} already keeps its tables in ${describeStorage(existing.config)}`, {
+        value: { file, field: 'backends.tableStorage' },
+        hint: 'Edit backends.tableStorage in aquifer.json to move it; init does not change an existing project.',
+      });
+    }
+    const config = existing?.config ?? parseProjectConfig({ name, backends: { tableStorage } }, file);
+    if (config.backends.tableStorage === 'local') await fs.mkdir(path.join(dir, 'tables'), { recursive: true });
     await fs.mkdir(path.join(dir, '.aquifer'), { recursive: true });
     if (existing !== undefined) return existing;
     await fs.writeFile(file, `${JSON.stringify(config, null, 2)}\n`);
@@ -120,8 +134,27 @@ export class Project {
     }
   }
 
-  /** Where the table of that name lives (the name checked by checkTableName). */
+  /** Where the table of that name lives (the name checked by checkTableName): a local path, or an `s3://` URI. */
   tablePath(name: string): string {
+    const storage = this.config.backends.tableStorage;
+    if (storage !== 'local') return `${storage.root.replace(/\/+$/, '')}/${checkTableName(name)}`;
     return path.join(this.root, 'tables', checkTableName(name));
   }
+
+  /** A feature view's source table: an absolute path or a URI (`s3://…`, `file:///…`) as given, a name by `tablePath`. */
+  tableLocation(nameOrLocation: string): string {
+    if (path.isAbsolute(nameOrLocation) || /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(nameOrLocation)) return nameOrLocation;
+    return this.tablePath(nameOrLocation);
+  }
+
+  /** Where the project's tables live, for messages: the `tables/` folder or the S3 root. */
+  get tablesRoot(): string {
+    return describeStorage(this.config, this.root);
+  }
+}
+
+function describeStorage(config: ProjectConfig, root?: string): string {
+  const storage = config.backends.tableStorage;
+  if (storage !== 'local') return storage.root;
+  return root === undefined ? 'tables/' : path.join(root, 'tables');
 }

@@ -61,3 +61,14 @@ export class StorageLocationError extends AquiferError {
     super('STORAGE_LOCATION_INVALID', message, { value: location, hint });
   }
 }
+
+/** No credential source answered: neither the config, the AWS environment, nor a profile. */
+export class StorageCredentialsMissingError extends AquiferError {
+  constructor(location: string, cause?: unknown) {
+    super('STORAGE_CREDENTIALS_MISSING', `No S3 credentials were found for ${location}`, {
+      value: location,
+      hint: 'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_ENDPOINT_URL_S3 for MinIO or another S3-compatible store), or AWS_PROFILE, or credentials in the config.',
+      cause,
+    });
+  }
+}

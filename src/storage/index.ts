@@ -1,4 +1,4 @@
-export type { ListOptions, ObjectMeta, ObjectStore, PutOptions } from './object-store.js';
+export type { EngineAccess, ListOptions, ObjectMeta, ObjectStore, PutOptions, S3EngineAccess } from './object-store.js';
 export { LocalObjectStore, type LocalStoreOptions } from './local-object-store.js';
 export { S3ObjectStore, type S3StoreOptions } from './s3-object-store.js';
 export { parseS3Uri, type S3ConnectionOptions, type S3Credentials, type S3Location } from './s3-config.js';
@@ -9,6 +9,7 @@ export {
   ObjectAlreadyExistsError,
   ObjectNotFoundError,
   StorageAccessDeniedError,
+  StorageCredentialsMissingError,
   StorageError,
   StorageLocationError,
   StorageUnreachableError,

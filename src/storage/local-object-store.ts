@@ -124,6 +124,15 @@ export class LocalObjectStore implements ObjectStore {
     return this.resolve(key);
   }
 
+  engineLocation(key: string): string {
+    return this.resolve(key);
+  }
+
+  /** DuckDB opens local files with no setup. */
+  async engineAccess(): Promise<undefined> {
+    return undefined;
+  }
+
   /**
    * Staging folders live under `_staging/` in the root: on the same file system, so
    * publishing is a rename, and under a name Delta readers and vacuum skip (leading _).

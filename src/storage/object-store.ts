@@ -19,11 +19,31 @@ export interface PutOptions {
 }
 
 /**
+ * What DuckDB needs before it can open a store's objects itself: for S3, the connection its
+ * httpfs extension signs requests with. Mirrors the engine's S3 secret options field by
+ * field, since storage does not import the engine (the table layer joins the two).
+ */
+export interface S3EngineAccess {
+  kind: 's3';
+  /** The prefix this access covers: the store root URL followed by '/'. */
+  scope: string;
+  /** The custom endpoint (`http://host:port`), or undefined for AWS S3. */
+  endpoint?: string;
+  region?: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  sessionToken?: string;
+  urlStyle?: 'path' | 'vhost';
+}
+
+export type EngineAccess = S3EngineAccess;
+
+/**
  * The boundary between Aquifer and where bytes live (local disk, S3-compatible storage).
  *
  * Holds only what every backend can honour. `put` with `ifAbsent` is the one atomic
- * primitive Delta commits need; `localPath` hands DuckDB, which reads local files only
- * here, a file it can open.
+ * primitive Delta commits need; `engineLocation` hands DuckDB a location it can open
+ * itself (a local path, or an S3 URL after `engineAccess`).
  */
 export interface ObjectStore {
   /** A URL for the store root, for messages and for absolute paths in the Delta log. */
@@ -36,8 +56,15 @@ export interface ObjectStore {
   head(path: string): Promise<ObjectMeta | undefined>;
   put(path: string, data: Uint8Array | string, options?: PutOptions): Promise<void>;
   delete(path: string): Promise<void>;
-  /** A path on the local disk holding the object's bytes, for DuckDB to read. */
+  /** A path on the local disk holding the object's bytes (downloaded into a cache where the store is remote). */
   localPath(path: string): Promise<string>;
+  /**
+   * Where DuckDB opens the object itself: a local path, or `s3://bucket/key` that httpfs
+   * reads with the connection from `engineAccess`, so no bytes pass through JavaScript.
+   */
+  engineLocation(path: string): string;
+  /** The connection DuckDB needs for `engineLocation`s (credentials resolved now), or undefined for local files. */
+  engineAccess(): Promise<EngineAccess | undefined>;
   /** A new, empty local folder for DuckDB to write files into before they are published. */
   stagingDir(): Promise<string>;
   /** Move a local file (written in a staging folder) into the store at `path`. */

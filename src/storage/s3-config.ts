@@ -46,6 +46,9 @@ export interface ResolvedS3Connection {
   /** For messages: the endpoint, or `AWS S3` when the SDK resolves it. Never holds credentials. */
   endpointLabel: string;
   maxAttempts: number;
+  /** The custom endpoint in use, if any. */
+  endpoint: string | undefined;
+  forcePathStyle: boolean;
 }
 
 export function createS3Client(options: S3ConnectionOptions, env: NodeJS.ProcessEnv = process.env): ResolvedS3Connection {
@@ -56,8 +59,9 @@ export function createS3Client(options: S3ConnectionOptions, env: NodeJS.Process
   const region =
     nonEmpty(options.region) ?? nonEmpty(env['AWS_REGION']) ?? nonEmpty(env['AWS_DEFAULT_REGION']) ?? (endpoint === undefined ? undefined : 'us-east-1');
   const maxAttempts = options.maxAttempts ?? 5;
+  const forcePathStyle = options.forcePathStyle ?? endpoint !== undefined;
   const config: S3ClientConfig = {
-    forcePathStyle: options.forcePathStyle ?? endpoint !== undefined,
+    forcePathStyle,
     maxAttempts,
     requestHandler: new NodeHttpHandler({ connectionTimeout: options.connectionTimeoutMs ?? 10_000 }),
     // Checksums only where S3 requires them: MinIO and other S3-compatible stores lag
@@ -69,7 +73,13 @@ export function createS3Client(options: S3ConnectionOptions, env: NodeJS.Process
   if (region !== undefined) config.region = region;
   if (options.credentials !== undefined) config.credentials = { ...options.credentials };
   if (options.profile !== undefined) config.profile = options.profile;
-  return { client: new S3Client(config), endpointLabel: endpoint ?? `AWS S3${region === undefined ? '' : ` (${region})`}`, maxAttempts };
+  return {
+    client: new S3Client(config),
+    endpointLabel: endpoint ?? `AWS S3${region === undefined ? '' : ` (${region})`}`,
+    maxAttempts,
+    endpoint,
+    forcePathStyle,
+  };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

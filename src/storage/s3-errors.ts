@@ -1,5 +1,13 @@
 import { AquiferError } from '../errors.js';
-import { BucketNotFoundError, ObjectNotFoundError, StorageAccessDeniedError, StorageError, StorageLocationError, StorageUnreachableError } from './errors.js';
+import {
+  BucketNotFoundError,
+  ObjectNotFoundError,
+  StorageAccessDeniedError,
+  StorageCredentialsMissingError,
+  StorageError,
+  StorageLocationError,
+  StorageUnreachableError,
+} from './errors.js';
 
 /** What the SDK attaches to a failed request (S3ServiceException and network errors alike). */
 interface SdkErrorShape {
@@ -10,7 +18,7 @@ interface SdkErrorShape {
   cause?: unknown;
 }
 
-const ACCESS_DENIED = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'ExpiredToken', 'CredentialsProviderError']);
+const ACCESS_DENIED = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'ExpiredToken']);
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout']);
 
@@ -53,6 +61,7 @@ export function translateS3Error(error: unknown, ctx: TranslateContext): Aquifer
   const where = `s3://${ctx.bucket}/${ctx.key}`;
   if (name === 'NoSuchBucket') return new BucketNotFoundError(ctx.bucket, ctx.endpointLabel, error);
   if (name === 'NoSuchKey' || (status === 404 && name === 'NotFound')) return new ObjectNotFoundError(where, error);
+  if (name === 'CredentialsProviderError') return new StorageCredentialsMissingError(`s3://${ctx.bucket}/${ctx.key}`, error);
   if (ACCESS_DENIED.has(name) || status === 403) {
     const why = name === '' || name === 'Error' ? `HTTP ${status ?? '?'}` : name;
     return new StorageAccessDeniedError(`Access to ${where} at ${ctx.endpointLabel} was refused (${why})`, where, error);

@@ -5,9 +5,9 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ObjectAlreadyExistsError, ObjectNotFoundError, StorageError } from './errors.js';
-import type { ListOptions, ObjectMeta, ObjectStore, PutOptions } from './object-store.js';
+import type { ListOptions, ObjectMeta, ObjectStore, PutOptions, S3EngineAccess } from './object-store.js';
 import { ReadCache, type ReadCacheOptions } from './read-cache.js';
-import { createS3Client, parseS3Uri, type S3ConnectionOptions } from './s3-config.js';
+import { createS3Client, parseS3Uri, type ResolvedS3Connection, type S3ConnectionOptions } from './s3-config.js';
 import { attemptsOf, statusOf, translateS3Error, sdkError } from './s3-errors.js';
 import { MIN_PART_SIZE, uploadMultipart } from './s3-multipart.js';
 
@@ -42,25 +42,30 @@ export class S3ObjectStore implements ObjectStore {
   readonly client: S3Client;
   readonly cache: ReadCache;
   private readonly endpointLabel: string;
+  private readonly connection: ResolvedS3Connection;
+  private readonly options: S3StoreOptions;
   private readonly partSize: number;
   private readonly multipartThreshold: number;
   private readonly partConcurrency: number;
   private readonly listPageSize: number;
   private readonly stagingRoot: string;
 
-  constructor(uri: string, options: S3StoreOptions = {}) {
+  /** `shared` (from `at`) reuses another store's client and read cache. */
+  constructor(uri: string, options: S3StoreOptions = {}, shared?: { connection: ResolvedS3Connection; cache: ReadCache }) {
     const { bucket, prefix } = parseS3Uri(uri);
     this.bucket = bucket;
     this.keyPrefix = prefix === '' ? '' : `${prefix}/`;
     this.url = `s3://${bucket}${prefix === '' ? '' : `/${prefix}`}`;
-    const connection = createS3Client(options);
+    this.options = options;
+    const connection = shared?.connection ?? createS3Client(options);
+    this.connection = connection;
     this.client = connection.client;
     this.endpointLabel = connection.endpointLabel;
     this.partSize = Math.max(options.partSize ?? 16 * 1024 * 1024, MIN_PART_SIZE);
     this.multipartThreshold = options.multipartThreshold ?? this.partSize;
     this.partConcurrency = Math.max(1, options.partConcurrency ?? 4);
     this.listPageSize = Math.min(Math.max(1, options.listPageSize ?? 1000), 1000);
-    this.cache = new ReadCache(options.cache);
+    this.cache = shared?.cache ?? new ReadCache(options.cache);
     this.stagingRoot = options.stagingRoot ?? os.tmpdir();
   }
 
@@ -190,6 +195,46 @@ export class S3ObjectStore implements ObjectStore {
         throw this.translate(error, key);
       }
     });
+  }
+
+  /** The object's S3 URL, which DuckDB's httpfs reads itself (ranged GETs, only the columns and row groups a query needs). */
+  engineLocation(key: string): string {
+    return `s3://${this.bucket}/${this.fullKey(key)}`;
+  }
+
+  /**
+   * The endpoint, region, addressing and credentials this store's client uses, resolved
+   * now through the same chain (config, AWS environment, profile), so DuckDB signs its
+   * requests exactly as the store does.
+   */
+  async engineAccess(): Promise<S3EngineAccess> {
+    const where = `${this.url}/`;
+    let credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string | undefined };
+    let region: string | undefined;
+    try {
+      credentials = await this.client.config.credentials();
+      region = await this.client.config.region();
+    } catch (error) {
+      throw translateS3Error(error, { bucket: this.bucket, key: this.keyPrefix, endpointLabel: this.endpointLabel });
+    }
+    const access: S3EngineAccess = {
+      kind: 's3',
+      scope: where,
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      urlStyle: this.connection.forcePathStyle ? 'path' : 'vhost',
+    };
+    if (credentials.sessionToken !== undefined && credentials.sessionToken !== '') access.sessionToken = credentials.sessionToken;
+    if (this.connection.endpoint !== undefined) access.endpoint = this.connection.endpoint;
+    if (region !== undefined && region !== '') access.region = region;
+    return access;
+  }
+
+  /** A store at another location in the same bucket (absolute paths in a Delta log), sharing this one's client and cache. */
+  at(uri: string): S3ObjectStore {
+    const { bucket } = parseS3Uri(uri);
+    if (bucket !== this.bucket) throw new StorageError(`${uri} is not in the bucket ${this.bucket}`, uri);
+    return new S3ObjectStore(uri, this.options, { connection: this.connection, cache: this.cache });
   }
 
   /** Staging is local (DuckDB writes local files); publishLocal uploads. */

@@ -1,6 +1,5 @@
-import path from 'node:path';
 import { sharedEngine, type Engine } from '../engine/index.js';
-import { LocalObjectStore, ObjectNotFoundError, type ObjectStore } from '../storage/index.js';
+import { LocalObjectStore, ObjectNotFoundError, openObjectStore, type ObjectStore, type S3StoreOptions } from '../storage/index.js';
 import {
   readHistory,
   loadLogState,
@@ -38,6 +37,11 @@ export interface OpenOptions {
    * (see `LocalStoreOptions.durable`); on by default.
    */
   durable?: boolean;
+  /**
+   * For an `s3://bucket/prefix` location: endpoint, region, credentials and the rest;
+   * whatever is unset comes from the standard AWS environment and profile chain.
+   */
+  s3?: S3StoreOptions;
 }
 
 export type ReadOptions = ScanOptions & SnapshotOptions;
@@ -54,14 +58,22 @@ export class DeltaTable {
     readonly engine: Engine,
   ) {}
 
-  /** Open a table by local path or object store. Nothing is read until asked for. */
+  /**
+   * Open a table by location (a local path, `file:///…` or `s3://bucket/prefix`) or object
+   * store. Nothing is read until asked for.
+   */
   static async open(location: string | ObjectStore, options: OpenOptions = {}): Promise<DeltaTable> {
     const store =
-      typeof location === 'string' ? new LocalObjectStore(path.resolve(location), options.durable === undefined ? {} : { durable: options.durable }) : location;
+      typeof location === 'string'
+        ? openObjectStore(location, {
+            ...(options.durable === undefined ? {} : { local: { durable: options.durable } }),
+            ...(options.s3 === undefined ? {} : { s3: options.s3 }),
+          })
+        : location;
     return new DeltaTable(store, options.engine ?? (await sharedEngine()));
   }
 
-  /** Create a table (with its first data, when given) at a local path or object store. */
+  /** Create a table (with its first data, when given) at a location (path or URI) or object store. */
   static async create(location: string | ObjectStore, options: CreateOptions & OpenOptions): Promise<{ table: DeltaTable; result: WriteResult }> {
     const table = await DeltaTable.open(location, options);
     const result = await table.writer().create(options);

@@ -73,4 +73,29 @@ describe('the project config (aquifer.json)', () => {
     await writeFile(path.join(dir, CONFIG_FILE), '{"name": ');
     await expect(Project.open(dir)).rejects.toMatchObject({ code: 'PROJECT_CONFIG_INVALID' });
   });
+
+  it('keeps the tables of a project made with an S3 storage root under that root', async () => {
+    const root = path.join(await tempDir('aquifer-config-'), 'p');
+    const project = await Project.init(root, 'p', { storage: 's3://lake/shop/' });
+    expect(project.config.backends.tableStorage).toEqual({ type: 's3', root: 's3://lake/shop' });
+    expect((await Project.open(root)).tablePath('events')).toBe('s3://lake/shop/events');
+    await expect(stat(path.join(root, 'tables'))).rejects.toMatchObject({ code: 'ENOENT' });
+    // Feature view sources: a URI or an absolute path as given, a name under the root.
+    expect(project.tableLocation('s3://elsewhere/t')).toBe('s3://elsewhere/t');
+    expect(project.tableLocation('/data/t')).toBe('/data/t');
+    expect(project.tableLocation('events')).toBe('s3://lake/shop/events');
+    await expect(Project.init(root, 'p', { storage: 's3://other/x' })).rejects.toMatchObject({
+      code: 'PROJECT_CONFIG_INVALID',
+      value: { field: 'backends.tableStorage' },
+    });
+  });
+
+  it('refuses a storage root that is not an s3:// URI before any folder is made', async () => {
+    const root = path.join(await tempDir('aquifer-config-'), 'p');
+    await expect(Project.init(root, 'p', { storage: 'gs://lake/x' })).rejects.toMatchObject({
+      code: 'PROJECT_CONFIG_INVALID',
+      value: { field: 'backends.tableStorage.root' },
+    });
+    await expect(stat(root)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
 });

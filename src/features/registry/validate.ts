@@ -71,7 +71,7 @@ async function validateView(view: FeatureView, repository: FeatureRepository, pr
       );
     return entity.joinKeys;
   });
-  const location = view.source.table.startsWith('/') ? view.source.table : project.tablePath(view.source.table);
+  const location = project.tableLocation(view.source.table);
   let schema;
   try {
     const table = await DeltaTable.open(location, { engine });

@@ -17,6 +17,8 @@ export const QUARANTINE_SCHEMA: StructType = struct([
 ]);
 
 export function quarantineLocation(tableLocation: string): string {
+  // A URI (s3://bucket/t): the sibling by name, since path functions would mangle the scheme.
+  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(tableLocation)) return `${tableLocation.replace(/\/+$/, '')}${QUARANTINE_SUFFIX}`;
   const resolved = path.resolve(tableLocation);
   return path.join(path.dirname(resolved), `${path.basename(resolved)}${QUARANTINE_SUFFIX}`);
 }

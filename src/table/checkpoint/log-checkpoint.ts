@@ -1,3 +1,4 @@
+import { engineLocation } from '../paths/index.js';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
@@ -52,7 +53,7 @@ export async function writeCheckpointFromLog(
   if (empty !== undefined) throw new InvalidLogError(`The commit ${empty.meta.path} is empty (0 bytes)`, empty.meta.path);
   const parts: string[] = [];
   if (previous.length > 0) {
-    const locals = await Promise.all(previous.map((f) => store.localPath(f.meta.path)));
+    const locals = await Promise.all(previous.map((f) => engineLocation(engine, store, f.meta.path)));
     const source = `read_parquet(${quoteLiteralList(locals)}, union_by_name = true)`;
     const reader = await engine.read(`SELECT * FROM ${source} LIMIT 0`);
     const stored = new Map(reader.columnNames().map((name, i) => [name, reader.columnTypes()[i]]));
@@ -72,7 +73,7 @@ export async function writeCheckpointFromLog(
          FROM read_json(${quoteLiteral(joined)}, format = 'newline_delimited', columns = {'aq_version': 'BIGINT', ${jsonColumns().slice(1)}, maximum_object_size = 1073741824)`,
       );
     } else {
-      const locals = await Promise.all(segment.commits.map((c) => store.localPath(c.meta.path)));
+      const locals = await Promise.all(segment.commits.map((c) => engineLocation(engine, store, c.meta.path)));
       for (let i = 0; i < locals.length; i += COMMITS_PER_READ) {
         parts.push(
           `SELECT CAST(regexp_extract(filename, '(\\d{20})\\.json$', 1) AS BIGINT) AS aq_version, ${COLUMNS.map(quoteIdent).join(', ')}

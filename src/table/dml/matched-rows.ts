@@ -2,7 +2,7 @@ import type { Engine } from '../../engine/index.js';
 import { AquiferError } from '../../errors.js';
 import type { AddFile } from '../actions/index.js';
 import { readDeletionVector } from '../deletion-vectors/index.js';
-import { resolveLogPath } from '../paths/index.js';
+import { engineLocation, resolveLogPath } from '../paths/index.js';
 import { ROW_FILE_COLUMN, ROW_INDEX_COLUMN, Scan } from '../scan/index.js';
 import { statsNumRecords, type Snapshot } from '../snapshot/index.js';
 
@@ -55,7 +55,7 @@ export async function touchedFiles(
   const byLocal = new Map<string, AddFile>();
   for (const file of files) {
     const resolved = resolveLogPath(snapshot.store, file.path, snapshot.location);
-    byLocal.set(await resolved.store.localPath(resolved.key), file);
+    byLocal.set(await engineLocation(engine, resolved.store, resolved.key), file);
   }
   const rowList = options.rows ? `, list(${ROW_INDEX_COLUMN} ORDER BY ${ROW_INDEX_COLUMN}) AS rows` : '';
   const grouped = await engine.query(`SELECT ${ROW_FILE_COLUMN} AS file, count(*) AS n${rowList} FROM (${sql}) GROUP BY ALL`);

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { LocalObjectStore, type ObjectStore } from '../../storage/index.js';
+import { LocalObjectStore, S3ObjectStore, type ObjectStore } from '../../storage/index.js';
 import { InvalidLogError } from '../errors.js';
 
 const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
@@ -15,13 +15,15 @@ export interface ResolvedPath {
 /**
  * Resolve a path from an add/remove/cdc/DV action. Relative paths are URIs relative to
  * the table root and percent-encoded (PROTOCOL.md, Add File); absolute ones name their
- * scheme. Only `file:` absolute paths are readable without a matching store.
+ * scheme. Absolute `file:` paths are readable anywhere, `s3://` (or `s3a://`) ones in the
+ * table's own bucket.
  */
 export function resolveLogPath(tableStore: ObjectStore, path: string, location: string): ResolvedPath {
   if (!SCHEME.test(path) && !path.startsWith('/')) {
     return { store: tableStore, key: decodeRelativePath(path, location) };
   }
-  const url = SCHEME.test(path) ? path : `file://${path}`;
+  // Spark writes through Hadoop's s3a connector; the objects are the same.
+  const url = SCHEME.test(path) ? path.replace(/^s3a:\/\//i, 's3://') : `file://${path}`;
   if (url.startsWith(tableStore.url + '/')) {
     return { store: tableStore, key: decodeRelativePath(url.slice(tableStore.url.length + 1), location) };
   }
@@ -34,6 +36,9 @@ export function resolveLogPath(tableStore: ObjectStore, path: string, location: 
     }
     return { store: ROOT_STORE, key: local.replace(/^\/+/, '') };
   }
+  if (tableStore instanceof S3ObjectStore && url.startsWith(`s3://${tableStore.bucket}/`)) {
+    return { store: bucketRoot(tableStore), key: decodeRelativePath(url.slice(`s3://${tableStore.bucket}/`.length), location) };
+  }
   throw new InvalidLogError(
     `The path ${path} in ${location} uses a scheme this table's storage cannot read`,
     location,
@@ -42,6 +47,18 @@ export function resolveLogPath(tableStore: ObjectStore, path: string, location: 
 }
 
 const ROOT_STORE = new LocalObjectStore('/');
+
+// One root store per table store, so the engine configures its secret once.
+const bucketRoots = new WeakMap<S3ObjectStore, S3ObjectStore>();
+
+function bucketRoot(store: S3ObjectStore): S3ObjectStore {
+  let root = bucketRoots.get(store);
+  if (root === undefined) {
+    root = store.at(`s3://${store.bucket}`);
+    bucketRoots.set(store, root);
+  }
+  return root;
+}
 
 function decodeRelativePath(path: string, location: string): string {
   try {

@@ -5,7 +5,7 @@ import type { AddFile } from '../actions/index.js';
 import { readDeletionVector } from '../deletion-vectors/index.js';
 import { DataFileInvalidError, DataFileMissingError, PredicateInvalidError } from '../errors.js';
 import { partitionValueLiteral, type PartitionReadOptions } from '../partitions/index.js';
-import { resolveLogPath } from '../paths/index.js';
+import { engineLocation, resolveLogPath } from '../paths/index.js';
 import { physicalName, toDuckDBType, type StructField, type StructType } from '../schema/index.js';
 import type { Snapshot } from '../snapshot/index.js';
 import { pruneFiles } from './file-pruning.js';
@@ -114,13 +114,14 @@ export class Scan {
       const resolved = resolveLogPath(this.snapshot.store, file.path, this.snapshot.location);
       if ((await resolved.store.head(resolved.key)) === undefined) return new DataFileMissingError(`${resolved.store.url}/${resolved.key}`, error);
       // DuckDB names the Parquet file it could not decode (a bad footer, a file cut short).
-      if (error.message.includes(await resolved.store.localPath(resolved.key))) return new DataFileInvalidError(`${resolved.store.url}/${resolved.key}`, error);
+      if (error.message.includes(await engineLocation(this.engine, resolved.store, resolved.key)))
+        return new DataFileInvalidError(`${resolved.store.url}/${resolved.key}`, error);
     }
     // A footer that decodes into nonsense fails without a file name: find the file by reading each footer alone.
     for (const file of files ?? (await this.plan()).files) {
       const resolved = resolveLogPath(this.snapshot.store, file.path, this.snapshot.location);
       try {
-        await this.engine.query(`SELECT count(*) FROM parquet_metadata(${quoteLiteral(await resolved.store.localPath(resolved.key))})`);
+        await this.engine.query(`SELECT count(*) FROM parquet_metadata(${quoteLiteral(await engineLocation(this.engine, resolved.store, resolved.key))})`);
       } catch (probe) {
         if (probe instanceof EngineQueryError) return new DataFileInvalidError(`${resolved.store.url}/${resolved.key}`, error);
         throw probe;
@@ -177,7 +178,7 @@ export class Scan {
     const located = await Promise.all(
       files.map(async (file) => {
         const resolved = resolveLogPath(snapshot.store, file.path, snapshot.location);
-        return { file, local: await resolved.store.localPath(resolved.key) };
+        return { file, local: await engineLocation(this.engine, resolved.store, resolved.key) };
       }),
     );
     const stored = await this.storedTypes(
