@@ -114,8 +114,17 @@ function readBitmap32(cursor: Cursor, view: DataView, emit: (low: number) => voi
   }
 }
 
+export interface DecodeRoaringOptions {
+  /**
+   * Accept exactly this many zero bytes after the bitmap. Trino 476 writes 4 of them inside
+   * a deletion vector's sizeInBytes (and its CRC-32), which Delta Spark's reader ignores;
+   * any other trailing bytes still mean a malformed bitmap.
+   */
+  zeroPadding?: number;
+}
+
 /** Decode a 64-bit portable bitmap: bucket count, then (high 32 bits, 32-bit bitmap) pairs. */
-export function decodeRoaring64(bytes: Uint8Array): number[] {
+export function decodeRoaring64(bytes: Uint8Array, options: DecodeRoaringOptions = {}): number[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const cursor = new Cursor(view);
   const buckets = cursor.u64();
@@ -130,7 +139,10 @@ export function decodeRoaring64(bytes: Uint8Array): number[] {
     const base = high * 4294967296;
     readBitmap32(cursor, view, (low) => values.push(base + low));
   }
-  if (cursor.offset !== bytes.byteLength) throw new RoaringFormatError(`${bytes.byteLength - cursor.offset} trailing bytes after the bitmap`);
+  const trailing = bytes.subarray(cursor.offset);
+  if (trailing.length > 0 && !(trailing.length === options.zeroPadding && trailing.every((b) => b === 0))) {
+    throw new RoaringFormatError(`${trailing.length} trailing bytes after the bitmap`);
+  }
   return values;
 }
 

@@ -219,6 +219,19 @@ describe('decodeRoaring64 rejects malformed input', () => {
     }
   });
 
+  it('accepts exactly the zero padding it is told to, and no other trailing bytes', () => {
+    const bytes = encodeRoaring64([1, 2, 3]);
+    const pad = (tail: number[]) => new Uint8Array([...bytes, ...tail]);
+    expect(decodeRoaring64(pad([0, 0, 0, 0]), { zeroPadding: 4 })).toEqual([1, 2, 3]);
+    expect(decodeRoaring64(bytes, { zeroPadding: 4 })).toEqual([1, 2, 3]);
+    for (const tail of [
+      [0, 0],
+      [0, 0, 0, 0, 0],
+      [0, 0, 0, 1],
+    ])
+      expect(() => decodeRoaring64(pad(tail), { zeroPadding: 4 })).toThrow(RoaringFormatError);
+  });
+
   it('rejects an implausible bucket count', () => {
     const bytes = encodeRoaring64([1]).slice();
     new DataView(bytes.buffer).setBigUint64(0, 1n << 40n, true);
