@@ -16,9 +16,6 @@ export function deletionVectorPath(dv: DeletionVectorDescriptor): string {
   return `${prefix === '' ? '' : `${prefix}/`}deletion_vector_${uuid}.bin`;
 }
 
-/** The zero bytes Trino 476 leaves after the bitmap of each deletion vector it writes (see decodeRoaring64). */
-const TRINO_ZERO_PADDING = 4;
-
 /**
  * The row indexes (ascending) a deletion vector removes from its data file.
  * Every check the format allows is made: file version, size, CRC-32, magic, bitmap
@@ -49,7 +46,7 @@ export async function readDeletionVector(store: ObjectStore, dv: DeletionVectorD
     if (bitmap.length < 4) throw new DeletionVectorInvalidError(`Deletion vector at ${where} is too short`, where);
     const magic = new DataView(bitmap.buffer, bitmap.byteOffset, 4).getUint32(0, true);
     if (magic !== DV_MAGIC) throw new DeletionVectorInvalidError(`Deletion vector at ${where} has magic ${magic}, expected ${DV_MAGIC}`, where);
-    const rows = decodeRoaring64(bitmap.subarray(4), { zeroPadding: TRINO_ZERO_PADDING });
+    const rows = decodeRoaring64(bitmap.subarray(4), { allowZeroPadding: true });
     if (rows.length !== dv.cardinality) {
       throw new DeletionVectorInvalidError(`Deletion vector at ${where} holds ${rows.length} rows, the log says ${dv.cardinality}`, where);
     }

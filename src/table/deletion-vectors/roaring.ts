@@ -116,11 +116,12 @@ function readBitmap32(cursor: Cursor, view: DataView, emit: (low: number) => voi
 
 export interface DecodeRoaringOptions {
   /**
-   * Accept exactly this many zero bytes after the bitmap. Trino 476 writes 4 of them inside
-   * a deletion vector's sizeInBytes (and its CRC-32), which Delta Spark's reader ignores;
-   * any other trailing bytes still mean a malformed bitmap.
+   * Accept zero bytes after the bitmap. Trino 476 pads the deletion vectors it writes with
+   * zeros (4 bytes, or over a hundred after a MERGE), counted in sizeInBytes and covered by
+   * the CRC-32, and Delta Spark's reader ignores them; a non-zero trailing byte still means
+   * a malformed bitmap.
    */
-  zeroPadding?: number;
+  allowZeroPadding?: boolean;
 }
 
 /** Decode a 64-bit portable bitmap: bucket count, then (high 32 bits, 32-bit bitmap) pairs. */
@@ -140,7 +141,7 @@ export function decodeRoaring64(bytes: Uint8Array, options: DecodeRoaringOptions
     readBitmap32(cursor, view, (low) => values.push(base + low));
   }
   const trailing = bytes.subarray(cursor.offset);
-  if (trailing.length > 0 && !(trailing.length === options.zeroPadding && trailing.every((b) => b === 0))) {
+  if (trailing.length > 0 && !(options.allowZeroPadding === true && trailing.every((b) => b === 0))) {
     throw new RoaringFormatError(`${trailing.length} trailing bytes after the bitmap`);
   }
   return values;

@@ -227,12 +227,13 @@ describe('readDeletionVector', () => {
     const rows = [1, 2, 3];
     const valid = serializeDeletionVector(rows);
     const data = new Uint8Array(valid.length + 2);
-    data.set(valid); // two trailing zero bytes after the bitmap
+    data.set(valid);
+    data[data.length - 1] = 7; // two trailing bytes after the bitmap, not the zero padding Trino writes
     const { dv } = await writeUuidDv(rows, { data });
     await expectInvalid(dv);
   });
 
-  it('reads the vectors Trino 476 writes, whose size and CRC-32 cover 4 zero bytes after the bitmap', async () => {
+  it('reads the vectors Trino 476 writes, whose size and CRC-32 cover zero bytes after the bitmap', async () => {
     // The bytes Trino 476 wrote for DELETE ... WHERE id % 7 = 0 on 1,000 rows (the DV file after its version byte).
     const trino = Buffer.from(
       '00000142d1d339640100000000000000000000003a3000000100000000008e0010000000' +
@@ -245,7 +246,7 @@ describe('readDeletionVector', () => {
     expect(await readDeletionVector(store, dv, 'test table')).toEqual(rows);
   });
 
-  it('refuses 4 trailing bytes after the bitmap that are not zero', async () => {
+  it('refuses trailing bytes after the bitmap that are not all zero', async () => {
     const rows = [1, 2, 3];
     const valid = serializeDeletionVector(rows);
     const data = new Uint8Array(valid.length + 4);
