@@ -43,6 +43,7 @@ const KAFKA_SCRIPT = path.join(REPO_ROOT, 'scripts', 'kafka.sh');
 const KINESALITE_SCRIPT = path.join(REPO_ROOT, 'scripts', 'kinesalite.sh');
 const REDIS_SCRIPT = path.join(REPO_ROOT, 'scripts', 'redis.sh');
 const MINIO_SCRIPT = path.join(REPO_ROOT, 'scripts', 'minio.sh');
+const TRINO_SCRIPT = path.join(REPO_ROOT, 'scripts', 'trino.sh');
 const KINESALITE_BIN = path.join(REPO_ROOT, 'node_modules', '.bin', 'kinesalite');
 
 interface RunResult {
@@ -52,7 +53,7 @@ interface RunResult {
   error?: string;
 }
 
-function run(file: string, args: readonly string[], timeoutMs: number): Promise<RunResult> {
+function run(file: string, args: readonly string[], timeoutMs: number, env: Record<string, string> = {}): Promise<RunResult> {
   return new Promise((resolve) => {
     execFile(
       file,
@@ -62,7 +63,7 @@ function run(file: string, args: readonly string[], timeoutMs: number): Promise<
         timeout: timeoutMs,
         maxBuffer: 16 * 1024 * 1024,
         // The scripts leave a watchdog that stops the service once this process is gone.
-        env: { ...process.env, AQUIFER_SERVICE_OWNER: String(process.pid) },
+        env: { ...process.env, ...env, AQUIFER_SERVICE_OWNER: String(process.pid) },
       },
       (error, stdout, stderr) => {
         if (error === null) resolve({ ok: true, stdout, stderr });
@@ -148,7 +149,13 @@ function track(service: Running): void {
   running.set(service.dir, service);
 }
 
-async function startService(name: string, script: string, pidFiles: readonly string[], timeoutMs: number): Promise<{ address: string; stop(): Promise<void> }> {
+async function startService(
+  name: string,
+  script: string,
+  pidFiles: readonly string[],
+  timeoutMs: number,
+  env: Record<string, string> = {},
+): Promise<{ address: string; stop(): Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `aquifer-${name}-`));
   const service: Running = { dir, pidFiles };
   track(service);
@@ -162,7 +169,7 @@ async function startService(name: string, script: string, pidFiles: readonly str
     })();
     return stopping;
   };
-  const started = await run('bash', [script, 'start', dir], timeoutMs);
+  const started = await run('bash', [script, 'start', dir], timeoutMs, env);
   const address = lastLine(started.stdout);
   if (!started.ok || address === '') {
     // The script stops what it started when it fails; this also covers a timeout that killed it.
@@ -249,4 +256,43 @@ export async function startMinio(): Promise<MinioService> {
     return bucket;
   };
   return { endpoint, accessKeyId, secretAccessKey, createBucket, stop };
+}
+
+export interface TrinoService {
+  /** `http://127.0.0.1:PORT`, for the client protocol (test/support/trino.ts). */
+  readonly endpoint: string;
+  /** Stops the server, waits for it to exit and removes its folder. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+let trinoCheck: Promise<{ present: boolean; reason: string }> | undefined;
+
+/**
+ * Whether Trino 476 can run here, installing it (`bash scripts/trino.sh install`: an 821 MB
+ * tarball from Maven Central, kept in the cache) if needed, with a Java 24+ for it. Skips or
+ * fails through `available()`.
+ */
+export async function trinoAvailable(): Promise<boolean> {
+  trinoCheck ??= (async () => {
+    const install = await run('bash', [TRINO_SCRIPT, 'install'], 30 * 60_000);
+    if (!install.ok) return { present: false, reason: `bash scripts/trino.sh install failed: ${lastLine(install.stderr) || install.error}` };
+    return { present: true, reason: '' };
+  })();
+  const { present, reason } = await trinoCheck;
+  return available(`Trino 476 (${reason})`, present);
+}
+
+/**
+ * Start a single-node Trino whose catalog `delta` (Delta Lake connector, file metastore)
+ * reads and writes the given S3 server, such as a MinIO from startMinio(). It takes
+ * 20 to 60 seconds to be ready and about 1 GB of memory.
+ */
+export async function startTrino(s3: { endpoint: string; accessKeyId: string; secretAccessKey: string }): Promise<TrinoService> {
+  const { address, stop } = await startService('trino', TRINO_SCRIPT, ['trino.pid', 'watchdog.pid'], 600_000, {
+    AQUIFER_S3_ENDPOINT: s3.endpoint,
+    AQUIFER_S3_ACCESS_KEY_ID: s3.accessKeyId,
+    AQUIFER_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+  });
+  const { endpoint } = JSON.parse(address) as { endpoint: string };
+  return { endpoint, stop };
 }

@@ -16,6 +16,19 @@ export function sparkJars(): string | undefined {
   return listed.status === 0 ? listed.stdout.trim() : undefined;
 }
 
+/** hadoop-aws and its AWS SDK bundle for s3a (colon-separated), as scripts/spark.sh installed them, or undefined. */
+export function sparkS3aJars(): string | undefined {
+  const listed = spawnSync('bash', [path.join(REPO_ROOT, 'scripts', 'spark.sh'), 's3a-jars'], { encoding: 'utf8' });
+  return listed.status === 0 ? listed.stdout.trim() : undefined;
+}
+
+/** Where a Spark session reads and writes s3a:// paths: an S3-compatible server such as MinIO. */
+export interface SparkS3Options {
+  endpoint: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
 /** Whether Spark with Delta can run: jars installed and pyspark importable in the reference venv. */
 export function sparkAvailable(): boolean {
   const python = referencePython();
@@ -42,10 +55,20 @@ export class SparkSession {
     private readonly lines: Interface,
   ) {}
 
-  static async start(): Promise<SparkSession> {
+  /** Start a session; with `s3`, s3a:// paths go to that server (needs sparkS3aJars()). */
+  static async start(s3?: SparkS3Options): Promise<SparkSession> {
+    const s3Env: Record<string, string> =
+      s3 === undefined
+        ? {}
+        : {
+            AQUIFER_S3_ENDPOINT: s3.endpoint,
+            AQUIFER_S3_ACCESS_KEY_ID: s3.accessKeyId,
+            AQUIFER_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+            AQUIFER_SPARK_S3A_JARS: sparkS3aJars() ?? '',
+          };
     const child = spawn(referencePython() as string, [path.join(here, 'spark_session.py'), sparkJars() as string], {
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, SPARK_LOCAL_IP: '127.0.0.1' },
+      env: { ...process.env, ...s3Env, SPARK_LOCAL_IP: '127.0.0.1' },
     });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));

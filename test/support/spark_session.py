@@ -3,6 +3,11 @@
 
 Usage: spark_session.py JARS   (JARS: comma-separated Delta jars, from scripts/spark.sh)
 
+With AQUIFER_S3_ENDPOINT, AQUIFER_S3_ACCESS_KEY_ID and AQUIFER_S3_SECRET_ACCESS_KEY set (an
+S3-compatible server such as MinIO) and AQUIFER_SPARK_S3A_JARS (hadoop-aws and its AWS SDK
+bundle, colon-separated: `bash scripts/spark.sh s3a-jars`), s3a:// paths go to that server
+with path-style addressing.
+
 Reads one JSON command per line and answers one JSON line each:
   {"op": "sql", "statements": ["..."], "limit": N?}          run Spark SQL statements (first N rows of each, 20 by default)
   {"op": "read", "path": P, "output": DIR, "version": V?}   read a Delta table (at a version)
@@ -19,8 +24,28 @@ import traceback
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 from pyspark.sql import SparkSession  # noqa: E402
 
+builder = SparkSession.builder
+if os.environ.get("AQUIFER_S3_ENDPOINT"):
+    endpoint = os.environ["AQUIFER_S3_ENDPOINT"]
+    builder = builder.config("spark.driver.extraClassPath", os.environ["AQUIFER_SPARK_S3A_JARS"])
+    for key, value in {
+        "fs.s3a.endpoint": endpoint,
+        "fs.s3a.endpoint.region": "us-east-1",
+        "fs.s3a.path.style.access": "true",
+        "fs.s3a.connection.ssl.enabled": str(endpoint.startswith("https:")).lower(),
+        "fs.s3a.access.key": os.environ["AQUIFER_S3_ACCESS_KEY_ID"],
+        "fs.s3a.secret.key": os.environ["AQUIFER_S3_SECRET_ACCESS_KEY"],
+        "fs.s3a.aws.credentials.provider": "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
+        # Few retries: a failure in a test should surface, not stall for minutes.
+        "fs.s3a.attempts.maximum": "3",
+        "fs.s3a.retry.limit": "3",
+    }.items():
+        builder = builder.config(f"spark.hadoop.{key}", value)
+    # Delta's default log store for s3a (S3SingleDriverLogStore) makes commits atomic only within
+    # this one Spark driver: fine here, where one engine writes a table at a time.
+
 spark = (
-    SparkSession.builder.master("local[2]")
+    builder.master("local[2]")
     .appName("aquifer-interop")
     .config("spark.jars", sys.argv[1])
     .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")

@@ -46,7 +46,7 @@ export async function readDeletionVector(store: ObjectStore, dv: DeletionVectorD
     if (bitmap.length < 4) throw new DeletionVectorInvalidError(`Deletion vector at ${where} is too short`, where);
     const magic = new DataView(bitmap.buffer, bitmap.byteOffset, 4).getUint32(0, true);
     if (magic !== DV_MAGIC) throw new DeletionVectorInvalidError(`Deletion vector at ${where} has magic ${magic}, expected ${DV_MAGIC}`, where);
-    const rows = decodeRoaring64(bitmap.subarray(4));
+    const rows = decodeRoaring64(bitmap.subarray(4), { allowZeroPadding: true });
     if (rows.length !== dv.cardinality) {
       throw new DeletionVectorInvalidError(`Deletion vector at ${where} holds ${rows.length} rows, the log says ${dv.cardinality}`, where);
     }

@@ -114,8 +114,18 @@ function readBitmap32(cursor: Cursor, view: DataView, emit: (low: number) => voi
   }
 }
 
+export interface DecodeRoaringOptions {
+  /**
+   * Accept zero bytes after the bitmap. Trino 476 pads the deletion vectors it writes with
+   * zeros (4 bytes, or over a hundred after a MERGE), counted in sizeInBytes and covered by
+   * the CRC-32, and Delta Spark's reader ignores them; a non-zero trailing byte still means
+   * a malformed bitmap.
+   */
+  allowZeroPadding?: boolean;
+}
+
 /** Decode a 64-bit portable bitmap: bucket count, then (high 32 bits, 32-bit bitmap) pairs. */
-export function decodeRoaring64(bytes: Uint8Array): number[] {
+export function decodeRoaring64(bytes: Uint8Array, options: DecodeRoaringOptions = {}): number[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const cursor = new Cursor(view);
   const buckets = cursor.u64();
@@ -130,7 +140,10 @@ export function decodeRoaring64(bytes: Uint8Array): number[] {
     const base = high * 4294967296;
     readBitmap32(cursor, view, (low) => values.push(base + low));
   }
-  if (cursor.offset !== bytes.byteLength) throw new RoaringFormatError(`${bytes.byteLength - cursor.offset} trailing bytes after the bitmap`);
+  const trailing = bytes.subarray(cursor.offset);
+  if (trailing.length > 0 && !(options.allowZeroPadding === true && trailing.every((b) => b === 0))) {
+    throw new RoaringFormatError(`${trailing.length} trailing bytes after the bitmap`);
+  }
   return values;
 }
 

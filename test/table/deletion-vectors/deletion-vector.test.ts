@@ -227,7 +227,31 @@ describe('readDeletionVector', () => {
     const rows = [1, 2, 3];
     const valid = serializeDeletionVector(rows);
     const data = new Uint8Array(valid.length + 2);
-    data.set(valid); // two trailing zero bytes after the bitmap
+    data.set(valid);
+    data[data.length - 1] = 7; // two trailing bytes after the bitmap, not the zero padding Trino writes
+    const { dv } = await writeUuidDv(rows, { data });
+    await expectInvalid(dv);
+  });
+
+  it('reads the vectors Trino 476 writes, whose size and CRC-32 cover zero bytes after the bitmap', async () => {
+    // The bytes Trino 476 wrote for DELETE ... WHERE id % 7 = 0 on 1,000 rows (the DV file after its version byte).
+    const trino = Buffer.from(
+      '00000142d1d339640100000000000000000000003a3000000100000000008e0010000000' +
+        Array.from({ length: 143 }, (_, k) => Buffer.from([(k * 7) & 0xff, (k * 7) >> 8]).toString('hex')).join('') +
+        '0000000010aea3e6',
+      'hex',
+    );
+    const rows = Array.from({ length: 143 }, (_, k) => k * 7);
+    const { dv } = await writeUuidDv(rows, { bytes: Buffer.concat([Buffer.from([1]), trino]), data: new Uint8Array(322) });
+    expect(await readDeletionVector(store, dv, 'test table')).toEqual(rows);
+  });
+
+  it('refuses trailing bytes after the bitmap that are not all zero', async () => {
+    const rows = [1, 2, 3];
+    const valid = serializeDeletionVector(rows);
+    const data = new Uint8Array(valid.length + 4);
+    data.set(valid);
+    data[data.length - 1] = 1;
     const { dv } = await writeUuidDv(rows, { data });
     await expectInvalid(dv);
   });

@@ -219,6 +219,14 @@ describe('decodeRoaring64 rejects malformed input', () => {
     }
   });
 
+  it('accepts trailing zero bytes only when told to, and never a non-zero one', () => {
+    const bytes = encodeRoaring64([1, 2, 3]);
+    const pad = (tail: number[]) => new Uint8Array([...bytes, ...tail]);
+    for (const zeros of [1, 4, 127]) expect(decodeRoaring64(pad(new Array<number>(zeros).fill(0)), { allowZeroPadding: true })).toEqual([1, 2, 3]);
+    expect(() => decodeRoaring64(pad([0, 0, 0, 0]))).toThrow(RoaringFormatError);
+    for (const tail of [[1], [0, 0, 0, 1], [0, 2, 0, 0]]) expect(() => decodeRoaring64(pad(tail), { allowZeroPadding: true })).toThrow(RoaringFormatError);
+  });
+
   it('rejects an implausible bucket count', () => {
     const bytes = encodeRoaring64([1]).slice();
     new DataView(bytes.buffer).setBigUint64(0, 1n << 40n, true);
