@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { Engine } from '../../src/engine/index.js';
 import { S3ObjectStore } from '../../src/storage/index.js';
+import type { Snapshot } from '../../src/table/index.js';
 import type { MinioService } from './services.js';
 
 /**
@@ -42,4 +44,22 @@ export async function minioStore(minio: MinioService, bucket: string, prefix = `
     credentials: { accessKeyId: minio.accessKeyId, secretAccessKey: minio.secretAccessKey },
     cache: { dir: await mkdtemp(path.join(os.tmpdir(), 'aquifer-s3-cache-')) },
   });
+}
+
+/**
+ * Rows per (writer, batch) in the snapshot's live files, read by DuckDB from the read cache.
+ * The files are fetched a few at a time: a scan fetches every file at once, and with
+ * thousands of files the queued requests outlast the SDK's connection timeout (docs/storage.md).
+ */
+export async function batchCounts(engine: Engine, store: S3ObjectStore, snapshot: Snapshot): Promise<[number, number, number][]> {
+  const locals: string[] = [];
+  const files = [...snapshot.files];
+  for (let i = 0; i < files.length; i += 16) {
+    locals.push(...(await Promise.all(files.slice(i, i + 16).map((file) => store.localPath(decodeURIComponent(file.path))))));
+  }
+  const list = locals.map((l) => `'${l.replaceAll("'", "''")}'`).join(', ');
+  const rows = await engine.query(
+    `SELECT writer, batch, count(*)::INTEGER AS n FROM read_parquet([${list}]) WHERE batch >= 0 GROUP BY ALL ORDER BY writer, batch`,
+  );
+  return rows.map((r) => [Number(r['writer']), Number(r['batch']), Number(r['n'])]);
 }
