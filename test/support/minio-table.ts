@@ -33,7 +33,6 @@ export function deltaRsStorageOptions(minio: MinioService): Record<string, strin
     AWS_SECRET_ACCESS_KEY: minio.secretAccessKey,
     AWS_REGION: 'us-east-1',
     AWS_ALLOW_HTTP: 'true',
-    AWS_S3_ALLOW_UNSAFE_RENAME: 'true',
     aws_virtual_hosted_style_request: 'false',
   };
 }
