@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The full S3 concurrency proof (docs/storage.md, "Proof"): 16 writer processes append
-# 2,000 numbered batches to one table on a throwaway MinIO. CI runs the same test with
-# fewer commits (AQUIFER_S3_PROOF_COMMITS, default 320) to stay within its time.
+# The S3 concurrency proof on its own (docs/storage.md, "Proof"): 16 writer processes append
+# COMMITS numbered batches to one table on a throwaway MinIO. The suite runs the same test
+# with 2,000 (about 3 minutes on 2 cores); this script sets another count, for a soak or a
+# busy machine (AQUIFER_S3_PROOF_COMMITS).
 #
 #   bash scripts/s3-proof.sh [COMMITS]     (default 2000)
 set -euo pipefail
