@@ -7,6 +7,8 @@
 #                        its data, log and pid in DIR; once /minio/health/live answers, prints
 #                        one line of JSON: {"endpoint":"http://127.0.0.1:P","accessKeyId":"…","secretAccessKey":"…"}
 #   minio.sh stop DIR    stop it (TERM, then KILL after a grace period) and wait for it
+#   minio.sh restart DIR stop it and start it again on the same port, credentials and data
+#                        (for tests of a server that goes away mid-write); prints the same JSON
 #
 # When AQUIFER_SERVICE_OWNER holds a pid, start also leaves a watchdog that stops the server
 # once that process is gone. Logs go to stderr.
@@ -71,12 +73,18 @@ answers() {
 
 random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
 
+# start_once DIR [PORT USER PASSWORD]: a fresh server, or (restart) the given port and credentials.
 start_once() {
   local dir="$1" ports port console pid user password
-  ports="$(free_ports 2)" || { log "could not pick free ports"; return 1; }
-  read -r port console <<<"$ports"
-  user="aquifer$(random_hex 6)"
-  password="$(random_hex 20)"
+  if [ -n "${2:-}" ]; then
+    port="$2" user="$3" password="$4"
+    console="$(free_ports 1)" || { log "could not pick a free port"; return 1; }
+  else
+    ports="$(free_ports 2)" || { log "could not pick free ports"; return 1; }
+    read -r port console <<<"$ports"
+    user="aquifer$(random_hex 6)"
+    password="$(random_hex 20)"
+  fi
   mkdir -p "$dir/data"
   log "starting MinIO on 127.0.0.1:$port in $dir"
   # Credentials go through the environment, not the command line, so `ps` does not show them.
@@ -142,9 +150,36 @@ cmd_stop() {
   rm -f "$dir/minio.pid"
 }
 
+cmd_restart() {
+  local dir="${1:?usage: minio.sh restart DIR}" port user password
+  [ -f "$dir/service.json" ] || { log "no server was started in $dir"; return 1; }
+  dir="$(cd "$dir" && pwd)"
+  read -r port user password < <(node -e '
+    const s = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
+    console.log(new URL(s.endpoint).port, s.accessKeyId, s.secretAccessKey);
+  ' "$dir/service.json")
+  cmd_stop "$dir"
+  # The port was just released; a few tries cover a socket still closing.
+  local attempt rc
+  for attempt in 1 2 3 4 5; do
+    rc=0
+    start_once "$dir" "$port" "$user" "$password" || rc=$?
+    if [ "$rc" = 0 ]; then
+      log "minio restarted in $dir"
+      cat "$dir/service.json"
+      return 0
+    fi
+    [ "$rc" = 2 ] || return 1
+    log "port $port still busy (attempt $attempt)"
+    sleep 1
+  done
+  return 1
+}
+
 case "${1:-}" in
   install) shift; cmd_install "$@" ;;
   start) shift; cmd_start "$@" ;;
   stop) shift; cmd_stop "$@" ;;
-  *) echo "usage: minio.sh install | start DIR | stop DIR" >&2; exit 64 ;;
+  restart) shift; cmd_restart "$@" ;;
+  *) echo "usage: minio.sh install | start DIR | stop DIR | restart DIR" >&2; exit 64 ;;
 esac

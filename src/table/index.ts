@@ -15,6 +15,7 @@ export {
 } from './snapshot/index.js';
 export { Scan, type ScanOptions, type ScanPlan } from './scan/index.js';
 export * from './errors.js';
+export { commitOutcomeUnknown } from './commit/index.js';
 export type { Action, AddFile, RemoveFile, Metadata, Protocol, Txn, CommitInfo, DomainMetadata, DeletionVectorDescriptor } from './actions/index.js';
 export {
   type DataType,

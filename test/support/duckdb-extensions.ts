@@ -37,3 +37,12 @@ export async function httpfsAvailable(): Promise<boolean> {
   const file = await duckdbExtensionFile(duckdbExtensionDirectory(), 'httpfs');
   return available(`DuckDB's httpfs extension at ${file} (run bash scripts/duckdb-extensions.sh)`, existsSync(file));
 }
+
+/** Whether the delta extension (for `delta_scan`) and httpfs are installed offline, as httpfsAvailable. */
+export async function deltaExtensionAvailable(): Promise<boolean> {
+  const files = await Promise.all(['httpfs', 'delta'].map((name) => duckdbExtensionFile(duckdbExtensionDirectory(), name)));
+  return available(
+    `DuckDB's delta and httpfs extensions at ${files.join(', ')} (run bash scripts/duckdb-extensions.sh)`,
+    files.every((f) => existsSync(f)),
+  );
+}

@@ -19,3 +19,28 @@ export function exited(child: ChildProcess): Promise<void> {
     else child.once('exit', () => resolve());
   });
 }
+
+/**
+ * Run a child to completion and parse its stdout as one JSON value per line; rejects with
+ * the tail of its stderr when it exits non-zero.
+ */
+export function runJsonLines<T>(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<T[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (code !== 0) reject(new Error(`${path.basename(args[args.length > 1 ? 1 : 0] ?? command)} failed (${code ?? signal}):\n${err.slice(-3000)}`));
+      else
+        resolve(
+          out
+            .split('\n')
+            .filter((l) => l.trim() !== '')
+            .map((l) => JSON.parse(l) as T),
+        );
+    });
+  });
+}

@@ -55,6 +55,8 @@ export interface ReadRequest {
   /** pyarrow DNF filters for to_pyarrow_table (deltalake only). */
   filters?: readonly (readonly [string, string, string | number | boolean | null])[];
   addActions?: boolean;
+  /** storage_options for delta-rs and Polars (a table on S3: endpoint, keys, region). */
+  storageOptions?: Record<string, string>;
 }
 
 /** The interpreter: AQUIFER_PYTHON, else the venv in the cache if it exists. */
@@ -103,6 +105,7 @@ export class ReferenceReaders {
     if (request.version !== undefined) args.push(String(request.version));
     if (request.where !== undefined) args.push('--where', request.where);
     if (request.filters !== undefined) args.push('--filters', JSON.stringify(request.filters));
+    if (request.storageOptions !== undefined) args.push('--storage-options', JSON.stringify(request.storageOptions));
     const addActions = request.addActions === true ? path.join(this.scratch, `${n}-add-actions.parquet`) : undefined;
     if (addActions !== undefined) args.push('--add-actions', addActions);
     const { stdout } = await run(this.python, args, { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, PYTHONIOENCODING: 'utf-8' } });

@@ -1,7 +1,7 @@
 """Read a Delta table with a reference reader and hand its rows back as Parquet.
 
     python reference_read.py TABLE_PATH READER OUTPUT_PARQUET [VERSION]
-        [--where SQL] [--filters JSON] [--add-actions PARQUET]
+        [--where SQL] [--filters JSON] [--add-actions PARQUET] [--storage-options JSON]
 
 READER is one of
   deltalake      delta-rs: DeltaTable(path, version=...).to_pyarrow_table(filters=...)
@@ -13,7 +13,8 @@ READER is one of
 
 --filters is a JSON list of [column, op, value] triples in pyarrow's DNF form, passed
 to to_pyarrow_table (deltalake only), which prunes files with the log's statistics.
---where is a SQL predicate (deltalake-sql and polars). --add-actions writes
+--storage-options is a JSON object handed to delta-rs and Polars as storage_options (for a
+table on S3 or MinIO: endpoint, keys, region, AWS_ALLOW_HTTP). --where is a SQL predicate (deltalake-sql and polars). --add-actions writes
 dt.get_add_actions(flatten=True): per data file its path, num_records, and
 null_count.<col>, min.<col>, max.<col>, partition.<col> as delta-rs parsed them.
 
@@ -50,8 +51,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--where", default=None)
     parser.add_argument("--filters", default=None)
     parser.add_argument("--add-actions", dest="add_actions", default=None)
+    parser.add_argument("--storage-options", dest="storage_options", default=None)
     args = parser.parse_args(argv[1:])
     version = None if args.version in (None, "") else int(args.version)
+    options = None if args.storage_options is None else json.loads(args.storage_options)
     if args.where is not None and args.reader == "deltalake":
         parser.error("--where needs deltalake-sql or polars; deltalake takes --filters")
     if args.filters is not None and args.reader != "deltalake":
@@ -69,7 +72,7 @@ def main(argv: list[str]) -> int:
 
         # The log, as delta-rs reconstructs it.
         stage = "load-log"
-        dt = DeltaTable(args.table) if version is None else DeltaTable(args.table, version=version)
+        dt = DeltaTable(args.table, version=version, storage_options=options)
         report["version"] = dt.version()
         protocol = dt.protocol()
         report["protocol"] = {
@@ -107,9 +110,9 @@ def main(argv: list[str]) -> int:
 
             report["versions"]["polars"] = pl.__version__
             if args.where is None:
-                frame = pl.read_delta(args.table) if version is None else pl.read_delta(args.table, version=version)
+                frame = pl.read_delta(args.table, version=version, storage_options=options)
             else:
-                scan = pl.scan_delta(args.table) if version is None else pl.scan_delta(args.table, version=version)
+                scan = pl.scan_delta(args.table, version=version, storage_options=options)
                 frame = scan.filter(pl.sql_expr(args.where)).collect()
             report["rows"] = frame.height
             report["columns"] = [{"name": name, "type": str(dtype), "nullable": None} for name, dtype in frame.schema.items()]

@@ -155,7 +155,7 @@ async function startService(
   pidFiles: readonly string[],
   timeoutMs: number,
   env: Record<string, string> = {},
-): Promise<{ address: string; stop(): Promise<void> }> {
+): Promise<{ address: string; dir: string; stop(): Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `aquifer-${name}-`));
   const service: Running = { dir, pidFiles };
   track(service);
@@ -176,7 +176,7 @@ async function startService(
     await stop().catch(() => undefined);
     throw new Error(`${name} did not start: ${started.error ?? 'no address printed'}\n${started.stderr}`);
   }
-  return { address, stop };
+  return { address, dir, stop };
 }
 
 /**
@@ -220,6 +220,11 @@ export interface MinioService {
   readonly secretAccessKey: string;
   /** Create a new, empty bucket with a unique name (or `name`) and return its name. */
   createBucket(name?: string): Promise<string>;
+  /**
+   * Stops the server and starts it again on the same port with the same credentials and
+   * data (`minio.sh restart`); requests meanwhile find nothing listening.
+   */
+  restart(): Promise<void>;
   /** Stops the server, waits for it to exit and removes its folder and data. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -243,7 +248,7 @@ export async function minioAvailable(): Promise<boolean> {
 
 /** Start a throwaway MinIO server on free loopback ports with random root credentials. */
 export async function startMinio(): Promise<MinioService> {
-  const { address, stop } = await startService('minio', MINIO_SCRIPT, ['minio.pid', 'watchdog.pid'], 180_000);
+  const { address, dir, stop } = await startService('minio', MINIO_SCRIPT, ['minio.pid', 'watchdog.pid'], 180_000);
   const { endpoint, accessKeyId, secretAccessKey } = JSON.parse(address) as { endpoint: string; accessKeyId: string; secretAccessKey: string };
   const createBucket = async (name?: string): Promise<string> => {
     const bucket = name ?? `test-${randomUUID()}`;
@@ -255,7 +260,11 @@ export async function startMinio(): Promise<MinioService> {
     }
     return bucket;
   };
-  return { endpoint, accessKeyId, secretAccessKey, createBucket, stop };
+  const restart = async (): Promise<void> => {
+    const result = await run('bash', [MINIO_SCRIPT, 'restart', dir], 180_000);
+    if (!result.ok) throw new Error(`MinIO did not restart: ${result.error ?? ''}\n${result.stderr}`);
+  };
+  return { endpoint, accessKeyId, secretAccessKey, createBucket, restart, stop };
 }
 
 export interface TrinoService {

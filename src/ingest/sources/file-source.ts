@@ -3,6 +3,7 @@ import path from 'node:path';
 import { DuckDBTypeId } from '@duckdb/node-api';
 import { quoteIdent, quoteLiteral, type Engine } from '../../engine/index.js';
 import {
+  commitOutcomeUnknown,
   csvDialect,
   formatOf,
   toDuckDBType,
@@ -297,7 +298,7 @@ async function ingestCsvSinglePass(
       const result = await writer.commit(staged, [txn]);
       return { version: result.version, accepted: result.rows, quarantined, skipped: false };
     } catch (error) {
-      await writer.discard(staged);
+      if (!commitOutcomeUnknown(error)) await writer.discard(staged);
       throw error;
     }
   } finally {

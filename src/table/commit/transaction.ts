@@ -47,13 +47,24 @@ export async function commitTransaction(store: ObjectStore, location: string, re
     const commitInfo = buildCommitInfo(request, previousTimestamp);
     const actions = [{ kind: 'commitInfo', commitInfo } as Action, ...request.actions];
     const body = Buffer.from(actions.map(actionToJson).join('\n') + '\n');
+    let landed = true;
     try {
       await store.put(commitPath(version), body, { ifAbsent: true });
+    } catch (error) {
+      landed = false;
+      if (!(error instanceof ObjectAlreadyExistsError)) {
+        const outcome = await readBack(store, version, body);
+        if (outcome === 'unknown') {
+          if (typeof error === 'object' && error !== null) outcomeUnknown.add(error);
+          throw error;
+        }
+        landed = outcome === 'ours';
+      }
+    }
+    if (landed) {
       log.info({ table: location, version, operation: request.operation, retries: attempt }, 'committed');
       const fileTime = await commitFileTime(store, version);
       return { version, retries: attempt, committed: { version, actions, digest: createHash('sha1').update(body).digest('hex'), fileTime } };
-    } catch (error) {
-      if (!(error instanceof ObjectAlreadyExistsError)) throw error;
     }
     if (request.readVersion === undefined) throw new TableAlreadyExistsError(location);
     const winner = await readJsonLogFile(store, commitPath(version));
@@ -67,6 +78,35 @@ export async function commitTransaction(store: ObjectStore, location: string, re
     version,
     reason: 'TOO_MANY_RETRIES',
   });
+}
+
+/** Errors of commits that may or may not have landed. */
+const outcomeUnknown = new WeakSet<object>();
+
+/**
+ * Whether `error` failed a commit whose put may still have landed (the store stopped
+ * answering mid-put and the version could not be read back). The data files it names
+ * must then stay: deleting them could break a standing commit; vacuum removes them if
+ * the commit did not land.
+ */
+export function commitOutcomeUnknown(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && outcomeUnknown.has(error);
+}
+
+/**
+ * After a put failed with something other than "already exists" (a lost connection, a
+ * 5xx after the write), the commit file says what happened: our bytes mean it landed,
+ * other bytes mean another writer holds the version (a lost race), and no file or no
+ * answer leaves it unknown.
+ */
+async function readBack(store: ObjectStore, version: number, body: Buffer): Promise<'ours' | 'theirs' | 'unknown'> {
+  try {
+    const stored = await store.get(commitPath(version));
+    return Buffer.from(stored).equals(body) ? 'ours' : 'theirs';
+  } catch (error) {
+    log.debug({ err: error, version }, 'could not read back a commit whose put failed; its outcome is unknown');
+    return 'unknown';
+  }
 }
 
 function buildCommitInfo(request: CommitRequest, previousTimestamp: number | undefined): CommitInfo {

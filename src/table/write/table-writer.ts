@@ -4,6 +4,7 @@ import type { ObjectStore } from '../../storage/index.js';
 import type { Action, AddCdcFile, AddFile, DomainMetadata, Metadata, Protocol, RemoveFile } from '../actions/index.js';
 import {
   checkWriteSupport,
+  commitOutcomeUnknown,
   commitTransaction,
   withReaderWriterFeature,
   withWriterFeature,
@@ -207,7 +208,7 @@ export class TableWriter {
         await this.afterCommit(committed, properties);
         return result(committed.version, written, 0);
       } catch (error) {
-        await discardWritten(this.store, written.adds);
+        if (!commitOutcomeUnknown(error)) await discardWritten(this.store, written.adds);
         throw error;
       }
     } finally {
@@ -291,7 +292,7 @@ export class TableWriter {
       await this.afterCommit(committed, change.metadata?.configuration ?? snapshot.configuration, snapshot);
       return committed.version;
     } catch (error) {
-      await discardWritten(this.store, [...change.written, ...(change.cdc ?? [])], change.deletionVectorFiles);
+      if (!commitOutcomeUnknown(error)) await discardWritten(this.store, [...change.written, ...(change.cdc ?? [])], change.deletionVectorFiles);
       throw error;
     }
   }
@@ -396,7 +397,7 @@ export class TableWriter {
       await this.afterCommit(committed, evolution?.metadata.configuration ?? snapshot.configuration, snapshot);
       return result(committed.version, written, removed.length);
     } catch (error) {
-      await this.discard(staged);
+      if (!commitOutcomeUnknown(error)) await this.discard(staged);
       throw error;
     }
   }
