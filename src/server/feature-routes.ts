@@ -26,7 +26,7 @@ export function featureStoreOpener(project: Project, engine: Engine): FeatureSto
  * the request pipeline (serve.ts), never through the Hono app: a lookup is the
  * latency-critical route.
  */
-export async function onlineFeaturesJson(featureStore: FeatureStoreOpener, text: string, signal?: AbortSignal): Promise<string> {
+export async function onlineFeaturesJson(featureStore: FeatureStoreOpener, text: string, signal?: Pick<AbortSignal, 'throwIfAborted'>): Promise<string> {
   const body = parseRequest(OnlineFeaturesBody, parseBody(text), ONLINE_HINT);
   const features = body.features ?? (body.feature_service as string);
   const store = await featureStore();

@@ -15,7 +15,7 @@ import { serverSettings, type ServerLimits } from './pipeline/limits.js';
 import { canonicalTarget } from './pipeline/canonical-path.js';
 import { RequestPipeline } from './pipeline/pipeline.js';
 import { attachContext } from './request-context.js';
-import { RequestDeadline } from './request-deadline.js';
+import { RequestDeadlines } from './request-deadline.js';
 
 export interface ServeOptions {
   engine: Engine;
@@ -72,27 +72,34 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (unread) request.resume();
   };
   let inFlight = 0;
+  const deadlines = new RequestDeadlines(settings.limits.requestTimeoutMs);
   const server = http.createServer((request, response) => {
     // Counted from arrival, before the token or body is read: a flood of slow or unauthenticated
     // requests is what the bound is for. /health stays exempt so probes see a busy server as up.
-    if (!isHealth(request.url)) {
+    const counted = !isHealth(request.url);
+    if (counted) {
       if (inFlight >= settings.limits.concurrentRequests) {
         fail(request, response, serverBusy(settings.limits.concurrentRequests), { 'retry-after': '1' });
         return;
       }
       inFlight++;
-      response.once('close', () => inFlight--);
     }
-    const deadline = new RequestDeadline(settings.limits.requestTimeoutMs);
-    response.once('close', () => deadline.clear());
-    deadline.race(pipeline.admit(request, deadline.signal)).then(
+    const deadline = deadlines.start();
+    response.once('close', () => {
+      if (counted) inFlight--;
+      deadline.clear();
+    });
+    // The body's own limit (bodyTimeoutMs) runs from arrival too, so the request deadline can
+    // only pass while a body arrives when it is the shorter one: only then is a signal needed.
+    const bodySignal = settings.limits.requestTimeoutMs < settings.limits.bodyTimeoutMs ? deadline.signal : undefined;
+    deadline.race(pipeline.admit(request, bodySignal)).then(
       (admitted) => {
         // Online lookups are the latency-critical route: they skip the Fetch API adapter (a
         // Request and a Response object per call, about half a small lookup's time) and run
         // on node:http directly; everything else goes through the Hono app. Both come after
         // the same pipeline.
         if (admitted.route.path === '/get-online-features') {
-          deadline.race(onlineFeaturesJson(featureStore, admitted.text, deadline.signal)).then(
+          deadline.race(onlineFeaturesJson(featureStore, admitted.text, deadline)).then(
             (json) => send(response, 200, json),
             (error: unknown) => fail(request, response, error),
           );
