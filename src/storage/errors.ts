@@ -47,8 +47,10 @@ export class BucketNotFoundError extends AquiferError {
 }
 
 export class StorageUnreachableError extends AquiferError {
-  constructor(endpoint: string, attempts: number, cause?: unknown) {
-    super('STORAGE_UNREACHABLE', `The object store at ${endpoint} did not answer after ${attempts} attempt(s)`, {
+  /** `answer` is what the server said when it answered but was unavailable (`HTTP 503 SlowDown`). */
+  constructor(endpoint: string, attempts: number, cause?: unknown, answer?: string) {
+    const said = answer === undefined ? 'did not answer' : `was unavailable (${answer})`;
+    super('STORAGE_UNREACHABLE', `The object store at ${endpoint} ${said} after ${attempts} attempt(s)`, {
       value: endpoint,
       hint: 'Check that the endpoint (the config, else AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL) is right and the server is up; a higher maxAttempts rides out longer outages.',
       cause,

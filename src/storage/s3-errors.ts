@@ -21,6 +21,13 @@ interface SdkErrorShape {
 const ACCESS_DENIED = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'ExpiredToken']);
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout']);
+/**
+ * Answers that mean "not now" rather than "no": a server still starting (MinIO answers 503
+ * until its drives are ready), throttling (503 SlowDown), or a proxy in front of a server
+ * that is down. Once the SDK's retries are spent they are the same outage as a refused
+ * connection, and a writer treats them alike: the commit may or may not have landed.
+ */
+const UNAVAILABLE_STATUSES = new Set([502, 503, 504]);
 
 export function sdkError(error: unknown): SdkErrorShape {
   return typeof error === 'object' && error !== null ? (error as SdkErrorShape) : {};
@@ -67,6 +74,9 @@ export function translateS3Error(error: unknown, ctx: TranslateContext): Aquifer
     return new StorageAccessDeniedError(`Access to ${where} at ${ctx.endpointLabel} was refused (${why})`, where, error);
   }
   if (status === undefined && isNetworkError(error)) return new StorageUnreachableError(ctx.endpointLabel, attemptsOf(error), error);
+  if (status !== undefined && UNAVAILABLE_STATUSES.has(status)) {
+    return new StorageUnreachableError(ctx.endpointLabel, attemptsOf(error), error, `HTTP ${status}${name === '' || name === 'Unknown' ? '' : ` ${name}`}`);
+  }
   if (status === undefined && /region is missing/i.test(e.message ?? '')) {
     return new StorageLocationError(
       `No AWS region is configured for ${where}`,

@@ -1,6 +1,8 @@
 import { HeadObjectCommand, ListMultipartUploadsCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -315,5 +317,38 @@ describe.skipIf(!minioReady)('S3ObjectStore on MinIO', () => {
     const files = readdirSync(store.cache.dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
     expect(files.reduce((sum, d) => sum + statSync(path.join(d.parentPath, d.name)).size, 0)).toBeLessThanOrEqual(2500);
     expect(readFileSync(await store.localPath('f4'), 'utf8')).toBe('x'.repeat(1000));
+  });
+});
+
+describe('S3ObjectStore against a server that is unavailable', () => {
+  it('answers HTTP 503 that outlasts its retries with STORAGE_UNREACHABLE, as a server starting up does', async () => {
+    let requests = 0;
+    const server = http.createServer((request, response) => {
+      requests++;
+      request.resume();
+      response.writeHead(503, { 'content-type': 'application/xml' }).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const store = new S3ObjectStore('s3://starting/t', {
+      endpoint: `http://127.0.0.1:${port}`,
+      credentials: { accessKeyId: 'key', secretAccessKey: 'not-in-any-message' },
+      maxAttempts: 2,
+    });
+    try {
+      for (const attempt of [
+        () => store.head('_delta_log/00000000000000000001.json'),
+        () => store.put('_delta_log/00000000000000000001.json', '{}', { ifAbsent: true }),
+      ]) {
+        const error: unknown = await attempt().catch((e: unknown) => e);
+        expect(error).toMatchObject({ code: 'STORAGE_UNREACHABLE' });
+        expect(String(error)).toContain('HTTP 503');
+        expect(String(error)).not.toContain('not-in-any-message');
+      }
+      expect(requests).toBe(4);
+    } finally {
+      store.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
