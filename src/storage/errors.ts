@@ -27,20 +27,22 @@ export class StorageError extends AquiferError {
 
 /** The store refused the credentials. Messages name the key id's source, never a secret. */
 export class StorageAccessDeniedError extends AquiferError {
-  constructor(message: string, location: string, cause?: unknown) {
+  constructor(message: string, location: string, cause?: unknown, hint?: string) {
     super('STORAGE_ACCESS_DENIED', message, {
       value: location,
-      hint: 'Check the credentials: the project config, else AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), else the AWS profile (AWS_PROFILE); and that they may read and write this bucket and prefix.',
+      hint:
+        hint ??
+        'Check the credentials: the project config, else AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), else the AWS profile (AWS_PROFILE); and that they may read and write this bucket and prefix.',
       cause,
     });
   }
 }
 
 export class BucketNotFoundError extends AquiferError {
-  constructor(bucket: string, endpoint: string, cause?: unknown) {
+  constructor(bucket: string, endpoint: string, cause?: unknown, hint?: string) {
     super('STORAGE_BUCKET_NOT_FOUND', `The bucket ${bucket} does not exist at ${endpoint}`, {
       value: bucket,
-      hint: 'Create the bucket first (Aquifer never creates buckets), or check the bucket name, region and endpoint.',
+      hint: hint ?? 'Create the bucket first (Aquifer never creates buckets), or check the bucket name, region and endpoint.',
       cause,
     });
   }
@@ -48,11 +50,13 @@ export class BucketNotFoundError extends AquiferError {
 
 export class StorageUnreachableError extends AquiferError {
   /** `answer` is what the server said when it answered but was unavailable (`HTTP 503 SlowDown`). */
-  constructor(endpoint: string, attempts: number, cause?: unknown, answer?: string) {
+  constructor(endpoint: string, attempts: number, cause?: unknown, answer?: string, hint?: string) {
     const said = answer === undefined ? 'did not answer' : `was unavailable (${answer})`;
     super('STORAGE_UNREACHABLE', `The object store at ${endpoint} ${said} after ${attempts} attempt(s)`, {
       value: endpoint,
-      hint: 'Check that the endpoint (the config, else AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL) is right and the server is up; a higher maxAttempts rides out longer outages.',
+      hint:
+        hint ??
+        'Check that the endpoint (the config, else AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL) is right and the server is up; a higher maxAttempts rides out longer outages.',
       cause,
     });
   }
@@ -64,12 +68,14 @@ export class StorageLocationError extends AquiferError {
   }
 }
 
-/** No credential source answered: neither the config, the AWS environment, nor a profile. */
+/** No credential source answered: neither the config, the AWS (or Google) environment, nor a profile. */
 export class StorageCredentialsMissingError extends AquiferError {
-  constructor(location: string, cause?: unknown) {
-    super('STORAGE_CREDENTIALS_MISSING', `No S3 credentials were found for ${location}`, {
+  constructor(location: string, cause?: unknown, service: { service: string; hint: string } = { service: 'S3', hint: '' }) {
+    super('STORAGE_CREDENTIALS_MISSING', `No ${service.service} credentials were found for ${location}`, {
       value: location,
-      hint: 'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_ENDPOINT_URL_S3 for MinIO or another S3-compatible store), or AWS_PROFILE, or credentials in the config.',
+      hint:
+        service.hint ||
+        'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_ENDPOINT_URL_S3 for MinIO or another S3-compatible store), or AWS_PROFILE, or credentials in the config.',
       cause,
     });
   }

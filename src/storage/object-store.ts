@@ -61,8 +61,10 @@ export interface ObjectStore {
   /**
    * Where DuckDB opens the object itself: a local path, or `s3://bucket/key` that httpfs
    * reads with the connection from `engineAccess`, so no bytes pass through JavaScript.
+   * A store DuckDB cannot reach (GCS without HMAC keys, an emulator) downloads a local copy
+   * first, hence the promise.
    */
-  engineLocation(path: string): string;
+  engineLocation(path: string): string | Promise<string>;
   /** The connection DuckDB needs for `engineLocation`s (credentials resolved now), or undefined for local files. */
   engineAccess(): Promise<EngineAccess | undefined>;
   /** A new, empty local folder for DuckDB to write files into before they are published. */

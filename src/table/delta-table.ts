@@ -1,5 +1,5 @@
 import { sharedEngine, type Engine } from '../engine/index.js';
-import { LocalObjectStore, ObjectNotFoundError, openObjectStore, type ObjectStore, type S3StoreOptions } from '../storage/index.js';
+import { LocalObjectStore, ObjectNotFoundError, openObjectStore, type GcsStoreOptions, type ObjectStore, type S3StoreOptions } from '../storage/index.js';
 import {
   readHistory,
   loadLogState,
@@ -42,6 +42,11 @@ export interface OpenOptions {
    * whatever is unset comes from the standard AWS environment and profile chain.
    */
   s3?: S3StoreOptions;
+  /**
+   * For a `gs://bucket/prefix` location: endpoint (an emulator), project, key file and the
+   * rest; else STORAGE_EMULATOR_HOST, GOOGLE_APPLICATION_CREDENTIALS and Application Default Credentials.
+   */
+  gcs?: GcsStoreOptions;
 }
 
 export type ReadOptions = ScanOptions & SnapshotOptions;
@@ -68,6 +73,7 @@ export class DeltaTable {
         ? openObjectStore(location, {
             ...(options.durable === undefined ? {} : { local: { durable: options.durable } }),
             ...(options.s3 === undefined ? {} : { s3: options.s3 }),
+            ...(options.gcs === undefined ? {} : { gcs: options.gcs }),
           })
         : location;
     return new DeltaTable(store, options.engine ?? (await sharedEngine()));

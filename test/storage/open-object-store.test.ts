@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { LocalObjectStore, openObjectStore, parseS3Uri, S3ObjectStore } from '../../src/storage/index.js';
+import { GcsObjectStore, LocalObjectStore, openObjectStore, parseS3Uri, S3ObjectStore } from '../../src/storage/index.js';
 
 describe('openObjectStore', () => {
   it('opens a plain path as a local store, relative to the working folder', () => {
@@ -26,8 +26,15 @@ describe('openObjectStore', () => {
     (store as S3ObjectStore).close();
   });
 
+  it('opens gs://bucket/prefix as a GCS store rooted at that prefix', () => {
+    const store = openObjectStore('gs://my-bucket/tables/x/', { gcs: { endpoint: 'http://127.0.0.1:1' } });
+    expect(store).toBeInstanceOf(GcsObjectStore);
+    expect(store.url).toBe('gs://my-bucket/tables/x');
+    expect((store as GcsObjectStore).keyPrefix).toBe('tables/x/');
+  });
+
   it('refuses other schemes with STORAGE_LOCATION_INVALID', () => {
-    expect(() => openObjectStore('gs://bucket/x')).toThrow(expect.objectContaining({ code: 'STORAGE_LOCATION_INVALID' }));
+    expect(() => openObjectStore('abfss://container@account/x')).toThrow(expect.objectContaining({ code: 'STORAGE_LOCATION_INVALID' }));
     expect(() => openObjectStore('s3://')).toThrow(expect.objectContaining({ code: 'STORAGE_LOCATION_INVALID' }));
   });
 

@@ -44,6 +44,7 @@ const KINESALITE_SCRIPT = path.join(REPO_ROOT, 'scripts', 'kinesalite.sh');
 const REDIS_SCRIPT = path.join(REPO_ROOT, 'scripts', 'redis.sh');
 const MINIO_SCRIPT = path.join(REPO_ROOT, 'scripts', 'minio.sh');
 const TRINO_SCRIPT = path.join(REPO_ROOT, 'scripts', 'trino.sh');
+const GCS_SCRIPT = path.join(REPO_ROOT, 'scripts', 'gcs.sh');
 const KINESALITE_BIN = path.join(REPO_ROOT, 'node_modules', '.bin', 'kinesalite');
 
 interface RunResult {
@@ -265,6 +266,49 @@ export async function startMinio(): Promise<MinioService> {
     if (!result.ok) throw new Error(`MinIO did not restart: ${result.error ?? ''}\n${result.stderr}`);
   };
   return { endpoint, accessKeyId, secretAccessKey, createBucket, restart, stop };
+}
+
+export interface GcsService {
+  /** `http://127.0.0.1:PORT`: the JSON API is under `/storage/v1`; no credentials are needed. */
+  readonly endpoint: string;
+  /** Create a new, empty bucket with a unique name (or `name`) and return its name. */
+  createBucket(name?: string): Promise<string>;
+  /** Stops the server, waits for it to exit and removes its folder and data. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+let gcsCheck: Promise<{ present: boolean; reason: string }> | undefined;
+
+/**
+ * Whether the GCS emulator (fake-gcs-server) can run here, building it (`bash scripts/gcs.sh
+ * install`: a `go install` of a pinned version into the cache) if needed. Skips or fails
+ * through `available()`.
+ */
+export async function gcsAvailable(): Promise<boolean> {
+  gcsCheck ??= (async () => {
+    const install = await run('bash', [GCS_SCRIPT, 'install'], 30 * 60_000);
+    if (!install.ok) return { present: false, reason: `bash scripts/gcs.sh install failed: ${lastLine(install.stderr) || install.error}` };
+    return { present: true, reason: '' };
+  })();
+  const { present, reason } = await gcsCheck;
+  return available(`the GCS emulator fake-gcs-server (${reason})`, present);
+}
+
+/** Start a throwaway fake-gcs-server (plain HTTP, filesystem backend) on a free loopback port. */
+export async function startGcs(): Promise<GcsService> {
+  const { address, stop } = await startService('gcs', GCS_SCRIPT, ['gcs.pid', 'watchdog.pid'], 120_000);
+  const { endpoint } = JSON.parse(address) as { endpoint: string };
+  const createBucket = async (name?: string): Promise<string> => {
+    const bucket = name ?? `test-${randomUUID()}`;
+    const response = await fetch(`${endpoint}/storage/v1/b?project=aquifer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: bucket }),
+    });
+    if (!response.ok) throw new Error(`creating the bucket ${bucket} failed: HTTP ${response.status} ${await response.text()}`);
+    return bucket;
+  };
+  return { endpoint, createBucket, stop };
 }
 
 export interface TrinoService {

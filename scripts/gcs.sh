@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# A throwaway Google Cloud Storage emulator (fake-gcs-server) for the GCS object-store tests.
+#
+#   gcs.sh install     build fake-gcs-server once from the Go module proxy into
+#                      $AQUIFER_CACHE/bin/fake-gcs-server (reused when the binary there is the
+#                      pinned version)
+#   gcs.sh start DIR   start it on a free loopback port over plain HTTP, its data (filesystem
+#                      backend), log and pid in DIR; once the JSON API answers, prints one line
+#                      of JSON: {"endpoint":"http://127.0.0.1:P"}
+#   gcs.sh stop DIR    stop it (TERM, then KILL after a grace period) and wait for it
+#
+# The emulator takes any request without credentials. When AQUIFER_SERVICE_OWNER holds a pid,
+# start also leaves a watchdog that stops the server once that process is gone. Logs go to stderr.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+source "$here/lib.sh"
+source "$here/services-lib.sh"
+
+# A tagged release, pinned so every machine tests against the same emulator.
+GCS_MODULE=github.com/fsouza/fake-gcs-server
+GCS_VERSION=v1.56.1
+bin_dir="$AQUIFER_CACHE/bin"
+bin="$bin_dir/fake-gcs-server"
+start_timeout="${AQUIFER_GCS_START_TIMEOUT:-60}"
+stop_grace=10
+
+installed() {
+  [ -x "$bin" ] && go version -m "$bin" 2>/dev/null | grep -qE "^[[:space:]]+mod[[:space:]]+$GCS_MODULE[[:space:]]+$GCS_VERSION([[:space:]]|$)"
+}
+
+cmd_install() {
+  if installed; then
+    log "reusing $bin ($GCS_VERSION)"
+    return 0
+  fi
+  command -v go >/dev/null || { log "go is not installed (fake-gcs-server is built with 'go install')"; return 1; }
+  mkdir -p "$bin_dir"
+  # Two test files may install at once: one builds, the other waits and reuses.
+  exec 9>"$bin_dir/.fake-gcs-server-install.lock"
+  flock 9
+  if installed; then
+    log "reusing $bin (built meanwhile)"
+    return 0
+  fi
+  log "building fake-gcs-server $GCS_VERSION into $bin"
+  # Build beside the cache and move into place, so a half-written binary is never reused.
+  local work
+  work="$(mktemp -d "$bin_dir/.fake-gcs-server-build.XXXXXX")"
+  if ! GOBIN="$work" go install "$GCS_MODULE@$GCS_VERSION" >&2; then
+    rm -rf "$work"
+    log "go install $GCS_MODULE@$GCS_VERSION failed"
+    return 1
+  fi
+  mv -f "$work/fake-gcs-server" "$bin"
+  rm -rf "$work"
+  log "built $bin"
+}
+
+# Whether the emulator's JSON API answers at 127.0.0.1:PORT (listing buckets).
+answers() {
+  node -e '
+    const req = require("node:http").get({ host: "127.0.0.1", port: Number(process.argv[1]), path: "/storage/v1/b", timeout: 2000 }, (res) => {
+      res.resume();
+      process.exit(res.statusCode === 200 ? 0 : 1);
+    });
+    req.on("timeout", () => process.exit(1));
+    req.on("error", () => process.exit(1));
+  ' "$1" 2>/dev/null
+}
+
+start_once() {
+  local dir="$1" port pid
+  port="$(free_ports 1)" || { log "could not pick a free port"; return 1; }
+  mkdir -p "$dir/data"
+  log "starting fake-gcs-server on 127.0.0.1:$port in $dir"
+  # -public-host and -external-url make the resumable-upload URLs it hands out point back here.
+  "$bin" -scheme http -host 127.0.0.1 -port "$port" \
+    -public-host "127.0.0.1:$port" -external-url "http://127.0.0.1:$port" \
+    -backend filesystem -filesystem-root "$dir/data" -log-level warn \
+    </dev/null >"$dir/gcs.log" 2>&1 &
+  pid=$!
+  echo "$pid" > "$dir/gcs.pid"
+  local deadline=$((SECONDS + start_timeout))
+  while ((SECONDS < deadline)); do
+    if ! alive "$pid"; then
+      log "fake-gcs-server exited during start"
+      rm -f "$dir/gcs.pid"
+      if grep -qiE 'address already in use|bind: ' "$dir/gcs.log"; then return 2; fi
+      tail_log "$dir/gcs.log"
+      return 1
+    fi
+    if answers "$port"; then
+      printf '{"endpoint":"http://127.0.0.1:%s"}\n' "$port" > "$dir/service.json"
+      start_watchdog "$pid" "$stop_grace" "$dir/watchdog.pid"
+      return 0
+    fi
+    sleep 0.2
+  done
+  log "fake-gcs-server did not answer within ${start_timeout}s"
+  tail_log "$dir/gcs.log"
+  stop_pid "$pid" 5 || true
+  rm -f "$dir/gcs.pid"
+  return 1
+}
+
+cmd_start() {
+  local dir="${1:?usage: gcs.sh start DIR}"
+  [ -x "$bin" ] || { log "fake-gcs-server is not installed at $bin: run 'bash scripts/gcs.sh install'"; return 1; }
+  mkdir -p "$dir"
+  dir="$(cd "$dir" && pwd)"
+  local attempt rc
+  for attempt in 1 2 3; do
+    rc=0
+    start_once "$dir" || rc=$?
+    if [ "$rc" = 0 ]; then
+      log "fake-gcs-server ready in $dir"
+      cat "$dir/service.json"
+      return 0
+    fi
+    [ "$rc" = 2 ] || return 1
+    log "the port was taken meanwhile; retrying with another (attempt $attempt)"
+  done
+  return 1
+}
+
+cmd_stop() {
+  local dir="${1:?usage: gcs.sh stop DIR}" pid
+  [ -d "$dir" ] || return 0
+  dir="$(cd "$dir" && pwd)"
+  stop_watchdog "$dir/watchdog.pid"
+  [ -f "$dir/gcs.pid" ] || return 0
+  pid="$(cat "$dir/gcs.pid" 2>/dev/null || true)"
+  if alive_with "$pid" fake-gcs-server; then
+    log "stopping fake-gcs-server (pid $pid) in $dir"
+    stop_pid "$pid" "$stop_grace"
+  fi
+  rm -f "$dir/gcs.pid"
+}
+
+case "${1:-}" in
+  install) shift; cmd_install "$@" ;;
+  start) shift; cmd_start "$@" ;;
+  stop) shift; cmd_stop "$@" ;;
+  *) echo "usage: gcs.sh install | start DIR | stop DIR" >&2; exit 64 ;;
+esac
