@@ -11,9 +11,11 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
+  gcsAvailable,
   kafkaAvailable,
   kinesaliteAvailable,
   minioAvailable,
+  startGcs,
   startKafka,
   startKinesalite,
   startMinio,
@@ -24,6 +26,7 @@ import {
 const kafkaReady = await kafkaAvailable();
 const kinesaliteReady = kinesaliteAvailable();
 const minioReady = await minioAvailable();
+const gcsReady = await gcsAvailable();
 
 describe.skipIf(!kafkaReady)('the Kafka test broker', () => {
   let kafka: KafkaService | undefined;
@@ -158,6 +161,24 @@ describe.skipIf(!minioReady)('the MinIO test server', () => {
       }
     } finally {
       await minio.stop();
+    }
+  }, 300_000);
+});
+
+describe.skipIf(!gcsReady)('the GCS emulator (fake-gcs-server)', () => {
+  it('serves fresh buckets over its JSON API without credentials and is gone once stopped', async () => {
+    const gcs = await startGcs();
+    try {
+      expect(gcs.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const bucket = await gcs.createBucket();
+      const upload = await fetch(`${gcs.endpoint}/upload/storage/v1/b/${bucket}/o?uploadType=media&name=k`, { method: 'POST', body: 'v' });
+      expect(upload.status).toBe(200);
+      const listed = (await (await fetch(`${gcs.endpoint}/storage/v1/b/${bucket}/o`)).json()) as { items?: { name: string }[] };
+      expect(listed.items?.map((item) => item.name)).toEqual(['k']);
+      await gcs.stop();
+      await expect(fetch(`${gcs.endpoint}/storage/v1/b`, { headers: { connection: 'close' } })).rejects.toThrow();
+    } finally {
+      await gcs.stop();
     }
   }, 300_000);
 });
