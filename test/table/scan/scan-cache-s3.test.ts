@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../src/engine/index.js';
 import type { S3StoreOptions } from '../../../src/storage/index.js';
 import { DeltaTable } from '../../../src/table/index.js';
+import { httpfsAvailable } from '../../support/duckdb-extensions.js';
 import { S3RequestLog, type S3Request } from '../../support/s3-request-log.js';
 import { minioAvailable, startMinio, type MinioService } from '../../support/services.js';
 import { tempDir } from '../../support/temp.js';
@@ -14,7 +15,7 @@ import { tempDir } from '../../support/temp.js';
  * Engine, as a new CLI process would: DuckDB's own external file cache lives only as long as
  * its instance, so only the disk cache can spare these downloads.
  */
-const minioReady = await minioAvailable();
+const minioReady = (await minioAvailable()) && (await httpfsAvailable());
 
 let minio: MinioService | undefined;
 let proxy: S3RequestLog;
