@@ -1,4 +1,5 @@
 import type { Bucket, File, FileMetadata, GetFilesOptions } from '@google-cloud/storage';
+import { LOCATE_CONCURRENCY, mapLimited } from './map-limited.js';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -191,6 +192,11 @@ export class GcsObjectStore implements ObjectStore {
   /** A local copy (see the class comment): DuckDB reads it as a local file. */
   engineLocation(key: string): Promise<string> {
     return this.localPath(key);
+  }
+
+  /** Every object is read from a local copy here, immutable or not. */
+  immutableLocations(keys: readonly string[]): Promise<string[]> {
+    return mapLimited(keys, LOCATE_CONCURRENCY, (key) => this.localPath(key));
   }
 
   /** Nothing to configure: DuckDB reads local copies. */

@@ -128,6 +128,10 @@ export class LocalObjectStore implements ObjectStore {
     return this.resolve(key);
   }
 
+  async immutableLocations(keys: readonly string[]): Promise<string[]> {
+    return keys.map((key) => this.resolve(key));
+  }
+
   /** DuckDB opens local files with no setup. */
   async engineAccess(): Promise<undefined> {
     return undefined;

@@ -65,6 +65,14 @@ export interface ObjectStore {
    * first, hence the promise.
    */
   engineLocation(path: string): string | Promise<string>;
+  /**
+   * Where DuckDB opens objects that are never rewritten (data files, checkpoints, deletion
+   * vectors), in order: for a remote store, local copies from its read cache (downloaded
+   * whole on a miss) as far as one read's share of the cache allows, the `engineLocation`
+   * of the rest and of any object that is missing. Never for the log tail
+   * (`_delta_log/*.json`, `_last_checkpoint`), which a new commit changes.
+   */
+  immutableLocations(paths: readonly string[]): Promise<string[]>;
   /** The connection DuckDB needs for `engineLocation`s (credentials resolved now), or undefined for local files. */
   engineAccess(): Promise<EngineAccess | undefined>;
   /** A new, empty local folder for DuckDB to write files into before they are published. */

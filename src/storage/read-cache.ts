@@ -31,6 +31,7 @@ export class ReadCache {
   readonly dir: string;
   readonly maxBytes: number;
   private evicting: Promise<void> | undefined;
+  private evictAgain: string | undefined;
 
   constructor(options: ReadCacheOptions = {}) {
     const cacheRoot = process.env['AQUIFER_CACHE'] ?? path.join(os.homedir(), '.cache', 'aquifer');
@@ -74,7 +75,19 @@ export class ReadCache {
   }
 
   private evictSoon(keep: string): void {
-    this.evicting ??= this.evict(keep)
+    // A download that lands while an eviction runs may not have been counted by it: run again.
+    if (this.evicting !== undefined) {
+      this.evictAgain = keep;
+      return;
+    }
+    this.evicting = (async () => {
+      let next: string | undefined = keep;
+      while (next !== undefined) {
+        this.evictAgain = undefined;
+        await this.evict(next);
+        next = this.evictAgain;
+      }
+    })()
       .catch((error: unknown) => log.warn({ err: error, dir: this.dir }, 'evicting from the read cache failed'))
       .finally(() => {
         this.evicting = undefined;

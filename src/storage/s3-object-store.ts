@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ObjectAlreadyExistsError, ObjectNotFoundError, StorageError } from './errors.js';
 import type { ListOptions, ObjectMeta, ObjectStore, PutOptions, S3EngineAccess } from './object-store.js';
+import { LOCATE_CONCURRENCY, mapLimited } from './map-limited.js';
 import { ReadCache, type ReadCacheOptions } from './read-cache.js';
 import { createS3Client, parseS3Uri, type ResolvedS3Connection, type S3ConnectionOptions } from './s3-config.js';
 import { attemptsOf, statusOf, translateS3Error, sdkError } from './s3-errors.js';
@@ -20,8 +21,10 @@ export interface S3StoreOptions extends S3ConnectionOptions {
   partConcurrency?: number;
   /** Keys per ListObjectsV2 page (S3 caps it at 1,000). Default 1,000. */
   listPageSize?: number;
-  /** The local read-through cache that `localPath` downloads into. */
+  /** The local read-through cache that `localPath` and `immutableLocations` download into. */
   cache?: ReadCacheOptions;
+  /** The fraction of the cache one `immutableLocations` call may fill (0 turns caching for reads off). Default 0.25. */
+  cacheReadShare?: number;
   /** Where staging folders are made. Default: the system temp folder. */
   stagingRoot?: string;
 }
@@ -49,6 +52,7 @@ export class S3ObjectStore implements ObjectStore {
   private readonly partConcurrency: number;
   private readonly listPageSize: number;
   private readonly stagingRoot: string;
+  private readonly readShare: number;
 
   /** `shared` (from `at`) reuses another store's client and read cache. */
   constructor(uri: string, options: S3StoreOptions = {}, shared?: { connection: ResolvedS3Connection; cache: ReadCache }) {
@@ -67,6 +71,7 @@ export class S3ObjectStore implements ObjectStore {
     this.listPageSize = Math.min(Math.max(1, options.listPageSize ?? 1000), 1000);
     this.cache = shared?.cache ?? new ReadCache(options.cache);
     this.stagingRoot = options.stagingRoot ?? os.tmpdir();
+    this.readShare = Math.min(Math.max(options.cacheReadShare ?? 0.25, 0), 1);
   }
 
   async list(prefix: string, options: ListOptions = {}): Promise<ObjectMeta[]> {
@@ -185,6 +190,31 @@ export class S3ObjectStore implements ObjectStore {
   async localPath(key: string): Promise<string> {
     const found = await this.headWithEtag(key);
     if (found === undefined) throw this.translate({ name: 'NoSuchKey' }, key);
+    return this.cachedCopy(key, found);
+  }
+
+  /**
+   * Objects are HEADed first (a few at a time, so thousands of files do not queue past the
+   * connection timeout), then the cache share is handed out in the order given, so the same
+   * read of the same files always caches the same ones. One read may fill at most
+   * `readShare` of the cache: everything it is handed is then among the most recently used
+   * files, which its own downloads never evict before DuckDB opens them.
+   */
+  async immutableLocations(keys: readonly string[]): Promise<string[]> {
+    const found = await mapLimited(keys, LOCATE_CONCURRENCY, (key) => this.headWithEtag(key));
+    let share = this.cache.maxBytes * this.readShare;
+    const cached = found.map((object) => {
+      if (object === undefined || object.meta.size > share) return false;
+      share -= object.meta.size;
+      return true;
+    });
+    return mapLimited(keys, LOCATE_CONCURRENCY, async (key, index) => {
+      const object = found[index];
+      return object !== undefined && cached[index] === true ? this.cachedCopy(key, object) : this.engineLocation(key);
+    });
+  }
+
+  private cachedCopy(key: string, found: { meta: ObjectMeta; etag: string }): Promise<string> {
     const { meta, etag } = found;
     return this.cache.get({ url: `${this.url}/${key}`, etag, size: meta.size }, key, async (temp) => {
       try {

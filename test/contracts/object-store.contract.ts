@@ -71,5 +71,23 @@ export function runObjectStoreContract(name: string, create: () => Promise<Objec
       const { readFileSync } = await import('node:fs');
       expect(readFileSync(local, 'utf8')).toBe('abc');
     });
+
+    it('locates immutable objects in order, as local files holding them or engine locations, and missing ones at their engine location', async () => {
+      const store = await create();
+      await store.put('data/one.bin', 'one');
+      await store.put('data/two.bin', 'two');
+      const locations = await store.immutableLocations(['data/two.bin', 'data/gone.bin', 'data/one.bin']);
+      expect(locations).toHaveLength(3);
+      expect(locations[1]).toBe(store.engineLocation('data/gone.bin'));
+      const { existsSync, readFileSync } = await import('node:fs');
+      for (const [index, content] of [
+        [0, 'two'],
+        [2, 'one'],
+      ] as const) {
+        const location = locations[index] ?? '';
+        if (existsSync(location)) expect(readFileSync(location, 'utf8')).toBe(content);
+        else expect(location).toBe(store.engineLocation(index === 0 ? 'data/two.bin' : 'data/one.bin'));
+      }
+    });
   });
 }

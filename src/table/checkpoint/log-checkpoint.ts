@@ -1,4 +1,4 @@
-import { engineLocation } from '../paths/index.js';
+import { engineLocation, immutableEngineLocations } from '../paths/index.js';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
@@ -53,7 +53,11 @@ export async function writeCheckpointFromLog(
   if (empty !== undefined) throw new InvalidLogError(`The commit ${empty.meta.path} is empty (0 bytes)`, empty.meta.path);
   const parts: string[] = [];
   if (previous.length > 0) {
-    const locals = await Promise.all(previous.map((f) => engineLocation(engine, store, f.meta.path)));
+    const locals = await immutableEngineLocations(
+      engine,
+      store,
+      previous.map((f) => f.meta.path),
+    );
     const source = `read_parquet(${quoteLiteralList(locals)}, union_by_name = true)`;
     const reader = await engine.read(`SELECT * FROM ${source} LIMIT 0`);
     const stored = new Map(reader.columnNames().map((name, i) => [name, reader.columnTypes()[i]]));

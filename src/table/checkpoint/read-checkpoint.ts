@@ -5,7 +5,7 @@ import type { ObjectStore } from '../../storage/index.js';
 import { parseActionLines, parseAdd, type Action } from '../actions/index.js';
 import { InvalidLogError } from '../errors.js';
 import { LOG_DIR, type CheckpointFile } from '../log-segment/index.js';
-import { engineLocation, resolveLogPath } from '../paths/index.js';
+import { immutableEngineLocations, resolveLogPath } from '../paths/index.js';
 
 /**
  * All actions of a checkpoint: classic, multi-part, or v2 (JSON or Parquet, with the
@@ -77,7 +77,7 @@ function nestedJson(column: string, type: DuckDBTypeId | undefined): string {
 }
 
 async function readParquetActions(engine: Engine, store: ObjectStore, keys: string[]): Promise<Action[]> {
-  const locals = await Promise.all(keys.map((key) => engineLocation(engine, store, key)));
+  const locals = await immutableEngineLocations(engine, store, keys);
   for (const [index, key] of keys.entries()) {
     if ((await store.head(key)) === undefined) {
       throw new InvalidLogError(

@@ -1,3 +1,4 @@
+import { promises as fs } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import type { ObjectStore } from '../../storage/index.js';
 import type { DeletionVectorDescriptor } from '../actions/index.js';
@@ -31,9 +32,10 @@ export async function readDeletionVector(store: ObjectStore, dv: DeletionVectorD
       const resolved = dv.storageType === 'u' ? { store, key: deletionVectorPath(dv) } : resolveLogPath(store, dv.pathOrInlineDv, location);
       where = `${resolved.store.url}/${resolved.key}`;
       const offset = dv.offset ?? 0;
-      const head = await resolved.store.getRange(resolved.key, 0, 1);
+      const read = await immutableReader(resolved.store, resolved.key);
+      const head = await read(0, 1);
       if (head[0] !== 1) throw new DeletionVectorInvalidError(`Deletion vector file ${where} has format version ${head[0]}, expected 1`, where);
-      const region = await resolved.store.getRange(resolved.key, offset, 4 + dv.sizeInBytes + 4);
+      const region = await read(offset, 4 + dv.sizeInBytes + 4);
       if (region.length !== 8 + dv.sizeInBytes) throw new DeletionVectorInvalidError(`Deletion vector file ${where} is truncated at offset ${offset}`, where);
       const view = new DataView(region.buffer, region.byteOffset, region.byteLength);
       const size = view.getUint32(0, false);
@@ -67,4 +69,33 @@ export function serializeDeletionVector(sortedRows: readonly number[]): Uint8Arr
   new DataView(out.buffer).setUint32(0, DV_MAGIC, true);
   out.set(bitmap, 4);
   return out;
+}
+
+/**
+ * Ranged reads of a deletion vector file, from the store's local copy (the read cache, for a
+ * remote store: a DV file is never rewritten, so repeated scans do not fetch it again).
+ * Whatever the local copy cannot give falls back to the store, whose errors are typed.
+ */
+async function immutableReader(store: ObjectStore, key: string): Promise<(offset: number, length: number) => Promise<Uint8Array>> {
+  const remote = (offset: number, length: number): Promise<Uint8Array> => store.getRange(key, offset, length);
+  let file: string;
+  try {
+    file = await store.localPath(key);
+  } catch {
+    return remote;
+  }
+  return async (offset, length) => {
+    try {
+      const handle = await fs.open(file, 'r');
+      try {
+        const buffer = new Uint8Array(length);
+        const { bytesRead } = await handle.read(buffer, 0, length, offset);
+        return buffer.subarray(0, bytesRead);
+      } finally {
+        await handle.close();
+      }
+    } catch {
+      return remote(offset, length);
+    }
+  };
 }

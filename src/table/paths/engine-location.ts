@@ -39,3 +39,34 @@ export async function engineLocation(engine: Engine, store: ObjectStore, key: st
   await connectEngine(engine, store);
   return store.engineLocation(key);
 }
+
+/**
+ * Where DuckDB opens files that are never rewritten (data files, checkpoints, deletion
+ * vectors): local copies from the store's read cache where it has room, else engine
+ * locations. Never for `_delta_log/*.json` or `_last_checkpoint`: a cached log tail
+ * would hide new commits.
+ */
+export async function immutableEngineLocations(engine: Engine, store: ObjectStore, keys: readonly string[]): Promise<string[]> {
+  await connectEngine(engine, store);
+  return store.immutableLocations(keys);
+}
+
+/** `immutableEngineLocations` for keys that may live in different stores (absolute paths in the log), in order. */
+export async function immutableEngineLocationsOf(engine: Engine, resolved: readonly { store: ObjectStore; key: string }[]): Promise<string[]> {
+  const byStore = new Map<ObjectStore, number[]>();
+  for (const [index, { store }] of resolved.entries()) {
+    const indexes = byStore.get(store) ?? [];
+    indexes.push(index);
+    byStore.set(store, indexes);
+  }
+  const locations = new Array<string>(resolved.length);
+  for (const [store, indexes] of byStore) {
+    const found = await immutableEngineLocations(
+      engine,
+      store,
+      indexes.map((i) => resolved[i]?.key ?? ''),
+    );
+    for (const [n, index] of indexes.entries()) locations[index] = found[n] ?? '';
+  }
+  return locations;
+}

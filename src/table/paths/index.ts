@@ -1,2 +1,2 @@
 export { resolveLogPath, canonicalPath, encodeRelativePath, type ResolvedPath } from './file-uri.js';
-export { connectEngine, engineLocation } from './engine-location.js';
+export { connectEngine, engineLocation, immutableEngineLocations, immutableEngineLocationsOf } from './engine-location.js';

@@ -5,7 +5,7 @@ import type { AddFile } from '../actions/index.js';
 import { readDeletionVector } from '../deletion-vectors/index.js';
 import { DataFileInvalidError, DataFileMissingError, PredicateInvalidError } from '../errors.js';
 import { partitionValueLiteral, type PartitionReadOptions } from '../partitions/index.js';
-import { engineLocation, resolveLogPath } from '../paths/index.js';
+import { engineLocation, immutableEngineLocationsOf, resolveLogPath } from '../paths/index.js';
 import { physicalName, toDuckDBType, type StructField, type StructType } from '../schema/index.js';
 import type { Snapshot } from '../snapshot/index.js';
 import { pruneFiles } from './file-pruning.js';
@@ -62,6 +62,8 @@ export interface ScanPlan {
  */
 export class Scan {
   private planned: Promise<ScanPlan> | undefined;
+  /** Where DuckDB was told to open each data file (its path in the log as key), so a failure names the right one. */
+  private readonly locations = new Map<string, string>();
 
   constructor(
     private readonly snapshot: Snapshot,
@@ -114,14 +116,15 @@ export class Scan {
       const resolved = resolveLogPath(this.snapshot.store, file.path, this.snapshot.location);
       if ((await resolved.store.head(resolved.key)) === undefined) return new DataFileMissingError(`${resolved.store.url}/${resolved.key}`, error);
       // DuckDB names the Parquet file it could not decode (a bad footer, a file cut short).
-      if (error.message.includes(await engineLocation(this.engine, resolved.store, resolved.key)))
+      if (error.message.includes(this.locations.get(file.path) ?? (await engineLocation(this.engine, resolved.store, resolved.key))))
         return new DataFileInvalidError(`${resolved.store.url}/${resolved.key}`, error);
     }
     // A footer that decodes into nonsense fails without a file name: find the file by reading each footer alone.
     for (const file of files ?? (await this.plan()).files) {
       const resolved = resolveLogPath(this.snapshot.store, file.path, this.snapshot.location);
       try {
-        await this.engine.query(`SELECT count(*) FROM parquet_metadata(${quoteLiteral(await engineLocation(this.engine, resolved.store, resolved.key))})`);
+        const location = this.locations.get(file.path) ?? (await engineLocation(this.engine, resolved.store, resolved.key));
+        await this.engine.query(`SELECT count(*) FROM parquet_metadata(${quoteLiteral(location)})`);
       } catch (probe) {
         if (probe instanceof EngineQueryError) return new DataFileInvalidError(`${resolved.store.url}/${resolved.key}`, error);
         throw probe;
@@ -175,12 +178,14 @@ export class Scan {
       if (rowIds) empty.push(`CAST(NULL AS VARCHAR) AS ${ROW_FILE_COLUMN}`, `CAST(NULL AS BIGINT) AS ${ROW_INDEX_COLUMN}`);
       return `SELECT ${empty.join(', ')} LIMIT 0`;
     }
-    const located = await Promise.all(
-      files.map(async (file) => {
-        const resolved = resolveLogPath(snapshot.store, file.path, snapshot.location);
-        return { file, local: await engineLocation(this.engine, resolved.store, resolved.key) };
-      }),
-    );
+    const resolved = files.map((file) => resolveLogPath(snapshot.store, file.path, snapshot.location));
+    // Row-identity scans (DML) name each row's file by its engine location, which the caller
+    // maps back to the file; a cached copy there could be evicted between the two lookups.
+    const locals = rowIds
+      ? await Promise.all(resolved.map((r) => engineLocation(this.engine, r.store, r.key)))
+      : await immutableEngineLocationsOf(this.engine, resolved);
+    const located = files.map((file, index) => ({ file, local: locals[index] ?? '' }));
+    for (const { file, local } of located) this.locations.set(file.path, local);
     const stored = await this.storedTypes(
       located.map((l) => l.local),
       files,
