@@ -1,5 +1,8 @@
 import { AquiferError } from '../errors.js';
 
+/** Which remote store an error is about, for a hint that names the right settings. */
+export type StorageProvider = 's3' | 'azure';
+
 export class ObjectNotFoundError extends AquiferError {
   constructor(path: string, cause?: unknown) {
     super('STORAGE_NOT_FOUND', `No object at ${path}`, {
@@ -27,20 +30,27 @@ export class StorageError extends AquiferError {
 
 /** The store refused the credentials. Messages name the key id's source, never a secret. */
 export class StorageAccessDeniedError extends AquiferError {
-  constructor(message: string, location: string, cause?: unknown) {
+  constructor(message: string, location: string, cause?: unknown, provider: StorageProvider = 's3') {
     super('STORAGE_ACCESS_DENIED', message, {
       value: location,
-      hint: 'Check the credentials: the project config, else AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), else the AWS profile (AWS_PROFILE); and that they may read and write this bucket and prefix.',
+      hint:
+        provider === 'azure'
+          ? 'Check the credentials: the config, else AZURE_STORAGE_CONNECTION_STRING, else AZURE_STORAGE_ACCOUNT / AZURE_STORAGE_KEY; and that they may read and write this container and prefix.'
+          : 'Check the credentials: the project config, else AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), else the AWS profile (AWS_PROFILE); and that they may read and write this bucket and prefix.',
       cause,
     });
   }
 }
 
 export class BucketNotFoundError extends AquiferError {
-  constructor(bucket: string, endpoint: string, cause?: unknown) {
-    super('STORAGE_BUCKET_NOT_FOUND', `The bucket ${bucket} does not exist at ${endpoint}`, {
+  constructor(bucket: string, endpoint: string, cause?: unknown, provider: StorageProvider = 's3') {
+    const noun = provider === 'azure' ? 'container' : 'bucket';
+    super('STORAGE_BUCKET_NOT_FOUND', `The ${noun} ${bucket} does not exist at ${endpoint}`, {
       value: bucket,
-      hint: 'Create the bucket first (Aquifer never creates buckets), or check the bucket name, region and endpoint.',
+      hint:
+        provider === 'azure'
+          ? 'Create the container first (Aquifer never creates containers), or check the container name, account and endpoint.'
+          : 'Create the bucket first (Aquifer never creates buckets), or check the bucket name, region and endpoint.',
       cause,
     });
   }
@@ -48,11 +58,12 @@ export class BucketNotFoundError extends AquiferError {
 
 export class StorageUnreachableError extends AquiferError {
   /** `answer` is what the server said when it answered but was unavailable (`HTTP 503 SlowDown`). */
-  constructor(endpoint: string, attempts: number, cause?: unknown, answer?: string) {
+  constructor(endpoint: string, attempts: number, cause?: unknown, answer?: string, provider: StorageProvider = 's3') {
     const said = answer === undefined ? 'did not answer' : `was unavailable (${answer})`;
+    const where = provider === 'azure' ? 'the config, else the connection string or account' : 'the config, else AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL';
     super('STORAGE_UNREACHABLE', `The object store at ${endpoint} ${said} after ${attempts} attempt(s)`, {
       value: endpoint,
-      hint: 'Check that the endpoint (the config, else AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL) is right and the server is up; a higher maxAttempts rides out longer outages.',
+      hint: `Check that the endpoint (${where}) is right and the server is up; a higher maxAttempts rides out longer outages.`,
       cause,
     });
   }
@@ -64,12 +75,15 @@ export class StorageLocationError extends AquiferError {
   }
 }
 
-/** No credential source answered: neither the config, the AWS environment, nor a profile. */
+/** No credential source answered: neither the config nor the provider's environment (nor, for S3, a profile). */
 export class StorageCredentialsMissingError extends AquiferError {
-  constructor(location: string, cause?: unknown) {
-    super('STORAGE_CREDENTIALS_MISSING', `No S3 credentials were found for ${location}`, {
+  constructor(location: string, cause?: unknown, provider: StorageProvider = 's3') {
+    super('STORAGE_CREDENTIALS_MISSING', `No ${provider === 'azure' ? 'Azure Storage' : 'S3'} credentials were found for ${location}`, {
       value: location,
-      hint: 'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_ENDPOINT_URL_S3 for MinIO or another S3-compatible store), or AWS_PROFILE, or credentials in the config.',
+      hint:
+        provider === 'azure'
+          ? 'Set AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY, or give connectionString (or accountName and accountKey) in the options.'
+          : 'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_ENDPOINT_URL_S3 for MinIO or another S3-compatible store), or AWS_PROFILE, or credentials in the config.',
       cause,
     });
   }

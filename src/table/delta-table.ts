@@ -1,5 +1,5 @@
 import { sharedEngine, type Engine } from '../engine/index.js';
-import { LocalObjectStore, ObjectNotFoundError, openObjectStore, type ObjectStore, type S3StoreOptions } from '../storage/index.js';
+import { LocalObjectStore, ObjectNotFoundError, openObjectStore, type AzureStoreOptions, type ObjectStore, type S3StoreOptions } from '../storage/index.js';
 import {
   readHistory,
   loadLogState,
@@ -42,6 +42,8 @@ export interface OpenOptions {
    * whatever is unset comes from the standard AWS environment and profile chain.
    */
   s3?: S3StoreOptions;
+  /** For an `az://` or `abfss://` location: connection string or account and key; else AZURE_STORAGE_* from the environment. */
+  azure?: AzureStoreOptions;
 }
 
 export type ReadOptions = ScanOptions & SnapshotOptions;
@@ -68,6 +70,7 @@ export class DeltaTable {
         ? openObjectStore(location, {
             ...(options.durable === undefined ? {} : { local: { durable: options.durable } }),
             ...(options.s3 === undefined ? {} : { s3: options.s3 }),
+            ...(options.azure === undefined ? {} : { azure: options.azure }),
           })
         : location;
     return new DeltaTable(store, options.engine ?? (await sharedEngine()));
