@@ -10,10 +10,13 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { BlobServiceClient, StorageRetryPolicyType } from '@azure/storage-blob';
 import {
+  azuriteAvailable,
   kafkaAvailable,
   kinesaliteAvailable,
   minioAvailable,
+  startAzurite,
   startKafka,
   startKinesalite,
   startMinio,
@@ -24,6 +27,7 @@ import {
 const kafkaReady = await kafkaAvailable();
 const kinesaliteReady = kinesaliteAvailable();
 const minioReady = await minioAvailable();
+const azuriteReady = azuriteAvailable();
 
 describe.skipIf(!kafkaReady)('the Kafka test broker', () => {
   let kafka: KafkaService | undefined;
@@ -160,4 +164,27 @@ describe.skipIf(!minioReady)('the MinIO test server', () => {
       await minio.stop();
     }
   }, 300_000);
+});
+
+describe.skipIf(!azuriteReady)('the Azurite test server', () => {
+  it('serves fresh containers to its random account and key, and is gone once stopped', async () => {
+    const azurite = await startAzurite();
+    try {
+      expect(azurite.endpoint).toBe(`http://127.0.0.1:${new URL(azurite.endpoint).port}/${azurite.accountName}`);
+      expect(azurite.connectionString).toContain(`AccountKey=${azurite.accountKey};`);
+      const container = await azurite.createContainer();
+      const client = () =>
+        BlobServiceClient.fromConnectionString(azurite.connectionString, {
+          retryOptions: { retryPolicyType: StorageRetryPolicyType.FIXED, maxTries: 1 },
+        }).getContainerClient(container);
+      await client().getBlockBlobClient('k').upload('v', 1);
+      const names: string[] = [];
+      for await (const blob of client().listBlobsFlat()) names.push(blob.name);
+      expect(names).toEqual(['k']);
+      await azurite.stop();
+      await expect(client().getBlobClient('k').getProperties()).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    } finally {
+      await azurite.stop();
+    }
+  }, 180_000);
 });
