@@ -106,6 +106,42 @@ describe.skipIf(!ready)('Delta tables on Azure Blob (Azurite)', () => {
     await expect(readdir(store.cache.dir)).rejects.toMatchObject({ code: 'ENOENT' });
   }, 120_000);
 
+  it('lands every batch of writers appending to one table at once exactly once, in contiguous versions', async () => {
+    const location = azureLocation();
+    await DeltaTable.create(location, { ...azureOptions(), data: { sql: 'SELECT -1 AS writer, -1 AS batch' } });
+    const writers = 4;
+    const batches = 5;
+    await Promise.all(
+      Array.from({ length: writers }, async (_, writer) => {
+        // Each writer its own handle (and store), so the commits race through put-if-absent.
+        const table = await DeltaTable.open(location, azureOptions());
+        for (let batch = 0; batch < batches; batch++) await table.append({ sql: `SELECT ${writer} AS writer, ${batch} AS batch` });
+      }),
+    );
+    const table = await DeltaTable.open(location, azureOptions());
+    expect((await table.snapshot()).version).toBe(writers * batches);
+    const history = await table.history();
+    expect(history.map((h) => h.version).sort((a, b) => a - b)).toEqual(Array.from({ length: writers * batches + 1 }, (_, i) => i));
+    const landed = await engine.query(`SELECT writer, batch, count(*)::INTEGER AS n FROM (${await (await table.scan()).sql()}) WHERE writer >= 0 GROUP BY ALL`);
+    expect(landed).toHaveLength(writers * batches);
+    expect(landed.every((row) => row['n'] === 1)).toBe(true);
+  }, 300_000);
+
+  it('keeps the account key out of a failing DuckDB read of the container', async () => {
+    const location = azureLocation();
+    const { table } = await DeltaTable.create(location, { ...azureOptions(), data: rows(0, 3) });
+    const sql = await (await table.scan()).sql();
+    const file = (await table.snapshot()).files[0]?.path ?? '';
+    await table.store.delete(decodeURIComponent(file));
+    const error = await engine.query(sql).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(Error);
+    const shown = JSON.stringify({ message: (error as Error).message, ...(error as object) });
+    expect(shown).not.toContain(azurite?.accountKey ?? 'no key');
+  }, 120_000);
+
   it('fails with STORAGE_BUCKET_NOT_FOUND for a container that does not exist', async () => {
     const table = await DeltaTable.open(`az://no-such-container-${randomUUID().slice(0, 8)}/t`, azureOptions());
     await expect(table.snapshot()).rejects.toMatchObject({ code: 'STORAGE_BUCKET_NOT_FOUND' });
