@@ -58,6 +58,58 @@ async function withEnv(vars: Record<string, string | undefined>, body: () => Pro
   }
 }
 
+/**
+ * A proxy in front of Azurite that, for the first PUT whose path ends in `blob`, runs `action`
+ * (after forwarding the request, or instead of it) and then drops the connection without an
+ * answer: a response lost on the way back, which the SDK's retry policy retries.
+ */
+async function loseFirstPutResponse(
+  blob: string,
+  action: { forward: boolean; then?: () => Promise<void> },
+): Promise<{ endpoint: string; fired(): boolean; close(): Promise<void> }> {
+  const upstream = new URL(service().endpoint);
+  let fired = false;
+  const proxy = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const target = !fired && req.method === 'PUT' && (req.url ?? '').split('?')[0]?.endsWith(blob) === true;
+      if (target) fired = true;
+      const forward = (): Promise<void> =>
+        new Promise((resolve, reject) => {
+          const out = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+            const parts: Buffer[] = [];
+            answer.on('data', (chunk: Buffer) => parts.push(chunk));
+            answer.on('end', () => {
+              if (!target) {
+                res.writeHead(answer.statusCode ?? 500, answer.headers);
+                res.end(Buffer.concat(parts));
+              }
+              resolve();
+            });
+          });
+          out.on('error', reject);
+          out.end(body);
+        });
+      void (async () => {
+        if (!target || action.forward) await forward();
+        if (target) {
+          await action.then?.();
+          req.socket.destroy();
+        }
+      })();
+    });
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const { port } = proxy.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}${upstream.pathname}`,
+    fired: () => fired,
+    close: () => new Promise<void>((resolve) => proxy.close(() => resolve())),
+  };
+}
+
 const NO_AZURE_ENV = { AZURE_STORAGE_CONNECTION_STRING: undefined, AZURE_STORAGE_ACCOUNT: undefined, AZURE_STORAGE_KEY: undefined };
 
 runObjectStoreContract('AzureObjectStore on Azurite', () => fresh(), azuriteReady ? {} : { skip: 'Azurite is not installed' });
@@ -191,6 +243,39 @@ describe.skipIf(!azuriteReady)('AzureObjectStore on Azurite', () => {
     await expect(store.put('_delta_log/00000000000000000001.json', 'another commit', { ifAbsent: true })).rejects.toMatchObject({
       code: 'STORAGE_ALREADY_EXISTS',
     });
+  });
+
+  it('treats a retried put-if-absent refused by its own lost first write as success', async () => {
+    const prefix = `t-${randomUUID()}`;
+    const proxy = await loseFirstPutResponse(`${prefix}/_delta_log/00000000000000000001.json`, { forward: true });
+    try {
+      const { accountName, accountKey } = service();
+      const store = new AzureObjectStore(`az://${container}/${prefix}`, { accountName, accountKey, endpoint: proxy.endpoint });
+      await store.put('_delta_log/00000000000000000001.json', 'our commit', { ifAbsent: true });
+      expect(proxy.fired()).toBe(true);
+      expect(new TextDecoder().decode(await store.get('_delta_log/00000000000000000001.json'))).toBe('our commit');
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('treats a retried put-if-absent refused by another writer as a lost race', async () => {
+    const prefix = `t-${randomUUID()}`;
+    const other = await fresh({}, prefix);
+    const proxy = await loseFirstPutResponse(`${prefix}/_delta_log/00000000000000000001.json`, {
+      forward: false,
+      then: () => other.put('_delta_log/00000000000000000001.json', 'their commit', { ifAbsent: true }),
+    });
+    try {
+      const { accountName, accountKey } = service();
+      const store = new AzureObjectStore(`az://${container}/${prefix}`, { accountName, accountKey, endpoint: proxy.endpoint });
+      await expect(store.put('_delta_log/00000000000000000001.json', 'our commit', { ifAbsent: true })).rejects.toMatchObject({
+        code: 'STORAGE_ALREADY_EXISTS',
+      });
+      expect(new TextDecoder().decode(await other.get('_delta_log/00000000000000000001.json'))).toBe('their commit');
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('publishes a large staged file as committed blocks, and removes the local copy', async () => {
