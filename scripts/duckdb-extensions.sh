@@ -17,7 +17,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/lib.sh"
 
 DUCKDB_VERSION=1.5.5
-EXTENSIONS=(httpfs delta aws)
+EXTENSIONS=(httpfs delta aws azure)
 
 case "$(uname -m)" in
   x86_64 | amd64) platform=linux_amd64 wheel_platform=manylinux2014_x86_64 ;;

@@ -1,6 +1,7 @@
 import { DuckDBConnection, DuckDBInstance, DuckDBScalarFunction, JsonDuckDBValueConverter, VARCHAR, type DuckDBResultReader } from '@duckdb/node-api';
 import { EngineQueryError, EngineSecretError } from './errors.js';
 import { ExtensionLoader, resolveExtensionDirectory, type DuckDBExtension } from './extensions.js';
+import { azureSecretStatement, type AzureSecretOptions } from './azure-secret.js';
 import { s3SecretStatement, scrubSecrets, type S3SecretOptions } from './s3-secret.js';
 import './bom-safe-strings.js';
 
@@ -87,6 +88,23 @@ export class Engine {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       throw new EngineSecretError(`DuckDB refused the S3 secret '${secretName}': ${this.scrub(message)}`, secretName, options.scope);
+    }
+  }
+
+  /**
+   * Create (or replace) the DuckDB secret that the azure extension opens `az://` paths under
+   * `options.scope` with, loading the extension first. The connection string never appears
+   * in an error from this engine.
+   */
+  async configureAzure(secretName: string, options: AzureSecretOptions): Promise<void> {
+    const statement = azureSecretStatement(secretName, options);
+    for (const secret of statement.secrets) this.secretValues.add(secret);
+    await this.ensureExtension('azure');
+    try {
+      await this.connection.run(statement.sql);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new EngineSecretError(`DuckDB refused the Azure secret '${secretName}': ${this.scrub(message)}`, secretName, options.scope);
     }
   }
 

@@ -3,7 +3,7 @@ import { EngineExtensionMissingError } from './errors.js';
 import { quoteLiteral } from './sql.js';
 
 /** Extensions that are not built into @duckdb/node-api and that Aquifer loads on demand. */
-export type DuckDBExtension = 'httpfs' | 'delta' | 'aws';
+export type DuckDBExtension = 'httpfs' | 'delta' | 'aws' | 'azure';
 
 /** The environment variable naming DuckDB's extension directory (what scripts/duckdb-extensions.sh prints). */
 export const EXTENSION_DIRECTORY_ENV = 'AQUIFER_DUCKDB_EXTENSIONS';

@@ -1,6 +1,7 @@
 export { Engine, type EngineOptions, type QueryOptions, type Row } from './engine.js';
 export { EngineExtensionMissingError, EngineQueryError, EngineSecretError } from './errors.js';
 export { EXTENSION_DIRECTORY_ENV, type DuckDBExtension } from './extensions.js';
+export { type AzureSecretOptions } from './azure-secret.js';
 export { type S3SecretOptions } from './s3-secret.js';
 export { jsonPathKey, quoteIdent, quoteLiteral, quoteLiteralList } from './sql.js';
 export { sharedEngine } from './shared-engine.js';

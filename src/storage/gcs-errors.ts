@@ -24,9 +24,6 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE
 /** Answers that mean "not now": the same outage as a refused connection once retries are spent. */
 const UNAVAILABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 
-export const GCS_CREDENTIALS_HINT =
-  'Set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file, or run `gcloud auth application-default login`, or give keyFilename; for an emulator set STORAGE_EMULATOR_HOST (or the endpoint option).';
-
 function shape(error: unknown): GcsErrorShape {
   return typeof error === 'object' && error !== null ? (error as GcsErrorShape) : {};
 }
@@ -89,7 +86,7 @@ export function translateGcsError(error: unknown, ctx: GcsTranslateContext): Aqu
   if (status === 404) {
     // GCS says which is missing only in words: "The specified bucket does not exist" / "No such object".
     if (ctx.notFound === 'bucket' || (/bucket/i.test(message) && !/no such object/i.test(message)))
-      return new BucketNotFoundError(ctx.bucket, ctx.endpointLabel, error, GCS_BUCKET_HINT);
+      return new BucketNotFoundError(ctx.bucket, ctx.endpointLabel, error, 'gcs');
     return new ObjectNotFoundError(where, error);
   }
   if (
@@ -98,7 +95,7 @@ export function translateGcsError(error: unknown, ctx: GcsTranslateContext): Aqu
       message,
     )
   ) {
-    return new StorageCredentialsMissingError(where, error, { service: 'GCS', hint: GCS_CREDENTIALS_HINT });
+    return new StorageCredentialsMissingError(where, error, 'gcs');
   }
   if (status === 401 || status === 403) {
     const reason = reasonOf(error);
@@ -106,13 +103,12 @@ export function translateGcsError(error: unknown, ctx: GcsTranslateContext): Aqu
       `Access to ${where} at ${ctx.endpointLabel} was refused (HTTP ${status}${reason === '' ? '' : ` ${reason}`})`,
       where,
       error,
-      GCS_CREDENTIALS_HINT,
+      'gcs',
     );
   }
-  if (status === undefined && isNetworkError(error))
-    return new StorageUnreachableError(ctx.endpointLabel, ctx.attempts, error, undefined, GCS_UNREACHABLE_HINT);
+  if (status === undefined && isNetworkError(error)) return new StorageUnreachableError(ctx.endpointLabel, ctx.attempts, error, undefined, 'gcs');
   if (status !== undefined && UNAVAILABLE_STATUSES.has(status)) {
-    return new StorageUnreachableError(ctx.endpointLabel, ctx.attempts, error, `HTTP ${status}`, GCS_UNREACHABLE_HINT);
+    return new StorageUnreachableError(ctx.endpointLabel, ctx.attempts, error, `HTTP ${status}`, 'gcs');
   }
   const why =
     status === undefined
@@ -122,7 +118,3 @@ export function translateGcsError(error: unknown, ctx: GcsTranslateContext): Aqu
       : `HTTP ${status}${reasonOf(error) === '' ? '' : ` ${reasonOf(error)}`}`;
   return new StorageError(`GCS request on ${where} at ${ctx.endpointLabel} failed: ${why}`, where, error);
 }
-
-const GCS_BUCKET_HINT = 'Create the bucket first (Aquifer never creates buckets), or check the bucket name, project and endpoint.';
-const GCS_UNREACHABLE_HINT =
-  'Check that the endpoint (the config, else STORAGE_EMULATOR_HOST) is right and the server is up; a higher maxAttempts rides out longer outages.';

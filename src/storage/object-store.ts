@@ -36,7 +36,18 @@ export interface S3EngineAccess {
   urlStyle?: 'path' | 'vhost';
 }
 
-export type EngineAccess = S3EngineAccess;
+/**
+ * What DuckDB's azure extension needs to open a container's blobs: a connection string
+ * (account, key or SAS, blob endpoint) for a secret scoped to the store root.
+ */
+export interface AzureEngineAccess {
+  kind: 'azure';
+  /** The prefix this access covers: `az://container/prefix/`. */
+  scope: string;
+  connectionString: string;
+}
+
+export type EngineAccess = S3EngineAccess | AzureEngineAccess;
 
 /**
  * The boundary between Aquifer and where bytes live (local disk, S3-compatible storage).

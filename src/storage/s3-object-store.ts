@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ObjectAlreadyExistsError, ObjectNotFoundError, StorageError } from './errors.js';
 import type { ListOptions, ObjectMeta, ObjectStore, PutOptions, S3EngineAccess } from './object-store.js';
-import { LOCATE_CONCURRENCY, mapLimited } from './map-limited.js';
+import { immutableLocations } from './immutable-locations.js';
 import { ReadCache, type ReadCacheOptions } from './read-cache.js';
 import { createS3Client, parseS3Uri, type ResolvedS3Connection, type S3ConnectionOptions } from './s3-config.js';
 import { attemptsOf, statusOf, translateS3Error, sdkError } from './s3-errors.js';
@@ -193,24 +193,13 @@ export class S3ObjectStore implements ObjectStore {
     return this.cachedCopy(key, found);
   }
 
-  /**
-   * Objects are HEADed first (a few at a time, so thousands of files do not queue past the
-   * connection timeout), then the cache share is handed out in the order given, so the same
-   * read of the same files always caches the same ones. One read may fill at most
-   * `readShare` of the cache: everything it is handed is then among the most recently used
-   * files, which its own downloads never evict before DuckDB opens them.
-   */
-  async immutableLocations(keys: readonly string[]): Promise<string[]> {
-    const found = await mapLimited(keys, LOCATE_CONCURRENCY, (key) => this.headWithEtag(key));
-    let share = this.cache.maxBytes * this.readShare;
-    const cached = found.map((object) => {
-      if (object === undefined || object.meta.size > share) return false;
-      share -= object.meta.size;
-      return true;
-    });
-    return mapLimited(keys, LOCATE_CONCURRENCY, async (key, index) => {
-      const object = found[index];
-      return object !== undefined && cached[index] === true ? this.cachedCopy(key, object) : this.engineLocation(key);
+  /** Data files, checkpoints and deletion vectors from the read cache, as far as one read's share allows (immutable-locations.ts). */
+  immutableLocations(keys: readonly string[]): Promise<string[]> {
+    return immutableLocations(keys, {
+      head: (key) => this.headWithEtag(key),
+      cachedCopy: (key, found) => this.cachedCopy(key, found),
+      engineLocation: (key) => this.engineLocation(key),
+      shareBytes: this.cache.maxBytes * this.readShare,
     });
   }
 

@@ -1,5 +1,13 @@
 import { sharedEngine, type Engine } from '../engine/index.js';
-import { LocalObjectStore, ObjectNotFoundError, openObjectStore, type GcsStoreOptions, type ObjectStore, type S3StoreOptions } from '../storage/index.js';
+import {
+  LocalObjectStore,
+  ObjectNotFoundError,
+  openObjectStore,
+  type AzureStoreOptions,
+  type GcsStoreOptions,
+  type ObjectStore,
+  type S3StoreOptions,
+} from '../storage/index.js';
 import {
   readHistory,
   loadLogState,
@@ -47,6 +55,8 @@ export interface OpenOptions {
    * rest; else STORAGE_EMULATOR_HOST, GOOGLE_APPLICATION_CREDENTIALS and Application Default Credentials.
    */
   gcs?: GcsStoreOptions;
+  /** For an `az://` or `abfss://` location: connection string or account and key; else AZURE_STORAGE_* from the environment. */
+  azure?: AzureStoreOptions;
 }
 
 export type ReadOptions = ScanOptions & SnapshotOptions;
@@ -74,6 +84,7 @@ export class DeltaTable {
             ...(options.durable === undefined ? {} : { local: { durable: options.durable } }),
             ...(options.s3 === undefined ? {} : { s3: options.s3 }),
             ...(options.gcs === undefined ? {} : { gcs: options.gcs }),
+            ...(options.azure === undefined ? {} : { azure: options.azure }),
           })
         : location;
     return new DeltaTable(store, options.engine ?? (await sharedEngine()));

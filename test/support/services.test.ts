@@ -10,11 +10,14 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { BlobServiceClient, StorageRetryPolicyType } from '@azure/storage-blob';
 import {
+  azuriteAvailable,
   gcsAvailable,
   kafkaAvailable,
   kinesaliteAvailable,
   minioAvailable,
+  startAzurite,
   startGcs,
   startKafka,
   startKinesalite,
@@ -27,6 +30,7 @@ const kafkaReady = await kafkaAvailable();
 const kinesaliteReady = kinesaliteAvailable();
 const minioReady = await minioAvailable();
 const gcsReady = await gcsAvailable();
+const azuriteReady = azuriteAvailable();
 
 describe.skipIf(!kafkaReady)('the Kafka test broker', () => {
   let kafka: KafkaService | undefined;
@@ -181,4 +185,27 @@ describe.skipIf(!gcsReady)('the GCS emulator (fake-gcs-server)', () => {
       await gcs.stop();
     }
   }, 300_000);
+});
+
+describe.skipIf(!azuriteReady)('the Azurite test server', () => {
+  it('serves fresh containers to its random account and key, and is gone once stopped', async () => {
+    const azurite = await startAzurite();
+    try {
+      expect(azurite.endpoint).toBe(`http://127.0.0.1:${new URL(azurite.endpoint).port}/${azurite.accountName}`);
+      expect(azurite.connectionString).toContain(`AccountKey=${azurite.accountKey};`);
+      const container = await azurite.createContainer();
+      const client = () =>
+        BlobServiceClient.fromConnectionString(azurite.connectionString, {
+          retryOptions: { retryPolicyType: StorageRetryPolicyType.FIXED, maxTries: 1 },
+        }).getContainerClient(container);
+      await client().getBlockBlobClient('k').upload('v', 1);
+      const names: string[] = [];
+      for await (const blob of client().listBlobsFlat()) names.push(blob.name);
+      expect(names).toEqual(['k']);
+      await azurite.stop();
+      await expect(client().getBlobClient('k').getProperties()).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    } finally {
+      await azurite.stop();
+    }
+  }, 180_000);
 });

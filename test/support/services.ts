@@ -1,4 +1,5 @@
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { BlobServiceClient } from '@azure/storage-blob';
 import { execFile, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { accessSync, constants, readFileSync, rmSync } from 'node:fs';
@@ -46,6 +47,8 @@ const MINIO_SCRIPT = path.join(REPO_ROOT, 'scripts', 'minio.sh');
 const TRINO_SCRIPT = path.join(REPO_ROOT, 'scripts', 'trino.sh');
 const GCS_SCRIPT = path.join(REPO_ROOT, 'scripts', 'gcs.sh');
 const KINESALITE_BIN = path.join(REPO_ROOT, 'node_modules', '.bin', 'kinesalite');
+const AZURITE_SCRIPT = path.join(REPO_ROOT, 'scripts', 'azurite.sh');
+const AZURITE_BIN = path.join(REPO_ROOT, 'node_modules', '.bin', 'azurite-blob');
 
 interface RunResult {
   ok: boolean;
@@ -277,6 +280,20 @@ export interface GcsService {
   stop(): Promise<void>;
 }
 
+export interface AzuriteService {
+  /** The blob endpoint, `http://127.0.0.1:PORT/ACCOUNT` (Azurite addresses accounts by path). */
+  readonly endpoint: string;
+  /** A random account and key, made for each server. */
+  readonly accountName: string;
+  readonly accountKey: string;
+  /** `DefaultEndpointsProtocol=http;AccountName=…;AccountKey=…;BlobEndpoint=…;` */
+  readonly connectionString: string;
+  /** Create a new, empty container with a unique name (or `name`) and return its name. */
+  createContainer(name?: string): Promise<string>;
+  /** Stops the server, waits for it to exit and removes its folder and data. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
 let gcsCheck: Promise<{ present: boolean; reason: string }> | undefined;
 
 /**
@@ -309,6 +326,34 @@ export async function startGcs(): Promise<GcsService> {
     return bucket;
   };
   return { endpoint, createBucket, stop };
+}
+
+/** Whether Azurite is installed (it is a devDependency). Skips or fails through `available()`. */
+export function azuriteAvailable(): boolean {
+  let present = true;
+  try {
+    accessSync(AZURITE_BIN, constants.X_OK);
+  } catch {
+    present = false;
+  }
+  return available(`Azurite at ${AZURITE_BIN} (run npm install)`, present);
+}
+
+/** Start a throwaway Azurite blob server on a loopback port, with a random account and key. */
+export async function startAzurite(): Promise<AzuriteService> {
+  const { address, stop } = await startService('azurite', AZURITE_SCRIPT, ['azurite.pid', 'watchdog.pid'], 120_000);
+  const { endpoint, accountName, accountKey, connectionString } = JSON.parse(address) as {
+    endpoint: string;
+    accountName: string;
+    accountKey: string;
+    connectionString: string;
+  };
+  const createContainer = async (name?: string): Promise<string> => {
+    const container = name ?? `test-${randomUUID()}`;
+    await BlobServiceClient.fromConnectionString(connectionString).getContainerClient(container).create();
+    return container;
+  };
+  return { endpoint, accountName, accountKey, connectionString, createContainer, stop };
 }
 
 export interface TrinoService {

@@ -6,8 +6,8 @@ import type { ObjectStore } from '../../storage/index.js';
 const connected = new WeakMap<Engine, WeakMap<ObjectStore, Promise<void>>>();
 
 /**
- * Make `engine` able to open `store`'s engine locations: for S3, a DuckDB secret scoped
- * to the store's root, from the store's own credentials. A local store needs nothing.
+ * Make `engine` able to open `store`'s engine locations: for S3 and Azure, a DuckDB secret
+ * scoped to the store's root, from the store's own credentials. A local store needs nothing.
  */
 export function connectEngine(engine: Engine, store: ObjectStore): Promise<void> {
   let stores = connected.get(engine);
@@ -28,9 +28,13 @@ export function connectEngine(engine: Engine, store: ObjectStore): Promise<void>
 async function configure(engine: Engine, store: ObjectStore): Promise<void> {
   const access = await store.engineAccess();
   if (access === undefined) return;
-  const { kind: _kind, ...options } = access;
   // One secret per scope: stores at the same root share it, others never replace it.
-  const name = `aquifer_s3_${createHash('sha256').update(access.scope).digest('hex').slice(0, 16)}`;
+  const name = `aquifer_${access.kind}_${createHash('sha256').update(access.scope).digest('hex').slice(0, 16)}`;
+  if (access.kind === 'azure') {
+    await engine.configureAzure(name, { scope: access.scope, connectionString: access.connectionString });
+    return;
+  }
+  const { kind: _kind, ...options } = access;
   await engine.configureS3(name, options);
 }
 
