@@ -14,7 +14,7 @@ exits 1 on any failure.
 
   --storage URI   first copy each case's table (delta/) to URI/<case>/delta, then run the
                   same checks reading it from there (DuckDB reads S3 through httpfs). URI must
-                  be empty. Endpoint and credentials come from the AWS environment:
+                  be empty; the copy is left there. Endpoint and credentials come from the AWS environment:
                   AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL), AWS_ACCESS_KEY_ID,
                   AWS_SECRET_ACCESS_KEY, AWS_REGION, or a profile (AWS_PROFILE).
   --format json   one JSON document at the end instead: {"passed","failed","results":
