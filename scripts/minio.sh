@@ -93,27 +93,14 @@ start_once() {
     </dev/null >"$dir/minio.log" 2>&1 &
   pid=$!
   echo "$pid" > "$dir/minio.pid"
-  local deadline=$((SECONDS + start_timeout))
-  while ((SECONDS < deadline)); do
-    if ! alive "$pid"; then
-      log "minio exited during start"
-      rm -f "$dir/minio.pid"
-      if grep -qiE 'address already in use|bind: ' "$dir/minio.log"; then return 2; fi
-      tail_log "$dir/minio.log"
-      return 1
-    fi
-    if answers "$port"; then
-      (umask 077 && printf '{"endpoint":"http://127.0.0.1:%s","accessKeyId":"%s","secretAccessKey":"%s"}\n' "$port" "$user" "$password" > "$dir/service.json")
-      start_watchdog "$pid" "$stop_grace" "$dir/watchdog.pid"
-      return 0
-    fi
-    sleep 0.2
-  done
-  log "minio did not answer within ${start_timeout}s"
-  tail_log "$dir/minio.log"
-  stop_pid "$pid" 5 || true
-  rm -f "$dir/minio.pid"
-  return 1
+  local rc=0
+  await_ready minio "$pid" "$dir/minio.log" "$start_timeout" 0.2 'address already in use|bind: ' answers "$port" || rc=$?
+  if [ "$rc" != 0 ]; then
+    rm -f "$dir/minio.pid"
+    return "$rc"
+  fi
+  (umask 077 && printf '{"endpoint":"http://127.0.0.1:%s","accessKeyId":"%s","secretAccessKey":"%s"}\n' "$port" "$user" "$password" > "$dir/service.json")
+  start_watchdog "$pid" "$stop_grace" "$dir/watchdog.pid"
 }
 
 cmd_start() {
@@ -121,33 +108,13 @@ cmd_start() {
   [ -x "$bin" ] || { log "MinIO is not installed at $bin: run 'bash scripts/minio.sh install'"; return 1; }
   mkdir -p "$dir"
   dir="$(cd "$dir" && pwd)"
-  local attempt rc
-  for attempt in 1 2 3; do
-    rc=0
-    start_once "$dir" || rc=$?
-    if [ "$rc" = 0 ]; then
-      log "minio ready in $dir"
-      cat "$dir/service.json"
-      return 0
-    fi
-    [ "$rc" = 2 ] || return 1
-    log "a port was taken meanwhile; retrying with others (attempt $attempt)"
-  done
-  return 1
+  start_retrying "$dir" start_once || return 1
+  log "minio ready in $dir"
+  cat "$dir/service.json"
 }
 
 cmd_stop() {
-  local dir="${1:?usage: minio.sh stop DIR}" pid
-  [ -d "$dir" ] || return 0
-  dir="$(cd "$dir" && pwd)"
-  stop_watchdog "$dir/watchdog.pid"
-  [ -f "$dir/minio.pid" ] || return 0
-  pid="$(cat "$dir/minio.pid" 2>/dev/null || true)"
-  if alive_with "$pid" minio; then
-    log "stopping minio (pid $pid) in $dir"
-    stop_pid "$pid" "$stop_grace"
-  fi
-  rm -f "$dir/minio.pid"
+  stop_service "${1:?usage: minio.sh stop DIR}" minio.pid minio "$stop_grace"
 }
 
 cmd_restart() {

@@ -37,33 +37,19 @@ answers() {
 }
 
 start_once() {
-  local dir="$1" port pid
+  local dir="$1" port pid rc=0
   port="$(free_ports 1)" || { log "could not pick a free port"; return 1; }
   log "starting redis-server on 127.0.0.1:$port in $dir"
   redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" </dev/null >"$dir/redis.log" 2>&1 &
   pid=$!
   echo "$pid" > "$dir/redis.pid"
-  local deadline=$((SECONDS + start_timeout))
-  while ((SECONDS < deadline)); do
-    if ! alive "$pid"; then
-      log "redis-server exited during start"
-      rm -f "$dir/redis.pid"
-      if grep -q 'Address already in use' "$dir/redis.log"; then return 2; fi
-      tail_log "$dir/redis.log"
-      return 1
-    fi
-    if answers "$port"; then
-      echo "redis://127.0.0.1:$port" > "$dir/url"
-      start_watchdog "$pid" "$stop_grace" "$dir/watchdog.pid"
-      return 0
-    fi
-    sleep 0.1
-  done
-  log "redis-server did not answer within ${start_timeout}s"
-  tail_log "$dir/redis.log"
-  stop_pid "$pid" 5 || true
-  rm -f "$dir/redis.pid"
-  return 1
+  await_ready redis-server "$pid" "$dir/redis.log" "$start_timeout" 0.1 'Address already in use' answers "$port" || rc=$?
+  if [ "$rc" != 0 ]; then
+    rm -f "$dir/redis.pid"
+    return "$rc"
+  fi
+  echo "redis://127.0.0.1:$port" > "$dir/url"
+  start_watchdog "$pid" "$stop_grace" "$dir/watchdog.pid"
 }
 
 cmd_start() {
@@ -71,33 +57,13 @@ cmd_start() {
   command -v redis-server >/dev/null 2>&1 || { log "redis-server is not installed: run 'bash scripts/redis.sh install'"; return 1; }
   mkdir -p "$dir"
   dir="$(cd "$dir" && pwd)"
-  local attempt rc
-  for attempt in 1 2 3; do
-    rc=0
-    start_once "$dir" || rc=$?
-    if [ "$rc" = 0 ]; then
-      log "redis ready at $(cat "$dir/url")"
-      cat "$dir/url"
-      return 0
-    fi
-    [ "$rc" = 2 ] || return 1
-    log "the port was taken meanwhile; retrying with another (attempt $attempt)"
-  done
-  return 1
+  start_retrying "$dir" start_once || return 1
+  log "redis ready at $(cat "$dir/url")"
+  cat "$dir/url"
 }
 
 cmd_stop() {
-  local dir="${1:?usage: redis.sh stop DIR}" pid
-  [ -d "$dir" ] || return 0
-  dir="$(cd "$dir" && pwd)"
-  stop_watchdog "$dir/watchdog.pid"
-  [ -f "$dir/redis.pid" ] || return 0
-  pid="$(cat "$dir/redis.pid" 2>/dev/null || true)"
-  if alive_with "$pid" redis-server; then
-    log "stopping redis-server (pid $pid) in $dir"
-    stop_pid "$pid" "$stop_grace"
-  fi
-  rm -f "$dir/redis.pid"
+  stop_service "${1:?usage: redis.sh stop DIR}" redis.pid redis-server "$stop_grace"
 }
 
 case "${1:-}" in

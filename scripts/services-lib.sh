@@ -1,4 +1,5 @@
-# Helpers for scripts that start throwaway services on loopback ports (kafka.sh, kinesalite.sh).
+# Helpers for scripts that start throwaway services on loopback ports (kafka.sh, kinesalite.sh,
+# redis.sh, minio.sh, trino.sh).
 # Sourced after lib.sh. Each service lives in a folder DIR given by the caller, holding its
 # pid file, its log and its data; `stop DIR` ends what `start DIR` began.
 
@@ -93,4 +94,58 @@ tail_log() {
   [ -f "$file" ] || return 0
   log "last lines of $file:"
   tail -n "${2:-40}" "$file" >&2 || true
+}
+
+# await_ready NAME PID LOGFILE TIMEOUT INTERVAL BIND_PATTERN READY_COMMAND...
+# Wait until READY_COMMAND succeeds (0). If PID exits first: 2 when LOGFILE matches BIND_PATTERN
+# (the free port was taken meanwhile: the caller retries with another), else 1 with the log's
+# tail. After TIMEOUT seconds: 1, with the log's tail, once PID is stopped.
+await_ready() {
+  local name="$1" pid="$2" logfile="$3" timeout="$4" interval="$5" bind_pattern="$6"
+  shift 6
+  local deadline=$((SECONDS + timeout))
+  while ((SECONDS < deadline)); do
+    if ! alive "$pid"; then
+      log "$name exited during start"
+      if grep -qiE -- "$bind_pattern" "$logfile"; then return 2; fi
+      tail_log "$logfile"
+      return 1
+    fi
+    if "$@"; then return 0; fi
+    sleep "$interval"
+  done
+  log "$name was not ready within ${timeout}s"
+  tail_log "$logfile"
+  stop_pid "$pid" 5 || true
+  return 1
+}
+
+# start_retrying DIR START_ONCE: run `START_ONCE DIR` up to 3 times while it returns 2 (a port
+# it picked was taken before the service bound it); 0 once it starts, 1 on any other failure.
+start_retrying() {
+  local dir="$1" start_once="$2" attempt rc
+  for attempt in 1 2 3; do
+    rc=0
+    "$start_once" "$dir" || rc=$?
+    [ "$rc" != 0 ] || return 0
+    [ "$rc" = 2 ] || return 1
+    log "a port was taken meanwhile; retrying with another (attempt $attempt)"
+  done
+  return 1
+}
+
+# stop_service DIR PIDFILE MARK GRACE: stop the watchdog of DIR, then the process named in
+# DIR/PIDFILE if it is alive and its command line mentions MARK (TERM, KILL after GRACE seconds).
+stop_service() {
+  local dir="$1" pidfile="$2" mark="$3" grace="$4" pid
+  [ -d "$dir" ] || return 0
+  dir="$(cd "$dir" && pwd)"
+  stop_watchdog "$dir/watchdog.pid"
+  [ -f "$dir/$pidfile" ] || return 0
+  pid="$(cat "$dir/$pidfile" 2>/dev/null || true)"
+  if alive_with "$pid" "$mark"; then
+    log "stopping $mark (pid $pid) in $dir"
+    stop_pid "$pid" "$grace"
+  fi
+  rm -f "$dir/$pidfile"
 }

@@ -148,27 +148,14 @@ start_once() {
     </dev/null >"$dir/trino.log" 2>&1 &
   pid=$!
   echo "$pid" >"$dir/trino.pid"
-  local deadline=$((SECONDS + start_timeout))
-  while ((SECONDS < deadline)); do
-    if ! alive "$pid"; then
-      log "trino exited during start"
-      rm -f "$dir/trino.pid"
-      if grep -qiE 'address already in use|BindException' "$dir/trino.log"; then return 2; fi
-      tail_log "$dir/trino.log"
-      return 1
-    fi
-    if ready "$port"; then
-      printf '{"endpoint":"http://127.0.0.1:%s"}\n' "$port" >"$dir/service.json"
-      start_watchdog "$pid" "$stop_grace" "$dir/watchdog.pid"
-      return 0
-    fi
-    sleep 1
-  done
-  log "trino was not ready within ${start_timeout}s"
-  tail_log "$dir/trino.log"
-  stop_pid "$pid" 5 || true
-  rm -f "$dir/trino.pid"
-  return 1
+  local rc=0
+  await_ready trino "$pid" "$dir/trino.log" "$start_timeout" 1 'address already in use|BindException' ready "$port" || rc=$?
+  if [ "$rc" != 0 ]; then
+    rm -f "$dir/trino.pid"
+    return "$rc"
+  fi
+  printf '{"endpoint":"http://127.0.0.1:%s"}\n' "$port" >"$dir/service.json"
+  start_watchdog "$pid" "$stop_grace" "$dir/watchdog.pid"
 }
 
 cmd_start() {
@@ -180,33 +167,13 @@ cmd_start() {
   : "${AQUIFER_S3_SECRET_ACCESS_KEY:?set AQUIFER_S3_SECRET_ACCESS_KEY}"
   mkdir -p "$dir"
   dir="$(cd "$dir" && pwd)"
-  local attempt rc
-  for attempt in 1 2 3; do
-    rc=0
-    start_once "$dir" || rc=$?
-    if [ "$rc" = 0 ]; then
-      log "trino ready in $dir"
-      cat "$dir/service.json"
-      return 0
-    fi
-    [ "$rc" = 2 ] || return 1
-    log "the port was taken meanwhile; retrying with another (attempt $attempt)"
-  done
-  return 1
+  start_retrying "$dir" start_once || return 1
+  log "trino ready in $dir"
+  cat "$dir/service.json"
 }
 
 cmd_stop() {
-  local dir="${1:?usage: trino.sh stop DIR}" pid
-  [ -d "$dir" ] || return 0
-  dir="$(cd "$dir" && pwd)"
-  stop_watchdog "$dir/watchdog.pid"
-  [ -f "$dir/trino.pid" ] || return 0
-  pid="$(cat "$dir/trino.pid" 2>/dev/null || true)"
-  if alive_with "$pid" trino; then
-    log "stopping trino (pid $pid) in $dir"
-    stop_pid "$pid" "$stop_grace"
-  fi
-  rm -f "$dir/trino.pid"
+  stop_service "${1:?usage: trino.sh stop DIR}" trino.pid trino "$stop_grace"
 }
 
 case "${1:-}" in

@@ -147,6 +147,7 @@ export const ERROR_CODES = {
   SERVER_CONFIG_INVALID: entry(400, "The project config's server section is not valid."),
   CLI_USAGE: entry(400, 'The command line does not make sense.', 2),
   CONFORMANCE_DIR_INVALID: entry(400, 'The conformance folder is not a golden-table suite.', 2),
+  CONFORMANCE_STORAGE_NOT_EMPTY: entry(409, 'The storage location for a conformance run already holds objects.', 2),
 
   // last resort
   INTERNAL: entry(500, 'An unexpected error; it is logged.'),

@@ -4,8 +4,14 @@ import { AquiferError } from '../errors.js';
 
 export interface ConformanceCase {
   name: string;
+  /** The case folder on local disk: `delta/`, maybe `expected/` and `reader-options.json`. */
   dir: string;
   hasExpected: boolean;
+  /**
+   * Where the case's table is read from, when not `dir/delta`: a copy of it in object
+   * storage (`s3://bucket/prefix/<case>/delta`). Expected rows stay in `dir`.
+   */
+  table?: string;
 }
 
 /**

@@ -2,8 +2,14 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { quoteIdent, quoteLiteral, type Engine } from '../engine/index.js';
 import { describeError, isAquiferError } from '../errors.js';
+import { openObjectStore, type ObjectStore, type S3StoreOptions } from '../storage/index.js';
 import { DeltaTable, toDuckDBType, type ScanOptions } from '../table/index.js';
 import { exists, type ConformanceCase } from './manifest.js';
+
+export interface RunCaseOptions {
+  /** Endpoint and credentials for a case whose table is in S3; unset ones come from the AWS environment. */
+  s3?: S3StoreOptions;
+}
 
 export interface CaseResult {
   name: string;
@@ -32,14 +38,17 @@ export const LOG_REFUSAL_CODES: ReadonlySet<string> = new Set([
  * compared by DuckDB with exact types. Without: the log must load (every table in the
  * folder, for folders of tables) or be refused with a typed log error.
  */
-export async function runCase(engine: Engine, testCase: ConformanceCase): Promise<CaseResult> {
+export async function runCase(engine: Engine, testCase: ConformanceCase, runOptions: RunCaseOptions = {}): Promise<CaseResult> {
   const options = await readerOptions(testCase.dir);
-  const root = path.join(testCase.dir, 'delta');
+  const location = testCase.table ?? path.join(testCase.dir, 'delta');
+  // The same checks on local disk and in a bucket: every read of the table goes through its store.
+  const open = (relative: string): ObjectStore =>
+    openObjectStore(relative === '' ? location : `${location}/${relative}`, runOptions.s3 === undefined ? {} : { s3: runOptions.s3 });
   try {
-    if (testCase.hasExpected) return await compareWithExpected(engine, testCase, root, options);
-    const tables = await tableRoots(root);
+    if (testCase.hasExpected) return await compareWithExpected(engine, testCase, open(''), options);
+    const tables = await tableRoots(open(''));
     const loaded: string[] = [];
-    for (const tableRoot of tables) loaded.push(await describeLoad(engine, root, tableRoot));
+    for (const relative of tables) loaded.push(await describeLoad(engine, relative, open(relative)));
     return { name: testCase.name, passed: true, detail: loaded.join(', ') };
   } catch (error) {
     if (!testCase.hasExpected && isAquiferError(error) && LOG_REFUSAL_CODES.has(error.code)) {
@@ -53,8 +62,8 @@ export async function runCase(engine: Engine, testCase: ConformanceCase): Promis
  * Load one table strictly (as a read would). When that is refused with a typed log
  * error, say what the reconciled log itself holds, so the output shows both.
  */
-async function describeLoad(engine: Engine, root: string, tableRoot: string): Promise<string> {
-  const name = path.relative(root, tableRoot) || '.';
+async function describeLoad(engine: Engine, relative: string, tableRoot: ObjectStore): Promise<string> {
+  const name = relative || '.';
   const table = await DeltaTable.open(tableRoot, { engine });
   try {
     const snapshot = await table.snapshot();
@@ -71,7 +80,7 @@ async function describeLoad(engine: Engine, root: string, tableRoot: string): Pr
   }
 }
 
-async function compareWithExpected(engine: Engine, testCase: ConformanceCase, root: string, options: ScanOptions): Promise<CaseResult> {
+async function compareWithExpected(engine: Engine, testCase: ConformanceCase, root: ObjectStore, options: ScanOptions): Promise<CaseResult> {
   const table = await DeltaTable.open(root, { engine });
   const snapshot = await table.snapshot();
   const scan = await table.scan(options);
@@ -138,13 +147,16 @@ async function readerOptions(dir: string): Promise<ScanOptions> {
   return options;
 }
 
-/** The folder itself when it is a table; else the tables one level below it (a folder of tables). */
-async function tableRoots(root: string): Promise<string[]> {
-  if (await exists(path.join(root, '_delta_log'))) return [root];
-  const entries = await fs.readdir(root, { withFileTypes: true });
-  const nested: string[] = [];
-  for (const entry of entries) {
-    if (entry.isDirectory() && (await exists(path.join(root, entry.name, '_delta_log')))) nested.push(path.join(root, entry.name));
+/**
+ * '' when the root is a table; else the tables one level below it (a folder of tables), by
+ * their folder names. Listed through the store, since a bucket has keys, not folders.
+ */
+async function tableRoots(root: ObjectStore): Promise<string[]> {
+  if ((await root.list('_delta_log')).length > 0) return [''];
+  const nested = new Set<string>();
+  for (const object of await root.list('', { recursive: true })) {
+    const match = /^([^/]+)\/_delta_log\//.exec(object.path);
+    if (match?.[1] !== undefined) nested.add(match[1]);
   }
-  return nested.length > 0 ? nested.sort() : [root];
+  return nested.size > 0 ? [...nested].sort() : [''];
 }

@@ -13,7 +13,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   table: ['engine', 'storage'],
   ingest: ['table', 'engine', 'storage', 'project'],
   features: ['table', 'engine', 'project', 'ingest'],
-  conformance: ['table', 'engine'],
+  conformance: ['table', 'engine', 'storage'],
   server: ['ingest', 'features', 'table', 'engine', 'project'],
   cli: ['table', 'engine', 'storage', 'project', 'conformance', 'ingest', 'features', 'server'],
   demo: ['table', 'engine', 'storage', 'project', 'ingest', 'features'],

@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
+import { runCli } from '../support/cli.js';
 import { GOLDEN_DIR, goldenAvailable, REPO_ROOT } from '../support/shared.js';
 import { tempDir } from '../support/temp.js';
 
@@ -45,5 +46,28 @@ describe.runIf(goldenAvailable())('npm run conformance -- DIR', () => {
     const result = await conformance(GOLDEN_DIR);
     expect(result.stdout.trim().split('\n').at(-1)).toBe('77 passed, 0 failed');
     expect(result.code).toBe(0);
+  });
+
+  it('aquifer conformance --storage copies the tables there first and --format json reports each case', async () => {
+    const dir = await tempDir('aquifer-conformance-');
+    await cp(path.join(GOLDEN_DIR, 'snapshot-data0'), path.join(dir, 'suite', 'good'), { recursive: true });
+    await cp(path.join(GOLDEN_DIR, 'no-delta-log-folder'), path.join(dir, 'suite', 'refused'), { recursive: true });
+    await writeFile(path.join(dir, 'suite', 'MANIFEST.tsv'), 'good\texpected\t{}\nrefused\tno-expected\t\n');
+    // A local folder stands in for the bucket: the copy and the reads go through the same ObjectStore calls.
+    const storage = path.join(dir, 'copy');
+    const result = await runCli(['conformance', '--storage', storage, '--format', 'json', path.join(dir, 'suite')]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      storage,
+      passed: 2,
+      failed: 0,
+      results: [
+        { name: 'good', passed: true, detail: expect.stringMatching(/^\d+ rows match at v\d+$/) },
+        { name: 'refused', passed: true, detail: 'refused with TABLE_NOT_FOUND' },
+      ],
+    });
+    expect((await readdir(path.join(storage, 'good', 'delta', '_delta_log'))).length).toBeGreaterThan(0);
+    const again = await runCli(['conformance', '--storage', storage, path.join(dir, 'suite')]);
+    expect(again.stderr).toContain('CONFORMANCE_STORAGE_NOT_EMPTY');
   });
 });

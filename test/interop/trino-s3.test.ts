@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine, quoteLiteral } from '../../src/engine/index.js';
-import { S3ObjectStore } from '../../src/storage/index.js';
+import { quoteLiteral } from '../../src/engine/index.js';
+import type { S3ObjectStore } from '../../src/storage/index.js';
 import { DeltaTable } from '../../src/table/index.js';
 import { readableFields, rowDifference } from '../support/row-comparison.js';
-import { minioAvailable, startMinio, startTrino, trinoAvailable, type MinioService, type TrinoService } from '../support/services.js';
+import { useS3Interop, writeColumnMappedTable, writeDeletionVectorTable } from '../support/s3-interop.js';
+import { minioAvailable, startTrino, trinoAvailable, type TrinoService } from '../support/services.js';
 import { trinoQuery } from '../support/trino.js';
 
 /**
@@ -20,105 +20,64 @@ import { trinoQuery } from '../support/trino.js';
 const ready = (await minioAvailable()) && (await trinoAvailable());
 
 describe.runIf(ready)('Trino 476 and Aquifer on the same MinIO bucket', () => {
-  let minio: MinioService;
+  const s3 = useS3Interop('aquifer-trino-s3-');
   let trino: TrinoService;
-  let bucket: string;
-  let engine: Engine;
-  let scratch: string;
-  const stores: S3ObjectStore[] = [];
   const query = (sql: string) => trinoQuery(trino.endpoint, sql);
 
   beforeAll(async () => {
-    minio = await startMinio();
-    bucket = await minio.createBucket();
-    engine = await Engine.create();
-    scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'aquifer-trino-s3-'));
-    trino = await startTrino(minio);
+    trino = await startTrino(s3.minio);
     await query('CREATE SCHEMA delta.interop');
   }, 900_000);
 
   afterAll(async () => {
     await trino?.stop();
-    for (const store of stores) store.close();
-    engine?.close();
-    await minio?.stop();
-    if (scratch !== undefined) await fs.rm(scratch, { recursive: true, force: true });
   }, 120_000);
 
   /** A new table prefix: Aquifer's store on it, its s3:// URI for Trino and a table name. */
   function location(name: string): { store: S3ObjectStore; uri: string; table: string } {
-    const prefix = `${name}-${randomUUID()}`;
-    const store = new S3ObjectStore(`s3://${bucket}/${prefix}`, {
-      endpoint: minio.endpoint,
-      credentials: { accessKeyId: minio.accessKeyId, secretAccessKey: minio.secretAccessKey },
-      cache: { dir: path.join(scratch, `cache-${prefix}`) },
-    });
-    stores.push(store);
-    return { store, uri: `s3://${bucket}/${prefix}`, table: `delta.interop."${prefix}"` };
+    const { store, prefix } = s3.location(name);
+    return { store, uri: `s3://${s3.bucket}/${prefix}`, table: `delta.interop."${prefix}"` };
   }
 
   /** Trino's rows of a query as a DuckDB relation (newline-delimited JSON in the scratch folder). */
   async function trinoRows(sql: string): Promise<string> {
     const rows = await query(sql);
     expect(rows.length, `Trino returned no rows for ${sql}`).toBeGreaterThan(0);
-    const file = path.join(scratch, `trino-${randomUUID()}.json`);
+    const file = path.join(s3.scratch, `trino-${randomUUID()}.json`);
     await fs.writeFile(file, rows.map((row) => JSON.stringify(row)).join('\n'));
     return `read_json(${quoteLiteral(file)}, format = 'newline_delimited')`;
   }
 
   /** Aquifer's read and Trino's read of a version must be the same multiset of rows, with the same column names. */
   async function expectSameRows(store: S3ObjectStore, table: string, version?: number): Promise<void> {
-    const delta = await DeltaTable.open(store, { engine });
+    const delta = await DeltaTable.open(store, { engine: s3.engine });
     const at = version === undefined ? {} : { version };
     const snapshot = await delta.snapshot(at);
     const ours = await (await delta.scan(at)).sql();
     const theirs = await trinoRows(`SELECT * FROM ${table}${version === undefined ? '' : ` FOR VERSION AS OF ${version}`}`);
-    const difference = await rowDifference(engine, readableFields(snapshot), ours, theirs);
+    const difference = await rowDifference(s3.engine, readableFields(snapshot), ours, theirs);
     expect(difference, `Aquifer vs Trino at v${snapshot.version}`).toBeUndefined();
   }
 
-  const rows = (from: number, to: number) => `SELECT i::BIGINT AS id, 'p' || (i % 3) AS part, (i * 2)::INTEGER AS v FROM range(${from}, ${to}) t(i)`;
+  /** Trino sees a table Aquifer wrote once it is registered in its metastore. */
+  const register = (uri: string, table: string) =>
+    query(
+      `CALL delta.system.register_table(schema_name => 'interop', table_name => '${table.split('.')[2]?.replaceAll('"', '')}', table_location => '${uri}')`,
+    );
 
   it('Trino reads what Aquifer writes on MinIO: deletion vectors, a checkpoint, merges, at every version', async () => {
     const { store, uri, table: name } = location('aquifer-dv');
-    const { table } = await DeltaTable.create(store, {
-      engine,
-      data: { sql: rows(0, 3000) },
-      partitionColumns: ['part'],
-      properties: { 'delta.enableDeletionVectors': 'true', 'delta.checkpointInterval': '3' },
-    });
-    await table.append({ sql: rows(3000, 4000) });
-    await table.delete('id % 7 = 0');
-    await table.update({ set: { v: '-v' }, where: "part = 'p1' AND id < 1000" });
-    await table.merge({
-      source: { sql: `SELECT id, part, v + 1 AS v, id % 5 = 0 AS gone FROM (${rows(3900, 4700)})` },
-      on: 'target.id = source.id',
-      whenMatched: [{ condition: 'source.gone', delete: true }, { update: { v: 'source.v' } }],
-      whenNotMatched: [{ insert: { id: 'source.id', part: 'source.part', v: 'source.v' } }],
-    });
+    const table = await writeDeletionVectorTable(store, s3.engine);
     expect((await table.snapshot()).files.some((f) => f.deletionVector !== undefined)).toBe(true);
     expect(await store.head('_delta_log/00000000000000000003.checkpoint.parquet')).toBeDefined();
-    await query(
-      `CALL delta.system.register_table(schema_name => 'interop', table_name => '${name.split('.')[2]?.replaceAll('"', '')}', table_location => '${uri}')`,
-    );
+    await register(uri, name);
     for (const version of [undefined, 1, 2, 3]) await expectSameRows(store, name, version);
   }, 600_000);
 
   it('Trino reads what Aquifer writes on MinIO with column mapping after a rename and a drop', async () => {
     const { store, uri, table: name } = location('aquifer-mapped');
-    const { table } = await DeltaTable.create(store, {
-      engine,
-      data: { sql: rows(0, 2000) },
-      partitionColumns: ['part'],
-      properties: { 'delta.columnMapping.mode': 'name' },
-    });
-    await table.renameColumn('v', 'value');
-    await table.append({ sql: `SELECT id, part, (-id)::INTEGER AS value, 'x' AS extra FROM (${rows(2000, 2500)})` }, { mergeSchema: true });
-    await table.dropColumns(['extra']);
-    await table.renameColumn('part', 'region');
-    await query(
-      `CALL delta.system.register_table(schema_name => 'interop', table_name => '${name.split('.')[2]?.replaceAll('"', '')}', table_location => '${uri}')`,
-    );
+    await writeColumnMappedTable(store, s3.engine);
+    await register(uri, name);
     await expectSameRows(store, name);
   }, 600_000);
 
@@ -140,7 +99,7 @@ describe.runIf(ready)('Trino 476 and Aquifer on the same MinIO bucket', () => {
     );
     const log = (await store.list('_delta_log')).map((o) => path.basename(o.path));
     expect(log.some((f) => f.endsWith('.checkpoint.parquet'))).toBe(true);
-    const snapshot = await (await DeltaTable.open(store, { engine })).snapshot();
+    const snapshot = await (await DeltaTable.open(store, { engine: s3.engine })).snapshot();
     expect(snapshot.version).toBe(9);
     expect(snapshot.files.some((f) => f.deletionVector !== undefined)).toBe(true);
     for (const version of [undefined, 3, 6, 7, 8]) await expectSameRows(store, name, version);

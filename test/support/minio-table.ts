@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Engine } from '../../src/engine/index.js';
+import { afterAll, beforeAll } from 'vitest';
+import { Engine } from '../../src/engine/index.js';
 import { S3ObjectStore } from '../../src/storage/index.js';
-import type { Snapshot } from '../../src/table/index.js';
-import type { MinioService } from './services.js';
+import { DeltaTable, type Snapshot } from '../../src/table/index.js';
+import { startMinio, type MinioService } from './services.js';
 
 /**
  * Tables on MinIO for the S3 proof tests: a store on a fresh prefix with its own read cache,
@@ -43,6 +44,44 @@ export async function minioStore(minio: MinioService, bucket: string, prefix = `
     credentials: { accessKeyId: minio.accessKeyId, secretAccessKey: minio.secretAccessKey },
     cache: { dir: await mkdtemp(path.join(os.tmpdir(), 'aquifer-s3-cache-')) },
   });
+}
+
+/** MinIO and an engine (two threads) for one describe block: started before its tests, stopped after. */
+export function useMinioEngine(): { readonly minio: MinioService; readonly engine: Engine } {
+  let minio: MinioService | undefined;
+  let engine: Engine | undefined;
+  beforeAll(async () => {
+    minio = await startMinio();
+    engine = await Engine.create({ threads: 2 });
+  }, 300_000);
+  afterAll(async () => {
+    engine?.close();
+    await minio?.stop();
+  }, 120_000);
+  const need = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`${what} is used before beforeAll started it`);
+    return value;
+  };
+  return {
+    get minio() {
+      return need(minio, 'MinIO');
+    },
+    get engine() {
+      return need(engine, 'the engine');
+    },
+  };
+}
+
+/**
+ * A table at `s3://<new bucket>/<name>` for writer processes that append numbered batches
+ * (test/support/s3-append-writer.ts): one seed row in batch -1, which `batchCounts` leaves out.
+ * `env` hands the writers MinIO through the standard AWS variables.
+ */
+export async function appendTable(minio: MinioService, engine: Engine, name: string): Promise<{ store: S3ObjectStore; uri: string; env: NodeJS.ProcessEnv }> {
+  const bucket = await minio.createBucket();
+  const store = await minioStore(minio, bucket, name);
+  await DeltaTable.create(store, { engine, data: { sql: 'SELECT 0::BIGINT AS id, 0 AS writer, -1 AS batch' } });
+  return { store, uri: `s3://${bucket}/${name}`, env: awsEnvironment(minio) };
 }
 
 /**

@@ -1,11 +1,10 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../../src/engine/index.js';
+import { describe, expect, it } from 'vitest';
 import { DeltaTable } from '../../../src/table/index.js';
-import { awsEnvironment, batchCounts, minioStore } from '../../support/minio-table.js';
+import { appendTable, batchCounts, useMinioEngine } from '../../support/minio-table.js';
 import { runJsonLines } from '../../support/processes.js';
-import { minioAvailable, startMinio, type MinioService } from '../../support/services.js';
+import { minioAvailable } from '../../support/services.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const WRITER = path.resolve(here, '..', '..', 'support', 's3-append-writer.ts');
@@ -28,24 +27,13 @@ function runWriter(writer: number, uri: string, env: NodeJS.ProcessEnv): Promise
 const minioReady = await minioAvailable();
 
 describe.skipIf(!minioReady)('concurrent writer processes on one table in MinIO', () => {
-  let minio: MinioService;
-  let engine: Engine;
-  beforeAll(async () => {
-    minio = await startMinio();
-    engine = await Engine.create({ threads: 2 });
-  }, 300_000);
-  afterAll(async () => {
-    engine?.close();
-    await minio?.stop();
-  }, 120_000);
+  const s3 = useMinioEngine();
 
   it(`${WRITERS} processes appending ${PER_WRITER} numbered batches each: every batch lands exactly once in contiguous versions, losses are only retries or COMMIT_CONFLICT`, async () => {
-    const bucket = await minio.createBucket();
-    const store = await minioStore(minio, bucket, 'appends');
-    await DeltaTable.create(store, { engine, data: { sql: 'SELECT 0::BIGINT AS id, 0 AS writer, -1 AS batch' } });
-    const uri = `s3://${bucket}/appends`;
+    const { engine } = s3;
+    const { store, uri, env } = await appendTable(s3.minio, engine, 'appends');
     const started = Date.now();
-    const reports = (await Promise.all(Array.from({ length: WRITERS }, (_, w) => runWriter(w + 1, uri, awsEnvironment(minio))))).flat();
+    const reports = (await Promise.all(Array.from({ length: WRITERS }, (_, w) => runWriter(w + 1, uri, env)))).flat();
     const total = WRITERS * PER_WRITER;
     const seconds = Math.round((Date.now() - started) / 1000);
     expect(reports).toHaveLength(total);

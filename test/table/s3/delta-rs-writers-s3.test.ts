@@ -1,11 +1,10 @@
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../../src/engine/index.js';
+import { describe, expect, it } from 'vitest';
 import { DeltaTable } from '../../../src/table/index.js';
-import { awsEnvironment, batchCounts, deltaRsStorageOptions, minioStore } from '../../support/minio-table.js';
+import { appendTable, batchCounts, deltaRsStorageOptions, useMinioEngine } from '../../support/minio-table.js';
 import { runJsonLines } from '../../support/processes.js';
 import { referencePython, referenceReadersAvailable } from '../../support/reference-readers.js';
-import { minioAvailable, startMinio, type MinioService } from '../../support/services.js';
+import { minioAvailable } from '../../support/services.js';
 import { REPO_ROOT } from '../../support/shared.js';
 
 const AQUIFER_WRITER = path.join(REPO_ROOT, 'test', 'support', 's3-append-writer.ts');
@@ -24,16 +23,7 @@ interface Reported {
 const ready = (await minioAvailable()) && referenceReadersAvailable();
 
 describe.skipIf(!ready)('Aquifer and delta-rs writer processes on one table in MinIO', () => {
-  let minio: MinioService;
-  let engine: Engine;
-  beforeAll(async () => {
-    minio = await startMinio();
-    engine = await Engine.create({ threads: 2 });
-  }, 300_000);
-  afterAll(async () => {
-    engine?.close();
-    await minio?.stop();
-  }, 120_000);
+  const s3 = useMinioEngine();
 
   // delta-rs 1.x commits to S3 with put-if-absent by default (no locking provider); conditional_put=etag is the documented switch.
   it.each<[string, Record<string, string>]>([
@@ -42,16 +32,14 @@ describe.skipIf(!ready)('Aquifer and delta-rs writer processes on one table in M
   ])(
     `${WRITERS_EACH} Aquifer and ${WRITERS_EACH} delta-rs processes (%s) appending ${PER_WRITER} batches each: every batch lands exactly once in contiguous versions`,
     async (name, extra) => {
-      const bucket = await minio.createBucket();
-      const store = await minioStore(minio, bucket, 'mixed');
-      await DeltaTable.create(store, { engine, data: { sql: 'SELECT 0::BIGINT AS id, 0 AS writer, -1 AS batch' } });
-      const uri = `s3://${bucket}/mixed`;
+      const { minio, engine } = s3;
+      const { store, uri, env } = await appendTable(minio, engine, 'mixed');
       const storageOptions = { ...deltaRsStorageOptions(minio), ...extra };
       const python = referencePython() as string;
       // Aquifer writers are 1..N, delta-rs writers 101..; both kinds start together.
       const runs = [
         ...Array.from({ length: WRITERS_EACH }, (_, w) =>
-          runJsonLines<Reported>(process.execPath, ['--import', 'tsx', AQUIFER_WRITER, String(w + 1), uri, String(PER_WRITER)], awsEnvironment(minio)),
+          runJsonLines<Reported>(process.execPath, ['--import', 'tsx', AQUIFER_WRITER, String(w + 1), uri, String(PER_WRITER)], env),
         ),
         ...Array.from({ length: WRITERS_EACH }, (_, w) =>
           runJsonLines<Reported>(python, [DELTA_RS_WRITER, uri, String(w + 101), String(PER_WRITER)], { STORAGE_OPTIONS: JSON.stringify(storageOptions) }),

@@ -1,14 +1,14 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Engine } from '../../../src/engine/index.js';
 import type { S3ObjectStore } from '../../../src/storage/index.js';
 import { DeltaTable, type Snapshot } from '../../../src/table/index.js';
-import { awsEnvironment, batchCounts, minioStore } from '../../support/minio-table.js';
+import { appendTable, batchCounts, useMinioEngine } from '../../support/minio-table.js';
 import { runJsonLines, sleep } from '../../support/processes.js';
 import { seededRandom } from '../../support/random.js';
-import { minioAvailable, startMinio, type MinioService } from '../../support/services.js';
+import { minioAvailable } from '../../support/services.js';
 import { REPO_ROOT } from '../../support/shared.js';
 
 const WRITER = path.join(REPO_ROOT, 'test', 'support', 's3-append-writer.ts');
@@ -64,25 +64,14 @@ async function orphans(table: DeltaTable, store: S3ObjectStore): Promise<string[
 const minioReady = await minioAvailable();
 
 describe.skipIf(!minioReady)('faults on a table in MinIO', () => {
-  let minio: MinioService;
-  let engine: Engine;
-  beforeAll(async () => {
-    minio = await startMinio();
-    engine = await Engine.create({ threads: 2 });
-  }, 300_000);
-  afterAll(async () => {
-    engine?.close();
-    await minio?.stop();
-  }, 120_000);
+  const s3 = useMinioEngine();
 
   it(`writers SIGKILLed at random points (${KILL_ROUNDS} rounds of 4) leave whole commits only, and vacuum removes exactly the files they orphaned`, async () => {
-    const bucket = await minio.createBucket();
-    const store = await minioStore(minio, bucket, 'killed');
-    await DeltaTable.create(store, { engine, data: { sql: 'SELECT 0::BIGINT AS id, 0 AS writer, -1 AS batch' } });
-    const uri = `s3://${bucket}/killed`;
+    const { engine } = s3;
+    const { store, uri, env } = await appendTable(s3.minio, engine, 'killed');
     const random = seededRandom(14);
     for (let round = 0; round < KILL_ROUNDS; round++) {
-      await Promise.all(Array.from({ length: 4 }, (_, w) => killWriterAfter(round * 10 + w + 1, uri, awsEnvironment(minio), Math.floor(random() * 1500))));
+      await Promise.all(Array.from({ length: 4 }, (_, w) => killWriterAfter(round * 10 + w + 1, uri, env, Math.floor(random() * 1500))));
     }
     const table = await DeltaTable.open(store, { engine });
     const snapshot = await table.snapshot();
@@ -101,10 +90,8 @@ describe.skipIf(!minioReady)('faults on a table in MinIO', () => {
   }, 1_200_000);
 
   it('a MinIO restart in the middle of writes gives STORAGE_UNREACHABLE or retries, never a half or doubled commit', async () => {
-    const bucket = await minio.createBucket();
-    const store = await minioStore(minio, bucket, 'restarted');
-    await DeltaTable.create(store, { engine, data: { sql: 'SELECT 0::BIGINT AS id, 0 AS writer, -1 AS batch' } });
-    const uri = `s3://${bucket}/restarted`;
+    const { minio, engine } = s3;
+    const { store, uri, env } = await appendTable(minio, engine, 'restarted');
     interface Reported {
       writer: number;
       batch: number;
@@ -113,7 +100,7 @@ describe.skipIf(!minioReady)('faults on a table in MinIO', () => {
     }
     const perWriter = 15;
     const runs = Array.from({ length: 4 }, (_, w) =>
-      runJsonLines<Reported>(process.execPath, ['--import', 'tsx', WRITER, String(w + 1), uri, String(perWriter), 'idempotent'], awsEnvironment(minio)),
+      runJsonLines<Reported>(process.execPath, ['--import', 'tsx', WRITER, String(w + 1), uri, String(perWriter), 'idempotent'], env),
     );
     // Restart twice once the writers are committing.
     const probe = await DeltaTable.open(store, { engine });
