@@ -194,9 +194,12 @@ export class GcsObjectStore implements ObjectStore {
     return this.localPath(key);
   }
 
-  /** Every object is read from a local copy here, immutable or not. */
+  /**
+   * Every object DuckDB reads is a local copy here, immutable or not; a missing one is named
+   * by its gs:// URL, so the read that needs it fails naming it.
+   */
   immutableLocations(keys: readonly string[]): Promise<string[]> {
-    return mapLimited(keys, LOCATE_CONCURRENCY, (key) => this.localPath(key));
+    return mapLimited(keys, LOCATE_CONCURRENCY, async (key) => ((await this.head(key)) === undefined ? `${this.url}/${key}` : this.localPath(key)));
   }
 
   /** Nothing to configure: DuckDB reads local copies. */

@@ -78,15 +78,17 @@ export function runObjectStoreContract(name: string, create: () => Promise<Objec
       await store.put('data/two.bin', 'two');
       const locations = await store.immutableLocations(['data/two.bin', 'data/gone.bin', 'data/one.bin']);
       expect(locations).toHaveLength(3);
-      expect(locations[1]).toBe(store.engineLocation('data/gone.bin'));
       const { existsSync, readFileSync } = await import('node:fs');
+      // A missing object is named where DuckDB would read it remotely, so its read fails naming it.
+      expect(locations[1]).toContain('data/gone.bin');
+      expect(existsSync(locations[1] ?? '')).toBe(false);
       for (const [index, content] of [
         [0, 'two'],
         [2, 'one'],
       ] as const) {
         const location = locations[index] ?? '';
         if (existsSync(location)) expect(readFileSync(location, 'utf8')).toBe(content);
-        else expect(location).toBe(store.engineLocation(index === 0 ? 'data/two.bin' : 'data/one.bin'));
+        else expect(location).toBe(await store.engineLocation(index === 0 ? 'data/two.bin' : 'data/one.bin'));
       }
     });
   });

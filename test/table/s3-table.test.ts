@@ -178,7 +178,7 @@ describe.skipIf(!minioReady)('Delta tables on S3 (MinIO)', () => {
 
 describe('table locations', () => {
   it('refuses an unknown scheme with STORAGE_LOCATION_INVALID', async () => {
-    const error: unknown = await DeltaTable.open('gs://bucket/t', { engine }).catch((e: unknown) => e);
+    const error: unknown = await DeltaTable.open('hdfs://namenode/t', { engine }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AquiferError);
     expect(error).toMatchObject({ code: 'STORAGE_LOCATION_INVALID' });
   });
