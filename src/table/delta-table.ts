@@ -1,5 +1,5 @@
 import { sharedEngine, type Engine } from '../engine/index.js';
-import { LocalObjectStore, ObjectNotFoundError, openObjectStore, type GcsStoreOptions, type ObjectStore, type S3StoreOptions } from '../storage/index.js';
+import { LocalObjectStore, ObjectNotFoundError, openObjectStore, type GcsStoreOptions, type ObjectStore, type ObjectStorePool, type S3StoreOptions } from '../storage/index.js';
 import {
   readHistory,
   loadLogState,
@@ -47,6 +47,11 @@ export interface OpenOptions {
    * rest; else STORAGE_EMULATOR_HOST, GOOGLE_APPLICATION_CREDENTIALS and Application Default Credentials.
    */
   gcs?: GcsStoreOptions;
+  /**
+   * Open a location through these stores (a project's: its S3 settings, one client for all
+   * its tables) instead of a store of its own; `s3` and `gcs` are then ignored.
+   */
+  stores?: ObjectStorePool | undefined;
 }
 
 export type ReadOptions = ScanOptions & SnapshotOptions;
@@ -68,14 +73,17 @@ export class DeltaTable {
    * store. Nothing is read until asked for.
    */
   static async open(location: string | ObjectStore, options: OpenOptions = {}): Promise<DeltaTable> {
+    const local = options.durable === undefined ? {} : { durable: options.durable };
     const store =
-      typeof location === 'string'
-        ? openObjectStore(location, {
-            ...(options.durable === undefined ? {} : { local: { durable: options.durable } }),
-            ...(options.s3 === undefined ? {} : { s3: options.s3 }),
-            ...(options.gcs === undefined ? {} : { gcs: options.gcs }),
-          })
-        : location;
+      typeof location !== 'string'
+        ? location
+        : options.stores !== undefined
+          ? options.stores.open(location, local)
+          : openObjectStore(location, {
+              local,
+              ...(options.s3 === undefined ? {} : { s3: options.s3 }),
+              ...(options.gcs === undefined ? {} : { gcs: options.gcs }),
+            });
     return new DeltaTable(store, options.engine ?? (await sharedEngine()));
   }
 
