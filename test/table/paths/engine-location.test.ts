@@ -51,6 +51,8 @@ describe.skipIf(!minioReady)('engine access to S3 with expiring credentials', ()
         return Promise.resolve(current);
       },
       cache: { dir: await mkdtemp(path.join(os.tmpdir(), 'aquifer-expiring-cache-')) },
+      // No local copies: every read goes through DuckDB's httpfs and the secret.
+      cacheReadShare: 0,
     });
     try {
       const { table } = await DeltaTable.create(store, { engine: db, data: { rows: [{ id: 1 }, { id: 2 }] } });
