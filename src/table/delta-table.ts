@@ -1,5 +1,13 @@
 import { sharedEngine, type Engine } from '../engine/index.js';
-import { LocalObjectStore, ObjectNotFoundError, openObjectStore, type GcsStoreOptions, type ObjectStore, type ObjectStorePool, type S3StoreOptions } from '../storage/index.js';
+import {
+  LocalObjectStore,
+  ObjectNotFoundError,
+  openObjectStore,
+  type GcsStoreOptions,
+  type ObjectStore,
+  type ObjectStorePool,
+  type S3StoreOptions,
+} from '../storage/index.js';
 import {
   readHistory,
   loadLogState,
