@@ -27,7 +27,10 @@ export const ERROR_CODES = {
   STORAGE_ACCESS_DENIED: entry(403, 'The object store refused the credentials (wrong key or secret, or no permission on that bucket or key).'),
   STORAGE_BUCKET_NOT_FOUND: entry(404, 'The bucket (S3) or container (Azure Blob) named by a location does not exist.'),
   STORAGE_UNREACHABLE: entry(503, 'The object store endpoint did not answer, or answered that it was unavailable (HTTP 502/503/504), even after retries.'),
-  STORAGE_CREDENTIALS_MISSING: entry(401, 'No credentials were found in the config or the environment (AWS variables or profile; AZURE_STORAGE_*).'),
+  STORAGE_CREDENTIALS_MISSING: entry(
+    401,
+    'No credentials were found in the config or the environment (AWS variables or profile; GOOGLE_APPLICATION_CREDENTIALS; AZURE_STORAGE_*), or a variable the project config names for them is unset.',
+  ),
   STORAGE_LOCATION_INVALID: entry(400, 'A storage location or its settings cannot be used (unknown URI scheme, no bucket, no region).'),
   PROJECT_NOT_FOUND: entry(404, 'No Aquifer project (aquifer.json) at that folder.'),
   PROJECT_CONFIG_INVALID: entry(400, 'The project config or a definitions file is not valid.'),

@@ -3,6 +3,7 @@ import { CommanderError } from 'commander';
 import { ERROR_CODES, isAquiferError } from '../errors.js';
 import { log } from '../log.js';
 import { ExitCode } from './exit-codes.js';
+import { closeOpened } from './close-at-exit.js';
 import { buildProgram } from './program.js';
 import { CliUsageError } from './usage-error.js';
 
@@ -36,6 +37,8 @@ async function main(argv: string[]): Promise<number> {
       `internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\nThis is a defect in Aquifer; please report it.\n`,
     );
     return ExitCode.INTERNAL;
+  } finally {
+    closeOpened();
   }
 }
 

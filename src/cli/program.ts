@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import { setLogLevel } from '../log.js';
-import { resolveTableArgument } from './table-location.js';
 
 const EXIT_CODES = `
 Exit codes: 0 success; 1 the operation failed with a typed error (its code and a hint
@@ -115,6 +114,8 @@ function resolveTableNames(group: Command): void {
       if (typeof argument !== 'string') return;
       const project = action.opts()['project'];
       // The action receives processedArgs after preAction hooks run, so replacing the entry is enough.
+      // Loaded here, not at start: projects open storage, which imports the AWS SDK.
+      const { resolveTableArgument } = await import('./table-location.js');
       action.processedArgs[0] = await resolveTableArgument(argument, typeof project === 'string' ? project : undefined);
     });
   }

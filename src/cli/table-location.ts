@@ -2,6 +2,20 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AquiferError } from '../errors.js';
 import { Project } from '../project/index.js';
+import { parseS3Uri, type ObjectStorePool } from '../storage/index.js';
+import { closeAtExit } from './close-at-exit.js';
+
+/**
+ * The project the running command's table argument was resolved in. The CLI runs one
+ * command per process, so this is that command's; commands open their table through its
+ * stores (`tableStores`), so the project's S3 settings apply and one client serves them all.
+ */
+let commandProject: Project | undefined;
+
+/** The stores of the project the table argument belongs to, if any; undefined opens the table with the AWS chain. */
+export function tableStores(): ObjectStorePool | undefined {
+  return commandProject?.stores;
+}
 
 /**
  * Whether a table argument is a path rather than a name, as the server reads it: a path
@@ -27,13 +41,29 @@ export async function tableInProject(project: Project, argument: string, cwd = p
  * it is one); outside a project a bare name stays a path, as before projects existed.
  */
 export async function resolveTableArgument(argument: string, projectDir: string | undefined, cwd = process.cwd()): Promise<string> {
-  if (await isPath(argument, cwd)) return argument;
-  let project: Project;
+  if (await isPath(argument, cwd)) {
+    // An s3:// table in the project's bucket is opened with the project's S3 settings too.
+    if (/^s3a?:\/\//i.test(argument)) {
+      const project = await projectIfAny(projectDir, cwd);
+      const storage = project?.config.backends.tableStorage;
+      if (project !== undefined && storage !== undefined && storage !== 'local' && parseS3Uri(storage.root).bucket === parseS3Uri(argument).bucket) {
+        commandProject = project;
+      }
+    }
+    return argument;
+  }
+  const project = await projectIfAny(projectDir, cwd);
+  if (project === undefined) return argument;
+  commandProject = project;
+  return project.tablePath(argument);
+}
+
+/** The project at --project (which must be one), else the working folder's when it is one. */
+async function projectIfAny(projectDir: string | undefined, cwd: string): Promise<Project | undefined> {
   try {
-    project = await Project.open(projectDir ?? cwd);
+    return closeAtExit(await Project.open(projectDir ?? cwd));
   } catch (error) {
-    if (projectDir === undefined && error instanceof AquiferError && error.code === 'PROJECT_NOT_FOUND') return argument;
+    if (projectDir === undefined && error instanceof AquiferError && error.code === 'PROJECT_NOT_FOUND') return undefined;
     throw error;
   }
-  return project.tablePath(argument);
 }

@@ -75,7 +75,7 @@ export class FeatureStore {
     const until = toMillis(end);
     // Aggregation views are kept current by `aggregate`: their windows are not a time range.
     for (const view of this.viewsNamed(options.views).filter((v) => v.view.aggregation === undefined)) {
-      const table = await DeltaTable.open(this.tablePath(view.view), { engine: this.engine });
+      const table = await DeltaTable.open(this.tablePath(view.view), { engine: this.engine, stores: this.project.stores });
       results.push(await materializeView(this.engine, table, view, online, toMillis(start), until, (rows) => options.onRows?.(view.view.name, rows)));
       const previous = Number((await online.getMeta(`materialized:${view.view.name}`)) ?? '0');
       if (until > previous) await online.setMeta(`materialized:${view.view.name}`, String(until));
@@ -118,7 +118,7 @@ export class FeatureStore {
     const online = this.requireOnline();
     const results: AggregateResult[] = [];
     for (const view of this.viewsNamed(options.views).filter((v) => v.view.aggregation !== undefined)) {
-      const table = await DeltaTable.open(this.tablePath(view.view), { engine: this.engine });
+      const table = await DeltaTable.open(this.tablePath(view.view), { engine: this.engine, stores: this.project.stores });
       const { views: _views, ...rest } = options;
       results.push(await aggregateView(this.engine, table, view, online, rest));
     }
@@ -204,7 +204,13 @@ export class FeatureStore {
    */
   async push(request: PushRequest): Promise<PushResult> {
     return pushToView(
-      { engine: this.engine, repository: this.repository, online: () => this.requireOnline(), tablePath: (view) => this.tablePath(view) },
+      {
+        engine: this.engine,
+        repository: this.repository,
+        online: () => this.requireOnline(),
+        tablePath: (view) => this.tablePath(view),
+        stores: this.project.stores,
+      },
       request,
     );
   }
@@ -235,7 +241,7 @@ export class FeatureStore {
     const sources: PointInTimeSource[] = [];
     const pinned: PinnedSource[] = [];
     for (const view of resolved) {
-      const table = await DeltaTable.open(this.tablePath(view.view), { engine: this.engine });
+      const table = await DeltaTable.open(this.tablePath(view.view), { engine: this.engine, stores: this.project.stores });
       const version = request.versions?.[view.view.name];
       const snapshot = await table.snapshot(version === undefined ? {} : { version });
       const tableSql = await (await table.scan({ version: snapshot.version })).sql();
@@ -294,15 +300,20 @@ export class FeatureStore {
     // as each operator happens to, and a saved set must keep the entity rows' order at any size.
     const sql = `SELECT ${selects.join(', ')} FROM (${inner}) ORDER BY aq_row`;
     const features = [...split.stored, ...split.onDemand.flatMap((o) => o.features.map((f) => `${o.view.name}:${f}`))];
-    return new TrainingSet(this.engine, sql, {
-      features,
-      featureColumns,
-      timestampColumn,
-      fullFeatureNames,
-      views: resolved.map((r) => r.view),
-      sources: pinned,
-      ...(this.registryVersion === undefined ? {} : { registryVersion: this.registryVersion }),
-    });
+    return new TrainingSet(
+      this.engine,
+      sql,
+      {
+        features,
+        featureColumns,
+        timestampColumn,
+        fullFeatureNames,
+        views: resolved.map((r) => r.view),
+        sources: pinned,
+        ...(this.registryVersion === undefined ? {} : { registryVersion: this.registryVersion }),
+      },
+      this.project.stores,
+    );
   }
 
   /**
@@ -344,7 +355,7 @@ export class FeatureStore {
    * recorded: the same rows, however the tables changed since.
    */
   async recreateTrainingSet(location: string): Promise<TrainingSet> {
-    const saved = await DeltaTable.open(location, { engine: this.engine });
+    const saved = await DeltaTable.open(location, { engine: this.engine, stores: this.project.stores });
     const definition = await trainingSetDefinition(saved);
     const repository: FeatureRepository = {
       entities: this.repository.entities,

@@ -1,3 +1,4 @@
+import type { ObjectStorePool } from '../storage/index.js';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { quoteIdent, quoteLiteral, type Engine } from '../engine/index.js';
@@ -27,6 +28,8 @@ export interface IngestTargetOptions {
   /** Create the table from the first batch's inferred schema when it does not exist yet. */
   createIfMissing?: CreateIfMissing | false;
   checks?: CheckOptions;
+  /** Open the table and its quarantine through these stores (a project's), not stores of their own. */
+  stores?: ObjectStorePool | undefined;
 }
 
 /** What one batch did: rows that reached the table, rows that went to quarantine, the version. */
@@ -126,7 +129,7 @@ export class IngestTarget {
   ) {}
 
   static async open(location: string, options: IngestTargetOptions): Promise<IngestTarget> {
-    return new IngestTarget(await DeltaTable.open(location, { engine: options.engine }), options.engine, options);
+    return new IngestTarget(await DeltaTable.open(location, { engine: options.engine, stores: options.stores }), options.engine, options);
   }
 
   get location(): string {
@@ -146,7 +149,7 @@ export class IngestTarget {
   /** The quarantine's current snapshot, or undefined while it does not exist. */
   async quarantineSnapshot(): Promise<Snapshot | undefined> {
     try {
-      return await (await DeltaTable.open(quarantineLocation(this.location), { engine: this.engine })).snapshot();
+      return await (await DeltaTable.open(quarantineLocation(this.location), { engine: this.engine, stores: this.options.stores })).snapshot();
     } catch (error) {
       if (error instanceof TableNotFoundError) return undefined;
       throw error;
@@ -287,7 +290,7 @@ export class IngestTarget {
     let quarantined = 0;
     if (anyBad || extraQuarantine !== undefined) {
       signal?.throwIfAborted();
-      const quarantineTable = await openQuarantine(this.location, this.engine, this.quarantineProperties(snapshot));
+      const quarantineTable = await openQuarantine(this.location, this.engine, this.quarantineProperties(snapshot), this.options.stores);
       const quarantineSnapshot = await quarantineTable.snapshot();
       const badRows = `SELECT aq_reason AS reason, aq_message AS message, aq_source AS source, aq_raw AS payload FROM ${table} WHERE aq_reason IS NOT NULL AND ${fresh(quarantineSnapshot)}`;
       const quarantineRows = extraQuarantine === undefined ? badRows : `${badRows} UNION ALL ${extraQuarantine}`;
@@ -329,7 +332,7 @@ export class IngestTarget {
     const { txn, domains } = Array.isArray(positions)
       ? { txn: positions as readonly AppTransaction[], domains: [] }
       : (positions as { txn: readonly AppTransaction[]; domains: readonly DomainMetadata[] });
-    const quarantine = table ?? (await openQuarantine(this.location, this.engine));
+    const quarantine = table ?? (await openQuarantine(this.location, this.engine, {}, this.options.stores));
     const target = quoteLiteral(path.basename(this.location));
     const written = await quarantine.append(
       {
@@ -378,7 +381,7 @@ export class IngestTarget {
     await this.engine.run(`CREATE TEMP TABLE ${quoteIdent(checked)} AS ${jsonRecordChecks(quoteIdent(stage), { kind: 'struct', fields: [] }, {}, staged)}`);
     try {
       signal?.throwIfAborted();
-      const quarantineTable = await openQuarantine(this.location, this.engine, this.quarantineProperties(undefined));
+      const quarantineTable = await openQuarantine(this.location, this.engine, this.quarantineProperties(undefined), this.options.stores);
       const quarantineSnapshot = await quarantineTable.snapshot();
       verify?.(quarantineSnapshot);
       const reached = await this.engine.query(`SELECT aq_app, max(aq_pos) AS pos FROM ${quoteIdent(checked)} WHERE aq_app IS NOT NULL GROUP BY aq_app`);
@@ -416,6 +419,7 @@ export class IngestTarget {
     try {
       await DeltaTable.create(this.location, {
         engine: this.engine,
+        stores: this.options.stores,
         schema,
         ...(create.partitionColumns === undefined ? {} : { partitionColumns: create.partitionColumns }),
         ...(create.properties === undefined ? {} : { properties: create.properties }),

@@ -8,6 +8,50 @@ export const S3_ROOT = /^s3a?:\/\/[^/]{3,}(\/.*)?$/;
 
 const positive = z.number().int('must be a whole number').positive('must be positive').exactOptional();
 
+const LITERAL_KEYS = ['accessKeyId', 'secretAccessKey', 'sessionToken'];
+
+/** An environment variable's name, as shells accept it: what the config names instead of a secret. */
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be an environment variable name (letters, digits and _, up to 128)');
+
+/** `backends.tableStorage` on S3 (S3StorageConfig); what is unset comes from the AWS environment and profile. */
+const s3StorageSchema = z.strictObject({
+  type: z.literal('s3'),
+  root: z.string().max(1024, 'must be at most 1,024 characters').regex(S3_ROOT, 'must be s3://bucket/prefix'),
+  endpoint: z
+    .string()
+    .max(2048, 'must be at most 2,048 characters')
+    .regex(/^https?:\/\/[^/\s?#]+\/?$/, 'must be http(s)://host[:port], with no path')
+    .exactOptional(),
+  region: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a region name such as us-east-1')
+    .exactOptional(),
+  forcePathStyle: z.boolean({ error: 'must be true or false' }).exactOptional(),
+  profile: z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters').exactOptional(),
+  maxAttempts: z.number().int('must be a whole number').min(1, 'must be at least 1').max(20, 'must be at most 20').exactOptional(),
+  cache: z
+    .strictObject({
+      dir: z.string().min(1, 'must not be empty').max(4096, 'must be at most 4,096 characters').exactOptional(),
+      maxBytes: positive,
+    })
+    .exactOptional(),
+  credentials: z
+    .preprocess(
+      (value, ctx) => {
+        // Said plainly, since a key pasted into a committed file is the mistake this shape exists to prevent.
+        if (typeof value === 'object' && value !== null && LITERAL_KEYS.some((key) => key in value)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'must name environment variables (accessKeyIdEnv, secretAccessKeyEnv, sessionTokenEnv), never hold the keys',
+          });
+        }
+        return value;
+      },
+      z.strictObject({ accessKeyIdEnv: envName, secretAccessKeyEnv: envName, sessionTokenEnv: envName.exactOptional() }),
+    )
+    .exactOptional(),
+});
+
 /** The server section (ServerConfig); defaults in src/server/pipeline/limits.ts, docs/security.md. */
 const serverSchema = z.strictObject({
   anonymous: z.enum(['off', 'loopback', 'any'], { error: 'must be "off", "loopback" or "any"' }).exactOptional(),
@@ -27,16 +71,7 @@ const serverSchema = z.strictObject({
 const configSchema = z.strictObject({
   name: z.string().min(1, 'must not be empty'),
   backends: z.strictObject({
-    tableStorage: z.union(
-      [
-        z.literal('local'),
-        z.strictObject({
-          type: z.literal('s3'),
-          root: z.string().regex(S3_ROOT, 'must be s3://bucket/prefix'),
-        }),
-      ],
-      { error: 'must be "local" or {"type": "s3", "root": "s3://bucket/prefix"}' },
-    ),
+    tableStorage: z.union([z.literal('local'), s3StorageSchema], { error: 'must be "local" or {"type": "s3", "root": "s3://bucket/prefix"}' }),
     onlineStore: z
       .discriminatedUnion(
         'type',

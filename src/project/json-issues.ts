@@ -14,5 +14,21 @@ export function jsonPath(path: readonly PropertyKey[]): string {
 export function firstIssue(error: z.ZodError): { path: string; message: string } {
   const issue = error.issues[0];
   if (issue === undefined) return { path: jsonPath([]), message: 'invalid' };
+  const inner = issue.code === 'invalid_union' ? deepestBranchIssue(issue.errors) : undefined;
+  if (inner !== undefined) return { path: jsonPath([...issue.path, ...inner.path]), message: inner.message };
   return { path: jsonPath(issue.path), message: issue.message };
+}
+
+/**
+ * Inside a union (`"local"` or an S3 object), the branch that got furthest into the value
+ * says what is wrong with it (`cache.maxBytes`); a value no branch got into keeps the
+ * union's own message.
+ */
+function deepestBranchIssue(branches: readonly (readonly z.core.$ZodIssue[])[]): z.core.$ZodIssue | undefined {
+  let deepest: z.core.$ZodIssue | undefined;
+  for (const branch of branches) {
+    const issue = branch[0];
+    if (issue !== undefined && issue.path.length > 0 && (deepest === undefined || issue.path.length > deepest.path.length)) deepest = issue;
+  }
+  return deepest;
 }

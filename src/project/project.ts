@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AquiferError } from '../errors.js';
+import { credentialsFromEnv, ObjectStorePool, type S3StoreOptions } from '../storage/index.js';
 import { parseProjectConfig } from './config-schema.js';
 import { checkTableName } from './table-name.js';
 
@@ -10,11 +11,8 @@ export const CONFIG_FILE = 'aquifer.json';
 export interface ProjectConfig {
   name: string;
   backends: {
-    /**
-     * Where tables live: `tables/` in the project folder, or under an S3 root (the
-     * endpoint, region and credentials come from the AWS environment or profile).
-     */
-    tableStorage: 'local' | { type: 's3'; root: string };
+    /** Where tables live: `tables/` in the project folder, or under an S3 root. */
+    tableStorage: 'local' | S3StorageConfig;
     /** The online store: embedded LMDB in `.aquifer/online` by default, or Redis. */
     onlineStore?: { type: 'lmdb' } | { type: 'redis'; url: string };
   };
@@ -23,6 +21,32 @@ export interface ProjectConfig {
   /** `aquifer serve`: who may call without a token and the request limits (docs/security.md). */
   server?: ServerConfig;
 }
+
+/**
+ * Tables on S3 or an S3-compatible store. Each setting left out comes from the standard
+ * AWS environment (AWS_ENDPOINT_URL_S3, AWS_REGION, ...) and profile chain. The file holds
+ * no secret: `credentials` names the environment variables that hold the keys.
+ */
+export interface S3StorageConfig {
+  type: 's3';
+  /** `s3://bucket/prefix`: the table named `events` is `<root>/events`. */
+  root: string;
+  /** `http(s)://host[:port]`, e.g. MinIO's; path-style addressing follows unless `forcePathStyle` says otherwise. */
+  endpoint?: string;
+  region?: string;
+  forcePathStyle?: boolean;
+  /** An AWS profile from ~/.aws/config and ~/.aws/credentials (SSO and role profiles renew themselves). */
+  profile?: string;
+  /** Attempts per request, the first included (default 5). */
+  maxAttempts?: number;
+  /** The local read cache: its folder (relative to the project) and size limit. */
+  cache?: { dir?: string; maxBytes?: number };
+  /** Environment variables holding the keys, read when S3 is first used. */
+  credentials?: { accessKeyIdEnv: string; secretAccessKeyEnv: string; sessionTokenEnv?: string };
+}
+
+/** What `aquifer init --storage` records besides the root. */
+export type S3InitOptions = Pick<S3StorageConfig, 'endpoint' | 'region' | 'profile'>;
 
 /** The server section of aquifer.json; every field optional, defaults in src/server/pipeline/limits.ts. */
 export interface ServerConfig {
@@ -49,16 +73,29 @@ export interface ServerConfig {
  * (registry, run history, online store).
  */
 export class Project {
+  /**
+   * Every table the project opens goes through these stores: one S3 client and read cache
+   * for the project, however many tables it opens, released by `close`.
+   */
+  readonly stores: ObjectStorePool;
+
   private constructor(
     readonly root: string,
     readonly config: ProjectConfig,
-  ) {}
+  ) {
+    this.stores = new ObjectStorePool(storeOptions(config, root));
+  }
+
+  /** Release the project's storage connections (the S3 client's sockets). Tables opened from it must not be used afterwards. */
+  close(): void {
+    this.stores.close();
+  }
 
   /**
    * Create the project folder (or adopt an existing one) with the embedded defaults; with
    * `storage` (`s3://bucket/prefix`) its tables live there instead of in `tables/`.
    */
-  static async init(root: string, name = path.basename(path.resolve(root)), options: { storage?: string } = {}): Promise<Project> {
+  static async init(root: string, name = path.basename(path.resolve(root)), options: { storage?: string } & S3InitOptions = {}): Promise<Project> {
     const dir = path.resolve(root);
     const file = path.join(dir, CONFIG_FILE);
     let existing: Project | undefined;
@@ -68,7 +105,7 @@ export class Project {
       if (!(error instanceof AquiferError) || error.code !== 'PROJECT_NOT_FOUND') throw error;
     }
     // Checked as open would check it (before any folder is made), so init never writes a config that cannot be opened.
-    const tableStorage = options.storage === undefined ? 'local' : { type: 's3', root: options.storage.replace(/\/+$/, '') };
+    const tableStorage = options.storage === undefined ? 'local' : s3StorageFor(options.storage, options);
     if (existing !== undefined && options.storage !== undefined && JSON.stringify(existing.config.backends.tableStorage) !== JSON.stringify(tableStorage)) {
       throw new AquiferError('PROJECT_CONFIG_INVALID', `The project at ${dir} already keeps its tables in ${describeStorage(existing.config)}`, {
         value: { file, field: 'backends.tableStorage' },
@@ -151,6 +188,33 @@ export class Project {
   get tablesRoot(): string {
     return describeStorage(this.config, this.root);
   }
+}
+
+function s3StorageFor(storage: string, options: S3InitOptions): S3StorageConfig {
+  const config: S3StorageConfig = { type: 's3', root: storage.replace(/\/+$/, '') };
+  if (options.endpoint !== undefined) config.endpoint = options.endpoint;
+  if (options.region !== undefined) config.region = options.region;
+  if (options.profile !== undefined) config.profile = options.profile;
+  return config;
+}
+
+/** The S3 settings a project's config gives its stores; what it leaves out, the AWS chain fills in. */
+function storeOptions(config: ProjectConfig, root: string): { s3?: S3StoreOptions } {
+  const storage = config.backends.tableStorage;
+  if (storage === 'local') return {};
+  const s3: S3StoreOptions = {};
+  if (storage.endpoint !== undefined) s3.endpoint = storage.endpoint;
+  if (storage.region !== undefined) s3.region = storage.region;
+  if (storage.forcePathStyle !== undefined) s3.forcePathStyle = storage.forcePathStyle;
+  if (storage.profile !== undefined) s3.profile = storage.profile;
+  if (storage.maxAttempts !== undefined) s3.maxAttempts = storage.maxAttempts;
+  if (storage.credentials !== undefined) s3.credentials = credentialsFromEnv(storage.credentials);
+  if (storage.cache !== undefined) {
+    s3.cache = {};
+    if (storage.cache.dir !== undefined) s3.cache.dir = path.resolve(root, storage.cache.dir);
+    if (storage.cache.maxBytes !== undefined) s3.cache.maxBytes = storage.cache.maxBytes;
+  }
+  return { s3 };
 }
 
 function describeStorage(config: ProjectConfig, root?: string): string {

@@ -42,7 +42,9 @@ export function registerIngestRoute(app: Hono, options: IngestRouteOptions): voi
     let found = committers.get(table);
     if (found === undefined) {
       const createIfMissing = { properties: { [IDEMPOTENCY_KEY_RETENTION_PROPERTY]: window } };
-      found = IngestTarget.open(options.project.tablePath(table), { engine: options.engine, createIfMissing }).then((target) => new GroupCommitter(target));
+      found = IngestTarget.open(options.project.tablePath(table), { engine: options.engine, createIfMissing, stores: options.project.stores }).then(
+        (target) => new GroupCommitter(target),
+      );
       committers.set(table, found);
       found.catch(() => committers.delete(table));
     }

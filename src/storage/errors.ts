@@ -107,3 +107,13 @@ export class StorageCredentialsMissingError extends AquiferError {
     });
   }
 }
+
+/** A variable the config names as holding a credential is unset or empty. */
+export class StorageCredentialsVariableUnsetError extends AquiferError {
+  constructor(variable: string, role: string) {
+    super('STORAGE_CREDENTIALS_MISSING', `The environment variable ${variable}, which the config names for the S3 ${role}, is not set`, {
+      value: variable,
+      hint: `Set ${variable} where the project runs: the config names the variable, never the secret itself.`,
+    });
+  }
+}

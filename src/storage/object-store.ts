@@ -34,6 +34,8 @@ export interface S3EngineAccess {
   secretAccessKey?: string;
   sessionToken?: string;
   urlStyle?: 'path' | 'vhost';
+  /** When these credentials expire (temporary credentials): the engine must ask again before then. */
+  expiration?: Date;
 }
 
 /**

@@ -7,7 +7,15 @@ export interface S3Credentials {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken?: string;
+  /** When temporary credentials stop working; the SDK asks the provider again shortly before. */
+  expiration?: Date;
 }
+
+/**
+ * Where credentials come from when they are not fixed: asked once, and again whenever the
+ * last answer's `expiration` is near (the SDK's memoisation), so temporary credentials renew.
+ */
+export type S3CredentialsProvider = () => Promise<S3Credentials>;
 
 export interface S3ConnectionOptions {
   /** E.g. `http://127.0.0.1:9000` for MinIO; else AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, else AWS S3. */
@@ -16,7 +24,7 @@ export interface S3ConnectionOptions {
   region?: string;
   /** Path-style addressing (`endpoint/bucket/key`); on by default for a custom endpoint, as MinIO needs. */
   forcePathStyle?: boolean;
-  credentials?: S3Credentials;
+  credentials?: S3Credentials | S3CredentialsProvider;
   /** An AWS profile from ~/.aws/config and ~/.aws/credentials; else AWS_PROFILE, else `default`. */
   profile?: string;
   /** Attempts per request, the first included (the SDK's standard strategy: exponential backoff with jitter on 5xx, throttling and network errors). Default 5. */
@@ -42,6 +50,7 @@ export function parseS3Uri(uri: string): S3Location {
 }
 
 export interface ResolvedS3Connection {
+  /** Shared by every store opened on this connection; `close` releases it. */
   client: S3Client;
   /** For messages: the endpoint, or `AWS S3` when the SDK resolves it. Never holds credentials. */
   endpointLabel: string;
@@ -49,6 +58,16 @@ export interface ResolvedS3Connection {
   /** The custom endpoint in use, if any. */
   endpoint: string | undefined;
   forcePathStyle: boolean;
+  /** Release the client's sockets; later calls do nothing. */
+  close(): void;
+}
+
+// A count rather than a registry: tests check that a project opens one client however many tables it opens.
+let liveClients = 0;
+
+/** How many S3 clients this process has created and not yet closed. */
+export function liveS3Clients(): number {
+  return liveClients;
 }
 
 export function createS3Client(options: S3ConnectionOptions, env: NodeJS.ProcessEnv = process.env): ResolvedS3Connection {
@@ -71,14 +90,25 @@ export function createS3Client(options: S3ConnectionOptions, env: NodeJS.Process
   };
   if (endpoint !== undefined) config.endpoint = endpoint;
   if (region !== undefined) config.region = region;
-  if (options.credentials !== undefined) config.credentials = { ...options.credentials };
+  const credentials = options.credentials;
+  if (typeof credentials === 'function') config.credentials = credentials;
+  else if (credentials !== undefined) config.credentials = { ...credentials };
   if (options.profile !== undefined) config.profile = options.profile;
+  const client = new S3Client(config);
+  liveClients++;
+  let closed = false;
   return {
-    client: new S3Client(config),
+    client,
     endpointLabel: endpoint ?? `AWS S3${region === undefined ? '' : ` (${region})`}`,
     maxAttempts,
     endpoint,
     forcePathStyle,
+    close: () => {
+      if (closed) return;
+      closed = true;
+      liveClients--;
+      client.destroy();
+    },
   };
 }
 

@@ -53,8 +53,13 @@ export class S3ObjectStore implements ObjectStore {
   private readonly listPageSize: number;
   private readonly stagingRoot: string;
   private readonly readShare: number;
+  /** Whether `close` releases the client: only a store that made its own. */
+  private readonly ownsClient: boolean;
 
-  /** `shared` (from `at`) reuses another store's client and read cache. */
+  /**
+   * `shared` (from `at`, or an ObjectStorePool) reuses a client and read cache that someone
+   * else owns and closes; this store's `close` then leaves them alone.
+   */
   constructor(uri: string, options: S3StoreOptions = {}, shared?: { connection: ResolvedS3Connection; cache: ReadCache }) {
     const { bucket, prefix } = parseS3Uri(uri);
     this.bucket = bucket;
@@ -62,6 +67,7 @@ export class S3ObjectStore implements ObjectStore {
     this.url = `s3://${bucket}${prefix === '' ? '' : `/${prefix}`}`;
     this.options = options;
     const connection = shared?.connection ?? createS3Client(options);
+    this.ownsClient = shared === undefined;
     this.connection = connection;
     this.client = connection.client;
     this.endpointLabel = connection.endpointLabel;
@@ -228,7 +234,7 @@ export class S3ObjectStore implements ObjectStore {
    */
   async engineAccess(): Promise<S3EngineAccess> {
     const where = `${this.url}/`;
-    let credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string | undefined };
+    let credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string | undefined; expiration?: Date | undefined };
     let region: string | undefined;
     try {
       credentials = await this.client.config.credentials();
@@ -244,12 +250,16 @@ export class S3ObjectStore implements ObjectStore {
       urlStyle: this.connection.forcePathStyle ? 'path' : 'vhost',
     };
     if (credentials.sessionToken !== undefined && credentials.sessionToken !== '') access.sessionToken = credentials.sessionToken;
+    if (credentials.expiration !== undefined) access.expiration = credentials.expiration;
     if (this.connection.endpoint !== undefined) access.endpoint = this.connection.endpoint;
     if (region !== undefined && region !== '') access.region = region;
     return access;
   }
 
-  /** A store at another location in the same bucket (absolute paths in a Delta log), sharing this one's client and cache. */
+  /**
+   * A store at another location in the same bucket (absolute paths in a Delta log), sharing
+   * this one's client and cache; closing it leaves them open.
+   */
   at(uri: string): S3ObjectStore {
     const { bucket } = parseS3Uri(uri);
     if (bucket !== this.bucket) throw new StorageError(`${uri} is not in the bucket ${this.bucket}`, uri);
@@ -283,9 +293,12 @@ export class S3ObjectStore implements ObjectStore {
     await fs.rm(dir, { recursive: true, force: true });
   }
 
-  /** Release the client's sockets. */
+  /**
+   * Release the client's sockets, when this store made the client; a store sharing another's
+   * client (from `at`) must not cut off its parent and siblings.
+   */
   close(): void {
-    this.client.destroy();
+    if (this.ownsClient) this.connection.close();
   }
 
   private async headWithEtag(key: string): Promise<{ meta: ObjectMeta; etag: string } | undefined> {

@@ -6,6 +6,7 @@ import {
   type AzureStoreOptions,
   type GcsStoreOptions,
   type ObjectStore,
+  type ObjectStorePool,
   type S3StoreOptions,
 } from '../storage/index.js';
 import {
@@ -57,6 +58,11 @@ export interface OpenOptions {
   gcs?: GcsStoreOptions;
   /** For an `az://` or `abfss://` location: connection string or account and key; else AZURE_STORAGE_* from the environment. */
   azure?: AzureStoreOptions;
+  /**
+   * Open a location through these stores (a project's: its S3 settings, one client for all
+   * its tables) instead of a store of its own; `s3`, `gcs` and `azure` are then ignored.
+   */
+  stores?: ObjectStorePool | undefined;
 }
 
 export type ReadOptions = ScanOptions & SnapshotOptions;
@@ -78,15 +84,18 @@ export class DeltaTable {
    * store. Nothing is read until asked for.
    */
   static async open(location: string | ObjectStore, options: OpenOptions = {}): Promise<DeltaTable> {
+    const local = options.durable === undefined ? {} : { durable: options.durable };
     const store =
-      typeof location === 'string'
-        ? openObjectStore(location, {
-            ...(options.durable === undefined ? {} : { local: { durable: options.durable } }),
-            ...(options.s3 === undefined ? {} : { s3: options.s3 }),
-            ...(options.gcs === undefined ? {} : { gcs: options.gcs }),
-            ...(options.azure === undefined ? {} : { azure: options.azure }),
-          })
-        : location;
+      typeof location !== 'string'
+        ? location
+        : options.stores !== undefined
+          ? options.stores.open(location, local)
+          : openObjectStore(location, {
+              local,
+              ...(options.s3 === undefined ? {} : { s3: options.s3 }),
+              ...(options.gcs === undefined ? {} : { gcs: options.gcs }),
+              ...(options.azure === undefined ? {} : { azure: options.azure }),
+            });
     return new DeltaTable(store, options.engine ?? (await sharedEngine()));
   }
 

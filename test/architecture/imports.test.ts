@@ -9,7 +9,7 @@ const SRC = path.join(REPO_ROOT, 'src');
 const ALLOWED: Record<string, readonly string[]> = {
   engine: [],
   storage: [],
-  project: [],
+  project: ['storage'],
   table: ['engine', 'storage'],
   ingest: ['table', 'engine', 'storage', 'project'],
   features: ['table', 'engine', 'project', 'ingest'],

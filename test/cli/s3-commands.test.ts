@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
@@ -100,6 +100,55 @@ describe.skipIf(!minioReady)('the CLI on S3 (MinIO)', () => {
     expect(described.code, described.stderr).toBe(0);
     expect(JSON.parse(described.stdout)).toMatchObject({ location: `${storage}/events` });
   }, 300_000);
+
+  it('makes a project with the endpoint and region in aquifer.json, used with no AWS setting but the credential variables', async () => {
+    if (minio === undefined) throw new Error('MinIO did not start');
+    const root = path.join(dir, `configured-${randomUUID()}`);
+    const storage = `s3://${bucket}/projects/${randomUUID()}`;
+    // Only keys in the environment: the endpoint and region must come from the project.
+    const keysOnly: NodeJS.ProcessEnv = {
+      AWS_ENDPOINT_URL_S3: '',
+      AWS_ENDPOINT_URL: '',
+      AWS_REGION: '',
+      AWS_DEFAULT_REGION: '',
+      AWS_PROFILE: '',
+      AWS_ACCESS_KEY_ID: minio.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: minio.secretAccessKey,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      AQUIFER_CACHE: path.join(dir, 'cache'),
+    };
+    const init = await runCli(['init', root, '--storage', storage, '--endpoint', minio.endpoint, '--region', 'us-east-1'], { env: keysOnly });
+    expect(init.code, init.stderr).toBe(0);
+    const file = path.join(root, 'aquifer.json');
+    const config = JSON.parse(await readFile(file, 'utf8')) as { backends: { tableStorage: Record<string, unknown> } };
+    expect(config.backends.tableStorage).toEqual({ type: 's3', root: storage, endpoint: minio.endpoint, region: 'us-east-1' });
+
+    const ingested = await runCli(['ingest', 'file', 'events', CSV, '--format', 'json'], { cwd: root, env: keysOnly });
+    expect(ingested.code, ingested.stderr).toBe(0);
+    const appended = await runCli(['table', 'append', 'events', '--from', CSV], { cwd: root, env: keysOnly });
+    expect(appended.code, appended.stderr).toBe(0);
+    const history = await runCli(['table', 'history', `${storage}/events`, '--format', 'json'], { cwd: root, env: keysOnly });
+    expect(history.code, history.stderr).toBe(0);
+    // The table's creation by ingest, its batch, the append.
+    expect(JSON.parse(history.stdout)).toHaveLength(3);
+
+    // Keys from variables the config names, with the standard ones unset.
+    config.backends.tableStorage['credentials'] = { accessKeyIdEnv: 'LAKE_KEY_ID', secretAccessKeyEnv: 'LAKE_SECRET' };
+    await writeFile(file, JSON.stringify(config));
+    const named = { ...keysOnly, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', LAKE_KEY_ID: minio.accessKeyId, LAKE_SECRET: minio.secretAccessKey };
+    const read = await runCli(['table', 'read', 'events', '--format', 'json'], { cwd: root, env: named });
+    expect(read.code, read.stderr).toBe(0);
+    expect((JSON.parse(read.stdout) as unknown[]).length).toBeGreaterThan(0);
+    const unset = await runCli(['table', 'read', 'events'], { cwd: root, env: { ...named, LAKE_SECRET: '' } });
+    expect(unset.code).toBe(1);
+    expect(unset.stderr).toContain('STORAGE_CREDENTIALS_MISSING');
+    expect(unset.stderr).toContain('LAKE_SECRET');
+  }, 300_000);
+
+  it('refuses --endpoint without --storage as a usage error', async () => {
+    const init = await runCli(['init', path.join(dir, 'no-storage'), '--endpoint', 'http://127.0.0.1:9000']);
+    expect(init.code).toBe(2);
+  });
 
   it('refuses an init --storage that is not an s3:// URI', async () => {
     const init = await runCli(['init', path.join(dir, 'bad'), '--storage', 'gs://bucket/x']);

@@ -55,6 +55,47 @@ describe('the project config (aquifer.json)', () => {
       'server.limits.concurrentRequests',
     ],
     ['an unknown limit', { name: 'p', backends: { tableStorage: 'local' }, server: { limits: { bodyMegabytes: 1 } } }, 'server.limits'],
+    [
+      'an S3 endpoint with a path',
+      { name: 'p', backends: { tableStorage: { type: 's3', root: 's3://lake/x', endpoint: 'http://127.0.0.1:9000/lake' } } },
+      'backends.tableStorage.endpoint',
+    ],
+    [
+      'an S3 endpoint that is not http(s)',
+      { name: 'p', backends: { tableStorage: { type: 's3', root: 's3://lake/x', endpoint: 'ftp://host' } } },
+      'backends.tableStorage.endpoint',
+    ],
+    [
+      'a literal S3 secret in the config',
+      { name: 'p', backends: { tableStorage: { type: 's3', root: 's3://lake/x', credentials: { accessKeyIdEnv: 'K', secretAccessKey: 'plain-secret' } } } },
+      'backends.tableStorage.credentials',
+    ],
+    [
+      'a credentials variable that is not a variable name',
+      { name: 'p', backends: { tableStorage: { type: 's3', root: 's3://lake/x', credentials: { accessKeyIdEnv: 'K', secretAccessKeyEnv: '$(cat key)' } } } },
+      'backends.tableStorage.credentials.secretAccessKeyEnv',
+    ],
+    [
+      'S3 attempts beyond the bound',
+      { name: 'p', backends: { tableStorage: { type: 's3', root: 's3://lake/x', maxAttempts: 100 } } },
+      'backends.tableStorage.maxAttempts',
+    ],
+    [
+      'a read cache size that is not a positive whole number',
+      { name: 'p', backends: { tableStorage: { type: 's3', root: 's3://lake/x', cache: { maxBytes: -1 } } } },
+      'backends.tableStorage.cache.maxBytes',
+    ],
+    [
+      'an unknown read cache setting',
+      { name: 'p', backends: { tableStorage: { type: 's3', root: 's3://lake/x', cache: { folder: 'x' } } } },
+      'backends.tableStorage.cache',
+    ],
+    [
+      'path-style addressing that is not a boolean',
+      { name: 'p', backends: { tableStorage: { type: 's3', root: 's3://lake/x', forcePathStyle: 'yes' } } },
+      'backends.tableStorage.forcePathStyle',
+    ],
+    ['an unknown S3 setting', { name: 'p', backends: { tableStorage: { type: 's3', root: 's3://lake/x', bucket: 'lake' } } }, 'backends.tableStorage'],
     ['a config that is not an object', [1], '(the whole document)'],
   ])('refuses %s with PROJECT_CONFIG_INVALID naming the field', async (_, config, field) => {
     const dir = await projectWith(config);
@@ -88,6 +129,36 @@ describe('the project config (aquifer.json)', () => {
       code: 'PROJECT_CONFIG_INVALID',
       value: { field: 'backends.tableStorage' },
     });
+  });
+
+  it('opens an S3 storage with endpoint, region, profile, attempts, cache and credential variables', async () => {
+    const tableStorage = {
+      type: 's3',
+      root: 's3://lake/shop',
+      endpoint: 'http://127.0.0.1:9000',
+      region: 'eu-west-1',
+      forcePathStyle: true,
+      profile: 'lake',
+      maxAttempts: 3,
+      cache: { dir: '.aquifer/cache', maxBytes: 1_000_000 },
+      credentials: { accessKeyIdEnv: 'LAKE_KEY_ID', secretAccessKeyEnv: 'LAKE_SECRET', sessionTokenEnv: 'LAKE_TOKEN' },
+    };
+    const project = await Project.open(await projectWith({ name: 'p', backends: { tableStorage } }));
+    expect(project.config.backends.tableStorage).toEqual(tableStorage);
+    project.close();
+  });
+
+  it('records the endpoint, region and profile given to init', async () => {
+    const root = path.join(await tempDir('aquifer-config-'), 'p');
+    const project = await Project.init(root, 'p', { storage: 's3://lake/shop', endpoint: 'http://127.0.0.1:9000', region: 'us-east-1', profile: 'lake' });
+    expect((await Project.open(root)).config.backends.tableStorage).toEqual({
+      type: 's3',
+      root: 's3://lake/shop',
+      endpoint: 'http://127.0.0.1:9000',
+      region: 'us-east-1',
+      profile: 'lake',
+    });
+    project.close();
   });
 
   it('refuses a storage root that is not an s3:// URI before any folder is made', async () => {

@@ -203,6 +203,16 @@ describe.skipIf(!minioReady)('S3ObjectStore on MinIO', () => {
     await expect(store.put('_delta_log/00000000000000000003.json', 'x', { ifAbsent: true })).rejects.toMatchObject({ code: 'STORAGE_ALREADY_EXISTS' });
   });
 
+  it('leaves the parent working when a store made by at() is closed', async () => {
+    const parent = await fresh();
+    const child = parent.at(`${parent.url}/child`);
+    await child.put('x', 'from the child');
+    child.close();
+    await parent.put('y', 'from the parent');
+    expect(new TextDecoder().decode(await parent.get('child/x'))).toBe('from the child');
+    expect(new TextDecoder().decode(await parent.get('y'))).toBe('from the parent');
+  });
+
   it('reads no bytes past the end of an object, as a local read does', async () => {
     const store = await fresh();
     await store.put('short', 'abc');

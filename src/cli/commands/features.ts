@@ -17,11 +17,12 @@ import { choice, parseList, parseNonNegativeInt } from '../options.js';
 import { printJson, printText, type InfoFormat } from '../output/print.js';
 import { ProgressCounter } from '../output/progress.js';
 import { log } from '../../log.js';
+import { closeAtExit } from '../close-at-exit.js';
 import { tableInProject } from '../table-location.js';
 
 /** Run on the project's feature store over the definitions as last applied (what `apply` checked), never an unchecked edit of the file. */
 async function withStore<T>(projectDir: string, work: (store: FeatureStore, project: Project) => Promise<T>): Promise<T> {
-  const project = await Project.open(projectDir);
+  const project = closeAtExit(await Project.open(projectDir));
   const store = await openAppliedFeatureStore(project, await sharedEngine());
   try {
     return await work(store, project);
@@ -79,7 +80,7 @@ export function registerFeatureCommands(program: Command): void {
     .option('--project <dir>', 'project folder', '.')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (flags: { project: string; format: InfoFormat }) => {
-      const project = await Project.open(flags.project);
+      const project = closeAtExit(await Project.open(flags.project));
       const repository = await readProjectDefinitions(project);
       const plan = await new FeatureRegistry(project).plan(repository, await sharedEngine());
       if (flags.format === 'json') printJson(plan);
@@ -92,7 +93,7 @@ export function registerFeatureCommands(program: Command): void {
     .option('--project <dir>', 'project folder', '.')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (flags: { project: string; format: InfoFormat }) => {
-      const project = await Project.open(flags.project);
+      const project = closeAtExit(await Project.open(flags.project));
       const repository = await readProjectDefinitions(project);
       const { plan, entry } = await new FeatureRegistry(project).apply(repository, await sharedEngine());
       if (flags.format === 'json') printJson({ ...plan, version: entry.version, digest: entry.digest });
@@ -238,7 +239,7 @@ export function registerFeatureCommands(program: Command): void {
     .action(async (name: string, into: string, flags: { project: string; format: InfoFormat }) => {
       const out = await withStore(flags.project, async (store, project) => {
         const source = await tableInProject(project, name);
-        const definition = await trainingSetDefinition(await DeltaTable.open(source, { engine: store.engine }));
+        const definition = await trainingSetDefinition(await DeltaTable.open(source, { engine: store.engine, stores: project.stores }));
         const set = await store.recreateTrainingSet(source);
         const target = await tableInProject(project, into);
         const { result } = await set.save(target, definition.model === undefined ? {} : { model: definition.model });

@@ -5,6 +5,7 @@ import { IngestTarget, KafkaIngestJob } from '../../ingest/index.js';
 import { choice, collect, collectProperty, parseList, parseNonNegativeInt } from '../options.js';
 import { parseRule } from '../rules.js';
 import { runUntilStopped } from '../until-stopped.js';
+import { tableStores } from '../table-location.js';
 
 interface KafkaFlags {
   brokers: string[];
@@ -54,6 +55,7 @@ export function registerIngestKafka(ingest: Command): void {
       if (topic === undefined) throw new CliUsageError('Give --topic or --topic-pattern.', undefined, 'See --help.');
       const engine = await sharedEngine();
       const target = await IngestTarget.open(table, {
+        stores: tableStores(),
         engine,
         createIfMissing: { ...(flags.partitionBy === undefined ? {} : { partitionColumns: flags.partitionBy }), properties: flags.property },
         checks: { rules: flags.rule.map(parseRule), unknownFields: flags.unknownFields },

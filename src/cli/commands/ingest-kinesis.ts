@@ -4,6 +4,7 @@ import { IngestTarget, KinesisIngestJob } from '../../ingest/index.js';
 import { choice, collect, collectProperty, parseList, parseNonNegativeInt } from '../options.js';
 import { parseRule } from '../rules.js';
 import { runUntilStopped } from '../until-stopped.js';
+import { tableStores } from '../table-location.js';
 
 interface KinesisFlags {
   stream: string;
@@ -35,6 +36,7 @@ export function registerIngestKinesis(ingest: Command): void {
     .option('--format <format>', 'text or json (one line per committed batch)', choice(['text', 'json'] as const), 'text')
     .action(async (table: string, flags: KinesisFlags) => {
       const target = await IngestTarget.open(table, {
+        stores: tableStores(),
         engine: await sharedEngine(),
         createIfMissing: { ...(flags.partitionBy === undefined ? {} : { partitionColumns: flags.partitionBy }), properties: flags.property },
         checks: { rules: flags.rule.map(parseRule) },

@@ -7,6 +7,7 @@ import { DeltaTable, TableNotFoundError, type ReadOptions } from '../../table/in
 import { choice, parseNonNegativeInt } from '../options.js';
 import { printJson, printText, type InfoFormat } from '../output/print.js';
 import { RowWriter, type RowFormat } from '../output/row-writer.js';
+import { tableStores } from '../table-location.js';
 
 export function registerQuarantine(program: Command): void {
   const quarantine = program.command('quarantine').description('Records that could not be ingested, kept with their reason in <table>__quarantine.');
@@ -20,10 +21,10 @@ export function registerQuarantine(program: Command): void {
     .option('--limit <n>', 'at most this many records', parseNonNegativeInt)
     .option('--format <format>', 'table, jsonl, csv or json', choice(['table', 'jsonl', 'csv', 'json'] as const), 'table')
     .action(async (table: string, flags: { reason?: string; where?: string; limit?: number; format: RowFormat }) => {
-      const q = await DeltaTable.open(quarantineLocation(table), { engine: await sharedEngine() });
+      const q = await DeltaTable.open(quarantineLocation(table), { engine: await sharedEngine(), stores: tableStores() });
       // A table that never quarantined anything has no quarantine table: an empty list.
       if ((await q.logState().catch((error: unknown) => (error instanceof TableNotFoundError ? undefined : Promise.reject(error)))) === undefined) {
-        await (await DeltaTable.open(table, { engine: await sharedEngine() })).snapshot();
+        await (await DeltaTable.open(table, { engine: await sharedEngine(), stores: tableStores() })).snapshot();
         new RowWriter(process.stdout, flags.format, ['record_id', 'quarantined_at', 'reason', 'message', 'source', 'payload']).end();
         return;
       }
@@ -52,6 +53,7 @@ export function registerQuarantine(program: Command): void {
     .action(async (table: string, flags: { where?: string; fixes?: string; format: InfoFormat }) => {
       const fixes = flags.fixes === undefined ? undefined : await readFixes(flags.fixes);
       const result = await replayQuarantine(table, await sharedEngine(), {
+        stores: tableStores(),
         ...(flags.where === undefined ? {} : { where: flags.where }),
         ...(fixes === undefined ? {} : { fixes }),
       });

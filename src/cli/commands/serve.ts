@@ -5,6 +5,7 @@ import { AquiferError } from '../../errors.js';
 import { log } from '../../log.js';
 import { Project } from '../../project/index.js';
 import { DEFAULT_LIMITS, ROUTES, startServer, type AnonymousAccess, type ServerLimits } from '../../server/index.js';
+import { closeAtExit } from '../close-at-exit.js';
 import { choice, parseNonNegativeInt } from '../options.js';
 
 const ROUTES_HELP = `
@@ -32,7 +33,8 @@ export function registerServe(program: Command): void {
     .option('--max-body-bytes <n>', 'largest accepted request body (over server.limits.bodyBytes)', parseNonNegativeInt)
     .addHelpText('after', ROUTES_HELP)
     .action(async (flags: { project: string; init?: boolean; host: string; port: string; anonymous?: AnonymousAccess; maxBodyBytes?: number }) => {
-      const project = await openProject(flags.project, flags.init === true);
+      // Closed by main when the command ends: the server's tables share the project's S3 client.
+      const project = closeAtExit(await openProject(flags.project, flags.init === true));
       const limits: Partial<ServerLimits> = flags.maxBodyBytes === undefined ? {} : { bodyBytes: flags.maxBodyBytes };
       const server = await startServer({
         engine: await sharedEngine(),

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { DeltaTable, type WriteResult } from '../../table/index.js';
 import { choice } from '../options.js';
 import { printJson, printText, type InfoFormat } from '../output/print.js';
+import { tableStores } from '../table-location.js';
 
 /** A column path: `a.b` names field b of struct a, unless the table has a column literally named `a.b`. */
 async function columnPath(table: DeltaTable, text: string): Promise<string[]> {
@@ -26,7 +27,7 @@ export function registerTableAlter(table: Command): void {
     .argument('<new-name>', 'its new name')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (location: string, column: string, to: string, flags: { format: InfoFormat }) => {
-      const delta = await DeltaTable.open(location);
+      const delta = await DeltaTable.open(location, { stores: tableStores() });
       const result = await delta.renameColumn(await columnPath(delta, column), to);
       report(location, result, `Renamed ${column} to ${to}`, flags.format);
     });
@@ -37,7 +38,7 @@ export function registerTableAlter(table: Command): void {
     .argument('<columns...>', 'the columns to drop')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (location: string, columns: string[], flags: { format: InfoFormat }) => {
-      const delta = await DeltaTable.open(location);
+      const delta = await DeltaTable.open(location, { stores: tableStores() });
       const paths = await Promise.all(columns.map((c) => columnPath(delta, c)));
       const result = await delta.dropColumns(paths);
       report(location, result, `Dropped ${columns.join(', ')}`, flags.format);

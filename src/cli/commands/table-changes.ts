@@ -3,6 +3,7 @@ import { sharedEngine } from '../../engine/index.js';
 import { DeltaTable } from '../../table/index.js';
 import { choice, parseNonNegativeInt } from '../options.js';
 import { RowWriter, type RowFormat } from '../output/row-writer.js';
+import { tableStores } from '../table-location.js';
 
 export function registerTableChanges(table: Command): void {
   table
@@ -16,7 +17,9 @@ export function registerTableChanges(table: Command): void {
     .option('--format <format>', 'table, jsonl, csv or json', choice(['table', 'jsonl', 'csv', 'json'] as const), 'table')
     .action(async (location: string, flags: { from: number; to?: number; format: RowFormat }) => {
       const engine = await sharedEngine();
-      const changes = await (await DeltaTable.open(location, { engine })).changes({ from: flags.from, ...(flags.to === undefined ? {} : { to: flags.to }) });
+      const changes = await (
+        await DeltaTable.open(location, { engine, stores: tableStores() })
+      ).changes({ from: flags.from, ...(flags.to === undefined ? {} : { to: flags.to }) });
       let writer: RowWriter | undefined;
       for await (const chunk of engine.stream(changes.sql)) {
         if (writer === undefined) {

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { DeltaTable, describeType, type Snapshot, type SnapshotOptions } from '../../table/index.js';
 import { choice, parseNonNegativeInt } from '../options.js';
 import { formatBytes, printJson, printText, type InfoFormat } from '../output/print.js';
+import { tableStores } from '../table-location.js';
 
 interface DescribeFlags {
   version?: number;
@@ -22,7 +23,7 @@ export function registerTableDescribe(table: Command): void {
       const options: SnapshotOptions = {};
       if (flags.version !== undefined) options.version = flags.version;
       if (flags.timestamp !== undefined) options.timestamp = flags.timestamp;
-      const snapshot = await (await DeltaTable.open(location)).snapshot(options);
+      const snapshot = await (await DeltaTable.open(location, { stores: tableStores() })).snapshot(options);
       const description = describeSnapshot(snapshot);
       if (flags.format === 'json') printJson(description);
       else printText(renderDescription(description));

@@ -5,6 +5,7 @@ import { ProgressBar } from '../output/progress.js';
 import { printJson, printText, type InfoFormat } from '../output/print.js';
 import { CliUsageError } from '../usage-error.js';
 import { parseMergeClauses } from '../merge-clauses.js';
+import { tableStores } from '../table-location.js';
 
 function report(location: string, result: DmlResult, format: InfoFormat): void {
   if (format === 'json') {
@@ -51,7 +52,9 @@ export function registerTableDml(table: Command): void {
     .action(async (location: string, flags: { where?: string; format: InfoFormat }) => {
       report(
         location,
-        await withProgress('delete', flags.format, (onProgress) => DeltaTable.open(location).then((t) => t.delete(flags.where, { onProgress }))),
+        await withProgress('delete', flags.format, (onProgress) =>
+          DeltaTable.open(location, { stores: tableStores() }).then((t) => t.delete(flags.where, { onProgress })),
+        ),
         flags.format,
       );
     });
@@ -67,7 +70,9 @@ export function registerTableDml(table: Command): void {
       report(
         location,
         await withProgress('update', flags.format, (onProgress) =>
-          DeltaTable.open(location).then((t) => t.update({ set: flags.set, onProgress, ...(flags.where === undefined ? {} : { where: flags.where }) })),
+          DeltaTable.open(location, { stores: tableStores() }).then((t) =>
+            t.update({ set: flags.set, onProgress, ...(flags.where === undefined ? {} : { where: flags.where }) }),
+          ),
         ),
         flags.format,
       );
@@ -103,7 +108,9 @@ export function registerTableDml(table: Command): void {
         const options: MergeOptions = { source, on: flags.on, ...mergeClauses(flags) };
         report(
           location,
-          await withProgress('merge', flags.format, (onProgress) => DeltaTable.open(location).then((t) => t.merge({ ...options, onProgress }))),
+          await withProgress('merge', flags.format, (onProgress) =>
+            DeltaTable.open(location, { stores: tableStores() }).then((t) => t.merge({ ...options, onProgress })),
+          ),
           flags.format,
         );
       },

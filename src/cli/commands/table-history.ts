@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { DeltaTable } from '../../table/index.js';
 import { choice, parseNonNegativeInt } from '../options.js';
 import { printJson, printText, type InfoFormat } from '../output/print.js';
+import { tableStores } from '../table-location.js';
 
 export function registerTableHistory(table: Command): void {
   table
@@ -12,7 +13,7 @@ export function registerTableHistory(table: Command): void {
     .option('--limit <n>', 'only the newest n commits', parseNonNegativeInt)
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (location: string, flags: { limit?: number; format: InfoFormat }) => {
-      const history = await (await DeltaTable.open(location)).history(flags.limit === undefined ? {} : { limit: flags.limit });
+      const history = await (await DeltaTable.open(location, { stores: tableStores() })).history(flags.limit === undefined ? {} : { limit: flags.limit });
       if (flags.format === 'json') {
         printJson(history.map((h) => ({ ...h, timestamp: new Date(h.timestamp).toISOString() })));
         return;

@@ -4,6 +4,7 @@ import { choice, parseNonNegativeInt } from '../options.js';
 import { ProgressBar } from '../output/progress.js';
 import { formatBytes, printJson, printText, type InfoFormat } from '../output/print.js';
 import { CliUsageError } from '../usage-error.js';
+import { tableStores } from '../table-location.js';
 
 export function registerTableMaintenance(table: Command): void {
   table
@@ -17,7 +18,7 @@ export function registerTableMaintenance(table: Command): void {
       const progress = new ProgressBar('optimize', flags.format === 'text' && process.stderr.isTTY === true);
       try {
         const result = await (
-          await DeltaTable.open(location)
+          await DeltaTable.open(location, { stores: tableStores() })
         ).optimize({
           onProgress: (f) => progress.update(f),
           ...(flags.where === undefined ? {} : { where: flags.where }),
@@ -45,7 +46,7 @@ export function registerTableMaintenance(table: Command): void {
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (location: string, flags: { retentionHours?: number; dryRun?: boolean; force?: boolean; format: InfoFormat }) => {
       const result = await (
-        await DeltaTable.open(location)
+        await DeltaTable.open(location, { stores: tableStores() })
       ).vacuum({
         ...(flags.retentionHours === undefined ? {} : { retentionHours: flags.retentionHours }),
         dryRun: flags.dryRun === true,
@@ -70,7 +71,7 @@ export function registerTableMaintenance(table: Command): void {
     .option('--no-cleanup', 'keep expired log files')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (location: string, flags: { cleanup: boolean; format: InfoFormat }) => {
-      const table = await DeltaTable.open(location);
+      const table = await DeltaTable.open(location, { stores: tableStores() });
       const checkpoint = await table.checkpoint();
       const cleanup = flags.cleanup ? await table.cleanupLogs() : undefined;
       if (flags.format === 'json') {
@@ -94,7 +95,7 @@ export function registerTableMaintenance(table: Command): void {
       if ((flags.version === undefined) === (flags.timestamp === undefined))
         throw new CliUsageError('Name the version to restore with exactly one of --version and --timestamp.', undefined, 'e.g. --version 3');
       const result = await (
-        await DeltaTable.open(location)
+        await DeltaTable.open(location, { stores: tableStores() })
       ).restore(flags.version !== undefined ? { version: flags.version } : { timestamp: flags.timestamp as string });
       if (flags.format === 'json') printJson({ location, ...result });
       else

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { DeltaTable, type ReadOptions } from '../../table/index.js';
 import { choice, parseList, parseNonNegativeInt } from '../options.js';
 import { RowWriter, type RowFormat } from '../output/row-writer.js';
+import { tableStores } from '../table-location.js';
 
 interface ReadFlags {
   version?: number;
@@ -34,7 +35,7 @@ export function registerTableRead(table: Command): void {
       if (flags.version !== undefined && flags.timestamp !== undefined) {
         throw new CliUsageError('Give --version or --timestamp, not both.', undefined, 'See --help.');
       }
-      const table = await DeltaTable.open(location);
+      const table = await DeltaTable.open(location, { stores: tableStores() });
       const options: ReadOptions = {};
       if (flags.version !== undefined) options.version = flags.version;
       if (flags.timestamp !== undefined) options.timestamp = flags.timestamp;

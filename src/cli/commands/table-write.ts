@@ -4,6 +4,7 @@ import { DeltaTable, type CreateOptions, type FileFormat, type OverwriteOptions,
 import { choice, collect, collectProperty, parseList, parseNonNegativeInt } from '../options.js';
 import { ProgressBar } from '../output/progress.js';
 import { formatBytes, printJson, printText, type InfoFormat } from '../output/print.js';
+import { tableStores } from '../table-location.js';
 
 interface SourceFlags {
   from: string[];
@@ -80,7 +81,7 @@ export function registerTableWrites(table: Command): void {
           if (flags.partitionBy !== undefined) options.partitionColumns = flags.partitionBy;
           if (flags.name !== undefined) options.name = flags.name;
           if (flags.description !== undefined) options.description = flags.description;
-          const { result } = await DeltaTable.create(location, options);
+          const { result } = await DeltaTable.create(location, { ...options, stores: tableStores() });
           progress.stop();
           report('Created the table with', location, result, flags.format);
         } finally {
@@ -97,7 +98,7 @@ export function registerTableWrites(table: Command): void {
       const progress = new ProgressBar('append', flags.format === 'text' && process.stderr.isTTY === true);
       try {
         const result = await (
-          await DeltaTable.open(location)
+          await DeltaTable.open(location, { stores: tableStores() })
         ).append(sourceOf(flags), { ...writeOptions(flags, progress), ...(flags.mergeSchema === true ? { mergeSchema: true } : {}) });
         progress.stop();
         report('Appended', location, result, flags.format);
@@ -129,7 +130,7 @@ export function registerTableWrites(table: Command): void {
             );
           options.partitionColumns = flags.partitionBy;
         }
-        const result = await (await DeltaTable.open(location)).overwrite(sourceOf(flags), options);
+        const result = await (await DeltaTable.open(location, { stores: tableStores() })).overwrite(sourceOf(flags), options);
         progress.stop();
         report('Wrote', location, result, flags.format);
       } finally {

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { quoteIdent, type Engine, type Row } from '../../engine/index.js';
-import { DeltaTable, field, fromDuckDBType, jsonRow, TableNotFoundError, type StructField, type WriteResult } from '../../table/index.js';
+import { DeltaTable, field, fromDuckDBType, jsonRow, TableNotFoundError, type OpenOptions, type StructField, type WriteResult } from '../../table/index.js';
 import type { FeatureView } from '../definitions/definitions.js';
 import { FeatureDefinitionError } from '../errors.js';
 
@@ -33,6 +33,8 @@ export class TrainingSet {
     private readonly engine: Engine,
     readonly sql: string,
     readonly definition: Omit<TrainingSetDefinition, 'createdAt'>,
+    /** The project's stores, which `save` writes through. */
+    private readonly stores?: OpenOptions['stores'],
   ) {}
 
   /**
@@ -62,7 +64,7 @@ export class TrainingSet {
     location: string,
     options: { model?: { name: string; version: string }; overwrite?: boolean } = {},
   ): Promise<{ table: DeltaTable; result: WriteResult }> {
-    if (options.overwrite === true) await removeTrainingSet(location, this.engine);
+    if (options.overwrite === true) await removeTrainingSet(location, this.engine, this.stores);
     const definition: TrainingSetDefinition = {
       ...this.definition,
       createdAt: new Date().toISOString(),
@@ -70,6 +72,7 @@ export class TrainingSet {
     };
     return DeltaTable.create(location, {
       engine: this.engine,
+      stores: this.stores,
       data: { sql: this.sql },
       preserveOrder: true,
       properties: { [TRAINING_SET_PROPERTY]: JSON.stringify(definition) },
@@ -83,9 +86,9 @@ export class TrainingSet {
  * a new commit: a training set is recreated from its first version, and its property
  * records the definition of that version.
  */
-async function removeTrainingSet(location: string, engine: Engine): Promise<void> {
+async function removeTrainingSet(location: string, engine: Engine, stores: OpenOptions['stores']): Promise<void> {
   try {
-    await trainingSetDefinition(await DeltaTable.open(location, { engine }));
+    await trainingSetDefinition(await DeltaTable.open(location, { engine, stores }));
   } catch (error) {
     if (error instanceof TableNotFoundError) return;
     throw error;

@@ -1,6 +1,6 @@
 import { AquiferError } from '../../errors.js';
 import type { Engine } from '../../engine/index.js';
-import { DeltaTable } from '../../table/index.js';
+import { DeltaTable, type OpenOptions } from '../../table/index.js';
 import type { FeatureRepository, FeatureView } from '../definitions/definitions.js';
 import { checkKeySize, entityKey, type OnlineRow, type OnlineStore } from '../online/online-store.js';
 import { pushRows, type PushColumn } from './push-values.js';
@@ -37,6 +37,8 @@ export interface PushContext {
   repository: FeatureRepository;
   online: () => OnlineStore;
   tablePath: (view: FeatureView) => string;
+  /** The project's stores, which the view's table is opened through. */
+  stores?: OpenOptions['stores'];
 }
 
 /**
@@ -100,7 +102,7 @@ export async function pushToView(context: PushContext, request: PushRequest): Pr
   const signal = request.signal;
   if (to !== 'online' && rows.length > 0) {
     // Through the table API: the rows are read with the table's types and its schema enforced.
-    const table = await DeltaTable.open(context.tablePath(view), { engine: context.engine });
+    const table = await DeltaTable.open(context.tablePath(view), { engine: context.engine, stores: context.stores });
     result.tableVersion = (await table.append({ rows }, signal === undefined ? {} : { signal })).version;
   } else signal?.throwIfAborted();
   if (online !== undefined) result.onlineWritten = await online.write(view.name, onlineRows);

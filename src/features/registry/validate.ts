@@ -74,7 +74,7 @@ async function validateView(view: FeatureView, repository: FeatureRepository, pr
   const location = project.tableLocation(view.source.table);
   let schema;
   try {
-    const table = await DeltaTable.open(location, { engine });
+    const table = await DeltaTable.open(location, { engine, stores: project.stores });
     const snapshot = await table.snapshot();
     schema = await viewSourceSchema(engine, view, snapshot.schema, async () => (await table.scan({ version: snapshot.version })).sql());
   } catch (error) {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Engine } from '../../engine/index.js';
+import type { ObjectStorePool } from '../../storage/index.js';
 import { DeltaTable, field, primitive, struct, TableNotFoundError, type StructType } from '../../table/index.js';
 
 /** The quarantine sits beside its table as `<table>__quarantine`, itself a Delta table. */
@@ -26,11 +27,17 @@ export function quarantineLocation(tableLocation: string): string {
 /**
  * Open the quarantine table of a table, creating it on first use. Concurrent first
  * uses race on version 0; the loser opens what the winner created. `properties` are
- * given to a quarantine created here (its table's txn retention, say).
+ * given to a quarantine created here (its table's txn retention, say); `stores` are the
+ * project's, when the table is opened through them.
  */
-export async function openQuarantine(tableLocation: string, engine: Engine, properties: Readonly<Record<string, string>> = {}): Promise<DeltaTable> {
+export async function openQuarantine(
+  tableLocation: string,
+  engine: Engine,
+  properties: Readonly<Record<string, string>> = {},
+  stores?: ObjectStorePool,
+): Promise<DeltaTable> {
   const location = quarantineLocation(tableLocation);
-  const table = await DeltaTable.open(location, { engine });
+  const table = await DeltaTable.open(location, { engine, stores });
   try {
     await table.snapshot();
     return table;
@@ -40,6 +47,7 @@ export async function openQuarantine(tableLocation: string, engine: Engine, prop
   try {
     await DeltaTable.create(location, {
       engine,
+      stores,
       schema: QUARANTINE_SCHEMA,
       properties,
       description: `Records quarantined on their way into ${path.basename(path.resolve(tableLocation))}`,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { quoteIdent, quoteLiteral, type Engine } from '../../engine/index.js';
+import type { ObjectStorePool } from '../../storage/index.js';
 import { DeltaTable, TableNotFoundError } from '../../table/index.js';
 import { jsonRecordChecks, type CheckOptions } from '../checks/json-record-checks.js';
 import { IngestTarget } from '../ingest-target.js';
@@ -12,6 +13,8 @@ export interface ReplayOptions {
   /** Corrected payloads by record id; others are retried as they are (after a schema or rule change). */
   fixes?: ReadonlyMap<string, string>;
   checks?: CheckOptions;
+  /** Open the table and its quarantine through these stores (a project's). */
+  stores?: ObjectStorePool | undefined;
 }
 
 export interface ReplayResult {
@@ -30,7 +33,7 @@ let sequence = 0;
  * them finishes without writing a record twice.
  */
 export async function replayQuarantine(tableLocation: string, engine: Engine, options: ReplayOptions = {}): Promise<ReplayResult> {
-  const quarantine = await DeltaTable.open(quarantineLocation(tableLocation), { engine });
+  const quarantine = await DeltaTable.open(quarantineLocation(tableLocation), { engine, stores: options.stores });
   let snapshot;
   try {
     snapshot = await quarantine.snapshot();
@@ -51,7 +54,11 @@ export async function replayQuarantine(tableLocation: string, engine: Engine, op
   try {
     const tried = Number((await engine.query(`SELECT count(*) AS n FROM ${quoteIdent(stage)}`))[0]?.['n'] ?? 0);
     if (tried === 0) return { tried: 0, replayed: 0, stillQuarantined: 0, tableVersion: undefined };
-    const target = await IngestTarget.open(tableLocation, { engine, ...(options.checks === undefined ? {} : { checks: options.checks }) });
+    const target = await IngestTarget.open(tableLocation, {
+      engine,
+      stores: options.stores,
+      ...(options.checks === undefined ? {} : { checks: options.checks }),
+    });
     const table = await target.table.snapshot();
     // Records that pass go to the table; those that fail again stay in the quarantine untouched.
     const checked = `${stage}_checked`;

@@ -2,12 +2,35 @@ import { createHash } from 'node:crypto';
 import type { Engine } from '../../engine/index.js';
 import type { ObjectStore } from '../../storage/index.js';
 
-// Per engine, per store: the secret is made once, and a failed attempt is forgotten so the next read retries.
-const connected = new WeakMap<Engine, WeakMap<ObjectStore, Promise<void>>>();
+/**
+ * How early, before temporary credentials expire, the engine's secret is renewed: the
+ * window in which the AWS SDK itself asks its provider again, so both see the new keys.
+ */
+const RENEW_BEFORE_MS = 5 * 60 * 1000;
+
+/** What the engine's secret for one store was last made from. */
+interface Connection {
+  /** Identifies the credentials and addressing in the secret, without holding them. */
+  fingerprint: string | undefined;
+  /** When the credentials in the secret expire (ms since the epoch), if they do. */
+  expiresAt: number | undefined;
+}
+
+interface ConnectionState {
+  current: Promise<Connection>;
+  settled: Connection | undefined;
+}
+
+// Per engine, per store: the secret is made once and remade only when its credentials near
+// their expiration; a failed attempt is forgotten so the next read retries.
+const connected = new WeakMap<Engine, WeakMap<ObjectStore, ConnectionState>>();
 
 /**
  * Make `engine` able to open `store`'s engine locations: for S3 and Azure, a DuckDB secret
  * scoped to the store's root, from the store's own credentials. A local store needs nothing.
+ * Temporary credentials (a session from SSO, a role or a custom provider) are asked for
+ * again once they near their expiration, and the secret is remade when they changed, so a
+ * long-lived process keeps reading after the first keys expire.
  */
 export function connectEngine(engine: Engine, store: ObjectStore): Promise<void> {
   let stores = connected.get(engine);
@@ -15,27 +38,45 @@ export function connectEngine(engine: Engine, store: ObjectStore): Promise<void>
     stores = new WeakMap();
     connected.set(engine, stores);
   }
-  let connecting = stores.get(store);
-  if (connecting === undefined) {
-    connecting = configure(engine, store);
-    const forget = stores;
-    forget.set(store, connecting);
-    connecting.catch(() => forget.delete(store));
-  }
-  return connecting;
+  const state = stores.get(store);
+  // While the secret is being made (or remade), every caller waits for that one attempt.
+  if (state !== undefined && (state.settled === undefined || !nearExpiry(state.settled, Date.now()))) return state.current.then(() => undefined);
+  const next: ConnectionState = { current: configure(engine, store, state?.settled), settled: undefined };
+  const forget = stores;
+  forget.set(store, next);
+  next.current.then(
+    (connection) => {
+      next.settled = connection;
+    },
+    () => {
+      if (forget.get(store) === next) forget.delete(store);
+    },
+  );
+  return next.current.then(() => undefined);
 }
 
-async function configure(engine: Engine, store: ObjectStore): Promise<void> {
+function nearExpiry(connection: Connection, now: number): boolean {
+  return connection.expiresAt !== undefined && connection.expiresAt - now <= RENEW_BEFORE_MS;
+}
+
+async function configure(engine: Engine, store: ObjectStore, previous: Connection | undefined): Promise<Connection> {
   const access = await store.engineAccess();
-  if (access === undefined) return;
+  if (access === undefined) return { fingerprint: undefined, expiresAt: undefined };
+  const expiration = access.kind === 's3' ? access.expiration : undefined;
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify({ ...access, expiration: undefined }))
+    .digest('hex');
+  const connection = { fingerprint, expiresAt: expiration?.getTime() };
+  if (previous?.fingerprint === fingerprint) return connection;
   // One secret per scope: stores at the same root share it, others never replace it.
   const name = `aquifer_${access.kind}_${createHash('sha256').update(access.scope).digest('hex').slice(0, 16)}`;
   if (access.kind === 'azure') {
     await engine.configureAzure(name, { scope: access.scope, connectionString: access.connectionString });
-    return;
+    return connection;
   }
-  const { kind: _kind, ...options } = access;
+  const { kind: _kind, expiration: _expiration, ...options } = access;
   await engine.configureS3(name, options);
+  return connection;
 }
 
 /** Where DuckDB opens `key` of `store` itself (a local path, an `s3://` URL), once the engine can reach the store. */
