@@ -99,6 +99,13 @@ describe.skipIf(!minioReady)('features of a project whose tables live in S3 (Min
 
       const store = await openAppliedFeatureStore(side.project, engine);
       try {
+        // A push offline appends to the view's table, in S3 for an S3 project.
+        const pushed = await store.push({
+          view: 'stats',
+          to: 'online_and_offline',
+          columns: { driver_id: [3], ts: ['2024-05-01T12:00:00Z'], rate: [0.3] },
+        });
+        const statsAfterPush = await rowsOf(side, 'stats');
         const online = await store.onlineFeatures({ features: ['stats:rate'], entities: { driver_id: [1, 2, 3] } });
         const windows = await store.onlineFeatures({
           features: ['activity:count_1h', 'activity:sum_amount_1h'],
@@ -112,6 +119,8 @@ describe.skipIf(!minioReady)('features of a project whose tables live in S3 (Min
           materialized,
           aggregated,
           folded,
+          pushed,
+          statsAfterPush,
           online,
           windows,
         };
@@ -126,6 +135,8 @@ describe.skipIf(!minioReady)('features of a project whose tables live in S3 (Min
     expect(local.sets.replaced).toEqual(local.sets.v2);
     expect(local.answers[0]).toMatchObject({ rows: 3, sources: [{ view: 'stats', version: 0 }] });
     expect(local.answers[2]).toMatchObject({ rows: 3, sources: [{ view: 'stats', version: 1 }] });
+    expect(local.pushed).toMatchObject({ pushed: 1, tableVersion: 2 });
+    expect(local.statsAfterPush).toHaveLength(5);
     expect(local.folded).toMatchObject([{ view: 'activity', tableVersion: 1, commits: 1, rebuilt: false }]);
   });
 });
