@@ -66,9 +66,18 @@ describe.skipIf(!minioReady)('ingestion into a project whose tables live in S3 (
       expect(existsSync(path.join(side.project.root, 'tables'))).toBe(side.kind === 'local');
       const listed = await side.cli(['quarantine', 'list', 'events', '--format', 'jsonl']);
       const shown = sortedRows(jsonl(listed.stdout) as [], ['record_id', 'quarantined_at']);
-      return { first, again, shown, ...(await landed(side, 'events')) };
+      const before = await landed(side, 'events');
+      // A corrected payload replayed from the quarantine in S3 into its table in S3.
+      const mismatch = jsonl(listed.stdout).find((r) => r['reason'] === 'TYPE_MISMATCH');
+      const fixes = path.join(side.project.root, 'fixes.jsonl');
+      await writeFile(fixes, `${JSON.stringify({ record_id: mismatch?.['record_id'], payload: { id: 3, name: 'cy', amount: 3 } })}\n`);
+      const replayed = await side.json<unknown>(['quarantine', 'replay', 'events', '--fixes', fixes, '--where', "reason = 'TYPE_MISMATCH'"]);
+      return { first, again, shown, ...before, replayed, after: await landed(side, 'events') };
     });
     expect(s3).toEqual(local);
+    expect(local.replayed).toMatchObject({ tried: 1, replayed: 1, stillQuarantined: 0 });
+    expect(local.after.rows).toHaveLength(5);
+    expect(local.after.quarantined).toHaveLength(2);
     expect(local.rows).toHaveLength(4);
     expect(local.quarantined.map((r) => (JSON.parse(r) as { reason: string }).reason).sort()).toEqual(['PARSE_ERROR', 'TYPE_MISMATCH', 'UNKNOWN_FIELD']);
   });
