@@ -47,9 +47,10 @@ export interface LocalAndS3 {
   readonly engine: Engine;
   /**
    * Run a scenario on a fresh local project and a fresh S3 project at the same time (each
-   * side's topics, streams and tables are its own, so they cannot see each other).
+   * side's topics, streams and tables are its own, so they cannot see each other), expect
+   * the S3 side's result to equal the local one, and return the local one.
    */
-  both<T>(scenario: (side: ProjectUnderTest) => Promise<T>): Promise<{ local: T; s3: T }>;
+  same<T>(scenario: (side: ProjectUnderTest) => Promise<T>): Promise<T>;
   /** A folder for inputs both sides read (so file paths in quarantined records match). */
   readonly inputs: string;
 }
@@ -109,9 +110,10 @@ export function useLocalAndS3Projects(prefix: string): () => LocalAndS3 {
       bucket,
       engine,
       inputs: path.join(dir, 'inputs'),
-      both: async (scenario) => {
+      same: async (scenario) => {
         const [local, s3] = await Promise.all([make('local').then(scenario), make('s3').then(scenario)]);
-        return { local, s3 };
+        expect(s3, 'the S3 project differs from the local one').toEqual(local);
+        return local;
       },
     };
   };
