@@ -87,13 +87,21 @@ export class TrainingSet {
  * records the definition of that version.
  */
 async function removeTrainingSet(location: string, engine: Engine, stores: OpenOptions['stores']): Promise<void> {
+  const table = await DeltaTable.open(location, { engine, stores });
   try {
-    await trainingSetDefinition(await DeltaTable.open(location, { engine, stores }));
+    await trainingSetDefinition(table);
   } catch (error) {
     if (error instanceof TableNotFoundError) return;
     throw error;
   }
-  await rm(location, { recursive: true, force: true });
+  // Through the table's store, so a set in S3 goes too (a folder removal only reaches the local disk).
+  // The log goes first, newest entry first, so a removal cut short leaves an older version or no table, never a torn one.
+  const objects = (await table.store.list('', { recursive: true })).map((o) => o.path);
+  const log = objects.filter((key) => key.startsWith('_delta_log/')).sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
+  const data = objects.filter((key) => !key.startsWith('_delta_log/'));
+  for (const key of [...log, ...data]) await table.store.delete(key);
+  // A local store leaves the emptied folders behind.
+  if (!/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(location)) await rm(location, { recursive: true, force: true });
 }
 
 /** The definition a saved training set carries. */
