@@ -88,7 +88,7 @@ const configSchema = z.strictObject({
 export function parseProjectConfig(json: unknown, file: string): ProjectConfig {
   const result = configSchema.safeParse(json);
   if (!result.success) {
-    const issue = firstIssue(result.error);
+    const issue = firstIssue(result.error, { intoUnions: true });
     throw new AquiferError('PROJECT_CONFIG_INVALID', `${file}: ${issue.path} ${issue.message}`, {
       value: { file, field: issue.path },
       hint: 'Fix the project config (aquifer.json); `aquifer init` writes a valid one.',

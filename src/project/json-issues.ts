@@ -11,10 +11,10 @@ export function jsonPath(path: readonly PropertyKey[]): string {
 }
 
 /** The first problem a schema found, with the field it is about, for a typed error's message and value. */
-export function firstIssue(error: z.ZodError): { path: string; message: string } {
+export function firstIssue(error: z.ZodError, options: { intoUnions?: boolean } = {}): { path: string; message: string } {
   const issue = error.issues[0];
   if (issue === undefined) return { path: jsonPath([]), message: 'invalid' };
-  const inner = issue.code === 'invalid_union' ? deepestBranchIssue(issue.errors) : undefined;
+  const inner = options.intoUnions === true && issue.code === 'invalid_union' ? deepestBranchIssue(issue.errors) : undefined;
   if (inner !== undefined) return { path: jsonPath([...issue.path, ...inner.path]), message: inner.message };
   return { path: jsonPath(issue.path), message: issue.message };
 }
@@ -22,7 +22,8 @@ export function firstIssue(error: z.ZodError): { path: string; message: string }
 /**
  * Inside a union (`"local"` or an S3 object), the branch that got furthest into the value
  * says what is wrong with it (`cache.maxBytes`); a value no branch got into keeps the
- * union's own message.
+ * union's own message. Only where the branches differ in shape, not in intent: for merge
+ * clauses (`{"delete": "yes"}`) the furthest branch (`update`) is not what the user meant.
  */
 function deepestBranchIssue(branches: readonly (readonly z.core.$ZodIssue[])[]): z.core.$ZodIssue | undefined {
   let deepest: z.core.$ZodIssue | undefined;
