@@ -9,6 +9,7 @@ import { azureCodeOf, azureStatusOf, translateAzureError } from './azure-errors.
 import { ObjectAlreadyExistsError, ObjectNotFoundError, StorageError } from './errors.js';
 import type { AzureEngineAccess, ListOptions, ObjectMeta, ObjectStore, PutOptions } from './object-store.js';
 import { immutableLocations } from './immutable-locations.js';
+import { pageEndsListing, takeWhileListed } from './list-take-while.js';
 import { ReadCache, type ReadCacheOptions } from './read-cache.js';
 
 export interface AzureStoreOptions extends AzureConnectionOptions {
@@ -77,28 +78,33 @@ export class AzureObjectStore implements ObjectStore {
     const listPrefix = this.keyPrefix + (folder === '' ? '' : `${folder}/`);
     const after = options.startAfter;
     const found: ObjectMeta[] = [];
-    const take = (blob: BlobItem): void => {
-      // Names ending in '/' are folder markers some tools create, not objects.
-      if (blob.name.endsWith('/')) return;
-      const key = blob.name.slice(this.keyPrefix.length);
-      if (after !== undefined && key <= after) return;
-      found.push({ path: key, size: blob.properties.contentLength ?? 0, lastModified: blob.properties.lastModified });
+    // Whether the page ends the listing (a `takeWhile` refusal on it).
+    const take = (blobs: readonly BlobItem[]): boolean => {
+      const objects: ObjectMeta[] = [];
+      for (const blob of blobs) {
+        // Names ending in '/' are folder markers some tools create, not objects.
+        if (blob.name.endsWith('/')) continue;
+        const key = blob.name.slice(this.keyPrefix.length);
+        if (after !== undefined && key <= after) continue;
+        objects.push({ path: key, size: blob.properties.contentLength ?? 0, lastModified: blob.properties.lastModified });
+      }
+      found.push(...objects);
+      return pageEndsListing(objects, options);
     };
     try {
-      if (options.recursive === true) {
-        for await (const page of this.client.listBlobsFlat({ prefix: listPrefix }).byPage({ maxPageSize: this.listPageSize })) {
-          for (const blob of page.segment.blobItems) take(blob);
-        }
-      } else {
-        for await (const page of this.client.listBlobsByHierarchy('/', { prefix: listPrefix }).byPage({ maxPageSize: this.listPageSize })) {
-          for (const blob of page.segment.blobItems) take(blob);
-        }
-      }
+      const pages =
+        options.recursive === true
+          ? this.client.listBlobsFlat({ prefix: listPrefix }).byPage({ maxPageSize: this.listPageSize })
+          : this.client.listBlobsByHierarchy('/', { prefix: listPrefix }).byPage({ maxPageSize: this.listPageSize });
+      for await (const page of pages) if (take(page.segment.blobItems)) break;
     } catch (error) {
       throw this.translate(error, listPrefix.slice(this.keyPrefix.length));
     }
     // Azure's order is by UTF-8 bytes; the contract is JavaScript's string order, as the other stores give.
-    return found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return takeWhileListed(
+      found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+      options,
+    );
   }
 
   async get(key: string): Promise<Uint8Array> {

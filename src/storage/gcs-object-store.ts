@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ObjectAlreadyExistsError, ObjectNotFoundError, StorageError } from './errors.js';
 import { createGcsClients, parseGcsUri, type GcsConnectionOptions, type ResolvedGcsConnection } from './gcs-config.js';
 import { gcsStatusOf, isPreconditionFailed, isRetryableGcsError, translateGcsError } from './gcs-errors.js';
+import { pageEndsListing, takeWhileListed } from './list-take-while.js';
 import type { ListOptions, ObjectMeta, ObjectStore, PutOptions } from './object-store.js';
 import { ReadCache, type ReadCacheOptions } from './read-cache.js';
 
@@ -78,17 +79,22 @@ export class GcsObjectStore implements ObjectStore {
         if (startOffset !== undefined) query.startOffset = startOffset;
         if (pageToken !== undefined) query.pageToken = pageToken;
         const [files, next] = await this.bucket.getFiles(query);
+        const objects: ObjectMeta[] = [];
         for (const file of files) {
           // Names ending in '/' are folder markers some tools create, not objects.
           if (file.name.endsWith('/') || file.name === startOffset) continue;
-          found.push(this.meta(file.name.slice(this.keyPrefix.length), file.metadata));
+          objects.push(this.meta(file.name.slice(this.keyPrefix.length), file.metadata));
         }
-        pageToken = (next as { pageToken?: string } | null | undefined)?.pageToken;
+        found.push(...objects);
+        pageToken = pageEndsListing(objects, options) ? undefined : (next as { pageToken?: string } | null | undefined)?.pageToken;
       } while (pageToken !== undefined && pageToken !== '');
     } catch (error) {
       throw this.translate(error, listPrefix.slice(this.keyPrefix.length), { notFound: 'bucket' });
     }
-    return found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return takeWhileListed(
+      found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+      options,
+    );
   }
 
   async get(key: string): Promise<Uint8Array> {

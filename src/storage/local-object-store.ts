@@ -4,6 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { log } from '../log.js';
 import { ObjectAlreadyExistsError, ObjectNotFoundError, StorageError } from './errors.js';
+import { takeWhileListed } from './list-take-while.js';
 import type { ListOptions, ObjectMeta, ObjectStore, PutOptions } from './object-store.js';
 
 export const STAGING_DIR = '_staging';
@@ -42,7 +43,7 @@ export class LocalObjectStore implements ObjectStore {
     const found: ObjectMeta[] = [];
     await this.walk(base, prefix, options.recursive === true, options.startAfter, found);
     found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    return found;
+    return takeWhileListed(found, options);
   }
 
   async get(key: string): Promise<Uint8Array> {

@@ -11,6 +11,12 @@ export interface ListOptions {
   startAfter?: string;
   /** Descend into sub-folders; otherwise only the objects directly under the prefix folder. */
   recursive?: boolean;
+  /**
+   * Stop at the first object, in key order, for which this is false: it and all after it are
+   * left out, and no later page is fetched. For callers that need only the head of a long
+   * folder (the expired part of a Delta log), so the requests follow the work, not the folder.
+   */
+  takeWhile?: (object: ObjectMeta) => boolean;
 }
 
 export interface PutOptions {

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { ObjectAlreadyExistsError, ObjectNotFoundError, StorageError } from './errors.js';
 import type { ListOptions, ObjectMeta, ObjectStore, PutOptions, S3EngineAccess } from './object-store.js';
 import { immutableLocations } from './immutable-locations.js';
+import { pageEndsListing, takeWhileListed } from './list-take-while.js';
 import { ReadCache, type ReadCacheOptions } from './read-cache.js';
 import { createS3Client, parseS3Uri, type ResolvedS3Connection, type S3ConnectionOptions } from './s3-config.js';
 import { attemptsOf, statusOf, translateS3Error, sdkError } from './s3-errors.js';
@@ -97,17 +98,19 @@ export class S3ObjectStore implements ObjectStore {
             MaxKeys: this.listPageSize,
           }),
         );
+        const objects: ObjectMeta[] = [];
         for (const object of page.Contents ?? []) {
           // Keys ending in '/' are folder markers some tools create, not objects.
           if (object.Key === undefined || object.Key.endsWith('/')) continue;
-          found.push({ path: object.Key.slice(this.keyPrefix.length), size: object.Size ?? 0, lastModified: object.LastModified ?? new Date(0) });
+          objects.push({ path: object.Key.slice(this.keyPrefix.length), size: object.Size ?? 0, lastModified: object.LastModified ?? new Date(0) });
         }
-        token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+        found.push(...objects);
+        token = page.IsTruncated === true && !pageEndsListing(objects, options) ? page.NextContinuationToken : undefined;
       } while (token !== undefined);
     } catch (error) {
       throw translateS3Error(error, { bucket: this.bucket, key: listPrefix, endpointLabel: this.endpointLabel });
     }
-    return found;
+    return takeWhileListed(found, options);
   }
 
   async get(key: string): Promise<Uint8Array> {

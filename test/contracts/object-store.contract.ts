@@ -50,6 +50,16 @@ export function runObjectStoreContract(name: string, create: () => Promise<Objec
       expect(await store.list('missing')).toEqual([]);
     });
 
+    it('ends a listing at the first object takeWhile refuses, leaving it and all after it out', async () => {
+      const store = await create();
+      for (const key of ['log/3.json', 'log/0.json', 'log/2.json', 'log/1.json']) await store.put(key, key);
+      const upTo2 = (m: { path: string }): boolean => m.path < 'log/2.json';
+      expect((await store.list('log', { takeWhile: upTo2 })).map((m) => m.path)).toEqual(['log/0.json', 'log/1.json']);
+      expect((await store.list('log', { startAfter: 'log/0.json', takeWhile: upTo2 })).map((m) => m.path)).toEqual(['log/1.json']);
+      expect(await store.list('log', { takeWhile: () => false })).toEqual([]);
+      expect(await store.list('log', { takeWhile: () => true })).toHaveLength(4);
+    });
+
     it('reports a missing object as STORAGE_NOT_FOUND and head as undefined', async () => {
       const store = await create();
       await expect(store.get('nope')).rejects.toMatchObject({ code: 'STORAGE_NOT_FOUND' });

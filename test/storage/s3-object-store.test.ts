@@ -138,6 +138,26 @@ describe.skipIf(!minioReady)('S3ObjectStore on MinIO', () => {
     expect(await defaultPages.list('_delta_log', { recursive: true })).toHaveLength(1005);
   }, 120_000);
 
+  it('fetches no page after the one where takeWhile ends the listing', async () => {
+    const store = await fresh({ listPageSize: 10 });
+    const keys = Array.from({ length: 95 }, (_, i) => `_delta_log/${String(i).padStart(20, '0')}.json`);
+    await Promise.all(keys.map((key) => store.put(key, '{}')));
+    let pages = 0;
+    store.client.middlewareStack.add(
+      (next, context) => (args) => {
+        if (context.commandName === 'ListObjectsV2Command') pages++;
+        return next(args);
+      },
+      { step: 'initialize', name: 'countListPages' },
+    );
+    const listed = await store.list('_delta_log', { takeWhile: (m) => m.path < keys[15]! });
+    expect(listed.map((m) => m.path)).toEqual(keys.slice(0, 15));
+    expect(pages).toBe(2);
+    pages = 0;
+    expect(await store.list('_delta_log')).toHaveLength(95);
+    expect(pages).toBe(10);
+  }, 120_000);
+
   it('takes credentials, endpoint and region from the standard AWS environment variables', async () => {
     const { endpoint, accessKeyId, secretAccessKey } = service();
     const names = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_ENDPOINT_URL_S3', 'AWS_REGION', 'AWS_PROFILE'] as const;

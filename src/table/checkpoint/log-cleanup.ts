@@ -19,8 +19,12 @@ export interface LogCleanupResult {
 export async function cleanupExpiredLogs(store: ObjectStore, configuration: Readonly<Record<string, string>>, now = Date.now()): Promise<LogCleanupResult> {
   if (configuration['delta.enableExpiredLogCleanup'] === 'false') return { keptFromCheckpoint: undefined, deleted: [] };
   const cutoff = now - parseRetention(configuration['delta.logRetentionDuration'], DEFAULT_LOG_RETENTION_MS, 'delta.logRetentionDuration');
-  const files = await listLogFiles(store);
-  const anchor = newestCompleteCheckpoint(files.filter((f) => f.meta.lastModified.getTime() <= cutoff));
+  // Only the expired head of the log can go: the listing stops at the first file that is
+  // not expired (as Spark's cleanup takes its listing lazily), so a young log costs one LIST
+  // however long it is. A file out of time order only makes the cleanup delete less.
+  const expired = (f: LogFile): boolean => f.meta.lastModified.getTime() <= cutoff;
+  const files = await listLogFiles(store, undefined, expired);
+  const anchor = newestCompleteCheckpoint(files.filter(expired));
   if (anchor === undefined) return { keptFromCheckpoint: undefined, deleted: [] };
   const doomed = files.filter((f) => f.version < anchor && f.meta.lastModified.getTime() <= cutoff && (f.type !== 'compaction' || f.endVersion < anchor));
   // Oldest first: a cleanup cut short leaves a contiguous log from some version on.

@@ -4,7 +4,7 @@ import { ObjectAlreadyExistsError, type ObjectStore } from '../../storage/index.
 import { actionToJson, type Action, type CommitInfo } from '../actions/index.js';
 import { CommitConflictError, TableAlreadyExistsError } from '../errors.js';
 import { commitPath } from '../log-segment/index.js';
-import { readJsonLogFile, type CommittedVersion } from '../snapshot/index.js';
+import { commitDigest, readJsonLogFile, type CommittedVersion } from '../snapshot/index.js';
 import { checkConflicts, fileKey, type TransactionFootprint } from './conflict-checker.js';
 
 export const ENGINE_INFO = 'Aquifer/0.1.0';
@@ -23,6 +23,11 @@ export interface CommitRequest {
   previousTimestamp?: number;
   /** Give up after this many lost races. */
   maxAttempts?: number;
+  /**
+   * The digest of the read version's commit file. With it, a commit that lands at the next
+   * version also says whether the version read still stands (`followsRead`).
+   */
+  readDigest?: string;
 }
 
 export interface CommitResult {
@@ -31,6 +36,12 @@ export interface CommitResult {
   retries: number;
   /** What was written at `version`, so the writer can move its snapshot forward without reading it back. */
   committed: CommittedVersion;
+  /**
+   * Whether the commit is the very next version after the one read and that version still
+   * holds the bytes read (a table deleted and made anew at the same place does not): only
+   * then may the writer build its next snapshot in memory. False without `readDigest`.
+   */
+  followsRead: boolean;
 }
 
 /**
@@ -63,8 +74,12 @@ export async function commitTransaction(store: ObjectStore, location: string, re
     }
     if (landed) {
       log.info({ table: location, version, operation: request.operation, retries: attempt }, 'committed');
-      const fileTime = await commitFileTime(store, version);
-      return { version, retries: attempt, committed: { version, actions, digest: createHash('sha1').update(body).digest('hex'), fileTime } };
+      // Both are lookups after the fact; made together, they cost one round trip.
+      const [fileTime, followsRead] = await Promise.all([
+        commitInfo.inCommitTimestamp ?? commitFileTime(store, version),
+        readStillStands(store, request, version),
+      ]);
+      return { version, retries: attempt, committed: { version, actions, digest: createHash('sha1').update(body).digest('hex'), fileTime }, followsRead };
     }
     if (request.readVersion === undefined) throw new TableAlreadyExistsError(location);
     const winner = await readJsonLogFile(store, commitPath(version));
@@ -122,6 +137,19 @@ function buildCommitInfo(request: CommitRequest, previousTimestamp: number | und
   if (request.operationMetrics !== undefined) info.operationMetrics = request.operationMetrics;
   info.engineInfo = ENGINE_INFO;
   return info;
+}
+
+/** Whether `version` follows the version read directly and that version's commit still has the digest read. */
+async function readStillStands(store: ObjectStore, request: CommitRequest, version: number): Promise<boolean> {
+  const { readVersion, readDigest } = request;
+  if (readVersion === undefined || readDigest === undefined || version !== readVersion + 1) return false;
+  try {
+    return (await commitDigest(store, commitPath(readVersion))) === readDigest;
+  } catch (error) {
+    // The commit stands either way; without the answer the writer loads its next snapshot.
+    log.debug({ err: error, version: readVersion }, 'could not read back the version a commit followed');
+    return false;
+  }
 }
 
 /**

@@ -19,12 +19,11 @@ export interface LastCheckpoint {
  * and the reader falls back to listing the log, as the protocol allows.
  */
 export async function readLastCheckpoint(store: ObjectStore): Promise<LastCheckpoint | undefined> {
-  if ((await store.head(LAST_CHECKPOINT_PATH)) === undefined) return undefined;
   let text: string;
   try {
     text = new TextDecoder().decode(await store.get(LAST_CHECKPOINT_PATH));
   } catch (error) {
-    // Removed between head and get: no hint, the listing decides.
+    // No hint (a table without checkpoints): the listing decides.
     if (error instanceof ObjectNotFoundError) return undefined;
     throw error;
   }

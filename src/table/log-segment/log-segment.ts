@@ -1,4 +1,4 @@
-import type { ObjectStore } from '../../storage/index.js';
+import type { ListOptions, ObjectStore } from '../../storage/index.js';
 import { TableNotFoundError, VersionNotFoundError, VersionsNotContiguousError } from '../errors.js';
 import { readLastCheckpoint } from './last-checkpoint.js';
 import { classifyLogFile, LOG_DIR, padVersion, type CheckpointFile, type CommitFile, type CompactionFile, type LogFile } from './log-file.js';
@@ -26,8 +26,20 @@ export interface LogSegmentOptions {
   useCompactions?: boolean;
 }
 
-export async function listLogFiles(store: ObjectStore, startAfter?: string): Promise<LogFile[]> {
-  const listed = await store.list(LOG_DIR, startAfter === undefined ? {} : { startAfter });
+/**
+ * The log's files in key order (commits by version), from after `startAfter` when given,
+ * and only up to the first log file `takeWhile` refuses (other names never end the listing).
+ */
+export async function listLogFiles(store: ObjectStore, startAfter?: string, takeWhile?: (file: LogFile) => boolean): Promise<LogFile[]> {
+  const options: ListOptions = {};
+  if (startAfter !== undefined) options.startAfter = startAfter;
+  if (takeWhile !== undefined) {
+    options.takeWhile = (meta) => {
+      const file = classifyLogFile(meta);
+      return file === undefined || takeWhile(file);
+    };
+  }
+  const listed = await store.list(LOG_DIR, options);
   const files: LogFile[] = [];
   for (const meta of listed) {
     const file = classifyLogFile(meta);

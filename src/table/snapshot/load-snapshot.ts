@@ -67,11 +67,11 @@ export async function loadSnapshot(store: ObjectStore, engine: Engine, location:
 export async function refreshSnapshot(previous: Snapshot, engine: Engine): Promise<Snapshot> {
   const { store, location } = previous;
   // A table deleted and created anew at the same place has another commit at that version (or none).
-  const digest = await commitDigest(store, commitPath(previous.version));
-  if (digest === undefined || digest !== previous.commitDigest) return loadSnapshot(store, engine, location);
   // Commits are numbered without gaps: when the next one is absent there is nothing newer, and
-  // one lookup answers instead of listing a log that only grows.
-  if ((await store.head(commitPath(previous.version + 1))) === undefined) return previous;
+  // one lookup answers instead of listing a log that only grows. Both lookups go together.
+  const [digest, next] = await Promise.all([commitDigest(store, commitPath(previous.version)), store.head(commitPath(previous.version + 1))]);
+  if (digest === undefined || digest !== previous.commitDigest) return loadSnapshot(store, engine, location);
+  if (next === undefined) return previous;
   const newer = (await listLogFiles(store, `${LOG_DIR}/${padVersion(previous.version)}.json`))
     .filter((f): f is CommitFile => f.type === 'commit' && f.version > previous.version)
     .sort((a, b) => a.version - b.version);

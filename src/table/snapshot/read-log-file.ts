@@ -16,9 +16,8 @@ export async function readJsonLogFileWithDigest(store: ObjectStore, key: string)
   return { actions: parseActionLines(new TextDecoder().decode(bytes), key), digest: createHash('sha1').update(bytes).digest('hex') };
 }
 
-/** The digest of a commit file, or undefined when it is gone. */
+/** The digest of a commit file, or undefined when it is gone (one GET: a HEAD first would only add a round trip). */
 export async function commitDigest(store: ObjectStore, key: string): Promise<string | undefined> {
-  if ((await store.head(key)) === undefined) return undefined;
   try {
     return createHash('sha1')
       .update(await store.get(key))

@@ -13,8 +13,7 @@ import {
 } from '../commit/index.js';
 import { SchemaInvalidError, WriteInvalidError } from '../errors.js';
 import { checkColumnNames, columnMappingMode, describeType, schemaToString, type StructField, type StructType } from '../schema/index.js';
-import { commitDigest, loadSnapshot, snapshotAfterCommit, type Snapshot } from '../snapshot/index.js';
-import { commitPath } from '../log-segment/index.js';
+import { loadSnapshot, snapshotAfterCommit, type Snapshot } from '../snapshot/index.js';
 import { cleanupExpiredLogs, writeCheckpoint, writeCheckpointFromLog } from '../checkpoint/index.js';
 import { log } from '../../log.js';
 import { discardWritten, writeDataFiles, type DataWriteResult, type DataWriteSpec } from './data-writer.js';
@@ -253,6 +252,7 @@ export class TableWriter {
       footprint: { isBlindAppend: false, readFiles: [], appIds: [], changesMetadata: true },
       inCommitTimestamps: snapshot.configuration['delta.enableInCommitTimestamps'] === 'true',
       previousTimestamp: snapshot.timestamp,
+      ...readDigest(snapshot),
     });
     await this.afterCommit(committed, snapshot.configuration, snapshot);
     return { version: committed.version, skipped: false, filesAdded: 0, filesRemoved: 0, rows: 0, bytes: 0 };
@@ -288,6 +288,7 @@ export class TableWriter {
         },
         inCommitTimestamps: snapshot.configuration['delta.enableInCommitTimestamps'] === 'true',
         previousTimestamp: snapshot.timestamp,
+        ...readDigest(snapshot),
       });
       await this.afterCommit(committed, change.metadata?.configuration ?? snapshot.configuration, snapshot);
       return committed.version;
@@ -393,6 +394,7 @@ export class TableWriter {
         footprint,
         inCommitTimestamps: snapshot.configuration['delta.enableInCommitTimestamps'] === 'true',
         previousTimestamp: snapshot.timestamp,
+        ...readDigest(snapshot),
       });
       await this.afterCommit(committed, evolution?.metadata.configuration ?? snapshot.configuration, snapshot);
       return result(committed.version, written, removed.length);
@@ -409,16 +411,15 @@ export class TableWriter {
    * never throws: a failed checkpoint is logged, and readers replay the JSON commits
    * until the next one succeeds.
    */
-  private async afterCommit({ version, committed }: CommitResult, configuration: Readonly<Record<string, string>>, before?: Snapshot): Promise<void> {
+  private async afterCommit(
+    { version, committed, followsRead }: CommitResult,
+    configuration: Readonly<Record<string, string>>,
+    before?: Snapshot,
+  ): Promise<void> {
     try {
       // Built only where nothing came between: the commit followed the version read, and that
       // version is still the one read (a table deleted and made anew at the same place is not).
-      const follows =
-        before !== undefined &&
-        version === before.version + 1 &&
-        before.commitDigest !== undefined &&
-        (await commitDigest(this.store, commitPath(before.version))) === before.commitDigest;
-      const after = follows ? snapshotAfterCommit(before, committed) : undefined;
+      const after = followsRead && before !== undefined ? snapshotAfterCommit(before, committed) : undefined;
       if (after !== undefined) this.onCommitted?.(after);
       const interval = checkpointInterval(configuration);
       if (version === 0 || version % interval !== 0) return;
@@ -613,4 +614,9 @@ function sizeOption(options: WriteOptions): { targetFileSize?: number; onProgres
   if (options.preserveOrder === true) out.preserveOrder = true;
   if (options.onProgress !== undefined) out.onProgress = options.onProgress;
   return out;
+}
+
+/** The read version's digest for the commit request, so the commit can tell whether that version still stands. */
+function readDigest(snapshot: Snapshot): { readDigest?: string } {
+  return snapshot.commitDigest === undefined ? {} : { readDigest: snapshot.commitDigest };
 }

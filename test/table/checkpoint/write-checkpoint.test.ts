@@ -100,6 +100,25 @@ describe('expired log cleanup', () => {
     await expect(reopened.snapshot({ version: 5 })).rejects.toMatchObject({ code: expect.stringMatching(/^TABLE_/) });
   });
 
+  it('ends the cleanup at the first log file that has not expired, so the log it leaves has no holes', async () => {
+    const where = location();
+    const { table } = await DeltaTable.create(where, {
+      engine,
+      data: { sql: "SELECT 0 AS id, 'p0' AS part" },
+      properties: { 'delta.logRetentionDuration': 'interval 1 hour' },
+    });
+    await appendBatches(table, 1, 25);
+    const old = new Date(Date.now() - 2 * 3_600_000);
+    // Commit 12 looks new (a clock that jumped, a copied file): the listing stops there.
+    for (const file of await logFiles(where)) if (!file.startsWith('00000000000000000012.')) await utimes(path.join(where, '_delta_log', file), old, old);
+    await appendBatches(table, 25, 31);
+    const files = await logFiles(where);
+    expect(files.filter((f) => f.endsWith('.json')).map((f) => Number(f.slice(0, 20)))).toEqual(Array.from({ length: 21 }, (_, i) => 10 + i));
+    expect(files.filter((f) => f.includes('.checkpoint.'))).toEqual([10, 20, 30].map((v) => `${String(v).padStart(20, '0')}.checkpoint.parquet`));
+    const reopened = await DeltaTable.open(where, { engine });
+    expect(await (await reopened.scan({ version: 10 })).count()).toBe(11);
+  });
+
   it('keeps everything while no checkpoint is past the retention, and when cleanup is turned off', async () => {
     const where = location();
     const { table } = await DeltaTable.create(where, {
