@@ -100,4 +100,6 @@ export interface ObjectStore {
   publishLocal(localFile: string, path: string): Promise<void>;
   /** Remove a staging folder and whatever is left in it. */
   discardStaging(dir: string): Promise<void>;
+  /** Release the connections this store made itself (S3's sockets); absent where a store holds none. */
+  close?(): void;
 }

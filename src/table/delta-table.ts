@@ -77,6 +77,8 @@ export class DeltaTable {
   protected constructor(
     readonly store: ObjectStore,
     readonly engine: Engine,
+    /** Whether `open` made the store from a location string, so `close` is this table's to do. */
+    private readonly ownsStore = false,
   ) {}
 
   /**
@@ -96,7 +98,16 @@ export class DeltaTable {
               ...(options.gcs === undefined ? {} : { gcs: options.gcs }),
               ...(options.azure === undefined ? {} : { azure: options.azure }),
             });
-    return new DeltaTable(store, options.engine ?? (await sharedEngine()));
+    return new DeltaTable(store, options.engine ?? (await sharedEngine()), typeof location === 'string' && options.stores === undefined);
+  }
+
+  /**
+   * Release the connection the table opened for its location (an S3 client's sockets). A
+   * table opened on a given store or pool leaves it to its owner. The table must not be used
+   * afterwards; the engine stays open.
+   */
+  close(): void {
+    if (this.ownsStore) this.store.close?.();
   }
 
   /** Create a table (with its first data, when given) at a location (path or URI) or object store. */
