@@ -8,6 +8,7 @@ import { createAzureClient, parseAzureUri, type AzureConnectionOptions, type Res
 import { azureCodeOf, azureStatusOf, translateAzureError } from './azure-errors.js';
 import { ObjectAlreadyExistsError, ObjectNotFoundError, StorageError } from './errors.js';
 import type { AzureEngineAccess, ListOptions, ObjectMeta, ObjectStore, PutOptions } from './object-store.js';
+import { holdsBytes } from './holds-bytes.js';
 import { immutableLocations } from './immutable-locations.js';
 import { pageEndsListing, takeWhileListed } from './list-take-while.js';
 import { ReadCache, type ReadCacheOptions } from './read-cache.js';
@@ -142,27 +143,11 @@ export class AzureObjectStore implements ObjectStore {
         // The SDK does not say whether it retried, so every refusal is checked (one small GET
         // per lost race): a first attempt that wrote the blob and lost its response makes the
         // retry find the name taken by this very write.
-        if (await this.holds(key, body)) return;
+        if ((await holdsBytes(this, key, body)) === 'same') return;
         throw new ObjectAlreadyExistsError(key);
       }
       throw this.translate(error, key);
     }
-  }
-
-  /**
-   * Whether the blob at `key` holds exactly `body`. A Delta commit names data files with
-   * random names and carries its commit time, so another writer's commit practically never
-   * matches byte for byte; if one did, the log would hold exactly what this writer meant.
-   */
-  private async holds(key: string, body: Uint8Array): Promise<boolean> {
-    let stored: Uint8Array;
-    try {
-      stored = await this.get(key);
-    } catch (error) {
-      if (error instanceof ObjectNotFoundError) return false;
-      throw error;
-    }
-    return Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength).equals(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
   }
 
   async delete(key: string): Promise<void> {

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ObjectAlreadyExistsError, ObjectNotFoundError, StorageError } from './errors.js';
+import { holdsBytes } from './holds-bytes.js';
 import { createGcsClients, parseGcsUri, type GcsConnectionOptions, type ResolvedGcsConnection } from './gcs-config.js';
 import { gcsStatusOf, isPreconditionFailed, isRetryableGcsError, translateGcsError } from './gcs-errors.js';
 import { pageEndsListing, takeWhileListed } from './list-take-while.js';
@@ -148,7 +149,7 @@ export class GcsObjectStore implements ObjectStore {
         return;
       } catch (error) {
         if (isPreconditionFailed(error)) {
-          if (attempt > 1 && (await this.holds(key, body))) return;
+          if (attempt > 1 && (await holdsBytes(this, key, body)) === 'same') return;
           throw new ObjectAlreadyExistsError(key);
         }
         if (attempt >= maxAttempts || !isRetryableGcsError(error)) throw this.translate(error, key, { attempts: attempt, notFound: 'bucket' });
@@ -156,17 +157,6 @@ export class GcsObjectStore implements ObjectStore {
       // Full jitter on an exponential base, as the client's own retries do.
       await sleep(Math.random() * Math.min(20_000, 100 * 2 ** attempt));
     }
-  }
-
-  private async holds(key: string, body: Buffer): Promise<boolean> {
-    let stored: Uint8Array;
-    try {
-      stored = await this.get(key);
-    } catch (error) {
-      if (error instanceof ObjectNotFoundError) return false;
-      throw error;
-    }
-    return Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength).equals(body);
   }
 
   async delete(key: string): Promise<void> {

@@ -4,8 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ObjectAlreadyExistsError, ObjectNotFoundError, StorageError } from './errors.js';
+import { ObjectAlreadyExistsError, StorageError } from './errors.js';
 import type { ListOptions, ObjectMeta, ObjectStore, PutOptions, S3EngineAccess } from './object-store.js';
+import { holdsBytes } from './holds-bytes.js';
 import { immutableLocations } from './immutable-locations.js';
 import { pageEndsListing, takeWhileListed } from './list-take-while.js';
 import { ReadCache, type ReadCacheOptions } from './read-cache.js';
@@ -155,31 +156,12 @@ export class S3ObjectStore implements ObjectStore {
       );
     } catch (error) {
       if (options.ifAbsent === true && isConditionalRefusal(error)) {
-        if (attemptsOf(error) > 1 && (await this.holds(key, body))) return;
+        // A retry may be refused by this write's own first attempt, which landed but lost its response.
+        if (attemptsOf(error) > 1 && (await holdsBytes(this, key, body)) === 'same') return;
         throw new ObjectAlreadyExistsError(key);
       }
       throw this.translate(error, key);
     }
-  }
-
-  /**
-   * Whether the object at `key` holds exactly `body`. Used after a retried put-if-absent was
-   * refused: the first attempt may have written the object and lost its response, so the
-   * retry finds the key taken by this very write. Equal bytes count as ours: a Delta
-   * commit names data files with random names and carries its commit time, so another
-   * writer's commit practically never matches byte for byte, and if one did, the log
-   * would hold exactly what this writer meant to commit. Different bytes, or none, mean
-   * another writer won.
-   */
-  private async holds(key: string, body: Uint8Array): Promise<boolean> {
-    let stored: Uint8Array;
-    try {
-      stored = await this.get(key);
-    } catch (error) {
-      if (error instanceof ObjectNotFoundError) return false;
-      throw error;
-    }
-    return Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength).equals(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
   }
 
   async delete(key: string): Promise<void> {

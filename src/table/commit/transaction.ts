@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { log } from '../../log.js';
-import { ObjectAlreadyExistsError, type ObjectStore } from '../../storage/index.js';
+import { holdsBytes, ObjectAlreadyExistsError, type ObjectStore } from '../../storage/index.js';
 import { actionToJson, type Action, type CommitInfo } from '../actions/index.js';
 import { CommitConflictError, TableAlreadyExistsError } from '../errors.js';
 import { commitPath } from '../log-segment/index.js';
@@ -116,12 +116,13 @@ export function commitOutcomeUnknown(error: unknown): boolean {
  */
 async function readBack(store: ObjectStore, version: number, body: Buffer): Promise<'ours' | 'theirs' | 'unknown'> {
   try {
-    const stored = await store.get(commitPath(version));
-    return Buffer.from(stored).equals(body) ? 'ours' : 'theirs';
+    const held = await holdsBytes(store, commitPath(version), body);
+    if (held !== 'missing') return held === 'same' ? 'ours' : 'theirs';
+    log.debug({ version }, 'a commit whose put failed is not there to read back; its outcome is unknown');
   } catch (error) {
     log.debug({ err: error, version }, 'could not read back a commit whose put failed; its outcome is unknown');
-    return 'unknown';
   }
+  return 'unknown';
 }
 
 function buildCommitInfo(request: CommitRequest, previousTimestamp: number | undefined): CommitInfo {
