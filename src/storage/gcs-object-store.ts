@@ -1,5 +1,4 @@
 import type { Bucket, File, FileMetadata, GetFilesOptions } from '@google-cloud/storage';
-import { LOCATE_CONCURRENCY, mapLimited } from './map-limited.js';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +7,7 @@ import { ObjectAlreadyExistsError, ObjectNotFoundError, StorageError } from './e
 import { holdsBytes } from './holds-bytes.js';
 import { createGcsClients, parseGcsUri, type GcsConnectionOptions, type ResolvedGcsConnection } from './gcs-config.js';
 import { gcsStatusOf, isPreconditionFailed, isRetryableGcsError, translateGcsError } from './gcs-errors.js';
+import { immutableLocations } from './immutable-locations.js';
 import { pageEndsListing, takeWhileListed } from './list-take-while.js';
 import type { ListOptions, ObjectMeta, ObjectStore, PutOptions } from './object-store.js';
 import { ReadCache, type ReadCacheOptions } from './read-cache.js';
@@ -175,14 +175,7 @@ export class GcsObjectStore implements ObjectStore {
   async localPath(key: string): Promise<string> {
     const found = await this.headWithGeneration(key);
     if (found === undefined) throw new ObjectNotFoundError(`${this.url}/${key}`);
-    const { meta, generation } = found;
-    return this.cache.get({ url: `${this.url}/${key}`, etag: generation, size: meta.size }, key, async (temp) => {
-      try {
-        await this.bucket.file(this.fullKey(key), { generation }).download({ destination: temp });
-      } catch (error) {
-        throw this.translate(error, key);
-      }
-    });
+    return this.cachedCopy(key, found);
   }
 
   /** A local copy (see the class comment): DuckDB reads it as a local file. */
@@ -191,11 +184,28 @@ export class GcsObjectStore implements ObjectStore {
   }
 
   /**
-   * Every object DuckDB reads is a local copy here, immutable or not; a missing one is named
-   * by its gs:// URL, so the read that needs it fails naming it.
+   * Every object DuckDB reads is a local copy here, immutable or not, so the whole cache is
+   * this read's share; a missing one is named by its gs:// URL, so the read that needs it
+   * fails naming it.
    */
   immutableLocations(keys: readonly string[]): Promise<string[]> {
-    return mapLimited(keys, LOCATE_CONCURRENCY, async (key) => ((await this.head(key)) === undefined ? `${this.url}/${key}` : this.localPath(key)));
+    return immutableLocations(keys, {
+      head: (key) => this.headWithGeneration(key),
+      cachedCopy: (key, found) => this.cachedCopy(key, found),
+      engineLocation: (key) => `${this.url}/${key}`,
+      shareBytes: Number.POSITIVE_INFINITY,
+    });
+  }
+
+  private cachedCopy(key: string, found: { meta: ObjectMeta; generation: string }): Promise<string> {
+    const { meta, generation } = found;
+    return this.cache.get({ url: `${this.url}/${key}`, etag: generation, size: meta.size }, key, async (temp) => {
+      try {
+        await this.bucket.file(this.fullKey(key), { generation }).download({ destination: temp });
+      } catch (error) {
+        throw this.translate(error, key);
+      }
+    });
   }
 
   /** Nothing to configure: DuckDB reads local copies. */

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -195,6 +195,26 @@ describe.skipIf(!gcsReady)('GcsObjectStore on fake-gcs-server', () => {
       expect(downloads()).toBe(before);
       expect(await store.engineAccess()).toBeUndefined();
       await expect(store.engineLocation('data/missing.parquet')).rejects.toMatchObject({ code: 'STORAGE_NOT_FOUND' });
+    } finally {
+      await via.close();
+    }
+  });
+
+  it('HEADs each object once when locating files for a read, and names a missing one by its URL', async () => {
+    const via = await proxy();
+    try {
+      const store = await fresh({ endpoint: via.endpoint });
+      await store.put('data/a.parquet', 'aaa');
+      await store.put('data/b.parquet', 'bbbb');
+      const keys = ['data/a.parquet', 'data/b.parquet', 'data/missing.parquet'];
+      via.seen.length = 0;
+      const locations = await store.immutableLocations(keys);
+      expect(locations[2]).toBe(`${store.url}/data/missing.parquet`);
+      expect(await readFile(locations[0]!, 'utf8')).toBe('aaa');
+      expect(await readFile(locations[1]!, 'utf8')).toBe('bbbb');
+      const heads = via.seen.filter((line) => line.startsWith('GET ') && !line.includes('alt=media'));
+      for (const key of keys) expect(heads.filter((line) => line.includes(encodeURIComponent(`${store.keyPrefix}${key}`)))).toHaveLength(1);
+      expect(heads).toHaveLength(keys.length);
     } finally {
       await via.close();
     }
