@@ -29,7 +29,8 @@ import { S3RequestLog, type S3Counts } from '../../test/support/s3-request-log.j
 import { startMinio, type MinioService } from '../../test/support/services.js';
 import { log } from '../table/measure.js';
 import { assertAgree, medianRun, writeRounds, type Measured } from '../table/write-rounds.js';
-import { uploadFolder, writeSyntheticCommits } from './synthetic-log.js';
+import { writeSyntheticCommits } from '../table/synthetic-log.js';
+import { uploadFolder } from './upload-folder.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');

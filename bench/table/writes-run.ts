@@ -18,14 +18,15 @@
  * each checkpoint alone gives both readers); every timed round is checked the same way.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
-import { copyFile, cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { copyFile, cp, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine, quoteLiteral } from '../../src/engine/index.js';
 import { DeltaTable } from '../../src/table/index.js';
 import { benchCache, log } from './measure.js';
+import { writeSyntheticCommits } from './synthetic-log.js';
 import { assertAgree, medianRun, writeRounds, type Measured } from './write-rounds.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -93,66 +94,10 @@ async function batches(engine: Engine, dir: string): Promise<string[]> {
   return files;
 }
 
-/** A log of `commits` commits adding `perCommit` files each (files are never opened by checkpoints or loads, so none exist). */
+/** A fresh log of `commits` commits after the first, adding `perCommit` files each (files are never opened by checkpoints or loads, so none exist). */
 async function syntheticLog(dir: string, commits: number, perCommit: number): Promise<void> {
-  const logDir = path.join(dir, '_delta_log');
   await rm(dir, { recursive: true, force: true });
-  await mkdir(logDir, { recursive: true });
-  const schema = JSON.stringify({
-    type: 'struct',
-    fields: [
-      { name: 'id', type: 'long', nullable: true, metadata: {} },
-      { name: 'value', type: 'double', nullable: true, metadata: {} },
-    ],
-  });
-  const start = Date.UTC(2024, 0, 1);
-  const commit = (v: number) => {
-    const lines: object[] = [
-      {
-        commitInfo: {
-          timestamp: start + v * 1000,
-          operation: v === 0 ? 'CREATE TABLE' : 'WRITE',
-          operationParameters: { mode: 'Append' },
-          isBlindAppend: v > 0,
-        },
-      },
-    ];
-    if (v === 0) {
-      lines.push(
-        { protocol: { minReaderVersion: 1, minWriterVersion: 2 } },
-        {
-          metaData: {
-            id: randomUUID(),
-            format: { provider: 'parquet', options: {} },
-            schemaString: schema,
-            partitionColumns: [],
-            configuration: {},
-            createdTime: start,
-          },
-        },
-      );
-    } else {
-      for (let f = 0; f < perCommit; f++) {
-        const n = (v - 1) * perCommit + f;
-        const stats = { numRecords: 100, minValues: { id: n * 100, value: 0.5 }, maxValues: { id: n * 100 + 99, value: 99.5 }, nullCount: { id: 0, value: 0 } };
-        lines.push({
-          add: {
-            path: `part-${String(n).padStart(7, '0')}-${randomUUID()}.parquet`,
-            partitionValues: {},
-            size: 2048,
-            modificationTime: start + v * 1000,
-            dataChange: true,
-            stats: JSON.stringify(stats),
-          },
-        });
-      }
-    }
-    return lines.map((l) => JSON.stringify(l)).join('\n') + '\n';
-  };
-  for (let first = 0; first <= commits; first += 500) {
-    const versions = Array.from({ length: Math.min(500, commits + 1 - first) }, (_, i) => first + i);
-    await Promise.all(versions.map((v) => writeFile(path.join(logDir, `${String(v).padStart(20, '0')}.json`), commit(v))));
-  }
+  await writeSyntheticCommits(dir, 0, commits, perCommit);
 }
 
 /** Rows, sum(id) and an order-free hash of every row, as Aquifer reads the table (or raw DuckDB the folder). */

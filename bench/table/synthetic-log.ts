@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ObjectStore } from '../../src/storage/index.js';
 
 /**
  * A Delta log written directly as JSON, for loads and request counts at sizes no writer
@@ -67,21 +66,4 @@ export async function writeSyntheticCommits(table: string, from: number, to: num
     const versions = Array.from({ length: Math.min(500, to + 1 - first) }, (_, i) => first + i);
     await Promise.all(versions.map((v) => writeFile(path.join(logDir, `${String(v).padStart(20, '0')}.json`), commit(v))));
   }
-}
-
-/** Copy a local table folder (its log, checkpoints and any data) into `store`, `concurrency` puts at a time. */
-export async function uploadFolder(local: string, store: ObjectStore, concurrency = 32): Promise<number> {
-  const files: string[] = [];
-  for (const entry of await readdir(local, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) files.push(path.relative(local, path.join(entry.parentPath, entry.name)));
-  }
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < files.length) {
-      const key = files[next++] as string;
-      await store.put(key.split(path.sep).join('/'), await readFile(path.join(local, key)));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
-  return files.length;
 }
