@@ -17,19 +17,15 @@ bin="$here/../node_modules/.bin/azurite-blob"
 start_timeout="${AQUIFER_AZURITE_START_TIMEOUT:-60}"
 stop_grace=10
 
-# Whether the blob service answers at 127.0.0.1:PORT (any HTTP status will do).
-answers() {
-  node -e '
-    const req = require("node:http").get({ host: "127.0.0.1", port: Number(process.argv[1]), path: "/", timeout: 2000 }, (res) => {
-      res.resume();
-      process.exit(0);
-    });
-    req.on("timeout", () => process.exit(1));
-    req.on("error", () => process.exit(1));
-  ' "$1" 2>/dev/null
-}
+# The port Azurite says it listens on (it picks its own), once its log says so.
+listening_port() { sed -nE 's#.*successfully listens on http://127\.0\.0\.1:([0-9]+).*#\1#p' "$1/azurite.log" | head -1; }
 
-random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
+# Whether the blob service in DIR answers (any HTTP status will do).
+answers() {
+  local port
+  port="$(listening_port "$1")"
+  [ -n "$port" ] && http_answers "$port" /
+}
 
 cmd_start() {
   local dir="${1:?usage: azurite.sh start DIR}" pid port account key
@@ -47,48 +43,21 @@ cmd_start() {
     --loose --skipApiVersionCheck --disableTelemetry --silent </dev/null >"$dir/azurite.log" 2>&1 &
   pid=$!
   echo "$pid" > "$dir/azurite.pid"
-  local deadline=$((SECONDS + start_timeout))
-  port=""
-  while ((SECONDS < deadline)); do
-    if ! alive "$pid"; then
-      log "azurite exited during start"
-      rm -f "$dir/azurite.pid"
-      tail_log "$dir/azurite.log"
-      return 1
-    fi
-    if [ -z "$port" ]; then
-      port="$(sed -nE 's#.*successfully listens on http://127\.0\.0\.1:([0-9]+).*#\1#p' "$dir/azurite.log" | head -1)"
-    fi
-    if [ -n "$port" ] && answers "$port"; then
-      local endpoint="http://127.0.0.1:$port/$account"
-      (umask 077 && printf '{"endpoint":"%s","accountName":"%s","accountKey":"%s","connectionString":"DefaultEndpointsProtocol=http;AccountName=%s;AccountKey=%s;BlobEndpoint=%s;"}\n' \
-        "$endpoint" "$account" "$key" "$account" "$key" "$endpoint" > "$dir/service.json")
-      start_watchdog "$pid" "$stop_grace" "$dir/watchdog.pid"
-      log "azurite ready at $endpoint"
-      cat "$dir/service.json"
-      return 0
-    fi
-    sleep 0.2
-  done
-  log "azurite did not answer within ${start_timeout}s"
-  tail_log "$dir/azurite.log"
-  stop_pid "$pid" 5 || true
-  rm -f "$dir/azurite.pid"
-  return 1
+  if ! await_ready azurite "$pid" "$dir/azurite.log" "$start_timeout" 0.2 '' answers "$dir"; then
+    rm -f "$dir/azurite.pid"
+    return 1
+  fi
+  port="$(listening_port "$dir")"
+  local endpoint="http://127.0.0.1:$port/$account"
+  (umask 077 && printf '{"endpoint":"%s","accountName":"%s","accountKey":"%s","connectionString":"DefaultEndpointsProtocol=http;AccountName=%s;AccountKey=%s;BlobEndpoint=%s;"}\n' \
+    "$endpoint" "$account" "$key" "$account" "$key" "$endpoint" > "$dir/service.json")
+  start_watchdog "$pid" "$stop_grace" "$dir/watchdog.pid"
+  log "azurite ready at $endpoint"
+  cat "$dir/service.json"
 }
 
 cmd_stop() {
-  local dir="${1:?usage: azurite.sh stop DIR}" pid
-  [ -d "$dir" ] || return 0
-  dir="$(cd "$dir" && pwd)"
-  stop_watchdog "$dir/watchdog.pid"
-  [ -f "$dir/azurite.pid" ] || return 0
-  pid="$(cat "$dir/azurite.pid" 2>/dev/null || true)"
-  if alive_with "$pid" azurite; then
-    log "stopping azurite (pid $pid) in $dir"
-    stop_pid "$pid" "$stop_grace"
-  fi
-  rm -f "$dir/azurite.pid"
+  stop_service "${1:?usage: azurite.sh stop DIR}" azurite.pid azurite "$stop_grace"
 }
 
 case "${1:-}" in

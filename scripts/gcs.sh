@@ -57,16 +57,7 @@ cmd_install() {
 }
 
 # Whether the emulator's JSON API answers at 127.0.0.1:PORT (listing buckets).
-answers() {
-  node -e '
-    const req = require("node:http").get({ host: "127.0.0.1", port: Number(process.argv[1]), path: "/storage/v1/b", timeout: 2000 }, (res) => {
-      res.resume();
-      process.exit(res.statusCode === 200 ? 0 : 1);
-    });
-    req.on("timeout", () => process.exit(1));
-    req.on("error", () => process.exit(1));
-  ' "$1" 2>/dev/null
-}
+answers() { http_answers "$1" /storage/v1/b 200; }
 
 start_once() {
   local dir="$1" port pid
@@ -80,27 +71,14 @@ start_once() {
     </dev/null >"$dir/gcs.log" 2>&1 &
   pid=$!
   echo "$pid" > "$dir/gcs.pid"
-  local deadline=$((SECONDS + start_timeout))
-  while ((SECONDS < deadline)); do
-    if ! alive "$pid"; then
-      log "fake-gcs-server exited during start"
-      rm -f "$dir/gcs.pid"
-      if grep -qiE 'address already in use|bind: ' "$dir/gcs.log"; then return 2; fi
-      tail_log "$dir/gcs.log"
-      return 1
-    fi
-    if answers "$port"; then
-      printf '{"endpoint":"http://127.0.0.1:%s"}\n' "$port" > "$dir/service.json"
-      start_watchdog "$pid" "$stop_grace" "$dir/watchdog.pid"
-      return 0
-    fi
-    sleep 0.2
-  done
-  log "fake-gcs-server did not answer within ${start_timeout}s"
-  tail_log "$dir/gcs.log"
-  stop_pid "$pid" 5 || true
-  rm -f "$dir/gcs.pid"
-  return 1
+  local rc=0
+  await_ready fake-gcs-server "$pid" "$dir/gcs.log" "$start_timeout" 0.2 'address already in use|bind: ' answers "$port" || rc=$?
+  if [ "$rc" != 0 ]; then
+    rm -f "$dir/gcs.pid"
+    return "$rc"
+  fi
+  printf '{"endpoint":"http://127.0.0.1:%s"}\n' "$port" > "$dir/service.json"
+  start_watchdog "$pid" "$stop_grace" "$dir/watchdog.pid"
 }
 
 cmd_start() {
@@ -108,33 +86,13 @@ cmd_start() {
   [ -x "$bin" ] || { log "fake-gcs-server is not installed at $bin: run 'bash scripts/gcs.sh install'"; return 1; }
   mkdir -p "$dir"
   dir="$(cd "$dir" && pwd)"
-  local attempt rc
-  for attempt in 1 2 3; do
-    rc=0
-    start_once "$dir" || rc=$?
-    if [ "$rc" = 0 ]; then
-      log "fake-gcs-server ready in $dir"
-      cat "$dir/service.json"
-      return 0
-    fi
-    [ "$rc" = 2 ] || return 1
-    log "the port was taken meanwhile; retrying with another (attempt $attempt)"
-  done
-  return 1
+  start_retrying "$dir" start_once || return 1
+  log "fake-gcs-server ready in $dir"
+  cat "$dir/service.json"
 }
 
 cmd_stop() {
-  local dir="${1:?usage: gcs.sh stop DIR}" pid
-  [ -d "$dir" ] || return 0
-  dir="$(cd "$dir" && pwd)"
-  stop_watchdog "$dir/watchdog.pid"
-  [ -f "$dir/gcs.pid" ] || return 0
-  pid="$(cat "$dir/gcs.pid" 2>/dev/null || true)"
-  if alive_with "$pid" fake-gcs-server; then
-    log "stopping fake-gcs-server (pid $pid) in $dir"
-    stop_pid "$pid" "$stop_grace"
-  fi
-  rm -f "$dir/gcs.pid"
+  stop_service "${1:?usage: gcs.sh stop DIR}" gcs.pid fake-gcs-server "$stop_grace"
 }
 
 case "${1:-}" in

@@ -23,6 +23,8 @@ libs="$home/libs"
 stamp="$home/.aquifer-kafka"
 start_timeout="${AQUIFER_KAFKA_START_TIMEOUT:-120}"
 stop_grace="${AQUIFER_KAFKA_STOP_GRACE:-30}"
+# A broker that never became ready gets this long to stop before KILL (await_ready).
+ready_stop_grace=10
 
 pom() {
   cat <<EOF
@@ -185,30 +187,14 @@ EOF
   pid=$!
   echo "$pid" > "$dir/kafka.pid"
 
-  local deadline=$((SECONDS + start_timeout))
-  while ((SECONDS < deadline)); do
-    if ! alive "$pid"; then
-      log "the broker exited during start"
-      if grep -qiE 'Address already in use|BindException' "$dir/kafka.log"; then
-        rm -f "$dir/kafka.pid"
-        return 2
-      fi
-      tail_log "$dir/kafka.log"
-      rm -f "$dir/kafka.pid"
-      return 1
-    fi
-    if metadata_ready "$port"; then
-      echo "127.0.0.1:$port" > "$dir/bootstrap"
-      start_watchdog "$pid" "$stop_grace" "$dir/watchdog.pid"
-      return 0
-    fi
-    sleep 0.5
-  done
-  log "the broker did not answer a metadata request within ${start_timeout}s"
-  tail_log "$dir/kafka.log"
-  stop_pid "$pid" 10 || true
-  rm -f "$dir/kafka.pid"
-  return 1
+  local rc=0
+  await_ready "the broker" "$pid" "$dir/kafka.log" "$start_timeout" 0.5 'Address already in use|BindException' metadata_ready "$port" || rc=$?
+  if [ "$rc" != 0 ]; then
+    rm -f "$dir/kafka.pid"
+    return "$rc"
+  fi
+  echo "127.0.0.1:$port" > "$dir/bootstrap"
+  start_watchdog "$pid" "$stop_grace" "$dir/watchdog.pid"
 }
 
 cmd_start() {
@@ -222,34 +208,17 @@ cmd_start() {
     cat "$dir/bootstrap"
     return 0
   fi
-  local started=$SECONDS attempt rc
-  for attempt in 1 2 3; do
-    rc=0
-    start_once "$dir" || rc=$?
-    if [ "$rc" = 0 ]; then
-      log "Kafka ready at $(cat "$dir/bootstrap") after $((SECONDS - started))s"
-      cat "$dir/bootstrap"
-      return 0
-    fi
-    [ "$rc" = 2 ] || return 1
-    log "a port was taken meanwhile; retrying with other ports (attempt $attempt)"
-  done
-  log "could not bind free ports after 3 attempts"
-  return 1
+  local started=$SECONDS
+  start_retrying "$dir" start_once || return 1
+  log "Kafka ready at $(cat "$dir/bootstrap") after $((SECONDS - started))s"
+  cat "$dir/bootstrap"
 }
 
 cmd_stop() {
-  local dir="${1:?usage: kafka.sh stop DIR}" pid
+  local dir="${1:?usage: kafka.sh stop DIR}"
   [ -d "$dir" ] || return 0
   dir="$(cd "$dir" && pwd)"
-  stop_watchdog "$dir/watchdog.pid"
-  [ -f "$dir/kafka.pid" ] || return 0
-  pid="$(cat "$dir/kafka.pid" 2>/dev/null || true)"
-  if alive_with "$pid" "$dir/server.properties"; then
-    log "stopping the broker (pid $pid) in $dir"
-    stop_pid "$pid" "$stop_grace"
-  fi
-  rm -f "$dir/kafka.pid"
+  stop_service "$dir" kafka.pid "$dir/server.properties" "$stop_grace" "the broker"
 }
 
 case "${1:-}" in

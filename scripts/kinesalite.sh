@@ -17,18 +17,6 @@ bin="$here/../node_modules/.bin/kinesalite"
 start_timeout="${AQUIFER_KINESALITE_START_TIMEOUT:-60}"
 stop_grace=10
 
-# Whether an HTTP server answers at 127.0.0.1:PORT (any status will do).
-answers() {
-  node -e '
-    const req = require("node:http").get({ host: "127.0.0.1", port: Number(process.argv[1]), path: "/", timeout: 2000 }, (res) => {
-      res.resume();
-      process.exit(0);
-    });
-    req.on("timeout", () => process.exit(1));
-    req.on("error", () => process.exit(1));
-  ' "$1" 2>/dev/null
-}
-
 # One attempt; returns 0 when ready, 2 when the port was taken meanwhile, 1 otherwise.
 start_once() {
   local dir="$1" port pid
@@ -39,27 +27,14 @@ start_once() {
   "$bin" --port "$port" </dev/null >"$dir/kinesalite.log" 2>&1 &
   pid=$!
   echo "$pid" > "$dir/kinesalite.pid"
-  local deadline=$((SECONDS + start_timeout))
-  while ((SECONDS < deadline)); do
-    if ! alive "$pid"; then
-      log "kinesalite exited during start"
-      rm -f "$dir/kinesalite.pid"
-      if grep -q 'EADDRINUSE' "$dir/kinesalite.log"; then return 2; fi
-      tail_log "$dir/kinesalite.log"
-      return 1
-    fi
-    if answers "$port"; then
-      echo "http://127.0.0.1:$port" > "$dir/endpoint"
-      start_watchdog "$pid" "$stop_grace" "$dir/watchdog.pid"
-      return 0
-    fi
-    sleep 0.2
-  done
-  log "kinesalite did not answer within ${start_timeout}s"
-  tail_log "$dir/kinesalite.log"
-  stop_pid "$pid" 5 || true
-  rm -f "$dir/kinesalite.pid"
-  return 1
+  local rc=0
+  await_ready kinesalite "$pid" "$dir/kinesalite.log" "$start_timeout" 0.2 'EADDRINUSE' http_answers "$port" / || rc=$?
+  if [ "$rc" != 0 ]; then
+    rm -f "$dir/kinesalite.pid"
+    return "$rc"
+  fi
+  echo "http://127.0.0.1:$port" > "$dir/endpoint"
+  start_watchdog "$pid" "$stop_grace" "$dir/watchdog.pid"
 }
 
 cmd_start() {
@@ -72,34 +47,13 @@ cmd_start() {
     cat "$dir/endpoint"
     return 0
   fi
-  local attempt rc
-  for attempt in 1 2 3; do
-    rc=0
-    start_once "$dir" || rc=$?
-    if [ "$rc" = 0 ]; then
-      log "kinesalite ready at $(cat "$dir/endpoint")"
-      cat "$dir/endpoint"
-      return 0
-    fi
-    [ "$rc" = 2 ] || return 1
-    log "the port was taken meanwhile; retrying with another (attempt $attempt)"
-  done
-  log "could not bind a free port after 3 attempts"
-  return 1
+  start_retrying "$dir" start_once || return 1
+  log "kinesalite ready at $(cat "$dir/endpoint")"
+  cat "$dir/endpoint"
 }
 
 cmd_stop() {
-  local dir="${1:?usage: kinesalite.sh stop DIR}" pid
-  [ -d "$dir" ] || return 0
-  dir="$(cd "$dir" && pwd)"
-  stop_watchdog "$dir/watchdog.pid"
-  [ -f "$dir/kinesalite.pid" ] || return 0
-  pid="$(cat "$dir/kinesalite.pid" 2>/dev/null || true)"
-  if alive_with "$pid" kinesalite; then
-    log "stopping kinesalite (pid $pid) in $dir"
-    stop_pid "$pid" "$stop_grace"
-  fi
-  rm -f "$dir/kinesalite.pid"
+  stop_service "${1:?usage: kinesalite.sh stop DIR}" kinesalite.pid kinesalite "$stop_grace"
 }
 
 case "${1:-}" in

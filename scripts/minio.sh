@@ -60,18 +60,7 @@ cmd_install() {
 }
 
 # Whether MinIO answers its liveness probe at 127.0.0.1:PORT.
-answers() {
-  node -e '
-    const req = require("node:http").get({ host: "127.0.0.1", port: Number(process.argv[1]), path: "/minio/health/live", timeout: 2000 }, (res) => {
-      res.resume();
-      process.exit(res.statusCode === 200 ? 0 : 1);
-    });
-    req.on("timeout", () => process.exit(1));
-    req.on("error", () => process.exit(1));
-  ' "$1" 2>/dev/null
-}
-
-random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
+answers() { http_answers "$1" /minio/health/live 200; }
 
 # start_once DIR [PORT USER PASSWORD]: a fresh server, or (restart) the given port and credentials.
 start_once() {

@@ -1,5 +1,5 @@
 # Helpers for scripts that start throwaway services on loopback ports (kafka.sh, kinesalite.sh,
-# redis.sh, minio.sh, trino.sh).
+# redis.sh, minio.sh, gcs.sh, azurite.sh, trino.sh).
 # Sourced after lib.sh. Each service lives in a folder DIR given by the caller, holding its
 # pid file, its log and its data; `stop DIR` ends what `start DIR` began.
 
@@ -23,6 +23,23 @@ free_ports() {
       });
     }' "$1"
 }
+
+# Whether an HTTP server answers GET PATH at 127.0.0.1:PORT: with STATUS when given, else with
+# any status at all.
+http_answers() {
+  node -e '
+    const [port, path, status] = process.argv.slice(1);
+    const req = require("node:http").get({ host: "127.0.0.1", port: Number(port), path, timeout: 2000 }, (res) => {
+      res.resume();
+      process.exit(status === undefined || res.statusCode === Number(status) ? 0 : 1);
+    });
+    req.on("timeout", () => process.exit(1));
+    req.on("error", () => process.exit(1));
+  ' "$@" 2>/dev/null
+}
+
+# N random bytes as hex, for throwaway account names and keys.
+random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
 
 # Whether PID is a live process (a zombie nobody reaped counts as dead: PID 1 may not reap).
 alive() {
@@ -98,8 +115,10 @@ tail_log() {
 
 # await_ready NAME PID LOGFILE TIMEOUT INTERVAL BIND_PATTERN READY_COMMAND...
 # Wait until READY_COMMAND succeeds (0). If PID exits first: 2 when LOGFILE matches BIND_PATTERN
-# (the free port was taken meanwhile: the caller retries with another), else 1 with the log's
-# tail. After TIMEOUT seconds: 1, with the log's tail, once PID is stopped.
+# (the free port was taken meanwhile: the caller retries with another; '' for a service that
+# binds a port of its own choosing), else 1 with the log's tail. After TIMEOUT seconds: 1, with
+# the log's tail, once PID is stopped (TERM, then KILL after $ready_stop_grace seconds, 5 unless
+# the caller sets it).
 await_ready() {
   local name="$1" pid="$2" logfile="$3" timeout="$4" interval="$5" bind_pattern="$6"
   shift 6
@@ -107,7 +126,7 @@ await_ready() {
   while ((SECONDS < deadline)); do
     if ! alive "$pid"; then
       log "$name exited during start"
-      if grep -qiE -- "$bind_pattern" "$logfile"; then return 2; fi
+      if [ -n "$bind_pattern" ] && grep -qiE -- "$bind_pattern" "$logfile"; then return 2; fi
       tail_log "$logfile"
       return 1
     fi
@@ -116,7 +135,7 @@ await_ready() {
   done
   log "$name was not ready within ${timeout}s"
   tail_log "$logfile"
-  stop_pid "$pid" 5 || true
+  stop_pid "$pid" "${ready_stop_grace:-5}" || true
   return 1
 }
 
@@ -131,20 +150,22 @@ start_retrying() {
     [ "$rc" = 2 ] || return 1
     log "a port was taken meanwhile; retrying with another (attempt $attempt)"
   done
+  log "could not bind free ports after 3 attempts"
   return 1
 }
 
-# stop_service DIR PIDFILE MARK GRACE: stop the watchdog of DIR, then the process named in
-# DIR/PIDFILE if it is alive and its command line mentions MARK (TERM, KILL after GRACE seconds).
+# stop_service DIR PIDFILE MARK GRACE [NAME]: stop the watchdog of DIR, then the process named
+# in DIR/PIDFILE if it is alive and its command line mentions MARK (TERM, KILL after GRACE
+# seconds). NAME (default MARK) is what the log calls it.
 stop_service() {
-  local dir="$1" pidfile="$2" mark="$3" grace="$4" pid
+  local dir="$1" pidfile="$2" mark="$3" grace="$4" name="${5:-$3}" pid
   [ -d "$dir" ] || return 0
   dir="$(cd "$dir" && pwd)"
   stop_watchdog "$dir/watchdog.pid"
   [ -f "$dir/$pidfile" ] || return 0
   pid="$(cat "$dir/$pidfile" 2>/dev/null || true)"
   if alive_with "$pid" "$mark"; then
-    log "stopping $mark (pid $pid) in $dir"
+    log "stopping $name (pid $pid) in $dir"
     stop_pid "$pid" "$grace"
   fi
   rm -f "$dir/$pidfile"
