@@ -24,37 +24,7 @@ bin="$bin_dir/fake-gcs-server"
 start_timeout="${AQUIFER_GCS_START_TIMEOUT:-60}"
 stop_grace=10
 
-installed() {
-  [ -x "$bin" ] && go version -m "$bin" 2>/dev/null | grep -qE "^[[:space:]]+mod[[:space:]]+$GCS_MODULE[[:space:]]+$GCS_VERSION([[:space:]]|$)"
-}
-
-cmd_install() {
-  if installed; then
-    log "reusing $bin ($GCS_VERSION)"
-    return 0
-  fi
-  command -v go >/dev/null || { log "go is not installed (fake-gcs-server is built with 'go install')"; return 1; }
-  mkdir -p "$bin_dir"
-  # Two test files may install at once: one builds, the other waits and reuses.
-  exec 9>"$bin_dir/.fake-gcs-server-install.lock"
-  flock 9
-  if installed; then
-    log "reusing $bin (built meanwhile)"
-    return 0
-  fi
-  log "building fake-gcs-server $GCS_VERSION into $bin"
-  # Build beside the cache and move into place, so a half-written binary is never reused.
-  local work
-  work="$(mktemp -d "$bin_dir/.fake-gcs-server-build.XXXXXX")"
-  if ! GOBIN="$work" go install "$GCS_MODULE@$GCS_VERSION" >&2; then
-    rm -rf "$work"
-    log "go install $GCS_MODULE@$GCS_VERSION failed"
-    return 1
-  fi
-  mv -f "$work/fake-gcs-server" "$bin"
-  rm -rf "$work"
-  log "built $bin"
-}
+cmd_install() { go_install_pinned "$bin" "$GCS_MODULE" "$GCS_VERSION"; }
 
 # Whether the emulator's JSON API answers at 127.0.0.1:PORT (listing buckets).
 answers() { http_answers "$1" /storage/v1/b 200; }

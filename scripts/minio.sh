@@ -27,37 +27,7 @@ bin="$bin_dir/minio"
 start_timeout="${AQUIFER_MINIO_START_TIMEOUT:-120}"
 stop_grace=10
 
-installed() {
-  [ -x "$bin" ] && go version -m "$bin" 2>/dev/null | grep -qE "^[[:space:]]+mod[[:space:]]+$MINIO_MODULE[[:space:]]+$MINIO_VERSION([[:space:]]|$)"
-}
-
-cmd_install() {
-  if installed; then
-    log "reusing $bin ($MINIO_VERSION)"
-    return 0
-  fi
-  command -v go >/dev/null || { log "go is not installed (MinIO is built with 'go install')"; return 1; }
-  mkdir -p "$bin_dir"
-  # Two test files may install at once: one builds, the other waits and reuses.
-  exec 9>"$bin_dir/.minio-install.lock"
-  flock 9
-  if installed; then
-    log "reusing $bin (built meanwhile)"
-    return 0
-  fi
-  log "building MinIO $MINIO_VERSION into $bin (a few minutes the first time)"
-  # Build beside the cache and move into place, so a half-written binary is never reused.
-  local work
-  work="$(mktemp -d "$bin_dir/.minio-build.XXXXXX")"
-  if ! GOBIN="$work" go install "$MINIO_MODULE@$MINIO_VERSION" >&2; then
-    rm -rf "$work"
-    log "go install $MINIO_MODULE@$MINIO_VERSION failed"
-    return 1
-  fi
-  mv -f "$work/minio" "$bin"
-  rm -rf "$work"
-  log "built $bin"
-}
+cmd_install() { go_install_pinned "$bin" "$MINIO_MODULE" "$MINIO_VERSION"; }
 
 # Whether MinIO answers its liveness probe at 127.0.0.1:PORT.
 answers() { http_answers "$1" /minio/health/live 200; }

@@ -1,7 +1,46 @@
 # Helpers for scripts that start throwaway services on loopback ports (kafka.sh, kinesalite.sh,
-# redis.sh, minio.sh, gcs.sh, azurite.sh, trino.sh).
+# redis.sh, minio.sh, gcs.sh, azurite.sh, trino.sh), and the pinned `go install` of minio.sh and gcs.sh.
 # Sourced after lib.sh. Each service lives in a folder DIR given by the caller, holding its
 # pid file, its log and its data; `stop DIR` ends what `start DIR` began.
+
+# Whether BIN is a `go install` build of MODULE at VERSION.
+go_built() {
+  local bin="$1" module="$2" version="$3"
+  [ -x "$bin" ] && go version -m "$bin" 2>/dev/null | grep -qE "^[[:space:]]+mod[[:space:]]+$module[[:space:]]+$version([[:space:]]|$)"
+}
+
+# go_install_pinned BIN MODULE VERSION: build MODULE at VERSION with `go install` into BIN
+# (named like the module's last path element), unless BIN already is that build. Pinned so
+# every machine tests against the same server.
+go_install_pinned() {
+  local bin="$1" module="$2" version="$3" name dir work
+  name="$(basename "$bin")"
+  dir="$(dirname "$bin")"
+  if go_built "$bin" "$module" "$version"; then
+    log "reusing $bin ($version)"
+    return 0
+  fi
+  command -v go >/dev/null || { log "go is not installed ($name is built with 'go install')"; return 1; }
+  mkdir -p "$dir"
+  # Two test files may install at once: one builds, the other waits and reuses.
+  exec 9>"$dir/.$name-install.lock"
+  flock 9
+  if go_built "$bin" "$module" "$version"; then
+    log "reusing $bin (built meanwhile)"
+    return 0
+  fi
+  log "building $name $version into $bin (a few minutes the first time)"
+  # Build beside the cache and move into place, so a half-written binary is never reused.
+  work="$(mktemp -d "$dir/.$name-build.XXXXXX")"
+  if ! GOBIN="$work" go install "$module@$version" >&2; then
+    rm -rf "$work"
+    log "go install $module@$version failed"
+    return 1
+  fi
+  mv -f "$work/$name" "$bin"
+  rm -rf "$work"
+  log "built $bin"
+}
 
 # Print N distinct free loopback ports, space-separated. The ports are released before the
 # service binds them, so a race is possible: callers retry start when the bind fails.
