@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { createAzureClient, parseAzureUri, type AzureConnectionOptions, type ResolvedAzureConnection } from './azure-config.js';
 import { azureCodeOf, azureStatusOf, translateAzureError } from './azure-errors.js';
 import { ObjectAlreadyExistsError, ObjectNotFoundError, StorageError } from './errors.js';
-import type { AzureEngineAccess, ListOptions, ObjectMeta, ObjectStore, PutOptions } from './object-store.js';
+import type { AzureEngineAccess, KnownObject, ListOptions, ObjectMeta, ObjectStore, PutOptions } from './object-store.js';
 import { holdsBytes } from './holds-bytes.js';
 import { immutableLocations } from './immutable-locations.js';
 import { pageEndsListing, takeWhileListed } from './list-take-while.js';
@@ -169,20 +169,22 @@ export class AzureObjectStore implements ObjectStore {
   }
 
   /** Data files, checkpoints and deletion vectors from the read cache, as far as one read's share allows (immutable-locations.ts). */
-  immutableLocations(keys: readonly string[]): Promise<string[]> {
-    return immutableLocations(keys, {
+  immutableLocations(keys: readonly (string | KnownObject)[]): Promise<string[]> {
+    return immutableLocations<{ meta: ObjectMeta; etag?: string; version?: string }>(keys, {
       head: (key) => this.headWithEtag(key),
+      known: ({ path: key, size, version }) => ({ meta: { path: key, size, lastModified: new Date(0) }, version }),
       cachedCopy: (key, found) => this.cachedCopy(key, found),
       engineLocation: (key) => this.engineLocation(key),
       shareBytes: this.cache.maxBytes * this.readShare,
     });
   }
 
-  private cachedCopy(key: string, found: { meta: ObjectMeta; etag: string }): Promise<string> {
-    const { meta, etag } = found;
-    return this.cache.get({ url: `${this.url}/${key}`, etag, size: meta.size }, key, async (temp) => {
+  /** A cached copy of the version found: by its ETag, or by the version the log gives (then fetched without a condition; the cache checks the size). */
+  private cachedCopy(key: string, found: { meta: ObjectMeta; etag?: string; version?: string }): Promise<string> {
+    const { meta, etag, version } = found;
+    return this.cache.get({ url: `${this.url}/${key}`, etag: etag ?? `log:${version ?? ''}`, size: meta.size }, key, async (temp) => {
       try {
-        const response = await this.client.getBlobClient(this.fullKey(key)).download(0, undefined, { conditions: { ifMatch: etag } });
+        const response = await this.client.getBlobClient(this.fullKey(key)).download(0, undefined, etag === undefined ? {} : { conditions: { ifMatch: etag } });
         if (response.readableStreamBody === undefined) throw new StorageError(`Azure returned no body for ${this.url}/${key}`, key);
         await pipeline(Readable.from(response.readableStreamBody), createWriteStream(temp, { flags: 'wx' }));
       } catch (error) {

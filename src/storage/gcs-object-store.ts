@@ -9,7 +9,7 @@ import { createGcsClients, parseGcsUri, type GcsConnectionOptions, type Resolved
 import { gcsStatusOf, isPreconditionFailed, isRetryableGcsError, translateGcsError } from './gcs-errors.js';
 import { immutableLocations } from './immutable-locations.js';
 import { pageEndsListing, takeWhileListed } from './list-take-while.js';
-import type { ListOptions, ObjectMeta, ObjectStore, PutOptions } from './object-store.js';
+import type { KnownObject, ListOptions, ObjectMeta, ObjectStore, PutOptions } from './object-store.js';
 import { ReadCache, type ReadCacheOptions } from './read-cache.js';
 
 export interface GcsStoreOptions extends GcsConnectionOptions {
@@ -188,20 +188,22 @@ export class GcsObjectStore implements ObjectStore {
    * this read's share; a missing one is named by its gs:// URL, so the read that needs it
    * fails naming it.
    */
-  immutableLocations(keys: readonly string[]): Promise<string[]> {
-    return immutableLocations(keys, {
+  immutableLocations(keys: readonly (string | KnownObject)[]): Promise<string[]> {
+    return immutableLocations<{ meta: ObjectMeta; generation?: string; version?: string }>(keys, {
       head: (key) => this.headWithGeneration(key),
+      known: ({ path: key, size, version }) => ({ meta: { path: key, size, lastModified: new Date(0) }, version }),
       cachedCopy: (key, found) => this.cachedCopy(key, found),
       engineLocation: (key) => `${this.url}/${key}`,
       shareBytes: Number.POSITIVE_INFINITY,
     });
   }
 
-  private cachedCopy(key: string, found: { meta: ObjectMeta; generation: string }): Promise<string> {
-    const { meta, generation } = found;
-    return this.cache.get({ url: `${this.url}/${key}`, etag: generation, size: meta.size }, key, async (temp) => {
+  /** A cached copy of the generation found, or of the version the log gives (then the live object; the cache checks the size). */
+  private cachedCopy(key: string, found: { meta: ObjectMeta; generation?: string; version?: string }): Promise<string> {
+    const { meta, generation, version } = found;
+    return this.cache.get({ url: `${this.url}/${key}`, etag: generation ?? `log:${version ?? ''}`, size: meta.size }, key, async (temp) => {
       try {
-        await this.bucket.file(this.fullKey(key), { generation }).download({ destination: temp });
+        await this.bucket.file(this.fullKey(key), generation === undefined ? {} : { generation }).download({ destination: temp });
       } catch (error) {
         throw this.translate(error, key);
       }

@@ -1,4 +1,4 @@
-export type { AzureEngineAccess, EngineAccess, ListOptions, ObjectMeta, ObjectStore, PutOptions, S3EngineAccess } from './object-store.js';
+export type { AzureEngineAccess, EngineAccess, KnownObject, ListOptions, ObjectMeta, ObjectStore, PutOptions, S3EngineAccess } from './object-store.js';
 export { LocalObjectStore, type LocalStoreOptions } from './local-object-store.js';
 export { S3ObjectStore, type S3StoreOptions } from './s3-object-store.js';
 export { GcsObjectStore, type GcsStoreOptions } from './gcs-object-store.js';

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { log } from '../log.js';
 import { ObjectAlreadyExistsError, ObjectNotFoundError, StorageError } from './errors.js';
 import { takeWhileListed } from './list-take-while.js';
-import type { ListOptions, ObjectMeta, ObjectStore, PutOptions } from './object-store.js';
+import type { KnownObject, ListOptions, ObjectMeta, ObjectStore, PutOptions } from './object-store.js';
 
 export const STAGING_DIR = '_staging';
 
@@ -129,8 +129,8 @@ export class LocalObjectStore implements ObjectStore {
     return this.resolve(key);
   }
 
-  async immutableLocations(keys: readonly string[]): Promise<string[]> {
-    return keys.map((key) => this.resolve(key));
+  async immutableLocations(keys: readonly (string | KnownObject)[]): Promise<string[]> {
+    return keys.map((key) => this.resolve(typeof key === 'string' ? key : key.path));
   }
 
   /** DuckDB opens local files with no setup. */

@@ -6,6 +6,18 @@ export interface ObjectMeta {
   lastModified: Date;
 }
 
+/**
+ * An object whose size and version the caller already knows, as a Delta log records its data
+ * files (`size`, `modificationTime`) and a listing its checkpoints: immutable objects named
+ * this way are not looked up again before they are read.
+ */
+export interface KnownObject {
+  path: string;
+  size: number;
+  /** Anything that changes when the object at `path` is replaced (the log's modification time). */
+  version: string;
+}
+
 export interface ListOptions {
   /** Only keys that sort after this one (lexicographically), like S3's StartAfter. */
   startAfter?: string;
@@ -91,7 +103,7 @@ export interface ObjectStore {
    * of the rest and of any object that is missing. Never for the log tail
    * (`_delta_log/*.json`, `_last_checkpoint`), which a new commit changes.
    */
-  immutableLocations(paths: readonly string[]): Promise<string[]>;
+  immutableLocations(paths: readonly (string | KnownObject)[]): Promise<string[]>;
   /** The connection DuckDB needs for `engineLocation`s (credentials resolved now), or undefined for local files. */
   engineAccess(): Promise<EngineAccess | undefined>;
   /** A new, empty local folder for DuckDB to write files into before they are published. */

@@ -3,6 +3,14 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { log } from '../log.js';
+import { StorageError } from './errors.js';
+
+/** A download whose size is not the size the cache was told (a log that records a wrong size, an object replaced meanwhile). */
+export class CachedSizeMismatchError extends StorageError {
+  constructor(key: string, got: number, expected: number) {
+    super(`Downloaded ${got} bytes of ${key}, expected ${expected}`, key);
+  }
+}
 
 export interface ReadCacheOptions {
   /** Default: `$AQUIFER_CACHE/objects`, else `~/.cache/aquifer/objects`. */
@@ -65,7 +73,7 @@ export class ReadCache {
     try {
       await fill(temp);
       const { size } = await fs.stat(temp);
-      if (size !== id.size) throw new Error(`downloaded ${size} bytes of ${key}, expected ${id.size}`);
+      if (size !== id.size) throw new CachedSizeMismatchError(key, size, id.size);
       await fs.rename(temp, target);
     } finally {
       await fs.rm(temp, { force: true });

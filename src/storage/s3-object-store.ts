@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ObjectAlreadyExistsError, StorageError } from './errors.js';
-import type { ListOptions, ObjectMeta, ObjectStore, PutOptions, S3EngineAccess } from './object-store.js';
+import type { KnownObject, ListOptions, ObjectMeta, ObjectStore, PutOptions, S3EngineAccess } from './object-store.js';
 import { holdsBytes } from './holds-bytes.js';
 import { immutableLocations } from './immutable-locations.js';
 import { pageEndsListing, takeWhileListed } from './list-take-while.js';
@@ -185,18 +185,20 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   /** Data files, checkpoints and deletion vectors from the read cache, as far as one read's share allows (immutable-locations.ts). */
-  immutableLocations(keys: readonly string[]): Promise<string[]> {
-    return immutableLocations(keys, {
+  immutableLocations(keys: readonly (string | KnownObject)[]): Promise<string[]> {
+    return immutableLocations<{ meta: ObjectMeta; etag?: string; version?: string }>(keys, {
       head: (key) => this.headWithEtag(key),
+      known: ({ path: key, size, version }) => ({ meta: { path: key, size, lastModified: new Date(0) }, version }),
       cachedCopy: (key, found) => this.cachedCopy(key, found),
       engineLocation: (key) => this.engineLocation(key),
       shareBytes: this.cache.maxBytes * this.readShare,
     });
   }
 
-  private cachedCopy(key: string, found: { meta: ObjectMeta; etag: string }): Promise<string> {
-    const { meta, etag } = found;
-    return this.cache.get({ url: `${this.url}/${key}`, etag, size: meta.size }, key, async (temp) => {
+  /** A cached copy of the version found: by its ETag, or by the version the log gives (then fetched without a condition; the cache checks the size). */
+  private cachedCopy(key: string, found: { meta: ObjectMeta; etag?: string; version?: string }): Promise<string> {
+    const { meta, etag, version } = found;
+    return this.cache.get({ url: `${this.url}/${key}`, etag: etag ?? `log:${version ?? ''}`, size: meta.size }, key, async (temp) => {
       try {
         const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key), IfMatch: etag }));
         if (response.Body === undefined) throw new StorageError(`S3 returned no body for ${this.url}/${key}`, key);

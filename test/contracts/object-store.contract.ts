@@ -82,6 +82,30 @@ export function runObjectStoreContract(name: string, create: () => Promise<Objec
       expect(readFileSync(local, 'utf8')).toBe('abc');
     });
 
+    it('locates objects whose size and version the caller knows the same way, a missing or mis-sized one at its engine location', async () => {
+      const store = await create();
+      await store.put('data/one.bin', 'one');
+      await store.put('data/two.bin', 'two');
+      const locations = await store.immutableLocations([
+        { path: 'data/two.bin', size: 3, version: '1' },
+        { path: 'data/gone.bin', size: 4, version: '1' },
+        { path: 'data/one.bin', size: 3, version: '1' },
+        { path: 'data/one.bin', size: 99, version: '2' },
+      ]);
+      const { existsSync, readFileSync } = await import('node:fs');
+      expect(locations[1]).toContain('data/gone.bin');
+      expect(existsSync(locations[1] ?? '')).toBe(false);
+      expect(locations[3]).toContain('data/one.bin');
+      for (const [index, content] of [
+        [0, 'two'],
+        [2, 'one'],
+      ] as const) {
+        const location = locations[index] ?? '';
+        if (existsSync(location)) expect(readFileSync(location, 'utf8')).toBe(content);
+        else expect(location).toBe(await store.engineLocation(index === 0 ? 'data/two.bin' : 'data/one.bin'));
+      }
+    });
+
     it('locates immutable objects in order, as local files holding them or engine locations, and missing ones at their engine location', async () => {
       const store = await create();
       await store.put('data/one.bin', 'one');

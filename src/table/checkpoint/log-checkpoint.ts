@@ -56,7 +56,7 @@ export async function writeCheckpointFromLog(
     const locals = await immutableEngineLocations(
       engine,
       store,
-      previous.map((f) => f.meta.path),
+      previous.map((f) => ({ path: f.meta.path, size: f.meta.size, version: String(f.meta.lastModified.getTime()) })),
     );
     const source = `read_parquet(${quoteLiteralList(locals)}, union_by_name = true)`;
     const reader = await engine.read(`SELECT * FROM ${source} LIMIT 0`);

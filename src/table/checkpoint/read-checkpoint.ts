@@ -1,7 +1,7 @@
 import type { Engine } from '../../engine/index.js';
 import { DuckDBStructType, DuckDBTypeId } from '@duckdb/node-api';
 import { EngineQueryError, quoteIdent, quoteLiteralList } from '../../engine/index.js';
-import type { ObjectStore } from '../../storage/index.js';
+import type { KnownObject, ObjectStore } from '../../storage/index.js';
 import { parseActionLines, parseAdd, type Action } from '../actions/index.js';
 import { InvalidLogError } from '../errors.js';
 import { LOG_DIR, type CheckpointFile } from '../log-segment/index.js';
@@ -24,7 +24,8 @@ export async function readCheckpointActions(engine: Engine, store: ObjectStore, 
       ...(await readParquetActions(
         engine,
         store,
-        parquet.map((f) => f.meta.path),
+        // Listed with the log: their size and time are known, so they are not looked up again.
+        parquet.map((f) => ({ path: f.meta.path, size: f.meta.size, version: String(f.meta.lastModified.getTime()) })),
       )),
     );
   }
@@ -76,17 +77,9 @@ function nestedJson(column: string, type: DuckDBTypeId | undefined): string {
   return `CASE WHEN ${column} IS NULL THEN NULL${empty} ELSE to_json(${column})::VARCHAR END`;
 }
 
-async function readParquetActions(engine: Engine, store: ObjectStore, keys: string[]): Promise<Action[]> {
-  const locals = await immutableEngineLocations(engine, store, keys);
-  for (const [index, key] of keys.entries()) {
-    if ((await store.head(key)) === undefined) {
-      throw new InvalidLogError(
-        `The checkpoint file ${key} is missing`,
-        locals[index] ?? key,
-        'A checkpoint named by the log is gone; restore it or remove _last_checkpoint so readers replay the commits.',
-      );
-    }
-  }
+async function readParquetActions(engine: Engine, store: ObjectStore, objects: readonly (string | KnownObject)[]): Promise<Action[]> {
+  const locals = await immutableEngineLocations(engine, store, objects);
+  const keys = objects.map((o) => (typeof o === 'string' ? o : o.path));
   const where = keys.join(', ');
   const source = `read_parquet(${quoteLiteralList(locals)}, union_by_name = true, filename = 'aq_file', file_row_number = true)`;
   try {
@@ -113,6 +106,17 @@ async function readParquetActions(engine: Engine, store: ObjectStore, keys: stri
     return actions;
   } catch (error) {
     if (error instanceof EngineQueryError) {
+      // Looked up only now that the read failed: a missing part is the likelier story.
+      for (const [index, key] of keys.entries()) {
+        if ((await store.head(key)) === undefined) {
+          throw new InvalidLogError(
+            `The checkpoint file ${key} is missing`,
+            locals[index] ?? key,
+            'A checkpoint named by the log is gone; restore it or remove _last_checkpoint so readers replay the commits.',
+            error,
+          );
+        }
+      }
       throw new InvalidLogError(
         `Checkpoint ${where} cannot be read as Parquet: ${error.message}`,
         where,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Engine } from '../../engine/index.js';
-import type { ObjectStore } from '../../storage/index.js';
+import type { KnownObject, ObjectStore } from '../../storage/index.js';
 
 /**
  * How early, before temporary credentials expire, the engine's secret is renewed: the
@@ -91,13 +91,16 @@ export async function engineLocation(engine: Engine, store: ObjectStore, key: st
  * locations. Never for `_delta_log/*.json` or `_last_checkpoint`: a cached log tail
  * would hide new commits.
  */
-export async function immutableEngineLocations(engine: Engine, store: ObjectStore, keys: readonly string[]): Promise<string[]> {
+export async function immutableEngineLocations(engine: Engine, store: ObjectStore, keys: readonly (string | KnownObject)[]): Promise<string[]> {
   await connectEngine(engine, store);
   return store.immutableLocations(keys);
 }
 
 /** `immutableEngineLocations` for keys that may live in different stores (absolute paths in the log), in order. */
-export async function immutableEngineLocationsOf(engine: Engine, resolved: readonly { store: ObjectStore; key: string }[]): Promise<string[]> {
+export async function immutableEngineLocationsOf(
+  engine: Engine,
+  resolved: readonly { store: ObjectStore; key: string; size?: number; version?: string }[],
+): Promise<string[]> {
   const byStore = new Map<ObjectStore, number[]>();
   for (const [index, { store }] of resolved.entries()) {
     const indexes = byStore.get(store) ?? [];
@@ -109,7 +112,10 @@ export async function immutableEngineLocationsOf(engine: Engine, resolved: reado
     const found = await immutableEngineLocations(
       engine,
       store,
-      indexes.map((i) => resolved[i]?.key ?? ''),
+      indexes.map((i): string | KnownObject => {
+        const { key, size, version } = resolved[i] ?? { key: '' };
+        return size === undefined || version === undefined ? key : { path: key, size, version };
+      }),
     );
     for (const [n, index] of indexes.entries()) locations[index] = found[n] ?? '';
   }

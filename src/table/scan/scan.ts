@@ -183,7 +183,11 @@ export class Scan {
     // maps back to the file; a cached copy there could be evicted between the two lookups.
     const locals = rowIds
       ? await Promise.all(resolved.map((r) => engineLocation(this.engine, r.store, r.key)))
-      : await immutableEngineLocationsOf(this.engine, resolved);
+      : await immutableEngineLocationsOf(
+          this.engine,
+          // The log gives each file's size and time: a warm read need not look them up.
+          resolved.map((r, i) => ({ ...r, size: files[i]?.size ?? 0, version: String(files[i]?.modificationTime ?? 0) })),
+        );
     const located = files.map((file, index) => ({ file, local: locals[index] ?? '' }));
     for (const { file, local } of located) this.locations.set(file.path, local);
     const stored = await this.storedTypes(
