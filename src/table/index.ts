@@ -7,13 +7,14 @@ export {
   type HistoryEntry,
   SUPPORTED_READER_FEATURES,
   parseTimestamp,
+  statsNumRecords,
   TXN_RETENTION_PROPERTY,
   IDEMPOTENCY_KEY_RETENTION_PROPERTY,
   IDEMPOTENCY_APP_PREFIX,
   txnExpiry,
   type TxnExpiry,
 } from './snapshot/index.js';
-export { Scan, type ScanOptions, type ScanPlan } from './scan/index.js';
+export { Scan, ROW_FILE_COLUMN, ROW_INDEX_COLUMN, type ScanOptions, type ScanPlan } from './scan/index.js';
 export * from './errors.js';
 export { commitOutcomeUnknown } from './commit/index.js';
 export type { Action, AddFile, RemoveFile, Metadata, Protocol, Txn, CommitInfo, DomainMetadata, DeletionVectorDescriptor } from './actions/index.js';

@@ -11,12 +11,13 @@ const ALLOWED: Record<string, readonly string[]> = {
   storage: [],
   project: ['storage'],
   table: ['engine', 'storage'],
-  ingest: ['table', 'engine', 'storage', 'project'],
-  features: ['table', 'engine', 'project', 'ingest'],
+  quality: ['table', 'engine', 'storage', 'project'],
+  ingest: ['table', 'engine', 'storage', 'project', 'quality'],
+  features: ['table', 'engine', 'project', 'ingest', 'quality'],
   conformance: ['table', 'engine', 'storage'],
-  server: ['ingest', 'features', 'table', 'engine', 'project'],
-  cli: ['table', 'engine', 'storage', 'project', 'conformance', 'ingest', 'features', 'server'],
-  demo: ['table', 'engine', 'storage', 'project', 'ingest', 'features'],
+  server: ['ingest', 'features', 'quality', 'table', 'engine', 'project'],
+  cli: ['table', 'engine', 'storage', 'project', 'conformance', 'ingest', 'features', 'quality', 'server'],
+  demo: ['table', 'engine', 'storage', 'project', 'ingest', 'features', 'quality'],
 };
 /** Files at the root of src/ that any folder may import. */
 const SHARED_ROOT_FILES = new Set(['errors.ts', 'error-codes.ts', 'log.ts']);

@@ -76,6 +76,12 @@ export class Scan {
     return this.planned;
   }
 
+  /** The files the scan reads, each with where DuckDB opens it: what `_aq_file` holds in a `rowIds` scan. */
+  async fileLocations(): Promise<{ file: AddFile; location: string }[]> {
+    const plan = await this.plan();
+    return plan.files.map((file) => ({ file, location: this.locations.get(file.path) ?? '' }));
+  }
+
   async sql(): Promise<string> {
     return (await this.plan()).sql;
   }

@@ -1,0 +1,24 @@
+import { AquiferError } from '../errors.js';
+
+/** A suite or one of its expectations cannot be used: an unknown type, kwargs that do not fit it, a file that is not a suite. */
+export class SuiteInvalidError extends AquiferError {
+  constructor(message: string, value: unknown, hint: string) {
+    super('QUALITY_SUITE_INVALID', message, { value, hint });
+  }
+}
+
+export class SuiteNotFoundError extends AquiferError {
+  constructor(name: string, hint = 'List the suites with `aquifer quality suites`, or import one with `aquifer quality import FILE`.') {
+    super('QUALITY_SUITE_NOT_FOUND', `No quality suite named ${name}`, { value: name, hint });
+  }
+}
+
+/** A custom expectation names a column the data does not have (built-in ones report it in their result, as GE does). */
+export class QualityColumnNotFoundError extends AquiferError {
+  constructor(column: string, expectation: string, available: readonly string[]) {
+    super('QUALITY_COLUMN_NOT_FOUND', `The expectation ${expectation} names the column ${column}, which the data does not have`, {
+      value: column,
+      hint: `Columns: ${available.slice(0, 20).join(', ')}${available.length > 20 ? ', …' : ''}.`,
+    });
+  }
+}

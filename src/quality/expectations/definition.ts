@@ -1,0 +1,77 @@
+import type { z } from 'zod';
+import type { StructField } from '../../table/index.js';
+import type { JsonValue } from '../validate/results.js';
+
+/** GE's families: how an expectation is evaluated and what its result looks like. */
+export type ExpectationFamily = 'column_map' | 'column_pair_map' | 'multicolumn_map' | 'column_aggregate' | 'table';
+
+/** The columns of the data being validated, with their Delta types. */
+export interface DataShape {
+  readonly fields: readonly StructField[];
+  field(name: string): StructField | undefined;
+}
+
+/** SQL over the rows being validated: `rows` is the relation to name in FROM clauses. */
+export interface RowsQuery {
+  readonly rows: string;
+  query(sql: string): Promise<Record<string, unknown>[]>;
+}
+
+/**
+ * A per-row expectation: each row that takes part (`considered`, GE's non-missing rows) is
+ * expected or not (`unexpected`), so every failing row can be named and a gate can send it
+ * to quarantine. Both are SQL over the columns of one row; `unexpected` may use subqueries
+ * over `rows` (uniqueness needs the other rows).
+ */
+export interface MapExpectation<K> {
+  readonly family: 'column_map' | 'column_pair_map' | 'multicolumn_map';
+  readonly kwargs: z.ZodType<K>;
+  /** The columns whose values a result reports for a failing row, in order; all must exist. */
+  columns(kwargs: K): string[];
+  considered(kwargs: K, shape: DataShape): string;
+  unexpected(kwargs: K, shape: DataShape, rows: string): string;
+  /**
+   * not_be_null and be_null: GE counts them over all rows (no missing rows), so their
+   * result has no `missing_*` keys and `unexpected_percent` is over every row.
+   */
+  readonly overAllRows?: boolean;
+  /** GE's be_null leaves `unexpected_index_column_names` out of its result; kept out here too. */
+  readonly omitsIndexColumnNames?: boolean;
+  /** Whether `unexpected` looks at other rows (a gate cannot judge such a row alone within a batch). */
+  readonly acrossRows?: boolean;
+}
+
+/** What an aggregate or table expectation found. */
+export interface AggregateOutcome {
+  success: boolean;
+  result: Record<string, JsonValue>;
+}
+
+/**
+ * An expectation on the data as a whole (a column's mean, the row count, the column list):
+ * its `metrics` are aggregate SQL computed in the same single pass as every other
+ * expectation's; `evaluate` turns them into GE's result, querying further only where one
+ * pass cannot answer (quantiles need the count first).
+ */
+export interface AggregateExpectation<K> {
+  readonly family: 'column_aggregate' | 'table';
+  readonly kwargs: z.ZodType<K>;
+  /** Columns that must exist for the expectation to be evaluated. */
+  columns(kwargs: K): string[];
+  metrics(kwargs: K, shape: DataShape, rows: string): Record<string, string>;
+  evaluate(
+    kwargs: K,
+    metrics: Readonly<Record<string, unknown>>,
+    context: { shape: DataShape; query: RowsQuery },
+  ): AggregateOutcome | Promise<AggregateOutcome>;
+}
+
+export type ExpectationDefinition = MapExpectation<unknown> | AggregateExpectation<unknown>;
+
+/** Erase a definition's kwargs type for the catalogue; its schema checks the kwargs before any use. */
+export const defineMap = <K>(definition: MapExpectation<K>): MapExpectation<unknown> => definition as unknown as MapExpectation<unknown>;
+export const defineAggregate = <K>(definition: AggregateExpectation<K>): AggregateExpectation<unknown> =>
+  definition as unknown as AggregateExpectation<unknown>;
+
+export const isMap = (definition: ExpectationDefinition): definition is MapExpectation<unknown> =>
+  definition.family === 'column_map' || definition.family === 'column_pair_map' || definition.family === 'multicolumn_map';

@@ -1,0 +1,205 @@
+import type { Engine } from '../../engine/index.js';
+import { quoteIdent } from '../../engine/index.js';
+import { firstIssue } from '../../project/index.js';
+import type { StructField } from '../../table/index.js';
+import { EXPECTATIONS } from '../expectations/catalogue.js';
+import { isMap, type DataShape, type ExpectationDefinition, type MapExpectation, type RowsQuery } from '../expectations/definition.js';
+import { SuiteInvalidError } from '../errors.js';
+import type { ExpectationConfig, ExpectationSuite } from '../suite/suite.js';
+import { mapResult, mapSuccess, type FailingRow, type MapCounts } from './map-result.js';
+import { atLeast, MAX_UNEXPECTED_VALUES, parseResultFormat, type ResultFormat } from './result-format.js';
+import { echoConfig, NO_EXCEPTION, statistics, type ExpectationResult, type SuiteValidationResult } from './results.js';
+
+/** The relation every query of one validation reads its rows from. */
+export const ROWS = 'aq_rows';
+/** Each row's 0-based position in the data, which every source must provide. */
+export const POSITION_COLUMN = '_aq_pos';
+
+/** Rows to validate: any DuckDB query, with each row's position in `_aq_pos`. */
+export interface ValidationSource {
+  /** SQL giving the rows: the columns of `fields`, `_aq_pos`, and any bookkeeping columns (ignored). */
+  sql: string;
+  fields: readonly StructField[];
+}
+
+export interface ValidateRowsOptions {
+  /** GE's result_format for expectations that do not set their own: a level name or a dict. Default SUMMARY. */
+  resultFormat?: unknown;
+  /** Columns naming a failing row in `unexpected_index_list` (GE's `unexpected_index_column_names`). */
+  idColumns?: readonly string[];
+  /** Told the fraction done (0..1) of the pass over the data. */
+  onProgress?: (fraction: number) => void;
+  /** Carried into the result's `meta` (what was validated). */
+  meta?: Record<string, unknown>;
+}
+
+/** One expectation of the suite, checked and bound to its definition. */
+export interface CompiledExpectation {
+  index: number;
+  config: ExpectationConfig;
+  definition: ExpectationDefinition;
+  kwargs: Record<string, unknown>;
+  format: ResultFormat;
+  /** Why it cannot be evaluated on this data (a column that does not exist), as GE reports it. */
+  problem?: string;
+}
+
+/** Check a suite's expectations: known types, kwargs that fit them, a result_format GE would take. */
+export function compileSuite(suite: ExpectationSuite, shape: DataShape, defaults: ResultFormat): CompiledExpectation[] {
+  return suite.expectations.map((config, index) => {
+    const definition = EXPECTATIONS.get(config.type);
+    if (definition === undefined) {
+      throw new SuiteInvalidError(
+        `Expectation ${index + 1} of suite ${suite.name} has the unknown type ${config.type}`,
+        config.type,
+        'See `aquifer quality expectations` for the types Aquifer evaluates.',
+      );
+    }
+    const parsed = definition.kwargs.safeParse(config.kwargs);
+    if (!parsed.success) {
+      const issue = firstIssue(parsed.error);
+      throw new SuiteInvalidError(
+        `Expectation ${index + 1} of suite ${suite.name} (${config.type}) has invalid kwargs: ${issue.path === '' ? '' : `${issue.path}: `}${issue.message}`,
+        config.kwargs,
+        "Write the kwargs as GE 1.x names them for this expectation; docs/quality.md lists each one's.",
+      );
+    }
+    const kwargs = parsed.data as Record<string, unknown>;
+    const format = parseResultFormat(kwargs['result_format'], defaults);
+    const missing = definition.columns(kwargs).find((c) => shape.field(c) === undefined);
+    const compiled: CompiledExpectation = { index, config, definition, kwargs, format };
+    if (missing !== undefined) compiled.problem = `The column ${missing} does not exist (columns: ${shape.fields.map((f) => f.name).join(', ')})`;
+    return compiled;
+  });
+}
+
+export function dataShape(fields: readonly StructField[]): DataShape {
+  const byName = new Map(fields.map((f) => [f.name, f]));
+  return { fields, field: (name) => byName.get(name) };
+}
+
+/**
+ * Validate rows against a suite in DuckDB: one aggregate pass computes every per-row
+ * expectation's counts and every aggregate's metrics together; failing rows are then read
+ * back only for expectations that failed, and only as many as the result format shows.
+ * The rows never pass through JavaScript.
+ */
+export async function validateRows(
+  engine: Engine,
+  source: ValidationSource,
+  suite: ExpectationSuite,
+  options: ValidateRowsOptions = {},
+): Promise<SuiteValidationResult> {
+  const shape = dataShape(source.fields);
+  const defaults = parseResultFormat(options.resultFormat);
+  if (options.idColumns !== undefined && options.idColumns.length > 0) defaults.unexpectedIndexColumnNames = [...options.idColumns];
+  for (const id of defaults.unexpectedIndexColumnNames ?? []) {
+    if (shape.field(id) === undefined)
+      throw new SuiteInvalidError(`The id column ${id} does not exist`, id, `Columns: ${source.fields.map((f) => f.name).join(', ')}.`);
+  }
+  const compiled = compileSuite(suite, shape, defaults);
+  const withRows = (sql: string): string => `WITH ${ROWS} AS (${source.sql}) ${sql}`;
+  const query: RowsQuery = { rows: ROWS, query: (sql) => engine.query(withRows(sql)) };
+
+  const selects = ['count(*) AS aq_rows_n'];
+  for (const e of compiled) {
+    if (e.problem !== undefined) continue;
+    if (isMap(e.definition)) {
+      const considered = e.definition.considered(e.kwargs, shape);
+      selects.push(`count(*) FILTER (WHERE ${considered}) AS ${quoteIdent(`c${e.index}`)}`);
+      selects.push(`count(*) FILTER (WHERE (${considered}) AND (${e.definition.unexpected(e.kwargs, shape, ROWS)})) AS ${quoteIdent(`u${e.index}`)}`);
+    } else {
+      for (const [name, sql] of Object.entries(e.definition.metrics(e.kwargs, shape, ROWS))) selects.push(`${sql} AS ${quoteIdent(`m${e.index}_${name}`)}`);
+    }
+  }
+  const [pass] = await engine.query(
+    withRows(`SELECT ${selects.join(', ')} FROM ${ROWS}`),
+    options.onProgress === undefined ? {} : { onProgress: options.onProgress },
+  );
+  const values = pass ?? {};
+  const rows = Number(values['aq_rows_n'] ?? 0);
+
+  const results: ExpectationResult[] = [];
+  for (const e of compiled) {
+    const base = { expectation_config: echoConfig(e.config), meta: {} };
+    if (e.problem !== undefined) {
+      results.push({
+        ...base,
+        success: false,
+        result: {},
+        exception_info: { raised_exception: true, exception_traceback: null, exception_message: e.problem },
+      });
+      continue;
+    }
+    if (isMap(e.definition)) {
+      const counts: MapCounts = { rows, considered: Number(values[`c${e.index}`] ?? 0), unexpected: Number(values[`u${e.index}`] ?? 0) };
+      const success = mapSuccess(counts, typeof e.kwargs['mostly'] === 'number' ? e.kwargs['mostly'] : 1, e.definition.overAllRows === true);
+      const columns = e.definition.columns(e.kwargs);
+      const wantRows = counts.unexpected > 0 && atLeast(e.format, 'BASIC');
+      const failing = wantRows
+        ? await failingRows(
+            query,
+            e.definition,
+            e,
+            shape,
+            columns,
+            atLeast(e.format, 'COMPLETE') ? Math.max(MAX_UNEXPECTED_VALUES, e.format.partialUnexpectedCount) : e.format.partialUnexpectedCount,
+          )
+        : [];
+      const all =
+        wantRows && atLeast(e.format, 'COMPLETE') && counts.unexpected > failing.length
+          ? await failingRows(query, e.definition, e, shape, columns, undefined)
+          : undefined;
+      const nullsAreNaN = columns.length === 1 && isNumeric(shape, columns[0] as string);
+      results.push({ ...base, success, result: mapResult(e.definition, columns, counts, failing, all, e.format, nullsAreNaN), exception_info: NO_EXCEPTION });
+    } else {
+      const metrics: Record<string, unknown> = {};
+      for (const name of Object.keys(e.definition.metrics(e.kwargs, shape, ROWS))) metrics[name] = values[`m${e.index}_${name}`];
+      const outcome = await e.definition.evaluate(e.kwargs, metrics, { shape, query });
+      results.push({ ...base, success: outcome.success, result: e.format.level === 'BOOLEAN_ONLY' ? {} : outcome.result, exception_info: NO_EXCEPTION });
+    }
+  }
+  return {
+    success: results.every((r) => r.success),
+    results,
+    suite_name: suite.name,
+    suite_parameters: {},
+    statistics: statistics(results),
+    meta: { ...(options.meta ?? {}) },
+    id: null,
+  };
+}
+
+const NUMERIC = new Set(['byte', 'short', 'integer', 'long', 'float', 'double']);
+
+/** Whether pandas reads the column as numbers, where a missing value is NaN (an integer column with nulls becomes float64). */
+function isNumeric(shape: DataShape, name: string): boolean {
+  const type = shape.field(name)?.type;
+  return type?.kind === 'primitive' && NUMERIC.has(type.name);
+}
+
+/** The failing rows of one per-row expectation, in row order: the first `limit`, or all. */
+async function failingRows(
+  query: RowsQuery,
+  definition: MapExpectation<unknown>,
+  e: CompiledExpectation,
+  shape: DataShape,
+  columns: readonly string[],
+  limit: number | undefined,
+): Promise<FailingRow[]> {
+  const ids = e.format.unexpectedIndexColumnNames ?? [];
+  const select = [
+    ...columns.map((c, i) => `${quoteIdent(c)} AS ${quoteIdent(`v${i}`)}`),
+    ...ids.map((c, i) => `${quoteIdent(c)} AS ${quoteIdent(`k${i}`)}`),
+    `${POSITION_COLUMN} AS aq_pos`,
+  ];
+  const where = `(${definition.considered(e.kwargs, shape)}) AND (${definition.unexpected(e.kwargs, shape, ROWS)})`;
+  const found = await query.query(
+    `SELECT ${select.join(', ')} FROM ${ROWS} WHERE ${where} ORDER BY ${POSITION_COLUMN}${limit === undefined ? '' : ` LIMIT ${limit}`}`,
+  );
+  return found.map((row) => ({
+    values: columns.map((_, i) => row[`v${i}`]),
+    ids: ids.map((_, i) => row[`k${i}`]),
+    position: Number(row['aq_pos']),
+  }));
+}
