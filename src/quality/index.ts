@@ -23,3 +23,4 @@ export {
 export { tableSource, FILE_COLUMN, ROW_COLUMN, type TableSource } from './validate/table-source.js';
 export { validate, type ValidateOptions } from './validate/validate-table.js';
 export { SuiteInvalidError, SuiteNotFoundError, QualityColumnNotFoundError } from './errors.js';
+export { readSuite, readSuiteFile, listSuites, writeSuite, suitePath, SUITES_DIR, MAX_SUITE_BYTES } from './suite/suite-store.js';
