@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { profile, type ColumnProfile } from '../../../src/quality/index.js';
+import { DeltaTable } from '../../../src/table/index.js';
+import { tableFixture } from '../../support/table-fixture.js';
+
+const fixture = tableFixture();
+
+const ROWS = `SELECT * FROM (VALUES
+  (1, 10.0::DOUBLE, 'ab', true, DATE '2024-01-02'),
+  (2, 'NaN'::DOUBLE, 'héé', false, DATE '2024-01-01'),
+  (3, NULL, 'ab', true, NULL),
+  (4, 20.0, NULL, true, DATE '2024-01-03'),
+  (5, 30.0, 'e\u0301🇳🇱', NULL, DATE '2024-01-03')
+) t(id, price, name, ok, day)`;
+
+async function planted(): Promise<DeltaTable> {
+  const { table } = await DeltaTable.create(fixture.location(), { engine: fixture.engine(), data: { sql: ROWS } });
+  return table;
+}
+
+const column = (columns: readonly ColumnProfile[], name: string): ColumnProfile => {
+  const found = columns.find((c) => c.name === name);
+  if (found === undefined) throw new Error(`no column ${name}`);
+  return found;
+};
+
+describe('profile', () => {
+  it('counts NaN in a float column as null, as GE does, and leaves it out of every statistic', async () => {
+    const p = await profile(await planted());
+    const price = column(p.columns, 'price');
+    expect(price).toMatchObject({
+      type: 'double',
+      kind: 'numeric',
+      row_count: 5,
+      null_count: 2,
+      null_share: 0.4,
+      distinct_count: 3,
+      min: 10,
+      max: 30,
+      mean: 20,
+    });
+    expect(price.stdev).toBeCloseTo(10, 12);
+    expect(price.top_values).toEqual([
+      { value: 10, count: 1 },
+      { value: 20, count: 1 },
+      { value: 30, count: 1 },
+    ]);
+    expect(price.histogram?.bins.reduce((n, b) => n + b.count, 0)).toBe(3);
+  });
+
+  it("takes quantiles with pandas' nearest method (round half to even of (n-1)q), not DuckDB's quantile_disc", async () => {
+    const p = await profile(await planted());
+    // id: 1..5, n = 5: (n-1)q = 0.2, 1, 2, 3, 3.8 -> indices 0, 1, 2, 3, 4.
+    expect(column(p.columns, 'id').quantiles).toEqual({ quantiles: [0.05, 0.25, 0.5, 0.75, 0.95], values: [1, 2, 3, 4, 5] });
+    // price: 10, 20, 30, n = 3: (n-1)q = 0.1, 0.5 (-> 0, even), 1, 1.5 (-> 2, even), 1.9.
+    expect(column(p.columns, 'price').quantiles?.values).toEqual([10, 10, 20, 30, 30]);
+  });
+
+  it('gives one histogram bin per value for a narrow integer range, and fixed bins between min and max otherwise', async () => {
+    const p = await profile(await planted());
+    expect(column(p.columns, 'id').histogram).toEqual({
+      of: 'values',
+      bins: [1, 2, 3, 4, 5].map((v) => ({ lower: v, upper: v + 1, count: 1 })),
+    });
+    const price = column(p.columns, 'price').histogram;
+    expect(price?.bins).toHaveLength(10);
+    expect(price?.bins[0]).toEqual({ lower: 10, upper: 12, count: 1 });
+    expect(price?.bins[9]).toEqual({ lower: 28, upper: 30, count: 1 });
+  });
+
+  it('measures strings in code points (as Python len), with top values by count and all distinct values when few', async () => {
+    const name = column((await profile(await planted())).columns, 'name');
+    expect(name).toMatchObject({ kind: 'string', null_count: 1, distinct_count: 3, min_length: 2, max_length: 4, min: 'ab' });
+    expect(name.top_values[0]).toEqual({ value: 'ab', count: 2 });
+    expect(name.distinct_values).toEqual(['ab', 'e\u0301🇳🇱', 'héé']);
+    expect(name.histogram).toEqual({
+      of: 'lengths',
+      bins: [
+        { lower: 2, upper: 3, count: 2 },
+        { lower: 3, upper: 4, count: 1 },
+        { lower: 4, upper: 5, count: 1 },
+      ],
+    });
+  });
+
+  it('profiles booleans and dates by their values, without numeric statistics', async () => {
+    const p = await profile(await planted());
+    expect(column(p.columns, 'ok')).toMatchObject({ kind: 'boolean', null_count: 1, distinct_count: 2, min: null, mean: null, histogram: null });
+    expect(column(p.columns, 'ok').top_values).toEqual([
+      { value: true, count: 3 },
+      { value: false, count: 1 },
+    ]);
+    expect(column(p.columns, 'day')).toMatchObject({ kind: 'temporal', min: '2024-01-01', max: '2024-01-03', quantiles: null });
+    expect(column(p.columns, 'day').top_values[0]).toEqual({ value: '2024-01-03', count: 2 });
+  });
+
+  it('writes every key of every column, in one order, so profiles diff as JSON', async () => {
+    const p = await profile(await planted());
+    expect(Object.keys(p)).toEqual(['table', 'version', 'row_count', 'column_count', 'quantile_method', 'columns']);
+    const keys = Object.keys(p.columns[0] as ColumnProfile);
+    for (const c of p.columns) expect(Object.keys(c)).toEqual(keys);
+    expect(JSON.parse(JSON.stringify(p))).toEqual(p);
+  });
+
+  it('profiles an earlier version and an empty table', async () => {
+    const table = await planted();
+    await table.append({ sql: 'SELECT 6 AS id, 40.0::DOUBLE AS price, NULL::VARCHAR AS name, NULL::BOOLEAN AS ok, NULL::DATE AS day' });
+    expect((await profile(table)).row_count).toBe(6);
+    expect(await profile(table, { version: 0 })).toMatchObject({ version: 0, row_count: 5 });
+
+    const { table: empty } = await DeltaTable.create(fixture.location(), { engine: fixture.engine(), data: { sql: `${ROWS} LIMIT 0` } });
+    const p = await profile(empty);
+    expect(p.row_count).toBe(0);
+    expect(column(p.columns, 'price')).toMatchObject({ null_share: null, distinct_count: 0, min: null, quantiles: null, histogram: null, top_values: [] });
+  });
+});
