@@ -42,3 +42,4 @@ export {
   type ProfileSource,
 } from './profile/profile.js';
 export type { ColumnKind } from './profile/column-kind.js';
+export { suggestSuite, type SuggestOptions } from './profile/suggest-suite.js';

@@ -1,6 +1,10 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { profile, type ColumnProfile } from '../../../src/quality/index.js';
+import { profile, PROFILE_QUANTILES, type ColumnProfile } from '../../../src/quality/index.js';
 import { DeltaTable } from '../../../src/table/index.js';
+import { GeReference, geReferenceAvailable, geResultsFor, type GeSuite } from '../../support/ge-reference.js';
+import { referencePython } from '../../support/reference-readers.js';
+import { tempDir } from '../../support/temp.js';
 import { tableFixture } from '../../support/table-fixture.js';
 
 const fixture = tableFixture();
@@ -113,4 +117,50 @@ describe('profile', () => {
     expect(p.row_count).toBe(0);
     expect(column(p.columns, 'price')).toMatchObject({ null_share: null, distinct_count: 0, min: null, quantiles: null, histogram: null, top_values: [] });
   });
+});
+
+const ready = geReferenceAvailable();
+
+describe.skipIf(!ready)('profile figures against GE 1.x on the planted-defect table', () => {
+  it("gives GE's null counts, distinct counts, extremes, mean, stdev and quantiles for every column", async () => {
+    const dir = await tempDir('aquifer-profile-ge-');
+    const ge = new GeReference(referencePython() as string, dir);
+    const planted = await ge.writePlantedDefects(dir);
+    const { table } = await DeltaTable.create(path.join(dir, 'table'), { engine: fixture.engine(), data: { files: planted.data } });
+    const p = await profile(table);
+    const wide = { min_value: -1e18, max_value: 1e18 };
+    const numeric = p.columns.filter((c) => c.kind === 'numeric');
+    const suite: GeSuite = {
+      name: 'profile_figures',
+      expectations: [
+        ...p.columns.map((c) => ({ type: 'expect_column_values_to_not_be_null', kwargs: { column: c.name } })),
+        ...p.columns
+          .filter((c) => c.kind !== 'temporal')
+          .map((c) => ({ type: 'expect_column_unique_value_count_to_be_between', kwargs: { column: c.name, ...wide } })),
+        ...numeric.flatMap((c) => [
+          ...['min', 'max', 'mean', 'stdev'].map((stat) => ({ type: `expect_column_${stat}_to_be_between`, kwargs: { column: c.name, ...wide } })),
+          {
+            type: 'expect_column_quantile_values_to_be_between',
+            kwargs: { column: c.name, quantile_ranges: { quantiles: PROFILE_QUANTILES, value_ranges: PROFILE_QUANTILES.map(() => [null, null]) } },
+          },
+        ]),
+      ],
+    };
+    const reference = await ge.validate(planted.data, suite, { resultFormat: 'SUMMARY' });
+    const observed = (type: string, name: string): unknown => geResultsFor(reference, type, { column: name })[0]?.result.observed_value;
+    for (const c of p.columns) {
+      expect(c.null_count, c.name).toBe(geResultsFor(reference, 'expect_column_values_to_not_be_null', { column: c.name })[0]?.result.unexpected_count);
+      if (c.kind !== 'temporal') expect(c.distinct_count, c.name).toBe(observed('expect_column_unique_value_count_to_be_between', c.name));
+    }
+    for (const c of numeric) {
+      for (const stat of ['min', 'max', 'mean', 'stdev'] as const) {
+        const theirs = observed(`expect_column_${stat}_to_be_between`, c.name) as number;
+        expect(Math.abs((c[stat] as number) - theirs), `${stat} of ${c.name}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(theirs)));
+      }
+      expect(c.quantiles?.values, `quantiles of ${c.name}`).toEqual(
+        (observed('expect_column_quantile_values_to_be_between', c.name) as { values: number[] }).values,
+      );
+    }
+    expect(numeric.map((c) => c.name)).toContain('ratio');
+  }, 120_000);
 });
