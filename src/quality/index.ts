@@ -43,3 +43,5 @@ export {
 } from './profile/profile.js';
 export type { ColumnKind } from './profile/column-kind.js';
 export { suggestSuite, type SuggestOptions } from './profile/suggest-suite.js';
+export { renderValidationReport, type ValidationReportOptions } from './report/validation-report.js';
+export { renderProfileReport, type ProfileReportOptions } from './report/profile-report.js';
