@@ -151,8 +151,9 @@ export async function profileRows(engine: Engine, source: ProfileSource, options
       if (lo !== null && hi !== null) {
         const b = binning(lo, hi, isInteger(c.field.type), HISTOGRAM_BINS);
         bins.set(c.index, b);
-        const finite = isFloating(c.field.type) ? ` AND isfinite(${c.value})` : '';
-        second.push(`histogram(${b.bin(`${c.value}`)}) FILTER (WHERE ${c.value} IS NOT NULL${finite}) AS ${key(c.index, 'h')}`);
+        // A FILTER does not keep an infinity from the bin arithmetic, which cannot cast it.
+        const finite = isFloating(c.field.type) ? `CASE WHEN isfinite(${c.value}) THEN ${c.value} END` : c.value;
+        second.push(`histogram(${b.bin(finite)}) FILTER (WHERE ${finite} IS NOT NULL) AS ${key(c.index, 'h')}`);
       }
     } else if (c.kind === 'string') {
       const lo = number(c, 'minlen');
@@ -232,9 +233,22 @@ function statistics(c: Column): string[] {
   if (c.kind === 'other') return out;
   out.push(as(`count(DISTINCT ${v})`, 'distinct'));
   if (c.kind === 'numeric') {
-    out.push(as(`min(${v})`, 'min'), as(`max(${v})`, 'max'), as(`avg(${v})`, 'mean'), as(`stddev_samp(${v})`, 'stdev'));
-    // Infinities are values to pandas, but bins need finite edges.
-    if (isFloating(c.field.type)) out.push(as(`min(${v}) FILTER (WHERE isfinite(${v}))`, 'flo'), as(`max(${v}) FILTER (WHERE isfinite(${v}))`, 'fhi'));
+    out.push(as(`min(${v})`, 'min'), as(`max(${v})`, 'max'));
+    if (isFloating(c.field.type)) {
+      // Infinities are values to pandas: its mean is ±inf (NaN with both), its std NaN; DuckDB
+      // refuses them in stddev_samp. Bins need finite edges.
+      const pos = `bool_or(${v} = 'inf'::DOUBLE)`;
+      const neg = `bool_or(${v} = '-inf'::DOUBLE)`;
+      out.push(
+        as(
+          `CASE WHEN ${pos} AND ${neg} THEN 'NaN'::DOUBLE WHEN ${pos} THEN 'inf'::DOUBLE WHEN ${neg} THEN '-inf'::DOUBLE ELSE avg(${v}) FILTER (WHERE isfinite(${v})) END`,
+          'mean',
+        ),
+        as(`CASE WHEN ${pos} OR ${neg} THEN 'NaN'::DOUBLE ELSE stddev_samp(${v}) FILTER (WHERE isfinite(${v})) END`, 'stdev'),
+        as(`min(${v}) FILTER (WHERE isfinite(${v}))`, 'flo'),
+        as(`max(${v}) FILTER (WHERE isfinite(${v}))`, 'fhi'),
+      );
+    } else out.push(as(`avg(${v})`, 'mean'), as(`stddev_samp(${v})`, 'stdev'));
   } else if (c.kind === 'string') {
     out.push(as(`min(${v})`, 'min'), as(`max(${v})`, 'max'), as(`min(length(${v}))`, 'minlen'), as(`max(length(${v}))`, 'maxlen'));
   } else if (c.kind === 'temporal') {

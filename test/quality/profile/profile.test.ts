@@ -98,6 +98,26 @@ describe('profile', () => {
     expect(column(p.columns, 'day').top_values[0]).toEqual({ value: '2024-01-03', count: 2 });
   });
 
+  it('gives nested columns their null counts only, and timestamps their extremes as UTC text', async () => {
+    const sql = `SELECT * FROM (VALUES ([1, 2], {'a': 1}, TIMESTAMPTZ '2026-01-02 03:04:05+00'), (NULL, NULL, TIMESTAMPTZ '2026-01-01 00:00:00+01')) t(list, rec, ts)`;
+    const { table } = await DeltaTable.create(fixture.location(), { engine: fixture.engine(), data: { sql } });
+    const p = await profile(table);
+    for (const name of ['list', 'rec'])
+      expect(column(p.columns, name)).toMatchObject({ kind: 'other', null_count: 1, distinct_count: null, min: null, top_values: [], histogram: null });
+    expect(column(p.columns, 'ts')).toMatchObject({ type: 'timestamp', kind: 'temporal', min: '2025-12-31 23:00:00+00', max: '2026-01-02 03:04:05+00' });
+  });
+
+  it('keeps infinities as values (as pandas) but out of the histogram, whose edges must be finite', async () => {
+    const sql = `SELECT * FROM (VALUES (1.0::DOUBLE), ('inf'::DOUBLE), ('-inf'::DOUBLE), (2.0), (2.0)) t(x)`;
+    const { table } = await DeltaTable.create(fixture.location(), { engine: fixture.engine(), data: { sql } });
+    const x = column((await profile(table)).columns, 'x');
+    expect(x).toMatchObject({ null_count: 0, distinct_count: 4, min: '-Infinity', max: 'Infinity', mean: 'NaN', stdev: 'NaN' });
+    expect(x.top_values[0]).toEqual({ value: 2, count: 2 });
+    expect(x.top_values.map((v) => v.value)).toContain('Infinity');
+    expect(x.histogram?.bins.reduce((n, b) => n + b.count, 0)).toBe(3);
+    expect(x.quantiles?.values).toEqual(['-Infinity', 1, 2, 2, 'Infinity']);
+  });
+
   it('writes every key of every column, in one order, so profiles diff as JSON', async () => {
     const p = await profile(await planted());
     expect(Object.keys(p)).toEqual(['table', 'version', 'row_count', 'column_count', 'quantile_method', 'columns']);
