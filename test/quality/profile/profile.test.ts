@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { profile, PROFILE_QUANTILES, type ColumnProfile } from '../../../src/quality/index.js';
 import { DeltaTable } from '../../../src/table/index.js';
 import { GeReference, geReferenceAvailable, geResultsFor, type GeSuite } from '../../support/ge-reference.js';
@@ -116,6 +116,36 @@ describe('profile', () => {
     expect(x.top_values.map((v) => v.value)).toContain('Infinity');
     expect(x.histogram?.bins.reduce((n, b) => n + b.count, 0)).toBe(3);
     expect(x.quantiles?.values).toEqual(['-Infinity', 1, 2, 2, 'Infinity']);
+  });
+
+  it('reads the data in three queries whatever the number of columns, and returns figures, not rows', async () => {
+    const columns = Array.from(
+      { length: 40 },
+      (_, i) => `CASE WHEN i % ${i + 2} = 0 THEN NULL ELSE (i * ${i + 1}) % 97 END AS c${i}, 'v' || (i % ${i + 3}) AS s${i}`,
+    );
+    const { table } = await DeltaTable.create(fixture.location(), {
+      engine: fixture.engine(),
+      data: { sql: `SELECT ${columns.join(', ')} FROM range(20000) t(i)` },
+    });
+    const queries: string[] = [];
+    const query = table.engine.query.bind(table.engine);
+    const spy = vi.spyOn(table.engine, 'query').mockImplementation(async (sql, options) => {
+      const rows = await query(sql, options);
+      if (sql.includes('aq_rows')) queries.push(`${rows.length}`);
+      return rows;
+    });
+    try {
+      const p = await profile(table);
+      expect(p.column_count).toBe(80);
+      expect(column(p.columns, 'c3')).toMatchObject({ row_count: 20000, null_count: 4000, distinct_count: 97 });
+      expect(column(p.columns, 's39').distinct_count).toBe(42);
+    } finally {
+      spy.mockRestore();
+    }
+    // One row each for the two aggregate passes; the top values of 80 columns, at most 21 each.
+    expect(queries.length).toBe(3);
+    expect(queries.slice(0, 2)).toEqual(['1', '1']);
+    expect(Number(queries[2])).toBeLessThanOrEqual(80 * 21);
   });
 
   it('writes every key of every column, in one order, so profiles diff as JSON', async () => {
