@@ -24,3 +24,24 @@ export { tableSource, FILE_COLUMN, ROW_COLUMN, type TableSource } from './valida
 export { validate, type ValidateOptions } from './validate/validate-table.js';
 export { SuiteInvalidError, SuiteNotFoundError, QualityColumnNotFoundError } from './errors.js';
 export { readSuite, readSuiteFile, listSuites, writeSuite, suitePath, SUITES_DIR, MAX_SUITE_BYTES } from './suite/suite-store.js';
+export {
+  profile,
+  profileRows,
+  PROFILE_QUANTILES,
+  TOP_VALUES,
+  LOW_CARDINALITY,
+  HISTOGRAM_BINS,
+  QUANTILE_METHOD,
+  type TableProfile,
+  type ColumnProfile,
+  type Histogram,
+  type HistogramBin,
+  type ValueCount,
+  type ProfileOptions,
+  type ProfileRowsOptions,
+  type ProfileSource,
+} from './profile/profile.js';
+export type { ColumnKind } from './profile/column-kind.js';
+export { suggestSuite, type SuggestOptions } from './profile/suggest-suite.js';
+export { renderValidationReport, type ValidationReportOptions } from './report/validation-report.js';
+export { renderProfileReport, type ProfileReportOptions } from './report/profile-report.js';
