@@ -19,8 +19,12 @@ export {
   type ValidationSource,
   type ValidateRowsOptions,
   type CompiledExpectation,
+  type FailingRowsStatement,
 } from './validate/validate-rows.js';
 export { tableSource, FILE_COLUMN, ROW_COLUMN, type TableSource } from './validate/table-source.js';
 export { validate, type ValidateOptions } from './validate/validate-table.js';
-export { SuiteInvalidError, SuiteNotFoundError, QualityColumnNotFoundError } from './errors.js';
+export { SuiteInvalidError, SuiteNotFoundError, QualityColumnNotFoundError, SuiteColumnsMissingError } from './errors.js';
 export { readSuite, readSuiteFile, listSuites, writeSuite, suitePath, SUITES_DIR, MAX_SUITE_BYTES } from './suite/suite-store.js';
+export { checkSuite, suiteProblemsOnTable, type SuiteTableProblem } from './validate/check-suite.js';
+export { validateAndRecord, type RecordOptions, type RecordedValidation } from './results/record-validation.js';
+export { RESULTS_TABLE, FAILURES_TABLE, RESULTS_SCHEMA, FAILURES_SCHEMA, qualityTableLocation, openQualityTable } from './results/results-tables.js';
