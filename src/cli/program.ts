@@ -73,6 +73,15 @@ const GROUPS: readonly CommandGroup[] = [
     },
   },
   {
+    commands: [{ name: 'quality', summary: "Data quality: Great Expectations' suites on Delta tables, every failing row kept." }],
+    register: async (program) => {
+      const { qualityGroup, registerQuality } = await import('./commands/quality.js');
+      // Each part of data quality adds its commands to this one group.
+      const quality = qualityGroup(program);
+      registerQuality(quality);
+    },
+  },
+  {
     commands: [{ name: 'serve', summary: 'Serve the HTTP API: ingestion and the Feast-compatible feature server.' }],
     register: async (program) => (await import('./commands/serve.js')).registerServe(program),
   },
