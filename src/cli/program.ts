@@ -79,6 +79,10 @@ const GROUPS: readonly CommandGroup[] = [
       // Each part of data quality adds its commands to this one group.
       const quality = qualityGroup(program);
       registerQuality(quality);
+      (await import('./commands/quality-profile.js')).registerQualityProfile(quality);
+      // `quality validate` resolves its table itself (it keeps the name for the results); profile takes a name or a path.
+      const profile = quality.commands.find((c) => c.name() === 'profile');
+      if (profile !== undefined) resolveTableNames(profile);
     },
   },
   {

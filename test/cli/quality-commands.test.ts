@@ -9,6 +9,7 @@ import { runCli } from '../support/cli.js';
 import { expectSameAsGe, pairWithGe } from '../support/ge-parity.js';
 import { GeReference, geReferenceAvailable, type GeSuite } from '../support/ge-reference.js';
 import { referencePython } from '../support/reference-readers.js';
+import { expectSelfContained } from '../support/self-contained-html.js';
 import { tempDir } from '../support/temp.js';
 
 let dir: string;
@@ -136,8 +137,12 @@ describe('aquifer quality', () => {
       engine.close();
     }
 
-    const text = await cli('quality', 'validate', 'orders', '--suite', 'orders_checks');
+    const report = path.join(dir, 'orders-report.html');
+    const text = await cli('quality', 'validate', 'orders', '--suite', 'orders_checks', '--report', report);
     expect(text.code).toBe(1);
+    const html = await readFile(report, 'utf8');
+    expectSelfContained(html);
+    expect(html).toContain('expect_column_values_to_be_between');
     expect(text.stdout).toContain('FAILED, 1 of 3 expectations met');
     expect(text.stdout).toMatch(/FAIL 1 expect_column_values_to_be_between \(column="amount"\): 2 of 10 rows unexpected/);
 

@@ -1,8 +1,10 @@
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { sharedEngine } from '../../engine/index.js';
 import { Project } from '../../project/index.js';
 import {
+  renderValidationReport,
   checkSuite,
   EXPECTATIONS,
   expectationTypes,
@@ -121,12 +123,13 @@ export function registerQuality(quality: Command): void {
     .option('--version <n>', 'validate this table version (default: the latest)', parseNonNegativeInt)
     .option('--result-format <level>', `GE's result_format: ${RESULT_FORMAT_LEVELS.join(', ')}`, choice(RESULT_FORMAT_LEVELS), 'SUMMARY')
     .option('--id-columns <c1,c2>', 'columns that name a failing row (GE: unexpected_index_column_names)', parseList)
+    .option('--report <file>', 'also write the result as one self-contained HTML page (readable offline)')
     .option('--project <dir>', 'project folder', '.')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(
       async (
         name: string,
-        flags: { suite: string; version?: number; resultFormat: ResultFormatLevel; idColumns?: string[]; project: string; format: InfoFormat },
+        flags: { suite: string; version?: number; resultFormat: ResultFormatLevel; idColumns?: string[]; report?: string; project: string; format: InfoFormat },
       ) => {
         const project = await openProject(flags.project);
         const suite = await readSuite(project, flags.suite);
@@ -139,6 +142,8 @@ export function registerQuality(quality: Command): void {
           ...(flags.version === undefined ? {} : { version: flags.version }),
           ...(flags.idColumns === undefined ? {} : { idColumns: flags.idColumns }),
         }).finally(() => progress.stop());
+        if (flags.report !== undefined)
+          await writeFile(path.resolve(flags.report), renderValidationReport(recorded.result, { title: `${suite.name} on ${name}` }));
         if (flags.format === 'json') printJson(recorded.result);
         else printText(summary(name, suite, recorded));
         if (!recorded.result.success) process.exitCode = ExitCode.FAILED;
