@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { quoteLiteral } from '../../engine/index.js';
 import { column, COMMON, valueSet } from './kwargs.js';
 import { defineAggregate, type AggregateExpectation, type DataShape, type RowsQuery } from './definition.js';
-import { isNumericColumn, present, pythonSorted, typeName } from './column-values.js';
+import { geTemporal, isNumericColumn, present, pythonSorted, TEMPORAL_TYPES, typeName } from './column-values.js';
 import { literal } from './sql.js';
-import { jsonValue, type JsonValue } from '../validate/results.js';
+import type { JsonValue } from '../validate/results.js';
 import type { ResultFormat } from '../validate/result-format.js';
 
 /** GE lists at most this many distinct values (MAX_DISTINCT_VALUES), whatever partial_unexpected_count says. */
@@ -21,7 +21,8 @@ interface ColumnSet {
   contains: (value: string) => string;
 }
 
-const TEMPORAL: Record<string, string> = { date: 'DATE', timestamp: 'TIMESTAMPTZ', timestamp_ntz: 'TIMESTAMP' };
+/** GE parses a value_set's strings as naive datetimes, which never equal a tz-aware timestamp. */
+const PARSED_STRINGS: Record<string, string> = { date: 'DATE', timestamp_ntz: 'TIMESTAMP' };
 
 /**
  * Only values pandas could find equal to the column's go to SQL (a number never equals a string
@@ -41,12 +42,21 @@ function columnSet(shape: DataShape, name: string, values: readonly SetValue[]):
     if (value === null) sql = undefined;
     else if (numeric && (typeof value === 'number' || typeof value === 'boolean')) sql = literal(Number(value));
     else if (type === 'boolean' && (typeof value === 'boolean' || value === 0 || value === 1)) sql = literal(Boolean(value));
-    else if (type in TEMPORAL && typeof value === 'string') sql = `TRY_CAST(${quoteLiteral(value)} AS ${TEMPORAL[type]})`;
-    else if (!numeric && type !== 'boolean' && !(type in TEMPORAL) && typeof value === 'string') sql = literal(value);
+    else if (type in PARSED_STRINGS && typeof value === 'string') sql = `TRY_CAST(${quoteLiteral(value)} AS ${PARSED_STRINGS[type]})`;
+    else if (!numeric && type !== 'boolean' && !(type in TEMPORAL_TYPES) && typeof value === 'string') sql = literal(value);
     items.push(sql === undefined ? { value } : { value, sql });
   }
   const comparable = items.flatMap((i) => (i.sql === undefined ? [] : [i.sql]));
   return { items, contains: (v) => (comparable.length === 0 ? 'FALSE' : `coalesce(list_contains([${comparable.join(', ')}], ${v}), FALSE)`) };
+}
+
+/** GE reports a date-like string of a value_set as the date or naive datetime it parsed it into. */
+function asGeParsed(value: SetValue, type: string): SetValue {
+  const match = typeof value === 'string' ? /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2})?))?$/.exec(value) : null;
+  if (match === null) return value;
+  if (type === 'date') return match[1] as string;
+  const time = match[2] ?? '00:00:00';
+  return `${match[1]}T${time.length === 5 ? `${time}:00` : time}`;
 }
 
 const setKwargs = z.strictObject({ column, value_set: valueSet, ...COMMON });
@@ -61,7 +71,8 @@ async function distinctOutside(query: RowsQuery, shape: DataShape, k: SetKwargs)
   const rows = await query.query(
     `SELECT DISTINCT ${v} AS v FROM ${query.rows} WHERE ${v} IS NOT NULL AND NOT ${columnSet(shape, k.column, k.value_set).contains(v)} ORDER BY v LIMIT ${MAX_DISTINCT_VALUES}`,
   );
-  return rows.map((r) => jsonValue(r['v']));
+  const type = typeName(shape, k.column) ?? '';
+  return rows.map((r) => geTemporal(r['v'], type, 'iso'));
 }
 
 /** The set's values the column does not have, sorted as Python would, at most 20. */
@@ -76,7 +87,8 @@ async function setMissing(query: RowsQuery, shape: DataShape, k: SetKwargs): Pro
     );
     for (const row of rows) found.add(Number(row['i']));
   }
-  const missing = set.items.filter((_, i) => !found.has(i)).map((item) => item.value);
+  const type = typeName(shape, k.column) ?? '';
+  const missing = set.items.filter((_, i) => !found.has(i)).map((item) => (type in TEMPORAL_TYPES ? asGeParsed(item.value, type) : item.value));
   return pythonSorted(missing).slice(0, MAX_DISTINCT_VALUES);
 }
 
@@ -135,10 +147,11 @@ export const DISTINCT_VALUE_EXPECTATIONS: Record<string, AggregateExpectation<un
       );
       const modes = Number(row?.['modes'] ?? 0);
       const hits = Number(row?.['hits'] ?? 0);
-      const shown = jsonValue(row?.['shown'] ?? []);
+      const type = typeName(shape, k.column) ?? '';
+      const shown = Array.isArray(row?.['shown']) ? (row['shown'] as unknown[]).map((m) => geTemporal(m, type, 'numpy')) : [];
       // GE: with ties_okay any tied mode in the set will do; otherwise there must be one mode, in the set.
       const success = k.ties_okay === true ? hits > 0 : modes === 1 && hits === 1;
-      return { success, result: { observed_value: Array.isArray(shown) ? shown : [] } };
+      return { success, result: { observed_value: shown } };
     },
   }),
 };

@@ -93,11 +93,11 @@ export const QUANTILE_EXPECTATIONS: Record<string, AggregateExpectation<unknown>
           exception: `If specified for pandas, allow_relative_error must be one an allowed value for the 'interpolation' parameter of .quantile() (one of ${METHODS.join(', ')})`,
         };
       if (quantiles.some((q) => !(q >= 0 && q <= 1))) return { success: false, result: {}, exception: 'Quantiles must be in the range [0, 1]' };
-      const numeric = isNumericColumn(shape, k.column);
+      // numpy takes quantiles of numbers and booleans; GE's check then fails on dates and timestamps (float() of them).
       const type = typeName(shape, k.column) ?? '';
       const interpolates = method === 'linear' || method === 'midpoint';
-      if (!numeric && (interpolates || !['date', 'timestamp', 'timestamp_ntz'].includes(type)))
-        return { success: false, result: {}, exception: `pandas cannot take the ${method} quantiles of the ${type} column ${k.column}` };
+      if (!(isNumericColumn(shape, k.column) || (type === 'boolean' && !interpolates)))
+        return { success: false, result: {}, exception: `GE cannot take and check the ${method} quantiles of the ${type} column ${k.column}` };
 
       const n = Number(metrics['n'] ?? 0);
       let values: JsonValue[] = quantiles.map(() => null);
@@ -121,9 +121,9 @@ export const QUANTILE_EXPECTATIONS: Record<string, AggregateExpectation<unknown>
         const [lo, hi] = ranges[i] ?? [null, null];
         const low = lo ?? -Infinity;
         const high = hi ?? Infinity;
-        // A date or timestamp quantile is only checked against open bounds here.
-        if (typeof value !== 'number') return value !== null && lo === null && hi === null;
-        return isClose(value, low) || isClose(value, high) || (low <= value && value <= high);
+        const v = typeof value === 'boolean' ? Number(value) : value;
+        if (typeof v !== 'number') return false;
+        return isClose(v, low) || isClose(v, high) || (low <= v && v <= high);
       });
       return { success: details.every(Boolean), result: { observed_value: { quantiles, values }, details: { success_details: details } } };
     },

@@ -1,4 +1,5 @@
 import type { DataShape } from './definition.js';
+import { jsonValue, type JsonValue } from '../validate/results.js';
 import { col, isFloat } from './sql.js';
 
 /** A column's value without GE's missing ones (NaN in float columns is missing in pandas). */
@@ -36,4 +37,22 @@ function compareCodePoints(a: string, b: string): number {
     if (d !== 0) return d;
   }
   return x.length - y.length;
+}
+
+/** Delta's date and timestamp types, as DuckDB casts strings to them. */
+export const TEMPORAL_TYPES: Readonly<Record<string, string>> = { date: 'DATE', timestamp: 'TIMESTAMPTZ', timestamp_ntz: 'TIMESTAMP' };
+
+/**
+ * A date or timestamp as GE's JSON prints it: Python's isoformat for a scalar (`2026-01-01`,
+ * `2026-01-01T00:00:00+00:00`, naive without the offset) or numpy's datetime64 text inside
+ * lists of modes (`2026-01-01T00:00:00.000000`). DuckDB hands timestamps over at millisecond
+ * precision, so microseconds beyond it are lost.
+ */
+export function geTemporal(value: unknown, type: string, style: 'iso' | 'numpy'): JsonValue {
+  if (!(value instanceof Date)) return jsonValue(value);
+  const iso = value.toISOString();
+  if (type === 'date') return iso.slice(0, 10);
+  const ms = iso.slice(20, 23);
+  if (style === 'numpy') return `${iso.slice(0, 19)}.${ms}000`;
+  return `${iso.slice(0, 19)}${ms === '000' ? '' : `.${ms}000`}${type === 'timestamp' ? '+00:00' : ''}`;
 }
