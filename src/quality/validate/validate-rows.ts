@@ -179,7 +179,16 @@ export async function validateRows(
     } else {
       const metrics: Record<string, unknown> = {};
       for (const name of Object.keys(e.definition.metrics(e.kwargs, shape, ROWS))) metrics[name] = values[`m${e.index}_${name}`];
-      const outcome = await e.definition.evaluate(e.kwargs, metrics, { shape, query });
+      const outcome = await e.definition.evaluate(e.kwargs, metrics, { shape, query, format: e.format });
+      if (outcome.exception !== undefined) {
+        results.push({
+          ...base,
+          success: false,
+          result: {},
+          exception_info: { raised_exception: true, exception_traceback: null, exception_message: outcome.exception },
+        });
+        continue;
+      }
       results.push({ ...base, success: outcome.success, result: e.format.level === 'BOOLEAN_ONLY' ? {} : outcome.result, exception_info: NO_EXCEPTION });
     }
   }
