@@ -79,7 +79,10 @@ export function mapResult(
   if (!atLeast(format, 'SUMMARY')) return result;
   // GE counts the values it fetched (the partial list, or up to 200 with COMPLETE), keeps
   // the 20 most common (ties by first appearance), then orders them by count and value.
-  const counted = (atLeast(format, 'COMPLETE') ? failing.slice(0, MAX_UNEXPECTED_VALUES) : partial).map(value);
+  // A multicolumn record is counted as the tuple of its values, as GE flattens its dicts.
+  const counted = (atLeast(format, 'COMPLETE') ? failing.slice(0, MAX_UNEXPECTED_VALUES) : partial).map((row) =>
+    definition.family === 'multicolumn_map' ? row.values.map(shown) : value(row),
+  );
   result['partial_unexpected_counts'] = mostCommon(counted, 20, nullsAreNaN);
   result['partial_unexpected_index_list'] = partial.map(index);
   if (!atLeast(format, 'COMPLETE')) return result;
@@ -104,10 +107,17 @@ function mostCommon(values: readonly JsonValue[], limit: number, nullsAreNaN: bo
   return top.map(({ value, count }) => ({ value, count }));
 }
 
-/** Python's ordering for the values GE sorts (numbers, strings; None and lists last, by their text). */
+/** Python's ordering for the values GE sorts (numbers, strings, tuples element by element; None last, by its text). */
 function compareValues(a: JsonValue, b: JsonValue): number {
   if (typeof a === 'number' && typeof b === 'number') return a - b;
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) {
+      const order = compareValues(a[i] ?? null, b[i] ?? null);
+      if (order !== 0) return order;
+    }
+    return a.length - b.length;
+  }
   const ta = JSON.stringify(a);
   const tb = JSON.stringify(b);
   return ta < tb ? -1 : ta > tb ? 1 : 0;

@@ -3,8 +3,9 @@ import { quoteIdent } from '../../engine/index.js';
 import { firstIssue } from '../../project/index.js';
 import type { StructField } from '../../table/index.js';
 import { EXPECTATIONS } from '../expectations/catalogue.js';
-import { isMap, type DataShape, type ExpectationDefinition, type MapExpectation, type RowsQuery } from '../expectations/definition.js';
-import { SuiteInvalidError } from '../errors.js';
+import { rethrowMissingColumn } from '../expectations/custom-sql.js';
+import { isMap, type DataFacts, type DataShape, type ExpectationDefinition, type MapExpectation, type RowsQuery } from '../expectations/definition.js';
+import { QualityColumnNotFoundError, SuiteInvalidError } from '../errors.js';
 import type { ExpectationConfig, ExpectationSuite } from '../suite/suite.js';
 import { mapResult, mapSuccess, type FailingRow, type MapCounts } from './map-result.js';
 import { atLeast, MAX_UNEXPECTED_VALUES, parseResultFormat, type ResultFormat } from './result-format.js';
@@ -44,8 +45,14 @@ export interface CompiledExpectation {
   problem?: string;
 }
 
-/** Check a suite's expectations: known types, kwargs that fit them, a result_format GE would take. */
-export function compileSuite(suite: ExpectationSuite, shape: DataShape, defaults: ResultFormat): CompiledExpectation[] {
+const NO_FACTS: DataFacts = { nullCount: () => undefined };
+
+/**
+ * Check a suite's expectations: known types, kwargs that fit them, a result_format GE would
+ * take; then bind each to the definition that evaluates it on this data (`facts` are what
+ * definitions asked of the data; without them they assume no nulls).
+ */
+export function compileSuite(suite: ExpectationSuite, shape: DataShape, defaults: ResultFormat, facts: DataFacts = NO_FACTS): CompiledExpectation[] {
   return suite.expectations.map((config, index) => {
     const definition = EXPECTATIONS.get(config.type);
     if (definition === undefined) {
@@ -67,8 +74,16 @@ export function compileSuite(suite: ExpectationSuite, shape: DataShape, defaults
     const kwargs = parsed.data as Record<string, unknown>;
     const format = parseResultFormat(kwargs['result_format'], defaults);
     const missing = definition.columns(kwargs).find((c) => shape.field(c) === undefined);
-    const compiled: CompiledExpectation = { index, config, definition, kwargs, format };
+    if (missing !== undefined && definition.custom === true)
+      throw new QualityColumnNotFoundError(
+        missing,
+        config.type,
+        shape.fields.map((f) => f.name),
+      );
+    const resolved = missing === undefined && definition.resolve !== undefined ? definition.resolve(kwargs, shape, facts) : definition;
+    const compiled: CompiledExpectation = { index, config, definition: typeof resolved === 'string' ? definition : resolved, kwargs, format };
     if (missing !== undefined) compiled.problem = `The column ${missing} does not exist (columns: ${shape.fields.map((f) => f.name).join(', ')})`;
+    else if (typeof resolved === 'string') compiled.problem = resolved;
     return compiled;
   });
 }
@@ -97,9 +112,10 @@ export async function validateRows(
     if (shape.field(id) === undefined)
       throw new SuiteInvalidError(`The id column ${id} does not exist`, id, `Columns: ${source.fields.map((f) => f.name).join(', ')}.`);
   }
-  const compiled = compileSuite(suite, shape, defaults);
   const withRows = (sql: string): string => `WITH ${ROWS} AS (${source.sql}) ${sql}`;
   const query: RowsQuery = { rows: ROWS, query: (sql) => engine.query(withRows(sql)) };
+  const compiled = compileSuite(suite, shape, defaults, await dataFacts(query, compileSuite(suite, shape, defaults), shape));
+  await bindCustomSql(query, compiled, shape);
 
   const selects = ['count(*) AS aq_rows_n'];
   for (const e of compiled) {
@@ -155,7 +171,7 @@ export async function validateRows(
     } else {
       const metrics: Record<string, unknown> = {};
       for (const name of Object.keys(e.definition.metrics(e.kwargs, shape, ROWS))) metrics[name] = values[`m${e.index}_${name}`];
-      const outcome = await e.definition.evaluate(e.kwargs, metrics, { shape, query });
+      const outcome = await e.definition.evaluate(e.kwargs, metrics, { shape, query, format: e.format });
       results.push({ ...base, success: outcome.success, result: e.format.level === 'BOOLEAN_ONLY' ? {} : outcome.result, exception_info: NO_EXCEPTION });
     }
   }
@@ -168,6 +184,39 @@ export async function validateRows(
     meta: { ...(options.meta ?? {}) },
     id: null,
   };
+}
+
+/** The null counts definitions asked for (`nullCountsNeeded`), in one pass of their own, only when one asked. */
+async function dataFacts(query: RowsQuery, compiled: readonly CompiledExpectation[], shape: DataShape): Promise<DataFacts> {
+  const columns = new Set<string>();
+  for (const e of compiled) {
+    if (e.problem !== undefined) continue;
+    const catalogued = EXPECTATIONS.get(e.config.type);
+    for (const c of catalogued?.nullCountsNeeded?.(e.kwargs, shape) ?? []) columns.add(c);
+  }
+  if (columns.size === 0) return NO_FACTS;
+  const names = [...columns];
+  const [row] = await query.query(
+    `SELECT ${names.map((c, i) => `count(*) FILTER (WHERE ${quoteIdent(c)} IS NULL) AS ${quoteIdent(`n${i}`)}`).join(', ')} FROM ${query.rows}`,
+  );
+  const counts = new Map(names.map((c, i) => [c, Number(row?.[`n${i}`] ?? 0)]));
+  return { nullCount: (c) => counts.get(c) };
+}
+
+/** Bind users' SQL (custom expectations) before the pass, so a column it names that the data lacks is named as such. */
+async function bindCustomSql(query: RowsQuery, compiled: readonly CompiledExpectation[], shape: DataShape): Promise<void> {
+  for (const e of compiled) {
+    if (e.problem !== undefined || e.definition.custom !== true) continue;
+    const selects = isMap(e.definition)
+      ? [`(${e.definition.considered(e.kwargs, shape)}) AND (${e.definition.unexpected(e.kwargs, shape, ROWS)})`]
+      : Object.values(e.definition.metrics(e.kwargs, shape, ROWS));
+    if (selects.length === 0) continue;
+    try {
+      await query.query(`SELECT ${selects.join(', ')} FROM ${ROWS} LIMIT 0`);
+    } catch (error) {
+      rethrowMissingColumn(error, e.config.type, shape);
+    }
+  }
 }
 
 const NUMERIC = new Set(['byte', 'short', 'integer', 'long', 'float', 'double']);
