@@ -194,3 +194,36 @@ export function typeMatches(name: string): { dtypes: readonly string[]; classes:
 export function presentValue(shape: DataShape, name: string): string {
   return isFloatType(shape.field(name)?.type) ? `CASE WHEN isnan(${col(name)}) THEN NULL ELSE ${col(name)} END` : col(name);
 }
+
+/**
+ * A column's value as GE's JSON shows it, where that is not DuckDB's own: dates and
+ * timestamps as Python's `isoformat()` (microseconds only when there are some, an offset on
+ * tz-aware ones).
+ */
+export function geJsonValue(shape: DataShape, name: string): string {
+  const kind = primitive(shape.field(name)?.type);
+  const c = col(name);
+  const iso = (ts: string): string =>
+    `CASE WHEN microsecond(${ts}) % 1000000 = 0 THEN strftime(${ts}, '%Y-%m-%dT%H:%M:%S') ELSE strftime(${ts}, '%Y-%m-%dT%H:%M:%S.%f') END`;
+  if (kind === 'date') return `strftime(${c}, '%Y-%m-%d')`;
+  if (kind === 'timestamp_ntz') return iso(c);
+  if (kind === 'timestamp') return `${iso(`(${c} AT TIME ZONE 'UTC')`)} || '+00:00'`;
+  return c;
+}
+
+/** Python's `str(bytes)` (b'..' with escapes), which GE's JSON holds for a binary value. */
+export function pythonBytes(value: unknown): unknown {
+  if (!(value instanceof Uint8Array)) return value;
+  const quote = value.includes(0x27) && !value.includes(0x22) ? '"' : "'";
+  let text = '';
+  for (const byte of value) {
+    if (byte === 0x5c) text += '\\\\';
+    else if (byte === quote.charCodeAt(0)) text += `\\${quote}`;
+    else if (byte === 0x09) text += '\\t';
+    else if (byte === 0x0a) text += '\\n';
+    else if (byte === 0x0d) text += '\\r';
+    else if (byte >= 0x20 && byte < 0x7f) text += String.fromCharCode(byte);
+    else text += `\\x${byte.toString(16).padStart(2, '0')}`;
+  }
+  return `b${quote}${text}${quote}`;
+}

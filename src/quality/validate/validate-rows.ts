@@ -4,6 +4,7 @@ import { firstIssue } from '../../project/index.js';
 import type { StructField } from '../../table/index.js';
 import { EXPECTATIONS } from '../expectations/catalogue.js';
 import { rethrowMissingColumn } from '../expectations/custom-sql.js';
+import { geJsonValue, pythonBytes } from '../expectations/pandas-values.js';
 import { isMap, type DataFacts, type DataShape, type ExpectationDefinition, type MapExpectation, type RowsQuery } from '../expectations/definition.js';
 import { QualityColumnNotFoundError, SuiteInvalidError } from '../errors.js';
 import type { ExpectationConfig, ExpectationSuite } from '../suite/suite.js';
@@ -238,8 +239,8 @@ async function failingRows(
 ): Promise<FailingRow[]> {
   const ids = e.format.unexpectedIndexColumnNames ?? [];
   const select = [
-    ...columns.map((c, i) => `${quoteIdent(c)} AS ${quoteIdent(`v${i}`)}`),
-    ...ids.map((c, i) => `${quoteIdent(c)} AS ${quoteIdent(`k${i}`)}`),
+    ...columns.map((c, i) => `${geJsonValue(shape, c)} AS ${quoteIdent(`v${i}`)}`),
+    ...ids.map((c, i) => `${geJsonValue(shape, c)} AS ${quoteIdent(`k${i}`)}`),
     `${POSITION_COLUMN} AS aq_pos`,
   ];
   const where = `(${definition.considered(e.kwargs, shape)}) AND (${definition.unexpected(e.kwargs, shape, ROWS)})`;
@@ -247,8 +248,8 @@ async function failingRows(
     `SELECT ${select.join(', ')} FROM ${ROWS} WHERE ${where} ORDER BY ${POSITION_COLUMN}${limit === undefined ? '' : ` LIMIT ${limit}`}`,
   );
   return found.map((row) => ({
-    values: columns.map((_, i) => row[`v${i}`]),
-    ids: ids.map((_, i) => row[`k${i}`]),
+    values: columns.map((_, i) => pythonBytes(row[`v${i}`])),
+    ids: ids.map((_, i) => pythonBytes(row[`k${i}`])),
     position: Number(row['aq_pos']),
   }));
 }
