@@ -1,5 +1,6 @@
 import type { MapExpectation } from '../expectations/definition.js';
 import { atLeast, MAX_UNEXPECTED_VALUES, type ResultFormat } from './result-format.js';
+import { pythonLess, pythonSort } from './python-sort.js';
 import { jsonValue, type JsonValue } from './results.js';
 
 /** What the single pass counted for one per-row expectation. */
@@ -103,22 +104,7 @@ function mostCommon(values: readonly JsonValue[], limit: number, nullsAreNaN: bo
     counts.set(key, entry);
   });
   const top = [...counts.values()].sort((a, b) => b.count - a.count || a.first - b.first).slice(0, limit);
-  top.sort((a, b) => b.count - a.count || compareValues(a.value, b.value));
-  return top.map(({ value, count }) => ({ value, count }));
-}
-
-/** Python's ordering for the values GE sorts (numbers, strings, tuples element by element; None last, by its text). */
-function compareValues(a: JsonValue, b: JsonValue): number {
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
-  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
-  if (Array.isArray(a) && Array.isArray(b)) {
-    for (let i = 0; i < Math.min(a.length, b.length); i++) {
-      const order = compareValues(a[i] ?? null, b[i] ?? null);
-      if (order !== 0) return order;
-    }
-    return a.length - b.length;
-  }
-  const ta = JSON.stringify(a);
-  const tb = JSON.stringify(b);
-  return ta < tb ? -1 : ta > tb ? 1 : 0;
+  // GE sorts by (-count, value) with Python's sort, whose order NaN makes depend on its steps.
+  const sorted = pythonSort(top, (a, b) => (a.count !== b.count ? a.count > b.count : pythonLess(a.value, b.value)));
+  return sorted.map(({ value, count }) => ({ value, count }));
 }
