@@ -86,7 +86,8 @@ const unexpectedRowsKwargs = z.strictObject({
 type UnexpectedRowsKwargs = z.infer<typeof unexpectedRowsKwargs>;
 
 /**
- * GE 1.x's UnexpectedRowsExpectation (`core/unexpected_rows_expectation.py`; GE runs it on SQL
+ * GE 1.x's UnexpectedRowsExpectation (`core/unexpected_rows_expectation.py`, and checked with
+ * GE 1.24.1 on SQLite at each result_format; GE runs it on SQL
  * and Spark only): `observed_value` is the number of rows the query returns, and COMPLETE adds
  * `details.unexpected_rows`, the first 200 of them as {column: value}. `{batch}` is the data's
  * columns without Aquifer's bookkeeping, as GE's batch subquery is.

@@ -88,6 +88,22 @@ describe.skipIf(!ready)('expectations on every Delta type, against GE 1.x', () =
     await expectParity(COLUMN_NAMES.flatMap((column) => TYPE_NAMES.map((type_) => e('expect_column_values_to_be_of_type', { column, type_ }))));
   }, 120_000);
 
+  it('to_be_in_type_list gives GE dtype check, or its per-value check on object columns, for every column', async () => {
+    const lists = [
+      ['int64', 'float64'],
+      ['int8', 'int16', 'int32'],
+      ['str', 'bytes'],
+      ['bool', 'date'],
+      ['object'],
+      ['Timestamp', 'datetime64'],
+      ['Decimal', 'no_such_type'],
+      ['float32', 'int'],
+      ['datetime64[us]'],
+      ['M8[ns]', 'DatetimeTZDtype'],
+    ];
+    await expectParity(COLUMN_NAMES.flatMap((column) => lists.map((type_list) => e('expect_column_values_to_be_in_type_list', { column, type_list }))));
+  }, 120_000);
+
   it('to_be_of_type reports a type name GE does not know as an exception on object columns and a failure on others', async () => {
     const suite = {
       name: 'types',
