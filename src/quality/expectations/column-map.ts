@@ -9,11 +9,23 @@ type ColumnKwargs = z.infer<typeof columnKwargs>;
 
 const notMissing = (k: { column: string }, shape: DataShape): string => `NOT ${missing(shape, k.column)}`;
 
+/**
+ * A Python regex DuckDB can run: RE2 has no lookaround and no backreferences, so a pattern
+ * using them is refused up front rather than failing the whole pass.
+ */
+const pythonRegex = z
+  .string()
+  .max(10_000)
+  .default('(?s).*')
+  .refine((r) => !/\(\?<?[=!]|\(\?P=|\\[1-9]/.test(r), {
+    message: "uses lookaround or a backreference, which DuckDB's regex engine (RE2) does not support",
+  });
+
 /** GE's regex checks: Python `re.search` on `str(value)`; DuckDB's `regexp_matches` is a partial match too (RE2). */
 function regex(negated: boolean): MapExpectation<unknown> {
   return defineMap({
     family: 'column_map',
-    kwargs: z.strictObject({ column, regex: z.string().max(10_000).default('(?s).*'), mostly, ...COMMON }),
+    kwargs: z.strictObject({ column, regex: pythonRegex, mostly, ...COMMON }),
     columns: (k) => [k.column],
     considered: (k, shape) => notMissing(k, shape),
     unexpected: (k, shape, rows) => `${negated ? '' : 'NOT '}regexp_matches(${pythonText(shape, k.column, rows)}, ${literal(k.regex)})`,
