@@ -1,8 +1,12 @@
 export { parseSuite, suiteToJson, SUITE_NAME, MAX_EXPECTATIONS, type ExpectationConfig, type ExpectationSuite, type SuiteAction } from './suite/suite.js';
 export { EXPECTATIONS, expectationTypes } from './expectations/catalogue.js';
+export { registerExpectation } from './expectations/register.js';
+export { defineMap, defineAggregate } from './expectations/definition.js';
+export { ROWS_SATISFY, UNEXPECTED_ROWS } from './expectations/custom-sql.js';
 export type {
   AggregateExpectation,
   AggregateOutcome,
+  DataFacts,
   DataShape,
   ExpectationDefinition,
   ExpectationFamily,

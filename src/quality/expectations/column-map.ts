@@ -1,10 +1,39 @@
 import { z } from 'zod';
-import { BOUNDS, column, COMMON, mostly } from './kwargs.js';
-import { defineMap, type MapExpectation } from './definition.js';
-import { betweenSql, col, missing } from './sql.js';
+import { BOUNDS, column, COMMON, mostly, valueSet } from './kwargs.js';
+import { defineMap, type DataShape, type MapExpectation } from './definition.js';
+import { inSet, presentValue, pythonText, setMembers } from './pandas-values.js';
+import { betweenSql, col, literal, missing } from './sql.js';
 
 const columnKwargs = z.strictObject({ column, mostly, ...COMMON });
 type ColumnKwargs = z.infer<typeof columnKwargs>;
+
+const notMissing = (k: { column: string }, shape: DataShape): string => `NOT ${missing(shape, k.column)}`;
+
+/**
+ * A Python regex DuckDB can run: RE2 has no lookaround and no backreferences, so a pattern
+ * using them is refused up front rather than failing the whole pass.
+ */
+const pythonRegex = z
+  .string()
+  .max(10_000)
+  .default('(?s).*')
+  .refine((r) => !/\(\?<?[=!]|\(\?P=|\\[1-9]/.test(r), {
+    message: "uses lookaround or a backreference, which DuckDB's regex engine (RE2) does not support",
+  });
+
+/** GE's regex checks: Python `re.search` on `str(value)`; DuckDB's `regexp_matches` is a partial match too (RE2). */
+function regex(negated: boolean): MapExpectation<unknown> {
+  return defineMap({
+    family: 'column_map',
+    kwargs: z.strictObject({ column, regex: pythonRegex, mostly, ...COMMON }),
+    columns: (k) => [k.column],
+    considered: (k, shape) => notMissing(k, shape),
+    unexpected: (k, shape, rows) => `${negated ? '' : 'NOT '}regexp_matches(${pythonText(shape, k.column, rows)}, ${literal(k.regex)})`,
+  });
+}
+
+/** `len(str(value))`, in code points (DuckDB's `length`). */
+const textLength = (shape: DataShape, name: string, rows: string): string => `length(${pythonText(shape, name, rows)})`;
 
 /**
  * Per-row expectations on one column, with GE's semantics on pandas (docs/ge-semantics.md):
@@ -37,5 +66,50 @@ export const COLUMN_MAP_EXPECTATIONS: Record<string, MapExpectation<unknown>> = 
     columns: (k) => [k.column],
     considered: (k, shape) => `NOT ${missing(shape, k.column)}`,
     unexpected: (k) => `NOT (${betweenSql(col(k.column), k)})`,
+  }),
+  expect_column_values_to_be_in_set: defineMap({
+    family: 'column_map',
+    kwargs: z.strictObject({ column, value_set: valueSet.nullable(), mostly, ...COMMON }),
+    columns: (k) => [k.column],
+    considered: (k, shape) => notMissing(k, shape),
+    // A null value_set is vacuously met in GE.
+    unexpected: (k, shape) => (k.value_set === null ? 'FALSE' : `NOT (${inSet(col(k.column), setMembers(shape, k.column, k.value_set))})`),
+  }),
+  expect_column_values_to_not_be_in_set: defineMap({
+    family: 'column_map',
+    kwargs: z.strictObject({ column, value_set: valueSet.nullable(), mostly, ...COMMON }),
+    columns: (k) => [k.column],
+    considered: (k, shape) => notMissing(k, shape),
+    unexpected: (k, shape) => (k.value_set === null ? 'FALSE' : inSet(col(k.column), setMembers(shape, k.column, k.value_set))),
+  }),
+  expect_column_values_to_match_regex: regex(false),
+  expect_column_values_to_not_match_regex: regex(true),
+  // pandas' duplicated(keep=False): every copy of a repeated value fails; missing values never do.
+  expect_column_values_to_be_unique: defineMap<ColumnKwargs>({
+    family: 'column_map',
+    kwargs: columnKwargs,
+    columns: (k) => [k.column],
+    considered: (k, shape) => notMissing(k, shape),
+    unexpected: (k, shape, rows) => {
+      const value = presentValue(shape, k.column);
+      return `${value} IN (SELECT ${value} FROM ${rows} WHERE ${value} IS NOT NULL GROUP BY 1 HAVING count(*) > 1)`;
+    },
+    acrossRows: true,
+  }),
+  expect_column_value_lengths_to_be_between: defineMap({
+    family: 'column_map',
+    kwargs: z
+      .strictObject({ column, mostly, ...BOUNDS, ...COMMON })
+      .refine((k) => (k.min_value ?? null) !== null || (k.max_value ?? null) !== null, { message: 'min_value and max_value cannot both be null' }),
+    columns: (k) => [k.column],
+    considered: (k, shape) => notMissing(k, shape),
+    unexpected: (k, shape, rows) => `NOT (${betweenSql(textLength(shape, k.column, rows), k)})`,
+  }),
+  expect_column_value_lengths_to_equal: defineMap({
+    family: 'column_map',
+    kwargs: z.strictObject({ column, value: z.number(), mostly, ...COMMON }),
+    columns: (k) => [k.column],
+    considered: (k, shape) => notMissing(k, shape),
+    unexpected: (k, shape, rows) => `${textLength(shape, k.column, rows)} <> ${literal(k.value)}`,
   }),
 };

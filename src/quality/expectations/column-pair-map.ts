@@ -24,4 +24,13 @@ export const COLUMN_PAIR_MAP_EXPECTATIONS: Record<string, MapExpectation<unknown
     considered: (k, shape) => pairConsidered(k, shape),
     unexpected: (k) => `(${col(k.column_A)} ${k.or_equal === true ? '>=' : '>'} ${col(k.column_B)}) IS NOT TRUE`,
   }),
+  // pandas' `a == b`: NaN equals nothing, so under `neither` a row missing both sides fails.
+  expect_column_pair_values_to_be_equal: defineMap({
+    family: 'column_pair_map',
+    kwargs: z.strictObject({ column_A: column, column_B: column, ignore_row_if: ignoreRowIf, mostly, ...COMMON }),
+    columns: (k) => [k.column_A, k.column_B],
+    considered: (k, shape) => pairConsidered(k, shape),
+    unexpected: (k, shape) =>
+      `NOT (coalesce(${col(k.column_A)} = ${col(k.column_B)}, FALSE) AND NOT ${missing(shape, k.column_A)} AND NOT ${missing(shape, k.column_B)})`,
+  }),
 };

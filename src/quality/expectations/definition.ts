@@ -12,6 +12,30 @@ export interface DataShape {
   field(name: string): StructField | undefined;
 }
 
+/** What a definition may ask of the data before it says how it is evaluated (read in a pass of its own, only when asked). */
+export interface DataFacts {
+  /** NULL values in a column named by `nullCountsNeeded`; undefined for any other. */
+  nullCount(column: string): number | undefined;
+}
+
+/**
+ * Hooks a definition may add. pandas' dtype, which GE's to_be_of_type reads, depends on the
+ * data (an integer column with a null is float64, a boolean one object), so that definition
+ * picks its family only once the null counts are known.
+ */
+interface Resolvable<K> {
+  /** Columns whose null count `resolve` needs. */
+  nullCountsNeeded?(kwargs: K, shape: DataShape): string[];
+  /** The definition that evaluates these kwargs on this data; a string is the error GE would raise, reported in the result. */
+  resolve?(kwargs: K, shape: DataShape, facts: DataFacts): ExpectationDefinition | string;
+  /**
+   * Written by a user (a SQL predicate, a registered definition): a column it names that the
+   * data lacks is a QUALITY_COLUMN_NOT_FOUND error rather than a result, and its SQL is bound
+   * before the pass so DuckDB names such a column.
+   */
+  readonly custom?: boolean;
+}
+
 /** SQL over the rows being validated: `rows` is the relation to name in FROM clauses. */
 export interface RowsQuery {
   readonly rows: string;
@@ -24,7 +48,7 @@ export interface RowsQuery {
  * to quarantine. Both are SQL over the columns of one row; `unexpected` may use subqueries
  * over `rows` (uniqueness needs the other rows).
  */
-export interface MapExpectation<K> {
+export interface MapExpectation<K> extends Resolvable<K> {
   readonly family: 'column_map' | 'column_pair_map' | 'multicolumn_map';
   readonly kwargs: z.ZodType<K>;
   /** The columns whose values a result reports for a failing row, in order; all must exist. */
@@ -56,7 +80,7 @@ export interface AggregateOutcome {
  * expectation's; `evaluate` turns them into GE's result, querying further only where one
  * pass cannot answer (quantiles need the count first).
  */
-export interface AggregateExpectation<K> {
+export interface AggregateExpectation<K> extends Resolvable<K> {
   readonly family: 'column_aggregate' | 'table';
   readonly kwargs: z.ZodType<K>;
   /** Columns that must exist for the expectation to be evaluated. */

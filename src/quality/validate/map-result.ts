@@ -1,5 +1,6 @@
 import type { MapExpectation } from '../expectations/definition.js';
 import { atLeast, MAX_UNEXPECTED_VALUES, type ResultFormat } from './result-format.js';
+import { pythonLess, pythonSort } from './python-sort.js';
 import { jsonValue, type JsonValue } from './results.js';
 
 /** What the single pass counted for one per-row expectation. */
@@ -79,7 +80,10 @@ export function mapResult(
   if (!atLeast(format, 'SUMMARY')) return result;
   // GE counts the values it fetched (the partial list, or up to 200 with COMPLETE), keeps
   // the 20 most common (ties by first appearance), then orders them by count and value.
-  const counted = (atLeast(format, 'COMPLETE') ? failing.slice(0, MAX_UNEXPECTED_VALUES) : partial).map(value);
+  // A multicolumn record is counted as the tuple of its values, as GE flattens its dicts.
+  const counted = (atLeast(format, 'COMPLETE') ? failing.slice(0, MAX_UNEXPECTED_VALUES) : partial).map((row) =>
+    definition.family === 'multicolumn_map' ? row.values.map(shown) : value(row),
+  );
   result['partial_unexpected_counts'] = mostCommon(counted, 20, nullsAreNaN);
   result['partial_unexpected_index_list'] = partial.map(index);
   if (!atLeast(format, 'COMPLETE')) return result;
@@ -100,15 +104,7 @@ function mostCommon(values: readonly JsonValue[], limit: number, nullsAreNaN: bo
     counts.set(key, entry);
   });
   const top = [...counts.values()].sort((a, b) => b.count - a.count || a.first - b.first).slice(0, limit);
-  top.sort((a, b) => b.count - a.count || compareValues(a.value, b.value));
-  return top.map(({ value, count }) => ({ value, count }));
-}
-
-/** Python's ordering for the values GE sorts (numbers, strings; None and lists last, by their text). */
-function compareValues(a: JsonValue, b: JsonValue): number {
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
-  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
-  const ta = JSON.stringify(a);
-  const tb = JSON.stringify(b);
-  return ta < tb ? -1 : ta > tb ? 1 : 0;
+  // GE sorts by (-count, value) with Python's sort, whose order NaN makes depend on its steps.
+  const sorted = pythonSort(top, (a, b) => (a.count !== b.count ? a.count > b.count : pythonLess(a.value, b.value)));
+  return sorted.map(({ value, count }) => ({ value, count }));
 }

@@ -3,8 +3,10 @@ import { quoteIdent } from '../../engine/index.js';
 import { firstIssue } from '../../project/index.js';
 import type { StructField } from '../../table/index.js';
 import { EXPECTATIONS } from '../expectations/catalogue.js';
-import { isMap, type DataShape, type ExpectationDefinition, type MapExpectation, type RowsQuery } from '../expectations/definition.js';
-import { SuiteInvalidError } from '../errors.js';
+import { rethrowMissingColumn } from '../expectations/custom-sql.js';
+import { geJsonValue, pythonBytes } from '../expectations/pandas-values.js';
+import { isMap, type DataFacts, type DataShape, type ExpectationDefinition, type MapExpectation, type RowsQuery } from '../expectations/definition.js';
+import { QualityColumnNotFoundError, SuiteInvalidError } from '../errors.js';
 import type { ExpectationConfig, ExpectationSuite } from '../suite/suite.js';
 import { mapResult, mapSuccess, type FailingRow, type MapCounts } from './map-result.js';
 import { atLeast, MAX_UNEXPECTED_VALUES, parseResultFormat, type ResultFormat } from './result-format.js';
@@ -61,8 +63,14 @@ export interface CompiledExpectation {
   problem?: string;
 }
 
-/** Check a suite's expectations: known types, kwargs that fit them, a result_format GE would take. */
-export function compileSuite(suite: ExpectationSuite, shape: DataShape, defaults: ResultFormat): CompiledExpectation[] {
+const NO_FACTS: DataFacts = { nullCount: () => undefined };
+
+/**
+ * Check a suite's expectations: known types, kwargs that fit them, a result_format GE would
+ * take; then bind each to the definition that evaluates it on this data (`facts` are what
+ * definitions asked of the data; without them they assume no nulls).
+ */
+export function compileSuite(suite: ExpectationSuite, shape: DataShape, defaults: ResultFormat, facts: DataFacts = NO_FACTS): CompiledExpectation[] {
   return suite.expectations.map((config, index) => {
     const definition = EXPECTATIONS.get(config.type);
     if (definition === undefined) {
@@ -84,8 +92,16 @@ export function compileSuite(suite: ExpectationSuite, shape: DataShape, defaults
     const kwargs = parsed.data as Record<string, unknown>;
     const format = parseResultFormat(kwargs['result_format'], defaults);
     const missing = definition.columns(kwargs).find((c) => shape.field(c) === undefined);
-    const compiled: CompiledExpectation = { index, config, definition, kwargs, format };
+    if (missing !== undefined && definition.custom === true)
+      throw new QualityColumnNotFoundError(
+        missing,
+        config.type,
+        shape.fields.map((f) => f.name),
+      );
+    const resolved = missing === undefined && definition.resolve !== undefined ? definition.resolve(kwargs, shape, facts) : definition;
+    const compiled: CompiledExpectation = { index, config, definition: typeof resolved === 'string' ? definition : resolved, kwargs, format };
     if (missing !== undefined) compiled.problem = `The column ${missing} does not exist (columns: ${shape.fields.map((f) => f.name).join(', ')})`;
+    else if (typeof resolved === 'string') compiled.problem = resolved;
     return compiled;
   });
 }
@@ -114,9 +130,10 @@ export async function validateRows(
     if (shape.field(id) === undefined)
       throw new SuiteInvalidError(`The id column ${id} does not exist`, id, `Columns: ${source.fields.map((f) => f.name).join(', ')}.`);
   }
-  const compiled = compileSuite(suite, shape, defaults);
   const withRows = (sql: string): string => `WITH ${ROWS} AS (${source.sql}) ${sql}`;
   const query: RowsQuery = { rows: ROWS, query: (sql) => engine.query(withRows(sql)) };
+  const compiled = compileSuite(suite, shape, defaults, await dataFacts(query, compileSuite(suite, shape, defaults), shape));
+  await bindCustomSql(query, compiled, shape);
 
   const selects = ['count(*) AS aq_rows_n'];
   for (const e of compiled) {
@@ -203,6 +220,39 @@ export async function validateRows(
   };
 }
 
+/** The null counts definitions asked for (`nullCountsNeeded`), in one pass of their own, only when one asked. */
+async function dataFacts(query: RowsQuery, compiled: readonly CompiledExpectation[], shape: DataShape): Promise<DataFacts> {
+  const columns = new Set<string>();
+  for (const e of compiled) {
+    if (e.problem !== undefined) continue;
+    const catalogued = EXPECTATIONS.get(e.config.type);
+    for (const c of catalogued?.nullCountsNeeded?.(e.kwargs, shape) ?? []) columns.add(c);
+  }
+  if (columns.size === 0) return NO_FACTS;
+  const names = [...columns];
+  const [row] = await query.query(
+    `SELECT ${names.map((c, i) => `count(*) FILTER (WHERE ${quoteIdent(c)} IS NULL) AS ${quoteIdent(`n${i}`)}`).join(', ')} FROM ${query.rows}`,
+  );
+  const counts = new Map(names.map((c, i) => [c, Number(row?.[`n${i}`] ?? 0)]));
+  return { nullCount: (c) => counts.get(c) };
+}
+
+/** Bind users' SQL (custom expectations) before the pass, so a column it names that the data lacks is named as such. */
+async function bindCustomSql(query: RowsQuery, compiled: readonly CompiledExpectation[], shape: DataShape): Promise<void> {
+  for (const e of compiled) {
+    if (e.problem !== undefined || e.definition.custom !== true) continue;
+    const selects = isMap(e.definition)
+      ? [`(${e.definition.considered(e.kwargs, shape)}) AND (${e.definition.unexpected(e.kwargs, shape, ROWS)})`]
+      : Object.values(e.definition.metrics(e.kwargs, shape, ROWS));
+    if (selects.length === 0) continue;
+    try {
+      await query.query(`SELECT ${selects.join(', ')} FROM ${ROWS} LIMIT 0`);
+    } catch (error) {
+      rethrowMissingColumn(error, e.config.type, shape);
+    }
+  }
+}
+
 const NUMERIC = new Set(['byte', 'short', 'integer', 'long', 'float', 'double']);
 
 /** Whether pandas reads the column as numbers, where a missing value is NaN (an integer column with nulls becomes float64). */
@@ -222,16 +272,16 @@ async function failingRows(
 ): Promise<FailingRow[]> {
   const ids = e.format.unexpectedIndexColumnNames ?? [];
   const select = [
-    ...columns.map((c, i) => `${quoteIdent(c)} AS ${quoteIdent(`v${i}`)}`),
-    ...ids.map((c, i) => `${quoteIdent(c)} AS ${quoteIdent(`k${i}`)}`),
+    ...columns.map((c, i) => `${geJsonValue(shape, c)} AS ${quoteIdent(`v${i}`)}`),
+    ...ids.map((c, i) => `${geJsonValue(shape, c)} AS ${quoteIdent(`k${i}`)}`),
     `${POSITION_COLUMN} AS aq_pos`,
   ];
   const found = await query.query(
     `SELECT ${select.join(', ')} FROM ${ROWS} WHERE ${failingWhere(definition, e, shape)} ORDER BY ${POSITION_COLUMN}${limit === undefined ? '' : ` LIMIT ${limit}`}`,
   );
   return found.map((row) => ({
-    values: columns.map((_, i) => row[`v${i}`]),
-    ids: ids.map((_, i) => row[`k${i}`]),
+    values: columns.map((_, i) => pythonBytes(row[`v${i}`])),
+    ids: ids.map((_, i) => pythonBytes(row[`k${i}`])),
     position: Number(row['aq_pos']),
   }));
 }
