@@ -22,3 +22,17 @@ export class QualityColumnNotFoundError extends AquiferError {
     });
   }
 }
+
+/** A gated write (or a training set, a materialization) refused: a blocking suite failed on its batch, and nothing was written. */
+export class QualityGateBlockedError extends AquiferError {
+  constructor(
+    what: string,
+    suite: string,
+    readonly failed: readonly { type: string; kwargs: Record<string, unknown>; observed?: unknown }[],
+  ) {
+    super('QUALITY_GATE_BLOCKED', `The suite ${suite} blocked ${what}: ${failed.map((f) => f.type).join(', ')} failed; nothing was written`, {
+      value: { suite, failed },
+      hint: `Fix the data, or set "action": "warn" in quality/${suite}.json to let such batches through with a warning.`,
+    });
+  }
+}

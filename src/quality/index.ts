@@ -22,5 +22,7 @@ export {
 } from './validate/validate-rows.js';
 export { tableSource, FILE_COLUMN, ROW_COLUMN, type TableSource } from './validate/table-source.js';
 export { validate, type ValidateOptions } from './validate/validate-table.js';
-export { SuiteInvalidError, SuiteNotFoundError, QualityColumnNotFoundError } from './errors.js';
+export { SuiteInvalidError, SuiteNotFoundError, QualityColumnNotFoundError, QualityGateBlockedError } from './errors.js';
 export { readSuite, readSuiteFile, listSuites, writeSuite, suitePath, SUITES_DIR, MAX_SUITE_BYTES } from './suite/suite-store.js';
+export { compileGate, judgeBatch, expectationReason, GATE_ROWS, type QualityGate, type CompiledGate, type GateWarning } from './gate/gate.js';
+export { gateFor, setGate } from './gate/project-gates.js';
