@@ -32,7 +32,7 @@ export class QualityGateBlockedError extends AquiferError {
   ) {
     super('QUALITY_GATE_BLOCKED', `The suite ${suite} blocked ${what}: ${failed.map((f) => f.type).join(', ')} failed; nothing was written`, {
       value: { suite, failed },
-      hint: `Fix the data, or set "action": "warn" in quality/${suite}.json to let such batches through with a warning.`,
+      hint: `Fix the data or the suite (quality/${suite}.json); on a table's gate, "action": "warn" lets failed table-level expectations through with a warning.`,
     });
   }
 }

@@ -24,5 +24,5 @@ export { tableSource, FILE_COLUMN, ROW_COLUMN, type TableSource } from './valida
 export { validate, type ValidateOptions } from './validate/validate-table.js';
 export { SuiteInvalidError, SuiteNotFoundError, QualityColumnNotFoundError, QualityGateBlockedError } from './errors.js';
 export { readSuite, readSuiteFile, listSuites, writeSuite, suitePath, SUITES_DIR, MAX_SUITE_BYTES } from './suite/suite-store.js';
-export { compileGate, judgeBatch, expectationReason, GATE_ROWS, type QualityGate, type CompiledGate, type GateWarning } from './gate/gate.js';
+export { compileGate, judgeBatch, requireSuite, expectationReason, GATE_ROWS, type QualityGate, type CompiledGate, type GateWarning } from './gate/gate.js';
 export { gateFor, setGate } from './gate/project-gates.js';

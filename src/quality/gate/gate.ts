@@ -1,7 +1,7 @@
 import type { Engine } from '../../engine/index.js';
 import { quoteIdent, quoteLiteral } from '../../engine/index.js';
 import { log } from '../../log.js';
-import type { StructField } from '../../table/index.js';
+import { field, fromDuckDBType, type StructField } from '../../table/index.js';
 import { isMap } from '../expectations/definition.js';
 import { QualityGateBlockedError } from '../errors.js';
 import type { ExpectationConfig, ExpectationSuite, SuiteAction } from '../suite/suite.js';
@@ -98,4 +98,26 @@ export async function judgeBatch(engine: Engine, gate: CompiledGate, rowsSql: st
   if (gate.action === 'block') throw new QualityGateBlockedError(what, gate.suite.name, failed);
   log.warn({ suite: gate.suite.name, what, failed }, 'quality gate: failed expectations let through (action warn)');
   return failed;
+}
+
+/**
+ * Validate rows (any query) against a suite that must pass before they are used (a
+ * training set before it is saved, feature values before the online store is written):
+ * any failed expectation, per-row or table-level, is QUALITY_GATE_BLOCKED, whatever the
+ * suite's action, since nothing here could be quarantined instead.
+ */
+export async function requireSuite(engine: Engine, sql: string, suite: ExpectationSuite, what: string): Promise<void> {
+  const reader = await engine.read(`SELECT * FROM (${sql}) LIMIT 0`);
+  const names = reader.columnNames();
+  const fields = reader.columnTypes().map((type, i) => field(names[i] as string, fromDuckDBType(type, names[i] as string)));
+  const source = { sql: `SELECT *, (row_number() OVER () - 1)::BIGINT AS ${POSITION_COLUMN} FROM (${sql})`, fields };
+  const result = await validateRows(engine, source, suite, { resultFormat: 'BASIC' });
+  if (result.success) return;
+  const failed = result.results
+    .filter((r) => !r.success)
+    .map((r) => {
+      const observed = r.result['observed_value'] ?? r.result['unexpected_count'];
+      return { type: r.expectation_config.type, kwargs: r.expectation_config.kwargs, ...(observed === undefined ? {} : { observed }) };
+    });
+  throw new QualityGateBlockedError(what, suite.name, failed);
 }
