@@ -133,7 +133,7 @@ const tempName = (what: string) => `aq_${what}_${process.pid}_${++sequence}_${ra
 export class IngestTarget {
   private constructor(
     readonly table: DeltaTable,
-    private readonly engine: Engine,
+    readonly engine: Engine,
     private readonly options: IngestTargetOptions,
   ) {}
 
@@ -338,7 +338,7 @@ export class IngestTarget {
    * QUALITY_GATE_BLOCKED to block. A batch with no fresh record (a replay) is not judged.
    * Expectations across rows (uniqueness) compare the rows of this batch only.
    */
-  private async applyGate(checked: string, fields: readonly StructField[], fresh: string): Promise<GateWarning[]> {
+  async applyGate(checked: string, fields: readonly StructField[], fresh = 'TRUE'): Promise<GateWarning[]> {
     const gate = this.options.gate;
     if (gate === undefined) return [];
     const compiled = compileGate(gate.suite, fields);

@@ -98,3 +98,15 @@ describe('aquifer ingest file on a gated table', () => {
     expect((await tableRows(engine, location)).length).toBe(3);
   });
 });
+
+describe('aquifer table append on a gated table', () => {
+  it('writes through the gate: failing rows quarantined, the rest appended, with --format json counts', async () => {
+    await quality(['attach', 'other', '--suite', 'orders_gate']);
+    const file = path.join(dir, 'append.jsonl');
+    await writeFile(file, ['{"id":1,"user_id":1,"price":5}', '{"id":2,"user_id":null,"price":6}'].join('\n'));
+    const appended = await runCli(['table', 'append', 'other', '--from', file, '--project', dir, '--format', 'json']);
+    expect(appended.code, appended.stderr).toBe(0);
+    expect(JSON.parse(appended.stdout)).toMatchObject({ accepted: 1, quarantined: 1, warnings: [] });
+    expect((await quarantineRows(engine, path.join(dir, 'tables', 'other'))).map((q) => q.reason)).toEqual(['EXPECTATION_FAILED']);
+  });
+});
