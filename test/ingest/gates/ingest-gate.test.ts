@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../src/engine/index.js';
-import { ingestFiles, IngestTarget } from '../../../src/ingest/index.js';
+import { ingestFiles, IngestTarget, replayQuarantine } from '../../../src/ingest/index.js';
 import { EXPECTATIONS, type ExpectationSuite } from '../../../src/quality/index.js';
 import { DeltaTable, field, primitive, struct } from '../../../src/table/index.js';
 import { byColumn, quarantineRows, tableRows, tableVersion } from '../../support/ingest.js';
@@ -154,5 +154,20 @@ describe('a quality gate on file ingest', () => {
     const target = await IngestTarget.open(w.table, { engine, gate: { suite: { name: 'rows', expectations: [ROWS] } } });
     const file = await w.file('ok.jsonl', lines([{ id: 1, user_id: null, price: -5 }]));
     expect(await ingestFiles(engine, target, { files: file })).toMatchObject({ accepted: 1, quarantined: 0, warnings: [] });
+  });
+
+  it('replays a quarantined record only when it now passes the gate', async () => {
+    const w = await workspace();
+    const gate = { suite: suite() };
+    const target = await IngestTarget.open(w.table, { engine, gate });
+    await ingestFiles(engine, target, { files: await w.file('orders.jsonl', lines(PLANTED)) });
+    const byLine = new Map((await quarantineRows(engine, w.table)).map((q) => [q.source['line'], q.recordId]));
+    const fixes = new Map([
+      [byLine.get(2) as string, JSON.stringify({ id: 2, user_id: 11, price: 6 })],
+      [byLine.get(7) as string, JSON.stringify({ id: 7, user_id: null, price: 9 })],
+    ]);
+    const result = await replayQuarantine(w.table, engine, { where: `reason = 'EXPECTATION_FAILED'`, fixes, gate });
+    expect(result).toMatchObject({ tried: 3, replayed: 1, stillQuarantined: 2 });
+    expect((await tableRows(engine, w.table)).map((r) => Number(r['id'])).sort((a, b) => a - b)).toEqual([1, 2, 4, 6, 8, 9, 10]);
   });
 });
