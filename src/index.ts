@@ -1,6 +1,6 @@
 /**
  * The `aquifer` package: everything the docs call library API. The capabilities are also
- * subpaths (`aquifer/table`, `aquifer/features`, `aquifer/ingest`, `aquifer/server`) for
+ * subpaths (`aquifer/table`, `aquifer/features`, `aquifer/ingest`, `aquifer/quality`, `aquifer/server`) for
  * programs that want one without loading the others' dependencies (Kafka, AWS, hono).
  */
 export { AquiferError, isAquiferError, describeError, ERROR_CODES, isErrorCode, type ErrorCode, type ErrorCodeEntry } from './errors.js';
@@ -31,4 +31,8 @@ export {
 export { Project, CONFIG_FILE, type ProjectConfig } from './project/index.js';
 export * from './features/index.js';
 export * from './ingest/index.js';
+export * from './quality/index.js';
+// Both capabilities name a `TableSource`: the package root keeps the features one, quality's is QualityTableSource here.
+export type { TableSource } from './features/index.js';
+export type { TableSource as QualityTableSource } from './quality/index.js';
 export * from './server/index.js';

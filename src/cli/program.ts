@@ -73,6 +73,19 @@ const GROUPS: readonly CommandGroup[] = [
     },
   },
   {
+    commands: [{ name: 'quality', summary: "Data quality: Great Expectations' suites on Delta tables, every failing row kept." }],
+    register: async (program) => {
+      const { qualityGroup, registerQuality } = await import('./commands/quality.js');
+      // Each part of data quality adds its commands to this one group.
+      const quality = qualityGroup(program);
+      registerQuality(quality);
+      (await import('./commands/quality-profile.js')).registerQualityProfile(quality);
+      // `quality validate` resolves its table itself (it keeps the name for the results); profile takes a name or a path.
+      const profile = quality.commands.find((c) => c.name() === 'profile');
+      if (profile !== undefined) resolveTableNames(profile);
+    },
+  },
+  {
     commands: [{ name: 'serve', summary: 'Serve the HTTP API: ingestion and the Feast-compatible feature server.' }],
     register: async (program) => (await import('./commands/serve.js')).registerServe(program),
   },

@@ -23,6 +23,18 @@ export class QualityColumnNotFoundError extends AquiferError {
   }
 }
 
+/** A suite checked against a table (`quality validate-suites`) names columns the table lacks. */
+export class SuiteColumnsMissingError extends AquiferError {
+  constructor(problems: readonly { suite: string; table: string; message: string }[]) {
+    const first = problems[0];
+    super(
+      'QUALITY_SUITE_COLUMNS_MISSING',
+      `${problems.length} expectation${problems.length === 1 ? '' : 's'} name columns their table lacks${first === undefined ? '' : `; first: suite ${first.suite} on ${first.table}: ${first.message}`}`,
+      { value: problems.slice(0, 20), hint: 'Fix the column names in the suite (quality/<suite>.json), or check it against the table it is for.' },
+    );
+  }
+}
+
 /** A gated write (or a training set, a materialization) refused: a blocking suite failed on its batch, and nothing was written. */
 export class QualityGateBlockedError extends AquiferError {
   constructor(

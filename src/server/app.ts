@@ -5,6 +5,7 @@ import type { Project } from '../project/index.js';
 import { errorBody } from './error-body.js';
 import { featureStoreOpener, registerFeatureRoutes, type FeatureStoreOpener } from './feature-routes.js';
 import { registerIngestRoute } from './ingest-route.js';
+import { registerQualityRoute } from './quality-route.js';
 import { ROUTES } from './pipeline/routes.js';
 import { contextOf } from './request-context.js';
 import { raceSignal } from './request-deadline.js';
@@ -40,6 +41,7 @@ export function buildApp(options: AppOptions): Hono {
     ...(options.idempotencyWindow === undefined ? {} : { idempotencyWindow: options.idempotencyWindow }),
   });
   registerFeatureRoutes(app, options.featureStore ?? featureStoreOpener(options.project, options.engine));
+  registerQualityRoute(app, { engine: options.engine, project: options.project });
   app.notFound((c) =>
     c.json(
       {

@@ -33,7 +33,20 @@ describe('CLI start-up', () => {
 
   it('lists every command in --help without importing them', async () => {
     const { stdout, modules } = await runRecorded(['--help']);
-    for (const command of ['init', 'table', 'ingest', 'quarantine', 'serve', 'plan', 'apply', 'materialize', 'aggregate', 'training-set', 'conformance'])
+    for (const command of [
+      'init',
+      'table',
+      'ingest',
+      'quarantine',
+      'serve',
+      'plan',
+      'apply',
+      'materialize',
+      'aggregate',
+      'training-set',
+      'conformance',
+      'quality',
+    ])
       expect(stdout).toContain(`  ${command} `);
     expect(modules.filter((url) => HEAVY.test(url))).toEqual([]);
   });

@@ -36,10 +36,15 @@ const DOCUMENTED: Record<string, readonly string[]> = {
     'KinesisIngestJob',
     'replayQuarantine',
     'startServer',
+    'validate',
+    'validateAndRecord',
+    'readSuite',
+    'parseSuite',
   ],
   'aquifer/table': ['DeltaTable', 'TableNotFoundError'],
   'aquifer/features': ['FeatureStore', 'openFeatureStore', 'entity', 'featureView', 'featureService', 'onDemandFeatureView', 'aggregationView'],
   'aquifer/ingest': ['IngestTarget', 'ingestFiles', 'KafkaIngestJob', 'KinesisIngestJob'],
+  'aquifer/quality': ['validate', 'validateAndRecord', 'validateRows', 'readSuite', 'writeSuite', 'parseSuite', 'checkSuite', 'SuiteInvalidError'],
   'aquifer/server': ['startServer'],
 };
 

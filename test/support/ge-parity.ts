@@ -45,7 +45,7 @@ export function sameValue(ours: unknown, ge: GeValue | undefined): boolean {
 export function expectSameAsGe(ours: ExpectationResult, ge: GeExpectationResult, skipKeys: readonly string[] = []): void {
   const label = expectationKey(ours.expectation_config);
   expect(ours.success, `${label}: success`).toBe(ge.success);
-  expect(ours.exception_info.raised_exception, `${label}: raised`).toBe(ge.exception_info['raised_exception'] === true);
+  expect(ours.exception_info.raised_exception, `${label}: raised`).toBe(geRaised(ge.exception_info));
   const geResult = ge.result as Record<string, GeValue>;
   const keys = Object.keys(geResult).filter((k) => !skipKeys.includes(k));
   expect(
@@ -58,4 +58,10 @@ export function expectSameAsGe(ours: ExpectationResult, ge: GeExpectationResult,
     const same = sameValue(ours.result[key], geResult[key]);
     if (!same) expect(ours.result[key], `${label}: ${key}`).toEqual(geResult[key]);
   }
+}
+
+/** GE's own raise sets `raised_exception`; a failing metric gives instead a dict of them keyed by the metric's id. */
+function geRaised(info: Record<string, unknown>): boolean {
+  if (info['raised_exception'] === true) return true;
+  return Object.values(info).some((v) => v !== null && typeof v === 'object' && (v as Record<string, unknown>)['raised_exception'] === true);
 }

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { StructField } from '../../table/index.js';
+import type { ResultFormat } from '../validate/result-format.js';
 import type { JsonValue } from '../validate/results.js';
 
 /** GE's families: how an expectation is evaluated and what its result looks like. */
@@ -45,6 +46,8 @@ export interface MapExpectation<K> {
 export interface AggregateOutcome {
   success: boolean;
   result: Record<string, JsonValue>;
+  /** Where GE's own evaluation raises (e.g. comparing a tz-aware timestamp with a date): its result is then empty and failed. */
+  exception?: string;
 }
 
 /**
@@ -62,7 +65,7 @@ export interface AggregateExpectation<K> {
   evaluate(
     kwargs: K,
     metrics: Readonly<Record<string, unknown>>,
-    context: { shape: DataShape; query: RowsQuery },
+    context: { shape: DataShape; query: RowsQuery; format: ResultFormat },
   ): AggregateOutcome | Promise<AggregateOutcome>;
 }
 

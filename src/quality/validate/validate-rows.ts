@@ -31,6 +31,23 @@ export interface ValidateRowsOptions {
   onProgress?: (fraction: number) => void;
   /** Carried into the result's `meta` (what was validated). */
   meta?: Record<string, unknown>;
+  /**
+   * Told, for each per-row expectation with failing rows, a statement that selects all of
+   * them, so a caller can keep every one with DuckDB (INSERT, COPY) while none passes
+   * through JavaScript.
+   */
+  onFailingRows?: (failing: FailingRowsStatement) => void;
+}
+
+/** Every failing row of one per-row expectation, as SQL over the source. */
+export interface FailingRowsStatement {
+  /** The expectation's index in the suite. */
+  index: number;
+  success: boolean;
+  /** How many rows the statement gives (the result's `unexpected_count`). */
+  unexpected: number;
+  /** Every column of the source (bookkeeping columns and `_aq_pos` included) of each failing row. */
+  sql: string;
 }
 
 /** One expectation of the suite, checked and bound to its definition. */
@@ -150,12 +167,28 @@ export async function validateRows(
         wantRows && atLeast(e.format, 'COMPLETE') && counts.unexpected > failing.length
           ? await failingRows(query, e.definition, e, shape, columns, undefined)
           : undefined;
+      if (counts.unexpected > 0)
+        options.onFailingRows?.({
+          index: e.index,
+          success,
+          unexpected: counts.unexpected,
+          sql: withRows(`SELECT * FROM ${ROWS} WHERE ${failingWhere(e.definition, e, shape)}`),
+        });
       const nullsAreNaN = columns.length === 1 && isNumeric(shape, columns[0] as string);
       results.push({ ...base, success, result: mapResult(e.definition, columns, counts, failing, all, e.format, nullsAreNaN), exception_info: NO_EXCEPTION });
     } else {
       const metrics: Record<string, unknown> = {};
       for (const name of Object.keys(e.definition.metrics(e.kwargs, shape, ROWS))) metrics[name] = values[`m${e.index}_${name}`];
-      const outcome = await e.definition.evaluate(e.kwargs, metrics, { shape, query });
+      const outcome = await e.definition.evaluate(e.kwargs, metrics, { shape, query, format: e.format });
+      if (outcome.exception !== undefined) {
+        results.push({
+          ...base,
+          success: false,
+          result: {},
+          exception_info: { raised_exception: true, exception_traceback: null, exception_message: outcome.exception },
+        });
+        continue;
+      }
       results.push({ ...base, success: outcome.success, result: e.format.level === 'BOOLEAN_ONLY' ? {} : outcome.result, exception_info: NO_EXCEPTION });
     }
   }
@@ -193,13 +226,17 @@ async function failingRows(
     ...ids.map((c, i) => `${quoteIdent(c)} AS ${quoteIdent(`k${i}`)}`),
     `${POSITION_COLUMN} AS aq_pos`,
   ];
-  const where = `(${definition.considered(e.kwargs, shape)}) AND (${definition.unexpected(e.kwargs, shape, ROWS)})`;
   const found = await query.query(
-    `SELECT ${select.join(', ')} FROM ${ROWS} WHERE ${where} ORDER BY ${POSITION_COLUMN}${limit === undefined ? '' : ` LIMIT ${limit}`}`,
+    `SELECT ${select.join(', ')} FROM ${ROWS} WHERE ${failingWhere(definition, e, shape)} ORDER BY ${POSITION_COLUMN}${limit === undefined ? '' : ` LIMIT ${limit}`}`,
   );
   return found.map((row) => ({
     values: columns.map((_, i) => row[`v${i}`]),
     ids: ids.map((_, i) => row[`k${i}`]),
     position: Number(row['aq_pos']),
   }));
+}
+
+/** The rows of `aq_rows` a per-row expectation finds unexpected. */
+function failingWhere(definition: MapExpectation<unknown>, e: CompiledExpectation, shape: DataShape): string {
+  return `(${definition.considered(e.kwargs, shape)}) AND (${definition.unexpected(e.kwargs, shape, ROWS)})`;
 }

@@ -46,6 +46,14 @@ export const ROUTES: readonly RouteSpec[] = [
     summary: 'push rows to a feature view online and/or offline (Feast)',
     scopeNames: (_params, body) => [String(field(body(), 'push_source_name') ?? '')],
   },
+  {
+    method: 'POST',
+    path: '/v1/quality/validate',
+    role: 'reader',
+    contentTypes: JSON_TYPES,
+    summary: "validate a table against a suite (GE's result JSON; results kept in the project)",
+    scopeNames: (_params, body) => [String(field(body(), 'table') ?? '')],
+  },
 ];
 
 export type RouteMatch = { route: RouteSpec; params: Record<string, string> } | { route: undefined };

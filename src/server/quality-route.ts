@@ -1,0 +1,60 @@
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import { AquiferError } from '../errors.js';
+import type { Engine } from '../engine/index.js';
+import type { Project } from '../project/index.js';
+import { readSuite, validateAndRecord } from '../quality/index.js';
+import { DeltaTable } from '../table/index.js';
+import { contextOf } from './request-context.js';
+
+/** The body of `POST /v1/quality/validate`; `result_format` is GE's (a level or a dict), checked by the validation. */
+const ValidateBody = z.strictObject({
+  table: z.string().min(1),
+  suite: z.string().min(1),
+  version: z.number().int().min(0).optional(),
+  result_format: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+  id_columns: z.array(z.string().min(1)).max(32).optional(),
+});
+
+const HINT =
+  'Send {"table": "events", "suite": "events_checks", "version": 3, "result_format": "COMPLETE", "id_columns": ["id"]}; only table and suite are required.';
+
+/**
+ * `POST /v1/quality/validate`: validate a table of the project against one of its suites
+ * and answer GE's validation result, kept in the project's results tables as the CLI keeps
+ * it. A suite that fails is a 200 with `"success": false`: the validation ran.
+ */
+export function registerQualityRoute(app: Hono, options: { engine: Engine; project: Project }): void {
+  app.post('/v1/quality/validate', async (c) => {
+    const context = contextOf(c.env);
+    const body = parseBody(context?.text ?? (await c.req.text()));
+    const location = options.project.tablePath(body.table);
+    const suite = await readSuite(options.project, body.suite);
+    const table = await DeltaTable.open(location, { engine: options.engine, stores: options.project.stores });
+    context?.signal.throwIfAborted();
+    const recorded = await validateAndRecord(options.project, table, suite, {
+      tableName: body.table,
+      ...(body.version === undefined ? {} : { version: body.version }),
+      ...(body.result_format === undefined ? {} : { resultFormat: body.result_format }),
+      ...(body.id_columns === undefined ? {} : { idColumns: body.id_columns }),
+    });
+    const result = recorded.result;
+    // Locations of the results tables are the server's business, not the caller's.
+    const { results_table: _results, failures_table: _failures, table: _table, ...aquifer } = result.meta['aquifer'] as Record<string, unknown>;
+    return c.json({ ...result, meta: { ...result.meta, aquifer: { ...aquifer, table: body.table } } });
+  });
+}
+
+function parseBody(text: string): z.infer<typeof ValidateBody> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new AquiferError('HTTP_BODY_INVALID', `The body is not valid JSON: ${(error as Error).message}`, { hint: HINT });
+  }
+  const parsed = ValidateBody.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.map(String).join('.') ?? '';
+  throw new AquiferError('HTTP_BODY_INVALID', `${field === '' ? 'The body' : `"${field}"`}: ${issue?.message ?? 'invalid'}`, { value: { field }, hint: HINT });
+}
