@@ -88,6 +88,7 @@ export const ERROR_CODES = {
   QUALITY_SUITE_NOT_FOUND: entry(404, 'No quality suite by that name in the project.'),
   QUALITY_COLUMN_NOT_FOUND: entry(400, 'A custom expectation names a column the data does not have.'),
   QUALITY_SUITE_COLUMNS_MISSING: entry(400, 'A suite names columns that a table it is checked against does not have.'),
+  QUALITY_GATE_BLOCKED: entry(422, "A write was refused because a blocking suite's table-level expectations failed on its batch; nothing was written."),
 
   // features
   FEATURE_DEFINITIONS_MISSING: entry(404, 'The project has no feature definitions file.'),

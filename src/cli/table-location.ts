@@ -3,6 +3,7 @@ import path from 'node:path';
 import { AquiferError } from '../errors.js';
 import { Project } from '../project/index.js';
 import { parseS3Uri, type ObjectStorePool } from '../storage/index.js';
+import { gateFor, type QualityGate } from '../quality/index.js';
 import { closeAtExit } from './close-at-exit.js';
 
 /**
@@ -41,6 +42,7 @@ export async function tableInProject(project: Project, argument: string, cwd = p
  * it is one); outside a project a bare name stays a path, as before projects existed.
  */
 export async function resolveTableArgument(argument: string, projectDir: string | undefined, cwd = process.cwd()): Promise<string> {
+  argumentProjectDir = projectDir;
   if (await isPath(argument, cwd)) {
     // An s3:// table in the project's bucket is opened with the project's S3 settings too.
     if (/^s3a?:\/\//i.test(argument)) {
@@ -56,6 +58,27 @@ export async function resolveTableArgument(argument: string, projectDir: string 
   if (project === undefined) return argument;
   commandProject = project;
   return project.tablePath(argument);
+}
+
+/** The --project of the running command's table argument. */
+let argumentProjectDir: string | undefined;
+
+/**
+ * The quality gate on the table at `location` (`quality.gates` of the project the table
+ * argument was resolved in, else of --project or the working folder's project), or
+ * undefined when none guards it. A table outside any project has none.
+ */
+export async function tableGate(location: string, cwd = process.cwd()): Promise<QualityGate | undefined> {
+  const project = commandProject ?? (await projectIfAny(argumentProjectDir, cwd).catch(() => undefined));
+  return project === undefined ? undefined : gateFor(project, location);
+}
+
+/** Text lines for a gate's warnings, for commands' plain output. */
+export function gateWarningLines(warnings: readonly { suite: string; type: string; kwargs: Record<string, unknown>; observed?: unknown }[]): string[] {
+  return warnings.map(
+    (w) =>
+      `warning: suite ${w.suite}: ${w.type} ${JSON.stringify(w.kwargs)} failed${w.observed === undefined ? '' : ` (observed ${JSON.stringify(w.observed)})`}; let through (action warn)`,
+  );
 }
 
 /** The project at --project (which must be one), else the working folder's when it is one. */

@@ -3,7 +3,8 @@ import type { Project } from '../project/index.js';
 import { DeltaTable, prepareSource, type WriteSource } from '../table/index.js';
 import type { FeatureRepository, FeatureView } from './definitions/definitions.js';
 import { resolveFeatures, joinKeysOf, type ResolvedView } from './definitions/resolve.js';
-import { materializeView, toMillis, type MaterializeResult } from './online/materialize.js';
+import { materializeQuery, toMillis, writeMaterialized, type MaterializeQuery, type MaterializeResult } from './online/materialize.js';
+import { requireSuite, type ExpectationSuite } from '../quality/index.js';
 import { readOnlineFeatures, type OnlineFeaturesResponse } from './online/online-features.js';
 import type { OnlineStore } from './online/online-store.js';
 import { AquiferError } from '../errors.js';
@@ -64,19 +65,32 @@ export class FeatureStore {
     checkOnDemandViews(repository);
   }
 
-  /** Load the latest values with event time in [start, end] (as Feast: both ends included) of every view (or the named ones) into the online store. */
+  /**
+   * Load the latest values with event time in [start, end] (as Feast: both ends included) of
+   * every view (or the named ones) into the online store. With `suite`, every view's rows
+   * must pass it before any is written: a failed expectation is QUALITY_GATE_BLOCKED, and
+   * the online store is left as it was.
+   */
   async materialize(
     start: Date | string | number,
     end: Date | string | number,
-    options: { views?: readonly string[]; onRows?: (view: string, rows: number) => void } = {},
+    options: { views?: readonly string[]; onRows?: (view: string, rows: number) => void; suite?: ExpectationSuite } = {},
   ): Promise<MaterializeResult[]> {
     const online = this.requireOnline();
     const results: MaterializeResult[] = [];
     const until = toMillis(end);
     // Aggregation views are kept current by `aggregate`: their windows are not a time range.
-    for (const view of this.viewsNamed(options.views).filter((v) => v.view.aggregation === undefined)) {
+    const views = this.viewsNamed(options.views).filter((v) => v.view.aggregation === undefined);
+    const queries: MaterializeQuery[] = [];
+    for (const view of views) {
       const table = await DeltaTable.open(this.tablePath(view.view), { engine: this.engine, stores: this.project.stores });
-      results.push(await materializeView(this.engine, table, view, online, toMillis(start), until, (rows) => options.onRows?.(view.view.name, rows)));
+      const query = await materializeQuery(table, view, toMillis(start), until);
+      if (options.suite !== undefined) await requireSuite(this.engine, query.sql, options.suite, `materializing ${view.view.name}`);
+      queries.push(query);
+    }
+    for (const [i, view] of views.entries()) {
+      const query = queries[i] as MaterializeQuery;
+      results.push(await writeMaterialized(this.engine, query, view, online, (rows) => options.onRows?.(view.view.name, rows)));
       const previous = Number((await online.getMeta(`materialized:${view.view.name}`)) ?? '0');
       if (until > previous) await online.setMeta(`materialized:${view.view.name}`, String(until));
     }
@@ -89,7 +103,8 @@ export class FeatureStore {
    */
   async materializeIncremental(
     end: Date | string | number,
-    options: { views?: readonly string[]; onRows?: (view: string, rows: number) => void } = {},
+    /** `suite` checks the values of views with a time range (as `materialize`); aggregation views' tiles are not checked. */
+    options: { views?: readonly string[]; onRows?: (view: string, rows: number) => void; suite?: ExpectationSuite } = {},
   ): Promise<MaterializeResult[]> {
     const online = this.requireOnline();
     const results: MaterializeResult[] = [];
@@ -103,7 +118,13 @@ export class FeatureStore {
         continue;
       }
       const start = Number((await online.getMeta(`materialized:${view.view.name}`)) ?? '0');
-      results.push(...(await this.materialize(start, end, { views: [view.view.name], ...(options.onRows === undefined ? {} : { onRows: options.onRows }) })));
+      results.push(
+        ...(await this.materialize(start, end, {
+          views: [view.view.name],
+          ...(options.onRows === undefined ? {} : { onRows: options.onRows }),
+          ...(options.suite === undefined ? {} : { suite: options.suite }),
+        })),
+      );
     }
     return results;
   }

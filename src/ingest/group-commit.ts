@@ -3,6 +3,7 @@ import { digestVersion, IDEMPOTENCY_APP_PREFIX, keyReused, keyState, sameRequest
 import type { Snapshot } from '../table/index.js';
 import type { IngestTarget } from './ingest-target.js';
 import type { RawRecord } from './source-position.js';
+import type { GateWarning } from '../quality/index.js';
 
 /**
  * One submission (an HTTP request, a push): its records and, optionally, its idempotency
@@ -29,6 +30,8 @@ export interface SubmissionResult {
   version: number;
   /** The idempotency key was already committed (earlier, or earlier in this batch): nothing was written. */
   duplicate: boolean;
+  /** The quality gate's failed table-level expectations, let through (`action: warn`). */
+  warnings?: GateWarning[];
 }
 
 interface Pending {
@@ -41,7 +44,9 @@ interface Pending {
  * Group commit for submissions to one table: at most one commit is in flight; whatever
  * arrives meanwhile goes into the next one. Many small requests thus share one Delta
  * commit (and one Parquet file) instead of paying for one each, and every submission
- * still learns its own counts and the version that holds it.
+ * still learns its own counts and the version that holds it. A gated table takes one
+ * submission per commit: its table-level expectations judge a request's records, so one
+ * request can neither block nor excuse another's.
  */
 export class GroupCommitter {
   private queue: Pending[] = [];
@@ -80,7 +85,8 @@ export class GroupCommitter {
     while (
       this.queue.length > 0 &&
       (batch.length === 0 || records + (this.queue[0] as Pending).submission.records.length <= max) &&
-      !ids.has((this.queue[0] as Pending).submission.id)
+      !ids.has((this.queue[0] as Pending).submission.id) &&
+      (batch.length === 0 || !this.target.gated)
     ) {
       const next = this.queue.shift() as Pending;
       records += next.submission.records.length;
@@ -163,7 +169,7 @@ export class GroupCommitter {
       const counts = result.groups?.get(pending.submission.id) ?? { accepted: 0, quarantined: 0 };
       // A keyed submission whose records were all already committed (a retry racing its original) is a duplicate.
       const duplicate = pending.submission.idempotencyKey !== undefined && pending.submission.records.length > 0 && counts.accepted + counts.quarantined === 0;
-      pending.resolve({ ...counts, version: result.version, duplicate });
+      pending.resolve({ ...counts, version: result.version, duplicate, ...(result.warnings === undefined ? {} : { warnings: result.warnings }) });
     }
   }
 }

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { quoteIdent, quoteLiteral, type Engine } from '../engine/index.js';
 import { log } from '../log.js';
+import { compileGate, GATE_ROWS, judgeBatch, type GateWarning, type QualityGate } from '../quality/index.js';
 import {
   DeltaTable,
   TableNotFoundError,
@@ -16,7 +17,7 @@ import {
 import { jsonRecordChecks, type CheckOptions } from './checks/json-record-checks.js';
 import { inferJsonSchema } from './json-schema-inference.js';
 import { openQuarantine, quarantineLocation } from './quarantine/quarantine-table.js';
-import type { RawRecord } from './source-position.js';
+import { QuarantineReason, type RawRecord } from './source-position.js';
 
 export interface CreateIfMissing {
   partitionColumns?: readonly string[];
@@ -30,6 +31,12 @@ export interface IngestTargetOptions {
   checks?: CheckOptions;
   /** Open the table and its quarantine through these stores (a project's), not stores of their own. */
   stores?: ObjectStorePool | undefined;
+  /**
+   * The table's quality gate: records failing its per-row expectations are quarantined with
+   * the batch's bad records; its table-level ones judge the rows a batch would add, blocking
+   * the batch (nothing written) or letting it through with warnings, by the suite's action.
+   */
+  gate?: QualityGate | undefined;
 }
 
 /** What one batch did: rows that reached the table, rows that went to quarantine, the version. */
@@ -41,6 +48,8 @@ export interface BatchResult {
   skipped: boolean;
   /** Accepted and quarantined counts per group, when the batch was written with `groupBy`. */
   groups?: Map<string, { accepted: number; quarantined: number }>;
+  /** Table-level expectations of the gate that failed on the batch but were let through (`action: warn`). */
+  warnings?: GateWarning[];
 }
 
 export interface WriteJsonOptions {
@@ -124,7 +133,7 @@ const tempName = (what: string) => `aq_${what}_${process.pid}_${++sequence}_${ra
 export class IngestTarget {
   private constructor(
     readonly table: DeltaTable,
-    private readonly engine: Engine,
+    readonly engine: Engine,
     private readonly options: IngestTargetOptions,
   ) {}
 
@@ -134,6 +143,11 @@ export class IngestTarget {
 
   get location(): string {
     return this.table.location;
+  }
+
+  /** Whether a quality gate guards the table (then every row takes the checked path). */
+  get gated(): boolean {
+    return this.options.gate !== undefined;
   }
 
   /** The current snapshot, or undefined while the table does not exist yet. */
@@ -285,6 +299,7 @@ export class IngestTarget {
       ],
       domains: advancedDomains(done, batchSequences),
     });
+    const warnings = await this.applyGate(checked, fields, fresh(snapshot));
     // The quarantine is opened (and created on first use) only for batches that have bad records.
     const anyBad = Number((await this.engine.query(`SELECT count(*) AS n FROM ${table} WHERE aq_reason IS NOT NULL`))[0]?.['n'] ?? 0) > 0;
     let quarantined = 0;
@@ -304,14 +319,44 @@ export class IngestTarget {
     const goodRows = `FROM ${table} WHERE aq_reason IS NULL AND ${fresh(snapshot)}`;
     const accepted = Number((await this.engine.query(`SELECT count(*) AS n ${goodRows}`))[0]?.['n'] ?? 0);
     const positions = advanced(snapshot);
+    const warned = warnings.length === 0 ? {} : { warnings };
     if (accepted === 0 && positions.txn.length === 0 && positions.domains.length === 0)
-      return { version: snapshot.version, accepted: 0, quarantined, skipped: quarantined === 0 };
+      return { version: snapshot.version, accepted: 0, quarantined, skipped: quarantined === 0, ...warned };
     const columns = fields.map((f) => quoteIdent(f.name)).join(', ');
     const result = await this.table
       .writer()
       .append(snapshot, { sql: `SELECT ${columns} ${goodRows}` }, { ...positions, ...(signal === undefined ? {} : { signal }) });
     log.info({ table: this.location, version: result.version, accepted, quarantined, skipped: result.skipped }, 'ingested batch');
-    return { version: result.version, accepted: result.skipped ? 0 : accepted, quarantined, skipped: result.skipped };
+    return { version: result.version, accepted: result.skipped ? 0 : accepted, quarantined, skipped: result.skipped, ...warned };
+  }
+
+  /**
+   * The gate, before anything is committed: rows that passed the record checks but fail a
+   * per-row expectation get EXPECTATION_FAILED (the checked table is rewritten in place, so
+   * they go to the quarantine in the batch's exactly-once unit); then the rows the commit
+   * would add (fresh, good) are judged against the table-level expectations, which throw
+   * QUALITY_GATE_BLOCKED to block. A batch with no fresh record (a replay) is not judged.
+   * Expectations across rows (uniqueness) compare the rows of this batch only.
+   */
+  async applyGate(checked: string, fields: readonly StructField[], fresh = 'TRUE'): Promise<GateWarning[]> {
+    const gate = this.options.gate;
+    if (gate === undefined) return [];
+    const compiled = compileGate(gate.suite, fields);
+    const table = quoteIdent(checked);
+    const failure = compiled.rowFailure(GATE_ROWS);
+    if (failure !== undefined) {
+      await this.engine.run(
+        `CREATE OR REPLACE TEMP TABLE ${table} AS WITH ${GATE_ROWS} AS (SELECT * FROM ${table} WHERE aq_reason IS NULL)
+         SELECT * EXCLUDE (aq_gate) REPLACE (
+           CASE WHEN aq_reason IS NULL AND aq_gate IS NOT NULL THEN ${quoteLiteral(QuarantineReason.EXPECTATION_FAILED)} ELSE aq_reason END AS aq_reason,
+           CASE WHEN aq_reason IS NULL AND aq_gate IS NOT NULL THEN aq_gate ELSE aq_message END AS aq_message)
+         FROM (SELECT *, CASE WHEN aq_reason IS NULL THEN ${failure} END AS aq_gate FROM ${table})`,
+      );
+    }
+    const pending = Number((await this.engine.query(`SELECT count(*) AS n FROM ${table} WHERE ${fresh}`))[0]?.['n'] ?? 0);
+    if (pending === 0) return [];
+    const columns = fields.map((f) => quoteIdent(f.name)).join(', ');
+    return judgeBatch(this.engine, compiled, `SELECT ${columns} FROM ${table} WHERE aq_reason IS NULL AND ${fresh}`, fields, `a batch for ${this.location}`);
   }
 
   /** Counts per value of a field of the records' source positions (such as the HTTP request id). */

@@ -1,5 +1,6 @@
 import { log } from '../log.js';
 import type { BatchResult } from './ingest-target.js';
+import type { GateWarning } from '../quality/index.js';
 
 /** What one committed micro-batch of a streaming job did. */
 export interface BatchReport {
@@ -7,6 +8,8 @@ export interface BatchReport {
   accepted: number;
   quarantined: number;
   version: number;
+  /** The quality gate's failed table-level expectations, let through (`action: warn`). */
+  warnings?: GateWarning[];
 }
 
 /** Running totals of a streaming ingest job, with one report (callback and log line) per committed batch. */
@@ -29,7 +32,13 @@ export class JobMetrics {
     this.accepted += result.accepted;
     this.quarantined += result.quarantined;
     this.lastVersion = result.version;
-    const report: BatchReport = { records, accepted: result.accepted, quarantined: result.quarantined, version: result.version };
+    const report: BatchReport = {
+      records,
+      accepted: result.accepted,
+      quarantined: result.quarantined,
+      version: result.version,
+      ...(result.warnings === undefined ? {} : { warnings: result.warnings }),
+    };
     this.onBatch?.(report);
     log.info({ table: this.table, source: this.source, ...report }, 'ingest batch committed');
   }

@@ -49,6 +49,8 @@ export const QuarantineReason = {
   MISSING_REQUIRED: 'MISSING_REQUIRED',
   /** A rule of the ingest job is false or null for the record. */
   RULE_FAILED: 'RULE_FAILED',
+  /** A per-row expectation of the table's quality gate fails for the record; the message names it (type and kwargs). */
+  EXPECTATION_FAILED: 'EXPECTATION_FAILED',
   /** A whole file whose columns cannot be matched to the table. */
   FILE_SCHEMA_MISMATCH: 'FILE_SCHEMA_MISMATCH',
 } as const;

@@ -82,6 +82,17 @@ const configSchema = z.strictObject({
   }),
   features: z.string().min(1, 'must not be empty').exactOptional(),
   server: serverSchema.exactOptional(),
+  quality: z
+    .strictObject({
+      /** Table name → suite name (quality/<suite>.json): the suite every write to the table passes through. */
+      gates: z
+        .record(
+          z.string().min(1, 'must not be empty').max(255, 'must be at most 255 characters'),
+          z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'must be a suite name (letters, digits, _ . -)'),
+        )
+        .exactOptional(),
+    })
+    .exactOptional(),
 });
 
 /** Check a parsed aquifer.json; problems are PROJECT_CONFIG_INVALID naming the field (`backends.onlineStore.url`). */

@@ -20,6 +20,8 @@ export interface ProjectConfig {
   features?: string;
   /** `aquifer serve`: who may call without a token and the request limits (docs/security.md). */
   server?: ServerConfig;
+  /** Data quality: `gates` attaches a suite (by name) to a table (by name), checked on every write to it. */
+  quality?: { gates?: Record<string, string> };
 }
 
 /**

@@ -34,3 +34,17 @@ export class SuiteColumnsMissingError extends AquiferError {
     );
   }
 }
+
+/** A gated write (or a training set, a materialization) refused: a blocking suite failed on its batch, and nothing was written. */
+export class QualityGateBlockedError extends AquiferError {
+  constructor(
+    what: string,
+    suite: string,
+    readonly failed: readonly { type: string; kwargs: Record<string, unknown>; observed?: unknown }[],
+  ) {
+    super('QUALITY_GATE_BLOCKED', `The suite ${suite} blocked ${what}: ${failed.map((f) => f.type).join(', ')} failed; nothing was written`, {
+      value: { suite, failed },
+      hint: `Fix the data or the suite (quality/${suite}.json); on a table's gate, "action": "warn" lets failed table-level expectations through with a warning.`,
+    });
+  }
+}

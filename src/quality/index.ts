@@ -27,7 +27,7 @@ export {
 } from './validate/validate-rows.js';
 export { tableSource, FILE_COLUMN, ROW_COLUMN, type TableSource } from './validate/table-source.js';
 export { validate, type ValidateOptions } from './validate/validate-table.js';
-export { SuiteInvalidError, SuiteNotFoundError, QualityColumnNotFoundError, SuiteColumnsMissingError } from './errors.js';
+export { SuiteInvalidError, SuiteNotFoundError, QualityColumnNotFoundError, SuiteColumnsMissingError, QualityGateBlockedError } from './errors.js';
 export { readSuite, readSuiteFile, listSuites, writeSuite, suitePath, SUITES_DIR, MAX_SUITE_BYTES } from './suite/suite-store.js';
 export {
   profile,
@@ -53,3 +53,5 @@ export { renderProfileReport, type ProfileReportOptions } from './report/profile
 export { checkSuite, suiteProblemsOnTable, type SuiteTableProblem } from './validate/check-suite.js';
 export { validateAndRecord, type RecordOptions, type RecordedValidation } from './results/record-validation.js';
 export { RESULTS_TABLE, FAILURES_TABLE, RESULTS_SCHEMA, FAILURES_SCHEMA, qualityTableLocation, openQualityTable } from './results/results-tables.js';
+export { compileGate, judgeBatch, requireSuite, expectationReason, GATE_ROWS, type QualityGate, type CompiledGate, type GateWarning } from './gate/gate.js';
+export { gateFor, setGate } from './gate/project-gates.js';

@@ -12,6 +12,7 @@ import {
   type RawRecord,
 } from '../ingest/index.js';
 import type { Project } from '../project/index.js';
+import { gateFor } from '../quality/index.js';
 import { IDEMPOTENCY_KEY_RETENTION_PROPERTY, txnExpiry } from '../table/index.js';
 import { contextOf } from './request-context.js';
 
@@ -30,7 +31,9 @@ export interface IngestRouteOptions {
  * `POST /v1/ingest/{table}`: a JSON array or NDJSON body of records, optionally with an
  * `Idempotency-Key` header (a retried request with the same key and body is not written
  * twice; the same key with another body is refused with 422 INGEST_IDEMPOTENCY_KEY_REUSED).
- * Answers with rows accepted, rows quarantined and the table version. A body that is too
+ * Answers with rows accepted, rows quarantined and the table version; on a table with a
+ * quality gate, a request its suite blocks is refused (422 QUALITY_GATE_BLOCKED, nothing
+ * written) and one it lets through with failures carries `warnings`. A body that is too
  * large, not JSON or of another content type is refused with nothing written.
  */
 export function registerIngestRoute(app: Hono, options: IngestRouteOptions): void {
@@ -42,9 +45,11 @@ export function registerIngestRoute(app: Hono, options: IngestRouteOptions): voi
     let found = committers.get(table);
     if (found === undefined) {
       const createIfMissing = { properties: { [IDEMPOTENCY_KEY_RETENTION_PROPERTY]: window } };
-      found = IngestTarget.open(options.project.tablePath(table), { engine: options.engine, createIfMissing, stores: options.project.stores }).then(
-        (target) => new GroupCommitter(target),
-      );
+      const location = options.project.tablePath(table);
+      // The gate is read with the table's committer: a suite edited later applies after a restart, as aquifer.json does.
+      found = gateFor(options.project, location)
+        .then((gate) => IngestTarget.open(location, { engine: options.engine, createIfMissing, stores: options.project.stores, gate }))
+        .then((target) => new GroupCommitter(target));
       committers.set(table, found);
       found.catch(() => committers.delete(table));
     }
@@ -67,7 +72,15 @@ export function registerIngestRoute(app: Hono, options: IngestRouteOptions): voi
     const keyed = idempotencyKey === undefined ? {} : { idempotencyKey, digest: requestDigest([type, body]) };
     const signal = context?.signal;
     const result = await (await committer(table)).submit({ id: requestId, records, ...keyed, ...(signal === undefined ? {} : { signal }) });
-    return c.json({ table, requestId, accepted: result.accepted, quarantined: result.quarantined, version: result.version, duplicate: result.duplicate });
+    return c.json({
+      table,
+      requestId,
+      accepted: result.accepted,
+      quarantined: result.quarantined,
+      version: result.version,
+      duplicate: result.duplicate,
+      ...(result.warnings === undefined ? {} : { warnings: result.warnings }),
+    });
   });
 }
 

@@ -18,6 +18,7 @@ import { printJson, printText, type InfoFormat } from '../output/print.js';
 import { ProgressCounter } from '../output/progress.js';
 import { log } from '../../log.js';
 import { closeAtExit } from '../close-at-exit.js';
+import { readSuite } from '../../quality/index.js';
 import { tableInProject } from '../table-location.js';
 
 /** Run on the project's feature store over the definitions as last applied (what `apply` checked), never an unchecked edit of the file. */
@@ -109,11 +110,16 @@ export function registerFeatureCommands(program: Command): void {
     .argument('<end>', 'ISO time')
     .option('--project <dir>', 'project folder', '.')
     .option('--views <a,b>', 'only these feature views', parseList)
+    .option('--suite <name>', 'a quality suite (quality/<name>.json) the values must pass before anything is written')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
-    .action(async (start: string, end: string, flags: { project: string; views?: string[]; format: InfoFormat }) => {
+    .action(async (start: string, end: string, flags: { project: string; views?: string[]; suite?: string; format: InfoFormat }) => {
       const progress = progressFor(flags.format, 'entities');
-      const results = await withStore(flags.project, (store) =>
-        store.materialize(start, end, { onRows: progress.onRows, ...(flags.views === undefined ? {} : { views: flags.views }) }),
+      const results = await withStore(flags.project, async (store, project) =>
+        store.materialize(start, end, {
+          onRows: progress.onRows,
+          ...(flags.views === undefined ? {} : { views: flags.views }),
+          ...(flags.suite === undefined ? {} : { suite: await readSuite(project, flags.suite) }),
+        }),
       ).finally(progress.stop);
       report(results, flags.format);
     });
@@ -191,6 +197,7 @@ export function registerFeatureCommands(program: Command): void {
     .option('--full-feature-names', 'name columns view__feature')
     .option('--model <name:version>', 'the model this training set trains')
     .option('--overwrite', 'replace a training set already saved under that name (never another kind of table)')
+    .option('--suite <name>', 'a quality suite (quality/<name>.json) the rows must pass before the set is saved')
     .option('--project <dir>', 'project folder', '.')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(
@@ -204,6 +211,7 @@ export function registerFeatureCommands(program: Command): void {
           fullFeatureNames?: boolean;
           model?: string;
           overwrite?: boolean;
+          suite?: string;
           project: string;
           format: InfoFormat;
         },
@@ -218,7 +226,11 @@ export function registerFeatureCommands(program: Command): void {
             fullFeatureNames: flags.fullFeatureNames === true,
           });
           const location = await tableInProject(project, name);
-          const { result } = await set.save(location, { overwrite: flags.overwrite === true, ...(model === undefined ? {} : { model }) });
+          const { result } = await set.save(location, {
+            overwrite: flags.overwrite === true,
+            ...(model === undefined ? {} : { model }),
+            ...(flags.suite === undefined ? {} : { suite: await readSuite(project, flags.suite) }),
+          });
           return { location, rows: result.rows, version: result.version, sources: set.definition.sources, features: set.definition.features };
         });
         if (flags.format === 'json') printJson(out);

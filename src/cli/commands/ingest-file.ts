@@ -7,7 +7,7 @@ import type { FileFormat } from '../../table/index.js';
 import { choice, collect, collectProperty, parseList } from '../options.js';
 import { ProgressBar } from '../output/progress.js';
 import { printJson, printText, type InfoFormat } from '../output/print.js';
-import { tableStores } from '../table-location.js';
+import { gateWarningLines, tableGate, tableStores } from '../table-location.js';
 
 interface IngestFileFlags {
   inputFormat?: FileFormat;
@@ -44,7 +44,7 @@ export function registerIngestFile(ingest: Command): void {
     .action(async (table: string, files: string[], flags: IngestFileFlags) => {
       const engine = await sharedEngine();
       const create = flags.create ? { ...(flags.partitionBy === undefined ? {} : { partitionColumns: flags.partitionBy }), properties: flags.property } : false;
-      const target = await IngestTarget.open(table, { engine, createIfMissing: create, stores: tableStores() });
+      const target = await IngestTarget.open(table, { engine, createIfMissing: create, stores: tableStores(), gate: await tableGate(table) });
       const progress = new ProgressBar('ingest', flags.format === 'text' && process.stderr.isTTY === true);
       let done = 0;
       try {
@@ -69,6 +69,7 @@ export function registerIngestFile(ingest: Command): void {
           [
             `Loaded ${result.files.length} new file${result.files.length === 1 ? '' : 's'} into ${target.location}${result.alreadyLoaded > 0 ? ` (${result.alreadyLoaded} already loaded, skipped)` : ''}: ${result.accepted} rows, ${result.quarantined} quarantined.`,
             ...lines,
+            ...result.warnings.flatMap((w) => gateWarningLines(w.warnings).map((line) => `  ${shown(w.file)}: ${line}`)),
             ...(result.quarantined > 0 ? [`See them with: aquifer quarantine list ${table}`] : []),
           ].join('\n'),
         );

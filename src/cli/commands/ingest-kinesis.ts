@@ -4,7 +4,7 @@ import { IngestTarget, KinesisIngestJob } from '../../ingest/index.js';
 import { choice, collect, collectProperty, parseList, parseNonNegativeInt } from '../options.js';
 import { parseRule } from '../rules.js';
 import { runUntilStopped } from '../until-stopped.js';
-import { tableStores } from '../table-location.js';
+import { gateWarningLines, tableGate, tableStores } from '../table-location.js';
 
 interface KinesisFlags {
   stream: string;
@@ -37,6 +37,7 @@ export function registerIngestKinesis(ingest: Command): void {
     .action(async (table: string, flags: KinesisFlags) => {
       const target = await IngestTarget.open(table, {
         stores: tableStores(),
+        gate: await tableGate(table),
         engine: await sharedEngine(),
         createIfMissing: { ...(flags.partitionBy === undefined ? {} : { partitionColumns: flags.partitionBy }), properties: flags.property },
         checks: { rules: flags.rule.map(parseRule) },
@@ -51,7 +52,9 @@ export function registerIngestKinesis(ingest: Command): void {
           process.stdout.write(
             flags.format === 'json'
               ? `${JSON.stringify(batch)}\n`
-              : `committed version ${batch.version}: ${batch.accepted} rows, ${batch.quarantined} quarantined\n`,
+              : [`committed version ${batch.version}: ${batch.accepted} rows, ${batch.quarantined} quarantined`, ...gateWarningLines(batch.warnings ?? [])]
+                  .map((line) => `${line}\n`)
+                  .join(''),
           );
         },
       });

@@ -5,7 +5,9 @@ import { ProgressBar } from '../output/progress.js';
 import { printJson, printText, type InfoFormat } from '../output/print.js';
 import { CliUsageError } from '../usage-error.js';
 import { parseMergeClauses } from '../merge-clauses.js';
-import { tableStores } from '../table-location.js';
+import { gateWarningLines, tableGate, tableStores } from '../table-location.js';
+import { sharedEngine } from '../../engine/index.js';
+import { gatedMerge, IngestTarget } from '../../ingest/index.js';
 
 function report(location: string, result: DmlResult, format: InfoFormat): void {
   if (format === 'json') {
@@ -106,6 +108,17 @@ export function registerTableDml(table: Command): void {
       ) => {
         const source: WriteSource = { files: flags.from };
         const options: MergeOptions = { source, on: flags.on, ...mergeClauses(flags) };
+        const gate = await tableGate(location);
+        if (gate !== undefined) {
+          const target = await IngestTarget.open(location, { engine: await sharedEngine(), stores: tableStores(), gate });
+          const { merge, ...result } = await gatedMerge(target, options);
+          if (flags.format === 'json') printJson({ location, ...merge, quarantined: result.quarantined, warnings: result.warnings ?? [] });
+          else {
+            report(location, merge, flags.format);
+            printText([`${result.quarantined} source rows quarantined by the table's quality gate.`, ...gateWarningLines(result.warnings ?? [])].join('\n'));
+          }
+          return;
+        }
         report(
           location,
           await withProgress('merge', flags.format, (onProgress) =>

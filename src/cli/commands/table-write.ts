@@ -4,7 +4,9 @@ import { DeltaTable, type CreateOptions, type FileFormat, type OverwriteOptions,
 import { choice, collect, collectProperty, parseList, parseNonNegativeInt } from '../options.js';
 import { ProgressBar } from '../output/progress.js';
 import { formatBytes, printJson, printText, type InfoFormat } from '../output/print.js';
-import { tableStores } from '../table-location.js';
+import { gateWarningLines, tableGate, tableStores } from '../table-location.js';
+import { sharedEngine } from '../../engine/index.js';
+import { gatedAppend, IngestTarget, type BatchResult } from '../../ingest/index.js';
 
 interface SourceFlags {
   from: string[];
@@ -62,6 +64,23 @@ function report(verb: string, location: string, result: WriteResult, format: Inf
   );
 }
 
+/** A write through a table's quality gate: rows written, rows quarantined, the gate's warnings. */
+export function reportGated(verb: string, location: string, result: BatchResult, format: InfoFormat): void {
+  const { groups: _groups, ...shown } = result;
+  if (format === 'json') {
+    printJson({ location, ...shown, warnings: result.warnings ?? [] });
+    return;
+  }
+  printText(
+    [
+      result.skipped
+        ? `Skipped: this application's transaction was already committed; ${location} stays at version ${result.version}.`
+        : `${verb} ${result.accepted} rows, ${result.quarantined} quarantined by the table's quality gate: ${location} is at version ${result.version}.`,
+      ...gateWarningLines(result.warnings ?? []),
+    ].join('\n'),
+  );
+}
+
 export function registerTableWrites(table: Command): void {
   withSourceOptions(
     table
@@ -95,6 +114,15 @@ export function registerTableWrites(table: Command): void {
   )
     .option('--merge-schema', 'schema evolution: add columns the table lacks (nullable) and widen types where delta.enableTypeWidening=true')
     .action(async (location: string, flags: SourceFlags & { mergeSchema?: boolean }) => {
+      const gate = await tableGate(location);
+      if (gate !== undefined) {
+        if (flags.mergeSchema === true)
+          throw new CliUsageError('--merge-schema does not go with a gated table: its suite is written for its columns.', location, 'Alter the table first.');
+        const target = await IngestTarget.open(location, { engine: await sharedEngine(), stores: tableStores(), gate });
+        const { txn } = writeOptions(flags, new ProgressBar('append', false));
+        reportGated('Appended', location, await gatedAppend(target, sourceOf(flags), txn === undefined ? {} : { txn }), flags.format);
+        return;
+      }
       const progress = new ProgressBar('append', flags.format === 'text' && process.stderr.isTTY === true);
       try {
         const result = await (

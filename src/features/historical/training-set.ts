@@ -3,6 +3,7 @@ import { quoteIdent, type Engine, type Row } from '../../engine/index.js';
 import { DeltaTable, field, fromDuckDBType, jsonRow, TableNotFoundError, type OpenOptions, type StructField, type WriteResult } from '../../table/index.js';
 import type { FeatureView } from '../definitions/definitions.js';
 import { FeatureDefinitionError } from '../errors.js';
+import { requireSuite, type ExpectationSuite } from '../../quality/index.js';
 
 /** A table a training set read, and the version it read: reading it again gives the same rows. */
 export interface PinnedSource {
@@ -58,12 +59,14 @@ export class TrainingSet {
    * Save as a Delta table (entity rows and feature values, written by DuckDB straight
    * from the join), recording the feature definitions and the table versions it read,
    * and optionally the model it trains. With `overwrite`, a training set already saved
-   * there is replaced (never another kind of table).
+   * there is replaced (never another kind of table). With `suite`, the rows must pass it
+   * first: a failed expectation is QUALITY_GATE_BLOCKED, and nothing is saved or replaced.
    */
   async save(
     location: string,
-    options: { model?: { name: string; version: string }; overwrite?: boolean } = {},
+    options: { model?: { name: string; version: string }; overwrite?: boolean; suite?: ExpectationSuite } = {},
   ): Promise<{ table: DeltaTable; result: WriteResult }> {
+    if (options.suite !== undefined) await requireSuite(this.engine, this.sql, options.suite, `the training set for ${location}`);
     if (options.overwrite === true) await removeTrainingSet(location, this.engine, this.stores);
     const definition: TrainingSetDefinition = {
       ...this.definition,

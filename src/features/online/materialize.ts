@@ -30,6 +30,17 @@ export async function materializeView(
   end: number,
   onRows?: (rows: number) => void,
 ): Promise<MaterializeResult> {
+  return writeMaterialized(engine, await materializeQuery(table, view, start, end), view, store, onRows);
+}
+
+/** The rows a materialization would write (one per entity), pinned to the table version it read. */
+export interface MaterializeQuery {
+  sql: string;
+  tableVersion: number;
+}
+
+/** The latest row per entity of one view in [start, end], as SQL over one version of its table. */
+export async function materializeQuery(table: DeltaTable, view: ResolvedView, start: number, end: number): Promise<MaterializeQuery> {
   const snapshot = await table.snapshot();
   const scan = await table.scan({ version: snapshot.version });
   const source = view.view.source;
@@ -41,6 +52,17 @@ export async function materializeView(
     FROM (${viewSourceSql(view.view, await scan.sql())})
     WHERE ${ts} >= to_timestamp(${Math.floor(start)} / 1000.0) AND ${ts} <= to_timestamp(${Math.floor(end)} / 1000.0)
     QUALIFY row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY ${ts} DESC${created === undefined ? '' : `, ${created} DESC NULLS LAST`}) = 1`;
+  return { sql, tableVersion: snapshot.version };
+}
+
+/** Write a materialization's rows into the online store. */
+export async function writeMaterialized(
+  engine: Engine,
+  { sql, tableVersion }: MaterializeQuery,
+  view: ResolvedView,
+  store: OnlineStore,
+  onRows?: (rows: number) => void,
+): Promise<MaterializeResult> {
   let written = 0;
   let read = 0;
   let pending: OnlineRow[] = [];
@@ -63,7 +85,7 @@ export async function materializeView(
     }
   }
   await flush();
-  return { view: view.view.name, written, read, tableVersion: snapshot.version };
+  return { view: view.view.name, written, read, tableVersion };
 }
 
 export function toMillis(value: Date | string | number): number {

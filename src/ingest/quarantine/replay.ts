@@ -5,6 +5,7 @@ import { DeltaTable, TableNotFoundError } from '../../table/index.js';
 import { jsonRecordChecks, type CheckOptions } from '../checks/json-record-checks.js';
 import { IngestTarget } from '../ingest-target.js';
 import { quarantineLocation } from './quarantine-table.js';
+import type { QualityGate } from '../../quality/index.js';
 import { NO_POSITION_COLUMNS } from '../source-position.js';
 
 export interface ReplayOptions {
@@ -15,6 +16,8 @@ export interface ReplayOptions {
   checks?: CheckOptions;
   /** Open the table and its quarantine through these stores (a project's). */
   stores?: ObjectStorePool | undefined;
+  /** The table's quality gate: a replayed record must pass it too, or it stays quarantined. */
+  gate?: QualityGate | undefined;
 }
 
 export interface ReplayResult {
@@ -58,6 +61,7 @@ export async function replayQuarantine(tableLocation: string, engine: Engine, op
       engine,
       stores: options.stores,
       ...(options.checks === undefined ? {} : { checks: options.checks }),
+      gate: options.gate,
     });
     const table = await target.table.snapshot();
     // Records that pass go to the table; those that fail again stay in the quarantine untouched.
@@ -66,6 +70,8 @@ export async function replayQuarantine(tableLocation: string, engine: Engine, op
       `CREATE OR REPLACE TEMP TABLE ${quoteIdent(checked)} AS SELECT c.*, s.record_id FROM (${jsonRecordChecks(quoteIdent(stage), table.schema, options.checks ?? {})}) c JOIN ${quoteIdent(stage)} s USING (aq_seq)`,
     );
     try {
+      // The records replayed are one batch for the gate: its table-level expectations judge them together.
+      await target.applyGate(checked, table.schema.fields);
       const columns = table.schema.fields.map((f) => quoteIdent(f.name)).join(', ');
       const replayedIds = `SELECT record_id FROM ${quoteIdent(checked)} WHERE aq_reason IS NULL`;
       const passing = await engine.query(`SELECT record_id, aq_raw FROM ${quoteIdent(checked)} WHERE aq_reason IS NULL ORDER BY record_id`);

@@ -14,6 +14,7 @@ import {
   type StructType,
 } from '../../table/index.js';
 import type { BatchResult, IngestTarget } from '../ingest-target.js';
+import type { GateWarning } from '../../quality/index.js';
 import { NO_POSITION_COLUMNS, QuarantineReason } from '../source-position.js';
 import { exactDecimal, jsonRecordChecks } from '../checks/json-record-checks.js';
 import type { CheckOptions } from '../checks/json-record-checks.js';
@@ -41,6 +42,8 @@ export interface FileIngestResult {
   accepted: number;
   quarantined: number;
   version: number | undefined;
+  /** The quality gate's failed table-level expectations that were let through (`action: warn`), per file. */
+  warnings: { file: string; warnings: GateWarning[] }[];
 }
 
 let sequence = 0;
@@ -55,7 +58,7 @@ export async function ingestFiles(engine: Engine, target: IngestTarget, options:
   const matched = await expand(engine, options.files);
   const loaded = await target.positions(FILE_APP_PREFIX);
   const pending = matched.filter((file) => !loaded.has(FILE_APP_PREFIX + file));
-  const result: FileIngestResult = { files: [], alreadyLoaded: matched.length - pending.length, accepted: 0, quarantined: 0, version: undefined };
+  const result: FileIngestResult = { files: [], alreadyLoaded: matched.length - pending.length, accepted: 0, quarantined: 0, version: undefined, warnings: [] };
   for (const [index, file] of pending.entries()) {
     const txn: AppTransaction = { appId: FILE_APP_PREFIX + file, version: 0 };
     const format = formatOf(file, options.format);
@@ -65,6 +68,7 @@ export async function ingestFiles(engine: Engine, target: IngestTarget, options:
     result.accepted += batch.accepted;
     result.quarantined += batch.quarantined;
     result.version = batch.version;
+    if (batch.warnings !== undefined) result.warnings.push({ file, warnings: batch.warnings });
     options.onFile?.(file, index, pending.length, batch);
   }
   return result;
@@ -217,7 +221,8 @@ async function ingestCsv(
 ): Promise<BatchResult> {
   const rules = options.checks?.rules ?? [];
   const nonNullable = snapshot.schema.fields.filter((f) => !f.nullable);
-  if (rules.length === 0 && nonNullable.length === 0) {
+  // A gate, like rules, needs every row in the checked path.
+  if (rules.length === 0 && nonNullable.length === 0 && !target.gated) {
     try {
       return await ingestCsvSinglePass(engine, target, snapshot, file, header, txn, options);
     } catch (error) {

@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import { quoteIdent, quoteLiteral } from '../engine/index.js';
+import { prepareSource, toDuckDBType, type AppTransaction, type DmlResult, type MergeOptions, type Snapshot, type WriteSource } from '../table/index.js';
+import { IngestError } from './errors.js';
+import type { BatchResult, IngestTarget } from './ingest-target.js';
+import { NO_POSITION_COLUMNS, QuarantineReason } from './source-position.js';
+
+let sequence = 0;
+const temp = (what: string) => `aq_gated_${what}_${process.pid}_${++sequence}`;
+
+/** Quarantine positions of a merge: the source's digest, so running the same merge again quarantines nothing twice. */
+export const MERGE_APP_PREFIX = 'aquifer.merge:';
+
+/**
+ * Stage a write's source as checked rows (the table's columns, cast to its types, plus the
+ * bookkeeping columns commitChecked reads): each row's source is `{"kind": "write",
+ * "record": n}`, its payload the row as JSON. A null in a non-nullable column is a
+ * MISSING_REQUIRED record, as ingest has it; a column the table lacks is refused.
+ */
+async function stageSource(target: IngestTarget, snapshot: Snapshot, data: WriteSource, checked: string): Promise<void> {
+  const engine = target.engine;
+  const prepared = await prepareSource(data, snapshot.schema, engine);
+  try {
+    const names = (await engine.read(`SELECT * FROM (${prepared.sql}) LIMIT 0`)).columnNames();
+    const known = new Set(snapshot.schema.fields.map((f) => f.name));
+    const unknown = names.filter((n) => !known.has(n));
+    if (unknown.length > 0)
+      throw new IngestError(
+        'TABLE_SCHEMA_MISMATCH',
+        `The data has columns the gated table does not: ${unknown.join(', ')}`,
+        unknown,
+        'A gated write keeps the schema: drop the columns, or add them to the table first (aquifer table alter).',
+      );
+    const present = new Set(names);
+    const columns = snapshot.schema.fields.map((f) =>
+      present.has(f.name)
+        ? `CAST(${quoteIdent(f.name)} AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`
+        : `CAST(NULL AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`,
+    );
+    const required = snapshot.schema.fields.filter((f) => !f.nullable);
+    const missing = required.map((f) => `WHEN ${quoteIdent(f.name)} IS NULL THEN ${quoteLiteral(`field "${f.name}" is required but missing or null`)}`);
+    await engine.run(`CREATE TEMP TABLE ${quoteIdent(checked)} AS
+      SELECT *, ${missing.length === 0 ? 'CAST(NULL AS VARCHAR)' : `CASE ${missing.join(' ')} END`} AS aq_message,
+             ${missing.length === 0 ? 'CAST(NULL AS VARCHAR)' : `CASE ${missing.map((m) => m.replace(/ THEN .*$/, ` THEN ${quoteLiteral(QuarantineReason.MISSING_REQUIRED)}`)).join(' ')} END`} AS aq_reason
+      FROM (SELECT row_number() OVER () AS aq_seq, ${columns.join(', ')}, to_json(s)::VARCHAR AS aq_raw,
+                   json_object('kind', 'write', 'record', row_number() OVER ())::VARCHAR AS aq_source, ${NO_POSITION_COLUMNS}
+            FROM (${prepared.sql}) AS s)`);
+  } finally {
+    await prepared.dispose();
+  }
+}
+
+/**
+ * Append to a gated table through its gate: rows failing a per-row expectation go to the
+ * quarantine and the rest to the table, in the ingest's exactly-once unit (with `txn`, a
+ * retried write adds nothing twice to either); failed table-level expectations block the
+ * write or warn, by the suite's action.
+ */
+export async function gatedAppend(target: IngestTarget, data: WriteSource, options: { txn?: AppTransaction } = {}): Promise<BatchResult> {
+  const snapshot = await target.table.snapshot();
+  const txns = options.txn === undefined ? [] : [options.txn];
+  if (txns.length > 0 && target.table.writer().alreadyCommitted(snapshot, { txn: txns }))
+    return { version: snapshot.version, accepted: 0, quarantined: 0, skipped: true };
+  const checked = temp('append');
+  try {
+    await stageSource(target, snapshot, data, checked);
+    return await target.commitChecked(snapshot, checked, snapshot.schema.fields, txns);
+  } finally {
+    await target.engine.run(`DROP TABLE IF EXISTS ${quoteIdent(checked)}`);
+  }
+}
+
+/**
+ * MERGE into a gated table through its gate: the source's rows failing a per-row
+ * expectation are quarantined instead of merged; failed table-level expectations (judged
+ * on the source) block the merge or warn. The quarantine is written first, with the
+ * source's digest as its position, so a merge run again after a crash between the two
+ * commits quarantines nothing twice.
+ */
+export async function gatedMerge(target: IngestTarget, options: MergeOptions): Promise<BatchResult & { merge: DmlResult }> {
+  const snapshot = await target.table.snapshot();
+  const checked = temp('merge');
+  try {
+    await stageSource(target, snapshot, options.source, checked);
+    const warnings = await target.applyGate(checked, snapshot.schema.fields);
+    const table = quoteIdent(checked);
+    const digest = String((await target.engine.query(`SELECT md5(string_agg(md5(aq_raw), '' ORDER BY aq_seq)) AS d FROM ${table}`))[0]?.['d'] ?? '');
+    const app = { appId: MERGE_APP_PREFIX + createHash('sha256').update(`${options.on}\n${digest}`).digest('hex').slice(0, 32), version: 0 };
+    const bad = `SELECT aq_reason AS reason, aq_message AS message, aq_source AS source, aq_raw AS payload FROM ${table} WHERE aq_reason IS NOT NULL`;
+    const badCount = Number((await target.engine.query(`SELECT count(*) AS n FROM (${bad})`))[0]?.['n'] ?? 0);
+    const quarantined = badCount > 0 ? await target.quarantine(bad, [app]) : 0;
+    const columns = snapshot.schema.fields.map((f) => quoteIdent(f.name)).join(', ');
+    const merge = await target.table.merge({ ...options, source: { sql: `SELECT ${columns} FROM ${table} WHERE aq_reason IS NULL` } });
+    const accepted = Number((await target.engine.query(`SELECT count(*) AS n FROM ${table} WHERE aq_reason IS NULL`))[0]?.['n'] ?? 0);
+    return { version: merge.version, accepted, quarantined, skipped: false, merge, ...(warnings.length === 0 ? {} : { warnings }) };
+  } finally {
+    await target.engine.run(`DROP TABLE IF EXISTS ${quoteIdent(checked)}`);
+  }
+}
