@@ -80,6 +80,7 @@ const GROUPS: readonly CommandGroup[] = [
       const quality = qualityGroup(program);
       registerQuality(quality);
       (await import('./commands/quality-profile.js')).registerQualityProfile(quality);
+      (await import('./commands/quality-gates.js')).registerQualityGates(quality);
       // `quality validate` resolves its table itself (it keeps the name for the results); profile takes a name or a path.
       const profile = quality.commands.find((c) => c.name() === 'profile');
       if (profile !== undefined) resolveTableNames(profile);

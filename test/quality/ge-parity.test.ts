@@ -41,6 +41,11 @@ beforeAll(async () => {
 const evaluated = (): ExpectationSuite => ({ name: suite.name, expectations: suite.expectations.filter((e) => EXPECTATIONS.has(e.type)) });
 
 describe.skipIf(!ready)('parity with GE 1.x on the planted-defect table', () => {
+  it("evaluates every expectation of the planted suite (issue 15's list), none left out", () => {
+    expect(suite.expectations.map((e) => e.type).filter((type) => !EXPECTATIONS.has(type))).toEqual([]);
+    expect(evaluated().expectations).toHaveLength(57);
+  });
+
   for (const [format, idColumns] of [
     ['COMPLETE', ['id']],
     ['COMPLETE', []],

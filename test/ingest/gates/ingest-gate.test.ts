@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../src/engine/index.js';
 import { ingestFiles, IngestTarget, replayQuarantine } from '../../../src/ingest/index.js';
-import { EXPECTATIONS, type ExpectationSuite } from '../../../src/quality/index.js';
+import { type ExpectationSuite } from '../../../src/quality/index.js';
 import { DeltaTable, field, primitive, struct } from '../../../src/table/index.js';
 import { byColumn, quarantineRows, tableRows, tableVersion } from '../../support/ingest.js';
 import { tempDir } from '../../support/temp.js';
@@ -128,26 +128,22 @@ describe('a quality gate on file ingest', () => {
     expect((await tableRows(engine, w.table)).length).toBe(2);
   });
 
-  // Runs once expect_column_values_to_be_unique is in the catalogue (issue 15's map expectations).
-  it.skipIf(!EXPECTATIONS.has('expect_column_values_to_be_unique'))(
-    'judges uniqueness within the batch, quarantining every copy of a repeated value',
-    async () => {
-      const w = await workspace();
-      const unique: ExpectationSuite = { name: 'unique_ids', expectations: [{ type: 'expect_column_values_to_be_unique', kwargs: { column: 'user_id' } }] };
-      const target = await IngestTarget.open(w.table, { engine, gate: { suite: unique } });
-      await ingestFiles(engine, target, { files: await w.file('first.jsonl', lines([{ id: 1, user_id: 1 }])) });
-      // user_id 1 is already in the table: only the batch's own rows are compared.
-      const file = await w.file(
-        'dupes.jsonl',
-        lines([
-          { id: 2, user_id: 2 },
-          { id: 3, user_id: 1 },
-          { id: 4, user_id: 2 },
-        ]),
-      );
-      expect(await ingestFiles(engine, target, { files: file })).toMatchObject({ accepted: 1, quarantined: 2 });
-    },
-  );
+  it('judges uniqueness within the batch, quarantining every copy of a repeated value', async () => {
+    const w = await workspace();
+    const unique: ExpectationSuite = { name: 'unique_ids', expectations: [{ type: 'expect_column_values_to_be_unique', kwargs: { column: 'user_id' } }] };
+    const target = await IngestTarget.open(w.table, { engine, gate: { suite: unique } });
+    await ingestFiles(engine, target, { files: await w.file('first.jsonl', lines([{ id: 1, user_id: 1 }])) });
+    // user_id 1 is already in the table: only the batch's own rows are compared.
+    const file = await w.file(
+      'dupes.jsonl',
+      lines([
+        { id: 2, user_id: 2 },
+        { id: 3, user_id: 1 },
+        { id: 4, user_id: 2 },
+      ]),
+    );
+    expect(await ingestFiles(engine, target, { files: file })).toMatchObject({ accepted: 1, quarantined: 2 });
+  });
 
   it('passes a suite that only has aggregates without quarantining anything', async () => {
     const w = await workspace();
