@@ -7,6 +7,7 @@ import { describeError } from '../errors.js';
 import { aggregationView, FeatureRegistry, openAppliedFeatureStore, type FeatureRepository } from '../features/index.js';
 import { ingestFiles, IngestTarget } from '../ingest/index.js';
 import { Project } from '../project/index.js';
+import { gateFor, renderValidationReport, setGate, validateAndRecord, writeSuite, type ExpectationSuite } from '../quality/index.js';
 import { DeltaTable, describeType, jsonRow } from '../table/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -36,6 +37,30 @@ async function main(projectDir: string): Promise<void> {
   say(
     `3. Ingested data/demo/events-*.csv again: ${second.alreadyLoaded} file already loaded and skipped, ${second.accepted} new events (version ${second.version}).`,
   );
+
+  // Data quality: a Great Expectations suite attached to the table as a gate, so bad rows
+  // go to the quarantine with the expectation they failed instead of into the table.
+  const gateSuite: ExpectationSuite = {
+    name: 'events_gate',
+    action: 'block',
+    expectations: [
+      { type: 'expect_column_values_to_not_be_null', kwargs: { column: 'user_id' } },
+      { type: 'expect_column_values_to_be_in_set', kwargs: { column: 'event_type', value_set: ['page_view', 'search', 'add_to_cart', 'purchase'] } },
+      { type: 'expect_column_values_to_be_between', kwargs: { column: 'price', min_value: 0 } },
+    ],
+  };
+  await writeSuite(project, gateSuite);
+  await setGate(project, 'events', gateSuite.name);
+  const gated = await IngestTarget.open(location, { engine, gate: await gateFor(await Project.open(project.root), location) });
+  const late = await ingestFiles(engine, gated, { files: path.join(DATA, 'late-events-2024-05-02.csv') });
+  const quarantine = await DeltaTable.open(`${location}__quarantine`, { engine });
+  const reasons = await engine.query(
+    `SELECT message, count(*) AS n FROM (${await (await quarantine.scan({ where: "reason = 'EXPECTATION_FAILED'" })).sql()}) GROUP BY ALL ORDER BY message`,
+  );
+  say(
+    `3b. Attached the suite quality/${gateSuite.name}.json (Great Expectations' JSON) to events as a gate and ingested late-events-2024-05-02.csv: ${late.accepted} events committed, ${late.quarantined} quarantined in events__quarantine with the expectation each failed:`,
+  );
+  for (const row of reasons) say(`     ${String(row['n'])} × ${String(row['message'])}`);
 
   const table = await DeltaTable.open(location, { engine });
   say("4. The table's history, newest first:");
@@ -151,6 +176,46 @@ async function main(projectDir: string): Promise<void> {
   } finally {
     await store.online?.close();
   }
+  // Validation: the same expectations and more, over the whole table, in one DuckDB pass.
+  const checks: ExpectationSuite = {
+    name: 'events_checks',
+    expectations: [
+      ...gateSuite.expectations,
+      { type: 'expect_column_values_to_be_unique', kwargs: { column: 'event_id' } },
+      { type: 'expect_column_values_to_not_be_null', kwargs: { column: 'product_id', mostly: 0.5 } },
+      { type: 'expect_column_mean_to_be_between', kwargs: { column: 'price', min_value: 10, max_value: 500 } },
+      {
+        type: 'expect_column_quantile_values_to_be_between',
+        kwargs: {
+          column: 'price',
+          quantile_ranges: {
+            quantiles: [0.5, 0.95],
+            value_ranges: [
+              [10, 200],
+              [50, 400],
+            ],
+          },
+        },
+      },
+      { type: 'expect_table_row_count_to_be_between', kwargs: { min_value: 1000 } },
+    ],
+  };
+  await writeSuite(project, checks);
+  const recorded = await validateAndRecord(project, table, checks, { tableName: 'events' });
+  const reportFile = path.join(project.root, 'quality-report.html');
+  await fs.writeFile(reportFile, renderValidationReport(recorded.result, { title: 'events_checks on events' }));
+  const failed = recorded.result.results.filter((r) => !r.success);
+  say(
+    `8. Validated events (version ${String((recorded.result.meta['aquifer'] as { version?: number } | undefined)?.version ?? '?')}) against quality/${checks.name}.json in one DuckDB pass: ${recorded.result.statistics.successful_expectations} of ${recorded.result.statistics.evaluated_expectations} expectations met.`,
+  );
+  for (const r of failed) {
+    say(
+      `     failed: ${r.expectation_config.type} ${JSON.stringify(r.expectation_config.kwargs)}: ${String(r.result['unexpected_count'] ?? '')} rows unexpected (${Number(r.result['unexpected_percent'] ?? 0).toFixed(1)}%)`,
+    );
+  }
+  say(
+    `   Every failing row is kept in the _quality_failures table (${recorded.failingRows} rows); the report is ${reportFile} (one HTML file, readable offline).`,
+  );
   say();
   say(`Done. The tables are plain Delta Lake: Spark, delta-rs, DuckDB and Polars can read them under ${path.join(project.root, 'tables')}.`);
   say(`Try: npx aquifer table read ${path.relative(process.cwd(), location)} --where "event_type = 'purchase'" --limit 5`);
