@@ -1,5 +1,5 @@
 import type { Engine } from '../../engine/index.js';
-import { quoteIdent, quoteLiteral } from '../../engine/index.js';
+import { quoteIdent } from '../../engine/index.js';
 import { firstIssue } from '../../project/index.js';
 import type { StructField } from '../../table/index.js';
 import { EXPECTATIONS } from '../expectations/catalogue.js';
@@ -142,14 +142,6 @@ export async function validateRows(
       const considered = e.definition.considered(e.kwargs, shape);
       selects.push(`count(*) FILTER (WHERE ${considered}) AS ${quoteIdent(`c${e.index}`)}`);
       selects.push(`count(*) FILTER (WHERE (${considered}) AND (${e.definition.unexpected(e.kwargs, shape, ROWS)})) AS ${quoteIdent(`u${e.index}`)}`);
-      // The first failing rows, for the partial lists, kept in the same pass (a bounded heap
-      // per expectation) rather than read again; COMPLETE needs every failing row: a query of its own.
-      const partial = e.format.partialUnexpectedCount;
-      if (atLeast(e.format, 'BASIC') && !atLeast(e.format, 'COMPLETE') && partial > 0) {
-        selects.push(
-          `min_by(${failingRowStruct(e, shape, e.definition.columns(e.kwargs))}, ${POSITION_COLUMN}, ${partial}) FILTER (WHERE ${failingWhere(e.definition, e, shape)}) AS ${quoteIdent(`r${e.index}`)}`,
-        );
-      }
     } else {
       for (const [name, sql] of Object.entries(e.definition.metrics(e.kwargs, shape, ROWS))) selects.push(`${sql} AS ${quoteIdent(`m${e.index}_${name}`)}`);
     }
@@ -178,19 +170,16 @@ export async function validateRows(
       const success = mapSuccess(counts, typeof e.kwargs['mostly'] === 'number' ? e.kwargs['mostly'] : 1, e.definition.overAllRows === true);
       const columns = e.definition.columns(e.kwargs);
       const wantRows = counts.unexpected > 0 && atLeast(e.format, 'BASIC');
-      const inPass = values[`r${e.index}`];
-      const failing = !wantRows
-        ? []
-        : Array.isArray(inPass)
-          ? (inPass as Record<string, unknown>[]).map((row) => failingRow(row, columns, e)).sort((a, b) => a.position - b.position)
-          : await failingRows(
-              query,
-              e.definition,
-              e,
-              shape,
-              columns,
-              atLeast(e.format, 'COMPLETE') ? Math.max(MAX_UNEXPECTED_VALUES, e.format.partialUnexpectedCount) : e.format.partialUnexpectedCount,
-            );
+      const failing = wantRows
+        ? await failingRows(
+            query,
+            e.definition,
+            e,
+            shape,
+            columns,
+            atLeast(e.format, 'COMPLETE') ? Math.max(MAX_UNEXPECTED_VALUES, e.format.partialUnexpectedCount) : e.format.partialUnexpectedCount,
+          )
+        : [];
       const all =
         wantRows && atLeast(e.format, 'COMPLETE') && counts.unexpected > failing.length
           ? await failingRows(query, e.definition, e, shape, columns, undefined)
@@ -290,28 +279,11 @@ async function failingRows(
   const found = await query.query(
     `SELECT ${select.join(', ')} FROM ${ROWS} WHERE ${failingWhere(definition, e, shape)} ORDER BY ${POSITION_COLUMN}${limit === undefined ? '' : ` LIMIT ${limit}`}`,
   );
-  return found.map((row) => failingRow(row, columns, e));
-}
-
-/** A failing row as the detail query or the pass's struct gives it: values `v<i>`, ids `k<i>`, position `aq_pos`. */
-function failingRow(row: Record<string, unknown>, columns: readonly string[], e: CompiledExpectation): FailingRow {
-  const ids = e.format.unexpectedIndexColumnNames ?? [];
-  return {
+  return found.map((row) => ({
     values: columns.map((_, i) => pythonBytes(row[`v${i}`])),
     ids: ids.map((_, i) => pythonBytes(row[`k${i}`])),
     position: Number(row['aq_pos']),
-  };
-}
-
-/** The struct the pass keeps for each of an expectation's first failing rows (the detail query's columns). */
-function failingRowStruct(e: CompiledExpectation, shape: DataShape, columns: readonly string[]): string {
-  const ids = e.format.unexpectedIndexColumnNames ?? [];
-  const fields = [
-    ...columns.map((c, i) => `${quoteLiteral(`v${i}`)}: ${geJsonValue(shape, c)}`),
-    ...ids.map((c, i) => `${quoteLiteral(`k${i}`)}: ${geJsonValue(shape, c)}`),
-    `'aq_pos': ${POSITION_COLUMN}`,
-  ];
-  return `{${fields.join(', ')}}`;
+  }));
 }
 
 /** The rows of `aq_rows` a per-row expectation finds unexpected. */
