@@ -40,11 +40,15 @@ const DOCUMENTED: Record<string, readonly string[]> = {
     'validateAndRecord',
     'readSuite',
     'parseSuite',
+    'profile',
+    'suggestSuite',
+    'renderValidationReport',
+    'registerExpectation',
   ],
   'aquifer/table': ['DeltaTable', 'TableNotFoundError'],
   'aquifer/features': ['FeatureStore', 'openFeatureStore', 'entity', 'featureView', 'featureService', 'onDemandFeatureView', 'aggregationView'],
   'aquifer/ingest': ['IngestTarget', 'ingestFiles', 'KafkaIngestJob', 'KinesisIngestJob'],
-  'aquifer/quality': ['validate', 'validateAndRecord', 'validateRows', 'readSuite', 'writeSuite', 'parseSuite', 'checkSuite', 'SuiteInvalidError'],
+  'aquifer/quality': ['validate', 'validateAndRecord', 'validateRows', 'readSuite', 'writeSuite', 'parseSuite', 'checkSuite', 'SuiteInvalidError', 'profile', 'suggestSuite', 'renderValidationReport', 'registerExpectation'],
   'aquifer/server': ['startServer'],
 };
 
