@@ -48,7 +48,20 @@ const DOCUMENTED: Record<string, readonly string[]> = {
   'aquifer/table': ['DeltaTable', 'TableNotFoundError'],
   'aquifer/features': ['FeatureStore', 'openFeatureStore', 'entity', 'featureView', 'featureService', 'onDemandFeatureView', 'aggregationView'],
   'aquifer/ingest': ['IngestTarget', 'ingestFiles', 'KafkaIngestJob', 'KinesisIngestJob'],
-  'aquifer/quality': ['validate', 'validateAndRecord', 'validateRows', 'readSuite', 'writeSuite', 'parseSuite', 'checkSuite', 'SuiteInvalidError', 'profile', 'suggestSuite', 'renderValidationReport', 'registerExpectation'],
+  'aquifer/quality': [
+    'validate',
+    'validateAndRecord',
+    'validateRows',
+    'readSuite',
+    'writeSuite',
+    'parseSuite',
+    'checkSuite',
+    'SuiteInvalidError',
+    'profile',
+    'suggestSuite',
+    'renderValidationReport',
+    'registerExpectation',
+  ],
   'aquifer/server': ['startServer'],
 };
 
