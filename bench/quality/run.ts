@@ -77,7 +77,11 @@ function run(command: string, args: readonly string[]): Promise<Measured> {
   });
 }
 
-const python = (): string => execFileSync('bash', [path.join(repo, 'scripts', 'python-env.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').at(-1) as string;
+const python = (): string =>
+  execFileSync('bash', [path.join(repo, 'scripts', 'python-env.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+    .trim()
+    .split('\n')
+    .at(-1) as string;
 const child = (part: string, ...args: string[]): Promise<Measured> => run(process.execPath, ['--import', 'tsx', path.join(here, 'child.ts'), part, ...args]);
 
 function close(a: unknown, b: unknown): boolean {
@@ -85,20 +89,25 @@ function close(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => close(v, b[i]));
   if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
     const keys = Object.keys(a).sort();
-    return JSON.stringify(keys) === JSON.stringify(Object.keys(b).sort()) && keys.every((k) => close((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+    return (
+      JSON.stringify(keys) === JSON.stringify(Object.keys(b).sort()) &&
+      keys.every((k) => close((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+    );
   }
   return a === b;
 }
 
 /** Aquifer's results against GE's (matched by type and kwargs) and against the raw query; throws on any difference. */
 function assertAgree(aquifer: Measured, ge: Measured, raw: Measured): void {
-  const key = (r: { type: string; kwargs: Record<string, unknown> }): string => `${r.type} ${JSON.stringify(Object.fromEntries(Object.entries(r.kwargs).sort()))}`;
+  const key = (r: { type: string; kwargs: Record<string, unknown> }): string =>
+    `${r.type} ${JSON.stringify(Object.fromEntries(Object.entries(r.kwargs).sort()))}`;
   const theirs = new Map((ge.results ?? []).map((r) => [key(r), r]));
   for (const ours of aquifer.results ?? []) {
     const other = theirs.get(key(ours));
     if (other === undefined) throw new Error(`GE has no result for ${key(ours)}`);
     for (const field of ['success', 'unexpected_count', 'observed_value'] as const) {
-      if (!close(ours[field], other[field])) throw new Error(`${key(ours)}: ${field} ${JSON.stringify(ours[field])} (Aquifer) vs ${JSON.stringify(other[field])} (GE)`);
+      if (!close(ours[field], other[field]))
+        throw new Error(`${key(ours)}: ${field} ${JSON.stringify(ours[field])} (Aquifer) vs ${JSON.stringify(other[field])} (GE)`);
     }
   }
   const r = raw.raw ?? {};
@@ -121,13 +130,19 @@ function assertAgree(aquifer: Measured, ge: Measured, raw: Measured): void {
     ['category_distinct', r['category_distinct'], observed[14]],
     ['price_not_above_cost', r['price_not_above_cost'], counts[19]],
   ];
-  for (const [name, rawValue, ours] of expected) if (!close(rawValue, ours)) throw new Error(`raw ${name} ${JSON.stringify(rawValue)} vs Aquifer ${JSON.stringify(ours)}`);
+  for (const [name, rawValue, ours] of expected)
+    if (!close(rawValue, ours)) throw new Error(`raw ${name} ${JSON.stringify(rawValue)} vs Aquifer ${JSON.stringify(ours)}`);
 }
 
 const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 const secs = (ms: number): string => (ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`);
 
-log(`Machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; load average at start ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+log(
+  `Machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; load average at start ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 const { parquet, table } = await dataset(ROWS);
 const py = python();
 const contenders: Record<string, () => Promise<Measured>> = {
@@ -153,9 +168,13 @@ console.log(`\n### Validate: ${ROWS.toLocaleString('en-US')} rows × 20 expectat
 console.log('| contender | time | peak RSS | Aquifer is | runs (s) |\n| --- | --- | --- | --- | --- |');
 for (const name of names) {
   const ms = medianOf(name, (m) => m.ms);
-  const extra = name.startsWith('GE') ? ` (read ${secs(medianOf(name, (m) => m.read_ms ?? 0))}, validate ${secs(medianOf(name, (m) => m.validate_ms ?? 0))})` : '';
+  const extra = name.startsWith('GE')
+    ? ` (read ${secs(medianOf(name, (m) => m.read_ms ?? 0))}, validate ${secs(medianOf(name, (m) => m.validate_ms ?? 0))})`
+    : '';
   const ratio = name === names[0] ? '' : `${(ms / aquiferMs).toFixed(2)}×`;
-  console.log(`| ${name} | ${secs(ms)}${extra} | ${mib(medianOf(name, (m) => m.peakRss))} | ${ratio} | ${(runs.get(name) ?? []).map((m) => (m.ms / 1000).toFixed(2)).join(' / ')} |`);
+  console.log(
+    `| ${name} | ${secs(ms)}${extra} | ${mib(medianOf(name, (m) => m.peakRss))} | ${ratio} | ${(runs.get(name) ?? []).map((m) => (m.ms / 1000).toFixed(2)).join(' / ')} |`,
+  );
 }
 if (BIG_ROWS > 0) {
   const big = await dataset(BIG_ROWS);
