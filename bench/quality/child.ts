@@ -4,14 +4,17 @@
  * hand-written DuckDB query over the table's Parquet files: the limit). Prints one JSON line.
  */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Engine } from '../../src/engine/index.js';
 import { parseSuite, validate } from '../../src/quality/index.js';
 import { DeltaTable } from '../../src/table/index.js';
+import { benchCache } from '../table/measure.js';
 import { peakRssBytes } from '../table/peak-rss.js';
 import { RAW_CHECKS_SQL } from './raw-checks.js';
 
 const [part, table, suiteFile] = process.argv.slice(2) as [string, string, string | undefined];
-const engine = await Engine.create(process.env['BENCH_QUALITY_MEMORY'] === undefined ? {} : { memoryLimit: process.env['BENCH_QUALITY_MEMORY'] });
+const memoryLimit = process.env['BENCH_QUALITY_MEMORY'];
+const engine = await Engine.create(memoryLimit === undefined ? {} : { memoryLimit, tempDirectory: path.join(benchCache(), 'quality-spill') });
 const start = performance.now();
 let out: Record<string, unknown>;
 if (part === 'aquifer') {

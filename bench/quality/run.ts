@@ -7,7 +7,8 @@
  * each in a process of its own, BENCH_QUALITY_RUNS times (3) after an untimed round whose
  * results must agree (Aquifer against GE expectation by expectation: success, unexpected
  * count, observed value; the raw query's counts and statistics against Aquifer's). Then, with
- * BENCH_QUALITY_BIG_ROWS (100,000,000; 0 skips), Aquifer's peak RSS on the bigger table.
+ * BENCH_QUALITY_BIG_ROWS (100,000,000; 0 skips), Aquifer's time and peak RSS on the bigger table,
+ * under DuckDB's memory_limit BENCH_QUALITY_BIG_MEMORY (500MB) and under its default.
  * Prints time, peak RSS and ratios; docs/benchmarks.md keeps the figures.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -24,6 +25,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
 const ROWS = Number(process.env['BENCH_QUALITY_ROWS'] ?? 10_000_000);
 const BIG_ROWS = Number(process.env['BENCH_QUALITY_BIG_ROWS'] ?? 100_000_000);
+/** DuckDB's memory_limit for the big run (AQUIFER_MEMORY_LIMIT in the CLI), under which it spills. */
+const BIG_MEMORY_LIMIT = process.env['BENCH_QUALITY_BIG_MEMORY'] ?? '500MB';
 const RUNS = Math.max(1, Number(process.env['BENCH_QUALITY_RUNS'] ?? 3));
 const SUITE = path.join(here, 'suite.json');
 
@@ -62,9 +65,9 @@ async function dataset(rows: number): Promise<{ parquet: string; table: string }
   return { parquet, table };
 }
 
-function run(command: string, args: readonly string[]): Promise<Measured> {
+function run(command: string, args: readonly string[], env: Record<string, string> = {}): Promise<Measured> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GX_ANALYTICS_ENABLED: 'false' } });
+    const child = spawn(command, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GX_ANALYTICS_ENABLED: 'false', ...env } });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
@@ -82,7 +85,8 @@ const python = (): string =>
     .trim()
     .split('\n')
     .at(-1) as string;
-const child = (part: string, ...args: string[]): Promise<Measured> => run(process.execPath, ['--import', 'tsx', path.join(here, 'child.ts'), part, ...args]);
+const child = (part: string, args: string[], env: Record<string, string> = {}): Promise<Measured> =>
+  run(process.execPath, ['--import', 'tsx', path.join(here, 'child.ts'), part, ...args], env);
 
 function close(a: unknown, b: unknown): boolean {
   if (typeof a === 'number' && typeof b === 'number') return a === b || Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
@@ -146,9 +150,9 @@ log(
 const { parquet, table } = await dataset(ROWS);
 const py = python();
 const contenders: Record<string, () => Promise<Measured>> = {
-  'Aquifer validate()': () => child('aquifer', table, SUITE),
+  'Aquifer validate()': () => child('aquifer', [table, SUITE]),
   'GE 1.x on pandas (read + validate)': () => run(py, [path.join(here, 'ge_bench.py'), parquet, SUITE]),
-  'raw DuckDB, one hand-written query': () => child('raw', table),
+  'raw DuckDB, one hand-written query': () => child('raw', [table]),
 };
 const names = Object.keys(contenders);
 const runs = new Map<string, Measured[]>(names.map((n) => [n, []]));
@@ -178,6 +182,10 @@ for (const name of names) {
 }
 if (BIG_ROWS > 0) {
   const big = await dataset(BIG_ROWS);
-  const result = await child('aquifer', big.table, SUITE);
-  console.log(`\nAquifer validate() on ${BIG_ROWS.toLocaleString('en-US')} rows: ${secs(result.ms)}, peak RSS ${mib(result.peakRss)}`);
+  console.log(`\nAquifer validate() on ${BIG_ROWS.toLocaleString('en-US')} rows:`);
+  // DuckDB's default memory_limit is 80% of RAM, which it uses when it helps; under a limit it spills to disk.
+  for (const limit of [BIG_MEMORY_LIMIT, undefined]) {
+    const result = await child('aquifer', [big.table, SUITE], limit === undefined ? {} : { BENCH_QUALITY_MEMORY: limit });
+    console.log(`- ${limit === undefined ? "DuckDB's default memory_limit" : `memory_limit ${limit}`}: ${secs(result.ms)}, peak RSS ${mib(result.peakRss)}`);
+  }
 }

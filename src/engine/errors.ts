@@ -45,3 +45,22 @@ export class EngineSecretError extends AquiferError {
     });
   }
 }
+
+/** DuckDB refused a setting the environment gave the shared engine (a memory limit it cannot read). */
+export class EngineSettingError extends AquiferError {
+  constructor(variable: string, value: string, cause: unknown) {
+    super('ENGINE_SETTING_INVALID', `DuckDB refused ${variable}=${value}.`, {
+      value: { [variable]: value },
+      hint:
+        variable === MEMORY_LIMIT_ENV
+          ? `Give ${MEMORY_LIMIT_ENV} as DuckDB's memory_limit takes it, such as 512MB or 4GiB.`
+          : `Give ${variable} as a folder DuckDB may create and write in.`,
+      cause,
+    });
+  }
+}
+
+/** DuckDB's memory_limit for the shared engine (CLI and server); beyond it DuckDB spills to its temp directory. */
+export const MEMORY_LIMIT_ENV = 'AQUIFER_MEMORY_LIMIT';
+/** Where the shared engine spills (DuckDB's temp_directory). */
+export const TEMP_DIRECTORY_ENV = 'AQUIFER_TEMP_DIRECTORY';

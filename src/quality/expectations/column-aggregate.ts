@@ -22,7 +22,10 @@ const isOrderable = (shape: DataShape, name: string): boolean => {
 
 /** A statistic of one column, and which columns pandas can take it of. */
 interface Statistic {
-  sql: (value: string) => string;
+  /** The aggregate over the column's present values. */
+  sql?: (value: string) => string;
+  /** Or the statistic read from positions of the sorted values (the median), shared with the other reads of the column. */
+  sorted?: { positions: (n: number) => number[]; combine: (values: unknown[]) => JsonValue };
   /** Arithmetic: numbers, and booleans as 0/1 (as numpy sums them). Otherwise any type. */
   arithmetic?: boolean;
   /** min/max: a value of the column itself, so ordered types only, reported as GE prints them. */
@@ -58,6 +61,13 @@ function boundedMetric(statistic: Statistic): AggregateExpectation<unknown> {
       : statistic.keepsType === true
         ? isOrderable(shape, name)
         : true;
+  // numpy's arithmetic takes booleans as 0 and 1; pandas' median reads decimals as floats.
+  const value = (shape: DataShape, name: string): string => {
+    const type = typeName(shape, name);
+    if (statistic.arithmetic === true && type === 'boolean') return `${present(shape, name)}::INTEGER`;
+    if (statistic.sorted !== undefined && type === 'decimal') return `${present(shape, name)}::DOUBLE`;
+    return present(shape, name);
+  };
   const objectNullsRaise = (shape: DataShape, name: string): boolean => {
     const type = typeName(shape, name);
     if (statistic.dropsMissing === true) return false;
@@ -69,19 +79,27 @@ function boundedMetric(statistic: Statistic): AggregateExpectation<unknown> {
     columns: (k) => [k.column],
     metrics: (k, shape) => {
       if (!accepts(shape, k.column)) return {};
-      const value =
-        typeName(shape, k.column) === 'boolean' && statistic.arithmetic === true ? `${present(shape, k.column)}::INTEGER` : present(shape, k.column);
-      const metrics: Record<string, string> = { observed: statistic.sql(value) };
+      const metrics: Record<string, string> = statistic.sql === undefined ? {} : { observed: statistic.sql(value(shape, k.column)) };
       if (objectNullsRaise(shape, k.column)) metrics['nulls'] = `count(*) FILTER (WHERE ${col(k.column)} IS NULL)`;
       return metrics;
     },
-    evaluate: (k, metrics, { shape }) => {
+    sorted: (k, shape) => {
+      const read = statistic.sorted;
+      return read === undefined || !accepts(shape, k.column) ? undefined : { expression: value(shape, k.column), positions: read.positions };
+    },
+    evaluate: (k, metrics, { shape, sorted }) => {
       const type = typeName(shape, k.column) ?? '';
       if (!accepts(shape, k.column)) return { success: false, result: {}, exception: `pandas cannot take this statistic of the ${type} column ${k.column}` };
       if (Number(metrics['nulls'] ?? 0) > 0)
         return { success: false, result: {}, exception: `pandas cannot take this statistic of the ${type} column ${k.column}, which has missing values` };
       const temporal = statistic.keepsType === true && type in TEMPORAL_TYPES;
-      const observed = temporal ? geTemporal(metrics['observed'], type, 'iso') : jsonValue(metrics['observed']);
+      const observed = temporal
+        ? geTemporal(metrics['observed'], type, 'iso')
+        : statistic.sorted !== undefined
+          ? sorted === undefined || sorted.n === 0
+            ? null
+            : statistic.sorted.combine(statistic.sorted.positions(sorted.n).map((p) => sorted.at(p)))
+          : jsonValue(metrics['observed']);
       if (observed === null || observed === 'NaN') return { success: false, result: { observed_value: null } };
       const outcome = compareWithBounds(observed, k, temporal);
       if ('exception' in outcome) return { success: false, result: {}, exception: outcome.exception };
@@ -93,8 +111,15 @@ function boundedMetric(statistic: Statistic): AggregateExpectation<unknown> {
 /** Expectations on one statistic of a column. Every statistic skips NULL and, as pandas does, NaN (made NULL by `present`). */
 export const COLUMN_AGGREGATE_EXPECTATIONS: Record<string, AggregateExpectation<unknown>> = {
   expect_column_mean_to_be_between: boundedMetric({ sql: (v) => `avg(${v})`, arithmetic: true }),
-  // pandas' median averages the two middle values for an even count, as DuckDB's median does; a float even for ints.
-  expect_column_median_to_be_between: boundedMetric({ sql: (v) => `median(${v}::DOUBLE)`, arithmetic: true, dropsMissing: true }),
+  // numpy's median: the middle value, or the mean of the two middle ones for an even count; a float even for ints.
+  expect_column_median_to_be_between: boundedMetric({
+    sorted: {
+      positions: (n) => (n % 2 === 1 ? [(n - 1) / 2] : [n / 2 - 1, n / 2]),
+      combine: (middle) => jsonValue(middle.map(Number).reduce((a, b) => a + b, 0) / middle.length),
+    },
+    arithmetic: true,
+    dropsMissing: true,
+  }),
   // pandas' std() is the sample deviation (ddof=1): NULL (GE: NaN, so null and failed) for fewer than two values.
   expect_column_stdev_to_be_between: boundedMetric({ sql: (v) => `stddev_samp(${v})`, arithmetic: true }),
   expect_column_min_to_be_between: boundedMetric({ sql: (v) => `min(${v})`, keepsType: true }),

@@ -21,14 +21,34 @@ const pythonRegex = z
     message: "uses lookaround or a backreference, which DuckDB's regex engine (RE2) does not support",
   });
 
-/** GE's regex checks: Python `re.search` on `str(value)`; DuckDB's `regexp_matches` is a partial match too (RE2). */
+/**
+ * The body of a pattern anchored at both ends (`^body$`) with no alternation, group flags or
+ * further anchors, which is then exactly RE2's full match of the body.
+ */
+export function wholeMatchBody(pattern: string): string | undefined {
+  const body = /^\^(.*)\$$/s.exec(pattern)?.[1];
+  if (body === undefined || /[\^$|]|\(\?/.test(body)) return undefined;
+  const trailingBackslashes = /\\*$/.exec(body)?.[0].length ?? 0;
+  return trailingBackslashes % 2 === 0 ? body : undefined;
+}
+
+/**
+ * GE's regex checks: Python `re.search` on `str(value)`; DuckDB's `regexp_matches` is a partial
+ * match too (RE2). A pattern anchored at both ends runs as `regexp_full_match` of its body,
+ * which RE2 answers several times faster.
+ */
 function regex(negated: boolean): MapExpectation<unknown> {
   return defineMap({
     family: 'column_map',
     kwargs: z.strictObject({ column, regex: pythonRegex, mostly, ...COMMON }),
     columns: (k) => [k.column],
     considered: (k, shape) => notMissing(k, shape),
-    unexpected: (k, shape, rows) => `${negated ? '' : 'NOT '}regexp_matches(${pythonText(shape, k.column, rows)}, ${literal(k.regex)})`,
+    unexpected: (k, shape, rows) => {
+      const whole = wholeMatchBody(k.regex);
+      const text = pythonText(shape, k.column, rows);
+      const matches = whole === undefined ? `regexp_matches(${text}, ${literal(k.regex)})` : `regexp_full_match(${text}, ${literal(whole)})`;
+      return `${negated ? '' : 'NOT '}${matches}`;
+    },
   });
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { column, COMMON } from './kwargs.js';
-import { defineAggregate, type AggregateExpectation } from './definition.js';
+import { defineAggregate, type AggregateExpectation, type DataShape } from './definition.js';
 import { isNumericColumn, present, typeName } from './column-values.js';
 import { jsonValue, type JsonValue } from '../validate/results.js';
 
@@ -18,6 +18,7 @@ const quantileKwargs = z.strictObject({
   allow_relative_error: z.union([z.boolean(), z.string()]).default(false),
   ...COMMON,
 });
+type QuantileKwargs = z.infer<typeof quantileKwargs>;
 
 /** Which sorted positions (0-based) one quantile reads, and how numpy combines them. */
 interface Pick {
@@ -67,55 +68,63 @@ function isClose(value: number, reference: number, rtol = 1e-4, atol = 1e-8): bo
 }
 
 /**
- * DuckDB's quantile_disc(x, f) reads sorted position max(1, n - floor(n - n*f)) - 1, so
- * f = (k + 0.5) / n reads position k, with half a position of margin for rounding.
- */
-const fractionFor = (k: number, n: number): string => `${((k + 0.5) / n).toExponential()}::DOUBLE`;
-
-/**
  * pandas' `Series.quantile(q, interpolation=...)` on the non-missing values, as GE 1.x's
  * metric: the pass counts them, then one query reads the positions needed with
  * quantile_disc (no values pass through JavaScript), and numpy's arithmetic combines them.
+ */
+/** pandas' interpolation for these kwargs, or the error GE raises for them. */
+function interpolation(k: QuantileKwargs, shape: DataShape): Method | { exception: string } {
+  const method = k.allow_relative_error === false ? 'nearest' : k.allow_relative_error;
+  if (method === true || !(METHODS as readonly string[]).includes(method))
+    return {
+      exception: `If specified for pandas, allow_relative_error must be one an allowed value for the 'interpolation' parameter of .quantile() (one of ${METHODS.join(', ')})`,
+    };
+  if (k.quantile_ranges.quantiles.some((q) => !(q >= 0 && q <= 1))) return { exception: 'Quantiles must be in the range [0, 1]' };
+  // numpy takes quantiles of numbers and booleans; GE's check then fails on dates and timestamps (float() of them).
+  const type = typeName(shape, k.column) ?? '';
+  const interpolates = method === 'linear' || method === 'midpoint';
+  if (!(isNumericColumn(shape, k.column) || (type === 'boolean' && !interpolates)))
+    return { exception: `GE cannot take and check the ${method} quantiles of the ${type} column ${k.column}` };
+  return method as Method;
+}
+
+/**
+ * pandas' `Series.quantile(q, interpolation=...)` on the non-missing values, as GE 1.x's
+ * metric: the pass reads the sorted positions numpy needs (no values pass through
+ * JavaScript), and numpy's arithmetic combines them.
  */
 export const QUANTILE_EXPECTATIONS: Record<string, AggregateExpectation<unknown>> = {
   expect_column_quantile_values_to_be_between: defineAggregate({
     family: 'column_aggregate',
     kwargs: quantileKwargs,
     columns: (k) => [k.column],
-    metrics: (k, shape) => ({ n: `count(${present(shape, k.column)})` }),
-    evaluate: async (k, metrics, { shape, query }) => {
-      const method = k.allow_relative_error === false ? 'nearest' : k.allow_relative_error;
+    metrics: () => ({}),
+    sorted: (k, shape) => {
+      const method = interpolation(k, shape);
+      if (typeof method !== 'string') return undefined;
+      return {
+        expression: present(shape, k.column),
+        positions: (n) =>
+          k.quantile_ranges.quantiles.flatMap((q) => {
+            const pick = quantilePick(n, q, method);
+            return [pick.lower, pick.upper];
+          }),
+      };
+    },
+    evaluate: (k, _metrics, { shape, sorted }) => {
+      const method = interpolation(k, shape);
+      if (typeof method !== 'string') return { success: false, result: {}, exception: method.exception };
       const { quantiles, value_ranges: ranges } = k.quantile_ranges;
-      if (method === true || !(METHODS as readonly string[]).includes(method))
-        return {
-          success: false,
-          result: {},
-          exception: `If specified for pandas, allow_relative_error must be one an allowed value for the 'interpolation' parameter of .quantile() (one of ${METHODS.join(', ')})`,
-        };
-      if (quantiles.some((q) => !(q >= 0 && q <= 1))) return { success: false, result: {}, exception: 'Quantiles must be in the range [0, 1]' };
-      // numpy takes quantiles of numbers and booleans; GE's check then fails on dates and timestamps (float() of them).
-      const type = typeName(shape, k.column) ?? '';
-      const interpolates = method === 'linear' || method === 'midpoint';
-      if (!(isNumericColumn(shape, k.column) || (type === 'boolean' && !interpolates)))
-        return { success: false, result: {}, exception: `GE cannot take and check the ${method} quantiles of the ${type} column ${k.column}` };
-
-      const n = Number(metrics['n'] ?? 0);
-      let values: JsonValue[] = quantiles.map(() => null);
-      if (n > 0) {
-        const picks = quantiles.map((q) => quantilePick(n, q, method as Method));
-        const positions = [...new Set(picks.flatMap((p) => [p.lower, p.upper]))].sort((a, b) => a - b);
-        const [row] = await query.query(
-          `SELECT quantile_disc(${present(shape, k.column)}, [${positions.map((p) => fractionFor(p, n)).join(', ')}]) AS v FROM ${query.rows}`,
-        );
-        const found = jsonValue(row?.['v'] ?? []);
-        const at = new Map(positions.map((p, i) => [p, Array.isArray(found) ? (found[i] ?? null) : null]));
-        values = picks.map((p) => {
-          const lower = at.get(p.lower) ?? null;
-          if (p.gamma === undefined) return lower;
-          const upper = at.get(p.upper) ?? null;
-          return typeof lower === 'number' && typeof upper === 'number' ? lerp(lower, upper, p.gamma) : null;
-        });
-      }
+      const n = sorted?.n ?? 0;
+      const at = (p: number): JsonValue => jsonValue(sorted?.at(p) ?? null);
+      const values: JsonValue[] = quantiles.map((q) => {
+        if (n === 0) return null;
+        const p = quantilePick(n, q, method);
+        const lower = at(p.lower);
+        if (p.gamma === undefined) return lower;
+        const upper = at(p.upper);
+        return typeof lower === 'number' && typeof upper === 'number' ? lerp(lower, upper, p.gamma) : null;
+      });
       // GE: a missing bound is open; a value passes when it is close to either bound (rtol 1e-4) or between them.
       const details = values.map((value, i) => {
         const [lo, hi] = ranges[i] ?? [null, null];

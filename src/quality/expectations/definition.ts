@@ -75,10 +75,30 @@ export interface AggregateOutcome {
 }
 
 /**
+ * Values an expectation reads at positions of a column's sorted values (quantiles, the
+ * median). Every expectation on the same `expression` shares one sort of it in the pass,
+ * once a count before it has said how many values there are.
+ */
+export interface SortedRead {
+  /** SQL of the values to sort (NULLs take no part). */
+  expression: string;
+  /** 0-based positions among the `n` sorted values that `evaluate` reads. */
+  positions(n: number): number[];
+}
+
+/** What a pass found at the positions a `SortedRead` asked for. */
+export interface SortedValues {
+  /** How many values were sorted. */
+  n: number;
+  /** The value at a position asked for (DuckDB's value: a bigint for a BIGINT column). */
+  at(position: number): unknown;
+}
+
+/**
  * An expectation on the data as a whole (a column's mean, the row count, the column list):
  * its `metrics` are aggregate SQL computed in the same single pass as every other
- * expectation's; `evaluate` turns them into GE's result, querying further only where one
- * pass cannot answer (quantiles need the count first).
+ * expectation's, and its `sorted` values (quantiles) are read in that pass too; `evaluate`
+ * turns them into GE's result, querying further only where one pass cannot answer.
  */
 export interface AggregateExpectation<K> extends Resolvable<K> {
   readonly family: 'column_aggregate' | 'table';
@@ -86,10 +106,12 @@ export interface AggregateExpectation<K> extends Resolvable<K> {
   /** Columns that must exist for the expectation to be evaluated. */
   columns(kwargs: K): string[];
   metrics(kwargs: K, shape: DataShape, rows: string): Record<string, string>;
+  /** Sorted values to read in the pass; undefined when `evaluate` needs none for these kwargs. */
+  sorted?(kwargs: K, shape: DataShape): SortedRead | undefined;
   evaluate(
     kwargs: K,
     metrics: Readonly<Record<string, unknown>>,
-    context: { shape: DataShape; query: RowsQuery; format: ResultFormat },
+    context: { shape: DataShape; query: RowsQuery; format: ResultFormat; sorted?: SortedValues },
   ): AggregateOutcome | Promise<AggregateOutcome>;
 }
 

@@ -124,7 +124,7 @@ export async function profileRows(engine: Engine, source: ProfileSource, options
   const run = async (sql: string, from: number, to: number): Promise<Record<string, unknown>> => {
     const progress = options.onProgress;
     const [row] = await engine.query(
-      `WITH ${ROWS} AS (${source.sql}) ${sql}`,
+      `WITH ${ROWS} AS NOT MATERIALIZED (${source.sql}) ${sql}`,
       progress === undefined ? {} : { onProgress: (f) => progress(from + f * (to - from)) },
     );
     return row ?? {};
@@ -178,7 +178,7 @@ export async function profileRows(engine: Engine, source: ProfileSource, options
   const top = new Map<number, ValueCount[]>();
   if (topQueries.length > 0) {
     const found = await engine.query(
-      `WITH ${ROWS} AS (${source.sql}) SELECT * FROM (${topQueries.join(' UNION ALL ')}) ORDER BY aq_col, aq_rank`,
+      `WITH ${ROWS} AS NOT MATERIALIZED (${source.sql}) SELECT * FROM (${topQueries.join(' UNION ALL ')}) ORDER BY aq_col, aq_rank`,
       options.onProgress === undefined ? {} : { onProgress: (f) => options.onProgress?.(0.8 + f * 0.2) },
     );
     for (const row of found) {

@@ -42,5 +42,6 @@ export async function tableSource(table: DeltaTable, version?: number): Promise<
       ? `SELECT *, 0::BIGINT AS ${POSITION_COLUMN} FROM (${plan.sql}) LIMIT 0`
       : `SELECT s.* EXCLUDE (${ROW_FILE_COLUMN}), f.path AS ${ROW_FILE_COLUMN}, f.aq_offset + s.${ROW_INDEX_COLUMN} AS ${POSITION_COLUMN}
          FROM (${plan.sql}) AS s JOIN (VALUES ${mapping.join(', ')}) AS f(location, path, aq_offset) ON s.${ROW_FILE_COLUMN} = f.location`;
-  return { sql, fields: plan.fields, version: snapshot.version, location: table.store.url };
+  const unpositioned = await (await table.scan({ version: snapshot.version })).plan();
+  return { sql, unpositionedSql: unpositioned.sql, fields: plan.fields, version: snapshot.version, location: table.store.url };
 }

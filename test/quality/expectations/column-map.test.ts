@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AquiferError } from '../../../src/errors.js';
+import { wholeMatchBody } from '../../../src/quality/expectations/column-map.js';
 import { validateRows, type ValidationSource } from '../../../src/quality/index.js';
 import { field, primitive } from '../../../src/table/index.js';
 import { tableFixture } from '../../support/table-fixture.js';
@@ -36,5 +37,27 @@ describe('column map expectations', () => {
     expect((await run('expect_column_values_to_be_in_set', { column: 's', value_set: null }))?.success).toBe(true);
     expect((await run('expect_column_values_to_be_in_set', { column: 'f', value_set: ['1.0', 0] }))?.result['unexpected_index_list']).toEqual([0]);
     expect((await run('expect_column_values_to_not_be_in_set', { column: 's', value_set: [] }))?.success).toBe(true);
+  });
+
+  it('runs a pattern anchored at both ends as a full match, with the same verdict on every row as the partial match', async () => {
+    expect(wholeMatchBody('^[a-z0-9]+@example\\.com$')).toBe('[a-z0-9]+@example\\.com');
+    for (const partial of ['^a|b$', '^a\\$', '^(?i)a$', 'a$', '^a', '^a$\n', '^a$|^b$']) expect(wholeMatchBody(partial)).toBeUndefined();
+    const texts = ['a', 'ab', 'a\n', '\na', 'b', '', 'a.b', 'aaa', 'A'];
+    const rows: ValidationSource = {
+      sql: `SELECT * FROM (VALUES ${texts.map((t, i) => `(${i}, '${t}')`).join(', ')}) t(_aq_pos, s)`,
+      fields: [field('s', primitive('string'))],
+    };
+    for (const regex of ['^a$', '^a+$', '^a.*$', '^$', '^[ab]\\.?b?$', '^a\\\\$']) {
+      const [row] = await fixture
+        .engine()
+        .query(`SELECT list(_aq_pos ORDER BY _aq_pos) FILTER (WHERE NOT regexp_matches(s, '${regex.replaceAll("'", "''")}')) AS failing FROM (${rows.sql})`);
+      const result = await validateRows(
+        fixture.engine(),
+        rows,
+        { name: 't', expectations: [{ type: 'expect_column_values_to_match_regex', kwargs: { column: 's', regex } }] },
+        { resultFormat: 'COMPLETE' },
+      );
+      expect(result.results[0]?.result['unexpected_index_list'] ?? [], regex).toEqual(row?.['failing'] ?? []);
+    }
   });
 });
