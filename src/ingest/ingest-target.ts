@@ -125,6 +125,16 @@ function advancedDomains(snapshot: Snapshot, reached: readonly { domain: string;
 const tempName = (what: string) => `aq_${what}_${process.pid}_${++sequence}_${randomUUID().slice(0, 8)}`;
 
 /**
+ * How a quarantined row's `source` and `payload` are made, as SQL over the checked table:
+ * by default its `aq_source` and `aq_raw` columns; a stage that has none computes them here,
+ * for the few rows quarantined rather than for every row.
+ */
+export interface QuarantinedRecordSql {
+  source: string;
+  payload: string;
+}
+
+/**
  * Where ingested records land: a Delta table and its quarantine. Source positions go
  * into the same commit as the data (txn actions), and the quarantine is written first
  * with the same positions, so a crash at any point neither loses nor duplicates a
@@ -271,6 +281,7 @@ export class IngestTarget {
     txns: readonly AppTransaction[],
     extraQuarantine?: string,
     signal?: AbortSignal,
+    record: QuarantinedRecordSql = { source: 'aq_source', payload: 'aq_raw' },
   ): Promise<BatchResult> {
     const table = quoteIdent(checked);
     const reached = await this.engine.query(`SELECT aq_app, max(aq_pos) AS pos FROM ${table} WHERE aq_app IS NOT NULL GROUP BY aq_app`);
@@ -307,7 +318,7 @@ export class IngestTarget {
       signal?.throwIfAborted();
       const quarantineTable = await openQuarantine(this.location, this.engine, this.quarantineProperties(snapshot), this.options.stores);
       const quarantineSnapshot = await quarantineTable.snapshot();
-      const badRows = `SELECT aq_reason AS reason, aq_message AS message, aq_source AS source, aq_raw AS payload FROM ${table} WHERE aq_reason IS NOT NULL AND ${fresh(quarantineSnapshot)}`;
+      const badRows = `SELECT aq_reason AS reason, aq_message AS message, ${record.source} AS source, ${record.payload} AS payload FROM ${table} WHERE aq_reason IS NOT NULL AND ${fresh(quarantineSnapshot)}`;
       const quarantineRows = extraQuarantine === undefined ? badRows : `${badRows} UNION ALL ${extraQuarantine}`;
       const candidates = Number((await this.engine.query(`SELECT count(*) AS n FROM (${quarantineRows})`))[0]?.['n'] ?? 0);
       if (candidates > 0) {

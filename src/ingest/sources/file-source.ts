@@ -221,9 +221,10 @@ async function ingestCsv(
 ): Promise<BatchResult> {
   const rules = options.checks?.rules ?? [];
   const nonNullable = snapshot.schema.fields.filter((f) => !f.nullable);
-  // A gate, like rules, needs every row in the checked path.
-  if (rules.length === 0 && nonNullable.length === 0 && !target.gated) {
+  // Rules need every row in the checked path; a gate (and required columns with it) only its own checks, on the typed rows.
+  if (rules.length === 0 && (nonNullable.length === 0 || target.gated)) {
     try {
+      if (target.gated) return await ingestCsvGated(engine, target, snapshot, file, header, txn, options);
       return await ingestCsvSinglePass(engine, target, snapshot, file, header, txn, options);
     } catch (error) {
       // Such values are rare (infinity, a year past 9999, a decimal with too many digits): only then is the file read again, with the record checks.
@@ -308,6 +309,48 @@ async function ingestCsvSinglePass(
     }
   } finally {
     await engine.run(`DROP TABLE IF EXISTS ${quoteIdent(rejects)}; DROP TABLE IF EXISTS ${quoteIdent(scans)}`);
+  }
+}
+
+/**
+ * A gated file without rules: read once with the table's types (as the single pass does)
+ * into a temp table, where a null in a required column is MISSING_REQUIRED and the gate
+ * splits the rest (failing rows to the quarantine with their expectation, the others to the
+ * table, in one exactly-once unit). Only a quarantined row gets a JSON payload and source.
+ */
+async function ingestCsvGated(
+  engine: Engine,
+  target: IngestTarget,
+  snapshot: Snapshot,
+  file: string,
+  header: readonly string[],
+  txn: AppTransaction,
+  options: FileIngestOptions,
+): Promise<BatchResult> {
+  const { read, projection, rejects, scans } = csvRead(snapshot, file, header, options, false);
+  const checked = temp('gated');
+  const required = snapshot.schema.fields.filter((f) => !f.nullable);
+  const missing =
+    required.length === 0
+      ? 'CAST(NULL AS VARCHAR)'
+      : `CASE ${required.map((f) => `WHEN ${quoteIdent(f.name)} IS NULL THEN ${quoteLiteral(`field "${f.name}" is required but missing or null`)}`).join(' ')} END`;
+  try {
+    await engine.run(
+      `CREATE TEMP TABLE ${quoteIdent(checked)} AS
+       SELECT * EXCLUDE (aq_missing),
+         CASE WHEN aq_missing IS NOT NULL THEN ${quoteLiteral(QuarantineReason.MISSING_REQUIRED)} END AS aq_reason,
+         aq_missing AS aq_message,
+         ${NO_POSITION_COLUMNS}
+       FROM (SELECT *, ${missing} AS aq_missing FROM (SELECT row_number() OVER () AS aq_seq, ${projection.join(', ')} FROM ${read}))`,
+    );
+    const extra = rejectRows(rejects, file, await rejectPayloads(engine, rejects, file));
+    const row = snapshot.schema.fields.map((f) => `${quoteIdent(f.name)} := ${quoteIdent(f.name)}`).join(', ');
+    return await target.commitChecked(snapshot, checked, snapshot.schema.fields, [txn], extra, undefined, {
+      source: `json_object('kind', 'file', 'file', ${quoteLiteral(file)}, 'record', aq_seq)::VARCHAR`,
+      payload: `to_json(struct_pack(${row}))::VARCHAR`,
+    });
+  } finally {
+    await engine.run(`DROP TABLE IF EXISTS ${quoteIdent(checked)}; DROP TABLE IF EXISTS ${quoteIdent(rejects)}; DROP TABLE IF EXISTS ${quoteIdent(scans)}`);
   }
 }
 

@@ -79,7 +79,7 @@ describe('a quality gate on file ingest', () => {
     ]);
   });
 
-  it('gates CSV files too (every row takes the checked path)', async () => {
+  it('gates CSV files too, read once with the table types: required, malformed and failing rows quarantined with their reason and row', async () => {
     const w = await workspace();
     const file = await w.file('orders.csv', 'id,user_id,price\n1,10,5\n2,,6\n3,12,-1\n4,13,7\n');
     const target = await IngestTarget.open(w.table, { engine, gate: { suite: suite() } });
@@ -90,6 +90,25 @@ describe('a quality gate on file ingest', () => {
       [2, 'EXPECTATION_FAILED'],
       [3, 'EXPECTATION_FAILED'],
     ]);
+  });
+
+  it('quarantines a gated CSV row with its typed values as the payload, which replays once the gate is met', async () => {
+    const w = await workspace();
+    const file = await w.file('orders.csv', 'id,user_id,price\n1,10,5\n,11,6\n3,12,-1.5\n4,13,7,99\n5,15,8\n');
+    const target = await IngestTarget.open(w.table, { engine, gate: { suite: suite() } });
+    const result = await ingestFiles(engine, target, { files: file });
+    expect(result).toMatchObject({ accepted: 2, quarantined: 3 });
+    expect((await tableRows(engine, w.table)).sort(byColumn('id')).map((r) => Number(r['id']))).toEqual([1, 5]);
+    const bad = await quarantineRows(engine, w.table);
+    const byReason = new Map(bad.map((q) => [q.reason, q]));
+    expect([...byReason.keys()].sort()).toEqual(['EXPECTATION_FAILED', 'MISSING_REQUIRED', 'PARSE_ERROR']);
+    expect(byReason.get('MISSING_REQUIRED')).toMatchObject({ message: 'field "id" is required but missing or null', source: { kind: 'file', record: 2 } });
+    expect(byReason.get('EXPECTATION_FAILED')).toMatchObject({ message: `${NON_NEGATIVE.type} ${JSON.stringify(NON_NEGATIVE.kwargs)}`, source: { record: 3 } });
+    expect(JSON.parse(String(byReason.get('EXPECTATION_FAILED')?.payload))).toEqual({ id: 3, user_id: 12, price: -1.5 });
+    // The payload replays as it is once the gate no longer refuses it.
+    const lenient = { suite: { name: 'lenient', expectations: [NOT_NULL] } };
+    expect(await replayQuarantine(w.table, engine, { where: `reason = 'EXPECTATION_FAILED'`, gate: lenient })).toMatchObject({ tried: 1, replayed: 1 });
+    expect((await tableRows(engine, w.table)).sort(byColumn('id')).map((r) => Number(r['price']))).toEqual([5, -1.5, 8]);
   });
 
   it('blocks a batch whose table-level expectations fail: QUALITY_GATE_BLOCKED, table and quarantine unchanged', async () => {
