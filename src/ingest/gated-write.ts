@@ -71,11 +71,33 @@ export async function gatedAppend(target: IngestTarget, data: WriteSource, optio
 }
 
 /**
+ * Quarantine the staged source's rows that failed the gate ahead of a write that is not an
+ * append (a merge, an overwrite), which has no stream position to make it exactly once:
+ * the position is a digest of the operation and the source, so the same write run again
+ * after a crash between the two commits quarantines nothing twice.
+ */
+async function quarantineAhead(target: IngestTarget, checked: string, operation: string): Promise<number> {
+  const table = quoteIdent(checked);
+  const digest = String((await target.engine.query(`SELECT md5(string_agg(md5(aq_raw), '' ORDER BY aq_seq)) AS d FROM ${table}`))[0]?.['d'] ?? '');
+  const app = { appId: MERGE_APP_PREFIX + createHash('sha256').update(`${operation}\n${digest}`).digest('hex').slice(0, 32), version: 0 };
+  const bad = `SELECT aq_reason AS reason, aq_message AS message, aq_source AS source, aq_raw AS payload FROM ${table} WHERE aq_reason IS NOT NULL`;
+  const badCount = Number((await target.engine.query(`SELECT count(*) AS n FROM (${bad})`))[0]?.['n'] ?? 0);
+  return badCount > 0 ? target.quarantine(bad, [app]) : 0;
+}
+
+/** The staged rows that passed the gate, with the table's columns. */
+function passing(snapshot: Snapshot, checked: string): string {
+  return `SELECT ${snapshot.schema.fields.map((f) => quoteIdent(f.name)).join(', ')} FROM ${quoteIdent(checked)} WHERE aq_reason IS NULL`;
+}
+
+async function countPassing(target: IngestTarget, checked: string): Promise<number> {
+  return Number((await target.engine.query(`SELECT count(*) AS n FROM ${quoteIdent(checked)} WHERE aq_reason IS NULL`))[0]?.['n'] ?? 0);
+}
+
+/**
  * MERGE into a gated table through its gate: the source's rows failing a per-row
  * expectation are quarantined instead of merged; failed table-level expectations (judged
- * on the source) block the merge or warn. The quarantine is written first, with the
- * source's digest as its position, so a merge run again after a crash between the two
- * commits quarantines nothing twice.
+ * on the source) block the merge or warn. The quarantine is written first (quarantineAhead).
  */
 export async function gatedMerge(target: IngestTarget, options: MergeOptions): Promise<BatchResult & { merge: DmlResult }> {
   const snapshot = await target.table.snapshot();
@@ -83,16 +105,31 @@ export async function gatedMerge(target: IngestTarget, options: MergeOptions): P
   try {
     await stageSource(target, snapshot, options.source, checked);
     const warnings = await target.applyGate(checked, snapshot.schema.fields);
-    const table = quoteIdent(checked);
-    const digest = String((await target.engine.query(`SELECT md5(string_agg(md5(aq_raw), '' ORDER BY aq_seq)) AS d FROM ${table}`))[0]?.['d'] ?? '');
-    const app = { appId: MERGE_APP_PREFIX + createHash('sha256').update(`${options.on}\n${digest}`).digest('hex').slice(0, 32), version: 0 };
-    const bad = `SELECT aq_reason AS reason, aq_message AS message, aq_source AS source, aq_raw AS payload FROM ${table} WHERE aq_reason IS NOT NULL`;
-    const badCount = Number((await target.engine.query(`SELECT count(*) AS n FROM (${bad})`))[0]?.['n'] ?? 0);
-    const quarantined = badCount > 0 ? await target.quarantine(bad, [app]) : 0;
-    const columns = snapshot.schema.fields.map((f) => quoteIdent(f.name)).join(', ');
-    const merge = await target.table.merge({ ...options, source: { sql: `SELECT ${columns} FROM ${table} WHERE aq_reason IS NULL` } });
-    const accepted = Number((await target.engine.query(`SELECT count(*) AS n FROM ${table} WHERE aq_reason IS NULL`))[0]?.['n'] ?? 0);
+    const quarantined = await quarantineAhead(target, checked, `merge\n${options.on}`);
+    const merge = await target.table.merge({ ...options, source: { sql: passing(snapshot, checked) } });
+    const accepted = await countPassing(target, checked);
     return { version: merge.version, accepted, quarantined, skipped: false, merge, ...(warnings.length === 0 ? {} : { warnings }) };
+  } finally {
+    await target.engine.run(`DROP TABLE IF EXISTS ${quoteIdent(checked)}`);
+  }
+}
+
+/**
+ * Overwrite a gated table (or the partitions matching `where`) through its gate: the rows
+ * failing a per-row expectation are quarantined (first, as quarantineAhead says) and the
+ * table is replaced by the rest; failed table-level expectations, judged on the new rows,
+ * block the overwrite (the table keeps its rows) or warn. The schema stays the table's.
+ */
+export async function gatedOverwrite(target: IngestTarget, data: WriteSource, options: { where?: string } = {}): Promise<BatchResult> {
+  const snapshot = await target.table.snapshot();
+  const checked = temp('overwrite');
+  try {
+    await stageSource(target, snapshot, data, checked);
+    const warnings = await target.applyGate(checked, snapshot.schema.fields);
+    const quarantined = await quarantineAhead(target, checked, `overwrite\n${options.where ?? ''}`);
+    const written = await target.table.overwrite({ sql: passing(snapshot, checked) }, options.where === undefined ? {} : { where: options.where });
+    const accepted = await countPassing(target, checked);
+    return { version: written.version, accepted, quarantined, skipped: false, ...(warnings.length === 0 ? {} : { warnings }) };
   } finally {
     await target.engine.run(`DROP TABLE IF EXISTS ${quoteIdent(checked)}`);
   }

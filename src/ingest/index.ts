@@ -13,4 +13,4 @@ export { checkIdempotencyKey, requestDigest, DEFAULT_IDEMPOTENCY_WINDOW, IDEMPOT
 export { KafkaIngestJob, kafkaAppId, type KafkaIngestOptions } from './kafka/kafka-ingest-job.js';
 export { JobMetrics, type BatchReport } from './job-metrics.js';
 export { KinesisIngestJob, kinesisDomain, type KinesisIngestOptions } from './kinesis/kinesis-ingest-job.js';
-export { gatedAppend, gatedMerge, MERGE_APP_PREFIX } from './gated-write.js';
+export { gatedAppend, gatedMerge, gatedOverwrite, MERGE_APP_PREFIX } from './gated-write.js';

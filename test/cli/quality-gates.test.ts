@@ -110,3 +110,17 @@ describe('aquifer table append on a gated table', () => {
     expect((await quarantineRows(engine, path.join(dir, 'tables', 'other'))).map((q) => q.reason)).toEqual(['EXPECTATION_FAILED']);
   });
 });
+
+describe('aquifer table overwrite on a gated table', () => {
+  it('replaces the rows through the gate: failing rows quarantined, the rest written; --overwrite-schema refused', async () => {
+    await quality(['attach', 'other', '--suite', 'orders_gate']);
+    const file = path.join(dir, 'overwrite.jsonl');
+    await writeFile(file, ['{"id":10,"user_id":10,"price":5}', '{"id":11,"user_id":null,"price":6}'].join('\n'));
+    const written = await runCli(['table', 'overwrite', 'other', '--from', file, '--project', dir, '--format', 'json']);
+    expect(written.code, written.stderr).toBe(0);
+    expect(JSON.parse(written.stdout)).toMatchObject({ accepted: 1, quarantined: 1, warnings: [] });
+    expect((await tableRows(engine, path.join(dir, 'tables', 'other'))).map((r) => Number(r['id']))).toEqual([10]);
+    const refused = await runCli(['table', 'overwrite', 'other', '--from', file, '--overwrite-schema', '--project', dir]);
+    expect(refused.code).toBe(2);
+  });
+});

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
-import { gatedAppend, gatedMerge, IngestTarget } from '../../src/ingest/index.js';
+import { gatedAppend, gatedMerge, gatedOverwrite, IngestTarget } from '../../src/ingest/index.js';
 import type { ExpectationSuite } from '../../src/quality/index.js';
 import { DeltaTable, field, primitive, struct } from '../../src/table/index.js';
 import { byColumn, quarantineRows, tableRows, tableVersion } from '../support/ingest.js';
@@ -76,5 +76,25 @@ describe('gatedMerge', () => {
       [5, 5],
     ]);
     expect((await quarantineRows(engine, location)).length).toBe(1);
+  });
+});
+
+describe('gatedOverwrite', () => {
+  it('replaces the rows by the good ones, quarantines the rest once however often it is run, and blocks a failing batch', async () => {
+    const { location, target } = await gatedTable();
+    const data = rows([
+      [7, 7, 5],
+      [8, null, 6],
+    ]);
+    expect(await gatedOverwrite(target, data)).toMatchObject({ accepted: 1, quarantined: 1 });
+    expect(await gatedOverwrite(target, data)).toMatchObject({ accepted: 1, quarantined: 0 });
+    expect((await tableRows(engine, location)).map((r) => Number(r['id']))).toEqual([7]);
+    expect((await quarantineRows(engine, location)).map((q) => [q.source['record'], q.message])).toEqual([
+      [2, `${NOT_NULL.type} ${JSON.stringify(NOT_NULL.kwargs)}`],
+    ]);
+    const version = await tableVersion(engine, location);
+    await expect(gatedOverwrite(target, rows([[9, 9, 500]]))).rejects.toMatchObject({ code: 'QUALITY_GATE_BLOCKED' });
+    expect(await tableVersion(engine, location)).toBe(version);
+    expect((await tableRows(engine, location)).map((r) => Number(r['id']))).toEqual([7]);
   });
 });

@@ -6,7 +6,7 @@ import { ProgressBar } from '../output/progress.js';
 import { formatBytes, printJson, printText, type InfoFormat } from '../output/print.js';
 import { gateWarningLines, tableGate, tableStores } from '../table-location.js';
 import { sharedEngine } from '../../engine/index.js';
-import { gatedAppend, IngestTarget, type BatchResult } from '../../ingest/index.js';
+import { gatedAppend, gatedOverwrite, IngestTarget, type BatchResult } from '../../ingest/index.js';
 
 interface SourceFlags {
   from: string[];
@@ -143,6 +143,18 @@ export function registerTableWrites(table: Command): void {
     .option('--overwrite-schema', "replace the table's schema with the data's (whole-table overwrite only)")
     .option('--partition-by <a,b>', 'with --overwrite-schema: the new partition columns', parseList)
     .action(async (location: string, flags: SourceFlags & { where?: string; mergeSchema?: boolean; overwriteSchema?: boolean; partitionBy?: string[] }) => {
+      const gate = await tableGate(location);
+      if (gate !== undefined) {
+        if (flags.mergeSchema === true || flags.overwriteSchema === true)
+          throw new CliUsageError(
+            `${flags.mergeSchema === true ? '--merge-schema' : '--overwrite-schema'} does not go with a gated table: its suite is written for its columns.`,
+            location,
+            'Alter the table first, or detach its suite (aquifer quality detach).',
+          );
+        const target = await IngestTarget.open(location, { engine: await sharedEngine(), stores: tableStores(), gate });
+        reportGated('Wrote', location, await gatedOverwrite(target, sourceOf(flags), flags.where === undefined ? {} : { where: flags.where }), flags.format);
+        return;
+      }
       const progress = new ProgressBar('overwrite', flags.format === 'text' && process.stderr.isTTY === true);
       try {
         const options: OverwriteOptions = writeOptions(flags, progress);
