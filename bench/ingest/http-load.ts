@@ -7,6 +7,7 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { percentile } from '../table/measure.js';
+import { send } from './http-send.js';
 
 export interface LoadConfig {
   url: string;
@@ -56,29 +57,6 @@ function bodies(count: number, rows: number): Buffer[] {
     out.push(Buffer.from(lines.join('\n') + '\n'));
   }
   return out;
-}
-
-function send(agent: http.Agent, url: URL, body: Buffer): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      {
-        agent,
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: 'POST',
-        headers: { 'content-type': 'application/x-ndjson', 'content-length': body.length },
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        response.on('error', reject);
-      },
-    );
-    request.on('error', reject);
-    request.end(body);
-  });
 }
 
 async function main(): Promise<void> {
