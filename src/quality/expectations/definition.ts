@@ -64,6 +64,12 @@ export interface MapExpectation<K> extends Resolvable<K> {
   readonly omitsIndexColumnNames?: boolean;
   /** Whether `unexpected` looks at other rows (a gate cannot judge such a row alone within a batch). */
   readonly acrossRows?: boolean;
+  /**
+   * A one-row query over `rows` whose one column counts the unexpected rows, where that is
+   * cheaper than testing each row with `unexpected` (uniqueness by sorting rather than by a
+   * hash of every value); undefined where it is not.
+   */
+  unexpectedCount?(kwargs: K, shape: DataShape, rows: string): string | undefined;
 }
 
 /** What an aggregate or table expectation found. */

@@ -153,28 +153,32 @@ export async function validateRows(
   await bindCustomSql(aggregateQuery, compiled, shape);
 
   const selects = ['count(*) AS aq_rows_n'];
+  // One-row queries cross-joined to the pass: counts and sorted values that one aggregate cannot give as cheaply.
+  const subqueries: string[] = [];
   for (const e of compiled) {
     if (e.problem !== undefined) continue;
     if (isMap(e.definition)) {
       const considered = e.definition.considered(e.kwargs, shape);
       selects.push(`count(*) FILTER (WHERE ${considered}) AS ${quoteIdent(`c${e.index}`)}`);
-      selects.push(`count(*) FILTER (WHERE (${considered}) AND (${e.definition.unexpected(e.kwargs, shape, ROWS)})) AS ${quoteIdent(`u${e.index}`)}`);
+      const counted = e.definition.unexpectedCount?.(e.kwargs, shape, ROWS);
+      if (counted === undefined)
+        selects.push(`count(*) FILTER (WHERE (${considered}) AND (${e.definition.unexpected(e.kwargs, shape, ROWS)})) AS ${quoteIdent(`u${e.index}`)}`);
+      else subqueries.push(`(SELECT * FROM (${counted}) AS aq_count(${quoteIdent(`u${e.index}`)}))`);
     } else {
       for (const [name, sql] of Object.entries(e.definition.metrics(e.kwargs, shape, ROWS))) selects.push(`${sql} AS ${quoteIdent(`m${e.index}_${name}`)}`);
     }
   }
   // Each sorted expression is sorted once, for every position any expectation reads of it.
   const positions = new Map<string, number[]>();
-  const sortedSelects: string[] = [];
   [...reads.entries()].forEach(([expression, asked], i) => {
     const n = sortedCounts.get(expression) ?? 0;
     if (n === 0) return;
     const wanted = [...new Set(asked.flatMap((read) => read.positions(n)))].sort((a, b) => a - b);
     positions.set(expression, wanted);
-    sortedSelects.push(`(${sortedAt(expression, wanted, `s${i}`)})`);
+    subqueries.push(`(${sortedAt(expression, wanted, `s${i}`)})`);
   });
   const [pass] = await engine.query(
-    withUnpositioned(`SELECT * FROM (SELECT ${selects.join(', ')} FROM ${ROWS})${sortedSelects.map((sql) => `, ${sql}`).join('')}`),
+    withUnpositioned(`SELECT * FROM (SELECT ${selects.join(', ')} FROM ${ROWS})${subqueries.map((sql) => `, ${sql}`).join('')}`),
     options.onProgress === undefined ? {} : { onProgress: options.onProgress },
   );
   const values = pass ?? {};

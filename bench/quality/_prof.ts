@@ -1,0 +1,15 @@
+import { readFile } from 'node:fs/promises';
+import { Engine } from '../../src/engine/index.js';
+import { parseSuite, validate } from '../../src/quality/index.js';
+import { DeltaTable } from '../../src/table/index.js';
+const engine = await Engine.create();
+const orig = engine.query.bind(engine);
+const sqls: string[] = [];
+(engine as any).query = async (sql: string, o?: any) => { sqls.push(sql); return orig(sql, o); };
+const suite = parseSuite(JSON.parse(await readFile('bench/quality/suite.json', 'utf8')), 'suite.json');
+await validate(await DeltaTable.open(process.argv[2]!, { engine }), suite, { resultFormat: 'SUMMARY' });
+(engine as any).query = orig;
+const main = sqls.find((s) => s.includes('aq_rows_n'))!;
+await orig("PRAGMA enable_profiling = 'json'");
+await orig("PRAGMA profiling_output = '/tmp/prof/main.json'");
+await orig(main);
