@@ -163,15 +163,17 @@ async function problemsOnTable(
   let results;
   try {
     results = (await run(indexed.map((i) => i.config))).results;
-  } catch {
+  } catch (error) {
+    if (refusal(error) === undefined) throw error;
     const found: SuitePlanProblem[] = [];
     for (const at of indexed) {
       try {
         const [result] = (await run([at.config])).results;
         if (result?.exception_info.raised_exception === true) found.push(problem(at, result.exception_info.exception_message ?? 'raised an exception'));
-      } catch (error) {
-        const column = error instanceof AquiferError && error.code === 'QUALITY_COLUMN_NOT_FOUND' ? String(error.value) : undefined;
-        found.push(problem(at, error instanceof Error ? error.message : String(error), column));
+      } catch (alone) {
+        const why = refusal(alone);
+        if (why === undefined) throw alone;
+        found.push(problem(at, why.message, why.column));
       }
     }
     return found;
@@ -180,6 +182,19 @@ async function problemsOnTable(
     const at = indexed[i];
     return at === undefined || !result.exception_info.raised_exception ? [] : [problem(at, result.exception_info.exception_message ?? 'raised an exception')];
   });
+}
+
+/**
+ * Why an expectation cannot run on the table's columns, when that is what an error says: a
+ * custom expectation naming a missing column, or DuckDB refusing to bind its SQL to the
+ * column's type. Anything else (storage, the engine itself) is not the suite's fault.
+ */
+function refusal(error: unknown): { message: string; column?: string } | undefined {
+  if (!(error instanceof AquiferError)) return undefined;
+  if (error.code === 'QUALITY_COLUMN_NOT_FOUND') return { message: error.message, column: String(error.value) };
+  const bound = /^(?:Binder|Conversion) Error: ([^\n]*)/.exec(error.message);
+  if (error.code === 'ENGINE_QUERY_FAILED' && bound !== null) return { message: `DuckDB cannot evaluate it on this column's type: ${bound[1] ?? ''}` };
+  return undefined;
 }
 
 function shapeOf(fields: readonly StructField[]): DataShape {

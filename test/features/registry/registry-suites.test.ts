@@ -97,7 +97,9 @@ describe('quality suites in plan and apply', () => {
   ])('reports %s: a type the expectation cannot take', async (_, expectation) => {
     const project = await projectWith([expectation]);
     const plan = await new FeatureRegistry(project).plan(repository(), engine);
-    expect(plan.problems).toMatchObject([{ suite: 'stats_checks', table: 'stats', expectation: 0, column: 'label' }]);
+    expect(plan.problems).toMatchObject([
+      { suite: 'stats_checks', table: 'stats', expectation: 0, column: 'label', message: expect.stringMatching(/string|VARCHAR/) },
+    ]);
   });
 
   it('reports every invalid expectation of a suite attached to no table, by its index', async () => {
@@ -115,6 +117,12 @@ describe('quality suites in plan and apply', () => {
       { suite: 'loose', table: null, expectation: 0, column: 'rate', message: expect.stringMatching(/^Expectation 0 of suite loose/) },
       { suite: 'loose', table: null, expectation: 2, type: 'expect_column_to_be_purple' },
     ]);
+  });
+
+  it('reports a custom SQL expectation naming a missing column, with that column', async () => {
+    const project = await projectWith([notNull, { type: 'aquifer_expect_rows_to_satisfy', kwargs: { sql: 'speed > 0' } }]);
+    const plan = await new FeatureRegistry(project).plan(repository(), engine);
+    expect(plan.problems).toMatchObject([{ suite: 'stats_checks', table: 'stats', expectation: 1, column: 'speed' }]);
   });
 
   it('reports a gate whose suite file is gone', async () => {
