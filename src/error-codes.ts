@@ -89,6 +89,10 @@ export const ERROR_CODES = {
   QUALITY_SUITE_NOT_FOUND: entry(404, 'No quality suite by that name in the project.'),
   QUALITY_COLUMN_NOT_FOUND: entry(400, 'A custom expectation names a column the data does not have.'),
   QUALITY_SUITE_COLUMNS_MISSING: entry(400, 'A suite names columns that a table it is checked against does not have.'),
+  QUALITY_SUITE_NOT_APPLICABLE: entry(
+    400,
+    '`aquifer apply` refused: a quality suite has an invalid expectation, or one that does not fit a table it is attached to (a missing column, a type it cannot take); the value lists each problem.',
+  ),
   QUALITY_GATE_BLOCKED: entry(422, "A write was refused because a blocking suite's table-level expectations failed on its batch; nothing was written."),
 
   // features

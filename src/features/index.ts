@@ -31,6 +31,7 @@ export { FeatureDefinitionError, FeatureNotFoundError, type FeatureErrorCode } f
 export { openFeatureStore, openAppliedFeatureStore, openOnlineStore, readProjectDefinitions, checkShape, type AppliedStoreOptions } from './project-store.js';
 export { FeatureRegistry, type RegistryEntry, type RegistryPlan } from './registry/registry.js';
 export { validateRepository } from './registry/validate.js';
+export { planSuites, describeProblem, SuitePlanError, type SuitePlanProblem, type AppliedSuite, type SuitesPlan } from './registry/quality-suites.js';
 export {
   aggregationView,
   planAggregation,

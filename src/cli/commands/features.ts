@@ -9,6 +9,8 @@ import {
   type FeatureStore,
   type MaterializeResult,
   type RegistryPlan,
+  describeProblem,
+  SuitePlanError,
 } from '../../features/index.js';
 import { Project } from '../../project/index.js';
 import { DeltaTable, type FileFormat } from '../../table/index.js';
@@ -18,6 +20,7 @@ import { printJson, printText, type InfoFormat } from '../output/print.js';
 import { ProgressCounter } from '../output/progress.js';
 import { log } from '../../log.js';
 import { closeAtExit } from '../close-at-exit.js';
+import { ExitCode } from '../exit-codes.js';
 import { readSuite } from '../../quality/index.js';
 import { tableInProject } from '../table-location.js';
 
@@ -77,7 +80,9 @@ export function registerFeatureCommands(program: Command): void {
 
   program
     .command('plan')
-    .description("Validate the project's feature definitions against its tables and show what `apply` would change.")
+    .description(
+      "Validate the project's feature definitions and quality suites (quality/*.json, each on the tables it gates) against its tables and show what `apply` would change. Exits 1 when a suite has problems.",
+    )
     .option('--project <dir>', 'project folder', '.')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (flags: { project: string; format: InfoFormat }) => {
@@ -85,19 +90,31 @@ export function registerFeatureCommands(program: Command): void {
       const repository = await readProjectDefinitions(project);
       const plan = await new FeatureRegistry(project).plan(repository, await sharedEngine());
       if (flags.format === 'json') printJson(plan);
-      else printText(`Definitions in ${project.featuresPath} are valid. Applying would record registry version ${plan.nextVersion}:\n${showPlan(plan)}`);
+      else if (plan.problems.length > 0)
+        printText(
+          `Definitions in ${project.featuresPath} are valid, but the quality suites have ${plan.problems.length} problem${plan.problems.length === 1 ? '' : 's'}; \`apply\` would refuse:\n${plan.problems.map((p) => `  ! ${describeProblem(p)}`).join('\n')}\nChanges:\n${showPlan(plan)}`,
+        );
+      else printText(`Definitions and quality suites are valid. Applying would record registry version ${plan.nextVersion}:\n${showPlan(plan)}`);
+      if (plan.problems.length > 0) process.exitCode = ExitCode.FAILED;
     });
 
   program
     .command('apply')
-    .description("Validate the project's feature definitions and record them as a new registry version (when they changed).")
+    .description(
+      "Validate the project's feature definitions and quality suites and record them as a new registry version (when they changed); refuses while a suite has problems (QUALITY_SUITE_NOT_APPLICABLE).",
+    )
     .option('--project <dir>', 'project folder', '.')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (flags: { project: string; format: InfoFormat }) => {
       const project = closeAtExit(await Project.open(flags.project));
       const repository = await readProjectDefinitions(project);
-      const { plan, entry } = await new FeatureRegistry(project).apply(repository, await sharedEngine());
-      if (flags.format === 'json') printJson({ ...plan, version: entry.version, digest: entry.digest });
+      const { plan, entry } = await new FeatureRegistry(project).apply(repository, await sharedEngine()).catch((error: unknown) => {
+        // A script reading stdout as JSON learns why nothing was applied; main still prints the code and exits 1.
+        if (flags.format === 'json' && error instanceof SuitePlanError) printJson({ applied: false, error: error.toJSON() });
+        throw error;
+      });
+      const suites = Object.fromEntries(Object.entries(entry.suites ?? {}).map(([name, s]) => [name, { digest: s.digest, tables: s.tables }]));
+      if (flags.format === 'json') printJson({ ...plan, applied: true, version: entry.version, digest: entry.digest, suites });
       else printText(`Registry at version ${entry.version}:\n${showPlan(plan)}`);
     });
 

@@ -12,6 +12,7 @@ const registryEntry = z.object({
   digest: z.string(),
   appliedAt: z.string(),
   repository: appliedRepository,
+  suites: z.record(z.string(), z.object({ digest: z.string(), tables: z.array(z.string()), suite: z.record(z.string(), z.unknown()) })).optional(),
 });
 
 /**
@@ -36,6 +37,7 @@ export function parseRegistryFile(text: string, file: string): RegistryEntry {
   const checked = json as typeof result.data;
   const {
     repository: { onDemandFeatureViews: onDemandMetadata, ...repository },
+    suites,
     ...entry
   } = checked;
   // Aggregation views' features follow from their aggregations: a file without them still opens.
@@ -50,7 +52,7 @@ export function parseRegistryFile(text: string, file: string): RegistryEntry {
     featureViews,
     ...(onDemandFeatureViews === undefined ? {} : { onDemandFeatureViews }),
   };
-  return { ...entry, repository: applied };
+  return { ...entry, repository: applied, ...(suites === undefined ? {} : { suites }) };
 }
 
 function invalid(file: string, field: string, message: string): FeatureDefinitionError {

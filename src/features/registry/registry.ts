@@ -7,6 +7,7 @@ import type { Project } from '../../project/index.js';
 import type { FeatureRepository } from '../definitions/definitions.js';
 import { parseRegistryFile } from './registry-file.js';
 import { validateRepository } from './validate.js';
+import { planSuites, SuitePlanError, type AppliedSuite, type SuitePlanProblem } from './quality-suites.js';
 
 /** One applied version of the definitions. */
 export interface RegistryEntry {
@@ -14,6 +15,8 @@ export interface RegistryEntry {
   digest: string;
   appliedAt: string;
   repository: FeatureRepository;
+  /** The quality suites in force from this version, by name (absent in entries written before suites were applied). */
+  suites?: Record<string, AppliedSuite>;
 }
 
 /** What applying would change, by object: added, changed, removed. */
@@ -23,6 +26,8 @@ export interface RegistryPlan {
   removed: string[];
   /** The version that applying would record (the current one when nothing changes). */
   nextVersion: number;
+  /** What stops the quality suites from being applied; `apply` refuses while there are any. */
+  problems: SuitePlanProblem[];
 }
 
 /**
@@ -59,27 +64,42 @@ export class FeatureRegistry {
     return parseRegistryFile(text, path.relative(this.project.root, file));
   }
 
+  /**
+   * Validate the definitions against the tables (a typed error on the first problem) and
+   * check the project's quality suites (every problem listed in `problems`), and say what
+   * applying would change.
+   */
   async plan(repository: FeatureRepository, engine: Engine): Promise<RegistryPlan> {
+    return (await this.planWithSuites(repository, engine)).plan;
+  }
+
+  private async planWithSuites(repository: FeatureRepository, engine: Engine): Promise<{ plan: RegistryPlan; suites: Record<string, AppliedSuite> }> {
     await validateRepository(repository, this.project, engine);
+    const { suites, problems } = await planSuites(this.project, engine);
     const latest = await this.latest();
-    const before = objects(latest?.repository);
-    const after = objects(repository);
+    const before = objects(latest?.repository, latest?.suites);
+    const after = objects(repository, suites);
     const plan: RegistryPlan = {
       added: [...after.keys()].filter((k) => !before.has(k)),
       changed: [...after.keys()].filter((k) => before.has(k) && before.get(k) !== after.get(k)),
       removed: [...before.keys()].filter((k) => !after.has(k)),
       nextVersion: latest?.version ?? 0,
+      problems,
     };
     if (latest === undefined || plan.added.length + plan.changed.length + plan.removed.length > 0) plan.nextVersion = (latest?.version ?? 0) + 1;
-    return plan;
+    return { plan, suites };
   }
 
-  /** Validate and record the definitions as a new version when they changed. */
+  /**
+   * Validate and record the definitions and the project's quality suites as a new version
+   * when they changed. A suite with problems stops the whole apply (QUALITY_SUITE_NOT_APPLICABLE).
+   */
   async apply(repository: FeatureRepository, engine: Engine): Promise<{ plan: RegistryPlan; entry: RegistryEntry }> {
-    const plan = await this.plan(repository, engine);
+    const { plan, suites } = await this.planWithSuites(repository, engine);
+    if (plan.problems.length > 0) throw new SuitePlanError(plan.problems);
     const latest = await this.latest();
     if (latest !== undefined && plan.nextVersion === latest.version) return { plan, entry: latest };
-    const entry: RegistryEntry = { version: plan.nextVersion, digest: digest(repository), appliedAt: new Date().toISOString(), repository };
+    const entry: RegistryEntry = { version: plan.nextVersion, digest: digest(repository), appliedAt: new Date().toISOString(), repository, suites };
     await fs.mkdir(this.dir, { recursive: true });
     // Written aside then linked without replacing: two concurrent applies cannot both take one version.
     const file = path.join(this.dir, `v${entry.version}.json`);
@@ -109,8 +129,10 @@ export class FeatureRegistry {
   }
 }
 
-function objects(repository: FeatureRepository | undefined): Map<string, string> {
+function objects(repository: FeatureRepository | undefined, suites: Record<string, AppliedSuite> = {}): Map<string, string> {
   const out = new Map<string, string>();
+  // A suite changes when its content does or when it gates other tables.
+  for (const [name, s] of Object.entries(suites)) out.set(`suite ${name}`, JSON.stringify({ digest: s.digest, tables: s.tables }));
   if (repository === undefined) return out;
   for (const e of repository.entities) out.set(`entity ${e.name}`, JSON.stringify(e));
   for (const v of repository.featureViews) out.set(`feature view ${v.name}`, JSON.stringify(v));

@@ -45,7 +45,7 @@ describe('the feature registry', () => {
     changed.featureViews = [{ ...changed.featureViews[0]!, ttl: '2d' }];
     changed.featureServices = [];
     const plan = await registry.plan(changed, engine);
-    expect(plan).toEqual({ added: [], changed: ['feature view stats'], removed: ['feature service svc'], nextVersion: 2 });
+    expect(plan).toEqual({ added: [], changed: ['feature view stats'], removed: ['feature service svc'], nextVersion: 2, problems: [] });
     expect((await registry.apply(changed, engine)).entry.version).toBe(2);
     expect((await registry.get(1)).repository).toEqual(base());
   });
