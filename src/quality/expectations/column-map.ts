@@ -3,7 +3,7 @@ import { BOUNDS, column, COMMON, mostly, valueSet } from './kwargs.js';
 import { defineMap, type DataShape, type MapExpectation } from './definition.js';
 import { inSet, presentValue, pythonText, setMembers } from './pandas-values.js';
 import { betweenSql, col, literal, missing } from './sql.js';
-import { typeName } from './column-values.js';
+import { isNumericColumn, typeName } from './column-values.js';
 
 const columnKwargs = z.strictObject({ column, mostly, ...COMMON });
 type ColumnKwargs = z.infer<typeof columnKwargs>;
@@ -90,6 +90,15 @@ export const COLUMN_MAP_EXPECTATIONS: Record<string, MapExpectation<unknown>> = 
     columns: (k) => [k.column],
     considered: (k, shape) => `NOT ${missing(shape, k.column)}`,
     unexpected: (k) => `NOT (${betweenSql(col(k.column), k)})`,
+    // pandas compares the values with the bounds and raises on unlike types (text against a number, a number against text).
+    resolve(k, shape) {
+      const type = typeName(shape, k.column) ?? '';
+      const numeric = isNumericColumn(shape, k.column) || type === 'boolean';
+      const unlike = [k.min_value, k.max_value].find(
+        (b) => b !== null && b !== undefined && (numeric ? typeof b !== 'number' : type === 'string' ? typeof b !== 'string' : typeof b === 'number'),
+      );
+      return unlike === undefined ? this : `GE cannot compare the ${type} column ${k.column} with the bound ${JSON.stringify(unlike)} (TypeError)`;
+    },
   }),
   expect_column_values_to_be_in_set: defineMap({
     family: 'column_map',

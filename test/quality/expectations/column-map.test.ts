@@ -60,4 +60,21 @@ describe('column map expectations', () => {
       expect(result.results[0]?.result['unexpected_index_list'] ?? [], regex).toEqual(row?.['failing'] ?? []);
     }
   });
+
+  it('reports bounds of another type than the column as an error of that expectation, as GE does, and validates the rest', async () => {
+    const result = await validateRows(fixture.engine(), source, {
+      name: 't',
+      expectations: [
+        { type: 'expect_column_values_to_be_between', kwargs: { column: 's', min_value: 0 } },
+        { type: 'expect_column_values_to_be_between', kwargs: { column: 'f', max_value: 'z' } },
+        { type: 'expect_column_values_to_be_between', kwargs: { column: 'f', min_value: 0 } },
+      ],
+    });
+    expect(result.results.map((r) => [r.success, r.exception_info['raised_exception']])).toEqual([
+      [false, true],
+      [false, true],
+      [true, false],
+    ]);
+    expect(result.results[0]?.exception_info['exception_message']).toContain('TypeError');
+  });
 });
