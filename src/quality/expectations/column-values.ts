@@ -14,6 +14,16 @@ export function isNumericColumn(shape: DataShape, name: string): boolean {
   return (type?.kind === 'primitive' && NUMERIC.has(type.name)) || type?.kind === 'decimal';
 }
 
+/**
+ * Whether pandas shows a missing value of the column as NaN: in the numeric columns it reads as numbers (an integer
+ * column with nulls becomes float64). Decimals differ from isNumericColumn: pandas holds them as Python objects, so a
+ * missing decimal is None.
+ */
+export function missingIsNaN(shape: DataShape, name: string): boolean {
+  const type = shape.field(name)?.type;
+  return type?.kind === 'primitive' && NUMERIC.has(type.name);
+}
+
 /** A column's Delta type name: the primitive's name, or the kind of a complex or decimal type. */
 export function typeName(shape: DataShape, name: string): string | undefined {
   const type = shape.field(name)?.type;
