@@ -1,57 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
+import { runJson, track } from '../child-process.js';
 import { here, REPO_ROOT } from './data.js';
 
-/** Children still running, stopped on exit whatever happens (a failed part, Ctrl-C). */
-const alive = new Set<ChildProcess>();
-let hooked = false;
-
-function track(child: ChildProcess): void {
-  if (!hooked) {
-    hooked = true;
-    process.once('exit', () => {
-      for (const c of alive) c.kill('SIGKILL');
-    });
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
-  }
-  alive.add(child);
-  child.once('exit', () => alive.delete(child));
-}
-
-/** Run a command to its end and parse the last line of its stdout as JSON. */
-export function runJson<T>(file: string, args: readonly string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
-    track(child);
-    let out = '';
-    let err = '';
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      if (timer !== undefined) clearTimeout(timer);
-      const last = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || last === '') {
-        reject(
-          new Error(
-            `${path.basename(file)} ${args
-              .slice(0, 2)
-              .map((a) => (a.length > 80 ? `${a.slice(0, 80)}…` : a))
-              .join(' ')} failed (${signal ?? code}):\n${err.split('\n').slice(-25).join('\n')}`,
-          ),
-        );
-        return;
-      }
-      try {
-        resolve(JSON.parse(last) as T);
-      } catch (error) {
-        reject(new Error(`unreadable output ${last}: ${(error as Error).message}`));
-      }
-    });
-  });
-}
+export { runJson };
 
 /** A TypeScript entry point of this folder in its own Node process (through tsx). */
 export function runTs<T>(script: string, config: unknown, options: { timeoutMs?: number } = {}): Promise<T> {

@@ -11,7 +11,7 @@
  * under DuckDB's memory_limit BENCH_QUALITY_BIG_MEMORY (500MB) and under its default.
  * Prints time, peak RSS and ratios; docs/benchmarks.md keeps the figures.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
@@ -19,6 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine } from '../../src/engine/index.js';
 import { DeltaTable } from '../../src/table/index.js';
+import { runJson } from '../child-process.js';
 import { benchCache, log, median } from '../table/measure.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -66,18 +67,7 @@ async function dataset(rows: number): Promise<{ parquet: string; table: string }
 }
 
 function run(command: string, args: readonly string[], env: Record<string, string> = {}): Promise<Measured> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GX_ANALYTICS_ENABLED: 'false', ...env } });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (err = (err + c).slice(-4000)));
-    child.on('exit', (code) => {
-      const last = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !last.startsWith('{')) reject(new Error(`${path.basename(args[1] ?? command)} failed (${code}):\n${err}`));
-      else resolve(JSON.parse(last) as Measured);
-    });
-  });
+  return runJson<Measured>(command, args, { env: { GX_ANALYTICS_ENABLED: 'false', ...env } });
 }
 
 const python = (): string =>

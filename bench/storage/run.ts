@@ -17,7 +17,7 @@
  * results must agree and whose requests are what the tables report. Timed rounds talk to
  * MinIO directly. MinIO comes from scripts/minio.sh (test/support/services.ts).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,6 +27,7 @@ import { S3ObjectStore, type S3StoreOptions } from '../../src/storage/index.js';
 import { DeltaTable } from '../../src/table/index.js';
 import { S3RequestLog, type S3Counts } from '../../test/support/s3-request-log.js';
 import { startMinio, type MinioService } from '../../test/support/services.js';
+import { runJson } from '../child-process.js';
 import { log } from '../table/measure.js';
 import { assertAgree, medianRun, writeRounds, type Measured } from '../table/write-rounds.js';
 import { writeSyntheticCommits } from '../table/synthetic-log.js';
@@ -59,18 +60,7 @@ let counting = false;
 const endpoint = (): string => (counting ? proxy.endpoint : minio.endpoint);
 
 function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Measured> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (err = (err + c).slice(-4000)));
-    child.on('exit', (code) => {
-      const last = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !last.startsWith('{')) reject(new Error(`${path.basename(args[0] ?? command)} ${args[1] ?? ''} failed (${code}):\n${err}`));
-      else resolve(JSON.parse(last) as Measured);
-    });
-  });
+  return runJson<Measured>(command, args, { env });
 }
 
 function s3Options(cacheDir: string): S3StoreOptions {

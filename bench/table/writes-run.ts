@@ -17,7 +17,7 @@
  * them, rows and sum(id) as delta-rs reads them; for checkpoints, the version and file list
  * each checkpoint alone gives both readers); every timed round is checked the same way.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFile, cp, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
@@ -25,6 +25,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine, quoteLiteral } from '../../src/engine/index.js';
 import { DeltaTable } from '../../src/table/index.js';
+import { runJson } from '../child-process.js';
 import { benchCache, log } from './measure.js';
 import { writeSyntheticCommits } from './synthetic-log.js';
 import { assertAgree, medianRun, writeRounds, type Measured } from './write-rounds.js';
@@ -43,18 +44,7 @@ const asked = process.argv.slice(2);
 const wants = (name: string) => asked.length === 0 || asked.includes(name);
 
 function run(command: string, args: readonly string[]): Promise<Measured> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (err = (err + c).slice(-4000)));
-    child.on('exit', (code) => {
-      const last = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !last.startsWith('{')) reject(new Error(`${path.basename(args[0] ?? command)} ${args[1] ?? ''} failed (${code}):\n${err}`));
-      else resolve(JSON.parse(last) as Measured);
-    });
-  });
+  return runJson<Measured>(command, args);
 }
 
 const aquifer = (part: string, config: object) => run(process.execPath, ['--import', 'tsx', path.join(here, 'writes-child.ts'), part, JSON.stringify(config)]);

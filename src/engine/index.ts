@@ -1,3 +1,4 @@
+export { compareCodePoints } from './code-point-order.js';
 export { Engine, type EngineOptions, type QueryOptions, type Row } from './engine.js';
 export { EngineExtensionMissingError, EngineQueryError, EngineSecretError, EngineSettingError, MEMORY_LIMIT_ENV, TEMP_DIRECTORY_ENV } from './errors.js';
 export { EXTENSION_DIRECTORY_ENV, type DuckDBExtension } from './extensions.js';

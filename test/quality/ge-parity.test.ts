@@ -1,14 +1,9 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Engine } from '../../src/engine/index.js';
 import { EXPECTATIONS, validate, type ExpectationSuite, type SuiteValidationResult } from '../../src/quality/index.js';
-import { DeltaTable } from '../../src/table/index.js';
-import { GeReference, geReferenceAvailable, type GeSuite, type GeValidationResult } from '../support/ge-reference.js';
-import { expectSameAsGe, pairWithGe } from '../support/ge-parity.js';
-import { referencePython } from '../support/reference-readers.js';
-import { tableFixture } from '../support/table-fixture.js';
-import { tempDir } from '../support/temp.js';
+import type { DeltaTable } from '../../src/table/index.js';
+import { geFixture } from '../support/ge-fixture.js';
+import { expectAllSameAsGe } from '../support/ge-parity.js';
+import type { GeSuite, GeValidationResult } from '../support/ge-reference.js';
 
 /**
  * Parity with Great Expectations 1.x on pandas, the anchor (docs/ge-semantics.md): the same
@@ -16,25 +11,15 @@ import { tempDir } from '../support/temp.js';
  * table made from that data, gives the same success, counts, observed values and failing
  * rows, expectation by expectation.
  */
-const ready = geReferenceAvailable();
-const fixture = tableFixture();
-let engine: Engine;
+const fixture = geFixture('aquifer-ge-parity-');
+const ready = fixture.ready;
 let suite: GeSuite;
 let table: DeltaTable;
 let data: string;
-let ge: GeReference;
 
 beforeAll(async () => {
   if (!ready) return;
-  engine = fixture.engine();
-  const python = referencePython();
-  if (python === undefined) throw new Error('no reference interpreter');
-  const dir = await tempDir('aquifer-ge-parity-');
-  ge = new GeReference(python, dir);
-  const planted = await ge.writePlantedDefects(dir);
-  data = planted.data;
-  suite = JSON.parse(await readFile(planted.suite, 'utf8')) as GeSuite;
-  ({ table } = await DeltaTable.create(path.join(dir, 'table'), { engine, data: { files: planted.data }, preserveOrder: true }));
+  ({ data, suite, table } = await fixture.planted());
 }, 300_000);
 
 /** The planted suite's expectations that Aquifer evaluates. */
@@ -54,10 +39,10 @@ describe.skipIf(!ready)('parity with GE 1.x on the planted-defect table', () => 
     ['BOOLEAN_ONLY', []],
   ] as const) {
     it(`gives GE's result for every expectation, result_format ${format}${idColumns.length > 0 ? ' with id columns' : ''}`, async () => {
-      const reference: GeValidationResult = await ge.validate(data, suite, { resultFormat: format, idColumns });
+      const reference: GeValidationResult = await fixture.ge().validate(data, suite, { resultFormat: format, idColumns });
       const ours: SuiteValidationResult = await validate(table, evaluated(), { resultFormat: format, idColumns });
       expect(ours.results.length).toBeGreaterThan(0);
-      for (const { ours: result, ge: theirs } of pairWithGe(ours, reference)) expectSameAsGe(result, theirs);
+      expectAllSameAsGe(ours, reference);
     }, 120_000);
   }
 });

@@ -60,6 +60,21 @@ export function expectSameAsGe(ours: ExpectationResult, ge: GeExpectationResult,
   }
 }
 
+/** Assert that every one of our results is GE's (as expectSameAsGe), listing all that differ, each with both results. */
+export function expectAllSameAsGe(ours: SuiteValidationResult, ge: GeValidationResult, skipKeys: readonly string[] = []): void {
+  const problems: string[] = [];
+  for (const pair of pairWithGe(ours, ge)) {
+    try {
+      expectSameAsGe(pair.ours, pair.ge, skipKeys);
+    } catch (error) {
+      problems.push(
+        `${(error as Error).message.split('\n')[0]}\n  ours: ${JSON.stringify(pair.ours.result)} ${JSON.stringify(pair.ours.exception_info)}\n  ge:   ${JSON.stringify(pair.ge.result)} ${JSON.stringify(pair.ge.exception_info)}`,
+      );
+    }
+  }
+  expect(problems).toEqual([]);
+}
+
 /** GE's own raise sets `raised_exception`; a failing metric gives instead a dict of them keyed by the metric's id. */
 function geRaised(info: Record<string, unknown>): boolean {
   if (info['raised_exception'] === true) return true;

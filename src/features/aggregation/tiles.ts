@@ -1,3 +1,4 @@
+import { compareCodePoints } from '../../engine/index.js';
 import type { WindowedAggregate } from './aggregation-plan.js';
 import { slotsOf, type Slot, type ValueKind } from './slots.js';
 
@@ -37,16 +38,6 @@ export function compareValues(kind: ValueKind, a: unknown, b: unknown): number {
     default:
       return compareCodePoints(String(a), String(b));
   }
-}
-
-function compareCodePoints(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = (x[i] as string).codePointAt(0)! - (y[i] as string).codePointAt(0)!;
-    if (d !== 0) return d;
-  }
-  return x.length - y.length;
 }
 
 function compareLast(kind: ValueKind, a: LastValue, b: LastValue): number {

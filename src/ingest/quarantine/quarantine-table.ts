@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Engine } from '../../engine/index.js';
 import type { ObjectStorePool } from '../../storage/index.js';
-import { DeltaTable, field, primitive, struct, TableNotFoundError, type StructType } from '../../table/index.js';
+import { field, openOrCreateTable, primitive, struct, type DeltaTable, type StructType } from '../../table/index.js';
 
 /** The quarantine sits beside its table as `<table>__quarantine`, itself a Delta table. */
 export const QUARANTINE_SUFFIX = '__quarantine';
@@ -25,9 +25,8 @@ export function quarantineLocation(tableLocation: string): string {
 }
 
 /**
- * Open the quarantine table of a table, creating it on first use. Concurrent first
- * uses race on version 0; the loser opens what the winner created. `properties` are
- * given to a quarantine created here (its table's txn retention, say); `stores` are the
+ * Open the quarantine table of a table, creating it on first use. `properties` are given
+ * to a quarantine created here (its table's txn retention, say); `stores` are the
  * project's, when the table is opened through them.
  */
 export async function openQuarantine(
@@ -36,24 +35,9 @@ export async function openQuarantine(
   properties: Readonly<Record<string, string>> = {},
   stores?: ObjectStorePool,
 ): Promise<DeltaTable> {
-  const location = quarantineLocation(tableLocation);
-  const table = await DeltaTable.open(location, { engine, stores });
-  try {
-    await table.snapshot();
-    return table;
-  } catch (error) {
-    if (!(error instanceof TableNotFoundError)) throw error;
-  }
-  try {
-    await DeltaTable.create(location, {
-      engine,
-      stores,
-      schema: QUARANTINE_SCHEMA,
-      properties,
-      description: `Records quarantined on their way into ${path.basename(path.resolve(tableLocation))}`,
-    });
-  } catch (error) {
-    if ((error as { code?: string }).code !== 'TABLE_ALREADY_EXISTS') throw error;
-  }
-  return table;
+  return openOrCreateTable(quarantineLocation(tableLocation), engine, QUARANTINE_SCHEMA, {
+    stores,
+    properties,
+    description: `Records quarantined on their way into ${path.basename(path.resolve(tableLocation))}`,
+  });
 }

@@ -1,3 +1,4 @@
+import { compareCodePoints } from '../../engine/index.js';
 import type { DataShape } from './definition.js';
 import { jsonValue, type JsonValue } from '../validate/results.js';
 import { col, isFloat } from './sql.js';
@@ -14,6 +15,16 @@ export function isNumericColumn(shape: DataShape, name: string): boolean {
   return (type?.kind === 'primitive' && NUMERIC.has(type.name)) || type?.kind === 'decimal';
 }
 
+/**
+ * Whether pandas shows a missing value of the column as NaN: in the numeric columns it reads as numbers (an integer
+ * column with nulls becomes float64). Decimals differ from isNumericColumn: pandas holds them as Python objects, so a
+ * missing decimal is None.
+ */
+export function missingIsNaN(shape: DataShape, name: string): boolean {
+  const type = shape.field(name)?.type;
+  return type?.kind === 'primitive' && NUMERIC.has(type.name);
+}
+
 /** A column's Delta type name: the primitive's name, or the kind of a complex or decimal type. */
 export function typeName(shape: DataShape, name: string): string | undefined {
   const type = shape.field(name)?.type;
@@ -27,16 +38,6 @@ export function pythonSorted<T>(values: readonly T[]): T[] {
   if (numeric) return [...values].sort((a, b) => Number(a) - Number(b));
   if (text) return [...values].sort((a, b) => compareCodePoints(a as string, b as string));
   return [...values];
-}
-
-function compareCodePoints(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = (x[i] as string).codePointAt(0)! - (y[i] as string).codePointAt(0)!;
-    if (d !== 0) return d;
-  }
-  return x.length - y.length;
 }
 
 /** Delta's date and timestamp types, as DuckDB casts strings to them. */

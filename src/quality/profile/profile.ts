@@ -1,4 +1,4 @@
-import type { Engine } from '../../engine/index.js';
+import { compareCodePoints, type Engine } from '../../engine/index.js';
 import { describeType, type DeltaTable, type StructField } from '../../table/index.js';
 import { jsonValue, type JsonValue } from '../validate/results.js';
 import { columnKind, isFloating, isInteger, presentValue, type ColumnKind } from './column-kind.js';
@@ -261,12 +261,20 @@ function statistics(c: Column): string[] {
 /** Numbers by value, strings by code point (as Python sorts them), booleans false first. */
 function sortValues(values: JsonValue[]): JsonValue[] {
   return [...values].sort((a, b) => {
-    if (typeof a === 'number' && typeof b === 'number') return a - b;
-    const x = typeof a === 'string' ? Array.from(a, (ch) => ch.codePointAt(0) ?? 0) : [Number(a)];
-    const y = typeof b === 'string' ? Array.from(b, (ch) => ch.codePointAt(0) ?? 0) : [Number(b)];
-    for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return (x[i] as number) - (y[i] as number);
-    return x.length - y.length;
+    if (typeof a === 'string' && typeof b === 'string') return compareCodePoints(a, b);
+    if (typeof a !== 'string' && typeof b !== 'string') return Number(a) - Number(b);
+    return typeof a === 'string' ? compareStringToNumber(a, Number(b)) : -compareStringToNumber(b as string, Number(a));
   });
+}
+
+/**
+ * A string among numbers (a float column's 'Infinity', which JSON cannot hold as a number):
+ * the number stands as one code point, as it always has in this order.
+ */
+function compareStringToNumber(text: string, n: number): number {
+  const first = text.codePointAt(0);
+  if (first === undefined) return -1;
+  return first !== n ? first - n : [...text].length - 1;
 }
 
 /** A value DuckDB wrote as JSON; non-finite floats (not JSON) as GE writes them. */

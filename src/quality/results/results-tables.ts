@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Engine } from '../../engine/index.js';
 import type { Project } from '../../project/index.js';
-import { DeltaTable, field, primitive, struct, TableNotFoundError, type StructType } from '../../table/index.js';
+import { field, openOrCreateTable, primitive, struct, type DeltaTable, type StructType } from '../../table/index.js';
 
 /**
  * The project's Delta tables of validation outcomes, beside its own tables. The leading `_`
@@ -50,28 +50,10 @@ export function qualityTableLocation(project: Project, name: typeof RESULTS_TABL
   return storage === 'local' ? path.join(project.root, 'tables', name) : `${storage.root.replace(/\/+$/, '')}/${name}`;
 }
 
-/**
- * Open one of the tables, creating it on first use through the project's stores (so on S3
- * too). Concurrent first uses race on version 0; the loser opens what the winner created.
- */
+/** Open one of the tables, creating it on first use through the project's stores (so on S3 too). */
 export async function openQualityTable(project: Project, engine: Engine, name: typeof RESULTS_TABLE | typeof FAILURES_TABLE): Promise<DeltaTable> {
-  const location = qualityTableLocation(project, name);
-  const table = await DeltaTable.open(location, { engine, stores: project.stores });
-  try {
-    await table.snapshot();
-    return table;
-  } catch (error) {
-    if (!(error instanceof TableNotFoundError)) throw error;
-  }
-  try {
-    await DeltaTable.create(location, {
-      engine,
-      stores: project.stores,
-      schema: name === RESULTS_TABLE ? RESULTS_SCHEMA : FAILURES_SCHEMA,
-      description: name === RESULTS_TABLE ? 'Data quality: one row per expectation per validation' : 'Data quality: every failing row of each validation',
-    });
-  } catch (error) {
-    if ((error as { code?: string }).code !== 'TABLE_ALREADY_EXISTS') throw error;
-  }
-  return table;
+  return openOrCreateTable(qualityTableLocation(project, name), engine, name === RESULTS_TABLE ? RESULTS_SCHEMA : FAILURES_SCHEMA, {
+    stores: project.stores,
+    description: name === RESULTS_TABLE ? 'Data quality: one row per expectation per validation' : 'Data quality: every failing row of each validation',
+  });
 }

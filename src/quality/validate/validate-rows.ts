@@ -3,6 +3,7 @@ import { quoteIdent } from '../../engine/index.js';
 import { firstIssue } from '../../project/index.js';
 import type { StructField } from '../../table/index.js';
 import { EXPECTATIONS } from '../expectations/catalogue.js';
+import { missingIsNaN } from '../expectations/column-values.js';
 import { rethrowMissingColumn } from '../expectations/custom-sql.js';
 import { geJsonValue, pythonBytes } from '../expectations/pandas-values.js';
 import {
@@ -212,7 +213,7 @@ export async function validateRows(
           unexpected: counts.unexpected,
           sql: withRows(`SELECT * FROM ${ROWS} WHERE ${failingWhere(e.definition, e, shape)}`),
         });
-      const nullsAreNaN = columns.length === 1 && isNumeric(shape, columns[0] as string);
+      const nullsAreNaN = columns.length === 1 && missingIsNaN(shape, columns[0] as string);
       results.push({ ...base, success, result: mapResult(e.definition, columns, counts, failing, all, e.format, nullsAreNaN), exception_info: NO_EXCEPTION });
     } else {
       const metrics: Record<string, unknown> = {};
@@ -323,14 +324,6 @@ async function bindCustomSql(query: RowsQuery, compiled: readonly CompiledExpect
       rethrowMissingColumn(error, e.config.type, shape);
     }
   }
-}
-
-const NUMERIC = new Set(['byte', 'short', 'integer', 'long', 'float', 'double']);
-
-/** Whether pandas reads the column as numbers, where a missing value is NaN (an integer column with nulls becomes float64). */
-function isNumeric(shape: DataShape, name: string): boolean {
-  const type = shape.field(name)?.type;
-  return type?.kind === 'primitive' && NUMERIC.has(type.name);
 }
 
 /** The values a result reports of a failing row: its columns', its id columns', and its position. */

@@ -1,50 +1,32 @@
-import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { validate, type ExpectationSuite, type SuiteValidationResult } from '../../../src/quality/index.js';
-import { DeltaTable } from '../../../src/table/index.js';
-import { GeReference, geReferenceAvailable, type GeExpectationConfig, type GeValidationResult } from '../../support/ge-reference.js';
-import { expectSameAsGe, pairWithGe } from '../../support/ge-parity.js';
-import { referencePython } from '../../support/reference-readers.js';
-import { tableFixture } from '../../support/table-fixture.js';
-import { tempDir } from '../../support/temp.js';
+import { geExpectation as e, geFixture } from '../../support/ge-fixture.js';
+import { expectAllSameAsGe, expectSameAsGe, pairWithGe } from '../../support/ge-parity.js';
+import type { GeExpectationConfig, GeValidationResult } from '../../support/ge-reference.js';
 
 /**
  * The aggregate expectations on data the planted table lacks (all missing, no rows, NaN, tied
  * modes, even and odd counts for quantiles), each case written to Parquet by DuckDB and run
  * through GE 1.x itself and through Aquifer on a Delta table of the same file.
  */
-const ready = geReferenceAvailable();
-const fixture = tableFixture();
-let ge: GeReference;
-let dir: string;
-
-beforeAll(async () => {
-  if (!ready) return;
-  const python = referencePython();
-  if (python === undefined) throw new Error('no reference interpreter');
-  dir = await tempDir('aquifer-ge-aggregate-');
-  ge = new GeReference(python, dir);
-}, 300_000);
-
-const e = (type: string, kwargs: Record<string, unknown>): GeExpectationConfig => ({ type, kwargs, meta: {} });
+const fixture = geFixture('aquifer-ge-aggregate-');
+const ready = fixture.ready;
 
 /** Both validations of `select` (a DuckDB query) with these expectations, paired by expectation. */
 async function bothOn(name: string, select: string, expectations: GeExpectationConfig[]): Promise<{ ours: SuiteValidationResult; ge: GeValidationResult }> {
-  const engine = fixture.engine();
-  const data = path.join(dir, `${name}.parquet`);
-  await engine.query(`COPY (${select}) TO '${data}' (FORMAT parquet)`);
-  const { table } = await DeltaTable.create(path.join(dir, name), { engine, data: { files: data }, preserveOrder: true });
+  const data = await fixture.parquet(name, select);
+  const table = await fixture.tableOf(name, data);
   const suite: ExpectationSuite = { name, expectations };
   const [ours, theirs] = await Promise.all([
     validate(table, suite, { resultFormat: 'SUMMARY' }),
-    ge.validate(data, { name, expectations }, { resultFormat: 'SUMMARY' }),
+    fixture.ge().validate(data, { name, expectations }, { resultFormat: 'SUMMARY' }),
   ]);
   return { ours, ge: theirs };
 }
 
 function expectParity(both: { ours: SuiteValidationResult; ge: GeValidationResult }): void {
   expect(both.ours.results).toHaveLength(both.ge.results.length);
-  for (const { ours, ge: theirs } of pairWithGe(both.ours, both.ge)) expectSameAsGe(ours, theirs);
+  expectAllSameAsGe(both.ours, both.ge);
 }
 
 const STATISTICS = [

@@ -1,12 +1,10 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { validate, type ExpectationSuite } from '../../../src/quality/index.js';
-import { DeltaTable } from '../../../src/table/index.js';
-import { expectSameAsGe, pairWithGe } from '../../support/ge-parity.js';
-import { GeReference, geReferenceAvailable, type GeExpectationConfig } from '../../support/ge-reference.js';
-import { referencePython } from '../../support/reference-readers.js';
-import { tableFixture } from '../../support/table-fixture.js';
-import { tempDir } from '../../support/temp.js';
+import type { DeltaTable } from '../../../src/table/index.js';
+import { geExpectation as e, geFixture } from '../../support/ge-fixture.js';
+import { expectAllSameAsGe, expectSameAsGe, pairWithGe } from '../../support/ge-parity.js';
+import type { GeExpectationConfig } from '../../support/ge-reference.js';
 
 /**
  * What the planted table does not cover, against GE itself: to_be_of_type on every Delta
@@ -14,9 +12,8 @@ import { tempDir } from '../../support/temp.js';
  * one object), and the per-row checks that read `str(value)` (regex, lengths) or compare
  * across types (in_set) on numbers, booleans, dates, decimals and timestamps.
  */
-const ready = geReferenceAvailable();
-const fixture = tableFixture();
-let ge: GeReference;
+const fixture = geFixture('aquifer-ge-types-');
+const ready = fixture.ready;
 let data: string;
 let table: DeltaTable;
 
@@ -51,36 +48,20 @@ const TYPE_NAMES = [
 ];
 const COLUMN_NAMES = ['i8', 'i16', 'i32', 'i64', 'i64_n', 'i16_n', 'f32', 'f64', 'flag', 'flag_n', 's', 'd', 'dec', 'ts', 'tstz', 'bin'];
 
-const e = (type: string, kwargs: Record<string, unknown>): GeExpectationConfig => ({ type, kwargs, meta: {} });
-
 beforeAll(async () => {
   if (!ready) return;
-  const engine = fixture.engine();
-  const python = referencePython();
-  if (python === undefined) throw new Error('no reference interpreter');
-  const dir = await tempDir('aquifer-ge-types-');
-  ge = new GeReference(python, dir);
-  data = path.join(dir, 'data.parquet');
-  await engine.run(`SET TimeZone = 'UTC'; COPY (SELECT ${COLUMNS} FROM range(6) t(i) ORDER BY i) TO '${data}' (FORMAT parquet)`);
-  ({ table } = await DeltaTable.create(path.join(dir, 'table'), { engine, data: { files: data }, preserveOrder: true }));
+  data = path.join(fixture.dir(), 'data.parquet');
+  // The session's time zone is set for the TIMESTAMPTZ column, so the COPY runs here rather than through fixture.parquet.
+  await fixture.engine().run(`SET TimeZone = 'UTC'; COPY (SELECT ${COLUMNS} FROM range(6) t(i) ORDER BY i) TO '${data}' (FORMAT parquet)`);
+  table = await fixture.tableOf('table', data);
 }, 300_000);
 
 async function expectParity(expectations: GeExpectationConfig[]): Promise<void> {
   const suite = { name: 'types', expectations };
-  const reference = await ge.validate(data, suite, { resultFormat: 'COMPLETE', idColumns: ['id'] });
+  const reference = await fixture.ge().validate(data, suite, { resultFormat: 'COMPLETE', idColumns: ['id'] });
   const ours = await validate(table, suite as ExpectationSuite, { resultFormat: 'COMPLETE', idColumns: ['id'] });
   expect(ours.results).toHaveLength(expectations.length);
-  const problems: string[] = [];
-  for (const { ours: result, ge: theirs } of pairWithGe(ours, reference)) {
-    try {
-      expectSameAsGe(result, theirs);
-    } catch (error) {
-      problems.push(
-        `${(error as Error).message.split('\n')[0]}\n  ours: ${JSON.stringify(result.result)} ${JSON.stringify(result.exception_info)}\n  ge:   ${JSON.stringify(theirs.result)} ${JSON.stringify(theirs.exception_info)}`,
-      );
-    }
-  }
-  expect(problems).toEqual([]);
+  expectAllSameAsGe(ours, reference);
 }
 
 describe.skipIf(!ready)('expectations on every Delta type, against GE 1.x', () => {
@@ -109,7 +90,7 @@ describe.skipIf(!ready)('expectations on every Delta type, against GE 1.x', () =
       name: 'types',
       expectations: ['s', 'i64', 'flag_n'].map((column) => e('expect_column_values_to_be_of_type', { column, type_: 'no_such_type' })),
     };
-    const reference = await ge.validate(data, suite, { resultFormat: 'COMPLETE', idColumns: ['id'] });
+    const reference = await fixture.ge().validate(data, suite, { resultFormat: 'COMPLETE', idColumns: ['id'] });
     const ours = await validate(table, suite as ExpectationSuite, { resultFormat: 'COMPLETE', idColumns: ['id'] });
     for (const { ours: result, ge: theirs } of pairWithGe(ours, reference)) {
       // GE keys a failed metric's exception by its MetricConfigurationID; ours says the same flatly.

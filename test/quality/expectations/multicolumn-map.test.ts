@@ -1,44 +1,33 @@
-import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { validate, type ExpectationSuite } from '../../../src/quality/index.js';
-import { DeltaTable } from '../../../src/table/index.js';
-import { expectSameAsGe, pairWithGe } from '../../support/ge-parity.js';
-import { GeReference, geReferenceAvailable, type GeExpectationConfig } from '../../support/ge-reference.js';
-import { referencePython } from '../../support/reference-readers.js';
-import { tableFixture } from '../../support/table-fixture.js';
-import { tempDir } from '../../support/temp.js';
+import type { DeltaTable } from '../../../src/table/index.js';
+import { geExpectation, geFixture } from '../../support/ge-fixture.js';
+import { expectAllSameAsGe } from '../../support/ge-parity.js';
+import type { GeExpectationConfig } from '../../support/ge-reference.js';
 
 /**
  * The pair and multicolumn expectations beyond the planted suite's cases, against GE on the
  * planted table: every ignore_row_if, float columns where NaN is missing (a, b), and columns
  * of different types in one record.
  */
-const ready = geReferenceAvailable();
-const fixture = tableFixture();
-let ge: GeReference;
+const fixture = geFixture('aquifer-ge-multicolumn-');
+const ready = fixture.ready;
 let data: string;
 let table: DeltaTable;
 
 beforeAll(async () => {
   if (!ready) return;
-  const python = referencePython();
-  if (python === undefined) throw new Error('no reference interpreter');
-  const dir = await tempDir('aquifer-ge-multicolumn-');
-  ge = new GeReference(python, dir);
-  const planted = await ge.writePlantedDefects(dir);
-  data = planted.data;
-  ({ table } = await DeltaTable.create(path.join(dir, 'table'), { engine: fixture.engine(), data: { files: data }, preserveOrder: true }));
+  ({ data, table } = await fixture.planted());
 }, 300_000);
 
 // GE leaves a default ignore_row_if out of the kwargs it echoes, so the defaults are not written.
-const e = (type: string, { ignore_row_if, ...kwargs }: Record<string, unknown>): GeExpectationConfig => ({
-  type,
-  kwargs:
+const e = (type: string, { ignore_row_if, ...kwargs }: Record<string, unknown>): GeExpectationConfig =>
+  geExpectation(
+    type,
     ignore_row_if === undefined || ignore_row_if === 'both_values_are_missing' || ignore_row_if === 'all_values_are_missing'
       ? kwargs
       : { ...kwargs, ignore_row_if },
-  meta: {},
-});
+  );
 const MULTICOLUMN_IGNORE = ['all_values_are_missing', 'any_value_is_missing', 'never'];
 const PAIR_IGNORE = ['both_values_are_missing', 'either_value_is_missing', 'neither'];
 
@@ -65,18 +54,10 @@ describe.skipIf(!ready)('pair and multicolumn expectations, against GE 1.x', () 
         e('expect_compound_columns_to_be_unique', { column_list: ['k1', 'k2'], mostly: 0.9 }),
       ];
       const suite = { name: 'multicolumn', expectations };
-      const reference = await ge.validate(data, suite, { resultFormat: format, idColumns: ['id'] });
+      const reference = await fixture.ge().validate(data, suite, { resultFormat: format, idColumns: ['id'] });
       const ours = await validate(table, suite as ExpectationSuite, { resultFormat: format, idColumns: ['id'] });
       expect(ours.results).toHaveLength(expectations.length);
-      const problems: string[] = [];
-      for (const { ours: result, ge: theirs } of pairWithGe(ours, reference)) {
-        try {
-          expectSameAsGe(result, theirs);
-        } catch (error) {
-          problems.push(`${(error as Error).message.split('\n')[0]}\n  ours: ${JSON.stringify(result.result)}\n  ge:   ${JSON.stringify(theirs.result)}`);
-        }
-      }
-      expect(problems).toEqual([]);
+      expectAllSameAsGe(ours, reference);
     }, 120_000);
   }
 });
