@@ -1,3 +1,4 @@
+import { compareCodePoints } from '../../engine/index.js';
 import type { JsonValue } from './results.js';
 
 /**
@@ -8,7 +9,8 @@ import type { JsonValue } from './results.js';
 export function pythonLess(a: JsonValue, b: JsonValue): boolean {
   if (typeof a === 'number' && typeof b === 'number') return a < b;
   if (typeof a === 'boolean' || typeof b === 'boolean') return typeof a !== 'string' && typeof b !== 'string' && Number(a) < Number(b);
-  if (typeof a === 'string' && typeof b === 'string') return a < b;
+  // Python orders text by code point; JavaScript's < by UTF-16 unit, which differs past U+FFFF.
+  if (typeof a === 'string' && typeof b === 'string') return compareCodePoints(a, b) < 0;
   if (Array.isArray(a) && Array.isArray(b)) {
     const differs = a.findIndex((v, i) => i < b.length && !pythonEqual(v, b[i] ?? null));
     if (differs >= 0 && differs < b.length) return pythonLess(a[differs] ?? null, b[differs] ?? null);
