@@ -48,12 +48,10 @@ export function roundHalfEven(x: number): number {
 }
 
 /**
- * The fraction at which DuckDB's `quantile_disc` over `n` values returns the value pandas'
- * "nearest" quantile picks (GE's default): index round_half_even((n-1)·q) of the sorted
- * values, with q taken through pandas' ×100 ÷100 (docs/ge-semantics.md §4a). quantile_disc
- * picks index ceil(n·f) − 1, so the middle of that index's interval, (k + ½)/n, is exact.
+ * The 0-based index among `n` sorted values that pandas' "nearest" quantile picks (GE's
+ * default): round_half_even((n-1)·q), with q taken through pandas' ×100 ÷100
+ * (docs/ge-semantics.md §4a).
  */
-export function nearestFraction(n: number, q: number): number {
-  const k = Math.min(n - 1, Math.max(0, roundHalfEven((n - 1) * ((q * 100) / 100))));
-  return (k + 0.5) / n;
+export function nearestPosition(n: number, q: number): number {
+  return Math.min(n - 1, Math.max(0, roundHalfEven((n - 1) * ((q * 100) / 100))));
 }

@@ -1,8 +1,9 @@
 import { compareCodePoints, type Engine } from '../../engine/index.js';
 import { describeType, type DeltaTable, type StructField } from '../../table/index.js';
 import { jsonValue, type JsonValue } from '../validate/results.js';
+import { sortedValuesAt } from '../validate/validate-rows.js';
 import { columnKind, isFloating, isInteger, presentValue, type ColumnKind } from './column-kind.js';
-import { binning, histogramCounts, nearestFraction, type Binning } from './profile-sql.js';
+import { binning, histogramCounts, nearestPosition, type Binning } from './profile-sql.js';
 
 /** The quantiles every numeric column is profiled at. */
 export const PROFILE_QUANTILES: readonly number[] = [0.05, 0.25, 0.5, 0.75, 0.95];
@@ -141,12 +142,17 @@ export async function profileRows(engine: Engine, source: ProfileSource, options
 
   // Quantiles at GE's indices (they depend on the count) and histograms (they depend on the extremes).
   const second: string[] = [];
+  // The quantiles' sorts, one per numeric column, cross-joined to the pass: they spill where quantile_disc would hold the column in memory.
+  const sorts: string[] = [];
+  const quantilePositions = new Map<number, number[]>();
   const bins = new Map<number, Binning>();
   for (const c of columns) {
     const n = present(c);
     if (n === 0) continue;
     if (c.kind === 'numeric') {
-      second.push(`quantile_disc(${c.value}, [${PROFILE_QUANTILES.map((q) => nearestFraction(n, q)).join(', ')}]) AS ${key(c.index, 'q')}`);
+      const positions = PROFILE_QUANTILES.map((q) => nearestPosition(n, q));
+      quantilePositions.set(c.index, positions);
+      sorts.push(`(${sortedValuesAt(c.value, [...new Set(positions)], key(c.index, 'q'), ROWS)})`);
       const [lo, hi] = isFloating(c.field.type) ? [number(c, 'flo'), number(c, 'fhi')] : [number(c, 'min'), number(c, 'max')];
       if (lo !== null && hi !== null) {
         const b = binning(lo, hi, isInteger(c.field.type), HISTOGRAM_BINS);
@@ -165,7 +171,10 @@ export async function profileRows(engine: Engine, source: ProfileSource, options
       }
     }
   }
-  const secondRow = second.length === 0 ? {} : await run(`SELECT ${second.join(', ')} FROM ${ROWS}`, 0.5, 0.8);
+  const secondRow =
+    second.length === 0 && sorts.length === 0
+      ? {}
+      : await run(`SELECT * FROM (SELECT ${['count(*) AS aq_n', ...second].join(', ')} FROM ${ROWS})${sorts.map((sql) => `, ${sql}`).join('')}`, 0.5, 0.8);
 
   const topQueries = columns
     .filter((c) => c.kind !== 'other' && present(c) > 0)
@@ -194,7 +203,10 @@ export async function profileRows(engine: Engine, source: ProfileSource, options
     const counts = top.get(c.index) ?? [];
     const distinct = c.kind === 'other' ? null : Number(first[key(c.index, 'distinct')] ?? 0);
     const binned = bins.get(c.index);
-    const quantiles = secondRow[key(c.index, 'q')];
+    const sorted = secondRow[key(c.index, 'q')];
+    const positions = quantilePositions.get(c.index) ?? [];
+    const distinctPositions = [...new Set(positions)];
+    const quantiles = Array.isArray(sorted) ? positions.map((p) => sorted[distinctPositions.indexOf(p)]) : undefined;
     return {
       name: c.field.name,
       type: describeType(c.field.type),
