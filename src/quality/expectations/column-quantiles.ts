@@ -67,11 +67,6 @@ function isClose(value: number, reference: number, rtol = 1e-4, atol = 1e-8): bo
   return Math.abs(value - reference) <= atol + rtol * Math.abs(reference);
 }
 
-/**
- * pandas' `Series.quantile(q, interpolation=...)` on the non-missing values, as GE 1.x's
- * metric: the pass counts them, then one query reads the positions needed with
- * quantile_disc (no values pass through JavaScript), and numpy's arithmetic combines them.
- */
 /** pandas' interpolation for these kwargs, or the error GE raises for them. */
 function interpolation(k: QuantileKwargs, shape: DataShape): Method | { exception: string } {
   const method = k.allow_relative_error === false ? 'nearest' : k.allow_relative_error;
