@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { quoteIdent, quoteLiteral } from '../engine/index.js';
 import { prepareSource, toDuckDBType, type AppTransaction, type DmlResult, type MergeOptions, type Snapshot, type WriteSource } from '../table/index.js';
+import { missingRequiredMessage } from './checks/missing-required.js';
 import { IngestError } from './errors.js';
-import type { BatchResult, IngestTarget } from './ingest-target.js';
+import { quarantinedRows, type BatchResult, type IngestTarget } from './ingest-target.js';
 import { NO_POSITION_COLUMNS, QuarantineReason } from './source-position.js';
 
 let sequence = 0;
@@ -37,14 +38,12 @@ async function stageSource(target: IngestTarget, snapshot: Snapshot, data: Write
         ? `CAST(${quoteIdent(f.name)} AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`
         : `CAST(NULL AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`,
     );
-    const required = snapshot.schema.fields.filter((f) => !f.nullable);
-    const missing = required.map((f) => `WHEN ${quoteIdent(f.name)} IS NULL THEN ${quoteLiteral(`field "${f.name}" is required but missing or null`)}`);
     await engine.run(`CREATE TEMP TABLE ${quoteIdent(checked)} AS
-      SELECT *, ${missing.length === 0 ? 'CAST(NULL AS VARCHAR)' : `CASE ${missing.join(' ')} END`} AS aq_message,
-             ${missing.length === 0 ? 'CAST(NULL AS VARCHAR)' : `CASE ${missing.map((m) => m.replace(/ THEN .*$/, ` THEN ${quoteLiteral(QuarantineReason.MISSING_REQUIRED)}`)).join(' ')} END`} AS aq_reason
+      SELECT *, CASE WHEN aq_message IS NOT NULL THEN ${quoteLiteral(QuarantineReason.MISSING_REQUIRED)} END AS aq_reason
+      FROM (SELECT *, ${missingRequiredMessage(snapshot.schema.fields)} AS aq_message
       FROM (SELECT row_number() OVER () AS aq_seq, ${columns.join(', ')}, to_json(s)::VARCHAR AS aq_raw,
                    json_object('kind', 'write', 'record', row_number() OVER ())::VARCHAR AS aq_source, ${NO_POSITION_COLUMNS}
-            FROM (${prepared.sql}) AS s)`);
+            FROM (${prepared.sql}) AS s))`);
   } finally {
     await prepared.dispose();
   }
@@ -80,7 +79,7 @@ async function quarantineAhead(target: IngestTarget, checked: string, operation:
   const table = quoteIdent(checked);
   const digest = String((await target.engine.query(`SELECT md5(string_agg(md5(aq_raw), '' ORDER BY aq_seq)) AS d FROM ${table}`))[0]?.['d'] ?? '');
   const app = { appId: MERGE_APP_PREFIX + createHash('sha256').update(`${operation}\n${digest}`).digest('hex').slice(0, 32), version: 0 };
-  const bad = `SELECT aq_reason AS reason, aq_message AS message, aq_source AS source, aq_raw AS payload FROM ${table} WHERE aq_reason IS NOT NULL`;
+  const bad = quarantinedRows(table, 'aq_reason IS NOT NULL');
   const badCount = Number((await target.engine.query(`SELECT count(*) AS n FROM (${bad})`))[0]?.['n'] ?? 0);
   return badCount > 0 ? target.quarantine(bad, [app]) : 0;
 }

@@ -134,6 +134,13 @@ export interface QuarantinedRecordSql {
   payload: string;
 }
 
+const CHECKED_RECORD: QuarantinedRecordSql = { source: 'aq_source', payload: 'aq_raw' };
+
+/** The quarantine's columns (reason, message, source, payload) for the rows of a checked table (quoted name) matching `where`. */
+export function quarantinedRows(table: string, where: string, record: QuarantinedRecordSql = CHECKED_RECORD): string {
+  return `SELECT aq_reason AS reason, aq_message AS message, ${record.source} AS source, ${record.payload} AS payload FROM ${table} WHERE ${where}`;
+}
+
 /**
  * Where ingested records land: a Delta table and its quarantine. Source positions go
  * into the same commit as the data (txn actions), and the quarantine is written first
@@ -281,7 +288,7 @@ export class IngestTarget {
     txns: readonly AppTransaction[],
     extraQuarantine?: string,
     signal?: AbortSignal,
-    record: QuarantinedRecordSql = { source: 'aq_source', payload: 'aq_raw' },
+    record: QuarantinedRecordSql = CHECKED_RECORD,
   ): Promise<BatchResult> {
     const table = quoteIdent(checked);
     const reached = await this.engine.query(`SELECT aq_app, max(aq_pos) AS pos FROM ${table} WHERE aq_app IS NOT NULL GROUP BY aq_app`);
@@ -318,7 +325,7 @@ export class IngestTarget {
       signal?.throwIfAborted();
       const quarantineTable = await openQuarantine(this.location, this.engine, this.quarantineProperties(snapshot), this.options.stores);
       const quarantineSnapshot = await quarantineTable.snapshot();
-      const badRows = `SELECT aq_reason AS reason, aq_message AS message, ${record.source} AS source, ${record.payload} AS payload FROM ${table} WHERE aq_reason IS NOT NULL AND ${fresh(quarantineSnapshot)}`;
+      const badRows = quarantinedRows(table, `aq_reason IS NOT NULL AND ${fresh(quarantineSnapshot)}`, record);
       const quarantineRows = extraQuarantine === undefined ? badRows : `${badRows} UNION ALL ${extraQuarantine}`;
       const candidates = Number((await this.engine.query(`SELECT count(*) AS n FROM (${quarantineRows})`))[0]?.['n'] ?? 0);
       if (candidates > 0) {
@@ -446,7 +453,7 @@ export class IngestTarget {
         reached.length === 0
           ? 'TRUE'
           : `(aq_app IS NULL OR aq_pos > CASE aq_app ${reached.map((r) => `WHEN ${quoteLiteral(String(r['aq_app']))} THEN ${done(String(r['aq_app']))}`).join(' ')} ELSE -1 END)`;
-      const rows = `SELECT aq_reason AS reason, aq_message AS message, aq_source AS source, aq_raw AS payload FROM ${quoteIdent(checked)} WHERE ${fresh}`;
+      const rows = quarantinedRows(quoteIdent(checked), fresh);
       const candidates = Number((await this.engine.query(`SELECT count(*) AS n FROM (${rows})`))[0]?.['n'] ?? 0);
       const txn = [
         ...txns,

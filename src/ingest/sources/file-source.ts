@@ -17,6 +17,7 @@ import type { BatchResult, IngestTarget } from '../ingest-target.js';
 import type { GateWarning } from '../../quality/index.js';
 import { NO_POSITION_COLUMNS, QuarantineReason } from '../source-position.js';
 import { exactDecimal, jsonRecordChecks } from '../checks/json-record-checks.js';
+import { missingRequiredMessage } from '../checks/missing-required.js';
 import type { CheckOptions } from '../checks/json-record-checks.js';
 import { recordFromBytes } from './utf8-record.js';
 import { inferredDeltaType } from '../inferred-type.js';
@@ -329,19 +330,12 @@ async function ingestCsvGated(
 ): Promise<BatchResult> {
   const { read, projection, rejects, scans } = csvRead(snapshot, file, header, options, false);
   const checked = temp('gated');
-  const required = snapshot.schema.fields.filter((f) => !f.nullable);
-  const missing =
-    required.length === 0
-      ? 'CAST(NULL AS VARCHAR)'
-      : `CASE ${required.map((f) => `WHEN ${quoteIdent(f.name)} IS NULL THEN ${quoteLiteral(`field "${f.name}" is required but missing or null`)}`).join(' ')} END`;
   try {
     await engine.run(
       `CREATE TEMP TABLE ${quoteIdent(checked)} AS
-       SELECT * EXCLUDE (aq_missing),
-         CASE WHEN aq_missing IS NOT NULL THEN ${quoteLiteral(QuarantineReason.MISSING_REQUIRED)} END AS aq_reason,
-         aq_missing AS aq_message,
-         ${NO_POSITION_COLUMNS}
-       FROM (SELECT *, ${missing} AS aq_missing FROM (SELECT row_number() OVER () AS aq_seq, ${projection.join(', ')} FROM ${read}))`,
+       SELECT *, CASE WHEN aq_message IS NOT NULL THEN ${quoteLiteral(QuarantineReason.MISSING_REQUIRED)} END AS aq_reason
+       FROM (SELECT *, ${missingRequiredMessage(snapshot.schema.fields)} AS aq_message, ${NO_POSITION_COLUMNS}
+             FROM (SELECT row_number() OVER () AS aq_seq, ${projection.join(', ')} FROM ${read}))`,
     );
     const extra = rejectRows(rejects, file, await rejectPayloads(engine, rejects, file));
     const row = snapshot.schema.fields.map((f) => `${quoteIdent(f.name)} := ${quoteIdent(f.name)}`).join(', ');

@@ -170,13 +170,11 @@ export async function validateRows(
     }
   }
   // Each sorted expression is sorted once, for every position any expectation reads of it.
-  const positions = new Map<string, number[]>();
-  [...reads.entries()].forEach(([expression, asked], i) => {
+  const sorts = [...reads.entries()].map(([expression, asked], i) => {
     const n = sortedCounts.get(expression) ?? 0;
-    if (n === 0) return;
-    const wanted = [...new Set(asked.flatMap((read) => read.positions(n)))].sort((a, b) => a - b);
-    positions.set(expression, wanted);
-    subqueries.push(`(${sortedValuesAt(expression, wanted, `s${i}`)})`);
+    const wanted = n === 0 ? [] : [...new Set(asked.flatMap((read) => read.positions(n)))].sort((a, b) => a - b);
+    if (wanted.length > 0) subqueries.push(`(${sortedValuesAt(expression, wanted, `s${i}`)})`);
+    return { expression, name: `s${i}`, n, wanted };
   });
   const [pass] = await engine.query(
     withUnpositioned(`SELECT * FROM (SELECT ${selects.join(', ')} FROM ${ROWS})${subqueries.map((sql) => `, ${sql}`).join('')}`),
@@ -184,6 +182,7 @@ export async function validateRows(
   );
   const values = pass ?? {};
   const rows = Number(values['aq_rows_n'] ?? 0);
+  const sorted = new Map(sorts.map((sort) => [sort.expression, sortedValues(sort, values)]));
 
   const firstFailing = await firstFailingRows(query, compiled, shape, values);
   const results: ExpectationResult[] = [];
@@ -223,7 +222,7 @@ export async function validateRows(
       const outcome = await e.definition.evaluate(
         e.kwargs,
         metrics,
-        read === undefined ? context : { ...context, sorted: sortedValues(read.expression, [...reads.keys()], sortedCounts, positions, values) },
+        read === undefined ? context : { ...context, sorted: sorted.get(read.expression) ?? { n: 0, at: () => null } },
       );
       if (outcome.exception !== undefined) {
         results.push({
@@ -297,18 +296,11 @@ async function dataFacts(
 export const sortedValuesAt = (expression: string, positions: readonly number[], name: string, rows = ROWS): string =>
   `SELECT list(aq_v ORDER BY aq_rank) AS ${quoteIdent(name)} FROM (SELECT aq_v, row_number() OVER (ORDER BY aq_v) AS aq_rank FROM (SELECT ${expression} AS aq_v FROM ${rows}) WHERE aq_v IS NOT NULL) WHERE aq_rank IN (${positions.map((p) => p + 1).join(', ')})`;
 
-/** The values the pass read of one sorted expression, by position. */
-function sortedValues(
-  expression: string,
-  expressions: readonly string[],
-  counts: ReadonlyMap<string, number>,
-  positions: ReadonlyMap<string, number[]>,
-  pass: Readonly<Record<string, unknown>>,
-): SortedValues {
-  const found = pass[`s${expressions.indexOf(expression)}`];
-  const wanted = positions.get(expression) ?? [];
-  const at = new Map(wanted.map((p, i) => [p, Array.isArray(found) ? found[i] : undefined]));
-  return { n: counts.get(expression) ?? 0, at: (p) => at.get(p) ?? null };
+/** The values the pass read of one sorted expression (its list in column `name`, in the order of `wanted`), by position. */
+function sortedValues(sort: { name: string; n: number; wanted: readonly number[] }, pass: Readonly<Record<string, unknown>>): SortedValues {
+  const found = pass[sort.name];
+  const at = new Map(sort.wanted.map((p, i) => [p, Array.isArray(found) ? found[i] : undefined]));
+  return { n: sort.n, at: (p) => at.get(p) ?? null };
 }
 
 /** Bind users' SQL (custom expectations) before the pass, so a column it names that the data lacks is named as such. */
