@@ -1,44 +1,27 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { CreateStreamCommand, DescribeStreamCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../../src/engine/index.js';
+import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Engine } from '../../../src/engine/index.js';
 import { IngestTarget, KinesisIngestJob, kinesisDomain, quarantineLocation } from '../../../src/ingest/index.js';
 import { DeltaTable } from '../../../src/table/index.js';
-import { kinesaliteAvailable, startKinesalite, type KinesaliteService } from '../../support/services.js';
+import { KINESIS_CREDENTIALS, useKinesalite } from '../../support/kinesis-stream.js';
+import { kinesaliteAvailable, type KinesaliteService } from '../../support/services.js';
 import { REPO_ROOT } from '../../support/shared.js';
 import { tempDir } from '../../support/temp.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+const credentials = KINESIS_CREDENTIALS;
 
 describe.skipIf(!kinesaliteAvailable())('Kinesis ingestion (kinesalite)', () => {
+  const kinesis = useKinesalite();
   let service: KinesaliteService | undefined;
   let client: KinesisClient;
   let engine: Engine;
-
-  beforeAll(async () => {
-    service = await startKinesalite();
-    client = new KinesisClient({ endpoint: service.endpoint, region: 'us-east-1', credentials, requestHandler: new NodeHttpHandler() });
-    engine = await Engine.create({ threads: 2 });
+  let createStream: (name: string, shards: number) => Promise<void>;
+  beforeAll(() => {
+    ({ service, client, engine, createStream } = kinesis());
   });
-
-  afterAll(async () => {
-    client?.destroy();
-    engine?.close();
-    await service?.stop();
-  });
-
-  async function createStream(name: string, shards: number): Promise<void> {
-    await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
-    for (let i = 0; i < 100; i++) {
-      const description = await client.send(new DescribeStreamCommand({ StreamName: name }));
-      if (description.StreamDescription?.StreamStatus === 'ACTIVE') return;
-      await sleep(100);
-    }
-    throw new Error(`stream ${name} did not become active`);
-  }
 
   async function put(name: string, from: number, to: number, bad: (seq: number) => boolean): Promise<void> {
     for (let start = from; start < to; start += 250) {
