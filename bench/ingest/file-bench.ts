@@ -26,7 +26,7 @@ export interface FileFigures {
 }
 
 /** Eleven columns of the kinds an event log has: ids, categories, money, counts, times, flags, text. */
-function rowsSql(rows: number): string {
+export function rowsSql(rows: number): string {
   return `SELECT i AS event_id,
     CAST(hash(i) % 1000000 AS BIGINT) AS user_id,
     (['view', 'click', 'add_to_cart', 'purchase', 'refund'])[1 + CAST(i % 5 AS INTEGER)] AS event_type,

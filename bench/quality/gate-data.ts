@@ -1,4 +1,5 @@
 /** What both parts of the gate benchmark share (gate-run.ts): the suite, the rows and the report. */
+import { rowsSql } from '../ingest/file-bench.js';
 import type { ExpectationSuite } from '../../src/quality/index.js';
 
 export const SUITE: ExpectationSuite = {
@@ -19,16 +20,8 @@ export const SUITE: ExpectationSuite = {
 };
 
 /** `rows` events that all pass SUITE; the same SQL feeds the CSV and the NDJSON, so both parts ingest the same rows. */
-export const ROWS_SQL = (rows: number): string => `SELECT i AS event_id,
-    CAST(hash(i) % 1000000 AS BIGINT) AS user_id,
-    (['view', 'click', 'add_to_cart', 'purchase', 'refund'])[1 + CAST(i % 5 AS INTEGER)] AS event_type,
-    (['NL', 'DE', 'FR', 'US', 'GB', 'ES', 'IT', 'PL'])[1 + CAST(hash(i * 3) % 8 AS INTEGER)] AS country,
-    CAST(hash(i * 7) % 100000 AS DOUBLE) / 100 AS amount,
-    CAST(1 + hash(i * 11) % 5 AS INTEGER) AS quantity,
-    TIMESTAMP '2024-01-01 00:00:00' + to_seconds(i * 3) AS ts,
-    substr(md5(i::VARCHAR), 1, 16) AS session_id,
-    'Mozilla/5.0 (' || (['Windows NT 10.0', 'Macintosh', 'X11; Linux x86_64', 'iPhone'])[1 + CAST(hash(i * 17) % 4 AS INTEGER)] || ')' AS user_agent
-  FROM range(${rows}) AS t(i)`;
+export const ROWS_SQL = (rows: number): string =>
+  `SELECT event_id, user_id, event_type, country, amount, quantity, ts, session_id, user_agent FROM (${rowsSql(rows)})`;
 
 /** The markdown table of one part: each contender's median time, rows/s and speed against `baseline` (the ungated contender). */
 export function gateReport(title: string, rows: number, times: Record<string, { ms: number; samples: number[] }>, baseline: string): string {
