@@ -178,12 +178,17 @@ export async function profileRows(engine: Engine, source: ProfileSource, options
 
   const topQueries = columns
     .filter((c) => c.kind !== 'other' && present(c) > 0)
-    .map(
-      (c) =>
-        `SELECT * FROM (SELECT ${c.index} AS aq_col, to_json(${c.value})::VARCHAR AS aq_value, count(*) AS aq_n,
-           row_number() OVER (ORDER BY count(*) DESC, ${c.value}) AS aq_rank
-         FROM ${ROWS} WHERE ${c.value} IS NOT NULL GROUP BY ${c.value} ORDER BY aq_rank LIMIT ${Math.max(TOP_VALUES, LOW_CARDINALITY) + 1})`,
-    );
+    .map((c) => {
+      const limit = Math.max(TOP_VALUES, LOW_CARDINALITY) + 1;
+      // Every value of a unique column occurs once, so its top values are its smallest: a top-N over the
+      // values, where grouping would hash every one of them. Otherwise a top-N over the groups, where a
+      // window over every group would hold them all in memory.
+      const counted =
+        Number(first[key(c.index, 'distinct')] ?? 0) === present(c)
+          ? `SELECT ${c.value} AS aq_v, 1 AS aq_n FROM ${ROWS} WHERE ${c.value} IS NOT NULL ORDER BY aq_v LIMIT ${limit}`
+          : `SELECT ${c.value} AS aq_v, count(*) AS aq_n FROM ${ROWS} WHERE ${c.value} IS NOT NULL GROUP BY ${c.value} ORDER BY aq_n DESC, aq_v LIMIT ${limit}`;
+      return `SELECT ${c.index} AS aq_col, to_json(aq_v)::VARCHAR AS aq_value, aq_n, row_number() OVER (ORDER BY aq_n DESC, aq_v) AS aq_rank FROM (${counted})`;
+    });
   const top = new Map<number, ValueCount[]>();
   if (topQueries.length > 0) {
     const found = await engine.query(
