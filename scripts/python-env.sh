@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Create (or reuse) the Python venv with the reference readers, in the cache outside the repo.
-# Idempotent: it reinstalls only when scripts/python-requirements.txt changes.
-# Prints the venv's python path on stdout.
+# Create (or reuse) a Python venv in the cache outside the repo, and print its python path on stdout.
+#   bash scripts/python-env.sh          the reference readers and peers (python-requirements.txt)
+#   bash scripts/python-env.sh models   MLflow and the ONNX stack (python-requirements-models.txt):
+#                                        a venv of its own, because mlflow 3.17 needs pyarrow<26.
+# Idempotent: it reinstalls only when its requirements file changes.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/lib.sh"
 
-venv="$AQUIFER_CACHE/venv"
-requirements="$here/python-requirements.txt"
+case "${1:-}" in
+  "") venv="$AQUIFER_CACHE/venv"; requirements="$here/python-requirements.txt" ;;
+  models) venv="$AQUIFER_CACHE/venv-models"; requirements="$here/python-requirements-models.txt" ;;
+  *) log "unknown venv '$1' (give nothing or 'models')"; exit 2 ;;
+esac
 stamp="$venv/.aquifer-requirements"
 want="$(sha256sum "$requirements" | cut -d' ' -f1)"
 
@@ -16,7 +21,7 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
-  log "installing reference readers into $venv"
+  log "installing $(basename "$requirements") into $venv"
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements" >&2
   echo "$want" > "$stamp"
