@@ -131,6 +131,17 @@ export const ERROR_CODES = {
   // ingestion
   INGEST_SCHEMA_UNINFERABLE: entry(400, "A first batch's records cannot shape a new table (an empty field name)."),
 
+  // models: store and registry
+  MODEL_STORE_NOT_FOUND: entry(404, 'No experiment, run, logged model, registered model, version or alias by that name or id.'),
+  MODEL_STORE_ALREADY_EXISTS: entry(409, 'An experiment or registered model by that name already exists.'),
+  MODEL_STORE_PARAM_CHANGED: entry(400, 'A run parameter was logged again with a different value (parameters are write-once, as in MLflow).'),
+  MODEL_STORE_INVALID: entry(400, 'A tracking or registry request is malformed (a name, key, value or id that cannot be stored).'),
+  MODEL_STORE_FAILED: entry(500, 'The metadata store (SQLite in the project, or PostgreSQL) failed or could not be reached.'),
+  MODEL_ARTIFACT_NOT_FOUND: entry(404, 'No artifact at that path.'),
+  MODEL_ARTIFACT_PATH_INVALID: entry(400, 'An artifact path is absolute, empty, or climbs out of its folder.'),
+  // models: training
+  // models: serving
+  // models: MLflow API
   // surfaces
   HTTP_NOT_FOUND: entry(404, 'No route for that method and path.'),
   HTTP_BODY_INVALID: entry(400, 'The request body is not what the route accepts.'),
