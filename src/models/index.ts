@@ -1,0 +1,2 @@
+export * from './store/index.js';
+export { ArtifactStore, checkArtifactPath, type ArtifactEntry } from './artifacts/artifact-store.js';
