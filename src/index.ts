@@ -35,4 +35,5 @@ export * from './quality/index.js';
 // Both capabilities name a `TableSource`: the package root keeps the features one, quality's is QualityTableSource here.
 export type { TableSource } from './features/index.js';
 export type { TableSource as QualityTableSource } from './quality/index.js';
+export * from './models/index.js';
 export * from './server/index.js';

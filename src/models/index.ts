@@ -1,4 +1,3 @@
-export type * from './store/types.js';
-export type { ModelStore } from './store/model-store.js';
+export * from './store/index.js';
 export { ArtifactStore, checkArtifactPath, type ArtifactEntry } from './artifacts/artifact-store.js';
 export * from './serving/index.js';

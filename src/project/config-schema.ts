@@ -79,6 +79,20 @@ const configSchema = z.strictObject({
         { error: 'must be {"type": "lmdb"} or {"type": "redis", "url": "redis://..."}' },
       )
       .exactOptional(),
+    metadata: z
+      .discriminatedUnion(
+        'type',
+        [
+          z.strictObject({ type: z.literal('sqlite') }),
+          z.strictObject({
+            type: z.literal('postgres'),
+            url: z.string().min(1, 'must not be empty').exactOptional(),
+            urlEnv: z.string().min(1).exactOptional(),
+          }),
+        ],
+        { error: 'must be {"type": "sqlite"} or {"type": "postgres", "url": "postgres://..."} (or "urlEnv": a variable holding the URL)' },
+      )
+      .exactOptional(),
   }),
   features: z.string().min(1, 'must not be empty').exactOptional(),
   server: serverSchema.exactOptional(),

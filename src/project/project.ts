@@ -15,6 +15,11 @@ export interface ProjectConfig {
     tableStorage: 'local' | S3StorageConfig;
     /** The online store: embedded LMDB in `.aquifer/online` by default, or Redis. */
     onlineStore?: { type: 'lmdb' } | { type: 'redis'; url: string };
+    /**
+     * Training runs and the model registry: SQLite in `.aquifer/models.db` by default, or
+     * PostgreSQL (`url`, or `urlEnv` naming the variable that holds it, so no password sits in the file).
+     */
+    metadata?: { type: 'sqlite' } | { type: 'postgres'; url?: string; urlEnv?: string };
   };
   /** The feature definitions file (JSON), relative to the project; `features.json` by default. */
   features?: string;

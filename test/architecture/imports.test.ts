@@ -14,10 +14,11 @@ const ALLOWED: Record<string, readonly string[]> = {
   quality: ['table', 'engine', 'storage', 'project'],
   ingest: ['table', 'engine', 'storage', 'project', 'quality'],
   features: ['table', 'engine', 'project', 'ingest', 'quality'],
+  models: ['table', 'engine', 'storage', 'project', 'ingest', 'features', 'quality'],
   conformance: ['table', 'engine', 'storage'],
-  server: ['ingest', 'features', 'quality', 'table', 'engine', 'project'],
-  cli: ['table', 'engine', 'storage', 'project', 'conformance', 'ingest', 'features', 'quality', 'server'],
-  demo: ['table', 'engine', 'storage', 'project', 'ingest', 'features', 'quality'],
+  server: ['ingest', 'features', 'quality', 'models', 'table', 'engine', 'project'],
+  cli: ['table', 'engine', 'storage', 'project', 'conformance', 'ingest', 'features', 'quality', 'models', 'server'],
+  demo: ['table', 'engine', 'storage', 'project', 'ingest', 'features', 'quality', 'models', 'server'],
 };
 /** Files at the root of src/ that any folder may import. */
 const SHARED_ROOT_FILES = new Set(['errors.ts', 'error-codes.ts', 'log.ts']);

@@ -62,6 +62,7 @@ const DOCUMENTED: Record<string, readonly string[]> = {
     'renderValidationReport',
     'registerExpectation',
   ],
+  'aquifer/models': ['SqlModelStore', 'openModelStore', 'ArtifactStore'],
   'aquifer/server': ['startServer'],
 };
 

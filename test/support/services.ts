@@ -43,6 +43,7 @@ export interface KinesaliteService {
 const KAFKA_SCRIPT = path.join(REPO_ROOT, 'scripts', 'kafka.sh');
 const KINESALITE_SCRIPT = path.join(REPO_ROOT, 'scripts', 'kinesalite.sh');
 const REDIS_SCRIPT = path.join(REPO_ROOT, 'scripts', 'redis.sh');
+const POSTGRES_SCRIPT = path.join(REPO_ROOT, 'scripts', 'postgres.sh');
 const MINIO_SCRIPT = path.join(REPO_ROOT, 'scripts', 'minio.sh');
 const TRINO_SCRIPT = path.join(REPO_ROOT, 'scripts', 'trino.sh');
 const GCS_SCRIPT = path.join(REPO_ROOT, 'scripts', 'gcs.sh');
@@ -213,6 +214,24 @@ export function redisAvailable(): boolean {
 /** Start a throwaway redis-server (no persistence) on a free loopback port. */
 export async function startRedis(): Promise<RedisService> {
   const { address, stop } = await startService('redis', REDIS_SCRIPT, ['redis.pid', 'watchdog.pid'], 120_000);
+  return { url: address, stop };
+}
+
+export interface PostgresService {
+  /** `postgres://postgres@127.0.0.1:PORT/postgres`. */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** Whether Debian's PostgreSQL is installed (`bash scripts/postgres.sh install`). */
+export function postgresAvailable(): boolean {
+  const present = spawnSync('bash', ['-c', 'ls /usr/lib/postgresql/*/bin/postgres'], { encoding: 'utf8' }).status === 0;
+  return available('PostgreSQL (bash scripts/postgres.sh install)', present);
+}
+
+/** Start a throwaway PostgreSQL cluster (fsync off) on a free loopback port. */
+export async function startPostgres(): Promise<PostgresService> {
+  const { address, stop } = await startService('postgres', POSTGRES_SCRIPT, ['postgres.pid', 'launcher.pid', 'watchdog.pid'], 180_000);
   return { url: address, stop };
 }
 
