@@ -5,6 +5,8 @@ import type { Project } from '../project/index.js';
 import { errorBody } from './error-body.js';
 import { featureStoreOpener, registerFeatureRoutes, type FeatureStoreOpener } from './feature-routes.js';
 import { registerIngestRoute } from './ingest-route.js';
+import { registerModelRoutes } from './model-routes.js';
+import { ModelServing } from '../models/index.js';
 import { registerQualityRoute } from './quality-route.js';
 import { ROUTES } from './pipeline/routes.js';
 import { contextOf } from './request-context.js';
@@ -17,6 +19,8 @@ export interface AppOptions {
   idempotencyWindow?: string;
   /** The project's feature store, opened on first use and shared with the server's fast routes. */
   featureStore?: FeatureStoreOpener;
+  /** Online prediction over the project's registry; the caller flushes its log (`close`) when it stops serving. */
+  models?: ModelServing;
 }
 
 /**
@@ -40,8 +44,10 @@ export function buildApp(options: AppOptions): Hono {
     project: options.project,
     ...(options.idempotencyWindow === undefined ? {} : { idempotencyWindow: options.idempotencyWindow }),
   });
-  registerFeatureRoutes(app, options.featureStore ?? featureStoreOpener(options.project, options.engine));
+  const featureStore = options.featureStore ?? featureStoreOpener(options.project, options.engine);
+  registerFeatureRoutes(app, featureStore);
   registerQualityRoute(app, { engine: options.engine, project: options.project });
+  registerModelRoutes(app, options.models ?? new ModelServing({ project: options.project, engine: options.engine, featureStore }));
   app.notFound((c) =>
     c.json(
       {

@@ -6,6 +6,7 @@ import type { Engine } from '../engine/index.js';
 import { log } from '../log.js';
 import type { Project } from '../project/index.js';
 import { buildApp } from './app.js';
+import { ModelServing } from '../models/index.js';
 import { Authenticator, type AnonymousAccess } from './auth/authenticator.js';
 import { TokenStore } from './auth/token-store.js';
 import { errorBody } from './error-body.js';
@@ -44,10 +45,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const port = checkPort(options.port ?? 0);
   const host = options.host ?? '127.0.0.1';
   const featureStore = featureStoreOpener(options.project, options.engine);
+  const models = new ModelServing({ project: options.project, engine: options.engine, featureStore });
   const app = buildApp({
     engine: options.engine,
     project: options.project,
     featureStore,
+    models,
     ...(options.idempotencyWindow === undefined ? {} : { idempotencyWindow: options.idempotencyWindow }),
   });
   const viaApp = getRequestListener(app.fetch);
@@ -147,11 +150,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       resolve({
         url: `http://${host === 'localhost' ? host : shownHost}:${address.port}`,
-        close: () =>
-          new Promise<void>((done, fail) => {
+        // Requests in flight finish first; then every prediction they answered is committed to its log.
+        close: async () => {
+          await new Promise<void>((done, fail) => {
             server.close((error) => (error ? fail(error) : done()));
             server.closeIdleConnections();
-          }),
+          });
+          await models.close();
+        },
       });
     });
   });

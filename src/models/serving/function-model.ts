@@ -60,10 +60,14 @@ class FunctionModel implements ServableModel {
       });
     }
     if (!Array.isArray(answers) || answers.length !== rows.length)
-      throw new AquiferError('MODEL_LOAD_FAILED', `The function model ${this.name} returned ${Array.isArray(answers) ? answers.length : 'no list of'} answers for ${rows.length} rows`, {
-        value: { model: this.name },
-        hint: 'Return one prediction per row.',
-      });
+      throw new AquiferError(
+        'MODEL_LOAD_FAILED',
+        `The function model ${this.name} returned ${Array.isArray(answers) ? answers.length : 'no list of'} answers for ${rows.length} rows`,
+        {
+          value: { model: this.name },
+          hint: 'Return one prediction per row.',
+        },
+      );
     return { predictions: [...answers], outputs: { prediction: [...answers] } };
   }
 

@@ -49,7 +49,11 @@ export async function fetchFeatureRows(
   entities: Readonly<Record<string, readonly unknown[]>>,
   request: Readonly<Record<string, readonly unknown[]>>,
 ): Promise<FetchedRows> {
-  const response = await store.onlineFeatures({ features: features.features, entities: { ...request, ...entities }, fullFeatureNames: features.fullFeatureNames });
+  const response = await store.onlineFeatures({
+    features: features.features,
+    entities: { ...request, ...entities },
+    fullFeatureNames: features.fullFeatureNames,
+  });
   const names = response.metadata.feature_names;
   const count = response.results[0]?.values.length ?? Object.values(entities)[0]?.length ?? 0;
   const rows = Array.from({ length: count }, (_, i) => {

@@ -5,6 +5,7 @@ import type { FeatureStore } from '../../features/index.js';
 import type { Project } from '../../project/index.js';
 import { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { ModelStore } from '../store/model-store.js';
+import { openModelStore } from '../store/open-model-store.js';
 import { fetchFeatureRows, modelFeatures, type ModelFeatures } from './model-features.js';
 import { ModelLoader } from './model-loader.js';
 import { PredictionLog, type PredictionEntry } from './prediction-log.js';
@@ -74,8 +75,8 @@ export interface FeedbackItem {
 export interface ModelServingOptions {
   project: Project;
   engine: Engine;
-  /** The project's model registry, opened on first use. */
-  store: () => Promise<ModelStore>;
+  /** The project's model registry (openModelStore by default), opened on first use. */
+  store?: () => Promise<ModelStore>;
   /** The project's artifacts by default. */
   artifacts?: ArtifactStore;
   /** The project's feature store, for models trained on a saved training set. */
@@ -109,19 +110,23 @@ export class ModelServing {
     const result = await model.predict(rows, spec?.featureColumns);
     const pick = (row: FeatureRow, columns: readonly string[]) => Object.fromEntries(columns.filter((c) => c in row).map((c) => [c, row[c]]));
     this.log.log(
-      rows.map(
-        (row, i): PredictionEntry => ({
-          requestId,
-          rowIndex: i,
-          time,
-          model: model.name,
-          version: model.version,
-          entities: pick(row, keyColumns),
-          features: spec === undefined ? pick(row, Object.keys(row).filter((k) => !keyColumns.includes(k))) : pick(row, spec.featureColumns),
-          prediction: result.predictions[i],
-          outputs: Object.fromEntries(Object.entries(result.outputs).map(([name, values]) => [name, values[i]])),
-        }),
-      ),
+      rows.map((row, i): PredictionEntry => ({
+        requestId,
+        rowIndex: i,
+        time,
+        model: model.name,
+        version: model.version,
+        entities: pick(row, keyColumns),
+        features:
+          spec === undefined
+            ? pick(
+                row,
+                Object.keys(row).filter((k) => !keyColumns.includes(k)),
+              )
+            : pick(row, spec.featureColumns),
+        prediction: result.predictions[i],
+        outputs: Object.fromEntries(Object.entries(result.outputs).map(([name, values]) => [name, values[i]])),
+      })),
     );
     return { model: model.name, version: model.version, request_id: requestId, predictions: result.predictions, outputs: result.outputs };
   }
@@ -184,13 +189,19 @@ export class ModelServing {
     return { accepted: result.accepted };
   }
 
-  /** Wait for every prediction answered so far to be in its log. */
+  /** Wait for every prediction answered so far to be in its log; then close the registry if this opened it. */
   async close(): Promise<void> {
     await this.log.flush();
+    if (this.options.store === undefined && this.loader !== undefined) {
+      const loader = await this.loader.catch(() => undefined);
+      this.loader = undefined;
+      await loader?.store.close();
+    }
   }
 
   private modelLoader(): Promise<ModelLoader> {
-    this.loader ??= this.options.store().then((store) => new ModelLoader(store, this.options.artifacts ?? ArtifactStore.forProject(this.options.project.root)));
+    const open = this.options.store ?? (() => openModelStore(this.options.project));
+    this.loader ??= open().then((store) => new ModelLoader(store, this.options.artifacts ?? ArtifactStore.forProject(this.options.project.root)));
     this.loader.catch(() => {
       this.loader = undefined;
     });

@@ -66,11 +66,16 @@ export class OnnxModel implements ServableModel {
       if (spec === undefined)
         throw inputInvalid(`The model has no input '${input.name}'`, { input: input.name, expected: this.inputs.map((i) => i.name).join(', ') });
       if (input.datatype !== spec.datatype)
-        throw inputInvalid(`Input '${input.name}' is ${spec.datatype}, not ${input.datatype}`, { input: input.name, expected: spec.datatype, got: input.datatype });
+        throw inputInvalid(`Input '${input.name}' is ${spec.datatype}, not ${input.datatype}`, {
+          input: input.name,
+          expected: spec.datatype,
+          got: input.datatype,
+        });
       checkShape(spec, input.shape, input.data.length);
       feeds[input.name] = toOrtTensor(input.name, spec.datatype, input.data, input.shape);
     }
-    for (const spec of this.inputs) if (feeds[spec.name] === undefined) throw inputInvalid(`Input '${spec.name}' is missing`, { input: spec.name, expected: spec.datatype });
+    for (const spec of this.inputs)
+      if (feeds[spec.name] === undefined) throw inputInvalid(`Input '${spec.name}' is missing`, { input: spec.name, expected: spec.datatype });
     let results: ort.InferenceSession.OnnxValueMapType;
     try {
       results = await this.session.run(
@@ -107,10 +112,14 @@ export class OnnxModel implements ServableModel {
     if (featureColumns !== undefined) {
       const width = single.shape[1];
       if (width !== undefined && width >= 0 && width !== featureColumns.length)
-        throw new AquiferError('MODEL_NOT_SERVABLE', `${this.name} version ${this.version} takes ${width} features, its training set has ${featureColumns.length}`, {
-          value: { model: this.name, version: this.version, featureColumns },
-          hint: 'Tag the version with the training set it was trained on (aquifer.training_set).',
-        });
+        throw new AquiferError(
+          'MODEL_NOT_SERVABLE',
+          `${this.name} version ${this.version} takes ${width} features, its training set has ${featureColumns.length}`,
+          {
+            value: { model: this.name, version: this.version, featureColumns },
+            hint: 'Tag the version with the training set it was trained on (aquifer.training_set).',
+          },
+        );
       const values = rows.flatMap((row, i) =>
         featureColumns.map((column) => {
           const value = row[column];
@@ -120,17 +129,39 @@ export class OnnxModel implements ServableModel {
         }),
       );
       const shape = single.shape.length === 1 ? [rows.length] : [rows.length, featureColumns.length];
-      return [{ name: single.name, datatype: single.datatype, shape, data: checkedValues(single, values, (i) => ({ feature: featureColumns[i % featureColumns.length] as string, row: Math.floor(i / featureColumns.length) })) }];
+      return [
+        {
+          name: single.name,
+          datatype: single.datatype,
+          shape,
+          data: checkedValues(single, values, (i) => ({
+            feature: featureColumns[i % featureColumns.length] as string,
+            row: Math.floor(i / featureColumns.length),
+          })),
+        },
+      ];
     }
     const lists = rows.map((row, i) => {
       const value = row[single.name];
       if (!Array.isArray(value))
-        throw inputInvalid(`Row ${i} lacks '${single.name}', the list of the model's feature values`, { input: single.name, row: i, expected: `a list of ${single.datatype}` });
+        throw inputInvalid(`Row ${i} lacks '${single.name}', the list of the model's feature values`, {
+          input: single.name,
+          row: i,
+          expected: `a list of ${single.datatype}`,
+        });
       return value as unknown[];
     });
     const width = lists[0]?.length ?? 0;
-    if (lists.some((l) => l.length !== width)) throw inputInvalid(`Every row's '${single.name}' must have ${width} values`, { input: single.name, expected: `${width} values` });
-    return [{ name: single.name, datatype: single.datatype, shape: [rows.length, width], data: checkedValues(single, lists.flat(), (i) => ({ row: Math.floor(i / Math.max(1, width)) })) }];
+    if (lists.some((l) => l.length !== width))
+      throw inputInvalid(`Every row's '${single.name}' must have ${width} values`, { input: single.name, expected: `${width} values` });
+    return [
+      {
+        name: single.name,
+        datatype: single.datatype,
+        shape: [rows.length, width],
+        data: checkedValues(single, lists.flat(), (i) => ({ row: Math.floor(i / Math.max(1, width)) })),
+      },
+    ];
   }
 }
 
@@ -143,9 +174,17 @@ function checkedValues(spec: TensorSpec, values: unknown[], describe: (index: nu
 function checkShape(spec: TensorSpec, shape: readonly number[], length: number): void {
   const size = shape.reduce((a, b) => a * b, 1);
   if (!shape.every((d) => Number.isInteger(d) && d >= 0) || size !== length)
-    throw inputInvalid(`Input '${spec.name}' has shape [${shape.join(', ')}] but ${length} values`, { input: spec.name, expected: `[${spec.shape.join(', ')}]` });
+    throw inputInvalid(`Input '${spec.name}' has shape [${shape.join(', ')}] but ${length} values`, {
+      input: spec.name,
+      expected: `[${spec.shape.join(', ')}]`,
+    });
   const fits = shape.length === spec.shape.length && spec.shape.every((d, i) => d < 0 || d === shape[i]);
-  if (!fits) throw inputInvalid(`Input '${spec.name}' has shape [${shape.join(', ')}]; the model takes [${spec.shape.join(', ')}] (-1: any size)`, { input: spec.name, expected: `[${spec.shape.join(', ')}]`, got: shape });
+  if (!fits)
+    throw inputInvalid(`Input '${spec.name}' has shape [${shape.join(', ')}]; the model takes [${spec.shape.join(', ')}] (-1: any size)`, {
+      input: spec.name,
+      expected: `[${spec.shape.join(', ')}]`,
+      got: shape,
+    });
 }
 
 function notServable(name: string, version: string, why: string): AquiferError {

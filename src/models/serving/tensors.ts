@@ -90,13 +90,20 @@ export function toOrtTensor(
     case 'UINT64': {
       const data = datatype === 'INT64' ? new BigInt64Array(values.length) : new BigUint64Array(values.length);
       values.forEach((v, i) => {
-        data[i] = typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : typeof v === 'string' && /^-?\d+$/.test(v) ? BigInt(v) : throwError(fail(i, 'a whole number'));
+        data[i] =
+          typeof v === 'number' && Number.isInteger(v)
+            ? BigInt(v)
+            : typeof v === 'string' && /^-?\d+$/.test(v)
+              ? BigInt(v)
+              : throwError(fail(i, 'a whole number'));
       });
       return new ort.Tensor(type, data, shape);
     }
     default: {
       const integer = datatype.startsWith('INT') || datatype.startsWith('UINT');
-      const numbers = values.map((v, i) => (typeof v === 'number' && Number.isFinite(v) && (!integer || Number.isInteger(v)) ? v : throwError(fail(i, integer ? 'a whole number' : 'a number'))));
+      const numbers = values.map((v, i) =>
+        typeof v === 'number' && Number.isFinite(v) && (!integer || Number.isInteger(v)) ? v : throwError(fail(i, integer ? 'a whole number' : 'a number')),
+      );
       if (datatype === 'FP16') throw inputInvalid(`Input '${input}' is FP16, which Aquifer cannot feed`, { input, expected: datatype });
       const Array = ARRAYS[type as keyof typeof ARRAYS];
       return new ort.Tensor(type, Array.from(numbers), shape);
