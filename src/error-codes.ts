@@ -140,6 +140,12 @@ export const ERROR_CODES = {
   MODEL_ARTIFACT_NOT_FOUND: entry(404, 'No artifact at that path.'),
   MODEL_ARTIFACT_PATH_INVALID: entry(400, 'An artifact path is absolute, empty, or climbs out of its folder.'),
   // models: training
+  MODEL_TRAINING_COMMAND_MISSING: entry(400, 'No training command was given, or it is not on the PATH.'),
+  MODEL_TRAINING_LABEL_UNKNOWN: entry(400, 'The label column named for training is not a column of the training set.'),
+  MODEL_TRAINING_METRICS_INVALID: entry(400, "metrics.json in a training run's model folder is not an object of numbers."),
+  MODEL_TRAINING_OUTPUT_INVALID: entry(400, "A training run's model folder cannot be registered (too many files)."),
+  MODEL_TRAINING_FAILED: entry(500, 'The training command exited with a non-zero status; the run is recorded as FAILED and nothing is registered.'),
+  MODEL_REPRODUCE_MISMATCH: entry(500, "A recreated training set's rows differ from those the model version was trained on."),
   // models: serving
   MODEL_LOAD_FAILED: entry(500, "A model version's file could not be read or loaded by ONNX Runtime (corrupt bytes, an unsupported operator)."),
   MODEL_NOT_SERVABLE: entry(422, 'The model version has nothing Aquifer can serve (no ONNX file, no tensor output) or no features to fetch for it.'),

@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { AquiferError } from '../../errors.js';
+import type { Engine } from '../../engine/index.js';
+import { FeatureStore, readProjectDefinitions } from '../../features/index.js';
+import type { Project } from '../../project/index.js';
+import type { ModelStore } from '../store/model-store.js';
+import type { ModelVersion } from '../store/types.js';
+import { rowsDigest, type RowsDigest } from './rows-digest.js';
+import { TRAINING_TAGS } from './training-tags.js';
+
+export interface Reproduction {
+  model: string;
+  version: number;
+  trainingSet: string;
+  /** What the version was trained on, as its tags recorded it. */
+  expected: RowsDigest;
+  /** What recreating the training set from its pinned table versions gave now. */
+  actual: RowsDigest;
+  identical: boolean;
+}
+
+/**
+ * Recreate the training set a model version learned from, out of the table versions it
+ * pinned (whatever landed since), and compare its rows with the digest recorded at training
+ * time. The recreated rows go through a Delta table like the original's, so types and
+ * values are rendered the same way before they are digested.
+ */
+export async function reproduce(project: Project, engine: Engine, store: ModelStore, model: string, version: number): Promise<Reproduction> {
+  const modelVersion = await store.getModelVersion(model, version);
+  const trainingSet = tag(modelVersion, TRAINING_TAGS.trainingSet);
+  const expected = { rows: Number(tag(modelVersion, TRAINING_TAGS.trainingSetRows)), digest: tag(modelVersion, TRAINING_TAGS.trainingSetDigest) };
+  // Offline only: recreating reads tables, never the online store.
+  const features = new FeatureStore(project, engine, await readProjectDefinitions(project));
+  const scratch = path.join(project.root, '.aquifer', 'tmp', `reproduce-${randomUUID()}`);
+  try {
+    const recreated = await features.recreateTrainingSet(project.tablePath(trainingSet));
+    const { table } = await recreated.save(scratch);
+    const actual = await rowsDigest(engine, await (await table.scan()).sql());
+    return { model, version, trainingSet, expected, actual, identical: actual.digest === expected.digest && actual.rows === expected.rows };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+function tag(version: ModelVersion, key: string): string {
+  const found = version.tags.find((t) => t.key === key)?.value;
+  if (found === undefined) {
+    throw new AquiferError('MODEL_STORE_NOT_FOUND', `Version ${version.version} of ${version.name} records no ${key}`, {
+      value: { model: version.name, version: version.version, tag: key },
+      hint: 'Only versions trained by `aquifer train` (or train()) on a saved training set can be reproduced.',
+    });
+  }
+  return found;
+}

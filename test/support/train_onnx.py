@@ -1,0 +1,41 @@
+"""A training command as a user would write one: read the training set Aquifer hands over
+(Parquet files and manifest.json in $AQUIFER_TRAINING_DIR), fit a logistic regression, and
+write model.onnx (skl2onnx, ZipMap off: plain `label` and `probabilities` tensors) and
+metrics.json to $AQUIFER_MODEL_DIR. `--fail` exits 3 after reading, `--mlflow` also logs
+through MLflow (MLFLOW_TRACKING_URI and MLFLOW_RUN_ID come from `aquifer train`)."""
+import json
+import os
+import sys
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+from skl2onnx import convert_sklearn
+from skl2onnx.common.data_types import FloatTensorType
+
+folder = os.environ["AQUIFER_TRAINING_DIR"]
+out = os.environ["AQUIFER_MODEL_DIR"]
+with open(os.path.join(folder, "manifest.json")) as f:
+    manifest = json.load(f)
+frame = pd.concat([pd.read_parquet(os.path.join(folder, p)) for p in manifest["files"]])
+frame = frame.sort_values(manifest["entityColumns"])
+X = frame[manifest["featureColumns"]].to_numpy(dtype=np.float32)
+y = frame[manifest["label"]].to_numpy()
+print(f"training on {len(frame)} rows, {X.shape[1]} features")
+if "--fail" in sys.argv:
+    print("giving up", file=sys.stderr)
+    sys.exit(3)
+model = LogisticRegression(C=float(os.environ.get("C", "1.0")), max_iter=500).fit(X, y)
+accuracy = float(model.score(X, y))
+onx = convert_sklearn(model, initial_types=[("features", FloatTensorType([None, X.shape[1]]))], options={id(model): {"zipmap": False}})
+with open(os.path.join(out, "model.onnx"), "wb") as f:
+    f.write(onx.SerializeToString())
+with open(os.path.join(out, "metrics.json"), "w") as f:
+    json.dump({"accuracy": accuracy, "loss": [1.0, 0.5, 0.25]}, f)
+if "--mlflow" in sys.argv:
+    import mlflow
+
+    with mlflow.start_run():
+        mlflow.log_param("solver", "lbfgs")
+        mlflow.log_metric("mlflow_accuracy", accuracy)
+print(json.dumps({"accuracy": accuracy}))
