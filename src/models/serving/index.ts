@@ -1,7 +1,7 @@
 export { ModelLoader, loadModel } from './model-loader.js';
 export { OnnxModel } from './onnx-model.js';
 export { registerFunctionModel, unregisterFunctionModel, type PredictFunction, type FunctionModelOptions } from './function-model.js';
-export { TRAINING_SET_TAG, type ServableModel, type FeatureRow, type Predictions } from './servable-model.js';
+export { type ServableModel, type FeatureRow, type Predictions } from './servable-model.js';
 export { OIP_DATATYPES, type OipDatatype, type TensorData, type TensorSpec } from './tensors.js';
 export { onnxDataFile, versionArtifactFolder } from './model-files.js';
 export { modelFeatures, fetchFeatureRows, type ModelFeatures, type FetchedRows } from './model-features.js';

@@ -1,5 +1,6 @@
 import { AquiferError } from '../../errors.js';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import { artifactPath } from '../artifacts/artifact-uri.js';
 import type { ModelStore } from '../store/model-store.js';
 import type { ModelVersion } from '../store/types.js';
 
@@ -11,16 +12,13 @@ import type { ModelVersion } from '../store/types.js';
 export async function versionArtifactFolder(store: ModelStore, version: ModelVersion): Promise<string> {
   const source = version.source;
   const modelId = version.modelId ?? (source.startsWith('models:/m-') ? source.slice('models:/'.length) : undefined);
-  if (modelId !== undefined) {
-    const model = await store.getLoggedModel(modelId);
-    return `${model.experimentId}/models/${modelId}/artifacts`;
-  }
+  if (modelId !== undefined) return artifactPath((await store.getLoggedModel(modelId)).artifactLocation);
   const run = /^runs:\/([^/]+)\/?(.*)$/.exec(source);
   if (run !== null) {
-    const info = (await store.getRun(run[1] as string)).info;
-    return [info.experimentId, info.runId, 'artifacts', run[2]].filter((p) => p !== '' && p !== undefined).join('/');
+    const root = artifactPath((await store.getRun(run[1] as string)).info.artifactUri);
+    return run[2] === undefined || run[2] === '' ? root : `${root}/${run[2].replace(/\/+$/, '')}`;
   }
-  if (source.startsWith('mlflow-artifacts:/')) return source.slice('mlflow-artifacts:/'.length).replace(/^\/+|\/+$/g, '');
+  if (source.startsWith('mlflow-artifacts:')) return artifactPath(source);
   throw new AquiferError('MODEL_NOT_SERVABLE', `${version.name} version ${version.version} has a source Aquifer cannot read: ${source}`, {
     value: { model: version.name, version: String(version.version), source },
     hint: 'Register versions from a logged model (models:/m-…), a run (runs:/RUN/path) or mlflow-artifacts:/ URIs.',

@@ -1,11 +1,12 @@
-import { AquiferError } from '../../errors.js';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { ModelStore } from '../store/model-store.js';
 import type { ModelVersion } from '../store/types.js';
+import { resolveModelVersion } from '../registry/model-reference.js';
 import { functionModel } from './function-model.js';
 import { onnxBytes } from './model-files.js';
 import { OnnxModel } from './onnx-model.js';
-import { TRAINING_SET_TAG, type ServableModel } from './servable-model.js';
+import { TRAINING_TAGS } from '../training/training-tags.js';
+import type { ServableModel } from './servable-model.js';
 
 /**
  * Loads registry versions into ONNX Runtime and keeps them, one session per (name, version).
@@ -32,7 +33,7 @@ export class ModelLoader {
     let found = this.sessions.get(key);
     if (found === undefined) {
       found = onnxBytes(this.store, this.artifacts, version).then((bytes) =>
-        OnnxModel.load(name, String(version.version), bytes, version.tags.find((t) => t.key === TRAINING_SET_TAG)?.value),
+        OnnxModel.load(name, String(version.version), bytes, version.tags.find((t) => t.key === TRAINING_TAGS.trainingSet)?.value),
       );
       this.sessions.set(key, found);
       // A failed load is tried again on the next request: the file may be fixed meanwhile.
@@ -41,19 +42,9 @@ export class ModelLoader {
     return found;
   }
 
-  /** The version a request names, from the store. */
-  async resolve(name: string, versionOrAlias?: string | number): Promise<ModelVersion> {
-    if (versionOrAlias === undefined || versionOrAlias === '' || versionOrAlias === 'latest') {
-      const newest = (await this.store.listModelVersions({ names: [name], maxResults: 1 })).items[0];
-      if (newest === undefined)
-        throw new AquiferError('MODEL_STORE_NOT_FOUND', `The registered model ${name} has no version`, {
-          value: { model: name },
-          hint: 'Register a version (aquifer train, or an MLflow client) first.',
-        });
-      return newest;
-    }
-    const text = String(versionOrAlias);
-    return /^\d+$/.test(text) ? this.store.getModelVersion(name, Number(text)) : this.store.getModelVersionByAlias(name, text);
+  /** The version a request names, from the store: a number, an alias (`champion` or `@champion`), or `latest` (the default). */
+  resolve(name: string, versionOrAlias?: string | number): Promise<ModelVersion> {
+    return resolveModelVersion(this.store, name, versionOrAlias === undefined || versionOrAlias === '' ? 'latest' : versionOrAlias);
   }
 }
 

@@ -32,6 +32,3 @@ export interface ServableModel {
   predict(rows: readonly FeatureRow[], featureColumns?: readonly string[]): Promise<Predictions>;
   infer(inputs: readonly TensorData[]): Promise<TensorData[]>;
 }
-
-/** The version tag naming the saved training set a version was trained on. */
-export const TRAINING_SET_TAG = 'aquifer.training_set';
