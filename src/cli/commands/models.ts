@@ -74,7 +74,7 @@ export function registerTrain(program: Command): void {
       ) => {
         const result = await withModels(flags.project, async (store, project) => {
           const engine = await sharedEngine();
-          const tracking = flags.tracking ? await startTrainingTracking(project, engine, store) : undefined;
+          const tracking = flags.tracking ? await startTrainingTracking(project, engine) : undefined;
           try {
             return await train(project, engine, store, {
               model,
