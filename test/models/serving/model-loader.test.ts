@@ -132,10 +132,18 @@ describe.runIf(runs)('loading registered ONNX versions', () => {
 });
 
 describe('function models', () => {
+  let loader: ModelLoader;
+  beforeAll(async () => {
+    const project = await Project.init(await tempDir('aquifer-function-models-'));
+    const store = await openModelStore(project);
+    afterAll(() => store.close());
+    loader = new ModelLoader(store, ArtifactStore.forProject(project.root));
+  });
+
   it('serve a function defined in code under its name, before any registered model', async () => {
     registerFunctionModel('double', (rows) => rows.map((r) => 2 * Number(r['x'])), { inputs: ['x'] });
     try {
-      const model = await new ModelLoader(undefined as unknown as ModelStore, undefined as unknown as ArtifactStore).load('double');
+      const model = await loader.load('double');
       expect(model.version).toBe('function');
       expect(await model.predict([{ x: 1 }, { x: 2.5 }])).toEqual({ predictions: [2, 5], outputs: { prediction: [2, 5] } });
       expect(await model.infer([{ name: 'x', datatype: 'FP64', shape: [2], data: [1, 3] }])).toEqual([
@@ -151,7 +159,7 @@ describe('function models', () => {
       throw new Error('boom');
     });
     try {
-      const model = await new ModelLoader(undefined as unknown as ModelStore, undefined as unknown as ArtifactStore).load('throws');
+      const model = await loader.load('throws');
       expect(await code(model.predict([{}]))).toMatchObject({ code: 'MODEL_LOAD_FAILED' });
     } finally {
       unregisterFunctionModel('throws');
