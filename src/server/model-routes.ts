@@ -4,6 +4,9 @@ import { modelRef, type ModelServing } from '../models/index.js';
 import { parseFeedback, parseInfer, parsePredict } from './model-requests.js';
 import { contextOf } from './request-context.js';
 
+/** What `GET /v2` reports as the server's version. */
+const SERVER_VERSION = '0.1.0';
+
 /**
  * Online prediction. A model is named `name` (its newest version), `name@alias`, or
  * `name` followed by `versions/{version}` (a number or an alias):
@@ -18,6 +21,10 @@ export function registerModelRoutes(app: Hono, serving: ModelServing): void {
   const requestId = (c: Context) => c.req.header('x-request-id') ?? randomUUID();
   const ref = (c: Context) => modelRef(c.req.param('name') ?? '', c.req.param('version'));
 
+  // The protocol's server probes: the process answers, and models load on demand, so ready is live.
+  app.get('/v2/health/live', (c) => c.json({ live: true }));
+  app.get('/v2/health/ready', (c) => c.json({ ready: true }));
+  app.get('/v2', (c) => c.json({ name: 'aquifer', version: SERVER_VERSION, extensions: [] }));
   for (const path of ['/v1/models/:name/predict', '/v1/models/:name/versions/:version/predict'])
     app.post(path, async (c) => c.json(await serving.predict(ref(c), parsePredict(await text(c)), requestId(c))));
   for (const path of ['/v2/models/:name/infer', '/v2/models/:name/versions/:version/infer'])

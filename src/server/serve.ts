@@ -78,7 +78,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const deadlines = new RequestDeadlines(settings.limits.requestTimeoutMs);
   const server = http.createServer((request, response) => {
     // Counted from arrival, before the token or body is read: a flood of slow or unauthenticated
-    // requests is what the bound is for. /health stays exempt so probes see a busy server as up.
+    // requests is what the bound is for. The health probes stay exempt so they see a busy server as up.
     const counted = !isHealth(request.url);
     if (counted) {
       if (inFlight >= settings.limits.concurrentRequests) {
@@ -163,9 +163,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
 }
 
+/** Probes, ours and the Open Inference Protocol's: exempt from the in-flight bound. */
+const HEALTH_PATHS = new Set(['/health', '/v2/health/live', '/v2/health/ready']);
+
 function isHealth(url: string | undefined): boolean {
   try {
-    return canonicalTarget(url ?? '/').path === '/health';
+    return HEALTH_PATHS.has(canonicalTarget(url ?? '/').path);
   } catch {
     return false;
   }

@@ -43,6 +43,20 @@ describe('a function model behind the server', () => {
     expect(infer.body['outputs']).toEqual([{ name: 'prediction', datatype: 'FP64', shape: [2], data: [2, 4] }]);
   });
 
+  it("answers the Open Inference Protocol's server probes without a token, and its server metadata with one", async () => {
+    for (const [route, body] of [
+      ['/v2/health/live', { live: true }],
+      ['/v2/health/ready', { ready: true }],
+    ] as const) {
+      const response = await fetch(`${server!.url}${route}`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual(body);
+    }
+    expect((await fetch(`${server!.url}/v2`)).status).toBe(401);
+    const metadata = await fetch(`${server!.url}/v2`, { headers: { authorization: `Bearer ${tokens['reader']}` } });
+    expect(await metadata.json()).toMatchObject({ name: 'aquifer', extensions: [] });
+  });
+
   it('needs a token, a writer for feedback, and a scope naming the model', async () => {
     expect((await call('/v1/models/score/predict', { instances: [{ amount: 1 }] }, undefined)).status).toBe(401);
     expect(await call('/v1/models/score/feedback', { request_id: 'x', label: 1 }, tokens['reader'])).toMatchObject({

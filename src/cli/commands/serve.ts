@@ -9,12 +9,12 @@ import { closeAtExit } from '../close-at-exit.js';
 import { choice, parseNonNegativeInt } from '../options.js';
 
 const ROUTES_HELP = `
-Routes (every one but /health needs \`Authorization: Bearer <token>\`, see \`aquifer tokens\`):
+Routes (every one marked with a [role] needs \`Authorization: Bearer <token>\`, see \`aquifer tokens\`):
 ${ROUTES.map((r) => `  ${`${r.method} ${r.path}`.padEnd(28)} ${r.role === undefined ? '' : `[${r.role}] `}${r.summary}`).join('\n')}
 
 Limits (defaults; change them in aquifer.json's "server" section, see docs/security.md):
   body ${DEFAULT_LIMITS.bodyBytes} bytes, JSON depth ${DEFAULT_LIMITS.depth}, ${DEFAULT_LIMITS.records} records, ${DEFAULT_LIMITS.bodyTimeoutMs} ms for a request to arrive,
-  ${DEFAULT_LIMITS.requestTimeoutMs} ms from arrival to response, ${DEFAULT_LIMITS.concurrentRequests} requests in flight (/health exempt).`;
+  ${DEFAULT_LIMITS.requestTimeoutMs} ms from arrival to response, ${DEFAULT_LIMITS.concurrentRequests} requests in flight (health probes exempt).`;
 
 export function registerServe(program: Command): void {
   program

@@ -77,6 +77,9 @@ function modelRoutes(): RouteSpec[] {
     route(method, path, 'reader', summary),
   ];
   return [
+    { method: 'GET', path: '/v2/health/live', role: undefined, contentTypes: [], summary: 'Open Inference Protocol liveness, no token needed' },
+    { method: 'GET', path: '/v2/health/ready', role: undefined, contentTypes: [], summary: 'Open Inference Protocol readiness, no token needed' },
+    { method: 'GET', path: '/v2', role: 'reader', contentTypes: [], summary: 'Open Inference Protocol server metadata' },
     ...both('POST', '/v1/models/:name/predict', 'predict for entity keys (features from the online store); every row logged'),
     route('POST', '/v1/models/:name/feedback', 'writer', 'labels for logged predictions ({"request_id", "label"} or a list)'),
     ...both('POST', '/v2/models/:name/infer', 'Open Inference Protocol inference (tensors in, tensors out)'),
