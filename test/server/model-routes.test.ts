@@ -7,7 +7,7 @@ import type { Project } from '../../src/project/index.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { DeltaTable } from '../../src/table/index.js';
 import { driverEntity, driverStatsProject, driverStatsView } from '../support/driver-stats.js';
-import { modelsPythonAvailable, registerOnnxVersion, sklearnLogisticRegression, type SklearnModel } from '../support/onnx-models.js';
+import { modelsPythonAvailable, perColumnModel, registerOnnxVersion, sklearnLogisticRegression, type SklearnModel } from '../support/onnx-models.js';
 
 const DRIVERS = Array.from({ length: 40 }, (_, i) => 1001 + i);
 const FEATURES = ['driver_stats:conv_rate', 'driver_stats:acc_rate', 'driver_stats:trips'];
@@ -28,6 +28,7 @@ describe.runIf(runs)('the model routes', () => {
   /** The training set's feature values, in its feature column order, per driver. */
   let trainingRows: Record<string, unknown>[];
   let featureColumns: string[];
+  let perColumn: { bytes: Uint8Array; score: number[][] };
 
   beforeAll(async () => {
     engine = await Engine.create({ threads: 2 });
@@ -59,6 +60,11 @@ describe.runIf(runs)('the model routes', () => {
     const artifacts = ArtifactStore.forProject(project.root);
     await registerOnnxVersion(store, artifacts, 'driver_model', { 'model.onnx': lr.bytes }, [{ key: TRAINING_TAGS.trainingSet, value: 'driver_training' }]);
     await store.setAlias('driver_model', 'champion', 1);
+    const column = (name: string) => trainingRows.map((r) => Number(r[name]));
+    perColumn = await perColumnModel({ conv_rate: column('conv_rate'), acc_rate: column('acc_rate'), trips: column('trips') });
+    await registerOnnxVersion(store, artifacts, 'per_column', { 'model.onnx': perColumn.bytes }, [
+      { key: TRAINING_TAGS.trainingSet, value: 'driver_training' },
+    ]);
     // The same model without a training set: its callers send the features themselves.
     await registerOnnxVersion(store, artifacts, 'raw_model', { 'model.onnx': lr.bytes });
     await store.close();
@@ -92,6 +98,15 @@ describe.runIf(runs)('the model routes', () => {
     expect(body).toMatchObject({ model: 'driver_model', version: '1' });
     expect(typeof body['request_id']).toBe('string');
     expectPython(body, drivers);
+  });
+
+  it('feeds a model with one input per feature column each column by name, in its own type and shape', async () => {
+    expect(featureColumns).toEqual(['conv_rate', 'acc_rate', 'trips']);
+    const drivers = [1040, 1001, 1022];
+    const { status, body } = await call('POST', '/v1/models/per_column/predict', { entities: { driver_id: drivers } });
+    expect(status, JSON.stringify(body)).toBe(200);
+    const scores = body['predictions'] as number[][];
+    drivers.forEach((d, k) => expect(Math.abs(scores[k]![0]! - perColumn.score[DRIVERS.indexOf(d)]![0]!)).toBeLessThanOrEqual(1e-6));
   });
 
   it('takes rows (instances), a version number, and name@alias alike', async () => {
@@ -183,7 +198,7 @@ describe.runIf(runs)('the model routes', () => {
     await server!.close();
     server = undefined;
     const log = await DeltaTable.open(project.tablePath(predictionsTable('driver_model')), { engine });
-    // Rows answered by the earlier tests too: 4 + 2 + 2 + 2 + 3, all with version 1.
+    // Rows answered by the earlier tests too (per_column has its own log): 4 + 2 + 2 + 2 + 3, all with version 1.
     expect(await (await log.scan()).count()).toBe(13);
     const rows = await feedbackRows(project, engine, 'driver_model');
     expect(rows.map((r) => [r.rowIndex, r.label, r.entities])).toEqual([

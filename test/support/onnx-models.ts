@@ -29,17 +29,33 @@ export async function sklearnLogisticRegression(job: {
   input?: string;
 }): Promise<SklearnModel> {
   const out = path.join(await tempDir('aquifer-onnx-'), 'model.onnx');
-  const child = execFile(MODELS_PYTHON as string, [path.join(REPO_ROOT, 'test', 'support', 'sklearn_onnx.py')], { maxBuffer: 64 << 20 });
+  const answer = JSON.parse(await runPython('sklearn_onnx.py', { ...job, out })) as Omit<SklearnModel, 'bytes'>;
+  return { ...answer, bytes: await readFile(out) };
+}
+
+/**
+ * A hand-built ONNX model with one input per feature column (conv_rate FLOAT [N, 1], acc_rate
+ * DOUBLE [N], trips INT64 [N, 1]) and one output `score` [N, 1], and its scores for `rows` from
+ * Python's onnxruntime.
+ */
+export async function perColumnModel(rows: { conv_rate: number[]; acc_rate: number[]; trips: number[] }): Promise<{ bytes: Uint8Array; score: number[][] }> {
+  const out = path.join(await tempDir('aquifer-onnx-'), 'model.onnx');
+  const answer = JSON.parse(await runPython('onnx_per_column.py', { rows, out })) as { score: number[][] };
+  return { ...answer, bytes: await readFile(out) };
+}
+
+/** Run a script of test/support with the models Python, the job as JSON on stdin; its stdout. */
+function runPython(script: string, job: unknown): Promise<string> {
+  const child = execFile(MODELS_PYTHON as string, [path.join(REPO_ROOT, 'test', 'support', script)], { maxBuffer: 64 << 20 });
   const done = new Promise<string>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`sklearn_onnx.py exited ${code}: ${stderr}`))));
+    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${script} exited ${code}: ${stderr}`))));
   });
-  child.stdin?.end(JSON.stringify({ ...job, out }));
-  const answer = JSON.parse(await done) as Omit<SklearnModel, 'bytes'>;
-  return { ...answer, bytes: await readFile(out) };
+  child.stdin?.end(JSON.stringify(job));
+  return done;
 }
 
 /**
