@@ -106,7 +106,7 @@ export class ModelServing {
     const model = await this.model(ref);
     const time = new Date();
     const spec = model.trainingSet === undefined ? undefined : await this.featuresOf(model);
-    const { rows, keyColumns } = await this.rows(model, spec, request);
+    const { rows, keyColumns } = await this.rows(spec, request);
     const result = await model.predict(rows, spec?.featureColumns);
     const pick = (row: FeatureRow, columns: readonly string[]) => Object.fromEntries(columns.filter((c) => c in row).map((c) => [c, row[c]]));
     this.log.log(
@@ -135,7 +135,9 @@ export class ModelServing {
     const model = await this.model(ref);
     const id = request.id ?? randomUUID();
     const time = new Date();
-    const outputs = await model.infer(request.inputs.map((input) => ({ ...input, data: input.data.flat(Infinity) as TensorData['data'] })));
+    // OIP lets JSON tensors come nested; the model and the log take them flat, in row-major order.
+    const inputs = request.inputs.map((input) => ({ ...input, data: input.data.flat(Infinity) as TensorData['data'] }));
+    const outputs = await model.infer(inputs);
     const wanted = request.outputs?.map((o) => o.name);
     for (const name of wanted ?? [])
       if (!outputs.some((o) => o.name === name))
@@ -143,7 +145,7 @@ export class ModelServing {
           value: { output: name },
           hint: `Ask for ${outputs.map((o) => o.name).join(', ')}, or leave "outputs" out for all of them.`,
         });
-    const inputRows = request.inputs.map((input) => [input.name, rowsOf(input)] as const);
+    const inputRows = inputs.map((input) => [input.name, rowsOf(input)] as const);
     const outputRows = outputs.map((output) => [output.name, rowsOf(output)] as const);
     const rows = inputRows[0]?.[1].length ?? 0;
     this.log.log(
@@ -219,7 +221,7 @@ export class ModelServing {
     return found;
   }
 
-  private async rows(model: ServableModel, spec: ModelFeatures | undefined, request: PredictRequest): Promise<{ rows: FeatureRow[]; keyColumns: string[] }> {
+  private async rows(spec: ModelFeatures | undefined, request: PredictRequest): Promise<{ rows: FeatureRow[]; keyColumns: string[] }> {
     const columns = request.instances === undefined ? undefined : columnsOf(request.instances);
     const entities = request.entities ?? {};
     const fields = columns ?? request.request ?? {};
@@ -230,7 +232,6 @@ export class ModelServing {
         hint: 'Send one value per row in each column.',
       });
     if (spec !== undefined) return fetchFeatureRows(await this.options.featureStore(), spec, entities, fields);
-    void model;
     const count = lengths.size === 0 ? 0 : ([...lengths][0] as number);
     const rows = Array.from({ length: count }, (_, i) =>
       Object.fromEntries([...Object.entries(fields), ...Object.entries(entities)].map(([name, values]) => [name, values[i] ?? null])),

@@ -54,6 +54,8 @@ export class OnnxModel implements ServableModel {
   }
 
   async predict(rows: readonly FeatureRow[], featureColumns?: readonly string[]): Promise<Predictions> {
+    // Nothing to run; ONNX Runtime's handling of empty batches varies by operator.
+    if (rows.length === 0) return { predictions: [], outputs: Object.fromEntries(this.outputs.map((o) => [o.name, []])) };
     const tensors = await this.infer(this.feeds(rows, featureColumns));
     const outputs = Object.fromEntries(tensors.map((t) => [t.name, rowsOf(t)]));
     return { predictions: outputs[(this.outputs[0] as TensorSpec).name] ?? [], outputs };
