@@ -195,6 +195,10 @@ describe.runIf(runs)('the model routes', () => {
     ]);
     expect(feedback).toEqual({ status: 200, body: { accepted: 2 } });
     expect(await call('POST', '/v1/models/driver_model/feedback', { request_id: requestId })).toMatchObject({ status: 400 });
+    expect(await call('POST', '/v1/models/nobody/feedback', { request_id: requestId, label: 1 })).toMatchObject({
+      status: 404,
+      body: { error: { code: 'MODEL_STORE_NOT_FOUND' } },
+    });
     await server!.close();
     server = undefined;
     const log = await DeltaTable.open(project.tablePath(predictionsTable('driver_model')), { engine });

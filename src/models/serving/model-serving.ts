@@ -7,6 +7,7 @@ import { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { ModelStore } from '../store/model-store.js';
 import { openModelStore } from '../store/open-model-store.js';
 import { fetchFeatureRows, modelFeatures, type ModelFeatures } from './model-features.js';
+import { functionModel } from './function-model.js';
 import { ModelLoader } from './model-loader.js';
 import { PredictionLog, type PredictionEntry } from './prediction-log.js';
 import type { FeatureRow, ServableModel } from './servable-model.js';
@@ -182,6 +183,8 @@ export class ModelServing {
 
   /** Labels for earlier predictions, committed before this resolves. */
   async feedback(model: string, items: readonly FeedbackItem[], requestId: string = randomUUID()): Promise<{ accepted: number }> {
+    // Labels only for a model this server could have answered for: no feedback table for a typo.
+    if (functionModel(model) === undefined) await (await this.modelLoader()).store.getRegisteredModel(model);
     const time = new Date();
     const result = await this.log.feedback(
       model,
