@@ -1,13 +1,23 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
 import { FeatureRegistry, openAppliedFeatureStore, readProjectDefinitions } from '../../src/features/index.js';
-import { ArtifactStore, feedbackRows, openModelStore, predictionsTable, TRAINING_TAGS, type ModelStore } from '../../src/models/index.js';
+import { ArtifactStore, feedbackRows, openModelStore, predictionsTable, train, TRAINING_TAGS, type ModelStore } from '../../src/models/index.js';
 import type { Project } from '../../src/project/index.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { DeltaTable } from '../../src/table/index.js';
 import { driverEntity, driverStatsProject, driverStatsView } from '../support/driver-stats.js';
-import { modelsPythonAvailable, perColumnModel, registerOnnxVersion, sklearnLogisticRegression, type SklearnModel } from '../support/onnx-models.js';
+import { REPO_ROOT } from '../support/shared.js';
+import { tempDir } from '../support/temp.js';
+import {
+  MODELS_PYTHON,
+  modelsPythonAvailable,
+  perColumnModel,
+  registerOnnxVersion,
+  sklearnLogisticRegression,
+  type SklearnModel,
+} from '../support/onnx-models.js';
 
 const DRIVERS = Array.from({ length: 40 }, (_, i) => 1001 + i);
 const FEATURES = ['driver_stats:conv_rate', 'driver_stats:acc_rate', 'driver_stats:trips'];
@@ -29,6 +39,7 @@ describe.runIf(runs)('the model routes', () => {
   let trainingRows: Record<string, unknown>[];
   let featureColumns: string[];
   let perColumn: { bytes: Uint8Array; score: number[][] };
+  let trainedByPython: { keys: number[]; label: number[]; probabilities: number[][] };
 
   beforeAll(async () => {
     engine = await Engine.create({ threads: 2 });
@@ -45,7 +56,10 @@ describe.runIf(runs)('the model routes', () => {
     const features = await openAppliedFeatureStore(project, engine);
     await features.materialize(0, '2030-01-01T00:00:00Z');
     const set = await features.historicalFeatures({
-      entityRows: { sql: `SELECT driver_id::BIGINT AS driver_id, TIMESTAMPTZ '2024-06-01 00:00:00+00' AS event_timestamp FROM range(1001, 1041) t(driver_id)` },
+      entityRows: {
+        sql: `SELECT driver_id::BIGINT AS driver_id, TIMESTAMPTZ '2024-06-01 00:00:00+00' AS event_timestamp, (driver_id % 3 = 0)::INTEGER AS label
+          FROM range(1001, 1041) t(driver_id)`,
+      },
       features: FEATURES,
     });
     await set.save(project.tablePath('driver_training'));
@@ -67,6 +81,17 @@ describe.runIf(runs)('the model routes', () => {
     ]);
     // The same model without a training set: its callers send the features themselves.
     await registerOnnxVersion(store, artifacts, 'raw_model', { 'model.onnx': lr.bytes });
+    // A version as `aquifer train` registers it: a Python command fitted on the handed-over training set.
+    const predictionsOut = path.join(await tempDir('aquifer-train-out-'), 'predictions.json');
+    const trained = await train(project, engine, store, {
+      model: 'trained',
+      trainingSet: 'driver_training',
+      label: 'label',
+      command: [MODELS_PYTHON as string, path.join(REPO_ROOT, 'test', 'support', 'train_lr.py')],
+      env: { PREDICTIONS_OUT: predictionsOut },
+    });
+    expect(trained.exitCode).toBe(0);
+    trainedByPython = JSON.parse(await readFile(predictionsOut, 'utf8')) as typeof trainedByPython;
     await store.close();
     server = await startServer({ engine, project, port: 0, anonymous: 'loopback' });
   }, 180_000);
@@ -107,6 +132,16 @@ describe.runIf(runs)('the model routes', () => {
     expect(status, JSON.stringify(body)).toBe(200);
     const scores = body['predictions'] as number[][];
     drivers.forEach((d, k) => expect(Math.abs(scores[k]![0]! - perColumn.score[DRIVERS.indexOf(d)]![0]!)).toBeLessThanOrEqual(1e-6));
+  });
+
+  it("serves a version `aquifer train` registered, answering what the training command's Python predicted", async () => {
+    const drivers = [1030, 1002, 1015];
+    const { status, body } = await call('POST', '/v1/models/trained/predict', { entities: { driver_id: drivers } });
+    expect(status, JSON.stringify(body)).toBe(200);
+    const index = drivers.map((d) => trainedByPython.keys.indexOf(d));
+    expect(body['predictions']).toEqual(index.map((i) => trainedByPython.label[i]));
+    const probabilities = (body['outputs'] as Record<string, number[][]>)['probabilities'] as number[][];
+    probabilities.forEach((row, k) => row.forEach((p, j) => expect(Math.abs(p - trainedByPython.probabilities[index[k]!]![j]!)).toBeLessThanOrEqual(1e-6)));
   });
 
   it('takes rows (instances), a version number, and name@alias alike', async () => {
