@@ -151,6 +151,7 @@ export const ERROR_CODES = {
   MODEL_NOT_SERVABLE: entry(422, 'The model version has nothing Aquifer can serve (no ONNX file, no tensor output) or no features to fetch for it.'),
   MODEL_INPUT_INVALID: entry(400, 'A prediction request lacks a feature the model needs, or gives one of the wrong type or shape.'),
   MODEL_REQUEST_INVALID: entry(400, 'A predict, infer or feedback body is not of the shape the route accepts.'),
+  MODEL_LOG_FAILED: entry(503, "A prediction could not be written to its log in the server's before-response mode, so it was not answered."),
   // models: MLflow API
   // surfaces
   HTTP_NOT_FOUND: entry(404, 'No route for that method and path.'),

@@ -65,6 +65,7 @@ const serverSchema = z.strictObject({
       concurrentRequests: positive,
     })
     .exactOptional(),
+  predictionLog: z.enum(['after-response', 'before-response'], { error: 'must be "after-response" or "before-response"' }).exactOptional(),
 });
 
 /** The shape of aquifer.json: strict, since a typo would otherwise silently pick a default. */

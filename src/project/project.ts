@@ -73,6 +73,11 @@ export interface ServerConfig {
     /** Most requests in flight at once; /health does not count. */
     concurrentRequests?: number;
   };
+  /**
+   * When a prediction is answered relative to its log commit (docs/models.md): `after-response`
+   * (the default) or `before-response`, which loses nothing answered even to a crash.
+   */
+  predictionLog?: 'after-response' | 'before-response';
 }
 
 /**

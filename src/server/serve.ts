@@ -45,7 +45,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const port = checkPort(options.port ?? 0);
   const host = options.host ?? '127.0.0.1';
   const featureStore = featureStoreOpener(options.project, options.engine);
-  const models = new ModelServing({ project: options.project, engine: options.engine, featureStore });
+  const logDurability = options.project.config.server?.predictionLog;
+  const models = new ModelServing({
+    project: options.project,
+    engine: options.engine,
+    featureStore,
+    ...(logDurability === undefined ? {} : { logDurability }),
+  });
   const app = buildApp({
     engine: options.engine,
     project: options.project,

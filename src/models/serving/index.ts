@@ -13,6 +13,7 @@ export {
   modelRef,
   type ModelRef,
   type ModelServingOptions,
+  type LogDurability,
   type PredictRequest,
   type PredictResponse,
   type InferRequest,

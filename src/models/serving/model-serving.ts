@@ -82,7 +82,16 @@ export interface ModelServingOptions {
   artifacts?: ArtifactStore;
   /** The project's feature store, for models trained on a saved training set. */
   featureStore: () => Promise<FeatureStore>;
+  /**
+   * When a prediction is answered relative to its log commit: `after-response` (the default)
+   * answers at once and commits in the background, so a crash (not a clean stop) can lose the
+   * last appends; `before-response` answers once the log holds the rows, so nothing answered
+   * is ever missing from it, at the price of a group commit's latency.
+   */
+  logDurability?: LogDurability;
 }
+
+export type LogDurability = 'after-response' | 'before-response';
 
 /**
  * Online prediction for a project: loads versions (ModelLoader), fetches the features of
@@ -110,24 +119,26 @@ export class ModelServing {
     const { rows, keyColumns } = await this.rows(spec, request);
     const result = await model.predict(rows, spec?.featureColumns);
     const pick = (row: FeatureRow, columns: readonly string[]) => Object.fromEntries(columns.filter((c) => c in row).map((c) => [c, row[c]]));
-    this.log.log(
-      rows.map((row, i): PredictionEntry => ({
-        requestId,
-        rowIndex: i,
-        time,
-        model: model.name,
-        version: model.version,
-        entities: pick(row, keyColumns),
-        features:
-          spec === undefined
-            ? pick(
-                row,
-                Object.keys(row).filter((k) => !keyColumns.includes(k)),
-              )
-            : pick(row, spec.featureColumns),
-        prediction: result.predictions[i],
-        outputs: Object.fromEntries(Object.entries(result.outputs).map(([name, values]) => [name, values[i]])),
-      })),
+    await this.logged(
+      this.log.log(
+        rows.map((row, i): PredictionEntry => ({
+          requestId,
+          rowIndex: i,
+          time,
+          model: model.name,
+          version: model.version,
+          entities: pick(row, keyColumns),
+          features:
+            spec === undefined
+              ? pick(
+                  row,
+                  Object.keys(row).filter((k) => !keyColumns.includes(k)),
+                )
+              : pick(row, spec.featureColumns),
+          prediction: result.predictions[i],
+          outputs: Object.fromEntries(Object.entries(result.outputs).map(([name, values]) => [name, values[i]])),
+        })),
+      ),
     );
     return { model: model.name, version: model.version, request_id: requestId, predictions: result.predictions, outputs: result.outputs };
   }
@@ -149,18 +160,20 @@ export class ModelServing {
     const inputRows = inputs.map((input) => [input.name, rowsOf(input)] as const);
     const outputRows = outputs.map((output) => [output.name, rowsOf(output)] as const);
     const rows = inputRows[0]?.[1].length ?? 0;
-    this.log.log(
-      Array.from({ length: rows }, (_, i) => ({
-        requestId: id,
-        rowIndex: i,
-        time,
-        model: model.name,
-        version: model.version,
-        entities: {},
-        features: Object.fromEntries(inputRows.map(([name, values]) => [name, values[i]])),
-        prediction: outputRows[0]?.[1][i],
-        outputs: Object.fromEntries(outputRows.map(([name, values]) => [name, values[i]])),
-      })),
+    await this.logged(
+      this.log.log(
+        Array.from({ length: rows }, (_, i) => ({
+          requestId: id,
+          rowIndex: i,
+          time,
+          model: model.name,
+          version: model.version,
+          entities: {},
+          features: Object.fromEntries(inputRows.map(([name, values]) => [name, values[i]])),
+          prediction: outputRows[0]?.[1][i],
+          outputs: Object.fromEntries(outputRows.map(([name, values]) => [name, values[i]])),
+        })),
+      ),
     );
     return {
       model_name: model.name,
@@ -179,6 +192,22 @@ export class ModelServing {
       inputs: [...model.inputs],
       outputs: [...model.outputs],
     };
+  }
+
+  /** Per logDurability: wait for the commit, or let it finish in the background (its failure is logged there). */
+  private async logged(committed: Promise<void>): Promise<void> {
+    if (this.options.logDurability !== 'before-response') {
+      committed.catch(() => undefined);
+      return;
+    }
+    try {
+      await committed;
+    } catch (error) {
+      throw new AquiferError('MODEL_LOG_FAILED', 'The prediction was made but could not be written to the prediction log, so it is not answered', {
+        hint: 'Retry the request; the server log has the cause (a full disk, a table another writer broke).',
+        cause: error,
+      });
+    }
   }
 
   /** Labels for earlier predictions, committed before this resolves. */

@@ -43,9 +43,14 @@ export class PredictionLog {
     private readonly engine: Engine,
   ) {}
 
-  /** Append the entries of one request in the background; a failure is logged, never thrown at the caller already answered. */
-  log(entries: readonly PredictionEntry[]): void {
-    if (entries.length === 0) return;
+  /**
+   * Append the entries of one request. The append runs in the background: the returned
+   * promise settles when it is committed, for a caller that answers only then (the server's
+   * `before-response` mode); a failure is also logged, so a caller already answered can
+   * ignore it.
+   */
+  log(entries: readonly PredictionEntry[]): Promise<void> {
+    if (entries.length === 0) return Promise.resolve();
     const first = entries[0] as PredictionEntry;
     const records = entries.map((e, index) => ({
       payload: JSON.stringify({
@@ -61,12 +66,14 @@ export class PredictionLog {
       }),
       source: { kind: 'http' as const, requestId: e.requestId, index },
     }));
-    const done = this.submit(predictionsTable(first.model), first.requestId, records).catch((error: unknown) => {
+    const committed = this.submit(predictionsTable(first.model), first.requestId, records).then(() => undefined);
+    const done = committed.catch((error: unknown) => {
       this.failures++;
       log.error({ err: error, model: first.model, requestId: first.requestId }, 'prediction log append failed');
     });
     this.pending.add(done);
     void done.finally(() => this.pending.delete(done));
+    return committed;
   }
 
   /** Append labels for earlier predictions; resolves once they are committed. */
