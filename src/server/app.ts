@@ -3,10 +3,13 @@ import { AquiferError } from '../errors.js';
 import type { Engine } from '../engine/index.js';
 import type { Project } from '../project/index.js';
 import { errorBody } from './error-body.js';
+import { ArtifactStore } from '../models/index.js';
+import { isMlflowPath, mlflowErrorBody, registerMlflowRoutes } from './mlflow/index.js';
+import { modelStoreOpener, type ModelStoreOpener } from './model-store-opener.js';
 import { featureStoreOpener, registerFeatureRoutes, type FeatureStoreOpener } from './feature-routes.js';
 import { registerIngestRoute } from './ingest-route.js';
 import { registerQualityRoute } from './quality-route.js';
-import { ROUTES } from './pipeline/routes.js';
+import { routeList } from './pipeline/routes.js';
 import { contextOf } from './request-context.js';
 import { raceSignal } from './request-deadline.js';
 
@@ -17,6 +20,8 @@ export interface AppOptions {
   idempotencyWindow?: string;
   /** The project's feature store, opened on first use and shared with the server's fast routes. */
   featureStore?: FeatureStoreOpener;
+  /** The project's model store behind the MLflow API, opened on first use. */
+  modelStore?: ModelStoreOpener;
 }
 
 /**
@@ -25,6 +30,8 @@ export interface AppOptions {
  * pipeline (token, limits, content type, canonical path) has admitted them: the app alone
  * checks none of that.
  */
+const MLFLOW_HINT = 'See docs/models.md for the MLflow endpoints Aquifer answers.';
+
 export function buildApp(options: AppOptions): Hono {
   const app = new Hono();
   // When the request's deadline passes first, the error handler answers 503 now; the handler
@@ -42,18 +49,24 @@ export function buildApp(options: AppOptions): Hono {
   });
   registerFeatureRoutes(app, options.featureStore ?? featureStoreOpener(options.project, options.engine));
   registerQualityRoute(app, { engine: options.engine, project: options.project });
-  app.notFound((c) =>
-    c.json(
+  registerMlflowRoutes(app, { store: options.modelStore ?? modelStoreOpener(options.project), artifacts: ArtifactStore.forProject(options.project.root) });
+  app.notFound((c) => {
+    if (isMlflowPath(c.req.path)) {
+      const { status, body } = mlflowErrorBody(new AquiferError('HTTP_NOT_FOUND', `No MLflow endpoint ${c.req.method} ${c.req.path}`, { hint: MLFLOW_HINT }));
+      return c.json(body, status as 404);
+    }
+    return c.json(
       {
         error: new AquiferError('HTTP_NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`, {
-          hint: `Routes: ${ROUTES.map((r) => `${r.method} ${r.path}`).join(', ')}.`,
+          hint: `Routes: ${routeList().join(', ')}.`,
         }).toJSON(),
       },
       404,
-    ),
-  );
+    );
+  });
   app.onError((error, c) => {
-    const { status, body } = errorBody(error, [options.project.root]);
+    // MLflow's client reads MLflow's error body (it creates an experiment on RESOURCE_DOES_NOT_EXIST).
+    const { status, body } = isMlflowPath(c.req.path) ? mlflowErrorBody(error, [options.project.root]) : errorBody(error, [options.project.root]);
     return c.json(body, status as 400);
   });
   return app;

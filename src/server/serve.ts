@@ -11,6 +11,8 @@ import { TokenStore } from './auth/token-store.js';
 import { errorBody } from './error-body.js';
 import { isLoopback } from './loopback.js';
 import { featureStoreOpener, onlineFeaturesJson } from './feature-routes.js';
+import { isMlflowPath, mlflowErrorBody } from './mlflow/index.js';
+import { modelStoreOpener } from './model-store-opener.js';
 import { serverSettings, type ServerLimits } from './pipeline/limits.js';
 import { canonicalTarget } from './pipeline/canonical-path.js';
 import { RequestPipeline } from './pipeline/pipeline.js';
@@ -44,10 +46,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const port = checkPort(options.port ?? 0);
   const host = options.host ?? '127.0.0.1';
   const featureStore = featureStoreOpener(options.project, options.engine);
+  const modelStore = modelStoreOpener(options.project);
   const app = buildApp({
     engine: options.engine,
     project: options.project,
     featureStore,
+    modelStore,
     ...(options.idempotencyWindow === undefined ? {} : { idempotencyWindow: options.idempotencyWindow }),
   });
   const viaApp = getRequestListener(app.fetch);
@@ -63,8 +67,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     response.end(json);
   };
   const fail = (request: http.IncomingMessage, response: http.ServerResponse, error: unknown, headers: http.OutgoingHttpHeaders = {}) => {
-    const { status, body } = errorBody(error, roots);
-    log.debug({ method: request.method, code: body.error.code, status }, 'request refused');
+    // An MLflow client refused by the pipeline (token, limits) still reads MLflow's error body.
+    const { status, body } = isMlflowPath(canonicalPathOf(request.url)) ? mlflowErrorBody(error, roots) : errorBody(error, roots);
+    log.debug({ method: request.method, code: 'error' in body ? body.error.code : body.error_code, status }, 'request refused');
     // A refused body may still be arriving: answer, close the connection, and let the rest
     // drain into nothing rather than into memory.
     const unread = !request.complete;
@@ -147,21 +152,28 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       resolve({
         url: `http://${host === 'localhost' ? host : shownHost}:${address.port}`,
-        close: () =>
-          new Promise<void>((done, fail) => {
+        close: async () => {
+          await new Promise<void>((done, fail) => {
             server.close((error) => (error ? fail(error) : done()));
             server.closeIdleConnections();
-          }),
+          });
+          await modelStore.close();
+        },
       });
     });
   });
 }
 
 function isHealth(url: string | undefined): boolean {
+  return canonicalPathOf(url) === '/health';
+}
+
+/** The canonical path, or the raw one for a target the pipeline refuses (so the refusal still has its route's format). */
+function canonicalPathOf(url: string | undefined): string {
   try {
-    return canonicalTarget(url ?? '/').path === '/health';
+    return canonicalTarget(url ?? '/').path;
   } catch {
-    return false;
+    return (url ?? '').split('?')[0] ?? '';
   }
 }
 

@@ -10,7 +10,10 @@ import { choice, parseNonNegativeInt } from '../options.js';
 
 const ROUTES_HELP = `
 Routes (every one but /health needs \`Authorization: Bearer <token>\`, see \`aquifer tokens\`):
-${ROUTES.map((r) => `  ${`${r.method} ${r.path}`.padEnd(28)} ${r.role === undefined ? '' : `[${r.role}] `}${r.summary}`).join('\n')}
+${ROUTES.filter((r) => r.group === undefined)
+  .map((r) => `  ${`${r.method} ${r.path}`.padEnd(28)} ${r.role === undefined ? '' : `[${r.role}] `}${r.summary}`)
+  .join('\n')}
+${[...new Set(ROUTES.flatMap((r) => (r.group === undefined ? [] : [r.group])))].map((group) => `  ${group}`).join('\n')}
 
 Limits (defaults; change them in aquifer.json's "server" section, see docs/security.md):
   body ${DEFAULT_LIMITS.bodyBytes} bytes, JSON depth ${DEFAULT_LIMITS.depth}, ${DEFAULT_LIMITS.records} records, ${DEFAULT_LIMITS.bodyTimeoutMs} ms for a request to arrive,
