@@ -62,7 +62,14 @@ export function runJson(run: Run): Json {
     inputs: compact({
       dataset_inputs: run.inputs.map((input) => ({
         tags: tagsJson(input.tags),
-        dataset: compact({ ...input.dataset, source_type: input.dataset.sourceType, sourceType: undefined }),
+        dataset: compact({
+          name: input.dataset.name,
+          digest: input.dataset.digest,
+          source_type: input.dataset.sourceType,
+          source: input.dataset.source,
+          schema: input.dataset.schema,
+          profile: input.dataset.profile,
+        }),
       })),
     }),
     outputs: compact({ model_outputs: run.outputs.map((o) => ({ model_id: o.modelId, step: o.step })) }),

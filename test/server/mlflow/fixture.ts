@@ -40,12 +40,13 @@ export async function call(
   method: string,
   endpoint: string,
   fields: Record<string, unknown> = {},
-  token: string | undefined = fixture.tokens.writer,
+  /** null sends no Authorization header. */
+  token: string | null = fixture.tokens.writer,
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const query = method === 'GET' ? `?${new URLSearchParams(Object.entries(fields).map(([k, v]): [string, string] => [k, String(v)])).toString()}` : '';
   const response = await fetch(`${fixture.server.url}/api/2.0/mlflow/${endpoint}${query}`, {
     method,
-    headers: { ...(method === 'GET' ? {} : { 'content-type': 'application/json' }), ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
+    headers: { ...(method === 'GET' ? {} : { 'content-type': 'application/json' }), ...(token === null ? {} : { authorization: `Bearer ${token}` }) },
     ...(method === 'GET' ? {} : { body: JSON.stringify(fields) }),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
