@@ -15,7 +15,14 @@ async function reply(endpoint: MlflowEndpoint, c: Context, context: MlflowContex
   const fields = endpoint.body === 'json' ? Fields.fromJson(admitted?.text ?? new TextDecoder().decode(body)) : new Fields(c.req.query(), c.req.queries());
   const params: Record<string, string> = {};
   for (const [name, value] of Object.entries(c.req.param() as Record<string, string>)) params[name] = value;
-  const result = await endpoint.handle({ fields, params, body, ...(admitted === undefined ? {} : { signal: admitted.signal }) }, context);
+  const signal = admitted?.signal;
+  // The first call opens the store, which can take long: a request already answered 503 by then writes nothing.
+  const store = async () => {
+    const opened = await context.store();
+    signal?.throwIfAborted();
+    return opened;
+  };
+  const result = await endpoint.handle({ fields, params, body, ...(signal === undefined ? {} : { signal }) }, { ...context, store });
   if (result instanceof Uint8Array) {
     return new Response(result, { status: 200, headers: { 'content-type': 'application/octet-stream', 'content-length': String(result.byteLength) } });
   }

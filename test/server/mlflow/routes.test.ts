@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Engine } from '../../../src/engine/index.js';
+import { startServer } from '../../../src/server/index.js';
 import { MLFLOW_ENDPOINTS } from '../../../src/server/mlflow/index.js';
 import { REPO_ROOT } from '../../support/shared.js';
 import { rawRequest } from '../security/raw-request.js';
@@ -122,6 +124,24 @@ describe('the MLflow artifact proxy', () => {
     expect(`${list.status} ${String(list.json['error_code'])}`).toBe('400 INVALID_PARAMETER_VALUE');
     expect(existsSync(path.join(fixture.project.root, 'escape.txt'))).toBe(false);
     expect(existsSync(path.join(fixture.project.root, '.aquifer', 'escape.txt'))).toBe(false);
+  });
+
+  it("refuses an upload over the project's body limit before storing any of it", async () => {
+    const engine = await Engine.create({ threads: 1 });
+    const small = await startServer({ engine, project: fixture.project, port: 0, limits: { bodyBytes: 1024 } });
+    try {
+      const answer = await rawRequest(small.url, {
+        method: 'PUT',
+        path: '/api/2.0/mlflow-artifacts/artifacts/1/big/artifacts/model.onnx',
+        headers: { authorization: `Bearer ${fixture.tokens.writer}`, 'content-type': 'application/octet-stream' },
+        body: Buffer.alloc(4096, 1),
+      });
+      expect(`${answer.status} ${String(answer.json['error_code'])}`).toBe('413 INVALID_PARAMETER_VALUE');
+      expect(existsSync(path.join(fixture.project.root, '.aquifer', 'artifacts', '1', 'big'))).toBe(false);
+    } finally {
+      await small.close();
+      engine.close();
+    }
   });
 
   it('answers server-info with multipart transfers off', async () => {
