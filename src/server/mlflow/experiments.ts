@@ -36,8 +36,11 @@ async function searchExperiments(request: MlflowRequest, context: MlflowContext)
   const experiments = await (await context.store()).listExperiments({ view: viewOf(f, 'view_type') });
   const valueOf =
     (e: Experiment): ValueOf =>
-    (entity, key) =>
-      entity === 'tag' ? e.tags.find((t) => t.key === key)?.value : (e as unknown as Record<string, string | number>)[ATTRIBUTE[key] ?? key];
+    (entity, key) => {
+      if (entity === 'tag') return e.tags.find((t) => t.key === key)?.value;
+      const field = ATTRIBUTE[key];
+      return field === undefined ? undefined : (e[field] as string | number);
+    };
   const sorted = sortBy(
     experiments.filter((e) => matches(filter, valueOf(e))),
     orderBy,

@@ -25,11 +25,6 @@ export class Fields {
     return new Fields(body as Record<string, unknown>);
   }
 
-  has(name: string): boolean {
-    const value = this.values[name];
-    return value !== undefined && value !== null && value !== '';
-  }
-
   /** A required string: missing or empty is MLflow's "Missing value for required parameter". */
   string(name: string): string {
     const value = this.optString(name);
@@ -107,7 +102,7 @@ export class Fields {
   }
 }
 
-export function toDouble(value: unknown, name: string): number {
+function toDouble(value: unknown, name: string): number {
   if (typeof value === 'number') return value;
   if (value === 'NaN') return Number.NaN;
   if (value === 'Infinity') return Number.POSITIVE_INFINITY;

@@ -1,5 +1,5 @@
 import type { DatasetInput, Experiment, LoggedModel, Metric, ModelOutput, ModelVersion, RegisteredModel, Run, RunInfo, Tag } from '../../models/index.js';
-import { Fields, invalid, toDouble } from './fields.js';
+import { invalid, type Fields } from './fields.js';
 
 /**
  * Store types to MLflow's proto JSON and back. MLflow's server emits the fields it sets:
@@ -171,5 +171,3 @@ export function versionFrom(fields: Fields, name = 'version'): number {
   if (!/^\d+$/.test(text)) throw invalid(`Invalid value ${JSON.stringify(text)} for parameter '${name}' supplied: it must be a version number.`, name);
   return Number(text);
 }
-
-export { toDouble };
