@@ -106,6 +106,17 @@ const GROUPS: readonly CommandGroup[] = [
     register: async (program) => (await import('./commands/features.js')).registerFeatureCommands(program),
   },
   {
+    commands: [
+      { name: 'train', summary: 'Run a training command on a saved training set, record the run, and register the model it writes.' },
+      { name: 'models', summary: 'The model registry: list, show, alias, compare, reproduce, runs.' },
+    ],
+    register: async (program) => {
+      const { registerTrain, registerModels } = await import('./commands/models.js');
+      registerTrain(program);
+      registerModels(program);
+    },
+  },
+  {
     commands: [{ name: 'conformance', summary: 'Run a golden-table conformance suite: PASS/FAIL per case.' }],
     register: async (program) => (await import('./commands/conformance.js')).registerConformance(program),
   },

@@ -6,12 +6,15 @@ import { sharedEngine } from '../engine/index.js';
 import { describeError } from '../errors.js';
 import { aggregationView, FeatureRegistry, openAppliedFeatureStore, type FeatureRepository } from '../features/index.js';
 import { ingestFiles, IngestTarget } from '../ingest/index.js';
+import { openModelStore, train } from '../models/index.js';
 import { Project } from '../project/index.js';
 import { gateFor, renderValidationReport, setGate, validateAndRecord, writeSuite, type ExpectationSuite } from '../quality/index.js';
 import { DeltaTable, describeType, jsonRow } from '../table/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DATA = path.resolve(here, '..', '..', 'data', 'demo');
+/** The demo's training command: Node, DuckDB and an ONNX graph, no Python needed. */
+const TRAINER = path.resolve(here, '..', '..', 'demo', 'train_model.mjs');
 const say = (text = '') => process.stdout.write(`${text}\n`);
 
 /**
@@ -216,9 +219,30 @@ async function main(projectDir: string): Promise<void> {
   say(
     `   Every failing row is kept in the _quality_failures table (${recorded.failingRows} rows); the report is ${reportFile} (one HTML file, readable offline).`,
   );
+
+  // Models: a training command on the pinned training set, recorded as a run, registered as a version.
+  const models = await openModelStore(project);
+  try {
+    const trained = await train(project, engine, models, {
+      model: 'purchase_propensity',
+      trainingSet: 'training_purchase_v1',
+      label: 'purchased',
+      command: [process.execPath, TRAINER],
+      params: { epochs: '300', learning_rate: '0.5' },
+    });
+    const version = trained.version;
+    if (version === undefined) throw new Error(`the demo's training run ${trained.run.info.runId} registered no model (exit ${trained.exitCode})`);
+    await models.setAlias(version.name, 'champion', version.version);
+    say(
+      `9. Trained purchase_propensity with \`node demo/train_model.mjs\` on training_purchase_v1@v${trained.manifest.tableVersion} (${trained.manifest.rows} rows, ${trained.manifest.digest}): run ${trained.run.info.runId} ${trained.run.info.status}, ${trained.run.metrics.map((m) => `${m.key} ${m.value.toFixed(3)}`).join(', ')}; registered version ${version.version} (model.onnx) as @champion, in ${path.join(project.root, '.aquifer', 'models.db')}.`,
+    );
+  } finally {
+    await models.close();
+  }
   say();
   say(`Done. The tables are plain Delta Lake: Spark, delta-rs, DuckDB and Polars can read them under ${path.join(project.root, 'tables')}.`);
   say(`Try: npx aquifer table read ${path.relative(process.cwd(), location)} --where "event_type = 'purchase'" --limit 5`);
+  say(`     npx aquifer models show purchase_propensity champion --project ${path.relative(process.cwd(), project.root)}`);
   say(`     npx aquifer tokens create --role writer --project ${path.relative(process.cwd(), project.root)}   # prints a token once`);
   say(
     `     npx aquifer serve --project ${path.relative(process.cwd(), project.root)}   # then POST /get-online-features or /v1/ingest/events with Authorization: Bearer <token>`,

@@ -2,3 +2,4 @@ export * from './store/index.js';
 export { ArtifactStore, checkArtifactPath, type ArtifactEntry } from './artifacts/artifact-store.js';
 export { artifactPath } from './artifacts/artifact-uri.js';
 export * from './training/index.js';
+export * from './registry/index.js';

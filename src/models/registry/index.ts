@@ -1,0 +1,1 @@
+export { resolveModelVersion } from './model-reference.js';

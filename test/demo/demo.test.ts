@@ -1,0 +1,26 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../support/shared.js';
+import { tempDir } from '../support/temp.js';
+
+const run = promisify(execFile);
+
+describe('the demo', () => {
+  it('runs end to end on the embedded default, every step from ingestion to a registered model', async () => {
+    const dir = path.join(await tempDir('aquifer-demo-'), 'demo-project');
+    const { stdout } = await run(process.execPath, [path.join(REPO_ROOT, 'dist', 'demo', 'main.js'), dir], {
+      cwd: REPO_ROOT,
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 300_000,
+    });
+    const steps = stdout
+      .split('\n')
+      .map((line) => /^(\d+[a-z]?)\. /.exec(line)?.[1])
+      .filter((step): step is string => step !== undefined);
+    expect(steps.slice(-2)).toEqual(['8', '9']);
+    expect(stdout).toMatch(/9\. Trained purchase_propensity .* FINISHED, accuracy \d\.\d{3}/);
+    expect(stdout).toContain('registered version 1 (model.onnx) as @champion');
+  }, 320_000);
+});
