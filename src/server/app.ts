@@ -24,14 +24,14 @@ export interface AppOptions {
   modelStore?: ModelStoreOpener;
 }
 
+const MLFLOW_HINT = 'See docs/models.md for the MLflow endpoints Aquifer answers.';
+
 /**
  * The HTTP API's routes. Errors become JSON bodies with the error's code, message and hint,
  * and a status from its code. Only startServer (serve.ts) hands it requests, after the request
  * pipeline (token, limits, content type, canonical path) has admitted them: the app alone
  * checks none of that.
  */
-const MLFLOW_HINT = 'See docs/models.md for the MLflow endpoints Aquifer answers.';
-
 export function buildApp(options: AppOptions): Hono {
   const app = new Hono();
   // When the request's deadline passes first, the error handler answers 503 now; the handler

@@ -22,7 +22,7 @@ Limits (defaults; change them in aquifer.json's "server" section, see docs/secur
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('Serve the HTTP API: ingestion and the Feast-compatible feature server, behind bearer tokens.')
+    .description('Serve the HTTP API: ingestion, the Feast-compatible feature server and the MLflow tracking API, behind bearer tokens.')
     .option('--project <dir>', 'project folder (must exist, unless --init)', '.')
     .option('--init', 'create the project with the embedded defaults if it is missing')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
