@@ -147,6 +147,10 @@ export const ERROR_CODES = {
   MODEL_TRAINING_FAILED: entry(500, 'The training command exited with a non-zero status; the run is recorded as FAILED and nothing is registered.'),
   MODEL_REPRODUCE_MISMATCH: entry(500, "A recreated training set's rows differ from those the model version was trained on."),
   // models: serving
+  MODEL_LOAD_FAILED: entry(500, "A model version's file could not be read or loaded by ONNX Runtime (corrupt bytes, an unsupported operator)."),
+  MODEL_NOT_SERVABLE: entry(422, 'The model version has nothing Aquifer can serve (no ONNX file, no tensor output) or no features to fetch for it.'),
+  MODEL_INPUT_INVALID: entry(400, 'A prediction request lacks a feature the model needs, or gives one of the wrong type or shape.'),
+  MODEL_REQUEST_INVALID: entry(400, 'A predict, infer or feedback body is not of the shape the route accepts.'),
   // models: MLflow API
   // surfaces
   HTTP_NOT_FOUND: entry(404, 'No route for that method and path.'),

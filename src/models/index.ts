@@ -3,3 +3,4 @@ export { ArtifactStore, checkArtifactPath, type ArtifactEntry } from './artifact
 export { artifactPath } from './artifacts/artifact-uri.js';
 export * from './training/index.js';
 export * from './registry/index.js';
+export * from './serving/index.js';

@@ -3,11 +3,12 @@ import { AquiferError } from '../errors.js';
 import type { Engine } from '../engine/index.js';
 import type { Project } from '../project/index.js';
 import { errorBody } from './error-body.js';
-import { ArtifactStore } from '../models/index.js';
 import { isMlflowPath, mlflowErrorBody, registerMlflowRoutes } from './mlflow/index.js';
 import { modelStoreOpener, type ModelStoreOpener } from './model-store-opener.js';
 import { featureStoreOpener, registerFeatureRoutes, type FeatureStoreOpener } from './feature-routes.js';
 import { registerIngestRoute } from './ingest-route.js';
+import { registerModelRoutes } from './model-routes.js';
+import { ArtifactStore, ModelServing } from '../models/index.js';
 import { registerQualityRoute } from './quality-route.js';
 import { routeList } from './pipeline/routes.js';
 import { contextOf } from './request-context.js';
@@ -20,8 +21,10 @@ export interface AppOptions {
   idempotencyWindow?: string;
   /** The project's feature store, opened on first use and shared with the server's fast routes. */
   featureStore?: FeatureStoreOpener;
-  /** The project's model store behind the MLflow API, opened on first use. */
+  /** The project's model store behind the MLflow API (and prediction's default), opened on first use. */
   modelStore?: ModelStoreOpener;
+  /** Online prediction over the project's registry; the caller flushes its log (`close`) when it stops serving. */
+  models?: ModelServing;
 }
 
 const MLFLOW_HINT = 'See docs/models.md for the MLflow endpoints Aquifer answers.';
@@ -47,9 +50,12 @@ export function buildApp(options: AppOptions): Hono {
     project: options.project,
     ...(options.idempotencyWindow === undefined ? {} : { idempotencyWindow: options.idempotencyWindow }),
   });
-  registerFeatureRoutes(app, options.featureStore ?? featureStoreOpener(options.project, options.engine));
+  const featureStore = options.featureStore ?? featureStoreOpener(options.project, options.engine);
+  registerFeatureRoutes(app, featureStore);
   registerQualityRoute(app, { engine: options.engine, project: options.project });
-  registerMlflowRoutes(app, { store: options.modelStore ?? modelStoreOpener(options.project), artifacts: ArtifactStore.forProject(options.project.root) });
+  const modelStore = options.modelStore ?? modelStoreOpener(options.project);
+  registerModelRoutes(app, options.models ?? new ModelServing({ project: options.project, engine: options.engine, featureStore, store: modelStore }));
+  registerMlflowRoutes(app, { store: modelStore, artifacts: ArtifactStore.forProject(options.project.root) });
   app.notFound((c) => {
     if (isMlflowPath(c.req.path)) {
       const { status, body } = mlflowErrorBody(new AquiferError('HTTP_NOT_FOUND', `No MLflow endpoint ${c.req.method} ${c.req.path}`, { hint: MLFLOW_HINT }));

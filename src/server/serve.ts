@@ -6,6 +6,7 @@ import type { Engine } from '../engine/index.js';
 import { log } from '../log.js';
 import type { Project } from '../project/index.js';
 import { buildApp } from './app.js';
+import { ModelServing } from '../models/index.js';
 import { Authenticator, type AnonymousAccess } from './auth/authenticator.js';
 import { TokenStore } from './auth/token-store.js';
 import { errorBody } from './error-body.js';
@@ -46,12 +47,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const port = checkPort(options.port ?? 0);
   const host = options.host ?? '127.0.0.1';
   const featureStore = featureStoreOpener(options.project, options.engine);
+  // One model store for the MLflow API and prediction: one SQLite connection, closed after the log's last flush.
   const modelStore = modelStoreOpener(options.project);
+  const models = new ModelServing({ project: options.project, engine: options.engine, featureStore, store: modelStore });
   const app = buildApp({
     engine: options.engine,
     project: options.project,
     featureStore,
     modelStore,
+    models,
     ...(options.idempotencyWindow === undefined ? {} : { idempotencyWindow: options.idempotencyWindow }),
   });
   const viaApp = getRequestListener(app.fetch);
@@ -80,7 +84,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const deadlines = new RequestDeadlines(settings.limits.requestTimeoutMs);
   const server = http.createServer((request, response) => {
     // Counted from arrival, before the token or body is read: a flood of slow or unauthenticated
-    // requests is what the bound is for. /health stays exempt so probes see a busy server as up.
+    // requests is what the bound is for. The health probes stay exempt so they see a busy server as up.
     const counted = !isHealth(request.url);
     if (counted) {
       if (inFlight >= settings.limits.concurrentRequests) {
@@ -152,11 +156,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       resolve({
         url: `http://${host === 'localhost' ? host : shownHost}:${address.port}`,
+        // Requests in flight finish first; then every prediction they answered is committed to its log.
         close: async () => {
           await new Promise<void>((done, fail) => {
             server.close((error) => (error ? fail(error) : done()));
             server.closeIdleConnections();
           });
+          await models.close();
           await modelStore.close();
         },
       });
@@ -164,8 +170,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
 }
 
+/** Probes, ours and the Open Inference Protocol's: exempt from the in-flight bound. */
+const HEALTH_PATHS = new Set(['/health', '/v2/health/live', '/v2/health/ready']);
+
 function isHealth(url: string | undefined): boolean {
-  return canonicalPathOf(url) === '/health';
+  return HEALTH_PATHS.has(canonicalPathOf(url));
 }
 
 /** The canonical path, or the raw one for a target the pipeline refuses (so the refusal still has its route's format). */

@@ -59,8 +59,40 @@ export const ROUTES: readonly RouteSpec[] = [
     summary: "validate a table against a suite (GE's result JSON; results kept in the project)",
     scopeNames: (_params, body) => [String(field(body(), 'table') ?? '')],
   },
+  ...modelRoutes(),
   ...MLFLOW_ROUTES,
 ];
+
+/**
+ * Prediction routes. A model is `name`, `name@alias`, or `name` plus `versions/{version}`;
+ * a scoped token must cover the model's name (without the alias).
+ */
+function modelRoutes(): RouteSpec[] {
+  const scopeNames = (params: Readonly<Record<string, string>>) => [(params['name'] ?? '').replace(/@[^@]*$/, '')];
+  const route = (method: RouteSpec['method'], path: string, role: Role, summary: string): RouteSpec => ({
+    method,
+    path,
+    role,
+    contentTypes: method === 'POST' ? JSON_TYPES : [],
+    summary,
+    scopeNames,
+  });
+  // Each with and without a `versions/{version}` segment, the newest version (or `name@alias`) without.
+  const both = (method: RouteSpec['method'], path: string, summary: string) => [
+    route(method, path.replace('/:name', '/:name/versions/:version'), 'reader', summary),
+    route(method, path, 'reader', summary),
+  ];
+  return [
+    { method: 'GET', path: '/v2/health/live', role: undefined, contentTypes: [], summary: 'Open Inference Protocol liveness, no token needed' },
+    { method: 'GET', path: '/v2/health/ready', role: undefined, contentTypes: [], summary: 'Open Inference Protocol readiness, no token needed' },
+    { method: 'GET', path: '/v2', role: 'reader', contentTypes: [], summary: 'Open Inference Protocol server metadata' },
+    ...both('POST', '/v1/models/:name/predict', 'predict for entity keys (features from the online store); every row logged'),
+    route('POST', '/v1/models/:name/feedback', 'writer', 'labels for logged predictions ({"request_id", "label"} or a list)'),
+    ...both('POST', '/v2/models/:name/infer', 'Open Inference Protocol inference (tensors in, tensors out)'),
+    ...both('GET', '/v2/models/:name/ready', 'Open Inference Protocol model readiness'),
+    ...both('GET', '/v2/models/:name', 'Open Inference Protocol model metadata'),
+  ];
+}
 
 export type RouteMatch = { route: RouteSpec; params: Record<string, string> } | { route: undefined };
 

@@ -1,0 +1,22 @@
+export { ModelLoader, loadModel } from './model-loader.js';
+export { OnnxModel } from './onnx-model.js';
+export { registerFunctionModel, unregisterFunctionModel, type PredictFunction, type FunctionModelOptions } from './function-model.js';
+export { type ServableModel, type FeatureRow, type Predictions } from './servable-model.js';
+export { OIP_DATATYPES, type OipDatatype, type TensorData, type TensorSpec } from './tensors.js';
+export { onnxDataFile, versionArtifactFolder } from './model-files.js';
+export { modelFeatures, fetchFeatureRows, type ModelFeatures, type FetchedRows } from './model-features.js';
+export { PredictionLog, type PredictionEntry, type FeedbackEntry } from './prediction-log.js';
+export { feedbackRows, feedbackSql, type FeedbackRow } from './feedback.js';
+export { PREDICTIONS_SUFFIX, FEEDBACK_SUFFIX, predictionsTable, feedbackTable, modelTableStem } from './log-tables.js';
+export {
+  ModelServing,
+  modelRef,
+  type ModelRef,
+  type ModelServingOptions,
+  type PredictRequest,
+  type PredictResponse,
+  type InferRequest,
+  type InferResponse,
+  type ModelMetadata,
+  type FeedbackItem,
+} from './model-serving.js';

@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+import type { Context, Hono } from 'hono';
+import { modelRef, type ModelServing } from '../models/index.js';
+import { parseFeedback, parseInfer, parsePredict } from './model-requests.js';
+import { contextOf } from './request-context.js';
+
+/** What `GET /v2` reports as the server's version. */
+const SERVER_VERSION = '0.1.0';
+
+/**
+ * Online prediction. A model is named `name` (its newest version), `name@alias`, or
+ * `name` followed by `versions/{version}` (a number or an alias):
+ * - `POST /v1/models/{model}/predict`: entity keys in, features fetched from the online store
+ *   through the version's training set, predictions out, every row logged;
+ * - `POST /v2/models/{model}[/versions/{v}]/infer`, `GET /v2/models/{model}[/versions/{v}]`
+ *   and `…/ready`: the Open Inference Protocol (KServe v2) for callers who send the tensors;
+ * - `POST /v1/models/{name}/feedback`: labels for logged predictions.
+ */
+export function registerModelRoutes(app: Hono, serving: ModelServing): void {
+  const text = async (c: Context) => contextOf(c.env)?.text ?? (await c.req.text());
+  const requestId = (c: Context) => c.req.header('x-request-id') ?? randomUUID();
+  const ref = (c: Context) => modelRef(c.req.param('name') ?? '', c.req.param('version'));
+
+  // The protocol's server probes: the process answers, and models load on demand, so ready is live.
+  app.get('/v2/health/live', (c) => c.json({ live: true }));
+  app.get('/v2/health/ready', (c) => c.json({ ready: true }));
+  app.get('/v2', (c) => c.json({ name: 'aquifer', version: SERVER_VERSION, extensions: [] }));
+  for (const path of ['/v1/models/:name/predict', '/v1/models/:name/versions/:version/predict'])
+    app.post(path, async (c) => c.json(await serving.predict(ref(c), parsePredict(await text(c)), requestId(c))));
+  for (const path of ['/v2/models/:name/infer', '/v2/models/:name/versions/:version/infer'])
+    app.post(path, async (c) => c.json(await serving.infer(ref(c), parseInfer(await text(c)))));
+  for (const path of ['/v2/models/:name', '/v2/models/:name/versions/:version']) app.get(path, async (c) => c.json(await serving.metadata(ref(c))));
+  for (const path of ['/v2/models/:name/ready', '/v2/models/:name/versions/:version/ready'])
+    app.get(path, async (c) => {
+      const model = await serving.model(ref(c));
+      return c.json({ name: model.name, version: model.version, ready: true });
+    });
+  app.post('/v1/models/:name/feedback', async (c) =>
+    c.json(await serving.feedback(modelRef(c.req.param('name')).name, parseFeedback(await text(c)), requestId(c))),
+  );
+}

@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../../src/engine/index.js';
+import { feedbackRows, modelTableStem, PredictionLog, predictionsTable, type PredictionEntry } from '../../../src/models/index.js';
+import { Project } from '../../../src/project/index.js';
+import { DeltaTable } from '../../../src/table/index.js';
+import { tempDir } from '../../support/temp.js';
+
+let engine: Engine;
+let project: Project;
+
+beforeAll(async () => {
+  engine = await Engine.create({ threads: 1 });
+  project = await Project.init(await tempDir('aquifer-prediction-log-'));
+});
+
+afterAll(() => engine?.close());
+
+const entry = (model: string, requestId: string, rowIndex: number, prediction: unknown): PredictionEntry => ({
+  requestId,
+  rowIndex,
+  time: new Date(Date.UTC(2026, 0, 1, 0, 0, rowIndex)),
+  model,
+  version: '7',
+  entities: { user_id: `u${rowIndex}` },
+  features: { amount: rowIndex * 1.5, country: 'NZ' },
+  prediction,
+  outputs: { label: prediction, probabilities: [0.25, 0.75] },
+});
+
+describe('the prediction log', () => {
+  it('appends in the background, and flush waits until every entry handed over is committed', async () => {
+    const log = new PredictionLog(project, engine);
+    for (let i = 0; i < 10; i++) log.log([entry('fraud', `r${i}`, 0, i % 2), entry('fraud', `r${i}`, 1, 'text')]);
+    await log.flush();
+    expect(log.failed).toBe(0);
+    const table = await DeltaTable.open(project.tablePath(predictionsTable('fraud')), { engine });
+    const rows = await engine.queryJson(
+      `SELECT request_id, row_index, typeof(time) AS time_type, model, version, entities, features, prediction, outputs FROM (${await (await table.scan()).sql()}) ORDER BY request_id, row_index LIMIT 2`,
+    );
+    expect(rows).toEqual([
+      {
+        request_id: 'r0',
+        // BIGINT, which queryJson gives as text.
+        row_index: '0',
+        time_type: 'TIMESTAMP WITH TIME ZONE',
+        model: 'fraud',
+        version: '7',
+        entities: '{"user_id":"u0"}',
+        features: '{"amount":0,"country":"NZ"}',
+        prediction: '0',
+        outputs: '{"label":0,"probabilities":[0.25,0.75]}',
+      },
+      {
+        request_id: 'r0',
+        row_index: '1',
+        time_type: 'TIMESTAMP WITH TIME ZONE',
+        model: 'fraud',
+        version: '7',
+        entities: '{"user_id":"u1"}',
+        features: '{"amount":1.5,"country":"NZ"}',
+        prediction: '"text"',
+        outputs: '{"label":"text","probabilities":[0.25,0.75]}',
+      },
+    ]);
+    expect(await (await table.scan()).count()).toBe(20);
+  });
+
+  it('counts and logs an append that fails, without throwing at the caller', async () => {
+    const log = new PredictionLog(project, engine);
+    log.log([entry('x'.repeat(300), 'r1', 0, 1)]);
+    await log.flush();
+    expect(log.failed).toBe(1);
+  });
+
+  it('joins labels fed back to their predictions, the latest label per row', async () => {
+    const log = new PredictionLog(project, engine);
+    log.log([entry('churn', 'a', 0, 0), entry('churn', 'a', 1, 1)]);
+    log.log([entry('churn', 'b', 0, 1)]);
+    await log.flush();
+    expect(await feedbackRows(project, engine, 'churn')).toEqual([]);
+    const at = (s: number) => new Date(Date.UTC(2026, 0, 2, 0, 0, s));
+    await log.feedback('churn', 'f1', [
+      { requestId: 'a', rowIndex: 1, label: 0, time: at(1) },
+      { requestId: 'b', rowIndex: 0, label: 1, time: at(1) },
+    ]);
+    await log.feedback('churn', 'f2', [{ requestId: 'a', rowIndex: 1, label: 1, time: at(2) }]);
+    const rows = await feedbackRows(project, engine, 'churn');
+    // In the order predicted (each entry's time is its row index in seconds).
+    expect(rows.map((r) => [r.requestId, r.rowIndex, r.prediction, r.label, r.labeledAt])).toEqual([
+      ['b', 0, 1, 1, '2026-01-02T00:00:01.000Z'],
+      ['a', 1, 1, 1, '2026-01-02T00:00:02.000Z'],
+    ]);
+    expect(rows[1]).toMatchObject({ model: 'churn', version: '7', entities: { user_id: 'u1' }, features: { amount: 1.5, country: 'NZ' } });
+  });
+
+  it('names tables after the model, with characters a table name cannot hold replaced', () => {
+    expect(predictionsTable('fraud')).toBe('fraud__predictions');
+    expect(modelTableStem('team/fraud model')).toBe('team_fraud_model');
+    expect(modelTableStem('_private')).toBe('m_private');
+  });
+});
