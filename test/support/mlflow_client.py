@@ -61,6 +61,9 @@ found = client.search_runs([got.info.experiment_id], filter_string="metrics.acc 
 not_found = client.search_runs([got.info.experiment_id], filter_string="metrics.acc < 0.5")
 versions = client.search_model_versions(f"name = '{name}'")
 loaded = mlflow.onnx.load_model(f"models:/{name}@champion")
+import onnxruntime  # noqa: E402  (after MLflow: the same runtime mlflow.pyfunc would use)
+
+labels, probabilities = onnxruntime.InferenceSession(loaded.SerializeToString()).run(None, {"float_input": X[:5]})
 
 print(
     json.dumps({
@@ -87,5 +90,7 @@ print(
         "search_versions": [v.version for v in versions],
         "loaded_graph_inputs": [i.name for i in loaded.graph.input],
         "loaded_same_bytes": loaded.SerializeToString() == onx.SerializeToString(),
+        "features": X[:5].tolist(),
+        "predicted": {"label": labels.tolist(), "probabilities": probabilities.tolist()},
     })
 )

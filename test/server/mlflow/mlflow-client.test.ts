@@ -43,7 +43,7 @@ async function mlflowClient(experiment: string, model: string): Promise<ReadBack
 }
 
 describe.runIf(present)('the MLflow Python client against aquifer serve', () => {
-  it('logs a run with params, stepped metrics, artifacts, a dataset and a registered ONNX model, and reads back exactly what it logged', async () => {
+  it('logs a run with params, stepped metrics, artifacts, a dataset and a registered ONNX model, and reads back exactly what it logged; the version is served at /v2/models/NAME@champion/infer with the predictions Python gets', async () => {
     const got = await mlflowClient('roundtrip', 'churn-lr');
     expect(got).toMatchObject({
       status: 'FINISHED',
@@ -96,6 +96,21 @@ describe.runIf(present)('the MLflow Python client against aquifer serve', () => 
     } finally {
       await store.close();
     }
+
+    // The registered version is served with no further step, and answers what onnxruntime gave in Python.
+    const predicted = got['predicted'] as { label: number[]; probabilities: number[][] };
+    const infer = await fetch(`${fixture.server.url}/v2/models/churn-lr@champion/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${fixture.tokens.reader}` },
+      body: JSON.stringify({ inputs: [{ name: 'float_input', shape: [5, 4], datatype: 'FP32', data: got['features'] }] }),
+    });
+    const answer = (await infer.json()) as { model_version: string; outputs: { name: string; data: number[] }[] };
+    expect(infer.status, JSON.stringify(answer)).toBe(200);
+    expect(answer.model_version).toBe('1');
+    expect(answer.outputs.find((o) => o.name === 'label')?.data).toEqual(predicted.label);
+    const probabilities = answer.outputs.find((o) => o.name === 'probabilities')?.data ?? [];
+    expect(probabilities).toHaveLength(10);
+    probabilities.forEach((p, i) => expect(Math.abs(p - (predicted.probabilities.flat()[i] as number))).toBeLessThanOrEqual(1e-6));
 
     // A second run registering the same name is its version 2.
     const again = await mlflowClient('roundtrip', 'churn-lr');
