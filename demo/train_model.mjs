@@ -2,7 +2,7 @@
 // read the training set Aquifer hands over (Parquet files and manifest.json in
 // AQUIFER_TRAINING_DIR) with DuckDB, fit a logistic regression by gradient descent, and write
 // it to AQUIFER_MODEL_DIR as an ONNX graph (missing values → 0, standardize, MatMul, Add,
-// Sigmoid; outputs `probability` and `label`), with metrics.json beside it.
+// Sigmoid; outputs `label` and `probability`), with metrics.json beside it.
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -74,7 +74,8 @@ const graph = onnx.GraphProto.create({
   ],
   initializer: [tensor('weights', [k, 1], weights), tensor('bias', [1], [bias]), tensor('zero', [], [0]), tensor('half', [], [0.5])],
   input: [info('features', ['N', k])],
-  output: [info('probability', ['N', 1]), info('label', ['N', 1], onnx.TensorProto.DataType.INT64)],
+  // The label first, as skl2onnx orders a classifier's outputs: the server answers the first as `predictions`.
+  output: [info('label', ['N', 1], onnx.TensorProto.DataType.INT64), info('probability', ['N', 1])],
 });
 const model = onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: 13 }], producerName: 'aquifer-demo', graph });
 await writeFile(path.join(out, 'model.onnx'), onnx.ModelProto.encode(model).finish());

@@ -6,9 +6,10 @@ import { sharedEngine } from '../engine/index.js';
 import { describeError } from '../errors.js';
 import { aggregationView, FeatureRegistry, openAppliedFeatureStore, type FeatureRepository } from '../features/index.js';
 import { ingestFiles, IngestTarget } from '../ingest/index.js';
-import { openModelStore, train } from '../models/index.js';
+import { feedbackRows, openModelStore, train } from '../models/index.js';
 import { Project } from '../project/index.js';
 import { gateFor, renderValidationReport, setGate, validateAndRecord, writeSuite, type ExpectationSuite } from '../quality/index.js';
+import { startServer, TokenStore } from '../server/index.js';
 import { DeltaTable, describeType, jsonRow } from '../table/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -239,6 +240,44 @@ async function main(projectDir: string): Promise<void> {
   } finally {
     await models.close();
   }
+
+  // Serving: the server predicts with the features the training set used, logs every answer, takes labels back.
+  const { token } = await TokenStore.forProject(project).create({ role: 'writer', name: 'demo' });
+  const server = await startServer({ project, engine, port: 0 });
+  const post = async (route: string, body: unknown): Promise<Record<string, unknown>> => {
+    const response = await fetch(`${server.url}${route}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const json = (await response.json()) as Record<string, unknown>;
+    if (!response.ok) throw new Error(`${route} answered ${response.status}: ${JSON.stringify(json)}`);
+    return json;
+  };
+  let answered: Record<string, unknown>;
+  try {
+    const shoppers = ['u0001', 'u0219', 'u0300'];
+    answered = await post('/v1/models/purchase_propensity@champion/predict', { entities: { user_id: shoppers } });
+    const scores = (answered['outputs'] as Record<string, number[][]>)['probability'] ?? [];
+    say(
+      `10. POST /v1/models/purchase_propensity@champion/predict for ${shoppers.join(', ')} on ${server.url}: version ${String(answered['version'])} read their features from the online store and answered`,
+    );
+    shoppers.forEach((user, i) =>
+      say(
+        `     ${user}: purchase probability ${(scores[i]?.[0] ?? NaN).toFixed(3)}, label ${JSON.stringify((answered['predictions'] as unknown[][])[i]?.[0])}`,
+      ),
+    );
+    await post('/v1/models/purchase_propensity/feedback', [
+      { request_id: answered['request_id'], row: 0, label: 1 },
+      { request_id: answered['request_id'], row: 2, label: 0 },
+    ]);
+  } finally {
+    await server.close();
+  }
+  const joined = await feedbackRows(project, engine, 'purchase_propensity');
+  say(
+    `    Every answer is in the Delta table purchase_propensity__predictions (request ${String(answered['request_id'])}, its features and scores); two labels came back through /feedback, and feedbackRows() joins them to what was served (${joined.length} rows with labels), ready to train on exactly what the model saw.`,
+  );
   say();
   say(`Done. The tables are plain Delta Lake: Spark, delta-rs, DuckDB and Polars can read them under ${path.join(project.root, 'tables')}.`);
   say(`Try: npx aquifer table read ${path.relative(process.cwd(), location)} --where "event_type = 'purchase'" --limit 5`);

@@ -8,7 +8,7 @@ import { tempDir } from '../support/temp.js';
 const run = promisify(execFile);
 
 describe('the demo', () => {
-  it('runs end to end on the embedded default, every step from ingestion to a registered model', async () => {
+  it('runs end to end on the embedded default, every step from ingestion to predictions served and labels fed back', async () => {
     const dir = path.join(await tempDir('aquifer-demo-'), 'demo-project');
     const { stdout } = await run(process.execPath, [path.join(REPO_ROOT, 'dist', 'demo', 'main.js'), dir], {
       cwd: REPO_ROOT,
@@ -19,8 +19,10 @@ describe('the demo', () => {
       .split('\n')
       .map((line) => /^(\d+[a-z]?)\. /.exec(line)?.[1])
       .filter((step): step is string => step !== undefined);
-    expect(steps.slice(-2)).toEqual(['8', '9']);
+    expect(steps.slice(-3)).toEqual(['8', '9', '10']);
     expect(stdout).toMatch(/9\. Trained purchase_propensity .* FINISHED, accuracy \d\.\d{3}/);
     expect(stdout).toContain('registered version 1 (model.onnx) as @champion');
+    expect(stdout).toMatch(/u0219: purchase probability 0\.\d{3}, label [01]/);
+    expect(stdout).toContain('(2 rows with labels)');
   }, 320_000);
 });

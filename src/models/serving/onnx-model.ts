@@ -103,9 +103,11 @@ export class OnnxModel implements ServableModel {
     if (perColumn || single === undefined) {
       return this.inputs.map((spec) => {
         const values = rows.map((row, i) => {
-          if (!(spec.name in row) || row[spec.name] === null || row[spec.name] === undefined)
+          const value = row[spec.name];
+          if (value === null && isFloating(spec.datatype)) return NaN;
+          if (value === null || value === undefined)
             throw inputInvalid(`Feature '${spec.name}' is missing for row ${i}`, { input: spec.name, feature: spec.name, row: i, expected: spec.datatype });
-          return row[spec.name];
+          return value;
         });
         const shape = spec.shape.length === 2 ? [rows.length, 1] : [rows.length];
         return { name: spec.name, datatype: spec.datatype, shape, data: checkedValues(spec, values, (i) => ({ feature: spec.name, row: i })) };
@@ -125,6 +127,7 @@ export class OnnxModel implements ServableModel {
       const values = rows.flatMap((row, i) =>
         featureColumns.map((column) => {
           const value = row[column];
+          if (value === null && isFloating(single.datatype)) return NaN;
           if (value === null || value === undefined)
             throw inputInvalid(`Feature '${column}' is missing for row ${i}`, { input: single.name, feature: column, row: i, expected: single.datatype });
           return value;
@@ -194,4 +197,13 @@ function notServable(name: string, version: string, why: string): AquiferError {
     value: { model: name, version },
     hint: 'Serve ONNX models with tensor inputs and outputs.',
   });
+}
+
+/**
+ * A feature with no value (null: an unknown entity, or a window with nothing in it) reaches a
+ * floating-point input as NaN, as pandas hands a null to scikit-learn at training time (and as
+ * scikit-learn's imputers and ONNX's Imputer expect); other input types refuse it.
+ */
+function isFloating(datatype: string): boolean {
+  return datatype === 'FP32' || datatype === 'FP64';
 }

@@ -102,7 +102,7 @@ export function toOrtTensor(
     default: {
       const integer = datatype.startsWith('INT') || datatype.startsWith('UINT');
       const numbers = values.map((v, i) =>
-        typeof v === 'number' && Number.isFinite(v) && (!integer || Number.isInteger(v)) ? v : throwError(fail(i, integer ? 'a whole number' : 'a number')),
+        typeof v === 'number' && (integer ? Number.isInteger(v) : Number.isFinite(v) || Number.isNaN(v)) ? v : throwError(fail(i, integer ? 'a whole number' : 'a number')),
       );
       if (datatype === 'FP16') throw inputInvalid(`Input '${input}' is FP16, which Aquifer cannot feed`, { input, expected: datatype });
       const Array = ARRAYS[type as keyof typeof ARRAYS];

@@ -106,6 +106,13 @@ describe.runIf(runs)('loading registered ONNX versions', () => {
     expect(await code(model.predict([row], ['conv_rate', 'trips']))).toMatchObject({ code: 'MODEL_NOT_SERVABLE' });
   });
 
+  it('feeds a null feature to a floating-point input as NaN, as pandas hands it to scikit-learn at training time', async () => {
+    const model = await loadModel(store, artifacts, 'churn', 1);
+    const result = await model.predict([{ conv_rate: 0.5, acc_rate: null, trips: 3, rating: 4 }], COLUMNS);
+    // A logistic regression without an imputer has no answer for NaN: the score says so instead of an invented one.
+    expect((result.outputs['probabilities'] as number[][])[0]?.every((p) => Number.isNaN(p))).toBe(true);
+  });
+
   it('serves only the tensor outputs of a model exported with ZipMap on', async () => {
     const zipmap = await sklearnLogisticRegression({ ...dataset(200, 1), eval: evalRows, zipmap: true });
     await registerOnnxVersion(store, artifacts, 'zipped', { 'model.onnx': zipmap.bytes });
