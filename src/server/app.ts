@@ -3,12 +3,14 @@ import { AquiferError } from '../errors.js';
 import type { Engine } from '../engine/index.js';
 import type { Project } from '../project/index.js';
 import { errorBody } from './error-body.js';
+import { isMlflowPath, mlflowErrorBody, registerMlflowRoutes } from './mlflow/index.js';
+import { modelStoreOpener, type ModelStoreOpener } from './model-store-opener.js';
 import { featureStoreOpener, registerFeatureRoutes, type FeatureStoreOpener } from './feature-routes.js';
 import { registerIngestRoute } from './ingest-route.js';
 import { registerModelRoutes } from './model-routes.js';
-import { ModelServing } from '../models/index.js';
+import { ArtifactStore, ModelServing } from '../models/index.js';
 import { registerQualityRoute } from './quality-route.js';
-import { ROUTES } from './pipeline/routes.js';
+import { routeList } from './pipeline/routes.js';
 import { contextOf } from './request-context.js';
 import { raceSignal } from './request-deadline.js';
 
@@ -19,9 +21,13 @@ export interface AppOptions {
   idempotencyWindow?: string;
   /** The project's feature store, opened on first use and shared with the server's fast routes. */
   featureStore?: FeatureStoreOpener;
+  /** The project's model store behind the MLflow API (and prediction's default), opened on first use. */
+  modelStore?: ModelStoreOpener;
   /** Online prediction over the project's registry; the caller flushes its log (`close`) when it stops serving. */
   models?: ModelServing;
 }
+
+const MLFLOW_HINT = 'See docs/models.md for the MLflow endpoints Aquifer answers.';
 
 /**
  * The HTTP API's routes. Errors become JSON bodies with the error's code, message and hint,
@@ -47,19 +53,26 @@ export function buildApp(options: AppOptions): Hono {
   const featureStore = options.featureStore ?? featureStoreOpener(options.project, options.engine);
   registerFeatureRoutes(app, featureStore);
   registerQualityRoute(app, { engine: options.engine, project: options.project });
-  registerModelRoutes(app, options.models ?? new ModelServing({ project: options.project, engine: options.engine, featureStore }));
-  app.notFound((c) =>
-    c.json(
+  const modelStore = options.modelStore ?? modelStoreOpener(options.project);
+  registerModelRoutes(app, options.models ?? new ModelServing({ project: options.project, engine: options.engine, featureStore, store: modelStore }));
+  registerMlflowRoutes(app, { store: modelStore, artifacts: ArtifactStore.forProject(options.project.root) });
+  app.notFound((c) => {
+    if (isMlflowPath(c.req.path)) {
+      const { status, body } = mlflowErrorBody(new AquiferError('HTTP_NOT_FOUND', `No MLflow endpoint ${c.req.method} ${c.req.path}`, { hint: MLFLOW_HINT }));
+      return c.json(body, status as 404);
+    }
+    return c.json(
       {
         error: new AquiferError('HTTP_NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`, {
-          hint: `Routes: ${ROUTES.map((r) => `${r.method} ${r.path}`).join(', ')}.`,
+          hint: `Routes: ${routeList().join(', ')}.`,
         }).toJSON(),
       },
       404,
-    ),
-  );
+    );
+  });
   app.onError((error, c) => {
-    const { status, body } = errorBody(error, [options.project.root]);
+    // MLflow's client reads MLflow's error body (it creates an experiment on RESOURCE_DOES_NOT_EXIST).
+    const { status, body } = isMlflowPath(c.req.path) ? mlflowErrorBody(error, [options.project.root]) : errorBody(error, [options.project.root]);
     return c.json(body, status as 400);
   });
   return app;

@@ -12,6 +12,8 @@ import { TokenStore } from './auth/token-store.js';
 import { errorBody } from './error-body.js';
 import { isLoopback } from './loopback.js';
 import { featureStoreOpener, onlineFeaturesJson } from './feature-routes.js';
+import { isMlflowPath, mlflowErrorBody } from './mlflow/index.js';
+import { modelStoreOpener } from './model-store-opener.js';
 import { serverSettings, type ServerLimits } from './pipeline/limits.js';
 import { canonicalTarget } from './pipeline/canonical-path.js';
 import { RequestPipeline } from './pipeline/pipeline.js';
@@ -45,17 +47,21 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const port = checkPort(options.port ?? 0);
   const host = options.host ?? '127.0.0.1';
   const featureStore = featureStoreOpener(options.project, options.engine);
+  // One model store for the MLflow API and prediction: one SQLite connection, closed after the log's last flush.
+  const modelStore = modelStoreOpener(options.project);
   const logDurability = options.project.config.server?.predictionLog;
   const models = new ModelServing({
     project: options.project,
     engine: options.engine,
     featureStore,
+    store: modelStore,
     ...(logDurability === undefined ? {} : { logDurability }),
   });
   const app = buildApp({
     engine: options.engine,
     project: options.project,
     featureStore,
+    modelStore,
     models,
     ...(options.idempotencyWindow === undefined ? {} : { idempotencyWindow: options.idempotencyWindow }),
   });
@@ -72,8 +78,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     response.end(json);
   };
   const fail = (request: http.IncomingMessage, response: http.ServerResponse, error: unknown, headers: http.OutgoingHttpHeaders = {}) => {
-    const { status, body } = errorBody(error, roots);
-    log.debug({ method: request.method, code: body.error.code, status }, 'request refused');
+    // An MLflow client refused by the pipeline (token, limits) still reads MLflow's error body.
+    const { status, body } = isMlflowPath(canonicalPathOf(request.url)) ? mlflowErrorBody(error, roots) : errorBody(error, roots);
+    log.debug({ method: request.method, code: 'error' in body ? body.error.code : body.error_code, status }, 'request refused');
     // A refused body may still be arriving: answer, close the connection, and let the rest
     // drain into nothing rather than into memory.
     const unread = !request.complete;
@@ -163,6 +170,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
             server.closeIdleConnections();
           });
           await models.close();
+          await modelStore.close();
         },
       });
     });
@@ -173,10 +181,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 const HEALTH_PATHS = new Set(['/health', '/v2/health/live', '/v2/health/ready']);
 
 function isHealth(url: string | undefined): boolean {
+  return HEALTH_PATHS.has(canonicalPathOf(url));
+}
+
+/** The canonical path, or the raw one for a target the pipeline refuses (so the refusal still has its route's format). */
+function canonicalPathOf(url: string | undefined): string {
   try {
-    return HEALTH_PATHS.has(canonicalTarget(url ?? '/').path);
+    return canonicalTarget(url ?? '/').path;
   } catch {
-    return false;
+    return (url ?? '').split('?')[0] ?? '';
   }
 }
 

@@ -10,7 +10,10 @@ import { choice, parseNonNegativeInt } from '../options.js';
 
 const ROUTES_HELP = `
 Routes (every one marked with a [role] needs \`Authorization: Bearer <token>\`, see \`aquifer tokens\`):
-${ROUTES.map((r) => `  ${`${r.method} ${r.path}`.padEnd(28)} ${r.role === undefined ? '' : `[${r.role}] `}${r.summary}`).join('\n')}
+${ROUTES.filter((r) => r.group === undefined)
+  .map((r) => `  ${`${r.method} ${r.path}`.padEnd(28)} ${r.role === undefined ? '' : `[${r.role}] `}${r.summary}`)
+  .join('\n')}
+${[...new Set(ROUTES.flatMap((r) => (r.group === undefined ? [] : [r.group])))].map((group) => `  [reader: reads, writer: writes] ${group}`).join('\n')}
 
 Limits (defaults; change them in aquifer.json's "server" section, see docs/security.md):
   body ${DEFAULT_LIMITS.bodyBytes} bytes, JSON depth ${DEFAULT_LIMITS.depth}, ${DEFAULT_LIMITS.records} records, ${DEFAULT_LIMITS.bodyTimeoutMs} ms for a request to arrive,
@@ -19,7 +22,7 @@ Limits (defaults; change them in aquifer.json's "server" section, see docs/secur
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('Serve the HTTP API: ingestion, the Feast-compatible feature server and model predictions, behind bearer tokens.')
+    .description('Serve the HTTP API: ingestion, the Feast-compatible feature server, model predictions and the MLflow tracking API, behind bearer tokens.')
     .option('--project <dir>', 'project folder (must exist, unless --init)', '.')
     .option('--init', 'create the project with the embedded defaults if it is missing')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')

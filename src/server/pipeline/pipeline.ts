@@ -8,7 +8,7 @@ import { checkJsonShape } from './json-shape.js';
 import type { ServerLimits } from './limits.js';
 import { checkOrigin } from './origin.js';
 import { readBody } from './read-body.js';
-import { matchRoute, NDJSON_TYPES, ROUTES, type RouteSpec } from './routes.js';
+import { matchRoute, NDJSON_TYPES, routeList, type RouteSpec } from './routes.js';
 
 /** A request that passed every check: its route, caller and body, ready for a handler. */
 export interface AdmittedRequest {
@@ -17,7 +17,7 @@ export interface AdmittedRequest {
   principal: Principal;
   /** The canonical path (re-encoded) and query, for the router. */
   url: string;
-  /** The whole body, checked UTF-8 (empty for routes without one). */
+  /** The whole body (empty for routes without one); `text` is it checked UTF-8, empty for a raw-body route. */
   body: Buffer;
   text: string;
 }
@@ -60,28 +60,35 @@ export class RequestPipeline {
         hint: `Create one with \`aquifer tokens create --role ${route.role}\`.`,
       });
     const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-    if (route.contentTypes.length > 0 && !route.contentTypes.includes(type))
+    if (route.rawBody !== true && route.contentTypes.length > 0 && !route.contentTypes.includes(type))
       throw new AquiferError('HTTP_UNSUPPORTED_MEDIA_TYPE', `Content-Type '${type || '(none)'}' is not accepted on ${route.path}`, {
         value: type,
         hint: `Send ${route.contentTypes.join(' or ')}.`,
       });
     const body =
-      route.contentTypes.length === 0 && request.headers['content-length'] === undefined && request.headers['transfer-encoding'] === undefined
+      route.rawBody !== true &&
+      route.contentTypes.length === 0 &&
+      request.headers['content-length'] === undefined &&
+      request.headers['transfer-encoding'] === undefined
         ? Buffer.alloc(0)
         : await readBody(request, this.options.limits.bodyBytes, deadline, signal);
-    let text: string;
-    try {
-      text = utf8.decode(body);
-    } catch {
-      throw new AquiferError('HTTP_BODY_INVALID', 'The body is not valid UTF-8', { hint: 'Send UTF-8 encoded JSON.' });
-    }
-    if (route.contentTypes.length > 0) checkJsonShape(text, this.options.limits, NDJSON_TYPES.has(type));
+    // Uploaded files are bytes: decoding them would refuse any binary file.
+    const text = route.rawBody === true ? '' : decodeUtf8(body);
+    if (route.rawBody !== true && route.contentTypes.length > 0) checkJsonShape(text, this.options.limits, NDJSON_TYPES.has(type));
     if (!principal.anonymous && principal.scopes !== undefined && route.scopeNames !== undefined)
       checkScopes(
         principal.scopes,
         route.scopeNames(params, () => parseQuietly(text)),
       );
     return { route, params, principal, url: target.url, body, text };
+  }
+}
+
+function decodeUtf8(body: Buffer): string {
+  try {
+    return utf8.decode(body);
+  } catch {
+    throw new AquiferError('HTTP_BODY_INVALID', 'The body is not valid UTF-8', { hint: 'Send UTF-8 encoded JSON.' });
   }
 }
 
@@ -104,5 +111,5 @@ function parseQuietly(text: string): unknown {
 }
 
 function routesHint(): string {
-  return `Routes: ${ROUTES.map((r) => `${r.method} ${r.path}`).join(', ')}.`;
+  return `Routes: ${routeList().join(', ')}.`;
 }

@@ -1,4 +1,5 @@
 import type { Role } from '../auth/roles.js';
+import { MLFLOW_ROUTES } from '../mlflow/endpoints.js';
 
 const JSON_TYPES = ['application/json'] as const;
 /** The media types of a body of JSON lines (one record per line), which ingestion takes beside a JSON array. */
@@ -7,13 +8,17 @@ const INGEST_TYPES = [...JSON_TYPES, ...NDJSON_TYPES];
 
 /** What the pipeline needs to know about a route before any handler runs. */
 export interface RouteSpec {
-  method: 'GET' | 'POST';
-  /** `:name` matches one path segment. */
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** `:name` matches one path segment; a trailing `*name` matches the rest of the path (one or more segments). */
   path: string;
   /** The least role a token needs; undefined for public routes. */
   role: Role | undefined;
-  /** Accepted body content types; empty for routes without a body. */
+  /** Accepted body content types; empty for routes without a body (unless `rawBody`). */
   contentTypes: readonly string[];
+  /** A body of any content type, kept as bytes: not decoded as UTF-8 nor checked as JSON (artifact uploads). */
+  rawBody?: boolean;
+  /** Routes listed together in help and hints rather than one by one (the MLflow REST API). */
+  group?: string;
   summary: string;
   /** The names a scoped token must cover: tables, push sources, feature views or services. */
   scopeNames?: (params: Readonly<Record<string, string>>, body: () => unknown) => string[];
@@ -55,6 +60,7 @@ export const ROUTES: readonly RouteSpec[] = [
     scopeNames: (_params, body) => [String(field(body(), 'table') ?? '')],
   },
   ...modelRoutes(),
+  ...MLFLOW_ROUTES,
 ];
 
 /**
@@ -90,19 +96,46 @@ function modelRoutes(): RouteSpec[] {
 
 export type RouteMatch = { route: RouteSpec; params: Record<string, string> } | { route: undefined };
 
+interface CompiledRoute {
+  route: RouteSpec;
+  segments: readonly string[];
+  /** The name of a trailing `*name` segment. */
+  rest: string | undefined;
+}
+
+/**
+ * Routes without parameters are found by one map lookup (the online lookup path must not pay
+ * for the MLflow API's dozens of routes); the rest are tried in list order.
+ */
+const exact = new Map<string, RouteSpec>();
+const patterned: CompiledRoute[] = [];
+for (const route of ROUTES) {
+  if (!/\/[:*]/.test(route.path)) {
+    exact.set(`${route.method} ${route.path}`, route);
+    continue;
+  }
+  const segments = route.path.split('/');
+  const last = segments[segments.length - 1] as string;
+  const rest = last.startsWith('*') ? last.slice(1) : undefined;
+  patterned.push({ route, segments: rest === undefined ? segments : segments.slice(0, -1), rest });
+}
+
 export function matchRoute(method: string, path: string): RouteMatch {
-  for (const route of ROUTES) {
-    if (route.method !== method && !(route.method === 'GET' && method === 'HEAD')) continue;
-    const params = matchPath(route.path, path);
-    if (params !== undefined) return { route, params };
+  const wanted = method === 'HEAD' ? 'GET' : method;
+  const route = exact.get(`${wanted} ${path}`);
+  if (route !== undefined) return { route, params: {} };
+  const got = path.split('/');
+  for (const compiled of patterned) {
+    if (compiled.route.method !== wanted) continue;
+    const params = matchPath(compiled, got);
+    if (params !== undefined) return { route: compiled.route, params };
   }
   return { route: undefined };
 }
 
-function matchPath(pattern: string, path: string): Record<string, string> | undefined {
-  const want = pattern.split('/');
-  const got = path.split('/');
-  if (want.length !== got.length) return undefined;
+function matchPath(compiled: CompiledRoute, got: readonly string[]): Record<string, string> | undefined {
+  const want = compiled.segments;
+  if (compiled.rest === undefined ? want.length !== got.length : got.length <= want.length) return undefined;
   const params: Record<string, string> = {};
   for (let i = 0; i < want.length; i++) {
     const w = want[i] as string;
@@ -110,7 +143,22 @@ function matchPath(pattern: string, path: string): Record<string, string> | unde
     if (w.startsWith(':')) params[w.slice(1)] = g;
     else if (w !== g) return undefined;
   }
+  if (compiled.rest !== undefined) params[compiled.rest] = got.slice(want.length).join('/');
   return params;
+}
+
+/** Every route as `METHOD /path`, a group of routes as one entry: for 404 hints and help. */
+export function routeList(): string[] {
+  const groups = new Set<string>();
+  const out: string[] = [];
+  for (const route of ROUTES) {
+    if (route.group === undefined) out.push(`${route.method} ${route.path}`);
+    else if (!groups.has(route.group)) {
+      groups.add(route.group);
+      out.push(route.group);
+    }
+  }
+  return out;
 }
 
 function field(body: unknown, name: string): unknown {
