@@ -80,6 +80,64 @@ describe.skipIf(!present)('model commands', () => {
     expect(JSON.parse(reproduced.stdout)).toMatchObject({ identical: true, expected: { rows: 200 }, actual: { rows: 200 } });
   }, 240_000);
 
+  it('hands the command an MLflow tracking server for its run: what the mlflow client logs and registers lands in the same run and version', async () => {
+    const at = ['--project', project.root];
+    const env = { ...process.env, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0' };
+    const logged = await runCli(
+      [
+        'train',
+        'tracked',
+        '--training-set',
+        'churn_train',
+        '--label',
+        'label',
+        ...at,
+        '--format',
+        'json',
+        '--',
+        MODELS_PYTHON as string,
+        TRAIN_ONNX_SCRIPT,
+        '--mlflow',
+      ],
+      { env },
+    );
+    expect(logged.code, logged.stderr).toBe(0);
+    const run = JSON.parse(logged.stdout).run;
+    expect(run.params).toEqual([{ key: 'solver', value: 'lbfgs' }]);
+    expect(run.metrics.map((m: { key: string }) => m.key).sort()).toEqual(['accuracy', 'loss', 'mlflow_accuracy']);
+    expect(run.status).toBe('FINISHED');
+
+    const registered = await runCli(
+      [
+        'train',
+        'tracked',
+        '--training-set',
+        'churn_train',
+        '--label',
+        'label',
+        ...at,
+        '--format',
+        'json',
+        '--',
+        MODELS_PYTHON as string,
+        TRAIN_ONNX_SCRIPT,
+        '--mlflow-register',
+        'tracked',
+      ],
+      { env },
+    );
+    expect(registered.code, registered.stderr).toBe(0);
+    const out = JSON.parse(registered.stdout);
+    // The version the client registered is the run's: tagged with the training set, not registered twice.
+    expect(out.version).toMatchObject({ name: 'tracked', version: 2, runId: out.run.runId, trainingSet: 'churn_train' });
+    expect(out.version.source).toMatch(/^models:\/m-[0-9a-f]{32}$/);
+    const list = JSON.parse((await runCli(['models', 'list', ...at, '--format', 'json'])).stdout);
+    expect(list.find((m: { name: string }) => m.name === 'tracked')).toMatchObject({ versions: 2 });
+    // The train command's token was for the run only.
+    const tokens = JSON.parse((await runCli(['tokens', 'list', ...at, '--format', 'json'])).stdout);
+    expect(tokens.every((t: { revoked?: string }) => t.revoked !== undefined)).toBe(true);
+  }, 240_000);
+
   it('exits 1 with MODEL_TRAINING_FAILED when the command fails, and 2 without a command', async () => {
     const failed = await runCli([
       'train',

@@ -2,7 +2,8 @@
 (Parquet files and manifest.json in $AQUIFER_TRAINING_DIR), fit a logistic regression, and
 write model.onnx (skl2onnx, ZipMap off: plain `label` and `probabilities` tensors) and
 metrics.json to $AQUIFER_MODEL_DIR. `--fail` exits 3 after reading, `--mlflow` also logs
-through MLflow (MLFLOW_TRACKING_URI and MLFLOW_RUN_ID come from `aquifer train`)."""
+through MLflow (MLFLOW_TRACKING_URI and MLFLOW_RUN_ID come from `aquifer train`), and
+`--mlflow-register NAME` logs the model through mlflow.onnx.log_model instead of writing it."""
 import json
 import os
 import sys
@@ -28,14 +29,19 @@ if "--fail" in sys.argv:
 model = LogisticRegression(C=float(os.environ.get("C", "1.0")), max_iter=500).fit(X, y)
 accuracy = float(model.score(X, y))
 onx = convert_sklearn(model, initial_types=[("features", FloatTensorType([None, X.shape[1]]))], options={id(model): {"zipmap": False}})
-with open(os.path.join(out, "model.onnx"), "wb") as f:
-    f.write(onx.SerializeToString())
+register = sys.argv[sys.argv.index("--mlflow-register") + 1] if "--mlflow-register" in sys.argv else None
+if register is None:
+    with open(os.path.join(out, "model.onnx"), "wb") as f:
+        f.write(onx.SerializeToString())
 with open(os.path.join(out, "metrics.json"), "w") as f:
     json.dump({"accuracy": accuracy, "loss": [1.0, 0.5, 0.25]}, f)
-if "--mlflow" in sys.argv:
+if "--mlflow" in sys.argv or register is not None:
     import mlflow
 
+    # MLFLOW_RUN_ID from `aquifer train`: this continues Aquifer's run rather than starting another.
     with mlflow.start_run():
         mlflow.log_param("solver", "lbfgs")
         mlflow.log_metric("mlflow_accuracy", accuracy)
+        if register is not None:
+            mlflow.onnx.log_model(onx, name="model", registered_model_name=register)
 print(json.dumps({"accuracy": accuracy}))
