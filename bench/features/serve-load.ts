@@ -22,6 +22,10 @@ export interface ServeLoadConfig {
   features: string[];
   /** Distinct request bodies to cycle through. */
   bodies: number;
+  /** The request shape: Feast's lookup (the default), or a prediction's entity keys (`{"entities": {"user_id": ["u1", …]}}`). */
+  shape?: 'feast' | 'predict';
+  /** Sent with every request (an Authorization header). */
+  headers?: Record<string, string>;
 }
 
 export interface ServeLoadResult {
@@ -31,6 +35,8 @@ export interface ServeLoadResult {
   p99Ms: number;
   /** Responses other than 200 in the measured phase. */
   errors: number;
+  /** 200 responses in both phases, warm-up included (what a server that logs answers should have logged). */
+  answered: number;
   requestBytes: number;
   responseBytes: number;
 }
@@ -50,9 +56,17 @@ export function entityIds(count: number, perRequest: number, entityCount: number
   return Array.from({ length: count }, () => Array.from({ length: perRequest }, () => 1 + (next() % entityCount)));
 }
 
-function requestBytes(url: URL, body: string): Buffer {
+/** The prediction request of the models benchmark: entity keys `u<id>` for the model's features. */
+export function predictBody(ids: readonly number[]): string {
+  return JSON.stringify({ entities: { user_id: ids.map((id) => `u${id}`) } });
+}
+
+function requestBytes(url: URL, body: string, headers: Record<string, string> = {}): Buffer {
   const payload = Buffer.from(body);
-  const head = `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${payload.length}\r\nConnection: keep-alive\r\n\r\n`;
+  const extra = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  const head = `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${payload.length}\r\n${extra}Connection: keep-alive\r\n\r\n`;
   return Buffer.concat([Buffer.from(head), payload]);
 }
 
@@ -127,11 +141,14 @@ class Connection {
 async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? '{}') as ServeLoadConfig;
   const url = new URL(config.url);
-  const payloads = entityIds(config.bodies, config.entitiesPerRequest, config.entityCount).map((ids) => requestBytes(url, requestBody(config.features, ids)));
+  const payloads = entityIds(config.bodies, config.entitiesPerRequest, config.entityCount).map((ids) =>
+    requestBytes(url, config.shape === 'predict' ? predictBody(ids) : requestBody(config.features, ids), config.headers),
+  );
   const connections = Array.from({ length: config.concurrency }, () => new Connection(url));
   await Promise.all(connections.map((c) => c.ready()));
   const latencies: number[] = [];
   let errors = 0;
+  let answered = 0;
   let responseBytes = 0;
   let next = 0;
   const warmEnd = performance.now() + config.warmupMs;
@@ -143,6 +160,7 @@ async function main(): Promise<void> {
       if (start >= end) return;
       const { status, bytes } = await connection.send(payloads[next++ % payloads.length] as Buffer);
       const done = performance.now();
+      if (status === 200) answered++;
       // A request counts in the measured phase when it started there.
       if (start >= warmEnd) {
         measuredEnd = Math.max(measuredEnd, done);
@@ -161,6 +179,7 @@ async function main(): Promise<void> {
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
     errors,
+    answered,
     requestBytes: payloads.reduce((sum, p) => sum + p.length, 0) / payloads.length,
     responseBytes: latencies.length === 0 ? 0 : responseBytes / latencies.length,
   };

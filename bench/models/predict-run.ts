@@ -1,0 +1,157 @@
+/**
+ * Online prediction (issue 16): `npm run bench:models-predict`. A 10-feature model (a logistic
+ * regression as an ONNX graph, trained by `train()` on a saved training set) over
+ * BENCH_PREDICT_ENTITIES users (100,000) whose features are materialized in LMDB. Closed-loop
+ * load from BENCH_PREDICT_CLIENTS keep-alive clients (8), BENCH_PREDICT_SECONDS (4) per run
+ * after a 1 s warm-up, 1 and 100 entities per request, BENCH_PREDICT_RUNS (3) alternating runs:
+ * - raw: node:http + one LMDB getMany + one onnxruntime-node run, no token, no log (the limit);
+ * - Aquifer, the prediction log written after the response (the default);
+ * - Aquifer, each response after its log commit (`predictionLog: before-response`).
+ * Each server is its own process, and so is the load generator. Before any timing, the raw
+ * server and Aquifer must answer the same labels and probabilities (within 1e-6) for the same
+ * entities. After the load, every answered row must be in the prediction log (the log keeps
+ * up), and the time the last flush took is printed.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Engine } from '../../src/engine/index.js';
+import { predictionsTable } from '../../src/models/index.js';
+import { CONFIG_FILE, Project } from '../../src/project/index.js';
+import { TokenStore } from '../../src/server/index.js';
+import { DeltaTable } from '../../src/table/index.js';
+import { runJson } from '../child-process.js';
+import { startTsServer, type Service } from '../features/processes.js';
+import { entityIds, predictBody, type ServeLoadConfig, type ServeLoadResult } from '../features/serve-load.js';
+import { benchCache, log, median } from '../table/measure.js';
+import { MODEL, predictProject } from './predict-data.js';
+
+const ENTITIES = Number(process.env['BENCH_PREDICT_ENTITIES'] ?? 100_000);
+const CLIENTS = Number(process.env['BENCH_PREDICT_CLIENTS'] ?? 8);
+const SECONDS = Number(process.env['BENCH_PREDICT_SECONDS'] ?? 4);
+const RUNS = Math.max(1, Number(process.env['BENCH_PREDICT_RUNS'] ?? 3));
+const SHAPES = [1, 100] as const;
+const here = import.meta.dirname;
+
+type Contender = 'raw' | 'after' | 'before';
+const NAMES: Record<Contender, string> = {
+  raw: 'raw: node:http + LMDB + onnxruntime, no log',
+  after: 'Aquifer, log after the response',
+  before: 'Aquifer, response after its log commit',
+};
+
+log(
+  `Machine: ${os.cpus().length} cores; load average at start ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
+const root = path.join(benchCache(), 'models-predict', 'project');
+log(`Setting up ${ENTITIES.toLocaleString('en-US')} users × 10 features, materialized, and a trained model in ${root}`);
+const project = await predictProject(root, ENTITIES);
+const opened = await Project.open(root);
+const { token } = await TokenStore.forProject(opened).create({ role: 'reader', name: 'bench' });
+opened.close();
+
+async function withMode(mode: 'after-response' | 'before-response'): Promise<Service> {
+  const file = path.join(root, CONFIG_FILE);
+  const config = JSON.parse(await readFile(file, 'utf8'));
+  await writeFile(file, JSON.stringify({ ...config, server: { ...config.server, predictionLog: mode } }));
+  return startTsServer(path.join('..', 'models', 'predict-server.ts'), { root });
+}
+
+const servers: Record<Contender, Service> = {
+  raw: await startTsServer(path.join('..', 'models', 'predict-raw-server.ts'), { root, onnxFile: project.onnxFile }),
+  after: await withMode('after-response'),
+  before: await withMode('before-response'),
+};
+const routes: Record<Contender, string> = {
+  raw: `${servers.raw.url}/predict`,
+  after: `${servers.after.url}/v1/models/${MODEL}@champion/predict`,
+  before: `${servers.before.url}/v1/models/${MODEL}@champion/predict`,
+};
+const headers: Record<Contender, Record<string, string>> = {
+  raw: {},
+  after: { authorization: `Bearer ${token}` },
+  before: { authorization: `Bearer ${token}` },
+};
+let loggedRows = 0;
+
+try {
+  // The same answers first.
+  for (const ids of entityIds(5, 100, ENTITIES, 777)) {
+    const answers = await Promise.all(
+      (Object.keys(routes) as Contender[]).map(async (c) => {
+        const response = await fetch(routes[c], { method: 'POST', headers: { 'content-type': 'application/json', ...headers[c] }, body: predictBody(ids) });
+        if (response.status !== 200) throw new Error(`${c} answered ${response.status}: ${await response.text()}`);
+        return (await response.json()) as { outputs: { label: number[][]; probability: number[][] } };
+      }),
+    );
+    const [raw, ...ours] = answers as [(typeof answers)[0], ...typeof answers];
+    for (const answer of ours) {
+      answer.outputs.probability.forEach((p, i) => {
+        if (Math.abs((p[0] ?? NaN) - (raw.outputs.probability[i]?.[0] ?? NaN)) > 1e-6 || answer.outputs.label[i]?.[0] !== raw.outputs.label[i]?.[0])
+          throw new Error(`the servers disagree on entity ${ids[i]}: ${JSON.stringify([p, raw.outputs.probability[i]])}`);
+      });
+      loggedRows += ids.length;
+    }
+  }
+  log('The raw server and both Aquifer modes answered the same labels and probabilities for 500 entities.');
+
+  const figures = new Map<string, ServeLoadResult[]>();
+  for (let run = 0; run < RUNS; run++) {
+    for (const shape of SHAPES) {
+      const order = (['raw', 'after', 'before'] as Contender[]).slice(run % 3).concat((['raw', 'after', 'before'] as Contender[]).slice(0, run % 3));
+      for (const contender of order) {
+        const config: ServeLoadConfig = {
+          url: routes[contender],
+          concurrency: CLIENTS,
+          warmupMs: 1000,
+          durationMs: SECONDS * 1000,
+          entitiesPerRequest: shape,
+          entityCount: ENTITIES,
+          features: [],
+          bodies: 1000,
+          shape: 'predict',
+          headers: headers[contender],
+        };
+        const result = await runJson<ServeLoadResult>(process.execPath, [
+          '--import',
+          'tsx',
+          path.join(here, '..', 'features', 'serve-load.ts'),
+          JSON.stringify(config),
+        ]);
+        if (result.errors > 0) throw new Error(`${contender} answered ${result.errors} errors`);
+        if (contender !== 'raw') loggedRows += result.answered * shape;
+        const key = `${contender}:${shape}`;
+        figures.set(key, [...(figures.get(key) ?? []), result]);
+      }
+    }
+  }
+  await servers.after.stop();
+  await servers.before.stop();
+
+  const engine = await Engine.create();
+  const table = await DeltaTable.open(path.join(root, 'tables', predictionsTable(MODEL)), { engine });
+  const inLog = await (await table.scan()).count();
+  engine.close();
+  if (inLog !== loggedRows) throw new Error(`the prediction log holds ${inLog} rows; ${loggedRows} were answered`);
+  log(`\nThe prediction log holds every one of the ${inLog.toLocaleString('en-US')} rows answered (both modes, warm-ups included).`);
+
+  log(`\n${CLIENTS} clients, ${SECONDS} s per run, median of ${RUNS} runs`);
+  for (const shape of SHAPES) {
+    const rawP99 = median((figures.get(`raw:${shape}`) ?? []).map((r) => r.p99Ms));
+    log(`\n${shape} ${shape === 1 ? 'entity' : 'entities'} per request`);
+    for (const contender of ['raw', 'after', 'before'] as Contender[]) {
+      const runs = figures.get(`${contender}:${shape}`) ?? [];
+      const rps = median(runs.map((r) => r.requests / (r.elapsedMs / 1000)));
+      const p50 = median(runs.map((r) => r.p50Ms));
+      const p99 = median(runs.map((r) => r.p99Ms));
+      log(
+        `  ${NAMES[contender].padEnd(44)} ${rps.toFixed(0).padStart(6)} req/s  p50 ${p50.toFixed(2)} ms  p99 ${p99.toFixed(2)} ms  (p99 ${(p99 / rawP99).toFixed(2)}× raw)`,
+      );
+    }
+  }
+} finally {
+  for (const server of Object.values(servers)) await server.stop();
+}
