@@ -128,16 +128,6 @@ try {
       }
     }
   }
-  await servers.after.stop();
-  await servers.before.stop();
-
-  const engine = await Engine.create();
-  const table = await DeltaTable.open(path.join(root, 'tables', predictionsTable(MODEL)), { engine });
-  const inLog = await (await table.scan()).count();
-  engine.close();
-  if (inLog !== loggedRows) throw new Error(`the prediction log holds ${inLog} rows; ${loggedRows} were answered`);
-  log(`\nThe prediction log holds every one of the ${inLog.toLocaleString('en-US')} rows answered (both modes, warm-ups included).`);
-
   log(`\n${CLIENTS} clients, ${SECONDS} s per run, median of ${RUNS} runs`);
   for (const shape of SHAPES) {
     const rawP99 = median((figures.get(`raw:${shape}`) ?? []).map((r) => r.p99Ms));
@@ -152,6 +142,15 @@ try {
       );
     }
   }
+  await servers.after.stop();
+  await servers.before.stop();
+
+  const engine = await Engine.create();
+  const table = await DeltaTable.open(path.join(root, 'tables', predictionsTable(MODEL)), { engine });
+  const inLog = await (await table.scan()).count();
+  engine.close();
+  if (inLog !== loggedRows) throw new Error(`the prediction log holds ${inLog} rows; ${loggedRows} were answered`);
+  log(`\nThe prediction log holds every one of the ${inLog.toLocaleString('en-US')} rows answered (both modes, warm-ups included).`);
 } finally {
   for (const server of Object.values(servers)) await server.stop();
 }

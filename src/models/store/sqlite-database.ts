@@ -12,6 +12,7 @@ export class SqliteDatabase implements SqlDatabase {
   readonly dialect = 'sqlite' as const;
   private readonly db: Database.Database;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
@@ -47,7 +48,12 @@ export class SqliteDatabase implements SqlDatabase {
   }
 
   private run<T>(sql: string, params: readonly unknown[]): T[] {
-    const statement = this.db.prepare(sql);
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      // Statements are few and fixed (the store's own SQL), so they are kept: preparing one costs more than running it.
+      if (this.statements.size < 512) this.statements.set(sql, statement);
+    }
     const values = params.map((p) => (typeof p === 'boolean' ? Number(p) : p));
     if (statement.reader) return statement.all(...values) as T[];
     statement.run(...values);
