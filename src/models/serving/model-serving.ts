@@ -120,25 +120,23 @@ export class ModelServing {
     const result = await model.predict(rows, spec?.featureColumns);
     const pick = (row: FeatureRow, columns: readonly string[]) => Object.fromEntries(columns.filter((c) => c in row).map((c) => [c, row[c]]));
     await this.logged(
-      this.log.log(
-        rows.map((row, i): PredictionEntry => ({
-          requestId,
-          rowIndex: i,
-          time,
-          model: model.name,
-          version: model.version,
-          entities: pick(row, keyColumns),
-          features:
-            spec === undefined
-              ? pick(
-                  row,
-                  Object.keys(row).filter((k) => !keyColumns.includes(k)),
-                )
-              : pick(row, spec.featureColumns),
-          prediction: result.predictions[i],
-          outputs: Object.fromEntries(Object.entries(result.outputs).map(([name, values]) => [name, values[i]])),
-        })),
-      ),
+      rows.map((row, i): PredictionEntry => ({
+        requestId,
+        rowIndex: i,
+        time,
+        model: model.name,
+        version: model.version,
+        entities: pick(row, keyColumns),
+        features:
+          spec === undefined
+            ? pick(
+                row,
+                Object.keys(row).filter((k) => !keyColumns.includes(k)),
+              )
+            : pick(row, spec.featureColumns),
+        prediction: result.predictions[i],
+        outputs: Object.fromEntries(Object.entries(result.outputs).map(([name, values]) => [name, values[i]])),
+      })),
     );
     return { model: model.name, version: model.version, request_id: requestId, predictions: result.predictions, outputs: result.outputs };
   }
@@ -161,19 +159,17 @@ export class ModelServing {
     const outputRows = outputs.map((output) => [output.name, rowsOf(output)] as const);
     const rows = inputRows[0]?.[1].length ?? 0;
     await this.logged(
-      this.log.log(
-        Array.from({ length: rows }, (_, i) => ({
-          requestId: id,
-          rowIndex: i,
-          time,
-          model: model.name,
-          version: model.version,
-          entities: {},
-          features: Object.fromEntries(inputRows.map(([name, values]) => [name, values[i]])),
-          prediction: outputRows[0]?.[1][i],
-          outputs: Object.fromEntries(outputRows.map(([name, values]) => [name, values[i]])),
-        })),
-      ),
+      Array.from({ length: rows }, (_, i) => ({
+        requestId: id,
+        rowIndex: i,
+        time,
+        model: model.name,
+        version: model.version,
+        entities: {},
+        features: Object.fromEntries(inputRows.map(([name, values]) => [name, values[i]])),
+        prediction: outputRows[0]?.[1][i],
+        outputs: Object.fromEntries(outputRows.map(([name, values]) => [name, values[i]])),
+      })),
     );
     return {
       model_name: model.name,
@@ -194,14 +190,14 @@ export class ModelServing {
     };
   }
 
-  /** Per logDurability: wait for the commit, or let it finish in the background (its failure is logged there). */
-  private async logged(committed: Promise<void>): Promise<void> {
+  /** Per logDurability: answer once the entries are committed, or let them commit in the background (a failure is logged there). */
+  private async logged(entries: PredictionEntry[]): Promise<void> {
     if (this.options.logDurability !== 'before-response') {
-      committed.catch(() => undefined);
+      this.log.log(entries);
       return;
     }
     try {
-      await committed;
+      await this.log.committed(entries);
     } catch (error) {
       throw new AquiferError('MODEL_LOG_FAILED', 'The prediction was made but could not be written to the prediction log, so it is not answered', {
         hint: 'Retry the request; the server log has the cause (a full disk, a table another writer broke).',

@@ -43,13 +43,17 @@ export class PredictionLog {
     private readonly engine: Engine,
   ) {}
 
-  /**
-   * Append the entries of one request. The append runs in the background: the returned
-   * promise settles when it is committed, for a caller that answers only then (the server's
-   * `before-response` mode); a failure is also logged, so a caller already answered can
-   * ignore it.
-   */
-  log(entries: readonly PredictionEntry[]): Promise<void> {
+  /** Append the entries of one request in the background; a failure is logged, never thrown at the caller already answered. */
+  log(entries: readonly PredictionEntry[]): void {
+    void this.append(entries).catch(() => undefined);
+  }
+
+  /** Append the entries of one request; resolves once they are committed, rejects if they cannot be (also logged). */
+  committed(entries: readonly PredictionEntry[]): Promise<void> {
+    return this.append(entries);
+  }
+
+  private append(entries: readonly PredictionEntry[]): Promise<void> {
     if (entries.length === 0) return Promise.resolve();
     const first = entries[0] as PredictionEntry;
     const records = entries.map((e, index) => ({
