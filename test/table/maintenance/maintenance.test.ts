@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -99,6 +99,9 @@ describe('vacuum', () => {
     await writeFile(path.join(t.location, '_staging', 'x', 'leftover.parquet'), 'x');
     await writeFile(path.join(t.location, '.hidden'), 'x');
     await writeFile(path.join(t.location, 'part=p0', 'orphan.parquet'), 'not referenced');
+    // Vacuum takes files written before its start; one written in the same millisecond is not, so the orphan is dated a minute back.
+    const minuteAgo = new Date(Date.now() - 60_000);
+    await utimes(path.join(t.location, 'part=p0', 'orphan.parquet'), minuteAgo, minuteAgo);
     // Retention 0: every removed file has expired, as has everything written before now.
     const dry = await t.vacuum({ retentionHours: 0, force: true, dryRun: true });
     expect(dry.files.sort()).toHaveLength(17);
@@ -120,6 +123,8 @@ describe('vacuum', () => {
       await t.overwrite({ sql: `SELECT * FROM (${rows(0, 50)}) WHERE part = 'p1'` }, { where: "part = 'p1'" });
       await t.optimize();
       await writeFile(path.join(t.location, 'part=p0', 'orphan.parquet'), 'not referenced');
+      const minuteAgo = new Date(Date.now() - 60_000);
+      await utimes(path.join(t.location, 'part=p0', 'orphan.parquet'), minuteAgo, minuteAgo);
       const ours = (await t.vacuum({ retentionHours: 0, force: true, dryRun: true })).files.sort();
       const script =
         'import sys, json\nfrom deltalake import DeltaTable\nprint(json.dumps(sorted(DeltaTable(sys.argv[1]).vacuum(retention_hours=0, dry_run=True, enforce_retention_duration=False, full=True))))';
