@@ -10,13 +10,13 @@
  */
 import { spawn, execFile } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Engine } from '../../src/engine/index.js';
 import { Project } from '../../src/project/index.js';
 import { startServer, TokenStore } from '../../src/server/index.js';
+import { freePort } from '../features/processes.js';
 import { benchCache, log, median } from '../table/measure.js';
 
 const run = promisify(execFile);
@@ -30,17 +30,6 @@ interface Logged {
   seconds: number;
   runs: number;
   summary: unknown;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 async function logRuns(uri: string, token: string | undefined, experiment: string): Promise<Logged> {

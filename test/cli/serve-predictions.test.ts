@@ -31,22 +31,9 @@ describe.runIf(runs)('aquifer serve and the prediction log', () => {
   afterAll(() => engine?.close());
 
   it('commits every prediction it answered before it exits on SIGTERM', async () => {
-    const child = spawn(
-      process.execPath,
-      [path.join(REPO_ROOT, 'dist', 'cli', 'main.js'), 'serve', '--project', project.root, '--port', '0', '--anonymous', 'loopback'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const { child, url, stderr } = await startServe();
     let answered = 0;
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        createInterface({ input: child.stdout }).on('line', (line) => {
-          const found = /at (http:\/\/\S+)/.exec(line);
-          if (found !== null) resolve(found[1] as string);
-        });
-        child.once('exit', () => reject(new Error(`serve exited: ${stderr}`)));
-      });
       const responses = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
           fetch(`${url}/v1/models/lr/predict`, {
@@ -64,7 +51,7 @@ describe.runIf(runs)('aquifer serve and the prediction log', () => {
       child.kill('SIGTERM');
       await exited(child);
     }
-    expect(child.exitCode, stderr).toBe(0);
+    expect(child.exitCode, stderr()).toBe(0);
     const log = await DeltaTable.open(project.tablePath(predictionsTable('lr')), { engine });
     expect(await (await log.scan()).count()).toBe(answered);
   }, 120_000);
