@@ -166,8 +166,12 @@ export class Engine {
   }
 
   /**
-   * Load rows into a new temporary table on the engine's own connection (so later
-   * queries through this engine see it), with DuckDB's appender: no SQL text per row.
+   * Load rows into a new table of the engine's in-memory database (dropped by the caller
+   * when done), with DuckDB's appender: no SQL text per row. The appender works on a
+   * connection of its own: its flush runs synchronously on the calling thread, and on the
+   * shared connection it would collide with a query another request has running there
+   * (DuckDB closes one of the two). A table in the in-memory database, unlike a TEMP one,
+   * is seen by every connection, so the engine's later queries read it by its bare name.
    */
   async createTempTable(
     name: string,
@@ -175,21 +179,24 @@ export class Engine {
     rows: Iterable<readonly (string | bigint | number | null)[]>,
   ): Promise<void> {
     const definition = columns.map((c) => `"${c.name.replaceAll('"', '""')}" ${c.type}`).join(', ');
-    await this.run(`CREATE OR REPLACE TEMP TABLE "${name.replaceAll('"', '""')}" (${definition})`);
-    const appender = await this.guard(name, () => this.connection.createAppender(name));
-    try {
-      for (const row of rows) {
-        columns.forEach((column, index) => {
-          const value = row[index];
-          if (value === null || value === undefined) appender.appendNull();
-          else if (column.type === 'BIGINT') appender.appendBigInt(BigInt(value));
-          else appender.appendVarchar(String(value));
-        });
-        appender.endRow();
+    await this.withConnection(async (connection) => {
+      const create = `CREATE OR REPLACE TABLE "${name.replaceAll('"', '""')}" (${definition})`;
+      await this.guard(create, () => connection.run(create));
+      const appender = await this.guard(name, () => connection.createAppender(name));
+      try {
+        for (const row of rows) {
+          columns.forEach((column, index) => {
+            const value = row[index];
+            if (value === null || value === undefined) appender.appendNull();
+            else if (column.type === 'BIGINT') appender.appendBigInt(BigInt(value));
+            else appender.appendVarchar(String(value));
+          });
+          appender.endRow();
+        }
+      } finally {
+        appender.closeSync();
       }
-    } finally {
-      appender.closeSync();
-    }
+    });
   }
 
   /**

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { Engine } from '../../src/engine/index.js';
+
+describe('loading rows while other work runs on the engine', () => {
+  it('keeps every load and every query whole when they overlap on the shared engine', async () => {
+    const engine = await Engine.create({ threads: 2 });
+    try {
+      const rows = Array.from({ length: 10 }, (_, i) => [i, `row ${i}`] as const);
+      const work: Promise<unknown>[] = [];
+      // Many short queries in flight while appenders flush: when loads shared the engine's
+      // connection, a query starting between the two halves of an appender's flush closed it
+      // ("unsuccessful or closed pending query result"), about once in a few thousand loads.
+      for (let round = 0; round < 2_500; round++) {
+        work.push(engine.query(`SELECT ${round} AS round`));
+        work.push(
+          (async () => {
+            const name = `load_${round}`;
+            await engine.createTempTable(
+              name,
+              [
+                { name: 'id', type: 'BIGINT' },
+                { name: 'label', type: 'VARCHAR' },
+              ],
+              rows,
+            );
+            const counted = await engine.query(`SELECT count(*) AS n, max(label) AS last FROM "${name}"`);
+            await engine.run(`DROP TABLE "${name}"`);
+            return counted;
+          })(),
+        );
+      }
+      const results = await Promise.allSettled(work);
+      expect(results.filter((r) => r.status === 'rejected').map((r) => String(r.reason))).toEqual([]);
+      results.forEach((result, i) => {
+        const value = (result as PromiseFulfilledResult<unknown>).value;
+        expect(value).toEqual(i % 2 === 0 ? [{ round: i / 2 }] : [{ n: 10n, last: 'row 9' }]);
+      });
+    } finally {
+      engine.close();
+    }
+  });
+});
