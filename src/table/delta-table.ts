@@ -20,6 +20,8 @@ import {
   type SnapshotOptions,
 } from './snapshot/index.js';
 import { Scan, type ScanOptions } from './scan/index.js';
+import { jobRunsObserved, reportTableRead } from '../observe/index.js';
+import { describeType } from './schema/index.js';
 import type { Action } from './actions/index.js';
 import { CommitMissingError } from './errors.js';
 import { commitPath, type LastCheckpoint } from './log-segment/index.js';
@@ -249,7 +251,15 @@ export class DeltaTable {
     const snapshotOptions: SnapshotOptions = {};
     if (options.version !== undefined) snapshotOptions.version = options.version;
     if (options.timestamp !== undefined) snapshotOptions.timestamp = options.timestamp;
-    return new Scan(await this.snapshot(snapshotOptions), this.engine, options);
+    const snapshot = await this.snapshot(snapshotOptions);
+    // A read inside a job run is one of its inputs (lineage); nobody listening, nothing is built.
+    if (jobRunsObserved())
+      reportTableRead({
+        location: this.location,
+        version: snapshot.version,
+        fields: snapshot.schema.fields.map((f) => ({ name: f.name, type: describeType(f.type) })),
+      });
+    return new Scan(snapshot, this.engine, options);
   }
 
   /** The actions one commit wrote, for readers that follow a table commit by commit. */

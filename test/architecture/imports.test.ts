@@ -7,18 +7,20 @@ const SRC = path.join(REPO_ROOT, 'src');
 
 /** Which top-level folders each folder may import (DESIGN.md: surfaces → capabilities → table → engine/storage). */
 const ALLOWED: Record<string, readonly string[]> = {
+  observe: [],
   engine: [],
   storage: [],
-  project: ['storage'],
-  table: ['engine', 'storage'],
-  quality: ['table', 'engine', 'storage', 'project'],
-  ingest: ['table', 'engine', 'storage', 'project', 'quality'],
-  features: ['table', 'engine', 'project', 'ingest', 'quality'],
-  models: ['table', 'engine', 'storage', 'project', 'ingest', 'features', 'quality'],
-  conformance: ['table', 'engine', 'storage'],
-  server: ['ingest', 'features', 'quality', 'models', 'table', 'engine', 'project'],
-  cli: ['table', 'engine', 'storage', 'project', 'conformance', 'ingest', 'features', 'quality', 'models', 'server'],
-  demo: ['table', 'engine', 'storage', 'project', 'ingest', 'features', 'quality', 'models', 'server'],
+  project: ['storage', 'observe'],
+  table: ['engine', 'storage', 'observe'],
+  quality: ['table', 'engine', 'storage', 'project', 'observe'],
+  ingest: ['table', 'engine', 'storage', 'project', 'quality', 'observe'],
+  features: ['table', 'engine', 'project', 'ingest', 'quality', 'observe'],
+  models: ['table', 'engine', 'storage', 'project', 'ingest', 'features', 'quality', 'observe'],
+  lineage: ['table', 'engine', 'storage', 'project', 'observe'],
+  conformance: ['table', 'engine', 'storage', 'observe'],
+  server: ['ingest', 'features', 'quality', 'models', 'lineage', 'table', 'engine', 'project', 'observe'],
+  cli: ['table', 'engine', 'storage', 'project', 'conformance', 'ingest', 'features', 'quality', 'models', 'lineage', 'server', 'observe'],
+  demo: ['table', 'engine', 'storage', 'project', 'ingest', 'features', 'quality', 'models', 'lineage', 'server', 'observe'],
 };
 /** Files at the root of src/ that any folder may import. */
 const SHARED_ROOT_FILES = new Set(['errors.ts', 'error-codes.ts', 'log.ts']);

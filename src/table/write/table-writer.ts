@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Engine } from '../../engine/index.js';
 import type { ObjectStore } from '../../storage/index.js';
-import type { Action, AddCdcFile, AddFile, DomainMetadata, Metadata, Protocol, RemoveFile } from '../actions/index.js';
+import type { Action, AddCdcFile, AddFile, CommitInfo, DomainMetadata, Metadata, Protocol, RemoveFile } from '../actions/index.js';
 import {
   checkWriteSupport,
   commitOutcomeUnknown,
@@ -12,8 +12,9 @@ import {
   type TransactionFootprint,
 } from '../commit/index.js';
 import { SchemaInvalidError, WriteInvalidError } from '../errors.js';
-import { checkColumnNames, columnMappingMode, describeType, schemaToString, type StructField, type StructType } from '../schema/index.js';
-import { loadSnapshot, snapshotAfterCommit, type Snapshot } from '../snapshot/index.js';
+import { checkColumnNames, columnMappingMode, describeType, parseSchemaString, schemaToString, type StructField, type StructType } from '../schema/index.js';
+import { jobRunsObserved, reportTableCommit, type DatasetRef } from '../../observe/index.js';
+import { loadSnapshot, snapshotAfterCommit, type CommittedVersion, type Snapshot } from '../snapshot/index.js';
 import { cleanupExpiredLogs, writeCheckpoint, writeCheckpointFromLog } from '../checkpoint/index.js';
 import { log } from '../../log.js';
 import { discardWritten, writeDataFiles, type DataWriteResult, type DataWriteSpec } from './data-writer.js';
@@ -290,7 +291,7 @@ export class TableWriter {
         previousTimestamp: snapshot.timestamp,
         ...readDigest(snapshot),
       });
-      await this.afterCommit(committed, change.metadata?.configuration ?? snapshot.configuration, snapshot);
+      await this.afterCommit(committed, change.metadata?.configuration ?? snapshot.configuration, snapshot, change.lineage);
       return committed.version;
     } catch (error) {
       if (!commitOutcomeUnknown(error)) await discardWritten(this.store, [...change.written, ...(change.cdc ?? [])], change.deletionVectorFiles);
@@ -411,11 +412,48 @@ export class TableWriter {
    * never throws: a failed checkpoint is logged, and readers replay the JSON commits
    * until the next one succeeds.
    */
+  /** Tell whoever observes job runs (lineage) what this commit wrote: never fails the commit. */
+  private report(committed: CommittedVersion, before: Snapshot | undefined, lineage: TableChangeLineage | undefined): void {
+    try {
+      let info: CommitInfo | undefined;
+      let metadata: Metadata | undefined;
+      let rows = 0;
+      let bytes = 0;
+      let files = 0;
+      for (const action of committed.actions) {
+        if (action.kind === 'commitInfo') info = action.commitInfo;
+        else if (action.kind === 'metaData') metadata = action.metaData;
+        else if (action.kind === 'add' && action.add.dataChange !== false) {
+          files++;
+          bytes += action.add.size;
+          rows += recordCount(action.add.stats);
+        }
+      }
+      const schema = metadata === undefined ? before?.schema : parseSchemaString(metadata.schemaString);
+      reportTableCommit({
+        location: this.location,
+        version: committed.version,
+        operation: info?.operation ?? 'WRITE',
+        ...(info?.readVersion === undefined ? {} : { readVersion: info.readVersion }),
+        ...(schema === undefined ? {} : { fields: schema.fields.map((f) => ({ name: f.name, type: describeType(f.type) })) }),
+        rows,
+        bytes,
+        files,
+        ...(lineage?.columnLineage === undefined ? {} : { columnLineage: lineage.columnLineage }),
+        ...(lineage?.datasetLineage === undefined ? {} : { datasetLineage: lineage.datasetLineage }),
+      });
+    } catch (error) {
+      log.warn({ err: error, table: this.location, version: committed.version }, 'could not report a commit to lineage');
+    }
+  }
+
   private async afterCommit(
     { version, committed, followsRead }: CommitResult,
     configuration: Readonly<Record<string, string>>,
     before?: Snapshot,
+    lineage?: TableChangeLineage,
   ): Promise<void> {
+    if (jobRunsObserved()) this.report(committed, before, lineage);
     try {
       // Built only where nothing came between: the commit followed the version read, and that
       // version is still the one read (a table deleted and made anew at the same place is not).
@@ -494,6 +532,21 @@ export interface ChangeSet {
   readsAdd?: (add: AddFile) => boolean;
   /** False for changes that move rows without changing them (compaction): readers of changes skip them. */
   dataChange?: boolean;
+  /** Which columns fed the values written and which decided the rows changed, for lineage. */
+  lineage?: TableChangeLineage;
+}
+
+/** Column lineage of a change, as lineage reports it. */
+export interface TableChangeLineage {
+  columnLineage?: DatasetRef['columnLineage'];
+  datasetLineage?: DatasetRef['datasetLineage'];
+}
+
+/** numRecords from an add's stats, 0 when it has none. */
+function recordCount(stats: string | undefined): number {
+  if (stats === undefined) return 0;
+  const match = /"numRecords"\s*:\s*(\d+)/.exec(stats);
+  return match === null ? 0 : Number(match[1]);
 }
 
 /** What a write that evolves or replaces the schema commits besides its files. */
