@@ -4,5 +4,17 @@
  * nothing is built or sent while nobody does.
  */
 export { tableDataset, type ColumnMetrics, type ColumnSource, type DatasetKind, type DatasetRef, type QualityAssertion, type StreamRange } from './dataset.js';
-export { currentJobRun, JOB_RUN_CHANNEL, JobRun, jobRunsObserved, onJobRun, withJobRun, type JobRunEvent, type JobSpec, type RunState } from './job-run.js';
+export {
+  currentJobRun,
+  JOB_RUN_CHANNEL,
+  JobRun,
+  jobRunsObserved,
+  jobRunsSuppressed,
+  onJobRun,
+  withJobRun,
+  withoutJobRuns,
+  type JobRunEvent,
+  type JobSpec,
+  type RunState,
+} from './job-run.js';
 export { reportTableCommit, reportTableRead, type TableCommitReport, type TableReadReport } from './table-activity.js';

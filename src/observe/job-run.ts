@@ -39,7 +39,7 @@ export interface JobRunEvent {
 /** The diagnostics channel every job run is published on; lineage subscribes to it. */
 export const JOB_RUN_CHANNEL = 'aquifer:job-run';
 const channel = diagnostics.channel(JOB_RUN_CHANNEL);
-const active = new AsyncLocalStorage<JobRun>();
+const active = new AsyncLocalStorage<JobRun | null>();
 
 /**
  * A job run in progress: the datasets it read and wrote so far. Capabilities add what they
@@ -117,7 +117,20 @@ function mergeOutput(known: DatasetRef, added: DatasetRef): DatasetRef {
 
 /** The run the calling code is part of, if any. */
 export function currentJobRun(): JobRun | undefined {
-  return active.getStore();
+  return active.getStore() ?? undefined;
+}
+
+/** Whether the calling code runs inside withoutJobRuns. */
+export function jobRunsSuppressed(): boolean {
+  return active.getStore() === null;
+}
+
+/**
+ * Run `work` with nothing reported: the lineage log's own writes, which would otherwise be
+ * runs that log more runs.
+ */
+export function withoutJobRuns<T>(work: () => Promise<T>): Promise<T> {
+  return active.run(null, work);
 }
 
 function isAbort(error: unknown): boolean {
@@ -130,7 +143,8 @@ function isAbort(error: unknown): boolean {
  * Runs nest: one started inside another names it as its parent.
  */
 export async function withJobRun<T>(job: JobSpec, work: (run: JobRun) => Promise<T>): Promise<T> {
-  const run = new JobRun(job, active.getStore());
+  if (jobRunsSuppressed()) return work(new JobRun(job, undefined));
+  const run = new JobRun(job, currentJobRun());
   run.publish('START');
   let result: T;
   try {
@@ -160,5 +174,5 @@ export function onJobRun(listener: (event: JobRunEvent) => void): () => void {
 
 /** Whether anyone listens: work that only feeds lineage (hashing a file, say) can be skipped when not. */
 export function jobRunsObserved(): boolean {
-  return channel.hasSubscribers;
+  return channel.hasSubscribers && !jobRunsSuppressed();
 }

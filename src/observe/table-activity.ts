@@ -1,6 +1,6 @@
 import type { DatasetRef } from './dataset.js';
 import { tableDataset } from './dataset.js';
-import { currentJobRun, withJobRun } from './job-run.js';
+import { currentJobRun, jobRunsSuppressed, withJobRun } from './job-run.js';
 
 /** One commit the table layer made. */
 export interface TableCommitReport {
@@ -40,6 +40,7 @@ function tableName(location: string): string {
  * read the table); outside any run, the commit is a run of its own (`table.<operation>.<table>`).
  */
 export function reportTableCommit(commit: TableCommitReport): void {
+  if (jobRunsSuppressed()) return;
   const record = (run: NonNullable<ReturnType<typeof currentJobRun>>) => {
     // A change that reads the table (DELETE, UPDATE, MERGE, OPTIMIZE, RESTORE) has the version it read as an input; an append does not.
     if (commit.readVersion !== undefined && commit.operation !== 'WRITE' && commit.operation !== 'STREAMING UPDATE')

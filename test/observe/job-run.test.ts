@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
-import { onJobRun, withJobRun, type JobRunEvent } from '../../src/observe/index.js';
+import { onJobRun, withJobRun, withoutJobRuns, type JobRunEvent } from '../../src/observe/index.js';
 import { DeltaTable } from '../../src/table/index.js';
 import { tempDir } from '../support/temp.js';
 
@@ -91,5 +91,20 @@ describe('job runs', () => {
     const ran = await withJobRun({ name: 'quiet', type: 'JOB' }, async (run) => run.id);
     expect(ran).toMatch(/^[0-9a-f-]{36}$/);
     expect(events).toEqual([]);
+  });
+
+  it('reports nothing from work run withoutJobRuns, commits included', async () => {
+    const engine = await Engine.create({ threads: 1 });
+    const dir = await tempDir('aquifer-job-run-');
+    try {
+      listen();
+      await withoutJobRuns(async () => {
+        const { table } = await DeltaTable.create(`${dir}/log`, { engine, data: { sql: 'SELECT 1 AS id' } });
+        await withJobRun({ name: 'inside', type: 'JOB' }, () => table.append({ sql: 'SELECT 2 AS id' }));
+      });
+      expect(events).toEqual([]);
+    } finally {
+      engine.close();
+    }
   });
 });
