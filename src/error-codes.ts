@@ -153,6 +153,12 @@ export const ERROR_CODES = {
   MODEL_REQUEST_INVALID: entry(400, 'A predict, infer or feedback body is not of the shape the route accepts.'),
   MODEL_LOG_FAILED: entry(503, "A prediction could not be written to its log in the server's before-response mode, so it was not answered."),
   // models: MLflow API
+  // lineage: graph queries
+  LINEAGE_NODE_INVALID: entry(
+    400,
+    'A lineage node or source is not of a form the queries take (model:NAME@VERSION, training-set:NAME[@V], feature-view:NAME, TABLE[@V], TABLE.COLUMN, a file path, kafka:TOPIC[:PARTITION[:FROM-TO]]).',
+  ),
+  LINEAGE_NODE_NOT_FOUND: entry(404, 'No lineage event names that node or source (nothing recorded it as read or written by a completed run).'),
   // surfaces
   HTTP_NOT_FOUND: entry(404, 'No route for that method and path.'),
   HTTP_BODY_INVALID: entry(400, 'The request body is not what the route accepts.'),

@@ -1,3 +1,31 @@
 /** Lineage: every job run as OpenLineage run events, kept in the project and sent where the project says. */
 export * from './openlineage.js';
 export { datasetKind, toRunEvent, type RunEventOptions } from './run-event.js';
+export {
+  downstream,
+  impact,
+  LineageGraph,
+  nodeLabel,
+  renderDot,
+  renderSvg,
+  renderTree,
+  resultRoots,
+  upstream,
+  type LineageDirection,
+  type LineageEdge,
+  type LineageNode,
+  type LineageNodeType,
+  type LineageResult,
+  type RunDataset,
+  type RunRecord,
+  type TableRecord,
+} from './graph/index.js';
+export {
+  MarquezView,
+  type MarquezDataset,
+  type MarquezDatasetId,
+  type MarquezGraphNode,
+  type MarquezJob,
+  type MarquezNamespace,
+  type MarquezRun,
+} from './marquez.js';

@@ -1,0 +1,4 @@
+export { LineageGraph, type RunDataset, type RunRecord, type TableRecord } from './lineage-graph.js';
+export type { LineageEdge, LineageNode, LineageNodeType, LineageResult } from './lineage-node.js';
+export { downstream, impact, upstream } from './queries.js';
+export { nodeLabel, renderDot, renderSvg, renderTree, resultRoots, type LineageDirection } from './render.js';
