@@ -117,6 +117,14 @@ const GROUPS: readonly CommandGroup[] = [
     },
   },
   {
+    commands: [{ name: 'lineage', summary: 'Lineage: OpenLineage events of every job run, and what a model came from or a bad file reached.' }],
+    register: async (program) => {
+      const { lineageGroup, registerLineageQueries } = await import('./commands/lineage-queries.js');
+      // Each part of lineage adds its commands to this one group.
+      registerLineageQueries(lineageGroup(program).addHelpText('after', EXIT_CODES));
+    },
+  },
+  {
     commands: [{ name: 'conformance', summary: 'Run a golden-table conformance suite: PASS/FAIL per case.' }],
     register: async (program) => (await import('./commands/conformance.js')).registerConformance(program),
   },

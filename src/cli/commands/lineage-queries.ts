@@ -1,0 +1,130 @@
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { LineageGraph, renderDot, renderSvg, renderTree, type LineageDirection, type LineageResult, type OpenLineageRunEvent } from '../../lineage/index.js';
+import { choice } from '../options.js';
+import { printJson, printText } from '../output/print.js';
+import { CliUsageError } from '../usage-error.js';
+
+export const LINEAGE_SUMMARY = 'Lineage: OpenLineage events of every job run, and what a model came from or a bad file reached.';
+
+/** The `lineage` command group; each part of lineage adds its commands to it (`events` from the lineage log, the queries here). */
+export function lineageGroup(program: Command): Command {
+  return program.commands.find((c) => c.name() === 'lineage') ?? program.command('lineage').description(LINEAGE_SUMMARY);
+}
+
+interface QueryFlags {
+  format: 'tree' | 'json';
+  dot?: string;
+  svg?: string;
+  events?: string;
+  project: string;
+}
+
+/** Where a query's events come from: a JSONL file of run events (as `aquifer lineage events --format jsonl` prints them). */
+export type EventSource = (flags: { events?: string; project: string }) => Promise<OpenLineageRunEvent[]>;
+
+async function eventsFromFile(file: string): Promise<OpenLineageRunEvent[]> {
+  const text = await readFile(file, 'utf8');
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line, i) => {
+      try {
+        return JSON.parse(line) as OpenLineageRunEvent;
+      } catch (error) {
+        throw new CliUsageError(
+          `Line ${i + 1} of ${file} is not JSON: ${(error as Error).message}`,
+          file,
+          'Pass the output of `aquifer lineage events --format jsonl`.',
+        );
+      }
+    });
+}
+
+const defaultSource: EventSource = async (flags) => {
+  if (flags.events !== undefined) return eventsFromFile(flags.events);
+  throw new CliUsageError(
+    'No lineage events to query: pass --events FILE',
+    flags.project,
+    "Pass --events with a JSONL file of OpenLineage run events (the project's lineage log is read here once it exists).",
+  );
+};
+
+async function answer(result: LineageResult, direction: LineageDirection, flags: QueryFlags): Promise<void> {
+  if (flags.dot !== undefined) await writeFile(flags.dot, renderDot(result));
+  if (flags.svg !== undefined) await writeFile(flags.svg, await renderSvg(result));
+  if (flags.format === 'json') printJson(result);
+  else printText(result.nodes.length === 0 ? '(nothing)' : renderTree(result, direction));
+}
+
+function query(
+  lineage: Command,
+  name: string,
+  argument: string,
+  description: string,
+  direction: LineageDirection,
+  run: (graph: LineageGraph, spec: string) => LineageResult,
+  source: EventSource,
+): void {
+  lineage
+    .command(name)
+    .description(description)
+    .argument(`<${argument}>`, argumentHelp(argument))
+    .option('--format <format>', 'tree (the terminal) or json ({nodes, edges})', choice(['tree', 'json'] as const), 'tree')
+    .option('--dot <file>', 'also write the graph as Graphviz DOT')
+    .option('--svg <file>', 'also write the graph as an SVG picture (Graphviz in WebAssembly, no system binary)')
+    .option('--events <file>', 'read run events from this JSONL file instead of the project')
+    .option('--project <dir>', 'project folder', '.')
+    .action(async (spec: string, flags: QueryFlags) => {
+      const graph = LineageGraph.fromEvents(await source(flags));
+      await answer(run(graph, localPath(spec)), direction, flags);
+    });
+}
+
+function argumentHelp(argument: string): string {
+  switch (argument) {
+    case 'node':
+      return 'model:NAME@VERSION, training-set:NAME[@V], feature-view:NAME, or a table NAME[@VERSION]';
+    case 'source':
+      return 'a file path, kafka:TOPIC[:PARTITION[:FROM-TO]], a table NAME[@VERSION], or TABLE.COLUMN';
+    default:
+      return 'TABLE.COLUMN';
+  }
+}
+
+/** A relative path naming a file here is the absolute path events record. */
+function localPath(spec: string): string {
+  return !spec.includes(':') && spec.includes('/') && !path.isAbsolute(spec) && existsSync(spec) ? path.resolve(spec) : spec;
+}
+
+export function registerLineageQueries(lineage: Command, source: EventSource = defaultSource): void {
+  query(
+    lineage,
+    'upstream',
+    'node',
+    'What a node was made from, down to source files and stream offsets, with versions (only what was loaded at or before a table version).',
+    'upstream',
+    (g, s) => g.upstream(s),
+    source,
+  );
+  query(
+    lineage,
+    'downstream',
+    'source',
+    'Every table version, feature view, training set, model version and prediction table a source reached.',
+    'downstream',
+    (g, s) => g.downstream(s),
+    source,
+  );
+  query(
+    lineage,
+    'impact',
+    'column',
+    'What reads a column (features, training sets, suites, models): what breaks if it is renamed or dropped.',
+    'downstream',
+    (g, s) => g.impact(s),
+    source,
+  );
+}
