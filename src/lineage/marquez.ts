@@ -1,0 +1,377 @@
+import type { Facets, OpenLineageDataset, OpenLineageRunEvent } from './openlineage.js';
+import { datasetKind } from './run-event.js';
+
+/**
+ * Marquez's read API (spec/openapi.yml of MarquezProject/marquez: NamespaceList, JobList,
+ * Job, DatasetList, Dataset, LineageGraph) answered from run events, closely enough for its
+ * web UI. Versions are Aquifer's (a Delta table version, a model version), not Marquez's
+ * UUIDs; jobs and datasets are the ones events named, their inputs and outputs the union
+ * over the job's completed runs.
+ */
+export interface MarquezDatasetId {
+  namespace: string;
+  name: string;
+}
+
+export interface MarquezRun {
+  id: string;
+  createdAt: string;
+  updatedAt: string;
+  nominalStartTime: string | null;
+  nominalEndTime: string | null;
+  state: 'NEW' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'ABORTED';
+  startedAt: string | null;
+  endedAt: string | null;
+  durationMs: number | null;
+  args: Record<string, string>;
+  jobVersion: { namespace: string; name: string; version: string };
+  inputVersions: { namespace: string; name: string; version: string }[];
+  outputVersions: { namespace: string; name: string; version: string }[];
+  facets: Facets;
+}
+
+export interface MarquezJob {
+  id: MarquezDatasetId;
+  type: 'BATCH' | 'STREAM';
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+  namespace: string;
+  inputs: MarquezDatasetId[];
+  outputs: MarquezDatasetId[];
+  location: string | null;
+  description: string | null;
+  latestRun: MarquezRun | null;
+  facets: Facets;
+  currentVersion: string | null;
+}
+
+export interface MarquezDataset {
+  id: MarquezDatasetId;
+  type: 'DB_TABLE' | 'STREAM';
+  name: string;
+  physicalName: string;
+  createdAt: string;
+  updatedAt: string;
+  namespace: string;
+  sourceName: string;
+  fields: { name: string; type: string; tags: string[]; description: string | null }[];
+  tags: string[];
+  lastModifiedAt: string | null;
+  lastLifecycleState: string | null;
+  description: string | null;
+  facets: Facets;
+  currentVersion: string | null;
+  deleted: boolean;
+}
+
+export interface MarquezNamespace {
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+  ownerName: string;
+  description: string | null;
+}
+
+export interface MarquezGraphNode {
+  id: string;
+  type: 'JOB' | 'DATASET';
+  data: MarquezJob | MarquezDataset;
+  inEdges: { origin: string; destination: string }[];
+  outEdges: { origin: string; destination: string }[];
+}
+
+const STATES: Readonly<Record<string, MarquezRun['state']>> = {
+  START: 'RUNNING',
+  RUNNING: 'RUNNING',
+  COMPLETE: 'COMPLETED',
+  FAIL: 'FAILED',
+  ABORT: 'ABORTED',
+  OTHER: 'RUNNING',
+};
+
+interface JobState {
+  namespace: string;
+  name: string;
+  first: string;
+  last: string;
+  inputs: Map<string, MarquezDatasetId>;
+  outputs: Map<string, MarquezDatasetId>;
+  facets: Facets;
+  runs: Map<string, OpenLineageRunEvent[]>;
+  latestRunId: string;
+}
+
+interface DatasetState {
+  namespace: string;
+  name: string;
+  first: string;
+  last: string;
+  lastModified: string | null;
+  facets: Facets;
+  version: string | null;
+}
+
+const key = (namespace: string, name: string) => `${namespace}\n${name}`;
+const byName = <T extends { namespace: string; name: string }>(a: T, b: T) => (key(a.namespace, a.name) < key(b.namespace, b.name) ? -1 : 1);
+
+export class MarquezView {
+  private readonly jobs = new Map<string, JobState>();
+  private readonly datasets = new Map<string, DatasetState>();
+
+  constructor(events: Iterable<OpenLineageRunEvent>) {
+    for (const event of events) this.add(event);
+  }
+
+  namespaces(): { namespaces: MarquezNamespace[] } {
+    const spans = new Map<string, { first: string; last: string }>();
+    for (const item of [...this.jobs.values(), ...this.datasets.values()]) {
+      const known = spans.get(item.namespace);
+      spans.set(item.namespace, {
+        first: known === undefined || item.first < known.first ? item.first : known.first,
+        last: known === undefined || item.last > known.last ? item.last : known.last,
+      });
+    }
+    return {
+      namespaces: [...spans.entries()]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([name, span]) => ({ name, createdAt: span.first, updatedAt: span.last, ownerName: 'aquifer', description: null })),
+    };
+  }
+
+  /** Whether events named this namespace; the caller decides what an unknown one answers. */
+  hasNamespace(namespace: string): boolean {
+    return this.namespaces().namespaces.some((n) => n.name === namespace);
+  }
+
+  jobList(namespace: string, page: { limit?: number; offset?: number } = {}): { jobs: MarquezJob[]; totalCount: number } {
+    const all = [...this.jobs.values()].filter((j) => j.namespace === namespace).sort(byName);
+    return { jobs: paged(all, page).map((j) => this.jobBody(j)), totalCount: all.length };
+  }
+
+  job(namespace: string, name: string): MarquezJob | undefined {
+    const job = this.jobs.get(key(namespace, name));
+    return job === undefined ? undefined : this.jobBody(job);
+  }
+
+  datasetList(namespace: string, page: { limit?: number; offset?: number } = {}): { datasets: MarquezDataset[]; totalCount: number } {
+    const all = [...this.datasets.values()].filter((d) => d.namespace === namespace).sort(byName);
+    return { datasets: paged(all, page).map((d) => datasetBody(d)), totalCount: all.length };
+  }
+
+  dataset(namespace: string, name: string): MarquezDataset | undefined {
+    const dataset = this.datasets.get(key(namespace, name));
+    return dataset === undefined ? undefined : datasetBody(dataset);
+  }
+
+  /** The names events gave datasets of a namespace, for routes whose path lost a name's slashes. */
+  datasetNames(namespace: string): string[] {
+    return [...this.datasets.values()].filter((d) => d.namespace === namespace).map((d) => d.name);
+  }
+
+  /**
+   * `GET /api/v1/lineage?nodeId=dataset:NS:NAME|job:NS:NAME&depth=N`: the nodes within
+   * `depth` hops of the node, both ways, each with its in and out edges; undefined when
+   * the node is unknown.
+   */
+  lineage(nodeId: string, depth = 20): { graph: MarquezGraphNode[] } | undefined {
+    const edges = this.edges();
+    const around = new Map<string, Set<string>>();
+    for (const e of edges) {
+      around.set(e.origin, (around.get(e.origin) ?? new Set()).add(e.destination));
+      around.set(e.destination, (around.get(e.destination) ?? new Set()).add(e.origin));
+    }
+    if (this.nodeData(nodeId) === undefined) return undefined;
+    const seen = new Set([nodeId]);
+    let frontier = [nodeId];
+    for (let hop = 0; hop < depth && frontier.length > 0; hop++) {
+      const next: string[] = [];
+      for (const id of frontier)
+        for (const n of around.get(id) ?? [])
+          if (!seen.has(n)) {
+            seen.add(n);
+            next.push(n);
+          }
+      frontier = next;
+    }
+    const graph = [...seen].sort().flatMap((id): MarquezGraphNode[] => {
+      const data = this.nodeData(id);
+      if (data === undefined) return [];
+      return [
+        {
+          id,
+          type: id.startsWith('job:') ? 'JOB' : 'DATASET',
+          data,
+          inEdges: edges.filter((e) => e.destination === id && seen.has(e.origin)),
+          outEdges: edges.filter((e) => e.origin === id && seen.has(e.destination)),
+        },
+      ];
+    });
+    return { graph };
+  }
+
+  private nodeData(nodeId: string): MarquezJob | MarquezDataset | undefined {
+    const match = /^(job|dataset):(.*)$/.exec(nodeId);
+    if (match === null) return undefined;
+    const rest = match[2] as string;
+    // Namespaces hold colons (`kafka://host:9092`): try each known one as the prefix.
+    const pool = match[1] === 'job' ? this.jobs : this.datasets;
+    for (const item of pool.values())
+      if (rest === `${item.namespace}:${item.name}`) return match[1] === 'job' ? this.jobBody(item as JobState) : datasetBody(item as DatasetState);
+    return undefined;
+  }
+
+  private edges(): { origin: string; destination: string }[] {
+    const out: { origin: string; destination: string }[] = [];
+    for (const job of [...this.jobs.values()].sort(byName)) {
+      const jobId = `job:${job.namespace}:${job.name}`;
+      for (const d of [...job.inputs.values()].sort(byName)) out.push({ origin: `dataset:${d.namespace}:${d.name}`, destination: jobId });
+      for (const d of [...job.outputs.values()].sort(byName)) out.push({ origin: jobId, destination: `dataset:${d.namespace}:${d.name}` });
+    }
+    return out;
+  }
+
+  private add(event: OpenLineageRunEvent): void {
+    const time = event.eventTime;
+    const jobKey = key(event.job.namespace, event.job.name);
+    const job = this.jobs.get(jobKey) ?? {
+      namespace: event.job.namespace,
+      name: event.job.name,
+      first: time,
+      last: time,
+      inputs: new Map<string, MarquezDatasetId>(),
+      outputs: new Map<string, MarquezDatasetId>(),
+      facets: {},
+      runs: new Map<string, OpenLineageRunEvent[]>(),
+      latestRunId: event.run.runId,
+    };
+    this.jobs.set(jobKey, job);
+    if (time < job.first) job.first = time;
+    if (time >= job.last) {
+      job.last = time;
+      job.latestRunId = event.run.runId;
+    }
+    job.facets = { ...job.facets, ...(event.job.facets ?? {}) };
+    job.runs.set(event.run.runId, [...(job.runs.get(event.run.runId) ?? []), event]);
+    const complete = event.eventType === 'COMPLETE';
+    for (const input of event.inputs) {
+      this.seeDataset(input, time, false);
+      if (complete) job.inputs.set(key(input.namespace, input.name), { namespace: input.namespace, name: input.name });
+    }
+    for (const output of event.outputs) {
+      this.seeDataset(output, time, complete);
+      if (complete) job.outputs.set(key(output.namespace, output.name), { namespace: output.namespace, name: output.name });
+    }
+  }
+
+  private seeDataset(dataset: OpenLineageDataset, time: string, modified: boolean): void {
+    const k = key(dataset.namespace, dataset.name);
+    const known = this.datasets.get(k) ?? {
+      namespace: dataset.namespace,
+      name: dataset.name,
+      first: time,
+      last: time,
+      lastModified: null,
+      facets: {},
+      version: null,
+    };
+    this.datasets.set(k, known);
+    if (time < known.first) known.first = time;
+    if (time > known.last) known.last = time;
+    known.facets = { ...known.facets, ...(dataset.facets ?? {}) };
+    if (modified) {
+      known.lastModified = time;
+      const version = dataset.facets?.['version']?.['datasetVersion'];
+      if (typeof version === 'string') known.version = version;
+    }
+  }
+
+  private jobBody(job: JobState): MarquezJob {
+    const streaming = job.facets['jobType']?.['processingType'] === 'STREAMING';
+    return {
+      id: { namespace: job.namespace, name: job.name },
+      type: streaming ? 'STREAM' : 'BATCH',
+      name: job.name,
+      createdAt: job.first,
+      updatedAt: job.last,
+      namespace: job.namespace,
+      inputs: [...job.inputs.values()].sort(byName),
+      outputs: [...job.outputs.values()].sort(byName),
+      location: null,
+      description: typeof job.facets['documentation']?.['description'] === 'string' ? job.facets['documentation']['description'] : null,
+      latestRun: runBody(job, job.runs.get(job.latestRunId) ?? []),
+      facets: job.facets,
+      currentVersion: null,
+    };
+  }
+}
+
+function paged<T>(items: readonly T[], page: { limit?: number; offset?: number }): T[] {
+  const offset = page.offset ?? 0;
+  return items.slice(offset, offset + (page.limit ?? 100));
+}
+
+function versionOf(dataset: OpenLineageDataset): string {
+  const version = dataset.facets?.['version']?.['datasetVersion'];
+  return typeof version === 'string' ? version : '';
+}
+
+function runBody(job: JobState, events: readonly OpenLineageRunEvent[]): MarquezRun | null {
+  const last = events[events.length - 1];
+  const first = events[0];
+  if (last === undefined || first === undefined) return null;
+  const ended = last.eventType === 'COMPLETE' || last.eventType === 'FAIL' || last.eventType === 'ABORT';
+  const nominal = last.run.facets?.['nominalTime']?.['nominalStartTime'];
+  const startedAt = typeof nominal === 'string' ? nominal : first.eventTime;
+  const parameters = last.run.facets?.['executionParameters']?.['parameters'];
+  const args = Array.isArray(parameters)
+    ? Object.fromEntries(
+        parameters.flatMap((p: unknown) => (typeof p === 'object' && p !== null && 'key' in p && 'value' in p ? [[String(p.key), String(p.value)]] : [])),
+      )
+    : {};
+  return {
+    id: last.run.runId,
+    createdAt: first.eventTime,
+    updatedAt: last.eventTime,
+    nominalStartTime: typeof nominal === 'string' ? nominal : null,
+    nominalEndTime: null,
+    state: STATES[last.eventType] ?? 'RUNNING',
+    startedAt,
+    endedAt: ended ? last.eventTime : null,
+    durationMs: ended ? Date.parse(last.eventTime) - Date.parse(startedAt) : null,
+    args,
+    jobVersion: { namespace: job.namespace, name: job.name, version: '' },
+    inputVersions: last.inputs.map((d) => ({ namespace: d.namespace, name: d.name, version: versionOf(d) })),
+    outputVersions: last.outputs.map((d) => ({ namespace: d.namespace, name: d.name, version: versionOf(d) })),
+    facets: last.run.facets ?? {},
+  };
+}
+
+function datasetBody(dataset: DatasetState): MarquezDataset {
+  const kind = datasetKind({ facets: dataset.facets });
+  const fields = dataset.facets['schema']?.['fields'];
+  return {
+    id: { namespace: dataset.namespace, name: dataset.name },
+    type: kind === 'kafka' || kind === 'kinesis' || kind === 'http' ? 'STREAM' : 'DB_TABLE',
+    name: dataset.name,
+    physicalName: dataset.name,
+    createdAt: dataset.first,
+    updatedAt: dataset.last,
+    namespace: dataset.namespace,
+    sourceName: dataset.namespace,
+    fields: Array.isArray(fields)
+      ? fields.flatMap((f: unknown) =>
+          typeof f === 'object' && f !== null && 'name' in f
+            ? [{ name: String(f.name), type: 'type' in f ? String(f.type) : '', tags: [], description: null }]
+            : [],
+        )
+      : [],
+    tags: [],
+    lastModifiedAt: dataset.lastModified,
+    lastLifecycleState: null,
+    description: null,
+    facets: dataset.facets,
+    currentVersion: dataset.version,
+    deleted: false,
+  };
+}
