@@ -161,6 +161,7 @@ export const ERROR_CODES = {
   LINEAGE_NODE_NOT_FOUND: entry(404, 'No lineage event names that node or source (nothing recorded it as read or written by a completed run).'),
   // surfaces
   HTTP_NOT_FOUND: entry(404, 'No route for that method and path.'),
+  HTTP_QUERY_INVALID: entry(400, 'A query parameter is missing or not of the form the route takes.'),
   HTTP_BODY_INVALID: entry(400, 'The request body is not what the route accepts.'),
   HTTP_BODY_TOO_LARGE: entry(413, 'The request body is larger than the limit.'),
   HTTP_UNSUPPORTED_MEDIA_TYPE: entry(415, 'The request content type is not accepted.'),

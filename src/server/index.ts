@@ -1,4 +1,5 @@
 export { startServer, type ServeOptions, type RunningServer } from './serve.js';
+export type { LineageEventSource } from './lineage-routes.js';
 export { statusFor } from './http-status.js';
 export { DEFAULT_LIMITS, type ServerLimits } from './pipeline/limits.js';
 export { ROUTES, type RouteSpec } from './pipeline/routes.js';

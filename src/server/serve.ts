@@ -6,6 +6,7 @@ import type { Engine } from '../engine/index.js';
 import { log } from '../log.js';
 import type { Project } from '../project/index.js';
 import { buildApp } from './app.js';
+import type { LineageEventSource } from './lineage-routes.js';
 import { ModelServing } from '../models/index.js';
 import { Authenticator, type AnonymousAccess } from './auth/authenticator.js';
 import { TokenStore } from './auth/token-store.js';
@@ -32,6 +33,8 @@ export interface ServeOptions {
   limits?: Partial<ServerLimits>;
   /** How long ingestion remembers an Idempotency-Key on the tables it creates ('interval 24 hours' by default). */
   idempotencyWindow?: string;
+  /** The run events the lineage routes query (the project's lineage log by default, once there is one). */
+  lineageEvents?: LineageEventSource;
 }
 
 export interface RunningServer {
@@ -64,6 +67,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     modelStore,
     models,
     ...(options.idempotencyWindow === undefined ? {} : { idempotencyWindow: options.idempotencyWindow }),
+    ...(options.lineageEvents === undefined ? {} : { lineageEvents: options.lineageEvents }),
   });
   const viaApp = getRequestListener(app.fetch);
   const pipeline = new RequestPipeline({

@@ -5,6 +5,7 @@ const JSON_TYPES = ['application/json'] as const;
 /** The media types of a body of JSON lines (one record per line), which ingestion takes beside a JSON array. */
 export const NDJSON_TYPES: ReadonlySet<string> = new Set(['application/x-ndjson', 'application/jsonl', 'application/json-seq', 'application/jsonlines']);
 const INGEST_TYPES = [...JSON_TYPES, ...NDJSON_TYPES];
+const MARQUEZ_GROUP = "Marquez's read API for its web UI: GET /api/v1/namespaces[/{ns}/jobs[/{job}]|/{ns}/datasets[/{dataset}]], /api/v1/lineage?nodeId=";
 
 /** What the pipeline needs to know about a route before any handler runs. */
 export interface RouteSpec {
@@ -61,7 +62,32 @@ export const ROUTES: readonly RouteSpec[] = [
   },
   ...modelRoutes(),
   ...MLFLOW_ROUTES,
+  ...lineageRoutes(),
 ];
+
+/**
+ * Lineage queries and Marquez's read API. An answer spans every table and job of the project,
+ * which no scope names, so a scoped token is refused (an empty name list).
+ */
+function lineageRoutes(): RouteSpec[] {
+  const route = (path: string, summary: string, group?: string): RouteSpec => ({
+    method: 'GET',
+    path,
+    role: 'reader',
+    contentTypes: [],
+    summary,
+    scopeNames: () => [],
+    ...(group === undefined ? {} : { group }),
+  });
+  return [
+    route('/v1/lineage/upstream', 'what a node was made from (?node=model:NAME@VERSION, training-set:NAME, TABLE[@V]): {nodes, edges}'),
+    route('/v1/lineage/downstream', 'what a source reached (?source=a file path, kafka:TOPIC[:P[:FROM-TO]], TABLE[@V], TABLE.COLUMN)'),
+    route('/v1/lineage/impact', 'what reads a column (?column=TABLE.COLUMN): features, training sets, suites, models'),
+    route('/api/v1/namespaces', 'Marquez: namespaces', MARQUEZ_GROUP),
+    route('/api/v1/namespaces/*path', 'Marquez: jobs and datasets of a namespace', MARQUEZ_GROUP),
+    route('/api/v1/lineage', 'Marquez: the lineage graph around a node', MARQUEZ_GROUP),
+  ];
+}
 
 /**
  * Prediction routes. A model is `name`, `name@alias`, or `name` plus `versions/{version}`;

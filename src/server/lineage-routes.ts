@@ -1,0 +1,109 @@
+import type { Context, Hono } from 'hono';
+import { AquiferError } from '../errors.js';
+import { LineageGraph, MarquezView, type LineageResult, type OpenLineageRunEvent } from '../lineage/index.js';
+
+/** Where the lineage routes read run events: the project's lineage log, or what a test hands in. */
+export type LineageEventSource = () => Promise<readonly OpenLineageRunEvent[]>;
+
+function parameter(c: Context, name: string, example: string): string {
+  const value = c.req.query(name);
+  if (value === undefined || value === '')
+    throw new AquiferError('HTTP_QUERY_INVALID', `The query parameter '${name}' is required`, { value: name, hint: `Send ?${name}=${example}.` });
+  return value;
+}
+
+function notFound(what: string, value: string): AquiferError {
+  return new AquiferError('LINEAGE_NODE_NOT_FOUND', `No lineage event names the ${what} '${value}'`, {
+    value,
+    hint: 'List what is known with GET /api/v1/namespaces and /api/v1/namespaces/{namespace}/jobs or /datasets.',
+  });
+}
+
+/**
+ * The lineage queries (`/v1/lineage/upstream?node=`, `/downstream?source=`, `/impact?column=`)
+ * answering `{nodes, edges}`, and Marquez's read API (`/api/v1/namespaces`, jobs, datasets,
+ * `/api/v1/lineage?nodeId=`) closely enough for its web UI. Each request reads the events
+ * again, so an answer includes every run logged before it.
+ */
+export function registerLineageRoutes(app: Hono, events: LineageEventSource): void {
+  const query = (path: string, name: string, example: string, run: (graph: LineageGraph, spec: string) => LineageResult) =>
+    app.get(path, async (c) => {
+      const spec = parameter(c, name, example);
+      return c.json(run(LineageGraph.fromEvents(await events()), spec));
+    });
+  query('/v1/lineage/upstream', 'node', 'model:churn@1', (g, s) => g.upstream(s));
+  query('/v1/lineage/downstream', 'source', '/data/trips.csv', (g, s) => g.downstream(s));
+  query('/v1/lineage/impact', 'column', 'trips.fare', (g, s) => g.impact(s));
+
+  app.get('/api/v1/namespaces', async (c) => c.json(new MarquezView(await events()).namespaces()));
+  app.get('/api/v1/namespaces/*', async (c) => {
+    const view = new MarquezView(await events());
+    const found = marquezPath(view, c.req.path);
+    const page = { limit: integer(c.req.query('limit'), 100), offset: integer(c.req.query('offset'), 0) };
+    switch (found.kind) {
+      case 'jobs':
+        return c.json(view.jobList(found.namespace, page));
+      case 'datasets':
+        return c.json(view.datasetList(found.namespace, page));
+      case 'job': {
+        const job = view.job(found.namespace, found.name);
+        if (job === undefined) throw notFound('job', `${found.namespace}:${found.name}`);
+        return c.json(job);
+      }
+      case 'dataset': {
+        const dataset = view.dataset(found.namespace, found.name);
+        if (dataset === undefined) throw notFound('dataset', `${found.namespace}:${found.name}`);
+        return c.json(dataset);
+      }
+      default:
+        throw new AquiferError('HTTP_NOT_FOUND', `No Marquez endpoint GET ${c.req.path}`, {
+          hint: 'Aquifer answers /api/v1/namespaces, /namespaces/{ns}/jobs[/{job}], /namespaces/{ns}/datasets[/{dataset}] and /lineage.',
+        });
+    }
+  });
+  app.get('/api/v1/lineage', async (c) => {
+    const nodeId = parameter(c, 'nodeId', 'dataset:file:/data/trips.csv');
+    const graph = new MarquezView(await events()).lineage(nodeId, integer(c.req.query('depth'), 20));
+    if (graph === undefined) throw notFound('node', nodeId);
+    return c.json(graph);
+  });
+}
+
+function integer(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value))
+    throw new AquiferError('HTTP_QUERY_INVALID', `'${value}' is not a whole number`, { value, hint: 'Send limit, offset and depth as whole numbers.' });
+  return Number(value);
+}
+
+type MarquezTarget = { kind: 'jobs' | 'datasets'; namespace: string } | { kind: 'job' | 'dataset'; namespace: string; name: string } | { kind: 'none' };
+
+/**
+ * The namespace and name a Marquez path names. The request pipeline folds repeated slashes
+ * and drops empty segments (`aquifer://demo` arrives as `aquifer:/demo`, `/tables/x` as
+ * `tables/x`), so both are matched against the names events gave, compared folded too.
+ */
+function marquezPath(view: MarquezView, rawPath: string): MarquezTarget {
+  const segments = rawPath
+    .split('/')
+    .filter((s) => s !== '')
+    .map((s) => decodeURIComponent(s))
+    .slice(3);
+  const fold = (s: string) =>
+    s
+      .split('/')
+      .filter((p) => p !== '')
+      .join('/');
+  const namespaces = view.namespaces().namespaces.map((n) => n.name);
+  for (let end = segments.length - 1; end >= 1; end--) {
+    const kind = segments[end];
+    if (kind !== 'jobs' && kind !== 'datasets') continue;
+    const namespace = namespaces.find((n) => fold(n) === fold(segments.slice(0, end).join('/')));
+    if (namespace === undefined) continue;
+    const rest = segments.slice(end + 1).join('/');
+    if (rest === '') return { kind, namespace };
+    if (kind === 'jobs') return { kind: 'job', namespace, name: rest };
+    return { kind: 'dataset', namespace, name: view.datasetNames(namespace).find((n) => fold(n) === fold(rest)) ?? rest };
+  }
+  return { kind: 'none' };
+}
