@@ -1,6 +1,7 @@
 /** Lineage: every job run as OpenLineage run events, kept in the project and sent where the project says. */
 export * from './openlineage.js';
 export { datasetKind, toRunEvent, type RunEventOptions } from './run-event.js';
+export { LineageLog, LINEAGE_LOG_SCHEMA, type LineageLogFilter } from './lineage-log.js';
 export {
   downstream,
   impact,

@@ -7,6 +7,7 @@ import { isMlflowPath, mlflowErrorBody, registerMlflowRoutes } from './mlflow/in
 import { modelStoreOpener, type ModelStoreOpener } from './model-store-opener.js';
 import { featureStoreOpener, registerFeatureRoutes, type FeatureStoreOpener } from './feature-routes.js';
 import { registerIngestRoute } from './ingest-route.js';
+import { LineageLog } from '../lineage/index.js';
 import { registerLineageRoutes, type LineageEventSource } from './lineage-routes.js';
 import { registerModelRoutes } from './model-routes.js';
 import { ArtifactStore, ModelServing } from '../models/index.js';
@@ -26,7 +27,7 @@ export interface AppOptions {
   modelStore?: ModelStoreOpener;
   /** Online prediction over the project's registry; the caller flushes its log (`close`) when it stops serving. */
   models?: ModelServing;
-  /** The run events the lineage routes query; none until the project's lineage log is wired here. */
+  /** The run events the lineage routes query: the project's lineage log by default. */
   lineageEvents?: LineageEventSource;
 }
 
@@ -58,7 +59,8 @@ export function buildApp(options: AppOptions): Hono {
   registerQualityRoute(app, { engine: options.engine, project: options.project });
   const modelStore = options.modelStore ?? modelStoreOpener(options.project);
   registerModelRoutes(app, options.models ?? new ModelServing({ project: options.project, engine: options.engine, featureStore, store: modelStore }));
-  registerLineageRoutes(app, options.lineageEvents ?? (async () => []));
+  const lineageLog = LineageLog.forProject(options.project, options.engine);
+  registerLineageRoutes(app, options.lineageEvents ?? (() => lineageLog.events()));
   registerMlflowRoutes(app, { store: modelStore, artifacts: ArtifactStore.forProject(options.project.root) });
   app.notFound((c) => {
     if (isMlflowPath(c.req.path)) {

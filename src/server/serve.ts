@@ -33,7 +33,7 @@ export interface ServeOptions {
   limits?: Partial<ServerLimits>;
   /** How long ingestion remembers an Idempotency-Key on the tables it creates ('interval 24 hours' by default). */
   idempotencyWindow?: string;
-  /** The run events the lineage routes query (the project's lineage log by default, once there is one). */
+  /** The run events the lineage routes query (the project's lineage log by default). */
   lineageEvents?: LineageEventSource;
 }
 

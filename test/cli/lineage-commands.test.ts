@@ -1,13 +1,16 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { LineageResult } from '../../src/lineage/index.js';
+import { Engine } from '../../src/engine/index.js';
+import { LineageLog, type LineageResult } from '../../src/lineage/index.js';
+import { Project } from '../../src/project/index.js';
 import { runCli } from '../support/cli.js';
 import { tempDir } from '../support/temp.js';
 import { pipelineEvents } from '../lineage/graph/pipeline-fixture.js';
 
 let dir: string;
 let events: string;
+let project: string;
 
 beforeAll(async () => {
   dir = await tempDir('aquifer-cli-lineage-');
@@ -18,6 +21,15 @@ beforeAll(async () => {
       .map((e) => `${JSON.stringify(e)}\n`)
       .join(''),
   );
+  project = (await Project.init(path.join(dir, 'project'))).root;
+  const engine = await Engine.create({ threads: 1 });
+  try {
+    const opened = await Project.open(project);
+    await LineageLog.forProject(opened, engine).append(pipelineEvents());
+    opened.close();
+  } finally {
+    engine.close();
+  }
 });
 
 describe('aquifer lineage', () => {
@@ -51,6 +63,13 @@ describe('aquifer lineage', () => {
       'model:churn@1',
       'training-set:driver_training@1',
     ]);
+  });
+
+  it("reads the project's lineage log when no --events file is given", async () => {
+    const result = await runCli(['lineage', 'upstream', 'trips@2', '--project', project, '--format', 'json']);
+    expect(result.code, result.stderr).toBe(0);
+    const graph = JSON.parse(result.stdout) as LineageResult;
+    expect(graph.nodes.filter((n) => n.type === 'file').map((n) => n.path)).toEqual(['/data/a.csv', '/data/b.csv']);
   });
 
   it('refuses an unknown node with a typed error and exit 1', async () => {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
-import type { LineageResult, MarquezDataset, MarquezGraphNode, MarquezJob } from '../../src/lineage/index.js';
+import { LineageLog, type LineageResult, type MarquezDataset, type MarquezGraphNode, type MarquezJob } from '../../src/lineage/index.js';
 import { Project } from '../../src/project/index.js';
 import { startServer, TokenStore, type RunningServer } from '../../src/server/index.js';
 import { pipelineEvents } from '../lineage/graph/pipeline-fixture.js';
@@ -9,6 +9,7 @@ import { tempDir } from '../support/temp.js';
 
 let engine: Engine;
 let server: RunningServer;
+let logged: RunningServer;
 const tokens: Record<string, string> = {};
 
 beforeAll(async () => {
@@ -18,10 +19,13 @@ beforeAll(async () => {
   tokens['reader'] = (await store.create({ role: 'reader' })).token;
   tokens['scoped'] = (await store.create({ role: 'reader', scopes: ['trips'] })).token;
   server = await startServer({ engine, project, port: 0, lineageEvents: async () => pipelineEvents() });
+  await LineageLog.forProject(project, engine).append(pipelineEvents());
+  logged = await startServer({ engine, project, port: 0 });
 });
 
 afterAll(async () => {
   await server?.close();
+  await logged?.close();
   engine?.close();
 });
 
@@ -47,6 +51,13 @@ describe('GET /v1/lineage', () => {
     expect(down.nodes.map((n) => n.id)).toContain('model:churn@1');
     const impact = (await get(`/v1/lineage/impact?column=${q('trips.fare')}`)).body as unknown as LineageResult;
     expect(impact.nodes.filter((n) => n.type === 'suite').map((n) => n.id)).toEqual(['suite:trips_suite']);
+  });
+
+  it("reads the project's lineage log by default", async () => {
+    const response = await fetch(`${logged.url}/v1/lineage/upstream?node=${q('trips@2')}`, { headers: { authorization: `Bearer ${tokens['reader'] ?? ''}` } });
+    expect(response.status).toBe(200);
+    const result = (await response.json()) as LineageResult;
+    expect(result.nodes.filter((n) => n.type === 'file').map((n) => n.path)).toEqual(['/data/a.csv', '/data/b.csv']);
   });
 
   it('refuses unknown nodes, a missing parameter, no token and a scoped token with typed errors', async () => {

@@ -2,7 +2,19 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { LineageGraph, renderDot, renderSvg, renderTree, type LineageDirection, type LineageResult, type OpenLineageRunEvent } from '../../lineage/index.js';
+import { sharedEngine } from '../../engine/index.js';
+import {
+  LineageGraph,
+  LineageLog,
+  renderDot,
+  renderSvg,
+  renderTree,
+  type LineageDirection,
+  type LineageResult,
+  type OpenLineageRunEvent,
+} from '../../lineage/index.js';
+import { Project } from '../../project/index.js';
+import { closeAtExit } from '../close-at-exit.js';
 import { choice } from '../options.js';
 import { printJson, printText } from '../output/print.js';
 import { CliUsageError } from '../usage-error.js';
@@ -22,7 +34,7 @@ interface QueryFlags {
   project: string;
 }
 
-/** Where a query's events come from: a JSONL file of run events (as `aquifer lineage events --format jsonl` prints them). */
+/** Where a query's events come from: the project's lineage log, or a JSONL file of run events (as `aquifer lineage events --format jsonl` prints them). */
 export type EventSource = (flags: { events?: string; project: string }) => Promise<OpenLineageRunEvent[]>;
 
 async function eventsFromFile(file: string): Promise<OpenLineageRunEvent[]> {
@@ -43,13 +55,11 @@ async function eventsFromFile(file: string): Promise<OpenLineageRunEvent[]> {
     });
 }
 
+/** The project's lineage log, or a file of events when --events names one. */
 const defaultSource: EventSource = async (flags) => {
   if (flags.events !== undefined) return eventsFromFile(flags.events);
-  throw new CliUsageError(
-    'No lineage events to query: pass --events FILE',
-    flags.project,
-    "Pass --events with a JSONL file of OpenLineage run events (the project's lineage log is read here once it exists).",
-  );
+  const project = closeAtExit(await Project.open(flags.project));
+  return LineageLog.forProject(project, await sharedEngine()).events();
 };
 
 async function answer(result: LineageResult, direction: LineageDirection, flags: QueryFlags): Promise<void> {
@@ -75,7 +85,7 @@ function query(
     .option('--format <format>', 'tree (the terminal) or json ({nodes, edges})', choice(['tree', 'json'] as const), 'tree')
     .option('--dot <file>', 'also write the graph as Graphviz DOT')
     .option('--svg <file>', 'also write the graph as an SVG picture (Graphviz in WebAssembly, no system binary)')
-    .option('--events <file>', 'read run events from this JSONL file instead of the project')
+    .option('--events <file>', "read run events from this JSONL file instead of the project's lineage log")
     .option('--project <dir>', 'project folder', '.')
     .action(async (spec: string, flags: QueryFlags) => {
       const graph = LineageGraph.fromEvents(await source(flags));
