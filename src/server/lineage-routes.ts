@@ -41,6 +41,8 @@ export function registerLineageRoutes(app: Hono, events: LineageEventSource): vo
     const found = marquezPath(view, c.req.path);
     const page = { limit: integer(c.req.query('limit'), 100), offset: integer(c.req.query('offset'), 0) };
     switch (found.kind) {
+      case 'namespace':
+        return c.json(view.namespaces().namespaces.find((n) => n.name === found.namespace));
       case 'jobs':
         return c.json(view.jobList(found.namespace, page));
       case 'datasets':
@@ -76,7 +78,11 @@ function integer(value: string | undefined, fallback: number): number {
   return Number(value);
 }
 
-type MarquezTarget = { kind: 'jobs' | 'datasets'; namespace: string } | { kind: 'job' | 'dataset'; namespace: string; name: string } | { kind: 'none' };
+type MarquezTarget =
+  | { kind: 'namespace'; namespace: string }
+  | { kind: 'jobs' | 'datasets'; namespace: string }
+  | { kind: 'job' | 'dataset'; namespace: string; name: string }
+  | { kind: 'none' };
 
 /**
  * The namespace and name a Marquez path names. The request pipeline folds repeated slashes
@@ -105,5 +111,6 @@ function marquezPath(view: MarquezView, rawPath: string): MarquezTarget {
     if (kind === 'jobs') return { kind: 'job', namespace, name: rest };
     return { kind: 'dataset', namespace, name: view.datasetNames(namespace).find((n) => fold(n) === fold(rest)) ?? rest };
   }
-  return { kind: 'none' };
+  const namespace = namespaces.find((n) => fold(n) === fold(segments.join('/')));
+  return namespace === undefined ? { kind: 'none' } : { kind: 'namespace', namespace };
 }

@@ -74,6 +74,9 @@ describe("Marquez's read API", () => {
     const answer = await get('/api/v1/namespaces');
     expect(answer.status).toBe(200);
     expect((answer.body['namespaces'] as { name: string }[]).map((n) => n.name)).toEqual(['aquifer://demo', 'demo', 'file', 'kafka://localhost:9092']);
+    const one = await get(`/api/v1/namespaces/${q('kafka://localhost:9092')}`);
+    expect(one.body).toMatchObject({ name: 'kafka://localhost:9092', ownerName: 'aquifer' });
+    expect(code(await get('/api/v1/namespaces/nope'))).toBe('404 HTTP_NOT_FOUND');
   });
 
   it('lists and shows jobs, the latest run with its state', async () => {
