@@ -2,3 +2,5 @@
 export * from './openlineage.js';
 export { datasetKind, toRunEvent, type RunEventOptions } from './run-event.js';
 export { LineageLog, LINEAGE_LOG_SCHEMA, type LineageLogFilter } from './lineage-log.js';
+export { recordLineage, lineageNamespace, lineageSpoolDir, type LineageRecorder, type RecordLineageOptions } from './recorder.js';
+export { HttpLineageSink, DEFAULT_LINEAGE_ENDPOINT, type HttpSinkOptions } from './http-sink.js';
