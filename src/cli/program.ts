@@ -117,6 +117,14 @@ const GROUPS: readonly CommandGroup[] = [
     },
   },
   {
+    commands: [{ name: 'lineage', summary: "Lineage: every job run's OpenLineage events, kept in the project (and sent where aquifer.json says)." }],
+    register: async (program) => {
+      const { lineageGroup, registerLineageEvents } = await import('./commands/lineage.js');
+      // Each part of lineage adds its commands to this one group.
+      registerLineageEvents(lineageGroup(program));
+    },
+  },
+  {
     commands: [{ name: 'conformance', summary: 'Run a golden-table conformance suite: PASS/FAIL per case.' }],
     register: async (program) => (await import('./commands/conformance.js')).registerConformance(program),
   },
