@@ -2,7 +2,7 @@ import path from 'node:path';
 import { quoteLiteral, type Engine } from '../engine/index.js';
 import { withoutJobRuns } from '../observe/index.js';
 import type { Project } from '../project/index.js';
-import { field, openOrCreateTable, primitive, struct, type DeltaTable, type StructType } from '../table/index.js';
+import { DeltaTable, field, openOrCreateTable, primitive, struct, TableNotFoundError, type StructType } from '../table/index.js';
 import type { OpenLineageRunEvent } from './openlineage.js';
 
 /** The log's columns: what filters need as columns, and the event itself as the text a consumer is sent. */
@@ -83,7 +83,8 @@ export class LineageLog {
   /** The logged events' JSON texts, exactly as stored (and sent), in the order they were appended. */
   async texts(filter: LineageLogFilter = {}): Promise<string[]> {
     return withoutJobRuns(async () => {
-      const table = await this.open();
+      const table = await this.openExisting();
+      if (table === undefined) return [];
       const where: string[] = [];
       if (filter.since !== undefined) where.push(`event_time >= ${quoteLiteral(filter.since.toISOString())}::TIMESTAMPTZ`);
       if (filter.runId !== undefined) where.push(`run_id = ${quoteLiteral(filter.runId)}`);
@@ -92,6 +93,19 @@ export class LineageLog {
       const rows = await this.engine.queryJson(`SELECT event FROM (${await scan.sql()}) ORDER BY sequence`);
       return rows.map((row) => String(row['event']));
     });
+  }
+
+  /** The log if anything was ever appended: reading a project's lineage creates nothing. */
+  private async openExisting(): Promise<DeltaTable | undefined> {
+    if (this.table !== undefined) return this.table;
+    const table = await DeltaTable.open(this.location, { engine: this.engine, stores: this.project.stores });
+    try {
+      await table.snapshot();
+      return table;
+    } catch (error) {
+      if (error instanceof TableNotFoundError) return undefined;
+      throw error;
+    }
   }
 
   private open(): Promise<DeltaTable> {

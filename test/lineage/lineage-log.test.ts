@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
 import { LineageLog, toRunEvent, type OpenLineageRunEvent } from '../../src/lineage/index.js';
@@ -30,6 +31,8 @@ describe('LineageLog', () => {
     const project = await Project.init(await tempDir('aquifer-lineage-log-'), 'demo');
     const log = LineageLog.forProject(project, engine);
     expect(await log.events()).toEqual([]);
+    // Reading an empty project's lineage creates nothing.
+    expect(existsSync(log.location)).toBe(false);
     const first = [
       runEvent('b.job', '00000000-0000-0000-0000-000000000002', 'START', '2026-01-01T00:00:02.000Z'),
       runEvent('a.job', '00000000-0000-0000-0000-000000000001', 'START', '2026-01-01T00:00:01.000Z'),
