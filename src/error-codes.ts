@@ -153,6 +153,14 @@ export const ERROR_CODES = {
   MODEL_REQUEST_INVALID: entry(400, 'A predict, infer or feedback body is not of the shape the route accepts.'),
   MODEL_LOG_FAILED: entry(503, "A prediction could not be written to its log in the server's before-response mode, so it was not answered."),
   // models: MLflow API
+  // lineage: the log and its HTTP sink
+  LINEAGE_SINK_UNREACHABLE: entry(
+    503,
+    'The OpenLineage HTTP endpoint did not accept events after retries; they stay in .aquifer/lineage-spool and are sent later.',
+  ),
+  LINEAGE_SINK_REJECTED: entry(422, 'The OpenLineage HTTP endpoint refused an event (HTTP 4xx); it was moved to .aquifer/lineage-spool/rejected.'),
+  LINEAGE_API_KEY_MISSING: entry(401, 'The environment variable named by lineage.http.apiKeyEnv is not set.'),
+  LINEAGE_FILTER_INVALID: entry(400, 'A lineage event filter is not valid (a --since that is not an ISO 8601 time).'),
   // lineage: graph queries
   LINEAGE_NODE_INVALID: entry(
     400,

@@ -1,6 +1,6 @@
 /**
  * The `aquifer` package: everything the docs call library API. The capabilities are also
- * subpaths (`aquifer/table`, `aquifer/features`, `aquifer/ingest`, `aquifer/quality`, `aquifer/server`) for
+ * subpaths (`aquifer/table`, `aquifer/features`, `aquifer/ingest`, `aquifer/quality`, `aquifer/server`, `aquifer/lineage`) for
  * programs that want one without loading the others' dependencies (Kafka, AWS, hono).
  */
 export { AquiferError, isAquiferError, describeError, ERROR_CODES, isErrorCode, type ErrorCode, type ErrorCodeEntry } from './errors.js';
@@ -28,7 +28,7 @@ export {
   ObjectNotFoundError,
   StorageError,
 } from './storage/index.js';
-export { Project, CONFIG_FILE, type ProjectConfig } from './project/index.js';
+export { Project, CONFIG_FILE, type ProjectConfig, type LineageConfig } from './project/index.js';
 export * from './features/index.js';
 export * from './ingest/index.js';
 export * from './quality/index.js';
@@ -37,3 +37,4 @@ export type { TableSource } from './features/index.js';
 export type { TableSource as QualityTableSource } from './quality/index.js';
 export * from './models/index.js';
 export * from './server/index.js';
+export * from './lineage/index.js';

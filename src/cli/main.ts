@@ -3,7 +3,7 @@ import { CommanderError } from 'commander';
 import { ERROR_CODES, isAquiferError } from '../errors.js';
 import { log } from '../log.js';
 import { ExitCode } from './exit-codes.js';
-import { closeOpened } from './close-at-exit.js';
+import { closeOpened, finishOpened } from './close-at-exit.js';
 import { buildProgram } from './program.js';
 import { CliUsageError } from './usage-error.js';
 
@@ -38,6 +38,8 @@ async function main(argv: string[]): Promise<number> {
     );
     return ExitCode.INTERNAL;
   } finally {
+    // Lineage is flushed while the project's stores are still open.
+    await finishOpened();
     closeOpened();
   }
 }

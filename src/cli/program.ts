@@ -117,11 +117,21 @@ const GROUPS: readonly CommandGroup[] = [
     },
   },
   {
-    commands: [{ name: 'lineage', summary: 'Lineage: OpenLineage events of every job run, and what a model came from or a bad file reached.' }],
+    commands: [
+      {
+        name: 'lineage',
+        summary: "Lineage: every job run's OpenLineage events, kept in the project, and what a model came from or a bad file reached.",
+      },
+    ],
     register: async (program) => {
-      const { lineageGroup, registerLineageQueries } = await import('./commands/lineage-queries.js');
+      const [{ lineageGroup, registerLineageQueries }, { registerLineageEvents }] = await Promise.all([
+        import('./commands/lineage-queries.js'),
+        import('./commands/lineage.js'),
+      ]);
       // Each part of lineage adds its commands to this one group.
-      registerLineageQueries(lineageGroup(program).addHelpText('after', EXIT_CODES));
+      const group = lineageGroup(program).addHelpText('after', EXIT_CODES);
+      registerLineageEvents(group);
+      registerLineageQueries(group);
     },
   },
   {

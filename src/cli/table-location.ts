@@ -5,6 +5,7 @@ import { Project } from '../project/index.js';
 import { parseS3Uri, type ObjectStorePool } from '../storage/index.js';
 import { gateFor, type QualityGate } from '../quality/index.js';
 import { closeAtExit } from './close-at-exit.js';
+import { recordCommandLineage } from './command-project.js';
 
 /**
  * The project the running command's table argument was resolved in. The CLI runs one
@@ -44,6 +45,8 @@ export async function tableInProject(project: Project, argument: string, cwd = p
 export async function resolveTableArgument(argument: string, projectDir: string | undefined, cwd = process.cwd()): Promise<string> {
   argumentProjectDir = projectDir;
   if (await isPath(argument, cwd)) {
+    // A table by path inside the working project is still the project's: its runs are recorded too.
+    if (!/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(argument)) await projectIfAny(projectDir, cwd).catch(() => undefined);
     // An s3:// table in the project's bucket is opened with the project's S3 settings too.
     if (/^s3a?:\/\//i.test(argument)) {
       const project = await projectIfAny(projectDir, cwd);
@@ -84,7 +87,8 @@ export function gateWarningLines(warnings: readonly { suite: string; type: strin
 /** The project at --project (which must be one), else the working folder's when it is one. */
 async function projectIfAny(projectDir: string | undefined, cwd: string): Promise<Project | undefined> {
   try {
-    return closeAtExit(await Project.open(projectDir ?? cwd));
+    // The command's runs in the project (table writes, ingests) are its lineage.
+    return recordCommandLineage(closeAtExit(await Project.open(projectDir ?? cwd)));
   } catch (error) {
     if (projectDir === undefined && error instanceof AquiferError && error.code === 'PROJECT_NOT_FOUND') return undefined;
     throw error;

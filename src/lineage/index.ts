@@ -30,3 +30,5 @@ export {
   type MarquezNamespace,
   type MarquezRun,
 } from './marquez.js';
+export { recordLineage, lineageNamespace, lineageSpoolDir, type LineageRecorder, type RecordLineageOptions } from './recorder.js';
+export { HttpLineageSink, DEFAULT_LINEAGE_ENDPOINT, type HttpSinkOptions } from './http-sink.js';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { quoteLiteral, type Engine } from '../engine/index.js';
 import { withoutJobRuns } from '../observe/index.js';
 import type { Project } from '../project/index.js';
-import { field, openOrCreateTable, primitive, struct, type DeltaTable, type StructType } from '../table/index.js';
+import { DeltaTable, field, openOrCreateTable, primitive, struct, CommitConflictError, TableNotFoundError, type StructType } from '../table/index.js';
 import type { OpenLineageRunEvent } from './openlineage.js';
 
 /** The log's columns: what filters need as columns, and the event itself as the text a consumer is sent. */
@@ -16,6 +16,10 @@ export const LINEAGE_LOG_SCHEMA: StructType = struct([
   /** The event's JSON exactly as an OpenLineage endpoint is sent it. */
   field('event', primitive('string'), false),
 ]);
+
+/** The application transaction each append commits with, its version the last sequence number appended. */
+const SEQUENCE_APP_ID = 'aquifer.lineage';
+const MAX_APPEND_ATTEMPTS = 20;
 
 export interface LineageLogFilter {
   /** Events at or after this time. */
@@ -32,8 +36,6 @@ export interface LineageLogFilter {
  */
 export class LineageLog {
   private table: Promise<DeltaTable> | undefined;
-  /** The next sequence number and the table version it was computed at. */
-  private next: { sequence: number; version: number } | undefined;
 
   private constructor(
     readonly location: string,
@@ -50,29 +52,54 @@ export class LineageLog {
     if (events.length === 0) return;
     await withoutJobRuns(async () => {
       const table = await this.open();
-      const snapshot = await table.snapshot();
-      // Another writer (the server, another command) may have appended since: count from what is there then.
-      if (this.next === undefined || this.next.version !== snapshot.version) {
-        const rows = await this.engine.queryJson(
-          `SELECT max(sequence) AS last FROM (${await (await table.scan({ version: snapshot.version, columns: ['sequence'] })).sql()})`,
-        );
-        const last = rows[0]?.['last'];
-        this.next = { sequence: last === null || last === undefined ? 0 : Number(last) + 1, version: snapshot.version };
+      // Another writer (the server, another command) may append at the same time: its commit
+      // carries the same application transaction, so ours conflicts or is skipped, and is
+      // numbered again after it.
+      for (let attempt = 1; ; attempt++) {
+        const { first, version } = await this.nextSequence(table);
+        const last = first + events.length - 1;
+        try {
+          const result = await table.append(
+            {
+              rows: events.map((event, index) => ({
+                sequence: first + index,
+                event_time: event.eventTime,
+                event_type: event.eventType,
+                run_id: event.run.runId,
+                job_namespace: event.job.namespace,
+                job_name: event.job.name,
+                event: JSON.stringify(event),
+              })),
+            },
+            { txn: { appId: SEQUENCE_APP_ID, version: last } },
+          );
+          if (!result.skipped) return;
+        } catch (error) {
+          if (!(error instanceof CommitConflictError) || attempt >= MAX_APPEND_ATTEMPTS) throw error;
+        }
+        if (attempt >= MAX_APPEND_ATTEMPTS)
+          throw new CommitConflictError(`The lineage log at ${this.location} kept being appended to by other writers`, {
+            version,
+            reason: 'CONCURRENT_TRANSACTION',
+            appId: SEQUENCE_APP_ID,
+          });
       }
-      const first = this.next.sequence;
-      const result = await table.append({
-        rows: events.map((event, index) => ({
-          sequence: first + index,
-          event_time: event.eventTime,
-          event_type: event.eventType,
-          run_id: event.run.runId,
-          job_namespace: event.job.namespace,
-          job_name: event.job.name,
-          event: JSON.stringify(event),
-        })),
-      });
-      this.next = { sequence: first + events.length, version: result.version };
     });
+  }
+
+  /** The sequence number after the last one logged: the version of the log's application transaction. */
+  private async nextSequence(table: DeltaTable): Promise<{ first: number; version: number }> {
+    const snapshot = await table.snapshot();
+    const at = (first: number) => ({ first, version: snapshot.version });
+    const last = snapshot.txnVersion(SEQUENCE_APP_ID);
+    if (last !== undefined) return at(last + 1);
+    if (snapshot.version === 0) return at(0);
+    // The transaction expired from the log (a retention someone set): count from the rows.
+    const rows = await this.engine.queryJson(
+      `SELECT max(sequence) AS last FROM (${await (await table.scan({ version: snapshot.version, columns: ['sequence'] })).sql()})`,
+    );
+    const max = rows[0]?.['last'];
+    return at(max === null || max === undefined ? 0 : Number(max) + 1);
   }
 
   /** The logged events matching the filter, in the order they were appended. */
@@ -83,7 +110,8 @@ export class LineageLog {
   /** The logged events' JSON texts, exactly as stored (and sent), in the order they were appended. */
   async texts(filter: LineageLogFilter = {}): Promise<string[]> {
     return withoutJobRuns(async () => {
-      const table = await this.open();
+      const table = await this.openExisting();
+      if (table === undefined) return [];
       const where: string[] = [];
       if (filter.since !== undefined) where.push(`event_time >= ${quoteLiteral(filter.since.toISOString())}::TIMESTAMPTZ`);
       if (filter.runId !== undefined) where.push(`run_id = ${quoteLiteral(filter.runId)}`);
@@ -92,6 +120,19 @@ export class LineageLog {
       const rows = await this.engine.queryJson(`SELECT event FROM (${await scan.sql()}) ORDER BY sequence`);
       return rows.map((row) => String(row['event']));
     });
+  }
+
+  /** The log if anything was ever appended: reading a project's lineage creates nothing. */
+  private async openExisting(): Promise<DeltaTable | undefined> {
+    if (this.table !== undefined) return this.table;
+    const table = await DeltaTable.open(this.location, { engine: this.engine, stores: this.project.stores });
+    try {
+      await table.snapshot();
+      return table;
+    } catch (error) {
+      if (error instanceof TableNotFoundError) return undefined;
+      throw error;
+    }
   }
 
   private open(): Promise<DeltaTable> {

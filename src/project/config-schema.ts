@@ -68,6 +68,28 @@ const serverSchema = z.strictObject({
   predictionLog: z.enum(['after-response', 'before-response'], { error: 'must be "after-response" or "before-response"' }).exactOptional(),
 });
 
+/** The lineage section (LineageConfig): where run events are kept and sent (docs/lineage.md). */
+const lineageSchema = z.strictObject({
+  enabled: z.boolean({ error: 'must be true or false' }).exactOptional(),
+  namespace: z.string().min(1, 'must not be empty').max(255, 'must be at most 255 characters').exactOptional(),
+  http: z
+    .strictObject({
+      url: z
+        .string()
+        .max(2048, 'must be at most 2,048 characters')
+        .regex(/^https?:\/\/[^\s?#]+$/, 'must be an http(s) URL, with no query or fragment'),
+      endpoint: z
+        .string()
+        .max(1024, 'must be at most 1,024 characters')
+        .regex(/^\/[^\s?#]*$/, 'must be a path starting with /')
+        .exactOptional(),
+      apiKeyEnv: envName.exactOptional(),
+      timeoutMs: z.number().int('must be a whole number').min(1, 'must be at least 1').max(600_000, 'must be at most 600,000').exactOptional(),
+      maxAttempts: z.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').exactOptional(),
+    })
+    .exactOptional(),
+});
+
 /** The shape of aquifer.json: strict, since a typo would otherwise silently pick a default. */
 const configSchema = z.strictObject({
   name: z.string().min(1, 'must not be empty'),
@@ -97,6 +119,7 @@ const configSchema = z.strictObject({
   }),
   features: z.string().min(1, 'must not be empty').exactOptional(),
   server: serverSchema.exactOptional(),
+  lineage: lineageSchema.exactOptional(),
   quality: z
     .strictObject({
       /** Table name → suite name (quality/<suite>.json): the suite every write to the table passes through. */

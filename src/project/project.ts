@@ -27,6 +27,28 @@ export interface ProjectConfig {
   server?: ServerConfig;
   /** Data quality: `gates` attaches a suite (by name) to a table (by name), checked on every write to it. */
   quality?: { gates?: Record<string, string> };
+  /** Lineage: every job run's OpenLineage events, kept in `.aquifer/lineage` and optionally sent to an HTTP endpoint. */
+  lineage?: LineageConfig;
+}
+
+export interface LineageConfig {
+  /** Record lineage (default true). */
+  enabled?: boolean;
+  /** The OpenLineage job namespace; the project's name by default. */
+  namespace?: string;
+  /** Send every event to an OpenLineage HTTP endpoint (Marquez), spooled in `.aquifer/lineage-spool` until it accepts them. */
+  http?: {
+    /** `http(s)://host[:port]`, with any base path. */
+    url: string;
+    /** Appended to `url` (default `/api/v1/lineage`). */
+    endpoint?: string;
+    /** The environment variable holding the API key, sent as a Bearer token. */
+    apiKeyEnv?: string;
+    /** Per request (default 10,000). */
+    timeoutMs?: number;
+    /** Attempts per event within one flush before it is left in the spool for later (default 5). */
+    maxAttempts?: number;
+  };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { AquiferError } from '../errors.js';
 import type { Engine } from '../engine/index.js';
+import { recordLineage } from '../lineage/index.js';
 import { log } from '../log.js';
 import type { Project } from '../project/index.js';
 import { buildApp } from './app.js';
@@ -49,6 +50,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
   const port = checkPort(options.port ?? 0);
   const host = options.host ?? '127.0.0.1';
+  // Every run the server makes in the project (ingests, materializations, prediction logs) is its lineage.
+  const lineage = recordLineage(options.project, options.engine);
   const featureStore = featureStoreOpener(options.project, options.engine);
   // One model store for the MLflow API and prediction: one SQLite connection, closed after the log's last flush.
   const modelStore = modelStoreOpener(options.project);
@@ -161,7 +164,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   server.headersTimeout = Math.min(settings.limits.bodyTimeoutMs, 60_000);
   server.requestTimeout = settings.limits.bodyTimeoutMs + 5_000;
   return new Promise((resolve, reject) => {
-    server.once('error', (error) => reject(listenError(error, host, port)));
+    server.once('error', (error) => {
+      void lineage.close();
+      reject(listenError(error, host, port));
+    });
     server.listen(port, host, () => {
       const address = server.address() as AddressInfo;
       const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -175,6 +181,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           });
           await models.close();
           await modelStore.close();
+          await lineage.close();
         },
       });
     });

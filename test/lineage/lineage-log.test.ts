@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
 import { LineageLog, toRunEvent, type OpenLineageRunEvent } from '../../src/lineage/index.js';
@@ -30,6 +31,8 @@ describe('LineageLog', () => {
     const project = await Project.init(await tempDir('aquifer-lineage-log-'), 'demo');
     const log = LineageLog.forProject(project, engine);
     expect(await log.events()).toEqual([]);
+    // Reading an empty project's lineage creates nothing.
+    expect(existsSync(log.location)).toBe(false);
     const first = [
       runEvent('b.job', '00000000-0000-0000-0000-000000000002', 'START', '2026-01-01T00:00:02.000Z'),
       runEvent('a.job', '00000000-0000-0000-0000-000000000001', 'START', '2026-01-01T00:00:01.000Z'),
@@ -45,6 +48,26 @@ describe('LineageLog', () => {
     const all = await LineageLog.forProject(project, engine).events();
     expect(all.map((e) => `${e.job.name} ${e.eventType}`)).toEqual(['b.job START', 'a.job START', 'a.job COMPLETE', 'c.job FAIL', 'c.job START']);
     expect(all.slice(0, 4)).toEqual([...first, ...second, ...third]);
+  });
+
+  it('numbers the events of writers appending at the same time without gaps or repeats', async () => {
+    const project = await Project.init(await tempDir('aquifer-lineage-log-'), 'demo');
+    const writers = [LineageLog.forProject(project, engine), LineageLog.forProject(await Project.open(project.root), engine)];
+    const batches = Array.from({ length: 6 }, (_, i) => [
+      runEvent(`job.${i}`, `00000000-0000-0000-0000-00000000000${i}`, 'START', '2026-01-01T00:00:01.000Z'),
+      runEvent(`job.${i}`, `00000000-0000-0000-0000-00000000000${i}`, 'COMPLETE', '2026-01-01T00:00:02.000Z'),
+    ]);
+    await Promise.all(batches.map((batch, i) => writers[i % 2]!.append(batch)));
+    const all = await writers[0]!.events();
+    expect(all).toHaveLength(12);
+    // Each batch stays whole and in order, wherever it landed.
+    for (let i = 0; i < all.length; i += 2) {
+      expect(all[i]!.job.name).toBe(all[i + 1]!.job.name);
+      expect([all[i]!.eventType, all[i + 1]!.eventType]).toEqual(['START', 'COMPLETE']);
+    }
+    const table = await DeltaTable.open(writers[0]!.location, { engine });
+    const sequences = (await (await table.scan({ columns: ['sequence'] })).rows()).map((r) => Number(r['sequence'])).sort((a, b) => a - b);
+    expect(sequences).toEqual(Array.from({ length: 12 }, (_, i) => i));
   });
 
   it('filters by time, run and job, and stores the text exactly as it would be sent', async () => {

@@ -96,6 +96,22 @@ describe('the project config (aquifer.json)', () => {
       'backends.tableStorage.forcePathStyle',
     ],
     ['an unknown S3 setting', { name: 'p', backends: { tableStorage: { type: 's3', root: 's3://lake/x', bucket: 'lake' } } }, 'backends.tableStorage'],
+    [
+      'a lineage endpoint that is not an http(s) URL',
+      { name: 'p', backends: { tableStorage: 'local' }, lineage: { http: { url: 'kafka://x' } } },
+      'lineage.http.url',
+    ],
+    [
+      'a lineage API key given instead of its variable',
+      { name: 'p', backends: { tableStorage: 'local' }, lineage: { http: { url: 'http://m:5000', apiKey: 'secret' } } },
+      'lineage.http',
+    ],
+    [
+      'lineage attempts beyond the bound',
+      { name: 'p', backends: { tableStorage: 'local' }, lineage: { http: { url: 'http://m:5000', maxAttempts: 1000 } } },
+      'lineage.http.maxAttempts',
+    ],
+    ['lineage.enabled that is not a boolean', { name: 'p', backends: { tableStorage: 'local' }, lineage: { enabled: 'no' } }, 'lineage.enabled'],
     ['a config that is not an object', [1], '(the whole document)'],
   ])('refuses %s with PROJECT_CONFIG_INVALID naming the field', async (_, config, field) => {
     const dir = await projectWith(config);

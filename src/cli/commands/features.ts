@@ -19,14 +19,14 @@ import { choice, parseList, parseNonNegativeInt } from '../options.js';
 import { printJson, printText, type InfoFormat } from '../output/print.js';
 import { ProgressCounter } from '../output/progress.js';
 import { log } from '../../log.js';
-import { closeAtExit } from '../close-at-exit.js';
+import { openCommandProject } from '../command-project.js';
 import { ExitCode } from '../exit-codes.js';
 import { readSuite } from '../../quality/index.js';
 import { tableInProject } from '../table-location.js';
 
 /** Run on the project's feature store over the definitions as last applied (what `apply` checked), never an unchecked edit of the file. */
 async function withStore<T>(projectDir: string, work: (store: FeatureStore, project: Project) => Promise<T>): Promise<T> {
-  const project = closeAtExit(await Project.open(projectDir));
+  const project = await openCommandProject(projectDir);
   const store = await openAppliedFeatureStore(project, await sharedEngine());
   try {
     return await work(store, project);
@@ -86,7 +86,7 @@ export function registerFeatureCommands(program: Command): void {
     .option('--project <dir>', 'project folder', '.')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (flags: { project: string; format: InfoFormat }) => {
-      const project = closeAtExit(await Project.open(flags.project));
+      const project = await openCommandProject(flags.project);
       const repository = await readProjectDefinitions(project);
       const plan = await new FeatureRegistry(project).plan(repository, await sharedEngine());
       if (flags.format === 'json') printJson(plan);
@@ -106,7 +106,7 @@ export function registerFeatureCommands(program: Command): void {
     .option('--project <dir>', 'project folder', '.')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (flags: { project: string; format: InfoFormat }) => {
-      const project = closeAtExit(await Project.open(flags.project));
+      const project = await openCommandProject(flags.project);
       const repository = await readProjectDefinitions(project);
       const { plan, entry } = await new FeatureRegistry(project).apply(repository, await sharedEngine()).catch((error: unknown) => {
         // A script reading stdout as JSON learns why nothing was applied; main still prints the code and exits 1.

@@ -14,7 +14,7 @@ import {
   type TrainResult,
 } from '../../models/index.js';
 import { Project } from '../../project/index.js';
-import { closeAtExit } from '../close-at-exit.js';
+import { openCommandProject } from '../command-project.js';
 import { choice, collectProperty } from '../options.js';
 import { printJson, printText, type InfoFormat } from '../output/print.js';
 import { startTrainingTracking } from './training-tracking.js';
@@ -35,7 +35,7 @@ Example:
   aquifer train churn --training-set churn_train --label churned --param C=0.5 -- python train.py`;
 
 async function withModels<T>(projectDir: string, work: (store: ModelStore, project: Project) => Promise<T>): Promise<T> {
-  const project = closeAtExit(await Project.open(projectDir));
+  const project = await openCommandProject(projectDir);
   const store = await openModelStore(project);
   try {
     return await work(store, project);

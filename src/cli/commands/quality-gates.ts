@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { Project } from '../../project/index.js';
 import { readSuite, setGate } from '../../quality/index.js';
-import { closeAtExit } from '../close-at-exit.js';
+import { openCommandProject } from '../command-project.js';
 import { choice } from '../options.js';
 import { printJson, printText, type InfoFormat } from '../output/print.js';
 
@@ -25,7 +24,7 @@ export function registerQualityGates(group: Command): void {
     .option('--project <dir>', 'project folder', '.')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (table: string, flags: GateFlags & { suite: string }) => {
-      const project = closeAtExit(await Project.open(flags.project));
+      const project = await openCommandProject(flags.project);
       const gates = await setGate(project, table, flags.suite);
       const action = (await readSuite(project, flags.suite)).action ?? 'block';
       if (flags.format === 'json') printJson({ table, suite: flags.suite, action, gates });
@@ -39,7 +38,7 @@ export function registerQualityGates(group: Command): void {
     .option('--project <dir>', 'project folder', '.')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (table: string, flags: GateFlags) => {
-      const project = closeAtExit(await Project.open(flags.project));
+      const project = await openCommandProject(flags.project);
       const had = project.config.quality?.gates?.[table];
       const gates = await setGate(project, table, undefined);
       if (flags.format === 'json') printJson({ table, detached: had ?? null, gates });

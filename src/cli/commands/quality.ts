@@ -24,7 +24,7 @@ import {
   type ResultFormatLevel,
 } from '../../quality/index.js';
 import { DeltaTable } from '../../table/index.js';
-import { closeAtExit } from '../close-at-exit.js';
+import { openCommandProject } from '../command-project.js';
 import { ExitCode } from '../exit-codes.js';
 import { choice, collect, parseList, parseNonNegativeInt } from '../options.js';
 import { printJson, printText, type InfoFormat } from '../output/print.js';
@@ -45,7 +45,7 @@ export function qualityGroup(program: Command): Command {
   return program.command('quality').description(QUALITY_SUMMARY).addHelpText('after', EXIT_CODES);
 }
 
-const openProject = async (dir: string): Promise<Project> => closeAtExit(await Project.open(dir));
+const openProject = async (dir: string): Promise<Project> => openCommandProject(dir);
 
 export function registerQuality(quality: Command): void {
   quality

@@ -1,0 +1,215 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AquiferError } from '../errors.js';
+import { log } from '../log.js';
+
+export const DEFAULT_LINEAGE_ENDPOINT = '/api/v1/lineage';
+
+export interface HttpSinkOptions {
+  /** `http(s)://host[:port]` with any base path. */
+  url: string;
+  /** Appended to `url`; `/api/v1/lineage` (Marquez's) by default. */
+  endpoint?: string;
+  /** Sent as `Authorization: Bearer <apiKey>`. */
+  apiKey?: string;
+  /** Per request; 10 s by default. */
+  timeoutMs?: number;
+  /** Attempts at the oldest spooled event before a drain gives up until the next one (default 5). */
+  maxAttempts?: number;
+  /** Where events wait until the endpoint accepts them, one file each. */
+  spoolDir: string;
+  /** The wait before retry `attempt` (1, 2, ...); doubling from 100 ms, at most 5 s, by default. */
+  retryDelayMs?: (attempt: number) => number;
+  /** After a drain gives up, when the sender tries again by itself (default 30 s). */
+  resumeAfterMs?: number;
+}
+
+const defaultDelay = (attempt: number): number => Math.min(5_000, 100 * 2 ** (attempt - 1));
+
+/** What an endpoint's answer means for the event: gone, try again later, or never accepted. */
+type Outcome = 'sent' | 'retry' | 'rejected';
+
+/**
+ * Sends run events to an OpenLineage HTTP endpoint (Marquez's `POST /api/v1/lineage`)
+ * without losing any to an endpoint that is down. Each event is written to the spool folder
+ * before it is sent and removed once the endpoint accepts it; one sender drains the folder
+ * oldest first (file names sort in the order events were spooled), so per run and overall
+ * the endpoint receives events in order. What a process leaves in the spool, the next one
+ * sends when it starts.
+ */
+export class HttpLineageSink {
+  private readonly target: string;
+  private counter = 0;
+  private draining: Promise<void> | undefined;
+  private again = false;
+  private resumeTimer: NodeJS.Timeout | undefined;
+  private readonly stopper = new AbortController();
+  private stopped = false;
+
+  constructor(private readonly options: HttpSinkOptions) {
+    this.target = `${options.url.replace(/\/+$/, '')}${options.endpoint ?? DEFAULT_LINEAGE_ENDPOINT}`;
+  }
+
+  /** Send what an earlier process left in the spool. */
+  start(): void {
+    this.kick();
+  }
+
+  /** Spool the events (JSON texts, in order), then have the sender send them. */
+  async enqueue(texts: readonly string[]): Promise<void> {
+    if (texts.length === 0) return;
+    await fs.mkdir(this.options.spoolDir, { recursive: true });
+    for (const text of texts) {
+      // Time first so a later process's files sort after an earlier one's; the counter orders this process's own.
+      const name = `${String(Date.now()).padStart(15, '0')}-${String(this.counter++).padStart(10, '0')}-${process.pid}`;
+      const temporary = path.join(this.options.spoolDir, `${name}.tmp`);
+      await fs.writeFile(temporary, text);
+      // Renamed into place whole, so the sender never reads half an event.
+      await fs.rename(temporary, path.join(this.options.spoolDir, `${name}.json`));
+    }
+    this.kick();
+  }
+
+  /** Wait until the spool is empty, or the sender has given up for now (the endpoint stayed down); what is left stays spooled. */
+  async flush(): Promise<void> {
+    this.kick();
+    while (this.draining !== undefined) await this.draining;
+  }
+
+  /** Stop sending; unsent events stay in the spool for the next process. */
+  async close(): Promise<void> {
+    this.stopped = true;
+    this.stopper.abort();
+    if (this.resumeTimer !== undefined) clearTimeout(this.resumeTimer);
+    while (this.draining !== undefined) await this.draining;
+  }
+
+  /** The number of events waiting in the spool. */
+  async pending(): Promise<number> {
+    return (await this.spooled()).length;
+  }
+
+  private kick(): void {
+    if (this.stopped) return;
+    if (this.draining !== undefined) {
+      this.again = true;
+      return;
+    }
+    if (this.resumeTimer !== undefined) {
+      clearTimeout(this.resumeTimer);
+      this.resumeTimer = undefined;
+    }
+    this.draining = this.drain()
+      .catch((error: unknown) => log.warn({ err: error, spool: this.options.spoolDir }, 'lineage: sending spooled events failed'))
+      .finally(() => {
+        this.draining = undefined;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  private async spooled(): Promise<string[]> {
+    try {
+      return (await fs.readdir(this.options.spoolDir)).filter((f) => f.endsWith('.json')).sort();
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ENOENT') return [];
+      throw error;
+    }
+  }
+
+  /** Send spooled events oldest first until none is left or the oldest keeps failing. */
+  private async drain(): Promise<void> {
+    for (;;) {
+      this.again = false;
+      const files = await this.spooled();
+      if (files.length === 0) return;
+      for (const file of files) {
+        if (this.stopped) return;
+        const location = path.join(this.options.spoolDir, file);
+        let text: string;
+        try {
+          text = await fs.readFile(location, 'utf8');
+        } catch (error) {
+          if ((error as { code?: string }).code === 'ENOENT') continue;
+          throw error;
+        }
+        if (!(await this.deliver(text, location))) {
+          this.resumeLater();
+          return;
+        }
+      }
+    }
+  }
+
+  /** Send one event until the endpoint accepts or refuses it; false when it stayed unreachable. */
+  private async deliver(text: string, location: string): Promise<boolean> {
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.post(text);
+      if (outcome === 'sent') {
+        await fs.rm(location, { force: true });
+        return true;
+      }
+      if (outcome === 'rejected') {
+        // Sending it again would be refused again and hold up every event behind it: kept aside for a person to look at.
+        const rejected = path.join(this.options.spoolDir, 'rejected');
+        await fs.mkdir(rejected, { recursive: true });
+        await fs.rename(location, path.join(rejected, path.basename(location)));
+        return true;
+      }
+      if (attempt >= maxAttempts || this.stopped) {
+        const error = new AquiferError('LINEAGE_SINK_UNREACHABLE', `The lineage endpoint ${this.target} did not accept events after ${attempt} attempts`, {
+          value: this.target,
+          hint: 'The events stay in the spool and are sent when the endpoint is back (by this process later, or the next one).',
+        });
+        log.warn({ code: error.code, endpoint: this.target, spool: this.options.spoolDir }, error.message);
+        return false;
+      }
+      try {
+        await sleep((this.options.retryDelayMs ?? defaultDelay)(attempt), undefined, { signal: this.stopper.signal });
+      } catch {
+        return false;
+      }
+    }
+  }
+
+  private async post(text: string): Promise<Outcome> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (this.options.apiKey !== undefined) headers['authorization'] = `Bearer ${this.options.apiKey}`;
+    let response: Response;
+    try {
+      response = await fetch(this.target, {
+        method: 'POST',
+        headers,
+        body: text,
+        signal: AbortSignal.any([AbortSignal.timeout(this.options.timeoutMs ?? 10_000), this.stopper.signal]),
+      });
+    } catch (error) {
+      log.debug({ err: error, endpoint: this.target }, 'lineage: endpoint unreachable');
+      return 'retry';
+    }
+    await response.body?.cancel();
+    if (response.ok) return 'sent';
+    // Timeouts, throttling and server errors pass; any other refusal is about the event itself.
+    if (response.status === 408 || response.status === 429 || response.status >= 500) return 'retry';
+    const error = new AquiferError('LINEAGE_SINK_REJECTED', `The lineage endpoint ${this.target} refused an event with HTTP ${response.status}`, {
+      value: { endpoint: this.target, status: response.status },
+      hint: `The event was moved to ${path.join(this.options.spoolDir, 'rejected')}; check the endpoint's logs for why.`,
+    });
+    log.warn({ code: error.code, status: response.status }, error.message);
+    return 'rejected';
+  }
+
+  private resumeLater(): void {
+    if (this.stopped) return;
+    this.resumeTimer = setTimeout(() => {
+      this.resumeTimer = undefined;
+      this.kick();
+    }, this.options.resumeAfterMs ?? 30_000);
+    // A command that is done must not stay alive for the endpoint: the next process sends what is left.
+    this.resumeTimer.unref();
+  }
+}

@@ -1,0 +1,198 @@
+import path from 'node:path';
+import type { Engine } from '../engine/index.js';
+import { AquiferError } from '../errors.js';
+import { log } from '../log.js';
+import { onJobRun, tableDataset, type DatasetRef, type JobRunEvent } from '../observe/index.js';
+import type { Project } from '../project/index.js';
+import { HttpLineageSink, type HttpSinkOptions } from './http-sink.js';
+import { LineageLog } from './lineage-log.js';
+import type { OpenLineageRunEvent } from './openlineage.js';
+import { toRunEvent } from './run-event.js';
+
+export interface RecordLineageOptions {
+  /** Overrides of the HTTP sender's settings (tests shorten the retry waits). */
+  http?: Partial<Pick<HttpSinkOptions, 'retryDelayMs' | 'resumeAfterMs' | 'maxAttempts' | 'timeoutMs'>>;
+}
+
+/** A project's lineage being recorded: run events logged (and sent) in the background. */
+export interface LineageRecorder {
+  /** Wait until every run event published so far is in the log and, with an HTTP endpoint, sent or left spooled after retries. */
+  flush(): Promise<void>;
+  /** Stop recording after a last flush; unsent events stay spooled for the next process. */
+  close(): Promise<void>;
+}
+
+/** Where the HTTP sender's events wait (`.aquifer/lineage-spool`). */
+export function lineageSpoolDir(project: Project): string {
+  return path.join(project.root, '.aquifer', 'lineage-spool');
+}
+
+/** The project's job namespace: `lineage.namespace`, else the project's name. */
+export function lineageNamespace(project: Project): string {
+  return project.config.lineage?.namespace ?? project.config.name;
+}
+
+const disabled: LineageRecorder = { flush: async () => undefined, close: async () => undefined };
+
+/**
+ * Record every job run of the project as OpenLineage run events: in its lineage log and,
+ * when `lineage.http` says so, at an OpenLineage endpoint. The listener only queues: events
+ * are converted and written by one writer off the job's path, so no job waits for lineage.
+ * `engine` may be a function, so a command that runs no job never starts one.
+ */
+export function recordLineage(project: Project, engine: Engine | (() => Promise<Engine>), options: RecordLineageOptions = {}): LineageRecorder {
+  if (project.config.lineage?.enabled === false) return disabled;
+  // One recorder per project in a process (a CLI command that starts the server records through both): two would log every event twice.
+  let shared = recording.get(project.root);
+  if (shared === undefined) {
+    shared = { recorder: new Recorder(project, typeof engine === 'function' ? engine : async () => engine, options), users: 0 };
+    recording.set(project.root, shared);
+  }
+  const { recorder } = shared;
+  shared.users++;
+  let closed = false;
+  return {
+    flush: () => recorder.flush(),
+    close: async () => {
+      if (closed) return recorder.flush();
+      closed = true;
+      const current = recording.get(project.root);
+      if (current === undefined || current.recorder !== recorder) return;
+      if (--current.users > 0) return recorder.flush();
+      recording.delete(project.root);
+      return recorder.close();
+    },
+  };
+}
+
+const recording = new Map<string, { recorder: Recorder; users: number }>();
+
+/** The dataset namespaces and name prefixes that are the project's: its tables root and its logical datasets. */
+function projectScope(project: Project): (dataset: DatasetRef) => boolean {
+  const storage = project.config.backends.tableStorage;
+  const tables = tableDataset(storage === 'local' ? path.join(project.root, 'tables') : storage.root);
+  const logical = `aquifer://${project.config.name}`;
+  return (dataset) =>
+    dataset.namespace === logical ||
+    (dataset.namespace === tables.namespace && (tables.name === '' || dataset.name === tables.name || dataset.name.startsWith(`${tables.name}/`)));
+}
+
+class Recorder implements LineageRecorder {
+  private readonly queue: JobRunEvent[] = [];
+  /** Runs known to be the project's, and the events of runs not yet known to be (a START before anything was read or written). */
+  private readonly ours = new Set<string>();
+  private readonly undecided = new Map<string, JobRunEvent[]>();
+  private writing: Promise<void> | undefined;
+  private readonly unsubscribe: () => void;
+  private opened: Promise<LineageLog> | undefined;
+  private readonly sink: HttpLineageSink | undefined;
+  private readonly namespace: string;
+  private readonly inScope: (dataset: DatasetRef) => boolean;
+  private closed = false;
+
+  constructor(
+    private readonly project: Project,
+    private readonly engine: () => Promise<Engine>,
+    options: RecordLineageOptions,
+  ) {
+    this.namespace = lineageNamespace(project);
+    this.inScope = projectScope(project);
+    this.sink = httpSink(project, options);
+    this.sink?.start();
+    this.unsubscribe = onJobRun((event) => {
+      this.queue.push(event);
+      this.schedule();
+    });
+  }
+
+  async flush(): Promise<void> {
+    // A commit outside any run publishes its run's COMPLETE a few ticks after the commit returns.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.writing !== undefined || this.queue.length > 0) {
+      this.schedule();
+      await this.writing;
+    }
+    await this.sink?.flush();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.flush();
+    } finally {
+      this.unsubscribe();
+      await this.sink?.close();
+    }
+  }
+
+  private schedule(): void {
+    if (this.writing !== undefined) return;
+    this.writing = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.write())
+      .catch((error: unknown) => log.warn({ err: error, project: this.project.root }, 'lineage: events could not be logged'))
+      .finally(() => {
+        this.writing = undefined;
+        if (this.queue.length > 0) this.schedule();
+      });
+  }
+
+  /** Everything queued, as one batch: the project's runs converted, logged in one commit, then spooled for the endpoint. */
+  private async write(): Promise<void> {
+    const batch = this.queue.splice(0, this.queue.length);
+    const events: OpenLineageRunEvent[] = [];
+    for (const event of batch) for (const kept of this.keep(event)) events.push(toRunEvent(kept, { namespace: this.namespace }));
+    if (events.length === 0) return;
+    await (await this.lineageLog()).append(events);
+    await this.sink?.enqueue(events.map((e) => JSON.stringify(e)));
+  }
+
+  /** Opened on first use: a command whose work publishes nothing pays for no engine. */
+  private lineageLog(): Promise<LineageLog> {
+    this.opened ??= this.engine().then((engine) => LineageLog.forProject(this.project, engine));
+    return this.opened;
+  }
+
+  /** The events of the project's runs to write now, in order; a run not known to be the project's waits until it ends. */
+  private keep(event: JobRunEvent): JobRunEvent[] {
+    const ended = event.state === 'COMPLETE' || event.state === 'FAIL' || event.state === 'ABORT';
+    if (this.ours.has(event.runId)) {
+      if (ended) this.ours.delete(event.runId);
+      return [event];
+    }
+    const waiting = [...(this.undecided.get(event.runId) ?? []), event];
+    const belongs =
+      event.job.project === this.project.root ||
+      (event.parent !== undefined && this.ours.has(event.parent.runId)) ||
+      event.inputs.some(this.inScope) ||
+      event.outputs.some(this.inScope);
+    if (belongs) {
+      this.undecided.delete(event.runId);
+      if (!ended) this.ours.add(event.runId);
+      return waiting;
+    }
+    if (ended) this.undecided.delete(event.runId);
+    else this.undecided.set(event.runId, waiting);
+    return [];
+  }
+}
+
+function httpSink(project: Project, options: RecordLineageOptions): HttpLineageSink | undefined {
+  const http = project.config.lineage?.http;
+  if (http === undefined) return undefined;
+  let apiKey: string | undefined;
+  if (http.apiKeyEnv !== undefined) {
+    apiKey = process.env[http.apiKeyEnv];
+    if (apiKey === undefined || apiKey === '')
+      throw new AquiferError('LINEAGE_API_KEY_MISSING', `lineage.http.apiKeyEnv names ${http.apiKeyEnv}, which is not set`, {
+        value: http.apiKeyEnv,
+        hint: `Set ${http.apiKeyEnv} to the endpoint's API key, or remove apiKeyEnv from aquifer.json.`,
+      });
+  }
+  const settings: HttpSinkOptions = { url: http.url, spoolDir: lineageSpoolDir(project), ...options.http };
+  if (http.endpoint !== undefined) settings.endpoint = http.endpoint;
+  if (apiKey !== undefined) settings.apiKey = apiKey;
+  if (http.timeoutMs !== undefined && options.http?.timeoutMs === undefined) settings.timeoutMs = http.timeoutMs;
+  if (http.maxAttempts !== undefined && options.http?.maxAttempts === undefined) settings.maxAttempts = http.maxAttempts;
+  return new HttpLineageSink(settings);
+}
