@@ -6,6 +6,8 @@ import { parseS3Uri, type ObjectStorePool } from '../storage/index.js';
 import { gateFor, type QualityGate } from '../quality/index.js';
 import { closeAtExit } from './close-at-exit.js';
 import { recordCommandLineage } from './command-project.js';
+import { withJobRun, type JobRun } from '../observe/index.js';
+import { tableNameOf } from '../ingest/index.js';
 
 /**
  * The project the running command's table argument was resolved in. The CLI runs one
@@ -74,6 +76,21 @@ let argumentProjectDir: string | undefined;
 export async function tableGate(location: string, cwd = process.cwd()): Promise<QualityGate | undefined> {
   const project = commandProject ?? (await projectIfAny(argumentProjectDir, cwd).catch(() => undefined));
   return project === undefined ? undefined : gateFor(project, location);
+}
+
+/**
+ * The root folder of the project the running command works in (the table argument's, else
+ * --project's or the working folder's), named by the command's job runs; undefined outside one.
+ */
+export async function commandProjectRoot(cwd = process.cwd()): Promise<string | undefined> {
+  const project = commandProject ?? (await projectIfAny(argumentProjectDir, cwd).catch(() => undefined));
+  return project?.root;
+}
+
+/** Run a table command as one job run `table.<op>.<table>` of the Delta operation it commits, in the command's project. */
+export async function tableCommandRun<T>(op: string, type: string, location: string, work: (run: JobRun) => Promise<T>): Promise<T> {
+  const project = await commandProjectRoot();
+  return withJobRun({ name: `table.${op}.${tableNameOf(location)}`, type, ...(project === undefined ? {} : { project }) }, work);
 }
 
 /** Text lines for a gate's warnings, for commands' plain output. */

@@ -4,6 +4,7 @@ import type { Snapshot } from '../table/index.js';
 import type { IngestTarget } from './ingest-target.js';
 import type { RawRecord } from './source-position.js';
 import type { GateWarning } from '../quality/index.js';
+import { jobRunsObserved, withJobRun, type DatasetRef, type JobSpec } from '../observe/index.js';
 
 /**
  * One submission (an HTTP request, a push): its records and, optionally, its idempotency
@@ -34,6 +35,17 @@ export interface SubmissionResult {
   warnings?: GateWarning[];
 }
 
+export interface GroupCommitterOptions {
+  /** At most this many records per commit. */
+  maxRecords?: number;
+  /**
+   * Makes each commit one run of a job: the spec and the inputs for the submissions it
+   * holds (the table and quarantine versions written come from the table layer). Only
+   * called while someone observes runs, so the hot path builds nothing otherwise.
+   */
+  jobRun?: (submissions: readonly Submission[]) => { job: JobSpec; inputs: readonly DatasetRef[] };
+}
+
 interface Pending {
   submission: Submission;
   resolve: (result: SubmissionResult) => void;
@@ -54,7 +66,7 @@ export class GroupCommitter {
 
   constructor(
     private readonly target: IngestTarget,
-    private readonly options: { maxRecords?: number } = {},
+    private readonly options: GroupCommitterOptions = {},
   ) {}
 
   submit(submission: Submission): Promise<SubmissionResult> {
@@ -164,7 +176,18 @@ export class GroupCommitter {
         if (submission.idempotencyKey !== undefined && keyState(snapshot, submission.idempotencyKey, keyVersion(submission)) !== 'new')
           throw new KeyTakenMeanwhile();
     };
-    const result = await this.target.writeJson(records, [], { groupBy: 'requestId', verify, ...(signal === undefined ? {} : { signal }) });
+    const write = () => this.target.writeJson(records, [], { groupBy: 'requestId', verify, ...(signal === undefined ? {} : { signal }) });
+    const describe = this.options.jobRun;
+    const result =
+      describe === undefined || !jobRunsObserved()
+        ? await write()
+        : await (() => {
+            const { job, inputs } = describe(batch.map((p) => p.submission));
+            return withJobRun(job, async (run) => {
+              for (const input of inputs) run.input(input);
+              return write();
+            });
+          })();
     for (const pending of batch) {
       const counts = result.groups?.get(pending.submission.id) ?? { accepted: 0, quarantined: 0 };
       // A keyed submission whose records were all already committed (a retry racing its original) is a duplicate.

@@ -37,6 +37,8 @@ export interface IngestTargetOptions {
    * the batch (nothing written) or letting it through with warnings, by the suite's action.
    */
   gate?: QualityGate | undefined;
+  /** The root folder of the project the table belongs to, named by the job runs that write it. */
+  project?: string | undefined;
 }
 
 /** What one batch did: rows that reached the table, rows that went to quarantine, the version. */
@@ -163,6 +165,11 @@ export class IngestTarget {
   }
 
   /** Whether a quality gate guards the table (then every row takes the checked path). */
+  /** The root folder of the table's project, when it has one (for job runs). */
+  get project(): string | undefined {
+    return this.options.project;
+  }
+
   get gated(): boolean {
     return this.options.gate !== undefined;
   }

@@ -54,9 +54,18 @@ export class JobRun {
   private readonly outputs = new Map<string, DatasetRef>();
 
   constructor(
-    readonly job: JobSpec,
+    private spec: JobSpec,
     readonly parent: JobRun | undefined,
   ) {}
+
+  get job(): JobSpec {
+    return this.spec;
+  }
+
+  /** Add run parameters learnt while running (what a vacuum deleted, say); later events carry them. */
+  addParameters(parameters: Readonly<Record<string, string>>): void {
+    this.spec = { ...this.spec, parameters: { ...this.spec.parameters, ...parameters } };
+  }
 
   /** Record a dataset read; one entry per dataset and version, later details merged in. */
   input(dataset: DatasetRef): void {

@@ -55,7 +55,7 @@ export function buildApp(options: AppOptions): Hono {
     ...(options.idempotencyWindow === undefined ? {} : { idempotencyWindow: options.idempotencyWindow }),
   });
   const featureStore = options.featureStore ?? featureStoreOpener(options.project, options.engine);
-  registerFeatureRoutes(app, featureStore);
+  registerFeatureRoutes(app, featureStore, options.project);
   registerQualityRoute(app, { engine: options.engine, project: options.project });
   const modelStore = options.modelStore ?? modelStoreOpener(options.project);
   registerModelRoutes(app, options.models ?? new ModelServing({ project: options.project, engine: options.engine, featureStore, store: modelStore }));

@@ -1,7 +1,9 @@
 import type { Hono } from 'hono';
 import { AquiferError } from '../errors.js';
 import type { Engine } from '../engine/index.js';
-import { openAppliedFeatureStore, type FeatureStore } from '../features/index.js';
+import { openAppliedFeatureStore, type FeatureStore, type PushResult } from '../features/index.js';
+import { jobRunsObserved, withJobRun } from '../observe/index.js';
+import { httpDataset } from './ingest-route.js';
 import type { Project } from '../project/index.js';
 import { OnlineFeaturesBody, parseRequest, PushBody } from './feature-requests.js';
 import { contextOf } from './request-context.js';
@@ -40,20 +42,40 @@ export async function onlineFeaturesJson(featureStore: FeatureStoreOpener, text:
  * Feast's `POST /push`, so a Feast HTTP client works unchanged (its `POST
  * /get-online-features` is `onlineFeaturesJson`, served outside the app).
  */
-export function registerFeatureRoutes(app: Hono, featureStore: FeatureStoreOpener): void {
+export function registerFeatureRoutes(app: Hono, featureStore: FeatureStoreOpener, project?: Project): void {
   app.post('/push', async (c) => {
     const context = contextOf(c.env);
     const body = parseRequest(PushBody, parseBody(context?.text ?? (await c.req.text())), PUSH_HINT);
     const signal = context?.signal;
-    const result = await (
-      await featureStore()
-    ).push({
-      view: body.push_source_name,
-      columns: body.df,
-      ...(body.to === undefined ? {} : { to: body.to }),
-      ...(signal === undefined ? {} : { signal }),
-    });
+    const push = async () =>
+      (await featureStore()).push({
+        view: body.push_source_name,
+        columns: body.df,
+        ...(body.to === undefined ? {} : { to: body.to }),
+        ...(signal === undefined ? {} : { signal }),
+      });
+    const result = project === undefined || !jobRunsObserved() ? await push() : await pushAsRun(project, body.push_source_name, push);
     return c.json({ pushed: result.pushed, to: result.to });
+  });
+}
+
+/**
+ * A push as a job run `ingest.http.<view>`: its input is the `/push` route; its outputs the
+ * view's table version (from the table layer, when pushed offline) and its online store.
+ */
+function pushAsRun(project: Project, view: string, push: () => Promise<PushResult>): Promise<PushResult> {
+  const job = { name: `ingest.http.${view}`, type: 'INGEST', processing: 'STREAMING' as const, project: project.root };
+  return withJobRun(job, async (run) => {
+    const result = await push();
+    run.input(httpDataset(project, '/push', result.pushed));
+    if (result.onlineWritten !== undefined)
+      run.output({
+        namespace: `aquifer://${project.config.name}`,
+        name: `online-store/${view}`,
+        kind: 'online-store',
+        statistics: { rowCount: result.onlineWritten },
+      });
+    return result;
   });
 }
 

@@ -10,7 +10,9 @@ import {
   jsonArrayElements,
   requestDigest,
   type RawRecord,
+  type Submission,
 } from '../ingest/index.js';
+import type { DatasetRef, JobSpec } from '../observe/index.js';
 import type { Project } from '../project/index.js';
 import { gateFor } from '../quality/index.js';
 import { IDEMPOTENCY_KEY_RETENTION_PROPERTY, txnExpiry } from '../table/index.js';
@@ -49,7 +51,7 @@ export function registerIngestRoute(app: Hono, options: IngestRouteOptions): voi
       // The gate is read with the table's committer: a suite edited later applies after a restart, as aquifer.json does.
       found = gateFor(options.project, location)
         .then((gate) => IngestTarget.open(location, { engine: options.engine, createIfMissing, stores: options.project.stores, gate }))
-        .then((target) => new GroupCommitter(target));
+        .then((target) => new GroupCommitter(target, { jobRun: (submissions) => httpIngestRun(options.project, table, submissions) }));
       committers.set(table, found);
       found.catch(() => committers.delete(table));
     }
@@ -82,6 +84,31 @@ export function registerIngestRoute(app: Hono, options: IngestRouteOptions): voi
       ...(result.warnings === undefined ? {} : { warnings: result.warnings }),
     });
   });
+}
+
+/**
+ * A commit of requests to `POST /v1/ingest/{table}` as a job run `ingest.http.<table>`: its
+ * input is the route (a dataset of the project's namespace named by its path), with the
+ * records the commit took and the requests' idempotency keys as parameters.
+ */
+function httpIngestRun(project: Project, table: string, submissions: readonly Submission[]): { job: JobSpec; inputs: readonly DatasetRef[] } {
+  const keys = submissions.flatMap((s) => (s.idempotencyKey === undefined ? [] : [s.idempotencyKey]));
+  const records = submissions.reduce((n, s) => n + s.records.length, 0);
+  return {
+    job: {
+      name: `ingest.http.${table}`,
+      type: 'INGEST',
+      processing: 'STREAMING',
+      project: project.root,
+      ...(keys.length === 0 ? {} : { parameters: { idempotencyKey: keys.join(',') } }),
+    },
+    inputs: [httpDataset(project, `/v1/ingest/${table}`, records)],
+  };
+}
+
+/** An HTTP route as a dataset: Aquifer's logical namespace of the project, the route's path as name. */
+export function httpDataset(project: Project, route: string, records: number): DatasetRef {
+  return { namespace: `aquifer://${project.config.name}`, name: route, kind: 'http', statistics: { rowCount: records } };
 }
 
 /**

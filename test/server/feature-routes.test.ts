@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
 import { FeatureRegistry, MAX_ONLINE_KEY_BYTES, openAppliedFeatureStore, readProjectDefinitions } from '../../src/features/index.js';
+import { onJobRun, type JobRunEvent } from '../../src/observe/index.js';
 import { Project } from '../../src/project/index.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { DeltaTable } from '../../src/table/index.js';
@@ -78,6 +79,32 @@ describe('the feature server', () => {
     expect(await (await (await DeltaTable.open(project.tablePath('driver_stats'), { engine })).scan()).count()).toBe(2);
   });
 
+  it('makes a push one run ingest.http.<view>: the /push route as input, the view table version and online store as outputs', async () => {
+    const events: JobRunEvent[] = [];
+    const stop = onJobRun((event) => events.push(event));
+    try {
+      const pushed = await post('/push', {
+        push_source_name: 'driver_stats',
+        to: 'online_and_offline',
+        df: { driver_id: [2001, 2002], event_ts: ['2024-05-03T00:00:00Z', '2024-05-03T00:00:00Z'], conv_rate: [0.1, 0.2], trips: [1, 2] },
+      });
+      expect(pushed.status).toBe(200);
+    } finally {
+      stop();
+    }
+    const runs = events.filter((e) => e.job.name === 'ingest.http.driver_stats');
+    expect(runs.map((e) => e.state)).toEqual(['START', 'COMPLETE']);
+    const complete = runs[1]!;
+    expect(complete.job).toEqual({ name: 'ingest.http.driver_stats', type: 'INGEST', processing: 'STREAMING', project: project.root });
+    const namespace = `aquifer://${project.config.name}`;
+    expect(complete.inputs).toEqual([{ namespace, name: '/push', kind: 'http', statistics: { rowCount: 2 } }]);
+    const version = (await (await DeltaTable.open(project.tablePath('driver_stats'), { engine })).snapshot()).version;
+    expect(complete.outputs.map((o) => [o.namespace, o.name, o.kind, o.version, o.statistics?.rowCount])).toEqual([
+      ['file', project.tablePath('driver_stats'), 'table', String(version), 2],
+      [namespace, 'online-store/driver_stats', 'online-store', undefined, 2],
+    ]);
+  });
+
   it('answers malformed requests with 4xx and a typed error body', async () => {
     expect(await post('/get-online-features', { entities: { driver_id: [1] } })).toMatchObject({
       status: 400,
@@ -122,7 +149,7 @@ describe('the feature server', () => {
     const pushed = await post('/push', {
       push_source_name: 'driver_stats',
       to: 'online_and_offline',
-      df: { driver_id: [1003, 1004], event_ts: ['2024-05-02T00:00:00Z', '1'], conv_rate: [0.1, 0.2], trips: [1, 2] },
+      df: { driver_id: [2001, 2002], event_ts: ['2024-05-02T00:00:00Z', '1'], conv_rate: [0.1, 0.2], trips: [1, 2] },
     });
     expect(pushed).toMatchObject({ status: 400, body: { error: { code: 'FEATURE_PUSH_VALUE_INVALID', value: { column: 'event_ts', row: 1 } } } });
     const typed = await post('/push', {

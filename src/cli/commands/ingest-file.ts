@@ -7,7 +7,7 @@ import type { FileFormat } from '../../table/index.js';
 import { choice, collect, collectProperty, parseList } from '../options.js';
 import { ProgressBar } from '../output/progress.js';
 import { printJson, printText, type InfoFormat } from '../output/print.js';
-import { gateWarningLines, tableGate, tableStores } from '../table-location.js';
+import { commandProjectRoot, gateWarningLines, tableGate, tableStores } from '../table-location.js';
 
 interface IngestFileFlags {
   inputFormat?: FileFormat;
@@ -44,7 +44,13 @@ export function registerIngestFile(ingest: Command): void {
     .action(async (table: string, files: string[], flags: IngestFileFlags) => {
       const engine = await sharedEngine();
       const create = flags.create ? { ...(flags.partitionBy === undefined ? {} : { partitionColumns: flags.partitionBy }), properties: flags.property } : false;
-      const target = await IngestTarget.open(table, { engine, createIfMissing: create, stores: tableStores(), gate: await tableGate(table) });
+      const target = await IngestTarget.open(table, {
+        engine,
+        createIfMissing: create,
+        stores: tableStores(),
+        gate: await tableGate(table),
+        project: await commandProjectRoot(),
+      });
       const progress = new ProgressBar('ingest', flags.format === 'text' && process.stderr.isTTY === true);
       let done = 0;
       try {

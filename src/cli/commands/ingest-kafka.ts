@@ -5,7 +5,7 @@ import { IngestTarget, KafkaIngestJob } from '../../ingest/index.js';
 import { choice, collect, collectProperty, parseList, parseNonNegativeInt } from '../options.js';
 import { parseRule } from '../rules.js';
 import { runUntilStopped } from '../until-stopped.js';
-import { gateWarningLines, tableGate, tableStores } from '../table-location.js';
+import { commandProjectRoot, gateWarningLines, tableGate, tableStores } from '../table-location.js';
 
 interface KafkaFlags {
   brokers: string[];
@@ -56,6 +56,7 @@ export function registerIngestKafka(ingest: Command): void {
       const engine = await sharedEngine();
       const target = await IngestTarget.open(table, {
         stores: tableStores(),
+        project: await commandProjectRoot(),
         gate: await tableGate(table),
         engine,
         createIfMissing: { ...(flags.partitionBy === undefined ? {} : { partitionColumns: flags.partitionBy }), properties: flags.property },

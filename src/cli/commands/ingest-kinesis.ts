@@ -4,7 +4,7 @@ import { IngestTarget, KinesisIngestJob } from '../../ingest/index.js';
 import { choice, collect, collectProperty, parseList, parseNonNegativeInt } from '../options.js';
 import { parseRule } from '../rules.js';
 import { runUntilStopped } from '../until-stopped.js';
-import { gateWarningLines, tableGate, tableStores } from '../table-location.js';
+import { commandProjectRoot, gateWarningLines, tableGate, tableStores } from '../table-location.js';
 
 interface KinesisFlags {
   stream: string;
@@ -37,6 +37,7 @@ export function registerIngestKinesis(ingest: Command): void {
     .action(async (table: string, flags: KinesisFlags) => {
       const target = await IngestTarget.open(table, {
         stores: tableStores(),
+        project: await commandProjectRoot(),
         gate: await tableGate(table),
         engine: await sharedEngine(),
         createIfMissing: { ...(flags.partitionBy === undefined ? {} : { partitionColumns: flags.partitionBy }), properties: flags.property },

@@ -7,7 +7,7 @@ import { DeltaTable, TableNotFoundError, type ReadOptions } from '../../table/in
 import { choice, parseNonNegativeInt } from '../options.js';
 import { printJson, printText, type InfoFormat } from '../output/print.js';
 import { RowWriter, type RowFormat } from '../output/row-writer.js';
-import { tableGate, tableStores } from '../table-location.js';
+import { commandProjectRoot, tableGate, tableStores } from '../table-location.js';
 
 export function registerQuarantine(program: Command): void {
   const quarantine = program.command('quarantine').description('Records that could not be ingested, kept with their reason in <table>__quarantine.');
@@ -55,6 +55,7 @@ export function registerQuarantine(program: Command): void {
       const result = await replayQuarantine(table, await sharedEngine(), {
         stores: tableStores(),
         gate: await tableGate(table),
+        project: await commandProjectRoot(),
         ...(flags.where === undefined ? {} : { where: flags.where }),
         ...(fixes === undefined ? {} : { fixes }),
       });

@@ -5,9 +5,9 @@ import { ProgressBar } from '../output/progress.js';
 import { printJson, printText, type InfoFormat } from '../output/print.js';
 import { CliUsageError } from '../usage-error.js';
 import { parseMergeClauses } from '../merge-clauses.js';
-import { gateWarningLines, tableGate, tableStores } from '../table-location.js';
+import { gateWarningLines, tableCommandRun, tableGate, tableStores } from '../table-location.js';
 import { sharedEngine } from '../../engine/index.js';
-import { gatedMerge, IngestTarget } from '../../ingest/index.js';
+import { gatedMerge, IngestTarget, reportSourceFiles } from '../../ingest/index.js';
 
 function report(location: string, result: DmlResult, format: InfoFormat): void {
   if (format === 'json') {
@@ -51,15 +51,17 @@ export function registerTableDml(table: Command): void {
     .argument('<path>', 'table root')
     .option('--where <sql>', "SQL predicate over the table's columns, e.g. \"country = 'NL'\"")
     .option(...FORMAT, choice(['text', 'json'] as const), 'text')
-    .action(async (location: string, flags: { where?: string; format: InfoFormat }) => {
-      report(
-        location,
-        await withProgress('delete', flags.format, (onProgress) =>
-          DeltaTable.open(location, { stores: tableStores() }).then((t) => t.delete(flags.where, { onProgress })),
-        ),
-        flags.format,
-      );
-    });
+    .action((location: string, flags: { where?: string; format: InfoFormat }) =>
+      tableCommandRun('delete', 'DELETE', location, async () => {
+        report(
+          location,
+          await withProgress('delete', flags.format, (onProgress) =>
+            DeltaTable.open(location, { stores: tableStores() }).then((t) => t.delete(flags.where, { onProgress })),
+          ),
+          flags.format,
+        );
+      }),
+    );
 
   table
     .command('update')
@@ -68,17 +70,19 @@ export function registerTableDml(table: Command): void {
     .requiredOption('--set <column=sql>', "a column and its new value as SQL over the row, e.g. price='price * 1.1'; repeatable", collectProperty, {})
     .option('--where <sql>', "SQL predicate over the table's columns")
     .option(...FORMAT, choice(['text', 'json'] as const), 'text')
-    .action(async (location: string, flags: { set: Record<string, string>; where?: string; format: InfoFormat }) => {
-      report(
-        location,
-        await withProgress('update', flags.format, (onProgress) =>
-          DeltaTable.open(location, { stores: tableStores() }).then((t) =>
-            t.update({ set: flags.set, onProgress, ...(flags.where === undefined ? {} : { where: flags.where }) }),
+    .action((location: string, flags: { set: Record<string, string>; where?: string; format: InfoFormat }) =>
+      tableCommandRun('update', 'UPDATE', location, async () => {
+        report(
+          location,
+          await withProgress('update', flags.format, (onProgress) =>
+            DeltaTable.open(location, { stores: tableStores() }).then((t) =>
+              t.update({ set: flags.set, onProgress, ...(flags.where === undefined ? {} : { where: flags.where }) }),
+            ),
           ),
-        ),
-        flags.format,
-      );
-    });
+          flags.format,
+        );
+      }),
+    );
 
   table
     .command('merge')
@@ -94,7 +98,7 @@ export function registerTableDml(table: Command): void {
     .option('--clauses <json>', 'the clauses as JSON: {"whenMatched": [...], "whenNotMatched": [...], "whenNotMatchedBySource": [...]}')
     .option(...FORMAT, choice(['text', 'json'] as const), 'text')
     .action(
-      async (
+      (
         location: string,
         flags: {
           from: string[];
@@ -105,28 +109,30 @@ export function registerTableDml(table: Command): void {
           clauses?: string;
           format: InfoFormat;
         },
-      ) => {
-        const source: WriteSource = { files: flags.from };
-        const options: MergeOptions = { source, on: flags.on, ...mergeClauses(flags) };
-        const gate = await tableGate(location);
-        if (gate !== undefined) {
-          const target = await IngestTarget.open(location, { engine: await sharedEngine(), stores: tableStores(), gate });
-          const { merge, ...result } = await gatedMerge(target, options);
-          if (flags.format === 'json') printJson({ location, ...merge, quarantined: result.quarantined, warnings: result.warnings ?? [] });
-          else {
-            report(location, merge, flags.format);
-            printText([`${result.quarantined} source rows quarantined by the table's quality gate.`, ...gateWarningLines(result.warnings ?? [])].join('\n'));
+      ) =>
+        tableCommandRun('merge', 'MERGE', location, async () => {
+          await reportSourceFiles(sharedEngine, flags.from);
+          const source: WriteSource = { files: flags.from };
+          const options: MergeOptions = { source, on: flags.on, ...mergeClauses(flags) };
+          const gate = await tableGate(location);
+          if (gate !== undefined) {
+            const target = await IngestTarget.open(location, { engine: await sharedEngine(), stores: tableStores(), gate });
+            const { merge, ...result } = await gatedMerge(target, options);
+            if (flags.format === 'json') printJson({ location, ...merge, quarantined: result.quarantined, warnings: result.warnings ?? [] });
+            else {
+              report(location, merge, flags.format);
+              printText([`${result.quarantined} source rows quarantined by the table's quality gate.`, ...gateWarningLines(result.warnings ?? [])].join('\n'));
+            }
+            return;
           }
-          return;
-        }
-        report(
-          location,
-          await withProgress('merge', flags.format, (onProgress) =>
-            DeltaTable.open(location, { stores: tableStores() }).then((t) => t.merge({ ...options, onProgress })),
-          ),
-          flags.format,
-        );
-      },
+          report(
+            location,
+            await withProgress('merge', flags.format, (onProgress) =>
+              DeltaTable.open(location, { stores: tableStores() }).then((t) => t.merge({ ...options, onProgress })),
+            ),
+            flags.format,
+          );
+        }),
     );
 }
 

@@ -4,7 +4,8 @@ import { choice, parseNonNegativeInt } from '../options.js';
 import { ProgressBar } from '../output/progress.js';
 import { formatBytes, printJson, printText, type InfoFormat } from '../output/print.js';
 import { CliUsageError } from '../usage-error.js';
-import { tableStores } from '../table-location.js';
+import { tableCommandRun, tableStores } from '../table-location.js';
+import { reportTableRead } from '../../observe/index.js';
 
 export function registerTableMaintenance(table: Command): void {
   table
@@ -14,27 +15,29 @@ export function registerTableMaintenance(table: Command): void {
     .option('--where <sql>', 'only the partitions matching this predicate over partition columns')
     .option('--target-file-size <bytes>', 'the size compacted files aim at (default 128 MiB, or delta.targetFileSize)', parseNonNegativeInt)
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
-    .action(async (location: string, flags: { where?: string; targetFileSize?: number; format: InfoFormat }) => {
-      const progress = new ProgressBar('optimize', flags.format === 'text' && process.stderr.isTTY === true);
-      try {
-        const result = await (
-          await DeltaTable.open(location, { stores: tableStores() })
-        ).optimize({
-          onProgress: (f) => progress.update(f),
-          ...(flags.where === undefined ? {} : { where: flags.where }),
-          ...(flags.targetFileSize === undefined ? {} : { targetFileSize: flags.targetFileSize }),
-        });
-        progress.stop();
-        if (flags.format === 'json') printJson({ location, ...result });
-        else if (!result.committed) printText(`Nothing to compact: ${location} stays at version ${result.version}.`);
-        else
-          printText(
-            `Compacted ${result.filesRemoved} files (${formatBytes(result.bytesRemoved)}) into ${result.filesAdded} (${formatBytes(result.bytesAdded)}) in ${result.partitionsOptimized} partition(s): ${location} is at version ${result.version}.`,
-          );
-      } finally {
-        progress.stop();
-      }
-    });
+    .action((location: string, flags: { where?: string; targetFileSize?: number; format: InfoFormat }) =>
+      tableCommandRun('optimize', 'OPTIMIZE', location, async () => {
+        const progress = new ProgressBar('optimize', flags.format === 'text' && process.stderr.isTTY === true);
+        try {
+          const result = await (
+            await DeltaTable.open(location, { stores: tableStores() })
+          ).optimize({
+            onProgress: (f) => progress.update(f),
+            ...(flags.where === undefined ? {} : { where: flags.where }),
+            ...(flags.targetFileSize === undefined ? {} : { targetFileSize: flags.targetFileSize }),
+          });
+          progress.stop();
+          if (flags.format === 'json') printJson({ location, ...result });
+          else if (!result.committed) printText(`Nothing to compact: ${location} stays at version ${result.version}.`);
+          else
+            printText(
+              `Compacted ${result.filesRemoved} files (${formatBytes(result.bytesRemoved)}) into ${result.filesAdded} (${formatBytes(result.bytesAdded)}) in ${result.partitionsOptimized} partition(s): ${location} is at version ${result.version}.`,
+            );
+        } finally {
+          progress.stop();
+        }
+      }),
+    );
 
   table
     .command('vacuum')
@@ -44,23 +47,32 @@ export function registerTableMaintenance(table: Command): void {
     .option('--dry-run', 'list the files that would be deleted; delete nothing')
     .option('--force', "allow a retention below the table's (older versions become unreadable)")
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
-    .action(async (location: string, flags: { retentionHours?: number; dryRun?: boolean; force?: boolean; format: InfoFormat }) => {
-      const result = await (
-        await DeltaTable.open(location, { stores: tableStores() })
-      ).vacuum({
-        ...(flags.retentionHours === undefined ? {} : { retentionHours: flags.retentionHours }),
-        dryRun: flags.dryRun === true,
-        force: flags.force === true,
-      });
-      if (flags.format === 'json') {
-        printJson({ location, ...result });
-        return;
-      }
-      for (const file of result.files) printText(`${result.dryRun ? 'would delete' : 'deleted'} ${file}`);
-      printText(
-        `${result.dryRun ? 'Would delete' : 'Deleted'} ${result.files.length} files (${formatBytes(result.bytes)}) older than the ${result.retentionHours}-hour retention.`,
-      );
-    });
+    .action((location: string, flags: { retentionHours?: number; dryRun?: boolean; force?: boolean; format: InfoFormat }) =>
+      tableCommandRun('vacuum', 'VACUUM', location, async (run) => {
+        const table = await DeltaTable.open(location, { stores: tableStores() });
+        const snapshot = await table.snapshot();
+        const result = await table.vacuum({
+          ...(flags.retentionHours === undefined ? {} : { retentionHours: flags.retentionHours }),
+          dryRun: flags.dryRun === true,
+          force: flags.force === true,
+        });
+        // Vacuum commits nothing: the version it cleaned up after is its input, what it deleted its parameters.
+        reportTableRead({ location: table.location, version: snapshot.version });
+        run.addParameters({
+          filesDeleted: String(result.dryRun ? 0 : result.files.length),
+          bytesDeleted: String(result.dryRun ? 0 : result.bytes),
+          dryRun: String(result.dryRun),
+        });
+        if (flags.format === 'json') {
+          printJson({ location, ...result });
+          return;
+        }
+        for (const file of result.files) printText(`${result.dryRun ? 'would delete' : 'deleted'} ${file}`);
+        printText(
+          `${result.dryRun ? 'Would delete' : 'Deleted'} ${result.files.length} files (${formatBytes(result.bytes)}) older than the ${result.retentionHours}-hour retention.`,
+        );
+      }),
+    );
 
   table
     .command('checkpoint')
@@ -91,16 +103,18 @@ export function registerTableMaintenance(table: Command): void {
     .option('--version <n>', 'the version to restore', parseNonNegativeInt)
     .option('--timestamp <time>', 'restore the version current at this time')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
-    .action(async (location: string, flags: { version?: number; timestamp?: string; format: InfoFormat }) => {
-      if ((flags.version === undefined) === (flags.timestamp === undefined))
-        throw new CliUsageError('Name the version to restore with exactly one of --version and --timestamp.', undefined, 'e.g. --version 3');
-      const result = await (
-        await DeltaTable.open(location, { stores: tableStores() })
-      ).restore(flags.version !== undefined ? { version: flags.version } : { timestamp: flags.timestamp as string });
-      if (flags.format === 'json') printJson({ location, ...result });
-      else
-        printText(
-          `Restored version ${result.restoredVersion} (${result.filesAdded} files back, ${result.filesRemoved} removed): ${location} is at version ${result.version}.`,
-        );
-    });
+    .action((location: string, flags: { version?: number; timestamp?: string; format: InfoFormat }) =>
+      tableCommandRun('restore', 'RESTORE', location, async () => {
+        if ((flags.version === undefined) === (flags.timestamp === undefined))
+          throw new CliUsageError('Name the version to restore with exactly one of --version and --timestamp.', undefined, 'e.g. --version 3');
+        const result = await (
+          await DeltaTable.open(location, { stores: tableStores() })
+        ).restore(flags.version !== undefined ? { version: flags.version } : { timestamp: flags.timestamp as string });
+        if (flags.format === 'json') printJson({ location, ...result });
+        else
+          printText(
+            `Restored version ${result.restoredVersion} (${result.filesAdded} files back, ${result.filesRemoved} removed): ${location} is at version ${result.version}.`,
+          );
+      }),
+    );
 }

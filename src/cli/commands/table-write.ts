@@ -4,9 +4,9 @@ import { DeltaTable, type CreateOptions, type FileFormat, type OverwriteOptions,
 import { choice, collect, collectProperty, parseList, parseNonNegativeInt } from '../options.js';
 import { ProgressBar } from '../output/progress.js';
 import { formatBytes, printJson, printText, type InfoFormat } from '../output/print.js';
-import { gateWarningLines, tableGate, tableStores } from '../table-location.js';
+import { gateWarningLines, tableCommandRun, tableGate, tableStores } from '../table-location.js';
 import { sharedEngine } from '../../engine/index.js';
-import { gatedAppend, gatedOverwrite, IngestTarget, type BatchResult } from '../../ingest/index.js';
+import { gatedAppend, gatedOverwrite, IngestTarget, reportSourceFiles, type BatchResult } from '../../ingest/index.js';
 
 interface SourceFlags {
   from: string[];
@@ -92,8 +92,9 @@ export function registerTableWrites(table: Command): void {
     .option('--property <key=value>', 'table property, e.g. delta.appendOnly=true; repeatable', collectProperty, {})
     .option('--name <name>', 'table name')
     .option('--description <text>', 'table description')
-    .action(
-      async (location: string, flags: SourceFlags & { partitionBy?: string[]; property: Record<string, string>; name?: string; description?: string }) => {
+    .action(async (location: string, flags: SourceFlags & { partitionBy?: string[]; property: Record<string, string>; name?: string; description?: string }) =>
+      tableCommandRun('create', 'CREATE TABLE AS SELECT', location, async () => {
+        await reportSourceFiles(sharedEngine, flags.from);
         const progress = new ProgressBar('create', flags.format === 'text' && process.stderr.isTTY === true);
         try {
           const options: CreateOptions = { ...writeOptions(flags, progress), data: sourceOf(flags), properties: flags.property };
@@ -106,34 +107,37 @@ export function registerTableWrites(table: Command): void {
         } finally {
           progress.stop();
         }
-      },
+      }),
     );
 
   withSourceOptions(
     table.command('append').description('Append rows from CSV, JSON lines or Parquet files in one atomic commit.').argument('<path>', 'table root'),
   )
     .option('--merge-schema', 'schema evolution: add columns the table lacks (nullable) and widen types where delta.enableTypeWidening=true')
-    .action(async (location: string, flags: SourceFlags & { mergeSchema?: boolean }) => {
-      const gate = await tableGate(location);
-      if (gate !== undefined) {
-        if (flags.mergeSchema === true)
-          throw new CliUsageError('--merge-schema does not go with a gated table: its suite is written for its columns.', location, 'Alter the table first.');
-        const target = await IngestTarget.open(location, { engine: await sharedEngine(), stores: tableStores(), gate });
-        const { txn } = writeOptions(flags, new ProgressBar('append', false));
-        reportGated('Appended', location, await gatedAppend(target, sourceOf(flags), txn === undefined ? {} : { txn }), flags.format);
-        return;
-      }
-      const progress = new ProgressBar('append', flags.format === 'text' && process.stderr.isTTY === true);
-      try {
-        const result = await (
-          await DeltaTable.open(location, { stores: tableStores() })
-        ).append(sourceOf(flags), { ...writeOptions(flags, progress), ...(flags.mergeSchema === true ? { mergeSchema: true } : {}) });
-        progress.stop();
-        report('Appended', location, result, flags.format);
-      } finally {
-        progress.stop();
-      }
-    });
+    .action((location: string, flags: SourceFlags & { mergeSchema?: boolean }) =>
+      tableCommandRun('append', 'WRITE', location, async () => {
+        await reportSourceFiles(sharedEngine, flags.from);
+        const gate = await tableGate(location);
+        if (gate !== undefined) {
+          if (flags.mergeSchema === true)
+            throw new CliUsageError('--merge-schema does not go with a gated table: its suite is written for its columns.', location, 'Alter the table first.');
+          const target = await IngestTarget.open(location, { engine: await sharedEngine(), stores: tableStores(), gate });
+          const { txn } = writeOptions(flags, new ProgressBar('append', false));
+          reportGated('Appended', location, await gatedAppend(target, sourceOf(flags), txn === undefined ? {} : { txn }), flags.format);
+          return;
+        }
+        const progress = new ProgressBar('append', flags.format === 'text' && process.stderr.isTTY === true);
+        try {
+          const result = await (
+            await DeltaTable.open(location, { stores: tableStores() })
+          ).append(sourceOf(flags), { ...writeOptions(flags, progress), ...(flags.mergeSchema === true ? { mergeSchema: true } : {}) });
+          progress.stop();
+          report('Appended', location, result, flags.format);
+        } finally {
+          progress.stop();
+        }
+      }),
+    );
 
   withSourceOptions(
     table.command('overwrite').description('Replace all rows, or the partitions matching --where, in one atomic commit.').argument('<path>', 'table root'),
@@ -142,39 +146,42 @@ export function registerTableWrites(table: Command): void {
     .option('--merge-schema', 'schema evolution: add columns the table lacks (nullable) and widen types where delta.enableTypeWidening=true')
     .option('--overwrite-schema', "replace the table's schema with the data's (whole-table overwrite only)")
     .option('--partition-by <a,b>', 'with --overwrite-schema: the new partition columns', parseList)
-    .action(async (location: string, flags: SourceFlags & { where?: string; mergeSchema?: boolean; overwriteSchema?: boolean; partitionBy?: string[] }) => {
-      const gate = await tableGate(location);
-      if (gate !== undefined) {
-        if (flags.mergeSchema === true || flags.overwriteSchema === true)
-          throw new CliUsageError(
-            `${flags.mergeSchema === true ? '--merge-schema' : '--overwrite-schema'} does not go with a gated table: its suite is written for its columns.`,
-            location,
-            'Alter the table first, or detach its suite (aquifer quality detach).',
-          );
-        const target = await IngestTarget.open(location, { engine: await sharedEngine(), stores: tableStores(), gate });
-        reportGated('Wrote', location, await gatedOverwrite(target, sourceOf(flags), flags.where === undefined ? {} : { where: flags.where }), flags.format);
-        return;
-      }
-      const progress = new ProgressBar('overwrite', flags.format === 'text' && process.stderr.isTTY === true);
-      try {
-        const options: OverwriteOptions = writeOptions(flags, progress);
-        if (flags.where !== undefined) options.where = flags.where;
-        if (flags.mergeSchema === true) options.mergeSchema = true;
-        if (flags.overwriteSchema === true) options.overwriteSchema = true;
-        if (flags.partitionBy !== undefined) {
-          if (flags.overwriteSchema !== true)
+    .action((location: string, flags: SourceFlags & { where?: string; mergeSchema?: boolean; overwriteSchema?: boolean; partitionBy?: string[] }) =>
+      tableCommandRun('overwrite', 'WRITE', location, async () => {
+        await reportSourceFiles(sharedEngine, flags.from);
+        const gate = await tableGate(location);
+        if (gate !== undefined) {
+          if (flags.mergeSchema === true || flags.overwriteSchema === true)
             throw new CliUsageError(
-              '--partition-by goes with --overwrite-schema: an overwrite keeps the partitioning otherwise.',
-              flags.partitionBy,
-              'Add --overwrite-schema, or drop --partition-by.',
+              `${flags.mergeSchema === true ? '--merge-schema' : '--overwrite-schema'} does not go with a gated table: its suite is written for its columns.`,
+              location,
+              'Alter the table first, or detach its suite (aquifer quality detach).',
             );
-          options.partitionColumns = flags.partitionBy;
+          const target = await IngestTarget.open(location, { engine: await sharedEngine(), stores: tableStores(), gate });
+          reportGated('Wrote', location, await gatedOverwrite(target, sourceOf(flags), flags.where === undefined ? {} : { where: flags.where }), flags.format);
+          return;
         }
-        const result = await (await DeltaTable.open(location, { stores: tableStores() })).overwrite(sourceOf(flags), options);
-        progress.stop();
-        report('Wrote', location, result, flags.format);
-      } finally {
-        progress.stop();
-      }
-    });
+        const progress = new ProgressBar('overwrite', flags.format === 'text' && process.stderr.isTTY === true);
+        try {
+          const options: OverwriteOptions = writeOptions(flags, progress);
+          if (flags.where !== undefined) options.where = flags.where;
+          if (flags.mergeSchema === true) options.mergeSchema = true;
+          if (flags.overwriteSchema === true) options.overwriteSchema = true;
+          if (flags.partitionBy !== undefined) {
+            if (flags.overwriteSchema !== true)
+              throw new CliUsageError(
+                '--partition-by goes with --overwrite-schema: an overwrite keeps the partitioning otherwise.',
+                flags.partitionBy,
+                'Add --overwrite-schema, or drop --partition-by.',
+              );
+            options.partitionColumns = flags.partitionBy;
+          }
+          const result = await (await DeltaTable.open(location, { stores: tableStores() })).overwrite(sourceOf(flags), options);
+          progress.stop();
+          report('Wrote', location, result, flags.format);
+        } finally {
+          progress.stop();
+        }
+      }),
+    );
 }

@@ -1,7 +1,9 @@
 import { Kafka, logLevel, type Consumer, type EachBatchPayload, type KafkaMessage } from 'kafkajs';
 import { describeError } from '../../errors.js';
 import { log } from '../../log.js';
-import type { IngestTarget } from '../ingest-target.js';
+import type { BatchResult, IngestTarget } from '../ingest-target.js';
+import type { DatasetRef } from '../../observe/index.js';
+import { observedRun, tableNameOf } from '../job-runs.js';
 import { JobMetrics, type BatchReport } from '../job-metrics.js';
 import type { RawRecord } from '../source-position.js';
 import { recordFromBytes } from '../sources/utf8-record.js';
@@ -181,7 +183,7 @@ export class KafkaIngestJob {
     const { records, next } = this.buffer;
     this.buffer = { records: [], next: new Map(), since: 0 };
     try {
-      this.metrics.recordBatch(records.length, await this.writeWithRetry(records));
+      this.metrics.recordBatch(records.length, await this.writeAsRun(records));
       await this.commitGroupOffsets([...next.values()]);
     } catch (error) {
       this.fail(error);
@@ -199,6 +201,49 @@ export class KafkaIngestJob {
     } catch (error) {
       log.warn({ err: error, offsets }, 'could not commit consumer-group offsets (a hint only; the table holds the positions)');
     }
+  }
+
+  /**
+   * One committed micro-batch is one job run: its input is each topic with, per partition,
+   * the first and last offset the batch held (its outputs, the table and quarantine versions,
+   * come from the table layer). Nothing is built while nobody observes runs.
+   */
+  private writeAsRun(records: RawRecord[]): Promise<BatchResult> {
+    const topic = typeof this.options.topic === 'string' ? this.options.topic : this.options.topic.source;
+    const job = () => ({
+      name: `ingest.kafka.${topic}.${tableNameOf(this.target.location)}`,
+      type: 'INGEST',
+      processing: 'STREAMING' as const,
+      ...(this.target.project === undefined ? {} : { project: this.target.project }),
+    });
+    return observedRun(job, async (run) => {
+      const result = await this.writeWithRetry(records);
+      if (run !== undefined && !result.skipped) for (const input of this.topicInputs(records)) run.input(input);
+      return result;
+    });
+  }
+
+  private topicInputs(records: readonly RawRecord[]): DatasetRef[] {
+    const ranges = new Map<string, Map<number, { from: bigint; to: bigint }>>();
+    for (const { source } of records) {
+      if (source.kind !== 'kafka') continue;
+      const partitions = ranges.get(source.topic) ?? new Map<number, { from: bigint; to: bigint }>();
+      ranges.set(source.topic, partitions);
+      const offset = BigInt(source.offset);
+      const known = partitions.get(source.partition);
+      if (known === undefined) partitions.set(source.partition, { from: offset, to: offset });
+      else partitions.set(source.partition, { from: offset < known.from ? offset : known.from, to: offset > known.to ? offset : known.to });
+    }
+    const namespace = `kafka://${this.options.brokers[0] ?? 'localhost:9092'}`;
+    return [...ranges.entries()].map(([topic, partitions]) => ({
+      namespace,
+      name: topic,
+      kind: 'kafka' as const,
+      ranges: [...partitions.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([partition, r]) => ({ partition: String(partition), from: String(r.from), to: String(r.to) })),
+      statistics: { rowCount: records.filter((r) => r.source.kind === 'kafka' && r.source.topic === topic).length },
+    }));
   }
 
   /** Another writer of the same partitions (a zombie after a rebalance) may win a commit; the retry re-reads positions. */

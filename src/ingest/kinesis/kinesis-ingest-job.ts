@@ -2,6 +2,8 @@ import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCo
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { log } from '../../log.js';
 import type { IngestTarget } from '../ingest-target.js';
+import type { DatasetRef } from '../../observe/index.js';
+import { observedRun, tableNameOf } from '../job-runs.js';
 import { JobMetrics, type BatchReport } from '../job-metrics.js';
 import type { RawRecord } from '../source-position.js';
 import { recordFromBytes } from '../sources/utf8-record.js';
@@ -169,7 +171,43 @@ export class KinesisIngestJob {
     }
   }
 
+  /**
+   * One committed batch is one job run: its input is the stream with, per shard, the first
+   * and last sequence number the batch held (outputs come from the table layer). Nothing is
+   * built while nobody observes runs.
+   */
   private async commit(records: RawRecord[]): Promise<void> {
-    this.metrics.recordBatch(records.length, await this.target.writeJson(records, []));
+    const job = () => ({
+      name: `ingest.kinesis.${this.options.stream}.${tableNameOf(this.target.location)}`,
+      type: 'INGEST',
+      processing: 'STREAMING' as const,
+      ...(this.target.project === undefined ? {} : { project: this.target.project }),
+    });
+    const result = await observedRun(job, async (run) => {
+      const written = await this.target.writeJson(records, []);
+      if (run !== undefined && !written.skipped) run.input(this.streamInput(records));
+      return written;
+    });
+    this.metrics.recordBatch(records.length, result);
+  }
+
+  private streamInput(records: readonly RawRecord[]): DatasetRef {
+    const shards = new Map<string, { from: bigint; to: bigint }>();
+    for (const { source } of records) {
+      if (source.kind !== 'kinesis') continue;
+      const sequence = BigInt(source.sequenceNumber);
+      const known = shards.get(source.shard);
+      if (known === undefined) shards.set(source.shard, { from: sequence, to: sequence });
+      else shards.set(source.shard, { from: sequence < known.from ? sequence : known.from, to: sequence > known.to ? sequence : known.to });
+    }
+    return {
+      namespace: `kinesis://${this.options.region ?? 'us-east-1'}`,
+      name: this.options.stream,
+      kind: 'kinesis',
+      ranges: [...shards.entries()]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([partition, r]) => ({ partition, from: String(r.from), to: String(r.to) })),
+      statistics: { rowCount: records.length },
+    };
   }
 }

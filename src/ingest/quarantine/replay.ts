@@ -7,6 +7,8 @@ import { IngestTarget } from '../ingest-target.js';
 import { quarantineLocation } from './quarantine-table.js';
 import type { QualityGate } from '../../quality/index.js';
 import { NO_POSITION_COLUMNS } from '../source-position.js';
+import { withJobRun } from '../../observe/index.js';
+import { tableNameOf } from '../job-runs.js';
 
 export interface ReplayOptions {
   /** Which quarantined records to try again: a SQL filter over the quarantine's columns. */
@@ -18,6 +20,8 @@ export interface ReplayOptions {
   stores?: ObjectStorePool | undefined;
   /** The table's quality gate: a replayed record must pass it too, or it stays quarantined. */
   gate?: QualityGate | undefined;
+  /** The root folder of the table's project, named by the replay's job run. */
+  project?: string | undefined;
 }
 
 export interface ReplayResult {
@@ -35,7 +39,18 @@ let sequence = 0;
  * quarantine's version as an application transaction, so a replay interrupted between
  * them finishes without writing a record twice.
  */
-export async function replayQuarantine(tableLocation: string, engine: Engine, options: ReplayOptions = {}): Promise<ReplayResult> {
+export function replayQuarantine(tableLocation: string, engine: Engine, options: ReplayOptions = {}): Promise<ReplayResult> {
+  // The quarantine version read is the run's input (its scan reports it); the table and quarantine versions written its outputs.
+  const job = {
+    name: `ingest.replay.${tableNameOf(tableLocation)}`,
+    type: 'INGEST',
+    processing: 'BATCH' as const,
+    ...(options.project === undefined ? {} : { project: options.project }),
+  };
+  return withJobRun(job, () => replay(tableLocation, engine, options));
+}
+
+async function replay(tableLocation: string, engine: Engine, options: ReplayOptions): Promise<ReplayResult> {
   const quarantine = await DeltaTable.open(quarantineLocation(tableLocation), { engine, stores: options.stores });
   let snapshot;
   try {

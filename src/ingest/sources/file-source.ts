@@ -21,6 +21,8 @@ import { missingRequiredMessage } from '../checks/missing-required.js';
 import type { CheckOptions } from '../checks/json-record-checks.js';
 import { recordFromBytes } from './utf8-record.js';
 import { inferredDeltaType } from '../inferred-type.js';
+import { jobRunsObserved, withJobRun, type JobRun } from '../../observe/index.js';
+import { sourceFileDataset, tableNameOf } from '../job-runs.js';
 
 /** Loaded files are remembered as txn actions in the table's own log: appId `aquifer.file:<absolute path>`. */
 export const FILE_APP_PREFIX = 'aquifer.file:';
@@ -56,15 +58,29 @@ const temp = (what: string) => `aq_${what}_${process.pid}_${++sequence}`;
  * so a crash between files, or in the middle of one, never loads a file twice.
  */
 export async function ingestFiles(engine: Engine, target: IngestTarget, options: FileIngestOptions): Promise<FileIngestResult> {
-  const matched = await expand(engine, options.files);
+  const job = {
+    name: `ingest.${tableNameOf(target.location)}`,
+    type: 'INGEST',
+    processing: 'BATCH' as const,
+    ...(target.project === undefined ? {} : { project: target.project }),
+  };
+  return withJobRun(job, (run) => ingestFilesInRun(engine, target, options, run));
+}
+
+async function ingestFilesInRun(engine: Engine, target: IngestTarget, options: FileIngestOptions, run: JobRun): Promise<FileIngestResult> {
+  const matched = await expandFiles(engine, options.files);
   const loaded = await target.positions(FILE_APP_PREFIX);
   const pending = matched.filter((file) => !loaded.has(FILE_APP_PREFIX + file));
   const result: FileIngestResult = { files: [], alreadyLoaded: matched.length - pending.length, accepted: 0, quarantined: 0, version: undefined, warnings: [] };
   for (const [index, file] of pending.entries()) {
     const txn: AppTransaction = { appId: FILE_APP_PREFIX + file, version: 0 };
     const format = formatOf(file, options.format);
+    // Digested before the load, so the digest is of the bytes this run read; only lineage needs it.
+    const input = jobRunsObserved() ? await sourceFileDataset(file) : undefined;
     const batch =
       format === 'json' ? await ingestJsonLines(engine, target, file, txn, options) : await ingestTabular(engine, target, file, format, txn, options);
+    // A file another writer loaded meanwhile (its txn already committed) was not read by this run.
+    if (input !== undefined && !batch.skipped) run.input(input);
     result.files.push({ file, accepted: batch.accepted, quarantined: batch.quarantined, version: batch.version });
     result.accepted += batch.accepted;
     result.quarantined += batch.quarantined;
@@ -75,7 +91,8 @@ export async function ingestFiles(engine: Engine, target: IngestTarget, options:
   return result;
 }
 
-async function expand(engine: Engine, files: string | readonly string[]): Promise<string[]> {
+/** The absolute paths of the files that paths or globs name, sorted. */
+export async function expandFiles(engine: Engine, files: string | readonly string[]): Promise<string[]> {
   const patterns = (typeof files === 'string' ? [files] : [...files]).map((f) => path.resolve(f));
   const found = new Set<string>();
   for (const pattern of patterns) {
