@@ -20,7 +20,37 @@ export interface LineageTable {
   columns: readonly string[];
 }
 
-export type LineageResolver = (reference: LineageTableReference) => LineageTable | undefined;
+/** May answer asynchronously (reading a file's columns, say): every reference is resolved before the walk. */
+export type LineageResolver = (reference: LineageTableReference) => LineageTable | undefined | Promise<LineageTable | undefined>;
+
+/** The references a statement makes to tables and to table functions with a literal path (CTE names included: resolve may not know them). */
+export function tableReferences(value: unknown): LineageTableReference[] {
+  if (Array.isArray(value)) return value.flatMap(tableReferences);
+  const node = asNode(value);
+  if (node === undefined) return [];
+  const found = Object.values(node).flatMap(tableReferences);
+  if (node['type'] === 'BASE_TABLE') {
+    const schema = text(node['schema_name']);
+    found.push({ kind: 'table', name: text(node['table_name']), ...(schema === '' ? {} : { schema }) });
+  }
+  if (node['type'] === 'TABLE_FUNCTION') {
+    const reference = functionReference(asNode(node['function']));
+    if (reference !== undefined) found.push(reference);
+  }
+  return found;
+}
+
+function functionReference(fn: Node | undefined): LineageTableReference | undefined {
+  const first = asList(fn?.['children'])[0];
+  const path = first?.['class'] === 'CONSTANT' ? asNode(first['value'])?.['value'] : undefined;
+  return typeof path === 'string' ? { kind: 'function', function: text(fn?.['function_name']), path } : undefined;
+}
+
+/** A key for a reference, for looking up what resolve answered. */
+export const referenceKey = (reference: LineageTableReference): string =>
+  reference.kind === 'table'
+    ? `table\n${lower(reference.schema ?? '')}\n${lower(reference.name)}`
+    : `function\n${lower(reference.function)}\n${reference.path}`;
 
 interface Column {
   name: string;
@@ -98,7 +128,7 @@ function position(expr: Node): number | undefined {
 
 export class LineageAnalyzer {
   constructor(
-    private readonly resolve: LineageResolver,
+    private readonly resolve: (reference: LineageTableReference) => LineageTable | undefined,
     private readonly aggregates: ReadonlySet<string>,
   ) {}
 
@@ -274,11 +304,9 @@ export class LineageAnalyzer {
       }
       case 'TABLE_FUNCTION': {
         const fn = asNode(ref['function']);
-        const name = text(fn?.['function_name']);
-        const first = asList(fn?.['children'])[0];
-        const path = first?.['class'] === 'CONSTANT' ? asNode(first['value'])?.['value'] : undefined;
-        const table = typeof path === 'string' ? this.resolve({ kind: 'function', function: name, path }) : undefined;
-        return [tableRelation(alias || name, table, renames)];
+        const reference = functionReference(fn);
+        const table = reference === undefined ? undefined : this.resolve(reference);
+        return [tableRelation(alias || text(fn?.['function_name']), table, renames)];
       }
       case 'SUBQUERY': {
         const result = this.query(ref['subquery'], scope.parent, scope.ctes);

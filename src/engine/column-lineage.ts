@@ -1,6 +1,6 @@
 import { AquiferError } from '../errors.js';
 import type { ColumnSource } from '../observe/index.js';
-import { dedupe, LineageAnalyzer, type LineageResolver, type Node } from './column-lineage-analyzer.js';
+import { dedupe, LineageAnalyzer, referenceKey, tableReferences, type LineageResolver, type LineageTable, type Node } from './column-lineage-analyzer.js';
 import type { Engine } from './engine.js';
 import { quoteLiteral } from './sql.js';
 
@@ -19,7 +19,7 @@ export interface SqlColumnLineage {
  * (`json_serialize_sql`), so the dialect understood is exactly DuckDB's. `resolve` names
  * the tables the query reads (a table name, or a table function such as
  * `delta_scan('path')` or `read_parquet('path')` called with a literal path) with their
- * dataset and columns. Handles select lists with aliases and expressions, `*`, `t.*`,
+ * dataset and columns; it may answer asynchronously, and is asked once per reference. Handles select lists with aliases and expressions, `*`, `t.*`,
  * EXCLUDE and REPLACE, joins (ON and USING), WHERE, GROUP BY (and GROUP BY ALL), HAVING,
  * QUALIFY, ORDER BY, window functions, CASE, aggregates, subqueries in FROM and in
  * expressions, CTEs, and UNION [ALL] (positional), UNION BY NAME, EXCEPT and INTERSECT.
@@ -32,7 +32,12 @@ export interface SqlColumnLineage {
 export async function sqlColumnLineage(engine: Engine, sql: string, resolve: LineageResolver): Promise<SqlColumnLineage> {
   const statement = await parse(engine, sql);
   await nameUnnamedItems(engine, statement);
-  const analyzer = new LineageAnalyzer(resolve, await aggregateFunctions(engine));
+  const tables = new Map<string, LineageTable | undefined>();
+  for (const reference of tableReferences(statement)) {
+    const key = referenceKey(reference);
+    if (!tables.has(key)) tables.set(key, await resolve(reference));
+  }
+  const analyzer = new LineageAnalyzer((reference) => tables.get(referenceKey(reference)), await aggregateFunctions(engine));
   const result = analyzer.query(statement, undefined, new Map());
   const columns: Record<string, ColumnSource[]> = {};
   for (const column of result.columns) {
