@@ -18,8 +18,9 @@ import { planKinds } from './aggregation/slots.js';
 import { viewSourceSchema, viewSourceSql } from './definitions/view-source.js';
 import { pushToView, type PushRequest, type PushResult } from './push/push.js';
 import { savedEntityRowsSql, trainingSetDefinition, TrainingSet, type PinnedSource } from './historical/training-set.js';
-import { trainingSetDataset, trainingSetLineage, type LineageView } from './historical/training-set-lineage.js';
-import { currentJobRun, tableDataset, withJobRun, type DatasetRef } from '../observe/index.js';
+import { trainingSetDataset, trainingSetLineage, type LineageView, type TrainingSetLineage } from './historical/training-set-lineage.js';
+import { currentJobRun, jobRunsObserved, tableDataset, withJobRun, type DatasetRef } from '../observe/index.js';
+import { log } from '../log.js';
 
 export interface HistoricalFeaturesRequest {
   /** Entity keys and the time each row asks about. */
@@ -337,8 +338,14 @@ export class FeatureStore {
     // as each operator happens to, and a saved set must keep the entity rows' order at any size.
     const sql = `SELECT ${selects.join(', ')} FROM (${inner}) ORDER BY aq_row`;
     const features = [...split.stored, ...split.onDemand.flatMap((o) => o.features.map((f) => `${o.view.name}:${f}`))];
-    const lineage = await trainingSetLineage(this.engine, lineageViews, storedColumns, onDemandColumns);
-    currentJobRun()?.output(trainingSetDataset(this.project.config.name, 'adhoc', lineage));
+    let worked: Promise<TrainingSetLineage> | undefined;
+    // Worked out only when someone observes runs (now, or when the set is saved), and never failing the build.
+    const lineage = () =>
+      (worked ??= trainingSetLineage(this.engine, lineageViews, storedColumns, onDemandColumns).catch((error: unknown) => {
+        log.warn({ err: error }, 'could not work out the column lineage of a training set');
+        return { columnLineage: {}, datasetLineage: [] };
+      }));
+    if (jobRunsObserved()) currentJobRun()?.output(trainingSetDataset(this.project.config.name, 'adhoc', await lineage()));
     return new TrainingSet(
       this.engine,
       sql,

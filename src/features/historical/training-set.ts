@@ -4,7 +4,7 @@ import { DeltaTable, field, fromDuckDBType, jsonRow, TableNotFoundError, type Op
 import type { FeatureView } from '../definitions/definitions.js';
 import { FeatureDefinitionError } from '../errors.js';
 import { requireSuite, type ExpectationSuite } from '../../quality/index.js';
-import { currentJobRun, tableDataset, withJobRun, type DatasetRef } from '../../observe/index.js';
+import { currentJobRun, jobRunsObserved, tableDataset, withJobRun, type DatasetRef } from '../../observe/index.js';
 import { trainingSetDataset, type TrainingSetLineage } from './training-set-lineage.js';
 
 /** What a training set reports to lineage when saved: the project, the table versions it read and its column lineage. */
@@ -14,7 +14,8 @@ export interface TrainingSetLineageContext {
   /** The project's root folder. */
   root: string;
   inputs: readonly DatasetRef[];
-  lineage: TrainingSetLineage;
+  /** Worked out when first asked (only while someone observes runs). */
+  lineage: () => Promise<TrainingSetLineage>;
 }
 
 /** A table a training set read, and the version it read: reading it again gives the same rows. */
@@ -81,18 +82,19 @@ export class TrainingSet {
     options: { model?: { name: string; version: string }; overwrite?: boolean; suite?: ExpectationSuite } = {},
   ): Promise<{ table: DeltaTable; result: WriteResult }> {
     const lineage = this.lineage;
-    if (lineage === undefined) return this.saveRows(location, options);
+    if (lineage === undefined || !jobRunsObserved()) return this.saveRows(location, options);
     const name = location.replace(/\/+$/, '').split('/').pop() ?? location;
     const save = async () => {
       const saved = await this.saveRows(location, options);
       const run = currentJobRun();
+      const columns = await lineage.lineage();
       for (const input of lineage.inputs) run?.input(input);
-      run?.output(trainingSetDataset(lineage.project, name, lineage.lineage, saved.result.version));
+      run?.output(trainingSetDataset(lineage.project, name, columns, saved.result.version));
       run?.output({
         ...tableDataset(saved.table.location),
         kind: 'table',
-        columnLineage: lineage.lineage.columnLineage,
-        datasetLineage: lineage.lineage.datasetLineage,
+        columnLineage: columns.columnLineage,
+        datasetLineage: columns.datasetLineage,
       });
       return saved;
     };
