@@ -11,7 +11,10 @@ import type { ColumnSource } from '../observe/index.js';
 export type Node = Record<string, unknown>;
 
 /** A table (or table function) a query reads, as resolve is asked about it. */
-export type LineageTableReference = { kind: 'table'; name: string; schema?: string } | { kind: 'function'; function: string; path: string };
+export type LineageTableReference =
+  | { kind: 'table'; name: string; schema?: string }
+  /** A table function over literal paths: `path` is the first, `paths` all (`read_parquet(['a', 'b'])`). */
+  | { kind: 'function'; function: string; path: string; paths: readonly string[] };
 
 /** What resolve answers for a known table: its dataset identity and its columns, in order. */
 export interface LineageTable {
@@ -42,15 +45,35 @@ export function tableReferences(value: unknown): LineageTableReference[] {
 
 function functionReference(fn: Node | undefined): LineageTableReference | undefined {
   const first = asList(fn?.['children'])[0];
-  const path = first?.['class'] === 'CONSTANT' ? asNode(first['value'])?.['value'] : undefined;
-  return typeof path === 'string' ? { kind: 'function', function: text(fn?.['function_name']), path } : undefined;
+  const literal = (node: Node | undefined) => (node?.['class'] === 'CONSTANT' ? asNode(node['value'])?.['value'] : undefined);
+  const values = first?.['class'] === 'FUNCTION' && first['function_name'] === 'list_value' ? asList(first['children']).map(literal) : [literal(first)];
+  if (values.length === 0 || !values.every((v): v is string => typeof v === 'string')) return undefined;
+  return { kind: 'function', function: text(fn?.['function_name']), path: values[0] as string, paths: values };
+}
+
+/**
+ * `COLUMNS(c -> c NOT IN ('x', 'y'))`, the one COLUMNS form whose columns are known without
+ * the data (table scans drop their row-number column with it): the names it leaves out.
+ */
+function columnsExclusion(item: Node): string[] | undefined {
+  const filter = asNode(item['expr']);
+  if (filter?.['class'] !== 'FUNCTION' || filter['function_name'] !== 'list_filter') return undefined;
+  const [star, lambda] = asList(filter['children']);
+  if (star?.['class'] !== 'STAR' || text(star['relation_name']) !== '' || lambda?.['class'] !== 'LAMBDA') return undefined;
+  const parameter = collectNames(lambda['lhs']);
+  const body = asNode(lambda['expr']);
+  const [subject, ...values] = asList(body?.['children']);
+  if (body?.['type'] !== 'COMPARE_NOT_IN' || parameter.length !== 1 || subject?.['class'] !== 'COLUMN_REF') return undefined;
+  if (asList(subject['column_names']).join('.') !== parameter[0]) return undefined;
+  const names = values.map((v) => (v['class'] === 'CONSTANT' ? asNode(v['value'])?.['value'] : undefined));
+  return names.every((n): n is string => typeof n === 'string') ? names : undefined;
 }
 
 /** A key for a reference, for looking up what resolve answered. */
 export const referenceKey = (reference: LineageTableReference): string =>
   reference.kind === 'table'
     ? `table\n${lower(reference.schema ?? '')}\n${lower(reference.name)}`
-    : `function\n${lower(reference.function)}\n${reference.path}`;
+    : `function\n${lower(reference.function)}\n${reference.paths.join('\n')}`;
 
 interface Column {
   name: string;
@@ -167,8 +190,15 @@ export class LineageAnalyzer {
         if (!expanded.complete && positional === undefined) positional = columns.length;
         continue;
       }
+      const excluded = item['class'] === 'STAR' && item['columns'] === true ? columnsExclusion(item) : undefined;
+      if (excluded !== undefined) {
+        const expanded = this.star({ ...item, exclude_list: excluded }, scope);
+        columns.push(...expanded.columns);
+        if (!expanded.complete && positional === undefined) positional = columns.length;
+        continue;
+      }
       if (item['class'] === 'STAR') {
-        // COLUMNS(...) picks columns by a pattern or lambda: which ones is not known here.
+        // Other COLUMNS(...) forms pick columns by a pattern or lambda over the data's names: which ones is not known here.
         positional ??= columns.length;
         continue;
       }

@@ -179,6 +179,13 @@ describe('sqlColumnLineage', () => {
     expect(await lineage("SELECT k AS key FROM delta_scan('/data/u')")).toEqual(expected({ key: [direct('u', 'k')] }));
   });
 
+  it('expands COLUMNS(c -> c NOT IN (...)) as a * less those columns, and gives up on other COLUMNS forms', async () => {
+    expect(await lineage("SELECT COLUMNS(lambda c: c NOT IN ('c')) FROM read_parquet(['/data/t'])")).toEqual(
+      expected({ a: [direct('t', 'a')], b: [direct('t', 'b')] }),
+    );
+    expect(await lineage("SELECT COLUMNS('a|b') FROM t")).toEqual(expected({}));
+  });
+
   it('throws typed errors for SQL that is not one query or does not parse', async () => {
     await expect(sqlColumnLineage(engine, 'INSERT INTO t VALUES (1)', resolve)).rejects.toMatchObject({ code: 'ENGINE_LINEAGE_SQL_UNSUPPORTED' });
     await expect(sqlColumnLineage(engine, 'SELECT 1; SELECT 2', resolve)).rejects.toMatchObject({ code: 'ENGINE_LINEAGE_SQL_UNSUPPORTED' });

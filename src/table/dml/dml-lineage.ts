@@ -1,5 +1,6 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { quoteIdent, quoteLiteral, sqlColumnLineage, type Engine, type LineageTable, type LineageTableReference } from '../../engine/index.js';
+import { quoteIdent, quoteLiteralList, sqlColumnLineage, type Engine, type LineageTable, type LineageTableReference } from '../../engine/index.js';
 import { log } from '../../log.js';
 import { jobRunsObserved, tableDataset, type ColumnSource } from '../../observe/index.js';
 import type { TableChangeLineage, WriteSource } from '../write/index.js';
@@ -68,16 +69,35 @@ async function itemLineage(
 
 const FILE_READERS = new Set(['read_parquet', 'parquet_scan', 'read_csv', 'read_csv_auto', 'read_json', 'read_json_auto', 'read_ndjson', 'delta_scan']);
 
-/** A file (or Delta table) read by a table function with a literal path: its dataset, and its columns as DuckDB reads them. */
+/**
+ * What a table function with literal paths reads: the Delta table holding every file (a
+ * table scan reads its Parquet files so), else one file named without wildcards; its columns
+ * as DuckDB reads them. Local paths only: finding the table means looking for `_delta_log`.
+ */
 async function fileTable(engine: Engine, reference: LineageTableReference): Promise<LineageTable | undefined> {
-  if (reference.kind !== 'function' || !FILE_READERS.has(reference.function.toLowerCase()) || /[*?[]/.test(reference.path)) return undefined;
+  if (reference.kind !== 'function' || !FILE_READERS.has(reference.function.toLowerCase())) return undefined;
+  if (reference.paths.some((p) => /[*?[]/.test(p) || p.includes('://'))) return undefined;
+  const root = reference.function.toLowerCase() === 'delta_scan' ? reference.path : deltaTableOf(reference.paths);
+  if (root === undefined && reference.paths.length !== 1) return undefined;
   try {
-    const reader = await engine.read(`SELECT * FROM ${reference.function}(${quoteLiteral(reference.path)}) LIMIT 0`);
-    return { ...tableDataset(reference.path), columns: reader.columnNames() };
+    const options = reference.paths.length > 1 ? ', union_by_name = true' : '';
+    const reader = await engine.read(`SELECT * FROM ${reference.function}(${quoteLiteralList(reference.paths)}${options}) LIMIT 0`);
+    return { ...tableDataset(root ?? path.resolve(reference.path)), columns: reader.columnNames() };
   } catch {
     // A reader DuckDB cannot open here (an extension not loaded): no lineage rather than a failed change.
     return undefined;
   }
+}
+
+/** The Delta table folder (the nearest one with a `_delta_log`) holding every one of these files, if one does. */
+function deltaTableOf(files: readonly string[]): string | undefined {
+  const first = files[0];
+  if (first === undefined || !path.isAbsolute(first)) return undefined;
+  for (let dir = path.dirname(first); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (!existsSync(path.join(dir, '_delta_log'))) continue;
+    return files.every((f) => f.startsWith(`${dir}${path.sep}`)) ? dir : undefined;
+  }
+  return undefined;
 }
 
 /** DELETE: the columns of its condition decide which rows go. */
@@ -105,8 +125,8 @@ export function updateLineage(context: DmlContext, set: readonly WrittenValue[],
  * MERGE: each column written ← the columns of its assignments and inserted values (over
  * `target` and `source`); the ON columns as JOIN and the clauses' conditions as CONDITIONAL
  * decide which rows change. The source's columns are followed to where they come from: files
- * named without wildcards are datasets of their own, SQL is read by sqlColumnLineage, rows in
- * memory come from no dataset.
+ * named without wildcards are datasets of their own, SQL is read by sqlColumnLineage (a table
+ * scan's SQL leads to that table), rows in memory come from no dataset.
  */
 export function mergeLineage(
   context: DmlContext,

@@ -104,4 +104,18 @@ describe('column lineage of row-level changes', () => {
     expect(columnsOf(output.columnLineage)).toEqual({ balance: [s('amount', 'DIRECT', 'TRANSFORMATION')] });
     expect(sorted(output.datasetLineage)).toEqual(sorted([t('id', 'INDIRECT', 'JOIN'), s('key', 'INDIRECT', 'JOIN'), s('amount', 'INDIRECT', 'FILTER')]));
   });
+
+  it("follows a MERGE source that is another table's scan to that table", async () => {
+    const table = await customers();
+    const { table: fixes } = await DeltaTable.create(fixture.location(), { engine, data: { sql: `SELECT 3 AS id, 99 AS balance` } });
+    const source = await (await fixes.scan()).sql();
+    const output = await reported(table.location, () =>
+      table.merge({ source: { sql: source }, on: 'target.id = source.id', whenMatched: [{ update: { balance: 'source.balance' } }] }),
+    );
+    const t = at(table.location);
+    const f = at(fixes.location);
+    // The scan casts each column to the table's type: a transformation, if an exact one.
+    expect(columnsOf(output.columnLineage)).toEqual({ balance: [f('balance', 'DIRECT', 'TRANSFORMATION')] });
+    expect(sorted(output.datasetLineage)).toEqual(sorted([t('id', 'INDIRECT', 'JOIN'), f('id', 'INDIRECT', 'JOIN')]));
+  });
 });
