@@ -1,10 +1,11 @@
 import { AquiferError } from '../errors.js';
 import type { ColumnSource } from '../observe/index.js';
-import { dedupe, LineageAnalyzer, referenceKey, tableReferences, type LineageResolver, type LineageTable, type Node } from './column-lineage-analyzer.js';
+import { dedupe, LineageAnalyzer } from './column-lineage-analyzer.js';
+import { referenceKey, tableReferences, type LineageResolver, type LineageTable, type Node } from './column-lineage-tree.js';
 import type { Engine } from './engine.js';
 import { quoteLiteral } from './sql.js';
 
-export type { LineageResolver, LineageTable, LineageTableReference } from './column-lineage-analyzer.js';
+export type { LineageResolver, LineageTable, LineageTableReference } from './column-lineage-tree.js';
 
 /** Which source columns feed each output column of a query, and which decide its rows. */
 export interface SqlColumnLineage {
