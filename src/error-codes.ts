@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   ENGINE_EXTENSION_MISSING: entry(500, 'A DuckDB extension (such as httpfs) is not installed, or does not load, where DuckDB looks for it.'),
   ENGINE_SECRET_INVALID: entry(400, 'DuckDB refused an S3 secret (its name or options).'),
   ENGINE_SETTING_INVALID: entry(400, 'DuckDB refused a setting given in the environment (AQUIFER_MEMORY_LIMIT, AQUIFER_TEMP_DIRECTORY).'),
+  ENGINE_LINEAGE_SQL_UNSUPPORTED: entry(400, 'Column lineage was asked of SQL that is not one query (a SELECT, possibly with CTEs and set operations).'),
+  ENGINE_LINEAGE_SQL_INVALID: entry(400, "Column lineage was asked of SQL that DuckDB's parser rejects."),
   STORAGE_NOT_FOUND: entry(404, 'No object at that path.'),
   STORAGE_ALREADY_EXISTS: entry(409, 'An object already exists at that path (put-if-absent lost).'),
   STORAGE_FAILED: entry(500, 'The object store failed (permissions, space, network).'),

@@ -18,6 +18,9 @@ import { planKinds } from './aggregation/slots.js';
 import { viewSourceSchema, viewSourceSql } from './definitions/view-source.js';
 import { pushToView, type PushRequest, type PushResult } from './push/push.js';
 import { savedEntityRowsSql, trainingSetDefinition, TrainingSet, type PinnedSource } from './historical/training-set.js';
+import { trainingSetDataset, trainingSetLineage, type LineageView, type TrainingSetLineage } from './historical/training-set-lineage.js';
+import { currentJobRun, jobRunsObserved, tableDataset, withJobRun, type DatasetRef } from '../observe/index.js';
+import { log } from '../log.js';
 
 export interface HistoricalFeaturesRequest {
   /** Entity keys and the time each row asks about. */
@@ -256,11 +259,19 @@ export class FeatureStore {
    * views' tables at pinned versions.
    */
   async historicalFeatures(request: HistoricalFeaturesRequest): Promise<TrainingSet> {
+    // Built outside any job run, the build is a run of its own, so the tables it reads and the lineage it works out are reported.
+    if (currentJobRun() !== undefined) return this.buildTrainingSet(request);
+    return withJobRun({ name: 'features.training_set.adhoc', type: 'TRAINING_SET', project: this.project.root }, () => this.buildTrainingSet(request));
+  }
+
+  private async buildTrainingSet(request: HistoricalFeaturesRequest): Promise<TrainingSet> {
     const references = this.references(request.features);
     const split = splitRequest(this.repository, references);
     const resolved = resolveFeatures(this.repository, split.needed);
     const sources: PointInTimeSource[] = [];
     const pinned: PinnedSource[] = [];
+    const lineageViews: LineageView[] = [];
+    const inputs: DatasetRef[] = [];
     for (const view of resolved) {
       const table = await DeltaTable.open(this.tablePath(view.view), { engine: this.engine, stores: this.project.stores });
       const version = request.versions?.[view.view.name];
@@ -277,6 +288,8 @@ export class FeatureStore {
             );
       sources.push({ resolved: view, sql: viewSourceSql(view.view, tableSql), ...(kinds === undefined ? {} : { kinds }) });
       pinned.push({ view: view.view.name, table: view.view.source.table, version: snapshot.version });
+      lineageViews.push({ resolved: view, location: table.location, columns: snapshot.schema.fields.map((f) => f.name) });
+      inputs.push({ ...tableDataset(table.location), kind: 'table', version: String(snapshot.version) });
     }
     const entities = await prepareSource(request.entityRows);
     const timestampColumn = request.timestampColumn ?? 'event_timestamp';
@@ -286,6 +299,8 @@ export class FeatureStore {
     const entityColumns = (await this.engine.read(`SELECT * FROM (${entities.sql}) LIMIT 0`)).columnNames();
     const finalName = (view: string, feature: string) => (fullFeatureNames ? `${view}__${feature}` : feature);
     const featureColumns: string[] = [];
+    const storedColumns: { reference: string; column: string }[] = [];
+    const onDemandColumns: Parameters<typeof trainingSetLineage>[3][number][] = [];
     const selects = entityColumns.map(quoteIdent);
     for (const reference of split.stored) {
       const [view, feature] = reference.split(':') as [string, string];
@@ -299,6 +314,7 @@ export class FeatureStore {
             'Ask for full feature names (view__feature), or request only one of them.',
           );
         featureColumns.push(name);
+        storedColumns.push({ reference: `${view}:${f}`, column: name });
         selects.push(`${quoteIdent(`${view}__${f}`)} AS ${quoteIdent(name)}`);
       }
     }
@@ -315,12 +331,21 @@ export class FeatureStore {
       outputs.push(output);
       selects.push(...extracts);
       featureColumns.push(...columns.map((c) => c.name));
+      onDemandColumns.push(...columns.map((c) => ({ view, feature: c.feature, column: c.name })));
     });
     const inner = outputs.length === 0 ? join.sql : `SELECT *, ${outputs.join(', ')} FROM (${join.sql})`;
     // Ordered at the top by the entity row number: DuckDB keeps a subquery's order only as far
     // as each operator happens to, and a saved set must keep the entity rows' order at any size.
     const sql = `SELECT ${selects.join(', ')} FROM (${inner}) ORDER BY aq_row`;
     const features = [...split.stored, ...split.onDemand.flatMap((o) => o.features.map((f) => `${o.view.name}:${f}`))];
+    let worked: Promise<TrainingSetLineage> | undefined;
+    // Worked out only when someone observes runs (now, or when the set is saved), and never failing the build.
+    const lineage = () =>
+      (worked ??= trainingSetLineage(this.engine, lineageViews, storedColumns, onDemandColumns).catch((error: unknown) => {
+        log.warn({ err: error }, 'could not work out the column lineage of a training set');
+        return { columnLineage: {}, datasetLineage: [] };
+      }));
+    if (jobRunsObserved()) currentJobRun()?.output(trainingSetDataset(this.project.config.name, 'adhoc', await lineage()));
     return new TrainingSet(
       this.engine,
       sql,
@@ -334,6 +359,7 @@ export class FeatureStore {
         ...(this.registryVersion === undefined ? {} : { registryVersion: this.registryVersion }),
       },
       this.project.stores,
+      { project: this.project.config.name, root: this.project.root, inputs, lineage },
     );
   }
 

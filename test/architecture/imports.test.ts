@@ -8,7 +8,7 @@ const SRC = path.join(REPO_ROOT, 'src');
 /** Which top-level folders each folder may import (DESIGN.md: surfaces → capabilities → table → engine/storage). */
 const ALLOWED: Record<string, readonly string[]> = {
   observe: [],
-  engine: [],
+  engine: ['observe'],
   storage: [],
   project: ['storage', 'observe'],
   table: ['engine', 'storage', 'observe'],

@@ -4,6 +4,19 @@ import { DeltaTable, field, fromDuckDBType, jsonRow, TableNotFoundError, type Op
 import type { FeatureView } from '../definitions/definitions.js';
 import { FeatureDefinitionError } from '../errors.js';
 import { requireSuite, type ExpectationSuite } from '../../quality/index.js';
+import { currentJobRun, jobRunsObserved, tableDataset, withJobRun, type DatasetRef } from '../../observe/index.js';
+import { trainingSetDataset, type TrainingSetLineage } from './training-set-lineage.js';
+
+/** What a training set reports to lineage when saved: the project, the table versions it read and its column lineage. */
+export interface TrainingSetLineageContext {
+  /** The project's name (the namespace `aquifer://<name>` of its logical datasets). */
+  project: string;
+  /** The project's root folder. */
+  root: string;
+  inputs: readonly DatasetRef[];
+  /** Worked out when first asked (only while someone observes runs). */
+  lineage: () => Promise<TrainingSetLineage>;
+}
 
 /** A table a training set read, and the version it read: reading it again gives the same rows. */
 export interface PinnedSource {
@@ -36,6 +49,8 @@ export class TrainingSet {
     readonly definition: Omit<TrainingSetDefinition, 'createdAt'>,
     /** The project's stores, which `save` writes through. */
     private readonly stores?: OpenOptions['stores'],
+    /** Reported by `save` as the saving run's inputs and its outputs' column lineage. */
+    readonly lineage?: TrainingSetLineageContext,
   ) {}
 
   /**
@@ -65,6 +80,31 @@ export class TrainingSet {
   async save(
     location: string,
     options: { model?: { name: string; version: string }; overwrite?: boolean; suite?: ExpectationSuite } = {},
+  ): Promise<{ table: DeltaTable; result: WriteResult }> {
+    const lineage = this.lineage;
+    if (lineage === undefined || !jobRunsObserved()) return this.saveRows(location, options);
+    const name = location.replace(/\/+$/, '').split('/').pop() ?? location;
+    const save = async () => {
+      const saved = await this.saveRows(location, options);
+      const run = currentJobRun();
+      const columns = await lineage.lineage();
+      for (const input of lineage.inputs) run?.input(input);
+      run?.output(trainingSetDataset(lineage.project, name, columns, saved.result.version));
+      run?.output({
+        ...tableDataset(saved.table.location),
+        kind: 'table',
+        columnLineage: columns.columnLineage,
+        datasetLineage: columns.datasetLineage,
+      });
+      return saved;
+    };
+    if (currentJobRun() !== undefined) return save();
+    return withJobRun({ name: `features.training_set.${name}`, type: 'TRAINING_SET', project: lineage.root }, save);
+  }
+
+  private async saveRows(
+    location: string,
+    options: { model?: { name: string; version: string }; overwrite?: boolean; suite?: ExpectationSuite },
   ): Promise<{ table: DeltaTable; result: WriteResult }> {
     if (options.suite !== undefined) await requireSuite(this.engine, this.sql, options.suite, `the training set for ${location}`);
     if (options.overwrite === true) await removeTrainingSet(location, this.engine, this.stores);

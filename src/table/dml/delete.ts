@@ -1,6 +1,7 @@
 import { parsePredicate, Scan } from '../scan/index.js';
 import { snapshotWriteSpec, writeDataFiles, type DataWriteSpec } from '../write/index.js';
 import { commitDml, markDeleted, noChange, type DmlContext, type DmlResult } from './dml-context.js';
+import { deleteLineage } from './dml-lineage.js';
 import { matchedRows } from './matched-rows.js';
 
 /**
@@ -34,9 +35,11 @@ export async function deleteRows(context: DmlContext, where: string | undefined)
     written = result.adds;
     copied = result.rows;
   }
+  const lineage = await deleteLineage(context, where);
   const version = await commitDml(
     context,
     {
+      ...(lineage === undefined ? {} : { lineage }),
       removes,
       adds,
       written,

@@ -7,6 +7,7 @@ import type { StructField } from '../schema/index.js';
 import { conformingProjection, prepareSource, sourceFields, writeDataFiles, type WriteSource } from '../write/index.js';
 import { writeSpec } from './delete.js';
 import { commitDml, markDeleted, noChange, type DmlContext, type DmlResult } from './dml-context.js';
+import { mergeLineage, type WrittenValue } from './dml-lineage.js';
 import { touchedFiles } from './matched-rows.js';
 import type { Assignments } from './update.js';
 
@@ -77,12 +78,14 @@ export async function mergeRows(context: DmlContext, options: MergeOptions): Pro
     notMatched.forEach((c, i) => branches.push(`WHEN ${when(isNotMatched, c.condition)} THEN 'in${i}'`));
     notMatchedBySource.forEach((c, i) => branches.push(`WHEN ${when(isNotMatchedBySource, c.condition)} THEN '${'delete' in c ? 'd' : 'u'}s${i}'`));
     const action = `CASE ${branches.join(' ')} ELSE NULL END`;
+    const written: WrittenValue[] = [];
     // Each output column: its value under the clause that applies (NULL where no row is written).
     const outputs = fields.map((field) => {
       const cases: string[] = [];
       const add = (tag: string, assignments: MergeAssignments, inserting: boolean) => {
         const expr = assignedValue(field, assignments, sourceColumns, inserting, location);
         if (expr !== undefined) cases.push(`WHEN '${tag}' THEN ${expr}`);
+        if (expr !== undefined) written.push({ column: field.name, expression: expr });
       };
       matched.forEach((c, i) => 'update' in c && add(`um${i}`, c.update, false));
       notMatched.forEach((c, i) => add(`in${i}`, c.insert, true));
@@ -160,9 +163,12 @@ export async function mergeRows(context: DmlContext, options: MergeOptions): Pro
     }
     const copied = context.deletionVectors ? 0 : result.rows - updated - inserted;
     const sourceRows = Number((await engine.query(`SELECT count(*) AS n FROM (${prepared.sql})`))[0]?.['n'] ?? 0);
+    const conditions = [...matched, ...notMatched, ...notMatchedBySource].flatMap((c) => (c.condition === undefined ? [] : [c.condition]));
+    const lineage = await mergeLineage(context, options.source, sourceColumns, options.on, written, conditions);
     const version = await commitDml(
       context,
       {
+        ...(lineage === undefined ? {} : { lineage }),
         removes,
         adds,
         written: result.adds,

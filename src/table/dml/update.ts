@@ -5,6 +5,7 @@ import type { StructField } from '../schema/index.js';
 import { conformingProjection, sourceFields, writeDataFiles } from '../write/index.js';
 import { commitDml, markDeleted, noChange, type DmlContext, type DmlResult } from './dml-context.js';
 import { writeSpec } from './delete.js';
+import { updateLineage } from './dml-lineage.js';
 import { matchedRows } from './matched-rows.js';
 
 /** Column → SQL expression over the row's current values (as in `UPDATE ... SET`). */
@@ -65,9 +66,15 @@ export async function updateRows(context: DmlContext, set: Assignments, where: s
     vectors = marked.adds.length;
   }
   const copied = context.deletionVectors ? 0 : result.rows - matched.rows;
+  const lineage = await updateLineage(
+    context,
+    [...assigned].map(([column, expression]) => ({ column, expression })),
+    where,
+  );
   const version = await commitDml(
     context,
     {
+      ...(lineage === undefined ? {} : { lineage }),
       removes,
       adds,
       written: result.adds,

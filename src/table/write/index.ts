@@ -7,6 +7,7 @@ export {
   type OverwriteOptions,
   type CreateOptions,
   type AppTransaction,
+  type TableChangeLineage,
 } from './table-writer.js';
 export { prepareSource, formatOf, type WriteSource, type FileFormat } from './write-source.js';
 export { csvDelimiter, csvDialect } from './csv-dialect.js';
