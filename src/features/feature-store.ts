@@ -12,12 +12,14 @@ import { checkOnDemandViews, computeOnDemand, onDemandSql, splitRequest, type Sp
 import { FeatureDefinitionError, FeatureNotFoundError } from './errors.js';
 import { quoteIdent } from '../engine/index.js';
 import { pointInTimeJoinSql, type PointInTimeSource } from './historical/point-in-time-join.js';
-import { aggregateView, type AggregateOptions, type AggregateResult } from './aggregation/stream-aggregator.js';
+import { aggregateView, readAggregationMeta, type AggregateOptions, type AggregateResult } from './aggregation/stream-aggregator.js';
 import { planAggregation } from './aggregation/aggregation-plan.js';
 import { planKinds } from './aggregation/slots.js';
 import { viewSourceSchema, viewSourceSql } from './definitions/view-source.js';
 import { pushToView, type PushRequest, type PushResult } from './push/push.js';
 import { savedEntityRowsSql, trainingSetDefinition, TrainingSet, type PinnedSource } from './historical/training-set.js';
+import { withJobRun, type DatasetRef } from '../observe/index.js';
+import { entityRowsDatasets, onlineStoreDataset, tableVersionDataset } from './job-datasets.js';
 
 export interface HistoricalFeaturesRequest {
   /** Entity keys and the time each row asks about. */
@@ -90,9 +92,17 @@ export class FeatureStore {
     }
     for (const [i, view] of views.entries()) {
       const query = queries[i] as MaterializeQuery;
-      results.push(await writeMaterialized(this.engine, query, view, online, (rows) => options.onRows?.(view.view.name, rows)));
-      const previous = Number((await online.getMeta(`materialized:${view.view.name}`)) ?? '0');
-      if (until > previous) await online.setMeta(`materialized:${view.view.name}`, String(until));
+      const name = view.view.name;
+      const job = { name: `features.materialize.${name}`, type: 'MATERIALIZE', project: this.project.root, ...transformationSql(view.view) };
+      await withJobRun(job, async (run) => {
+        // The table was read before the run began (every view is checked before any is written), so its version is added here.
+        run.input(query.table);
+        const result = await writeMaterialized(this.engine, query, view, online, (rows) => options.onRows?.(name, rows));
+        run.output(onlineStoreDataset(this.project.config.name, name, result.written));
+        results.push(result);
+        const previous = Number((await online.getMeta(`materialized:${name}`)) ?? '0');
+        if (until > previous) await online.setMeta(`materialized:${name}`, String(until));
+      });
     }
     return results;
   }
@@ -141,7 +151,26 @@ export class FeatureStore {
     for (const view of this.viewsNamed(options.views).filter((v) => v.view.aggregation !== undefined)) {
       const table = await DeltaTable.open(this.tablePath(view.view), { engine: this.engine, stores: this.project.stores });
       const { views: _views, ...rest } = options;
-      results.push(await aggregateView(this.engine, table, view, online, rest));
+      // A poll that finds no new commit is no run (followAggregations polls several times a second).
+      if (!(await aggregationPending(table, online, view.view.name, rest))) {
+        results.push(await aggregateView(this.engine, table, view, online, rest));
+        continue;
+      }
+      const job = {
+        name: `features.aggregate.${view.view.name}`,
+        type: 'AGGREGATE',
+        processing: 'STREAMING' as const,
+        project: this.project.root,
+        ...transformationSql(view.view),
+      };
+      results.push(
+        await withJobRun(job, async (run) => {
+          // The versions read are the run's inputs through the table's scans.
+          const result = await aggregateView(this.engine, table, view, online, rest);
+          run.output(onlineStoreDataset(this.project.config.name, view.view.name, result.entities));
+          return result;
+        }),
+      );
     }
     return results;
   }
@@ -261,6 +290,7 @@ export class FeatureStore {
     const resolved = resolveFeatures(this.repository, split.needed);
     const sources: PointInTimeSource[] = [];
     const pinned: PinnedSource[] = [];
+    const inputs: DatasetRef[] = [];
     for (const view of resolved) {
       const table = await DeltaTable.open(this.tablePath(view.view), { engine: this.engine, stores: this.project.stores });
       const version = request.versions?.[view.view.name];
@@ -277,7 +307,9 @@ export class FeatureStore {
             );
       sources.push({ resolved: view, sql: viewSourceSql(view.view, tableSql), ...(kinds === undefined ? {} : { kinds }) });
       pinned.push({ view: view.view.name, table: view.view.source.table, version: snapshot.version });
+      inputs.push(tableVersionDataset(table.location, snapshot));
     }
+    inputs.push(...entityRowsDatasets(request.entityRows));
     const entities = await prepareSource(request.entityRows);
     const timestampColumn = request.timestampColumn ?? 'event_timestamp';
     const fullFeatureNames = request.fullFeatureNames ?? false;
@@ -334,6 +366,7 @@ export class FeatureStore {
         ...(this.registryVersion === undefined ? {} : { registryVersion: this.registryVersion }),
       },
       this.project.stores,
+      { project: this.project.root, projectName: this.project.config.name, inputs },
     );
   }
 
@@ -384,16 +417,33 @@ export class FeatureStore {
       ...(this.repository.onDemandFeatureViews === undefined ? {} : { onDemandFeatureViews: this.repository.onDemandFeatureViews }),
     };
     const store = new FeatureStore(this.project, this.engine, repository);
-    return store.historicalFeatures({
+    const set = await store.historicalFeatures({
       entityRows: { sql: await savedEntityRowsSql(saved, definition) },
       features: definition.features,
       timestampColumn: definition.timestampColumn,
       fullFeatureNames: definition.fullFeatureNames,
       versions: Object.fromEntries(definition.sources.map((s) => [s.view, s.version])),
     });
+    // The entity rows are the saved set's first version's.
+    set.lineage?.inputs.push(tableVersionDataset(saved.location, await saved.snapshot({ version: 0 })));
+    return set;
   }
 
   private tablePath(view: FeatureView): string {
     return this.project.tableLocation(view.source.table);
   }
+}
+
+/** A view's SQL transformation, as the job's SQL: it runs on every read of the view's table. */
+function transformationSql(view: FeatureView): { sql?: string } {
+  return view.transformation === undefined ? {} : { sql: view.transformation };
+}
+
+/** Whether aggregating a view would fold in anything: a new commit, a batch left pending, a first run or a rebuild asked for. */
+async function aggregationPending(table: DeltaTable, online: OnlineStore, view: string, options: Omit<AggregateOptions, 'onEntities'>): Promise<boolean> {
+  if (options.rebuild === true) return true;
+  const meta = await readAggregationMeta(online, view);
+  if (meta === undefined || meta.pending !== undefined) return true;
+  const snapshot = await table.snapshot(options.untilVersion === undefined ? {} : { version: options.untilVersion });
+  return meta.version < snapshot.version;
 }

@@ -4,6 +4,8 @@ import { DeltaTable, field, fromDuckDBType, jsonRow, TableNotFoundError, type Op
 import type { FeatureView } from '../definitions/definitions.js';
 import { FeatureDefinitionError } from '../errors.js';
 import { requireSuite, type ExpectationSuite } from '../../quality/index.js';
+import { withJobRun, type DatasetRef } from '../../observe/index.js';
+import { aquiferNamespace, trainingSetName } from '../job-datasets.js';
 
 /** A table a training set read, and the version it read: reading it again gives the same rows. */
 export interface PinnedSource {
@@ -28,6 +30,16 @@ export interface TrainingSetDefinition {
 
 export const TRAINING_SET_PROPERTY = 'aquifer.trainingSet';
 
+/** What a training set's run reports besides the table it saves: its project, and the datasets it was built from. */
+export interface TrainingSetLineage {
+  /** The project's root folder (the run's job.project). */
+  project: string;
+  /** The project's name: training sets are datasets `training-sets/<name>` in namespace `aquifer://<project name>`. */
+  projectName: string;
+  /** The feature views' tables at the versions read, and the entity rows' source. */
+  inputs: DatasetRef[];
+}
+
 /** A point-in-time-correct training set: its query, and the pinned versions of what it reads. */
 export class TrainingSet {
   constructor(
@@ -36,6 +48,8 @@ export class TrainingSet {
     readonly definition: Omit<TrainingSetDefinition, 'createdAt'>,
     /** The project's stores, which `save` writes through. */
     private readonly stores?: OpenOptions['stores'],
+    /** Where it was built from, for the run that saves it (FeatureStore fills it in). */
+    readonly lineage?: TrainingSetLineage,
   ) {}
 
   /**
@@ -65,6 +79,30 @@ export class TrainingSet {
   async save(
     location: string,
     options: { model?: { name: string; version: string }; overwrite?: boolean; suite?: ExpectationSuite } = {},
+  ): Promise<{ table: DeltaTable; result: WriteResult }> {
+    const name = trainingSetName(location);
+    const lineage = this.lineage;
+    // Saving is the run that builds the set: the join runs now, over the versions pinned when it was defined.
+    return withJobRun(
+      { name: `features.training_set.${name}`, type: 'TRAINING_SET', ...(lineage === undefined ? {} : { project: lineage.project }) },
+      async (run) => {
+        for (const input of lineage?.inputs ?? []) run.input(input);
+        const saved = await this.saveTable(location, options);
+        if (lineage !== undefined)
+          run.output({
+            namespace: aquiferNamespace(lineage.projectName),
+            name: `training-sets/${name}`,
+            kind: 'training-set',
+            version: String(saved.result.version),
+          });
+        return saved;
+      },
+    );
+  }
+
+  private async saveTable(
+    location: string,
+    options: { model?: { name: string; version: string }; overwrite?: boolean; suite?: ExpectationSuite },
   ): Promise<{ table: DeltaTable; result: WriteResult }> {
     if (options.suite !== undefined) await requireSuite(this.engine, this.sql, options.suite, `the training set for ${location}`);
     if (options.overwrite === true) await removeTrainingSet(location, this.engine, this.stores);
