@@ -54,7 +54,11 @@ export class GroupCommitter {
 
   constructor(
     private readonly target: IngestTarget,
-    private readonly options: { maxRecords?: number } = {},
+    private readonly options: {
+      maxRecords?: number;
+      /** Runs each commit of a batch (the prediction log makes each one a job run); the commit as is by default. */
+      around?: (submissions: readonly Submission[], commit: () => Promise<void>) => Promise<void>;
+    } = {},
   ) {}
 
   submit(submission: Submission): Promise<SubmissionResult> {
@@ -102,7 +106,14 @@ export class GroupCommitter {
       try {
         batch = await this.settleKeys(batch);
         if (batch.length === 0) return;
-        await this.write(batch);
+        const taken = batch;
+        const around = this.options.around;
+        if (around === undefined) await this.write(taken);
+        else
+          await around(
+            taken.map((p) => p.submission),
+            () => this.write(taken),
+          );
         return;
       } catch (error) {
         // A request abandoned (its deadline passed) before the commit started: the others

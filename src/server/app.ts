@@ -55,7 +55,11 @@ export function buildApp(options: AppOptions): Hono {
   registerQualityRoute(app, { engine: options.engine, project: options.project });
   const modelStore = options.modelStore ?? modelStoreOpener(options.project);
   registerModelRoutes(app, options.models ?? new ModelServing({ project: options.project, engine: options.engine, featureStore, store: modelStore }));
-  registerMlflowRoutes(app, { store: modelStore, artifacts: ArtifactStore.forProject(options.project.root) });
+  registerMlflowRoutes(app, {
+    store: modelStore,
+    artifacts: ArtifactStore.forProject(options.project.root),
+    project: { root: options.project.root, name: options.project.config.name },
+  });
   app.notFound((c) => {
     if (isMlflowPath(c.req.path)) {
       const { status, body } = mlflowErrorBody(new AquiferError('HTTP_NOT_FOUND', `No MLflow endpoint ${c.req.method} ${c.req.path}`, { hint: MLFLOW_HINT }));
