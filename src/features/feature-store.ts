@@ -18,7 +18,7 @@ import { planKinds } from './aggregation/slots.js';
 import { viewSourceSchema, viewSourceSql } from './definitions/view-source.js';
 import { pushToView, type PushRequest, type PushResult } from './push/push.js';
 import { savedEntityRowsSql, trainingSetDefinition, TrainingSet, type PinnedSource } from './historical/training-set.js';
-import { withJobRun, type DatasetRef } from '../observe/index.js';
+import { jobRunsObserved, withJobRun, type DatasetRef } from '../observe/index.js';
 import { entityRowsDatasets, onlineStoreDataset, tableVersionDataset } from './job-datasets.js';
 
 export interface HistoricalFeaturesRequest {
@@ -151,8 +151,8 @@ export class FeatureStore {
     for (const view of this.viewsNamed(options.views).filter((v) => v.view.aggregation !== undefined)) {
       const table = await DeltaTable.open(this.tablePath(view.view), { engine: this.engine, stores: this.project.stores });
       const { views: _views, ...rest } = options;
-      // A poll that finds no new commit is no run (followAggregations polls several times a second).
-      if (!(await aggregationPending(table, online, view.view.name, rest))) {
+      // A poll that finds no new commit is no run (followAggregations polls several times a second); nobody listening, no run is built.
+      if (!jobRunsObserved() || !(await aggregationPending(table, online, view.view.name, rest))) {
         results.push(await aggregateView(this.engine, table, view, online, rest));
         continue;
       }
