@@ -12,15 +12,15 @@ import { checkOnDemandViews, computeOnDemand, onDemandSql, splitRequest, type Sp
 import { FeatureDefinitionError, FeatureNotFoundError } from './errors.js';
 import { quoteIdent } from '../engine/index.js';
 import { pointInTimeJoinSql, type PointInTimeSource } from './historical/point-in-time-join.js';
-import { aggregateView, type AggregateOptions, type AggregateResult } from './aggregation/stream-aggregator.js';
+import { aggregateView, readAggregationMeta, type AggregateOptions, type AggregateResult } from './aggregation/stream-aggregator.js';
 import { planAggregation } from './aggregation/aggregation-plan.js';
 import { planKinds } from './aggregation/slots.js';
 import { viewSourceSchema, viewSourceSql } from './definitions/view-source.js';
 import { pushToView, type PushRequest, type PushResult } from './push/push.js';
 import { savedEntityRowsSql, trainingSetDefinition, TrainingSet, type PinnedSource } from './historical/training-set.js';
-import { trainingSetDataset, trainingSetLineage, type LineageView, type TrainingSetLineage } from './historical/training-set-lineage.js';
-import { currentJobRun, jobRunsObserved, tableDataset, withJobRun, type DatasetRef } from '../observe/index.js';
-import { log } from '../log.js';
+import { trainingSetLineage, type LineageView, type TrainingSetLineage } from './historical/training-set-lineage.js';
+import { jobRunsObserved, withJobRun, type DatasetRef } from '../observe/index.js';
+import { entityRowsDatasets, onlineStoreDataset, tableVersionDataset } from './job-datasets.js';
 
 export interface HistoricalFeaturesRequest {
   /** Entity keys and the time each row asks about. */
@@ -93,9 +93,17 @@ export class FeatureStore {
     }
     for (const [i, view] of views.entries()) {
       const query = queries[i] as MaterializeQuery;
-      results.push(await writeMaterialized(this.engine, query, view, online, (rows) => options.onRows?.(view.view.name, rows)));
-      const previous = Number((await online.getMeta(`materialized:${view.view.name}`)) ?? '0');
-      if (until > previous) await online.setMeta(`materialized:${view.view.name}`, String(until));
+      const name = view.view.name;
+      const job = { name: `features.materialize.${name}`, type: 'MATERIALIZE', project: this.project.root, ...transformationSql(view.view) };
+      await withJobRun(job, async (run) => {
+        // The table was read before the run began (every view is checked before any is written), so its version is added here.
+        run.input(query.table);
+        const result = await writeMaterialized(this.engine, query, view, online, (rows) => options.onRows?.(name, rows));
+        run.output(onlineStoreDataset(this.project.config.name, name, result.written));
+        results.push(result);
+        const previous = Number((await online.getMeta(`materialized:${name}`)) ?? '0');
+        if (until > previous) await online.setMeta(`materialized:${name}`, String(until));
+      });
     }
     return results;
   }
@@ -144,7 +152,26 @@ export class FeatureStore {
     for (const view of this.viewsNamed(options.views).filter((v) => v.view.aggregation !== undefined)) {
       const table = await DeltaTable.open(this.tablePath(view.view), { engine: this.engine, stores: this.project.stores });
       const { views: _views, ...rest } = options;
-      results.push(await aggregateView(this.engine, table, view, online, rest));
+      // A poll that finds no new commit is no run (followAggregations polls several times a second); nobody listening, no run is built.
+      if (!jobRunsObserved() || !(await aggregationPending(table, online, view.view.name, rest))) {
+        results.push(await aggregateView(this.engine, table, view, online, rest));
+        continue;
+      }
+      const job = {
+        name: `features.aggregate.${view.view.name}`,
+        type: 'AGGREGATE',
+        processing: 'STREAMING' as const,
+        project: this.project.root,
+        ...transformationSql(view.view),
+      };
+      results.push(
+        await withJobRun(job, async (run) => {
+          // The versions read are the run's inputs through the table's scans.
+          const result = await aggregateView(this.engine, table, view, online, rest);
+          run.output(onlineStoreDataset(this.project.config.name, view.view.name, result.entities));
+          return result;
+        }),
+      );
     }
     return results;
   }
@@ -259,12 +286,6 @@ export class FeatureStore {
    * views' tables at pinned versions.
    */
   async historicalFeatures(request: HistoricalFeaturesRequest): Promise<TrainingSet> {
-    // Built outside any job run, the build is a run of its own, so the tables it reads and the lineage it works out are reported.
-    if (currentJobRun() !== undefined) return this.buildTrainingSet(request);
-    return withJobRun({ name: 'features.training_set.adhoc', type: 'TRAINING_SET', project: this.project.root }, () => this.buildTrainingSet(request));
-  }
-
-  private async buildTrainingSet(request: HistoricalFeaturesRequest): Promise<TrainingSet> {
     const references = this.references(request.features);
     const split = splitRequest(this.repository, references);
     const resolved = resolveFeatures(this.repository, split.needed);
@@ -289,8 +310,9 @@ export class FeatureStore {
       sources.push({ resolved: view, sql: viewSourceSql(view.view, tableSql), ...(kinds === undefined ? {} : { kinds }) });
       pinned.push({ view: view.view.name, table: view.view.source.table, version: snapshot.version });
       lineageViews.push({ resolved: view, location: table.location, columns: snapshot.schema.fields.map((f) => f.name) });
-      inputs.push({ ...tableDataset(table.location), kind: 'table', version: String(snapshot.version) });
+      inputs.push(tableVersionDataset(table.location, snapshot));
     }
+    inputs.push(...entityRowsDatasets(request.entityRows));
     const entities = await prepareSource(request.entityRows);
     const timestampColumn = request.timestampColumn ?? 'event_timestamp';
     const fullFeatureNames = request.fullFeatureNames ?? false;
@@ -339,13 +361,8 @@ export class FeatureStore {
     const sql = `SELECT ${selects.join(', ')} FROM (${inner}) ORDER BY aq_row`;
     const features = [...split.stored, ...split.onDemand.flatMap((o) => o.features.map((f) => `${o.view.name}:${f}`))];
     let worked: Promise<TrainingSetLineage> | undefined;
-    // Worked out only when someone observes runs (now, or when the set is saved), and never failing the build.
-    const lineage = () =>
-      (worked ??= trainingSetLineage(this.engine, lineageViews, storedColumns, onDemandColumns).catch((error: unknown) => {
-        log.warn({ err: error }, 'could not work out the column lineage of a training set');
-        return { columnLineage: {}, datasetLineage: [] };
-      }));
-    if (jobRunsObserved()) currentJobRun()?.output(trainingSetDataset(this.project.config.name, 'adhoc', await lineage()));
+    // Worked out only when the saving run asks (someone observes runs), once.
+    const lineage = () => (worked ??= trainingSetLineage(this.engine, lineageViews, storedColumns, onDemandColumns));
     return new TrainingSet(
       this.engine,
       sql,
@@ -359,7 +376,7 @@ export class FeatureStore {
         ...(this.registryVersion === undefined ? {} : { registryVersion: this.registryVersion }),
       },
       this.project.stores,
-      { project: this.project.config.name, root: this.project.root, inputs, lineage },
+      { project: this.project.root, projectName: this.project.config.name, inputs, columns: lineage },
     );
   }
 
@@ -410,16 +427,33 @@ export class FeatureStore {
       ...(this.repository.onDemandFeatureViews === undefined ? {} : { onDemandFeatureViews: this.repository.onDemandFeatureViews }),
     };
     const store = new FeatureStore(this.project, this.engine, repository);
-    return store.historicalFeatures({
+    const set = await store.historicalFeatures({
       entityRows: { sql: await savedEntityRowsSql(saved, definition) },
       features: definition.features,
       timestampColumn: definition.timestampColumn,
       fullFeatureNames: definition.fullFeatureNames,
       versions: Object.fromEntries(definition.sources.map((s) => [s.view, s.version])),
     });
+    // The entity rows are the saved set's first version's.
+    set.lineage?.inputs.push(tableVersionDataset(saved.location, await saved.snapshot({ version: 0 })));
+    return set;
   }
 
   private tablePath(view: FeatureView): string {
     return this.project.tableLocation(view.source.table);
   }
+}
+
+/** A view's SQL transformation, as the job's SQL: it runs on every read of the view's table. */
+function transformationSql(view: FeatureView): { sql?: string } {
+  return view.transformation === undefined ? {} : { sql: view.transformation };
+}
+
+/** Whether aggregating a view would fold in anything: a new commit, a batch left pending, a first run or a rebuild asked for. */
+async function aggregationPending(table: DeltaTable, online: OnlineStore, view: string, options: Omit<AggregateOptions, 'onEntities'>): Promise<boolean> {
+  if (options.rebuild === true) return true;
+  const meta = await readAggregationMeta(online, view);
+  if (meta === undefined || meta.pending !== undefined) return true;
+  const snapshot = await table.snapshot(options.untilVersion === undefined ? {} : { version: options.untilVersion });
+  return meta.version < snapshot.version;
 }

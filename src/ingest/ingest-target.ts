@@ -381,7 +381,14 @@ export class IngestTarget {
     const pending = Number((await this.engine.query(`SELECT count(*) AS n FROM ${table} WHERE ${fresh}`))[0]?.['n'] ?? 0);
     if (pending === 0) return [];
     const columns = fields.map((f) => quoteIdent(f.name)).join(', ');
-    return judgeBatch(this.engine, compiled, `SELECT ${columns} FROM ${table} WHERE aq_reason IS NULL AND ${fresh}`, fields, `a batch for ${this.location}`);
+    return judgeBatch(
+      this.engine,
+      compiled,
+      `SELECT ${columns} FROM ${table} WHERE aq_reason IS NULL AND ${fresh}`,
+      fields,
+      `a batch for ${this.location}`,
+      this.location,
+    );
   }
 
   /** Counts per value of a field of the records' source positions (such as the HTTP request id). */

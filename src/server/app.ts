@@ -61,7 +61,11 @@ export function buildApp(options: AppOptions): Hono {
   registerModelRoutes(app, options.models ?? new ModelServing({ project: options.project, engine: options.engine, featureStore, store: modelStore }));
   const lineageLog = LineageLog.forProject(options.project, options.engine);
   registerLineageRoutes(app, options.lineageEvents ?? (() => lineageLog.events()));
-  registerMlflowRoutes(app, { store: modelStore, artifacts: ArtifactStore.forProject(options.project.root) });
+  registerMlflowRoutes(app, {
+    store: modelStore,
+    artifacts: ArtifactStore.forProject(options.project.root),
+    project: { root: options.project.root, name: options.project.config.name },
+  });
   app.notFound((c) => {
     if (isMlflowPath(c.req.path)) {
       const { status, body } = mlflowErrorBody(new AquiferError('HTTP_NOT_FOUND', `No MLflow endpoint ${c.req.method} ${c.req.path}`, { hint: MLFLOW_HINT }));

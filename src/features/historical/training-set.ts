@@ -4,19 +4,10 @@ import { DeltaTable, field, fromDuckDBType, jsonRow, TableNotFoundError, type Op
 import type { FeatureView } from '../definitions/definitions.js';
 import { FeatureDefinitionError } from '../errors.js';
 import { requireSuite, type ExpectationSuite } from '../../quality/index.js';
-import { currentJobRun, jobRunsObserved, tableDataset, withJobRun, type DatasetRef } from '../../observe/index.js';
-import { trainingSetDataset, type TrainingSetLineage } from './training-set-lineage.js';
-
-/** What a training set reports to lineage when saved: the project, the table versions it read and its column lineage. */
-export interface TrainingSetLineageContext {
-  /** The project's name (the namespace `aquifer://<name>` of its logical datasets). */
-  project: string;
-  /** The project's root folder. */
-  root: string;
-  inputs: readonly DatasetRef[];
-  /** Worked out when first asked (only while someone observes runs). */
-  lineage: () => Promise<TrainingSetLineage>;
-}
+import { jobRunsObserved, tableDataset, withJobRun, type DatasetRef } from '../../observe/index.js';
+import { log } from '../../log.js';
+import { trainingSetName } from '../job-datasets.js';
+import { trainingSetDataset, type TrainingSetLineage as TrainingSetColumns } from './training-set-lineage.js';
 
 /** A table a training set read, and the version it read: reading it again gives the same rows. */
 export interface PinnedSource {
@@ -41,6 +32,18 @@ export interface TrainingSetDefinition {
 
 export const TRAINING_SET_PROPERTY = 'aquifer.trainingSet';
 
+/** What a training set's run reports besides the table it saves: its project, and the datasets it was built from. */
+export interface TrainingSetLineage {
+  /** The project's root folder (the run's job.project). */
+  project: string;
+  /** The project's name: training sets are datasets `training-sets/<name>` in namespace `aquifer://<project name>`. */
+  projectName: string;
+  /** The feature views' tables at the versions read, and the entity rows' source. */
+  inputs: DatasetRef[];
+  /** Which source columns feed each feature column: worked out when first asked. */
+  columns?: () => Promise<TrainingSetColumns>;
+}
+
 /** A point-in-time-correct training set: its query, and the pinned versions of what it reads. */
 export class TrainingSet {
   constructor(
@@ -49,8 +52,8 @@ export class TrainingSet {
     readonly definition: Omit<TrainingSetDefinition, 'createdAt'>,
     /** The project's stores, which `save` writes through. */
     private readonly stores?: OpenOptions['stores'],
-    /** Reported by `save` as the saving run's inputs and its outputs' column lineage. */
-    readonly lineage?: TrainingSetLineageContext,
+    /** Where it was built from, for the run that saves it (FeatureStore fills it in). */
+    readonly lineage?: TrainingSetLineage,
   ) {}
 
   /**
@@ -81,28 +84,33 @@ export class TrainingSet {
     location: string,
     options: { model?: { name: string; version: string }; overwrite?: boolean; suite?: ExpectationSuite } = {},
   ): Promise<{ table: DeltaTable; result: WriteResult }> {
+    const name = trainingSetName(location);
     const lineage = this.lineage;
-    if (lineage === undefined || !jobRunsObserved()) return this.saveRows(location, options);
-    const name = location.replace(/\/+$/, '').split('/').pop() ?? location;
-    const save = async () => {
-      const saved = await this.saveRows(location, options);
-      const run = currentJobRun();
-      const columns = await lineage.lineage();
-      for (const input of lineage.inputs) run?.input(input);
-      run?.output(trainingSetDataset(lineage.project, name, columns, saved.result.version));
-      run?.output({
-        ...tableDataset(saved.table.location),
-        kind: 'table',
-        columnLineage: columns.columnLineage,
-        datasetLineage: columns.datasetLineage,
-      });
-      return saved;
-    };
-    if (currentJobRun() !== undefined) return save();
-    return withJobRun({ name: `features.training_set.${name}`, type: 'TRAINING_SET', project: lineage.root }, save);
+    // Saving is the run that builds the set: the join runs now, over the versions pinned when it was defined.
+    return withJobRun(
+      { name: `features.training_set.${name}`, type: 'TRAINING_SET', ...(lineage === undefined ? {} : { project: lineage.project }) },
+      async (run) => {
+        for (const input of lineage?.inputs ?? []) run.input(input);
+        const saved = await this.saveTable(location, options);
+        if (lineage !== undefined) {
+          // Column lineage is worked out only while someone observes runs, and never fails the save.
+          const columns =
+            lineage.columns === undefined || !jobRunsObserved()
+              ? { columnLineage: {}, datasetLineage: [] }
+              : await lineage.columns().catch((error: unknown): TrainingSetColumns => {
+                  log.warn({ err: error }, 'could not work out the column lineage of a training set');
+                  return { columnLineage: {}, datasetLineage: [] };
+                });
+          run.output(trainingSetDataset(lineage.projectName, name, columns, saved.result.version));
+          if (Object.keys(columns.columnLineage).length > 0)
+            run.output({ ...tableDataset(saved.table.location), kind: 'table', columnLineage: columns.columnLineage, datasetLineage: columns.datasetLineage });
+        }
+        return saved;
+      },
+    );
   }
 
-  private async saveRows(
+  private async saveTable(
     location: string,
     options: { model?: { name: string; version: string }; overwrite?: boolean; suite?: ExpectationSuite },
   ): Promise<{ table: DeltaTable; result: WriteResult }> {

@@ -2,6 +2,8 @@ import { quoteIdent, type Engine } from '../../engine/index.js';
 import { DeltaTable, jsonValue, parseTimestamp, primitive } from '../../table/index.js';
 import type { ResolvedView } from '../definitions/resolve.js';
 import { viewSourceSql } from '../definitions/view-source.js';
+import type { DatasetRef } from '../../observe/index.js';
+import { tableVersionDataset } from '../job-datasets.js';
 import { entityKey, type OnlineRow, type OnlineStore } from './online-store.js';
 
 export interface MaterializeResult {
@@ -37,6 +39,8 @@ export async function materializeView(
 export interface MaterializeQuery {
   sql: string;
   tableVersion: number;
+  /** The table version read, as a job run's input. */
+  table: DatasetRef;
 }
 
 /** The latest row per entity of one view in [start, end], as SQL over one version of its table. */
@@ -52,7 +56,7 @@ export async function materializeQuery(table: DeltaTable, view: ResolvedView, st
     FROM (${viewSourceSql(view.view, await scan.sql())})
     WHERE ${ts} >= to_timestamp(${Math.floor(start)} / 1000.0) AND ${ts} <= to_timestamp(${Math.floor(end)} / 1000.0)
     QUALIFY row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY ${ts} DESC${created === undefined ? '' : `, ${created} DESC NULLS LAST`}) = 1`;
-  return { sql, tableVersion: snapshot.version };
+  return { sql, tableVersion: snapshot.version, table: tableVersionDataset(table.location, snapshot) };
 }
 
 /** Write a materialization's rows into the online store. */

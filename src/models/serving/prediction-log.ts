@@ -1,8 +1,10 @@
 import type { Engine } from '../../engine/index.js';
-import { GroupCommitter, IngestTarget, type RawRecord, type SubmissionResult } from '../../ingest/index.js';
+import { GroupCommitter, IngestTarget, type RawRecord, type Submission, type SubmissionResult } from '../../ingest/index.js';
 import { log } from '../../log.js';
 import type { Project } from '../../project/index.js';
 import { feedbackTable, predictionsTable } from './log-tables.js';
+import { jobRunsObserved, withJobRun, type DatasetRef } from '../../observe/index.js';
+import { modelDataset } from '../training/job-datasets.js';
 
 /** One answered row: what was asked, what the model read and what it said. */
 export interface PredictionEntry {
@@ -37,6 +39,8 @@ export class PredictionLog {
   private readonly committers = new Map<string, Promise<GroupCommitter>>();
   private readonly pending = new Set<Promise<unknown>>();
   private failures = 0;
+  /** The model versions each logged submission answered with, kept only while someone observes job runs. */
+  private readonly answered = new WeakMap<Submission, { model: string; versions: string[] }>();
 
   constructor(
     private readonly project: Project,
@@ -70,7 +74,13 @@ export class PredictionLog {
       }),
       source: { kind: 'http' as const, requestId: e.requestId, index },
     }));
-    const committed = this.submit(predictionsTable(first.model), first.requestId, records).then(() => undefined);
+    const submission: Submission = { id: first.requestId, records };
+    // The hot path: nothing for lineage is built unless someone listens.
+    if (jobRunsObserved()) this.answered.set(submission, { model: first.model, versions: [...new Set(entries.map((e) => e.version))] });
+    // Async, so a table name that does not fit rejects like any failed append (never throws at the caller).
+    const committed = (async () => {
+      await (await this.committer(predictionsTable(first.model))).submit(submission);
+    })();
     const done = committed.catch((error: unknown) => {
       this.failures++;
       log.error({ err: error, model: first.model, requestId: first.requestId }, 'prediction log append failed');
@@ -99,6 +109,24 @@ export class PredictionLog {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
+  /**
+   * A commit of predictions as a run of `models.predict.<model>`: the model versions that
+   * answered are its inputs, the predictions table version (reported by the table) its output.
+   * Feedback commits, and commits nobody observes, are no run.
+   */
+  private async predictionRun(submissions: readonly Submission[], commit: () => Promise<void>): Promise<void> {
+    if (!jobRunsObserved()) return commit();
+    const answered = submissions.map((s) => this.answered.get(s)).filter((a) => a !== undefined);
+    const model = answered[0]?.model;
+    if (model === undefined) return commit();
+    const inputs = new Map<string, DatasetRef>();
+    for (const { versions } of answered) for (const version of versions) inputs.set(version, modelDataset(this.project.config.name, model, version));
+    return withJobRun({ name: `models.predict.${model}`, type: 'PREDICT', processing: 'STREAMING', project: this.project.root }, async (run) => {
+      for (const input of inputs.values()) run.input(input);
+      await commit();
+    });
+  }
+
   private async submit(table: string, id: string, records: RawRecord[]): Promise<SubmissionResult> {
     return (await this.committer(table)).submit({ id, records });
   }
@@ -107,7 +135,7 @@ export class PredictionLog {
     let found = this.committers.get(table);
     if (found === undefined) {
       found = IngestTarget.open(this.project.tablePath(table), { engine: this.engine, createIfMissing: {}, stores: this.project.stores }).then(
-        (target) => new GroupCommitter(target),
+        (target) => new GroupCommitter(target, { around: (submissions, commit) => this.predictionRun(submissions, commit) }),
       );
       this.committers.set(table, found);
       found.catch(() => this.committers.delete(table));

@@ -4,3 +4,4 @@ export { writeTrainingInput, type TrainingManifest } from './training-input.js';
 export { rowsDigest, type RowsDigest } from './rows-digest.js';
 export { codeVersion, type CodeVersion } from './code-version.js';
 export { TRAINING_TAGS } from './training-tags.js';
+export { modelDataset, trainingSetDataset, pinnedDatasets } from './job-datasets.js';

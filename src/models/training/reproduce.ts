@@ -9,6 +9,8 @@ import type { ModelStore } from '../store/model-store.js';
 import type { ModelVersion } from '../store/types.js';
 import { rowsDigest, type RowsDigest } from './rows-digest.js';
 import { TRAINING_TAGS } from './training-tags.js';
+import { modelDataset, pinnedDatasets, trainingSetDataset } from './job-datasets.js';
+import { withJobRun, withoutJobRuns, type JobRun } from '../../observe/index.js';
 
 export interface Reproduction {
   model: string;
@@ -28,16 +30,29 @@ export interface Reproduction {
  * values are rendered the same way before they are digested.
  */
 export async function reproduce(project: Project, engine: Engine, store: ModelStore, model: string, version: number): Promise<Reproduction> {
+  return withJobRun({ name: `models.reproduce.${model}`, type: 'REPRODUCE', project: project.root }, async (run) => {
+    run.input(modelDataset(project.config.name, model, version));
+    return reproduceVersion(project, engine, store, model, version, run);
+  });
+}
+
+async function reproduceVersion(project: Project, engine: Engine, store: ModelStore, model: string, version: number, run: JobRun): Promise<Reproduction> {
   const modelVersion = await store.getModelVersion(model, version);
   const trainingSet = tag(modelVersion, TRAINING_TAGS.trainingSet);
+  const setVersion = modelVersion.tags.find((t) => t.key === TRAINING_TAGS.trainingSetVersion)?.value;
+  if (setVersion !== undefined) run.input(trainingSetDataset(project.config.name, trainingSet, setVersion));
   const expected = { rows: Number(tag(modelVersion, TRAINING_TAGS.trainingSetRows)), digest: tag(modelVersion, TRAINING_TAGS.trainingSetDigest) };
   // Offline only: recreating reads tables, never the online store.
   const features = new FeatureStore(project, engine, await readProjectDefinitions(project));
   const scratch = path.join(project.root, '.aquifer', 'tmp', `reproduce-${randomUUID()}`);
   try {
-    const recreated = await features.recreateTrainingSet(project.tablePath(trainingSet));
-    const { table } = await recreated.save(scratch);
-    const actual = await rowsDigest(engine, await (await table.scan()).sql());
+    // The scratch copy is no dataset of anyone's: the run reads the pinned tables, reported from the set's definition.
+    const actual = await withoutJobRuns(async () => {
+      const recreated = await features.recreateTrainingSet(project.tablePath(trainingSet));
+      for (const pinned of pinnedDatasets(project, recreated.definition.sources)) run.input(pinned);
+      const { table } = await recreated.save(scratch);
+      return rowsDigest(engine, await (await table.scan()).sql());
+    });
     return { model, version, trainingSet, expected, actual, identical: actual.digest === expected.digest && actual.rows === expected.rows };
   } finally {
     await rm(scratch, { recursive: true, force: true });

@@ -13,6 +13,8 @@ import { codeVersion } from './code-version.js';
 import { OutputTail } from './output-tail.js';
 import { TRAINING_TAGS } from './training-tags.js';
 import { writeTrainingInput, type TrainingManifest } from './training-input.js';
+import { modelDataset, pinnedDatasets, trainingSetDataset } from './job-datasets.js';
+import { withJobRun } from '../../observe/index.js';
 
 export interface TrainOptions {
   /** The registered model a successful run adds a version to (created when missing). */
@@ -62,6 +64,31 @@ const MAX_MODEL_FILES = 10_000;
  * numbers, is logged as the run's metrics. A failed command registers nothing.
  */
 export async function train(project: Project, engine: Engine, store: ModelStore, options: TrainOptions): Promise<TrainResult> {
+  const job = { name: `models.train.${options.model}`, type: 'TRAIN', project: project.root, parameters: { command: JSON.stringify(options.command) } };
+  try {
+    return await withJobRun(job, async (run) => {
+      const result = await trainRun(project, engine, store, options);
+      run.input(trainingSetDataset(project.config.name, result.manifest.trainingSet, result.manifest.tableVersion));
+      for (const pinned of pinnedDatasets(project, result.manifest.sources)) run.input(pinned);
+      if (result.version !== undefined) run.output(modelDataset(project.config.name, options.model, result.version.version));
+      // A failed command is a failed run (the result is still returned to the caller, below).
+      if (result.exitCode !== 0) throw new TrainingCommandFailed(result);
+      return result;
+    });
+  } catch (error) {
+    if (error instanceof TrainingCommandFailed) return error.result;
+    throw error;
+  }
+}
+
+/** How a training run whose command failed ends as a FAIL run, carrying what train returns. */
+class TrainingCommandFailed extends Error {
+  constructor(readonly result: TrainResult) {
+    super(`The training command exited with code ${result.exitCode}`);
+  }
+}
+
+async function trainRun(project: Project, engine: Engine, store: ModelStore, options: TrainOptions): Promise<TrainResult> {
   if (options.command.length === 0) {
     throw new AquiferError('MODEL_TRAINING_COMMAND_MISSING', 'No training command was given', {
       hint: 'Give the command after --, such as `aquifer train churn --training-set churn_train -- python train.py`.',

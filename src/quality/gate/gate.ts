@@ -8,6 +8,8 @@ import type { ExpectationConfig, ExpectationSuite, SuiteAction } from '../suite/
 import { parseResultFormat } from '../validate/result-format.js';
 import type { JsonValue } from '../validate/results.js';
 import { compileSuite, dataShape, POSITION_COLUMN, validateRows } from '../validate/validate-rows.js';
+import { qualityFacts } from '../validate/quality-facts.js';
+import { currentJobRun, jobRunsObserved, tableDataset } from '../../observe/index.js';
 
 /** The relation a gate's row checks name for the batch's rows (expectations that look at other rows read it). */
 export const GATE_ROWS = 'aq_gate_rows';
@@ -81,11 +83,21 @@ export function compileGate(suite: ExpectationSuite, fields: readonly StructFiel
  * (QUALITY_GATE_BLOCKED, thrown before anything is written) or, with `action: warn`, is
  * logged and returned as warnings for the command's output.
  */
-export async function judgeBatch(engine: Engine, gate: CompiledGate, rowsSql: string, fields: readonly StructField[], what: string): Promise<GateWarning[]> {
+export async function judgeBatch(
+  engine: Engine,
+  gate: CompiledGate,
+  rowsSql: string,
+  fields: readonly StructField[],
+  what: string,
+  /** The location of the table the batch goes to: the judgement goes on that output of the active job run. */
+  target?: string,
+): Promise<GateWarning[]> {
   if (gate.batch === undefined) return [];
   const columns = fields.map((f) => quoteIdent(f.name)).join(', ');
   const source = { sql: `SELECT ${columns}, (row_number() OVER () - 1)::BIGINT AS ${POSITION_COLUMN} FROM (${rowsSql})`, fields };
   const result = await validateRows(engine, source, gate.batch, { resultFormat: 'BASIC' });
+  const run = currentJobRun();
+  if (target !== undefined && run !== undefined && jobRunsObserved()) run.output({ ...tableDataset(target), kind: 'table', dataQuality: qualityFacts(result) });
   if (result.success) return [];
   const failed = result.results
     .filter((r) => !r.success)

@@ -5,7 +5,8 @@ import type { DeltaTable } from '../../table/index.js';
 import type { ExpectationSuite } from '../suite/suite.js';
 import type { SuiteValidationResult } from '../validate/results.js';
 import { FILE_COLUMN, ROW_COLUMN } from '../validate/table-source.js';
-import { validate, type ValidateOptions } from '../validate/validate-table.js';
+import { validateTable, validationJob, type ValidateOptions } from '../validate/validate-table.js';
+import { withJobRun } from '../../observe/index.js';
 import { POSITION_COLUMN, type FailingRowsStatement } from '../validate/validate-rows.js';
 import { FAILURES_TABLE, openQualityTable, qualityTableLocation, RESULTS_TABLE } from './results-tables.js';
 
@@ -36,10 +37,15 @@ export async function validateAndRecord(
   suite: ExpectationSuite,
   options: RecordOptions = {},
 ): Promise<RecordedValidation> {
+  // One run: the table version validated in, the results and failures tables out.
+  return withJobRun(validationJob(suite, options.project ?? project.root), () => record(project, table, suite, options));
+}
+
+async function record(project: Project, table: DeltaTable, suite: ExpectationSuite, options: RecordOptions): Promise<RecordedValidation> {
   const validationId = randomUUID();
   const failed: FailingRowsStatement[] = [];
   const { tableName, ...validateOptions } = options;
-  const result = await validate(table, suite, {
+  const result = await validateTable(table, suite, {
     ...validateOptions,
     onFailingRows: (statement) => {
       if (!statement.success) failed.push(statement);

@@ -15,6 +15,8 @@ export interface MlflowContext {
   /** The project's model store, opened on first use. */
   store(): Promise<ModelStore>;
   artifacts: ArtifactStore;
+  /** The project served: its root and name, for the job runs registrations are. */
+  project?: { root: string; name: string };
 }
 
 /** A JSON answer, or a file's bytes. */

@@ -1,4 +1,5 @@
-import type { ModelStore, ModelVersion } from '../../models/index.js';
+import { modelDataset, TRAINING_TAGS, trainingSetDataset, type ModelStore, type ModelVersion } from '../../models/index.js';
+import { jobRunsObserved, withJobRun } from '../../observe/index.js';
 import { EMPTY, get, write, type MlflowEndpoint } from './endpoint.js';
 import { maxResultsOf } from './experiments.js';
 import { matches, parseFilter, type Comparison, type SearchSchema, type ValueOf } from './search/filter.js';
@@ -69,13 +70,29 @@ export const MODEL_VERSION_ENDPOINTS: MlflowEndpoint[] = [
     // MLflow 3 sends only the logged model; the version's run is the one that logged it.
     if (runId === undefined && modelId !== undefined) runId = (await store.getLoggedModel(modelId)).sourceRunId ?? undefined;
     const description = fields.optString('description');
-    const version = await store.createModelVersion({
-      name: fields.string('name'),
-      source,
-      tags: tagsFrom(fields),
-      ...(runId === undefined ? {} : { runId }),
-      ...(modelId === undefined ? {} : { modelId }),
-      ...(description === undefined ? {} : { description }),
+    const name = fields.string('name');
+    const create = () =>
+      store.createModelVersion({
+        name,
+        source,
+        tags: tagsFrom(fields),
+        ...(runId === undefined ? {} : { runId }),
+        ...(modelId === undefined ? {} : { modelId }),
+        ...(description === undefined ? {} : { description }),
+      });
+    const project = context.project;
+    if (project === undefined) return { model_version: modelVersionJson(await create()) };
+    // A registration is a run from the training set the version's run learned from (when it recorded one) to the version.
+    const version = await withJobRun({ name: `models.register.${name}`, type: 'REGISTER', project: project.root }, async (run) => {
+      if (runId !== undefined && jobRunsObserved()) {
+        const tags = (await store.getRun(runId)).tags;
+        const set = tags.find((t) => t.key === TRAINING_TAGS.trainingSet)?.value;
+        const setVersion = tags.find((t) => t.key === TRAINING_TAGS.trainingSetVersion)?.value;
+        if (set !== undefined) run.input(trainingSetDataset(project.name, set, setVersion));
+      }
+      const created = await create();
+      run.output(modelDataset(project.name, name, created.version));
+      return created;
     });
     return { model_version: modelVersionJson(version) };
   }),
