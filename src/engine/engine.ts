@@ -147,9 +147,23 @@ export class Engine {
     return this.guard(sql, () => this.connection.runAndReadAll(sql));
   }
 
-  /** Stream a query's result chunk by chunk (JSON-safe values), for results too large to hold at once. */
+  /**
+   * Stream a query's result chunk by chunk (JSON-safe values), for results too large to hold
+   * at once. On a connection of its own for as long as it streams: DuckDB closes a streaming
+   * result when its connection starts another query, and on the shared connection any other
+   * request's query (a background log write) would end this stream early, silently.
+   */
   async *stream(sql: string): AsyncGenerator<{ columns: string[]; rows: Row[] }> {
-    const result = await this.guard(sql, () => this.connection.stream(sql));
+    const connection = await this.instance.connect();
+    try {
+      yield* this.streamOn(connection, sql);
+    } finally {
+      connection.closeSync();
+    }
+  }
+
+  private async *streamOn(connection: DuckDBConnection, sql: string): AsyncGenerator<{ columns: string[]; rows: Row[] }> {
+    const result = await this.guard(sql, () => connection.stream(sql));
     const columns = result.columnNames();
     for (;;) {
       const chunk = await this.guard(sql, () => result.fetchChunk());

@@ -39,4 +39,21 @@ describe('loading rows while other work runs on the engine', () => {
       engine.close();
     }
   });
+
+  it('streams every row of a result while other queries run on the engine between its chunks', async () => {
+    const engine = await Engine.create({ threads: 2 });
+    try {
+      let rows = 0;
+      let between = 0;
+      for await (const chunk of engine.stream('SELECT i FROM range(100000) t(i)')) {
+        rows += chunk.rows.length;
+        // Another request's query, as a background log write would run: it must not end the stream.
+        between += (await engine.query('SELECT 1 AS one')).length;
+      }
+      expect(rows).toBe(100_000);
+      expect(between).toBeGreaterThan(1);
+    } finally {
+      engine.close();
+    }
+  });
 });
