@@ -36,13 +36,13 @@ describe('aquifer lineage events', () => {
     }
     const events = lines.map((line) => JSON.parse(line) as OpenLineageRunEvent);
     expect(events.map((e) => `${e.job.namespace} ${e.job.name} ${e.eventType}`)).toEqual([
-      'shop table.create_table_as_select.orders START',
-      'shop table.create_table_as_select.orders COMPLETE',
-      'shop table.write.orders START',
-      'shop table.write.orders COMPLETE',
+      'shop table.create.orders START',
+      'shop table.create.orders COMPLETE',
+      'shop table.append.orders START',
+      'shop table.append.orders COMPLETE',
     ]);
 
-    const json = await runCli(['lineage', 'events', '--project', project, '--format', 'json', '--job', 'table.write.orders']);
+    const json = await runCli(['lineage', 'events', '--project', project, '--format', 'json', '--job', 'table.append.orders']);
     expect(json.code, json.stderr).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual(events.slice(2));
 
@@ -54,7 +54,7 @@ describe('aquifer lineage events', () => {
 
     const table = await runCli(['lineage', 'events', '--project', project]);
     expect(table.code, table.stderr).toBe(0);
-    expect(table.stdout).toContain('table.write.orders');
+    expect(table.stdout).toContain('table.append.orders');
   });
 
   it('refuses a --since that is not a time, with its code', async () => {

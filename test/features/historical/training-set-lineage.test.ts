@@ -132,15 +132,14 @@ describe('training set column lineage', () => {
     ]);
   });
 
-  it('builds a training set outside any run as a run of its own, and inside a run adds its lineage to that run', async () => {
+  it('reports nothing for a set only built, and inside another run saves it as a run of its own with that run as its parent', async () => {
     const store = new FeatureStore(project, engine, repository);
     stop = onJobRun((event) => events.push(event));
-    await store.historicalFeatures(request);
-    const own = events.find((e) => e.state === 'COMPLETE' && e.job.name === 'features.training_set.adhoc');
-    expect(columnsOf(own?.outputs.find((o) => o.name === 'training-sets/adhoc')?.columnLineage)).toEqual(expectedLineage().columns);
-    events.length = 0;
-    await withJobRun({ name: 'train.model', type: 'TRAIN' }, () => store.historicalFeatures(request));
-    expect(events.filter((e) => e.state === 'COMPLETE').map((e) => e.job.name)).toEqual(['train.model']);
-    expect(sorted(events[1]?.outputs.find((o) => o.name === 'training-sets/adhoc')?.datasetLineage)).toEqual(expectedLineage().dataset);
+    const set = await store.historicalFeatures(request);
+    expect(events).toEqual([]);
+    await withJobRun({ name: 'train.model', type: 'TRAIN' }, () => set.save(project.tablePath('training_in_run')));
+    const saved = events.find((e) => e.state === 'COMPLETE' && e.job.name === 'features.training_set.training_in_run');
+    expect(saved?.parent?.job.name).toBe('train.model');
+    expect(sorted(saved?.outputs.find((o) => o.name === 'training-sets/training_in_run')?.datasetLineage)).toEqual(expectedLineage().dataset);
   });
 });
