@@ -7,8 +7,10 @@ import { describeError } from '../errors.js';
 import { aggregationView, FeatureRegistry, openAppliedFeatureStore, type FeatureRepository } from '../features/index.js';
 import { ingestFiles, IngestTarget } from '../ingest/index.js';
 import { feedbackRows, openModelStore, train } from '../models/index.js';
+import { withJobRun } from '../observe/index.js';
 import { Project } from '../project/index.js';
 import { gateFor, renderValidationReport, setGate, validateAndRecord, writeSuite, type ExpectationSuite } from '../quality/index.js';
+import { downstream, LineageGraph, LineageLog, recordLineage, renderDot, renderSvg, renderTree, upstream } from '../lineage/index.js';
 import { startServer, TokenStore } from '../server/index.js';
 import { DeltaTable, describeType, jsonRow } from '../table/index.js';
 
@@ -28,6 +30,8 @@ async function main(projectDir: string): Promise<void> {
   await fs.rm(projectDir, { recursive: true, force: true });
   const project = await Project.init(projectDir, 'demo');
   const engine = await sharedEngine();
+  // Lineage: every job run below (ingests, the fix, training sets, training, predictions) is kept as OpenLineage events.
+  const lineage = recordLineage(project, engine);
   say(`1. Created the project folder ${project.root}.`);
 
   // Ingestion: files into a Delta table, exactly once, bad records to quarantine.
@@ -81,17 +85,16 @@ async function main(projectDir: string): Promise<void> {
   say(`   Schema: ${snapshot.schema.fields.map((f) => `${f.name} ${describeType(f.type)}`).join(', ')}.`);
 
   // Features: hourly activity per user, computed from the events by DuckDB into a table.
+  // One job run: lineage records the events version it read and the table it wrote, with the SQL.
   const hourly = project.tablePath('user_hourly_activity');
-  await DeltaTable.create(hourly, {
-    engine,
-    data: {
-      sql: `SELECT user_id, date_trunc('hour', event_time) + INTERVAL 1 HOUR AS window_end,
+  const hourlySql = `SELECT user_id, date_trunc('hour', event_time) + INTERVAL 1 HOUR AS window_end,
                    count(*) FILTER (WHERE event_type = 'page_view')::BIGINT AS page_views,
                    count(*) FILTER (WHERE event_type = 'add_to_cart')::BIGINT AS add_to_carts,
                    count(DISTINCT session_id)::BIGINT AS sessions
-            FROM (${await (await table.scan()).sql()}) GROUP BY ALL`,
-    },
-  });
+            FROM events GROUP BY ALL`;
+  await withJobRun({ name: 'transform.user_hourly_activity', type: 'QUERY', project: project.root, sql: hourlySql }, async () =>
+    DeltaTable.create(hourly, { engine, data: { sql: hourlySql.replace('FROM events', `FROM (${await (await table.scan()).sql()})`) } }),
+  );
   const repository: FeatureRepository = {
     entities: [{ name: 'user', joinKeys: [{ name: 'user_id', type: 'string' }], description: 'A shopper' }],
     featureViews: [
@@ -223,6 +226,7 @@ async function main(projectDir: string): Promise<void> {
 
   // Models: a training command on the pinned training set, recorded as a run, registered as a version.
   const models = await openModelStore(project);
+  let modelVersion: number | undefined;
   try {
     const trained = await train(project, engine, models, {
       model: 'purchase_propensity',
@@ -234,6 +238,7 @@ async function main(projectDir: string): Promise<void> {
     const version = trained.version;
     if (version === undefined) throw new Error(`the demo's training run ${trained.run.info.runId} registered no model (exit ${trained.exitCode})`);
     await models.setAlias(version.name, 'champion', version.version);
+    modelVersion = version.version;
     say(
       `9. Trained purchase_propensity with \`node demo/train_model.mjs\` on training_purchase_v1@v${trained.manifest.tableVersion} (${trained.manifest.rows} rows, ${trained.manifest.digest}): run ${trained.run.info.runId} ${trained.run.info.status}, ${trained.run.metrics.map((m) => `${m.key} ${m.value.toFixed(3)}`).join(', ')}; registered version ${version.version} (model.onnx) as @champion, in ${path.join(project.root, '.aquifer', 'models.db')}.`,
     );
@@ -278,6 +283,23 @@ async function main(projectDir: string): Promise<void> {
   say(
     `    Every answer is in the Delta table purchase_propensity__predictions (request ${String(answered['request_id'])}, its features and scores); two labels came back through /feedback, and feedbackRows() joins them to what was served (${joined.length} rows with labels), ready to train on exactly what the model saw.`,
   );
+  // Lineage: what the model came from, and what the late file (with its bad rows) reached.
+  await lineage.close();
+  const graph = LineageGraph.fromEvents(await LineageLog.forProject(project, engine).events());
+  const origin = upstream(graph, `model:purchase_propensity@${String(modelVersion)}`);
+  const sources = origin.nodes.filter((n) => n.type === 'file' || n.type === 'stream');
+  const picture = path.join(project.root, 'lineage.svg');
+  await fs.writeFile(picture, await renderSvg(origin));
+  await fs.writeFile(path.join(project.root, 'lineage.dot'), renderDot(origin));
+  say(
+    `11. Lineage: ${graph.nodes.filter((n) => n.type === 'run').length} job runs are OpenLineage events in .aquifer/lineage. purchase_propensity@${String(modelVersion)} comes from ${sources.length} source files through these runs and versions:`,
+  );
+  for (const line of renderTree(origin, 'upstream').trimEnd().split('\n')) say(`     ${line}`);
+  const reachedByLate = downstream(graph, path.join(DATA, 'late-events-2024-05-02.csv'));
+  const lateReached = reachedByLate.nodes.filter((n) => n.type !== 'run' && n.type !== 'file').map((n) => n.id);
+  say(`    The late file with the bad rows reached ${lateReached.join(', ')}.`);
+  say(`    The graph as a picture: ${picture} (Graphviz DOT beside it); \`aquifer lineage upstream|downstream|impact\` ask the same from the shell.`);
+
   say();
   say(`Done. The tables are plain Delta Lake: Spark, delta-rs, DuckDB and Polars can read them under ${path.join(project.root, 'tables')}.`);
   say(`Try: npx aquifer table read ${path.relative(process.cwd(), location)} --where "event_type = 'purchase'" --limit 5`);
