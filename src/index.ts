@@ -16,6 +16,7 @@ export {
   EngineExtensionMissingError,
   EngineSecretError,
   sharedEngine,
+  sqlColumnLineage,
 } from './engine/index.js';
 export {
   LocalObjectStore,
@@ -38,3 +39,16 @@ export type { TableSource as QualityTableSource } from './quality/index.js';
 export * from './models/index.js';
 export * from './server/index.js';
 export * from './lineage/index.js';
+export {
+  currentJobRun,
+  onJobRun,
+  withJobRun,
+  tableDataset,
+  type ColumnSource,
+  type DatasetKind,
+  type DatasetRef,
+  type JobRun,
+  type JobRunEvent,
+  type JobSpec,
+  type StreamRange,
+} from './observe/index.js';
