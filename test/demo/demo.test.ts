@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { tempDir } from '../support/temp.js';
 const run = promisify(execFile);
 
 describe('the demo', () => {
-  it('runs end to end on the embedded default, every step from ingestion to predictions served and labels fed back', async () => {
+  it('runs end to end on the embedded default, every step from ingestion to predictions served, labels fed back and the lineage of it all', async () => {
     const dir = path.join(await tempDir('aquifer-demo-'), 'demo-project');
     const { stdout } = await run(process.execPath, [path.join(REPO_ROOT, 'dist', 'demo', 'main.js'), dir], {
       cwd: REPO_ROOT,
@@ -19,10 +20,14 @@ describe('the demo', () => {
       .split('\n')
       .map((line) => /^(\d+[a-z]?)\. /.exec(line)?.[1])
       .filter((step): step is string => step !== undefined);
-    expect(steps.slice(-3)).toEqual(['8', '9', '10']);
+    expect(steps.slice(-4)).toEqual(['8', '9', '10', '11']);
     expect(stdout).toMatch(/9\. Trained purchase_propensity .* FINISHED, accuracy \d\.\d{3}/);
     expect(stdout).toContain('registered version 1 (model.onnx) as @champion');
     expect(stdout).toMatch(/u0219: purchase probability 0\.\d{3}, label [01]/);
     expect(stdout).toContain('(2 rows with labels)');
+    // The model's upstream reaches the three files it was trained on, and the picture is written.
+    expect(stdout).toContain('purchase_propensity@1 comes from 3 source files');
+    for (const file of ['events-2024-05-01.csv', 'events-2024-05-02.csv', 'late-events-2024-05-02.csv']) expect(stdout).toContain(`file ${file} (`);
+    expect(await readFile(path.join(dir, 'lineage.svg'), 'utf8')).toContain('<svg');
   }, 320_000);
 });
