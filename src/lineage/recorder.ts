@@ -22,6 +22,9 @@ export interface LineageRecorder {
   close(): Promise<void>;
 }
 
+/** How long queued run events wait for more before they are written as one commit of the log. */
+const LINGER_MS = 250;
+
 /** Where the HTTP sender's events wait (`.aquifer/lineage-spool`). */
 export function lineageSpoolDir(project: Project): string {
   return path.join(project.root, '.aquifer', 'lineage-spool');
@@ -89,6 +92,10 @@ class Recorder implements LineageRecorder {
   private readonly namespace: string;
   private readonly inScope: (dataset: DatasetRef) => boolean;
   private closed = false;
+  /** Flushes in progress: while one waits, queued events are written at once. */
+  private flushing = 0;
+  /** Ends the current linger early. */
+  private wake: (() => void) | undefined;
 
   constructor(
     private readonly project: Project,
@@ -106,13 +113,19 @@ class Recorder implements LineageRecorder {
   }
 
   async flush(): Promise<void> {
-    // A commit outside any run publishes its run's COMPLETE a few ticks after the commit returns.
-    await new Promise((resolve) => setImmediate(resolve));
-    while (this.writing !== undefined || this.queue.length > 0) {
-      this.schedule();
-      await this.writing;
+    this.flushing++;
+    try {
+      // A commit outside any run publishes its run's COMPLETE a few ticks after the commit returns.
+      await new Promise((resolve) => setImmediate(resolve));
+      while (this.writing !== undefined || this.queue.length > 0) {
+        this.schedule();
+        this.wake?.();
+        await this.writing;
+      }
+      await this.sink?.flush();
+    } finally {
+      this.flushing--;
     }
-    await this.sink?.flush();
   }
 
   async close(): Promise<void> {
@@ -126,9 +139,27 @@ class Recorder implements LineageRecorder {
     }
   }
 
+  /**
+   * Write what is queued after a short wait (LINGER_MS), so a busy server's runs share one log
+   * commit instead of each paying for one; a flush cuts the wait short.
+   */
   private schedule(): void {
     if (this.writing !== undefined) return;
-    this.writing = new Promise<void>((resolve) => setImmediate(resolve))
+    this.writing = new Promise<void>((resolve) => {
+      if (this.flushing > 0) {
+        setImmediate(resolve);
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.wake = undefined;
+        resolve();
+      }, LINGER_MS);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+    })
       .then(() => this.write())
       .catch((error: unknown) => log.warn({ err: error, project: this.project.root }, 'lineage: events could not be logged'))
       .finally(() => {

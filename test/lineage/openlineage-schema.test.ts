@@ -1,31 +1,19 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import formats from 'ajv-formats';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
 import { AQUIFER_FACETS_URL, FACET_VERSIONS, toRunEvent, type Facets, type OpenLineageRunEvent, type StandardFacet } from '../../src/lineage/index.js';
 import { onJobRun, withJobRun, type JobRunEvent } from '../../src/observe/index.js';
 import { DeltaTable } from '../../src/table/index.js';
-import { REPO_ROOT, SHARED_DIR } from '../support/shared.js';
+import { SHARED_DIR } from '../support/shared.js';
 import { tempDir } from '../support/temp.js';
+import { openLineageAjv } from '../support/openlineage-validator.js';
 
 const SPEC_DIR = path.join(SHARED_DIR, 'conformance', 'openlineage');
-const AQUIFER_FACETS_DIR = path.join(REPO_ROOT, 'docs', 'lineage-facets');
 const RUN_EVENT = 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent';
 
 const readJson = (file: string): Record<string, unknown> => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-
-/** Every schema (the core, each standard facet, Aquifer's facets) added by its $id, so references resolve offline. */
-function validator(): Ajv2020 {
-  const ajv = new Ajv2020({ strict: false, allErrors: true });
-  // A CommonJS module: its plugin is the default export's `default`.
-  formats.default(ajv);
-  ajv.addSchema(readJson(path.join(SPEC_DIR, 'OpenLineage.json')));
-  for (const dir of [path.join(SPEC_DIR, 'facets'), AQUIFER_FACETS_DIR])
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) ajv.addSchema(readJson(path.join(dir, file)));
-  return ajv;
-}
 
 /** The standard facet each key of ours is, by where it sits: OpenLineage's conventional names. */
 const STANDARD_KEYS: Record<string, StandardFacet> = {
@@ -58,7 +46,7 @@ const AQUIFER_KEYS: Record<string, string> = {
 const errors = (validate: ValidateFunction): string => JSON.stringify(validate.errors, null, 2);
 
 describe('OpenLineage events against the spec JSON Schema', () => {
-  const ajv = validator();
+  const ajv = openLineageAjv();
   let engine: Engine;
   beforeAll(async () => {
     engine = await Engine.create({ threads: 1 });
