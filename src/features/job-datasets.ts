@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { tableDataset, type DatasetRef } from '../observe/index.js';
-import { describeType, type Snapshot, type WriteSource } from '../table/index.js';
+import { describeFields, type Snapshot, type WriteSource } from '../table/index.js';
 
 /** The namespace of a project's logical datasets (models, training sets, online store), as lineage names them. */
 export function aquiferNamespace(projectName: string): string {
@@ -13,7 +13,7 @@ export function tableVersionDataset(location: string, snapshot: Pick<Snapshot, '
     ...tableDataset(location),
     kind: 'table',
     version: String(snapshot.version),
-    fields: snapshot.schema.fields.map((f) => ({ name: f.name, type: describeType(f.type) })),
+    fields: describeFields(snapshot.schema),
   };
 }
 

@@ -21,7 +21,7 @@ import {
 } from './snapshot/index.js';
 import { Scan, type ScanOptions } from './scan/index.js';
 import { jobRunsObserved, reportTableRead } from '../observe/index.js';
-import { describeType } from './schema/index.js';
+import { describeFields } from './schema/index.js';
 import type { Action } from './actions/index.js';
 import { CommitMissingError } from './errors.js';
 import { commitPath, type LastCheckpoint } from './log-segment/index.js';
@@ -257,7 +257,7 @@ export class DeltaTable {
       reportTableRead({
         location: this.location,
         version: snapshot.version,
-        fields: snapshot.schema.fields.map((f) => ({ name: f.name, type: describeType(f.type) })),
+        fields: describeFields(snapshot.schema),
       });
     return new Scan(snapshot, this.engine, options);
   }

@@ -27,6 +27,7 @@ export {
   parseSchemaString,
   schemaToString,
   describeType,
+  describeFields,
   toDuckDBType,
   fromDuckDBType,
   primitive,

@@ -89,6 +89,11 @@ export function describeType(type: DataType): string {
   }
 }
 
+/** Each top-level field's name and short type (describeType): a schema as lineage's schema facet lists it. */
+export function describeFields(schema: StructType): { name: string; type: string }[] {
+  return schema.fields.map((f) => ({ name: f.name, type: describeType(f.type) }));
+}
+
 export function typesEqual(a: DataType, b: DataType): boolean {
   return describeType(a) === describeType(b);
 }

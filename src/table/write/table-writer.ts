@@ -12,9 +12,18 @@ import {
   type TransactionFootprint,
 } from '../commit/index.js';
 import { SchemaInvalidError, WriteInvalidError } from '../errors.js';
-import { checkColumnNames, columnMappingMode, describeType, parseSchemaString, schemaToString, type StructField, type StructType } from '../schema/index.js';
+import {
+  checkColumnNames,
+  columnMappingMode,
+  describeFields,
+  describeType,
+  parseSchemaString,
+  schemaToString,
+  type StructField,
+  type StructType,
+} from '../schema/index.js';
 import { jobRunsObserved, reportTableCommit, type DatasetRef } from '../../observe/index.js';
-import { loadSnapshot, snapshotAfterCommit, type CommittedVersion, type Snapshot } from '../snapshot/index.js';
+import { loadSnapshot, snapshotAfterCommit, statsNumRecords, type CommittedVersion, type Snapshot } from '../snapshot/index.js';
 import { cleanupExpiredLogs, writeCheckpoint, writeCheckpointFromLog } from '../checkpoint/index.js';
 import { log } from '../../log.js';
 import { discardWritten, writeDataFiles, type DataWriteResult, type DataWriteSpec } from './data-writer.js';
@@ -405,13 +414,6 @@ export class TableWriter {
     }
   }
 
-  /**
-   * After a commit: hand on the snapshot it made (built in memory when it followed the
-   * version it read), checkpoint every `delta.checkpointInterval` versions (10 by
-   * default, as Spark) and remove expired log files. The commit already stands, so this
-   * never throws: a failed checkpoint is logged, and readers replay the JSON commits
-   * until the next one succeeds.
-   */
   /** Tell whoever observes job runs (lineage) what this commit wrote: never fails the commit. */
   private report(committed: CommittedVersion, before: Snapshot | undefined, lineage: TableChangeLineage | undefined): void {
     try {
@@ -426,7 +428,7 @@ export class TableWriter {
         else if (action.kind === 'add' && action.add.dataChange !== false) {
           files++;
           bytes += action.add.size;
-          rows += recordCount(action.add.stats);
+          rows += statsNumRecords(action.add) ?? 0;
         }
       }
       const schema = metadata === undefined ? before?.schema : parseSchemaString(metadata.schemaString);
@@ -435,7 +437,7 @@ export class TableWriter {
         version: committed.version,
         operation: info?.operation ?? 'WRITE',
         ...(info?.readVersion === undefined ? {} : { readVersion: info.readVersion }),
-        ...(schema === undefined ? {} : { fields: schema.fields.map((f) => ({ name: f.name, type: describeType(f.type) })) }),
+        ...(schema === undefined ? {} : { fields: describeFields(schema) }),
         rows,
         bytes,
         files,
@@ -447,6 +449,13 @@ export class TableWriter {
     }
   }
 
+  /**
+   * After a commit: hand on the snapshot it made (built in memory when it followed the
+   * version it read), checkpoint every `delta.checkpointInterval` versions (10 by
+   * default, as Spark) and remove expired log files. The commit already stands, so this
+   * never throws: a failed checkpoint is logged, and readers replay the JSON commits
+   * until the next one succeeds.
+   */
   private async afterCommit(
     { version, committed, followsRead }: CommitResult,
     configuration: Readonly<Record<string, string>>,
@@ -540,13 +549,6 @@ export interface ChangeSet {
 export interface TableChangeLineage {
   columnLineage?: DatasetRef['columnLineage'];
   datasetLineage?: DatasetRef['datasetLineage'];
-}
-
-/** numRecords from an add's stats, 0 when it has none. */
-function recordCount(stats: string | undefined): number {
-  if (stats === undefined) return 0;
-  const match = /"numRecords"\s*:\s*(\d+)/.exec(stats);
-  return match === null ? 0 : Number(match[1]);
 }
 
 /** What a write that evolves or replaces the schema commits besides its files. */
