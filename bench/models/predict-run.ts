@@ -3,7 +3,7 @@
  * regression as an ONNX graph, trained by `train()` on a saved training set) over
  * BENCH_PREDICT_ENTITIES users (100,000) whose features are materialized in LMDB. Closed-loop
  * load from BENCH_PREDICT_CLIENTS keep-alive clients (8), BENCH_PREDICT_SECONDS (4) per run
- * after a 1 s warm-up, 1 and 100 entities per request, BENCH_PREDICT_RUNS (3) alternating runs:
+ * after a 1 s warm-up, 1 and 100 entities per request (BENCH_PREDICT_SHAPES), BENCH_PREDICT_RUNS (3) alternating runs:
  * - raw: node:http + one LMDB getMany + one onnxruntime-node run, no token, no log (the limit);
  * - Aquifer, the prediction log written after the response (the default);
  * - Aquifer, each response after its log commit (`predictionLog: before-response`).
@@ -30,7 +30,8 @@ const ENTITIES = Number(process.env['BENCH_PREDICT_ENTITIES'] ?? 100_000);
 const CLIENTS = Number(process.env['BENCH_PREDICT_CLIENTS'] ?? 8);
 const SECONDS = Number(process.env['BENCH_PREDICT_SECONDS'] ?? 4);
 const RUNS = Math.max(1, Number(process.env['BENCH_PREDICT_RUNS'] ?? 3));
-const SHAPES = [1, 100] as const;
+/** Entities per request (BENCH_PREDICT_SHAPES, comma-separated: 1,100). */
+const SHAPES = (process.env['BENCH_PREDICT_SHAPES'] ?? '1,100').split(',').map(Number);
 const here = import.meta.dirname;
 
 type Contender = 'raw' | 'after' | 'before';

@@ -25,6 +25,9 @@ export interface EngineOptions {
   extensionDirectory?: string;
 }
 
+/** Rows `createTempTable` appends before letting the event loop run. */
+const ROWS_BETWEEN_YIELDS = 1_000;
+
 /**
  * The query engine: one in-process DuckDB database.
  *
@@ -186,6 +189,8 @@ export class Engine {
    * shared connection it would collide with a query another request has running there
    * (DuckDB closes one of the two). A table in the in-memory database, unlike a TEMP one,
    * is seen by every connection, so the engine's later queries read it by its bare name.
+   * The rows are taken a thousand at a time with the event loop let go in between, so a
+   * large load on a server does not stall the requests it is serving.
    */
   async createTempTable(
     name: string,
@@ -198,7 +203,9 @@ export class Engine {
       await this.guard(create, () => connection.run(create));
       const appender = await this.guard(name, () => connection.createAppender(name));
       try {
+        let taken = 0;
         for (const row of rows) {
+          if (++taken % ROWS_BETWEEN_YIELDS === 0) await new Promise((resolve) => setImmediate(resolve));
           columns.forEach((column, index) => {
             const value = row[index];
             if (value === null || value === undefined) appender.appendNull();

@@ -44,8 +44,6 @@ export interface GroupCommitterOptions {
    * called while someone observes runs, so the hot path builds nothing otherwise.
    */
   jobRun?: (submissions: readonly Submission[]) => { job: JobSpec; inputs: readonly DatasetRef[] };
-  /** Runs each commit of a batch (the prediction log makes each one a job run of its own choosing); the commit as is by default. */
-  around?: (submissions: readonly Submission[], commit: () => Promise<void>) => Promise<void>;
 }
 
 interface Pending {
@@ -116,14 +114,7 @@ export class GroupCommitter {
       try {
         batch = await this.settleKeys(batch);
         if (batch.length === 0) return;
-        const taken = batch;
-        const around = this.options.around;
-        if (around === undefined) await this.write(taken);
-        else
-          await around(
-            taken.map((p) => p.submission),
-            () => this.write(taken),
-          );
+        await this.write(batch);
         return;
       } catch (error) {
         // A request abandoned (its deadline passed) before the commit started: the others

@@ -4,14 +4,33 @@ import { modelRef, type ModelServing } from '../models/index.js';
 import { parseFeedback, parseInfer, parsePredict } from './model-requests.js';
 import { contextOf } from './request-context.js';
 
+/** The routes `predictJson` answers. */
+export const PREDICT_PATHS: ReadonlySet<string> = new Set(['/v1/models/:name/predict', '/v1/models/:name/versions/:version/predict']);
+
+/**
+ * `POST /v1/models/{model}/predict`: entity keys in, features fetched from the online store
+ * through the version's training set, predictions out (JSON text), every row logged. Served
+ * on node:http directly, like online lookups, since it is as latency-critical.
+ */
+export async function predictJson(
+  serving: ModelServing,
+  params: Readonly<Record<string, string>>,
+  text: string,
+  requestId: string | undefined,
+  signal?: Pick<AbortSignal, 'throwIfAborted'>,
+): Promise<string> {
+  const request = parsePredict(text);
+  const ref = modelRef(params['name'] ?? '', params['version']);
+  return JSON.stringify(await serving.predict(ref, request, requestId ?? randomUUID(), signal));
+}
+
 /** What `GET /v2` reports as the server's version. */
 const SERVER_VERSION = '0.1.0';
 
 /**
  * Online prediction. A model is named `name` (its newest version), `name@alias`, or
  * `name` followed by `versions/{version}` (a number or an alias):
- * - `POST /v1/models/{model}/predict`: entity keys in, features fetched from the online store
- *   through the version's training set, predictions out, every row logged;
+ * - `POST /v1/models/{model}/predict` is `predictJson`, served outside the app;
  * - `POST /v2/models/{model}[/versions/{v}]/infer`, `GET /v2/models/{model}[/versions/{v}]`
  *   and `…/ready`: the Open Inference Protocol (KServe v2) for callers who send the tensors;
  * - `POST /v1/models/{name}/feedback`: labels for logged predictions.
@@ -25,8 +44,6 @@ export function registerModelRoutes(app: Hono, serving: ModelServing): void {
   app.get('/v2/health/live', (c) => c.json({ live: true }));
   app.get('/v2/health/ready', (c) => c.json({ ready: true }));
   app.get('/v2', (c) => c.json({ name: 'aquifer', version: SERVER_VERSION, extensions: [] }));
-  for (const path of ['/v1/models/:name/predict', '/v1/models/:name/versions/:version/predict'])
-    app.post(path, async (c) => c.json(await serving.predict(ref(c), parsePredict(await text(c)), requestId(c))));
   for (const path of ['/v2/models/:name/infer', '/v2/models/:name/versions/:version/infer'])
     app.post(path, async (c) => c.json(await serving.infer(ref(c), parseInfer(await text(c)))));
   for (const path of ['/v2/models/:name', '/v2/models/:name/versions/:version']) app.get(path, async (c) => c.json(await serving.metadata(ref(c))));

@@ -16,6 +16,7 @@ import { isLoopback } from './loopback.js';
 import { featureStoreOpener, onlineFeaturesJson } from './feature-routes.js';
 import { isMlflowPath, mlflowErrorBody } from './mlflow/index.js';
 import { modelStoreOpener } from './model-store-opener.js';
+import { PREDICT_PATHS, predictJson } from './model-routes.js';
 import { serverSettings, type ServerLimits } from './pipeline/limits.js';
 import { canonicalTarget } from './pipeline/canonical-path.js';
 import { RequestPipeline } from './pipeline/pipeline.js';
@@ -117,12 +118,18 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const bodySignal = settings.limits.requestTimeoutMs < settings.limits.bodyTimeoutMs ? deadline.signal : undefined;
     deadline.race(pipeline.admit(request, bodySignal)).then(
       (admitted) => {
-        // Online lookups are the latency-critical route: they skip the Fetch API adapter (a
-        // Request and a Response object per call, about half a small lookup's time) and run
-        // on node:http directly; everything else goes through the Hono app. Both come after
-        // the same pipeline.
-        if (admitted.route.path === '/get-online-features') {
-          deadline.race(onlineFeaturesJson(featureStore, admitted.text, deadline)).then(
+        // Online lookups and predictions are the latency-critical routes: they skip the Fetch
+        // API adapter (a Request and a Response object per call, about half a small lookup's
+        // time) and run on node:http directly; everything else goes through the Hono app.
+        // Both come after the same pipeline.
+        const fast =
+          admitted.route.path === '/get-online-features'
+            ? onlineFeaturesJson(featureStore, admitted.text, deadline)
+            : PREDICT_PATHS.has(admitted.route.path)
+              ? predictJson(models, admitted.params, admitted.text, headerValue(request.headers['x-request-id']), deadline)
+              : undefined;
+        if (fast !== undefined) {
+          deadline.race(fast).then(
             (json) => send(response, 200, json),
             (error: unknown) => fail(request, response, error),
           );
@@ -188,10 +195,17 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
 }
 
+/** A header's value as one string (Node joins repeated custom headers with ", "). */
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
 /** Probes, ours and the Open Inference Protocol's: exempt from the in-flight bound. */
 const HEALTH_PATHS = new Set(['/health', '/v2/health/live', '/v2/health/ready']);
 
 function isHealth(url: string | undefined): boolean {
+  // Most requests are not probes: only a path that could spell one is made canonical.
+  if (url === undefined || (!/health/i.test(url) && !/%/.test(url))) return false;
   return HEALTH_PATHS.has(canonicalPathOf(url));
 }
 

@@ -40,6 +40,38 @@ describe('loading rows while other work runs on the engine', () => {
     }
   });
 
+  it('lets the event loop run while a large load is appended, and loads every row', async () => {
+    const engine = await Engine.create({ threads: 1 });
+    try {
+      let turns = 0;
+      let turnsDuringLoad = -1;
+      // Counts event-loop turns; a load that never let go would leave this at 0 until it is done.
+      const tick = () => {
+        turns++;
+        if (turnsDuringLoad < 0) setImmediate(tick);
+      };
+      setImmediate(tick);
+      function* rows() {
+        // Counted from the first row taken, so the awaits before the appender starts do not count.
+        const before = turns;
+        for (let i = 0; i < 10_000; i++) yield [i, `row ${i}`] as const;
+        turnsDuringLoad = turns - before;
+      }
+      await engine.createTempTable(
+        'big_load',
+        [
+          { name: 'id', type: 'BIGINT' },
+          { name: 'label', type: 'VARCHAR' },
+        ],
+        rows(),
+      );
+      expect(turnsDuringLoad).toBeGreaterThanOrEqual(5);
+      expect(await engine.query('SELECT count(*)::INTEGER AS n, sum(id)::BIGINT AS total FROM big_load')).toEqual([{ n: 10_000, total: 49_995_000n }]);
+    } finally {
+      engine.close();
+    }
+  });
+
   it('streams every row of a result while other queries run on the engine between its chunks', async () => {
     const engine = await Engine.create({ threads: 2 });
     try {

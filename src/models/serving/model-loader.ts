@@ -10,11 +10,14 @@ import type { ServableModel } from './servable-model.js';
 
 /**
  * Loads registry versions into ONNX Runtime and keeps them, one session per (name, version).
- * Versions are immutable, so a session is never stale; aliases move, so an alias is looked
- * up in the store on every call and a moved alias loads (or reuses) the version it names now.
+ * Versions are immutable, so a session is never stale. Aliases move: what a reference
+ * resolved to is kept only while the store's change token (ModelStore.changeToken) stays
+ * the same, so a moved alias, in this process or another, is followed on the next call
+ * without a registry query on every request.
  */
 export class ModelLoader {
   private readonly sessions = new Map<string, Promise<ServableModel>>();
+  private readonly resolved = new Map<string, { token: string; version: Promise<ModelVersion> }>();
 
   constructor(
     readonly store: ModelStore,
@@ -44,9 +47,26 @@ export class ModelLoader {
 
   /** The version a request names, from the store: a number, an alias (`champion` or `@champion`), or `latest` (the default). */
   resolve(name: string, versionOrAlias?: string | number): Promise<ModelVersion> {
-    return resolveModelVersion(this.store, name, versionOrAlias === undefined || versionOrAlias === '' ? 'latest' : versionOrAlias);
+    const reference = versionOrAlias === undefined || versionOrAlias === '' ? 'latest' : versionOrAlias;
+    const token = this.store.changeToken?.();
+    if (token === undefined) return resolveModelVersion(this.store, name, reference);
+    const key = `${name}\u0000${reference}`;
+    const known = this.resolved.get(key);
+    if (known !== undefined && known.token === token) return known.version;
+    const version = resolveModelVersion(this.store, name, reference);
+    // Bounded: a client naming ever new aliases must not grow it without end.
+    if (this.resolved.size >= MAX_RESOLVED) this.resolved.clear();
+    this.resolved.set(key, { token, version });
+    // A failed lookup (no such alias yet) is asked again next time.
+    version.catch(() => {
+      if (this.resolved.get(key)?.version === version) this.resolved.delete(key);
+    });
+    return version;
   }
 }
+
+/** References kept resolved at once. */
+const MAX_RESOLVED = 1024;
 
 const loaders = new WeakMap<ModelStore, ModelLoader>();
 

@@ -105,19 +105,30 @@ export class ModelServing {
   private readonly features = new Map<string, Promise<ModelFeatures>>();
 
   constructor(private readonly options: ModelServingOptions) {
-    this.log = new PredictionLog(options.project, options.engine);
+    // A response that waits for its log commit should not also wait out a linger.
+    this.log = new PredictionLog(options.project, options.engine, options.logDurability === 'before-response' ? { lingerMs: 0 } : {});
   }
 
   async model(ref: ModelRef): Promise<ServableModel> {
     return (await this.modelLoader()).load(ref.name, ref.version);
   }
 
-  async predict(ref: ModelRef, request: PredictRequest, requestId: string = randomUUID()): Promise<PredictResponse> {
+  /**
+   * `signal`: a request given up on (its deadline passed) is not logged: checked once the
+   * prediction is made, since loading a version the first time can take long.
+   */
+  async predict(
+    ref: ModelRef,
+    request: PredictRequest,
+    requestId: string = randomUUID(),
+    signal?: Pick<AbortSignal, 'throwIfAborted'>,
+  ): Promise<PredictResponse> {
     const model = await this.model(ref);
     const time = new Date();
     const spec = model.trainingSet === undefined ? undefined : await this.featuresOf(model);
     const { rows, keyColumns } = await this.rows(spec, request);
     const result = await model.predict(rows, spec?.featureColumns);
+    signal?.throwIfAborted();
     const pick = (row: FeatureRow, columns: readonly string[]) => Object.fromEntries(columns.filter((c) => c in row).map((c) => [c, row[c]]));
     await this.logged(
       rows.map((row, i): PredictionEntry => ({

@@ -121,6 +121,13 @@ export interface ModelStore {
   setModelVersionTag(name: string, version: number, tag: Tag): Promise<void>;
   deleteModelVersionTag(name: string, version: number, key: string): Promise<void>;
 
+  /**
+   * A value that changes whenever anything in the store may have changed, by this process or
+   * another, and is cheap to ask for on every request; undefined where the store cannot tell
+   * (then readers must not cache what they read).
+   */
+  changeToken?(): string | undefined;
+
   close(): Promise<void>;
 }
 

@@ -15,6 +15,8 @@ export interface SqlDatabase extends SqlExecutor {
    * when it resolves and rolled back when it throws.
    */
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /** See ModelStore.changeToken. */
+  changeToken?(): string | undefined;
   close(): Promise<void>;
 }
 

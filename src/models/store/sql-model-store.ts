@@ -61,6 +61,10 @@ export class SqlModelStore implements ModelStore {
     return new SqlModelStore(db);
   }
 
+  changeToken(): string | undefined {
+    return this.db.changeToken?.();
+  }
+
   close(): Promise<void> {
     return this.db.close();
   }

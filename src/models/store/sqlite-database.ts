@@ -13,6 +13,9 @@ export class SqliteDatabase implements SqlDatabase {
   private readonly db: Database.Database;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly statements = new Map<string, Database.Statement>();
+  /** Statements this connection ran that may have written: SQLite's data_version counts only other connections' commits. */
+  private writes = 0;
+  private dataVersion: Database.Statement | undefined;
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
@@ -41,6 +44,13 @@ export class SqliteDatabase implements SqlDatabase {
     });
   }
 
+  /** This connection's writes and SQLite's count of other connections' (and processes') commits: cheap, since it reads no page. */
+  changeToken(): string | undefined {
+    if (!this.db.open) return undefined;
+    this.dataVersion ??= this.db.prepare('PRAGMA data_version').pluck();
+    return `${this.writes}.${String(this.dataVersion.get())}`;
+  }
+
   close(): Promise<void> {
     return this.serialized(async () => {
       this.db.close();
@@ -56,6 +66,7 @@ export class SqliteDatabase implements SqlDatabase {
     }
     const values = params.map((p) => (typeof p === 'boolean' ? Number(p) : p));
     if (statement.reader) return statement.all(...values) as T[];
+    this.writes++;
     statement.run(...values);
     return [];
   }

@@ -40,13 +40,14 @@ async function code(promise: Promise<unknown>): Promise<{ code: string; value: u
 const runs = modelsPythonAvailable();
 
 describe.runIf(runs)('loading registered ONNX versions', () => {
+  let project: Project;
   let store: ModelStore;
   let artifacts: ArtifactStore;
   let lr: SklearnModel;
   const evalRows = dataset(25, 7).X;
 
   beforeAll(async () => {
-    const project = await Project.init(await tempDir('aquifer-serving-'));
+    project = await Project.init(await tempDir('aquifer-serving-'));
     store = await openModelStore(project);
     artifacts = ArtifactStore.forProject(project.root);
     lr = await sklearnLogisticRegression({ ...dataset(200, 1), eval: evalRows });
@@ -87,6 +88,32 @@ describe.runIf(runs)('loading registered ONNX versions', () => {
     expect(moved.version).toBe('2');
     expect((await loader.load('churn')).version).toBe('2');
     expect(await loader.load('churn', 2)).toBe(moved);
+  });
+
+  it('asks the registry again only when it changed, and follows an alias another process moves', async () => {
+    // A second connection to the same SQLite file stands for another process (a CLI moving the alias).
+    const elsewhere = await openModelStore(project);
+    let lookups = 0;
+    const counting = new Proxy(store, {
+      get(target, key, receiver) {
+        if (key === 'getModelVersionByAlias') lookups++;
+        const value: unknown = Reflect.get(target, key, receiver);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    try {
+      const loader = new ModelLoader(counting, artifacts);
+      await elsewhere.setAlias('churn', 'stable', 1);
+      for (let i = 0; i < 5; i++) expect((await loader.load('churn', 'stable')).version).toBe('1');
+      expect(lookups).toBe(1);
+      await elsewhere.setAlias('churn', 'stable', 2);
+      expect((await loader.load('churn', 'stable')).version).toBe('2');
+      expect(lookups).toBe(2);
+      await store.setAlias('churn', 'stable', 1);
+      expect((await loader.load('churn', '@stable')).version).toBe('1');
+    } finally {
+      await elsewhere.close();
+    }
   });
 
   it('names the feature, row and type of a missing or wrongly typed value (MODEL_INPUT_INVALID)', async () => {

@@ -65,6 +65,26 @@ describe('the prediction log', () => {
     expect(await (await table.scan()).count()).toBe(20);
   });
 
+  it('commits the requests that arrive within the linger together, in one Delta commit', async () => {
+    const log = new PredictionLog(project, engine);
+    for (let i = 0; i < 25; i++) log.log([entry('grouped', `r${i}`, 0, i)]);
+    await log.flush();
+    const table = await DeltaTable.open(project.tablePath(predictionsTable('grouped')), { engine });
+    const history = await table.history();
+    // The table's creation, then one append for all 25 requests.
+    expect(history.map((h) => h.operation)).toEqual(['WRITE', 'CREATE TABLE']);
+    expect(await (await table.scan()).count()).toBe(25);
+  });
+
+  it('resolves committed() once its rows are in the table, grouping what arrives while a commit runs', async () => {
+    const log = new PredictionLog(project, engine, { lingerMs: 0 });
+    const table = () => DeltaTable.open(project.tablePath(predictionsTable('waited')), { engine });
+    await log.committed([entry('waited', 'first', 0, 1)]);
+    expect(await (await (await table()).scan()).count()).toBe(1);
+    await Promise.all(Array.from({ length: 10 }, (_, i) => log.committed([entry('waited', `r${i}`, 0, i)])));
+    expect(await (await (await table()).scan()).count()).toBe(11);
+  });
+
   it('counts and logs an append that fails, without throwing at the caller', async () => {
     const log = new PredictionLog(project, engine);
     log.log([entry('x'.repeat(300), 'r1', 0, 1)]);

@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import { quoteIdent, type Engine } from '../../engine/index.js';
+import { field, primitive, struct, type DeltaTable, type StructType } from '../../table/index.js';
+
+/** One answered row: what was asked, what the model read and what it said. */
+export interface PredictionEntry {
+  requestId: string;
+  /** The row's place in its request. */
+  rowIndex: number;
+  time: Date;
+  model: string;
+  version: string;
+  entities: Record<string, unknown>;
+  features: Record<string, unknown>;
+  prediction: unknown;
+  outputs: Record<string, unknown>;
+}
+
+/**
+ * A prediction log's columns. Entity keys, features, predictions and outputs are JSON text,
+ * so one table holds any model's values whatever their types (the shape the log had when
+ * ingestion inferred it, so older logs take new rows unchanged).
+ */
+export const PREDICTIONS_SCHEMA: StructType = struct([
+  field('request_id', primitive('string')),
+  field('row_index', primitive('long')),
+  field('time', primitive('timestamp')),
+  field('model', primitive('string')),
+  field('version', primitive('string')),
+  field('entities', primitive('string')),
+  field('features', primitive('string')),
+  field('prediction', primitive('string')),
+  field('outputs', primitive('string')),
+]);
+
+/** The appender's columns: the time travels as epoch microseconds, made an instant in SQL. */
+const STAGED_COLUMNS = [
+  { name: 'request_id', type: 'VARCHAR' },
+  { name: 'row_index', type: 'BIGINT' },
+  { name: 'time_us', type: 'BIGINT' },
+  { name: 'model', type: 'VARCHAR' },
+  { name: 'version', type: 'VARCHAR' },
+  { name: 'entities', type: 'VARCHAR' },
+  { name: 'features', type: 'VARCHAR' },
+  { name: 'prediction', type: 'VARCHAR' },
+  { name: 'outputs', type: 'VARCHAR' },
+] as const;
+
+interface Batch {
+  entries: PredictionEntry[];
+  done: Promise<void>;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+export interface PredictionWriterOptions {
+  /** How long the first entry of a batch waits for more before the batch is committed (0: at once). */
+  lingerMs: number;
+  /** Runs each commit (the prediction log makes it a job run); the commit as is by default. */
+  around?: (entries: readonly PredictionEntry[], commit: () => Promise<void>) => Promise<void>;
+}
+
+/**
+ * The group commit of one prediction log: entries wait (at most `lingerMs`, and while the
+ * previous commit runs) and are committed together, typed as they are, through DuckDB's
+ * appender and one Delta append. No JSON is parsed back and no row is checked again: the
+ * values come from the server, not from a client, so ingestion's checked path would only
+ * spend the request path's CPU on proving what is already known.
+ */
+export class PredictionWriter {
+  private batch: Batch | undefined;
+  private writing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly table: () => Promise<DeltaTable>,
+    private readonly engine: Engine,
+    private readonly options: PredictionWriterOptions,
+  ) {}
+
+  /** Queue the entries; resolves once the commit holding them is done, rejects if it fails. */
+  add(entries: readonly PredictionEntry[]): Promise<void> {
+    if (this.batch === undefined) {
+      let resolve!: () => void;
+      let reject!: (error: unknown) => void;
+      const done = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      this.batch = { entries: [], done, resolve, reject };
+    }
+    this.batch.entries.push(...entries);
+    this.schedule(this.options.lingerMs);
+    return this.batch.done;
+  }
+
+  /** Commit what is queued now, and wait until nothing is queued or being committed. */
+  async flush(): Promise<void> {
+    while (this.batch !== undefined || this.writing !== undefined) {
+      this.schedule(0);
+      await Promise.allSettled([this.writing, this.batch?.done]);
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.writing !== undefined || this.batch === undefined) return;
+    if (this.timer !== undefined) {
+      if (delayMs > 0) return;
+      clearTimeout(this.timer);
+    }
+    this.timer = setTimeout(() => this.write(), delayMs);
+  }
+
+  private write(): void {
+    this.timer = undefined;
+    const batch = this.batch;
+    if (batch === undefined || this.writing !== undefined) return;
+    this.batch = undefined;
+    const around = this.options.around ?? ((_entries, commit) => commit());
+    this.writing = around(batch.entries, () => this.commit(batch.entries))
+      .then(batch.resolve, batch.reject)
+      .finally(() => {
+        this.writing = undefined;
+        // What arrived during the commit has waited long enough.
+        this.schedule(0);
+      });
+  }
+
+  private async commit(entries: readonly PredictionEntry[]): Promise<void> {
+    const table = await this.table();
+    const staged = `aquifer_predictions_${randomUUID().replaceAll('-', '')}`;
+    await this.engine.createTempTable(staged, STAGED_COLUMNS, stagedRows(entries));
+    try {
+      await table.append({
+        sql: `SELECT request_id, row_index, make_timestamptz(time_us) AS time, model, version, entities, features, prediction, outputs FROM ${quoteIdent(staged)}`,
+      });
+    } finally {
+      await this.engine.run(`DROP TABLE IF EXISTS ${quoteIdent(staged)}`);
+    }
+  }
+}
+
+function* stagedRows(entries: readonly PredictionEntry[]): Generator<(string | number | null)[]> {
+  for (const e of entries)
+    yield [
+      e.requestId,
+      e.rowIndex,
+      e.time.getTime() * 1000,
+      e.model,
+      e.version,
+      JSON.stringify(e.entities),
+      JSON.stringify(e.features),
+      JSON.stringify(e.prediction ?? null),
+      JSON.stringify(e.outputs),
+    ];
+}
