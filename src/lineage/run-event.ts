@@ -95,6 +95,7 @@ function datasetFacets(dataset: DatasetRef): Facets {
     facets['aquifer_tableVersions'] = aquiferFacet('AquiferTableVersionsDatasetFacet', {
       versions: [...dataset.versions],
       ...(dataset.operation === undefined ? {} : { operation: dataset.operation }),
+      ...(dataset.mode === undefined ? {} : { mode: dataset.mode }),
     });
   if (dataset.columnLineage !== undefined || dataset.datasetLineage !== undefined)
     facets['columnLineage'] = facet('ColumnLineageDatasetFacet', {

@@ -55,6 +55,8 @@ export interface DatasetRef {
   versions?: readonly number[];
   /** The Delta operation that wrote it (WRITE, MERGE, DELETE, ...). */
   operation?: string;
+  /** `Overwrite` when that commit replaced every row (so the version before is not upstream of it). */
+  mode?: 'Overwrite';
   fields?: readonly { name: string; type: string }[];
   statistics?: { rowCount?: number; size?: number; fileCount?: number };
   /** A source file's size, digest and modification time. */

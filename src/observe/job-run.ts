@@ -106,6 +106,8 @@ function mergeOutput(known: DatasetRef, added: DatasetRef): DatasetRef {
   const versions = [...(known.versions ?? (known.version === undefined ? [] : [Number(known.version)]))];
   for (const v of added.versions ?? (added.version === undefined ? [] : [Number(added.version)])) if (!versions.includes(v)) versions.push(v);
   const merged: DatasetRef = { ...known, ...added };
+  // The operation and mode are the last commit's.
+  if (added.mode === undefined) delete merged.mode;
   if (versions.length > 0) {
     merged.versions = versions;
     merged.version = String(versions[versions.length - 1]);

@@ -7,6 +7,8 @@ export interface TableCommitReport {
   location: string;
   version: number;
   operation: string;
+  /** Set when the commit replaced every row of the table (a whole-table overwrite recorded as WRITE). */
+  mode?: 'Overwrite';
   /** The version the commit read (its input), absent for a table's first commit. */
   readVersion?: number;
   fields?: readonly { name: string; type: string }[];
@@ -49,6 +51,7 @@ export function reportTableCommit(commit: TableCommitReport): void {
       ...tableRef(commit.location, commit.version, commit.fields),
       versions: [commit.version],
       operation: commit.operation,
+      ...(commit.mode === undefined ? {} : { mode: commit.mode }),
       statistics: {
         ...(commit.rows === undefined ? {} : { rowCount: commit.rows }),
         ...(commit.bytes === undefined ? {} : { size: commit.bytes }),

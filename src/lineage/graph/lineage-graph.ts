@@ -27,12 +27,12 @@ export interface TableRecord {
 
 /**
  * The commits that replace a table's rows instead of carrying them over, so the version
- * before is not upstream of the one they wrote. The rule is kept small on purpose: the
- * Delta operation recorded in aquifer_tableVersions is CREATE OR REPLACE TABLE or RESTORE,
- * or the facet says `mode: "Overwrite"` (an overwrite recorded as WRITE is not told apart
- * from an append in the events, so it is treated as one: its upstream then over-approximates).
- * When a run wrote several versions the operation is that of the last commit, so only the
- * last version is judged by it; the earlier ones carry over.
+ * before is not upstream of the one they wrote: the Delta operation recorded in
+ * aquifer_tableVersions is CREATE OR REPLACE TABLE or RESTORE, or the facet's `mode` says
+ * Overwrite (a whole-table overwrite, which Delta records as WRITE; a replaceWhere overwrite
+ * keeps the other partitions, so it carries over like an append). When a run wrote several
+ * versions the operation is that of the last commit, so only the last version is judged by
+ * it; the earlier ones carry over.
  */
 const REPLACING_OPERATIONS: ReadonlySet<string> = new Set(['CREATE OR REPLACE TABLE', 'RESTORE']);
 

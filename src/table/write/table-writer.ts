@@ -432,10 +432,14 @@ export class TableWriter {
         }
       }
       const schema = metadata === undefined ? before?.schema : parseSchemaString(metadata.schemaString);
+      // A whole-table overwrite (no replaceWhere predicate) carries nothing of the version before it over.
+      const parameters = info?.operationParameters;
+      const replacedAll = info?.operation === 'WRITE' && parameters?.['mode'] === 'Overwrite' && parameters['predicate'] === undefined;
       reportTableCommit({
         location: this.location,
         version: committed.version,
         operation: info?.operation ?? 'WRITE',
+        ...(replacedAll ? { mode: 'Overwrite' as const } : {}),
         ...(info?.readVersion === undefined ? {} : { readVersion: info.readVersion }),
         ...(schema === undefined ? {} : { fields: describeFields(schema) }),
         rows,

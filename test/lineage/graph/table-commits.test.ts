@@ -38,4 +38,41 @@ describe('LineageGraph from real table commits', () => {
       engine.close();
     }
   });
+
+  it('does not chain a whole-table overwrite to the version before it, and chains a partition overwrite', async () => {
+    const engine = await Engine.create({ threads: 1 });
+    const dir = await tempDir('aquifer-lineage-overwrite-');
+    const events: OpenLineageRunEvent[] = [];
+    const stop = onJobRun((event) => events.push(toRunEvent(event, { namespace: 'test' })));
+    try {
+      const load = (file: string, work: () => Promise<unknown>) =>
+        withJobRun({ name: 'ingest.trips', type: 'INGEST' }, async (run) => {
+          run.input({ namespace: 'file', name: file, kind: 'file', file: { size: 10, sha256: 'ab'.repeat(32) } });
+          await work();
+        });
+      let table!: DeltaTable;
+      await load('/data/first.csv', async () => {
+        ({ table } = await DeltaTable.create(`${dir}/trips`, {
+          engine,
+          data: { sql: `SELECT 1::BIGINT AS id, 'a' AS day` },
+          partitionColumns: ['day'],
+        }));
+      });
+      await load('/data/replacement.csv', () => table.overwrite({ sql: `SELECT 2::BIGINT AS id, 'a' AS day` }));
+      await load('/data/day-b.csv', () => table.overwrite({ sql: `SELECT 3::BIGINT AS id, 'b' AS day` }, { where: `day = 'b'` }));
+      const graph = LineageGraph.fromEvents(events);
+      const files = (node: string) =>
+        graph
+          .upstream(node)
+          .nodes.filter((n) => n.type === 'file')
+          .map((n) => n.path)
+          .sort();
+      expect(files('trips@1')).toEqual(['/data/replacement.csv']);
+      expect(files('trips@2')).toEqual(['/data/day-b.csv', '/data/replacement.csv']);
+      expect(events.find((e) => e.outputs?.[0]?.facets?.['aquifer_tableVersions']?.['mode'] === 'Overwrite')?.run.runId).toBeDefined();
+    } finally {
+      stop();
+      engine.close();
+    }
+  });
 });
