@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import lockfile from 'proper-lockfile';
 import { AquiferError } from '../errors.js';
 import { log } from '../log.js';
 
@@ -26,6 +27,12 @@ export interface HttpSinkOptions {
 }
 
 const defaultDelay = (attempt: number): number => Math.min(5_000, 100 * 2 ** (attempt - 1));
+
+/** The lock file of the process sending from a spool folder. */
+const SENDER_LOCK = 'sender.lock';
+
+/** How soon a process that found another sending looks at the spool again. */
+const OTHER_SENDER_RETRY_MS = 1_000;
 
 /** What an endpoint's answer means for the event: gone, try again later, or never accepted. */
 type Outcome = 'sent' | 'retry' | 'rejected';
@@ -120,8 +127,38 @@ export class HttpLineageSink {
     }
   }
 
-  /** Send spooled events oldest first until none is left or the oldest keeps failing. */
+  /**
+   * Send spooled events oldest first until none is left or the oldest keeps failing. One
+   * process at a time (a lock in the spool folder): two senders would each send the oldest
+   * event, so the endpoint would get it twice and the rest out of order. A process that
+   * finds another sending leaves its events to it and looks again later.
+   */
   private async drain(): Promise<void> {
+    if ((await this.spooled()).length === 0) return;
+    let release: () => Promise<void>;
+    try {
+      release = await lockfile.lock(this.options.spoolDir, {
+        lockfilePath: path.join(this.options.spoolDir, SENDER_LOCK),
+        // A sender that died (kill -9) holds it no longer than this.
+        stale: 10_000,
+        retries: 0,
+        realpath: false,
+        // Losing the lock mid-drain (its folder removed) is no reason to crash the process; at worst an event is sent twice.
+        onCompromised: (error) => log.warn({ err: error, spool: this.options.spoolDir }, 'lineage: the spool lock was lost while sending'),
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ELOCKED') throw error;
+      this.resumeLater(OTHER_SENDER_RETRY_MS);
+      return;
+    }
+    try {
+      await this.drainLocked();
+    } finally {
+      await release().catch((error: unknown) => log.warn({ err: error, spool: this.options.spoolDir }, 'lineage: releasing the spool lock failed'));
+    }
+  }
+
+  private async drainLocked(): Promise<void> {
     for (;;) {
       this.again = false;
       const files = await this.spooled();
@@ -203,12 +240,12 @@ export class HttpLineageSink {
     return 'rejected';
   }
 
-  private resumeLater(): void {
+  private resumeLater(afterMs: number = this.options.resumeAfterMs ?? 30_000): void {
     if (this.stopped) return;
     this.resumeTimer = setTimeout(() => {
       this.resumeTimer = undefined;
       this.kick();
-    }, this.options.resumeAfterMs ?? 30_000);
+    }, afterMs);
     // A command that is done must not stay alive for the endpoint: the next process sends what is left.
     this.resumeTimer.unref();
   }

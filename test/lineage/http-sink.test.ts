@@ -157,4 +157,35 @@ describe('the HTTP lineage sink', () => {
     expect(await readFile(path.join(spoolDir, 'rejected', rejected[0]!), 'utf8')).toBe('{"n":1}');
     expect(await sink.pending()).toBe(0);
   });
+
+  it('has one process at a time send from a shared spool, so two never send the same event', async () => {
+    const spoolDir = await tempDir('aquifer-lineage-shared-spool-');
+    const received: string[] = [];
+    // A slow endpoint: without the lock, a second sender lists the first event again while the first sender's post is still out.
+    const server = http.createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        received.push(Buffer.concat(chunks).toString('utf8'));
+        setTimeout(() => response.writeHead(200).end(), 30);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // Two sinks on one folder stand for two processes (a server and a CLI command): the lock is a file in the spool.
+    const first = new HttpLineageSink({ url, spoolDir, ...fast });
+    const second = new HttpLineageSink({ url, spoolDir, ...fast });
+    try {
+      await first.enqueue(['{"n":1}', '{"n":2}', '{"n":3}']);
+      await second.enqueue(['{"n":4}', '{"n":5}']);
+      await Promise.all([first.flush(), second.flush()]);
+      // The sender that held the lock drained everything, the other's events too; wait for it if the other asked first.
+      for (let waited = 0; (await first.pending()) > 0 && waited < 200; waited++) await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      await first.close();
+      await second.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    expect(received).toEqual(['{"n":1}', '{"n":2}', '{"n":3}', '{"n":4}', '{"n":5}']);
+  });
 });
