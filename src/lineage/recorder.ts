@@ -25,6 +25,9 @@ export interface LineageRecorder {
 /** How long queued run events wait for more before they are written as one commit of the log. */
 const LINGER_MS = 250;
 
+/** Events held in memory while the log cannot take them; past this the oldest are given up. */
+const MAX_UNLOGGED_EVENTS = 100_000;
+
 /** Where the HTTP sender's events wait (`.aquifer/lineage-spool`). */
 export function lineageSpoolDir(project: Project): string {
   return path.join(project.root, '.aquifer', 'lineage-spool');
@@ -96,6 +99,10 @@ class Recorder implements LineageRecorder {
   private flushing = 0;
   /** Ends the current linger early. */
   private wake: (() => void) | undefined;
+  /** Events converted but not yet in the log (its last append failed), oldest first. */
+  private readonly unlogged: OpenLineageRunEvent[] = [];
+  private failedWrites = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly project: Project,
@@ -117,7 +124,10 @@ class Recorder implements LineageRecorder {
     try {
       // A commit outside any run publishes its run's COMPLETE a few ticks after the commit returns.
       await new Promise((resolve) => setImmediate(resolve));
-      while (this.writing !== undefined || this.queue.length > 0) {
+      // Events a failed append left are tried once more, not until the log takes them.
+      let retried = this.unlogged.length === 0;
+      while (this.writing !== undefined || this.queue.length > 0 || !retried) {
+        if (this.writing === undefined && this.queue.length === 0) retried = true;
         this.schedule();
         this.wake?.();
         await this.writing;
@@ -134,6 +144,9 @@ class Recorder implements LineageRecorder {
     try {
       await this.flush();
     } finally {
+      if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+      if (this.unlogged.length > 0)
+        log.error({ project: this.project.root, lost: this.unlogged.length }, 'lineage: events the log never took are lost as the recorder closes');
       this.unsubscribe();
       await this.sink?.close();
     }
@@ -168,14 +181,46 @@ class Recorder implements LineageRecorder {
       });
   }
 
-  /** Everything queued, as one batch: the project's runs converted, logged in one commit, then spooled for the endpoint. */
+  /**
+   * Everything queued, as one batch: the project's runs converted, logged in one commit, then
+   * spooled for the endpoint. A batch the log cannot take (a full disk, a broken table) is
+   * kept, ahead of what comes next, and tried again: after a wait that grows, at the next
+   * write, and at the last flush. Only past MAX_UNLOGGED_EVENTS are the oldest given up, logged as an error.
+   */
   private async write(): Promise<void> {
     const batch = this.queue.splice(0, this.queue.length);
-    const events: OpenLineageRunEvent[] = [];
+    const events: OpenLineageRunEvent[] = this.unlogged.splice(0, this.unlogged.length);
     for (const event of batch) for (const kept of this.keep(event)) events.push(toRunEvent(kept, { namespace: this.namespace }));
     if (events.length === 0) return;
-    await (await this.lineageLog()).append(events);
+    try {
+      await (await this.lineageLog()).append(events);
+      this.failedWrites = 0;
+    } catch (error) {
+      const dropped = Math.max(0, events.length - MAX_UNLOGGED_EVENTS);
+      this.unlogged.push(...events.slice(dropped));
+      this.failedWrites++;
+      if (dropped > 0)
+        log.error(
+          { err: error, project: this.project.root, dropped },
+          'lineage: the log kept failing; the oldest events that could not be logged are given up',
+        );
+      else log.warn({ err: error, project: this.project.root, waiting: this.unlogged.length }, 'lineage: events could not be logged yet; trying again');
+      if (!this.closed && this.flushing === 0) this.retryLater();
+      return;
+    }
     await this.sink?.enqueue(events.map((e) => JSON.stringify(e)));
+  }
+
+  /** Another write after a failed one, sooner at first (1 s, doubling, at most 30 s). */
+  private retryLater(): void {
+    if (this.retryTimer !== undefined) return;
+    const delay = Math.min(30_000, 1_000 * 2 ** Math.min(5, this.failedWrites - 1));
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.schedule();
+    }, delay);
+    // Waiting to retry must not keep a finished command alive; its close flushes once more.
+    this.retryTimer.unref();
   }
 
   /** Opened on first use: a command whose work publishes nothing pays for no engine. */

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
@@ -83,6 +83,29 @@ describe('recordLineage', () => {
       'shop.job COMPLETE',
       'shop.later START',
       'shop.later COMPLETE',
+    ]);
+  });
+
+  it('keeps the events a failed log append could not take and logs them, in order, once it can', async () => {
+    const project = await projectWith(undefined);
+    // A file where the log's folder belongs: every append fails until it is gone.
+    const blocker = path.join(project.root, '.aquifer', 'lineage');
+    await writeFile(blocker, 'in the way');
+    const recorder = recordLineage(project, engine);
+    try {
+      await withJobRun({ name: 'shop.first', type: 'QUERY', project: project.root }, async () => undefined);
+      await recorder.flush();
+      await rm(blocker);
+      await withJobRun({ name: 'shop.second', type: 'QUERY', project: project.root }, async () => undefined);
+      await recorder.flush();
+    } finally {
+      await recorder.close();
+    }
+    expect((await LineageLog.forProject(project, engine).events()).map((e) => `${e.job.name} ${e.eventType}`)).toEqual([
+      'shop.first START',
+      'shop.first COMPLETE',
+      'shop.second START',
+      'shop.second COMPLETE',
     ]);
   });
 });
