@@ -52,6 +52,12 @@ export interface BatchResult {
   groups?: Map<string, { accepted: number; quarantined: number }>;
   /** Table-level expectations of the gate that failed on the batch but were let through (`action: warn`). */
   warnings?: GateWarning[];
+  /**
+   * The table's position for each of the batch's application ids (-1: none) in the version
+   * the batch was committed on: records at or before it were already in the table and were
+   * not written again (lineage reports only the ones after it).
+   */
+  positionsBefore?: ReadonlyMap<string, number>;
 }
 
 export interface WriteJsonOptions {
@@ -344,7 +350,10 @@ export class IngestTarget {
     const goodRows = `FROM ${table} WHERE aq_reason IS NULL AND ${fresh(snapshot)}`;
     const accepted = Number((await this.engine.query(`SELECT count(*) AS n ${goodRows}`))[0]?.['n'] ?? 0);
     const positions = advanced(snapshot);
-    const warned = warnings.length === 0 ? {} : { warnings };
+    const warned = {
+      ...(warnings.length === 0 ? {} : { warnings }),
+      positionsBefore: new Map([...batchPositions.keys()].map((app) => [app, snapshot.txnVersion(app) ?? -1])),
+    };
     if (accepted === 0 && positions.txn.length === 0 && positions.domains.length === 0)
       return { version: snapshot.version, accepted: 0, quarantined, skipped: quarantined === 0, ...warned };
     const columns = fields.map((f) => quoteIdent(f.name)).join(', ');

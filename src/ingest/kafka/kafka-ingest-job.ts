@@ -218,15 +218,19 @@ export class KafkaIngestJob {
     });
     return observedRun(job, async (run) => {
       const result = await this.writeWithRetry(records);
-      if (run !== undefined && !result.skipped) for (const input of this.topicInputs(records)) run.input(input);
+      if (run !== undefined && !result.skipped) for (const input of this.topicInputs(records, result.positionsBefore)) run.input(input);
       return result;
     });
   }
 
-  private topicInputs(records: readonly RawRecord[]): DatasetRef[] {
+  /** The batch's topics with offset ranges per partition, leaving out records the table already held (`before`: its positions then). */
+  private topicInputs(records: readonly RawRecord[], before: ReadonlyMap<string, number> | undefined): DatasetRef[] {
     const ranges = new Map<string, Map<number, { from: bigint; to: bigint }>>();
+    const counts = new Map<string, number>();
     for (const { source } of records) {
       if (source.kind !== 'kafka') continue;
+      if (Number(source.offset) <= (before?.get(kafkaAppId(source.topic, source.partition)) ?? -1)) continue;
+      counts.set(source.topic, (counts.get(source.topic) ?? 0) + 1);
       const partitions = ranges.get(source.topic) ?? new Map<number, { from: bigint; to: bigint }>();
       ranges.set(source.topic, partitions);
       const offset = BigInt(source.offset);
@@ -242,7 +246,7 @@ export class KafkaIngestJob {
       ranges: [...partitions.entries()]
         .sort(([a], [b]) => a - b)
         .map(([partition, r]) => ({ partition: String(partition), from: String(r.from), to: String(r.to) })),
-      statistics: { rowCount: records.filter((r) => r.source.kind === 'kafka' && r.source.topic === topic).length },
+      statistics: { rowCount: counts.get(topic) ?? 0 },
     }));
   }
 
