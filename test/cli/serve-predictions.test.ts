@@ -22,7 +22,7 @@ describe.runIf(runs)('aquifer serve and the prediction log', () => {
     project = await Project.init(await tempDir('aquifer-cli-predictions-'));
     const lr = await sklearnLogisticRegression({ X, y: X.map((x) => (x[0]! + x[1]! > 0.8 ? 1 : 0)), eval: X.slice(0, 1) });
     const store = await openModelStore(project);
-    await registerOnnxVersion(store, ArtifactStore.forProject(project.root), 'lr', { 'model.onnx': lr.bytes });
+    await registerOnnxVersion(store, ArtifactStore.forProject(project), 'lr', { 'model.onnx': lr.bytes });
     await store.close();
   }, 120_000);
 
