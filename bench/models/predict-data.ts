@@ -2,7 +2,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Engine } from '../../src/engine/index.js';
 import { FeatureRegistry, openAppliedFeatureStore, type FeatureRepository } from '../../src/features/index.js';
-import { artifactPath, ArtifactStore, openModelStore, train } from '../../src/models/index.js';
+import { artifactPath, artifactsLocation, ArtifactStore, openModelStore, train } from '../../src/models/index.js';
 import { Project } from '../../src/project/index.js';
 import { DeltaTable } from '../../src/table/index.js';
 import { REPO_ROOT } from '../features/data.js';
@@ -74,8 +74,8 @@ export async function predictProject(root: string, entities: number): Promise<Pr
       if (version === undefined) throw new Error(`training failed (exit ${trained.exitCode})`);
       await models.setAlias(MODEL, 'champion', version.version);
       const logged = await models.getLoggedModel(version.modelId as string);
-      const onnxFile = path.join(root, '.aquifer', 'artifacts', ...artifactPath(logged.artifactLocation).split('/'), 'model.onnx');
-      await ArtifactStore.forProject(root).get(`${artifactPath(logged.artifactLocation)}/model.onnx`);
+      const onnxFile = path.join(artifactsLocation(project), ...artifactPath(logged.artifactLocation).split('/'), 'model.onnx');
+      await ArtifactStore.forProject(project).get(`${artifactPath(logged.artifactLocation)}/model.onnx`);
       return { root, onnxFile, entities };
     } finally {
       await models.close();

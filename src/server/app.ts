@@ -58,12 +58,17 @@ export function buildApp(options: AppOptions): Hono {
   registerFeatureRoutes(app, featureStore, options.project);
   registerQualityRoute(app, { engine: options.engine, project: options.project });
   const modelStore = options.modelStore ?? modelStoreOpener(options.project);
-  registerModelRoutes(app, options.models ?? new ModelServing({ project: options.project, engine: options.engine, featureStore, store: modelStore }));
+  // One artifact store for the MLflow proxy and serving: a model uploaded through one is read by the other.
+  const artifacts = ArtifactStore.forProject(options.project);
+  registerModelRoutes(
+    app,
+    options.models ?? new ModelServing({ project: options.project, engine: options.engine, featureStore, store: modelStore, artifacts }),
+  );
   const lineageLog = LineageLog.forProject(options.project, options.engine);
   registerLineageRoutes(app, options.lineageEvents ?? (() => lineageLog.events()));
   registerMlflowRoutes(app, {
     store: modelStore,
-    artifacts: ArtifactStore.forProject(options.project.root),
+    artifacts,
     project: { root: options.project.root, name: options.project.config.name },
   });
   app.notFound((c) => {

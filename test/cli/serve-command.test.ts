@@ -1,15 +1,12 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Project } from '../../src/project/index.js';
 import { ROUTES, TokenStore } from '../../src/server/index.js';
 import { runCli } from '../support/cli.js';
-import { exited } from '../support/processes.js';
-import { REPO_ROOT } from '../support/shared.js';
+import { startServe } from '../support/serve.js';
 import { tempDir } from '../support/temp.js';
 
 let dir: string;
@@ -57,21 +54,9 @@ describe('aquifer serve', () => {
 
   it('serves with a token and never writes the token to its logs, even at trace level', async () => {
     const { token } = await TokenStore.forProject(project).create({ role: 'reader' });
-    const child = spawn(
-      process.execPath,
-      [path.join(REPO_ROOT, 'dist', 'cli', 'main.js'), '--log-level', 'trace', 'serve', '--project', project.root, '--port', '0'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const server = await startServe(['--log-level', 'trace', 'serve', '--project', project.root, '--port', '0']);
+    const { url } = server;
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        createInterface({ input: child.stdout }).on('line', (line) => {
-          const found = /at (http:\/\/\S+)/.exec(line);
-          if (found !== null) resolve(found[1] as string);
-        });
-        child.once('exit', () => reject(new Error(`serve exited: ${stderr}`)));
-      });
       const lookup = (authorization: string) =>
         fetch(`${url}/get-online-features`, {
           method: 'POST',
@@ -82,10 +67,9 @@ describe('aquifer serve', () => {
       expect((await lookup(`Bearer ${token}x`)).status).toBe(401);
       expect((await fetch(`${url}/health`)).status).toBe(200);
     } finally {
-      child.kill('SIGTERM');
-      await exited(child);
+      await server.stop();
     }
-    expect(stderr).toContain('serving');
-    expect(stderr).not.toContain(token.slice(17));
+    expect(server.stderr()).toContain('serving');
+    expect(server.stderr()).not.toContain(token.slice(17));
   });
 });

@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
 import { ArtifactStore, openModelStore, predictionsTable } from '../../src/models/index.js';
@@ -9,7 +7,7 @@ import { CONFIG_FILE, Project } from '../../src/project/index.js';
 import { DeltaTable } from '../../src/table/index.js';
 import { modelsPythonAvailable, registerOnnxVersion, sklearnLogisticRegression } from '../support/onnx-models.js';
 import { exited } from '../support/processes.js';
-import { REPO_ROOT } from '../support/shared.js';
+import { startServe } from '../support/serve.js';
 import { tempDir } from '../support/temp.js';
 
 const runs = modelsPythonAvailable();
@@ -24,14 +22,14 @@ describe.runIf(runs)('aquifer serve and the prediction log', () => {
     project = await Project.init(await tempDir('aquifer-cli-predictions-'));
     const lr = await sklearnLogisticRegression({ X, y: X.map((x) => (x[0]! + x[1]! > 0.8 ? 1 : 0)), eval: X.slice(0, 1) });
     const store = await openModelStore(project);
-    await registerOnnxVersion(store, ArtifactStore.forProject(project.root), 'lr', { 'model.onnx': lr.bytes });
+    await registerOnnxVersion(store, ArtifactStore.forProject(project), 'lr', { 'model.onnx': lr.bytes });
     await store.close();
   }, 120_000);
 
   afterAll(() => engine?.close());
 
   it('commits every prediction it answered before it exits on SIGTERM', async () => {
-    const { child, url, stderr } = await startServe();
+    const { child, url, stderr, stop } = await serve();
     let answered = 0;
     try {
       const responses = await Promise.all(
@@ -48,8 +46,7 @@ describe.runIf(runs)('aquifer serve and the prediction log', () => {
         answered += ((await response.json()) as { predictions: unknown[] }).predictions.length;
       }
     } finally {
-      child.kill('SIGTERM');
-      await exited(child);
+      await stop();
     }
     expect(child.exitCode, stderr()).toBe(0);
     const log = await DeltaTable.open(project.tablePath(predictionsTable('lr')), { engine });
@@ -76,7 +73,7 @@ describe.runIf(runs)('aquifer serve and the prediction log', () => {
   /** Four clients predicting until SIGKILL; then the log must be readable, hold each logged request once, and only sent ones; a restarted server appends to it. */
   async function killUnderLoad(tag: string): Promise<{ answered: number; missing: number }> {
     const before = await (await (await DeltaTable.open(project.tablePath(predictionsTable('lr')), { engine })).scan()).count();
-    const { child, url, stderr } = await startServe();
+    const { child, url, stderr } = await serve();
     const answered = new Set<string>();
     const sent = new Set<string>();
     let stop = false;
@@ -115,7 +112,7 @@ describe.runIf(runs)('aquifer serve and the prediction log', () => {
     for (const id of logged) expect(sent.has(id)).toBe(true);
     const missing = [...answered].filter((id) => !logged.includes(id)).length;
 
-    const again = await startServe();
+    const again = await serve();
     try {
       const response = await fetch(`${again.url}/v1/models/lr/predict`, {
         method: 'POST',
@@ -124,8 +121,7 @@ describe.runIf(runs)('aquifer serve and the prediction log', () => {
       });
       expect(response.status).toBe(200);
     } finally {
-      again.child.kill('SIGTERM');
-      await exited(again.child);
+      await again.stop();
     }
     const after = await DeltaTable.open(project.tablePath(predictionsTable('lr')), { engine });
     expect(await (await after.scan({ where: `request_id = 'after-restart-${tag}'` })).count()).toBe(1);
@@ -133,21 +129,7 @@ describe.runIf(runs)('aquifer serve and the prediction log', () => {
     return { answered: answered.size, missing };
   }
 
-  async function startServe() {
-    const child = spawn(
-      process.execPath,
-      [path.join(REPO_ROOT, 'dist', 'cli', 'main.js'), 'serve', '--project', project.root, '--port', '0', '--anonymous', 'loopback'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const url = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout }).on('line', (line) => {
-        const found = /at (http:\/\/\S+)/.exec(line);
-        if (found !== null) resolve(found[1] as string);
-      });
-      child.once('exit', () => reject(new Error(`serve exited: ${stderr}`)));
-    });
-    return { child, url, stderr: () => stderr };
+  function serve() {
+    return startServe(['serve', '--project', project.root, '--port', '0', '--anonymous', 'loopback']);
   }
 });

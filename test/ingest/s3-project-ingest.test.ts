@@ -10,6 +10,7 @@ import { DeltaTable } from '../../src/table/index.js';
 import { tableRows } from '../support/ingest.js';
 import { sleep } from '../support/processes.js';
 import { sortedRows, useLocalAndS3Projects, type ProjectUnderTest } from '../support/s3-project.js';
+import { startServe } from '../support/serve.js';
 import {
   kafkaAvailable,
   kinesaliteAvailable,
@@ -84,9 +85,9 @@ describe.skipIf(!minioReady)('ingestion into a project whose tables live in S3 (
   it('ingests over HTTP through aquifer serve with a token, an Idempotency-Key retry being a duplicate, as on a local project', async () => {
     const local = await context().same(async (side) => {
       const { token } = await side.json<{ token: string }>(['tokens', 'create', '--role', 'writer']);
-      const server = side.start(['serve', '--port', '0']);
+      const server = await startServe(['serve', '--port', '0'], { cwd: side.project.root });
       try {
-        const url = /at (http:\/\/\S+)/.exec(await server.waitForLine((line) => /at http:\/\//.test(line)))?.[1] as string;
+        const { url } = server;
         const post = async (key: string, records: unknown[]) => {
           const response = await fetch(`${url}/v1/ingest/clicks`, {
             method: 'POST',

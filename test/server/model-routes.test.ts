@@ -71,7 +71,7 @@ describe.runIf(runs)('the model routes', () => {
     lr = await sklearnLogisticRegression({ X, y, eval: X });
 
     store = await openModelStore(project);
-    const artifacts = ArtifactStore.forProject(project.root);
+    const artifacts = ArtifactStore.forProject(project);
     await registerOnnxVersion(store, artifacts, 'driver_model', { 'model.onnx': lr.bytes }, [{ key: TRAINING_TAGS.trainingSet, value: 'driver_training' }]);
     await store.setAlias('driver_model', 'champion', 1);
     const column = (name: string) => trainingRows.map((r) => Number(r[name]));

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { AquiferError } from '../../errors.js';
-import { LocalObjectStore, type ObjectStore } from '../../storage/index.js';
+import type { Project } from '../../project/index.js';
+import type { ObjectStore } from '../../storage/index.js';
 
 /** One entry of an artifact folder listing, named relative to the listed folder's root. */
 export interface ArtifactEntry {
@@ -10,17 +11,33 @@ export interface ArtifactEntry {
   size?: number;
 }
 
+/** The folder (under the tables root) holding a project's artifacts on object storage; a leading `_` is never a table's name. */
+export const ARTIFACTS_FOLDER = '_artifacts';
+
 /**
- * Run and model artifacts: files under `.aquifer/artifacts/` in the project, laid out as
- * MLflow's artifact proxy lays them out (`<experiment>/<run>/artifacts/…` for a run,
- * `<experiment>/models/<model id>/artifacts/…` for a logged model), so an artifact URI
- * `mlflow-artifacts:/<path>` names the same file here and to an MLflow client.
+ * Where a project keeps its artifacts: beside its tables when they are on object storage
+ * (`s3://bucket/prefix/_artifacts`), so a model trained on one machine is served from any
+ * other that reads the bucket, with the credentials the tables use; `.aquifer/artifacts/`
+ * in the project folder when the tables are local.
+ */
+export function artifactsLocation(project: Project): string {
+  const storage = project.config.backends.tableStorage;
+  if (storage === 'local') return path.join(project.root, '.aquifer', 'artifacts');
+  return `${storage.root.replace(/\/+$/, '')}/${ARTIFACTS_FOLDER}`;
+}
+
+/**
+ * Run and model artifacts, laid out as MLflow's artifact proxy lays them out
+ * (`<experiment>/<run>/artifacts/…` for a run, `<experiment>/models/<model id>/artifacts/…`
+ * for a logged model), so an artifact URI `mlflow-artifacts:/<path>` names the same file
+ * here and to an MLflow client, wherever `artifactsLocation` puts the root.
  */
 export class ArtifactStore {
   constructor(readonly store: ObjectStore) {}
 
-  static forProject(projectRoot: string): ArtifactStore {
-    return new ArtifactStore(new LocalObjectStore(path.join(projectRoot, '.aquifer', 'artifacts')));
+  /** The project's artifacts, opened through its stores (one S3 client with its tables), so `Project.close` releases them too. */
+  static forProject(project: Project): ArtifactStore {
+    return new ArtifactStore(project.stores.open(artifactsLocation(project)));
   }
 
   async put(artifactPath: string, data: Uint8Array | string): Promise<void> {
@@ -29,15 +46,27 @@ export class ArtifactStore {
 
   /** The file's bytes; MODEL_ARTIFACT_NOT_FOUND when there is none. */
   async get(artifactPath: string): Promise<Uint8Array> {
-    const key = checkArtifactPath(artifactPath);
-    const meta = await this.store.head(key);
-    if (meta === undefined) {
+    const found = await this.find(artifactPath);
+    if (found === undefined) {
       throw new AquiferError('MODEL_ARTIFACT_NOT_FOUND', `No artifact at ${artifactPath}`, {
         value: artifactPath,
         hint: 'List the folder first (GET /api/2.0/mlflow-artifacts/artifacts?path=…, or `aquifer models show`).',
       });
     }
-    return this.store.get(key);
+    return found;
+  }
+
+  /** The file's bytes, or undefined when there is none: one GET, where a head first would be two round trips on object storage. */
+  async find(artifactPath: string): Promise<Uint8Array | undefined> {
+    const key = checkArtifactPath(artifactPath);
+    try {
+      return await this.store.get(key);
+    } catch (error) {
+      if (error instanceof AquiferError && error.code === 'STORAGE_NOT_FOUND') return undefined;
+      // A folder's path fails otherwise on a local disk (EISDIR), though no file is there either.
+      if ((await this.store.head(key).catch(() => null)) === undefined) return undefined;
+      throw error;
+    }
   }
 
   async exists(artifactPath: string): Promise<boolean> {

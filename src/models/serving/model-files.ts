@@ -31,18 +31,15 @@ export async function versionArtifactFolder(store: ModelStore, version: ModelVer
  */
 export async function onnxBytes(store: ModelStore, artifacts: ArtifactStore, version: ModelVersion): Promise<Uint8Array> {
   const folder = await versionArtifactFolder(store, version);
-  let file = 'model.onnx';
-  if (await artifacts.exists(`${folder}/MLmodel`)) {
-    const data = onnxDataFile(Buffer.from(await artifacts.get(`${folder}/MLmodel`)).toString('utf8'));
-    if (data !== undefined) file = data;
-  }
-  const location = `${folder}/${file}`;
-  if (!(await artifacts.exists(location)))
+  const mlmodel = await artifacts.find(`${folder}/MLmodel`);
+  const file = (mlmodel === undefined ? undefined : onnxDataFile(Buffer.from(mlmodel).toString('utf8'))) ?? 'model.onnx';
+  const bytes = await artifacts.find(`${folder}/${file}`);
+  if (bytes === undefined)
     throw new AquiferError('MODEL_NOT_SERVABLE', `${version.name} version ${version.version} has no ONNX file (${file}) among its artifacts`, {
       value: { model: version.name, version: String(version.version), artifacts: folder },
       hint: 'Log the model as ONNX (mlflow.onnx.log_model, or model.onnx among the logged model’s artifacts).',
     });
-  return artifacts.get(location);
+  return bytes;
 }
 
 /**

@@ -242,7 +242,7 @@ export class ModelServing {
 
   private modelLoader(): Promise<ModelLoader> {
     const open = this.options.store ?? (() => openModelStore(this.options.project));
-    this.loader ??= open().then((store) => new ModelLoader(store, this.options.artifacts ?? ArtifactStore.forProject(this.options.project.root)));
+    this.loader ??= open().then((store) => new ModelLoader(store, this.options.artifacts ?? ArtifactStore.forProject(this.options.project)));
     this.loader.catch(() => {
       this.loader = undefined;
     });

@@ -94,7 +94,7 @@ async function trainRun(project: Project, engine: Engine, store: ModelStore, opt
       hint: 'Give the command after --, such as `aquifer train churn --training-set churn_train -- python train.py`.',
     });
   }
-  const artifacts = ArtifactStore.forProject(project.root);
+  const artifacts = ArtifactStore.forProject(project);
   const experimentName = options.experiment ?? options.model;
   const experiment = (await store.findExperiment(experimentName)) ?? (await store.createExperiment(experimentName));
   const code = await codeVersion(project.root);

@@ -1,11 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AquiferError } from '../../errors.js';
-import { quoteLiteral, type Engine } from '../../engine/index.js';
+import type { Engine } from '../../engine/index.js';
 import { trainingSetDefinition, type PinnedSource } from '../../features/index.js';
 import type { Project } from '../../project/index.js';
 import { DeltaTable } from '../../table/index.js';
-import { rowsDigest } from './rows-digest.js';
+import { copyWithDigest } from './rows-digest.js';
 
 /** What a training command is told about its input: `manifest.json` beside the Parquet files. */
 export interface TrainingManifest {
@@ -32,7 +32,8 @@ export interface TrainingManifest {
 /**
  * Hand a saved training set over as files a command can read without Aquifer: its rows at
  * the table version given (Parquet, written by DuckDB) and a manifest. The digest is of the
- * rows handed over, so `reproduce` can prove a recreated set identical.
+ * rows handed over, read back from that Parquet (the table is read once), so `reproduce` can
+ * prove a recreated set identical.
  */
 export async function writeTrainingInput(
   project: Project,
@@ -56,8 +57,7 @@ export async function writeTrainingInput(
   }
   await mkdir(path.join(folder, 'data'), { recursive: true });
   const file = path.join('data', 'part-00000.parquet');
-  await engine.run(`COPY (${plan.sql}) TO ${quoteLiteral(path.join(folder, file))} (FORMAT parquet)`);
-  const { rows, digest } = await rowsDigest(engine, plan.sql);
+  const { rows, digest } = await copyWithDigest(engine, plan.sql, path.join(folder, file));
   const manifest: TrainingManifest = {
     trainingSet,
     tableVersion: snapshot.version,

@@ -5,7 +5,8 @@ const ARTIFACTS = '/api/2.0/mlflow-artifacts/artifacts';
 
 /**
  * MLflow's artifact proxy: `mlflow-artifacts:/<path>` URIs resolve against the tracking
- * server to these paths, and the path is the same one under `.aquifer/artifacts`. Paths
+ * server to these paths, and the path is the same one under the project's artifact root
+ * (`artifactsLocation`: beside the tables on object storage, else `.aquifer/artifacts`). Paths
  * with `.` or `..` segments are refused by the pipeline (canonical-path.ts) and again by
  * the artifact store.
  */

@@ -49,7 +49,7 @@ describe.runIf(runs)('loading registered ONNX versions', () => {
   beforeAll(async () => {
     project = await Project.init(await tempDir('aquifer-serving-'));
     store = await openModelStore(project);
-    artifacts = ArtifactStore.forProject(project.root);
+    artifacts = ArtifactStore.forProject(project);
     lr = await sklearnLogisticRegression({ ...dataset(200, 1), eval: evalRows });
     await registerOnnxVersion(store, artifacts, 'churn', { 'model.onnx': lr.bytes });
   }, 120_000);
@@ -171,7 +171,7 @@ describe('function models', () => {
     const project = await Project.init(await tempDir('aquifer-function-models-'));
     const store = await openModelStore(project);
     afterAll(() => store.close());
-    loader = new ModelLoader(store, ArtifactStore.forProject(project.root));
+    loader = new ModelLoader(store, ArtifactStore.forProject(project));
   });
 
   it('serve a function defined in code under its name, before any registered model', async () => {

@@ -58,7 +58,7 @@ describe.skipIf(!present)('train', () => {
     expect(tagOf(version?.tags ?? [], 'aquifer.training_set')).toBe('churn_train');
     const logged = await store.getLoggedModel(version?.modelId as string);
     expect(logged.status).toBe('LOGGED_MODEL_READY');
-    const artifacts = ArtifactStore.forProject(project.root);
+    const artifacts = ArtifactStore.forProject(project);
     expect((await artifacts.list(artifactPath(logged.artifactLocation))).map((e) => e.path)).toEqual(['model.onnx']);
     const stdout = new TextDecoder().decode(await artifacts.get(`${artifactPath(run.info.artifactUri)}/logs/stdout.txt`));
     expect(stdout).toContain('training on 200 rows, 4 features');
@@ -78,7 +78,7 @@ describe.skipIf(!present)('train', () => {
     expect(result.version).toBeUndefined();
     expect(result.run.info.status).toBe('FAILED');
     expect(tagOf(result.run.tags, 'aquifer.exit_code')).toBe('3');
-    const stderr = await ArtifactStore.forProject(project.root).get(`${artifactPath(result.run.info.artifactUri)}/logs/stderr.txt`);
+    const stderr = await ArtifactStore.forProject(project).get(`${artifactPath(result.run.info.artifactUri)}/logs/stderr.txt`);
     expect(new TextDecoder().decode(stderr)).toContain('giving up');
     expect((await store.listModelVersions({ names: ['churn'] })).items.length).toBe(before);
   }, 120_000);

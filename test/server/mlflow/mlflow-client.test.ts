@@ -88,7 +88,7 @@ describe.runIf(present)('the MLflow Python client against aquifer serve', () => 
       ]);
       const model = await store.getLoggedModel(got.model_id);
       expect(model).toMatchObject({ status: 'LOGGED_MODEL_READY', sourceRunId: got.run_id });
-      const artifacts = ArtifactStore.forProject(fixture.project.root);
+      const artifacts = ArtifactStore.forProject(fixture.project);
       const prefix = `${got.experiment_id}/models/${got.model_id}/artifacts`;
       expect((await artifacts.list(prefix)).map((e) => e.path)).toContain('model.onnx');
       const logged = await readFile(path.join(String(got['out']), 'model.onnx'));
