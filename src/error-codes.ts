@@ -147,6 +147,7 @@ export const ERROR_CODES = {
   MODEL_TRAINING_METRICS_INVALID: entry(400, "metrics.json in a training run's model folder is not an object of numbers."),
   MODEL_TRAINING_OUTPUT_INVALID: entry(400, "A training run's model folder cannot be registered (too many files)."),
   MODEL_TRAINING_FAILED: entry(500, 'The training command exited with a non-zero status; the run is recorded as FAILED and nothing is registered.'),
+  MODEL_FEEDBACK_NOT_FOUND: entry(404, 'The model has no prediction log or no labels yet, so there is no feedback to build a training set from.'),
   MODEL_REPRODUCE_MISMATCH: entry(500, "A recreated training set's rows differ from those the model version was trained on."),
   // models: serving
   MODEL_LOAD_FAILED: entry(500, "A model version's file could not be read or loaded by ONNX Runtime (corrupt bytes, an unsupported operator)."),

@@ -6,7 +6,7 @@ import { sharedEngine } from '../engine/index.js';
 import { describeError } from '../errors.js';
 import { aggregationView, FeatureRegistry, openAppliedFeatureStore, type FeatureRepository } from '../features/index.js';
 import { ingestFiles, IngestTarget } from '../ingest/index.js';
-import { feedbackRows, openModelStore, train } from '../models/index.js';
+import { feedbackRows, openModelStore, saveFeedbackTrainingSet, train, type SavedFeedbackTrainingSet } from '../models/index.js';
 import { withJobRun } from '../observe/index.js';
 import { Project } from '../project/index.js';
 import { gateFor, renderValidationReport, setGate, validateAndRecord, writeSuite, type ExpectationSuite } from '../quality/index.js';
@@ -280,8 +280,15 @@ async function main(projectDir: string): Promise<void> {
     await server.close();
   }
   const joined = await feedbackRows(project, engine, 'purchase_propensity');
+  const feedbackStore = await openModelStore(project);
+  let feedbackSet: SavedFeedbackTrainingSet;
+  try {
+    feedbackSet = await saveFeedbackTrainingSet(project, engine, feedbackStore, { model: 'purchase_propensity', name: 'purchase_feedback' });
+  } finally {
+    await feedbackStore.close();
+  }
   say(
-    `    Every answer is in the Delta table purchase_propensity__predictions (request ${String(answered['request_id'])}, its features and scores); two labels came back through /feedback, and feedbackRows() joins them to what was served (${joined.length} rows with labels), ready to train on exactly what the model saw.`,
+    `    Every answer is in the Delta table purchase_propensity__predictions (request ${String(answered['request_id'])}, its features and scores); two labels came back through /feedback, and feedbackRows() joins them to what was served (${joined.length} rows with labels). Saved as the training set purchase_feedback (${feedbackSet.rows} rows: the features as served, typed, and the label; pinned to ${feedbackSet.origin.predictions.table}@${feedbackSet.origin.predictions.version}), the next version trains on exactly what the model saw: \`aquifer train purchase_propensity --training-set purchase_feedback --label label -- …\`.`,
   );
   // Lineage: what the model came from, and what the late file (with its bad rows) reached.
   await lineage.close();

@@ -421,6 +421,13 @@ export class FeatureStore {
   async recreateTrainingSet(location: string): Promise<TrainingSet> {
     const saved = await DeltaTable.open(location, { engine: this.engine, stores: this.project.stores });
     const definition = await trainingSetDefinition(saved);
+    if (definition.origin !== undefined)
+      throw new FeatureDefinitionError(
+        'FEATURE_TRAINING_SET_INVALID',
+        `${location} was not joined from feature views (its rows came from ${definition.origin.kind}), so it cannot be recreated from them`,
+        location,
+        'Build it again from where it came from (`aquifer models reproduce` does for a model trained on it).',
+      );
     const repository: FeatureRepository = {
       entities: this.repository.entities,
       featureViews: definition.views,

@@ -25,6 +25,7 @@ describe('the demo', () => {
     expect(stdout).toContain('registered version 1 (model.onnx) as @champion');
     expect(stdout).toMatch(/u0219: purchase probability 0\.\d{3}, label [01]/);
     expect(stdout).toContain('(2 rows with labels)');
+    expect(stdout).toContain('Saved as the training set purchase_feedback (2 rows');
     // The model's upstream reaches the three files it was trained on, and the picture is written.
     expect(stdout).toContain('purchase_propensity@1 comes from 3 source files');
     for (const file of ['events-2024-05-01.csv', 'events-2024-05-02.csv', 'late-events-2024-05-02.csv']) expect(stdout).toContain(`file ${file} (`);

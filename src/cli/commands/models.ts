@@ -6,6 +6,7 @@ import {
   openModelStore,
   reproduce,
   resolveModelVersion,
+  saveFeedbackTrainingSet,
   train,
   TRAINING_TAGS,
   type ModelStore,
@@ -235,6 +236,31 @@ export function registerModels(program: Command): void {
           },
         );
       }
+    });
+  models
+    .command('feedback-set')
+    .description(
+      'Save what the model was served and the labels fed back for it as a training set (the features as served, typed, and a label column), to train the next version on.',
+    )
+    .argument('<model>', 'registered model')
+    .argument('<name>', 'the training set to save (a table name in the project)')
+    .option('--version <version>', 'the version whose features it holds (a number or an alias; default: the newest)')
+    .option('--overwrite', 'replace a training set already saved under that name')
+    .option('--project <dir>', 'project folder', '.')
+    .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
+    .action(async (model: string, name: string, flags: { version?: string; overwrite?: boolean; project: string; format: InfoFormat }) => {
+      const saved = await withModels(flags.project, async (store, project) =>
+        saveFeedbackTrainingSet(project, await sharedEngine(), store, {
+          model,
+          name,
+          ...(flags.version === undefined ? {} : { version: flags.version }),
+          ...(flags.overwrite === true ? { overwrite: true } : {}),
+        }),
+      );
+      if (flags.format === 'json') return printJson(saved);
+      printText(
+        `Saved ${saved.name}: ${saved.rows} labelled predictions of ${model} (the features of version ${saved.origin.modelVersion}), from ${saved.origin.predictions.table}@${saved.origin.predictions.version} and ${saved.origin.feedback.table}@${saved.origin.feedback.version}. Train on it with: aquifer train ${model} --training-set ${saved.name} --label label -- <command>`,
+      );
     });
   models
     .command('runs')

@@ -28,6 +28,12 @@ export interface TrainingSetDefinition {
   model?: { name: string; version: string };
   /** The registry version of the definitions used, when they were applied. */
   registryVersion?: number;
+  /**
+   * Set when the rows were not joined from feature views (`views` and `sources` are then
+   * empty): what they were made from and how, for whoever builds them again (a model's
+   * served features and labels: `kind: "feedback"`, see the models capability).
+   */
+  origin?: { readonly kind: string } & Readonly<Record<string, unknown>>;
 }
 
 export const TRAINING_SET_PROPERTY = 'aquifer.trainingSet';

@@ -21,3 +21,10 @@ export {
   type ModelMetadata,
   type FeedbackItem,
 } from './model-serving.js';
+export {
+  saveFeedbackTrainingSet,
+  feedbackOriginOf,
+  type FeedbackOrigin,
+  type FeedbackTrainingSetOptions,
+  type SavedFeedbackTrainingSet,
+} from './feedback-training-set.js';

@@ -3,14 +3,16 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AquiferError } from '../../errors.js';
 import type { Engine } from '../../engine/index.js';
-import { FeatureStore, readProjectDefinitions } from '../../features/index.js';
+import { FeatureStore, readProjectDefinitions, trainingSetDefinition, TrainingSet } from '../../features/index.js';
+import { DeltaTable } from '../../table/index.js';
+import { feedbackOriginOf, feedbackRowsSql } from '../serving/feedback-training-set.js';
 import type { Project } from '../../project/index.js';
 import type { ModelStore } from '../store/model-store.js';
 import type { ModelVersion } from '../store/types.js';
 import { rowsDigest, type RowsDigest } from './rows-digest.js';
 import { TRAINING_TAGS } from './training-tags.js';
 import { modelDataset, pinnedDatasets, trainingSetDataset } from './job-datasets.js';
-import { withJobRun, withoutJobRuns, type JobRun } from '../../observe/index.js';
+import { tableDataset, withJobRun, withoutJobRuns, type JobRun } from '../../observe/index.js';
 
 export interface Reproduction {
   model: string;
@@ -48,8 +50,7 @@ async function reproduceVersion(project: Project, engine: Engine, store: ModelSt
   try {
     // The scratch copy is no dataset of anyone's: the run reads the pinned tables, reported from the set's definition.
     const actual = await withoutJobRuns(async () => {
-      const recreated = await features.recreateTrainingSet(project.tablePath(trainingSet));
-      for (const pinned of pinnedDatasets(project, recreated.definition.sources)) run.input(pinned);
+      const recreated = await recreate(project, engine, features, trainingSet, run);
       const { table } = await recreated.save(scratch);
       return rowsDigest(engine, await (await table.scan()).sql());
     });
@@ -57,6 +58,26 @@ async function reproduceVersion(project: Project, engine: Engine, store: ModelSt
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * The training set built again from what it pinned: feature views at their table versions,
+ * or, for a feedback training set, the prediction log and labels at theirs.
+ */
+async function recreate(project: Project, engine: Engine, features: FeatureStore, name: string, run: JobRun): Promise<TrainingSet> {
+  const saved = await DeltaTable.open(project.tablePath(name), { engine, stores: project.stores });
+  const definition = await trainingSetDefinition(saved);
+  const origin = feedbackOriginOf(definition);
+  if (origin === undefined) {
+    const recreated = await features.recreateTrainingSet(saved.location);
+    for (const pinned of pinnedDatasets(project, recreated.definition.sources)) run.input(pinned);
+    return recreated;
+  }
+  for (const pinned of [origin.predictions, origin.feedback])
+    run.input({ ...tableDataset(project.tablePath(pinned.table)), kind: 'table', version: String(pinned.version) });
+  const types = new Map((await saved.snapshot({ version: 0 })).schema.fields.map((f) => [f.name, f.type]));
+  const { createdAt: _createdAt, ...kept } = definition;
+  return new TrainingSet(engine, await feedbackRowsSql(project, engine, origin, definition, types), kept, project.stores);
 }
 
 function tag(version: ModelVersion, key: string): string {
