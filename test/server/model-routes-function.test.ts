@@ -85,7 +85,7 @@ describe('a function model behind the server', () => {
     });
     await server!.close();
     server = undefined;
-    const log = await (await DeltaTable.open(project.tablePath(predictionsTable('score')), { engine })).scan();
+    const log = await (await DeltaTable.open(project.tablePath(predictionsTable('score'), { internal: true }), { engine })).scan();
     // Two rows from the first test, two from its infer, two here.
     expect(await log.count()).toBe(6);
     expect(await feedbackRows(project, engine, 'score')).toMatchObject([

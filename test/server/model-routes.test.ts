@@ -236,11 +236,11 @@ describe.runIf(runs)('the model routes', () => {
     });
     await server!.close();
     server = undefined;
-    const log = await DeltaTable.open(project.tablePath(predictionsTable('driver_model')), { engine });
+    const log = await DeltaTable.open(project.tablePath(predictionsTable('driver_model'), { internal: true }), { engine });
     // Rows answered by the earlier tests too (per_column has its own log): 4 + 2 + 2 + 2 + 3, all with version 1.
     expect(await (await log.scan()).count()).toBe(13);
     // Inference requests are logged too, a row per tensor row, their inputs as the features.
-    const raw = await (await DeltaTable.open(project.tablePath(predictionsTable('raw_model')), { engine })).scan();
+    const raw = await (await DeltaTable.open(project.tablePath(predictionsTable('raw_model'), { internal: true }), { engine })).scan();
     const logged = await engine.query(`SELECT row_index, features, prediction FROM (${await raw.sql()}) WHERE request_id = 'req-1' ORDER BY row_index`);
     expect(logged.map((r) => [Number(r['row_index']), JSON.parse(String(r['features'])), JSON.parse(String(r['prediction']))])).toEqual(
       trainingRows.slice(0, 5).map((r, i) => [i, { float_input: featureColumns.map((c) => Number(r[c])) }, lr.label[i]]),
