@@ -191,7 +191,7 @@ describe.runIf(runs)('the model routes', () => {
       },
     });
     expect((await call('GET', '/v2/models/raw_model/versions/1/ready')).status).toBe(200);
-    expect((await call('GET', '/v2/models/nobody/ready')).status).toBe(404);
+    expect(await call('GET', '/v2/models/nobody/ready')).toEqual({ status: 404, body: { error: expect.any(String), code: 'MODEL_STORE_NOT_FOUND' } });
     const X = trainingRows.slice(0, 5).map((r) => featureColumns.map((c) => Number(r[c])));
     const infer = await call('POST', '/v2/models/raw_model/versions/1/infer', {
       id: 'req-1',
@@ -208,16 +208,15 @@ describe.runIf(runs)('the model routes', () => {
       outputs: [{ name: 'label' }],
     });
     expect((one.body['outputs'] as unknown[]).length).toBe(1);
-    expect(await call('POST', '/v2/models/raw_model/infer', { inputs: [{ name: 'float_input', shape: [1, 3], datatype: 'FP64', data: X[0] }] })).toMatchObject({
+    // Errors come in the protocol's shape, {"error": "<message>"}, with Aquifer's code beside it.
+    expect(await call('POST', '/v2/models/raw_model/infer', { inputs: [{ name: 'float_input', shape: [1, 3], datatype: 'FP64', data: X[0] }] })).toEqual({
       status: 400,
-      body: { error: { code: 'MODEL_INPUT_INVALID' } },
+      body: { error: expect.stringContaining('FP32'), code: 'MODEL_INPUT_INVALID' },
     });
-    expect(await call('POST', '/v2/models/raw_model/infer', { inputs: [{ name: 'float_input', shape: [1, 3], datatype: 'FLOAT', data: X[0] }] })).toMatchObject(
-      {
-        status: 400,
-        body: { error: { code: 'MODEL_REQUEST_INVALID', value: { field: 'inputs[0].datatype' } } },
-      },
-    );
+    expect(await call('POST', '/v2/models/raw_model/infer', { inputs: [{ name: 'float_input', shape: [1, 3], datatype: 'FLOAT', data: X[0] }] })).toEqual({
+      status: 400,
+      body: { error: expect.stringContaining('inputs[0].datatype'), code: 'MODEL_REQUEST_INVALID' },
+    });
   });
 
   it('logs every answered row and joins the labels fed back, all committed once the server closes', async () => {
