@@ -145,7 +145,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         (request as http.IncomingMessage & { rawBody?: Buffer }).rawBody = admitted.body;
         // The app answers 503 itself when the deadline passes first (app.ts), so that only one
         // writer ever touches the response.
-        attachContext(request, { signal: deadline.signal, body: admitted.body, text: admitted.text });
+        attachContext(request, {
+          signal: deadline.signal,
+          body: admitted.body,
+          text: admitted.text,
+          ...(admitted.binary === undefined ? {} : { binary: admitted.binary }),
+        });
         void viaApp(request, response);
       },
       (error: unknown) => fail(request, response, error),
