@@ -31,7 +31,7 @@ describe.runIf(modelsPythonAvailable())("Triton's Python client (tritonclient[ht
     const lr = await sklearnLogisticRegression({ X, y, eval: X });
     const perColumn = await perColumnModel(ROWS);
     const store = await openModelStore(project);
-    const artifacts = ArtifactStore.forProject(project.root);
+    const artifacts = ArtifactStore.forProject(project);
     await registerOnnxVersion(store, artifacts, 'triton_lr', { 'model.onnx': lr.bytes });
     await registerOnnxVersion(store, artifacts, 'per_column', { 'model.onnx': perColumn.bytes });
     await store.close();
