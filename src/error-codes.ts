@@ -38,7 +38,10 @@ export const ERROR_CODES = {
   PROJECT_NOT_FOUND: entry(404, 'No Aquifer project (aquifer.json) at that folder.'),
   PROJECT_CONFIG_INVALID: entry(400, 'The project config or a definitions file is not valid.'),
   PROJECT_TABLE_NAME_INVALID: entry(400, 'A table name breaks the naming rules.'),
-  PROJECT_TABLE_NAME_RESERVED: entry(400, 'A table name is reserved for an internal table (such as `<table>__quarantine`).'),
+  PROJECT_TABLE_NAME_RESERVED: entry(
+    400,
+    'A table name is reserved for a table Aquifer writes itself (`<table>__quarantine`, `<model>__predictions`, `<model>__feedback`).',
+  ),
   PROJECT_TABLE_NAME_TOO_LONG: entry(400, "A table name (with its internal tables' suffixes) is longer than the file system allows."),
 
   // tables

@@ -141,6 +141,12 @@ const GROUPS: readonly CommandGroup[] = [
 ];
 
 /**
+ * Commands that only read their table: they may name one of Aquifer's own tables
+ * (`aquifer table read churn__predictions`), which every other command refuses by name.
+ */
+const READING_COMMANDS: ReadonlySet<string> = new Set(['table read', 'table describe', 'table history', 'table changes', 'quality profile']);
+
+/**
  * The table argument of every command under `group` whose first argument is a table
  * (`<path>` or `<table>`) may be a name: each gets `--project`, and the name is resolved
  * before the action runs, in one place rather than in every command.
@@ -150,6 +156,7 @@ function resolveTableNames(group: Command): void {
   for (const command of leaves(group)) {
     const first = command.registeredArguments[0]?.name();
     if (first !== 'path' && first !== 'table') continue;
+    const reads = READING_COMMANDS.has(`${command.parent?.name() ?? ''} ${command.name()}`);
     if (!command.options.some((o) => o.long === '--project'))
       command.option('--project <dir>', 'the project whose tables/ a bare table name is in (default: the working folder, when it is a project)');
     command.hook('preAction', async (_, action) => {
@@ -159,7 +166,7 @@ function resolveTableNames(group: Command): void {
       // The action receives processedArgs after preAction hooks run, so replacing the entry is enough.
       // Loaded here, not at start: projects open storage, which imports the AWS SDK.
       const { resolveTableArgument } = await import('./table-location.js');
-      action.processedArgs[0] = await resolveTableArgument(argument, typeof project === 'string' ? project : undefined);
+      action.processedArgs[0] = await resolveTableArgument(argument, typeof project === 'string' ? project : undefined, { internal: reads });
     });
   }
 }

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AquiferError } from '../errors.js';
-import { Project } from '../project/index.js';
+import { Project, type TableNameUse } from '../project/index.js';
 import { parseS3Uri, type ObjectStorePool } from '../storage/index.js';
 import { gateFor, type QualityGate } from '../quality/index.js';
 import { closeAtExit } from './close-at-exit.js';
@@ -43,8 +43,9 @@ export async function tableInProject(project: Project, argument: string, cwd = p
  * A table argument of `aquifer table …`, `ingest …` or `quarantine …`: a path as given; a
  * bare name as `tables/<name>` of the project (`--project`, else the working folder when
  * it is one); outside a project a bare name stays a path, as before projects existed.
+ * `use.internal` for commands that only read: they may name one of Aquifer's own tables.
  */
-export async function resolveTableArgument(argument: string, projectDir: string | undefined, cwd = process.cwd()): Promise<string> {
+export async function resolveTableArgument(argument: string, projectDir: string | undefined, use: TableNameUse = {}, cwd = process.cwd()): Promise<string> {
   argumentProjectDir = projectDir;
   if (await isPath(argument, cwd)) {
     // A table by path inside the working project is still the project's: its runs are recorded too.
@@ -62,7 +63,7 @@ export async function resolveTableArgument(argument: string, projectDir: string 
   const project = await projectIfAny(projectDir, cwd);
   if (project === undefined) return argument;
   commandProject = project;
-  return project.tablePath(argument);
+  return project.tablePath(argument, use);
 }
 
 /** The --project of the running command's table argument. */

@@ -259,7 +259,8 @@ export class FeatureStore {
         engine: this.engine,
         repository: this.repository,
         online: () => this.requireOnline(),
-        tablePath: (view) => this.tablePath(view),
+        // Pushing offline writes the view's table: a name of one of Aquifer's own tables is refused here.
+        tablePath: (view) => this.project.tableLocation(view.source.table),
         stores: this.project.stores,
       },
       request,
@@ -446,8 +447,9 @@ export class FeatureStore {
     return set;
   }
 
+  /** A view's table, to read: a view may read one of Aquifer's own tables (a model's prediction log, its feedback). */
   private tablePath(view: FeatureView): string {
-    return this.project.tableLocation(view.source.table);
+    return this.project.tableLocation(view.source.table, { internal: true });
   }
 }
 

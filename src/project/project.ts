@@ -3,7 +3,7 @@ import path from 'node:path';
 import { AquiferError } from '../errors.js';
 import { credentialsFromEnv, ObjectStorePool, type S3StoreOptions } from '../storage/index.js';
 import { parseProjectConfig } from './config-schema.js';
-import { checkTableName } from './table-name.js';
+import { checkTableName, type TableNameUse } from './table-name.js';
 
 export const CONFIG_FILE = 'aquifer.json';
 
@@ -205,17 +205,21 @@ export class Project {
     }
   }
 
-  /** Where the table of that name lives (the name checked by checkTableName): a local path, or an `s3://` URI. */
-  tablePath(name: string): string {
+  /**
+   * Where the table of that name lives (the name checked by checkTableName): a local path, or
+   * an `s3://` URI. A name of one of Aquifer's own tables (`<model>__predictions`) is refused
+   * unless `use.internal` says the caller only reads it, or owns it.
+   */
+  tablePath(name: string, use: TableNameUse = {}): string {
     const storage = this.config.backends.tableStorage;
-    if (storage !== 'local') return `${storage.root.replace(/\/+$/, '')}/${checkTableName(name)}`;
-    return path.join(this.root, 'tables', checkTableName(name));
+    if (storage !== 'local') return `${storage.root.replace(/\/+$/, '')}/${checkTableName(name, use)}`;
+    return path.join(this.root, 'tables', checkTableName(name, use));
   }
 
   /** A feature view's source table: an absolute path or a URI (`s3://…`, `file:///…`) as given, a name by `tablePath`. */
-  tableLocation(nameOrLocation: string): string {
+  tableLocation(nameOrLocation: string, use: TableNameUse = {}): string {
     if (path.isAbsolute(nameOrLocation) || /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(nameOrLocation)) return nameOrLocation;
-    return this.tablePath(nameOrLocation);
+    return this.tablePath(nameOrLocation, use);
   }
 
   /** Where the project's tables live, for messages: the `tables/` folder or the S3 root. */

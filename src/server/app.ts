@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { AquiferError } from '../errors.js';
 import type { Engine } from '../engine/index.js';
 import type { Project } from '../project/index.js';
-import { errorBody } from './error-body.js';
+import { errorBody, isOipPath, oipErrorBody } from './error-body.js';
 import { isMlflowPath, mlflowErrorBody, registerMlflowRoutes } from './mlflow/index.js';
 import { modelStoreOpener, type ModelStoreOpener } from './model-store-opener.js';
 import { featureStoreOpener, registerFeatureRoutes, type FeatureStoreOpener } from './feature-routes.js';
@@ -76,18 +76,18 @@ export function buildApp(options: AppOptions): Hono {
       const { status, body } = mlflowErrorBody(new AquiferError('HTTP_NOT_FOUND', `No MLflow endpoint ${c.req.method} ${c.req.path}`, { hint: MLFLOW_HINT }));
       return c.json(body, status as 404);
     }
-    return c.json(
-      {
-        error: new AquiferError('HTTP_NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`, {
-          hint: `Routes: ${routeList().join(', ')}.`,
-        }).toJSON(),
-      },
-      404,
-    );
+    const notFound = new AquiferError('HTTP_NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`, {
+      hint: `Routes: ${routeList().join(', ')}.`,
+    });
+    if (isOipPath(c.req.path)) return c.json(oipErrorBody(notFound).body, 404);
+    return c.json({ error: notFound.toJSON() }, 404);
   });
   app.onError((error, c) => {
-    // MLflow's client reads MLflow's error body (it creates an experiment on RESOURCE_DOES_NOT_EXIST).
-    const { status, body } = isMlflowPath(c.req.path) ? mlflowErrorBody(error, [options.project.root]) : errorBody(error, [options.project.root]);
+    // MLflow's client reads MLflow's error body (it creates an experiment on RESOURCE_DOES_NOT_EXIST),
+    // and Triton's and KServe's clients read the Open Inference Protocol's ({"error": "<message>"}).
+    const roots = [options.project.root];
+    const path = c.req.path;
+    const { status, body } = isMlflowPath(path) ? mlflowErrorBody(error, roots) : isOipPath(path) ? oipErrorBody(error, roots) : errorBody(error, roots);
     return c.json(body, status as 400);
   });
   return app;

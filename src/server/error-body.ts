@@ -71,3 +71,19 @@ function redactor(roots: readonly string[]): (text: string) => string {
     return out.replace(/<path>[^\s'"`,)\]}\\]*/g, '<path>').replace(SYSTEM_PATHS, '<path>');
   };
 }
+
+/**
+ * The Open Inference Protocol's error body, `{"error": "<message>"}` (KServe v2 REST, as
+ * Triton's and KServe's clients read it), with the status and message `errorBody` gives.
+ * The protocol's JSON schema for it does not close the object, so Aquifer's code rides
+ * along in `code` for callers that branch on it.
+ */
+export function oipErrorBody(error: unknown, roots: readonly string[] = []): { status: number; body: { error: string; code: string } } {
+  const { status, body } = errorBody(error, roots);
+  return { status, body: { error: body.error.message, code: body.error.code } };
+}
+
+/** The Open Inference Protocol's paths (`/v2`, `/v2/…`), whose callers read its error body. */
+export function isOipPath(path: string): boolean {
+  return path === '/v2' || path.startsWith('/v2/');
+}

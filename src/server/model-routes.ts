@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Hono } from 'hono';
-import { modelRef, type ModelServing } from '../models/index.js';
+import { encodeBinaryTensor, modelRef, type InferResponse, type ModelServing } from '../models/index.js';
 import { parseFeedback, parseInfer, parsePredict } from './model-requests.js';
 import { contextOf } from './request-context.js';
 
@@ -27,6 +27,9 @@ export async function predictJson(
 /** What `GET /v2` reports as the server's version. */
 const SERVER_VERSION = '0.1.0';
 
+/** The protocol extensions `GET /v2` reports: Triton's binary tensor data, which Triton's clients use. */
+const OIP_EXTENSIONS = ['binary_tensor_data'];
+
 /**
  * Online prediction. A model is named `name` (its newest version), `name@alias`, or
  * `name` followed by `versions/{version}` (a number or an alias):
@@ -43,9 +46,12 @@ export function registerModelRoutes(app: Hono, serving: ModelServing): void {
   // The protocol's server probes: the process answers, and models load on demand, so ready is live.
   app.get('/v2/health/live', (c) => c.json({ live: true }));
   app.get('/v2/health/ready', (c) => c.json({ ready: true }));
-  app.get('/v2', (c) => c.json({ name: 'aquifer', version: SERVER_VERSION, extensions: [] }));
+  app.get('/v2', (c) => c.json({ name: 'aquifer', version: SERVER_VERSION, extensions: OIP_EXTENSIONS }));
   for (const path of ['/v2/models/:name/infer', '/v2/models/:name/versions/:version/infer'])
-    app.post(path, async (c) => c.json(await serving.infer(ref(c), parseInfer(await text(c)))));
+    app.post(path, async (c) => {
+      const wire = parseInfer(await text(c), contextOf(c.env)?.binary);
+      return inferAnswer(c, await serving.infer(ref(c), wire.request), wire.binaryOutput);
+    });
   for (const path of ['/v2/models/:name', '/v2/models/:name/versions/:version']) app.get(path, async (c) => c.json(await serving.metadata(ref(c))));
   for (const path of ['/v2/models/:name/ready', '/v2/models/:name/versions/:version/ready'])
     app.get(path, async (c) => {
@@ -55,4 +61,26 @@ export function registerModelRoutes(app: Hono, serving: ModelServing): void {
   app.post('/v1/models/:name/feedback', async (c) =>
     c.json(await serving.feedback(modelRef(c.req.param('name')).name, parseFeedback(await text(c)), requestId(c))),
   );
+}
+
+/**
+ * An inference answer: JSON, or, when an output is asked for as binary data, the JSON header
+ * (that output's `data` replaced by `parameters.binary_data_size`) followed by the outputs'
+ * bytes in the order listed, its length in `Inference-Header-Content-Length`.
+ */
+function inferAnswer(c: Context, answer: InferResponse, binaryOutput: (name: string) => boolean): Response {
+  const chunks: Buffer[] = [];
+  const outputs = answer.outputs.map((output) => {
+    if (!binaryOutput(output.name)) return output;
+    const bytes = encodeBinaryTensor(output);
+    chunks.push(bytes);
+    const { data: _data, ...described } = output;
+    return { ...described, parameters: { binary_data_size: bytes.length } };
+  });
+  if (chunks.length === 0) return c.json(answer);
+  const header = Buffer.from(JSON.stringify({ ...answer, outputs }), 'utf8');
+  return c.body(Buffer.concat([header, ...chunks]), 200, {
+    'content-type': 'application/octet-stream',
+    'inference-header-content-length': String(header.length),
+  });
 }

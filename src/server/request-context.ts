@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import type { BinaryTensorBody } from './pipeline/pipeline.js';
 
 /** What the pipeline found for an admitted request that the Hono app's handlers reuse. */
 export interface RequestContext {
@@ -7,6 +8,8 @@ export interface RequestContext {
   /** The body as read and its text as checked (UTF-8, JSON shape), so no handler decodes it again. */
   body: Buffer;
   text: string;
+  /** The tensor bytes of a binary tensor data request; `text` is then its JSON header alone. */
+  binary?: BinaryTensorBody;
 }
 
 /** Keyed by the node request, which the Hono app's handlers get as `c.env.incoming`. */

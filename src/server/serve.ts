@@ -11,7 +11,7 @@ import type { LineageEventSource } from './lineage-routes.js';
 import { ModelServing } from '../models/index.js';
 import { Authenticator, type AnonymousAccess } from './auth/authenticator.js';
 import { TokenStore } from './auth/token-store.js';
-import { errorBody } from './error-body.js';
+import { errorBody, isOipPath, oipErrorBody } from './error-body.js';
 import { isLoopback } from './loopback.js';
 import { featureStoreOpener, onlineFeaturesJson } from './feature-routes.js';
 import { isMlflowPath, mlflowErrorBody } from './mlflow/index.js';
@@ -87,8 +87,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   };
   const fail = (request: http.IncomingMessage, response: http.ServerResponse, error: unknown, headers: http.OutgoingHttpHeaders = {}) => {
     // An MLflow client refused by the pipeline (token, limits) still reads MLflow's error body.
-    const { status, body } = isMlflowPath(canonicalPathOf(request.url)) ? mlflowErrorBody(error, roots) : errorBody(error, roots);
-    log.debug({ method: request.method, code: 'error' in body ? body.error.code : body.error_code, status }, 'request refused');
+    // And an Open Inference Protocol client reads that protocol's.
+    const path = canonicalPathOf(request.url);
+    const { status, body } = isMlflowPath(path) ? mlflowErrorBody(error, roots) : isOipPath(path) ? oipErrorBody(error, roots) : errorBody(error, roots);
+    log.debug(
+      { method: request.method, code: 'error_code' in body ? body.error_code : 'code' in body ? body.code : body.error.code, status },
+      'request refused',
+    );
     // A refused body may still be arriving: answer, close the connection, and let the rest
     // drain into nothing rather than into memory.
     const unread = !request.complete;
@@ -140,7 +145,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         (request as http.IncomingMessage & { rawBody?: Buffer }).rawBody = admitted.body;
         // The app answers 503 itself when the deadline passes first (app.ts), so that only one
         // writer ever touches the response.
-        attachContext(request, { signal: deadline.signal, body: admitted.body, text: admitted.text });
+        attachContext(request, {
+          signal: deadline.signal,
+          body: admitted.body,
+          text: admitted.text,
+          ...(admitted.binary === undefined ? {} : { binary: admitted.binary }),
+        });
         void viaApp(request, response);
       },
       (error: unknown) => fail(request, response, error),

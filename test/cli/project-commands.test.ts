@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../src/engine/index.js';
 import { Project } from '../../src/project/index.js';
+import { DeltaTable } from '../../src/table/index.js';
 import { runCli } from '../support/cli.js';
 import { REPO_ROOT } from '../support/shared.js';
 import { tempDir } from '../support/temp.js';
@@ -70,5 +73,35 @@ describe('table names inside a project', () => {
     const bad = await runCli(['table', 'read', '_delta_log$'], { cwd: root });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('PROJECT_TABLE_NAME_INVALID');
+  });
+
+  it("read one of Aquifer's own tables by name, and refuse to write it", async () => {
+    const root = path.join(dir, 'internal');
+    expect((await runCli(['init', root])).code).toBe(0);
+    const project = await Project.open(root);
+    const engine = await Engine.create({ threads: 1 });
+    try {
+      await DeltaTable.create(project.tablePath('churn__predictions', { internal: true }), {
+        engine,
+        data: { sql: `SELECT 'r1' AS request_id, 0::BIGINT AS row_index, '1' AS prediction` },
+      });
+    } finally {
+      await engine.close();
+    }
+    for (const command of ['read', 'describe', 'history']) {
+      const read = await runCli(['table', command, 'churn__predictions', '--format', 'json'], { cwd: root });
+      expect(read.code, `${command}: ${read.stderr}`).toBe(0);
+    }
+    for (const args of [
+      ['table', 'append', 'churn__predictions', '--from', CSV],
+      ['table', 'create', 'churn__feedback', '--from', CSV],
+      ['table', 'delete', 'churn__predictions', '--where', 'true'],
+      ['ingest', 'file', 'churn__feedback', CSV],
+    ]) {
+      const write = await runCli(args, { cwd: root });
+      expect(write.code, args.join(' ')).toBe(1);
+      expect(write.stderr).toContain('PROJECT_TABLE_NAME_RESERVED');
+    }
+    expect(existsSync(path.join(root, 'tables', 'churn__feedback'))).toBe(false);
   });
 });

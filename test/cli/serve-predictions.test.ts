@@ -49,7 +49,7 @@ describe.runIf(runs)('aquifer serve and the prediction log', () => {
       await stop();
     }
     expect(child.exitCode, stderr()).toBe(0);
-    const log = await DeltaTable.open(project.tablePath(predictionsTable('lr')), { engine });
+    const log = await DeltaTable.open(project.tablePath(predictionsTable('lr'), { internal: true }), { engine });
     expect(await (await log.scan()).count()).toBe(answered);
   }, 120_000);
 
@@ -72,7 +72,7 @@ describe.runIf(runs)('aquifer serve and the prediction log', () => {
 
   /** Four clients predicting until SIGKILL; then the log must be readable, hold each logged request once, and only sent ones; a restarted server appends to it. */
   async function killUnderLoad(tag: string): Promise<{ answered: number; missing: number }> {
-    const before = await (await (await DeltaTable.open(project.tablePath(predictionsTable('lr')), { engine })).scan()).count();
+    const before = await (await (await DeltaTable.open(project.tablePath(predictionsTable('lr'), { internal: true }), { engine })).scan()).count();
     const { child, url, stderr } = await serve();
     const answered = new Set<string>();
     const sent = new Set<string>();
@@ -106,7 +106,7 @@ describe.runIf(runs)('aquifer serve and the prediction log', () => {
     await exited(child);
     expect(child.signalCode, stderr()).toBe('SIGKILL');
 
-    const table = await DeltaTable.open(project.tablePath(predictionsTable('lr')), { engine });
+    const table = await DeltaTable.open(project.tablePath(predictionsTable('lr'), { internal: true }), { engine });
     const logged = (await (await table.scan({ where: `request_id LIKE 'kill-${tag}-%'` })).rows()).map((r) => String(r['request_id']));
     expect(new Set(logged).size).toBe(logged.length);
     for (const id of logged) expect(sent.has(id)).toBe(true);
@@ -123,7 +123,7 @@ describe.runIf(runs)('aquifer serve and the prediction log', () => {
     } finally {
       await again.stop();
     }
-    const after = await DeltaTable.open(project.tablePath(predictionsTable('lr')), { engine });
+    const after = await DeltaTable.open(project.tablePath(predictionsTable('lr'), { internal: true }), { engine });
     expect(await (await after.scan({ where: `request_id = 'after-restart-${tag}'` })).count()).toBe(1);
     expect(await (await after.scan()).count()).toBe(before + logged.length + 1);
     return { answered: answered.size, missing };

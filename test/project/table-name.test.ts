@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { QUARANTINE_SUFFIX } from '../../src/ingest/index.js';
+import { FEEDBACK_SUFFIX, PREDICTIONS_SUFFIX } from '../../src/models/index.js';
 import { checkTableName, MAX_TABLE_NAME_BYTES, NAME_MAX_BYTES, Project, RESERVED_TABLE_SUFFIXES } from '../../src/project/index.js';
 import { tempDir } from '../support/temp.js';
 
-const codeOf = (name: string): string | undefined => {
+const codeOf = (name: string, use: { internal?: boolean } = {}): string | undefined => {
   try {
-    checkTableName(name);
+    checkTableName(name, use);
     return undefined;
   } catch (error) {
     return (error as { code?: string }).code;
@@ -31,6 +32,20 @@ describe('table names', () => {
     expect(RESERVED_TABLE_SUFFIXES).toContain(QUARANTINE_SUFFIX);
   });
 
+  it("reserves the suffixes of a model's prediction log and feedback, in any case", () => {
+    expect(RESERVED_TABLE_SUFFIXES).toEqual(expect.arrayContaining([PREDICTIONS_SUFFIX, FEEDBACK_SUFFIX]));
+    for (const name of ['churn__predictions', 'churn__PREDICTIONS', 'churn__feedback', 'churn__Feedback', 'm.v2__predictions'])
+      expect(codeOf(name), name).toBe('PROJECT_TABLE_NAME_RESERVED');
+    for (const name of ['churn_predictions', 'churn__predictions_2024', 'churn__feedbacks', 'predictions']) expect(codeOf(name), name).toBeUndefined();
+  });
+
+  it("lets a reader (or the table's own writer) name an internal table, with the other rules unchanged", () => {
+    for (const name of ['churn__predictions', 'churn__feedback', 'events__quarantine']) expect(codeOf(name, { internal: true }), name).toBeUndefined();
+    expect(codeOf('_delta_log', { internal: true })).toBe('PROJECT_TABLE_NAME_INVALID');
+    expect(codeOf(`${'x'.repeat(NAME_MAX_BYTES - QUARANTINE_SUFFIX.length)}${QUARANTINE_SUFFIX}`, { internal: true })).toBeUndefined();
+    expect(codeOf('x'.repeat(NAME_MAX_BYTES + 1), { internal: true })).toBe('PROJECT_TABLE_NAME_TOO_LONG');
+  });
+
   it("refuses a name whose quarantine would not fit the file system's name limit", () => {
     expect(MAX_TABLE_NAME_BYTES + Buffer.byteLength(QUARANTINE_SUFFIX)).toBe(NAME_MAX_BYTES);
     expect(codeOf('x'.repeat(MAX_TABLE_NAME_BYTES + 1))).toBe('PROJECT_TABLE_NAME_TOO_LONG');
@@ -41,6 +56,10 @@ describe('table names', () => {
     const project = await Project.init(await tempDir('aquifer-table-name-'));
     expect(project.tablePath('events')).toMatch(/tables[/\\]events$/);
     expect(() => project.tablePath('events__quarantine')).toThrow(expect.objectContaining({ code: 'PROJECT_TABLE_NAME_RESERVED' }));
+    expect(() => project.tablePath('churn__predictions')).toThrow(expect.objectContaining({ code: 'PROJECT_TABLE_NAME_RESERVED' }));
+    expect(() => project.tableLocation('churn__feedback')).toThrow(expect.objectContaining({ code: 'PROJECT_TABLE_NAME_RESERVED' }));
+    expect(project.tablePath('churn__predictions', { internal: true })).toMatch(/tables[/\\]churn__predictions$/);
+    expect(project.tableLocation('churn__feedback', { internal: true })).toMatch(/tables[/\\]churn__feedback$/);
     expect(() => project.tablePath('x'.repeat(251))).toThrow(expect.objectContaining({ code: 'PROJECT_TABLE_NAME_TOO_LONG' }));
   });
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AquiferError } from '../../src/errors.js';
 import { log, setLogLevel } from '../../src/log.js';
-import { errorBody } from '../../src/server/error-body.js';
+import { errorBody, isOipPath, oipErrorBody } from '../../src/server/error-body.js';
 
 // 5xx errors are logged on purpose; keep them out of the test output.
 const level = log.level;
@@ -18,6 +18,20 @@ describe('error bodies', () => {
     expect(body.error.code).toBe('ENGINE_QUERY_FAILED');
     expect(body.error).not.toHaveProperty('value');
     expect(JSON.stringify(body)).not.toMatch(/SELECT|parquet|\/tmp|\/srv/);
+  });
+
+  it("gives the Open Inference Protocol's body the same status and message, a 5xx hidden the same way", () => {
+    const sql = "SELECT * FROM read_parquet('/srv/project/tables/t/part-0.parquet')";
+    expect(oipErrorBody(new AquiferError('ENGINE_QUERY_FAILED', `DuckDB refused: ${sql}`))).toEqual({
+      status: 500,
+      body: { error: errorBody(new AquiferError('ENGINE_QUERY_FAILED', 'x')).body.error.message, code: 'ENGINE_QUERY_FAILED' },
+    });
+    expect(oipErrorBody(new AquiferError('MODEL_INPUT_INVALID', 'Input x is missing'))).toEqual({
+      status: 400,
+      body: { error: 'Input x is missing', code: 'MODEL_INPUT_INVALID' },
+    });
+    expect(['/v2', '/v2/models/m/infer', '/v2/health/live'].every(isOipPath)).toBe(true);
+    expect(['/v2x', '/v1/models/m/predict', '/api/v2'].some(isOipPath)).toBe(false);
   });
 
   it('hides anything that is not an AquiferError behind INTERNAL', () => {

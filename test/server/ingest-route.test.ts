@@ -363,6 +363,11 @@ describe('refused requests', () => {
     // Percent-encoded spellings are decoded before the name is checked.
     expectError(await post(`/v1/ingest/${table}%5F%5Fquarantine`, '[{"id": 1}]'), 400, 'PROJECT_TABLE_NAME_RESERVED');
     expectError(await post(`/v1/ingest/${table}%5f%5F%51uarantine`, '[{"id": 1}]'), 400, 'PROJECT_TABLE_NAME_RESERVED');
+    // A model's prediction log and feedback are Aquifer's to write, however spelled.
+    for (const name of ['churn__predictions', 'churn__feedback', 'churn__Predictions', 'churn%5F%5Fpredictions', 'churn_%5Ffeedback', 'churn__%70redictions'])
+      expectError(await post(`/v1/ingest/${name}`, '[{"id": 1}]'), 400, 'PROJECT_TABLE_NAME_RESERVED');
+    expect(existsSync(path.join(project.root, 'tables', 'churn__predictions'))).toBe(false);
+    expect(existsSync(path.join(project.root, 'tables', 'churn__feedback'))).toBe(false);
     expect(await state(table)).toEqual(held);
     expect(existsSync(path.join(project.root, 'tables', `${table}__quarantine__quarantine`))).toBe(false);
     // Still quarantines for the table.

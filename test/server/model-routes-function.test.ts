@@ -54,7 +54,7 @@ describe('a function model behind the server', () => {
     }
     expect((await fetch(`${server!.url}/v2`)).status).toBe(401);
     const metadata = await fetch(`${server!.url}/v2`, { headers: { authorization: `Bearer ${tokens['reader']}` } });
-    expect(await metadata.json()).toMatchObject({ name: 'aquifer', extensions: [] });
+    expect(await metadata.json()).toMatchObject({ name: 'aquifer', extensions: ['binary_tensor_data'] });
   });
 
   it('needs a token, a writer for feedback, and a scope naming the model', async () => {
@@ -85,7 +85,7 @@ describe('a function model behind the server', () => {
     });
     await server!.close();
     server = undefined;
-    const log = await (await DeltaTable.open(project.tablePath(predictionsTable('score')), { engine })).scan();
+    const log = await (await DeltaTable.open(project.tablePath(predictionsTable('score'), { internal: true }), { engine })).scan();
     // Two rows from the first test, two from its infer, two here.
     expect(await log.count()).toBe(6);
     expect(await feedbackRows(project, engine, 'score')).toMatchObject([

@@ -71,7 +71,8 @@ async function validateView(view: FeatureView, repository: FeatureRepository, pr
       );
     return entity.joinKeys;
   });
-  const location = project.tableLocation(view.source.table);
+  // A view may read one of Aquifer's own tables (a model's prediction log); pushing into it is refused (push.ts).
+  const location = project.tableLocation(view.source.table, { internal: true });
   let schema;
   try {
     const table = await DeltaTable.open(location, { engine, stores: project.stores });

@@ -25,7 +25,7 @@ export interface FeedbackRow {
 export async function feedbackSql(project: Project, engine: Engine, model: string): Promise<string | undefined> {
   const sqlOf = async (table: string) => {
     try {
-      return await (await (await DeltaTable.open(project.tablePath(table), { engine, stores: project.stores })).scan()).sql();
+      return await (await (await DeltaTable.open(project.tablePath(table, { internal: true }), { engine, stores: project.stores })).scan()).sql();
     } catch (error) {
       if (error instanceof TableNotFoundError) return undefined;
       throw error;

@@ -3,6 +3,7 @@ export { OnnxModel } from './onnx-model.js';
 export { registerFunctionModel, unregisterFunctionModel, type PredictFunction, type FunctionModelOptions } from './function-model.js';
 export { type ServableModel, type FeatureRow, type Predictions } from './servable-model.js';
 export { OIP_DATATYPES, type OipDatatype, type TensorData, type TensorSpec } from './tensors.js';
+export { decodeBinaryTensor, encodeBinaryTensor, elementCount, OIP_ELEMENT_BYTES } from './binary-tensors.js';
 export { onnxDataFile, versionArtifactFolder } from './model-files.js';
 export { modelFeatures, fetchFeatureRows, type ModelFeatures, type FetchedRows } from './model-features.js';
 export { PredictionLog, PREDICTION_LINGER_MS, type PredictionEntry, type FeedbackEntry, type PredictionLogOptions } from './prediction-log.js';

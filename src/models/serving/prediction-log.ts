@@ -112,7 +112,7 @@ export class PredictionLog {
     if (found === undefined) {
       let opened: Promise<DeltaTable> | undefined;
       const open = () => {
-        opened ??= openOrCreateTable(this.project.tablePath(table), this.engine, PREDICTIONS_SCHEMA, {
+        opened ??= openOrCreateTable(this.project.tablePath(table, { internal: true }), this.engine, PREDICTIONS_SCHEMA, {
           stores: this.project.stores,
           description: 'Every prediction the model answered: request, entity keys, features, prediction and outputs',
         });
@@ -132,9 +132,11 @@ export class PredictionLog {
   private committer(table: string): Promise<GroupCommitter> {
     let found = this.committers.get(table);
     if (found === undefined) {
-      found = IngestTarget.open(this.project.tablePath(table), { engine: this.engine, createIfMissing: {}, stores: this.project.stores }).then(
-        (target) => new GroupCommitter(target),
-      );
+      found = IngestTarget.open(this.project.tablePath(table, { internal: true }), {
+        engine: this.engine,
+        createIfMissing: {},
+        stores: this.project.stores,
+      }).then((target) => new GroupCommitter(target));
       this.committers.set(table, found);
       found.catch(() => this.committers.delete(table));
     }

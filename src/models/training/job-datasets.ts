@@ -19,5 +19,5 @@ export function trainingSetDataset(projectName: string, name: string, version?: 
 
 /** The table versions a training set pinned. */
 export function pinnedDatasets(project: Project, sources: readonly PinnedSource[]): DatasetRef[] {
-  return sources.map((s) => ({ ...tableDataset(project.tableLocation(s.table)), kind: 'table', version: String(s.version) }));
+  return sources.map((s) => ({ ...tableDataset(project.tableLocation(s.table, { internal: true })), kind: 'table', version: String(s.version) }));
 }

@@ -20,6 +20,15 @@ export interface AdmittedRequest {
   /** The whole body (empty for routes without one); `text` is it checked UTF-8, empty for a raw-body route. */
   body: Buffer;
   text: string;
+  /** The tensor bytes after the JSON header of a binary tensor data request; `text` is then the header alone. */
+  binary?: BinaryTensorBody;
+}
+
+/** A request's binary tensor data (the Open Inference Protocol's binary extension), with the bound on its elements. */
+export interface BinaryTensorBody {
+  bytes: Buffer;
+  /** Most tensor elements the bytes may hold: the records limit, as for the same tensors in JSON. */
+  maxElements: number;
 }
 
 export interface PipelineOptions {
@@ -60,7 +69,9 @@ export class RequestPipeline {
         hint: `Create one with \`aquifer tokens create --role ${route.role}\`.`,
       });
     const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-    if (route.rawBody !== true && route.contentTypes.length > 0 && !route.contentTypes.includes(type))
+    // Triton's own client sends its inference requests without a Content-Type.
+    const untypedTensors = type === '' && route.binaryTensorData === true;
+    if (route.rawBody !== true && route.contentTypes.length > 0 && !route.contentTypes.includes(type) && !untypedTensors)
       throw new AquiferError('HTTP_UNSUPPORTED_MEDIA_TYPE', `Content-Type '${type || '(none)'}' is not accepted on ${route.path}`, {
         value: type,
         hint: `Send ${route.contentTypes.join(' or ')}.`,
@@ -72,16 +83,37 @@ export class RequestPipeline {
       request.headers['transfer-encoding'] === undefined
         ? Buffer.alloc(0)
         : await readBody(request, this.options.limits.bodyBytes, deadline, signal);
+    const headerLength = route.binaryTensorData === true ? inferenceHeaderLength(request.headers, body.length) : undefined;
     // Uploaded files are bytes: decoding them would refuse any binary file.
-    const text = route.rawBody === true ? '' : decodeUtf8(body);
+    const text = route.rawBody === true ? '' : decodeUtf8(headerLength === undefined ? body : body.subarray(0, headerLength));
     if (route.rawBody !== true && route.contentTypes.length > 0) checkJsonShape(text, this.options.limits, NDJSON_TYPES.has(type));
     if (!principal.anonymous && principal.scopes !== undefined && route.scopeNames !== undefined)
       checkScopes(
         principal.scopes,
         route.scopeNames(params, () => parseQuietly(text)),
       );
-    return { route, params, principal, url: target.url, body, text };
+    const admitted: AdmittedRequest = { route, params, principal, url: target.url, body, text };
+    if (headerLength !== undefined) admitted.binary = { bytes: body.subarray(headerLength), maxElements: this.options.limits.records };
+    return admitted;
   }
+}
+
+/**
+ * The length of the JSON header of a binary tensor data body (`Inference-Header-Content-Length`),
+ * undefined without the header (the body is all JSON). It must be a whole number of bytes
+ * within the body that was read, so the header can never reach past what the size limit let in.
+ */
+function inferenceHeaderLength(headers: http.IncomingHttpHeaders, bodyLength: number): number | undefined {
+  const raw = headers['inference-header-content-length'];
+  if (raw === undefined) return undefined;
+  const text = Array.isArray(raw) ? raw.join(',') : raw;
+  const length = /^\d{1,15}$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
+  if (!(length > 0 && length <= bodyLength))
+    throw new AquiferError('HTTP_BODY_INVALID', `Inference-Header-Content-Length '${text.slice(0, 40)}' is not a length within the ${bodyLength}-byte body`, {
+      value: { header: 'Inference-Header-Content-Length', length: text.slice(0, 40), body: bodyLength },
+      hint: 'Give the byte length of the JSON object that starts the body; the tensor bytes follow it.',
+    });
+  return length;
 }
 
 function decodeUtf8(body: Buffer): string {

@@ -18,6 +18,13 @@ export interface RouteSpec {
   contentTypes: readonly string[];
   /** A body of any content type, kept as bytes: not decoded as UTF-8 nor checked as JSON (artifact uploads). */
   rawBody?: boolean;
+  /**
+   * The binary tensor data extension of the Open Inference Protocol (Triton's): with an
+   * `Inference-Header-Content-Length` header only that many leading bytes are JSON (decoded
+   * and checked as any JSON body); the rest are tensor bytes. Its clients send
+   * `application/octet-stream` or no Content-Type at all.
+   */
+  binaryTensorData?: boolean;
   /** Routes listed together in help and hints rather than one by one (the MLflow REST API). */
   group?: string;
   summary: string;
@@ -102,6 +109,7 @@ function modelRoutes(): RouteSpec[] {
     contentTypes: method === 'POST' ? JSON_TYPES : [],
     summary,
     scopeNames,
+    ...(path.endsWith('/infer') ? { binaryTensorData: true, contentTypes: [...JSON_TYPES, 'application/octet-stream'] } : {}),
   });
   // Each with and without a `versions/{version}` segment, the newest version (or `name@alias`) without.
   const both = (method: RouteSpec['method'], path: string, summary: string) => [

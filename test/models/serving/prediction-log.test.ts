@@ -33,7 +33,7 @@ describe('the prediction log', () => {
     for (let i = 0; i < 10; i++) log.log([entry('fraud', `r${i}`, 0, i % 2), entry('fraud', `r${i}`, 1, 'text')]);
     await log.flush();
     expect(log.failed).toBe(0);
-    const table = await DeltaTable.open(project.tablePath(predictionsTable('fraud')), { engine });
+    const table = await DeltaTable.open(project.tablePath(predictionsTable('fraud'), { internal: true }), { engine });
     const rows = await engine.queryJson(
       `SELECT request_id, row_index, typeof(time) AS time_type, model, version, entities, features, prediction, outputs FROM (${await (await table.scan()).sql()}) ORDER BY request_id, row_index LIMIT 2`,
     );
@@ -69,7 +69,7 @@ describe('the prediction log', () => {
     const log = new PredictionLog(project, engine);
     for (let i = 0; i < 25; i++) log.log([entry('grouped', `r${i}`, 0, i)]);
     await log.flush();
-    const table = await DeltaTable.open(project.tablePath(predictionsTable('grouped')), { engine });
+    const table = await DeltaTable.open(project.tablePath(predictionsTable('grouped'), { internal: true }), { engine });
     const history = await table.history();
     // The table's creation, then one append for all 25 requests.
     expect(history.map((h) => h.operation)).toEqual(['WRITE', 'CREATE TABLE']);
@@ -78,7 +78,7 @@ describe('the prediction log', () => {
 
   it('resolves committed() once its rows are in the table, grouping what arrives while a commit runs', async () => {
     const log = new PredictionLog(project, engine, { lingerMs: 0 });
-    const table = () => DeltaTable.open(project.tablePath(predictionsTable('waited')), { engine });
+    const table = () => DeltaTable.open(project.tablePath(predictionsTable('waited'), { internal: true }), { engine });
     await log.committed([entry('waited', 'first', 0, 1)]);
     expect(await (await (await table()).scan()).count()).toBe(1);
     await Promise.all(Array.from({ length: 10 }, (_, i) => log.committed([entry('waited', `r${i}`, 0, i)])));

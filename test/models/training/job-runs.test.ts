@@ -108,7 +108,7 @@ describe('prediction job runs', () => {
       ['model', aquifer, 'models/fraud', '2'],
     ]);
     expect(runs.flatMap((r) => r.outputs.map((o) => [o.kind, o.name, o.operation]))).toEqual(
-      runs.map(() => ['table', project.tablePath(predictionsTable('fraud')), 'WRITE']),
+      runs.map(() => ['table', project.tablePath(predictionsTable('fraud'), { internal: true }), 'WRITE']),
     );
     // Feedback is not a prediction: its commit is no models.predict run.
     expect(events.filter((e) => e.job.name.startsWith('models.predict')).length).toBe(runs.length * 2);

@@ -50,3 +50,48 @@ describe('error bodies over HTTP', () => {
     expect(answer.json.error).toEqual({ code: 'HTTP_NOT_FOUND', message: expect.any(String), hint: expect.any(String) });
   });
 });
+
+describe('error bodies on Open Inference Protocol paths', () => {
+  const INFER = JSON.stringify({ inputs: [{ name: 'x', shape: [1], datatype: 'FP32', data: [1] }] });
+
+  it("answer every refusal, the pipeline's included, in the protocol's shape with the status Aquifer gives it", async () => {
+    const scoped = (await fixture.store.create({ role: 'reader', scopes: ['other_model'] })).token;
+    const small = await serve(fixture, { limits: { bodyBytes: 1_024 } });
+    try {
+      const auth = { authorization: `Bearer ${admin}` };
+      const json = { 'content-type': 'application/json' };
+      const cases: [string, Promise<Awaited<ReturnType<typeof rawRequest>>>][] = [
+        ['401 AUTH_TOKEN_MISSING', rawRequest(server.url, { method: 'GET', path: '/v2' })],
+        ['401 AUTH_TOKEN_INVALID', rawRequest(server.url, { path: '/v2/models/churn/infer', headers: { ...json, authorization: 'Bearer nope' }, body: INFER })],
+        [
+          '403 AUTH_FORBIDDEN',
+          rawRequest(server.url, { path: '/v2/models/churn/infer', headers: { ...json, authorization: `Bearer ${scoped}` }, body: INFER }),
+        ],
+        ['413 HTTP_BODY_TOO_LARGE', rawRequest(small.url, { path: '/v2/models/churn/infer', headers: { ...json, ...auth }, body: `[${' '.repeat(2_048)}]` })],
+        [
+          '415 HTTP_UNSUPPORTED_MEDIA_TYPE',
+          rawRequest(server.url, { path: '/v2/models/churn/infer', headers: { 'content-type': 'text/plain', ...auth }, body: INFER }),
+        ],
+        ['400 HTTP_BODY_INVALID', rawRequest(server.url, { path: '/v2/models/churn/infer', headers: { ...json, ...auth }, body: '{"inputs": [' })],
+        ['404 HTTP_NOT_FOUND', rawRequest(server.url, { method: 'GET', path: '/v2/nothing/here', headers: auth })],
+        ['404 MODEL_STORE_NOT_FOUND', rawRequest(server.url, { path: '/v2/models/churn/infer', headers: { ...json, ...auth }, body: INFER })],
+        ['404 MODEL_STORE_NOT_FOUND', rawRequest(server.url, { method: 'GET', path: '/v2/models/churn/versions/7/ready', headers: auth })],
+        ['400 HTTP_PATH_INVALID', rawRequest(server.url, { method: 'GET', path: '/v2/models/%zz', headers: auth })],
+      ];
+      for (const [expected, pending] of cases) {
+        const answer = await pending;
+        expect(`${answer.status} ${String(answer.json['code'])}`, answer.text).toBe(expected);
+        expect(answer.headers['content-type']).toContain('application/json');
+        expect(answer.json).toEqual({ error: expect.any(String), code: expected.split(' ')[1] });
+        expect(answer.text).not.toContain(fixture.project.root);
+      }
+    } finally {
+      await small.close();
+    }
+  });
+
+  it("keep Aquifer's own shape off the protocol's paths", async () => {
+    const answer = await rawRequest(server.url, { method: 'GET', path: '/v2x', headers: { authorization: `Bearer ${admin}` } });
+    expect(answer.json.error).toEqual({ code: 'HTTP_NOT_FOUND', message: expect.any(String), hint: expect.any(String) });
+  });
+});
