@@ -105,7 +105,7 @@ export async function feedbackRowsSql(
   types: ReadonlyMap<string, DataType>,
 ): Promise<string> {
   const scan = async (table: string, version: number) =>
-    (await (await DeltaTable.open(project.tablePath(table), { engine, stores: project.stores })).scan({ version })).sql();
+    (await (await DeltaTable.open(project.tablePath(table, { internal: true }), { engine, stores: project.stores })).scan({ version })).sql();
   const predictions = await scan(origin.predictions.table, origin.predictions.version);
   const feedback = await scan(origin.feedback.table, origin.feedback.version);
   // The entity key columns are whatever the log recorded under `entities`.
@@ -141,7 +141,7 @@ async function labelType(engine: Engine, feedback: string): Promise<'BIGINT' | '
 
 async function pinned(project: Project, engine: Engine, table: string): Promise<{ version: number; dataset: DatasetRef }> {
   try {
-    const opened = await DeltaTable.open(project.tablePath(table), { engine, stores: project.stores });
+    const opened = await DeltaTable.open(project.tablePath(table, { internal: true }), { engine, stores: project.stores });
     const snapshot = await opened.snapshot();
     return { version: snapshot.version, dataset: { ...tableDataset(opened.location), kind: 'table', version: String(snapshot.version) } };
   } catch (error) {

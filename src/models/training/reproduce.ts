@@ -74,7 +74,7 @@ async function recreate(project: Project, engine: Engine, features: FeatureStore
     return recreated;
   }
   for (const pinned of [origin.predictions, origin.feedback])
-    run.input({ ...tableDataset(project.tablePath(pinned.table)), kind: 'table', version: String(pinned.version) });
+    run.input({ ...tableDataset(project.tablePath(pinned.table, { internal: true })), kind: 'table', version: String(pinned.version) });
   const types = new Map((await saved.snapshot({ version: 0 })).schema.fields.map((f) => [f.name, f.type]));
   const { createdAt: _createdAt, ...kept } = definition;
   return new TrainingSet(engine, await feedbackRowsSql(project, engine, origin, definition, types), kept, project.stores);
