@@ -72,9 +72,26 @@ export const LOGGED_MODEL_ENDPOINTS: MlflowEndpoint[] = [
     );
     return { models: page.items.map(loggedModelJson), ...(page.nextPageToken === undefined ? {} : { next_page_token: page.nextPageToken }) };
   }),
-  get('logged-models/:model_id', 'a logged model', async ({ params }, context) => ({
-    model: loggedModelJson(await (await context.store()).getLoggedModel(params['model_id'] as string)),
-  })),
+  get(
+    'logged-models/:model_id',
+    'a logged model with its params, tags and metrics (?allow_deleted=true for a deleted one)',
+    async ({ params, fields }, context) => ({
+      model: loggedModelJson(
+        await (
+          await context.store()
+        ).getLoggedModel(params['model_id'] as string, { allowDeleted: fields.optString('allow_deleted')?.toLowerCase() === 'true' }),
+      ),
+    }),
+  ),
+  write(
+    'logged-models/:model_id',
+    'delete a logged model (gone from get and search; its files stay)',
+    async ({ params }, context) => {
+      await (await context.store()).deleteLoggedModel(params['model_id'] as string);
+      return EMPTY;
+    },
+    'DELETE',
+  ),
   write(
     'logged-models/:model_id',
     'finalize a logged model (status LOGGED_MODEL_READY once its files are up)',
@@ -97,13 +114,17 @@ export const LOGGED_MODEL_ENDPOINTS: MlflowEndpoint[] = [
     },
     'PATCH',
   ),
-  write(
-    'logged-models/:model_id/tags/:tag_key',
-    'delete a tag of a logged model',
-    async ({ params }, context) => {
-      await (await context.store()).deleteLoggedModelTag(params['model_id'] as string, params['tag_key'] as string);
-      return EMPTY;
-    },
-    'DELETE',
-  ),
+  {
+    // The client sends this DELETE without a body (everything is in the path), so it needs no content type.
+    ...write(
+      'logged-models/:model_id/tags/:tag_key',
+      'delete a tag of a logged model',
+      async ({ params }, context) => {
+        await (await context.store()).deleteLoggedModelTag(params['model_id'] as string, params['tag_key'] as string);
+        return EMPTY;
+      },
+      'DELETE',
+    ),
+    body: 'none',
+  },
 ];

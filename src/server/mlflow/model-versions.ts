@@ -110,6 +110,17 @@ export const MODEL_VERSION_ENDPOINTS: MlflowEndpoint[] = [
     'PATCH',
   ),
   write(
+    'model-versions/transition-stage',
+    "move a version to a stage (MLflow's deprecated stages; archive_existing_versions)",
+    async ({ fields }, context) => ({
+      model_version: modelVersionJson(
+        await (
+          await context.store()
+        ).transitionModelVersionStage(fields.string('name'), versionFrom(fields), fields.string('stage'), fields.optBool('archive_existing_versions') ?? false),
+      ),
+    }),
+  ),
+  write(
     'model-versions/delete',
     'delete a model version',
     async ({ fields }, context) => {
@@ -131,7 +142,8 @@ export const MODEL_VERSION_ENDPOINTS: MlflowEndpoint[] = [
       versions.filter((v) => matches(filter, versionValue(v))),
       orderBy,
       versionValue,
-      (a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : b.version - a.version),
+      // MLflow's default: last updated first, then name, then newest version.
+      (a, b) => b.lastUpdatedTime - a.lastUpdatedTime || (a.name < b.name ? -1 : a.name > b.name ? 1 : b.version - a.version),
     );
     const page = pageOf(sorted, maxResults, fields.optString('page_token'));
     return { model_versions: page.items.map(modelVersionJson), ...(page.nextPageToken === undefined ? {} : { next_page_token: page.nextPageToken }) };
