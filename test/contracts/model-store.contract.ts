@@ -146,6 +146,13 @@ export function runModelStoreContract(name: string, create: () => Promise<ModelS
         expect(ready).toMatchObject({ status: 'LOGGED_MODEL_READY', params: [{ key: 'p', value: '1' }], tags: [{ key: 'mlflow.modelVersions', value: '[]' }] });
         expect((await store.searchLoggedModels({ experimentIds: [experiment.experimentId] })).items.map((m) => m.modelId)).toEqual([model.modelId]);
         expect(await codeOf(store.getLoggedModel('m-nope'))).toBe('MODEL_STORE_NOT_FOUND');
+        await store.logLoggedModelParams(model.modelId, [{ key: 'q', value: '2' }]);
+        await store.logLoggedModelParams(model.modelId, [{ key: 'q', value: '2' }]);
+        expect(await codeOf(store.logLoggedModelParams(model.modelId, [{ key: 'q', value: '3' }]))).toBe('MODEL_STORE_PARAM_CHANGED');
+        expect((await store.getLoggedModel(model.modelId)).params).toEqual([
+          { key: 'p', value: '1' },
+          { key: 'q', value: '2' },
+        ]);
       }),
     );
 

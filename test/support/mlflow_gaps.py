@@ -125,6 +125,9 @@ got["searched_logged_model_metrics"] = sorted(
     [m.key, number(m.value)] for found in client.search_logged_models(experiment_ids=[experiment_id], filter_string="name = 'tracked'") for m in found.metrics or []
 )
 got["kept_metrics"] = client.get_logged_model(kept.model_id).metrics
+client.log_model_params(kept.model_id, {"alpha": "0.1", "layers": "3"})
+client.log_model_params(kept.model_id, {"beta": "x"})
+got["logged_model_params"] = sorted(client.get_logged_model(kept.model_id).params.items())
 
 # 5. A multipart upload asked for: the server answers whether it has one, and the file lands either way.
 big = os.path.join(out, "big.bin")

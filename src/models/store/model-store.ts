@@ -105,6 +105,8 @@ export interface ModelStore {
   deleteLoggedModel(modelId: string): Promise<void>;
   updateLoggedModel(modelId: string, change: { status?: LoggedModelStatus }): Promise<LoggedModel>;
   setLoggedModelTags(modelId: string, tags: Tag[]): Promise<void>;
+  /** Params are write-once, as a run's are: the same value again is kept, another is MODEL_STORE_PARAM_CHANGED. */
+  logLoggedModelParams(modelId: string, params: Tag[]): Promise<void>;
   deleteLoggedModelTag(modelId: string, key: string): Promise<void>;
   searchLoggedModels(options: { experimentIds: string[]; maxResults?: number; pageToken?: string }): Promise<Page<LoggedModel>>;
 

@@ -440,6 +440,33 @@ export class SqlModelStore implements ModelStore {
     });
   }
 
+  async logLoggedModelParams(modelId: string, params: Tag[]): Promise<void> {
+    if (params.length > LIMITS.batchParams)
+      throw new AquiferError('MODEL_STORE_INVALID', `At most ${LIMITS.batchParams} params at once`, { value: params.length });
+    for (const param of params) {
+      checkKey(param.key, 'param key');
+      checkValue(param.value, LIMITS.paramValue, `param ${param.key}`);
+    }
+    await this.write(async (tx) => {
+      await requireRow(tx, `SELECT 1 FROM logged_models WHERE model_id = ?`, [modelId], 'logged model', modelId);
+      for (const param of params) {
+        const [existing] = await tx.query<{ value: string }>(`SELECT value FROM logged_model_params WHERE model_id = ? AND key = ?`, [modelId, param.key]);
+        if (existing === undefined)
+          await tx.query(`INSERT INTO logged_model_params (model_id, key, value) VALUES (?, ?, ?)`, [modelId, param.key, param.value]);
+        else if (existing.value !== param.value) {
+          throw new AquiferError(
+            'MODEL_STORE_PARAM_CHANGED',
+            `Param ${param.key} of logged model ${modelId} was already logged as ${JSON.stringify(existing.value)}`,
+            {
+              value: { key: param.key, old: existing.value, new: param.value },
+              hint: 'Parameters are write-once: log the new value under another key, or log another model.',
+            },
+          );
+        }
+      }
+    });
+  }
+
   async deleteLoggedModelTag(modelId: string, key: string): Promise<void> {
     await this.write(async (tx) => {
       await requireRow(tx, `SELECT 1 FROM logged_models WHERE model_id = ?`, [modelId], 'logged model', modelId);

@@ -114,6 +114,10 @@ export const LOGGED_MODEL_ENDPOINTS: MlflowEndpoint[] = [
     },
     'PATCH',
   ),
+  write('logged-models/:model_id/params', 'log params of a logged model (write-once)', async ({ params, fields }, context) => {
+    await (await context.store()).logLoggedModelParams(params['model_id'] as string, tagsFrom(fields, 'params'));
+    return EMPTY;
+  }),
   {
     // The client sends this DELETE without a body (everything is in the path), so it needs no content type.
     ...write(

@@ -131,6 +131,11 @@ describe.runIf(present)('the MLflow Python client through the calls beyond the f
         [1, '0.5', null],
       ],
       multipart_round_trip: true,
+      logged_model_params: [
+        ['alpha', '0.1'],
+        ['beta', 'x'],
+        ['layers', '3'],
+      ],
     });
     expect(theirs['logged_model_metrics']).toEqual([
       ['acc', '0.0', 1, 2, true, true, null, null],
