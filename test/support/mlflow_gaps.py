@@ -56,7 +56,12 @@ kept = client.create_logged_model(experiment_id, name="kept", source_run_id=run_
 client.delete_logged_model_tag(doomed.model_id, "a")
 got["logged_model_tags_after_delete"] = sorted(client.get_logged_model(doomed.model_id).tags.items())
 got["delete_missing_logged_model_tag"] = error_code(lambda: client.delete_logged_model_tag(doomed.model_id, "a"))
+client.create_registered_model(f"{prefix}-doomed")
+doomed_version = client.create_model_version(f"{prefix}-doomed", f"models:/{doomed.model_id}", model_id=doomed.model_id).version
 client.delete_logged_model(doomed.model_id)
+got["download_uri_after_delete"] = client.get_model_version_download_uri(f"{prefix}-doomed", doomed_version).endswith(
+    f"/models/{doomed.model_id}/artifacts"
+)
 got["get_deleted_logged_model"] = error_code(lambda: client.get_logged_model(doomed.model_id))
 got["search_after_delete"] = [m.name for m in client.search_logged_models(experiment_ids=[experiment_id])]
 got["delete_unknown_logged_model"] = error_code(lambda: client.delete_logged_model("m-" + "0" * 32))

@@ -110,7 +110,7 @@ export const LOGGED_MODEL_ENDPOINTS: MlflowEndpoint[] = [
       const store = await context.store();
       const modelId = params['model_id'] as string;
       await store.setLoggedModelTags(modelId, tagsFrom(fields));
-      return { model: loggedModelJson(await store.getLoggedModel(modelId)) };
+      return { model: loggedModelJson(await store.getLoggedModel(modelId, { allowDeleted: true })) };
     },
     'PATCH',
   ),

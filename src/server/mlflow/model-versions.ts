@@ -45,7 +45,8 @@ const LOGGED_MODEL_SOURCE = /^models:\/(m-[^/]+)\/?$/;
 /** Where a version's files are, as an artifact URI the client downloads from. */
 async function downloadUri(store: ModelStore, version: ModelVersion): Promise<string> {
   const modelId = version.modelId ?? LOGGED_MODEL_SOURCE.exec(version.source)?.[1];
-  if (modelId !== undefined && modelId !== null) return (await store.getLoggedModel(modelId)).artifactLocation;
+  // A deleted logged model keeps its files, and MLflow still answers a version's location.
+  if (modelId !== undefined && modelId !== null) return (await store.getLoggedModel(modelId, { allowDeleted: true })).artifactLocation;
   const run = /^runs:\/([^/]+)\/?(.*)$/.exec(version.source);
   if (run !== null) {
     const root = (await store.getRun(run[1] as string)).info.artifactUri;

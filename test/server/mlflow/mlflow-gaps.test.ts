@@ -102,6 +102,7 @@ describe.runIf(present)('the MLflow Python client through the calls beyond the f
       ],
       delete_missing_experiment_tag: 'RESOURCE_DOES_NOT_EXIST',
       get_deleted_logged_model: 'RESOURCE_DOES_NOT_EXIST',
+      download_uri_after_delete: true,
       search_after_delete: ['kept'],
       stages: [
         ['3', 'Production'],
