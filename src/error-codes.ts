@@ -159,6 +159,10 @@ export const ERROR_CODES = {
   MODEL_REQUEST_INVALID: entry(400, 'A predict, infer or feedback body is not of the shape the route accepts.'),
   MODEL_LOG_FAILED: entry(503, "A prediction could not be written to its log in the server's before-response mode, so it was not answered."),
   // models: MLflow API
+  MODEL_ARTIFACT_MULTIPART_UNSUPPORTED: entry(
+    501,
+    'Multipart upload is not supported for the current artifact repository (an artifact is one PUT; the MLflow client falls back to it on this answer).',
+  ),
   // lineage: the log and its HTTP sink
   LINEAGE_SINK_UNREACHABLE: entry(
     503,

@@ -63,11 +63,20 @@ export function runModelStoreContract(name: string, create: () => Promise<ModelS
           ],
           tags: [{ key: 'stage', value: 'a' }],
         });
-        // The same point again (MLflow 3 re-logs it with a model id) is kept once.
-        await store.logBatch(run.info.runId, {
-          metrics: [{ key: 'loss', value: 1, timestamp: 10, step: 0, modelId: 'm-x' }],
-          tags: [{ key: 'stage', value: 'b' }],
-        });
+        // The same point again (MLflow 3 re-logs it with a model id) is kept once in the run, and is the model's metric.
+        const model = await store.createLoggedModel({ experimentId: experiment.experimentId, sourceRunId: run.info.runId });
+        for (let i = 0; i < 2; i++) {
+          await store.logBatch(run.info.runId, {
+            metrics: [{ key: 'loss', value: 1, timestamp: 10, step: 0, modelId: model.modelId }],
+            tags: [{ key: 'stage', value: 'b' }],
+          });
+        }
+        expect((await store.getLoggedModel(model.modelId)).metrics).toEqual([
+          { key: 'loss', value: 1, timestamp: 10, step: 0, modelId: model.modelId, runId: run.info.runId },
+        ]);
+        expect(await codeOf(store.logBatch(run.info.runId, { metrics: [{ key: 'loss', value: 1, timestamp: 10, step: 0, modelId: 'm-x' }] }))).toBe(
+          'MODEL_STORE_NOT_FOUND',
+        );
         await store.logBatch(run.info.runId, { params: [{ key: 'C', value: '1.0' }] });
         expect(await codeOf(store.logBatch(run.info.runId, { params: [{ key: 'C', value: '2.0' }] }))).toBe('MODEL_STORE_PARAM_CHANGED');
         expect((await store.metricHistory(run.info.runId, 'loss')).map((m) => [m.step, m.value])).toEqual([
@@ -137,6 +146,13 @@ export function runModelStoreContract(name: string, create: () => Promise<ModelS
         expect(ready).toMatchObject({ status: 'LOGGED_MODEL_READY', params: [{ key: 'p', value: '1' }], tags: [{ key: 'mlflow.modelVersions', value: '[]' }] });
         expect((await store.searchLoggedModels({ experimentIds: [experiment.experimentId] })).items.map((m) => m.modelId)).toEqual([model.modelId]);
         expect(await codeOf(store.getLoggedModel('m-nope'))).toBe('MODEL_STORE_NOT_FOUND');
+        await store.logLoggedModelParams(model.modelId, [{ key: 'q', value: '2' }]);
+        await store.logLoggedModelParams(model.modelId, [{ key: 'q', value: '2' }]);
+        expect(await codeOf(store.logLoggedModelParams(model.modelId, [{ key: 'q', value: '3' }]))).toBe('MODEL_STORE_PARAM_CHANGED');
+        expect((await store.getLoggedModel(model.modelId)).params).toEqual([
+          { key: 'p', value: '1' },
+          { key: 'q', value: '2' },
+        ]);
       }),
     );
 
@@ -169,6 +185,69 @@ export function runModelStoreContract(name: string, create: () => Promise<ModelS
         await store.deleteRegisteredModel('attrition');
         expect((await store.listRegisteredModels()).items).toEqual([]);
         expect((await store.listModelVersions()).items).toEqual([]);
+      }),
+    );
+
+    it(
+      "keeps NaN and the infinities as MLflow's SQL store does: NaN in the run, ±MAX_VALUE for ±Infinity, 0 for a model's NaN",
+      withStore(async (store) => {
+        const experiment = await store.createExperiment('e');
+        const run = (await store.createRun({ experimentId: experiment.experimentId })).info.runId;
+        const model = await store.createLoggedModel({ experimentId: experiment.experimentId, sourceRunId: run });
+        const odd = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0];
+        await store.logBatch(run, { metrics: odd.map((value, step) => ({ key: 'odd', value, timestamp: 5, step, modelId: model.modelId })) });
+        expect((await store.metricHistory(run, 'odd')).map((m) => m.value)).toEqual([Number.NaN, Number.MAX_VALUE, -Number.MAX_VALUE, 0]);
+        expect((await store.getLoggedModel(model.modelId)).metrics.map((m) => m.value)).toEqual([0, Number.MAX_VALUE, -Number.MAX_VALUE, 0]);
+        // NaN and 0 at one (timestamp, step) are two points; the first logged stays the latest, as MLflow ties go.
+        for (const value of [Number.NaN, 0, Number.NaN]) await store.logBatch(run, { metrics: [{ key: 'tie', value, timestamp: 5, step: 0 }] });
+        expect((await store.metricHistory(run, 'tie')).map((m) => m.value)).toEqual([0, Number.NaN]);
+        expect((await store.getRun(run)).metrics.map((m) => [m.key, m.value])).toEqual([
+          ['odd', 0],
+          ['tie', Number.NaN],
+        ]);
+      }),
+    );
+
+    it(
+      'deletes experiment tags, and logged models (gone from get and search, kept for allowDeleted) and their tags',
+      withStore(async (store) => {
+        const experiment = await store.createExperiment('e', { tags: [{ key: 'a', value: '1' }] });
+        await store.deleteExperimentTag(experiment.experimentId, 'a');
+        expect((await store.getExperiment(experiment.experimentId)).tags).toEqual([]);
+        expect(await codeOf(store.deleteExperimentTag(experiment.experimentId, 'a'))).toBe('MODEL_STORE_NOT_FOUND');
+        expect(await codeOf(store.deleteExperimentTag('999', 'a'))).toBe('MODEL_STORE_NOT_FOUND');
+        const model = await store.createLoggedModel({ experimentId: experiment.experimentId, tags: [{ key: 't', value: 'x' }] });
+        await store.deleteLoggedModelTag(model.modelId, 't');
+        expect(await codeOf(store.deleteLoggedModelTag(model.modelId, 't'))).toBe('MODEL_STORE_NOT_FOUND');
+        await store.deleteLoggedModel(model.modelId);
+        expect(await codeOf(store.getLoggedModel(model.modelId))).toBe('MODEL_STORE_NOT_FOUND');
+        expect((await store.getLoggedModel(model.modelId, { allowDeleted: true })).modelId).toBe(model.modelId);
+        expect((await store.searchLoggedModels({ experimentIds: [experiment.experimentId] })).items).toEqual([]);
+        expect(await codeOf(store.deleteLoggedModel('m-nope'))).toBe('MODEL_STORE_NOT_FOUND');
+        await store.updateExperiment(experiment.experimentId, { lifecycleStage: 'deleted' });
+        await store.setExperimentTag(experiment.experimentId, { key: 'b', value: '2' });
+        expect(await codeOf(store.deleteExperimentTag(experiment.experimentId, 'b'))).toBe('MODEL_STORE_INVALID');
+      }),
+    );
+
+    it(
+      "moves versions between stages, archiving the stage's other versions when asked, and refuses unknown stages",
+      withStore(async (store) => {
+        await store.createRegisteredModel('m');
+        for (let i = 0; i < 3; i++) await store.createModelVersion({ name: 'm', source: `models:/m-${i}` });
+        expect((await store.getModelVersion('m', 1)).currentStage).toBe('None');
+        expect((await store.transitionModelVersionStage('m', 1, 'production')).currentStage).toBe('Production');
+        await store.transitionModelVersionStage('m', 2, 'Production');
+        await store.transitionModelVersionStage('m', 3, 'PRODUCTION', true);
+        expect((await store.listModelVersions({ names: ['m'] })).items.map((v) => [v.version, v.currentStage])).toEqual([
+          [3, 'Production'],
+          [2, 'Archived'],
+          [1, 'Archived'],
+        ]);
+        expect(await codeOf(store.transitionModelVersionStage('m', 1, 'Bogus'))).toBe('MODEL_STORE_INVALID');
+        expect(await codeOf(store.transitionModelVersionStage('m', 1, 'None', true))).toBe('MODEL_STORE_INVALID');
+        expect(await codeOf(store.transitionModelVersionStage('m', 9, 'Staging'))).toBe('MODEL_STORE_NOT_FOUND');
+        expect(await codeOf(store.transitionModelVersionStage('nope', 1, 'Staging'))).toBe('MODEL_STORE_NOT_FOUND');
       }),
     );
 

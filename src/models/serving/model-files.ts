@@ -12,7 +12,8 @@ import type { ModelVersion } from '../store/types.js';
 export async function versionArtifactFolder(store: ModelStore, version: ModelVersion): Promise<string> {
   const source = version.source;
   const modelId = version.modelId ?? (source.startsWith('models:/m-') ? source.slice('models:/'.length) : undefined);
-  if (modelId !== undefined) return artifactPath((await store.getLoggedModel(modelId)).artifactLocation);
+  // A version outlives a deleted logged model: its files stay, as in MLflow.
+  if (modelId !== undefined) return artifactPath((await store.getLoggedModel(modelId, { allowDeleted: true })).artifactLocation);
   const run = /^runs:\/([^/]+)\/?(.*)$/.exec(source);
   if (run !== null) {
     const root = artifactPath((await store.getRun(run[1] as string)).info.artifactUri);

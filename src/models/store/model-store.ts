@@ -74,6 +74,8 @@ export interface ModelStore {
   findExperiment(name: string): Promise<Experiment | undefined>;
   listExperiments(options?: { view?: 'active' | 'deleted' | 'all' }): Promise<Experiment[]>;
   setExperimentTag(experimentId: string, tag: Tag): Promise<void>;
+  /** NOT_FOUND when the experiment has no such tag; a deleted experiment's tags cannot change. */
+  deleteExperimentTag(experimentId: string, key: string): Promise<void>;
   updateExperiment(experimentId: string, change: { name?: string; lifecycleStage?: 'active' | 'deleted' }): Promise<void>;
 
   createRun(options: CreateRunOptions): Promise<Run>;
@@ -83,7 +85,10 @@ export interface ModelStore {
   /**
    * Params, metrics and tags in one transaction. A param already logged with another value
    * is MODEL_STORE_PARAM_CHANGED (MLflow's INVALID_PARAMETER_VALUE); the same metric point
-   * (key, timestamp, step, value) logged again is kept once, as MLflow keeps it.
+   * (key, timestamp, step, value) logged again is kept once, as MLflow keeps it. A point with
+   * a `modelId` is also one of that logged model's metrics. As in MLflow's SQL store, NaN is
+   * kept as NaN in the run's history but ±Infinity becomes ±Number.MAX_VALUE, and a model's
+   * metric keeps NaN as 0.
    */
   logBatch(runId: string, batch: LogBatch): Promise<void>;
   deleteRunTag(runId: string, key: string): Promise<void>;
@@ -94,9 +99,14 @@ export interface ModelStore {
   searchRuns(options: SearchRunsOptions): Promise<Page<Run>>;
 
   createLoggedModel(options: CreateLoggedModelOptions): Promise<LoggedModel>;
-  getLoggedModel(modelId: string): Promise<LoggedModel>;
+  /** A deleted logged model is NOT_FOUND unless `allowDeleted`. */
+  getLoggedModel(modelId: string, options?: { allowDeleted?: boolean }): Promise<LoggedModel>;
+  /** Marks the model deleted (MLflow's soft delete): gone from get and search, its files kept. */
+  deleteLoggedModel(modelId: string): Promise<void>;
   updateLoggedModel(modelId: string, change: { status?: LoggedModelStatus }): Promise<LoggedModel>;
   setLoggedModelTags(modelId: string, tags: Tag[]): Promise<void>;
+  /** Params are write-once, as a run's are: the same value again is kept, another is MODEL_STORE_PARAM_CHANGED. */
+  logLoggedModelParams(modelId: string, params: Tag[]): Promise<void>;
   deleteLoggedModelTag(modelId: string, key: string): Promise<void>;
   searchLoggedModels(options: { experimentIds: string[]; maxResults?: number; pageToken?: string }): Promise<Page<LoggedModel>>;
 
@@ -117,6 +127,11 @@ export interface ModelStore {
   /** Every version of the named models (all models when `names` is absent), newest first. */
   listModelVersions(options?: { names?: string[]; maxResults?: number; pageToken?: string }): Promise<Page<ModelVersion>>;
   updateModelVersion(name: string, version: number, change: { description?: string }): Promise<ModelVersion>;
+  /**
+   * MLflow's deprecated stage transition, to a stage named in any case (`staging`). `archiveExisting` moves the model's other versions in
+   * that stage to Archived, and is only for Staging and Production (MODEL_STORE_INVALID otherwise).
+   */
+  transitionModelVersionStage(name: string, version: number, stage: string, archiveExisting?: boolean): Promise<ModelVersion>;
   deleteModelVersion(name: string, version: number): Promise<void>;
   setModelVersionTag(name: string, version: number, tag: Tag): Promise<void>;
   deleteModelVersionTag(name: string, version: number, key: string): Promise<void>;

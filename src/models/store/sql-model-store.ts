@@ -9,7 +9,8 @@ import type {
   SearchRunsOptions,
   UpdateRunOptions,
 } from './model-store.js';
-import { SCHEMA } from './schema.js';
+import { modelMetricOf, runMetricOf, storedValue } from './metric-rows.js';
+import { MIGRATIONS, SCHEMA, SCHEMA_VERSION } from './schema.js';
 import type { SqlDatabase, SqlExecutor } from './sql-database.js';
 import { checkKey, checkName, checkValue, LIMITS } from './store-limits.js';
 import type {
@@ -20,6 +21,7 @@ import type {
   LoggedModelStatus,
   Metric,
   ModelOutput,
+  ModelStage,
   ModelVersion,
   Page,
   RegisteredModel,
@@ -47,6 +49,7 @@ export class SqlModelStore implements ModelStore {
     try {
       await db.transaction(async (tx) => {
         for (const statement of SCHEMA) await tx.query(statement);
+        await migrate(tx);
         const now = Date.now();
         await tx.query(
           `INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time)
@@ -113,6 +116,22 @@ export class SqlModelStore implements ModelStore {
     await this.write(async (tx) => {
       await requireRow(tx, `SELECT 1 FROM experiments WHERE experiment_id = ?`, [id], 'experiment', experimentId);
       await upsert(tx, 'experiment_tags', ['experiment_id', 'key'], [id, checked?.key], checked?.value);
+    });
+  }
+
+  async deleteExperimentTag(experimentId: string, key: string): Promise<void> {
+    const id = experimentNumber(experimentId);
+    await this.write(async (tx) => {
+      const [row] = await tx.query<{ lifecycle_stage: string }>(`SELECT lifecycle_stage FROM experiments WHERE experiment_id = ?`, [id]);
+      if (row === undefined) throw notFound('experiment', experimentId);
+      if (row.lifecycle_stage !== 'active') {
+        throw new AquiferError('MODEL_STORE_INVALID', `Experiment ${experimentId} is deleted; its tags cannot change`, {
+          value: experimentId,
+          hint: 'Restore the experiment first.',
+        });
+      }
+      await requireRow(tx, `SELECT 1 FROM experiment_tags WHERE experiment_id = ? AND key = ?`, [id, key], 'experiment tag', key);
+      await tx.query(`DELETE FROM experiment_tags WHERE experiment_id = ? AND key = ?`, [id, key]);
     });
   }
 
@@ -239,12 +258,7 @@ export class SqlModelStore implements ModelStore {
           });
         }
       }
-      for (const metric of metrics) {
-        await tx.query(
-          `INSERT INTO run_metrics (run_id, key, value, timestamp, step, model_id) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, key, timestamp, step, value) DO NOTHING`,
-          [runId, metric.key, metric.value, metric.timestamp, metric.step, metric.modelId ?? null],
-        );
-      }
+      for (const metric of metrics) await logMetric(tx, runId, metric);
       for (const tag of tags) {
         await upsert(tx, 'run_tags', ['run_id', 'key'], [runId, tag.key], tag.value);
         if (tag.key === 'mlflow.runName') await tx.query(`UPDATE runs SET run_name = ? WHERE run_id = ?`, [tag.value, runId]);
@@ -262,10 +276,14 @@ export class SqlModelStore implements ModelStore {
 
   async metricHistory(runId: string, key: string): Promise<Metric[]> {
     await this.getRun(runId);
+    // MLflow's order: by timestamp, step and value (NaN as its stored 0, before a real 0).
     const rows = await this.read((db) =>
-      db.query(`SELECT key, value, timestamp, step, model_id FROM run_metrics WHERE run_id = ? AND key = ? ORDER BY step, timestamp, value`, [runId, key]),
+      db.query(`SELECT key, value, is_nan, timestamp, step FROM run_metric_points WHERE run_id = ? AND key = ? ORDER BY timestamp, step, value, is_nan`, [
+        runId,
+        key,
+      ]),
     );
-    return rows.map(metricOf);
+    return rows.map(runMetricOf);
   }
 
   async logInputs(runId: string, inputs: DatasetInput[]): Promise<void> {
@@ -326,7 +344,7 @@ export class SqlModelStore implements ModelStore {
       Promise.all([
         db.query(`SELECT run_id, key, value FROM run_params WHERE run_id IN (${marks}) ORDER BY key`, ids),
         db.query(`SELECT run_id, key, value FROM run_tags WHERE run_id IN (${marks}) ORDER BY key`, ids),
-        db.query(`SELECT run_id, key, value, timestamp, step, model_id FROM run_metrics WHERE run_id IN (${marks})`, ids),
+        db.query(`SELECT run_id, key, value, is_nan, timestamp, step FROM run_latest_metrics WHERE run_id IN (${marks}) ORDER BY key`, ids),
         db.query(`SELECT run_id, dataset, tags FROM run_inputs WHERE run_id IN (${marks}) ORDER BY position`, ids),
         db.query(`SELECT run_id, model_id, step FROM run_outputs WHERE run_id IN (${marks}) ORDER BY model_id`, ids),
       ]),
@@ -348,7 +366,7 @@ export class SqlModelStore implements ModelStore {
         },
         params: of(params, id).map(plainTag),
         tags: of(tags, id).map(plainTag),
-        metrics: latestMetrics(of(metrics, id).map(metricOf)),
+        metrics: of(metrics, id).map(runMetricOf),
         inputs: of(inputs, id).map((r) => ({ dataset: JSON.parse(str(r['dataset'])), tags: JSON.parse(str(r['tags'])) }) as DatasetInput),
         outputs: of(outputs, id).map((r) => ({ modelId: str(r['model_id']), step: num(r['step']) })),
       };
@@ -387,10 +405,18 @@ export class SqlModelStore implements ModelStore {
     return this.getLoggedModel(modelId);
   }
 
-  async getLoggedModel(modelId: string): Promise<LoggedModel> {
-    const [row] = await this.read((db) => db.query(`SELECT * FROM logged_models WHERE model_id = ?`, [modelId]));
+  async getLoggedModel(modelId: string, options: { allowDeleted?: boolean } = {}): Promise<LoggedModel> {
+    const live = options.allowDeleted === true ? '' : ` AND lifecycle_stage = 'active'`;
+    const [row] = await this.read((db) => db.query(`SELECT * FROM logged_models WHERE model_id = ?${live}`, [modelId]));
     if (row === undefined) throw notFound('logged model', modelId);
     return this.loggedModel(row);
+  }
+
+  async deleteLoggedModel(modelId: string): Promise<void> {
+    await this.write(async (tx) => {
+      await requireRow(tx, `SELECT 1 FROM logged_models WHERE model_id = ?`, [modelId], 'logged model', modelId);
+      await tx.query(`UPDATE logged_models SET lifecycle_stage = 'deleted', last_updated_time = ? WHERE model_id = ?`, [Date.now(), modelId]);
+    });
   }
 
   async updateLoggedModel(modelId: string, change: { status?: LoggedModelStatus }): Promise<LoggedModel> {
@@ -403,7 +429,7 @@ export class SqlModelStore implements ModelStore {
         await tx.query(`UPDATE logged_models SET status = ?, last_updated_time = ? WHERE model_id = ?`, [change.status, Date.now(), modelId]);
       }
     });
-    return this.getLoggedModel(modelId);
+    return this.getLoggedModel(modelId, { allowDeleted: true });
   }
 
   async setLoggedModelTags(modelId: string, tags: Tag[]): Promise<void> {
@@ -414,8 +440,36 @@ export class SqlModelStore implements ModelStore {
     });
   }
 
+  async logLoggedModelParams(modelId: string, params: Tag[]): Promise<void> {
+    if (params.length > LIMITS.batchParams)
+      throw new AquiferError('MODEL_STORE_INVALID', `At most ${LIMITS.batchParams} params at once`, { value: params.length });
+    for (const param of params) {
+      checkKey(param.key, 'param key');
+      checkValue(param.value, LIMITS.paramValue, `param ${param.key}`);
+    }
+    await this.write(async (tx) => {
+      await requireRow(tx, `SELECT 1 FROM logged_models WHERE model_id = ?`, [modelId], 'logged model', modelId);
+      for (const param of params) {
+        const [existing] = await tx.query<{ value: string }>(`SELECT value FROM logged_model_params WHERE model_id = ? AND key = ?`, [modelId, param.key]);
+        if (existing === undefined)
+          await tx.query(`INSERT INTO logged_model_params (model_id, key, value) VALUES (?, ?, ?)`, [modelId, param.key, param.value]);
+        else if (existing.value !== param.value) {
+          throw new AquiferError(
+            'MODEL_STORE_PARAM_CHANGED',
+            `Param ${param.key} of logged model ${modelId} was already logged as ${JSON.stringify(existing.value)}`,
+            {
+              value: { key: param.key, old: existing.value, new: param.value },
+              hint: 'Parameters are write-once: log the new value under another key, or log another model.',
+            },
+          );
+        }
+      }
+    });
+  }
+
   async deleteLoggedModelTag(modelId: string, key: string): Promise<void> {
     await this.write(async (tx) => {
+      await requireRow(tx, `SELECT 1 FROM logged_models WHERE model_id = ?`, [modelId], 'logged model', modelId);
       await requireRow(tx, `SELECT 1 FROM logged_model_tags WHERE model_id = ? AND key = ?`, [modelId, key], 'logged model tag', key);
       await tx.query(`DELETE FROM logged_model_tags WHERE model_id = ? AND key = ?`, [modelId, key]);
     });
@@ -426,21 +480,22 @@ export class SqlModelStore implements ModelStore {
     if (ids.length === 0) return { items: [] };
     const { offset, limit } = paging(options.pageToken, options.maxResults);
     const rows = await this.read((db) =>
-      db.query(`SELECT * FROM logged_models WHERE experiment_id IN (${ids.map(() => '?').join(', ')}) ORDER BY creation_time DESC, model_id LIMIT ? OFFSET ?`, [
-        ...ids,
-        limit + 1,
-        offset,
-      ]),
+      db.query(
+        `SELECT * FROM logged_models WHERE experiment_id IN (${ids.map(() => '?').join(', ')}) AND lifecycle_stage = 'active'
+         ORDER BY creation_time DESC, model_id LIMIT ? OFFSET ?`,
+        [...ids, limit + 1, offset],
+      ),
     );
     return page(await Promise.all(rows.slice(0, limit).map((r) => this.loggedModel(r))), rows.length > limit, offset + limit);
   }
 
   private async loggedModel(row: Row): Promise<LoggedModel> {
     const id = str(row['model_id']);
-    const [params, tags] = await this.read((db) =>
+    const [params, tags, metrics] = await this.read((db) =>
       Promise.all([
         db.query<Tag>(`SELECT key, value FROM logged_model_params WHERE model_id = ? ORDER BY key`, [id]),
         db.query<Tag>(`SELECT key, value FROM logged_model_tags WHERE model_id = ? ORDER BY key`, [id]),
+        db.query(`SELECT * FROM logged_model_metrics WHERE model_id = ? ORDER BY key, step, timestamp, run_id`, [id]),
       ]),
     );
     return {
@@ -455,6 +510,7 @@ export class SqlModelStore implements ModelStore {
       lastUpdatedTime: num(row['last_updated_time']),
       params: params.map(plainTag),
       tags: tags.map(plainTag),
+      metrics: metrics.map(modelMetricOf),
     };
   }
 
@@ -641,6 +697,35 @@ export class SqlModelStore implements ModelStore {
     return this.getModelVersion(name, version);
   }
 
+  async transitionModelVersionStage(name: string, version: number, stage: string, archiveExisting = false): Promise<ModelVersion> {
+    const canonical = canonicalStage(stage);
+    if (archiveExisting && canonical !== 'Staging' && canonical !== 'Production') {
+      throw new AquiferError('MODEL_STORE_INVALID', `Versions cannot be archived on a transition to ${canonical}, only to Staging or Production`, {
+        value: stage,
+        hint: 'Leave archive_existing_versions false, or transition to Staging or Production.',
+      });
+    }
+    await this.write(async (tx) => {
+      await lockModel(tx, name);
+      await requireRow(
+        tx,
+        `SELECT 1 FROM model_versions WHERE name = ? AND version = ? AND status <> '${DELETED}'`,
+        [name, version],
+        'model version',
+        `${name}/${version}`,
+      );
+      const now = Date.now();
+      if (archiveExisting) {
+        await tx.query(
+          `UPDATE model_versions SET current_stage = 'Archived', last_updated_time = ? WHERE name = ? AND version <> ? AND current_stage = ? AND status <> '${DELETED}'`,
+          [now, name, version, canonical],
+        );
+      }
+      await tx.query(`UPDATE model_versions SET current_stage = ?, last_updated_time = ? WHERE name = ? AND version = ?`, [canonical, now, name, version]);
+    });
+    return this.getModelVersion(name, version);
+  }
+
   async deleteModelVersion(name: string, version: number): Promise<void> {
     await this.write(async (tx) => {
       await lockModel(tx, name);
@@ -703,6 +788,7 @@ export class SqlModelStore implements ModelStore {
           runId: row['run_id'] === null || row['run_id'] === undefined ? null : str(row['run_id']),
           modelId: row['model_id'] === null || row['model_id'] === undefined ? null : str(row['model_id']),
           status: str(row['status']) as ModelVersion['status'],
+          currentStage: str(row['current_stage']) as ModelStage,
           description: str(row['description']),
           creationTime: num(row['creation_time']),
           lastUpdatedTime: num(row['last_updated_time']),
@@ -730,6 +816,43 @@ export class SqlModelStore implements ModelStore {
       throw storeFailed(error);
     }
   }
+}
+
+/**
+ * One point into the run's history and latest value, and, when it names a logged model, into
+ * that model's metrics (an unknown model is NOT_FOUND: MLflow's foreign key refuses it too).
+ */
+async function logMetric(tx: SqlExecutor, runId: string, metric: Metric): Promise<void> {
+  const { value, isNan } = storedValue(metric.value);
+  const point = [runId, metric.key, value, isNan, metric.timestamp, metric.step];
+  await tx.query(
+    `INSERT INTO run_metric_points (run_id, key, value, is_nan, timestamp, step) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (run_id, key, timestamp, step, value, is_nan) DO NOTHING`,
+    point,
+  );
+  await tx.query(
+    `INSERT INTO run_latest_metrics (run_id, key, value, is_nan, timestamp, step) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, is_nan = excluded.is_nan, timestamp = excluded.timestamp, step = excluded.step
+     WHERE (excluded.step, excluded.timestamp, excluded.value) > (run_latest_metrics.step, run_latest_metrics.timestamp, run_latest_metrics.value)`,
+    point,
+  );
+  if (metric.modelId === undefined) return;
+  await requireRow(tx, `SELECT 1 FROM logged_models WHERE model_id = ?`, [metric.modelId], 'logged model', metric.modelId);
+  await tx.query(
+    `INSERT INTO logged_model_metrics (model_id, key, value, timestamp, step, run_id, dataset_name, dataset_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (model_id, key, timestamp, step, run_id) DO NOTHING`,
+    [metric.modelId, metric.key, value, metric.timestamp, metric.step, runId, metric.datasetName ?? null, metric.datasetDigest ?? null],
+  );
+}
+
+/** Brings an older store's layout up to SCHEMA_VERSION, each step once (the UPDATE locks the row on PostgreSQL). */
+async function migrate(tx: SqlExecutor): Promise<void> {
+  const [row] = await tx.query<{ value: number }>(`UPDATE aquifer_counters SET value = value WHERE name = 'schema_version' RETURNING value`);
+  const from = num(row?.value ?? SCHEMA_VERSION);
+  for (let version = from + 1; version <= SCHEMA_VERSION; version++) {
+    for (const statement of MIGRATIONS[version] ?? []) await tx.query(statement);
+  }
+  if (from < SCHEMA_VERSION) await tx.query(`UPDATE aquifer_counters SET value = ? WHERE name = 'schema_version'`, [SCHEMA_VERSION]);
 }
 
 function storeFailed(error: unknown): Error {
@@ -806,7 +929,8 @@ function checkTags(tags: Tag[]): Tag[] {
 
 function checkMetric(metric: Metric): void {
   checkKey(metric.key, 'metric key');
-  if (typeof metric.value !== 'number' || Number.isNaN(metric.value)) {
+  // NaN and the infinities are values, as in MLflow (kept as its SQL store keeps them, see storedValue).
+  if (typeof metric.value !== 'number') {
     throw new AquiferError('MODEL_STORE_INVALID', `Metric ${metric.key} has no numeric value`, { value: metric.key, hint: 'Log a number.' });
   }
   if (!Number.isSafeInteger(metric.timestamp) || !Number.isSafeInteger(metric.step)) {
@@ -826,6 +950,16 @@ function checkStatus(status: RunStatus): RunStatus {
   return status;
 }
 
+function canonicalStage(stage: string): ModelStage {
+  const found = (['None', 'Staging', 'Production', 'Archived'] as const).find((s) => s.toLowerCase() === stage.toLowerCase());
+  if (found === undefined) {
+    throw new AquiferError('MODEL_STORE_INVALID', `Invalid Model Version stage: ${stage}. Value must be one of None, Staging, Production, Archived.`, {
+      value: stage,
+    });
+  }
+  return found;
+}
+
 function checkAlias(alias: string): void {
   // MLflow refuses aliases that would read as versions ("v3", "3") and "latest".
   checkName(alias, 'alias');
@@ -839,28 +973,6 @@ function checkAlias(alias: string): void {
 
 function plainTag(row: Tag | Row): Tag {
   return { key: str(row['key' as keyof typeof row]), value: str(row['value' as keyof typeof row]) };
-}
-
-function metricOf(row: Row): Metric {
-  const modelId = row['model_id'];
-  return {
-    key: str(row['key']),
-    value: num(row['value']),
-    timestamp: num(row['timestamp']),
-    step: num(row['step']),
-    ...(modelId === null || modelId === undefined ? {} : { modelId: str(modelId) }),
-  };
-}
-
-/** The latest point of each key, as MLflow picks it: the greatest (step, timestamp, value). */
-function latestMetrics(points: Metric[]): Metric[] {
-  const latest = new Map<string, Metric>();
-  for (const p of points) {
-    const q = latest.get(p.key);
-    if (q === undefined || p.step > q.step || (p.step === q.step && (p.timestamp > q.timestamp || (p.timestamp === q.timestamp && p.value > q.value))))
-      latest.set(p.key, p);
-  }
-  return [...latest.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 function paging(pageToken: string | undefined, maxResults: number | undefined): { offset: number; limit: number } {

@@ -8,6 +8,8 @@
 
 export type LifecycleStage = 'active' | 'deleted';
 export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
+/** MLflow's model version stages (deprecated there, still served). */
+export type ModelStage = 'None' | 'Staging' | 'Production' | 'Archived';
 export type LoggedModelStatus = 'LOGGED_MODEL_PENDING' | 'LOGGED_MODEL_READY' | 'LOGGED_MODEL_UPLOAD_FAILED';
 
 export interface Tag {
@@ -42,8 +44,13 @@ export interface Metric {
   value: number;
   timestamp: number;
   step: number;
-  /** The logged model the point was reported for (MLflow 3). */
+  /** The logged model the point was reported for (MLflow 3): kept with the model's metrics, not the run's. */
   modelId?: string;
+  /** The dataset a model's metric was computed on (MLflow 3), kept with the model's metrics. */
+  datasetName?: string;
+  datasetDigest?: string;
+  /** The run that logged a logged model's metric. */
+  runId?: string;
 }
 
 /** A dataset a run read, as MLflow's log-inputs describes it. */
@@ -88,6 +95,8 @@ export interface LoggedModel {
   lastUpdatedTime: number;
   params: Tag[];
   tags: Tag[];
+  /** The points logged for the model (with `model_id`), as MLflow keeps them: NaN as 0, infinities as ±max double. */
+  metrics: Metric[];
 }
 
 export interface RegisteredModel {
@@ -108,6 +117,8 @@ export interface ModelVersion {
   runId: string | null;
   modelId: string | null;
   status: 'READY' | 'PENDING_REGISTRATION' | 'FAILED_REGISTRATION';
+  /** MLflow's deprecated stage, still served: `None` until a transition moves it. */
+  currentStage: ModelStage;
   description: string;
   creationTime: number;
   lastUpdatedTime: number;

@@ -1,3 +1,4 @@
+import { AquiferError } from '../../errors.js';
 import { checkArtifactPath } from '../../models/index.js';
 import { EMPTY, type MlflowEndpoint } from './endpoint.js';
 
@@ -44,6 +45,22 @@ export const ARTIFACT_ENDPOINTS: MlflowEndpoint[] = [
       return EMPTY;
     },
   },
+  ...(['create', 'complete', 'abort'] as const).map((step): MlflowEndpoint => ({
+    method: 'POST',
+    path: `/api/2.0/mlflow-artifacts/mpu/${step}/*path`,
+    role: 'writer',
+    body: 'json',
+    summary: `multipart upload ${step}: 501 NOT_IMPLEMENTED, as MLflow answers for a local artifact store (the client then PUTs the file)`,
+    handle: ({ params }) => {
+      // The path is checked as an upload's would be, so a bad path is still a 400.
+      checkArtifactPath(params['path'] as string);
+      return Promise.reject(
+        new AquiferError('MODEL_ARTIFACT_MULTIPART_UNSUPPORTED', 'Multipart upload is not supported for the current artifact repository', {
+          hint: 'Upload the file with one PUT (raise server.limits.bodyBytes for large files).',
+        }),
+      );
+    },
+  })),
   {
     method: 'GET',
     path: '/api/3.0/mlflow/server-info',

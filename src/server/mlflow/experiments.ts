@@ -93,6 +93,10 @@ export const EXPERIMENT_ENDPOINTS: MlflowEndpoint[] = [
     await (await context.store()).updateExperiment(fields.string('experiment_id'), { name: fields.string('new_name') });
     return EMPTY;
   }),
+  write('experiments/delete-experiment-tag', 'delete a tag of an experiment', async ({ fields }, context) => {
+    await (await context.store()).deleteExperimentTag(fields.string('experiment_id'), fields.string('key'));
+    return EMPTY;
+  }),
   write('experiments/set-experiment-tag', 'set a tag on an experiment', async ({ fields }, context) => {
     await (await context.store()).setExperimentTag(fields.string('experiment_id'), { key: fields.string('key'), value: fields.optString('value') ?? '' });
     return EMPTY;

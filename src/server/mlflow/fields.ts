@@ -64,6 +64,15 @@ export class Fields {
     return value;
   }
 
+  /** A bool: JSON true/false, or "true"/"false" in a query. */
+  optBool(name: string): boolean | undefined {
+    const value = this.values[name];
+    if (value === undefined || value === null || value === '') return undefined;
+    if (value === true || value === 'true') return true;
+    if (value === false || value === 'false') return false;
+    throw invalid(`Invalid value ${JSON.stringify(value)} for parameter '${name}' supplied: it must be a boolean.`, name);
+  }
+
   /** A double; proto3 JSON spells the special values "NaN", "Infinity" and "-Infinity". */
   double(name: string): number {
     const value = this.values[name];

@@ -72,9 +72,26 @@ export const LOGGED_MODEL_ENDPOINTS: MlflowEndpoint[] = [
     );
     return { models: page.items.map(loggedModelJson), ...(page.nextPageToken === undefined ? {} : { next_page_token: page.nextPageToken }) };
   }),
-  get('logged-models/:model_id', 'a logged model', async ({ params }, context) => ({
-    model: loggedModelJson(await (await context.store()).getLoggedModel(params['model_id'] as string)),
-  })),
+  get(
+    'logged-models/:model_id',
+    'a logged model with its params, tags and metrics (?allow_deleted=true for a deleted one)',
+    async ({ params, fields }, context) => ({
+      model: loggedModelJson(
+        await (
+          await context.store()
+        ).getLoggedModel(params['model_id'] as string, { allowDeleted: fields.optString('allow_deleted')?.toLowerCase() === 'true' }),
+      ),
+    }),
+  ),
+  write(
+    'logged-models/:model_id',
+    'delete a logged model (gone from get and search; its files stay)',
+    async ({ params }, context) => {
+      await (await context.store()).deleteLoggedModel(params['model_id'] as string);
+      return EMPTY;
+    },
+    'DELETE',
+  ),
   write(
     'logged-models/:model_id',
     'finalize a logged model (status LOGGED_MODEL_READY once its files are up)',
@@ -93,17 +110,25 @@ export const LOGGED_MODEL_ENDPOINTS: MlflowEndpoint[] = [
       const store = await context.store();
       const modelId = params['model_id'] as string;
       await store.setLoggedModelTags(modelId, tagsFrom(fields));
-      return { model: loggedModelJson(await store.getLoggedModel(modelId)) };
+      return { model: loggedModelJson(await store.getLoggedModel(modelId, { allowDeleted: true })) };
     },
     'PATCH',
   ),
-  write(
-    'logged-models/:model_id/tags/:tag_key',
-    'delete a tag of a logged model',
-    async ({ params }, context) => {
-      await (await context.store()).deleteLoggedModelTag(params['model_id'] as string, params['tag_key'] as string);
-      return EMPTY;
-    },
-    'DELETE',
-  ),
+  write('logged-models/:model_id/params', 'log params of a logged model (write-once)', async ({ params, fields }, context) => {
+    await (await context.store()).logLoggedModelParams(params['model_id'] as string, tagsFrom(fields, 'params'));
+    return EMPTY;
+  }),
+  {
+    // The client sends this DELETE without a body (everything is in the path), so it needs no content type.
+    ...write(
+      'logged-models/:model_id/tags/:tag_key',
+      'delete a tag of a logged model',
+      async ({ params }, context) => {
+        await (await context.store()).deleteLoggedModelTag(params['model_id'] as string, params['tag_key'] as string);
+        return EMPTY;
+      },
+      'DELETE',
+    ),
+    body: 'none',
+  },
 ];

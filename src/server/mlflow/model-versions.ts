@@ -45,7 +45,8 @@ const LOGGED_MODEL_SOURCE = /^models:\/(m-[^/]+)\/?$/;
 /** Where a version's files are, as an artifact URI the client downloads from. */
 async function downloadUri(store: ModelStore, version: ModelVersion): Promise<string> {
   const modelId = version.modelId ?? LOGGED_MODEL_SOURCE.exec(version.source)?.[1];
-  if (modelId !== undefined && modelId !== null) return (await store.getLoggedModel(modelId)).artifactLocation;
+  // A deleted logged model keeps its files, and MLflow still answers a version's location.
+  if (modelId !== undefined && modelId !== null) return (await store.getLoggedModel(modelId, { allowDeleted: true })).artifactLocation;
   const run = /^runs:\/([^/]+)\/?(.*)$/.exec(version.source);
   if (run !== null) {
     const root = (await store.getRun(run[1] as string)).info.artifactUri;
@@ -110,6 +111,17 @@ export const MODEL_VERSION_ENDPOINTS: MlflowEndpoint[] = [
     'PATCH',
   ),
   write(
+    'model-versions/transition-stage',
+    "move a version to a stage (MLflow's deprecated stages; archive_existing_versions)",
+    async ({ fields }, context) => ({
+      model_version: modelVersionJson(
+        await (
+          await context.store()
+        ).transitionModelVersionStage(fields.string('name'), versionFrom(fields), fields.string('stage'), fields.optBool('archive_existing_versions') ?? false),
+      ),
+    }),
+  ),
+  write(
     'model-versions/delete',
     'delete a model version',
     async ({ fields }, context) => {
@@ -131,7 +143,8 @@ export const MODEL_VERSION_ENDPOINTS: MlflowEndpoint[] = [
       versions.filter((v) => matches(filter, versionValue(v))),
       orderBy,
       versionValue,
-      (a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : b.version - a.version),
+      // MLflow's default: last updated first, then name, then newest version.
+      (a, b) => b.lastUpdatedTime - a.lastUpdatedTime || (a.name < b.name ? -1 : a.name > b.name ? 1 : b.version - a.version),
     );
     const page = pageOf(sorted, maxResults, fields.optString('page_token'));
     return { model_versions: page.items.map(modelVersionJson), ...(page.nextPageToken === undefined ? {} : { next_page_token: page.nextPageToken }) };

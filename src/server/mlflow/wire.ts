@@ -51,14 +51,24 @@ export function runInfoJson(info: RunInfo): Json {
   });
 }
 
-export function metricJson(m: Metric, runId?: string): Json {
-  return compact({ key: m.key, value: double(m.value), timestamp: m.timestamp, step: m.step, model_id: m.modelId, run_id: runId });
+/** A metric in proto field order; a run's points carry only key, value, timestamp and step, as MLflow's do. */
+export function metricJson(m: Metric): Json {
+  return compact({
+    key: m.key,
+    value: double(m.value),
+    timestamp: m.timestamp,
+    step: m.step,
+    dataset_name: m.datasetName,
+    dataset_digest: m.datasetDigest,
+    model_id: m.modelId,
+    run_id: m.runId,
+  });
 }
 
 export function runJson(run: Run): Json {
   return {
     info: runInfoJson(run.info),
-    data: compact({ metrics: run.metrics.map((m) => metricJson(m)), params: tagsJson(run.params), tags: tagsJson(run.tags) }),
+    data: compact({ metrics: run.metrics.map(metricJson), params: tagsJson(run.params), tags: tagsJson(run.tags) }),
     inputs: compact({
       dataset_inputs: run.inputs.map((input) => ({
         tags: tagsJson(input.tags),
@@ -90,7 +100,7 @@ export function loggedModelJson(m: LoggedModel): Json {
       source_run_id: m.sourceRunId ?? undefined,
       tags: tagsJson(m.tags),
     }),
-    data: compact({ params: tagsJson(m.params) }),
+    data: compact({ params: tagsJson(m.params), metrics: m.metrics.map(metricJson) }),
   };
 }
 
@@ -100,8 +110,7 @@ export function modelVersionJson(v: ModelVersion): Json {
     version: String(v.version),
     creation_timestamp: v.creationTime,
     last_updated_timestamp: v.lastUpdatedTime,
-    // Stages are deprecated in MLflow; every version stays in "None", as a fresh MLflow registry's do.
-    current_stage: 'None',
+    current_stage: v.currentStage,
     description: v.description,
     source: v.source,
     run_id: v.runId ?? undefined,
@@ -133,12 +142,16 @@ export function tagsFrom(fields: Fields, name = 'tags'): Tag[] {
 
 export function metricFrom(f: Fields, now: number): Metric {
   const modelId = f.optString('model_id');
+  const datasetName = f.optString('dataset_name');
+  const datasetDigest = f.optString('dataset_digest');
   return {
     key: f.string('key'),
     value: f.double('value'),
     timestamp: f.optInt('timestamp') ?? now,
     step: f.optInt('step') ?? 0,
     ...(modelId === undefined || modelId === '' ? {} : { modelId }),
+    ...(datasetName === undefined || datasetName === '' ? {} : { datasetName }),
+    ...(datasetDigest === undefined || datasetDigest === '' ? {} : { datasetDigest }),
   };
 }
 

@@ -144,6 +144,27 @@ describe('the MLflow artifact proxy', () => {
     }
   });
 
+  it("answers a multipart upload with MLflow's 501 NOT_IMPLEMENTED for a local store, to writers only, after checking the path", async () => {
+    const mpu = (step: string, artifact: string, token: string) =>
+      rawRequest(fixture.server.url, {
+        path: `/api/2.0/mlflow-artifacts/mpu/${step}/${artifact}`,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ path: '/tmp/big.bin', num_parts: 2, upload_id: 'u' }),
+      });
+    for (const step of ['create', 'complete', 'abort']) {
+      const answer = await mpu(step, '1/run/artifacts/big.bin', fixture.tokens.writer);
+      expect(answer.status).toBe(501);
+      // The client falls back to one PUT only when the message starts with MLflow's sentence.
+      expect(answer.json).toEqual({
+        error_code: 'NOT_IMPLEMENTED',
+        message: expect.stringMatching(/^Multipart upload is not supported for the current artifact repository/),
+      });
+    }
+    const byReader = await mpu('create', 'x.bin', fixture.tokens.reader);
+    expect(`${byReader.status} ${String(byReader.json['error_code'])}`).toBe('403 PERMISSION_DENIED');
+    expect((await mpu('create', '1/%2e%2e/%2e%2e/x.bin', fixture.tokens.writer)).status).toBe(400);
+  });
+
   it('answers server-info with multipart transfers off', async () => {
     const response = await fetch(`${fixture.server.url}/api/3.0/mlflow/server-info`, { headers: { authorization: `Bearer ${fixture.tokens.reader}` } });
     expect(await response.json()).toMatchObject({ multipart_uploads_enabled: false, multipart_downloads_enabled: false });
@@ -229,8 +250,9 @@ describe('the MLflow REST API: searches and lifecycle', () => {
     const versions = async (filter: string) =>
       ((await call(fixture, 'GET', 'model-versions/search', { filter })).body['model_versions'] as { version: string }[] | undefined)?.map((v) => v.version) ??
       [];
-    expect(await versions("name = 'fraud'")).toEqual(['2', '1']);
-    expect(await versions(`run_id = '${runId}'`)).toEqual(['2', '1']);
+    // MLflow's order: last updated first (version 1's description just changed), then the newest version.
+    expect(await versions("name = 'fraud'")).toEqual(['1', '2']);
+    expect(await versions(`run_id = '${runId}'`)).toEqual(['1', '2']);
     expect(await versions("tags.validated = 'yes'")).toEqual(['1']);
 
     await call(fixture, 'DELETE', 'model-versions/delete-tag', { name: 'fraud', version: '1', key: 'validated' });
@@ -269,15 +291,28 @@ describe('the MLflow REST API: searches and lifecycle', () => {
   });
 
   it('keeps one metric point when the same (key, value, timestamp, step) is logged again, deletes run tags, and renames a run by its mlflow.runName tag', async () => {
-    const { runId } = await newRun('dedupe');
+    const { runId, experimentId } = await newRun('dedupe');
+    const model = (
+      (await call(fixture, 'POST', 'logged-models', { experiment_id: experimentId, source_run_id: runId })).body['model'] as { info: { model_id: string } }
+    ).info.model_id;
     for (const body of [
       { key: 'loss', value: 1, timestamp: 10, step: 0 },
       { key: 'loss', value: 0.5, timestamp: 11, step: 1 },
-      { key: 'loss', value: 1, timestamp: 10, step: 0, model_id: 'm-0123' },
+      { key: 'loss', value: 1, timestamp: 10, step: 0, model_id: model },
     ])
-      await call(fixture, 'POST', 'runs/log-metric', { run_id: runId, run_uuid: runId, ...body });
+      expect(code(await call(fixture, 'POST', 'runs/log-metric', { run_id: runId, run_uuid: runId, ...body }))).toBe('200 ');
+    expect(code(await call(fixture, 'POST', 'runs/log-metric', { run_id: runId, key: 'loss', value: 1, model_id: 'm-0123' }))).toBe(
+      '404 RESOURCE_DOES_NOT_EXIST',
+    );
     const history = await call(fixture, 'GET', 'metrics/get-history', { run_id: runId, metric_key: 'loss', max_results: 25000 });
-    expect((history.body['metrics'] as { step: number }[]).map((m) => m.step)).toEqual([0, 1]);
+    expect(history.body['metrics']).toEqual([
+      { key: 'loss', value: 1, timestamp: 10, step: 0 },
+      { key: 'loss', value: 0.5, timestamp: 11, step: 1 },
+    ]);
+    const logged = await call(fixture, 'GET', `logged-models/${model}`);
+    expect((logged.body['model'] as { data: unknown }).data).toEqual({
+      metrics: [{ key: 'loss', value: 1, timestamp: 10, step: 0, model_id: model, run_id: runId }],
+    });
     await call(fixture, 'POST', 'runs/set-tag', { run_id: runId, key: 'stage', value: 'dev' });
     await call(fixture, 'POST', 'runs/delete-tag', { run_id: runId, key: 'stage' });
     await call(fixture, 'POST', 'runs/set-tag', { run_id: runId, key: 'mlflow.runName', value: 'renamed' });
