@@ -8,26 +8,12 @@ import { useLocalAndS3Projects } from '../support/s3-project.js';
 import { startServe } from '../support/serve.js';
 import { minioAvailable } from '../support/services.js';
 import { REPO_ROOT } from '../support/shared.js';
+import { USER_STATS_DEFINITIONS } from '../support/model-project.js';
 
 const minioReady = await minioAvailable();
 
 /** The demo's Node trainer: reads the handed-over Parquet with DuckDB, writes model.onnx and metrics.json. */
 const TRAINER = path.join(REPO_ROOT, 'demo', 'train_model.mjs');
-
-const FEATURES = ['user_stats:f0', 'user_stats:f1', 'user_stats:f2', 'user_stats:f3'];
-
-const DEFINITIONS = {
-  entities: [{ name: 'user', joinKeys: [{ name: 'user_id', type: 'string' }] }],
-  featureViews: [
-    {
-      name: 'user_stats',
-      entities: ['user'],
-      source: { kind: 'table', table: 'user_stats', timestampField: 'ts' },
-      features: ['f0', 'f1', 'f2', 'f3'].map((name) => ({ name, type: 'double' })),
-    },
-  ],
-  featureServices: [{ name: 'churn_features', features: FEATURES }],
-};
 
 interface Trained {
   exitCode: number;
@@ -56,7 +42,7 @@ describe.skipIf(!minioReady)('models of a project whose tables live in S3 (MinIO
 
     const local = await context().same(async (side) => {
       await side.cli(['table', 'create', 'user_stats', '--from', file('stats-0.parquet')]);
-      await writeFile(side.project.featuresPath, JSON.stringify(DEFINITIONS));
+      await writeFile(side.project.featuresPath, JSON.stringify(USER_STATS_DEFINITIONS));
       await side.cli(['apply']);
       await side.cli(['training-set', 'create', 'churn_train', '--entities', file('rows.parquet'), '--features', 'churn_features']);
       await side.cli(['materialize', '2024-04-01T00:00:00Z', '2024-06-02T00:00:00Z']);

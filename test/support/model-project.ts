@@ -19,6 +19,20 @@ export const TRAIN_ONNX_SCRIPT = path.join(REPO_ROOT, 'test', 'support', 'train_
 
 export const FEATURES = ['user_stats:f0', 'user_stats:f1', 'user_stats:f2', 'user_stats:f3'];
 
+/** The features.json of a model project: users with four double features, and a service over them. */
+export const USER_STATS_DEFINITIONS = {
+  entities: [{ name: 'user', joinKeys: [{ name: 'user_id', type: 'string' }] }],
+  featureViews: [
+    {
+      name: 'user_stats',
+      entities: ['user'],
+      source: { kind: 'table', table: 'user_stats', timestampField: 'ts' },
+      features: ['f0', 'f1', 'f2', 'f3'].map((name) => ({ name, type: 'double' })),
+    },
+  ],
+  featureServices: [{ name: 'churn_features', features: FEATURES }],
+};
+
 /**
  * A project with one entity (user), a feature view of four doubles over `user_stats`
  * (USERS users, values a pure function of the id), and a saved training set `churn_train`
@@ -34,21 +48,7 @@ export async function createModelProject(engine: Engine, users = 200): Promise<P
             FROM range(${users}) t(i)`,
     },
   });
-  await writeFile(
-    project.featuresPath,
-    JSON.stringify({
-      entities: [{ name: 'user', joinKeys: [{ name: 'user_id', type: 'string' }] }],
-      featureViews: [
-        {
-          name: 'user_stats',
-          entities: ['user'],
-          source: { kind: 'table', table: 'user_stats', timestampField: 'ts' },
-          features: ['f0', 'f1', 'f2', 'f3'].map((name) => ({ name, type: 'double' })),
-        },
-      ],
-      featureServices: [{ name: 'churn_features', features: FEATURES }],
-    }),
-  );
+  await writeFile(project.featuresPath, JSON.stringify(USER_STATS_DEFINITIONS));
   const store = new FeatureStore(project, engine, await readProjectDefinitions(project));
   const set = await store.historicalFeatures({
     entityRows: {

@@ -587,13 +587,7 @@ export class SqlModelStore implements ModelStore {
     checkAlias(alias);
     await this.write(async (tx) => {
       await lockModel(tx, name);
-      await requireRow(
-        tx,
-        `SELECT 1 FROM model_versions WHERE name = ? AND version = ? AND status <> '${DELETED}'`,
-        [name, version],
-        'model version',
-        `${name}/${version}`,
-      );
+      await requireLiveVersion(tx, name, version);
       await upsert(tx, 'registered_model_aliases', ['name', 'alias'], [name, alias], version, 'version');
     });
   }
@@ -678,13 +672,7 @@ export class SqlModelStore implements ModelStore {
   async updateModelVersion(name: string, version: number, change: { description?: string }): Promise<ModelVersion> {
     if (change.description !== undefined) checkValue(change.description, LIMITS.description, 'description');
     await this.write(async (tx) => {
-      await requireRow(
-        tx,
-        `SELECT 1 FROM model_versions WHERE name = ? AND version = ? AND status <> '${DELETED}'`,
-        [name, version],
-        'model version',
-        `${name}/${version}`,
-      );
+      await requireLiveVersion(tx, name, version);
       if (change.description !== undefined) {
         await tx.query(`UPDATE model_versions SET description = ?, last_updated_time = ? WHERE name = ? AND version = ?`, [
           change.description,
@@ -707,13 +695,7 @@ export class SqlModelStore implements ModelStore {
     }
     await this.write(async (tx) => {
       await lockModel(tx, name);
-      await requireRow(
-        tx,
-        `SELECT 1 FROM model_versions WHERE name = ? AND version = ? AND status <> '${DELETED}'`,
-        [name, version],
-        'model version',
-        `${name}/${version}`,
-      );
+      await requireLiveVersion(tx, name, version);
       const now = Date.now();
       if (archiveExisting) {
         await tx.query(
@@ -729,13 +711,7 @@ export class SqlModelStore implements ModelStore {
   async deleteModelVersion(name: string, version: number): Promise<void> {
     await this.write(async (tx) => {
       await lockModel(tx, name);
-      await requireRow(
-        tx,
-        `SELECT 1 FROM model_versions WHERE name = ? AND version = ? AND status <> '${DELETED}'`,
-        [name, version],
-        'model version',
-        `${name}/${version}`,
-      );
+      await requireLiveVersion(tx, name, version);
       await tx.query(`DELETE FROM model_version_tags WHERE name = ? AND version = ?`, [name, version]);
       await tx.query(`DELETE FROM registered_model_aliases WHERE name = ? AND version = ?`, [name, version]);
       // Kept as a tombstone, as MLflow keeps it: a deleted version's number is never given again.
@@ -746,26 +722,14 @@ export class SqlModelStore implements ModelStore {
   async setModelVersionTag(name: string, version: number, tag: Tag): Promise<void> {
     const [checked] = checkTags([tag]);
     await this.write(async (tx) => {
-      await requireRow(
-        tx,
-        `SELECT 1 FROM model_versions WHERE name = ? AND version = ? AND status <> '${DELETED}'`,
-        [name, version],
-        'model version',
-        `${name}/${version}`,
-      );
+      await requireLiveVersion(tx, name, version);
       await upsert(tx, 'model_version_tags', ['name', 'version', 'key'], [name, version, checked?.key], checked?.value);
     });
   }
 
   async deleteModelVersionTag(name: string, version: number, key: string): Promise<void> {
     await this.write(async (tx) => {
-      await requireRow(
-        tx,
-        `SELECT 1 FROM model_versions WHERE name = ? AND version = ? AND status <> '${DELETED}'`,
-        [name, version],
-        'model version',
-        `${name}/${version}`,
-      );
+      await requireLiveVersion(tx, name, version);
       await tx.query(`DELETE FROM model_version_tags WHERE name = ? AND version = ? AND key = ?`, [name, version, key]);
     });
   }
@@ -879,6 +843,17 @@ function alreadyExists(what: string, name: string): AquiferError {
 
 async function requireRow(tx: SqlExecutor, sql: string, params: readonly unknown[], what: string, name: string): Promise<void> {
   if ((await tx.query(sql, params)).length === 0) throw notFound(what, name);
+}
+
+/** A version of the model that exists and is not deleted, or MODEL_STORE_NOT_FOUND naming it. */
+function requireLiveVersion(tx: SqlExecutor, name: string, version: number): Promise<void> {
+  return requireRow(
+    tx,
+    `SELECT 1 FROM model_versions WHERE name = ? AND version = ? AND status <> '${DELETED}'`,
+    [name, version],
+    'model version',
+    `${name}/${version}`,
+  );
 }
 
 async function requireActiveRun(tx: SqlExecutor, runId: string): Promise<void> {
