@@ -1,15 +1,14 @@
-import type { DatasetKind } from '../../observe/index.js';
-import type { Facets, OpenLineageDataset, OpenLineageInputDataset, OpenLineageOutputDataset, OpenLineageRunEvent } from '../openlineage.js';
-import { datasetKind } from '../run-event.js';
+import type { OpenLineageRunEvent } from '../openlineage.js';
+import { graphRun, LOGICAL_PREFIXES, type GraphDataset, type GraphRun } from './graph-run.js';
 import { downstream, impact, upstream } from './queries.js';
 import { compare, sortedResult, type LineageEdge, type LineageNode, type LineageResult } from './lineage-node.js';
 
-/** An input or output of a run as its event gave it. */
-export type RunDataset = OpenLineageInputDataset & OpenLineageOutputDataset;
+/** An input or output of a run as the graph read it. */
+export type RunDataset = GraphDataset;
 
-/** One completed run: the event, and which of its datasets became which nodes. */
+/** One completed run, and which of its datasets became which nodes. */
 export interface RunRecord {
-  event: OpenLineageRunEvent;
+  run: GraphRun;
   inputs: ReadonlyMap<string, RunDataset>;
   outputs: ReadonlyMap<string, RunDataset>;
 }
@@ -25,30 +24,21 @@ export interface TableRecord {
   versions: ReadonlyMap<number, string>;
 }
 
-/**
- * The commits that replace a table's rows instead of carrying them over, so the version
- * before is not upstream of the one they wrote. The rule is kept small on purpose: the
- * Delta operation recorded in aquifer_tableVersions is CREATE OR REPLACE TABLE or RESTORE,
- * or the facet says `mode: "Overwrite"` (an overwrite recorded as WRITE is not told apart
- * from an append in the events, so it is treated as one: its upstream then over-approximates).
- * When a run wrote several versions the operation is that of the last commit, so only the
- * last version is judged by it; the earlier ones carry over.
- */
-const REPLACING_OPERATIONS: ReadonlySet<string> = new Set(['CREATE OR REPLACE TABLE', 'RESTORE']);
-
-const LOGICAL_PREFIXES: Readonly<Record<string, DatasetKind>> = {
-  'models/': 'model',
-  'training-sets/': 'training-set',
-  'feature-views/': 'feature-view',
-  'online-store/': 'online-store',
-  'quality/': 'suite',
-};
+interface TableState {
+  namespace: string;
+  name: string;
+  versions: Map<number, string>;
+  replaced: Set<number>;
+  /** The version chain's edges, kept so that versions seen later can be chained in between. */
+  chain: LineageEdge[];
+}
 
 /**
  * The lineage of a project as a graph: dataset versions, source files, stream ranges and
  * runs, with an edge from each input to its run and from the run to each output, and from
  * each table version to the next one that carried its rows over. Built from COMPLETE events
- * only: a run that failed or was aborted produced nothing.
+ * only: a run that failed or was aborted produced nothing. A graph can be extended with runs
+ * completed later (`extend`), and then equals the graph built from all of them at once.
  */
 export class LineageGraph {
   private readonly nodeMap = new Map<string, LineageNode>();
@@ -56,21 +46,55 @@ export class LineageGraph {
   private readonly outgoing = new Map<string, Set<string>>();
   private readonly incoming = new Map<string, Set<string>>();
   private readonly runMap = new Map<string, RunRecord>();
-  private readonly tableMap = new Map<string, { namespace: string; name: string; versions: Map<number, string>; replaced: Set<number> }>();
+  private readonly tableMap = new Map<string, TableState>();
   private readonly fieldMap = new Map<string, Set<string>>();
-  private shortNames = new Map<string, string>();
+  private readonly shortNames = new Map<string, string>();
+  /** Runs whose parent run was not (yet) in the graph, by the parent's run id. */
+  private readonly orphans = new Map<string, string[]>();
+  private readonly runList: GraphRun[] = [];
 
   private constructor() {}
 
   static fromEvents(events: Iterable<OpenLineageRunEvent>): LineageGraph {
+    const runs: GraphRun[] = [];
+    for (const event of events) if (event.eventType === 'COMPLETE') runs.push(graphRun(event));
+    return LineageGraph.fromRuns(runs);
+  }
+
+  /** The graph of completed runs (as the lineage log keeps them beside their events, or `graphRun` makes them). */
+  static fromRuns(runs: Iterable<GraphRun>): LineageGraph {
     const graph = new LineageGraph();
-    const complete = [...events].filter((e) => e.eventType === 'COMPLETE');
-    graph.shortNames = tableIds(complete);
-    for (const event of complete) graph.addRun(event);
-    graph.linkParents(complete);
-    graph.chainVersions();
-    graph.markPredictions();
+    graph.extend(runs);
     return graph;
+  }
+
+  /** Add runs that completed after the ones in the graph. */
+  extend(runs: Iterable<GraphRun>): void {
+    const added = [...runs];
+    if (added.length === 0) return;
+    if (!this.nameTables(added)) {
+      // A new table shares its short name with one already in the graph, whose node ids change: start again.
+      const all = [...this.runList, ...added];
+      this.clear();
+      this.nameTables(all);
+      this.add(all);
+      return;
+    }
+    this.add(added);
+  }
+
+  private add(runs: readonly GraphRun[]): void {
+    const touched = new Set<TableState>();
+    for (const run of runs) this.addRun(run, touched);
+    for (const run of runs) this.linkParent(run);
+    for (const table of touched) this.chainVersions(table);
+    for (const run of runs) if (isPrediction(run)) this.markPredictions(run);
+  }
+
+  private clear(): void {
+    for (const map of [this.nodeMap, this.edgeMap, this.outgoing, this.incoming, this.runMap, this.tableMap, this.fieldMap, this.shortNames, this.orphans])
+      map.clear();
+    this.runList.length = 0;
   }
 
   /** What a node was made from: `model:NAME@VERSION`, `training-set:NAME[@V]`, `feature-view:NAME`, a table `NAME[@VERSION]`. */
@@ -94,6 +118,11 @@ export class LineageGraph {
 
   get nodes(): readonly LineageNode[] {
     return [...this.nodeMap.values()];
+  }
+
+  /** Every edge, in no particular order. */
+  get edges(): readonly LineageEdge[] {
+    return [...this.edgeMap.values()];
   }
 
   /** The ids this node feeds (runs it was read by, outputs of a run, the next table version). */
@@ -133,65 +162,65 @@ export class LineageGraph {
   /** The subgraph of the given nodes, with every edge between two of them. */
   subgraph(ids: ReadonlySet<string>, edges?: Iterable<LineageEdge>): LineageResult {
     const nodes = [...ids].map((id) => this.nodeMap.get(id)).filter((n): n is LineageNode => n !== undefined);
-    const kept = edges ?? [...this.edgeMap.values()].filter((e) => ids.has(e.from) && ids.has(e.to));
+    const kept =
+      edges ??
+      [...ids].flatMap((id) => [...(this.outgoing.get(id) ?? [])].filter((to) => ids.has(to)).map((to) => this.edgeMap.get(`${id}\n${to}`) as LineageEdge));
     return sortedResult(nodes, kept);
   }
 
-  private addRun(event: OpenLineageRunEvent): void {
-    const runId = `run:${event.run.runId}`;
-    const job = event.job.name;
-    this.addNode({ id: runId, type: 'run', name: job, time: event.eventTime });
+  private addRun(run: GraphRun, touched: Set<TableState>): void {
+    this.runList.push(run);
+    const runId = `run:${run.runId}`;
+    const job = run.job;
+    this.addNode({ id: runId, type: 'run', name: job, time: run.time });
     const inputs = new Map<string, RunDataset>();
     const outputs = new Map<string, RunDataset>();
-    for (const input of event.inputs)
-      for (const id of this.datasetNodes(input, input.inputFacets, false)) {
+    for (const input of run.inputs)
+      for (const id of this.datasetNodes(input, false, touched)) {
         inputs.set(id, input);
         this.addEdge({ from: id, to: runId, job });
       }
-    for (const output of event.outputs)
-      for (const id of this.datasetNodes(output, output.outputFacets, true)) {
+    for (const output of run.outputs)
+      for (const id of this.datasetNodes(output, true, touched)) {
         outputs.set(id, output);
         this.addEdge({ from: runId, to: id, job });
       }
-    if (isValidation(event) && ![...outputs.keys()].some((id) => id.startsWith('suite:'))) {
+    if (isValidation(run) && ![...outputs.keys()].some((id) => id.startsWith('suite:'))) {
       // A validation names its suite only in its job; the suite is what the run produced.
       const suite = job.replace(/^quality\.validate\./, '');
       this.addNode({ id: `suite:${suite}`, type: 'suite', name: suite });
       this.addEdge({ from: runId, to: `suite:${suite}`, job });
     }
-    this.runMap.set(runId, { event, inputs, outputs });
+    this.runMap.set(runId, { run, inputs, outputs });
   }
 
   /** The node ids one dataset of a run stands for: one per table version written, one per stream range read. */
-  private datasetNodes(dataset: OpenLineageDataset, extra: Facets | undefined, output: boolean): string[] {
-    const kind = kindOf(dataset);
-    const facets = dataset.facets ?? {};
-    const version = stringField(facets['version'], 'datasetVersion');
-    const fields = schemaFields(facets);
+  private datasetNodes(dataset: GraphDataset, output: boolean, touched: Set<TableState>): string[] {
+    const kind = dataset.kind;
+    const version = dataset.version;
+    const fields = dataset.fields;
     const ids: string[] = [];
     const add = (node: LineageNode) => {
       this.addNode(node);
       if (fields !== undefined) {
-        const known = this.fieldMap.get(node.id) ?? new Set<string>();
-        for (const f of fields) known.add(f);
-        this.fieldMap.set(node.id, known);
+        const known = this.fieldMap.get(node.id);
+        if (known === undefined) this.fieldMap.set(node.id, new Set(fields));
+        else for (const f of fields) known.add(f);
       }
       ids.push(node.id);
     };
-    const base = { namespace: dataset.namespace };
+    const namespace = dataset.namespace;
     switch (kind) {
       case 'table':
       case 'predictions': {
         const key = tableKey(dataset);
-        const table = this.tableMap.get(key) ?? {
-          namespace: dataset.namespace,
-          name: dataset.name,
-          versions: new Map<number, string>(),
-          replaced: new Set<number>(),
-        };
-        this.tableMap.set(key, table);
+        let table = this.tableMap.get(key);
+        if (table === undefined) {
+          table = { namespace, name: dataset.name, versions: new Map<number, string>(), replaced: new Set<number>(), chain: [] };
+          this.tableMap.set(key, table);
+        }
         const id = this.shortNames.get(key) ?? dataset.name;
-        const versions = output ? tableVersions(facets, version) : version === undefined ? [] : [Number(version)];
+        const versions = output && dataset.versions !== undefined ? dataset.versions : version === undefined ? [] : [Number(version)];
         const prefix = kind === 'table' ? 'table' : 'predictions';
         const type = kind === 'table' ? 'table' : 'predictions';
         if (versions.length === 0 || versions.some((v) => !Number.isInteger(v))) {
@@ -200,30 +229,37 @@ export class LineageGraph {
             type,
             name: id,
             path: dataset.name,
-            ...base,
+            namespace,
             ...(version === undefined ? {} : { version }),
           });
           break;
         }
         for (const v of versions) {
           const nodeId = `${prefix}:${id}@${v}`;
-          table.versions.set(v, nodeId);
-          add({ id: nodeId, type, name: id, version: String(v), path: dataset.name, ...base });
+          if (table.versions.get(v) !== nodeId) {
+            table.versions.set(v, nodeId);
+            touched.add(table);
+          }
+          add({ id: nodeId, type, name: id, version: String(v), path: dataset.name, namespace });
         }
-        if (output && replaces(facets)) table.replaced.add(versions[versions.length - 1] as number);
+        if (output && dataset.replaces === true) {
+          const last = versions[versions.length - 1] as number;
+          if (!table.replaced.has(last)) {
+            table.replaced.add(last);
+            touched.add(table);
+          }
+        }
         break;
       }
       case 'file': {
-        const path = dataset.namespace === 'file' ? dataset.name : `${dataset.namespace.replace(/\/+$/, '')}/${dataset.name.replace(/^\/+/, '')}`;
-        const source = facets['aquifer_sourceFile'];
-        const sha256 = stringField(source, 'sha256');
-        const size = source !== undefined && typeof source['size'] === 'number' ? source['size'] : undefined;
+        const path = namespace === 'file' ? dataset.name : `${namespace.replace(/\/+$/, '')}/${dataset.name.replace(/^\/+/, '')}`;
+        const { sha256, size } = dataset;
         add({
           id: `file:${path}${sha256 === undefined ? '' : `#${sha256.slice(0, 12)}`}`,
           type: 'file',
           name: path.split('/').pop() ?? path,
           path,
-          ...base,
+          namespace,
           ...(size === undefined ? {} : { size }),
           ...(sha256 === undefined ? {} : { sha256 }),
         });
@@ -231,8 +267,8 @@ export class LineageGraph {
       }
       case 'kafka':
       case 'kinesis': {
-        const ranges = streamRanges(extra);
-        if (ranges.length === 0) add({ id: `${kind}:${dataset.name}`, type: 'stream', name: dataset.name, ...base });
+        const ranges = dataset.ranges ?? [];
+        if (ranges.length === 0) add({ id: `${kind}:${dataset.name}`, type: 'stream', name: dataset.name, namespace });
         for (const r of ranges)
           add({
             id: `${kind}:${dataset.name}:${r.partition}:${r.from}-${r.to}`,
@@ -241,7 +277,7 @@ export class LineageGraph {
             partition: r.partition,
             from: r.from,
             to: r.to,
-            ...base,
+            namespace,
           });
         break;
       }
@@ -251,53 +287,53 @@ export class LineageGraph {
       case 'online-store':
       case 'suite': {
         const name = logicalName(dataset.name);
-        add({ id: `${kind}:${name}${version === undefined ? '' : `@${version}`}`, type: kind, name, ...base, ...(version === undefined ? {} : { version }) });
+        add({ id: `${kind}:${name}${version === undefined ? '' : `@${version}`}`, type: kind, name, namespace, ...(version === undefined ? {} : { version }) });
         break;
       }
       case 'http':
-        add({ id: `http:${dataset.namespace}/${dataset.name.replace(/^\/+/, '')}`, type: 'http', name: dataset.name, ...base });
+        add({ id: `http:${namespace}/${dataset.name.replace(/^\/+/, '')}`, type: 'http', name: dataset.name, namespace });
         break;
       default:
         add({
-          id: `dataset:${dataset.namespace}/${dataset.name}${version === undefined ? '' : `@${version}`}`,
+          id: `dataset:${namespace}/${dataset.name}${version === undefined ? '' : `@${version}`}`,
           type: 'dataset',
           name: dataset.name,
-          ...base,
+          namespace,
           ...(version === undefined ? {} : { version }),
         });
     }
     return ids;
   }
 
-  /** A run started inside another (a commit inside an ingest) passes on what the outer run read. */
-  private linkParents(events: readonly OpenLineageRunEvent[]): void {
-    for (const event of events) {
-      const parent = event.run.facets?.['parent']?.['run'];
-      const parentId = typeof parent === 'object' && parent !== null && 'runId' in parent ? String(parent.runId) : undefined;
-      if (parentId !== undefined && this.nodeMap.has(`run:${parentId}`)) this.addEdge({ from: `run:${parentId}`, to: `run:${event.run.runId}` });
-    }
+  /** A run started inside another (a commit inside an ingest) passes on what the outer run read; the outer run may complete later. */
+  private linkParent(run: GraphRun): void {
+    const id = `run:${run.runId}`;
+    for (const child of this.orphans.get(run.runId) ?? []) this.addEdge({ from: id, to: child });
+    this.orphans.delete(run.runId);
+    if (run.parent === undefined) return;
+    if (this.nodeMap.has(`run:${run.parent}`)) this.addEdge({ from: `run:${run.parent}`, to: id });
+    else this.orphans.set(run.parent, [...(this.orphans.get(run.parent) ?? []), id]);
   }
 
   /** Each table version feeds the next one seen, unless that one replaced the table's rows. */
-  private chainVersions(): void {
-    for (const table of this.tableMap.values()) {
-      const versions = [...table.versions.keys()].sort((a, b) => a - b);
-      for (let i = 1; i < versions.length; i++) {
-        const v = versions[i] as number;
-        if (table.replaced.has(v)) continue;
-        this.addEdge({ from: table.versions.get(versions[i - 1] as number) as string, to: table.versions.get(v) as string });
-      }
+  private chainVersions(table: TableState): void {
+    for (const edge of table.chain) this.removeEdge(edge);
+    table.chain = [];
+    const versions = [...table.versions.keys()].sort((a, b) => a - b);
+    for (let i = 1; i < versions.length; i++) {
+      const v = versions[i] as number;
+      if (table.replaced.has(v)) continue;
+      const edge = { from: table.versions.get(versions[i - 1] as number) as string, to: table.versions.get(v) as string };
+      if (this.addEdge(edge)) table.chain.push(edge);
     }
   }
 
   /** A table a prediction run writes is a prediction table, though the table layer reported it as a table. */
-  private markPredictions(): void {
-    for (const record of this.runMap.values()) {
-      if (!isPrediction(record.event)) continue;
-      for (const id of record.outputs.keys()) {
-        const node = this.nodeMap.get(id);
-        if (node?.type === 'table') node.type = 'predictions';
-      }
+  private markPredictions(run: GraphRun): void {
+    const record = this.runMap.get(`run:${run.runId}`);
+    for (const id of record?.outputs.keys() ?? []) {
+      const node = this.nodeMap.get(id);
+      if (node?.type === 'table') node.type = 'predictions';
     }
   }
 
@@ -307,33 +343,55 @@ export class LineageGraph {
     else if (node.type === 'run' && node.time !== undefined) known.time = node.time;
   }
 
-  private addEdge(edge: LineageEdge): void {
+  /** Whether the edge is new. */
+  private addEdge(edge: LineageEdge): boolean {
     const key = `${edge.from}\n${edge.to}`;
-    if (this.edgeMap.has(key)) return;
+    if (this.edgeMap.has(key)) return false;
     this.edgeMap.set(key, edge);
-    (this.outgoing.get(edge.from) ?? this.outgoing.set(edge.from, new Set()).get(edge.from))?.add(edge.to);
-    (this.incoming.get(edge.to) ?? this.incoming.set(edge.to, new Set()).get(edge.to))?.add(edge.from);
+    let out = this.outgoing.get(edge.from);
+    if (out === undefined) this.outgoing.set(edge.from, (out = new Set()));
+    out.add(edge.to);
+    let into = this.incoming.get(edge.to);
+    if (into === undefined) this.incoming.set(edge.to, (into = new Set()));
+    into.add(edge.from);
+    return true;
+  }
+
+  private removeEdge(edge: LineageEdge): void {
+    this.edgeMap.delete(`${edge.from}\n${edge.to}`);
+    this.outgoing.get(edge.from)?.delete(edge.to);
+    this.incoming.get(edge.to)?.delete(edge.from);
+  }
+
+  /**
+   * Name the tables the runs add: each by its last path segment, or its whole name where two
+   * tables share that segment. False when a new table's name changes the name of one already named.
+   */
+  private nameTables(runs: readonly GraphRun[]): boolean {
+    const keys = new Map<string, string>();
+    for (const run of runs)
+      for (const list of [run.inputs, run.outputs])
+        for (const d of list) if ((d.kind === 'table' || d.kind === 'predictions') && !this.shortNames.has(tableKey(d))) keys.set(tableKey(d), d.name);
+    if (keys.size === 0) return true;
+    const counts = new Map<string, number>();
+    const count = (name: string) => counts.set(shortName(name), (counts.get(shortName(name)) ?? 0) + 1);
+    for (const table of this.tableMap.values()) count(table.name);
+    for (const name of keys.values()) count(name);
+    for (const [key, idName] of this.shortNames) {
+      const table = this.tableMap.get(key);
+      if (table !== undefined && idName !== (counts.get(shortName(table.name)) === 1 ? shortName(table.name) : table.name)) return false;
+    }
+    for (const [key, name] of keys) this.shortNames.set(key, counts.get(shortName(name)) === 1 ? shortName(name) : name);
+    return true;
   }
 }
 
-function isValidation(event: OpenLineageRunEvent): boolean {
-  return event.job.name.startsWith('quality.validate.') || event.job.facets?.['jobType']?.['jobType'] === 'VALIDATION';
+function isValidation(run: GraphRun): boolean {
+  return run.job.startsWith('quality.validate.') || run.jobType === 'VALIDATION';
 }
 
-function isPrediction(event: OpenLineageRunEvent): boolean {
-  return event.job.name.startsWith('models.predict.') || event.job.facets?.['jobType']?.['jobType'] === 'PREDICT';
-}
-
-function kindOf(dataset: OpenLineageDataset): DatasetKind | undefined {
-  const kind = datasetKind(dataset);
-  if (kind !== undefined) return kind;
-  // Events from other producers carry no Aquifer subtype: guess from the naming conventions.
-  if (dataset.namespace.startsWith('kafka://')) return 'kafka';
-  if (dataset.namespace.startsWith('kinesis://')) return 'kinesis';
-  if (dataset.facets?.['aquifer_sourceFile'] !== undefined) return 'file';
-  if (dataset.namespace.startsWith('aquifer://'))
-    for (const [prefix, logical] of Object.entries(LOGICAL_PREFIXES)) if (dataset.name.startsWith(prefix)) return logical;
-  return dataset.facets?.['storage'] !== undefined ? 'table' : undefined;
+function isPrediction(run: GraphRun): boolean {
+  return run.job.startsWith('models.predict.') || run.jobType === 'PREDICT';
 }
 
 function logicalName(name: string): string {
@@ -341,56 +399,10 @@ function logicalName(name: string): string {
   return name;
 }
 
-function tableKey(dataset: OpenLineageDataset): string {
+function tableKey(dataset: { namespace: string; name: string }): string {
   return `${dataset.namespace}\n${dataset.name}`;
 }
 
 function shortName(name: string): string {
   return name.replace(/\/+$/, '').split('/').pop() ?? name;
-}
-
-/** The name in each table's node ids: its last path segment, or its whole name where two tables share that segment. */
-function tableIds(events: readonly OpenLineageRunEvent[]): Map<string, string> {
-  const keys = new Map<string, string>();
-  for (const event of events)
-    for (const d of [...event.inputs, ...event.outputs]) {
-      const kind = kindOf(d);
-      if (kind === 'table' || kind === 'predictions') keys.set(tableKey(d), d.name);
-    }
-  const counts = new Map<string, number>();
-  for (const name of keys.values()) counts.set(shortName(name), (counts.get(shortName(name)) ?? 0) + 1);
-  return new Map([...keys].map(([key, name]) => [key, counts.get(shortName(name)) === 1 ? shortName(name) : name]));
-}
-
-function stringField(facet: Record<string, unknown> | undefined, field: string): string | undefined {
-  const value = facet?.[field];
-  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
-}
-
-function schemaFields(facets: Facets): string[] | undefined {
-  const fields = facets['schema']?.['fields'];
-  if (!Array.isArray(fields)) return undefined;
-  return fields.flatMap((f: unknown) => (typeof f === 'object' && f !== null && 'name' in f && typeof f.name === 'string' ? [f.name] : []));
-}
-
-function tableVersions(facets: Facets, version: string | undefined): number[] {
-  const listed = facets['aquifer_tableVersions']?.['versions'];
-  if (Array.isArray(listed) && listed.length > 0) return listed.map(Number);
-  return version === undefined ? [] : [Number(version)];
-}
-
-function replaces(facets: Facets): boolean {
-  const versions = facets['aquifer_tableVersions'];
-  const operation = versions?.['operation'];
-  return (typeof operation === 'string' && REPLACING_OPERATIONS.has(operation)) || versions?.['mode'] === 'Overwrite';
-}
-
-function streamRanges(facets: Facets | undefined): { partition: string; from: string; to: string }[] {
-  const ranges = facets?.['aquifer_streamRanges']?.['ranges'];
-  if (!Array.isArray(ranges)) return [];
-  return ranges.flatMap((r: unknown) => {
-    if (typeof r !== 'object' || r === null) return [];
-    const { partition, from, to } = r as Record<string, unknown>;
-    return partition === undefined || from === undefined || to === undefined ? [] : [{ partition: String(partition), from: String(from), to: String(to) }];
-  });
 }

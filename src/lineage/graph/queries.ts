@@ -1,3 +1,4 @@
+import type { GraphColumnRef } from './graph-run.js';
 import type { LineageGraph, RunDataset } from './lineage-graph.js';
 import { compare, type LineageEdge, type LineageNodeType, type LineageResult } from './lineage-node.js';
 import { fileSpec, findTable, notFound, parseStreamSpec, resolveNode } from './node-spec.js';
@@ -147,42 +148,23 @@ function columnDownstream(graph: LineageGraph, tableName: string, column: string
 }
 
 function derivedColumns(output: RunDataset, input: RunDataset | undefined, columns: ReadonlySet<string>, sameTable: boolean): Columns {
-  const lineage = output.facets?.['columnLineage'];
+  const lineage = output.lineage;
   if (lineage === undefined) {
     if (sameTable) return new Set(columns);
-    const schema = inputSchema(input);
-    return schema === undefined || [...columns].some((c) => schema.has(c)) ? 'all' : new Set();
+    const schema = input?.fields;
+    return schema === undefined || schema.some((c) => columns.has(c)) ? 'all' : new Set();
   }
-  const reads = (field: unknown) =>
-    typeof field === 'object' &&
-    field !== null &&
-    'field' in field &&
-    typeof field.field === 'string' &&
-    columns.has(field.field) &&
-    (input === undefined || ('name' in field && field.name === input.name && 'namespace' in field && field.namespace === input.namespace));
-  const datasetLevel = lineage['dataset'];
-  if (Array.isArray(datasetLevel) && datasetLevel.some(reads)) return 'all';
+  const reads = (field: GraphColumnRef) =>
+    columns.has(field.field) && (input === undefined || (field.name === input.name && field.namespace === input.namespace));
+  if (lineage.dataset?.some(reads) === true) return 'all';
   const derived = new Set<string>(sameTable ? columns : []);
-  const fields = lineage['fields'];
-  if (typeof fields === 'object' && fields !== null)
-    for (const [name, entry] of Object.entries(fields as Record<string, unknown>)) {
-      const inputFields = typeof entry === 'object' && entry !== null && 'inputFields' in entry ? entry.inputFields : undefined;
-      if (Array.isArray(inputFields) && inputFields.some(reads)) derived.add(name);
-    }
+  for (const [name, inputFields] of Object.entries(lineage.fields ?? {})) if (inputFields.some(reads)) derived.add(name);
   return derived;
-}
-
-function inputSchema(input: RunDataset | undefined): Set<string> | undefined {
-  const fields = input?.facets?.['schema']?.['fields'];
-  if (!Array.isArray(fields)) return undefined;
-  return new Set(fields.flatMap((f: unknown) => (typeof f === 'object' && f !== null && 'name' in f && typeof f.name === 'string' ? [f.name] : [])));
 }
 
 /** A validation reads a column when one of its assertions names it; with no assertions, when its input has the column. */
 function checksColumn(input: RunDataset | undefined, columns: ReadonlySet<string>): boolean {
-  const assertions = input?.facets?.['dataQualityAssertions']?.['assertions'];
-  if (Array.isArray(assertions))
-    return assertions.some((a: unknown) => typeof a === 'object' && a !== null && 'column' in a && typeof a.column === 'string' && columns.has(a.column));
-  const schema = inputSchema(input);
-  return schema === undefined || [...columns].some((c) => schema.has(c));
+  if (input?.assertions !== undefined) return input.assertions.some((c) => columns.has(c));
+  const schema = input?.fields;
+  return schema === undefined || schema.some((c) => columns.has(c));
 }
