@@ -24,6 +24,12 @@ export interface TableRecord {
   versions: ReadonlyMap<number, string>;
 }
 
+interface RunNodes {
+  run: GraphRun;
+  inputs: [string, RunDataset][];
+  outputs: [string, RunDataset][];
+}
+
 interface TableState {
   namespace: string;
   name: string;
@@ -42,12 +48,16 @@ interface TableState {
  */
 export class LineageGraph {
   private readonly nodeMap = new Map<string, LineageNode>();
-  private readonly edgeMap = new Map<string, LineageEdge>();
-  private readonly outgoing = new Map<string, Set<string>>();
-  private readonly incoming = new Map<string, Set<string>>();
-  private readonly runMap = new Map<string, RunRecord>();
+  /** Edges by their ends, both ways: from → to → edge and to → from → edge. */
+  private readonly outgoing = new Map<string, Map<string, LineageEdge>>();
+  private readonly incoming = new Map<string, Map<string, LineageEdge>>();
+  /** Each run and the node ids of its datasets (pairs, cheaper to build than maps; `run()` makes the maps when asked). */
+  private readonly runMap = new Map<string, RunNodes>();
+  private readonly records = new Map<string, RunRecord>();
   private readonly tableMap = new Map<string, TableState>();
   private readonly fieldMap = new Map<string, Set<string>>();
+  /** One set per distinct column list: most nodes of a table share theirs. Never changed once made. */
+  private readonly fieldSets = new Map<string, Set<string>>();
   private readonly shortNames = new Map<string, string>();
   /** Runs whose parent run was not (yet) in the graph, by the parent's run id. */
   private readonly orphans = new Map<string, string[]>();
@@ -92,7 +102,18 @@ export class LineageGraph {
   }
 
   private clear(): void {
-    for (const map of [this.nodeMap, this.edgeMap, this.outgoing, this.incoming, this.runMap, this.tableMap, this.fieldMap, this.shortNames, this.orphans])
+    for (const map of [
+      this.nodeMap,
+      this.outgoing,
+      this.incoming,
+      this.runMap,
+      this.records,
+      this.tableMap,
+      this.fieldMap,
+      this.fieldSets,
+      this.shortNames,
+      this.orphans,
+    ])
       map.clear();
     this.runList.length = 0;
   }
@@ -122,25 +143,36 @@ export class LineageGraph {
 
   /** Every edge, in no particular order. */
   get edges(): readonly LineageEdge[] {
-    return [...this.edgeMap.values()];
+    return [...this.outgoing.values()].flatMap((to) => [...to.values()]);
   }
 
   /** The ids this node feeds (runs it was read by, outputs of a run, the next table version). */
   successors(id: string): readonly string[] {
-    return [...(this.outgoing.get(id) ?? [])].sort(compare);
+    return [...(this.outgoing.get(id)?.keys() ?? [])].sort(compare);
   }
 
   predecessors(id: string): readonly string[] {
-    return [...(this.incoming.get(id) ?? [])].sort(compare);
+    return [...(this.incoming.get(id)?.keys() ?? [])].sort(compare);
+  }
+
+  /** The ids linked to a node by its incoming or outgoing edges, in no particular order (cheaper than sorted, for walks whose order does not matter). */
+  linked(id: string, direction: 'in' | 'out'): Iterable<string> {
+    return (direction === 'in' ? this.incoming : this.outgoing).get(id)?.keys() ?? [];
   }
 
   edge(from: string, to: string): LineageEdge | undefined {
-    return this.edgeMap.get(`${from}\n${to}`);
+    return this.outgoing.get(from)?.get(to);
   }
 
   /** The run a `run:` node stands for, with its datasets. */
   run(id: string): RunRecord | undefined {
-    return this.runMap.get(id);
+    const known = this.records.get(id);
+    if (known !== undefined) return known;
+    const nodes = this.runMap.get(id);
+    if (nodes === undefined) return undefined;
+    const record = { run: nodes.run, inputs: new Map(nodes.inputs), outputs: new Map(nodes.outputs) };
+    this.records.set(id, record);
+    return record;
   }
 
   /** Every table seen, each with its versions. */
@@ -162,9 +194,12 @@ export class LineageGraph {
   /** The subgraph of the given nodes, with every edge between two of them. */
   subgraph(ids: ReadonlySet<string>, edges?: Iterable<LineageEdge>): LineageResult {
     const nodes = [...ids].map((id) => this.nodeMap.get(id)).filter((n): n is LineageNode => n !== undefined);
-    const kept =
-      edges ??
-      [...ids].flatMap((id) => [...(this.outgoing.get(id) ?? [])].filter((to) => ids.has(to)).map((to) => this.edgeMap.get(`${id}\n${to}`) as LineageEdge));
+    let kept: Iterable<LineageEdge> | undefined = edges;
+    if (kept === undefined) {
+      const between: LineageEdge[] = [];
+      for (const id of ids) for (const [to, edge] of this.outgoing.get(id) ?? []) if (ids.has(to)) between.push(edge);
+      kept = between;
+    }
     return sortedResult(nodes, kept);
   }
 
@@ -173,25 +208,26 @@ export class LineageGraph {
     const runId = `run:${run.runId}`;
     const job = run.job;
     this.addNode({ id: runId, type: 'run', name: job, time: run.time });
-    const inputs = new Map<string, RunDataset>();
-    const outputs = new Map<string, RunDataset>();
+    const inputs: [string, RunDataset][] = [];
+    const outputs: [string, RunDataset][] = [];
     for (const input of run.inputs)
       for (const id of this.datasetNodes(input, false, touched)) {
-        inputs.set(id, input);
+        inputs.push([id, input]);
         this.addEdge({ from: id, to: runId, job });
       }
     for (const output of run.outputs)
       for (const id of this.datasetNodes(output, true, touched)) {
-        outputs.set(id, output);
+        outputs.push([id, output]);
         this.addEdge({ from: runId, to: id, job });
       }
-    if (isValidation(run) && ![...outputs.keys()].some((id) => id.startsWith('suite:'))) {
+    if (isValidation(run) && !outputs.some(([id]) => id.startsWith('suite:'))) {
       // A validation names its suite only in its job; the suite is what the run produced.
       const suite = job.replace(/^quality\.validate\./, '');
       this.addNode({ id: `suite:${suite}`, type: 'suite', name: suite });
       this.addEdge({ from: runId, to: `suite:${suite}`, job });
     }
     this.runMap.set(runId, { run, inputs, outputs });
+    this.records.delete(runId);
   }
 
   /** The node ids one dataset of a run stands for: one per table version written, one per stream range read. */
@@ -202,11 +238,7 @@ export class LineageGraph {
     const ids: string[] = [];
     const add = (node: LineageNode) => {
       this.addNode(node);
-      if (fields !== undefined) {
-        const known = this.fieldMap.get(node.id);
-        if (known === undefined) this.fieldMap.set(node.id, new Set(fields));
-        else for (const f of fields) known.add(f);
-      }
+      if (fields !== undefined) this.addFields(node.id, fields);
       ids.push(node.id);
     };
     const namespace = dataset.namespace;
@@ -330,8 +362,7 @@ export class LineageGraph {
 
   /** A table a prediction run writes is a prediction table, though the table layer reported it as a table. */
   private markPredictions(run: GraphRun): void {
-    const record = this.runMap.get(`run:${run.runId}`);
-    for (const id of record?.outputs.keys() ?? []) {
+    for (const [id] of this.runMap.get(`run:${run.runId}`)?.outputs ?? []) {
       const node = this.nodeMap.get(id);
       if (node?.type === 'table') node.type = 'predictions';
     }
@@ -343,22 +374,29 @@ export class LineageGraph {
     else if (node.type === 'run' && node.time !== undefined) known.time = node.time;
   }
 
+  private addFields(id: string, fields: readonly string[]): void {
+    const known = this.fieldMap.get(id);
+    if (known === undefined) {
+      const key = fields.join('\n');
+      let shared = this.fieldSets.get(key);
+      if (shared === undefined) this.fieldSets.set(key, (shared = new Set(fields)));
+      this.fieldMap.set(id, shared);
+    } else if (fields.some((f) => !known.has(f))) this.fieldMap.set(id, new Set([...known, ...fields]));
+  }
+
   /** Whether the edge is new. */
   private addEdge(edge: LineageEdge): boolean {
-    const key = `${edge.from}\n${edge.to}`;
-    if (this.edgeMap.has(key)) return false;
-    this.edgeMap.set(key, edge);
     let out = this.outgoing.get(edge.from);
-    if (out === undefined) this.outgoing.set(edge.from, (out = new Set()));
-    out.add(edge.to);
+    if (out === undefined) this.outgoing.set(edge.from, (out = new Map()));
+    else if (out.has(edge.to)) return false;
+    out.set(edge.to, edge);
     let into = this.incoming.get(edge.to);
-    if (into === undefined) this.incoming.set(edge.to, (into = new Set()));
-    into.add(edge.from);
+    if (into === undefined) this.incoming.set(edge.to, (into = new Map()));
+    into.set(edge.from, edge);
     return true;
   }
 
   private removeEdge(edge: LineageEdge): void {
-    this.edgeMap.delete(`${edge.from}\n${edge.to}`);
     this.outgoing.get(edge.from)?.delete(edge.to);
     this.incoming.get(edge.to)?.delete(edge.from);
   }
