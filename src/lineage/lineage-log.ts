@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { quoteLiteral, type Engine } from '../engine/index.js';
+import { quoteIdent, quoteLiteral, type Engine } from '../engine/index.js';
 import { withoutJobRuns } from '../observe/index.js';
 import type { Project } from '../project/index.js';
 import {
@@ -89,35 +90,35 @@ export class LineageLog {
       // Another writer (the server, another command) may append at the same time: its commit
       // carries the same application transaction, so ours conflicts or is skipped, and is
       // numbered again after it.
-      for (let attempt = 1; ; attempt++) {
-        const { first, version } = await this.nextSequence(table);
-        const last = first + events.length - 1;
-        try {
-          const result = await table.append(
-            {
-              rows: events.map((event, index) => ({
-                sequence: first + index,
-                event_time: event.eventTime,
-                event_type: event.eventType,
-                run_id: event.run.runId,
-                job_namespace: event.job.namespace,
-                job_name: event.job.name,
-                event: JSON.stringify(event),
-                graph: JSON.stringify(graphRun(event)),
-              })),
-            },
-            { txn: { appId: SEQUENCE_APP_ID, version: last }, ...(evolve ? { mergeSchema: true } : {}) },
-          );
-          if (!result.skipped) return;
-        } catch (error) {
-          if (!(error instanceof CommitConflictError) || attempt >= MAX_APPEND_ATTEMPTS) throw error;
+      // Staged once through DuckDB's appender (no JSON file of rows whose events would be escaped
+      // and parsed again); each attempt numbers the staged rows from its own first sequence.
+      const staged = `aquifer_lineage_${randomUUID().replaceAll('-', '')}`;
+      await this.engine.createTempTable(staged, STAGED_COLUMNS, stagedRows(events));
+      try {
+        for (let attempt = 1; ; attempt++) {
+          const { first, version } = await this.nextSequence(table);
+          const last = first + events.length - 1;
+          try {
+            const result = await table.append(
+              {
+                sql: `SELECT ${first} + position AS sequence, make_timestamptz(time_us) AS event_time, event_type, run_id, job_namespace, job_name, event, graph
+                      FROM ${quoteIdent(staged)}`,
+              },
+              { txn: { appId: SEQUENCE_APP_ID, version: last }, ...(evolve ? { mergeSchema: true } : {}) },
+            );
+            if (!result.skipped) return;
+          } catch (error) {
+            if (!(error instanceof CommitConflictError) || attempt >= MAX_APPEND_ATTEMPTS) throw error;
+          }
+          if (attempt >= MAX_APPEND_ATTEMPTS)
+            throw new CommitConflictError(`The lineage log at ${this.location} kept being appended to by other writers`, {
+              version,
+              reason: 'CONCURRENT_TRANSACTION',
+              appId: SEQUENCE_APP_ID,
+            });
         }
-        if (attempt >= MAX_APPEND_ATTEMPTS)
-          throw new CommitConflictError(`The lineage log at ${this.location} kept being appended to by other writers`, {
-            version,
-            reason: 'CONCURRENT_TRANSACTION',
-            appId: SEQUENCE_APP_ID,
-          });
+      } finally {
+        await this.engine.run(`DROP TABLE IF EXISTS ${quoteIdent(staged)}`);
       }
     });
   }
@@ -248,6 +249,41 @@ export class LineageLog {
     });
     return this.table;
   }
+}
+
+/** The staged rows' columns: the time as epoch microseconds (made an instant in SQL), the position within the append. */
+const STAGED_COLUMNS = [
+  { name: 'position', type: 'BIGINT' },
+  { name: 'time_us', type: 'BIGINT' },
+  { name: 'event_type', type: 'VARCHAR' },
+  { name: 'run_id', type: 'VARCHAR' },
+  { name: 'job_namespace', type: 'VARCHAR' },
+  { name: 'job_name', type: 'VARCHAR' },
+  { name: 'event', type: 'VARCHAR' },
+  { name: 'graph', type: 'VARCHAR' },
+] as const;
+
+function* stagedRows(events: readonly OpenLineageRunEvent[]): Generator<(string | bigint)[]> {
+  for (const [position, event] of events.entries())
+    yield [
+      BigInt(position),
+      eventMicros(event.eventTime),
+      event.eventType,
+      event.run.runId,
+      event.job.namespace,
+      event.job.name,
+      JSON.stringify(event),
+      JSON.stringify(graphRun(event)),
+    ];
+}
+
+/** An event time to epoch microseconds, its fraction beyond milliseconds kept (OpenLineage times may carry them). */
+function eventMicros(time: string): bigint {
+  const millis = Date.parse(time);
+  if (Number.isNaN(millis)) throw new Error(`not a time: ${time}`);
+  const fraction = /\.(\d+)/.exec(time)?.[1] ?? '';
+  const micros = fraction.length > 3 ? Number(fraction.slice(3, 6).padEnd(3, '0')) : 0;
+  return BigInt(millis) * 1000n + BigInt(micros);
 }
 
 function hasGraphColumn(schema: StructType): boolean {
