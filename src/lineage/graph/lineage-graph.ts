@@ -24,6 +24,27 @@ export interface TableRecord {
   versions: ReadonlyMap<number, string>;
 }
 
+interface Vertex {
+  /** Undefined only for an id an edge named before its node was added. */
+  node?: LineageNode;
+  out: LineageEdge[];
+  in: LineageEdge[];
+  /** The outgoing edges by target, made once a node has many (a linear search is cheaper for a few). */
+  outIndex?: Map<string, LineageEdge>;
+}
+
+/** Past this many outgoing edges a node's are found through a map. */
+const INDEXED_DEGREE = 16;
+
+function findOut(vertex: Vertex, to: string): LineageEdge | undefined {
+  if (vertex.out.length <= INDEXED_DEGREE) {
+    for (const edge of vertex.out) if (edge.to === to) return edge;
+    return undefined;
+  }
+  vertex.outIndex ??= new Map(vertex.out.map((e) => [e.to, e]));
+  return vertex.outIndex.get(to);
+}
+
 interface RunNodes {
   run: GraphRun;
   inputs: [string, RunDataset][];
@@ -37,6 +58,9 @@ interface TableState {
   replaced: Set<number>;
   /** The version chain's edges, kept so that versions seen later can be chained in between. */
   chain: LineageEdge[];
+  /** The highest version chained so far, and whether a version (or a replace) at or below it has been seen since. */
+  chainedTo?: number;
+  relink?: boolean;
 }
 
 /**
@@ -47,10 +71,8 @@ interface TableState {
  * completed later (`extend`), and then equals the graph built from all of them at once.
  */
 export class LineageGraph {
-  private readonly nodeMap = new Map<string, LineageNode>();
-  /** Edges by their ends, both ways: from → to → edge and to → from → edge. */
-  private readonly outgoing = new Map<string, Map<string, LineageEdge>>();
-  private readonly incoming = new Map<string, Map<string, LineageEdge>>();
+  /** Each node with its edges: one map entry and two short arrays per node, cheaper to build than maps of maps. */
+  private readonly vertices = new Map<string, Vertex>();
   /** Each run and the node ids of its datasets (pairs, cheaper to build than maps; `run()` makes the maps when asked). */
   private readonly runMap = new Map<string, RunNodes>();
   private readonly records = new Map<string, RunRecord>();
@@ -102,19 +124,7 @@ export class LineageGraph {
   }
 
   private clear(): void {
-    for (const map of [
-      this.nodeMap,
-      this.outgoing,
-      this.incoming,
-      this.runMap,
-      this.records,
-      this.tableMap,
-      this.fieldMap,
-      this.fieldSets,
-      this.shortNames,
-      this.orphans,
-    ])
-      map.clear();
+    for (const map of [this.vertices, this.runMap, this.records, this.tableMap, this.fieldMap, this.fieldSets, this.shortNames, this.orphans]) map.clear();
     this.runList.length = 0;
   }
 
@@ -134,34 +144,39 @@ export class LineageGraph {
   }
 
   node(id: string): LineageNode | undefined {
-    return this.nodeMap.get(id);
+    return this.vertices.get(id)?.node;
   }
 
   get nodes(): readonly LineageNode[] {
-    return [...this.nodeMap.values()];
+    const nodes: LineageNode[] = [];
+    for (const vertex of this.vertices.values()) if (vertex.node !== undefined) nodes.push(vertex.node);
+    return nodes;
   }
 
   /** Every edge, in no particular order. */
   get edges(): readonly LineageEdge[] {
-    return [...this.outgoing.values()].flatMap((to) => [...to.values()]);
+    return [...this.vertices.values()].flatMap((v) => v.out);
   }
 
   /** The ids this node feeds (runs it was read by, outputs of a run, the next table version). */
   successors(id: string): readonly string[] {
-    return [...(this.outgoing.get(id)?.keys() ?? [])].sort(compare);
+    return (this.vertices.get(id)?.out ?? []).map((e) => e.to).sort(compare);
   }
 
   predecessors(id: string): readonly string[] {
-    return [...(this.incoming.get(id)?.keys() ?? [])].sort(compare);
+    return (this.vertices.get(id)?.in ?? []).map((e) => e.from).sort(compare);
   }
 
   /** The ids linked to a node by its incoming or outgoing edges, in no particular order (cheaper than sorted, for walks whose order does not matter). */
   linked(id: string, direction: 'in' | 'out'): Iterable<string> {
-    return (direction === 'in' ? this.incoming : this.outgoing).get(id)?.keys() ?? [];
+    const vertex = this.vertices.get(id);
+    if (vertex === undefined) return [];
+    return direction === 'in' ? vertex.in.map((e) => e.from) : vertex.out.map((e) => e.to);
   }
 
   edge(from: string, to: string): LineageEdge | undefined {
-    return this.outgoing.get(from)?.get(to);
+    const vertex = this.vertices.get(from);
+    return vertex === undefined ? undefined : findOut(vertex, to);
   }
 
   /** The run a `run:` node stands for, with its datasets. */
@@ -193,11 +208,11 @@ export class LineageGraph {
 
   /** The subgraph of the given nodes, with every edge between two of them. */
   subgraph(ids: ReadonlySet<string>, edges?: Iterable<LineageEdge>): LineageResult {
-    const nodes = [...ids].map((id) => this.nodeMap.get(id)).filter((n): n is LineageNode => n !== undefined);
+    const nodes = [...ids].map((id) => this.vertices.get(id)?.node).filter((n): n is LineageNode => n !== undefined);
     let kept: Iterable<LineageEdge> | undefined = edges;
     if (kept === undefined) {
       const between: LineageEdge[] = [];
-      for (const id of ids) for (const [to, edge] of this.outgoing.get(id) ?? []) if (ids.has(to)) between.push(edge);
+      for (const id of ids) for (const edge of this.vertices.get(id)?.out ?? []) if (ids.has(edge.to)) between.push(edge);
       kept = between;
     }
     return sortedResult(nodes, kept);
@@ -210,16 +225,10 @@ export class LineageGraph {
     this.addNode({ id: runId, type: 'run', name: job, time: run.time });
     const inputs: [string, RunDataset][] = [];
     const outputs: [string, RunDataset][] = [];
-    for (const input of run.inputs)
-      for (const id of this.datasetNodes(input, false, touched)) {
-        inputs.push([id, input]);
-        this.addEdge({ from: id, to: runId, job });
-      }
-    for (const output of run.outputs)
-      for (const id of this.datasetNodes(output, true, touched)) {
-        outputs.push([id, output]);
-        this.addEdge({ from: runId, to: id, job });
-      }
+    for (const input of run.inputs) this.datasetNodes(input, false, touched, inputs);
+    for (const [id] of inputs) this.addEdge({ from: id, to: runId, job });
+    for (const output of run.outputs) this.datasetNodes(output, true, touched, outputs);
+    for (const [id] of outputs) this.addEdge({ from: runId, to: id, job });
     if (isValidation(run) && !outputs.some(([id]) => id.startsWith('suite:'))) {
       // A validation names its suite only in its job; the suite is what the run produced.
       const suite = job.replace(/^quality\.validate\./, '');
@@ -230,17 +239,11 @@ export class LineageGraph {
     this.records.delete(runId);
   }
 
-  /** The node ids one dataset of a run stands for: one per table version written, one per stream range read. */
-  private datasetNodes(dataset: GraphDataset, output: boolean, touched: Set<TableState>): string[] {
+  /** The nodes one dataset of a run stands for (one per table version written, one per stream range read), added to `into` with it. */
+  private datasetNodes(dataset: GraphDataset, output: boolean, touched: Set<TableState>, into: [string, RunDataset][]): void {
     const kind = dataset.kind;
     const version = dataset.version;
-    const fields = dataset.fields;
-    const ids: string[] = [];
-    const add = (node: LineageNode) => {
-      this.addNode(node);
-      if (fields !== undefined) this.addFields(node.id, fields);
-      ids.push(node.id);
-    };
+    const add = (node: LineageNode) => this.addDatasetNode(node, dataset, into);
     const namespace = dataset.namespace;
     switch (kind) {
       case 'table':
@@ -271,6 +274,7 @@ export class LineageGraph {
           if (table.versions.get(v) !== nodeId) {
             table.versions.set(v, nodeId);
             touched.add(table);
+            if (table.chainedTo !== undefined && v <= table.chainedTo) table.relink = true;
           }
           add({ id: nodeId, type, name: id, version: String(v), path: dataset.name, namespace });
         }
@@ -279,6 +283,7 @@ export class LineageGraph {
           if (!table.replaced.has(last)) {
             table.replaced.add(last);
             touched.add(table);
+            if (table.chainedTo !== undefined && last <= table.chainedTo) table.relink = true;
           }
         }
         break;
@@ -334,7 +339,12 @@ export class LineageGraph {
           ...(version === undefined ? {} : { version }),
         });
     }
-    return ids;
+  }
+
+  private addDatasetNode(node: LineageNode, dataset: GraphDataset, into: [string, RunDataset][]): void {
+    this.addNode(node);
+    if (dataset.fields !== undefined) this.addFields(node.id, dataset.fields);
+    into.push([node.id, dataset]);
   }
 
   /** A run started inside another (a commit inside an ingest) passes on what the outer run read; the outer run may complete later. */
@@ -343,15 +353,24 @@ export class LineageGraph {
     for (const child of this.orphans.get(run.runId) ?? []) this.addEdge({ from: id, to: child });
     this.orphans.delete(run.runId);
     if (run.parent === undefined) return;
-    if (this.nodeMap.has(`run:${run.parent}`)) this.addEdge({ from: `run:${run.parent}`, to: id });
+    if (this.vertices.get(`run:${run.parent}`)?.node !== undefined) this.addEdge({ from: `run:${run.parent}`, to: id });
     else this.orphans.set(run.parent, [...(this.orphans.get(run.parent) ?? []), id]);
   }
 
   /** Each table version feeds the next one seen, unless that one replaced the table's rows. */
   private chainVersions(table: TableState): void {
-    for (const edge of table.chain) this.removeEdge(edge);
-    table.chain = [];
-    const versions = [...table.versions.keys()].sort((a, b) => a - b);
+    let versions = [...table.versions.keys()].sort((a, b) => a - b);
+    if (table.relink === true || table.chainedTo === undefined) {
+      for (const edge of table.chain) this.removeEdge(edge);
+      table.chain = [];
+    } else {
+      // Only versions after the last one chained are new: chain on from it.
+      const from = versions.indexOf(table.chainedTo);
+      versions = versions.slice(from);
+    }
+    table.relink = false;
+    const top = versions[versions.length - 1];
+    if (top !== undefined) table.chainedTo = top;
     for (let i = 1; i < versions.length; i++) {
       const v = versions[i] as number;
       if (table.replaced.has(v)) continue;
@@ -363,14 +382,16 @@ export class LineageGraph {
   /** A table a prediction run writes is a prediction table, though the table layer reported it as a table. */
   private markPredictions(run: GraphRun): void {
     for (const [id] of this.runMap.get(`run:${run.runId}`)?.outputs ?? []) {
-      const node = this.nodeMap.get(id);
+      const node = this.vertices.get(id)?.node;
       if (node?.type === 'table') node.type = 'predictions';
     }
   }
 
   private addNode(node: LineageNode): void {
-    const known = this.nodeMap.get(node.id);
-    if (known === undefined) this.nodeMap.set(node.id, node);
+    const vertex = this.vertices.get(node.id);
+    const known = vertex?.node;
+    if (vertex === undefined) this.vertices.set(node.id, { node, out: [], in: [] });
+    else if (known === undefined) vertex.node = node;
     else if (node.type === 'run' && node.time !== undefined) known.time = node.time;
   }
 
@@ -386,19 +407,28 @@ export class LineageGraph {
 
   /** Whether the edge is new. */
   private addEdge(edge: LineageEdge): boolean {
-    let out = this.outgoing.get(edge.from);
-    if (out === undefined) this.outgoing.set(edge.from, (out = new Map()));
-    else if (out.has(edge.to)) return false;
-    out.set(edge.to, edge);
-    let into = this.incoming.get(edge.to);
-    if (into === undefined) this.incoming.set(edge.to, (into = new Map()));
-    into.set(edge.from, edge);
+    const from = this.vertex(edge.from);
+    if (findOut(from, edge.to) !== undefined) return false;
+    from.out.push(edge);
+    from.outIndex?.set(edge.to, edge);
+    this.vertex(edge.to).in.push(edge);
     return true;
   }
 
   private removeEdge(edge: LineageEdge): void {
-    this.outgoing.get(edge.from)?.delete(edge.to);
-    this.incoming.get(edge.to)?.delete(edge.from);
+    const from = this.vertices.get(edge.from);
+    const to = this.vertices.get(edge.to);
+    if (from !== undefined) {
+      from.out = from.out.filter((e) => e.to !== edge.to);
+      from.outIndex?.delete(edge.to);
+    }
+    if (to !== undefined) to.in = to.in.filter((e) => e.from !== edge.from);
+  }
+
+  private vertex(id: string): Vertex {
+    let vertex = this.vertices.get(id);
+    if (vertex === undefined) this.vertices.set(id, (vertex = { out: [], in: [] }));
+    return vertex;
   }
 
   /**
