@@ -167,11 +167,27 @@ export class LineageGraph {
     return (this.vertices.get(id)?.in ?? []).map((e) => e.from).sort(compare);
   }
 
-  /** The ids linked to a node by its incoming or outgoing edges, in no particular order (cheaper than sorted, for walks whose order does not matter). */
-  linked(id: string, direction: 'in' | 'out'): Iterable<string> {
-    const vertex = this.vertices.get(id);
-    if (vertex === undefined) return [];
-    return direction === 'in' ? vertex.in.map((e) => e.from) : vertex.out.map((e) => e.to);
+  /** The nodes reachable from the start along incoming (`in`) or outgoing (`out`) edges, the start included. */
+  reach(start: readonly string[], direction: 'in' | 'out'): Set<string> {
+    const seen = new Set<string>(start);
+    const queue = [...start];
+    for (let i = 0; i < queue.length; i++) {
+      const vertex = this.vertices.get(queue[i] as string);
+      if (vertex === undefined) continue;
+      if (direction === 'in') {
+        for (const edge of vertex.in)
+          if (!seen.has(edge.from)) {
+            seen.add(edge.from);
+            queue.push(edge.from);
+          }
+      } else
+        for (const edge of vertex.out)
+          if (!seen.has(edge.to)) {
+            seen.add(edge.to);
+            queue.push(edge.to);
+          }
+    }
+    return seen;
   }
 
   edge(from: string, to: string): LineageEdge | undefined {

@@ -11,7 +11,7 @@ import { fileSpec, findTable, notFound, parseStreamSpec, resolveNode } from './n
 export function upstream(graph: LineageGraph, spec: string): LineageResult {
   const start = resolveNode(graph, spec);
   if (start === undefined) throw notFound(spec);
-  return graph.subgraph(reach(start, (id) => graph.linked(id, 'in')));
+  return graph.subgraph(graph.reach(start, 'in'));
 }
 
 /** Everything a source reached: a file (path), a stream range, a table version (or every version of a table), a column `TABLE.COLUMN`. */
@@ -20,7 +20,7 @@ export function downstream(graph: LineageGraph, spec: string): LineageResult {
   if (path !== undefined) {
     const files = graph.nodes.filter((n) => n.type === 'file' && n.path === path).map((n) => n.id);
     if (files.length === 0) throw notFound(spec, 'file');
-    return graph.subgraph(reach(files, (id) => graph.linked(id, 'out')));
+    return graph.subgraph(graph.reach(files, 'out'));
   }
   const stream = parseStreamSpec(spec);
   if (stream !== undefined) {
@@ -30,10 +30,10 @@ export function downstream(graph: LineageGraph, spec: string): LineageResult {
       .filter((n) => stream.from === undefined || stream.to === undefined || overlaps(n.from, n.to, stream.from, stream.to))
       .map((n) => n.id);
     if (ranges.length === 0) throw notFound(spec, 'stream range');
-    return graph.subgraph(reach(ranges, (id) => graph.linked(id, 'out')));
+    return graph.subgraph(graph.reach(ranges, 'out'));
   }
   const nodes = resolveNode(graph, spec, { allVersions: true });
-  if (nodes !== undefined) return graph.subgraph(reach(nodes, (id) => graph.linked(id, 'out')));
+  if (nodes !== undefined) return graph.subgraph(graph.reach(nodes, 'out'));
   const column = splitColumn(graph, spec);
   if (column === undefined) throw notFound(spec);
   return columnDownstream(graph, column.table, column.column, spec);
