@@ -20,10 +20,13 @@ export async function sourceFileDataset(file: string): Promise<DatasetRef> {
   return { namespace: 'file', name: file, kind: 'file', file: { size: info.size, sha256, modified: info.mtime.toISOString() } };
 }
 
+/** Chunks of a MiB: most source files are hashed from one or a few reads, and a large one never sits whole in memory. */
+const HASH_CHUNK_BYTES = 1 << 20;
+
 function sha256Of(file: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
-    createReadStream(file)
+    createReadStream(file, { highWaterMark: HASH_CHUNK_BYTES })
       .on('data', (chunk) => hash.update(chunk))
       .on('error', reject)
       .on('end', () => resolve(hash.digest('hex')));

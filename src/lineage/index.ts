@@ -1,9 +1,11 @@
 /** Lineage: every job run as OpenLineage run events, kept in the project and sent where the project says. */
 export * from './openlineage.js';
 export { datasetKind, toRunEvent, type RunEventOptions } from './run-event.js';
-export { LineageLog, LINEAGE_LOG_SCHEMA, type LineageLogFilter } from './lineage-log.js';
+export { LineageLog, LINEAGE_LOG_SCHEMA, type LineageLogFilter, type LoggedRuns } from './lineage-log.js';
+export { LineageGraphCache } from './graph-cache.js';
 export {
   downstream,
+  graphRun,
   impact,
   LineageGraph,
   nodeLabel,
@@ -12,6 +14,10 @@ export {
   renderTree,
   resultRoots,
   upstream,
+  type GraphColumnRef,
+  type GraphDataset,
+  type GraphRange,
+  type GraphRun,
   type LineageDirection,
   type LineageEdge,
   type LineageNode,

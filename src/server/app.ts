@@ -7,7 +7,7 @@ import { isMlflowPath, mlflowErrorBody, registerMlflowRoutes } from './mlflow/in
 import { modelStoreOpener, type ModelStoreOpener } from './model-store-opener.js';
 import { featureStoreOpener, registerFeatureRoutes, type FeatureStoreOpener } from './feature-routes.js';
 import { registerIngestRoute } from './ingest-route.js';
-import { LineageLog } from '../lineage/index.js';
+import { LineageGraphCache, LineageLog } from '../lineage/index.js';
 import { registerLineageRoutes, type LineageEventSource } from './lineage-routes.js';
 import { registerModelRoutes } from './model-routes.js';
 import { ArtifactStore, ModelServing } from '../models/index.js';
@@ -65,7 +65,16 @@ export function buildApp(options: AppOptions): Hono {
     options.models ?? new ModelServing({ project: options.project, engine: options.engine, featureStore, store: modelStore, artifacts }),
   );
   const lineageLog = LineageLog.forProject(options.project, options.engine);
-  registerLineageRoutes(app, options.lineageEvents ?? (() => lineageLog.events()));
+  if (options.lineageEvents !== undefined) registerLineageRoutes(app, options.lineageEvents);
+  else {
+    // The graph is kept between requests and extended from the log's new commits only.
+    const graphs = new LineageGraphCache(lineageLog);
+    registerLineageRoutes(
+      app,
+      () => lineageLog.events(),
+      () => graphs.graph(),
+    );
+  }
   registerMlflowRoutes(app, {
     store: modelStore,
     artifacts,

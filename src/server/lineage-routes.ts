@@ -5,6 +5,9 @@ import { LineageGraph, MarquezView, type LineageResult, type OpenLineageRunEvent
 /** Where the lineage routes read run events: the project's lineage log, or what a test hands in. */
 export type LineageEventSource = () => Promise<readonly OpenLineageRunEvent[]>;
 
+/** Where the lineage queries get their graph: by default one built from the events. */
+export type LineageGraphSource = () => Promise<LineageGraph>;
+
 function parameter(c: Context, name: string, example: string): string {
   const value = c.req.query(name);
   if (value === undefined || value === '')
@@ -23,13 +26,17 @@ function notFound(what: string, value: string): AquiferError {
  * The lineage queries (`/v1/lineage/upstream?node=`, `/downstream?source=`, `/impact?column=`)
  * answering `{nodes, edges}`, and Marquez's read API (`/api/v1/namespaces`, jobs, datasets,
  * `/api/v1/lineage?nodeId=`) closely enough for its web UI. Each request reads the events
- * again, so an answer includes every run logged before it.
+ * (or brings the graph up to date) again, so an answer includes every run logged before it.
  */
-export function registerLineageRoutes(app: Hono, events: LineageEventSource): void {
+export function registerLineageRoutes(
+  app: Hono,
+  events: LineageEventSource,
+  graph: LineageGraphSource = async () => LineageGraph.fromEvents(await events()),
+): void {
   const query = (path: string, name: string, example: string, run: (graph: LineageGraph, spec: string) => LineageResult) =>
     app.get(path, async (c) => {
       const spec = parameter(c, name, example);
-      return c.json(run(LineageGraph.fromEvents(await events()), spec));
+      return c.json(run(await graph(), spec));
     });
   query('/v1/lineage/upstream', 'node', 'model:churn@1', (g, s) => g.upstream(s));
   query('/v1/lineage/downstream', 'source', '/data/trips.csv', (g, s) => g.downstream(s));

@@ -181,5 +181,15 @@ describe.skipIf(!ready)('lineage of the whole pipeline', () => {
     );
     // A file loaded after the training set reaches the table, not the model.
     expect(reached(downstream(graph, file('c.csv'))).filter((id) => !id.startsWith('file:'))).toEqual(['table:events@5']);
+
+    // What the CLI and the server read, the log's graph column, gives the same graph as the whole events.
+    const projected = LineageGraph.fromRuns((await LineageLog.forProject(project, engine).runs()).runs);
+    expect(projected.nodes.length).toBe(graph.nodes.length);
+    expect(new Set(projected.edges.map((e) => `${e.from} ${e.to} ${e.job ?? ''}`))).toEqual(
+      new Set(graph.edges.map((e) => `${e.from} ${e.to} ${e.job ?? ''}`)),
+    );
+    for (const node of graph.nodes) expect(projected.node(node.id)).toEqual(node);
+    expect(upstream(projected, 'model:buyer@1')).toEqual(model);
+    expect(downstream(projected, file('b.csv'))).toEqual(bad);
   });
 });

@@ -37,6 +37,9 @@ interface QueryFlags {
 /** Where a query's events come from: the project's lineage log, or a JSONL file of run events (as `aquifer lineage events --format jsonl` prints them). */
 export type EventSource = (flags: { events?: string; project: string }) => Promise<OpenLineageRunEvent[]>;
 
+/** Where a query's graph comes from. */
+type GraphSource = (flags: { events?: string; project: string }) => Promise<LineageGraph>;
+
 async function eventsFromFile(file: string): Promise<OpenLineageRunEvent[]> {
   const text = await readFile(file, 'utf8');
   return text
@@ -55,11 +58,11 @@ async function eventsFromFile(file: string): Promise<OpenLineageRunEvent[]> {
     });
 }
 
-/** The project's lineage log, or a file of events when --events names one. */
-const defaultSource: EventSource = async (flags) => {
-  if (flags.events !== undefined) return eventsFromFile(flags.events);
+/** The project's lineage log (its graph column, not whole events), or a file of events when --events names one. */
+const defaultSource: GraphSource = async (flags) => {
+  if (flags.events !== undefined) return LineageGraph.fromEvents(await eventsFromFile(flags.events));
   const project = closeAtExit(await Project.open(flags.project));
-  return LineageLog.forProject(project, await sharedEngine()).events();
+  return LineageGraph.fromRuns((await LineageLog.forProject(project, await sharedEngine()).runs()).runs);
 };
 
 async function answer(result: LineageResult, direction: LineageDirection, flags: QueryFlags): Promise<void> {
@@ -76,7 +79,7 @@ function query(
   description: string,
   direction: LineageDirection,
   run: (graph: LineageGraph, spec: string) => LineageResult,
-  source: EventSource,
+  source: GraphSource,
 ): void {
   lineage
     .command(name)
@@ -88,7 +91,7 @@ function query(
     .option('--events <file>', "read run events from this JSONL file instead of the project's lineage log")
     .option('--project <dir>', 'project folder', '.')
     .action(async (spec: string, flags: QueryFlags) => {
-      const graph = LineageGraph.fromEvents(await source(flags));
+      const graph = await source(flags);
       await answer(run(graph, localPath(spec)), direction, flags);
     });
 }
@@ -109,7 +112,8 @@ function localPath(spec: string): string {
   return !spec.includes(':') && spec.includes('/') && !path.isAbsolute(spec) && existsSync(spec) ? path.resolve(spec) : spec;
 }
 
-export function registerLineageQueries(lineage: Command, source: EventSource = defaultSource): void {
+export function registerLineageQueries(lineage: Command, events?: EventSource): void {
+  const source: GraphSource = events === undefined ? defaultSource : async (flags) => LineageGraph.fromEvents(await events(flags));
   query(
     lineage,
     'upstream',

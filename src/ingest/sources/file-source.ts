@@ -75,10 +75,14 @@ async function ingestFilesInRun(engine: Engine, target: IngestTarget, options: F
   for (const [index, file] of pending.entries()) {
     const txn: AppTransaction = { appId: FILE_APP_PREFIX + file, version: 0 };
     const format = formatOf(file, options.format);
-    // Digested before the load, so the digest is of the bytes this run read; only lineage needs it.
-    const input = jobRunsObserved() ? await sourceFileDataset(file) : undefined;
+    // Only lineage needs the digest. It is read while DuckDB loads the file (the loop mostly
+    // waits on DuckDB), not before, so it costs the load no time; the file is read twice at
+    // once, as it was read twice one after the other.
+    const digest = jobRunsObserved() ? sourceFileDataset(file) : undefined;
+    digest?.catch(() => undefined);
     const batch =
       format === 'json' ? await ingestJsonLines(engine, target, file, txn, options) : await ingestTabular(engine, target, file, format, txn, options);
+    const input = await digest;
     // A file another writer loaded meanwhile (its txn already committed) was not read by this run.
     if (input !== undefined && !batch.skipped) run.input(input);
     result.files.push({ file, accepted: batch.accepted, quarantined: batch.quarantined, version: batch.version });

@@ -1,15 +1,14 @@
-import type { DatasetKind } from '../../observe/index.js';
-import type { Facets, OpenLineageDataset, OpenLineageInputDataset, OpenLineageOutputDataset, OpenLineageRunEvent } from '../openlineage.js';
-import { datasetKind } from '../run-event.js';
+import type { OpenLineageRunEvent } from '../openlineage.js';
+import { graphRun, LOGICAL_PREFIXES, type GraphDataset, type GraphRun } from './graph-run.js';
 import { downstream, impact, upstream } from './queries.js';
 import { compare, sortedResult, type LineageEdge, type LineageNode, type LineageResult } from './lineage-node.js';
 
-/** An input or output of a run as its event gave it. */
-export type RunDataset = OpenLineageInputDataset & OpenLineageOutputDataset;
+/** An input or output of a run as the graph read it. */
+export type RunDataset = GraphDataset;
 
-/** One completed run: the event, and which of its datasets became which nodes. */
+/** One completed run, and which of its datasets became which nodes. */
 export interface RunRecord {
-  event: OpenLineageRunEvent;
+  run: GraphRun;
   inputs: ReadonlyMap<string, RunDataset>;
   outputs: ReadonlyMap<string, RunDataset>;
 }
@@ -25,52 +24,108 @@ export interface TableRecord {
   versions: ReadonlyMap<number, string>;
 }
 
-/**
- * The commits that replace a table's rows instead of carrying them over, so the version
- * before is not upstream of the one they wrote: the Delta operation recorded in
- * aquifer_tableVersions is CREATE OR REPLACE TABLE or RESTORE, or the facet's `mode` says
- * Overwrite (a whole-table overwrite, which Delta records as WRITE; a replaceWhere overwrite
- * keeps the other partitions, so it carries over like an append). When a run wrote several
- * versions the operation is that of the last commit, so only the last version is judged by
- * it; the earlier ones carry over.
- */
-const REPLACING_OPERATIONS: ReadonlySet<string> = new Set(['CREATE OR REPLACE TABLE', 'RESTORE']);
+interface Vertex {
+  /** Undefined only for an id an edge named before its node was added. */
+  node?: LineageNode;
+  out: LineageEdge[];
+  in: LineageEdge[];
+  /** The outgoing edges by target, made once a node has many (a linear search is cheaper for a few). */
+  outIndex?: Map<string, LineageEdge>;
+}
 
-const LOGICAL_PREFIXES: Readonly<Record<string, DatasetKind>> = {
-  'models/': 'model',
-  'training-sets/': 'training-set',
-  'feature-views/': 'feature-view',
-  'online-store/': 'online-store',
-  'quality/': 'suite',
-};
+/** Past this many outgoing edges a node's are found through a map. */
+const INDEXED_DEGREE = 16;
+
+function findOut(vertex: Vertex, to: string): LineageEdge | undefined {
+  if (vertex.out.length <= INDEXED_DEGREE) {
+    for (const edge of vertex.out) if (edge.to === to) return edge;
+    return undefined;
+  }
+  vertex.outIndex ??= new Map(vertex.out.map((e) => [e.to, e]));
+  return vertex.outIndex.get(to);
+}
+
+interface RunNodes {
+  run: GraphRun;
+  inputs: [string, RunDataset][];
+  outputs: [string, RunDataset][];
+}
+
+interface TableState {
+  namespace: string;
+  name: string;
+  versions: Map<number, string>;
+  replaced: Set<number>;
+  /** The version chain's edges, kept so that versions seen later can be chained in between. */
+  chain: LineageEdge[];
+  /** The highest version chained so far, and whether a version (or a replace) at or below it has been seen since. */
+  chainedTo?: number;
+  relink?: boolean;
+}
 
 /**
  * The lineage of a project as a graph: dataset versions, source files, stream ranges and
  * runs, with an edge from each input to its run and from the run to each output, and from
  * each table version to the next one that carried its rows over. Built from COMPLETE events
- * only: a run that failed or was aborted produced nothing.
+ * only: a run that failed or was aborted produced nothing. A graph can be extended with runs
+ * completed later (`extend`), and then equals the graph built from all of them at once.
  */
 export class LineageGraph {
-  private readonly nodeMap = new Map<string, LineageNode>();
-  private readonly edgeMap = new Map<string, LineageEdge>();
-  private readonly outgoing = new Map<string, Set<string>>();
-  private readonly incoming = new Map<string, Set<string>>();
-  private readonly runMap = new Map<string, RunRecord>();
-  private readonly tableMap = new Map<string, { namespace: string; name: string; versions: Map<number, string>; replaced: Set<number> }>();
+  /** Each node with its edges: one map entry and two short arrays per node, cheaper to build than maps of maps. */
+  private readonly vertices = new Map<string, Vertex>();
+  /** Each run and the node ids of its datasets (pairs, cheaper to build than maps; `run()` makes the maps when asked). */
+  private readonly runMap = new Map<string, RunNodes>();
+  private readonly records = new Map<string, RunRecord>();
+  private readonly tableMap = new Map<string, TableState>();
   private readonly fieldMap = new Map<string, Set<string>>();
-  private shortNames = new Map<string, string>();
+  /** One set per distinct column list: most nodes of a table share theirs. Never changed once made. */
+  private readonly fieldSets = new Map<string, Set<string>>();
+  private readonly shortNames = new Map<string, string>();
+  /** Runs whose parent run was not (yet) in the graph, by the parent's run id. */
+  private readonly orphans = new Map<string, string[]>();
+  private readonly runList: GraphRun[] = [];
 
   private constructor() {}
 
   static fromEvents(events: Iterable<OpenLineageRunEvent>): LineageGraph {
+    const runs: GraphRun[] = [];
+    for (const event of events) if (event.eventType === 'COMPLETE') runs.push(graphRun(event));
+    return LineageGraph.fromRuns(runs);
+  }
+
+  /** The graph of completed runs (as the lineage log keeps them beside their events, or `graphRun` makes them). */
+  static fromRuns(runs: Iterable<GraphRun>): LineageGraph {
     const graph = new LineageGraph();
-    const complete = [...events].filter((e) => e.eventType === 'COMPLETE');
-    graph.shortNames = tableIds(complete);
-    for (const event of complete) graph.addRun(event);
-    graph.linkParents(complete);
-    graph.chainVersions();
-    graph.markPredictions();
+    graph.extend(runs);
     return graph;
+  }
+
+  /** Add runs that completed after the ones in the graph. */
+  extend(runs: Iterable<GraphRun>): void {
+    const added = [...runs];
+    if (added.length === 0) return;
+    if (!this.nameTables(added)) {
+      // A new table shares its short name with one already in the graph, whose node ids change: start again.
+      const all = [...this.runList, ...added];
+      this.clear();
+      this.nameTables(all);
+      this.add(all);
+      return;
+    }
+    this.add(added);
+  }
+
+  private add(runs: readonly GraphRun[]): void {
+    const touched = new Set<TableState>();
+    for (const run of runs) this.addRun(run, touched);
+    for (const run of runs) this.linkParent(run);
+    for (const table of touched) this.chainVersions(table);
+    for (const run of runs) if (isPrediction(run)) this.markPredictions(run);
+  }
+
+  private clear(): void {
+    for (const map of [this.vertices, this.runMap, this.records, this.tableMap, this.fieldMap, this.fieldSets, this.shortNames, this.orphans]) map.clear();
+    this.runList.length = 0;
   }
 
   /** What a node was made from: `model:NAME@VERSION`, `training-set:NAME[@V]`, `feature-view:NAME`, a table `NAME[@VERSION]`. */
@@ -89,29 +144,66 @@ export class LineageGraph {
   }
 
   node(id: string): LineageNode | undefined {
-    return this.nodeMap.get(id);
+    return this.vertices.get(id)?.node;
   }
 
   get nodes(): readonly LineageNode[] {
-    return [...this.nodeMap.values()];
+    const nodes: LineageNode[] = [];
+    for (const vertex of this.vertices.values()) if (vertex.node !== undefined) nodes.push(vertex.node);
+    return nodes;
+  }
+
+  /** Every edge, in no particular order. */
+  get edges(): readonly LineageEdge[] {
+    return [...this.vertices.values()].flatMap((v) => v.out);
   }
 
   /** The ids this node feeds (runs it was read by, outputs of a run, the next table version). */
   successors(id: string): readonly string[] {
-    return [...(this.outgoing.get(id) ?? [])].sort(compare);
+    return (this.vertices.get(id)?.out ?? []).map((e) => e.to).sort(compare);
   }
 
   predecessors(id: string): readonly string[] {
-    return [...(this.incoming.get(id) ?? [])].sort(compare);
+    return (this.vertices.get(id)?.in ?? []).map((e) => e.from).sort(compare);
+  }
+
+  /** The nodes reachable from the start along incoming (`in`) or outgoing (`out`) edges, the start included. */
+  reach(start: readonly string[], direction: 'in' | 'out'): Set<string> {
+    const seen = new Set<string>(start);
+    const queue = [...start];
+    for (let i = 0; i < queue.length; i++) {
+      const vertex = this.vertices.get(queue[i] as string);
+      if (vertex === undefined) continue;
+      if (direction === 'in') {
+        for (const edge of vertex.in)
+          if (!seen.has(edge.from)) {
+            seen.add(edge.from);
+            queue.push(edge.from);
+          }
+      } else
+        for (const edge of vertex.out)
+          if (!seen.has(edge.to)) {
+            seen.add(edge.to);
+            queue.push(edge.to);
+          }
+    }
+    return seen;
   }
 
   edge(from: string, to: string): LineageEdge | undefined {
-    return this.edgeMap.get(`${from}\n${to}`);
+    const vertex = this.vertices.get(from);
+    return vertex === undefined ? undefined : findOut(vertex, to);
   }
 
   /** The run a `run:` node stands for, with its datasets. */
   run(id: string): RunRecord | undefined {
-    return this.runMap.get(id);
+    const known = this.records.get(id);
+    if (known !== undefined) return known;
+    const nodes = this.runMap.get(id);
+    if (nodes === undefined) return undefined;
+    const record = { run: nodes.run, inputs: new Map(nodes.inputs), outputs: new Map(nodes.outputs) };
+    this.records.set(id, record);
+    return record;
   }
 
   /** Every table seen, each with its versions. */
@@ -132,66 +224,54 @@ export class LineageGraph {
 
   /** The subgraph of the given nodes, with every edge between two of them. */
   subgraph(ids: ReadonlySet<string>, edges?: Iterable<LineageEdge>): LineageResult {
-    const nodes = [...ids].map((id) => this.nodeMap.get(id)).filter((n): n is LineageNode => n !== undefined);
-    const kept = edges ?? [...this.edgeMap.values()].filter((e) => ids.has(e.from) && ids.has(e.to));
+    const nodes = [...ids].map((id) => this.vertices.get(id)?.node).filter((n): n is LineageNode => n !== undefined);
+    let kept: Iterable<LineageEdge> | undefined = edges;
+    if (kept === undefined) {
+      const between: LineageEdge[] = [];
+      for (const id of ids) for (const edge of this.vertices.get(id)?.out ?? []) if (ids.has(edge.to)) between.push(edge);
+      kept = between;
+    }
     return sortedResult(nodes, kept);
   }
 
-  private addRun(event: OpenLineageRunEvent): void {
-    const runId = `run:${event.run.runId}`;
-    const job = event.job.name;
-    this.addNode({ id: runId, type: 'run', name: job, time: event.eventTime });
-    const inputs = new Map<string, RunDataset>();
-    const outputs = new Map<string, RunDataset>();
-    for (const input of event.inputs)
-      for (const id of this.datasetNodes(input, input.inputFacets, false)) {
-        inputs.set(id, input);
-        this.addEdge({ from: id, to: runId, job });
-      }
-    for (const output of event.outputs)
-      for (const id of this.datasetNodes(output, output.outputFacets, true)) {
-        outputs.set(id, output);
-        this.addEdge({ from: runId, to: id, job });
-      }
-    if (isValidation(event) && ![...outputs.keys()].some((id) => id.startsWith('suite:'))) {
+  private addRun(run: GraphRun, touched: Set<TableState>): void {
+    this.runList.push(run);
+    const runId = `run:${run.runId}`;
+    const job = run.job;
+    this.addNode({ id: runId, type: 'run', name: job, time: run.time });
+    const inputs: [string, RunDataset][] = [];
+    const outputs: [string, RunDataset][] = [];
+    for (const input of run.inputs) this.datasetNodes(input, false, touched, inputs);
+    for (const [id] of inputs) this.addEdge({ from: id, to: runId, job });
+    for (const output of run.outputs) this.datasetNodes(output, true, touched, outputs);
+    for (const [id] of outputs) this.addEdge({ from: runId, to: id, job });
+    if (isValidation(run) && !outputs.some(([id]) => id.startsWith('suite:'))) {
       // A validation names its suite only in its job; the suite is what the run produced.
       const suite = job.replace(/^quality\.validate\./, '');
       this.addNode({ id: `suite:${suite}`, type: 'suite', name: suite });
       this.addEdge({ from: runId, to: `suite:${suite}`, job });
     }
-    this.runMap.set(runId, { event, inputs, outputs });
+    this.runMap.set(runId, { run, inputs, outputs });
+    this.records.delete(runId);
   }
 
-  /** The node ids one dataset of a run stands for: one per table version written, one per stream range read. */
-  private datasetNodes(dataset: OpenLineageDataset, extra: Facets | undefined, output: boolean): string[] {
-    const kind = kindOf(dataset);
-    const facets = dataset.facets ?? {};
-    const version = stringField(facets['version'], 'datasetVersion');
-    const fields = schemaFields(facets);
-    const ids: string[] = [];
-    const add = (node: LineageNode) => {
-      this.addNode(node);
-      if (fields !== undefined) {
-        const known = this.fieldMap.get(node.id) ?? new Set<string>();
-        for (const f of fields) known.add(f);
-        this.fieldMap.set(node.id, known);
-      }
-      ids.push(node.id);
-    };
-    const base = { namespace: dataset.namespace };
+  /** The nodes one dataset of a run stands for (one per table version written, one per stream range read), added to `into` with it. */
+  private datasetNodes(dataset: GraphDataset, output: boolean, touched: Set<TableState>, into: [string, RunDataset][]): void {
+    const kind = dataset.kind;
+    const version = dataset.version;
+    const add = (node: LineageNode) => this.addDatasetNode(node, dataset, into);
+    const namespace = dataset.namespace;
     switch (kind) {
       case 'table':
       case 'predictions': {
         const key = tableKey(dataset);
-        const table = this.tableMap.get(key) ?? {
-          namespace: dataset.namespace,
-          name: dataset.name,
-          versions: new Map<number, string>(),
-          replaced: new Set<number>(),
-        };
-        this.tableMap.set(key, table);
+        let table = this.tableMap.get(key);
+        if (table === undefined) {
+          table = { namespace, name: dataset.name, versions: new Map<number, string>(), replaced: new Set<number>(), chain: [] };
+          this.tableMap.set(key, table);
+        }
         const id = this.shortNames.get(key) ?? dataset.name;
-        const versions = output ? tableVersions(facets, version) : version === undefined ? [] : [Number(version)];
+        const versions = output && dataset.versions !== undefined ? dataset.versions : version === undefined ? [] : [Number(version)];
         const prefix = kind === 'table' ? 'table' : 'predictions';
         const type = kind === 'table' ? 'table' : 'predictions';
         if (versions.length === 0 || versions.some((v) => !Number.isInteger(v))) {
@@ -200,30 +280,39 @@ export class LineageGraph {
             type,
             name: id,
             path: dataset.name,
-            ...base,
+            namespace,
             ...(version === undefined ? {} : { version }),
           });
           break;
         }
         for (const v of versions) {
           const nodeId = `${prefix}:${id}@${v}`;
-          table.versions.set(v, nodeId);
-          add({ id: nodeId, type, name: id, version: String(v), path: dataset.name, ...base });
+          if (table.versions.get(v) !== nodeId) {
+            table.versions.set(v, nodeId);
+            touched.add(table);
+            if (table.chainedTo !== undefined && v <= table.chainedTo) table.relink = true;
+          }
+          add({ id: nodeId, type, name: id, version: String(v), path: dataset.name, namespace });
         }
-        if (output && replaces(facets)) table.replaced.add(versions[versions.length - 1] as number);
+        if (output && dataset.replaces === true) {
+          const last = versions[versions.length - 1] as number;
+          if (!table.replaced.has(last)) {
+            table.replaced.add(last);
+            touched.add(table);
+            if (table.chainedTo !== undefined && last <= table.chainedTo) table.relink = true;
+          }
+        }
         break;
       }
       case 'file': {
-        const path = dataset.namespace === 'file' ? dataset.name : `${dataset.namespace.replace(/\/+$/, '')}/${dataset.name.replace(/^\/+/, '')}`;
-        const source = facets['aquifer_sourceFile'];
-        const sha256 = stringField(source, 'sha256');
-        const size = source !== undefined && typeof source['size'] === 'number' ? source['size'] : undefined;
+        const path = namespace === 'file' ? dataset.name : `${namespace.replace(/\/+$/, '')}/${dataset.name.replace(/^\/+/, '')}`;
+        const { sha256, size } = dataset;
         add({
           id: `file:${path}${sha256 === undefined ? '' : `#${sha256.slice(0, 12)}`}`,
           type: 'file',
           name: path.split('/').pop() ?? path,
           path,
-          ...base,
+          namespace,
           ...(size === undefined ? {} : { size }),
           ...(sha256 === undefined ? {} : { sha256 }),
         });
@@ -231,8 +320,8 @@ export class LineageGraph {
       }
       case 'kafka':
       case 'kinesis': {
-        const ranges = streamRanges(extra);
-        if (ranges.length === 0) add({ id: `${kind}:${dataset.name}`, type: 'stream', name: dataset.name, ...base });
+        const ranges = dataset.ranges ?? [];
+        if (ranges.length === 0) add({ id: `${kind}:${dataset.name}`, type: 'stream', name: dataset.name, namespace });
         for (const r of ranges)
           add({
             id: `${kind}:${dataset.name}:${r.partition}:${r.from}-${r.to}`,
@@ -241,7 +330,7 @@ export class LineageGraph {
             partition: r.partition,
             from: r.from,
             to: r.to,
-            ...base,
+            namespace,
           });
         break;
       }
@@ -251,89 +340,142 @@ export class LineageGraph {
       case 'online-store':
       case 'suite': {
         const name = logicalName(dataset.name);
-        add({ id: `${kind}:${name}${version === undefined ? '' : `@${version}`}`, type: kind, name, ...base, ...(version === undefined ? {} : { version }) });
+        add({ id: `${kind}:${name}${version === undefined ? '' : `@${version}`}`, type: kind, name, namespace, ...(version === undefined ? {} : { version }) });
         break;
       }
       case 'http':
-        add({ id: `http:${dataset.namespace}/${dataset.name.replace(/^\/+/, '')}`, type: 'http', name: dataset.name, ...base });
+        add({ id: `http:${namespace}/${dataset.name.replace(/^\/+/, '')}`, type: 'http', name: dataset.name, namespace });
         break;
       default:
         add({
-          id: `dataset:${dataset.namespace}/${dataset.name}${version === undefined ? '' : `@${version}`}`,
+          id: `dataset:${namespace}/${dataset.name}${version === undefined ? '' : `@${version}`}`,
           type: 'dataset',
           name: dataset.name,
-          ...base,
+          namespace,
           ...(version === undefined ? {} : { version }),
         });
     }
-    return ids;
   }
 
-  /** A run started inside another (a commit inside an ingest) passes on what the outer run read. */
-  private linkParents(events: readonly OpenLineageRunEvent[]): void {
-    for (const event of events) {
-      const parent = event.run.facets?.['parent']?.['run'];
-      const parentId = typeof parent === 'object' && parent !== null && 'runId' in parent ? String(parent.runId) : undefined;
-      if (parentId !== undefined && this.nodeMap.has(`run:${parentId}`)) this.addEdge({ from: `run:${parentId}`, to: `run:${event.run.runId}` });
-    }
+  private addDatasetNode(node: LineageNode, dataset: GraphDataset, into: [string, RunDataset][]): void {
+    this.addNode(node);
+    if (dataset.fields !== undefined) this.addFields(node.id, dataset.fields);
+    into.push([node.id, dataset]);
+  }
+
+  /** A run started inside another (a commit inside an ingest) passes on what the outer run read; the outer run may complete later. */
+  private linkParent(run: GraphRun): void {
+    const id = `run:${run.runId}`;
+    for (const child of this.orphans.get(run.runId) ?? []) this.addEdge({ from: id, to: child });
+    this.orphans.delete(run.runId);
+    if (run.parent === undefined) return;
+    if (this.vertices.get(`run:${run.parent}`)?.node !== undefined) this.addEdge({ from: `run:${run.parent}`, to: id });
+    else this.orphans.set(run.parent, [...(this.orphans.get(run.parent) ?? []), id]);
   }
 
   /** Each table version feeds the next one seen, unless that one replaced the table's rows. */
-  private chainVersions(): void {
-    for (const table of this.tableMap.values()) {
-      const versions = [...table.versions.keys()].sort((a, b) => a - b);
-      for (let i = 1; i < versions.length; i++) {
-        const v = versions[i] as number;
-        if (table.replaced.has(v)) continue;
-        this.addEdge({ from: table.versions.get(versions[i - 1] as number) as string, to: table.versions.get(v) as string });
-      }
+  private chainVersions(table: TableState): void {
+    let versions = [...table.versions.keys()].sort((a, b) => a - b);
+    if (table.relink === true || table.chainedTo === undefined) {
+      for (const edge of table.chain) this.removeEdge(edge);
+      table.chain = [];
+    } else {
+      // Only versions after the last one chained are new: chain on from it.
+      const from = versions.indexOf(table.chainedTo);
+      versions = versions.slice(from);
+    }
+    table.relink = false;
+    const top = versions[versions.length - 1];
+    if (top !== undefined) table.chainedTo = top;
+    for (let i = 1; i < versions.length; i++) {
+      const v = versions[i] as number;
+      if (table.replaced.has(v)) continue;
+      const edge = { from: table.versions.get(versions[i - 1] as number) as string, to: table.versions.get(v) as string };
+      if (this.addEdge(edge)) table.chain.push(edge);
     }
   }
 
   /** A table a prediction run writes is a prediction table, though the table layer reported it as a table. */
-  private markPredictions(): void {
-    for (const record of this.runMap.values()) {
-      if (!isPrediction(record.event)) continue;
-      for (const id of record.outputs.keys()) {
-        const node = this.nodeMap.get(id);
-        if (node?.type === 'table') node.type = 'predictions';
-      }
+  private markPredictions(run: GraphRun): void {
+    for (const [id] of this.runMap.get(`run:${run.runId}`)?.outputs ?? []) {
+      const node = this.vertices.get(id)?.node;
+      if (node?.type === 'table') node.type = 'predictions';
     }
   }
 
   private addNode(node: LineageNode): void {
-    const known = this.nodeMap.get(node.id);
-    if (known === undefined) this.nodeMap.set(node.id, node);
+    const vertex = this.vertices.get(node.id);
+    const known = vertex?.node;
+    if (vertex === undefined) this.vertices.set(node.id, { node, out: [], in: [] });
+    else if (known === undefined) vertex.node = node;
     else if (node.type === 'run' && node.time !== undefined) known.time = node.time;
   }
 
-  private addEdge(edge: LineageEdge): void {
-    const key = `${edge.from}\n${edge.to}`;
-    if (this.edgeMap.has(key)) return;
-    this.edgeMap.set(key, edge);
-    (this.outgoing.get(edge.from) ?? this.outgoing.set(edge.from, new Set()).get(edge.from))?.add(edge.to);
-    (this.incoming.get(edge.to) ?? this.incoming.set(edge.to, new Set()).get(edge.to))?.add(edge.from);
+  private addFields(id: string, fields: readonly string[]): void {
+    const known = this.fieldMap.get(id);
+    if (known === undefined) {
+      const key = fields.join('\n');
+      let shared = this.fieldSets.get(key);
+      if (shared === undefined) this.fieldSets.set(key, (shared = new Set(fields)));
+      this.fieldMap.set(id, shared);
+    } else if (fields.some((f) => !known.has(f))) this.fieldMap.set(id, new Set([...known, ...fields]));
+  }
+
+  /** Whether the edge is new. */
+  private addEdge(edge: LineageEdge): boolean {
+    const from = this.vertex(edge.from);
+    if (findOut(from, edge.to) !== undefined) return false;
+    from.out.push(edge);
+    from.outIndex?.set(edge.to, edge);
+    this.vertex(edge.to).in.push(edge);
+    return true;
+  }
+
+  private removeEdge(edge: LineageEdge): void {
+    const from = this.vertices.get(edge.from);
+    const to = this.vertices.get(edge.to);
+    if (from !== undefined) {
+      from.out = from.out.filter((e) => e.to !== edge.to);
+      from.outIndex?.delete(edge.to);
+    }
+    if (to !== undefined) to.in = to.in.filter((e) => e.from !== edge.from);
+  }
+
+  private vertex(id: string): Vertex {
+    let vertex = this.vertices.get(id);
+    if (vertex === undefined) this.vertices.set(id, (vertex = { out: [], in: [] }));
+    return vertex;
+  }
+
+  /**
+   * Name the tables the runs add: each by its last path segment, or its whole name where two
+   * tables share that segment. False when a new table's name changes the name of one already named.
+   */
+  private nameTables(runs: readonly GraphRun[]): boolean {
+    const keys = new Map<string, string>();
+    for (const run of runs)
+      for (const list of [run.inputs, run.outputs])
+        for (const d of list) if ((d.kind === 'table' || d.kind === 'predictions') && !this.shortNames.has(tableKey(d))) keys.set(tableKey(d), d.name);
+    if (keys.size === 0) return true;
+    const counts = new Map<string, number>();
+    const count = (name: string) => counts.set(shortName(name), (counts.get(shortName(name)) ?? 0) + 1);
+    for (const table of this.tableMap.values()) count(table.name);
+    for (const name of keys.values()) count(name);
+    for (const [key, idName] of this.shortNames) {
+      const table = this.tableMap.get(key);
+      if (table !== undefined && idName !== (counts.get(shortName(table.name)) === 1 ? shortName(table.name) : table.name)) return false;
+    }
+    for (const [key, name] of keys) this.shortNames.set(key, counts.get(shortName(name)) === 1 ? shortName(name) : name);
+    return true;
   }
 }
 
-function isValidation(event: OpenLineageRunEvent): boolean {
-  return event.job.name.startsWith('quality.validate.') || event.job.facets?.['jobType']?.['jobType'] === 'VALIDATION';
+function isValidation(run: GraphRun): boolean {
+  return run.job.startsWith('quality.validate.') || run.jobType === 'VALIDATION';
 }
 
-function isPrediction(event: OpenLineageRunEvent): boolean {
-  return event.job.name.startsWith('models.predict.') || event.job.facets?.['jobType']?.['jobType'] === 'PREDICT';
-}
-
-function kindOf(dataset: OpenLineageDataset): DatasetKind | undefined {
-  const kind = datasetKind(dataset);
-  if (kind !== undefined) return kind;
-  // Events from other producers carry no Aquifer subtype: guess from the naming conventions.
-  if (dataset.namespace.startsWith('kafka://')) return 'kafka';
-  if (dataset.namespace.startsWith('kinesis://')) return 'kinesis';
-  if (dataset.facets?.['aquifer_sourceFile'] !== undefined) return 'file';
-  if (dataset.namespace.startsWith('aquifer://'))
-    for (const [prefix, logical] of Object.entries(LOGICAL_PREFIXES)) if (dataset.name.startsWith(prefix)) return logical;
-  return dataset.facets?.['storage'] !== undefined ? 'table' : undefined;
+function isPrediction(run: GraphRun): boolean {
+  return run.job.startsWith('models.predict.') || run.jobType === 'PREDICT';
 }
 
 function logicalName(name: string): string {
@@ -341,56 +483,10 @@ function logicalName(name: string): string {
   return name;
 }
 
-function tableKey(dataset: OpenLineageDataset): string {
+function tableKey(dataset: { namespace: string; name: string }): string {
   return `${dataset.namespace}\n${dataset.name}`;
 }
 
 function shortName(name: string): string {
   return name.replace(/\/+$/, '').split('/').pop() ?? name;
-}
-
-/** The name in each table's node ids: its last path segment, or its whole name where two tables share that segment. */
-function tableIds(events: readonly OpenLineageRunEvent[]): Map<string, string> {
-  const keys = new Map<string, string>();
-  for (const event of events)
-    for (const d of [...event.inputs, ...event.outputs]) {
-      const kind = kindOf(d);
-      if (kind === 'table' || kind === 'predictions') keys.set(tableKey(d), d.name);
-    }
-  const counts = new Map<string, number>();
-  for (const name of keys.values()) counts.set(shortName(name), (counts.get(shortName(name)) ?? 0) + 1);
-  return new Map([...keys].map(([key, name]) => [key, counts.get(shortName(name)) === 1 ? shortName(name) : name]));
-}
-
-function stringField(facet: Record<string, unknown> | undefined, field: string): string | undefined {
-  const value = facet?.[field];
-  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
-}
-
-function schemaFields(facets: Facets): string[] | undefined {
-  const fields = facets['schema']?.['fields'];
-  if (!Array.isArray(fields)) return undefined;
-  return fields.flatMap((f: unknown) => (typeof f === 'object' && f !== null && 'name' in f && typeof f.name === 'string' ? [f.name] : []));
-}
-
-function tableVersions(facets: Facets, version: string | undefined): number[] {
-  const listed = facets['aquifer_tableVersions']?.['versions'];
-  if (Array.isArray(listed) && listed.length > 0) return listed.map(Number);
-  return version === undefined ? [] : [Number(version)];
-}
-
-function replaces(facets: Facets): boolean {
-  const versions = facets['aquifer_tableVersions'];
-  const operation = versions?.['operation'];
-  return (typeof operation === 'string' && REPLACING_OPERATIONS.has(operation)) || versions?.['mode'] === 'Overwrite';
-}
-
-function streamRanges(facets: Facets | undefined): { partition: string; from: string; to: string }[] {
-  const ranges = facets?.['aquifer_streamRanges']?.['ranges'];
-  if (!Array.isArray(ranges)) return [];
-  return ranges.flatMap((r: unknown) => {
-    if (typeof r !== 'object' || r === null) return [];
-    const { partition, from, to } = r as Record<string, unknown>;
-    return partition === undefined || from === undefined || to === undefined ? [] : [{ partition: String(partition), from: String(from), to: String(to) }];
-  });
 }

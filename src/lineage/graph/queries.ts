@@ -1,3 +1,4 @@
+import type { GraphColumnRef } from './graph-run.js';
 import type { LineageGraph, RunDataset } from './lineage-graph.js';
 import { compare, type LineageEdge, type LineageNodeType, type LineageResult } from './lineage-node.js';
 import { fileSpec, findTable, notFound, parseStreamSpec, resolveNode } from './node-spec.js';
@@ -10,7 +11,7 @@ import { fileSpec, findTable, notFound, parseStreamSpec, resolveNode } from './n
 export function upstream(graph: LineageGraph, spec: string): LineageResult {
   const start = resolveNode(graph, spec);
   if (start === undefined) throw notFound(spec);
-  return graph.subgraph(reach(start, (id) => graph.predecessors(id)));
+  return graph.subgraph(graph.reach(start, 'in'));
 }
 
 /** Everything a source reached: a file (path), a stream range, a table version (or every version of a table), a column `TABLE.COLUMN`. */
@@ -19,7 +20,7 @@ export function downstream(graph: LineageGraph, spec: string): LineageResult {
   if (path !== undefined) {
     const files = graph.nodes.filter((n) => n.type === 'file' && n.path === path).map((n) => n.id);
     if (files.length === 0) throw notFound(spec, 'file');
-    return graph.subgraph(reach(files, (id) => graph.successors(id)));
+    return graph.subgraph(graph.reach(files, 'out'));
   }
   const stream = parseStreamSpec(spec);
   if (stream !== undefined) {
@@ -29,10 +30,10 @@ export function downstream(graph: LineageGraph, spec: string): LineageResult {
       .filter((n) => stream.from === undefined || stream.to === undefined || overlaps(n.from, n.to, stream.from, stream.to))
       .map((n) => n.id);
     if (ranges.length === 0) throw notFound(spec, 'stream range');
-    return graph.subgraph(reach(ranges, (id) => graph.successors(id)));
+    return graph.subgraph(graph.reach(ranges, 'out'));
   }
   const nodes = resolveNode(graph, spec, { allVersions: true });
-  if (nodes !== undefined) return graph.subgraph(reach(nodes, (id) => graph.successors(id)));
+  if (nodes !== undefined) return graph.subgraph(graph.reach(nodes, 'out'));
   const column = splitColumn(graph, spec);
   if (column === undefined) throw notFound(spec);
   return columnDownstream(graph, column.table, column.column, spec);
@@ -56,11 +57,12 @@ export function impact(graph: LineageGraph, spec: string): LineageResult {
   return { nodes: reached.nodes.filter((n) => onPath.has(n.id)), edges: reached.edges.filter((e) => onPath.has(e.from) && onPath.has(e.to)) };
 }
 
-function reach(start: readonly string[], next: (id: string) => readonly string[]): Set<string> {
+/** The nodes reachable from the start; the order nodes are visited in does not change the set, so neighbours are not sorted. */
+function reach(start: readonly string[], next: (id: string) => Iterable<string>): Set<string> {
   const seen = new Set<string>(start);
   const queue = [...start];
-  for (let id = queue.shift(); id !== undefined; id = queue.shift())
-    for (const n of next(id))
+  for (let i = 0; i < queue.length; i++)
+    for (const n of next(queue[i] as string))
       if (!seen.has(n)) {
         seen.add(n);
         queue.push(n);
@@ -147,42 +149,23 @@ function columnDownstream(graph: LineageGraph, tableName: string, column: string
 }
 
 function derivedColumns(output: RunDataset, input: RunDataset | undefined, columns: ReadonlySet<string>, sameTable: boolean): Columns {
-  const lineage = output.facets?.['columnLineage'];
+  const lineage = output.lineage;
   if (lineage === undefined) {
     if (sameTable) return new Set(columns);
-    const schema = inputSchema(input);
-    return schema === undefined || [...columns].some((c) => schema.has(c)) ? 'all' : new Set();
+    const schema = input?.fields;
+    return schema === undefined || schema.some((c) => columns.has(c)) ? 'all' : new Set();
   }
-  const reads = (field: unknown) =>
-    typeof field === 'object' &&
-    field !== null &&
-    'field' in field &&
-    typeof field.field === 'string' &&
-    columns.has(field.field) &&
-    (input === undefined || ('name' in field && field.name === input.name && 'namespace' in field && field.namespace === input.namespace));
-  const datasetLevel = lineage['dataset'];
-  if (Array.isArray(datasetLevel) && datasetLevel.some(reads)) return 'all';
+  const reads = (field: GraphColumnRef) =>
+    columns.has(field.field) && (input === undefined || (field.name === input.name && field.namespace === input.namespace));
+  if (lineage.dataset?.some(reads) === true) return 'all';
   const derived = new Set<string>(sameTable ? columns : []);
-  const fields = lineage['fields'];
-  if (typeof fields === 'object' && fields !== null)
-    for (const [name, entry] of Object.entries(fields as Record<string, unknown>)) {
-      const inputFields = typeof entry === 'object' && entry !== null && 'inputFields' in entry ? entry.inputFields : undefined;
-      if (Array.isArray(inputFields) && inputFields.some(reads)) derived.add(name);
-    }
+  for (const [name, inputFields] of Object.entries(lineage.fields ?? {})) if (inputFields.some(reads)) derived.add(name);
   return derived;
-}
-
-function inputSchema(input: RunDataset | undefined): Set<string> | undefined {
-  const fields = input?.facets?.['schema']?.['fields'];
-  if (!Array.isArray(fields)) return undefined;
-  return new Set(fields.flatMap((f: unknown) => (typeof f === 'object' && f !== null && 'name' in f && typeof f.name === 'string' ? [f.name] : [])));
 }
 
 /** A validation reads a column when one of its assertions names it; with no assertions, when its input has the column. */
 function checksColumn(input: RunDataset | undefined, columns: ReadonlySet<string>): boolean {
-  const assertions = input?.facets?.['dataQualityAssertions']?.['assertions'];
-  if (Array.isArray(assertions))
-    return assertions.some((a: unknown) => typeof a === 'object' && a !== null && 'column' in a && typeof a.column === 'string' && columns.has(a.column));
-  const schema = inputSchema(input);
-  return schema === undefined || [...columns].some((c) => schema.has(c));
+  if (input?.assertions !== undefined) return input.assertions.some((c) => columns.has(c));
+  const schema = input?.fields;
+  return schema === undefined || schema.some((c) => columns.has(c));
 }
