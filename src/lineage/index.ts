@@ -31,10 +31,12 @@ export {
   MarquezView,
   type MarquezDataset,
   type MarquezDatasetId,
+  type MarquezDatasetVersion,
   type MarquezGraphNode,
   type MarquezJob,
   type MarquezNamespace,
   type MarquezRun,
 } from './marquez.js';
+export type { MarquezColumnInput, MarquezColumnNode, MarquezSearchResult, SearchQuery, EventQuery } from './marquez-history.js';
 export { recordLineage, lineageNamespace, lineageSpoolDir, type LineageRecorder, type RecordLineageOptions } from './recorder.js';
 export { HttpLineageSink, DEFAULT_LINEAGE_ENDPOINT, type HttpSinkOptions } from './http-sink.js';

@@ -1,4 +1,5 @@
 import type { Facets, OpenLineageDataset, OpenLineageRunEvent } from './openlineage.js';
+import { columnLineageGraph, eventPage, searchHits, type EventQuery, type MarquezColumnNode, type SearchQuery } from './marquez-history.js';
 import { datasetKind } from './run-event.js';
 
 /**
@@ -65,6 +66,24 @@ export interface MarquezDataset {
   deleted: boolean;
 }
 
+/** A version of a dataset: one per completed run that wrote it, named by its Delta (or model) version when it has one. */
+export interface MarquezDatasetVersion {
+  id: { namespace: string; name: string; version: string };
+  type: 'DB_TABLE' | 'STREAM';
+  name: string;
+  physicalName: string;
+  createdAt: string;
+  version: string;
+  namespace: string;
+  sourceName: string;
+  fields: MarquezDataset['fields'];
+  tags: string[];
+  lifecycleState: string | null;
+  description: string | null;
+  createdByRun: MarquezRun | null;
+  facets: Facets;
+}
+
 export interface MarquezNamespace {
   name: string;
   createdAt: string;
@@ -118,9 +137,109 @@ const byName = <T extends { namespace: string; name: string }>(a: T, b: T) => (k
 export class MarquezView {
   private readonly jobs = new Map<string, JobState>();
   private readonly datasets = new Map<string, DatasetState>();
+  private readonly events: OpenLineageRunEvent[] = [];
+  private readonly runJobs = new Map<string, string>();
 
   constructor(events: Iterable<OpenLineageRunEvent>) {
     for (const event of events) this.add(event);
+  }
+
+  /** `GET /namespaces/{ns}/jobs/{job}/runs`: newest first, as Marquez lists them; undefined for an unknown job. */
+  runs(namespace: string, name: string, page: { limit?: number; offset?: number } = {}): { runs: MarquezRun[]; totalCount: number } | undefined {
+    const job = this.jobs.get(key(namespace, name));
+    if (job === undefined) return undefined;
+    const all = [...job.runs.values()]
+      .flatMap((events) => {
+        const run = runBody(job, events);
+        return run === null ? [] : [run];
+      })
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+    return { runs: paged(all, page), totalCount: all.length };
+  }
+
+  /** `GET /jobs/runs/{id}`. */
+  run(runId: string): MarquezRun | undefined {
+    const job = this.jobs.get(this.runJobs.get(runId) ?? '');
+    return job === undefined ? undefined : (runBody(job, job.runs.get(runId) ?? []) ?? undefined);
+  }
+
+  /** `GET /jobs/runs/{id}/facets?type=run|job`: the facets the run's events carried, later ones over earlier. */
+  runFacets(runId: string, type: 'run' | 'job'): { runId: string; facets: Facets } | undefined {
+    const job = this.jobs.get(this.runJobs.get(runId) ?? '');
+    const events = job?.runs.get(runId);
+    if (events === undefined) return undefined;
+    const facets = events.reduce<Facets>((all, e) => ({ ...all, ...((type === 'run' ? e.run.facets : e.job.facets) ?? {}) }), {});
+    return { runId, facets };
+  }
+
+  /** `GET /namespaces/{ns}/datasets/{ds}/versions`: newest first; undefined for an unknown dataset. */
+  datasetVersions(
+    namespace: string,
+    name: string,
+    page: { limit?: number; offset?: number } = {},
+  ): { versions: MarquezDatasetVersion[]; totalCount: number } | undefined {
+    const dataset = this.datasets.get(key(namespace, name));
+    if (dataset === undefined) return undefined;
+    const versions = new Map<string, MarquezDatasetVersion>();
+    for (const event of this.events) {
+      const output = event.eventType === 'COMPLETE' ? event.outputs.find((o) => o.namespace === namespace && o.name === name) : undefined;
+      if (output === undefined) continue;
+      const version = versionOf(output) || event.run.runId;
+      const job = this.jobs.get(key(event.job.namespace, event.job.name));
+      const body = datasetBody({ ...dataset, facets: output.facets ?? {} });
+      versions.set(version, {
+        id: { namespace, name, version },
+        type: body.type,
+        name,
+        physicalName: name,
+        createdAt: event.eventTime,
+        version,
+        namespace,
+        sourceName: namespace,
+        fields: body.fields,
+        tags: [],
+        lifecycleState:
+          typeof output.facets?.['lifecycleStateChange']?.['lifecycleStateChange'] === 'string'
+            ? output.facets['lifecycleStateChange']['lifecycleStateChange']
+            : null,
+        description: null,
+        createdByRun: job === undefined ? null : runBody(job, job.runs.get(event.run.runId) ?? []),
+        facets: output.facets ?? {},
+      });
+    }
+    const all = [...versions.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.version.localeCompare(a.version));
+    return { versions: paged(all, page), totalCount: all.length };
+  }
+
+  /** `GET /search?q=`: jobs and datasets whose name matches. */
+  search(query: SearchQuery): ReturnType<typeof searchHits> {
+    const candidates = [
+      ...[...this.jobs.values()].map((j) => ({
+        type: 'JOB' as const,
+        name: j.name,
+        updatedAt: j.last,
+        namespace: j.namespace,
+        nodeId: `job:${j.namespace}:${j.name}`,
+      })),
+      ...[...this.datasets.values()].map((d) => ({
+        type: 'DATASET' as const,
+        name: d.name,
+        updatedAt: d.last,
+        namespace: d.namespace,
+        nodeId: `dataset:${d.namespace}:${d.name}`,
+      })),
+    ];
+    return searchHits(candidates, query);
+  }
+
+  /** `GET /column-lineage?nodeId=`: from each dataset's latest columnLineage facet; undefined for an unknown node. */
+  columnLineage(nodeId: string, depth = 20, withDownstream = false): { graph: MarquezColumnNode[] } | undefined {
+    return columnLineageGraph([...this.datasets.values()], nodeId, depth, withDownstream);
+  }
+
+  /** `GET /events/lineage`: the run events as they were logged. */
+  eventList(query: EventQuery = {}): { events: OpenLineageRunEvent[]; totalCount: number } {
+    return eventPage(this.events, query);
   }
 
   namespaces(): { namespaces: MarquezNamespace[] } {
@@ -232,6 +351,8 @@ export class MarquezView {
   }
 
   private add(event: OpenLineageRunEvent): void {
+    this.events.push(event);
+    this.runJobs.set(event.run.runId, key(event.job.namespace, event.job.name));
     const time = event.eventTime;
     const jobKey = key(event.job.namespace, event.job.name);
     const job = this.jobs.get(jobKey) ?? {

@@ -64,9 +64,19 @@ export function registerLineageRoutes(
         if (dataset === undefined) throw notFound('dataset', `${found.namespace}:${found.name}`);
         return c.json(dataset);
       }
+      case 'runs': {
+        const runs = view.runs(found.namespace, found.name, page);
+        if (runs === undefined) throw notFound('job', `${found.namespace}:${found.name}`);
+        return c.json(runs);
+      }
+      case 'versions': {
+        const versions = view.datasetVersions(found.namespace, found.name, page);
+        if (versions === undefined) throw notFound('dataset', `${found.namespace}:${found.name}`);
+        return c.json(versions);
+      }
       default:
         throw new AquiferError('HTTP_NOT_FOUND', `No Marquez endpoint GET ${c.req.path}`, {
-          hint: 'Aquifer answers /api/v1/namespaces, /namespaces/{ns}/jobs[/{job}], /namespaces/{ns}/datasets[/{dataset}] and /lineage.',
+          hint: 'Aquifer answers /api/v1/namespaces, /namespaces/{ns}/jobs[/{job}[/runs]], /namespaces/{ns}/datasets[/{dataset}[/versions]] and /lineage.',
         });
     }
   });
@@ -76,6 +86,73 @@ export function registerLineageRoutes(
     if (graph === undefined) throw notFound('node', nodeId);
     return c.json(graph);
   });
+  app.get('/api/v1/jobs/runs/:id', async (c) => {
+    const run = new MarquezView(await events()).run(c.req.param('id'));
+    if (run === undefined) throw notFound('run', c.req.param('id'));
+    return c.json(run);
+  });
+  app.get('/api/v1/jobs/runs/:id/facets', async (c) => {
+    const type = parameter(c, 'type', 'run');
+    if (type !== 'run' && type !== 'job')
+      throw new AquiferError('HTTP_QUERY_INVALID', `'${type}' is not a facet type`, { value: type, hint: 'Send ?type=run or ?type=job.' });
+    const facets = new MarquezView(await events()).runFacets(c.req.param('id'), type);
+    if (facets === undefined) throw notFound('run', c.req.param('id'));
+    return c.json(facets);
+  });
+  app.get('/api/v1/search', async (c) => {
+    const filter = oneOf(c.req.query('filter'), ['JOB', 'DATASET'] as const, 'filter');
+    const sort = oneOf(c.req.query('sort'), ['NAME', 'UPDATED_AT'] as const, 'sort');
+    const namespace = c.req.query('namespace');
+    return c.json(
+      new MarquezView(await events()).search({
+        q: parameter(c, 'q', 'trips'),
+        limit: integer(c.req.query('limit'), 100),
+        ...(filter === undefined ? {} : { filter }),
+        ...(sort === undefined ? {} : { sort }),
+        ...(namespace === undefined || namespace === '' ? {} : { namespace }),
+      }),
+    );
+  });
+  app.get('/api/v1/column-lineage', async (c) => {
+    const nodeId = parameter(c, 'nodeId', 'datasetField:file:/proj/tables/trips:fare');
+    const downstream = c.req.query('withDownstream') === 'true';
+    const graph = new MarquezView(await events()).columnLineage(nodeId, integer(c.req.query('depth'), 20), downstream);
+    if (graph === undefined) throw notFound('node', nodeId);
+    return c.json(graph);
+  });
+  app.get('/api/v1/events/lineage', async (c) => {
+    const direction = oneOf(c.req.query('sortDirection'), ['ASC', 'DESC'] as const, 'sortDirection');
+    const time = (name: string) => {
+      const value = c.req.query(name);
+      if (value === undefined || value === '') return undefined;
+      if (Number.isNaN(Date.parse(value)))
+        throw new AquiferError('HTTP_QUERY_INVALID', `'${value}' is not a date-time`, {
+          value,
+          hint: `Send ${name} as ISO-8601, such as 2026-01-01T00:00:00Z.`,
+        });
+      return value;
+    };
+    const before = time('before');
+    const after = time('after');
+    return c.json(
+      new MarquezView(await events()).eventList({
+        limit: integer(c.req.query('limit'), 100),
+        offset: integer(c.req.query('offset'), 0),
+        sortDirection: direction === 'ASC' ? 'asc' : 'desc',
+        ...(before === undefined ? {} : { before }),
+        ...(after === undefined ? {} : { after }),
+      }),
+    );
+  });
+}
+
+/** A query value from a fixed set, matched case-insensitively (the web UI sends `JOB`, the spec's examples `job`). */
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], name: string): T | undefined {
+  if (value === undefined || value === '' || (name === 'filter' && value.toUpperCase() === 'ALL')) return undefined;
+  const found = allowed.find((a) => a === value.toUpperCase());
+  if (found === undefined)
+    throw new AquiferError('HTTP_QUERY_INVALID', `'${value}' is not a ${name}`, { value, hint: `Send ${name} as one of ${allowed.join(', ').toLowerCase()}.` });
+  return found;
 }
 
 function integer(value: string | undefined, fallback: number): number {
@@ -88,7 +165,7 @@ function integer(value: string | undefined, fallback: number): number {
 type MarquezTarget =
   | { kind: 'namespace'; namespace: string }
   | { kind: 'jobs' | 'datasets'; namespace: string }
-  | { kind: 'job' | 'dataset'; namespace: string; name: string }
+  | { kind: 'job' | 'dataset' | 'runs' | 'versions'; namespace: string; name: string }
   | { kind: 'none' };
 
 /**
@@ -115,8 +192,18 @@ function marquezPath(view: MarquezView, rawPath: string): MarquezTarget {
     if (namespace === undefined) continue;
     const rest = segments.slice(end + 1).join('/');
     if (rest === '') return { kind, namespace };
-    if (kind === 'jobs') return { kind: 'job', namespace, name: rest };
-    return { kind: 'dataset', namespace, name: view.datasetNames(namespace).find((n) => fold(n) === fold(rest)) ?? rest };
+    if (kind === 'jobs') {
+      // A job's runs, unless a job is itself named `…/runs`.
+      const runsOf = rest.endsWith('/runs') && view.job(namespace, rest) === undefined ? rest.slice(0, -'/runs'.length) : undefined;
+      return runsOf === undefined ? { kind: 'job', namespace, name: rest } : { kind: 'runs', namespace, name: runsOf };
+    }
+    const names = view.datasetNames(namespace);
+    const named = names.find((n) => fold(n) === fold(rest));
+    if (named === undefined && rest.endsWith('/versions')) {
+      const base = rest.slice(0, -'/versions'.length);
+      return { kind: 'versions', namespace, name: names.find((n) => fold(n) === fold(base)) ?? base };
+    }
+    return { kind: 'dataset', namespace, name: named ?? rest };
   }
   const namespace = namespaces.find((n) => fold(n) === fold(segments.join('/')));
   return namespace === undefined ? { kind: 'none' } : { kind: 'namespace', namespace };

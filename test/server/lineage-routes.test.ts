@@ -1,11 +1,23 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
-import { LineageLog, type LineageResult, type MarquezDataset, type MarquezGraphNode, type MarquezJob } from '../../src/lineage/index.js';
+import {
+  LineageLog,
+  type LineageResult,
+  type MarquezColumnNode,
+  type MarquezDataset,
+  type MarquezDatasetVersion,
+  type MarquezGraphNode,
+  type MarquezJob,
+  type MarquezRun,
+  type MarquezSearchResult,
+  type OpenLineageRunEvent,
+} from '../../src/lineage/index.js';
 import { Project } from '../../src/project/index.js';
 import { startServer, TokenStore, type RunningServer } from '../../src/server/index.js';
 import { pipelineEvents } from '../lineage/graph/pipeline-fixture.js';
 import { tempDir } from '../support/temp.js';
+import { marquezValidator } from './marquez-schemas.js';
 
 let engine: Engine;
 let server: RunningServer;
@@ -115,5 +127,156 @@ describe("Marquez's read API", () => {
     const job = graph.find((n) => n.type === 'JOB');
     expect(job?.outEdges).toEqual([{ origin: 'job:demo:models.train.churn', destination: 'dataset:aquifer://demo:models/churn' }]);
     expect(code(await get(`/api/v1/lineage?nodeId=${q('job:demo:nope')}`))).toBe('404 LINEAGE_NODE_NOT_FOUND');
+  });
+});
+
+describe("Marquez's read API for runs, versions, search, column lineage and events", () => {
+  const check = marquezValidator();
+  const valid = async (target: string, schema: string) => {
+    const answer = await get(target);
+    expect(answer.status).toBe(200);
+    expect(check(schema, answer.body)).toEqual([]);
+    return answer.body as unknown;
+  };
+
+  it("lists a job's runs newest first with their states and times, and shows one run and its facets", async () => {
+    const list = (await valid('/api/v1/namespaces/demo/jobs/ingest.trips/runs', 'RunList')) as { runs: MarquezRun[]; totalCount: number };
+    expect(list.totalCount).toBe(4);
+    expect(list.runs.map((r) => [r.state, r.startedAt, r.endedAt, r.durationMs])).toEqual([
+      ['FAILED', '2026-01-01T00:06:00.000Z', '2026-01-01T00:07:00.000Z', 60_000],
+      ['COMPLETED', '2026-01-01T00:05:00.000Z', '2026-01-01T00:06:00.000Z', 60_000],
+      ['COMPLETED', '2026-01-01T00:01:00.000Z', '2026-01-01T00:02:00.000Z', 60_000],
+      ['COMPLETED', '2026-01-01T00:00:00.000Z', '2026-01-01T00:01:00.000Z', 60_000],
+    ]);
+    expect(list.runs[1]?.outputVersions).toEqual([{ namespace: 'file', name: '/proj/tables/trips', version: '5' }]);
+    const paged = (await get('/api/v1/namespaces/demo/jobs/ingest.trips/runs?limit=1&offset=1')).body as { runs: MarquezRun[]; totalCount: number };
+    expect(paged.runs.map((r) => r.id)).toEqual([list.runs[1]?.id]);
+    expect(paged.totalCount).toBe(4);
+
+    const id = list.runs[0]?.id ?? '';
+    const run = (await valid(`/api/v1/jobs/runs/${id}`, 'Run')) as MarquezRun;
+    expect(run).toEqual(list.runs[0]);
+    const jobFacets = (await valid(`/api/v1/jobs/runs/${id}/facets?type=job`, 'FacetsResult')) as { runId: string; facets: Record<string, unknown> };
+    expect(jobFacets.runId).toBe(id);
+    expect(jobFacets.facets['jobType']).toMatchObject({ jobType: 'INGEST' });
+    const runFacets = (await valid(`/api/v1/jobs/runs/${id}/facets?type=run`, 'FacetsResult')) as { facets: Record<string, unknown> };
+    expect(Object.keys(runFacets.facets)).not.toContain('jobType');
+    expect(runFacets.facets).toEqual(run.facets);
+
+    expect(code(await get('/api/v1/namespaces/demo/jobs/nope/runs'))).toBe('404 LINEAGE_NODE_NOT_FOUND');
+    expect(code(await get('/api/v1/jobs/runs/00000000-0000-4000-8000-999999999999'))).toBe('404 LINEAGE_NODE_NOT_FOUND');
+    expect(code(await get(`/api/v1/jobs/runs/${id}/facets`))).toBe('400 HTTP_QUERY_INVALID');
+    expect(code(await get(`/api/v1/jobs/runs/${id}/facets?type=dataset`))).toBe('400 HTTP_QUERY_INVALID');
+  });
+
+  it("lists a table's versions, one per Delta version a completed run wrote, each with the run that made it", async () => {
+    const answer = (await valid(`/api/v1/namespaces/file/datasets/${q('/proj/tables/trips')}/versions`, 'DatasetVersionList')) as {
+      versions: MarquezDatasetVersion[];
+      totalCount: number;
+    };
+    // Version 6 was written by the failed ingest, so it never became a Delta version.
+    expect(answer.versions.map((v) => v.version)).toEqual(['5', '4', '3', '2', '1']);
+    expect(answer.totalCount).toBe(5);
+    const merged = answer.versions[1];
+    expect(merged?.createdByRun?.state).toBe('COMPLETED');
+    expect(merged?.createdByRun?.jobVersion.name).toBe('table.merge.trips');
+    expect(merged?.fields.map((f) => f.name)).toEqual(['trip_id', 'driver_id', 'fare', 'distance']);
+    expect(merged?.facets['aquifer_tableVersions']).toMatchObject({ versions: [4], operation: 'MERGE' });
+    const model = (await valid(`/api/v1/namespaces/${q('aquifer://demo')}/datasets/${q('models/churn')}/versions?limit=1`, 'DatasetVersionList')) as {
+      versions: MarquezDatasetVersion[];
+    };
+    expect(model.versions.map((v) => [v.id.name, v.version])).toEqual([['models/churn', '1']]);
+    expect(code(await get(`/api/v1/namespaces/file/datasets/${q('/proj/tables/nope')}/versions`))).toBe('404 LINEAGE_NODE_NOT_FOUND');
+  });
+
+  it('searches jobs and datasets by a case-insensitive pattern, filtered and sorted', async () => {
+    const all = (await valid('/api/v1/search?q=TRIP_STATS', 'SearchResultList')) as { results: MarquezSearchResult[]; totalCount: number };
+    expect(all.results.map((r) => r.nodeId)).toEqual([
+      'dataset:aquifer://demo:feature-views/trip_stats',
+      'job:demo:features.materialize.trip_stats',
+      'job:demo:features.view.trip_stats',
+      'dataset:aquifer://demo:online-store/trip_stats',
+    ]);
+    const datasets = (await valid('/api/v1/search?q=trip%25stats&filter=DATASET&sort=UPDATED_AT', 'SearchResultList')) as {
+      results: MarquezSearchResult[];
+    };
+    expect(datasets.results.map((r) => [r.type, r.name])).toEqual([
+      ['DATASET', 'online-store/trip_stats'],
+      ['DATASET', 'feature-views/trip_stats'],
+    ]);
+    const limited = (await get('/api/v1/search?q=trip&filter=job&limit=2')).body as { results: MarquezSearchResult[]; totalCount: number };
+    expect(limited.results).toHaveLength(2);
+    expect(limited.totalCount).toBeGreaterThan(2);
+    expect(code(await get('/api/v1/search'))).toBe('400 HTTP_QUERY_INVALID');
+    expect(code(await get('/api/v1/search?q=x&filter=model'))).toBe('400 HTTP_QUERY_INVALID');
+  });
+
+  it("answers a transformation's column lineage as its columnLineage facet says, upstream and down", async () => {
+    const facet = pipelineEvents().find((e) => e.job.name === 'features.view.trip_stats' && e.eventType === 'COMPLETE')?.outputs[0]?.facets?.['columnLineage'];
+    const fields = facet?.['fields'] as Record<
+      string,
+      { inputFields: { namespace: string; name: string; field: string; transformations: { type: string }[] }[] }
+    >;
+    const id = `datasetField:aquifer://demo:feature-views/trip_stats:avg_fare`;
+    const graph = ((await valid(`/api/v1/column-lineage?nodeId=${q(id)}&depth=1`, 'ColumnLineageGraph')) as { graph: MarquezColumnNode[] }).graph;
+    expect(graph.map((n) => n.id)).toEqual([id, 'datasetField:file:/proj/tables/trips:fare']);
+    const avgFare = graph.find((n) => n.id === id);
+    expect(avgFare?.data?.inputFields.map((i) => [i.namespace, i.dataset, i.field, i.transformationType])).toEqual(
+      (fields['avg_fare']?.inputFields ?? []).map((i) => [i.namespace, i.name, i.field, i.transformations[0]?.type]),
+    );
+    expect(avgFare?.data).toMatchObject({ fieldType: 'DOUBLE', transformationType: 'DIRECT', inputFields: [{ datasetVersion: '5' }] });
+    expect(avgFare?.inEdges).toEqual([{ origin: id, destination: 'datasetField:file:/proj/tables/trips:fare' }]);
+
+    // Deeper, the merge's facet says trips.fare came from fixes.fare.
+    const deep = ((await get(`/api/v1/column-lineage?nodeId=${q(id)}`)).body as { graph: MarquezColumnNode[] }).graph;
+    expect(deep.map((n) => n.id)).toContain('datasetField:file:/proj/tables/fixes:fare');
+
+    const dataset = `dataset:aquifer://demo:feature-views/trip_stats`;
+    const whole = (
+      (await valid(`/api/v1/column-lineage?nodeId=${q(dataset)}&depth=1&withDownstream=true`, 'ColumnLineageGraph')) as { graph: MarquezColumnNode[] }
+    ).graph;
+    expect(whole.map((n) => n.id)).toEqual([
+      'datasetField:aquifer://demo:feature-views/trip_stats:avg_fare',
+      'datasetField:aquifer://demo:feature-views/trip_stats:driver_id',
+      'datasetField:aquifer://demo:training-sets/driver_training:avg_fare',
+      'datasetField:file:/proj/tables/trips:driver_id',
+      'datasetField:file:/proj/tables/trips:fare',
+    ]);
+    expect(whole.find((n) => n.id === 'datasetField:aquifer://demo:feature-views/trip_stats:avg_fare')?.outEdges).toEqual([
+      {
+        origin: 'datasetField:aquifer://demo:feature-views/trip_stats:avg_fare',
+        destination: 'datasetField:aquifer://demo:training-sets/driver_training:avg_fare',
+      },
+    ]);
+    expect(code(await get(`/api/v1/column-lineage?nodeId=${q('datasetField:file:/proj/tables/trips:nope')}`))).toBe('404 LINEAGE_NODE_NOT_FOUND');
+  });
+
+  it('pages the logged events newest first, within before and after', async () => {
+    const logged = pipelineEvents();
+    const first = (await valid('/api/v1/events/lineage?limit=5', 'LineageEventList')) as { events: OpenLineageRunEvent[]; totalCount: number };
+    expect(first.totalCount).toBe(logged.length);
+    expect(first.events).toEqual(logged.slice(-5).reverse());
+    const next = (await get('/api/v1/events/lineage?limit=5&offset=5')).body as { events: OpenLineageRunEvent[] };
+    expect(next.events).toEqual(logged.slice(-10, -5).reverse());
+    const window = (await valid(
+      `/api/v1/events/lineage?after=${q('2026-01-01T00:05:00Z')}&before=${q('2026-01-01T00:07:00Z')}&sortDirection=asc`,
+      'LineageEventList',
+    )) as { events: OpenLineageRunEvent[]; totalCount: number };
+    // After is inclusive and before exclusive, as Marquez's query compares them.
+    expect(window.events.map((e) => [e.job.name, e.eventType, e.eventTime])).toEqual([
+      ['table.merge.trips', 'COMPLETE', '2026-01-01T00:05:00.000Z'],
+      ['ingest.trips', 'START', '2026-01-01T00:05:00.000Z'],
+      ['ingest.trips', 'COMPLETE', '2026-01-01T00:06:00.000Z'],
+      ['ingest.trips', 'START', '2026-01-01T00:06:00.000Z'],
+    ]);
+    expect(window.totalCount).toBe(4);
+    expect(code(await get('/api/v1/events/lineage?before=yesterday'))).toBe('400 HTTP_QUERY_INVALID');
+  });
+
+  it('refuses the new endpoints without a token and to a scoped token', async () => {
+    for (const target of ['/api/v1/search?q=trips', '/api/v1/events/lineage', `/api/v1/column-lineage?nodeId=${q('dataset:file:/proj/tables/trips')}`]) {
+      expect((await get(target, null)).status).toBe(401);
+      expect(code(await get(target, tokens['scoped'] ?? null))).toBe('403 AUTH_FORBIDDEN');
+    }
   });
 });

@@ -5,7 +5,8 @@ const JSON_TYPES = ['application/json'] as const;
 /** The media types of a body of JSON lines (one record per line), which ingestion takes beside a JSON array. */
 export const NDJSON_TYPES: ReadonlySet<string> = new Set(['application/x-ndjson', 'application/jsonl', 'application/json-seq', 'application/jsonlines']);
 const INGEST_TYPES = [...JSON_TYPES, ...NDJSON_TYPES];
-const MARQUEZ_GROUP = "Marquez's read API for its web UI: GET /api/v1/namespaces[/{ns}/jobs[/{job}]|/{ns}/datasets[/{dataset}]], /api/v1/lineage?nodeId=";
+const MARQUEZ_GROUP =
+  "Marquez's read API for its web UI: GET /api/v1/namespaces[/{ns}/jobs[/{job}[/runs]]|/{ns}/datasets[/{dataset}[/versions]]], /api/v1/lineage?nodeId=, /api/v1/column-lineage?nodeId=, /api/v1/jobs/runs/{id}[/facets?type=], /api/v1/search?q=, /api/v1/events/lineage";
 
 /** What the pipeline needs to know about a route before any handler runs. */
 export interface RouteSpec {
@@ -91,8 +92,13 @@ function lineageRoutes(): RouteSpec[] {
     route('/v1/lineage/downstream', 'what a source reached (?source=a file path, kafka:TOPIC[:P[:FROM-TO]], TABLE[@V], TABLE.COLUMN)'),
     route('/v1/lineage/impact', 'what reads a column (?column=TABLE.COLUMN): features, training sets, suites, models'),
     route('/api/v1/namespaces', 'Marquez: namespaces', MARQUEZ_GROUP),
-    route('/api/v1/namespaces/*path', 'Marquez: jobs and datasets of a namespace', MARQUEZ_GROUP),
+    route('/api/v1/namespaces/*path', 'Marquez: jobs and datasets of a namespace, runs of a job, versions of a dataset', MARQUEZ_GROUP),
     route('/api/v1/lineage', 'Marquez: the lineage graph around a node', MARQUEZ_GROUP),
+    route('/api/v1/column-lineage', 'Marquez: the column lineage graph around a dataset or field', MARQUEZ_GROUP),
+    route('/api/v1/jobs/runs/:id', 'Marquez: a run', MARQUEZ_GROUP),
+    route('/api/v1/jobs/runs/:id/facets', 'Marquez: the run or job facets of a run (?type=run|job)', MARQUEZ_GROUP),
+    route('/api/v1/search', 'Marquez: jobs and datasets whose name matches (?q=)', MARQUEZ_GROUP),
+    route('/api/v1/events/lineage', 'Marquez: the run events logged (?before=&after=&limit=&offset=)', MARQUEZ_GROUP),
   ];
 }
 
