@@ -252,12 +252,12 @@ describe("Marquez's read API for runs, versions, search, column lineage and even
   });
 
   it('pages the logged events newest first, within before and after', async () => {
-    const logged = pipelineEvents();
+    const events = pipelineEvents();
     const first = (await valid('/api/v1/events/lineage?limit=5', 'LineageEventList')) as { events: OpenLineageRunEvent[]; totalCount: number };
-    expect(first.totalCount).toBe(logged.length);
-    expect(first.events).toEqual(logged.slice(-5).reverse());
+    expect(first.totalCount).toBe(events.length);
+    expect(first.events).toEqual(events.slice(-5).reverse());
     const next = (await get('/api/v1/events/lineage?limit=5&offset=5')).body as { events: OpenLineageRunEvent[] };
-    expect(next.events).toEqual(logged.slice(-10, -5).reverse());
+    expect(next.events).toEqual(events.slice(-10, -5).reverse());
     const window = (await valid(
       `/api/v1/events/lineage?after=${q('2026-01-01T00:05:00Z')}&before=${q('2026-01-01T00:07:00Z')}&sortDirection=asc`,
       'LineageEventList',
@@ -271,6 +271,14 @@ describe("Marquez's read API for runs, versions, search, column lineage and even
     ]);
     expect(window.totalCount).toBe(4);
     expect(code(await get('/api/v1/events/lineage?before=yesterday'))).toBe('400 HTTP_QUERY_INVALID');
+
+    // The same from the project's lineage log, as `aquifer serve` reads it.
+    const response = await fetch(`${logged.url}/api/v1/events/lineage?limit=1&sortDirection=asc`, {
+      headers: { authorization: `Bearer ${tokens['reader'] ?? ''}` },
+    });
+    const fromLog = (await response.json()) as { events: OpenLineageRunEvent[]; totalCount: number };
+    expect(fromLog.totalCount).toBe(events.length);
+    expect(fromLog.events.map((e) => e.run.runId)).toEqual([events[0]?.run.runId]);
   });
 
   it('refuses the new endpoints without a token and to a scoped token', async () => {
