@@ -188,7 +188,7 @@ function startFields(
   return [...nodes.entries()].filter(([, n]) => n.namespace === dataset.namespace && n.dataset === dataset.name).map(([id]) => id);
 }
 
-export function fieldsOf(facets: Facets): { name: string; type: string }[] {
+function fieldsOf(facets: Facets): { name: string; type: string }[] {
   const fields = facets['schema']?.['fields'];
   return Array.isArray(fields)
     ? fields.flatMap((f: unknown) =>

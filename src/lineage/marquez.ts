@@ -144,7 +144,7 @@ export class MarquezView {
     for (const event of events) this.add(event);
   }
 
-  /** `GET /namespaces/{ns}/jobs/{job}/runs`: newest first, as Marquez lists them; undefined for an unknown job. */
+  /** `GET /namespaces/{ns}/jobs/{job}/runs`: by start time, newest first (RunDao's `ORDER BY r.started_at DESC`); undefined for an unknown job. */
   runs(namespace: string, name: string, page: { limit?: number; offset?: number } = {}): { runs: MarquezRun[]; totalCount: number } | undefined {
     const job = this.jobs.get(key(namespace, name));
     if (job === undefined) return undefined;
@@ -153,7 +153,7 @@ export class MarquezView {
         const run = runBody(job, events);
         return run === null ? [] : [run];
       })
-      .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+      .sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? '') || b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
     return { runs: paged(all, page), totalCount: all.length };
   }
 
