@@ -35,8 +35,8 @@ async function isPath(argument: string, cwd: string): Promise<boolean> {
 }
 
 /** A table argument inside a known project: a path as given, a name as the project's `tables/<name>`. */
-export async function tableInProject(project: Project, argument: string, cwd = process.cwd()): Promise<string> {
-  return (await isPath(argument, cwd)) ? argument : project.tablePath(argument);
+export async function tableInProject(project: Project, argument: string, use: TableNameUse = {}, cwd = process.cwd()): Promise<string> {
+  return (await isPath(argument, cwd)) ? argument : project.tablePath(argument, use);
 }
 
 /**

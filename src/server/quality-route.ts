@@ -28,7 +28,7 @@ export function registerQualityRoute(app: Hono, options: { engine: Engine; proje
   app.post('/v1/quality/validate', async (c) => {
     const context = contextOf(c.env);
     const body = parseBody(context?.text ?? (await c.req.text()));
-    const location = options.project.tablePath(body.table);
+    const location = options.project.tablePath(body.table, { internal: true });
     const suite = await readSuite(options.project, body.suite);
     const table = await DeltaTable.open(location, { engine: options.engine, stores: options.project.stores });
     context?.signal.throwIfAborted();

@@ -153,6 +153,23 @@ describe('aquifer quality', () => {
     expect([passed.code, (JSON.parse(passed.stdout) as SuiteValidationResult).success]).toEqual([0, true]);
   });
 
+  it("validates Aquifer's own tables (a model's prediction log), which it only reads", async () => {
+    const engine = await Engine.create({ threads: 1 });
+    try {
+      await DeltaTable.create(project.tablePath('orders__predictions', { internal: true }), {
+        engine,
+        data: { sql: `SELECT 'r' || i AS request_id, i::BIGINT AS row_index FROM range(3) t(i)` },
+      });
+    } finally {
+      engine.close();
+    }
+    const suite = path.join(dir, 'log-rows.json');
+    await writeFile(suite, JSON.stringify({ name: 'log_rows', expectations: [geSuite.expectations[2]] }));
+    await cli('quality', 'import', suite);
+    const validated = await cli('quality', 'validate', 'orders__predictions', '--suite', 'log_rows', '--format', 'json');
+    expect([validated.code, (JSON.parse(validated.stdout) as SuiteValidationResult).success]).toEqual([0, true]);
+  });
+
   it('checks suites against tables: a column the table lacks is QUALITY_SUITE_COLUMNS_MISSING, exit 1', async () => {
     const typo = path.join(dir, 'typo.json');
     await writeFile(typo, JSON.stringify({ name: 'typo', expectations: [{ type: 'expect_column_values_to_not_be_null', kwargs: { column: 'amuont' } }] }));

@@ -76,6 +76,15 @@ describe('POST /v1/quality/validate', () => {
     expect(await (await kept.scan({ where: `validation_id = '${String(result.id)}'` })).count()).toBe(2);
   });
 
+  it("validates Aquifer's own tables (a model's prediction log), which it only reads", async () => {
+    await DeltaTable.create(project.tablePath('orders__predictions', { internal: true }), {
+      engine,
+      data: { sql: `SELECT i::DOUBLE AS amount FROM range(3) t(i)` },
+    });
+    const answer = await validate({ table: 'orders__predictions', suite: 'orders_checks' }, tokens['reader']);
+    expect([answer.status, answer.body['success']]).toEqual([200, true]);
+  });
+
   it('refuses a call without a token, or with a token whose scopes do not cover the table', async () => {
     expect(code(await validate({ table: 'orders', suite: 'orders_checks' }))).toBe('401 AUTH_TOKEN_MISSING');
     expect(code(await validate({ table: 'orders', suite: 'orders_checks' }, tokens['scoped']))).toBe('403 AUTH_FORBIDDEN');

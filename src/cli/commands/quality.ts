@@ -133,7 +133,8 @@ export function registerQuality(quality: Command): void {
       ) => {
         const project = await openProject(flags.project);
         const suite = await readSuite(project, flags.suite);
-        const table = await DeltaTable.open(await tableInProject(project, name), { engine: await sharedEngine(), stores: project.stores });
+        // Validation only reads the table, so Aquifer's own (a model's prediction log) may be named too.
+        const table = await DeltaTable.open(await tableInProject(project, name, { internal: true }), { engine: await sharedEngine(), stores: project.stores });
         const progress = new ProgressBar(`Validating ${name}`, flags.format === 'text' && process.stderr.isTTY === true);
         const recorded = await validateAndRecord(project, table, suite, {
           tableName: name,
@@ -168,7 +169,7 @@ export function registerQuality(quality: Command): void {
         checkSuite(suite);
         if (flags.table.length === 0) checks.push({ suite: suite.name, table: null, problems: [] });
         for (const name of flags.table) {
-          const table = await DeltaTable.open(await tableInProject(project, name), { engine, stores: project.stores });
+          const table = await DeltaTable.open(await tableInProject(project, name, { internal: true }), { engine, stores: project.stores });
           checks.push({ suite: suite.name, table: name, problems: await suiteProblemsOnTable(suite, table) });
         }
       }
