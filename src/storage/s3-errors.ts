@@ -28,6 +28,13 @@ const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout']);
  * connection, and a writer treats them alike: the commit may or may not have landed.
  */
 const UNAVAILABLE_STATUSES = new Set([502, 503, 504]);
+/**
+ * A server that is shutting down drops the requests it is still reading; MinIO answers those
+ * with 499 ClientDisconnected ("Client disconnected before response was ready") on the way
+ * out. The SDK does not retry it, and like a refused connection it leaves a write's outcome
+ * unknown, so it is the same outage.
+ */
+const DISCONNECTED = new Set(['ClientDisconnected']);
 
 export function sdkError(error: unknown): SdkErrorShape {
   return typeof error === 'object' && error !== null ? (error as SdkErrorShape) : {};
@@ -74,7 +81,7 @@ export function translateS3Error(error: unknown, ctx: TranslateContext): Aquifer
     return new StorageAccessDeniedError(`Access to ${where} at ${ctx.endpointLabel} was refused (${why})`, where, error);
   }
   if (status === undefined && isNetworkError(error)) return new StorageUnreachableError(ctx.endpointLabel, attemptsOf(error), error);
-  if (status !== undefined && UNAVAILABLE_STATUSES.has(status)) {
+  if (status !== undefined && (UNAVAILABLE_STATUSES.has(status) || DISCONNECTED.has(name))) {
     return new StorageUnreachableError(ctx.endpointLabel, attemptsOf(error), error, `HTTP ${status}${name === '' || name === 'Unknown' ? '' : ` ${name}`}`);
   }
   if (status === undefined && /region is missing/i.test(e.message ?? '')) {

@@ -351,6 +351,32 @@ describe.skipIf(!minioReady)('S3ObjectStore on MinIO', () => {
 });
 
 describe('S3ObjectStore against a server that is unavailable', () => {
+  it("answers MinIO's 499 ClientDisconnected, sent while it shuts down, with STORAGE_UNREACHABLE", async () => {
+    const server = http.createServer((request, response) => {
+      request.resume();
+      response
+        .writeHead(499, { 'content-type': 'application/xml' })
+        .end(
+          '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>ClientDisconnected</Code><Message>Client disconnected before response was ready</Message></Error>',
+        );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const store = new S3ObjectStore('s3://stopping/t', {
+      endpoint: `http://127.0.0.1:${port}`,
+      credentials: { accessKeyId: 'key', secretAccessKey: 'not-in-any-message' },
+      maxAttempts: 1,
+    });
+    try {
+      const error: unknown = await store.put('part-0.parquet', 'x').catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'STORAGE_UNREACHABLE' });
+      expect(String(error)).toContain('ClientDisconnected');
+    } finally {
+      store.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it('answers HTTP 503 that outlasts its retries with STORAGE_UNREACHABLE, as a server starting up does', async () => {
     let requests = 0;
     const server = http.createServer((request, response) => {
