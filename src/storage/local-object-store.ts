@@ -40,6 +40,7 @@ export class LocalObjectStore implements ObjectStore {
 
   async list(prefix: string, options: ListOptions = {}): Promise<ObjectMeta[]> {
     const base = this.resolve(prefix);
+    if (options.takeWhile !== undefined && options.recursive !== true) return this.listWhile(base, prefix, options.startAfter, options.takeWhile);
     const found: ObjectMeta[] = [];
     await this.walk(base, prefix, options.recursive === true, options.startAfter, found);
     found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -224,15 +225,51 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   /** Collect files under dir; names at or before `startAfter` are skipped before any stat, so long logs list cheaply. */
-  private async walk(dir: string, prefix: string, recursive: boolean, startAfter: string | undefined, found: ObjectMeta[]): Promise<void> {
-    let entries: import('node:fs').Dirent[];
+  /**
+   * A flat listing that ends at the first object `takeWhile` refuses, as S3's paged LIST
+   * lets a caller stop: names are sorted before any stat, so a long folder of which only
+   * the head is wanted (a table's expired log files) costs one readdir and a stat per
+   * object taken, not one per object in it.
+   */
+  private async listWhile(dir: string, prefix: string, startAfter: string | undefined, takeWhile: (object: ObjectMeta) => boolean): Promise<ObjectMeta[]> {
+    const files = (await this.entries(dir, prefix))
+      .filter((entry) => entry.isFile())
+      .map((entry) => ({ name: entry.name, key: keyIn(prefix, entry.name) }))
+      .filter(({ key }) => startAfter === undefined || key > startAfter)
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const taken: ObjectMeta[] = [];
+    for (const { name, key } of files) {
+      const meta = await this.meta(path.join(dir, name), key);
+      if (meta === undefined) continue;
+      if (!takeWhile(meta)) break;
+      taken.push(meta);
+    }
+    return taken;
+  }
+
+  private async entries(dir: string, prefix: string): Promise<import('node:fs').Dirent[]> {
     try {
-      entries = await fs.readdir(dir, { withFileTypes: true });
+      return await fs.readdir(dir, { withFileTypes: true });
     } catch (error) {
-      if (isNotFound(error) || isCode(error, 'ENOTDIR')) return;
+      if (isNotFound(error) || isCode(error, 'ENOTDIR')) return [];
       throw this.translate(error, prefix);
     }
-    const keyOf = (name: string) => (prefix === '' ? name : `${prefix.replace(/\/$/, '')}/${name}`);
+  }
+
+  /** An object's listing entry; undefined when it was removed since the folder was read. */
+  private async meta(full: string, key: string): Promise<ObjectMeta | undefined> {
+    try {
+      const stat = await fs.stat(full);
+      return { path: key, size: stat.size, lastModified: modified(stat) };
+    } catch (error) {
+      if (!isNotFound(error)) throw this.translate(error, key);
+      return undefined;
+    }
+  }
+
+  private async walk(dir: string, prefix: string, recursive: boolean, startAfter: string | undefined, found: ObjectMeta[]): Promise<void> {
+    const entries = await this.entries(dir, prefix);
+    const keyOf = (name: string) => keyIn(prefix, name);
     // Filter before any stat: a long log listed from a start key costs one readdir.
     const wanted = entries.filter((entry) =>
       entry.isDirectory() ? recursive : entry.isFile() && (startAfter === undefined || keyOf(entry.name) > startAfter),
@@ -245,13 +282,9 @@ export class LocalObjectStore implements ObjectStore {
           await this.walk(full, key, true, startAfter, found);
           return;
         }
-        try {
-          const stat = await fs.stat(full);
-          found.push({ path: key, size: stat.size, lastModified: modified(stat) });
-        } catch (error) {
-          // A file removed between readdir and stat is simply no longer listed.
-          if (!isNotFound(error)) throw this.translate(error, key);
-        }
+        // A file removed between readdir and stat is simply no longer listed.
+        const meta = await this.meta(full, key);
+        if (meta !== undefined) found.push(meta);
       }),
     );
   }
@@ -281,4 +314,9 @@ function isNotFound(error: unknown): boolean {
  */
 function modified(stat: { mtimeMs: number }): Date {
   return new Date(Math.floor(stat.mtimeMs));
+}
+
+/** The key of `name` in the folder listed as `prefix`. */
+function keyIn(prefix: string, name: string): string {
+  return prefix === '' ? name : `${prefix.replace(/\/$/, '')}/${name}`;
 }

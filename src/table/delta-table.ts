@@ -28,6 +28,8 @@ import { commitPath, type LastCheckpoint } from './log-segment/index.js';
 import { cleanupExpiredLogs, writeCheckpoint, writeCheckpointFromLog, type LogCleanupResult } from './checkpoint/index.js';
 import { readChanges, type ChangeRead, type ChangeReadOptions } from './cdf/index.js';
 import {
+  autoCompact,
+  autoCompactEnabled,
   optimizeTable,
   restoreTable,
   vacuumTable,
@@ -200,7 +202,13 @@ export class DeltaTable {
 
   /** Staged writes (write data now, commit later) and the rest of the write API. */
   writer(): TableWriter {
-    return new TableWriter(this.store, this.engine, this.location, (snapshot) => this.adopt(snapshot));
+    return new TableWriter(
+      this.store,
+      this.engine,
+      this.location,
+      (snapshot) => this.adopt(snapshot),
+      (snapshot) => this.autoCompactAfter(snapshot),
+    );
   }
 
   get location(): string {
@@ -228,6 +236,19 @@ export class DeltaTable {
   }
 
   /** A snapshot this table's own write made becomes the latest, unless a newer one already is. */
+  private compacting = false;
+
+  /** Delta's auto compaction after a write, when the table asks for it; one at a time per table handle. */
+  private async autoCompactAfter(snapshot: Snapshot): Promise<void> {
+    if (this.compacting || !autoCompactEnabled(snapshot.configuration)) return;
+    this.compacting = true;
+    try {
+      await autoCompact(this.engine, this.store, this.writer(), snapshot, this.location);
+    } finally {
+      this.compacting = false;
+    }
+  }
+
   private adopt(snapshot: Snapshot): void {
     const current = this.latest;
     this.latest =

@@ -59,6 +59,14 @@ export {
   type NotMatchedClause,
   type NotMatchedBySourceClause,
 } from './dml/index.js';
-export { type OptimizeOptions, type OptimizeResult, type VacuumOptions, type VacuumResult, type RestoreResult } from './maintenance/index.js';
+export {
+  AUTO_COMPACT_MIN_FILES,
+  AUTO_COMPACT_PROPERTY,
+  type OptimizeOptions,
+  type OptimizeResult,
+  type VacuumOptions,
+  type VacuumResult,
+  type RestoreResult,
+} from './maintenance/index.js';
 export { type ChangeRead, type ChangeReadOptions, CHANGE_TYPE_COLUMN, COMMIT_VERSION_COLUMN, COMMIT_TIMESTAMP_COLUMN } from './cdf/index.js';
 export { PRIMITIVE_TYPES } from './schema/index.js';

@@ -2,7 +2,7 @@ import type { Engine } from '../../engine/index.js';
 import { GroupCommitter, IngestTarget, type SubmissionResult } from '../../ingest/index.js';
 import { log } from '../../log.js';
 import type { Project } from '../../project/index.js';
-import { openOrCreateTable, type DeltaTable } from '../../table/index.js';
+import { AUTO_COMPACT_PROPERTY, openOrCreateTable, type DeltaTable } from '../../table/index.js';
 import { feedbackTable, predictionsTable } from './log-tables.js';
 import { jobRunsObserved, withJobRun, type DatasetRef } from '../../observe/index.js';
 import { modelDataset } from '../training/job-datasets.js';
@@ -18,7 +18,7 @@ export interface FeedbackEntry {
 }
 
 /** How long logged predictions wait for more before they are committed together, when the response does not wait for the commit. */
-export const PREDICTION_LINGER_MS = 200;
+export const PREDICTION_LINGER_MS = 1000;
 
 export interface PredictionLogOptions {
   /**
@@ -115,6 +115,8 @@ export class PredictionLog {
         opened ??= openOrCreateTable(this.project.tablePath(table, { internal: true }), this.engine, PREDICTIONS_SCHEMA, {
           stores: this.project.stores,
           description: 'Every prediction the model answered: request, entity keys, features, prediction and outputs',
+          // A commit every linger under load: compacted as it goes, so its files (and checkpoints) stay few.
+          properties: { [AUTO_COMPACT_PROPERTY]: 'true' },
         });
         // A table that could not be opened is tried again with the next commit.
         opened.catch(() => (opened = undefined));

@@ -23,6 +23,12 @@ export interface OptimizeOptions {
   onProgress?: (fraction: number) => void;
 }
 
+/** What auto compaction adds: the files it chose, recorded as an automatic OPTIMIZE. */
+interface CompactionScope {
+  files?: readonly AddFile[];
+  auto?: boolean;
+}
+
 export interface OptimizeResult {
   /** The version committed, or the current one when there was nothing to compact. */
   version: number;
@@ -49,11 +55,11 @@ export async function optimizeTable(
   writer: TableWriter,
   snapshot: Snapshot,
   location: string,
-  options: OptimizeOptions = {},
+  options: OptimizeOptions & CompactionScope = {},
 ): Promise<OptimizeResult> {
   checkWriteSupport(snapshot.protocol, snapshot.metadata, location);
-  const target = options.targetFileSize ?? Number(snapshot.configuration['delta.targetFileSize'] ?? DEFAULT_TARGET_FILE_SIZE);
-  let files: readonly AddFile[] = snapshot.files;
+  const target = options.targetFileSize ?? targetFileSize(snapshot);
+  let files: readonly AddFile[] = options.files ?? snapshot.files;
   if (options.where !== undefined)
     files = await filesMatchingPartitions(engine, snapshot, files, await parsePartitionPredicate(engine, snapshot, options.where));
   const bins = binPack(files, target);
@@ -95,7 +101,12 @@ export async function optimizeTable(
     deletionVectorFiles: [],
     dataChange: false,
     operation: 'OPTIMIZE',
-    operationParameters: { predicate: JSON.stringify(options.where === undefined ? [] : [options.where]), zOrderBy: '[]' },
+    // Databricks and Delta 3 record auto compaction as an OPTIMIZE with `auto`.
+    operationParameters: {
+      predicate: JSON.stringify(options.where === undefined ? [] : [options.where]),
+      zOrderBy: '[]',
+      ...(options.auto === true ? { auto: 'true' } : {}),
+    },
     operationMetrics: {
       numRemovedFiles: String(removed.length),
       numAddedFiles: String(adds.length),
@@ -119,12 +130,22 @@ export async function optimizeTable(
   };
 }
 
+/** A file's partition, as a key equal for files of the same partition values. */
+export function partitionKey(file: AddFile): string {
+  return JSON.stringify(Object.entries(file.partitionValues).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** The size compacted files aim at: `delta.targetFileSize`, else 128 MiB. */
+export function targetFileSize(snapshot: Snapshot): number {
+  return Number(snapshot.configuration['delta.targetFileSize'] ?? DEFAULT_TARGET_FILE_SIZE);
+}
+
 /** Per partition, files below the target in bins of about the target size; only bins worth rewriting. */
 export function binPack(files: readonly AddFile[], target: number): AddFile[][] {
   const byPartition = new Map<string, AddFile[]>();
   for (const file of files) {
     if (file.size >= target && file.deletionVector === undefined) continue;
-    const key = JSON.stringify(Object.entries(file.partitionValues).sort(([a], [b]) => (a < b ? -1 : 1)));
+    const key = partitionKey(file);
     const list = byPartition.get(key) ?? [];
     list.push(file);
     byPartition.set(key, list);

@@ -117,6 +117,8 @@ export class TableWriter {
     private readonly location: string,
     /** Told the snapshot each commit made when it could be built without reading the log back. */
     private readonly onCommitted?: (snapshot: Snapshot) => void,
+    /** Post-commit work on that snapshot once the checkpoint is written (auto compaction), awaited by the write. */
+    private readonly postCommit?: (snapshot: Snapshot) => Promise<unknown>,
   ) {}
 
   async create(options: CreateOptions): Promise<WriteResult> {
@@ -473,18 +475,21 @@ export class TableWriter {
       const after = followsRead && before !== undefined ? snapshotAfterCommit(before, committed) : undefined;
       if (after !== undefined) this.onCommitted?.(after);
       const interval = checkpointInterval(configuration);
-      if (version === 0 || version % interval !== 0) return;
-      // The snapshot in memory holds the file list already, and writing it is quicker than
-      // replaying the log; without it, straight from the log in DuckDB where it can, else a load.
-      if (after !== undefined) await writeCheckpoint(this.store, this.engine, after);
-      else if ((await writeCheckpointFromLog(this.store, this.engine, this.location, version)) === undefined) {
-        await writeCheckpoint(this.store, this.engine, await loadSnapshot(this.store, this.engine, this.location, { version }));
+      if (version !== 0 && version % interval === 0) {
+        // The snapshot in memory holds the file list already, and writing it is quicker than
+        // replaying the log; without it, straight from the log in DuckDB where it can, else a load.
+        if (after !== undefined) await writeCheckpoint(this.store, this.engine, after);
+        else if ((await writeCheckpointFromLog(this.store, this.engine, this.location, version)) === undefined) {
+          await writeCheckpoint(this.store, this.engine, await loadSnapshot(this.store, this.engine, this.location, { version }));
+        }
+        await cleanupExpiredLogs(this.store, configuration);
       }
-      await cleanupExpiredLogs(this.store, configuration);
+      // Only after writes that added data: a compaction's own commit adds none (dataChange false).
+      if (after !== undefined && committed.actions.some((a) => a.kind === 'add' && a.add.dataChange)) await this.postCommit?.(after);
     } catch (error) {
       log.warn(
         { err: error, table: this.location, version },
-        'committed, but the work after the commit (next snapshot, checkpoint, log cleanup) failed; readers replay the JSON commits instead',
+        'committed, but the work after the commit (next snapshot, checkpoint, log cleanup, auto compaction) failed; readers replay the JSON commits instead',
       );
     }
   }

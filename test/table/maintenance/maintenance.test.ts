@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../src/engine/index.js';
 import { DeltaTable } from '../../../src/table/index.js';
-import { optimizeTable } from '../../../src/table/maintenance/index.js';
+import { AUTO_COMPACT_MIN_FILES, AUTO_COMPACT_PROPERTY, optimizeTable } from '../../../src/table/maintenance/index.js';
 import { referencePython, referenceReadersAvailable } from '../../support/reference-readers.js';
 import { tableFixture } from '../../support/table-fixture.js';
 
@@ -83,6 +83,57 @@ describe('optimize', () => {
   });
 });
 
+describe('auto compaction (delta.autoOptimize.autoCompact)', () => {
+  const tiny = (k: number) => `SELECT ${k} AS id, 'p' || (${k} % 2) AS part, ${k} * 3 AS v`;
+
+  it('compacts a partition once it holds AUTO_COMPACT_MIN_FILES small files, as an OPTIMIZE marked auto, changing no data', async () => {
+    const { table: t } = await DeltaTable.create(location(), {
+      engine,
+      data: { sql: tiny(0) },
+      partitionColumns: ['part'],
+      properties: { [AUTO_COMPACT_PROPERTY]: 'true' },
+    });
+    // Partition p0 gets every even write: its 50th small file arrives with k = 98.
+    for (let k = 1; k < 98; k++) await t.append({ sql: tiny(k) });
+    expect((await t.history({ limit: 1 }))[0]?.operation).toBe('WRITE');
+    const before = await content(t);
+    await t.append({ sql: tiny(98) });
+    const [compaction, write] = await t.history({ limit: 2 });
+    expect(write?.operation).toBe('WRITE');
+    expect(compaction).toMatchObject({
+      operation: 'OPTIMIZE',
+      operationParameters: { auto: 'true' },
+      operationMetrics: { numRemovedFiles: String(AUTO_COMPACT_MIN_FILES) },
+    });
+    const files = (await t.snapshot()).files;
+    expect(files.filter((f) => f.partitionValues['part'] === 'p0')).toHaveLength(1);
+    expect(files.filter((f) => f.partitionValues['part'] === 'p1')).toHaveLength(49);
+    expect(Number((JSON.parse(await content(t)) as { n: string }).n)).toBe(99);
+    expect(Number((JSON.parse(before) as { n: string }).n)).toBe(98);
+  });
+
+  it('leaves a table without the property alone', async () => {
+    const { table: t } = await DeltaTable.create(location(), { engine, data: { sql: tiny(0) } });
+    for (let k = 1; k < 60; k++) await t.append({ sql: tiny(k) });
+    expect((await t.snapshot()).files).toHaveLength(60);
+    expect((await t.history()).some((entry) => entry.operation === 'OPTIMIZE')).toBe(false);
+  });
+
+  it.runIf(referenceReadersAvailable())('leaves a table delta-rs reads whole, with the compaction in its history', async () => {
+    const { table: t } = await DeltaTable.create(location(), { engine, data: { sql: tiny(0) }, properties: { [AUTO_COMPACT_PROPERTY]: 'true' } });
+    for (let k = 1; k < 55; k++) await t.append({ sql: tiny(k) });
+    expect((await t.snapshot()).files.length).toBeLessThan(10);
+    const script =
+      'import sys, json\nfrom deltalake import DeltaTable\nt = DeltaTable(sys.argv[1])\nrows = t.to_pyarrow_table().to_pydict()\nprint(json.dumps({"ids": sorted(rows["id"]), "ops": [h["operation"] for h in t.history()]}), flush=True)\n' +
+      // As test/support/reference_read.py: delta-rs can abort while its threads are torn down at exit, after the answer.
+      'import os\nos._exit(0)';
+    const { stdout } = await promisify(execFile)(referencePython() as string, ['-c', script, t.location]);
+    const theirs = JSON.parse(stdout) as { ids: number[]; ops: string[] };
+    expect(theirs.ids).toEqual(Array.from({ length: 55 }, (_, k) => k));
+    expect(theirs.ops).toContain('OPTIMIZE');
+  });
+});
+
 describe('vacuum', () => {
   it("refuses a retention below the table's unless forced, and deletes nothing within the retention", async () => {
     const t = await smallFiles();
@@ -127,7 +178,7 @@ describe('vacuum', () => {
       await utimes(path.join(t.location, 'part=p0', 'orphan.parquet'), minuteAgo, minuteAgo);
       const ours = (await t.vacuum({ retentionHours: 0, force: true, dryRun: true })).files.sort();
       const script =
-        'import sys, json\nfrom deltalake import DeltaTable\nprint(json.dumps(sorted(DeltaTable(sys.argv[1]).vacuum(retention_hours=0, dry_run=True, enforce_retention_duration=False, full=True))))';
+        'import sys, json\nfrom deltalake import DeltaTable\nprint(json.dumps(sorted(DeltaTable(sys.argv[1]).vacuum(retention_hours=0, dry_run=True, enforce_retention_duration=False, full=True))), flush=True)\nimport os\nos._exit(0)';
       const { stdout } = await promisify(execFile)(referencePython() as string, ['-c', script, t.location]);
       // delta-rs names a file once per tombstone of it (a file removed again with a deletion vector has two): compare the sets.
       const theirs = [...new Set((JSON.parse(stdout) as string[]).map((f) => decodeURIComponent(f)))].sort();
