@@ -17,7 +17,7 @@ import { planAggregation } from './aggregation/aggregation-plan.js';
 import { planKinds } from './aggregation/slots.js';
 import { viewSourceSchema, viewSourceSql } from './definitions/view-source.js';
 import { pushToView, type PushRequest, type PushResult } from './push/push.js';
-import { savedEntityRowsSql, trainingSetDefinition, TrainingSet, type PinnedSource } from './historical/training-set.js';
+import { savedEntityRowsSql, trainingSetDefinition, TrainingSet, type PinnedSource, type TrainingSetDefinition } from './historical/training-set.js';
 import { trainingSetLineage, type LineageView, type TrainingSetLineage } from './historical/training-set-lineage.js';
 import { jobRunsObserved, withJobRun, type DatasetRef } from '../observe/index.js';
 import { entityRowsDatasets, onlineStoreDataset, tableVersionDataset } from './job-datasets.js';
@@ -417,11 +417,13 @@ export class FeatureStore {
 
   /**
    * Build a saved training set again from its own entity rows and the table versions it
-   * recorded: the same rows, however the tables changed since.
+   * recorded: the same rows, however the tables changed since. A caller that has opened the
+   * set and read its definition already passes both.
    */
-  async recreateTrainingSet(location: string): Promise<TrainingSet> {
-    const saved = await DeltaTable.open(location, { engine: this.engine, stores: this.project.stores });
-    const definition = await trainingSetDefinition(saved);
+  async recreateTrainingSet(source: string | { table: DeltaTable; definition: TrainingSetDefinition }): Promise<TrainingSet> {
+    const saved = typeof source === 'string' ? await DeltaTable.open(source, { engine: this.engine, stores: this.project.stores }) : source.table;
+    const definition = typeof source === 'string' ? await trainingSetDefinition(saved) : source.definition;
+    const location = saved.location;
     if (definition.origin !== undefined)
       throw new FeatureDefinitionError(
         'FEATURE_TRAINING_SET_INVALID',

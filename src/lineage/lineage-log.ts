@@ -9,6 +9,7 @@ import {
   DeltaTable,
   field,
   openOrCreateTable,
+  TableOnFirstUse,
   primitive,
   Scan,
   struct,
@@ -67,7 +68,12 @@ export interface LineageLogFilter {
  * project's other metadata (for S3 projects too: lineage is the project's record, not data).
  */
 export class LineageLog {
-  private table: Promise<DeltaTable> | undefined;
+  private readonly table = new TableOnFirstUse(() =>
+    openOrCreateTable(this.location, this.engine, LINEAGE_LOG_SCHEMA, {
+      stores: this.project.stores,
+      description: 'Lineage: every OpenLineage run event of the project, as sent',
+    }),
+  );
   private existing: DeltaTable | undefined;
 
   private constructor(
@@ -226,7 +232,7 @@ export class LineageLog {
 
   /** The log if anything was ever appended: reading a project's lineage creates nothing. Kept, so later reads refresh its snapshot from the log's tail. */
   private async openExisting(): Promise<DeltaTable | undefined> {
-    if (this.table !== undefined) return this.table;
+    if (this.table.started !== undefined) return this.table.started;
     if (this.existing !== undefined) return this.existing;
     const table = await DeltaTable.open(this.location, { engine: this.engine, stores: this.project.stores });
     try {
@@ -240,14 +246,7 @@ export class LineageLog {
   }
 
   private open(): Promise<DeltaTable> {
-    this.table ??= openOrCreateTable(this.location, this.engine, LINEAGE_LOG_SCHEMA, {
-      stores: this.project.stores,
-      description: 'Lineage: every OpenLineage run event of the project, as sent',
-    }).catch((error: unknown) => {
-      this.table = undefined;
-      throw error;
-    });
-    return this.table;
+    return this.table.get();
   }
 }
 

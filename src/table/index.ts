@@ -1,5 +1,5 @@
 export { DeltaTable, type OpenOptions, type ReadOptions, type ProgressOptions } from './delta-table.js';
-export { openOrCreateTable, type OpenOrCreateOptions } from './open-or-create.js';
+export { openOrCreateTable, TableOnFirstUse, type OpenOrCreateOptions } from './open-or-create.js';
 export {
   Snapshot,
   TableState,

@@ -38,3 +38,27 @@ export async function openOrCreateTable(location: string, engine: Engine, schema
   }
   return table;
 }
+
+/**
+ * A table opened (or created) on first use and kept, for a writer that may start before its
+ * table can be reached: an open that failed is forgotten, so the next use tries again (a full
+ * disk freed, a bucket back) instead of failing forever.
+ */
+export class TableOnFirstUse {
+  private opened: Promise<DeltaTable> | undefined;
+
+  constructor(private readonly open: () => Promise<DeltaTable>) {}
+
+  get(): Promise<DeltaTable> {
+    this.opened ??= this.open().catch((error: unknown) => {
+      this.opened = undefined;
+      throw error;
+    });
+    return this.opened;
+  }
+
+  /** The open begun so far, if any: for readers that must not create the table. */
+  get started(): Promise<DeltaTable> | undefined {
+    return this.opened;
+  }
+}

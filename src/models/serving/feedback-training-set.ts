@@ -1,5 +1,5 @@
 import { AquiferError } from '../../errors.js';
-import { jsonPathKey, quoteIdent, quoteLiteral, type Engine } from '../../engine/index.js';
+import { jsonPathKey, quoteIdent, type Engine } from '../../engine/index.js';
 import { trainingSetDefinition, TrainingSet, type TrainingSetDefinition } from '../../features/index.js';
 import { tableDataset, type DatasetRef } from '../../observe/index.js';
 import type { Project } from '../../project/index.js';
@@ -7,6 +7,7 @@ import { DeltaTable, TableNotFoundError, toDuckDBType, type DataType } from '../
 import type { ModelStore } from '../store/model-store.js';
 import { resolveModelVersion } from '../registry/model-reference.js';
 import { TRAINING_TAGS } from '../training/training-tags.js';
+import { labeledPredictionsSql } from './feedback.js';
 import { feedbackTable, predictionsTable } from './log-tables.js';
 
 /** Where a feedback training set's rows came from: a model's prediction log and labels, at pinned versions. */
@@ -117,14 +118,11 @@ export async function feedbackRowsSql(
     return `${type === undefined ? text : `CAST(${text} AS ${toDuckDBType(type)})`} AS ${quoteIdent(column)}`;
   };
   const label = await labelType(engine, feedback);
-  return `SELECT p.request_id, p.row_index, p.version AS model_version, p.time AS predicted_at,
-  ${[...keys.map((k) => typed('p.entities', k)), ...definition.featureColumns.map((c) => typed('p.features', c))].join(',\n  ')},
-  ${label === 'VARCHAR' ? `json_extract_string(f.label, '$')` : `CAST(json_extract_string(f.label, '$') AS ${label})`} AS label
-FROM (${predictions}) p
-JOIN (SELECT * FROM (${feedback}) QUALIFY row_number() OVER (PARTITION BY request_id, row_index ORDER BY time DESC) = 1) f
-  ON p.request_id = f.request_id AND p.row_index = f.row_index
-WHERE p.model = ${quoteLiteral(origin.model)}
-ORDER BY p.time, p.request_id, p.row_index`;
+  return `SELECT request_id, row_index, version AS model_version, predicted_at,
+  ${[...keys.map((k) => typed('entities', k)), ...definition.featureColumns.map((c) => typed('features', c))].join(',\n  ')},
+  ${label === 'VARCHAR' ? `json_extract_string(label, '$')` : `CAST(json_extract_string(label, '$') AS ${label})`} AS label
+FROM (${labeledPredictionsSql(predictions, feedback)})
+ORDER BY predicted_at, request_id, row_index`;
 }
 
 /** The narrowest DuckDB type that holds every label: BIGINT, DOUBLE, BOOLEAN, else text. */

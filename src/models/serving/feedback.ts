@@ -34,6 +34,16 @@ export async function feedbackSql(project: Project, engine: Engine, model: strin
   const predictions = await sqlOf(predictionsTable(model));
   const feedback = await sqlOf(feedbackTable(model));
   if (predictions === undefined || feedback === undefined) return undefined;
+  return labeledPredictionsSql(predictions, feedback);
+}
+
+/**
+ * The join behind every use of feedback: each logged prediction (from the `predictions` scan)
+ * with the latest label (from `feedback`) for its request id and row, columns `request_id`,
+ * `row_index`, `model`, `version`, `predicted_at`, `labeled_at`, `entities`, `features`,
+ * `prediction`, `label`, in prediction time order. Predictions without a label are left out.
+ */
+export function labeledPredictionsSql(predictions: string, feedback: string): string {
   const [request, row, time] = ['request_id', 'row_index', 'time'].map(quoteIdent) as [string, string, string];
   return `SELECT p.${request}, p.${row}, p.model, p.version, p.${time} AS predicted_at, f.${time} AS labeled_at, p.entities, p.features, p.prediction, f.label
 FROM (${predictions}) p

@@ -2,7 +2,7 @@ import type { Engine } from '../../engine/index.js';
 import { GroupCommitter, IngestTarget, type SubmissionResult } from '../../ingest/index.js';
 import { log } from '../../log.js';
 import type { Project } from '../../project/index.js';
-import { AUTO_COMPACT_PROPERTY, openOrCreateTable, type DeltaTable } from '../../table/index.js';
+import { AUTO_COMPACT_PROPERTY, openOrCreateTable, TableOnFirstUse } from '../../table/index.js';
 import { feedbackTable, predictionsTable } from './log-tables.js';
 import { jobRunsObserved, withJobRun, type DatasetRef } from '../../observe/index.js';
 import { modelDataset } from '../training/job-datasets.js';
@@ -110,19 +110,15 @@ export class PredictionLog {
   private writer(table: string): PredictionWriter {
     let found = this.writers.get(table);
     if (found === undefined) {
-      let opened: Promise<DeltaTable> | undefined;
-      const open = () => {
-        opened ??= openOrCreateTable(this.project.tablePath(table, { internal: true }), this.engine, PREDICTIONS_SCHEMA, {
+      const log = new TableOnFirstUse(() =>
+        openOrCreateTable(this.project.tablePath(table, { internal: true }), this.engine, PREDICTIONS_SCHEMA, {
           stores: this.project.stores,
           description: 'Every prediction the model answered: request, entity keys, features, prediction and outputs',
           // A commit every linger under load: compacted as it goes, so its files (and checkpoints) stay few.
           properties: { [AUTO_COMPACT_PROPERTY]: 'true' },
-        });
-        // A table that could not be opened is tried again with the next commit.
-        opened.catch(() => (opened = undefined));
-        return opened;
-      };
-      found = new PredictionWriter(open, this.engine, {
+        }),
+      );
+      found = new PredictionWriter(() => log.get(), this.engine, {
         lingerMs: this.options.lingerMs ?? PREDICTION_LINGER_MS,
         around: (entries, commit) => this.predictionRun(entries, commit),
       });

@@ -69,7 +69,7 @@ async function recreate(project: Project, engine: Engine, features: FeatureStore
   const definition = await trainingSetDefinition(saved);
   const origin = feedbackOriginOf(definition);
   if (origin === undefined) {
-    const recreated = await features.recreateTrainingSet(saved.location);
+    const recreated = await features.recreateTrainingSet({ table: saved, definition });
     for (const pinned of pinnedDatasets(project, recreated.definition.sources)) run.input(pinned);
     return recreated;
   }
