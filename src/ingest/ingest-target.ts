@@ -350,18 +350,19 @@ export class IngestTarget {
     const goodRows = `FROM ${table} WHERE aq_reason IS NULL AND ${fresh(snapshot)}`;
     const accepted = Number((await this.engine.query(`SELECT count(*) AS n ${goodRows}`))[0]?.['n'] ?? 0);
     const positions = advanced(snapshot);
-    const warned = {
+    // What every outcome reports beside its counts: the warnings, and where each source stood before this batch.
+    const context = {
       ...(warnings.length === 0 ? {} : { warnings }),
       positionsBefore: new Map([...batchPositions.keys()].map((app) => [app, snapshot.txnVersion(app) ?? -1])),
     };
     if (accepted === 0 && positions.txn.length === 0 && positions.domains.length === 0)
-      return { version: snapshot.version, accepted: 0, quarantined, skipped: quarantined === 0, ...warned };
+      return { version: snapshot.version, accepted: 0, quarantined, skipped: quarantined === 0, ...context };
     const columns = fields.map((f) => quoteIdent(f.name)).join(', ');
     const result = await this.table
       .writer()
       .append(snapshot, { sql: `SELECT ${columns} ${goodRows}` }, { ...positions, ...(signal === undefined ? {} : { signal }) });
     log.info({ table: this.location, version: result.version, accepted, quarantined, skipped: result.skipped }, 'ingested batch');
-    return { version: result.version, accepted: result.skipped ? 0 : accepted, quarantined, skipped: result.skipped, ...warned };
+    return { version: result.version, accepted: result.skipped ? 0 : accepted, quarantined, skipped: result.skipped, ...context };
   }
 
   /**
