@@ -46,8 +46,13 @@ const STAGED_COLUMNS = [
   { name: 'outputs', type: 'VARCHAR' },
 ] as const;
 
+/** Entries a batch commits at once when it holds, linger or not. */
+export const MAX_BATCH_ENTRIES = 20_000;
+
 interface Batch {
   entries: PredictionEntry[];
+  /** When its first entry arrived (performance.now()): the batch commits once that one has lingered. */
+  since: number;
   done: Promise<void>;
   resolve: () => void;
   reject: (error: unknown) => void;
@@ -71,6 +76,8 @@ export class PredictionWriter {
   private batch: Batch | undefined;
   private writing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** Callers waiting in `flush`: while any is, nothing lingers. */
+  private flushing = 0;
 
   constructor(
     private readonly table: () => Promise<DeltaTable>,
@@ -87,18 +94,24 @@ export class PredictionWriter {
         resolve = res;
         reject = rej;
       });
-      this.batch = { entries: [], done, resolve, reject };
+      this.batch = { entries: [], since: performance.now(), done, resolve, reject };
     }
     this.batch.entries.push(...entries);
-    this.schedule(this.options.lingerMs);
+    // A batch that grew large enough goes at once: memory stays bounded whatever the linger.
+    this.schedule(this.batch.entries.length >= MAX_BATCH_ENTRIES ? 0 : this.options.lingerMs);
     return this.batch.done;
   }
 
   /** Commit what is queued now, and wait until nothing is queued or being committed. */
   async flush(): Promise<void> {
-    while (this.batch !== undefined || this.writing !== undefined) {
-      this.schedule(0);
-      await Promise.allSettled([this.writing, this.batch?.done]);
+    this.flushing++;
+    try {
+      while (this.batch !== undefined || this.writing !== undefined) {
+        this.schedule(0);
+        await Promise.allSettled([this.writing, this.batch?.done]);
+      }
+    } finally {
+      this.flushing--;
     }
   }
 
@@ -121,8 +134,12 @@ export class PredictionWriter {
       .then(batch.resolve, batch.reject)
       .finally(() => {
         this.writing = undefined;
-        // What arrived during the commit has waited long enough.
-        this.schedule(0);
+        // What arrived during the commit waits out the rest of its own linger: under steady load
+        // commits come once a linger, not back to back with whatever a commit's time let in.
+        const next = this.batch;
+        if (next === undefined) return;
+        const due = this.flushing > 0 || next.entries.length >= MAX_BATCH_ENTRIES;
+        this.schedule(due ? 0 : Math.max(0, this.options.lingerMs - (performance.now() - next.since)));
       });
   }
 
