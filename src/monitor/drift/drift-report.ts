@@ -207,7 +207,8 @@ async function describe(engine: Engine, side: DriftSide, relation: DriftRelation
       }),
     );
   } catch (error) {
-    if (error instanceof EngineQueryError) throw new DriftSourceInvalidError(side, relation.label, error.message, error);
+    // DuckDB's first line says what is wrong; the rest repeats the statement.
+    if (error instanceof EngineQueryError) throw new DriftSourceInvalidError(side, relation.label, error.message.split('\n')[0] ?? error.message, error);
     throw error;
   }
 }
