@@ -74,25 +74,22 @@ export const DEFAULT_DRIFT_SHARE = 0.5;
 export async function driftReport(engine: Engine, options: DriftOptions): Promise<DriftReport> {
   const driftShare = options.driftShare ?? DEFAULT_DRIFT_SHARE;
   checkOptions(options, driftShare);
-  const [referenceColumns, currentColumns] = await Promise.all([
-    describe(engine, 'reference', options.reference),
-    describe(engine, 'current', options.current),
-  ]);
+  // One after the other: the engine's queries share its connection.
+  const referenceColumns = await describe(engine, 'reference', options.reference);
+  const currentColumns = await describe(engine, 'current', options.current);
   const explicit = options.columns !== undefined;
   const names = explicit ? [...new Set(options.columns)] : [...currentColumns.keys()];
   for (const name of [...names, ...Object.keys(options.perColumn ?? {})])
     if (!currentColumns.has(name)) throw new DriftColumnNotFoundError(name, 'current', [...currentColumns.keys()]);
   const candidates = names.map((name) => currentColumns.get(name) as SideColumn);
-  const [referenceFacts, currentFacts] = await Promise.all([
-    sideFacts(
-      engine,
-      'reference',
-      options.reference,
-      candidates.filter((c) => referenceColumns.has(c.name)).map((c) => referenceColumns.get(c.name) as SideColumn),
-      false,
-    ),
-    sideFacts(engine, 'current', options.current, candidates, true),
-  ]);
+  const referenceFacts = await sideFacts(
+    engine,
+    'reference',
+    options.reference,
+    candidates.filter((c) => referenceColumns.has(c.name)).map((c) => referenceColumns.get(c.name) as SideColumn),
+    false,
+  );
+  const currentFacts = await sideFacts(engine, 'current', options.current, candidates, true);
 
   const columns: ColumnDrift[] = [];
   const skipped: { column: string; reason: string }[] = [];
