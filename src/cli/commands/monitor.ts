@@ -34,8 +34,8 @@ interface DriftFlags {
   currentFile?: string;
   columns?: string[];
   driftShare: number;
-  method: Record<string, string>;
-  threshold: Record<string, string>;
+  method?: Record<string, string>;
+  threshold?: Record<string, string>;
   project?: string;
   format: InfoFormat;
 }
@@ -56,8 +56,8 @@ export function registerMonitor(program: Command): void {
     .option('--current-file <file>', 'a CSV, Parquet or JSON-lines file as the current data instead of a table')
     .option('--columns <a,b>', 'the columns to test (default: every numeric or categorical column of the current data, as Evidently types them)', parseList)
     .option('--drift-share <share>', 'the dataset drifts when at least this share of the columns drift', parseShare, DEFAULT_DRIFT_SHARE)
-    .option('--method <column=method>', `a method for one column (repeatable): ${DRIFT_METHOD_NAMES.join(', ')}`, collectProperty, {})
-    .option('--threshold <column=value>', "a threshold for one column (repeatable; default: the method's own)", collectProperty, {})
+    .option('--method <column=method>', `a method for one column (repeatable): ${DRIFT_METHOD_NAMES.join(', ')}`, collectProperty)
+    .option('--threshold <column=value>', "a threshold for one column (repeatable; default: the method's own)", collectProperty)
     .option('--project <dir>', 'the project whose tables/ a bare table name is in (default: the working folder, when it is one)')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (flags: DriftFlags) => {
@@ -85,12 +85,12 @@ function parseShare(value: string): number {
 
 function perColumnOptions(flags: DriftFlags): Record<string, ColumnDriftOptions> {
   const options: Record<string, ColumnDriftOptions> = {};
-  for (const [column, method] of Object.entries(flags.method)) {
+  for (const [column, method] of Object.entries(flags.method ?? {})) {
     if (!isDriftMethodName(method))
       throw new CliUsageError(`Unknown drift method ${JSON.stringify(method)} for ${column}`, method, `Methods: ${DRIFT_METHOD_NAMES.join(', ')}.`);
     options[column] = { ...options[column], method };
   }
-  for (const [column, text] of Object.entries(flags.threshold)) {
+  for (const [column, text] of Object.entries(flags.threshold ?? {})) {
     const threshold = Number(text);
     if (text.trim() === '' || !Number.isFinite(threshold) || threshold < 0)
       throw new CliUsageError(`The threshold ${JSON.stringify(text)} for ${column} is not a number at or above 0`, text, 'Such as --threshold amount=0.2.');
