@@ -177,6 +177,20 @@ export const ERROR_CODES = {
     'A lineage node or source is not of a form the queries take (model:NAME@VERSION, training-set:NAME[@V], feature-view:NAME, TABLE[@V], TABLE.COLUMN, a file path, kafka:TOPIC[:PARTITION[:FROM-TO]]).',
   ),
   LINEAGE_NODE_NOT_FOUND: entry(404, 'No lineage event names that node or source (nothing recorded it as read or written by a completed run).'),
+  // monitoring: drift
+  DRIFT_SOURCE_INVALID: entry(400, 'The reference or current data of a drift report cannot be read (a missing or unreadable file, a filter DuckDB refuses).'),
+  DRIFT_SOURCE_EMPTY: entry(400, 'The reference or current data of a drift report has no rows.'),
+  DRIFT_COLUMN_NOT_FOUND: entry(400, 'A column named for a drift report is missing from the reference or the current data.'),
+  DRIFT_COLUMN_UNSUPPORTED: entry(
+    400,
+    'A column named for a drift report is not numeric or categorical as Evidently types it (text, unsigned, decimal, date...), or its reference type does not fit its current one.',
+  ),
+  DRIFT_COLUMN_EMPTY: entry(400, 'A column tested for drift has no values (all NULL, NaN or infinite) in the reference or the current data.'),
+  DRIFT_OPTIONS_INVALID: entry(
+    400,
+    'A drift option cannot be used: an unknown method, a method that does not fit the column or its sample size, a threshold or drift share out of range.',
+  ),
+  DRIFT_NO_COLUMNS: entry(400, 'No column of a drift report can be tested (each was skipped; the value says why).'),
   // surfaces
   HTTP_NOT_FOUND: entry(404, 'No route for that method and path.'),
   HTTP_QUERY_INVALID: entry(400, 'A query parameter is missing or not of the form the route takes.'),

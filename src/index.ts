@@ -1,6 +1,6 @@
 /**
  * The `aquifer` package: everything the docs call library API. The capabilities are also
- * subpaths (`aquifer/table`, `aquifer/features`, `aquifer/ingest`, `aquifer/quality`, `aquifer/server`, `aquifer/lineage`) for
+ * subpaths (`aquifer/table`, `aquifer/features`, `aquifer/ingest`, `aquifer/quality`, `aquifer/server`, `aquifer/lineage`, `aquifer/monitor`) for
  * programs that want one without loading the others' dependencies (Kafka, AWS, hono).
  */
 export { AquiferError, isAquiferError, describeError, ERROR_CODES, isErrorCode, type ErrorCode, type ErrorCodeEntry } from './errors.js';
@@ -39,6 +39,7 @@ export type { TableSource as QualityTableSource } from './quality/index.js';
 export * from './models/index.js';
 export * from './server/index.js';
 export * from './lineage/index.js';
+export * from './monitor/index.js';
 export {
   currentJobRun,
   onJobRun,

@@ -135,6 +135,10 @@ const GROUPS: readonly CommandGroup[] = [
     },
   },
   {
+    commands: [{ name: 'monitor', summary: "Monitoring: drift reports that agree with Evidently's DataDriftPreset, computed in DuckDB." }],
+    register: async (program) => (await import('./commands/monitor.js')).registerMonitor(program),
+  },
+  {
     commands: [{ name: 'conformance', summary: 'Run a golden-table conformance suite: PASS/FAIL per case.' }],
     register: async (program) => (await import('./commands/conformance.js')).registerConformance(program),
   },

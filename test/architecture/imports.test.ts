@@ -17,9 +17,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   features: ['table', 'engine', 'project', 'ingest', 'quality', 'observe'],
   models: ['table', 'engine', 'storage', 'project', 'ingest', 'features', 'quality', 'observe'],
   lineage: ['table', 'engine', 'storage', 'project', 'observe'],
+  monitor: ['table', 'engine', 'project', 'observe'],
   conformance: ['table', 'engine', 'storage', 'observe'],
   server: ['ingest', 'features', 'quality', 'models', 'lineage', 'table', 'engine', 'project', 'observe'],
-  cli: ['table', 'engine', 'storage', 'project', 'conformance', 'ingest', 'features', 'quality', 'models', 'lineage', 'server', 'observe'],
+  cli: ['table', 'engine', 'storage', 'project', 'conformance', 'ingest', 'features', 'quality', 'models', 'lineage', 'monitor', 'server', 'observe'],
   demo: ['table', 'engine', 'storage', 'project', 'ingest', 'features', 'quality', 'models', 'lineage', 'server', 'observe'],
 };
 /** Files at the root of src/ that any folder may import. */

@@ -44,8 +44,12 @@ const DOCUMENTED: Record<string, readonly string[]> = {
     'suggestSuite',
     'renderValidationReport',
     'registerExpectation',
+    'driftReport',
+    'tableRelation',
+    'fileRelation',
   ],
   'aquifer/table': ['DeltaTable', 'TableNotFoundError'],
+  'aquifer/monitor': ['driftReport', 'tableRelation', 'fileRelation', 'defaultMethod', 'DriftColumnEmptyError'],
   'aquifer/features': ['FeatureStore', 'openFeatureStore', 'entity', 'featureView', 'featureService', 'onDemandFeatureView', 'aggregationView'],
   'aquifer/ingest': ['IngestTarget', 'ingestFiles', 'KafkaIngestJob', 'KinesisIngestJob'],
   'aquifer/quality': [

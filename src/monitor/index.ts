@@ -1,0 +1,31 @@
+export {
+  driftReport,
+  DEFAULT_DRIFT_SHARE,
+  type DriftOptions,
+  type ColumnDriftOptions,
+  type DriftReport,
+  type ColumnDrift,
+  type DatasetDrift,
+} from './drift/drift-report.js';
+export { tableRelation, fileRelation, type DriftRelation, type TableRelationOptions } from './drift/relation.js';
+export {
+  DRIFT_METHODS,
+  DRIFT_METHOD_NAMES,
+  SMALL_REFERENCE,
+  defaultMethod,
+  isDriftMethodName,
+  type DriftMethod,
+  type DriftMethodName,
+  type ColumnType as DriftColumnType,
+} from './drift/methods.js';
+export { INTEGER_CARDINALITY_LIMIT } from './drift/column-type.js';
+export {
+  DriftSourceInvalidError,
+  DriftSourceEmptyError,
+  DriftColumnNotFoundError,
+  DriftColumnUnsupportedError,
+  DriftColumnEmptyError,
+  DriftOptionsInvalidError,
+  DriftNoColumnsError,
+  type DriftSide,
+} from './errors.js';
