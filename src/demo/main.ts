@@ -7,6 +7,7 @@ import { describeError } from '../errors.js';
 import { aggregationView, FeatureRegistry, openAppliedFeatureStore, type FeatureRepository } from '../features/index.js';
 import { ingestFiles, IngestTarget } from '../ingest/index.js';
 import { feedbackRows, openModelStore, saveFeedbackTrainingSet, train, type SavedFeedbackTrainingSet } from '../models/index.js';
+import { driftReport, renderDriftHtml, tableRelation } from '../monitor/index.js';
 import { withJobRun } from '../observe/index.js';
 import { Project } from '../project/index.js';
 import { gateFor, renderValidationReport, setGate, validateAndRecord, writeSuite, type ExpectationSuite } from '../quality/index.js';
@@ -306,6 +307,25 @@ async function main(projectDir: string): Promise<void> {
   const lateReached = reachedByLate.nodes.filter((n) => n.type !== 'run' && n.type !== 'file').map((n) => n.id);
   say(`    The late file with the bad rows reached ${lateReached.join(', ')}.`);
   say(`    The graph as a picture: ${picture} (Graphviz DOT beside it); \`aquifer lineage upstream|downstream|impact\` ask the same from the shell.`);
+
+  // Monitoring: the second day against the first, as Evidently's DataDriftPreset would judge it, computed in DuckDB.
+  const events = await DeltaTable.open(location, { engine });
+  const drift = await driftReport(engine, {
+    reference: await tableRelation(events, { where: "event_date = DATE '2024-05-01'" }),
+    current: await tableRelation(events, { where: "event_date = DATE '2024-05-02'" }),
+    columns: ['event_type', 'page', 'price', 'quantity', 'country', 'device'],
+    distributions: true,
+  });
+  const driftPage = path.join(project.root, 'drift.html');
+  await fs.writeFile(driftPage, renderDriftHtml(drift, { title: 'events: 2024-05-02 against 2024-05-01' }));
+  say(
+    `12. Drift of the second day's events against the first (${drift.current.rows} against ${drift.reference.rows} rows): ${drift.dataset.drifted_count} of ${drift.columns.length} columns drifted, so dataset drift is ${drift.dataset.drifted ? 'detected' : 'not detected'} (drift share ${drift.dataset.drift_share}).`,
+  );
+  for (const c of drift.columns)
+    say(`     ${c.column.padEnd(10)} ${c.method.padEnd(30)} ${c.value.toPrecision(3).padStart(10)}  ${c.drifted ? 'drifted' : 'stable'}`);
+  say(
+    `    Each column's two distributions side by side: ${driftPage}; \`aquifer monitor drift --reference events --reference-where … --current …\` from the shell.`,
+  );
 
   say();
   say(`Done. The tables are plain Delta Lake: Spark, delta-rs, DuckDB and Polars can read them under ${path.join(project.root, 'tables')}.`);

@@ -7,6 +7,8 @@ export {
   type ColumnDrift,
   type DatasetDrift,
 } from './drift/drift-report.js';
+export { renderDriftHtml, type DriftHtmlOptions } from './drift/drift-html.js';
+export { MAX_CATEGORIES as DRIFT_MAX_CATEGORIES, type ColumnDistribution } from './drift/distribution.js';
 export { tableRelation, fileRelation, type DriftRelation, type TableRelationOptions } from './drift/relation.js';
 export {
   DRIFT_METHODS,

@@ -8,20 +8,21 @@ const SRC = path.join(REPO_ROOT, 'src');
 /** Which top-level folders each folder may import (DESIGN.md: surfaces → capabilities → table → engine/storage). */
 const ALLOWED: Record<string, readonly string[]> = {
   observe: [],
+  report: [],
   engine: ['observe'],
   storage: [],
   project: ['storage', 'observe'],
   table: ['engine', 'storage', 'observe'],
-  quality: ['table', 'engine', 'storage', 'project', 'observe'],
+  quality: ['table', 'engine', 'storage', 'project', 'observe', 'report'],
   ingest: ['table', 'engine', 'storage', 'project', 'quality', 'observe'],
   features: ['table', 'engine', 'project', 'ingest', 'quality', 'observe'],
   models: ['table', 'engine', 'storage', 'project', 'ingest', 'features', 'quality', 'observe'],
   lineage: ['table', 'engine', 'storage', 'project', 'observe'],
-  monitor: ['table', 'engine', 'project', 'observe'],
+  monitor: ['table', 'engine', 'project', 'observe', 'report'],
   conformance: ['table', 'engine', 'storage', 'observe'],
   server: ['ingest', 'features', 'quality', 'models', 'lineage', 'table', 'engine', 'project', 'observe'],
   cli: ['table', 'engine', 'storage', 'project', 'conformance', 'ingest', 'features', 'quality', 'models', 'lineage', 'monitor', 'server', 'observe'],
-  demo: ['table', 'engine', 'storage', 'project', 'ingest', 'features', 'quality', 'models', 'lineage', 'server', 'observe'],
+  demo: ['table', 'engine', 'storage', 'project', 'ingest', 'features', 'quality', 'models', 'lineage', 'monitor', 'server', 'observe'],
 };
 /** Files at the root of src/ that any folder may import. */
 const SHARED_ROOT_FILES = new Set(['errors.ts', 'error-codes.ts', 'log.ts']);

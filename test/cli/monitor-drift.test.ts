@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sharedEngine } from '../../src/engine/index.js';
@@ -82,6 +82,35 @@ describe('aquifer monitor drift', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/│ amount\s+│ numeric\s+│ K-S p_value\s+│ 0\.05\s+│ 1\s+│ no/);
     expect(result.stdout).toContain('Dataset drift: not detected: 0 of 2 columns drifted');
+  });
+
+  it("writes an HTML report with the verdict, a row per column and each column's two distributions, keeping the JSON as documented", async () => {
+    const report = path.join(dir, 'drift.html');
+    const result = await drift(
+      '--reference',
+      'events@0',
+      '--current',
+      'events@1',
+      '--current-where',
+      'day = 2',
+      '--columns',
+      'amount,channel',
+      '--report',
+      report,
+      '--format',
+      'json',
+    );
+    expect(result.code).toBe(1);
+    expect((JSON.parse(result.stdout) as DriftReport).columns.every((c) => !('distribution' in c))).toBe(true);
+    const html = await readFile(report, 'utf8');
+    expect(html).toMatch(/^<!DOCTYPE html>/);
+    expect(html).toContain('dataset drift detected');
+    // Nothing fetched: no script, no source or link off the page (SVG's xmlns is a name, not a fetch).
+    expect(html).not.toMatch(/<script|src=|href="http/);
+    // amount: Sturges bins with both samples' shares; channel: its categories, 'web' first by count.
+    expect(html).toMatch(/amount: share of values per bin, reference against current/);
+    expect(html).toMatch(/<title>web: reference 33\.3333 %<\/title>/);
+    expect(html).toMatch(/<title>web: current 80 %<\/title>/);
   });
 
   it('reads CSV and Parquet files, takes a method and threshold per column and a drift share', async () => {

@@ -20,7 +20,7 @@ describe('the demo', () => {
       .split('\n')
       .map((line) => /^(\d+[a-z]?)\. /.exec(line)?.[1])
       .filter((step): step is string => step !== undefined);
-    expect(steps.slice(-4)).toEqual(['8', '9', '10', '11']);
+    expect(steps.slice(-4)).toEqual(['9', '10', '11', '12']);
     expect(stdout).toMatch(/9\. Trained purchase_propensity .* FINISHED, accuracy \d\.\d{3}/);
     expect(stdout).toContain('registered version 1 (model.onnx) as @champion');
     expect(stdout).toMatch(/u0219: purchase probability 0\.\d{3}, label [01]/);
@@ -30,5 +30,10 @@ describe('the demo', () => {
     expect(stdout).toContain('purchase_propensity@1 comes from 3 source files');
     for (const file of ['events-2024-05-01.csv', 'events-2024-05-02.csv', 'late-events-2024-05-02.csv']) expect(stdout).toContain(`file ${file} (`);
     expect(await readFile(path.join(dir, 'lineage.svg'), 'utf8')).toContain('<svg');
+    // The second day against the first: the page mix moved (the demo data's second day browses other pages), the rest held.
+    expect(stdout).toContain("12. Drift of the second day's events against the first");
+    expect(stdout).toMatch(/page\s+Jensen-Shannon distance\s+0\.\d+\s+drifted/);
+    expect(stdout).toMatch(/price\s+K-S p_value\s+0\.\d+\s+stable/);
+    expect(await readFile(path.join(dir, 'drift.html'), 'utf8')).toContain('share of values per');
   }, 320_000);
 });

@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import Table from 'cli-table3';
 import { InvalidArgumentError, type Command } from 'commander';
 import { sharedEngine } from '../../engine/index.js';
@@ -7,6 +9,7 @@ import {
   driftReport,
   fileRelation,
   isDriftMethodName,
+  renderDriftHtml,
   tableRelation,
   type ColumnDriftOptions,
   type DriftRelation,
@@ -37,6 +40,7 @@ interface DriftFlags {
   method?: Record<string, string>;
   threshold?: Record<string, string>;
   project?: string;
+  report?: string;
   format: InfoFormat;
 }
 
@@ -59,6 +63,7 @@ export function registerMonitor(program: Command): void {
     .option('--method <column=method>', `a method for one column (repeatable): ${DRIFT_METHOD_NAMES.join(', ')}`, collectProperty)
     .option('--threshold <column=value>', "a threshold for one column (repeatable; default: the method's own)", collectProperty)
     .option('--project <dir>', 'the project whose tables/ a bare table name is in (default: the working folder, when it is one)')
+    .option('--report <file>', "also write the report as one self-contained HTML page (readable offline), each column's two distributions drawn")
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (flags: DriftFlags) => {
       const perColumn = perColumnOptions(flags);
@@ -70,9 +75,13 @@ export function registerMonitor(program: Command): void {
         driftShare: flags.driftShare,
         perColumn,
         ...(flags.columns === undefined ? {} : { columns: flags.columns }),
+        distributions: flags.report !== undefined,
       });
-      if (flags.format === 'json') printJson(report);
-      else printText(renderDrift(report));
+      if (flags.report !== undefined) await writeFile(path.resolve(flags.report), renderDriftHtml(report));
+      // The pictures' data is the HTML page's; the printed report stays as documented.
+      const printed = { ...report, columns: report.columns.map(({ distribution: _distribution, ...column }) => column) };
+      if (flags.format === 'json') printJson(printed);
+      else printText(renderDrift(printed));
       if (report.dataset.drifted) process.exitCode = ExitCode.FAILED;
     });
 }

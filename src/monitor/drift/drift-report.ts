@@ -1,3 +1,4 @@
+import { columnDistribution, type ColumnDistribution } from './distribution.js';
 import { EngineQueryError, quoteIdent, type Engine } from '../../engine/index.js';
 import { cramerVonMisesApplies } from '../stats/cramer-von-mises.js';
 import {
@@ -32,6 +33,8 @@ export interface DriftOptions {
   perColumn?: Readonly<Record<string, ColumnDriftOptions>>;
   /** The dataset drifts when at least this share of the tested columns drift (Evidently's drift_share); 0.5 by default. */
   driftShare?: number;
+  /** Also give each column's distribution in both samples (for the HTML report's pictures): one more aggregate per column. */
+  distributions?: boolean;
 }
 
 /** One column's result, with Evidently's names and values. */
@@ -44,6 +47,8 @@ export interface ColumnDrift {
   /** The p-value or distance. */
   value: number;
   drifted: boolean;
+  /** With `distributions`: shares per bin or category in each sample. */
+  distribution?: ColumnDistribution;
 }
 
 export interface DatasetDrift {
@@ -127,7 +132,16 @@ export async function driftReport(engine: Engine, options: DriftOptions): Promis
     const integerData =
       [current, reference].every((c) => c.family === 'int') && !currentFacts.nullable.has(current.name) && !referenceFacts.nullable.has(current.name);
     const value = await driftValue(method.name, { engine, prefix, type: typing.type, summary, integerData });
-    columns.push({ column: current.name, type: typing.type, method: method.displayName, threshold, value, drifted: method.drifted(value, threshold) });
+    const drift: ColumnDrift = {
+      column: current.name,
+      type: typing.type,
+      method: method.displayName,
+      threshold,
+      value,
+      drifted: method.drifted(value, threshold),
+    };
+    if (options.distributions === true) drift.distribution = await columnDistribution(engine, prefix, typing.type, summary);
+    columns.push(drift);
   }
   if (columns.length === 0) throw new DriftNoColumnsError(skipped);
   const driftedCount = columns.filter((c) => c.drifted).length;

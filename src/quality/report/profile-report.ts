@@ -1,5 +1,5 @@
 import type { ColumnProfile, TableProfile } from '../profile/profile.js';
-import { barChart, definitions, escapeHtml, formatNumber, moreNote, page, percent, shareBar, valueHtml, valueText } from './html.js';
+import { barChart, definitions, escapeHtml, formatNumber, moreNote, page, percent, shareBar, valueHtml, valueText } from '../../report/index.js';
 
 export interface ProfileReportOptions {
   /** The page title; by default the table's location. */

@@ -1,5 +1,5 @@
 import type { ExpectationResult, SuiteValidationResult } from '../validate/results.js';
-import { definitions, escapeHtml, formatNumber, moreNote, page, valueHtml, valueText } from './html.js';
+import { definitions, escapeHtml, formatNumber, moreNote, page, valueHtml, valueText } from '../../report/index.js';
 
 export interface ValidationReportOptions {
   /** The page title; by default the suite's name. */

@@ -1,5 +1,5 @@
 /**
- * The pieces both reports are made of: escaping, bounded value text, the page shell with its
+ * The pieces Aquifer's HTML reports (validation, profile, drift) are made of: escaping, bounded value text, the page shell with its
  * inline style, and inline SVG charts. A report is one file that opens offline: no scripts,
  * no fonts, no images from anywhere, which the page's Content-Security-Policy also enforces.
  */
@@ -109,4 +109,48 @@ export function barChart(bars: readonly Bar[], caption: string, width = 320, hei
 export function shareBar(share: number | null, caption: string, width = 160): string {
   const part = share === null ? 0 : Math.min(1, Math.max(0, share)) * width;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="12" viewBox="0 0 ${width} 12" role="img" aria-label="${escapeHtml(`${caption}: ${percent(share)}`)}"><rect x="0" y="1" width="${width}" height="10" fill="#d8dde3"/><rect x="0" y="1" width="${part.toFixed(1)}" height="10" fill="#cf222e"/><title>${escapeHtml(`${caption}: ${percent(share)}`)}</title></svg>`;
+}
+
+/** One group of a comparison chart: a label and a share (0..1) per series. */
+export interface ComparedBar {
+  label: string;
+  shares: readonly number[];
+}
+
+/** The series of a comparison chart, in order: their names (legend, tooltips) and colours. */
+export const COMPARED_SERIES = [
+  { name: 'reference', colour: '#8c959f' },
+  { name: 'current', colour: '#0969da' },
+] as const;
+
+/**
+ * Shares of two samples side by side per bin or category, as inline SVG: each group's bars
+ * next to each other, its label and both shares in the tooltips, the first and last labels
+ * under the axis and a legend above.
+ */
+export function comparisonChart(groups: readonly ComparedBar[], caption: string, width = 480, height = 150): string {
+  const max = Math.max(1e-9, ...groups.flatMap((g) => g.shares));
+  const plot = height - 34;
+  const step = groups.length === 0 ? width : width / groups.length;
+  const bar = Math.max(1, (step - 2) / COMPARED_SERIES.length);
+  const rects = groups
+    .flatMap((g, i) =>
+      COMPARED_SERIES.map((series, s) => {
+        const share = g.shares[s] ?? 0;
+        const h = share === 0 ? 0 : Math.max(1, (share / max) * plot);
+        const tip = `${g.label}: ${series.name} ${percent(share)}`;
+        return `<rect x="${(i * step + 1 + s * bar).toFixed(1)}" y="${(20 + plot - h).toFixed(1)}" width="${bar.toFixed(1)}" height="${h.toFixed(1)}" fill="${series.colour}"><title>${escapeHtml(tip)}</title></rect>`;
+      }),
+    )
+    .join('');
+  const legend = COMPARED_SERIES.map(
+    (series, s) => `<rect x="${s * 90}" y="2" width="10" height="10" fill="${series.colour}"/><text x="${s * 90 + 14}" y="11">${series.name}</text>`,
+  ).join('');
+  const first = groups[0];
+  const last = groups[groups.length - 1];
+  const axis =
+    first === undefined || last === undefined
+      ? ''
+      : `<text x="0" y="${height - 2}">${escapeHtml(valueText(first.label, 30))}</text><text x="${width}" y="${height - 2}" text-anchor="end">${escapeHtml(valueText(last.label, 30))}</text>`;
+  return `<figure><svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(caption)}">${legend}<text x="${width}" y="11" text-anchor="end">max ${percent(max)}</text>${rects}${axis}</svg><figcaption>${escapeHtml(caption)}</figcaption></figure>`;
 }

@@ -1,0 +1,17 @@
+export {
+  barChart,
+  comparisonChart,
+  COMPARED_SERIES,
+  definitions,
+  escapeHtml,
+  formatNumber,
+  MAX_VALUE_CHARS,
+  moreNote,
+  page,
+  percent,
+  shareBar,
+  valueHtml,
+  valueText,
+  type Bar,
+  type ComparedBar,
+} from './html.js';
