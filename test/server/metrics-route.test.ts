@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
+import { registerFunctionModel, unregisterFunctionModel } from '../../src/models/index.js';
 import { Project } from '../../src/project/index.js';
 import { startServer, TokenStore, type RunningServer } from '../../src/server/index.js';
 import { tempDir } from '../support/temp.js';
@@ -16,9 +17,11 @@ beforeAll(async () => {
   reader = (await tokens.create({ role: 'reader', name: 'prometheus' })).token;
   writer = (await tokens.create({ role: 'writer', name: 'loader' })).token;
   scoped = (await tokens.create({ role: 'reader', name: 'scoped', scopes: ['events'] })).token;
+  registerFunctionModel('doubler', (rows) => rows.map((r) => Number(r['amount']) * 2), { inputs: ['amount'] });
   server = await startServer({ engine, project, port: 0, anonymous: 'off' });
 });
 afterAll(async () => {
+  unregisterFunctionModel('doubler');
   await server?.close();
   engine?.close();
 });
@@ -112,6 +115,26 @@ describe('GET /metrics', () => {
     const committed = sample(text, 'aquifer_table_last_commit_timestamp_seconds{table="clicks"}');
     expect(committed).toBeGreaterThanOrEqual(Math.floor(started) - 1);
     expect(committed).toBeLessThanOrEqual(Date.now() / 1000 + 1);
+  });
+
+  it('counts prediction rows by model and version on the fast path, and the prediction log’s commits once they land', async () => {
+    const response = await fetch(`${server.url}/v1/models/doubler/predict`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${reader}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ instances: [{ amount: 1 }, { amount: 2 }, { amount: 3 }] }),
+    });
+    expect(response.status).toBe(200);
+    let text = await scrape();
+    expect(sample(text, 'aquifer_predictions_total{model="doubler",version="function"}')).toBe(3);
+    expect(sample(text, 'aquifer_http_requests_total{route="/v1/models/:name/predict",method="POST",status="200"}')).toBe(1);
+    // The log commits after its linger, off the request path: wait for it rather than for a time.
+    for (let i = 0; i < 600 && sample(text, 'aquifer_prediction_log_rows_total{model="doubler"}') < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      text = await scrape();
+    }
+    expect(sample(text, 'aquifer_prediction_log_rows_total{model="doubler"}')).toBe(3);
+    expect(sample(text, 'aquifer_prediction_log_commit_duration_seconds_count{model="doubler"}')).toBe(1);
+    expect(sample(text, 'aquifer_prediction_log_failures_total{model="doubler"}')).toBe(0);
   });
 
   it('keeps each server’s counts apart: a second server in the process starts from zero', async () => {
