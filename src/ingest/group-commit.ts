@@ -44,6 +44,18 @@ export interface GroupCommitterOptions {
    * called while someone observes runs, so the hot path builds nothing otherwise.
    */
   jobRun?: (submissions: readonly Submission[]) => { job: JobSpec; inputs: readonly DatasetRef[] };
+  /** Told of each commit once it is done or has failed (the server's metrics): its record counts and time. */
+  onCommit?: (outcome: CommitOutcome) => void;
+}
+
+/** One commit of a group committer, for metrics. */
+export interface CommitOutcome {
+  accepted: number;
+  quarantined: number;
+  /** From the start of the commit (idempotency keys settled, records checked and written) to its end. */
+  seconds: number;
+  /** Set when the commit failed and its submissions were refused. */
+  failed?: boolean;
 }
 
 interface Pending {
@@ -109,12 +121,13 @@ export class GroupCommitter {
   }
 
   private async commit(taken: Pending[]): Promise<void> {
+    const started = performance.now();
     let batch = taken.filter((p) => !abandoned(p));
     for (let attempt = 0; batch.length > 0; attempt++) {
       try {
         batch = await this.settleKeys(batch);
         if (batch.length === 0) return;
-        await this.write(batch);
+        await this.write(batch, started);
         return;
       } catch (error) {
         // A request abandoned (its deadline passed) before the commit started: the others
@@ -127,6 +140,7 @@ export class GroupCommitter {
         // the next attempt reads it and answers a duplicate (same body) or a reuse (another one).
         if (attempt < MAX_KEY_RACES && (error instanceof KeyTakenMeanwhile || lostKeyRace(error, batch))) continue;
         for (const pending of batch) pending.reject(error);
+        this.options.onCommit?.({ accepted: 0, quarantined: 0, seconds: (performance.now() - started) / 1000, failed: true });
         return;
       }
     }
@@ -160,7 +174,7 @@ export class GroupCommitter {
     return fresh;
   }
 
-  private async write(batch: Pending[]): Promise<void> {
+  private async write(batch: Pending[], started: number): Promise<void> {
     // A keyed submission's records carry the key as their position: committed once, never again.
     const records = batch.flatMap((p) => {
       const key = p.submission.idempotencyKey;
@@ -188,12 +202,19 @@ export class GroupCommitter {
               return write();
             });
           })();
+    const seconds = (performance.now() - started) / 1000;
+    let accepted = 0;
+    let quarantined = 0;
     for (const pending of batch) {
       const counts = result.groups?.get(pending.submission.id) ?? { accepted: 0, quarantined: 0 };
+      accepted += counts.accepted;
+      quarantined += counts.quarantined;
       // A keyed submission whose records were all already committed (a retry racing its original) is a duplicate.
       const duplicate = pending.submission.idempotencyKey !== undefined && pending.submission.records.length > 0 && counts.accepted + counts.quarantined === 0;
       pending.resolve({ ...counts, version: result.version, duplicate, ...(result.warnings === undefined ? {} : { warnings: result.warnings }) });
     }
+    // Before any submitter's continuation runs: a response already sent is already counted.
+    this.options.onCommit?.({ accepted, quarantined, seconds });
   }
 }
 

@@ -8,7 +8,7 @@ export { QuarantineReason, type QuarantineReasonCode, type RawRecord, type Sourc
 export { openQuarantine, quarantineLocation, QUARANTINE_SCHEMA, QUARANTINE_SUFFIX } from './quarantine/quarantine-table.js';
 export { IngestError } from './errors.js';
 export { replayQuarantine, type ReplayOptions, type ReplayResult } from './quarantine/replay.js';
-export { GroupCommitter, type GroupCommitterOptions, type Submission, type SubmissionResult } from './group-commit.js';
+export { GroupCommitter, type CommitOutcome, type GroupCommitterOptions, type Submission, type SubmissionResult } from './group-commit.js';
 export { checkIdempotencyKey, requestDigest, DEFAULT_IDEMPOTENCY_WINDOW, IDEMPOTENCY_APP_PREFIX, MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency.js';
 export { KafkaIngestJob, kafkaAppId, type KafkaIngestOptions } from './kafka/kafka-ingest-job.js';
 export { JobMetrics, type BatchReport } from './job-metrics.js';

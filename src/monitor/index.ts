@@ -31,3 +31,8 @@ export {
   DriftNoColumnsError,
   type DriftSide,
 } from './errors.js';
+export { ServerMetrics, METRICS_PREFIX } from './metrics/server-metrics.js';
+export { MAX_SCRAPED_TABLES } from './metrics/table-gauges.js';
+export type { HttpMetrics } from './metrics/http-metrics.js';
+export type { IngestMetrics, IngestCommitOutcome } from './metrics/ingest-metrics.js';
+export type { PredictionMetrics } from './metrics/prediction-metrics.js';

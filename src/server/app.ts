@@ -11,6 +11,7 @@ import { LineageGraphCache, LineageLog } from '../lineage/index.js';
 import { registerLineageRoutes, type LineageEventSource } from './lineage-routes.js';
 import { registerModelRoutes } from './model-routes.js';
 import { ArtifactStore, ModelServing } from '../models/index.js';
+import { ServerMetrics } from '../monitor/index.js';
 import { registerQualityRoute } from './quality-route.js';
 import { routeList } from './pipeline/routes.js';
 import { contextOf } from './request-context.js';
@@ -29,6 +30,8 @@ export interface AppOptions {
   models?: ModelServing;
   /** The run events the lineage routes query: the project's lineage log by default. */
   lineageEvents?: LineageEventSource;
+  /** The server's metrics, answered on `GET /metrics` and fed by ingestion (a registry of the app's own by default). */
+  metrics?: ServerMetrics;
 }
 
 const MLFLOW_HINT = 'See docs/models.md for the MLflow endpoints Aquifer answers.';
@@ -49,9 +52,12 @@ export function buildApp(options: AppOptions): Hono {
     await raceSignal(next(), signal);
   });
   app.get('/health', (c) => c.json({ status: 'ok' }));
+  const metrics = options.metrics ?? new ServerMetrics({ project: options.project, engine: options.engine });
+  app.get('/metrics', async (c) => c.body(await metrics.text(), 200, { 'content-type': metrics.contentType }));
   registerIngestRoute(app, {
     engine: options.engine,
     project: options.project,
+    onCommit: (table, outcome) => metrics.ingest.committed(table, outcome),
     ...(options.idempotencyWindow === undefined ? {} : { idempotencyWindow: options.idempotencyWindow }),
   });
   const featureStore = options.featureStore ?? featureStoreOpener(options.project, options.engine);
@@ -62,7 +68,8 @@ export function buildApp(options: AppOptions): Hono {
   const artifacts = ArtifactStore.forProject(options.project);
   registerModelRoutes(
     app,
-    options.models ?? new ModelServing({ project: options.project, engine: options.engine, featureStore, store: modelStore, artifacts }),
+    options.models ??
+      new ModelServing({ project: options.project, engine: options.engine, featureStore, store: modelStore, artifacts, logObserver: metrics.predictions }),
   );
   const lineageLog = LineageLog.forProject(options.project, options.engine);
   if (options.lineageEvents !== undefined) registerLineageRoutes(app, options.lineageEvents);

@@ -4,6 +4,7 @@ import { AquiferError } from '../errors.js';
 import type { Engine } from '../engine/index.js';
 import {
   checkIdempotencyKey,
+  type CommitOutcome,
   DEFAULT_IDEMPOTENCY_WINDOW,
   GroupCommitter,
   IngestTarget,
@@ -27,6 +28,8 @@ export interface IngestRouteOptions {
    * exists keeps its own setting (none: keys never expire).
    */
   idempotencyWindow?: string;
+  /** Told of each group commit, per table (the server's metrics). */
+  onCommit?: (table: string, outcome: CommitOutcome) => void;
 }
 
 /**
@@ -43,6 +46,7 @@ export function registerIngestRoute(app: Hono, options: IngestRouteOptions): voi
   // A window that is not a Delta interval fails here, at start-up, not in every later request to the tables it made.
   txnExpiry({ [IDEMPOTENCY_KEY_RETENTION_PROPERTY]: window });
   const committers = new Map<string, Promise<GroupCommitter>>();
+  const onCommit = options.onCommit;
   const committer = (table: string) => {
     let found = committers.get(table);
     if (found === undefined) {
@@ -51,7 +55,13 @@ export function registerIngestRoute(app: Hono, options: IngestRouteOptions): voi
       // The gate is read with the table's committer: a suite edited later applies after a restart, as aquifer.json does.
       found = gateFor(options.project, location)
         .then((gate) => IngestTarget.open(location, { engine: options.engine, createIfMissing, stores: options.project.stores, gate }))
-        .then((target) => new GroupCommitter(target, { jobRun: (submissions) => httpIngestRun(options.project, table, submissions) }));
+        .then(
+          (target) =>
+            new GroupCommitter(target, {
+              jobRun: (submissions) => httpIngestRun(options.project, table, submissions),
+              ...(onCommit === undefined ? {} : { onCommit: (outcome: CommitOutcome) => onCommit(table, outcome) }),
+            }),
+        );
       committers.set(table, found);
       found.catch(() => committers.delete(table));
     }

@@ -20,6 +20,8 @@ import { PREDICT_PATHS, predictJson } from './model-routes.js';
 import { serverSettings, type ServerLimits } from './pipeline/limits.js';
 import { canonicalTarget } from './pipeline/canonical-path.js';
 import { RequestPipeline } from './pipeline/pipeline.js';
+import { matchRoute } from './pipeline/routes.js';
+import { ServerMetrics } from '../monitor/index.js';
 import { attachContext } from './request-context.js';
 import { RequestDeadlines } from './request-deadline.js';
 
@@ -57,11 +59,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   // One model store for the MLflow API and prediction: one SQLite connection, closed after the log's last flush.
   const modelStore = modelStoreOpener(options.project);
   const logDurability = options.project.config.server?.predictionLog;
+  // One registry per server: two servers in one process keep their own counts.
+  const metrics = new ServerMetrics({ project: options.project, engine: options.engine });
   const models = new ModelServing({
     project: options.project,
     engine: options.engine,
     featureStore,
     store: modelStore,
+    logObserver: metrics.predictions,
     ...(logDurability === undefined ? {} : { logDurability }),
   });
   const app = buildApp({
@@ -70,6 +75,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     featureStore,
     modelStore,
     models,
+    metrics,
     ...(options.idempotencyWindow === undefined ? {} : { idempotencyWindow: options.idempotencyWindow }),
     ...(options.lineageEvents === undefined ? {} : { lineageEvents: options.lineageEvents }),
   });
@@ -103,6 +109,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let inFlight = 0;
   const deadlines = new RequestDeadlines(settings.limits.requestTimeoutMs);
   const server = http.createServer((request, response) => {
+    const arrived = performance.now();
+    // The matched route's template once the pipeline admits the request (the metrics' `route` label).
+    let route: string | undefined;
     // Counted from arrival, before the token or body is read: a flood of slow or unauthenticated
     // requests is what the bound is for. The health probes stay exempt so they see a busy server as up.
     const counted = !isHealth(request.url);
@@ -117,12 +126,19 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     response.once('close', () => {
       if (counted) inFlight--;
       deadline.clear();
+      metrics.http.observe(
+        route ?? refusedRoute(request),
+        request.method,
+        response.headersSent ? response.statusCode : 'aborted',
+        (performance.now() - arrived) / 1000,
+      );
     });
     // The body's own limit (bodyTimeoutMs) runs from arrival too, so the request deadline can
     // only pass while a body arrives when it is the shorter one: only then is a signal needed.
     const bodySignal = settings.limits.requestTimeoutMs < settings.limits.bodyTimeoutMs ? deadline.signal : undefined;
     deadline.race(pipeline.admit(request, bodySignal)).then(
       (admitted) => {
+        route = admitted.route.path;
         // Online lookups and predictions are the latency-critical routes: they skip the Fetch
         // API adapter (a Request and a Response object per call, about half a small lookup's
         // time) and run on node:http directly; everything else goes through the Hono app.
@@ -203,6 +219,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       });
     });
   });
+}
+
+/**
+ * The route template of a request the pipeline refused (a token, a limit, a busy server), or
+ * `unmatched`: computed only for refusals, so admitted requests never match twice.
+ */
+function refusedRoute(request: http.IncomingMessage): string {
+  return matchRoute(request.method ?? 'GET', canonicalPathOf(request.url)).route?.path ?? 'unmatched';
 }
 
 /** A header's value as one string (Node joins repeated custom headers with ", "). */

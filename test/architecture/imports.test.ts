@@ -20,7 +20,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   lineage: ['table', 'engine', 'storage', 'project', 'observe'],
   monitor: ['table', 'engine', 'project', 'observe', 'report'],
   conformance: ['table', 'engine', 'storage', 'observe'],
-  server: ['ingest', 'features', 'quality', 'models', 'lineage', 'table', 'engine', 'project', 'observe'],
+  server: ['ingest', 'features', 'quality', 'models', 'lineage', 'monitor', 'table', 'engine', 'project', 'observe'],
   cli: ['table', 'engine', 'storage', 'project', 'conformance', 'ingest', 'features', 'quality', 'models', 'lineage', 'monitor', 'server', 'observe'],
   demo: ['table', 'engine', 'storage', 'project', 'ingest', 'features', 'quality', 'models', 'lineage', 'monitor', 'server', 'observe'],
 };

@@ -46,6 +46,7 @@ const REDIS_SCRIPT = path.join(REPO_ROOT, 'scripts', 'redis.sh');
 const POSTGRES_SCRIPT = path.join(REPO_ROOT, 'scripts', 'postgres.sh');
 const MINIO_SCRIPT = path.join(REPO_ROOT, 'scripts', 'minio.sh');
 const TRINO_SCRIPT = path.join(REPO_ROOT, 'scripts', 'trino.sh');
+const PROMETHEUS_SCRIPT = path.join(REPO_ROOT, 'scripts', 'prometheus.sh');
 const GCS_SCRIPT = path.join(REPO_ROOT, 'scripts', 'gcs.sh');
 const KINESALITE_BIN = path.join(REPO_ROOT, 'node_modules', '.bin', 'kinesalite');
 const AZURITE_SCRIPT = path.join(REPO_ROOT, 'scripts', 'azurite.sh');
@@ -160,6 +161,7 @@ async function startService(
   pidFiles: readonly string[],
   timeoutMs: number,
   env: Record<string, string> = {},
+  args: readonly string[] = [],
 ): Promise<{ address: string; dir: string; stop(): Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `aquifer-${name}-`));
   const service: Running = { dir, pidFiles };
@@ -174,7 +176,7 @@ async function startService(
     })();
     return stopping;
   };
-  const started = await run('bash', [script, 'start', dir], timeoutMs, env);
+  const started = await run('bash', [script, 'start', dir, ...args], timeoutMs, env);
   const address = lastLine(started.stdout);
   if (!started.ok || address === '') {
     // The script stops what it started when it fails; this also covers a timeout that killed it.
@@ -214,6 +216,24 @@ export function redisAvailable(): boolean {
 /** Start a throwaway redis-server (no persistence) on a free loopback port. */
 export async function startRedis(): Promise<RedisService> {
   const { address, stop } = await startService('redis', REDIS_SCRIPT, ['redis.pid', 'watchdog.pid'], 120_000);
+  return { url: address, stop };
+}
+
+export interface PrometheusService {
+  /** `http://127.0.0.1:PORT`, for the query API (`/api/v1/query`). */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** Whether Debian's prometheus is on the PATH (`bash scripts/prometheus.sh install`). */
+export function prometheusAvailable(): boolean {
+  const probe = spawnSync('prometheus', ['--version'], { encoding: 'utf8' });
+  return available('prometheus (bash scripts/prometheus.sh install)', probe.status === 0);
+}
+
+/** Start a throwaway Prometheus server with the config file at `config` on a free loopback port, its storage in a temporary folder. */
+export async function startPrometheus(config: string): Promise<PrometheusService> {
+  const { address, stop } = await startService('prometheus', PROMETHEUS_SCRIPT, ['prometheus.pid', 'watchdog.pid'], 120_000, {}, [config]);
   return { url: address, stop };
 }
 

@@ -6,7 +6,14 @@ export { OIP_DATATYPES, type OipDatatype, type TensorData, type TensorSpec } fro
 export { decodeBinaryTensor, encodeBinaryTensor, elementCount, OIP_ELEMENT_BYTES } from './binary-tensors.js';
 export { onnxDataFile, versionArtifactFolder } from './model-files.js';
 export { modelFeatures, fetchFeatureRows, type ModelFeatures, type FetchedRows } from './model-features.js';
-export { PredictionLog, PREDICTION_LINGER_MS, type PredictionEntry, type FeedbackEntry, type PredictionLogOptions } from './prediction-log.js';
+export {
+  PredictionLog,
+  PREDICTION_LINGER_MS,
+  type PredictionEntry,
+  type FeedbackEntry,
+  type PredictionLogOptions,
+  type PredictionLogObserver,
+} from './prediction-log.js';
 export { feedbackRows, feedbackSql, type FeedbackRow } from './feedback.js';
 export { PREDICTIONS_SUFFIX, FEEDBACK_SUFFIX, predictionsTable, feedbackTable, modelTableStem } from './log-tables.js';
 export {

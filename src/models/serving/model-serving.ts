@@ -9,7 +9,7 @@ import { openModelStore } from '../store/open-model-store.js';
 import { fetchFeatureRows, modelFeatures, type ModelFeatures } from './model-features.js';
 import { functionModel } from './function-model.js';
 import { ModelLoader } from './model-loader.js';
-import { PredictionLog, type PredictionEntry } from './prediction-log.js';
+import { PredictionLog, type PredictionEntry, type PredictionLogObserver } from './prediction-log.js';
 import type { FeatureRow, ServableModel } from './servable-model.js';
 import { rowsOf, type TensorData, type TensorSpec } from './tensors.js';
 
@@ -89,6 +89,8 @@ export interface ModelServingOptions {
    * is ever missing from it, at the price of a group commit's latency.
    */
   logDurability?: LogDurability;
+  /** Told of every row answered and every commit of the prediction log (the server's metrics). */
+  logObserver?: PredictionLogObserver;
 }
 
 export type LogDurability = 'after-response' | 'before-response';
@@ -106,7 +108,10 @@ export class ModelServing {
 
   constructor(private readonly options: ModelServingOptions) {
     // A response that waits for its log commit should not also wait out a linger.
-    this.log = new PredictionLog(options.project, options.engine, options.logDurability === 'before-response' ? { lingerMs: 0 } : {});
+    this.log = new PredictionLog(options.project, options.engine, {
+      ...(options.logDurability === 'before-response' ? { lingerMs: 0 } : {}),
+      ...(options.logObserver === undefined ? {} : { observer: options.logObserver }),
+    });
   }
 
   async model(ref: ModelRef): Promise<ServableModel> {

@@ -27,6 +27,18 @@ export interface PredictionLogOptions {
    * callers that wait for the commit (`committed`).
    */
   lingerMs?: number;
+  /** Told of every row answered and every commit of the log (the server's metrics). */
+  observer?: PredictionLogObserver;
+}
+
+/** What the prediction log tells an observer; each call is cheap and synchronous. */
+export interface PredictionLogObserver {
+  /** A request's rows, handed to the log. */
+  answered(model: string, version: string, rows: number): void;
+  /** A commit of the log: its rows and how long it took (without the linger before it). */
+  committed(model: string, rows: number, seconds: number): void;
+  /** A commit that failed: its rows were answered but are not in the log. */
+  failed(model: string): void;
 }
 
 /**
@@ -61,7 +73,9 @@ export class PredictionLog {
   private append(entries: readonly PredictionEntry[]): Promise<void> {
     if (entries.length === 0) return Promise.resolve();
     const first = entries[0] as PredictionEntry;
-    const committed = this.writer(predictionsTable(first.model)).add(entries);
+    // One request's rows come from one model version.
+    this.options.observer?.answered(first.model, first.version, entries.length);
+    const committed = this.writer(first.model).add(entries);
     const done = committed.catch((error: unknown) => {
       this.failures++;
       log.error({ err: error, model: first.model, requestId: first.requestId }, 'prediction log append failed');
@@ -107,7 +121,22 @@ export class PredictionLog {
     });
   }
 
-  private writer(table: string): PredictionWriter {
+  /** A commit of the log, timed for the observer. */
+  private async observedCommit(model: string, entries: readonly PredictionEntry[], commit: () => Promise<void>): Promise<void> {
+    const observer = this.options.observer;
+    if (observer === undefined) return this.predictionRun(entries, commit);
+    const started = performance.now();
+    try {
+      await this.predictionRun(entries, commit);
+    } catch (error) {
+      observer.failed(model);
+      throw error;
+    }
+    observer.committed(model, entries.length, (performance.now() - started) / 1000);
+  }
+
+  private writer(model: string): PredictionWriter {
+    const table = predictionsTable(model);
     let found = this.writers.get(table);
     if (found === undefined) {
       const log = new TableOnFirstUse(() =>
@@ -120,7 +149,7 @@ export class PredictionLog {
       );
       found = new PredictionWriter(() => log.get(), this.engine, {
         lingerMs: this.options.lingerMs ?? PREDICTION_LINGER_MS,
-        around: (entries, commit) => this.predictionRun(entries, commit),
+        around: (entries, commit) => this.observedCommit(model, entries, commit),
       });
       this.writers.set(table, found);
     }

@@ -37,6 +37,15 @@ export interface RouteSpec {
 export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/health', role: undefined, contentTypes: [], summary: 'liveness, no token needed' },
   {
+    method: 'GET',
+    path: '/metrics',
+    role: 'reader',
+    contentTypes: [],
+    summary: 'Prometheus metrics (text format 0.0.4): requests, ingestion, predictions, tables; a reader token (docs/monitoring.md)',
+    // The metrics span every table and model, which no scope names: a scoped token is refused.
+    scopeNames: () => [],
+  },
+  {
     method: 'POST',
     path: '/v1/ingest/:table',
     role: 'writer',

@@ -1,0 +1,55 @@
+import { Counter, Histogram, type Registry } from 'prom-client';
+
+/** Commit latency buckets, in seconds: a small group commit takes milliseconds, a large body or a slow store seconds. */
+const COMMIT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/** One group commit of ingested records into a table (or its failure). */
+export interface IngestCommitOutcome {
+  accepted: number;
+  quarantined: number;
+  seconds: number;
+  /** Set when the commit failed: its records count as neither accepted nor quarantined. */
+  failed?: boolean;
+}
+
+/**
+ * Ingestion through the server: `aquifer_ingest_records_total{table,outcome}` (accepted or
+ * quarantined), `aquifer_ingest_commits_total{table,result}` and
+ * `aquifer_ingest_commit_duration_seconds{table}`.
+ */
+export class IngestMetrics {
+  private readonly records: Counter<'table' | 'outcome'>;
+  private readonly commits: Counter<'table' | 'result'>;
+  private readonly duration: Histogram<'table'>;
+
+  constructor(registry: Registry) {
+    this.records = new Counter({
+      name: 'aquifer_ingest_records_total',
+      help: 'Records ingested through the server and committed, by table and outcome (accepted into the table, or quarantined).',
+      labelNames: ['table', 'outcome'],
+      registers: [registry],
+    });
+    this.commits = new Counter({
+      name: 'aquifer_ingest_commits_total',
+      help: 'Group commits of ingested records, by table and result (ok or failed).',
+      labelNames: ['table', 'result'],
+      registers: [registry],
+    });
+    this.duration = new Histogram({
+      name: 'aquifer_ingest_commit_duration_seconds',
+      help: 'Time a group commit of ingested records took (quality checks, Parquet and the Delta commit), by table.',
+      labelNames: ['table'],
+      buckets: COMMIT_BUCKETS,
+      registers: [registry],
+    });
+  }
+
+  /** A hook for one table's group committer. */
+  committed(table: string, outcome: IngestCommitOutcome): void {
+    this.commits.inc({ table, result: outcome.failed === true ? 'failed' : 'ok' });
+    this.duration.observe({ table }, outcome.seconds);
+    if (outcome.failed === true) return;
+    if (outcome.accepted > 0) this.records.inc({ table, outcome: 'accepted' }, outcome.accepted);
+    if (outcome.quarantined > 0) this.records.inc({ table, outcome: 'quarantined' }, outcome.quarantined);
+  }
+}

@@ -1,0 +1,40 @@
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Engine } from '../../engine/index.js';
+import type { Project } from '../../project/index.js';
+import { HttpMetrics } from './http-metrics.js';
+import { IngestMetrics } from './ingest-metrics.js';
+import { PredictionMetrics } from './prediction-metrics.js';
+import { TableGauges } from './table-gauges.js';
+
+/** Every metric name starts with it. */
+export const METRICS_PREFIX = 'aquifer_';
+
+/**
+ * The metrics of one server, on a registry of its own (not prom-client's global one, so two
+ * servers in one process, as in tests, never mix): Node's process metrics, HTTP requests,
+ * ingestion, prediction and table state. The server calls the observe methods; `GET /metrics`
+ * answers `text()` with `contentType`.
+ */
+export class ServerMetrics {
+  readonly registry = new Registry();
+  readonly http: HttpMetrics;
+  readonly ingest: IngestMetrics;
+  readonly predictions: PredictionMetrics;
+
+  constructor(options: { project: Project; engine: Engine }) {
+    collectDefaultMetrics({ register: this.registry, prefix: METRICS_PREFIX });
+    this.http = new HttpMetrics(this.registry);
+    this.ingest = new IngestMetrics(this.registry);
+    this.predictions = new PredictionMetrics(this.registry);
+    new TableGauges(this.registry, options.project, options.engine);
+  }
+
+  /** The Prometheus text exposition format's media type (version 0.0.4). */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
