@@ -88,7 +88,9 @@ export class LineageGraphCache {
 
   /** The snapshot's graph, to be extended from its version (the log decides whether it can be). */
   private async restored(): Promise<Built | undefined> {
-    const saved = await this.snapshot?.read();
+    if (this.snapshot === undefined) return undefined;
+    // The log is opened while the snapshot is read and decoded: the tail that follows only refreshes it.
+    const [saved] = await Promise.all([this.snapshot.read(), this.log.version()]);
     if (saved === undefined) return undefined;
     this.savedVersion = saved.version;
     return { graph: saved.graph, version: saved.version, digest: saved.digest };

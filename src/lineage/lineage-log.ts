@@ -173,6 +173,14 @@ export class LineageLog {
     });
   }
 
+  /** The log's latest version (-1: nothing logged yet); its state is kept, so a `runsAfter` that follows reads only what is newer. */
+  async version(): Promise<number> {
+    return withoutJobRuns(async () => {
+      const table = await this.openExisting();
+      return table === undefined ? -1 : (await table.snapshot()).version;
+    });
+  }
+
   /**
    * The completed runs logged after `version` (as `runs` returned it), read from the files the
    * later commits added; undefined when those commits did more than append (a delete, a
