@@ -15,8 +15,10 @@ import { LineageGraph, NUMBER_LISTS, type GraphState } from './graph/index.js';
 export const GRAPH_SNAPSHOT_FORMAT = 1;
 
 const MAGIC = Buffer.from('AQLGRAPH');
-/** Magic, format, the header's length. */
-const PREAMBLE = MAGIC.length + 8;
+/** Magic, format, the header's length and its CRC-32 (the header's own checksum covers the body). */
+const PREAMBLE = MAGIC.length + 12;
+/** The bytes between the header and the body. */
+const PAD = 0x20;
 /** A temporary file older than this was left by a writer that died. */
 const STALE_TEMP_MS = 10 * 60_000;
 /** The number lists are read in place as 32-bit integers, little-endian (so a big-endian machine builds the graph instead). */
@@ -70,7 +72,8 @@ export function encodeSnapshot(graph: LineageGraph, tag: SnapshotTag): Buffer {
   MAGIC.copy(preamble);
   preamble.writeUInt32LE(GRAPH_SNAPSHOT_FORMAT, MAGIC.length);
   preamble.writeUInt32LE(headerBytes.length, MAGIC.length + 4);
-  return Buffer.concat([preamble, headerBytes, Buffer.alloc(padding, ' '), ...body]);
+  preamble.writeUInt32LE(crc32(headerBytes), MAGIC.length + 8);
+  return Buffer.concat([preamble, headerBytes, Buffer.alloc(padding, PAD), ...body]);
 }
 
 /** The graph and tag of a snapshot's bytes; throws when they are not a whole snapshot of this format. */
@@ -81,10 +84,12 @@ export function decodeSnapshot(bytes: Buffer): { graph: LineageGraph } & Snapsho
   if (!NUMBERS_READABLE) throw new SnapshotUnusable('this machine is big-endian');
   const headerEnd = PREAMBLE + bytes.readUInt32LE(MAGIC.length + 4);
   if (headerEnd > bytes.length) throw new SnapshotUnusable('cut short in its header');
+  if (crc32(bytes.subarray(PREAMBLE, headerEnd)) !== bytes.readUInt32LE(MAGIC.length + 8)) throw new SnapshotUnusable("its header's checksum does not match");
   const header = JSON.parse(bytes.toString('utf8', PREAMBLE, headerEnd)) as Header;
   if (!Number.isInteger(header.version) || typeof header.digest !== 'string') throw new SnapshotUnusable('its header has no log version');
   if (!Array.isArray(header.lists) || header.lists.length !== NUMBER_LISTS.length) throw new SnapshotUnusable('its header lists no numbers');
   const numbersStart = headerEnd + ((4 - (headerEnd % 4)) % 4);
+  if (bytes.subarray(headerEnd, numbersStart).some((b) => b !== PAD)) throw new SnapshotUnusable('its padding is not blank');
   const stateStart = numbersStart + 4 * header.lists.reduce((sum, n) => sum + n, 0);
   const runsStart = stateStart + header.stateBytes;
   if (runsStart + header.runsBytes !== bytes.length) throw new SnapshotUnusable(`${bytes.length} bytes where its header says ${runsStart + header.runsBytes}`);

@@ -173,6 +173,27 @@ describe('the lineage graph snapshot', () => {
     expect((await snapshotOf(project).read())?.version).toBe(saved + SNAPSHOT_AFTER_COMMITS);
   });
 
+  it('reads as none when any byte of it changed, in its header or its body', async () => {
+    const project = await Project.init(await tempDir('aquifer-lineage-snapshot-bytes-'), 'demo');
+    const file = snapshotOf(project);
+    const graph = LineageGraph.fromEvents(pipelineEvents());
+    await file.write(graph, { version: 3, digest: 'd'.repeat(40) });
+    const good = await readFile(file.file);
+    expect(answers((await file.read())?.graph as LineageGraph)).toEqual(answers(graph));
+    // Every byte of the preamble and header, then bytes spread over the body.
+    const headerEnd = 20 + good.readUInt32LE(12);
+    const positions = [
+      ...Array.from({ length: headerEnd }, (_, i) => i),
+      ...Array.from({ length: 64 }, (_, i) => headerEnd + Math.floor(((good.length - headerEnd) * i) / 64)),
+    ];
+    for (const at of positions) {
+      const changed = Buffer.from(good);
+      changed[at] = (changed[at] as number) ^ 0x01;
+      await writeFile(file.file, changed);
+      expect(await file.read(), `byte ${at}`).toBeUndefined();
+    }
+  });
+
   it('is one whole snapshot after writers race, with no temporary files left', async () => {
     const project = await Project.init(await tempDir('aquifer-lineage-snapshot-race-'), 'demo');
     const runs = pipelineEvents()
