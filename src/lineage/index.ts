@@ -36,6 +36,7 @@ export {
   type MarquezDatasetVersion,
   type MarquezGraphNode,
   type MarquezJob,
+  type MarquezJobVersion,
   type MarquezNamespace,
   type MarquezRun,
 } from './marquez.js';
