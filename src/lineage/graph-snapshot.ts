@@ -95,7 +95,7 @@ export function decodeSnapshot(bytes: Buffer): { graph: LineageGraph } & Snapsho
   if (runsStart + header.runsBytes !== bytes.length) throw new SnapshotUnusable(`${bytes.length} bytes where its header says ${runsStart + header.runsBytes}`);
   if (crc32(bytes.subarray(numbersStart)) !== header.bodyCrc) throw new SnapshotUnusable('its checksum does not match');
   // The lists are read in place, where the file's bytes allow it (a typed array starts at a multiple of its element size).
-  const aligned = (bytes.byteOffset + numbersStart) % 4 === 0 ? bytes : Buffer.from(bytes);
+  const aligned = (bytes.byteOffset + numbersStart) % 4 === 0 ? bytes : Buffer.from(new Uint8Array(bytes).buffer);
   const state = JSON.parse(bytes.toString('utf8', stateStart, runsStart)) as Record<string, unknown>;
   let at = aligned.byteOffset + numbersStart;
   header.lists.forEach((length, i) => {
