@@ -79,9 +79,20 @@ function queryReport(q: QueryFigures): string {
     table(
       ['measure', 'median', 'spread'],
       [
-        ['end to end (a CLI call): read the log + build the graph + query', ms(q.endToEnd.ms), range(q.endToEnd.spread, ms)],
+        ['end to end, as a CLI call did it without the snapshot: read the log + build the graph + query', ms(q.endToEnd.ms), range(q.endToEnd.spread, ms)],
         ["  of which reading the log's graph column (Delta scan + JSON.parse)", ms(q.endToEnd.readMs), ''],
         ['  of which building the graph', ms(q.endToEnd.buildMs), ''],
+        [
+          `end to end from a fresh process with the snapshot: load it + extend it by the log's commits after it (${q.fromSnapshot.behind[0]}–${q.fromSnapshot.behind[1]}) + query`,
+          ms(q.fromSnapshot.ms),
+          range(q.fromSnapshot.spread, ms),
+        ],
+        [
+          `  loading the snapshot alone, timed apart (${(q.fromSnapshot.bytes / 2 ** 20).toFixed(1)} MiB: read, checksum, decode)`,
+          ms(q.fromSnapshot.loadMs),
+          '',
+        ],
+        ['writing the snapshot (after the answer, when due; not in the row above)', ms(q.fromSnapshot.writeMs), ''],
         ['a server request: its kept graph extended by the run logged since the last, + query', ms(q.server.ms), range(q.server.spread, ms)],
         ['the query alone, on a built graph', ms(q.queryMs), range(q.querySpread, ms)],
       ],

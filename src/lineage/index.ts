@@ -2,7 +2,8 @@
 export * from './openlineage.js';
 export { datasetKind, toRunEvent, type RunEventOptions } from './run-event.js';
 export { LineageLog, LINEAGE_LOG_SCHEMA, type LineageLogFilter, type LoggedRuns } from './lineage-log.js';
-export { LineageGraphCache } from './graph-cache.js';
+export { LineageGraphCache, SNAPSHOT_AFTER_COMMITS, type LineageGraphCacheOptions } from './graph-cache.js';
+export { GraphSnapshotFile, GRAPH_SNAPSHOT_FORMAT, type SnapshotTag } from './graph-snapshot.js';
 export {
   downstream,
   graphRun,
@@ -18,6 +19,7 @@ export {
   type GraphDataset,
   type GraphRange,
   type GraphRun,
+  type GraphState,
   type LineageDirection,
   type LineageEdge,
   type LineageNode,
@@ -34,6 +36,7 @@ export {
   type MarquezDatasetVersion,
   type MarquezGraphNode,
   type MarquezJob,
+  type MarquezJobVersion,
   type MarquezNamespace,
   type MarquezRun,
 } from './marquez.js';

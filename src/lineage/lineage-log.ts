@@ -48,6 +48,8 @@ const MAX_TAIL_COMMITS = 1000;
 export interface LoggedRuns {
   runs: GraphRun[];
   version: number;
+  /** The digest of that version's commit (`Snapshot.commitDigest`): with the version, which log this was. */
+  digest?: string;
 }
 
 /** The application transaction each append commits with, its version the last sequence number appended. */
@@ -173,22 +175,33 @@ export class LineageLog {
       const table = await this.openExisting();
       if (table === undefined) return { runs: [], version: -1 };
       const snapshot = await table.snapshot();
-      return { runs: await this.readRuns(snapshot), version: snapshot.version };
+      return { runs: await this.readRuns(snapshot), ...position(snapshot) };
+    });
+  }
+
+  /** The log's latest version (-1: nothing logged yet); its state is kept, so a `runsAfter` that follows reads only what is newer. */
+  async version(): Promise<number> {
+    return withoutJobRuns(async () => {
+      const table = await this.openExisting();
+      return table === undefined ? -1 : (await table.snapshot()).version;
     });
   }
 
   /**
    * The completed runs logged after `version` (as `runs` returned it), read from the files the
    * later commits added; undefined when those commits did more than append (a delete, a
-   * rewrite, commits gone from the log), so the caller reads `runs` again.
+   * rewrite, commits gone from the log), so the caller reads `runs` again. With the `digest`
+   * `runs` gave, also undefined when the log no longer has that commit at that version (it was
+   * deleted and created anew, or restored from a copy).
    */
-  async runsAfter(version: number): Promise<LoggedRuns | undefined> {
+  async runsAfter(version: number, digest?: string): Promise<LoggedRuns | undefined> {
     return withoutJobRuns(async () => {
       const table = await this.openExisting();
       if (table === undefined) return version === -1 ? { runs: [], version } : undefined;
       const snapshot = await table.snapshot();
-      if (snapshot.version === version) return { runs: [], version };
       if (version < 0 || snapshot.version < version || snapshot.version - version > MAX_TAIL_COMMITS) return undefined;
+      if (digest !== undefined && digest !== (snapshot.version === version ? snapshot.commitDigest : await table.commitDigest(version))) return undefined;
+      if (snapshot.version === version) return { runs: [], ...position(snapshot) };
       const added: AddFile[] = [];
       for (let v = version + 1; v <= snapshot.version; v++) {
         let actions;
@@ -204,7 +217,7 @@ export class LineageLog {
           if (action.kind === 'add' && action.add.dataChange) added.push(action.add);
         }
       }
-      return { runs: added.length === 0 ? [] : await this.readRuns(snapshot, added), version: snapshot.version };
+      return { runs: added.length === 0 ? [] : await this.readRuns(snapshot, added), ...position(snapshot) };
     });
   }
 
@@ -283,6 +296,10 @@ function eventMicros(time: string): bigint {
   const fraction = /\.(\d+)/.exec(time)?.[1] ?? '';
   const micros = fraction.length > 3 ? Number(fraction.slice(3, 6).padEnd(3, '0')) : 0;
   return BigInt(millis) * 1000n + BigInt(micros);
+}
+
+function position(snapshot: Snapshot): { version: number; digest?: string } {
+  return snapshot.commitDigest === undefined ? { version: snapshot.version } : { version: snapshot.version, digest: snapshot.commitDigest };
 }
 
 function hasGraphColumn(schema: StructType): boolean {

@@ -1,6 +1,11 @@
 import type { Facets, OpenLineageDataset, OpenLineageRunEvent } from './openlineage.js';
 import { columnLineageGraph, eventPage, searchHits, type EventQuery, type MarquezColumnNode, type SearchQuery } from './marquez-history.js';
+import { jobVersionList, type MarquezJobVersion } from './marquez-job-versions.js';
+import { runBody, runJobVersion, versionOf, type MarquezRun } from './marquez-runs.js';
 import { datasetKind } from './run-event.js';
+
+export type { MarquezRun } from './marquez-runs.js';
+export type { MarquezJobVersion } from './marquez-job-versions.js';
 
 /**
  * Marquez's read API (spec/openapi.yml of MarquezProject/marquez: NamespaceList, JobList,
@@ -12,23 +17,6 @@ import { datasetKind } from './run-event.js';
 export interface MarquezDatasetId {
   namespace: string;
   name: string;
-}
-
-export interface MarquezRun {
-  id: string;
-  createdAt: string;
-  updatedAt: string;
-  nominalStartTime: string | null;
-  nominalEndTime: string | null;
-  state: 'NEW' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'ABORTED';
-  startedAt: string | null;
-  endedAt: string | null;
-  durationMs: number | null;
-  args: Record<string, string>;
-  jobVersion: { namespace: string; name: string; version: string };
-  inputVersions: { namespace: string; name: string; version: string }[];
-  outputVersions: { namespace: string; name: string; version: string }[];
-  facets: Facets;
 }
 
 export interface MarquezJob {
@@ -43,8 +31,16 @@ export interface MarquezJob {
   location: string | null;
   description: string | null;
   latestRun: MarquezRun | null;
+  /** The job's last runs, the latest state change first (JobDao.findAllWithRun: 10). */
+  latestRuns: MarquezRun[];
   facets: Facets;
+  /** The job version of its last run to end. */
   currentVersion: string | null;
+  simpleName: string;
+  parentJobName: string | null;
+  parentJobUuid: string | null;
+  labels: string[];
+  tags: string[];
 }
 
 export interface MarquezDataset {
@@ -100,15 +96,6 @@ export interface MarquezGraphNode {
   outEdges: { origin: string; destination: string }[];
 }
 
-const STATES: Readonly<Record<string, MarquezRun['state']>> = {
-  START: 'RUNNING',
-  RUNNING: 'RUNNING',
-  COMPLETE: 'COMPLETED',
-  FAIL: 'FAILED',
-  ABORT: 'ABORTED',
-  OTHER: 'RUNNING',
-};
-
 interface JobState {
   namespace: string;
   name: string;
@@ -132,6 +119,8 @@ interface DatasetState {
 }
 
 const key = (namespace: string, name: string) => `${namespace}\n${name}`;
+/** How many of a job's runs its body lists (JobDao.findAllWithRun asks RunDao for 10). */
+const LATEST_RUNS = 10;
 const byName = <T extends { namespace: string; name: string }>(a: T, b: T) => (key(a.namespace, a.name) < key(b.namespace, b.name) ? -1 : 1);
 
 export class MarquezView {
@@ -263,9 +252,31 @@ export class MarquezView {
     return this.namespaces().namespaces.some((n) => n.name === namespace);
   }
 
-  jobList(namespace: string, page: { limit?: number; offset?: number } = {}): { jobs: MarquezJob[]; totalCount: number } {
-    const all = [...this.jobs.values()].filter((j) => j.namespace === namespace).sort(byName);
-    return { jobs: paged(all, page).map((j) => this.jobBody(j)), totalCount: all.length };
+  /**
+   * `GET /namespaces/{ns}/jobs` (and `/jobs`, every namespace): the last updated first, as
+   * JobDao.findAll orders them; `lastRunStates` keeps the jobs whose last run is in one of those
+   * states (or that have none). As Marquez's, `totalCount` counts every job of the namespace.
+   */
+  jobList(
+    namespace: string | undefined,
+    page: { limit?: number; offset?: number } = {},
+    lastRunStates: readonly MarquezRun['state'][] = [],
+  ): { jobs: MarquezJob[]; totalCount: number } {
+    const inNamespace = [...this.jobs.values()].filter((j) => namespace === undefined || j.namespace === namespace);
+    const bodies = inNamespace.map((j) => this.jobBody(j)).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt) || byName(a, b));
+    const kept = lastRunStates.length === 0 ? bodies : bodies.filter((j) => j.latestRun === null || lastRunStates.includes(j.latestRun.state));
+    return { jobs: paged(kept, page), totalCount: inNamespace.length };
+  }
+
+  /** `GET /namespaces/{ns}/jobs/{job}/versions`: the newest first; undefined for an unknown job. */
+  jobVersions(namespace: string, name: string, page: { limit?: number; offset?: number } = {}): { versions: MarquezJobVersion[] } | undefined {
+    const job = this.jobs.get(key(namespace, name));
+    return job === undefined ? undefined : { versions: paged(jobVersionList(job), page) };
+  }
+
+  /** `GET /namespaces/{ns}/jobs/{job}/versions/{version}`; undefined for an unknown job or version. */
+  jobVersion(namespace: string, name: string, version: string): MarquezJobVersion | undefined {
+    return this.jobVersions(namespace, name, { limit: Number.MAX_SAFE_INTEGER })?.versions.find((v) => v.version === version);
   }
 
   job(namespace: string, name: string): MarquezJob | undefined {
@@ -409,6 +420,12 @@ export class MarquezView {
 
   private jobBody(job: JobState): MarquezJob {
     const streaming = job.facets['jobType']?.['processingType'] === 'STREAMING';
+    const runs = [...job.runs.values()];
+    const latestRuns = runs
+      .flatMap((events) => runBody(job, events) ?? [])
+      .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt) || (b.startedAt ?? '').localeCompare(a.startedAt ?? ''))
+      .slice(0, LATEST_RUNS);
+    const ended = runs.flatMap((events) => runJobVersion(job, events) ?? []).sort((a, b) => b.endedAt.localeCompare(a.endedAt))[0];
     return {
       id: { namespace: job.namespace, name: job.name },
       type: streaming ? 'STREAM' : 'BATCH',
@@ -421,8 +438,14 @@ export class MarquezView {
       location: null,
       description: typeof job.facets['documentation']?.['description'] === 'string' ? job.facets['documentation']['description'] : null,
       latestRun: runBody(job, job.runs.get(job.latestRunId) ?? []),
+      latestRuns,
       facets: job.facets,
-      currentVersion: null,
+      currentVersion: ended?.version ?? null,
+      simpleName: job.name,
+      parentJobName: null,
+      parentJobUuid: null,
+      labels: [],
+      tags: [],
     };
   }
 }
@@ -430,42 +453,6 @@ export class MarquezView {
 function paged<T>(items: readonly T[], page: { limit?: number; offset?: number }): T[] {
   const offset = page.offset ?? 0;
   return items.slice(offset, offset + (page.limit ?? 100));
-}
-
-function versionOf(dataset: OpenLineageDataset): string {
-  const version = dataset.facets?.['version']?.['datasetVersion'];
-  return typeof version === 'string' ? version : '';
-}
-
-function runBody(job: JobState, events: readonly OpenLineageRunEvent[]): MarquezRun | null {
-  const last = events[events.length - 1];
-  const first = events[0];
-  if (last === undefined || first === undefined) return null;
-  const ended = last.eventType === 'COMPLETE' || last.eventType === 'FAIL' || last.eventType === 'ABORT';
-  const nominal = last.run.facets?.['nominalTime']?.['nominalStartTime'];
-  const startedAt = typeof nominal === 'string' ? nominal : first.eventTime;
-  const parameters = last.run.facets?.['executionParameters']?.['parameters'];
-  const args = Array.isArray(parameters)
-    ? Object.fromEntries(
-        parameters.flatMap((p: unknown) => (typeof p === 'object' && p !== null && 'key' in p && 'value' in p ? [[String(p.key), String(p.value)]] : [])),
-      )
-    : {};
-  return {
-    id: last.run.runId,
-    createdAt: first.eventTime,
-    updatedAt: last.eventTime,
-    nominalStartTime: typeof nominal === 'string' ? nominal : null,
-    nominalEndTime: null,
-    state: STATES[last.eventType] ?? 'RUNNING',
-    startedAt,
-    endedAt: ended ? last.eventTime : null,
-    durationMs: ended ? Date.parse(last.eventTime) - Date.parse(startedAt) : null,
-    args,
-    jobVersion: { namespace: job.namespace, name: job.name, version: '' },
-    inputVersions: last.inputs.map((d) => ({ namespace: d.namespace, name: d.name, version: versionOf(d) })),
-    outputVersions: last.outputs.map((d) => ({ namespace: d.namespace, name: d.name, version: versionOf(d) })),
-    facets: last.run.facets ?? {},
-  };
 }
 
 function datasetBody(dataset: DatasetState): MarquezDataset {

@@ -7,7 +7,7 @@ import { isMlflowPath, mlflowErrorBody, registerMlflowRoutes } from './mlflow/in
 import { modelStoreOpener, type ModelStoreOpener } from './model-store-opener.js';
 import { featureStoreOpener, registerFeatureRoutes, type FeatureStoreOpener } from './feature-routes.js';
 import { registerIngestRoute } from './ingest-route.js';
-import { LineageGraphCache, LineageLog } from '../lineage/index.js';
+import { GraphSnapshotFile, LineageGraphCache, LineageLog } from '../lineage/index.js';
 import { registerLineageRoutes, type LineageEventSource } from './lineage-routes.js';
 import { registerModelRoutes } from './model-routes.js';
 import { ArtifactStore, ModelServing } from '../models/index.js';
@@ -75,7 +75,7 @@ export function buildApp(options: AppOptions): Hono {
   if (options.lineageEvents !== undefined) registerLineageRoutes(app, options.lineageEvents);
   else {
     // The graph is kept between requests and extended from the log's new commits only.
-    const graphs = new LineageGraphCache(lineageLog);
+    const graphs = new LineageGraphCache(lineageLog, { snapshot: GraphSnapshotFile.forProject(options.project) });
     registerLineageRoutes(
       app,
       () => lineageLog.events(),

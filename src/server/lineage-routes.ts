@@ -51,7 +51,7 @@ export function registerLineageRoutes(
       case 'namespace':
         return c.json(view.namespaces().namespaces.find((n) => n.name === found.namespace));
       case 'jobs':
-        return c.json(view.jobList(found.namespace, page));
+        return c.json(view.jobList(found.namespace, page, runStates(c)));
       case 'datasets':
         return c.json(view.datasetList(found.namespace, page));
       case 'job': {
@@ -74,9 +74,20 @@ export function registerLineageRoutes(
         if (versions === undefined) throw notFound('dataset', `${found.namespace}:${found.name}`);
         return c.json(versions);
       }
+      case 'jobVersions': {
+        const versions = view.jobVersions(found.namespace, found.name, page);
+        if (versions === undefined) throw notFound('job', `${found.namespace}:${found.name}`);
+        return c.json(versions);
+      }
+      case 'jobVersion': {
+        if (view.job(found.namespace, found.name) === undefined) throw notFound('job', `${found.namespace}:${found.name}`);
+        const version = view.jobVersion(found.namespace, found.name, found.version);
+        if (version === undefined) throw notFound('job version', `${found.namespace}:${found.name}:${found.version}`);
+        return c.json(version);
+      }
       default:
         throw new AquiferError('HTTP_NOT_FOUND', `No Marquez endpoint GET ${c.req.path}`, {
-          hint: 'Aquifer answers /api/v1/namespaces, /namespaces/{ns}/jobs[/{job}[/runs]], /namespaces/{ns}/datasets[/{dataset}[/versions]] and /lineage.',
+          hint: 'Aquifer answers /api/v1/namespaces, /namespaces/{ns}/jobs[/{job}[/runs|/versions[/{version}]]], /namespaces/{ns}/datasets[/{dataset}[/versions]] and /lineage.',
         });
     }
   });
@@ -85,6 +96,10 @@ export function registerLineageRoutes(
     const graph = new MarquezView(await events()).lineage(nodeId, integer(c.req.query('depth'), 20));
     if (graph === undefined) throw notFound('node', nodeId);
     return c.json(graph);
+  });
+  app.get('/api/v1/jobs', async (c) => {
+    const page = { limit: integer(c.req.query('limit'), 100), offset: integer(c.req.query('offset'), 0) };
+    return c.json(new MarquezView(await events()).jobList(undefined, page, runStates(c)));
   });
   app.get('/api/v1/jobs/runs/:id', async (c) => {
     const run = new MarquezView(await events()).run(c.req.param('id'));
@@ -155,6 +170,18 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
   return found;
 }
 
+const RUN_STATES = ['NEW', 'RUNNING', 'COMPLETED', 'FAILED', 'ABORTED'] as const;
+
+/** `?lastRunStates=COMPLETED&lastRunStates=FAILED`, as Marquez's job lists take it (none: every state). */
+function runStates(c: Context): (typeof RUN_STATES)[number][] {
+  return (c.req.queries('lastRunStates') ?? []).map((value) => {
+    const state = RUN_STATES.find((s) => s === value.toUpperCase());
+    if (state === undefined)
+      throw new AquiferError('HTTP_QUERY_INVALID', `'${value}' is not a run state`, { value, hint: `Send lastRunStates as one of ${RUN_STATES.join(', ')}.` });
+    return state;
+  });
+}
+
 function integer(value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value))
@@ -165,7 +192,8 @@ function integer(value: string | undefined, fallback: number): number {
 type MarquezTarget =
   | { kind: 'namespace'; namespace: string }
   | { kind: 'jobs' | 'datasets'; namespace: string }
-  | { kind: 'job' | 'dataset' | 'runs' | 'versions'; namespace: string; name: string }
+  | { kind: 'job' | 'dataset' | 'runs' | 'versions' | 'jobVersions'; namespace: string; name: string }
+  | { kind: 'jobVersion'; namespace: string; name: string; version: string }
   | { kind: 'none' };
 
 /**
@@ -193,9 +221,13 @@ function marquezPath(view: MarquezView, rawPath: string): MarquezTarget {
     const rest = segments.slice(end + 1).join('/');
     if (rest === '') return { kind, namespace };
     if (kind === 'jobs') {
-      // A job's runs, unless a job is itself named `…/runs`.
-      const runsOf = rest.endsWith('/runs') && view.job(namespace, rest) === undefined ? rest.slice(0, -'/runs'.length) : undefined;
-      return runsOf === undefined ? { kind: 'job', namespace, name: rest } : { kind: 'runs', namespace, name: runsOf };
+      // A job's runs or versions, unless a job is itself named so.
+      if (view.job(namespace, rest) !== undefined) return { kind: 'job', namespace, name: rest };
+      if (rest.endsWith('/runs')) return { kind: 'runs', namespace, name: rest.slice(0, -'/runs'.length) };
+      const versions = /^(.+)\/versions(?:\/([^/]+))?$/.exec(rest);
+      if (versions === null) return { kind: 'job', namespace, name: rest };
+      const [, name, version] = versions as unknown as [string, string, string | undefined];
+      return version === undefined ? { kind: 'jobVersions', namespace, name } : { kind: 'jobVersion', namespace, name, version };
     }
     const names = view.datasetNames(namespace);
     const named = names.find((n) => fold(n) === fold(rest));

@@ -40,7 +40,7 @@ import {
   type VacuumResult,
 } from './maintenance/index.js';
 import { deleteRows, dmlContext, mergeRows, updateRows, type Assignments, type DmlResult, type MergeOptions } from './dml/index.js';
-import { readJsonLogFile } from './snapshot/read-log-file.js';
+import { commitDigest, readJsonLogFile } from './snapshot/read-log-file.js';
 import { TableWriter, type CreateOptions, type OverwriteOptions, type WriteOptions, type WriteResult, type WriteSource } from './write/index.js';
 
 export interface OpenOptions {
@@ -291,6 +291,15 @@ export class DeltaTable {
       if (error instanceof ObjectNotFoundError) throw new CommitMissingError(this.location, version);
       throw error;
     }
+  }
+
+  /**
+   * The digest of one commit's bytes (as `Snapshot.commitDigest`), or undefined when that commit
+   * is gone: a reader that kept what it read at a version checks the table still has that commit
+   * there, not another one of a table deleted and created anew.
+   */
+  commitDigest(version: number): Promise<string | undefined> {
+    return commitDigest(this.store, commitPath(version));
   }
 
   history(options: { limit?: number } = {}): Promise<HistoryEntry[]> {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -70,6 +71,17 @@ describe('aquifer lineage', () => {
     expect(result.code, result.stderr).toBe(0);
     const graph = JSON.parse(result.stdout) as LineageResult;
     expect(graph.nodes.filter((n) => n.type === 'file').map((n) => n.path)).toEqual(['/data/a.csv', '/data/b.csv']);
+  });
+
+  it('leaves a snapshot of the graph that the next call answers from, the same', async () => {
+    const ask = (...args: string[]) => runCli(['lineage', ...args, '--project', project, '--format', 'json']);
+    const first = await ask('upstream', 'model:churn@1');
+    expect(first.code, first.stderr).toBe(0);
+    expect(existsSync(path.join(project, '.aquifer', 'lineage-graph', 'graph.snapshot'))).toBe(true);
+    const again = await ask('upstream', 'model:churn@1');
+    expect(again.stdout).toBe(first.stdout);
+    const fromEvents = await runCli(['lineage', 'downstream', '/data/b.csv', '--events', events, '--format', 'json']);
+    expect((await ask('downstream', '/data/b.csv')).stdout).toBe(fromEvents.stdout);
   });
 
   it('refuses an unknown node with a typed error and exit 1', async () => {

@@ -73,12 +73,26 @@ describe('LineageLog, as the lineage graph reads it', () => {
     const log = LineageLog.forProject(project, engine);
     const events = pipelineEvents();
     await log.append(events.slice(0, 12));
-    const { version } = await log.runs();
-    expect(await log.runsAfter(version)).toEqual({ runs: [], version });
+    const { version, digest } = await log.runs();
+    expect(digest).toMatch(/^[0-9a-f]{40}$/);
+    expect(await log.runsAfter(version, digest)).toEqual({ runs: [], version, digest });
     await log.append(events.slice(12, 20));
     await log.append(events.slice(20));
-    const tail = await log.runsAfter(version);
-    expect(tail).toEqual({ runs: completedRuns(events.slice(12)), version: version + 2 });
+    const tail = await log.runsAfter(version, digest);
+    expect(tail).toMatchObject({ runs: completedRuns(events.slice(12)), version: version + 2 });
+    expect(tail?.digest).not.toBe(digest);
+    expect(await log.runsAfter(version)).toEqual(tail);
+  });
+
+  it('reads no tail after a version whose commit is not the one the caller read (the log made anew)', async () => {
+    const project = await Project.init(await tempDir('aquifer-lineage-graph-anew-'), 'demo');
+    const log = LineageLog.forProject(project, engine);
+    const events = pipelineEvents();
+    await log.append(events.slice(0, 12));
+    const { version } = await log.runs();
+    expect(await log.runsAfter(version, 'f'.repeat(40))).toBeUndefined();
+    await log.append(events.slice(12));
+    expect(await log.runsAfter(version, 'f'.repeat(40))).toBeUndefined();
   });
 
   it('keeps a graph that sees runs logged after it was built, and is built again when rows were deleted', async () => {

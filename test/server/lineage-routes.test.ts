@@ -9,6 +9,7 @@ import {
   type MarquezDatasetVersion,
   type MarquezGraphNode,
   type MarquezJob,
+  type MarquezJobVersion,
   type MarquezRun,
   type MarquezSearchResult,
   type OpenLineageRunEvent,
@@ -189,6 +190,55 @@ describe("Marquez's read API for runs, versions, search, column lineage and even
     expect(code(await get(`/api/v1/namespaces/file/datasets/${q('/proj/tables/nope')}/versions`))).toBe('404 LINEAGE_NODE_NOT_FOUND');
   });
 
+  it("lists a job's versions as Marquez computes them, one per set of datasets its ended runs read and wrote, each with its last run", async () => {
+    const target = '/api/v1/namespaces/demo/jobs/ingest.trips/versions';
+    const answer = (await valid(target, 'JobVersionList')) as { versions: MarquezJobVersion[] };
+    // Java's UUID.nameUUIDFromBytes of Marquez's joined names (Utils.newJobVersionFor), computed with Java.
+    const fromA = '6771c259-28f5-320a-8a36-86ab2e470731';
+    const fromBad = 'cf6462d3-9f69-3d75-b3e1-849bcfe081b4';
+    expect(answer.versions).toHaveLength(4);
+    expect(answer.versions[0]).toMatchObject({ version: fromBad, createdAt: '2026-01-01T00:07:00.000Z', latestRun: { state: 'FAILED' } });
+    const first = answer.versions[3];
+    expect(first).toMatchObject({
+      id: { namespace: 'demo', name: 'ingest.trips', version: fromA },
+      name: 'ingest.trips',
+      version: fromA,
+      createdAt: '2026-01-01T00:01:00.000Z',
+      namespace: 'demo',
+      location: null,
+      inputs: [{ namespace: 'file', name: '/data/a.csv' }],
+      outputs: [{ namespace: 'file', name: '/proj/tables/trips' }],
+      latestRun: { state: 'COMPLETED', jobVersion: { namespace: 'demo', name: 'ingest.trips', version: fromA } },
+    });
+    expect((await valid(`${target}/${fromA}`, 'JobVersion')) as MarquezJobVersion).toEqual(first);
+    expect(((await get(`${target}?limit=1&offset=3`)).body as { versions: MarquezJobVersion[] }).versions).toEqual([first]);
+    expect(code(await get(`${target}/00000000-0000-3000-8000-000000000000`))).toBe('404 LINEAGE_NODE_NOT_FOUND');
+    expect(code(await get('/api/v1/namespaces/demo/jobs/nope/versions'))).toBe('404 LINEAGE_NODE_NOT_FOUND');
+  });
+
+  it("shows a job with its current version, last runs and Marquez's other fields, and lists jobs the last updated first, by their last run's state", async () => {
+    const job = (await valid(`/api/v1/namespaces/demo/jobs/${q('models.train.churn')}`, 'Job')) as MarquezJob;
+    expect(job.currentVersion).toBe('65d92d29-9537-35ad-a2c2-d130196c529e');
+    expect(job.latestRun?.jobVersion.version).toBe(job.currentVersion);
+    expect(job).toMatchObject({ simpleName: 'models.train.churn', parentJobName: null, parentJobUuid: null, labels: [], tags: [] });
+    const ingest = (await valid('/api/v1/namespaces/demo/jobs/ingest.trips', 'Job')) as MarquezJob;
+    expect(ingest.latestRuns.map((r) => r.state)).toEqual(['FAILED', 'COMPLETED', 'COMPLETED', 'COMPLETED']);
+    expect(ingest.latestRuns[0]).toEqual(ingest.latestRun);
+
+    const list = (await valid('/api/v1/namespaces/demo/jobs', 'JobList')) as { jobs: MarquezJob[]; totalCount: number };
+    const updated = list.jobs.map((j) => j.updatedAt);
+    expect(updated).toEqual([...updated].sort().reverse());
+    const failed = (await valid('/api/v1/namespaces/demo/jobs?lastRunStates=FAILED', 'JobList')) as { jobs: MarquezJob[]; totalCount: number };
+    expect(failed.jobs.map((j) => j.name)).toEqual(['ingest.trips']);
+    // As Marquez's, the count is of every job in the namespace, whatever the filter.
+    expect(failed.totalCount).toBe(list.totalCount);
+    const both = (await get('/api/v1/namespaces/demo/jobs?lastRunStates=FAILED&lastRunStates=COMPLETED')).body as { jobs: MarquezJob[] };
+    expect(both.jobs).toHaveLength(list.jobs.length);
+    const everywhere = (await valid('/api/v1/jobs?limit=500', 'JobList')) as { jobs: MarquezJob[] };
+    expect(everywhere.jobs.map((j) => j.name).sort()).toEqual(list.jobs.map((j) => j.name).sort());
+    expect(code(await get('/api/v1/namespaces/demo/jobs?lastRunStates=DONE'))).toBe('400 HTTP_QUERY_INVALID');
+  });
+
   it('searches jobs and datasets by a case-insensitive pattern, filtered and sorted', async () => {
     const all = (await valid('/api/v1/search?q=TRIP_STATS', 'SearchResultList')) as { results: MarquezSearchResult[]; totalCount: number };
     expect(all.results.map((r) => r.nodeId)).toEqual([
@@ -282,7 +332,13 @@ describe("Marquez's read API for runs, versions, search, column lineage and even
   });
 
   it('refuses the new endpoints without a token and to a scoped token', async () => {
-    for (const target of ['/api/v1/search?q=trips', '/api/v1/events/lineage', `/api/v1/column-lineage?nodeId=${q('dataset:file:/proj/tables/trips')}`]) {
+    for (const target of [
+      '/api/v1/search?q=trips',
+      '/api/v1/events/lineage',
+      `/api/v1/column-lineage?nodeId=${q('dataset:file:/proj/tables/trips')}`,
+      '/api/v1/jobs',
+      '/api/v1/namespaces/demo/jobs/ingest.trips/versions',
+    ]) {
       expect((await get(target, null)).status).toBe(401);
       expect(code(await get(target, tokens['scoped'] ?? null))).toBe('403 AUTH_FORBIDDEN');
     }

@@ -27,7 +27,71 @@ const versionId = {
   properties: { namespace: { type: 'string' }, name: { type: 'string' }, version: { type: 'string' } },
 };
 
+const datasetIds = {
+  // DatasetId: lines 1188-1197, as a set (uniqueItems).
+  type: 'array',
+  uniqueItems: true,
+  items: { type: 'object', required: ['namespace', 'name'], properties: { namespace: { type: 'string' }, name: { type: 'string' } } },
+};
+const uuid = { type: 'string', format: 'uuid' };
+
 export const SCHEMAS: Record<string, object> = {
+  // Job: lines 1542-1606 (JobId, lines 1532-1541); a job with no parent, location or description sends null, as Marquez's does.
+  Job: {
+    type: 'object',
+    required: ['id', 'type', 'name', 'simpleName', 'createdAt', 'updatedAt', 'namespace', 'inputs', 'outputs', 'latestRun', 'latestRuns', 'facets'],
+    properties: {
+      id: { type: 'object', required: ['namespace', 'name'], properties: { namespace: { type: 'string' }, name: { type: 'string' } } },
+      type: { enum: ['BATCH', 'STREAM', 'SERVICE'] },
+      name: { type: 'string' },
+      simpleName: { type: 'string' },
+      parentJobName: nullableString,
+      parentJobUuid: { anyOf: [uuid, { type: 'null' }] },
+      createdAt: dateTime,
+      updatedAt: dateTime,
+      namespace: { type: 'string' },
+      inputs: datasetIds,
+      outputs: datasetIds,
+      location: nullableString,
+      description: nullableString,
+      latestRun: { anyOf: [{ $ref: 'Run' }, { type: 'null' }] },
+      latestRuns: { type: 'array', items: { $ref: 'Run' } },
+      facets,
+      currentVersion: { anyOf: [uuid, { type: 'null' }] },
+    },
+  },
+  // JobList: lines 1708-1717.
+  JobList: {
+    type: 'object',
+    required: ['jobs', 'totalCount'],
+    properties: { jobs: { type: 'array', items: { $ref: 'Job' } }, totalCount: { type: 'number' } },
+  },
+  // JobVersion: lines 1649-1688 (JobVersionId, lines 1635-1647: its version a UUID here, as Marquez computes it);
+  // JobVersionList: lines 1628-1633. The fields are marquez.api.models.JobVersion's, which has no context or facets.
+  JobVersion: {
+    type: 'object',
+    required: ['id', 'name', 'createdAt', 'version', 'namespace', 'inputs', 'outputs', 'latestRun'],
+    properties: {
+      id: {
+        type: 'object',
+        required: ['namespace', 'name', 'version'],
+        properties: { namespace: { type: 'string' }, name: { type: 'string' }, version: uuid },
+      },
+      name: { type: 'string' },
+      version: uuid,
+      createdAt: dateTime,
+      namespace: { type: 'string' },
+      inputs: datasetIds,
+      outputs: datasetIds,
+      location: nullableString,
+      latestRun: { anyOf: [{ $ref: 'Run' }, { type: 'null' }] },
+    },
+  },
+  JobVersionList: {
+    type: 'object',
+    required: ['versions'],
+    properties: { versions: { type: 'array', items: { $ref: 'JobVersion' } } },
+  },
   // IncompleteRun and Run: lines 1741-1831 (the UI's Run in web/src/types/api.ts reads these fields).
   Run: {
     type: 'object',

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { sharedEngine } from '../../engine/index.js';
 import {
   LineageGraph,
-  LineageLog,
+  LineageGraphCache,
   renderDot,
   renderSvg,
   renderTree,
@@ -14,7 +14,7 @@ import {
   type OpenLineageRunEvent,
 } from '../../lineage/index.js';
 import { Project } from '../../project/index.js';
-import { closeAtExit } from '../close-at-exit.js';
+import { closeAtExit, finishAtExit } from '../close-at-exit.js';
 import { choice } from '../options.js';
 import { printJson, printText } from '../output/print.js';
 import { CliUsageError } from '../usage-error.js';
@@ -58,11 +58,15 @@ async function eventsFromFile(file: string): Promise<OpenLineageRunEvent[]> {
     });
 }
 
-/** The project's lineage log (its graph column, not whole events), or a file of events when --events names one. */
+/**
+ * The project's lineage graph: its snapshot extended by the log's newer commits (or built from
+ * the log's graph column), saved again before the command exits when due; or a file of events
+ * when --events names one.
+ */
 const defaultSource: GraphSource = async (flags) => {
   if (flags.events !== undefined) return LineageGraph.fromEvents(await eventsFromFile(flags.events));
   const project = closeAtExit(await Project.open(flags.project));
-  return LineageGraph.fromRuns((await LineageLog.forProject(project, await sharedEngine()).runs()).runs);
+  return finishAtExit(LineageGraphCache.forProject(project, await sharedEngine())).graph();
 };
 
 async function answer(result: LineageResult, direction: LineageDirection, flags: QueryFlags): Promise<void> {

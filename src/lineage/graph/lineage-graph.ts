@@ -1,5 +1,7 @@
 import type { OpenLineageRunEvent } from '../openlineage.js';
 import { graphRun, LOGICAL_PREFIXES, type GraphDataset, type GraphRun } from './graph-run.js';
+import { findOut, tableKey, type GraphParts, type RunNodes, type TableState, type Vertex } from './graph-parts.js';
+import { decodeGraph, encodeGraph, restoreRuns, type GraphState, type RestoredRuns } from './graph-state.js';
 import { downstream, impact, upstream } from './queries.js';
 import { compare, sortedResult, type LineageEdge, type LineageNode, type LineageResult } from './lineage-node.js';
 
@@ -24,45 +26,6 @@ export interface TableRecord {
   versions: ReadonlyMap<number, string>;
 }
 
-interface Vertex {
-  /** Undefined only for an id an edge named before its node was added. */
-  node?: LineageNode;
-  out: LineageEdge[];
-  in: LineageEdge[];
-  /** The outgoing edges by target, made once a node has many (a linear search is cheaper for a few). */
-  outIndex?: Map<string, LineageEdge>;
-}
-
-/** Past this many outgoing edges a node's are found through a map. */
-const INDEXED_DEGREE = 16;
-
-function findOut(vertex: Vertex, to: string): LineageEdge | undefined {
-  if (vertex.out.length <= INDEXED_DEGREE) {
-    for (const edge of vertex.out) if (edge.to === to) return edge;
-    return undefined;
-  }
-  vertex.outIndex ??= new Map(vertex.out.map((e) => [e.to, e]));
-  return vertex.outIndex.get(to);
-}
-
-interface RunNodes {
-  run: GraphRun;
-  inputs: [string, RunDataset][];
-  outputs: [string, RunDataset][];
-}
-
-interface TableState {
-  namespace: string;
-  name: string;
-  versions: Map<number, string>;
-  replaced: Set<number>;
-  /** The version chain's edges, kept so that versions seen later can be chained in between. */
-  chain: LineageEdge[];
-  /** The highest version chained so far, and whether a version (or a replace) at or below it has been seen since. */
-  chainedTo?: number;
-  relink?: boolean;
-}
-
 /**
  * The lineage of a project as a graph: dataset versions, source files, stream ranges and
  * runs, with an edge from each input to its run and from the run to each output, and from
@@ -83,9 +46,39 @@ export class LineageGraph {
   private readonly shortNames = new Map<string, string>();
   /** Runs whose parent run was not (yet) in the graph, by the parent's run id. */
   private readonly orphans = new Map<string, string[]>();
-  private readonly runList: GraphRun[] = [];
+  private runList: GraphRun[] = [];
+  /** A restored graph's runs, parsed when one is first needed; they come before `runList`. */
+  private restored: RestoredRuns | undefined;
 
   private constructor() {}
+
+  /**
+   * The graph as plain data (`GraphState`) and its runs as JSON, for a snapshot on disk;
+   * `LineageGraph.restore` makes the same graph again, which `extend` grows as it would this one.
+   */
+  save(): { state: GraphState; runs: Uint8Array } {
+    return encodeGraph(this.parts());
+  }
+
+  /** The graph `save` gave; throws GraphStateError when the state does not fit together. */
+  static restore(state: GraphState, runs: Uint8Array): LineageGraph {
+    const graph = new LineageGraph();
+    graph.restored = decodeGraph(state, runs, graph.parts());
+    return graph;
+  }
+
+  private parts(): GraphParts {
+    const { vertices, runMap, tableMap, fieldMap, fieldSets, shortNames, orphans, runList, restored } = this;
+    return { vertices, runMap, tableMap, fieldMap, fieldSets, shortNames, orphans, runList, restored };
+  }
+
+  /** Parse a restored graph's runs: a question about runs (columns, a run's datasets) or a rename of tables needs them. */
+  private restoreRuns(): void {
+    const restored = this.restored;
+    if (restored === undefined) return;
+    this.runList = restoreRuns(restored, this.parts()).concat(this.runList);
+    this.restored = undefined;
+  }
 
   static fromEvents(events: Iterable<OpenLineageRunEvent>): LineageGraph {
     const runs: GraphRun[] = [];
@@ -106,6 +99,7 @@ export class LineageGraph {
     if (added.length === 0) return;
     if (!this.nameTables(added)) {
       // A new table shares its short name with one already in the graph, whose node ids change: start again.
+      this.restoreRuns();
       const all = [...this.runList, ...added];
       this.clear();
       this.nameTables(all);
@@ -125,7 +119,8 @@ export class LineageGraph {
 
   private clear(): void {
     for (const map of [this.vertices, this.runMap, this.records, this.tableMap, this.fieldMap, this.fieldSets, this.shortNames, this.orphans]) map.clear();
-    this.runList.length = 0;
+    this.runList = [];
+    this.restored = undefined;
   }
 
   /** What a node was made from: `model:NAME@VERSION`, `training-set:NAME[@V]`, `feature-view:NAME`, a table `NAME[@VERSION]`. */
@@ -199,6 +194,7 @@ export class LineageGraph {
   run(id: string): RunRecord | undefined {
     const known = this.records.get(id);
     if (known !== undefined) return known;
+    this.restoreRuns();
     const nodes = this.runMap.get(id);
     if (nodes === undefined) return undefined;
     const record = { run: nodes.run, inputs: new Map(nodes.inputs), outputs: new Map(nodes.outputs) };
@@ -481,10 +477,6 @@ function isPrediction(run: GraphRun): boolean {
 function logicalName(name: string): string {
   for (const prefix of Object.keys(LOGICAL_PREFIXES)) if (name.startsWith(prefix)) return name.slice(prefix.length);
   return name;
-}
-
-function tableKey(dataset: { namespace: string; name: string }): string {
-  return `${dataset.namespace}\n${dataset.name}`;
 }
 
 function shortName(name: string): string {

@@ -6,7 +6,7 @@ const JSON_TYPES = ['application/json'] as const;
 export const NDJSON_TYPES: ReadonlySet<string> = new Set(['application/x-ndjson', 'application/jsonl', 'application/json-seq', 'application/jsonlines']);
 const INGEST_TYPES = [...JSON_TYPES, ...NDJSON_TYPES];
 const MARQUEZ_GROUP =
-  "Marquez's read API for its web UI: GET /api/v1/namespaces[/{ns}/jobs[/{job}[/runs]]|/{ns}/datasets[/{dataset}[/versions]]], /api/v1/lineage?nodeId=, /api/v1/column-lineage?nodeId=, /api/v1/jobs/runs/{id}[/facets?type=], /api/v1/search?q=, /api/v1/events/lineage";
+  "Marquez's read API for its web UI: GET /api/v1/namespaces[/{ns}/jobs[/{job}[/runs|/versions[/{version}]]]|/{ns}/datasets[/{dataset}[/versions]]], /api/v1/jobs, /api/v1/lineage?nodeId=, /api/v1/column-lineage?nodeId=, /api/v1/jobs/runs/{id}[/facets?type=], /api/v1/search?q=, /api/v1/events/lineage";
 
 /** What the pipeline needs to know about a route before any handler runs. */
 export interface RouteSpec {
@@ -101,7 +101,8 @@ function lineageRoutes(): RouteSpec[] {
     route('/v1/lineage/downstream', 'what a source reached (?source=a file path, kafka:TOPIC[:P[:FROM-TO]], TABLE[@V], TABLE.COLUMN)'),
     route('/v1/lineage/impact', 'what reads a column (?column=TABLE.COLUMN): features, training sets, suites, models'),
     route('/api/v1/namespaces', 'Marquez: namespaces', MARQUEZ_GROUP),
-    route('/api/v1/namespaces/*path', 'Marquez: jobs and datasets of a namespace, runs of a job, versions of a dataset', MARQUEZ_GROUP),
+    route('/api/v1/namespaces/*path', 'Marquez: jobs and datasets of a namespace, runs and versions of a job, versions of a dataset', MARQUEZ_GROUP),
+    route('/api/v1/jobs', 'Marquez: the jobs of every namespace (?lastRunStates=&limit=&offset=)', MARQUEZ_GROUP),
     route('/api/v1/lineage', 'Marquez: the lineage graph around a node', MARQUEZ_GROUP),
     route('/api/v1/column-lineage', 'Marquez: the column lineage graph around a dataset or field', MARQUEZ_GROUP),
     route('/api/v1/jobs/runs/:id', 'Marquez: a run', MARQUEZ_GROUP),
