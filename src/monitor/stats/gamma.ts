@@ -1,4 +1,5 @@
 import gammaln from '@stdlib/math-base-special-gammaln';
+import { deviance, stirlingError } from './saddle-point.js';
 
 /**
  * The regularized upper incomplete gamma function Q(a, x) = Γ(a, x)/Γ(a), to ~1e-14
@@ -48,44 +49,9 @@ export function upperRegularizedGamma(a: number, x: number): number {
 }
 
 const MAX_ITERATIONS = 10_000_000;
-const LN_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /** x^a e^-x / Γ(a+1), as exp(-stirlerr(a) - bd0(a, x)) / √(2πa). */
 function powerExpOverGamma(a: number, x: number): number {
   if (a < 1) return Math.exp(a * Math.log(x) - x - gammaln(a + 1));
   return Math.exp(-stirlingError(a) - deviance(a, x)) / Math.sqrt(2 * Math.PI * a);
-}
-
-/** log Γ(a+1) - log(√(2πa) (a/e)^a): from log Γ up to 15, above by its asymptotic series. */
-function stirlingError(a: number): number {
-  if (a <= 15) return gammaln(a + 1) - (a + 0.5) * Math.log(a) + a - LN_SQRT_2PI;
-  const aa = a * a;
-  const S0 = 1 / 12;
-  const S1 = 1 / 360;
-  const S2 = 1 / 1260;
-  const S3 = 1 / 1680;
-  const S4 = 1 / 1188;
-  if (a > 500) return (S0 - S1 / aa) / a;
-  if (a > 80) return (S0 - (S1 - S2 / aa) / aa) / a;
-  if (a > 35) return (S0 - (S1 - (S2 - S3 / aa) / aa) / aa) / a;
-  return (S0 - (S1 - (S2 - (S3 - S4 / aa) / aa) / aa) / aa) / a;
-}
-
-/** a·log(a/x) + x - a without cancellation (Loader's bd0). */
-function deviance(a: number, x: number): number {
-  const difference = a - x;
-  if (Math.abs(difference) < 0.1 * (a + x)) {
-    let v = difference / (a + x);
-    let s = difference * v;
-    if (Math.abs(s) < Number.MIN_VALUE) return s;
-    let ej = 2 * a * v;
-    v *= v;
-    for (let j = 1; j < 1000; j++) {
-      ej *= v;
-      const s1 = s + ej / (2 * j + 1);
-      if (s1 === s) return s1;
-      s = s1;
-    }
-  }
-  return a * Math.log(a / x) + x - a;
 }

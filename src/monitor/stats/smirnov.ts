@@ -1,3 +1,5 @@
+import { deviance, stirlingError } from './saddle-point.js';
+
 /**
  * The one-sided Smirnov survival function Pr(D+_n > x), as scipy.special.smirnov(n, x)
  * returns it, by the Birnbaum–Tingey sum of positive terms
@@ -58,7 +60,6 @@ const MAX_COMPUTE_N = 1_000_000;
 /** cephes' MINLOG, log(2^-1022). */
 const MIN_LOG = -708.3964185322641;
 const LN_2PI = Math.log(2 * Math.PI);
-const LN_SQRT_2PI = 0.5 * LN_2PI;
 
 const clip = (p: number): number => Math.min(1, Math.max(0, p));
 
@@ -77,43 +78,3 @@ function split(a: number): [number, number] {
 }
 
 /** Exact factorials while they fit a double exactly. */
-const FACTORIALS = Array.from({ length: 16 }, (_, k) => Array.from({ length: k }, (__, i) => i + 1).reduce((p, i) => p * i, 1));
-
-/**
- * Stirling's error log(k!) - log(√(2πk) (k/e)^k) for a whole k ≥ 1: from the exact
- * factorial up to 15, above by its asymptotic series (Loader; R's stirlerr).
- */
-function stirlingError(k: number): number {
-  if (k <= 15) return Math.log(FACTORIALS[k] as number) - (k + 0.5) * Math.log(k) + k - LN_SQRT_2PI;
-  const kk = k * k;
-  const S0 = 1 / 12;
-  const S1 = 1 / 360;
-  const S2 = 1 / 1260;
-  const S3 = 1 / 1680;
-  const S4 = 1 / 1188;
-  if (k > 500) return (S0 - S1 / kk) / k;
-  if (k > 80) return (S0 - (S1 - S2 / kk) / kk) / k;
-  if (k > 35) return (S0 - (S1 - (S2 - S3 / kk) / kk) / kk) / k;
-  return (S0 - (S1 - (S2 - (S3 - S4 / kk) / kk) / kk) / kk) / k;
-}
-
-/**
- * The binomial deviance x·log(x/np) + np - x (Loader's bd0), given the difference
- * x - np exactly (it is ±n·x here, which the rounded np would lose).
- */
-function deviance(x: number, np: number, difference: number): number {
-  if (Math.abs(difference) < 0.1 * (x + np)) {
-    let v = difference / (x + np);
-    let s = difference * v;
-    if (Math.abs(s) < Number.MIN_VALUE) return s;
-    let ej = 2 * x * v;
-    v *= v;
-    for (let j = 1; j < 1000; j++) {
-      ej *= v;
-      const s1 = s + ej / (2 * j + 1);
-      if (s1 === s) return s1;
-      s = s1;
-    }
-  }
-  return x * Math.log1p(difference / np) - difference;
-}
