@@ -28,6 +28,14 @@ export interface HttpSinkOptions {
 
 const defaultDelay = (attempt: number): number => Math.min(5_000, 100 * 2 ** (attempt - 1));
 
+/**
+ * Events this process has spooled, by any sink: the counter in a spool file's name, which
+ * orders a process's own events within a millisecond. Per sink it did not: a second sink of
+ * the same process spooling in the same millisecond sorted its first event before the first
+ * sink's third.
+ */
+let spooledInProcess = 0;
+
 /** The lock file of the process sending from a spool folder. */
 const SENDER_LOCK = 'sender.lock';
 
@@ -47,7 +55,6 @@ type Outcome = 'sent' | 'retry' | 'rejected';
  */
 export class HttpLineageSink {
   private readonly target: string;
-  private counter = 0;
   private draining: Promise<void> | undefined;
   private again = false;
   private resumeTimer: NodeJS.Timeout | undefined;
@@ -69,7 +76,7 @@ export class HttpLineageSink {
     await fs.mkdir(this.options.spoolDir, { recursive: true });
     for (const text of texts) {
       // Time first so a later process's files sort after an earlier one's; the counter orders this process's own.
-      const name = `${String(Date.now()).padStart(15, '0')}-${String(this.counter++).padStart(10, '0')}-${process.pid}`;
+      const name = `${String(Date.now()).padStart(15, '0')}-${String(spooledInProcess++).padStart(10, '0')}-${process.pid}`;
       const temporary = path.join(this.options.spoolDir, `${name}.tmp`);
       await fs.writeFile(temporary, text);
       // Renamed into place whole, so the sender never reads half an event.

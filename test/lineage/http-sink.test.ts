@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
 import { HttpLineageSink, LineageLog, lineageSpoolDir, recordLineage } from '../../src/lineage/index.js';
 import { withJobRun } from '../../src/observe/index.js';
@@ -156,6 +156,25 @@ describe('the HTTP lineage sink', () => {
     expect(rejected).toHaveLength(1);
     expect(await readFile(path.join(spoolDir, 'rejected', rejected[0]!), 'utf8')).toBe('{"n":1}');
     expect(await sink.pending()).toBe(0);
+  });
+
+  it('keeps the order of every sink of a process within one millisecond, and loses none of their events', async () => {
+    const spoolDir = await tempDir('aquifer-lineage-same-millisecond-');
+    // No endpoint answers: the events stay in the spool, where their names give the order they will be sent in.
+    const first = new HttpLineageSink({ url: 'http://127.0.0.1:9', spoolDir, ...fast });
+    const second = new HttpLineageSink({ url: 'http://127.0.0.1:9', spoolDir, ...fast });
+    const now = vi.spyOn(Date, 'now').mockReturnValue(Date.UTC(2026, 0, 1));
+    try {
+      await first.enqueue(['{"n":1}', '{"n":2}', '{"n":3}']);
+      await second.enqueue(['{"n":4}', '{"n":5}']);
+    } finally {
+      now.mockRestore();
+      await first.close();
+      await second.close();
+    }
+    const files = (await readdir(spoolDir)).filter((f) => f.endsWith('.json')).sort();
+    const texts = await Promise.all(files.map((f) => readFile(path.join(spoolDir, f), 'utf8')));
+    expect(texts).toEqual(['{"n":1}', '{"n":2}', '{"n":3}', '{"n":4}', '{"n":5}']);
   });
 
   it('has one process at a time send from a shared spool, so two never send the same event', async () => {
