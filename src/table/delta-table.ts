@@ -30,6 +30,7 @@ import { readChanges, type ChangeRead, type ChangeReadOptions } from './cdf/inde
 import {
   autoCompact,
   autoCompactEnabled,
+  compactSmallFiles,
   optimizeTable,
   restoreTable,
   vacuumTable,
@@ -236,6 +237,16 @@ export class DeltaTable {
   }
 
   /** A snapshot this table's own write made becomes the latest, unless a newer one already is. */
+  /**
+   * Auto compaction's work now, whether or not the table asks for it: every partition holding
+   * AUTO_COMPACT_MIN_FILES small files has them bin-packed in one OPTIMIZE commit marked auto.
+   * For a writer that compacts beside its commits (a prediction log), so that no caller of a
+   * write waits for it; undefined when nothing was due.
+   */
+  async compactSmallFiles(): Promise<OptimizeResult | undefined> {
+    return compactSmallFiles(this.engine, this.store, this.writer(), await this.snapshot(), this.location);
+  }
+
   private compacting = false;
 
   /** Delta's auto compaction after a write, when the table asks for it; one at a time per table handle. */

@@ -2,7 +2,7 @@ import type { Engine } from '../../engine/index.js';
 import { GroupCommitter, IngestTarget, type SubmissionResult } from '../../ingest/index.js';
 import { log } from '../../log.js';
 import type { Project } from '../../project/index.js';
-import { AUTO_COMPACT_PROPERTY, openOrCreateTable, TableOnFirstUse } from '../../table/index.js';
+import { openOrCreateTable, TableOnFirstUse } from '../../table/index.js';
 import { feedbackTable, predictionsTable } from './log-tables.js';
 import { jobRunsObserved, withJobRun, type DatasetRef } from '../../observe/index.js';
 import { modelDataset } from '../training/job-datasets.js';
@@ -139,17 +139,24 @@ export class PredictionLog {
     const table = predictionsTable(model);
     let found = this.writers.get(table);
     if (found === undefined) {
-      const log = new TableOnFirstUse(() =>
+      const opened = new TableOnFirstUse(() =>
         openOrCreateTable(this.project.tablePath(table, { internal: true }), this.engine, PREDICTIONS_SCHEMA, {
           stores: this.project.stores,
           description: 'Every prediction the model answered: request, entity keys, features, prediction and outputs',
-          // A commit every linger under load: compacted as it goes, so its files (and checkpoints) stay few.
-          properties: { [AUTO_COMPACT_PROPERTY]: 'true' },
         }),
       );
-      found = new PredictionWriter(() => log.get(), this.engine, {
+      found = new PredictionWriter(() => opened.get(), this.engine, {
         lingerMs: this.options.lingerMs ?? PREDICTION_LINGER_MS,
         around: (entries, commit) => this.observedCommit(model, entries, commit),
+        // A commit every linger under load: its small files are compacted as it goes, so its files
+        // (and checkpoints) stay few; beside the commits, so no response waits for a compaction.
+        afterCommit: async () => {
+          try {
+            await (await opened.get()).compactSmallFiles();
+          } catch (error) {
+            log.warn({ err: error, table }, 'compacting the prediction log failed; it is tried again after a later commit');
+          }
+        },
       });
       this.writers.set(table, found);
     }

@@ -63,6 +63,12 @@ export interface PredictionWriterOptions {
   lingerMs: number;
   /** Runs each commit (the prediction log makes it a job run); the commit as is by default. */
   around?: (entries: readonly PredictionEntry[], commit: () => Promise<void>) => Promise<void>;
+  /**
+   * Housekeeping after a commit (the prediction log compacts its small files), run in the
+   * background: neither the commit's waiters nor the next commit wait for it, and only one
+   * runs at a time. `flush` waits for it; a failure is the callback's to report.
+   */
+  afterCommit?: () => Promise<void>;
 }
 
 /**
@@ -78,6 +84,8 @@ export class PredictionWriter {
   private timer: NodeJS.Timeout | undefined;
   /** Callers waiting in `flush`: while any is, nothing lingers. */
   private flushing = 0;
+  /** The housekeeping running after a commit, if any. */
+  private housekeeping: Promise<void> | undefined;
 
   constructor(
     private readonly table: () => Promise<DeltaTable>,
@@ -106,9 +114,9 @@ export class PredictionWriter {
   async flush(): Promise<void> {
     this.flushing++;
     try {
-      while (this.batch !== undefined || this.writing !== undefined) {
+      while (this.batch !== undefined || this.writing !== undefined || this.housekeeping !== undefined) {
         this.schedule(0);
-        await Promise.allSettled([this.writing, this.batch?.done]);
+        await Promise.allSettled([this.writing, this.batch?.done, this.housekeeping]);
       }
     } finally {
       this.flushing--;
@@ -131,7 +139,10 @@ export class PredictionWriter {
     this.batch = undefined;
     const around = this.options.around ?? ((_entries, commit) => commit());
     this.writing = around(batch.entries, () => this.commit(batch.entries))
-      .then(batch.resolve, batch.reject)
+      .then(() => {
+        batch.resolve();
+        this.tidy();
+      }, batch.reject)
       .finally(() => {
         this.writing = undefined;
         // What arrived during the commit waits out the rest of its own linger: under steady load
@@ -140,6 +151,16 @@ export class PredictionWriter {
         if (next === undefined) return;
         const due = this.flushing > 0 || next.entries.length >= MAX_BATCH_ENTRIES;
         this.schedule(due ? 0 : Math.max(0, this.options.lingerMs - (performance.now() - next.since)));
+      });
+  }
+
+  private tidy(): void {
+    const afterCommit = this.options.afterCommit;
+    if (afterCommit === undefined || this.housekeeping !== undefined) return;
+    this.housekeeping = afterCommit()
+      .catch(() => undefined)
+      .finally(() => {
+        this.housekeeping = undefined;
       });
   }
 

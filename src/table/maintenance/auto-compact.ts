@@ -33,6 +33,17 @@ export async function autoCompact(
   location: string,
 ): Promise<OptimizeResult | undefined> {
   if (!autoCompactEnabled(snapshot.configuration)) return undefined;
+  return compactSmallFiles(engine, store, writer, snapshot, location);
+}
+
+/** Auto compaction's work whatever the table property says: for writers that compact beside their own commits. */
+export async function compactSmallFiles(
+  engine: Engine,
+  store: ObjectStore,
+  writer: TableWriter,
+  snapshot: Snapshot,
+  location: string,
+): Promise<OptimizeResult | undefined> {
   const small = targetFileSize(snapshot) / 2;
   const byPartition = new Map<string, AddFile[]>();
   for (const file of snapshot.files) {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../src/engine/index.js';
 import { feedbackRows, modelTableStem, PredictionLog, predictionsTable, type PredictionEntry } from '../../../src/models/index.js';
 import { Project } from '../../../src/project/index.js';
-import { DeltaTable } from '../../../src/table/index.js';
+import { AUTO_COMPACT_MIN_FILES, DeltaTable } from '../../../src/table/index.js';
 import { tempDir } from '../../support/temp.js';
 
 let engine: Engine;
@@ -83,6 +83,16 @@ describe('the prediction log', () => {
     expect(await (await (await table()).scan()).count()).toBe(1);
     await Promise.all(Array.from({ length: 10 }, (_, i) => log.committed([entry('waited', `r${i}`, 0, i)])));
     expect(await (await (await table()).scan()).count()).toBe(11);
+  });
+
+  it('compacts its small files as it goes, beside its commits, so a log committed many times keeps few files and every row', async () => {
+    const log = new PredictionLog(project, engine, { lingerMs: 0 });
+    for (let i = 0; i < AUTO_COMPACT_MIN_FILES + 5; i++) await log.committed([entry('busy', `r${i}`, 0, i)]);
+    await log.flush();
+    const table = await DeltaTable.open(project.tablePath(predictionsTable('busy'), { internal: true }), { engine });
+    expect((await table.history()).some((h) => h.operation === 'OPTIMIZE' && h.operationParameters?.['auto'] === 'true')).toBe(true);
+    expect((await table.snapshot()).files.length).toBeLessThan(AUTO_COMPACT_MIN_FILES);
+    expect(await (await table.scan()).count()).toBe(AUTO_COMPACT_MIN_FILES + 5);
   });
 
   it('counts and logs an append that fails, without throwing at the caller', async () => {

@@ -88,4 +88,28 @@ describe('PredictionWriter', () => {
     await done;
     expect((await table.snapshot()).version).toBe(before + 1);
   });
+
+  it("runs its housekeeping after a commit in the background: the commit's waiters do not wait for it, flush does", async () => {
+    let finish!: () => void;
+    let runs = 0;
+    const writer = new PredictionWriter(async () => table, engine, {
+      lingerMs: 0,
+      afterCommit: () => {
+        runs++;
+        return new Promise<void>((resolve) => (finish = resolve));
+      },
+    });
+    await writer.add([entry(1)]);
+    expect(runs).toBe(1);
+    // A second commit meanwhile neither waits for the housekeeping nor starts another.
+    await writer.add([entry(2)]);
+    expect(runs).toBe(1);
+    let flushed = false;
+    const flushing = writer.flush().then(() => (flushed = true));
+    await settle();
+    expect(flushed).toBe(false);
+    finish();
+    await flushing;
+    expect(flushed).toBe(true);
+  });
 });
