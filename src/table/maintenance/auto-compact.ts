@@ -19,7 +19,7 @@ export function autoCompactEnabled(configuration: Readonly<Record<string, string
 
 /**
  * Delta's auto compaction, run after a write commits: in every partition holding at least
- * AUTO_COMPACT_MIN_FILES small files (under half the target file size), those files are
+ * AUTO_COMPACT_MIN_FILES small files (under half the target file size) not compacted before, those files are
  * bin-packed into one OPTIMIZE commit marked `auto`. A table written often in small commits
  * (a prediction log, a stream's sink) so keeps a bounded number of files, and with them
  * bounded checkpoints and scans. Undefined when the table does not ask for it or nothing
@@ -47,7 +47,9 @@ export async function compactSmallFiles(
   const small = targetFileSize(snapshot) / 2;
   const byPartition = new Map<string, AddFile[]>();
   for (const file of snapshot.files) {
-    if (file.size >= small) continue;
+    // Files a compaction wrote (dataChange false) are left to OPTIMIZE, as Databricks' auto
+    // compaction leaves them: else a log's growing compacted file is written again every time.
+    if (file.size >= small || file.dataChange === false) continue;
     const key = partitionKey(file);
     const list = byPartition.get(key) ?? [];
     list.push(file);

@@ -110,6 +110,11 @@ describe('auto compaction (delta.autoOptimize.autoCompact)', () => {
     expect(files.filter((f) => f.partitionValues['part'] === 'p1')).toHaveLength(49);
     expect(Number((JSON.parse(await content(t)) as { n: string }).n)).toBe(99);
     expect(Number((JSON.parse(before) as { n: string }).n)).toBe(98);
+    // The next 50 small files of p0 are compacted alone: the file the first compaction wrote is not written again.
+    for (let k = 99; k <= 198; k++) await t.append({ sql: tiny(k) });
+    const [second] = await t.history({ limit: 1 });
+    expect(second).toMatchObject({ operation: 'OPTIMIZE', operationMetrics: { numRemovedFiles: String(AUTO_COMPACT_MIN_FILES) } });
+    expect((await t.snapshot()).files.filter((f) => f.partitionValues['part'] === 'p0')).toHaveLength(2);
   });
 
   it('leaves a table without the property alone', async () => {
