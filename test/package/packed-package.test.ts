@@ -47,9 +47,10 @@ const DOCUMENTED: Record<string, readonly string[]> = {
     'driftReport',
     'tableRelation',
     'fileRelation',
+    'renderDriftHtml',
   ],
   'aquifer/table': ['DeltaTable', 'TableNotFoundError'],
-  'aquifer/monitor': ['driftReport', 'tableRelation', 'fileRelation', 'defaultMethod', 'DriftColumnEmptyError'],
+  'aquifer/monitor': ['driftReport', 'tableRelation', 'fileRelation', 'renderDriftHtml', 'defaultMethod', 'DriftColumnEmptyError'],
   'aquifer/features': ['FeatureStore', 'openFeatureStore', 'entity', 'featureView', 'featureService', 'onDemandFeatureView', 'aggregationView'],
   'aquifer/ingest': ['IngestTarget', 'ingestFiles', 'KafkaIngestJob', 'KinesisIngestJob'],
   'aquifer/quality': [
