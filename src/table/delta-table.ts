@@ -28,7 +28,6 @@ import { commitPath, type LastCheckpoint } from './log-segment/index.js';
 import { cleanupExpiredLogs, writeCheckpoint, writeCheckpointFromLog, type LogCleanupResult } from './checkpoint/index.js';
 import { readChanges, type ChangeRead, type ChangeReadOptions } from './cdf/index.js';
 import {
-  autoCompact,
   autoCompactEnabled,
   compactSmallFiles,
   optimizeTable,
@@ -236,7 +235,6 @@ export class DeltaTable {
     }
   }
 
-  /** A snapshot this table's own write made becomes the latest, unless a newer one already is. */
   /**
    * Auto compaction's work now, whether or not the table asks for it: every partition holding
    * AUTO_COMPACT_MIN_FILES small files has them bin-packed in one OPTIMIZE commit marked auto.
@@ -254,12 +252,13 @@ export class DeltaTable {
     if (this.compacting || !autoCompactEnabled(snapshot.configuration)) return;
     this.compacting = true;
     try {
-      await autoCompact(this.engine, this.store, this.writer(), snapshot, this.location);
+      await compactSmallFiles(this.engine, this.store, this.writer(), snapshot, this.location);
     } finally {
       this.compacting = false;
     }
   }
 
+  /** A snapshot this table's own write made becomes the latest, unless a newer one already is. */
   private adopt(snapshot: Snapshot): void {
     const current = this.latest;
     this.latest =

@@ -18,25 +18,13 @@ export function autoCompactEnabled(configuration: Readonly<Record<string, string
 }
 
 /**
- * Delta's auto compaction, run after a write commits: in every partition holding at least
- * AUTO_COMPACT_MIN_FILES small files (under half the target file size) not compacted before, those files are
- * bin-packed into one OPTIMIZE commit marked `auto`. A table written often in small commits
- * (a prediction log, a stream's sink) so keeps a bounded number of files, and with them
- * bounded checkpoints and scans. Undefined when the table does not ask for it or nothing
- * is due.
+ * Delta's auto compaction (after a write commits, when the table asks for it; or on demand):
+ * in every partition holding at least AUTO_COMPACT_MIN_FILES small files (under half the
+ * target file size) not compacted before, those files are bin-packed into one OPTIMIZE commit
+ * marked `auto`. A table written often in small commits (a prediction log, a stream's sink)
+ * so keeps a bounded number of files, and with them bounded checkpoints and scans. Undefined
+ * when nothing is due.
  */
-export async function autoCompact(
-  engine: Engine,
-  store: ObjectStore,
-  writer: TableWriter,
-  snapshot: Snapshot,
-  location: string,
-): Promise<OptimizeResult | undefined> {
-  if (!autoCompactEnabled(snapshot.configuration)) return undefined;
-  return compactSmallFiles(engine, store, writer, snapshot, location);
-}
-
-/** Auto compaction's work whatever the table property says: for writers that compact beside their own commits. */
 export async function compactSmallFiles(
   engine: Engine,
   store: ObjectStore,
