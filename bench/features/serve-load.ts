@@ -6,6 +6,11 @@
  * phase. The client speaks HTTP over node:net with prebuilt request bytes and reads only
  * the status line, Content-Length (or chunked framing) and the body, so that it costs
  * little CPU next to the servers it drives. Prints one JSON object (ServeLoadResult).
+ *
+ * With `ratePerSecond` the load is an open loop instead (as wrk2 drives it): requests are due
+ * at a fixed rate whatever the server does, each goes out on the first idle connection, and
+ * its latency runs from when it was due, so a request queued behind a stalled one counts the
+ * stall (closed-loop clients would wait politely and hide it: coordinated omission).
  */
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -26,6 +31,8 @@ export interface ServeLoadConfig {
   shape?: 'feast' | 'predict';
   /** Sent with every request (an Authorization header). */
   headers?: Record<string, string>;
+  /** An open loop at this many requests per second (`concurrency` is then the connection pool), instead of a closed loop. */
+  ratePerSecond?: number;
 }
 
 export interface ServeLoadResult {
@@ -154,23 +161,31 @@ async function main(): Promise<void> {
   const warmEnd = performance.now() + config.warmupMs;
   const end = warmEnd + config.durationMs;
   let measuredEnd = warmEnd;
-  const client = async (connection: Connection) => {
-    for (;;) {
-      const start = performance.now();
-      if (start >= end) return;
-      const { status, bytes } = await connection.send(payloads[next++ % payloads.length] as Buffer);
-      const done = performance.now();
-      if (status === 200) answered++;
-      // A request counts in the measured phase when it started there.
-      if (start >= warmEnd) {
-        measuredEnd = Math.max(measuredEnd, done);
-        latencies.push(done - start);
-        responseBytes += bytes;
-        if (status !== 200) errors++;
-      }
+  const record = (due: number, status: number, bytes: number) => {
+    const done = performance.now();
+    if (status === 200) answered++;
+    // A request counts in the measured phase when it was due there.
+    if (due >= warmEnd) {
+      measuredEnd = Math.max(measuredEnd, done);
+      latencies.push(done - due);
+      responseBytes += bytes;
+      if (status !== 200) errors++;
     }
   };
-  await Promise.all(connections.map(client));
+  const payload = () => payloads[next++ % payloads.length] as Buffer;
+  if (config.ratePerSecond === undefined) {
+    const client = async (connection: Connection) => {
+      for (;;) {
+        const start = performance.now();
+        if (start >= end) return;
+        const { status, bytes } = await connection.send(payload());
+        record(start, status, bytes);
+      }
+    };
+    await Promise.all(connections.map(client));
+  } else {
+    await openLoop(connections, config.ratePerSecond, end, payload, record);
+  }
   for (const connection of connections) connection.close();
   latencies.sort((a, b) => a - b);
   const result: ServeLoadResult = {
@@ -184,6 +199,53 @@ async function main(): Promise<void> {
     responseBytes: latencies.length === 0 ? 0 : responseBytes / latencies.length,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+/**
+ * Sends a request every 1/rate seconds from the start until `end`, each on an idle connection
+ * (queued, in order, while all are busy), and reports each with the time it was due.
+ */
+async function openLoop(
+  connections: Connection[],
+  rate: number,
+  end: number,
+  payload: () => Buffer,
+  record: (due: number, status: number, bytes: number) => void,
+): Promise<void> {
+  const interval = 1000 / rate;
+  const start = performance.now();
+  const idle = [...connections];
+  const queue: number[] = [];
+  let sent = 0;
+  let pending = 0;
+  let finished: () => void = () => undefined;
+  const allDone = new Promise<void>((resolve) => (finished = resolve));
+  const dispatch = () => {
+    while (idle.length > 0 && queue.length > 0) {
+      const connection = idle.pop() as Connection;
+      const due = queue.shift() as number;
+      pending++;
+      void connection.send(payload()).then(({ status, bytes }) => {
+        record(due, status, bytes);
+        pending--;
+        idle.push(connection);
+        dispatch();
+        if (pending === 0 && queue.length === 0 && performance.now() >= end) finished();
+      });
+    }
+  };
+  // A timer cannot fire every 0.1 ms: each tick releases every request that has come due since.
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      while (start + sent * interval <= Math.min(now, end)) queue.push(start + sent++ * interval);
+      dispatch();
+      if (now >= end) resolve();
+      else setTimeout(tick, Math.min(1, interval));
+    };
+    tick();
+  });
+  if (pending > 0 || queue.length > 0) await allDone;
 }
 
 // Only when run as the load process (the helpers above are imported by the benchmark too).

@@ -7,6 +7,11 @@
  * - raw: node:http + one LMDB getMany + one onnxruntime-node run, no token, no log (the limit);
  * - Aquifer, the prediction log written after the response (the default);
  * - Aquifer, each response after its log commit (`predictionLog: before-response`).
+ * Then latency at the same offered load: an open loop (serve-load.ts: requests due at a fixed
+ * rate, latency from when each was due) at BENCH_PREDICT_RATE requests/s, by default half the
+ * lower of the raw and default-mode throughputs just measured, so neither server is saturated
+ * and the p99 shows what the request path and the log's background work add, not queueing.
+ * `before-response` is left out there: its throughput is far below that rate.
  * Each server is its own process, and so is the load generator. Before any timing, the raw
  * server and Aquifer must answer the same labels and probabilities (within 1e-6) for the same
  * entities. After the load, every answered row must be in the prediction log (the log keeps
@@ -32,6 +37,8 @@ const SECONDS = Number(process.env['BENCH_PREDICT_SECONDS'] ?? 4);
 const RUNS = Math.max(1, Number(process.env['BENCH_PREDICT_RUNS'] ?? 3));
 /** Entities per request (BENCH_PREDICT_SHAPES, comma-separated: 1,100). */
 const SHAPES = (process.env['BENCH_PREDICT_SHAPES'] ?? '1,100').split(',').map(Number);
+/** The open loop's rate (requests/s); by default half the lower saturated throughput of raw and the default mode. */
+const RATE = process.env['BENCH_PREDICT_RATE'] === undefined ? undefined : Number(process.env['BENCH_PREDICT_RATE']);
 const here = import.meta.dirname;
 
 type Contender = 'raw' | 'after' | 'before';
@@ -100,46 +107,73 @@ try {
   log('The raw server and both Aquifer modes answered the same labels and probabilities for 500 entities.');
 
   const figures = new Map<string, ServeLoadResult[]>();
+  const load = async (contender: Contender, shape: number, ratePerSecond?: number): Promise<ServeLoadResult> => {
+    const config: ServeLoadConfig = {
+      url: routes[contender],
+      concurrency: CLIENTS,
+      warmupMs: 1000,
+      durationMs: SECONDS * 1000,
+      entitiesPerRequest: shape,
+      entityCount: ENTITIES,
+      features: [],
+      bodies: 1000,
+      shape: 'predict',
+      headers: headers[contender],
+      ...(ratePerSecond === undefined ? {} : { ratePerSecond }),
+    };
+    const result = await runJson<ServeLoadResult>(process.execPath, [
+      '--import',
+      'tsx',
+      path.join(here, '..', 'features', 'serve-load.ts'),
+      JSON.stringify(config),
+    ]);
+    if (result.errors > 0) throw new Error(`${contender} answered ${result.errors} errors`);
+    if (contender !== 'raw') loggedRows += result.answered * shape;
+    return result;
+  };
+  const rotate = <T>(list: T[], by: number): T[] => list.slice(by % list.length).concat(list.slice(0, by % list.length));
   for (let run = 0; run < RUNS; run++) {
     for (const shape of SHAPES) {
-      const order = (['raw', 'after', 'before'] as Contender[]).slice(run % 3).concat((['raw', 'after', 'before'] as Contender[]).slice(0, run % 3));
-      for (const contender of order) {
-        const config: ServeLoadConfig = {
-          url: routes[contender],
-          concurrency: CLIENTS,
-          warmupMs: 1000,
-          durationMs: SECONDS * 1000,
-          entitiesPerRequest: shape,
-          entityCount: ENTITIES,
-          features: [],
-          bodies: 1000,
-          shape: 'predict',
-          headers: headers[contender],
-        };
-        const result = await runJson<ServeLoadResult>(process.execPath, [
-          '--import',
-          'tsx',
-          path.join(here, '..', 'features', 'serve-load.ts'),
-          JSON.stringify(config),
-        ]);
-        if (result.errors > 0) throw new Error(`${contender} answered ${result.errors} errors`);
-        if (contender !== 'raw') loggedRows += result.answered * shape;
+      for (const contender of rotate<Contender>(['raw', 'after', 'before'], run)) {
         const key = `${contender}:${shape}`;
-        figures.set(key, [...(figures.get(key) ?? []), result]);
+        figures.set(key, [...(figures.get(key) ?? []), await load(contender, shape)]);
+      }
+    }
+  }
+  const throughput = (key: string) => median((figures.get(key) ?? []).map((r) => r.requests / (r.elapsedMs / 1000)));
+  const rates = new Map(
+    SHAPES.map((shape) => [shape, RATE ?? Math.max(1, Math.round(Math.min(throughput(`raw:${shape}`), throughput(`after:${shape}`)) / 2))]),
+  );
+  const open = new Map<string, ServeLoadResult[]>();
+  for (let run = 0; run < RUNS; run++) {
+    for (const shape of SHAPES) {
+      for (const contender of rotate<Contender>(['raw', 'after'], run)) {
+        const key = `${contender}:${shape}`;
+        open.set(key, [...(open.get(key) ?? []), await load(contender, shape, rates.get(shape))]);
       }
     }
   }
   log(`\n${CLIENTS} clients, ${SECONDS} s per run, median of ${RUNS} runs`);
   for (const shape of SHAPES) {
     const rawP99 = median((figures.get(`raw:${shape}`) ?? []).map((r) => r.p99Ms));
-    log(`\n${shape} ${shape === 1 ? 'entity' : 'entities'} per request`);
+    log(`\n${shape} ${shape === 1 ? 'entity' : 'entities'} per request, closed loop (throughput; p99 is mostly queueing at saturation)`);
     for (const contender of ['raw', 'after', 'before'] as Contender[]) {
       const runs = figures.get(`${contender}:${shape}`) ?? [];
-      const rps = median(runs.map((r) => r.requests / (r.elapsedMs / 1000)));
       const p50 = median(runs.map((r) => r.p50Ms));
       const p99 = median(runs.map((r) => r.p99Ms));
       log(
-        `  ${NAMES[contender].padEnd(44)} ${rps.toFixed(0).padStart(6)} req/s  p50 ${p50.toFixed(2)} ms  p99 ${p99.toFixed(2)} ms  (p99 ${(p99 / rawP99).toFixed(2)}× raw)`,
+        `  ${NAMES[contender].padEnd(44)} ${throughput(`${contender}:${shape}`).toFixed(0).padStart(6)} req/s  p50 ${p50.toFixed(2)} ms  p99 ${p99.toFixed(2)} ms  (p99 ${(p99 / rawP99).toFixed(2)}× raw)`,
+      );
+    }
+    const openRawP99 = median((open.get(`raw:${shape}`) ?? []).map((r) => r.p99Ms));
+    log(`  open loop at ${rates.get(shape)} req/s offered (latency from when each request was due):`);
+    for (const contender of ['raw', 'after'] as Contender[]) {
+      const runs = open.get(`${contender}:${shape}`) ?? [];
+      const p50 = median(runs.map((r) => r.p50Ms));
+      const p99 = median(runs.map((r) => r.p99Ms));
+      const served = median(runs.map((r) => r.requests / (r.elapsedMs / 1000)));
+      log(
+        `  ${NAMES[contender].padEnd(44)} ${served.toFixed(0).padStart(6)} req/s  p50 ${p50.toFixed(2)} ms  p99 ${p99.toFixed(2)} ms  (p99 ${(p99 / openRawP99).toFixed(2)}× raw)`,
       );
     }
   }
