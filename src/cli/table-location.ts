@@ -84,8 +84,12 @@ export async function tableGate(location: string, cwd = process.cwd()): Promise<
  * --project's or the working folder's), named by the command's job runs; undefined outside one.
  */
 export async function commandProjectRoot(cwd = process.cwd()): Promise<string | undefined> {
-  const project = commandProject ?? (await projectIfAny(argumentProjectDir, cwd).catch(() => undefined));
-  return project?.root;
+  return (await commandProjectIfAny(cwd))?.root;
+}
+
+/** The project the running command works in, as `commandProjectRoot` finds it; undefined outside one. */
+export async function commandProjectIfAny(cwd = process.cwd()): Promise<Project | undefined> {
+  return commandProject ?? (await projectIfAny(argumentProjectDir, cwd).catch(() => undefined));
 }
 
 /** Run a table command as one job run `table.<op>.<table>` of the Delta operation it commits, in the command's project. */

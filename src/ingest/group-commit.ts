@@ -15,6 +15,8 @@ export interface Submission {
   /** The request id its records' sources carry; clients may reuse one, so it need not be unique. */
   id: string;
   records: readonly RawRecord[];
+  /** The records' bytes as received (a request body's length), for metrics. */
+  bytes?: number;
   idempotencyKey?: string;
   /** The request's digest (requestDigest); without one, a keyed submission matches any earlier use of its key. */
   digest?: string;
@@ -52,6 +54,8 @@ export interface GroupCommitterOptions {
 export interface CommitOutcome {
   accepted: number;
   quarantined: number;
+  /** The committed submissions' bytes (`Submission.bytes`); 0 for a failed commit. */
+  bytes: number;
   /** From the start of the commit (idempotency keys settled, records checked and written) to its end. */
   seconds: number;
   /** Set when the commit failed and its submissions were refused. */
@@ -140,7 +144,7 @@ export class GroupCommitter {
         // the next attempt reads it and answers a duplicate (same body) or a reuse (another one).
         if (attempt < MAX_KEY_RACES && (error instanceof KeyTakenMeanwhile || lostKeyRace(error, batch))) continue;
         for (const pending of batch) pending.reject(error);
-        this.options.onCommit?.({ accepted: 0, quarantined: 0, seconds: (performance.now() - started) / 1000, failed: true });
+        this.options.onCommit?.({ accepted: 0, quarantined: 0, bytes: 0, seconds: (performance.now() - started) / 1000, failed: true });
         return;
       }
     }
@@ -205,7 +209,9 @@ export class GroupCommitter {
     const seconds = (performance.now() - started) / 1000;
     let accepted = 0;
     let quarantined = 0;
+    let bytes = 0;
     for (const pending of batch) {
+      bytes += pending.submission.bytes ?? 0;
       const counts = result.groups?.get(pending.submission.id) ?? { accepted: 0, quarantined: 0 };
       accepted += counts.accepted;
       quarantined += counts.quarantined;
@@ -214,7 +220,7 @@ export class GroupCommitter {
       pending.resolve({ ...counts, version: result.version, duplicate, ...(result.warnings === undefined ? {} : { warnings: result.warnings }) });
     }
     // Before any submitter's continuation runs: a response already sent is already counted.
-    this.options.onCommit?.({ accepted, quarantined, seconds });
+    this.options.onCommit?.({ accepted, quarantined, bytes, seconds });
   }
 }
 

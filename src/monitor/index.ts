@@ -31,7 +31,9 @@ export {
   DriftNoColumnsError,
   type DriftSide,
 } from './errors.js';
-export { ServerMetrics, METRICS_PREFIX } from './metrics/server-metrics.js';
+export { ServerMetrics } from './metrics/server-metrics.js';
+export { METRICS_PREFIX } from './metrics/prefix.js';
+export { IngestJobMetrics } from './metrics/ingest-job-metrics.js';
 export { MAX_SCRAPED_TABLES } from './metrics/table-gauges.js';
 export type { HttpMetrics } from './metrics/http-metrics.js';
 export type { IngestMetrics, IngestCommitOutcome } from './metrics/ingest-metrics.js';

@@ -7,3 +7,4 @@ export { TokenStore, tokenFile, type TokenInfo, type TokenRecord, type CreateTok
 export { ROLES, isRole, type Role } from './auth/roles.js';
 export { parseExpiry } from './auth/expiry.js';
 export type { AnonymousAccess } from './auth/authenticator.js';
+export { startMetricsEndpoint, type MetricsEndpointOptions, type MetricsSource, type RunningEndpoint } from './metrics-endpoint.js';

@@ -83,7 +83,7 @@ export function registerIngestRoute(app: Hono, options: IngestRouteOptions): voi
     // The key is kept with a digest of what it was used for: media type and body bytes.
     const keyed = idempotencyKey === undefined ? {} : { idempotencyKey, digest: requestDigest([type, body]) };
     const signal = context?.signal;
-    const result = await (await committer(table)).submit({ id: requestId, records, ...keyed, ...(signal === undefined ? {} : { signal }) });
+    const result = await (await committer(table)).submit({ id: requestId, records, bytes: body.length, ...keyed, ...(signal === undefined ? {} : { signal }) });
     return c.json({
       table,
       requestId,

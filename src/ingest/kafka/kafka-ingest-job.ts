@@ -4,7 +4,7 @@ import { log } from '../../log.js';
 import type { BatchResult, IngestTarget } from '../ingest-target.js';
 import type { DatasetRef } from '../../observe/index.js';
 import { observedRun, tableNameOf } from '../job-runs.js';
-import { JobMetrics, type BatchReport } from '../job-metrics.js';
+import { JobMetrics, type BatchReport, type SourceLag } from '../job-metrics.js';
 import type { RawRecord } from '../source-position.js';
 import { recordFromBytes } from '../sources/utf8-record.js';
 
@@ -26,6 +26,8 @@ export interface KafkaIngestOptions {
   sessionTimeoutMs?: number;
   /** Told after every committed micro-batch. */
   onBatch?: (batch: BatchReport) => void;
+  /** Told of a partition's lag whenever a fetch or a commit moves it. */
+  onLag?: (lag: SourceLag) => void;
 }
 
 /** Positions of a Kafka partition in a table: txn appId `aquifer.kafka:<topic>:<partition>`, version = last offset written. */
@@ -35,6 +37,7 @@ export function kafkaAppId(topic: string, partition: number): string {
 
 interface Buffered {
   records: RawRecord[];
+  bytes: number;
   /** Next offset to commit to the group per topic/partition, as a hint. */
   next: Map<string, { topic: string; partition: number; offset: string }>;
   since: number;
@@ -50,7 +53,10 @@ interface Buffered {
 export class KafkaIngestJob {
   readonly metrics: JobMetrics;
   private readonly consumer: Consumer;
-  private buffer: Buffered = { records: [], next: new Map(), since: 0 };
+  private buffer: Buffered = { records: [], bytes: 0, next: new Map(), since: 0 };
+  /** Per topic/partition: the newest high watermark fetched, and the next offset the table needs (for the lag). */
+  private readonly highWatermarks = new Map<string, { topic: string; partition: number; offset: bigint }>();
+  private readonly committedNext = new Map<string, bigint>();
   private flushing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private failure: unknown;
@@ -120,6 +126,10 @@ export class KafkaIngestJob {
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
+    this.highWatermarks.set(`${batch.topic}\u0000${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: BigInt(batch.highWatermark) });
+    if (!this.committedNext.has(`${batch.topic}\u0000${batch.partition}`) && !batch.isEmpty())
+      this.committedNext.set(`${batch.topic}\u0000${batch.partition}`, BigInt(batch.firstOffset() ?? batch.highWatermark));
+    this.reportLag();
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) break;
       this.add(batch.topic, batch.partition, message);
@@ -137,6 +147,7 @@ export class KafkaIngestJob {
 
   private add(topic: string, partition: number, message: KafkaMessage): void {
     if (this.buffer.records.length === 0) this.buffer.since = Date.now();
+    this.buffer.bytes += message.value?.length ?? 0;
     const record = {
       source: { kind: 'kafka' as const, topic, partition, offset: message.offset },
       position: { appId: kafkaAppId(topic, partition), version: Number(message.offset) },
@@ -180,14 +191,28 @@ export class KafkaIngestJob {
   private async commitBuffer(): Promise<void> {
     // After a failed commit the job stops; the table's positions tell the next run where to resume.
     if (this.buffer.records.length === 0 || this.failure !== undefined) return;
-    const { records, next } = this.buffer;
-    this.buffer = { records: [], next: new Map(), since: 0 };
+    const { records, bytes, next } = this.buffer;
+    this.buffer = { records: [], bytes: 0, next: new Map(), since: 0 };
     try {
-      this.metrics.recordBatch(records.length, await this.writeAsRun(records));
+      const started = performance.now();
+      const result = await this.writeAsRun(records);
+      this.metrics.recordBatch(records.length, bytes, (performance.now() - started) / 1000, result);
+      for (const [key, { offset }] of next) this.committedNext.set(key, BigInt(offset));
+      this.reportLag();
       await this.commitGroupOffsets([...next.values()]);
     } catch (error) {
       this.fail(error);
       throw error;
+    }
+  }
+
+  /** Each known partition's messages not yet in the table: its high watermark less the next offset the table needs. */
+  private reportLag(): void {
+    if (this.options.onLag === undefined) return;
+    for (const [key, { topic, partition, offset }] of this.highWatermarks) {
+      const next = this.committedNext.get(key);
+      if (next === undefined) continue;
+      this.options.onLag({ source: 'kafka', topic, partition, messages: Number(offset > next ? offset - next : 0n) });
     }
   }
 

@@ -4,7 +4,7 @@ import { log } from '../../log.js';
 import type { IngestTarget } from '../ingest-target.js';
 import type { DatasetRef } from '../../observe/index.js';
 import { observedRun, tableNameOf } from '../job-runs.js';
-import { JobMetrics, type BatchReport } from '../job-metrics.js';
+import { JobMetrics, type BatchReport, type SourceLag } from '../job-metrics.js';
 import type { RawRecord } from '../source-position.js';
 import { recordFromBytes } from '../sources/utf8-record.js';
 
@@ -19,6 +19,8 @@ export interface KinesisIngestOptions {
   /** Wait between polls of a shard that returned nothing. */
   idleMs?: number;
   onBatch?: (batch: BatchReport) => void;
+  /** Told of a shard's `MillisBehindLatest` after each read of it. */
+  onLag?: (lag: SourceLag) => void;
 }
 
 /**
@@ -50,6 +52,8 @@ export class KinesisIngestJob {
   private running = false;
   private loop: Promise<void> | undefined;
   private failure: unknown;
+  /** The data bytes of the records read since the last commit. */
+  private bufferedBytes = 0;
 
   constructor(
     private readonly target: IngestTarget,
@@ -150,10 +154,13 @@ export class KinesisIngestJob {
       const result = await this.client.send(new GetRecordsCommand({ ShardIterator: reader.iterator, Limit: 10_000 }));
       reader.iterator = result.NextShardIterator;
       if (reader.iterator === undefined) reader.closed = true;
+      if (result.MillisBehindLatest !== undefined)
+        this.options.onLag?.({ source: 'kinesis', stream: this.options.stream, shard: reader.shardId, millisBehindLatest: result.MillisBehindLatest });
       const domain = kinesisDomain(this.options.stream);
       return (result.Records ?? []).map((record) => {
         const sequence = record.SequenceNumber ?? '0';
         reader.lastSequence = sequence;
+        this.bufferedBytes += record.Data?.length ?? 0;
         // Data that is not UTF-8 is quarantined with its bytes (INVALID_UTF8), never decoded with replacement characters.
         return recordFromBytes(record.Data ?? new Uint8Array(), {
           source: { kind: 'kinesis', stream: this.options.stream, shard: reader.shardId, sequenceNumber: sequence },
@@ -183,12 +190,15 @@ export class KinesisIngestJob {
       processing: 'STREAMING' as const,
       ...(this.target.project === undefined ? {} : { project: this.target.project }),
     });
+    const started = performance.now();
     const result = await observedRun(job, async (run) => {
       const written = await this.target.writeJson(records, []);
       if (run !== undefined && !written.skipped) run.input(this.streamInput(records));
       return written;
     });
-    this.metrics.recordBatch(records.length, result);
+    const bytes = this.bufferedBytes;
+    this.bufferedBytes = 0;
+    this.metrics.recordBatch(records.length, bytes, (performance.now() - started) / 1000, result);
   }
 
   private streamInput(records: readonly RawRecord[]): DatasetRef {

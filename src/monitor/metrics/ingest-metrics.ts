@@ -1,4 +1,5 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { SourceLag } from '../../ingest/index.js';
 
 /** Commit latency buckets, in seconds: a small group commit takes milliseconds, a large body or a slow store seconds. */
 const COMMIT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -7,18 +8,25 @@ const COMMIT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 export interface IngestCommitOutcome {
   accepted: number;
   quarantined: number;
+  /** The committed records' bytes as received. */
+  bytes: number;
   seconds: number;
   /** Set when the commit failed: its records count as neither accepted nor quarantined. */
   failed?: boolean;
 }
 
 /**
- * Ingestion through the server: `aquifer_ingest_records_total{table,outcome}` (accepted or
- * quarantined), `aquifer_ingest_commits_total{table,result}` and
- * `aquifer_ingest_commit_duration_seconds{table}`.
+ * Ingestion, through the server or a streaming job: `aquifer_ingest_records_total{table,outcome}`
+ * (accepted or quarantined), `aquifer_ingest_bytes_total{table}`,
+ * `aquifer_ingest_commits_total{table,result}`, `aquifer_ingest_commit_duration_seconds{table}`;
+ * for streaming jobs `aquifer_kafka_consumer_lag{table,topic,partition}` (messages) and
+ * `aquifer_kinesis_millis_behind_latest{table,stream,shard}`.
  */
 export class IngestMetrics {
   private readonly records: Counter<'table' | 'outcome'>;
+  private readonly bytes: Counter<'table'>;
+  private readonly kafkaLag: Gauge<'table' | 'topic' | 'partition'>;
+  private readonly kinesisLag: Gauge<'table' | 'stream' | 'shard'>;
   private readonly commits: Counter<'table' | 'result'>;
   private readonly duration: Histogram<'table'>;
 
@@ -27,6 +35,24 @@ export class IngestMetrics {
       name: 'aquifer_ingest_records_total',
       help: 'Records ingested through the server and committed, by table and outcome (accepted into the table, or quarantined).',
       labelNames: ['table', 'outcome'],
+      registers: [registry],
+    });
+    this.bytes = new Counter({
+      name: 'aquifer_ingest_bytes_total',
+      help: 'Bytes of the records committed (request bodies, message values, Kinesis data as received), by table.',
+      labelNames: ['table'],
+      registers: [registry],
+    });
+    this.kafkaLag = new Gauge({
+      name: 'aquifer_kafka_consumer_lag',
+      help: 'Messages of a Kafka partition not yet in the table: its high watermark less the next offset the table needs.',
+      labelNames: ['table', 'topic', 'partition'],
+      registers: [registry],
+    });
+    this.kinesisLag = new Gauge({
+      name: 'aquifer_kinesis_millis_behind_latest',
+      help: 'How far the newest read of a Kinesis shard is behind its tip (MillisBehindLatest), in milliseconds.',
+      labelNames: ['table', 'stream', 'shard'],
       registers: [registry],
     });
     this.commits = new Counter({
@@ -49,7 +75,14 @@ export class IngestMetrics {
     this.commits.inc({ table, result: outcome.failed === true ? 'failed' : 'ok' });
     this.duration.observe({ table }, outcome.seconds);
     if (outcome.failed === true) return;
+    if (outcome.bytes > 0) this.bytes.inc({ table }, outcome.bytes);
     if (outcome.accepted > 0) this.records.inc({ table, outcome: 'accepted' }, outcome.accepted);
     if (outcome.quarantined > 0) this.records.inc({ table, outcome: 'quarantined' }, outcome.quarantined);
+  }
+
+  /** A streaming job's lag for one partition or shard. */
+  lag(table: string, lag: SourceLag): void {
+    if (lag.source === 'kafka') this.kafkaLag.set({ table, topic: lag.topic, partition: String(lag.partition) }, lag.messages);
+    else this.kinesisLag.set({ table, stream: lag.stream, shard: lag.shard }, lag.millisBehindLatest);
   }
 }

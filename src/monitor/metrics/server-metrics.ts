@@ -4,10 +4,8 @@ import type { Project } from '../../project/index.js';
 import { HttpMetrics } from './http-metrics.js';
 import { IngestMetrics } from './ingest-metrics.js';
 import { PredictionMetrics } from './prediction-metrics.js';
+import { METRICS_PREFIX } from './prefix.js';
 import { TableGauges } from './table-gauges.js';
-
-/** Every metric name starts with it. */
-export const METRICS_PREFIX = 'aquifer_';
 
 /**
  * The metrics of one server, on a registry of its own (not prom-client's global one, so two

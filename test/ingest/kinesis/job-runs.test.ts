@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { IngestTarget, KinesisIngestJob } from '../../../src/ingest/index.js';
+import { IngestTarget, KinesisIngestJob, type BatchReport, type SourceLag } from '../../../src/ingest/index.js';
 import { onJobRun, type JobRunEvent, type StreamRange } from '../../../src/observe/index.js';
 import { KINESIS_CREDENTIALS, useKinesalite, type KinesisFixture } from '../../support/kinesis-stream.js';
 import { kinesaliteAvailable } from '../../support/services.js';
@@ -27,6 +27,7 @@ describe.skipIf(!kinesaliteAvailable())('Kinesis ingestion as job runs', () => {
       }),
     );
     expect(put.FailedRecordCount ?? 0).toBe(0);
+    const sentBytes = [0, 1, 2, 3, 4, 5].reduce((sum, i) => sum + Buffer.byteLength(JSON.stringify({ id: i })), 0);
     // What the batch must name: per shard, the first and last sequence number written to it.
     const byShard = new Map<string, bigint[]>();
     for (const record of put.Records ?? []) byShard.set(record.ShardId!, [...(byShard.get(record.ShardId!) ?? []), BigInt(record.SequenceNumber!)]);
@@ -42,6 +43,8 @@ describe.skipIf(!kinesaliteAvailable())('Kinesis ingestion as job runs', () => {
     const stop = onJobRun((event) => events.push(event));
     const target = await IngestTarget.open(table, { engine, createIfMissing: {}, project: dir });
     let committed = 0;
+    const batches: BatchReport[] = [];
+    const lags: SourceLag[] = [];
     const job = new KinesisIngestJob(target, {
       stream: 'orders',
       endpoint: service.endpoint,
@@ -51,7 +54,9 @@ describe.skipIf(!kinesaliteAvailable())('Kinesis ingestion as job runs', () => {
       idleMs: 50,
       onBatch: (batch) => {
         committed += batch.records;
+        batches.push(batch);
       },
+      onLag: (lag) => lags.push(lag),
     });
     try {
       await job.start();
@@ -67,5 +72,9 @@ describe.skipIf(!kinesaliteAvailable())('Kinesis ingestion as job runs', () => {
     expect(complete.job).toEqual({ name: 'ingest.kinesis.orders.events', type: 'INGEST', processing: 'STREAMING', project: dir });
     expect(complete.inputs).toEqual([{ namespace: 'kinesis://us-east-1', name: 'orders', kind: 'kinesis', ranges, statistics: { rowCount: 6 } }]);
     expect(complete.outputs.map((o) => [o.name, o.versions, o.statistics?.rowCount])).toEqual([[table, [0, 1], 6]]);
+    // The metrics' hooks: the batch's data bytes, and each shard's distance from its tip after a read.
+    expect(batches.map((b) => b.bytes)).toEqual([sentBytes]);
+    expect(new Set(lags.map((l) => (l.source === 'kinesis' ? l.shard : '')))).toEqual(new Set(byShard.keys()));
+    expect(lags.every((l) => l.source === 'kinesis' && l.stream === 'orders' && l.millisBehindLatest >= 0)).toBe(true);
   });
 });
