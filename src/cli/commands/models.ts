@@ -407,11 +407,17 @@ Example:
 function registerRetrain(models: Command): void {
   models
     .command('retrain')
-    .description("Train a new version on a fresh training set, score it and the alias's version on a holdout, and move the alias only when the new one is better.")
+    .description(
+      "Train a new version on a fresh training set, score it and the alias's version on a holdout, and move the alias only when the new one is better.",
+    )
     .argument('<model>', 'registered model')
     .argument('[command...]', "the training command (after --); by default the one the alias's version was trained with")
     .requiredOption('--holdout <table>', 'the rows to score both versions on: a table or saved training set of the project, with the label column')
-    .requiredOption('--metric <metric>', `the holdout metric: ${Object.keys(HOLDOUT_METRICS).join(', ')}`, choice(Object.keys(HOLDOUT_METRICS) as HoldoutMetric[]))
+    .requiredOption(
+      '--metric <metric>',
+      `the holdout metric: ${Object.keys(HOLDOUT_METRICS).join(', ')}`,
+      choice(Object.keys(HOLDOUT_METRICS) as HoldoutMetric[]),
+    )
     .option('--alias <alias>', 'the alias the new version challenges', 'champion')
     .option('--trigger <name>', 'what started the retraining, kept as a tag (a monitor name)', 'manual')
     .option('--training-set <name>', "the saved training set to refresh (default: the one the alias's version learned from)")
@@ -508,7 +514,12 @@ function describeRetraining(r: RetrainResult): string {
     `Holdout ${r.holdout.table}@v${r.holdout.version}, ${r.holdout.rows} rows, ${r.metric.name} (${r.metric.direction} is better): ` +
       `${r.version === null ? 'no new version' : `version ${r.version} ${score(r.metric.candidate)}`}, version ${r.previousVersion} (@${r.alias}) ${score(r.metric.previous)}.`,
   );
-  const head = r.outcome === 'promoted' ? `Promoted: ${r.model}@${r.alias} → version ${r.aliasVersion}.` : r.outcome === 'rejected' ? `Not promoted: ${r.model}@${r.alias} stays at version ${r.aliasVersion}.` : `Failed: ${r.model}@${r.alias} stays at version ${r.aliasVersion}.`;
+  const head =
+    r.outcome === 'promoted'
+      ? `Promoted: ${r.model}@${r.alias} → version ${r.aliasVersion}.`
+      : r.outcome === 'rejected'
+        ? `Not promoted: ${r.model}@${r.alias} stays at version ${r.aliasVersion}.`
+        : `Failed: ${r.model}@${r.alias} stays at version ${r.aliasVersion}.`;
   lines.push(`${head} ${r.reason}`);
   return lines.join('\n');
 }

@@ -96,7 +96,12 @@ function invalid(detail: string, value: unknown): AquiferError {
  * when higher is better, previous − candidate when lower is), and whether that is enough to
  * move the alias: strictly better, and by at least `minImprovement`. A tie keeps the alias.
  */
-export function compareScores(previous: number, candidate: number, direction: MetricDirection, minImprovement: number): { improvement: number; better: boolean } {
+export function compareScores(
+  previous: number,
+  candidate: number,
+  direction: MetricDirection,
+  minImprovement: number,
+): { improvement: number; better: boolean } {
   const improvement = direction === 'higher' ? candidate - previous : previous - candidate;
   return { improvement, better: improvement > 0 && improvement >= minImprovement };
 }

@@ -103,7 +103,11 @@ export async function retrain(project: Project, engine: Engine, store: ModelStor
   };
   return withJobRun(job, async (run) => {
     const result = await retrainRun(project, engine, store, { ...options, alias, trigger }, run);
-    run.addParameters({ outcome: result.outcome, previous_version: String(result.previousVersion), ...(result.version === null ? {} : { version: String(result.version) }) });
+    run.addParameters({
+      outcome: result.outcome,
+      previous_version: String(result.previousVersion),
+      ...(result.version === null ? {} : { version: String(result.version) }),
+    });
     return result;
   });
 }
@@ -169,7 +173,12 @@ async function retrainRun(
     alias,
     trigger,
     previousVersion: current.version,
-    trainingSet: { name: trained.manifest.trainingSet, version: trained.manifest.tableVersion, rows: trained.manifest.rows, refreshedFrom: fresh === undefined ? null : source },
+    trainingSet: {
+      name: trained.manifest.trainingSet,
+      version: trained.manifest.tableVersion,
+      rows: trained.manifest.rows,
+      refreshedFrom: fresh === undefined ? null : source,
+    },
     runId,
     exitCode: trained.exitCode,
     holdout: { table: holdout.table, version: holdout.version, rows: holdout.rows.length },
@@ -185,7 +194,14 @@ async function retrainRun(
   if (trained.version === undefined) {
     const reason = failureReason(trained);
     await store.logBatch(runId, { tags: [...runTags, { key: RETRAIN_TAGS.outcome, value: 'failed' }, { key: RETRAIN_TAGS.reason, value: reason }] });
-    return { ...base, outcome: 'failed', reason, aliasVersion: current.version, version: null, metric: { ...metric, previous, candidate: null, improvement: null } };
+    return {
+      ...base,
+      outcome: 'failed',
+      reason,
+      aliasVersion: current.version,
+      version: null,
+      metric: { ...metric, previous, candidate: null, improvement: null },
+    };
   }
   const version = trained.version.version;
   job.output(modelDataset(project.config.name, model, version));

@@ -46,8 +46,8 @@ describe('holdout metrics', () => {
 
   it.skipIf(!modelsPythonAvailable())('agrees with scikit-learn on generated labels and values', () => {
     const n = 500;
-    const labels = Array.from({ length: n }, (_, i) => (i * 7919) % 3 === 0 ? 1 : 0);
-    const guesses = Array.from({ length: n }, (_, i) => (i * 104729) % 5 < 2 ? 1 : 0);
+    const labels = Array.from({ length: n }, (_, i) => ((i * 7919) % 3 === 0 ? 1 : 0));
+    const guesses = Array.from({ length: n }, (_, i) => ((i * 104729) % 5 < 2 ? 1 : 0));
     const truth = Array.from({ length: n }, (_, i) => Math.sin(i) * 10);
     const fitted = Array.from({ length: n }, (_, i) => Math.sin(i) * 10 + Math.cos(i * 3) * 2);
     const script = `

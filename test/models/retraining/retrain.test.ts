@@ -3,22 +3,12 @@ import { Engine } from '../../../src/engine/index.js';
 import { openModelStore, retrain, train, type ModelStore, type RetrainOptions } from '../../../src/models/index.js';
 import { onJobRun, type JobRunEvent } from '../../../src/observe/index.js';
 import type { Project } from '../../../src/project/index.js';
-import { DeltaTable } from '../../../src/table/index.js';
-import { createModelProject, MODELS_PYTHON, modelsPythonAvailable, TRAIN_ONNX_SCRIPT } from '../../support/model-project.js';
+import { createModelProject, landChangedRelation, MODELS_PYTHON, modelsPythonAvailable, TRAIN_ONNX_SCRIPT } from '../../support/model-project.js';
 
 const present = modelsPythonAvailable();
 let engine: Engine;
 let project: Project;
 let store: ModelStore;
-
-/**
- * The same four features as createModelProject's user_stats, after the relation to the label
- * turned around: f0 and f1 are mirrored (10 − f0, 89/7 − f1), so the label (f0 + f1 > 10 on
- * the old values) is now high when the new f0 + f1 is low.
- */
-const shiftedFeatures = (i: string) =>
-  `10 - ((${i} * 37) % 101) / 10.0 AS f0, 89 / 7.0 - ((${i} * 53) % 89) / 7.0 AS f1, ((${i} * 11) % 17)::DOUBLE AS f2, (${i} % 5) / 2.0 AS f3`;
-const oldLabel = (i: string) => `(((${i} * 37) % 101) / 10.0 + ((${i} * 53) % 89) / 7.0 > 10)::INTEGER`;
 
 beforeAll(async () => {
   engine = await Engine.create({ threads: 2 });
@@ -26,16 +16,14 @@ beforeAll(async () => {
   store = await openModelStore(project);
   if (!present) return;
   // The champion learned the old relation.
-  const champion = await train(project, engine, store, { model: 'churn', trainingSet: 'churn_train', label: 'label', command: [MODELS_PYTHON as string, TRAIN_ONNX_SCRIPT] });
-  await store.setAlias('churn', 'champion', champion.version?.version as number);
-  // New data lands: corrected feature values for every user, before the training set's event time.
-  const stats = await DeltaTable.open(project.tablePath('user_stats'), { engine, stores: project.stores });
-  await stats.append({ sql: `SELECT 'u' || i AS user_id, TIMESTAMPTZ '2024-05-15 00:00:00+00' AS ts, ${shiftedFeatures('i')} FROM range(200) t(i)` });
-  // A holdout from the new data: users the training set never saw.
-  await DeltaTable.create(project.tablePath('churn_holdout'), {
-    engine,
-    data: { sql: `SELECT 'u' || i AS user_id, ${shiftedFeatures('i')}, ${oldLabel('i')} AS label FROM range(200, 400) t(i)` },
+  const champion = await train(project, engine, store, {
+    model: 'churn',
+    trainingSet: 'churn_train',
+    label: 'label',
+    command: [MODELS_PYTHON as string, TRAIN_ONNX_SCRIPT],
   });
+  await store.setAlias('churn', 'champion', champion.version?.version as number);
+  await landChangedRelation(project, engine);
 }, 180_000);
 afterAll(async () => {
   await store?.close();
