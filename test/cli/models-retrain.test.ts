@@ -108,4 +108,13 @@ describe.skipIf(!present)('aquifer models retrain', () => {
     const unknown = await runCli(['models', 'retrain', 'churn', '--holdout', 'churn_holdout', '--metric', 'auc', ...at()]);
     expect(unknown.code).toBe(2);
   }, 240_000);
+
+  it('reruns a version the way retraining does: `models reproduce --rerun` passes the recorded label and params', async () => {
+    const out = await runCli(['models', 'reproduce', 'churn', '1', '--rerun', ...at(), '--format', 'json']);
+    expect(out.code, out.stderr).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({
+      identical: true,
+      rerun: { exitCode: 0, trainingSet: { name: 'churn_train', version: 0 }, version: { version: 4 } },
+    });
+  }, 240_000);
 });

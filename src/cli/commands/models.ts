@@ -3,8 +3,10 @@ import type { Command } from 'commander';
 import { sharedEngine } from '../../engine/index.js';
 import { AquiferError } from '../../errors.js';
 import {
+  ArtifactStore,
   HOLDOUT_METRICS,
   openModelStore,
+  recordedTraining,
   reproduce,
   retrain,
   resolveModelVersion,
@@ -299,15 +301,16 @@ export function registerModels(program: Command): void {
     });
 }
 
+/** The recorded command rerun on the recorded training set, with the run's params, label and experiment (as retraining reruns it). */
 async function rerunVersion(project: Project, store: ModelStore, version: ModelVersion): Promise<TrainResult> {
-  const run = await store.getRun(version.runId as string);
-  const command = JSON.parse(tagOf(run, TRAINING_TAGS.command) ?? '[]') as string[];
-  const trainingSet = version.tags.find((t) => t.key === TRAINING_TAGS.trainingSet)?.value as string;
+  const recorded = await recordedTraining(store, ArtifactStore.forProject(project), version);
   return train(project, await sharedEngine(), store, {
     model: version.name,
-    trainingSet,
-    command,
-    params: Object.fromEntries(run.params.map((p) => [p.key, p.value])),
+    trainingSet: recorded.trainingSet as string,
+    command: recorded.command ?? [],
+    params: recorded.params,
+    ...(recorded.label === undefined ? {} : { label: recorded.label }),
+    ...(recorded.experiment === undefined ? {} : { experiment: recorded.experiment }),
     onOutput: (chunk) => process.stderr.write(chunk),
   });
 }

@@ -3,13 +3,12 @@ import type { Engine } from '../../engine/index.js';
 import { tableDataset, withJobRun, type JobRun } from '../../observe/index.js';
 import type { Project } from '../../project/index.js';
 import { ArtifactStore } from '../artifacts/artifact-store.js';
-import { artifactPath } from '../artifacts/artifact-uri.js';
 import { ModelLoader } from '../serving/model-loader.js';
 import type { ModelStore } from '../store/model-store.js';
-import type { ModelVersion, Run, Tag } from '../store/types.js';
+import type { ModelVersion, Tag } from '../store/types.js';
 import { modelDataset, trainingSetDataset } from '../training/job-datasets.js';
 import { train, type TrainOptions, type TrainResult } from '../training/train.js';
-import { TRAINING_TAGS } from '../training/training-tags.js';
+import { recordedTraining } from '../training/recorded-training.js';
 import { freshTrainingSetName, saveFreshTrainingSet } from './fresh-training-set.js';
 import { readHoldout, scoreVersion, type HoldoutSource } from './holdout.js';
 import { compareScores, defaultDirection, isHoldoutMetric, type HoldoutMetric, type MetricDirection } from './holdout-metrics.js';
@@ -130,10 +129,12 @@ async function retrainRun(
   const artifacts = ArtifactStore.forProject(project);
   const current = await store.getModelVersionByAlias(model, alias);
   job.input(modelDataset(project.config.name, model, current.version));
-  const currentRun = current.runId === null ? undefined : await store.getRun(current.runId);
-  const command = options.command ?? recordedCommand(current, currentRun);
-  const params = options.params ?? (options.command === undefined ? Object.fromEntries((currentRun?.params ?? []).map((p) => [p.key, p.value])) : {});
-  const label = options.label ?? (currentRun === undefined ? undefined : await recordedLabel(artifacts, currentRun));
+  const recorded = await recordedTraining(store, artifacts, current);
+  const command =
+    options.command ?? recorded.command ?? missing(current, 'training command to rerun', 'Give the training command (after -- on the command line).');
+  // The recorded params belong to the recorded command.
+  const params = options.params ?? (options.command === undefined ? recorded.params : {});
+  const label = options.label ?? recorded.label;
   const holdoutLabel = options.holdout.label ?? label;
   if (holdoutLabel === undefined)
     throw new AquiferError('MODEL_RETRAIN_INVALID', `Name the holdout's label column: version ${current.version} of ${model} recorded none`, {
@@ -148,7 +149,7 @@ async function retrainRun(
   const metricOptions = options.positiveLabel === undefined ? {} : { positiveLabel: options.positiveLabel };
   const previous = await scoreVersion(project, engine, loader, model, current.version, holdout, options.metric, metricOptions);
 
-  const source = options.trainingSet ?? trainingSetOf(current);
+  const source = options.trainingSet ?? recorded.trainingSet ?? missing(current, 'training set to refresh', 'Name a saved training set (--training-set).');
   const fresh =
     options.refresh === false
       ? undefined
@@ -159,7 +160,7 @@ async function retrainRun(
     command,
     params,
     ...(label === undefined ? {} : { label }),
-    ...(currentRun === undefined ? {} : { experiment: (await store.getExperiment(currentRun.info.experimentId)).name }),
+    ...(recorded.experiment === undefined ? {} : { experiment: recorded.experiment }),
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     ...(options.env === undefined ? {} : { env: options.env }),
     ...(options.tracking === undefined ? {} : { tracking: options.tracking }),
@@ -248,38 +249,11 @@ async function retrainRun(
   return { ...base, outcome, reason, aliasVersion, version, metric: scored };
 }
 
-function recordedCommand(version: ModelVersion, run: Run | undefined): string[] {
-  const text = run?.tags.find((t) => t.key === TRAINING_TAGS.command)?.value;
-  if (text === undefined)
-    throw new AquiferError('MODEL_RETRAIN_INVALID', `Version ${version.version} of ${version.name} records no training command to rerun`, {
-      value: { model: version.name, version: version.version },
-      hint: 'Give the training command (after -- on the command line).',
-    });
-  return JSON.parse(text) as string[];
-}
-
-function trainingSetOf(version: ModelVersion): string {
-  const name = version.tags.find((t) => t.key === TRAINING_TAGS.trainingSet)?.value;
-  if (name === undefined)
-    throw new AquiferError('MODEL_RETRAIN_INVALID', `Version ${version.version} of ${version.name} records no training set to refresh`, {
-      value: { model: version.name, version: version.version },
-      hint: 'Name a saved training set (--training-set).',
-    });
-  return name;
-}
-
-/** The label the run's command was told about, from the manifest train() kept as the run's artifact. */
-async function recordedLabel(artifacts: ArtifactStore, run: Run): Promise<string | undefined> {
-  try {
-    const manifest = JSON.parse(new TextDecoder().decode(await artifacts.get(`${artifactPath(run.info.artifactUri)}/training-set/manifest.json`))) as {
-      label?: unknown;
-    };
-    return typeof manifest.label === 'string' ? manifest.label : undefined;
-  } catch (error) {
-    // A version registered through MLflow alone has no manifest: the label must then be named.
-    if (error instanceof AquiferError && error.code === 'MODEL_ARTIFACT_NOT_FOUND') return undefined;
-    throw error;
-  }
+function missing(version: ModelVersion, what: string, hint: string): never {
+  throw new AquiferError('MODEL_RETRAIN_INVALID', `Version ${version.version} of ${version.name} records no ${what}`, {
+    value: { model: version.name, version: version.version },
+    hint,
+  });
 }
 
 function failureReason(trained: TrainResult): string {
