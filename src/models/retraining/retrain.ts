@@ -206,7 +206,14 @@ async function retrainRun(
   }
   const version = trained.version.version;
   job.output(modelDataset(project.config.name, model, version));
-  const candidate = await scoreVersion(project, engine, loader, model, version, holdout, options.metric, metricOptions);
+  const candidate = await scoreVersion(project, engine, loader, model, version, holdout, options.metric, metricOptions).catch(async (error: unknown) => {
+    // A version that cannot be served is never promoted; say so where the next reader looks, then let the caller see why.
+    const reason = `Version ${version} could not be scored on the holdout: ${error instanceof Error ? error.message : String(error)}`.slice(0, 5000);
+    const tags = [...runTags, { key: RETRAIN_TAGS.outcome, value: 'rejected' }, { key: RETRAIN_TAGS.reason, value: reason }];
+    await store.logBatch(runId, { tags });
+    for (const tag of tags) await store.setModelVersionTag(model, version, tag);
+    throw error;
+  });
   const { improvement, better } = compareScores(previous, candidate, direction, minImprovement);
   const scored = { ...metric, previous, candidate, improvement };
   await store.logBatch(runId, {

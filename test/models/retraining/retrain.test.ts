@@ -123,4 +123,13 @@ describe.skipIf(!present)('retrain', () => {
     });
     expect((await store.listModelVersions({ names: ['churn'] })).items.length).toBe(before);
   }, 240_000);
+
+  it('tags a new version that cannot be served as rejected and keeps the alias', async () => {
+    const writeNotOnnx = ['sh', '-c', 'echo weights > "$AQUIFER_MODEL_DIR/model.bin"'];
+    const error = await retrain(project, engine, store, options({ command: writeNotOnnx })).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'MODEL_NOT_SERVABLE' });
+    const [newest] = (await store.listModelVersions({ names: ['churn'], maxResults: 1 })).items;
+    expect(tagOf(newest?.tags ?? [], 'aquifer.retrain.outcome')).toBe('rejected');
+    expect((await store.getModelVersionByAlias('churn', 'champion')).version).toBe(2);
+  }, 240_000);
 });
