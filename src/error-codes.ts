@@ -152,6 +152,10 @@ export const ERROR_CODES = {
   MODEL_TRAINING_FAILED: entry(500, 'The training command exited with a non-zero status; the run is recorded as FAILED and nothing is registered.'),
   MODEL_FEEDBACK_NOT_FOUND: entry(404, 'The model has no prediction log or no labels yet, so there is no feedback to build a training set from.'),
   MODEL_REPRODUCE_MISMATCH: entry(500, "A recreated training set's rows differ from those the model version was trained on."),
+  MODEL_RETRAIN_INVALID: entry(
+    400,
+    'A retraining request cannot be carried out: an unknown metric, a holdout without the label column or without rows, or a version with no training command or training set to retrain from.',
+  ),
   // models: serving
   MODEL_LOAD_FAILED: entry(500, "A model version's file could not be read or loaded by ONNX Runtime (corrupt bytes, an unsupported operator)."),
   MODEL_NOT_SERVABLE: entry(422, 'The model version has nothing Aquifer can serve (no ONNX file, no tensor output) or no features to fetch for it.'),

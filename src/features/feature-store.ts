@@ -418,9 +418,14 @@ export class FeatureStore {
   /**
    * Build a saved training set again from its own entity rows and the table versions it
    * recorded: the same rows, however the tables changed since. A caller that has opened the
-   * set and read its definition already passes both.
+   * set and read its definition already passes both. With `tables: 'latest'`, the same entity
+   * rows and feature definitions are joined to the tables' latest versions instead (a refreshed
+   * set, pinned to those versions when saved).
    */
-  async recreateTrainingSet(source: string | { table: DeltaTable; definition: TrainingSetDefinition }): Promise<TrainingSet> {
+  async recreateTrainingSet(
+    source: string | { table: DeltaTable; definition: TrainingSetDefinition },
+    options: { tables?: 'pinned' | 'latest' } = {},
+  ): Promise<TrainingSet> {
     const saved = typeof source === 'string' ? await DeltaTable.open(source, { engine: this.engine, stores: this.project.stores }) : source.table;
     const definition = typeof source === 'string' ? await trainingSetDefinition(saved) : source.definition;
     const location = saved.location;
@@ -442,7 +447,8 @@ export class FeatureStore {
       features: definition.features,
       timestampColumn: definition.timestampColumn,
       fullFeatureNames: definition.fullFeatureNames,
-      versions: Object.fromEntries(definition.sources.map((s) => [s.view, s.version])),
+      // At the latest versions it is the same definition refreshed with whatever landed since (retraining).
+      ...(options.tables === 'latest' ? {} : { versions: Object.fromEntries(definition.sources.map((s) => [s.view, s.version])) }),
     });
     // The entity rows are the saved set's first version's.
     set.lineage?.inputs.push(tableVersionDataset(saved.location, await saved.snapshot({ version: 0 })));

@@ -4,3 +4,4 @@ export { artifactPath } from './artifacts/artifact-uri.js';
 export * from './training/index.js';
 export * from './registry/index.js';
 export * from './serving/index.js';
+export * from './retraining/index.js';

@@ -61,3 +61,24 @@ export async function createModelProject(engine: Engine, users = 200): Promise<P
   await set.save(project.tablePath('churn_train'));
   return project;
 }
+
+/**
+ * New data lands in a model project where the relation to the label turned around: every
+ * user's f0 and f1 are mirrored (10 − f0, 89/7 − f1) at a time before the training set's
+ * event time, so the label (f0 + f1 > 10 on the old values) is now high when the new f0 + f1
+ * is low; and `churn_holdout` holds users the training set never saw (200–399) with their new
+ * features and label. A version trained on the old relation scores poorly on it.
+ */
+export async function landChangedRelation(project: Project, engine: Engine, users = 200): Promise<void> {
+  const features = (i: string) =>
+    `10 - ((${i} * 37) % 101) / 10.0 AS f0, 89 / 7.0 - ((${i} * 53) % 89) / 7.0 AS f1, ((${i} * 11) % 17)::DOUBLE AS f2, (${i} % 5) / 2.0 AS f3`;
+  const stats = await DeltaTable.open(project.tablePath('user_stats'), { engine, stores: project.stores });
+  await stats.append({ sql: `SELECT 'u' || i AS user_id, TIMESTAMPTZ '2024-05-15 00:00:00+00' AS ts, ${features('i')} FROM range(${users}) t(i)` });
+  await DeltaTable.create(project.tablePath('churn_holdout'), {
+    engine,
+    data: {
+      sql: `SELECT 'u' || i AS user_id, ${features('i')}, (((i * 37) % 101) / 10.0 + ((i * 53) % 89) / 7.0 > 10)::INTEGER AS label
+            FROM range(${users}, ${2 * users}) t(i)`,
+    },
+  });
+}

@@ -1,7 +1,8 @@
 """A training command as a user would write one: read the training set Aquifer hands over
 (Parquet files and manifest.json in $AQUIFER_TRAINING_DIR), fit a logistic regression, and
 write model.onnx (skl2onnx, ZipMap off: plain `label` and `probabilities` tensors) and
-metrics.json to $AQUIFER_MODEL_DIR. `--fail` exits 3 after reading, `--mlflow` also logs
+metrics.json to $AQUIFER_MODEL_DIR. `--fail` exits 3 after reading, `--constant` fits on all-zero
+features (a model that predicts the majority class whatever it is given), `--mlflow` also logs
 through MLflow (MLFLOW_TRACKING_URI and MLFLOW_RUN_ID come from `aquifer train`), and
 `--mlflow-register NAME` logs the model through mlflow.onnx.log_model instead of writing it."""
 import json
@@ -26,7 +27,8 @@ print(f"training on {len(frame)} rows, {X.shape[1]} features")
 if "--fail" in sys.argv:
     print("giving up", file=sys.stderr)
     sys.exit(3)
-model = LogisticRegression(C=float(os.environ.get("C", "1.0")), max_iter=500).fit(X, y)
+# All-zero features leave nothing to learn but the intercept: a constant predictor with the same inputs.
+model = LogisticRegression(C=float(os.environ.get("C", "1.0")), max_iter=500).fit(X * 0 if "--constant" in sys.argv else X, y)
 accuracy = float(model.score(X, y))
 onx = convert_sklearn(model, initial_types=[("features", FloatTensorType([None, X.shape[1]]))], options={id(model): {"zipmap": False}})
 register = sys.argv[sys.argv.index("--mlflow-register") + 1] if "--mlflow-register" in sys.argv else None

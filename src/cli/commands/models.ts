@@ -3,22 +3,30 @@ import type { Command } from 'commander';
 import { sharedEngine } from '../../engine/index.js';
 import { AquiferError } from '../../errors.js';
 import {
+  ArtifactStore,
+  HOLDOUT_METRICS,
   openModelStore,
+  recordedTraining,
   reproduce,
+  retrain,
   resolveModelVersion,
   saveFeedbackTrainingSet,
   train,
   TRAINING_TAGS,
   type ModelStore,
+  type HoldoutMetric,
+  type MetricDirection,
   type ModelVersion,
+  type RetrainResult,
   type Run,
   type TrainResult,
 } from '../../models/index.js';
 import { Project } from '../../project/index.js';
 import { openCommandProject } from '../command-project.js';
-import { choice, collectProperty } from '../options.js';
+import { choice, collectProperty, parseNonNegativeInt } from '../options.js';
 import { printJson, printText, type InfoFormat } from '../output/print.js';
 import { startTrainingTracking } from './training-tracking.js';
+import { CliUsageError } from '../usage-error.js';
 
 const TRAIN_HELP = `
 The command runs without a shell, with these in its environment:
@@ -237,6 +245,7 @@ export function registerModels(program: Command): void {
         );
       }
     });
+  registerRetrain(models);
   models
     .command('feedback-set')
     .description(
@@ -292,15 +301,16 @@ export function registerModels(program: Command): void {
     });
 }
 
+/** The recorded command rerun on the recorded training set, with the run's params, label and experiment (as retraining reruns it). */
 async function rerunVersion(project: Project, store: ModelStore, version: ModelVersion): Promise<TrainResult> {
-  const run = await store.getRun(version.runId as string);
-  const command = JSON.parse(tagOf(run, TRAINING_TAGS.command) ?? '[]') as string[];
-  const trainingSet = version.tags.find((t) => t.key === TRAINING_TAGS.trainingSet)?.value as string;
+  const recorded = await recordedTraining(store, ArtifactStore.forProject(project), version);
   return train(project, await sharedEngine(), store, {
     model: version.name,
-    trainingSet,
-    command,
-    params: Object.fromEntries(run.params.map((p) => [p.key, p.value])),
+    trainingSet: recorded.trainingSet as string,
+    command: recorded.command ?? [],
+    params: recorded.params,
+    ...(recorded.label === undefined ? {} : { label: recorded.label }),
+    ...(recorded.experiment === undefined ? {} : { experiment: recorded.experiment }),
     onOutput: (chunk) => process.stderr.write(chunk),
   });
 }
@@ -381,4 +391,138 @@ function compareTable(compared: { version: ModelVersion; run: Run | undefined }[
     ]);
   for (const key of keys((r) => r.params)) table.push([`param ${key}`, ...compared.map((c) => c.run?.params.find((x) => x.key === key)?.value ?? '-')]);
   return table.toString();
+}
+
+const RETRAIN_HELP = `
+Steps, each recorded on the new run and version (aquifer.retrain.* tags, holdout_<metric> metrics):
+  1. the training set the alias's version learned from is saved again over the tables' latest
+     versions as <set>-retrain-<time> (--training-set names another, --no-refresh trains on it as is)
+  2. the recorded training command runs on it (or the command after --) and registers a version
+  3. both versions predict the holdout (a table of the project with the label column) through the
+     serving code, and are scored by --metric
+  4. the alias moves to the new version only when it scores better by at least --min-improvement;
+     otherwise the new version is tagged aquifer.retrain.outcome=rejected
+Exits 0 whether or not the alias moved; non-zero when the training command fails (nothing registered).
+
+Example:
+  aquifer models retrain churn --holdout churn_holdout --metric f1 --min-improvement 0.01`;
+
+function registerRetrain(models: Command): void {
+  models
+    .command('retrain')
+    .description(
+      "Train a new version on a fresh training set, score it and the alias's version on a holdout, and move the alias only when the new one is better.",
+    )
+    .argument('<model>', 'registered model')
+    .argument('[command...]', "the training command (after --); by default the one the alias's version was trained with")
+    .requiredOption('--holdout <table>', 'the rows to score both versions on: a table or saved training set of the project, with the label column')
+    .requiredOption(
+      '--metric <metric>',
+      `the holdout metric: ${Object.keys(HOLDOUT_METRICS).join(', ')}`,
+      choice(Object.keys(HOLDOUT_METRICS) as HoldoutMetric[]),
+    )
+    .option('--alias <alias>', 'the alias the new version challenges', 'champion')
+    .option('--trigger <name>', 'what started the retraining, kept as a tag (a monitor name)', 'manual')
+    .option('--training-set <name>', "the saved training set to refresh (default: the one the alias's version learned from)")
+    .option('--no-refresh', 'train on the training set as it is saved, not refreshed')
+    .option('--label <column>', "the training set's label column (default: the one the alias's version was trained with)")
+    .option('--param <key=value>', 'a run parameter (repeatable; default: those of the recorded run)', collectProperty)
+    .option('--holdout-where <sql>', "SQL filter over the holdout's columns")
+    .option('--holdout-version <n>', 'the version of the holdout table (default: latest)', parseNonNegativeInt)
+    .option('--holdout-label <column>', "the holdout's label column (default: the training label)")
+    .option('--direction <direction>', 'higher or lower is better (default: by metric)', choice(['higher', 'lower'] as const))
+    .option('--min-improvement <n>', 'how much better the new version must score', parseNumber, 0)
+    .option('--positive-label <value>', 'the positive class for precision, recall and f1', '1')
+    .option('--no-tracking', 'do not start an MLflow tracking server for the command')
+    .option('--project <dir>', 'project folder', '.')
+    .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
+    .addHelpText('after', RETRAIN_HELP)
+    .action(
+      async (
+        model: string,
+        command: string[],
+        flags: {
+          holdout: string;
+          metric: HoldoutMetric;
+          alias: string;
+          trigger: string;
+          trainingSet?: string;
+          refresh: boolean;
+          label?: string;
+          param?: Record<string, string>;
+          holdoutWhere?: string;
+          holdoutVersion?: number;
+          holdoutLabel?: string;
+          direction?: MetricDirection;
+          minImprovement: number;
+          positiveLabel: string;
+          tracking: boolean;
+          project: string;
+          format: InfoFormat;
+        },
+      ) => {
+        const result = await withModels(flags.project, async (store, project) => {
+          const engine = await sharedEngine();
+          const tracking = flags.tracking ? await startTrainingTracking(project, engine) : undefined;
+          try {
+            return await retrain(project, engine, store, {
+              model,
+              alias: flags.alias,
+              trigger: flags.trigger,
+              refresh: flags.refresh,
+              holdout: {
+                table: flags.holdout,
+                ...(flags.holdoutWhere === undefined ? {} : { where: flags.holdoutWhere }),
+                ...(flags.holdoutVersion === undefined ? {} : { version: flags.holdoutVersion }),
+                ...(flags.holdoutLabel === undefined ? {} : { label: flags.holdoutLabel }),
+              },
+              metric: flags.metric,
+              minImprovement: flags.minImprovement,
+              positiveLabel: flags.positiveLabel,
+              ...(command.length === 0 ? {} : { command }),
+              ...(flags.trainingSet === undefined ? {} : { trainingSet: flags.trainingSet }),
+              ...(flags.label === undefined ? {} : { label: flags.label }),
+              ...(flags.param === undefined ? {} : { params: flags.param }),
+              ...(flags.direction === undefined ? {} : { direction: flags.direction }),
+              ...(tracking === undefined ? {} : { tracking: { uri: tracking.uri, token: tracking.token } }),
+              onOutput: (chunk) => process.stderr.write(chunk),
+            });
+          } finally {
+            await tracking?.stop();
+          }
+        });
+        if (flags.format === 'json') printJson(result);
+        else printText(describeRetraining(result));
+        if (result.outcome === 'failed' && result.exitCode !== 0) {
+          throw new AquiferError('MODEL_TRAINING_FAILED', `The training command exited with status ${result.exitCode}; run ${result.runId} is FAILED`, {
+            value: { run: result.runId, exitCode: result.exitCode },
+            hint: `Nothing was registered and ${model}@${result.alias} still points at version ${result.aliasVersion}. See the command's output above.`,
+          });
+        }
+      },
+    );
+}
+
+function parseNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new CliUsageError(`'${value}' is not a number`, value, 'Give a number, such as 0.01.');
+  return n;
+}
+
+function describeRetraining(r: RetrainResult): string {
+  const set = `${r.trainingSet.name}@v${r.trainingSet.version} (${r.trainingSet.rows} rows${r.trainingSet.refreshedFrom === null ? '' : `, refreshed from ${r.trainingSet.refreshedFrom}`})`;
+  const lines = [`Retrained ${r.model} (trigger ${r.trigger}): run ${r.runId}, exit ${r.exitCode}, on ${set}.`];
+  const score = (value: number | null): string => (value === null ? '-' : round(value));
+  lines.push(
+    `Holdout ${r.holdout.table}@v${r.holdout.version}, ${r.holdout.rows} rows, ${r.metric.name} (${r.metric.direction} is better): ` +
+      `${r.version === null ? 'no new version' : `version ${r.version} ${score(r.metric.candidate)}`}, version ${r.previousVersion} (@${r.alias}) ${score(r.metric.previous)}.`,
+  );
+  const head =
+    r.outcome === 'promoted'
+      ? `Promoted: ${r.model}@${r.alias} → version ${r.aliasVersion}.`
+      : r.outcome === 'rejected'
+        ? `Not promoted: ${r.model}@${r.alias} stays at version ${r.aliasVersion}.`
+        : `Failed: ${r.model}@${r.alias} stays at version ${r.aliasVersion}.`;
+  lines.push(`${head} ${r.reason}`);
+  return lines.join('\n');
 }

@@ -5,3 +5,4 @@ export { copyWithDigest, rowsDigest, type RowsDigest } from './rows-digest.js';
 export { codeVersion, type CodeVersion } from './code-version.js';
 export { TRAINING_TAGS } from './training-tags.js';
 export { modelDataset, trainingSetDataset, pinnedDatasets } from './job-datasets.js';
+export { recordedTraining, type RecordedTraining } from './recorded-training.js';
