@@ -17,6 +17,7 @@
  * entities. After the load, every answered row must be in the prediction log (the log keeps
  * up), and the time the last flush took is printed.
  */
+import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -131,6 +132,13 @@ try {
     if (contender !== 'raw') loggedRows += result.answered * shape;
     return result;
   };
+  // A server's CPU time (user + system, all threads) from /proc, in ms: per request, it does not
+  // depend on what else the machine runs, as latency does.
+  const cpuMs = (pid: number): number => {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  };
+  const cpuPerRequest = new Map<string, number[]>();
   const rotate = <T>(list: T[], by: number): T[] => list.slice(by % list.length).concat(list.slice(0, by % list.length));
   for (let run = 0; run < RUNS; run++) {
     for (const shape of SHAPES) {
@@ -149,7 +157,11 @@ try {
     for (const shape of SHAPES) {
       for (const contender of rotate<Contender>(['raw', 'after'], run)) {
         const key = `${contender}:${shape}`;
-        open.set(key, [...(open.get(key) ?? []), await load(contender, shape, rates.get(shape))]);
+        const cpuBefore = cpuMs(servers[contender].pid);
+        const result = await load(contender, shape, rates.get(shape));
+        // The load process's warm-up is in the CPU time too, so it is per answered request, warm-up included.
+        cpuPerRequest.set(key, [...(cpuPerRequest.get(key) ?? []), ((cpuMs(servers[contender].pid) - cpuBefore) * 1000) / result.answered]);
+        open.set(key, [...(open.get(key) ?? []), result]);
       }
     }
   }
@@ -172,8 +184,9 @@ try {
       const p50 = median(runs.map((r) => r.p50Ms));
       const p99 = median(runs.map((r) => r.p99Ms));
       const served = median(runs.map((r) => r.requests / (r.elapsedMs / 1000)));
+      const cpu = median(cpuPerRequest.get(`${contender}:${shape}`) ?? []);
       log(
-        `  ${NAMES[contender].padEnd(44)} ${served.toFixed(0).padStart(6)} req/s  p50 ${p50.toFixed(2)} ms  p99 ${p99.toFixed(2)} ms  (p99 ${(p99 / openRawP99).toFixed(2)}× raw)`,
+        `  ${NAMES[contender].padEnd(44)} ${served.toFixed(0).padStart(6)} req/s  p50 ${p50.toFixed(2)} ms  p99 ${p99.toFixed(2)} ms  (p99 ${(p99 / openRawP99).toFixed(2)}× raw)  server CPU ${cpu.toFixed(0)} µs/request`,
       );
     }
   }
