@@ -16,7 +16,8 @@ export function loggedValue(json: string): string {
  */
 export function classKey(json: string): string {
   const value = loggedValue(json);
-  const number = `CAST(json_extract_string(${value}, '$') AS DOUBLE)`;
+  // TRY_CAST: DuckDB may evaluate a CASE branch on rows another branch takes.
+  const number = `TRY_CAST(json_extract_string(${value}, '$') AS DOUBLE)`;
   return `(CASE
     WHEN json_type(${value}) = 'BOOLEAN' THEN CASE WHEN json_extract_string(${value}, '$') = 'true' THEN '1' ELSE '0' END
     WHEN json_type(${value}) IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN ${numberText(number)}
@@ -25,7 +26,7 @@ export function classKey(json: string): string {
 
 /** A number as text, whole numbers without a fraction (the class 1, not 1.0, in a report's category bars). */
 function numberText(number: string): string {
-  return `CASE WHEN ${number} = floor(${number}) AND abs(${number}) < 1e15 THEN CAST(CAST(${number} AS BIGINT) AS VARCHAR) ELSE CAST(${number} AS VARCHAR) END`;
+  return `CASE WHEN ${number} = floor(${number}) AND abs(${number}) < 1e15 THEN CAST(TRY_CAST(${number} AS BIGINT) AS VARCHAR) ELSE CAST(${number} AS VARCHAR) END`;
 }
 
 /** The class key of a value given in code (the positive class). */
@@ -36,5 +37,5 @@ export function classKeyOf(value: unknown): string {
 /** A logged value as a number: NULL when it is not one (a regressor's label or prediction must be). */
 export function numberValue(json: string): string {
   const value = loggedValue(json);
-  return `(CASE WHEN json_type(${value}) IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN CAST(json_extract_string(${value}, '$') AS DOUBLE) END)`;
+  return `(CASE WHEN json_type(${value}) IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN TRY_CAST(json_extract_string(${value}, '$') AS DOUBLE) END)`;
 }

@@ -102,7 +102,7 @@ async function regression(engine: Engine, base: string): Promise<QualityRow[]> {
       'Give --task classification for a model that predicts classes; a regressor needs numeric predictions and labels.',
     );
   const rows = await engine.query(
-    `SELECT ${WINDOW_TEXT}, version, count(*) AS n, sqrt(avg((p - y) ^ 2)) AS rmse, avg(abs(p - y)) AS mae FROM (${values}) GROUP BY ALL ${ORDER}`,
+    `SELECT * FROM (SELECT ${WINDOW_TEXT}, version, count(*) AS n, sqrt(avg((p - y) ^ 2)) AS rmse, avg(abs(p - y)) AS mae FROM (${values}) GROUP BY ALL) ${ORDER}`,
   );
   return rows.map((r) => ({
     window_start: String(r['window_start']),

@@ -34,7 +34,7 @@ export async function modelTask(
   if (outputs.some((o) => CLASSIFIER_OUTPUTS.includes(String(o['name'])))) return 'classification';
   const fractional = values.columns.map((column) => {
     const value = loggedValue(column);
-    const number = `CAST(json_extract_string(${value}, '$') AS DOUBLE)`;
+    const number = `TRY_CAST(json_extract_string(${value}, '$') AS DOUBLE)`;
     return `bool_or(json_type(${value}) = 'DOUBLE' AND ${number} <> floor(${number}))`;
   });
   const [facts] = await engine.query(`SELECT (${fractional.join(' OR ')}) AS fractional FROM (${values.rows})`);
