@@ -1,7 +1,6 @@
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { sharedEngine } from '../../engine/index.js';
-import { modelRef } from '../../models/index.js';
 import {
   MODEL_TASKS,
   modelDriftReport,
@@ -112,6 +111,15 @@ export function registerModelQuality(monitor: Command): void {
       if (flags.format === 'json') printJson(quality.rows);
       else printText(renderQuality(quality));
     });
+}
+
+/**
+ * `NAME`, `NAME@3` or `NAME@champion` (as the prediction routes read it), parsed here so that
+ * `aquifer monitor` loads the models capability only when a model is monitored.
+ */
+function modelRef(argument: string): { name: string; version?: string } {
+  const at = argument.lastIndexOf('@');
+  return at > 0 ? { name: argument.slice(0, at), version: argument.slice(at + 1) } : { name: argument };
 }
 
 /** `--positive 1` is the number 1 (as a classifier's labels usually are), `--positive yes` the text. */

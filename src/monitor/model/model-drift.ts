@@ -86,7 +86,7 @@ export async function modelDriftReport(project: Project, engine: Engine, options
           ? []
           : [`${task === 'classification' ? classKey(labelValue) : `CAST(${quoteIdent(label as string)} AS DOUBLE)`} AS ${prediction}`]),
       ].join(', ')} FROM (${referenceRows.sql})`,
-      label: `training set ${training.name}@${snapshot.version}${label === undefined ? '' : ` (label ${label} as ${PREDICTION_COLUMN})`}`,
+      label: `training set ${training.name}@${snapshot.version}${label === undefined ? '' : ` (its label column ${JSON.stringify(label)} as ${PREDICTION_COLUMN})`}`,
     };
     const current: DriftRelation = {
       sql: `SELECT ${[...features, ...(label === undefined ? [] : [`${task === 'classification' ? classKey('prediction') : numberValue('prediction')} AS ${prediction}`])].join(', ')}

@@ -1,9 +1,9 @@
 import { quoteLiteral, type Engine } from '../../engine/index.js';
-import { labeledPredictionsSql, type ModelStore } from '../../models/index.js';
+import type { ModelStore } from '../../models/index.js';
 import type { Project } from '../../project/index.js';
 import { ModelMonitorOptionsError } from './errors.js';
 import { classKey, classKeyOf, numberValue } from './logged-values.js';
-import { modelVersion, requireLogTables, withModelStore } from './model-source.js';
+import { models, modelVersion, requireLogTables, withModelStore } from './model-source.js';
 import { checkTask, modelTask, type ModelTask } from './model-task.js';
 import { timeConditions, type TimeBounds } from './time-window.js';
 
@@ -66,6 +66,7 @@ export async function modelQuality(project: Project, engine: Engine, options: Mo
   const version = await versionFilter(project, options);
   const tables = await requireLogTables(project, engine, options.model);
   const conditions = [...(version === undefined ? [] : [`version = ${quoteLiteral(version)}`]), ...timeConditions('predicted_at', options)];
+  const { labeledPredictionsSql } = await models();
   const labeled = `SELECT * FROM (${labeledPredictionsSql(tables.predictions, tables.feedback)})${conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`}`;
   const logged = `SELECT outputs FROM (${tables.predictions})${version === undefined ? '' : ` WHERE version = ${quoteLiteral(version)}`}`;
   const task = await modelTask(engine, asked, logged, { rows: labeled, columns: ['prediction', 'label'] });

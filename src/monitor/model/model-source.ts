@@ -1,19 +1,16 @@
 import type { Engine } from '../../engine/index.js';
-import {
-  ArtifactStore,
-  artifactPath,
-  feedbackTable,
-  modelFeatures,
-  openModelStore,
-  predictionsTable,
-  resolveModelVersion,
-  TRAINING_TAGS,
-  type ModelStore,
-  type ModelVersion,
-} from '../../models/index.js';
+import type { ModelStore, ModelVersion } from '../../models/index.js';
 import type { Project } from '../../project/index.js';
 import { DeltaTable, TableNotFoundError } from '../../table/index.js';
 import { ModelNoFeedbackError, ModelNoTrainingSetError } from './errors.js';
+
+type Models = typeof import('../../models/index.js');
+
+/**
+ * The models capability, loaded on first use: table drift (and `aquifer monitor drift` on
+ * tables) does not load ONNX Runtime and the registry's drivers, which it never uses.
+ */
+export const models = (): Promise<Models> => import('../../models/index.js');
 
 /** The training set a model version learned from, as its tags and its run's manifest record it. */
 export interface VersionTrainingSet {
@@ -30,7 +27,7 @@ export interface VersionTrainingSet {
 /** Run a function with the registry given, or with the project's, opened for it and closed after. */
 export async function withModelStore<T>(project: Project, store: ModelStore | undefined, fn: (store: ModelStore) => Promise<T>): Promise<T> {
   if (store !== undefined) return fn(store);
-  const opened = await openModelStore(project);
+  const opened = await (await models()).openModelStore(project);
   try {
     return await fn(opened);
   } finally {
@@ -39,8 +36,8 @@ export async function withModelStore<T>(project: Project, store: ModelStore | un
 }
 
 /** A version by number, alias (`champion`, `@champion`) or `latest`, from the registry. */
-export function modelVersion(store: ModelStore, model: string, reference: string | number | undefined): Promise<ModelVersion> {
-  return resolveModelVersion(store, model, reference ?? 'latest');
+export async function modelVersion(store: ModelStore, model: string, reference: string | number | undefined): Promise<ModelVersion> {
+  return (await models()).resolveModelVersion(store, model, reference ?? 'latest');
 }
 
 /**
@@ -48,6 +45,7 @@ export function modelVersion(store: ModelStore, model: string, reference: string
  * puts on the versions it registers) and the label named in the run's manifest artifact.
  */
 export async function versionTrainingSet(project: Project, engine: Engine, store: ModelStore, version: ModelVersion): Promise<VersionTrainingSet> {
+  const { modelFeatures, TRAINING_TAGS } = await models();
   const tag = (key: string) => version.tags.find((t) => t.key === key)?.value;
   const name = tag(TRAINING_TAGS.trainingSet);
   if (name === undefined) throw new ModelNoTrainingSetError(version.name, String(version.version));
@@ -59,6 +57,7 @@ export async function versionTrainingSet(project: Project, engine: Engine, store
 /** The label column of the run that registered the version, from the manifest it kept as an artifact. */
 async function manifestLabel(project: Project, store: ModelStore, version: ModelVersion): Promise<string | undefined> {
   if (version.runId === null) return undefined;
+  const { ArtifactStore, artifactPath } = await models();
   const run = await store.getRun(version.runId);
   const bytes = await ArtifactStore.forProject(project).find(`${artifactPath(run.info.artifactUri)}/training-set/manifest.json`);
   if (bytes === undefined) return undefined;
@@ -68,6 +67,7 @@ async function manifestLabel(project: Project, store: ModelStore, version: Model
 
 /** The scan SQL of a model's prediction log or feedback table at its latest version; undefined while it does not exist. */
 export async function logTableSql(project: Project, engine: Engine, model: string, which: 'predictions' | 'feedback'): Promise<string | undefined> {
+  const { feedbackTable, predictionsTable } = await models();
   const table = which === 'predictions' ? predictionsTable(model) : feedbackTable(model);
   try {
     return await (await (await DeltaTable.open(project.tablePath(table, { internal: true }), { engine, stores: project.stores })).scan()).sql();
@@ -79,6 +79,7 @@ export async function logTableSql(project: Project, engine: Engine, model: strin
 
 /** The model's predictions joined with their labels: both tables must exist. */
 export async function requireLogTables(project: Project, engine: Engine, model: string): Promise<{ predictions: string; feedback: string }> {
+  const { feedbackTable, predictionsTable } = await models();
   const predictions = await logTableSql(project, engine, model, 'predictions');
   if (predictions === undefined) throw new ModelNoFeedbackError(model, predictionsTable(model));
   const feedback = await logTableSql(project, engine, model, 'feedback');
