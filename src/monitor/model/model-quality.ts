@@ -13,7 +13,7 @@ export const QUALITY_WINDOWS: readonly QualityWindow[] = ['hour', 'day', 'week']
 
 export interface ModelQualityOptions extends TimeBounds {
   model: string;
-  /** A version number or an alias (`champion`): only its predictions. Every version, each on its own rows, by default. */
+  /** A version number, an alias (`champion`) or `function` (a function model): only its predictions. Every version, each on its own rows, by default. */
   version?: string | number;
   /** The windows predictions are grouped by, by their prediction time in UTC (weeks start on Monday). */
   window: QualityWindow;
@@ -86,7 +86,8 @@ export async function modelQuality(project: Project, engine: Engine, options: Mo
 /** The version string the log keeps for a version or alias asked for: numbers need no registry. */
 async function versionFilter(project: Project, options: ModelQualityOptions): Promise<string | undefined> {
   if (options.version === undefined) return undefined;
-  if (typeof options.version === 'number' || /^\d+$/.test(options.version)) return String(options.version);
+  // A function model answers under the version "function", which the registry does not hold.
+  if (typeof options.version === 'number' || /^\d+$/.test(options.version) || options.version === 'function') return String(options.version);
   return withModelStore(project, options.store, async (store) => String((await modelVersion(store, options.model, options.version)).version));
 }
 

@@ -155,7 +155,7 @@ describe("a model's quality over time from the labels fed back", () => {
         { request_id: answer.request_id, row: 1, label: 4 },
         { request_id: answer.request_id, row: 2, label: 10.5 },
       ]);
-      const quality = await modelQuality(project, engine, { model: 'double', window: 'day' });
+      const quality = await modelQuality(project, engine, { model: 'double', version: 'function', window: 'day' });
       // Errors -0.5, 0.5, -2.
       expect(quality.rows).toEqual([
         close({ window_start: expect.stringMatching(/T00:00:00Z$/) as unknown as string, version: 'function', count: 3, rmse: Math.sqrt(4.5 / 3), mae: 1 }),
