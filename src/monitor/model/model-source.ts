@@ -45,24 +45,14 @@ export async function modelVersion(store: ModelStore, model: string, reference: 
  * puts on the versions it registers) and the label named in the run's manifest artifact.
  */
 export async function versionTrainingSet(project: Project, engine: Engine, store: ModelStore, version: ModelVersion): Promise<VersionTrainingSet> {
-  const { modelFeatures, TRAINING_TAGS } = await models();
+  const { ArtifactStore, modelFeatures, recordedTraining, TRAINING_TAGS } = await models();
   const tag = (key: string) => version.tags.find((t) => t.key === key)?.value;
   const name = tag(TRAINING_TAGS.trainingSet);
   if (name === undefined) throw new ModelNoTrainingSetError(version.name, String(version.version));
   const pinned = tag(TRAINING_TAGS.trainingSetVersion);
   const { featureColumns } = await modelFeatures(project, engine, name);
-  return { name, version: pinned === undefined ? undefined : Number(pinned), featureColumns, label: await manifestLabel(project, store, version) };
-}
-
-/** The label column of the run that registered the version, from the manifest it kept as an artifact. */
-async function manifestLabel(project: Project, store: ModelStore, version: ModelVersion): Promise<string | undefined> {
-  if (version.runId === null) return undefined;
-  const { ArtifactStore, artifactPath } = await models();
-  const run = await store.getRun(version.runId);
-  const bytes = await ArtifactStore.forProject(project).find(`${artifactPath(run.info.artifactUri)}/training-set/manifest.json`);
-  if (bytes === undefined) return undefined;
-  const manifest = JSON.parse(Buffer.from(bytes).toString('utf8')) as { label?: unknown };
-  return typeof manifest.label === 'string' ? manifest.label : undefined;
+  const { label } = await recordedTraining(store, ArtifactStore.forProject(project), version);
+  return { name, version: pinned === undefined ? undefined : Number(pinned), featureColumns, label };
 }
 
 /** The scan SQL of a model's prediction log or feedback table at its latest version; undefined while it does not exist. */
