@@ -195,6 +195,14 @@ export const ERROR_CODES = {
     'A drift option cannot be used: an unknown method, a method that does not fit the column or its sample size, a threshold or drift share out of range.',
   ),
   DRIFT_NO_COLUMNS: entry(400, 'No column of a drift report can be tested (each was skipped; the value says why).'),
+  // monitoring: models in production
+  MONITOR_MODEL_NO_PREDICTIONS: entry(404, 'The model version has no logged predictions in the window asked for, so its drift cannot be measured.'),
+  MONITOR_MODEL_NO_TRAINING_SET: entry(422, 'The model version was not trained on a saved training set, so there is no reference for its drift.'),
+  MONITOR_MODEL_NO_FEEDBACK: entry(404, 'The model has no prediction log or no feedback table yet, so its quality cannot be measured.'),
+  MONITOR_MODEL_OPTIONS_INVALID: entry(
+    400,
+    'A model monitoring option cannot be used: an unknown task or window, a positive class for more than two classes, labels or predictions a regressor cannot read as numbers.',
+  ),
   // surfaces
   HTTP_NOT_FOUND: entry(404, 'No route for that method and path.'),
   HTTP_QUERY_INVALID: entry(400, 'A query parameter is missing or not of the form the route takes.'),

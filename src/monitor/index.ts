@@ -38,3 +38,7 @@ export { MAX_SCRAPED_TABLES } from './metrics/table-gauges.js';
 export type { HttpMetrics } from './metrics/http-metrics.js';
 export type { IngestMetrics, IngestCommitOutcome } from './metrics/ingest-metrics.js';
 export type { PredictionMetrics } from './metrics/prediction-metrics.js';
+export { modelDriftReport, PREDICTION_COLUMN, type ModelDriftOptions, type ModelDriftReport } from './model/model-drift.js';
+export { modelQuality, QUALITY_WINDOWS, type ModelQuality, type ModelQualityOptions, type QualityRow, type QualityWindow } from './model/model-quality.js';
+export { MODEL_TASKS, type ModelTask } from './model/model-task.js';
+export { ModelNoPredictionsError, ModelNoTrainingSetError, ModelNoFeedbackError, ModelMonitorOptionsError } from './model/errors.js';

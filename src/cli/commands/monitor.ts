@@ -21,6 +21,7 @@ import { choice, collectProperty, parseList } from '../options.js';
 import { printJson, printText, type InfoFormat } from '../output/print.js';
 import { resolveTableArgument, tableStores } from '../table-location.js';
 import { CliUsageError } from '../usage-error.js';
+import { addModelDriftOptions, modelDriftFromFlags, registerModelQuality, type ModelDriftFlags } from './monitor-model.js';
 
 export const MONITOR_SUMMARY = "Monitoring: drift reports that agree with Evidently's DataDriftPreset, computed in DuckDB.";
 
@@ -47,7 +48,7 @@ interface DriftFlags {
 /** The `monitor` command group; drift is its first command. */
 export function registerMonitor(program: Command): void {
   const monitor = program.command('monitor').description(MONITOR_SUMMARY).addHelpText('after', EXIT_CODES);
-  monitor
+  const drift = monitor
     .command('drift')
     .description(
       "Compare current data with reference data column by column as Evidently's DataDriftPreset does: per column its type, the method Evidently picks (K-S, chi-square or Z up to 1000 reference values; normed Wasserstein or Jensen-Shannon above), the value and whether it drifted; then whether the share of drifted columns reaches --drift-share. Exits 1 when the dataset drifted.",
@@ -65,18 +66,22 @@ export function registerMonitor(program: Command): void {
     .option('--project <dir>', 'the project whose tables/ a bare table name is in (default: the working folder, when it is one)')
     .option('--report <file>', "also write the report as one self-contained HTML page (readable offline), each column's two distributions drawn")
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
-    .action(async (flags: DriftFlags) => {
+    .action(async (flags: DriftFlags & ModelDriftFlags) => {
       const perColumn = perColumnOptions(flags);
-      const reference = await relation('reference', flags.reference, flags.referenceFile, flags.referenceWhere, flags.project);
-      const current = await relation('current', flags.current, flags.currentFile, flags.currentWhere, flags.project);
-      const report = await driftReport(await sharedEngine(), {
-        reference,
-        current,
+      const common = {
         driftShare: flags.driftShare,
         perColumn,
         ...(flags.columns === undefined ? {} : { columns: flags.columns }),
         distributions: flags.report !== undefined,
-      });
+      };
+      const report =
+        flags.model !== undefined
+          ? await modelDriftFromFlags(flags, common)
+          : await driftReport(await sharedEngine(), {
+              reference: await relation('reference', flags.reference, flags.referenceFile, flags.referenceWhere, flags.project),
+              current: await relation('current', flags.current, flags.currentFile, flags.currentWhere, flags.project),
+              ...common,
+            });
       if (flags.report !== undefined) await writeFile(path.resolve(flags.report), renderDriftHtml(report));
       // The pictures' data is the HTML page's; the printed report stays as documented.
       const printed = { ...report, columns: report.columns.map(({ distribution: _distribution, ...column }) => column) };
@@ -84,6 +89,8 @@ export function registerMonitor(program: Command): void {
       else printText(renderDrift(printed));
       if (report.dataset.drifted) process.exitCode = ExitCode.FAILED;
     });
+  addModelDriftOptions(drift);
+  registerModelQuality(monitor);
 }
 
 function parseShare(value: string): number {

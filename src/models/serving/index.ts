@@ -14,7 +14,7 @@ export {
   type PredictionLogOptions,
   type PredictionLogObserver,
 } from './prediction-log.js';
-export { feedbackRows, feedbackSql, type FeedbackRow } from './feedback.js';
+export { feedbackRows, feedbackSql, labeledPredictionsSql, type FeedbackRow } from './feedback.js';
 export { PREDICTIONS_SUFFIX, FEEDBACK_SUFFIX, predictionsTable, feedbackTable, modelTableStem } from './log-tables.js';
 export {
   ModelServing,
