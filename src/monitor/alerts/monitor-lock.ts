@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { MonitorBusyError } from '../errors.js';
 
 /** A lock older than this was left by a run that died: it is taken over. */
@@ -19,6 +20,7 @@ export async function withMonitorLock<T>(name: string, lock: string, now: number
 }
 
 async function acquire(name: string, lock: string, now: number): Promise<void> {
+  await fs.mkdir(path.dirname(lock), { recursive: true });
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       await fs.writeFile(lock, JSON.stringify({ pid: process.pid, at: new Date(now).toISOString() }), { flag: 'wx' });
