@@ -192,7 +192,10 @@ export const ERROR_CODES = {
   ),
   DRIFT_NO_COLUMNS: entry(400, 'No column of a drift report can be tested (each was skipped; the value says why).'),
   // monitoring: monitors and alerts
-  MONITOR_DEFINITION_INVALID: entry(400, 'A monitor file (monitors/<name>.json) is not valid: not JSON, too large, or a field its kind does not take (the value names file and field).'),
+  MONITOR_DEFINITION_INVALID: entry(
+    400,
+    'A monitor file (monitors/<name>.json) is not valid: not JSON, too large, or a field its kind does not take (the value names file and field).',
+  ),
   MONITOR_NOT_FOUND: entry(404, 'No monitor of that name in the project (monitors/<name>.json).'),
   MONITOR_BUSY: entry(409, 'Another run holds the monitor (its lock under .aquifer/monitors), so this run left it alone.'),
   MONITOR_NO_DATA: entry(404, 'A monitor had nothing to judge (no validation of its suite, no commit to count).'),

@@ -85,7 +85,10 @@ export class MonitorNotFoundError extends AquiferError {
   constructor(name: string, available: readonly string[]) {
     super('MONITOR_NOT_FOUND', `No monitor named ${name}`, {
       value: name,
-      hint: available.length === 0 ? 'The project has no monitors/*.json yet.' : `Its monitors: ${available.slice(0, 20).join(', ')}${available.length > 20 ? ', …' : ''}.`,
+      hint:
+        available.length === 0
+          ? 'The project has no monitors/*.json yet.'
+          : `Its monitors: ${available.slice(0, 20).join(', ')}${available.length > 20 ? ', …' : ''}.`,
     });
   }
 }

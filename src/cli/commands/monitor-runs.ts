@@ -41,7 +41,10 @@ export function registerMonitorRuns(monitor: Command): void {
       if (flags.format === 'json') return printJson(monitors);
       const table = grid(['monitor', 'kind', 'table', 'every', 'alerts']);
       for (const m of monitors) {
-        const alerts = [m.alerts?.webhook === undefined ? undefined : `webhook ${new URL(m.alerts.webhook.url).origin}`, m.alerts?.log === false ? undefined : 'log'];
+        const alerts = [
+          m.alerts?.webhook === undefined ? undefined : `webhook ${new URL(m.alerts.webhook.url).origin}`,
+          m.alerts?.log === false ? undefined : 'log',
+        ];
         table.push([m.name, m.kind, m.table, m.every, alerts.filter((a) => a !== undefined).join(', ')]);
       }
       printText(monitors.length === 0 ? 'No monitors (monitors/*.json).' : table.toString());
@@ -49,7 +52,7 @@ export function registerMonitorRuns(monitor: Command): void {
 
   monitor
     .command('status')
-    .description('Each monitor\'s latest run and alert state (ok or firing), whether it is due, and alerts its webhook has not accepted yet.')
+    .description("Each monitor's latest run and alert state (ok or firing), whether it is due, and alerts its webhook has not accepted yet.")
     .argument('[names...]', 'monitors to show (default: all)')
     .option('--project <dir>', 'project folder', '.')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
@@ -58,7 +61,15 @@ export function registerMonitorRuns(monitor: Command): void {
       if (flags.format === 'json') return printJson(entries);
       const table = grid(['monitor', 'alert', 'last run', 'status', 'value', 'due', 'undelivered']);
       for (const e of entries)
-        table.push([e.monitor, e.alert, e.lastRun?.at ?? 'never', e.lastRun?.status ?? '', number(e.lastRun?.value ?? null), e.due ? 'yes' : 'no', String(e.undelivered)]);
+        table.push([
+          e.monitor,
+          e.alert,
+          e.lastRun?.at ?? 'never',
+          e.lastRun?.status ?? '',
+          number(e.lastRun?.value ?? null),
+          e.due ? 'yes' : 'no',
+          String(e.undelivered),
+        ]);
       printText(entries.length === 0 ? 'No monitors (monitors/*.json).' : table.toString());
     });
 }
@@ -73,7 +84,15 @@ function exitCode(results: readonly MonitorResult[]): number {
 function renderRun(run: MonitorsRun): string {
   const table = grid(['monitor', 'kind', 'table', 'status', 'value', 'threshold', 'alert']);
   for (const r of run.results)
-    table.push([r.monitor, r.kind, r.table, r.status === 'error' ? `error ${r.error?.code ?? ''}` : r.status, number(r.value), JSON.stringify(r.threshold), alert(r)]);
+    table.push([
+      r.monitor,
+      r.kind,
+      r.table,
+      r.status === 'error' ? `error ${r.error?.code ?? ''}` : r.status,
+      number(r.value),
+      r.threshold === null ? '' : JSON.stringify(r.threshold),
+      alert(r),
+    ]);
   const lines = run.results.length === 0 ? ['No monitor ran.'] : [table.toString()];
   for (const r of run.results.filter((x) => x.error !== undefined)) lines.push(`${r.monitor}: ${r.error?.message ?? ''}`);
   if (run.notDue.length > 0) lines.push(`Not due: ${run.notDue.join(', ')}`);

@@ -87,7 +87,8 @@ export function nextAlertState(
   if (status === 'error') return { state, transition: null };
   if (status === 'breach') {
     const consecutiveBreaches = state.consecutiveBreaches + 1;
-    if (state.alert === 'ok' && consecutiveBreaches >= forRuns) return { state: { ...state, consecutiveBreaches, alert: 'firing', firingSince: now }, transition: 'firing' };
+    if (state.alert === 'ok' && consecutiveBreaches >= forRuns)
+      return { state: { ...state, consecutiveBreaches, alert: 'firing', firingSince: now }, transition: 'firing' };
     return { state: { ...state, consecutiveBreaches }, transition: null };
   }
   if (state.alert === 'firing') return { state: { ...state, consecutiveBreaches: 0, alert: 'ok', firingSince: null }, transition: 'resolved' };

@@ -55,7 +55,8 @@ function headersFromEnv(webhook: WebhookConfig, env: NodeJS.ProcessEnv, origin: 
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   for (const [header, variable] of Object.entries(webhook.headersFromEnv ?? {})) {
     const value = env[variable];
-    if (value === undefined || value === '') throw new MonitorWebhookFailedError(origin, 0, `the environment variable ${variable} (for the ${header} header) is unset`);
+    if (value === undefined || value === '')
+      throw new MonitorWebhookFailedError(origin, 0, `the environment variable ${variable} (for the ${header} header) is unset`);
     headers[header] = value;
   }
   return headers;

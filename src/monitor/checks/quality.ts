@@ -32,7 +32,10 @@ export async function checkQuality(monitor: QualityMonitor, context: CheckContex
     FROM r WHERE validation_id IN (SELECT validation_id FROM latest)`);
   const expectations = Number(row?.['expectations'] ?? 0);
   if (row === undefined || expectations === 0)
-    throw new MonitorNoDataError(monitor.name, `no validation of ${monitor.table}${monitor.suite === undefined ? '' : ` by the suite ${monitor.suite}`} in ${RESULTS_TABLE}`);
+    throw new MonitorNoDataError(
+      monitor.name,
+      `no validation of ${monitor.table}${monitor.suite === undefined ? '' : ` by the suite ${monitor.suite}`} in ${RESULTS_TABLE}`,
+    );
   const share = Number(row['succeeded']) / expectations;
   return {
     status: share < threshold ? 'breach' : 'ok',

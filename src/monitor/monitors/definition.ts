@@ -28,7 +28,10 @@ const alertsSchema = z.strictObject({
         .max(2048, 'must be at most 2,048 characters')
         .regex(/^https?:\/\/[^\s#]+$/, 'must be an http(s) URL'),
       /** Header name → the environment variable holding its value (a bearer token, say). */
-      headersFromEnv: z.record(headerName, envName).refine((r) => Object.keys(r).length <= 16, 'must name at most 16 headers').exactOptional(),
+      headersFromEnv: z
+        .record(headerName, envName)
+        .refine((r) => Object.keys(r).length <= 16, 'must name at most 16 headers')
+        .exactOptional(),
       timeoutMs: z.number().int('must be a whole number').min(100, 'must be at least 100').max(120_000, 'must be at most 120,000').exactOptional(),
       maxAttempts: z.number().int('must be a whole number').min(1, 'must be at least 1').max(10, 'must be at most 10').exactOptional(),
     })
@@ -41,7 +44,9 @@ const alertsSchema = z.strictObject({
  * Reserved for what a monitor sets going when it fires (a retraining run, say): kept and
  * shown, not acted on here. Each is an object with a `type`.
  */
-const actionsSchema = z.array(z.looseObject({ type: z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters') })).max(16, 'must hold at most 16 actions');
+const actionsSchema = z
+  .array(z.looseObject({ type: z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters') }))
+  .max(16, 'must hold at most 16 actions');
 
 const common = {
   name: z.string().regex(MONITOR_NAME, 'must be letters, digits, _ . - (up to 128), starting with a letter or digit').exactOptional(),
@@ -115,9 +120,16 @@ const drift = z.strictObject({
   columns: z.array(column).min(1, 'must name a column').max(1000, 'must name at most 1,000 columns').exactOptional(),
   driftShare: share.exactOptional(),
   perColumn: z
-    .record(column, z.strictObject({
-        method: z.string().refine(isDriftMethodName, `must be one of ${DRIFT_METHOD_NAMES.join(', ')}`).exactOptional(),
-        threshold: z.number().min(0, 'must be at least 0').exactOptional() }))
+    .record(
+      column,
+      z.strictObject({
+        method: z
+          .string()
+          .refine(isDriftMethodName, `must be one of ${DRIFT_METHOD_NAMES.join(', ')}`)
+          .exactOptional(),
+        threshold: z.number().min(0, 'must be at least 0').exactOptional(),
+      }),
+    )
     .exactOptional(),
 });
 

@@ -41,7 +41,8 @@ export async function readMonitorFile(file: string): Promise<MonitorDefinition> 
   if (!MONITOR_NAME.test(fileName))
     throw new MonitorDefinitionInvalidError(label, '(the file name)', 'must be letters, digits, _ . - (up to 128), starting with a letter or digit');
   const stat = await fs.stat(file);
-  if (stat.size > MAX_MONITOR_BYTES) throw new MonitorDefinitionInvalidError(label, '(the whole document)', `is ${stat.size} bytes, over the ${MAX_MONITOR_BYTES}-byte limit`);
+  if (stat.size > MAX_MONITOR_BYTES)
+    throw new MonitorDefinitionInvalidError(label, '(the whole document)', `is ${stat.size} bytes, over the ${MAX_MONITOR_BYTES}-byte limit`);
   let json: unknown;
   try {
     json = JSON.parse(await fs.readFile(file, 'utf8')) as unknown;

@@ -4,15 +4,7 @@ import { isAquiferError } from '../../errors.js';
 import { log } from '../../log.js';
 import type { Project } from '../../project/index.js';
 import { DeltaTable } from '../../table/index.js';
-import {
-  MAX_PENDING,
-  nextAlertState,
-  readState,
-  statePath,
-  writeState,
-  type AlertNotification,
-  type MonitorState,
-} from '../alerts/alert-state.js';
+import { MAX_PENDING, nextAlertState, readState, statePath, writeState, type AlertNotification, type MonitorState } from '../alerts/alert-state.js';
 import { withMonitorLock } from '../alerts/monitor-lock.js';
 import { postWebhook, type WebhookOptions } from '../alerts/webhook.js';
 import type { CheckOutcome } from '../checks/check.js';
@@ -95,7 +87,13 @@ export function isDue(monitor: MonitorDefinition, state: MonitorState, now: numb
   return now - Date.parse(state.lastRun.at) >= (durationMs(monitor.every) as number);
 }
 
-async function runOne(project: Project, monitor: MonitorDefinition, engine: Engine, now: number, options: RunMonitorsOptions): Promise<MonitorResult | undefined> {
+async function runOne(
+  project: Project,
+  monitor: MonitorDefinition,
+  engine: Engine,
+  now: number,
+  options: RunMonitorsOptions,
+): Promise<MonitorResult | undefined> {
   // Read under the lock: a run that waited for another sees the state that run left.
   const state = await readState(project, monitor.name);
   if (options.due === true && !isDue(monitor, state, now)) return undefined;
@@ -163,7 +161,12 @@ async function runOne(project: Project, monitor: MonitorDefinition, engine: Engi
 }
 
 /** Send what waits, oldest first, stopping at the first failure so the webhook sees the alerts in order. */
-async function deliverPending(monitor: MonitorDefinition, webhook: NonNullable<NonNullable<MonitorDefinition['alerts']>['webhook']>, state: MonitorState, options: WebhookOptions = {}): Promise<void> {
+async function deliverPending(
+  monitor: MonitorDefinition,
+  webhook: NonNullable<NonNullable<MonitorDefinition['alerts']>['webhook']>,
+  state: MonitorState,
+  options: WebhookOptions = {},
+): Promise<void> {
   while (state.pending.length > 0) {
     const pending = state.pending[0] as MonitorState['pending'][number];
     try {
@@ -172,7 +175,10 @@ async function deliverPending(monitor: MonitorDefinition, webhook: NonNullable<N
     } catch (error) {
       pending.attempts += 1;
       pending.lastError = describe(error).message;
-      log.error({ monitor: monitor.name, webhook: new URL(webhook.url).origin, code: describe(error).code }, `monitor ${monitor.name}: alert not delivered, kept for the next run`);
+      log.error(
+        { monitor: monitor.name, webhook: new URL(webhook.url).origin, code: describe(error).code },
+        `monitor ${monitor.name}: alert not delivered, kept for the next run`,
+      );
       return;
     }
   }

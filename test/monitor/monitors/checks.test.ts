@@ -53,7 +53,11 @@ describe('freshness', () => {
       status: 'ok',
       value: 1800,
     });
-    const filtered = await runOne('event-time-where', { kind: 'freshness', table: 'events', maxAge: '1h', timeColumn: 'event_time', where: 'id < 100' }, newest);
+    const filtered = await runOne(
+      'event-time-where',
+      { kind: 'freshness', table: 'events', maxAge: '1h', timeColumn: 'event_time', where: 'id < 100' },
+      newest,
+    );
     expect(filtered).toMatchObject({ status: 'breach', value: 400 * 60 });
   });
 });

@@ -50,7 +50,11 @@ describe('readMonitors', () => {
     ['min above max', { kind: 'volume', table: 't', every: '1h', per: 'day', min: 5, max: 1 }, 'min'],
     ['an unknown drift method', { kind: 'drift', table: 't', every: '1h', reference: {}, perColumn: { a: { method: 'magic' } } }, 'perColumn.a.method'],
     ['a webhook that is not http(s)', { kind: 'schema', table: 't', every: '1h', alerts: { webhook: { url: 'ftp://x' } } }, 'alerts.webhook.url'],
-    ['a header value instead of a variable', { kind: 'schema', table: 't', every: '1h', alerts: { webhook: { url: 'http://x', headersFromEnv: { A: 'Bearer x' } } } }, 'alerts.webhook.headersFromEnv.A'],
+    [
+      'a header value instead of a variable',
+      { kind: 'schema', table: 't', every: '1h', alerts: { webhook: { url: 'http://x', headersFromEnv: { A: 'Bearer x' } } } },
+      'alerts.webhook.headersFromEnv.A',
+    ],
     ['a name other than the file', { name: 'other', kind: 'schema', table: 't', every: '1h' }, 'name'],
   ])('refuses %s with MONITOR_DEFINITION_INVALID naming the file and field', async (_what, definition, field) => {
     expect(await refusal('bad', definition)).toEqual({ code: 'MONITOR_DEFINITION_INVALID', value: { file: path.join(MONITORS_DIR, 'bad.json'), field } });
