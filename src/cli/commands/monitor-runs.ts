@@ -96,6 +96,7 @@ function renderRun(run: MonitorsRun): string {
   const lines = run.results.length === 0 ? ['No monitor ran.'] : [table.toString()];
   for (const r of run.results.filter((x) => x.error !== undefined)) lines.push(`${r.monitor}: ${r.error?.message ?? ''}`);
   if (run.notDue.length > 0) lines.push(`Not due: ${run.notDue.join(', ')}`);
+  if (run.busy.length > 0) lines.push(`Being run by another process, left to it: ${run.busy.join(', ')}`);
   return lines.join('\n');
 }
 

@@ -2,7 +2,7 @@ import { quoteIdent } from '../../engine/index.js';
 import { DeltaTable } from '../../table/index.js';
 import { driftReport, type ColumnDriftOptions } from '../drift/drift-report.js';
 import type { DriftMethodName } from '../drift/methods.js';
-import { tableRelation } from '../drift/relation.js';
+import { tableRelation, type DriftRelation } from '../drift/relation.js';
 import type { DriftMonitor } from '../monitors/definition.js';
 import { durationMs } from '../monitors/duration.js';
 import type { CheckContext, CheckOutcome } from './check.js';
@@ -27,10 +27,15 @@ export async function checkDrift(monitor: DriftMonitor, context: CheckContext): 
           stores: context.project.stores,
         });
   const currentSnapshot = await context.table.snapshot(current.version === undefined ? {} : { version: current.version });
-  const reference = await tableRelation(referenceTable, {
-    ...(monitor.reference.version === undefined ? {} : { version: monitor.reference.version }),
-    ...whereOption([monitor.reference.where]),
-  });
+  let reference: DriftRelation;
+  try {
+    reference = await tableRelation(referenceTable, {
+      ...(monitor.reference.version === undefined ? {} : { version: monitor.reference.version }),
+      ...whereOption([monitor.reference.where]),
+    });
+  } finally {
+    if (referenceTable !== context.table) referenceTable.close();
+  }
   const currentRelation = await tableRelation(context.table, { version: currentSnapshot.version, ...whereOption(currentWhere) });
   const perColumn: Record<string, ColumnDriftOptions> = {};
   for (const [column, options] of Object.entries(monitor.perColumn ?? {})) {

@@ -52,7 +52,6 @@ const common = {
   name: z.string().regex(MONITOR_NAME, 'must be letters, digits, _ . - (up to 128), starting with a letter or digit').exactOptional(),
   description: z.string().max(1024, 'must be at most 1,024 characters').exactOptional(),
   table: tableName,
-  where: where.exactOptional(),
   every: duration,
   /** Fire only after this many breaching runs in a row (hysteresis; default 1). */
   for: z.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').exactOptional(),
@@ -60,13 +59,17 @@ const common = {
   actions: actionsSchema.exactOptional(),
 };
 
-const freshness = z.strictObject({
-  ...common,
-  kind: z.literal('freshness'),
-  maxAge: duration,
-  /** Measure from the newest value of this column (event time) instead of the last commit. */
-  timeColumn: column.exactOptional(),
-});
+const freshness = z
+  .strictObject({
+    ...common,
+    kind: z.literal('freshness'),
+    maxAge: duration,
+    /** Measure from the newest value of this column (event time) instead of the last commit. */
+    timeColumn: column.exactOptional(),
+    /** With `timeColumn`: only the rows matching this SQL filter count. */
+    where: where.exactOptional(),
+  })
+  .refine((f) => f.where === undefined || f.timeColumn !== undefined, { message: 'needs timeColumn (a commit is not filtered)', path: ['where'] });
 
 const volume = z
   .strictObject({
@@ -110,6 +113,8 @@ const side = {
 const drift = z.strictObject({
   ...common,
   kind: z.literal('drift'),
+  /** A SQL filter over the monitored table's columns, applied to the current data. */
+  where: where.exactOptional(),
   /** The reference data: the monitored table by default, at a version and/or filtered. */
   reference: z.strictObject({ table: tableName.exactOptional(), ...side }),
   /** The current data (the monitored table): at a version, filtered, and/or the last `last` by `timeColumn`. */

@@ -8,6 +8,7 @@ import { MAX_PENDING, nextAlertState, readState, statePath, writeState, type Ale
 import { withMonitorLock } from '../alerts/monitor-lock.js';
 import { postWebhook, type WebhookOptions } from '../alerts/webhook.js';
 import type { CheckOutcome } from '../checks/check.js';
+import { MonitorBusyError } from '../errors.js';
 import type { MonitorDefinition } from './definition.js';
 import { durationMs } from './duration.js';
 import { readMonitors } from './monitor-store.js';
@@ -53,6 +54,8 @@ export interface MonitorsRun {
   results: MonitorResult[];
   /** Monitors left alone because they were not due. */
   notDue: string[];
+  /** Monitors left alone because another run (another process, say) was running them: that run judges and alerts. */
+  busy: string[];
 }
 
 /**
@@ -65,11 +68,18 @@ export async function runMonitors(project: Project, options: RunMonitorsOptions 
   const monitors = await readMonitors(project, options.names);
   const engine = options.engine ?? (await sharedEngine());
   const now = options.now === undefined ? Date.now() : Number(options.now);
-  const run: MonitorsRun = { results: [], notDue: [] };
+  const run: MonitorsRun = { results: [], notDue: [], busy: [] };
   for (const monitor of monitors) {
-    const result = await withMonitorLock(monitor.name, `${statePath(project, monitor.name)}.lock`, now, () =>
-      runOne(project, monitor, engine, now, options),
-    ).catch(async (error: unknown) => errorResult(monitor, now, error, await readState(project, monitor.name).catch(() => undefined)));
+    let result: MonitorResult | undefined;
+    try {
+      result = await withMonitorLock(monitor.name, `${statePath(project, monitor.name)}.lock`, () => runOne(project, monitor, engine, now, options));
+    } catch (error) {
+      if (error instanceof MonitorBusyError) {
+        run.busy.push(monitor.name);
+        continue;
+      }
+      result = errorResult(monitor, now, error, await readState(project, monitor.name).catch(() => undefined));
+    }
     if (result === undefined) run.notDue.push(monitor.name);
     else run.results.push(result);
   }
@@ -96,7 +106,15 @@ async function runOne(
 ): Promise<MonitorResult | undefined> {
   // Read under the lock: a run that waited for another sees the state that run left.
   const state = await readState(project, monitor.name);
-  if (options.due === true && !isDue(monitor, state, now)) return undefined;
+  if (options.due === true && !isDue(monitor, state, now)) {
+    // Not judged yet, but what waits for the webhook is not held back until it is.
+    const webhook = monitor.alerts?.webhook;
+    if (webhook !== undefined && state.pending.length > 0) {
+      await deliverPending(monitor, webhook, state, options.webhook);
+      await writeState(project, monitor.name, state);
+    }
+    return undefined;
+  }
   const started = Date.now();
   const startedAt = new Date(now).toISOString();
   const table = await DeltaTable.open(project.tableLocation(monitor.table, { internal: true }), { engine, stores: project.stores });
@@ -221,7 +239,7 @@ async function record(project: Project, engine: Engine, result: MonitorResult, d
   }
 }
 
-/** A monitor that could not even start (its lock held, its state unreadable). */
+/** A monitor that could not even start (its state folder unwritable, say). */
 function errorResult(monitor: MonitorDefinition, now: number, error: unknown, state: MonitorState | undefined): MonitorResult {
   const at = new Date(now).toISOString();
   return {

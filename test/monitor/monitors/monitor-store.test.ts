@@ -55,6 +55,8 @@ describe('readMonitors', () => {
       { kind: 'schema', table: 't', every: '1h', alerts: { webhook: { url: 'http://x', headersFromEnv: { A: 'Bearer x' } } } },
       'alerts.webhook.headersFromEnv.A',
     ],
+    ['a where without a timeColumn on freshness', { kind: 'freshness', table: 't', every: '1h', maxAge: '1h', where: 'x > 1' }, 'where'],
+    ['a where on a kind that reads only the log', { kind: 'volume', table: 't', every: '1h', per: 'day', where: 'x > 1' }, '(the whole document)'],
     ['a name other than the file', { name: 'other', kind: 'schema', table: 't', every: '1h' }, 'name'],
   ])('refuses %s with MONITOR_DEFINITION_INVALID naming the file and field', async (_what, definition, field) => {
     expect(await refusal('bad', definition)).toEqual({ code: 'MONITOR_DEFINITION_INVALID', value: { file: path.join(MONITORS_DIR, 'bad.json'), field } });
