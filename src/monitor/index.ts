@@ -38,6 +38,7 @@ export {
 } from './errors.js';
 export { ServerMetrics, METRICS_PREFIX } from './metrics/server-metrics.js';
 export { MAX_SCRAPED_TABLES } from './metrics/table-gauges.js';
+export { MonitorGauges } from './metrics/monitor-gauges.js';
 export type { HttpMetrics } from './metrics/http-metrics.js';
 export type { IngestMetrics, IngestCommitOutcome } from './metrics/ingest-metrics.js';
 export type { PredictionMetrics } from './metrics/prediction-metrics.js';
@@ -70,4 +71,4 @@ export { durationMs } from './monitors/duration.js';
 export { MONITOR_RESULTS_TABLE, MONITOR_RESULTS_SCHEMA, monitorResultsLocation, openMonitorResults } from './monitors/results-table.js';
 export { readState as readMonitorState, type MonitorState, type AlertNotification, type PendingNotification } from './alerts/alert-state.js';
 export { postWebhook, type WebhookConfig, type WebhookOptions } from './alerts/webhook.js';
-export type { CheckOutcome } from './checks/check.js';
+export type { CheckOutcome, ColumnValue } from './checks/check.js';

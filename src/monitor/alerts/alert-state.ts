@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Project } from '../../project/index.js';
+import type { ColumnValue } from '../checks/check.js';
 
 /** What a webhook receives (and the log line says) when an alert fires or resolves. */
 export interface AlertNotification {
@@ -32,7 +33,7 @@ export interface MonitorState {
   firingSince: string | null;
   /** Breaching runs in a row (errors neither add nor reset). */
   consecutiveBreaches: number;
-  lastRun: { at: string; status: 'ok' | 'breach' | 'error'; value: number | null } | null;
+  lastRun: { at: string; status: 'ok' | 'breach' | 'error'; value: number | null; columns?: ColumnValue[] } | null;
   /** What the checks keep between runs (the schema monitor's last schema). */
   memory: Record<string, unknown>;
   pending: PendingNotification[];

@@ -24,6 +24,16 @@ export interface CheckOutcome {
   tableVersion: number | null;
   /** Everything else worth keeping (per-column drift values, the schema changes). */
   details: Record<string, unknown>;
+  /** Per-column values (a drift monitor's), kept with the last run for `/metrics`. */
+  columns?: ColumnValue[];
   /** What to remember for the next run; undefined keeps what was there. */
   memory?: Record<string, unknown>;
+}
+
+/** One column's value in a check that judges columns (drift: its method's p-value or distance). */
+export interface ColumnValue {
+  column: string;
+  method: string;
+  value: number;
+  drifted: boolean;
 }

@@ -51,6 +51,7 @@ export async function checkDrift(monitor: DriftMonitor, context: CheckContext): 
     ...(monitor.columns === undefined ? {} : { columns: monitor.columns }),
     ...(monitor.driftShare === undefined ? {} : { driftShare: monitor.driftShare }),
   });
+  const columns = report.columns.map(({ column, type, method, threshold, value, drifted }) => ({ column, type, method, threshold, value, drifted }));
   return {
     status: report.dataset.drifted ? 'breach' : 'ok',
     value: report.dataset.drifted_share,
@@ -60,9 +61,10 @@ export async function checkDrift(monitor: DriftMonitor, context: CheckContext): 
       reference: report.reference,
       current: report.current,
       dataset: report.dataset,
-      columns: report.columns.map(({ column, type, method, threshold, value, drifted }) => ({ column, type, method, threshold, value, drifted })),
+      columns,
       skipped: report.skipped,
     },
+    columns: columns.map(({ column, method, value, drifted }) => ({ column, method, value, drifted })),
   };
 }
 

@@ -130,7 +130,7 @@ async function runOne(
   const status: MonitorStatus = outcome?.status ?? 'error';
   const value = outcome?.value ?? null;
   const { state: next, transition } = nextAlertState(state, status, monitor.for ?? 1, startedAt);
-  next.lastRun = { at: startedAt, status, value };
+  next.lastRun = { at: startedAt, status, value, ...(outcome?.columns === undefined ? {} : { columns: outcome.columns }) };
   if (outcome?.memory !== undefined) next.memory = outcome.memory;
   const webhook = monitor.alerts?.webhook;
   if (webhook === undefined) next.pending = [];
