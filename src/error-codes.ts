@@ -203,6 +203,15 @@ export const ERROR_CODES = {
     400,
     'A model monitoring option cannot be used: an unknown task or window, a positive class for more than two classes, labels or predictions a regressor cannot read as numbers.',
   ),
+  // monitoring: monitors and alerts
+  MONITOR_DEFINITION_INVALID: entry(
+    400,
+    'A monitor file (monitors/<name>.json) is not valid: not JSON, too large, or a field its kind does not take (the value names file and field).',
+  ),
+  MONITOR_NOT_FOUND: entry(404, 'No monitor of that name in the project (monitors/<name>.json).'),
+  MONITOR_BUSY: entry(409, 'Another run holds the monitor (its lock under .aquifer/monitors), so this run left it alone.'),
+  MONITOR_NO_DATA: entry(404, 'A monitor had nothing to judge (no validation of its suite, no commit to count).'),
+  MONITOR_WEBHOOK_FAILED: entry(502, 'An alert webhook did not accept an alert after every attempt; the alert is kept and sent again on the next run.'),
   // surfaces
   HTTP_NOT_FOUND: entry(404, 'No route for that method and path.'),
   HTTP_QUERY_INVALID: entry(400, 'A query parameter is missing or not of the form the route takes.'),

@@ -135,7 +135,13 @@ const GROUPS: readonly CommandGroup[] = [
     },
   },
   {
-    commands: [{ name: 'monitor', summary: "Monitoring: drift reports that agree with Evidently's DataDriftPreset, computed in DuckDB." }],
+    commands: [
+      {
+        name: 'monitor',
+        summary:
+          "Monitoring: drift reports that agree with Evidently's DataDriftPreset, computed in DuckDB; the project's monitors (monitors/*.json), their results and alerts.",
+      },
+    ],
     register: async (program) => (await import('./commands/monitor.js')).registerMonitor(program),
   },
   {

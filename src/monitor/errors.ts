@@ -69,3 +69,56 @@ export class DriftNoColumnsError extends AquiferError {
     });
   }
 }
+
+/** A monitor file cannot be used: not JSON, too large, or a field the schema refuses (the value names file and field). */
+export class MonitorDefinitionInvalidError extends AquiferError {
+  constructor(file: string, field: string, reason: string) {
+    super('MONITOR_DEFINITION_INVALID', `${file}: ${field} ${reason}`, {
+      value: { file, field },
+      hint: 'Fix the monitor file; docs/monitoring.md ("Monitors and alerts") shows each kind.',
+    });
+  }
+}
+
+/** No monitor of that name in the project's monitors/ folder. */
+export class MonitorNotFoundError extends AquiferError {
+  constructor(name: string, available: readonly string[]) {
+    super('MONITOR_NOT_FOUND', `No monitor named ${name}`, {
+      value: name,
+      hint:
+        available.length === 0
+          ? 'The project has no monitors/*.json yet.'
+          : `Its monitors: ${available.slice(0, 20).join(', ')}${available.length > 20 ? ', …' : ''}.`,
+    });
+  }
+}
+
+/** Another run holds the monitor (its lock file): two runs never judge, or alert on, one monitor at once. */
+export class MonitorBusyError extends AquiferError {
+  constructor(name: string, lock: string) {
+    super('MONITOR_BUSY', `Another run is running the monitor ${name}`, {
+      value: lock,
+      hint: 'Let it finish; a lock left by a crashed run is taken over after 10 minutes (or delete the file).',
+    });
+  }
+}
+
+/** A monitor had nothing to judge: no commit in its window, no validation of its suite. */
+export class MonitorNoDataError extends AquiferError {
+  constructor(name: string, what: string) {
+    super('MONITOR_NO_DATA', `The monitor ${name} has nothing to judge: ${what}`, {
+      value: name,
+      hint: 'Write to the table (or validate it, for a quality monitor) first.',
+    });
+  }
+}
+
+/** A webhook did not accept an alert after every attempt; the alert stays undelivered and is sent again on the next run. */
+export class MonitorWebhookFailedError extends AquiferError {
+  constructor(origin: string, attempts: number, reason: string) {
+    super('MONITOR_WEBHOOK_FAILED', `The alert webhook at ${origin} failed after ${attempts} attempts: ${reason}`, {
+      value: origin,
+      hint: 'The alert is kept and sent again on the next `aquifer monitor run`.',
+    });
+  }
+}

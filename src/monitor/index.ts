@@ -30,11 +30,17 @@ export {
   DriftOptionsInvalidError,
   DriftNoColumnsError,
   type DriftSide,
+  MonitorDefinitionInvalidError,
+  MonitorNotFoundError,
+  MonitorBusyError,
+  MonitorNoDataError,
+  MonitorWebhookFailedError,
 } from './errors.js';
 export { ServerMetrics } from './metrics/server-metrics.js';
 export { METRICS_PREFIX } from './metrics/prefix.js';
 export { IngestJobMetrics } from './metrics/ingest-job-metrics.js';
 export { MAX_SCRAPED_TABLES } from './metrics/table-gauges.js';
+export { MonitorGauges } from './metrics/monitor-gauges.js';
 export type { HttpMetrics } from './metrics/http-metrics.js';
 export type { IngestMetrics, IngestCommitOutcome } from './metrics/ingest-metrics.js';
 export type { PredictionMetrics } from './metrics/prediction-metrics.js';
@@ -42,3 +48,33 @@ export { modelDriftReport, PREDICTION_COLUMN, type ModelDriftOptions, type Model
 export { modelQuality, QUALITY_WINDOWS, type ModelQuality, type ModelQualityOptions, type QualityRow, type QualityWindow } from './model/model-quality.js';
 export { MODEL_TASKS, type ModelTask } from './model/model-task.js';
 export { ModelNoPredictionsError, ModelNoTrainingSetError, ModelNoFeedbackError, ModelMonitorOptionsError } from './model/errors.js';
+export {
+  runMonitors,
+  runDueMonitors,
+  isDue as isMonitorDue,
+  type RunMonitorsOptions,
+  type MonitorsRun,
+  type MonitorResult,
+  type MonitorStatus,
+} from './monitors/run-monitors.js';
+export { monitorStatus, type MonitorStatusEntry } from './monitors/monitor-status.js';
+export { readMonitors, readMonitorFile, listMonitorNames, MONITORS_DIR, MAX_MONITOR_BYTES, MAX_MONITORS } from './monitors/monitor-store.js';
+export {
+  monitorSchema,
+  MONITOR_KINDS,
+  MONITOR_NAME,
+  type MonitorKind,
+  type MonitorDefinition,
+  type FreshnessMonitor,
+  type VolumeMonitor,
+  type SchemaMonitor,
+  type QuarantineRateMonitor,
+  type QualityMonitor,
+  type DriftMonitor,
+  type MonitorAlerts,
+} from './monitors/definition.js';
+export { durationMs } from './monitors/duration.js';
+export { MONITOR_RESULTS_TABLE, MONITOR_RESULTS_SCHEMA, monitorResultsLocation, openMonitorResults } from './monitors/results-table.js';
+export { readState as readMonitorState, type MonitorState, type AlertNotification, type PendingNotification } from './alerts/alert-state.js';
+export { postWebhook, type WebhookConfig, type WebhookOptions } from './alerts/webhook.js';
+export type { CheckOutcome, ColumnValue } from './checks/check.js';

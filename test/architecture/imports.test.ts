@@ -18,7 +18,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   features: ['table', 'engine', 'project', 'ingest', 'quality', 'observe'],
   models: ['table', 'engine', 'storage', 'project', 'ingest', 'features', 'quality', 'observe'],
   lineage: ['table', 'engine', 'storage', 'project', 'observe'],
-  monitor: ['table', 'engine', 'project', 'observe', 'report', 'ingest', 'models'],
+  monitor: ['table', 'engine', 'project', 'observe', 'report', 'ingest', 'quality', 'models'],
   conformance: ['table', 'engine', 'storage', 'observe'],
   server: ['ingest', 'features', 'quality', 'models', 'lineage', 'monitor', 'table', 'engine', 'project', 'observe'],
   cli: ['table', 'engine', 'storage', 'project', 'conformance', 'ingest', 'features', 'quality', 'models', 'lineage', 'monitor', 'server', 'observe'],

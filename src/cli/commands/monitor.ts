@@ -22,12 +22,15 @@ import { printJson, printText, type InfoFormat } from '../output/print.js';
 import { resolveTableArgument, tableStores } from '../table-location.js';
 import { CliUsageError } from '../usage-error.js';
 import { addModelDriftOptions, modelDriftFromFlags, registerModelQuality, type ModelDriftFlags } from './monitor-model.js';
+import { registerMonitorRuns } from './monitor-runs.js';
 
-export const MONITOR_SUMMARY = "Monitoring: drift reports that agree with Evidently's DataDriftPreset, computed in DuckDB.";
+export const MONITOR_SUMMARY =
+  "Monitoring: drift reports that agree with Evidently's DataDriftPreset, computed in DuckDB; the project's monitors (monitors/*.json), their results and alerts.";
 
 const EXIT_CODES = `
-Exit codes: 0 success (no dataset drift); 1 a typed error (its code and a hint are printed),
-or the dataset drifted; 2 the command line was wrong; 70 an unexpected internal error.`;
+Exit codes: 0 success (no dataset drift, no monitor breached); 1 a typed error (its code and a
+hint are printed), the dataset drifted, or a monitor breached; 2 the command line was wrong;
+3 no monitor breached but one could not run (its result is an error); 70 an unexpected internal error.`;
 
 interface DriftFlags {
   reference?: string;
@@ -45,7 +48,7 @@ interface DriftFlags {
   format: InfoFormat;
 }
 
-/** The `monitor` command group; drift is its first command. */
+/** The `monitor` command group: drift, and the project's monitors (run, list, status). */
 export function registerMonitor(program: Command): void {
   const monitor = program.command('monitor').description(MONITOR_SUMMARY).addHelpText('after', EXIT_CODES);
   const drift = monitor
@@ -91,6 +94,7 @@ export function registerMonitor(program: Command): void {
     });
   addModelDriftOptions(drift);
   registerModelQuality(monitor);
+  registerMonitorRuns(monitor);
 }
 
 function parseShare(value: string): number {

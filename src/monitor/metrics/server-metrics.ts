@@ -3,6 +3,7 @@ import type { Engine } from '../../engine/index.js';
 import type { Project } from '../../project/index.js';
 import { HttpMetrics } from './http-metrics.js';
 import { IngestMetrics } from './ingest-metrics.js';
+import { MonitorGauges } from './monitor-gauges.js';
 import { PredictionMetrics } from './prediction-metrics.js';
 import { METRICS_PREFIX } from './prefix.js';
 import { TableGauges } from './table-gauges.js';
@@ -10,7 +11,7 @@ import { TableGauges } from './table-gauges.js';
 /**
  * The metrics of one server, on a registry of its own (not prom-client's global one, so two
  * servers in one process, as in tests, never mix): Node's process metrics, HTTP requests,
- * ingestion, prediction and table state. The server calls the observe methods; `GET /metrics`
+ * ingestion, prediction, table state and the monitors' last runs. The server calls the observe methods; `GET /metrics`
  * answers `text()` with `contentType`.
  */
 export class ServerMetrics {
@@ -25,6 +26,7 @@ export class ServerMetrics {
     this.ingest = new IngestMetrics(this.registry);
     this.predictions = new PredictionMetrics(this.registry);
     new TableGauges(this.registry, options.project, options.engine);
+    new MonitorGauges(this.registry, options.project);
   }
 
   /** The Prometheus text exposition format's media type (version 0.0.4). */

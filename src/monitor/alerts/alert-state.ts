@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Project } from '../../project/index.js';
+import type { ColumnValue } from '../checks/check.js';
+
+/** What a webhook receives (and the log line says) when an alert fires or resolves. */
+export interface AlertNotification {
+  monitor: string;
+  kind: string;
+  table: string;
+  status: 'firing' | 'resolved';
+  value: number | null;
+  threshold: unknown;
+  /** When the alert fired (ISO 8601). */
+  startsAt: string;
+  /** When it resolved, on a resolution. */
+  endsAt?: string;
+  details: Record<string, unknown>;
+}
+
+/** A notification not yet accepted by the webhook: sent again on the monitor's next run. */
+export interface PendingNotification {
+  notification: AlertNotification;
+  attempts: number;
+  lastError?: string;
+}
+
+/** One monitor's alert state and memory, kept in `.aquifer/monitors/<name>.json` across runs and processes. */
+export interface MonitorState {
+  alert: 'ok' | 'firing';
+  /** When the current firing began. */
+  firingSince: string | null;
+  /** Breaching runs in a row (errors neither add nor reset). */
+  consecutiveBreaches: number;
+  lastRun: { at: string; status: 'ok' | 'breach' | 'error'; value: number | null; columns?: ColumnValue[] } | null;
+  /** What the checks keep between runs (the schema monitor's last schema). */
+  memory: Record<string, unknown>;
+  pending: PendingNotification[];
+}
+
+/** The most undelivered notifications kept per monitor; past it the oldest are dropped (and logged). */
+export const MAX_PENDING = 100;
+
+export const EMPTY_STATE: MonitorState = { alert: 'ok', firingSince: null, consecutiveBreaches: 0, lastRun: null, memory: {}, pending: [] };
+
+export function stateDir(project: Project): string {
+  return path.join(project.root, '.aquifer', 'monitors');
+}
+
+export function statePath(project: Project, monitor: string): string {
+  return path.join(stateDir(project), `${monitor}.json`);
+}
+
+/** The monitor's state; a monitor never run (or whose file is unreadable JSON) starts from none. */
+export async function readState(project: Project, monitor: string): Promise<MonitorState> {
+  let text: string;
+  try {
+    text = await fs.readFile(statePath(project, monitor), 'utf8');
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') return structuredClone(EMPTY_STATE);
+    throw error;
+  }
+  try {
+    return { ...structuredClone(EMPTY_STATE), ...(JSON.parse(text) as Partial<MonitorState>) };
+  } catch {
+    // Written atomically, so only a hand edit breaks it: start over rather than stop monitoring.
+    return structuredClone(EMPTY_STATE);
+  }
+}
+
+/** Replace the state atomically (a temp file renamed over it): a crash leaves the old state or the new, never half. */
+export async function writeState(project: Project, monitor: string, state: MonitorState): Promise<void> {
+  const file = statePath(project, monitor);
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const temp = `${file}.${randomUUID()}.tmp`;
+  await fs.writeFile(temp, `${JSON.stringify(state, null, 2)}\n`);
+  await fs.rename(temp, file);
+}
+
+/** The alert transition a run's status makes, if any, and the state after it. */
+export function nextAlertState(
+  state: MonitorState,
+  status: 'ok' | 'breach' | 'error',
+  forRuns: number,
+  now: string,
+): { state: MonitorState; transition: 'firing' | 'resolved' | null } {
+  if (status === 'error') return { state, transition: null };
+  if (status === 'breach') {
+    const consecutiveBreaches = state.consecutiveBreaches + 1;
+    if (state.alert === 'ok' && consecutiveBreaches >= forRuns)
+      return { state: { ...state, consecutiveBreaches, alert: 'firing', firingSince: now }, transition: 'firing' };
+    return { state: { ...state, consecutiveBreaches }, transition: null };
+  }
+  if (state.alert === 'firing') return { state: { ...state, consecutiveBreaches: 0, alert: 'ok', firingSince: null }, transition: 'resolved' };
+  return { state: { ...state, consecutiveBreaches: 0 }, transition: null };
+}
