@@ -71,9 +71,13 @@ export {
   type QuarantineRateMonitor,
   type QualityMonitor,
   type DriftMonitor,
+  type ModelDriftMonitor,
   type MonitorAlerts,
+  type MonitorAction,
+  type RetrainAction,
 } from './monitors/definition.js';
 export { durationMs } from './monitors/duration.js';
+export type { ActionOutcome } from './monitors/run-actions.js';
 export { MONITOR_RESULTS_TABLE, MONITOR_RESULTS_SCHEMA, monitorResultsLocation, openMonitorResults } from './monitors/results-table.js';
 export { readState as readMonitorState, type MonitorState, type AlertNotification, type PendingNotification } from './alerts/alert-state.js';
 export { postWebhook, type WebhookConfig, type WebhookOptions } from './alerts/webhook.js';

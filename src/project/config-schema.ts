@@ -66,6 +66,8 @@ const serverSchema = z.strictObject({
     })
     .exactOptional(),
   predictionLog: z.enum(['after-response', 'before-response'], { error: 'must be "after-response" or "before-response"' }).exactOptional(),
+  /** Whether the server runs the project's monitors when they are due (docs/monitoring.md); on by default. */
+  monitors: z.enum(['on', 'off'], { error: 'must be "on" or "off"' }).exactOptional(),
 });
 
 /** The lineage section (LineageConfig): where run events are kept and sent (docs/lineage.md). */

@@ -100,6 +100,8 @@ export interface ServerConfig {
    * (the default) or `before-response`, which loses nothing answered even to a crash.
    */
   predictionLog?: 'after-response' | 'before-response';
+  /** Whether `aquifer serve` runs the project's monitors when they are due (`on`, the default). */
+  monitors?: 'on' | 'off';
 }
 
 /**

@@ -25,6 +25,7 @@ import { ServerMetrics } from '../monitor/index.js';
 import { attachContext } from './request-context.js';
 import { RequestDeadlines } from './request-deadline.js';
 import { checkPort, listenError } from './listen.js';
+import { MonitorScheduler } from './monitor-scheduler.js';
 
 export interface ServeOptions {
   engine: Engine;
@@ -40,6 +41,8 @@ export interface ServeOptions {
   idempotencyWindow?: string;
   /** The run events the lineage routes query (the project's lineage log by default). */
   lineageEvents?: LineageEventSource;
+  /** How often due monitors are looked for (MONITOR_TICK_MS by default); `server.monitors: "off"` runs none. */
+  monitorTickMs?: number;
 }
 
 export interface RunningServer {
@@ -205,6 +208,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     server.listen(port, host, () => {
       const address = server.address() as AddressInfo;
       const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      const monitors =
+        options.project.config.server?.monitors === 'off' ? undefined : new MonitorScheduler(options.project, options.engine, options.monitorTickMs);
+      monitors?.start();
       resolve({
         url: `http://${host === 'localhost' ? host : shownHost}:${address.port}`,
         // Requests in flight finish first; then every prediction they answered is committed to its log.
@@ -213,6 +219,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
             server.close((error) => (error ? fail(error) : done()));
             server.closeIdleConnections();
           });
+          await monitors?.stop();
           await models.close();
           await modelStore.close();
           await lineage.close();

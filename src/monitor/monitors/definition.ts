@@ -5,7 +5,7 @@ import { DURATION_PATTERN, durationMs } from './duration.js';
 /** Monitor names: file names too (`monitors/<name>.json`), so the table-name rules without the reserved suffixes. */
 export const MONITOR_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
-export const MONITOR_KINDS = ['freshness', 'volume', 'schema', 'quarantine_rate', 'quality', 'drift'] as const;
+export const MONITOR_KINDS = ['freshness', 'volume', 'schema', 'quarantine_rate', 'quality', 'drift', 'model_drift'] as const;
 export type MonitorKind = (typeof MONITOR_KINDS)[number];
 
 const duration = z
@@ -40,13 +40,37 @@ const alertsSchema = z.strictObject({
   log: z.boolean({ error: 'must be true or false' }).exactOptional(),
 });
 
+const modelName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'must be a registered model name (letters, digits, _ . -)');
+/** A version number or an alias (`champion`). */
+const modelVersion = z.union([z.number().int('must be a whole number').min(1, 'must be at least 1'), z.string().min(1).max(128)], {
+  error: 'must be a version number or an alias',
+});
+
 /**
- * Reserved for what a monitor sets going when it fires (a retraining run, say): kept and
- * shown, not acted on here. Each is an object with a `type`.
+ * Retrain the model when the monitor fires (once per firing, not on every breaching run):
+ * `retrain()` of src/models with the monitor's name as its trigger, so the alias moves only
+ * when the new version beats it on the holdout.
  */
-const actionsSchema = z
-  .array(z.looseObject({ type: z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters') }))
-  .max(16, 'must hold at most 16 actions');
+const retrainAction = z.strictObject({
+  type: z.literal('retrain'),
+  /** The model to retrain: the monitor's own for a model_drift monitor. */
+  model: modelName.exactOptional(),
+  alias: z.string().min(1).max(128).exactOptional(),
+  holdout: z.strictObject({
+    table: tableName,
+    where: where.exactOptional(),
+    version: z.number().int('must be a whole number').min(0, 'must be at least 0').exactOptional(),
+    label: column.exactOptional(),
+  }),
+  metric: z.enum(['accuracy', 'precision', 'recall', 'f1', 'rmse', 'mae'], { error: 'must be accuracy, precision, recall, f1, rmse or mae' }),
+  minImprovement: z.number().min(0, 'must be at least 0').exactOptional(),
+  trainingSet: z.string().min(1).max(255).exactOptional(),
+  refresh: z.boolean({ error: 'must be true or false' }).exactOptional(),
+  command: z.array(z.string().max(4096)).min(1, 'must name a program').max(256, 'must have at most 256 arguments').exactOptional(),
+});
+
+/** What a monitor sets going when it fires. */
+const actionsSchema = z.array(z.discriminatedUnion('type', [retrainAction], { error: 'must have a type: "retrain"' })).max(16, 'must hold at most 16 actions');
 
 const common = {
   name: z.string().regex(MONITOR_NAME, 'must be letters, digits, _ . - (up to 128), starting with a letter or digit').exactOptional(),
@@ -138,17 +162,39 @@ const drift = z.strictObject({
     .exactOptional(),
 });
 
-export const monitorSchema = z.discriminatedUnion('kind', [freshness, volume, schema, quarantineRate, quality, drift], {
+/**
+ * A model version's served features and predictions (its prediction log, the last `last`)
+ * against the training set behind it, through `modelDriftReport`. Its table is the model's
+ * prediction log, filled in when the file is read.
+ */
+const modelDrift = z.strictObject({
+  ...common,
+  table: tableName.exactOptional(),
+  kind: z.literal('model_drift'),
+  model: modelName,
+  /** The version watched: a number or an alias; the newest version by default. */
+  version: modelVersion.exactOptional(),
+  /** The window of logged predictions judged (default "1d"). */
+  last: duration.exactOptional(),
+  columns: z.array(column).min(1, 'must name a column').max(1000, 'must name at most 1,000 columns').exactOptional(),
+  driftShare: share.exactOptional(),
+  task: z.enum(['classification', 'regression'], { error: 'must be "classification" or "regression"' }).exactOptional(),
+});
+
+export const monitorSchema = z.discriminatedUnion('kind', [freshness, volume, schema, quarantineRate, quality, drift, modelDrift], {
   error: `must have a kind: ${MONITOR_KINDS.map((k) => `"${k}"`).join(', ')}`,
 });
 
 type Parsed = z.infer<typeof monitorSchema>;
-/** A monitor as its file declares it, its name filled in from the file name. */
-export type MonitorDefinition = Parsed & { name: string };
+/** A monitor as its file declares it, its name filled in from the file name (and a model monitor's table from its model). */
+export type MonitorDefinition = Parsed & { name: string; table: string };
 export type FreshnessMonitor = Extract<MonitorDefinition, { kind: 'freshness' }>;
 export type VolumeMonitor = Extract<MonitorDefinition, { kind: 'volume' }>;
 export type SchemaMonitor = Extract<MonitorDefinition, { kind: 'schema' }>;
 export type QuarantineRateMonitor = Extract<MonitorDefinition, { kind: 'quarantine_rate' }>;
 export type QualityMonitor = Extract<MonitorDefinition, { kind: 'quality' }>;
 export type DriftMonitor = Extract<MonitorDefinition, { kind: 'drift' }>;
+export type ModelDriftMonitor = Extract<MonitorDefinition, { kind: 'model_drift' }>;
 export type MonitorAlerts = NonNullable<MonitorDefinition['alerts']>;
+export type MonitorAction = NonNullable<MonitorDefinition['actions']>[number];
+export type RetrainAction = Extract<MonitorAction, { type: 'retrain' }>;

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { firstIssue, type Project } from '../../project/index.js';
 import { MonitorDefinitionInvalidError, MonitorNotFoundError } from '../errors.js';
+import { models } from '../model/model-source.js';
 import { MONITOR_NAME, monitorSchema, type MonitorDefinition } from './definition.js';
 
 /** Where a project keeps its monitors: `monitors/<name>.json`, one monitor each. */
@@ -56,5 +57,11 @@ export async function readMonitorFile(file: string): Promise<MonitorDefinition> 
   }
   if (parsed.data.name !== undefined && parsed.data.name !== fileName)
     throw new MonitorDefinitionInvalidError(label, 'name', `must match the file name (${fileName})`);
-  return { ...parsed.data, name: fileName };
+  const monitor = parsed.data;
+  if (monitor.kind === 'model_drift') {
+    // Loaded only for model monitors: the models capability brings ONNX Runtime with it.
+    const table = monitor.table ?? (await models()).predictionsTable(monitor.model);
+    return { ...monitor, table, name: fileName };
+  }
+  return { ...monitor, name: fileName };
 }

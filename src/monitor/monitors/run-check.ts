@@ -1,5 +1,6 @@
 import { checkDrift } from '../checks/drift.js';
 import { checkFreshness } from '../checks/freshness.js';
+import { checkModelDrift } from '../checks/model-drift.js';
 import { checkQuality } from '../checks/quality.js';
 import { checkQuarantineRate } from '../checks/quarantine-rate.js';
 import { checkSchema } from '../checks/schema.js';
@@ -22,5 +23,7 @@ export function runCheck(monitor: MonitorDefinition, context: CheckContext): Pro
       return checkQuality(monitor, context);
     case 'drift':
       return checkDrift(monitor, context);
+    case 'model_drift':
+      return checkModelDrift(monitor, context);
   }
 }

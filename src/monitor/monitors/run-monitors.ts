@@ -13,6 +13,7 @@ import type { MonitorDefinition } from './definition.js';
 import { durationMs } from './duration.js';
 import { readMonitors } from './monitor-store.js';
 import { openMonitorResults } from './results-table.js';
+import { runActions, type ActionOutcome } from './run-actions.js';
 import { runCheck } from './run-check.js';
 
 export type MonitorStatus = 'ok' | 'breach' | 'error';
@@ -156,6 +157,10 @@ async function runOne(
     await deliverPending(monitor, webhook, next, options.webhook);
     await writeState(project, monitor.name, next);
   }
+  // Once per firing, after the state says so: a crash while retraining does not retrain again
+  // on the next run (the monitor is already firing), it is left for the next firing.
+  const actions: ActionOutcome[] =
+    transition === 'firing' && monitor.actions !== undefined && monitor.actions.length > 0 ? await runActions(project, engine, monitor) : [];
   const result: MonitorResult = {
     runId: randomUUID(),
     monitor: monitor.name,
@@ -167,7 +172,7 @@ async function runOne(
     status,
     value,
     threshold: outcome?.threshold ?? null,
-    details: outcome?.details ?? {},
+    details: actions.length === 0 ? (outcome?.details ?? {}) : { ...outcome?.details, actions },
     alert: transition,
     alertState: next.alert,
     undelivered: next.pending.length,
