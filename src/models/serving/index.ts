@@ -9,6 +9,7 @@ export { modelFeatures, fetchFeatureRows, type ModelFeatures, type FetchedRows }
 export {
   PredictionLog,
   PREDICTION_LINGER_MS,
+  PREDICTION_LOG_PROPERTIES,
   type PredictionEntry,
   type FeedbackEntry,
   type PredictionLogOptions,

@@ -10,22 +10,27 @@ import { canonicalPath } from '../paths/index.js';
 export class TableState {
   protocol: Protocol | undefined;
   metadata: Metadata | undefined;
-  readonly files = new Map<string, AddFile>();
-  readonly tombstones = new Map<string, RemoveFile>();
-  readonly txns = new Map<string, Txn>();
-  readonly domains = new Map<string, DomainMetadata>();
+  readonly files: Map<string, AddFile>;
+  readonly tombstones: Map<string, RemoveFile>;
+  readonly txns: Map<string, Txn>;
+  readonly domains: Map<string, DomainMetadata>;
 
-  constructor(private readonly tableUrl: string) {}
+  /** `from`: a state to copy (the Map constructor copies a Map natively, much faster than entry by entry). */
+  constructor(
+    private readonly tableUrl: string,
+    from?: TableState,
+  ) {
+    this.files = new Map(from?.files);
+    this.tombstones = new Map(from?.tombstones);
+    this.txns = new Map(from?.txns);
+    this.domains = new Map(from?.domains);
+  }
 
   /** A copy to apply newer commits to, leaving this state (and its snapshot) as it was. */
   clone(): TableState {
-    const copy = new TableState(this.tableUrl);
+    const copy = new TableState(this.tableUrl, this);
     copy.protocol = this.protocol;
     copy.metadata = this.metadata;
-    for (const [k, v] of this.files) copy.files.set(k, v);
-    for (const [k, v] of this.tombstones) copy.tombstones.set(k, v);
-    for (const [k, v] of this.txns) copy.txns.set(k, v);
-    for (const [k, v] of this.domains) copy.domains.set(k, v);
     return copy;
   }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../src/engine/index.js';
-import { feedbackRows, modelTableStem, PredictionLog, predictionsTable, type PredictionEntry } from '../../../src/models/index.js';
+import { feedbackRows, modelTableStem, PredictionLog, PREDICTION_LOG_PROPERTIES, predictionsTable, type PredictionEntry } from '../../../src/models/index.js';
 import { Project } from '../../../src/project/index.js';
 import { AUTO_COMPACT_MIN_FILES, DeltaTable } from '../../../src/table/index.js';
 import { tempDir } from '../../support/temp.js';
@@ -34,6 +34,8 @@ describe('the prediction log', () => {
     await log.flush();
     expect(log.failed).toBe(0);
     const table = await DeltaTable.open(project.tablePath(predictionsTable('fraud'), { internal: true }), { engine });
+    // A log that commits every second checkpoints every 100 commits and keeps a day of tombstones, not a week.
+    expect((await table.snapshot()).configuration).toMatchObject(PREDICTION_LOG_PROPERTIES);
     const rows = await engine.queryJson(
       `SELECT request_id, row_index, typeof(time) AS time_type, model, version, entities, features, prediction, outputs FROM (${await (await table.scan()).sql()}) ORDER BY request_id, row_index LIMIT 2`,
     );
