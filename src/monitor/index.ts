@@ -44,6 +44,7 @@ export { MonitorGauges } from './metrics/monitor-gauges.js';
 export type { HttpMetrics } from './metrics/http-metrics.js';
 export type { IngestMetrics, IngestCommitOutcome } from './metrics/ingest-metrics.js';
 export type { PredictionMetrics } from './metrics/prediction-metrics.js';
+export type { FeatureMetrics } from './metrics/feature-metrics.js';
 export { modelDriftReport, PREDICTION_COLUMN, type ModelDriftOptions, type ModelDriftReport } from './model/model-drift.js';
 export { modelQuality, QUALITY_WINDOWS, type ModelQuality, type ModelQualityOptions, type QualityRow, type QualityWindow } from './model/model-quality.js';
 export { MODEL_TASKS, type ModelTask } from './model/model-task.js';

@@ -61,7 +61,7 @@ export function buildApp(options: AppOptions): Hono {
     ...(options.idempotencyWindow === undefined ? {} : { idempotencyWindow: options.idempotencyWindow }),
   });
   const featureStore = options.featureStore ?? featureStoreOpener(options.project, options.engine);
-  registerFeatureRoutes(app, featureStore, options.project);
+  registerFeatureRoutes(app, featureStore, options.project, (view, to, rows) => metrics.features.push(view, to, rows));
   registerQualityRoute(app, { engine: options.engine, project: options.project });
   const modelStore = options.modelStore ?? modelStoreOpener(options.project);
   // One artifact store for the MLflow proxy and serving: a model uploaded through one is read by the other.
@@ -70,6 +70,7 @@ export function buildApp(options: AppOptions): Hono {
     app,
     options.models ??
       new ModelServing({ project: options.project, engine: options.engine, featureStore, store: modelStore, artifacts, logObserver: metrics.predictions }),
+    (model, labels) => metrics.predictions.feedback(model, labels),
   );
   const lineageLog = LineageLog.forProject(options.project, options.engine);
   if (options.lineageEvents !== undefined) registerLineageRoutes(app, options.lineageEvents);

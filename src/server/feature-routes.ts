@@ -42,7 +42,12 @@ export async function onlineFeaturesJson(featureStore: FeatureStoreOpener, text:
  * Feast's `POST /push`, so a Feast HTTP client works unchanged (its `POST
  * /get-online-features` is `onlineFeaturesJson`, served outside the app).
  */
-export function registerFeatureRoutes(app: Hono, featureStore: FeatureStoreOpener, project?: Project): void {
+export function registerFeatureRoutes(
+  app: Hono,
+  featureStore: FeatureStoreOpener,
+  project?: Project,
+  onPush?: (view: string, to: string, rows: number) => void,
+): void {
   app.post('/push', async (c) => {
     const context = contextOf(c.env);
     const body = parseRequest(PushBody, parseBody(context?.text ?? (await c.req.text())), PUSH_HINT);
@@ -55,6 +60,7 @@ export function registerFeatureRoutes(app: Hono, featureStore: FeatureStoreOpene
         ...(signal === undefined ? {} : { signal }),
       });
     const result = project === undefined || !jobRunsObserved() ? await push() : await pushAsRun(project, body.push_source_name, push);
+    onPush?.(body.push_source_name, result.to, result.pushed);
     return c.json({ pushed: result.pushed, to: result.to });
   });
 }

@@ -38,7 +38,7 @@ const OIP_EXTENSIONS = ['binary_tensor_data'];
  *   and `…/ready`: the Open Inference Protocol (KServe v2) for callers who send the tensors;
  * - `POST /v1/models/{name}/feedback`: labels for logged predictions.
  */
-export function registerModelRoutes(app: Hono, serving: ModelServing): void {
+export function registerModelRoutes(app: Hono, serving: ModelServing, onFeedback?: (model: string, labels: number) => void): void {
   const text = async (c: Context) => contextOf(c.env)?.text ?? (await c.req.text());
   const requestId = (c: Context) => c.req.header('x-request-id') ?? randomUUID();
   const ref = (c: Context) => modelRef(c.req.param('name') ?? '', c.req.param('version'));
@@ -58,9 +58,12 @@ export function registerModelRoutes(app: Hono, serving: ModelServing): void {
       const model = await serving.model(ref(c));
       return c.json({ name: model.name, version: model.version, ready: true });
     });
-  app.post('/v1/models/:name/feedback', async (c) =>
-    c.json(await serving.feedback(modelRef(c.req.param('name')).name, parseFeedback(await text(c)), requestId(c))),
-  );
+  app.post('/v1/models/:name/feedback', async (c) => {
+    const model = modelRef(c.req.param('name')).name;
+    const result = await serving.feedback(model, parseFeedback(await text(c)), requestId(c));
+    onFeedback?.(model, result.accepted);
+    return c.json(result);
+  });
 }
 
 /**

@@ -111,6 +111,10 @@ describe('GET /metrics', () => {
     expect(sample(text, 'aquifer_ingest_records_total{table="clicks",outcome="quarantined"}')).toBe(1);
     expect(sample(text, 'aquifer_ingest_commits_total{table="clicks",result="ok"}')).toBe(2);
     expect(sample(text, 'aquifer_ingest_commit_duration_seconds_count{table="clicks"}')).toBe(2);
+    // The bodies' bytes as sent.
+    expect(sample(text, 'aquifer_ingest_bytes_total{table="clicks"}')).toBe(
+      Buffer.byteLength(JSON.stringify([{ user: 1 }, { user: 2 }, { user: 3 }])) + Buffer.byteLength(JSON.stringify([{ user: 4 }, { user: 'five' }])),
+    );
     expect(sample(text, 'aquifer_table_version{table="clicks"}')).toBe(version);
     const committed = sample(text, 'aquifer_table_last_commit_timestamp_seconds{table="clicks"}');
     expect(committed).toBeGreaterThanOrEqual(Math.floor(started) - 1);
@@ -124,6 +128,7 @@ describe('GET /metrics', () => {
       body: JSON.stringify({ instances: [{ amount: 1 }, { amount: 2 }, { amount: 3 }] }),
     });
     expect(response.status).toBe(200);
+    const { request_id: requestId } = (await response.clone().json()) as { request_id: string };
     let text = await scrape();
     expect(sample(text, 'aquifer_predictions_total{model="doubler",version="function"}')).toBe(3);
     expect(sample(text, 'aquifer_http_requests_total{route="/v1/models/:name/predict",method="POST",status="200"}')).toBe(1);
@@ -135,6 +140,17 @@ describe('GET /metrics', () => {
     expect(sample(text, 'aquifer_prediction_log_rows_total{model="doubler"}')).toBe(3);
     expect(sample(text, 'aquifer_prediction_log_commit_duration_seconds_count{model="doubler"}')).toBe(1);
     expect(sample(text, 'aquifer_prediction_log_failures_total{model="doubler"}')).toBe(0);
+    // Labels fed back for two of the three rows.
+    const feedback = await fetch(`${server.url}/v1/models/doubler/feedback`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json' },
+      body: JSON.stringify([
+        { request_id: requestId, row: 0, label: 2 },
+        { request_id: requestId, row: 2, label: 6 },
+      ]),
+    });
+    expect(feedback.status, await feedback.clone().text()).toBe(200);
+    expect(sample(await scrape(), 'aquifer_feedback_labels_total{model="doubler"}')).toBe(2);
   });
 
   it('keeps each server’s counts apart: a second server in the process starts from zero', async () => {

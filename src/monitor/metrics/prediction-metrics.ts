@@ -13,6 +13,7 @@ export class PredictionMetrics {
   private readonly rows: Counter<'model'>;
   private readonly duration: Histogram<'model'>;
   private readonly failures: Counter<'model'>;
+  private readonly labels: Counter<'model'>;
 
   constructor(registry: Registry) {
     this.predictions = new Counter({
@@ -40,6 +41,17 @@ export class PredictionMetrics {
       labelNames: ['model'],
       registers: [registry],
     });
+    this.labels = new Counter({
+      name: 'aquifer_feedback_labels_total',
+      help: 'Labels fed back for logged predictions (POST /v1/models/{name}/feedback) and committed, by model.',
+      labelNames: ['model'],
+      registers: [registry],
+    });
+  }
+
+  /** Labels of `POST /v1/models/{name}/feedback` committed to the model's feedback table. */
+  feedback(model: string, labels: number): void {
+    this.labels.inc({ model }, labels);
   }
 
   answered(model: string, version: string, rows: number): void {

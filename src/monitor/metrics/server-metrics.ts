@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Engine } from '../../engine/index.js';
 import type { Project } from '../../project/index.js';
+import { FeatureMetrics } from './feature-metrics.js';
 import { HttpMetrics } from './http-metrics.js';
 import { IngestMetrics } from './ingest-metrics.js';
 import { MonitorGauges } from './monitor-gauges.js';
@@ -19,12 +20,14 @@ export class ServerMetrics {
   readonly http: HttpMetrics;
   readonly ingest: IngestMetrics;
   readonly predictions: PredictionMetrics;
+  readonly features: FeatureMetrics;
 
   constructor(options: { project: Project; engine: Engine }) {
     collectDefaultMetrics({ register: this.registry, prefix: METRICS_PREFIX });
     this.http = new HttpMetrics(this.registry);
     this.ingest = new IngestMetrics(this.registry);
     this.predictions = new PredictionMetrics(this.registry);
+    this.features = new FeatureMetrics(this.registry);
     new TableGauges(this.registry, options.project, options.engine);
     new MonitorGauges(this.registry, options.project);
   }
