@@ -212,6 +212,20 @@ export const ERROR_CODES = {
   MONITOR_BUSY: entry(409, 'Another run holds the monitor (its lock under .aquifer/monitors), so this run left it alone.'),
   MONITOR_NO_DATA: entry(404, 'A monitor had nothing to judge (no validation of its suite, no commit to count).'),
   MONITOR_WEBHOOK_FAILED: entry(502, 'An alert webhook did not accept an alert after every attempt; the alert is kept and sent again on the next run.'),
+  // orchestrate
+  ASSET_DEFINITION_INVALID: entry(400, 'An asset file (pipelines/*.json) is not valid JSON or breaks the asset schema; the message names the file and field.'),
+  ASSET_DUPLICATE: entry(400, 'Two asset definitions (in one file or two) produce the same table name.'),
+  ASSET_DEPENDENCY_UNKNOWN: entry(400, 'An asset reads or names a table that is neither another asset nor an existing table of the project.'),
+  ASSET_UPSTREAM_MISSING: entry(409, 'An asset reads an upstream asset whose table does not exist yet (it never ran successfully).'),
+  ASSET_CYCLE: entry(400, 'The assets depend on each other in a cycle; the message names the assets in it.'),
+  ASSET_NOT_FOUND: entry(404, 'No asset of that name in the pipelines/ definitions.'),
+  ASSET_PARTITION_INVALID: entry(
+    400,
+    "A partition is not one of the asset's partitions (not a day from its start, not one of its static values), or the asset is not partitioned.",
+  ),
+  ASSET_RUN_FAILED: entry(422, "An asset's run failed (its SQL or its write); the run is recorded as failed and its table left as it was."),
+  ASSET_RUN_NOT_FOUND: entry(404, 'No recorded asset run with that id.'),
+  ASSET_RUN_STORE_INVALID: entry(500, "The project's run history (.aquifer/runs.db) has a schema version this Aquifer does not know."),
   // surfaces
   HTTP_NOT_FOUND: entry(404, 'No route for that method and path.'),
   HTTP_QUERY_INVALID: entry(400, 'A query parameter is missing or not of the form the route takes.'),

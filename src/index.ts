@@ -17,6 +17,7 @@ export {
   EngineSecretError,
   sharedEngine,
   sqlColumnLineage,
+  sqlTableReads,
 } from './engine/index.js';
 export {
   LocalObjectStore,
@@ -40,6 +41,7 @@ export * from './models/index.js';
 export * from './server/index.js';
 export * from './lineage/index.js';
 export * from './monitor/index.js';
+export * from './orchestrate/index.js';
 export {
   currentJobRun,
   onJobRun,

@@ -145,6 +145,19 @@ const GROUPS: readonly CommandGroup[] = [
     register: async (program) => (await import('./commands/monitor.js')).registerMonitor(program),
   },
   {
+    commands: [
+      { name: 'assets', summary: "The project's assets (pipelines/*.json): their graph, definitions, and fresh/stale/failed status." },
+      { name: 'run', summary: 'Run an asset (or one partition of it), with its stale upstream assets first if asked, recorded in the run history.' },
+      { name: 'runs', summary: 'The history of asset runs: what ran, when, how it ended, the table versions it read and wrote.' },
+    ],
+    register: async (program) => {
+      const { registerAssets, registerRun, registerRuns } = await import('./commands/assets.js');
+      registerAssets(program);
+      registerRun(program);
+      registerRuns(program);
+    },
+  },
+  {
     commands: [{ name: 'conformance', summary: 'Run a golden-table conformance suite: PASS/FAIL per case.' }],
     register: async (program) => (await import('./commands/conformance.js')).registerConformance(program),
   },

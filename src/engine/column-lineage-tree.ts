@@ -65,6 +65,20 @@ export function columnsExclusion(item: Node): string[] | undefined {
   return names.every((n): n is string => typeof n === 'string') ? names : undefined;
 }
 
+/** Every CTE name a statement defines, at any depth (lower-cased), so table references to them can be told apart. */
+export function cteNames(value: unknown): Set<string> {
+  const names = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(walk);
+    const node = asNode(v);
+    if (node === undefined) return;
+    for (const entry of asList(asNode(node['cte_map'])?.['map'])) names.add(lower(text(entry['key'])));
+    Object.values(node).forEach(walk);
+  };
+  walk(value);
+  return names;
+}
+
 /** A key for a reference, for looking up what resolve answered. */
 export const referenceKey = (reference: LineageTableReference): string =>
   reference.kind === 'table'

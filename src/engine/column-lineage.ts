@@ -1,7 +1,7 @@
 import { AquiferError } from '../errors.js';
 import type { ColumnSource } from '../observe/index.js';
 import { dedupe, LineageAnalyzer } from './column-lineage-analyzer.js';
-import { referenceKey, tableReferences, type LineageResolver, type LineageTable, type Node } from './column-lineage-tree.js';
+import { cteNames, referenceKey, tableReferences, type LineageResolver, type LineageTable, type Node } from './column-lineage-tree.js';
 import type { Engine } from './engine.js';
 import { quoteLiteral } from './sql.js';
 
@@ -46,6 +46,25 @@ export async function sqlColumnLineage(engine: Engine, sql: string, resolve: Lin
     columns[column.name] = dedupe([...(columns[column.name] ?? []), ...column.sources]);
   }
   return { columns, dataset: dedupe(result.dataset) };
+}
+
+/**
+ * The tables one query reads by name (`FROM events`, `JOIN raw.orders`), from the same parse
+ * tree as sqlColumnLineage: each once, in order of first mention, CTE names left out (a CTE
+ * name shadows a table of that name anywhere in the query, a simplification that only errs
+ * towards reading fewer tables). Table functions (`read_parquet('…')`) are not tables by name.
+ * Throws ENGINE_LINEAGE_SQL_INVALID or ENGINE_LINEAGE_SQL_UNSUPPORTED as sqlColumnLineage does.
+ */
+export async function sqlTableReads(engine: Engine, sql: string): Promise<{ name: string; schema?: string }[]> {
+  const statement = await parse(engine, sql);
+  const ctes = cteNames(statement);
+  const seen = new Map<string, { name: string; schema?: string }>();
+  for (const reference of tableReferences(statement)) {
+    if (reference.kind !== 'table' || (reference.schema === undefined && ctes.has(reference.name.toLowerCase()))) continue;
+    const key = referenceKey(reference);
+    if (!seen.has(key)) seen.set(key, reference.schema === undefined ? { name: reference.name } : { name: reference.name, schema: reference.schema });
+  }
+  return [...seen.values()];
 }
 
 async function parse(engine: Engine, sql: string): Promise<Node> {

@@ -6,4 +6,11 @@ export { type AzureSecretOptions } from './azure-secret.js';
 export { type S3SecretOptions } from './s3-secret.js';
 export { jsonPathKey, quoteIdent, quoteLiteral, quoteLiteralList } from './sql.js';
 export { sharedEngine } from './shared-engine.js';
-export { sqlColumnLineage, type LineageResolver, type LineageTable, type LineageTableReference, type SqlColumnLineage } from './column-lineage.js';
+export {
+  sqlColumnLineage,
+  sqlTableReads,
+  type LineageResolver,
+  type LineageTable,
+  type LineageTableReference,
+  type SqlColumnLineage,
+} from './column-lineage.js';

@@ -1,0 +1,158 @@
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import {
+  assetGraph,
+  assetStatus,
+  readAssets,
+  renderAssetDot,
+  renderAssetTree,
+  runAsset,
+  SqliteRunStore,
+  AssetRunNotFoundError,
+  type AssetRun,
+} from '../../orchestrate/index.js';
+import { openCommandProject } from '../command-project.js';
+import { choice } from '../options.js';
+import { printJson, printText, type InfoFormat } from '../output/print.js';
+
+interface Flags {
+  project: string;
+  format: InfoFormat;
+}
+
+const grid = (head: string[]) => new Table({ head, style: { head: [], border: [] } });
+
+/** `aquifer assets graph | list | status`: the project's assets (pipelines/*.json). */
+export function registerAssets(program: Command): void {
+  const assets = program.command('assets').description("The project's assets (pipelines/*.json): their graph, definitions and freshness.");
+
+  assets
+    .command('graph')
+    .description('The asset graph: source tables and assets, each under what feeds it (tree), as JSON ({assets, edges}) or Graphviz DOT.')
+    .option('--project <dir>', 'project folder', '.')
+    .option('--format <format>', 'text, json or dot', choice(['text', 'json', 'dot'] as const), 'text')
+    .action(async (flags: { project: string; format: 'text' | 'json' | 'dot' }) => {
+      const graph = await assetGraph(await openCommandProject(flags.project));
+      if (flags.format === 'json') return printJson(graph);
+      printText(flags.format === 'dot' ? renderAssetDot(graph) : renderAssetTree(graph));
+    });
+
+  assets
+    .command('list')
+    .description("The project's assets as defined: name, kind, partitions, file.")
+    .option('--project <dir>', 'project folder', '.')
+    .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
+    .action(async (flags: Flags) => {
+      const defined = await readAssets(await openCommandProject(flags.project));
+      if (flags.format === 'json') return printJson(defined);
+      const table = grid(['asset', 'kind', 'partitions', 'file', 'description']);
+      for (const a of defined)
+        table.push([a.name, a.kind, a.partitions === undefined ? '' : `${a.partitions.type} by ${a.partitions.column}`, a.file, a.description ?? '']);
+      printText(defined.length === 0 ? 'No assets (pipelines/*.json).' : table.toString());
+    });
+
+  assets
+    .command('status')
+    .description('Each asset (and partition it ran for): never, failed, stale (an input table is newer than its last successful run read) or fresh.')
+    .option('--project <dir>', 'project folder', '.')
+    .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
+    .action(async (flags: Flags) => {
+      const entries = await assetStatus(await openCommandProject(flags.project));
+      if (flags.format === 'json') return printJson(entries);
+      const table = grid(['asset', 'partition', 'status', 'last run', 'stale inputs']);
+      for (const e of entries)
+        table.push([
+          e.name,
+          e.partition ?? '',
+          e.status,
+          e.lastRun === undefined ? '' : `${e.lastRun.status} ${e.lastRun.finishedAt ?? e.lastRun.startedAt}`,
+          (e.staleInputs ?? []).map((s) => `${s.table} v${s.read ?? '-'}→v${s.current}`).join(', '),
+        ]);
+      printText(entries.length === 0 ? 'No assets (pipelines/*.json).' : table.toString());
+    });
+}
+
+/** `aquifer run ASSET`: one asset, or one partition of it, with what it needs first. */
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description(
+      "Run an asset: its SQL over the current versions of its inputs, written to its table (whole, or only --partition's rows by replaceWhere), recorded in the run history. Exits 1 when a run fails (its table is left as it was).",
+    )
+    .argument('<asset>', 'the asset to run')
+    .option('--partition <partition>', 'run only this partition (a day YYYY-MM-DD, or a static value)')
+    .option('--with-upstream', 'first run the upstream assets that are not fresh, in dependency order')
+    .option('--project <dir>', 'project folder', '.')
+    .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
+    .action(async (asset: string, flags: Flags & { partition?: string; withUpstream?: boolean }) => {
+      const runs = await runAsset(await openCommandProject(flags.project), asset, {
+        ...(flags.partition === undefined ? {} : { partition: flags.partition }),
+        withUpstream: flags.withUpstream === true,
+      });
+      if (flags.format === 'json') return printJson(runs);
+      printText(
+        runs
+          .map((r) => `${r.asset}${r.partition === undefined ? '' : ` [${r.partition}]`}: ${r.status}, wrote version ${r.outputVersion ?? '-'} (run ${r.id})`)
+          .join('\n'),
+      );
+    });
+}
+
+/** `aquifer runs list | show`: the run history (.aquifer/runs.db). */
+export function registerRuns(program: Command): void {
+  const runs = program.command('runs').description('The history of asset runs (.aquifer/runs.db).');
+
+  runs
+    .command('list')
+    .description('Asset runs, newest first.')
+    .option('--asset <asset>', 'only the runs of this asset')
+    .option('--limit <n>', 'at most this many', (v) => Number.parseInt(v, 10), 100)
+    .option('--project <dir>', 'project folder', '.')
+    .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
+    .action(async (flags: Flags & { asset?: string; limit: number }) => {
+      const list = await withStore(flags.project, (store) => store.list({ ...(flags.asset === undefined ? {} : { asset: flags.asset }), limit: flags.limit }));
+      if (flags.format === 'json') return printJson(list);
+      const table = grid(['run', 'asset', 'partition', 'trigger', 'started', 'status', 'wrote']);
+      for (const r of list)
+        table.push([r.id, r.asset, r.partition ?? '', r.trigger, r.startedAt, r.status, r.outputVersion === undefined ? '' : `v${r.outputVersion}`]);
+      printText(list.length === 0 ? 'No asset runs yet.' : table.toString());
+    });
+
+  runs
+    .command('show')
+    .description('One run: its asset, partition, times, status, error, and the table versions it read and wrote.')
+    .argument('<id>', 'the run id')
+    .option('--project <dir>', 'project folder', '.')
+    .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'json')
+    .action(async (id: string, flags: Flags) => {
+      const run = await withStore(flags.project, (store) => store.get(id));
+      if (run === undefined) throw new AssetRunNotFoundError(id);
+      if (flags.format === 'json') return printJson(run);
+      printText(describeRun(run));
+    });
+}
+
+function describeRun(run: AssetRun): string {
+  const lines = [
+    `run ${run.id}`,
+    `asset ${run.asset}${run.partition === undefined ? '' : ` partition ${run.partition}`}`,
+    `trigger ${run.trigger}`,
+    `started ${run.startedAt}`,
+    `finished ${run.finishedAt ?? '-'}`,
+    `status ${run.status}`,
+  ];
+  if (run.error !== undefined) lines.push(`error ${run.error.code ?? ''} ${run.error.message}`.trim());
+  for (const [table, version] of Object.entries(run.inputs)) lines.push(`read ${table} v${version}`);
+  if (run.outputVersion !== undefined) lines.push(`wrote ${run.asset} v${run.outputVersion}`);
+  return lines.join('\n');
+}
+
+async function withStore<T>(dir: string, work: (store: SqliteRunStore) => Promise<T>): Promise<T> {
+  const project = await openCommandProject(dir);
+  const store = SqliteRunStore.open(project.root);
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}

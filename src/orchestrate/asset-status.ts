@@ -1,0 +1,100 @@
+import { sharedEngine, type Engine } from '../engine/index.js';
+import type { Project } from '../project/index.js';
+import { loadPipeline, type ResolvedAsset } from './pipeline.js';
+import { currentVersion } from './project-tables.js';
+import type { AssetRun, AssetRunStore } from './run-store.js';
+import { SqliteRunStore } from './sqlite-run-store.js';
+
+export type AssetFreshness = 'never' | 'failed' | 'stale' | 'fresh';
+
+/** An input whose table moved on since the last successful run read it (`read` absent: that run did not read it at all). */
+export interface StaleInput {
+  table: string;
+  read?: number;
+  current: number;
+}
+
+/** `aquifer assets status --format json`: one entry per asset, or per asset and partition it ran for. */
+export interface AssetStatus {
+  name: string;
+  partition?: string;
+  status: AssetFreshness;
+  lastRun?: Pick<AssetRun, 'id' | 'status' | 'startedAt' | 'finishedAt' | 'outputVersion'>;
+  staleInputs?: StaleInput[];
+}
+
+/** The current versions of tables, each read once per status question. */
+export type VersionLookup = (table: string) => Promise<number | undefined>;
+
+export function versionLookup(project: Project, engine: Engine): VersionLookup {
+  const cache = new Map<string, Promise<number | undefined>>();
+  return (table) => {
+    let version = cache.get(table);
+    if (version === undefined) {
+      version = currentVersion(project, engine, table);
+      cache.set(table, version);
+    }
+    return version;
+  };
+}
+
+/**
+ * Judge one asset and partition from its newest finished run and newest successful one:
+ * `never` without a success, `failed` when the newest finished run failed, `stale` when an
+ * input's table is now newer than the version the success read, else `fresh`.
+ */
+export async function judgeRun(
+  asset: ResolvedAsset,
+  partition: string | undefined,
+  lastFinished: AssetRun | undefined,
+  lastSuccess: AssetRun | undefined,
+  versions: VersionLookup,
+): Promise<AssetStatus> {
+  const entry: AssetStatus = { name: asset.name, ...(partition === undefined ? {} : { partition }), status: 'never' };
+  if (lastFinished !== undefined) entry.lastRun = summary(lastFinished);
+  if (lastFinished?.status === 'failed') return { ...entry, status: 'failed' };
+  if (lastSuccess === undefined) return entry;
+  const staleInputs: StaleInput[] = [];
+  for (const table of asset.dependsOn) {
+    const current = await versions(table);
+    if (current === undefined) continue;
+    const read = lastSuccess.inputs[table];
+    if (read === undefined || current > read) staleInputs.push({ table, ...(read === undefined ? {} : { read }), current });
+  }
+  return staleInputs.length === 0 ? { ...entry, status: 'fresh' } : { ...entry, status: 'stale', staleInputs };
+}
+
+function summary(run: AssetRun): NonNullable<AssetStatus['lastRun']> {
+  return {
+    id: run.id,
+    status: run.status,
+    startedAt: run.startedAt,
+    ...(run.finishedAt === undefined ? {} : { finishedAt: run.finishedAt }),
+    ...(run.outputVersion === undefined ? {} : { outputVersion: run.outputVersion }),
+  };
+}
+
+/** Where each asset and partition stands, in topological order: one `never` entry for an asset that never ran. */
+export async function assetStatus(project: Project, options: { engine?: Engine; store?: AssetRunStore } = {}): Promise<AssetStatus[]> {
+  const engine = options.engine ?? (await sharedEngine());
+  const pipeline = await loadPipeline(project, engine);
+  const store = options.store ?? SqliteRunStore.open(project.root);
+  try {
+    const key = (run: AssetRun) => `${run.asset}\n${run.partition ?? ''}`;
+    const finished = new Map((await store.latestFinished()).map((r) => [key(r), r]));
+    const succeeded = new Map((await store.latestSuccessful()).map((r) => [key(r), r]));
+    const versions = versionLookup(project, engine);
+    const entries: AssetStatus[] = [];
+    for (const asset of pipeline.assets) {
+      const runs = [...finished.values()].filter((r) => r.asset === asset.name);
+      if (runs.length === 0) {
+        entries.push({ name: asset.name, status: 'never' });
+        continue;
+      }
+      for (const run of runs) entries.push(await judgeRun(asset, run.partition, run, succeeded.get(key(run)), versions));
+    }
+    return entries;
+  } finally {
+    if (options.store === undefined) await store.close();
+  }
+}

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+/** Asset names are the names of the tables they produce: the table-name rules' characters, checked again by the project. */
+export const ASSET_NAME = /^[A-Za-z][A-Za-z0-9_]{0,127}$/;
+const NAME_RULE = 'must be letters, digits and _ (up to 128), starting with a letter: a table name SQL can name unquoted';
+/** A dependency may be any table of the project (table names also allow `.` and `-`). */
+const DEP_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+const DEP_RULE = 'must be a table name: letters, digits, _ . - (up to 128), starting with a letter or digit';
+
+/** A day as a daily partition names it. */
+export const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const day = z
+  .string({ error: 'must be a day such as "2024-05-01"' })
+  .regex(DAY, 'must be a day such as "2024-05-01"')
+  .refine((text) => !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) && new Date(`${text}T00:00:00Z`).toISOString().startsWith(text), 'must be a real day');
+const column = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,254}$/, 'must be a column name: letters, digits and _');
+
+const dailyPartitions = z.strictObject({
+  type: z.literal('daily'),
+  /** The partition column of the asset's table: its value is the day (`YYYY-MM-DD`). */
+  column,
+  /** The first day; partitions run from it to today. */
+  start: day,
+});
+
+const staticPartitions = z.strictObject({
+  type: z.literal('static'),
+  column,
+  values: z
+    .array(z.string().min(1, 'must not be empty').max(255, 'must be at most 255 characters'))
+    .min(1, 'must hold at least one value')
+    .max(10_000, 'must hold at most 10,000 values')
+    .refine((values) => new Set(values).size === values.length, 'must not repeat a value'),
+});
+
+export const partitionsSchema = z.discriminatedUnion('type', [dailyPartitions, staticPartitions], { error: 'must have a type: "daily" or "static"' });
+export type Partitions = z.infer<typeof partitionsSchema>;
+
+const sqlAsset = z.strictObject({
+  name: z.string({ error: NAME_RULE }).regex(ASSET_NAME, NAME_RULE),
+  kind: z.literal('sql'),
+  /** One SELECT over the project's tables by name; its result is the asset's table. */
+  sql: z.string().min(1, 'must not be empty').max(65_536, 'must be at most 65,536 characters'),
+  description: z.string().max(1024, 'must be at most 1,024 characters').exactOptional(),
+  /** Tables the asset depends on besides those its SQL reads (an ordering the SQL does not show). */
+  deps: z.array(z.string().regex(DEP_NAME, DEP_RULE)).max(256, 'must name at most 256 tables').exactOptional(),
+  partitions: partitionsSchema.exactOptional(),
+});
+
+/** One asset: a Delta table of the project, produced by a transformation over other tables. Only `sql` for now. */
+export const assetSchema = z.discriminatedUnion('kind', [sqlAsset], { error: 'must have a kind: "sql"' });
+export type AssetDefinition = z.infer<typeof assetSchema>;
+
+/** A pipelines/*.json file: several assets. */
+export const assetFileSchema = z.strictObject({
+  assets: z.array(assetSchema).max(1000, 'must hold at most 1,000 assets'),
+});
+
+/** An asset as read from the project: its definition and the file that holds it. */
+export interface Asset extends AssetDefinition {
+  /** `pipelines/<file>.json`, for messages. */
+  file: string;
+}

@@ -1,0 +1,86 @@
+import { AquiferError } from '../errors.js';
+
+/** An asset file is not JSON, or breaks the schema: names the file and the field. */
+export class AssetDefinitionInvalidError extends AquiferError {
+  constructor(file: string, field: string, reason: string) {
+    super('ASSET_DEFINITION_INVALID', `${file}: ${field} ${reason}`, {
+      value: { file, field },
+      hint: 'Fix the asset definition (docs/orchestration.md describes the fields).',
+    });
+  }
+}
+
+export class AssetDuplicateError extends AquiferError {
+  constructor(name: string, files: readonly string[]) {
+    super('ASSET_DUPLICATE', `The asset ${name} is defined more than once (${files.join(', ')})`, {
+      value: name,
+      hint: 'Each asset produces its own table: rename or remove one definition.',
+    });
+  }
+}
+
+export class AssetDependencyUnknownError extends AquiferError {
+  constructor(asset: string, dependency: string) {
+    super('ASSET_DEPENDENCY_UNKNOWN', `The asset ${asset} reads ${dependency}, which is neither an asset nor a table of the project`, {
+      value: { asset, dependency },
+      hint: `Define an asset named ${dependency}, create or ingest that table, or fix the name in ${asset}'s SQL or deps.`,
+    });
+  }
+}
+
+export class AssetCycleError extends AquiferError {
+  constructor(cycle: readonly string[]) {
+    super('ASSET_CYCLE', `The assets depend on each other in a cycle: ${[...cycle, cycle[0]].join(' → ')}`, {
+      value: cycle,
+      hint: 'An asset cannot read, directly or through others, the table it produces: break the cycle.',
+    });
+  }
+}
+
+export class AssetNotFoundError extends AquiferError {
+  constructor(name: string, available: readonly string[]) {
+    super('ASSET_NOT_FOUND', `No asset named ${name}`, {
+      value: name,
+      hint:
+        available.length === 0
+          ? 'The project defines no assets: add pipelines/<file>.json with { "assets": [...] }.'
+          : `Assets: ${available.slice(0, 20).join(', ')}${available.length > 20 ? ', …' : ''}.`,
+    });
+  }
+}
+
+export class AssetPartitionInvalidError extends AquiferError {
+  constructor(asset: string, partition: string, reason: string) {
+    super('ASSET_PARTITION_INVALID', `The partition ${partition} of ${asset} ${reason}`, {
+      value: { asset, partition },
+      hint: "Name a day from the asset's start (YYYY-MM-DD) for daily partitions, one of its values for static ones; an unpartitioned asset runs whole.",
+    });
+  }
+}
+
+/** A run failed; the original error is its cause, and its code is in the run's record. */
+export class AssetRunFailedError extends AquiferError {
+  constructor(asset: string, runId: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super('ASSET_RUN_FAILED', `The run ${runId} of ${asset} failed: ${reason}`, {
+      value: { asset, runId },
+      hint: `See aquifer runs show ${runId}; the table ${asset} was left as it was.`,
+      cause,
+    });
+  }
+}
+
+export class AssetRunNotFoundError extends AquiferError {
+  constructor(id: string) {
+    super('ASSET_RUN_NOT_FOUND', `No asset run with id ${id}`, { value: id, hint: 'List runs with aquifer runs list.' });
+  }
+}
+
+export class AssetUpstreamMissingError extends AquiferError {
+  constructor(asset: string, upstream: string) {
+    super('ASSET_UPSTREAM_MISSING', `The asset ${asset} reads ${upstream}, an asset whose table does not exist yet`, {
+      value: { asset, upstream },
+      hint: `Run ${upstream} first, or run ${asset} with --with-upstream.`,
+    });
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * Orchestration: the project's assets (pipelines/*.json), the graph their dependencies
+ * make, running them (whole or by partition, with what they need first), the history of
+ * every run and whether each asset is fresh. Schedules, sensors, backfills and an Airflow
+ * export build on these.
+ */
+export { assetSchema, assetFileSchema, partitionsSchema, ASSET_NAME, type Asset, type AssetDefinition, type Partitions } from './definition.js';
+export { readAssets, readAssetFile, PIPELINES_DIR, MAX_ASSETS, MAX_ASSET_FILES, MAX_ASSET_FILE_BYTES } from './asset-files.js';
+export { assetGraph, type AssetGraph, type AssetGraphNode } from './asset-graph.js';
+export { loadPipeline, findAsset, upstreamAssets, type Pipeline, type ResolvedAsset } from './pipeline.js';
+export { checkPartition } from './partitions.js';
+export { runAsset, type RunAssetOptions } from './run-asset.js';
+export { assetStatus, type AssetStatus, type AssetFreshness, type StaleInput } from './asset-status.js';
+export type { AssetRun, AssetRunFilter, AssetRunStatus, AssetRunStore, AssetRunTrigger } from './run-store.js';
+export { SqliteRunStore, RUN_STORE_FILE, RUN_STORE_SCHEMA_VERSION } from './sqlite-run-store.js';
+export * from './errors.js';
+export { renderAssetTree, renderAssetDot } from './graph-render.js';
