@@ -9,7 +9,7 @@ export async function writeAssets(project: Project, file: string, assets: readon
 }
 
 /** A source table `events` of a few rows over two days. */
-export const EVENTS_SQL = `SELECT * FROM (VALUES
+export const EVENTS_SQL = `SELECT id, day, channel, amount::DOUBLE AS amount FROM (VALUES
   (1, DATE '2024-05-01', 'web', 10.0), (2, DATE '2024-05-01', 'app', 5.0), (3, DATE '2024-05-02', 'web', 7.5),
   (4, DATE '2024-05-02', 'app', -1.0)) t(id, day, channel, amount)`;
 
