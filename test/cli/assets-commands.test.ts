@@ -63,8 +63,9 @@ describe('aquifer assets', () => {
     ]);
     const listed = await json<AssetRun[]>('runs', 'list', '--asset', 'daily_totals');
     expect(listed.map((r) => r.id)).toEqual([runs[1]?.id]);
-    const shown = await cli('runs', 'show', runs[1]?.id ?? '', '--format', 'text');
+    const shown = await cli('runs', 'show', runs[1]?.id ?? '');
     expect(shown.stdout).toContain('read clean_events v0');
+    expect(await json<AssetRun>('runs', 'show', runs[1]?.id ?? '')).toEqual(runs[1]);
   });
 
   it('run --partition replaces one partition and is its own status entry', async () => {

@@ -50,7 +50,12 @@ const DOCUMENTED: Record<string, readonly string[]> = {
     'renderDriftHtml',
     'modelDriftReport',
     'modelQuality',
+    'assetGraph',
+    'runAsset',
+    'assetStatus',
+    'SqliteRunStore',
   ],
+  'aquifer/orchestrate': ['assetGraph', 'runAsset', 'assetStatus', 'SqliteRunStore', 'readAssets', 'renderAssetTree'],
   'aquifer/table': ['DeltaTable', 'TableNotFoundError'],
   'aquifer/monitor': [
     'driftReport',

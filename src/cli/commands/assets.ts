@@ -123,7 +123,7 @@ export function registerRuns(program: Command): void {
     .description('One run: its asset, partition, times, status, error, and the table versions it read and wrote.')
     .argument('<id>', 'the run id')
     .option('--project <dir>', 'project folder', '.')
-    .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'json')
+    .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (id: string, flags: Flags) => {
       const run = await withStore(flags.project, (store) => store.get(id));
       if (run === undefined) throw new AssetRunNotFoundError(id);
