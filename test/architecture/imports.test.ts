@@ -19,7 +19,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   models: ['table', 'engine', 'storage', 'project', 'ingest', 'features', 'quality', 'observe'],
   lineage: ['table', 'engine', 'storage', 'project', 'observe'],
   monitor: ['table', 'engine', 'project', 'observe', 'report', 'ingest', 'quality', 'models'],
-  orchestrate: ['table', 'engine', 'storage', 'project', 'observe', 'lineage'],
+  orchestrate: ['table', 'engine', 'project', 'observe', 'lineage'],
   conformance: ['table', 'engine', 'storage', 'observe'],
   server: ['ingest', 'features', 'quality', 'models', 'lineage', 'monitor', 'table', 'engine', 'project', 'observe'],
   cli: [
