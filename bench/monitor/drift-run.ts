@@ -16,6 +16,8 @@
  * Evidently's where Evidently completes (method and threshold per column, value within 1e-9
  * relative, drifted set, dataset verdict) and Aquifer's three with each other, before any figure
  * is printed. Peak RSS is VmHWM for the children, /usr/bin/time's maximum resident set for the CLI.
+ * Then, at the largest size, the library call once more under DuckDB's memory_limit
+ * BENCH_DRIFT_MEMORY (500MB; empty skips), spilling to disk, checked against the run without it.
  */
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
@@ -36,6 +38,8 @@ const runsAt = (rows: number): number => Math.max(1, RUNS_SET === undefined ? (r
 const EVIDENTLY_TIMEOUT_MS = Number(process.env['BENCH_DRIFT_EVIDENTLY_TIMEOUT'] ?? 15) * 60_000;
 const EVIDENTLY_MAX_RSS = process.env['BENCH_DRIFT_EVIDENTLY_MAX_RSS'] ?? '12';
 const CLI = path.join(repo, 'dist', 'cli', 'main.js');
+/** DuckDB's memory_limit for one more library run at the largest size (AQUIFER_MEMORY_LIMIT in the CLI); empty skips it. */
+const MEMORY_LIMIT = process.env['BENCH_DRIFT_MEMORY'] ?? '500MB';
 
 interface ColumnResult {
   method: string;
@@ -82,8 +86,8 @@ const python = (): string =>
     .split('\n')
     .at(-1) as string);
 
-const aquifer = async (part: 'file' | 'table', reference: string, current: string): Promise<Measured> =>
-  byColumn(await runJson<AquiferOutput>(process.execPath, ['--import', 'tsx', path.join(here, 'drift-child.ts'), part, reference, current]));
+const aquifer = async (part: 'file' | 'table', reference: string, current: string, env: Record<string, string> = {}): Promise<Measured> =>
+  byColumn(await runJson<AquiferOutput>(process.execPath, ['--import', 'tsx', path.join(here, 'drift-child.ts'), part, reference, current], { env }));
 
 /**
  * The CLI as a user runs it, under /usr/bin/time (its maximum resident set is the node process's:
@@ -229,5 +233,14 @@ for (const rows of SIZES) {
         : 'Evidently failed'),
   );
   await rm(path.join(driftDataDir(rows), 'cli-time.txt'), { force: true });
+  if (MEMORY_LIMIT !== '' && rows === Math.max(...SIZES)) {
+    const spill = path.join(driftDataDir(rows), 'spill');
+    const limited = await aquifer('file', data.reference.parquet, data.current.parquet, { AQUIFER_MEMORY_LIMIT: MEMORY_LIMIT, AQUIFER_TEMP_DIRECTORY: spill });
+    await rm(spill, { recursive: true, force: true });
+    assertAgree(`${FILE} under memory_limit ${MEMORY_LIMIT}`, limited, FILE, measured.get(FILE)?.[0] as Measured);
+    const line = `${FILE} under DuckDB's memory_limit ${MEMORY_LIMIT} (AQUIFER_MEMORY_LIMIT): ${secs(limited.ms)}, peak RSS ${mib(limited.peakRss)}; load ${load()}`;
+    console.log(`\n${line}`);
+    summary.push(`${rows.toLocaleString('en-US')} rows, ${line}`);
+  }
 }
 console.log(`\nSummary (load average at the end ${load()}):\n${summary.map((s) => `- ${s}`).join('\n')}`);

@@ -15,7 +15,7 @@ import { evidentlyColumnType, storageFamily } from './column-type.js';
 import { mergedValuesSql, type SideColumn } from './merged-values.js';
 import { DRIFT_METHOD_NAMES, DRIFT_METHODS, defaultMethod, isDriftMethodName, type ColumnType, type DriftMethodName } from './methods.js';
 import type { DriftRelation } from './relation.js';
-import { sortedNumeric, sortedPathFits } from './sorted-numeric.js';
+import { memoryLimitBytes, sortedNumeric, sortedPathFits } from './sorted-numeric.js';
 import { driftValue, summarySql, type ColumnSummary } from './statistics.js';
 
 /** A method and threshold for one column, instead of DataDriftPreset's choice. */
@@ -97,6 +97,7 @@ export async function driftReport(engine: Engine, options: DriftOptions): Promis
   );
   const currentFacts = await sideFacts(engine, 'current', options.current, candidates, true);
 
+  let memoryLimit: number | undefined;
   const columns: ColumnDrift[] = [];
   const skipped: { column: string; reason: string }[] = [];
   const skip = (column: string, reason: string, error: () => Error): void => {
@@ -125,10 +126,15 @@ export async function driftReport(engine: Engine, options: DriftOptions): Promis
     const asked = options.perColumn?.[current.name];
     // A column that will be Wasserstein's if it is large and that sorts better than it groups: its summary and distance in one pass.
     const facts = currentFacts.columns.get(current.name);
+    const sizes = {
+      currentValues: facts?.nonNull ?? 0,
+      referenceValues: referenceFacts.columns.get(current.name)?.nonNull ?? 0,
+      distinct: current.family === 'float' ? undefined : facts?.distinct,
+    };
     const sorted =
       typing.type === 'numeric' &&
       (asked?.method ?? 'wasserstein') === 'wasserstein' &&
-      sortedPathFits(current, facts?.nonNull ?? 0, current.family === 'float' ? undefined : facts?.distinct)
+      sortedPathFits(current, sizes, (memoryLimit ??= await memoryLimitBytes(engine)))
         ? await sortedNumeric(engine, { sql: options.reference.sql, column: reference }, { sql: options.current.sql, column: current })
         : undefined;
     const summary = sorted?.summary ?? (await summarize(engine, prefix, typing.type));

@@ -10,16 +10,52 @@ export interface SortedNumeric {
 }
 
 /**
+ * What sorting a value costs DuckDB at its peak: the value, its sample, its two window orders
+ * and four window results, with the sort's own copies (2.5 GiB for 2 × 10M values, measured).
+ */
+export const SORTED_BYTES_PER_VALUE = 128;
+
+/**
  * Whether a numeric column is better served sorted than grouped: when most of its values are
  * distinct (floats, ids), grouping by value builds a hash table as big as the data and the
  * empirical CDFs then sort that table anyway, with running sums over it; sorting the values
- * once, with ranks, costs about half and holds one copy. Columns with few distinct values
- * (counts, codes) stay grouped: a few groups are cheaper than any sort. `distinct` is the
- * current side's count of distinct values where it was counted (integers), else undefined (floats).
+ * once, with ranks, costs about half the time. Columns with few distinct values (counts, codes)
+ * stay grouped: a few groups are cheaper than any sort. `distinct` is the current side's count
+ * of distinct values where it was counted (integers), else undefined (floats). And only when the
+ * sort fits in DuckDB's memory_limit (`memoryLimit` bytes): its windows over the whole sample
+ * cannot spill (a 500 MB limit fails on 2 × 10M values), where the grouped path spills and
+ * stays within the limit.
  */
-export function sortedPathFits(column: SideColumn, currentValues: number, distinct: number | undefined): boolean {
+export function sortedPathFits(
+  column: SideColumn,
+  sizes: { currentValues: number; referenceValues: number; distinct: number | undefined },
+  memoryLimit: number,
+): boolean {
+  if ((sizes.referenceValues + sizes.currentValues) * SORTED_BYTES_PER_VALUE > memoryLimit) return false;
   if (column.family === 'float') return true;
-  return distinct !== undefined && distinct > currentValues / 2;
+  return sizes.distinct !== undefined && sizes.distinct > sizes.currentValues / 2;
+}
+
+const UNITS: Readonly<Record<string, number>> = {
+  bytes: 1,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  tib: 2 ** 40,
+  pib: 2 ** 50,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  pb: 1e15,
+};
+
+/** DuckDB's memory_limit in bytes, as it reports it ('18.8 GiB', '476.8 MiB'); 0 when it cannot be read, so nothing is assumed to fit. */
+export async function memoryLimitBytes(engine: Engine): Promise<number> {
+  const [row] = await engine.query("SELECT current_setting('memory_limit') AS m");
+  const match = /^\s*([\d.]+)\s*([a-z]*)\s*$/i.exec(String(row?.['m'] ?? ''));
+  const unit = UNITS[(match?.[2] ?? '').toLowerCase() || 'bytes'];
+  return match === null || unit === undefined ? 0 : Number(match[1]) * unit;
 }
 
 /**
@@ -52,21 +88,18 @@ export async function sortedNumeric(
     FROM aq_rows),
   aq_ranked AS (
     SELECT v, s, lead(v) OVER (ORDER BY v) AS next, lead(v) OVER (PARTITION BY s ORDER BY v) AS next_in_sample,
-      round(cume_dist() OVER (ORDER BY v) * (nr + nc)) AS at_or_below, cume_dist() OVER (PARTITION BY s ORDER BY v) AS own,
-      nr, nc, sum_r
-    FROM aq_rows, aq_sizes),
-  aq_cdfs AS (
-    SELECT v, s, next, next_in_sample, nr, nc, sum_r,
-      CASE WHEN s = 0 THEN own ELSE (at_or_below - round(own * nc)) / nr END AS f_ref,
-      CASE WHEN s = 1 THEN own ELSE (at_or_below - round(own * nr)) / nc END AS f_cur
-    FROM aq_ranked)
-  SELECT (SELECT nr FROM aq_sizes) AS nr, (SELECT nc FROM aq_sizes) AS nc, (SELECT lo FROM aq_sizes) AS lo,
-    (SELECT hi FROM aq_sizes) AS hi, (SELECT sum_r FROM aq_sizes) AS sum_r,
+      cume_dist() OVER (ORDER BY v) AS all_share, cume_dist() OVER (PARTITION BY s ORDER BY v) AS own
+    FROM aq_rows)
+  SELECT any_value(nr) AS nr, any_value(nc) AS nc, any_value(lo) AS lo, any_value(hi) AS hi, any_value(sum_r) AS sum_r,
     count(*) FILTER (WHERE next IS DISTINCT FROM v) AS k,
     count(*) FILTER (WHERE s = 0 AND next_in_sample IS DISTINCT FROM v) AS kr,
     fsum(abs(f_ref - f_cur) * (next - v)) FILTER (WHERE next IS NOT NULL) AS distance,
     sqrt(fsum((v - sum_r / nr) * (v - sum_r / nr)) FILTER (WHERE s = 0) / any_value(nr)) AS std
-  FROM aq_cdfs`;
+  FROM (
+    SELECT v, s, next, next_in_sample, nr, nc, lo, hi, sum_r,
+      CASE WHEN s = 0 THEN own ELSE (round(all_share * (nr + nc)) - round(own * nc)) / nr END AS f_ref,
+      CASE WHEN s = 1 THEN own ELSE (round(all_share * (nr + nc)) - round(own * nr)) / nc END AS f_cur
+    FROM aq_ranked, aq_sizes)`;
   const [row] = await engine.query(sql);
   const number = (key: string): number => Number(row?.[key] ?? 0);
   const nullable = (key: string): number | null => (row?.[key] === null || row?.[key] === undefined ? null : Number(row[key]));
