@@ -41,7 +41,7 @@ function pick(salt: number, values: readonly string[], cumulative: readonly numb
  *   f_uniform     float uniform(0, 100)               Wasserstein   unchanged
  *   f_lognormal   float exp(normal(0.4·shift, 0.5))   Wasserstein   drifts (location)
  *   i_user        int   0 … 999,999 uniform           Wasserstein   unchanged (high cardinality)
- *   i_amount      int   round(exp(normal) · 100)      Wasserstein   drifts a little
+ *   i_amount      int   round(exp(normal) · 100)      Wasserstein   on the edge: 0.107 at 100k, 0.0975 at 10M
  *   c_country     text  8 countries, mix shifts       Jensen-Shannon drifts
  *   c_device      text  3 devices                     Jensen-Shannon unchanged
  *   b_flag        int   0/1, 30 % → 36 %              Jensen-Shannon small shift
