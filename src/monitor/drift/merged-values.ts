@@ -15,7 +15,7 @@ export const REFERENCE = 'aq_reference';
 export const CURRENT = 'aq_current';
 export const VALUES = 'aq_values';
 
-interface SideValues {
+export interface SideValues {
   /** The value as the statistics compare it. */
   value: string;
   /** Which rows hold a value: not NULL, and for floats not NaN or ±inf (Evidently drops them all). */
@@ -42,7 +42,7 @@ export function mergedValuesSql(reference: { sql: string; column: SideColumn }, 
 const NUMBER_FAMILIES: readonly StorageFamily[] = ['float', 'int', 'uint', 'bool'];
 
 /** Numbers as doubles (pandas takes a numeric column's values as float64), NaN and ±inf left out. */
-function numericValues(column: SideColumn): SideValues {
+export function numericValues(column: SideColumn): SideValues {
   if (!NUMBER_FAMILIES.includes(column.family))
     throw new DriftColumnUnsupportedError(column.name, `it is numeric in the current data but ${column.duckdbType} in the reference`);
   const value = `CAST(${quoteIdent(column.name)} AS DOUBLE)`;
