@@ -25,16 +25,17 @@ async function refusal(name: string, definition: Record<string, unknown>): Promi
 }
 
 describe('readMonitors', () => {
-  it('reads one monitor per file, named after the file, keeping an actions list for later', async () => {
-    await writeMonitor(project, 'events-fresh', {
-      kind: 'freshness',
-      table: 'events',
-      every: '15m',
-      maxAge: '2h',
-      actions: [{ type: 'retrain', model: 'churn' }],
-    });
+  it('reads one monitor per file, named after the file, with its actions', async () => {
+    const retrain = { type: 'retrain', model: 'churn', holdout: { table: 'churn_holdout' }, metric: 'accuracy' };
+    await writeMonitor(project, 'events-fresh', { kind: 'freshness', table: 'events', every: '15m', maxAge: '2h', actions: [retrain] });
     const [monitor] = await readMonitors(project, ['events-fresh']);
-    expect(monitor).toMatchObject({ name: 'events-fresh', kind: 'freshness', every: '15m', actions: [{ type: 'retrain', model: 'churn' }] });
+    expect(monitor).toMatchObject({ name: 'events-fresh', kind: 'freshness', every: '15m', actions: [retrain] });
+  });
+
+  it('gives a model_drift monitor its model’s prediction log as its table', async () => {
+    await writeMonitor(project, 'churn-drift', { kind: 'model_drift', model: 'churn', version: 'champion', every: '1h' });
+    const [monitor] = await readMonitors(project, ['churn-drift']);
+    expect(monitor).toMatchObject({ kind: 'model_drift', model: 'churn', table: 'churn__predictions' });
   });
 
   it('has no monitors in a project without a monitors folder', async () => {
@@ -58,6 +59,8 @@ describe('readMonitors', () => {
     ['a where without a timeColumn on freshness', { kind: 'freshness', table: 't', every: '1h', maxAge: '1h', where: 'x > 1' }, 'where'],
     ['a where on a kind that reads only the log', { kind: 'volume', table: 't', every: '1h', per: 'day', where: 'x > 1' }, '(the whole document)'],
     ['a name other than the file', { name: 'other', kind: 'schema', table: 't', every: '1h' }, 'name'],
+    ['an unknown action', { kind: 'schema', table: 't', every: '1h', actions: [{ type: 'page' }] }, 'actions[0].type'],
+    ['a retrain action without a holdout', { kind: 'schema', table: 't', every: '1h', actions: [{ type: 'retrain', metric: 'f1' }] }, 'actions[0].holdout'],
   ])('refuses %s with MONITOR_DEFINITION_INVALID naming the file and field', async (_what, definition, field) => {
     expect(await refusal('bad', definition)).toEqual({ code: 'MONITOR_DEFINITION_INVALID', value: { file: path.join(MONITORS_DIR, 'bad.json'), field } });
   });
