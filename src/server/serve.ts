@@ -223,6 +223,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           await models.close();
           await modelStore.close();
           await lineage.close();
+          metrics.close();
         },
       });
     });

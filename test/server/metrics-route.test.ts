@@ -116,6 +116,11 @@ describe('GET /metrics', () => {
       Buffer.byteLength(JSON.stringify([{ user: 1 }, { user: 2 }, { user: 3 }])) + Buffer.byteLength(JSON.stringify([{ user: 4 }, { user: 'five' }])),
     );
     expect(sample(text, 'aquifer_table_version{table="clicks"}')).toBe(version);
+    // Each commit was an ingest job run of the server.
+    expect(sample(text, 'aquifer_job_runs_total{type="INGEST",state="complete"}')).toBeGreaterThanOrEqual(2);
+    expect(sample(text, 'aquifer_job_run_duration_seconds_count{type="INGEST"}')).toBeGreaterThanOrEqual(2);
+    // Two commits of one file each.
+    expect(sample(text, 'aquifer_table_files{table="clicks"}')).toBe(2);
     const committed = sample(text, 'aquifer_table_last_commit_timestamp_seconds{table="clicks"}');
     expect(committed).toBeGreaterThanOrEqual(Math.floor(started) - 1);
     expect(committed).toBeLessThanOrEqual(Date.now() / 1000 + 1);

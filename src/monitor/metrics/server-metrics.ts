@@ -4,6 +4,7 @@ import type { Project } from '../../project/index.js';
 import { FeatureMetrics } from './feature-metrics.js';
 import { HttpMetrics } from './http-metrics.js';
 import { IngestMetrics } from './ingest-metrics.js';
+import { JobMetrics } from './job-metrics.js';
 import { MonitorGauges } from './monitor-gauges.js';
 import { PredictionMetrics } from './prediction-metrics.js';
 import { METRICS_PREFIX } from './prefix.js';
@@ -21,6 +22,7 @@ export class ServerMetrics {
   readonly ingest: IngestMetrics;
   readonly predictions: PredictionMetrics;
   readonly features: FeatureMetrics;
+  private readonly jobs: JobMetrics;
 
   constructor(options: { project: Project; engine: Engine }) {
     collectDefaultMetrics({ register: this.registry, prefix: METRICS_PREFIX });
@@ -28,6 +30,7 @@ export class ServerMetrics {
     this.ingest = new IngestMetrics(this.registry);
     this.predictions = new PredictionMetrics(this.registry);
     this.features = new FeatureMetrics(this.registry);
+    this.jobs = new JobMetrics(this.registry);
     new TableGauges(this.registry, options.project, options.engine);
     new MonitorGauges(this.registry, options.project);
   }
@@ -35,6 +38,11 @@ export class ServerMetrics {
   /** The Prometheus text exposition format's media type (version 0.0.4). */
   get contentType(): string {
     return this.registry.contentType;
+  }
+
+  /** Stops counting the process's job runs. */
+  close(): void {
+    this.jobs.close();
   }
 
   text(): Promise<string> {

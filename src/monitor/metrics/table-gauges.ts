@@ -13,10 +13,12 @@ interface TableReading {
   version: number;
   /** Epoch seconds of the newest commit. */
   committed: number;
+  /** Data files in the newest version. */
+  files: number;
 }
 
 /**
- * `aquifer_table_version{table}` and `aquifer_table_last_commit_timestamp_seconds{table}`,
+ * `aquifer_table_version{table}`, `aquifer_table_last_commit_timestamp_seconds{table}` and `aquifer_table_files{table}`,
  * read when Prometheus scrapes: the first MAX_SCRAPED_TABLES tables under the project's
  * `tables/` folder, each through a handle kept between scrapes, so a scrape reads only the
  * commits made since the last one. Tables in object storage (an S3 project) are not listed.
@@ -55,6 +57,16 @@ export class TableGauges {
         for (const r of await read()) this.set({ table: r.table }, r.committed);
       },
     });
+    new Gauge({
+      name: 'aquifer_table_files',
+      help: `Data files in each table's newest version (the first ${MAX_SCRAPED_TABLES} tables under tables/): many small files slow every read.`,
+      labelNames: ['table'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const r of await read()) this.set({ table: r.table }, r.files);
+      },
+    });
   }
 
   private async read(): Promise<TableReading[]> {
@@ -67,7 +79,7 @@ export class TableGauges {
           this.tables.set(name, table);
         }
         const snapshot = await table.snapshot();
-        readings.push({ table: name, version: snapshot.version, committed: snapshot.timestamp / 1000 });
+        readings.push({ table: name, version: snapshot.version, committed: snapshot.timestamp / 1000, files: snapshot.logState.files.size });
       } catch {
         // A table being created, dropped or damaged has no series this scrape; `aquifer tables` says why.
         this.tables.delete(name);
