@@ -15,6 +15,8 @@ export class MonitorScheduler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  /** Aborted on stop: a retraining a monitor set going is stopped rather than waited for. */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly project: Project,
@@ -26,10 +28,14 @@ export class MonitorScheduler {
     this.schedule(0);
   }
 
-  /** No new look; waits for a run in progress (its monitors' results and alerts are kept). */
+  /**
+   * No new look; a run in progress finishes its checks (their results and alerts are kept) while
+   * the actions it set going are cancelled: a shutdown does not wait hours for a retraining.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.stopping.abort();
     await this.running;
   }
 
@@ -47,7 +53,7 @@ export class MonitorScheduler {
 
   private async tick(): Promise<void> {
     try {
-      const run = await runDueMonitors(this.project, { engine: this.engine });
+      const run = await runDueMonitors(this.project, { engine: this.engine, signal: this.stopping.signal });
       for (const result of run.results)
         log.info({ monitor: result.monitor, status: result.status, value: result.value, alert: result.alert }, `monitor ${result.monitor}: ${result.status}`);
     } catch (error) {

@@ -12,7 +12,7 @@ import {
   type AssetRun,
 } from '../../orchestrate/index.js';
 import { openCommandProject } from '../command-project.js';
-import { choice } from '../options.js';
+import { choice, parseNonNegativeInt } from '../options.js';
 import { printJson, printText, type InfoFormat } from '../output/print.js';
 
 interface Flags {
@@ -106,7 +106,7 @@ export function registerRuns(program: Command): void {
     .command('list')
     .description('Asset runs, newest first.')
     .option('--asset <asset>', 'only the runs of this asset')
-    .option('--limit <n>', 'at most this many', (v) => Number.parseInt(v, 10), 100)
+    .option('--limit <n>', 'at most this many', parseNonNegativeInt, 100)
     .option('--project <dir>', 'project folder', '.')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (flags: Flags & { asset?: string; limit: number }) => {

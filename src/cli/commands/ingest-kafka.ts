@@ -86,8 +86,8 @@ export function registerIngestKafka(ingest: Command): void {
         );
       },
     });
-    await job.start();
     try {
+      await job.start();
       await runUntilStopped(job);
     } finally {
       await metrics.close();

@@ -64,8 +64,8 @@ export function registerIngestKinesis(ingest: Command): void {
         );
       },
     });
-    await job.start();
     try {
+      await job.start();
       await runUntilStopped(job);
     } finally {
       await metrics.close();

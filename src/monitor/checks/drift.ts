@@ -29,14 +29,16 @@ export async function checkDrift(monitor: DriftMonitor, context: CheckContext): 
   const currentSnapshot = await context.table.snapshot(current.version === undefined ? {} : { version: current.version });
   let reference: DriftRelation;
   try {
+    // Named as the project knows them: the results and the webhook's payload carry no paths.
     reference = await tableRelation(referenceTable, {
+      name: monitor.reference.table ?? monitor.table,
       ...(monitor.reference.version === undefined ? {} : { version: monitor.reference.version }),
       ...whereOption([monitor.reference.where]),
     });
   } finally {
     if (referenceTable !== context.table) referenceTable.close();
   }
-  const currentRelation = await tableRelation(context.table, { version: currentSnapshot.version, ...whereOption(currentWhere) });
+  const currentRelation = await tableRelation(context.table, { name: monitor.table, version: currentSnapshot.version, ...whereOption(currentWhere) });
   const perColumn: Record<string, ColumnDriftOptions> = {};
   for (const [column, options] of Object.entries(monitor.perColumn ?? {})) {
     perColumn[column] = {

@@ -17,7 +17,7 @@ export async function checkQuarantineRate(monitor: QuarantineRateMonitor, contex
   const window = monitor.window ?? DEFAULT_QUARANTINE_WINDOW;
   const since = context.now - (durationMs(window) as number);
   const snapshot = await context.table.snapshot();
-  const committed = (await rowsPerCommit(context.table, { since })).filter((c) => c.timestamp <= context.now).reduce((sum, c) => sum + c.rows, 0);
+  const committed = (await rowsPerCommit(context.table, { since })).commits.filter((c) => c.timestamp <= context.now).reduce((sum, c) => sum + c.rows, 0);
   const quarantined = await quarantinedSince(context, since);
   const offered = committed + quarantined;
   const share = offered === 0 ? 0 : quarantined / offered;

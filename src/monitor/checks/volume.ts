@@ -21,9 +21,9 @@ export async function checkVolume(monitor: VolumeMonitor, context: CheckContext)
   let trailing: number[];
   let window: string;
   if (monitor.per === 'commit') {
-    const commits = await rowsPerCommit(context.table);
+    const { commits } = await rowsPerCommit(context.table, { count: windows + 1 });
     const [latest, ...before] = commits;
-    if (latest === undefined) throw new MonitorNoDataError(monitor.name, `${context.table.location} has no commit that added rows`);
+    if (latest === undefined) throw new MonitorNoDataError(monitor.name, `table ${monitor.table} has no commit that added rows`);
     current = latest.rows;
     trailing = before.slice(0, windows).map((c) => c.rows);
     window = `version ${latest.version}`;
@@ -31,12 +31,15 @@ export async function checkVolume(monitor: VolumeMonitor, context: CheckContext)
     const today = Math.floor(context.now / DAY_MS) * DAY_MS;
     const first = today - (windows + 1) * DAY_MS;
     const perDay = new Array<number>(windows + 1).fill(0);
-    for (const commit of await rowsPerCommit(context.table, { since: first })) {
+    const read = await rowsPerCommit(context.table, { since: first });
+    for (const commit of read.commits) {
       const index = Math.floor((commit.timestamp - first) / DAY_MS);
       if (index >= 0 && index <= windows) perDay[index] = (perDay[index] as number) + commit.rows;
     }
     current = perDay[windows] as number;
-    trailing = perDay.slice(0, windows).reverse();
+    // Days before the table existed are not days of no rows: the band is drawn from the days since.
+    const existed = read.created === undefined ? 0 : Math.max(0, Math.floor((read.created - first) / DAY_MS));
+    trailing = perDay.slice(existed, windows).reverse();
     window = `day ${new Date(today - DAY_MS).toISOString().slice(0, 10)}`;
   }
   // Fixed bounds when the monitor gives any; the trailing band otherwise.

@@ -15,6 +15,8 @@ export interface TableRelationOptions {
   version?: number;
   /** A SQL filter over the table's columns, as `aquifer table read --where` takes it (files are pruned by it). */
   where?: string;
+  /** What the report calls the table (a project table's name); its location by default. */
+  name?: string;
 }
 
 /** A Delta table at a version, possibly filtered, as the rows of a drift report. */
@@ -22,7 +24,7 @@ export async function tableRelation(table: DeltaTable, options: TableRelationOpt
   const snapshot = await table.snapshot(options.version === undefined ? {} : { version: options.version });
   const scan = await table.scan({ version: snapshot.version, ...(options.where === undefined ? {} : { where: options.where }) });
   const plan = await scan.plan();
-  return { sql: plan.sql, label: `${table.location}@${snapshot.version}${options.where === undefined ? '' : ` WHERE ${options.where}`}` };
+  return { sql: plan.sql, label: `${options.name ?? table.location}@${snapshot.version}${options.where === undefined ? '' : ` WHERE ${options.where}`}` };
 }
 
 /**

@@ -27,11 +27,11 @@ export type ActionOutcome =
  * Run a fired monitor's actions in order. Each is told the monitor's name as its trigger; one
  * that fails is an outcome with its error (logged), and the ones after it still run.
  */
-export async function runActions(project: Project, engine: Engine, monitor: MonitorDefinition): Promise<ActionOutcome[]> {
+export async function runActions(project: Project, engine: Engine, monitor: MonitorDefinition, signal?: AbortSignal): Promise<ActionOutcome[]> {
   const outcomes: ActionOutcome[] = [];
   for (const action of monitor.actions ?? []) {
     try {
-      outcomes.push(await retrainFor(project, engine, monitor, action));
+      outcomes.push(await retrainFor(project, engine, monitor, action, signal));
     } catch (error) {
       const described = isAquiferError(error)
         ? { code: error.code, message: error.message }
@@ -43,7 +43,13 @@ export async function runActions(project: Project, engine: Engine, monitor: Moni
   return outcomes;
 }
 
-async function retrainFor(project: Project, engine: Engine, monitor: MonitorDefinition, action: RetrainAction): Promise<ActionOutcome> {
+async function retrainFor(
+  project: Project,
+  engine: Engine,
+  monitor: MonitorDefinition,
+  action: RetrainAction,
+  signal: AbortSignal | undefined,
+): Promise<ActionOutcome> {
   const model = action.model ?? (monitor.kind === 'model_drift' ? monitor.model : undefined);
   if (model === undefined)
     throw new MonitorDefinitionInvalidError(
@@ -69,6 +75,7 @@ async function retrainFor(project: Project, engine: Engine, monitor: MonitorDefi
       ...(action.refresh === undefined ? {} : { refresh: action.refresh }),
       ...(action.command === undefined ? {} : { command: action.command }),
       cwd: project.root,
+      ...(signal === undefined ? {} : { signal }),
     }),
   );
   log.info(

@@ -49,6 +49,8 @@ export interface RunMonitorsOptions {
   now?: number | Date;
   engine?: Engine;
   webhook?: WebhookOptions;
+  /** Cancels the actions in progress (a retraining's command is stopped): a server shutting down. */
+  signal?: AbortSignal;
 }
 
 export interface MonitorsRun {
@@ -160,7 +162,7 @@ async function runOne(
   // Once per firing, after the state says so: a crash while retraining does not retrain again
   // on the next run (the monitor is already firing), it is left for the next firing.
   const actions: ActionOutcome[] =
-    transition === 'firing' && monitor.actions !== undefined && monitor.actions.length > 0 ? await runActions(project, engine, monitor) : [];
+    transition === 'firing' && monitor.actions !== undefined && monitor.actions.length > 0 ? await runActions(project, engine, monitor, options.signal) : [];
   const result: MonitorResult = {
     runId: randomUUID(),
     monitor: monitor.name,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../src/engine/index.js';
-import { openModelStore, retrain, train, type ModelStore, type RetrainOptions } from '../../../src/models/index.js';
+import { openModelStore, resolveModelVersion, retrain, train, type ModelStore, type RetrainOptions } from '../../../src/models/index.js';
 import { onJobRun, type JobRunEvent } from '../../../src/observe/index.js';
 import type { Project } from '../../../src/project/index.js';
 import { createModelProject, landChangedRelation, MODELS_PYTHON, modelsPythonAvailable, TRAIN_ONNX_SCRIPT } from '../../support/model-project.js';
@@ -92,6 +92,8 @@ describe.skipIf(!present)('retrain', () => {
     expect(Number(tagOf(version.tags, 'aquifer.retrain.holdout_value'))).toBe(result.metric.candidate);
     expect(Number(tagOf(version.tags, 'aquifer.retrain.previous_holdout_value'))).toBe(result.metric.previous);
     expect(tagOf(version.tags, 'aquifer.retrain.trigger')).toBe('manual');
+    // The loser stays registered but is not what unversioned requests get: `latest` passes over it.
+    expect((await resolveModelVersion(store, 'churn', 'latest')).version).toBe(2);
   }, 240_000);
 
   it('trains on a named training set as saved when told not to refresh it', async () => {
