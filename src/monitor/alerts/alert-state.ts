@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { log } from '../../log.js';
 import type { Project } from '../../project/index.js';
 import type { ColumnValue } from '../checks/check.js';
 
@@ -64,18 +65,42 @@ export async function readState(project: Project, monitor: string): Promise<Moni
   try {
     return { ...structuredClone(EMPTY_STATE), ...(JSON.parse(text) as Partial<MonitorState>) };
   } catch {
-    // Written atomically, so only a hand edit breaks it: start over rather than stop monitoring.
+    // Written atomically and flushed, so only a hand edit breaks it: start over rather than stop
+    // monitoring, but keep the broken file aside and say so (its alert may fire again).
+    const kept = `${statePath(project, monitor)}.corrupt`;
+    await fs.copyFile(statePath(project, monitor), kept).catch(() => undefined);
+    log.error({ monitor }, `monitor ${monitor}: its state file is not JSON; started over (the file is kept as ${path.basename(kept)})`);
     return structuredClone(EMPTY_STATE);
   }
 }
 
-/** Replace the state atomically (a temp file renamed over it): a crash leaves the old state or the new, never half. */
+/**
+ * Replace the state atomically: a temp file, flushed, renamed over it, and the folder flushed,
+ * so a crash (of the process or the machine) leaves the old state or the new, never half.
+ */
 export async function writeState(project: Project, monitor: string, state: MonitorState): Promise<void> {
   const file = statePath(project, monitor);
   await fs.mkdir(path.dirname(file), { recursive: true });
   const temp = `${file}.${randomUUID()}.tmp`;
-  await fs.writeFile(temp, `${JSON.stringify(state, null, 2)}\n`);
-  await fs.rename(temp, file);
+  try {
+    const handle = await fs.open(temp, 'wx');
+    try {
+      await handle.writeFile(`${JSON.stringify(state, null, 2)}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(temp, file);
+  } catch (error) {
+    await fs.rm(temp, { force: true });
+    throw error;
+  }
+  const folder = await fs.open(path.dirname(file), 'r');
+  try {
+    await folder.sync();
+  } finally {
+    await folder.close();
+  }
 }
 
 /** The alert transition a run's status makes, if any, and the state after it. */

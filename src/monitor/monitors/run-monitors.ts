@@ -82,6 +82,8 @@ export async function runMonitors(project: Project, options: RunMonitorsOptions 
         continue;
       }
       result = errorResult(monitor, now, error, await readState(project, monitor.name).catch(() => undefined));
+      // Every run has its row, this one too (best effort: an unwritable project may refuse it as well).
+      await record(project, engine, result, null);
     }
     if (result === undefined) run.notDue.push(monitor.name);
     else run.results.push(result);
