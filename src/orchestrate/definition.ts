@@ -1,3 +1,4 @@
+import { Cron } from 'croner';
 import { z } from 'zod';
 
 /** Asset names are the names of the tables they produce: the table-name rules' characters, checked again by the project. */
@@ -36,15 +37,53 @@ const staticPartitions = z.strictObject({
 export const partitionsSchema = z.discriminatedUnion('type', [dailyPartitions, staticPartitions], { error: 'must have a type: "daily" or "static"' });
 export type Partitions = z.infer<typeof partitionsSchema>;
 
-const sqlAsset = z.strictObject({
+/**
+ * A cron schedule (five fields, or six with seconds first), in a time zone (IANA name; UTC
+ * when absent) so "03:00 every day" stays 03:00 across daylight saving changes.
+ */
+const scheduleSchema = z.strictObject({
+  cron: z
+    .string()
+    .max(256, 'must be at most 256 characters')
+    .refine((pattern) => {
+      try {
+        new Cron(pattern, { paused: true });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be a cron expression such as "0 3 * * *" (minute hour day-of-month month day-of-week)'),
+  timezone: z
+    .string()
+    .max(64, 'must be at most 64 characters')
+    .refine((zone) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone such as "Europe/Berlin"')
+    .exactOptional(),
+});
+export type Schedule = z.infer<typeof scheduleSchema>;
+
+/** What every kind of asset may say besides what it is made from. */
+const commonFields = {
   name: z.string({ error: NAME_RULE }).regex(ASSET_NAME, NAME_RULE),
+  description: z.string().max(1024, 'must be at most 1,024 characters').exactOptional(),
+  /** Tables the asset depends on besides those its definition reads (an ordering the definition does not show). */
+  deps: z.array(z.string().regex(DEP_NAME, DEP_RULE)).max(256, 'must name at most 256 tables').exactOptional(),
+  partitions: partitionsSchema.exactOptional(),
+  /** When the scheduler runs it (for a partitioned asset: the partition the tick falls in). */
+  schedule: scheduleSchema.exactOptional(),
+};
+
+const sqlAsset = z.strictObject({
+  ...commonFields,
   kind: z.literal('sql'),
   /** One SELECT over the project's tables by name; its result is the asset's table. */
   sql: z.string().min(1, 'must not be empty').max(65_536, 'must be at most 65,536 characters'),
-  description: z.string().max(1024, 'must be at most 1,024 characters').exactOptional(),
-  /** Tables the asset depends on besides those its SQL reads (an ordering the SQL does not show). */
-  deps: z.array(z.string().regex(DEP_NAME, DEP_RULE)).max(256, 'must name at most 256 tables').exactOptional(),
-  partitions: partitionsSchema.exactOptional(),
 });
 
 /** One asset: a Delta table of the project, produced by a transformation over other tables. Only `sql` for now. */

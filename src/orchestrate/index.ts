@@ -4,7 +4,7 @@
  * every run and whether each asset is fresh. Schedules, sensors, backfills and an Airflow
  * export build on these.
  */
-export { assetSchema, assetFileSchema, partitionsSchema, ASSET_NAME, type Asset, type AssetDefinition, type Partitions } from './definition.js';
+export { assetSchema, assetFileSchema, partitionsSchema, ASSET_NAME, type Asset, type AssetDefinition, type Partitions, type Schedule } from './definition.js';
 export { readAssets, readAssetFile, PIPELINES_DIR, MAX_ASSETS, MAX_ASSET_FILES, MAX_ASSET_FILE_BYTES } from './asset-files.js';
 export { assetGraph, type AssetGraph, type AssetGraphNode } from './asset-graph.js';
 export { loadPipeline, findAsset, upstreamAssets, type Pipeline, type ResolvedAsset } from './pipeline.js';

@@ -1,5 +1,9 @@
-/** What a run was started by. Only `manual` so far; schedules and sensors will add theirs. */
-export type AssetRunTrigger = 'manual';
+/**
+ * What a run was started by: a person (`manual`, the CLI), the HTTP API (`api`), the
+ * scheduler's cron (`schedule`) or a sensor on upstream commits (`sensor`), a backfill,
+ * a retry of a failed run, a monitor, or an external orchestrator (`airflow`).
+ */
+export type AssetRunTrigger = 'manual' | 'api' | 'schedule' | 'sensor' | 'backfill' | 'retry' | 'monitor' | 'airflow';
 export type AssetRunStatus = 'running' | 'success' | 'failed';
 
 /** One run of one asset (and partition), as the run history keeps it. */
