@@ -27,3 +27,4 @@ export {
 } from './scheduler.js';
 export { SCHEDULER_STATE_FILE } from './scheduler-state.js';
 export { dueTick, tickPartition } from './schedule-ticks.js';
+export { launchRun, type LaunchRunOptions, type LaunchedRun } from './launch-run.js';

@@ -33,6 +33,8 @@ export interface SchedulerOptions {
   concurrency?: number;
   /** How long stop() lets running runs finish. */
   graceMs?: number;
+  /** Told of each launch as it is made (its outcome settles later), for a command to print. */
+  onLaunch?: (launch: SchedulerLaunch) => void;
 }
 
 /** What one tick launched: the asset, partition and trigger, why, and how it ended (never rejects). */
@@ -170,7 +172,8 @@ export class Scheduler {
     const fields = { asset: asset.name, ...(partition === undefined ? {} : { partition }), trigger };
     this.busy.add(asset.name);
     const outcome = (async (): Promise<LaunchOutcome> => {
-      const release = await this.slots.acquire();
+      // A free slot is taken at once, so a launch the tick made has started even if stop() follows right after.
+      const release = this.slots.take() ?? (await this.slots.acquire());
       try {
         // Stopped while it waited for a slot: not started, so its tick or commit is still due after a restart.
         if (this.stopping.signal.aborted) return { status: 'skipped' };
@@ -188,7 +191,9 @@ export class Scheduler {
     })();
     this.running.add(outcome);
     void outcome.finally(() => this.running.delete(outcome));
-    return { ...fields, reason, outcome };
+    const launch: SchedulerLaunch = { ...fields, reason, outcome };
+    this.options.onLaunch?.(launch);
+    return launch;
   }
 
   /** Every run launched so far, ended. */
@@ -257,9 +262,20 @@ class Slots {
     this.free = size;
   }
 
+  /** A slot now, or undefined when none is free. */
+  take(): (() => void) | undefined {
+    if (this.free === 0) return undefined;
+    this.free--;
+    return this.releaser();
+  }
+
   async acquire(): Promise<() => void> {
     if (this.free > 0) this.free--;
     else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    return this.releaser();
+  }
+
+  private releaser(): () => void {
     let released = false;
     return () => {
       if (released) return;
