@@ -182,4 +182,37 @@ describe('the loop', () => {
     ]);
     project.close();
   });
+
+  it('runs one at a time with a concurrency of 1: each run starts after the one before ended', async () => {
+    const { project, events } = await sourceProject('one-at-a-time', [
+      { name: 'a', kind: 'sql', sql: 'SELECT * FROM events', sensor: { onUpstreamCommit: true } },
+      { name: 'b', kind: 'sql', sql: 'SELECT count(*) AS n FROM events', sensor: { onUpstreamCommit: true } },
+    ]);
+    const scheduler = new Scheduler(project, { engine, concurrency: 1 });
+    try {
+      expect(await settled(scheduler.tick())).toEqual([]);
+      await events.append({ sql: "SELECT 5 AS id, DATE '2024-05-02' AS day, 'web' AS channel, 2.5 AS amount" });
+      expect(await settled(scheduler.tick())).toEqual(['a sensor success', 'b sensor success']);
+    } finally {
+      await scheduler.stop();
+    }
+    const [first, second] = await history(project);
+    expect(second?.startedAt.localeCompare(first?.finishedAt ?? '')).toBeGreaterThanOrEqual(0);
+    project.close();
+  });
+
+  it('waits past the grace period for a run to end rather than leave it half done', async () => {
+    const { project, events } = await sourceProject('grace', [
+      { name: 'clean_events', kind: 'sql', sql: 'SELECT * FROM events', sensor: { onUpstreamCommit: true } },
+    ]);
+    // The grace period is over as soon as it starts.
+    const scheduler = new Scheduler(project, { engine, graceMs: 0, sleep: () => Promise.resolve() });
+    expect(await settled(scheduler.tick())).toEqual([]);
+    await events.append({ sql: "SELECT 5 AS id, DATE '2024-05-02' AS day, 'web' AS channel, 2.5 AS amount" });
+    const launches = await scheduler.tick();
+    await scheduler.stop();
+    expect(await Promise.all(launches.map(async (l) => (await l.outcome).status))).toEqual(['success']);
+    expect((await history(project)).map((r) => r.status)).toEqual(['success']);
+    project.close();
+  });
 });
