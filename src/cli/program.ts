@@ -158,6 +158,10 @@ const GROUPS: readonly CommandGroup[] = [
     },
   },
   {
+    commands: [{ name: 'export', summary: "Export the project's assets to another orchestrator: an Airflow DAG file calling `aquifer run`." }],
+    register: async (program) => (await import('./commands/export.js')).registerExport(program),
+  },
+  {
     commands: [{ name: 'conformance', summary: 'Run a golden-table conformance suite: PASS/FAIL per case.' }],
     register: async (program) => (await import('./commands/conformance.js')).registerConformance(program),
   },

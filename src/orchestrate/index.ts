@@ -15,3 +15,5 @@ export type { AssetRun, AssetRunFilter, AssetRunStatus, AssetRunStore, AssetRunT
 export { SqliteRunStore, RUN_STORE_FILE, RUN_STORE_SCHEMA_VERSION } from './sqlite-run-store.js';
 export * from './errors.js';
 export { renderAssetTree, renderAssetDot } from './graph-render.js';
+export { exportAirflow, renderAirflowFile, type AirflowExport, type AirflowExportOptions } from './airflow-export.js';
+export { planAirflowDags, type AirflowDagPlan } from './airflow-dags.js';

@@ -9,7 +9,7 @@ import { AssetRunFailedError, AssetUpstreamMissingError } from './errors.js';
 import { checkPartition, partitionPredicate } from './partitions.js';
 import { findAsset, loadPipeline, upstreamAssets, type ResolvedAsset } from './pipeline.js';
 import { currentVersion, openProjectTable } from './project-tables.js';
-import type { AssetRun, AssetRunStore } from './run-store.js';
+import type { AssetRun, AssetRunStore, AssetRunTrigger } from './run-store.js';
 import { SqliteRunStore } from './sqlite-run-store.js';
 
 export interface RunAssetOptions {
@@ -22,6 +22,8 @@ export interface RunAssetOptions {
   store?: AssetRunStore;
   /** The clock, for partition checks (a daily partition may not be in the future). */
   now?: () => Date;
+  /** What started the runs, as the history records it; `manual` by default (`airflow` from an exported DAG's tasks). */
+  trigger?: AssetRunTrigger;
 }
 
 /**
@@ -39,15 +41,16 @@ export async function runAsset(project: Project, name: string, options: RunAsset
   const target = findAsset(pipeline, name);
   if (options.partition !== undefined) checkPartition(target, options.partition, now());
   const store = options.store ?? SqliteRunStore.open(project.root);
+  const trigger = options.trigger ?? 'manual';
   try {
     const runs: AssetRun[] = [];
     if (options.withUpstream === true)
       for (const upstream of upstreamAssets(pipeline, target)) {
         const partition = samePartitions(upstream, target) ? options.partition : undefined;
         if (await isFresh(project, engine, store, upstream, partition)) continue;
-        runs.push(await runOne(project, engine, store, upstream, partition));
+        runs.push(await runOne(project, engine, store, upstream, partition, trigger));
       }
-    runs.push(await runOne(project, engine, store, target, options.partition));
+    runs.push(await runOne(project, engine, store, target, options.partition, trigger));
     return runs;
   } finally {
     if (options.store === undefined) await store.close();
@@ -72,12 +75,19 @@ async function isFresh(project: Project, engine: Engine, store: AssetRunStore, a
   return status.status === 'fresh';
 }
 
-async function runOne(project: Project, engine: Engine, store: AssetRunStore, asset: ResolvedAsset, partition: string | undefined): Promise<AssetRun> {
+async function runOne(
+  project: Project,
+  engine: Engine,
+  store: AssetRunStore,
+  asset: ResolvedAsset,
+  partition: string | undefined,
+  trigger: AssetRunTrigger,
+): Promise<AssetRun> {
   const run: AssetRun = {
     id: randomUUID(),
     asset: asset.name,
     ...(partition === undefined ? {} : { partition }),
-    trigger: 'manual',
+    trigger,
     startedAt: new Date().toISOString(),
     status: 'running',
     inputs: {},
