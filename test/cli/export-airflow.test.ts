@@ -10,7 +10,7 @@ import { runCli } from '../support/cli.js';
 import { tempDir } from '../support/temp.js';
 
 /**
- * The proof of `aquifer export airflow`: Airflow itself (2.10, the pinned venv, SQLite, no
+ * The proof of `aquifer export airflow`: Airflow itself (3.3, the pinned venv, SQLite, no
  * services) runs the exported DAG with `airflow dags test` on a project with a source table and
  * a three-step chain, two steps partitioned by day; a copy of the project run by
  * `aquifer run --with-upstream` for the same day must end with the same rows, the same table

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { available } from './shared.js';
 
-/** The Airflow venv's python (`bash scripts/python-env.sh airflow`: apache-airflow 2.10, pinned). */
+/** The Airflow venv's python (`bash scripts/python-env.sh airflow`: apache-airflow 3.3, pinned; `airflow2` for 2.10). */
 export const AIRFLOW_PYTHON = process.env['AQUIFER_AIRFLOW_PYTHON'];
 
 export function airflowAvailable(): boolean {
