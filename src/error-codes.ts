@@ -228,7 +228,7 @@ export const ERROR_CODES = {
   ASSET_RUN_STORE_INVALID: entry(500, "The project's run history (.aquifer/runs.db) has a schema version this Aquifer does not know."),
   ASSET_EXPORT_INVALID: entry(
     400,
-    'The assets cannot be exported as asked: an invalid DAG id, no assets, or a schedule the target orchestrator cannot express (Airflow has no seconds).',
+    'The assets cannot be exported as asked: an invalid DAG id, no assets, a schedule the target orchestrator cannot express (Airflow has no seconds), or a file that cannot be written.',
   ),
   // surfaces
   HTTP_NOT_FOUND: entry(404, 'No route for that method and path.'),

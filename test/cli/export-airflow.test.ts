@@ -46,9 +46,9 @@ let byAirflow: string;
 let byAquifer: string;
 let airflowHome: string;
 
-async function makeProject(dir: string): Promise<void> {
+async function makeProject(dir: string, using: Engine = engine): Promise<void> {
   expect((await runCli(['init', dir])).code).toBe(0);
-  await DeltaTable.create(path.join(dir, 'tables', 'events'), { engine, data: { sql: EVENTS_SQL } });
+  await DeltaTable.create(path.join(dir, 'tables', 'events'), { engine: using, data: { sql: EVENTS_SQL } });
   await mkdir(path.join(dir, 'pipelines'));
   await writeFile(path.join(dir, 'pipelines', 'shop.json'), JSON.stringify({ assets: ASSETS }));
 }
@@ -130,4 +130,20 @@ describe.skipIf(!airflowAvailable())('aquifer export airflow, run by airflow dag
     ]);
     expect(aquiferRuns.every((r) => r.trigger === 'manual')).toBe(true);
   }, 300_000);
+});
+
+describe('aquifer export airflow refusals', () => {
+  it('exits 1 with ASSET_EXPORT_INVALID for a DAG id Airflow refuses and a file that cannot be written', async () => {
+    const own = await Engine.create({ threads: 1 });
+    const project = path.join(await tempDir('aquifer-airflow-refusals-'), 'shop');
+    try {
+      await makeProject(project, own);
+    } finally {
+      await own.close();
+    }
+    const badId = await runCli(['export', 'airflow', '-o', path.join(project, 'dag.py'), '--dag-id', 'my dag', '--project', project]);
+    expect([badId.code, badId.stderr]).toEqual([1, expect.stringContaining('ASSET_EXPORT_INVALID')]);
+    const unwritable = await runCli(['export', 'airflow', '-o', path.join(project, 'no such folder', 'dag.py'), '--project', project]);
+    expect([unwritable.code, unwritable.stderr]).toEqual([1, expect.stringContaining('ASSET_EXPORT_INVALID')]);
+  });
 });

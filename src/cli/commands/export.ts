@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { exportAirflow } from '../../orchestrate/index.js';
+import { AssetExportInvalidError, exportAirflow } from '../../orchestrate/index.js';
 import { openCommandProject } from '../command-project.js';
 import { choice } from '../options.js';
 import { printJson, printText } from '../output/print.js';
@@ -36,7 +36,14 @@ export function registerExport(program: Command): void {
         ...(flags.dagId === undefined ? {} : { dagId: flags.dagId }),
         ...(flags.projectPath === undefined ? {} : { projectPath: flags.projectPath }),
       });
-      await writeFile(flags.output, exported.text);
+      await writeFile(flags.output, exported.text).catch((error: unknown) => {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new AssetExportInvalidError(
+          `The DAG file ${flags.output} cannot be written: ${reason}`,
+          flags.output,
+          'Give -o a file in a folder that exists and can be written.',
+        );
+      });
       if (flags.format === 'json') return printJson({ file: path.resolve(flags.output), dags: exported.dags });
       printText(
         exported.dags
