@@ -3,6 +3,10 @@
 #   bash scripts/python-env.sh          the reference readers and peers (python-requirements.txt)
 #   bash scripts/python-env.sh models   MLflow and the ONNX stack (python-requirements-models.txt):
 #                                        a venv of its own, because mlflow 3.17 needs pyarrow<26.
+#   bash scripts/python-env.sh airflow  apache-airflow 3.3 (python-requirements-airflow.txt), for the
+#                                        `airflow dags test` proof of `aquifer export airflow`.
+#   bash scripts/python-env.sh airflow2 apache-airflow 2.10 (python-requirements-airflow2.txt), the
+#                                        same proof on Airflow 2 by hand (SQLAlchemy<2, Flask 2).
 # Idempotent: it reinstalls only when its requirements file changes.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -11,7 +15,9 @@ source "$here/lib.sh"
 case "${1:-}" in
   "") venv="$AQUIFER_CACHE/venv"; requirements="$here/python-requirements.txt" ;;
   models) venv="$AQUIFER_CACHE/venv-models"; requirements="$here/python-requirements-models.txt" ;;
-  *) log "unknown venv '$1' (give nothing or 'models')"; exit 2 ;;
+  airflow) venv="$AQUIFER_CACHE/venv-airflow"; requirements="$here/python-requirements-airflow.txt" ;;
+  airflow2) venv="$AQUIFER_CACHE/venv-airflow2"; requirements="$here/python-requirements-airflow2.txt" ;;
+  *) log "unknown venv '$1' (give nothing, 'models', 'airflow' or 'airflow2')"; exit 2 ;;
 esac
 stamp="$venv/.aquifer-requirements"
 want="$(sha256sum "$requirements" | cut -d' ' -f1)"

@@ -226,6 +226,10 @@ export const ERROR_CODES = {
   ASSET_RUN_FAILED: entry(422, "An asset's run failed (its SQL or its write); the run is recorded as failed and its table left as it was."),
   ASSET_RUN_NOT_FOUND: entry(404, 'No recorded asset run with that id.'),
   ASSET_RUN_STORE_INVALID: entry(500, "The project's run history (.aquifer/runs.db) has a schema version this Aquifer does not know."),
+  ASSET_EXPORT_INVALID: entry(
+    400,
+    'The assets cannot be exported as asked: an invalid DAG id, no assets, a schedule the target orchestrator cannot express (Airflow has no seconds), or a file that cannot be written.',
+  ),
   // surfaces
   HTTP_NOT_FOUND: entry(404, 'No route for that method and path.'),
   HTTP_QUERY_INVALID: entry(400, 'A query parameter is missing or not of the form the route takes.'),

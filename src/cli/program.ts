@@ -167,6 +167,10 @@ const GROUPS: readonly CommandGroup[] = [
     register: async (program) => (await import('./commands/scheduler.js')).registerScheduler(program),
   },
   {
+    commands: [{ name: 'export', summary: "Export the project's assets to another orchestrator: an Airflow DAG file calling `aquifer run`." }],
+    register: async (program) => (await import('./commands/export.js')).registerExport(program),
+  },
+  {
     commands: [{ name: 'conformance', summary: 'Run a golden-table conformance suite: PASS/FAIL per case.' }],
     register: async (program) => (await import('./commands/conformance.js')).registerConformance(program),
   },

@@ -84,3 +84,10 @@ export class AssetUpstreamMissingError extends AquiferError {
     });
   }
 }
+
+/** An export (`aquifer export airflow`) cannot be written as asked; names what and why. */
+export class AssetExportInvalidError extends AquiferError {
+  constructor(what: string, value: unknown, hint: string) {
+    super('ASSET_EXPORT_INVALID', what, { value, hint });
+  }
+}

@@ -28,3 +28,5 @@ export {
 export { SCHEDULER_STATE_FILE } from './scheduler-state.js';
 export { dueTick, tickPartition } from './schedule-ticks.js';
 export { launchRun, type LaunchRunOptions, type LaunchedRun } from './launch-run.js';
+export { exportAirflow, renderAirflowFile, type AirflowExport, type AirflowExportOptions } from './airflow-export.js';
+export { planAirflowDags, type AirflowDagPlan } from './airflow-dags.js';

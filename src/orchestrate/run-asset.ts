@@ -22,7 +22,7 @@ export interface RunAssetOptions {
   store?: AssetRunStore;
   /** The clock, for partition checks (a daily partition may not be in the future). */
   now?: () => Date;
-  /** What started the runs (recorded with each); `manual` by default. */
+  /** What started the runs, as the history records it; `manual` by default (`airflow` from an exported DAG's tasks). */
   trigger?: AssetRunTrigger;
   /** The id of the asset's own run (its upstream runs get their own), so a caller can name it before it starts. */
   runId?: string;
@@ -43,15 +43,16 @@ export async function runAsset(project: Project, name: string, options: RunAsset
   const target = findAsset(pipeline, name);
   if (options.partition !== undefined) checkPartition(target, options.partition, now());
   const store = options.store ?? SqliteRunStore.open(project.root);
+  const trigger = options.trigger ?? 'manual';
   try {
     const runs: AssetRun[] = [];
     if (options.withUpstream === true)
       for (const upstream of upstreamAssets(pipeline, target)) {
         const partition = samePartitions(upstream, target) ? options.partition : undefined;
         if (await isFresh(project, engine, store, upstream, partition)) continue;
-        runs.push(await runOne(project, engine, store, upstream, partition, { trigger: options.trigger ?? 'manual' }));
+        runs.push(await runOne(project, engine, store, upstream, partition, { trigger }));
       }
-    runs.push(await runOne(project, engine, store, target, options.partition, { trigger: options.trigger ?? 'manual', id: options.runId }));
+    runs.push(await runOne(project, engine, store, target, options.partition, { trigger, id: options.runId }));
     return runs;
   } finally {
     if (options.store === undefined) await store.close();

@@ -55,7 +55,7 @@ const DOCUMENTED: Record<string, readonly string[]> = {
     'assetStatus',
     'SqliteRunStore',
   ],
-  'aquifer/orchestrate': ['assetGraph', 'runAsset', 'assetStatus', 'SqliteRunStore', 'readAssets', 'renderAssetTree'],
+  'aquifer/orchestrate': ['assetGraph', 'runAsset', 'assetStatus', 'SqliteRunStore', 'readAssets', 'renderAssetTree', 'exportAirflow'],
   'aquifer/table': ['DeltaTable', 'TableNotFoundError'],
   'aquifer/monitor': [
     'driftReport',

@@ -84,10 +84,13 @@ export function registerRun(program: Command): void {
     .option('--with-upstream', 'first run the upstream assets that are not fresh, in dependency order')
     .option('--project <dir>', 'project folder', '.')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
-    .action(async (asset: string, flags: Flags & { partition?: string; withUpstream?: boolean }) => {
+    // What the history records as having started the run: the tasks of `aquifer export airflow`'s DAGs say airflow.
+    .option('--trigger <trigger>', 'what started the run, for the history: manual or airflow', choice(['manual', 'airflow'] as const), 'manual')
+    .action(async (asset: string, flags: Flags & { partition?: string; withUpstream?: boolean; trigger: 'manual' | 'airflow' }) => {
       const runs = await runAsset(await openCommandProject(flags.project), asset, {
         ...(flags.partition === undefined ? {} : { partition: flags.partition }),
         withUpstream: flags.withUpstream === true,
+        trigger: flags.trigger,
       });
       if (flags.format === 'json') return printJson(runs);
       printText(
