@@ -226,6 +226,13 @@ export const ERROR_CODES = {
   ASSET_RUN_FAILED: entry(422, "An asset's run failed (its SQL or its write); the run is recorded as failed and its table left as it was."),
   ASSET_RUN_NOT_FOUND: entry(404, 'No recorded asset run with that id.'),
   ASSET_RUN_STORE_INVALID: entry(500, "The project's run history (.aquifer/runs.db) has a schema version this Aquifer does not know."),
+  ASSET_REFERENCE_UNKNOWN: entry(400, 'An asset names a feature view, feature service or quality suite the project does not define.'),
+  ASSET_MODULE_INVALID: entry(
+    400,
+    "A typescript asset's module cannot be loaded, its export is not a function, or the function returned something other than rows or { sql }.",
+  ),
+  ASSET_TRAINING_FAILED: entry(422, "A model asset's training command failed or registered no model version."),
+  ASSET_VALIDATION_FAILED: entry(422, "A validation asset's suite failed on its table: the run fails and nothing after it runs."),
   // surfaces
   HTTP_NOT_FOUND: entry(404, 'No route for that method and path.'),
   HTTP_QUERY_INVALID: entry(400, 'A query parameter is missing or not of the form the route takes.'),

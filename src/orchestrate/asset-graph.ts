@@ -1,12 +1,12 @@
 import { sharedEngine, type Engine } from '../engine/index.js';
 import type { Project } from '../project/index.js';
-import type { Partitions } from './definition.js';
+import type { AssetKind, Partitions } from './definition.js';
 import { loadPipeline } from './pipeline.js';
 
 /** A node of the graph: an asset, or a source table no asset produces (`kind: "table"`). */
 export interface AssetGraphNode {
   name: string;
-  kind: 'sql' | 'table';
+  kind: AssetKind | 'table';
   deps: string[];
   partitions?: Partitions;
   description?: string;

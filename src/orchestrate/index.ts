@@ -4,7 +4,18 @@
  * every run and whether each asset is fresh. Schedules, sensors, backfills and an Airflow
  * export build on these.
  */
-export { assetSchema, assetFileSchema, partitionsSchema, ASSET_NAME, type Asset, type AssetDefinition, type Partitions, type Schedule } from './definition.js';
+export {
+  assetSchema,
+  assetFileSchema,
+  partitionsSchema,
+  ASSET_NAME,
+  RUN_VERSIONED_KINDS,
+  type Asset,
+  type AssetDefinition,
+  type AssetKind,
+  type Partitions,
+  type Schedule,
+} from './definition.js';
 export { readAssets, readAssetFile, PIPELINES_DIR, MAX_ASSETS, MAX_ASSET_FILES, MAX_ASSET_FILE_BYTES } from './asset-files.js';
 export { assetGraph, type AssetGraph, type AssetGraphNode } from './asset-graph.js';
 export { loadPipeline, findAsset, upstreamAssets, type Pipeline, type ResolvedAsset } from './pipeline.js';
@@ -15,3 +26,4 @@ export type { AssetRun, AssetRunFilter, AssetRunStatus, AssetRunStore, AssetRunT
 export { SqliteRunStore, RUN_STORE_FILE, RUN_STORE_SCHEMA_VERSION } from './sqlite-run-store.js';
 export * from './errors.js';
 export { renderAssetTree, renderAssetDot } from './graph-render.js';
+export { MAX_MODULE_ROWS, type AssetFunction, type AssetFunctionInput, type AssetFunctionResult } from './kinds/typescript-kind.js';
