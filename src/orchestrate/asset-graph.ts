@@ -1,6 +1,6 @@
 import { sharedEngine, type Engine } from '../engine/index.js';
 import type { Project } from '../project/index.js';
-import type { AssetKind, Partitions } from './definition.js';
+import type { AssetKind, Partitions, Schedule } from './definition.js';
 import { loadPipeline } from './pipeline.js';
 
 /** A node of the graph: an asset, or a source table no asset produces (`kind: "table"`). */
@@ -9,6 +9,7 @@ export interface AssetGraphNode {
   kind: AssetKind | 'table';
   deps: string[];
   partitions?: Partitions;
+  schedule?: Schedule;
   description?: string;
 }
 
@@ -29,6 +30,7 @@ export async function assetGraph(project: Project, options: { engine?: Engine } 
       kind: asset.kind,
       deps: asset.dependsOn,
       ...(asset.partitions === undefined ? {} : { partitions: asset.partitions }),
+      ...(asset.schedule === undefined ? {} : { schedule: asset.schedule }),
       ...(asset.description === undefined ? {} : { description: asset.description }),
     });
     for (const dependency of asset.dependsOn) edges.push({ from: dependency, to: asset.name });
