@@ -118,6 +118,17 @@ describe('asset kinds', () => {
     expect((await statuses())['clicks_checked']).toBe('failed');
   });
 
+  it('fails a model whose training command fails, naming the training run, and leaves the registered versions as they were', async () => {
+    await writePipeline(project, [
+      { name: 'broken_buyer', kind: 'model', trainingSet: 'training_buying', command: [process.execPath, '-e', 'process.exit(3)'] },
+    ]);
+    const error = await failure(runAsset(project, 'broken_buyer', { withUpstream: true, engine }));
+    expect([error?.code, error?.cause?.code]).toEqual(['ASSET_RUN_FAILED', 'ASSET_TRAINING_FAILED']);
+    expect(error?.cause?.message).toMatch(/exited with 3/);
+    expect((await statuses())['broken_buyer']).toBe('failed');
+    await writePipeline(project, [{ name: 'clicks_checked', kind: 'validation', suite: 'clicks_checks', table: 'clicks' }]);
+  });
+
   it('refuses a partition of a kind that runs whole', async () => {
     expect((await failure(runAsset(project, 'buyer', { partition: '2024-05-01', engine })))?.code).toBe('ASSET_PARTITION_INVALID');
   });

@@ -1,5 +1,6 @@
 import { sqlTableReads, type Engine } from '../../engine/index.js';
 import { readProjectDefinitions, type FeatureRepository } from '../../features/index.js';
+import { isAquiferError } from '../../errors.js';
 import type { Project } from '../../project/index.js';
 import { listSuites } from '../../quality/index.js';
 import type { Asset } from '../definition.js';
@@ -61,15 +62,26 @@ async function sqlReads(engine: Engine, sql: string): Promise<string[]> {
   return (await sqlTableReads(engine, sql)).map((r) => (r.schema === undefined ? r.name : `${r.schema}.${r.name}`));
 }
 
+/** The project's feature definitions; a project without features.json defines no view or service, named as the asset's unknown reference. */
+async function featuresFor(asset: string, what: string, name: string, context: DependencyContext): Promise<FeatureRepository> {
+  try {
+    return await context.features();
+  } catch (error) {
+    if (isAquiferError(error) && error.code === 'FEATURE_DEFINITIONS_MISSING')
+      throw new AssetReferenceUnknownError(asset, what, name, context.project.featuresPath);
+    throw error;
+  }
+}
+
 async function viewOf(asset: string, name: string, context: DependencyContext) {
-  const view = (await context.features()).featureViews.find((v) => v.name === name);
+  const view = (await featuresFor(asset, 'feature view', name, context)).featureViews.find((v) => v.name === name);
   if (view === undefined) throw new AssetReferenceUnknownError(asset, 'feature view', name, context.project.featuresPath);
   return view;
 }
 
 /** The stored feature views a training set's features come from (on-demand views are computed from these). */
 async function trainingSetViews(asset: string, features: string | readonly string[], context: DependencyContext) {
-  const repository = await context.features();
+  const repository = await featuresFor(asset, typeof features === 'string' ? 'feature service' : 'feature view', String(features), context);
   let references: readonly string[];
   if (typeof features === 'string') {
     const service = repository.featureServices?.find((s) => s.name === features);
