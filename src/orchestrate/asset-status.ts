@@ -1,7 +1,7 @@
 import { sharedEngine, type Engine } from '../engine/index.js';
 import type { Project } from '../project/index.js';
 import { loadPipeline, type ResolvedAsset } from './pipeline.js';
-import { filesInput, pendingFiles } from './kinds/ingest-kind.js';
+import { filesInput } from './kinds/files-input.js';
 import { currentVersion } from './project-tables.js';
 import type { AssetRun, AssetRunStore } from './run-store.js';
 import { SqliteRunStore } from './sqlite-run-store.js';
@@ -40,7 +40,11 @@ export function versionLookup(project: Project, engine: Engine, store?: AssetRun
     const key = `${runVersioned ? 'run' : files ? `files:${asset.name}` : 'table'}\n${input}`;
     let version = cache.get(key);
     if (version === undefined) {
-      version = runVersioned ? lastOutputVersion(store, input) : files ? pendingFiles(project, engine, asset) : currentVersion(project, engine, input);
+      version = runVersioned
+        ? lastOutputVersion(store, input)
+        : files
+          ? import('./kinds/ingest-kind.js').then((kind) => kind.pendingFiles(project, engine, asset))
+          : currentVersion(project, engine, input);
       cache.set(key, version);
     }
     return version;

@@ -1,8 +1,7 @@
 import { sqlTableReads, type Engine } from '../../engine/index.js';
-import { readProjectDefinitions, type FeatureRepository } from '../../features/index.js';
+import type { FeatureRepository } from '../../features/index.js';
 import { isAquiferError } from '../../errors.js';
 import type { Project } from '../../project/index.js';
-import { listSuites } from '../../quality/index.js';
 import type { Asset } from '../definition.js';
 import { AssetDefinitionInvalidError, AssetReferenceUnknownError } from '../errors.js';
 
@@ -17,7 +16,8 @@ export interface DependencyContext {
 /** The feature definitions file, read once per pipeline and only when an asset needs it. */
 export function lazyFeatures(project: Project): () => Promise<FeatureRepository> {
   let repository: Promise<FeatureRepository> | undefined;
-  return () => (repository ??= readProjectDefinitions(project));
+  // Loaded when first needed: a pipeline of SQL assets never loads the feature store.
+  return () => (repository ??= import('../../features/index.js').then((features) => features.readProjectDefinitions(project)));
 }
 
 /** Kinds a partition can be run for: the ones that write a table by SQL. */
@@ -52,7 +52,7 @@ export async function definitionReads(asset: Asset, context: DependencyContext):
     case 'model':
       return [asset.trainingSet];
     case 'validation':
-      if (!(await listSuites(context.project)).includes(asset.suite))
+      if (!(await (await import('../../quality/index.js')).listSuites(context.project)).includes(asset.suite))
         throw new AssetReferenceUnknownError(asset.name, 'quality suite', asset.suite, 'quality/');
       return [asset.table];
   }

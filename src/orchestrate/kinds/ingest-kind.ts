@@ -3,16 +3,9 @@ import type { Engine } from '../../engine/index.js';
 import { FILE_APP_PREFIX, IngestTarget, expandFiles, ingestFiles } from '../../ingest/index.js';
 import type { Project } from '../../project/index.js';
 import { gateFor } from '../../quality/index.js';
-import type { Asset } from '../definition.js';
 import { AssetNoFilesError } from '../errors.js';
 import type { KindContext } from './context.js';
-
-type IngestAsset = Extract<Asset, { kind: 'ingest' }>;
-
-/** The input an ingest asset is judged on: its files, by their patterns (`files:landing/*.csv`). */
-export function filesInput(asset: IngestAsset): string {
-  return `files:${(typeof asset.files === 'string' ? [asset.files] : asset.files).join(',')}`;
-}
+import { filesInput, type IngestAsset } from './files-input.js';
 
 function patterns(project: Project, asset: IngestAsset): string[] {
   return (typeof asset.files === 'string' ? [asset.files] : asset.files).map((f) => path.join(project.root, f));

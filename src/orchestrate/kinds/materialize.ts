@@ -1,12 +1,6 @@
 import { AssetPartitionInvalidError } from '../errors.js';
 import type { KindContext } from './context.js';
-import { runFeatureViewAsset } from './feature-view-kind.js';
-import { runIngestAsset } from './ingest-kind.js';
-import { runModelAsset } from './model-kind.js';
 import { runSqlAsset } from './sql-kind.js';
-import { runTrainingSetAsset } from './training-set-kind.js';
-import { runTypescriptAsset } from './typescript-kind.js';
-import { runValidationAsset } from './validation-kind.js';
 
 /**
  * Run one asset by its kind, recording each input's version in `context.inputs` as it is
@@ -20,17 +14,18 @@ export async function materialize(context: KindContext): Promise<number> {
   switch (asset.kind) {
     case 'sql':
       return runSqlAsset(context, asset.sql);
+    // The other kinds load their capabilities (ingest, features, models, quality) only when one runs, so SQL-only use of aquifer/orchestrate stays light.
     case 'typescript':
-      return runTypescriptAsset(context, asset);
+      return (await import('./typescript-kind.js')).runTypescriptAsset(context, asset);
     case 'ingest':
-      return runIngestAsset(context, asset);
+      return (await import('./ingest-kind.js')).runIngestAsset(context, asset);
     case 'feature_view':
-      return runFeatureViewAsset(context, asset);
+      return (await import('./feature-view-kind.js')).runFeatureViewAsset(context, asset);
     case 'training_set':
-      return runTrainingSetAsset(context, asset);
+      return (await import('./training-set-kind.js')).runTrainingSetAsset(context, asset);
     case 'model':
-      return runModelAsset(context, asset);
+      return (await import('./model-kind.js')).runModelAsset(context, asset);
     case 'validation':
-      return runValidationAsset(context, asset);
+      return (await import('./validation-kind.js')).runValidationAsset(context, asset);
   }
 }
