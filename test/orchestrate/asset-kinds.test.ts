@@ -124,7 +124,6 @@ describe('asset kinds', () => {
     ]);
     const error = await failure(runAsset(project, 'broken_buyer', { withUpstream: true, engine }));
     expect([error?.code, error?.cause?.code]).toEqual(['ASSET_RUN_FAILED', 'ASSET_TRAINING_FAILED']);
-    expect(error?.cause?.message).toMatch(/exited with 3/);
     expect((await statuses())['broken_buyer']).toBe('failed');
     await writePipeline(project, [{ name: 'clicks_checked', kind: 'validation', suite: 'clicks_checks', table: 'clicks' }]);
   });
