@@ -158,6 +158,15 @@ const GROUPS: readonly CommandGroup[] = [
     },
   },
   {
+    commands: [
+      {
+        name: 'scheduler',
+        summary: 'Run scheduled assets when their cron ticks fall due and sensed ones when their upstream tables get new commits, until stopped (or one tick).',
+      },
+    ],
+    register: async (program) => (await import('./commands/scheduler.js')).registerScheduler(program),
+  },
+  {
     commands: [{ name: 'conformance', summary: 'Run a golden-table conformance suite: PASS/FAIL per case.' }],
     register: async (program) => (await import('./commands/conformance.js')).registerConformance(program),
   },

@@ -72,18 +72,31 @@ const REPOSITORY: FeatureRepository = {
   ],
 };
 
+/** The ingest runs daily at 03:00 UTC (and when a file lands); everything after it runs when what it reads moves. */
+const DAILY = { schedule: { cron: '0 3 * * *', timezone: 'UTC' } };
+const ON_UPSTREAM = { sensor: { onUpstreamCommit: true } };
+
 /**
  * The demo's pipeline (pipelines/demo.json): files landing → events (ingest) → hourly
- * activity (SQL) → the feature views' materializations → the training set → the model,
- * whose daily schedule the scheduler keeps. Dependencies are not listed: Aquifer reads them
- * from the SQL, the feature views' sources and the training set's features.
+ * activity (SQL) → the feature views' materializations → the training set → the model.
+ * The scheduler (`aquifer serve`, `aquifer scheduler`) runs it daily: events on its cron, each
+ * step after it on its sensor. Dependencies are not listed: Aquifer reads them from the SQL,
+ * the feature views' sources and the training set's features.
  */
 function pipelineAssets(): Record<string, unknown>[] {
   return [
-    { name: 'events', kind: 'ingest', files: 'landing/*.csv', partitionColumns: ['event_date'], description: 'Clickstream files as they land' },
-    { name: 'user_hourly_activity', kind: 'sql', sql: HOURLY_SQL, description: 'Activity per user and hour' },
-    { name: 'user_hourly_activity_online', kind: 'feature_view', view: 'user_hourly_activity' },
-    { name: 'user_activity_windows_online', kind: 'feature_view', view: 'user_activity_windows' },
+    {
+      name: 'events',
+      kind: 'ingest',
+      files: 'landing/*.csv',
+      partitionColumns: ['event_date'],
+      description: 'Clickstream files as they land',
+      ...DAILY,
+      ...ON_UPSTREAM,
+    },
+    { name: 'user_hourly_activity', kind: 'sql', sql: HOURLY_SQL, description: 'Activity per user and hour', ...ON_UPSTREAM },
+    { name: 'user_hourly_activity_online', kind: 'feature_view', view: 'user_hourly_activity', ...ON_UPSTREAM },
+    { name: 'user_activity_windows_online', kind: 'feature_view', view: 'user_activity_windows', ...ON_UPSTREAM },
     {
       name: 'training_purchase_v1',
       kind: 'training_set',
@@ -92,6 +105,7 @@ function pipelineAssets(): Record<string, unknown>[] {
         sql: "SELECT user_id, event_time AS event_timestamp, (event_type = 'purchase') AS purchased FROM events WHERE event_type IN ('purchase', 'add_to_cart')",
       },
       model: { name: 'purchase_propensity', version: '1' },
+      ...ON_UPSTREAM,
     },
     {
       name: 'purchase_propensity',
@@ -101,7 +115,7 @@ function pipelineAssets(): Record<string, unknown>[] {
       command: [process.execPath, TRAINER],
       params: { epochs: '300', learning_rate: '0.5' },
       alias: 'champion',
-      schedule: { cron: '0 3 * * *', timezone: 'UTC' },
+      ...ON_UPSTREAM,
     },
   ];
 }

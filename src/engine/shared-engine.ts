@@ -16,9 +16,9 @@ export function sharedEngine(): Promise<Engine> {
   return shared;
 }
 
-/** An engine with the DuckDB settings `env` gives (AQUIFER_MEMORY_LIMIT, AQUIFER_TEMP_DIRECTORY). */
-export async function engineFromEnvironment(env: NodeJS.ProcessEnv): Promise<Engine> {
-  const options: EngineOptions = {};
+/** An engine with the DuckDB settings `env` gives (AQUIFER_MEMORY_LIMIT, AQUIFER_TEMP_DIRECTORY), beside `base`. */
+export async function engineFromEnvironment(env: NodeJS.ProcessEnv, base: EngineOptions = {}): Promise<Engine> {
+  const options: EngineOptions = { ...base };
   const memoryLimit = env[MEMORY_LIMIT_ENV]?.trim();
   const tempDirectory = env[TEMP_DIRECTORY_ENV]?.trim();
   if (memoryLimit !== undefined && memoryLimit !== '') options.memoryLimit = memoryLimit;

@@ -11,6 +11,7 @@ export {
   jobRunsObserved,
   jobRunsSuppressed,
   onJobRun,
+  publishJobRunEvent,
   withJobRun,
   withoutJobRuns,
   type JobRunEvent,

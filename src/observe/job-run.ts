@@ -183,6 +183,14 @@ export function onJobRun(listener: (event: JobRunEvent) => void): () => void {
   };
 }
 
+/**
+ * Publish an event of a run made elsewhere (a worker thread's commit, whose own channel no
+ * one here listens to), so this thread's subscribers see it as if it ran here.
+ */
+export function publishJobRunEvent(event: JobRunEvent): void {
+  if (channel.hasSubscribers) channel.publish(event);
+}
+
 /** Whether anyone listens: work that only feeds lineage (hashing a file, say) can be skipped when not. */
 export function jobRunsObserved(): boolean {
   return channel.hasSubscribers && !jobRunsSuppressed();

@@ -10,6 +10,7 @@ export interface AssetGraphNode {
   deps: string[];
   partitions?: Partitions;
   schedule?: Schedule;
+  sensor?: { onUpstreamCommit: boolean };
   description?: string;
 }
 
@@ -31,6 +32,7 @@ export async function assetGraph(project: Project, options: { engine?: Engine } 
       deps: asset.dependsOn,
       ...(asset.partitions === undefined ? {} : { partitions: asset.partitions }),
       ...(asset.schedule === undefined ? {} : { schedule: asset.schedule }),
+      ...(asset.sensor === undefined ? {} : { sensor: asset.sensor }),
       ...(asset.description === undefined ? {} : { description: asset.description }),
     });
     for (const dependency of asset.dependsOn) edges.push({ from: dependency, to: asset.name });

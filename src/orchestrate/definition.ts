@@ -77,6 +77,8 @@ const commonFields = {
   partitions: partitionsSchema.exactOptional(),
   /** When the scheduler runs it (for a partitioned asset: the partition the tick falls in). */
   schedule: scheduleSchema.exactOptional(),
+  /** When the scheduler runs it on new data: `onUpstreamCommit` runs it (whole) when a table it reads gets a new version. */
+  sensor: z.strictObject({ onUpstreamCommit: z.boolean({ error: 'must be true or false' }) }).exactOptional(),
 };
 
 const sqlAsset = z.strictObject({

@@ -9,7 +9,8 @@ function label(node: AssetGraphNode): string {
         : ` [${node.partitions.values.length} partitions by ${node.partitions.column}]`;
   const schedule =
     node.schedule === undefined ? '' : ` [cron ${node.schedule.cron}${node.schedule.timezone === undefined ? '' : ` ${node.schedule.timezone}`}]`;
-  return `${node.name} (${node.kind})${partitions}${schedule}`;
+  const sensor = node.sensor?.onUpstreamCommit === true ? ' [on upstream commit]' : '';
+  return `${node.name} (${node.kind})${partitions}${schedule}${sensor}`;
 }
 
 /**

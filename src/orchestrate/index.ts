@@ -26,4 +26,17 @@ export type { AssetRun, AssetRunFilter, AssetRunStatus, AssetRunStore, AssetRunT
 export { SqliteRunStore, RUN_STORE_FILE, RUN_STORE_SCHEMA_VERSION } from './sqlite-run-store.js';
 export * from './errors.js';
 export { renderAssetTree, renderAssetDot } from './graph-render.js';
+export {
+  Scheduler,
+  SCHEDULER_TICK_MS,
+  SCHEDULER_CONCURRENCY,
+  SCHEDULER_GRACE_MS,
+  type SchedulerOptions,
+  type SchedulerLaunch,
+  type LaunchOutcome,
+  type Sleep,
+} from './scheduler.js';
+export { SCHEDULER_STATE_FILE } from './scheduler-state.js';
+export { dueTick, tickPartition } from './schedule-ticks.js';
+export { launchRun, type LaunchRunOptions, type LaunchedRun } from './launch-run.js';
 export { MAX_MODULE_ROWS, type AssetFunction, type AssetFunctionInput, type AssetFunctionResult } from './kinds/typescript-kind.js';

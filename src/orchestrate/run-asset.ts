@@ -8,7 +8,7 @@ import { AssetRunFailedError } from './errors.js';
 import { materialize } from './kinds/materialize.js';
 import { checkPartition } from './partitions.js';
 import { findAsset, loadPipeline, upstreamAssets, type ResolvedAsset } from './pipeline.js';
-import type { AssetRun, AssetRunStore } from './run-store.js';
+import type { AssetRun, AssetRunStore, AssetRunTrigger } from './run-store.js';
 import { SqliteRunStore } from './sqlite-run-store.js';
 
 export interface RunAssetOptions {
@@ -21,6 +21,10 @@ export interface RunAssetOptions {
   store?: AssetRunStore;
   /** The clock, for partition checks (a daily partition may not be in the future). */
   now?: () => Date;
+  /** What started the runs (recorded with each); `manual` by default. */
+  trigger?: AssetRunTrigger;
+  /** The id of the asset's own run (its upstream runs get their own), so a caller can name it before it starts. */
+  runId?: string;
 }
 
 /**
@@ -44,9 +48,9 @@ export async function runAsset(project: Project, name: string, options: RunAsset
       for (const upstream of upstreamAssets(pipeline, target)) {
         const partition = samePartitions(upstream, target) ? options.partition : undefined;
         if (await isFresh(project, engine, store, upstream, partition)) continue;
-        runs.push(await runOne(project, engine, store, upstream, partition));
+        runs.push(await runOne(project, engine, store, upstream, partition, { trigger: options.trigger ?? 'manual' }));
       }
-    runs.push(await runOne(project, engine, store, target, options.partition));
+    runs.push(await runOne(project, engine, store, target, options.partition, { trigger: options.trigger ?? 'manual', id: options.runId }));
     return runs;
   } finally {
     if (options.store === undefined) await store.close();
@@ -71,12 +75,19 @@ async function isFresh(project: Project, engine: Engine, store: AssetRunStore, a
   return status.status === 'fresh';
 }
 
-async function runOne(project: Project, engine: Engine, store: AssetRunStore, asset: ResolvedAsset, partition: string | undefined): Promise<AssetRun> {
+async function runOne(
+  project: Project,
+  engine: Engine,
+  store: AssetRunStore,
+  asset: ResolvedAsset,
+  partition: string | undefined,
+  started: { trigger: AssetRunTrigger; id?: string | undefined },
+): Promise<AssetRun> {
   const run: AssetRun = {
-    id: randomUUID(),
+    id: started.id ?? randomUUID(),
     asset: asset.name,
     ...(partition === undefined ? {} : { partition }),
-    trigger: 'manual',
+    trigger: started.trigger,
     startedAt: new Date().toISOString(),
     status: 'running',
     inputs: {},

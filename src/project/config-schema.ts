@@ -68,6 +68,8 @@ const serverSchema = z.strictObject({
   predictionLog: z.enum(['after-response', 'before-response'], { error: 'must be "after-response" or "before-response"' }).exactOptional(),
   /** Whether the server runs the project's monitors when they are due (docs/monitoring.md); on by default. */
   monitors: z.enum(['on', 'off'], { error: 'must be "on" or "off"' }).exactOptional(),
+  /** Whether the server runs the asset scheduler (cron schedules and sensors, docs/orchestration.md); on by default. */
+  scheduler: z.enum(['on', 'off'], { error: 'must be "on" or "off"' }).exactOptional(),
 });
 
 /** The lineage section (LineageConfig): where run events are kept and sent (docs/lineage.md). */

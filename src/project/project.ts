@@ -102,6 +102,8 @@ export interface ServerConfig {
   predictionLog?: 'after-response' | 'before-response';
   /** Whether `aquifer serve` runs the project's monitors when they are due (`on`, the default). */
   monitors?: 'on' | 'off';
+  /** Whether `aquifer serve` runs the asset scheduler: cron schedules and sensors (`on`, the default). */
+  scheduler?: 'on' | 'off';
 }
 
 /**

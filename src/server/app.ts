@@ -13,6 +13,7 @@ import { registerModelRoutes } from './model-routes.js';
 import { ArtifactStore, ModelServing } from '../models/index.js';
 import { ServerMetrics } from '../monitor/index.js';
 import { registerQualityRoute } from './quality-route.js';
+import { AssetRunLaunches, registerAssetRoutes } from './asset-routes.js';
 import { routeList } from './pipeline/routes.js';
 import { contextOf } from './request-context.js';
 import { raceSignal } from './request-deadline.js';
@@ -32,6 +33,8 @@ export interface AppOptions {
   lineageEvents?: LineageEventSource;
   /** The server's metrics, answered on `GET /metrics` and fed by ingestion (a registry of the app's own by default). */
   metrics?: ServerMetrics;
+  /** The asset runs `POST /v1/runs` starts, for the server to wait for on shutdown (the app's own by default). */
+  assetRuns?: AssetRunLaunches;
 }
 
 const MLFLOW_HINT = 'See docs/models.md for the MLflow endpoints Aquifer answers.';
@@ -63,6 +66,7 @@ export function buildApp(options: AppOptions): Hono {
   const featureStore = options.featureStore ?? featureStoreOpener(options.project, options.engine);
   registerFeatureRoutes(app, featureStore, options.project, (view, to, rows) => metrics.features.push(view, to, rows));
   registerQualityRoute(app, { engine: options.engine, project: options.project });
+  registerAssetRoutes(app, { engine: options.engine, project: options.project, launches: options.assetRuns ?? new AssetRunLaunches() });
   const modelStore = options.modelStore ?? modelStoreOpener(options.project);
   // One artifact store for the MLflow proxy and serving: a model uploaded through one is read by the other.
   const artifacts = ArtifactStore.forProject(options.project);

@@ -26,6 +26,8 @@ import { attachContext } from './request-context.js';
 import { RequestDeadlines } from './request-deadline.js';
 import { checkPort, listenError } from './listen.js';
 import { MonitorScheduler } from './monitor-scheduler.js';
+import { AssetRunLaunches } from './asset-routes.js';
+import { Scheduler } from '../orchestrate/index.js';
 
 export interface ServeOptions {
   engine: Engine;
@@ -43,6 +45,8 @@ export interface ServeOptions {
   lineageEvents?: LineageEventSource;
   /** How often due monitors are looked for (MONITOR_TICK_MS by default); `server.monitors: "off"` runs none. */
   monitorTickMs?: number;
+  /** How often the asset scheduler looks (SCHEDULER_TICK_MS by default); `server.scheduler: "off"` runs none. */
+  schedulerTickMs?: number;
 }
 
 export interface RunningServer {
@@ -73,7 +77,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     logObserver: metrics.predictions,
     ...(logDurability === undefined ? {} : { logDurability }),
   });
+  const assetRuns = new AssetRunLaunches();
   const app = buildApp({
+    assetRuns,
     engine: options.engine,
     project: options.project,
     featureStore,
@@ -211,6 +217,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       const monitors =
         options.project.config.server?.monitors === 'off' ? undefined : new MonitorScheduler(options.project, options.engine, options.monitorTickMs);
       monitors?.start();
+      // Scheduled and sensed assets run inside the server, as `aquifer scheduler` runs them.
+      const assets =
+        options.project.config.server?.scheduler === 'off'
+          ? undefined
+          : new Scheduler(options.project, {
+              engine: options.engine,
+              ...(options.schedulerTickMs === undefined ? {} : { tickMs: options.schedulerTickMs }),
+            });
+      assets?.start();
       resolve({
         url: `http://${host === 'localhost' ? host : shownHost}:${address.port}`,
         // Requests in flight finish first; then every prediction they answered is committed to its log.
@@ -220,6 +235,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
             server.closeIdleConnections();
           });
           await monitors?.stop();
+          // No new runs; those running end (up to the grace period, then waited for: a run commits whole or not at all).
+          await assets?.stop();
+          await assetRuns.idle();
           await models.close();
           await modelStore.close();
           await lineage.close();

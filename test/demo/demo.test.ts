@@ -22,9 +22,14 @@ describe('the demo', () => {
       .filter((step): step is string => step !== undefined);
     expect(steps.slice(-4)).toEqual(['9', '10', '11', '12']);
     // The pipeline as assets: its graph from the definitions, each step run through them, only the model left to run at step 9.
-    for (const node of ['events (ingest)', 'user_hourly_activity (sql)', 'user_hourly_activity_online (feature_view)', 'training_purchase_v1 (training_set)'])
-      expect(stdout).toContain(node);
-    expect(stdout).toContain('purchase_propensity (model) [cron 0 3 * * * UTC]');
+    expect(stdout).toContain('events (ingest) [cron 0 3 * * * UTC] [on upstream commit]');
+    for (const node of [
+      'user_hourly_activity (sql)',
+      'user_hourly_activity_online (feature_view)',
+      'training_purchase_v1 (training_set)',
+      'purchase_propensity (model)',
+    ])
+      expect(stdout).toContain(`${node} [on upstream commit]`);
     expect(stdout).toMatch(
       /9\. Ran the model asset purchase_propensity with its upstream \(purchase_propensity: the rest was fresh\): trained .* FINISHED, accuracy \d\.\d{3}/,
     );

@@ -10,11 +10,13 @@ export {
   PredictionLog,
   PREDICTION_LINGER_MS,
   PREDICTION_LOG_PROPERTIES,
+  type PredictedRows,
   type PredictionEntry,
   type FeedbackEntry,
   type PredictionLogOptions,
   type PredictionLogObserver,
 } from './prediction-log.js';
+export { predictionEntries } from './prediction-writer.js';
 export { feedbackRows, feedbackSql, labeledPredictionsSql, type FeedbackRow } from './feedback.js';
 export { PREDICTIONS_SUFFIX, FEEDBACK_SUFFIX, predictionsTable, feedbackTable, modelTableStem } from './log-tables.js';
 export {

@@ -9,7 +9,7 @@ import { openModelStore } from '../store/open-model-store.js';
 import { fetchFeatureRows, modelFeatures, type ModelFeatures } from './model-features.js';
 import { functionModel } from './function-model.js';
 import { ModelLoader } from './model-loader.js';
-import { PredictionLog, type PredictionEntry, type PredictionLogObserver } from './prediction-log.js';
+import { PredictionLog, type PredictedRows, type PredictionEntry, type PredictionLogObserver } from './prediction-log.js';
 import type { FeatureRow, ServableModel } from './servable-model.js';
 import { rowsOf, type TensorData, type TensorSpec } from './tensors.js';
 
@@ -134,26 +134,17 @@ export class ModelServing {
     const { rows, keyColumns } = await this.rows(spec, request);
     const result = await model.predict(rows, spec?.featureColumns);
     signal?.throwIfAborted();
-    const pick = (row: FeatureRow, columns: readonly string[]) => Object.fromEntries(columns.filter((c) => c in row).map((c) => [c, row[c]]));
-    await this.logged(
-      rows.map((row, i): PredictionEntry => ({
-        requestId,
-        rowIndex: i,
-        time,
-        model: model.name,
-        version: model.version,
-        entities: pick(row, keyColumns),
-        features:
-          spec === undefined
-            ? pick(
-                row,
-                Object.keys(row).filter((k) => !keyColumns.includes(k)),
-              )
-            : pick(row, spec.featureColumns),
-        prediction: result.predictions[i],
-        outputs: Object.fromEntries(Object.entries(result.outputs).map(([name, values]) => [name, values[i]])),
-      })),
-    );
+    await this.logged({
+      requestId,
+      time,
+      model: model.name,
+      version: model.version,
+      rows,
+      entityColumns: keyColumns,
+      ...(spec === undefined ? {} : { featureColumns: spec.featureColumns }),
+      predictions: result.predictions,
+      outputs: result.outputs,
+    });
     return { model: model.name, version: model.version, request_id: requestId, predictions: result.predictions, outputs: result.outputs };
   }
 
@@ -207,7 +198,7 @@ export class ModelServing {
   }
 
   /** Per logDurability: answer once the entries are committed, or let them commit in the background (a failure is logged there). */
-  private async logged(entries: PredictionEntry[]): Promise<void> {
+  private async logged(entries: PredictionEntry[] | PredictedRows): Promise<void> {
     if (this.options.logDurability !== 'before-response') {
       this.log.log(entries);
       return;
@@ -237,7 +228,7 @@ export class ModelServing {
 
   /** Wait for every prediction answered so far to be in its log; then close the registry if this opened it. */
   async close(): Promise<void> {
-    await this.log.flush();
+    await this.log.close();
     if (this.options.store === undefined && this.loader !== undefined) {
       const loader = await this.loader.catch(() => undefined);
       this.loader = undefined;

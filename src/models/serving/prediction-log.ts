@@ -2,13 +2,18 @@ import type { Engine } from '../../engine/index.js';
 import { GroupCommitter, IngestTarget, type SubmissionResult } from '../../ingest/index.js';
 import { log } from '../../log.js';
 import type { Project } from '../../project/index.js';
-import { openOrCreateTable, TableOnFirstUse } from '../../table/index.js';
-import { feedbackTable, predictionsTable } from './log-tables.js';
-import { jobRunsObserved, withJobRun, type DatasetRef } from '../../observe/index.js';
-import { modelDataset } from '../training/job-datasets.js';
-import { PREDICTIONS_SCHEMA, PredictionWriter, type PredictionEntry } from './prediction-writer.js';
+import type { Worker } from 'node:worker_threads';
+import { AquiferError } from '../../errors.js';
+import { jobRunsObserved, publishJobRunEvent } from '../../observe/index.js';
+import { feedbackTable } from './log-tables.js';
+import { startModuleWorker } from './module-worker.js';
+import type { FromPredictionLogWorker, PredictionLogWorkerData, ToPredictionLogWorker } from './prediction-log-messages.js';
+import { PREDICTION_LINGER_MS } from './prediction-log-properties.js';
+import type { PredictedRows, PredictionEntry } from './prediction-writer.js';
 
-export type { PredictionEntry } from './prediction-writer.js';
+export type { PredictedRows, PredictionEntry } from './prediction-writer.js';
+
+const isEntries = (rows: readonly PredictionEntry[] | PredictedRows): rows is readonly PredictionEntry[] => Array.isArray(rows);
 
 export interface FeedbackEntry {
   requestId: string;
@@ -17,20 +22,7 @@ export interface FeedbackEntry {
   time: Date;
 }
 
-/** How long logged predictions wait for more before they are committed together, when the response does not wait for the commit. */
-export const PREDICTION_LINGER_MS = 1000;
-
-/**
- * A prediction log commits about once a second for as long as the server answers, and its
- * compactions remove what those commits added: at Delta's defaults (a checkpoint every 10
- * commits, removed files kept as tombstones for 7 days) every checkpoint would rewrite a
- * week of tombstones, ~600,000 at one commit a second, every 10 seconds. A checkpoint every 100
- * commits, and tombstones kept a day (vacuum keeps what a day-old reader needs), bound both.
- */
-export const PREDICTION_LOG_PROPERTIES: Readonly<Record<string, string>> = {
-  'delta.checkpointInterval': '100',
-  'delta.deletedFileRetentionDuration': 'interval 1 days',
-};
+export { PREDICTION_LINGER_MS, PREDICTION_LOG_PROPERTIES } from './prediction-log-properties.js';
 
 export interface PredictionLogOptions {
   /**
@@ -53,17 +45,29 @@ export interface PredictionLogObserver {
   failed(model: string): void;
 }
 
+/** An append handed to the worker and not yet heard of. */
+interface PendingAppend {
+  model: string;
+  requestId: string;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 /**
  * The prediction log and feedback tables of a project's models. Predictions are logged off
- * the request path (`log` returns at once) through a group commit of their own (see
- * PredictionWriter): requests share one Delta commit, and `flush` waits for every entry
- * handed over so far, so nothing the server answered is lost on a clean stop. Labels go
- * through ingestion's group commit, as any client's records do.
+ * the request path: `log` hands the rows to a worker thread (prediction-log-worker.ts, with a
+ * DuckDB engine of its own) and returns at once; there a group commit per model (see
+ * PredictionWriter) puts the requests of a linger in one Delta commit, so no commit's work
+ * runs on the serving thread. `flush` waits for every entry handed over so far, so nothing
+ * the server answered is lost on a clean stop. Labels go through ingestion's group commit on
+ * this thread, as any client's records do.
  */
 export class PredictionLog {
-  private readonly writers = new Map<string, PredictionWriter>();
   private readonly committers = new Map<string, Promise<GroupCommitter>>();
-  private readonly pending = new Set<Promise<unknown>>();
+  private worker: Worker | undefined;
+  private nextId = 1;
+  private readonly appends = new Map<number, PendingAppend>();
+  private readonly flushes = new Map<number, () => void>();
   private failures = 0;
 
   constructor(
@@ -72,29 +76,37 @@ export class PredictionLog {
     private readonly options: PredictionLogOptions = {},
   ) {}
 
-  /** Append the entries of one request in the background; a failure is logged, never thrown at the caller already answered. */
-  log(entries: readonly PredictionEntry[]): void {
-    void this.append(entries).catch(() => undefined);
+  /**
+   * Append one request's rows (entries, or the rows as answered) in the background; a
+   * failure is logged, never thrown at the caller already answered.
+   */
+  log(rows: readonly PredictionEntry[] | PredictedRows): void {
+    void this.append(rows).catch(() => undefined);
   }
 
-  /** Append the entries of one request; resolves once they are committed, rejects if they cannot be (also logged). */
-  committed(entries: readonly PredictionEntry[]): Promise<void> {
-    return this.append(entries);
+  /** Append one request's rows; resolves once they are committed, rejects if they cannot be (also logged). */
+  committed(rows: readonly PredictionEntry[] | PredictedRows): Promise<void> {
+    return this.append(rows);
   }
 
-  private append(entries: readonly PredictionEntry[]): Promise<void> {
-    if (entries.length === 0) return Promise.resolve();
-    const first = entries[0] as PredictionEntry;
+  private append(rows: readonly PredictionEntry[] | PredictedRows): Promise<void> {
     // One request's rows come from one model version.
-    this.options.observer?.answered(first.model, first.version, entries.length);
-    const committed = this.writer(first.model).add(entries);
-    const done = committed.catch((error: unknown) => {
-      this.failures++;
-      log.error({ err: error, model: first.model, requestId: first.requestId }, 'prediction log append failed');
-    });
-    this.pending.add(done);
-    void done.finally(() => this.pending.delete(done));
-    return committed;
+    const head = isEntries(rows) ? rows[0] : rows.rows.length === 0 ? undefined : rows;
+    if (head === undefined) return Promise.resolve();
+    const count = isEntries(rows) ? rows.length : rows.rows.length;
+    this.options.observer?.answered(head.model, head.version, count);
+    const id = this.nextId++;
+    const done = new Promise<void>((resolve, reject) => this.appends.set(id, { model: head.model, requestId: head.requestId, resolve, reject }));
+    try {
+      this.send({ kind: 'append', id, rows: isEntries(rows) ? [...rows] : rows, observed: jobRunsObserved() });
+    } catch (error) {
+      // A value that cannot cross to the worker (a function a function model returned) fails its append, not the request.
+      this.settle(
+        [id],
+        new AquiferError('MODEL_LOG_FAILED', `A prediction of ${head.model} holds a value the log cannot take`, { value: { model: head.model }, cause: error }),
+      );
+    }
+    return done;
   }
 
   /** Append labels for earlier predictions; resolves once they are committed. */
@@ -113,67 +125,92 @@ export class PredictionLog {
 
   /** Wait until every entry handed to `log` so far is committed (or has failed). */
   async flush(): Promise<void> {
-    await Promise.all([...this.writers.values()].map((writer) => writer.flush()));
-    while (this.pending.size > 0) await Promise.all([...this.pending]);
+    if (this.worker === undefined) return;
+    const id = this.nextId++;
+    const flushed = new Promise<void>((resolve) => this.flushes.set(id, resolve));
+    this.send({ kind: 'flush', id });
+    await flushed;
   }
 
-  /**
-   * A commit of predictions as a run of `models.predict.<model>`: the model versions that
-   * answered are its inputs, the predictions table version (reported by the table) its output.
-   * Commits nobody observes are no run.
-   */
-  private async predictionRun(entries: readonly PredictionEntry[], commit: () => Promise<void>): Promise<void> {
-    const model = entries[0]?.model;
-    if (!jobRunsObserved() || model === undefined) return commit();
-    const inputs = new Map<string, DatasetRef>();
-    for (const { version } of entries) if (!inputs.has(version)) inputs.set(version, modelDataset(this.project.config.name, model, version));
-    return withJobRun({ name: `models.predict.${model}`, type: 'PREDICT', processing: 'STREAMING', project: this.project.root }, async (run) => {
-      for (const input of inputs.values()) run.input(input);
-      await commit();
-    });
+  /** Commit everything handed over, then end the worker thread (a later append starts another). */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    if (worker === undefined) return;
+    await this.flush();
+    this.worker = undefined;
+    const ended = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.postMessage({ kind: 'close' } satisfies ToPredictionLogWorker);
+    worker.ref();
+    await ended;
   }
 
-  /** A commit of the log, timed for the observer. */
-  private async observedCommit(model: string, entries: readonly PredictionEntry[], commit: () => Promise<void>): Promise<void> {
-    const observer = this.options.observer;
-    if (observer === undefined) return this.predictionRun(entries, commit);
-    const started = performance.now();
-    try {
-      await this.predictionRun(entries, commit);
-    } catch (error) {
-      observer.failed(model);
-      throw error;
+  private send(message: ToPredictionLogWorker): void {
+    const worker = this.thread();
+    worker.postMessage(message);
+    // Held open while something waits on it, so a process does not end with appends unheard of.
+    worker.ref();
+  }
+
+  private thread(): Worker {
+    if (this.worker !== undefined) return this.worker;
+    const data: PredictionLogWorkerData = { projectRoot: this.project.root, lingerMs: this.options.lingerMs ?? PREDICTION_LINGER_MS };
+    const worker = startModuleWorker(new URL('./prediction-log-worker.js', import.meta.url), data);
+    worker.on('message', (message: FromPredictionLogWorker) => this.heard(message));
+    // A worker that died (out of memory, a bug) fails what it held; the next append starts a new one.
+    const lost = (error: unknown) => {
+      if (this.worker === worker) this.worker = undefined;
+      this.settle([...this.appends.keys()], error);
+      for (const resolve of this.flushes.values()) resolve();
+      this.flushes.clear();
+    };
+    worker.on('error', lost);
+    worker.on('exit', (code) => lost(new AquiferError('MODEL_LOG_FAILED', `The prediction log's worker thread stopped (exit code ${code})`, { value: code })));
+    this.worker = worker;
+    return worker;
+  }
+
+  private heard(message: FromPredictionLogWorker): void {
+    switch (message.kind) {
+      case 'appended':
+        this.settle(message.ids);
+        break;
+      case 'append-failed': {
+        const error = new AquiferError('MODEL_LOG_FAILED', `The prediction log of ${message.model} could not commit: ${message.error.message}`, {
+          value: { model: message.model, ...(message.error.code === undefined ? {} : { code: message.error.code }) },
+          hint: 'The server log has the cause (a full disk, a table another writer broke); later predictions are tried again.',
+        });
+        this.options.observer?.failed(message.model);
+        this.settle(message.ids, error);
+        break;
+      }
+      case 'committed':
+        this.options.observer?.committed(message.model, message.rows, message.seconds);
+        break;
+      case 'flushed':
+        this.flushes.get(message.id)?.();
+        this.flushes.delete(message.id);
+        break;
+      case 'job-run':
+        publishJobRunEvent(message.event);
+        break;
     }
-    observer.committed(model, entries.length, (performance.now() - started) / 1000);
+    if (this.appends.size === 0 && this.flushes.size === 0) this.worker?.unref();
   }
 
-  private writer(model: string): PredictionWriter {
-    const table = predictionsTable(model);
-    let found = this.writers.get(table);
-    if (found === undefined) {
-      const opened = new TableOnFirstUse(() =>
-        openOrCreateTable(this.project.tablePath(table, { internal: true }), this.engine, PREDICTIONS_SCHEMA, {
-          stores: this.project.stores,
-          description: 'Every prediction the model answered: request, entity keys, features, prediction and outputs',
-          properties: PREDICTION_LOG_PROPERTIES,
-        }),
-      );
-      found = new PredictionWriter(() => opened.get(), this.engine, {
-        lingerMs: this.options.lingerMs ?? PREDICTION_LINGER_MS,
-        around: (entries, commit) => this.observedCommit(model, entries, commit),
-        // A commit every linger under load: its small files are compacted as it goes, so its files
-        // (and checkpoints) stay few; beside the commits, so no response waits for a compaction.
-        afterCommit: async () => {
-          try {
-            await (await opened.get()).compactSmallFiles();
-          } catch (error) {
-            log.warn({ err: error, table }, 'compacting the prediction log failed; it is tried again after a later commit');
-          }
-        },
-      });
-      this.writers.set(table, found);
+  /** Resolve (or, with an error, reject, count and log) the appends of these ids. */
+  private settle(ids: readonly number[], error?: unknown): void {
+    for (const id of ids) {
+      const pending = this.appends.get(id);
+      if (pending === undefined) continue;
+      this.appends.delete(id);
+      if (error === undefined) {
+        pending.resolve();
+        continue;
+      }
+      this.failures++;
+      log.error({ err: error, model: pending.model, requestId: pending.requestId }, 'prediction log append failed');
+      pending.reject(error);
     }
-    return found;
   }
 
   private committer(table: string): Promise<GroupCommitter> {

@@ -77,10 +77,33 @@ export const ROUTES: readonly RouteSpec[] = [
     summary: "validate a table against a suite (GE's result JSON; results kept in the project)",
     scopeNames: (_params, body) => [String(field(body(), 'table') ?? '')],
   },
+  ...assetRoutes(),
   ...modelRoutes(),
   ...MLFLOW_ROUTES,
   ...lineageRoutes(),
 ];
+
+/**
+ * The asset API (docs/orchestration.md). The graph and the run lists span every asset, which no
+ * scope names, so a scoped token is refused there (an empty name list); a launch needs a token
+ * scoped to the asset it runs, and an unscoped one when it runs what is upstream too.
+ */
+function assetRoutes(): RouteSpec[] {
+  const read = (path: string, summary: string): RouteSpec => ({ method: 'GET', path, role: 'reader', contentTypes: [], summary, scopeNames: () => [] });
+  return [
+    read('/v1/assets', 'the asset graph ({assets, edges}), each asset with its status per partition (fresh, stale, failed, never)'),
+    read('/v1/runs', 'asset runs, newest first (?asset=&limit=, up to 1,000)'),
+    read('/v1/runs/:id', 'one asset run: status, times, error, table versions read and written'),
+    {
+      method: 'POST',
+      path: '/v1/runs',
+      role: 'writer',
+      contentTypes: JSON_TYPES,
+      summary: 'launch an asset run ({asset, partition?, withUpstream?}): 202 with its id, its end in GET /v1/runs/{id}',
+      scopeNames: (_params, body) => (field(body(), 'withUpstream') === true ? [] : [String(field(body(), 'asset') ?? '')]),
+    },
+  ];
+}
 
 /**
  * Lineage queries and Marquez's read API. An answer spans every table and job of the project,

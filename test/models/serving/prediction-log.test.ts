@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../src/engine/index.js';
-import { feedbackRows, modelTableStem, PredictionLog, PREDICTION_LOG_PROPERTIES, predictionsTable, type PredictionEntry } from '../../../src/models/index.js';
+import {
+  feedbackRows,
+  modelTableStem,
+  predictionEntries,
+  PredictionLog,
+  PREDICTION_LOG_PROPERTIES,
+  predictionsTable,
+  type PredictedRows,
+  type PredictionEntry,
+} from '../../../src/models/index.js';
 import { Project } from '../../../src/project/index.js';
 import { AUTO_COMPACT_MIN_FILES, DeltaTable } from '../../../src/table/index.js';
 import { tempDir } from '../../support/temp.js';
@@ -123,6 +132,74 @@ describe('the prediction log', () => {
       ['a', 1, 1, 1, '2026-01-02T00:00:02.000Z'],
     ]);
     expect(rows[1]).toMatchObject({ model: 'churn', version: '7', entities: { user_id: 'u1' }, features: { amount: 1.5, country: 'NZ' } });
+  });
+
+  it('logs rows as answered like the entries made of them: entity keys, the features asked for, each output', async () => {
+    const log = new PredictionLog(project, engine);
+    const time = new Date(Date.UTC(2026, 0, 3));
+    const predicted: PredictedRows = {
+      requestId: 'q1',
+      time,
+      model: 'answered',
+      version: '2',
+      rows: [
+        { user_id: 'u1', amount: 2.5, country: 'NZ', note: 'request field' },
+        { user_id: 'u2', amount: 4, country: 'FR', note: 'other' },
+      ],
+      entityColumns: ['user_id'],
+      featureColumns: ['amount', 'country', 'missing'],
+      predictions: [1, 0],
+      outputs: { label: [1, 0], probability: Float32Array.from([0.75, 0.25]) },
+    };
+    expect(predictionEntries(predicted)).toEqual([
+      {
+        requestId: 'q1',
+        rowIndex: 0,
+        time,
+        model: 'answered',
+        version: '2',
+        entities: { user_id: 'u1' },
+        features: { amount: 2.5, country: 'NZ' },
+        prediction: 1,
+        outputs: { label: 1, probability: 0.75 },
+      },
+      {
+        requestId: 'q1',
+        rowIndex: 1,
+        time,
+        model: 'answered',
+        version: '2',
+        entities: { user_id: 'u2' },
+        features: { amount: 4, country: 'FR' },
+        prediction: 0,
+        outputs: { label: 0, probability: 0.25 },
+      },
+    ]);
+    // Without feature columns, every column that is not an entity key is a feature.
+    const { featureColumns: _named, ...withoutFeatureColumns } = predicted;
+    expect(predictionEntries(withoutFeatureColumns)[0]?.features).toEqual({
+      amount: 2.5,
+      country: 'NZ',
+      note: 'request field',
+    });
+    await log.committed(predicted);
+    const table = await DeltaTable.open(project.tablePath(predictionsTable('answered'), { internal: true }), { engine });
+    expect(
+      await engine.queryJson(`SELECT request_id, entities, features, prediction, outputs FROM (${await (await table.scan()).sql()}) ORDER BY row_index`),
+    ).toEqual([
+      { request_id: 'q1', entities: '{"user_id":"u1"}', features: '{"amount":2.5,"country":"NZ"}', prediction: '1', outputs: '{"label":1,"probability":0.75}' },
+      { request_id: 'q1', entities: '{"user_id":"u2"}', features: '{"amount":4,"country":"FR"}', prediction: '0', outputs: '{"label":0,"probability":0.25}' },
+    ]);
+    await log.close();
+  });
+
+  it('fails the append, not the caller, of a prediction holding a value that cannot be logged', async () => {
+    const log = new PredictionLog(project, engine);
+    expect(() => log.log([entry('odd', 'r1', 0, () => 1)])).not.toThrow();
+    await expect(log.committed([entry('odd', 'r2', 0, () => 1)])).rejects.toMatchObject({ code: 'MODEL_LOG_FAILED' });
+    await log.flush();
+    expect(log.failed).toBe(2);
+    await log.close();
   });
 
   it('names tables after the model, with characters a table name cannot hold replaced', () => {

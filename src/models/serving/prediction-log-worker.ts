@@ -1,0 +1,151 @@
+/**
+ * The prediction log's worker thread: it owns a DuckDB engine of its own and every Delta
+ * commit of the project's prediction logs, so the staging, commit statistics, snapshot
+ * refreshes, checkpoints and compactions of a log that commits once a second never hold the
+ * serving thread's event loop (where they showed as the p99 of /predict). The serving
+ * thread hands rows over and hears back which appends are committed.
+ */
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { engineFromEnvironment, type Engine } from '../../engine/index.js';
+import { log } from '../../log.js';
+import { onJobRun, withJobRun, jobRunsObserved, type DatasetRef } from '../../observe/index.js';
+import { Project } from '../../project/index.js';
+import { openOrCreateTable, TableOnFirstUse } from '../../table/index.js';
+import { modelDataset } from '../training/job-datasets.js';
+import { predictionsTable } from './log-tables.js';
+import type { FromPredictionLogWorker, PredictionLogWorkerData, ToPredictionLogWorker } from './prediction-log-messages.js';
+import { PREDICTION_LOG_PROPERTIES } from './prediction-log-properties.js';
+import { predictionEntries, PREDICTIONS_SCHEMA, PredictionWriter, type PredictionEntry } from './prediction-writer.js';
+
+/** A commit's work is small and steady: one DuckDB thread leaves the cores to the server. */
+const WORKER_ENGINE_THREADS = 1;
+
+if (parentPort === null) throw new Error('prediction-log-worker runs only as a worker thread');
+const port: MessagePort = parentPort;
+const data = workerData as PredictionLogWorkerData;
+const post = (message: FromPredictionLogWorker) => port.postMessage(message);
+
+let stopForwarding: (() => void) | undefined;
+/** Forward job run events to the serving thread while its lineage listens, and only then. */
+function forwardJobRuns(observed: boolean): void {
+  if (observed && stopForwarding === undefined) stopForwarding = onJobRun((event) => post({ kind: 'job-run', event }));
+  else if (!observed && stopForwarding !== undefined) {
+    stopForwarding();
+    stopForwarding = undefined;
+  }
+}
+
+const opened: Promise<{ project: Project; engine: Engine }> = (async () => {
+  const project = await Project.open(data.projectRoot);
+  const engine = await engineFromEnvironment(process.env, { threads: WORKER_ENGINE_THREADS });
+  return { project, engine };
+})();
+const writers = new Map<string, PredictionWriter>();
+
+/**
+ * A commit of predictions as a run of `models.predict.<model>`: the model versions that
+ * answered are its inputs, the predictions table version (reported by the table) its output.
+ * Commits nobody observes are no run.
+ */
+async function predictionRun(project: Project, model: string, entries: readonly PredictionEntry[], commit: () => Promise<void>): Promise<void> {
+  if (!jobRunsObserved()) return commit();
+  const inputs = new Map<string, DatasetRef>();
+  for (const { version } of entries) if (!inputs.has(version)) inputs.set(version, modelDataset(project.config.name, model, version));
+  return withJobRun({ name: `models.predict.${model}`, type: 'PREDICT', processing: 'STREAMING', project: project.root }, async (run) => {
+    for (const input of inputs.values()) run.input(input);
+    await commit();
+  });
+}
+
+function writer(project: Project, engine: Engine, model: string): PredictionWriter {
+  const table = predictionsTable(model);
+  let found = writers.get(table);
+  if (found !== undefined) return found;
+  const lazy = new TableOnFirstUse(() =>
+    openOrCreateTable(project.tablePath(table, { internal: true }), engine, PREDICTIONS_SCHEMA, {
+      stores: project.stores,
+      description: 'Every prediction the model answered: request, entity keys, features, prediction and outputs',
+      properties: PREDICTION_LOG_PROPERTIES,
+    }),
+  );
+  found = new PredictionWriter(() => lazy.get(), engine, {
+    lingerMs: data.lingerMs,
+    around: async (entries, commit) => {
+      const started = performance.now();
+      await predictionRun(project, model, entries, commit);
+      post({ kind: 'committed', model, rows: entries.length, seconds: (performance.now() - started) / 1000 });
+    },
+    // A commit every linger under load: its small files are compacted as it goes, so its files
+    // (and checkpoints) stay few; beside the commits, so no commit waits for a compaction.
+    afterCommit: async () => {
+      try {
+        await (await lazy.get()).compactSmallFiles();
+      } catch (error) {
+        log.warn({ err: error, table }, 'compacting the prediction log failed; it is tried again after a later commit');
+      }
+    },
+  });
+  writers.set(table, found);
+  return found;
+}
+
+function plainError(error: unknown): { message: string; code?: string } {
+  const code = typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+  return { message: error instanceof Error ? error.message : String(error), ...(code === undefined ? {} : { code }) };
+}
+
+/** The appends each pending batch holds: one message tells the serving thread of them all once it commits. */
+const batches = new Map<Promise<void>, number[]>();
+
+/**
+ * Messages are taken in the order they came: an append is queued with its writer before a
+ * flush sent after it looks at the writers (opening the project is asynchronous).
+ */
+let taken: Promise<void> = Promise.resolve();
+
+async function append(message: Extract<ToPredictionLogWorker, { kind: 'append' }>): Promise<void> {
+  const entries = Array.isArray(message.rows) ? message.rows : predictionEntries(message.rows);
+  const model = entries[0]?.model ?? '';
+  let done: Promise<void>;
+  try {
+    const { project, engine } = await opened;
+    forwardJobRuns(message.observed);
+    done = writer(project, engine, model).add(entries);
+  } catch (error) {
+    post({ kind: 'append-failed', ids: [message.id], model, error: plainError(error) });
+    return;
+  }
+  const ids = batches.get(done);
+  if (ids !== undefined) {
+    ids.push(message.id);
+    return;
+  }
+  const batch = [message.id];
+  batches.set(done, batch);
+  void done.then(
+    () => post({ kind: 'appended', ids: batch }),
+    (error: unknown) => post({ kind: 'append-failed', ids: batch, model, error: plainError(error) }),
+  );
+  void done.catch(() => undefined).finally(() => batches.delete(done));
+}
+
+async function flush(id: number): Promise<void> {
+  await Promise.allSettled([...writers.values()].map((w) => w.flush()));
+  post({ kind: 'flushed', id });
+}
+
+async function close(): Promise<void> {
+  await Promise.allSettled([...writers.values()].map((w) => w.flush()));
+  const { engine } = await opened.catch(() => ({ engine: undefined }));
+  engine?.close();
+  // Nothing left to wait on: the thread ends on its own.
+  port.close();
+}
+
+port.on('message', (message: ToPredictionLogWorker) => {
+  taken = taken.then(() => {
+    if (message.kind === 'append') return append(message);
+    if (message.kind === 'flush') void flush(message.id);
+    else return close();
+  });
+});

@@ -1,0 +1,140 @@
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import type { Engine } from '../engine/index.js';
+import { AquiferError } from '../errors.js';
+import {
+  assetGraph,
+  assetStatus,
+  AssetRunNotFoundError,
+  launchRun,
+  SqliteRunStore,
+  type AssetRunStore,
+  type AssetStatus,
+  type LaunchedRun,
+} from '../orchestrate/index.js';
+import type { Project } from '../project/index.js';
+import { contextOf } from './request-context.js';
+
+/** Most runs `GET /v1/runs` answers at once. */
+export const MAX_RUNS_LISTED = 1000;
+
+const LaunchBody = z.strictObject({
+  asset: z.string().min(1).max(256),
+  partition: z.string().min(1).max(255).optional(),
+  withUpstream: z.boolean().optional(),
+});
+const LAUNCH_HINT = 'Send {"asset": "daily_totals", "partition": "2024-05-02", "withUpstream": true}; only asset is required.';
+
+/**
+ * The runs `POST /v1/runs` started in this server: each goes on after its 202, and is answered
+ * as `pending` until its own run starts (its upstream runs come first); the server's shutdown
+ * waits for them.
+ */
+export class AssetRunLaunches {
+  private readonly pending = new Map<string, LaunchedRun>();
+
+  add(launched: LaunchedRun): void {
+    this.pending.set(launched.id, launched);
+    void launched.done.finally(() => this.pending.delete(launched.id));
+  }
+
+  get(id: string): LaunchedRun | undefined {
+    return this.pending.get(id);
+  }
+
+  /** Every launched run, ended. */
+  async idle(): Promise<void> {
+    await Promise.all([...this.pending.values()].map((l) => l.done));
+  }
+}
+
+/**
+ * The asset API, for the UI to come: `GET /v1/assets` (the graph, each asset with its status
+ * per partition), `GET /v1/runs?asset=&limit=` (newest first, bounded), `GET /v1/runs/{id}`,
+ * and `POST /v1/runs` launching a run (trigger `api`) answered 202 with its id before it ends.
+ */
+export function registerAssetRoutes(app: Hono, options: { engine: Engine; project: Project; launches: AssetRunLaunches }): void {
+  const { engine, project, launches } = options;
+  const withStore = async <T>(work: (store: AssetRunStore) => Promise<T>): Promise<T> => {
+    const store = SqliteRunStore.open(project.root);
+    try {
+      return await work(store);
+    } finally {
+      await store.close();
+    }
+  };
+
+  app.get('/v1/assets', async (c) => {
+    const graph = await assetGraph(project, { engine });
+    const statuses = await withStore((store) => assetStatus(project, { engine, store }));
+    const byAsset = new Map<string, Omit<AssetStatus, 'name'>[]>();
+    for (const { name, ...status } of statuses) byAsset.set(name, [...(byAsset.get(name) ?? []), status]);
+    return c.json({
+      assets: graph.assets.map((node) => (node.kind === 'table' ? node : { ...node, status: byAsset.get(node.name) ?? [{ status: 'never' }] })),
+      edges: graph.edges,
+    });
+  });
+
+  app.get('/v1/runs', async (c) => {
+    const limit = runLimit(c.req.query('limit'));
+    const asset = c.req.query('asset');
+    const runs = await withStore((store) => store.list({ ...(asset === undefined || asset === '' ? {} : { asset }), limit }));
+    return c.json({ runs });
+  });
+
+  app.get('/v1/runs/:id', async (c) => {
+    const id = c.req.param('id');
+    const run = await withStore((store) => store.get(id));
+    if (run !== undefined) return c.json(run);
+    const launched = launches.get(id);
+    if (launched === undefined) throw new AssetRunNotFoundError(id);
+    return c.json({
+      id,
+      asset: launched.asset,
+      ...(launched.partition === undefined ? {} : { partition: launched.partition }),
+      trigger: 'api',
+      status: 'pending',
+    });
+  });
+
+  app.post('/v1/runs', async (c) => {
+    const body = parseLaunch(contextOf(c.env)?.text ?? (await c.req.text()));
+    const launched = await launchRun(project, body.asset, {
+      trigger: 'api',
+      engine,
+      ...(body.partition === undefined ? {} : { partition: body.partition }),
+      ...(body.withUpstream === undefined ? {} : { withUpstream: body.withUpstream }),
+    });
+    launches.add(launched);
+    return c.json({ id: launched.id, asset: launched.asset, ...(launched.partition === undefined ? {} : { partition: launched.partition }) }, 202, {
+      location: `/v1/runs/${launched.id}`,
+    });
+  });
+}
+
+function runLimit(value: string | undefined): number {
+  if (value === undefined || value === '') return 100;
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > MAX_RUNS_LISTED)
+    throw new AquiferError('HTTP_QUERY_INVALID', `'${value}' is not a limit from 1 to ${MAX_RUNS_LISTED}`, {
+      value,
+      hint: `Send ?limit= as a whole number from 1 to ${MAX_RUNS_LISTED} (100 by default).`,
+    });
+  return Number(value);
+}
+
+function parseLaunch(text: string): z.infer<typeof LaunchBody> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new AquiferError('HTTP_BODY_INVALID', `The body is not valid JSON: ${(error as Error).message}`, { hint: LAUNCH_HINT });
+  }
+  const parsed = LaunchBody.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.map(String).join('.') ?? '';
+  throw new AquiferError('HTTP_BODY_INVALID', `${field === '' ? 'The body' : `"${field}"`}: ${issue?.message ?? 'invalid'}`, {
+    value: { field },
+    hint: LAUNCH_HINT,
+  });
+}

@@ -1,0 +1,218 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../src/engine/index.js';
+import { runAsset, Scheduler, SqliteRunStore, type AssetRun, type SchedulerLaunch, type Sleep } from '../../src/orchestrate/index.js';
+import { Project } from '../../src/project/index.js';
+import { DeltaTable } from '../../src/table/index.js';
+import { tempDir } from '../support/temp.js';
+import { EVENTS_SQL, writeAssets } from './fixture.js';
+
+/**
+ * The scheduler over real projects and real runs, with the clock in the test's hands: every
+ * tick is called (or the loop's sleep released) by the test, never waited for.
+ */
+let engine: Engine;
+let dir: string;
+
+beforeAll(async () => {
+  engine = await Engine.create({ threads: 1 });
+  dir = await tempDir('aquifer-scheduler-');
+});
+afterAll(() => engine.close());
+
+class Clock {
+  constructor(private time: Date) {}
+  readonly now = () => this.time;
+  set(iso: string): void {
+    this.time = new Date(iso);
+  }
+}
+
+async function sourceProject(name: string, assets: readonly Record<string, unknown>[]): Promise<{ project: Project; events: DeltaTable }> {
+  const project = await Project.init(path.join(dir, name));
+  const { table: events } = await DeltaTable.create(project.tablePath('events'), { engine, data: { sql: EVENTS_SQL } });
+  await DeltaTable.create(project.tablePath('rates'), { engine, data: { sql: "SELECT 'eur' AS currency, 1.1 AS rate" } });
+  await writeAssets(project, 'pipeline', assets);
+  return { project, events };
+}
+
+/** What a tick launched, once every launch ended: `asset[@partition] trigger status`. */
+async function settled(launches: Promise<SchedulerLaunch[]>): Promise<string[]> {
+  return Promise.all(
+    (await launches).map(async (l) => `${l.asset}${l.partition === undefined ? '' : `@${l.partition}`} ${l.trigger} ${(await l.outcome).status}`),
+  );
+}
+
+async function history(project: Project): Promise<AssetRun[]> {
+  const store = SqliteRunStore.open(project.root);
+  try {
+    return (await store.list({ limit: 1000 })).reverse();
+  } finally {
+    await store.close();
+  }
+}
+
+describe('cron schedules', () => {
+  const DAILY = {
+    name: 'clean_events',
+    kind: 'sql',
+    sql: 'SELECT id, day, channel, amount FROM events WHERE amount >= 0',
+    partitions: { type: 'daily', column: 'day', start: '2024-05-01' },
+    schedule: { cron: '0 3 * * *', timezone: 'Europe/Berlin' },
+  };
+  let project: Project;
+  const clock = new Clock(new Date('2024-05-02T00:00:00Z'));
+
+  beforeAll(async () => {
+    ({ project } = await sourceProject('cron', [DAILY]));
+  });
+  afterAll(() => project.close());
+
+  it("notes the time on its first look and runs a daily asset's previous day when its tick falls, once", async () => {
+    const scheduler = new Scheduler(project, { engine, now: clock.now });
+    try {
+      expect(await settled(scheduler.tick())).toEqual([]);
+      // 03:00 in Berlin (summer time).
+      clock.set('2024-05-02T01:00:00Z');
+      expect(await settled(scheduler.tick())).toEqual(['clean_events@2024-05-01 schedule success']);
+      expect(await settled(scheduler.tick())).toEqual([]);
+    } finally {
+      await scheduler.stop();
+    }
+    const [run] = await history(project);
+    expect(run).toMatchObject({ asset: 'clean_events', partition: '2024-05-01', trigger: 'schedule', status: 'success' });
+  });
+
+  it('does not repeat a tick after a restart', async () => {
+    clock.set('2024-05-02T05:00:00Z');
+    const restarted = new Scheduler(project, { engine, now: clock.now });
+    try {
+      expect(await settled(restarted.tick())).toEqual([]);
+    } finally {
+      await restarted.stop();
+    }
+  });
+
+  it('runs only the latest of the ticks missed while it was down', async () => {
+    clock.set('2024-05-05T12:00:00Z');
+    const restarted = new Scheduler(project, { engine, now: clock.now });
+    try {
+      expect(await settled(restarted.tick())).toEqual(['clean_events@2024-05-04 schedule success']);
+      expect(await settled(restarted.tick())).toEqual([]);
+    } finally {
+      await restarted.stop();
+    }
+    expect((await history(project)).map((r) => r.partition)).toEqual(['2024-05-01', '2024-05-04']);
+  });
+});
+
+describe('sensors on upstream commits', () => {
+  const SENSED = { sensor: { onUpstreamCommit: true } };
+  let project: Project;
+  let events: DeltaTable;
+  let scheduler: Scheduler;
+
+  beforeAll(async () => {
+    ({ project, events } = await sourceProject('sensors', [
+      { name: 'clean_events', kind: 'sql', sql: 'SELECT id, day, channel, amount FROM events WHERE amount >= 0', ...SENSED },
+      { name: 'daily_totals', kind: 'sql', sql: 'SELECT day, sum(amount) AS total FROM clean_events GROUP BY day', ...SENSED },
+      { name: 'rate_copy', kind: 'sql', sql: 'SELECT * FROM rates', ...SENSED },
+      // Fails when it runs ('web' is no integer), so what reads it never gets a table to read.
+      { name: 'broken', kind: 'sql', sql: 'SELECT id, CAST(channel AS INTEGER) AS channel FROM events', ...SENSED },
+      { name: 'after_broken', kind: 'sql', sql: 'SELECT * FROM broken', ...SENSED },
+    ]));
+    for (const asset of ['clean_events', 'daily_totals', 'rate_copy']) await runAsset(project, asset, { engine });
+    scheduler = new Scheduler(project, { engine, now: () => new Date('2024-05-10T00:00:00Z') });
+  });
+  afterAll(async () => {
+    await scheduler.stop();
+    project.close();
+  });
+
+  it('runs nothing while every input is as its last run read it', async () => {
+    expect(await settled(scheduler.tick())).toEqual([]);
+  });
+
+  it('runs only what is downstream of a new commit, one step per tick, and a failing asset neither stops the rest nor runs what reads it', async () => {
+    await events.append({ sql: "SELECT 5 AS id, DATE '2024-05-02' AS day, 'web' AS channel, 2.5 AS amount" });
+    expect(await settled(scheduler.tick())).toEqual(['clean_events sensor success', 'broken sensor failed']);
+    expect(await settled(scheduler.tick())).toEqual(['daily_totals sensor success']);
+    // The failed asset is not relaunched for the same commit, and after_broken has nothing new to read.
+    expect(await settled(scheduler.tick())).toEqual([]);
+    const runs = (await history(project)).filter((r) => r.trigger === 'sensor');
+    expect(runs.map((r) => [r.asset, r.status, r.inputs])).toEqual([
+      ['clean_events', 'success', { events: 1 }],
+      ['broken', 'failed', { events: 1 }],
+      ['daily_totals', 'success', { clean_events: 1 }],
+    ]);
+  });
+
+  it('runs an asset for commits made while no scheduler watched it', async () => {
+    await scheduler.stop();
+    await events.append({ sql: "SELECT 6 AS id, DATE '2024-05-02' AS day, 'app' AS channel, 1.0 AS amount" });
+    scheduler = new Scheduler(project, { engine, now: () => new Date('2024-05-10T00:00:00Z') });
+    expect(await settled(scheduler.tick())).toEqual(['clean_events sensor success', 'broken sensor failed']);
+  });
+});
+
+describe('the loop', () => {
+  it('ticks until stopped, and a stop lets the run in progress end', async () => {
+    const { project, events } = await sourceProject('loop', [
+      { name: 'clean_events', kind: 'sql', sql: 'SELECT * FROM events', sensor: { onUpstreamCommit: true } },
+    ]);
+    await runAsset(project, 'clean_events', { engine });
+    await events.append({ sql: "SELECT 5 AS id, DATE '2024-05-02' AS day, 'web' AS channel, 2.5 AS amount" });
+    // Each sleep of the loop resolves only when the test lets it (or the loop stops).
+    const sleeps: (() => void)[] = [];
+    let slept: () => void = () => undefined;
+    const sleptOnce = new Promise<void>((resolve) => (slept = resolve));
+    const sleep: Sleep = (_ms, signal) =>
+      new Promise((resolve) => {
+        sleeps.push(resolve);
+        signal.addEventListener('abort', () => resolve());
+        slept();
+      });
+    const scheduler = new Scheduler(project, { engine, sleep });
+    scheduler.start();
+    await sleptOnce;
+    await scheduler.stop();
+    expect((await history(project)).map((r) => [r.trigger, r.status])).toEqual([
+      ['manual', 'success'],
+      ['sensor', 'success'],
+    ]);
+    project.close();
+  });
+
+  it('runs one at a time with a concurrency of 1: each run starts after the one before ended', async () => {
+    const { project, events } = await sourceProject('one-at-a-time', [
+      { name: 'a', kind: 'sql', sql: 'SELECT * FROM events', sensor: { onUpstreamCommit: true } },
+      { name: 'b', kind: 'sql', sql: 'SELECT count(*) AS n FROM events', sensor: { onUpstreamCommit: true } },
+    ]);
+    const scheduler = new Scheduler(project, { engine, concurrency: 1 });
+    try {
+      expect(await settled(scheduler.tick())).toEqual([]);
+      await events.append({ sql: "SELECT 5 AS id, DATE '2024-05-02' AS day, 'web' AS channel, 2.5 AS amount" });
+      expect(await settled(scheduler.tick())).toEqual(['a sensor success', 'b sensor success']);
+    } finally {
+      await scheduler.stop();
+    }
+    const [first, second] = await history(project);
+    expect(second?.startedAt.localeCompare(first?.finishedAt ?? '')).toBeGreaterThanOrEqual(0);
+    project.close();
+  });
+
+  it('waits past the grace period for a run to end rather than leave it half done', async () => {
+    const { project, events } = await sourceProject('grace', [
+      { name: 'clean_events', kind: 'sql', sql: 'SELECT * FROM events', sensor: { onUpstreamCommit: true } },
+    ]);
+    // The grace period is over as soon as it starts.
+    const scheduler = new Scheduler(project, { engine, graceMs: 0, sleep: () => Promise.resolve() });
+    expect(await settled(scheduler.tick())).toEqual([]);
+    await events.append({ sql: "SELECT 5 AS id, DATE '2024-05-02' AS day, 'web' AS channel, 2.5 AS amount" });
+    const launches = await scheduler.tick();
+    await scheduler.stop();
+    expect(await Promise.all(launches.map(async (l) => (await l.outcome).status))).toEqual(['success']);
+    expect((await history(project)).map((r) => r.status)).toEqual(['success']);
+    project.close();
+  });
+});
