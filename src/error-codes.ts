@@ -230,6 +230,13 @@ export const ERROR_CODES = {
     400,
     'The assets cannot be exported as asked: an invalid DAG id, no assets, a schedule the target orchestrator cannot express (Airflow has no seconds), or a file that cannot be written.',
   ),
+  ASSET_REFERENCE_UNKNOWN: entry(400, 'An asset names a feature view, feature service or quality suite the project does not define.'),
+  ASSET_MODULE_INVALID: entry(
+    400,
+    "A typescript asset's module cannot be loaded, its export is not a function, or the function returned something other than rows or { sql }.",
+  ),
+  ASSET_TRAINING_FAILED: entry(422, "A model asset's training command failed or registered no model version."),
+  ASSET_VALIDATION_FAILED: entry(422, "A validation asset's suite failed on its table: the run fails and nothing after it runs."),
   // surfaces
   HTTP_NOT_FOUND: entry(404, 'No route for that method and path.'),
   HTTP_QUERY_INVALID: entry(400, 'A query parameter is missing or not of the form the route takes.'),

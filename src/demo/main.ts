@@ -4,13 +4,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sharedEngine } from '../engine/index.js';
 import { describeError } from '../errors.js';
-import { aggregationView, FeatureRegistry, openAppliedFeatureStore, type FeatureRepository } from '../features/index.js';
-import { ingestFiles, IngestTarget } from '../ingest/index.js';
-import { feedbackRows, openModelStore, saveFeedbackTrainingSet, train, type SavedFeedbackTrainingSet } from '../models/index.js';
+import { aggregationView, FeatureRegistry, openAppliedFeatureStore, trainingSetDefinition, type FeatureRepository } from '../features/index.js';
+import { feedbackRows, openModelStore, saveFeedbackTrainingSet, TRAINING_TAGS, type SavedFeedbackTrainingSet } from '../models/index.js';
 import { driftReport, renderDriftHtml, tableRelation } from '../monitor/index.js';
-import { withJobRun } from '../observe/index.js';
+import { assetGraph, assetStatus, PIPELINES_DIR, renderAssetTree, runAsset } from '../orchestrate/index.js';
 import { Project } from '../project/index.js';
-import { gateFor, renderValidationReport, setGate, validateAndRecord, writeSuite, type ExpectationSuite } from '../quality/index.js';
+import { renderValidationReport, setGate, validateAndRecord, writeSuite, type ExpectationSuite } from '../quality/index.js';
 import { downstream, LineageGraph, LineageLog, recordLineage, renderDot, renderSvg, renderTree, upstream } from '../lineage/index.js';
 import { startServer, TokenStore } from '../server/index.js';
 import { DeltaTable, describeType, jsonRow } from '../table/index.js';
@@ -20,6 +19,106 @@ const DATA = path.resolve(here, '..', '..', 'data', 'demo');
 /** The demo's training command: Node, DuckDB and an ONNX graph, no Python needed. */
 const TRAINER = path.resolve(here, '..', '..', 'demo', 'train_model.mjs');
 const say = (text = '') => process.stdout.write(`${text}\n`);
+
+/** Hourly activity per user, from the events: the SQL asset the feature view user_hourly_activity reads. */
+const HOURLY_SQL = `SELECT user_id, date_trunc('hour', event_time) + INTERVAL 1 HOUR AS window_end,
+       count(*) FILTER (WHERE event_type = 'page_view')::BIGINT AS page_views,
+       count(*) FILTER (WHERE event_type = 'add_to_cart')::BIGINT AS add_to_carts,
+       count(DISTINCT session_id)::BIGINT AS sessions
+FROM events GROUP BY ALL`;
+
+const REPOSITORY: FeatureRepository = {
+  entities: [{ name: 'user', joinKeys: [{ name: 'user_id', type: 'string' }], description: 'A shopper' }],
+  featureViews: [
+    {
+      name: 'user_hourly_activity',
+      entities: ['user'],
+      source: { kind: 'table', table: 'user_hourly_activity', timestampField: 'window_end' },
+      features: [
+        { name: 'page_views', type: 'long' },
+        { name: 'add_to_carts', type: 'long' },
+        { name: 'sessions', type: 'long' },
+      ],
+      ttl: '6h',
+      owner: 'growth@example.com',
+      description: 'What a user did in the last full hour',
+    },
+    // Sliding windows over the raw events, kept in 10-minute tiles: the same definition
+    // gives training sets their point-in-time values and the online store its live ones.
+    aggregationView({
+      name: 'user_activity_windows',
+      entities: ['user'],
+      source: { kind: 'table', table: 'events', timestampField: 'event_time' },
+      interval: '10m',
+      aggregations: [
+        { function: 'count', window: '1h', name: 'events_1h' },
+        { function: 'count_distinct', column: 'session_id', window: '1d', name: 'sessions_1d' },
+        { function: 'sum', column: 'price', window: '1d', name: 'spend_1d' },
+      ],
+      description: 'Rolling activity per user',
+    }),
+  ],
+  featureServices: [
+    {
+      name: 'purchase_propensity',
+      features: [
+        'user_hourly_activity:page_views',
+        'user_hourly_activity:add_to_carts',
+        'user_activity_windows:events_1h',
+        'user_activity_windows:sessions_1d',
+        'user_activity_windows:spend_1d',
+      ],
+    },
+  ],
+};
+
+/** The ingest runs daily at 03:00 UTC (and when a file lands); everything after it runs when what it reads moves. */
+const DAILY = { schedule: { cron: '0 3 * * *', timezone: 'UTC' } };
+const ON_UPSTREAM = { sensor: { onUpstreamCommit: true } };
+
+/**
+ * The demo's pipeline (pipelines/demo.json): files landing → events (ingest) → hourly
+ * activity (SQL) → the feature views' materializations → the training set → the model.
+ * The scheduler (`aquifer serve`, `aquifer scheduler`) runs it daily: events on its cron, each
+ * step after it on its sensor. Dependencies are not listed: Aquifer reads them from the SQL,
+ * the feature views' sources and the training set's features.
+ */
+function pipelineAssets(): Record<string, unknown>[] {
+  return [
+    {
+      name: 'events',
+      kind: 'ingest',
+      files: 'landing/*.csv',
+      partitionColumns: ['event_date'],
+      description: 'Clickstream files as they land',
+      ...DAILY,
+      ...ON_UPSTREAM,
+    },
+    { name: 'user_hourly_activity', kind: 'sql', sql: HOURLY_SQL, description: 'Activity per user and hour', ...ON_UPSTREAM },
+    { name: 'user_hourly_activity_online', kind: 'feature_view', view: 'user_hourly_activity', ...ON_UPSTREAM },
+    { name: 'user_activity_windows_online', kind: 'feature_view', view: 'user_activity_windows', ...ON_UPSTREAM },
+    {
+      name: 'training_purchase_v1',
+      kind: 'training_set',
+      features: 'purchase_propensity',
+      entities: {
+        sql: "SELECT user_id, event_time AS event_timestamp, (event_type = 'purchase') AS purchased FROM events WHERE event_type IN ('purchase', 'add_to_cart')",
+      },
+      model: { name: 'purchase_propensity', version: '1' },
+      ...ON_UPSTREAM,
+    },
+    {
+      name: 'purchase_propensity',
+      kind: 'model',
+      trainingSet: 'training_purchase_v1',
+      label: 'purchased',
+      command: [process.execPath, TRAINER],
+      params: { epochs: '300', learning_rate: '0.5' },
+      alias: 'champion',
+      ...ON_UPSTREAM,
+    },
+  ];
+}
 
 /**
  * The demo on the embedded default: one process, one project folder, no services.
@@ -35,16 +134,32 @@ async function main(projectDir: string): Promise<void> {
   const lineage = recordLineage(project, engine);
   say(`1. Created the project folder ${project.root}.`);
 
-  // Ingestion: files into a Delta table, exactly once, bad records to quarantine.
-  const location = project.tablePath('events');
-  const target = await IngestTarget.open(location, { engine, createIfMissing: { partitionColumns: ['event_date'] } });
-  const first = await ingestFiles(engine, target, { files: path.join(DATA, 'events-2024-05-01.csv') });
+  // The pipeline as assets: what each step is made from, so Aquifer derives the graph and knows what is stale.
+  await fs.writeFile(project.featuresPath, `${JSON.stringify(REPOSITORY, null, 2)}\n`);
+  await fs.mkdir(path.join(project.root, PIPELINES_DIR), { recursive: true });
+  const pipelineFile = path.join(project.root, PIPELINES_DIR, 'demo.json');
+  await fs.writeFile(pipelineFile, `${JSON.stringify({ assets: pipelineAssets() }, null, 2)}\n`);
   say(
-    `2. Ingested events-2024-05-01.csv into the Delta table ${location}: ${first.accepted} events, ${first.quarantined} quarantined (version ${first.version}).`,
+    `1b. Defined the pipeline in ${path.relative(project.root, pipelineFile)} (features in features.json), scheduled daily at 03:00 UTC; \`aquifer assets graph\` draws it:`,
   );
-  const second = await ingestFiles(engine, target, { files: path.join(DATA, 'events-*.csv') });
+  for (const line of renderAssetTree(await assetGraph(project, { engine })).split('\n')) say(`     ${line}`);
+
+  // Ingestion: files landing in landing/ go into a Delta table through the ingest asset, exactly once, bad records to quarantine.
+  const location = project.tablePath('events');
+  const landing = path.join(project.root, 'landing');
+  await fs.mkdir(landing, { recursive: true });
+  const landFile = (name: string) => fs.copyFile(path.join(DATA, name), path.join(landing, name));
+  const rowCount = async (where?: string) => (await (await DeltaTable.open(location, { engine })).scan(where === undefined ? {} : { where })).count();
+  await landFile('events-2024-05-01.csv');
+  const [first] = await runAsset(project, 'events', { engine });
   say(
-    `3. Ingested data/demo/events-*.csv again: ${second.alreadyLoaded} file already loaded and skipped, ${second.accepted} new events (version ${second.version}).`,
+    `2. events-2024-05-01.csv landed in landing/ and the ingest asset events loaded it into the Delta table ${location}: ${await rowCount()} events (version ${first?.outputVersion}).`,
+  );
+  const before = await rowCount();
+  await landFile('events-2024-05-02.csv');
+  const [second] = await runAsset(project, 'events', { engine });
+  say(
+    `3. events-2024-05-02.csv landed and events ran again: the file already loaded was skipped, ${(await rowCount()) - before} new events loaded (version ${second?.outputVersion}).`,
   );
 
   // Data quality: a Great Expectations suite attached to the table as a gate, so bad rows
@@ -60,14 +175,16 @@ async function main(projectDir: string): Promise<void> {
   };
   await writeSuite(project, gateSuite);
   await setGate(project, 'events', gateSuite.name);
-  const gated = await IngestTarget.open(location, { engine, gate: await gateFor(await Project.open(project.root), location) });
-  const late = await ingestFiles(engine, gated, { files: path.join(DATA, 'late-events-2024-05-02.csv') });
+  const gatedBefore = await rowCount();
+  await landFile('late-events-2024-05-02.csv');
+  // The ingest asset reads the gate from the project's config as it runs.
+  await runAsset(await Project.open(project.root), 'events', { engine });
   const quarantine = await DeltaTable.open(`${location}__quarantine`, { engine });
   const reasons = await engine.query(
     `SELECT message, count(*) AS n FROM (${await (await quarantine.scan({ where: "reason = 'EXPECTATION_FAILED'" })).sql()}) GROUP BY ALL ORDER BY message`,
   );
   say(
-    `3b. Attached the suite quality/${gateSuite.name}.json (Great Expectations' JSON) to events as a gate and ingested late-events-2024-05-02.csv: ${late.accepted} events committed, ${late.quarantined} quarantined in events__quarantine with the expectation each failed:`,
+    `3b. Attached the suite quality/${gateSuite.name}.json (Great Expectations' JSON) to events as a gate; late-events-2024-05-02.csv landed and events ran: ${(await rowCount()) - gatedBefore} events committed, ${reasons.reduce((n, r) => n + Number(r['n']), 0)} quarantined in events__quarantine with the expectation each failed:`,
   );
   for (const row of reasons) say(`     ${String(row['n'])} × ${String(row['message'])}`);
 
@@ -85,91 +202,42 @@ async function main(projectDir: string): Promise<void> {
   const snapshot = await table.snapshot();
   say(`   Schema: ${snapshot.schema.fields.map((f) => `${f.name} ${describeType(f.type)}`).join(', ')}.`);
 
-  // Features: hourly activity per user, computed from the events by DuckDB into a table.
-  // One job run: lineage records the events version it read and the table it wrote, with the SQL.
-  const hourly = project.tablePath('user_hourly_activity');
-  const hourlySql = `SELECT user_id, date_trunc('hour', event_time) + INTERVAL 1 HOUR AS window_end,
-                   count(*) FILTER (WHERE event_type = 'page_view')::BIGINT AS page_views,
-                   count(*) FILTER (WHERE event_type = 'add_to_cart')::BIGINT AS add_to_carts,
-                   count(DISTINCT session_id)::BIGINT AS sessions
-            FROM events GROUP BY ALL`;
-  await withJobRun({ name: 'transform.user_hourly_activity', type: 'QUERY', project: project.root, sql: hourlySql }, async () =>
-    DeltaTable.create(hourly, { engine, data: { sql: hourlySql.replace('FROM events', `FROM (${await (await table.scan()).sql()})`) } }),
-  );
-  const repository: FeatureRepository = {
-    entities: [{ name: 'user', joinKeys: [{ name: 'user_id', type: 'string' }], description: 'A shopper' }],
-    featureViews: [
-      {
-        name: 'user_hourly_activity',
-        entities: ['user'],
-        source: { kind: 'table', table: 'user_hourly_activity', timestampField: 'window_end' },
-        features: [
-          { name: 'page_views', type: 'long' },
-          { name: 'add_to_carts', type: 'long' },
-          { name: 'sessions', type: 'long' },
-        ],
-        ttl: '6h',
-        owner: 'growth@example.com',
-        description: 'What a user did in the last full hour',
-      },
-      // Sliding windows over the raw events, kept in 10-minute tiles: the same definition
-      // gives training sets their point-in-time values and the online store its live ones.
-      aggregationView({
-        name: 'user_activity_windows',
-        entities: ['user'],
-        source: { kind: 'table', table: 'events', timestampField: 'event_time' },
-        interval: '10m',
-        aggregations: [
-          { function: 'count', window: '1h', name: 'events_1h' },
-          { function: 'count_distinct', column: 'session_id', window: '1d', name: 'sessions_1d' },
-          { function: 'sum', column: 'price', window: '1d', name: 'spend_1d' },
-        ],
-        description: 'Rolling activity per user',
-      }),
-    ],
-    featureServices: [
-      {
-        name: 'purchase_propensity',
-        features: [
-          'user_hourly_activity:page_views',
-          'user_hourly_activity:add_to_carts',
-          'user_activity_windows:events_1h',
-          'user_activity_windows:sessions_1d',
-          'user_activity_windows:spend_1d',
-        ],
-      },
-    ],
-  };
-  await fs.writeFile(project.featuresPath, `${JSON.stringify(repository, null, 2)}\n`);
-  const { entry } = await new FeatureRegistry(project).apply(repository, engine);
+  // Features: hourly activity per user, computed from the events by the SQL asset (one job run:
+  // lineage records the events version it read and the table it wrote, with the SQL).
+  const [hourlyRun] = await runAsset(project, 'user_hourly_activity', { engine });
+  const { entry } = await new FeatureRegistry(project).apply(REPOSITORY, engine);
   say(
-    `5. Computed hourly activity per user into ${hourly}, and defined the feature view user_hourly_activity (TTL 6h) and the window aggregations user_activity_windows (events in 1h, sessions and spend in 1d, over the events table) in ${project.featuresPath}, applied as registry version ${entry.version} (what \`aquifer apply\` does).`,
+    `5. The SQL asset user_hourly_activity computed hourly activity per user from events@v${hourlyRun?.inputs['events']} into ${project.tablePath('user_hourly_activity')}; the feature view user_hourly_activity (TTL 6h) and the window aggregations user_activity_windows (events in 1h, sessions and spend in 1d, over the events table) in ${project.featuresPath} were applied as registry version ${entry.version} (what \`aquifer apply\` does).`,
   );
 
+  // The training set with what it needs: the feature views' materializations run first (its views' assets), then the point-in-time join.
+  const setRuns = await runAsset(project, 'training_purchase_v1', { withUpstream: true, engine });
+  const saved = project.tablePath('training_purchase_v1');
+  const savedTable = await DeltaTable.open(saved, { engine });
+  const definition = await trainingSetDefinition(savedTable);
+  say(
+    `6. Ran the training set asset training_purchase_v1 with its upstream (${setRuns.map((r) => r.asset).join(' → ')}): a point-in-time-correct training set (each row sees only the activity before its own time) of ${await (await savedTable.scan()).count()} rows saved to ${saved}, pinned to ${definition.sources.map((s) => `${s.table}@v${s.version}`).join(', ')}. Three rows with activity in the 6 hours before them:`,
+  );
+  // Printed from the saved table, each value as the server and the CLI print it (longs as numbers, UTC times ending in Z).
+  const fields = (await savedTable.snapshot()).schema.fields;
+  const shown = await (await savedTable.scan({ where: 'page_views IS NOT NULL', limit: 3 })).rows();
+  for (const row of shown) say(`     ${JSON.stringify(jsonRow(row, fields))}`);
+
+  const materialized = setRuns.filter((r) => r.asset.endsWith('_online'));
+  say(
+    `7. The feature view assets put ${materialized
+      .map(
+        (r) =>
+          `${r.asset} (from ${Object.entries(r.inputs)
+            .map(([t, v]) => `${t}@v${v}`)
+            .join(', ')})`,
+      )
+      .join(
+        ' and ',
+      )} in the online store (LMDB in ${path.join(project.root, '.aquifer', 'online')}): the latest hourly activity per user, and the window tiles.`,
+  );
   const store = await openAppliedFeatureStore(project, engine);
   try {
-    const set = await store.historicalFeatures({
-      entityRows: {
-        sql: `SELECT user_id, event_time AS event_timestamp, (event_type = 'purchase') AS purchased FROM (${await (await table.scan({ where: "event_type IN ('purchase', 'add_to_cart')" })).sql()})`,
-      },
-      features: 'purchase_propensity',
-    });
-    const saved = project.tablePath('training_purchase_v1');
-    const { result } = await set.save(saved, { model: { name: 'purchase_propensity', version: '1' } });
-    say(
-      `6. Built a point-in-time-correct training set (each row sees only the activity before its own time) of ${result.rows} rows and saved it to ${saved}, pinned to ${set.definition.sources.map((s) => `${s.table}@v${s.version}`).join(', ')}. Three rows with activity in the 6 hours before them:`,
-    );
-    // Printed from the saved table, each value as the server and the CLI print it (longs as numbers, UTC times ending in Z).
-    const savedTable = await DeltaTable.open(saved, { engine });
-    const fields = (await savedTable.snapshot()).schema.fields;
-    const shown = await (await savedTable.scan({ where: 'page_views IS NOT NULL', limit: 3 })).rows();
-    for (const row of shown) say(`     ${JSON.stringify(jsonRow(row, fields))}`);
-
-    const [materialized] = await store.materialize('2024-05-01T00:00:00Z', '2024-05-03T00:00:00Z');
-    const [aggregated] = await store.aggregate();
-    say(
-      `7. Materialized the latest activity of ${materialized?.read ?? 0} users, and built the window tiles of ${aggregated?.entities ?? 0} users from the events table at version ${aggregated?.tableVersion ?? 0}, in the online store (LMDB in ${path.join(project.root, '.aquifer', 'online')}).`,
-    );
     const users = ['u0001', 'u0219', 'nobody'];
     // The demo's events are from May 2024, so the windows are read as of the end of its last day.
     const at = '2024-05-02T23:59:59Z';
@@ -225,27 +293,25 @@ async function main(projectDir: string): Promise<void> {
     `   Every failing row is kept in the _quality_failures table (${recorded.failingRows} rows); the report is ${reportFile} (one HTML file, readable offline).`,
   );
 
-  // Models: a training command on the pinned training set, recorded as a run, registered as a version.
+  // Models: the model asset, run with its upstream: everything above is fresh, so only the training run runs.
+  const modelRuns = await runAsset(project, 'purchase_propensity', { withUpstream: true, engine });
+  const modelVersion = modelRuns.at(-1)?.outputVersion;
   const models = await openModelStore(project);
-  let modelVersion: number | undefined;
   try {
-    const trained = await train(project, engine, models, {
-      model: 'purchase_propensity',
-      trainingSet: 'training_purchase_v1',
-      label: 'purchased',
-      command: [process.execPath, TRAINER],
-      params: { epochs: '300', learning_rate: '0.5' },
-    });
-    const version = trained.version;
-    if (version === undefined) throw new Error(`the demo's training run ${trained.run.info.runId} registered no model (exit ${trained.exitCode})`);
-    await models.setAlias(version.name, 'champion', version.version);
-    modelVersion = version.version;
+    if (modelVersion === undefined) throw new Error("the demo's model asset registered no version");
+    const version = await models.getModelVersion('purchase_propensity', modelVersion);
+    const run = await models.getRun(version.runId ?? '');
+    const tag = (key: string) => version.tags.find((t) => t.key === key)?.value ?? '?';
     say(
-      `9. Trained purchase_propensity with \`node demo/train_model.mjs\` on training_purchase_v1@v${trained.manifest.tableVersion} (${trained.manifest.rows} rows, ${trained.manifest.digest}): run ${trained.run.info.runId} ${trained.run.info.status}, ${trained.run.metrics.map((m) => `${m.key} ${m.value.toFixed(3)}`).join(', ')}; registered version ${version.version} (model.onnx) as @champion, in ${path.join(project.root, '.aquifer', 'models.db')}.`,
+      `9. Ran the model asset purchase_propensity with its upstream (${modelRuns.map((r) => r.asset).join(', ')}: the rest was fresh): trained with \`node demo/train_model.mjs\` on training_purchase_v1@v${tag(TRAINING_TAGS.trainingSetVersion)} (${tag(TRAINING_TAGS.trainingSetRows)} rows, ${tag(TRAINING_TAGS.trainingSetDigest)}): run ${run.info.runId} ${run.info.status}, ${run.metrics.map((m) => `${m.key} ${m.value.toFixed(3)}`).join(', ')}; registered version ${version.version} (model.onnx) as @champion, in ${path.join(project.root, '.aquifer', 'models.db')}.`,
     );
   } finally {
     await models.close();
   }
+  const statuses = await assetStatus(project, { engine });
+  say(
+    `   \`aquifer assets status\`: ${statuses.map((st) => `${st.name} ${st.status}`).join(', ')}; a file landing in landing/ makes events stale, and \`aquifer run purchase_propensity --with-upstream\` reruns only what is downstream of it.`,
+  );
 
   // Serving: the server predicts with the features the training set used, logs every answer, takes labels back.
   const { token } = await TokenStore.forProject(project).create({ role: 'writer', name: 'demo' });
@@ -303,7 +369,7 @@ async function main(projectDir: string): Promise<void> {
     `11. Lineage: ${graph.nodes.filter((n) => n.type === 'run').length} job runs are OpenLineage events in .aquifer/lineage. purchase_propensity@${String(modelVersion)} comes from ${sources.length} source files through these runs and versions:`,
   );
   for (const line of renderTree(origin, 'upstream').trimEnd().split('\n')) say(`     ${line}`);
-  const reachedByLate = downstream(graph, path.join(DATA, 'late-events-2024-05-02.csv'));
+  const reachedByLate = downstream(graph, path.join(project.root, 'landing', 'late-events-2024-05-02.csv'));
   const lateReached = reachedByLate.nodes.filter((n) => n.type !== 'run' && n.type !== 'file').map((n) => n.id);
   say(`    The late file with the bad rows reached ${lateReached.join(', ')}.`);
   say(`    The graph as a picture: ${picture} (Graphviz DOT beside it); \`aquifer lineage upstream|downstream|impact\` ask the same from the shell.`);

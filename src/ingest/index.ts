@@ -1,5 +1,5 @@
 export { IngestTarget, type IngestTargetOptions, type BatchResult, type CreateIfMissing } from './ingest-target.js';
-export { ingestFiles, FILE_APP_PREFIX, type FileIngestOptions, type FileIngestResult } from './sources/file-source.js';
+export { ingestFiles, expandFiles, FILE_APP_PREFIX, type FileIngestOptions, type FileIngestResult } from './sources/file-source.js';
 export { jsonArrayElements } from './sources/json-array-elements.js';
 export { decodeUtf8, recordFromBytes } from './sources/utf8-record.js';
 export { jsonRecordChecks, type CheckOptions } from './checks/json-record-checks.js';

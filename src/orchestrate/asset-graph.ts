@@ -1,14 +1,16 @@
 import { sharedEngine, type Engine } from '../engine/index.js';
 import type { Project } from '../project/index.js';
-import type { Partitions } from './definition.js';
+import type { AssetKind, Partitions, Schedule } from './definition.js';
 import { loadPipeline } from './pipeline.js';
 
 /** A node of the graph: an asset, or a source table no asset produces (`kind: "table"`). */
 export interface AssetGraphNode {
   name: string;
-  kind: 'sql' | 'table';
+  kind: AssetKind | 'table';
   deps: string[];
   partitions?: Partitions;
+  schedule?: Schedule;
+  sensor?: { onUpstreamCommit: boolean };
   description?: string;
 }
 
@@ -29,6 +31,8 @@ export async function assetGraph(project: Project, options: { engine?: Engine } 
       kind: asset.kind,
       deps: asset.dependsOn,
       ...(asset.partitions === undefined ? {} : { partitions: asset.partitions }),
+      ...(asset.schedule === undefined ? {} : { schedule: asset.schedule }),
+      ...(asset.sensor === undefined ? {} : { sensor: asset.sensor }),
       ...(asset.description === undefined ? {} : { description: asset.description }),
     });
     for (const dependency of asset.dependsOn) edges.push({ from: dependency, to: asset.name });

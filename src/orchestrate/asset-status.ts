@@ -1,6 +1,7 @@
 import { sharedEngine, type Engine } from '../engine/index.js';
 import type { Project } from '../project/index.js';
 import { loadPipeline, type ResolvedAsset } from './pipeline.js';
+import { filesInput } from './kinds/files-input.js';
 import { currentVersion } from './project-tables.js';
 import type { AssetRun, AssetRunStore } from './run-store.js';
 import { SqliteRunStore } from './sqlite-run-store.js';
@@ -23,19 +24,42 @@ export interface AssetStatus {
   staleInputs?: StaleInput[];
 }
 
-/** The current versions of tables, each read once per status question. */
-export type VersionLookup = (table: string) => Promise<number | undefined>;
+/**
+ * The current version of an input, each read once per status question: a table's version;
+ * for an input `asset` records as run-versioned (a feature view, training set, model,
+ * validation), the output version of its newest successful run (`store` needed); for an
+ * ingest asset's files, how many are not loaded yet.
+ */
+export type VersionLookup = (input: string, asset?: ResolvedAsset) => Promise<number | undefined>;
 
-export function versionLookup(project: Project, engine: Engine): VersionLookup {
+export function versionLookup(project: Project, engine: Engine, store?: AssetRunStore): VersionLookup {
   const cache = new Map<string, Promise<number | undefined>>();
-  return (table) => {
-    let version = cache.get(table);
+  return (input, asset) => {
+    const runVersioned = store !== undefined && asset?.runVersioned.includes(input) === true;
+    const files = asset?.kind === 'ingest' && input === filesInput(asset);
+    const key = `${runVersioned ? 'run' : files ? `files:${asset.name}` : 'table'}\n${input}`;
+    let version = cache.get(key);
     if (version === undefined) {
-      version = currentVersion(project, engine, table);
-      cache.set(table, version);
+      version = runVersioned
+        ? lastOutputVersion(store, input)
+        : files
+          ? import('./kinds/ingest-kind.js').then((kind) => kind.pendingFiles(project, engine, asset))
+          : currentVersion(project, engine, input);
+      cache.set(key, version);
     }
     return version;
   };
+}
+
+/** The output version of an asset's newest successful whole run, if any. */
+export async function lastOutputVersion(store: AssetRunStore, asset: string): Promise<number | undefined> {
+  const runs = await store.list({ asset, limit: 1000 });
+  return runs.find((r) => r.status === 'success' && r.partition === undefined)?.outputVersion;
+}
+
+/** What an asset's freshness is judged on: its dependencies, and an ingest asset's files. */
+export function judgedInputs(asset: ResolvedAsset): string[] {
+  return asset.kind === 'ingest' ? [...asset.dependsOn, filesInput(asset)] : asset.dependsOn;
 }
 
 /**
@@ -55,8 +79,8 @@ export async function judgeRun(
   if (lastFinished?.status === 'failed') return { ...entry, status: 'failed' };
   if (lastSuccess === undefined) return entry;
   const staleInputs: StaleInput[] = [];
-  for (const table of asset.dependsOn) {
-    const current = await versions(table);
+  for (const table of judgedInputs(asset)) {
+    const current = await versions(table, asset);
     if (current === undefined) continue;
     const read = lastSuccess.inputs[table];
     if (read === undefined || current > read) staleInputs.push({ table, ...(read === undefined ? {} : { read }), current });
@@ -83,7 +107,7 @@ export async function assetStatus(project: Project, options: { engine?: Engine; 
     const key = (run: AssetRun) => `${run.asset}\n${run.partition ?? ''}`;
     const finished = new Map((await store.latestFinished()).map((r) => [key(r), r]));
     const succeeded = new Map((await store.latestSuccessful()).map((r) => [key(r), r]));
-    const versions = versionLookup(project, engine);
+    const versions = versionLookup(project, engine, store);
     const entries: AssetStatus[] = [];
     for (const asset of pipeline.assets) {
       const runs = [...finished.values()].filter((r) => r.asset === asset.name);

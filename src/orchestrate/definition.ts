@@ -88,9 +88,120 @@ const sqlAsset = z.strictObject({
   sql: z.string().min(1, 'must not be empty').max(65_536, 'must be at most 65,536 characters'),
 });
 
-/** One asset: a Delta table of the project, produced by a transformation over other tables. Only `sql` for now. */
-export const assetSchema = z.discriminatedUnion('kind', [sqlAsset], { error: 'must have a kind: "sql"' });
+const tableList = z.array(z.string().regex(DEP_NAME, DEP_RULE)).max(256, 'must name at most 256 tables');
+/** A path inside the project folder, relative to its root: no absolute paths, no way out through `..`. */
+const projectPath = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(1024, 'must be at most 1,024 characters')
+  .refine((text) => !text.startsWith('/') && !text.startsWith('\\') && !/^[A-Za-z]:/.test(text), 'must be relative to the project folder')
+  .refine((text) => !text.split(/[\\/]/).includes('..'), 'must stay inside the project folder (no "..")');
+const reference = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'must be a name: letters, digits, _ . - (up to 128)');
+
+/** A TypeScript (or JavaScript) function over pinned input tables that returns rows or SQL for the asset's table. */
+const typescriptAsset = z.strictObject({
+  ...commonFields,
+  kind: z.literal('typescript'),
+  /** The module, relative to the project: `.mjs` or `.js` (ES modules); `.ts` where Node strips types itself. */
+  module: projectPath.refine((text) => /\.(mjs|js|ts|mts)$/.test(text), 'must end in .mjs, .js, .ts or .mts'),
+  /** The function's export; `default` when absent. */
+  export: z
+    .string()
+    .regex(/^[A-Za-z_$][A-Za-z0-9_$]{0,127}$/, 'must be an export name')
+    .exactOptional(),
+  /** The tables it reads, each handed to it pinned at its current version. */
+  reads: tableList,
+});
+
+/** Files landing in a folder, ingested into the asset's table with the file ingest (exactly once per file, bad records to quarantine). */
+const ingestAsset = z.strictObject({
+  ...commonFields,
+  kind: z.literal('ingest'),
+  /** Paths or globs relative to the project folder, e.g. `landing/events-*.csv`. */
+  files: z.union([projectPath, z.array(projectPath).min(1, 'must name at least one path').max(64, 'must name at most 64 paths')]),
+  format: z.enum(['csv', 'json', 'parquet']).exactOptional(),
+  /** Columns the table is partitioned by when the first file creates it. */
+  partitionColumns: z.array(column).max(8, 'must name at most 8 columns').exactOptional(),
+});
+
+/** A feature view of the project (features.json) materialized into the online store. */
+const featureViewAsset = z.strictObject({
+  ...commonFields,
+  kind: z.literal('feature_view'),
+  /** The feature view; the asset's name when absent. */
+  view: reference.exactOptional(),
+  /** Materialize event times from this ISO time on (the beginning when absent), up to the run's time. */
+  start: z.iso.datetime({ offset: true, error: 'must be an ISO time such as "2024-05-01T00:00:00Z"' }).exactOptional(),
+});
+
+/** A saved, point-in-time-correct training set: entity rows from SQL joined to features, refreshed on each run. */
+const trainingSetAsset = z.strictObject({
+  ...commonFields,
+  kind: z.literal('training_set'),
+  /** A feature service's name, or `view:feature` references. */
+  features: z.union([
+    reference,
+    z
+      .array(z.string().regex(/^[A-Za-z0-9_.-]+:[A-Za-z0-9_*.-]+$/, 'must be view:feature'))
+      .min(1)
+      .max(1000),
+  ]),
+  /** One SELECT over the project's tables giving the entity keys, the time column and any label. */
+  entities: z.strictObject({ sql: z.string().min(1, 'must not be empty').max(65_536, 'must be at most 65,536 characters') }),
+  /** The entity rows' time column; `event_timestamp` when absent. */
+  timestampColumn: column.exactOptional(),
+  fullFeatureNames: z.boolean().exactOptional(),
+  /** The model the set trains, recorded in its definition. */
+  model: z.strictObject({ name: reference, version: z.string().min(1).max(64) }).exactOptional(),
+});
+
+/** A training run on a saved training set, registered as a new version of a model. */
+const modelAsset = z.strictObject({
+  ...commonFields,
+  kind: z.literal('model'),
+  /** The registered model; the asset's name when absent. */
+  model: reference.exactOptional(),
+  /** The saved training set (a table of the project, usually a training_set asset). */
+  trainingSet: z.string().regex(DEP_NAME, DEP_RULE),
+  label: column.exactOptional(),
+  /** The training command and its arguments, run without a shell in the project folder (as `aquifer train … -- COMMAND`). */
+  command: z.array(z.string().min(1).max(4096)).min(1, 'must name a program').max(256),
+  params: z.record(z.string(), z.string().max(4096)).exactOptional(),
+  /** An alias moved to each version the asset registers (e.g. `champion`). */
+  alias: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'must be an alias name')
+    .exactOptional(),
+});
+
+/** A quality suite (quality/<suite>.json) validated on a table; a failed validation fails the run. */
+const validationAsset = z.strictObject({
+  ...commonFields,
+  kind: z.literal('validation'),
+  suite: reference,
+  table: z.string().regex(DEP_NAME, DEP_RULE),
+});
+
+/** One asset: something the project keeps, made from other tables (or files) by one of these kinds. */
+export const assetSchema = z.discriminatedUnion(
+  'kind',
+  [sqlAsset, typescriptAsset, ingestAsset, featureViewAsset, trainingSetAsset, modelAsset, validationAsset],
+  {
+    error: 'must have a kind: "sql", "typescript", "ingest", "feature_view", "training_set", "model" or "validation"',
+  },
+);
 export type AssetDefinition = z.infer<typeof assetSchema>;
+export type AssetKind = AssetDefinition['kind'];
+
+/**
+ * Kinds whose version is not a Delta table's version: a feature view's online values, a
+ * training set (saved anew, from version 0, on each refresh), a model, a validation. Their
+ * version is the `outputVersion` of their newest successful run: for a feature view the
+ * source table version it materialized, for a training set its refresh count (1, 2, …), for a
+ * model the model version registered, for a validation the table version it validated.
+ * The other kinds' version is their table's.
+ */
+export const RUN_VERSIONED_KINDS: ReadonlySet<AssetKind> = new Set(['feature_view', 'training_set', 'model', 'validation']);
 
 /** A pipelines/*.json file: several assets. */
 export const assetFileSchema = z.strictObject({
@@ -98,7 +209,7 @@ export const assetFileSchema = z.strictObject({
 });
 
 /** An asset as read from the project: its definition and the file that holds it. */
-export interface Asset extends AssetDefinition {
+export type Asset = AssetDefinition & {
   /** `pipelines/<file>.json`, for messages. */
   file: string;
-}
+};

@@ -91,3 +91,56 @@ export class AssetExportInvalidError extends AquiferError {
     super('ASSET_EXPORT_INVALID', what, { value, hint });
   }
 }
+
+/** A feature view, feature service or suite an asset names is not defined by the project. */
+export class AssetReferenceUnknownError extends AquiferError {
+  constructor(asset: string, what: string, name: string, where: string) {
+    super('ASSET_REFERENCE_UNKNOWN', `The asset ${asset} names the ${what} ${name}, which ${where} does not define`, {
+      value: { asset, [what.replaceAll(' ', '_')]: name },
+      hint: `Define the ${what} ${name} in ${where}, or fix the name in ${asset}'s definition.`,
+    });
+  }
+}
+
+export class AssetModuleInvalidError extends AquiferError {
+  constructor(asset: string, module: string, reason: string, hint?: string, cause?: unknown) {
+    super('ASSET_MODULE_INVALID', `The module ${module} of the asset ${asset} ${reason}`, {
+      value: { asset, module },
+      hint:
+        hint ?? 'Export a function (default, or the name in "export") taking { tables, engine, partition } and returning rows or { sql } (docs/pipelines.md).',
+      ...(cause === undefined ? {} : { cause }),
+    });
+  }
+}
+
+export class AssetTrainingFailedError extends AquiferError {
+  constructor(asset: string, runId: string, reason: string) {
+    super('ASSET_TRAINING_FAILED', `The training run ${runId} of the asset ${asset} ${reason}`, {
+      value: { asset, runId },
+      hint: `See aquifer runs show ${runId} in the model store (aquifer models runs), and its output's tail.`,
+    });
+  }
+}
+
+export class AssetValidationFailedError extends AquiferError {
+  constructor(asset: string, suite: string, table: string, failed: readonly string[]) {
+    super(
+      'ASSET_VALIDATION_FAILED',
+      `The suite ${suite} failed on ${table} (${failed.length} expectation${failed.length === 1 ? '' : 's'} unmet: ${failed.slice(0, 5).join(', ')})`,
+      {
+        value: { asset, suite, table, failed },
+        hint: `aquifer quality validate ${table} --suite ${suite} shows each failing expectation; the assets after ${asset} did not run.`,
+      },
+    );
+  }
+}
+
+/** An ingest asset whose patterns match no file yet: there is no table to be the asset. */
+export class AssetNoFilesError extends AquiferError {
+  constructor(asset: string, files: string) {
+    super('ASSET_UPSTREAM_MISSING', `The ingest asset ${asset} has no table yet and its patterns (${files.slice('files:'.length)}) match no file`, {
+      value: { asset, upstream: files },
+      hint: 'Land a file where its "files" patterns look (paths relative to the project folder), then run it again.',
+    });
+  }
+}

@@ -7,7 +7,10 @@ function label(node: AssetGraphNode): string {
       : node.partitions.type === 'daily'
         ? ` [daily by ${node.partitions.column} from ${node.partitions.start}]`
         : ` [${node.partitions.values.length} partitions by ${node.partitions.column}]`;
-  return `${node.name} (${node.kind})${partitions}`;
+  const schedule =
+    node.schedule === undefined ? '' : ` [cron ${node.schedule.cron}${node.schedule.timezone === undefined ? '' : ` ${node.schedule.timezone}`}]`;
+  const sensor = node.sensor?.onUpstreamCommit === true ? ' [on upstream commit]' : '';
+  return `${node.name} (${node.kind})${partitions}${schedule}${sensor}`;
 }
 
 /**

@@ -4,7 +4,18 @@
  * every run and whether each asset is fresh. Schedules, sensors, backfills and an Airflow
  * export build on these.
  */
-export { assetSchema, assetFileSchema, partitionsSchema, ASSET_NAME, type Asset, type AssetDefinition, type Partitions, type Schedule } from './definition.js';
+export {
+  assetSchema,
+  assetFileSchema,
+  partitionsSchema,
+  ASSET_NAME,
+  RUN_VERSIONED_KINDS,
+  type Asset,
+  type AssetDefinition,
+  type AssetKind,
+  type Partitions,
+  type Schedule,
+} from './definition.js';
 export { readAssets, readAssetFile, PIPELINES_DIR, MAX_ASSETS, MAX_ASSET_FILES, MAX_ASSET_FILE_BYTES } from './asset-files.js';
 export { assetGraph, type AssetGraph, type AssetGraphNode } from './asset-graph.js';
 export { loadPipeline, findAsset, upstreamAssets, type Pipeline, type ResolvedAsset } from './pipeline.js';
@@ -30,3 +41,4 @@ export { dueTick, tickPartition } from './schedule-ticks.js';
 export { launchRun, type LaunchRunOptions, type LaunchedRun } from './launch-run.js';
 export { exportAirflow, renderAirflowFile, type AirflowExport, type AirflowExportOptions } from './airflow-export.js';
 export { planAirflowDags, type AirflowDagPlan } from './airflow-dags.js';
+export { MAX_MODULE_ROWS, type AssetFunction, type AssetFunctionInput, type AssetFunctionResult } from './kinds/typescript-kind.js';

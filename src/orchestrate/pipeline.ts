@@ -1,15 +1,18 @@
-import { sqlTableReads, type Engine } from '../engine/index.js';
+import type { Engine } from '../engine/index.js';
 import type { Project } from '../project/index.js';
 import { readAssets } from './asset-files.js';
-import type { Asset } from './definition.js';
+import { RUN_VERSIONED_KINDS, type Asset } from './definition.js';
 import { AssetCycleError, AssetDependencyUnknownError, AssetNotFoundError } from './errors.js';
+import { definitionReads, lazyFeatures } from './kinds/dependencies.js';
 import { currentVersion } from './project-tables.js';
 
 /** An asset with its dependencies resolved: each another asset's name or a source table of the project. */
-export interface ResolvedAsset extends Asset {
-  /** What it depends on: the tables its SQL reads, then its explicit deps; each once, assets by their own spelling. */
+export type ResolvedAsset = Asset & {
+  /** What it depends on: the tables its definition reads, then its explicit deps; each once, assets by their own spelling. */
   dependsOn: string[];
-}
+  /** The dependencies whose version is their newest successful run's `outputVersion` (feature views, training sets, models, validations: RUN_VERSIONED_KINDS). */
+  runVersioned: string[];
+};
 
 /** The project's assets in topological order (every asset after what it depends on), and the source tables they read. */
 export interface Pipeline {
@@ -19,8 +22,9 @@ export interface Pipeline {
 }
 
 /**
- * Read the project's assets and resolve their dependencies: the tables each SQL reads
- * (parsed by DuckDB's own parser) and its explicit `deps`. A name is an asset (compared
+ * Read the project's assets and resolve their dependencies: what each definition reads (a
+ * SQL asset's tables, parsed by DuckDB's own parser; a feature view's source; a training
+ * set's views and entity SQL; a model's training set; see kinds/dependencies.ts) and its explicit `deps`. A name is an asset (compared
  * without case, as SQL does) or else an existing table of the project; anything else is
  * ASSET_DEPENDENCY_UNKNOWN naming the asset, and a cycle is ASSET_CYCLE naming its assets.
  */
@@ -30,9 +34,11 @@ export async function loadPipeline(project: Project, engine: Engine): Promise<Pi
   const sources = new Set<string>();
   const known = new Map<string, boolean>();
   const resolved: ResolvedAsset[] = [];
+  const context = { project, engine, assets, features: lazyFeatures(project) };
   for (const asset of assets) {
-    const reads = (await sqlTableReads(engine, asset.sql)).map((r) => (r.schema === undefined ? r.name : `${r.schema}.${r.name}`));
+    const reads = await definitionReads(asset, context);
     const dependsOn: string[] = [];
+    const runVersioned: string[] = [];
     for (const name of [...reads, ...(asset.deps ?? [])]) {
       const producer = byName.get(name.toLowerCase());
       const dependency = producer?.name ?? name;
@@ -45,10 +51,10 @@ export async function loadPipeline(project: Project, engine: Engine): Promise<Pi
         }
         if (!exists) throw new AssetDependencyUnknownError(asset.name, name);
         sources.add(name);
-      }
+      } else if (RUN_VERSIONED_KINDS.has(producer.kind)) runVersioned.push(dependency);
       dependsOn.push(dependency);
     }
-    resolved.push({ ...asset, dependsOn });
+    resolved.push({ ...asset, dependsOn, runVersioned });
   }
   return { assets: topologicalOrder(resolved), sources: [...sources].sort() };
 }

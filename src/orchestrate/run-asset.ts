@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { quoteIdent, sharedEngine, type Engine } from '../engine/index.js';
+import { sharedEngine, type Engine } from '../engine/index.js';
 import { withJobRun } from '../observe/index.js';
 import type { Project } from '../project/index.js';
-import { DeltaTable } from '../table/index.js';
 import { judgeRun, versionLookup } from './asset-status.js';
-import { AssetRunFailedError, AssetUpstreamMissingError } from './errors.js';
-import { checkPartition, partitionPredicate } from './partitions.js';
+import { AssetRunFailedError } from './errors.js';
+import { materialize } from './kinds/materialize.js';
+import { checkPartition } from './partitions.js';
 import { findAsset, loadPipeline, upstreamAssets, type ResolvedAsset } from './pipeline.js';
-import { currentVersion, openProjectTable } from './project-tables.js';
 import type { AssetRun, AssetRunStore, AssetRunTrigger } from './run-store.js';
 import { SqliteRunStore } from './sqlite-run-store.js';
 
@@ -72,7 +71,7 @@ async function isFresh(project: Project, engine: Engine, store: AssetRunStore, a
     partition,
     mine.find((r) => r.status !== 'running'),
     mine.find((r) => r.status === 'success'),
-    versionLookup(project, engine),
+    versionLookup(project, engine, store),
   );
   return status.status === 'fresh';
 }
@@ -101,11 +100,11 @@ async function runOne(
         name: `orchestrate.asset.${asset.name}`,
         type: 'ASSET',
         project: project.root,
-        sql: asset.sql,
+        ...(asset.kind === 'sql' ? { sql: asset.sql } : {}),
         ...(asset.description === undefined ? {} : { description: asset.description }),
         parameters: { asset: asset.name, trigger: run.trigger, ...(partition === undefined ? {} : { partition }) },
       },
-      () => materialize(project, engine, asset, partition, run.inputs),
+      () => materialize({ project, engine, store, asset, partition, inputs: run.inputs, now: new Date() }),
     );
     const finished: AssetRun = { ...run, status: 'success', finishedAt: new Date().toISOString(), outputVersion };
     await store.finish(run.id, finished);
@@ -121,39 +120,4 @@ async function runOne(
     });
     throw new AssetRunFailedError(asset.name, run.id, error);
   }
-}
-
-/**
- * Pin each input at its current version (recorded in `inputs` as it is read), run the SQL
- * with each input's name bound to its Delta scan (a CTE around the asset's query, which may
- * have CTEs of its own), and write the result. Returns the version written.
- */
-async function materialize(
-  project: Project,
-  engine: Engine,
-  asset: ResolvedAsset,
-  partition: string | undefined,
-  inputs: Record<string, number>,
-): Promise<number> {
-  const bindings: string[] = [];
-  for (const dependency of asset.dependsOn) {
-    const version = await currentVersion(project, engine, dependency);
-    if (version === undefined) throw new AssetUpstreamMissingError(asset.name, dependency);
-    const scan = await (await openProjectTable(project, engine, dependency)).scan({ version });
-    inputs[dependency] = version;
-    bindings.push(`${quoteIdent(dependency)} AS (${await scan.sql()})`);
-  }
-  // The partition was checked against the asset's partitions before any run started.
-  const where = partition === undefined || asset.partitions === undefined ? undefined : partitionPredicate(asset.partitions, partition);
-  const query = `${bindings.length === 0 ? '' : `WITH ${bindings.join(',\n')}\n`}SELECT * FROM (\n${asset.sql}\n) AS asset_result${where === undefined ? '' : ` WHERE ${where}`}`;
-  const location = project.tablePath(asset.name);
-  const partitionColumns = asset.partitions === undefined ? [] : [asset.partitions.column];
-  if ((await currentVersion(project, engine, asset.name)) === undefined) {
-    const { result } = await DeltaTable.create(location, { engine, stores: project.stores, data: { sql: query }, partitionColumns, name: asset.name });
-    return result.version;
-  }
-  const table = await DeltaTable.open(location, { engine, stores: project.stores });
-  // A whole run makes the table what the SQL gives now, schema included; a partition run replaces only its partition.
-  const result = await table.overwrite({ sql: query }, where === undefined ? { overwriteSchema: true, partitionColumns } : { where });
-  return result.version;
 }

@@ -124,7 +124,8 @@ export class Scheduler {
     const state = await (this.state ??= SchedulerStateFile.open(this.project.root));
     const store = this.runStore();
     const lastWhole = new Map((await store.latestSuccessful()).filter((r) => r.partition === undefined).map((r) => [r.asset, r.inputs]));
-    const versions = versionLookup(this.project, engine);
+    // With the run store, an input that is a feature view, training set or model asset is read by its runs' output versions.
+    const versions = versionLookup(this.project, engine, store);
     const now = this.now();
     const launches: SchedulerLaunch[] = [];
     for (const asset of watched) {

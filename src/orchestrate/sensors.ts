@@ -1,4 +1,4 @@
-import type { VersionLookup } from './asset-status.js';
+import { judgedInputs, type VersionLookup } from './asset-status.js';
 import type { ResolvedAsset } from './pipeline.js';
 
 /** What a sensor makes of an asset's upstream tables on one tick. */
@@ -27,8 +27,9 @@ export async function readSensor(
 ): Promise<SensorReading> {
   const current: Record<string, number> = {};
   const moved: string[] = [];
-  for (const table of asset.dependsOn) {
-    const version = await versions(table);
+  // An ingest asset's files count as an input: a file landing moves it (the number not loaded yet).
+  for (const table of judgedInputs(asset)) {
+    const version = await versions(table, asset);
     if (version === undefined) continue;
     current[table] = version;
     const baselines = [lastSuccessInputs?.[table], seen?.[table]].filter((v): v is number => v !== undefined);

@@ -19,7 +19,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   models: ['table', 'engine', 'storage', 'project', 'ingest', 'features', 'quality', 'observe'],
   lineage: ['table', 'engine', 'storage', 'project', 'observe'],
   monitor: ['table', 'engine', 'project', 'observe', 'report', 'ingest', 'quality', 'models'],
-  orchestrate: ['table', 'engine', 'project', 'observe', 'lineage'],
+  orchestrate: ['table', 'engine', 'project', 'observe', 'lineage', 'ingest', 'features', 'quality', 'models'],
   conformance: ['table', 'engine', 'storage', 'observe'],
   server: ['ingest', 'features', 'quality', 'models', 'lineage', 'monitor', 'orchestrate', 'table', 'engine', 'project', 'observe'],
   cli: [
@@ -38,7 +38,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'server',
     'observe',
   ],
-  demo: ['table', 'engine', 'storage', 'project', 'ingest', 'features', 'quality', 'models', 'lineage', 'monitor', 'server', 'observe'],
+  demo: ['table', 'engine', 'storage', 'project', 'ingest', 'features', 'quality', 'models', 'lineage', 'monitor', 'server', 'observe', 'orchestrate'],
 };
 /** Files at the root of src/ that any folder may import. */
 const SHARED_ROOT_FILES = new Set(['errors.ts', 'error-codes.ts', 'log.ts']);

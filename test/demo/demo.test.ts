@@ -9,7 +9,7 @@ import { tempDir } from '../support/temp.js';
 const run = promisify(execFile);
 
 describe('the demo', () => {
-  it('runs end to end on the embedded default, every step from ingestion to predictions served, labels fed back and the lineage of it all', async () => {
+  it('runs end to end on the embedded default as a pipeline of assets, every step from ingestion to predictions served, labels fed back and the lineage of it all', async () => {
     const dir = path.join(await tempDir('aquifer-demo-'), 'demo-project');
     const { stdout } = await run(process.execPath, [path.join(REPO_ROOT, 'dist', 'demo', 'main.js'), dir], {
       cwd: REPO_ROOT,
@@ -21,7 +21,21 @@ describe('the demo', () => {
       .map((line) => /^(\d+[a-z]?)\. /.exec(line)?.[1])
       .filter((step): step is string => step !== undefined);
     expect(steps.slice(-4)).toEqual(['9', '10', '11', '12']);
-    expect(stdout).toMatch(/9\. Trained purchase_propensity .* FINISHED, accuracy \d\.\d{3}/);
+    // The pipeline as assets: its graph from the definitions, each step run through them, only the model left to run at step 9.
+    expect(stdout).toContain('events (ingest) [cron 0 3 * * * UTC] [on upstream commit]');
+    for (const node of [
+      'user_hourly_activity (sql)',
+      'user_hourly_activity_online (feature_view)',
+      'training_purchase_v1 (training_set)',
+      'purchase_propensity (model)',
+    ])
+      expect(stdout).toContain(`${node} [on upstream commit]`);
+    expect(stdout).toMatch(
+      /9\. Ran the model asset purchase_propensity with its upstream \(purchase_propensity: the rest was fresh\): trained .* FINISHED, accuracy \d\.\d{3}/,
+    );
+    expect(stdout).toContain(
+      '`aquifer assets status`: events fresh, user_hourly_activity fresh, user_hourly_activity_online fresh, user_activity_windows_online fresh, training_purchase_v1 fresh, purchase_propensity fresh',
+    );
     expect(stdout).toContain('registered version 1 (model.onnx) as @champion');
     expect(stdout).toMatch(/u0219: purchase probability 0\.\d{3}, label [01]/);
     expect(stdout).toContain('(2 rows with labels)');

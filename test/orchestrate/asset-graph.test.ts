@@ -88,4 +88,27 @@ describe('assetGraph', () => {
     expect(error?.code).toBe('ASSET_DEFINITION_INVALID');
     expect(error?.value).toEqual({ file: 'pipelines/bad.json', field: 'assets[0].partitions.start' });
   });
+
+  it.each([
+    ['a module path outside the project', { name: 'x', kind: 'typescript', module: '../elsewhere.mjs', reads: [] }, 'assets[0].module'],
+    ['an absolute ingest path', { name: 'x', kind: 'ingest', files: '/etc/*.csv' }, 'assets[0].files'],
+    ['an unknown kind', { name: 'x', kind: 'notebook' }, 'assets[0].kind'],
+    ['a model without a command', { name: 'x', kind: 'model', trainingSet: 'events', command: [] }, 'assets[0].command'],
+  ])('refuses %s, naming the field', async (_what, asset, field) => {
+    await writeAssets(project, 'bad', [asset]);
+    const error = await failure(readAssets(project));
+    expect(error?.code).toBe('ASSET_DEFINITION_INVALID');
+    expect(error?.value).toEqual({ file: 'pipelines/bad.json', field });
+  });
+
+  it('refuses partitions on a kind that runs whole, and a feature view the project does not define, naming the asset', async () => {
+    await writeAssets(project, 'bad', [
+      { name: 'x', kind: 'validation', suite: 's', table: 'events', partitions: { type: 'static', column: 'c', values: ['a'] } },
+    ]);
+    expect((await failure(assetGraph(project, { engine })))?.value).toEqual({ file: 'pipelines/bad.json', field: 'x.partitions' });
+    await writeAssets(project, 'bad', [{ name: 'online', kind: 'feature_view', view: 'nowhere' }]);
+    const error = await failure(assetGraph(project, { engine }));
+    expect(error?.code).toBe('ASSET_REFERENCE_UNKNOWN');
+    expect(error?.value).toEqual({ asset: 'online', feature_view: 'nowhere' });
+  });
 });

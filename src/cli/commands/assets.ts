@@ -77,7 +77,7 @@ export function registerRun(program: Command): void {
   program
     .command('run')
     .description(
-      "Run an asset: its SQL over the current versions of its inputs, written to its table (whole, or only --partition's rows by replaceWhere), recorded in the run history. Exits 1 when a run fails (its table is left as it was).",
+      "Run an asset by its kind (docs/pipelines.md): a SQL or TypeScript transformation over the current versions of its inputs written to its table (whole, or only --partition's rows by replaceWhere), an ingest, a feature view materialization, a training set, a training run, a validation; recorded in the run history. Exits 1 when a run fails (a table is left as it was).",
     )
     .argument('<asset>', 'the asset to run')
     .option('--partition <partition>', 'run only this partition (a day YYYY-MM-DD, or a static value)')

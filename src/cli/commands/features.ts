@@ -23,6 +23,7 @@ import { openCommandProject } from '../command-project.js';
 import { ExitCode } from '../exit-codes.js';
 import { readSuite } from '../../quality/index.js';
 import { tableInProject } from '../table-location.js';
+import { describePipelines, pipelinesJson, planPipelines } from './pipeline-plan.js';
 
 /** Run on the project's feature store over the definitions as last applied (what `apply` checked), never an unchecked edit of the file. */
 async function withStore<T>(projectDir: string, work: (store: FeatureStore, project: Project) => Promise<T>): Promise<T> {
@@ -81,7 +82,7 @@ export function registerFeatureCommands(program: Command): void {
   program
     .command('plan')
     .description(
-      "Validate the project's feature definitions and quality suites (quality/*.json, each on the tables it gates) against its tables and show what `apply` would change. Exits 1 when a suite has problems.",
+      "Validate the project's feature definitions, quality suites (quality/*.json, each on the tables it gates) and pipelines (pipelines/*.json: unknown inputs, cycles, duplicates) against its tables and show what `apply` would change and the asset graph. Exits 1 when a suite or a pipeline has problems.",
     )
     .option('--project <dir>', 'project folder', '.')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
@@ -89,33 +90,47 @@ export function registerFeatureCommands(program: Command): void {
       const project = await openCommandProject(flags.project);
       const repository = await readProjectDefinitions(project);
       const plan = await new FeatureRegistry(project).plan(repository, await sharedEngine());
-      if (flags.format === 'json') printJson(plan);
+      const pipelines = await planPipelines(project);
+      const pipelineText = describePipelines(pipelines);
+      if (flags.format === 'json') printJson({ ...plan, ...pipelinesJson(pipelines) });
       else if (plan.problems.length > 0)
         printText(
-          `Definitions in ${project.featuresPath} are valid, but the quality suites have ${plan.problems.length} problem${plan.problems.length === 1 ? '' : 's'}; \`apply\` would refuse:\n${plan.problems.map((p) => `  ! ${describeProblem(p)}`).join('\n')}\nChanges:\n${showPlan(plan)}`,
+          `Definitions in ${project.featuresPath} are valid, but the quality suites have ${plan.problems.length} problem${plan.problems.length === 1 ? '' : 's'}; \`apply\` would refuse:\n${plan.problems.map((p) => `  ! ${describeProblem(p)}`).join('\n')}\nChanges:\n${showPlan(plan)}${pipelineText === '' ? '' : `\n${pipelineText}`}`,
         );
-      else printText(`Definitions and quality suites are valid. Applying would record registry version ${plan.nextVersion}:\n${showPlan(plan)}`);
-      if (plan.problems.length > 0) process.exitCode = ExitCode.FAILED;
+      else
+        printText(
+          `Definitions and quality suites are valid. Applying would record registry version ${plan.nextVersion}:\n${showPlan(plan)}${pipelineText === '' ? '' : `\n${pipelineText}`}`,
+        );
+      if (plan.problems.length > 0 || 'error' in pipelines) process.exitCode = ExitCode.FAILED;
     });
 
   program
     .command('apply')
     .description(
-      "Validate the project's feature definitions and quality suites and record them as a new registry version (when they changed); refuses while a suite has problems (QUALITY_SUITE_NOT_APPLICABLE).",
+      "Validate the project's feature definitions, quality suites and pipelines and record the definitions as a new registry version (when they changed); refuses while a suite has problems (QUALITY_SUITE_NOT_APPLICABLE) or a pipeline does (its ASSET_* error).",
     )
     .option('--project <dir>', 'project folder', '.')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (flags: { project: string; format: InfoFormat }) => {
       const project = await openCommandProject(flags.project);
       const repository = await readProjectDefinitions(project);
+      // Pipelines are checked first: a broken one (unknown input, cycle, duplicate) refuses the apply with its typed error.
+      const pipelines = await planPipelines(project);
+      if ('error' in pipelines) {
+        if (flags.format === 'json') printJson({ applied: false, error: pipelines.error.toJSON() });
+        throw pipelines.error;
+      }
       const { plan, entry } = await new FeatureRegistry(project).apply(repository, await sharedEngine()).catch((error: unknown) => {
         // A script reading stdout as JSON learns why nothing was applied; main still prints the code and exits 1.
         if (flags.format === 'json' && error instanceof SuitePlanError) printJson({ applied: false, error: error.toJSON() });
         throw error;
       });
       const suites = Object.fromEntries(Object.entries(entry.suites ?? {}).map(([name, s]) => [name, { digest: s.digest, tables: s.tables }]));
-      if (flags.format === 'json') printJson({ ...plan, applied: true, version: entry.version, digest: entry.digest, suites });
-      else printText(`Registry at version ${entry.version}:\n${showPlan(plan)}`);
+      if (flags.format === 'json') printJson({ ...plan, applied: true, version: entry.version, digest: entry.digest, suites, ...pipelinesJson(pipelines) });
+      else {
+        const pipelineText = describePipelines(pipelines);
+        printText(`Registry at version ${entry.version}:\n${showPlan(plan)}${pipelineText === '' ? '' : `\n${pipelineText}`}`);
+      }
     });
 
   program
