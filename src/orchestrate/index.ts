@@ -4,14 +4,36 @@
  * every run and whether each asset is fresh. Schedules, sensors, backfills and an Airflow
  * export build on these.
  */
-export { assetSchema, assetFileSchema, partitionsSchema, ASSET_NAME, type Asset, type AssetDefinition, type Partitions, type Schedule } from './definition.js';
+export {
+  assetSchema,
+  assetFileSchema,
+  partitionsSchema,
+  ASSET_NAME,
+  type Asset,
+  type AssetDefinition,
+  type Partitions,
+  type Schedule,
+  type RetryPolicy,
+} from './definition.js';
 export { readAssets, readAssetFile, PIPELINES_DIR, MAX_ASSETS, MAX_ASSET_FILES, MAX_ASSET_FILE_BYTES } from './asset-files.js';
 export { assetGraph, type AssetGraph, type AssetGraphNode } from './asset-graph.js';
 export { loadPipeline, findAsset, upstreamAssets, type Pipeline, type ResolvedAsset } from './pipeline.js';
 export { checkPartition } from './partitions.js';
 export { runAsset, type RunAssetOptions } from './run-asset.js';
 export { assetStatus, type AssetStatus, type AssetFreshness, type StaleInput } from './asset-status.js';
-export type { AssetRun, AssetRunFilter, AssetRunStatus, AssetRunStore, AssetRunTrigger } from './run-store.js';
+export {
+  MAX_RUN_LOG_LINES,
+  type AssetRun,
+  type AssetRunFilter,
+  type AssetRunStatus,
+  type AssetRunStore,
+  type AssetRunTrigger,
+  type AssetLease,
+  type AssetLeaseResult,
+  type AssetRunLogEntry,
+} from './run-store.js';
 export { SqliteRunStore, RUN_STORE_FILE, RUN_STORE_SCHEMA_VERSION } from './sqlite-run-store.js';
 export * from './errors.js';
 export { renderAssetTree, renderAssetDot } from './graph-render.js';
+export { DEFAULT_LEASE_SECONDS, DEFAULT_HEARTBEAT_SECONDS, backoffMs, type Sleep } from './run-series.js';
+export { LEASE_OWNER } from './run-lease.js';

@@ -1,15 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { quoteIdent, sharedEngine, type Engine } from '../engine/index.js';
-import { withJobRun } from '../observe/index.js';
 import type { Project } from '../project/index.js';
 import { DeltaTable } from '../table/index.js';
 import { judgeRun, versionLookup } from './asset-status.js';
-import { AssetRunFailedError, AssetUpstreamMissingError } from './errors.js';
+import { AssetUpstreamMissingError } from './errors.js';
 import { checkPartition, partitionPredicate } from './partitions.js';
 import { findAsset, loadPipeline, upstreamAssets, type ResolvedAsset } from './pipeline.js';
 import { currentVersion, openProjectTable } from './project-tables.js';
-import type { AssetRun, AssetRunStore } from './run-store.js';
+import type { AssetRun, AssetRunStore, AssetRunTrigger } from './run-store.js';
+import { DEFAULT_HEARTBEAT_SECONDS, DEFAULT_LEASE_SECONDS, realSleep, runSeries, type AssetWork, type RunContext, type Sleep } from './run-series.js';
 import { SqliteRunStore } from './sqlite-run-store.js';
 
 export interface RunAssetOptions {
@@ -22,15 +21,33 @@ export interface RunAssetOptions {
   store?: AssetRunStore;
   /** The clock, for partition checks (a daily partition may not be in the future). */
   now?: () => Date;
+  /** What started the runs (`manual` by default). */
+  trigger?: AssetRunTrigger;
+  /** Stops the run in flight (recorded `cancelled`, nothing committed) and any retry waiting. */
+  signal?: AbortSignal;
+  /**
+   * When another run holds the asset's (and partition's) lease: `fail` (default) throws
+   * ASSET_RUN_IN_PROGRESS naming it; `skip` returns a run of status `skipped` (not recorded)
+   * whose `heldBy` names it, as a scheduler wants.
+   */
+  onBusy?: 'fail' | 'skip';
+  /** How long a lease lasts unrenewed (default 60 s): a crashed run's partition is free again after it. */
+  leaseSeconds?: number;
+  /** How often the lease is renewed and cancel requests looked for (default 2 s). */
+  heartbeatSeconds?: number;
+  /** Waits between retries; injected in tests. */
+  sleep?: Sleep;
 }
 
 /**
  * Run an asset: its SQL in DuckDB over the current versions of what it reads, written to
  * its table (overwritten whole, or only the partition asked for by replaceWhere), as one job
- * run (so lineage records it) and one run in the history. With `withUpstream`, upstream
- * assets that are not fresh run first. Returns every run made, the asset's own last; a run
- * that fails is recorded as failed, leaves its table as it was, and throws ASSET_RUN_FAILED
- * (upstream failures stop before the asset runs).
+ * run (so lineage records it) and one run in the history per attempt. At most one run of an
+ * asset and partition works at a time, across processes (a lease in the run store); a
+ * failing run is retried per the asset's `retry` policy and stopped at its `timeoutSeconds`.
+ * With `withUpstream`, upstream assets that are not fresh run first. Returns every run made,
+ * the asset's own last; a run that fails is recorded as failed, leaves its table as it was,
+ * and throws ASSET_RUN_FAILED (upstream failures stop before the asset runs).
  */
 export async function runAsset(project: Project, name: string, options: RunAssetOptions = {}): Promise<AssetRun[]> {
   const engine = options.engine ?? (await sharedEngine());
@@ -40,18 +57,46 @@ export async function runAsset(project: Project, name: string, options: RunAsset
   if (options.partition !== undefined) checkPartition(target, options.partition, now());
   const store = options.store ?? SqliteRunStore.open(project.root);
   try {
+    const context = runContext(project, engine, store, options);
     const runs: AssetRun[] = [];
     if (options.withUpstream === true)
       for (const upstream of upstreamAssets(pipeline, target)) {
         const partition = samePartitions(upstream, target) ? options.partition : undefined;
         if (await isFresh(project, engine, store, upstream, partition)) continue;
-        runs.push(await runOne(project, engine, store, upstream, partition));
+        const run = await runSeries(context, upstream, partition, sqlWork(project, upstream, partition));
+        runs.push(run);
+        if (run.status === 'skipped') return runs;
       }
-    runs.push(await runOne(project, engine, store, target, options.partition));
+    runs.push(await runSeries(context, target, options.partition, sqlWork(project, target, options.partition)));
     return runs;
   } finally {
     if (options.store === undefined) await store.close();
   }
+}
+
+/** The context runs share, from runAsset's options. */
+export function runContext(
+  project: Project,
+  engine: Engine,
+  store: AssetRunStore,
+  options: Pick<RunAssetOptions, 'trigger' | 'signal' | 'onBusy' | 'leaseSeconds' | 'heartbeatSeconds' | 'sleep'>,
+): RunContext {
+  return {
+    project,
+    engine,
+    store,
+    trigger: options.trigger ?? 'manual',
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    onBusy: options.onBusy ?? 'fail',
+    leaseSeconds: options.leaseSeconds ?? DEFAULT_LEASE_SECONDS,
+    heartbeatSeconds: options.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS,
+    sleep: options.sleep ?? realSleep,
+  };
+}
+
+/** An asset's work, as a run series does it: its SQL materialized for the partition. */
+export function sqlWork(project: Project, asset: ResolvedAsset, partition: string | undefined): AssetWork {
+  return (engine, inputs) => materialize(project, engine, asset, partition, inputs);
 }
 
 /** An upstream asset partitioned as the target is runs for the same partition; any other runs whole. */
@@ -70,45 +115,6 @@ async function isFresh(project: Project, engine: Engine, store: AssetRunStore, a
     versionLookup(project, engine),
   );
   return status.status === 'fresh';
-}
-
-async function runOne(project: Project, engine: Engine, store: AssetRunStore, asset: ResolvedAsset, partition: string | undefined): Promise<AssetRun> {
-  const run: AssetRun = {
-    id: randomUUID(),
-    asset: asset.name,
-    ...(partition === undefined ? {} : { partition }),
-    trigger: 'manual',
-    startedAt: new Date().toISOString(),
-    status: 'running',
-    inputs: {},
-  };
-  await store.start(run);
-  try {
-    const outputVersion = await withJobRun(
-      {
-        name: `orchestrate.asset.${asset.name}`,
-        type: 'ASSET',
-        project: project.root,
-        sql: asset.sql,
-        ...(asset.description === undefined ? {} : { description: asset.description }),
-        parameters: { asset: asset.name, trigger: run.trigger, ...(partition === undefined ? {} : { partition }) },
-      },
-      () => materialize(project, engine, asset, partition, run.inputs),
-    );
-    const finished: AssetRun = { ...run, status: 'success', finishedAt: new Date().toISOString(), outputVersion };
-    await store.finish(run.id, finished);
-    return finished;
-  } catch (error) {
-    const code = typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
-    const message = error instanceof Error ? error.message : String(error);
-    await store.finish(run.id, {
-      status: 'failed',
-      finishedAt: new Date().toISOString(),
-      inputs: run.inputs,
-      error: { message, ...(code === undefined ? {} : { code }) },
-    });
-    throw new AssetRunFailedError(asset.name, run.id, error);
-  }
 }
 
 /**
