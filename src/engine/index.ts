@@ -5,7 +5,7 @@ export { EXTENSION_DIRECTORY_ENV, type DuckDBExtension } from './extensions.js';
 export { type AzureSecretOptions } from './azure-secret.js';
 export { type S3SecretOptions } from './s3-secret.js';
 export { jsonPathKey, quoteIdent, quoteLiteral, quoteLiteralList } from './sql.js';
-export { sharedEngine } from './shared-engine.js';
+export { sharedEngine, engineFromEnvironment } from './shared-engine.js';
 export {
   sqlColumnLineage,
   sqlTableReads,

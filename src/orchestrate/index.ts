@@ -37,3 +37,12 @@ export * from './errors.js';
 export { renderAssetTree, renderAssetDot } from './graph-render.js';
 export { DEFAULT_LEASE_SECONDS, DEFAULT_HEARTBEAT_SECONDS, backoffMs, type Sleep } from './run-series.js';
 export { LEASE_OWNER } from './run-lease.js';
+export {
+  backfill,
+  backfillPartitions,
+  MAX_BACKFILL_PARTITIONS,
+  MAX_BACKFILL_CONCURRENCY,
+  type BackfillOptions,
+  type BackfillPartitionResult,
+  type BackfillSummary,
+} from './backfill.js';

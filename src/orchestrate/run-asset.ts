@@ -94,9 +94,39 @@ export function runContext(
   };
 }
 
-/** An asset's work, as a run series does it: its SQL materialized for the partition. */
+/** A write that lost to a concurrent commit is redone (over the inputs' versions then) at most this many times. */
+const MAX_CONFLICT_REDOS = 50;
+/** The writes to each table in this process, one after the other. */
+const tableWrites = new Map<string, Promise<unknown>>();
+
+/**
+ * An asset's work, as a run series does it: its SQL materialized for the partition. The table
+ * layer counts any concurrent add as a conflict for a replaceWhere write, so partitions of one
+ * table written side by side would collide: in this process they take turns; against another
+ * process, a write that lost is redone (it is the whole table's or one partition's, so redoing
+ * it is safe), within the same attempt.
+ */
 export function sqlWork(project: Project, asset: ResolvedAsset, partition: string | undefined): AssetWork {
-  return (engine, inputs) => materialize(project, engine, asset, partition, inputs);
+  return (engine, inputs) => {
+    const location = project.tablePath(asset.name);
+    const turn = (tableWrites.get(location) ?? Promise.resolve()).then(async () => {
+      for (let redo = 0; ; redo++) {
+        try {
+          return await materialize(project, engine, asset, partition, inputs);
+        } catch (error) {
+          const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+          if (code !== 'COMMIT_CONFLICT' || redo >= MAX_CONFLICT_REDOS) throw error;
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * (redo + 1)));
+        }
+      }
+    });
+    const settled = turn.catch(() => undefined);
+    tableWrites.set(location, settled);
+    void settled.then(() => {
+      if (tableWrites.get(location) === settled) tableWrites.delete(location);
+    });
+    return turn;
+  };
 }
 
 /** An upstream asset partitioned as the target is runs for the same partition; any other runs whole. */
