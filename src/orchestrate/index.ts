@@ -46,3 +46,4 @@ export {
   type BackfillPartitionResult,
   type BackfillSummary,
 } from './backfill.js';
+export { cancelRun, retryRun, recoverRuns, type RecoveredRun } from './run-control.js';
