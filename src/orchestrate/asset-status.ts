@@ -3,7 +3,7 @@ import type { Project } from '../project/index.js';
 import { loadPipeline, type ResolvedAsset } from './pipeline.js';
 import { currentVersion } from './project-tables.js';
 import type { AssetRun, AssetRunStore } from './run-store.js';
-import { SqliteRunStore } from './sqlite-run-store.js';
+import { openRunStore } from './open-run-store.js';
 
 export type AssetFreshness = 'never' | 'failed' | 'stale' | 'fresh';
 
@@ -78,7 +78,7 @@ function summary(run: AssetRun): NonNullable<AssetStatus['lastRun']> {
 export async function assetStatus(project: Project, options: { engine?: Engine; store?: AssetRunStore } = {}): Promise<AssetStatus[]> {
   const engine = options.engine ?? (await sharedEngine());
   const pipeline = await loadPipeline(project, engine);
-  const store = options.store ?? SqliteRunStore.open(project.root);
+  const store = options.store ?? (await openRunStore(project));
   try {
     const key = (run: AssetRun) => `${run.asset}\n${run.partition ?? ''}`;
     const finished = new Map((await store.latestFinished()).map((r) => [key(r), r]));

@@ -8,7 +8,7 @@ import { currentVersion } from './project-tables.js';
 import { runContext, sqlWork, type RunAssetOptions } from './run-asset.js';
 import { runSeries } from './run-series.js';
 import type { AssetRun, AssetRunStore } from './run-store.js';
-import { SqliteRunStore } from './sqlite-run-store.js';
+import { openRunStore } from './open-run-store.js';
 
 /** A backfill runs at most this many partitions (a daily asset over 270 years). */
 export const MAX_BACKFILL_PARTITIONS = 100_000;
@@ -64,7 +64,7 @@ export async function backfill(project: Project, name: string, options: Backfill
   const asset = findAsset(pipeline, name);
   const partitions = backfillPartitions(asset, options, (options.now ?? (() => new Date()))());
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 1, MAX_BACKFILL_CONCURRENCY, partitions.length || 1));
-  const store = options.store ?? SqliteRunStore.open(project.root);
+  const store = options.store ?? (await openRunStore(project));
   // Each worker past the first gets an engine of its own when none was given: the partitions then really
   // run side by side, and a timeout's interrupt stops only its own partition's query.
   const extra: Engine[] = [];

@@ -47,3 +47,5 @@ export {
   type BackfillSummary,
 } from './backfill.js';
 export { cancelRun, retryRun, recoverRuns, type RecoveredRun } from './run-control.js';
+export { PostgresRunStore } from './postgres-run-store.js';
+export { openRunStore } from './open-run-store.js';

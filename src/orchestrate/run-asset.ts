@@ -9,7 +9,7 @@ import { findAsset, loadPipeline, upstreamAssets, type ResolvedAsset } from './p
 import { currentVersion, openProjectTable } from './project-tables.js';
 import type { AssetRun, AssetRunStore, AssetRunTrigger } from './run-store.js';
 import { DEFAULT_HEARTBEAT_SECONDS, DEFAULT_LEASE_SECONDS, realSleep, runSeries, type AssetWork, type RunContext, type Sleep } from './run-series.js';
-import { SqliteRunStore } from './sqlite-run-store.js';
+import { openRunStore } from './open-run-store.js';
 
 export interface RunAssetOptions {
   /** Run only this partition of a partitioned asset (replacing only it in the table). */
@@ -55,7 +55,7 @@ export async function runAsset(project: Project, name: string, options: RunAsset
   const pipeline = await loadPipeline(project, engine);
   const target = findAsset(pipeline, name);
   if (options.partition !== undefined) checkPartition(target, options.partition, now());
-  const store = options.store ?? SqliteRunStore.open(project.root);
+  const store = options.store ?? (await openRunStore(project));
   try {
     const context = runContext(project, engine, store, options);
     const runs: AssetRun[] = [];

@@ -6,12 +6,12 @@ import { runContext, sqlWork, type RunAssetOptions } from './run-asset.js';
 import { acquireAssetLease, ownerDied } from './run-lease.js';
 import { DEFAULT_LEASE_SECONDS, runSeries } from './run-series.js';
 import type { AssetRun, AssetRunStore } from './run-store.js';
-import { SqliteRunStore } from './sqlite-run-store.js';
+import { openRunStore } from './open-run-store.js';
 
 type ControlOptions = Omit<RunAssetOptions, 'partition' | 'withUpstream' | 'trigger' | 'onBusy'>;
 
 async function withStore<T>(project: Project, options: ControlOptions, work: (store: AssetRunStore) => Promise<T>): Promise<T> {
-  const store = options.store ?? SqliteRunStore.open(project.root);
+  const store = options.store ?? (await openRunStore(project));
   try {
     return await work(store);
   } finally {

@@ -8,10 +8,11 @@ import {
   renderAssetTree,
   runAsset,
   backfill,
-  SqliteRunStore,
+  openRunStore,
   AssetBackfillFailedError,
   AssetRunNotFoundError,
   type AssetRun,
+  type AssetRunStore,
 } from '../../orchestrate/index.js';
 import { openCommandProject } from '../command-project.js';
 import { choice, parseList, parseNonNegativeInt } from '../options.js';
@@ -211,9 +212,9 @@ function describeRun(run: AssetRun): string {
   return lines.join('\n');
 }
 
-async function withStore<T>(dir: string, work: (store: SqliteRunStore) => Promise<T>): Promise<T> {
+async function withStore<T>(dir: string, work: (store: AssetRunStore) => Promise<T>): Promise<T> {
   const project = await openCommandProject(dir);
-  const store = SqliteRunStore.open(project.root);
+  const store = await openRunStore(project);
   try {
     return await work(store);
   } finally {

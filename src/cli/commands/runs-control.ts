@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { cancelRun, recoverRuns, retryRun, SqliteRunStore, AssetRunNotFoundError, type AssetRun } from '../../orchestrate/index.js';
+import { cancelRun, recoverRuns, retryRun, openRunStore, AssetRunNotFoundError, type AssetRun } from '../../orchestrate/index.js';
 import { openCommandProject } from '../command-project.js';
 import { choice } from '../options.js';
 import { printJson, printText, type InfoFormat } from '../output/print.js';
@@ -22,7 +22,7 @@ export function registerRunControl(runs: Command): void {
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (id: string, flags: Flags) => {
       const project = await openCommandProject(flags.project);
-      const store = SqliteRunStore.open(project.root);
+      const store = await openRunStore(project);
       try {
         if ((await store.get(id)) === undefined) throw new AssetRunNotFoundError(id);
         const logs = await store.logs(id);
