@@ -130,6 +130,14 @@ describe('runs cancel, retry and logs', () => {
     expect(again.stderr).toContain('ASSET_RUN_NOT_RUNNING');
   }, 120_000);
 
+  it('SIGTERM to aquifer run stops its run, recorded cancelled rather than left running', async () => {
+    const child = start('run', 'endless');
+    const running = await until((runs) => runs.find((r) => r.asset === 'endless' && r.status === 'running'));
+    child.kill('SIGTERM');
+    expect(await exited(child)).toBe(1);
+    expect((await json<AssetRun>('runs', 'show', running.id)).status).toBe('cancelled');
+  }, 120_000);
+
   it('retry runs a failed run again as its next attempt; logs show why it failed', async () => {
     const failed = await cli('run', 'fails');
     expect(failed.code).toBe(1);

@@ -108,10 +108,13 @@ export function registerRun(program: Command): void {
     .action(async (asset: string, flags: RunFlags & { all?: boolean }) => {
       const project = await openCommandProject(flags.project);
       if (flags.from !== undefined || flags.to !== undefined || flags.partitions !== undefined || flags.all === true) return runBackfill(project, asset, flags);
-      const runs = await runAsset(project, asset, {
-        ...(flags.partition === undefined ? {} : { partition: flags.partition }),
-        withUpstream: flags.withUpstream === true,
-      });
+      const runs = await untilInterrupted((signal) =>
+        runAsset(project, asset, {
+          ...(flags.partition === undefined ? {} : { partition: flags.partition }),
+          withUpstream: flags.withUpstream === true,
+          signal,
+        }),
+      );
       if (flags.format === 'json') return printJson(runs);
       printText(
         runs
@@ -121,18 +124,38 @@ export function registerRun(program: Command): void {
     });
 }
 
+/**
+ * Do `work` with a signal that SIGINT or SIGTERM aborts: the run in flight is interrupted and
+ * recorded `cancelled` (a backfill starts no further partitions) rather than left `running`.
+ */
+async function untilInterrupted<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const control = new AbortController();
+  const stop = () => control.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    return await work(control.signal);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
+
 async function runBackfill(project: Awaited<ReturnType<typeof openCommandProject>>, asset: string, flags: RunFlags): Promise<void> {
   const bar = new ProgressBar(`backfill ${asset}`, flags.format === 'text' && process.stderr.isTTY === true);
   const summary = await (async () => {
     try {
-      return await backfill(project, asset, {
-        ...(flags.from === undefined ? {} : { from: flags.from }),
-        ...(flags.to === undefined ? {} : { to: flags.to }),
-        ...(flags.partitions === undefined ? {} : { partitions: flags.partitions }),
-        concurrency: Math.max(1, flags.concurrency),
-        force: flags.force === true,
-        onProgress: (done, total) => bar.update(done / total),
-      });
+      return await untilInterrupted((signal) =>
+        backfill(project, asset, {
+          signal,
+          ...(flags.from === undefined ? {} : { from: flags.from }),
+          ...(flags.to === undefined ? {} : { to: flags.to }),
+          ...(flags.partitions === undefined ? {} : { partitions: flags.partitions }),
+          concurrency: Math.max(1, flags.concurrency),
+          force: flags.force === true,
+          onProgress: (done, total) => bar.update(done / total),
+        }),
+      );
     } finally {
       bar.stop();
     }
