@@ -95,37 +95,25 @@ export function runContext(
 }
 
 /** A write that lost to a concurrent commit is redone (over the inputs' versions then) at most this many times. */
-const MAX_CONFLICT_REDOS = 50;
-/** The writes to each table in this process, one after the other. */
-const tableWrites = new Map<string, Promise<unknown>>();
+const MAX_CONFLICT_REDOS = 20;
 
 /**
- * An asset's work, as a run series does it: its SQL materialized for the partition. The table
- * layer counts any concurrent add as a conflict for a replaceWhere write, so partitions of one
- * table written side by side would collide: in this process they take turns; against another
- * process, a write that lost is redone (it is the whole table's or one partition's, so redoing
- * it is safe), within the same attempt.
+ * An asset's work, as a run series does it: its SQL materialized for the partition. A write
+ * that conflicted with a concurrent commit (a whole-table write beside a partition's; the
+ * table's metadata changed) is redone after a short random wait, within the same attempt:
+ * the write is the whole table's or one partition's, so redoing it is safe.
  */
 export function sqlWork(project: Project, asset: ResolvedAsset, partition: string | undefined): AssetWork {
-  return (engine, inputs) => {
-    const location = project.tablePath(asset.name);
-    const turn = (tableWrites.get(location) ?? Promise.resolve()).then(async () => {
-      for (let redo = 0; ; redo++) {
-        try {
-          return await materialize(project, engine, asset, partition, inputs);
-        } catch (error) {
-          const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
-          if (code !== 'COMMIT_CONFLICT' || redo >= MAX_CONFLICT_REDOS) throw error;
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * (redo + 1)));
-        }
+  return async (engine, inputs) => {
+    for (let redo = 0; ; redo++) {
+      try {
+        return await materialize(project, engine, asset, partition, inputs);
+      } catch (error) {
+        const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+        if (code !== 'COMMIT_CONFLICT' || redo >= MAX_CONFLICT_REDOS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * (redo + 1)));
       }
-    });
-    const settled = turn.catch(() => undefined);
-    tableWrites.set(location, settled);
-    void settled.then(() => {
-      if (tableWrites.get(location) === settled) tableWrites.delete(location);
-    });
-    return turn;
+    }
   };
 }
 
@@ -178,6 +166,11 @@ async function materialize(
   }
   const table = await DeltaTable.open(location, { engine, stores: project.stores });
   // A whole run makes the table what the SQL gives now, schema included; a partition run replaces only its partition.
-  const result = await table.overwrite({ sql: query }, where === undefined ? { overwriteSchema: true, partitionColumns } : { where });
+  // The partition's scope lets partitions of one table be replaced side by side (a backfill) without conflicting.
+  const partitionScope = partition === undefined || asset.partitions === undefined ? undefined : { [asset.partitions.column]: partition };
+  const result = await table.overwrite(
+    { sql: query },
+    where === undefined || partitionScope === undefined ? { overwriteSchema: true, partitionColumns } : { where, partitionScope },
+  );
   return result.version;
 }
