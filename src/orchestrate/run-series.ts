@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Engine } from '../engine/index.js';
 import { withJobRun } from '../observe/index.js';
@@ -170,7 +171,7 @@ async function runOne(context: RunContext, asset: ResolvedAsset, run: AssetRun, 
         ...(asset.description === undefined ? {} : { description: asset.description }),
         parameters: { asset: asset.name, trigger: run.trigger, ...(run.partition === undefined ? {} : { partition: run.partition }) },
       },
-      () => work(guardedEngine(engine, control.signal), run.inputs),
+      () => attemptSignal.run(control.signal, () => work(guardedEngine(engine), run.inputs)),
     );
     const finished: AssetRun = { ...run, status: 'success', finishedAt: new Date().toISOString(), outputVersion };
     await store.finish(run.id, finished);
@@ -204,21 +205,33 @@ async function runOne(context: RunContext, asset: ResolvedAsset, run: AssetRun, 
   }
 }
 
+/** The signal of the attempt whose work is running, through its awaits. */
+const attemptSignal = new AsyncLocalStorage<AbortSignal>();
+/** One guarded view per engine, so what is kept per engine (store secrets) is kept across runs. */
+const guarded = new WeakMap<Engine, Engine>();
+
 /**
- * The engine as one attempt's work sees it: every call first checks that the attempt was not
- * stopped, so work that is between two queries when the interrupt comes stops at the next.
+ * The engine as attempts' work sees it: every call first checks that the attempt making it
+ * (known from its async context) was not stopped, so work that is between two queries when
+ * the interrupt comes stops at the next.
  */
-function guardedEngine(engine: Engine, signal: AbortSignal): Engine {
-  return new Proxy(engine, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]): unknown => {
-        if (signal.aborted) throw new Error(`stopped (${String(signal.reason)})`);
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
+function guardedEngine(engine: Engine): Engine {
+  let view = guarded.get(engine);
+  if (view === undefined) {
+    view = new Proxy(engine, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]): unknown => {
+          const signal = attemptSignal.getStore();
+          if (signal?.aborted === true) throw new Error(`stopped (${String(signal.reason)})`);
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    guarded.set(engine, view);
+  }
+  return view;
 }
 
 function errorCode(error: unknown): string | undefined {
