@@ -35,7 +35,7 @@ export {
 export { SqliteRunStore, RUN_STORE_FILE, RUN_STORE_SCHEMA_VERSION } from './sqlite-run-store.js';
 export * from './errors.js';
 export { renderAssetTree, renderAssetDot } from './graph-render.js';
-export { DEFAULT_LEASE_SECONDS, DEFAULT_HEARTBEAT_SECONDS, backoffMs, type Sleep } from './run-series.js';
+export { DEFAULT_LEASE_SECONDS, DEFAULT_HEARTBEAT_SECONDS, backoffMs, type Sleep, type AssetWork, type StepLog } from './run-series.js';
 export { LEASE_OWNER } from './run-lease.js';
 export {
   backfill,

@@ -104,13 +104,17 @@ const MAX_CONFLICT_REDOS = 20;
  * the write is the whole table's or one partition's, so redoing it is safe.
  */
 export function sqlWork(project: Project, asset: ResolvedAsset, partition: string | undefined): AssetWork {
-  return async (engine, inputs) => {
+  return async (engine, inputs, step) => {
+    await step(partition === undefined ? 'writing the whole table' : `writing partition ${partition}`, { sql: asset.sql.slice(0, 200) });
     for (let redo = 0; ; redo++) {
       try {
-        return await materialize(project, engine, asset, partition, inputs);
+        const version = await materialize(project, engine, asset, partition, inputs);
+        await step(`committed version ${version}`, { inputs: { ...inputs }, version });
+        return version;
       } catch (error) {
         const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
         if (code !== 'COMMIT_CONFLICT' || redo >= MAX_CONFLICT_REDOS) throw error;
+        await step('a concurrent commit conflicted; writing again', { redo: redo + 1, message: error instanceof Error ? error.message : String(error) });
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * (redo + 1)));
       }
     }

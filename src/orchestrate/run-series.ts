@@ -56,7 +56,9 @@ export interface SeriesStart {
 }
 
 /** The work of one attempt: writes the asset and returns the version written, recording the inputs it read. */
-export type AssetWork = (engine: Engine, inputs: Record<string, number>) => Promise<number>;
+export type AssetWork = (engine: Engine, inputs: Record<string, number>, step: StepLog) => Promise<number>;
+/** Keeps a step of the work in the run's log (in order; never fails the run). */
+export type StepLog = (message: string, data?: Record<string, unknown>) => Promise<void>;
 
 /** The delay before attempt `next` (2, 3, ...): backoffSeconds doubled per retry, capped. */
 export function backoffMs(asset: Pick<ResolvedAsset, 'retry'>, next: number): number {
@@ -171,7 +173,7 @@ async function runOne(context: RunContext, asset: ResolvedAsset, run: AssetRun, 
         ...(asset.description === undefined ? {} : { description: asset.description }),
         parameters: { asset: asset.name, trigger: run.trigger, ...(run.partition === undefined ? {} : { partition: run.partition }) },
       },
-      () => attemptSignal.run(control.signal, () => work(guardedEngine(engine), run.inputs)),
+      () => attemptSignal.run(control.signal, () => work(guardedEngine(engine), run.inputs, (message, data) => logLine(store, run.id, 'info', message, data))),
     );
     const finished: AssetRun = { ...run, status: 'success', finishedAt: new Date().toISOString(), outputVersion };
     await store.finish(run.id, finished);

@@ -114,7 +114,12 @@ describe('a run killed mid-way', () => {
     expect(retried).toMatchObject({ status: 'success', trigger: 'retry', attempt: 2, retryOf: running.id });
     expect(await rows('slow_whole')).toEqual(await rows('whole'));
     const logs = await json<AssetRunLogEntry[]>('runs', 'logs', retried.id);
-    expect(logs.map((l) => l.message)).toEqual(['attempt 2 started', 'succeeded']);
+    expect(logs.map((l) => l.message)).toEqual([
+      'attempt 2 started',
+      'writing the whole table',
+      `committed version ${retried.outputVersion ?? -1}`,
+      'succeeded',
+    ]);
   }, 180_000);
 });
 
@@ -146,6 +151,7 @@ describe('runs cancel, retry and logs', () => {
     const logs = await json<AssetRunLogEntry[]>('runs', 'logs', first?.id ?? '');
     expect(logs.map((l) => [l.level, l.message])).toEqual([
       ['info', 'started'],
+      ['info', 'writing the whole table'],
       ['error', 'failed'],
     ]);
     expect((await cli('runs', 'retry', first?.id ?? '')).code).toBe(1);

@@ -89,7 +89,7 @@ describe('retries', () => {
       ['failed', 1],
     ]);
     const logs = await store.logs(history[3]?.id ?? '');
-    expect(logs.map((l) => l.message)).toEqual(['started', 'failed', 'retrying after a backoff']);
+    expect(logs.map((l) => l.message)).toEqual(['started', 'writing the whole table', 'failed', 'retrying after a backoff']);
   });
 });
 
