@@ -237,6 +237,15 @@ export const ERROR_CODES = {
   ),
   ASSET_TRAINING_FAILED: entry(422, "A model asset's training command failed or registered no model version."),
   ASSET_VALIDATION_FAILED: entry(422, "A validation asset's suite failed on its table: the run fails and nothing after it runs."),
+  ASSET_RUN_IN_PROGRESS: entry(
+    409,
+    'Another run of the asset and partition holds its lease (at most one runs at a time, across processes); the message names the holding run.',
+  ),
+  ASSET_RUN_TIMEOUT: entry(504, "An asset's run went past its timeoutSeconds; it was interrupted and nothing was committed."),
+  ASSET_RUN_CANCELLED: entry(409, 'An asset run was cancelled (an abort signal or aquifer runs cancel); nothing was committed.'),
+  ASSET_RUN_ABORTED: entry(500, 'An asset run was found running after its process died (its lease expired); it was marked aborted.'),
+  ASSET_RUN_NOT_RUNNING: entry(409, 'The run cannot be cancelled: it is not running.'),
+  ASSET_BACKFILL_FAILED: entry(422, 'Some partitions of a backfill failed; the others ran. The message names the failed partitions.'),
   // surfaces
   HTTP_NOT_FOUND: entry(404, 'No route for that method and path.'),
   HTTP_QUERY_INVALID: entry(400, 'A query parameter is missing or not of the form the route takes.'),

@@ -111,6 +111,14 @@ export class Engine {
     }
   }
 
+  /**
+   * Interrupt the query running on the engine's own connection (it fails with DuckDB's
+   * "Interrupted" error); a no-op when none runs. For timeouts and cancellation.
+   */
+  interrupt(): void {
+    if (!this.closed) this.connection.interrupt();
+  }
+
   /** Run a statement for its effect. */
   async run(sql: string): Promise<void> {
     await this.guard(sql, () => this.connection.run(sql));

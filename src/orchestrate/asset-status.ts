@@ -4,7 +4,7 @@ import { loadPipeline, type ResolvedAsset } from './pipeline.js';
 import { filesInput } from './kinds/files-input.js';
 import { currentVersion } from './project-tables.js';
 import type { AssetRun, AssetRunStore } from './run-store.js';
-import { SqliteRunStore } from './sqlite-run-store.js';
+import { openRunStore } from './open-run-store.js';
 
 export type AssetFreshness = 'never' | 'failed' | 'stale' | 'fresh';
 
@@ -102,7 +102,7 @@ function summary(run: AssetRun): NonNullable<AssetStatus['lastRun']> {
 export async function assetStatus(project: Project, options: { engine?: Engine; store?: AssetRunStore } = {}): Promise<AssetStatus[]> {
   const engine = options.engine ?? (await sharedEngine());
   const pipeline = await loadPipeline(project, engine);
-  const store = options.store ?? SqliteRunStore.open(project.root);
+  const store = options.store ?? (await openRunStore(project));
   try {
     const key = (run: AssetRun) => `${run.asset}\n${run.partition ?? ''}`;
     const finished = new Map((await store.latestFinished()).map((r) => [key(r), r]));

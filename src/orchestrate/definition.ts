@@ -68,6 +68,14 @@ const scheduleSchema = z.strictObject({
 });
 export type Schedule = z.infer<typeof scheduleSchema>;
 
+/** A retry policy: attempts counts every run of the series, the first included. */
+const retrySchema = z.strictObject({
+  attempts: z.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100'),
+  backoffSeconds: z.number().min(0, 'must not be negative').max(86_400, 'must be at most a day (86,400)').exactOptional(),
+  maxBackoffSeconds: z.number().min(0, 'must not be negative').max(86_400, 'must be at most a day (86,400)').exactOptional(),
+});
+export type RetryPolicy = z.infer<typeof retrySchema>;
+
 /** What every kind of asset may say besides what it is made from. */
 const commonFields = {
   name: z.string({ error: NAME_RULE }).regex(ASSET_NAME, NAME_RULE),
@@ -79,6 +87,10 @@ const commonFields = {
   schedule: scheduleSchema.exactOptional(),
   /** When the scheduler runs it on new data: `onUpstreamCommit` runs it (whole) when a table it reads gets a new version. */
   sensor: z.strictObject({ onUpstreamCommit: z.boolean({ error: 'must be true or false' }) }).exactOptional(),
+  /** Run again after a failure: up to `attempts` runs in all, waiting `backoffSeconds` doubled each time, at most `maxBackoffSeconds`. */
+  retry: retrySchema.exactOptional(),
+  /** A run past this many seconds is interrupted and recorded failed (ASSET_RUN_TIMEOUT). */
+  timeoutSeconds: z.number().positive('must be more than 0').max(604_800, 'must be at most a week (604,800)').exactOptional(),
 };
 
 const sqlAsset = z.strictObject({

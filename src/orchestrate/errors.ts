@@ -144,3 +144,57 @@ export class AssetNoFilesError extends AquiferError {
     });
   }
 }
+
+/** Another run of this asset and partition holds the lease: at most one runs at a time. */
+export class AssetRunInProgressError extends AquiferError {
+  constructor(asset: string, partition: string | undefined, runId: string) {
+    super('ASSET_RUN_IN_PROGRESS', `The asset ${asset}${partition === undefined ? '' : ` (partition ${partition})`} is being run by ${runId}`, {
+      value: { asset, ...(partition === undefined ? {} : { partition }), runId },
+      hint: `Wait for it (aquifer runs show ${runId}) or cancel it (aquifer runs cancel ${runId}).`,
+    });
+  }
+}
+
+export class AssetRunTimeoutError extends AquiferError {
+  constructor(asset: string, runId: string, seconds: number) {
+    super('ASSET_RUN_TIMEOUT', `The run ${runId} of ${asset} went past its timeout of ${seconds} s and was interrupted`, {
+      value: { asset, runId, timeoutSeconds: seconds },
+      hint: `Raise timeoutSeconds in ${asset}'s definition, or make its SQL cheaper; the table was left as it was.`,
+    });
+  }
+}
+
+export class AssetRunCancelledError extends AquiferError {
+  constructor(asset: string, runId: string) {
+    super('ASSET_RUN_CANCELLED', `The run ${runId} of ${asset} was cancelled`, {
+      value: { asset, runId },
+      hint: `The table ${asset} was left as it was; run it again with aquifer run ${asset} or aquifer runs retry ${runId}.`,
+    });
+  }
+}
+
+export class AssetRunNotRunningError extends AquiferError {
+  constructor(id: string, status: string) {
+    super('ASSET_RUN_NOT_RUNNING', `The run ${id} is ${status}, not running: there is nothing to cancel`, {
+      value: { id, status },
+      hint: 'List running runs with aquifer runs list.',
+    });
+  }
+}
+
+/** Some partitions of a backfill failed; the others ran. */
+export class AssetBackfillFailedError extends AquiferError {
+  constructor(asset: string, failed: readonly { partition: string; runId?: string; error: string }[]) {
+    super(
+      'ASSET_BACKFILL_FAILED',
+      `${failed.length} partition(s) of ${asset} failed: ${failed
+        .slice(0, 20)
+        .map((f) => f.partition)
+        .join(', ')}${failed.length > 20 ? ', …' : ''}`,
+      {
+        value: { asset, failed },
+        hint: 'See each failed run with aquifer runs show ID; rerun the same backfill to run only what is not fresh.',
+      },
+    );
+  }
+}

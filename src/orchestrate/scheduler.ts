@@ -5,6 +5,7 @@ import type { Project } from '../project/index.js';
 import { versionLookup } from './asset-status.js';
 import { loadPipeline, type ResolvedAsset } from './pipeline.js';
 import { runAsset } from './run-asset.js';
+import type { Sleep } from './run-series.js';
 import type { AssetRunStore, AssetRunTrigger } from './run-store.js';
 import { dueTick, tickPartition } from './schedule-ticks.js';
 import { SchedulerStateFile, type AssetSchedulerState } from './scheduler-state.js';
@@ -17,9 +18,6 @@ export const SCHEDULER_TICK_MS = 15_000;
 export const SCHEDULER_CONCURRENCY = 4;
 /** How long a stop waits for running runs, by default. */
 export const SCHEDULER_GRACE_MS = 60_000;
-
-/** Wait `ms`, or less when `signal` aborts (resolving, not rejecting). Injected so tests drive time. */
-export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
 
 export interface SchedulerOptions {
   engine?: Engine;

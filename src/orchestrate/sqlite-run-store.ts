@@ -2,14 +2,24 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { AquiferError } from '../errors.js';
-import type { AssetRun, AssetRunFilter, AssetRunStatus, AssetRunStore, AssetRunTrigger } from './run-store.js';
+import {
+  MAX_RUN_LOG_LINES,
+  type AssetLease,
+  type AssetLeaseResult,
+  type AssetRun,
+  type AssetRunFilter,
+  type AssetRunLogEntry,
+  type AssetRunStatus,
+  type AssetRunStore,
+  type AssetRunTrigger,
+} from './run-store.js';
 
 /** The schema this code writes; a file with a newer one is refused rather than misread. */
-export const RUN_STORE_SCHEMA_VERSION = 1;
+export const RUN_STORE_SCHEMA_VERSION = 2;
 /** The run history of a project, beside its other metadata. */
 export const RUN_STORE_FILE = path.join('.aquifer', 'runs.db');
 
-const SCHEMA = `
+const SCHEMA_V1 = `
 CREATE TABLE IF NOT EXISTS asset_runs (
   id TEXT PRIMARY KEY,
   asset TEXT NOT NULL,
@@ -28,6 +38,32 @@ CREATE TABLE IF NOT EXISTS asset_runs (
 CREATE INDEX IF NOT EXISTS asset_runs_by_asset ON asset_runs (asset, partition, seq);
 `;
 
+/** Version 2: retries and cancel requests on runs; leases; logs. */
+const SCHEMA_V2 = `
+ALTER TABLE asset_runs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE asset_runs ADD COLUMN retry_of TEXT;
+ALTER TABLE asset_runs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX IF NOT EXISTS asset_runs_by_status ON asset_runs (status);
+CREATE TABLE IF NOT EXISTS asset_leases (
+  asset TEXT NOT NULL,
+  partition TEXT NOT NULL DEFAULT '',
+  holder TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (asset, partition)
+);
+CREATE TABLE IF NOT EXISTS asset_run_logs (
+  run_id TEXT NOT NULL,
+  line INTEGER NOT NULL,
+  at TEXT NOT NULL,
+  level TEXT NOT NULL,
+  message TEXT NOT NULL,
+  data TEXT,
+  PRIMARY KEY (run_id, line)
+);
+`;
+
 interface Row {
   id: string;
   asset: string;
@@ -40,6 +76,17 @@ interface Row {
   error_message: string | null;
   inputs: string;
   output_version: number | null;
+  attempt: number;
+  retry_of: string | null;
+}
+
+interface LeaseRow {
+  asset: string;
+  partition: string;
+  holder: string;
+  run_id: string;
+  owner: string;
+  expires_at: number;
 }
 
 /**
@@ -77,7 +124,8 @@ export class SqliteRunStore implements AssetRunStore {
     if (version < RUN_STORE_SCHEMA_VERSION) {
       this.db.exec('BEGIN IMMEDIATE');
       try {
-        this.db.exec(SCHEMA);
+        if (version < 1) this.db.exec(SCHEMA_V1);
+        this.db.exec(SCHEMA_V2);
         this.db.pragma(`user_version = ${RUN_STORE_SCHEMA_VERSION}`);
         this.db.exec('COMMIT');
       } catch (error) {
@@ -90,10 +138,10 @@ export class SqliteRunStore implements AssetRunStore {
   start(run: AssetRun): Promise<void> {
     this.db
       .prepare(
-        `INSERT INTO asset_runs (id, asset, partition, trigger, started_at, status, inputs, seq)
-         VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM asset_runs))`,
+        `INSERT INTO asset_runs (id, asset, partition, trigger, started_at, status, inputs, attempt, retry_of, seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM asset_runs))`,
       )
-      .run(run.id, run.asset, run.partition ?? '', run.trigger, run.startedAt, run.status, JSON.stringify(run.inputs));
+      .run(run.id, run.asset, run.partition ?? '', run.trigger, run.startedAt, run.status, JSON.stringify(run.inputs), run.attempt ?? 1, run.retryOf ?? null);
     return Promise.resolve();
   }
 
@@ -119,11 +167,19 @@ export class SqliteRunStore implements AssetRunStore {
 
   list(filter: AssetRunFilter = {}): Promise<AssetRun[]> {
     const limit = Math.max(1, Math.min(filter.limit ?? 100, 100_000));
-    const rows = (
-      filter.asset === undefined
-        ? this.db.prepare('SELECT * FROM asset_runs ORDER BY seq DESC LIMIT ?').all(limit)
-        : this.db.prepare('SELECT * FROM asset_runs WHERE asset = ? ORDER BY seq DESC LIMIT ?').all(filter.asset, limit)
-    ) as Row[];
+    const where: string[] = [];
+    const parameters: (string | number)[] = [];
+    if (filter.asset !== undefined) {
+      where.push('asset = ?');
+      parameters.push(filter.asset);
+    }
+    if (filter.status !== undefined) {
+      where.push('status = ?');
+      parameters.push(filter.status);
+    }
+    const rows = this.db
+      .prepare(`SELECT * FROM asset_runs ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY seq DESC LIMIT ?`)
+      .all(...parameters, limit) as Row[];
     return Promise.resolve(rows.map(toRun));
   }
 
@@ -147,6 +203,98 @@ export class SqliteRunStore implements AssetRunStore {
     return rows.map(toRun);
   }
 
+  acquireLease(lease: AssetLease, now: number, takeOver?: string): Promise<AssetLeaseResult> {
+    // One statement: insert, or take over a lease that expired (or whose holder was found dead).
+    const taken = this.db
+      .prepare(
+        `INSERT INTO asset_leases (asset, partition, holder, run_id, owner, expires_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (asset, partition) DO UPDATE SET holder = excluded.holder, run_id = excluded.run_id, owner = excluded.owner, expires_at = excluded.expires_at
+         WHERE asset_leases.expires_at <= ? OR asset_leases.holder = ?`,
+      )
+      .run(lease.asset, lease.partition ?? '', lease.holder, lease.runId, lease.owner, lease.expiresAt, now, takeOver ?? '');
+    if (taken.changes === 1) return Promise.resolve({ acquired: true });
+    const held = this.leaseRow(lease.asset, lease.partition);
+    // Released between the two statements: try once more.
+    if (held === undefined) return this.acquireLease(lease, now, takeOver);
+    return Promise.resolve({ acquired: false, held });
+  }
+
+  renewLease(lease: AssetLease): Promise<boolean> {
+    const renewed = this.db
+      .prepare('UPDATE asset_leases SET expires_at = ?, run_id = ? WHERE asset = ? AND partition = ? AND holder = ?')
+      .run(lease.expiresAt, lease.runId, lease.asset, lease.partition ?? '', lease.holder);
+    return Promise.resolve(renewed.changes === 1);
+  }
+
+  releaseLease(asset: string, partition: string | undefined, holder: string): Promise<void> {
+    this.db.prepare('DELETE FROM asset_leases WHERE asset = ? AND partition = ? AND holder = ?').run(asset, partition ?? '', holder);
+    return Promise.resolve();
+  }
+
+  lease(asset: string, partition: string | undefined): Promise<AssetLease | undefined> {
+    return Promise.resolve(this.leaseRow(asset, partition));
+  }
+
+  private leaseRow(asset: string, partition: string | undefined): AssetLease | undefined {
+    const row = this.db.prepare('SELECT * FROM asset_leases WHERE asset = ? AND partition = ?').get(asset, partition ?? '') as LeaseRow | undefined;
+    return row === undefined ? undefined : toLease(row);
+  }
+
+  abortOrphans(asset: string, partition: string | undefined, except: string, at: string): Promise<AssetRun[]> {
+    const rows = this.db
+      .prepare(
+        `UPDATE asset_runs SET status = 'aborted', finished_at = ?, error_code = 'ASSET_RUN_ABORTED', error_message = 'its process stopped while it ran (its lease expired)'
+         WHERE asset = ? AND partition = ? AND status = 'running' AND id <> ? RETURNING *`,
+      )
+      .all(at, asset, partition ?? '', except) as Row[];
+    return Promise.resolve(rows.map(toRun));
+  }
+
+  requestCancel(id: string): Promise<boolean> {
+    const marked = this.db.prepare("UPDATE asset_runs SET cancel_requested = 1 WHERE id = ? AND status = 'running'").run(id);
+    return Promise.resolve(marked.changes === 1);
+  }
+
+  cancelRequested(id: string): Promise<boolean> {
+    const row = this.db.prepare('SELECT cancel_requested FROM asset_runs WHERE id = ?').get(id) as { cancel_requested: number } | undefined;
+    return Promise.resolve(row?.cancel_requested === 1);
+  }
+
+  appendLog(id: string, entry: AssetRunLogEntry): Promise<void> {
+    // The line number is the count so far; past the bound, one last line says so and the rest are dropped.
+    this.db
+      .prepare(
+        `INSERT INTO asset_run_logs (run_id, line, at, level, message, data)
+         SELECT ?, n, ?, CASE WHEN n = ? THEN 'warn' ELSE ? END, CASE WHEN n = ? THEN 'later log lines were dropped' ELSE ? END, CASE WHEN n = ? THEN NULL ELSE ? END
+         FROM (SELECT COUNT(*) AS n FROM asset_run_logs WHERE run_id = ?) WHERE n <= ?`,
+      )
+      .run(
+        id,
+        entry.at,
+        MAX_RUN_LOG_LINES - 1,
+        entry.level,
+        MAX_RUN_LOG_LINES - 1,
+        entry.message,
+        MAX_RUN_LOG_LINES - 1,
+        entry.data === undefined ? null : JSON.stringify(entry.data),
+        id,
+        MAX_RUN_LOG_LINES - 1,
+      );
+    return Promise.resolve();
+  }
+
+  logs(id: string): Promise<AssetRunLogEntry[]> {
+    const rows = this.db.prepare('SELECT at, level, message, data FROM asset_run_logs WHERE run_id = ? ORDER BY line').all(id) as {
+      at: string;
+      level: AssetRunLogEntry['level'];
+      message: string;
+      data: string | null;
+    }[];
+    return Promise.resolve(
+      rows.map((r) => ({ at: r.at, level: r.level, message: r.message, ...(r.data === null ? {} : { data: JSON.parse(r.data) as Record<string, unknown> }) })),
+    );
+  }
+
   close(): Promise<void> {
     this.db.close();
     return Promise.resolve();
@@ -165,5 +313,18 @@ function toRun(row: Row): AssetRun {
     ...(row.error_message === null ? {} : { error: { ...(row.error_code === null ? {} : { code: row.error_code }), message: row.error_message } }),
     inputs: JSON.parse(row.inputs) as Record<string, number>,
     ...(row.output_version === null ? {} : { outputVersion: row.output_version }),
+    ...(row.attempt === 1 ? {} : { attempt: row.attempt }),
+    ...(row.retry_of === null ? {} : { retryOf: row.retry_of }),
+  };
+}
+
+function toLease(row: LeaseRow): AssetLease {
+  return {
+    asset: row.asset,
+    ...(row.partition === '' ? {} : { partition: row.partition }),
+    holder: row.holder,
+    runId: row.run_id,
+    owner: row.owner,
+    expiresAt: row.expires_at,
   };
 }

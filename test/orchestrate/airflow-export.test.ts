@@ -22,8 +22,9 @@ const asset = (name: string, dependsOn: string[], extra: Partial<ResolvedAsset> 
   sql: 'SELECT 1',
   file: 'pipelines/p.json',
   dependsOn,
+  runVersioned: [],
   ...extra,
-});
+}) as ResolvedAsset;
 const DAILY = { type: 'daily', column: 'day', start: '2024-05-01' } as const;
 
 /** A path with every character a shell, Jinja or a Python literal could misread. */

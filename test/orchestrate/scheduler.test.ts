@@ -169,7 +169,7 @@ describe('the loop', () => {
     const sleep: Sleep = (_ms, signal) =>
       new Promise((resolve) => {
         sleeps.push(resolve);
-        signal.addEventListener('abort', () => resolve());
+        signal?.addEventListener('abort', () => resolve());
         slept();
       });
     const scheduler = new Scheduler(project, { engine, sleep });

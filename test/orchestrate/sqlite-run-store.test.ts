@@ -1,40 +1,35 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { RUN_STORE_SCHEMA_VERSION, SqliteRunStore, type AssetRun } from '../../src/orchestrate/index.js';
+import { RUN_STORE_SCHEMA_VERSION, SqliteRunStore } from '../../src/orchestrate/index.js';
+import { runRunStoreContract } from '../contracts/run-store.contract.js';
 import { tempDir } from '../support/temp.js';
 
-/** The SQLite run history: what it keeps of a run, which run is the latest, and a schema it does not know. */
-const run = (id: string, asset: string, partition?: string): AssetRun => ({
-  id,
-  asset,
-  ...(partition === undefined ? {} : { partition }),
-  trigger: 'manual',
-  startedAt: '2024-05-01T00:00:00.000Z',
-  status: 'running',
-  inputs: {},
-});
+/** The SQLite run history: the store contract, a version 1 file brought up, and a schema it does not know. */
+runRunStoreContract('SQLite', async () => new SqliteRunStore(path.join(await tempDir('aquifer-run-store-'), 'runs.db')));
 
 describe('SqliteRunStore', () => {
-  it('keeps a run from start to finish, and the latest finished and successful run per asset and partition', async () => {
-    const store = new SqliteRunStore(path.join(await tempDir('aquifer-run-store-'), 'runs.db'));
-    await store.start(run('a1', 'a'));
-    await store.finish('a1', { status: 'success', finishedAt: '2024-05-01T00:01:00.000Z', inputs: { src: 3 }, outputVersion: 0 });
-    await store.start(run('a2', 'a'));
-    await store.finish('a2', { status: 'failed', inputs: { src: 4 }, error: { code: 'ENGINE_QUERY_FAILED', message: 'boom' } });
-    await store.start(run('a3', 'a', '2024-05-01'));
-    await store.start(run('a4', 'a'));
-    expect(await store.get('a1')).toEqual({
-      ...run('a1', 'a'),
-      status: 'success',
+  it('brings a version 1 file up, its runs kept as first attempts', async () => {
+    const file = path.join(await tempDir('aquifer-run-store-'), 'runs.db');
+    const db = new Database(file);
+    db.exec(`CREATE TABLE asset_runs (id TEXT PRIMARY KEY, asset TEXT NOT NULL, partition TEXT NOT NULL DEFAULT '', trigger TEXT NOT NULL,
+      started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL, error_code TEXT, error_message TEXT, inputs TEXT NOT NULL DEFAULT '{}',
+      output_version INTEGER, seq INTEGER NOT NULL);
+      INSERT INTO asset_runs VALUES ('old', 'a', '', 'manual', '2024-05-01T00:00:00.000Z', '2024-05-01T00:01:00.000Z', 'success', NULL, NULL, '{"src":1}', 0, 1);`);
+    db.pragma('user_version = 1');
+    db.close();
+    const store = new SqliteRunStore(file);
+    expect(await store.get('old')).toEqual({
+      id: 'old',
+      asset: 'a',
+      trigger: 'manual',
+      startedAt: '2024-05-01T00:00:00.000Z',
       finishedAt: '2024-05-01T00:01:00.000Z',
-      inputs: { src: 3 },
+      status: 'success',
+      inputs: { src: 1 },
       outputVersion: 0,
     });
-    expect((await store.get('a2'))?.error).toEqual({ code: 'ENGINE_QUERY_FAILED', message: 'boom' });
-    expect((await store.list()).map((r) => r.id)).toEqual(['a4', 'a3', 'a2', 'a1']);
-    expect((await store.latestFinished()).map((r) => r.id)).toEqual(['a2']);
-    expect((await store.latestSuccessful()).map((r) => r.id)).toEqual(['a1']);
+    expect(await store.requestCancel('old')).toBe(false);
     await store.close();
   });
 

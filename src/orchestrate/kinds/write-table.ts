@@ -21,6 +21,11 @@ export async function writeAssetTable(context: KindContext, query: string): Prom
     return result.version;
   }
   const table = await DeltaTable.open(location, { engine, stores: project.stores });
-  const result = await table.overwrite({ sql }, where === undefined ? { overwriteSchema: true, partitionColumns } : { where });
+  // The partition's scope lets partitions of one table be replaced side by side (a backfill) without conflicting.
+  const partitionScope = partition === undefined || asset.partitions === undefined ? undefined : { [asset.partitions.column]: partition };
+  const result = await table.overwrite(
+    { sql },
+    where === undefined || partitionScope === undefined ? { overwriteSchema: true, partitionColumns } : { where, partitionScope },
+  );
   return result.version;
 }

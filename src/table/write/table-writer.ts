@@ -97,6 +97,12 @@ export interface OverwriteOptions extends WriteOptions {
   overwriteSchema?: boolean;
   /** With `overwriteSchema`, the new partition columns. */
   partitionColumns?: readonly string[];
+  /**
+   * With `where`: the partition values (by partition column) the predicate limits the write
+   * to, as `where` says them. A concurrent add in another partition then does not conflict
+   * (Delta's conflict check by partition), so partitions of one table can be replaced side by side.
+   */
+  partitionScope?: Readonly<Record<string, string>>;
 }
 
 export interface CreateOptions extends WriteOptions {
@@ -390,7 +396,7 @@ export class TableWriter {
       const footprint: TransactionFootprint =
         mode === 'Append'
           ? { isBlindAppend: true, readFiles: [], appIds, changesMetadata }
-          : { isBlindAppend: false, readFiles: removed, readsAdd: () => true, appIds, changesMetadata };
+          : { isBlindAppend: false, readFiles: removed, readsAdd: addInScope(options), appIds, changesMetadata };
       const operationParameters: Record<string, unknown> = {
         mode,
         partitionBy: JSON.stringify(evolution?.metadata.partitionColumns ?? snapshot.partitionColumns),
@@ -683,4 +689,11 @@ function sizeOption(options: WriteOptions): { targetFileSize?: number; onProgres
 /** The read version's digest for the commit request, so the commit can tell whether that version still stands. */
 function readDigest(snapshot: Snapshot): { readDigest?: string } {
   return snapshot.commitDigest === undefined ? {} : { readDigest: snapshot.commitDigest };
+}
+
+/** Whether a concurrent add falls in what an overwrite read: every add, unless the overwrite names its partitions. */
+function addInScope(options: WriteOptions & { where?: string; partitionScope?: Readonly<Record<string, string>> }): (add: AddFile) => boolean {
+  const scope = options.where === undefined ? undefined : options.partitionScope;
+  if (scope === undefined) return () => true;
+  return (add) => Object.entries(scope).every(([column, value]) => add.partitionValues[column] === undefined || add.partitionValues[column] === value);
 }

@@ -285,6 +285,21 @@ describe('overwriting', () => {
     await expect(table.overwrite({ sql: EVENTS })).rejects.toMatchObject({ code: 'TABLE_APPEND_ONLY' });
   });
 
+  it('replaces two partitions side by side from one version when each names its partition scope', async () => {
+    const { table } = await DeltaTable.create(location(), { engine, data: { sql: EVENTS }, partitionColumns: ['part'] });
+    const a = await DeltaTable.open(table.location, { engine });
+    const b = await DeltaTable.open(table.location, { engine });
+    // Without partitionScope the second to commit would conflict: any concurrent add counts as read by a replaceWhere.
+    const outcomes = await Promise.allSettled([
+      a.overwrite({ sql: 'SELECT -1::BIGINT AS id, 1 AS part' }, { where: 'part = 1', partitionScope: { part: '1' } }),
+      b.overwrite({ sql: 'SELECT -2::BIGINT AS id, 2 AS part' }, { where: 'part = 2', partitionScope: { part: '2' } }),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled']);
+    expect(await rows(table, 'part = 1')).toBe(1);
+    expect(await rows(table, 'part = 2')).toBe(1);
+    expect(await rows(table, 'part = 0')).toBe(34);
+  });
+
   it('fails with COMMIT_CONFLICT when another writer removed the same files first', async () => {
     const { table } = await DeltaTable.create(location(), { engine, data: { sql: EVENTS } });
     const a = await DeltaTable.open(table.location, { engine });

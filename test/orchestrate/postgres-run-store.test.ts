@@ -1,0 +1,67 @@
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../src/engine/index.js';
+import { PostgresRunStore, runAsset } from '../../src/orchestrate/index.js';
+import { CONFIG_FILE, Project } from '../../src/project/index.js';
+import { runRunStoreContract } from '../contracts/run-store.contract.js';
+import { postgresAvailable, startPostgres, type PostgresService } from '../support/services.js';
+import { tempDir } from '../support/temp.js';
+import { writeAssets } from './fixture.js';
+
+/**
+ * The PostgreSQL run history passes the same contract as SQLite's, each case on a database of
+ * its own; a project whose config names PostgreSQL for metadata keeps its runs there.
+ */
+const present = postgresAvailable();
+let postgres: PostgresService | undefined;
+let databases = 0;
+
+beforeAll(async () => {
+  if (present) postgres = await startPostgres();
+}, 200_000);
+afterAll(async () => {
+  await postgres?.stop();
+}, 120_000);
+
+async function freshDatabase(): Promise<string> {
+  const url = (postgres as PostgresService).url;
+  const name = `runs_${++databases}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return url.replace(/\/postgres$/, `/${name}`);
+}
+
+if (present) runRunStoreContract('PostgreSQL', async () => PostgresRunStore.open(await freshDatabase()));
+
+describe.runIf(present)('a project with its metadata in PostgreSQL', () => {
+  it('keeps its asset runs in the database its config names, none in the project folder', async () => {
+    const url = await freshDatabase();
+    const root = path.join(await tempDir('aquifer-runs-postgres-'), 'project');
+    await Project.init(root);
+    const file = path.join(root, CONFIG_FILE);
+    const config = JSON.parse(await readFile(file, 'utf8')) as { backends: Record<string, unknown> };
+    config.backends['metadata'] = { type: 'postgres', urlEnv: 'AQUIFER_TEST_RUNS_URL' };
+    await writeFile(file, JSON.stringify(config));
+    process.env['AQUIFER_TEST_RUNS_URL'] = url;
+    const project = await Project.open(root);
+    await writeAssets(project, 'one', [{ name: 'one', kind: 'sql', sql: 'SELECT 1 AS x' }]);
+    const engine = await Engine.create({ threads: 1 });
+    try {
+      const [run] = await runAsset(project, 'one', { engine });
+      const store = await PostgresRunStore.open(url);
+      expect((await store.get(run?.id ?? ''))?.status).toBe('success');
+      await store.close();
+      expect(existsSync(path.join(root, '.aquifer', 'runs.db'))).toBe(false);
+    } finally {
+      await engine.close();
+    }
+  });
+});
