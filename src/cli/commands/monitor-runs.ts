@@ -52,14 +52,16 @@ export function registerMonitorRuns(monitor: Command): void {
 
   monitor
     .command('status')
-    .description("Each monitor's latest run and alert state (ok or firing), whether it is due, and alerts its webhook has not accepted yet.")
+    .description(
+      "Each monitor's latest run and alert state (ok or firing), whether it is due, alerts its webhook has not accepted yet, and alerts given up (dead letters).",
+    )
     .argument('[names...]', 'monitors to show (default: all)')
     .option('--project <dir>', 'project folder', '.')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (names: string[], flags: Flags) => {
       const entries = await monitorStatus(await openCommandProject(flags.project), { names });
       if (flags.format === 'json') return printJson(entries);
-      const table = grid(['monitor', 'alert', 'last run', 'status', 'value', 'due', 'undelivered']);
+      const table = grid(['monitor', 'alert', 'last run', 'status', 'value', 'due', 'undelivered', 'dead letters']);
       for (const e of entries)
         table.push([
           e.monitor,
@@ -68,9 +70,15 @@ export function registerMonitorRuns(monitor: Command): void {
           e.lastRun?.status ?? '',
           number(e.lastRun?.value ?? null),
           e.due ? 'yes' : 'no',
-          String(e.undelivered),
+          e.nextAttemptAt === null ? String(e.undelivered) : `${e.undelivered} (next ${e.nextAttemptAt})`,
+          String(e.deadLetters.length),
         ]);
-      printText(entries.length === 0 ? 'No monitors (monitors/*.json).' : table.toString());
+      const letters = entries.flatMap((e) =>
+        e.deadLetters.map(
+          (d) => `${e.monitor}: ${d.notification.status} alert of ${d.notification.startsAt} given up at ${d.at} after ${d.attempts} attempts (${d.reason})`,
+        ),
+      );
+      printText(entries.length === 0 ? 'No monitors (monitors/*.json).' : [table.toString(), ...letters].join('\n'));
     });
 }
 
