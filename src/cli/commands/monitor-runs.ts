@@ -2,6 +2,7 @@ import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { sharedEngine } from '../../engine/index.js';
 import { monitorStatus, readMonitors, runMonitors, type MonitorResult, type MonitorsRun } from '../../monitor/index.js';
+import { startTrainingTracking } from '../../server/index.js';
 import { openCommandProject } from '../command-project.js';
 import { ExitCode } from '../exit-codes.js';
 import { choice } from '../options.js';
@@ -25,7 +26,8 @@ export function registerMonitorRuns(monitor: Command): void {
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (names: string[], flags: Flags & { due?: boolean }) => {
       const project = await openCommandProject(flags.project);
-      const run = await runMonitors(project, { names, due: flags.due === true, engine: await sharedEngine() });
+      // A retraining a firing monitor sets going logs to a tracking server, as `aquifer models retrain` does.
+      const run = await runMonitors(project, { names, due: flags.due === true, engine: await sharedEngine(), tracking: startTrainingTracking });
       if (flags.format === 'json') printJson(run);
       else printText(renderRun(run));
       process.exitCode = exitCode(run.results);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sharedEngine, type Engine } from '../../engine/index.js';
 import { isAquiferError } from '../../errors.js';
+import type { TrainingTrackingStarter } from '../../models/index.js';
 import { log } from '../../log.js';
 import type { Project } from '../../project/index.js';
 import { DeltaTable } from '../../table/index.js';
@@ -52,6 +53,12 @@ export interface RunMonitorsOptions {
   webhook?: WebhookOptions;
   /** Cancels the actions in progress (a retraining's command is stopped): a server shutting down. */
   signal?: AbortSignal;
+  /**
+   * Starts an MLflow-compatible tracking server for a `retrain` action's training command (it gets
+   * MLFLOW_TRACKING_URI and continues the run), as `aquifer models retrain` does; `aquifer monitor
+   * run` and `aquifer serve` pass the server's `startTrainingTracking`. Without it, no tracking.
+   */
+  tracking?: TrainingTrackingStarter;
 }
 
 export interface MonitorsRun {
@@ -166,7 +173,9 @@ async function runOne(
   // Once per firing, after the state says so: a crash while retraining does not retrain again
   // on the next run (the monitor is already firing), it is left for the next firing.
   const actions: ActionOutcome[] =
-    transition === 'firing' && monitor.actions !== undefined && monitor.actions.length > 0 ? await runActions(project, engine, monitor, options.signal) : [];
+    transition === 'firing' && monitor.actions !== undefined && monitor.actions.length > 0
+      ? await runActions(project, engine, monitor, { signal: options.signal, tracking: options.tracking })
+      : [];
   const result: MonitorResult = {
     runId: randomUUID(),
     monitor: monitor.name,
