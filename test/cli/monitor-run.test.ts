@@ -126,6 +126,6 @@ describe('aquifer monitor list and status', () => {
     });
     const text = await cli('status', 'refused');
     expect(text.stdout).toMatch(/dead letters/);
-    expect(text.stdout).toMatch(/refused: firing alert of \S+ given up at \S+ after 1 attempts \(HTTP 403\)/);
+    expect(text.stdout).toMatch(/refused: firing alert of \S+ given up at \S+ after 1 attempt \(HTTP 403\)/);
   });
 });

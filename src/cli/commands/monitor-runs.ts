@@ -77,7 +77,8 @@ export function registerMonitorRuns(monitor: Command): void {
         ]);
       const letters = entries.flatMap((e) =>
         e.deadLetters.map(
-          (d) => `${e.monitor}: ${d.notification.status} alert of ${d.notification.startsAt} given up at ${d.at} after ${d.attempts} attempts (${d.reason})`,
+          (d) =>
+            `${e.monitor}: ${d.notification.status} alert of ${d.notification.startsAt} given up at ${d.at} after ${d.attempts} attempt${d.attempts === 1 ? '' : 's'} (${d.reason})`,
         ),
       );
       printText(entries.length === 0 ? 'No monitors (monitors/*.json).' : [table.toString(), ...letters].join('\n'));
