@@ -211,7 +211,7 @@ export const ERROR_CODES = {
   MONITOR_NOT_FOUND: entry(404, 'No monitor of that name in the project (monitors/<name>.json).'),
   MONITOR_BUSY: entry(409, 'Another run holds the monitor (its lock under .aquifer/monitors), so this run left it alone.'),
   MONITOR_NO_DATA: entry(404, 'A monitor had nothing to judge (no validation of its suite, no commit to count).'),
-  MONITOR_WEBHOOK_FAILED: entry(502, 'An alert webhook did not accept an alert after every attempt; the alert is kept and sent again on the next run.'),
+  MONITOR_WEBHOOK_FAILED: entry(502, 'A webhook did not take an alert: retried on later runs after a backoff, or dead-lettered once refused.'),
   // orchestrate
   ASSET_DEFINITION_INVALID: entry(400, 'An asset file (pipelines/*.json) is not valid JSON or breaks the asset schema; the message names the file and field.'),
   ASSET_DUPLICATE: entry(400, 'Two asset definitions (in one file or two) produce the same table name.'),

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { tableNameOf, type BatchReport, type SourceLag } from '../ingest/index.js';
+import { tableNameOf, type BatchReport, type SourceLag, type SourceLagKey } from '../ingest/index.js';
 import { IngestJobMetrics } from '../monitor/index.js';
 import { startMetricsEndpoint } from '../server/index.js';
 import { commandProjectIfAny } from './table-location.js';
@@ -21,6 +21,7 @@ export function metricsOptions(command: Command): Command {
 export interface JobMetricsHooks {
   onBatch(report: BatchReport): void;
   onLag(lag: SourceLag): void;
+  onLagRemoved(key: SourceLagKey): void;
   close(): Promise<void>;
 }
 
@@ -29,7 +30,7 @@ export interface JobMetricsHooks {
  * hooks that do nothing. The endpoint's tokens are the project's, so it needs one.
  */
 export async function jobMetrics(flags: MetricsFlags, table: string): Promise<JobMetricsHooks> {
-  if (flags.metricsPort === undefined) return { onBatch: () => undefined, onLag: () => undefined, close: async () => undefined };
+  if (flags.metricsPort === undefined) return { onBatch: () => undefined, onLag: () => undefined, onLagRemoved: () => undefined, close: async () => undefined };
   const project = await commandProjectIfAny();
   if (project === undefined)
     throw new CliUsageError(
@@ -40,5 +41,10 @@ export async function jobMetrics(flags: MetricsFlags, table: string): Promise<Jo
   const metrics = new IngestJobMetrics(tableNameOf(table));
   const endpoint = await startMetricsEndpoint({ project, metrics, host: flags.metricsHost, port: flags.metricsPort });
   process.stderr.write(`metrics at ${endpoint.url}/metrics\n`);
-  return { onBatch: (report) => metrics.batch(report), onLag: (lag) => metrics.lag(lag), close: () => endpoint.close() };
+  return {
+    onBatch: (report) => metrics.batch(report),
+    onLag: (lag) => metrics.lag(lag),
+    onLagRemoved: (key) => metrics.lagRemoved(key),
+    close: () => endpoint.close(),
+  };
 }

@@ -11,7 +11,7 @@ export { replayQuarantine, type ReplayOptions, type ReplayResult } from './quara
 export { GroupCommitter, type CommitOutcome, type GroupCommitterOptions, type Submission, type SubmissionResult } from './group-commit.js';
 export { checkIdempotencyKey, requestDigest, DEFAULT_IDEMPOTENCY_WINDOW, IDEMPOTENCY_APP_PREFIX, MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency.js';
 export { KafkaIngestJob, kafkaAppId, type KafkaIngestOptions } from './kafka/kafka-ingest-job.js';
-export { JobMetrics, type BatchReport, type SourceLag } from './job-metrics.js';
+export { JobMetrics, type BatchReport, type SourceLag, type SourceLagKey } from './job-metrics.js';
 export { KinesisIngestJob, kinesisDomain, type KinesisIngestOptions } from './kinesis/kinesis-ingest-job.js';
 export { gatedAppend, gatedMerge, gatedOverwrite, MERGE_APP_PREFIX } from './gated-write.js';
 export { reportSourceFiles, sourceFileDataset, tableNameOf } from './job-runs.js';

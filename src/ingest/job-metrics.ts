@@ -24,6 +24,9 @@ export interface BatchReport {
 export type SourceLag =
   { source: 'kafka'; topic: string; partition: number; messages: number } | { source: 'kinesis'; stream: string; shard: string; millisBehindLatest: number };
 
+/** Which partition or shard a lag is of: what a job names when one is no longer its own (a rebalance revoked it). */
+export type SourceLagKey = { source: 'kafka'; topic: string; partition: number } | { source: 'kinesis'; stream: string; shard: string };
+
 /** Running totals of a streaming ingest job, with one report (callback and log line) per committed batch. */
 export class JobMetrics {
   batches = 0;

@@ -116,9 +116,9 @@ export class MonitorNoDataError extends AquiferError {
 /** A webhook did not accept an alert after every attempt; the alert stays undelivered and is sent again on the next run. */
 export class MonitorWebhookFailedError extends AquiferError {
   constructor(origin: string, attempts: number, reason: string) {
-    super('MONITOR_WEBHOOK_FAILED', `The alert webhook at ${origin} failed after ${attempts} attempts: ${reason}`, {
+    super('MONITOR_WEBHOOK_FAILED', `The alert webhook at ${origin} did not take an alert (attempt ${attempts}): ${reason}`, {
       value: origin,
-      hint: 'The alert is kept and sent again on the next `aquifer monitor run`.',
+      hint: 'The alert is kept and tried again on a later run once its backoff has passed; one refused (a 4xx other than 408/429) or past maxAttempts is dead-lettered (`aquifer monitor status`).',
     });
   }
 }

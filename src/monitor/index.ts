@@ -80,6 +80,6 @@ export {
 export { durationMs } from './monitors/duration.js';
 export type { ActionOutcome } from './monitors/run-actions.js';
 export { MONITOR_RESULTS_TABLE, MONITOR_RESULTS_SCHEMA, monitorResultsLocation, openMonitorResults } from './monitors/results-table.js';
-export { readState as readMonitorState, type MonitorState, type AlertNotification, type PendingNotification } from './alerts/alert-state.js';
-export { postWebhook, type WebhookConfig, type WebhookOptions } from './alerts/webhook.js';
+export { readState as readMonitorState, type MonitorState, type AlertNotification, type PendingNotification, type DeadLetter } from './alerts/alert-state.js';
+export { postWebhook, webhookBackoffMs, type WebhookConfig, type WebhookOptions, type WebhookOutcome } from './alerts/webhook.js';
 export type { CheckOutcome, ColumnValue } from './checks/check.js';

@@ -8,3 +8,4 @@ export { ROLES, isRole, type Role } from './auth/roles.js';
 export { parseExpiry } from './auth/expiry.js';
 export type { AnonymousAccess } from './auth/authenticator.js';
 export { startMetricsEndpoint, type MetricsEndpointOptions, type MetricsSource, type RunningEndpoint } from './metrics-endpoint.js';
+export { startTrainingTracking } from './training-tracking.js';

@@ -1,5 +1,6 @@
 import type { Engine } from '../engine/index.js';
 import { log } from '../log.js';
+import type { TrainingTrackingStarter } from '../models/index.js';
 import { runDueMonitors } from '../monitor/index.js';
 import type { Project } from '../project/index.js';
 
@@ -18,11 +19,18 @@ export class MonitorScheduler {
   /** Aborted on stop: a retraining a monitor set going is stopped rather than waited for. */
   private readonly stopping = new AbortController();
 
+  private readonly tickMs: number;
+  private readonly tracking: TrainingTrackingStarter | undefined;
+
+  /** `tracking` starts the tracking server a retraining's command logs to (the server's own starter). */
   constructor(
     private readonly project: Project,
     private readonly engine: Engine,
-    private readonly tickMs: number = MONITOR_TICK_MS,
-  ) {}
+    options: { tickMs?: number | undefined; tracking?: TrainingTrackingStarter } = {},
+  ) {
+    this.tickMs = options.tickMs ?? MONITOR_TICK_MS;
+    this.tracking = options.tracking;
+  }
 
   start(): void {
     this.schedule(0);
@@ -53,7 +61,11 @@ export class MonitorScheduler {
 
   private async tick(): Promise<void> {
     try {
-      const run = await runDueMonitors(this.project, { engine: this.engine, signal: this.stopping.signal });
+      const run = await runDueMonitors(this.project, {
+        engine: this.engine,
+        signal: this.stopping.signal,
+        ...(this.tracking === undefined ? {} : { tracking: this.tracking }),
+      });
       for (const result of run.results)
         log.info({ monitor: result.monitor, status: result.status, value: result.value, alert: result.alert }, `monitor ${result.monitor}: ${result.status}`);
     } catch (error) {

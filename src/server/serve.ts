@@ -26,6 +26,7 @@ import { attachContext } from './request-context.js';
 import { RequestDeadlines } from './request-deadline.js';
 import { checkPort, listenError } from './listen.js';
 import { MonitorScheduler } from './monitor-scheduler.js';
+import { startTrainingTracking } from './training-tracking.js';
 import { AssetRunLaunches } from './asset-routes.js';
 import { Scheduler } from '../orchestrate/index.js';
 
@@ -47,6 +48,8 @@ export interface ServeOptions {
   monitorTickMs?: number;
   /** How often the asset scheduler looks (SCHEDULER_TICK_MS by default); `server.scheduler: "off"` runs none. */
   schedulerTickMs?: number;
+  /** False: neither the monitors nor the asset scheduler run (a training command's tracking server); true by default. */
+  background?: boolean;
 }
 
 export interface RunningServer {
@@ -214,12 +217,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     server.listen(port, host, () => {
       const address = server.address() as AddressInfo;
       const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      const background = options.background !== false;
       const monitors =
-        options.project.config.server?.monitors === 'off' ? undefined : new MonitorScheduler(options.project, options.engine, options.monitorTickMs);
+        !background || options.project.config.server?.monitors === 'off'
+          ? undefined
+          : new MonitorScheduler(options.project, options.engine, { tickMs: options.monitorTickMs, tracking: startTrainingTracking });
       monitors?.start();
       // Scheduled and sensed assets run inside the server, as `aquifer scheduler` runs them.
       const assets =
-        options.project.config.server?.scheduler === 'off'
+        !background || options.project.config.server?.scheduler === 'off'
           ? undefined
           : new Scheduler(options.project, {
               engine: options.engine,

@@ -103,4 +103,29 @@ describe('aquifer monitor list and status', () => {
     expect(entries.find((e) => e.monitor === 'tiny')).toMatchObject({ alert: 'firing', lastRun: { status: 'breach', value: 10 }, due: false, undelivered: 0 });
     expect(entries.find((e) => e.monitor === 'broken')).toMatchObject({ alert: 'ok', lastRun: null, due: true });
   });
+
+  it('shows the alerts a webhook refused as dead letters, logged once without secrets', async () => {
+    await monitor('refused', {
+      kind: 'volume',
+      table: 'events',
+      every: '1h',
+      per: 'commit',
+      min: 50,
+      alerts: { webhook: { url: receiver.url, headersFromEnv: { Authorization: 'HOOK_TOKEN' } } },
+    });
+    receiver.plan = [403];
+    const run = await cli('run', 'refused');
+    expect(run.code).toBe(1);
+    expect(run.stderr.split('\n').filter((line) => line.includes('dead-lettered'))).toHaveLength(1);
+    expect(run.stderr).not.toMatch(/t0ken|secret-path/);
+    const json = JSON.parse((await cli('status', 'refused', '--format', 'json')).stdout) as MonitorStatusEntry[];
+    expect(json[0]).toMatchObject({
+      alert: 'firing',
+      undelivered: 0,
+      deadLetters: [{ notification: { monitor: 'refused', status: 'firing' }, attempts: 1, reason: 'HTTP 403' }],
+    });
+    const text = await cli('status', 'refused');
+    expect(text.stdout).toMatch(/dead letters/);
+    expect(text.stdout).toMatch(/refused: firing alert of \S+ given up at \S+ after 1 attempt \(HTTP 403\)/);
+  });
 });

@@ -75,6 +75,7 @@ export function registerIngestKafka(ingest: Command): void {
       ...(flags.headersColumn === undefined ? {} : { headersColumn: flags.headersColumn }),
       ...(flags.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: flags.sessionTimeoutMs }),
       onLag: (lag) => metrics.onLag(lag),
+      onLagRemoved: (key) => metrics.onLagRemoved(key),
       onBatch: (batch) => {
         metrics.onBatch(batch);
         process.stdout.write(

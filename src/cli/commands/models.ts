@@ -13,6 +13,7 @@ import {
   saveFeedbackTrainingSet,
   train,
   TRAINING_TAGS,
+  withTrainingTracking,
   type ModelStore,
   type HoldoutMetric,
   type MetricDirection,
@@ -22,10 +23,10 @@ import {
   type TrainResult,
 } from '../../models/index.js';
 import { Project } from '../../project/index.js';
+import { startTrainingTracking } from '../../server/index.js';
 import { openCommandProject } from '../command-project.js';
 import { choice, collectProperty, parseNonNegativeInt } from '../options.js';
 import { printJson, printText, type InfoFormat } from '../output/print.js';
-import { startTrainingTracking } from './training-tracking.js';
 import { CliUsageError } from '../usage-error.js';
 
 const TRAIN_HELP = `
@@ -83,9 +84,8 @@ export function registerTrain(program: Command): void {
       ) => {
         const result = await withModels(flags.project, async (store, project) => {
           const engine = await sharedEngine();
-          const tracking = flags.tracking ? await startTrainingTracking(project, engine) : undefined;
-          try {
-            return await train(project, engine, store, {
+          return withTrainingTracking(project, engine, flags.tracking ? startTrainingTracking : undefined, (tracking) =>
+            train(project, engine, store, {
               model,
               trainingSet: flags.trainingSet,
               command,
@@ -95,10 +95,8 @@ export function registerTrain(program: Command): void {
               ...(tracking === undefined ? {} : { tracking: { uri: tracking.uri, token: tracking.token } }),
               // The command's own output goes to stderr, so stdout stays the result (and valid JSON with --format json).
               onOutput: (chunk) => process.stderr.write(chunk),
-            });
-          } finally {
-            await tracking?.stop();
-          }
+            }),
+          );
         });
         if (flags.format === 'json') printJson(trainSummary(result));
         else printText(describeTraining(model, result));
@@ -463,9 +461,8 @@ function registerRetrain(models: Command): void {
       ) => {
         const result = await withModels(flags.project, async (store, project) => {
           const engine = await sharedEngine();
-          const tracking = flags.tracking ? await startTrainingTracking(project, engine) : undefined;
-          try {
-            return await retrain(project, engine, store, {
+          return withTrainingTracking(project, engine, flags.tracking ? startTrainingTracking : undefined, (tracking) =>
+            retrain(project, engine, store, {
               model,
               alias: flags.alias,
               trigger: flags.trigger,
@@ -486,10 +483,8 @@ function registerRetrain(models: Command): void {
               ...(flags.direction === undefined ? {} : { direction: flags.direction }),
               ...(tracking === undefined ? {} : { tracking: { uri: tracking.uri, token: tracking.token } }),
               onOutput: (chunk) => process.stderr.write(chunk),
-            });
-          } finally {
-            await tracking?.stop();
-          }
+            }),
+          );
         });
         if (flags.format === 'json') printJson(result);
         else printText(describeRetraining(result));

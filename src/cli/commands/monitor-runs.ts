@@ -2,6 +2,7 @@ import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { sharedEngine } from '../../engine/index.js';
 import { monitorStatus, readMonitors, runMonitors, type MonitorResult, type MonitorsRun } from '../../monitor/index.js';
+import { startTrainingTracking } from '../../server/index.js';
 import { openCommandProject } from '../command-project.js';
 import { ExitCode } from '../exit-codes.js';
 import { choice } from '../options.js';
@@ -25,7 +26,8 @@ export function registerMonitorRuns(monitor: Command): void {
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (names: string[], flags: Flags & { due?: boolean }) => {
       const project = await openCommandProject(flags.project);
-      const run = await runMonitors(project, { names, due: flags.due === true, engine: await sharedEngine() });
+      // A retraining a firing monitor sets going logs to a tracking server, as `aquifer models retrain` does.
+      const run = await runMonitors(project, { names, due: flags.due === true, engine: await sharedEngine(), tracking: startTrainingTracking });
       if (flags.format === 'json') printJson(run);
       else printText(renderRun(run));
       process.exitCode = exitCode(run.results);
@@ -52,14 +54,16 @@ export function registerMonitorRuns(monitor: Command): void {
 
   monitor
     .command('status')
-    .description("Each monitor's latest run and alert state (ok or firing), whether it is due, and alerts its webhook has not accepted yet.")
+    .description(
+      "Each monitor's latest run and alert state (ok or firing), whether it is due, alerts its webhook has not accepted yet, and alerts given up (dead letters).",
+    )
     .argument('[names...]', 'monitors to show (default: all)')
     .option('--project <dir>', 'project folder', '.')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (names: string[], flags: Flags) => {
       const entries = await monitorStatus(await openCommandProject(flags.project), { names });
       if (flags.format === 'json') return printJson(entries);
-      const table = grid(['monitor', 'alert', 'last run', 'status', 'value', 'due', 'undelivered']);
+      const table = grid(['monitor', 'alert', 'last run', 'status', 'value', 'due', 'undelivered', 'dead letters']);
       for (const e of entries)
         table.push([
           e.monitor,
@@ -68,9 +72,16 @@ export function registerMonitorRuns(monitor: Command): void {
           e.lastRun?.status ?? '',
           number(e.lastRun?.value ?? null),
           e.due ? 'yes' : 'no',
-          String(e.undelivered),
+          e.nextAttemptAt === null ? String(e.undelivered) : `${e.undelivered} (next ${e.nextAttemptAt})`,
+          String(e.deadLetters.length),
         ]);
-      printText(entries.length === 0 ? 'No monitors (monitors/*.json).' : table.toString());
+      const letters = entries.flatMap((e) =>
+        e.deadLetters.map(
+          (d) =>
+            `${e.monitor}: ${d.notification.status} alert of ${d.notification.startsAt} given up at ${d.at} after ${d.attempts} attempt${d.attempts === 1 ? '' : 's'} (${d.reason})`,
+        ),
+      );
+      printText(entries.length === 0 ? 'No monitors (monitors/*.json).' : [table.toString(), ...letters].join('\n'));
     });
 }
 

@@ -4,7 +4,7 @@ import { log } from '../../log.js';
 import type { BatchResult, IngestTarget } from '../ingest-target.js';
 import type { DatasetRef } from '../../observe/index.js';
 import { observedRun, tableNameOf } from '../job-runs.js';
-import { JobMetrics, type BatchReport, type SourceLag } from '../job-metrics.js';
+import { JobMetrics, type BatchReport, type SourceLag, type SourceLagKey } from '../job-metrics.js';
 import type { RawRecord } from '../source-position.js';
 import { recordFromBytes } from '../sources/utf8-record.js';
 
@@ -28,6 +28,8 @@ export interface KafkaIngestOptions {
   onBatch?: (batch: BatchReport) => void;
   /** Told of a partition's lag whenever a fetch or a commit moves it. */
   onLag?: (lag: SourceLag) => void;
+  /** Told of a partition whose lag was reported and that a rebalance took away: its lag is no longer this job's to say. */
+  onLagRemoved?: (partition: SourceLagKey) => void;
 }
 
 /** Positions of a Kafka partition in a table: txn appId `aquifer.kafka:<topic>:<partition>`, version = last offset written. */
@@ -80,6 +82,7 @@ export class KafkaIngestJob {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [this.options.topic], fromBeginning: true });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+      this.forgetRevoked(event.payload.memberAssignment);
       this.seekToTablePositions(event.payload.memberAssignment).catch((error: unknown) => this.fail(error));
     });
     this.consumer.on(this.consumer.events.CRASH, (event) => {
@@ -283,6 +286,20 @@ export class KafkaIngestJob {
       } catch (error) {
         if ((error as { code?: string }).code !== 'COMMIT_CONFLICT' || attempt >= 5) throw error;
       }
+    }
+  }
+
+  /**
+   * After a rebalance, the partitions no longer assigned are forgotten: their lag is the new
+   * owner's to report, and a gauge left at its last value would say this job lags forever.
+   */
+  private forgetRevoked(assignment: Record<string, number[]>): void {
+    const assigned = new Set(Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}\u0000${p}`)));
+    for (const [key, { topic, partition }] of this.highWatermarks) {
+      if (assigned.has(key)) continue;
+      this.highWatermarks.delete(key);
+      this.committedNext.delete(key);
+      this.options.onLagRemoved?.({ source: 'kafka', topic, partition });
     }
   }
 

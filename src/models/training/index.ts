@@ -6,3 +6,4 @@ export { codeVersion, type CodeVersion } from './code-version.js';
 export { TRAINING_TAGS } from './training-tags.js';
 export { modelDataset, trainingSetDataset, pinnedDatasets } from './job-datasets.js';
 export { recordedTraining, type RecordedTraining } from './recorded-training.js';
+export { withTrainingTracking, type TrainingTracking, type TrainingTrackingStarter } from './training-tracking.js';

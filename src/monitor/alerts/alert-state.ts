@@ -20,11 +20,24 @@ export interface AlertNotification {
   details: Record<string, unknown>;
 }
 
-/** A notification not yet accepted by the webhook: sent again on the monitor's next run. */
+/** A notification not yet accepted by the webhook: tried again on a run at or after `nextAttemptAt`. */
 export interface PendingNotification {
   notification: AlertNotification;
+  /** Attempts made so far (one per run that tried it). */
   attempts: number;
+  /** When it may be tried again (ISO 8601, by the runs' clock); absent until a first attempt failed. */
+  nextAttemptAt?: string;
   lastError?: string;
+}
+
+/** A notification given up: the webhook refused it (a 4xx other than 408/429) or it failed `maxAttempts` times. */
+export interface DeadLetter {
+  notification: AlertNotification;
+  attempts: number;
+  /** The last attempt's failure (`HTTP 400`, `network error (ECONNREFUSED)`): never a URL path or a header. */
+  reason: string;
+  /** When it was given up (ISO 8601, by the run's clock). */
+  at: string;
 }
 
 /** One monitor's alert state and memory, kept in `.aquifer/monitors/<name>.json` across runs and processes. */
@@ -38,12 +51,16 @@ export interface MonitorState {
   /** What the checks keep between runs (the schema monitor's last schema). */
   memory: Record<string, unknown>;
   pending: PendingNotification[];
+  /** Notifications given up, oldest first: kept for `aquifer monitor status`, never sent again. */
+  deadLetters: DeadLetter[];
 }
 
 /** The most undelivered notifications kept per monitor; past it the oldest are dropped (and logged). */
 export const MAX_PENDING = 100;
+/** The most dead letters kept per monitor; past it the oldest are dropped. */
+export const MAX_DEAD_LETTERS = 100;
 
-export const EMPTY_STATE: MonitorState = { alert: 'ok', firingSince: null, consecutiveBreaches: 0, lastRun: null, memory: {}, pending: [] };
+export const EMPTY_STATE: MonitorState = { alert: 'ok', firingSince: null, consecutiveBreaches: 0, lastRun: null, memory: {}, pending: [], deadLetters: [] };
 
 export function stateDir(project: Project): string {
   return path.join(project.root, '.aquifer', 'monitors');

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import type { BatchReport, SourceLag } from '../../ingest/index.js';
+import type { BatchReport, SourceLag, SourceLagKey } from '../../ingest/index.js';
 import { IngestMetrics } from './ingest-metrics.js';
 import { METRICS_PREFIX } from './prefix.js';
 
@@ -25,6 +25,11 @@ export class IngestJobMetrics {
   /** The job's `onLag` hook. */
   lag(lag: SourceLag): void {
     this.ingest.lag(this.table, lag);
+  }
+
+  /** The job's `onLagRemoved` hook. */
+  lagRemoved(key: SourceLagKey): void {
+    this.ingest.removeLag(this.table, key);
   }
 
   get contentType(): string {

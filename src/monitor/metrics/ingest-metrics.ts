@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { SourceLag } from '../../ingest/index.js';
+import type { SourceLag, SourceLagKey } from '../../ingest/index.js';
 
 /** Commit latency buckets, in seconds: a small group commit takes milliseconds, a large body or a slow store seconds. */
 const COMMIT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -84,5 +84,11 @@ export class IngestMetrics {
   lag(table: string, lag: SourceLag): void {
     if (lag.source === 'kafka') this.kafkaLag.set({ table, topic: lag.topic, partition: String(lag.partition) }, lag.messages);
     else this.kinesisLag.set({ table, stream: lag.stream, shard: lag.shard }, lag.millisBehindLatest);
+  }
+
+  /** A partition or shard no longer the job's (revoked by a rebalance): its series goes, rather than keep its last value. */
+  removeLag(table: string, key: SourceLagKey): void {
+    if (key.source === 'kafka') this.kafkaLag.remove({ table, topic: key.topic, partition: String(key.partition) });
+    else this.kinesisLag.remove({ table, stream: key.stream, shard: key.shard });
   }
 }

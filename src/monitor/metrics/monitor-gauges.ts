@@ -56,6 +56,12 @@ export class MonitorGauges {
       g.set(labels(r), r.state.pending.length),
     );
     gauge(
+      'aquifer_monitor_alerts_dead_lettered',
+      "Alert notifications each monitor's webhook refused or that failed maxAttempts times, kept as dead letters.",
+      ['monitor', 'kind', 'table'],
+      (g, r) => g.set(labels(r), r.state.deadLetters.length),
+    );
+    gauge(
       'aquifer_drift_column_value',
       "Each drift monitor's per-column value at its last run: the method's p-value or distance.",
       ['monitor', 'table', 'column', 'method'],

@@ -33,7 +33,7 @@ const alertsSchema = z.strictObject({
         .refine((r) => Object.keys(r).length <= 16, 'must name at most 16 headers')
         .exactOptional(),
       timeoutMs: z.number().int('must be a whole number').min(100, 'must be at least 100').max(120_000, 'must be at most 120,000').exactOptional(),
-      maxAttempts: z.number().int('must be a whole number').min(1, 'must be at least 1').max(10, 'must be at most 10').exactOptional(),
+      maxAttempts: z.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').exactOptional(),
     })
     .exactOptional(),
   /** A structured log line on every transition (default true). */

@@ -1,5 +1,5 @@
 import type { Project } from '../../project/index.js';
-import { readState, type MonitorState } from '../alerts/alert-state.js';
+import { readState, type DeadLetter, type MonitorState } from '../alerts/alert-state.js';
 import type { MonitorDefinition } from './definition.js';
 import { readMonitors } from './monitor-store.js';
 import { isDue } from './run-monitors.js';
@@ -16,8 +16,12 @@ export interface MonitorStatusEntry {
   alert: MonitorState['alert'];
   firingSince: string | null;
   consecutiveBreaches: number;
-  /** Alerts the webhook has not accepted yet (sent again on the next run). */
+  /** Alerts the webhook has not accepted yet (tried again on a later run). */
   undelivered: number;
+  /** When the oldest undelivered alert is tried next; null when none waits or it has not been tried yet. */
+  nextAttemptAt: string | null;
+  /** Alerts given up (refused by the webhook, or past `maxAttempts`), oldest first. */
+  deadLetters: DeadLetter[];
 }
 
 /** Every monitor's (or the named ones') latest run and alert state, from the state each run keeps. */
@@ -38,6 +42,8 @@ export async function monitorStatus(project: Project, options: { names?: readonl
         firingSince: state.firingSince,
         consecutiveBreaches: state.consecutiveBreaches,
         undelivered: state.pending.length,
+        nextAttemptAt: state.pending[0]?.nextAttemptAt ?? null,
+        deadLetters: state.deadLetters,
       };
     }),
   );

@@ -1,7 +1,7 @@
 import type { Engine } from '../../engine/index.js';
 import { isAquiferError } from '../../errors.js';
 import { log } from '../../log.js';
-import type { RetrainResult } from '../../models/index.js';
+import type { RetrainResult, TrainingTrackingStarter } from '../../models/index.js';
 import type { Project } from '../../project/index.js';
 import { models, withModelStore } from '../model/model-source.js';
 import { MonitorDefinitionInvalidError } from '../errors.js';
@@ -27,11 +27,18 @@ export type ActionOutcome =
  * Run a fired monitor's actions in order. Each is told the monitor's name as its trigger; one
  * that fails is an outcome with its error (logged), and the ones after it still run.
  */
-export async function runActions(project: Project, engine: Engine, monitor: MonitorDefinition, signal?: AbortSignal): Promise<ActionOutcome[]> {
+export interface ActionContext {
+  /** Cancels a retraining's command (a server shutting down). */
+  signal?: AbortSignal | undefined;
+  /** Starts the tracking server a retraining's command logs to, for the command's length. */
+  tracking?: TrainingTrackingStarter | undefined;
+}
+
+export async function runActions(project: Project, engine: Engine, monitor: MonitorDefinition, context: ActionContext = {}): Promise<ActionOutcome[]> {
   const outcomes: ActionOutcome[] = [];
   for (const action of monitor.actions ?? []) {
     try {
-      outcomes.push(await retrainFor(project, engine, monitor, action, signal));
+      outcomes.push(await retrainFor(project, engine, monitor, action, context));
     } catch (error) {
       const described = isAquiferError(error)
         ? { code: error.code, message: error.message }
@@ -48,7 +55,7 @@ async function retrainFor(
   engine: Engine,
   monitor: MonitorDefinition,
   action: RetrainAction,
-  signal: AbortSignal | undefined,
+  { signal, tracking: starter }: ActionContext,
 ): Promise<ActionOutcome> {
   const model = action.model ?? (monitor.kind === 'model_drift' ? monitor.model : undefined);
   if (model === undefined)
@@ -57,26 +64,30 @@ async function retrainFor(
       'actions.model',
       'must name the model to retrain (only a model_drift monitor has its own)',
     );
-  const { retrain } = await models();
+  const { retrain, withTrainingTracking } = await models();
+  // The tracking server is up for the whole retraining, as for `aquifer models retrain`: the command logs into its run.
   const result = await withModelStore(project, undefined, (store) =>
-    retrain(project, engine, store, {
-      model,
-      trigger: monitor.name,
-      holdout: {
-        table: action.holdout.table,
-        ...(action.holdout.where === undefined ? {} : { where: action.holdout.where }),
-        ...(action.holdout.version === undefined ? {} : { version: action.holdout.version }),
-        ...(action.holdout.label === undefined ? {} : { label: action.holdout.label }),
-      },
-      metric: action.metric,
-      ...(action.alias === undefined ? {} : { alias: action.alias }),
-      ...(action.minImprovement === undefined ? {} : { minImprovement: action.minImprovement }),
-      ...(action.trainingSet === undefined ? {} : { trainingSet: action.trainingSet }),
-      ...(action.refresh === undefined ? {} : { refresh: action.refresh }),
-      ...(action.command === undefined ? {} : { command: action.command }),
-      cwd: project.root,
-      ...(signal === undefined ? {} : { signal }),
-    }),
+    withTrainingTracking(project, engine, starter, (tracking) =>
+      retrain(project, engine, store, {
+        model,
+        trigger: monitor.name,
+        holdout: {
+          table: action.holdout.table,
+          ...(action.holdout.where === undefined ? {} : { where: action.holdout.where }),
+          ...(action.holdout.version === undefined ? {} : { version: action.holdout.version }),
+          ...(action.holdout.label === undefined ? {} : { label: action.holdout.label }),
+        },
+        metric: action.metric,
+        ...(action.alias === undefined ? {} : { alias: action.alias }),
+        ...(action.minImprovement === undefined ? {} : { minImprovement: action.minImprovement }),
+        ...(action.trainingSet === undefined ? {} : { trainingSet: action.trainingSet }),
+        ...(action.refresh === undefined ? {} : { refresh: action.refresh }),
+        ...(action.command === undefined ? {} : { command: action.command }),
+        cwd: project.root,
+        ...(signal === undefined ? {} : { signal }),
+        ...(tracking === undefined ? {} : { tracking }),
+      }),
+    ),
   );
   log.info(
     { monitor: monitor.name, model, outcome: result.outcome, version: result.version, aliasVersion: result.aliasVersion },

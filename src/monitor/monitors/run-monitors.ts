@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { sharedEngine, type Engine } from '../../engine/index.js';
 import { isAquiferError } from '../../errors.js';
+import type { TrainingTrackingStarter } from '../../models/index.js';
 import { log } from '../../log.js';
 import type { Project } from '../../project/index.js';
 import { DeltaTable } from '../../table/index.js';
 import { MAX_PENDING, nextAlertState, readState, statePath, writeState, type AlertNotification, type MonitorState } from '../alerts/alert-state.js';
 import { withMonitorLock } from '../alerts/monitor-lock.js';
-import { postWebhook, type WebhookOptions } from '../alerts/webhook.js';
+import { deliverPending, deliveryDue } from '../alerts/delivery.js';
+import type { WebhookOptions } from '../alerts/webhook.js';
 import type { CheckOutcome } from '../checks/check.js';
 import { MonitorBusyError } from '../errors.js';
 import type { MonitorDefinition } from './definition.js';
@@ -51,6 +53,12 @@ export interface RunMonitorsOptions {
   webhook?: WebhookOptions;
   /** Cancels the actions in progress (a retraining's command is stopped): a server shutting down. */
   signal?: AbortSignal;
+  /**
+   * Starts an MLflow-compatible tracking server for a `retrain` action's training command (it gets
+   * MLFLOW_TRACKING_URI and continues the run), as `aquifer models retrain` does; `aquifer monitor
+   * run` and `aquifer serve` pass the server's `startTrainingTracking`. Without it, no tracking.
+   */
+  tracking?: TrainingTrackingStarter;
 }
 
 export interface MonitorsRun {
@@ -112,10 +120,10 @@ async function runOne(
   // Read under the lock: a run that waited for another sees the state that run left.
   const state = await readState(project, monitor.name);
   if (options.due === true && !isDue(monitor, state, now)) {
-    // Not judged yet, but what waits for the webhook is not held back until it is.
+    // Not judged yet, but what waits for the webhook is not held back until it is (once its backoff has passed).
     const webhook = monitor.alerts?.webhook;
-    if (webhook !== undefined && state.pending.length > 0) {
-      await deliverPending(monitor, webhook, state, options.webhook);
+    if (webhook !== undefined && deliveryDue(state, now)) {
+      await deliverPending(monitor.name, webhook, state, now, options.webhook);
       await writeState(project, monitor.name, state);
     }
     return undefined;
@@ -157,14 +165,17 @@ async function runOne(
   }
   // Kept before any delivery: a crash while sending leaves the alert pending, not lost and not fired again.
   await writeState(project, monitor.name, next);
-  if (webhook !== undefined && next.pending.length > 0) {
-    await deliverPending(monitor, webhook, next, options.webhook);
+  let delivered: AlertNotification[] = [];
+  if (webhook !== undefined && deliveryDue(next, now)) {
+    delivered = await deliverPending(monitor.name, webhook, next, now, options.webhook);
     await writeState(project, monitor.name, next);
   }
   // Once per firing, after the state says so: a crash while retraining does not retrain again
   // on the next run (the monitor is already firing), it is left for the next firing.
   const actions: ActionOutcome[] =
-    transition === 'firing' && monitor.actions !== undefined && monitor.actions.length > 0 ? await runActions(project, engine, monitor, options.signal) : [];
+    transition === 'firing' && monitor.actions !== undefined && monitor.actions.length > 0
+      ? await runActions(project, engine, monitor, { signal: options.signal, tracking: options.tracking })
+      : [];
   const result: MonitorResult = {
     runId: randomUUID(),
     monitor: monitor.name,
@@ -183,32 +194,8 @@ async function runOne(
     ...(error === undefined ? {} : { error }),
   };
   const sent = notification;
-  await record(project, engine, result, webhook === undefined || sent === undefined ? null : !next.pending.some((p) => p.notification === sent));
+  await record(project, engine, result, webhook === undefined || sent === undefined ? null : delivered.includes(sent));
   return result;
-}
-
-/** Send what waits, oldest first, stopping at the first failure so the webhook sees the alerts in order. */
-async function deliverPending(
-  monitor: MonitorDefinition,
-  webhook: NonNullable<NonNullable<MonitorDefinition['alerts']>['webhook']>,
-  state: MonitorState,
-  options: WebhookOptions = {},
-): Promise<void> {
-  while (state.pending.length > 0) {
-    const pending = state.pending[0] as MonitorState['pending'][number];
-    try {
-      await postWebhook(webhook, pending.notification, options);
-      state.pending.shift();
-    } catch (error) {
-      pending.attempts += 1;
-      pending.lastError = describe(error).message;
-      log.error(
-        { monitor: monitor.name, webhook: new URL(webhook.url).origin, code: describe(error).code },
-        `monitor ${monitor.name}: alert not delivered, kept for the next run`,
-      );
-      return;
-    }
-  }
 }
 
 function keepBounded(pending: MonitorState['pending'], monitor: string): MonitorState['pending'] {

@@ -1,7 +1,8 @@
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Engine } from '../../../src/engine/index.js';
-import { monitorStatus, openMonitorResults, runMonitors, type MonitorResult } from '../../../src/monitor/index.js';
+import { log } from '../../../src/log.js';
+import { monitorStatus, openMonitorResults, runMonitors, webhookBackoffMs, type MonitorResult } from '../../../src/monitor/index.js';
 import { Project } from '../../../src/project/index.js';
 import { DeltaTable } from '../../../src/table/index.js';
 import { tempDir } from '../../support/temp.js';
@@ -11,7 +12,8 @@ import { startReceiver, type WebhookReceiver } from './webhook-receiver.js';
 /**
  * Alerts over a sequence of runs of a freshness monitor, breaching or not by the injected
  * clock: fired once, resolved once, held back by `for`, delivered to a real HTTP receiver
- * through retries, kept while the receiver is down, and kept in the project across reopening.
+ * through retries on later runs (each once its backoff has passed), kept while the receiver is
+ * down, dead-lettered when refused or tried too often, and kept in the project across reopening.
  */
 let engine: Engine;
 let root: string;
@@ -21,7 +23,7 @@ const HOUR = 3_600_000;
 /** The clock at which the freshness monitor (maxAge 2h) passes, and at which it breaches. */
 const OK = () => lastCommit + HOUR;
 const BREACH = () => lastCommit + 3 * HOUR;
-const FAST = { webhook: { backoffMs: 5 } };
+const SECOND = 1_000;
 
 beforeAll(async () => {
   engine = await Engine.create({ threads: 2 });
@@ -49,10 +51,16 @@ async function monitor(name: string, extra: Record<string, unknown> = {}): Promi
 /** One run of one monitor, in a freshly opened project (as separate processes would). */
 async function run(name: string, now: number): Promise<MonitorResult> {
   const project = await Project.open(root);
-  const { results } = await runMonitors(project, { names: [name], now, engine, ...FAST });
+  const { results } = await runMonitors(project, { names: [name], now, engine });
   return results[0] as MonitorResult;
 }
 
+/** What the server's scheduler does on a tick (`runDueMonitors`), for one monitor: run it if due, and send what waits once its backoff has passed. */
+async function tick(name: string, now: number): Promise<void> {
+  await runMonitors(await Project.open(root), { names: [name], due: true, now, engine });
+}
+
+const answersFor = (name: string) => receiver.received.filter((r) => r.body.monitor === name).map((r) => r.answered);
 const sentFor = (name: string) => receiver.received.filter((r) => r.body.monitor === name && r.answered === 200).map((r) => r.body.status);
 
 describe('alert state', () => {
@@ -94,7 +102,7 @@ describe('alert state', () => {
 
   it('never fires twice for two runs at once', async () => {
     await monitor('racing');
-    const runs = await Promise.all([0, 1].map(async () => runMonitors(await Project.open(root), { names: ['racing'], now: BREACH(), engine, ...FAST })));
+    const runs = await Promise.all([0, 1].map(async () => runMonitors(await Project.open(root), { names: ['racing'], now: BREACH(), engine })));
     const results = runs.flatMap((r) => r.results);
     // The second either found the lock taken (left to the first: busy) or ran after the first and saw it firing.
     expect(results.filter((r) => r.alert === 'firing')).toHaveLength(1);
@@ -104,12 +112,71 @@ describe('alert state', () => {
 });
 
 describe('webhook delivery', () => {
-  it('retries 500s with backoff and delivers on the third attempt', async () => {
+  it('tries an undelivered alert once per run, and on later runs only once its backoff has passed', async () => {
     await monitor('flaky');
     receiver.plan = [500, 500];
-    const result = await run('flaky', BREACH());
-    expect(result).toMatchObject({ alert: 'firing', undelivered: 0 });
-    expect(receiver.received.filter((r) => r.body.monitor === 'flaky').map((r) => r.answered)).toEqual([500, 500, 200]);
+    expect(await run('flaky', BREACH())).toMatchObject({ alert: 'firing', undelivered: 1 });
+    expect(answersFor('flaky')).toEqual([500]);
+    expect((await monitorStatus(await Project.open(root), { names: ['flaky'] }))[0]).toMatchObject({
+      undelivered: 1,
+      nextAttemptAt: new Date(BREACH() + 30 * SECOND).toISOString(),
+    });
+    // Ticks before the 30 s backoff send nothing; the first after it tries once, and backs off 60 s.
+    for (const at of [1, 15, 29]) await tick('flaky', BREACH() + at * SECOND);
+    expect(answersFor('flaky')).toEqual([500]);
+    await tick('flaky', BREACH() + 30 * SECOND);
+    expect(answersFor('flaky')).toEqual([500, 500]);
+    for (const at of [45, 60, 89]) await tick('flaky', BREACH() + at * SECOND);
+    expect(answersFor('flaky')).toEqual([500, 500]);
+    await tick('flaky', BREACH() + 90 * SECOND);
+    expect(answersFor('flaky')).toEqual([500, 500, 200]);
+    expect((await monitorStatus(await Project.open(root), { names: ['flaky'] }))[0]).toMatchObject({ undelivered: 0, nextAttemptAt: null, deadLetters: [] });
+  });
+
+  it('backs off exponentially from 30 s, at most an hour', () => {
+    expect([1, 2, 3, 4, 7, 8, 20].map((attempts) => webhookBackoffMs(attempts) / SECOND)).toEqual([30, 60, 120, 240, 1920, 3600, 3600]);
+  });
+
+  it('dead-letters an alert the webhook refuses with a 4xx, logs it once without secrets, and sends the later ones', async () => {
+    await monitor('refused');
+    const warn = vi.spyOn(log, 'warn');
+    try {
+      receiver.plan = [400];
+      expect(await run('refused', BREACH())).toMatchObject({ alert: 'firing', undelivered: 0 });
+      expect(await run('refused', OK() + 1)).toMatchObject({ alert: 'resolved', undelivered: 0 });
+      const letters = warn.mock.calls.filter((call) => String(call[1]).includes('dead-lettered'));
+      expect(letters).toHaveLength(1);
+      expect(JSON.stringify(letters)).not.toMatch(/secret-path|s3cr3t/);
+      expect(letters[0]?.[0]).toMatchObject({ monitor: 'refused', reason: 'HTTP 400', webhook: new URL(receiver.url).origin });
+    } finally {
+      warn.mockRestore();
+    }
+    expect(answersFor('refused')).toEqual([400, 200]);
+    expect(sentFor('refused')).toEqual(['resolved']);
+    const status = (await monitorStatus(await Project.open(root), { names: ['refused'] }))[0];
+    expect(status).toMatchObject({ undelivered: 0, deadLetters: [{ notification: { status: 'firing' }, attempts: 1, reason: 'HTTP 400' }] });
+    const rows = await (await (await openMonitorResults(await Project.open(root), engine)).scan({ where: "monitor = 'refused'" })).rows();
+    expect(rows.map((r) => [r['alert'], r['alert_delivered']])).toEqual([
+      ['firing', false],
+      ['resolved', true],
+    ]);
+  });
+
+  it('retries 408 and 429 like 5xx, and dead-letters an alert after maxAttempts failures', async () => {
+    await monitor('exhausted'); // maxAttempts: 3
+    receiver.plan = [503, 429, 408];
+    await run('exhausted', BREACH());
+    await tick('exhausted', BREACH() + 30 * SECOND);
+    expect((await monitorStatus(await Project.open(root), { names: ['exhausted'] }))[0]).toMatchObject({ undelivered: 1, deadLetters: [] });
+    await tick('exhausted', BREACH() + 90 * SECOND);
+    expect(answersFor('exhausted')).toEqual([503, 429, 408]);
+    expect((await monitorStatus(await Project.open(root), { names: ['exhausted'] }))[0]).toMatchObject({
+      undelivered: 0,
+      deadLetters: [{ notification: { status: 'firing' }, attempts: 3, reason: 'HTTP 408', at: new Date(BREACH() + 90 * SECOND).toISOString() }],
+    });
+    // Given up for good: later ticks send it no more.
+    await tick('exhausted', BREACH() + 3 * 3600 * SECOND);
+    expect(answersFor('exhausted')).toEqual([503, 429, 408]);
   });
 
   it('keeps the alert undelivered while the webhook is down and delivers it on the next run', async () => {
@@ -125,12 +192,12 @@ describe('webhook delivery', () => {
     expect((await monitorStatus(await Project.open(root), { names: ['down'] }))[0]).toMatchObject({ alert: 'firing', undelivered: 1 });
     const rows = await (await (await openMonitorResults(await Project.open(root), engine)).scan({ where: "monitor = 'down'" })).rows();
     expect(rows.map((r) => [r['alert'], r['alert_delivered']])).toEqual([['firing', false]]);
-    // Not due yet (every: 1h), yet what waited is sent.
-    const early = await runMonitors(await Project.open(root), { names: ['down'], due: true, now: BREACH() + 1, engine, ...FAST });
+    // Not due yet (every: 1h), yet what waited is sent once its backoff (30 s) has passed.
+    const early = await runMonitors(await Project.open(root), { names: ['down'], due: true, now: BREACH() + 30 * SECOND, engine });
     expect(early).toMatchObject({ results: [], notDue: ['down'] });
     expect(sentFor('down')).toEqual(['firing']);
     // Still breaching when next judged: nothing new fires.
-    expect(await run('down', BREACH() + 2)).toMatchObject({ alert: null, undelivered: 0 });
+    expect(await run('down', BREACH() + 31 * SECOND)).toMatchObject({ alert: null, undelivered: 0 });
     expect(sentFor('down')).toEqual(['firing']);
   });
 

@@ -47,6 +47,7 @@ describe('MonitorGauges', () => {
       `aquifer_monitor_last_run_timestamp_seconds{monitor="fresh",kind="freshness",table="events"} ${(lastCommit + 3 * 3_600_000) / 1000}`,
     );
     expect(text).toContain('aquifer_monitor_alerts_undelivered{monitor="shift",kind="drift",table="events"} 0');
+    expect(text).toContain('aquifer_monitor_alerts_dead_lettered{monitor="shift",kind="drift",table="events"} 0');
     expect(text).toMatch(/aquifer_drift_column_value\{monitor="shift",table="events",column="amount",method="K-S p_value"\} \d/);
     // A monitor never run has an alert state but no value.
     expect(text).not.toContain('aquifer_monitor_value{monitor="never"');
