@@ -197,8 +197,12 @@ try {
   const table = await DeltaTable.open(path.join(root, 'tables', predictionsTable(MODEL)), { engine });
   const inLog = await (await table.scan()).count();
   engine.close();
-  if (inLog !== loggedRows) throw new Error(`the prediction log holds ${inLog} rows; ${loggedRows} were answered`);
-  log(`\nThe prediction log holds every one of the ${inLog.toLocaleString('en-US')} rows answered (both modes, warm-ups included).`);
+  // Nothing answered may be missing; a row logged whose answer never reached the client as a 200 (a warm-up
+  // request past its deadline in before-response mode, say) is an extra row, said, not a loss.
+  if (inLog < loggedRows) throw new Error(`the prediction log holds ${inLog} rows; ${loggedRows} were answered`);
+  log(
+    `\nThe prediction log holds every one of the ${loggedRows.toLocaleString('en-US')} rows answered (both modes, warm-ups included)${inLog > loggedRows ? `, and ${inLog - loggedRows} logged whose answer the client did not count as a 200` : ''}.`,
+  );
 } finally {
   for (const server of Object.values(servers)) await server.stop();
 }
