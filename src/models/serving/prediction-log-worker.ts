@@ -104,10 +104,10 @@ const batches = new Map<Promise<void>, number[]>();
 let taken: Promise<void> = Promise.resolve();
 
 async function append(message: Extract<ToPredictionLogWorker, { kind: 'append' }>): Promise<void> {
-  const entries = Array.isArray(message.rows) ? message.rows : predictionEntries(message.rows);
-  const model = entries[0]?.model ?? '';
+  const model = (Array.isArray(message.rows) ? message.rows[0]?.model : message.rows.model) ?? '';
   let done: Promise<void>;
   try {
+    const entries = Array.isArray(message.rows) ? message.rows : predictionEntries(message.rows);
     const { project, engine } = await opened;
     forwardJobRuns(message.observed);
     done = writer(project, engine, model).add(entries);
@@ -143,9 +143,12 @@ async function close(): Promise<void> {
 }
 
 port.on('message', (message: ToPredictionLogWorker) => {
-  taken = taken.then(() => {
-    if (message.kind === 'append') return append(message);
-    if (message.kind === 'flush') void flush(message.id);
-    else return close();
-  });
+  taken = taken
+    .then(() => {
+      if (message.kind === 'append') return append(message);
+      if (message.kind === 'flush') void flush(message.id);
+      else return close();
+    })
+    // Each message answers for itself; one that failed past that must not stop the ones after it.
+    .catch((error: unknown) => log.error({ err: error, kind: message.kind }, 'the prediction log worker could not take a message'));
 });

@@ -47,6 +47,8 @@ export interface PredictionLogObserver {
 
 /** An append handed to the worker and not yet heard of. */
 interface PendingAppend {
+  /** The thread it was handed to: only that thread's end fails it. */
+  worker: Worker;
   model: string;
   requestId: string;
   resolve: () => void;
@@ -67,7 +69,7 @@ export class PredictionLog {
   private worker: Worker | undefined;
   private nextId = 1;
   private readonly appends = new Map<number, PendingAppend>();
-  private readonly flushes = new Map<number, () => void>();
+  private readonly flushes = new Map<number, { worker: Worker; resolve: () => void }>();
   private failures = 0;
 
   constructor(
@@ -96,15 +98,17 @@ export class PredictionLog {
     const count = isEntries(rows) ? rows.length : rows.rows.length;
     this.options.observer?.answered(head.model, head.version, count);
     const id = this.nextId++;
-    const done = new Promise<void>((resolve, reject) => this.appends.set(id, { model: head.model, requestId: head.requestId, resolve, reject }));
+    const worker = this.thread();
+    const done = new Promise<void>((resolve, reject) => this.appends.set(id, { worker, model: head.model, requestId: head.requestId, resolve, reject }));
     try {
-      this.send({ kind: 'append', id, rows: isEntries(rows) ? [...rows] : rows, observed: jobRunsObserved() });
+      this.send(worker, { kind: 'append', id, rows: isEntries(rows) ? [...rows] : rows, observed: jobRunsObserved() });
     } catch (error) {
       // A value that cannot cross to the worker (a function a function model returned) fails its append, not the request.
       this.settle(
         [id],
         new AquiferError('MODEL_LOG_FAILED', `A prediction of ${head.model} holds a value the log cannot take`, { value: { model: head.model }, cause: error }),
       );
+      this.unrefWhenIdle(worker);
     }
     return done;
   }
@@ -125,10 +129,11 @@ export class PredictionLog {
 
   /** Wait until every entry handed to `log` so far is committed (or has failed). */
   async flush(): Promise<void> {
-    if (this.worker === undefined) return;
+    const worker = this.worker;
+    if (worker === undefined) return;
     const id = this.nextId++;
-    const flushed = new Promise<void>((resolve) => this.flushes.set(id, resolve));
-    this.send({ kind: 'flush', id });
+    const flushed = new Promise<void>((resolve) => this.flushes.set(id, { worker, resolve }));
+    this.send(worker, { kind: 'flush', id });
     await flushed;
   }
 
@@ -144,24 +149,39 @@ export class PredictionLog {
     await ended;
   }
 
-  private send(message: ToPredictionLogWorker): void {
-    const worker = this.thread();
-    worker.postMessage(message);
+  private send(worker: Worker, message: ToPredictionLogWorker): void {
     // Held open while something waits on it, so a process does not end with appends unheard of.
     worker.ref();
+    try {
+      worker.postMessage(message);
+    } finally {
+      this.unrefWhenIdle(worker);
+    }
+  }
+
+  /** Let the process end once nothing waits on the thread. */
+  private unrefWhenIdle(worker: Worker): void {
+    const waiting = [...this.appends.values(), ...this.flushes.values()].some((pending) => pending.worker === worker);
+    if (!waiting) worker.unref();
   }
 
   private thread(): Worker {
     if (this.worker !== undefined) return this.worker;
     const data: PredictionLogWorkerData = { projectRoot: this.project.root, lingerMs: this.options.lingerMs ?? PREDICTION_LINGER_MS };
     const worker = startModuleWorker(new URL('./prediction-log-worker.js', import.meta.url), data);
-    worker.on('message', (message: FromPredictionLogWorker) => this.heard(message));
-    // A worker that died (out of memory, a bug) fails what it held; the next append starts a new one.
+    worker.on('message', (message: FromPredictionLogWorker) => this.heard(worker, message));
+    // A worker that died (out of memory, a bug) fails what it held, and only that; the next append starts a new one.
     const lost = (error: unknown) => {
       if (this.worker === worker) this.worker = undefined;
-      this.settle([...this.appends.keys()], error);
-      for (const resolve of this.flushes.values()) resolve();
-      this.flushes.clear();
+      this.settle(
+        [...this.appends].filter(([, pending]) => pending.worker === worker).map(([id]) => id),
+        error,
+      );
+      for (const [id, pending] of this.flushes)
+        if (pending.worker === worker) {
+          this.flushes.delete(id);
+          pending.resolve();
+        }
     };
     worker.on('error', lost);
     worker.on('exit', (code) => lost(new AquiferError('MODEL_LOG_FAILED', `The prediction log's worker thread stopped (exit code ${code})`, { value: code })));
@@ -169,7 +189,7 @@ export class PredictionLog {
     return worker;
   }
 
-  private heard(message: FromPredictionLogWorker): void {
+  private heard(worker: Worker, message: FromPredictionLogWorker): void {
     switch (message.kind) {
       case 'appended':
         this.settle(message.ids);
@@ -187,14 +207,14 @@ export class PredictionLog {
         this.options.observer?.committed(message.model, message.rows, message.seconds);
         break;
       case 'flushed':
-        this.flushes.get(message.id)?.();
+        this.flushes.get(message.id)?.resolve();
         this.flushes.delete(message.id);
         break;
       case 'job-run':
         publishJobRunEvent(message.event);
         break;
     }
-    if (this.appends.size === 0 && this.flushes.size === 0) this.worker?.unref();
+    this.unrefWhenIdle(worker);
   }
 
   /** Resolve (or, with an error, reject, count and log) the appends of these ids. */
