@@ -140,7 +140,7 @@ async function notFresh(project: Project, engine: Engine, store: AssetRunStore, 
   const key = (asset: string, partition: string | undefined) => `${asset}\n${partition ?? ''}`;
   const finished = new Map((await store.latestFinished()).map((r) => [key(r.asset, r.partition), r]));
   const succeeded = new Map((await store.latestSuccessful()).map((r) => [key(r.asset, r.partition), r]));
-  const versions = versionLookup(project, engine);
+  const versions = versionLookup(project, engine, store);
   const todo: string[] = [];
   for (const partition of partitions) {
     const status = await judgeRun(asset, partition, finished.get(key(asset.name, partition)), succeeded.get(key(asset.name, partition)), versions);

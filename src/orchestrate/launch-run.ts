@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { sharedEngine, type Engine } from '../engine/index.js';
+import { engineFromEnvironment, sharedEngine, type Engine } from '../engine/index.js';
 import { log } from '../log.js';
 import type { Project } from '../project/index.js';
 import { checkPartition } from './partitions.js';
 import { findAsset, loadPipeline } from './pipeline.js';
 import { runAsset } from './run-asset.js';
 import type { AssetRunTrigger } from './run-store.js';
-import { SqliteRunStore } from './sqlite-run-store.js';
+import { openRunStore } from './open-run-store.js';
 
 export interface LaunchRunOptions {
   partition?: string;
@@ -40,14 +40,17 @@ export async function launchRun(project: Project, name: string, options: LaunchR
   const id = randomUUID();
   const partition = options.partition;
   const done = (async () => {
-    const store = SqliteRunStore.open(project.root);
+    const store = await openRunStore(project);
+    // An engine of its own: a timeout or cancel interrupts the engine's connection, which would
+    // also stop whatever else (another run, a request) was querying a shared one.
+    const runEngine = await engineFromEnvironment(process.env);
     try {
       await runAsset(project, asset.name, {
         ...(partition === undefined ? {} : { partition }),
         withUpstream: options.withUpstream === true,
         trigger: options.trigger,
         runId: id,
-        engine,
+        engine: runEngine,
         store,
         now,
       });
@@ -69,6 +72,7 @@ export async function launchRun(project: Project, name: string, options: LaunchR
         await store.finish(id, { status: 'failed', finishedAt: at, inputs: {}, error: { message, ...(code === undefined ? {} : { code }) } });
       }
     } finally {
+      runEngine.close();
       await store.close();
     }
   })().catch((error: unknown) => log.error({ err: error, runId: id }, `the run ${id} could not be recorded`));

@@ -135,14 +135,15 @@ function samePartitions(upstream: ResolvedAsset, target: ResolvedAsset): boolean
 }
 
 async function isFresh(project: Project, engine: Engine, store: AssetRunStore, asset: ResolvedAsset, partition: string | undefined): Promise<boolean> {
-  const runs = await store.list({ asset: asset.name, limit: 1000 });
-  const mine = runs.filter((r) => r.partition === partition);
+  // Judged as `aquifer assets status` judges it: the newest finished and successful runs of this asset and
+  // partition however long the history, and run-versioned inputs (a training set, a model) by their runs.
+  const mine = (run: AssetRun) => run.asset === asset.name && run.partition === partition;
   const status = await judgeRun(
     asset,
     partition,
-    mine.find((r) => r.status !== 'running'),
-    mine.find((r) => r.status === 'success'),
-    versionLookup(project, engine),
+    (await store.latestFinished()).find(mine),
+    (await store.latestSuccessful()).find(mine),
+    versionLookup(project, engine, store),
   );
   return status.status === 'fresh';
 }

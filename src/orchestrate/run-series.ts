@@ -110,6 +110,9 @@ export async function runSeries(
     const retryOf = start.retryOf ?? (start.attempt > 1 ? undefined : firstId);
     for (let attempt = start.attempt; ; attempt++) {
       const id = attempt === start.attempt ? firstId : randomUUID();
+      // This attempt hears the heartbeat from the start: a lease found lost as it begins stops it, not the last one.
+      const attemptControl = new AbortController();
+      stopAttempt = (why) => attemptControl.abort(why);
       await heartbeat.running(id);
       const run: AssetRun = {
         id,
@@ -122,8 +125,6 @@ export async function runSeries(
         ...(attempt === 1 ? {} : { attempt }),
         ...(attempt === 1 || retryOf === undefined ? {} : { retryOf }),
       };
-      const attemptControl = new AbortController();
-      stopAttempt = (why) => attemptControl.abort(why);
       try {
         return await runOne(context, asset, run, work, attemptControl);
       } catch (error) {
@@ -211,6 +212,14 @@ async function runOne(context: RunContext, asset: ResolvedAsset, run: AssetRun, 
 
 /** The signal of the attempt whose work is running, through its awaits. */
 const attemptSignal = new AsyncLocalStorage<AbortSignal>();
+
+/**
+ * The signal of the attempt the calling work belongs to: work that is not DuckDB (a training
+ * command) stops on it, since interrupting the engine cannot reach it.
+ */
+export function currentAttemptSignal(): AbortSignal | undefined {
+  return attemptSignal.getStore();
+}
 /** One guarded view per engine, so what is kept per engine (store secrets) is kept across runs. */
 const guarded = new WeakMap<Engine, Engine>();
 

@@ -32,6 +32,12 @@ export async function readSensor(
     const version = await versions(table, asset);
     if (version === undefined) continue;
     current[table] = version;
+    // Files pending are a count that falls when a run loads them, not a version that only grows: a file that
+    // landed while a run loaded others leaves a count below what the sensor saw, still pending.
+    if (table.startsWith('files:')) {
+      if (version > 0 && (seen?.[table] === undefined || version !== seen[table])) moved.push(table);
+      continue;
+    }
     const baselines = [lastSuccessInputs?.[table], seen?.[table]].filter((v): v is number => v !== undefined);
     if (baselines.length > 0 && version > Math.max(...baselines)) moved.push(table);
   }

@@ -7,12 +7,14 @@ import {
   assetStatus,
   AssetRunNotFoundError,
   launchRun,
-  SqliteRunStore,
+  openRunStore,
+  type AssetRun,
   type AssetRunStore,
   type AssetStatus,
   type LaunchedRun,
 } from '../orchestrate/index.js';
 import type { Project } from '../project/index.js';
+import { publicError } from './error-body.js';
 import { contextOf } from './request-context.js';
 
 /** Most runs `GET /v1/runs` answers at once. */
@@ -55,8 +57,11 @@ export class AssetRunLaunches {
  */
 export function registerAssetRoutes(app: Hono, options: { engine: Engine; project: Project; launches: AssetRunLaunches }): void {
   const { engine, project, launches } = options;
+  // A run's error as any reader may see it: the message of a 5xx (SQL, files) is the catalogue's summary.
+  const shown = (run: AssetRun): AssetRun => (run.error === undefined ? run : { ...run, error: publicError(run.error, [project.root]) });
   const withStore = async <T>(work: (store: AssetRunStore) => Promise<T>): Promise<T> => {
-    const store = SqliteRunStore.open(project.root);
+    // The project's run store (PostgreSQL when it says so), as the CLI and the runs themselves use.
+    const store = await openRunStore(project);
     try {
       return await work(store);
     } finally {
@@ -79,13 +84,13 @@ export function registerAssetRoutes(app: Hono, options: { engine: Engine; projec
     const limit = runLimit(c.req.query('limit'));
     const asset = c.req.query('asset');
     const runs = await withStore((store) => store.list({ ...(asset === undefined || asset === '' ? {} : { asset }), limit }));
-    return c.json({ runs });
+    return c.json({ runs: runs.map(shown) });
   });
 
   app.get('/v1/runs/:id', async (c) => {
     const id = c.req.param('id');
     const run = await withStore((store) => store.get(id));
-    if (run !== undefined) return c.json(run);
+    if (run !== undefined) return c.json(shown(run));
     const launched = launches.get(id);
     if (launched === undefined) throw new AssetRunNotFoundError(id);
     return c.json({

@@ -38,6 +38,20 @@ export function errorBody(error: unknown, roots: readonly string[] = []): ErrorB
   return { status: 500, body: { error: hidden('INTERNAL') } };
 }
 
+/**
+ * An error kept in a record (a run's in the run history) as a caller may see it: a code whose
+ * status is a 4xx or 503 keeps its message with file locations replaced by `<path>`; any other
+ * (a 5xx, an unknown or missing code) gives the catalogue's summary, since its message may carry
+ * SQL, temp files or locations.
+ */
+export function publicError(error: { code?: string; message: string }, roots: readonly string[] = []): { code?: string; message: string } {
+  const code = error.code !== undefined && error.code in ERROR_CODES ? (error.code as ErrorCode) : undefined;
+  if (code === undefined) return { ...(error.code === undefined ? {} : { code: error.code }), message: ERROR_CODES.INTERNAL.summary };
+  const status = statusFor(code);
+  if (status >= 500 && status !== 503) return { code, message: ERROR_CODES[code].summary };
+  return { code, message: redactor(roots)(error.message) };
+}
+
 function hidden(code: ErrorCode): ErrorBody['body']['error'] {
   return { code, message: ERROR_CODES[code].summary, hint: 'The server log has the details; retry, and report it if it persists.' };
 }

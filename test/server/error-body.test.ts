@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AquiferError } from '../../src/errors.js';
 import { log, setLogLevel } from '../../src/log.js';
-import { errorBody, isOipPath, oipErrorBody } from '../../src/server/error-body.js';
+import { errorBody, isOipPath, oipErrorBody, publicError } from '../../src/server/error-body.js';
 
 // 5xx errors are logged on purpose; keep them out of the test output.
 const level = log.level;
@@ -65,5 +65,18 @@ describe('error bodies', () => {
       value: 'abc',
     });
     expect(errorBody(new AquiferError('HTTP_BODY_INVALID', 'bad', { value: 'x'.repeat(5_000) })).body.error).not.toHaveProperty('value');
+  });
+});
+
+describe('an error kept in a record (a run in the history), as a caller sees it', () => {
+  it("gives a 5xx's or an unknown code's summary, never its SQL or paths, and a 4xx's message with paths hidden", () => {
+    const sql = { code: 'ENGINE_QUERY_FAILED', message: "Binder Error: column x not found\nLINE 1: SELECT x FROM '/srv/shop/tables/t/part-0.parquet'" };
+    expect(publicError(sql)).toEqual({ code: 'ENGINE_QUERY_FAILED', message: 'DuckDB refused a statement.' });
+    expect(publicError({ message: 'ENOENT /home/me/x' })).toEqual({ message: 'An unexpected error; it is logged.' });
+    expect(publicError({ code: 'NOT_A_CODE', message: '/srv/x' }).message).toBe('An unexpected error; it is logged.');
+    expect(publicError({ code: 'ASSET_PARTITION_INVALID', message: 'The partition 2099-01-01 of /srv/shop/x is in the future' }, ['/srv/shop'])).toEqual({
+      code: 'ASSET_PARTITION_INVALID',
+      message: 'The partition 2099-01-01 of <path> is in the future',
+    });
   });
 });

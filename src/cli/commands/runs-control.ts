@@ -65,6 +65,8 @@ export function registerRunControl(runs: Command): void {
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (flags: Flags) => {
       const recovered = await recoverRuns(await openCommandProject(flags.project));
+      // A retry that failed is a failure of the command, as `aquifer run` exits 1 for a failed run.
+      if (recovered.some((r) => r.retryError !== undefined)) process.exitCode = 1;
       if (flags.format === 'json') return printJson(recovered);
       printText(
         recovered.length === 0

@@ -28,7 +28,7 @@ export interface TrainOptions {
   experiment?: string;
   /** The label column, named in the manifest. */
   label?: string;
-  /** The command's working folder; the project's by default. */
+  /** The command's working folder; the caller's (process.cwd()) by default, as a shell would run it. */
   cwd?: string;
   /** More environment for the command. */
   env?: Readonly<Record<string, string>>;

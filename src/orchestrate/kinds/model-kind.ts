@@ -1,6 +1,7 @@
 import { openModelStore, train } from '../../models/index.js';
 import type { Asset } from '../definition.js';
 import { AssetTrainingFailedError } from '../errors.js';
+import { currentAttemptSignal } from '../run-series.js';
 import { pinInput, type KindContext } from './context.js';
 
 type ModelAsset = Extract<Asset, { kind: 'model' }>;
@@ -15,12 +16,17 @@ export async function runModelAsset(context: KindContext, asset: ModelAsset): Pr
   const { project, engine } = context;
   for (const dependency of context.asset.dependsOn) await pinInput(context, dependency);
   const model = asset.model ?? asset.name;
+  const signal = currentAttemptSignal();
   const store = await openModelStore(project);
   try {
     const trained = await train(project, engine, store, {
       model,
       trainingSet: asset.trainingSet,
       command: asset.command,
+      // In the project folder wherever the runner was started (an Airflow task runs in a temp folder), and
+      // stopped with its attempt (a timeout or a cancel cannot reach a command through the engine).
+      cwd: project.root,
+      ...(signal === undefined ? {} : { signal }),
       ...(asset.label === undefined ? {} : { label: asset.label }),
       ...(asset.params === undefined ? {} : { params: asset.params }),
     });

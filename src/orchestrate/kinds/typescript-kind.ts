@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Engine } from '../../engine/index.js';
@@ -50,7 +51,11 @@ export async function runTypescriptAsset(context: KindContext, asset: Typescript
     );
   let module: Record<string, unknown>;
   try {
-    module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    // Keyed by the file's modification time: a scheduler or server that runs for days picks up an edited module
+    // (and one that failed to import is tried again once fixed), as it re-reads pipelines/*.json.
+    const url = pathToFileURL(file);
+    url.searchParams.set('mtime', String((await stat(file)).mtimeMs));
+    module = (await import(url.href)) as Record<string, unknown>;
   } catch (error) {
     throw new AssetModuleInvalidError(
       asset.name,
