@@ -16,15 +16,16 @@ import { CHAIN, EVENTS_SQL, writeAssets } from './fixture.js';
  * each task's bash_command rendered by Jinja (Airflow's venv) and run by bash, so the quoting of
  * odd paths is checked by the three languages it passes through, not by another quoting routine.
  */
-const asset = (name: string, dependsOn: string[], extra: Partial<ResolvedAsset> = {}): ResolvedAsset => ({
-  name,
-  kind: 'sql',
-  sql: 'SELECT 1',
-  file: 'pipelines/p.json',
-  dependsOn,
-  runVersioned: [],
-  ...extra,
-}) as ResolvedAsset;
+const asset = (name: string, dependsOn: string[], extra: Partial<ResolvedAsset> = {}): ResolvedAsset =>
+  ({
+    name,
+    kind: 'sql',
+    sql: 'SELECT 1',
+    file: 'pipelines/p.json',
+    dependsOn,
+    runVersioned: [],
+    ...extra,
+  }) as ResolvedAsset;
 const DAILY = { type: 'daily', column: 'day', start: '2024-05-01' } as const;
 
 /** A path with every character a shell, Jinja or a Python literal could misread. */
