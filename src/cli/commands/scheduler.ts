@@ -22,7 +22,7 @@ export function registerScheduler(program: Command): void {
   program
     .command('scheduler')
     .description(
-      'Run the assets whose cron schedule falls due and those whose upstream tables got new commits (sensor.onUpstreamCommit), until SIGINT/SIGTERM; --once evaluates one tick, waits for what it launched and prints it (exit 1 when a run failed).',
+      'Run the assets whose cron schedule falls due and those whose upstream tables got new commits (sensor.onUpstreamCommit), until SIGINT/SIGTERM (runs going get 60 s, then are cancelled); first, runs a killed scheduler left running are marked aborted and retried per their policy. --once evaluates one tick, waits for what it launched and prints it (exit 1 when a run failed).',
     )
     .option('--project <dir>', 'project folder', '.')
     .option('--once', 'evaluate one tick, wait for its runs, print them and exit')
@@ -38,6 +38,8 @@ export function registerScheduler(program: Command): void {
       if (flags.once === true) {
         const scheduler = new Scheduler(project, options);
         try {
+          // Runs a killed scheduler left running are found first (logged on stderr), as the loop does when it starts.
+          await scheduler.recover();
           const launched = await Promise.all((await scheduler.tick()).map(settle));
           if (flags.format === 'json') printJson(launched);
           else printText(launched.length === 0 ? 'Nothing due.' : launched.map(describe).join('\n'));
