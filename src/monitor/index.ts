@@ -76,9 +76,11 @@ export {
   type MonitorAlerts,
   type MonitorAction,
   type RetrainAction,
+  type RunAssetAction,
 } from './monitors/definition.js';
 export { durationMs } from './monitors/duration.js';
 export type { ActionOutcome } from './monitors/run-actions.js';
+export type { RunAssetOutcome } from './monitors/run-asset-action.js';
 export { MONITOR_RESULTS_TABLE, MONITOR_RESULTS_SCHEMA, monitorResultsLocation, openMonitorResults } from './monitors/results-table.js';
 export { readState as readMonitorState, type MonitorState, type AlertNotification, type PendingNotification, type DeadLetter } from './alerts/alert-state.js';
 export { postWebhook, webhookBackoffMs, type WebhookConfig, type WebhookOptions, type WebhookOutcome } from './alerts/webhook.js';

@@ -45,7 +45,12 @@ export class SchedulerStateFile {
 
   /** Merge `change` into the asset's state and write the file; resolves once it is on disk. */
   update(asset: string, change: AssetSchedulerState): Promise<void> {
-    this.state.assets[asset] = { ...this.get(asset), ...change };
+    return this.put(asset, { ...this.get(asset), ...change });
+  }
+
+  /** Put back an asset's whole earlier state (a launch that was skipped: what it was to run is due again). */
+  put(asset: string, whole: AssetSchedulerState): Promise<void> {
+    this.state.assets[asset] = whole;
     const snapshot = `${JSON.stringify(this.state, null, 2)}\n`;
     const write = this.writes.then(() => writeAtomically(this.file, snapshot));
     // One failed write does not stop later ones; the caller still sees its own failure.

@@ -6,11 +6,12 @@ import { versionLookup } from './asset-status.js';
 import { loadPipeline, type ResolvedAsset } from './pipeline.js';
 import { runAsset } from './run-asset.js';
 import type { Sleep } from './run-series.js';
+import { openRunStore } from './open-run-store.js';
+import { recoverRuns, type RecoveredRun } from './run-control.js';
 import type { AssetRunStore, AssetRunTrigger } from './run-store.js';
 import { dueTick, tickPartition } from './schedule-ticks.js';
 import { SchedulerStateFile, type AssetSchedulerState } from './scheduler-state.js';
 import { readSensor } from './sensors.js';
-import { SqliteRunStore } from './sqlite-run-store.js';
 
 /** How often the scheduler looks, by default: cron ticks are whole minutes, sensors poll table versions. */
 export const SCHEDULER_TICK_MS = 15_000;
@@ -21,7 +22,7 @@ export const SCHEDULER_GRACE_MS = 60_000;
 
 export interface SchedulerOptions {
   engine?: Engine;
-  /** The run history; the project's SQLite file by default (opened on first use, closed by stop). */
+  /** The run history; the project's (openRunStore: SQLite, or PostgreSQL when its config says so), opened on first use, closed by stop. */
   store?: AssetRunStore;
   /** The clock: when ticks fall due, and which day a daily partition is. */
   now?: () => Date;
@@ -29,10 +30,15 @@ export interface SchedulerOptions {
   tickMs?: number;
   /** Most runs at once; further launches wait for a slot. */
   concurrency?: number;
-  /** How long stop() lets running runs finish. */
+  /** How long stop() lets running runs finish before it cancels them. */
   graceMs?: number;
+  /** How long a run's lease lasts unrenewed, and how often it is renewed (runAsset's defaults: 60 s, 2 s). */
+  leaseSeconds?: number;
+  heartbeatSeconds?: number;
   /** Told of each launch as it is made (its outcome settles later), for a command to print. */
   onLaunch?: (launch: SchedulerLaunch) => void;
+  /** Told of what recovery found when the loop starts (runs left `running` by a process that died), for a command to print. */
+  onRecover?: (recovered: RecoveredRun[]) => void;
 }
 
 /** What one tick launched: the asset, partition and trigger, why, and how it ended (never rejects). */
@@ -46,8 +52,12 @@ export interface SchedulerLaunch {
 }
 
 export interface LaunchOutcome {
-  /** `skipped`: not run, because another run of the asset held it or the scheduler stopped first. */
-  status: 'success' | 'failed' | 'skipped';
+  /**
+   * `skipped`: not run, because another run held the asset's (and partition's) lease, or the
+   * scheduler stopped first; its tick or commit is still due. `cancelled`: stopped by stop()
+   * past its grace period.
+   */
+  status: 'success' | 'failed' | 'skipped' | 'cancelled';
   runId?: string;
   error?: { code?: string; message: string };
 }
@@ -59,6 +69,8 @@ interface Decision {
   reason: SchedulerLaunch['reason'];
   /** Written to the state file when the run starts, not when it is decided: a run dropped at stop leaves its tick due. */
   remember: AssetSchedulerState;
+  /** The asset's state before, put back when the run is skipped (its tick or commit is then due again). */
+  before: AssetSchedulerState;
 }
 
 /**
@@ -76,12 +88,16 @@ export class Scheduler {
   private readonly graceMs: number;
   private readonly slots: Slots;
   private readonly stopping = new AbortController();
+  /** Aborted by stop() once the grace period is over: the runs in flight are cancelled. */
+  private readonly cancelling = new AbortController();
   private readonly running = new Set<Promise<LaunchOutcome>>();
   /** Assets with a run launched by this scheduler and not yet ended. */
   private readonly busy = new Set<string>();
   private state: Promise<SchedulerStateFile> | undefined;
-  private store: AssetRunStore | undefined;
+  private store: Promise<AssetRunStore> | undefined;
   private loop: Promise<void> | undefined;
+  /** The recovery start() set going, which stop() waits for (and cancels past the grace period) like a run. */
+  private recovering: Promise<RecoveredRun[]> | undefined;
 
   constructor(
     private readonly project: Project,
@@ -94,9 +110,15 @@ export class Scheduler {
     this.slots = new Slots(Math.max(1, options.concurrency ?? SCHEDULER_CONCURRENCY));
   }
 
-  /** Tick now and every `tickMs` after, until stop(). A tick that fails (an asset file that does not parse) is logged. */
+  /**
+   * Recover, then tick now and every `tickMs` after, until stop(). Recovery (recoverRuns) goes on
+   * beside the ticks: a run it retries holds its lease, so a tick that wants the same asset and
+   * partition meanwhile is skipped, not doubled. A tick that fails (an asset file that does not
+   * parse) is logged.
+   */
   start(): void {
     this.loop ??= (async () => {
+      this.recovering = this.recover();
       while (!this.stopping.signal.aborted) {
         try {
           await this.tick();
@@ -106,6 +128,31 @@ export class Scheduler {
         await this.sleep(this.tickMs, this.stopping.signal);
       }
     })();
+  }
+
+  /**
+   * Find the runs a process that died left `running` (a SIGKILLed scheduler's): each is marked
+   * `aborted` and retried when its asset's retry policy has attempts left (recoverRuns), under
+   * its lease, with this scheduler's stop signal. Never rejects: what failed is logged.
+   */
+  async recover(): Promise<RecoveredRun[]> {
+    try {
+      const recovered = await recoverRuns(this.project, {
+        ...this.runOptions(),
+        engine: this.options.engine ?? (await sharedEngine()),
+        store: await this.runStore(),
+      });
+      for (const { aborted, retry, retryError } of recovered)
+        log.warn(
+          { asset: aborted.asset, partition: aborted.partition, runId: aborted.id, retry: retry?.id, retryStatus: retry?.status, retryError },
+          `recovered run ${aborted.id} of ${aborted.asset}: ${aborted.status}${retry === undefined ? (retryError === undefined ? '' : `, its retry failed: ${retryError.message.split('\n')[0] ?? ''}`) : `, retried: ${retry.status}`}`,
+        );
+      this.options.onRecover?.(recovered);
+      return recovered;
+    } catch (error) {
+      log.error({ err: error }, 'the scheduler could not recover the runs left running');
+      return [];
+    }
   }
 
   /**
@@ -120,7 +167,7 @@ export class Scheduler {
     const watched = pipeline.assets.filter((a) => a.schedule !== undefined || a.sensor?.onUpstreamCommit === true);
     if (watched.length === 0) return [];
     const state = await (this.state ??= SchedulerStateFile.open(this.project.root));
-    const store = this.runStore();
+    const store = await this.runStore();
     const lastWhole = new Map((await store.latestSuccessful()).filter((r) => r.partition === undefined).map((r) => [r.asset, r.inputs]));
     // With the run store, an input that is a feature view, training set or model asset is read by its runs' output versions.
     const versions = versionLookup(this.project, engine, store);
@@ -135,13 +182,14 @@ export class Scheduler {
         if (remembered.evaluatedUpTo === undefined) await state.update(asset.name, { evaluatedUpTo: now.toISOString() });
         else {
           const tick = dueTick(asset.schedule, new Date(remembered.evaluatedUpTo), now);
-          if (tick !== undefined) decision = this.scheduled(asset, tick);
+          if (tick !== undefined) decision = this.scheduled(asset, tick, remembered);
           if (decision === undefined && tick !== undefined) await state.update(asset.name, { evaluatedUpTo: tick.toISOString() });
         }
       }
       if (decision === undefined && asset.sensor?.onUpstreamCommit === true) {
         const reading = await readSensor(asset, lastWhole.get(asset.name), remembered.seen, versions);
-        if (reading.moved.length > 0) decision = { asset, trigger: 'sensor', reason: { moved: reading.moved }, remember: { seen: reading.current } };
+        if (reading.moved.length > 0)
+          decision = { asset, trigger: 'sensor', reason: { moved: reading.moved }, remember: { seen: reading.current }, before: remembered };
         else if (!sameVersions(reading.current, remembered.seen)) await state.update(asset.name, { seen: reading.current });
       }
       if (decision !== undefined) launches.push(this.launch(decision, state, engine, store));
@@ -150,7 +198,7 @@ export class Scheduler {
   }
 
   /** The launch a due tick makes; undefined for a daily partition before the asset's start (the tick is only noted). */
-  private scheduled(asset: ResolvedAsset, tick: Date): Decision | undefined {
+  private scheduled(asset: ResolvedAsset, tick: Date, before: AssetSchedulerState): Decision | undefined {
     const schedule = asset.schedule as NonNullable<ResolvedAsset['schedule']>;
     const partition = asset.partitions?.type === 'daily' ? tickPartition(schedule, tick) : undefined;
     if (partition !== undefined && asset.partitions?.type === 'daily' && partition < asset.partitions.start) {
@@ -163,6 +211,7 @@ export class Scheduler {
       trigger: 'schedule',
       reason: { tick: tick.toISOString() },
       remember: { evaluatedUpTo: tick.toISOString() },
+      before,
     };
   }
 
@@ -178,8 +227,22 @@ export class Scheduler {
         if (this.stopping.signal.aborted) return { status: 'skipped' };
         await state.update(asset.name, decision.remember);
         log.info({ ...fields, reason }, `${trigger}: running ${asset.name}${partition === undefined ? '' : ` for ${partition}`}`);
-        const runs = await runAsset(this.project, asset.name, { ...(partition === undefined ? {} : { partition }), trigger, engine, store, now: this.now });
+        const runs = await runAsset(this.project, asset.name, {
+          ...(partition === undefined ? {} : { partition }),
+          ...this.runOptions(),
+          trigger,
+          engine,
+          store,
+          now: this.now,
+          // Another run holds the asset (a recovery's retry, `aquifer run`, a backfill): not a failure, tried again later.
+          onBusy: 'skip',
+        });
         const run = runs[runs.length - 1];
+        if (run?.status === 'skipped') {
+          await state.put(asset.name, decision.before);
+          log.info({ ...fields, heldBy: run.heldBy }, `${asset.name} is held by run ${run.heldBy ?? '?'}; skipped, due again next tick`);
+          return { status: 'skipped', ...(run.error === undefined ? {} : { error: run.error }) };
+        }
         return { status: 'success', ...(run === undefined ? {} : { runId: run.id }) };
       } catch (error) {
         return failed(fields, error);
@@ -202,27 +265,39 @@ export class Scheduler {
 
   /**
    * Stop launching (a tick in progress finishes deciding; launches still waiting for a slot are
-   * dropped, their ticks and commits left due), let running runs finish for up to `graceMs`,
-   * then, since a run cannot be interrupted midway yet, wait for them and say so: a run
-   * either commits its table or fails, never half.
+   * dropped, their ticks and commits left due), let running runs (a recovery's retry too)
+   * finish for up to `graceMs`, then cancel those still going: DuckDB is interrupted, nothing
+   * commits, and each is recorded `cancelled` (a commit already under way wins). Resolves once
+   * every run has ended and the run store is closed.
    */
   async stop(): Promise<void> {
     this.stopping.abort();
     await this.loop;
-    const ended = Promise.all([...this.running]);
+    const ended = Promise.all([...this.running, this.recovering]);
     const grace = new AbortController();
     const inTime = await Promise.race([ended.then(() => true), this.sleep(this.graceMs, grace.signal).then(() => false)]);
     grace.abort();
     if (!inTime) {
-      log.warn({ running: [...this.busy] }, `runs still going after ${this.graceMs} ms; waiting for them to end (a run cannot be interrupted midway)`);
+      log.warn({ running: [...this.busy] }, `runs still going after ${this.graceMs} ms; cancelling them`);
+      this.cancelling.abort();
       await ended;
     }
-    if (this.options.store === undefined) await this.store?.close();
+    const store = this.store;
     this.store = undefined;
+    if (this.options.store === undefined && store !== undefined) await (await store).close();
   }
 
-  private runStore(): AssetRunStore {
-    this.store ??= this.options.store ?? SqliteRunStore.open(this.project.root);
+  /** What every run this scheduler starts is given: its cancel signal, and the lease's timing when set. */
+  private runOptions(): { signal: AbortSignal; leaseSeconds?: number; heartbeatSeconds?: number } {
+    return {
+      signal: this.cancelling.signal,
+      ...(this.options.leaseSeconds === undefined ? {} : { leaseSeconds: this.options.leaseSeconds }),
+      ...(this.options.heartbeatSeconds === undefined ? {} : { heartbeatSeconds: this.options.heartbeatSeconds }),
+    };
+  }
+
+  private runStore(): Promise<AssetRunStore> {
+    this.store ??= this.options.store === undefined ? openRunStore(this.project) : Promise.resolve(this.options.store);
     return this.store;
   }
 }
@@ -233,16 +308,16 @@ function sameVersions(a: Readonly<Record<string, number>>, b: Readonly<Record<st
   return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
-/** A run that did not succeed: another run holding the asset's lease is a skip, anything else a logged failure. */
+/** A run that did not succeed: cancelled by stop(), or a logged failure. */
 function failed(fields: Record<string, unknown>, error: unknown): LaunchOutcome {
   const code = codeOf(error);
-  if (code === 'ASSET_RUN_IN_PROGRESS' || codeOf((error as { cause?: unknown } | undefined)?.cause) === 'ASSET_RUN_IN_PROGRESS') {
-    log.info(fields, `${String(fields['asset'])} is already running elsewhere; skipped`);
-    return { status: 'skipped', error: { code: 'ASSET_RUN_IN_PROGRESS', message: error instanceof Error ? error.message : String(error) } };
-  }
   const message = error instanceof Error ? error.message : String(error);
   const value = (error as { value?: { runId?: unknown } } | undefined)?.value;
   const runId = typeof value?.runId === 'string' ? value.runId : undefined;
+  if (code === 'ASSET_RUN_CANCELLED') {
+    log.warn({ ...fields, runId }, `${String(fields['asset'])} cancelled: the scheduler stopped`);
+    return { status: 'cancelled', ...(runId === undefined ? {} : { runId }), error: { code, message } };
+  }
   // The run history keeps the whole error; the log says which run to look at.
   log.error({ ...fields, code, runId }, `${String(fields['asset'])} failed: ${message.split('\n')[0] ?? ''}`);
   return { status: 'failed', ...(runId === undefined ? {} : { runId }), error: { ...(code === undefined ? {} : { code }), message } };

@@ -241,7 +241,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
             server.closeIdleConnections();
           });
           await monitors?.stop();
-          // No new runs; those running end (up to the grace period, then waited for: a run commits whole or not at all).
+          // No new runs; those running get the grace period, then are cancelled (recorded `cancelled`, nothing committed).
           await assets?.stop();
           await assetRuns.idle();
           await models.close();

@@ -18,7 +18,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   features: ['table', 'engine', 'project', 'ingest', 'quality', 'observe'],
   models: ['table', 'engine', 'storage', 'project', 'ingest', 'features', 'quality', 'observe'],
   lineage: ['table', 'engine', 'storage', 'project', 'observe'],
-  monitor: ['table', 'engine', 'project', 'observe', 'report', 'ingest', 'quality', 'models'],
+  monitor: ['table', 'engine', 'project', 'observe', 'report', 'ingest', 'quality', 'models', 'orchestrate'],
   orchestrate: ['table', 'engine', 'project', 'observe', 'lineage', 'ingest', 'features', 'quality', 'models'],
   conformance: ['table', 'engine', 'storage', 'observe'],
   server: ['ingest', 'features', 'quality', 'models', 'lineage', 'monitor', 'orchestrate', 'table', 'engine', 'project', 'observe'],

@@ -153,7 +153,9 @@ describe.runIf(modelsPythonAvailable())('monitors that retrain', () => {
     expect(
       rows.map((r) => [
         r['monitor'],
-        (JSON.parse(String(r['details'])) as { actions: ActionOutcome[] }).actions.map((a) => ('outcome' in a ? a.outcome : a.error.code)),
+        (JSON.parse(String(r['details'])) as { actions: ActionOutcome[] }).actions.map((a) =>
+          'outcome' in a ? a.outcome : 'error' in a ? a.error.code : a.status,
+        ),
       ]),
     ).toEqual([
       ['a-constant', ['rejected']],

@@ -1,7 +1,17 @@
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
-import { runAsset, Scheduler, SqliteRunStore, type AssetRun, type SchedulerLaunch, type Sleep } from '../../src/orchestrate/index.js';
+import {
+  LEASE_OWNER,
+  runAsset,
+  Scheduler,
+  SqliteRunStore,
+  type AssetRun,
+  type RecoveredRun,
+  type SchedulerLaunch,
+  type Sleep,
+} from '../../src/orchestrate/index.js';
 import { Project } from '../../src/project/index.js';
 import { DeltaTable } from '../../src/table/index.js';
 import { tempDir } from '../support/temp.js';
@@ -50,6 +60,10 @@ async function history(project: Project): Promise<AssetRun[]> {
   } finally {
     await store.close();
   }
+}
+
+async function until(look: () => Promise<boolean>): Promise<void> {
+  while (!(await look())) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 describe('cron schedules', () => {
@@ -201,18 +215,65 @@ describe('the loop', () => {
     project.close();
   });
 
-  it('waits past the grace period for a run to end rather than leave it half done', async () => {
+  it('cancels a run still going past the grace period, recorded cancelled, rather than wait for it', async () => {
     const { project, events } = await sourceProject('grace', [
-      { name: 'clean_events', kind: 'sql', sql: 'SELECT * FROM events', sensor: { onUpstreamCommit: true } },
+      { name: 'endless', kind: 'sql', sql: 'SELECT count(*) AS n FROM range(1000000000000) a, events', sensor: { onUpstreamCommit: true } },
     ]);
     // The grace period is over as soon as it starts.
     const scheduler = new Scheduler(project, { engine, graceMs: 0, sleep: () => Promise.resolve() });
     expect(await settled(scheduler.tick())).toEqual([]);
     await events.append({ sql: "SELECT 5 AS id, DATE '2024-05-02' AS day, 'web' AS channel, 2.5 AS amount" });
     const launches = await scheduler.tick();
+    // Stopped once the run is recorded running (a stop before it started would drop it instead).
+    await until(async () => (await history(project)).some((r) => r.status === 'running'));
     await scheduler.stop();
-    expect(await Promise.all(launches.map(async (l) => (await l.outcome).status))).toEqual(['success']);
-    expect((await history(project)).map((r) => r.status)).toEqual(['success']);
+    const [outcome] = await Promise.all(launches.map((l) => l.outcome));
+    expect(outcome).toMatchObject({ status: 'cancelled', error: { code: 'ASSET_RUN_CANCELLED' } });
+    expect((await history(project)).map((r) => [r.id, r.status])).toEqual([[outcome?.runId, 'cancelled']]);
+    project.close();
+  });
+
+  it('skips a launch whose asset another run holds, without recording it, and launches it on a later tick', async () => {
+    const { project, events } = await sourceProject('held', [
+      { name: 'clean_events', kind: 'sql', sql: 'SELECT * FROM events', sensor: { onUpstreamCommit: true } },
+    ]);
+    const store = SqliteRunStore.open(project.root);
+    const scheduler = new Scheduler(project, { engine, store });
+    try {
+      expect(await settled(scheduler.tick())).toEqual([]);
+      await events.append({ sql: "SELECT 5 AS id, DATE '2024-05-02' AS day, 'web' AS channel, 2.5 AS amount" });
+      const holder = { asset: 'clean_events', holder: 'elsewhere', runId: 'run-elsewhere', owner: LEASE_OWNER, expiresAt: Date.now() + 3_600_000 };
+      expect(await store.acquireLease(holder, Date.now())).toEqual({ acquired: true });
+      const [held] = await scheduler.tick();
+      expect(await held?.outcome).toMatchObject({ status: 'skipped', error: { code: 'ASSET_RUN_IN_PROGRESS' } });
+      expect(await store.list({})).toEqual([]);
+      await store.releaseLease('clean_events', undefined, 'elsewhere');
+      expect(await settled(scheduler.tick())).toEqual(['clean_events sensor success']);
+    } finally {
+      await scheduler.stop();
+      await store.close();
+    }
+    project.close();
+  });
+
+  it('recovers on start: a run a dead process left running is aborted and retried per its policy, once', async () => {
+    const { project } = await sourceProject('recover', [{ name: 'clean_events', kind: 'sql', sql: 'SELECT * FROM events', retry: { attempts: 2 } }]);
+    const store = SqliteRunStore.open(project.root);
+    await store.start({ id: 'crashed', asset: 'clean_events', trigger: 'schedule', startedAt: new Date().toISOString(), status: 'running', inputs: {} });
+    // A pid no process has: the lease's owner is gone.
+    const dead = { asset: 'clean_events', holder: 'dead', runId: 'crashed', owner: `${hostname()}:2147483646`, expiresAt: Date.now() + 3_600_000 };
+    expect(await store.acquireLease(dead, Date.now())).toEqual({ acquired: true });
+    let recovered: (runs: RecoveredRun[]) => void = () => undefined;
+    const found = new Promise<RecoveredRun[]>((resolve) => (recovered = resolve));
+    const scheduler = new Scheduler(project, { engine, store, sleep: () => found.then(() => undefined), onRecover: (runs) => recovered(runs) });
+    scheduler.start();
+    const runs = await found;
+    await scheduler.stop();
+    expect(runs.map((r) => [r.aborted.id, r.aborted.status, r.retry?.status, r.retry?.attempt, r.retry?.retryOf])).toEqual([
+      ['crashed', 'aborted', 'success', 2, 'crashed'],
+    ]);
+    expect((await store.list({})).map((r) => r.status).sort()).toEqual(['aborted', 'success']);
+    await store.close();
     project.close();
   });
 });

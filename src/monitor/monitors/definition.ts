@@ -69,8 +69,25 @@ const retrainAction = z.strictObject({
   command: z.array(z.string().max(4096)).min(1, 'must name a program').max(256, 'must have at most 256 arguments').exactOptional(),
 });
 
+/**
+ * Run an asset of the project's pipelines (pipelines/*.json) when the monitor fires (once per
+ * firing): runAsset of src/orchestrate with trigger `monitor`, so the run history records it,
+ * under the asset's lease (a run already going is not doubled: the action is then `skipped`).
+ */
+const runAssetAction = z.strictObject({
+  type: z.literal('run_asset'),
+  /** The asset's name (ASSET_NAME of src/orchestrate). */
+  asset: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,127}$/, 'must be an asset name (a letter, then letters, digits or _)'),
+  /** The partition to run, for a partitioned asset; the whole asset when absent. */
+  partition: z.string().min(1).max(128).exactOptional(),
+  /** First run the upstream assets that are not fresh. */
+  withUpstream: z.boolean({ error: 'must be true or false' }).exactOptional(),
+});
+
 /** What a monitor sets going when it fires. */
-const actionsSchema = z.array(z.discriminatedUnion('type', [retrainAction], { error: 'must have a type: "retrain"' })).max(16, 'must hold at most 16 actions');
+const actionsSchema = z
+  .array(z.discriminatedUnion('type', [retrainAction, runAssetAction], { error: 'must have a type: "retrain" or "run_asset"' }))
+  .max(16, 'must hold at most 16 actions');
 
 const common = {
   name: z.string().regex(MONITOR_NAME, 'must be letters, digits, _ . - (up to 128), starting with a letter or digit').exactOptional(),
@@ -198,3 +215,4 @@ export type ModelDriftMonitor = Extract<MonitorDefinition, { kind: 'model_drift'
 export type MonitorAlerts = NonNullable<MonitorDefinition['alerts']>;
 export type MonitorAction = NonNullable<MonitorDefinition['actions']>[number];
 export type RetrainAction = Extract<MonitorAction, { type: 'retrain' }>;
+export type RunAssetAction = Extract<MonitorAction, { type: 'run_asset' }>;

@@ -6,6 +6,7 @@ import type { Project } from '../../project/index.js';
 import { models, withModelStore } from '../model/model-source.js';
 import { MonitorDefinitionInvalidError } from '../errors.js';
 import type { MonitorAction, MonitorDefinition, RetrainAction } from './definition.js';
+import { runAssetFor, type RunAssetOutcome } from './run-asset-action.js';
 
 /** What one action did when its monitor fired: kept in the run's `details.actions`. */
 export type ActionOutcome =
@@ -21,6 +22,7 @@ export type ActionOutcome =
       trainingSet: string;
       metric: RetrainResult['metric'];
     }
+  | RunAssetOutcome
   | { type: MonitorAction['type']; error: { code: string; message: string } };
 
 /**
@@ -28,7 +30,7 @@ export type ActionOutcome =
  * that fails is an outcome with its error (logged), and the ones after it still run.
  */
 export interface ActionContext {
-  /** Cancels a retraining's command (a server shutting down). */
+  /** Cancels a retraining's command, or an asset's run (a server shutting down). */
   signal?: AbortSignal | undefined;
   /** Starts the tracking server a retraining's command logs to, for the command's length. */
   tracking?: TrainingTrackingStarter | undefined;
@@ -38,7 +40,11 @@ export async function runActions(project: Project, engine: Engine, monitor: Moni
   const outcomes: ActionOutcome[] = [];
   for (const action of monitor.actions ?? []) {
     try {
-      outcomes.push(await retrainFor(project, engine, monitor, action, context));
+      outcomes.push(
+        action.type === 'run_asset'
+          ? await runAssetFor(project, engine, monitor, action, context.signal)
+          : await retrainFor(project, engine, monitor, action, context),
+      );
     } catch (error) {
       const described = isAquiferError(error)
         ? { code: error.code, message: error.message }
