@@ -105,12 +105,18 @@ export async function assetStatus(project: Project, options: { engine?: Engine; 
   const store = options.store ?? (await openRunStore(project));
   try {
     const key = (run: AssetRun) => `${run.asset}\n${run.partition ?? ''}`;
-    const finished = new Map((await store.latestFinished()).map((r) => [key(r), r]));
+    // Grouped by asset once: filtering every finished run per asset was O(assets × partitions).
+    const finished = new Map<string, AssetRun[]>();
+    for (const run of await store.latestFinished()) {
+      const runs = finished.get(run.asset);
+      if (runs === undefined) finished.set(run.asset, [run]);
+      else runs.push(run);
+    }
     const succeeded = new Map((await store.latestSuccessful()).map((r) => [key(r), r]));
     const versions = versionLookup(project, engine, store);
     const entries: AssetStatus[] = [];
     for (const asset of pipeline.assets) {
-      const runs = [...finished.values()].filter((r) => r.asset === asset.name);
+      const runs = finished.get(asset.name) ?? [];
       if (runs.length === 0) {
         entries.push({ name: asset.name, status: 'never' });
         continue;
