@@ -7,6 +7,8 @@
 #                                        `airflow dags test` proof of `aquifer export airflow`.
 #   bash scripts/python-env.sh airflow2 apache-airflow 2.10 (python-requirements-airflow2.txt), the
 #                                        same proof on Airflow 2 by hand (SQLAlchemy<2, Flask 2).
+#   bash scripts/python-env.sh dagster  Dagster 1.13 with DuckDB and delta-rs (python-requirements-dagster.txt),
+#                                        the peer of `npm run bench:orchestrate`.
 # Idempotent: it reinstalls only when its requirements file changes.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -17,7 +19,8 @@ case "${1:-}" in
   models) venv="$AQUIFER_CACHE/venv-models"; requirements="$here/python-requirements-models.txt" ;;
   airflow) venv="$AQUIFER_CACHE/venv-airflow"; requirements="$here/python-requirements-airflow.txt" ;;
   airflow2) venv="$AQUIFER_CACHE/venv-airflow2"; requirements="$here/python-requirements-airflow2.txt" ;;
-  *) log "unknown venv '$1' (give nothing, 'models', 'airflow' or 'airflow2')"; exit 2 ;;
+  dagster) venv="$AQUIFER_CACHE/venv-dagster"; requirements="$here/python-requirements-dagster.txt" ;;
+  *) log "unknown venv '$1' (give nothing, 'models', 'airflow', 'airflow2' or 'dagster')"; exit 2 ;;
 esac
 stamp="$venv/.aquifer-requirements"
 want="$(sha256sum "$requirements" | cut -d' ' -f1)"

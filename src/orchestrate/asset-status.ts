@@ -105,12 +105,22 @@ export async function assetStatus(project: Project, options: { engine?: Engine; 
   const store = options.store ?? (await openRunStore(project));
   try {
     const key = (run: AssetRun) => `${run.asset}\n${run.partition ?? ''}`;
-    const finished = new Map((await store.latestFinished()).map((r) => [key(r), r]));
-    const succeeded = new Map((await store.latestSuccessful()).map((r) => [key(r), r]));
+    // Grouped by asset once: filtering every finished run per asset was O(assets × partitions).
+    const finished = new Map<string, AssetRun[]>();
+    const latest = await store.latestFinished();
+    for (const run of latest) {
+      const runs = finished.get(run.asset);
+      if (runs === undefined) finished.set(run.asset, [run]);
+      else runs.push(run);
+    }
+    // A newest finished run that succeeded is the newest success too, and a failed one is judged
+    // without it; only a cancelled or aborted newest run needs the store's second question.
+    const succeeded = new Map(latest.filter((r) => r.status === 'success').map((r) => [key(r), r]));
+    if (latest.some((r) => r.status === 'cancelled' || r.status === 'aborted')) for (const run of await store.latestSuccessful()) succeeded.set(key(run), run);
     const versions = versionLookup(project, engine, store);
     const entries: AssetStatus[] = [];
     for (const asset of pipeline.assets) {
-      const runs = [...finished.values()].filter((r) => r.asset === asset.name);
+      const runs = finished.get(asset.name) ?? [];
       if (runs.length === 0) {
         entries.push({ name: asset.name, status: 'never' });
         continue;

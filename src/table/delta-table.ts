@@ -24,7 +24,7 @@ import { jobRunsObserved, reportTableRead } from '../observe/index.js';
 import { describeFields } from './schema/index.js';
 import type { Action } from './actions/index.js';
 import { CommitMissingError } from './errors.js';
-import { commitPath, type LastCheckpoint } from './log-segment/index.js';
+import { buildLogSegment, commitPath, type LastCheckpoint } from './log-segment/index.js';
 import { cleanupExpiredLogs, writeCheckpoint, writeCheckpointFromLog, type LogCleanupResult } from './checkpoint/index.js';
 import { readChanges, type ChangeRead, type ChangeReadOptions } from './cdf/index.js';
 import {
@@ -233,6 +233,16 @@ export class DeltaTable {
       if (this.latest === next) this.latest = undefined;
       throw error;
     }
+  }
+
+  /**
+   * The newest version the log holds, from a listing of the log's tail (after the
+   * `_last_checkpoint` hint) without reading any commit or checkpoint: for a caller that
+   * only compares versions (asset status) and would otherwise load a whole snapshot.
+   * TABLE_NOT_FOUND when there is no table.
+   */
+  async latestVersion(): Promise<number> {
+    return (await buildLogSegment(this.store, this.location)).latestVersion;
   }
 
   /**
