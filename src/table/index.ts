@@ -37,7 +37,7 @@ export {
   jsonValue,
   jsonRow,
 } from './schema/index.js';
-export { formatOf, prepareSource, csvDialect, type SchemaChange } from './write/index.js';
+export { formatOf, prepareSource, csvDialect, type ColumnMetadataUpdate, type SchemaChange } from './write/index.js';
 export {
   TableWriter,
   type StagedWrite,

@@ -260,11 +260,14 @@ export class TableWriter {
     const operationParameters: Record<string, unknown> =
       change.kind === 'rename-column'
         ? { oldColumnPath: change.column.join('.'), newColumnPath: [...change.column.slice(0, -1), change.to].join('.') }
-        : { columns: JSON.stringify(change.columns.map((c) => c.join('.'))) };
+        : change.kind === 'drop-columns'
+          ? { columns: JSON.stringify(change.columns.map((c) => c.join('.'))) }
+          : { columns: JSON.stringify(change.columns.map((c) => c.column.join('.'))) };
     const committed = await commitTransaction(this.store, this.location, {
       readVersion: snapshot.version,
       actions: [{ kind: 'metaData', metaData: metadata }],
-      operation: change.kind === 'rename-column' ? 'RENAME COLUMN' : 'DROP COLUMNS',
+      // Delta's names for these commits (CHANGE COLUMNS: its ALTER COLUMN of several columns).
+      operation: change.kind === 'rename-column' ? 'RENAME COLUMN' : change.kind === 'drop-columns' ? 'DROP COLUMNS' : 'CHANGE COLUMNS',
       operationParameters,
       operationMetrics: {},
       footprint: { isBlindAppend: false, readFiles: [], appIds: [], changesMetadata: true },
