@@ -5,8 +5,10 @@ import { Engine } from '../../src/engine/index.js';
 import { FeatureRegistry, openAppliedFeatureStore, type FeatureRepository } from '../../src/features/index.js';
 import { governanceReport, tagColumns, type TaggedColumn } from '../../src/governance/index.js';
 import { recordLineage } from '../../src/lineage/index.js';
+import { runAsset } from '../../src/orchestrate/index.js';
 import { Project } from '../../src/project/index.js';
 import { DeltaTable } from '../../src/table/index.js';
+import { writeAssets } from '../orchestrate/fixture.js';
 import { tempDir } from '../support/temp.js';
 
 let engine: Engine;
@@ -93,6 +95,44 @@ describe('governance report', () => {
       { table: 'users', column: 'first_name', tags: ['pii:name', 'team:crm'], declared: true },
       // A custom tag stays on its column: ts flows on, but is not reported downstream.
       { table: 'users', column: 'ts', tags: ['team:crm'], declared: true },
+    ]);
+  });
+
+  it('follows tags through SQL assets run in two steps, and through a table created from SQL', async () => {
+    const project = await Project.init(path.join(await tempDir('aquifer-governance-assets-'), 'shop'), 'shop');
+    const recorder = recordLineage(project, engine);
+    const { table: users } = await DeltaTable.create(project.tablePath('users'), {
+      engine,
+      data: { sql: "SELECT * FROM (VALUES ('u1', 'Ann@Example.org', 3)) t(user_id, email, visits)" },
+    });
+    await tagColumns(users, { email: ['pii'] });
+    await writeAssets(project, 'users', [
+      { name: 'clean_users', kind: 'sql', sql: 'SELECT user_id, lower(email) AS email_norm, visits FROM users' },
+      { name: 'user_domains', kind: 'sql', sql: "SELECT user_id, split_part(email_norm, '@', 2) AS email_domain, visits * 2 AS score FROM clean_users" },
+    ]);
+    const runs = await runAsset(project, 'user_domains', { withUpstream: true, engine });
+    expect(runs.map((r) => r.status)).toEqual(['success', 'success']);
+    // A table created from SQL over a scan records its column lineage too.
+    await DeltaTable.create(project.tablePath('hashed'), {
+      engine,
+      data: { sql: `SELECT md5(email) AS email_hash, visits FROM (${await (await users.scan()).sql()})` },
+    });
+    await recorder.close();
+
+    const report = await governanceReport(project, engine);
+    const from = [{ table: 'users', column: 'email' }];
+    expect(report.columns).toEqual<TaggedColumn[]>([
+      { table: 'clean_users', column: 'email_norm', tags: ['pii'], declared: false, from, path: ['users.email', 'clean_users.email_norm'] },
+      { table: 'hashed', column: 'email_hash', tags: ['pii'], declared: false, from, path: ['users.email', 'hashed.email_hash'] },
+      {
+        table: 'user_domains',
+        column: 'email_domain',
+        tags: ['pii'],
+        declared: false,
+        from,
+        path: ['users.email', 'clean_users.email_norm', 'user_domains.email_domain'],
+      },
+      { table: 'users', column: 'email', tags: ['pii'], declared: true },
     ]);
   });
 });

@@ -18,3 +18,4 @@ export { type ColumnMetadataUpdate, type SchemaChange } from './schema-alter.js'
 export { isAutomaticWidening, TYPE_CHANGES_KEY } from './schema-merge.js';
 export { conformingProjection, sourceFields } from './schema-check.js';
 export { parsePartitionPredicate, filesMatchingPartitions } from './partition-match.js';
+export { fileTable } from './source-tables.js';
