@@ -26,7 +26,7 @@ export async function fileTable(engine: Engine, reference: LineageTableReference
 }
 
 /** The Delta table folder (the nearest one with a `_delta_log`) holding every one of these files, if one does. */
-function deltaTableOf(files: readonly string[]): string | undefined {
+export function deltaTableOf(files: readonly string[]): string | undefined {
   const first = files[0];
   if (first === undefined || !path.isAbsolute(first)) return undefined;
   for (let dir = path.dirname(first); dir !== path.dirname(dir); dir = path.dirname(dir)) {
@@ -34,4 +34,14 @@ function deltaTableOf(files: readonly string[]): string | undefined {
     return files.every((f) => f.startsWith(`${dir}${path.sep}`)) ? dir : undefined;
   }
   return undefined;
+}
+
+/**
+ * Whether a table function reads a Delta table: `delta_scan`, or a Parquet reader over files
+ * that all lie in one (as a table scan's SQL does). Local paths only, as `fileTable`.
+ */
+export function readsDeltaTable(reference: LineageTableReference): boolean {
+  if (reference.kind !== 'function' || !FILE_READERS.has(reference.function.toLowerCase())) return false;
+  if (reference.paths.some((p) => /[*?[]/.test(p) || p.includes('://'))) return false;
+  return reference.function.toLowerCase() === 'delta_scan' || deltaTableOf(reference.paths) !== undefined;
 }
