@@ -1,10 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Engine } from '../../src/engine/index.js';
+import { Engine } from '../../src/engine/index.js';
 import { MAX_TAGS_PER_COLUMN, TAGS_KEY, tagColumns, tagsOf } from '../../src/governance/index.js';
 import { DeltaTable, type StructField } from '../../src/table/index.js';
-import { deltaExtensionAvailable } from '../support/duckdb-extensions.js';
+import { deltaExtensionAvailable, duckdbExtensionDirectory } from '../support/duckdb-extensions.js';
 import { assertRead, referencePython, referenceReadersAvailable, ReferenceReaders } from '../support/reference-readers.js';
 import { tableFixture } from '../support/table-fixture.js';
 import { tempDir } from '../support/temp.js';
@@ -110,7 +110,13 @@ describe.runIf(await deltaExtensionAvailable())("a tagged table read by DuckDB's
   it('reads the rows of the tagged version', async () => {
     const { table } = await DeltaTable.create(location(), { engine, data: { sql: USERS } });
     await tagColumns(table, { email: ['pii:email'], id: ['pii:id'] });
-    await engine.ensureExtension('delta');
-    expect(await engine.query(`SELECT id, email FROM delta_scan('${table.location}')`)).toEqual([{ id: 1, email: 'a@x.org' }]);
+    // An engine of its own, loading extensions from where the guard found them (with or without AQUIFER_DUCKDB_EXTENSIONS).
+    const reader = await Engine.create({ threads: 1, extensionDirectory: duckdbExtensionDirectory() });
+    try {
+      await reader.ensureExtension('delta');
+      expect(await reader.query(`SELECT id, email FROM delta_scan('${table.location}')`)).toEqual([{ id: 1, email: 'a@x.org' }]);
+    } finally {
+      reader.close();
+    }
   });
 });
