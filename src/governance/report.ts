@@ -3,7 +3,7 @@ import { LineageLog, type OpenLineageRunEvent } from '../lineage/index.js';
 import { tableDataset } from '../observe/index.js';
 import type { Project } from '../project/index.js';
 import { columnFlows, key, type DatasetColumn } from './column-flow.js';
-import { declaredColumns } from './declared-tags.js';
+import { projectColumns } from './declared-tags.js';
 import { flowsToDerived } from './tags.js';
 
 export interface ColumnName {
@@ -46,9 +46,13 @@ interface Inherited {
  */
 export async function governanceReport(project: Project, engine: Engine, options: GovernanceReportOptions = {}): Promise<GovernanceReport> {
   const events = options.events ?? (await LineageLog.forProject(project, engine).events());
-  const declared = await declaredColumns(project, engine, events);
+  const { declared, physical } = await projectColumns(project, engine, events);
+  const logical = (c: DatasetColumn) => physical.get(key(c)) ?? c;
   const next = new Map<string, DatasetColumn[]>();
-  for (const { from, to } of columnFlows(events)) next.set(key(from), [...(next.get(key(from)) ?? []), to]);
+  for (const flow of columnFlows(events)) {
+    const [from, to] = [logical(flow.from), logical(flow.to)];
+    next.set(key(from), [...(next.get(key(from)) ?? []), to]);
+  }
 
   const inherited = new Map<string, Inherited>();
   for (const origin of declared) {

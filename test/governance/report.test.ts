@@ -135,4 +135,49 @@ describe('governance report', () => {
       { table: 'users', column: 'email', tags: ['pii'], declared: true },
     ]);
   });
+
+  it('follows tags through column-mapped tables, whose files name columns apart from the schema', async () => {
+    const project = await Project.init(path.join(await tempDir('aquifer-governance-mapped-'), 'shop'), 'shop');
+    const recorder = recordLineage(project, engine);
+    const properties = { 'delta.columnMapping.mode': 'name' };
+    const { table: users } = await DeltaTable.create(project.tablePath('users'), {
+      engine,
+      properties,
+      data: { sql: "SELECT 'u1' AS user_id, 'A@x.org' AS mail" },
+    });
+    await users.renameColumn('mail', 'email');
+    await tagColumns(users, { email: ['pii:email'] });
+    const scan = async (table: DeltaTable) => (await table.scan()).sql();
+    const { table: clean } = await DeltaTable.create(project.tablePath('clean_users'), {
+      engine,
+      properties,
+      data: { sql: `SELECT user_id, lower(email) AS email_norm FROM (${await scan(users)})` },
+    });
+    await DeltaTable.create(project.tablePath('domains'), {
+      engine,
+      data: { sql: `SELECT split_part(email_norm, '@', 2) AS domain FROM (${await scan(clean)})` },
+    });
+    await recorder.close();
+
+    const report = await governanceReport(project, engine);
+    expect(report.columns.map((c) => ({ ...c, path: c.path?.join(' → ') }))).toEqual([
+      {
+        table: 'clean_users',
+        column: 'email_norm',
+        tags: ['pii:email'],
+        declared: false,
+        from: [{ table: 'users', column: 'email' }],
+        path: 'users.email → clean_users.email_norm',
+      },
+      {
+        table: 'domains',
+        column: 'domain',
+        tags: ['pii:email'],
+        declared: false,
+        from: [{ table: 'users', column: 'email' }],
+        path: 'users.email → clean_users.email_norm → domains.domain',
+      },
+      { table: 'users', column: 'email', tags: ['pii:email'], declared: true },
+    ]);
+  });
 });
