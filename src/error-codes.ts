@@ -167,6 +167,12 @@ export const ERROR_CODES = {
     501,
     'Multipart upload is not supported for the current artifact repository (an artifact is one PUT; the MLflow client falls back to it on this answer).',
   ),
+  // governance: column tags
+  GOVERNANCE_TAG_INVALID: entry(
+    400,
+    'A column tag breaks the rules (letters, digits, _ and -, at most one colon, 64 characters), or no column or tag was named.',
+  ),
+  GOVERNANCE_TAG_LIMIT: entry(400, 'A column would have more tags than allowed (16).'),
   // lineage: the log and its HTTP sink
   LINEAGE_SINK_UNREACHABLE: entry(
     503,

@@ -40,6 +40,7 @@ export type { TableSource as QualityTableSource } from './quality/index.js';
 export * from './models/index.js';
 export * from './server/index.js';
 export * from './lineage/index.js';
+export * from './governance/index.js';
 export * from './monitor/index.js';
 export * from './orchestrate/index.js';
 export {

@@ -28,7 +28,7 @@ const GROUPS: readonly CommandGroup[] = [
     commands: [{ name: 'table', summary: TABLE_SUMMARY }],
     register: async (program) => {
       const table = program.command('table').description(TABLE_SUMMARY).addHelpText('after', EXIT_CODES);
-      const [read, describe, history, writes, alter, dml, maintenance, changes] = await Promise.all([
+      const [read, describe, history, writes, alter, dml, maintenance, changes, tag] = await Promise.all([
         import('./commands/table-read.js'),
         import('./commands/table-describe.js'),
         import('./commands/table-history.js'),
@@ -37,6 +37,7 @@ const GROUPS: readonly CommandGroup[] = [
         import('./commands/table-dml.js'),
         import('./commands/table-maintenance.js'),
         import('./commands/table-changes.js'),
+        import('./commands/table-tag.js'),
       ]);
       read.registerTableRead(table);
       describe.registerTableDescribe(table);
@@ -46,6 +47,7 @@ const GROUPS: readonly CommandGroup[] = [
       dml.registerTableDml(table);
       maintenance.registerTableMaintenance(table);
       changes.registerTableChanges(table);
+      tag.registerTableTag(table);
       resolveTableNames(table);
     },
   },
@@ -133,6 +135,10 @@ const GROUPS: readonly CommandGroup[] = [
       registerLineageEvents(group);
       registerLineageQueries(group);
     },
+  },
+  {
+    commands: [{ name: 'governance', summary: 'Governance: column tags (pii, sensitive) and where tagged data flowed.' }],
+    register: async (program) => (await import('./commands/governance.js')).registerGovernance(program),
   },
   {
     commands: [

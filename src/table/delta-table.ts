@@ -41,7 +41,15 @@ import {
 } from './maintenance/index.js';
 import { deleteRows, dmlContext, mergeRows, updateRows, type Assignments, type DmlResult, type MergeOptions } from './dml/index.js';
 import { commitDigest, readJsonLogFile } from './snapshot/read-log-file.js';
-import { TableWriter, type CreateOptions, type OverwriteOptions, type WriteOptions, type WriteResult, type WriteSource } from './write/index.js';
+import {
+  TableWriter,
+  type ColumnMetadataUpdate,
+  type CreateOptions,
+  type OverwriteOptions,
+  type WriteOptions,
+  type WriteResult,
+  type WriteSource,
+} from './write/index.js';
 
 export interface OpenOptions {
   engine?: Engine;
@@ -188,6 +196,15 @@ export class DeltaTable {
   /** Drop columns (or nested fields, by path) as a metadata-only commit; needs column mapping. */
   async dropColumns(columns: readonly (string | readonly string[])[]): Promise<WriteResult> {
     return this.writer().alter(await this.snapshot(), { kind: 'drop-columns', columns: columns.map((c) => (typeof c === 'string' ? [c] : c)) });
+  }
+
+  /**
+   * Change column metadata (by path) as a metadata-only commit, from the latest version:
+   * each update is given the column's metadata as stored and returns the new one. Works with
+   * or without column mapping; a concurrent metadata change makes it fail with a conflict.
+   */
+  async updateColumnMetadata(columns: readonly ColumnMetadataUpdate[]): Promise<WriteResult> {
+    return this.writer().alter(await this.snapshot(), { kind: 'column-metadata', columns });
   }
 
   /** Write a checkpoint of the latest version now (writes make one every delta.checkpointInterval commits by themselves). */

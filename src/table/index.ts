@@ -37,7 +37,7 @@ export {
   jsonValue,
   jsonRow,
 } from './schema/index.js';
-export { formatOf, prepareSource, csvDialect, type SchemaChange } from './write/index.js';
+export { formatOf, prepareSource, csvDialect, type ColumnMetadataUpdate, type SchemaChange } from './write/index.js';
 export {
   TableWriter,
   type StagedWrite,
@@ -69,4 +69,4 @@ export {
   type RestoreResult,
 } from './maintenance/index.js';
 export { type ChangeRead, type ChangeReadOptions, CHANGE_TYPE_COLUMN, COMMIT_VERSION_COLUMN, COMMIT_TIMESTAMP_COLUMN } from './cdf/index.js';
-export { PRIMITIVE_TYPES } from './schema/index.js';
+export { PRIMITIVE_TYPES, columnMappingMode, physicalName, type ColumnMappingMode } from './schema/index.js';

@@ -46,6 +46,7 @@ describe('CLI start-up', () => {
       'training-set',
       'conformance',
       'quality',
+      'governance',
     ])
       expect(stdout).toContain(`  ${command} `);
     expect(modules.filter((url) => HEAVY.test(url))).toEqual([]);

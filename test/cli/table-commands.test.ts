@@ -295,6 +295,8 @@ describe('aquifer table', () => {
       ['table', 'overwrite'],
       ['table', 'alter'],
       ['table', 'alter', 'rename-column'],
+      ['table', 'tag'],
+      ['governance', 'report'],
       ['table', 'delete'],
       ['table', 'update'],
       ['table', 'merge'],

@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { quoteIdent, quoteLiteralList, sqlColumnLineage, type Engine, type LineageTable, type LineageTableReference } from '../../engine/index.js';
+import { quoteIdent, sqlColumnLineage, type LineageTable } from '../../engine/index.js';
 import { log } from '../../log.js';
 import { jobRunsObserved, tableDataset, type ColumnSource } from '../../observe/index.js';
-import type { TableChangeLineage, WriteSource } from '../write/index.js';
+import { fileTable, type TableChangeLineage, type WriteSource } from '../write/index.js';
 import type { DmlContext } from './dml-context.js';
 
 /**
@@ -65,39 +64,6 @@ async function itemLineage(
       : fileTable(context.engine, reference),
   );
   return { items: query.items.map((_, i) => lineage.columns[`${ITEM}${i}`] ?? []), dataset: lineage.dataset };
-}
-
-const FILE_READERS = new Set(['read_parquet', 'parquet_scan', 'read_csv', 'read_csv_auto', 'read_json', 'read_json_auto', 'read_ndjson', 'delta_scan']);
-
-/**
- * What a table function with literal paths reads: the Delta table holding every file (a
- * table scan reads its Parquet files so), else one file named without wildcards; its columns
- * as DuckDB reads them. Local paths only: finding the table means looking for `_delta_log`.
- */
-async function fileTable(engine: Engine, reference: LineageTableReference): Promise<LineageTable | undefined> {
-  if (reference.kind !== 'function' || !FILE_READERS.has(reference.function.toLowerCase())) return undefined;
-  if (reference.paths.some((p) => /[*?[]/.test(p) || p.includes('://'))) return undefined;
-  const root = reference.function.toLowerCase() === 'delta_scan' ? reference.path : deltaTableOf(reference.paths);
-  if (root === undefined && reference.paths.length !== 1) return undefined;
-  try {
-    const options = reference.paths.length > 1 ? ', union_by_name = true' : '';
-    const reader = await engine.read(`SELECT * FROM ${reference.function}(${quoteLiteralList(reference.paths)}${options}) LIMIT 0`);
-    return { ...tableDataset(root ?? path.resolve(reference.path)), columns: reader.columnNames() };
-  } catch {
-    // A reader DuckDB cannot open here (an extension not loaded): no lineage rather than a failed change.
-    return undefined;
-  }
-}
-
-/** The Delta table folder (the nearest one with a `_delta_log`) holding every one of these files, if one does. */
-function deltaTableOf(files: readonly string[]): string | undefined {
-  const first = files[0];
-  if (first === undefined || !path.isAbsolute(first)) return undefined;
-  for (let dir = path.dirname(first); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    if (!existsSync(path.join(dir, '_delta_log'))) continue;
-    return files.every((f) => f.startsWith(`${dir}${path.sep}`)) ? dir : undefined;
-  }
-  return undefined;
 }
 
 /** DELETE: the columns of its condition decide which rows go. */

@@ -6,7 +6,18 @@ export type SchemaChange =
   /** Rename a column or a nested struct field (path from the top), keeping its data. */
   | { kind: 'rename-column'; column: readonly string[]; to: string }
   /** Drop columns or nested struct fields; their data stays in the files, unread. */
-  | { kind: 'drop-columns'; columns: readonly (readonly string[])[] };
+  | { kind: 'drop-columns'; columns: readonly (readonly string[])[] }
+  /**
+   * Change the metadata of columns (or nested fields): `update` is given each one's metadata
+   * as stored and returns the new one. Data files never see field metadata, so this needs no
+   * column mapping; keys the update leaves alone (column mapping's among them) are kept.
+   */
+  | { kind: 'column-metadata'; columns: readonly ColumnMetadataUpdate[] };
+
+export interface ColumnMetadataUpdate {
+  column: readonly string[];
+  update: (metadata: Readonly<Record<string, unknown>>) => Record<string, unknown>;
+}
 
 export interface AlteredSchema {
   schema: StructType;
@@ -25,6 +36,8 @@ export function alterSchema(
   change: SchemaChange,
   location: string,
 ): AlteredSchema {
+  if (change.kind === 'column-metadata')
+    return { schema: { kind: 'struct', fields: withMetadata(schema.fields, change.columns, location) }, partitionColumns: [...partitionColumns] };
   if (columnMappingMode(configuration) === 'none') {
     throw new WriteInvalidError(
       'TABLE_COLUMN_MAPPING_REQUIRED',
@@ -64,6 +77,27 @@ export function alterSchema(
       'Keep at least one column.',
     );
   return { schema: { kind: 'struct', fields }, partitionColumns: [...partitionColumns] };
+}
+
+function withMetadata(fields: readonly StructField[], updates: readonly ColumnMetadataUpdate[], location: string): StructField[] {
+  if (updates.length === 0) throw invalid('No column to change was named', updates, 'Name at least one column.');
+  let changed: readonly StructField[] = fields;
+  for (const { column, update } of updates) {
+    if (column.length === 0) throw invalid('An empty column path was given', column, 'Name each column.');
+    changed = metadataIn(changed, column, update, location);
+  }
+  return [...changed];
+}
+
+function metadataIn(fields: readonly StructField[], path: readonly string[], update: ColumnMetadataUpdate['update'], location: string): StructField[] {
+  const [name, ...rest] = path as [string, ...string[]];
+  const index = indexOf(fields, name, path, location);
+  const field = fields[index] as StructField;
+  const replaced: StructField =
+    rest.length === 0
+      ? { ...field, metadata: update(field.metadata) }
+      : { ...field, type: structOf(field, path, location, (inner) => metadataIn(inner, rest, update, location)) };
+  return fields.map((f, i) => (i === index ? replaced : f));
 }
 
 function renameIn(fields: readonly StructField[], path: readonly string[], to: string, location: string): StructField[] {

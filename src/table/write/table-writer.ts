@@ -34,6 +34,7 @@ import { filesMatchingPartitions, parsePartitionPredicate } from './partition-ma
 import type { Predicate } from '../scan/index.js';
 import { conformingProjection, sourceFields } from './schema-check.js';
 import { prepareSource, sourceError, type WriteSource } from './write-source.js';
+import { writeLineage } from './write-lineage.js';
 
 export interface WriteResult {
   /** The version committed, or the current one when the write was skipped. */
@@ -222,7 +223,12 @@ export class TableWriter {
           footprint: { isBlindAppend: false, readFiles: [], appIds: txnList(options).map((t) => t.appId), changesMetadata: true },
           inCommitTimestamps: properties['delta.enableInCommitTimestamps'] === 'true',
         });
-        await this.afterCommit(committed, properties);
+        await this.afterCommit(
+          committed,
+          properties,
+          undefined,
+          options.data === undefined ? undefined : await writeLineage(this.engine, options.data, this.location),
+        );
         return result(committed.version, written, 0);
       } catch (error) {
         if (!commitOutcomeUnknown(error)) await discardWritten(this.store, written.adds);
@@ -260,11 +266,14 @@ export class TableWriter {
     const operationParameters: Record<string, unknown> =
       change.kind === 'rename-column'
         ? { oldColumnPath: change.column.join('.'), newColumnPath: [...change.column.slice(0, -1), change.to].join('.') }
-        : { columns: JSON.stringify(change.columns.map((c) => c.join('.'))) };
+        : change.kind === 'drop-columns'
+          ? { columns: JSON.stringify(change.columns.map((c) => c.join('.'))) }
+          : { columns: JSON.stringify(change.columns.map((c) => c.column.join('.'))) };
     const committed = await commitTransaction(this.store, this.location, {
       readVersion: snapshot.version,
       actions: [{ kind: 'metaData', metaData: metadata }],
-      operation: change.kind === 'rename-column' ? 'RENAME COLUMN' : 'DROP COLUMNS',
+      // Delta's names for these commits (CHANGE COLUMNS: its ALTER COLUMN of several columns).
+      operation: change.kind === 'rename-column' ? 'RENAME COLUMN' : change.kind === 'drop-columns' ? 'DROP COLUMNS' : 'CHANGE COLUMNS',
       operationParameters,
       operationMetrics: {},
       footprint: { isBlindAppend: false, readFiles: [], appIds: [], changesMetadata: true },
@@ -370,7 +379,8 @@ export class TableWriter {
         ...(prepared.bytes === undefined ? {} : { sourceBytes: prepared.bytes }),
       };
       const written = await writeDataFiles(this.engine, this.store, spec, conformed);
-      return { snapshot, mode, written, removed, options, ...(evolution === undefined ? {} : { evolution }) };
+      const lineage = await writeLineage(this.engine, data, this.location);
+      return { snapshot, mode, written, removed, options, ...(evolution === undefined ? {} : { evolution }), ...(lineage === undefined ? {} : { lineage }) };
     } finally {
       await prepared.dispose();
     }
@@ -378,7 +388,7 @@ export class TableWriter {
 
   /** Commit a staged write, with any further application transactions; on failure its files are removed. */
   async commit(staged: StagedWrite, extraTxns: readonly AppTransaction[] = []): Promise<WriteResult> {
-    const { snapshot, mode, written, removed, options, evolution } = staged;
+    const { snapshot, mode, written, removed, options, evolution, lineage } = staged;
     try {
       const now = Date.now();
       const txns = [...txnList(options), ...extraTxns];
@@ -414,7 +424,7 @@ export class TableWriter {
         previousTimestamp: snapshot.timestamp,
         ...readDigest(snapshot),
       });
-      await this.afterCommit(committed, evolution?.metadata.configuration ?? snapshot.configuration, snapshot);
+      await this.afterCommit(committed, evolution?.metadata.configuration ?? snapshot.configuration, snapshot, lineage);
       return result(committed.version, written, removed.length);
     } catch (error) {
       if (!commitOutcomeUnknown(error)) await this.discard(staged);
@@ -582,6 +592,8 @@ export interface StagedWrite {
   options: OverwriteOptions;
   /** The new metadata (and protocol) when the write evolves or replaces the schema. */
   evolution?: SchemaEvolution;
+  /** Which source columns feed the columns written, for lineage (a write from SQL). */
+  lineage?: TableChangeLineage;
 }
 
 /**
