@@ -7,6 +7,7 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { engineFromEnvironment, type Engine } from '../engine/index.js';
 import { log } from '../log.js';
+import { runInBackground } from '../module-worker.js';
 import { Project } from '../project/index.js';
 import { LineageLog } from './lineage-log.js';
 import type { FromLineageLogWorker, LineageLogWorkerData, ToLineageLogWorker } from './lineage-log-messages.js';
@@ -16,6 +17,8 @@ const WORKER_ENGINE_THREADS = 1;
 
 if (parentPort === null) throw new Error('lineage-log-worker runs only as a worker thread');
 const port: MessagePort = parentPort;
+// Before the engine starts: its threads inherit the priority.
+runInBackground();
 const data = workerData as LineageLogWorkerData;
 const post = (message: FromLineageLogWorker) => port.postMessage(message);
 
