@@ -1,10 +1,11 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { engineFromEnvironment, sharedEngine, type Engine } from '../engine/index.js';
+import { sharedEngine, type Engine } from '../engine/index.js';
 import { log } from '../log.js';
 import type { Project } from '../project/index.js';
 import { versionLookup } from './asset-status.js';
 import { loadPipeline, type ResolvedAsset } from './pipeline.js';
 import { runAsset } from './run-asset.js';
+import { withRunEngine } from './run-engine.js';
 import type { Sleep } from './run-series.js';
 import { openRunStore } from './open-run-store.js';
 import { recoverRuns, type RecoveredRun } from './run-control.js';
@@ -227,19 +228,19 @@ export class Scheduler {
         if (this.stopping.signal.aborted) return { status: 'skipped' };
         await state.update(asset.name, decision.remember);
         log.info({ ...fields, reason }, `${trigger}: running ${asset.name}${partition === undefined ? '' : ` for ${partition}`}`);
-        // An engine of its own for the run: a timeout or a stop interrupts the engine's connection, which would
-        // also stop the other runs (and the server's requests) querying a shared one.
-        const runEngine = await engineFromEnvironment(process.env);
-        const runs = await runAsset(this.project, asset.name, {
-          ...(partition === undefined ? {} : { partition }),
-          ...this.runOptions(),
-          trigger,
-          engine: runEngine,
-          store,
-          now: this.now,
-          // Another run holds the asset (a recovery's retry, `aquifer run`, a backfill): not a failure, tried again later.
-          onBusy: 'skip',
-        }).finally(() => runEngine.close());
+        // An engine of its own for the run (withRunEngine): a stop interrupts only this run's query.
+        const runs = await withRunEngine((runEngine) =>
+          runAsset(this.project, asset.name, {
+            ...(partition === undefined ? {} : { partition }),
+            ...this.runOptions(),
+            trigger,
+            engine: runEngine,
+            store,
+            now: this.now,
+            // Another run holds the asset (a recovery's retry, `aquifer run`, a backfill): not a failure, tried again later.
+            onBusy: 'skip',
+          }),
+        );
         const run = runs[runs.length - 1];
         if (run?.status === 'skipped') {
           await state.put(asset.name, decision.before);
