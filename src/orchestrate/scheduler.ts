@@ -174,9 +174,19 @@ export class Scheduler {
     const versions = versionLookup(this.project, engine, store);
     const now = this.now();
     const launches: SchedulerLaunch[] = [];
-    for (const asset of watched) {
+    // Assets that are running, launched or held on this tick, and everything below them (the pipeline is in
+    // topological order, so an asset's dependencies are settled before it): their tables are about to move.
+    const moving = new Set<string>();
+    const watchedNames = new Set(watched.map((a) => a.name));
+    for (const asset of pipeline.assets) {
+      const upstreamMoving = asset.dependsOn.some((d) => moving.has(d));
+      if (upstreamMoving) moving.add(asset.name);
+      if (!watchedNames.has(asset.name)) continue;
       // Its run from an earlier tick is still going: what is due now is looked at again next tick.
-      if (this.busy.has(asset.name)) continue;
+      if (this.busy.has(asset.name)) {
+        moving.add(asset.name);
+        continue;
+      }
       const remembered = state.get(asset.name);
       let decision: Decision | undefined;
       if (asset.schedule !== undefined) {
@@ -189,11 +199,18 @@ export class Scheduler {
       }
       if (decision === undefined && asset.sensor?.onUpstreamCommit === true) {
         const reading = await readSensor(asset, lastWhole.get(asset.name), remembered.seen, versions);
-        if (reading.moved.length > 0)
+        if (reading.moved.length > 0 && upstreamMoving)
+          // An asset above it is running or about to (the same commit reaches it both directly and through
+          // that asset, a diamond): it waits, still due, and runs once when what it reads has settled.
+          log.debug({ asset: asset.name, moved: reading.moved }, `${asset.name} waits for the assets above it to run first`);
+        else if (reading.moved.length > 0)
           decision = { asset, trigger: 'sensor', reason: { moved: reading.moved }, remember: { seen: reading.current }, before: remembered };
         else if (!sameVersions(reading.current, remembered.seen)) await state.update(asset.name, { seen: reading.current });
       }
-      if (decision !== undefined) launches.push(this.launch(decision, state, engine, store));
+      if (decision !== undefined) {
+        moving.add(asset.name);
+        launches.push(this.launch(decision, state, engine, store));
+      }
     }
     return launches;
   }
