@@ -67,10 +67,16 @@ describe('monitor assets', () => {
     expect(graph.assets.find((a) => a.name === 'scores_drift')).toMatchObject({ kind: 'monitor', deps: ['scores'] });
   });
 
-  it('refuse, as plan does, a monitor the project does not define', async () => {
+  it('refuse, as plan does, a monitor the project does not define or whose file is invalid', async () => {
     const other = await Project.init(path.join(await tempDir('aquifer-monitor-kind-unknown-'), 'project'));
     await writeAssets(other, 'watch', [{ name: 'ghost', kind: 'monitor', monitor: 'not_there' }]);
     expect(await failure(assetGraph(other, { engine }))).toMatchObject({ code: 'ASSET_REFERENCE_UNKNOWN', value: { asset: 'ghost', monitor: 'not_there' } });
+    await mkdir(path.join(other.root, 'monitors'), { recursive: true });
+    await writeFile(path.join(other.root, 'monitors', 'not_there.json'), JSON.stringify({ kind: 'drift', table: 'scores' }));
+    expect(await failure(assetGraph(other, { engine }))).toMatchObject({
+      code: 'ASSET_DEFINITION_INVALID',
+      value: { file: 'pipelines/watch.json', field: 'ghost.monitor' },
+    });
   });
 
   it('run their monitor, keeping its result and alert state, and record ok or breach on the run', async () => {

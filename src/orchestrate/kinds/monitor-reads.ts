@@ -1,6 +1,6 @@
 import { isAquiferError } from '../../errors.js';
 import type { Asset } from '../definition.js';
-import { AssetReferenceUnknownError } from '../errors.js';
+import { AssetDefinitionInvalidError, AssetReferenceUnknownError } from '../errors.js';
 import type { DependencyContext } from './dependencies.js';
 
 type MonitorAsset = Extract<Asset, { kind: 'monitor' }>;
@@ -15,7 +15,8 @@ export const monitors = () => import('../../monitor/index.js');
  * What a monitor asset reads: the table its monitor watches (and a drift monitor's reference
  * table when it names another); for a model drift monitor, the model's asset when the pipeline
  * trains that model, else the model's prediction log. A monitor the project does not define is
- * ASSET_REFERENCE_UNKNOWN, so plan and apply refuse it.
+ * ASSET_REFERENCE_UNKNOWN, one whose file is invalid ASSET_DEFINITION_INVALID, so plan and apply
+ * refuse either.
  */
 export async function monitorReads(asset: MonitorAsset, context: DependencyContext): Promise<string[]> {
   const name = asset.monitor ?? asset.name;
@@ -25,6 +26,9 @@ export async function monitorReads(asset: MonitorAsset, context: DependencyConte
     [monitor] = await readMonitors(context.project, [name]);
   } catch (error) {
     if (isAquiferError(error) && error.code === 'MONITOR_NOT_FOUND') throw new AssetReferenceUnknownError(asset.name, 'monitor', name, 'monitors/');
+    // Named as the pipeline's problem, so plan shows it beside the graph and apply refuses.
+    if (isAquiferError(error) && error.code === 'MONITOR_DEFINITION_INVALID')
+      throw new AssetDefinitionInvalidError(asset.file, `${asset.name}.monitor`, `names a monitor whose file is invalid (${error.message})`);
     throw error;
   }
   if (monitor === undefined) throw new AssetReferenceUnknownError(asset.name, 'monitor', name, 'monitors/');
