@@ -20,7 +20,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   lineage: ['table', 'engine', 'storage', 'project', 'observe'],
   governance: ['table', 'engine', 'project', 'observe', 'lineage'],
   monitor: ['table', 'engine', 'project', 'observe', 'report', 'ingest', 'quality', 'models', 'orchestrate'],
-  orchestrate: ['table', 'engine', 'project', 'observe', 'lineage', 'ingest', 'features', 'quality', 'models'],
+  // monitor: loaded on first use by a monitor asset, as monitor loads orchestrate for its run_asset action.
+  orchestrate: ['table', 'engine', 'project', 'observe', 'lineage', 'ingest', 'features', 'quality', 'models', 'monitor'],
   conformance: ['table', 'engine', 'storage', 'observe'],
   server: ['ingest', 'features', 'quality', 'models', 'lineage', 'monitor', 'orchestrate', 'table', 'engine', 'project', 'observe'],
   cli: [
