@@ -191,8 +191,8 @@ export class SqliteRunStore implements AssetRunStore {
       return Promise.resolve(found.sort((a, b) => compare(a.asset, b.asset) || compare(a.partition ?? '', b.partition ?? '')));
     }
     // One row per asset, each column of its keys a JSON array: better-sqlite3 makes a JS value per
-    // cell, which at 365,000 keys cost more than all the rest of status; JSON.parse of a few long
-    // texts is several times faster (see docs/benchmarks.md).
+    // cell, and reading 365,000 rows cell by cell took about twice as long as JSON.parse of 1,000
+    // texts holding the same values.
     const assets = this.db
       .prepare(
         `SELECT asset, json_object('p', json_group_array(partition), 'i', json_group_array(finished_id), 'st', json_group_array(status),
