@@ -77,7 +77,7 @@ function statusReport(f: StatusFigures): string {
       [
         [`assetStatus end to end (${count(f.runs)} entries, all fresh)`, ms(f.status.ms), range(f.status.spread)],
         ['  of which loadPipeline', ms(f.load.ms), range(f.load.spread)],
-        ["  of which the store's latestFinished (SQLite; 365,000 rows)", ms(f.store.ms), range(f.store.spread)],
+        [`  of which the store's summary (SQLite, ${count(f.runs)} keys: store.latest())`, ms(f.store.ms), range(f.store.spread)],
         ['one more run recorded on this history (store.start)', ms(f.startOne.ms), range(f.startOne.spread)],
       ],
     ),

@@ -7,6 +7,7 @@ export { type S3SecretOptions } from './s3-secret.js';
 export { jsonPathKey, quoteIdent, quoteLiteral, quoteLiteralList } from './sql.js';
 export { engineFromEnvironment, sharedEngine } from './shared-engine.js';
 export {
+  serializeSqlMany,
   sqlColumnLineage,
   sqlTableReads,
   type LineageResolver,

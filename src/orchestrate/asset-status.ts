@@ -3,7 +3,7 @@ import type { Project } from '../project/index.js';
 import { loadPipeline, type ResolvedAsset } from './pipeline.js';
 import { filesInput } from './kinds/files-input.js';
 import { currentVersion } from './project-tables.js';
-import type { AssetRun, AssetRunStore } from './run-store.js';
+import type { AssetLatest, AssetRunStore, AssetRunSummary } from './run-store.js';
 import { openRunStore } from './open-run-store.js';
 
 export type AssetFreshness = 'never' | 'failed' | 'stale' | 'fresh';
@@ -20,7 +20,7 @@ export interface AssetStatus {
   name: string;
   partition?: string;
   status: AssetFreshness;
-  lastRun?: Pick<AssetRun, 'id' | 'status' | 'startedAt' | 'finishedAt' | 'outputVersion'>;
+  lastRun?: AssetRunSummary;
   staleInputs?: StaleInput[];
 }
 
@@ -62,70 +62,134 @@ export function judgedInputs(asset: ResolvedAsset): string[] {
   return asset.kind === 'ingest' ? [...asset.dependsOn, filesInput(asset)] : asset.dependsOn;
 }
 
+/** Keys of the summary by asset and partition, for looking up the ones asked for. */
+export function latestByKey(latest: readonly AssetLatest[]): Map<string, AssetLatest> {
+  return new Map(latest.map((l) => [runKey(l.asset, l.partition), l]));
+}
+
+export const runKey = (asset: string, partition: string | undefined) => `${asset}\n${partition ?? ''}`;
+
 /**
- * Judge one asset and partition from its newest finished run and newest successful one:
- * `never` without a success, `failed` when the newest finished run failed, `stale` when an
- * input's table is now newer than the version the success read, else `fresh`.
+ * The status of some partitions of one asset (undefined: the whole asset), judged as
+ * assetStatus judges them, from the summary of just those keys: one store question, and the
+ * inputs' current versions read once.
  */
-export async function judgeRun(
+export async function partitionStatus(
+  project: Project,
+  engine: Engine,
+  store: AssetRunStore,
+  asset: ResolvedAsset,
+  partitions: readonly (string | undefined)[],
+): Promise<AssetStatus[]> {
+  const found = latestByKey(await store.latest(partitions.map((p) => ({ asset: asset.name, ...(p === undefined ? {} : { partition: p }) }))));
+  let current: Promise<Map<string, number | undefined>> | undefined;
+  const versions = () => (current ??= currentInputs(asset, versionLookup(project, engine, store)));
+  const statuses: AssetStatus[] = [];
+  for (const partition of partitions) statuses.push(await judgeLatest(asset, partition, found.get(runKey(asset.name, partition)), versions));
+  return statuses;
+}
+
+/** The current version of each input an asset is judged on, read once per asset (VersionLookup caches across assets). */
+export async function currentInputs(asset: ResolvedAsset, versions: VersionLookup): Promise<Map<string, number | undefined>> {
+  const current = new Map<string, number | undefined>();
+  for (const table of judgedInputs(asset)) current.set(table, await versions(table, asset));
+  return current;
+}
+
+/**
+ * Judge one asset and partition from its summary (its newest finished run, and the inputs its
+ * newest success read): `never` without a success, `failed` when the newest finished run
+ * failed, `stale` when an input's table is now newer than the version the success read, else
+ * `fresh`. `current` is asked only when there is a success to compare (currentInputs).
+ */
+export async function judgeLatest(
   asset: ResolvedAsset,
   partition: string | undefined,
-  lastFinished: AssetRun | undefined,
-  lastSuccess: AssetRun | undefined,
-  versions: VersionLookup,
+  latest: AssetLatest | undefined,
+  current: () => Promise<ReadonlyMap<string, number | undefined>>,
 ): Promise<AssetStatus> {
-  const entry: AssetStatus = { name: asset.name, ...(partition === undefined ? {} : { partition }), status: 'never' };
-  if (lastFinished !== undefined) entry.lastRun = summary(lastFinished);
-  if (lastFinished?.status === 'failed') return { ...entry, status: 'failed' };
-  if (lastSuccess === undefined) return entry;
-  const staleInputs: StaleInput[] = [];
-  for (const table of judgedInputs(asset)) {
-    const current = await versions(table, asset);
-    if (current === undefined) continue;
-    const read = lastSuccess.inputs[table];
-    if (read === undefined || current > read) staleInputs.push({ table, ...(read === undefined ? {} : { read }), current });
+  if (latest === undefined) return { name: asset.name, ...(partition === undefined ? {} : { partition }), status: 'never' };
+  return judged(asset.name, latest, latest.finished.status === 'failed' || latest.successInputs === undefined ? undefined : await current());
+}
+
+/**
+ * judgeLatest once the current versions are known (or not needed). `cache` keeps the verdict
+ * per inputs object of one asset (summaries that read the same versions share one).
+ */
+function judged(
+  name: string,
+  latest: AssetLatest,
+  current: ReadonlyMap<string, number | undefined> | undefined,
+  cache?: Map<Readonly<Record<string, number>>, StaleInput[]>,
+): AssetStatus {
+  const entry: AssetStatus = { name, status: 'never', lastRun: latest.finished };
+  if (latest.partition !== undefined) entry.partition = latest.partition;
+  if (latest.finished.status === 'failed') {
+    entry.status = 'failed';
+    return entry;
   }
-  return staleInputs.length === 0 ? { ...entry, status: 'fresh' } : { ...entry, status: 'stale', staleInputs };
+  const read = latest.successInputs;
+  if (read === undefined || current === undefined) return entry;
+  let stale = cache?.get(read);
+  if (stale === undefined) {
+    stale = staleAgainst(read, current);
+    cache?.set(read, stale);
+  }
+  entry.status = stale.length === 0 ? 'fresh' : 'stale';
+  // Each entry its own list: entries judged on the same versions share nothing mutable.
+  if (stale.length > 0) entry.staleInputs = stale.map((s) => ({ ...s }));
+  return entry;
 }
 
-function summary(run: AssetRun): NonNullable<AssetStatus['lastRun']> {
-  return {
-    id: run.id,
-    status: run.status,
-    startedAt: run.startedAt,
-    ...(run.finishedAt === undefined ? {} : { finishedAt: run.finishedAt }),
-    ...(run.outputVersion === undefined ? {} : { outputVersion: run.outputVersion }),
-  };
+function staleAgainst(read: Readonly<Record<string, number>>, current: ReadonlyMap<string, number | undefined>): StaleInput[] {
+  const stale: StaleInput[] = [];
+  for (const [table, now] of current) {
+    if (now === undefined) continue;
+    const version = read[table];
+    if (version === undefined || now > version) stale.push({ table, ...(version === undefined ? {} : { read: version }), current: now });
+  }
+  return stale;
 }
 
-/** Where each asset and partition stands, in topological order: one `never` entry for an asset that never ran. */
+/** How many assets' input versions status reads at once. */
+const VERSION_READS_AT_ONCE = 16;
+
+/**
+ * Where each asset and partition stands, in topological order: one `never` entry for an asset
+ * that never ran. Reads the run store's summary (one row per asset and partition, not the
+ * history), each input's current version once per asset, and judges each distinct set of
+ * versions read once per asset: at 1,000 assets × 365 partitions most partitions of an asset
+ * read the same versions.
+ */
 export async function assetStatus(project: Project, options: { engine?: Engine; store?: AssetRunStore } = {}): Promise<AssetStatus[]> {
   const engine = options.engine ?? (await sharedEngine());
   const pipeline = await loadPipeline(project, engine);
   const store = options.store ?? (await openRunStore(project));
   try {
-    const key = (run: AssetRun) => `${run.asset}\n${run.partition ?? ''}`;
-    // Grouped by asset once: filtering every finished run per asset was O(assets × partitions).
-    const finished = new Map<string, AssetRun[]>();
-    const latest = await store.latestFinished();
-    for (const run of latest) {
-      const runs = finished.get(run.asset);
-      if (runs === undefined) finished.set(run.asset, [run]);
-      else runs.push(run);
+    const byAsset = new Map<string, AssetLatest[]>();
+    for (const latest of await store.latest()) {
+      const keys = byAsset.get(latest.asset);
+      if (keys === undefined) byAsset.set(latest.asset, [latest]);
+      else keys.push(latest);
     }
-    // A newest finished run that succeeded is the newest success too, and a failed one is judged
-    // without it; only a cancelled or aborted newest run needs the store's second question.
-    const succeeded = new Map(latest.filter((r) => r.status === 'success').map((r) => [key(r), r]));
-    if (latest.some((r) => r.status === 'cancelled' || r.status === 'aborted')) for (const run of await store.latestSuccessful()) succeeded.set(key(run), run);
     const versions = versionLookup(project, engine, store);
+    // The inputs' current versions of every asset with a success to compare, read a few at a
+    // time: each is a listing of a table's log, and 1,000 of them one after another waited on
+    // the disk in turn.
+    const needed = pipeline.assets.filter((a) => byAsset.get(a.name)?.some((k) => k.finished.status !== 'failed' && k.successInputs !== undefined));
+    const currents = new Map<string, Map<string, number | undefined>>();
+    for (let start = 0; start < needed.length; start += VERSION_READS_AT_ONCE)
+      await Promise.all(needed.slice(start, start + VERSION_READS_AT_ONCE).map(async (a) => currents.set(a.name, await currentInputs(a, versions))));
     const entries: AssetStatus[] = [];
     for (const asset of pipeline.assets) {
-      const runs = finished.get(asset.name) ?? [];
-      if (runs.length === 0) {
+      const keys = byAsset.get(asset.name);
+      if (keys === undefined) {
         entries.push({ name: asset.name, status: 'never' });
         continue;
       }
-      for (const run of runs) entries.push(await judgeRun(asset, run.partition, run, succeeded.get(key(run)), versions));
+      const current = currents.get(asset.name);
+      const cache = new Map<Readonly<Record<string, number>>, StaleInput[]>();
+      for (const latest of keys) entries.push(judged(asset.name, latest, current, cache));
     }
     return entries;
   } finally {

@@ -1,6 +1,6 @@
 import { sharedEngine, type Engine } from '../engine/index.js';
 import type { Project } from '../project/index.js';
-import { judgeRun, versionLookup } from './asset-status.js';
+import { partitionStatus } from './asset-status.js';
 import { AssetPartitionInvalidError } from './errors.js';
 import { checkPartition } from './partitions.js';
 import { findAsset, loadPipeline, type ResolvedAsset } from './pipeline.js';
@@ -131,16 +131,8 @@ export function backfillPartitions(asset: ResolvedAsset, options: Pick<BackfillO
 
 /** The partitions whose status is not `fresh`, judged as `aquifer assets status` does. */
 async function notFresh(project: Project, engine: Engine, store: AssetRunStore, asset: ResolvedAsset, partitions: readonly string[]): Promise<string[]> {
-  const key = (asset: string, partition: string | undefined) => `${asset}\n${partition ?? ''}`;
-  const finished = new Map((await store.latestFinished()).map((r) => [key(r.asset, r.partition), r]));
-  const succeeded = new Map((await store.latestSuccessful()).map((r) => [key(r.asset, r.partition), r]));
-  const versions = versionLookup(project, engine, store);
-  const todo: string[] = [];
-  for (const partition of partitions) {
-    const status = await judgeRun(asset, partition, finished.get(key(asset.name, partition)), succeeded.get(key(asset.name, partition)), versions);
-    if (status.status !== 'fresh') todo.push(partition);
-  }
-  return todo;
+  const statuses = await partitionStatus(project, engine, store, asset, partitions);
+  return partitions.filter((_, i) => statuses[i]?.status !== 'fresh');
 }
 
 async function outcome(partition: string, run: Promise<AssetRun>): Promise<BackfillPartitionResult> {

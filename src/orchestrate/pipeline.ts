@@ -3,7 +3,7 @@ import type { Project } from '../project/index.js';
 import { readAssets } from './asset-files.js';
 import { RUN_VERSIONED_KINDS, type Asset } from './definition.js';
 import { AssetCycleError, AssetDependencyUnknownError, AssetNotFoundError } from './errors.js';
-import { definitionReads, lazyFeatures } from './kinds/dependencies.js';
+import { definitionReads, lazyFeatures, parseAssetSql } from './kinds/dependencies.js';
 import { currentVersion } from './project-tables.js';
 
 /** An asset with its dependencies resolved: each another asset's name or a source table of the project. */
@@ -34,7 +34,7 @@ export async function loadPipeline(project: Project, engine: Engine): Promise<Pi
   const sources = new Set<string>();
   const known = new Map<string, boolean>();
   const resolved: ResolvedAsset[] = [];
-  const context = { project, engine, assets, features: lazyFeatures(project) };
+  const context = { project, engine, assets, features: lazyFeatures(project), parsed: await parseAssetSql(engine, assets) };
   for (const asset of assets) {
     const reads = await definitionReads(asset, context);
     const dependsOn: string[] = [];

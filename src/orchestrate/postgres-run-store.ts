@@ -1,15 +1,17 @@
 import pg from 'pg';
 import { AquiferError } from '../errors.js';
+import { BUILD_LATEST, LATEST_SELECT, latestRunsSql, latestTableSql, refreshLatestSql } from './latest-runs-sql.js';
+import { latestMapper, toLease, toRun, type LatestRow, type LeaseRow, type RunRow } from './run-rows.js';
 import {
   MAX_RUN_LOG_LINES,
+  type AssetLatest,
   type AssetLease,
   type AssetLeaseResult,
   type AssetRun,
   type AssetRunFilter,
+  type AssetRunKey,
   type AssetRunLogEntry,
-  type AssetRunStatus,
   type AssetRunStore,
-  type AssetRunTrigger,
 } from './run-store.js';
 import { RUN_STORE_SCHEMA_VERSION } from './sqlite-run-store.js';
 
@@ -54,33 +56,29 @@ CREATE TABLE IF NOT EXISTS asset_run_logs (
   PRIMARY KEY (run_id, line)
 );
 `;
+
+/**
+ * The summary (latest-runs-sql.ts) and its trigger. Each key's refresh first takes a
+ * transaction-scoped advisory lock on the key: two runs of one key finishing at once (the
+ * lease keeps that rare) refresh one after the other, the second seeing the first's commit,
+ * rather than each from a snapshot missing the other.
+ */
+const LATEST = `
+${latestTableSql()}
+CREATE OR REPLACE FUNCTION asset_latest_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext(NEW.asset || chr(10) || NEW.partition));
+  ${refreshLatestSql('NEW.asset', 'NEW.partition')};
+  RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER asset_latest_on_insert AFTER INSERT ON asset_runs
+  FOR EACH ROW WHEN (NEW.status <> 'running') EXECUTE FUNCTION asset_latest_refresh();
+CREATE OR REPLACE TRIGGER asset_latest_on_finish AFTER UPDATE OF status, finished_at, inputs, output_version ON asset_runs
+  FOR EACH ROW WHEN (NEW.status <> 'running') EXECUTE FUNCTION asset_latest_refresh();
+`;
+
 /** Any constant: the advisory lock two processes creating the tables at once take turns on. */
 const SCHEMA_LOCK = 0x61717266;
-
-interface Row {
-  id: string;
-  asset: string;
-  partition: string;
-  trigger: string;
-  started_at: string;
-  finished_at: string | null;
-  status: string;
-  error_code: string | null;
-  error_message: string | null;
-  inputs: string;
-  output_version: number | null;
-  attempt: number;
-  retry_of: string | null;
-}
-
-interface LeaseRow {
-  asset: string;
-  partition: string;
-  holder: string;
-  run_id: string;
-  owner: string;
-  expires_at: string;
-}
 
 /**
  * The run history on PostgreSQL, for teams whose CLI, servers and schedulers run on several
@@ -101,8 +99,13 @@ export class PostgresRunStore implements AssetRunStore {
       await client.query(SCHEMA);
       const rows = (await client.query<{ version: number }>('SELECT version FROM asset_run_store')).rows;
       const version = rows[0]?.version;
+      if (version === undefined || version < RUN_STORE_SCHEMA_VERSION) await client.query(LATEST);
       if (version === undefined) await client.query('INSERT INTO asset_run_store (version) VALUES ($1)', [RUN_STORE_SCHEMA_VERSION]);
-      else if (version > RUN_STORE_SCHEMA_VERSION)
+      else if (version < RUN_STORE_SCHEMA_VERSION) {
+        // Version 2 had no summary: built from the history there is.
+        await client.query(BUILD_LATEST);
+        await client.query('UPDATE asset_run_store SET version = $1', [RUN_STORE_SCHEMA_VERSION]);
+      } else if (version > RUN_STORE_SCHEMA_VERSION)
         throw new AquiferError(
           'ASSET_RUN_STORE_INVALID',
           `The PostgreSQL run history has schema version ${version}; this Aquifer knows up to ${RUN_STORE_SCHEMA_VERSION}`,
@@ -150,7 +153,7 @@ export class PostgresRunStore implements AssetRunStore {
   }
 
   async get(id: string): Promise<AssetRun | undefined> {
-    const [row] = await this.query<Row>('SELECT * FROM asset_runs WHERE id = $1', [id]);
+    const [row] = await this.query<RunRow>('SELECT * FROM asset_runs WHERE id = $1', [id]);
     return row === undefined ? undefined : toRun(row);
   }
 
@@ -160,24 +163,30 @@ export class PostgresRunStore implements AssetRunStore {
     const params: unknown[] = [];
     if (filter.asset !== undefined) where.push(`asset = $${params.push(filter.asset)}`);
     if (filter.status !== undefined) where.push(`status = $${params.push(filter.status)}`);
-    const rows = await this.query<Row>(
+    const rows = await this.query<RunRow>(
       `SELECT * FROM asset_runs ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY seq DESC LIMIT $${params.push(limit)}`,
       params,
     );
     return rows.map(toRun);
   }
 
-  latestFinished(): Promise<AssetRun[]> {
-    return this.latest("status <> 'running'");
+  async latestFinished(): Promise<AssetRun[]> {
+    return (await this.query<RunRow>(latestRunsSql('finished_id'))).map(toRun);
   }
 
-  latestSuccessful(): Promise<AssetRun[]> {
-    return this.latest("status = 'success'");
+  async latestSuccessful(): Promise<AssetRun[]> {
+    return (await this.query<RunRow>(latestRunsSql('success_id'))).map(toRun);
   }
 
-  private async latest(where: string): Promise<AssetRun[]> {
-    const rows = await this.query<Row>(`SELECT DISTINCT ON (asset, partition) * FROM asset_runs WHERE ${where} ORDER BY asset, partition, seq DESC`);
-    return rows.map(toRun);
+  async latest(keys?: readonly AssetRunKey[]): Promise<AssetLatest[]> {
+    const rows =
+      keys === undefined
+        ? await this.query<LatestRow>(`${LATEST_SELECT} ORDER BY asset, partition`)
+        : await this.query<LatestRow>(`${LATEST_SELECT} WHERE (asset, partition) IN (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY asset, partition`, [
+            keys.map((k) => k.asset),
+            keys.map((k) => k.partition ?? ''),
+          ]);
+    return rows.map(latestMapper());
   }
 
   async acquireLease(lease: AssetLease, now: number, takeOver?: string): Promise<AssetLeaseResult> {
@@ -209,20 +218,11 @@ export class PostgresRunStore implements AssetRunStore {
 
   async lease(asset: string, partition: string | undefined): Promise<AssetLease | undefined> {
     const [row] = await this.query<LeaseRow>('SELECT * FROM asset_leases WHERE asset = $1 AND partition = $2', [asset, partition ?? '']);
-    return row === undefined
-      ? undefined
-      : {
-          asset: row.asset,
-          ...(row.partition === '' ? {} : { partition: row.partition }),
-          holder: row.holder,
-          runId: row.run_id,
-          owner: row.owner,
-          expiresAt: Number(row.expires_at),
-        };
+    return row === undefined ? undefined : toLease(row);
   }
 
   async abortOrphans(asset: string, partition: string | undefined, except: string, at: string): Promise<AssetRun[]> {
-    const rows = await this.query<Row>(
+    const rows = await this.query<RunRow>(
       `UPDATE asset_runs SET status = 'aborted', finished_at = $1, error_code = 'ASSET_RUN_ABORTED', error_message = 'its process stopped while it ran (its lease expired)'
        WHERE asset = $2 AND partition = $3 AND status = 'running' AND id <> $4 RETURNING *`,
       [at, asset, partition ?? '', except],
@@ -270,21 +270,4 @@ export class PostgresRunStore implements AssetRunStore {
   async close(): Promise<void> {
     await this.pool.end();
   }
-}
-
-function toRun(row: Row): AssetRun {
-  return {
-    id: row.id,
-    asset: row.asset,
-    ...(row.partition === '' ? {} : { partition: row.partition }),
-    trigger: row.trigger as AssetRunTrigger,
-    startedAt: row.started_at,
-    ...(row.finished_at === null ? {} : { finishedAt: row.finished_at }),
-    status: row.status as AssetRunStatus,
-    ...(row.error_message === null ? {} : { error: { ...(row.error_code === null ? {} : { code: row.error_code }), message: row.error_message } }),
-    inputs: JSON.parse(row.inputs) as Record<string, number>,
-    ...(row.output_version === null ? {} : { outputVersion: row.output_version }),
-    ...(row.attempt === 1 ? {} : { attempt: row.attempt }),
-    ...(row.retry_of === null ? {} : { retryOf: row.retry_of }),
-  };
 }

@@ -1,11 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import { sharedEngine, type Engine } from '../engine/index.js';
 import type { Project } from '../project/index.js';
-import { judgeRun, versionLookup } from './asset-status.js';
+import { currentInputs, judgeLatest, latestByKey, runKey, versionLookup } from './asset-status.js';
 import { materialize } from './kinds/materialize.js';
 import { checkPartition } from './partitions.js';
 import { findAsset, loadPipeline, upstreamAssets, type ResolvedAsset } from './pipeline.js';
-import type { AssetRun, AssetRunStore, AssetRunTrigger } from './run-store.js';
+import type { AssetLatest, AssetRun, AssetRunStore, AssetRunTrigger } from './run-store.js';
 import { DEFAULT_HEARTBEAT_SECONDS, DEFAULT_LEASE_SECONDS, realSleep, runSeries, type AssetWork, type RunContext, type Sleep } from './run-series.js';
 import { openRunStore } from './open-run-store.js';
 
@@ -59,14 +59,20 @@ export async function runAsset(project: Project, name: string, options: RunAsset
   try {
     const context = runContext(project, engine, store, options);
     const runs: AssetRun[] = [];
-    if (options.withUpstream === true)
-      for (const upstream of upstreamAssets(pipeline, target)) {
-        const partition = samePartitions(upstream, target) ? options.partition : undefined;
-        if (await isFresh(project, engine, store, upstream, partition)) continue;
+    if (options.withUpstream === true) {
+      const upstreams = upstreamAssets(pipeline, target).map((asset) => ({ asset, partition: samePartitions(asset, target) ? options.partition : undefined }));
+      // Each upstream's summary read once, in one question, before any runs: an asset's own runs
+      // change only after its check, so the summary read up front still holds for it.
+      const latest = latestByKey(
+        await store.latest(upstreams.map(({ asset, partition }) => ({ asset: asset.name, ...(partition === undefined ? {} : { partition }) }))),
+      );
+      for (const { asset: upstream, partition } of upstreams) {
+        if (await isFresh(project, engine, store, upstream, partition, latest.get(runKey(upstream.name, partition)))) continue;
         const run = await runSeries(context, upstream, partition, assetWork(project, store, upstream, partition));
         runs.push(run);
         if (run.status === 'skipped') return runs;
       }
+    }
     runs.push(
       await runSeries(context, target, options.partition, assetWork(project, store, target, options.partition), {
         attempt: 1,
@@ -134,16 +140,19 @@ function samePartitions(upstream: ResolvedAsset, target: ResolvedAsset): boolean
   return upstream.partitions !== undefined && isDeepStrictEqual(upstream.partitions, target.partitions);
 }
 
-async function isFresh(project: Project, engine: Engine, store: AssetRunStore, asset: ResolvedAsset, partition: string | undefined): Promise<boolean> {
-  // Judged as `aquifer assets status` judges it: the newest finished and successful runs of this asset and
-  // partition however long the history, and run-versioned inputs (a training set, a model) by their runs.
-  const mine = (run: AssetRun) => run.asset === asset.name && run.partition === partition;
-  const status = await judgeRun(
-    asset,
-    partition,
-    (await store.latestFinished()).find(mine),
-    (await store.latestSuccessful()).find(mine),
-    versionLookup(project, engine, store),
-  );
+/**
+ * Judged as `aquifer assets status` judges it, from the asset and partition's summary (its
+ * newest finished run and the inputs its newest success read, however long the history), with
+ * the inputs' versions read now: an upstream run earlier in this call may have moved them.
+ */
+async function isFresh(
+  project: Project,
+  engine: Engine,
+  store: AssetRunStore,
+  asset: ResolvedAsset,
+  partition: string | undefined,
+  latest: AssetLatest | undefined,
+): Promise<boolean> {
+  const status = await judgeLatest(asset, partition, latest, () => currentInputs(asset, versionLookup(project, engine, store)));
   return status.status === 'fresh';
 }

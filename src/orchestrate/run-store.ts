@@ -34,6 +34,27 @@ export interface AssetRun {
   heldBy?: string;
 }
 
+/** An asset and partition (absent: the whole asset): what runs, leases and the summary are kept by. */
+export interface AssetRunKey {
+  asset: string;
+  partition?: string;
+}
+
+/** What `aquifer assets status` shows of a run. */
+export type AssetRunSummary = Pick<AssetRun, 'id' | 'status' | 'startedAt' | 'finishedAt' | 'outputVersion'>;
+
+/**
+ * Where an asset and partition stands, as the run store's summary keeps it (updated in the
+ * transaction that finishes each run): its newest finished run, and the input versions its
+ * newest successful run read (absent when none succeeded). Newest is by start order, as in
+ * `list`. Status and freshness checks need no more than this.
+ */
+export interface AssetLatest extends AssetRunKey {
+  finished: AssetRunSummary;
+  /** Shared between summaries that read the same versions: not to be changed. */
+  successInputs?: Readonly<Record<string, number>>;
+}
+
 export interface AssetRunFilter {
   asset?: string;
   /** Only runs in this status (`running`: those in flight, or left so by a crash). */
@@ -90,6 +111,11 @@ export interface AssetRunStore {
   latestFinished(): Promise<AssetRun[]>;
   /** The newest successful run of each asset and partition. */
   latestSuccessful(): Promise<AssetRun[]>;
+  /**
+   * The summary of each asset and partition that has a finished run (or only of `keys`), ordered
+   * by asset then partition: one row each however long the history, read without the runs.
+   */
+  latest(keys?: readonly AssetRunKey[]): Promise<AssetLatest[]>;
   /**
    * Take the lease of `lease.asset` and partition in one atomic statement: when nobody holds
    * it, when it expired by `now`, or when it is held by `takeOver` (a holder found dead).

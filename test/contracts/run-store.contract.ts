@@ -53,6 +53,47 @@ export function runRunStoreContract(name: string, create: () => Promise<AssetRun
     );
 
     it(
+      'keeps a summary per asset and partition: the newest finished run by start order and the inputs its newest success read',
+      withStore(async (store) => {
+        const finish = (id: string, status: AssetRun['status'], inputs: Record<string, number>, at: string) =>
+          store.finish(id, { status, finishedAt: at, inputs, outputVersion: 1 });
+        await store.start(run('a1', 'a'));
+        await finish('a1', 'success', { src: 1 }, '2024-05-01T00:01:00.000Z');
+        await store.start(run('a2', 'a'));
+        await store.start(run('a3', 'a'));
+        // a3 started after a2 but finished first: a2 finishing later does not make it the newest.
+        await finish('a3', 'failed', { src: 2 }, '2024-05-01T00:02:00.000Z');
+        await finish('a2', 'success', { src: 2 }, '2024-05-01T00:03:00.000Z');
+        await store.start(run('p1', 'a', '2024-05-01'));
+        await finish('p1', 'cancelled', {}, '2024-05-01T00:04:00.000Z');
+        await store.start(run('p2', 'a', '2024-05-02'));
+        await store.start(run('p3', 'a', '2024-05-02'));
+        await store.abortOrphans('a', '2024-05-02', 'p3', '2024-05-01T00:05:00.000Z');
+        await store.start(run('b1', 'b'));
+        expect(await store.latest()).toEqual([
+          {
+            asset: 'a',
+            finished: { id: 'a3', status: 'failed', startedAt: '2024-05-01T00:00:00.000Z', finishedAt: '2024-05-01T00:02:00.000Z', outputVersion: 1 },
+            successInputs: { src: 2 },
+          },
+          {
+            asset: 'a',
+            partition: '2024-05-01',
+            finished: { id: 'p1', status: 'cancelled', startedAt: '2024-05-01T00:00:00.000Z', finishedAt: '2024-05-01T00:04:00.000Z', outputVersion: 1 },
+          },
+          {
+            asset: 'a',
+            partition: '2024-05-02',
+            finished: { id: 'p2', status: 'aborted', startedAt: '2024-05-01T00:00:00.000Z', finishedAt: '2024-05-01T00:05:00.000Z' },
+          },
+        ]);
+        expect((await store.latest([{ asset: 'a', partition: '2024-05-02' }, { asset: 'b' }, { asset: 'a' }])).map((l) => l.finished.id)).toEqual(['a3', 'p2']);
+        expect((await store.latestFinished()).map((r) => r.id)).toEqual(['a3', 'p1', 'p2']);
+        expect((await store.latestSuccessful()).map((r) => r.id)).toEqual(['a2']);
+      }),
+    );
+
+    it(
       'gives a lease to one holder at a time, until it expires, is released, or is taken over from a holder found dead',
       withStore(async (store) => {
         const lease = (holder: string, expiresAt: number, partition?: string) => ({

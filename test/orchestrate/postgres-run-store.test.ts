@@ -82,6 +82,42 @@ describe.runIf(present)('a run whose PostgreSQL store cannot renew its lease', (
   });
 });
 
+describe.runIf(present)('PostgresRunStore', () => {
+  it('builds the summary of a version 2 database from its history when opened', async () => {
+    const url = await freshDatabase();
+    const store = await PostgresRunStore.open(url);
+    const started = { asset: 'a', trigger: 'manual', startedAt: '2024-05-01T00:00:00.000Z', status: 'running', inputs: {} } as const;
+    for (const [id, partition, status] of [
+      ['w1', undefined, 'success'],
+      ['w2', undefined, 'failed'],
+      ['p1', '2024-05-01', 'success'],
+      ['p2', '2024-05-01', 'running'],
+    ] as const) {
+      await store.start({ id, ...(partition === undefined ? {} : { partition }), ...started });
+      if (status !== 'running') await store.finish(id, { status, finishedAt: '2024-05-01T00:01:00.000Z', inputs: { src: Number(id[1]) } });
+    }
+    const expected = await store.latest();
+    await store.close();
+    // What version 2 was: the same tables without the summary and its trigger.
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query('DROP TABLE asset_latest; DROP FUNCTION asset_latest_refresh CASCADE; UPDATE asset_run_store SET version = 2');
+    await admin.end();
+    const reopened = await PostgresRunStore.open(url);
+    try {
+      expect(await reopened.latest()).toEqual(expected);
+      expect(expected.map((l) => [l.partition, l.finished.id, l.successInputs])).toEqual([
+        [undefined, 'w2', { src: 1 }],
+        ['2024-05-01', 'p1', { src: 1 }],
+      ]);
+      await reopened.finish('p2', { status: 'success', inputs: { src: 7 } });
+      expect((await reopened.latest([{ asset: 'a', partition: '2024-05-01' }]))[0]).toMatchObject({ finished: { id: 'p2' }, successInputs: { src: 7 } });
+    } finally {
+      await reopened.close();
+    }
+  });
+});
+
 describe.runIf(present)('a project with its metadata in PostgreSQL', () => {
   it('keeps its asset runs in the database its config names, none in the project folder', async () => {
     const url = await freshDatabase();

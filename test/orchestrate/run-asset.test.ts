@@ -133,4 +133,37 @@ describe('runAsset and assetStatus', () => {
     expect(error?.code).toBe('ASSET_RUN_FAILED');
     expect(error?.cause?.code).toBe('ASSET_UPSTREAM_MISSING');
   });
+
+  it('with upstream, reads the run history once per call however long the chain, and reruns only what went stale', async () => {
+    const chain = await Project.init(path.join(await tempDir('aquifer-run-asset-chain-'), 'project'));
+    await writeAssets(
+      chain,
+      'chain',
+      Array.from({ length: 6 }, (_, i) => ({ name: `c_${i}`, kind: 'sql', sql: i === 0 ? 'SELECT 1 AS x' : `SELECT x FROM c_${i - 1}` })),
+    );
+    const real = new SqliteRunStore(':memory:');
+    const asked: string[] = [];
+    // The real store, its history questions counted.
+    const store = new Proxy(real, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        if (property === 'latest' || property === 'latestFinished' || property === 'latestSuccessful' || property === 'list') asked.push(String(property));
+        return (value as (...args: unknown[]) => unknown).bind(target);
+      },
+    });
+    try {
+      const first = await runAsset(chain, 'c_5', { engine, store, withUpstream: true });
+      expect(first.map((r) => [r.asset, r.status])).toEqual(Array.from({ length: 6 }, (_, i) => [`c_${i}`, 'success']));
+      expect(asked).toEqual(['latest']);
+      asked.length = 0;
+      // c_3 rerun alone: c_4 is stale (its input moved), so c_4 and then c_5 run; c_0..c_3 are fresh.
+      await runAsset(chain, 'c_3', { engine, store });
+      const second = await runAsset(chain, 'c_5', { engine, store, withUpstream: true });
+      expect(second.map((r) => r.asset)).toEqual(['c_4', 'c_5']);
+      expect(asked).toEqual(['latest']);
+    } finally {
+      await real.close();
+    }
+  });
 });
