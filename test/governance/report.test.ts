@@ -81,14 +81,29 @@ describe('governance report', () => {
     const chain = ['users.email', 'clean_users.email_norm', 'user_profile.email_domain'];
     expect(report.columns).toEqual<TaggedColumn[]>([
       { table: 'clean_users', column: 'email_norm', tags: ['pii:email'], declared: false, from: [users_email], path: chain.slice(0, 2) },
-      { table: 'profile_v1', column: 'email_domain', tags: ['pii:email'], declared: false, from: [users_email], path: [...chain, 'profile_v1.email_domain'] },
+      {
+        table: 'feature-views/user_profile',
+        column: 'email_domain',
+        tags: ['pii:email'],
+        declared: false,
+        from: [users_email],
+        path: [...chain, 'feature-views/user_profile.email_domain'],
+      },
+      {
+        table: 'profile_v1',
+        column: 'email_domain',
+        tags: ['pii:email'],
+        declared: false,
+        from: [users_email],
+        path: [...chain, 'feature-views/user_profile.email_domain', 'profile_v1.email_domain'],
+      },
       {
         table: 'training-sets/profile_v1',
         column: 'email_domain',
         tags: ['pii:email'],
         declared: false,
         from: [users_email],
-        path: [...chain, 'training-sets/profile_v1.email_domain'],
+        path: [...chain, 'feature-views/user_profile.email_domain', 'training-sets/profile_v1.email_domain'],
       },
       { table: 'user_profile', column: 'email_domain', tags: ['pii:email'], declared: false, from: [users_email], path: chain },
       { table: 'users', column: 'email', tags: ['pii:email'], declared: true },
