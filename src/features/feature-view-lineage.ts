@@ -1,7 +1,9 @@
 import { sqlColumnLineage, type Engine } from '../engine/index.js';
 import { tableDataset, withJobRun, type ColumnSource, type DatasetRef } from '../observe/index.js';
 import { planAggregation } from './aggregation/aggregation-plan.js';
-import type { ResolvedView } from './definitions/resolve.js';
+import type { FeatureRepository } from './definitions/definitions.js';
+import { splitRequest } from './definitions/on-demand.js';
+import { resolveFeatures, type ResolvedView } from './definitions/resolve.js';
 import { log } from '../log.js';
 import { aquiferNamespace } from './job-datasets.js';
 
@@ -149,4 +151,29 @@ export async function recordOnlineStoreLineage(
     log.warn({ err: error, view: view.resolved.view.name }, 'could not work out the column lineage of a feature view');
     return undefined;
   }
+}
+
+/** Where the entity keys and feature values served for a list of features come from: their views' columns. */
+export interface ServedSources {
+  entities: ColumnSource[];
+  features: ColumnSource[];
+}
+
+/**
+ * The feature view columns behind features as served (what a prediction log records of
+ * each row): each stored feature's column, the stored features an on-demand one reads, and
+ * the views' entity keys. TRANSFORMATION, as the log keeps them packed in one JSON column.
+ */
+export function servedSources(repository: FeatureRepository, projectName: string, references: readonly string[]): ServedSources {
+  const split = splitRequest(repository, references);
+  const views = resolveFeatures(repository, split.needed);
+  const column = (view: string, name: string) => featureColumnSource(projectName, view, name, 'TRANSFORMATION');
+  const features: ColumnSource[] = [];
+  for (const reference of [...split.stored, ...split.onDemand.flatMap((o) => o.view.sources)]) {
+    const [name, feature] = reference.split(':') as [string, string];
+    const view = views.find((v) => v.view.name === name);
+    for (const f of feature === '*' ? (view?.features.map((x) => x.name) ?? []) : [feature]) features.push(column(name, f));
+  }
+  const entities = views.flatMap((v) => v.joinKeys.map((key) => column(v.view.name, key)));
+  return { entities: uniqueSources(entities), features: uniqueSources(features) };
 }
