@@ -151,6 +151,41 @@ describe('governance report', () => {
     ]);
   });
 
+  it('follows tags through the column lineage a TypeScript asset declares for the rows it returns', async () => {
+    const project = await Project.init(path.join(await tempDir('aquifer-governance-ts-'), 'shop'), 'shop');
+    const recorder = recordLineage(project, engine);
+    const { table: users } = await DeltaTable.create(project.tablePath('users'), {
+      engine,
+      data: { sql: "SELECT * FROM (VALUES ('u1', 'Ann@Example.org', 3)) t(user_id, email, visits)" },
+    });
+    await tagColumns(users, { email: ['pii:email'] });
+    await writeFile(
+      path.join(project.root, 'domains.mjs'),
+      `export default async ({ tables, engine }) =>
+        (await engine.query(\`SELECT user_id, email FROM (\${tables.users})\`)).map((r) => ({ user_id: r.user_id, domain: r.email.split('@')[1] }));\n`,
+    );
+    await writeAssets(project, 'users', [
+      { name: 'domains', kind: 'typescript', module: 'domains.mjs', reads: ['users'], columnLineage: { domain: ['users.email'], user_id: ['users.user_id'] } },
+      { name: 'undeclared', kind: 'typescript', module: 'domains.mjs', reads: ['users'] },
+    ]);
+    expect((await runAsset(project, 'domains', { engine })).map((r) => r.status)).toEqual(['success']);
+    expect((await runAsset(project, 'undeclared', { engine })).map((r) => r.status)).toEqual(['success']);
+    await recorder.close();
+
+    const report = await governanceReport(project, engine);
+    expect(report.columns).toEqual<TaggedColumn[]>([
+      {
+        table: 'domains',
+        column: 'domain',
+        tags: ['pii:email'],
+        declared: false,
+        from: [{ table: 'users', column: 'email' }],
+        path: ['users.email', 'domains.domain'],
+      },
+      { table: 'users', column: 'email', tags: ['pii:email'], declared: true },
+    ]);
+  });
+
   it('follows tags through column-mapped tables, whose files name columns apart from the schema', async () => {
     const project = await Project.init(path.join(await tempDir('aquifer-governance-mapped-'), 'shop'), 'shop');
     const recorder = recordLineage(project, engine);
