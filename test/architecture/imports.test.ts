@@ -22,7 +22,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   monitor: ['table', 'engine', 'project', 'observe', 'report', 'ingest', 'quality', 'models', 'orchestrate'],
   orchestrate: ['table', 'engine', 'project', 'observe', 'lineage', 'ingest', 'features', 'quality', 'models'],
   conformance: ['table', 'engine', 'storage', 'observe'],
-  server: ['ingest', 'features', 'quality', 'models', 'lineage', 'monitor', 'orchestrate', 'table', 'engine', 'project', 'observe'],
+  server: ['ingest', 'features', 'quality', 'models', 'lineage', 'monitor', 'orchestrate', 'governance', 'table', 'engine', 'project', 'observe'],
   cli: [
     'table',
     'engine',
