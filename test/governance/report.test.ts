@@ -167,7 +167,10 @@ describe('governance report', () => {
     await writeAssets(project, 'users', [
       { name: 'domains', kind: 'typescript', module: 'domains.mjs', reads: ['users'], columnLineage: { domain: ['users.email'], user_id: ['users.user_id'] } },
       { name: 'undeclared', kind: 'typescript', module: 'domains.mjs', reads: ['users'] },
+      { name: 'misdeclared', kind: 'typescript', module: 'domains.mjs', reads: ['users'], columnLineage: { domain: ['orders.email'] } },
     ]);
+    // Lineage from a table it does not read fails the run before the function runs.
+    await expect(runAsset(project, 'misdeclared', { engine })).rejects.toMatchObject({ code: 'ASSET_RUN_FAILED' });
     expect((await runAsset(project, 'domains', { engine })).map((r) => r.status)).toEqual(['success']);
     expect((await runAsset(project, 'undeclared', { engine })).map((r) => r.status)).toEqual(['success']);
     await recorder.close();

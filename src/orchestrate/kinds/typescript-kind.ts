@@ -69,6 +69,8 @@ export async function runTypescriptAsset(context: KindContext, asset: Typescript
   const name = asset.export ?? 'default';
   const fn = module[name];
   if (typeof fn !== 'function') throw new AssetModuleInvalidError(asset.name, asset.module, `has no function exported as ${name}`);
+  // A declaration naming a table the asset does not read fails before the function runs.
+  const lineage = declaredLineage(context, asset);
   const bindings = await bindTables(context);
   const tables = Object.fromEntries(bindings.map((b) => [b.name, b.sql]));
   let result: unknown;
@@ -86,7 +88,6 @@ export async function runTypescriptAsset(context: KindContext, asset: Typescript
   }
   if (isSqlResult(result)) return writeAssetTable(context, withBindings(bindings, result.sql));
   const rows = checkRows(asset, result);
-  const lineage = declaredLineage(context, asset);
   // Rows in memory are staged as a file DuckDB reads (types inferred as for any JSON rows), removed after the write.
   const staged = await prepareSource({ rows }, undefined, context.engine);
   try {
