@@ -6,12 +6,18 @@ import { onJobRun, tableDataset, type DatasetRef, type JobRunEvent } from '../ob
 import type { Project } from '../project/index.js';
 import { HttpLineageSink, type HttpSinkOptions } from './http-sink.js';
 import { LineageLog } from './lineage-log.js';
+import { LineageLogThread, type LineageAppender } from './lineage-log-thread.js';
 import type { OpenLineageRunEvent } from './openlineage.js';
 import { toRunEvent } from './run-event.js';
 
 export interface RecordLineageOptions {
   /** Overrides of the HTTP sender's settings (tests shorten the retry waits). */
   http?: Partial<Pick<HttpSinkOptions, 'retryDelayMs' | 'resumeAfterMs' | 'maxAttempts' | 'timeoutMs'>>;
+  /**
+   * Write the log from a worker thread with an engine of its own (a server: its commits never
+   * hold the event loop that answers requests). A command writes it in-process.
+   */
+  logInThread?: boolean;
 }
 
 /** A project's lineage being recorded: run events logged (and sent) in the background. */
@@ -55,6 +61,8 @@ export function recordLineage(project: Project, engine: Engine | (() => Promise<
     recording.set(project.root, shared);
   }
   const { recorder } = shared;
+  // A command that starts a server records through both: the server's wish for a thread holds from then on.
+  if (options.logInThread === true) recorder.logInThread();
   shared.users++;
   let closed = false;
   return {
@@ -90,7 +98,8 @@ class Recorder implements LineageRecorder {
   private readonly undecided = new Map<string, JobRunEvent[]>();
   private writing: Promise<void> | undefined;
   private readonly unsubscribe: () => void;
-  private opened: Promise<LineageLog> | undefined;
+  private opened: Promise<LineageAppender> | undefined;
+  private inThread: boolean;
   private readonly sink: HttpLineageSink | undefined;
   private readonly namespace: string;
   private readonly inScope: (dataset: DatasetRef) => boolean;
@@ -110,6 +119,7 @@ class Recorder implements LineageRecorder {
     options: RecordLineageOptions,
   ) {
     this.namespace = lineageNamespace(project);
+    this.inThread = options.logInThread === true;
     this.inScope = projectScope(project);
     this.sink = httpSink(project, options);
     this.sink?.start();
@@ -117,6 +127,11 @@ class Recorder implements LineageRecorder {
       this.queue.push(event);
       this.schedule();
     });
+  }
+
+  /** Write the log from a worker thread from now on (when it is not open in-process already). */
+  logInThread(): void {
+    this.inThread = true;
   }
 
   async flush(): Promise<void> {
@@ -149,6 +164,7 @@ class Recorder implements LineageRecorder {
         log.error({ project: this.project.root, lost: this.unlogged.length }, 'lineage: events the log never took are lost as the recorder closes');
       this.unsubscribe();
       await this.sink?.close();
+      await (await this.opened?.catch(() => undefined))?.close();
     }
   }
 
@@ -223,9 +239,14 @@ class Recorder implements LineageRecorder {
     this.retryTimer.unref();
   }
 
-  /** Opened on first use: a command whose work publishes nothing pays for no engine. */
-  private lineageLog(): Promise<LineageLog> {
-    this.opened ??= this.engine().then((engine) => LineageLog.forProject(this.project, engine));
+  /** Opened on first use: a command whose work publishes nothing pays for no engine (nor thread). */
+  private lineageLog(): Promise<LineageAppender> {
+    this.opened ??= this.inThread
+      ? Promise.resolve(new LineageLogThread(this.project))
+      : this.engine().then((engine) => {
+          const lineage = LineageLog.forProject(this.project, engine);
+          return { append: (events) => lineage.append(events), close: async () => undefined };
+        });
     return this.opened;
   }
 

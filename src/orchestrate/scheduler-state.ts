@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { log } from '../log.js';
+import { writeFileDurably } from '../storage/index.js';
 
 /** What the scheduler remembers of one asset between ticks and across restarts. */
 export interface AssetSchedulerState {
@@ -52,7 +52,7 @@ export class SchedulerStateFile {
   put(asset: string, whole: AssetSchedulerState): Promise<void> {
     this.state.assets[asset] = whole;
     const snapshot = `${JSON.stringify(this.state, null, 2)}\n`;
-    const write = this.writes.then(() => writeAtomically(this.file, snapshot));
+    const write = this.writes.then(() => writeFileDurably(this.file, snapshot));
     // One failed write does not stop later ones; the caller still sees its own failure.
     this.writes = write.catch(() => undefined);
     return write;
@@ -79,28 +79,4 @@ async function read(file: string): Promise<SchedulerState> {
   await fs.copyFile(file, kept).catch(() => undefined);
   log.error({ file: kept }, `the scheduler's state file is not what it wrote; started over (the file is kept as ${path.basename(kept)})`);
   return empty();
-}
-
-async function writeAtomically(file: string, text: string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const temp = `${file}.${randomUUID()}.tmp`;
-  try {
-    const handle = await fs.open(temp, 'wx');
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(temp, file);
-  } catch (error) {
-    await fs.rm(temp, { force: true });
-    throw error;
-  }
-  const folder = await fs.open(path.dirname(file), 'r');
-  try {
-    await folder.sync();
-  } finally {
-    await folder.close();
-  }
 }

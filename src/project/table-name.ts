@@ -13,6 +13,13 @@ const QUARANTINE = '__quarantine';
  */
 export const RESERVED_TABLE_SUFFIXES: readonly string[] = [QUARANTINE, '__predictions', '__feedback'];
 
+/**
+ * Aquifer's own tables beside the user's: validation outcomes (src/quality/results) and
+ * monitor runs (src/monitor). Their leading `_` keeps user names off them (and hides them from
+ * Spark's listings); they are only read through a name check (`aquifer table read _quality_results`).
+ */
+export const INTERNAL_TABLE_NAMES: readonly string[] = ['_quality_results', '_quality_failures', '_monitor_results'];
+
 /** The file system's limit on one path component (NAME_MAX on Linux and macOS), in bytes. */
 export const NAME_MAX_BYTES = 255;
 
@@ -42,6 +49,7 @@ const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
  * internal sibling.
  */
 export function checkTableName(name: string, use: TableNameUse = {}): string {
+  if (use.internal === true && INTERNAL_TABLE_NAMES.includes(name)) return name;
   if (!NAME_PATTERN.test(name)) {
     throw new AquiferError('PROJECT_TABLE_NAME_INVALID', `'${name}' is not a valid table name`, {
       value: name,

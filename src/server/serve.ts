@@ -65,7 +65,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const port = checkPort(options.port ?? 0);
   const host = options.host ?? '127.0.0.1';
   // Every run the server makes in the project (ingests, materializations, prediction logs) is its lineage.
-  const lineage = recordLineage(options.project, options.engine);
+  const lineage = recordLineage(options.project, options.engine, { logInThread: true });
   const featureStore = featureStoreOpener(options.project, options.engine);
   // One model store for the MLflow API and prediction: one SQLite connection, closed after the log's last flush.
   const modelStore = modelStoreOpener(options.project);

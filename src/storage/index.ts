@@ -7,6 +7,7 @@ export { liveS3Clients, parseS3Uri, type S3ConnectionOptions, type S3Credentials
 export { credentialsFromEnv, type S3CredentialsFromEnv } from './s3-credentials-env.js';
 export { AzureObjectStore, type AzureStoreOptions } from './azure-object-store.js';
 export { parseAzureUri, type AzureConnectionOptions, type AzureLocation } from './azure-config.js';
+export { writeFileDurably, type WriteFileDurablyOptions } from './write-file-durably.js';
 export { holdsBytes, type HeldBytes } from './holds-bytes.js';
 export { ReadCache, type ReadCacheOptions } from './read-cache.js';
 export { openObjectStore, parseLocation, type OpenObjectStoreOptions, type ParsedLocation } from './open-object-store.js';

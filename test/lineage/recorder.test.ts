@@ -108,4 +108,31 @@ describe('recordLineage', () => {
       'shop.second COMPLETE',
     ]);
   });
+
+  it('writes the log from a worker thread when asked (a server), with the same events, kept through a failed append, and closed with the recorder', async () => {
+    const project = await projectWith(undefined);
+    const blocker = path.join(project.root, '.aquifer', 'lineage');
+    await writeFile(blocker, 'in the way');
+    // No engine on this thread: every append must be the worker's.
+    const recorder = recordLineage(project, () => Promise.reject(new Error('the log was written on the recording thread')), { logInThread: true });
+    try {
+      const { table } = await DeltaTable.create(project.tablePath('orders'), { engine, data: { sql: 'SELECT 1::BIGINT AS id' } });
+      await recorder.flush();
+      await rm(blocker);
+      await withJobRun({ name: 'ingest.orders', type: 'INGEST' }, async () => {
+        await table.append({ sql: 'SELECT 2::BIGINT AS id' });
+      });
+      await recorder.flush();
+    } finally {
+      await recorder.close();
+    }
+    const events = await LineageLog.forProject(project, engine).events();
+    expect(events.map((e) => `${e.job.name} ${e.eventType}`)).toEqual([
+      'table.create_table_as_select.orders START',
+      'table.create_table_as_select.orders COMPLETE',
+      'ingest.orders START',
+      'ingest.orders COMPLETE',
+    ]);
+    expect(events.map((e) => e.run.runId).filter((id, i, all) => all.indexOf(id) === i)).toHaveLength(2);
+  });
 });

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { QUARANTINE_SUFFIX } from '../../src/ingest/index.js';
 import { FEEDBACK_SUFFIX, PREDICTIONS_SUFFIX } from '../../src/models/index.js';
-import { checkTableName, MAX_TABLE_NAME_BYTES, NAME_MAX_BYTES, Project, RESERVED_TABLE_SUFFIXES } from '../../src/project/index.js';
+import { MONITOR_RESULTS_TABLE } from '../../src/monitor/index.js';
+import { checkTableName, INTERNAL_TABLE_NAMES, MAX_TABLE_NAME_BYTES, NAME_MAX_BYTES, Project, RESERVED_TABLE_SUFFIXES } from '../../src/project/index.js';
+import { FAILURES_TABLE, RESULTS_TABLE } from '../../src/quality/index.js';
 import { tempDir } from '../support/temp.js';
 
 const codeOf = (name: string, use: { internal?: boolean } = {}): string | undefined => {
@@ -44,6 +46,15 @@ describe('table names', () => {
     expect(codeOf('_delta_log', { internal: true })).toBe('PROJECT_TABLE_NAME_INVALID');
     expect(codeOf(`${'x'.repeat(NAME_MAX_BYTES - QUARANTINE_SUFFIX.length)}${QUARANTINE_SUFFIX}`, { internal: true })).toBeUndefined();
     expect(codeOf('x'.repeat(NAME_MAX_BYTES + 1), { internal: true })).toBe('PROJECT_TABLE_NAME_TOO_LONG');
+  });
+
+  it("lets a reader name Aquifer's own results tables, and no one write them by name", () => {
+    expect([...INTERNAL_TABLE_NAMES].sort()).toEqual([FAILURES_TABLE, MONITOR_RESULTS_TABLE, RESULTS_TABLE].sort());
+    for (const name of INTERNAL_TABLE_NAMES) {
+      expect(codeOf(name, { internal: true }), name).toBeUndefined();
+      expect(codeOf(name), name).toBe('PROJECT_TABLE_NAME_INVALID');
+    }
+    expect(codeOf('_other_results', { internal: true })).toBe('PROJECT_TABLE_NAME_INVALID');
   });
 
   it("refuses a name whose quarantine would not fit the file system's name limit", () => {

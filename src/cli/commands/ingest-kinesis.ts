@@ -53,6 +53,7 @@ export function registerIngestKinesis(ingest: Command): void {
       maxBatchRecords: flags.maxBatchRecords,
       maxBatchMs: flags.maxBatchMs,
       onLag: (lag) => metrics.onLag(lag),
+      onLagRemoved: (key) => metrics.onLagRemoved(key),
       onBatch: (batch) => {
         metrics.onBatch(batch);
         process.stdout.write(

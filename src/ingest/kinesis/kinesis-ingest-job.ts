@@ -4,7 +4,7 @@ import { log } from '../../log.js';
 import type { IngestTarget } from '../ingest-target.js';
 import type { DatasetRef } from '../../observe/index.js';
 import { observedRun, tableNameOf } from '../job-runs.js';
-import { JobMetrics, type BatchReport, type SourceLag } from '../job-metrics.js';
+import { JobMetrics, type BatchReport, type SourceLag, type SourceLagKey } from '../job-metrics.js';
 import type { RawRecord } from '../source-position.js';
 import { recordFromBytes } from '../sources/utf8-record.js';
 
@@ -21,6 +21,8 @@ export interface KinesisIngestOptions {
   onBatch?: (batch: BatchReport) => void;
   /** Told of a shard's `MillisBehindLatest` after each read of it. */
   onLag?: (lag: SourceLag) => void;
+  /** Told when a shard is closed (split or merged) and read to its end: it has no lag any more. */
+  onLagRemoved?: (shard: SourceLagKey) => void;
 }
 
 /**
@@ -153,8 +155,11 @@ export class KinesisIngestJob {
     try {
       const result = await this.client.send(new GetRecordsCommand({ ShardIterator: reader.iterator, Limit: 10_000 }));
       reader.iterator = result.NextShardIterator;
-      if (reader.iterator === undefined) reader.closed = true;
-      if (result.MillisBehindLatest !== undefined)
+      if (reader.iterator === undefined) {
+        // A closed shard read to its end: its children carry the stream on, and its last lag must not linger as a series.
+        reader.closed = true;
+        this.options.onLagRemoved?.({ source: 'kinesis', stream: this.options.stream, shard: reader.shardId });
+      } else if (result.MillisBehindLatest !== undefined)
         this.options.onLag?.({ source: 'kinesis', stream: this.options.stream, shard: reader.shardId, millisBehindLatest: result.MillisBehindLatest });
       const domain = kinesisDomain(this.options.stream);
       return (result.Records ?? []).map((record) => {

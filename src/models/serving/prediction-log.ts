@@ -6,7 +6,7 @@ import type { Worker } from 'node:worker_threads';
 import { AquiferError } from '../../errors.js';
 import { jobRunsObserved, publishJobRunEvent } from '../../observe/index.js';
 import { feedbackTable } from './log-tables.js';
-import { startModuleWorker } from './module-worker.js';
+import { startModuleWorker } from '../../module-worker.js';
 import type { FromPredictionLogWorker, PredictionLogWorkerData, ToPredictionLogWorker } from './prediction-log-messages.js';
 import { PREDICTION_LINGER_MS } from './prediction-log-properties.js';
 import type { PredictedRows, PredictionEntry } from './prediction-writer.js';

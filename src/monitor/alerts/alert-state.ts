@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { log } from '../../log.js';
 import type { Project } from '../../project/index.js';
+import { writeFileDurably } from '../../storage/index.js';
 import type { ColumnValue } from '../checks/check.js';
 
 /** What a webhook receives (and the log line says) when an alert fires or resolves. */
@@ -96,28 +96,7 @@ export async function readState(project: Project, monitor: string): Promise<Moni
  * so a crash (of the process or the machine) leaves the old state or the new, never half.
  */
 export async function writeState(project: Project, monitor: string, state: MonitorState): Promise<void> {
-  const file = statePath(project, monitor);
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const temp = `${file}.${randomUUID()}.tmp`;
-  try {
-    const handle = await fs.open(temp, 'wx');
-    try {
-      await handle.writeFile(`${JSON.stringify(state, null, 2)}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(temp, file);
-  } catch (error) {
-    await fs.rm(temp, { force: true });
-    throw error;
-  }
-  const folder = await fs.open(path.dirname(file), 'r');
-  try {
-    await folder.sync();
-  } finally {
-    await folder.close();
-  }
+  await writeFileDurably(statePath(project, monitor), `${JSON.stringify(state, null, 2)}\n`);
 }
 
 /** The alert transition a run's status makes, if any, and the state after it. */

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AquiferError } from '../../errors.js';
 import type { Project } from '../../project/index.js';
+import { writeFileDurably } from '../../storage/index.js';
 import { isRole, type Role } from './roles.js';
 import { newToken } from './token.js';
 
@@ -92,21 +92,7 @@ export class TokenStore {
   }
 
   private async write(tokens: TokenRecord[]): Promise<void> {
-    await fs.mkdir(path.dirname(this.file), { recursive: true });
-    const temporary = `${this.file}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      const handle = await fs.open(temporary, 'wx', 0o600);
-      try {
-        await handle.writeFile(`${JSON.stringify({ version: 1, tokens }, null, 2)}\n`);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await fs.rename(temporary, this.file);
-    } catch (error) {
-      await fs.rm(temporary, { force: true });
-      throw error;
-    }
+    await writeFileDurably(this.file, `${JSON.stringify({ version: 1, tokens }, null, 2)}\n`, { mode: 0o600 });
   }
 }
 

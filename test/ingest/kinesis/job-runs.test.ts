@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { DescribeStreamCommand, PutRecordsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { IngestTarget, KinesisIngestJob, type BatchReport, type SourceLag } from '../../../src/ingest/index.js';
+import { IngestTarget, KinesisIngestJob, type BatchReport, type SourceLag, type SourceLagKey } from '../../../src/ingest/index.js';
 import { onJobRun, type JobRunEvent, type StreamRange } from '../../../src/observe/index.js';
 import { KINESIS_CREDENTIALS, useKinesalite, type KinesisFixture } from '../../support/kinesis-stream.js';
 import { kinesaliteAvailable } from '../../support/services.js';
@@ -76,5 +76,37 @@ describe.skipIf(!kinesaliteAvailable())('Kinesis ingestion as job runs', () => {
     expect(batches.map((b) => b.bytes)).toEqual([sentBytes]);
     expect(new Set(lags.map((l) => (l.source === 'kinesis' ? l.shard : '')))).toEqual(new Set(byShard.keys()));
     expect(lags.every((l) => l.source === 'kinesis' && l.stream === 'orders' && l.millisBehindLatest >= 0)).toBe(true);
+  });
+
+  it('drops the lag of a shard a split closed once it is read to its end', async () => {
+    const { service, client, engine, createStream } = fixture;
+    await createStream('resharded', 1);
+    const dir = await tempDir('aquifer-kinesis-split-');
+    const target = await IngestTarget.open(path.join(dir, 'events'), { engine, createIfMissing: {}, project: dir });
+    const parent = (await client.send(new DescribeStreamCommand({ StreamName: 'resharded' }))).StreamDescription?.Shards?.[0];
+    const lags: SourceLag[] = [];
+    const removed: SourceLagKey[] = [];
+    const job = new KinesisIngestJob(target, {
+      stream: 'resharded',
+      endpoint: service.endpoint,
+      credentials: KINESIS_CREDENTIALS,
+      idleMs: 50,
+      onLag: (lag) => lags.push(lag),
+      onLagRemoved: (key) => removed.push(key),
+    });
+    try {
+      await job.start();
+      for (let i = 0; i < 600 && lags.length === 0; i++) await sleep(100);
+      expect(lags.length).toBeGreaterThan(0);
+      await client.send(new SplitShardCommand({ StreamName: 'resharded', ShardToSplit: parent!.ShardId!, NewStartingHashKey: (2n ** 127n).toString() }));
+      for (let i = 0; i < 600 && removed.length === 0; i++) await sleep(100);
+    } finally {
+      await job.stop();
+    }
+    expect(job.error).toBeUndefined();
+    expect(removed).toEqual([{ source: 'kinesis', stream: 'resharded', shard: parent!.ShardId }]);
+    // Nothing reported of the parent after it was removed.
+    const afterRemoval = lags.slice(lags.findLastIndex((l) => l.source === 'kinesis' && l.shard === parent!.ShardId) + 1);
+    expect(afterRemoval.every((l) => l.source === 'kinesis' && l.shard !== parent!.ShardId)).toBe(true);
   });
 });
