@@ -240,7 +240,7 @@ export const ERROR_CODES = {
     400,
     'The assets cannot be exported as asked: an invalid DAG id, no assets, a schedule the target orchestrator cannot express (Airflow has no seconds), or a file that cannot be written.',
   ),
-  ASSET_REFERENCE_UNKNOWN: entry(400, 'An asset names a feature view, feature service or quality suite the project does not define.'),
+  ASSET_REFERENCE_UNKNOWN: entry(400, 'An asset names a feature view, feature service, quality suite or monitor the project does not define.'),
   ASSET_MODULE_INVALID: entry(
     400,
     "A typescript asset's module cannot be loaded, its export is not a function, or the function returned something other than rows or { sql }.",
@@ -254,7 +254,16 @@ export const ERROR_CODES = {
   ASSET_RUN_TIMEOUT: entry(504, "An asset's run went past its timeoutSeconds; it was interrupted and nothing was committed."),
   ASSET_RUN_CANCELLED: entry(409, 'An asset run was cancelled (an abort signal or aquifer runs cancel); nothing was committed.'),
   ASSET_RUN_ABORTED: entry(500, 'An asset run was found running after its process died (its lease expired); it was marked aborted.'),
-  ASSET_RUN_NOT_RUNNING: entry(409, 'The run cannot be cancelled: it is not running.'),
+  ASSET_RUN_NOT_RUNNING: entry(409, 'The run cannot be cancelled: it is not running (nor waiting to retry).'),
+  ASSET_RUN_LEASE_LOST: entry(
+    409,
+    "An asset run lost its lease (another process took it over after it expired, or the run store could not be reached for the lease's life); it stopped and was recorded aborted.",
+  ),
+  ASSET_RUN_LIMIT_REACHED: entry(
+    429,
+    'The server already has server.maxConcurrentRuns runs launched by POST /v1/runs in flight; retry after the Retry-After seconds.',
+  ),
+  ASSET_MONITOR_FAILED: entry(422, "A monitor asset's monitor could not run (its result was an error, or another process was running it)."),
   ASSET_BACKFILL_FAILED: entry(422, 'Some partitions of a backfill failed; the others ran. The message names the failed partitions.'),
   // surfaces
   HTTP_NOT_FOUND: entry(404, 'No route for that method and path.'),

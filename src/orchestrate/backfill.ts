@@ -1,4 +1,4 @@
-import { engineFromEnvironment, sharedEngine, type Engine } from '../engine/index.js';
+import { sharedEngine, type Engine } from '../engine/index.js';
 import type { Project } from '../project/index.js';
 import { judgeRun, versionLookup } from './asset-status.js';
 import { AssetPartitionInvalidError } from './errors.js';
@@ -7,6 +7,7 @@ import { findAsset, loadPipeline, type ResolvedAsset } from './pipeline.js';
 import { currentVersion } from './project-tables.js';
 import { runContext, assetWork, type RunAssetOptions } from './run-asset.js';
 import { runSeries } from './run-series.js';
+import { withRunEngine } from './run-engine.js';
 import type { AssetRun, AssetRunStore } from './run-store.js';
 import { openRunStore } from './open-run-store.js';
 
@@ -65,9 +66,6 @@ export async function backfill(project: Project, name: string, options: Backfill
   const partitions = backfillPartitions(asset, options, (options.now ?? (() => new Date()))());
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 1, MAX_BACKFILL_CONCURRENCY, partitions.length || 1));
   const store = options.store ?? (await openRunStore(project));
-  // Each worker past the first gets an engine of its own when none was given: the partitions then really
-  // run side by side, and a timeout's interrupt stops only its own partition's query.
-  const extra: Engine[] = [];
   try {
     const todo = options.force === true ? partitions : await notFresh(project, engine, store, asset, partitions);
     const results = new Map<string, BackfillPartitionResult>(partitions.filter((p) => !todo.includes(p)).map((p) => [p, { partition: p, status: 'fresh' }]));
@@ -85,13 +83,10 @@ export async function backfill(project: Project, name: string, options: Backfill
     const worker = async (workerEngine: Engine) => {
       for (let next = queue.shift(); next !== undefined && options.signal?.aborted !== true; next = queue.shift()) await runPartition(workerEngine, next);
     };
-    const engines = [engine];
-    for (let i = 1; i < Math.min(concurrency, queue.length); i++) {
-      const own = options.engine ?? (await engineFromEnvironment(process.env));
-      if (own !== engine) extra.push(own);
-      engines.push(own);
-    }
-    await Promise.all(engines.map(worker));
+    // Each worker past the first gets an engine of its own when none was given: the partitions then really
+    // run side by side, and a timeout's interrupt stops only its own partition's query.
+    const workers = Math.max(1, Math.min(concurrency, queue.length));
+    await Promise.all(Array.from({ length: workers }, (_, i) => (i === 0 ? worker(engine) : withRunEngine(worker, options.engine))));
     for (const partition of queue)
       results.set(partition, { partition, status: 'cancelled', error: { code: 'ASSET_RUN_CANCELLED', message: 'the backfill was cancelled before it ran' } });
     const ordered = partitions.map((p) => results.get(p) as BackfillPartitionResult);
@@ -104,7 +99,6 @@ export async function backfill(project: Project, name: string, options: Backfill
       partitions: ordered,
     };
   } finally {
-    for (const own of extra) await own.close();
     if (options.store === undefined) await store.close();
   }
 }

@@ -208,12 +208,25 @@ const validationAsset = z.strictObject({
   table: z.string().regex(DEP_NAME, DEP_RULE),
 });
 
+/**
+ * A monitor of the project (monitors/<name>.json) run as a step of the pipeline: after the
+ * table (or model) it watches, on that table's sensor or a schedule. Its result row and alerts
+ * are the monitor's own; a breach is recorded on the run, and only a monitor that could not
+ * run fails it.
+ */
+const monitorAsset = z.strictObject({
+  ...commonFields,
+  kind: z.literal('monitor'),
+  /** The monitor's name (its file's, without .json); the asset's name when absent. */
+  monitor: reference.exactOptional(),
+});
+
 /** One asset: something the project keeps, made from other tables (or files) by one of these kinds. */
 export const assetSchema = z.discriminatedUnion(
   'kind',
-  [sqlAsset, typescriptAsset, ingestAsset, featureViewAsset, trainingSetAsset, modelAsset, validationAsset],
+  [sqlAsset, typescriptAsset, ingestAsset, featureViewAsset, trainingSetAsset, modelAsset, validationAsset, monitorAsset],
   {
-    error: 'must have a kind: "sql", "typescript", "ingest", "feature_view", "training_set", "model" or "validation"',
+    error: 'must have a kind: "sql", "typescript", "ingest", "feature_view", "training_set", "model", "validation" or "monitor"',
   },
 );
 export type AssetDefinition = z.infer<typeof assetSchema>;
@@ -224,10 +237,11 @@ export type AssetKind = AssetDefinition['kind'];
  * training set (saved anew, from version 0, on each refresh), a model, a validation. Their
  * version is the `outputVersion` of their newest successful run: for a feature view the
  * source table version it materialized, for a training set its refresh count (1, 2, …), for a
- * model the model version registered, for a validation the table version it validated.
+ * model the model version registered, for a validation the table version it validated, for a
+ * monitor the version of the table it judged.
  * The other kinds' version is their table's.
  */
-export const RUN_VERSIONED_KINDS: ReadonlySet<AssetKind> = new Set(['feature_view', 'training_set', 'model', 'validation']);
+export const RUN_VERSIONED_KINDS: ReadonlySet<AssetKind> = new Set(['feature_view', 'training_set', 'model', 'validation', 'monitor']);
 
 /** A pipelines/*.json file: several assets. */
 export const assetFileSchema = z.strictObject({

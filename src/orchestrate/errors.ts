@@ -198,3 +198,27 @@ export class AssetBackfillFailedError extends AquiferError {
     );
   }
 }
+
+/**
+ * A run whose lease another process took (after it expired), or whose store could not be
+ * reached for the lease's whole life: it stops, as a timeout stops it, rather than run beside
+ * the run that now holds the lease.
+ */
+export class AssetRunLeaseLostError extends AquiferError {
+  constructor(asset: string, runId: string, reason: string) {
+    super('ASSET_RUN_LEASE_LOST', `The run ${runId} of ${asset} lost its lease (${reason}) and stopped`, {
+      value: { asset, runId },
+      hint: `Another process may be running ${asset} now (aquifer runs list --asset ${asset}); check that the run store is reachable and the host's clock is right.`,
+    });
+  }
+}
+
+/** A monitor asset whose monitor could not run: its result was an error, or another process held it. */
+export class AssetMonitorFailedError extends AquiferError {
+  constructor(asset: string, monitor: string, reason: string, cause?: { code?: string; message: string }) {
+    super('ASSET_MONITOR_FAILED', `The monitor ${monitor} of the asset ${asset} could not run: ${reason}`, {
+      value: { asset, monitor, ...(cause?.code === undefined ? {} : { code: cause.code }) },
+      hint: `aquifer monitor run ${monitor} shows the monitor's own error; aquifer monitor status shows its last results.`,
+    });
+  }
+}

@@ -133,9 +133,9 @@ export class PostgresRunStore implements AssetRunStore {
     );
   }
 
-  async finish(id: string, outcome: Pick<AssetRun, 'finishedAt' | 'status' | 'error' | 'inputs' | 'outputVersion'>): Promise<void> {
-    await this.query(
-      'UPDATE asset_runs SET finished_at = $1, status = $2, error_code = $3, error_message = $4, inputs = $5, output_version = $6 WHERE id = $7',
+  async finish(id: string, outcome: Pick<AssetRun, 'finishedAt' | 'status' | 'error' | 'inputs' | 'outputVersion'>): Promise<boolean> {
+    const ended = await this.query(
+      "UPDATE asset_runs SET finished_at = $1, status = $2, error_code = $3, error_message = $4, inputs = $5, output_version = $6 WHERE id = $7 AND status = 'running' RETURNING id",
       [
         outcome.finishedAt ?? new Date().toISOString(),
         outcome.status,
@@ -146,6 +146,7 @@ export class PostgresRunStore implements AssetRunStore {
         id,
       ],
     );
+    return ended.length === 1;
   }
 
   async get(id: string): Promise<AssetRun | undefined> {
@@ -230,7 +231,11 @@ export class PostgresRunStore implements AssetRunStore {
   }
 
   async requestCancel(id: string): Promise<boolean> {
-    return (await this.query("UPDATE asset_runs SET cancel_requested = true WHERE id = $1 AND status = 'running' RETURNING id", [id])).length === 1;
+    const marked = await this.query(
+      "UPDATE asset_runs SET cancel_requested = true WHERE id = $1 AND (status = 'running' OR id IN (SELECT run_id FROM asset_leases WHERE expires_at > $2)) RETURNING id",
+      [id, Date.now()],
+    );
+    return marked.length === 1;
   }
 
   async cancelRequested(id: string): Promise<boolean> {

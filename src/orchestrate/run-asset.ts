@@ -116,7 +116,7 @@ export function assetWork(project: Project, store: AssetRunStore, asset: Resolve
     );
     for (let redo = 0; ; redo++) {
       try {
-        const version = await materialize({ project, engine, store, asset, partition, inputs, now: new Date() });
+        const version = await materialize({ project, engine, store, asset, partition, inputs, now: new Date(), log: step });
         await step(`committed version ${version}`, { inputs: { ...inputs }, version });
         return version;
       } catch (error) {

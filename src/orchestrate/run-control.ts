@@ -22,15 +22,27 @@ async function withStore<T>(project: Project, options: ControlOptions, work: (st
 /**
  * Ask a running run to stop: a request in the run store that the heartbeat of the process
  * running it sees (within a heartbeat), which then interrupts it and records it `cancelled`.
- * ASSET_RUN_NOT_FOUND, or ASSET_RUN_NOT_RUNNING for a run that already ended.
+ * A series waiting out a backoff between attempts is cancelled too, by the id of any of its
+ * runs: the wait ends at the next heartbeat and the attempt it waited for is recorded
+ * `cancelled`, never run. ASSET_RUN_NOT_FOUND, or ASSET_RUN_NOT_RUNNING for a run that ended
+ * and waits for nothing.
  */
 export async function cancelRun(project: Project, id: string, options: Pick<ControlOptions, 'store'> = {}): Promise<AssetRun> {
   return withStore(project, options, async (store) => {
     const run = await store.get(id);
     if (run === undefined) throw new AssetRunNotFoundError(id);
-    if (!(await store.requestCancel(id))) throw new AssetRunNotRunningError(id, run.status);
-    return run;
+    if (await store.requestCancel(id)) return run;
+    // Ended, but its series may be waiting to retry: the lease then names the series' latest attempt.
+    const lease = await store.lease(run.asset, run.partition);
+    const current = lease === undefined || lease.runId === id ? undefined : await store.get(lease.runId);
+    if (current !== undefined && seriesOf(current) === seriesOf(run) && (await store.requestCancel(current.id))) return run;
+    throw new AssetRunNotRunningError(id, run.status);
   });
+}
+
+/** The first run of the series a run belongs to. */
+function seriesOf(run: AssetRun): string {
+  return run.retryOf ?? run.id;
 }
 
 /**

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Engine } from '../engine/index.js';
 import { withJobRun } from '../observe/index.js';
 import type { Project } from '../project/index.js';
-import { AssetRunCancelledError, AssetRunFailedError, AssetRunInProgressError, AssetRunTimeoutError } from './errors.js';
+import { AssetRunCancelledError, AssetRunFailedError, AssetRunInProgressError, AssetRunLeaseLostError, AssetRunTimeoutError } from './errors.js';
 import type { ResolvedAsset } from './pipeline.js';
 import { acquireAssetLease, LeaseHeartbeat, type HeartbeatStop } from './run-lease.js';
 import type { AssetRun, AssetRunLogEntry, AssetRunStore, AssetRunTrigger } from './run-store.js';
@@ -86,6 +86,8 @@ export async function runSeries(
   const firstId = start.id ?? randomUUID();
   const leaseMs = context.leaseSeconds * 1000;
   const lease = { asset: asset.name, ...(partition === undefined ? {} : { partition }), holder: randomUUID(), runId: firstId };
+  // The lease expires no earlier than this: acquireAssetLease sets its expiry from a later clock reading.
+  const validUntil = Date.now() + leaseMs;
   const taken = await acquireAssetLease(context.store, lease, leaseMs);
   if (!taken.acquired) {
     if (context.onBusy === 'fail') throw new AssetRunInProgressError(asset.name, partition, taken.held.runId);
@@ -102,7 +104,7 @@ export async function runSeries(
     };
   }
   let stopAttempt: ((why: HeartbeatStop) => void) | undefined;
-  const heartbeat = new LeaseHeartbeat(context.store, lease, leaseMs, context.heartbeatSeconds * 1000, (why) => stopAttempt?.(why));
+  const heartbeat = new LeaseHeartbeat(context.store, lease, leaseMs, context.heartbeatSeconds * 1000, (why) => stopAttempt?.(why), validUntil);
   try {
     // Holding the lease, any other run of this asset and partition still `running` is one whose process died.
     await context.store.abortOrphans(asset.name, partition, firstId, new Date().toISOString());
@@ -129,14 +131,22 @@ export async function runSeries(
         return await runOne(context, asset, run, work, attemptControl);
       } catch (error) {
         const code = errorCode(error);
-        if (code === 'ASSET_RUN_CANCELLED' || causeCode(error) === 'ASSET_RUN_ABORTED' || attempt >= last) throw error;
+        if (code === 'ASSET_RUN_CANCELLED' || causeCode(error) === 'ASSET_RUN_LEASE_LOST' || attempt >= last) throw error;
         const wait = backoffMs(asset, attempt + 1);
         await logLine(context.store, id, 'warn', 'retrying after a backoff', { nextAttempt: attempt + 1, backoffMs: wait });
+        // The heartbeat goes on through the wait, the lease still naming this attempt: a cancel request on
+        // it (`aquifer runs cancel`, from any process) or a lost lease ends the wait within a heartbeat.
+        const waiting = new AbortController();
+        stopAttempt = (why) => waiting.abort(why);
+        const signals = context.signal === undefined ? [waiting.signal] : [waiting.signal, context.signal];
         try {
-          await context.sleep(wait, context.signal);
+          await context.sleep(wait, AbortSignal.any(signals));
         } catch {
-          throw new AssetRunCancelledError(asset.name, id);
+          // Slept through, or stopped: the wait's own reason says which (a caller's abort is a cancel).
         }
+        if (waiting.signal.reason === 'lease-lost')
+          throw new AssetRunFailedError(asset.name, id, new AssetRunLeaseLostError(asset.name, id, 'while it waited to retry'));
+        if (waiting.signal.aborted || context.signal?.aborted === true) throw await cancelledWaiting(context, asset, partition, attempt + 1, retryOf, id);
       }
     }
   } finally {
@@ -144,6 +154,42 @@ export async function runSeries(
     await heartbeat.stop();
     await context.store.releaseLease(asset.name, partition, lease.holder);
   }
+}
+
+/**
+ * A series cancelled while it waited to retry: the attempt it would have made is recorded
+ * `cancelled` (started and ended at once, nothing run), so the history says why it stopped.
+ */
+async function cancelledWaiting(
+  context: RunContext,
+  asset: ResolvedAsset,
+  partition: string | undefined,
+  attempt: number,
+  retryOf: string | undefined,
+  waitedAfter: string,
+): Promise<AssetRunCancelledError> {
+  const at = new Date().toISOString();
+  const id = randomUUID();
+  const error = new AssetRunCancelledError(asset.name, id);
+  await context.store.start({
+    id,
+    asset: asset.name,
+    ...(partition === undefined ? {} : { partition }),
+    trigger: 'retry',
+    startedAt: at,
+    status: 'running',
+    inputs: {},
+    attempt,
+    ...(retryOf === undefined ? {} : { retryOf }),
+  });
+  await context.store.finish(id, {
+    status: 'cancelled',
+    finishedAt: at,
+    inputs: {},
+    error: { code: error.code, message: 'cancelled while it waited to retry' },
+  });
+  await logLine(context.store, id, 'error', 'cancelled while it waited to retry', { after: waitedAfter });
+  return error;
 }
 
 /**
@@ -179,10 +225,11 @@ async function runOne(context: RunContext, asset: ResolvedAsset, run: AssetRun, 
       () => attemptSignal.run(control.signal, () => work(guardedEngine(engine), run.inputs, (message, data) => logLine(store, run.id, 'info', message, data))),
     );
     const finished: AssetRun = { ...run, status: 'success', finishedAt: new Date().toISOString(), outputVersion };
-    await store.finish(run.id, finished);
+    if (!(await store.finish(run.id, finished))) throw await markedElsewhere(context, asset, run, `committed version ${outputVersion}`);
     await logLine(store, run.id, 'info', 'succeeded', { inputs: run.inputs, outputVersion });
     return finished;
   } catch (caught) {
+    if (caught instanceof MarkedElsewhere) throw caught.error;
     const why = control.signal.aborted ? (control.signal.reason as HeartbeatStop | 'timeout') : undefined;
     const error =
       why === 'timeout'
@@ -190,17 +237,19 @@ async function runOne(context: RunContext, asset: ResolvedAsset, run: AssetRun, 
         : why === 'cancelled'
           ? new AssetRunCancelledError(asset.name, run.id)
           : why === 'lease-lost'
-            ? Object.assign(new Error('another process took over its lease'), { code: 'ASSET_RUN_ABORTED' })
+            ? new AssetRunLeaseLostError(asset.name, run.id, 'another process took it over, or the run store could not be reached to renew it')
             : caught;
     const code = errorCode(error);
     const message = error instanceof Error ? error.message : String(error);
-    await store.finish(run.id, {
-      status: why === 'cancelled' ? 'cancelled' : 'failed',
+    const status = why === 'cancelled' ? 'cancelled' : why === 'lease-lost' ? 'aborted' : 'failed';
+    const recorded = await store.finish(run.id, {
+      status,
       finishedAt: new Date().toISOString(),
       inputs: run.inputs,
       error: { message, ...(code === undefined ? {} : { code }) },
     });
-    await logLine(store, run.id, 'error', why === 'cancelled' ? 'cancelled' : 'failed', { ...(code === undefined ? {} : { code }), message });
+    if (!recorded) throw (await markedElsewhere(context, asset, run, `${status} (${code ?? message})`)).error;
+    await logLine(store, run.id, 'error', status === 'failed' ? 'failed' : status, { ...(code === undefined ? {} : { code }), message });
     if (why === 'cancelled') throw error;
     throw new AssetRunFailedError(asset.name, run.id, error);
   } finally {
@@ -208,6 +257,25 @@ async function runOne(context: RunContext, asset: ResolvedAsset, run: AssetRun, 
     context.signal?.removeEventListener('abort', fromCaller);
     control.signal.removeEventListener('abort', onAbort);
   }
+}
+
+/** Thrown through runOne's own catch untouched: the run's row was already ended by someone else. */
+class MarkedElsewhere extends Error {
+  constructor(readonly error: AssetRunFailedError) {
+    super(error.message);
+  }
+}
+
+/**
+ * The run's row was no longer `running` when this process came to record its end: another
+ * process that took the lease marked it aborted. Its mark stands (finish never overwrites an
+ * ended run); what this process saw is kept in the run's log, and the run is a lost lease.
+ */
+async function markedElsewhere(context: RunContext, asset: ResolvedAsset, run: AssetRun, outcome: string): Promise<MarkedElsewhere> {
+  const now = await context.store.get(run.id);
+  await logLine(context.store, run.id, 'warn', `ended here as ${outcome}, but another process had already marked it ${now?.status ?? 'gone'}`);
+  const reason = `another process marked it ${now?.status ?? 'gone'} while it ran`;
+  return new MarkedElsewhere(new AssetRunFailedError(asset.name, run.id, new AssetRunLeaseLostError(asset.name, run.id, reason)));
 }
 
 /** The signal of the attempt whose work is running, through its awaits. */

@@ -79,8 +79,11 @@ export const MAX_RUN_LOG_LINES = 1000;
 export interface AssetRunStore {
   /** Record a run that has started (status `running`), so a crash leaves a trace. */
   start(run: AssetRun): Promise<void>;
-  /** Record how it ended. */
-  finish(id: string, outcome: Pick<AssetRun, 'finishedAt' | 'status' | 'error' | 'inputs' | 'outputVersion'>): Promise<void>;
+  /**
+   * Record how it ended, only if it is still `running` (compare and set): a run another process
+   * already ended (marked `aborted` when it took the lease) keeps that mark. False when refused.
+   */
+  finish(id: string, outcome: Pick<AssetRun, 'finishedAt' | 'status' | 'error' | 'inputs' | 'outputVersion'>): Promise<boolean>;
   get(id: string): Promise<AssetRun | undefined>;
   list(filter?: AssetRunFilter): Promise<AssetRun[]>;
   /** The newest finished run of each asset and partition (partition undefined: the whole asset), for status. */
@@ -103,7 +106,10 @@ export interface AssetRunStore {
    * called by the lease's new holder, so they can only be runs whose process died. Returns them.
    */
   abortOrphans(asset: string, partition: string | undefined, except: string, at: string): Promise<AssetRun[]>;
-  /** Ask a running run to stop (its heartbeat sees it); false when it is not running. */
+  /**
+   * Ask a run to stop (its heartbeat sees it): a running one, or a failed attempt an unexpired
+   * lease still names (its series waits to retry it). False when it is neither.
+   */
   requestCancel(id: string): Promise<boolean>;
   cancelRequested(id: string): Promise<boolean>;
   /** Keep a log line of a run (at most MAX_RUN_LOG_LINES per run). */

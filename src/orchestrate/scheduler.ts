@@ -1,10 +1,11 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { engineFromEnvironment, sharedEngine, type Engine } from '../engine/index.js';
+import { sharedEngine, type Engine } from '../engine/index.js';
 import { log } from '../log.js';
 import type { Project } from '../project/index.js';
 import { versionLookup } from './asset-status.js';
 import { loadPipeline, type ResolvedAsset } from './pipeline.js';
 import { runAsset } from './run-asset.js';
+import { withRunEngine } from './run-engine.js';
 import type { Sleep } from './run-series.js';
 import { openRunStore } from './open-run-store.js';
 import { recoverRuns, type RecoveredRun } from './run-control.js';
@@ -173,9 +174,19 @@ export class Scheduler {
     const versions = versionLookup(this.project, engine, store);
     const now = this.now();
     const launches: SchedulerLaunch[] = [];
-    for (const asset of watched) {
+    // Assets that are running, launched or held on this tick, and everything below them (the pipeline is in
+    // topological order, so an asset's dependencies are settled before it): their tables are about to move.
+    const moving = new Set<string>();
+    const watchedNames = new Set(watched.map((a) => a.name));
+    for (const asset of pipeline.assets) {
+      const upstreamMoving = asset.dependsOn.some((d) => moving.has(d));
+      if (upstreamMoving) moving.add(asset.name);
+      if (!watchedNames.has(asset.name)) continue;
       // Its run from an earlier tick is still going: what is due now is looked at again next tick.
-      if (this.busy.has(asset.name)) continue;
+      if (this.busy.has(asset.name)) {
+        moving.add(asset.name);
+        continue;
+      }
       const remembered = state.get(asset.name);
       let decision: Decision | undefined;
       if (asset.schedule !== undefined) {
@@ -188,11 +199,18 @@ export class Scheduler {
       }
       if (decision === undefined && asset.sensor?.onUpstreamCommit === true) {
         const reading = await readSensor(asset, lastWhole.get(asset.name), remembered.seen, versions);
-        if (reading.moved.length > 0)
+        if (reading.moved.length > 0 && upstreamMoving)
+          // An asset above it is running or about to (the same commit reaches it both directly and through
+          // that asset, a diamond): it waits, still due, and runs once when what it reads has settled.
+          log.debug({ asset: asset.name, moved: reading.moved }, `${asset.name} waits for the assets above it to run first`);
+        else if (reading.moved.length > 0)
           decision = { asset, trigger: 'sensor', reason: { moved: reading.moved }, remember: { seen: reading.current }, before: remembered };
         else if (!sameVersions(reading.current, remembered.seen)) await state.update(asset.name, { seen: reading.current });
       }
-      if (decision !== undefined) launches.push(this.launch(decision, state, engine, store));
+      if (decision !== undefined) {
+        moving.add(asset.name);
+        launches.push(this.launch(decision, state, engine, store));
+      }
     }
     return launches;
   }
@@ -227,19 +245,19 @@ export class Scheduler {
         if (this.stopping.signal.aborted) return { status: 'skipped' };
         await state.update(asset.name, decision.remember);
         log.info({ ...fields, reason }, `${trigger}: running ${asset.name}${partition === undefined ? '' : ` for ${partition}`}`);
-        // An engine of its own for the run: a timeout or a stop interrupts the engine's connection, which would
-        // also stop the other runs (and the server's requests) querying a shared one.
-        const runEngine = await engineFromEnvironment(process.env);
-        const runs = await runAsset(this.project, asset.name, {
-          ...(partition === undefined ? {} : { partition }),
-          ...this.runOptions(),
-          trigger,
-          engine: runEngine,
-          store,
-          now: this.now,
-          // Another run holds the asset (a recovery's retry, `aquifer run`, a backfill): not a failure, tried again later.
-          onBusy: 'skip',
-        }).finally(() => runEngine.close());
+        // An engine of its own for the run (withRunEngine): a stop interrupts only this run's query.
+        const runs = await withRunEngine((runEngine) =>
+          runAsset(this.project, asset.name, {
+            ...(partition === undefined ? {} : { partition }),
+            ...this.runOptions(),
+            trigger,
+            engine: runEngine,
+            store,
+            now: this.now,
+            // Another run holds the asset (a recovery's retry, `aquifer run`, a backfill): not a failure, tried again later.
+            onBusy: 'skip',
+          }),
+        );
         const run = runs[runs.length - 1];
         if (run?.status === 'skipped') {
           await state.put(asset.name, decision.before);

@@ -149,9 +149,11 @@ export class SqliteRunStore implements AssetRunStore {
     return Promise.resolve();
   }
 
-  finish(id: string, outcome: Pick<AssetRun, 'finishedAt' | 'status' | 'error' | 'inputs' | 'outputVersion'>): Promise<void> {
-    this.db
-      .prepare('UPDATE asset_runs SET finished_at = ?, status = ?, error_code = ?, error_message = ?, inputs = ?, output_version = ? WHERE id = ?')
+  finish(id: string, outcome: Pick<AssetRun, 'finishedAt' | 'status' | 'error' | 'inputs' | 'outputVersion'>): Promise<boolean> {
+    const ended = this.db
+      .prepare(
+        "UPDATE asset_runs SET finished_at = ?, status = ?, error_code = ?, error_message = ?, inputs = ?, output_version = ? WHERE id = ? AND status = 'running'",
+      )
       .run(
         outcome.finishedAt ?? new Date().toISOString(),
         outcome.status,
@@ -161,7 +163,7 @@ export class SqliteRunStore implements AssetRunStore {
         outcome.outputVersion ?? null,
         id,
       );
-    return Promise.resolve();
+    return Promise.resolve(ended.changes === 1);
   }
 
   get(id: string): Promise<AssetRun | undefined> {
@@ -255,7 +257,11 @@ export class SqliteRunStore implements AssetRunStore {
   }
 
   requestCancel(id: string): Promise<boolean> {
-    const marked = this.db.prepare("UPDATE asset_runs SET cancel_requested = 1 WHERE id = ? AND status = 'running'").run(id);
+    const marked = this.db
+      .prepare(
+        "UPDATE asset_runs SET cancel_requested = 1 WHERE id = ? AND (status = 'running' OR id IN (SELECT run_id FROM asset_leases WHERE expires_at > ?))",
+      )
+      .run(id, Date.now());
     return Promise.resolve(marked.changes === 1);
   }
 

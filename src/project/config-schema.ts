@@ -70,6 +70,8 @@ const serverSchema = z.strictObject({
   monitors: z.enum(['on', 'off'], { error: 'must be "on" or "off"' }).exactOptional(),
   /** Whether the server runs the asset scheduler (cron schedules and sensors, docs/orchestration.md); on by default. */
   scheduler: z.enum(['on', 'off'], { error: 'must be "on" or "off"' }).exactOptional(),
+  /** Most runs launched by POST /v1/runs in flight at once (default 4); more are answered 429. */
+  maxConcurrentRuns: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1,000').exactOptional(),
 });
 
 /** The lineage section (LineageConfig): where run events are kept and sent (docs/lineage.md). */

@@ -104,6 +104,8 @@ export interface ServerConfig {
   monitors?: 'on' | 'off';
   /** Whether `aquifer serve` runs the asset scheduler: cron schedules and sensors (`on`, the default). */
   scheduler?: 'on' | 'off';
+  /** Most runs launched by `POST /v1/runs` in flight at once (4 by default); more are answered 429 with Retry-After. */
+  maxConcurrentRuns?: number;
 }
 
 /**

@@ -1,10 +1,11 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { Engine } from '../engine/index.js';
-import { AquiferError } from '../errors.js';
+import { AquiferError, isAquiferError } from '../errors.js';
 import {
   assetGraph,
   assetStatus,
+  AssetRunInProgressError,
   AssetRunNotFoundError,
   launchRun,
   openRunStore,
@@ -14,7 +15,7 @@ import {
   type LaunchedRun,
 } from '../orchestrate/index.js';
 import type { Project } from '../project/index.js';
-import { publicError } from './error-body.js';
+import { errorBody, publicError } from './error-body.js';
 import { contextOf } from './request-context.js';
 
 /** Most runs `GET /v1/runs` answers at once. */
@@ -27,15 +28,48 @@ const LaunchBody = z.strictObject({
 });
 const LAUNCH_HINT = 'Send {"asset": "daily_totals", "partition": "2024-05-02", "withUpstream": true}; only asset is required.';
 
+/** Runs `POST /v1/runs` keeps in flight at once per server, unless `server.maxConcurrentRuns` says otherwise. */
+export const DEFAULT_MAX_CONCURRENT_RUNS = 4;
+/** What a 429 of `POST /v1/runs` asks the caller to wait, in seconds: runs take seconds to minutes. */
+export const RUN_LIMIT_RETRY_AFTER_SECONDS = 5;
+
 /**
  * The runs `POST /v1/runs` started in this server: each goes on after its 202, and is answered
  * as `pending` until its own run starts (its upstream runs come first); the server's shutdown
- * waits for them.
+ * waits for them. At most `max` are in flight (a launch past it is refused, never queued), and
+ * one per asset and partition: from its admission on, before its run takes the lease.
  */
 export class AssetRunLaunches {
   private readonly pending = new Map<string, LaunchedRun>();
+  /** Launches admitted and not ended, by asset and partition: the launch's id once it is known. */
+  private readonly admitted = new Map<string, string | undefined>();
+
+  constructor(readonly max: number = DEFAULT_MAX_CONCURRENT_RUNS) {}
+
+  /**
+   * Admit a launch of an asset and partition, or refuse it: ASSET_RUN_LIMIT_REACHED when `max`
+   * are in flight, ASSET_RUN_IN_PROGRESS when one of the same asset and partition is. Returns
+   * its release, for when it ends.
+   */
+  admit(asset: string, partition: string | undefined): () => void {
+    const key = `${asset}\n${partition ?? ''}`;
+    if (this.admitted.has(key)) throw new AssetRunInProgressError(asset, partition, this.admitted.get(key) ?? 'a run this server is starting');
+    if (this.admitted.size >= this.max)
+      throw new AquiferError('ASSET_RUN_LIMIT_REACHED', `${this.max} runs launched through this server are in flight`, {
+        value: { maxConcurrentRuns: this.max },
+        hint: 'Retry after the Retry-After seconds (GET /v1/runs shows the runs), or raise server.maxConcurrentRuns in aquifer.json.',
+      });
+    this.admitted.set(key, undefined);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.admitted.delete(key);
+    };
+  }
 
   add(launched: LaunchedRun): void {
+    this.admitted.set(`${launched.asset}\n${launched.partition ?? ''}`, launched.id);
     this.pending.set(launched.id, launched);
     void launched.done.finally(() => this.pending.delete(launched.id));
   }
@@ -104,12 +138,22 @@ export function registerAssetRoutes(app: Hono, options: { engine: Engine; projec
 
   app.post('/v1/runs', async (c) => {
     const body = parseLaunch(contextOf(c.env)?.text ?? (await c.req.text()));
-    const launched = await launchRun(project, body.asset, {
-      trigger: 'api',
-      engine,
-      ...(body.partition === undefined ? {} : { partition: body.partition }),
-      ...(body.withUpstream === undefined ? {} : { withUpstream: body.withUpstream }),
-    });
+    let launched: LaunchedRun;
+    try {
+      launched = await launchRun(project, body.asset, {
+        trigger: 'api',
+        engine,
+        ...(body.partition === undefined ? {} : { partition: body.partition }),
+        ...(body.withUpstream === undefined ? {} : { withUpstream: body.withUpstream }),
+        // A second launch of what runs now is a 409 here, not a run recorded failed later.
+        refuseBusy: true,
+        admit: (asset, partition) => launches.admit(asset, partition),
+      });
+    } catch (error) {
+      if (!(isAquiferError(error) && error.code === 'ASSET_RUN_LIMIT_REACHED')) throw error;
+      const { status, body: refusal } = errorBody(error, [project.root]);
+      return c.json(refusal, status as 429, { 'retry-after': String(RUN_LIMIT_RETRY_AFTER_SECONDS) });
+    }
     launches.add(launched);
     return c.json({ id: launched.id, asset: launched.asset, ...(launched.partition === undefined ? {} : { partition: launched.partition }) }, 202, {
       location: `/v1/runs/${launched.id}`,

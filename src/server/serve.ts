@@ -80,7 +80,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     logObserver: metrics.predictions,
     ...(logDurability === undefined ? {} : { logDurability }),
   });
-  const assetRuns = new AssetRunLaunches();
+  const assetRuns = new AssetRunLaunches(options.project.config.server?.maxConcurrentRuns);
   const app = buildApp({
     assetRuns,
     engine: options.engine,

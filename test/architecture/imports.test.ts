@@ -19,10 +19,11 @@ const ALLOWED: Record<string, readonly string[]> = {
   models: ['table', 'engine', 'storage', 'project', 'ingest', 'features', 'quality', 'observe'],
   lineage: ['table', 'engine', 'storage', 'project', 'observe'],
   governance: ['table', 'engine', 'project', 'observe', 'lineage'],
-  monitor: ['table', 'engine', 'project', 'observe', 'report', 'ingest', 'quality', 'models', 'orchestrate'],
-  orchestrate: ['table', 'engine', 'project', 'observe', 'lineage', 'ingest', 'features', 'quality', 'models'],
+  monitor: ['table', 'engine', 'storage', 'project', 'observe', 'report', 'ingest', 'quality', 'models', 'orchestrate'],
+  // monitor: loaded on first use by a monitor asset, as monitor loads orchestrate for its run_asset action.
+  orchestrate: ['table', 'engine', 'storage', 'project', 'observe', 'lineage', 'ingest', 'features', 'quality', 'models', 'monitor'],
   conformance: ['table', 'engine', 'storage', 'observe'],
-  server: ['ingest', 'features', 'quality', 'models', 'lineage', 'monitor', 'orchestrate', 'governance', 'table', 'engine', 'project', 'observe'],
+  server: ['ingest', 'features', 'quality', 'models', 'lineage', 'monitor', 'orchestrate', 'governance', 'table', 'engine', 'storage', 'project', 'observe'],
   cli: [
     'table',
     'engine',
@@ -43,7 +44,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   demo: ['table', 'engine', 'storage', 'project', 'ingest', 'features', 'quality', 'models', 'lineage', 'monitor', 'server', 'observe', 'orchestrate'],
 };
 /** Files at the root of src/ that any folder may import. */
-const SHARED_ROOT_FILES = new Set(['errors.ts', 'error-codes.ts', 'log.ts']);
+const SHARED_ROOT_FILES = new Set(['errors.ts', 'error-codes.ts', 'log.ts', 'module-worker.ts']);
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -36,6 +36,8 @@ beforeAll(async () => {
         { name: 'slow_whole', kind: 'sql', sql: SLOW_CLEAN },
         { name: 'endless', kind: 'sql', sql: 'SELECT count(*) AS n FROM range(1000000000000)' },
         { name: 'fails', kind: 'sql', sql: "SELECT error('boom') AS x" },
+        // Fails, then waits an hour before its second attempt: only a cancel ends the wait within a test.
+        { name: 'waits_to_retry', kind: 'sql', sql: "SELECT error('boom') AS x", retry: { attempts: 2, backoffSeconds: 3600 } },
       ],
     }),
   );
@@ -133,6 +135,18 @@ describe('runs cancel, retry and logs', () => {
     const again = await cli('runs', 'cancel', running.id, '--format', 'json');
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('ASSET_RUN_NOT_RUNNING');
+  }, 120_000);
+
+  it('cancel from another process stops a run waiting out its retry backoff, its next attempt recorded cancelled, never run', async () => {
+    const child = start('run', 'waits_to_retry');
+    const failed = await until((runs) => runs.find((r) => r.asset === 'waits_to_retry' && r.status === 'failed'));
+    expect((await json<{ cancelRequested: boolean }>('runs', 'cancel', failed.id)).cancelRequested).toBe(true);
+    expect(await exited(child)).toBe(1);
+    const runs = await json<AssetRun[]>('runs', 'list', '--asset', 'waits_to_retry');
+    expect(runs.map((r) => [r.status, r.attempt ?? 1, r.retryOf])).toEqual([
+      ['cancelled', 2, failed.id],
+      ['failed', 1, undefined],
+    ]);
   }, 120_000);
 
   it('SIGTERM to aquifer run stops its run, recorded cancelled rather than left running', async () => {

@@ -100,6 +100,36 @@ export function runRunStoreContract(name: string, create: () => Promise<AssetRun
     );
 
     it(
+      'ends a run only while it is running, so a mark another process made stands',
+      withStore(async (store) => {
+        await store.start(run('mine', 'a'));
+        await store.start(run('taken', 'a'));
+        expect(await store.finish('mine', { status: 'success', inputs: {}, outputVersion: 1 })).toBe(true);
+        expect(await store.finish('mine', { status: 'failed', inputs: {}, error: { message: 'late' } })).toBe(false);
+        expect((await store.get('mine'))?.status).toBe('success');
+        await store.abortOrphans('a', undefined, 'someone-else', '2024-05-01T00:02:00.000Z');
+        expect(await store.finish('taken', { status: 'success', inputs: {}, outputVersion: 2 })).toBe(false);
+        expect(await store.get('taken')).toMatchObject({ status: 'aborted', error: { code: 'ASSET_RUN_ABORTED' } });
+      }),
+    );
+
+    it(
+      'takes a cancel request for a failed attempt that a live lease still names (its series waits to retry), not once the lease is gone',
+      withStore(async (store) => {
+        await store.start(run('waiting', 'a'));
+        await store.finish('waiting', { status: 'failed', inputs: {}, error: { message: 'boom' } });
+        const lease = { asset: 'a', holder: 'h', runId: 'waiting', owner: 'host:1', expiresAt: Date.now() + 3_600_000 };
+        expect(await store.acquireLease(lease, Date.now())).toEqual({ acquired: true });
+        expect(await store.requestCancel('waiting')).toBe(true);
+        expect(await store.cancelRequested('waiting')).toBe(true);
+        await store.releaseLease('a', undefined, 'h');
+        await store.start(run('ended', 'a'));
+        await store.finish('ended', { status: 'failed', inputs: {}, error: { message: 'boom' } });
+        expect(await store.requestCancel('ended')).toBe(false);
+      }),
+    );
+
+    it(
       "keeps a run's log lines in order, at most MAX_RUN_LOG_LINES, the last saying the rest were dropped",
       withStore(async (store) => {
         await store.appendLog('r', { at: '2024-05-01T00:00:00.000Z', level: 'info', message: 'started', data: { trigger: 'manual' } });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
 import { FeatureRegistry } from '../../src/features/index.js';
-import { assetStatus, runAsset, Scheduler, type SchedulerLaunch } from '../../src/orchestrate/index.js';
+import { assetStatus, runAsset, Scheduler, SqliteRunStore, type SchedulerLaunch } from '../../src/orchestrate/index.js';
 import { Project } from '../../src/project/index.js';
 import { tempDir } from '../support/temp.js';
 import { dayOfClicks, land, PIPELINE, REPOSITORY } from './asset-kinds-fixture.js';
@@ -38,27 +38,32 @@ async function settled(launches: Promise<SchedulerLaunch[]>): Promise<string[]> 
 }
 
 describe('the scheduler over asset kinds', () => {
-  it('runs the ingest asset when a file lands, then what reads it tick by tick, and nothing else', async () => {
-    const scheduler = new Scheduler(project, { engine, now });
+  it('runs the ingest asset when a file lands, then each asset below it once, tick by tick, and nothing else', async () => {
+    const store = SqliteRunStore.open(project.root);
+    const scheduler = new Scheduler(project, { engine, now, store });
     try {
       expect(await settled(scheduler.tick())).toEqual([]);
       await land(project, 'day-2.csv', dayOfClicks('2024-05-02', 12));
       const ticks: string[][] = [];
       for (let i = 0; i < 8; i++) ticks.push((await settled(scheduler.tick())).sort());
-      // One step a tick: the training set reads clicks (its entity rows) and the view's asset, so it runs when each moves, and the model after it.
+      // One step a tick. The training set reads clicks (its entity rows) and, through user_activity, the view's
+      // asset: it waits until the view's asset has run, then runs once, and the model once after it.
       expect(ticks).toEqual([
         ['clicks sensor success'],
-        ['training_buying sensor success', 'user_activity sensor success'],
-        ['buyer sensor success', 'user_activity_online sensor success'],
+        ['user_activity sensor success'],
+        ['user_activity_online sensor success'],
         ['training_buying sensor success'],
         ['buyer sensor success'],
         [],
         [],
         [],
       ]);
+      const sensed = (await store.list({ limit: 1000 })).filter((r) => r.trigger === 'sensor').map((r) => r.asset);
+      expect(sensed.sort()).toEqual(['buyer', 'clicks', 'training_buying', 'user_activity', 'user_activity_online']);
       expect(new Set((await assetStatus(project, { engine })).map((s) => s.status))).toEqual(new Set(['fresh']));
     } finally {
       await scheduler.stop();
+      await store.close();
     }
   });
 });

@@ -10,6 +10,7 @@ import { runRunStoreContract } from '../contracts/run-store.contract.js';
 import { postgresAvailable, startPostgres, type PostgresService } from '../support/services.js';
 import { tempDir } from '../support/temp.js';
 import { writeAssets } from './fixture.js';
+import { leaseLossCases } from './lease-loss.cases.js';
 
 /**
  * The PostgreSQL run history passes the same contract as SQLite's, each case on a database of
@@ -40,6 +41,46 @@ async function freshDatabase(): Promise<string> {
 }
 
 if (present) runRunStoreContract('PostgreSQL', async () => PostgresRunStore.open(await freshDatabase()));
+if (present)
+  leaseLossCases('PostgreSQL', async () => {
+    const url = await freshDatabase();
+    return { mine: await PostgresRunStore.open(url), theirs: await PostgresRunStore.open(url) };
+  });
+
+describe.runIf(present)('a run whose PostgreSQL store cannot renew its lease', () => {
+  it('stops once its lease has expired unrenewed, recorded aborted as lease-lost', async () => {
+    const url = await freshDatabase();
+    const project = await Project.init(path.join(await tempDir('aquifer-runs-postgres-hang-'), 'project'));
+    await writeAssets(project, 'hang', [{ name: 'endless', kind: 'sql', sql: 'SELECT count(*) AS n FROM range(1000000000000) a' }]);
+    const engine = await Engine.create({ threads: 1 });
+    const store = await PostgresRunStore.open(url);
+    // Another session locks the lease table: every renewal waits on it, as on a store that does not answer.
+    const blocker = new pg.Client({ connectionString: url });
+    await blocker.connect();
+    try {
+      const running = runAsset(project, 'endless', { engine, store, leaseSeconds: 1, heartbeatSeconds: 0.1 }).then(
+        () => undefined,
+        (error: unknown) => error as { code: string; cause?: { code?: string } },
+      );
+      let run = (await store.list({ asset: 'endless', status: 'running' }))[0];
+      while (run === undefined) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        run = (await store.list({ asset: 'endless', status: 'running' }))[0];
+      }
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE asset_leases IN ACCESS EXCLUSIVE MODE');
+      while ((await store.get(run.id))?.status === 'running') await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await store.get(run.id)).toMatchObject({ status: 'aborted', error: { code: 'ASSET_RUN_LEASE_LOST' } });
+      await blocker.query('COMMIT');
+      expect(await running).toMatchObject({ code: 'ASSET_RUN_FAILED', cause: { code: 'ASSET_RUN_LEASE_LOST' } });
+    } finally {
+      await blocker.end();
+      await store.close();
+      project.close();
+      await engine.close();
+    }
+  });
+});
 
 describe.runIf(present)('a project with its metadata in PostgreSQL', () => {
   it('keeps its asset runs in the database its config names, none in the project folder', async () => {

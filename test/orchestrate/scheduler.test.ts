@@ -169,6 +169,38 @@ describe('sensors on upstream commits', () => {
   });
 });
 
+describe('sensors over a diamond', () => {
+  it('runs an asset that reads a new commit both directly and through another asset once, after that asset', async () => {
+    const SENSED = { sensor: { onUpstreamCommit: true } };
+    const { project, events } = await sourceProject('diamond', [
+      { name: 'clean', kind: 'sql', sql: 'SELECT * FROM events WHERE amount >= 0', ...SENSED },
+      // Reads events directly and through clean: one commit to events reaches it twice.
+      { name: 'joined', kind: 'sql', sql: 'SELECT e.id, c.amount FROM events e LEFT JOIN clean c USING (id)', ...SENSED },
+      // Not sensed: nothing runs it, so what reads it does not wait for it.
+      { name: 'manual', kind: 'sql', sql: 'SELECT * FROM events' },
+      { name: 'beside_manual', kind: 'sql', sql: 'SELECT m.id FROM events e JOIN manual m USING (id)', ...SENSED },
+    ]);
+    for (const asset of ['clean', 'joined', 'manual', 'beside_manual']) await runAsset(project, asset, { engine });
+    const scheduler = new Scheduler(project, { engine, now: () => new Date('2024-05-10T00:00:00Z') });
+    try {
+      expect(await settled(scheduler.tick())).toEqual([]);
+      await events.append({ sql: "SELECT 7 AS id, DATE '2024-05-02' AS day, 'web' AS channel, 3.0 AS amount" });
+      expect(await settled(scheduler.tick())).toEqual(['clean sensor success', 'beside_manual sensor success']);
+      expect(await settled(scheduler.tick())).toEqual(['joined sensor success']);
+      expect(await settled(scheduler.tick())).toEqual([]);
+      const runs = (await history(project)).filter((r) => r.trigger === 'sensor');
+      expect(runs.map((r) => [r.asset, r.inputs])).toEqual([
+        ['clean', { events: 1 }],
+        ['beside_manual', { events: 1, manual: 0 }],
+        ['joined', { events: 1, clean: 1 }],
+      ]);
+    } finally {
+      await scheduler.stop();
+      project.close();
+    }
+  });
+});
+
 describe('the loop', () => {
   it('ticks until stopped, and a stop lets the run in progress end', async () => {
     const { project, events } = await sourceProject('loop', [

@@ -5,6 +5,7 @@ import { AssetUpstreamMissingError } from '../errors.js';
 import type { ResolvedAsset } from '../pipeline.js';
 import { currentVersion, openProjectTable } from '../project-tables.js';
 import type { AssetRunStore } from '../run-store.js';
+import type { StepLog } from '../run-series.js';
 
 /** What a kind's run is given: the asset, the partition asked for, and `inputs` to record each version it reads as it reads it. */
 export interface KindContext {
@@ -16,6 +17,8 @@ export interface KindContext {
   /** The version of each input read, by name, filled in as the run reads (kept on the run even when it fails). */
   inputs: Record<string, number>;
   now: Date;
+  /** Keeps a line in the run's log (a monitor's verdict, say); absent where no run records it. */
+  log?: StepLog;
 }
 
 /**

@@ -27,7 +27,8 @@ const PARTITIONED_KINDS = new Set(['sql', 'typescript']);
  * The tables and assets an asset reads, from its definition: a SQL asset's FROM tables, a
  * TypeScript asset's `reads`, a feature view's source table, a training set's entity SQL and
  * its views (each view's asset where the pipeline materializes it, else its source table),
- * a model's training set, a validation's table. Explicit `deps` are added by the caller.
+ * a model's training set, a validation's table, a monitor's table (or its model's asset).
+ * Explicit `deps` are added by the caller.
  */
 export async function definitionReads(asset: Asset, context: DependencyContext): Promise<string[]> {
   if (asset.partitions !== undefined && !PARTITIONED_KINDS.has(asset.kind))
@@ -55,6 +56,8 @@ export async function definitionReads(asset: Asset, context: DependencyContext):
       if (!(await (await import('../../quality/index.js')).listSuites(context.project)).includes(asset.suite))
         throw new AssetReferenceUnknownError(asset.name, 'quality suite', asset.suite, 'quality/');
       return [asset.table];
+    case 'monitor':
+      return (await import('./monitor-reads.js')).monitorReads(asset, context);
   }
 }
 

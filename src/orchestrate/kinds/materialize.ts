@@ -27,5 +27,7 @@ export async function materialize(context: KindContext): Promise<number> {
       return (await import('./model-kind.js')).runModelAsset(context, asset);
     case 'validation':
       return (await import('./validation-kind.js')).runValidationAsset(context, asset);
+    case 'monitor':
+      return (await import('./monitor-kind.js')).runMonitorAsset(context, asset);
   }
 }
