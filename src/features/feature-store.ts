@@ -19,7 +19,8 @@ import { viewSourceSchema, viewSourceSql } from './definitions/view-source.js';
 import { pushToView, type PushRequest, type PushResult } from './push/push.js';
 import { savedEntityRowsSql, trainingSetDefinition, TrainingSet, type PinnedSource, type TrainingSetDefinition } from './historical/training-set.js';
 import { trainingSetLineage, type LineageView, type TrainingSetLineage } from './historical/training-set-lineage.js';
-import { jobRunsObserved, withJobRun, type DatasetRef } from '../observe/index.js';
+import { jobRunsObserved, withJobRun, type DatasetRef, type JobRun } from '../observe/index.js';
+import { recordOnlineStoreLineage } from './feature-view-lineage.js';
 import { entityRowsDatasets, onlineStoreDataset, tableVersionDataset } from './job-datasets.js';
 
 export interface HistoricalFeaturesRequest {
@@ -99,7 +100,8 @@ export class FeatureStore {
         // The table was read before the run began (every view is checked before any is written), so its version is added here.
         run.input(query.table);
         const result = await writeMaterialized(this.engine, query, view, online, (rows) => options.onRows?.(name, rows));
-        run.output(onlineStoreDataset(this.project.config.name, name, result.written));
+        const columns = await this.onlineLineage(view, this.tablePath(view.view), query.table.fields?.map((f) => f.name) ?? [], query.table, run);
+        run.output({ ...onlineStoreDataset(this.project.config.name, name, result.written), ...columns });
         results.push(result);
         const previous = Number((await online.getMeta(`materialized:${name}`)) ?? '0');
         if (until > previous) await online.setMeta(`materialized:${name}`, String(until));
@@ -168,12 +170,35 @@ export class FeatureStore {
         await withJobRun(job, async (run) => {
           // The versions read are the run's inputs through the table's scans.
           const result = await aggregateView(this.engine, table, view, online, rest);
-          run.output(onlineStoreDataset(this.project.config.name, view.view.name, result.entities));
+          const snapshot = await table.snapshot({ version: result.tableVersion });
+          const read = tableVersionDataset(table.location, snapshot);
+          const columns = await this.onlineLineage(
+            view,
+            table.location,
+            snapshot.schema.fields.map((f) => f.name),
+            read,
+            run,
+          );
+          run.output({ ...onlineStoreDataset(this.project.config.name, view.view.name, result.entities), ...columns });
           return result;
         }),
       );
     }
     return results;
+  }
+
+  /** The online store's column lineage for a run writing a view's values (after recording the view's own run), while someone observes runs. */
+  private async onlineLineage(
+    view: ResolvedView,
+    location: string,
+    columns: readonly string[],
+    table: DatasetRef,
+    run: JobRun,
+  ): Promise<Pick<DatasetRef, 'columnLineage'>> {
+    if (!jobRunsObserved()) return {};
+    const project = { root: this.project.root, name: this.project.config.name };
+    const lineage = await recordOnlineStoreLineage(this.engine, project, { resolved: view, location, columns, table }, run);
+    return lineage === undefined ? {} : { columnLineage: lineage };
   }
 
   /**
@@ -310,8 +335,9 @@ export class FeatureStore {
             );
       sources.push({ resolved: view, sql: viewSourceSql(view.view, tableSql), ...(kinds === undefined ? {} : { kinds }) });
       pinned.push({ view: view.view.name, table: view.view.source.table, version: snapshot.version });
-      lineageViews.push({ resolved: view, location: table.location, columns: snapshot.schema.fields.map((f) => f.name) });
-      inputs.push(tableVersionDataset(table.location, snapshot));
+      const tableVersion = tableVersionDataset(table.location, snapshot);
+      lineageViews.push({ resolved: view, location: table.location, columns: snapshot.schema.fields.map((f) => f.name), table: tableVersion });
+      inputs.push(tableVersion);
     }
     inputs.push(...entityRowsDatasets(request.entityRows));
     const entities = await prepareSource(request.entityRows);
@@ -323,7 +349,7 @@ export class FeatureStore {
     const finalName = (view: string, feature: string) => (fullFeatureNames ? `${view}__${feature}` : feature);
     const featureColumns: string[] = [];
     const storedColumns: { reference: string; column: string }[] = [];
-    const onDemandColumns: Parameters<typeof trainingSetLineage>[3][number][] = [];
+    const onDemandColumns: Parameters<typeof trainingSetLineage>[4][number][] = [];
     const selects = entityColumns.map(quoteIdent);
     for (const reference of split.stored) {
       const [view, feature] = reference.split(':') as [string, string];
@@ -363,7 +389,7 @@ export class FeatureStore {
     const features = [...split.stored, ...split.onDemand.flatMap((o) => o.features.map((f) => `${o.view.name}:${f}`))];
     let worked: Promise<TrainingSetLineage> | undefined;
     // Worked out only when the saving run asks (someone observes runs), once.
-    const lineage = () => (worked ??= trainingSetLineage(this.engine, lineageViews, storedColumns, onDemandColumns));
+    const lineage = () => (worked ??= trainingSetLineage(this.engine, this.project.config.name, lineageViews, storedColumns, onDemandColumns));
     return new TrainingSet(
       this.engine,
       sql,

@@ -17,6 +17,7 @@ export {
 } from './definitions/definitions.js';
 export { durationSeconds } from './definitions/duration.js';
 export { resolveFeatures, type ResolvedView } from './definitions/resolve.js';
+export { featureViewId, servedSources, type ServedSources } from './feature-view-lineage.js';
 export { FeatureStore, type HistoricalFeaturesRequest, type OnlineFeaturesRequest } from './feature-store.js';
 export { entityKey, isNewer, checkKeySize, MAX_ONLINE_KEY_BYTES, type OnlineStore, type OnlineRow } from './online/online-store.js';
 export { PUSH_TARGETS, type PushRequest, type PushResult, type PushTarget } from './push/push.js';

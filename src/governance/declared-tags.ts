@@ -74,7 +74,7 @@ async function schemaOf(project: Project, engine: Engine, location: string): Pro
 }
 
 /** Tagged fields, nested ones named by their path (`address.city`). */
-function taggedFields(fields: readonly StructField[], prefix: readonly string[]): { column: string; tags: string[] }[] {
+export function taggedFields(fields: readonly StructField[], prefix: readonly string[] = []): { column: string; tags: string[] }[] {
   return fields.flatMap((f) => {
     const own = tagsOf(f.metadata);
     const here = own.length === 0 ? [] : [{ column: [...prefix, f.name].join('.'), tags: own }];

@@ -123,6 +123,20 @@ const typescriptAsset = z.strictObject({
     .exactOptional(),
   /** The tables it reads, each handed to it pinned at its current version. */
   reads: tableList,
+  /**
+   * Where the columns of rows it returns in memory come from, for lineage (and the tags that
+   * follow it): each column of the asset's table ← `table.column` of tables in `reads`. A
+   * `{ sql }` result's lineage is read from its SQL instead.
+   */
+  columnLineage: z
+    .record(
+      column,
+      z
+        .array(z.string().regex(/^[A-Za-z0-9_.-]+\.[A-Za-z_][A-Za-z0-9_]*$/, 'must be table.column'))
+        .min(1)
+        .max(64),
+    )
+    .exactOptional(),
 });
 
 /** Files landing in a folder, ingested into the asset's table with the file ingest (exactly once per file, bad records to quarantine). */

@@ -9,6 +9,7 @@ import { featureStoreOpener, registerFeatureRoutes, type FeatureStoreOpener } fr
 import { registerIngestRoute } from './ingest-route.js';
 import { GraphSnapshotFile, LineageGraphCache, LineageLog } from '../lineage/index.js';
 import { registerLineageRoutes, type LineageEventSource } from './lineage-routes.js';
+import { registerGovernanceRoutes } from './governance-routes.js';
 import { registerModelRoutes } from './model-routes.js';
 import { ArtifactStore, ModelServing } from '../models/index.js';
 import { ServerMetrics } from '../monitor/index.js';
@@ -87,6 +88,11 @@ export function buildApp(options: AppOptions): Hono {
       () => graphs.graph(),
     );
   }
+  registerGovernanceRoutes(app, {
+    engine: options.engine,
+    project: options.project,
+    events: options.lineageEvents ?? (() => lineageLog.events()),
+  });
   registerMlflowRoutes(app, {
     store: modelStore,
     artifacts,

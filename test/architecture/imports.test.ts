@@ -23,7 +23,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   // monitor: loaded on first use by a monitor asset, as monitor loads orchestrate for its run_asset action.
   orchestrate: ['table', 'engine', 'storage', 'project', 'observe', 'lineage', 'ingest', 'features', 'quality', 'models', 'monitor'],
   conformance: ['table', 'engine', 'storage', 'observe'],
-  server: ['ingest', 'features', 'quality', 'models', 'lineage', 'monitor', 'orchestrate', 'table', 'engine', 'storage', 'project', 'observe'],
+  server: ['ingest', 'features', 'quality', 'models', 'lineage', 'monitor', 'orchestrate', 'governance', 'table', 'engine', 'storage', 'project', 'observe'],
   cli: [
     'table',
     'engine',

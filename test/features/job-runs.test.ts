@@ -45,9 +45,15 @@ const listen = () => {
   stop = onJobRun((event) => events.push(event));
 };
 const completed = (name: string) => events.filter((e) => e.state === 'COMPLETE' && e.job.name === name);
+const viewDataset = (view: string) => ({ namespace: `aquifer://${project.config.name}`, name: `feature-views/${view}`, kind: 'feature-view' });
+/** Each column of a view's values in the online store, from the view's column of that name. */
+const fromView = (view: string, columns: readonly string[]) =>
+  Object.fromEntries(
+    columns.map((c) => [c, [{ namespace: `aquifer://${project.config.name}`, name: `feature-views/${view}`, field: c, type: 'DIRECT', subtype: 'IDENTITY' }]]),
+  );
 
 describe('feature job runs', () => {
-  it('reports a materialization as a MATERIALIZE run from the table version read to the view in the online store', async () => {
+  it('reports a materialization as a MATERIALIZE run from the table version read, through the view, to the view in the online store', async () => {
     const online = LmdbOnlineStore.open(path.join(project.root, '.aquifer', 'online-materialize'));
     try {
       const view = { ...driverStatsView(), transformation: 'SELECT * FROM source WHERE trips > 0' };
@@ -56,9 +62,23 @@ describe('feature job runs', () => {
       await store.materialize('2024-05-01T00:00:00Z', '2024-05-02T00:00:00Z');
       const [run] = completed('features.materialize.driver_stats');
       expect(run?.job).toEqual({ name: 'features.materialize.driver_stats', type: 'MATERIALIZE', project: project.root, sql: view.transformation });
-      expect(run?.inputs).toEqual([{ namespace: 'file', name: project.tablePath('driver_stats'), kind: 'table', version: '0', fields: STATS_FIELDS }]);
+      const table = { namespace: 'file', name: project.tablePath('driver_stats'), kind: 'table', version: '0', fields: STATS_FIELDS };
+      expect(run?.inputs).toEqual([table, viewDataset('driver_stats')]);
       expect(run?.outputs).toEqual([
-        { namespace: `aquifer://${project.config.name}`, name: 'online-store/driver_stats', kind: 'online-store', statistics: { rowCount: 2 } },
+        {
+          namespace: `aquifer://${project.config.name}`,
+          name: 'online-store/driver_stats',
+          kind: 'online-store',
+          statistics: { rowCount: 2 },
+          columnLineage: fromView('driver_stats', ['driver_id', 'conv_rate', 'trips']),
+        },
+      ]);
+      // The view's own run, inside: the table version in, the view's columns out.
+      const [viewRun] = completed('features.view.driver_stats');
+      expect(viewRun?.parent?.runId).toBe(run?.runId);
+      expect(viewRun?.inputs).toEqual([table]);
+      expect(viewRun?.outputs.map((o) => [o.name, o.kind, Object.keys(o.columnLineage ?? {})])).toEqual([
+        ['feature-views/driver_stats', 'feature-view', ['driver_id', 'conv_rate', 'trips']],
       ]);
     } finally {
       await online.close();
@@ -78,6 +98,7 @@ describe('feature job runs', () => {
     expect(run?.inputs).toEqual([
       { namespace: 'file', name: project.tablePath('driver_stats'), kind: 'table', version: '0', fields: STATS_FIELDS },
       { namespace: 'file', name: entities, kind: 'file' },
+      viewDataset('driver_stats'),
     ]);
     expect(run?.outputs.map((o) => [o.namespace, o.name, o.kind, o.version])).toEqual([
       ['file', location, 'table', '0'],
@@ -96,6 +117,7 @@ describe('feature job runs', () => {
     expect(run?.inputs.map((i) => [i.kind, i.name, i.version])).toEqual([
       ['table', project.tablePath('driver_stats'), '0'],
       ['table', saved, '0'],
+      ['feature-view', 'feature-views/driver_stats', undefined],
     ]);
   });
 
@@ -121,13 +143,31 @@ describe('feature job runs', () => {
         ['AGGREGATE', 'STREAMING', project.root],
         ['AGGREGATE', 'STREAMING', project.root],
       ]);
+      const viewInput = ['feature-view', 'feature-views/driver_activity', undefined];
       expect(runs.map((r) => r.inputs.map((i) => [i.kind, i.name, i.version]))).toEqual([
-        [['table', project.tablePath('driver_stats'), '0']],
-        [['table', project.tablePath('driver_stats'), '1']],
+        [['table', project.tablePath('driver_stats'), '0'], viewInput],
+        [['table', project.tablePath('driver_stats'), '1'], viewInput],
       ]);
+      const columnLineage = fromView('driver_activity', ['driver_id', 'sum_trips_1h']);
       expect(runs.map((r) => r.outputs)).toEqual([
-        [{ namespace: `aquifer://${project.config.name}`, name: 'online-store/driver_activity', kind: 'online-store', statistics: { rowCount: 2 } }],
-        [{ namespace: `aquifer://${project.config.name}`, name: 'online-store/driver_activity', kind: 'online-store', statistics: { rowCount: 1 } }],
+        [
+          {
+            namespace: `aquifer://${project.config.name}`,
+            name: 'online-store/driver_activity',
+            kind: 'online-store',
+            statistics: { rowCount: 2 },
+            columnLineage,
+          },
+        ],
+        [
+          {
+            namespace: `aquifer://${project.config.name}`,
+            name: 'online-store/driver_activity',
+            kind: 'online-store',
+            statistics: { rowCount: 1 },
+            columnLineage,
+          },
+        ],
       ]);
     } finally {
       await online.close();

@@ -81,14 +81,29 @@ describe('governance report', () => {
     const chain = ['users.email', 'clean_users.email_norm', 'user_profile.email_domain'];
     expect(report.columns).toEqual<TaggedColumn[]>([
       { table: 'clean_users', column: 'email_norm', tags: ['pii:email'], declared: false, from: [users_email], path: chain.slice(0, 2) },
-      { table: 'profile_v1', column: 'email_domain', tags: ['pii:email'], declared: false, from: [users_email], path: [...chain, 'profile_v1.email_domain'] },
+      {
+        table: 'feature-views/user_profile',
+        column: 'email_domain',
+        tags: ['pii:email'],
+        declared: false,
+        from: [users_email],
+        path: [...chain, 'feature-views/user_profile.email_domain'],
+      },
+      {
+        table: 'profile_v1',
+        column: 'email_domain',
+        tags: ['pii:email'],
+        declared: false,
+        from: [users_email],
+        path: [...chain, 'feature-views/user_profile.email_domain', 'profile_v1.email_domain'],
+      },
       {
         table: 'training-sets/profile_v1',
         column: 'email_domain',
         tags: ['pii:email'],
         declared: false,
         from: [users_email],
-        path: [...chain, 'training-sets/profile_v1.email_domain'],
+        path: [...chain, 'feature-views/user_profile.email_domain', 'training-sets/profile_v1.email_domain'],
       },
       { table: 'user_profile', column: 'email_domain', tags: ['pii:email'], declared: false, from: [users_email], path: chain },
       { table: 'users', column: 'email', tags: ['pii:email'], declared: true },
@@ -133,6 +148,44 @@ describe('governance report', () => {
         path: ['users.email', 'clean_users.email_norm', 'user_domains.email_domain'],
       },
       { table: 'users', column: 'email', tags: ['pii'], declared: true },
+    ]);
+  });
+
+  it('follows tags through the column lineage a TypeScript asset declares for the rows it returns', async () => {
+    const project = await Project.init(path.join(await tempDir('aquifer-governance-ts-'), 'shop'), 'shop');
+    const recorder = recordLineage(project, engine);
+    const { table: users } = await DeltaTable.create(project.tablePath('users'), {
+      engine,
+      data: { sql: "SELECT * FROM (VALUES ('u1', 'Ann@Example.org', 3)) t(user_id, email, visits)" },
+    });
+    await tagColumns(users, { email: ['pii:email'] });
+    await writeFile(
+      path.join(project.root, 'domains.mjs'),
+      `export default async ({ tables, engine }) =>
+        (await engine.query(\`SELECT user_id, email FROM (\${tables.users})\`)).map((r) => ({ user_id: r.user_id, domain: r.email.split('@')[1] }));\n`,
+    );
+    await writeAssets(project, 'users', [
+      { name: 'domains', kind: 'typescript', module: 'domains.mjs', reads: ['users'], columnLineage: { domain: ['users.email'], user_id: ['users.user_id'] } },
+      { name: 'undeclared', kind: 'typescript', module: 'domains.mjs', reads: ['users'] },
+      { name: 'misdeclared', kind: 'typescript', module: 'domains.mjs', reads: ['users'], columnLineage: { domain: ['orders.email'] } },
+    ]);
+    // Lineage from a table it does not read fails the run before the function runs.
+    await expect(runAsset(project, 'misdeclared', { engine })).rejects.toMatchObject({ code: 'ASSET_RUN_FAILED' });
+    expect((await runAsset(project, 'domains', { engine })).map((r) => r.status)).toEqual(['success']);
+    expect((await runAsset(project, 'undeclared', { engine })).map((r) => r.status)).toEqual(['success']);
+    await recorder.close();
+
+    const report = await governanceReport(project, engine);
+    expect(report.columns).toEqual<TaggedColumn[]>([
+      {
+        table: 'domains',
+        column: 'domain',
+        tags: ['pii:email'],
+        declared: false,
+        from: [{ table: 'users', column: 'email' }],
+        path: ['users.email', 'domains.domain'],
+      },
+      { table: 'users', column: 'email', tags: ['pii:email'], declared: true },
     ]);
   });
 

@@ -171,6 +171,7 @@ describe.skipIf(!ready)('lineage of the whole pipeline', () => {
         'table:events@4',
         'table:events@5',
         'table:user_activity@0',
+        'feature-view:user_activity',
         'table:training_v1@0',
         'training-set:training_v1@0',
         'model:buyer@1',

@@ -1,92 +1,63 @@
-import { sqlColumnLineage, type Engine } from '../../engine/index.js';
-import { tableDataset, type ColumnSource, type DatasetRef } from '../../observe/index.js';
-import { planAggregation } from '../aggregation/aggregation-plan.js';
+import type { Engine } from '../../engine/index.js';
+import type { ColumnSource, DatasetRef } from '../../observe/index.js';
 import type { OnDemandFeatureView } from '../definitions/definitions.js';
-import type { ResolvedView } from '../definitions/resolve.js';
+import {
+  asDirect,
+  featureColumnSource,
+  featureViewColumns,
+  featureViewRun,
+  uniqueSources,
+  type FeatureViewRun,
+  type LineageView,
+} from '../feature-view-lineage.js';
 
-/** Which table columns feed each column of a training set, and which decide how its rows join. */
+export type { LineageView } from '../feature-view-lineage.js';
+
+/** Which feature view columns feed each column of a training set, which table columns decide how its rows join, and the views' own runs. */
 export interface TrainingSetLineage {
   columnLineage: Record<string, ColumnSource[]>;
   datasetLineage: ColumnSource[];
-}
-
-/** One view a training set reads: its resolved features, and the table (location and columns) at the version read. */
-export interface LineageView {
-  resolved: ResolvedView;
-  location: string;
-  columns: readonly string[];
-}
-
-const DIRECT_RANK: Record<string, number> = { IDENTITY: 0, TRANSFORMATION: 1, AGGREGATION: 2 };
-
-function asDirect(source: ColumnSource, subtype: 'TRANSFORMATION' | 'AGGREGATION'): ColumnSource {
-  if (source.type === 'INDIRECT') return source;
-  return (DIRECT_RANK[source.subtype ?? 'IDENTITY'] ?? 0) >= DIRECT_RANK[subtype]! ? source : { ...source, subtype };
+  /** Each view read, as the run `features.view.<view>` that the save records inside its own. */
+  views: FeatureViewRun[];
 }
 
 const asIndirect =
   (subtype: string) =>
   (source: ColumnSource): ColumnSource => ({ ...source, type: 'INDIRECT', subtype });
 
-function unique(sources: readonly ColumnSource[]): ColumnSource[] {
-  const seen = new Map<string, ColumnSource>();
-  for (const s of sources) seen.set(`${s.namespace}\n${s.name}\n${s.field}\n${s.type}\n${s.subtype ?? ''}`, s);
-  return [...seen.values()];
-}
-
 /**
- * The column lineage of a training set: each feature column ← the table columns feeding it
- * (through the view's transformation, read by sqlColumnLineage; aggregated for aggregation
- * views; through the stored features an on-demand view reads), and the views' entity keys
- * and event timestamps as INDIRECT JOIN, with the transformations' own filters.
+ * The column lineage of a training set: each feature column ← its feature view's column
+ * (whose own lineage, from the table columns through the view's transformation or
+ * aggregation, is the view's run), on-demand features ← the stored features they read; and
+ * the views' entity keys and event timestamps as INDIRECT JOIN, with the transformations' own filters.
  */
 export async function trainingSetLineage(
   engine: Engine,
+  projectName: string,
   views: readonly LineageView[],
   stored: readonly { reference: string; column: string }[],
   onDemand: readonly { view: OnDemandFeatureView; feature: string; column: string }[],
 ): Promise<TrainingSetLineage> {
-  const featureSources = new Map<string, ColumnSource[]>();
   const datasetLineage: ColumnSource[] = [];
-  for (const { resolved, location, columns } of views) {
-    const { view, joinKeys, features } = resolved;
-    const dataset = tableDataset(location);
-    let viewColumn = (column: string): ColumnSource[] => (columns.includes(column) ? [{ ...dataset, field: column, type: 'DIRECT', subtype: 'IDENTITY' }] : []);
-    if (view.transformation !== undefined) {
-      const lineage = await sqlColumnLineage(engine, view.transformation, (reference) =>
-        reference.kind === 'table' && reference.name.toLowerCase() === 'source' && reference.schema === undefined ? { ...dataset, columns } : undefined,
-      );
-      viewColumn = (column) => lineage.columns[column] ?? [];
-      datasetLineage.push(...lineage.dataset);
-    }
-    for (const key of [...joinKeys, view.source.timestampField]) datasetLineage.push(...viewColumn(key).map(asIndirect('JOIN')));
-    const plan = view.aggregation === undefined ? undefined : planAggregation(view.name, view.aggregation);
-    for (const feature of features) {
-      const aggregate = plan?.aggregates.find((a) => a.feature.name === feature.name);
-      const sources =
-        plan === undefined
-          ? viewColumn(feature.name)
-          : aggregate?.column === undefined
-            ? []
-            : viewColumn(aggregate.column).map((s) => asDirect(s, 'AGGREGATION'));
-      featureSources.set(`${view.name}:${feature.name}`, sources);
-    }
+  const runs: FeatureViewRun[] = [];
+  for (const view of views) {
+    const columns = await featureViewColumns(engine, view);
+    datasetLineage.push(...columns.datasetLineage, ...columns.joinSources.map(asIndirect('JOIN')));
+    runs.push(await featureViewRun(engine, projectName, view, columns));
   }
-  const columnLineage: Record<string, ColumnSource[]> = {};
-  const set = (column: string, sources: readonly ColumnSource[]) => {
-    if (sources.length > 0) columnLineage[column] = unique(sources);
+  const feature = (reference: string, subtype?: string): ColumnSource => {
+    const [view, name] = reference.split(':') as [string, string];
+    return featureColumnSource(projectName, view, name, subtype);
   };
-  for (const { reference, column } of stored) set(column, featureSources.get(reference) ?? []);
+  const columnLineage: Record<string, ColumnSource[]> = {};
+  for (const { reference, column } of stored) columnLineage[column] = [feature(reference)];
   for (const { view, column } of onDemand)
-    set(
-      column,
-      view.sources.flatMap((reference) => (featureSources.get(reference) ?? []).map((s) => asDirect(s, 'TRANSFORMATION'))),
-    );
-  return { columnLineage, datasetLineage: unique(datasetLineage) };
+    columnLineage[column] = uniqueSources(view.sources.map((reference) => asDirect(feature(reference), 'TRANSFORMATION')));
+  return { columnLineage, datasetLineage: uniqueSources(datasetLineage), views: runs };
 }
 
 /** The logical dataset of a training set (OpenLineage naming: `aquifer://<project>` + `training-sets/<name>`). */
-export function trainingSetDataset(project: string, name: string, lineage: TrainingSetLineage, version?: number): DatasetRef {
+export function trainingSetDataset(project: string, name: string, lineage: Omit<TrainingSetLineage, 'views'>, version?: number): DatasetRef {
   return {
     namespace: `aquifer://${project}`,
     name: `training-sets/${name}`,

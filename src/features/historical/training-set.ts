@@ -7,6 +7,7 @@ import { requireSuite, type ExpectationSuite } from '../../quality/index.js';
 import { jobRunsObserved, tableDataset, withJobRun, type DatasetRef } from '../../observe/index.js';
 import { log } from '../../log.js';
 import { trainingSetName } from '../job-datasets.js';
+import { recordFeatureViewRun } from '../feature-view-lineage.js';
 import { trainingSetDataset, type TrainingSetLineage as TrainingSetColumns } from './training-set-lineage.js';
 
 /** A table a training set read, and the version it read: reading it again gives the same rows. */
@@ -100,13 +101,19 @@ export class TrainingSet {
         const saved = await this.saveTable(location, options);
         if (lineage !== undefined) {
           // Column lineage is worked out only while someone observes runs, and never fails the save.
+          const none: TrainingSetColumns = { columnLineage: {}, datasetLineage: [], views: [] };
           const columns =
             lineage.columns === undefined || !jobRunsObserved()
-              ? { columnLineage: {}, datasetLineage: [] }
+              ? none
               : await lineage.columns().catch((error: unknown): TrainingSetColumns => {
                   log.warn({ err: error }, 'could not work out the column lineage of a training set');
-                  return { columnLineage: {}, datasetLineage: [] };
+                  return none;
                 });
+          // Each view's own run first (table → feature view), inside this one, which reads the views.
+          for (const view of columns.views) {
+            await recordFeatureViewRun(lineage.project, view);
+            run.input({ namespace: view.output.namespace, name: view.output.name, kind: 'feature-view' });
+          }
           run.output(trainingSetDataset(lineage.projectName, name, columns, saved.result.version));
           if (Object.keys(columns.columnLineage).length > 0)
             run.output({ ...tableDataset(saved.table.location), kind: 'table', columnLineage: columns.columnLineage, datasetLineage: columns.datasetLineage });

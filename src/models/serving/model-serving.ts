@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { AquiferError } from '../../errors.js';
 import type { Engine } from '../../engine/index.js';
-import type { FeatureStore } from '../../features/index.js';
+import { servedSources, type FeatureStore, type ServedSources } from '../../features/index.js';
+import { jobRunsObserved } from '../../observe/index.js';
 import type { Project } from '../../project/index.js';
 import { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { ModelStore } from '../store/model-store.js';
@@ -105,6 +106,8 @@ export class ModelServing {
   readonly log: PredictionLog;
   private loader: Promise<ModelLoader> | undefined;
   private readonly features = new Map<string, Promise<ModelFeatures>>();
+  /** Where a version's logged keys and features come from, worked out once per version while lineage listens. */
+  private readonly sources = new Map<string, Promise<ServedSources | undefined>>();
 
   constructor(private readonly options: ModelServingOptions) {
     // A response that waits for its log commit should not also wait out a linger.
@@ -142,6 +145,7 @@ export class ModelServing {
       rows,
       entityColumns: keyColumns,
       ...(spec === undefined ? {} : { featureColumns: spec.featureColumns }),
+      ...(spec === undefined || !jobRunsObserved() ? {} : await this.sourcesOf(model, spec)),
       predictions: result.predictions,
       outputs: result.outputs,
     });
@@ -243,6 +247,21 @@ export class ModelServing {
       this.loader = undefined;
     });
     return this.loader;
+  }
+
+  /** The log's column lineage for a version's rows; none when the definitions no longer resolve them (never fails a prediction). */
+  private async sourcesOf(model: ServableModel, spec: ModelFeatures): Promise<{ sources?: ServedSources }> {
+    const key = `${model.name}\u0000${model.version}`;
+    let found = this.sources.get(key);
+    if (found === undefined) {
+      found = this.options
+        .featureStore()
+        .then((store) => servedSources(store.repository, this.options.project.config.name, spec.features))
+        .catch(() => undefined);
+      this.sources.set(key, found);
+    }
+    const sources = await found;
+    return sources === undefined ? {} : { sources };
   }
 
   private featuresOf(model: ServableModel): Promise<ModelFeatures> {

@@ -9,14 +9,14 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { engineFromEnvironment, type Engine } from '../../engine/index.js';
 import { log } from '../../log.js';
 import { runInBackground } from '../../module-worker.js';
-import { onJobRun, withJobRun, jobRunsObserved, type DatasetRef } from '../../observe/index.js';
+import { onJobRun, withJobRun, jobRunsObserved, tableDataset, type ColumnSource, type DatasetRef } from '../../observe/index.js';
 import { Project } from '../../project/index.js';
 import { openOrCreateTable, TableOnFirstUse } from '../../table/index.js';
 import { modelDataset } from '../training/job-datasets.js';
 import { predictionsTable } from './log-tables.js';
 import type { FromPredictionLogWorker, PredictionLogWorkerData, ToPredictionLogWorker } from './prediction-log-messages.js';
 import { PREDICTION_LOG_PROPERTIES } from './prediction-log-properties.js';
-import { predictionEntries, PREDICTIONS_SCHEMA, PredictionWriter, type PredictionEntry } from './prediction-writer.js';
+import { predictionEntries, PREDICTIONS_SCHEMA, PredictionWriter, type PredictedRows, type PredictionEntry } from './prediction-writer.js';
 
 /** A commit's work is small and steady: one DuckDB thread leaves the cores to the server. */
 const WORKER_ENGINE_THREADS = 1;
@@ -50,14 +50,37 @@ const writers = new Map<string, PredictionWriter>();
  * answered are its inputs, the predictions table version (reported by the table) its output.
  * Commits nobody observes are no run.
  */
-async function predictionRun(project: Project, model: string, entries: readonly PredictionEntry[], commit: () => Promise<void>): Promise<void> {
+async function predictionRun(
+  project: Project,
+  model: string,
+  entries: readonly PredictionEntry[],
+  commit: () => Promise<void>,
+  location: () => Promise<string>,
+): Promise<void> {
   if (!jobRunsObserved()) return commit();
   const inputs = new Map<string, DatasetRef>();
   for (const { version } of entries) if (!inputs.has(version)) inputs.set(version, modelDataset(project.config.name, model, version));
   return withJobRun({ name: `models.predict.${model}`, type: 'PREDICT', processing: 'STREAMING', project: project.root }, async (run) => {
     for (const input of inputs.values()) run.input(input);
     await commit();
+    const columnLineage = loggedColumns(model, [...inputs.keys()]);
+    if (columnLineage !== undefined) run.output({ ...tableDataset(await location()), kind: 'table', columnLineage });
   });
+}
+
+/** Where each model version's logged keys and features come from, as the serving thread last said. */
+const sourcesByVersion = new Map<string, NonNullable<PredictedRows['sources']>>();
+
+/** The log's `entities` and `features` columns from the feature view columns behind the versions committed. */
+function loggedColumns(model: string, versions: readonly string[]): DatasetRef['columnLineage'] {
+  const known = versions.flatMap((v) => sourcesByVersion.get(`${model}\u0000${v}`) ?? []);
+  if (known.length === 0) return undefined;
+  const lineage: Record<string, ColumnSource[]> = {};
+  const entities = known.flatMap((s) => s.entities);
+  const features = known.flatMap((s) => s.features);
+  if (entities.length > 0) lineage['entities'] = entities;
+  if (features.length > 0) lineage['features'] = features;
+  return lineage;
 }
 
 function writer(project: Project, engine: Engine, model: string): PredictionWriter {
@@ -75,7 +98,7 @@ function writer(project: Project, engine: Engine, model: string): PredictionWrit
     lingerMs: data.lingerMs,
     around: async (entries, commit) => {
       const started = performance.now();
-      await predictionRun(project, model, entries, commit);
+      await predictionRun(project, model, entries, commit, async () => (await lazy.get()).location);
       post({ kind: 'committed', model, rows: entries.length, seconds: (performance.now() - started) / 1000 });
     },
     // A commit every linger under load: its small files are compacted as it goes, so its files
@@ -111,6 +134,8 @@ async function append(message: Extract<ToPredictionLogWorker, { kind: 'append' }
   let done: Promise<void>;
   try {
     const entries = Array.isArray(message.rows) ? message.rows : predictionEntries(message.rows);
+    if (!Array.isArray(message.rows) && message.rows.sources !== undefined)
+      sourcesByVersion.set(`${message.rows.model}\u0000${message.rows.version}`, message.rows.sources);
     const { project, engine } = await opened;
     forwardJobRuns(message.observed);
     done = writer(project, engine, model).add(entries);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { quoteIdent, type Engine } from '../../engine/index.js';
+import type { ColumnSource } from '../../observe/index.js';
 import { field, primitive, struct, type DeltaTable, type StructType } from '../../table/index.js';
 
 /** One answered row: what was asked, what the model read and what it said. */
@@ -33,6 +34,8 @@ export interface PredictedRows {
   featureColumns?: readonly string[];
   predictions: ArrayLike<unknown>;
   outputs: Readonly<Record<string, ArrayLike<unknown>>>;
+  /** Where the logged entity keys and features come from (feature view columns), sent only while lineage listens. */
+  sources?: { entities: readonly ColumnSource[]; features: readonly ColumnSource[] };
 }
 
 /** The log entries of a request's rows (only the columns a row has). */

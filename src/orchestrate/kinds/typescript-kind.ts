@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Engine } from '../../engine/index.js';
+import { currentJobRun, tableDataset, type ColumnSource } from '../../observe/index.js';
 import { prepareSource } from '../../table/index.js';
 import { isAquiferError } from '../../errors.js';
 import type { Asset } from '../definition.js';
@@ -68,6 +69,8 @@ export async function runTypescriptAsset(context: KindContext, asset: Typescript
   const name = asset.export ?? 'default';
   const fn = module[name];
   if (typeof fn !== 'function') throw new AssetModuleInvalidError(asset.name, asset.module, `has no function exported as ${name}`);
+  // A declaration naming a table the asset does not read fails before the function runs.
+  const lineage = declaredLineage(context, asset);
   const bindings = await bindTables(context);
   const tables = Object.fromEntries(bindings.map((b) => [b.name, b.sql]));
   let result: unknown;
@@ -88,10 +91,35 @@ export async function runTypescriptAsset(context: KindContext, asset: Typescript
   // Rows in memory are staged as a file DuckDB reads (types inferred as for any JSON rows), removed after the write.
   const staged = await prepareSource({ rows }, undefined, context.engine);
   try {
-    return await writeAssetTable(context, staged.sql);
+    const version = await writeAssetTable(context, staged.sql);
+    if (lineage !== undefined) currentJobRun()?.output({ ...tableDataset(context.project.tablePath(asset.name)), kind: 'table', columnLineage: lineage });
+    return version;
   } finally {
     await staged.dispose();
   }
+}
+
+/**
+ * The column lineage the asset declares for rows it returns in memory (which carry none of
+ * their own): each column ← the read tables' columns, as a TRANSFORMATION, so tags follow.
+ */
+function declaredLineage(context: KindContext, asset: TypescriptAsset): Record<string, ColumnSource[]> | undefined {
+  if (asset.columnLineage === undefined) return undefined;
+  const lineage: Record<string, ColumnSource[]> = {};
+  for (const [column, sources] of Object.entries(asset.columnLineage))
+    lineage[column] = sources.map((source) => {
+      const dot = source.lastIndexOf('.');
+      const table = source.slice(0, dot);
+      if (!asset.reads.includes(table))
+        throw new AssetModuleInvalidError(
+          asset.name,
+          asset.module,
+          `declares that ${column} comes from ${source}, but ${table} is not among the tables it reads`,
+          'Name tables of "reads" in "columnLineage" (table.column).',
+        );
+      return { ...tableDataset(context.project.tablePath(table, { internal: true })), field: source.slice(dot + 1), type: 'DIRECT', subtype: 'TRANSFORMATION' };
+    });
+  return lineage;
 }
 
 function isSqlResult(result: unknown): result is { sql: string } {

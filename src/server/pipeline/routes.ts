@@ -31,6 +31,8 @@ export interface RouteSpec {
   summary: string;
   /** The names a scoped token must cover: tables, push sources, feature views or services. */
   scopeNames?: (params: Readonly<Record<string, string>>, body: () => unknown) => string[];
+  /** A scope that lets a token call the route whatever its role and scopes otherwise allow (`governance` for the governance routes). */
+  grantingScope?: string;
 }
 
 /** Every route the server answers, in one list: the pipeline, `serve --help` and 404 hints read it. */
@@ -81,7 +83,35 @@ export const ROUTES: readonly RouteSpec[] = [
   ...modelRoutes(),
   ...MLFLOW_ROUTES,
   ...lineageRoutes(),
+  ...governanceRoutes(),
 ];
+
+/**
+ * Governance: the report spans every table, so it needs an admin token (unscoped) or one with
+ * the `governance` scope; a table's tags are a reader's, scoped to the table, or the `governance` scope's.
+ */
+function governanceRoutes(): RouteSpec[] {
+  return [
+    {
+      method: 'GET',
+      path: '/v1/governance/report',
+      role: 'admin',
+      contentTypes: [],
+      summary: 'every tagged column, declared or derived through lineage, with its path (?limit=&offset=); an admin token or the governance scope',
+      scopeNames: () => [],
+      grantingScope: 'governance',
+    },
+    {
+      method: 'GET',
+      path: '/v1/tables/:name/tags',
+      role: 'reader',
+      contentTypes: [],
+      summary: "a table's column tags (?version=)",
+      scopeNames: (params) => [params['name'] ?? ''],
+      grantingScope: 'governance',
+    },
+  ];
+}
 
 /**
  * The asset API (docs/orchestration.md). The graph and the run lists span every asset, which no

@@ -91,13 +91,31 @@ const request = {
 function expectedLineage() {
   const trips = at('trips');
   const drivers = at('drivers');
+  const view =
+    (name: string) =>
+    (field: string, subtype = 'IDENTITY'): ColumnSource => ({
+      namespace: `aquifer://${project.config.name}`,
+      name: `feature-views/${name}`,
+      field,
+      type: 'DIRECT',
+      subtype,
+    });
   return {
     columns: {
-      fare_per_hour: sorted([trips('fare', 'DIRECT', 'TRANSFORMATION'), trips('hours', 'DIRECT', 'TRANSFORMATION')]),
-      sum_fare_cents_3h: [trips('fare', 'DIRECT', 'AGGREGATION')],
-      rating: [drivers('rating', 'DIRECT', 'IDENTITY')],
-      fare_per_hour_x2: sorted([trips('fare', 'DIRECT', 'TRANSFORMATION'), trips('hours', 'DIRECT', 'TRANSFORMATION')]),
+      fare_per_hour: [view('driver_rates')('fare_per_hour')],
+      count_3h: [view('driver_fares')('count_3h')],
+      sum_fare_cents_3h: [view('driver_fares')('sum_fare_cents_3h')],
+      rating: [view('driver_profile')('rating')],
+      fare_per_hour_x2: [view('driver_rates')('fare_per_hour', 'TRANSFORMATION')],
     },
+    views: {
+      driver_rates: {
+        driver_id: [trips('driver_id', 'DIRECT', 'IDENTITY')],
+        fare_per_hour: sorted([trips('fare', 'DIRECT', 'TRANSFORMATION'), trips('hours', 'DIRECT', 'TRANSFORMATION')]),
+      },
+      driver_fares: { driver_id: [trips('driver_id', 'DIRECT', 'IDENTITY')], sum_fare_cents_3h: [trips('fare', 'DIRECT', 'AGGREGATION')] },
+      driver_profile: { driver_id: [drivers('driver_id', 'DIRECT', 'IDENTITY')], rating: [drivers('rating', 'DIRECT', 'IDENTITY')] },
+    } as Record<string, Record<string, ColumnSource[]>>,
     dataset: sorted([
       trips('kind', 'INDIRECT', 'FILTER'),
       trips('hours', 'INDIRECT', 'FILTER'),
@@ -110,7 +128,7 @@ function expectedLineage() {
 }
 
 describe('training set column lineage', () => {
-  it('reports, when a training set is saved, each feature column fed by the table columns behind it, and the join keys and event times as JOIN', async () => {
+  it('reports, when a training set is saved, each feature column fed by its feature view column, and the join keys and event times as JOIN', async () => {
     const store = new FeatureStore(project, engine, repository);
     stop = onJobRun((event) => events.push(event));
     const set = await store.historicalFeatures(request);
@@ -126,10 +144,32 @@ describe('training set column lineage', () => {
     const table = saveRun?.outputs.find((o) => o.name === location);
     expect(table).toMatchObject({ kind: 'table', version: '0' });
     expect(columnsOf(table?.columnLineage)).toEqual(want.columns);
-    expect(saveRun?.inputs.map((i) => [i.name, i.version]).sort()).toEqual([
-      [project.tablePath('drivers'), '0'],
-      [project.tablePath('trips'), '0'],
-    ]);
+    expect(saveRun?.inputs.map((i) => `${i.name}@${i.version ?? ''}`).sort()).toEqual(
+      [
+        'feature-views/driver_fares@',
+        'feature-views/driver_profile@',
+        'feature-views/driver_rates@',
+        `${project.tablePath('drivers')}@0`,
+        `${project.tablePath('trips')}@0`,
+      ].sort(),
+    );
+  });
+
+  it("records each view's run inside the save: its table version in, its columns fed by the table's columns", async () => {
+    const store = new FeatureStore(project, engine, repository);
+    stop = onJobRun((event) => events.push(event));
+    await (await store.historicalFeatures(request)).save(project.tablePath('training_views'));
+    const saveRun = events.find((e) => e.state === 'COMPLETE' && e.job.name === 'features.training_set.training_views');
+    const want = expectedLineage();
+    for (const view of ['driver_rates', 'driver_fares', 'driver_profile']) {
+      const run = events.find((e) => e.state === 'COMPLETE' && e.job.name === `features.view.${view}`);
+      expect(run?.parent?.runId).toBe(saveRun?.runId);
+      expect(run?.job.type).toBe('TRANSFORMATION');
+      expect(run?.inputs.map((i) => [i.name, i.version])).toEqual([[project.tablePath(view === 'driver_profile' ? 'drivers' : 'trips'), '0']]);
+      const output = run?.outputs[0];
+      expect(output).toMatchObject({ namespace: `aquifer://${project.config.name}`, name: `feature-views/${view}`, kind: 'feature-view' });
+      expect(columnsOf(output?.columnLineage)).toEqual(want.views[view]);
+    }
   });
 
   it('reports nothing for a set only built, and inside another run saves it as a run of its own with that run as its parent', async () => {
