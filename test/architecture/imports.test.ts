@@ -18,12 +18,13 @@ const ALLOWED: Record<string, readonly string[]> = {
   features: ['table', 'engine', 'project', 'ingest', 'quality', 'observe'],
   models: ['table', 'engine', 'storage', 'project', 'ingest', 'features', 'quality', 'observe'],
   lineage: ['table', 'engine', 'storage', 'project', 'observe'],
-  governance: ['table', 'engine', 'project', 'observe', 'lineage'],
+  audit: ['table', 'engine', 'project', 'observe'],
+  governance: ['table', 'engine', 'project', 'observe', 'lineage', 'audit'],
   monitor: ['table', 'engine', 'storage', 'project', 'observe', 'report', 'ingest', 'quality', 'models', 'orchestrate'],
   // monitor: loaded on first use by a monitor asset, as monitor loads orchestrate for its run_asset action.
   orchestrate: ['table', 'engine', 'storage', 'project', 'observe', 'lineage', 'ingest', 'features', 'quality', 'models', 'monitor'],
   conformance: ['table', 'engine', 'storage', 'observe'],
-  server: ['ingest', 'features', 'quality', 'models', 'lineage', 'monitor', 'orchestrate', 'table', 'engine', 'storage', 'project', 'observe'],
+  server: ['ingest', 'features', 'quality', 'models', 'lineage', 'audit', 'monitor', 'orchestrate', 'table', 'engine', 'storage', 'project', 'observe'],
   cli: [
     'table',
     'engine',
@@ -37,6 +38,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'models',
     'lineage',
     'governance',
+    'audit',
     'monitor',
     'server',
     'observe',

@@ -1,0 +1,106 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { onJobRun, type DatasetRef, type JobRunEvent } from '../observe/index.js';
+import type { AuditWrite } from './audit-entry.js';
+
+/**
+ * What one request or command wrote, learnt from the job runs it made: the table layer
+ * publishes every commit as a run's output (with its version and rows), synchronously, in the
+ * async context of the code that committed, so a run's events reach the scope it ran in.
+ */
+export class AuditScope {
+  /** Per table location: the versions committed, and the rows of each run that wrote it. */
+  private readonly written = new Map<string, { versions: Set<number>; rows: number | undefined }>();
+  /** A typed error's code the request ended with (the app's error handler notes it). */
+  errorCode: string | undefined;
+
+  /** A COMPLETE run's table outputs. A parent run that repeats only versions its children reported adds nothing. */
+  observe(event: JobRunEvent): void {
+    for (const output of event.outputs) {
+      if (output.kind !== 'table') continue;
+      const versions = versionsOf(output);
+      if (versions.length === 0) continue;
+      const key = locationOf(output);
+      const known = this.written.get(key);
+      if (known !== undefined && versions.every((v) => known.versions.has(v))) continue;
+      const rows = output.statistics?.rowCount;
+      if (known === undefined) this.written.set(key, { versions: new Set(versions), rows });
+      else {
+        for (const v of versions) known.versions.add(v);
+        if (rows !== undefined) known.rows = (known.rows ?? 0) + rows;
+      }
+    }
+  }
+
+  /** The tables written, named by `name` (a project table's name, else its location), in the order first written. */
+  writes(name: (location: string) => string): AuditWrite[] {
+    return [...this.written].map(([location, { versions, rows }]) => ({
+      table: name(location),
+      version: Math.max(...versions),
+      ...(rows === undefined ? {} : { rows }),
+    }));
+  }
+}
+
+const scopes = new AsyncLocalStorage<AuditScope>();
+let listening: (() => void) | undefined;
+let users = 0;
+
+/**
+ * Listen for the runs of audit scopes until the returned stop is called (a server, for its
+ * life): the listener is subscribed only while someone collects, so nothing is built otherwise.
+ */
+export function collectAuditWrites(): () => void {
+  if (users++ === 0) listening = onJobRun(observe);
+  let stopped = false;
+  return () => {
+    if (stopped) return;
+    stopped = true;
+    if (--users === 0) {
+      listening?.();
+      listening = undefined;
+    }
+  };
+}
+
+/** Run `work` (and everything it starts) in `scope`; its writes reach the scope while someone collects. */
+export function runInAuditScope<T>(scope: AuditScope, work: () => T): T {
+  return scopes.run(scope, work);
+}
+
+/** Run `work` with its writes collected in `scope`. */
+export async function withAuditScope<T>(scope: AuditScope, work: () => Promise<T>): Promise<T> {
+  const stop = collectAuditWrites();
+  try {
+    return await scopes.run(scope, work);
+  } finally {
+    stop();
+  }
+}
+
+/** Collect for a scope that spans the rest of the calling context (a CLI command, from its start to its exit): returns the stop. */
+export function enterAuditScope(scope: AuditScope): () => void {
+  const stop = collectAuditWrites();
+  scopes.enterWith(scope);
+  return stop;
+}
+
+/** The scope the calling code runs in, if any. */
+export function currentAuditScope(): AuditScope | undefined {
+  return scopes.getStore();
+}
+
+function observe(event: JobRunEvent): void {
+  if (event.state !== 'COMPLETE') return;
+  scopes.getStore()?.observe(event);
+}
+
+function versionsOf(output: DatasetRef): number[] {
+  if (output.versions !== undefined) return [...output.versions];
+  return output.version === undefined ? [] : [Number(output.version)];
+}
+
+/** A dataset's location back from its OpenLineage identity: the path for local files, the URI otherwise. */
+function locationOf(output: DatasetRef): string {
+  if (output.namespace === 'file') return output.name;
+  return `${output.namespace}/${output.name}`;
+}
