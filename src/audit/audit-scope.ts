@@ -22,7 +22,7 @@ export class AuditScope {
       const key = locationOf(output);
       const known = this.written.get(key);
       if (known !== undefined && versions.every((v) => known.versions.has(v))) continue;
-      const rows = output.statistics?.rowCount;
+      const rows = ROWS_UNKNOWN.has(output.operation ?? '') ? undefined : output.statistics?.rowCount;
       if (known === undefined) this.written.set(key, { versions: new Set(versions), rows });
       else {
         for (const v of versions) known.versions.add(v);
@@ -40,6 +40,12 @@ export class AuditScope {
     }));
   }
 }
+
+/**
+ * Operations whose commit reports the rows of the files it rewrote, not the rows it changed
+ * (a copy-on-write delete counts the rows it kept): their entries give the version only.
+ */
+const ROWS_UNKNOWN: ReadonlySet<string> = new Set(['DELETE', 'UPDATE', 'MERGE', 'OPTIMIZE', 'RESTORE']);
 
 const scopes = new AsyncLocalStorage<AuditScope>();
 let listening: (() => void) | undefined;
@@ -82,6 +88,16 @@ export function enterAuditScope(scope: AuditScope): () => void {
   const stop = collectAuditWrites();
   scopes.enterWith(scope);
   return stop;
+}
+
+/**
+ * Collect every run's writes in the process into `scope`, whatever context it ran in: a CLI
+ * command is the process's one piece of work. Returns the stop.
+ */
+export function collectEveryWrite(scope: AuditScope): () => void {
+  return onJobRun((event) => {
+    if (event.state === 'COMPLETE') scope.observe(event);
+  });
 }
 
 /** The scope the calling code runs in, if any. */
