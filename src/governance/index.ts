@@ -4,3 +4,5 @@ export { tagColumns, type TagColumnsOptions, type TagColumnsResult } from './tag
 export { governanceReport, type ColumnName, type GovernanceReport, type GovernanceReportOptions, type TaggedColumn } from './report.js';
 export { columnFlows, type ColumnFlow, type DatasetColumn } from './column-flow.js';
 export { TagInvalidError } from './errors.js';
+export { enforceRetention, type EnforceRetentionOptions, type RetentionReport, type RetentionTableResult } from './enforce-retention.js';
+export { planRetention, type RetentionPlan, type RetentionRule, type RetentionSkip, type RetentionTarget } from './retention-plan.js';
