@@ -38,6 +38,8 @@ const WRITE_COMMANDS: ReadonlySet<string> = new Set([
   'run',
   'governance enforce',
   'erase',
+  'tokens create',
+  'tokens revoke',
 ]);
 
 /** The running command (the CLI runs one per process): set by the root's preAction hook. */

@@ -54,5 +54,12 @@ describe('aquifer audit list', () => {
     const bad = await runCli(['audit', 'list', '--project', project.root, '--since', 'yesterday']);
     expect(bad.code).toBe(2);
     expect(await AuditLog.forProject(project, engine).list()).toHaveLength(3);
+
+    // Who made a token is audited; the token itself is nowhere in the log.
+    const token = await runCli(['tokens', 'create', '--role', 'reader', '--project', project.root, '--format', 'json']);
+    expect(token.code, token.stderr).toBe(0);
+    const [made] = await AuditLog.forProject(project, engine).list({ limit: 1 });
+    expect(made).toMatchObject({ action: 'tokens create', principal: user, status: 0 });
+    expect(JSON.stringify(made)).not.toContain((JSON.parse(token.stdout) as { token: string }).token);
   });
 });
