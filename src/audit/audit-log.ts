@@ -85,7 +85,7 @@ export class AuditLog {
   }
 
   /** The log's table if anything was ever appended. */
-  async openExisting(): Promise<DeltaTable | undefined> {
+  private async openExisting(): Promise<DeltaTable | undefined> {
     const table = await DeltaTable.open(this.location, { engine: this.engine, stores: this.project.stores });
     try {
       await table.snapshot();

@@ -83,13 +83,6 @@ export async function withAuditScope<T>(scope: AuditScope, work: () => Promise<T
   }
 }
 
-/** Collect for a scope that spans the rest of the calling context (a CLI command, from its start to its exit): returns the stop. */
-export function enterAuditScope(scope: AuditScope): () => void {
-  const stop = collectAuditWrites();
-  scopes.enterWith(scope);
-  return stop;
-}
-
 /**
  * Collect every run's writes in the process into `scope`, whatever context it ran in: a CLI
  * command is the process's one piece of work. Returns the stop.

@@ -48,7 +48,6 @@ export class RequestAudit {
     const writes = scope.writes((location) => auditTableName(this.project, location));
     const table = request.params['table'];
     const model = request.route.includes('/models/:name') ? request.params['name'] : undefined;
-    const asset = request.route.startsWith('/v1/assets/:') ? request.params['name'] : undefined;
     const main = (table === undefined ? undefined : writes.find((w) => w.table === table)) ?? (writes.length === 1 ? writes[0] : undefined);
     const entry: AuditEntry = {
       time: new Date(Date.now() - request.durationMs),
@@ -61,7 +60,6 @@ export class RequestAudit {
       ...(principal === undefined ? {} : { role: principal.role }),
       ...(table !== undefined ? { table } : main !== undefined ? { table: main.table } : {}),
       ...(model === undefined ? {} : { model }),
-      ...(asset === undefined ? {} : { asset }),
       ...(scope.errorCode === undefined ? {} : { errorCode: scope.errorCode }),
       ...(main === undefined ? {} : { version: main.version, ...(main.rows === undefined ? {} : { rows: main.rows }) }),
       ...(writes.length === 0 ? {} : { writes }),
