@@ -13,8 +13,23 @@ export class AuditScope {
   /** A typed error's code the request ended with (the app's error handler notes it). */
   errorCode: string | undefined;
 
+  /** Set when the handler said what the request wrote (`declare`): observed commits are then ignored. */
+  private declared = false;
+
+  /**
+   * What the request wrote, as its handler knows it, in place of the commits observed: a
+   * group commit holds several requests' records, and runs in the context of the one that
+   * started it, so only the handler can say which version and rows were this request's.
+   */
+  declare(writes: readonly { location: string; version: number; rows?: number }[]): void {
+    this.declared = true;
+    this.written.clear();
+    for (const w of writes) this.written.set(w.location, { versions: new Set([w.version]), rows: w.rows });
+  }
+
   /** A COMPLETE run's table outputs. A parent run that repeats only versions its children reported adds nothing. */
   observe(event: JobRunEvent): void {
+    if (this.declared) return;
     for (const output of event.outputs) {
       if (output.kind !== 'table') continue;
       const versions = versionsOf(output);

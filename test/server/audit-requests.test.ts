@@ -90,6 +90,31 @@ describe('the server audits every request', () => {
     }
   });
 
+  it('gives each of concurrent ingests, which share group commits, its own rows and the version that holds them', async () => {
+    const project = await Project.init(await tempDir('aquifer-audit-concurrent-'), 'shop');
+    const server = await startServer({ engine, project, port: 0, anonymous: 'loopback' });
+    const answers: { version: number; accepted: number }[] = [];
+    try {
+      await Promise.all(
+        [1, 2, 3, 4, 5, 6].map(async (n) => {
+          const response = await fetch(`${server.url}/v1/ingest/events`, {
+            method: 'POST',
+            body: JSON.stringify(Array.from({ length: n }, (_, i) => ({ n, i }))),
+            headers: { 'content-type': 'application/json' },
+          });
+          expect(response.status).toBe(200);
+          answers.push((await response.json()) as { version: number; accepted: number });
+        }),
+      );
+    } finally {
+      await server.close();
+    }
+    const entries = await AuditLog.forProject(project, engine).list({ table: 'events' });
+    const key = (e: { version?: number; rows?: number; accepted?: number }) => `${e.version}:${e.rows ?? e.accepted}`;
+    expect(entries.map(key).sort()).toEqual(answers.map(key).sort());
+    expect(entries.map((e) => e.writes)).toEqual(entries.map((e) => [{ table: 'events', version: e.version, rows: e.rows }]));
+  });
+
   it('keeps no log when the project turns it off', async () => {
     const project = await Project.init(await tempDir('aquifer-audit-off-'), 'shop');
     const file = path.join(project.root, 'aquifer.json');
