@@ -173,6 +173,10 @@ export const ERROR_CODES = {
     'A column tag breaks the rules (letters, digits, _ and -, at most one colon, 64 characters), or no column or tag was named.',
   ),
   GOVERNANCE_TAG_LIMIT: entry(400, 'A column would have more tags than allowed (16).'),
+  GOVERNANCE_RETENTION_INVALID: entry(
+    400,
+    'A retention rule (governance.retention) names a table that does not exist, or a column that is missing or not a date or timestamp.',
+  ),
   // lineage: the log and its HTTP sink
   LINEAGE_SINK_UNREACHABLE: entry(
     503,

@@ -41,6 +41,7 @@ export * from './models/index.js';
 export * from './server/index.js';
 export * from './lineage/index.js';
 export * from './governance/index.js';
+export * from './audit/index.js';
 export * from './monitor/index.js';
 export * from './orchestrate/index.js';
 export {

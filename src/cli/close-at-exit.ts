@@ -41,3 +41,17 @@ export function closeOpened(): void {
   for (const thing of opened) thing.close();
   opened.clear();
 }
+
+/** Writes the command's audit entry (command-audit.ts sets it when a command starts, so main.ts imports nothing heavy). */
+let auditor: ((exitCode: number, errorCode?: string) => Promise<void>) | undefined;
+
+export function setCommandAuditor(audit: (exitCode: number, errorCode?: string) => Promise<void>): void {
+  auditor = audit;
+}
+
+/** The command's audit entry, once it has ended; main.ts calls it before finishOpened. A failure is logged, not raised. */
+export async function auditAtExit(exitCode: number, errorCode?: string): Promise<void> {
+  const audit = auditor;
+  auditor = undefined;
+  await audit?.(exitCode, errorCode).catch((error: unknown) => log.warn({ err: error }, 'audit at exit failed'));
+}

@@ -2,6 +2,7 @@ import { sharedEngine } from '../engine/index.js';
 import { recordLineage } from '../lineage/index.js';
 import { Project } from '../project/index.js';
 import { closeAtExit, finishAtExit } from './close-at-exit.js';
+import { noteCommandProject } from './command-audit.js';
 
 /**
  * The project a command works in, opened for the command's lifetime: its stores closed and
@@ -15,5 +16,7 @@ export async function openCommandProject(dir: string): Promise<Project> {
 /** Record the lineage of the command's runs in `project` until the command ends (the engine is started only if a run happens). */
 export function recordCommandLineage(project: Project): Project {
   finishAtExit(recordLineage(project, sharedEngine));
+  // A write the command makes is audited in the first project it opened.
+  noteCommandProject(project);
   return project;
 }

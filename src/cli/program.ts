@@ -141,6 +141,10 @@ const GROUPS: readonly CommandGroup[] = [
     register: async (program) => (await import('./commands/governance.js')).registerGovernance(program),
   },
   {
+    commands: [{ name: 'audit', summary: 'The audit log: every server request and CLI write (who, what, which table, when, result).' }],
+    register: async (program) => (await import('./commands/audit.js')).registerAudit(program),
+  },
+  {
     commands: [
       {
         name: 'monitor',
@@ -237,8 +241,10 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
     .option('--log-level <level>', 'structured log level on stderr: fatal, error, warn, info, debug, trace', 'warn')
     .addHelpText('after', EXIT_CODES)
     .showHelpAfterError()
-    .hook('preAction', (command) => {
+    .hook('preAction', async (command, action) => {
       setLogLevel(String(command.opts()['logLevel'] ?? 'warn'));
+      // Loaded here, not at start: the audit log imports the table layer (DuckDB).
+      (await import('./command-audit.js')).noteInvokedCommand(action);
     });
   const invoked = invokedCommand(argv.slice(2));
   for (const group of GROUPS) {

@@ -5,3 +5,5 @@ export { governanceReport, type ColumnName, type GovernanceReport, type Governan
 export { tableTags, type TableTags } from './column-tags.js';
 export { columnFlows, type ColumnFlow, type DatasetColumn } from './column-flow.js';
 export { TagInvalidError } from './errors.js';
+export { enforceRetention, type EnforceRetentionOptions, type RetentionReport, type RetentionTableResult } from './enforce-retention.js';
+export { planRetention, type RetentionPlan, type RetentionRule, type RetentionSkip, type RetentionTarget } from './retention-plan.js';

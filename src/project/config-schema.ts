@@ -96,6 +96,37 @@ const lineageSchema = z.strictObject({
     .exactOptional(),
 });
 
+const retentionDays = z.number().int('must be a whole number').min(1, 'must be at least 1').max(36_500, 'must be at most 36,500');
+const columnName = z.string().min(1, 'must not be empty').max(255, 'must be at most 255 characters');
+
+/** The audit log (docs/governance.md): on by default, kept for `retentionDays` when set. */
+const auditSchema = z.strictObject({
+  enabled: z.boolean({ error: 'must be true or false' }).exactOptional(),
+  retentionDays: retentionDays.exactOptional(),
+});
+
+/** Governance (GovernanceConfig, docs/governance.md). */
+const governanceSchema = z.strictObject({
+  retention: z
+    .strictObject({
+      tables: z
+        .array(
+          z.strictObject({ table: z.string().min(1, 'must not be empty').max(255, 'must be at most 255 characters'), column: columnName, days: retentionDays }),
+        )
+        .exactOptional(),
+      tags: z
+        .array(
+          z.strictObject({
+            tag: z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters'),
+            days: retentionDays,
+            column: columnName.exactOptional(),
+          }),
+        )
+        .exactOptional(),
+    })
+    .exactOptional(),
+});
+
 /** The shape of aquifer.json: strict, since a typo would otherwise silently pick a default. */
 const configSchema = z.strictObject({
   name: z.string().min(1, 'must not be empty'),
@@ -126,6 +157,8 @@ const configSchema = z.strictObject({
   features: z.string().min(1, 'must not be empty').exactOptional(),
   server: serverSchema.exactOptional(),
   lineage: lineageSchema.exactOptional(),
+  audit: auditSchema.exactOptional(),
+  governance: governanceSchema.exactOptional(),
   quality: z
     .strictObject({
       /** Table name → suite name (quality/<suite>.json): the suite every write to the table passes through. */

@@ -29,6 +29,25 @@ export interface ProjectConfig {
   quality?: { gates?: Record<string, string> };
   /** Lineage: every job run's OpenLineage events, kept in `.aquifer/lineage` and optionally sent to an HTTP endpoint. */
   lineage?: LineageConfig;
+  /** The audit log (`.aquifer/audit`): on unless `enabled` is false; `retentionDays` is how long its entries are kept by `governance enforce`. */
+  audit?: { enabled?: boolean; retentionDays?: number };
+  /** Governance (docs/governance.md). */
+  governance?: GovernanceConfig;
+}
+
+export interface GovernanceConfig {
+  /** How long rows are kept; `aquifer governance enforce` deletes those past it. */
+  retention?: RetentionConfig;
+}
+
+export interface RetentionConfig {
+  /** A table's rows older than `days` by their event time `column`. */
+  tables?: { table: string; column: string; days: number }[];
+  /**
+   * Rows of every table with a column carrying `tag`, older than `days`: by `column` when given,
+   * else the tagged column itself when it is a date or timestamp, else the table's own rule's column.
+   */
+  tags?: { tag: string; days: number; column?: string }[];
 }
 
 export interface LineageConfig {

@@ -14,6 +14,8 @@ import { registerModelRoutes } from './model-routes.js';
 import { ArtifactStore, ModelServing } from '../models/index.js';
 import { ServerMetrics } from '../monitor/index.js';
 import { registerQualityRoute } from './quality-route.js';
+import { registerAuditRoute } from './audit-route.js';
+import { currentAuditScope } from '../audit/index.js';
 import { AssetRunLaunches, registerAssetRoutes } from './asset-routes.js';
 import { routeList } from './pipeline/routes.js';
 import { contextOf } from './request-context.js';
@@ -34,6 +36,8 @@ export interface AppOptions {
   lineageEvents?: LineageEventSource;
   /** The server's metrics, answered on `GET /metrics` and fed by ingestion (a registry of the app's own by default). */
   metrics?: ServerMetrics;
+  /** Commits the audit entries still batched, before `GET /v1/audit` reads the log. */
+  flushAudit?: () => Promise<void>;
   /** The asset runs `POST /v1/runs` starts, for the server to wait for on shutdown (the app's own by default). */
   assetRuns?: AssetRunLaunches;
 }
@@ -93,6 +97,11 @@ export function buildApp(options: AppOptions): Hono {
     project: options.project,
     events: options.lineageEvents ?? (() => lineageLog.events()),
   });
+  registerAuditRoute(app, {
+    project: options.project,
+    engine: options.engine,
+    ...(options.flushAudit === undefined ? {} : { flush: options.flushAudit }),
+  });
   registerMlflowRoutes(app, {
     store: modelStore,
     artifacts,
@@ -115,6 +124,10 @@ export function buildApp(options: AppOptions): Hono {
     const roots = [options.project.root];
     const path = c.req.path;
     const { status, body } = isMlflowPath(path) ? mlflowErrorBody(error, roots) : isOipPath(path) ? oipErrorBody(error, roots) : errorBody(error, roots);
+    const code = (error as { code?: unknown }).code;
+    // The request's audit entry keeps the typed error's code (its message may hold values).
+    const scope = currentAuditScope();
+    if (scope !== undefined && typeof code === 'string') scope.errorCode ??= code;
     return c.json(body, status as 400);
   });
   return app;

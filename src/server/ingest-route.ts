@@ -17,6 +17,7 @@ import type { DatasetRef, JobSpec } from '../observe/index.js';
 import type { Project } from '../project/index.js';
 import { gateFor } from '../quality/index.js';
 import { IDEMPOTENCY_KEY_RETENTION_PROPERTY, txnExpiry } from '../table/index.js';
+import { currentAuditScope } from '../audit/index.js';
 import { contextOf } from './request-context.js';
 
 export interface IngestRouteOptions {
@@ -84,6 +85,8 @@ export function registerIngestRoute(app: Hono, options: IngestRouteOptions): voi
     const keyed = idempotencyKey === undefined ? {} : { idempotencyKey, digest: requestDigest([type, body]) };
     const signal = context?.signal;
     const result = await (await committer(table)).submit({ id: requestId, records, bytes: body.length, ...keyed, ...(signal === undefined ? {} : { signal }) });
+    // The commit may hold other requests' records too: the audit entry gets this request's own.
+    currentAuditScope()?.declare(result.duplicate ? [] : [{ location: options.project.tablePath(table), version: result.version, rows: result.accepted }]);
     return c.json({
       table,
       requestId,

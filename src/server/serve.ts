@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
+import { currentAuditScope, runInAuditScope } from '../audit/index.js';
 import { AquiferError } from '../errors.js';
 import type { Engine } from '../engine/index.js';
 import { recordLineage } from '../lineage/index.js';
@@ -24,6 +25,8 @@ import { matchRoute } from './pipeline/routes.js';
 import { ServerMetrics } from '../monitor/index.js';
 import { attachContext } from './request-context.js';
 import { RequestDeadlines } from './request-deadline.js';
+import { RequestAudit } from './request-audit.js';
+import type { Principal } from './auth/authenticator.js';
 import { checkPort, listenError } from './listen.js';
 import { MonitorScheduler } from './monitor-scheduler.js';
 import { startTrainingTracking } from './training-tracking.js';
@@ -66,6 +69,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const host = options.host ?? '127.0.0.1';
   // Every run the server makes in the project (ingests, materializations, prediction logs) is its lineage.
   const lineage = recordLineage(options.project, options.engine, { logInThread: true });
+  // Every request leaves one audit entry, committed in batches off its path (docs/governance.md).
+  const audit = new RequestAudit(options.project, options.engine);
   const featureStore = featureStoreOpener(options.project, options.engine);
   // One model store for the MLflow API and prediction: one SQLite connection, closed after the log's last flush.
   const modelStore = modelStoreOpener(options.project);
@@ -89,6 +94,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     modelStore,
     models,
     metrics,
+    flushAudit: () => audit.flush(),
     ...(options.idempotencyWindow === undefined ? {} : { idempotencyWindow: options.idempotencyWindow }),
     ...(options.lineageEvents === undefined ? {} : { lineageEvents: options.lineageEvents }),
   });
@@ -109,10 +115,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     // And an Open Inference Protocol client reads that protocol's.
     const path = canonicalPathOf(request.url);
     const { status, body } = isMlflowPath(path) ? mlflowErrorBody(error, roots) : isOipPath(path) ? oipErrorBody(error, roots) : errorBody(error, roots);
-    log.debug(
-      { method: request.method, code: 'error_code' in body ? body.error_code : 'code' in body ? body.code : body.error.code, status },
-      'request refused',
-    );
+    const code = 'error_code' in body ? body.error_code : 'code' in body ? body.code : body.error.code;
+    log.debug({ method: request.method, code, status }, 'request refused');
+    const scope = currentAuditScope();
+    if (scope !== undefined && typeof code === 'string') scope.errorCode ??= code;
     // A refused body may still be arriving: answer, close the connection, and let the rest
     // drain into nothing rather than into memory.
     const unread = !request.complete;
@@ -122,7 +128,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let inFlight = 0;
   const deadlines = new RequestDeadlines(settings.limits.requestTimeoutMs);
   const server = http.createServer((request, response) => {
+    const scope = isHealth(request.url) ? undefined : audit.begin();
+    if (scope === undefined) handle(request, response, undefined);
+    // Everything the request's handlers run inherits the scope, so their commits reach its entry.
+    else runInAuditScope(scope, () => handle(request, response, scope));
+  });
+  const handle = (request: http.IncomingMessage, response: http.ServerResponse, scope: ReturnType<typeof audit.begin>) => {
     const arrived = performance.now();
+    let principal: Principal | undefined;
+    let params: Readonly<Record<string, string>> = {};
     // The matched route's template once the pipeline admits the request (the metrics' `route` label).
     let route: string | undefined;
     // Counted from arrival, before the token or body is read: a flood of slow or unauthenticated
@@ -139,52 +153,65 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     response.once('close', () => {
       if (counted) inFlight--;
       deadline.clear();
-      metrics.http.observe(
-        route ?? refusedRoute(request),
-        request.method,
-        response.headersSent ? response.statusCode : 'aborted',
-        (performance.now() - arrived) / 1000,
-      );
+      const seconds = (performance.now() - arrived) / 1000;
+      const routePattern = route ?? refusedRoute(request);
+      metrics.http.observe(routePattern, request.method, response.headersSent ? response.statusCode : 'aborted', seconds);
+      audit.end(scope, {
+        method: request.method ?? 'GET',
+        route: routePattern,
+        params,
+        principal,
+        status: response.headersSent ? response.statusCode : undefined,
+        durationMs: seconds * 1000,
+      });
     });
     // The body's own limit (bodyTimeoutMs) runs from arrival too, so the request deadline can
     // only pass while a body arrives when it is the shorter one: only then is a signal needed.
     const bodySignal = settings.limits.requestTimeoutMs < settings.limits.bodyTimeoutMs ? deadline.signal : undefined;
-    deadline.race(pipeline.admit(request, bodySignal)).then(
-      (admitted) => {
-        route = admitted.route.path;
-        // Online lookups and predictions are the latency-critical routes: they skip the Fetch
-        // API adapter (a Request and a Response object per call, about half a small lookup's
-        // time) and run on node:http directly; everything else goes through the Hono app.
-        // Both come after the same pipeline.
-        const fast =
-          admitted.route.path === '/get-online-features'
-            ? onlineFeaturesJson(featureStore, admitted.text, deadline)
-            : PREDICT_PATHS.has(admitted.route.path)
-              ? predictJson(models, admitted.params, admitted.text, headerValue(request.headers['x-request-id']), deadline)
-              : undefined;
-        if (fast !== undefined) {
-          deadline.race(fast).then(
-            (json) => send(response, 200, json),
-            (error: unknown) => fail(request, response, error),
-          );
-          return;
-        }
-        request.url = admitted.url;
-        // @hono/node-server reads a body already taken off the stream from `rawBody`.
-        (request as http.IncomingMessage & { rawBody?: Buffer }).rawBody = admitted.body;
-        // The app answers 503 itself when the deadline passes first (app.ts), so that only one
-        // writer ever touches the response.
-        attachContext(request, {
-          signal: deadline.signal,
-          body: admitted.body,
-          text: admitted.text,
-          ...(admitted.binary === undefined ? {} : { binary: admitted.binary }),
-        });
-        void viaApp(request, response);
-      },
-      (error: unknown) => fail(request, response, error),
-    );
-  });
+    deadline
+      .race(
+        pipeline.admit(request, bodySignal, (proven) => {
+          principal = proven;
+        }),
+      )
+      .then(
+        (admitted) => {
+          route = admitted.route.path;
+          principal = admitted.principal;
+          params = admitted.params;
+          // Online lookups and predictions are the latency-critical routes: they skip the Fetch
+          // API adapter (a Request and a Response object per call, about half a small lookup's
+          // time) and run on node:http directly; everything else goes through the Hono app.
+          // Both come after the same pipeline.
+          const fast =
+            admitted.route.path === '/get-online-features'
+              ? onlineFeaturesJson(featureStore, admitted.text, deadline)
+              : PREDICT_PATHS.has(admitted.route.path)
+                ? predictJson(models, admitted.params, admitted.text, headerValue(request.headers['x-request-id']), deadline)
+                : undefined;
+          if (fast !== undefined) {
+            deadline.race(fast).then(
+              (json) => send(response, 200, json),
+              (error: unknown) => fail(request, response, error),
+            );
+            return;
+          }
+          request.url = admitted.url;
+          // @hono/node-server reads a body already taken off the stream from `rawBody`.
+          (request as http.IncomingMessage & { rawBody?: Buffer }).rawBody = admitted.body;
+          // The app answers 503 itself when the deadline passes first (app.ts), so that only one
+          // writer ever touches the response.
+          attachContext(request, {
+            signal: deadline.signal,
+            body: admitted.body,
+            text: admitted.text,
+            ...(admitted.binary === undefined ? {} : { binary: admitted.binary }),
+          });
+          void viaApp(request, response);
+        },
+        (error: unknown) => fail(request, response, error),
+      );
+  };
   // Requests Node's parser refuses (bad request line, oversized headers, headers too slow)
   // never reach the pipeline; they still get a typed body instead of a bare status line.
   server.on('clientError', (error: Error & { code?: string }, socket) => {
@@ -212,6 +239,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   return new Promise((resolve, reject) => {
     server.once('error', (error) => {
       void lineage.close();
+      void audit.close();
       reject(listenError(error, host, port));
     });
     server.listen(port, host, () => {
@@ -247,6 +275,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           await models.close();
           await modelStore.close();
           await lineage.close();
+          await audit.close();
           metrics.close();
         },
       });

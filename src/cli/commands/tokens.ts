@@ -22,7 +22,7 @@ export function registerTokens(program: Command): void {
     .option('--project <dir>', 'project folder', '.')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (flags: { role: Role; name?: string; scope?: string[]; expires?: string; project: string; format: InfoFormat }) => {
-      const store = TokenStore.forProject(await Project.open(flags.project));
+      const store = TokenStore.forProject(await auditedProject(flags.project));
       const { token, info } = await store.create({
         role: flags.role,
         ...(flags.name === undefined ? {} : { name: flags.name }),
@@ -51,10 +51,18 @@ export function registerTokens(program: Command): void {
     .option('--project <dir>', 'project folder', '.')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (id: string, flags: { project: string; format: InfoFormat }) => {
-      const info = await TokenStore.forProject(await Project.open(flags.project)).revoke(id);
+      const info = await TokenStore.forProject(await auditedProject(flags.project)).revoke(id);
       if (flags.format === 'json') printJson(info);
       else printText(`Revoked ${describe(info)}`);
     });
+}
+
+/** The project, its audit log told of the command: who made or revoked a token is audited (never the token). */
+async function auditedProject(dir: string): Promise<Project> {
+  const project = await Project.open(dir);
+  // Loaded here: the audit log imports the table layer, which `tokens list` does not need.
+  (await import('../command-audit.js')).noteCommandProject(project);
+  return project;
 }
 
 function describe(t: TokenInfo): string {

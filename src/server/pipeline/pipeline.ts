@@ -48,8 +48,12 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export class RequestPipeline {
   constructor(private readonly options: PipelineOptions) {}
 
-  /** `signal` is the request's deadline (serve.ts): a body still arriving when it passes is abandoned. */
-  async admit(request: http.IncomingMessage, signal?: AbortSignal): Promise<AdmittedRequest> {
+  /**
+   * `signal` is the request's deadline (serve.ts): a body still arriving when it passes is
+   * abandoned. `onPrincipal` learns the caller once proven, so a request refused after that (its
+   * role, a limit) is still audited as theirs.
+   */
+  async admit(request: http.IncomingMessage, signal?: AbortSignal, onPrincipal?: (principal: Principal) => void): Promise<AdmittedRequest> {
     const deadline = Date.now() + this.options.limits.bodyTimeoutMs;
     const method = request.method ?? 'GET';
     const target = canonicalTarget(request.url ?? '/');
@@ -59,6 +63,7 @@ export class RequestPipeline {
       match.route !== undefined && match.route.role === undefined
         ? ({ anonymous: true, role: 'reader' } as const)
         : await this.options.authenticator.authenticate(request.headers.authorization, request.socket.remoteAddress);
+    onPrincipal?.(principal);
     if (match.route === undefined) {
       throw new AquiferError('HTTP_NOT_FOUND', `No route for ${method} ${target.path}`, { hint: routesHint() });
     }

@@ -84,6 +84,15 @@ export const ROUTES: readonly RouteSpec[] = [
   ...MLFLOW_ROUTES,
   ...lineageRoutes(),
   ...governanceRoutes(),
+  {
+    method: 'GET',
+    path: '/v1/audit',
+    role: 'admin',
+    contentTypes: [],
+    summary: 'the audit log, newest first (?table=&since=ISO&principal=&limit=): who did what to which table, when, with what result',
+    // The log spans every table and caller, which no scope names: a scoped token is refused.
+    scopeNames: () => [],
+  },
 ];
 
 /**

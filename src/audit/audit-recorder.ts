@@ -1,0 +1,148 @@
+import path from 'node:path';
+import type { Engine } from '../engine/index.js';
+import { log } from '../log.js';
+import type { Project } from '../project/index.js';
+import type { AuditEntry } from './audit-entry.js';
+import { AuditLog } from './audit-log.js';
+
+/** A project's audit entries being recorded: queued by the caller, committed in batches off its path. */
+export interface AuditRecorder {
+  /** Whether entries are kept at all (`audit.enabled: false` turns the log off). */
+  readonly enabled: boolean;
+  /** Queue an entry; it is committed with the others that arrive within the linger. */
+  record(entry: AuditEntry): void;
+  /** Wait until every entry recorded so far is in the log (or, after a failure, still held for the next try). */
+  flush(): Promise<void>;
+  /** A last flush, then stop. */
+  close(): Promise<void>;
+}
+
+/** How long queued entries wait for more before they are committed together: a busy server pays one commit per batch, not per request. */
+const LINGER_MS = 250;
+/** Entries held while the log cannot take them; past this the oldest are given up (and said so in the log). */
+const MAX_HELD_ENTRIES = 100_000;
+
+const disabled: AuditRecorder = { enabled: false, record: () => undefined, flush: async () => undefined, close: async () => undefined };
+
+/** Whether the project keeps an audit log: on unless `audit.enabled` is false. */
+export function auditEnabled(project: Project): boolean {
+  return project.config.audit?.enabled !== false;
+}
+
+/**
+ * Record audit entries in the project's log. One recorder per project in a process (a
+ * command that starts the server records through both), each user closing its own handle;
+ * `engine` may be a function, so a command that records nothing starts no engine.
+ */
+export function recordAudit(project: Project, engine: Engine | (() => Promise<Engine>)): AuditRecorder {
+  if (!auditEnabled(project)) return disabled;
+  let shared = recording.get(project.root);
+  if (shared === undefined) {
+    shared = { recorder: new Recorder(project, typeof engine === 'function' ? engine : async () => engine), users: 0 };
+    recording.set(project.root, shared);
+  }
+  const { recorder } = shared;
+  shared.users++;
+  let closed = false;
+  return {
+    enabled: true,
+    record: (entry) => recorder.record(entry),
+    flush: () => recorder.flush(),
+    close: async () => {
+      if (closed) return recorder.flush();
+      closed = true;
+      const current = recording.get(project.root);
+      if (current === undefined || current.recorder !== recorder) return;
+      if (--current.users > 0) return recorder.flush();
+      recording.delete(project.root);
+      return recorder.close();
+    },
+  };
+}
+
+const recording = new Map<string, { recorder: Recorder; users: number }>();
+
+class Recorder {
+  private readonly queue: AuditEntry[] = [];
+  private writing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private opened: Promise<AuditLog> | undefined;
+
+  constructor(
+    private readonly project: Project,
+    private readonly engine: () => Promise<Engine>,
+  ) {}
+
+  record(entry: AuditEntry): void {
+    this.queue.push(entry);
+    if (this.queue.length > MAX_HELD_ENTRIES) {
+      const dropped = this.queue.splice(0, this.queue.length - MAX_HELD_ENTRIES).length;
+      log.error({ project: this.project.root, dropped }, 'audit: the log kept failing; the oldest entries are given up');
+    }
+    if (this.writing === undefined) this.arm();
+  }
+
+  /** Commit the queue after the linger, unless a commit is already due. */
+  private arm(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.write();
+    }, LINGER_MS);
+    // A pending batch must not keep a finished command alive: its close flushes.
+    this.timer.unref();
+  }
+
+  /** Commit what is queued now (the linger cut short), waiting for a commit in progress first; a failed commit is tried once more. */
+  async flush(): Promise<void> {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    await this.writing;
+    if (this.queue.length > 0) await this.write();
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    if (this.queue.length > 0)
+      log.error({ project: this.project.root, lost: this.queue.length }, 'audit: entries the log never took are lost as the recorder closes');
+  }
+
+  /** One commit of everything queued; on failure the batch goes back ahead of what came since. */
+  private write(): Promise<void> {
+    if (this.writing !== undefined) return this.writing;
+    this.writing = (async () => {
+      const batch = this.queue.splice(0, this.queue.length);
+      if (batch.length === 0) return true;
+      try {
+        await (await this.log()).append(batch);
+        return true;
+      } catch (error) {
+        this.queue.unshift(...batch);
+        log.warn({ err: error, project: this.project.root, waiting: this.queue.length }, 'audit: entries could not be logged yet');
+        return false;
+      }
+    })().then((written) => {
+      this.writing = undefined;
+      // Entries that arrived during the commit wait for the next; after a failure, for the next entry or flush.
+      if (written && this.queue.length > 0) this.arm();
+    });
+    return this.writing;
+  }
+
+  private log(): Promise<AuditLog> {
+    this.opened ??= this.engine().then((engine) => AuditLog.forProject(this.project, engine));
+    return this.opened;
+  }
+}
+
+/** A table location as the audit log names it: a project table's name, a path inside the project relative to it, else the location. */
+export function auditTableName(project: Project, location: string): string {
+  const storage = project.config.backends.tableStorage;
+  const tables = storage === 'local' ? path.join(project.root, 'tables') : storage.root.replace(/\/+$/, '');
+  const normalized = location.replace(/\/+$/, '');
+  if (normalized.startsWith(`${tables}/`)) return normalized.slice(tables.length + 1);
+  if (storage === 'local' && normalized.startsWith(`${project.root}/`)) return path.relative(project.root, normalized);
+  return normalized;
+}
