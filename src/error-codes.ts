@@ -173,6 +173,12 @@ export const ERROR_CODES = {
     'A column tag breaks the rules (letters, digits, _ and -, at most one colon, 64 characters), or no column or tag was named.',
   ),
   GOVERNANCE_TAG_LIMIT: entry(400, 'A column would have more tags than allowed (16).'),
+  // governance: masking
+  GOVERNANCE_SALT_INVALID: entry(500, "The project's masking key (.aquifer/masking-salt) is not 64 hex digits."),
+  GOVERNANCE_MASK_NO_PROJECT: entry(
+    400,
+    'A table with masked columns was read outside a project, so there is no masking key; name the project, or read with --unmasked.',
+  ),
   // lineage: the log and its HTTP sink
   LINEAGE_SINK_UNREACHABLE: entry(
     503,

@@ -4,3 +4,7 @@ export { tagColumns, type TagColumnsOptions, type TagColumnsResult } from './tag
 export { governanceReport, type ColumnName, type GovernanceReport, type GovernanceReportOptions, type TaggedColumn } from './report.js';
 export { columnFlows, type ColumnFlow, type DatasetColumn } from './column-flow.js';
 export { TagInvalidError } from './errors.js';
+export { GRANT_SCOPES, MASK_STRATEGIES, maskStrategy, PII_SCOPE, readsClear, type MaskingPolicy, type MaskStrategy, type Reader } from './masking-policy.js';
+export { hashValue, maskSql, maskValue, REDACTED } from './mask-values.js';
+export { projectSalt, saltFile } from './masking-salt.js';
+export { Masking, scanAs, type AppliedMask, type ValueMasker } from './reader-masking.js';

@@ -124,6 +124,17 @@ const configSchema = z.strictObject({
   features: z.string().min(1, 'must not be empty').exactOptional(),
   server: serverSchema.exactOptional(),
   lineage: lineageSchema.exactOptional(),
+  governance: z
+    .strictObject({
+      /** Tag to masking strategy (src/governance/masking-policy.ts); the tag as `aquifer table tag` takes it. */
+      masking: z
+        .record(
+          z.string().regex(/^[a-z][a-z0-9_-]*(:[a-z0-9][a-z0-9_-]*)?$/, 'must be a tag (lower-case, at most one colon), such as pii or pii:email'),
+          z.enum(['hash', 'null', 'redact'], { error: 'must be "hash", "null" or "redact"' }),
+        )
+        .exactOptional(),
+    })
+    .exactOptional(),
   quality: z
     .strictObject({
       /** Table name → suite name (quality/<suite>.json): the suite every write to the table passes through. */

@@ -29,6 +29,13 @@ export interface ProjectConfig {
   quality?: { gates?: Record<string, string> };
   /** Lineage: every job run's OpenLineage events, kept in `.aquifer/lineage` and optionally sent to an HTTP endpoint. */
   lineage?: LineageConfig;
+  /** Governance: how each tag's columns are masked for readers without the `pii` scope (docs/governance.md). */
+  governance?: GovernanceConfig;
+}
+
+export interface GovernanceConfig {
+  /** Tag (`pii:email`, `pii`, `sensitive`, a custom tag) to strategy; personal and sensitive tags not named are hashed. */
+  masking?: Record<string, 'hash' | 'null' | 'redact'>;
 }
 
 export interface LineageConfig {
