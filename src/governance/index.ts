@@ -8,3 +8,5 @@ export { GRANT_SCOPES, MASK_STRATEGIES, maskStrategy, PII_SCOPE, readsClear, typ
 export { hashValue, maskSql, maskValue, REDACTED } from './mask-values.js';
 export { projectSalt, saltFile } from './masking-salt.js';
 export { Masking, scanAs, type AppliedMask, type ValueMasker } from './reader-masking.js';
+export { answerColumnTags, featureTags, maskOnlineAnswer, type FeatureColumnTags, type FeatureTags } from './feature-tags.js';
+export { applyDefinitionTags, declaredDefinitionTags, type DefinitionTags } from './definition-tags.js';

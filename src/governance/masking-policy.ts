@@ -19,6 +19,8 @@ export const GRANT_SCOPES: ReadonlySet<string> = new Set([PII_SCOPE]);
 
 /** Who reads: a token's scopes (the server's Principal fits), or a CLI user who opted out of masking. */
 export interface Reader {
+  /** A caller without a token (the server's anonymous access): it holds no scope. */
+  readonly anonymous?: boolean;
   readonly scopes?: readonly string[] | undefined;
   /** The OS user asked for clear values (`aquifer table read --unmasked`), which is recorded. */
   readonly unmasked?: boolean;
@@ -31,7 +33,7 @@ export interface Reader {
  * consequence of the right to read tables or to administer the server.
  */
 export function readsClear(reader: Reader | undefined): boolean {
-  if (reader === undefined) return false;
+  if (reader === undefined || reader.anonymous === true) return false;
   return reader.unmasked === true || (reader.scopes?.includes(PII_SCOPE) ?? false);
 }
 

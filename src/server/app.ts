@@ -17,6 +17,7 @@ import { AssetRunLaunches, registerAssetRoutes } from './asset-routes.js';
 import { routeList } from './pipeline/routes.js';
 import { contextOf } from './request-context.js';
 import { raceSignal } from './request-deadline.js';
+import { ResponseMasking } from './response-masking.js';
 
 export interface AppOptions {
   engine: Engine;
@@ -35,6 +36,8 @@ export interface AppOptions {
   metrics?: ServerMetrics;
   /** The asset runs `POST /v1/runs` starts, for the server to wait for on shutdown (the app's own by default). */
   assetRuns?: AssetRunLaunches;
+  /** Masking of answers for callers without the `pii` scope (the app's own by default). */
+  masking?: ResponseMasking;
 }
 
 const MLFLOW_HINT = 'See docs/models.md for the MLflow endpoints Aquifer answers.';
@@ -65,7 +68,8 @@ export function buildApp(options: AppOptions): Hono {
   });
   const featureStore = options.featureStore ?? featureStoreOpener(options.project, options.engine);
   registerFeatureRoutes(app, featureStore, options.project, (view, to, rows) => metrics.features.push(view, to, rows));
-  registerQualityRoute(app, { engine: options.engine, project: options.project });
+  const masking = options.masking ?? new ResponseMasking(options.project, options.engine);
+  registerQualityRoute(app, { engine: options.engine, project: options.project, masking });
   registerAssetRoutes(app, { engine: options.engine, project: options.project, launches: options.assetRuns ?? new AssetRunLaunches() });
   const modelStore = options.modelStore ?? modelStoreOpener(options.project);
   // One artifact store for the MLflow proxy and serving: a model uploaded through one is read by the other.
