@@ -1,6 +1,6 @@
 import type { Engine } from '../engine/index.js';
 import type { FeatureStore } from '../features/index.js';
-import { featureTags, maskOnlineAnswer, Masking, type FeatureTags, type Reader, type ValueMasker } from '../governance/index.js';
+import { featureTags, maskOnlineAnswer, Masking, readsClear, type FeatureTags, type Reader, type ValueMasker } from '../governance/index.js';
 import type { Project } from '../project/index.js';
 
 /** How long the features' tags are kept before the source tables are read again: a tag set with `aquifer table tag` masks lookups within this. */
@@ -34,9 +34,12 @@ export class ResponseMasking {
     answer: T,
     reader: Reader | undefined,
   ): Promise<T> {
+    if (readsClear(reader)) return answer;
+    const tags = await this.featureTags(store);
+    // Nothing the definitions serve is tagged: the answer goes as it is, without the key.
+    if (![...tags.features.values(), ...tags.keys.values()].some((c) => this.masking.strategy(c.tags) !== undefined)) return answer;
     const mask = await this.masker(reader);
-    if (mask === undefined) return answer;
-    return maskOnlineAnswer(answer, await this.featureTags(store), mask);
+    return mask === undefined ? answer : maskOnlineAnswer(answer, tags, mask);
   }
 
   private featureTags(store: FeatureStore): Promise<FeatureTags> {
