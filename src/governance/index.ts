@@ -10,3 +10,4 @@ export { projectSalt, saltFile } from './masking-salt.js';
 export { Masking, scanAs, type AppliedMask, type ValueMasker } from './reader-masking.js';
 export { answerColumnTags, featureTags, maskOnlineAnswer, type FeatureColumnTags, type FeatureTags } from './feature-tags.js';
 export { applyDefinitionTags, declaredDefinitionTags, type DefinitionTags } from './definition-tags.js';
+export { recordUnmaskedRead, unmaskedReadsFile, type UnmaskedRead } from './unmasked-reads.js';

@@ -1,3 +1,4 @@
+import { AquiferError } from '../errors.js';
 import type { Project } from '../project/index.js';
 import type { ColumnMask, DataType, DeltaTable, ReadOptions, Scan, StructField } from '../table/index.js';
 import { maskSql, maskValue } from './mask-values.js';
@@ -78,7 +79,22 @@ export class Masking {
  * with a tag the policy names) masked unless the reader holds the `pii` scope. The masking
  * runs in DuckDB, so filters and aggregates over the scan see masked values too.
  */
-export async function scanAs(table: DeltaTable, project: Project, reader: Reader | undefined, options: ReadOptions = {}): Promise<Scan> {
+export async function scanAs(table: DeltaTable, project: Project | undefined, reader: Reader | undefined, options: ReadOptions = {}): Promise<Scan> {
+  if (project === undefined) {
+    // No project, no key: a table whose columns would be masked can only be read in the clear, by choice.
+    if (readsClear(reader)) return table.scan(options);
+    const snapshot = await table.snapshot({
+      ...(options.version === undefined ? {} : { version: options.version }),
+      ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
+    });
+    const masked = snapshot.schema.fields.filter((f) => maskStrategy(fieldTags(f)) !== undefined).map((f) => f.name);
+    if (masked.length > 0)
+      throw new AquiferError('GOVERNANCE_MASK_NO_PROJECT', `${table.location} has tagged columns (${masked.join(', ')}) and no project to mask them with`, {
+        value: masked,
+        hint: 'Name the project the table belongs to (--project), or read it in the clear with --unmasked.',
+      });
+    return table.scan(options);
+  }
   const masking = await Masking.forProject(project).scanMask(reader);
   return table.scan(masking === undefined ? options : { ...options, mask: masking.mask });
 }

@@ -1,3 +1,4 @@
+import { applyDefinitionTags, declaredDefinitionTags } from '../../governance/index.js';
 import type { Command } from 'commander';
 import { sharedEngine } from '../../engine/index.js';
 import {
@@ -120,16 +121,25 @@ export function registerFeatureCommands(program: Command): void {
         if (flags.format === 'json') printJson({ applied: false, error: pipelines.error.toJSON() });
         throw pipelines.error;
       }
+      // Tags are checked before anything is recorded: a bad one refuses the apply as a bad definition would.
+      declaredDefinitionTags(repository);
       const { plan, entry } = await new FeatureRegistry(project).apply(repository, await sharedEngine()).catch((error: unknown) => {
         // A script reading stdout as JSON learns why nothing was applied; main still prints the code and exits 1.
         if (flags.format === 'json' && error instanceof SuitePlanError) printJson({ applied: false, error: error.toJSON() });
         throw error;
       });
+      // The column tags the definitions declare go into the tables' metadata (one commit per table lacking some).
+      const tags = await applyDefinitionTags(project, await sharedEngine(), repository);
       const suites = Object.fromEntries(Object.entries(entry.suites ?? {}).map(([name, s]) => [name, { digest: s.digest, tables: s.tables }]));
-      if (flags.format === 'json') printJson({ ...plan, applied: true, version: entry.version, digest: entry.digest, suites, ...pipelinesJson(pipelines) });
+      if (flags.format === 'json')
+        printJson({ ...plan, applied: true, version: entry.version, digest: entry.digest, suites, ...pipelinesJson(pipelines), ...(tags.length === 0 ? {} : { tags }) });
       else {
         const pipelineText = describePipelines(pipelines);
-        printText(`Registry at version ${entry.version}:\n${showPlan(plan)}${pipelineText === '' ? '' : `\n${pipelineText}`}`);
+        const tagText = tags
+          .filter((t) => t.version !== undefined)
+          .map((t) => `Tagged ${t.table} (version ${t.version}): ${Object.entries(t.columns).map(([c, list]) => `${c} ${list.join(' ')}`).join(', ')}`)
+          .join('\n');
+        printText(`Registry at version ${entry.version}:\n${showPlan(plan)}${pipelineText === '' ? '' : `\n${pipelineText}`}${tagText === '' ? '' : `\n${tagText}`}`);
       }
     });
 
