@@ -11,3 +11,4 @@ export { Masking, scanAs, type AppliedMask, type ValueMasker } from './reader-ma
 export { answerColumnTags, featureTags, maskOnlineAnswer, type FeatureColumnTags, type FeatureTags } from './feature-tags.js';
 export { applyDefinitionTags, declaredDefinitionTags, type DefinitionTags } from './definition-tags.js';
 export { recordUnmaskedRead, unmaskedReadsFile, type UnmaskedRead } from './unmasked-reads.js';
+export { maskTrainingSet } from './training-set-masking.js';
