@@ -70,6 +70,7 @@ beforeAll(async () => {
   tokens['admin'] = (await tokenStore.create({ role: 'admin' })).token;
   tokens['pii'] = (await tokenStore.create({ role: 'reader', scopes: ['pii'] })).token;
   tokens['pii+view'] = (await tokenStore.create({ role: 'reader', scopes: ['pii', 'profile'] })).token;
+  tokens['pii+other'] = (await tokenStore.create({ role: 'reader', scopes: ['pii', 'other_view'] })).token;
   server = await startServer({ engine, project, port: 0, anonymous: 'loopback' });
   salt = await projectSalt(project);
 });
@@ -166,6 +167,17 @@ describe('masking by scope on every route that answers column values', () => {
     expect(await probe.count()).toBe(0);
     const byHash = await scanAs(users, project, undefined, { where: `email = '${hashValue('ann@example.com', salt)}'` });
     expect(await byHash.count()).toBe(1);
+  });
+
+  it('takes pii as a grant beside the names a token is scoped to, not as a name', async () => {
+    // Scoped to pii alone: every view its role allows, in the clear (the first test); beside a name, still limited to it.
+    const response = await fetch(`${server.url}/get-online-features`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens['pii+other']}` },
+      body: JSON.stringify({ features: ['profile:email'], entities: { user_id: [1] } }),
+    });
+    expect(response.status).toBe(403);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('AUTH_FORBIDDEN');
   });
 
   it('keeps the masking key in .aquifer with owner-only permissions', async () => {
