@@ -62,7 +62,11 @@ export function maskStrategy(tags: readonly string[], policy: MaskingPolicy = {}
             ? { specificity: 0, strategy: 'hash' as const }
             : undefined;
     if (match === undefined) continue;
-    if (best === undefined || match.specificity > best.specificity || (match.specificity === best.specificity && STRENGTH[match.strategy] > STRENGTH[best.strategy]))
+    if (
+      best === undefined ||
+      match.specificity > best.specificity ||
+      (match.specificity === best.specificity && STRENGTH[match.strategy] > STRENGTH[best.strategy])
+    )
       best = match;
   }
   return best?.strategy;

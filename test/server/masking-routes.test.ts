@@ -92,7 +92,11 @@ const post = async (route: string, body: unknown, token?: string) => {
 
 /** Each answer column by name, from Feast's response shape. */
 const lookup = async (token: string | undefined) => {
-  const body = await post('/get-online-features', { features: ['profile:email', 'profile:city', 'profile:salary', 'profile:logins'], entities: { user_id: [1, 2] } }, token);
+  const body = await post(
+    '/get-online-features',
+    { features: ['profile:email', 'profile:city', 'profile:salary', 'profile:logins'], entities: { user_id: [1, 2] } },
+    token,
+  );
   const names = (body['metadata'] as { feature_names: string[] }).feature_names;
   const results = body['results'] as { values: unknown[] }[];
   return Object.fromEntries(names.map((n, i) => [n, results[i]?.values]));

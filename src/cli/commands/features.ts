@@ -132,14 +132,29 @@ export function registerFeatureCommands(program: Command): void {
       const tags = await applyDefinitionTags(project, await sharedEngine(), repository);
       const suites = Object.fromEntries(Object.entries(entry.suites ?? {}).map(([name, s]) => [name, { digest: s.digest, tables: s.tables }]));
       if (flags.format === 'json')
-        printJson({ ...plan, applied: true, version: entry.version, digest: entry.digest, suites, ...pipelinesJson(pipelines), ...(tags.length === 0 ? {} : { tags }) });
+        printJson({
+          ...plan,
+          applied: true,
+          version: entry.version,
+          digest: entry.digest,
+          suites,
+          ...pipelinesJson(pipelines),
+          ...(tags.length === 0 ? {} : { tags }),
+        });
       else {
         const pipelineText = describePipelines(pipelines);
         const tagText = tags
           .filter((t) => t.version !== undefined)
-          .map((t) => `Tagged ${t.table} (version ${t.version}): ${Object.entries(t.columns).map(([c, list]) => `${c} ${list.join(' ')}`).join(', ')}`)
+          .map(
+            (t) =>
+              `Tagged ${t.table} (version ${t.version}): ${Object.entries(t.columns)
+                .map(([c, list]) => `${c} ${list.join(' ')}`)
+                .join(', ')}`,
+          )
           .join('\n');
-        printText(`Registry at version ${entry.version}:\n${showPlan(plan)}${pipelineText === '' ? '' : `\n${pipelineText}`}${tagText === '' ? '' : `\n${tagText}`}`);
+        printText(
+          `Registry at version ${entry.version}:\n${showPlan(plan)}${pipelineText === '' ? '' : `\n${pipelineText}`}${tagText === '' ? '' : `\n${tagText}`}`,
+        );
       }
     });
 
