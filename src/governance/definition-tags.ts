@@ -1,7 +1,7 @@
 import type { Engine } from '../engine/index.js';
 import type { FeatureRepository } from '../features/index.js';
 import type { Project } from '../project/index.js';
-import { DeltaTable } from '../table/index.js';
+import { DeltaTable, TableNotFoundError, type StructField } from '../table/index.js';
 import { tagColumns } from './tag-columns.js';
 import { checkTag, tagsOf } from './tags.js';
 
@@ -13,6 +13,8 @@ export interface DefinitionTags {
   columns: Record<string, string[]>;
   /** The version committed, when some tag was new; absent when the table had them all already. */
   version?: number;
+  /** The table does not exist yet; apply again once it does. */
+  pending?: boolean;
 }
 
 /**
@@ -49,7 +51,15 @@ export async function applyDefinitionTags(project: Project, engine: Engine, repo
   const results: DefinitionTags[] = [];
   for (const [name, columns] of declaredDefinitionTags(repository)) {
     const table = await DeltaTable.open(project.tableLocation(name, { internal: true }), { engine, stores: project.stores });
-    const fields = (await table.snapshot()).schema.fields;
+    let fields: readonly StructField[];
+    try {
+      fields = (await table.snapshot()).schema.fields;
+    } catch (error) {
+      // A source not written yet: its tags are set by the first apply after it exists.
+      if (!(error instanceof TableNotFoundError)) throw error;
+      results.push({ table: name, columns, pending: true });
+      continue;
+    }
     const missing: Record<string, string[]> = {};
     for (const [column, tags] of Object.entries(columns)) {
       const field = fields.find((f) => f.name.toLowerCase() === column.toLowerCase());
