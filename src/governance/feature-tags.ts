@@ -1,7 +1,7 @@
 import type { Engine } from '../engine/index.js';
 import { planAggregation, type FeatureRepository, type FeatureView } from '../features/index.js';
 import type { Project } from '../project/index.js';
-import { DeltaTable, primitive, type DataType, type StructField } from '../table/index.js';
+import { DeltaTable, primitive, TableNotFoundError, type DataType, type StructField } from '../table/index.js';
 import { flowsToDerived, tagsOf } from './tags.js';
 
 /** The tags a feature's values carry, and its type when known. */
@@ -62,13 +62,18 @@ export async function featureTags(project: Project, engine: Engine, repository: 
   return { features, keys };
 }
 
-/** The source table's fields; none when it cannot be opened (not written yet): then only the definitions' tags count. */
+/**
+ * The source table's fields; none when it does not exist yet (then only the definitions' tags
+ * count). Any other failure (storage down, a broken log) is thrown: answering without knowing
+ * a column's tags could hand out values that should have been masked.
+ */
 async function sourceFields(project: Project, engine: Engine, view: FeatureView): Promise<readonly StructField[]> {
+  const table = await DeltaTable.open(project.tableLocation(view.source.table, { internal: true }), { engine, stores: project.stores });
   try {
-    const table = await DeltaTable.open(project.tableLocation(view.source.table, { internal: true }), { engine, stores: project.stores });
     return (await table.snapshot()).schema.fields;
-  } catch {
-    return [];
+  } catch (error) {
+    if (error instanceof TableNotFoundError) return [];
+    throw error;
   }
 }
 
