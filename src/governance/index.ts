@@ -12,3 +12,4 @@ export { answerColumnTags, featureTags, maskOnlineAnswer, type FeatureColumnTags
 export { applyDefinitionTags, declaredDefinitionTags, type DefinitionTags } from './definition-tags.js';
 export { recordUnmaskedRead, unmaskedReadsFile, type UnmaskedRead } from './unmasked-reads.js';
 export { maskTrainingSet } from './training-set-masking.js';
+export { datasetColumnTags, maskLineageAnswer } from './lineage-masking.js';

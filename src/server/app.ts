@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context, type Next } from 'hono';
 import { AquiferError } from '../errors.js';
 import type { Engine } from '../engine/index.js';
 import type { Project } from '../project/index.js';
@@ -81,6 +81,17 @@ export function buildApp(options: AppOptions): Hono {
     (model, labels) => metrics.predictions.feedback(model, labels),
   );
   const lineageLog = LineageLog.forProject(options.project, options.engine);
+  // Lineage answers carry column statistics (min, max, sum): masked for callers without the pii scope.
+  const lineageMask = async (c: Context, next: Next) => {
+    await next();
+    const principal = contextOf(c.env)?.principal;
+    if (c.res.status !== 200 || !(c.res.headers.get('content-type') ?? '').includes('json')) return;
+    const answer: unknown = await c.res.clone().json();
+    const masked = await masking.lineageAnswer(answer, principal, options.lineageEvents ?? (() => lineageLog.events()));
+    if (masked !== answer) c.res = new Response(JSON.stringify(masked), { status: 200, headers: c.res.headers });
+  };
+  app.use('/v1/lineage/*', lineageMask);
+  app.use('/api/v1/*', lineageMask);
   if (options.lineageEvents !== undefined) registerLineageRoutes(app, options.lineageEvents);
   else {
     // The graph is kept between requests and extended from the log's new commits only.

@@ -1,6 +1,17 @@
 import type { Engine } from '../engine/index.js';
 import type { FeatureStore } from '../features/index.js';
-import { featureTags, maskOnlineAnswer, Masking, readsClear, type FeatureTags, type Reader, type ValueMasker } from '../governance/index.js';
+import {
+  datasetColumnTags,
+  featureTags,
+  maskLineageAnswer,
+  maskOnlineAnswer,
+  Masking,
+  readsClear,
+  type FeatureTags,
+  type Reader,
+  type ValueMasker,
+} from '../governance/index.js';
+import type { OpenLineageRunEvent } from '../lineage/index.js';
 import type { Project } from '../project/index.js';
 
 /** How long the features' tags are kept before the source tables are read again: a tag set with `aquifer table tag` masks lookups within this. */
@@ -15,6 +26,7 @@ const TAGS_REFRESH_MS = 5_000;
 export class ResponseMasking {
   readonly masking: Masking;
   private tags: { store: FeatureStore; at: number; value: Promise<FeatureTags> } | undefined;
+  private datasetTags: { at: number; value: Promise<Map<string, string[]>> } | undefined;
 
   constructor(
     private readonly project: Project,
@@ -40,6 +52,22 @@ export class ResponseMasking {
     if (![...tags.features.values(), ...tags.keys.values()].some((c) => this.masking.strategy(c.tags) !== undefined)) return answer;
     const mask = await this.masker(reader);
     return mask === undefined ? answer : maskOnlineAnswer(answer, tags, mask);
+  }
+
+  /** A lineage answer as this caller may see it: column statistics of tagged columns left out. */
+  async lineageAnswer(answer: unknown, reader: Reader | undefined, events: () => Promise<readonly OpenLineageRunEvent[]>): Promise<unknown> {
+    if (readsClear(reader)) return answer;
+    const now = Date.now();
+    if (this.datasetTags === undefined || now - this.datasetTags.at >= TAGS_REFRESH_MS) {
+      const value = events().then((e) => datasetColumnTags(this.project, this.engine, e));
+      this.datasetTags = { at: now, value };
+      value.catch(() => {
+        if (this.datasetTags?.value === value) this.datasetTags = undefined;
+      });
+    }
+    const tags = await this.datasetTags.value;
+    if (tags.size === 0) return answer;
+    return maskLineageAnswer(answer, tags, (t) => this.masking.strategy(t) !== undefined);
   }
 
   private featureTags(store: FeatureStore): Promise<FeatureTags> {

@@ -8,6 +8,8 @@ import { Project } from '../../src/project/index.js';
 import { writeSuite } from '../../src/quality/index.js';
 import { startServer, TokenStore, type RunningServer } from '../../src/server/index.js';
 import { DeltaTable } from '../../src/table/index.js';
+import type { OpenLineageRunEvent } from '../../src/lineage/index.js';
+import { tableDataset } from '../../src/observe/index.js';
 import { tempDir } from '../support/temp.js';
 
 let engine: Engine;
@@ -182,6 +184,40 @@ describe('masking by scope on every route that answers column values', () => {
     });
     expect(response.status).toBe(403);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('AUTH_FORBIDDEN');
+  });
+
+  it('leaves the statistics of tagged columns out of lineage answers for callers without the scope', async () => {
+    const users = tableDataset(project.tablePath('users'));
+    const event = {
+      eventType: 'COMPLETE',
+      eventTime: '2026-01-01T00:00:00Z',
+      producer: 'test',
+      schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent',
+      run: { runId: '0190c6a3-0000-7000-8000-000000000001' },
+      job: { namespace: 'test', name: 'validate.users' },
+      inputs: [
+        {
+          ...users,
+          inputFacets: {
+            dataQualityMetrics: { rowCount: 2, columnMetrics: { salary: { count: 2, min: 4200, max: 5100 }, logins: { count: 2, min: 3, max: 8 } } },
+          },
+        },
+      ],
+      outputs: [],
+    } as unknown as OpenLineageRunEvent;
+    const lineageServer = await startServer({ engine, project, port: 0, anonymous: 'off', lineageEvents: async () => [event] });
+    try {
+      const metrics = async (token: string) => {
+        const response = await fetch(`${lineageServer.url}/api/v1/events/lineage`, { headers: { authorization: `Bearer ${token}` } });
+        expect(response.status).toBe(200);
+        const body = (await response.json()) as { events: { inputs: { inputFacets: { dataQualityMetrics: { columnMetrics: unknown } } }[] }[] };
+        return body.events[0]?.inputs[0]?.inputFacets.dataQualityMetrics.columnMetrics;
+      };
+      expect(await metrics(tokens['pii'] as string)).toEqual({ salary: { count: 2, min: 4200, max: 5100 }, logins: { count: 2, min: 3, max: 8 } });
+      expect(await metrics(tokens['reader'] as string)).toEqual({ salary: { count: 2 }, logins: { count: 2, min: 3, max: 8 } });
+    } finally {
+      await lineageServer.close();
+    }
   });
 
   it('keeps the masking key in .aquifer with owner-only permissions', async () => {
