@@ -177,6 +177,12 @@ export const ERROR_CODES = {
     400,
     'A retention rule (governance.retention) names a table that does not exist, or a column that is missing or not a date or timestamp.',
   ),
+  // governance: masking
+  GOVERNANCE_SALT_INVALID: entry(500, "The project's masking key (.aquifer/masking-salt) is not 64 hex digits."),
+  GOVERNANCE_MASK_NO_PROJECT: entry(
+    400,
+    'A table with masked columns was read outside a project, so there is no masking key; name the project, or read with --unmasked.',
+  ),
   // lineage: the log and its HTTP sink
   LINEAGE_SINK_UNREACHABLE: entry(
     503,

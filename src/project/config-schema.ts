@@ -107,6 +107,13 @@ const auditSchema = z.strictObject({
 
 /** Governance (GovernanceConfig, docs/governance.md). */
 const governanceSchema = z.strictObject({
+  /** Tag to masking strategy (src/governance/masking-policy.ts); the tag as `aquifer table tag` takes it. */
+  masking: z
+    .record(
+      z.string().regex(/^[a-z][a-z0-9_-]*(:[a-z0-9][a-z0-9_-]*)?$/, 'must be a tag (lower-case, at most one colon), such as pii or pii:email'),
+      z.enum(['hash', 'null', 'redact'], { error: 'must be "hash", "null" or "redact"' }),
+    )
+    .exactOptional(),
   retention: z
     .strictObject({
       tables: z

@@ -31,11 +31,13 @@ export interface ProjectConfig {
   lineage?: LineageConfig;
   /** The audit log (`.aquifer/audit`): on unless `enabled` is false; `retentionDays` is how long its entries are kept by `governance enforce`. */
   audit?: { enabled?: boolean; retentionDays?: number };
-  /** Governance (docs/governance.md). */
+  /** Governance (docs/governance.md): masking by tag for readers without the `pii` scope, retention. */
   governance?: GovernanceConfig;
 }
 
 export interface GovernanceConfig {
+  /** Tag (`pii:email`, `pii`, `sensitive`, a custom tag) to strategy; personal and sensitive tags not named are hashed. */
+  masking?: Record<string, 'hash' | 'null' | 'redact'>;
   /** How long rows are kept; `aquifer governance enforce` deletes those past it. */
   retention?: RetentionConfig;
 }

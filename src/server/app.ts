@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context, type Next } from 'hono';
 import { AquiferError } from '../errors.js';
 import type { Engine } from '../engine/index.js';
 import type { Project } from '../project/index.js';
@@ -20,6 +20,7 @@ import { AssetRunLaunches, registerAssetRoutes } from './asset-routes.js';
 import { routeList } from './pipeline/routes.js';
 import { contextOf } from './request-context.js';
 import { raceSignal } from './request-deadline.js';
+import { ResponseMasking } from './response-masking.js';
 
 export interface AppOptions {
   engine: Engine;
@@ -40,6 +41,8 @@ export interface AppOptions {
   flushAudit?: () => Promise<void>;
   /** The asset runs `POST /v1/runs` starts, for the server to wait for on shutdown (the app's own by default). */
   assetRuns?: AssetRunLaunches;
+  /** Masking of answers for callers without the `pii` scope (the app's own by default). */
+  masking?: ResponseMasking;
 }
 
 const MLFLOW_HINT = 'See docs/models.md for the MLflow endpoints Aquifer answers.';
@@ -70,7 +73,8 @@ export function buildApp(options: AppOptions): Hono {
   });
   const featureStore = options.featureStore ?? featureStoreOpener(options.project, options.engine);
   registerFeatureRoutes(app, featureStore, options.project, (view, to, rows) => metrics.features.push(view, to, rows));
-  registerQualityRoute(app, { engine: options.engine, project: options.project });
+  const masking = options.masking ?? new ResponseMasking(options.project, options.engine);
+  registerQualityRoute(app, { engine: options.engine, project: options.project, masking });
   registerAssetRoutes(app, { engine: options.engine, project: options.project, launches: options.assetRuns ?? new AssetRunLaunches() });
   const modelStore = options.modelStore ?? modelStoreOpener(options.project);
   // One artifact store for the MLflow proxy and serving: a model uploaded through one is read by the other.
@@ -82,6 +86,17 @@ export function buildApp(options: AppOptions): Hono {
     (model, labels) => metrics.predictions.feedback(model, labels),
   );
   const lineageLog = LineageLog.forProject(options.project, options.engine);
+  // Lineage answers carry column statistics (min, max, sum): masked for callers without the pii scope.
+  const lineageMask = async (c: Context, next: Next) => {
+    await next();
+    const principal = contextOf(c.env)?.principal;
+    if (c.res.status !== 200 || !(c.res.headers.get('content-type') ?? '').includes('json')) return;
+    const answer: unknown = await c.res.clone().json();
+    const masked = await masking.lineageAnswer(answer, principal, options.lineageEvents ?? (() => lineageLog.events()));
+    if (masked !== answer) c.res = new Response(JSON.stringify(masked), { status: 200, headers: c.res.headers });
+  };
+  app.use('/v1/lineage/*', lineageMask);
+  app.use('/api/v1/*', lineageMask);
   if (options.lineageEvents !== undefined) registerLineageRoutes(app, options.lineageEvents);
   else {
     // The graph is kept between requests and extended from the log's new commits only.

@@ -7,6 +7,8 @@ import { httpDataset } from './ingest-route.js';
 import type { Project } from '../project/index.js';
 import { OnlineFeaturesBody, parseRequest, PushBody } from './feature-requests.js';
 import { contextOf } from './request-context.js';
+import type { Reader } from '../governance/index.js';
+import type { ResponseMasking } from './response-masking.js';
 
 /** Opens the project's feature store on first use; a failed open is retried on the next call. */
 export type FeatureStoreOpener = () => Promise<FeatureStore>;
@@ -28,14 +30,19 @@ export function featureStoreOpener(project: Project, engine: Engine): FeatureSto
  * the request pipeline (serve.ts), never through the Hono app: a lookup is the
  * latency-critical route.
  */
-export async function onlineFeaturesJson(featureStore: FeatureStoreOpener, text: string, signal?: Pick<AbortSignal, 'throwIfAborted'>): Promise<string> {
+export async function onlineFeaturesJson(
+  featureStore: FeatureStoreOpener,
+  text: string,
+  signal?: Pick<AbortSignal, 'throwIfAborted'>,
+  masked?: { masking: ResponseMasking; reader: Reader | undefined },
+): Promise<string> {
   const body = parseRequest(OnlineFeaturesBody, parseBody(text), ONLINE_HINT);
   const features = body.features ?? (body.feature_service as string);
   const store = await featureStore();
   // The first call opens the store, which can take long; a caller already answered 503 needs no read.
   signal?.throwIfAborted();
   const response = await store.onlineFeatures({ features, entities: body.entities, fullFeatureNames: body.full_feature_names === true });
-  return JSON.stringify(response);
+  return JSON.stringify(masked === undefined ? response : await masked.masking.onlineAnswer(store, response, masked.reader));
 }
 
 /**

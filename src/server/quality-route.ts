@@ -6,6 +6,9 @@ import type { Project } from '../project/index.js';
 import { readSuite, validateAndRecord } from '../quality/index.js';
 import { DeltaTable } from '../table/index.js';
 import { contextOf } from './request-context.js';
+import { tagsOf } from '../governance/index.js';
+import { maskValidationResult } from './quality-masking.js';
+import type { ResponseMasking } from './response-masking.js';
 
 /** The body of `POST /v1/quality/validate`; `result_format` is GE's (a level or a dict), checked by the validation. */
 const ValidateBody = z.strictObject({
@@ -24,7 +27,7 @@ const HINT =
  * and answer GE's validation result, kept in the project's results tables as the CLI keeps
  * it. A suite that fails is a 200 with `"success": false`: the validation ran.
  */
-export function registerQualityRoute(app: Hono, options: { engine: Engine; project: Project }): void {
+export function registerQualityRoute(app: Hono, options: { engine: Engine; project: Project; masking?: ResponseMasking }): void {
   app.post('/v1/quality/validate', async (c) => {
     const context = contextOf(c.env);
     const body = parseBody(context?.text ?? (await c.req.text()));
@@ -38,11 +41,19 @@ export function registerQualityRoute(app: Hono, options: { engine: Engine; proje
       ...(body.result_format === undefined ? {} : { resultFormat: body.result_format }),
       ...(body.id_columns === undefined ? {} : { idColumns: body.id_columns }),
     });
-    const result = recorded.result;
+    const mask = await options.masking?.masker(context?.principal);
+    const result = mask === undefined ? recorded.result : maskValidationResult(recorded.result, await columnTagsOf(table, body.version), mask);
     // Locations of the results tables are the server's business, not the caller's.
     const { results_table: _results, failures_table: _failures, table: _table, ...aquifer } = result.meta['aquifer'] as Record<string, unknown>;
     return c.json({ ...result, meta: { ...result.meta, aquifer: { ...aquifer, table: body.table } } });
   });
+}
+
+/** Each column's tags (by name, any case) in the version validated. */
+async function columnTagsOf(table: DeltaTable, version: number | undefined): Promise<(column: string) => readonly string[]> {
+  const fields = (await table.snapshot(version === undefined ? {} : { version })).schema.fields;
+  const tags = new Map(fields.map((f) => [f.name.toLowerCase(), tagsOf(f.metadata)]));
+  return (column) => tags.get(column.toLowerCase()) ?? [];
 }
 
 function parseBody(text: string): z.infer<typeof ValidateBody> {

@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import type { Principal } from './auth/authenticator.js';
 import type { BinaryTensorBody } from './pipeline/pipeline.js';
 
 /** What the pipeline found for an admitted request that the Hono app's handlers reuse. */
@@ -10,6 +11,8 @@ export interface RequestContext {
   text: string;
   /** The tensor bytes of a binary tensor data request; `text` is then its JSON header alone. */
   binary?: BinaryTensorBody;
+  /** Who is calling: what a route masks its answer for. */
+  principal?: Principal;
 }
 
 /** Keyed by the node request, which the Hono app's handlers get as `c.env.incoming`. */

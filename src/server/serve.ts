@@ -31,6 +31,7 @@ import { checkPort, listenError } from './listen.js';
 import { MonitorScheduler } from './monitor-scheduler.js';
 import { startTrainingTracking } from './training-tracking.js';
 import { AssetRunLaunches } from './asset-routes.js';
+import { ResponseMasking } from './response-masking.js';
 import { Scheduler } from '../orchestrate/index.js';
 
 export interface ServeOptions {
@@ -86,7 +87,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     ...(logDurability === undefined ? {} : { logDurability }),
   });
   const assetRuns = new AssetRunLaunches(options.project.config.server?.maxConcurrentRuns);
+  // One masking for every route: one read of the project's key, one cache of the features' tags.
+  const masking = new ResponseMasking(options.project, options.engine);
   const app = buildApp({
+    masking,
     assetRuns,
     engine: options.engine,
     project: options.project,
@@ -185,7 +189,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           // Both come after the same pipeline.
           const fast =
             admitted.route.path === '/get-online-features'
-              ? onlineFeaturesJson(featureStore, admitted.text, deadline)
+              ? onlineFeaturesJson(featureStore, admitted.text, deadline, { masking, reader: admitted.principal })
               : PREDICT_PATHS.has(admitted.route.path)
                 ? predictJson(models, admitted.params, admitted.text, headerValue(request.headers['x-request-id']), deadline)
                 : undefined;
@@ -205,6 +209,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
             signal: deadline.signal,
             body: admitted.body,
             text: admitted.text,
+            principal: admitted.principal,
             ...(admitted.binary === undefined ? {} : { binary: admitted.binary }),
           });
           void viaApp(request, response);

@@ -1,3 +1,4 @@
+import { applyDefinitionTags, declaredDefinitionTags, maskTrainingSet, recordUnmaskedRead } from '../../governance/index.js';
 import type { Command } from 'commander';
 import { sharedEngine } from '../../engine/index.js';
 import {
@@ -120,16 +121,40 @@ export function registerFeatureCommands(program: Command): void {
         if (flags.format === 'json') printJson({ applied: false, error: pipelines.error.toJSON() });
         throw pipelines.error;
       }
+      // Tags are checked before anything is recorded: a bad one refuses the apply as a bad definition would.
+      declaredDefinitionTags(repository);
       const { plan, entry } = await new FeatureRegistry(project).apply(repository, await sharedEngine()).catch((error: unknown) => {
         // A script reading stdout as JSON learns why nothing was applied; main still prints the code and exits 1.
         if (flags.format === 'json' && error instanceof SuitePlanError) printJson({ applied: false, error: error.toJSON() });
         throw error;
       });
+      // The column tags the definitions declare go into the tables' metadata (one commit per table lacking some).
+      const tags = await applyDefinitionTags(project, await sharedEngine(), repository);
       const suites = Object.fromEntries(Object.entries(entry.suites ?? {}).map(([name, s]) => [name, { digest: s.digest, tables: s.tables }]));
-      if (flags.format === 'json') printJson({ ...plan, applied: true, version: entry.version, digest: entry.digest, suites, ...pipelinesJson(pipelines) });
+      if (flags.format === 'json')
+        printJson({
+          ...plan,
+          applied: true,
+          version: entry.version,
+          digest: entry.digest,
+          suites,
+          ...pipelinesJson(pipelines),
+          ...(tags.length === 0 ? {} : { tags }),
+        });
       else {
         const pipelineText = describePipelines(pipelines);
-        printText(`Registry at version ${entry.version}:\n${showPlan(plan)}${pipelineText === '' ? '' : `\n${pipelineText}`}`);
+        const tagText = tags
+          .filter((t) => t.version !== undefined)
+          .map(
+            (t) =>
+              `Tagged ${t.table} (version ${t.version}): ${Object.entries(t.columns)
+                .map(([c, list]) => `${c} ${list.join(' ')}`)
+                .join(', ')}`,
+          )
+          .join('\n');
+        printText(
+          `Registry at version ${entry.version}:\n${showPlan(plan)}${pipelineText === '' ? '' : `\n${pipelineText}`}${tagText === '' ? '' : `\n${tagText}`}`,
+        );
       }
     });
 
@@ -230,12 +255,17 @@ export function registerFeatureCommands(program: Command): void {
     .option('--model <name:version>', 'the model this training set trains')
     .option('--overwrite', 'replace a training set already saved under that name (never another kind of table)')
     .option('--suite <name>', 'a quality suite (quality/<name>.json) the rows must pass before the set is saved')
+    .option(
+      '--unmasked',
+      "keep personal and sensitive columns in the clear (masked by the project's policy otherwise); recorded with your OS user in .aquifer/unmasked-reads.jsonl",
+    )
     .option('--project <dir>', 'project folder', '.')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(
       async (
         name: string,
         flags: {
+          unmasked?: boolean;
           entities: string;
           features: string;
           entitiesFormat?: FileFormat;
@@ -251,24 +281,41 @@ export function registerFeatureCommands(program: Command): void {
         const model = parseModel(flags.model);
         const refs = flags.features.includes(':') ? parseList(flags.features) : flags.features;
         const out = await withStore(flags.project, async (store, project) => {
-          const set = await store.historicalFeatures({
+          const joined = await store.historicalFeatures({
             entityRows: { files: flags.entities, ...(flags.entitiesFormat === undefined ? {} : { format: flags.entitiesFormat }) },
             features: refs,
             timestampColumn: flags.timestampColumn,
             fullFeatureNames: flags.fullFeatureNames === true,
           });
+          // The OS user holds no token: the set is masked as a reader without the pii scope, unless asked otherwise.
+          const masked = await maskTrainingSet(store, joined, undefined);
+          const set = flags.unmasked === true ? await maskTrainingSet(store, joined, { unmasked: true }) : masked;
           const location = await tableInProject(project, name);
           const { result } = await set.save(location, {
             overwrite: flags.overwrite === true,
             ...(model === undefined ? {} : { model }),
             ...(flags.suite === undefined ? {} : { suite: await readSuite(project, flags.suite) }),
           });
-          return { location, rows: result.rows, version: result.version, sources: set.definition.sources, features: set.definition.features };
+          const clearColumns = (masked.definition.masking?.columns ?? []).map((c) => c.column);
+          if (flags.unmasked === true && clearColumns.length > 0)
+            await recordUnmaskedRead(project, { command: 'training-set create', table: location, version: result.version, columns: clearColumns });
+          return {
+            location,
+            rows: result.rows,
+            version: result.version,
+            sources: set.definition.sources,
+            features: set.definition.features,
+            masking: set.definition.masking,
+          };
         });
         if (flags.format === 'json') printJson(out);
         else
           printText(
-            `Saved a training set of ${out.rows} rows to ${out.location}: ${out.features.join(', ')}, read from ${out.sources.map((s) => `${s.table}@v${s.version}`).join(', ')}.`,
+            `Saved a training set of ${out.rows} rows to ${out.location}: ${out.features.join(', ')}, read from ${out.sources.map((s) => `${s.table}@v${s.version}`).join(', ')}.${
+              out.masking === undefined || out.masking.columns.length === 0
+                ? ''
+                : ` Masked: ${out.masking.columns.map((c) => `${c.column} (${c.strategy})`).join(', ')}; --unmasked keeps them clear.`
+            }`,
           );
       },
     );
@@ -284,7 +331,10 @@ export function registerFeatureCommands(program: Command): void {
       const out = await withStore(flags.project, async (store, project) => {
         const source = await tableInProject(project, name);
         const definition = await trainingSetDefinition(await DeltaTable.open(source, { engine: store.engine, stores: project.stores }));
-        const set = await store.recreateTrainingSet(source);
+        const rebuilt = await store.recreateTrainingSet(source);
+        // Masked as the saved set was: its clear columns stay clear, its masked ones masked, with the same key.
+        const set =
+          definition.masking === undefined ? rebuilt : await maskTrainingSet(store, rebuilt, definition.masking.clear ? { unmasked: true } : undefined);
         const target = await tableInProject(project, into);
         const { result } = await set.save(target, definition.model === undefined ? {} : { model: definition.model });
         return { location: target, rows: result.rows, sources: definition.sources };

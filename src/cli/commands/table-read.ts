@@ -3,7 +3,15 @@ import type { Command } from 'commander';
 import { DeltaTable, type ReadOptions } from '../../table/index.js';
 import { choice, parseList, parseNonNegativeInt } from '../options.js';
 import { RowWriter, type RowFormat } from '../output/row-writer.js';
-import { tableStores } from '../table-location.js';
+import { commandProjectIfAny, tableStores } from '../table-location.js';
+import { Masking, recordUnmaskedRead, scanAs, tagsOf } from '../../governance/index.js';
+
+function snapshotOf(options: ReadOptions): Pick<ReadOptions, 'version' | 'timestamp'> {
+  return {
+    ...(options.version === undefined ? {} : { version: options.version }),
+    ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
+  };
+}
 
 interface ReadFlags {
   version?: number;
@@ -14,6 +22,7 @@ interface ReadFlags {
   format: RowFormat;
   partitionTimeZone?: string;
   explain?: boolean;
+  unmasked?: boolean;
 }
 
 const SHOWN_BY_DEFAULT = 20;
@@ -31,6 +40,10 @@ export function registerTableRead(table: Command): void {
     .option('--format <format>', 'table, jsonl, csv or json', choice(['table', 'jsonl', 'csv', 'json'] as const), 'table')
     .option('--partition-time-zone <zone>', 'zone of zone-less timestamp partition values written by old writers (default UTC)')
     .option('--explain', 'print the files that survive pruning and the DuckDB query instead of rows')
+    .option(
+      '--unmasked',
+      "show personal and sensitive columns in the clear (masked by the project's policy otherwise); recorded with your OS user in .aquifer/unmasked-reads.jsonl",
+    )
     .action(async (location: string, flags: ReadFlags) => {
       if (flags.version !== undefined && flags.timestamp !== undefined) {
         throw new CliUsageError('Give --version or --timestamp, not both.', undefined, 'See --help.');
@@ -44,8 +57,16 @@ export function registerTableRead(table: Command): void {
       if (flags.partitionTimeZone !== undefined) options.partitionTimeZone = flags.partitionTimeZone;
       const limit = flags.limit ?? (flags.format === 'table' ? SHOWN_BY_DEFAULT : undefined);
       if (limit !== undefined) options.limit = limit;
-      const scan = await table.scan(options);
+      const project = await commandProjectIfAny();
+      const unmasked = flags.unmasked === true;
+      const scan = await scanAs(table, project, { unmasked }, options);
       const plan = await scan.plan();
+      if (unmasked && project !== undefined) {
+        const masking = Masking.forProject(project);
+        const columns = plan.fields.filter((f) => masking.strategy(tagsOf(f.metadata)) !== undefined).map((f) => f.name);
+        if (columns.length > 0)
+          await recordUnmaskedRead(project, { command: 'table read', table: location, version: (await table.snapshot(snapshotOf(options))).version, columns });
+      }
       if (flags.explain === true) {
         process.stdout.write(
           `${plan.files.length} of ${plan.totalFiles} files after pruning\n${plan.files.map((f) => `  ${f.path}`).join('\n')}\n\n${plan.sql}\n`,

@@ -17,7 +17,11 @@ export function registerTokens(program: Command): void {
     .description('Create a token and print it once (only its hash is kept).')
     .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`, choice(ROLES))
     .option('--name <name>', 'what the token is for')
-    .option('--scope <names>', 'comma-separated tables, push sources, feature views or services it may touch', parseList)
+    .option(
+      '--scope <names>',
+      'comma-separated tables, push sources, feature views or services it may touch; pii (a grant) reads tagged columns in the clear',
+      parseList,
+    )
     .option('--expires <when>', 'a duration (30d, 12h, 90m) or an ISO date')
     .option('--project <dir>', 'project folder', '.')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')

@@ -3,7 +3,8 @@ import type { PrimitiveTypeName } from '../../table/index.js';
 /** A business object features describe, identified by one or more join keys. */
 export interface Entity {
   name: string;
-  joinKeys: readonly { name: string; type: PrimitiveTypeName }[];
+  /** `tags`: the key column's tags (`pii:id`), set on every source table of the entity's views by `aquifer apply`. */
+  joinKeys: readonly { name: string; type: PrimitiveTypeName; tags?: readonly string[] }[];
   description?: string;
 }
 
@@ -16,12 +17,20 @@ export interface TableSource {
   timestampField: string;
   /** Optional column breaking ties between rows with the same event time: the newest created wins. */
   createdTimestampField?: string;
+  /** Tags for the table's columns (`{"email": ["pii:email"]}`), set on it by `aquifer apply` (docs/governance.md). */
+  columnTags?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface FeatureDefinition {
   name: string;
   type: PrimitiveTypeName;
   description?: string;
+  /**
+   * The feature's tags (`pii:email`, `sensitive`): its online values and training set
+   * columns are masked by them, and `aquifer apply` sets them on the source table's column
+   * of the same name when the view reads the table as it is (no transformation, no aggregation).
+   */
+  tags?: readonly string[];
 }
 
 export const AGGREGATION_FUNCTIONS = ['count', 'sum', 'avg', 'min', 'max', 'last', 'count_distinct'] as const;

@@ -13,11 +13,13 @@ import { AGGREGATION_FUNCTIONS } from './definitions.js';
 const name = z.string().min(1, 'must not be empty');
 const type = z.enum(PRIMITIVE_TYPES, { error: `must be one of: ${PRIMITIVE_TYPES.join(', ')}` });
 const duration = z.union([z.string(), z.number()], { error: 'must be a duration like "1h" or "7d", or seconds' });
-const feature = z.strictObject({ name, type, description: z.string().exactOptional() });
+/** Column tags (`pii:email`, `sensitive`): checked against the tag rules when `aquifer apply` sets them. */
+const columnTags = z.array(z.string().min(1, 'must not be empty')).max(16, 'at most 16 tags').exactOptional();
+const feature = z.strictObject({ name, type, description: z.string().exactOptional(), tags: columnTags });
 
 const entity = z.strictObject({
   name,
-  joinKeys: z.array(z.strictObject({ name, type })).min(1, 'needs at least one join key'),
+  joinKeys: z.array(z.strictObject({ name, type, tags: columnTags })).min(1, 'needs at least one join key'),
   description: z.string().exactOptional(),
 });
 
@@ -26,6 +28,7 @@ const source = z.strictObject({
   table: name,
   timestampField: name,
   createdTimestampField: name.exactOptional(),
+  columnTags: z.record(name, z.array(z.string().min(1, 'must not be empty')).max(16, 'at most 16 tags')).exactOptional(),
 });
 
 const aggregation = z.strictObject({

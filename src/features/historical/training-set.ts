@@ -35,6 +35,18 @@ export interface TrainingSetDefinition {
    * served features and labels: `kind: "feedback"`, see the models capability).
    */
   origin?: { readonly kind: string } & Readonly<Record<string, unknown>>;
+  /**
+   * Which masking applied to its columns (governance): `clear` when the reader who made it
+   * saw clear values (the `pii` scope, or `--unmasked`), else each masked column with its
+   * tags and strategy. Absent on sets made before masking existed, or by the library
+   * without a reader.
+   */
+  masking?: TrainingSetMasking;
+}
+
+export interface TrainingSetMasking {
+  clear: boolean;
+  columns: readonly { column: string; tags: readonly string[]; strategy: string }[];
 }
 
 export const TRAINING_SET_PROPERTY = 'aquifer.trainingSet';

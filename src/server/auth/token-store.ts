@@ -11,7 +11,7 @@ export interface TokenRecord {
   id: string;
   name?: string;
   role: Role;
-  /** Table names, push sources and feature views (or services) the token may touch; absent means all. */
+  /** Table names, push sources and feature views (or services) the token may touch (absent means all), and grants such as `pii` (governance: clear values). */
   scopes?: string[];
   created: string;
   expires?: string;

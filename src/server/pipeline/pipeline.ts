@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import { TextDecoder } from 'node:util';
 import { AquiferError } from '../../errors.js';
+import { GRANT_SCOPES } from '../../governance/index.js';
 import type { Authenticator, Principal } from '../auth/authenticator.js';
 import { roleAllows } from '../auth/roles.js';
 import { canonicalTarget } from './canonical-path.js';
@@ -94,9 +95,11 @@ export class RequestPipeline {
     // Uploaded files are bytes: decoding them would refuse any binary file.
     const text = route.rawBody === true ? '' : decodeUtf8(headerLength === undefined ? body : body.subarray(0, headerLength));
     if (route.rawBody !== true && route.contentTypes.length > 0) checkJsonShape(text, this.options.limits, NDJSON_TYPES.has(type));
-    if (!granted && !principal.anonymous && principal.scopes !== undefined && route.scopeNames !== undefined)
+    // Grants (`pii`) are not names: a token whose scopes are all grants is limited to no names.
+    const named = principal.anonymous ? undefined : principal.scopes?.filter((s) => !GRANT_SCOPES.has(s));
+    if (!granted && named !== undefined && named.length > 0 && route.scopeNames !== undefined)
       checkScopes(
-        principal.scopes,
+        named,
         route.scopeNames(params, () => parseQuietly(text)),
       );
     const admitted: AdmittedRequest = { route, params, principal, url: target.url, body, text };

@@ -11,6 +11,7 @@ import type { Snapshot } from '../snapshot/index.js';
 import { pruneFiles } from './file-pruning.js';
 import { parsePredicate, type Predicate } from './predicate.js';
 import { logicalValueSql } from './projection.js';
+import type { ColumnMask, MaskedColumn } from './column-mask.js';
 
 export interface ScanOptions extends PartitionReadOptions {
   /** Columns to return, in this order; all columns by default. */
@@ -31,6 +32,12 @@ export interface ScanOptions extends PartitionReadOptions {
   rowIds?: boolean;
   /** Read the files with these columns instead of the snapshot's (change data files carry `_change_type`). */
   schema?: StructType;
+  /**
+   * Columns masked for the reader (governance's `readerMask`). Applied before `where`, so a
+   * filter sees the values the reader sees and cannot probe clear ones; a filter naming a
+   * masked column reads every file, since the files' statistics describe clear values.
+   */
+  mask?: ColumnMask;
 }
 
 /** The row-identity columns a `rowIds` scan adds. */
@@ -149,17 +156,37 @@ export class Scan {
     let predicate: Predicate | undefined;
     const candidates = this.options.files ?? snapshot.files;
     let files: AddFile[] = [...candidates];
+    const masked = new Map<string, MaskedColumn>();
+    for (const f of fields) {
+      const column = this.options.mask?.(f, quoteIdent(f.name));
+      if (column !== undefined) masked.set(f.name, column);
+    }
     if (this.options.where !== undefined) {
       predicate = await parsePredicate(this.engine, this.options.where);
-      files = await pruneFiles(this.engine, snapshot, candidates, predicate, this.options);
+      const lowered = new Set([...masked.keys()].map((n) => n.toLowerCase()));
+      const namesMasked = predicate.columns.some((path) => lowered.has((path[0] ?? '').toLowerCase()));
+      if (!namesMasked) files = await pruneFiles(this.engine, snapshot, candidates, predicate, this.options);
     }
-    const logical = await this.logicalSelect(fields, files);
+    let logical = await this.logicalSelect(fields, files);
+    if (masked.size > 0) {
+      const columns = fields.map((f) => {
+        const column = masked.get(f.name);
+        return column === undefined ? quoteIdent(f.name) : `${column.sql} AS ${quoteIdent(f.name)}`;
+      });
+      if (this.options.rowIds === true) columns.push(ROW_FILE_COLUMN, ROW_INDEX_COLUMN);
+      logical = `SELECT ${columns.join(', ')} FROM (${logical}) AS aquifer_clear`;
+    }
     const selected = this.options.rowIds === true ? [...output, ROW_FILE_COLUMN, ROW_INDEX_COLUMN] : output;
     let sql = `SELECT ${selected.map(quoteIdent).join(', ')} FROM (${logical}) AS aquifer_table`;
     if (predicate !== undefined) sql += ` WHERE ${predicate.sql}`;
     if (this.options.limit !== undefined) sql += ` LIMIT ${Math.max(0, Math.floor(this.options.limit))}`;
     log.debug({ table: snapshot.location, version: snapshot.version, files: files.length, totalFiles: snapshot.files.length }, 'scan planned');
-    return { files, totalFiles: candidates.length, sql, columns: output, fields: output.map((name) => fields.find((f) => f.name === name) as StructField) };
+    const described = (name: string): StructField => {
+      const f = fields.find((candidate) => candidate.name === name) as StructField;
+      const column = masked.get(name);
+      return column === undefined ? f : { ...f, type: column.type, nullable: true };
+    };
+    return { files, totalFiles: candidates.length, sql, columns: output, fields: output.map(described) };
   }
 
   private outputColumns(fields: readonly StructField[]): string[] {

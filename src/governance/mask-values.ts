@@ -1,0 +1,65 @@
+import { createHmac } from 'node:crypto';
+import { quoteLiteral } from '../engine/index.js';
+import { primitive, toDuckDBType, type DataType, type MaskedColumn } from '../table/index.js';
+import type { MaskStrategy } from './masking-policy.js';
+
+/** What a redacted string reads as; values of other types become null. */
+export const REDACTED = '[REDACTED]';
+
+/**
+ * The text a value is hashed from, the same in JS as DuckDB's `CAST(v AS VARCHAR)` for the
+ * values keys are made of: strings as they are, integers in decimal, booleans as
+ * `true`/`false` (doubles agree for the shortest round-trip form both print).
+ */
+function hashText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
+}
+
+/** HMAC-SHA256 of the value's text under the project's key, in hex. */
+export function hashValue(value: unknown, salt: Buffer): string {
+  return createHmac('sha256', salt).update(hashText(value), 'utf8').digest('hex');
+}
+
+/** A value as a reader without the scope sees it; null stays null. `isString`: the column's declared type, when known. */
+export function maskValue(value: unknown, strategy: MaskStrategy, salt: Buffer, isString: boolean = typeof value === 'string'): unknown {
+  if (value === null || value === undefined) return null;
+  switch (strategy) {
+    case 'hash':
+      return hashValue(value, salt);
+    case 'redact':
+      return isString ? REDACTED : null;
+    case 'null':
+      return null;
+  }
+}
+
+/**
+ * The same in SQL: DuckDB has `sha256` but no HMAC, so the HMAC is built from it as RFC 2104
+ * defines it, H((K ⊕ opad) || H((K ⊕ ipad) || m)), with the padded keys as constants.
+ */
+export function maskSql(valueSql: string, type: DataType, strategy: MaskStrategy, salt: Buffer): MaskedColumn {
+  const isString = type.kind === 'primitive' && type.name === 'string';
+  switch (strategy) {
+    case 'hash': {
+      const text = isString ? valueSql : `CAST(${valueSql} AS VARCHAR)`;
+      const inner = `unhex(sha256(unhex(${quoteLiteral(pad(salt, 0x36))}) || encode(${text})))`;
+      return { sql: `sha256(unhex(${quoteLiteral(pad(salt, 0x5c))}) || ${inner})`, type: primitive('string') };
+    }
+    case 'redact':
+      return isString
+        ? { sql: `CASE WHEN ${valueSql} IS NULL THEN NULL ELSE ${quoteLiteral(REDACTED)} END`, type }
+        : { sql: `CAST(NULL AS ${toDuckDBType(type)})`, type };
+    case 'null':
+      return { sql: `CAST(NULL AS ${toDuckDBType(type)})`, type };
+  }
+}
+
+/** The key padded to SHA-256's 64-byte block and xor-ed with the pad byte, in hex. */
+function pad(salt: Buffer, byte: number): string {
+  const block = Buffer.alloc(64);
+  // Keys longer than a block are hashed first (RFC 2104); the project's key is 32 bytes.
+  salt.copy(block);
+  return Buffer.from(block.map((b) => b ^ byte)).toString('hex');
+}

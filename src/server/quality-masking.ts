@@ -1,0 +1,46 @@
+import type { ValueMasker } from '../governance/index.js';
+
+/** The result keys of a GE expectation result that hold the column's values (or rows of values). */
+const VALUE_LISTS = ['partial_unexpected_list', 'unexpected_list'] as const;
+const INDEX_LISTS = ['partial_unexpected_index_list', 'unexpected_index_list'] as const;
+
+/**
+ * A GE validation result as a caller without the `pii` scope may see it: the failing values,
+ * their counts, the id-column values naming failing rows and the observed value of every
+ * expectation over a tagged column are masked by the column's tags; `details` (value counts
+ * and the like) is left out of such an expectation's result, since it can hold anything.
+ */
+export function maskValidationResult<T extends { results: unknown[] }>(result: T, columnTags: (column: string) => readonly string[], mask: ValueMasker): T {
+  const results = result.results.map((entry) => {
+    const r = entry as { expectation_config?: { kwargs?: Record<string, unknown> }; result?: Record<string, unknown> };
+    if (r.result === undefined) return entry;
+    const kwargs = r.expectation_config?.kwargs ?? {};
+    const columns = [kwargs['column'], kwargs['column_A'], kwargs['column_B'], ...(Array.isArray(kwargs['column_list']) ? kwargs['column_list'] : [])].filter(
+      (c): c is string => typeof c === 'string',
+    );
+    const tags = [...new Set(columns.flatMap(columnTags))];
+    const scalar = (v: unknown) => (tags.length === 0 ? v : mask(v, tags));
+    // A record of several columns' values ({column: value}) is masked column by column.
+    const value = (v: unknown): unknown =>
+      Array.isArray(v)
+        ? v.map(value)
+        : typeof v === 'object' && v !== null
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mask(x, columnTags(k))]))
+          : scalar(v);
+    const out: Record<string, unknown> = { ...r.result };
+    for (const key of VALUE_LISTS) if (Array.isArray(out[key])) out[key] = (out[key] as unknown[]).map(value);
+    if (Array.isArray(out['partial_unexpected_counts']))
+      out['partial_unexpected_counts'] = (out['partial_unexpected_counts'] as { value?: unknown }[]).map((c) => ({ ...c, value: value(c.value) }));
+    for (const key of INDEX_LISTS)
+      if (Array.isArray(out[key]))
+        out[key] = (out[key] as unknown[]).map((i) =>
+          typeof i === 'object' && i !== null && !Array.isArray(i) ? Object.fromEntries(Object.entries(i).map(([k, x]) => [k, mask(x, columnTags(k))])) : i,
+        );
+    if (tags.length > 0) {
+      if ('observed_value' in out) out['observed_value'] = value(out['observed_value']);
+      delete out['details'];
+    }
+    return { ...r, result: out };
+  });
+  return { ...result, results };
+}
