@@ -22,7 +22,7 @@ import {
 import { Scan, type ScanOptions } from './scan/index.js';
 import { jobRunsObserved, reportTableRead } from '../observe/index.js';
 import { describeFields } from './schema/index.js';
-import type { Action } from './actions/index.js';
+import type { Action, AddFile } from './actions/index.js';
 import { CommitMissingError } from './errors.js';
 import { buildLogSegment, commitPath, type LastCheckpoint } from './log-segment/index.js';
 import { cleanupExpiredLogs, writeCheckpoint, writeCheckpointFromLog, type LogCleanupResult } from './checkpoint/index.js';
@@ -30,11 +30,14 @@ import { readChanges, type ChangeRead, type ChangeReadOptions } from './cdf/inde
 import {
   autoCompactEnabled,
   compactSmallFiles,
+  filesHolding,
   optimizeTable,
+  purgeTable,
   restoreTable,
   vacuumTable,
   type OptimizeOptions,
   type OptimizeResult,
+  type PurgeResult,
   type RestoreResult,
   type VacuumOptions,
   type VacuumResult,
@@ -144,9 +147,23 @@ export class DeltaTable {
    * without one), in one commit; with delta.enableDeletionVectors the files stay and
    * the deleted rows are recorded in deletion vectors, otherwise files are rewritten.
    */
-  async delete(where?: string, options: ProgressOptions = {}): Promise<DmlResult> {
+  async delete(where?: string, options: ProgressOptions & { recordedPredicate?: string } = {}): Promise<DmlResult> {
     const snapshot = await this.snapshot();
-    return deleteRows(dmlContext(this.engine, this.store, this.writer(), snapshot, this.location, 'DELETE', options.onProgress), where);
+    return deleteRows(dmlContext(this.engine, this.store, this.writer(), snapshot, this.location, 'DELETE', options.onProgress), where, options.recordedPredicate);
+  }
+
+  /** The live files whose bytes hold rows matching `where`, rows hidden by deletion vectors included. */
+  async filesHolding(where: string): Promise<AddFile[]> {
+    return filesHolding(this.engine, await this.snapshot(), where);
+  }
+
+  /**
+   * Remove every trace of deleted rows now (an erasure): rewrite `files` (live files still
+   * holding them), vacuum with zero retention, recorded as VACUUM START/END, and cut the log
+   * at a checkpoint without tombstones. Time travel to earlier versions ends here.
+   */
+  async purge(options: { files: readonly AddFile[]; reason: string }): Promise<PurgeResult> {
+    return purgeTable(this.engine, this.store, this.writer(), () => this.snapshot(), this.location, options);
   }
 
   /** Set columns (column → SQL expression) of the rows matching a predicate (all rows without one), in one commit. */
