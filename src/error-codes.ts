@@ -173,6 +173,13 @@ export const ERROR_CODES = {
     'A column tag breaks the rules (letters, digits, _ and -, at most one colon, 64 characters), or no column or tag was named.',
   ),
   GOVERNANCE_TAG_LIMIT: entry(400, 'A column would have more tags than allowed (16).'),
+  // governance: erasure
+  GOVERNANCE_ERASE_INVALID: entry(400, 'An erasure request names no entity or predicate, or an entity as column=value it cannot use.'),
+  GOVERNANCE_ERASE_INCOMPLETE: entry(
+    500,
+    "After an erasure the byte scan still found erased values in files or online store keys; the error lists where (never the values).",
+  ),
+  FEATURE_TRAINING_SET_ERASED: entry(409, 'A training set had rows erased since it was saved, so it cannot be recreated identically from its pinned versions.'),
   // lineage: the log and its HTTP sink
   LINEAGE_SINK_UNREACHABLE: entry(
     503,

@@ -17,7 +17,7 @@ import { planAggregation } from './aggregation/aggregation-plan.js';
 import { planKinds } from './aggregation/slots.js';
 import { viewSourceSchema, viewSourceSql } from './definitions/view-source.js';
 import { pushToView, type PushRequest, type PushResult } from './push/push.js';
-import { savedEntityRowsSql, trainingSetDefinition, TrainingSet, type PinnedSource, type TrainingSetDefinition } from './historical/training-set.js';
+import { savedEntityRowsSql, trainingSetDefinition, TrainingSet, TRAINING_SET_ERASURES_PROPERTY, type PinnedSource, type TrainingSetDefinition } from './historical/training-set.js';
 import { trainingSetLineage, type LineageView, type TrainingSetLineage } from './historical/training-set-lineage.js';
 import { jobRunsObserved, withJobRun, type DatasetRef } from '../observe/index.js';
 import { entityRowsDatasets, onlineStoreDataset, tableVersionDataset } from './job-datasets.js';
@@ -435,6 +435,13 @@ export class FeatureStore {
         `${location} was not joined from feature views (its rows came from ${definition.origin.kind}), so it cannot be recreated from them`,
         location,
         'Build it again from where it came from (`aquifer models reproduce` does for a model trained on it).',
+      );
+    const erasures = (await saved.snapshot()).configuration[TRAINING_SET_ERASURES_PROPERTY];
+    if (erasures !== undefined && options.tables !== 'latest')
+      throw new AquiferError(
+        'FEATURE_TRAINING_SET_ERASED',
+        `${location} had rows erased after it was saved (${erasures}): the table versions it pinned are vacuumed, so it cannot be recreated identically`,
+        { value: location, hint: 'Recreate it from the latest tables (tables: latest, `--latest`), which hold no erased rows either.' },
       );
     const repository: FeatureRepository = {
       entities: this.repository.entities,

@@ -4,3 +4,7 @@ export { tagColumns, type TagColumnsOptions, type TagColumnsResult } from './tag
 export { governanceReport, type ColumnName, type GovernanceReport, type GovernanceReportOptions, type TaggedColumn } from './report.js';
 export { columnFlows, type ColumnFlow, type DatasetColumn } from './column-flow.js';
 export { TagInvalidError } from './errors.js';
+export { erase, prove, type EraseOptions, type ErasureReport, type ErasedTable, type ErasureProof } from './erase.js';
+export { planErasure, type EraseRequest, type ErasePlan, type TablePlace, type OnlinePlace, type PlaceKind } from './erase-places.js';
+export { MIN_SCANNED_BYTES } from './erase-scan.js';
+export { EraseInvalidError, ErasureIncompleteError, type ErasureHit } from './errors.js';

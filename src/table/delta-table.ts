@@ -224,6 +224,24 @@ export class DeltaTable {
     return this.writer().alter(await this.snapshot(), { kind: 'column-metadata', columns });
   }
 
+  /** Set table properties (delta.* or any other), in one metadata-only commit (SET TBLPROPERTIES). */
+  async setProperties(properties: Readonly<Record<string, string>>): Promise<number> {
+    const snapshot = await this.snapshot();
+    return this.writer().commitChange(snapshot, {
+      removes: [],
+      adds: [],
+      written: [],
+      deletionVectorFiles: [],
+      metadata: { ...snapshot.metadata, configuration: { ...snapshot.configuration, ...properties } },
+      dataChange: false,
+      operation: 'SET TBLPROPERTIES',
+      operationParameters: { properties: JSON.stringify(properties) },
+      operationMetrics: {},
+      readFiles: [],
+      readsAdd: () => false,
+    });
+  }
+
   /** Write a checkpoint of the latest version now (writes make one every delta.checkpointInterval commits by themselves). */
   async checkpoint(): Promise<LastCheckpoint> {
     return (await writeCheckpointFromLog(this.store, this.engine, this.location)) ?? writeCheckpoint(this.store, this.engine, await this.snapshot());

@@ -37,6 +37,11 @@ export interface TrainingSetDefinition {
 }
 
 export const TRAINING_SET_PROPERTY = 'aquifer.trainingSet';
+/**
+ * The erasures that removed rows from a saved training set (a JSON array of `{ id, at, rows }`):
+ * its pinned source versions are vacuumed then, so it can no longer be recreated identically.
+ */
+export const TRAINING_SET_ERASURES_PROPERTY = 'aquifer.erasures';
 
 /** What a training set's run reports besides the table it saves: its project, and the datasets it was built from. */
 export interface TrainingSetLineage {
