@@ -163,7 +163,11 @@ export class DeltaTable {
    * at a checkpoint without tombstones. Time travel to earlier versions ends here.
    */
   async purge(options: { files: readonly AddFile[]; reason: string }): Promise<PurgeResult> {
-    return purgeTable(this.engine, this.store, this.writer(), () => this.snapshot(), this.location, options);
+    const reload = () => {
+      this.latest = undefined;
+      return this.snapshot();
+    };
+    return purgeTable(this.engine, this.store, this.writer(), () => this.snapshot(), reload, this.location, options);
   }
 
   /** Set columns (column → SQL expression) of the rows matching a predicate (all rows without one), in one commit. */

@@ -97,7 +97,8 @@ export class LmdbOnlineStore implements OnlineStore {
  * a rebuilt file is sure to hold none of them. No other process may have it open meanwhile.
  */
 export async function rebuildLmdb(path: string): Promise<void> {
-  const fresh = `${path}.rebuild`;
+  // No extension: lmdb-js makes a folder (data.mdb, lock.mdb) of such a path, as the store itself is.
+  const fresh = `${path}-rebuild`;
   await rm(fresh, { recursive: true, force: true });
   const source = open<Stored, string>({ path, compression: false });
   const target = open<Stored, string>({ path: fresh, compression: false });

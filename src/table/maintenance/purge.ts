@@ -54,6 +54,8 @@ export async function purgeTable(
   store: ObjectStore,
   writer: TableWriter,
   latest: () => Promise<Snapshot>,
+  /** The latest version read afresh from the log (no state kept from before the cut, such as tombstones). */
+  reload: () => Promise<Snapshot>,
   location: string,
   options: { files: readonly AddFile[]; reason: string },
 ): Promise<PurgeResult> {
@@ -80,7 +82,8 @@ export async function purgeTable(
   const vacuumed = await vacuumTable(store, current, location, { retentionHours: 0, force: true });
   await writeCheckpoint(store, engine, current, Date.now(), { tombstones: false });
   const logFilesDeleted = await deleteLogBefore(store, start);
-  await commitInfoOnly(writer, current, 'VACUUM END', { status: 'COMPLETED' }, {
+  // From the cut log: a checkpoint this commit triggers must not bring the tombstones back.
+  await commitInfoOnly(writer, await reload(), 'VACUUM END', { status: 'COMPLETED' }, {
     numDeletedFiles: String(vacuumed.files.length),
     numVacuumedDirectories: '0',
   });
