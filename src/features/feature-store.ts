@@ -458,7 +458,7 @@ export class FeatureStore {
       ...(options.tables === 'latest' ? {} : { versions: Object.fromEntries(definition.sources.map((s) => [s.view, s.version])) }),
     });
     // The entity rows are the saved set's first version's.
-    set.lineage?.inputs.push(tableVersionDataset(saved.location, await saved.snapshot({ version: 0 })));
+    set.lineage?.inputs.push(tableVersionDataset(saved.location, await saved.snapshot(erasures === undefined ? { version: 0 } : {})));
     return set;
   }
 
