@@ -141,6 +141,10 @@ const GROUPS: readonly CommandGroup[] = [
     register: async (program) => (await import('./commands/governance.js')).registerGovernance(program),
   },
   {
+    commands: [{ name: 'erase', summary: 'Erase an entity from every copy in the project (tables, training sets, online store), with a byte-scan proof.' }],
+    register: async (program) => (await import('./commands/erase.js')).registerErase(program),
+  },
+  {
     commands: [
       {
         name: 'monitor',

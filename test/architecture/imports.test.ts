@@ -18,7 +18,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   features: ['table', 'engine', 'project', 'ingest', 'quality', 'observe'],
   models: ['table', 'engine', 'storage', 'project', 'ingest', 'features', 'quality', 'observe'],
   lineage: ['table', 'engine', 'storage', 'project', 'observe'],
-  governance: ['table', 'engine', 'project', 'observe', 'lineage'],
+  governance: ['table', 'engine', 'storage', 'project', 'observe', 'lineage', 'features'],
   monitor: ['table', 'engine', 'project', 'observe', 'report', 'ingest', 'quality', 'models', 'orchestrate'],
   orchestrate: ['table', 'engine', 'project', 'observe', 'lineage', 'ingest', 'features', 'quality', 'models'],
   conformance: ['table', 'engine', 'storage', 'observe'],
