@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { quoteLiteral, type Engine } from '../engine/index.js';
@@ -63,24 +63,51 @@ async function searchParquet(engine: Engine, file: string, values: readonly stri
 
 const isParquet = (name: string) => name.endsWith('.parquet');
 
-/** Every file under a local folder, relative paths, depth first. */
-async function localFiles(root: string): Promise<string[]> {
-  const out: string[] = [];
+/** Every file and folder under a local folder, depth first. */
+async function localEntries(root: string): Promise<{ files: string[]; folders: string[] }> {
+  const files: string[] = [];
+  const folders: string[] = [];
   const walk = async (dir: string): Promise<void> => {
     for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
       const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile()) out.push(full);
+      if (entry.isDirectory()) {
+        folders.push(full);
+        await walk(full);
+      } else if (entry.isFile()) files.push(full);
     }
   };
   await walk(root);
-  return out;
+  return { files, folders };
+}
+
+/** Which values a name holds (a partition folder `user_id=u123`, percent-encoded or not). */
+function searchName(name: string, values: readonly string[]): number[] {
+  let decoded = name;
+  try {
+    decoded = decodeURIComponent(name);
+  } catch {
+    // Not percent-encoded after all.
+  }
+  return values.flatMap((v, i) => (Buffer.byteLength(v) >= MIN_SCANNED_BYTES && (name.includes(v) || decoded.includes(v)) ? [i] : []));
+}
+
+/**
+ * Remove the empty folders under a local folder, deepest first: a vacuumed partition's
+ * folder stays behind on a file system, and its name can be an erased value.
+ */
+export async function removeEmptyFolders(root: string): Promise<void> {
+  const { folders } = await localEntries(root);
+  for (const folder of folders.reverse()) await rmdir(folder).catch(() => undefined);
 }
 
 /** Scan every file under a local folder, raw bytes and decoded Parquet. */
 export async function scanLocalFolder(engine: Engine, root: string, values: readonly string[]): Promise<{ files: number; hits: ErasureHit[] }> {
-  const files = await localFiles(root);
+  const { files, folders } = await localEntries(root);
   const hits: ErasureHit[] = [];
+  for (const entry of [...folders, ...files]) {
+    const named = searchName(path.relative(root, entry), values);
+    if (named.length > 0) hits.push({ root, path: path.relative(root, entry), found: 'path', values: named });
+  }
   for (const file of files) {
     const bytes = await searchBytes(fileChunks(file), values);
     const decoded = isParquet(file) ? await searchParquet(engine, file, values) : [];
@@ -98,6 +125,8 @@ export async function scanStore(engine: Engine, store: ObjectStore, values: read
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'aquifer-erase-scan-'));
   try {
     for (const object of objects) {
+      const named = searchName(object.path, values);
+      if (named.length > 0) hits.push({ root: store.url, path: object.path, found: 'path', values: named });
       const data = await store.get(object.path);
       const bytes = await searchBytes(single(data), values);
       let decoded: number[] = [];

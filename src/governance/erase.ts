@@ -7,7 +7,7 @@ import { withoutJobRuns } from '../observe/index.js';
 import type { Project } from '../project/index.js';
 import { DeltaTable } from '../table/index.js';
 import { planErasure, type EraseRequest, type PlaceKind } from './erase-places.js';
-import { MIN_SCANNED_BYTES, scanLocalFolder, scanStore } from './erase-scan.js';
+import { MIN_SCANNED_BYTES, removeEmptyFolders, scanLocalFolder, scanStore } from './erase-scan.js';
 import { ErasureIncompleteError, type ErasureHit } from './errors.js';
 
 export interface EraseOptions {
@@ -91,6 +91,7 @@ export async function erase(project: Project, engine: Engine, request: EraseRequ
         const traces = deleted.rowsDeleted > 0 || holding.length > 0 || (await scanStore(engine, table.store, plan.values)).hits.length > 0;
         if (!traces) continue;
         const purged = await table.purge({ files: holding, reason });
+        if (!/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(place.location)) await removeEmptyFolders(place.location);
         (report.tables[i] as ErasedTable).purged = {
           filesRewritten: purged.filesRewritten,
           filesVacuumed: purged.filesVacuumed.length,

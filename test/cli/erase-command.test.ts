@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
@@ -26,7 +26,9 @@ describe('aquifer erase', () => {
     await tagColumns(users, { email: ['pii:email'] });
     await DeltaTable.create(project.tablePath('orders'), {
       engine,
-      data: { sql: "SELECT * FROM (VALUES ('gone-u1', 3), ('kept-u2', 4), ('gone-u1', 5)) t(user_id, amount)", partitionBy: ['amount'] },
+      data: { sql: "SELECT * FROM (VALUES ('gone-u1', 3), ('kept-u2', 4), ('gone-u1', 5)) t(user_id, amount)" },
+      // Partitioned by the id: its folder's name holds the value too.
+      partitionColumns: ['user_id'],
     });
 
     const dry = await runCli(['erase', '--entity', 'user_id=gone-u1', '--dry-run', '--format', 'json', '--project', project.root]);
@@ -44,6 +46,7 @@ describe('aquifer erase', () => {
     const log = await readFile(path.join(project.tablePath('users'), '_delta_log', '00000000000000000004.json'), 'utf8');
     expect(log).toContain('VACUUM END');
     expect(log).not.toContain('gone');
+    expect(await readdir(project.tablePath('orders'))).toEqual(['_delta_log', 'user_id=kept-u2']);
 
     const again = await runCli(['erase', '--entity', 'user_id=gone-u1', '--format', 'json', '--project', project.root]);
     expect(again.code, again.stderr).toBe(0);

@@ -97,7 +97,7 @@ describe('erase', () => {
     engine = await Engine.create({ threads: 2 });
     project = await Project.init(path.join(await tempDir('aquifer-erase-'), 'shop'), 'shop');
     const recorder = recordLineage(project, engine);
-    const create = (name: string, sql: string, options: { partitionBy?: string[]; properties?: Record<string, string> } = {}) =>
+    const create = (name: string, sql: string, options: { partitionColumns?: string[]; properties?: Record<string, string> } = {}) =>
       DeltaTable.create(project.tablePath(name, { internal: true }), { engine, stores: project.stores, data: { sql }, ...options }).then((c) => c.table);
 
     // users: unpartitioned, copy-on-write, email tagged pii:email.
@@ -105,7 +105,7 @@ describe('erase', () => {
     await tagColumns(users, { email: ['pii:email'], user_id: ['pii:id'] });
     // events: partitioned by day, deletion vectors, three appends; some subject rows already deleted (hidden by a vector).
     const eventsSql = (d: number) => `SELECT user_id, 'click-' || (i % 7) AS event, DATE '2024-05-0${d}' AS day FROM (${usersSql})`;
-    const events = await create('events', eventsSql(1), { partitionBy: ['day'], properties: { 'delta.enableDeletionVectors': 'true' } });
+    const events = await create('events', eventsSql(1), { partitionColumns: ['day'], properties: { 'delta.enableDeletionVectors': 'true' } });
     await events.append({ sql: eventsSql(2) });
     await events.append({ sql: eventsSql(3) });
     await events.delete(`user_id < 'subject-0010' AND day = DATE '2024-05-02'`);
@@ -113,7 +113,7 @@ describe('erase', () => {
     const orders = await create(
       'orders',
       `SELECT user_id, (i * 7 % 100) + 0.5 AS amount, CASE i % 2 WHEN 0 THEN 'fr' ELSE 'de' END AS country FROM (${usersSql})`,
-      { partitionBy: ['country'], properties: { 'delta.enableChangeDataFeed': 'true' } },
+      { partitionColumns: ['country'], properties: { 'delta.enableChangeDataFeed': 'true' } },
     );
     await orders.append({ sql: `SELECT user_id, 1.25 AS amount, 'fr' AS country FROM (${usersSql}) WHERE i % 5 = 0` });
     // user_stats: the feature view's source, deletion vectors, checkpointed every two commits.
