@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Engine } from '../engine/index.js';
 import { openOnlineStore, rebuildLmdb, RedisOnlineStore, TRAINING_SET_ERASURES_PROPERTY, type OnlineStore } from '../features/index.js';
@@ -104,6 +106,11 @@ export async function erase(project: Project, engine: Engine, request: EraseRequ
       // LMDB keeps a deleted entry's bytes in its freed page: only a rebuilt file is clean.
       if (project.config.backends.onlineStore?.type !== 'redis') await rebuildLmdb(path.join(project.root, '.aquifer', 'online'));
 
+      // The S3 read cache keeps local copies of objects the vacuum deleted: copies, so drop those holding a value.
+      const cache = readCacheDir(project);
+      if (cache !== undefined)
+        for (const hit of (await scanLocalFolder(engine, cache, plan.values)).hits) await rm(path.join(cache, hit.path), { recursive: true, force: true });
+
       report.proof = await prove(project, engine, plan.values, plan.tables.map((t) => t.location));
       if (report.proof.hits.length > 0) throw new ErasureIncompleteError(report.proof.hits);
       return report;
@@ -111,6 +118,14 @@ export async function erase(project: Project, engine: Engine, request: EraseRequ
       await online?.close();
     }
   });
+}
+
+/** Where an S3 project's read cache keeps its local copies (as src/storage/read-cache.ts places it), or undefined for local tables. */
+function readCacheDir(project: Project): string | undefined {
+  const storage = project.config.backends.tableStorage;
+  if (storage === 'local') return undefined;
+  if (storage.cache?.dir !== undefined) return path.resolve(project.root, storage.cache.dir);
+  return path.join(process.env['AQUIFER_CACHE'] ?? path.join(os.homedir(), '.cache', 'aquifer'), 'objects');
 }
 
 /**
@@ -134,6 +149,13 @@ export async function prove(project: Project, engine: Engine, values: readonly s
     hits.push(...outside.hits);
   }
   const storage = project.config.backends.tableStorage;
+  const cache = readCacheDir(project);
+  if (cache !== undefined && !path.resolve(cache).startsWith(root)) {
+    roots.push(cache);
+    const cached = await scanLocalFolder(engine, cache, values);
+    files += cached.files;
+    hits.push(...cached.hits);
+  }
   if (storage !== 'local') {
     roots.push(storage.root);
     const remote = await scanStore(engine, project.stores.open(storage.root), values);
