@@ -17,7 +17,14 @@ import { planAggregation } from './aggregation/aggregation-plan.js';
 import { planKinds } from './aggregation/slots.js';
 import { viewSourceSchema, viewSourceSql } from './definitions/view-source.js';
 import { pushToView, type PushRequest, type PushResult } from './push/push.js';
-import { savedEntityRowsSql, trainingSetDefinition, TrainingSet, TRAINING_SET_ERASURES_PROPERTY, type PinnedSource, type TrainingSetDefinition } from './historical/training-set.js';
+import {
+  savedEntityRowsSql,
+  trainingSetDefinition,
+  TrainingSet,
+  TRAINING_SET_ERASURES_PROPERTY,
+  type PinnedSource,
+  type TrainingSetDefinition,
+} from './historical/training-set.js';
 import { trainingSetLineage, type LineageView, type TrainingSetLineage } from './historical/training-set-lineage.js';
 import { jobRunsObserved, withJobRun, type DatasetRef } from '../observe/index.js';
 import { entityRowsDatasets, onlineStoreDataset, tableVersionDataset } from './job-datasets.js';

@@ -25,7 +25,14 @@ export { LmdbOnlineStore, rebuildLmdb } from './online/lmdb-online-store.js';
 export { RedisOnlineStore } from './online/redis-online-store.js';
 export { materializeView, type MaterializeResult } from './online/materialize.js';
 export { readOnlineFeatures, type OnlineFeaturesResponse } from './online/online-features.js';
-export { TrainingSet, trainingSetDefinition, TRAINING_SET_PROPERTY, TRAINING_SET_ERASURES_PROPERTY, type TrainingSetDefinition, type PinnedSource } from './historical/training-set.js';
+export {
+  TrainingSet,
+  trainingSetDefinition,
+  TRAINING_SET_PROPERTY,
+  TRAINING_SET_ERASURES_PROPERTY,
+  type TrainingSetDefinition,
+  type PinnedSource,
+} from './historical/training-set.js';
 export { pointInTimeJoinSql } from './historical/point-in-time-join.js';
 export { FeatureDefinitionError, FeatureNotFoundError, type FeatureErrorCode } from './errors.js';
 export { openFeatureStore, openAppliedFeatureStore, openOnlineStore, readProjectDefinitions, checkShape, type AppliedStoreOptions } from './project-store.js';

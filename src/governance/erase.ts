@@ -111,7 +111,12 @@ export async function erase(project: Project, engine: Engine, request: EraseRequ
       if (cache !== undefined)
         for (const hit of (await scanLocalFolder(engine, cache, plan.values)).hits) await rm(path.join(cache, hit.path), { recursive: true, force: true });
 
-      report.proof = await prove(project, engine, plan.values, plan.tables.map((t) => t.location));
+      report.proof = await prove(
+        project,
+        engine,
+        plan.values,
+        plan.tables.map((t) => t.location),
+      );
       if (report.proof.hits.length > 0) throw new ErasureIncompleteError(report.proof.hits);
       return report;
     } finally {

@@ -29,9 +29,16 @@ export interface ErasureHit {
 /** The proof scan found erased values left somewhere: the erasure is not complete. */
 export class ErasureIncompleteError extends AquiferError {
   constructor(readonly hits: readonly ErasureHit[]) {
-    super('GOVERNANCE_ERASE_INCOMPLETE', `Erased values are still present in ${hits.length} place(s): ${hits.slice(0, 10).map((h) => `${h.root}:${h.path} (${h.found})`).join(', ')}${hits.length > 10 ? ', …' : ''}`, {
-      value: hits,
-      hint: 'Erase again once whatever still holds them (a writer, a copy outside the project) is stopped; the hits list each place.',
-    });
+    super(
+      'GOVERNANCE_ERASE_INCOMPLETE',
+      `Erased values are still present in ${hits.length} place(s): ${hits
+        .slice(0, 10)
+        .map((h) => `${h.root}:${h.path} (${h.found})`)
+        .join(', ')}${hits.length > 10 ? ', …' : ''}`,
+      {
+        value: hits,
+        hint: 'Erase again once whatever still holds them (a writer, a copy outside the project) is stopped; the hits list each place.',
+      },
+    );
   }
 }

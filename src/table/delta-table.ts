@@ -149,7 +149,11 @@ export class DeltaTable {
    */
   async delete(where?: string, options: ProgressOptions & { recordedPredicate?: string } = {}): Promise<DmlResult> {
     const snapshot = await this.snapshot();
-    return deleteRows(dmlContext(this.engine, this.store, this.writer(), snapshot, this.location, 'DELETE', options.onProgress), where, options.recordedPredicate);
+    return deleteRows(
+      dmlContext(this.engine, this.store, this.writer(), snapshot, this.location, 'DELETE', options.onProgress),
+      where,
+      options.recordedPredicate,
+    );
   }
 
   /** The live files whose bytes hold rows matching `where`, rows hidden by deletion vectors included. */

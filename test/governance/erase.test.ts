@@ -199,7 +199,10 @@ describe('erase', () => {
     }
     const online = LmdbOnlineStore.open(path.join(project.root, '.aquifer', 'online'));
     try {
-      const read = await online.read('user_stats', [id(0), id(50), id(SUBJECTS), id(SUBJECTS + 1)].map((v) => entityKey([v])));
+      const read = await online.read(
+        'user_stats',
+        [id(0), id(50), id(SUBJECTS), id(SUBJECTS + 1)].map((v) => entityKey([v])),
+      );
       expect(read.map((r) => r !== undefined)).toEqual([false, false, true, true]);
     } finally {
       await online.close();
@@ -224,25 +227,33 @@ describe('erase', () => {
     expect(start?.operationParameters).toMatchObject({ retentionCheckEnabled: false, specifiedRetentionMillis: 0 });
   });
 
-  it.runIf(referenceReadersAvailable())('delta-rs reads every erased table', async () => {
-    const readers = new ReferenceReaders(referencePython() as string, await tempDir('aquifer-erase-rs-'));
-    for (const table of Object.keys(KEPT_ROWS)) {
-      // Through DataFusion: delta-rs's pyarrow reader refuses deletion vectors.
-      const read = await readers.read(project.tablePath(table, { internal: true }), 'deltalake-sql');
-      assertRead(read);
-      expect(read.rows, table).toBe(before[table]?.length);
-    }
-  }, 120_000);
-
-  it.runIf(sparkAvailable())('Spark reads every erased table', async () => {
-    const spark = await SparkSession.start();
-    try {
+  it.runIf(referenceReadersAvailable())(
+    'delta-rs reads every erased table',
+    async () => {
+      const readers = new ReferenceReaders(referencePython() as string, await tempDir('aquifer-erase-rs-'));
       for (const table of Object.keys(KEPT_ROWS)) {
-        const [row] = await spark.query(`SELECT count(*) AS n FROM delta.\`${project.tablePath(table, { internal: true })}\``);
-        expect(row?.['n'], table).toBe(before[table]?.length);
+        // Through DataFusion: delta-rs's pyarrow reader refuses deletion vectors.
+        const read = await readers.read(project.tablePath(table, { internal: true }), 'deltalake-sql');
+        assertRead(read);
+        expect(read.rows, table).toBe(before[table]?.length);
       }
-    } finally {
-      await spark.stop();
-    }
-  }, 300_000);
+    },
+    120_000,
+  );
+
+  it.runIf(sparkAvailable())(
+    'Spark reads every erased table',
+    async () => {
+      const spark = await SparkSession.start();
+      try {
+        for (const table of Object.keys(KEPT_ROWS)) {
+          const [row] = await spark.query(`SELECT count(*) AS n FROM delta.\`${project.tablePath(table, { internal: true })}\``);
+          expect(row?.['n'], table).toBe(before[table]?.length);
+        }
+      } finally {
+        await spark.stop();
+      }
+    },
+    300_000,
+  );
 });

@@ -33,7 +33,12 @@ export function registerErase(program: Command): void {
         return { column: pair.slice(0, at), value: pair.slice(at + 1) };
       });
       const project = closeAtExit(await Project.open(flags.project));
-      const report = await erase(project, await sharedEngine(), { entities, ...(flags.where === undefined ? {} : { where: flags.where }) }, { dryRun: flags.dryRun === true });
+      const report = await erase(
+        project,
+        await sharedEngine(),
+        { entities, ...(flags.where === undefined ? {} : { where: flags.where }) },
+        { dryRun: flags.dryRun === true },
+      );
       if (flags.format === 'json') printJson(report);
       else printText(reportText(report));
     });
@@ -50,7 +55,8 @@ function reportText(report: ErasureReport): string {
       String(t.files.length),
       t.purged === undefined ? '' : `${t.purged.filesRewritten} rewritten, ${t.purged.filesVacuumed} vacuumed, log from v${t.purged.checkpointVersion}`,
     ]);
-  for (const o of report.online) places.push([`online:${o.view}`, 'online store', 'entity key', String(o.stored), '', o.deleted === undefined ? '' : `${o.deleted} keys deleted`]);
+  for (const o of report.online)
+    places.push([`online:${o.view}`, 'online store', 'entity key', String(o.stored), '', o.deleted === undefined ? '' : `${o.deleted} keys deleted`]);
   const lines = [report.tables.length + report.online.length === 0 ? '(nothing holds it)' : places.toString()];
   if (report.dryRun) lines.push(`dry run: nothing changed; the proof scan would look for ${report.values} values`);
   else if (report.proof !== undefined)

@@ -72,21 +72,33 @@ export async function purgeTable(
     'delta.deletedFileRetentionDuration',
   );
   const planned = await vacuumTable(store, current, location, { retentionHours: 0, force: true, dryRun: true });
-  const start = await commitInfoOnly(writer, current, 'VACUUM START', {
-    retentionCheckEnabled: false,
-    defaultRetentionMillis: defaultRetention,
-    specifiedRetentionMillis: 0,
-    reason: options.reason,
-  }, { numFilesToDelete: String(planned.files.length), sizeOfDataToDelete: String(planned.bytes) });
+  const start = await commitInfoOnly(
+    writer,
+    current,
+    'VACUUM START',
+    {
+      retentionCheckEnabled: false,
+      defaultRetentionMillis: defaultRetention,
+      specifiedRetentionMillis: 0,
+      reason: options.reason,
+    },
+    { numFilesToDelete: String(planned.files.length), sizeOfDataToDelete: String(planned.bytes) },
+  );
   current = await latest();
   const vacuumed = await vacuumTable(store, current, location, { retentionHours: 0, force: true });
   await writeCheckpoint(store, engine, current, Date.now(), { tombstones: false });
   const logFilesDeleted = await deleteLogBefore(store, start);
   // From the cut log: a checkpoint this commit triggers must not bring the tombstones back.
-  await commitInfoOnly(writer, await reload(), 'VACUUM END', { status: 'COMPLETED' }, {
-    numDeletedFiles: String(vacuumed.files.length),
-    numVacuumedDirectories: '0',
-  });
+  await commitInfoOnly(
+    writer,
+    await reload(),
+    'VACUUM END',
+    { status: 'COMPLETED' },
+    {
+      numDeletedFiles: String(vacuumed.files.length),
+      numVacuumedDirectories: '0',
+    },
+  );
   return { filesRewritten, filesVacuumed: vacuumed.files, logFilesDeleted, checkpointVersion: start };
 }
 
@@ -132,4 +144,3 @@ async function deleteLogBefore(store: ObjectStore, version: number): Promise<str
   }
   return deleted;
 }
-
