@@ -171,9 +171,12 @@ export async function prove(project: Project, engine: Engine, values: readonly s
     roots.push('redis');
     const store = openOnlineStore(project);
     try {
-      if (store instanceof RedisOnlineStore)
-        for (const key of await store.keysHolding(values.filter((v) => Buffer.byteLength(v) >= MIN_SCANNED_BYTES)))
-          hits.push({ root: 'redis', path: key, found: 'redis', values: [] });
+      if (store instanceof RedisOnlineStore) {
+        // Short values are left out as in the file scan; positions refer to the full list.
+        const searched = values.map((v, i) => ({ v, i })).filter(({ v }) => Buffer.byteLength(v) >= MIN_SCANNED_BYTES);
+        for (const held of await store.keysHolding(searched.map(({ v }) => v)))
+          hits.push({ root: 'redis', path: held.key, found: 'redis', values: held.values.map((n) => searched[n]?.i ?? n) });
+      }
     } finally {
       await store.close();
     }

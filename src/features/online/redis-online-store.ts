@@ -66,9 +66,9 @@ export class RedisOnlineStore implements OnlineStore {
     return this.redis.del(...keys.map((k) => this.key(view, k)));
   }
 
-  /** Keys under this store's prefix whose key or value contains any of `values` (an erasure's proof). */
-  async keysHolding(values: readonly string[]): Promise<string[]> {
-    const found: string[] = [];
+  /** Keys under this store's prefix whose key or value contains any of `values` (an erasure's proof), with which (by position). */
+  async keysHolding(values: readonly string[]): Promise<{ key: string; values: number[] }[]> {
+    const found: { key: string; values: number[] }[] = [];
     let cursor = '0';
     do {
       const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.prefix}:*`, 'COUNT', 1000);
@@ -76,7 +76,8 @@ export class RedisOnlineStore implements OnlineStore {
       const stored = keys.length === 0 ? [] : await this.redis.mget(...keys);
       keys.forEach((key, i) => {
         const text = `${key}\n${stored[i] ?? ''}`;
-        if (values.some((v) => text.includes(v) || text.includes(JSON.stringify(v).slice(1, -1)))) found.push(key);
+        const held = values.flatMap((v, n) => (text.includes(v) || text.includes(JSON.stringify(v).slice(1, -1)) ? [n] : []));
+        if (held.length > 0) found.push({ key, values: held });
       });
     } while (cursor !== '0');
     return found;
