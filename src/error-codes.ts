@@ -183,6 +183,13 @@ export const ERROR_CODES = {
     400,
     'A table with masked columns was read outside a project, so there is no masking key; name the project, or read with --unmasked.',
   ),
+  // governance: erasure
+  GOVERNANCE_ERASE_INVALID: entry(400, 'An erasure request names no entity or predicate, or an entity as column=value it cannot use.'),
+  GOVERNANCE_ERASE_INCOMPLETE: entry(
+    500,
+    'After an erasure the byte scan still found erased values in files or online store keys; the error lists where (never the values).',
+  ),
+  FEATURE_TRAINING_SET_ERASED: entry(409, 'A training set had rows erased since it was saved, so it cannot be recreated identically from its pinned versions.'),
   // lineage: the log and its HTTP sink
   LINEAGE_SINK_UNREACHABLE: entry(
     503,

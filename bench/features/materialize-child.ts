@@ -61,6 +61,9 @@ class NullStore implements OnlineStore {
   async read(_view: string, keys: readonly string[]): Promise<(OnlineRow | undefined)[]> {
     return keys.map(() => undefined);
   }
+  async delete(): Promise<number> {
+    return 0;
+  }
   async getMeta(): Promise<string | undefined> {
     return undefined;
   }

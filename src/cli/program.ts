@@ -145,6 +145,10 @@ const GROUPS: readonly CommandGroup[] = [
     register: async (program) => (await import('./commands/audit.js')).registerAudit(program),
   },
   {
+    commands: [{ name: 'erase', summary: 'Erase an entity from every copy in the project (tables, training sets, online store), with a byte-scan proof.' }],
+    register: async (program) => (await import('./commands/erase.js')).registerErase(program),
+  },
+  {
     commands: [
       {
         name: 'monitor',

@@ -17,7 +17,14 @@ import { planAggregation } from './aggregation/aggregation-plan.js';
 import { planKinds } from './aggregation/slots.js';
 import { viewSourceSchema, viewSourceSql } from './definitions/view-source.js';
 import { pushToView, type PushRequest, type PushResult } from './push/push.js';
-import { savedEntityRowsSql, trainingSetDefinition, TrainingSet, type PinnedSource, type TrainingSetDefinition } from './historical/training-set.js';
+import {
+  savedEntityRowsSql,
+  trainingSetDefinition,
+  TrainingSet,
+  TRAINING_SET_ERASURES_PROPERTY,
+  type PinnedSource,
+  type TrainingSetDefinition,
+} from './historical/training-set.js';
 import { trainingSetLineage, type LineageView, type TrainingSetLineage } from './historical/training-set-lineage.js';
 import { jobRunsObserved, withJobRun, type DatasetRef, type JobRun } from '../observe/index.js';
 import { recordOnlineStoreLineage } from './feature-view-lineage.js';
@@ -462,6 +469,13 @@ export class FeatureStore {
         location,
         'Build it again from where it came from (`aquifer models reproduce` does for a model trained on it).',
       );
+    const erasures = (await saved.snapshot()).configuration[TRAINING_SET_ERASURES_PROPERTY];
+    if (erasures !== undefined && options.tables !== 'latest')
+      throw new AquiferError(
+        'FEATURE_TRAINING_SET_ERASED',
+        `${location} had rows erased after it was saved (${erasures}): the table versions it pinned are vacuumed, so it cannot be recreated identically`,
+        { value: location, hint: 'Recreate it from the latest tables (tables: latest, `--latest`), which hold no erased rows either.' },
+      );
     const repository: FeatureRepository = {
       entities: this.repository.entities,
       featureViews: definition.views,
@@ -477,7 +491,7 @@ export class FeatureStore {
       ...(options.tables === 'latest' ? {} : { versions: Object.fromEntries(definition.sources.map((s) => [s.view, s.version])) }),
     });
     // The entity rows are the saved set's first version's.
-    set.lineage?.inputs.push(tableVersionDataset(saved.location, await saved.snapshot({ version: 0 })));
+    set.lineage?.inputs.push(tableVersionDataset(saved.location, await saved.snapshot(erasures === undefined ? { version: 0 } : {})));
     return set;
   }
 

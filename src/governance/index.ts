@@ -16,3 +16,7 @@ export { applyDefinitionTags, declaredDefinitionTags, type DefinitionTags } from
 export { recordUnmaskedRead, unmaskedReadsFile, type UnmaskedRead } from './unmasked-reads.js';
 export { maskTrainingSet } from './training-set-masking.js';
 export { datasetColumnTags, maskLineageAnswer } from './lineage-masking.js';
+export { erase, prove, type EraseOptions, type ErasureReport, type ErasedTable, type ErasureProof } from './erase.js';
+export { planErasure, type EraseRequest, type ErasePlan, type TablePlace, type OnlinePlace, type PlaceKind } from './erase-places.js';
+export { MIN_SCANNED_BYTES } from './erase-scan.js';
+export { EraseInvalidError, ErasureIncompleteError, type ErasureHit } from './errors.js';

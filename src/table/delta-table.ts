@@ -22,7 +22,7 @@ import {
 import { Scan, type ScanOptions } from './scan/index.js';
 import { jobRunsObserved, reportTableRead } from '../observe/index.js';
 import { describeFields } from './schema/index.js';
-import type { Action } from './actions/index.js';
+import type { Action, AddFile } from './actions/index.js';
 import { CommitMissingError } from './errors.js';
 import { buildLogSegment, commitPath, type LastCheckpoint } from './log-segment/index.js';
 import { cleanupExpiredLogs, writeCheckpoint, writeCheckpointFromLog, type LogCleanupResult } from './checkpoint/index.js';
@@ -30,11 +30,14 @@ import { readChanges, type ChangeRead, type ChangeReadOptions } from './cdf/inde
 import {
   autoCompactEnabled,
   compactSmallFiles,
+  filesHolding,
   optimizeTable,
+  purgeTable,
   restoreTable,
   vacuumTable,
   type OptimizeOptions,
   type OptimizeResult,
+  type PurgeResult,
   type RestoreResult,
   type VacuumOptions,
   type VacuumResult,
@@ -144,9 +147,31 @@ export class DeltaTable {
    * without one), in one commit; with delta.enableDeletionVectors the files stay and
    * the deleted rows are recorded in deletion vectors, otherwise files are rewritten.
    */
-  async delete(where?: string, options: ProgressOptions = {}): Promise<DmlResult> {
+  async delete(where?: string, options: ProgressOptions & { recordedPredicate?: string } = {}): Promise<DmlResult> {
     const snapshot = await this.snapshot();
-    return deleteRows(dmlContext(this.engine, this.store, this.writer(), snapshot, this.location, 'DELETE', options.onProgress), where);
+    return deleteRows(
+      dmlContext(this.engine, this.store, this.writer(), snapshot, this.location, 'DELETE', options.onProgress),
+      where,
+      options.recordedPredicate,
+    );
+  }
+
+  /** The live files whose bytes hold rows matching `where`, rows hidden by deletion vectors included. */
+  async filesHolding(where: string): Promise<AddFile[]> {
+    return filesHolding(this.engine, await this.snapshot(), where);
+  }
+
+  /**
+   * Remove every trace of deleted rows now (an erasure): rewrite `files` (live files still
+   * holding them), vacuum with zero retention, recorded as VACUUM START/END, and cut the log
+   * at a checkpoint without tombstones. Time travel to earlier versions ends here.
+   */
+  async purge(options: { files: readonly AddFile[]; reason: string }): Promise<PurgeResult> {
+    const reload = () => {
+      this.latest = undefined;
+      return this.snapshot();
+    };
+    return purgeTable(this.engine, this.store, this.writer(), () => this.snapshot(), reload, this.location, options);
   }
 
   /** Set columns (column → SQL expression) of the rows matching a predicate (all rows without one), in one commit. */
@@ -205,6 +230,24 @@ export class DeltaTable {
    */
   async updateColumnMetadata(columns: readonly ColumnMetadataUpdate[]): Promise<WriteResult> {
     return this.writer().alter(await this.snapshot(), { kind: 'column-metadata', columns });
+  }
+
+  /** Set table properties (delta.* or any other), in one metadata-only commit (SET TBLPROPERTIES). */
+  async setProperties(properties: Readonly<Record<string, string>>): Promise<number> {
+    const snapshot = await this.snapshot();
+    return this.writer().commitChange(snapshot, {
+      removes: [],
+      adds: [],
+      written: [],
+      deletionVectorFiles: [],
+      metadata: { ...snapshot.metadata, configuration: { ...snapshot.configuration, ...properties } },
+      dataChange: false,
+      operation: 'SET TBLPROPERTIES',
+      operationParameters: { properties: JSON.stringify(properties) },
+      operationMetrics: {},
+      readFiles: [],
+      readsAdd: () => false,
+    });
   }
 
   /** Write a checkpoint of the latest version now (writes make one every delta.checkpointInterval commits by themselves). */

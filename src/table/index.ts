@@ -67,6 +67,7 @@ export {
   type VacuumOptions,
   type VacuumResult,
   type RestoreResult,
+  type PurgeResult,
 } from './maintenance/index.js';
 export { type ChangeRead, type ChangeReadOptions, CHANGE_TYPE_COLUMN, COMMIT_VERSION_COLUMN, COMMIT_TIMESTAMP_COLUMN } from './cdf/index.js';
 export { PRIMITIVE_TYPES, columnMappingMode, physicalName, type ColumnMappingMode } from './schema/index.js';

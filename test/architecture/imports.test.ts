@@ -19,7 +19,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   models: ['table', 'engine', 'storage', 'project', 'ingest', 'features', 'quality', 'observe'],
   lineage: ['table', 'engine', 'storage', 'project', 'observe'],
   audit: ['table', 'engine', 'project', 'observe'],
-  governance: ['table', 'engine', 'project', 'observe', 'lineage', 'audit', 'features'],
+  governance: ['table', 'engine', 'storage', 'project', 'observe', 'lineage', 'audit', 'features'],
   monitor: ['table', 'engine', 'storage', 'project', 'observe', 'report', 'ingest', 'quality', 'models', 'orchestrate'],
   // monitor: loaded on first use by a monitor asset, as monitor loads orchestrate for its run_asset action.
   orchestrate: ['table', 'engine', 'storage', 'project', 'observe', 'lineage', 'ingest', 'features', 'quality', 'models', 'monitor'],

@@ -88,6 +88,25 @@ export function runOnlineStoreContract(name: string, create: () => Promise<Onlin
       }
     });
 
+    it('deletes the rows of keys (long ones too) in one view only, counting those that were stored', async () => {
+      const store = await create();
+      try {
+        const long = entityKey(['y'.repeat(2000)]);
+        await store.write('v', [
+          { key: entityKey([1]), eventTs: 1, values: { a: 1 } },
+          { key: entityKey([2]), eventTs: 1, values: { a: 2 } },
+          { key: long, eventTs: 1, values: { a: 3 } },
+        ]);
+        await store.write('w', [{ key: entityKey([1]), eventTs: 1, values: { a: 9 } }]);
+        expect(await store.delete('v', [entityKey([1]), long, entityKey([4])])).toBe(2);
+        expect((await store.read('v', [entityKey([1]), entityKey([2]), long])).map((r) => r?.values ?? null)).toEqual([null, { a: 2 }, null]);
+        expect((await store.read('w', [entityKey([1])]))[0]?.values).toEqual({ a: 9 });
+        expect(await store.delete('v', [])).toBe(0);
+      } finally {
+        await store.close();
+      }
+    });
+
     it('never confuses a short key with a long one, whichever is written first', async () => {
       const store = await create();
       try {

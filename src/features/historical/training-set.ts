@@ -50,6 +50,11 @@ export interface TrainingSetMasking {
 }
 
 export const TRAINING_SET_PROPERTY = 'aquifer.trainingSet';
+/**
+ * The erasures that removed rows from a saved training set (a JSON array of `{ id, at, rows }`):
+ * its pinned source versions are vacuumed then, so it can no longer be recreated identically.
+ */
+export const TRAINING_SET_ERASURES_PROPERTY = 'aquifer.erasures';
 
 /** What a training set's run reports besides the table it saves: its project, and the datasets it was built from. */
 export interface TrainingSetLineage {
@@ -197,7 +202,9 @@ export async function trainingSetDefinition(table: DeltaTable): Promise<Training
 
 /** SQL for the entity rows of a saved training set: all its columns but the feature columns. */
 export async function savedEntityRowsSql(table: DeltaTable, definition: TrainingSetDefinition): Promise<string> {
-  const scan = await table.scan({ version: 0 });
+  // After an erasure the first version is gone (the log was cut), and the latest holds the same rows less the erased.
+  const erased = (await table.snapshot()).configuration[TRAINING_SET_ERASURES_PROPERTY] !== undefined;
+  const scan = await table.scan(erased ? {} : { version: 0 });
   const columns = (await scan.plan()).columns.filter((c) => !definition.featureColumns.includes(c));
   return `SELECT ${columns.map(quoteIdent).join(', ')} FROM (${await scan.sql()})`;
 }

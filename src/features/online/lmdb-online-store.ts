@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { rename, rm } from 'node:fs/promises';
 import { open, type RootDatabase } from 'lmdb';
 import { isNewer, type OnlineRow, type OnlineStore } from './online-store.js';
 
@@ -61,6 +62,20 @@ export class LmdbOnlineStore implements OnlineStore {
     return found.map((stored, i) => rowOf(stored, fullKeys[i] as string));
   }
 
+  async delete(view: string, keys: readonly string[]): Promise<number> {
+    return this.db.transaction(() => {
+      let deleted = 0;
+      for (const k of keys) {
+        const fullKey = storedKey(view, k);
+        const key = lmdbKey(fullKey);
+        if (rowOf(this.db.get(key), fullKey) === undefined) continue;
+        void this.db.remove(key);
+        deleted++;
+      }
+      return deleted;
+    });
+  }
+
   async getMeta(name: string): Promise<string | undefined> {
     const value = this.db.get(`\u0001meta\u0000${name}`);
     return typeof value === 'string' ? value : undefined;
@@ -73,6 +88,30 @@ export class LmdbOnlineStore implements OnlineStore {
   async close(): Promise<void> {
     await this.db.close();
   }
+}
+
+/**
+ * Copy the live entries of the LMDB environment at `path` into a fresh one and put it in
+ * its place. LMDB frees a deleted entry's page for reuse without clearing it, so the bytes
+ * of a removed row stay in the file until the page is written again; after an erasure only
+ * a rebuilt file is sure to hold none of them. No other process may have it open meanwhile.
+ */
+export async function rebuildLmdb(path: string): Promise<void> {
+  // No extension: lmdb-js makes a folder (data.mdb, lock.mdb) of such a path, as the store itself is.
+  const fresh = `${path}-rebuild`;
+  await rm(fresh, { recursive: true, force: true });
+  const source = open<Stored, string>({ path, compression: false });
+  const target = open<Stored, string>({ path: fresh, compression: false });
+  try {
+    await target.transaction(() => {
+      for (const { key, value } of source.getRange()) void target.put(key, value);
+    });
+  } finally {
+    await source.close();
+    await target.close();
+  }
+  await rm(path, { recursive: true, force: true });
+  await rename(fresh, path);
 }
 
 function storedKey(view: string, entity: string): string {

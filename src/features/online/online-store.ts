@@ -24,6 +24,8 @@ export interface OnlineStore {
   replace(view: string, rows: readonly OnlineRow[]): Promise<void>;
   /** The stored row for each key (undefined where there is none), in the keys' order. */
   read(view: string, keys: readonly string[]): Promise<(OnlineRow | undefined)[]>;
+  /** Remove the rows of these keys (an erasure); returns how many were stored. */
+  delete(view: string, keys: readonly string[]): Promise<number>;
   /** Small bookkeeping values (such as a view's materialized-until time). */
   getMeta(name: string): Promise<string | undefined>;
   setMeta(name: string, value: string): Promise<void>;

@@ -61,6 +61,28 @@ export class RedisOnlineStore implements OnlineStore {
     return values.map((v) => (v === null ? undefined : (JSON.parse(v) as OnlineRow)));
   }
 
+  async delete(view: string, keys: readonly string[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    return this.redis.del(...keys.map((k) => this.key(view, k)));
+  }
+
+  /** Keys under this store's prefix whose key or value contains any of `values` (an erasure's proof), with which (by position). */
+  async keysHolding(values: readonly string[]): Promise<{ key: string; values: number[] }[]> {
+    const found: { key: string; values: number[] }[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      const stored = keys.length === 0 ? [] : await this.redis.mget(...keys);
+      keys.forEach((key, i) => {
+        const text = `${key}\n${stored[i] ?? ''}`;
+        const held = values.flatMap((v, n) => (text.includes(v) || text.includes(JSON.stringify(v).slice(1, -1)) ? [n] : []));
+        if (held.length > 0) found.push({ key, values: held });
+      });
+    } while (cursor !== '0');
+    return found;
+  }
+
   async getMeta(name: string): Promise<string | undefined> {
     return (await this.redis.get(`${this.prefix}:meta:${name}`)) ?? undefined;
   }

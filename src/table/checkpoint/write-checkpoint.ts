@@ -23,7 +23,13 @@ export function checkpointPath(version: number): string {
  * so a reader never sees a partial checkpoint. Tombstones younger than
  * `delta.deletedFileRetentionDuration` are kept, as vacuum needs them.
  */
-export async function writeCheckpoint(store: ObjectStore, engine: Engine, snapshot: Snapshot, now = Date.now()): Promise<LastCheckpoint> {
+export async function writeCheckpoint(
+  store: ObjectStore,
+  engine: Engine,
+  snapshot: Snapshot,
+  now = Date.now(),
+  options: { tombstones?: boolean } = {},
+): Promise<LastCheckpoint> {
   const retention = parseRetention(
     snapshot.configuration['delta.deletedFileRetentionDuration'],
     DEFAULT_DELETED_FILE_RETENTION_MS,
@@ -52,7 +58,8 @@ export async function writeCheckpoint(store: ObjectStore, engine: Engine, snapsh
     for (const txn of snapshot.logState.txns.values()) if (!isTxnExpired(txn, expiry)) await write({ kind: 'txn', txn });
     for (const domainMetadata of snapshot.domains.values()) await write({ kind: 'domainMetadata', domainMetadata });
     for (const add of snapshot.files) await write({ kind: 'add', add: { ...add, dataChange: false } });
-    for (const remove of snapshot.tombstones) {
+    // Without tombstones (an erasure's purge): their files are gone, and their stats could name erased values.
+    for (const remove of options.tombstones === false ? [] : snapshot.tombstones) {
       if ((remove.deletionTimestamp ?? 0) > now - retention) await write({ kind: 'remove', remove: { ...remove, dataChange: false } });
     }
     await flush();

@@ -10,7 +10,7 @@ import { matchedRows } from './matched-rows.js';
  * beside them; otherwise each touched file is rewritten without those rows (copy on
  * write). Files whose every row goes are simply removed. Nothing matching: no commit.
  */
-export async function deleteRows(context: DmlContext, where: string | undefined): Promise<DmlResult> {
+export async function deleteRows(context: DmlContext, where: string | undefined, recordedPredicate?: string): Promise<DmlResult> {
   const { snapshot, engine } = context;
   const matched = await matchedRows(engine, snapshot, where, { rows: context.deletionVectors });
   if (matched.rows === 0) return noChange(snapshot);
@@ -35,7 +35,7 @@ export async function deleteRows(context: DmlContext, where: string | undefined)
     written = result.adds;
     copied = result.rows;
   }
-  const lineage = await deleteLineage(context, where);
+  const lineage = recordedPredicate === undefined ? await deleteLineage(context, where) : undefined;
   const version = await commitDml(
     context,
     {
@@ -45,7 +45,8 @@ export async function deleteRows(context: DmlContext, where: string | undefined)
       written,
       deletionVectorFiles: dvFiles,
       operation: 'DELETE',
-      operationParameters: { predicate: JSON.stringify(where === undefined ? [] : [where]) },
+      // An erasure records a description instead: the predicate names the values it erases.
+      operationParameters: { predicate: JSON.stringify(recordedPredicate !== undefined ? [recordedPredicate] : where === undefined ? [] : [where]) },
       operationMetrics: {
         numDeletedRows: String(matched.rows),
         numRemovedFiles: String(removes.length - (context.deletionVectors ? adds.length : 0)),

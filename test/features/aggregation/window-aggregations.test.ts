@@ -434,6 +434,9 @@ class FailingStore implements OnlineStore {
   read(view: string, keys: readonly string[]): Promise<(OnlineRow | undefined)[]> {
     return this.inner.read(view, keys);
   }
+  delete(view: string, keys: readonly string[]): Promise<number> {
+    return this.inner.delete(view, keys);
+  }
   getMeta(name: string): Promise<string | undefined> {
     return this.inner.getMeta(name);
   }

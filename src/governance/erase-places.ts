@@ -1,0 +1,257 @@
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { jsonPathKey, quoteIdent, quoteLiteral, type Engine } from '../engine/index.js';
+import { entityKey, readProjectDefinitions, TRAINING_SET_PROPERTY, type FeatureRepository, type OnlineStore } from '../features/index.js';
+import { datasetKind, type OpenLineageRunEvent } from '../lineage/index.js';
+import { tableDataset } from '../observe/index.js';
+import type { Project } from '../project/index.js';
+import { DeltaTable, type StructField } from '../table/index.js';
+import { columnFlows, key, type DatasetColumn } from './column-flow.js';
+import { EraseInvalidError } from './errors.js';
+import { flowsToDerived, tagsOf } from './tags.js';
+
+/** What to erase: entities by key column (or entity name) and value, or rows matching SQL, or both. */
+export interface EraseRequest {
+  entities?: readonly { column: string; value: string }[];
+  /** A SQL predicate; every table it can be evaluated on (all its columns exist) is a place. */
+  where?: string;
+}
+
+export type PlaceKind = 'table' | 'quarantine' | 'predictions' | 'training-set';
+
+/** A table that holds rows to erase. The predicate stays internal: it names the values. */
+export interface TablePlace {
+  kind: PlaceKind;
+  /** The table's name in the project, or its location. */
+  name: string;
+  location: string;
+  /** Why it is a place: the columns matched (`user_id`, `entities.user_id`, derived `owner_id`), or `where`. */
+  matchedOn: string[];
+  /** Live rows matching. */
+  rows: number;
+  /** Live data files whose bytes hold matching rows (deletion-vector-hidden ones included), as the log names them. */
+  files: string[];
+  predicate: string;
+}
+
+/** Entity keys of one feature view in the online store (aggregation tiles are kept under the view's name too). */
+export interface OnlinePlace {
+  view: string;
+  keys: string[];
+  /** How many of the keys are stored now. */
+  stored: number;
+}
+
+export interface ErasePlan {
+  tables: TablePlace[];
+  online: OnlinePlace[];
+  /** The values the proof scan looks for: the entities' and the matched rows' tagged (pii, sensitive) string values. */
+  values: string[];
+}
+
+const QUARANTINE = '__quarantine';
+const PREDICTIONS = '__predictions';
+/** Aquifer's own tables keep a record's fields as JSON in one column. */
+const JSON_COLUMNS: Partial<Record<PlaceKind, string>> = { quarantine: 'payload', predictions: 'entities' };
+const TABLE_KINDS: ReadonlySet<string> = new Set(['table', 'training-set', 'predictions']);
+
+/** Check a request and name entity columns by key column (an entity with one join key may be named instead). */
+export function resolveRequest(request: EraseRequest, repository: FeatureRepository | undefined): { columns: Map<string, string[]>; where?: string } {
+  const entities = request.entities ?? [];
+  const where = request.where?.trim();
+  if (entities.length === 0 && (where === undefined || where === ''))
+    throw new EraseInvalidError('Nothing to erase was named', request, 'Name an entity (--entity user_id=u123) or a predicate (--where "...").');
+  const columns = new Map<string, string[]>();
+  for (const { column, value } of entities) {
+    if (column.trim() === '' || value === '')
+      throw new EraseInvalidError(`An entity must be column=value, not '${column}=${value}'`, column, 'Give --entity user_id=u123.');
+    const entity = repository?.entities.find((e) => e.name === column);
+    if (entity !== undefined && entity.joinKeys.length !== 1)
+      throw new EraseInvalidError(`Entity '${column}' has ${entity.joinKeys.length} join keys`, column, 'Name each key column instead (--entity key=value).');
+    const name = (entity?.joinKeys[0]?.name ?? column).toLowerCase();
+    columns.set(name, [...(columns.get(name) ?? []), value]);
+  }
+  return { columns, ...(where === undefined || where === '' ? {} : { where }) };
+}
+
+/** Every Delta table of the project: `tables/` (or the S3 root), and every Delta table the lineage log saw. */
+export async function projectTables(project: Project, events: readonly OpenLineageRunEvent[]): Promise<Map<string, string>> {
+  const tables = new Map<string, string>();
+  const storage = project.config.backends.tableStorage;
+  if (storage === 'local') {
+    const root = path.join(project.root, 'tables');
+    for (const entry of await readdir(root, { withFileTypes: true }).catch(() => [])) {
+      if (!entry.isDirectory()) continue;
+      const log = await stat(path.join(root, entry.name, '_delta_log')).catch(() => undefined);
+      if (log?.isDirectory() === true) tables.set(path.join(root, entry.name), entry.name);
+    }
+  } else {
+    const base = storage.root.replace(/\/+$/, '');
+    for (const object of await project.stores.open(base).list('', { recursive: true })) {
+      const at = object.path.indexOf('/_delta_log/');
+      if (at > 0) tables.set(`${base}/${object.path.slice(0, at)}`, object.path.slice(0, at));
+    }
+  }
+  for (const event of events)
+    for (const dataset of [...event.inputs, ...event.outputs]) {
+      if (!TABLE_KINDS.has(datasetKind(dataset) ?? '') || dataset.namespace.startsWith('aquifer://')) continue;
+      const location = dataset.namespace === 'file' ? dataset.name : `${dataset.namespace}/${dataset.name}`;
+      if (![...tables.keys()].some((t) => t.replace(/\/+$/, '') === location.replace(/\/+$/, ''))) tables.set(location, location);
+    }
+  return tables;
+}
+
+/** Columns, by table dataset key (`namespace\nname`), that lineage says take values from the entity columns. */
+function derivedColumns(events: readonly OpenLineageRunEvent[], origins: readonly DatasetColumn[]): Map<string, Set<string>> {
+  const next = new Map<string, DatasetColumn[]>();
+  for (const flow of columnFlows(events)) next.set(key(flow.from), [...(next.get(key(flow.from)) ?? []), flow.to]);
+  const seen = new Set(origins.map(key));
+  const queue = [...origins];
+  const reached = new Map<string, Set<string>>();
+  for (let column = queue.shift(); column !== undefined; column = queue.shift())
+    for (const target of next.get(key(column)) ?? []) {
+      if (seen.has(key(target))) continue;
+      seen.add(key(target));
+      queue.push(target);
+      const id = `${target.namespace}\n${target.name}`;
+      reached.set(id, (reached.get(id) ?? new Set()).add(target.column.toLowerCase()));
+    }
+  return reached;
+}
+
+function kindOf(name: string, configuration: Readonly<Record<string, string>>): PlaceKind {
+  if (name.endsWith(QUARANTINE)) return 'quarantine';
+  if (name.endsWith(PREDICTIONS)) return 'predictions';
+  if (configuration[TRAINING_SET_PROPERTY] !== undefined) return 'training-set';
+  return 'table';
+}
+
+/** A SQL IN list of string values. */
+const inList = (values: readonly string[]) => `(${values.map(quoteLiteral).join(', ')})`;
+
+const datasetId = (location: string) => {
+  const id = tableDataset(location);
+  return `${id.namespace}\n${id.name}`;
+};
+
+/**
+ * Find every place holding what the request names: tables with an entity column, with a
+ * column lineage derived from one, Aquifer's own tables keeping it in their JSON (a
+ * quarantine's payload, a prediction log's entities), tables the `where` predicate can be
+ * evaluated on; and the entity keys of feature views keyed by an entity column, in the
+ * online store. Nothing is changed.
+ */
+export async function planErasure(
+  project: Project,
+  engine: Engine,
+  request: EraseRequest,
+  events: readonly OpenLineageRunEvent[],
+  online: OnlineStore | undefined,
+): Promise<ErasePlan> {
+  const repository = await readProjectDefinitions(project).catch(() => undefined);
+  const { columns, where } = resolveRequest(request, repository);
+  const opened = new Map<string, { table: DeltaTable; name: string; fields: readonly StructField[]; kind: PlaceKind }>();
+  for (const [location, name] of await projectTables(project, events)) {
+    try {
+      const table = await DeltaTable.open(location, { engine, stores: project.stores });
+      const snapshot = await table.snapshot();
+      opened.set(location, { table, name, fields: snapshot.schema.fields, kind: kindOf(name, snapshot.configuration) });
+    } catch {
+      // A dropped or moved table holds nothing any more.
+    }
+  }
+  const origins: DatasetColumn[] = [];
+  for (const [location, { fields }] of opened)
+    for (const f of fields) if (columns.has(f.name.toLowerCase())) origins.push({ ...tableDataset(location), column: f.name });
+  const derived = derivedColumns(events, origins);
+
+  const values = new Set<string>(request.entities?.map((e) => e.value) ?? []);
+  const tables: TablePlace[] = [];
+  for (const [location, { table, name, fields, kind }] of [...opened].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const byName = new Map(fields.map((f) => [f.name.toLowerCase(), f.name]));
+    const conditions: string[] = [];
+    const matchedOn: string[] = [];
+    for (const [column, list] of columns) {
+      const direct = byName.get(column);
+      const viaLineage = [...(derived.get(datasetId(location)) ?? [])].filter((c) => c !== column && byName.has(c));
+      for (const c of [...(direct === undefined ? [] : [direct]), ...viaLineage.map((c) => byName.get(c) as string)]) {
+        conditions.push(`CAST(${quoteIdent(c)} AS VARCHAR) IN ${inList(list)}`);
+        matchedOn.push(c === direct ? c : `${c} (derived from ${column})`);
+      }
+      const json = JSON_COLUMNS[kind];
+      if (direct === undefined && json !== undefined && byName.has(json)) {
+        conditions.push(`json_extract_string(${quoteIdent(json)}, ${jsonPathKey(column)}) IN ${inList(list)}`);
+        matchedOn.push(`${json}.${column}`);
+      }
+    }
+    const sql = await (await table.scan()).sql();
+    if (where !== undefined && (await binds(engine, sql, where))) {
+      conditions.push(`(${where})`);
+      matchedOn.push('where');
+    }
+    if (conditions.length === 0) continue;
+    const predicate = conditions.length === 1 ? (conditions[0] as string) : conditions.map((c) => `COALESCE(${c}, FALSE)`).join(' OR ');
+    const [count] = await engine.query(`SELECT count(*) AS n FROM (${sql}) AS t WHERE ${predicate}`);
+    const files = (await table.filesHolding(predicate)).map((f) => f.path);
+    const rows = Number(count?.['n'] ?? 0);
+    for (const v of await taggedValues(engine, sql, fields, predicate)) values.add(v);
+    tables.push({ kind, name, location, matchedOn, rows, files, predicate });
+  }
+  const onlinePlaces = online === undefined || repository === undefined ? [] : await onlineKeys(project, engine, repository, columns, where, online);
+  return { tables, online: onlinePlaces, values: [...values].sort() };
+}
+
+/** Whether the predicate can be evaluated on the table's rows (every column it names exists). */
+async function binds(engine: Engine, sql: string, where: string): Promise<boolean> {
+  try {
+    await engine.query(`SELECT count(*) FROM (SELECT * FROM (${sql}) AS t LIMIT 0) AS t WHERE ${where}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The matched rows' values of columns tagged pii or sensitive, which the proof scan must not find either. */
+async function taggedValues(engine: Engine, sql: string, fields: readonly StructField[], predicate: string): Promise<string[]> {
+  const tagged = fields.filter((f) => f.type.kind === 'primitive' && f.type.name === 'string' && tagsOf(f.metadata).some(flowsToDerived));
+  if (tagged.length === 0) return [];
+  const union = tagged.map((f) => `SELECT CAST(${quoteIdent(f.name)} AS VARCHAR) AS v FROM (${sql}) AS t WHERE ${predicate}`).join(' UNION ');
+  const rows = await engine.query(`SELECT DISTINCT v FROM (${union}) WHERE v IS NOT NULL`);
+  return rows.map((r) => String(r['v']));
+}
+
+/** Entity keys of the online store holding the entities: per view keyed by an entity column, the keys its source rows give, and the direct key. */
+async function onlineKeys(
+  project: Project,
+  engine: Engine,
+  repository: FeatureRepository,
+  columns: ReadonlyMap<string, string[]>,
+  where: string | undefined,
+  online: OnlineStore,
+): Promise<OnlinePlace[]> {
+  const places: OnlinePlace[] = [];
+  for (const view of repository.featureViews) {
+    const joinKeys = view.entities.flatMap((e) => repository.entities.find((d) => d.name === e)?.joinKeys.map((k) => k.name) ?? []);
+    const keyed = joinKeys.filter((k) => columns.has(k.toLowerCase()));
+    if (keyed.length === 0 && where === undefined) continue;
+    const keys = new Set<string>();
+    if (joinKeys.length === 1 && keyed.length === 1) for (const v of columns.get((keyed[0] as string).toLowerCase()) ?? []) keys.add(entityKey([v]));
+    try {
+      const table = await DeltaTable.open(project.tableLocation(view.source.table, { internal: true }), { engine, stores: project.stores });
+      const sql = await (await table.scan()).sql();
+      const conditions = keyed.map((k) => `CAST(${quoteIdent(k)} AS VARCHAR) IN ${inList(columns.get(k.toLowerCase()) ?? [])}`);
+      if (where !== undefined && (await binds(engine, sql, where))) conditions.push(`(${where})`);
+      if (conditions.length > 0) {
+        const rows = await engine.query(`SELECT DISTINCT ${joinKeys.map(quoteIdent).join(', ')} FROM (${sql}) AS t WHERE ${conditions.join(' OR ')}`);
+        for (const row of rows) keys.add(entityKey(joinKeys.map((k) => row[k])));
+      }
+    } catch {
+      // A view whose source is gone keeps only the direct keys.
+    }
+    if (keys.size === 0) continue;
+    const list = [...keys].sort();
+    const stored = (await online.read(view.name, list)).filter((r) => r !== undefined).length;
+    places.push({ view: view.name, keys: list, stored });
+  }
+  return places;
+}
