@@ -197,6 +197,10 @@ export const ERROR_CODES = {
   ),
   LINEAGE_SINK_REJECTED: entry(422, 'The OpenLineage HTTP endpoint refused an event (HTTP 4xx); it was moved to .aquifer/lineage-spool/rejected.'),
   LINEAGE_API_KEY_MISSING: entry(401, 'The environment variable named by lineage.http.apiKeyEnv is not set.'),
+  AUDIT_LOG_FAILED: entry(
+    500,
+    "The audit log's writer thread could not append entries (a full disk, a broken log table) or stopped; the recorder keeps them and tries again.",
+  ),
   LINEAGE_LOG_FAILED: entry(
     500,
     "The lineage log's writer thread could not append events (a full disk, a broken log table) or stopped; the recorder keeps them and tries again.",

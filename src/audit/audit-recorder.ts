@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { AppendThread, type Appender } from '../append-thread.js';
 import type { Engine } from '../engine/index.js';
 import { log } from '../log.js';
 import type { Project } from '../project/index.js';
@@ -29,12 +30,20 @@ export function auditEnabled(project: Project): boolean {
   return project.config.audit?.enabled !== false;
 }
 
+export interface RecordAuditOptions {
+  /**
+   * Write the log from a worker thread with an engine of its own (a server: its commits never
+   * hold the event loop that answers requests). A command writes it in-process.
+   */
+  logInThread?: boolean;
+}
+
 /**
  * Record audit entries in the project's log. One recorder per project in a process (a
  * command that starts the server records through both), each user closing its own handle;
  * `engine` may be a function, so a command that records nothing starts no engine.
  */
-export function recordAudit(project: Project, engine: Engine | (() => Promise<Engine>)): AuditRecorder {
+export function recordAudit(project: Project, engine: Engine | (() => Promise<Engine>), options: RecordAuditOptions = {}): AuditRecorder {
   if (!auditEnabled(project)) return disabled;
   let shared = recording.get(project.root);
   if (shared === undefined) {
@@ -42,6 +51,8 @@ export function recordAudit(project: Project, engine: Engine | (() => Promise<En
     recording.set(project.root, shared);
   }
   const { recorder } = shared;
+  // A command that starts a server records through both: the server's wish for a thread holds from then on.
+  if (options.logInThread === true) recorder.logInThread();
   shared.users++;
   let closed = false;
   return {
@@ -66,12 +77,18 @@ class Recorder {
   private readonly queue: AuditEntry[] = [];
   private writing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private opened: Promise<AuditLog> | undefined;
+  private opened: Promise<Appender<AuditEntry>> | undefined;
+  private inThread = false;
 
   constructor(
     private readonly project: Project,
     private readonly engine: () => Promise<Engine>,
   ) {}
+
+  /** Write the log from a worker thread from now on (when it is not open in-process already). */
+  logInThread(): void {
+    this.inThread = true;
+  }
 
   record(entry: AuditEntry): void {
     this.queue.push(entry);
@@ -104,9 +121,13 @@ class Recorder {
   }
 
   async close(): Promise<void> {
-    await this.flush();
-    if (this.queue.length > 0)
-      log.error({ project: this.project.root, lost: this.queue.length }, 'audit: entries the log never took are lost as the recorder closes');
+    try {
+      await this.flush();
+      if (this.queue.length > 0)
+        log.error({ project: this.project.root, lost: this.queue.length }, 'audit: entries the log never took are lost as the recorder closes');
+    } finally {
+      await (await this.opened?.catch(() => undefined))?.close();
+    }
   }
 
   /** One commit of everything queued; on failure the batch goes back ahead of what came since. */
@@ -131,8 +152,15 @@ class Recorder {
     return this.writing;
   }
 
-  private log(): Promise<AuditLog> {
-    this.opened ??= this.engine().then((engine) => AuditLog.forProject(this.project, engine));
+  private log(): Promise<Appender<AuditEntry>> {
+    this.opened ??= this.inThread
+      ? Promise.resolve(
+          new AppendThread<AuditEntry>(new URL('./audit-log-worker.js', import.meta.url), { projectRoot: this.project.root }, 'AUDIT_LOG_FAILED', 'audit log'),
+        )
+      : this.engine().then((engine) => {
+          const audit = AuditLog.forProject(this.project, engine);
+          return { append: (entries) => audit.append(entries), close: async () => undefined };
+        });
     return this.opened;
   }
 }

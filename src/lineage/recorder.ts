@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { AppendThread, type Appender } from '../append-thread.js';
 import type { Engine } from '../engine/index.js';
 import { AquiferError } from '../errors.js';
 import { log } from '../log.js';
@@ -6,7 +7,6 @@ import { onJobRun, tableDataset, type DatasetRef, type JobRunEvent } from '../ob
 import type { Project } from '../project/index.js';
 import { HttpLineageSink, type HttpSinkOptions } from './http-sink.js';
 import { LineageLog } from './lineage-log.js';
-import { LineageLogThread, type LineageAppender } from './lineage-log-thread.js';
 import type { OpenLineageRunEvent } from './openlineage.js';
 import { toRunEvent } from './run-event.js';
 
@@ -98,7 +98,7 @@ class Recorder implements LineageRecorder {
   private readonly undecided = new Map<string, JobRunEvent[]>();
   private writing: Promise<void> | undefined;
   private readonly unsubscribe: () => void;
-  private opened: Promise<LineageAppender> | undefined;
+  private opened: Promise<Appender<OpenLineageRunEvent>> | undefined;
   private inThread: boolean;
   private readonly sink: HttpLineageSink | undefined;
   private readonly namespace: string;
@@ -240,9 +240,16 @@ class Recorder implements LineageRecorder {
   }
 
   /** Opened on first use: a command whose work publishes nothing pays for no engine (nor thread). */
-  private lineageLog(): Promise<LineageAppender> {
+  private lineageLog(): Promise<Appender<OpenLineageRunEvent>> {
     this.opened ??= this.inThread
-      ? Promise.resolve(new LineageLogThread(this.project))
+      ? Promise.resolve(
+          new AppendThread<OpenLineageRunEvent>(
+            new URL('./lineage-log-worker.js', import.meta.url),
+            { projectRoot: this.project.root },
+            'LINEAGE_LOG_FAILED',
+            'lineage log',
+          ),
+        )
       : this.engine().then((engine) => {
           const lineage = LineageLog.forProject(this.project, engine);
           return { append: (events) => lineage.append(events), close: async () => undefined };

@@ -33,7 +33,7 @@ export class RequestAudit {
     private readonly project: Project,
     engine: Engine,
   ) {
-    this.recorder = recordAudit(project, engine);
+    this.recorder = recordAudit(project, engine, { logInThread: true });
     this.stopCollecting = this.recorder.enabled ? collectAuditWrites() : () => undefined;
   }
 
