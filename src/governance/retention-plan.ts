@@ -76,15 +76,16 @@ export async function planRetention(project: Project, engine: Engine, now: Date 
       for (const [location, columns] of tables) {
         const table = tableName(project, location);
         const known = await target(table, location);
-        const column =
-          rule.column ?? columns.find((c) => isTime(known.fields.find((f) => f.name === c))) ?? known.rules.find((r) => r.source === 'table')?.column;
+        // Never a tagged date the rule does not name: a birth date tagged pii would age every
+        // person by their age and delete almost everyone.
+        const column = rule.column ?? known.rules.find((r) => r.source === 'table')?.column;
         if (column === undefined || !isTime(known.fields.find((f) => f.name === column))) {
           skipped.push({
             table,
             source,
             reason:
               column === undefined
-                ? `no date or timestamp column to age rows by: tag one (${columns.join(', ')} ${columns.length === 1 ? 'is' : 'are'} not), give the rule a column, or add a table rule`
+                ? `no column to age rows by: give the rule a column, or add a table rule for ${table} (its tagged ${columns.join(', ')} ${columns.length === 1 ? 'is' : 'are'} not used)`
                 : `${column} is not a date or timestamp column of ${table}`,
           });
           continue;

@@ -22,8 +22,8 @@ afterAll(() => engine.close());
 
 /**
  * A project with three rules: `events` (partitioned, copy-on-write) keeps 30 days by `ts`;
- * every table with a `pii` column keeps 90 days (`users`, with deletion vectors, by its tagged
- * `seen_at`; `notes`, whose pii column is text and which has no time column, is skipped); the
+ * every table with a `pii` column keeps 90 days by its `seen_at` (`users`, with deletion vectors,
+ * whose tagged birth date is never used to age rows; `notes`, which has no `seen_at`, is skipped); the
  * audit log keeps 7 days.
  */
 async function retentionProject(): Promise<Project> {
@@ -31,7 +31,7 @@ async function retentionProject(): Promise<Project> {
   const initial = await Project.init(dir, 'shop');
   const file = path.join(initial.root, 'aquifer.json');
   const config = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-  config['governance'] = { retention: { tables: [{ table: 'events', column: 'ts', days: 30 }], tags: [{ tag: 'pii', days: 90 }] } };
+  config['governance'] = { retention: { tables: [{ table: 'events', column: 'ts', days: 30 }], tags: [{ tag: 'pii', days: 90, column: 'seen_at' }] } };
   config['audit'] = { retentionDays: 7 };
   await writeFile(file, JSON.stringify(config));
   const project = await Project.open(dir);
@@ -61,11 +61,14 @@ async function retentionProject(): Promise<Project> {
           ['u2', 91],
           ['u3', 89],
           ['u4', 10],
-        ].map(([id, age]) => `SELECT '${id}' AS user_id, '${id}@example.org' AS email, CAST(TIMESTAMPTZ '${daysAgo(Number(age))}' AS TIMESTAMP) AS seen_at`),
+        ].map(
+          ([id, age]) =>
+            `SELECT '${id}' AS user_id, '${id}@example.org' AS email, DATE '1990-01-01' AS birth_date, CAST(TIMESTAMPTZ '${daysAgo(Number(age))}' AS TIMESTAMP) AS seen_at`,
+        ),
       ),
     },
   });
-  await tagColumns(users, { email: ['pii:email'], seen_at: ['pii'] });
+  await tagColumns(users, { email: ['pii:email'], birth_date: ['pii:birthdate'], seen_at: ['pii'] });
   const { table: notes } = await DeltaTable.create(project.tablePath('notes'), { engine, data: { sql: "SELECT 1 AS id, 'call Ann' AS body" } });
   await tagColumns(notes, { body: ['pii'] });
   const entry = (age: number, action: string) => ({
@@ -162,5 +165,17 @@ describe('governance enforce: retention', () => {
     config['governance'] = { retention: { tables: [{ table: 'events', column: 'region', days: 30 }] } };
     await writeFile(file, JSON.stringify(config));
     await expect(enforceRetention(await Project.open(project.root), engine, { now: NOW })).rejects.toMatchObject({ code: 'GOVERNANCE_RETENTION_INVALID' });
+  });
+
+  it('never ages rows by a tagged date the rule does not name: a tag rule without a column and no table rule skips the table', async () => {
+    const project = await retentionProject();
+    const file = path.join(project.root, 'aquifer.json');
+    const config = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    config['governance'] = { retention: { tags: [{ tag: 'pii', days: 90 }] } };
+    await writeFile(file, JSON.stringify(config));
+    const report = await enforceRetention(await Project.open(project.root), engine, { now: NOW });
+    expect(report.tables.filter((t) => t.table === 'users')).toEqual([]);
+    expect(report.skipped).toEqual(expect.arrayContaining([expect.objectContaining({ table: 'users', source: 'tag:pii' })]));
+    expect(await ids(project.tablePath('users'), 'user_id')).toEqual(['u1', 'u2', 'u3', 'u4']);
   });
 });
