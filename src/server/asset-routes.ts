@@ -69,7 +69,9 @@ export class AssetRunLaunches {
   }
 
   add(launched: LaunchedRun): void {
-    this.admitted.set(`${launched.asset}\n${launched.partition ?? ''}`, launched.id);
+    const key = `${launched.asset}\n${launched.partition ?? ''}`;
+    // Named only while still admitted: a launch that already ended and released its slot must not take it back.
+    if (this.admitted.has(key)) this.admitted.set(key, launched.id);
     this.pending.set(launched.id, launched);
     void launched.done.finally(() => this.pending.delete(launched.id));
   }
