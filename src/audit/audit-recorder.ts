@@ -3,6 +3,7 @@ import { AppendThread, type Appender } from '../append-thread.js';
 import type { Engine } from '../engine/index.js';
 import { log } from '../log.js';
 import type { Project } from '../project/index.js';
+import { SharedByKey } from '../shared-by-key.js';
 import type { AuditEntry } from './audit-entry.js';
 import { AuditLog } from './audit-log.js';
 
@@ -45,33 +46,17 @@ export interface RecordAuditOptions {
  */
 export function recordAudit(project: Project, engine: Engine | (() => Promise<Engine>), options: RecordAuditOptions = {}): AuditRecorder {
   if (!auditEnabled(project)) return disabled;
-  let shared = recording.get(project.root);
-  if (shared === undefined) {
-    shared = { recorder: new Recorder(project, typeof engine === 'function' ? engine : async () => engine), users: 0 };
-    recording.set(project.root, shared);
-  }
-  const { recorder } = shared;
+  const {
+    value: recorder,
+    flush,
+    close,
+  } = recording.acquire(project.root, () => new Recorder(project, typeof engine === 'function' ? engine : async () => engine));
   // A command that starts a server records through both: the server's wish for a thread holds from then on.
   if (options.logInThread === true) recorder.logInThread();
-  shared.users++;
-  let closed = false;
-  return {
-    enabled: true,
-    record: (entry) => recorder.record(entry),
-    flush: () => recorder.flush(),
-    close: async () => {
-      if (closed) return recorder.flush();
-      closed = true;
-      const current = recording.get(project.root);
-      if (current === undefined || current.recorder !== recorder) return;
-      if (--current.users > 0) return recorder.flush();
-      recording.delete(project.root);
-      return recorder.close();
-    },
-  };
+  return { enabled: true, record: (entry) => recorder.record(entry), flush, close };
 }
 
-const recording = new Map<string, { recorder: Recorder; users: number }>();
+const recording = new SharedByKey<Recorder>();
 
 class Recorder {
   private readonly queue: AuditEntry[] = [];

@@ -5,6 +5,7 @@ import { AquiferError } from '../errors.js';
 import { log } from '../log.js';
 import { onJobRun, tableDataset, type DatasetRef, type JobRunEvent } from '../observe/index.js';
 import type { Project } from '../project/index.js';
+import { SharedByKey } from '../shared-by-key.js';
 import { HttpLineageSink, type HttpSinkOptions } from './http-sink.js';
 import { LineageLog } from './lineage-log.js';
 import type { OpenLineageRunEvent } from './openlineage.js';
@@ -55,31 +56,17 @@ const disabled: LineageRecorder = { flush: async () => undefined, close: async (
 export function recordLineage(project: Project, engine: Engine | (() => Promise<Engine>), options: RecordLineageOptions = {}): LineageRecorder {
   if (project.config.lineage?.enabled === false) return disabled;
   // One recorder per project in a process (a CLI command that starts the server records through both): two would log every event twice.
-  let shared = recording.get(project.root);
-  if (shared === undefined) {
-    shared = { recorder: new Recorder(project, typeof engine === 'function' ? engine : async () => engine, options), users: 0 };
-    recording.set(project.root, shared);
-  }
-  const { recorder } = shared;
+  const {
+    value: recorder,
+    flush,
+    close,
+  } = recording.acquire(project.root, () => new Recorder(project, typeof engine === 'function' ? engine : async () => engine, options));
   // A command that starts a server records through both: the server's wish for a thread holds from then on.
   if (options.logInThread === true) recorder.logInThread();
-  shared.users++;
-  let closed = false;
-  return {
-    flush: () => recorder.flush(),
-    close: async () => {
-      if (closed) return recorder.flush();
-      closed = true;
-      const current = recording.get(project.root);
-      if (current === undefined || current.recorder !== recorder) return;
-      if (--current.users > 0) return recorder.flush();
-      recording.delete(project.root);
-      return recorder.close();
-    },
-  };
+  return { flush, close };
 }
 
-const recording = new Map<string, { recorder: Recorder; users: number }>();
+const recording = new SharedByKey<Recorder>();
 
 /** The dataset namespaces and name prefixes that are the project's: its tables root and its logical datasets. */
 function projectScope(project: Project): (dataset: DatasetRef) => boolean {

@@ -61,7 +61,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   demo: ['table', 'engine', 'storage', 'project', 'ingest', 'features', 'quality', 'models', 'lineage', 'monitor', 'server', 'observe', 'orchestrate'],
 };
 /** Files at the root of src/ that any folder may import. */
-const SHARED_ROOT_FILES = new Set(['errors.ts', 'error-codes.ts', 'log.ts', 'module-worker.ts', 'append-thread.ts']);
+const SHARED_ROOT_FILES = new Set(['errors.ts', 'error-codes.ts', 'log.ts', 'module-worker.ts', 'append-thread.ts', 'shared-by-key.ts']);
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
