@@ -9,6 +9,10 @@ const INDEX_LISTS = ['partial_unexpected_index_list', 'unexpected_index_list'] a
  * their counts, the id-column values naming failing rows and the observed value of every
  * expectation over a tagged column are masked by the column's tags; `details` (value counts
  * and the like) is left out of such an expectation's result, since it can hold anything.
+ * An object observed value (the quantile expectation's `{quantiles, values}`) is masked whole,
+ * every value in it, since its keys are not columns. Rows a custom SQL expectation returns
+ * (`details.unexpected_rows`; it names no column) are masked key by key; `columnTags` answers
+ * a name that is no column of the table (an alias in the query) with every tag the table has.
  */
 export function maskValidationResult<T extends { results: unknown[] }>(result: T, columnTags: (column: string) => readonly string[], mask: ValueMasker): T {
   const results = result.results.map((entry) => {
@@ -36,9 +40,21 @@ export function maskValidationResult<T extends { results: unknown[] }>(result: T
         out[key] = (out[key] as unknown[]).map((i) =>
           typeof i === 'object' && i !== null && !Array.isArray(i) ? Object.fromEntries(Object.entries(i).map(([k, x]) => [k, mask(x, columnTags(k))])) : i,
         );
+    // Every value inside, whatever the shape: the expectation's column is tagged.
+    const whole = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(whole) : typeof v === 'object' && v !== null ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, whole(x)])) : scalar(v);
     if (tags.length > 0) {
-      if ('observed_value' in out) out['observed_value'] = value(out['observed_value']);
+      if ('observed_value' in out) out['observed_value'] = whole(out['observed_value']);
       delete out['details'];
+    } else if (typeof out['details'] === 'object' && out['details'] !== null) {
+      const details = { ...(out['details'] as Record<string, unknown>) };
+      if (Array.isArray(details['unexpected_rows']))
+        details['unexpected_rows'] = details['unexpected_rows'].map((row: unknown) =>
+          typeof row === 'object' && row !== null && !Array.isArray(row)
+            ? Object.fromEntries(Object.entries(row).map(([k, x]) => [k, mask(x, columnTags(k))]))
+            : row,
+        );
+      out['details'] = details;
     }
     return { ...r, result: out };
   });

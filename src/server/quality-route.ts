@@ -49,11 +49,16 @@ export function registerQualityRoute(app: Hono, options: { engine: Engine; proje
   });
 }
 
-/** Each column's tags (by name, any case) in the version validated. */
+/**
+ * Each column's tags (by name, any case) in the version validated; a name that is no column
+ * (an alias in a custom SQL expectation's query) has every tag of the table, since its values
+ * may come from any column.
+ */
 async function columnTagsOf(table: DeltaTable, version: number | undefined): Promise<(column: string) => readonly string[]> {
   const fields = (await table.snapshot(version === undefined ? {} : { version })).schema.fields;
   const tags = new Map(fields.map((f) => [f.name.toLowerCase(), tagsOf(f.metadata)]));
-  return (column) => tags.get(column.toLowerCase()) ?? [];
+  const all = [...new Set([...tags.values()].flat())];
+  return (column) => tags.get(column.toLowerCase()) ?? all;
 }
 
 function parseBody(text: string): z.infer<typeof ValidateBody> {

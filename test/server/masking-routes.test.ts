@@ -67,6 +67,25 @@ beforeAll(async () => {
       { type: 'expect_column_values_to_be_between', kwargs: { column: 'logins', min_value: 0, max_value: 5 } },
     ],
   });
+  await writeSuite(project, {
+    name: 'user_leaks',
+    expectations: [
+      {
+        type: 'expect_column_quantile_values_to_be_between',
+        kwargs: {
+          column: 'salary',
+          quantile_ranges: {
+            quantiles: [0, 1],
+            value_ranges: [
+              [0, 1e9],
+              [0, 1e9],
+            ],
+          },
+        },
+      },
+      { type: 'unexpected_rows_expectation', kwargs: { unexpected_rows_query: 'SELECT user_id, email, city AS place, logins FROM {batch} WHERE logins > 5' } },
+    ],
+  });
   const tokenStore = TokenStore.forProject(project);
   tokens['reader'] = (await tokenStore.create({ role: 'reader' })).token;
   tokens['admin'] = (await tokenStore.create({ role: 'admin' })).token;
@@ -150,6 +169,23 @@ describe('masking by scope on every route that answers column values', () => {
     expect(await validation(tokens['pii'])).toEqual(clearChecks);
     expect(await validation(tokens['reader'])).toEqual(maskedChecks);
     expect(await validation(tokens['admin'])).toEqual(maskedChecks);
+  });
+
+  it('masks the values a quantile expectation observes and the rows a custom SQL expectation returns', async () => {
+    const h = (v: unknown) => hashValue(v, salt);
+    const leaks = async (token: string | undefined) => {
+      const body = await post('/v1/quality/validate', { table: 'users', suite: 'user_leaks', result_format: 'COMPLETE' }, token);
+      return (body['results'] as { result: Record<string, unknown> }[]).map((r) => ({ observed: r.result['observed_value'], details: r.result['details'] }));
+    };
+    const [clearQuantiles, clearRows] = await leaks(tokens['pii']);
+    expect(clearQuantiles?.observed).toEqual({ quantiles: [0, 1], values: [4200, 5100] });
+    expect(clearRows?.details).toEqual({ unexpected_rows: [{ user_id: 2, email: 'bob@example.org', place: 'Gent', logins: 8 }] });
+    const [quantiles, rows] = await leaks(tokens['reader']);
+    // salary is sensitive (nulled): every value observed is masked, and the details go.
+    expect(quantiles?.observed).toEqual({ quantiles: [null, null], values: [null, null] });
+    expect(quantiles?.details).toBeUndefined();
+    // Each returned column by its tags; an alias (place) by every tag the table has, the strongest of which nulls.
+    expect(rows?.details).toEqual({ unexpected_rows: [{ user_id: h(2), email: h('bob@example.org'), place: null, logins: 8 }] });
   });
 
   it('masks a library scan the same way, in SQL, so masked keys join with masked lookups', async () => {
