@@ -10,6 +10,7 @@ export { planRetention, type RetentionPlan, type RetentionRule, type RetentionSk
 export { GRANT_SCOPES, MASK_STRATEGIES, maskStrategy, PII_SCOPE, readsClear, type MaskingPolicy, type MaskStrategy, type Reader } from './masking-policy.js';
 export { hashValue, maskSql, maskValue, REDACTED } from './mask-values.js';
 export { projectSalt, saltFile } from './masking-salt.js';
+export { fieldTags, readTags } from './read-tags.js';
 export { Masking, scanAs, type AppliedMask, type ValueMasker } from './reader-masking.js';
 export { answerColumnTags, featureTags, maskOnlineAnswer, type FeatureColumnTags, type FeatureTags } from './feature-tags.js';
 export { applyDefinitionTags, declaredDefinitionTags, type DefinitionTags } from './definition-tags.js';

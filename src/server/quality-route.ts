@@ -6,7 +6,7 @@ import type { Project } from '../project/index.js';
 import { readSuite, validateAndRecord } from '../quality/index.js';
 import { DeltaTable } from '../table/index.js';
 import { contextOf } from './request-context.js';
-import { tagsOf } from '../governance/index.js';
+import { readTags } from '../governance/index.js';
 import { maskValidationResult } from './quality-masking.js';
 import type { ResponseMasking } from './response-masking.js';
 
@@ -50,13 +50,15 @@ export function registerQualityRoute(app: Hono, options: { engine: Engine; proje
 }
 
 /**
- * Each column's tags (by name, any case) in the version validated; a name that is no column
+ * Each column's tags (by name, any case) in the version validated, with those the latest
+ * version gives it (tags arrive after the data they describe); a name that is no column
  * (an alias in a custom SQL expectation's query) has every tag of the table, since its values
  * may come from any column.
  */
 async function columnTagsOf(table: DeltaTable, version: number | undefined): Promise<(column: string) => readonly string[]> {
-  const fields = (await table.snapshot(version === undefined ? {} : { version })).schema.fields;
-  const tags = new Map(fields.map((f) => [f.name.toLowerCase(), tagsOf(f.metadata)]));
+  const at = version === undefined ? {} : { version };
+  const [fields, tagsOf] = [(await table.snapshot(at)).schema.fields, await readTags(table, at)];
+  const tags = new Map(fields.map((f) => [f.name.toLowerCase(), tagsOf(f)]));
   const all = [...new Set([...tags.values()].flat())];
   return (column) => tags.get(column.toLowerCase()) ?? all;
 }
