@@ -8,7 +8,7 @@ export { TagInvalidError } from './errors.js';
 export { enforceRetention, type EnforceRetentionOptions, type RetentionReport, type RetentionTableResult } from './enforce-retention.js';
 export { planRetention, type RetentionPlan, type RetentionRule, type RetentionSkip, type RetentionTarget } from './retention-plan.js';
 export { GRANT_SCOPES, MASK_STRATEGIES, maskStrategy, PII_SCOPE, readsClear, type MaskingPolicy, type MaskStrategy, type Reader } from './masking-policy.js';
-export { hashValue, maskSql, maskValue, REDACTED } from './mask-values.js';
+export { hashesType, hashValue, maskSql, maskValue, REDACTED } from './mask-values.js';
 export { projectSalt, saltFile } from './masking-salt.js';
 export { fieldTags, readTags } from './read-tags.js';
 export { Masking, scanAs, type AppliedMask, type ValueMasker } from './reader-masking.js';

@@ -66,8 +66,7 @@ export class Masking {
     return (value, tags, type) => {
       const strategy = this.strategy(tags);
       if (strategy === undefined) return value;
-      const isString = type === undefined ? typeof value === 'string' : type.kind === 'primitive' && type.name === 'string';
-      return maskValue(value, strategy, salt, isString);
+      return maskValue(value, strategy, salt, type);
     };
   }
 
