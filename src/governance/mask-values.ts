@@ -6,10 +6,24 @@ import type { MaskStrategy } from './masking-policy.js';
 /** What a redacted string reads as; values of other types become null. */
 export const REDACTED = '[REDACTED]';
 
+/** The types hashed: those keys are made of, whose text is one and the same in JS and in DuckDB. */
+const HASHED_TYPES: ReadonlySet<string> = new Set(['string', 'long', 'integer', 'short', 'byte', 'boolean']);
+
+/**
+ * Whether values of this type are hashed; the others (doubles, decimals, dates, timestamps,
+ * binary, nested types) become null under `hash`. Their text differs between JS and DuckDB
+ * (`5100` and `5100.0`, an ISO instant and `2024-05-01 10:00:00+00`, a Buffer and `\x..`), so
+ * a hash of it would not join across a scan and a lookup. Without a type, a value is judged by
+ * its JS type: strings, safe integers, bigints and booleans hash.
+ */
+export function hashesType(type: DataType | undefined, value?: unknown): boolean {
+  if (type !== undefined) return type.kind === 'primitive' && HASHED_TYPES.has(type.name);
+  return typeof value === 'string' || typeof value === 'bigint' || typeof value === 'boolean' || (typeof value === 'number' && Number.isSafeInteger(value));
+}
+
 /**
  * The text a value is hashed from, the same in JS as DuckDB's `CAST(v AS VARCHAR)` for the
- * values keys are made of: strings as they are, integers in decimal, booleans as
- * `true`/`false` (doubles agree for the shortest round-trip form both print).
+ * types hashed: strings as they are, integers in decimal, booleans as `true`/`false`.
  */
 function hashText(value: unknown): string {
   if (typeof value === 'string') return value;
@@ -22,14 +36,14 @@ export function hashValue(value: unknown, salt: Buffer): string {
   return createHmac('sha256', salt).update(hashText(value), 'utf8').digest('hex');
 }
 
-/** A value as a reader without the scope sees it; null stays null. `isString`: the column's declared type, when known. */
-export function maskValue(value: unknown, strategy: MaskStrategy, salt: Buffer, isString: boolean = typeof value === 'string'): unknown {
+/** A value as a reader without the scope sees it; null stays null. `type`: the column's declared type, when known. */
+export function maskValue(value: unknown, strategy: MaskStrategy, salt: Buffer, type?: DataType): unknown {
   if (value === null || value === undefined) return null;
   switch (strategy) {
     case 'hash':
-      return hashValue(value, salt);
+      return hashesType(type, value) ? hashValue(value, salt) : null;
     case 'redact':
-      return isString ? REDACTED : null;
+      return (type === undefined ? typeof value === 'string' : type.kind === 'primitive' && type.name === 'string') ? REDACTED : null;
     case 'null':
       return null;
   }
@@ -43,6 +57,7 @@ export function maskSql(valueSql: string, type: DataType, strategy: MaskStrategy
   const isString = type.kind === 'primitive' && type.name === 'string';
   switch (strategy) {
     case 'hash': {
+      if (!hashesType(type)) return { sql: 'CAST(NULL AS VARCHAR)', type: primitive('string') };
       const text = isString ? valueSql : `CAST(${valueSql} AS VARCHAR)`;
       const inner = `unhex(sha256(unhex(${quoteLiteral(pad(salt, 0x36))}) || encode(${text})))`;
       return { sql: `sha256(unhex(${quoteLiteral(pad(salt, 0x5c))}) || ${inner})`, type: primitive('string') };

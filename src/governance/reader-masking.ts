@@ -4,7 +4,7 @@ import type { ColumnMask, DataType, DeltaTable, ReadOptions, Scan, StructField }
 import { maskSql, maskValue } from './mask-values.js';
 import { maskStrategy, readsClear, type MaskingPolicy, type MaskStrategy, type Reader } from './masking-policy.js';
 import { projectSalt } from './masking-salt.js';
-import { tagsOf } from './tags.js';
+import { fieldTags, readTags } from './read-tags.js';
 
 /** How one column is masked for a reader: the strategy its tags select. */
 export interface AppliedMask {
@@ -38,13 +38,19 @@ export class Masking {
     return maskStrategy(tags, this.policy);
   }
 
-  /** The mask a scan applies for this reader, with the columns it masks; undefined when the reader sees clear values. */
-  async scanMask(reader: Reader | undefined): Promise<{ mask: ColumnMask; applied: AppliedMask[] } | undefined> {
+  /**
+   * The mask a scan applies for this reader, with the columns it masks; undefined when the
+   * reader sees clear values. `tagsOf`: a column's tags (`readTags` for an older version).
+   */
+  async scanMask(
+    reader: Reader | undefined,
+    tagsOf: (field: StructField) => string[] = fieldTags,
+  ): Promise<{ mask: ColumnMask; applied: AppliedMask[] } | undefined> {
     if (readsClear(reader)) return undefined;
     const salt = await this.key();
     const applied: AppliedMask[] = [];
     const mask: ColumnMask = (field, valueSql) => {
-      const tags = fieldTags(field);
+      const tags = tagsOf(field);
       const strategy = this.strategy(tags);
       if (strategy === undefined) return undefined;
       applied.push({ column: field.name, tags, strategy });
@@ -60,8 +66,7 @@ export class Masking {
     return (value, tags, type) => {
       const strategy = this.strategy(tags);
       if (strategy === undefined) return value;
-      const isString = type === undefined ? typeof value === 'string' : type.kind === 'primitive' && type.name === 'string';
-      return maskValue(value, strategy, salt, isString);
+      return maskValue(value, strategy, salt, type);
     };
   }
 
@@ -83,11 +88,12 @@ export async function scanAs(table: DeltaTable, project: Project | undefined, re
   if (project === undefined) {
     // No project, no key: a table whose columns would be masked can only be read in the clear, by choice.
     if (readsClear(reader)) return table.scan(options);
-    const snapshot = await table.snapshot({
+    const at = {
       ...(options.version === undefined ? {} : { version: options.version }),
       ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
-    });
-    const masked = snapshot.schema.fields.filter((f) => maskStrategy(fieldTags(f)) !== undefined).map((f) => f.name);
+    };
+    const tags = await readTags(table, at);
+    const masked = (await table.snapshot(at)).schema.fields.filter((f) => maskStrategy(tags(f)) !== undefined).map((f) => f.name);
     if (masked.length > 0)
       throw new AquiferError('GOVERNANCE_MASK_NO_PROJECT', `${table.location} has tagged columns (${masked.join(', ')}) and no project to mask them with`, {
         value: masked,
@@ -95,14 +101,6 @@ export async function scanAs(table: DeltaTable, project: Project | undefined, re
       });
     return table.scan(options);
   }
-  const masking = await Masking.forProject(project).scanMask(reader);
+  const masking = await Masking.forProject(project).scanMask(reader, await readTags(table, options));
   return table.scan(masking === undefined ? options : { ...options, mask: masking.mask });
-}
-
-/** A column's tags with those of the fields inside it: a struct holding a tagged field is masked whole. */
-function fieldTags(field: StructField): string[] {
-  const own = tagsOf(field.metadata);
-  const type = field.type;
-  if (type.kind !== 'struct') return own;
-  return [...new Set([...own, ...type.fields.flatMap(fieldTags)])];
 }

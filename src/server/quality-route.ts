@@ -4,9 +4,9 @@ import { AquiferError } from '../errors.js';
 import type { Engine } from '../engine/index.js';
 import type { Project } from '../project/index.js';
 import { readSuite, validateAndRecord } from '../quality/index.js';
-import { DeltaTable } from '../table/index.js';
+import { DeltaTable, type DataType } from '../table/index.js';
 import { contextOf } from './request-context.js';
-import { tagsOf } from '../governance/index.js';
+import { readTags } from '../governance/index.js';
 import { maskValidationResult } from './quality-masking.js';
 import type { ResponseMasking } from './response-masking.js';
 
@@ -42,18 +42,33 @@ export function registerQualityRoute(app: Hono, options: { engine: Engine; proje
       ...(body.id_columns === undefined ? {} : { idColumns: body.id_columns }),
     });
     const mask = await options.masking?.masker(context?.principal);
-    const result = mask === undefined ? recorded.result : maskValidationResult(recorded.result, await columnTagsOf(table, body.version), mask);
+    let result = recorded.result;
+    if (mask !== undefined) {
+      const [tags, types] = await columnsOf(table, body.version);
+      result = maskValidationResult(result, tags, mask, types);
+    }
     // Locations of the results tables are the server's business, not the caller's.
     const { results_table: _results, failures_table: _failures, table: _table, ...aquifer } = result.meta['aquifer'] as Record<string, unknown>;
     return c.json({ ...result, meta: { ...result.meta, aquifer: { ...aquifer, table: body.table } } });
   });
 }
 
-/** Each column's tags (by name, any case) in the version validated. */
-async function columnTagsOf(table: DeltaTable, version: number | undefined): Promise<(column: string) => readonly string[]> {
-  const fields = (await table.snapshot(version === undefined ? {} : { version })).schema.fields;
-  const tags = new Map(fields.map((f) => [f.name.toLowerCase(), tagsOf(f.metadata)]));
-  return (column) => tags.get(column.toLowerCase()) ?? [];
+/**
+ * Each column's tags and type (by name, any case) in the version validated, with those the latest
+ * version gives it (tags arrive after the data they describe); a name that is no column
+ * (an alias in a custom SQL expectation's query) has every tag of the table, since its values
+ * may come from any column.
+ */
+async function columnsOf(
+  table: DeltaTable,
+  version: number | undefined,
+): Promise<[tags: (column: string) => readonly string[], type: (column: string) => DataType | undefined]> {
+  const at = version === undefined ? {} : { version };
+  const [fields, tagsOf] = [(await table.snapshot(at)).schema.fields, await readTags(table, at)];
+  const tags = new Map(fields.map((f) => [f.name.toLowerCase(), tagsOf(f)]));
+  const types = new Map(fields.map((f) => [f.name.toLowerCase(), f.type]));
+  const all = [...new Set([...tags.values()].flat())];
+  return [(column) => tags.get(column.toLowerCase()) ?? all, (column) => types.get(column.toLowerCase())];
 }
 
 function parseBody(text: string): z.infer<typeof ValidateBody> {

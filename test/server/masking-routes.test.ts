@@ -67,6 +67,25 @@ beforeAll(async () => {
       { type: 'expect_column_values_to_be_between', kwargs: { column: 'logins', min_value: 0, max_value: 5 } },
     ],
   });
+  await writeSuite(project, {
+    name: 'user_leaks',
+    expectations: [
+      {
+        type: 'expect_column_quantile_values_to_be_between',
+        kwargs: {
+          column: 'salary',
+          quantile_ranges: {
+            quantiles: [0, 1],
+            value_ranges: [
+              [0, 1e9],
+              [0, 1e9],
+            ],
+          },
+        },
+      },
+      { type: 'unexpected_rows_expectation', kwargs: { unexpected_rows_query: 'SELECT user_id, email, city AS place, logins FROM {batch} WHERE logins > 5' } },
+    ],
+  });
   const tokenStore = TokenStore.forProject(project);
   tokens['reader'] = (await tokenStore.create({ role: 'reader' })).token;
   tokens['admin'] = (await tokenStore.create({ role: 'admin' })).token;
@@ -152,6 +171,23 @@ describe('masking by scope on every route that answers column values', () => {
     expect(await validation(tokens['admin'])).toEqual(maskedChecks);
   });
 
+  it('masks the values a quantile expectation observes and the rows a custom SQL expectation returns', async () => {
+    const h = (v: unknown) => hashValue(v, salt);
+    const leaks = async (token: string | undefined) => {
+      const body = await post('/v1/quality/validate', { table: 'users', suite: 'user_leaks', result_format: 'COMPLETE' }, token);
+      return (body['results'] as { result: Record<string, unknown> }[]).map((r) => ({ observed: r.result['observed_value'], details: r.result['details'] }));
+    };
+    const [clearQuantiles, clearRows] = await leaks(tokens['pii']);
+    expect(clearQuantiles?.observed).toEqual({ quantiles: [0, 1], values: [4200, 5100] });
+    expect(clearRows?.details).toEqual({ unexpected_rows: [{ user_id: 2, email: 'bob@example.org', place: 'Gent', logins: 8 }] });
+    const [quantiles, rows] = await leaks(tokens['reader']);
+    // salary is sensitive (nulled): every value observed is masked, and the details go.
+    expect(quantiles?.observed).toEqual({ quantiles: [null, null], values: [null, null] });
+    expect(quantiles?.details).toBeUndefined();
+    // Each returned column by its tags; an alias (place) by every tag the table has, the strongest of which nulls.
+    expect(rows?.details).toEqual({ unexpected_rows: [{ user_id: h(2), email: h('bob@example.org'), place: null, logins: 8 }] });
+  });
+
   it('masks a library scan the same way, in SQL, so masked keys join with masked lookups', async () => {
     const users = await DeltaTable.open(project.tablePath('users'), { engine });
     // Scans give 64-bit integers as exact strings; the hashes of the keys are those of the lookups.
@@ -173,6 +209,21 @@ describe('masking by scope on every route that answers column values', () => {
     expect(await probe.count()).toBe(0);
     const byHash = await scanAs(users, project, undefined, { where: `email = '${hashValue('ann@example.com', salt)}'` });
     expect(await byHash.count()).toBe(1);
+  });
+
+  it('masks an older version read by the tags the latest version gives its columns', async () => {
+    const users = await DeltaTable.open(project.tablePath('users'), { engine });
+    // Version 0 is the data; the tags came in later metadata commits, so its own schema has none.
+    const columns = ['user_id', 'email', 'city', 'salary', 'logins'];
+    const rows = async (version?: number) =>
+      (await (await scanAs(users, project, undefined, { columns, ...(version === undefined ? {} : { version }) })).rows()).map((r) => ({ ...r }));
+    expect(await rows(0)).toEqual(await rows());
+    expect((await rows(0))[0]?.['email']).toBe(hashValue('ann@example.com', salt));
+    // No project: an older version of a tagged table is refused unless read in the clear.
+    await expect(scanAs(users, undefined, undefined, { version: 0 })).rejects.toMatchObject({ code: 'GOVERNANCE_MASK_NO_PROJECT' });
+    const body = await post('/v1/quality/validate', { table: 'users', suite: 'user_checks', version: 0, result_format: 'COMPLETE' }, tokens['reader']);
+    const email = (body['results'] as { result: Record<string, unknown> }[])[0]?.result;
+    expect(email?.['unexpected_list']).toEqual([hashValue('bob@example.org', salt)]);
   });
 
   it('takes pii as a grant beside the names a token is scoped to, not as a name', async () => {

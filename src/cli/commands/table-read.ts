@@ -4,7 +4,7 @@ import { DeltaTable, type ReadOptions } from '../../table/index.js';
 import { choice, parseList, parseNonNegativeInt } from '../options.js';
 import { RowWriter, type RowFormat } from '../output/row-writer.js';
 import { commandProjectIfAny, tableStores } from '../table-location.js';
-import { Masking, recordUnmaskedRead, scanAs, tagsOf } from '../../governance/index.js';
+import { Masking, readTags, recordUnmaskedRead, scanAs } from '../../governance/index.js';
 
 function snapshotOf(options: ReadOptions): Pick<ReadOptions, 'version' | 'timestamp'> {
   return {
@@ -63,7 +63,8 @@ export function registerTableRead(table: Command): void {
       const plan = await scan.plan();
       if (unmasked && project !== undefined) {
         const masking = Masking.forProject(project);
-        const columns = plan.fields.filter((f) => masking.strategy(tagsOf(f.metadata)) !== undefined).map((f) => f.name);
+        const tags = await readTags(table, snapshotOf(options));
+        const columns = plan.fields.filter((f) => masking.strategy(tags(f)) !== undefined).map((f) => f.name);
         if (columns.length > 0)
           await recordUnmaskedRead(project, { command: 'table read', table: location, version: (await table.snapshot(snapshotOf(options))).version, columns });
       }
