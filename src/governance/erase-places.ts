@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { access, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { jsonPathKey, quoteIdent, quoteLiteral, type Engine } from '../engine/index.js';
 import { entityKey, readProjectDefinitions, TRAINING_SET_PROPERTY, type FeatureRepository, type OnlineStore } from '../features/index.js';
@@ -8,6 +8,8 @@ import type { Project } from '../project/index.js';
 import { DeltaTable, type StructField } from '../table/index.js';
 import { columnFlows, key, type DatasetColumn } from './column-flow.js';
 import { EraseInvalidError } from './errors.js';
+import { hashValue } from './mask-values.js';
+import { projectSalt, saltFile } from './masking-salt.js';
 import { flowsToDerived, tagsOf } from './tags.js';
 
 /** What to erase: entities by key column (or entity name) and value, or rows matching SQL, or both. */
@@ -165,13 +167,22 @@ export async function planErasure(
     for (const f of fields) if (columns.has(f.name.toLowerCase())) origins.push({ ...tableDataset(location), column: f.name });
   const derived = derivedColumns(events, origins);
 
-  const values = new Set<string>(request.entities?.map((e) => e.value) ?? []);
+  // A masked copy (a training set saved masked, any table written hashed) holds a key as its
+  // HMAC under the project's key: match and prove that form too. No key file: nothing was hashed.
+  const salt = await access(saltFile(project)).then(
+    () => projectSalt(project),
+    () => undefined,
+  );
+  const hashes = new Map<string, string[]>();
+  for (const [column, list] of columns) hashes.set(column, salt === undefined ? [] : list.map((v) => hashValue(v, salt)));
+  const values = new Set<string>([...(request.entities?.map((e) => e.value) ?? []), ...[...hashes.values()].flat()]);
   const tables: TablePlace[] = [];
   for (const [location, { table, name, fields, kind }] of [...opened].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const byName = new Map(fields.map((f) => [f.name.toLowerCase(), f.name]));
     const conditions: string[] = [];
     const matchedOn: string[] = [];
-    for (const [column, list] of columns) {
+    for (const [column, clear] of columns) {
+      const list = [...clear, ...(hashes.get(column) ?? [])];
       const direct = byName.get(column);
       const viaLineage = [...(derived.get(datasetId(location)) ?? [])].filter((c) => c !== column && byName.has(c));
       for (const c of [...(direct === undefined ? [] : [direct]), ...viaLineage.map((c) => byName.get(c) as string)]) {
