@@ -51,6 +51,8 @@ export interface ErasePlan {
   values: string[];
 }
 
+/** The tag of a column holding a person's identifier: a predicate's matched rows name their subjects by it. */
+const ID_TAG = 'pii:id';
 const QUARANTINE = '__quarantine';
 const PREDICTIONS = '__predictions';
 /** Aquifer's own tables keep a record's fields as JSON in one column. */
@@ -162,6 +164,7 @@ export async function planErasure(
       // A dropped or moved table holds nothing any more.
     }
   }
+  if (where !== undefined) await followSubjects(engine, opened.values(), where, repository, columns);
   const origins: DatasetColumn[] = [];
   for (const [location, { fields }] of opened)
     for (const f of fields) if (columns.has(f.name.toLowerCase())) origins.push({ ...tableDataset(location), column: f.name });
@@ -175,7 +178,7 @@ export async function planErasure(
   );
   const hashes = new Map<string, string[]>();
   for (const [column, list] of columns) hashes.set(column, salt === undefined ? [] : list.map((v) => hashValue(v, salt)));
-  const values = new Set<string>([...(request.entities?.map((e) => e.value) ?? []), ...[...hashes.values()].flat()]);
+  const values = new Set<string>([...[...columns.values()].flat(), ...[...hashes.values()].flat()]);
   const tables: TablePlace[] = [];
   for (const [location, { table, name, fields, kind }] of [...opened].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const byName = new Map(fields.map((f) => [f.name.toLowerCase(), f.name]));
@@ -208,8 +211,45 @@ export async function planErasure(
     for (const v of await taggedValues(engine, sql, fields, predicate)) values.add(v);
     tables.push({ kind, name, location, matchedOn, rows, files, predicate });
   }
+  if (where !== undefined && values.size === 0)
+    throw new EraseInvalidError(
+      'The predicate matched no entity key or tagged value, so there is nothing to prove erased',
+      where,
+      "Tag the table's key column pii:id (or define the entity in features.json), or name the subject with --entity.",
+    );
   const onlinePlaces = online === undefined || repository === undefined ? [] : await onlineKeys(project, engine, repository, columns, where, online);
   return { tables, online: onlinePlaces, values: [...values].sort() };
+}
+
+/**
+ * Turn a predicate into the subjects it names: on each table it binds on, the values its
+ * matched rows hold in the table's entity columns (the features' join keys, and columns
+ * tagged pii:id) are added to the entity columns' values, so the subject is erased
+ * everywhere their key is, as with --entity, and not only where the predicate's columns are.
+ */
+async function followSubjects(
+  engine: Engine,
+  tables: Iterable<{ table: DeltaTable; fields: readonly StructField[] }>,
+  where: string,
+  repository: FeatureRepository | undefined,
+  columns: Map<string, string[]>,
+): Promise<void> {
+  const joinKeys = new Set(repository?.entities.flatMap((e) => e.joinKeys.map((k) => k.name.toLowerCase())) ?? []);
+  for (const { table, fields } of tables) {
+    const keys = fields.filter((f) => f.type.kind === 'primitive' && (joinKeys.has(f.name.toLowerCase()) || tagsOf(f.metadata).includes(ID_TAG)));
+    if (keys.length === 0) continue;
+    const sql = await (await table.scan()).sql();
+    if (!(await binds(engine, sql, where))) continue;
+    for (const f of keys) {
+      const rows = await engine.query(
+        `SELECT DISTINCT CAST(${quoteIdent(f.name)} AS VARCHAR) AS v FROM (${sql}) AS t WHERE (${where}) AND ${quoteIdent(f.name)} IS NOT NULL`,
+      );
+      const name = f.name.toLowerCase();
+      const list = columns.get(name) ?? [];
+      for (const row of rows) if (!list.includes(String(row['v']))) list.push(String(row['v']));
+      if (list.length > 0) columns.set(name, list);
+    }
+  }
 }
 
 /** Whether the predicate can be evaluated on the table's rows (every column it names exists). */
