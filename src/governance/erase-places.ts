@@ -19,7 +19,7 @@ export interface EraseRequest {
   where?: string;
 }
 
-export type PlaceKind = 'table' | 'quarantine' | 'predictions' | 'training-set';
+export type PlaceKind = 'table' | 'quarantine' | 'predictions' | 'training-set' | 'quality-failures' | 'quality-results';
 
 /** A table that holds rows to erase. The predicate stays internal: it names the values. */
 export interface TablePlace {
@@ -55,8 +55,20 @@ export interface ErasePlan {
 const ID_TAG = 'pii:id';
 const QUARANTINE = '__quarantine';
 const PREDICTIONS = '__predictions';
-/** Aquifer's own tables keep a record's fields as JSON in one column. */
-const JSON_COLUMNS: Partial<Record<PlaceKind, string>> = { quarantine: 'payload', predictions: 'entities' };
+/** The data quality tables, as src/quality/results/results-tables.ts names them (governance does not depend on quality). */
+const QUALITY_FAILURES = '_quality_failures';
+const QUALITY_RESULTS = '_quality_results';
+/**
+ * Aquifer's own tables keep values as JSON in one column: keyed by column (a quarantined
+ * record's fields, a prediction's entities, a failing row's id columns), or anywhere in it
+ * (an expectation's observed value: a list of distinct values, a most common value).
+ */
+const JSON_COLUMNS: Partial<Record<PlaceKind, { column: string; keyed: boolean }>> = {
+  quarantine: { column: 'payload', keyed: true },
+  predictions: { column: 'entities', keyed: true },
+  'quality-failures': { column: 'key_values', keyed: true },
+  'quality-results': { column: 'observed_value', keyed: false },
+};
 const TABLE_KINDS: ReadonlySet<string> = new Set(['table', 'training-set', 'predictions']);
 
 /** Check a request and name entity columns by key column (an entity with one join key may be named instead). */
@@ -124,6 +136,8 @@ function derivedColumns(events: readonly OpenLineageRunEvent[], origins: readonl
 }
 
 function kindOf(name: string, configuration: Readonly<Record<string, string>>): PlaceKind {
+  if (name === QUALITY_FAILURES) return 'quality-failures';
+  if (name === QUALITY_RESULTS) return 'quality-results';
   if (name.endsWith(QUARANTINE)) return 'quarantine';
   if (name.endsWith(PREDICTIONS)) return 'predictions';
   if (configuration[TRAINING_SET_PROPERTY] !== undefined) return 'training-set';
@@ -193,9 +207,12 @@ export async function planErasure(
         matchedOn.push(c === direct ? c : `${c} (derived from ${column})`);
       }
       const json = JSON_COLUMNS[kind];
-      if (direct === undefined && json !== undefined && byName.has(json)) {
-        conditions.push(`json_extract_string(${quoteIdent(json)}, ${jsonPathKey(column)}) IN ${inList(list)}`);
-        matchedOn.push(`${json}.${column}`);
+      if (direct === undefined && json !== undefined && byName.has(json.column)) {
+        const c = quoteIdent(json.column);
+        if (json.keyed) conditions.push(`json_extract_string(${c}, ${jsonPathKey(column)}) IN ${inList(list)}`);
+        // The value itself, or a JSON string equal to it anywhere inside.
+        else conditions.push(`(${c} IN ${inList(list)} OR ${list.map((v) => `contains(${c}, ${quoteLiteral(JSON.stringify(v))})`).join(' OR ')})`);
+        matchedOn.push(json.keyed ? `${json.column}.${column}` : json.column);
       }
     }
     const sql = await (await table.scan()).sql();
