@@ -47,8 +47,8 @@ async function* single(bytes: Uint8Array): AsyncIterable<Buffer> {
 
 /**
  * Which values a Parquet file holds once its pages are decoded (compressed or dictionary
- * encoded pages hide them from a byte search): each column cast to text, and as JSON text
- * (nested values, JSON-escaped as a JSON column keeps them), searched for each value. A
+ * encoded pages hide them from a byte search): each column cast to text, nested ones as JSON
+ * text, searched for each value as it is and JSON-escaped. A
  * whole row cast to text would escape quotes and backslashes (`O\'Brien`) and miss them.
  * A file DuckDB cannot read cannot be shown clean: undefined, which the caller reports.
  */
@@ -56,18 +56,22 @@ async function searchParquet(engine: Engine, file: string, values: readonly stri
   if (values.length === 0) return [];
   const source = `read_parquet(${quoteLiteral(file)})`;
   try {
-    const columns = (await engine.query(`DESCRIBE SELECT * FROM ${source}`)).map((r) => String(r['column_name']));
-    if (columns.length === 0) return [];
-    const texts = columns.flatMap((c) => [`CAST(${quoteIdent(c)} AS VARCHAR)`, `CAST(to_json(${quoteIdent(c)}) AS VARCHAR)`]);
+    const described = await engine.query(`DESCRIBE SELECT * FROM ${source}`);
+    if (described.length === 0) return [];
+    // Each row's columns as text once, joined by NUL (which no searched value holds): plain
+    // columns cast, nested ones as JSON text (a nested value cast to text would escape quotes).
+    const texts = described.map((r) => {
+      const column = quoteIdent(String(r['column_name']));
+      return /STRUCT|MAP|UNION|\[\]|\[\d+\]/i.test(String(r['column_type'])) ? `CAST(to_json(${column}) AS VARCHAR)` : `CAST(${column} AS VARCHAR)`;
+    });
     const checks = values
       .map((v, i) => {
         const escaped = JSON.stringify(v).slice(1, -1);
-        const found = texts.map((t) => `contains(${t}, ${quoteLiteral(v)})`);
-        if (escaped !== v) found.push(...texts.map((t) => `contains(${t}, ${quoteLiteral(escaped)})`));
+        const found = [`contains(aquifer_text, ${quoteLiteral(v)})`, ...(escaped === v ? [] : [`contains(aquifer_text, ${quoteLiteral(escaped)})`])];
         return `bool_or(${found.join(' OR ')}) AS v${i}`;
       })
       .join(', ');
-    const [row] = await engine.query(`SELECT ${checks} FROM ${source}`);
+    const [row] = await engine.query(`SELECT ${checks} FROM (SELECT concat_ws(chr(0), ${texts.join(', ')}) AS aquifer_text FROM ${source}) AS t`);
     return values.map((_, i) => i).filter((i) => row?.[`v${i}`] === true);
   } catch {
     return undefined;
