@@ -129,6 +129,7 @@ export const ERROR_CODES = {
   FEATURE_PUSH_UNSUPPORTED: entry(400, 'That feature view cannot take pushed rows (aggregation views; offline pushes to transformation views).'),
   FEATURE_ENTITY_KEY_TOO_LONG: entry(400, 'An entity key is longer than the online store accepts (16 KiB with the view name).'),
   FEATURE_ONLINE_STORE_MISSING: entry(400, 'Nothing has been materialized into the online store.'),
+  FEATURE_ONLINE_STORE_BUSY: entry(409, 'Another process has the embedded online store open, so it cannot be rebuilt now.'),
   FEATURE_FUNCTION_FAILED: entry(500, 'An on-demand feature function threw.'),
   FEATURE_FUNCTION_NOT_REGISTERED: entry(409, 'An on-demand view was opened from applied definitions without its function (the library must supply it).'),
   FEATURE_FUNCTION_UNKNOWN_VIEW: entry(400, 'A function was supplied for an on-demand view the definitions do not have.'),

@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { access, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { jsonPathKey, quoteIdent, quoteLiteral, type Engine } from '../engine/index.js';
 import { entityKey, readProjectDefinitions, TRAINING_SET_PROPERTY, type FeatureRepository, type OnlineStore } from '../features/index.js';
@@ -8,6 +8,8 @@ import type { Project } from '../project/index.js';
 import { DeltaTable, type StructField } from '../table/index.js';
 import { columnFlows, key, type DatasetColumn } from './column-flow.js';
 import { EraseInvalidError } from './errors.js';
+import { hashValue } from './mask-values.js';
+import { projectSalt, saltFile } from './masking-salt.js';
 import { flowsToDerived, tagsOf } from './tags.js';
 
 /** What to erase: entities by key column (or entity name) and value, or rows matching SQL, or both. */
@@ -17,7 +19,7 @@ export interface EraseRequest {
   where?: string;
 }
 
-export type PlaceKind = 'table' | 'quarantine' | 'predictions' | 'training-set';
+export type PlaceKind = 'table' | 'quarantine' | 'predictions' | 'training-set' | 'quality-failures' | 'quality-results';
 
 /** A table that holds rows to erase. The predicate stays internal: it names the values. */
 export interface TablePlace {
@@ -49,10 +51,24 @@ export interface ErasePlan {
   values: string[];
 }
 
+/** The tag of a column holding a person's identifier: a predicate's matched rows name their subjects by it. */
+const ID_TAG = 'pii:id';
 const QUARANTINE = '__quarantine';
 const PREDICTIONS = '__predictions';
-/** Aquifer's own tables keep a record's fields as JSON in one column. */
-const JSON_COLUMNS: Partial<Record<PlaceKind, string>> = { quarantine: 'payload', predictions: 'entities' };
+/** The data quality tables, as src/quality/results/results-tables.ts names them (governance does not depend on quality). */
+const QUALITY_FAILURES = '_quality_failures';
+const QUALITY_RESULTS = '_quality_results';
+/**
+ * Aquifer's own tables keep values as JSON in one column: keyed by column (a quarantined
+ * record's fields, a prediction's entities, a failing row's id columns), or anywhere in it
+ * (an expectation's observed value: a list of distinct values, a most common value).
+ */
+const JSON_COLUMNS: Partial<Record<PlaceKind, { column: string; keyed: boolean }>> = {
+  quarantine: { column: 'payload', keyed: true },
+  predictions: { column: 'entities', keyed: true },
+  'quality-failures': { column: 'key_values', keyed: true },
+  'quality-results': { column: 'observed_value', keyed: false },
+};
 const TABLE_KINDS: ReadonlySet<string> = new Set(['table', 'training-set', 'predictions']);
 
 /** Check a request and name entity columns by key column (an entity with one join key may be named instead). */
@@ -120,6 +136,8 @@ function derivedColumns(events: readonly OpenLineageRunEvent[], origins: readonl
 }
 
 function kindOf(name: string, configuration: Readonly<Record<string, string>>): PlaceKind {
+  if (name === QUALITY_FAILURES) return 'quality-failures';
+  if (name === QUALITY_RESULTS) return 'quality-results';
   if (name.endsWith(QUARANTINE)) return 'quarantine';
   if (name.endsWith(PREDICTIONS)) return 'predictions';
   if (configuration[TRAINING_SET_PROPERTY] !== undefined) return 'training-set';
@@ -160,18 +178,28 @@ export async function planErasure(
       // A dropped or moved table holds nothing any more.
     }
   }
+  if (where !== undefined) await followSubjects(engine, opened.values(), where, repository, columns);
   const origins: DatasetColumn[] = [];
   for (const [location, { fields }] of opened)
     for (const f of fields) if (columns.has(f.name.toLowerCase())) origins.push({ ...tableDataset(location), column: f.name });
   const derived = derivedColumns(events, origins);
 
-  const values = new Set<string>(request.entities?.map((e) => e.value) ?? []);
+  // A masked copy (a training set saved masked, any table written hashed) holds a key as its
+  // HMAC under the project's key: match and prove that form too. No key file: nothing was hashed.
+  const salt = await access(saltFile(project)).then(
+    () => projectSalt(project),
+    () => undefined,
+  );
+  const hashes = new Map<string, string[]>();
+  for (const [column, list] of columns) hashes.set(column, salt === undefined ? [] : list.map((v) => hashValue(v, salt)));
+  const values = new Set<string>([...[...columns.values()].flat(), ...[...hashes.values()].flat()]);
   const tables: TablePlace[] = [];
   for (const [location, { table, name, fields, kind }] of [...opened].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const byName = new Map(fields.map((f) => [f.name.toLowerCase(), f.name]));
     const conditions: string[] = [];
     const matchedOn: string[] = [];
-    for (const [column, list] of columns) {
+    for (const [column, clear] of columns) {
+      const list = [...clear, ...(hashes.get(column) ?? [])];
       const direct = byName.get(column);
       const viaLineage = [...(derived.get(datasetId(location)) ?? [])].filter((c) => c !== column && byName.has(c));
       for (const c of [...(direct === undefined ? [] : [direct]), ...viaLineage.map((c) => byName.get(c) as string)]) {
@@ -179,9 +207,12 @@ export async function planErasure(
         matchedOn.push(c === direct ? c : `${c} (derived from ${column})`);
       }
       const json = JSON_COLUMNS[kind];
-      if (direct === undefined && json !== undefined && byName.has(json)) {
-        conditions.push(`json_extract_string(${quoteIdent(json)}, ${jsonPathKey(column)}) IN ${inList(list)}`);
-        matchedOn.push(`${json}.${column}`);
+      if (direct === undefined && json !== undefined && byName.has(json.column)) {
+        const c = quoteIdent(json.column);
+        if (json.keyed) conditions.push(`json_extract_string(${c}, ${jsonPathKey(column)}) IN ${inList(list)}`);
+        // The value itself, or a JSON string equal to it anywhere inside.
+        else conditions.push(`(${c} IN ${inList(list)} OR ${list.map((v) => `contains(${c}, ${quoteLiteral(JSON.stringify(v))})`).join(' OR ')})`);
+        matchedOn.push(json.keyed ? `${json.column}.${column}` : json.column);
       }
     }
     const sql = await (await table.scan()).sql();
@@ -197,8 +228,45 @@ export async function planErasure(
     for (const v of await taggedValues(engine, sql, fields, predicate)) values.add(v);
     tables.push({ kind, name, location, matchedOn, rows, files, predicate });
   }
+  if (where !== undefined && values.size === 0)
+    throw new EraseInvalidError(
+      'The predicate matched no entity key or tagged value, so there is nothing to prove erased',
+      where,
+      "Tag the table's key column pii:id (or define the entity in features.json), or name the subject with --entity.",
+    );
   const onlinePlaces = online === undefined || repository === undefined ? [] : await onlineKeys(project, engine, repository, columns, where, online);
   return { tables, online: onlinePlaces, values: [...values].sort() };
+}
+
+/**
+ * Turn a predicate into the subjects it names: on each table it binds on, the values its
+ * matched rows hold in the table's entity columns (the features' join keys, and columns
+ * tagged pii:id) are added to the entity columns' values, so the subject is erased
+ * everywhere their key is, as with --entity, and not only where the predicate's columns are.
+ */
+async function followSubjects(
+  engine: Engine,
+  tables: Iterable<{ table: DeltaTable; fields: readonly StructField[] }>,
+  where: string,
+  repository: FeatureRepository | undefined,
+  columns: Map<string, string[]>,
+): Promise<void> {
+  const joinKeys = new Set(repository?.entities.flatMap((e) => e.joinKeys.map((k) => k.name.toLowerCase())) ?? []);
+  for (const { table, fields } of tables) {
+    const keys = fields.filter((f) => f.type.kind === 'primitive' && (joinKeys.has(f.name.toLowerCase()) || tagsOf(f.metadata).includes(ID_TAG)));
+    if (keys.length === 0) continue;
+    const sql = await (await table.scan()).sql();
+    if (!(await binds(engine, sql, where))) continue;
+    for (const f of keys) {
+      const rows = await engine.query(
+        `SELECT DISTINCT CAST(${quoteIdent(f.name)} AS VARCHAR) AS v FROM (${sql}) AS t WHERE (${where}) AND ${quoteIdent(f.name)} IS NOT NULL`,
+      );
+      const name = f.name.toLowerCase();
+      const list = columns.get(name) ?? [];
+      for (const row of rows) if (!list.includes(String(row['v']))) list.push(String(row['v']));
+      if (list.length > 0) columns.set(name, list);
+    }
+  }
 }
 
 /** Whether the predicate can be evaluated on the table's rows (every column it names exists). */

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { quoteLiteral, type Engine } from '../engine/index.js';
+import { quoteIdent, quoteLiteral, type Engine } from '../engine/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import type { ErasureHit } from './errors.js';
 
@@ -47,18 +47,41 @@ async function* single(bytes: Uint8Array): AsyncIterable<Buffer> {
 
 /**
  * Which values a Parquet file holds once its pages are decoded (compressed or dictionary
- * encoded pages hide them from a byte search): every row cast to text, nested fields and
- * all, searched for each value. A file DuckDB cannot read as Parquet is left to the byte search.
+ * encoded pages hide them from a byte search): each column cast to text, nested ones as JSON
+ * text, searched for each value as it is and JSON-escaped. A
+ * whole row cast to text would escape quotes and backslashes (`O\'Brien`) and miss them.
+ * A file DuckDB cannot read cannot be shown clean: undefined, which the caller reports.
  */
-async function searchParquet(engine: Engine, file: string, values: readonly string[]): Promise<number[]> {
+async function searchParquet(engine: Engine, file: string, values: readonly string[]): Promise<number[] | undefined> {
   if (values.length === 0) return [];
-  const checks = values.map((v, i) => `bool_or(contains(CAST(t AS VARCHAR), ${quoteLiteral(v)})) AS v${i}`).join(', ');
+  const source = `read_parquet(${quoteLiteral(file)})`;
   try {
-    const [row] = await engine.query(`SELECT ${checks} FROM read_parquet(${quoteLiteral(file)}) AS t`);
+    const described = await engine.query(`DESCRIBE SELECT * FROM ${source}`);
+    if (described.length === 0) return [];
+    // Each row's columns as text once, joined by NUL (which no searched value holds): plain
+    // columns cast, nested ones as JSON text (a nested value cast to text would escape quotes).
+    const texts = described.map((r) => {
+      const column = quoteIdent(String(r['column_name']));
+      return /STRUCT|MAP|UNION|\[\]|\[\d+\]/i.test(String(r['column_type'])) ? `CAST(to_json(${column}) AS VARCHAR)` : `CAST(${column} AS VARCHAR)`;
+    });
+    const checks = values
+      .map((v, i) => {
+        const escaped = JSON.stringify(v).slice(1, -1);
+        const found = [`contains(aquifer_text, ${quoteLiteral(v)})`, ...(escaped === v ? [] : [`contains(aquifer_text, ${quoteLiteral(escaped)})`])];
+        return `bool_or(${found.join(' OR ')}) AS v${i}`;
+      })
+      .join(', ');
+    const [row] = await engine.query(`SELECT ${checks} FROM (SELECT concat_ws(chr(0), ${texts.join(', ')}) AS aquifer_text FROM ${source}) AS t`);
     return values.map((_, i) => i).filter((i) => row?.[`v${i}`] === true);
   } catch {
-    return [];
+    return undefined;
   }
+}
+
+/** A Parquet file that cannot be decoded counts as holding every value: nothing shows it clean. */
+function parquetHit(root: string, rel: string, values: readonly string[], decoded: number[] | undefined): ErasureHit[] {
+  if (decoded === undefined) return [{ root, path: rel, found: 'unreadable', values: values.map((_, i) => i) }];
+  return decoded.length > 0 ? [{ root, path: rel, found: 'parquet', values: decoded }] : [];
 }
 
 const isParquet = (name: string) => name.endsWith('.parquet');
@@ -113,7 +136,7 @@ export async function scanLocalFolder(engine: Engine, root: string, values: read
     const decoded = isParquet(file) ? await searchParquet(engine, file, values) : [];
     const rel = path.relative(root, file);
     if (bytes.length > 0) hits.push({ root, path: rel, found: 'bytes', values: bytes });
-    if (decoded.length > 0) hits.push({ root, path: rel, found: 'parquet', values: decoded });
+    hits.push(...parquetHit(root, rel, values, decoded));
   }
   return { files: files.length, hits };
 }
@@ -129,14 +152,14 @@ export async function scanStore(engine: Engine, store: ObjectStore, values: read
       if (named.length > 0) hits.push({ root: store.url, path: object.path, found: 'path', values: named });
       const data = await store.get(object.path);
       const bytes = await searchBytes(single(data), values);
-      let decoded: number[] = [];
+      let decoded: number[] | undefined = [];
       if (isParquet(object.path)) {
         const local = path.join(scratch, 'object.parquet');
         await writeFile(local, data);
         decoded = await searchParquet(engine, local, values);
       }
       if (bytes.length > 0) hits.push({ root: store.url, path: object.path, found: 'bytes', values: bytes });
-      if (decoded.length > 0) hits.push({ root: store.url, path: object.path, found: 'parquet', values: decoded });
+      hits.push(...parquetHit(store.url, object.path, values, decoded));
     }
   } finally {
     await rm(scratch, { recursive: true, force: true });

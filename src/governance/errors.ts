@@ -20,8 +20,12 @@ export interface ErasureHit {
   root: string;
   /** The file under the root, or the Redis key. */
   path: string;
-  /** How it was found: in the raw bytes, in Parquet values once decoded, in the file's or a folder's name, or in a Redis key or value. */
-  found: 'bytes' | 'parquet' | 'path' | 'redis';
+  /**
+   * How it was found: in the raw bytes, in Parquet values once decoded, in the file's or a
+   * folder's name, or in a Redis key or value; `unreadable`: a Parquet file that could not be
+   * decoded, so cannot be shown clean (it names every value).
+   */
+  found: 'bytes' | 'parquet' | 'path' | 'redis' | 'unreadable';
   /** Which erased values (their positions in the erasure's list, never the values themselves). */
   values: number[];
 }

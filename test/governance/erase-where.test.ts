@@ -15,7 +15,7 @@ beforeAll(async () => {
 afterAll(() => engine.close());
 
 describe('erase --where', () => {
-  it('erases from the tables the predicate can be evaluated on, and proves the tagged values of the rows it matched are gone', async () => {
+  it("follows the matched rows' subjects: their keys are erased from every table, and their tagged values proved gone", async () => {
     const project = await Project.init(path.join(await tempDir('aquifer-erase-where-'), 'shop'), 'shop');
     const { table: users } = await DeltaTable.create(project.tablePath('users'), {
       engine,
@@ -23,16 +23,31 @@ describe('erase --where', () => {
         sql: "SELECT * FROM (VALUES ('w-u1', 'first@where.example', 'xx'), ('w-u2', 'second@where.example', 'fr'), ('w-u3', 'third@where.example', 'xx')) t(user_id, email, country)",
       },
     });
-    await tagColumns(users, { email: ['pii:email'] });
-    await DeltaTable.create(project.tablePath('clicks'), { engine, data: { sql: "SELECT 'w-u1' AS user_id, 3 AS n" } });
+    await tagColumns(users, { email: ['pii:email'], user_id: ['pii:id'] });
+    // clicks has no country: the predicate cannot be evaluated on it, but w-u1's key is there.
+    const { table: clicks } = await DeltaTable.create(project.tablePath('clicks'), {
+      engine,
+      data: { sql: "SELECT * FROM (VALUES ('w-u1', 3), ('w-u2', 4)) t(user_id, n)" },
+    });
 
     const report = await erase(project, engine, { where: "country = 'xx'" });
-    expect(report.tables.map((t) => [t.name, t.matchedOn, t.rows])).toEqual([['users', ['where'], 2]]);
-    // The emails of the rows matched: the table tags them pii:email.
-    expect(report.values).toBe(2);
+    expect(report.tables.map((t) => [t.name, t.matchedOn, t.rows])).toEqual([
+      ['clicks', ['user_id'], 1],
+      ['users', ['user_id', 'where'], 2],
+    ]);
+    // The keys and emails of the rows matched.
+    expect(report.values).toBe(4);
     expect(report.proof?.hits).toEqual([]);
     expect((await (await users.scan()).rows()).map((r) => r['user_id'])).toEqual(['w-u2']);
+    expect((await (await clicks.scan()).rows()).map((r) => r['user_id'])).toEqual(['w-u2']);
 
     await expect(erase(project, engine, {})).rejects.toMatchObject({ code: 'GOVERNANCE_ERASE_INVALID' });
+  }, 60_000);
+
+  it('fails rather than prove nothing when the matched rows have no entity key or tagged value', async () => {
+    const project = await Project.init(path.join(await tempDir('aquifer-erase-where-'), 'shop'), 'shop');
+    const { table } = await DeltaTable.create(project.tablePath('events'), { engine, data: { sql: "SELECT 'x' AS kind, 1 AS n" } });
+    await expect(erase(project, engine, { where: "kind = 'x'" })).rejects.toMatchObject({ code: 'GOVERNANCE_ERASE_INVALID' });
+    expect(await (await table.scan()).rows()).toHaveLength(1);
   }, 60_000);
 });

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
+import { existsSync, renameSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { open, type RootDatabase } from 'lmdb';
+import { AquiferError } from '../../errors.js';
 import { isNewer, type OnlineRow, type OnlineStore } from './online-store.js';
 
 /** LMDB's key size limit (MDB_MAXKEYSIZE, in bytes): longer keys are stored under a digest. */
@@ -27,6 +29,7 @@ export class LmdbOnlineStore implements OnlineStore {
   private constructor(private readonly db: RootDatabase<Stored, string>) {}
 
   static open(path: string): LmdbOnlineStore {
+    recoverRebuild(path);
     return new LmdbOnlineStore(open<Stored, string>({ path, compression: false }));
   }
 
@@ -90,19 +93,59 @@ export class LmdbOnlineStore implements OnlineStore {
   }
 }
 
+/** Where a rebuild keeps the new environment while copying, and the old one while swapping. */
+const rebuilding = (path: string) => `${path}-rebuild`;
+const replaced = (path: string) => `${path}-replaced`;
+
+/**
+ * Finish or undo a rebuild cut short between its two renames: the old environment moved
+ * aside and the new one not yet in place. The new one is complete by then (it was closed
+ * before the first rename), so it goes in; the old one is deleted once it is.
+ */
+function recoverRebuild(path: string): void {
+  if (existsSync(path) || !existsSync(replaced(path))) return;
+  renameSync(existsSync(rebuilding(path)) ? rebuilding(path) : replaced(path), path);
+}
+
+/** The other processes holding a read slot in the environment's lock file (stale slots of dead processes cleared first). */
+function otherReaders(db: RootDatabase<Stored, string>): number[] {
+  db.readerCheck();
+  const pids = db
+    .readerList()
+    .split('\n')
+    .map((line) => /^\s*(\d+)\s/.exec(line)?.[1])
+    .filter((pid): pid is string => pid !== undefined)
+    .map(Number);
+  return [...new Set(pids)].filter((pid) => pid !== process.pid);
+}
+
 /**
  * Copy the live entries of the LMDB environment at `path` into a fresh one and put it in
  * its place. LMDB frees a deleted entry's page for reuse without clearing it, so the bytes
  * of a removed row stay in the file until the page is written again; after an erasure only
- * a rebuilt file is sure to hold none of them. No other process may have it open meanwhile.
+ * a rebuilt file is sure to hold none of them. The swap renames the old folder aside, the
+ * new one in, then deletes the old: at every moment one complete environment exists
+ * (`open` finishes a swap a crash cut short). A process with the environment open keeps
+ * reading the old file's pages, so the rebuild refuses (FEATURE_ONLINE_STORE_BUSY) when
+ * the lock file lists another process's reader; a process that opened it but has not read
+ * yet holds no slot and cannot be seen, so stop servers before erasing.
  */
 export async function rebuildLmdb(path: string): Promise<void> {
+  recoverRebuild(path);
   // No extension: lmdb-js makes a folder (data.mdb, lock.mdb) of such a path, as the store itself is.
-  const fresh = `${path}-rebuild`;
+  const fresh = rebuilding(path);
+  const aside = replaced(path);
   await rm(fresh, { recursive: true, force: true });
+  await rm(aside, { recursive: true, force: true });
   const source = open<Stored, string>({ path, compression: false });
   const target = open<Stored, string>({ path: fresh, compression: false });
   try {
+    const others = otherReaders(source);
+    if (others.length > 0)
+      throw new AquiferError('FEATURE_ONLINE_STORE_BUSY', `Processes ${others.join(', ')} have the online store at ${path} open`, {
+        value: others,
+        hint: 'Stop them (aquifer serve, a materialize run) and run the erasure again: the rebuilt store must replace the file they read.',
+      });
     await target.transaction(() => {
       for (const { key, value } of source.getRange()) void target.put(key, value);
     });
@@ -110,8 +153,9 @@ export async function rebuildLmdb(path: string): Promise<void> {
     await source.close();
     await target.close();
   }
-  await rm(path, { recursive: true, force: true });
+  await rename(path, aside);
   await rename(fresh, path);
+  await rm(aside, { recursive: true, force: true });
 }
 
 function storedKey(view: string, entity: string): string {

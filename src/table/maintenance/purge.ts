@@ -6,6 +6,7 @@ import { classifyLogFile, LAST_CHECKPOINT_PATH, LOG_DIR } from '../log-segment/i
 import { Scan } from '../scan/index.js';
 import type { Snapshot } from '../snapshot/index.js';
 import type { TableWriter } from '../write/index.js';
+import { assertLiveFilesExist, deadFiles, liveKeys } from './dead-files.js';
 import { optimizeTable } from './optimize.js';
 import { vacuumTable } from './vacuum.js';
 
@@ -71,7 +72,14 @@ export async function purgeTable(
     DEFAULT_DELETED_FILE_RETENTION_MS,
     'delta.deletedFileRetentionDuration',
   );
-  const planned = await vacuumTable(store, current, location, { retentionHours: 0, force: true, dryRun: true });
+  // Known dead: what the log removed, and what an ordinary vacuum (the table's retention) may delete.
+  const doomed = async (snapshot: Snapshot, before: number) => {
+    const retained = await vacuumTable(store, snapshot, location, { dryRun: true });
+    const live = liveKeys(store, snapshot);
+    return [...new Set([...(await deadFiles(store, snapshot, before)), ...retained.files])].filter((k) => !live.has(k)).sort();
+  };
+  const planned = await doomed(current, current.version + 1);
+  const sizes = new Map((await store.list('', { recursive: true })).map((o) => [o.path, o.size]));
   const start = await commitInfoOnly(
     writer,
     current,
@@ -82,10 +90,19 @@ export async function purgeTable(
       specifiedRetentionMillis: 0,
       reason: options.reason,
     },
-    { numFilesToDelete: String(planned.files.length), sizeOfDataToDelete: String(planned.bytes) },
+    {
+      numFilesToDelete: String(planned.filter((k) => sizes.has(k)).length),
+      sizeOfDataToDelete: String(planned.reduce((n, k) => n + (sizes.get(k) ?? 0), 0)),
+    },
   );
   current = await latest();
-  const vacuumed = await vacuumTable(store, current, location, { retentionHours: 0, force: true });
+  const present = new Set((await store.list('', { recursive: true })).map((o) => o.path));
+  const vacuumed: string[] = [];
+  for (const key of await doomed(current, start)) {
+    if (!present.has(key)) continue;
+    await store.delete(key);
+    vacuumed.push(key);
+  }
   await writeCheckpoint(store, engine, current, Date.now(), { tombstones: false });
   const logFilesDeleted = await deleteLogBefore(store, start);
   // From the cut log: a checkpoint this commit triggers must not bring the tombstones back.
@@ -95,11 +112,13 @@ export async function purgeTable(
     'VACUUM END',
     { status: 'COMPLETED' },
     {
-      numDeletedFiles: String(vacuumed.files.length),
+      numDeletedFiles: String(vacuumed.length),
       numVacuumedDirectories: '0',
     },
   );
-  return { filesRewritten, filesVacuumed: vacuumed.files, logFilesDeleted, checkpointVersion: start };
+  // A file deleted here that a writer committed meanwhile would lose its rows silently: say so.
+  await assertLiveFilesExist(store, await reload());
+  return { filesRewritten, filesVacuumed: vacuumed, logFilesDeleted, checkpointVersion: start };
 }
 
 async function commitInfoOnly(
