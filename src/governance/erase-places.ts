@@ -4,7 +4,7 @@ import { jsonPathKey, quoteIdent, quoteLiteral, type Engine } from '../engine/in
 import { entityKey, readProjectDefinitions, TRAINING_SET_PROPERTY, type FeatureRepository, type OnlineStore } from '../features/index.js';
 import { datasetKind, type OpenLineageRunEvent } from '../lineage/index.js';
 import { tableDataset } from '../observe/index.js';
-import type { Project } from '../project/index.js';
+import { PREDICTIONS_TABLE_SUFFIX, QUALITY_FAILURES_TABLE_NAME, QUALITY_RESULTS_TABLE_NAME, QUARANTINE_TABLE_SUFFIX, type Project } from '../project/index.js';
 import { DeltaTable, type StructField } from '../table/index.js';
 import { columnFlows, key, type DatasetColumn } from './column-flow.js';
 import { EraseInvalidError } from './errors.js';
@@ -53,11 +53,6 @@ export interface ErasePlan {
 
 /** The tag of a column holding a person's identifier: a predicate's matched rows name their subjects by it. */
 const ID_TAG = 'pii:id';
-const QUARANTINE = '__quarantine';
-const PREDICTIONS = '__predictions';
-/** The data quality tables, as src/quality/results/results-tables.ts names them (governance does not depend on quality). */
-const QUALITY_FAILURES = '_quality_failures';
-const QUALITY_RESULTS = '_quality_results';
 /**
  * Aquifer's own tables keep values as JSON in one column: keyed by column (a quarantined
  * record's fields, a prediction's entities, a failing row's id columns), or anywhere in it
@@ -136,10 +131,10 @@ function derivedColumns(events: readonly OpenLineageRunEvent[], origins: readonl
 }
 
 function kindOf(name: string, configuration: Readonly<Record<string, string>>): PlaceKind {
-  if (name === QUALITY_FAILURES) return 'quality-failures';
-  if (name === QUALITY_RESULTS) return 'quality-results';
-  if (name.endsWith(QUARANTINE)) return 'quarantine';
-  if (name.endsWith(PREDICTIONS)) return 'predictions';
+  if (name === QUALITY_FAILURES_TABLE_NAME) return 'quality-failures';
+  if (name === QUALITY_RESULTS_TABLE_NAME) return 'quality-results';
+  if (name.endsWith(QUARANTINE_TABLE_SUFFIX)) return 'quarantine';
+  if (name.endsWith(PREDICTIONS_TABLE_SUFFIX)) return 'predictions';
   if (configuration[TRAINING_SET_PROPERTY] !== undefined) return 'training-set';
   return 'table';
 }

@@ -1,7 +1,9 @@
 import { AquiferError } from '../errors.js';
 
 /** The suffix of the quarantine Aquifer keeps beside every table it ingests into (src/ingest/quarantine). */
-const QUARANTINE = '__quarantine';
+export const QUARANTINE_TABLE_SUFFIX = '__quarantine';
+/** The suffix of a model's prediction log (src/models/serving/log-tables.ts). */
+export const PREDICTIONS_TABLE_SUFFIX = '__predictions';
 
 /**
  * Suffixes of the tables Aquifer writes itself: a table's quarantine (`<table>__quarantine`,
@@ -11,14 +13,16 @@ const QUARANTINE = '__quarantine';
  * quarantining for `events`, one to `churn__predictions` would forge what a model answered.
  * Reading them is allowed (`checkTableName(name, { internal: true })`).
  */
-export const RESERVED_TABLE_SUFFIXES: readonly string[] = [QUARANTINE, '__predictions', '__feedback'];
+export const RESERVED_TABLE_SUFFIXES: readonly string[] = [QUARANTINE_TABLE_SUFFIX, PREDICTIONS_TABLE_SUFFIX, '__feedback'];
 
 /**
  * Aquifer's own tables beside the user's: validation outcomes (src/quality/results) and
  * monitor runs (src/monitor). Their leading `_` keeps user names off them (and hides them from
  * Spark's listings); they are only read through a name check (`aquifer table read _quality_results`).
  */
-export const INTERNAL_TABLE_NAMES: readonly string[] = ['_quality_results', '_quality_failures', '_monitor_results'];
+export const QUALITY_RESULTS_TABLE_NAME = '_quality_results';
+export const QUALITY_FAILURES_TABLE_NAME = '_quality_failures';
+export const INTERNAL_TABLE_NAMES: readonly string[] = [QUALITY_RESULTS_TABLE_NAME, QUALITY_FAILURES_TABLE_NAME, '_monitor_results'];
 
 /** The file system's limit on one path component (NAME_MAX on Linux and macOS), in bytes. */
 export const NAME_MAX_BYTES = 255;
@@ -27,7 +31,7 @@ export const NAME_MAX_BYTES = 255;
  * The longest table name: its internal sibling (`<name>__quarantine`) must fit NAME_MAX too.
  * A model's log tables are named after the model, not after a table, so they do not count here.
  */
-export const MAX_TABLE_NAME_BYTES = NAME_MAX_BYTES - Buffer.byteLength(QUARANTINE);
+export const MAX_TABLE_NAME_BYTES = NAME_MAX_BYTES - Buffer.byteLength(QUARANTINE_TABLE_SUFFIX);
 
 export interface TableNameUse {
   /**
