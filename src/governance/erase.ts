@@ -8,7 +8,7 @@ import { LineageLog } from '../lineage/index.js';
 import { withoutJobRuns } from '../observe/index.js';
 import type { Project } from '../project/index.js';
 import { DeltaTable } from '../table/index.js';
-import { planErasure, type EraseRequest, type PlaceKind } from './erase-places.js';
+import { planErasure, type EraseRequest, type TablePlace } from './erase-places.js';
 import { MIN_SCANNED_BYTES, removeEmptyFolders, scanLocalFolder, scanStore } from './erase-scan.js';
 import { ErasureIncompleteError, type ErasureHit } from './errors.js';
 
@@ -17,15 +17,8 @@ export interface EraseOptions {
   dryRun?: boolean;
 }
 
-export interface ErasedTable {
-  kind: PlaceKind;
-  name: string;
-  location: string;
-  matchedOn: string[];
-  /** Live rows matching (before), or deleted. */
-  rows: number;
-  /** Live data files holding matching rows (deletion-vector-hidden rows included). */
-  files: string[];
+/** A place erased: what the plan found (its predicate stays internal: it names the values), and what the purge did. */
+export interface ErasedTable extends Omit<TablePlace, 'predicate'> {
   /** After the erasure: files rewritten, vacuumed, log files removed, and the version the log now starts at. */
   purged?: { filesRewritten: number; filesVacuumed: number; logFilesDeleted: number; checkpointVersion: number };
 }
