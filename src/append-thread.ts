@@ -2,7 +2,7 @@ import { parentPort, type MessagePort, type Worker } from 'node:worker_threads';
 import type { ErrorCode } from './error-codes.js';
 import { AquiferError } from './errors.js';
 import { log } from './log.js';
-import { runInBackground, startModuleWorker } from './module-worker.js';
+import { startModuleWorker } from './module-worker.js';
 
 /** Something items are appended to in batches: a project's log table, in-process or through a thread. */
 export interface Appender<T> {
@@ -114,7 +114,6 @@ export function serveAppends<T>(open: () => Promise<{ append(items: readonly T[]
   if (parentPort === null) throw new Error('serveAppends runs only in a worker thread');
   const port: MessagePort = parentPort;
   const post = (message: FromAppendWorker) => port.postMessage(message);
-  runInBackground();
   const opened = open();
   // An open that fails is answered per batch; it must not also be an unhandled rejection.
   opened.catch(() => undefined);

@@ -8,7 +8,6 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { engineFromEnvironment, type Engine } from '../../engine/index.js';
 import { log } from '../../log.js';
-import { runInBackground } from '../../module-worker.js';
 import { onJobRun, withJobRun, jobRunsObserved, tableDataset, type ColumnSource, type DatasetRef } from '../../observe/index.js';
 import { Project } from '../../project/index.js';
 import { openOrCreateTable, TableOnFirstUse } from '../../table/index.js';
@@ -24,7 +23,6 @@ const WORKER_ENGINE_THREADS = 1;
 if (parentPort === null) throw new Error('prediction-log-worker runs only as a worker thread');
 const port: MessagePort = parentPort;
 // Before the engine starts: its threads inherit the priority.
-runInBackground();
 const data = workerData as PredictionLogWorkerData;
 const post = (message: FromPredictionLogWorker) => port.postMessage(message);
 
