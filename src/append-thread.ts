@@ -105,8 +105,7 @@ export class AppendThread<T> implements Appender<T> {
 }
 
 /**
- * The worker side of an AppendThread: at a lower CPU priority (before the engine starts, so its
- * threads inherit it), open the target once, take batches one at a time in the order they were
+ * The worker side of an AppendThread: open the target once, take batches one at a time in the order they were
  * sent, answer each, and on `close` close the target and let the thread end (terminating a
  * thread that holds DuckDB's native handles aborts the process).
  */

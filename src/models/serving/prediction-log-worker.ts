@@ -22,7 +22,6 @@ const WORKER_ENGINE_THREADS = 1;
 
 if (parentPort === null) throw new Error('prediction-log-worker runs only as a worker thread');
 const port: MessagePort = parentPort;
-// Before the engine starts: its threads inherit the priority.
 const data = workerData as PredictionLogWorkerData;
 const post = (message: FromPredictionLogWorker) => port.postMessage(message);
 
