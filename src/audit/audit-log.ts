@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { quoteIdent, quoteLiteral, type Engine } from '../engine/index.js';
+import { log } from '../log.js';
 import { withoutJobRuns } from '../observe/index.js';
 import type { Project } from '../project/index.js';
 import { DeltaTable, openOrCreateTable, TableNotFoundError, TableOnFirstUse } from '../table/index.js';
@@ -59,6 +60,14 @@ export class AuditLog {
         });
       } finally {
         await this.engine.run(`DROP TABLE IF EXISTS ${quoteIdent(staged)}`);
+      }
+      // Appended to in small commits for as long as a server runs: the log compacts itself as it
+      // goes (Delta's auto compaction), so its files and checkpoints stay few. The entries are
+      // committed already; a compaction that fails is only logged, and a later append tries again.
+      try {
+        await table.compactSmallFiles();
+      } catch (error) {
+        log.warn({ err: error, location: this.location }, 'audit: compacting the log failed; a later append tries again');
       }
     });
   }

@@ -19,8 +19,11 @@ export interface AuditRecorder {
   close(): Promise<void>;
 }
 
-/** How long queued entries wait for more before they are committed together: a busy server pays one commit per batch, not per request. */
-const LINGER_MS = 250;
+/**
+ * How long queued entries wait for more before they are committed together: a busy server pays
+ * one commit a second, not one per request (as the prediction log does, PREDICTION_LINGER_MS).
+ */
+const LINGER_MS = 1000;
 /** Entries held while the log cannot take them; past this the oldest are given up (and said so in the log). */
 const MAX_HELD_ENTRIES = 100_000;
 

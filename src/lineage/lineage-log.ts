@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { quoteIdent, quoteLiteral, type Engine } from '../engine/index.js';
+import { log } from '../log.js';
 import { withoutJobRuns } from '../observe/index.js';
 import type { Project } from '../project/index.js';
 import {
@@ -114,7 +115,10 @@ export class LineageLog {
               },
               { txn: { appId: SEQUENCE_APP_ID, version: last }, ...(evolve ? { mergeSchema: true } : {}) },
             );
-            if (!result.skipped) return;
+            if (!result.skipped) {
+              await compactLog(table);
+              return;
+            }
           } catch (error) {
             if (!(error instanceof CommitConflictError) || attempt >= MAX_APPEND_ATTEMPTS) throw error;
           }
@@ -304,4 +308,18 @@ function position(snapshot: Snapshot): { version: number; digest?: string } {
 
 function hasGraphColumn(schema: StructType): boolean {
   return schema.fields.some((f) => f.name === GRAPH_COLUMN);
+}
+
+/**
+ * The log is appended to in small commits (a server's every few hundred milliseconds), so it
+ * compacts itself as it goes, as Delta's auto compaction does: its files and checkpoints stay
+ * few however long a server runs. The events are committed already, so a compaction that fails
+ * is only logged; a later append tries again.
+ */
+async function compactLog(table: DeltaTable): Promise<void> {
+  try {
+    await table.compactSmallFiles();
+  } catch (error) {
+    log.warn({ err: error, location: table.location }, 'lineage: compacting the log failed; a later append tries again');
+  }
 }

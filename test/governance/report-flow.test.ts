@@ -69,6 +69,8 @@ describe('tags through features, training sets and prediction logs', () => {
       const serving = new ModelServing({ project, engine, featureStore: async () => features, logDurability: 'before-response' });
       try {
         expect((await serving.predict({ name: 'churn' }, { entities: { user_id: ['u1', 'u2'] } })).predictions).toEqual([1, 0]);
+        // A later request of the same version is a commit of its own, whose run has the same column lineage.
+        expect((await serving.predict({ name: 'churn' }, { entities: { user_id: ['u2'] } })).predictions).toEqual([0]);
       } finally {
         await serving.close();
       }

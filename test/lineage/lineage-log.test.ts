@@ -4,7 +4,7 @@ import { Engine } from '../../src/engine/index.js';
 import { LineageLog, toRunEvent, type OpenLineageRunEvent } from '../../src/lineage/index.js';
 import { onJobRun, withJobRun, type JobRunEvent } from '../../src/observe/index.js';
 import { Project } from '../../src/project/index.js';
-import { DeltaTable } from '../../src/table/index.js';
+import { AUTO_COMPACT_MIN_FILES, DeltaTable } from '../../src/table/index.js';
 import { tempDir } from '../support/temp.js';
 
 function runEvent(job: string, runId: string, eventType: OpenLineageRunEvent['eventType'], eventTime: string): OpenLineageRunEvent {
@@ -48,6 +48,19 @@ describe('LineageLog', () => {
     const all = await LineageLog.forProject(project, engine).events();
     expect(all.map((e) => `${e.job.name} ${e.eventType}`)).toEqual(['b.job START', 'a.job START', 'a.job COMPLETE', 'c.job FAIL', 'c.job START']);
     expect(all.slice(0, 4)).toEqual([...first, ...second, ...third]);
+  });
+
+  it('compacts itself as it is appended to, so a server appending for months keeps few files, and keeps every event in order', async () => {
+    const project = await Project.init(await tempDir('aquifer-lineage-log-'), 'demo');
+    const log = LineageLog.forProject(project, engine);
+    const appends = AUTO_COMPACT_MIN_FILES + 10;
+    const events = Array.from({ length: appends }, (_, n) =>
+      runEvent(`job${n}`, `00000000-0000-0000-0000-${String(n).padStart(12, '0')}`, 'START', new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString()),
+    );
+    for (const event of events) await log.append([event]);
+    const snapshot = await (await DeltaTable.open(log.location, { engine })).snapshot();
+    expect(snapshot.files.length).toBeLessThanOrEqual(appends - AUTO_COMPACT_MIN_FILES + 1);
+    expect(await LineageLog.forProject(project, engine).events()).toEqual(events);
   });
 
   it('numbers the events of writers appending at the same time without gaps or repeats', async () => {

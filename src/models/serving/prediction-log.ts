@@ -70,6 +70,10 @@ export class PredictionLog {
   private nextId = 1;
   private readonly appends = new Map<number, PendingAppend>();
   private readonly flushes = new Map<number, { worker: Worker; resolve: () => void }>();
+  /** Appends and flushes each thread has not answered yet: it is held open (ref'd) while any are. */
+  private readonly waiting = new Map<Worker, number>();
+  /** The model versions whose column sources the current thread was told (it keeps them). */
+  private sourcesSent = new Set<string>();
   private failures = 0;
 
   constructor(
@@ -101,14 +105,13 @@ export class PredictionLog {
     const worker = this.thread();
     const done = new Promise<void>((resolve, reject) => this.appends.set(id, { worker, model: head.model, requestId: head.requestId, resolve, reject }));
     try {
-      this.send(worker, { kind: 'append', id, rows: isEntries(rows) ? [...rows] : rows, observed: jobRunsObserved() });
+      this.send(worker, { kind: 'append', id, rows: isEntries(rows) ? [...rows] : this.withoutSourcesSent(rows), observed: jobRunsObserved() });
     } catch (error) {
       // A value that cannot cross to the worker (a function a function model returned) fails its append, not the request.
       this.settle(
         [id],
         new AquiferError('MODEL_LOG_FAILED', `A prediction of ${head.model} holds a value the log cannot take`, { value: { model: head.model }, cause: error }),
       );
-      this.unrefWhenIdle(worker);
     }
     return done;
   }
@@ -149,20 +152,35 @@ export class PredictionLog {
     await ended;
   }
 
-  private send(worker: Worker, message: ToPredictionLogWorker): void {
-    // Held open while something waits on it, so a process does not end with appends unheard of.
-    worker.ref();
-    try {
-      worker.postMessage(message);
-    } finally {
-      this.unrefWhenIdle(worker);
+  /**
+   * A request's rows without the column sources of a version the thread already has: they are
+   * the same for every request of that version, and cloning them each time costs the request path.
+   */
+  private withoutSourcesSent(rows: PredictedRows): PredictedRows {
+    if (rows.sources === undefined) return rows;
+    const key = `${rows.model}\u0000${rows.version}`;
+    if (!this.sourcesSent.has(key)) {
+      this.sourcesSent.add(key);
+      return rows;
     }
+    const { sources: _sent, ...rest } = rows;
+    return rest;
   }
 
-  /** Let the process end once nothing waits on the thread. */
-  private unrefWhenIdle(worker: Worker): void {
-    const waiting = [...this.appends.values(), ...this.flushes.values()].some((pending) => pending.worker === worker);
-    if (!waiting) worker.unref();
+  private send(worker: Worker, message: ToPredictionLogWorker): void {
+    // Held open while something waits on it, so a process does not end with appends unheard of.
+    this.waitOn(worker, 1);
+    worker.postMessage(message);
+  }
+
+  /** Count what a thread owes an answer for; it holds the process open while it owes any. */
+  private waitOn(worker: Worker, change: number): void {
+    const count = (this.waiting.get(worker) ?? 0) + change;
+    if (count > 0 && count - change <= 0) worker.ref();
+    if (count <= 0) {
+      this.waiting.delete(worker);
+      worker.unref();
+    } else this.waiting.set(worker, count);
   }
 
   private thread(): Worker {
@@ -180,12 +198,14 @@ export class PredictionLog {
       for (const [id, pending] of this.flushes)
         if (pending.worker === worker) {
           this.flushes.delete(id);
+          this.waitOn(worker, -1);
           pending.resolve();
         }
     };
     worker.on('error', lost);
     worker.on('exit', (code) => lost(new AquiferError('MODEL_LOG_FAILED', `The prediction log's worker thread stopped (exit code ${code})`, { value: code })));
     this.worker = worker;
+    this.sourcesSent = new Set();
     return worker;
   }
 
@@ -206,15 +226,18 @@ export class PredictionLog {
       case 'committed':
         this.options.observer?.committed(message.model, message.rows, message.seconds);
         break;
-      case 'flushed':
-        this.flushes.get(message.id)?.resolve();
+      case 'flushed': {
+        const flush = this.flushes.get(message.id);
+        if (flush === undefined) break;
         this.flushes.delete(message.id);
+        this.waitOn(worker, -1);
+        flush.resolve();
         break;
+      }
       case 'job-run':
         publishJobRunEvent(message.event);
         break;
     }
-    this.unrefWhenIdle(worker);
   }
 
   /** Resolve (or, with an error, reject, count and log) the appends of these ids. */
@@ -223,6 +246,7 @@ export class PredictionLog {
       const pending = this.appends.get(id);
       if (pending === undefined) continue;
       this.appends.delete(id);
+      this.waitOn(pending.worker, -1);
       if (error === undefined) {
         pending.resolve();
         continue;

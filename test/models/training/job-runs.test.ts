@@ -1,6 +1,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../src/engine/index.js';
-import { openModelStore, PredictionLog, predictionsTable, reproduce, train, type ModelStore, type PredictionEntry } from '../../../src/models/index.js';
+import {
+  openModelStore,
+  PredictionLog,
+  predictionsTable,
+  reproduce,
+  train,
+  type ModelStore,
+  type PredictedRows,
+  type PredictionEntry,
+} from '../../../src/models/index.js';
 import { onJobRun, type DatasetRef, type JobRunEvent } from '../../../src/observe/index.js';
 import type { Project } from '../../../src/project/index.js';
 import { createModelProject } from '../../support/model-project.js';
@@ -112,5 +121,32 @@ describe('prediction job runs', () => {
     );
     // Feedback is not a prediction: its commit is no models.predict run.
     expect(events.filter((e) => e.job.name.startsWith('models.predict')).length).toBe(runs.length * 2);
+  });
+
+  it("gives each commit's run the column lineage of the version answered, for every request of it, not only the first", async () => {
+    const view = { namespace: `aquifer://${project.config.name}`, name: 'feature-views/user_stats' };
+    const sources = {
+      entities: [{ ...view, field: 'user_id', type: 'DIRECT' as const, subtype: 'IDENTITY' as const }],
+      features: [{ ...view, field: 'amount', type: 'DIRECT' as const, subtype: 'IDENTITY' as const }],
+    };
+    const answered = (requestId: string): PredictedRows => ({
+      requestId,
+      time: new Date(Date.UTC(2026, 0, 1)),
+      model: 'fraud',
+      version: '3',
+      rows: [{ user_id: 'u1', amount: 1 }],
+      entityColumns: ['user_id'],
+      predictions: [1],
+      outputs: {},
+      sources,
+    });
+    const log = new PredictionLog(project, engine, { lingerMs: 0 });
+    listen();
+    // Each its own commit: one request after the other.
+    for (const id of ['x', 'y', 'z']) await log.committed(answered(id));
+    const runs = ended('models.predict.fraud');
+    expect(runs.length).toBe(3);
+    for (const run of runs) expect(run.outputs.map((o) => o.columnLineage)).toEqual([{ entities: sources.entities, features: sources.features }]);
+    await log.close();
   });
 });
