@@ -87,30 +87,41 @@ export class PredictionLog {
    * failure is logged, never thrown at the caller already answered.
    */
   log(rows: readonly PredictionEntry[] | PredictedRows): void {
-    void this.append(rows).catch(() => undefined);
+    // Nothing of the request is kept here until its commit (a second under load): on a busy
+    // server those would be thousands of objects outliving the young generation each second.
+    void this.append(rows, false);
   }
 
   /** Append one request's rows; resolves once they are committed, rejects if they cannot be (also logged). */
   committed(rows: readonly PredictionEntry[] | PredictedRows): Promise<void> {
-    return this.append(rows);
+    return this.append(rows, true) ?? Promise.resolve();
   }
 
-  private append(rows: readonly PredictionEntry[] | PredictedRows): Promise<void> {
+  private append(rows: readonly PredictionEntry[] | PredictedRows, awaited: boolean): Promise<void> | undefined {
     // One request's rows come from one model version.
     const head = isEntries(rows) ? rows[0] : rows.rows.length === 0 ? undefined : rows;
-    if (head === undefined) return Promise.resolve();
+    if (head === undefined) return undefined;
     const count = isEntries(rows) ? rows.length : rows.rows.length;
     this.options.observer?.answered(head.model, head.version, count);
     const id = this.nextId++;
     const worker = this.thread();
-    const done = new Promise<void>((resolve, reject) => this.appends.set(id, { worker, model: head.model, requestId: head.requestId, resolve, reject }));
+    const done = awaited
+      ? new Promise<void>((resolve, reject) => this.appends.set(id, { worker, model: head.model, requestId: head.requestId, resolve, reject }))
+      : undefined;
+    // Answered requests must not fail on their log: the caller of `log` has nothing to catch.
+    done?.catch(() => undefined);
     try {
       this.send(worker, { kind: 'append', id, rows: isEntries(rows) ? [...rows] : this.withoutSourcesSent(rows), observed: jobRunsObserved() });
     } catch (error) {
       // A value that cannot cross to the worker (a function a function model returned) fails its append, not the request.
+      this.waitOn(worker, 1);
       this.settle(
+        worker,
         [id],
-        new AquiferError('MODEL_LOG_FAILED', `A prediction of ${head.model} holds a value the log cannot take`, { value: { model: head.model }, cause: error }),
+        new AquiferError('MODEL_LOG_FAILED', `A prediction of ${head.model} holds a value the log cannot take`, {
+          value: { model: head.model, requestId: head.requestId },
+          cause: error,
+        }),
       );
     }
     return done;
@@ -168,9 +179,9 @@ export class PredictionLog {
   }
 
   private send(worker: Worker, message: ToPredictionLogWorker): void {
+    worker.postMessage(message);
     // Held open while something waits on it, so a process does not end with appends unheard of.
     this.waitOn(worker, 1);
-    worker.postMessage(message);
   }
 
   /** Count what a thread owes an answer for; it holds the process open while it owes any. */
@@ -191,16 +202,17 @@ export class PredictionLog {
     // A worker that died (out of memory, a bug) fails what it held, and only that; the next append starts a new one.
     const lost = (error: unknown) => {
       if (this.worker === worker) this.worker = undefined;
-      this.settle(
-        [...this.appends].filter(([, pending]) => pending.worker === worker).map(([id]) => id),
-        error,
-      );
       for (const [id, pending] of this.flushes)
         if (pending.worker === worker) {
           this.flushes.delete(id);
           this.waitOn(worker, -1);
           pending.resolve();
         }
+      const awaited = [...this.appends].filter(([, pending]) => pending.worker === worker).map(([id]) => id);
+      this.settle(worker, awaited, error);
+      // What is left owed are appends handed over by `log`, known only by their number.
+      const unheard = this.waiting.get(worker) ?? 0;
+      if (unheard > 0) this.failedUnawaited(worker, unheard, error);
     };
     worker.on('error', lost);
     worker.on('exit', (code) => lost(new AquiferError('MODEL_LOG_FAILED', `The prediction log's worker thread stopped (exit code ${code})`, { value: code })));
@@ -212,7 +224,7 @@ export class PredictionLog {
   private heard(worker: Worker, message: FromPredictionLogWorker): void {
     switch (message.kind) {
       case 'appended':
-        this.settle(message.ids);
+        this.settle(worker, message.ids);
         break;
       case 'append-failed': {
         const error = new AquiferError('MODEL_LOG_FAILED', `The prediction log of ${message.model} could not commit: ${message.error.message}`, {
@@ -220,7 +232,7 @@ export class PredictionLog {
           hint: 'The server log has the cause (a full disk, a table another writer broke); later predictions are tried again.',
         });
         this.options.observer?.failed(message.model);
-        this.settle(message.ids, error);
+        this.settle(worker, message.ids, error);
         break;
       }
       case 'committed':
@@ -240,13 +252,20 @@ export class PredictionLog {
     }
   }
 
-  /** Resolve (or, with an error, reject, count and log) the appends of these ids. */
-  private settle(ids: readonly number[], error?: unknown): void {
+  /**
+   * The thread answered for these appends: resolve (or, with an error, reject, count and log)
+   * those a caller awaits; the others (`log`'s) are only counted, and a failure logged once.
+   */
+  private settle(worker: Worker, ids: readonly number[], error?: unknown): void {
+    let unawaited = 0;
     for (const id of ids) {
       const pending = this.appends.get(id);
-      if (pending === undefined) continue;
+      if (pending === undefined) {
+        unawaited++;
+        continue;
+      }
       this.appends.delete(id);
-      this.waitOn(pending.worker, -1);
+      this.waitOn(worker, -1);
       if (error === undefined) {
         pending.resolve();
         continue;
@@ -255,6 +274,16 @@ export class PredictionLog {
       log.error({ err: error, model: pending.model, requestId: pending.requestId }, 'prediction log append failed');
       pending.reject(error);
     }
+    if (unawaited === 0) return;
+    if (error === undefined) this.waitOn(worker, -unawaited);
+    else this.failedUnawaited(worker, unawaited, error);
+  }
+
+  /** Appends handed over by `log` that will never be committed: counted and logged (once for them all). */
+  private failedUnawaited(worker: Worker, appends: number, error: unknown): void {
+    this.waitOn(worker, -appends);
+    this.failures += appends;
+    log.error({ err: error, appends }, 'prediction log appends failed');
   }
 
   private committer(table: string): Promise<GroupCommitter> {
