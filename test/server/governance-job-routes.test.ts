@@ -17,6 +17,7 @@ let engine: Engine;
 let project: Project;
 let server: RunningServer;
 const tokens: Record<string, string> = {};
+let adminId: string;
 
 /**
  * A project holding one subject (`gone-u1`) and one kept (`kept-u2`): `users` (email tagged
@@ -74,7 +75,9 @@ beforeAll(async () => {
   await store.materialize(0, '2030-01-01T00:00:00Z');
   await store.online?.close();
   const tokenStore = TokenStore.forProject(project);
-  tokens['admin'] = (await tokenStore.create({ role: 'admin' })).token;
+  const admin = await tokenStore.create({ role: 'admin' });
+  tokens['admin'] = admin.token;
+  adminId = admin.info.id;
   tokens['writer'] = (await tokenStore.create({ role: 'writer' })).token;
   tokens['governance'] = (await tokenStore.create({ role: 'reader', scopes: ['governance'] })).token;
   tokens['scopedAdmin'] = (await tokenStore.create({ role: 'admin', scopes: ['users'] })).token;
@@ -188,6 +191,14 @@ describe('erasure over HTTP', () => {
     expect(JSON.stringify(library)).toContain(GONE);
     expect(answer.text).not.toContain(GONE);
     expect(answer.text).not.toContain(project.root);
+
+    // By a predicate: the subjects it matches, as the library plans them.
+    const where = "user_id = 'kept-u2'";
+    const byWhere = await post('/v1/governance/erase', { where, dryRun: true });
+    expect(byWhere.status, byWhere.text).toBe(200);
+    const planned = await erase(project, engine, { where }, { dryRun: true });
+    expect((byWhere.body['tables'] as { name: string; rows: number }[]).map((t) => [t.name, t.rows])).toEqual(planned.tables.map((t) => [t.name, t.rows]));
+    expect(byWhere.body['values']).toBe(planned.values);
   });
 
   it('erases after a 202, refuses a second job meanwhile, and reports success with a clean proof', async () => {
@@ -226,8 +237,10 @@ describe('erasure over HTTP', () => {
 
     // The request's audit entry names the route and the caller, never the subject.
     const audit = await call('GET', '/v1/audit?limit=1000', tokens['admin']);
-    const entries = audit.body['entries'] as { action: string; status: number; principal_kind?: string }[];
-    expect(entries.some((e) => e.action === 'POST /v1/governance/erase' && e.status === 202)).toBe(true);
+    const entries = audit.body['entries'] as { action: string; status: number; principal: string; principalKind: string }[];
+    expect(entries.filter((e) => e.action === 'POST /v1/governance/erase' && e.status === 202)).toEqual([
+      expect.objectContaining({ principal: adminId, principalKind: 'token' }),
+    ]);
     expect(audit.text).not.toContain(GONE);
     for (const name of await readdir(path.join(project.root, '.aquifer'), { recursive: true })) {
       const file = path.join(project.root, '.aquifer', name);
