@@ -190,6 +190,11 @@ export const ERROR_CODES = {
     500,
     'After an erasure the byte scan still found erased values in files or online store keys; the error lists where (never the values).',
   ),
+  GOVERNANCE_JOB_IN_PROGRESS: entry(
+    409,
+    'An erasure or a retention enforcement is running in this server (one at a time per project); the message says which, and its id for an erasure.',
+  ),
+  GOVERNANCE_ERASURE_NOT_FOUND: entry(404, 'No erasure with that id was started by this server or kept in the project (.aquifer/erasures/).'),
   FEATURE_TRAINING_SET_ERASED: entry(409, 'A training set had rows erased since it was saved, so it cannot be recreated identically from its pinned versions.'),
   // lineage: the log and its HTTP sink
   LINEAGE_SINK_UNREACHABLE: entry(

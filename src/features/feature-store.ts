@@ -26,6 +26,7 @@ import {
   type TrainingSetDefinition,
 } from './historical/training-set.js';
 import { trainingSetLineage, type LineageView, type TrainingSetLineage } from './historical/training-set-lineage.js';
+import { withRecordedMasking } from './historical/recorded-masking.js';
 import { jobRunsObserved, withJobRun, type DatasetRef, type JobRun } from '../observe/index.js';
 import { recordOnlineStoreLineage } from './feature-view-lineage.js';
 import { entityRowsDatasets, onlineStoreDataset, tableVersionDataset } from './job-datasets.js';
@@ -453,7 +454,8 @@ export class FeatureStore {
    * recorded: the same rows, however the tables changed since. A caller that has opened the
    * set and read its definition already passes both. With `tables: 'latest'`, the same entity
    * rows and feature definitions are joined to the tables' latest versions instead (a refreshed
-   * set, pinned to those versions when saved).
+   * set, pinned to those versions when saved). Either way the columns the saved set's manifest
+   * records as masked are masked again, by the recorded strategy and the project's key.
    */
   async recreateTrainingSet(
     source: string | { table: DeltaTable; definition: TrainingSetDefinition },
@@ -492,7 +494,9 @@ export class FeatureStore {
     });
     // The entity rows are the saved set's first version's.
     set.lineage?.inputs.push(tableVersionDataset(saved.location, await saved.snapshot(erasures === undefined ? { version: 0 } : {})));
-    return set;
+    // Masked as the saved set was: its masked columns masked again, with the same key.
+    const joinKeys = definition.views.flatMap((view) => joinKeysOf(repository.entities, view));
+    return definition.masking === undefined ? set : withRecordedMasking(this.engine, this.project, set, definition.masking, joinKeys);
   }
 
   /** A view's table, to read: a view may read one of Aquifer's own tables (a model's prediction log, its feedback). */

@@ -4,12 +4,18 @@ import { jsonPathKey, quoteIdent, quoteLiteral, type Engine } from '../engine/in
 import { entityKey, readProjectDefinitions, TRAINING_SET_PROPERTY, type FeatureRepository, type OnlineStore } from '../features/index.js';
 import { datasetKind, type OpenLineageRunEvent } from '../lineage/index.js';
 import { tableDataset } from '../observe/index.js';
-import { PREDICTIONS_TABLE_SUFFIX, QUALITY_FAILURES_TABLE_NAME, QUALITY_RESULTS_TABLE_NAME, QUARANTINE_TABLE_SUFFIX, type Project } from '../project/index.js';
-import { DeltaTable, type StructField } from '../table/index.js';
+import {
+  PREDICTIONS_TABLE_SUFFIX,
+  QUALITY_FAILURES_TABLE_NAME,
+  QUALITY_RESULTS_TABLE_NAME,
+  QUARANTINE_TABLE_SUFFIX,
+  projectSalt,
+  saltFile,
+  type Project,
+} from '../project/index.js';
+import { DeltaTable, hashValue, type StructField } from '../table/index.js';
 import { columnFlows, key, type DatasetColumn } from './column-flow.js';
 import { EraseInvalidError } from './errors.js';
-import { hashValue } from './mask-values.js';
-import { projectSalt, saltFile } from './masking-salt.js';
 import { flowsToDerived, tagsOf } from './tags.js';
 
 /** What to erase: entities by key column (or entity name) and value, or rows matching SQL, or both. */

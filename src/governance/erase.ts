@@ -15,6 +15,8 @@ import { ErasureIncompleteError, type ErasureHit } from './errors.js';
 export interface EraseOptions {
   /** List every place and change nothing. */
   dryRun?: boolean;
+  /** The erasure's id, recorded in the commits and training sets (a new UUID by default): the server names it before the erasure runs. */
+  id?: string;
 }
 
 /** A place erased: what the plan found (its predicate stays internal: it names the values), and what the purge did. */
@@ -57,7 +59,7 @@ export interface ErasureReport {
  */
 export async function erase(project: Project, engine: Engine, request: EraseRequest, options: EraseOptions = {}): Promise<ErasureReport> {
   return withoutJobRuns(async () => {
-    const id = randomUUID();
+    const id = options.id ?? randomUUID();
     const events = await LineageLog.forProject(project, engine).events();
     let online: OnlineStore | undefined = openOnlineStore(project);
     try {

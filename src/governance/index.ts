@@ -8,8 +8,9 @@ export { TagInvalidError } from './errors.js';
 export { enforceRetention, type EnforceRetentionOptions, type RetentionReport, type RetentionTableResult } from './enforce-retention.js';
 export { planRetention, type RetentionPlan, type RetentionRule, type RetentionSkip, type RetentionTarget } from './retention-plan.js';
 export { GRANT_SCOPES, MASK_STRATEGIES, maskStrategy, PII_SCOPE, readsClear, type MaskingPolicy, type MaskStrategy, type Reader } from './masking-policy.js';
-export { hashesType, hashValue, maskSql, maskValue, REDACTED } from './mask-values.js';
-export { projectSalt, saltFile } from './masking-salt.js';
+// The values and the key live below the capabilities (the feature store masks recreated training sets with them); named here too, beside the policy.
+export { hashesType, hashValue, maskSql, maskValue, REDACTED } from '../table/index.js';
+export { projectSalt, saltFile } from '../project/index.js';
 export { fieldTags, readTags } from './read-tags.js';
 export { Masking, scanAs, type AppliedMask, type ValueMasker } from './reader-masking.js';
 export { answerColumnTags, featureTags, maskOnlineAnswer, type FeatureColumnTags, type FeatureTags } from './feature-tags.js';

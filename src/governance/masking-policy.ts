@@ -1,8 +1,9 @@
 import { flowsToDerived } from './tags.js';
 
 /** How a masked value is shown: a keyed hash (joins still match), null, or a fixed string. */
-export const MASK_STRATEGIES = ['hash', 'null', 'redact'] as const;
-export type MaskStrategy = (typeof MASK_STRATEGIES)[number];
+import { MASK_STRATEGIES, type MaskStrategy } from '../table/index.js';
+
+export { MASK_STRATEGIES, type MaskStrategy };
 
 /** Tag (`pii`, `pii:email`, `sensitive`, any custom tag) to strategy: the project's `governance.masking`. */
 export type MaskingPolicy = Readonly<Record<string, MaskStrategy>>;

@@ -1,9 +1,7 @@
 import { AquiferError } from '../errors.js';
-import type { Project } from '../project/index.js';
-import type { ColumnMask, DataType, DeltaTable, ReadOptions, Scan, StructField } from '../table/index.js';
-import { maskSql, maskValue } from './mask-values.js';
+import { projectSalt, type Project } from '../project/index.js';
+import { maskSql, maskValue, type ColumnMask, type DataType, type DeltaTable, type ReadOptions, type Scan, type StructField } from '../table/index.js';
 import { maskStrategy, readsClear, type MaskingPolicy, type MaskStrategy, type Reader } from './masking-policy.js';
-import { projectSalt } from './masking-salt.js';
 import { fieldTags, readTags } from './read-tags.js';
 
 /** How one column is masked for a reader: the strategy its tags select. */

@@ -1,10 +1,9 @@
 import { quoteIdent } from '../engine/index.js';
 import { TrainingSet, type FeatureStore, type TrainingSetMasking } from '../features/index.js';
-import { fromDuckDBType } from '../table/index.js';
+import { projectSalt } from '../project/index.js';
+import { fromDuckDBType, maskSql } from '../table/index.js';
 import { answerColumnTags, featureTags } from './feature-tags.js';
-import { maskSql } from './mask-values.js';
 import { readsClear, type Reader } from './masking-policy.js';
-import { projectSalt } from './masking-salt.js';
 import { Masking } from './reader-masking.js';
 
 /**

@@ -10,6 +10,7 @@ export {
   type RetentionConfig,
 } from './project.js';
 export { jsonPath, firstIssue } from './json-issues.js';
+export { projectSalt, saltFile } from './masking-salt.js';
 export {
   checkTableName,
   MAX_TABLE_NAME_BYTES,

@@ -10,6 +10,8 @@ import { registerIngestRoute } from './ingest-route.js';
 import { GraphSnapshotFile, LineageGraphCache, LineageLog } from '../lineage/index.js';
 import { registerLineageRoutes, type LineageEventSource } from './lineage-routes.js';
 import { registerGovernanceRoutes } from './governance-routes.js';
+import { registerGovernanceJobRoutes } from './governance-job-routes.js';
+import { GovernanceJobs } from './governance-jobs.js';
 import { registerModelRoutes } from './model-routes.js';
 import { ArtifactStore, ModelServing } from '../models/index.js';
 import { ServerMetrics } from '../monitor/index.js';
@@ -43,6 +45,8 @@ export interface AppOptions {
   assetRuns?: AssetRunLaunches;
   /** Masking of answers for callers without the `pii` scope (the app's own by default). */
   masking?: ResponseMasking;
+  /** The erasures and retention enforcements the governance routes run, for the server to wait for on shutdown (the app's own by default). */
+  governanceJobs?: GovernanceJobs;
 }
 
 const MLFLOW_HINT = 'See docs/models.md for the MLflow endpoints Aquifer answers.';
@@ -111,6 +115,12 @@ export function buildApp(options: AppOptions): Hono {
     engine: options.engine,
     project: options.project,
     events: options.lineageEvents ?? (() => lineageLog.events()),
+  });
+  registerGovernanceJobRoutes(app, {
+    engine: options.engine,
+    project: options.project,
+    jobs: options.governanceJobs ?? new GovernanceJobs(options.project),
+    featureStore,
   });
   registerAuditRoute(app, {
     project: options.project,

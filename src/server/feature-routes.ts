@@ -10,18 +10,39 @@ import { contextOf } from './request-context.js';
 import type { Reader } from '../governance/index.js';
 import type { ResponseMasking } from './response-masking.js';
 
-/** Opens the project's feature store on first use; a failed open is retried on the next call. */
-export type FeatureStoreOpener = () => Promise<FeatureStore>;
+/**
+ * Opens the project's feature store on first use; a failed open is retried on the next call.
+ * `suspend` closes it and holds every call until its work ends (an erasure rebuilding the
+ * embedded online store in place: this process must not keep the old file open).
+ */
+export type FeatureStoreOpener = (() => Promise<FeatureStore>) & { suspend?: <T>(work: () => Promise<T>) => Promise<T> };
 
 export function featureStoreOpener(project: Project, engine: Engine): FeatureStoreOpener {
   let store: Promise<FeatureStore> | undefined;
-  return () => {
+  let suspended: Promise<void> | undefined;
+  const open = (): Promise<FeatureStore> => {
+    if (suspended !== undefined) return suspended.then(open);
     store ??= openAppliedFeatureStore(project, engine);
     store.catch(() => {
       store = undefined;
     });
     return store;
   };
+  const suspend = async <T>(work: () => Promise<T>): Promise<T> => {
+    let resume = () => {};
+    suspended = new Promise<void>((done) => (resume = done));
+    try {
+      const open = store;
+      store = undefined;
+      // lmdb-js shares one environment per path within a process: closed here, the erasure's own open is the only one.
+      await (await open?.catch(() => undefined))?.online?.close();
+      return await work();
+    } finally {
+      suspended = undefined;
+      resume();
+    }
+  };
+  return Object.assign(open, { suspend });
 }
 
 /**

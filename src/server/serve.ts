@@ -31,6 +31,7 @@ import { checkPort, listenError } from './listen.js';
 import { MonitorScheduler } from './monitor-scheduler.js';
 import { startTrainingTracking } from './training-tracking.js';
 import { AssetRunLaunches } from './asset-routes.js';
+import { GovernanceJobs } from './governance-jobs.js';
 import { ResponseMasking } from './response-masking.js';
 import { Scheduler } from '../orchestrate/index.js';
 
@@ -87,11 +88,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     ...(logDurability === undefined ? {} : { logDurability }),
   });
   const assetRuns = new AssetRunLaunches(options.project.config.server?.maxConcurrentRuns);
+  const governanceJobs = new GovernanceJobs(options.project);
   // One masking for every route: one read of the project's key, one cache of the features' tags.
   const masking = new ResponseMasking(options.project, options.engine);
   const app = buildApp({
     masking,
     assetRuns,
+    governanceJobs,
     engine: options.engine,
     project: options.project,
     featureStore,
@@ -277,6 +280,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           // No new runs; those running get the grace period, then are cancelled (recorded `cancelled`, nothing committed).
           await assets?.stop();
           await assetRuns.idle();
+          // An erasure under way is finished (and its record kept), never cut between its purge and its proof.
+          await governanceJobs.idle();
           await models.close();
           await modelStore.close();
           await lineage.close();

@@ -331,10 +331,8 @@ export function registerFeatureCommands(program: Command): void {
       const out = await withStore(flags.project, async (store, project) => {
         const source = await tableInProject(project, name);
         const definition = await trainingSetDefinition(await DeltaTable.open(source, { engine: store.engine, stores: project.stores }));
-        const rebuilt = await store.recreateTrainingSet(source);
-        // Masked as the saved set was: its clear columns stay clear, its masked ones masked, with the same key.
-        const set =
-          definition.masking === undefined ? rebuilt : await maskTrainingSet(store, rebuilt, definition.masking.clear ? { unmasked: true } : undefined);
+        // Masked as the saved set was (the store re-applies its manifest's masking): clear columns clear, masked ones masked, with the same key.
+        const set = await store.recreateTrainingSet(source);
         const target = await tableInProject(project, into);
         const { result } = await set.save(target, definition.model === undefined ? {} : { model: definition.model });
         return { location: target, rows: result.rows, sources: definition.sources };

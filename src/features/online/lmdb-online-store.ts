@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, renameSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { open, type RootDatabase } from 'lmdb';
 import { AquiferError } from '../../errors.js';
 import { isNewer, type OnlineRow, type OnlineStore } from './online-store.js';
@@ -20,17 +21,31 @@ interface DigestEntry {
 type Stored = OnlineRow | DigestEntry | string;
 
 /**
+ * How many stores this process has open, by folder. lmdb-js shares one environment per path
+ * within a process, and LMDB's reader table does not tell this process's holders apart, so a
+ * rebuild counts them here: one left open would keep the replaced file mapped and write to it.
+ */
+const openHere = new Map<string, number>();
+
+/**
  * The embedded online store: LMDB (memory-mapped, ACID, readers never block) in the
  * project's `.aquifer/online/`. Keys are `<view>\u0000<entity key>`; a key over LMDB's
  * 511 bytes is stored as `\u0002` and the SHA-256 of the key, which holds no `\u0000`
  * and so never equals a direct key.
  */
 export class LmdbOnlineStore implements OnlineStore {
-  private constructor(private readonly db: RootDatabase<Stored, string>) {}
+  private closed = false;
+
+  private constructor(
+    private readonly db: RootDatabase<Stored, string>,
+    private readonly folder: string,
+  ) {}
 
   static open(path: string): LmdbOnlineStore {
     recoverRebuild(path);
-    return new LmdbOnlineStore(open<Stored, string>({ path, compression: false }));
+    const store = new LmdbOnlineStore(open<Stored, string>({ path, compression: false }), resolve(path));
+    openHere.set(store.folder, (openHere.get(store.folder) ?? 0) + 1);
+    return store;
   }
 
   async write(view: string, rows: readonly OnlineRow[]): Promise<number> {
@@ -97,6 +112,12 @@ export class LmdbOnlineStore implements OnlineStore {
   }
 
   async close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      const left = (openHere.get(this.folder) ?? 1) - 1;
+      if (left > 0) openHere.set(this.folder, left);
+      else openHere.delete(this.folder);
+    }
     await this.db.close();
   }
 }
@@ -135,11 +156,18 @@ function otherReaders(db: RootDatabase<Stored, string>): number[] {
  * new one in, then deletes the old: at every moment one complete environment exists
  * (`open` finishes a swap a crash cut short). A process with the environment open keeps
  * reading the old file's pages, so the rebuild refuses (FEATURE_ONLINE_STORE_BUSY) when
- * the lock file lists another process's reader; a process that opened it but has not read
- * yet holds no slot and cannot be seen, so stop servers before erasing.
+ * the lock file lists another process's reader, or when a store this process opened is still
+ * open (the server closes its own for an erasure it runs); another process that opened it but
+ * has not read yet holds no slot and cannot be seen, so stop other servers before erasing.
  */
 export async function rebuildLmdb(path: string): Promise<void> {
   recoverRebuild(path);
+  const here = openHere.get(resolve(path)) ?? 0;
+  if (here > 0)
+    throw new AquiferError('FEATURE_ONLINE_STORE_BUSY', `This process has the online store open ${here} time(s)`, {
+      value: { process: process.pid, open: here },
+      hint: 'Close them (a feature store, a materialization or asset run in this process) and run the erasure again: the rebuilt store must replace the file they read.',
+    });
   // No extension: lmdb-js makes a folder (data.mdb, lock.mdb) of such a path, as the store itself is.
   const fresh = rebuilding(path);
   const aside = replaced(path);

@@ -97,7 +97,8 @@ export const ROUTES: readonly RouteSpec[] = [
 
 /**
  * Governance: the report spans every table, so it needs an admin token (unscoped) or one with
- * the `governance` scope; a table's tags are a reader's, scoped to the table, or the `governance` scope's.
+ * the `governance` scope; a table's tags are a reader's, scoped to the table, or the `governance`
+ * scope's; erasure and retention an unscoped admin's.
  */
 function governanceRoutes(): RouteSpec[] {
   return [
@@ -118,6 +119,31 @@ function governanceRoutes(): RouteSpec[] {
       summary: "a table's column tags (?version=)",
       scopeNames: (params) => [params['name'] ?? ''],
       grantingScope: 'governance',
+    },
+    // Erasure and retention delete rows from every table: an unscoped admin token only (the governance scope reads, it does not delete).
+    {
+      method: 'POST',
+      path: '/v1/governance/erase',
+      role: 'admin',
+      contentTypes: JSON_TYPES,
+      summary: 'erase subjects from every copy ({entity: {column: value}} or {where}, dryRun?): a dry run answers the plan; an erasure 202 with its id',
+      scopeNames: () => [],
+    },
+    {
+      method: 'GET',
+      path: '/v1/governance/erasures/:id',
+      role: 'admin',
+      contentTypes: [],
+      summary: 'one erasure: running, succeeded or failed, with its report and proof',
+      scopeNames: () => [],
+    },
+    {
+      method: 'POST',
+      path: '/v1/governance/enforce',
+      role: 'admin',
+      contentTypes: JSON_TYPES,
+      summary: 'delete the rows past their retention period ({dryRun?}): what was removed, per table',
+      scopeNames: () => [],
     },
   ];
 }

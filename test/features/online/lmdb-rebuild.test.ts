@@ -35,6 +35,17 @@ describe('rebuilding the LMDB online store', () => {
     expect(await keysIn(at, ['a', 'b'])).toEqual(['a', 'b']);
   });
 
+  it('refuses with FEATURE_ONLINE_STORE_BUSY while this process has the store open elsewhere, and rebuilds once it is closed', async () => {
+    const at = await storeWith(['a']);
+    const held = LmdbOnlineStore.open(at);
+    await expect(rebuildLmdb(at)).rejects.toMatchObject({ code: 'FEATURE_ONLINE_STORE_BUSY' });
+    await held.close();
+    // A second close does not count twice.
+    await held.close();
+    await rebuildLmdb(at);
+    expect(await keysIn(at, ['a'])).toEqual(['a']);
+  });
+
   it('refuses with FEATURE_ONLINE_STORE_BUSY while another process reads the store, and leaves it as it was', async () => {
     const at = await storeWith(['a']);
     const lmdb = createRequire(import.meta.url).resolve('lmdb');

@@ -2,12 +2,11 @@ import { execFile } from 'node:child_process';
 import { readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { projectSalt, saltFile } from '../../src/governance/index.js';
-import { Project } from '../../src/project/index.js';
+import { Project, projectSalt, saltFile } from '../../src/project/index.js';
 import { tempDir } from '../support/temp.js';
 
 const TSX = path.resolve('node_modules/.bin/tsx');
-const SALT_MODULE = path.resolve('src/governance/masking-salt.ts');
+const SALT_MODULE = path.resolve('src/project/masking-salt.ts');
 
 /** Make the key in another process whose file writes fail (a file-size limit of 0 bytes, as on a full disk); its exit code. */
 async function makeKeyWithFailingWrites(root: string): Promise<number> {

@@ -1,7 +1,15 @@
 import { createHmac } from 'node:crypto';
-import { quoteLiteral } from '../engine/index.js';
-import { primitive, toDuckDBType, type DataType, type MaskedColumn } from '../table/index.js';
-import type { MaskStrategy } from './masking-policy.js';
+import { quoteLiteral } from '../../engine/index.js';
+import { primitive, toDuckDBType, type DataType } from '../schema/index.js';
+import type { MaskedColumn } from './column-mask.js';
+
+/**
+ * How a masked value reads: a keyed hash, `[REDACTED]`, or null. Which columns are masked, and
+ * how, is governance's policy; the values themselves are computed here, below every capability,
+ * so a training set recreated by the feature store is masked with the same SQL and key.
+ */
+export const MASK_STRATEGIES = ['hash', 'null', 'redact'] as const;
+export type MaskStrategy = (typeof MASK_STRATEGIES)[number];
 
 /** What a redacted string reads as; values of other types become null. */
 export const REDACTED = '[REDACTED]';

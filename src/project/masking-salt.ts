@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AquiferError } from '../errors.js';
-import type { Project } from '../project/index.js';
+import type { Project } from './project.js';
 
 /** The project's masking key: 32 random bytes, hex, in `.aquifer/masking-salt` (mode 0600). */
 export function saltFile(project: Project): string {

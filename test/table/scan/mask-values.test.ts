@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../src/engine/index.js';
-import { hashValue, maskSql, maskValue } from '../../src/governance/index.js';
-import { decimal, primitive, type DataType } from '../../src/table/index.js';
+import { Engine } from '../../../src/engine/index.js';
+import { decimal, hashValue, maskSql, maskValue, primitive, type DataType } from '../../../src/table/index.js';
 
 const salt = Buffer.alloc(32, 7);
 let engine: Engine;
