@@ -12,6 +12,7 @@
  * its latency runs from when it was due, so a request queued behind a stalled one counts the
  * stall (closed-loop clients would wait politely and hide it: coordinated omission).
  */
+import { writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { percentile } from '../table/measure.js';
@@ -154,6 +155,8 @@ async function main(): Promise<void> {
   const connections = Array.from({ length: config.concurrency }, () => new Connection(url));
   await Promise.all(connections.map((c) => c.ready()));
   const latencies: number[] = [];
+  // BENCH_LATENCY_DUMP=FILE: each measured request's due time (epoch ms) and latency, to see whether slow ones cluster.
+  const dump: string[] | undefined = process.env['BENCH_LATENCY_DUMP'] === undefined ? undefined : [];
   let errors = 0;
   let answered = 0;
   let responseBytes = 0;
@@ -168,6 +171,7 @@ async function main(): Promise<void> {
     if (due >= warmEnd) {
       measuredEnd = Math.max(measuredEnd, done);
       latencies.push(done - due);
+      dump?.push(`${(performance.timeOrigin + due).toFixed(3)} ${(done - due).toFixed(3)}`);
       responseBytes += bytes;
       if (status !== 200) errors++;
     }
@@ -187,6 +191,7 @@ async function main(): Promise<void> {
     await openLoop(connections, config.ratePerSecond, end, payload, record);
   }
   for (const connection of connections) connection.close();
+  if (dump !== undefined) await writeFile(process.env['BENCH_LATENCY_DUMP'] as string, `${dump.join('\n')}\n`);
   latencies.sort((a, b) => a - b);
   const result: ServeLoadResult = {
     requests: latencies.length,
