@@ -6,12 +6,11 @@ import { startModuleWorker } from './module-worker.js';
 
 /** Something items are appended to in batches: a project's log table, in-process or through a thread. */
 export interface Appender<T> {
-  /** `now`: a flush; a writer that groups what it is handed commits at once. */
-  append(items: readonly T[], options?: { now?: boolean }): Promise<void>;
+  append(items: readonly T[]): Promise<void>;
   close(): Promise<void>;
 }
 
-type ToAppendWorker<T> = { kind: 'append'; id: number; items: T[]; now?: boolean } | { kind: 'close' };
+type ToAppendWorker<T> = { kind: 'append'; id: number; items: T[] } | { kind: 'close' };
 type FromAppendWorker = { kind: 'appended'; id: number } | { kind: 'append-failed'; id: number; error: { message: string; code?: string } };
 
 interface Pending {
@@ -41,10 +40,8 @@ export class AppendThread<T> implements Appender<T> {
     private readonly what: string,
   ) {}
 
-  /** `now`: commit without waiting out the worker's linger (a flush). */
-  append(items: readonly T[], options: { now?: boolean } = {}): Promise<void> {
-    // An empty batch sent `now` asks a running thread to commit what it holds at once.
-    if (items.length === 0 && (options.now !== true || this.worker === undefined)) return Promise.resolve();
+  append(items: readonly T[]): Promise<void> {
+    if (items.length === 0) return Promise.resolve();
     if (this.closed) return Promise.reject(new AquiferError(this.code, `The ${this.what} writer is closed`, { value: items.length }));
     const worker = this.thread();
     const id = this.nextId++;
@@ -53,7 +50,7 @@ export class AppendThread<T> implements Appender<T> {
       // Held open while an append waits, so a process does not end with a batch unheard of.
       worker.ref();
       try {
-        worker.postMessage({ kind: 'append', id, items: [...items], ...(options.now === true ? { now: true } : {}) } satisfies ToAppendWorker<T>);
+        worker.postMessage({ kind: 'append', id, items: [...items] } satisfies ToAppendWorker<T>);
       } catch (error) {
         // A value that cannot be cloned fails its own batch only.
         this.settle(id, error);
@@ -107,97 +104,36 @@ export class AppendThread<T> implements Appender<T> {
   }
 }
 
-/** How the worker side groups what it is handed. */
-export interface ServeAppendsOptions {
-  /**
-   * How long the first batch waits for more before they are committed together (0: commit at
-   * once, grouping only what arrives while a commit runs). A batch sent `now` cuts it short.
-   */
-  lingerMs?: number;
-}
-
 /**
- * The worker side of an AppendThread: open the target once; group the batches handed over
- * (those within the linger, and those that arrive while a commit runs) into one append, in the
- * order they were sent, and answer each. A group the target refuses is tried again batch by
- * batch, so one bad batch fails only itself. On `close`: commit what is queued, close the
- * target and let the thread end (terminating a thread that holds DuckDB's native handles
- * aborts the process).
+ * The worker side of an AppendThread: open the target once, take batches one at a time in the order they were
+ * sent, answer each, and on `close` close the target and let the thread end (terminating a
+ * thread that holds DuckDB's native handles aborts the process).
  */
-export function serveAppends<T>(
-  open: () => Promise<{ append(items: readonly T[]): Promise<void>; close(): void | Promise<void> }>,
-  options: ServeAppendsOptions = {},
-): void {
+export function serveAppends<T>(open: () => Promise<{ append(items: readonly T[]): Promise<void>; close(): void | Promise<void> }>): void {
   if (parentPort === null) throw new Error('serveAppends runs only in a worker thread');
   const port: MessagePort = parentPort;
   const post = (message: FromAppendWorker) => port.postMessage(message);
-  const lingerMs = options.lingerMs ?? 0;
   const opened = open();
   // An open that fails is answered per batch; it must not also be an unhandled rejection.
   opened.catch(() => undefined);
-  const queue: { id: number; items: T[] }[] = [];
-  let committing: Promise<void> | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let closing = false;
-
-  const failed = (id: number, error: unknown): void => {
-    const code = typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
-    post({ kind: 'append-failed', id, error: { message: error instanceof Error ? error.message : String(error), ...(code === undefined ? {} : { code }) } });
-  };
-  const commit = async (group: { id: number; items: T[] }[]): Promise<void> => {
+  const append = async (id: number, items: T[]): Promise<void> => {
     try {
-      const target = await opened;
-      try {
-        const items = group.flatMap((batch) => batch.items);
-        if (items.length > 0) await target.append(items);
-        for (const { id } of group) post({ kind: 'appended', id });
-        return;
-      } catch (error) {
-        if (group.length === 1) throw error;
-      }
-      for (const batch of group)
-        try {
-          if (batch.items.length > 0) await target.append(batch.items);
-          post({ kind: 'appended', id: batch.id });
-        } catch (error) {
-          failed(batch.id, error);
-        }
+      await (await opened).append(items);
+      post({ kind: 'appended', id });
     } catch (error) {
-      for (const { id } of group) failed(id, error);
+      const code = typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+      post({ kind: 'append-failed', id, error: { message: error instanceof Error ? error.message : String(error), ...(code === undefined ? {} : { code }) } });
     }
   };
-  /** Commit the queue now, unless a commit runs (its end looks at the queue again). */
-  const drain = (): void => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-    if (committing !== undefined || queue.length === 0) return;
-    committing = commit(queue.splice(0, queue.length)).finally(() => {
-      committing = undefined;
-      if (queue.length > 0) due(false);
-      else if (closing) void finish();
-    });
-  };
-  const due = (now: boolean): void => {
-    if (now || lingerMs === 0 || closing) drain();
-    else timer ??= setTimeout(drain, lingerMs);
-  };
-  const finish = async (): Promise<void> => {
+  const close = async (): Promise<void> => {
     const target = await opened.catch(() => undefined);
-    try {
-      await target?.close();
-    } catch (error) {
-      log.error({ err: error }, 'an append worker could not close its target');
-    }
+    await target?.close();
     port.close();
   };
+  let taken: Promise<void> = Promise.resolve();
   port.on('message', (message: ToAppendWorker<T>) => {
-    if (message.kind === 'append') {
-      queue.push({ id: message.id, items: message.items });
-      due(message.now === true);
-      return;
-    }
-    closing = true;
-    drain();
-    if (committing === undefined) void finish();
+    taken = taken
+      .then(() => (message.kind === 'append' ? append(message.id, message.items) : close()))
+      .catch((error: unknown) => log.error({ err: error, kind: message.kind }, 'an append worker could not take a message'));
   });
 }

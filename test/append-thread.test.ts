@@ -21,22 +21,6 @@ describe('AppendThread', () => {
     expect(await readFile(file, 'utf8')).toBe('a,b\nc\nclosed\n');
   });
 
-  it('groups the batches handed over within its linger into one append, answers each, and commits at once for a batch sent now', async () => {
-    const file = path.join(await tempDir('aquifer-append-thread-'), 'log.txt');
-    // A linger no test outlives: only the batch sent now commits the group.
-    const thread = new AppendThread<string>(worker, { file, lingerMs: 3_600_000 }, 'AUDIT_LOG_FAILED', 'test log');
-    const first = thread.append(['a', 'b']);
-    const second = thread.append(['c']);
-    await thread.append(['d'], { now: true });
-    await Promise.all([first, second]);
-    // A group the target refuses is tried batch by batch: only the bad batch fails.
-    const held = Promise.allSettled([thread.append(['e']), thread.append(['fail']), thread.append(['f'])]);
-    await thread.append([], { now: true });
-    expect((await held).map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    await thread.close();
-    expect(await readFile(file, 'utf8')).toBe('a,b,c,d\ne\nf\nclosed\n');
-  });
-
   it('refuses appends once closed, and an empty batch starts no thread', async () => {
     const file = path.join(await tempDir('aquifer-append-thread-'), 'log.txt');
     const thread = new AppendThread<string>(worker, { file }, 'AUDIT_LOG_FAILED', 'test log');

@@ -9,19 +9,15 @@ import { engineFromEnvironment } from '../engine/index.js';
 import { Project } from '../project/index.js';
 import type { AuditEntry } from './audit-entry.js';
 import { AuditLog } from './audit-log.js';
-import { AUDIT_LINGER_MS } from './audit-recorder.js';
 
 /** A commit of the log is small: one DuckDB thread leaves the cores to the server. */
 const WORKER_ENGINE_THREADS = 1;
 
 const { projectRoot } = workerData as { projectRoot: string };
 
-serveAppends<AuditEntry>(
-  async () => {
-    const project = await Project.open(projectRoot);
-    const engine = await engineFromEnvironment(process.env, { threads: WORKER_ENGINE_THREADS });
-    const audit = AuditLog.forProject(project, engine);
-    return { append: (entries) => audit.append(entries), close: () => engine.close() };
-  },
-  { lingerMs: AUDIT_LINGER_MS },
-);
+serveAppends<AuditEntry>(async () => {
+  const project = await Project.open(projectRoot);
+  const engine = await engineFromEnvironment(process.env, { threads: WORKER_ENGINE_THREADS });
+  const audit = AuditLog.forProject(project, engine);
+  return { append: (entries) => audit.append(entries), close: () => engine.close() };
+});

@@ -19,14 +19,11 @@ export interface AuditRecorder {
   close(): Promise<void>;
 }
 
-/** How long queued entries wait for more before they are committed together: a busy server pays one commit a second, not one per request. */
-export const AUDIT_LINGER_MS = 1000;
 /**
- * With the log in a worker thread (a server), how long entries wait before they are handed
- * over: the thread groups them for AUDIT_LINGER_MS, so the serving thread holds each for moments
- * only (a thousand entries a second held for a second would outlive its young generation).
+ * How long queued entries wait for more before they are committed together: a busy server pays
+ * one commit a second, not one per request (as the prediction log does, PREDICTION_LINGER_MS).
  */
-const HANDOFF_MS = 20;
+const LINGER_MS = 1000;
 /** Entries held while the log cannot take them; past this the oldest are given up (and said so in the log). */
 const MAX_HELD_ENTRIES = 100_000;
 
@@ -66,8 +63,7 @@ const recording = new SharedByKey<Recorder>();
 
 class Recorder {
   private readonly queue: AuditEntry[] = [];
-  /** Appends handed over and not yet answered: one at a time in-process, any number to a thread (it groups them). */
-  private readonly writing = new Set<Promise<boolean>>();
+  private writing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private opened: Promise<Appender<AuditEntry>> | undefined;
   private inThread = false;
@@ -88,36 +84,28 @@ class Recorder {
       const dropped = this.queue.splice(0, this.queue.length - MAX_HELD_ENTRIES).length;
       log.error({ project: this.project.root, dropped }, 'audit: the log kept failing; the oldest entries are given up');
     }
-    if (this.inThread || this.writing.size === 0) this.arm();
+    if (this.writing === undefined) this.arm();
   }
 
-  /** Hand the queue over after the linger (to a thread, after the handoff), unless that is due already. */
+  /** Commit the queue after the linger, unless a commit is already due. */
   private arm(): void {
     if (this.timer !== undefined) return;
-    this.timer = setTimeout(
-      () => {
-        this.timer = undefined;
-        void this.write(false);
-      },
-      this.inThread ? HANDOFF_MS : AUDIT_LINGER_MS,
-    );
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.write();
+    }, LINGER_MS);
     // A pending batch must not keep a finished command alive: its close flushes.
     this.timer.unref();
   }
 
-  /** Commit what is queued now (the linger cut short), after the appends in progress; a failed commit is tried once more. */
+  /** Commit what is queued now (the linger cut short), waiting for a commit in progress first; a failed commit is tried once more. */
   async flush(): Promise<void> {
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    for (let attempt = 0; attempt < 2; attempt++) {
-      if (this.queue.length > 0 && (this.inThread || this.writing.size === 0)) void this.write(true);
-      // What the thread holds from earlier handoffs is committed now too, not after its linger.
-      else if (this.inThread && this.writing.size > 0) void this.opened?.then((thread) => thread.append([], { now: true })).catch(() => undefined);
-      await this.settled();
-      if (this.queue.length === 0) return;
-    }
+    await this.writing;
+    if (this.queue.length > 0) await this.write();
   }
 
   async close(): Promise<void> {
@@ -130,32 +118,26 @@ class Recorder {
     }
   }
 
-  /** Until no append is in progress (a failed one has put its batch back in the queue). */
-  private async settled(): Promise<void> {
-    while (this.writing.size > 0) await Promise.all(this.writing);
-  }
-
-  /** One append of everything queued; on failure the batch goes back ahead of what came since. Resolves whether it was written. */
-  private write(now: boolean): Promise<boolean> {
-    const batch = this.queue.splice(0, this.queue.length);
-    if (batch.length === 0) return Promise.resolve(true);
-    const written = (async () => {
+  /** One commit of everything queued; on failure the batch goes back ahead of what came since. */
+  private write(): Promise<void> {
+    if (this.writing !== undefined) return this.writing;
+    this.writing = (async () => {
+      const batch = this.queue.splice(0, this.queue.length);
+      if (batch.length === 0) return true;
       try {
-        await (await this.log()).append(batch, { now });
+        await (await this.log()).append(batch);
         return true;
       } catch (error) {
         this.queue.unshift(...batch);
         log.warn({ err: error, project: this.project.root, waiting: this.queue.length }, 'audit: entries could not be logged yet');
         return false;
       }
-    })();
-    this.writing.add(written);
-    void written.then((ok) => {
-      this.writing.delete(written);
-      // In-process, entries that arrived during the commit wait for the next; after a failure, for the next entry or flush.
-      if (ok && !this.inThread && this.queue.length > 0) this.arm();
+    })().then((written) => {
+      this.writing = undefined;
+      // Entries that arrived during the commit wait for the next; after a failure, for the next entry or flush.
+      if (written && this.queue.length > 0) this.arm();
     });
-    return written;
+    return this.writing;
   }
 
   private log(): Promise<Appender<AuditEntry>> {
