@@ -13,7 +13,7 @@ import {
   saltFile,
   type Project,
 } from '../project/index.js';
-import { DeltaTable, hashValue, type StructField } from '../table/index.js';
+import { DeltaTable, hashValue, parsePredicate, type StructField } from '../table/index.js';
 import { columnFlows, key, type DatasetColumn } from './column-flow.js';
 import { EraseInvalidError } from './errors.js';
 import { flowsToDerived, tagsOf } from './tags.js';
@@ -168,7 +168,8 @@ export async function planErasure(
   online: OnlineStore | undefined,
 ): Promise<ErasePlan> {
   const repository = await readProjectDefinitions(project).catch(() => undefined);
-  const { columns, where } = resolveRequest(request, repository);
+  const { columns, where: text } = resolveRequest(request, repository);
+  const where = text === undefined ? undefined : await erasurePredicate(engine, text);
   const opened = new Map<string, { table: DeltaTable; name: string; fields: readonly StructField[]; kind: PlaceKind }>();
   for (const [location, name] of await projectTables(project, events)) {
     try {
@@ -268,6 +269,22 @@ async function followSubjects(
       if (list.length > 0) columns.set(name, list);
     }
   }
+}
+
+/**
+ * The `--where` text as SQL to embed: one boolean expression (DuckDB's parser checks it, so no
+ * second statement rides along), and no subquery, which could read other tables or, through a
+ * table function, files the erasure has no business reading.
+ */
+async function erasurePredicate(engine: Engine, where: string): Promise<string> {
+  const predicate = await parsePredicate(engine, where);
+  if (predicate.subquery)
+    throw new EraseInvalidError(
+      'An erasure predicate cannot hold a subquery',
+      { where: 'subquery' },
+      'Name the rows by their own columns, as in --where "email = \'a@b.example\'".',
+    );
+  return predicate.sql;
 }
 
 /** Whether the predicate can be evaluated on the table's rows (every column it names exists). */

@@ -17,6 +17,7 @@ export {
 } from './snapshot/index.js';
 export { Scan, ROW_FILE_COLUMN, ROW_INDEX_COLUMN, type ColumnMask, type MaskedColumn, type ScanOptions, type ScanPlan } from './scan/index.js';
 export { hashesType, hashValue, MASK_STRATEGIES, maskSql, maskValue, REDACTED, type MaskStrategy } from './scan/index.js';
+export { parsePredicate, type Predicate } from './scan/index.js';
 export * from './errors.js';
 export { commitOutcomeUnknown } from './commit/index.js';
 export type { Action, AddFile, RemoveFile, Metadata, Protocol, Txn, CommitInfo, DomainMetadata, DeletionVectorDescriptor } from './actions/index.js';

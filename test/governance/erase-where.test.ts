@@ -50,4 +50,19 @@ describe('erase --where', () => {
     await expect(erase(project, engine, { where: "kind = 'x'" })).rejects.toMatchObject({ code: 'GOVERNANCE_ERASE_INVALID' });
     expect(await (await table.scan()).rows()).toHaveLength(1);
   }, 60_000);
+
+  it('takes one boolean expression without a subquery: a second statement or a file read through a subquery is refused before anything runs', async () => {
+    const project = await Project.init(path.join(await tempDir('aquifer-erase-where-'), 'shop'), 'shop');
+    const { table } = await DeltaTable.create(project.tablePath('users'), { engine, data: { sql: "SELECT 'u1' AS user_id, 'xx' AS country" } });
+    await tagColumns(table, { user_id: ['pii:id'] });
+    const written = path.join(project.root, 'written.csv');
+    await expect(erase(project, engine, { where: `country = 'xx'; COPY (SELECT 42) TO '${written}'`, dryRun: true })).rejects.toMatchObject({
+      code: 'TABLE_PREDICATE_INVALID',
+    });
+    await expect(
+      erase(project, engine, { where: `country IN (SELECT content FROM read_text('${path.join(project.root, 'aquifer.json')}'))`, dryRun: true }),
+    ).rejects.toMatchObject({ code: 'GOVERNANCE_ERASE_INVALID' });
+    await expect(import('node:fs/promises').then((fs) => fs.access(written))).rejects.toThrow();
+    expect(await (await table.scan()).rows()).toHaveLength(1);
+  }, 60_000);
 });

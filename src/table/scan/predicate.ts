@@ -23,6 +23,8 @@ export interface Predicate {
   root: PredicateNode;
   /** Every column the filter names outside subqueries. */
   columns: string[][];
+  /** Whether it holds a subquery (which can read other tables, or files through a table function). */
+  subquery: boolean;
 }
 
 const COMPARISONS: Record<string, ComparisonOp> = {
@@ -69,7 +71,13 @@ async function parseUncached(engine: Engine, where: string): Promise<Predicate> 
   }
   const columns: string[][] = [];
   collectColumns(node['where_clause'], columns);
-  return { text: where, sql: guarded, root: toNode(node['where_clause'] as Ast), columns };
+  return { text: where, sql: guarded, root: toNode(node['where_clause'] as Ast), columns, subquery: holdsSubquery(node['where_clause']) };
+}
+
+function holdsSubquery(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(holdsSubquery);
+  if (typeof value !== 'object' || value === null) return false;
+  return (value as Ast)['class'] === 'SUBQUERY' || Object.values(value as Ast).some(holdsSubquery);
 }
 
 function isPlainFilter(node: Ast): boolean {
