@@ -56,11 +56,11 @@ describe('erase --where', () => {
     const { table } = await DeltaTable.create(project.tablePath('users'), { engine, data: { sql: "SELECT 'u1' AS user_id, 'xx' AS country" } });
     await tagColumns(table, { user_id: ['pii:id'] });
     const written = path.join(project.root, 'written.csv');
-    await expect(erase(project, engine, { where: `country = 'xx'; COPY (SELECT 42) TO '${written}'`, dryRun: true })).rejects.toMatchObject({
+    await expect(erase(project, engine, { where: `country = 'xx'; COPY (SELECT 42) TO '${written}'` }, { dryRun: true })).rejects.toMatchObject({
       code: 'TABLE_PREDICATE_INVALID',
     });
     await expect(
-      erase(project, engine, { where: `country IN (SELECT content FROM read_text('${path.join(project.root, 'aquifer.json')}'))`, dryRun: true }),
+      erase(project, engine, { where: `country IN (SELECT content FROM read_text('${path.join(project.root, 'aquifer.json')}'))` }, { dryRun: true }),
     ).rejects.toMatchObject({ code: 'GOVERNANCE_ERASE_INVALID' });
     await expect(import('node:fs/promises').then((fs) => fs.access(written))).rejects.toThrow();
     expect(await (await table.scan()).rows()).toHaveLength(1);

@@ -130,9 +130,10 @@ async function append(message: Extract<ToPredictionLogWorker, { kind: 'append' }
   const model = (Array.isArray(message.rows) ? message.rows[0]?.model : message.rows.model) ?? '';
   let done: Promise<void>;
   try {
-    const entries = Array.isArray(message.rows) ? message.rows : predictionEntries(message.rows);
+    // Kept first: the serving thread sends a version's sources once, even if this append fails.
     if (!Array.isArray(message.rows) && message.rows.sources !== undefined)
       sourcesByVersion.set(`${message.rows.model}\u0000${message.rows.version}`, message.rows.sources);
+    const entries = Array.isArray(message.rows) ? message.rows : predictionEntries(message.rows);
     const { project, engine } = await opened;
     forwardJobRuns(message.observed);
     done = writer(project, engine, model).add(entries);

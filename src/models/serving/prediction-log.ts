@@ -111,7 +111,10 @@ export class PredictionLog {
     // Answered requests must not fail on their log: the caller of `log` has nothing to catch.
     done?.catch(() => undefined);
     try {
-      this.send(worker, { kind: 'append', id, rows: isEntries(rows) ? [...rows] : this.withoutSourcesSent(rows), observed: jobRunsObserved() });
+      const sent = isEntries(rows) ? [...rows] : this.withoutSourcesSent(rows);
+      this.send(worker, { kind: 'append', id, rows: sent, observed: jobRunsObserved() });
+      // Only once they crossed: a message that could not be cloned took none to the thread.
+      if (!isEntries(sent) && sent.sources !== undefined) this.sourcesSent.add(`${sent.model}\u0000${sent.version}`);
     } catch (error) {
       // A value that cannot cross to the worker (a function a function model returned) fails its append, not the request.
       this.waitOn(worker, 1);
@@ -168,12 +171,7 @@ export class PredictionLog {
    * the same for every request of that version, and cloning them each time costs the request path.
    */
   private withoutSourcesSent(rows: PredictedRows): PredictedRows {
-    if (rows.sources === undefined) return rows;
-    const key = `${rows.model}\u0000${rows.version}`;
-    if (!this.sourcesSent.has(key)) {
-      this.sourcesSent.add(key);
-      return rows;
-    }
+    if (rows.sources === undefined || !this.sourcesSent.has(`${rows.model}\u0000${rows.version}`)) return rows;
     const { sources: _sent, ...rest } = rows;
     return rest;
   }
