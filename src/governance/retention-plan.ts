@@ -171,8 +171,10 @@ async function fieldsOf(
   }
 }
 
-/** A project table's name from its location (`tables/<name>`), else the location. */
+/** A project table's name from its location (under the project's tables root, local or S3), else the location. */
 function tableName(project: Project, location: string): string {
-  const prefix = `${project.root}/tables/`;
-  return location.startsWith(prefix) ? location.slice(prefix.length) : location;
+  const storage = project.config.backends.tableStorage;
+  const tables = storage === 'local' ? `${project.root}/tables` : storage.root.replace(/\/+$/, '');
+  const normalized = location.replace(/\/+$/, '');
+  return normalized.startsWith(`${tables}/`) ? normalized.slice(tables.length + 1) : normalized;
 }

@@ -22,9 +22,17 @@ export function erasureAnswer(report: ErasureReport, project: Project): ErasureA
   };
 }
 
-/** A retention report as the server answers it: the CLI's `--format json` report without the tables' locations. */
+/**
+ * A retention report as the server answers it: the CLI's `--format json` report without the
+ * tables' locations; a table outside the project's tables (the audit log) is named by its
+ * folder's name, in the reasons too.
+ */
 export function retentionAnswer(report: RetentionReport): Omit<RetentionReport, 'tables'> & { tables: Omit<RetentionTableResult, 'location'>[] } {
-  return { ...report, tables: report.tables.map(({ location: _location, ...rest }) => rest) };
+  return {
+    ...report,
+    tables: report.tables.map(({ location: _location, table, ...rest }) => ({ ...rest, table: tableName(table) })),
+    skipped: report.skipped.map((skip) => ({ ...skip, table: tableName(skip.table), reason: skip.reason.replaceAll(skip.table, tableName(skip.table)) })),
+  };
 }
 
 /** A place's name: the project's name for it, or the last part of a location outside it. */
