@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { Engine } from '../engine/index.js';
-import { AquiferError } from '../errors.js';
+import { AquiferError, ERROR_CODES, isAquiferError, isErrorCode } from '../errors.js';
 import { enforceRetention, erase, EraseInvalidError, type EraseRequest } from '../governance/index.js';
+import { log } from '../log.js';
 import type { Project } from '../project/index.js';
 import { erasureAnswer, retentionAnswer } from './erasure-answer.js';
 import type { FeatureStoreOpener } from './feature-routes.js';
 import type { GovernanceJobs } from './governance-jobs.js';
+import { statusFor } from './http-status.js';
 import { contextOf } from './request-context.js';
 
 /** Largest erase body, in bytes: a list of subjects, not a data upload (the server's own limit is far larger). */
@@ -53,7 +55,7 @@ export function registerGovernanceJobRoutes(app: Hono, options: GovernanceJobRou
     const text = contextOf(c.env)?.text ?? (await c.req.text());
     const { request, dryRun, count } = eraseRequest(text);
     if (dryRun) {
-      const report = await jobs.exclusive('an erasure dry run', () => erase(project, engine, request, { dryRun: true }));
+      const report = await jobs.exclusive('an erasure dry run', () => withoutValues(erase(project, engine, request, { dryRun: true })));
       return c.json(erasureAnswer(report, project));
     }
     const id = randomUUID();
@@ -120,4 +122,22 @@ function parse<T>(schema: z.ZodType<T>, text: string, hint: string): T {
     value: { field },
     hint,
   });
+}
+
+/**
+ * A dry run's failure as the server may log and answer it: a fault (a 5xx) becomes its code and
+ * the catalogue's summary, and only the code is logged, since its message and value may hold the
+ * subject's values (the SQL of `user_id IN ('u123')`, a row DuckDB quotes). A 4xx, written for the
+ * caller, goes on as it is.
+ */
+async function withoutValues<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    const code = isAquiferError(error) && isErrorCode(error.code) ? error.code : 'INTERNAL';
+    const status = statusFor(code);
+    if (status < 500 || status === 503) throw error;
+    log.error({ code }, 'an erasure dry run failed');
+    throw new AquiferError(code, ERROR_CODES[code].summary);
+  }
 }
