@@ -22,7 +22,7 @@ export { FeatureStore, type HistoricalFeaturesRequest, type OnlineFeaturesReques
 export { entityKey, isNewer, checkKeySize, MAX_ONLINE_KEY_BYTES, type OnlineStore, type OnlineRow } from './online/online-store.js';
 export { PUSH_TARGETS, type PushRequest, type PushResult, type PushTarget } from './push/push.js';
 export { parseEventTime } from './push/push-values.js';
-export { LmdbOnlineStore, rebuildLmdb } from './online/lmdb-online-store.js';
+export { checkLmdbRebuildable, LmdbOnlineStore, rebuildLmdb } from './online/lmdb-online-store.js';
 export { RedisOnlineStore } from './online/redis-online-store.js';
 export { materializeView, type MaterializeResult } from './online/materialize.js';
 export { readOnlineFeatures, type OnlineFeaturesResponse } from './online/online-features.js';

@@ -3,7 +3,15 @@ import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Engine } from '../engine/index.js';
-import { openOnlineStore, rebuildLmdb, RedisOnlineStore, TRAINING_SET_ERASURES_PROPERTY, type OnlineStore } from '../features/index.js';
+import {
+  checkLmdbRebuildable,
+  LmdbOnlineStore,
+  openOnlineStore,
+  rebuildLmdb,
+  RedisOnlineStore,
+  TRAINING_SET_ERASURES_PROPERTY,
+  type OnlineStore,
+} from '../features/index.js';
 import { LineageLog } from '../lineage/index.js';
 import { withoutJobRuns } from '../observe/index.js';
 import type { Project } from '../project/index.js';
@@ -73,6 +81,9 @@ export async function erase(project: Project, engine: Engine, request: EraseRequ
         shortValues: plan.values.filter((v) => Buffer.byteLength(v) < MIN_SCANNED_BYTES).length,
       };
       if (options.dryRun === true) return report;
+      // A store that cannot be rebuilt is found before any row is deleted, not after the tables were purged.
+      const lmdb = project.config.backends.onlineStore?.type === 'redis' ? undefined : path.join(project.root, '.aquifer', 'online');
+      if (lmdb !== undefined) await checkLmdbRebuildable(lmdb, online instanceof LmdbOnlineStore ? 1 : 0);
 
       for (const [i, place] of plan.online.entries()) (report.online[i] as { deleted?: number }).deleted = await online.delete(place.view, place.keys);
       const reason = `erasure ${id}`;
@@ -99,7 +110,7 @@ export async function erase(project: Project, engine: Engine, request: EraseRequ
       await online.close();
       online = undefined;
       // LMDB keeps a deleted entry's bytes in its freed page: only a rebuilt file is clean.
-      if (project.config.backends.onlineStore?.type !== 'redis') await rebuildLmdb(path.join(project.root, '.aquifer', 'online'));
+      if (lmdb !== undefined) await rebuildLmdb(lmdb);
 
       // The S3 read cache keeps local copies of objects the vacuum deleted: copies, so drop those holding a value.
       const cache = readCacheDir(project);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/index.js';
+import { LmdbOnlineStore } from '../../src/features/index.js';
 import { erase, tagColumns } from '../../src/governance/index.js';
 import { Project } from '../../src/project/index.js';
 import { DeltaTable } from '../../src/table/index.js';
@@ -64,5 +65,18 @@ describe('erase --where', () => {
     ).rejects.toMatchObject({ code: 'GOVERNANCE_ERASE_INVALID' });
     await expect(import('node:fs/promises').then((fs) => fs.access(written))).rejects.toThrow();
     expect(await (await table.scan()).rows()).toHaveLength(1);
+  }, 60_000);
+
+  it('refuses before deleting anything when the online store cannot be rebuilt (this process holds it open elsewhere)', async () => {
+    const project = await Project.init(path.join(await tempDir('aquifer-erase-busy-'), 'shop'), 'shop');
+    const { table } = await DeltaTable.create(project.tablePath('users'), { engine, data: { sql: "SELECT 'u1' AS user_id, 'xx' AS country" } });
+    await tagColumns(table, { user_id: ['pii:id'] });
+    const held = LmdbOnlineStore.open(path.join(project.root, '.aquifer', 'online'));
+    try {
+      await expect(erase(project, engine, { entities: [{ column: 'user_id', value: 'u1' }] })).rejects.toMatchObject({ code: 'FEATURE_ONLINE_STORE_BUSY' });
+      expect(await (await DeltaTable.open(project.tablePath('users'), { engine })).scan().then((scan) => scan.rows())).toHaveLength(1);
+    } finally {
+      await held.close();
+    }
   }, 60_000);
 });

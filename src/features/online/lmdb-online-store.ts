@@ -149,6 +149,40 @@ function otherReaders(db: RootDatabase<Stored, string>): number[] {
 }
 
 /**
+ * What `rebuildLmdb` would refuse, asked before anything changes (an erasure checks it before it
+ * deletes a row): FEATURE_ONLINE_STORE_BUSY while this process has the store open more than the
+ * caller's own `ownHandles`, or another process's reader is in its lock file.
+ */
+export async function checkLmdbRebuildable(path: string, ownHandles: number): Promise<void> {
+  if (!existsSync(path)) return;
+  refuseOpenHere(path, ownHandles);
+  const source = open<Stored, string>({ path, compression: false });
+  try {
+    refuseOtherReaders(source, path);
+  } finally {
+    await source.close();
+  }
+}
+
+function refuseOpenHere(path: string, ownHandles: number): void {
+  const here = (openHere.get(resolve(path)) ?? 0) - ownHandles;
+  if (here > 0)
+    throw new AquiferError('FEATURE_ONLINE_STORE_BUSY', `This process has the online store open ${here} time(s)`, {
+      value: { process: process.pid, open: here },
+      hint: 'Close them (a feature store, a materialization or asset run in this process) and run the erasure again: the rebuilt store must replace the file they read.',
+    });
+}
+
+function refuseOtherReaders(source: RootDatabase<Stored, string>, path: string): void {
+  const others = otherReaders(source);
+  if (others.length > 0)
+    throw new AquiferError('FEATURE_ONLINE_STORE_BUSY', `Processes ${others.join(', ')} have the online store at ${path} open`, {
+      value: others,
+      hint: 'Stop them (aquifer serve, a materialize run) and run the erasure again: the rebuilt store must replace the file they read.',
+    });
+}
+
+/**
  * Copy the live entries of the LMDB environment at `path` into a fresh one and put it in
  * its place. LMDB frees a deleted entry's page for reuse without clearing it, so the bytes
  * of a removed row stay in the file until the page is written again; after an erasure only
@@ -162,12 +196,7 @@ function otherReaders(db: RootDatabase<Stored, string>): number[] {
  */
 export async function rebuildLmdb(path: string): Promise<void> {
   recoverRebuild(path);
-  const here = openHere.get(resolve(path)) ?? 0;
-  if (here > 0)
-    throw new AquiferError('FEATURE_ONLINE_STORE_BUSY', `This process has the online store open ${here} time(s)`, {
-      value: { process: process.pid, open: here },
-      hint: 'Close them (a feature store, a materialization or asset run in this process) and run the erasure again: the rebuilt store must replace the file they read.',
-    });
+  refuseOpenHere(path, 0);
   // No extension: lmdb-js makes a folder (data.mdb, lock.mdb) of such a path, as the store itself is.
   const fresh = rebuilding(path);
   const aside = replaced(path);
@@ -176,12 +205,7 @@ export async function rebuildLmdb(path: string): Promise<void> {
   const source = open<Stored, string>({ path, compression: false });
   const target = open<Stored, string>({ path: fresh, compression: false });
   try {
-    const others = otherReaders(source);
-    if (others.length > 0)
-      throw new AquiferError('FEATURE_ONLINE_STORE_BUSY', `Processes ${others.join(', ')} have the online store at ${path} open`, {
-        value: others,
-        hint: 'Stop them (aquifer serve, a materialize run) and run the erasure again: the rebuilt store must replace the file they read.',
-      });
+    refuseOtherReaders(source, path);
     await target.transaction(() => {
       for (const { key, value } of source.getRange()) void target.put(key, value);
     });
