@@ -3,7 +3,7 @@ import { log } from '../../log.js';
 import { holdsBytes, ObjectAlreadyExistsError, type ObjectStore } from '../../storage/index.js';
 import { actionToJson, type Action, type CommitInfo } from '../actions/index.js';
 import { CommitConflictError, TableAlreadyExistsError } from '../errors.js';
-import { commitPath } from '../log-segment/index.js';
+import { commitPath, readLastCheckpoint } from '../log-segment/index.js';
 import { commitDigest, readJsonLogFile, type CommittedVersion } from '../snapshot/index.js';
 import { checkConflicts, fileKey, type TransactionFootprint } from './conflict-checker.js';
 
@@ -73,12 +73,11 @@ export async function commitTransaction(store: ObjectStore, location: string, re
       }
     }
     if (landed) {
+      // Lookups after the fact; made together, they cost one round trip.
+      const [fileTime, previous] = await Promise.all([commitInfo.inCommitTimestamp ?? commitFileTime(store, version), previousCommit(store, request, version)]);
+      if (!previous.stands) await withdrawStrayCommit(store, location, version);
+      const followsRead = previous.followsRead;
       log.info({ table: location, version, operation: request.operation, retries: attempt }, 'committed');
-      // Both are lookups after the fact; made together, they cost one round trip.
-      const [fileTime, followsRead] = await Promise.all([
-        commitInfo.inCommitTimestamp ?? commitFileTime(store, version),
-        readStillStands(store, request, version),
-      ]);
       return { version, retries: attempt, committed: { version, actions, digest: createHash('sha1').update(body).digest('hex'), fileTime }, followsRead };
     }
     if (request.readVersion === undefined) throw new TableAlreadyExistsError(location);
@@ -140,17 +139,48 @@ function buildCommitInfo(request: CommitRequest, previousTimestamp: number | und
   return info;
 }
 
-/** Whether `version` follows the version read directly and that version's commit still has the digest read. */
-async function readStillStands(store: ObjectStore, request: CommitRequest, version: number): Promise<boolean> {
+/**
+ * What the commit before ours says, read once after ours landed:
+ * - `stands`: whether it is still in the log. A put-if-absent succeeds where a log cut (an
+ *   erasure's zero-retention purge, an expired log's cleanup) removed the version: a writer
+ *   that read the table before the cut would then "commit" into a removed version, which
+ *   readers, starting from the checkpoint, never see. Its predecessor being gone (and the log
+ *   not beginning there, at a checkpoint) is the sign. A lookup that fails says nothing.
+ * - `followsRead`: whether ours is the very next version after the one read and that version
+ *   still holds the bytes read (a table deleted and made anew at the same place does not): only
+ *   then may the writer build its next snapshot in memory. False without `readDigest`.
+ */
+async function previousCommit(store: ObjectStore, request: CommitRequest, version: number): Promise<{ stands: boolean; followsRead: boolean }> {
+  if (version === 0) return { stands: true, followsRead: false };
   const { readVersion, readDigest } = request;
-  if (readVersion === undefined || readDigest === undefined || version !== readVersion + 1) return false;
+  const compared = readVersion !== undefined && readDigest !== undefined && version === readVersion + 1;
   try {
-    return (await commitDigest(store, commitPath(readVersion))) === readDigest;
+    if (compared) {
+      const digest = await commitDigest(store, commitPath(version - 1));
+      if (digest !== undefined) return { stands: true, followsRead: digest === readDigest };
+    } else if ((await store.head(commitPath(version - 1))) !== undefined) return { stands: true, followsRead: false };
+    // A log may begin at a checkpoint whose commit file was cleaned up: the predecessor stands as that checkpoint.
+    return { stands: (await readLastCheckpoint(store))?.version === version - 1, followsRead: false };
   } catch (error) {
     // The commit stands either way; without the answer the writer loads its next snapshot.
-    log.debug({ err: error, version: readVersion }, 'could not read back the version a commit followed');
-    return false;
+    log.debug({ err: error, version: version - 1 }, 'could not read back the commit before ours');
+    return { stands: true, followsRead: false };
   }
+}
+
+/**
+ * Take back a commit that landed behind a cut log, and fail the transaction as a conflict: the
+ * writer retries from a fresh snapshot (or tells its caller), rather than acknowledging rows no
+ * reader will see. Should a purge have cut the log just after a commit that did count (its
+ * checkpoint holds it), the file removed is one the purge removes anyway.
+ */
+async function withdrawStrayCommit(store: ObjectStore, location: string, version: number): Promise<never> {
+  log.warn({ table: location, version }, 'a commit landed in a version the log no longer holds (it was cut meanwhile); withdrawn');
+  await store.delete(commitPath(version));
+  throw new CommitConflictError(`The log of ${location} was cut past the version this transaction read; it was not committed`, {
+    version,
+    reason: 'LOG_CUT',
+  });
 }
 
 /**
