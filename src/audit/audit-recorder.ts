@@ -155,10 +155,9 @@ class Recorder {
 
 /** A table location as the audit log names it: a project table's name, a path inside the project relative to it, else the location. */
 export function auditTableName(project: Project, location: string): string {
-  const storage = project.config.backends.tableStorage;
-  const tables = storage === 'local' ? path.join(project.root, 'tables') : storage.root.replace(/\/+$/, '');
+  const name = project.tableNameAt(location);
+  if (name !== undefined) return name;
   const normalized = location.replace(/\/+$/, '');
-  if (normalized.startsWith(`${tables}/`)) return normalized.slice(tables.length + 1);
-  if (storage === 'local' && normalized.startsWith(`${project.root}/`)) return path.relative(project.root, normalized);
+  if (project.config.backends.tableStorage === 'local' && normalized.startsWith(`${project.root}/`)) return path.relative(project.root, normalized);
   return normalized;
 }

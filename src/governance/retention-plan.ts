@@ -173,8 +173,5 @@ async function fieldsOf(
 
 /** A project table's name from its location (under the project's tables root, local or S3), else the location. */
 function tableName(project: Project, location: string): string {
-  const storage = project.config.backends.tableStorage;
-  const tables = storage === 'local' ? `${project.root}/tables` : storage.root.replace(/\/+$/, '');
-  const normalized = location.replace(/\/+$/, '');
-  return normalized.startsWith(`${tables}/`) ? normalized.slice(tables.length + 1) : normalized;
+  return project.tableNameAt(location) ?? location.replace(/\/+$/, '');
 }

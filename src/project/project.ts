@@ -243,6 +243,17 @@ export class Project {
     return path.join(this.root, 'tables', checkTableName(name, use));
   }
 
+  /**
+   * The name of the table at `location` when it is one folder under the project's tables (local
+   * or S3): the inverse of `tablePath`, unchecked; undefined for any other location.
+   */
+  tableNameAt(location: string): string | undefined {
+    const storage = this.config.backends.tableStorage;
+    const tables = storage === 'local' ? path.join(this.root, 'tables') : storage.root.replace(/\/+$/, '');
+    const normalized = location.replace(/\/+$/, '');
+    return normalized.startsWith(`${tables}/`) ? normalized.slice(tables.length + 1) : undefined;
+  }
+
   /** A feature view's source table: an absolute path or a URI (`s3://…`, `file:///…`) as given, a name by `tablePath`. */
   tableLocation(nameOrLocation: string, use: TableNameUse = {}): string {
     if (path.isAbsolute(nameOrLocation) || /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(nameOrLocation)) return nameOrLocation;

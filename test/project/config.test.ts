@@ -139,6 +139,10 @@ describe('the project config (aquifer.json)', () => {
     await expect(stat(path.join(root, 'tables'))).rejects.toMatchObject({ code: 'ENOENT' });
     // Feature view sources: a URI or an absolute path as given, a name under the root.
     expect(project.tableLocation('s3://elsewhere/t')).toBe('s3://elsewhere/t');
+    // And back: a location under the root names its table; any other location names none.
+    expect(project.tableNameAt('s3://lake/shop/events/')).toBe('events');
+    expect(project.tableNameAt('s3://lake/shopfront/events')).toBeUndefined();
+    expect(project.tableNameAt(path.join(root, 'tables', 'events'))).toBeUndefined();
     expect(project.tableLocation('/data/t')).toBe('/data/t');
     expect(project.tableLocation('events')).toBe('s3://lake/shop/events');
     await expect(Project.init(root, 'p', { storage: 's3://other/x' })).rejects.toMatchObject({
