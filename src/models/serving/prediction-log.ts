@@ -108,8 +108,6 @@ export class PredictionLog {
     const done = awaited
       ? new Promise<void>((resolve, reject) => this.appends.set(id, { worker, model: head.model, requestId: head.requestId, resolve, reject }))
       : undefined;
-    // Answered requests must not fail on their log: the caller of `log` has nothing to catch.
-    done?.catch(() => undefined);
     try {
       const sent = isEntries(rows) ? [...rows] : this.withoutSourcesSent(rows);
       this.send(worker, { kind: 'append', id, rows: sent, observed: jobRunsObserved() });
@@ -117,7 +115,6 @@ export class PredictionLog {
       if (!isEntries(sent) && sent.sources !== undefined) this.sourcesSent.add(`${sent.model}\u0000${sent.version}`);
     } catch (error) {
       // A value that cannot cross to the worker (a function a function model returned) fails its append, not the request.
-      this.waitOn(worker, 1);
       this.settle(
         worker,
         [id],
@@ -177,9 +174,10 @@ export class PredictionLog {
   }
 
   private send(worker: Worker, message: ToPredictionLogWorker): void {
-    worker.postMessage(message);
     // Held open while something waits on it, so a process does not end with appends unheard of.
+    // Counted first: a message that cannot be cloned is settled (and uncounted) as failed.
     this.waitOn(worker, 1);
+    worker.postMessage(message);
   }
 
   /** Count what a thread owes an answer for; it holds the process open while it owes any. */
