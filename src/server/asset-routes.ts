@@ -16,6 +16,7 @@ import {
 } from '../orchestrate/index.js';
 import type { Project } from '../project/index.js';
 import { errorBody, publicError } from './error-body.js';
+import { parseJsonBody } from './json-body.js';
 import { contextOf } from './request-context.js';
 
 /** Most runs `GET /v1/runs` answers at once. */
@@ -144,7 +145,7 @@ export function registerAssetRoutes(app: Hono, options: { engine: Engine; projec
   });
 
   app.post('/v1/runs', async (c) => {
-    const body = parseLaunch(contextOf(c.env)?.text ?? (await c.req.text()));
+    const body = parseJsonBody(LaunchBody, contextOf(c.env)?.text ?? (await c.req.text()), LAUNCH_HINT);
     let launched: LaunchedRun;
     try {
       launched = await launchRun(project, body.asset, {
@@ -176,21 +177,4 @@ function runLimit(value: string | undefined): number {
       hint: `Send ?limit= as a whole number from 1 to ${MAX_RUNS_LISTED} (100 by default).`,
     });
   return Number(value);
-}
-
-function parseLaunch(text: string): z.infer<typeof LaunchBody> {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new AquiferError('HTTP_BODY_INVALID', `The body is not valid JSON: ${(error as Error).message}`, { hint: LAUNCH_HINT });
-  }
-  const parsed = LaunchBody.safeParse(json);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue?.path.map(String).join('.') ?? '';
-  throw new AquiferError('HTTP_BODY_INVALID', `${field === '' ? 'The body' : `"${field}"`}: ${issue?.message ?? 'invalid'}`, {
-    value: { field },
-    hint: LAUNCH_HINT,
-  });
 }

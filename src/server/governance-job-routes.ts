@@ -10,6 +10,7 @@ import { erasureAnswer, retentionAnswer } from './erasure-answer.js';
 import type { FeatureStoreOpener } from './feature-routes.js';
 import type { GovernanceJobs } from './governance-jobs.js';
 import { statusFor } from './http-status.js';
+import { parseJsonBody } from './json-body.js';
 import { contextOf } from './request-context.js';
 
 /** Largest erase body, in bytes: a list of subjects, not a data upload (the server's own limit is far larger). */
@@ -69,7 +70,7 @@ export function registerGovernanceJobRoutes(app: Hono, options: GovernanceJobRou
   app.get('/v1/governance/erasures/:id', async (c) => c.json(await jobs.erasure(c.req.param('id'))));
 
   app.post('/v1/governance/enforce', async (c) => {
-    const body = parse(EnforceBody, contextOf(c.env)?.text ?? (await c.req.text()), ENFORCE_HINT);
+    const body = parseJsonBody(EnforceBody, contextOf(c.env)?.text ?? (await c.req.text()), ENFORCE_HINT);
     const report = await jobs.exclusive('a retention enforcement', () => enforceRetention(project, engine, { dryRun: body.dryRun === true }));
     return c.json(retentionAnswer(report));
   });
@@ -82,7 +83,8 @@ function eraseRequest(text: string): { request: EraseRequest; dryRun: boolean; c
       value: { limit: MAX_ERASE_BODY_BYTES },
       hint: `Erase at most ${MAX_ERASE_VALUES} subjects per request.`,
     });
-  const body = parse(EraseBody, text, ERASE_HINT);
+  // Not the parser's message on bad JSON: it quotes the body, which holds the values to erase.
+  const body = parseJsonBody(EraseBody, text, ERASE_HINT, { parserMessage: false });
   const named = (body.entity === undefined ? [] : ['entity']).concat(body.where === undefined ? [] : ['where']);
   if (named.length !== 1 || (body.entity !== undefined && Object.keys(body.entity).length === 0))
     // The fields are named, never their values.
@@ -104,24 +106,6 @@ function eraseRequest(text: string): { request: EraseRequest; dryRun: boolean; c
     dryRun: body.dryRun === true,
     count: { entities: entities.length, where: body.where !== undefined },
   };
-}
-
-function parse<T>(schema: z.ZodType<T>, text: string, hint: string): T {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // Not the parser's message: it quotes the body, which holds the values to erase.
-    throw new AquiferError('HTTP_BODY_INVALID', 'The body is not valid JSON', { hint });
-  }
-  const parsed = schema.safeParse(json);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue?.path.map(String).join('.') ?? '';
-  throw new AquiferError('HTTP_BODY_INVALID', `${field === '' ? 'The body' : `"${field}"`}: ${issue?.message ?? 'invalid'}`, {
-    value: { field },
-    hint,
-  });
 }
 
 /**

@@ -1,10 +1,10 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { AquiferError } from '../errors.js';
 import type { Engine } from '../engine/index.js';
 import type { Project } from '../project/index.js';
 import { readSuite, validateAndRecord } from '../quality/index.js';
 import { DeltaTable, type DataType } from '../table/index.js';
+import { parseJsonBody } from './json-body.js';
 import { contextOf } from './request-context.js';
 import { readTags } from '../governance/index.js';
 import { maskValidationResult } from './quality-masking.js';
@@ -30,7 +30,7 @@ const HINT =
 export function registerQualityRoute(app: Hono, options: { engine: Engine; project: Project; masking?: ResponseMasking }): void {
   app.post('/v1/quality/validate', async (c) => {
     const context = contextOf(c.env);
-    const body = parseBody(context?.text ?? (await c.req.text()));
+    const body = parseJsonBody(ValidateBody, context?.text ?? (await c.req.text()), HINT);
     const location = options.project.tablePath(body.table, { internal: true });
     const suite = await readSuite(options.project, body.suite);
     const table = await DeltaTable.open(location, { engine: options.engine, stores: options.project.stores });
@@ -69,18 +69,4 @@ async function columnsOf(
   const types = new Map(fields.map((f) => [f.name.toLowerCase(), f.type]));
   const all = [...new Set([...tags.values()].flat())];
   return [(column) => tags.get(column.toLowerCase()) ?? all, (column) => types.get(column.toLowerCase())];
-}
-
-function parseBody(text: string): z.infer<typeof ValidateBody> {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new AquiferError('HTTP_BODY_INVALID', `The body is not valid JSON: ${(error as Error).message}`, { hint: HINT });
-  }
-  const parsed = ValidateBody.safeParse(json);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue?.path.map(String).join('.') ?? '';
-  throw new AquiferError('HTTP_BODY_INVALID', `${field === '' ? 'The body' : `"${field}"`}: ${issue?.message ?? 'invalid'}`, { value: { field }, hint: HINT });
 }
