@@ -8,10 +8,16 @@ export interface PredictionLogWorkerData {
   lingerMs: number;
 }
 
+/** One request's rows handed to the log's worker, numbered for the answer. */
+export interface PredictionAppend {
+  id: number;
+  rows: PredictionEntry[] | PredictedRows;
+}
+
 /** From the serving thread to the log's worker. */
 export type ToPredictionLogWorker =
-  /** A request's rows, as entries or as answered; `observed`: whether job runs have listeners on the serving thread (lineage). */
-  | { kind: 'append'; id: number; rows: PredictionEntry[] | PredictedRows; observed: boolean }
+  /** Requests' rows, as entries or as answered, in the order answered; `observed`: whether job runs have listeners on the serving thread (lineage). */
+  | { kind: 'append'; appends: PredictionAppend[]; observed: boolean }
   /** Commit what is queued now; answer `flushed` once nothing handed over is left. */
   | { kind: 'flush'; id: number }
   /** Flush, close the engine and end the thread (its native handles closed first: terminating a thread that holds them aborts the process). */

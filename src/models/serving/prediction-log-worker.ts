@@ -13,7 +13,7 @@ import { Project } from '../../project/index.js';
 import { openOrCreateTable, TableOnFirstUse } from '../../table/index.js';
 import { modelDataset } from '../training/job-datasets.js';
 import { predictionsTable } from './log-tables.js';
-import type { FromPredictionLogWorker, PredictionLogWorkerData, ToPredictionLogWorker } from './prediction-log-messages.js';
+import type { FromPredictionLogWorker, PredictionAppend, PredictionLogWorkerData, ToPredictionLogWorker } from './prediction-log-messages.js';
 import { PREDICTION_LOG_PROPERTIES } from './prediction-log-properties.js';
 import { predictionEntries, PREDICTIONS_SCHEMA, PredictionWriter, type PredictedRows, type PredictionEntry } from './prediction-writer.js';
 
@@ -126,33 +126,36 @@ const batches = new Map<Promise<void>, number[]>();
  */
 let taken: Promise<void> = Promise.resolve();
 
-async function append(message: Extract<ToPredictionLogWorker, { kind: 'append' }>): Promise<void> {
-  const model = (Array.isArray(message.rows) ? message.rows[0]?.model : message.rows.model) ?? '';
+async function append({ id, rows }: PredictionAppend, observed: boolean): Promise<void> {
+  const model = (Array.isArray(rows) ? rows[0]?.model : rows.model) ?? '';
   let done: Promise<void>;
   try {
     // Kept first: the serving thread sends a version's sources once, even if this append fails.
-    if (!Array.isArray(message.rows) && message.rows.sources !== undefined)
-      sourcesByVersion.set(`${message.rows.model}\u0000${message.rows.version}`, message.rows.sources);
-    const entries = Array.isArray(message.rows) ? message.rows : predictionEntries(message.rows);
+    if (!Array.isArray(rows) && rows.sources !== undefined) sourcesByVersion.set(`${rows.model}\u0000${rows.version}`, rows.sources);
+    const entries = Array.isArray(rows) ? rows : predictionEntries(rows);
     const { project, engine } = await opened;
-    forwardJobRuns(message.observed);
+    forwardJobRuns(observed);
     done = writer(project, engine, model).add(entries);
   } catch (error) {
-    post({ kind: 'append-failed', ids: [message.id], model, error: plainError(error) });
+    post({ kind: 'append-failed', ids: [id], model, error: plainError(error) });
     return;
   }
   const ids = batches.get(done);
   if (ids !== undefined) {
-    ids.push(message.id);
+    ids.push(id);
     return;
   }
-  const batch = [message.id];
+  const batch = [id];
   batches.set(done, batch);
   void done.then(
     () => post({ kind: 'appended', ids: batch }),
     (error: unknown) => post({ kind: 'append-failed', ids: batch, model, error: plainError(error) }),
   );
   void done.catch(() => undefined).finally(() => batches.delete(done));
+}
+
+async function appendAll(appends: readonly PredictionAppend[], observed: boolean): Promise<void> {
+  for (const each of appends) await append(each, observed);
 }
 
 async function flush(id: number): Promise<void> {
@@ -171,7 +174,7 @@ async function close(): Promise<void> {
 port.on('message', (message: ToPredictionLogWorker) => {
   taken = taken
     .then(() => {
-      if (message.kind === 'append') return append(message);
+      if (message.kind === 'append') return appendAll(message.appends, message.observed);
       if (message.kind === 'flush') void flush(message.id);
       else return close();
     })

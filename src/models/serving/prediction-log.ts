@@ -7,7 +7,7 @@ import { AquiferError } from '../../errors.js';
 import { jobRunsObserved, publishJobRunEvent } from '../../observe/index.js';
 import { feedbackTable } from './log-tables.js';
 import { startModuleWorker } from '../../module-worker.js';
-import type { FromPredictionLogWorker, PredictionLogWorkerData, ToPredictionLogWorker } from './prediction-log-messages.js';
+import type { FromPredictionLogWorker, PredictionAppend, PredictionLogWorkerData, ToPredictionLogWorker } from './prediction-log-messages.js';
 import { PREDICTION_LINGER_MS } from './prediction-log-properties.js';
 import type { PredictedRows, PredictionEntry } from './prediction-writer.js';
 
@@ -45,6 +45,20 @@ export interface PredictionLogObserver {
   failed(model: string): void;
 }
 
+/**
+ * How long appends wait to be handed to the log's thread together: it wakes once for the
+ * requests of a few milliseconds, not for each (a wake-up per request costs the serving thread
+ * a message and the cores a context switch). The commit lingers far longer anyway.
+ */
+const HANDOVER_MS = 5;
+
+/** Appends waiting to be handed to a thread in one message. */
+interface Outbox {
+  worker: Worker;
+  appends: PredictionAppend[];
+  timer: NodeJS.Timeout;
+}
+
 /** An append handed to the worker and not yet heard of. */
 interface PendingAppend {
   /** The thread it was handed to: only that thread's end fails it. */
@@ -72,6 +86,8 @@ export class PredictionLog {
   private readonly flushes = new Map<number, { worker: Worker; resolve: () => void }>();
   /** Appends and flushes each thread has not answered yet: it is held open (ref'd) while any are. */
   private readonly waiting = new Map<Worker, number>();
+  /** Appends of the last few milliseconds, not handed to the thread yet. */
+  private outbox: Outbox | undefined;
   /** The model versions whose column sources the current thread was told (it keeps them). */
   private sourcesSent = new Set<string>();
   private failures = 0;
@@ -87,8 +103,8 @@ export class PredictionLog {
    * failure is logged, never thrown at the caller already answered.
    */
   log(rows: readonly PredictionEntry[] | PredictedRows): void {
-    // Nothing of the request is kept here until its commit (a second under load): on a busy
-    // server those would be thousands of objects outliving the young generation each second.
+    // Kept here only until the handover (HANDOVER_MS), not until its commit (a second under load):
+    // on a busy server those would be thousands of objects outliving the young generation each second.
     void this.append(rows, false);
   }
 
@@ -105,26 +121,63 @@ export class PredictionLog {
     this.options.observer?.answered(head.model, head.version, count);
     const id = this.nextId++;
     const worker = this.thread();
-    const done = awaited
-      ? new Promise<void>((resolve, reject) => this.appends.set(id, { worker, model: head.model, requestId: head.requestId, resolve, reject }))
-      : undefined;
-    try {
-      const sent = isEntries(rows) ? [...rows] : this.withoutSourcesSent(rows);
-      this.send(worker, { kind: 'append', id, rows: sent, observed: jobRunsObserved() });
-      // Only once they crossed: a message that could not be cloned took none to the thread.
-      if (!isEntries(sent) && sent.sources !== undefined) this.sourcesSent.add(`${sent.model}\u0000${sent.version}`);
-    } catch (error) {
-      // A value that cannot cross to the worker (a function a function model returned) fails its append, not the request.
-      this.settle(
+    // Owed from now on: the thread holds the process open until it answers for it.
+    this.waitOn(worker, 1);
+    if (this.outbox !== undefined && this.outbox.worker !== worker) this.handOver();
+    if (this.outbox === undefined) {
+      const outbox: Outbox = {
         worker,
-        [id],
-        new AquiferError('MODEL_LOG_FAILED', `A prediction of ${head.model} holds a value the log cannot take`, {
-          value: { model: head.model, requestId: head.requestId },
-          cause: error,
-        }),
-      );
+        appends: [],
+        timer: setTimeout(() => {
+          if (this.outbox === outbox) this.handOver();
+        }, HANDOVER_MS),
+      };
+      this.outbox = outbox;
     }
+    this.outbox.appends.push({ id, rows: isEntries(rows) ? [...rows] : this.withoutSourcesSent(rows) });
+    if (!awaited) return undefined;
+    const done = new Promise<void>((resolve, reject) => this.appends.set(id, { worker, model: head.model, requestId: head.requestId, resolve, reject }));
+    // A caller waiting for the commit is not kept waiting for the others: what is queued goes with it.
+    this.handOver();
     return done;
+  }
+
+  /**
+   * Post the outbox to its thread in one message. When something in it cannot be cloned (a
+   * function a function model returned), each append is posted alone, so only that one fails.
+   */
+  private handOver(): void {
+    const outbox = this.outbox;
+    if (outbox === undefined) return;
+    this.outbox = undefined;
+    clearTimeout(outbox.timer);
+    const { worker, appends } = outbox;
+    const observed = jobRunsObserved();
+    try {
+      worker.postMessage({ kind: 'append', appends, observed } satisfies ToPredictionLogWorker);
+      this.sent(appends);
+      return;
+    } catch {
+      // Told apart below, one append at a time.
+    }
+    for (const append of appends) {
+      try {
+        worker.postMessage({ kind: 'append', appends: [append], observed } satisfies ToPredictionLogWorker);
+        this.sent([append]);
+      } catch (error) {
+        const { model, requestId } = isEntries(append.rows) ? (append.rows[0] as PredictionEntry) : append.rows;
+        this.settle(
+          worker,
+          [append.id],
+          new AquiferError('MODEL_LOG_FAILED', `A prediction of ${model} holds a value the log cannot take`, { value: { model, requestId }, cause: error }),
+        );
+      }
+    }
+  }
+
+  /** Appends that crossed to the thread: the column sources they carried are the thread's now. */
+  private sent(appends: readonly PredictionAppend[]): void {
+    for (const { rows } of appends) if (!isEntries(rows) && rows.sources !== undefined) this.sourcesSent.add(`${rows.model}\u0000${rows.version}`);
   }
 
   /** Append labels for earlier predictions; resolves once they are committed. */
@@ -145,6 +198,7 @@ export class PredictionLog {
   async flush(): Promise<void> {
     const worker = this.worker;
     if (worker === undefined) return;
+    this.handOver();
     const id = this.nextId++;
     const flushed = new Promise<void>((resolve) => this.flushes.set(id, { worker, resolve }));
     this.send(worker, { kind: 'flush', id });
@@ -174,8 +228,7 @@ export class PredictionLog {
   }
 
   private send(worker: Worker, message: ToPredictionLogWorker): void {
-    // Held open while something waits on it, so a process does not end with appends unheard of.
-    // Counted first: a message that cannot be cloned is settled (and uncounted) as failed.
+    // Held open while something waits on it, so a process does not end with a flush unheard of.
     this.waitOn(worker, 1);
     worker.postMessage(message);
   }
@@ -198,6 +251,11 @@ export class PredictionLog {
     // A worker that died (out of memory, a bug) fails what it held, and only that; the next append starts a new one.
     const lost = (error: unknown) => {
       if (this.worker === worker) this.worker = undefined;
+      // Appends not handed over yet are owed by this thread too: failed below with the rest.
+      if (this.outbox?.worker === worker) {
+        clearTimeout(this.outbox.timer);
+        this.outbox = undefined;
+      }
       for (const [id, pending] of this.flushes)
         if (pending.worker === worker) {
           this.flushes.delete(id);

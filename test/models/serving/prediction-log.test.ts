@@ -193,12 +193,18 @@ describe('the prediction log', () => {
     await log.close();
   });
 
-  it('fails the append, not the caller, of a prediction holding a value that cannot be logged', async () => {
+  it('fails the append, not the caller, of a prediction holding a value that cannot be logged, and only that append', async () => {
     const log = new PredictionLog(project, engine);
+    // Handed to the log's thread together: the one value that cannot cross fails its own append.
+    log.log([entry('odd', 'before', 0, 1)]);
     expect(() => log.log([entry('odd', 'r1', 0, () => 1)])).not.toThrow();
+    log.log([entry('odd', 'after', 0, 2)]);
     await expect(log.committed([entry('odd', 'r2', 0, () => 1)])).rejects.toMatchObject({ code: 'MODEL_LOG_FAILED' });
     await log.flush();
     expect(log.failed).toBe(2);
+    const table = await DeltaTable.open(project.tablePath(predictionsTable('odd'), { internal: true }), { engine });
+    const rows = await engine.queryJson(`SELECT request_id FROM (${await (await table.scan()).sql()}) ORDER BY request_id`);
+    expect(rows).toEqual([{ request_id: 'after' }, { request_id: 'before' }]);
     await log.close();
   });
 
