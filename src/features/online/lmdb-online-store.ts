@@ -43,7 +43,7 @@ export class LmdbOnlineStore implements OnlineStore {
 
   static open(path: string): LmdbOnlineStore {
     recoverRebuild(path);
-    const store = new LmdbOnlineStore(open<Stored, string>({ path, compression: false }), resolve(path));
+    const store = new LmdbOnlineStore(openEnvironment(path), resolve(path));
     openHere.set(store.folder, (openHere.get(store.folder) ?? 0) + 1);
     return store;
   }
@@ -122,6 +122,20 @@ export class LmdbOnlineStore implements OnlineStore {
   }
 }
 
+/**
+ * The LMDB environment at `path`, values in MessagePack with their record structures (the
+ * property names of a row and of its values) kept once in the environment under
+ * STRUCTURES_KEY, as lmdb-js offers. Without it every value carries its structure and each
+ * read compiles a reader for it: three times the cost of a read, on every key a lookup asks
+ * for. Values written before, with their structure inline, still read.
+ */
+function openEnvironment(path: string): RootDatabase<Stored, string> {
+  return open<Stored, string>({ path, compression: false, sharedStructuresKey: STRUCTURES_KEY });
+}
+
+/** Where the environment keeps its shared record structures (a key no row's string key can be). */
+const STRUCTURES_KEY = Symbol.for('structures');
+
 /** Where a rebuild keeps the new environment while copying, and the old one while swapping. */
 const rebuilding = (path: string) => `${path}-rebuild`;
 const replaced = (path: string) => `${path}-replaced`;
@@ -156,7 +170,7 @@ function otherReaders(db: RootDatabase<Stored, string>): number[] {
 export async function checkLmdbRebuildable(path: string, ownHandles: number): Promise<void> {
   if (!existsSync(path)) return;
   refuseOpenHere(path, ownHandles);
-  const source = open<Stored, string>({ path, compression: false });
+  const source = openEnvironment(path);
   try {
     refuseOtherReaders(source, path);
   } finally {
@@ -202,8 +216,8 @@ export async function rebuildLmdb(path: string): Promise<void> {
   const aside = replaced(path);
   await rm(fresh, { recursive: true, force: true });
   await rm(aside, { recursive: true, force: true });
-  const source = open<Stored, string>({ path, compression: false });
-  const target = open<Stored, string>({ path: fresh, compression: false });
+  const source = openEnvironment(path);
+  const target = openEnvironment(fresh);
   try {
     refuseOtherReaders(source, path);
     await target.transaction(() => {
