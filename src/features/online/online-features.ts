@@ -44,6 +44,7 @@ export async function readOnlineFeatures(
     event_timestamps: new Array(rows).fill(EPOCH),
   }));
   const names: string[] = [...keyColumns];
+  const isoSeconds = isoSecondsOf();
   for (const view of views) {
     const keys = Array.from({ length: rows }, (_, i) => entityKey(view.joinKeys.map((k) => (entities[k] as readonly unknown[])[i])));
     for (const key of keys) checkKeySize(view.view.name, key);
@@ -78,6 +79,18 @@ export async function readOnlineFeatures(
   return { metadata: { feature_names: names }, results };
 }
 
-function isoSeconds(ms: number): string {
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
+/**
+ * Event times as Feast writes them, each distinct one formatted once per request: the rows of
+ * a materialization mostly share theirs, and formatting a date costs more than reading the row.
+ */
+function isoSecondsOf(): (ms: number) => string {
+  const formatted = new Map<number, string>();
+  return (ms) => {
+    let text = formatted.get(ms);
+    if (text === undefined) {
+      text = new Date(ms).toISOString().replace('.000Z', 'Z');
+      formatted.set(ms, text);
+    }
+    return text;
+  };
 }

@@ -56,17 +56,20 @@ export async function fetchFeatureRows(
   });
   const names = response.metadata.feature_names;
   const count = response.results[0]?.values.length ?? Object.values(entities)[0]?.length ?? 0;
-  const rows = Array.from({ length: count }, (_, i) => {
+  const fields = Object.entries(request);
+  const keys = Object.entries(entities);
+  const rows: FeatureRow[] = [];
+  for (let i = 0; i < count; i++) {
     const row: Record<string, unknown> = {};
-    for (const [field, values] of Object.entries(request)) row[field] = values[i] ?? null;
+    for (const [field, values] of fields) row[field] = values[i] ?? null;
     names.forEach((name, j) => {
       const result = response.results[j];
       // A feature the online store has no value for is left out, so a request field can give it, or the model input check names it.
       if (result === undefined || result.statuses[i] === 'NOT_FOUND') return;
       row[name] = result.values[i] ?? null;
     });
-    for (const [key, values] of Object.entries(entities)) row[key] = values[i] ?? null;
-    return row;
-  });
+    for (const [key, values] of keys) row[key] = values[i] ?? null;
+    rows.push(row);
+  }
   return { rows, keyColumns: names.filter((n) => !features.featureColumns.includes(n)) };
 }
