@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * A token is `aqt_<id>_<secret>`: the id is public (list and revoke name it), the secret is
@@ -14,7 +14,8 @@ export function newToken(): { id: string; token: string; hash: string } {
 }
 
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  // The one-shot hash: a third of the time of a Hash object, and every request pays it.
+  return hash('sha256', token, 'hex');
 }
 
 /** The id part of a presented token, or undefined when it is not shaped like one of ours. */
