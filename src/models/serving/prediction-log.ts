@@ -155,7 +155,7 @@ export class PredictionLog {
     const observed = jobRunsObserved();
     try {
       worker.postMessage({ kind: 'append', appends, observed } satisfies ToPredictionLogWorker);
-      this.sent(appends);
+      this.sent(worker, appends);
       return;
     } catch {
       // Told apart below, one append at a time.
@@ -163,7 +163,7 @@ export class PredictionLog {
     for (const append of appends) {
       try {
         worker.postMessage({ kind: 'append', appends: [append], observed } satisfies ToPredictionLogWorker);
-        this.sent([append]);
+        this.sent(worker, [append]);
       } catch (error) {
         const { model, requestId } = isEntries(append.rows) ? (append.rows[0] as PredictionEntry) : append.rows;
         this.settle(
@@ -175,8 +175,9 @@ export class PredictionLog {
     }
   }
 
-  /** Appends that crossed to the thread: the column sources they carried are the thread's now. */
-  private sent(appends: readonly PredictionAppend[]): void {
+  /** Appends that crossed to the thread: the column sources they carried are the thread's now (if it is still the current one). */
+  private sent(worker: Worker, appends: readonly PredictionAppend[]): void {
+    if (worker !== this.worker) return;
     for (const { rows } of appends) if (!isEntries(rows) && rows.sources !== undefined) this.sourcesSent.add(`${rows.model}\u0000${rows.version}`);
   }
 
@@ -211,6 +212,8 @@ export class PredictionLog {
     if (worker === undefined) return;
     await this.flush();
     this.worker = undefined;
+    // Appends logged while the flush was awaited go ahead of `close`, whose own flush commits them.
+    if (this.outbox?.worker === worker) this.handOver();
     const ended = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     worker.postMessage({ kind: 'close' } satisfies ToPredictionLogWorker);
     worker.ref();

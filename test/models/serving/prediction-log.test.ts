@@ -87,6 +87,34 @@ describe('the prediction log', () => {
     expect(await (await table.scan()).count()).toBe(25);
   });
 
+  it('hands appends to its thread on its own, with no flush or awaited append to push them', async () => {
+    const log = new PredictionLog(project, engine, { lingerMs: 0 });
+    log.log([entry('unpushed', 'r1', 0, 1)]);
+    const rows = async () => {
+      try {
+        const table = await DeltaTable.open(project.tablePath(predictionsTable('unpushed'), { internal: true }), { engine });
+        return await (await table.scan()).count();
+      } catch {
+        return 0;
+      }
+    };
+    // Generous: the thread starts (a project and an engine of its own) before its first commit.
+    for (let waited = 0; waited < 60_000 && (await rows()) === 0; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await rows()).toBe(1);
+    await log.close();
+  });
+
+  it('commits what is logged while it closes', async () => {
+    const log = new PredictionLog(project, engine);
+    log.log([entry('closing', 'r1', 0, 1)]);
+    const closed = log.close();
+    log.log([entry('closing', 'r2', 0, 2)]);
+    await closed;
+    expect(log.failed).toBe(0);
+    const table = await DeltaTable.open(project.tablePath(predictionsTable('closing'), { internal: true }), { engine });
+    expect(await (await table.scan()).count()).toBe(2);
+  });
+
   it('resolves committed() once its rows are in the table, grouping what arrives while a commit runs', async () => {
     const log = new PredictionLog(project, engine, { lingerMs: 0 });
     const table = () => DeltaTable.open(project.tablePath(predictionsTable('waited'), { internal: true }), { engine });
